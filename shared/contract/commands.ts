@@ -1,0 +1,239 @@
+/**
+ * Commands: renderer → main, request/response. One entry per command with its payload and
+ * result types, plus a validator for each (payloads are validated by the service, results by
+ * the client). Add a command here and TypeScript points at every place that must handle it.
+ */
+import {
+  array,
+  base64,
+  boolean,
+  infoHash,
+  nonNegativeInt,
+  nullValue,
+  number,
+  object,
+  optional,
+  string,
+  type Validator,
+} from './validate.js';
+import {
+  LIMITS,
+  fileView,
+  filePriority,
+  peerView,
+  portNumber,
+  settings,
+  torrentInfoView,
+  trackerView,
+  type FilePriority,
+  type FileView,
+  type PeerView,
+  type Settings,
+  type SettingsPatch,
+  type TorrentInfoView,
+  type TrackerView,
+} from './types.js';
+
+/** Largest .torrent file accepted (bytes). */
+export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
+/** Longest magnet URI accepted (characters). */
+export const MAX_MAGNET_LENGTH = 64 * 1024;
+
+export type Empty = Record<string, never>;
+
+export interface TorrentRef {
+  infoHash: string;
+}
+
+export interface AddTorrentFilePayload {
+  /** The dropped/opened file's name, for messages only (never used as a path). */
+  fileName: string;
+  /** The .torrent file's bytes, base64 (use bytesToBase64). */
+  data: string;
+  /** Add paused. */
+  paused?: boolean;
+}
+
+export interface AddMagnetPayload {
+  uri: string;
+  paused?: boolean;
+}
+
+export interface AddResult {
+  infoHash: string;
+  name: string;
+  /** True when the torrent was already in the session (nothing was added). */
+  duplicate: boolean;
+}
+
+export interface RemovePayload {
+  infoHash: string;
+  deleteData: boolean;
+}
+
+export interface SetFilePrioritiesPayload {
+  infoHash: string;
+  /** Only the files listed change. */
+  priorities: Array<{ index: number; priority: FilePriority }>;
+}
+
+export interface SetSequentialPayload {
+  infoHash: string;
+  sequential: boolean;
+}
+
+export interface OpenFolderPayload {
+  /** The torrent whose save folder to open; omitted = the download folder. */
+  infoHash?: string;
+}
+
+export interface OpenFolderResult {
+  /** The folder (on the machine running the engine). */
+  path: string;
+  /** False when the transport cannot open folders (web host): show `path` instead. */
+  opened: boolean;
+}
+
+export interface ChooseDownloadDirResult {
+  /** False when the user cancelled the dialog. */
+  changed: boolean;
+  settings: Settings;
+}
+
+/** The command table. */
+export interface Commands {
+  /**
+   * Start (or restart) the event stream for this connection: the reply is `null` and a
+   * `snapshot` event follows, then `summaries` at a bounded rate. Clients call it for you
+   * (TesseraClient.subscribe).
+   */
+  subscribe: { payload: Empty; result: null };
+  addTorrentFile: { payload: AddTorrentFilePayload; result: AddResult };
+  addMagnet: { payload: AddMagnetPayload; result: AddResult };
+  pause: { payload: TorrentRef; result: null };
+  resume: { payload: TorrentRef; result: null };
+  remove: { payload: RemovePayload; result: null };
+  setFilePriorities: { payload: SetFilePrioritiesPayload; result: null };
+  setSequential: { payload: SetSequentialPayload; result: null };
+  openFolder: { payload: OpenFolderPayload; result: OpenFolderResult };
+  getSettings: { payload: Empty; result: Settings };
+  setSettings: { payload: SettingsPatch; result: Settings };
+  /** Electron: native folder dialog owned by main. Web host: fails with code 'unsupported'. */
+  chooseDownloadDir: { payload: Empty; result: ChooseDownloadDirResult };
+  /** Start piece events for a torrent: a `piecesSnapshot` event follows, then `piecesDelta`s. */
+  watchPieces: { payload: TorrentRef; result: null };
+  unwatchPieces: { payload: TorrentRef; result: null };
+  getInfo: { payload: TorrentRef; result: TorrentInfoView };
+  getPeers: { payload: TorrentRef; result: PeerView[] };
+  getFiles: { payload: TorrentRef; result: FileView[] };
+  getTrackers: { payload: TorrentRef; result: TrackerView[] };
+}
+
+export type CommandName = keyof Commands;
+export type CommandPayload<K extends CommandName> = Commands[K]['payload'];
+export type CommandResult<K extends CommandName> = Commands[K]['result'];
+
+export const COMMAND_NAMES = [
+  'subscribe',
+  'addTorrentFile',
+  'addMagnet',
+  'pause',
+  'resume',
+  'remove',
+  'setFilePriorities',
+  'setSequential',
+  'openFolder',
+  'getSettings',
+  'setSettings',
+  'chooseDownloadDir',
+  'watchPieces',
+  'unwatchPieces',
+  'getInfo',
+  'getPeers',
+  'getFiles',
+  'getTrackers',
+] as const satisfies readonly CommandName[];
+
+// Compile-time check that COMMAND_NAMES lists every command.
+type _MissingCommands = Exclude<CommandName, (typeof COMMAND_NAMES)[number]>;
+const _allCommandsListed: [_MissingCommands] extends [never] ? true : _MissingCommands = true;
+void _allCommandsListed;
+
+export function isCommandName(value: unknown): value is CommandName {
+  return typeof value === 'string' && (COMMAND_NAMES as readonly string[]).includes(value);
+}
+
+// ---- validators ----
+
+const empty: Validator<Empty> = object<Empty>({});
+const torrentRef: Validator<TorrentRef> = object<TorrentRef>({ infoHash });
+const addResult: Validator<AddResult> = object<AddResult>({ infoHash, name: string({ max: 4096 }), duplicate: boolean });
+
+const magnetUri: Validator<string> = string({ min: 1, max: MAX_MAGNET_LENGTH, what: 'a magnet URI' });
+
+export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPayload<K>> } = {
+  subscribe: empty,
+  addTorrentFile: object<AddTorrentFilePayload>({
+    fileName: string({ max: 1024 }),
+    data: base64(Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4),
+    paused: optional(boolean),
+  }),
+  addMagnet: object<AddMagnetPayload>({ uri: magnetUri, paused: optional(boolean) }),
+  pause: torrentRef,
+  resume: torrentRef,
+  remove: object<RemovePayload>({ infoHash, deleteData: boolean }),
+  setFilePriorities: object<SetFilePrioritiesPayload>({
+    infoHash,
+    priorities: array(object<{ index: number; priority: FilePriority }>({ index: nonNegativeInt, priority: filePriority }), {
+      max: LIMITS.files,
+    }),
+  }),
+  setSequential: object<SetSequentialPayload>({ infoHash, sequential: boolean }),
+  openFolder: object<OpenFolderPayload>({ infoHash: optional(infoHash) }),
+  getSettings: empty,
+  setSettings: object<SettingsPatch>({
+    listenPort: optional(portNumber),
+    maxPeersPerTorrent: optional(number({ integer: true, min: 1, max: 10_000 })),
+    notifyOnComplete: optional(boolean),
+  }),
+  chooseDownloadDir: empty,
+  watchPieces: torrentRef,
+  unwatchPieces: torrentRef,
+  getInfo: torrentRef,
+  getPeers: torrentRef,
+  getFiles: torrentRef,
+  getTrackers: torrentRef,
+};
+
+export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
+  subscribe: nullValue,
+  addTorrentFile: addResult,
+  addMagnet: addResult,
+  pause: nullValue,
+  resume: nullValue,
+  remove: nullValue,
+  setFilePriorities: nullValue,
+  setSequential: nullValue,
+  openFolder: object<OpenFolderResult>({ path: string({ max: 16 * 1024 }), opened: boolean }),
+  getSettings: settings,
+  setSettings: settings,
+  chooseDownloadDir: object<ChooseDownloadDirResult>({ changed: boolean, settings }),
+  watchPieces: nullValue,
+  unwatchPieces: nullValue,
+  getInfo: torrentInfoView,
+  getPeers: array(peerView, { max: LIMITS.peers }),
+  getFiles: array(fileView, { max: LIMITS.files }),
+  getTrackers: array(trackerView, { max: LIMITS.trackers }),
+};
+
+/** Validates a command payload (receiving side). Throws ValidationError. */
+export function parseCommandPayload<K extends CommandName>(name: K, payload: unknown): CommandPayload<K> {
+  const v = commandPayloadValidators[name] as Validator<CommandPayload<K>>;
+  return v(payload, `${name}`);
+}
+
+/** Validates a command result (client side). Throws ValidationError. */
+export function parseCommandResult<K extends CommandName>(name: K, result: unknown): CommandResult<K> {
+  const v = commandResultValidators[name] as Validator<CommandResult<K>>;
+  return v(result, `${name} result`);
+}

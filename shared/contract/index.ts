@@ -1,0 +1,13 @@
+/**
+ * Tessera's main ↔ renderer contract. Import from here:
+ *   import { connectTessera, PieceState, type TorrentSummary } from '../../shared/contract/index.js';
+ * See README.md in this folder for the protocol in brief.
+ */
+export * from './validate.js';
+export * from './base64.js';
+export * from './types.js';
+export * from './commands.js';
+export * from './events.js';
+export * from './protocol.js';
+export * from './client.js';
+export * from './ws-client.js';

@@ -1,0 +1,306 @@
+/**
+ * View models: what the renderer sees of the engine. Every type here is JSON-safe (no
+ * Uint8Array, no Date, no undefined inside arrays) so the same objects cross Electron IPC
+ * and the WebSocket unchanged. Byte arrays travel as base64 strings (see base64.ts).
+ */
+import {
+  array,
+  boolean,
+  fraction,
+  infoHash,
+  literal,
+  nonNegative,
+  nonNegativeInt,
+  nullable,
+  number,
+  object,
+  string,
+  timestamp,
+  tuple,
+  type Validator,
+} from './validate.js';
+
+// ---------------------------------------------------------------------------------------
+// Pieces
+// ---------------------------------------------------------------------------------------
+
+/** Per-piece state codes (same numbers as the engine's PieceStatus). */
+export const PieceState = {
+  Missing: 0,
+  /** Some blocks requested/received; drawn filled by `fraction`. */
+  InFlight: 1,
+  Verified: 2,
+  /** Failed its hash check: the renderer flashes it. The next delta says what it became. */
+  Failed: 3,
+} as const;
+export type PieceStateCode = (typeof PieceState)[keyof typeof PieceState];
+
+/** One changed piece: [piece index, state, fraction of blocks received 0..1]. */
+export type PieceChange = [index: number, state: PieceStateCode, fraction: number];
+
+// ---------------------------------------------------------------------------------------
+// Torrents
+// ---------------------------------------------------------------------------------------
+
+export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'error';
+export const TORRENT_STATES: readonly TorrentState[] = ['metadata', 'checking', 'downloading', 'seeding', 'paused', 'error'];
+
+/** One row of the torrent list. Sent in `snapshot`, `summaries` and `torrentAdded` events. */
+export interface TorrentSummary {
+  infoHash: string;
+  name: string;
+  state: TorrentState;
+  /** Last error message when state is 'error' (or a non-fatal one), else null. */
+  error: string | null;
+  /** Payload bytes (0 while a magnet fetches metadata). */
+  size: number;
+  /** Verified payload bytes. */
+  completedBytes: number;
+  /** completedBytes / size, 0..1 (0 when size is 0). */
+  progress: number;
+  /** Bytes per second. */
+  downloadRate: number;
+  uploadRate: number;
+  /** Bytes transferred this session. */
+  downloaded: number;
+  uploaded: number;
+  peers: number;
+  seeds: number;
+  /** Seconds until complete at the current rate; null when unknown/infinite or complete. */
+  eta: number | null;
+  pieceCount: number;
+  pieceLength: number;
+  verifiedPieces: number;
+  hashFailures: number;
+  /** ms since epoch. */
+  addedAt: number;
+  completedAt: number | null;
+  sequential: boolean;
+  /** Where the data lives on the machine running the engine (display only). */
+  savePath: string;
+  hasMetadata: boolean;
+}
+
+/** Totals for the status bar. */
+export interface SessionSummary {
+  downloadRate: number;
+  uploadRate: number;
+  peers: number;
+  /** The engine's listening port (actual, not the configured one). */
+  listenPort: number;
+}
+
+/** Static facts for the Info tab. */
+export interface TorrentInfoView {
+  infoHash: string;
+  name: string;
+  size: number;
+  pieceLength: number;
+  pieceCount: number;
+  lastPieceLength: number;
+  comment: string | null;
+  createdBy: string | null;
+  /** Seconds since epoch. */
+  creationDate: number | null;
+  private: boolean;
+  hasMetadata: boolean;
+  savePath: string;
+}
+
+export interface PeerView {
+  id: string;
+  /** "ip:port" or "[ipv6]:port". */
+  address: string;
+  client: string;
+  incoming: boolean;
+  /** qBittorrent-style flags, e.g. "D U I E X". */
+  flags: string;
+  downloadRate: number;
+  uploadRate: number;
+  downloaded: number;
+  uploaded: number;
+  /** Fraction of pieces the peer has, 0..1. */
+  progress: number;
+}
+
+/** 0 = skip (never downloaded), 1 = normal, 2 = high. */
+export type FilePriority = 0 | 1 | 2;
+
+export interface FileView {
+  index: number;
+  /** Relative, '/'-separated, sanitized. */
+  path: string;
+  size: number;
+  completedBytes: number;
+  /** completedBytes / size (1 for empty files). */
+  progress: number;
+  priority: FilePriority;
+  /** BEP 47 padding file: hide it in the UI. */
+  pad: boolean;
+}
+
+export type TrackerStatus = 'idle' | 'announcing' | 'working' | 'error';
+
+export interface TrackerView {
+  url: string;
+  tier: number;
+  status: TrackerStatus;
+  message: string | null;
+  /** ms since epoch. */
+  lastAnnounce: number | null;
+  peers: number;
+  seeders: number | null;
+  leechers: number | null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------
+
+export interface Settings {
+  /** Default save folder (display only: change it with the `chooseDownloadDir` command). */
+  downloadDir: string;
+  /** Configured listening port (0 = any free port). Applies on next start. */
+  listenPort: number;
+  maxPeersPerTorrent: number;
+  /** Native notification when a torrent completes (Electron). */
+  notifyOnComplete: boolean;
+}
+
+/** What `setSettings` may change. The renderer never names a path. */
+export interface SettingsPatch {
+  listenPort?: number;
+  maxPeersPerTorrent?: number;
+  notifyOnComplete?: boolean;
+}
+
+/** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
+export interface Capabilities {
+  transport: 'electron' | 'web';
+  /** `chooseDownloadDir` opens a native folder dialog. */
+  chooseDownloadDir: boolean;
+  /** `openFolder` opens the OS file manager. */
+  openFolder: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// Validators
+// ---------------------------------------------------------------------------------------
+
+const NAME_MAX = 4096;
+const TEXT_MAX = 64 * 1024;
+const PATH_MAX = 16 * 1024;
+
+export const torrentState: Validator<TorrentState> = literal(...TORRENT_STATES);
+export const pieceStateCode: Validator<PieceStateCode> = literal(0, 1, 2, 3);
+export const filePriority: Validator<FilePriority> = literal(0, 1, 2);
+export const portNumber: Validator<number> = number({ integer: true, min: 0, max: 65535 });
+
+export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
+
+export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>({
+  infoHash,
+  name: string({ max: NAME_MAX }),
+  state: torrentState,
+  error: nullable(string({ max: TEXT_MAX })),
+  size: nonNegativeInt,
+  completedBytes: nonNegativeInt,
+  progress: fraction,
+  downloadRate: nonNegative,
+  uploadRate: nonNegative,
+  downloaded: nonNegativeInt,
+  uploaded: nonNegativeInt,
+  peers: nonNegativeInt,
+  seeds: nonNegativeInt,
+  eta: nullable(nonNegative),
+  pieceCount: nonNegativeInt,
+  pieceLength: nonNegativeInt,
+  verifiedPieces: nonNegativeInt,
+  hashFailures: nonNegativeInt,
+  addedAt: timestamp,
+  completedAt: nullable(timestamp),
+  sequential: boolean,
+  savePath: string({ max: PATH_MAX }),
+  hasMetadata: boolean,
+});
+
+export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>({
+  downloadRate: nonNegative,
+  uploadRate: nonNegative,
+  peers: nonNegativeInt,
+  listenPort: portNumber,
+});
+
+export const torrentInfoView: Validator<TorrentInfoView> = object<TorrentInfoView>({
+  infoHash,
+  name: string({ max: NAME_MAX }),
+  size: nonNegativeInt,
+  pieceLength: nonNegativeInt,
+  pieceCount: nonNegativeInt,
+  lastPieceLength: nonNegativeInt,
+  comment: nullable(string({ max: TEXT_MAX })),
+  createdBy: nullable(string({ max: TEXT_MAX })),
+  creationDate: nullable(number({ integer: true })),
+  private: boolean,
+  hasMetadata: boolean,
+  savePath: string({ max: PATH_MAX }),
+});
+
+export const peerView: Validator<PeerView> = object<PeerView>({
+  id: string({ max: 256 }),
+  address: string({ max: 256 }),
+  client: string({ max: 1024 }),
+  incoming: boolean,
+  flags: string({ max: 64 }),
+  downloadRate: nonNegative,
+  uploadRate: nonNegative,
+  downloaded: nonNegativeInt,
+  uploaded: nonNegativeInt,
+  progress: fraction,
+});
+
+export const fileView: Validator<FileView> = object<FileView>({
+  index: nonNegativeInt,
+  path: string({ max: PATH_MAX }),
+  size: nonNegativeInt,
+  completedBytes: nonNegativeInt,
+  progress: fraction,
+  priority: filePriority,
+  pad: boolean,
+});
+
+export const trackerView: Validator<TrackerView> = object<TrackerView>({
+  url: string({ max: 8192 }),
+  tier: nonNegativeInt,
+  status: literal('idle', 'announcing', 'working', 'error'),
+  message: nullable(string({ max: TEXT_MAX })),
+  lastAnnounce: nullable(timestamp),
+  peers: nonNegativeInt,
+  seeders: nullable(nonNegativeInt),
+  leechers: nullable(nonNegativeInt),
+});
+
+export const settings: Validator<Settings> = object<Settings>({
+  downloadDir: string({ max: PATH_MAX }),
+  listenPort: portNumber,
+  maxPeersPerTorrent: number({ integer: true, min: 1, max: 10_000 }),
+  notifyOnComplete: boolean,
+});
+
+export const capabilities: Validator<Capabilities> = object<Capabilities>({
+  transport: literal('electron', 'web'),
+  chooseDownloadDir: boolean,
+  openFolder: boolean,
+});
+
+/** Array limits used by list validators. */
+export const LIMITS = {
+  torrents: 100_000,
+  peers: 10_000,
+  files: 1_000_000,
+  trackers: 10_000,
+  /** Pieces in one torrent (the engine rejects more). */
+  pieces: 4_000_000,
+} as const;
+
+export const torrentSummaries: Validator<TorrentSummary[]> = array(torrentSummary, { max: LIMITS.torrents });
