@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COMMAND_NAMES,
+  ValidationError,
+  base64ToBytes,
+  bytesToBase64,
+  commandPayloadValidators,
+  createClient,
+  parseCommandPayload,
+  parseCommandResult,
+  parseRequestMessage,
+  parseServerEvent,
+  TesseraError,
+  webSocketUrl,
+  type ClientTransport,
+  type TesseraEvent,
+  type TorrentSummary,
+} from './index.js';
+
+const HASH = 'a'.repeat(40);
+
+const summary: TorrentSummary = {
+  infoHash: HASH,
+  name: 'x',
+  state: 'downloading',
+  error: null,
+  size: 10,
+  completedBytes: 5,
+  progress: 0.5,
+  downloadRate: 1,
+  uploadRate: 0,
+  downloaded: 5,
+  uploaded: 0,
+  peers: 1,
+  seeds: 1,
+  eta: 5,
+  pieceCount: 1,
+  pieceLength: 16384,
+  verifiedPieces: 0,
+  hashFailures: 0,
+  addedAt: 1,
+  completedAt: null,
+  sequential: false,
+  savePath: '/tmp',
+  hasMetadata: true,
+};
+
+function rejects(name: Parameters<typeof parseCommandPayload>[0], payload: unknown, pathPart: string): void {
+  let error: unknown;
+  try {
+    parseCommandPayload(name, payload);
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as ValidationError).message).toContain(pathPart);
+}
+
+describe('command payload validators', () => {
+  it('accept well-formed payloads', () => {
+    expect(parseCommandPayload('pause', { infoHash: HASH })).toEqual({ infoHash: HASH });
+    expect(parseCommandPayload('addMagnet', { uri: 'magnet:?xt=urn:btih:' + HASH })).toEqual({ uri: 'magnet:?xt=urn:btih:' + HASH });
+    expect(parseCommandPayload('addTorrentFile', { fileName: 'a.torrent', data: bytesToBase64(new Uint8Array([100, 101])) })).toEqual({
+      fileName: 'a.torrent',
+      data: 'ZGU=',
+    });
+    expect(parseCommandPayload('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 0 }] }).priorities).toHaveLength(1);
+    expect(parseCommandPayload('setSettings', { listenPort: 6881 })).toEqual({ listenPort: 6881 });
+    expect(parseCommandPayload('openFolder', {})).toEqual({});
+    expect(parseCommandPayload('getSettings', {})).toEqual({});
+  });
+
+  it('reject wrong shapes with the path in the message', () => {
+    rejects('pause', null, 'pause: expected an object');
+    rejects('pause', [], 'expected an object');
+    rejects('pause', {}, 'pause.infoHash');
+    rejects('pause', { infoHash: 'A'.repeat(40) }, 'info-hash');
+    rejects('pause', { infoHash: HASH.slice(1) }, 'info-hash');
+    rejects('pause', { infoHash: HASH, extra: 1 }, 'pause.extra: unknown field');
+    rejects('remove', { infoHash: HASH }, 'remove.deleteData: expected a boolean');
+    rejects('remove', { infoHash: HASH, deleteData: 'yes' }, 'remove.deleteData');
+    rejects('addMagnet', { uri: 42 }, 'addMagnet.uri');
+    rejects('addMagnet', { uri: '' }, 'addMagnet.uri');
+    rejects('addMagnet', { uri: 'm'.repeat(70_000) }, 'at most');
+    rejects('addTorrentFile', { fileName: 'a', data: 'not base64!' }, 'base64');
+    rejects('addTorrentFile', { fileName: 'a', data: new Uint8Array(2) }, 'addTorrentFile.data');
+    rejects('addTorrentFile', { data: 'ZGU=' }, 'addTorrentFile.fileName');
+    rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: -1, priority: 1 }] }, 'priorities[0].index');
+    rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 3 }] }, 'priorities[0].priority');
+    rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: 1.5, priority: 1 }] }, 'integer');
+    rejects('setSequential', { infoHash: HASH, sequential: 1 }, 'sequential');
+    rejects('setSettings', { listenPort: 70000 }, 'listenPort');
+    rejects('setSettings', { downloadDir: '/etc' }, 'setSettings.downloadDir: unknown field');
+    rejects('setSettings', { maxPeersPerTorrent: Number.NaN }, 'maxPeersPerTorrent');
+    rejects('getSettings', { a: 1 }, 'unknown field');
+  });
+
+  it('ignore prototype tricks', () => {
+    const payload = JSON.parse('{"infoHash":"' + HASH + '","__proto__":{"deleteData":true}}') as unknown;
+    rejects('remove', payload, '__proto__');
+    class Fake {
+      infoHash = HASH;
+    }
+    rejects('pause', new Fake(), 'expected an object');
+  });
+
+  it('has a validator for every command', () => {
+    for (const name of COMMAND_NAMES) expect(typeof commandPayloadValidators[name]).toBe('function');
+  });
+});
+
+describe('results, events and envelopes', () => {
+  it('validate results', () => {
+    expect(parseCommandResult('addMagnet', { infoHash: HASH, name: 'n', duplicate: false }).name).toBe('n');
+    expect(() => parseCommandResult('pause', undefined)).toThrow(ValidationError);
+    expect(() => parseCommandResult('getPeers', [{ id: 1 }])).toThrow(/getPeers result\[0\]/);
+  });
+
+  it('validate events', () => {
+    expect(parseServerEvent({ type: 'torrentAdded', torrent: summary }).type).toBe('torrentAdded');
+    expect(
+      parseServerEvent({ type: 'piecesDelta', infoHash: HASH, seq: 1, changes: [[0, 1, 0.5], [1, 2, 1]] }).type,
+    ).toBe('piecesDelta');
+    expect(() => parseServerEvent({ type: 'piecesDelta', infoHash: HASH, seq: 1, changes: [[0, 7, 0.5]] })).toThrow(/changes\[0\]\[1\]/);
+    expect(() => parseServerEvent({ type: 'piecesDelta', infoHash: HASH, seq: 1, changes: [[0, 1, 1.5]] })).toThrow(/changes\[0\]\[2\]/);
+    expect(() => parseServerEvent({ type: 'nope' })).toThrow(/event.type/);
+    expect(() => parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, progress: 2 } })).toThrow(/torrent.progress/);
+    expect(() => parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, state: 'zombie' } })).toThrow(/torrent.state/);
+    expect(() => parseServerEvent({ type: 'connection', status: 'open' })).toThrow();
+  });
+
+  it('validate request envelopes', () => {
+    expect(parseRequestMessage({ kind: 'request', id: 1, command: 'pause', payload: {} }).command).toBe('pause');
+    expect(() => parseRequestMessage({ kind: 'request', id: 1, command: 'rm -rf', payload: {} })).toThrow(/unknown command/);
+    expect(() => parseRequestMessage({ kind: 'request', id: -1, command: 'pause' })).toThrow(/request.id/);
+    expect(() => parseRequestMessage('{"kind":"request"}')).toThrow(/expected an object/);
+  });
+});
+
+describe('base64', () => {
+  it('round-trips every length and matches the standard encoding', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 37 + n) & 255);
+      const text = bytesToBase64(bytes);
+      expect(text).toBe(Buffer.from(bytes).toString('base64'));
+      expect(base64ToBytes(text)).toEqual(bytes);
+    }
+    const big = new Uint8Array(100_003).map((_, i) => i & 255);
+    expect(base64ToBytes(bytesToBase64(big))).toEqual(big);
+  });
+  it('rejects malformed input', () => {
+    expect(() => base64ToBytes('abc')).toThrow(RangeError);
+    expect(() => base64ToBytes('ab!=')).toThrow(RangeError);
+  });
+});
+
+describe('createClient', () => {
+  function fakeTransport(replies: Record<string, unknown>): ClientTransport & { sent: string[]; emit: (raw: unknown) => void; status: (s: 'open' | 'closed') => void } {
+    let onEvent: (raw: unknown) => void = () => undefined;
+    let onStatus: (s: 'connecting' | 'open' | 'closed') => void = () => undefined;
+    const sent: string[] = [];
+    return {
+      sent,
+      invoke: async (command) => {
+        sent.push(command);
+        return replies[command] ?? { ok: true, result: null };
+      },
+      listen(e, s) {
+        onEvent = e;
+        onStatus = s;
+      },
+      close() {},
+      emit: (raw) => onEvent(raw),
+      status: (s) => onStatus(s),
+    };
+  }
+
+  it('maps errors to TesseraError, validates results and events, re-subscribes and re-watches on reconnect', async () => {
+    const t = fakeTransport({
+      addMagnet: { ok: false, error: { code: 'invalid-torrent', message: 'bad magnet' } },
+      getSettings: { ok: true, result: { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 50, notifyOnComplete: true } },
+      getPeers: { ok: true, result: [{ nope: 1 }] },
+    });
+    const client = createClient(t);
+    const events: TesseraEvent[] = [];
+    client.subscribe((e) => events.push(e));
+    t.status('open');
+    await Promise.resolve();
+    expect(t.sent).toEqual(['subscribe']);
+
+    await expect(client.addMagnet({ uri: 'x' })).rejects.toMatchObject({ code: 'invalid-torrent', message: 'bad magnet' });
+    await expect(client.addMagnet({ uri: 'x' })).rejects.toBeInstanceOf(TesseraError);
+    expect((await client.getSettings()).downloadDir).toBe('/d');
+    await expect(client.getPeers({ infoHash: HASH })).rejects.toMatchObject({ code: 'internal' });
+
+    await client.watchPieces({ infoHash: HASH });
+    t.emit({ type: 'torrentRemoved', infoHash: HASH });
+    t.emit({ type: 'garbage' });
+    expect(events.map((e) => e.type)).toEqual(['connection', 'connection', 'torrentRemoved', 'notice']);
+
+    await client.watchPieces({ infoHash: 'b'.repeat(40) });
+    t.sent.length = 0;
+    t.status('closed');
+    t.status('open');
+    await Promise.resolve();
+    expect(t.sent).toEqual(['subscribe', 'watchPieces']);
+  });
+});
+
+describe('webSocketUrl', () => {
+  it('carries the token and switches scheme', () => {
+    expect(webSocketUrl('http://127.0.0.1:8080/?token=abc#x')).toBe('ws://127.0.0.1:8080/ws?token=abc');
+    expect(webSocketUrl('https://h/some/page')).toBe('wss://h/ws');
+  });
+});
