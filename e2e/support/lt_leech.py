@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""A libtorrent leecher for Tessera's interop tests and benchmark.
+
+  /usr/bin/python3 lt_leech.py (--torrent T | --magnet URI) --save DIR [--peer 127.0.0.1:P ...]
+      [--listen 127.0.0.3:0] [--timeout 300] [--progress-interval 0.5] [--seed-after]
+
+Prints a line "LISTEN {"port": P}" once its socket is open (others may dial it), then JSON
+lines {"event":"progress",...} and finally
+  {"event":"done","seconds":S,"bytes":B,"rateMiBs":R,"cpuSeconds":C,"peakRssBytes":M,
+   "hashFailures":H,"peers":[{"endpoint":"ip:port","downloaded":n,"client":...}]}
+where `seconds` runs from the first connection attempt to the last piece verified, `bytes`
+is the payload received and `peers` lists every peer that sent payload (polled, so the
+figure is a lower bound). Exits 0 when complete, 1 on timeout or error. --seed-after keeps
+it running as a seed until killed / stdin closes.
+"""
+
+import argparse
+import sys
+import threading
+import time
+
+import lt_common as c
+from lt_common import lt
+
+
+def peer_key(pi):
+    return "%s:%d" % (pi.ip[0], pi.ip[1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--torrent", default=None)
+    p.add_argument("--magnet", default=None)
+    p.add_argument("--save", required=True)
+    p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--progress-interval", type=float, default=0.5, help="0 = no progress lines")
+    p.add_argument("--seed-after", action="store_true")
+    p.add_argument("--sequential", action="store_true")
+    c.add_session_args(p)
+    args = p.parse_args()
+    if bool(args.torrent) == bool(args.magnet):
+        p.error("give exactly one of --torrent or --magnet")
+
+    ses = c.make_session(args, "leech")
+    port = c.listen_port(ses)
+    if args.dht:
+        c.wait_for_dht(ses)
+    sys.stdout.write("LISTEN " + c.json.dumps({"port": port}) + "\n")
+    sys.stdout.flush()
+
+    atp = c.add_torrent_params(args, torrent_path=args.torrent, magnet=args.magnet, save=args.save)
+    if args.sequential:
+        atp.flags |= lt.torrent_flags.sequential_download
+    t0 = time.time()
+    h = ses.add_torrent(atp)
+    c.connect_peers(h, args.peer)
+
+    per_peer = {}
+    clients = {}
+    hash_failures = 0
+    done = False
+    finished_at = None
+    next_progress = t0
+    while True:
+        now = time.time()
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.hash_failed_alert):
+                hash_failures += 1
+            if isinstance(a, lt.torrent_finished_alert):
+                done = True
+                finished_at = time.time()
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+                c.emit({"event": "error", "message": a.message()})
+                sys.exit(1)
+            if args.log_alerts and type(a).__name__ in c.INTERESTING_ALERTS:
+                c.emit(c.alert_json(a))
+        for pi in h.get_peer_info():
+            k = peer_key(pi)
+            if pi.total_download > per_peer.get(k, 0):
+                per_peer[k] = pi.total_download
+            cl = pi.client
+            clients[k] = cl.decode("utf-8", "replace") if isinstance(cl, bytes) else cl
+        st = h.status()
+        if st.is_seeding and not done:
+            done = True
+            finished_at = now
+        if args.progress_interval > 0 and now >= next_progress:
+            next_progress = now + args.progress_interval
+            c.emit({"event": "progress", "seconds": round(now - t0, 3), "progress": round(st.progress, 6),
+                    "bytes": st.total_payload_download, "rate": st.download_payload_rate,
+                    "peers": st.num_peers, "state": str(st.state), "hasMetadata": st.has_metadata})
+        if done:
+            break
+        if now - t0 > args.timeout:
+            c.emit({"event": "timeout", "seconds": round(now - t0, 3), "progress": st.progress,
+                    "bytes": st.total_payload_download,
+                    "peers": [{"endpoint": k, "downloaded": v} for k, v in per_peer.items()]})
+            sys.exit(1)
+        time.sleep(0.02)
+
+    st = h.status()
+    seconds = max(finished_at - t0, 1e-6)
+    total = st.total_payload_download
+    out = {"event": "done", "seconds": round(seconds, 4), "bytes": total,
+           "rateMiBs": round(total / seconds / 1048576, 2), "hashFailures": hash_failures,
+           "peers": [{"endpoint": k, "downloaded": v, "client": clients.get(k, "")}
+                     for k, v in sorted(per_peer.items()) if v > 0]}
+    out.update(c.self_usage())
+    c.emit(out)
+
+    if args.seed_after:
+        stop = threading.Event()
+        c.stdin_watch(stop)
+        while not stop.is_set():
+            for a in ses.pop_alerts():
+                if args.log_alerts and type(a).__name__ in c.INTERESTING_ALERTS:
+                    c.emit(c.alert_json(a))
+            stop.wait(0.1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+/** Ports and reachability on 127.0.0.1 (never any other address). */
+import { connect, createServer } from 'node:net';
+
+/** A port the OS says is free right now on `host` (small race until the caller binds it). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen({ host, port: 0, exclusive: true }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** True once a TCP connect to host:port succeeds. */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const done = (ok: boolean): void => {
+      sock.removeAllListeners();
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Poll until host:port accepts connections; `alive` may abort early (e.g. the process exited). */
+export async function waitForListening(host: string, port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`process died before ${host}:${port} was listening`);
+    if (await canConnect(host, port, 500)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${host}:${port} was not listening within ${timeoutMs} ms`);
+}

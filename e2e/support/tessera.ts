@@ -1,0 +1,169 @@
+/**
+ * Running Tessera's CLI from its build output (dist/), as a user would. Tests assume
+ * `npm run build` ran first; without it they fail with a message saying so.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cleanup } from './cleanup.js';
+import { measured, readUsage, type Usage } from './measure.js';
+import { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
+import { REPO_ROOT } from './tools.js';
+
+export const TESSERA_CLI = join(REPO_ROOT, 'dist', 'electron', 'cli', 'main.js');
+
+export function requireBuiltCli(): string {
+  if (!existsSync(TESSERA_CLI)) {
+    throw new Error(`Tessera's CLI is not built: ${TESSERA_CLI} is missing. Run \`npm run build\` first (npm test does).`);
+  }
+  return TESSERA_CLI;
+}
+
+/**
+ * Environment for a Tessera child: no colours, and with `configHome` every XDG base directory
+ * under that folder, so a test's resume/state files never leak into another test or $HOME.
+ */
+export function tesseraEnv(configHome?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  if (configHome) {
+    env.XDG_CONFIG_HOME = join(configHome, 'config');
+    env.XDG_DATA_HOME = join(configHome, 'data');
+    env.XDG_STATE_HOME = join(configHome, 'state');
+    env.XDG_CACHE_HOME = join(configHome, 'cache');
+  }
+  return env;
+}
+
+export interface CliResult {
+  exit: ExitInfo;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Wall-clock ms from spawn to exit. */
+  wallMs: number;
+}
+
+/** Run `tessera <args>` to completion (killed after timeoutMs). */
+export async function runTessera(
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; configHome?: string } = {},
+): Promise<CliResult> {
+  const cli = requireBuiltCli();
+  const started = Date.now();
+  const r = await runToEnd(process.execPath, [cli, ...args], {
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: opts.env ?? tesseraEnv(opts.configHome),
+    label: 'tessera',
+  });
+  return { exit: r.exit, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut, wallMs: r.exit.at - started };
+}
+
+/** The object `tessera download --json` prints at the end (issue 2, "CLI"). */
+export interface DownloadJson {
+  infoHash: string;
+  size: number;
+  downloaded: number;
+  seconds: number;
+  peers: number;
+  hashFailures: number;
+  [key: string]: unknown;
+}
+
+export interface DownloadOptions {
+  torrent: string;
+  dir: string;
+  /** "host:port" peers for --peer. */
+  peers: string[];
+  /** --port (default 0: any free port, so parallel runs never collide). */
+  port?: number;
+  extraArgs?: string[];
+  timeoutMs?: number;
+  /** Run under rusage.py (benchmark). */
+  measureTo?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Isolated XDG dirs for Tessera's state (see tesseraEnv). */
+  configHome?: string;
+}
+
+export interface DownloadResult extends CliResult {
+  /** The parsed --json object (null when none was printed: see stdout/stderr). */
+  json: DownloadJson | null;
+  usage?: Usage;
+}
+
+function lastJsonObject(stdout: string): DownloadJson | null {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      return JSON.parse(t) as DownloadJson;
+    } catch {
+      // keep looking
+    }
+  }
+  // A pretty-printed object spanning several lines.
+  const start = stdout.lastIndexOf('\n{');
+  const from = start >= 0 ? start + 1 : stdout.indexOf('{');
+  if (from >= 0) {
+    try {
+      return JSON.parse(stdout.slice(from)) as DownloadJson;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export function downloadArgs(opts: DownloadOptions): string[] {
+  const args = ['download', opts.torrent, '--dir', opts.dir, '--port', String(opts.port ?? 0), '--json'];
+  for (const p of opts.peers) args.push('--peer', p);
+  return [...args, ...(opts.extraArgs ?? [])];
+}
+
+/** `tessera download <torrent> --dir D --peer … --port 0 --json`, to completion. */
+export async function tesseraDownload(opts: DownloadOptions): Promise<DownloadResult> {
+  const cli = requireBuiltCli();
+  const args = [cli, ...downloadArgs(opts)];
+  const [cmd, argv] = opts.measureTo ? measured(process.execPath, args, opts.measureTo) : [process.execPath, args];
+  const started = Date.now();
+  const r = await runToEnd(cmd, argv, {
+    timeoutMs: opts.timeoutMs ?? 240_000,
+    cwd: REPO_ROOT,
+    env: opts.env ?? tesseraEnv(opts.configHome),
+    label: 'tessera download',
+  });
+  const result: DownloadResult = {
+    exit: r.exit,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    timedOut: r.timedOut,
+    wallMs: r.exit.at - started,
+    json: lastJsonObject(r.stdout),
+  };
+  if (opts.measureTo && !r.timedOut) result.usage = await readUsage(opts.measureTo).catch(() => undefined);
+  return result;
+}
+
+/** A one-paragraph account of a CLI run for assertion messages. */
+export function describeRun(r: CliResult): string {
+  const how = r.timedOut ? 'TIMED OUT (killed)' : `exit ${r.exit.code}${r.exit.signal ? ` signal ${r.exit.signal}` : ''}`;
+  return `tessera: ${how} after ${r.wallMs} ms\n--- stdout (tail) ---\n${r.stdout.slice(-3000)}\n--- stderr (tail) ---\n${r.stderr.slice(-3000)}`;
+}
+
+/** Start a long-running Tessera command (e.g. `seed`, for issue 5) registered with cleanup. */
+export function startTessera(
+  cleanup: Cleanup,
+  args: string[],
+  opts: { echo?: boolean; env?: NodeJS.ProcessEnv; configHome?: string } = {},
+): ManagedProcess {
+  const cli = requireBuiltCli();
+  const proc = new ManagedProcess(process.execPath, [cli, ...args], {
+    cwd: REPO_ROOT,
+    env: opts.env ?? tesseraEnv(opts.configHome),
+    label: `tessera ${args[0] ?? ''}`,
+    echo: opts.echo,
+  });
+  cleanup.add(() => proc.stop());
+  return proc;
+}

@@ -1,0 +1,54 @@
+/** .torrent fixtures made by libtorrent (lt_create.py), never by Tessera's own code. */
+import { PYTHON, requireTool, supportScript } from './tools.js';
+import { runToEnd } from './process.js';
+
+export interface TorrentFileInfo {
+  /** '/'-separated, starting with the torrent name for multi-file torrents. */
+  path: string;
+  size: number;
+  pad: boolean;
+}
+
+export interface TorrentInfo {
+  /** The .torrent file written. */
+  torrentPath: string;
+  /** 40 lower-case hex (v1 info-hash). */
+  infoHash: string;
+  name: string;
+  pieceLength: number;
+  pieces: number;
+  /** Bytes in the torrent including pad files. */
+  totalSize: number;
+  lastPieceLength: number;
+  files: TorrentFileInfo[];
+}
+
+export interface CreateTorrentOptions {
+  /** File or directory to make a torrent of; its basename becomes the torrent name. */
+  path: string;
+  /** Where to write the .torrent. */
+  out: string;
+  pieceLength: number;
+  trackers?: string[];
+  private?: boolean;
+  comment?: string;
+  /** BEP 47 pad files between files. */
+  pad?: boolean;
+  /** v1+v2 hybrid instead of v1 only. */
+  hybrid?: boolean;
+}
+
+export async function createTorrent(opts: CreateTorrentOptions): Promise<TorrentInfo> {
+  requireTool('libtorrent');
+  const args = [supportScript('lt_create.py'), '--path', opts.path, '--out', opts.out, '--piece-length', String(opts.pieceLength)];
+  for (const t of opts.trackers ?? []) args.push('--tracker', t);
+  if (opts.private) args.push('--private');
+  if (opts.comment !== undefined) args.push('--comment', opts.comment);
+  if (opts.pad) args.push('--pad');
+  if (opts.hybrid) args.push('--hybrid');
+  const r = await runToEnd(PYTHON, args, { timeoutMs: 600_000, label: 'lt_create' });
+  if (r.exit.code !== 0) throw new Error(`lt_create.py failed (exit ${r.exit.code}): ${r.stderr.trim()}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  const parsed = JSON.parse(line) as Omit<TorrentInfo, 'torrentPath'>;
+  return { torrentPath: opts.out, ...parsed };
+}
