@@ -1,0 +1,346 @@
+/**
+ * An in-memory EngineSession for tests of the service and the host, and for developing the
+ * renderer without a swarm (`node dist/electron/host/main.js --fake-engine`): "torrents" are
+ * any bytes starting with 'd' (bencode-ish) — the info-hash is a cheap hash of the bytes —
+ * and `simulate()` makes them download by themselves.
+ */
+import type {
+  AddTorrentOptions,
+  EngineSession,
+  EngineTorrent,
+  FilePriority,
+  FileStats,
+  PeerAddress,
+  PeerStats,
+  SessionEvents,
+  TorrentEvents,
+  TorrentInfo,
+  TorrentSource,
+  TorrentState,
+  TorrentStats,
+  TrackerStats,
+} from '../api.js';
+
+export class FakeTorrentInputError extends Error {
+  override readonly name = 'TorrentInputError';
+}
+
+type Listener = (...args: never[]) => void;
+
+class Emitter<E> {
+  private readonly map = new Map<keyof E, Set<Listener>>();
+  on<K extends keyof E>(event: K, listener: E[K]): void {
+    let set = this.map.get(event);
+    if (!set) this.map.set(event, (set = new Set()));
+    set.add(listener as Listener);
+  }
+  off<K extends keyof E>(event: K, listener: E[K]): void {
+    this.map.get(event)?.delete(listener as Listener);
+  }
+  emit<K extends keyof E>(event: K, ...args: E[K] extends (...a: infer A) => void ? A : never): void {
+    for (const l of [...(this.map.get(event) ?? [])]) (l as (...a: unknown[]) => void)(...args);
+  }
+  count(): number {
+    let n = 0;
+    for (const s of this.map.values()) n += s.size;
+    return n;
+  }
+}
+
+/** FNV-1a based 160-bit-ish hex digest: not cryptographic, only distinct for tests. */
+export function fakeInfoHash(bytes: Uint8Array): string {
+  let out = '';
+  for (let round = 0; round < 5; round++) {
+    let h = 0x811c9dc5 ^ round;
+    for (let i = 0; i < bytes.length; i++) {
+      h ^= bytes[i] ?? 0;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
+export interface FakeTorrentSpec {
+  name?: string;
+  pieceCount?: number;
+  pieceLength?: number;
+  blocksPerPiece?: number;
+}
+
+export class FakeTorrent implements EngineTorrent {
+  readonly events = new Emitter<TorrentEvents>();
+  readonly status: Uint8Array;
+  readonly blocks: Uint16Array;
+  readonly avail: Uint16Array;
+  readonly blocksPerPiece: number;
+  readonly priorities: FilePriority[] = [1, 1];
+  state: TorrentState;
+  sequential = false;
+  downloadRate = 0;
+  hashFailures = 0;
+  completedAt: number | null = null;
+  readonly addedAt = Date.now();
+  readonly peerList: PeerStats[] = [];
+
+  constructor(
+    readonly infoHash: string,
+    readonly name: string,
+    readonly pieceLength: number,
+    pieceCount: number,
+    blocksPerPiece: number,
+    readonly savePath: string,
+    paused: boolean,
+  ) {
+    this.status = new Uint8Array(pieceCount);
+    this.blocks = new Uint16Array(pieceCount);
+    this.avail = new Uint16Array(pieceCount).fill(1);
+    this.blocksPerPiece = blocksPerPiece;
+    this.state = paused ? 'paused' : 'downloading';
+  }
+
+  get size(): number {
+    return this.status.length * this.pieceLength;
+  }
+
+  info(): TorrentInfo {
+    return {
+      infoHash: this.infoHash,
+      name: this.name,
+      size: this.size,
+      pieceLength: this.pieceLength,
+      pieceCount: this.status.length,
+      lastPieceLength: this.pieceLength,
+      comment: 'fake',
+      createdBy: 'fake-session',
+      creationDate: 0,
+      private: false,
+      hasMetadata: true,
+    };
+  }
+
+  stats(): TorrentStats {
+    let verified = 0;
+    for (const s of this.status) if (s === 2) verified++;
+    return {
+      infoHash: this.infoHash,
+      name: this.name,
+      state: this.state,
+      error: null,
+      size: this.size,
+      pieceLength: this.pieceLength,
+      pieceCount: this.status.length,
+      verifiedPieces: verified,
+      completedBytes: verified * this.pieceLength,
+      downloaded: verified * this.pieceLength,
+      uploaded: 0,
+      downloadRate: this.downloadRate,
+      uploadRate: 0,
+      peers: this.peerList.length,
+      seeds: this.peerList.length,
+      hashFailures: this.hashFailures,
+      savePath: this.savePath,
+      addedAt: this.addedAt,
+      completedAt: this.completedAt,
+      sequential: this.sequential,
+    };
+  }
+
+  pieceStatus(): Uint8Array {
+    return this.status.slice();
+  }
+
+  inFlight(): Array<[number, number, number]> {
+    const out: Array<[number, number, number]> = [];
+    for (let i = 0; i < this.status.length; i++) if (this.status[i] === 1) out.push([i, this.blocks[i] ?? 0, this.blocksPerPiece]);
+    return out;
+  }
+
+  availability(): Uint16Array {
+    return this.avail.slice();
+  }
+
+  peers(): PeerStats[] {
+    return this.peerList.map((p) => ({ ...p }));
+  }
+
+  files(): FileStats[] {
+    const half = Math.floor(this.size / 2);
+    return [
+      { index: 0, path: `${this.name}/a.bin`, size: half, completedBytes: 0, priority: this.priorities[0] ?? 1, pad: false },
+      { index: 1, path: `${this.name}/b.bin`, size: this.size - half, completedBytes: 0, priority: this.priorities[1] ?? 1, pad: false },
+    ];
+  }
+
+  trackers(): TrackerStats[] {
+    return [{ url: 'http://127.0.0.1:1/announce', tier: 0, status: 'idle', message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null }];
+  }
+
+  async pause(): Promise<void> {
+    this.setState('paused');
+  }
+
+  async resume(): Promise<void> {
+    this.setState(this.isDone() ? 'seeding' : 'downloading');
+  }
+
+  setFilePriority(fileIndex: number, priority: FilePriority): void {
+    this.priorities[fileIndex] = priority;
+  }
+
+  setSequential(on: boolean): void {
+    this.sequential = on;
+  }
+
+  addPeers(_peers: PeerAddress[]): void {}
+
+  on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  setState(state: TorrentState): void {
+    this.state = state;
+    this.events.emit('state', state);
+  }
+
+  isDone(): boolean {
+    return this.status.every((s) => s === 2);
+  }
+
+  /** Simulates one block arriving for `index`; verifies (or fails) the piece when complete. */
+  receiveBlock(index: number, fail = false): void {
+    const received = (this.blocks[index] ?? 0) + 1;
+    this.blocks[index] = received;
+    this.status[index] = 1;
+    this.events.emit('block', index, received, this.blocksPerPiece);
+    if (received >= this.blocksPerPiece) {
+      this.blocks[index] = 0;
+      if (fail) {
+        this.hashFailures++;
+        this.status[index] = 0;
+        this.events.emit('piece', index, false);
+      } else {
+        this.status[index] = 2;
+        this.events.emit('piece', index, true);
+        if (this.isDone()) {
+          this.completedAt = Date.now();
+          this.setState('seeding');
+          this.events.emit('done');
+        }
+      }
+    }
+  }
+
+  listenerCount(): number {
+    return this.events.count();
+  }
+}
+
+export class FakeSession implements EngineSession {
+  readonly port: number;
+  readonly torrents = new Map<string, FakeTorrent>();
+  readonly events = new Emitter<SessionEvents>();
+  readonly spec: Required<FakeTorrentSpec>;
+  private simTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: { port?: number; spec?: FakeTorrentSpec } = {}) {
+    this.port = options.port ?? 6881;
+    this.spec = { name: '', pieceCount: 64, pieceLength: 16384 * 4, blocksPerPiece: 4, ...options.spec };
+  }
+
+  async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
+    let hash: string;
+    let name: string;
+    if (source.kind === 'torrent') {
+      if (source.bytes[0] !== 0x64 /* 'd' */) throw new FakeTorrentInputError('not a bencoded dictionary');
+      hash = fakeInfoHash(source.bytes);
+      name = this.spec.name || `fake-${hash.slice(0, 8)}`;
+    } else {
+      const m = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(source.uri);
+      if (!m?.[1]) throw new FakeTorrentInputError('magnet has no btih');
+      hash = m[1].toLowerCase();
+      name = /[?&]dn=([^&]*)/.exec(source.uri)?.[1] ?? hash;
+    }
+    const existing = this.torrents.get(hash);
+    if (existing) return existing;
+    const t = new FakeTorrent(hash, name, this.spec.pieceLength, this.spec.pieceCount, this.spec.blocksPerPiece, options.savePath ?? '/tmp', options.paused ?? false);
+    this.torrents.set(hash, t);
+    this.events.emit('added', hash);
+    return t;
+  }
+
+  get(infoHash: string): FakeTorrent | undefined {
+    return this.torrents.get(infoHash);
+  }
+
+  list(): FakeTorrent[] {
+    return [...this.torrents.values()];
+  }
+
+  async remove(infoHash: string, _options: { deleteData: boolean }): Promise<void> {
+    if (this.torrents.delete(infoHash)) this.events.emit('removed', infoHash);
+  }
+
+  async close(): Promise<void> {
+    this.stopSimulation();
+  }
+
+  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  /** Downloads every unpaused torrent by itself: `blocksPerTick` blocks every `intervalMs`, 1 in 50 pieces failing once. */
+  simulate(intervalMs = 20, blocksPerTick = 8): void {
+    if (this.simTimer) return;
+    const failedOnce = new Set<string>();
+    this.simTimer = setInterval(() => {
+      for (const t of this.torrents.values()) {
+        if (t.state !== 'downloading') {
+          t.downloadRate = 0;
+          continue;
+        }
+        t.downloadRate = (blocksPerTick * t.pieceLength) / t.blocksPerPiece / (intervalMs / 1000);
+        if (t.peerList.length === 0) {
+          t.peerList.push({ id: 'sim', address: '127.0.0.1:6881', client: 'Simulator 1.0', incoming: false, flags: 'D', downloadRate: t.downloadRate, uploadRate: 0, downloaded: 0, uploaded: 0, progress: 1 });
+        }
+        for (let b = 0; b < blocksPerTick; b++) {
+          let index = -1;
+          for (let i = 0; i < t.status.length; i++) {
+            if (t.status[i] === 1) {
+              index = i;
+              break;
+            }
+          }
+          if (index < 0) {
+            const missing: number[] = [];
+            for (let i = 0; i < t.status.length; i++) if (t.status[i] === 0) missing.push(i);
+            if (missing.length === 0) break;
+            index = t.sequential ? (missing[0] ?? 0) : (missing[Math.floor(Math.random() * missing.length)] ?? 0);
+          }
+          const key = `${t.infoHash}:${index}`;
+          const fail = index % 50 === 7 && !failedOnce.has(key) && (t.blocks[index] ?? 0) + 1 >= t.blocksPerPiece;
+          if (fail) failedOnce.add(key);
+          t.receiveBlock(index, fail);
+        }
+      }
+    }, intervalMs);
+    (this.simTimer as { unref?: () => void }).unref?.();
+  }
+
+  stopSimulation(): void {
+    if (this.simTimer) clearInterval(this.simTimer);
+    this.simTimer = null;
+  }
+}

@@ -1,0 +1,1 @@
+export { TesseraService, type ServiceConnection, type ServiceOptions, type ServicePlatform } from './service.js';

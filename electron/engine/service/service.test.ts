@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { base64ToBytes, bytesToBase64, parseServerEvent, PieceState, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
+import { FakeSession, type FakeTorrent } from './fake-session.js';
+import { TesseraService, type ServicePlatform } from './service.js';
+
+const settings: Settings = { downloadDir: '/downloads', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+const webPlatform: ServicePlatform = { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } };
+const torrentBytes = (seed: string): string => bytesToBase64(new TextEncoder().encode(`d4:name${seed.length}:${seed}e`));
+
+function setup(options: { platform?: ServicePlatform; pieceCount?: number } = {}) {
+  const session = new FakeSession({ spec: { pieceCount: options.pieceCount ?? 64, blocksPerPiece: 4 } });
+  const saved: Settings[] = [];
+  const service = new TesseraService({
+    session,
+    settings,
+    saveSettings: (s) => {
+      saved.push(s);
+    },
+    platform: options.platform ?? webPlatform,
+  });
+  const events: ServerEvent[] = [];
+  const conn = service.connect((e) => {
+    // Every event the service sends must pass the contract's own validator.
+    events.push(parseServerEvent(JSON.parse(JSON.stringify(e))));
+  });
+  return { session, service, conn, events, saved };
+}
+
+async function addOne(conn: ReturnType<typeof setup>['conn'], session: FakeSession, seed = 'x'): Promise<FakeTorrent> {
+  const reply = await conn.handle('addTorrentFile', { fileName: `${seed}.torrent`, data: torrentBytes(seed) });
+  if (!reply.ok) throw new Error(reply.error.message);
+  const hash = (reply.result as { infoHash: string }).infoHash;
+  const t = session.get(hash);
+  if (!t) throw new Error('not added');
+  return t;
+}
+
+describe('TesseraService commands', () => {
+  it('subscribe sends a snapshot with settings and capabilities', async () => {
+    const { conn, events } = setup();
+    expect(await conn.handle('subscribe', {})).toEqual({ ok: true, result: null });
+    expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [], settings, capabilities: { transport: 'web' } });
+  });
+
+  it('adds a torrent, reports duplicates, and announces it to subscribers', async () => {
+    const { conn, events, session } = setup();
+    await conn.handle('subscribe', {});
+    const first = await conn.handle('addTorrentFile', { fileName: 'a.torrent', data: torrentBytes('a') });
+    expect(first).toMatchObject({ ok: true, result: { duplicate: false } });
+    const again = await conn.handle('addTorrentFile', { fileName: 'a.torrent', data: torrentBytes('a') });
+    expect(again).toMatchObject({ ok: true, result: { duplicate: true } });
+    expect(session.list()).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'torrentAdded')).toHaveLength(1);
+    expect(session.list()[0]?.savePath).toBe('/downloads');
+  });
+
+  it('rejects bad payloads with invalid-payload and never throws', async () => {
+    const { conn } = setup();
+    const bad: Array<[unknown, unknown]> = [
+      ['pause', { infoHash: 'nope' }],
+      ['pause', null],
+      ['remove', { infoHash: 'a'.repeat(40) }],
+      ['addTorrentFile', { fileName: 'x', data: '%%%%' }],
+      ['addTorrentFile', { fileName: 'x', data: 'QUJD', path: '/etc/passwd' }],
+      ['setSettings', { downloadDir: '/etc' }],
+      ['setFilePriorities', { infoHash: 'a'.repeat(40), priorities: [{ index: 0, priority: 9 }] }],
+      [42, {}],
+      ['__proto__', {}],
+      ['constructor', {}],
+      [undefined, undefined],
+    ];
+    for (const [command, payload] of bad) {
+      const reply = await conn.handle(command, payload);
+      expect(reply.ok, `${String(command)} ${JSON.stringify(payload)}`).toBe(false);
+      if (!reply.ok) expect(reply.error.code).toBe('invalid-payload');
+    }
+  });
+
+  it('maps engine input errors and unknown torrents to typed errors', async () => {
+    const { conn } = setup();
+    const notTorrent = await conn.handle('addTorrentFile', { fileName: 'cat.png', data: bytesToBase64(new Uint8Array([0x89, 0x50])) });
+    expect(notTorrent).toMatchObject({ ok: false, error: { code: 'invalid-torrent', message: 'not a bencoded dictionary' } });
+    const empty = await conn.handle('addTorrentFile', { fileName: 'empty.torrent', data: '' });
+    expect(empty).toMatchObject({ ok: false, error: { code: 'invalid-torrent' } });
+    const notMagnet = await conn.handle('addMagnet', { uri: 'http://example.com' });
+    expect(notMagnet).toMatchObject({ ok: false, error: { code: 'invalid-torrent' } });
+    const missing = await conn.handle('pause', { infoHash: 'b'.repeat(40) });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('wraps an engine that throws unexpectedly as internal', async () => {
+    const { conn, session } = setup();
+    const t = await addOne(conn, session);
+    t.pause = () => Promise.reject(new Error('disk on fire\nstack...'));
+    expect(await conn.handle('pause', { infoHash: t.infoHash })).toEqual({ ok: false, error: { code: 'internal', message: 'disk on fire' } });
+  });
+
+  it('pause/resume/sequential/priorities/remove reach the engine', async () => {
+    const { conn, session } = setup();
+    const t = await addOne(conn, session);
+    const h = t.infoHash;
+    expect((await conn.handle('pause', { infoHash: h })).ok).toBe(true);
+    expect(t.state).toBe('paused');
+    expect((await conn.handle('resume', { infoHash: h })).ok).toBe(true);
+    expect(t.state).toBe('downloading');
+    expect((await conn.handle('setSequential', { infoHash: h, sequential: true })).ok).toBe(true);
+    expect(t.sequential).toBe(true);
+    expect((await conn.handle('setFilePriorities', { infoHash: h, priorities: [{ index: 1, priority: 0 }] })).ok).toBe(true);
+    expect(t.priorities).toEqual([1, 0]);
+    expect(await conn.handle('setFilePriorities', { infoHash: h, priorities: [{ index: 5, priority: 0 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-payload' },
+    });
+    const files = await conn.handle('getFiles', { infoHash: h });
+    expect(files.ok && (files.result as unknown[]).length).toBe(2);
+    expect((await conn.handle('getPeers', { infoHash: h })).ok).toBe(true);
+    expect((await conn.handle('getTrackers', { infoHash: h })).ok).toBe(true);
+    expect(await conn.handle('getInfo', { infoHash: h })).toMatchObject({ ok: true, result: { infoHash: h, savePath: '/downloads' } });
+    expect((await conn.handle('remove', { infoHash: h, deleteData: false })).ok).toBe(true);
+    expect(session.list()).toHaveLength(0);
+    expect(t.listenerCount()).toBe(0);
+  });
+
+  it('settings: patch is saved and broadcast; the web transport cannot open dialogs or folders', async () => {
+    const { conn, events, saved } = setup();
+    await conn.handle('subscribe', {});
+    expect(await conn.handle('setSettings', { listenPort: 7000 })).toMatchObject({ ok: true, result: { listenPort: 7000, downloadDir: '/downloads' } });
+    expect(saved).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'settings', settings: { listenPort: 7000 } });
+    expect(await conn.handle('chooseDownloadDir', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    expect(await conn.handle('openFolder', {})).toEqual({ ok: true, result: { path: '/downloads', opened: false } });
+  });
+
+  it('settings: the platform dialog chooses the download dir and openFolder uses the platform', async () => {
+    const opened: string[] = [];
+    const platform: ServicePlatform = {
+      capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true },
+      chooseDirectory: async () => '/chosen',
+      openPath: async (p) => {
+        opened.push(p);
+      },
+    };
+    const { conn } = setup({ platform });
+    expect(await conn.handle('chooseDownloadDir', {})).toMatchObject({ ok: true, result: { changed: true, settings: { downloadDir: '/chosen' } } });
+    expect(await conn.handle('openFolder', {})).toEqual({ ok: true, result: { path: '/chosen', opened: true } });
+    expect(opened).toEqual(['/chosen']);
+  });
+});
+
+describe('TesseraService events', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('10k block events in a burst produce a bounded number of piece deltas that add up to the engine state', async () => {
+    const { conn, events, session } = setup({ pieceCount: 3000 });
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    await conn.handle('watchPieces', { infoHash: t.infoHash });
+    const snapshot = events.find((e) => e.type === 'piecesSnapshot');
+    expect(snapshot).toMatchObject({ seq: 0, pieceCount: 3000 });
+
+    // 10 000 blocks within one second: 2500 pieces complete, some fail once.
+    for (let k = 0; k < 10_000; k++) {
+      const piece = Math.floor(k / 4);
+      t.receiveBlock(piece, piece % 97 === 3 && k % 4 === 3);
+      if (k % 1000 === 999) vi.advanceTimersByTime(100);
+    }
+    vi.advanceTimersByTime(2000);
+
+    const deltas = events.filter((e) => e.type === 'piecesDelta');
+    // ~1 s of activity + flush of the failed pieces' next state: at most a handful.
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.length).toBeLessThanOrEqual(8);
+    expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i + 1));
+
+    // Replaying snapshot + deltas gives the engine's state.
+    if (snapshot?.type !== 'piecesSnapshot') throw new Error('no snapshot');
+    const states = base64ToBytes(snapshot.states);
+    let sawFailed = 0;
+    for (const d of deltas) {
+      if (d.type !== 'piecesDelta') continue;
+      for (const [i, s] of d.changes) {
+        states[i] = s;
+        if (s === PieceState.Failed) sawFailed++;
+      }
+    }
+    expect(states).toEqual(t.pieceStatus());
+    expect(sawFailed).toBe(Math.ceil(2500 / 97));
+  });
+
+  it('summaries are rate limited and only sent when something changed', async () => {
+    const { conn, events, session } = setup();
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    for (let ms = 0; ms < 1000; ms += 5) {
+      t.receiveBlock(Math.floor(ms / 20) % 64);
+      vi.advanceTimersByTime(5);
+    }
+    const summaries = events.filter((e) => e.type === 'summaries');
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.length).toBeLessThanOrEqual(4);
+    const before = events.length;
+    vi.advanceTimersByTime(2000); // nothing changes
+    expect(events.filter((e, i) => i >= before && e.type === 'summaries').length).toBeLessThanOrEqual(1);
+  });
+
+  it('completion and errors are notified; the platform hook runs', async () => {
+    const completed: string[] = [];
+    const { conn, events, session } = setup({
+      platform: { ...webPlatform, onCompleted: (s) => completed.push(s.name) },
+      pieceCount: 2,
+    });
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    for (let k = 0; k < 8; k++) t.receiveBlock(Math.floor(k / 4));
+    t.events.emit('error', 'disk full\nat ...');
+    expect(events.filter((e) => e.type === 'completed')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'torrentError')).toMatchObject({ message: 'disk full' });
+    expect(completed).toEqual([t.name]);
+  });
+
+  it('availability changes reach watchers at most about once a second', async () => {
+    const { conn, events, session } = setup({ pieceCount: 10 });
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    await conn.handle('watchPieces', { infoHash: t.infoHash });
+    for (let i = 0; i < 40; i++) {
+      t.avail[i % 10] = i;
+      vi.advanceTimersByTime(100);
+    }
+    t.avail.fill(300); // clamped to 255 on the wire
+    vi.advanceTimersByTime(1500);
+    const withAvail = events.filter((e) => e.type === 'piecesDelta' && e.availability !== undefined);
+    expect(withAvail.length).toBeGreaterThanOrEqual(2);
+    expect(withAvail.length).toBeLessThanOrEqual(7);
+    const last = withAvail.at(-1);
+    if (last?.type !== 'piecesDelta' || !last.availability) throw new Error('no availability');
+    expect([...base64ToBytes(last.availability)].every((v) => v === 255)).toBe(true);
+  });
+
+  it('unwatch, remove and disconnect stop piece events', async () => {
+    const { conn, events, session, service } = setup();
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    await conn.handle('watchPieces', { infoHash: t.infoHash });
+    await conn.handle('unwatchPieces', { infoHash: t.infoHash });
+    t.receiveBlock(0);
+    vi.advanceTimersByTime(1000);
+    expect(events.filter((e) => e.type === 'piecesDelta')).toHaveLength(0);
+
+    await conn.handle('watchPieces', { infoHash: t.infoHash });
+    conn.close();
+    t.receiveBlock(1);
+    vi.advanceTimersByTime(1000);
+    expect(events.filter((e) => e.type === 'piecesDelta')).toHaveLength(0);
+    expect(await conn.handle('getSettings', {})).toMatchObject({ ok: false });
+    await service.close();
+    expect(t.listenerCount()).toBe(0);
+  });
+
+  it('a listener that throws does not break the service', async () => {
+    const session = new FakeSession();
+    const service = new TesseraService({ session, settings, platform: webPlatform });
+    const conn = service.connect(() => {
+      throw new Error('socket gone');
+    });
+    expect(await conn.handle('subscribe', {})).toEqual({ ok: true, result: null });
+    expect((await conn.handle('addTorrentFile', { fileName: 'a', data: torrentBytes('a') })).ok).toBe(true);
+  });
+});
