@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { commonPrefixLength, compareDistance, randomId, randomIdWithPrefix, toHex } from './ids.js';
+import { GOOD_NODE_MS, RoutingTable } from './routing-table.js';
+
+function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => (time += ms) };
+}
+
+let portCounter = 10_000;
+function node(id: Uint8Array): { id: Uint8Array; host: string; port: number } {
+  return { id, host: '127.0.0.1', port: portCounter++ };
+}
+
+/** An id sharing exactly `bits` leading bits with `base`. */
+function idAt(base: Uint8Array, bits: number): Uint8Array {
+  return randomIdWithPrefix(base, bits, true);
+}
+
+describe('ids', () => {
+  it('computes common prefix lengths and random ids inside a prefix', () => {
+    const base = randomId();
+    expect(commonPrefixLength(base, base)).toBe(160);
+    for (const bits of [0, 1, 7, 8, 9, 63, 159]) {
+      expect(commonPrefixLength(base, idAt(base, bits))).toBe(bits);
+      expect(commonPrefixLength(base, randomIdWithPrefix(base, bits, false))).toBeGreaterThanOrEqual(bits);
+    }
+  });
+});
+
+describe('RoutingTable', () => {
+  it('splits only the bucket holding our own id', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 8 });
+    // 8 far nodes (first bit differs) fill the single bucket.
+    for (let i = 0; i < 8; i++) expect(table.heardResponse(node(idAt(own, 0))).status).toBe('added');
+    expect(table.bucketCount).toBe(1);
+    // A near node forces a split: far nodes stay in bucket 0, the near one goes to bucket 1.
+    expect(table.heardResponse(node(idAt(own, 5))).status).toBe('added');
+    expect(table.bucketCount).toBe(2);
+    expect(table.bucketSizes()).toEqual([8, 1]);
+    // Another far node: bucket 0 is full and does not hold our id, so it cannot split.
+    const result = table.heardResponse(node(idAt(own, 0)));
+    expect(result.status).toBe('full');
+    expect(table.bucketCount).toBe(2);
+    expect(table.size).toBe(9);
+  });
+
+  it('keeps at most k per bucket and grows buckets towards our id', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 8 });
+    for (let bits = 0; bits < 20; bits++) for (let i = 0; i < 12; i++) table.heardResponse(node(idAt(own, bits)));
+    const sizes = table.bucketSizes();
+    expect(sizes.every((size) => size <= 8)).toBe(true);
+    expect(table.bucketCount).toBeGreaterThanOrEqual(20);
+    for (const entry of table.all()) {
+      const bits = commonPrefixLength(own, entry.id);
+      const index = Math.min(bits, table.bucketCount - 1);
+      expect(sizes[index]).toBeGreaterThan(0);
+    }
+    // 20 prefix lengths × 8 each fit, and no more.
+    expect(table.size).toBe(160);
+  });
+
+  it('returns the k closest nodes in XOR order, as a brute-force sort does', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 8 });
+    for (let i = 0; i < 500; i++) table.heardResponse(node(randomId()));
+    for (let round = 0; round < 20; round++) {
+      const target = randomId();
+      const expected = table
+        .all()
+        .sort((a, b) => compareDistance(target, a.id, b.id))
+        .slice(0, 8)
+        .map((entry) => toHex(entry.id));
+      expect(table.closest(target, 8).map((entry) => toHex(entry.id))).toEqual(expected);
+    }
+  });
+
+  it('ages nodes: good, then questionable after 15 minutes, then bad after repeated failures', () => {
+    const time = clock();
+    const own = randomId();
+    const table = new RoutingTable(own, { now: time.now });
+    const info = node(idAt(own, 3));
+    table.heardResponse(info);
+    const entry = table.get(info.id);
+    if (!entry) throw new Error('not added');
+    expect(table.state(entry)).toBe('good');
+    time.advance(GOOD_NODE_MS);
+    expect(table.state(entry)).toBe('questionable');
+    expect(table.questionable().map((n) => toHex(n.id))).toEqual([toHex(info.id)]);
+    // A query from a node that answered before makes it good again.
+    expect(table.heardQuery(info.id, info.host, info.port)).toBe(true);
+    expect(table.state(entry)).toBe('good');
+    expect(table.failed(info.id)).toBe(false);
+    expect(table.failed(info.id)).toBe(true);
+    expect(table.state(entry)).toBe('bad');
+    expect(table.closest(own, 8)).toEqual([]);
+    // A response clears the failures.
+    table.heardResponse(info);
+    expect(table.state(entry)).toBe('good');
+  });
+
+  it('replaces bad nodes and promotes the freshest replacement', () => {
+    const time = clock();
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 2, now: time.now });
+    // Fill the far bucket (after one split so it can no longer split).
+    table.heardResponse(node(idAt(own, 2)));
+    const a = node(idAt(own, 0));
+    const b = node(idAt(own, 0));
+    table.heardResponse(a);
+    table.heardResponse(b);
+    table.heardResponse(node(idAt(own, 3)));
+    expect(table.bucketSizes()[0]).toBe(2);
+    // Full of good nodes: newcomers wait in the replacement cache.
+    const c = node(idAt(own, 0));
+    const d = node(idAt(own, 0));
+    expect(table.heardResponse(c)).toEqual({ status: 'full', questionable: [] });
+    expect(table.heardResponse(d).status).toBe('full');
+    expect(table.has(c.id)).toBe(false);
+    // Once quiet, the full result lists whom to ping.
+    time.advance(GOOD_NODE_MS + 1);
+    const full = table.heardResponse(node(idAt(own, 0)));
+    expect(full.status === 'full' && full.questionable.length).toBe(2);
+    // a fails twice: replaced by the newest parked node.
+    table.failed(a.id);
+    expect(table.failed(a.id)).toBe(true);
+    expect(table.has(a.id)).toBe(false);
+    expect(table.bucketSizes()[0]).toBe(2);
+    expect(table.has(b.id)).toBe(true);
+  });
+
+  it('evicts a bad node straight away when a new node arrives', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 1 });
+    table.heardResponse(node(idAt(own, 1)));
+    const old = node(idAt(own, 0));
+    table.heardResponse(old);
+    table.failed(old.id);
+    table.failed(old.id);
+    // failed() had no replacement to promote, so the bad node is still there...
+    expect(table.has(old.id)).toBe(true);
+    const fresh = node(idAt(own, 0));
+    const result = table.heardResponse(fresh);
+    expect(result.status).toBe('replaced');
+    expect(table.has(old.id)).toBe(false);
+    expect(table.has(fresh.id)).toBe(true);
+  });
+
+  it('ignores our own id and an id already known at another endpoint; replaces a restarted node', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    expect(table.heardResponse(node(own)).status).toBe('ignored');
+    const a = node(randomId());
+    table.heardResponse(a);
+    expect(table.heardResponse({ ...a, port: a.port + 1 }).status).toBe('ignored');
+    expect(table.get(a.id)?.port).toBe(a.port);
+    const restarted = { id: randomId(), host: a.host, port: a.port };
+    table.heardResponse(restarted);
+    expect(table.has(a.id)).toBe(false);
+    expect(table.has(restarted.id)).toBe(true);
+  });
+
+  it('names stale buckets for refresh with targets inside each bucket', () => {
+    const time = clock();
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 2, now: time.now });
+    for (let bits = 0; bits < 4; bits++) for (let i = 0; i < 2; i++) table.heardResponse(node(idAt(own, bits)));
+    expect(table.staleBucketTargets()).toEqual([]);
+    time.advance(15 * 60_000);
+    const targets = table.staleBucketTargets();
+    expect(targets.length).toBe(table.bucketCount);
+    targets.forEach((target, index) => {
+      const bits = commonPrefixLength(own, target);
+      if (index < table.bucketCount - 1) expect(bits).toBe(index);
+      else expect(bits).toBeGreaterThanOrEqual(index);
+    });
+    expect(table.staleBucketTargets()).toEqual([]);
+  });
+
+  it('wouldAccept tells whether an unknown node could get in', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 1 });
+    table.heardResponse(node(idAt(own, 4)));
+    table.heardResponse(node(idAt(own, 0)));
+    expect(table.wouldAccept(idAt(own, 0))).toBe(false);
+    expect(table.wouldAccept(idAt(own, 10))).toBe(true);
+    expect(table.wouldAccept(own)).toBe(false);
+  });
+});
