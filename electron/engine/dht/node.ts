@@ -1,0 +1,538 @@
+/**
+ * A BEP 5 DHT node: answers other nodes (ping, find_node, get_peers with rotating tokens,
+ * announce_peer), keeps a k-bucket routing table fresh, and runs iterative lookups for the
+ * session — `getPeers(infoHash)` streams peers, `announce(infoHash, port)` tells the closest
+ * nodes we have the torrent.
+ *
+ *   const dht = new DhtNode({ port: sessionPort, state: savedBytes });
+ *   await dht.start();                 // binds UDP, bootstraps in the background
+ *   for await (const peer of dht.getPeers(infoHash)) swarm.addCandidate(peer);
+ *   await dht.announce(infoHash, sessionPort);
+ *   writeFileAtomic(path, dht.saveState());
+ *   await dht.close();
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { PeerAddress } from '../api.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { familyOf, type AddressFamily, type NodeInfo } from './compact.js';
+import { idEquals, idFromHex, randomId, toHex, toInfoHash, type InfoHashLike } from './ids.js';
+import { KrpcErrorCode, type KrpcQuery, type KrpcResponse, type QueryArgs } from './krpc.js';
+import { iterativeLookup, type LookupNode, type LookupResult } from './lookup.js';
+import { PeerStore } from './peer-store.js';
+import { DhtTimeoutError, KrpcSocket, canonicalHost, type KrpcSocketStats, type RateLimits } from './rpc.js';
+import { RoutingTable } from './routing-table.js';
+import { parseDhtState, serializeDhtState, type DhtState } from './state.js';
+import { TokenManager } from './tokens.js';
+
+/** The well-known public bootstrap routers: the default when no `bootstrap` list is given. */
+export const DEFAULT_BOOTSTRAP_NODES: readonly string[] = [
+  'router.bittorrent.com:6881',
+  'router.utorrent.com:6881',
+  'dht.transmissionbt.com:6881',
+  'dht.libtorrent.org:25401',
+];
+
+export interface DhtNodeOptions {
+  /** UDP bind address (an IP literal). Default '0.0.0.0'; an IPv6 literal makes an IPv6 node. */
+  host?: string;
+  /** UDP port; 0 (default) picks a free one. Conventionally the session's TCP listen port. */
+  port?: number;
+  /** Our node id (20 bytes or 40 hex). Default: the id in `state`, else random. */
+  nodeId?: Uint8Array | string;
+  /** Bootstrap nodes as 'host:port', '[v6]:port' or PeerAddress. Default DEFAULT_BOOTSTRAP_NODES. */
+  bootstrap?: ReadonlyArray<string | PeerAddress>;
+  /** Bytes from a previous `saveState()` (or a parsed DhtState): id and known nodes. */
+  state?: Uint8Array | DhtState | null;
+  /** Bucket size and lookup result size. Default 8. */
+  k?: number;
+  /** Lookup concurrency. Default 3. */
+  alpha?: number;
+  /** Per-query timeout. Default 3000 ms. */
+  queryTimeoutMs?: number;
+  /** Query rate limits (outgoing and inbound). */
+  limits?: RateLimits;
+  /** Routing-table upkeep period (ping quiet nodes, refresh stale buckets). Default 60 s. */
+  maintenanceIntervalMs?: number;
+  /** BEP 43 read-only: query others, answer nobody, stay out of their tables. Default false. */
+  readOnly?: boolean;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface DhtAnnounceResult {
+  /** Peers found by the get_peers lookup that preceded the announce (de-duplicated). */
+  peers: PeerAddress[];
+  /** Nodes that accepted our announce_peer. */
+  announcedTo: number;
+  /** Closest nodes with a token that we tried. */
+  attempted: number;
+}
+
+export interface DhtStats extends KrpcSocketStats {
+  id: string;
+  port: number;
+  nodes: number;
+  goodNodes: number;
+  questionableNodes: number;
+  buckets: number;
+  storedInfoHashes: number;
+  storedPeers: number;
+  lookups: number;
+}
+
+export interface DhtNodeEvents {
+  /** The first bootstrap finished with at least one node in the table. */
+  ready: () => void;
+  /** Another node announced a peer to us (announce_peer with a valid token). */
+  announce: (infoHash: string, peer: PeerAddress) => void;
+  /** A non-fatal problem (socket error, unresolvable bootstrap host...). */
+  warning: (message: string) => void;
+}
+
+export interface GetPeersOptions {
+  signal?: AbortSignal;
+}
+
+export interface AnnounceOptions {
+  signal?: AbortSignal;
+  /** BEP 5 implied_port: peers should use our UDP source port instead of `port`. */
+  impliedPort?: boolean;
+}
+
+/** Parses 'host:port' or '[v6]:port'; null when malformed. */
+export function parseHostPort(text: string): PeerAddress | null {
+  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
+  if (!match?.[1] || !match[2]) return null;
+  const port = Number(match[2]);
+  if (port < 1 || port > 0xffff) return null;
+  return { host: match[1], port };
+}
+
+const BOOTSTRAP_RETRY_MS = 30_000;
+const MAX_PINGS_PER_TICK = 16;
+
+export class DhtNode extends TypedEmitter<DhtNodeEvents> {
+  readonly id: Uint8Array;
+  private readonly table: RoutingTable;
+  private readonly rpc: KrpcSocket;
+  private readonly tokens: TokenManager;
+  private readonly store: PeerStore;
+  private readonly k: number;
+  private readonly alpha: number;
+  private readonly slowMs: number;
+  private readonly bootstrapNodes: ReadonlyArray<string | PeerAddress>;
+  private readonly savedNodes: NodeInfo[];
+  private readonly now: () => number;
+  private readonly readOnly: boolean;
+  private readonly maintenanceMs: number;
+  private readonly closing = new AbortController();
+  private readonly recentPings = new Map<string, number>();
+  private bootstrapping: Promise<void> | null = null;
+  private lastBootstrap = 0;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  private closed = false;
+  private isReady = false;
+  private lookups = 0;
+
+  constructor(options: DhtNodeOptions = {}) {
+    super();
+    const state = options.state instanceof Uint8Array ? parseDhtState(options.state) : (options.state ?? null);
+    const given = typeof options.nodeId === 'string' ? idFromHex(options.nodeId) : options.nodeId;
+    if (given !== undefined && (given === null || given.length !== 20)) throw new TypeError('nodeId must be 20 bytes or 40 hex characters');
+    this.id = new Uint8Array(given ?? state?.id ?? randomId());
+    this.now = options.now ?? Date.now;
+    this.k = options.k ?? 8;
+    this.alpha = options.alpha ?? 3;
+    const timeoutMs = options.queryTimeoutMs ?? 3000;
+    this.slowMs = Math.min(1000, Math.ceil(timeoutMs / 2));
+    this.readOnly = options.readOnly ?? false;
+    this.maintenanceMs = options.maintenanceIntervalMs ?? 60_000;
+    this.bootstrapNodes = options.bootstrap ?? DEFAULT_BOOTSTRAP_NODES;
+    this.table = new RoutingTable(this.id, { k: this.k, now: this.now });
+    this.tokens = new TokenManager({ now: this.now });
+    this.store = new PeerStore({ now: this.now });
+    this.rpc = new KrpcSocket({
+      host: options.host ?? '0.0.0.0',
+      port: options.port ?? 0,
+      ownId: this.id,
+      timeoutMs,
+      readOnly: this.readOnly,
+      now: this.now,
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
+    this.savedNodes = (state?.nodes ?? []).filter((node) => familyOf(node.host) === this.rpc.family);
+    this.rpc.on('query', (query, from) => this.onQuery(query, from));
+    this.rpc.on('warning', (message) => this.emit('warning', message));
+  }
+
+  get family(): AddressFamily {
+    return this.rpc.family;
+  }
+
+  /** True once a bootstrap has put at least one node in the routing table. */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Binds the UDP socket, starts upkeep and a bootstrap (not awaited: see `bootstrap()`). */
+  async start(): Promise<PeerAddress> {
+    if (this.closed) throw new Error('DHT node is closed');
+    if (this.started) return this.address();
+    this.started = true;
+    const address = await this.rpc.bind();
+    this.maintenanceTimer = setInterval(() => this.maintain(), this.maintenanceMs);
+    this.maintenanceTimer.unref();
+    void this.bootstrap();
+    return address;
+  }
+
+  address(): PeerAddress {
+    return this.rpc.address();
+  }
+
+  /**
+   * Bootstraps (or joins the bootstrap already running): asks the saved nodes and the
+   * bootstrap nodes for nodes near our id, then looks up our own id. Never rejects.
+   */
+  bootstrap(): Promise<void> {
+    if (!this.started || this.closed) return Promise.resolve();
+    this.bootstrapping ??= this.runBootstrap().finally(() => {
+      this.bootstrapping = null;
+    });
+    return this.bootstrapping;
+  }
+
+  private async runBootstrap(): Promise<void> {
+    this.lastBootstrap = this.now();
+    const seeds: NodeInfo[] = [...this.table.closest(this.id, this.k * 2), ...this.savedNodes];
+    const routers = await this.resolveBootstrapNodes();
+    await Promise.allSettled(
+      routers.map(async (router) => {
+        const response = await this.rpc.query(router, { method: 'find_node', target: this.id });
+        this.heardFrom(response, router);
+        seeds.push(...(this.family === 4 ? response.nodes : response.nodes6));
+      }),
+    );
+    if (this.closed) return;
+    await this.runLookup('find_node', this.id, seeds);
+    if (this.table.size > 0 && !this.isReady && !this.closed) {
+      this.isReady = true;
+      this.emit('ready');
+    }
+  }
+
+  private async resolveBootstrapNodes(): Promise<PeerAddress[]> {
+    const out: PeerAddress[] = [];
+    for (const entry of this.bootstrapNodes) {
+      const address = typeof entry === 'string' ? parseHostPort(entry) : entry;
+      if (!address) {
+        this.emit('warning', `DHT bootstrap node '${String(entry)}' is not host:port`);
+        continue;
+      }
+      if (familyOf(address.host)) {
+        if (familyOf(address.host) === this.family) out.push(address);
+        continue;
+      }
+      try {
+        const resolved = await dnsLookup(address.host, { family: this.family });
+        out.push({ host: resolved.address, port: address.port });
+      } catch (error) {
+        this.emit('warning', `DHT bootstrap node ${address.host} did not resolve: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Streams the peers of a torrent as a get_peers lookup finds them (de-duplicated; peers
+   * announced to this node first). Ends when the lookup converges; leaving the loop early
+   * (break/return) or aborting `signal` stops the lookup.
+   */
+  async *getPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): AsyncGenerator<PeerAddress, void, undefined> {
+    const target = toInfoHash(infoHash);
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    options.signal?.addEventListener('abort', stop);
+    this.closing.signal.addEventListener('abort', stop);
+    const queue: PeerAddress[] = [];
+    const seen = new Set<string>();
+    let finished = false;
+    let wake: (() => void) | null = null;
+    const push = (peers: readonly PeerAddress[]): void => {
+      for (const peer of peers) {
+        const key = `${peer.host}|${peer.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        queue.push({ host: peer.host, port: peer.port });
+      }
+      if (queue.length > 0) wake?.();
+    };
+    push(this.store.get(toHex(target), 200));
+    const running = this.lookupPeers(target, push, controller.signal).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (finished || controller.signal.aborted) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    } finally {
+      controller.abort();
+      options.signal?.removeEventListener('abort', stop);
+      this.closing.signal.removeEventListener('abort', stop);
+      await running.catch(() => undefined);
+    }
+  }
+
+  /** Runs a get_peers lookup and resolves with every peer it found. */
+  async findPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): Promise<PeerAddress[]> {
+    const out: PeerAddress[] = [];
+    for await (const peer of this.getPeers(infoHash, options)) out.push(peer);
+    return out;
+  }
+
+  /**
+   * get_peers lookup, then announce_peer (with each node's token) to the k closest nodes
+   * that answered. Resolves with the peers found along the way. Never rejects.
+   */
+  async announce(infoHash: InfoHashLike, port: number, options: AnnounceOptions = {}): Promise<DhtAnnounceResult> {
+    const target = toInfoHash(infoHash);
+    if (!options.impliedPort && (!Number.isInteger(port) || port < 1 || port > 0xffff)) {
+      throw new RangeError(`announce port ${port} out of range`);
+    }
+    const peers = new Map<string, PeerAddress>();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const result = await this.lookupPeers(
+      target,
+      (found) => {
+        for (const peer of found) peers.set(`${peer.host}|${peer.port}`, { host: peer.host, port: peer.port });
+      },
+      signal,
+    );
+    const withToken = result.closest.filter((entry): entry is LookupNode & { token: Uint8Array } => entry.token !== null);
+    const args: QueryArgs = { method: 'announce_peer', infoHash: target, port: options.impliedPort ? 0 : port, token: new Uint8Array() };
+    const outcomes = signal.aborted
+      ? []
+      : await Promise.allSettled(withToken.map((entry) => this.queryNode(entry.node, { ...args, token: entry.token, impliedPort: options.impliedPort ?? false })));
+    return {
+      peers: [...peers.values()],
+      announcedTo: outcomes.filter((outcome) => outcome.status === 'fulfilled').length,
+      attempted: withToken.length,
+    };
+  }
+
+  /** Iterative find_node: the k closest nodes to `target` that answered. */
+  async findNode(target: InfoHashLike, options: GetPeersOptions = {}): Promise<NodeInfo[]> {
+    const id = toInfoHash(target);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    await this.waitForBootstrap();
+    const result = await this.runLookup('find_node', id, this.table.closest(id, this.k * 2), signal);
+    return result.closest.map((entry) => entry.node);
+  }
+
+  /** Pings a node (e.g. from a peer's BEP 5 PORT message); adds it to the table if it answers. */
+  async addNode(address: PeerAddress): Promise<boolean> {
+    return (await this.ping(address)) !== null;
+  }
+
+  /** Pings an endpoint; resolves with its id, or null when it does not answer. */
+  async ping(address: PeerAddress): Promise<Uint8Array | null> {
+    if (!this.started || this.closed) return null;
+    try {
+      const response = await this.rpc.query(address, { method: 'ping' });
+      this.heardFrom(response, address);
+      return response.id;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Nodes of the routing table (good and questionable), closest to our id first. */
+  nodes(): NodeInfo[] {
+    return this.table.closest(this.id, Number.MAX_SAFE_INTEGER).map(({ id, host, port }) => ({ id, host, port }));
+  }
+
+  /** Our id and known nodes as bytes (JSON) for the session to store; feed back as `state`. */
+  saveState(): Buffer {
+    const nodes = this.nodes();
+    // Keep saved nodes we never got to contact (e.g. saved, then closed quickly).
+    const known = new Set(nodes.map((node) => toHex(node.id)));
+    for (const node of this.savedNodes) if (!known.has(toHex(node.id))) nodes.push(node);
+    return serializeDhtState({ id: this.id, nodes });
+  }
+
+  stats(): DhtStats {
+    const all = this.table.all();
+    const now = this.now();
+    const good = all.filter((node) => this.table.state(node, now) === 'good').length;
+    return {
+      ...this.rpc.stats(),
+      id: toHex(this.id),
+      port: this.started && !this.closed ? this.rpc.address().port : 0,
+      nodes: all.length,
+      goodNodes: good,
+      questionableNodes: all.filter((node) => this.table.state(node, now) === 'questionable').length,
+      buckets: this.table.bucketCount,
+      storedInfoHashes: this.store.infoHashCount,
+      storedPeers: this.store.peerCount,
+      lookups: this.lookups,
+    };
+  }
+
+  /** Stops upkeep, ends running lookups, rejects outstanding queries, closes the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.maintenanceTimer = null;
+    this.closing.abort();
+    await this.rpc.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async waitForBootstrap(): Promise<void> {
+    if (this.table.size > 0) return;
+    if (this.bootstrapping) await this.bootstrapping;
+    else if (this.started && this.now() - this.lastBootstrap > BOOTSTRAP_RETRY_MS) await this.bootstrap();
+  }
+
+  private async lookupPeers(target: Uint8Array, onPeers: (peers: PeerAddress[]) => void, signal: AbortSignal): Promise<LookupResult> {
+    await this.waitForBootstrap();
+    return this.runLookup('get_peers', target, this.table.closest(target, this.k * 2), signal, onPeers);
+  }
+
+  private async runLookup(
+    method: 'find_node' | 'get_peers',
+    target: Uint8Array,
+    seeds: readonly NodeInfo[],
+    signal: AbortSignal = this.closing.signal,
+    onPeers?: (peers: PeerAddress[]) => void,
+  ): Promise<LookupResult> {
+    if (!this.started || this.closed || signal.aborted) return { closest: [], queried: 0, responded: 0, aborted: true };
+    this.lookups++;
+    const args: QueryArgs = method === 'find_node' ? { method, target } : { method, infoHash: target };
+    return iterativeLookup({
+      target,
+      ownId: this.id,
+      family: this.family,
+      seeds,
+      k: this.k,
+      alpha: this.alpha,
+      slowMs: this.slowMs,
+      signal,
+      query: (node) => this.queryNode(node, args),
+      ...(onPeers ? { onPeers: (peers: PeerAddress[]) => onPeers(peers) } : {}),
+    });
+  }
+
+  /** Queries a node we know by id, keeping the routing table informed of the outcome. */
+  private async queryNode(node: NodeInfo, args: QueryArgs): Promise<KrpcResponse> {
+    try {
+      const response = await this.rpc.query(node, args);
+      this.heardFrom(response, node);
+      return response;
+    } catch (error) {
+      if (error instanceof DhtTimeoutError) this.table.failed(node.id);
+      throw error;
+    }
+  }
+
+  /** A node answered us: put it in (or refresh it in) the routing table. */
+  private heardFrom(response: KrpcResponse, from: PeerAddress): void {
+    const host = canonicalHost(from.host);
+    if (!host) return;
+    const result = this.table.heardResponse({ id: response.id, host, port: from.port });
+    if (result.status === 'full') {
+      // Ping a couple of quiet nodes: those that fail make room for the parked newcomer.
+      for (const node of result.questionable.slice(0, 2)) void this.pingKnown(node);
+    }
+  }
+
+  private async pingKnown(node: NodeInfo): Promise<void> {
+    const key = `${node.host}|${node.port}`;
+    if (!this.markPinged(key)) return;
+    try {
+      await this.queryNode(node, { method: 'ping' });
+    } catch {
+      // failed() already counted the timeout
+    }
+  }
+
+  /** Rate-limits pings per endpoint: true when this endpoint was not pinged in the last minute. */
+  private markPinged(key: string): boolean {
+    const now = this.now();
+    const last = this.recentPings.get(key);
+    if (last !== undefined && now - last < 60_000) return false;
+    if (this.recentPings.size > 4096) {
+      for (const [candidate, time] of this.recentPings) if (now - time >= 60_000) this.recentPings.delete(candidate);
+    }
+    this.recentPings.set(key, now);
+    return true;
+  }
+
+  private onQuery(query: KrpcQuery, from: PeerAddress): void {
+    if (this.readOnly || this.closed) return;
+    if (!query.readOnly && !idEquals(query.id, this.id)) {
+      const known = this.table.heardQuery(query.id, from.host, from.port);
+      // A node we don't know queried us: ping it back; it joins the table if it answers.
+      if (!known && this.table.wouldAccept(query.id) && this.markPinged(`${from.host}|${from.port}`)) void this.ping(from);
+    }
+    switch (query.method) {
+      case 'ping':
+        return this.rpc.respond(from, query.t, { id: this.id });
+      case 'find_node':
+        return this.rpc.respond(from, query.t, this.nodesBody(query.target));
+      case 'get_peers': {
+        const values = this.store.get(toHex(query.infoHash), this.family === 4 ? 50 : 25, this.family);
+        return this.rpc.respond(from, query.t, { ...this.nodesBody(query.infoHash), token: this.tokens.issue(from.host), values });
+      }
+      case 'announce_peer': {
+        if (!this.tokens.validate(from.host, query.token)) {
+          return this.rpc.sendError(from, query.t, KrpcErrorCode.Protocol, 'bad token');
+        }
+        const peer: PeerAddress = { host: from.host, port: query.impliedPort ? from.port : query.port };
+        const infoHash = toHex(query.infoHash);
+        this.store.add(infoHash, peer);
+        this.rpc.respond(from, query.t, { id: this.id });
+        this.emit('announce', infoHash, peer);
+        return;
+      }
+      case 'unknown':
+        return this.rpc.sendError(from, query.t, KrpcErrorCode.MethodUnknown, 'method unknown');
+    }
+  }
+
+  private nodesBody(target: Uint8Array): { id: Uint8Array; nodes?: NodeInfo[]; nodes6?: NodeInfo[] } {
+    const closest = this.table.closest(target, this.k);
+    return this.family === 4 ? { id: this.id, nodes: closest } : { id: this.id, nodes6: closest };
+  }
+
+  /** Periodic upkeep: ping quiet nodes, refresh stale buckets, expire stored peers, re-bootstrap. */
+  private maintain(): void {
+    if (this.closed) return;
+    this.store.prune();
+    if (this.table.size === 0) {
+      if (this.now() - this.lastBootstrap >= BOOTSTRAP_RETRY_MS) void this.bootstrap();
+      return;
+    }
+    for (const node of this.table.questionable().slice(0, MAX_PINGS_PER_TICK)) void this.pingKnown(node);
+    const targets = this.table.staleBucketTargets();
+    void (async () => {
+      for (const target of targets) {
+        if (this.closed) return;
+        await this.runLookup('find_node', target, this.table.closest(target, this.k * 2));
+      }
+    })();
+  }
+}
