@@ -1,0 +1,104 @@
+/** Command line of the web host: `node dist/electron/host/main.js [options]`. Pure. */
+
+export interface HostArgs {
+  port: number;
+  host: string;
+  /** State folder (settings, resume data); null = the default XDG folder. */
+  dir: string | null;
+  /** Overrides the download folder setting (and saves it). */
+  downloadDir: string | null;
+  /** BitTorrent listening port for this run (overrides the setting). */
+  listenPort: number | null;
+  /** BitTorrent listening address (default: the engine's, all interfaces). */
+  listenHost: string | null;
+  /** Folder of the built renderer (default: dist/renderer next to this build). */
+  staticDir: string | null;
+  /** Run against a simulated engine (renderer development, demos). */
+  fakeEngine: boolean;
+  help: boolean;
+}
+
+export const DEFAULT_WEB_PORT = 8780;
+
+export const HOST_USAGE = `Usage: npm run web -- [options]   (node dist/electron/host/main.js [options])
+
+Serves Tessera's UI on http://127.0.0.1:PORT/?token=… and runs the engine.
+
+  --port P           HTTP port (default ${DEFAULT_WEB_PORT}; 0 = any free port)
+  --host H           bind address (default 127.0.0.1; use 0.0.0.0 to expose it — the token still applies)
+  --dir DIR          state folder (default $XDG_CONFIG_HOME/tessera or ~/.config/tessera)
+  --download-dir D   download folder (saved in the settings)
+  --listen-port P    BitTorrent listening port for this run
+  --listen-host H    BitTorrent listening address for this run
+  --static DIR       folder of the built renderer (default dist/renderer)
+  --fake-engine      simulated torrents instead of the real engine (UI development)
+  -h, --help         this text
+`;
+
+export class ArgsError extends Error {
+  override readonly name = 'ArgsError';
+}
+
+function port(name: string, value: string | undefined): number {
+  if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new ArgsError(`${name} needs a port number 0-65535`);
+  return Number(value);
+}
+
+function text(name: string, value: string | undefined): string {
+  if (value === undefined || value === '' || value.startsWith('--')) throw new ArgsError(`${name} needs a value`);
+  return value;
+}
+
+export function parseHostArgs(argv: readonly string[]): HostArgs {
+  const out: HostArgs = {
+    port: DEFAULT_WEB_PORT,
+    host: '127.0.0.1',
+    dir: null,
+    downloadDir: null,
+    listenPort: null,
+    listenHost: null,
+    staticDir: null,
+    fakeEngine: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
+    switch (name) {
+      case '--port':
+        out.port = port(name, value());
+        break;
+      case '--host':
+        out.host = text(name, value());
+        break;
+      case '--dir':
+        out.dir = text(name, value());
+        break;
+      case '--download-dir':
+        out.downloadDir = text(name, value());
+        break;
+      case '--listen-port':
+        out.listenPort = port(name, value());
+        break;
+      case '--listen-host':
+        out.listenHost = text(name, value());
+        break;
+      case '--static':
+        out.staticDir = text(name, value());
+        break;
+      case '--fake-engine':
+        out.fakeEngine = true;
+        break;
+      case '-h':
+      case '--help':
+        out.help = true;
+        break;
+      default:
+        throw new ArgsError(`unknown option ${JSON.stringify(arg)}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocketConstructor } from '../../shared/contract/index.js';
+import { FakeSession } from '../engine/service/fake-session.js';
+import { TesseraService } from '../engine/service/index.js';
+import { parseHostArgs } from './args.js';
+import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
+import { startHostServer, type HostServer } from './server.js';
+
+describe('security checks', () => {
+  const loop = { boundHost: '127.0.0.1', port: 8000 };
+  it('Host: only the bound address / localhost / loopback on the bound port', () => {
+    expect(checkHost('127.0.0.1:8000', loop).ok).toBe(true);
+    expect(checkHost('localhost:8000', loop).ok).toBe(true);
+    expect(checkHost('LOCALHOST:8000', loop).ok).toBe(true);
+    expect(checkHost('[::1]:8000', loop).ok).toBe(true);
+    expect(checkHost('evil.example:8000', loop)).toMatchObject({ ok: false, status: 403 });
+    expect(checkHost('127.0.0.1.nip.io:8000', loop)).toMatchObject({ ok: false, status: 403 });
+    expect(checkHost('localhost.evil.example:8000', loop)).toMatchObject({ ok: false });
+    expect(checkHost('127.0.0.1:8001', loop)).toMatchObject({ ok: false, status: 403 });
+    expect(checkHost('127.0.0.1', loop)).toMatchObject({ ok: false });
+    expect(checkHost('192.168.1.2:8000', loop)).toMatchObject({ ok: false });
+    expect(checkHost(undefined, loop)).toMatchObject({ ok: false, status: 400 });
+    expect(checkHost('a:b:c', loop)).toMatchObject({ ok: false, status: 400 });
+    expect(checkHost('', loop)).toMatchObject({ ok: false, status: 400 });
+  });
+  it('Host: a wildcard bind accepts IP literals but never foreign names', () => {
+    const any = { boundHost: '0.0.0.0', port: 80 };
+    expect(checkHost('192.168.1.2', any).ok).toBe(true);
+    expect(checkHost('[fe80::1]', any).ok).toBe(true);
+    expect(checkHost('rebind.example', any).ok).toBe(false);
+  });
+  it('Origin: absent or same-origin only', () => {
+    expect(checkOrigin(undefined, loop).ok).toBe(true);
+    expect(checkOrigin('http://127.0.0.1:8000', loop).ok).toBe(true);
+    expect(checkOrigin('http://localhost:8000', loop).ok).toBe(true);
+    expect(checkOrigin('http://evil.example', loop).ok).toBe(false);
+    expect(checkOrigin('http://127.0.0.1:9999', loop).ok).toBe(false);
+    expect(checkOrigin('null', loop).ok).toBe(false);
+    expect(checkOrigin('file://', loop).ok).toBe(false);
+    expect(checkOrigin('chrome-extension://abc', loop).ok).toBe(false);
+  });
+  it('token from query or cookie, constant-time compared', () => {
+    expect(checkToken({ queryToken: 'abc', cookieHeader: undefined }, 'abc', 't')).toEqual({ ok: true, via: 'query' });
+    expect(checkToken({ queryToken: null, cookieHeader: 'x=1; t=abc' }, 'abc', 't')).toEqual({ ok: true, via: 'cookie' });
+    expect(checkToken({ queryToken: 'abd', cookieHeader: 't=abcd' }, 'abc', 't').ok).toBe(false);
+    expect(checkToken({ queryToken: null, cookieHeader: undefined }, 'abc', 't').ok).toBe(false);
+  });
+  it('splitHostHeader', () => {
+    expect(splitHostHeader('[::1]:80')).toEqual({ hostname: '::1', port: 80 });
+    expect(splitHostHeader('[nope]:80')).toBeNull();
+    expect(splitHostHeader('h:99999x')).toBeNull();
+  });
+});
+
+describe('host args', () => {
+  it('parses options and rejects unknown ones', () => {
+    expect(parseHostArgs(['--port', '0', '--dir=/tmp/x', '--host', '::1', '--fake-engine'])).toMatchObject({ port: 0, dir: '/tmp/x', host: '::1', fakeEngine: true });
+    expect(() => parseHostArgs(['--port', 'abc'])).toThrow(/port/);
+    expect(() => parseHostArgs(['--port'])).toThrow(/port/);
+    expect(() => parseHostArgs(['--dir'])).toThrow(/value/);
+    expect(() => parseHostArgs(['--bogus'])).toThrow(/unknown/);
+  });
+});
+
+interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function wsStatus(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+describe('web host server', () => {
+  let dir: string;
+  let host: HostServer;
+  let session: FakeSession;
+  let service: TesseraService;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-host-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    await writeFile(join(dir, 'assets', 'app.js'), 'console.log(1)');
+    await writeFile(join(dir, '..', 'tessera-secret.txt'), 'secret').catch(() => undefined);
+    session = new FakeSession();
+    service = new TesseraService({
+      session,
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false },
+      platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    });
+    host = await startHostServer({ service, staticDir: dir, port: 0 });
+  });
+
+  afterAll(async () => {
+    await host.close();
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints a 127.0.0.1 URL with the token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    expect(host.token).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses requests without the token', async () => {
+    expect((await get(host.port, '/')).status).toBe(401);
+    expect((await get(host.port, '/assets/app.js')).status).toBe(401);
+    expect((await get(host.port, '/?token=wrong')).status).toBe(401);
+  });
+
+  it('trades the query token for a cookie, then serves with CSP', async () => {
+    const first = await get(host.port, `/?token=${host.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
+    expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    const page = await get(host.port, '/', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>t</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect((await get(host.port, '/assets/app.js', { cookie })).headers['content-type']).toMatch(/javascript/);
+    expect((await get(host.port, '/../tessera-secret.txt', { cookie })).status).not.toBe(200);
+    expect((await get(host.port, '/%2e%2e/tessera-secret.txt', { cookie })).status).toBe(404);
+    expect((await get(host.port, '/assets%2f..%2f..%2ftessera-secret.txt', { cookie })).status).toBe(403);
+    expect((await get(host.port, '/missing.js', { cookie })).status).toBe(404);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {
+    const cookie = `tessera_token_${host.port}=${host.token}`;
+    expect((await get(host.port, '/', { cookie, host: `evil.example:${host.port}` })).status).toBe(403);
+    expect((await get(host.port, '/', { cookie, origin: 'http://evil.example' })).status).toBe(403);
+    const ws = `ws://127.0.0.1:${host.port}/ws`;
+    expect(await wsStatus(ws, {})).toBe(401);
+    expect(await wsStatus(`${ws}?token=${host.token}`, { host: `evil.example:${host.port}` })).toBe(403);
+    expect(await wsStatus(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
+    expect(await wsStatus(`${ws}?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` })).toBe('open');
+    expect(await wsStatus(ws, { cookie })).toBe('open');
+  });
+
+  it('speaks the contract over WebSocket (client → service → fake engine)', async () => {
+    const client = createWebSocketClient({
+      url: `ws://127.0.0.1:${host.port}/ws?token=${host.token}`,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      reconnect: false,
+    });
+    const events: TesseraEvent[] = [];
+    client.subscribe((e) => events.push(e));
+    await expect.poll(() => events.some((e) => e.type === 'snapshot')).toBe(true);
+    const added = await client.addTorrentFile({ fileName: 'a.torrent', data: bytesToBase64(new TextEncoder().encode('d1:ai1ee')) });
+    expect(added.duplicate).toBe(false);
+    await expect(client.addTorrentFile({ fileName: 'x.png', data: bytesToBase64(new Uint8Array([1, 2, 3])) })).rejects.toMatchObject({ code: 'invalid-torrent' });
+    await expect(client.addMagnet({ uri: 'magnet:?xt=urn:btih:nothex' })).rejects.toMatchObject({ code: 'invalid-torrent' });
+    await expect(client.pause({ infoHash: 'NOT A HASH' })).rejects.toMatchObject({ code: 'invalid-payload' });
+    await client.watchPieces({ infoHash: added.infoHash });
+    await expect.poll(() => events.some((e) => e.type === 'piecesSnapshot')).toBe(true);
+    const t = session.get(added.infoHash);
+    t?.receiveBlock(0);
+    await expect.poll(() => events.some((e) => e.type === 'piecesDelta')).toBe(true);
+    expect(events.some((e) => e.type === 'torrentAdded')).toBe(true);
+    expect((await client.getSettings()).downloadDir).toBe(dir);
+    client.close();
+  });
+
+  it('answers malformed frames without dying', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
+    await new Promise((r) => ws.on('open', r));
+    const replies: string[] = [];
+    ws.on('message', (d) => replies.push(String(d)));
+    ws.send(JSON.stringify({ kind: 'request', id: 7, command: 'nope', payload: {} }));
+    await expect.poll(() => replies.length).toBeGreaterThan(0);
+    expect(JSON.parse(replies[0] ?? '{}')).toMatchObject({ id: 7, ok: false, error: { code: 'invalid-payload' } });
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.send('{not json');
+    expect(await closed).toBe(1007);
+    expect((await get(host.port, `/?token=${host.token}`)).status).toBe(303);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The web host's request checks, pure so they can be tested without sockets:
+ * - Host header: only the bound address, localhost or a loopback literal, on the bound port
+ *   (a DNS-rebinding page arrives with its own domain name in Host). When bound to a
+ *   wildcard address, any IP literal is accepted too — never a domain name other than localhost.
+ * - Origin: absent (non-browser clients, same-origin navigations) or exactly an allowed
+ *   http(s)://host:port. `null` and foreign origins are refused.
+ * - Token: the random access token, from the `token` query parameter or the cookie set on
+ *   the first load; compared in constant time.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+
+export interface HostCheckConfig {
+  /** The address the server is bound to, e.g. 127.0.0.1, ::1, 0.0.0.0, or a hostname. */
+  boundHost: string;
+  port: number;
+}
+
+export type Verdict = { ok: true } | { ok: false; status: 400 | 401 | 403; reason: string };
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** Splits "host:port" / "[v6]:port" / "host"; returns null when malformed. */
+export function splitHostHeader(value: string): { hostname: string; port: number | null } | null {
+  const v = value.trim().toLowerCase();
+  if (v.length === 0 || v.length > 300) return null;
+  let hostname: string;
+  let portText: string | undefined;
+  if (v.startsWith('[')) {
+    const end = v.indexOf(']');
+    if (end < 0) return null;
+    hostname = v.slice(1, end);
+    const rest = v.slice(end + 1);
+    if (rest.length > 0) {
+      if (!rest.startsWith(':')) return null;
+      portText = rest.slice(1);
+    }
+    if (isIP(hostname) !== 6) return null;
+  } else {
+    const parts = v.split(':');
+    if (parts.length > 2) return null;
+    hostname = parts[0] ?? '';
+    portText = parts[1];
+  }
+  if (!/^[a-z0-9.\-:]+$/.test(hostname)) return null;
+  let port: number | null = null;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText)) return null;
+    port = Number(portText);
+  }
+  return { hostname, port };
+}
+
+export function isAllowedHostname(hostname: string, config: HostCheckConfig): boolean {
+  const h = stripBrackets(hostname.toLowerCase());
+  const bound = stripBrackets(config.boundHost.toLowerCase());
+  if (h === 'localhost' || h === bound) return true;
+  if (h === '127.0.0.1' || h === '::1') return true;
+  if (WILDCARDS.has(bound) && isIP(h) !== 0) return true;
+  return false;
+}
+
+export function checkHost(hostHeader: string | undefined, config: HostCheckConfig): Verdict {
+  if (hostHeader === undefined) return { ok: false, status: 400, reason: 'missing Host header' };
+  const parsed = splitHostHeader(hostHeader);
+  if (!parsed) return { ok: false, status: 400, reason: 'malformed Host header' };
+  const port = parsed.port ?? 80;
+  if (port !== config.port || !isAllowedHostname(parsed.hostname, config)) {
+    return { ok: false, status: 403, reason: `Host ${JSON.stringify(hostHeader)} is not this server (DNS rebinding?)` };
+  }
+  return { ok: true };
+}
+
+export function checkOrigin(origin: string | undefined, config: HostCheckConfig): Verdict {
+  if (origin === undefined) return { ok: true };
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return { ok: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin)}` };
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin === 'null') {
+    return { ok: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin)}` };
+  }
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (port !== config.port || !isAllowedHostname(url.hostname, config)) {
+    return { ok: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin)}` };
+  }
+  return { ok: true };
+}
+
+export function tokensEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ab.length !== bb.length) return false;
+  return timingSafeEqual(ab, bb);
+}
+
+/** Reads one cookie from a Cookie header. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export interface TokenSources {
+  queryToken: string | null;
+  cookieHeader: string | undefined;
+}
+
+/** Where the valid token came from, or a refusal. */
+export function checkToken(sources: TokenSources, token: string, cookieName: string): { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 401; reason: string } {
+  if (sources.queryToken !== null && tokensEqual(sources.queryToken, token)) return { ok: true, via: 'query' };
+  const cookie = readCookie(sources.cookieHeader, cookieName);
+  if (cookie !== undefined && tokensEqual(cookie, token)) return { ok: true, via: 'cookie' };
+  return { ok: false, status: 401, reason: 'missing or wrong access token' };
+}
+
+/** Runs all three checks on a request. */
+export function checkRequest(
+  req: { host: string | undefined; origin: string | undefined; url: URL; cookie: string | undefined },
+  config: HostCheckConfig & { token: string; cookieName: string },
+): { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 400 | 401 | 403; reason: string } {
+  const host = checkHost(req.host, config);
+  if (!host.ok) return host;
+  const origin = checkOrigin(req.origin, config);
+  if (!origin.ok) return origin;
+  return checkToken({ queryToken: req.url.searchParams.get('token'), cookieHeader: req.cookie }, config.token, config.cookieName);
+}
