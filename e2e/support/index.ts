@@ -29,6 +29,7 @@ export {
   type DownloadResult,
 } from './tessera.js';
 export { HostilePeer, HOSTILE_MODES, type HostileMode, type HostileConnection, type HostilePeerOptions, type BitfieldVariant } from './hostile-peer.js';
+export { assertDownloadOk, payloadSize, type ExpectedDownload } from './checks.js';
 export { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 export { measured, readUsage, type Usage } from './measure.js';
 export { freePort, canConnect, waitForListening } from './net.js';

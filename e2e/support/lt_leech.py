@@ -101,7 +101,8 @@ def main():
     st = h.status()
     seconds = max(finished_at - t0, 1e-6)
     total = st.total_payload_download
-    out = {"event": "done", "seconds": round(seconds, 4), "bytes": total,
+    out = {"event": "done", "infoHash": str(h.info_hash()), "size": h.torrent_file().total_size(),
+           "seconds": round(seconds, 4), "bytes": total,
            "rateMiBs": round(total / seconds / 1048576, 2), "hashFailures": hash_failures,
            "peers": [{"endpoint": k, "downloaded": v, "client": clients.get(k, "")}
                      for k, v in sorted(per_peer.items()) if v > 0]}

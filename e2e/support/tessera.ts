@@ -9,7 +9,11 @@ import { measured, readUsage, type Usage } from './measure.js';
 import { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 import { REPO_ROOT } from './tools.js';
 
-export const TESSERA_CLI = join(REPO_ROOT, 'dist', 'electron', 'cli', 'main.js');
+/**
+ * The built CLI. TESSERA_CLI in the environment points the harness at another build of it
+ * (e.g. a packaged one, or a stand-in used to check the harness itself).
+ */
+export const TESSERA_CLI = process.env.TESSERA_CLI ?? join(REPO_ROOT, 'dist', 'electron', 'cli', 'main.js');
 
 export function requireBuiltCli(): string {
   if (!existsSync(TESSERA_CLI)) {
