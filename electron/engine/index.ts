@@ -1,3 +1,3 @@
 /** Engine entry point: the only module the shell, host and CLI need to import. */
 export * from './api.js';
-export { createSession } from './session/session.js';
+export { createSession, Session, TorrentInputError } from './session/session.js';

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { runCreate } from './create.js';
+import { runDownload } from './download.js';
+import { runInfo } from './info.js';
+import { UsageError } from './args.js';
+
+const USAGE = `usage: tessera <command> [options]
+
+commands:
+  info <file.torrent> [--json]                     show what a torrent contains
+  download <file.torrent> --dir <dir> [--peer host:port]... [--port P] [--json]
+  create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  info: runInfo,
+  download: runDownload,
+  create: runCreate,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`tessera: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tessera: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`tessera: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tessera: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

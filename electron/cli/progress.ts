@@ -1,0 +1,30 @@
+import type { TorrentStats } from '../engine/index.js';
+
+/** One-line terminal progress: bar, percent, rate, peers, ETA. */
+export function progressLine(s: TorrentStats, width = 30): string {
+  const fraction = s.size > 0 ? s.completedBytes / s.size : 1;
+  const filled = Math.round(fraction * width);
+  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+  const remaining = s.size - s.completedBytes;
+  const eta = s.downloadRate > 0 ? formatDuration(remaining / s.downloadRate) : '∞';
+  return `[${bar}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${formatBytes(s.downloadRate)}/s  ${s.peers} peers  ETA ${eta}  ${s.state}`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '∞';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

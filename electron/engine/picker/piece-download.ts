@@ -1,0 +1,70 @@
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+
+/**
+ * A piece being downloaded: which blocks are requested (and how many times, in endgame),
+ * which arrived, and the buffer they are copied into. The buffer is hashed and written
+ * once every block is in; memory is therefore bounded by the number of pieces in flight.
+ */
+export class PieceDownload {
+  readonly blockCount: number;
+  /** How many outstanding requests each block has (more than 1 only in endgame). */
+  readonly requests: Uint8Array;
+  readonly arrived: Uint8Array;
+  received = 0;
+  /** Lowest block index that may still be free: a scan hint, never past a free block. */
+  firstFree = 0;
+  /** Set while the completed piece is being hashed/written: no more requests. */
+  verifying = false;
+  /** The peer this piece was handed to first (keeps a piece on one peer where possible). */
+  owner: object | null = null;
+  /** Peers that delivered blocks: blamed together if the hash fails. */
+  readonly contributors = new Set<object>();
+  /** Where blocks are copied; from a pool, returned once the piece is written or failed. */
+  readonly buffer: Buffer;
+
+  constructor(readonly index: number, readonly length: number, buffer: Buffer) {
+    this.blockCount = Math.ceil(length / BLOCK_SIZE);
+    this.requests = new Uint8Array(this.blockCount);
+    this.arrived = new Uint8Array(this.blockCount);
+    this.buffer = buffer;
+  }
+
+  blockLength(block: number): number {
+    return block === this.blockCount - 1 ? this.length - block * BLOCK_SIZE : BLOCK_SIZE;
+  }
+
+  get complete(): boolean {
+    return this.received === this.blockCount;
+  }
+
+  /** Next block nobody has requested and that has not arrived, from `firstFree` on; -1 if none. */
+  nextFreeBlock(): number {
+    for (let b = this.firstFree; b < this.blockCount; b++) {
+      if (this.requests[b] === 0 && this.arrived[b] === 0) {
+        this.firstFree = b;
+        return b;
+      }
+    }
+    this.firstFree = this.blockCount;
+    return -1;
+  }
+
+  markRequested(block: number): void {
+    this.requests[block]!++;
+  }
+
+  /** A request for `block` went away unanswered (choke, reject, timeout, disconnect). */
+  release(block: number): void {
+    if (this.requests[block]! > 0) this.requests[block]!--;
+    if (this.requests[block] === 0 && this.arrived[block] === 0 && block < this.firstFree) this.firstFree = block;
+  }
+
+  /** Records an arrived block; false when it had already arrived (endgame duplicate). */
+  markArrived(block: number): boolean {
+    if (this.requests[block]! > 0) this.requests[block]!--;
+    if (this.arrived[block]) return false;
+    this.arrived[block] = 1;
+    this.received++;
+    return true;
+  }
+}

@@ -1,0 +1,310 @@
+import { Bitfield } from '../util/bitfield.js';
+import { BufferPool } from '../util/buffer-pool.js';
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { PieceDownload } from './piece-download.js';
+
+/** What the picker needs to know about a peer. */
+export interface PickerPeer {
+  /** Pieces the peer has. */
+  has(index: number): boolean;
+  /** Pieces this peer was handed first; the picker keeps it in sync. */
+  readonly owned: Set<PieceDownload>;
+  /** True when the peer already has an outstanding request for this block. */
+  hasRequested(index: number, block: number): boolean;
+}
+
+/** A block chosen for request: piece, block index, byte offset, length. */
+export interface BlockPick {
+  piece: PieceDownload;
+  block: number;
+  begin: number;
+  length: number;
+}
+
+/** In endgame a block is requested from at most this many peers at once. */
+const MAX_ENDGAME_DUPLICATES = 2;
+/** Before this many pieces are verified, pick at random rather than rarest-first (faster first upload). */
+const RANDOM_PIECES_FIRST = 4;
+
+/**
+ * Chooses which blocks to request from which peer.
+ *
+ * Free pieces (not had, not in flight, wanted) live in buckets by availability, so
+ * rarest-first is "first non-empty bucket, random start inside it" instead of a scan of
+ * every piece. Seeds are counted apart (`seedCount`) and never move pieces between
+ * buckets: a seed joining is O(1), not O(pieces).
+ */
+export class PiecePicker {
+  readonly have: Bitfield;
+  /** Availability from non-seed peers; add `seedCount` for the true value. */
+  private readonly peerAvailability: Uint16Array;
+  private seedCount = 0;
+  private readonly wanted: Uint8Array;
+  private readonly buckets: number[][] = [[]];
+  private readonly bucketPos: Int32Array;
+  readonly inFlight = new Map<number, PieceDownload>();
+  private sequentialMode = false;
+  private sequentialCursor = 0;
+  private wantedRemaining = 0;
+  readonly buffers = new BufferPool();
+
+  constructor(
+    readonly pieceCount: number,
+    readonly pieceLength: number,
+    readonly lastPieceLength: number,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.have = new Bitfield(pieceCount);
+    this.peerAvailability = new Uint16Array(pieceCount);
+    this.wanted = new Uint8Array(pieceCount).fill(1);
+    this.bucketPos = new Int32Array(pieceCount).fill(-1);
+    for (let i = 0; i < pieceCount; i++) this.addFree(i);
+    this.wantedRemaining = pieceCount;
+  }
+
+  pieceSize(index: number): number {
+    return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength;
+  }
+
+  availability(index: number): number {
+    return this.peerAvailability[index]! + this.seedCount;
+  }
+
+  /** True when every wanted piece is verified. */
+  get finished(): boolean {
+    return this.wantedRemaining === 0;
+  }
+
+  set sequential(on: boolean) {
+    this.sequentialMode = on;
+    this.sequentialCursor = 0;
+  }
+
+  get sequential(): boolean {
+    return this.sequentialMode;
+  }
+
+  /** 0 = not wanted (skipped file), otherwise wanted. */
+  setWanted(index: number, wanted: boolean): void {
+    const was = this.wanted[index] === 1;
+    if (was === wanted) return;
+    this.wanted[index] = wanted ? 1 : 0;
+    if (!this.have.has(index)) this.wantedRemaining += wanted ? 1 : -1;
+    if (wanted && this.isFree(index)) this.addFree(index);
+    if (!wanted) this.removeFree(index);
+  }
+
+  isWanted(index: number): boolean {
+    return this.wanted[index] === 1;
+  }
+
+  // --- availability -------------------------------------------------------------------
+
+  seedJoined(): void {
+    this.seedCount++;
+  }
+
+  seedLeft(): void {
+    this.seedCount--;
+  }
+
+  peerHas(index: number): void {
+    this.shiftAvailability(index, +1);
+  }
+
+  peerLost(index: number): void {
+    this.shiftAvailability(index, -1);
+  }
+
+  peerBitfield(bits: Bitfield, delta: 1 | -1): void {
+    for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.shiftAvailability(i, delta);
+  }
+
+  // --- selection ----------------------------------------------------------------------
+
+  /** Does the peer have anything we still want? (drives "interested") */
+  peerIsInteresting(peer: { has(index: number): boolean }, peerIsSeed: boolean): boolean {
+    if (this.finished) return false;
+    if (peerIsSeed) return true;
+    for (let i = 0; i < this.pieceCount; i++) if (!this.have.has(i) && this.wanted[i] && peer.has(i)) return true;
+    return false;
+  }
+
+  /**
+   * Appends up to `max` blocks for `peer` to `out`, in order of preference: blocks of
+   * pieces this peer already works on, a new piece (rarest first), free blocks of other
+   * peers' pieces, then (endgame) duplicates of blocks requested elsewhere.
+   */
+  pick(peer: PickerPeer, max: number, out: BlockPick[]): void {
+    let left = max;
+    for (const piece of peer.owned) {
+      if (left === 0) return;
+      left = this.takeFreeBlocks(piece, left, out);
+    }
+    while (left > 0) {
+      const index = this.pickNewPiece(peer);
+      if (index < 0) break;
+      const piece = this.startPiece(index);
+      piece.owner = peer;
+      peer.owned.add(piece);
+      left = this.takeFreeBlocks(piece, left, out);
+    }
+    if (left === 0) return;
+    for (const piece of this.inFlight.values()) {
+      if (left === 0) return;
+      if (piece.verifying || piece.firstFree >= piece.blockCount || !peer.has(piece.index)) continue;
+      left = this.takeFreeBlocks(piece, left, out);
+    }
+    if (left > 0 && this.buckets.every((b) => b.length === 0)) this.pickEndgame(peer, left, out);
+  }
+
+  private takeFreeBlocks(piece: PieceDownload, max: number, out: BlockPick[]): number {
+    let left = max;
+    while (left > 0 && !piece.verifying) {
+      const block = piece.nextFreeBlock();
+      if (block < 0) break;
+      piece.markRequested(block);
+      out.push({ piece, block, begin: block * BLOCK_SIZE, length: piece.blockLength(block) });
+      left--;
+    }
+    return left;
+  }
+
+  private pickEndgame(peer: PickerPeer, max: number, out: BlockPick[]): void {
+    let left = max;
+    // Blocks picked earlier in this same call are not outstanding at the peer yet.
+    const pickedNow = new Set(out.map((p) => p.piece.index * 32768 + p.block));
+    for (const piece of this.inFlight.values()) {
+      if (piece.verifying || !peer.has(piece.index)) continue;
+      for (let b = 0; b < piece.blockCount && left > 0; b++) {
+        if (piece.arrived[b] || piece.requests[b]! >= MAX_ENDGAME_DUPLICATES) continue;
+        if (peer.hasRequested(piece.index, b) || pickedNow.has(piece.index * 32768 + b)) continue;
+        piece.markRequested(b);
+        out.push({ piece, block: b, begin: b * BLOCK_SIZE, length: piece.blockLength(b) });
+        left--;
+      }
+      if (left === 0) return;
+    }
+  }
+
+  private pickNewPiece(peer: PickerPeer): number {
+    if (this.sequentialMode) return this.pickSequential(peer);
+    const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
+    if (randomPhase) {
+      // Most common pieces first: with nothing to trade yet, completing a piece fast matters more than rarity.
+      for (let b = this.buckets.length - 1; b >= 0; b--) {
+        const found = this.scanBucket(b, peer);
+        if (found >= 0) return found;
+      }
+      return -1;
+    }
+    for (let b = 0; b < this.buckets.length; b++) {
+      const found = this.scanBucket(b, peer);
+      if (found >= 0) return found;
+    }
+    return -1;
+  }
+
+  private scanBucket(bucketIndex: number, peer: PickerPeer): number {
+    const bucket = this.buckets[bucketIndex]!;
+    const n = bucket.length;
+    if (n === 0) return -1;
+    const start = Math.floor(this.random() * n);
+    for (let j = 0; j < n; j++) {
+      const index = bucket[(start + j) % n]!;
+      if (peer.has(index)) return index;
+    }
+    return -1;
+  }
+
+  private pickSequential(peer: PickerPeer): number {
+    while (this.sequentialCursor < this.pieceCount && this.have.has(this.sequentialCursor)) this.sequentialCursor++;
+    for (let i = this.sequentialCursor; i < this.pieceCount; i++) {
+      if (this.bucketPos[i]! >= 0 && peer.has(i)) return i;
+    }
+    return -1;
+  }
+
+  private startPiece(index: number): PieceDownload {
+    this.removeFree(index);
+    const size = this.pieceSize(index);
+    const piece = new PieceDownload(index, size, this.buffers.take(size));
+    this.inFlight.set(index, piece);
+    return piece;
+  }
+
+  // --- outcomes -----------------------------------------------------------------------
+
+  /** The piece hashed correctly (or was found on disk). Returns false if it was already had. */
+  markHave(index: number): boolean {
+    const piece = this.inFlight.get(index);
+    if (piece) this.dropInFlight(piece);
+    this.removeFree(index);
+    if (!this.have.set(index)) return false;
+    if (this.wanted[index]) this.wantedRemaining--;
+    return true;
+  }
+
+  /** The piece failed its hash: forget its blocks and make it pickable again. */
+  pieceFailed(index: number): void {
+    const piece = this.inFlight.get(index);
+    if (piece) this.dropInFlight(piece);
+    if (this.isFree(index)) this.addFree(index);
+  }
+
+  private dropInFlight(piece: PieceDownload): void {
+    this.inFlight.delete(piece.index);
+    if (piece.owner) (piece.owner as PickerPeer).owned.delete(piece);
+    piece.owner = null;
+  }
+
+  /** A peer went away: its owned pieces become shared work for the others. */
+  disown(peer: PickerPeer): void {
+    for (const piece of peer.owned) piece.owner = null;
+    peer.owned.clear();
+  }
+
+  /** Gives an in-flight piece with no request and no data back to the free buckets. */
+  abandonIfUntouched(piece: PieceDownload): void {
+    if (piece.received > 0 || piece.verifying) return;
+    for (let b = 0; b < piece.blockCount; b++) if (piece.requests[b]) return;
+    this.dropInFlight(piece);
+    this.buffers.give(piece.buffer);
+    if (this.isFree(piece.index)) this.addFree(piece.index);
+  }
+
+  // --- buckets ------------------------------------------------------------------------
+
+  private isFree(index: number): boolean {
+    return !this.have.has(index) && !this.inFlight.has(index) && this.wanted[index] === 1;
+  }
+
+  private shiftAvailability(index: number, delta: 1 | -1): void {
+    const inBucket = this.bucketPos[index]! >= 0;
+    if (inBucket) this.removeFree(index);
+    const next = this.peerAvailability[index]! + delta;
+    this.peerAvailability[index] = next < 0 ? 0 : next > 0xffff ? 0xffff : next;
+    if (inBucket) this.addFree(index);
+  }
+
+  private addFree(index: number): void {
+    if (this.bucketPos[index]! >= 0) return;
+    const level = this.peerAvailability[index]!;
+    while (this.buckets.length <= level) this.buckets.push([]);
+    const bucket = this.buckets[level]!;
+    this.bucketPos[index] = bucket.length;
+    bucket.push(index);
+  }
+
+  private removeFree(index: number): void {
+    const pos = this.bucketPos[index]!;
+    if (pos < 0) return;
+    const bucket = this.buckets[this.peerAvailability[index]!]!;
+    const last = bucket.pop()!;
+    if (last !== index) {
+      bucket[pos] = last;
+      this.bucketPos[last] = pos;
+    }
+    this.bucketPos[index] = -1;
+  }
+}

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FileHandles } from './file-handles.js';
+import { FileMap, type Segment, type StorageFile } from './file-map.js';
+
+/** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
+export type PathResolver = (saveDir: string, relativePath: string) => string;
+
+/**
+ * Maps pieces onto the files of one torrent and does the disk I/O: positional writes of
+ * verified pieces, reads for upload and re-checks. Every path is resolved through the
+ * resolver, which asserts it stays inside the save directory.
+ */
+export class Storage {
+  readonly map: FileMap;
+  private readonly handles = new FileHandles();
+  private readonly absolutePaths: string[];
+  private readonly skipped = new Set<number>();
+
+  constructor(
+    readonly saveDir: string,
+    readonly files: readonly StorageFile[],
+    pieceLength: number,
+    totalLength: number,
+    resolve: PathResolver,
+  ) {
+    this.map = new FileMap(files, pieceLength, totalLength);
+    this.absolutePaths = files.map((f) => resolve(saveDir, f.path));
+  }
+
+  filePath(fileIndex: number): string {
+    return this.absolutePaths[fileIndex]!;
+  }
+
+  /** A skipped file is not created; pieces it shares with wanted files still write their wanted part. */
+  setSkipped(fileIndex: number, skipped: boolean): void {
+    if (skipped) this.skipped.add(fileIndex);
+    else this.skipped.delete(fileIndex);
+  }
+
+  /** Creates the save folder and the empty files (they have no piece that would create them). */
+  async prepare(): Promise<void> {
+    await this.handles.ensureDir(this.saveDir);
+    for (let i = 0; i < this.files.length; i++) {
+      const file = this.files[i]!;
+      if (file.pad || file.length > 0 || this.skipped.has(i)) continue;
+      const target = this.absolutePaths[i]!;
+      await this.handles.ensureDir(path.dirname(target));
+      const fd = await fs.promises.open(target, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+      await fd.close();
+    }
+  }
+
+  /** Writes a whole verified piece. */
+  async writePiece(index: number, data: Buffer): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const seg of this.map.pieceSegments(index, 0, data.length)) {
+      const file = this.files[seg.fileIndex]!;
+      if (file.pad || this.skipped.has(seg.fileIndex)) continue;
+      writes.push(this.writeSegment(seg, data));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Reads `length` bytes at `begin` of piece `index`. Pad bytes read as zeros. Throws if a file is missing. */
+  async read(index: number, begin: number, length: number): Promise<Buffer> {
+    const out = Buffer.alloc(length);
+    await Promise.all(
+      this.map.pieceSegments(index, begin, length).map(async (seg) => {
+        const file = this.files[seg.fileIndex]!;
+        if (file.pad) return;
+        const fd = await this.handles.get(this.absolutePaths[seg.fileIndex]!, file.length, false);
+        await readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset);
+      }),
+    );
+    return out;
+  }
+
+  /** Sizes of the files on disk (null where missing), to decide whether a re-check is worth it. */
+  async existingSizes(): Promise<Array<number | null>> {
+    return Promise.all(
+      this.absolutePaths.map(async (p, i) => {
+        if (this.files[i]!.pad) return null;
+        try {
+          return (await fs.promises.stat(p)).size;
+        } catch {
+          return null;
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.handles.closeAll();
+  }
+
+  /** Deletes the torrent's files (and folders it leaves empty). */
+  async deleteFiles(): Promise<void> {
+    await this.handles.closeAll();
+    const dirs = new Set<string>();
+    for (let i = 0; i < this.files.length; i++) {
+      if (this.files[i]!.pad) continue;
+      await fs.promises.rm(this.absolutePaths[i]!, { force: true });
+      let dir = path.dirname(this.absolutePaths[i]!);
+      while (dir.startsWith(this.saveDir + path.sep)) {
+        dirs.add(dir);
+        dir = path.dirname(dir);
+      }
+    }
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+      await fs.promises.rmdir(dir).catch(() => undefined);
+    }
+  }
+
+  private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
+    const file = this.files[seg.fileIndex]!;
+    const fd = await this.handles.get(this.absolutePaths[seg.fileIndex]!, file.length, true);
+    let done = 0;
+    while (done < seg.length) {
+      done += await new Promise<number>((resolve, reject) =>
+        fs.write(fd, data, seg.bufferOffset + done, seg.length - done, seg.fileOffset + done, (err, written) =>
+          err ? reject(err) : resolve(written),
+        ),
+      );
+    }
+  }
+}
+
+async function readFully(fd: number, into: Buffer, offset: number, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const got = await new Promise<number>((resolve, reject) =>
+      fs.read(fd, into, offset + done, length - done, position + done, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+    if (got === 0) throw new Error('file is shorter than the torrent says');
+    done += got;
+  }
+}

@@ -1,0 +1,74 @@
+import type { PeerAddress } from '../api.js';
+
+interface Candidate {
+  address: PeerAddress;
+  key: string;
+  failures: number;
+  /** Earliest time (ms) we may dial it again. */
+  retryAt: number;
+  connected: boolean;
+}
+
+const MAX_CANDIDATES = 2000;
+const MAX_FAILURES = 5;
+
+/**
+ * Peers we know of and may dial, from every source (CLI, trackers, DHT, PEX, magnet x.pe):
+ * de-duplicated by address, with exponential back-off after failed dials and a cap on
+ * how many are remembered.
+ */
+export class PeerCandidates {
+  private readonly byKey = new Map<string, Candidate>();
+  private readonly banned = new Set<string>();
+
+  static key(address: PeerAddress): string {
+    return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  }
+
+  add(address: PeerAddress): boolean {
+    if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
+    const key = PeerCandidates.key(address);
+    if (this.byKey.has(key) || this.banned.has(key) || this.byKey.size >= MAX_CANDIDATES) return false;
+    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false });
+    return true;
+  }
+
+  /** Candidates ready to dial now, oldest first. */
+  *ready(now: number): Generator<PeerAddress> {
+    for (const c of this.byKey.values()) {
+      if (!c.connected && c.retryAt <= now && c.failures < MAX_FAILURES) yield c.address;
+    }
+  }
+
+  markConnecting(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (c) c.connected = true;
+  }
+
+  /** The connection ended. `failed`: it never got going (refused, timeout, bad handshake). */
+  markDisconnected(address: PeerAddress, failed: boolean): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (!c) return;
+    c.connected = false;
+    c.failures = failed ? c.failures + 1 : 0;
+    c.retryAt = Date.now() + (failed ? 5_000 * 2 ** Math.min(c.failures, 6) : 10_000);
+  }
+
+  /**
+   * Never dial this peer again (it sent data that failed the hash repeatedly). Banned by
+   * address and port, not IP alone: on loopback or behind one NAT, many honest peers share an IP.
+   */
+  ban(address: PeerAddress): void {
+    const key = PeerCandidates.key(address);
+    this.banned.add(key);
+    this.byKey.delete(key);
+  }
+
+  isBanned(address: PeerAddress): boolean {
+    return this.banned.has(PeerCandidates.key(address));
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}

@@ -1,0 +1,38 @@
+/** BEP 3 handshake: <19>"BitTorrent protocol"<8 reserved><20 info-hash><20 peer id>. */
+export const HANDSHAKE_LENGTH = 68;
+const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1');
+
+export interface Handshake {
+  infoHash: Buffer;
+  peerId: Buffer;
+  /** BEP 10 extension protocol (reserved[5] & 0x10). */
+  extensions: boolean;
+  /** BEP 6 fast extension (reserved[7] & 0x04). */
+  fast: boolean;
+  /** BEP 5 DHT (reserved[7] & 0x01). */
+  dht: boolean;
+}
+
+export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Buffer {
+  const out = Buffer.alloc(HANDSHAKE_LENGTH);
+  PROTOCOL.copy(out, 0);
+  out[20 + 5] = 0x10; // extension protocol
+  out[20 + 7] = 0x04 | 0x01; // fast extension + DHT
+  out.set(infoHash, 28);
+  out.set(peerId, 48);
+  return out;
+}
+
+/** Parses the 68 handshake bytes; returns a reason string when they are not a BitTorrent handshake. */
+export function decodeHandshake(bytes: Buffer): Handshake | string {
+  if (bytes.length < HANDSHAKE_LENGTH) return 'short handshake';
+  if (!bytes.subarray(0, 20).equals(PROTOCOL)) return 'not a BitTorrent handshake';
+  const reserved = bytes.subarray(20, 28);
+  return {
+    infoHash: Buffer.from(bytes.subarray(28, 48)),
+    peerId: Buffer.from(bytes.subarray(48, 68)),
+    extensions: (reserved[5]! & 0x10) !== 0,
+    fast: (reserved[7]! & 0x04) !== 0,
+    dht: (reserved[7]! & 0x01) !== 0,
+  };
+}
