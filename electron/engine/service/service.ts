@@ -133,6 +133,7 @@ export class TesseraService {
   private readonly attached = new Map<string, Attached>();
   private summaryTimer: ReturnType<typeof setInterval> | null = null;
   private lastSummariesJson = '';
+  private pendingNotices: ServerEvent[] = [];
   private closed = false;
 
   private readonly onAdded = (infoHash: string): void => {
@@ -181,7 +182,9 @@ export class TesseraService {
 
   /** Shows a message in every connected UI (e.g. a .torrent from the OS that could not be added). */
   notice(level: 'info' | 'error', message: string): void {
-    this.broadcast({ type: 'notice', level, message: firstLine(message) });
+    const event: ServerEvent = { type: 'notice', level, message: firstLine(message) };
+    if ([...this.conns].some((c) => c.subscribed)) this.broadcast(event);
+    else if (this.pendingNotices.length < 20) this.pendingNotices.push(event); // e.g. argv at startup, before the window subscribed
   }
 
   /**
@@ -305,6 +308,9 @@ export class TesseraService {
       settings: this.getSettings(),
       capabilities: { ...this.platform.capabilities },
     });
+    const notices = this.pendingNotices;
+    this.pendingNotices = [];
+    for (const n of notices) this.sendTo(conn, n);
     this.ensureSummaryTimer();
     return null;
   }

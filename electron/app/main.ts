@@ -1,0 +1,349 @@
+/**
+ * Electron main process: the thin shell. The engine runs here; the renderer is served from
+ * tessera://app/ with a strict CSP into a sandboxed, context-isolated window whose preload
+ * exposes only the contract. Logic lives in open-requests.ts and shell-logic.ts (tested
+ * without Electron) and in the TesseraService shared with the web host.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  net,
+  Notification,
+  protocol,
+  session as electronSession,
+  shell,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+  type WebContents,
+} from 'electron';
+import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent } from '../../shared/contract/index.js';
+import { createSession, type EngineSession } from '../engine/index.js';
+import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
+import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
+import { OpenRequestQueue, parseArgv, parseOpenTarget, type OpenRequest } from './open-requests.js';
+import {
+  APP_CSP,
+  APP_INDEX_URL,
+  APP_SCHEME,
+  MAX_TORRENT_FILE_READ,
+  isAppUrl,
+  isExternalLinkAllowed,
+  isTrustedSender,
+  menuTemplate,
+  mimeType,
+  resolveAppAsset,
+  secureWebPreferences,
+  taskbarProgress,
+  type MenuAction,
+  type MenuSpec,
+} from './shell-logic.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/app/
+const RENDERER_DIR = join(here, '..', '..', 'renderer'); // dist/renderer
+const PRELOAD = join(here, '..', 'preload.cjs'); // dist/electron/preload.cjs
+const DEV = !app.isPackaged;
+
+const queue = new OpenRequestQueue();
+let mainWindow: BrowserWindow | null = null;
+let service: TesseraService | null = null;
+let engine: EngineSession | null = null;
+const connections = new Map<number, ServiceConnection>();
+
+// ---- before ready: single instance, open requests, protocol privileges ----
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  queue.push(...parseArgv(process.argv, { cwd: process.cwd(), defaultApp: process.defaultApp === true }));
+
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    queue.push(...parseArgv(argv, { cwd: workingDirectory, defaultApp: process.defaultApp === true }));
+    showWindow();
+  });
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    const request = parseOpenTarget(path, process.cwd());
+    if (request) queue.push(request);
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const request = parseOpenTarget(url, process.cwd());
+    if (request) queue.push(request);
+  });
+
+  if (process.defaultApp && process.argv[1]) {
+    app.setAsDefaultProtocolClient('magnet', process.execPath, [process.argv[1]]);
+  } else {
+    app.setAsDefaultProtocolClient('magnet');
+  }
+
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => showWindow());
+  app.on('before-quit', () => {
+    void shutdown();
+  });
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      dialog.showErrorBox('Tessera could not start', err instanceof Error ? err.message : String(err));
+      app.exit(1);
+    });
+}
+
+// ---- startup ----
+
+async function start(): Promise<void> {
+  serveAppProtocol();
+  const ses = electronSession.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.on('will-download', (event) => event.preventDefault());
+
+  const stateDir = defaultStateDir();
+  let settings = await loadSettings(stateDir, defaultSettings(defaultDownloadDir(process.env, app.getPath('home'))));
+  try {
+    settings = { ...settings, downloadDir: settings.downloadDir || app.getPath('downloads') };
+  } catch {
+    // keep the XDG default
+  }
+
+  engine = await createSession({ downloadDir: settings.downloadDir, port: settings.listenPort, maxPeersPerTorrent: settings.maxPeersPerTorrent });
+  service = new TesseraService({
+    session: engine,
+    settings,
+    saveSettings: (next) => saveSettings(stateDir, next),
+    platform: {
+      capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true },
+      openPath: async (path) => {
+        const error = await shell.openPath(path);
+        if (error) throw new Error(error);
+      },
+      chooseDirectory: chooseDirectory,
+      onCompleted: (summary) => {
+        if (service?.getSettings().notifyOnComplete && Notification.isSupported()) {
+          new Notification({ title: 'Download complete', body: summary.name, silent: false }).show();
+        }
+      },
+      onSummaries: (torrents) => {
+        mainWindow?.setProgressBar(taskbarProgress(torrents));
+      },
+    },
+    log: (message) => console.error(`tessera: ${message}`),
+  });
+
+  ipcMain.handle(IPC_INVOKE, handleInvoke);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenu(menuTemplate(process.platform, DEV))));
+  createWindow();
+  void queue.attach(openRequest);
+}
+
+function serveAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppAsset(RENDERER_DIR, request.url);
+    if (!file) return new Response('Not found', { status: 404 });
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return new Response('Not found', { status: 404 });
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers({
+      'content-type': mimeType(file),
+      'content-security-policy': APP_CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    });
+    return new Response(response.body, { status: 200, headers });
+  });
+}
+
+function createWindow(): void {
+  const win = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    minWidth: 640,
+    minHeight: 420,
+    show: false,
+    title: 'Tessera',
+    backgroundColor: '#181c26',
+    webPreferences: secureWebPreferences(PRELOAD),
+  });
+  mainWindow = win;
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadURL(APP_INDEX_URL);
+}
+
+function showWindow(): void {
+  if (!app.isReady()) return;
+  if (!mainWindow) {
+    if (service) createWindow();
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+/** Navigation, new windows, webviews and permissions: denied. */
+function hardenContents(contents: WebContents): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isExternalLinkAllowed(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-navigate', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.on('did-start-navigation', (details) => {
+    // A reload or navigation starts a fresh renderer state: drop its old connection.
+    if (details.isMainFrame && !details.isSameDocument) closeConnection(contents.id);
+  });
+  contents.on('render-process-gone', () => closeConnection(contents.id));
+  contents.once('destroyed', () => closeConnection(contents.id));
+}
+
+function closeConnection(id: number): void {
+  connections.get(id)?.close();
+  connections.delete(id);
+}
+
+// ---- IPC ----
+
+async function handleInvoke(event: IpcMainInvokeEvent, command: unknown, payload: unknown): Promise<Reply<unknown>> {
+  const frame = event.senderFrame;
+  const trusted = isTrustedSender({
+    frameUrl: frame ? frame.url : null,
+    isMainFrame: frame !== null && frame === event.sender.mainFrame,
+    isOurWindow: mainWindow !== null && event.sender === mainWindow.webContents,
+  });
+  if (!trusted || !service) {
+    return { ok: false, error: { code: 'unsupported', message: 'IPC refused: unknown sender' } };
+  }
+  const contents = event.sender;
+  let conn = connections.get(contents.id);
+  if (!conn) {
+    conn = service.connect((serverEvent: ServerEvent) => {
+      if (!contents.isDestroyed()) contents.send(IPC_EVENT, serverEvent);
+    });
+    connections.set(contents.id, conn);
+  }
+  return conn.handle(command, payload);
+}
+
+// ---- dialogs, menus, open requests ----
+
+async function chooseDirectory(current: string): Promise<string | null> {
+  const options = { title: 'Download folder', defaultPath: current, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  if (result.canceled) return null;
+  return result.filePaths[0] ?? null;
+}
+
+async function openTorrentDialog(): Promise<void> {
+  const options = {
+    title: 'Open torrent',
+    filters: [{ name: 'Torrent files', extensions: ['torrent'] }],
+    properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>,
+  };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  if (result.canceled) return;
+  queue.push(...result.filePaths.map((path): OpenRequest => ({ kind: 'torrent', path })));
+}
+
+function runAction(action: MenuAction): void {
+  switch (action) {
+    case 'open-torrent':
+      void openTorrentDialog();
+      break;
+    case 'choose-download-dir':
+      if (service) {
+        // Same path as the renderer's command: main-owned dialog, saved, broadcast as a `settings` event.
+        const conn = service.connect(() => undefined);
+        void conn.handle('chooseDownloadDir', {}).finally(() => conn.close());
+      }
+      break;
+    case 'open-download-dir': {
+      const dir = service?.getSettings().downloadDir;
+      if (dir) void shell.openPath(dir);
+      break;
+    }
+    case 'quit':
+      app.quit();
+      break;
+    case 'reload':
+      mainWindow?.webContents.reload();
+      break;
+    case 'toggle-devtools':
+      mainWindow?.webContents.toggleDevTools();
+      break;
+    case 'about':
+      void dialog.showMessageBox({ type: 'info', title: 'About Tessera', message: `Tessera ${app.getVersion()}`, detail: 'A BitTorrent client where you watch every piece land.' });
+      break;
+  }
+}
+
+function buildMenu(spec: MenuSpec[]): MenuItemConstructorOptions[] {
+  return spec.map((menu): MenuItemConstructorOptions => {
+    if (menu.role) return { label: menu.label, role: menu.role };
+    return {
+      label: menu.label,
+      submenu: (menu.items ?? []).map((item): MenuItemConstructorOptions => {
+        if (item.type === 'separator') return { type: 'separator' };
+        if (item.role) return { role: item.role };
+        const action = item.action;
+        return {
+          label: item.label ?? '',
+          ...(item.accelerator ? { accelerator: item.accelerator } : {}),
+          ...(action ? { click: () => runAction(action) } : {}),
+        };
+      }),
+    };
+  });
+}
+
+async function openRequest(request: OpenRequest): Promise<void> {
+  if (!service) return;
+  if (request.kind === 'magnet') {
+    await service.addFromShell({ kind: 'magnet', uri: request.uri });
+    return;
+  }
+  const fileName = basename(request.path);
+  try {
+    const info = await stat(request.path);
+    if (!info.isFile()) throw new Error('not a file');
+    if (info.size > MAX_TORRENT_FILE_READ) throw new Error(`larger than ${MAX_TORRENT_FILE_READ} bytes`);
+    const bytes = new Uint8Array(await readFile(request.path));
+    await service.addFromShell({ kind: 'torrent', bytes, fileName });
+  } catch (err) {
+    service.notice('error', `Could not open ${fileName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+let shuttingDown = false;
+async function shutdown(): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  for (const id of [...connections.keys()]) closeConnection(id);
+  await service?.close().catch(() => undefined);
+  await engine?.close().catch(() => undefined);
+}
