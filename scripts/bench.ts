@@ -1,0 +1,356 @@
+/**
+ * Tessera vs libtorrent on loopback (issue 2 "Speed"; issue 5 "Speed" in benchSeeding()).
+ *
+ *   npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed]
+ *                    [--big-mib 1024] [--small-mib 256] [--strict] [--libtorrent-only]
+ *
+ * big:   a 1 GiB random file in 1 MiB pieces, seeded by libtorrent; downloaded alternately by
+ *        Tessera (`tessera download … --json`) and by a tuned libtorrent leecher from that
+ *        same seeder. Median MiB/s of each, the ratio, CPU seconds and peak RSS of each child
+ *        (kernel rusage at reaping: e2e/support/rusage.py).
+ * small: the same with 256 MiB in 16 KiB pieces (per-piece overhead dominates).
+ * seed:  a libtorrent leecher downloading from a Tessera seeder vs from a libtorrent seeder
+ *        (issue 5); reported as "not available" until `tessera seed` works.
+ *
+ * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
+ * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
+ */
+import { cpus } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  Cleanup,
+  createTorrent,
+  freePort,
+  measured,
+  ManagedProcess,
+  readUsage,
+  REPO_ROOT,
+  requireBuiltCli,
+  runLtLeecher,
+  sha1File,
+  startLtSeeder,
+  tesseraDownload,
+  tesseraEnv,
+  waitForListening,
+  writeRandomFile,
+  type LtSeeder,
+  type TorrentInfo,
+  type Usage,
+} from '../e2e/support/index.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+interface Options {
+  runs: number;
+  json: string | null;
+  cases: Set<string>;
+  bigMiB: number;
+  smallMiB: number;
+  strict: boolean;
+  libtorrentOnly: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, json: null, cases: new Set(['big', 'small', 'seed']), bigMiB: 1024, smallMiB: 256, strict: false, libtorrentOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs') o.runs = Math.max(1, Number.parseInt(next(), 10));
+    else if (a === '--json') o.json = next();
+    else if (a === '--cases') o.cases = new Set(next().split(','));
+    else if (a === '--big-mib') o.bigMiB = Number.parseInt(next(), 10);
+    else if (a === '--small-mib') o.smallMiB = Number.parseInt(next(), 10);
+    else if (a === '--strict') o.strict = true;
+    else if (a === '--libtorrent-only') o.libtorrentOnly = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(`usage: npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed] [--big-mib N] [--small-mib N] [--strict] [--libtorrent-only]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** One timed download. */
+interface Sample {
+  who: string;
+  ok: boolean;
+  error?: string;
+  seconds: number;
+  mibPerSec: number;
+  cpuSeconds: number;
+  cpuPerGiB: number;
+  peakRssMiB: number;
+  wallSeconds: number;
+}
+
+interface CaseResult {
+  name: string;
+  sizeBytes: number;
+  pieceLength: number;
+  samples: Sample[];
+  /** median MiB/s per contender */
+  median: Record<string, number | null>;
+  ratio: number | null;
+  note?: string;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? null) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+function sample(who: string, size: number, seconds: number, usage: Usage | undefined): Sample {
+  const cpu = usage?.cpuSeconds ?? NaN;
+  return {
+    who,
+    ok: true,
+    seconds,
+    mibPerSec: size / MiB / seconds,
+    cpuSeconds: cpu,
+    cpuPerGiB: cpu / (size / GiB),
+    peakRssMiB: (usage?.peakRssBytes ?? NaN) / MiB,
+    wallSeconds: usage?.wallSeconds ?? NaN,
+  };
+}
+
+function failed(who: string, error: string): Sample {
+  return { who, ok: false, error, seconds: NaN, mibPerSec: NaN, cpuSeconds: NaN, cpuPerGiB: NaN, peakRssMiB: NaN, wallSeconds: NaN };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** Tessera downloads `t` from `seeder` once. */
+async function runTessera(work: string, t: TorrentInfo, seeder: LtSeeder, run: number, expectedSha1: string): Promise<Sample> {
+  const dir = join(work, `tessera-${run}`);
+  const usageFile = join(work, `tessera-${run}.rusage.json`);
+  try {
+    const r = await tesseraDownload({
+      torrent: t.torrentPath,
+      dir,
+      peers: [seeder.address],
+      measureTo: usageFile,
+      configHome: join(work, `tessera-home-${run}`),
+      timeoutMs: 900_000,
+    });
+    if (r.timedOut || r.exit.code !== 0 || !r.json) {
+      return failed('tessera', `exit ${r.exit.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    const got = await sha1File(join(dir, t.name));
+    if (got !== expectedSha1) return failed('tessera', `downloaded file differs from the source (sha1 ${got})`);
+    return sample('tessera', t.totalSize, r.json.seconds, r.usage);
+  } catch (err) {
+    return failed('tessera', (err as Error).message);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(work, `tessera-home-${run}`), { recursive: true, force: true });
+  }
+}
+
+/** The libtorrent leecher downloads `t` from `seederAddress` once. */
+async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, seederAddress: string, run: number, who = 'libtorrent'): Promise<Sample> {
+  const dir = join(work, `lt-${run}`);
+  const usageFile = join(work, `lt-${run}.rusage.json`);
+  try {
+    const r = await runLtLeecher(cleanup, { torrent: t.torrentPath, save: dir, peers: [seederAddress], measureTo: usageFile, progressInterval: 0, timeoutSeconds: 900 });
+    return sample(who, t.totalSize, r.seconds, r.usage);
+  } catch (err) {
+    return failed(who, (err as Error).message.split('\n')[0] ?? 'failed');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Make a file + torrent and a libtorrent seeder for it. */
+async function prepare(cleanup: Cleanup, work: string, name: string, size: number, pieceLength: number): Promise<{ t: TorrentInfo; seeder: LtSeeder; sha1: string }> {
+  const src = join(work, `src-${name}`);
+  log(`writing ${size / MiB} MiB of random data (${name})`);
+  await writeRandomFile(join(src, `${name}.bin`), size, `bench-${name}`);
+  const sha1 = await sha1File(join(src, `${name}.bin`));
+  log(`creating the torrent (${pieceLength / 1024} KiB pieces)`);
+  const t = await createTorrent({ path: join(src, `${name}.bin`), out: join(work, `${name}.torrent`), pieceLength });
+  log('starting the libtorrent seeder (hash check)');
+  const seeder = await startLtSeeder(cleanup, { torrents: [t.torrentPath], save: src, readyTimeoutMs: 600_000 });
+  return { t, seeder, sha1 };
+}
+
+/** Issue 2: Tessera vs libtorrent leecher from one libtorrent seeder, alternating. */
+async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: string, size: number, pieceLength: number): Promise<CaseResult> {
+  const { t, seeder, sha1 } = await prepare(cleanup, work, name, size, pieceLength);
+  const samples: Sample[] = [];
+  for (let run = 1; run <= o.runs; run++) {
+    // Alternate who goes first, so neither always gets the warmer cache.
+    const order = run % 2 === 1 ? ['tessera', 'libtorrent'] : ['libtorrent', 'tessera'];
+    for (const who of order) {
+      if (who === 'tessera' && o.libtorrentOnly) continue;
+      const s = who === 'tessera' ? await runTessera(work, t, seeder, run, sha1) : await runLibtorrent(cleanup, work, t, seeder.address, run);
+      samples.push(s);
+      log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
+    }
+  }
+  await seeder.stop();
+  await rm(join(work, `src-${name}`), { recursive: true, force: true });
+  return summarize(name, size, pieceLength, samples, 'tessera', 'libtorrent');
+}
+
+function summarize(name: string, size: number, pieceLength: number, samples: Sample[], a: string, b: string): CaseResult {
+  const med = (who: string): number | null => median(samples.filter((s) => s.who === who && s.ok).map((s) => s.mibPerSec));
+  const ma = med(a);
+  const mb = med(b);
+  return { name, sizeBytes: size, pieceLength, samples, median: { [a]: ma, [b]: mb }, ratio: ma !== null && mb !== null ? ma / mb : null };
+}
+
+/**
+ * Issue 5: a libtorrent leecher downloading from a Tessera seeder vs from a libtorrent seeder,
+ * same data, alternating. Target: ≥ 0.9×. Needs `tessera seed <t> --dir D --port P`.
+ */
+async function benchSeeding(cleanup: Cleanup, work: string, o: Options, size: number): Promise<CaseResult> {
+  const name = 'seed';
+  const { t, seeder } = await prepare(cleanup, work, name, size, MiB);
+  const src = join(work, `src-${name}`);
+  const samples: Sample[] = [];
+  let note: string | undefined;
+  // Start Tessera's seeder once and wait until it accepts connections.
+  const port = await freePort();
+  const usageFile = join(work, 'tessera-seed.rusage.json');
+  const [cmd, argv] = measured(process.execPath, [requireBuiltCli(), 'seed', t.torrentPath, '--dir', src, '--port', String(port)], usageFile);
+  const tseed = new ManagedProcess(cmd, argv, { cwd: REPO_ROOT, env: tesseraEnv(join(work, 'tessera-seed-home')), label: 'tessera seed' });
+  cleanup.add(() => tseed.stop());
+  try {
+    await waitForListening('127.0.0.1', port, 600_000, () => tseed.exitInfo === null);
+  } catch (err) {
+    note = `tessera seed is not available yet: ${(err as Error).message}; ${tseed.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+  }
+  if (!note) {
+    for (let run = 1; run <= o.runs; run++) {
+      const order = run % 2 === 1 ? ['from-tessera', 'from-libtorrent'] : ['from-libtorrent', 'from-tessera'];
+      for (const who of order) {
+        const addr = who === 'from-tessera' ? `127.0.0.1:${port}` : seeder.address;
+        const s = await runLibtorrent(cleanup, work, t, addr, run * 10 + (who === 'from-tessera' ? 1 : 2), who);
+        samples.push(s);
+        log(`seed run ${run}/${o.runs} libtorrent leecher ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s` : `FAILED ${s.error}`}`);
+      }
+    }
+  }
+  await tseed.stop();
+  const seedUsage = await readUsage(usageFile).catch(() => undefined);
+  await seeder.stop();
+  await rm(src, { recursive: true, force: true });
+  const res = summarize(name, size, MiB, samples, 'from-tessera', 'from-libtorrent');
+  if (seedUsage) res.note = `tessera seed process: ${seedUsage.cpuSeconds.toFixed(2)} CPU-s, peak RSS ${(seedUsage.peakRssBytes / MiB).toFixed(0)} MiB`;
+  if (note) res.note = note;
+  return res;
+}
+
+function fmt(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+interface Target {
+  what: string;
+  value: number | null;
+  limit: string;
+  pass: boolean | null;
+}
+
+function report(results: CaseResult[], o: Options): Target[] {
+  const out: string[] = [];
+  out.push('');
+  out.push(`Tessera benchmark — ${o.runs} run(s) per contender, loopback, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  for (const r of results) {
+    out.push('');
+    out.push(`${r.name}: ${(r.sizeBytes / MiB).toFixed(0)} MiB, ${r.pieceLength / 1024} KiB pieces`);
+    out.push(`  ${pad('who', 16)}${pad('run', 5)}${pad('MiB/s', 10)}${pad('seconds', 10)}${pad('CPU-s', 9)}${pad('CPU-s/GiB', 11)}${pad('peak RSS MiB', 13)}`);
+    const runs: Record<string, number> = {};
+    for (const s of r.samples) {
+      runs[s.who] = (runs[s.who] ?? 0) + 1;
+      if (!s.ok) {
+        out.push(`  ${pad(s.who, 16)}${pad(String(runs[s.who]), 5)}FAILED: ${s.error ?? ''}`);
+        continue;
+      }
+      out.push(
+        `  ${pad(s.who, 16)}${pad(String(runs[s.who]), 5)}${pad(fmt(s.mibPerSec), 10)}${pad(fmt(s.seconds, 2), 10)}${pad(fmt(s.cpuSeconds, 2), 9)}${pad(fmt(s.cpuPerGiB, 2), 11)}${pad(fmt(s.peakRssMiB, 0), 13)}`,
+      );
+    }
+    const names = Object.keys(r.median);
+    out.push(`  median MiB/s: ${names.map((n) => `${n} ${fmt(r.median[n])}`).join(', ')}; ratio ${names[0] ?? ''}/${names[1] ?? ''} = ${fmt(r.ratio, 2)}×`);
+    if (r.note) out.push(`  note: ${r.note}`);
+  }
+
+  const targets: Target[] = [];
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const tSamples = (name: string): Sample[] => byName.get(name)?.samples.filter((s) => s.who === 'tessera' && s.ok) ?? [];
+  const big = byName.get('big');
+  const small = byName.get('small');
+  const seed = byName.get('seed');
+  if (big && !o.libtorrentOnly) targets.push({ what: 'throughput, 1 MiB pieces (Tessera/libtorrent)', value: big.ratio, limit: '≥ 1.0×', pass: big.ratio === null ? null : big.ratio >= 1.0 });
+  if (small && !o.libtorrentOnly) targets.push({ what: 'throughput, 16 KiB pieces (Tessera/libtorrent)', value: small.ratio, limit: '≥ 0.8×', pass: small.ratio === null ? null : small.ratio >= 0.8 });
+  if (big && !o.libtorrentOnly) {
+    const cpu = median(tSamples('big').map((s) => s.cpuPerGiB));
+    targets.push({ what: 'Tessera CPU-seconds per GiB (1 MiB pieces, median)', value: cpu, limit: '≤ 1.2', pass: cpu === null ? null : cpu <= 1.2 });
+  }
+  if ((big || small) && !o.libtorrentOnly) {
+    const all = [...tSamples('big'), ...tSamples('small')].map((s) => s.peakRssMiB);
+    const peak = all.length ? Math.max(...all) : null;
+    targets.push({ what: 'Tessera peak RSS, MiB (max over runs)', value: peak, limit: '≤ 200', pass: peak === null ? null : peak <= 200 });
+  }
+  if (seed) targets.push({ what: 'libtorrent leecher: from Tessera / from libtorrent', value: seed.ratio, limit: '≥ 0.9×', pass: seed.ratio === null ? null : seed.ratio >= 0.9 });
+
+  out.push('');
+  out.push('Targets:');
+  for (const t of targets) {
+    const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
+    out.push(`  ${verdict}  ${pad(t.what, 54)} ${pad(fmt(t.value, 2), 8)} (target ${t.limit})`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return targets;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (!o.libtorrentOnly) requireBuiltCli();
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('interrupted: cleaning up');
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results: CaseResult[] = [];
+  try {
+    const work = await cleanup.tempDir('bench');
+    log(`work dir ${work}`);
+    if (o.cases.has('big')) results.push(await benchDownload(cleanup, work, o, 'big', o.bigMiB * MiB, MiB));
+    if (o.cases.has('small')) results.push(await benchDownload(cleanup, work, o, 'small', o.smallMiB * MiB, 16 * 1024));
+    if (o.cases.has('seed') && !o.libtorrentOnly) results.push(await benchSeeding(cleanup, work, o, o.bigMiB * MiB));
+  } finally {
+    await cleanup.run();
+  }
+  const targets = report(results, o);
+  if (o.json) {
+    await writeFile(o.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, runs: o.runs, results, targets }, null, 2));
+    log(`results written to ${o.json}`);
+  }
+  if (o.strict && targets.some((t) => t.pass !== true)) process.exit(1);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
