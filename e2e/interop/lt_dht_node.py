@@ -45,6 +45,9 @@ def main():
     args = p.parse_args()
     args.dht = True
     ses = c.make_session(args, "dht")
+    # dht_get_peers_reply_alert and dht_live_nodes_alert are dht_operation notifications.
+    mask = ses.get_settings()["alert_mask"] | lt.alert.category_t.dht_operation_notification
+    ses.apply_settings({"alert_mask": mask})
     port = c.listen_port(ses)
     c.wait_for_dht(ses)
     if not ses.is_dht_running():
