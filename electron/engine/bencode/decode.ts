@@ -1,0 +1,219 @@
+/**
+ * Strict, iterative bencode decoder for untrusted input (.torrent files, network messages).
+ *
+ * No recursion (an explicit stack bounded by `maxDepth`), so hostile nesting cannot blow
+ * the JS stack; limits default to libtorrent's load_torrent_limits.
+ */
+import { BDict, BencodeError, type BValue } from './types.js';
+
+export interface DecodeOptions {
+  /** Largest accepted input, in bytes. Default 10,000,000 (libtorrent max_buffer_size). */
+  maxSize?: number;
+  /** Deepest accepted nesting of lists/dictionaries. Default 100 (libtorrent max_decode_depth). */
+  maxDepth?: number;
+  /** Most tokens (values plus container ends). Default 3,000,000 (libtorrent max_decode_tokens). */
+  maxTokens?: number;
+  /** Throw on unsorted or duplicate dictionary keys instead of only recording them. */
+  rejectUnsortedKeys?: boolean;
+}
+
+export const DEFAULT_DECODE_LIMITS = {
+  maxSize: 10_000_000,
+  maxDepth: 100,
+  maxTokens: 3_000_000,
+} as const;
+
+export interface DecodePrefixResult {
+  value: BValue;
+  /** Offset of the first byte after the decoded value. */
+  end: number;
+}
+
+interface ListFrame {
+  list: BValue[];
+  dict: null;
+  start: number;
+}
+
+interface DictFrame {
+  list: null;
+  dict: BDict;
+  start: number;
+  /** Key waiting for its value, or null when the next token must be a key (or 'e'). */
+  key: string | null;
+  lastKey: Buffer | null;
+}
+
+type Frame = ListFrame | DictFrame;
+
+const CH_0 = 0x30;
+const CH_9 = 0x39;
+const CH_COLON = 0x3a;
+const CH_MINUS = 0x2d;
+const CH_D = 0x64;
+const CH_E = 0x65;
+const CH_I = 0x69;
+const CH_L = 0x6c;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function asBuffer(input: Uint8Array): Buffer {
+  return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+}
+
+/** Decodes exactly one value; trailing bytes after it are an error. */
+export function decode(input: Uint8Array, options: DecodeOptions = {}): BValue {
+  const { value, end } = decodePrefix(input, options);
+  if (end !== input.byteLength) throw new BencodeError('trailing data after the value', end);
+  return value;
+}
+
+/**
+ * Decodes one value from the start of `input` and reports where it ended, leaving any
+ * following bytes alone (a ut_metadata message is a dictionary followed by raw data).
+ */
+export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): DecodePrefixResult {
+  const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
+  const maxDepth = options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth;
+  const maxTokens = options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens;
+  const rejectUnsorted = options.rejectUnsortedKeys ?? false;
+
+  const buf = asBuffer(input);
+  const len = buf.length;
+  if (len > maxSize) throw new BencodeError(`input of ${len} bytes exceeds the limit of ${maxSize}`, 0);
+
+  const stack: Frame[] = [];
+  let pos = 0;
+  let tokens = 0;
+
+  for (;;) {
+    if (pos >= len) throw new BencodeError('unexpected end of input', pos);
+    if (++tokens > maxTokens) throw new BencodeError(`more than ${maxTokens} tokens`, pos);
+
+    const c = buf[pos] as number;
+    const top = stack.length > 0 ? (stack[stack.length - 1] as Frame) : undefined;
+    const wantKey = top !== undefined && top.dict !== null && top.key === null;
+    if (wantKey && c !== CH_E && (c < CH_0 || c > CH_9)) {
+      throw new BencodeError('dictionary key is not a string', pos);
+    }
+
+    let value: BValue;
+    let valueStart = pos;
+
+    if (c === CH_D || c === CH_L) {
+      if (stack.length + 1 > maxDepth) throw new BencodeError(`nesting deeper than ${maxDepth}`, pos);
+      if (c === CH_D) {
+        const dict = new BDict();
+        stack.push({ list: null, dict, start: pos, key: null, lastKey: null });
+      } else {
+        stack.push({ list: [], dict: null, start: pos });
+      }
+      pos++;
+      continue;
+    } else if (c === CH_E) {
+      if (top === undefined) throw new BencodeError("unexpected 'e'", pos);
+      if (top.dict !== null && top.key !== null) throw new BencodeError('dictionary key without a value', pos);
+      stack.pop();
+      pos++;
+      valueStart = top.start;
+      if (top.dict !== null) {
+        top.dict.span = { start: top.start, end: pos };
+        value = top.dict;
+      } else {
+        value = top.list;
+      }
+    } else if (c === CH_I) {
+      const r = readInteger(buf, pos);
+      value = r.value;
+      pos = r.end;
+    } else if (c >= CH_0 && c <= CH_9) {
+      const r = readString(buf, pos);
+      pos = r.end;
+      if (wantKey) {
+        const frame = top as DictFrame;
+        const keyBytes = r.value;
+        if (frame.lastKey !== null) {
+          const cmp = Buffer.compare(frame.lastKey, keyBytes);
+          if (cmp >= 0) {
+            if (rejectUnsorted) {
+              throw new BencodeError(cmp === 0 ? 'duplicate dictionary key' : 'unsorted dictionary key', valueStart);
+            }
+            if (frame.dict.keyOrder === 'sorted') frame.dict.keyOrder = cmp === 0 ? 'duplicate' : 'unsorted';
+          }
+        }
+        frame.lastKey = keyBytes;
+        frame.key = keyBytes.toString('latin1');
+        continue;
+      }
+      value = r.value;
+    } else {
+      throw new BencodeError(`unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos);
+    }
+
+    // A complete value: attach it to its parent, or finish.
+    const parent = stack.length > 0 ? (stack[stack.length - 1] as Frame) : undefined;
+    if (parent === undefined) return { value, end: pos };
+    if (parent.dict !== null) {
+      const key = parent.key as string;
+      // First occurrence wins, like libtorrent's dict_find.
+      if (!parent.dict.has(key)) {
+        parent.dict.set(key, value);
+        parent.dict.valueSpans.set(key, { start: valueStart, end: pos });
+      }
+      parent.key = null;
+    } else {
+      parent.list.push(value);
+    }
+  }
+}
+
+/** Reads `i<digits>e` at `pos` (which holds the 'i'). */
+function readInteger(buf: Buffer, pos: number): { value: number | bigint; end: number } {
+  let p = pos + 1;
+  const negative = buf[p] === CH_MINUS;
+  if (negative) p++;
+  const digitsStart = p;
+  // 19 digits hold any int64; allow one more so the range check (not this scan) reports it.
+  while (p < buf.length && p - digitsStart <= 20) {
+    const d = buf[p] as number;
+    if (d < CH_0 || d > CH_9) break;
+    p++;
+  }
+  const nDigits = p - digitsStart;
+  if (p >= buf.length) throw new BencodeError('unterminated integer', pos);
+  if (buf[p] !== CH_E) {
+    throw new BencodeError(nDigits > 20 ? 'integer too long' : 'invalid character in integer', p);
+  }
+  if (nDigits === 0) throw new BencodeError('empty integer', pos);
+  if (buf[digitsStart] === CH_0 && (nDigits > 1 || negative)) {
+    throw new BencodeError(negative ? 'negative zero or leading zero in integer' : 'leading zero in integer', pos);
+  }
+  const text = buf.toString('latin1', negative ? digitsStart - 1 : digitsStart, p);
+  const end = p + 1;
+  if (nDigits <= 15) return { value: Number(text), end };
+  const big = BigInt(text);
+  if (big < INT64_MIN || big > INT64_MAX) throw new BencodeError('integer outside the 64-bit range', pos);
+  const asNumber = Number(big);
+  return { value: Number.isSafeInteger(asNumber) ? asNumber : big, end };
+}
+
+/** Reads `<length>:<bytes>` at `pos`; returns a view into `buf`. */
+function readString(buf: Buffer, pos: number): { value: Buffer; end: number } {
+  let p = pos;
+  let length = 0;
+  while (p < buf.length) {
+    const d = buf[p] as number;
+    if (d < CH_0 || d > CH_9) break;
+    length = length * 10 + (d - CH_0);
+    p++;
+    if (length > buf.length) throw new BencodeError('string length exceeds the input', pos);
+  }
+  if (p >= buf.length) throw new BencodeError('unterminated string length', pos);
+  if (buf[p] !== CH_COLON) throw new BencodeError("expected ':' after string length", p);
+  if (buf[pos] === CH_0 && p - pos > 1) throw new BencodeError('leading zero in string length', pos);
+  const start = p + 1;
+  const end = start + length;
+  if (end > buf.length) throw new BencodeError('string length exceeds the input', pos);
+  return { value: buf.subarray(start, end), end };
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { BencodeError, decode, encode } from './index.js';
+
+const s = (buf: Buffer): string => buf.toString('latin1');
+
+describe('encode', () => {
+  it('encodes integers, strings, bytes and lists', () => {
+    expect(s(encode(0))).toBe('i0e');
+    expect(s(encode(-42))).toBe('i-42e');
+    expect(s(encode(2n ** 63n - 1n))).toBe('i9223372036854775807e');
+    expect(s(encode('héllo'))).toBe('6:h\xc3\xa9llo');
+    expect(s(encode(new Uint8Array([0, 255])))).toBe('2:\x00\xff');
+    expect(s(encode([1, 'a', [2]]))).toBe('li1e1:ali2eee');
+  });
+
+  it('sorts dictionary keys by raw bytes and skips undefined properties', () => {
+    expect(s(encode({ b: 1, a: 2, aa: 3, skipped: undefined }))).toBe('d1:ai2e2:aai3e1:bi1ee');
+    expect(s(encode(new Map([['z', 1], ['\xff', 2], ['A', 3]])))).toBe('d1:Ai3e1:zi1e1:\xffi2ee');
+  });
+
+  it('treats plain-object keys as UTF-8 and Map keys as raw latin1 bytes', () => {
+    expect(s(encode({ é: 1 }))).toBe('d2:\xc3\xa9i1ee');
+    expect(s(encode(new Map([['\xc3\xa9', 1]])))).toBe('d2:\xc3\xa9i1ee');
+    expect(() => encode(new Map([['€', 1]]))).toThrow(BencodeError);
+  });
+
+  it('rejects values bencode cannot represent', () => {
+    expect(() => encode(1.5)).toThrow(BencodeError);
+    expect(() => encode(Number.NaN)).toThrow(BencodeError);
+    expect(() => encode(2n ** 63n)).toThrow(BencodeError);
+    expect(() => encode(null as unknown as number)).toThrow(BencodeError);
+  });
+
+  it('round-trips canonical input byte for byte, including __proto__ keys', () => {
+    const input = Buffer.from('d9:__proto__i1e4:infod6:lengthi5e4:name1:xe4:listl0:i-1eee', 'latin1');
+    expect(encode(decode(input)).equals(input)).toBe(true);
+  });
+
+  it('canonicalises unsorted input', () => {
+    const input = Buffer.from('d1:bi1e1:ai2ee', 'latin1');
+    expect(s(encode(decode(input)))).toBe('d1:ai2e1:bi1ee');
+  });
+});

@@ -1,0 +1,18 @@
+/** Strict bencode: an iterative decoder with libtorrent's limits, and a canonical encoder. */
+export { BDict, BencodeError, type BValue, type KeyOrder, type Span } from './types.js';
+export { decode, decodePrefix, DEFAULT_DECODE_LIMITS, type DecodeOptions, type DecodePrefixResult } from './decode.js';
+export { encode, type Encodable } from './encode.js';
+export {
+  findKeyOrderProblem,
+  getBytes,
+  getDict,
+  getInt,
+  getList,
+  getString,
+  isBytes,
+  isDict,
+  isInt,
+  isList,
+  keyToUtf8,
+  utf8ToKey,
+} from './values.js';
