@@ -170,7 +170,7 @@ describe('KRPC garbage', () => {
   it('never throws on random bytes or mutated packets', () => {
     const valid = encodeResponse(t, { id: id(3), nodes: [{ id: id(1), host: '127.0.0.1', port: 7001 }], values: [{ host: '1.1.1.1', port: 1 }], token: id(4) });
     let accepted = 0;
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 2000; i++) {
       const packet = Buffer.from(valid);
       const flips = 1 + (i % 4);
       for (let f = 0; f < flips; f++) packet[Math.floor(Math.random() * packet.length)] = Math.floor(Math.random() * 256);
@@ -179,6 +179,6 @@ describe('KRPC garbage', () => {
       for (let j = 0; j < random.length; j++) random[j] = Math.floor(Math.random() * 256);
       expect(() => decodeMessage(random)).not.toThrow();
     }
-    expect(accepted).toBeLessThan(5000);
+    expect(accepted).toBeLessThan(2000);
   });
 });

@@ -96,6 +96,29 @@ describe('DhtNode on 127.0.0.1', () => {
     for (const node of found) expect(node.host).toBe(LOOPBACK);
   });
 
+  it('routes around dead nodes: the lookup still converges on live ones', async () => {
+    const nodes = await startSwarm(12);
+    const dead = nodes.slice(2, 6);
+    await Promise.all(dead.map((node) => node.close()));
+    const searcher = nodes[9];
+    if (!searcher) throw new Error('no node');
+    const target = randomId();
+    const started = Date.now();
+    const found = await searcher.findNode(target);
+    const elapsed = Date.now() - started;
+    const deadIds = new Set(dead.map((node) => toHex(node.id)));
+    const live = nodes.filter((node) => node !== searcher && !deadIds.has(toHex(node.id)));
+    const expected = live
+      .map((node) => node.id)
+      .sort((a, b) => compareDistance(target, a, b))
+      .slice(0, 8)
+      .map(toHex);
+    expect(found.map((node) => toHex(node.id))).toEqual(expected);
+    // Dead nodes cost one timeout (800 ms here), not one each in sequence.
+    expect(elapsed).toBeLessThan(6000);
+    expect(searcher.stats().timeouts).toBeGreaterThan(0);
+  });
+
   it('announces an info-hash and finds it again from another node', async () => {
     const nodes = await startSwarm(12);
     const infoHash = toHex(randomId());
@@ -171,7 +194,8 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(b.nodes().map((n) => toHex(n.id))).toEqual([toHex(a.id)]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(a.nodes().map((n) => toHex(n.id))).toEqual([toHex(b.id)]);
-    expect(await a.ping({ host: LOOPBACK, port: 1 })).toBeNull();
+    const c = await startNode({ queryTimeoutMs: 100 });
+    expect(await c.ping({ host: LOOPBACK, port: 1 })).toBeNull();
   });
 
   it('drops queries over the per-IP inbound rate limit', async () => {
@@ -197,6 +221,41 @@ describe('DhtNode on 127.0.0.1', () => {
     await revived.bootstrap();
     expect(revived.ready).toBe(true);
     expect(revived.nodes().length).toBeGreaterThanOrEqual(known);
+  });
+
+  it('works over IPv6 on ::1 (nodes6, 18-byte values)', async () => {
+    const options = { host: '::1' };
+    const first = await startNode(options);
+    const bootstrap = [`[::1]:${first.address().port}`];
+    const nodes = [first];
+    for (let i = 0; i < 4; i++) {
+      const node = await startNode({ ...options, bootstrap });
+      await node.bootstrap();
+      nodes.push(node);
+    }
+    const [, announcer, , , seeker] = nodes;
+    if (!announcer || !seeker) throw new Error('no node');
+    expect(seeker.family).toBe(6);
+    expect(seeker.nodes().length).toBeGreaterThan(0);
+    const infoHash = randomId();
+    expect((await announcer.announce(infoHash, 6881)).announcedTo).toBeGreaterThan(0);
+    expect(await seeker.findPeers(infoHash)).toEqual([{ host: '::1', port: 6881 }]);
+  });
+
+  it('warns when bootstrap finds nobody and becomes ready once a node is added', async () => {
+    const warnings: string[] = [];
+    const lonely = new DhtNode({ host: LOOPBACK, bootstrap: ['127.0.0.1:9', 'not-an-address'], queryTimeoutMs: 300 });
+    running.push(lonely);
+    lonely.on('warning', (message) => warnings.push(message));
+    await lonely.start();
+    await lonely.bootstrap();
+    expect(lonely.ready).toBe(false);
+    expect(warnings.some((w) => w.includes('not-an-address'))).toBe(true);
+    expect(warnings.some((w) => w.includes('found no nodes'))).toBe(true);
+    const other = await startNode();
+    expect(await lonely.addNode(other.address())).toBe(true);
+    await lonely.bootstrap();
+    expect(lonely.ready).toBe(true);
   });
 
   it('closes cleanly: running lookups end, later calls are harmless', async () => {

@@ -216,7 +216,10 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     );
     if (this.closed) return;
     await this.runLookup('find_node', this.id, seeds);
-    if (this.table.size > 0 && !this.isReady && !this.closed) {
+    if (this.closed) return;
+    if (this.table.size === 0) {
+      this.emit('warning', `DHT bootstrap found no nodes (asked ${routers.length} bootstrap and ${this.savedNodes.length} saved nodes); retrying later`);
+    } else if (!this.isReady) {
       this.isReady = true;
       this.emit('ready');
     }
@@ -307,9 +310,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
    */
   async announce(infoHash: InfoHashLike, port: number, options: AnnounceOptions = {}): Promise<DhtAnnounceResult> {
     const target = toInfoHash(infoHash);
-    if (!options.impliedPort && (!Number.isInteger(port) || port < 1 || port > 0xffff)) {
-      throw new RangeError(`announce port ${port} out of range`);
-    }
+    if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new RangeError(`announce port ${port} out of range`);
     const peers = new Map<string, PeerAddress>();
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     const result = await this.lookupPeers(
@@ -320,10 +321,12 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       signal,
     );
     const withToken = result.closest.filter((entry): entry is LookupNode & { token: Uint8Array } => entry.token !== null);
-    const args: QueryArgs = { method: 'announce_peer', infoHash: target, port: options.impliedPort ? 0 : port, token: new Uint8Array() };
+    const impliedPort = options.impliedPort ?? false;
     const outcomes = signal.aborted
       ? []
-      : await Promise.allSettled(withToken.map((entry) => this.queryNode(entry.node, { ...args, token: entry.token, impliedPort: options.impliedPort ?? false })));
+      : await Promise.allSettled(
+          withToken.map((entry) => this.queryNode(entry.node, { method: 'announce_peer', infoHash: target, port, token: entry.token, impliedPort })),
+        );
     return {
       peers: [...peers.values()],
       announcedTo: outcomes.filter((outcome) => outcome.status === 'fulfilled').length,

@@ -177,14 +177,27 @@ export class RoutingTable {
    */
   closest(target: Uint8Array, count = this.k, goodOnly = false): RoutingNode[] {
     const now = this.now();
-    const candidates: RoutingNode[] = [];
+    // Bounded insertion: O(n·log k) comparisons for the usual k, a plain sort when asking for all.
+    const out: RoutingNode[] = [];
     for (const node of this.byId.values()) {
       const state = this.state(node, now);
       if (state === 'bad' || (goodOnly && state !== 'good')) continue;
-      candidates.push(node);
+      if (out.length >= count) {
+        const last = out[out.length - 1];
+        if (!last || compareDistance(target, node.id, last.id) >= 0) continue;
+        out.pop();
+      }
+      let low = 0;
+      let high = out.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        const other = out[mid];
+        if (other && compareDistance(target, other.id, node.id) < 0) low = mid + 1;
+        else high = mid;
+      }
+      out.splice(low, 0, node);
     }
-    candidates.sort((a, b) => compareDistance(target, a.id, b.id));
-    return candidates.slice(0, count);
+    return out;
   }
 
   /** Nodes that have gone quiet for 15 minutes and should be pinged. */
