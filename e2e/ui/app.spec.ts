@@ -1,0 +1,297 @@
+/**
+ * Tessera's UI end to end: the built renderer in Debian's Chromium, served by the built web
+ * host (`npm run web`) with a temporary state folder, downloading from a real libtorrent
+ * seeder on 127.0.0.1 that dials Tessera's listening port.
+ */
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { Cleanup } from '../support/cleanup.js';
+import { assertSameFile, writeRandomFile } from '../support/data.js';
+import { startLtSeeder } from '../support/libtorrent.js';
+import { REPO_ROOT } from '../support/tools.js';
+import { createTorrent, type TorrentInfo } from '../support/torrent.js';
+import { startWebHost, type WebHost } from './web-host.js';
+
+const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
+
+let cleanup: Cleanup;
+test.beforeEach(() => {
+  cleanup = new Cleanup();
+});
+test.afterEach(async () => {
+  await cleanup.run();
+});
+
+interface Fixture {
+  info: TorrentInfo;
+  /** Folder holding the payload (the seeder's save dir). */
+  dataDir: string;
+  payload: string;
+  bytes: Buffer;
+}
+
+async function makeFixture(label: string, size: number, pieceLength: number): Promise<Fixture> {
+  const dataDir = await cleanup.tempDir(`${label}-data`);
+  const payload = join(dataDir, `${label}.bin`);
+  await writeRandomFile(payload, size, label);
+  const out = join(await cleanup.tempDir(`${label}-torrent`), `${label}.torrent`);
+  const info = await createTorrent({ path: payload, out, pieceLength });
+  return { info, dataDir, payload, bytes: await readFile(out) };
+}
+
+async function openApp(page: Page, host: WebHost): Promise<void> {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(host.url);
+  // The token was traded for a cookie and removed from the address bar.
+  expect(new URL(page.url()).searchParams.get('token')).toBeNull();
+  await expect(page.getByTestId('drop-zone')).toBeVisible();
+  await expect(page.getByTestId('status-bar')).toBeVisible();
+  await expect(page.getByTestId('torrent-list')).toBeVisible();
+  expect(errors, 'uncaught page errors').toEqual([]);
+}
+
+/** A synthetic drop of one file, as the OS would deliver it (DataTransfer + DragEvent). */
+async function dropFile(page: Page, name: string, bytes: Uint8Array, type = 'application/x-bittorrent'): Promise<void> {
+  await page.evaluate(
+    ({ name, data, type }) => {
+      const file = new File([new Uint8Array(data)], name, { type });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      const target = document.querySelector('[data-testid="drop-zone"]');
+      if (!target) throw new Error('no drop zone');
+      for (const kind of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+    },
+    { name, data: Array.from(bytes), type },
+  );
+}
+
+/** A synthetic drop of a link (text/uri-list + text/plain), as when dragging a magnet link from a browser. */
+async function dropLink(page: Page, uri: string): Promise<void> {
+  await page.evaluate((uri) => {
+    const dt = new DataTransfer();
+    dt.setData('text/uri-list', uri);
+    dt.setData('text/plain', uri);
+    const target = document.querySelector('[data-testid="drop-zone"]');
+    if (!target) throw new Error('no drop zone');
+    for (const kind of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, uri);
+}
+
+/** Ctrl/Cmd+V of some text anywhere outside a text field. */
+async function pasteText(page: Page, text: string): Promise<void> {
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', text);
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+function row(page: Page, infoHash: string) {
+  return page.locator(`[data-testid="torrent-row"][data-infohash="${infoHash}"]`);
+}
+
+async function verifiedCount(page: Page): Promise<number> {
+  const v = await page.getByTestId('piece-grid').getAttribute('data-verified');
+  return v === null ? 0 : Number(v);
+}
+
+test('drop a .torrent file: it appears, the piece grid fills, it completes, the file is byte-identical', async ({ page }) => {
+  const fx = await makeFixture('drop', 4 * 1024 * 1024, 16 * 1024); // 256 pieces
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+
+  await dropFile(page, 'drop.torrent', fx.bytes);
+  const r = row(page, fx.info.infoHash);
+  await expect(r).toBeVisible();
+  await expect(r).toContainText('drop.bin');
+  await r.click();
+  const grid = page.getByTestId('piece-grid');
+  await expect(grid).toBeVisible();
+  await expect(grid).toHaveAttribute('data-pieces', String(fx.info.pieces));
+
+  // The seeder dials Tessera (trackers/DHT are other issues' business); rate-limited so the grid visibly fills.
+  await startLtSeeder(cleanup, {
+    torrents: [fx.info.torrentPath],
+    save: fx.dataDir,
+    peers: [`127.0.0.1:${host.listenPort}`],
+    uploadLimit: 2 * 1024 * 1024,
+  });
+
+  const seen = new Set<number>();
+  await expect
+    .poll(
+      async () => {
+        const v = await verifiedCount(page);
+        seen.add(v);
+        return v;
+      },
+      { timeout: 120_000, intervals: [100] },
+    )
+    .toBe(fx.info.pieces);
+  const intermediate = [...seen].filter((v) => v > 0 && v < fx.info.pieces);
+  expect(intermediate.length, `grid filled progressively (saw ${[...seen].sort((a, b) => a - b).join(', ')})`).toBeGreaterThan(0);
+
+  await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 });
+  await expect(r.getByTestId('torrent-progress')).toHaveAttribute('data-progress', '1');
+  await assertSameFile(fx.payload, join(host.downloadDir, 'drop.bin'));
+});
+
+test('screenshot of the piece grid mid-download is saved to e2e/artifacts/', async ({ page }, testInfo) => {
+  const fx = await makeFixture('shot', 8 * 1024 * 1024, 16 * 1024); // 512 pieces
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  await dropFile(page, 'shot.torrent', fx.bytes);
+  const r = row(page, fx.info.infoHash);
+  await r.click();
+  const grid = page.getByTestId('piece-grid');
+  await expect(grid).toHaveAttribute('data-pieces', String(fx.info.pieces));
+  await startLtSeeder(cleanup, {
+    torrents: [fx.info.torrentPath],
+    save: fx.dataDir,
+    peers: [`127.0.0.1:${host.listenPort}`],
+    uploadLimit: 1024 * 1024,
+  });
+  await expect.poll(() => verifiedCount(page), { timeout: 120_000, intervals: [100] }).toBeGreaterThanOrEqual(Math.floor(fx.info.pieces / 4));
+  const verified = await verifiedCount(page);
+  expect(verified, 'still mid-download when the screenshot is taken').toBeLessThan(fx.info.pieces);
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, 'piece-grid-mid-download.png');
+  await grid.screenshot({ path: file });
+  await page.screenshot({ path: join(ARTIFACTS, 'window-mid-download.png') });
+  await testInfo.attach('piece-grid-mid-download', { path: file, contentType: 'image/png' });
+  expect((await stat(file)).size).toBeGreaterThan(1000);
+});
+
+test.fixme('drop a magnet link: metadata arrives from the seeder, the download completes byte-identical', async ({ page }) => {
+  // FIXME(issue 4): the engine rejects magnet links today ("magnet links are not supported yet").
+  // Enable this test when magnets (BEP 9 ut_metadata) land; it is written to pass then.
+  const fx = await makeFixture('magnet', 2 * 1024 * 1024, 16 * 1024);
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const seeder = await startLtSeeder(cleanup, { torrents: [fx.info.torrentPath], save: fx.dataDir });
+  const magnet = `magnet:?xt=urn:btih:${fx.info.infoHash}&dn=magnet.bin&x.pe=${seeder.address}`;
+  await dropLink(page, magnet);
+  const r = row(page, fx.info.infoHash);
+  await expect(r).toBeVisible();
+  await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });
+  await assertSameFile(fx.payload, join(host.downloadDir, 'magnet.bin'));
+});
+
+test('an invalid magnet paste and a non-torrent drop show an error, and the app keeps working', async ({ page }) => {
+  const fx = await makeFixture('after-errors', 64 * 1024, 16 * 1024);
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const errors = page.getByTestId('error-banner');
+
+  await pasteText(page, 'magnet:?xt=urn:btih:not-a-hash');
+  await expect(errors.last()).toBeVisible();
+  await expect(errors.last()).toContainText(/magnet/i);
+  const afterPaste = await errors.count();
+
+  await dropFile(page, 'holiday.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]), 'image/png');
+  await expect.poll(() => errors.count()).toBeGreaterThan(afterPaste);
+  await expect(errors.last()).toContainText(/holiday\.png/);
+  const afterPng = await errors.count();
+
+  // Looks like bencode to the renderer, so only the engine can say no: the error comes back over the socket.
+  await dropFile(page, 'broken.torrent', new TextEncoder().encode('d4:infod4:name3:abcee'));
+  await expect.poll(() => errors.count()).toBeGreaterThan(afterPng);
+  await expect(errors.last()).toContainText(/broken\.torrent|info|piece/i);
+
+  await expect(page.locator('[data-testid="torrent-row"]')).toHaveCount(0);
+  await dropFile(page, 'after-errors.torrent', fx.bytes);
+  await expect(row(page, fx.info.infoHash)).toBeVisible();
+});
+
+interface RawResult {
+  status: number;
+  body: string;
+}
+
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function wsUpgrade(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.on('error', () => resolve(0));
+  });
+}
+
+test('requests without the token, with a foreign Host or from a foreign Origin are refused', async ({ page, browser }) => {
+  const host = await startWebHost(cleanup);
+  const local = `127.0.0.1:${host.port}`;
+
+  // Plain HTTP: no token, wrong token, DNS-rebinding Host, foreign Origin.
+  expect((await rawGet(host.port, '/', { host: local })).status).toBe(401);
+  expect((await rawGet(host.port, '/?token=0000', { host: local })).status).toBe(401);
+  expect((await rawGet(host.port, `/?token=${host.token}`, { host: `rebind.example:${host.port}` })).status).toBe(403);
+  expect((await rawGet(host.port, `/?token=${host.token}`, { host: local, origin: 'http://evil.example' })).status).toBe(403);
+  expect((await rawGet(host.port, `/?token=${host.token}`, { host: local })).status).toBe(303);
+
+  // WebSocket upgrades: same rules.
+  const ws = `ws://127.0.0.1:${host.port}/ws`;
+  expect(await wsUpgrade(ws, {})).toBe(401);
+  expect(await wsUpgrade(`${ws}?token=${host.token}`, { host: `rebind.example:${host.port}` })).toBe(403);
+  expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
+  expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: host.origin })).toBe('open');
+
+  // In the browser: a fresh profile without the token gets the refusal page, not the app.
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  const response = await strangerPage.goto(`${host.origin}/`);
+  expect(response?.status()).toBe(401);
+  await expect(strangerPage.locator('body')).toContainText('token');
+  await stranger.close();
+
+  // A page on another origin that knows the token still cannot open the socket (Origin check).
+  const foreign: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>foreign</title>');
+  });
+  await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+  cleanup.add(() => new Promise<void>((r) => foreign.close(() => r())));
+  const foreignPort = (foreign.address() as AddressInfo).port;
+  await page.goto(`http://127.0.0.1:${foreignPort}/`);
+  const outcome = await page.evaluate(
+    (url) =>
+      new Promise<string>((resolve) => {
+        const s = new WebSocket(url);
+        s.onopen = () => resolve('open');
+        s.onerror = () => resolve('refused');
+        setTimeout(() => resolve('timeout'), 10_000);
+      }),
+    `${ws}?token=${host.token}`,
+  );
+  expect(outcome).toBe('refused');
+
+  // And the legitimate page still works afterwards.
+  await openApp(page, host);
+});
