@@ -30,6 +30,7 @@ export {
 } from './tessera.js';
 export { HostilePeer, HOSTILE_MODES, type HostileMode, type HostileConnection, type HostilePeerOptions, type BitfieldVariant } from './hostile-peer.js';
 export { assertDownloadOk, payloadSize, type ExpectedDownload } from './checks.js';
+export { startOpentracker, type Opentracker } from './opentracker.js';
 export { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 export { measured, readUsage, type Usage } from './measure.js';
 export { freePort, canConnect, waitForListening } from './net.js';

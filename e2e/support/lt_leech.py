@@ -61,43 +61,51 @@ def main():
     done = False
     finished_at = None
     next_progress = t0
-    while True:
-        now = time.time()
-        for a in ses.pop_alerts():
-            if isinstance(a, lt.hash_failed_alert):
-                hash_failures += 1
-            if isinstance(a, lt.torrent_finished_alert):
-                done = True
-                finished_at = time.time()
-            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
-                c.emit({"event": "error", "message": a.message()})
-                sys.exit(1)
-            if args.log_alerts and type(a).__name__ in c.INTERESTING_ALERTS:
-                c.emit(c.alert_json(a))
+    next_peer_poll = t0
+
+    def poll_peers():
         for pi in h.get_peer_info():
             k = peer_key(pi)
             if pi.total_download > per_peer.get(k, 0):
                 per_peer[k] = pi.total_download
             cl = pi.client
             clients[k] = cl.decode("utf-8", "replace") if isinstance(cl, bytes) else cl
-        st = h.status()
-        if st.is_seeding and not done:
-            done = True
-            finished_at = now
+
+    while True:
+        # Sleep until an alert arrives (at most 100 ms): the finish is seen the moment it happens.
+        ses.wait_for_alert(100)
+        now = time.time()
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.hash_failed_alert):
+                hash_failures += 1
+            if isinstance(a, lt.torrent_finished_alert) and not done:
+                done = True
+                finished_at = now
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+                c.emit({"event": "error", "message": a.message()})
+                sys.exit(1)
+            if args.log_alerts and type(a).__name__ in c.INTERESTING_ALERTS:
+                c.emit(c.alert_json(a))
+        if now >= next_peer_poll:
+            next_peer_poll = now + 0.25
+            poll_peers()
         if args.progress_interval > 0 and now >= next_progress:
             next_progress = now + args.progress_interval
+            st = h.status()
             c.emit({"event": "progress", "seconds": round(now - t0, 3), "progress": round(st.progress, 6),
                     "bytes": st.total_payload_download, "rate": st.download_payload_rate,
                     "peers": st.num_peers, "state": str(st.state), "hasMetadata": st.has_metadata})
         if done:
             break
         if now - t0 > args.timeout:
+            st = h.status()
             c.emit({"event": "timeout", "seconds": round(now - t0, 3), "progress": st.progress,
                     "bytes": st.total_payload_download,
                     "peers": [{"endpoint": k, "downloaded": v} for k, v in per_peer.items()]})
             sys.exit(1)
-        time.sleep(0.02)
 
+    # Connections to seeds stay open (close_redundant_connections=false): final per-peer totals.
+    poll_peers()
     st = h.status()
     seconds = max(finished_at - t0, 1e-6)
     total = st.total_payload_download
