@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { MagnetError, formatMagnet, formatSelectOnly, parseMagnet, parsePeerAddress, parseSelectOnly } from './magnet.js';
+
+const HEX = 'c12fe1c06bba254a9dc9f519b335aa7c1367a88a';
+// The same 20 bytes in RFC 4648 base32.
+const B32 = 'YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK';
+
+function reason(uri: string): string {
+  try {
+    parseMagnet(uri);
+  } catch (e) {
+    expect(e).toBeInstanceOf(MagnetError);
+    const msg = (e as Error).message;
+    expect(msg).not.toContain('\n');
+    return msg;
+  }
+  throw new Error(`expected ${uri} to be rejected`);
+}
+
+describe('parseMagnet', () => {
+  it('reads a 40-hex info-hash (any case) and a 32-base32 one to the same bytes', () => {
+    const a = parseMagnet(`magnet:?xt=urn:btih:${HEX}`);
+    const b = parseMagnet(`magnet:?xt=urn:btih:${HEX.toUpperCase()}`);
+    const c = parseMagnet(`magnet:?xt=urn:btih:${B32}`);
+    const d = parseMagnet(`magnet:?xt=urn:btih:${B32.toLowerCase()}`);
+    for (const m of [a, b, c, d]) {
+      expect(m.infoHashHex).toBe(HEX);
+      expect(m.infoHash.equals(Buffer.from(HEX, 'hex'))).toBe(true);
+    }
+    expect(Buffer.from(B32, 'ascii').length).toBe(32);
+  });
+
+  it('decodes base32 bit-exactly (all-ones and a known vector)', () => {
+    expect(parseMagnet(`magnet:?xt=urn:btih:${'7'.repeat(32)}`).infoHashHex).toBe('ff'.repeat(20));
+    expect(parseMagnet(`magnet:?xt=urn:btih:${'A'.repeat(32)}`).infoHashHex).toBe('00'.repeat(20));
+    // "MZXW6YTBOI======" is base32("foobar"); padded to 20 bytes with zero bytes it begins the same.
+    expect(parseMagnet(`magnet:?xt=urn:btih:MZXW6YTBOI${'A'.repeat(22)}`).infoHash.subarray(0, 6).toString()).toBe('foobar');
+  });
+
+  it('reads dn, repeated tr, ws, x.pe and so with percent-decoding', () => {
+    const uri =
+      `magnet:?xt=urn:btih:${HEX}&dn=Big+Buck%20Bunny%20%E2%9C%93` +
+      '&tr=udp%3A%2F%2Ftracker.example.org%3A6969%2Fannounce' +
+      '&tr=http://t2.example.org/announce?passkey=a%26b' +
+      '&tr.1=https%3A%2F%2Ft3.example.org%2Fannounce' +
+      '&tr=udp%3A%2F%2Ftracker.example.org%3A6969%2Fannounce' + // duplicate
+      '&ws=https%3A%2F%2Fseed.example.org%2Ffiles%2F' +
+      '&x.pe=10.0.0.1:6881&x.pe=%5B2001%3Adb8%3A%3A1%5D%3A51413&x.pe=Peer.Example.org:7000&x.pe=10.0.0.1:6881' +
+      '&so=0,2,4-6&xl=12345&unknown=1';
+    const m = parseMagnet(uri);
+    expect(m.name).toBe('Big Buck Bunny ✓');
+    expect(m.trackers).toEqual([
+      'udp://tracker.example.org:6969/announce',
+      'http://t2.example.org/announce?passkey=a&b',
+      'https://t3.example.org/announce',
+    ]);
+    expect(m.webSeeds).toEqual(['https://seed.example.org/files/']);
+    expect(m.peers).toEqual([
+      { host: '10.0.0.1', port: 6881 },
+      { host: '2001:db8::1', port: 51413 },
+      { host: 'peer.example.org', port: 7000 },
+    ]);
+    expect(m.selectOnly).toEqual([0, 2, 4, 5, 6]);
+  });
+
+  it('defaults: no name, no trackers, no so', () => {
+    const m = parseMagnet(`MAGNET:?xt=urn:btih:${HEX}`);
+    expect(m).toMatchObject({ name: null, trackers: [], peers: [], webSeeds: [], selectOnly: null });
+  });
+
+  it('uses btih from a hybrid (btih + btmh) magnet', () => {
+    const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${'ab'.repeat(32)}`);
+    expect(m.infoHashHex).toBe(HEX);
+  });
+
+  it('rejects malformed magnets with a one-line reason', () => {
+    expect(reason('http://example.org/?xt=urn:btih:' + HEX)).toMatch(/magnet:/);
+    expect(reason('magnet:')).toMatch(/no parameters/);
+    expect(reason('magnet:?dn=foo')).toMatch(/missing xt=urn:btih/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX.slice(1)}`)).toMatch(/40 hex or 32 base32.*got 39/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX.slice(0, 39)}g`)).toMatch(/non-hex/);
+    expect(reason(`magnet:?xt=urn:btih:${B32.slice(0, 31)}1`)).toMatch(/non-base32/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&xt=urn:btih:${'0'.repeat(40)}`)).toMatch(/more than one/);
+    expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`)).toMatch(/v2.*not supported yet/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&dn=%zz`)).toMatch(/percent-encoding in dn/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=not%20a%20url`)).toMatch(/tr is not a URL/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&ws=ftp://x/`)).toMatch(/ws must be http: or https:/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1`)).toMatch(/host:port/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.256:1`)).toMatch(/bad IPv4/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1:0`)).toMatch(/port out of range/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1:70000`)).toMatch(/port out of range/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=::1:80`)).toMatch(/brackets/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=[zz::1]:80`)).toMatch(/bad IPv6/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=bad_host:80`)).toMatch(/bad host name/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=1,x`)).toMatch(/bad so item "x"/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=5-2`)).toMatch(/backwards/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-4294967295`)).toMatch(/too large/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-2000000`)).toMatch(/more than/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=${'a'.repeat(300_000)}`)).toMatch(/longer than/);
+  });
+
+  it('x.pe / so helpers', () => {
+    expect(parsePeerAddress('[::ffff:127.0.0.1]:1')).toEqual({ host: '::ffff:127.0.0.1', port: 1 });
+    expect(parseSelectOnly('3,1,1-2')).toEqual([1, 2, 3]);
+    expect(formatSelectOnly([6, 0, 2, 4, 5, 2])).toBe('0,2,4-6');
+    expect(formatSelectOnly([])).toBe('');
+  });
+});
+
+describe('formatMagnet', () => {
+  it('round-trips through parseMagnet', () => {
+    const input = {
+      infoHash: Buffer.from(HEX, 'hex'),
+      name: 'A & B = C + 100% #1 ✓',
+      trackers: ['udp://t.example.org:6969/announce', 'http://t2.example.org/a?x=1&y=2'],
+      peers: [
+        { host: '127.0.0.1', port: 6881 },
+        { host: '2001:db8::1', port: 1 },
+      ],
+      webSeeds: ['https://ws.example.org/a b/'],
+      selectOnly: [0, 2, 4, 5, 6],
+    };
+    const uri = formatMagnet(input);
+    expect(uri.startsWith(`magnet:?xt=urn:btih:${HEX}&dn=`)).toBe(true);
+    expect(uri).toContain('so=0,2,4-6');
+    const m = parseMagnet(uri);
+    expect(m.infoHashHex).toBe(HEX);
+    expect(m.name).toBe(input.name);
+    expect(m.trackers).toEqual(input.trackers);
+    expect(m.peers).toEqual(input.peers);
+    expect(m.webSeeds).toEqual(['https://ws.example.org/a b/']);
+    expect(m.selectOnly).toEqual(input.selectOnly);
+  });
+
+  it('accepts a hex string and rejects a bad hash', () => {
+    expect(formatMagnet({ infoHash: HEX.toUpperCase() })).toBe(`magnet:?xt=urn:btih:${HEX}`);
+    expect(() => formatMagnet({ infoHash: 'abc' })).toThrow(MagnetError);
+  });
+});

@@ -1,0 +1,323 @@
+/**
+ * Magnet URIs (BEP 9, with BEP 53 `so`): parse and format.
+ *
+ * parseMagnet is strict about what it understands (info-hash, percent-encoding, x.pe
+ * addresses, so ranges, tracker/web-seed URLs) and ignores parameters it does not know.
+ * Every rejection is a MagnetError whose message is one line.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type { PeerAddress } from '../api.js';
+
+export interface Magnet {
+  /** The v1 info-hash: 20 bytes. */
+  infoHash: Buffer;
+  /** The same, as 40 lower-case hex characters. */
+  infoHashHex: string;
+  /** `dn`: display name, or null. */
+  name: string | null;
+  /** `tr`: tracker URLs in order, de-duplicated. Any scheme is kept (the announcer reports the ones it cannot use). */
+  trackers: string[];
+  /** `x.pe`: peers to dial (IPv4, IPv6 or hostname). De-duplicated. */
+  peers: PeerAddress[];
+  /** `ws`: web seed URLs (http/https), de-duplicated. */
+  webSeeds: string[];
+  /** `so` (BEP 53): file indices to download, sorted and unique; null when absent. */
+  selectOnly: number[] | null;
+}
+
+/** What formatMagnet needs: the info-hash plus any optional fields. */
+export interface MagnetInput {
+  infoHash: Uint8Array | string; // 20 bytes, or 40 hex characters
+  name?: string | null;
+  trackers?: readonly string[];
+  peers?: readonly PeerAddress[];
+  webSeeds?: readonly string[];
+  selectOnly?: readonly number[] | null;
+}
+
+/** A magnet URI that cannot be used. `message` is a one-line reason, e.g. "invalid magnet: missing xt=urn:btih". */
+export class MagnetError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`invalid magnet: ${reason}`);
+    this.name = 'MagnetError';
+    this.reason = reason;
+  }
+}
+
+/** Longest URI accepted (magnets with hundreds of trackers are a few tens of KiB). */
+export const MAX_MAGNET_LENGTH = 256 * 1024;
+/** Most files an `so` parameter may select once ranges are expanded. */
+export const MAX_SELECT_ONLY = 1_000_000;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function oneLine(s: string, max = 80): string {
+  let flat = '';
+  for (const ch of s) flat += ch.charCodeAt(0) < 0x20 || ch === '\u007f' ? '?' : ch;
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Decodes 32 RFC 4648 base32 characters (case-insensitive) into 20 bytes. */
+function decodeBase32Hash(s: string): Buffer | null {
+  const out = Buffer.alloc(20);
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (const ch of s.toUpperCase()) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) return null;
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >>> bits) & 0xff;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return o === 20 ? out : null;
+}
+
+/** Percent-decodes to bytes. `plusIsSpace` applies form encoding ('+' = space), as clients do for `dn`. */
+function percentDecode(raw: string, field: string, plusIsSpace: boolean): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25 /* % */) {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new MagnetError(`bad percent-encoding in ${field}: "${oneLine(raw.slice(i, i + 3))}"`);
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === 0x2b /* + */ && plusIsSpace) {
+      bytes.push(0x20);
+    } else if (c < 0x80) {
+      bytes.push(c);
+    } else {
+      // Raw non-ASCII (a pasted IRI): keep it as UTF-8.
+      const cp = raw.codePointAt(i) ?? 0xfffd;
+      for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
+      if (cp > 0xffff) i++;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const utf8Lenient = new TextDecoder('utf-8', { fatal: false });
+
+function decodeText(raw: string, field: string, plusIsSpace: boolean): string {
+  return utf8Lenient.decode(percentDecode(raw, field, plusIsSpace));
+}
+
+function decodeUrl(raw: string, field: string, schemes: readonly string[] | null): string {
+  let text: string;
+  try {
+    text = utf8Fatal.decode(percentDecode(raw, field, false)).trim();
+  } catch (e) {
+    if (e instanceof MagnetError) throw e;
+    throw new MagnetError(`${field} is not valid UTF-8`);
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new MagnetError(`${field} is not a URL: "${oneLine(text)}"`);
+  }
+  if (schemes && !schemes.includes(url.protocol)) {
+    throw new MagnetError(`${field} must be ${schemes.join(' or ')} URL: "${oneLine(text)}"`);
+  }
+  return text;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+function parsePort(s: string, what: string): number {
+  if (!/^\d{1,5}$/.test(s)) throw new MagnetError(`bad port in ${what}`);
+  const port = Number(s);
+  if (port < 1 || port > 65535) throw new MagnetError(`port out of range in ${what}`);
+  return port;
+}
+
+/** Parses "a.b.c.d:p", "[v6]:p" or "hostname:p". Exported for the CLI's --peer. Throws MagnetError. */
+export function parsePeerAddress(text: string, field = 'x.pe'): PeerAddress {
+  const what = `${field} "${oneLine(text)}"`;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    if (end < 0 || text[end + 1] !== ':') throw new MagnetError(`${what} must be [ipv6]:port`);
+    const host = text.slice(1, end);
+    if (!isIPv6(host)) throw new MagnetError(`bad IPv6 address in ${what}`);
+    return { host: host.toLowerCase(), port: parsePort(text.slice(end + 2), what) };
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) throw new MagnetError(`${what} must be host:port`);
+  const host = text.slice(0, colon);
+  const port = parsePort(text.slice(colon + 1), what);
+  if (host.includes(':')) throw new MagnetError(`${what}: IPv6 addresses need brackets, [ipv6]:port`);
+  if (/^[\d.]+$/.test(host)) {
+    if (!isIPv4(host)) throw new MagnetError(`bad IPv4 address in ${what}`);
+    return { host, port };
+  }
+  if (!HOSTNAME.test(host)) throw new MagnetError(`bad host name in ${what}`);
+  return { host: host.toLowerCase(), port };
+}
+
+/** Parses a BEP 53 index list such as "0,2,4-6" into sorted unique indices. */
+export function parseSelectOnly(text: string): number[] {
+  if (text === '') throw new MagnetError('empty so');
+  const set = new Set<number>();
+  for (const item of text.split(',')) {
+    const m = /^(\d{1,10})(?:-(\d{1,10}))?$/.exec(item);
+    if (!m) throw new MagnetError(`bad so item "${oneLine(item)}" (expected N or N-M)`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from > 0x7fffffff || to > 0x7fffffff) throw new MagnetError(`so index too large in "${oneLine(item)}"`);
+    if (to < from) throw new MagnetError(`so range "${oneLine(item)}" runs backwards`);
+    if (to - from + 1 > MAX_SELECT_ONLY) throw new MagnetError(`so selects more than ${MAX_SELECT_ONLY} files`);
+    for (let i = from; i <= to; i++) {
+      set.add(i);
+      if (set.size > MAX_SELECT_ONLY) throw new MagnetError(`so selects more than ${MAX_SELECT_ONLY} files`);
+    }
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+function parseInfoHash(value: string): Buffer {
+  const hash = value.slice('urn:btih:'.length);
+  if (hash.length === 40) {
+    if (!/^[0-9a-fA-F]{40}$/.test(hash)) throw new MagnetError('btih info-hash has non-hex characters');
+    return Buffer.from(hash, 'hex');
+  }
+  if (hash.length === 32) {
+    const b = decodeBase32Hash(hash);
+    if (!b) throw new MagnetError('btih info-hash has non-base32 characters');
+    return b;
+  }
+  throw new MagnetError(`btih info-hash must be 40 hex or 32 base32 characters, got ${hash.length}`);
+}
+
+/** Parses a magnet URI. Throws MagnetError with a one-line reason. */
+export function parseMagnet(uri: string): Magnet {
+  if (typeof uri !== 'string') throw new MagnetError('not a string');
+  const text = uri.trim();
+  if (text.length > MAX_MAGNET_LENGTH) throw new MagnetError(`longer than ${MAX_MAGNET_LENGTH} characters`);
+  if (!/^magnet:/i.test(text)) throw new MagnetError('does not start with "magnet:"');
+  let query = text.slice('magnet:'.length);
+  const hashAt = query.indexOf('#');
+  if (hashAt >= 0) query = query.slice(0, hashAt);
+  if (!query.startsWith('?')) throw new MagnetError('no parameters (expected "magnet:?xt=…")');
+  query = query.slice(1);
+
+  let infoHash: Buffer | null = null;
+  let sawBtmh = false;
+  let name: string | null = null;
+  const trackers: string[] = [];
+  const peers: PeerAddress[] = [];
+  const peerKeys = new Set<string>();
+  const webSeeds: string[] = [];
+  let selectOnly: number[] | null = null;
+
+  for (const param of query.split('&')) {
+    if (param === '') continue;
+    const eq = param.indexOf('=');
+    const rawKey = eq < 0 ? param : param.slice(0, eq);
+    const raw = eq < 0 ? '' : param.slice(eq + 1);
+    // BEP 9 allows numbered keys for repeats (xt.1, tr.2); x.pe itself contains a dot.
+    const key = rawKey.toLowerCase().replace(/\.\d+$/, '');
+    switch (key) {
+      case 'xt': {
+        const value = decodeText(raw, 'xt', false).trim();
+        const lower = value.toLowerCase();
+        if (lower.startsWith('urn:btih:')) {
+          const h = parseInfoHash(value);
+          if (infoHash && !infoHash.equals(h)) throw new MagnetError('more than one different btih info-hash');
+          infoHash = h;
+        } else if (lower.startsWith('urn:btmh:')) {
+          sawBtmh = true;
+        }
+        // Other URNs (sha1, ed2k, …) are not ours: ignored.
+        break;
+      }
+      case 'dn':
+        if (name === null) name = decodeText(raw, 'dn', true);
+        break;
+      case 'tr': {
+        if (raw === '') break;
+        const url = decodeUrl(raw, 'tr', null);
+        if (!trackers.includes(url)) trackers.push(url);
+        break;
+      }
+      case 'ws': {
+        if (raw === '') break;
+        const url = decodeUrl(raw, 'ws', ['http:', 'https:']);
+        if (!webSeeds.includes(url)) webSeeds.push(url);
+        break;
+      }
+      case 'x.pe': {
+        const peer = parsePeerAddress(decodeText(raw, 'x.pe', false).trim());
+        const k = `${peer.host}|${peer.port}`;
+        if (!peerKeys.has(k)) {
+          peerKeys.add(k);
+          peers.push(peer);
+        }
+        break;
+      }
+      case 'so': {
+        const list = parseSelectOnly(decodeText(raw, 'so', false).trim());
+        selectOnly = selectOnly ? [...new Set([...selectOnly, ...list])].sort((a, b) => a - b) : list;
+        break;
+      }
+      default:
+        break; // xl, as, xs, kt, mt, x.* and friends: not used.
+    }
+  }
+
+  if (!infoHash) {
+    if (sawBtmh) throw new MagnetError('v2-only magnet (xt=urn:btmh): BitTorrent v2 is not supported yet');
+    throw new MagnetError('missing xt=urn:btih:<info-hash>');
+  }
+  return { infoHash, infoHashHex: infoHash.toString('hex'), name, trackers, peers, webSeeds, selectOnly };
+}
+
+/** Percent-encodes everything except unreserved characters and the URL punctuation that is safe inside a query value. */
+function encodeValue(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const ch = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-._~:/@!$'()*,[\]]/.test(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** "0,2,4-6" from [0,2,4,5,6]. */
+export function formatSelectOnly(indices: readonly number[]): string {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const start = sorted[i] as number;
+    let end = start;
+    while (i + 1 < sorted.length && sorted[i + 1] === end + 1) {
+      end++;
+      i++;
+    }
+    i++;
+    parts.push(end === start ? String(start) : `${start}-${end}`);
+  }
+  return parts.join(',');
+}
+
+export function formatPeerAddress(p: PeerAddress): string {
+  return p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
+}
+
+/** Builds a magnet URI (hex info-hash) that parseMagnet reads back to the same fields. */
+export function formatMagnet(m: MagnetInput): string {
+  const hex = typeof m.infoHash === 'string' ? m.infoHash.toLowerCase() : Buffer.from(m.infoHash).toString('hex');
+  if (!/^[0-9a-f]{40}$/.test(hex)) throw new MagnetError('formatMagnet needs a 20-byte info-hash');
+  const parts = [`xt=urn:btih:${hex}`];
+  if (m.name != null && m.name !== '') parts.push(`dn=${encodeValue(m.name)}`);
+  for (const t of m.trackers ?? []) parts.push(`tr=${encodeValue(t)}`);
+  for (const w of m.webSeeds ?? []) parts.push(`ws=${encodeValue(w)}`);
+  for (const p of m.peers ?? []) parts.push(`x.pe=${encodeValue(formatPeerAddress(p))}`);
+  if (m.selectOnly && m.selectOnly.length > 0) parts.push(`so=${formatSelectOnly(m.selectOnly)}`);
+  return `magnet:?${parts.join('&')}`;
+}
