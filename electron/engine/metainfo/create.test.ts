@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { autoPieceLength, createTorrent, parseTorrent } from './index.js';
+import { fileData } from './test-torrents.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'tessera-create-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function expectPiecesMatch(torrent: Buffer, data: Buffer): void {
+  const m = parseTorrent(torrent);
+  expect(m.totalLength).toBe(data.length);
+  for (let i = 0; i < m.pieceCount; i++) {
+    const piece = data.subarray(i * m.pieceLength, (i + 1) * m.pieceLength);
+    const expected = createHash('sha1').update(piece).digest();
+    expect(m.pieceHashes.subarray(i * 20, i * 20 + 20).equals(expected)).toBe(true);
+  }
+}
+
+describe('autoPieceLength', () => {
+  it('picks the smallest power of two from 16 KiB giving at most ~1500 pieces, up to 16 MiB', () => {
+    expect(autoPieceLength(1)).toBe(16384);
+    expect(autoPieceLength(1500 * 16384)).toBe(16384);
+    expect(autoPieceLength(1500 * 16384 + 1)).toBe(32768);
+    expect(autoPieceLength(1024 ** 3)).toBe(1024 * 1024);
+    expect(autoPieceLength(1024 ** 4)).toBe(16 * 1024 * 1024);
+  });
+});
+
+describe('createTorrent', () => {
+  it('creates a single-file torrent whose hashes match the data', async () => {
+    const data = fileData(1_799_542, 1);
+    const file = path.join(root, 'walkthrough.bin');
+    writeFileSync(file, data);
+    const torrent = await createTorrent({ sourcePath: file, pieceLength: 16384, creationDate: null });
+    const m = parseTorrent(torrent);
+    expect(m.name).toBe('walkthrough.bin');
+    expect(m.multiFile).toBe(false);
+    expect(m.pieceCount).toBe(110);
+    expect(m.lastPieceLength).toBe(13_686);
+    expect(m.creationDate).toBeNull();
+    expectPiecesMatch(torrent, data);
+  });
+
+  it('creates a folder torrent: sorted paths, empty files kept, symlinks skipped, pieces across files', async () => {
+    const dir = path.join(root, 'album');
+    mkdirSync(path.join(dir, 'b-dir'), { recursive: true });
+    mkdirSync(path.join(dir, 'a-dir', 'deep'), { recursive: true });
+    const contents: Array<[string[], Buffer]> = [
+      [['z.txt'], fileData(20_000, 2)],
+      [['a-dir', 'deep', 'x.bin'], fileData(50_000, 3)],
+      [['a-dir', 'empty'], Buffer.alloc(0)],
+      [['b-dir', 'y.bin'], fileData(33_000, 4)],
+      [['A.txt'], fileData(7, 5)],
+    ];
+    for (const [p, d] of contents) writeFileSync(path.join(dir, ...p), d);
+    symlinkSync(path.join(dir, 'z.txt'), path.join(dir, 'link-to-z'));
+
+    const torrent = await createTorrent({ sourcePath: dir, pieceLength: 16384, creationDate: null });
+    const m = parseTorrent(torrent);
+    expect(m.multiFile).toBe(true);
+    expect(m.files.map((f) => f.path)).toEqual([
+      'album/A.txt',
+      'album/a-dir/deep/x.bin',
+      'album/a-dir/empty',
+      'album/b-dir/y.bin',
+      'album/z.txt',
+    ]);
+    const byPath = new Map(contents.map(([p, d]) => [`album/${p.join('/')}`, d]));
+    expectPiecesMatch(torrent, Buffer.concat(m.files.map((f) => byPath.get(f.path) as Buffer)));
+
+    // Deterministic: the same input gives the same bytes.
+    expect((await createTorrent({ sourcePath: dir, pieceLength: 16384, creationDate: null })).equals(torrent)).toBe(true);
+  });
+
+  it('writes trackers (one tier each), private flag, comment, creator and date', async () => {
+    const file = path.join(root, 'opts.bin');
+    writeFileSync(file, fileData(1000, 6));
+    const m = parseTorrent(
+      await createTorrent({
+        sourcePath: file,
+        trackers: ['http://a/announce', 'udp://b:80'],
+        private: true,
+        comment: 'a comment',
+        createdBy: 'Tessera test',
+        creationDate: 1_700_000_000,
+      }),
+    );
+    expect(m.announce).toEqual([['http://a/announce'], ['udp://b:80']]);
+    expect(m.private).toBe(true);
+    expect(m.comment).toBe('a comment');
+    expect(m.createdBy).toBe('Tessera test');
+    expect(m.creationDate).toBe(1_700_000_000);
+    const now = Math.floor(Date.now() / 1000);
+    const dated = parseTorrent(await createTorrent({ sourcePath: file }));
+    expect(Math.abs((dated.creationDate ?? 0) - now)).toBeLessThan(60);
+  });
+
+  it('refuses what cannot make a torrent', async () => {
+    const empty = path.join(root, 'empty-dir');
+    mkdirSync(empty);
+    await expect(createTorrent({ sourcePath: empty })).rejects.toThrow(/contains no files/);
+    const zero = path.join(root, 'zero.bin');
+    writeFileSync(zero, '');
+    await expect(createTorrent({ sourcePath: zero })).rejects.toThrow(/every file is empty/);
+    const file = path.join(root, 'pl.bin');
+    writeFileSync(file, 'x');
+    await expect(createTorrent({ sourcePath: file, pieceLength: 1000 })).rejects.toThrow(/power of two/);
+    await expect(createTorrent({ sourcePath: file, pieceLength: 8192 })).rejects.toThrow(/power of two/);
+    await expect(createTorrent({ sourcePath: path.join(root, 'missing') })).rejects.toThrow(/ENOENT/);
+  });
+
+  it('produces torrents libtorrent loads with the same info-hash', async () => {
+    const dir = path.join(root, 'lt');
+    mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'one.bin'), fileData(100_000, 7));
+    writeFileSync(path.join(dir, 'sub', 'two.bin'), fileData(3, 8));
+    const single = path.join(root, 'lt-single.bin');
+    writeFileSync(single, fileData(40_000, 9));
+
+    for (const [source, name] of [
+      [dir, 'lt-multi.torrent'],
+      [single, 'lt-single.torrent'],
+    ] as const) {
+      const torrent = await createTorrent({ sourcePath: source, trackers: ['http://t/announce', 'http://u/announce'], private: true });
+      const out = path.join(root, name);
+      writeFileSync(out, torrent);
+      // python3-libtorrent lives under Debian's /usr/bin/python3 (scripts/ensure-deps.sh installs it).
+      const ltHash = execFileSync('/usr/bin/python3', ['-c', 'import sys, libtorrent as lt; print(lt.torrent_info(sys.argv[1]).info_hash())', out], {
+        encoding: 'utf8',
+      }).trim();
+      expect(ltHash).toBe(parseTorrent(torrent).infoHashHex);
+    }
+  });
+});

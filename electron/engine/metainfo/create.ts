@@ -1,0 +1,149 @@
+/**
+ * Builds a v1 .torrent from a file or a folder. Files are hashed streaming, one piece
+ * buffer at a time, so memory stays at one piece whatever the size of the data.
+ */
+import { createHash } from 'node:crypto';
+import { type Dirent, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { encode, type Encodable } from '../bencode/index.js';
+import { MAX_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
+
+export interface CreateTorrentOptions {
+  /** A file (single-file torrent) or a folder (multi-file torrent named after the folder). */
+  sourcePath: string;
+  /** Bytes; a power of two from 16 KiB. Default: see {@link autoPieceLength}. */
+  pieceLength?: number;
+  /** Tracker URLs, each in its own tier. */
+  trackers?: string[];
+  private?: boolean;
+  comment?: string;
+  createdBy?: string;
+  /** Seconds since the epoch; default now; null leaves the field out (reproducible output). */
+  creationDate?: number | null;
+  /** Called after each piece with the bytes hashed so far and the total. */
+  onProgress?: (hashed: number, total: number) => void;
+}
+
+interface SourceFile {
+  absolute: string;
+  /** Path inside the torrent (multi-file) — empty for a single-file torrent. */
+  elements: string[];
+  length: number;
+}
+
+const MIN_PIECE = 16 * 1024;
+const MAX_AUTO_PIECE = 16 * 1024 * 1024;
+const TARGET_PIECES = 1500;
+
+/** Like libtorrent: the smallest power of two from 16 KiB to 16 MiB giving at most ~1500 pieces. */
+export function autoPieceLength(totalLength: number): number {
+  let p = MIN_PIECE;
+  while (p < MAX_AUTO_PIECE && totalLength / p > TARGET_PIECES) p *= 2;
+  return p;
+}
+
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Regular files under `dir`, depth-first with entries sorted by their UTF-8 bytes. Symlinks are skipped. */
+async function walk(dir: string, prefix: string[], out: SourceFile[]): Promise<void> {
+  const entries: Dirent[] = await fsp.readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => byBytes(a.name, b.name));
+  for (const e of entries) {
+    const absolute = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(absolute, [...prefix, e.name], out);
+    else if (e.isFile()) out.push({ absolute, elements: [...prefix, e.name], length: (await fsp.stat(absolute)).size });
+  }
+}
+
+/** SHA-1 of every piece of the concatenated files. */
+async function hashPieces(files: SourceFile[], pieceLength: number, total: number, onProgress?: (n: number, t: number) => void): Promise<Buffer> {
+  const pieceCount = Math.ceil(total / pieceLength);
+  const hashes = Buffer.alloc(pieceCount * 20);
+  const piece = Buffer.alloc(Math.min(pieceLength, total));
+  let fill = 0;
+  let done = 0;
+  let hashed = 0;
+
+  const flush = (): void => {
+    createHash('sha1').update(piece.subarray(0, fill)).digest().copy(hashes, done * 20);
+    done++;
+    hashed += fill;
+    fill = 0;
+    onProgress?.(hashed, total);
+  };
+
+  for (const f of files) {
+    if (f.length === 0) continue;
+    const fh = await fsp.open(f.absolute, 'r');
+    try {
+      let position = 0;
+      while (position < f.length) {
+        const want = Math.min(piece.length - fill, f.length - position);
+        const { bytesRead } = await fh.read(piece, fill, want, position);
+        if (bytesRead === 0) throw new Error(`${f.absolute} shrank while it was being hashed`);
+        fill += bytesRead;
+        position += bytesRead;
+        if (fill === piece.length) flush();
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  if (fill > 0) flush();
+  if (done !== pieceCount) throw new Error('internal error: piece count mismatch while hashing');
+  return hashes;
+}
+
+export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
+  const source = path.resolve(options.sourcePath);
+  const stat = await fsp.stat(source);
+  const name = path.basename(source);
+  if (name === '' || name === '.' || name === '..') throw new Error(`cannot name a torrent after ${JSON.stringify(options.sourcePath)}`);
+
+  let files: SourceFile[];
+  if (stat.isDirectory()) {
+    files = [];
+    await walk(source, [], files);
+    if (files.length === 0) throw new Error(`${source} contains no files`);
+  } else if (stat.isFile()) {
+    files = [{ absolute: source, elements: [], length: stat.size }];
+  } else {
+    throw new Error(`${source} is neither a file nor a folder`);
+  }
+
+  const total = files.reduce((n, f) => n + f.length, 0);
+  if (total === 0) throw new Error('nothing to share: every file is empty');
+
+  const pieceLength = options.pieceLength ?? autoPieceLength(total);
+  if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+    throw new Error(`piece length must be a power of two from 16 KiB to 256 MiB (got ${pieceLength})`);
+  }
+  const pieceCount = Math.ceil(total / pieceLength);
+  if (pieceCount > DEFAULT_MAX_PIECES) {
+    throw new Error(`${pieceCount} pieces is more than clients accept (${DEFAULT_MAX_PIECES}); use a larger piece length`);
+  }
+
+  const pieces = await hashPieces(files, pieceLength, total, options.onProgress);
+
+  const info: Record<string, Encodable | undefined> = {
+    name,
+    'piece length': pieceLength,
+    pieces,
+    private: options.private === true ? 1 : undefined,
+  };
+  if (stat.isDirectory()) info['files'] = files.map((f) => ({ length: f.length, path: f.elements }));
+  else info['length'] = total;
+
+  const trackers = (options.trackers ?? []).filter((t) => t !== '');
+  const creationDate = options.creationDate === undefined ? Math.floor(Date.now() / 1000) : options.creationDate;
+  return encode({
+    announce: trackers[0],
+    'announce-list': trackers.length > 1 ? trackers.map((t) => [t]) : undefined,
+    comment: options.comment,
+    'created by': options.createdBy,
+    'creation date': creationDate ?? undefined,
+    info,
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The file list being built while parsing, with libtorrent's file_storage limits:
+ * sizes and offsets are checked as files are added, and a v2 list pads every file to a
+ * piece boundary the way libtorrent's file_storage does for v2 torrents.
+ */
+import { MetainfoError } from './errors.js';
+
+export interface FileEntry {
+  /** Sanitized components relative to the save directory (torrent name first for multi-file). */
+  elements: string[];
+  length: number;
+  offset: number;
+  pad: boolean;
+  attr: string;
+  symlink: boolean;
+  /** Sanitized symlink target, relative to the torrent root (no name prefix), before resolution. */
+  symlinkElements: string[] | null;
+  /** Resolved target, relative to the torrent root; set by resolveSymlinks. */
+  symlinkResolved: string | null;
+  executable: boolean;
+  hidden: boolean;
+  /** BEP 52 'pieces root' (v2 file tree only). */
+  root: Buffer | null;
+}
+
+export type NewFile = Omit<FileEntry, 'offset' | 'symlinkResolved'>;
+
+export const BLOCK_SIZE = 16 * 1024;
+/** libtorrent file_storage::max_num_pieces: 2^30 - 1. */
+export const MAX_NUM_PIECES = 2 ** 30 - 1;
+/** libtorrent file_storage::max_file_size: min(2^48 - 1, (INT_MAX / 2) * 16 KiB). */
+export const MAX_FILE_SIZE = Math.min(2 ** 48 - 1, MAX_NUM_PIECES * BLOCK_SIZE);
+/** libtorrent file_storage::max_file_offset: 2^48 - 1. */
+export const MAX_FILE_OFFSET = 2 ** 48 - 1;
+
+/** The size checks libtorrent applies to every file length it reads. */
+export function checkFileLength(length: number): void {
+  if (length < 0 || Math.floor(length / BLOCK_SIZE) >= MAX_NUM_PIECES || length > MAX_FILE_SIZE) {
+    throw new MetainfoError(
+      'torrent_invalid_length',
+      length === -1 ? "a file has a missing or invalid 'length'" : `invalid file length ${length}`,
+    );
+  }
+}
+
+export class FileListBuilder {
+  readonly files: FileEntry[] = [];
+  total = 0;
+  /** True once a file with a v2 root was added: from then on files are padded to piece boundaries. */
+  private v2 = false;
+
+  constructor(
+    private readonly pieceLength: number,
+    private readonly rootName: string,
+  ) {}
+
+  add(file: NewFile): void {
+    if (MAX_FILE_OFFSET - this.total < file.length) {
+      throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
+    }
+    if (file.length > 0 && file.root !== null) this.v2 = true;
+    this.files.push({ ...file, offset: this.total, symlinkResolved: null });
+    this.total += file.length;
+
+    if (this.v2 && !file.symlink && this.total % this.pieceLength !== 0) {
+      const padLength = this.pieceLength - (this.total % this.pieceLength);
+      if (this.total > MAX_FILE_OFFSET - padLength) {
+        throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
+      }
+      this.files.push(padFile(this.rootName, padLength, this.total));
+      this.total += padLength;
+    }
+  }
+
+  /**
+   * Hybrids made by libtorrent 2.0.0–2.0.7 have no pad file after the last non-empty file;
+   * drop ours (libtorrent's remove_tail_padding), moving trailing empty files back.
+   */
+  removeTailPadding(): void {
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      const f = this.files[i] as FileEntry;
+      if (f.length === 0) continue;
+      if (f.pad) {
+        this.files.splice(i, 1);
+        this.total -= f.length;
+        for (let j = i; j < this.files.length; j++) (this.files[j] as FileEntry).offset = this.total;
+      }
+      return;
+    }
+  }
+}
+
+export function padFile(rootName: string, length: number, offset: number): FileEntry {
+  return {
+    elements: [rootName, '.pad', String(length)],
+    length,
+    offset,
+    pad: true,
+    attr: 'p',
+    symlink: false,
+    symlinkElements: null,
+    symlinkResolved: null,
+    executable: false,
+    hidden: false,
+    root: null,
+  };
+}

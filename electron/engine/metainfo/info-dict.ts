@@ -1,0 +1,151 @@
+/**
+ * Validates an info dictionary the way libtorrent's parse_info_section does, check for
+ * check and in the same order, so Tessera accepts and rejects the same torrents.
+ */
+import { createHash } from 'node:crypto';
+import { type BDict, findKeyOrderProblem, getBytes, getDict, getList, isInt } from '../bencode/index.js';
+import { MetainfoError } from './errors.js';
+import { type FileEntry, FileListBuilder, MAX_NUM_PIECES } from './file-list.js';
+import { filesCompatible } from './hybrid.js';
+import { sanitizePathElement } from './sanitize.js';
+import { resolveSymlinks } from './symlinks.js';
+import { extractFileList, extractSingleFile } from './v1-files.js';
+import { extractFileTree } from './v2-files.js';
+
+/** libtorrent file_storage::max_piece_size: the piece picker handles at most 32767 blocks of 16 KiB. */
+export const MAX_PIECE_LENGTH = 32767 * 16 * 1024;
+/** libtorrent load_torrent_limits::max_pieces. */
+export const DEFAULT_MAX_PIECES = 0x200000;
+
+export interface InfoLimits {
+  maxPieces?: number;
+}
+
+export interface ParsedInfo {
+  infoHash: Buffer;
+  name: string;
+  pieceLength: number;
+  pieceCount: number;
+  /** Present whenever there is a v1 side (v1 and hybrid torrents). */
+  pieceHashes: Buffer | null;
+  private: boolean;
+  multiFile: boolean;
+  /** The v1 file list (empty for v2-only torrents). */
+  v1Files: FileEntry[];
+  /** The v2 file list (empty for v1 torrents). */
+  v2Files: FileEntry[];
+  /** Whether paths start with the torrent name (multi-file layout). */
+  hasRootDir: boolean;
+  total: number;
+  hybrid: boolean;
+  v2Only: boolean;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+export function parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = {}): ParsedInfo {
+  const maxPieces = limits.maxPieces ?? DEFAULT_MAX_PIECES;
+  const infoHash = createHash('sha1').update(infoBytes).digest();
+
+  const mv = info.get('meta version');
+  const version = isInt(mv) ? Number(mv) : -1;
+  if (version > 0) {
+    // v2 metadata must be canonical bencoding (libtorrent: has_soft_error -> invalid_bencoding).
+    if (findKeyOrderProblem(info) !== null) {
+      throw new MetainfoError('invalid_bencoding', 'invalid bencoding: unsorted or duplicate keys in a v2 info dictionary');
+    }
+    if (version > 2) throw new MetainfoError('torrent_unknown_version', `unknown torrent 'meta version' ${version}`);
+  }
+
+  const filesNode = getList(info, 'files');
+  const hasLength = info.has('length');
+  const hasV1 = version < 2 || filesNode !== undefined || hasLength;
+
+  const pl = info.get('piece length');
+  const pieceLength = typeof pl === 'number' ? pl : -1;
+  if (pieceLength <= 0 || pieceLength > MAX_PIECE_LENGTH) {
+    throw new MetainfoError('torrent_missing_piece_length', "missing or invalid 'piece length'");
+  }
+  if (version > 1 && (pieceLength < 16 * 1024 || !isPowerOfTwo(pieceLength))) {
+    throw new MetainfoError('torrent_missing_piece_length', "a v2 'piece length' must be a power of two of at least 16 KiB");
+  }
+
+  const nameBytes = getBytes(info, 'name.utf-8') ?? getBytes(info, 'name');
+  if (nameBytes === undefined) throw new MetainfoError('torrent_missing_name', "missing or invalid 'name'");
+  const name = sanitizePathElement(nameBytes) ?? infoHash.toString('hex');
+
+  const v1 = new FileListBuilder(pieceLength, name);
+  const v2 = new FileListBuilder(pieceLength, name);
+  let v2SingleFile = false;
+  const fileTree = getDict(info, 'file tree');
+  if (version >= 2) {
+    if (fileTree === undefined) throw new MetainfoError('torrent_missing_file_tree', "a v2 torrent has no 'file tree'");
+    v2SingleFile = extractFileTree(fileTree, name, filesNode !== undefined, v2);
+  } else if (fileTree !== undefined) {
+    throw new MetainfoError('torrent_missing_meta_version', "a 'file tree' without 'meta version'");
+  }
+
+  let multiFile = false;
+  if (filesNode === undefined) {
+    if (hasV1) extractSingleFile(info, v1);
+  } else {
+    extractFileList(filesNode, name, v1);
+    multiFile = true;
+  }
+
+  const main = version >= 2 ? v2 : v1;
+  if (main.files.length === 0) throw new MetainfoError('no_files_in_torrent', 'the torrent has no files');
+
+  resolveSymlinks(v1.files, multiFile);
+  resolveSymlinks(v2.files, !v2SingleFile);
+
+  const hybrid = version >= 2 && v1.files.length > 0;
+  if (hybrid) {
+    // Older creators left out the pad file after the last file; accept both.
+    if (v2.files.length === v1.files.length + 1) v2.removeTailPadding();
+    if (!filesCompatible(v2.files, v1.files)) {
+      throw new MetainfoError('torrent_inconsistent_files', 'the v1 and v2 file lists of this hybrid torrent do not match');
+    }
+  }
+
+  if (Math.floor(main.total / pieceLength) > MAX_NUM_PIECES) {
+    throw new MetainfoError('too_many_pieces_in_torrent', 'too many pieces in torrent');
+  }
+  const pieceCount = Math.ceil(main.total / pieceLength);
+  if (pieceCount > maxPieces || pieceCount >= Math.floor(0x7fffffff / 20)) {
+    throw new MetainfoError('too_many_pieces_in_torrent', `too many pieces in torrent (${pieceCount}; limit ${maxPieces})`);
+  }
+
+  const pieces = getBytes(info, 'pieces');
+  if (pieces === undefined) {
+    if (hasV1) throw new MetainfoError('torrent_missing_pieces', "missing or invalid 'pieces'");
+  } else if (pieces.length !== pieceCount * 20) {
+    throw new MetainfoError(
+      'torrent_invalid_hashes',
+      `'pieces' holds ${pieces.length} bytes; ${pieceCount} pieces need ${pieceCount * 20}`,
+    );
+  }
+
+  const priv = info.get('private');
+  const isPrivate = isInt(priv) && Number(priv) !== 0;
+
+  if (main.total === 0) throw new MetainfoError('torrent_invalid_length', 'the torrent holds no data (total length 0)');
+
+  return {
+    infoHash,
+    name,
+    pieceLength,
+    pieceCount,
+    pieceHashes: hasV1 && pieces !== undefined ? Buffer.from(pieces) : null,
+    private: isPrivate,
+    multiFile,
+    v1Files: v1.files,
+    v2Files: v2.files,
+    hasRootDir: version >= 2 && !hasV1 ? !v2SingleFile : multiFile,
+    total: main.total,
+    hybrid,
+    v2Only: version >= 2 && !hasV1,
+  };
+}

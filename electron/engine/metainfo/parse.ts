@@ -1,0 +1,183 @@
+/**
+ * `.torrent` bytes → validated {@link Metainfo}. Accepts and rejects what libtorrent does
+ * (see info-dict.ts); v1 and hybrid torrents load, v2-only torrents are fully validated and
+ * then refused with "BitTorrent v2 is not supported yet".
+ */
+import {
+  type BDict,
+  BencodeError,
+  type BValue,
+  decode,
+  decodePrefix,
+  DEFAULT_DECODE_LIMITS,
+  type DecodeOptions,
+  getBytes,
+  getDict,
+  getList,
+  isBytes,
+  isDict,
+  isList,
+} from '../bencode/index.js';
+import { resolveDuplicateFilenames, MAX_DUPLICATE_FILENAMES } from './duplicates.js';
+import { MetainfoError, V2_NOT_SUPPORTED_MESSAGE } from './errors.js';
+import type { FileEntry } from './file-list.js';
+import { type InfoLimits, type ParsedInfo, parseInfo } from './info-dict.js';
+import { verifyPieceLayers } from './piece-layers.js';
+import { sanitizeText } from './sanitize.js';
+import type { DhtNode, Metainfo, TorrentFile } from './types.js';
+
+export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUnsortedKeys'> {
+  /** libtorrent max_duplicate_filenames (default 500). */
+  maxDuplicateFilenames?: number;
+}
+
+function decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean): BValue {
+  const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
+  if (bytes.byteLength > maxSize) {
+    throw new MetainfoError('metadata_too_large', `torrent data is ${bytes.byteLength} bytes; the limit is ${maxSize}`);
+  }
+  try {
+    const { maxSize: _s, maxDepth, maxTokens } = options;
+    const opts: DecodeOptions = { maxSize, maxDepth, maxTokens };
+    // Like libtorrent, bytes after the top-level dictionary of a .torrent file are ignored.
+    return whole ? decode(bytes, opts) : decodePrefix(bytes, opts).value;
+  } catch (e) {
+    if (e instanceof BencodeError) throw new MetainfoError('invalid_bencoding', e.message);
+    throw e;
+  }
+}
+
+/** Leading whitespace is trimmed from tracker URLs, as libtorrent does. */
+function cleanUrl(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/^[ \t\n\r\f\v]+/, '');
+}
+
+function readTrackers(root: BDict): string[][] {
+  const tiers: string[][] = [];
+  const list = getList(root, 'announce-list');
+  if (list !== undefined) {
+    for (const tier of list) {
+      if (!isList(tier)) continue;
+      const urls = tier.filter(isBytes).map(cleanUrl).filter((u) => u !== '');
+      if (urls.length > 0) tiers.push(urls);
+    }
+  }
+  if (tiers.length === 0) {
+    const announce = getBytes(root, 'announce');
+    const url = announce === undefined ? '' : cleanUrl(announce);
+    if (url !== '') tiers.push([url]);
+  }
+  return tiers;
+}
+
+/** 'url-list' / 'httpseeds': a string or a list of strings; empty entries and repeats dropped. */
+function readSeeds(value: BValue | undefined): string[] {
+  const raw = isBytes(value) ? [value] : isList(value) ? value.filter(isBytes) : [];
+  const out: string[] = [];
+  for (const b of raw) {
+    const url = b.toString('utf8');
+    if (url !== '' && !out.includes(url)) out.push(url);
+  }
+  return out;
+}
+
+function readDhtNodes(root: BDict): DhtNode[] {
+  const nodes: DhtNode[] = [];
+  for (const n of getList(root, 'nodes') ?? []) {
+    if (!isList(n) || n.length < 2) continue;
+    const [host, port] = n;
+    if (!isBytes(host) || typeof port !== 'number') continue;
+    nodes.push({ host: host.toString('utf8'), port });
+  }
+  return nodes;
+}
+
+function readText(root: BDict, key: string): string | null {
+  const utf8 = getBytes(root, `${key}.utf-8`);
+  const bytes = utf8 !== undefined && utf8.length > 0 ? utf8 : getBytes(root, key);
+  if (bytes === undefined || bytes.length === 0) return null;
+  return sanitizeText(bytes);
+}
+
+function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): TorrentFile {
+  const target = f.symlink && f.symlinkResolved !== null ? (hasRootDir ? `${name}/${f.symlinkResolved}` : f.symlinkResolved) : null;
+  return {
+    path: f.elements.join('/'),
+    pathElements: f.elements.slice(),
+    length: f.length,
+    offset: f.offset,
+    pad: f.pad,
+    attr: f.attr,
+    symlinkTarget: target,
+    executable: f.executable,
+    hidden: f.hidden,
+  };
+}
+
+/** Everything common to .torrent files and bare info dictionaries. */
+function finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, options: ParseOptions): Metainfo {
+  if (parsed.v2Only) {
+    // Fully validated above (so a broken v2 torrent still gets its real error); not downloadable yet.
+    throw new MetainfoError('v2_not_supported', V2_NOT_SUPPORTED_MESSAGE);
+  }
+  const files = parsed.v1Files;
+  resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
+
+  const torrentFiles = files.map((f) => toTorrentFile(f, parsed.name, parsed.hasRootDir));
+  const payloadLength = files.reduce((n, f) => (f.pad ? n : n + f.length), 0);
+  const creation = root?.get('creation date');
+
+  return {
+    infoHash: parsed.infoHash,
+    infoHashHex: parsed.infoHash.toString('hex'),
+    name: parsed.name,
+    pieceLength: parsed.pieceLength,
+    pieceCount: parsed.pieceCount,
+    lastPieceLength: parsed.total - (parsed.pieceCount - 1) * parsed.pieceLength,
+    pieceHashes: parsed.pieceHashes ?? Buffer.alloc(0),
+    totalLength: parsed.total,
+    payloadLength,
+    files: torrentFiles,
+    multiFile: parsed.multiFile,
+    private: parsed.private,
+    announce: root === null ? [] : readTrackers(root),
+    urlList: root === null ? [] : readSeeds(root.get('url-list')),
+    httpSeeds: root === null ? [] : readSeeds(root.get('httpseeds')),
+    dhtNodes: root === null ? [] : readDhtNodes(root),
+    comment: root === null ? null : readText(root, 'comment'),
+    createdBy: root === null ? null : readText(root, 'created by'),
+    creationDate: typeof creation === 'number' && creation >= 0 ? creation : null,
+    infoBytes,
+    hybrid: parsed.hybrid,
+  };
+}
+
+/** Parses and validates the bytes of a .torrent file. Throws {@link MetainfoError}. */
+export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Metainfo {
+  const root = decodeOrThrow(bytes, options, false);
+  if (!isDict(root)) throw new MetainfoError('torrent_is_no_dict', 'the torrent file is not a bencoded dictionary');
+  const info = getDict(root, 'info');
+  const span = root.valueSpans.get('info');
+  if (info === undefined || span === undefined) throw new MetainfoError('torrent_missing_info', "missing or invalid 'info' dictionary");
+
+  // A copy: the info-hash is over these original bytes, and callers may reuse their buffer.
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const infoBytes = Buffer.from(input.subarray(span.start, span.end));
+  const parsed = parseInfo(info, infoBytes, options);
+
+  const layers = getDict(root, 'piece layers');
+  if (layers !== undefined && parsed.v2Files.length > 0) verifyPieceLayers(layers, parsed.v2Files, parsed.pieceLength);
+
+  return finish(parsed, infoBytes, root, options);
+}
+
+/**
+ * Parses an info dictionary on its own (metadata fetched from peers with ut_metadata).
+ * Trackers, web seeds and comments are not part of it and come back empty.
+ */
+export function parseInfoDictionary(infoBytes: Uint8Array, options: ParseOptions = {}): Metainfo {
+  const info = decodeOrThrow(infoBytes, options, true);
+  if (!isDict(info)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
+  const bytes = Buffer.from(Buffer.from(infoBytes.buffer, infoBytes.byteOffset, infoBytes.byteLength));
+  return finish(parseInfo(info, bytes, options), bytes, null, options);
+}

@@ -1,0 +1,90 @@
+/**
+ * BEP 3 file lists: the single file described by the info dictionary itself, or the
+ * 'files' list of a multi-file torrent. Mirrors libtorrent's extract_single_file.
+ */
+import { type BDict, type BValue, getBytes, getList, isBytes, isDict } from '../bencode/index.js';
+import { MetainfoError } from './errors.js';
+import { type FileListBuilder, checkFileLength } from './file-list.js';
+import { readAttrs, readSymlinkTarget } from './file-attrs.js';
+import { sanitizePathElement, sanitizePathElements } from './sanitize.js';
+
+/** libtorrent keeps each path element under 4 KiB (it stores their length in 12 bits). */
+const MAX_ELEMENT_LENGTH = 4096;
+const LEGACY_PAD_NAME = '_____padding_file_';
+
+function readLength(file: BDict, symlink: boolean): number {
+  // Symlinks occupy no payload, whatever 'length' says.
+  if (symlink) return 0;
+  const v = file.get('length');
+  const length = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : -1;
+  checkFileLength(length);
+  return length;
+}
+
+function addFile(
+  out: FileListBuilder,
+  file: BValue,
+  rootName: string,
+  topLevel: boolean,
+): void {
+  if (!isDict(file)) throw new MetainfoError('torrent_file_parse_failed', "an entry of 'files' is not a dictionary");
+  const attrs = readAttrs(file);
+  if (attrs.pad && attrs.symlink) {
+    throw new MetainfoError('torrent_invalid_pad_file', 'a file is marked both as pad file and as symlink');
+  }
+  const length = readLength(file, attrs.symlink);
+
+  let elements: string[];
+  if (topLevel) {
+    const name = getBytes(file, 'name.utf-8') ?? getBytes(file, 'name');
+    if (name === undefined || name.length === 0) throw new MetainfoError('torrent_missing_name', "missing or empty 'name'");
+    const clean = sanitizePathElement(name);
+    if (clean === null) throw new MetainfoError('torrent_missing_name', "'name' is not a usable file name");
+    elements = [clean];
+  } else {
+    const path = getList(file, 'path.utf-8') ?? getList(file, 'path');
+    if (path !== undefined && path.length > 0) {
+      const raw: Buffer[] = [];
+      for (const e of path) {
+        if (!isBytes(e)) throw new MetainfoError('torrent_invalid_name', "a 'path' element is not a string");
+        if (e.length >= MAX_ELEMENT_LENGTH) throw new MetainfoError('torrent_invalid_name', "a 'path' element is too long");
+        raw.push(e);
+      }
+      const parts = sanitizePathElements(raw);
+      // Everything sanitized away ("..", "/"…): the file still needs a name.
+      if (parts.length === 0) parts.push('_');
+      elements = [rootName, ...parts];
+    } else if (attrs.pad) {
+      // BEP 47 pad files need no path.
+      elements = [rootName, '.pad', String(length)];
+    } else {
+      throw new MetainfoError('torrent_missing_name', "a file has no 'path'");
+    }
+  }
+
+  const leaf = elements[elements.length - 1] as string;
+  const pad = attrs.pad || leaf.includes(LEGACY_PAD_NAME);
+  const symlinkElements = attrs.symlink ? readSymlinkTarget(file) : null;
+
+  out.add({
+    elements,
+    length,
+    pad,
+    attr: attrs.attr,
+    symlink: symlinkElements !== null,
+    symlinkElements,
+    executable: attrs.executable,
+    hidden: attrs.hidden,
+    root: null,
+  });
+}
+
+/** A single-file torrent: the info dictionary is the file. */
+export function extractSingleFile(info: BDict, out: FileListBuilder): void {
+  addFile(out, info, '', true);
+}
+
+/** A multi-file torrent's 'files' list; every path is prefixed with `rootName`. */
+export function extractFileList(files: BValue[], rootName: string, out: FileListBuilder): void {
+  for (const f of files) addFile(out, f, rootName, false);
+}

@@ -1,0 +1,105 @@
+/**
+ * The BEP 52 side of a torrent: the 'file tree'. Tessera downloads v1 only, but hybrid
+ * torrents must be rejected exactly where libtorrent rejects them, and that needs the v2
+ * file list (extract_files2 in libtorrent's torrent_info.cpp).
+ */
+import { type BDict, type BValue, getBytes, isDict } from '../bencode/index.js';
+import { MetainfoError } from './errors.js';
+import { type FileListBuilder, checkFileLength } from './file-list.js';
+import { readAttrs, readSymlinkTarget } from './file-attrs.js';
+import { sanitizePathElement } from './sanitize.js';
+
+const MAX_ELEMENT_LENGTH = 4096;
+/** libtorrent load_torrent_limits::max_directory_depth. */
+const MAX_DIRECTORY_DEPTH = 100;
+
+/** A tree key as a path element; unlike v1, an element may not vanish (it becomes "_"). */
+function treeElement(key: string): string {
+  return sanitizePathElement(Buffer.from(key, 'latin1')) ?? '_';
+}
+
+function parseFailed(what: string): MetainfoError {
+  return new MetainfoError('torrent_file_parse_failed', `invalid 'file tree': ${what}`);
+}
+
+/** A v2 leaf: `{ '': { length, 'pieces root', attr?, 'symlink path'? } }`. */
+function addLeaf(meta: BValue, elements: string[], out: FileListBuilder): void {
+  if (!isDict(meta)) throw parseFailed('file entry is not a dictionary');
+  const attrs = readAttrs(meta);
+  if (attrs.pad) throw new MetainfoError('torrent_invalid_pad_file', 'a v2 file entry has the pad attribute');
+
+  let length = 0;
+  if (!attrs.symlink) {
+    const v = meta.get('length');
+    length = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : -1;
+    checkFileLength(length);
+  }
+  const symlinkElements = attrs.symlink ? readSymlinkTarget(meta) : null;
+
+  let root: Buffer | null = null;
+  if (symlinkElements === null && length > 0) {
+    const r = getBytes(meta, 'pieces root');
+    if (r === undefined || r.length !== 32) throw new MetainfoError('torrent_missing_pieces_root', "a v2 file has no valid 'pieces root'");
+    if (r.every((byte) => byte === 0)) throw new MetainfoError('torrent_missing_pieces_root', "a v2 file's 'pieces root' is all zeros");
+    root = r;
+  }
+
+  out.add({
+    elements,
+    length,
+    pad: false,
+    attr: attrs.attr,
+    symlink: symlinkElements !== null,
+    symlinkElements,
+    executable: attrs.executable,
+    hidden: attrs.hidden,
+    root,
+  });
+}
+
+/**
+ * Walks the file tree iteratively (depth-first, in key order). `hasFilesList` tells whether
+ * the info dictionary also has a v1 'files' list: without one, a tree holding exactly one
+ * file describes a single-file torrent (its path is just the file name). Returns whether
+ * that was the case.
+ */
+export function extractFileTree(tree: BValue, rootName: string, hasFilesList: boolean, out: FileListBuilder): boolean {
+  if (!isDict(tree)) throw parseFailed('not a dictionary');
+  interface Frame {
+    entries: Array<[string, BValue]>;
+    next: number;
+    dir: string[];
+  }
+  const stack: Frame[] = [{ entries: [...tree], next: 0, dir: [rootName] }];
+  let first = true;
+  let singleFileTorrent = false;
+
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    if (frame.next >= frame.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const isFirst = first && !hasFilesList;
+    first = false;
+    const isLast = frame.next === frame.entries.length - 1;
+    const [key, value] = frame.entries[frame.next++] as [string, BValue];
+
+    if (!isDict(value) || key.length === 0) throw parseFailed(key.length === 0 ? 'empty file name' : 'entry is not a dictionary');
+    if (key.length >= MAX_ELEMENT_LENGTH) throw new MetainfoError('torrent_invalid_name', 'a file tree name is too long');
+
+    const isLeaf = value.size === 1 && value.has('');
+    if (isLeaf) {
+      const singleFile = isFirst && isLast && stack.length === 1;
+      if (singleFile) singleFileTorrent = true;
+      const elements = singleFile ? [treeElement(key)] : [...frame.dir, treeElement(key)];
+      addLeaf((value as BDict).get('') as BValue, elements, out);
+      continue;
+    }
+    if (stack.length > MAX_DIRECTORY_DEPTH) {
+      throw new MetainfoError('torrent_directory_too_deep', 'the file tree is nested too deeply');
+    }
+    if (value.size > 0) stack.push({ entries: [...value], next: 0, dir: [...frame.dir, treeElement(key)] });
+  }
+  return singleFileTorrent;
+}
