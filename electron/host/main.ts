@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSession, type EngineSession } from '../engine/index.js';
-import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, HOST_USAGE, parseHostArgs } from './args.js';
@@ -39,6 +38,8 @@ async function main(): Promise<void> {
 
   let session: EngineSession;
   if (args.fakeEngine) {
+    // Loaded only on request: the simulator is not part of packaged builds.
+    const { FakeSession } = await import('../engine/service/fake-session.js');
     const fake = new FakeSession({ port: args.listenPort ?? settings.listenPort });
     fake.simulate();
     session = fake;
