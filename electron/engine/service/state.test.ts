@@ -1,0 +1,33 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from './state.js';
+
+let dir = '';
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('state folder', () => {
+  it('follows XDG, with ~/.config/tessera as the default and APPDATA on Windows', () => {
+    expect(defaultStateDir({ XDG_CONFIG_HOME: '/x/cfg' }, '/home/u', 'linux')).toBe('/x/cfg/tessera');
+    expect(defaultStateDir({}, '/home/u', 'linux')).toBe('/home/u/.config/tessera');
+    expect(defaultStateDir({ XDG_CONFIG_HOME: 'relative' }, '/home/u', 'linux')).toBe('/home/u/.config/tessera');
+    expect(defaultStateDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'C:\\Users\\u', 'win32')).toContain('tessera');
+    expect(defaultDownloadDir({}, '/home/u')).toBe('/home/u/Downloads');
+  });
+
+  it('round-trips settings atomically and keeps valid fields of a damaged file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-state-'));
+    const defaults = defaultSettings('/dl');
+    expect(await loadSettings(dir, defaults)).toEqual(defaults);
+    await saveSettings(dir, { ...defaults, listenPort: 7000 });
+    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, listenPort: 7000 });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ listenPort: 'x', maxPeersPerTorrent: 5, downloadDir: 42, extra: true, __proto__: { a: 1 } }));
+    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, maxPeersPerTorrent: 5 });
+    await writeFile(join(dir, 'settings.json'), '{not json');
+    expect(await loadSettings(dir, defaults)).toEqual(defaults);
+  });
+});
