@@ -1,0 +1,122 @@
+/**
+ * One object that announces to any tracker URL (http, https, udp). The session creates one
+ * and shares it with every torrent's Announcer, so UDP connection ids and the UDP sockets
+ * are shared too.
+ */
+import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT, httpAnnounce, httpScrape } from './http.js';
+import { TrackerError, printable, type AnnounceParams, type AnnounceResult, type ScrapeResult } from './types.js';
+import { UdpTrackerClient, type UdpTrackerOptions } from './udp.js';
+
+export interface TrackerClientOptions {
+  /** HTTP(S): whole-request deadline. Default 30 s. */
+  httpTimeoutMs?: number;
+  /** HTTP(S): largest reply body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  userAgent?: string;
+  udp?: UdpTrackerOptions;
+}
+
+export interface TrackerCallOptions {
+  signal?: AbortSignal;
+  /** Overall time limit for this call (HTTP deadline; UDP stops retransmitting). */
+  deadlineMs?: number;
+  /** UDP only: retransmissions for this call (0 = one packet each for connect and announce). */
+  maxRetransmits?: number;
+}
+
+export type TrackerProtocol = 'http' | 'udp';
+
+/** Which client handles `url`, or null when we cannot announce to it (wss:, garbage…). */
+export function trackerProtocol(url: string): TrackerProtocol | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol === 'http:' || u.protocol === 'https:') return 'http';
+  if (u.protocol === 'udp:') return u.port ? 'udp' : null;
+  return null;
+}
+
+/** Why trackerProtocol(url) is null, as a one-line message. */
+export function unsupportedReason(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'udp:' && !u.port) return 'UDP tracker URL has no port';
+    return `unsupported tracker protocol "${u.protocol}"`;
+  } catch {
+    return `bad tracker URL "${printable(url, 100)}"`;
+  }
+}
+
+export class TrackerClient {
+  readonly udp: UdpTrackerClient;
+  private readonly httpTimeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly userAgent: string;
+
+  constructor(options: TrackerClientOptions = {}) {
+    this.udp = new UdpTrackerClient(options.udp);
+    this.httpTimeoutMs = options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  }
+
+  /** Announces once. Rejects with TrackerError only. */
+  async announce(url: string, params: AnnounceParams, call: TrackerCallOptions = {}): Promise<AnnounceResult> {
+    try {
+      switch (trackerProtocol(url)) {
+        case 'http':
+          return await httpAnnounce(url, params, {
+            timeoutMs: Math.min(this.httpTimeoutMs, call.deadlineMs ?? Infinity),
+            maxBodyBytes: this.maxBodyBytes,
+            userAgent: this.userAgent,
+            signal: call.signal,
+          });
+        case 'udp':
+          return await this.udp.announce(url, params, call);
+        default:
+          throw new TrackerError('unsupported', unsupportedReason(url));
+      }
+    } catch (e) {
+      throw asTrackerError(e);
+    }
+  }
+
+  /** Scrapes (HTTP: BEP 48 /scrape convention; UDP: action 2). Results keyed by 40-hex info-hash. */
+  async scrape(url: string, infoHashes: readonly Uint8Array[], call: TrackerCallOptions = {}): Promise<Map<string, ScrapeResult>> {
+    try {
+      switch (trackerProtocol(url)) {
+        case 'http':
+          return await httpScrape(url, infoHashes, {
+            timeoutMs: Math.min(this.httpTimeoutMs, call.deadlineMs ?? Infinity),
+            maxBodyBytes: this.maxBodyBytes,
+            userAgent: this.userAgent,
+            signal: call.signal,
+          });
+        case 'udp': {
+          const list = await this.udp.scrape(url, infoHashes, call);
+          const out = new Map<string, ScrapeResult>();
+          list.forEach((r, i) => out.set(Buffer.from(infoHashes[i] ?? []).toString('hex'), r));
+          return out;
+        }
+        default:
+          throw new TrackerError('unsupported', unsupportedReason(url));
+      }
+    } catch (e) {
+      throw asTrackerError(e);
+    }
+  }
+
+  close(): void {
+    this.udp.close();
+  }
+}
+
+/** Anything thrown below becomes a TrackerError (a bug in a parser must not escape as something else). */
+export function asTrackerError(e: unknown): TrackerError {
+  if (e instanceof TrackerError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new TrackerError('protocol', `internal error handling the reply: ${printable(msg, 160)}`);
+}
