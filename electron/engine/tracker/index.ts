@@ -1,0 +1,14 @@
+/** Trackers: HTTP(S) and UDP clients, and the per-torrent announcer. */
+export { Announcer, type AnnounceClient, type AnnounceStats, type AnnouncerEvents, type AnnouncerOptions, type AnnouncerTorrent } from './announcer.js';
+export { TrackerClient, trackerProtocol, type TrackerCallOptions, type TrackerClientOptions } from './client.js';
+export { decodeCompactPeers, encodeCompactPeers4, encodeCompactPeers6, formatIPv6 } from './compact.js';
+export { buildAnnounceUrl, parseAnnounceResponse, parseScrapeResponse, scrapeUrlFor } from './http.js';
+export { UdpTrackerClient, type UdpTrackerOptions } from './udp.js';
+export {
+  TrackerError,
+  type AnnounceEvent,
+  type AnnounceParams,
+  type AnnounceResult,
+  type ScrapeResult,
+  type TrackerErrorKind,
+} from './types.js';
