@@ -233,7 +233,7 @@ async function handleInvoke(event: IpcMainInvokeEvent, command: unknown, payload
   const frame = event.senderFrame;
   const trusted = isTrustedSender({
     frameUrl: frame ? frame.url : null,
-    isMainFrame: frame !== null && frame === event.sender.mainFrame,
+    isMainFrame: frame !== null && frame.parent === null && frame.processId === event.sender.mainFrame.processId && frame.routingId === event.sender.mainFrame.routingId,
     isOurWindow: mainWindow !== null && event.sender === mainWindow.webContents,
   });
   if (!trusted || !service) {
