@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encode } from '../engine/bencode/index.js';
+import { torrentBytes, v1Info } from '../engine/metainfo/test-torrents.js';
+import { runCreate } from './create.js';
+import { runInfo } from './info.js';
+import { formatBytes, parseByteSize } from './format.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function write(name: string, bytes: Buffer): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('tessera info', () => {
+  const multi = torrentBytes(
+    v1Info({
+      name: 'album',
+      files: [
+        { path: ['a.flac'], length: 20000 },
+        { path: ['.pad', '12768'], length: 12768, attr: 'p' },
+        { path: ['b.flac'], length: 100 },
+      ],
+      extra: { private: 1 },
+    }),
+    { 'announce-list': [['http://a/announce'], ['udp://b:80']], comment: 'nice', 'created by': 'me' },
+  );
+
+  it('prints name, hash, sizes, pieces, files and trackers', async () => {
+    expect(await runInfo([write('multi.torrent', multi)])).toBe(0);
+    expect(out).toMatch(/^Name: +album$/m);
+    expect(out).toMatch(/^Info-hash: +[0-9a-f]{40}$/m);
+    expect(out).toMatch(/^Total size: +19\.6 KiB \(20100 bytes \+ 12768 bytes of padding\)$/m);
+    expect(out).toMatch(/^Piece length: +16 KiB \(16384 bytes\)$/m);
+    expect(out).toMatch(/^Pieces: +3, last piece 100 bytes$/m);
+    expect(out).toMatch(/^Private: +yes$/m);
+    expect(out).toMatch(/^ +tier 1 +http:\/\/a\/announce$/m);
+    expect(out).toMatch(/^ +tier 2 +udp:\/\/b:80$/m);
+    expect(out).toMatch(/^ +12768 +album\/\.pad\/12768 \[pad\]$/m);
+    expect(out).toMatch(/^Files \(2 files, 1 pad file\):$/m);
+    expect(out).toMatch(/^Comment: +nice$/m);
+    expect(err).toBe('');
+  });
+
+  it('prints JSON with --json', async () => {
+    expect(await runInfo([write('multi2.torrent', multi), '--json'])).toBe(0);
+    const json = JSON.parse(out) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      name: 'album',
+      totalLength: 32868,
+      payloadLength: 20100,
+      pieceLength: 16384,
+      pieceCount: 3,
+      lastPieceLength: 100,
+      private: true,
+      announce: [['http://a/announce'], ['udp://b:80']],
+      comment: 'nice',
+      createdBy: 'me',
+    });
+    expect((json['files'] as unknown[]).length).toBe(3);
+    expect(json['infoHash']).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('rejects an invalid torrent with one line on stderr and exit code 2', async () => {
+    const bad = write('bad.torrent', torrentBytes(v1Info({ name: 'x', length: -5 })));
+    expect(await runInfo([bad])).toBe(2);
+    expect(out).toBe('');
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toContain('bad.torrent');
+    expect(err).toMatch(/length/);
+  });
+
+  it('refuses v2-only torrents with the v2 message', async () => {
+    const info = { 'file tree': new Map([['f', new Map([['', { length: 5, 'pieces root': Buffer.alloc(32, 1) }]])]]), 'meta version': 2, name: 'v2', 'piece length': 16384 };
+    expect(await runInfo([write('v2.torrent', encode({ info }))])).toBe(2);
+    expect(err).toContain('BitTorrent v2 is not supported yet');
+  });
+
+  it('exits 2 when the file cannot be read', async () => {
+    expect(await runInfo([path.join(dir, 'does-not-exist.torrent')])).toBe(2);
+    expect(err).toMatch(/cannot read .*does-not-exist\.torrent/);
+    expect(await runInfo([dir])).toBe(2);
+  });
+
+  it('throws a usage error without a file', async () => {
+    await expect(runInfo([])).rejects.toThrow(/usage/);
+  });
+});
+
+describe('tessera create', () => {
+  it('writes a torrent and prints its info-hash', async () => {
+    const src = write('payload.bin', Buffer.alloc(50_000, 7));
+    const target = path.join(dir, 'payload.torrent');
+    const code = await runCreate([src, '-o', target, '--piece-length', '32K', '--tracker', 'http://t/a', '--tracker', 'http://u/a', '--private', '--comment', 'hi']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/info-hash [0-9a-f]{40}/);
+    out = '';
+    expect(await runInfo([target, '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      name: 'payload.bin',
+      pieceLength: 32768,
+      pieceCount: 2,
+      private: true,
+      comment: 'hi',
+      createdBy: 'Tessera',
+      announce: [['http://t/a'], ['http://u/a']],
+    });
+  });
+
+  it('rejects bad arguments', async () => {
+    const src = write('p2.bin', Buffer.alloc(10));
+    await expect(runCreate([src])).rejects.toThrow(/usage/);
+    await expect(runCreate([src, '-o', path.join(dir, 'x.torrent'), '--piece-length', '1000'])).rejects.toThrow(/power of two/);
+    expect(await runCreate([path.join(dir, 'missing'), '-o', path.join(dir, 'y.torrent')])).toBe(2);
+    expect(err).toMatch(/ENOENT/);
+  });
+});
+
+describe('format helpers', () => {
+  it('formats and parses sizes', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(16384)).toBe('16 KiB');
+    expect(formatBytes(1_799_542)).toBe('1.72 MiB');
+    expect(parseByteSize('262144')).toBe(262144);
+    expect(parseByteSize('256K')).toBe(262144);
+    expect(parseByteSize('4MiB')).toBe(4 * 1024 * 1024);
+    expect(parseByteSize('lots')).toBeNaN();
+  });
+});
