@@ -221,6 +221,16 @@ describe('UdpTrackerClient', () => {
     }
   });
 
+  it('reports a socket that cannot be opened as a network error', async () => {
+    const bad = new UdpTrackerClient({ bindAddress4: '203.0.113.1' }); // not a local address: bind fails, nothing is sent
+    try {
+      const e = await rejection(bad.announce(tracker.url, params));
+      expect([e.kind, e.message]).toEqual(['network', 'cannot open a UDP socket: EADDRNOTAVAIL']);
+    } finally {
+      bad.close();
+    }
+  });
+
   it('scrapes', async () => {
     const r = await client.scrape(tracker.url, [Buffer.alloc(20, 1), Buffer.alloc(20, 2)]);
     expect(r).toEqual([

@@ -230,7 +230,13 @@ export class UdpTrackerClient {
     notes: Map<string, number>,
     signal: AbortSignal | undefined,
   ): Promise<UdpResponse | null> {
-    const sock = await this.socket(endpoint.family);
+    let sock: dgram.Socket;
+    try {
+      sock = await this.socket(endpoint.family);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new TrackerError('network', `cannot open a UDP socket: ${err.code ?? printable(String(err.message), 80)}`);
+    }
     if (this.closed) throw new TrackerError('aborted', 'tracker client closed');
     const tid = this.newTransactionId();
     return new Promise<UdpResponse | null>((resolve, reject) => {
