@@ -315,19 +315,21 @@ export class FakeSession implements EngineSession {
         if (t.peerList.length === 0) {
           t.peerList.push({ id: 'sim', address: '127.0.0.1:6881', client: 'Simulator 1.0', incoming: false, flags: 'D', downloadRate: t.downloadRate, uploadRate: 0, downloaded: 0, uploaded: 0, progress: 1 });
         }
+        // Several pieces in flight at once, blocks spread over them (like a real pipeline).
         for (let b = 0; b < blocksPerTick; b++) {
-          let index = -1;
+          const inFlight: number[] = [];
+          const missing: number[] = [];
           for (let i = 0; i < t.status.length; i++) {
-            if (t.status[i] === 1) {
-              index = i;
-              break;
-            }
+            if (t.status[i] === 1) inFlight.push(i);
+            else if (t.status[i] === 0) missing.push(i);
           }
-          if (index < 0) {
-            const missing: number[] = [];
-            for (let i = 0; i < t.status.length; i++) if (t.status[i] === 0) missing.push(i);
-            if (missing.length === 0) break;
+          let index: number;
+          if (inFlight.length < 6 && missing.length > 0) {
             index = t.sequential ? (missing[0] ?? 0) : (missing[Math.floor(Math.random() * missing.length)] ?? 0);
+          } else if (inFlight.length > 0) {
+            index = inFlight[b % inFlight.length] ?? 0;
+          } else {
+            break;
           }
           const key = `${t.infoHash}:${index}`;
           const fail = index % 50 === 7 && !failedOnce.has(key) && (t.blocks[index] ?? 0) + 1 >= t.blocksPerPiece;
