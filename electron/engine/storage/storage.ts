@@ -102,7 +102,7 @@ export class Storage {
       if (this.files[i]!.pad) continue;
       await fs.promises.rm(this.absolutePaths[i]!, { force: true });
       let dir = path.dirname(this.absolutePaths[i]!);
-      while (dir.startsWith(this.saveDir + path.sep)) {
+      while (dir.startsWith(path.join(path.resolve(this.saveDir), path.sep))) {
         dirs.add(dir);
         dir = path.dirname(dir);
       }
