@@ -160,7 +160,7 @@ export class PiecePicker {
 
   private takeFreeBlocks(piece: PieceDownload, max: number, out: BlockPick[]): number {
     let left = max;
-    while (left > 0 && !piece.verifying) {
+    while (left > 0 && !piece.verifying && this.wanted[piece.index] === 1) {
       const block = piece.nextFreeBlock();
       if (block < 0) break;
       piece.markRequested(block);
@@ -175,7 +175,7 @@ export class PiecePicker {
     // Blocks picked earlier in this same call are not outstanding at the peer yet.
     const pickedNow = new Set(out.map((p) => p.piece.index * 32768 + p.block));
     for (const piece of this.inFlight.values()) {
-      if (piece.verifying || !peer.has(piece.index)) continue;
+      if (piece.verifying || !peer.has(piece.index) || this.wanted[piece.index] !== 1) continue;
       for (let b = 0; b < piece.blockCount && left > 0; b++) {
         if (piece.arrived[b] || piece.requests[b]! >= MAX_ENDGAME_DUPLICATES) continue;
         if (peer.hasRequested(piece.index, b) || pickedNow.has(piece.index * 32768 + b)) continue;
