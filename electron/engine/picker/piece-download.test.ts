@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { PieceDownload } from './piece-download.js';
+
+const piece = (length: number): PieceDownload => new PieceDownload(7, length, Buffer.alloc(length));
+
+describe('PieceDownload', () => {
+  it.each([
+    [1, [1]],
+    [13_686, [13_686]],
+    [BLOCK_SIZE, [BLOCK_SIZE]],
+    [BLOCK_SIZE + 1, [BLOCK_SIZE, 1]],
+    [40_000, [BLOCK_SIZE, BLOCK_SIZE, 7232]],
+    [4 * BLOCK_SIZE, [BLOCK_SIZE, BLOCK_SIZE, BLOCK_SIZE, BLOCK_SIZE]],
+  ])('a %i-byte piece has blocks %j', (length, blocks) => {
+    const p = piece(length);
+    expect(p.blockCount).toBe(blocks.length);
+    expect(Array.from({ length: p.blockCount }, (_, b) => p.blockLength(b))).toEqual(blocks);
+  });
+
+  it('hands out free blocks in order, each once', () => {
+    const p = piece(3 * BLOCK_SIZE);
+    const got: number[] = [];
+    for (;;) {
+      const b = p.nextFreeBlock();
+      if (b < 0) break;
+      p.markRequested(b);
+      got.push(b);
+    }
+    expect(got).toEqual([0, 1, 2]);
+    expect(p.firstFree).toBe(3);
+    expect(p.nextFreeBlock()).toBe(-1);
+  });
+
+  it('release moves the scan hint back so a released block is found again', () => {
+    const p = piece(4 * BLOCK_SIZE);
+    for (let b = 0; b < 4; b++) p.markRequested(p.nextFreeBlock());
+    expect(p.nextFreeBlock()).toBe(-1);
+    p.release(2);
+    expect(p.firstFree).toBe(2);
+    expect(p.nextFreeBlock()).toBe(2);
+    p.markRequested(2);
+    p.release(0);
+    p.release(3);
+    expect(p.nextFreeBlock()).toBe(0);
+  });
+
+  it('a released block that had a second (endgame) request is not free', () => {
+    const p = piece(BLOCK_SIZE);
+    p.markRequested(0);
+    p.markRequested(0);
+    p.release(0);
+    expect(p.requests[0]).toBe(1);
+    expect(p.nextFreeBlock()).toBe(-1);
+    p.release(0);
+    expect(p.nextFreeBlock()).toBe(0);
+  });
+
+  it('release never goes below zero and never frees an arrived block', () => {
+    const p = piece(2 * BLOCK_SIZE);
+    p.release(0);
+    expect(p.requests[0]).toBe(0);
+    p.markRequested(1);
+    expect(p.markArrived(1)).toBe(true);
+    p.release(1);
+    expect(p.requests[1]).toBe(0);
+    p.markRequested(p.nextFreeBlock());
+    expect(p.nextFreeBlock()).toBe(-1);
+  });
+
+  it('counts arrivals once, clearing the request', () => {
+    const p = piece(2 * BLOCK_SIZE);
+    p.markRequested(0);
+    p.markRequested(1);
+    expect(p.markArrived(0)).toBe(true);
+    expect(p.requests[0]).toBe(0);
+    expect(p.complete).toBe(false);
+    expect(p.markArrived(0)).toBe(false);
+    expect(p.received).toBe(1);
+    expect(p.markArrived(1)).toBe(true);
+    expect(p.complete).toBe(true);
+  });
+
+  it('accepts an arrival that was never requested (requests stay at zero)', () => {
+    const p = piece(BLOCK_SIZE);
+    expect(p.markArrived(0)).toBe(true);
+    expect(p.requests[0]).toBe(0);
+    expect(p.nextFreeBlock()).toBe(-1);
+  });
+
+  it('starts unowned, unverified, with its buffer', () => {
+    const buffer = Buffer.alloc(10);
+    const p = new PieceDownload(3, 10, buffer);
+    expect(p.owner).toBeNull();
+    expect(p.verifying).toBe(false);
+    expect(p.buffer).toBe(buffer);
+    expect(p.contributors.size).toBe(0);
+  });
+});

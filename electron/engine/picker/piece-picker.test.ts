@@ -1,0 +1,783 @@
+import { describe, expect, it } from 'vitest';
+import { Bitfield } from '../util/bitfield.js';
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { PieceDownload } from './piece-download.js';
+import { type BlockPick, PiecePicker, type PickerPeer } from './piece-picker.js';
+
+/** A peer as the picker sees it: which pieces it has and which blocks it has been asked for. */
+class FakePeer implements PickerPeer {
+  readonly owned = new Set<PieceDownload>();
+  readonly asked = new Set<number>();
+
+  constructor(private readonly pieces: ReadonlySet<number> | 'all') {}
+
+  has(index: number): boolean {
+    return this.pieces === 'all' || this.pieces.has(index);
+  }
+
+  hasRequested(index: number, block: number): boolean {
+    return this.asked.has(index * 32768 + block);
+  }
+
+  /** Picks like the torrent does and records the requests as sent. */
+  pick(picker: PiecePicker, max: number): BlockPick[] {
+    const out: BlockPick[] = [];
+    picker.pick(this, max, out);
+    for (const p of out) this.asked.add(p.piece.index * 32768 + p.block);
+    return out;
+  }
+}
+
+const all = (): FakePeer => new FakePeer('all');
+const having = (...indexes: number[]): FakePeer => new FakePeer(new Set(indexes));
+
+/** Deterministic "random" that returns the given values in turn (then repeats the last). */
+function sequence(...values: number[]): () => number {
+  let i = 0;
+  return () => values[Math.min(i++, values.length - 1)]!;
+}
+
+function pieces(picks: readonly BlockPick[]): number[] {
+  return [...new Set(picks.map((p) => p.piece.index))];
+}
+
+function keys(picks: readonly BlockPick[]): string[] {
+  return picks.map((p) => `${p.piece.index}/${p.block}`);
+}
+
+/** A picker whose random phase is over (4 pieces verified): rarest-first applies. */
+function pastRandomPhase(pieceCount: number, random: () => number = () => 0): PiecePicker {
+  const picker = new PiecePicker(pieceCount + 4, BLOCK_SIZE, BLOCK_SIZE, random);
+  for (let i = pieceCount; i < pieceCount + 4; i++) picker.markHave(i);
+  return picker;
+}
+
+/** Completes a piece as if every block arrived and the hash matched. */
+function complete(picker: PiecePicker, index: number): void {
+  expect(picker.markHave(index)).toBe(true);
+}
+
+describe('PiecePicker: geometry', () => {
+  it("uses the walkthrough file's true last-piece length (1,799,542 bytes in 16 KiB pieces)", () => {
+    const total = 1_799_542;
+    const pieceCount = Math.ceil(total / BLOCK_SIZE);
+    const last = total - (pieceCount - 1) * BLOCK_SIZE;
+    expect(pieceCount).toBe(110);
+    expect(last).toBe(13_686);
+    const picker = new PiecePicker(pieceCount, BLOCK_SIZE, last, () => 0);
+    expect(picker.pieceSize(0)).toBe(16384);
+    expect(picker.pieceSize(108)).toBe(16384);
+    expect(picker.pieceSize(109)).toBe(13_686);
+    const picks = having(109).pick(picker, 10);
+    expect(picks).toHaveLength(1);
+    expect(picks[0]).toMatchObject({ block: 0, begin: 0, length: 13_686 });
+    expect(picks[0]!.piece.length).toBe(13_686);
+    expect(picks[0]!.piece.buffer.length).toBe(13_686);
+  });
+
+  it('splits a large last piece into full blocks and one short block', () => {
+    // 256 KiB pieces, last piece 40,000 bytes: 16384 + 16384 + 7232.
+    const picker = new PiecePicker(3, 256 * 1024, 40_000, () => 0);
+    const picks = having(2).pick(picker, 10);
+    expect(picks.map((p) => [p.block, p.begin, p.length])).toEqual([
+      [0, 0, 16384],
+      [1, 16384, 16384],
+      [2, 32768, 7232],
+    ]);
+    expect(picks.reduce((n, p) => n + p.length, 0)).toBe(40_000);
+  });
+
+  it('gives a regular piece pieceLength / 16 KiB full blocks', () => {
+    const picker = new PiecePicker(2, 64 * 1024, 1, () => 0);
+    const picks = having(0).pick(picker, 100);
+    expect(picks.map((p) => p.length)).toEqual([16384, 16384, 16384, 16384]);
+    expect(picks.map((p) => p.begin)).toEqual([0, 16384, 32768, 49152]);
+  });
+
+  it('handles a torrent of one piece shorter than a block', () => {
+    const picker = new PiecePicker(1, BLOCK_SIZE, 5, () => 0);
+    const picks = all().pick(picker, 4);
+    expect(picks.map((p) => [p.piece.index, p.block, p.length])).toEqual([[0, 0, 5]]);
+    complete(picker, 0);
+    expect(picker.finished).toBe(true);
+  });
+});
+
+describe('PiecePicker: rarest first', () => {
+  it('picks the piece with the lowest availability', () => {
+    const picker = pastRandomPhase(6);
+    for (let i = 0; i < 6; i++) for (let k = 0; k < 3; k++) picker.peerHas(i);
+    picker.peerLost(4); // piece 4 is now the rarest (2)
+    expect(pieces(all().pick(picker, 1))).toEqual([4]);
+  });
+
+  it('orders new pieces by availability across picks', () => {
+    const picker = pastRandomPhase(4);
+    const avail = [3, 1, 4, 2];
+    avail.forEach((n, i) => {
+      for (let k = 0; k < n; k++) picker.peerHas(i);
+    });
+    const peer = all();
+    const order: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const picks = peer.pick(picker, 1);
+      order.push(picks[0]!.piece.index);
+      complete(picker, picks[0]!.piece.index);
+    }
+    expect(order).toEqual([1, 3, 0, 2]);
+  });
+
+  it('tracks availability from bitfields added and removed', () => {
+    const picker = pastRandomPhase(8);
+    const a = new Bitfield(12, Uint8Array.from([0b11111110, 0]));
+    const b = new Bitfield(12, Uint8Array.from([0b01111111, 0]));
+    picker.peerBitfield(a, 1);
+    picker.peerBitfield(b, 1);
+    expect(picker.availability(0)).toBe(1);
+    expect(picker.availability(1)).toBe(2);
+    expect(picker.availability(7)).toBe(1);
+    // Pieces 0 and 7 are the rarest; random 0 starts at the front of that bucket.
+    const first = pieces(all().pick(picker, 1))[0];
+    expect([0, 7]).toContain(first);
+    picker.peerBitfield(a, -1);
+    expect(picker.availability(1)).toBe(1);
+    expect(picker.availability(0)).toBe(0);
+  });
+
+  it('never lets availability go below zero', () => {
+    const picker = pastRandomPhase(2);
+    picker.peerLost(0);
+    picker.peerLost(0);
+    expect(picker.availability(0)).toBe(0);
+    picker.peerHas(0);
+    expect(picker.availability(0)).toBe(1);
+  });
+
+  it('counts seeds apart: they add to every piece without changing the order', () => {
+    const picker = pastRandomPhase(3);
+    picker.peerHas(0);
+    picker.peerHas(0);
+    picker.peerHas(2);
+    picker.seedJoined();
+    picker.seedJoined();
+    expect([0, 1, 2].map((i) => picker.availability(i))).toEqual([4, 2, 3]);
+    expect(pieces(all().pick(picker, 1))).toEqual([1]);
+    picker.seedLeft();
+    expect([0, 1, 2].map((i) => picker.availability(i))).toEqual([3, 1, 2]);
+  });
+
+  it('breaks ties at random (the injected random chooses the start inside the bucket)', () => {
+    const seen = new Set<number>();
+    for (const r of [0, 0.2, 0.4, 0.6, 0.8, 0.99]) {
+      const picker = pastRandomPhase(5, () => r);
+      seen.add(pieces(all().pick(picker, 1))[0]!);
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('is deterministic for a given random sequence', () => {
+    const run = (): number[] => {
+      const picker = pastRandomPhase(16, sequence(0.3, 0.7, 0.1, 0.9, 0.5));
+      const peer = all();
+      return [0, 1, 2, 3, 4].map(() => peer.pick(picker, 1)[0]!.piece.index);
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('skips pieces the peer lacks inside the rarest bucket and moves to the next bucket', () => {
+    const picker = pastRandomPhase(6);
+    for (const i of [3, 4, 5]) picker.peerHas(i); // 0,1,2 rarest (0), 3,4,5 at 1
+    expect(pieces(having(1, 4).pick(picker, 1))).toEqual([1]);
+    expect(pieces(having(4, 5).pick(picker, 1))).toEqual([4]);
+  });
+
+  it('keeps rarity up to date for pieces that change availability while in flight', () => {
+    const picker = pastRandomPhase(3);
+    picker.peerHas(1);
+    picker.peerHas(2);
+    const peer = all();
+    expect(pieces(peer.pick(picker, 1))).toEqual([0]); // piece 0 in flight now (1 block)
+    for (let k = 0; k < 5; k++) picker.peerHas(0);
+    picker.pieceFailed(0); // back among free pieces, at availability 5
+    expect(pieces(all().pick(picker, 1))).toEqual([1]);
+    expect(pieces(all().pick(picker, 1))).toEqual([2]);
+    expect(pieces(all().pick(picker, 1))).toEqual([0]);
+  });
+});
+
+describe('PiecePicker: the first pieces', () => {
+  it('picks the most common pieces first while fewer than 4 pieces are verified', () => {
+    const picker = new PiecePicker(10, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    for (let i = 0; i < 10; i++) for (let k = 0; k < i % 5; k++) picker.peerHas(i);
+    // Most common: pieces 4 and 9 (availability 4).
+    const peer = all();
+    const first = peer.pick(picker, 1)[0]!.piece.index;
+    expect([4, 9]).toContain(first);
+    complete(picker, first);
+    const second = peer.pick(picker, 1)[0]!.piece.index;
+    expect([4, 9].filter((i) => i !== first)).toEqual([second]);
+  });
+
+  it('switches to rarest first once 4 pieces are verified', () => {
+    const picker = new PiecePicker(10, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    for (let i = 0; i < 10; i++) for (let k = 0; k <= i; k++) picker.peerHas(i); // availability i+1
+    const peer = all();
+    const order: number[] = [];
+    for (let n = 0; n < 6; n++) {
+      const index = peer.pick(picker, 1)[0]!.piece.index;
+      order.push(index);
+      complete(picker, index);
+    }
+    expect(order).toEqual([9, 8, 7, 6, 0, 1]);
+  });
+
+  it('uses random ties inside the most common bucket too', () => {
+    const seen = new Set<number>();
+    for (const r of [0, 0.3, 0.6, 0.9]) {
+      const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => r);
+      seen.add(all().pick(picker, 1)[0]!.piece.index);
+    }
+    expect(seen.size).toBe(4);
+  });
+});
+
+describe('PiecePicker: which blocks go to which peer', () => {
+  it('never picks a piece the peer lacks', () => {
+    const picker = pastRandomPhase(20);
+    const peer = having(3, 17);
+    const picks = peer.pick(picker, 100);
+    expect(pieces(picks).sort((a, b) => a - b)).toEqual([3, 17]);
+    expect(peer.pick(picker, 100)).toEqual([]);
+    // Another peer's in-flight pieces that this one lacks are not offered either.
+    const other = having(5);
+    expect(pieces(other.pick(picker, 100))).toEqual([5]);
+  });
+
+  it('gives nothing to a peer that has nothing', () => {
+    const picker = new PiecePicker(5, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    expect(having().pick(picker, 10)).toEqual([]);
+    expect(picker.inFlight.size).toBe(0);
+  });
+
+  it('respects max (including zero)', () => {
+    const picker = new PiecePicker(5, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    expect(all().pick(picker, 0)).toEqual([]);
+    expect(all().pick(picker, 3)).toHaveLength(3);
+    expect(all().pick(picker, 6)).toHaveLength(6);
+  });
+
+  it('keeps a peer on the pieces it was handed first (owned-piece affinity)', () => {
+    const picker = new PiecePicker(4, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const first = a.pick(picker, 2);
+    expect(pieces(first)).toHaveLength(1);
+    const index = first[0]!.piece.index;
+    expect([...a.owned].map((p) => p.index)).toEqual([index]);
+    expect(first[0]!.piece.owner).toBe(a);
+    const second = a.pick(picker, 2);
+    expect(pieces(second)).toEqual([index]);
+    expect(second.map((p) => p.block)).toEqual([2, 3]);
+  });
+
+  it('starts a new piece for a second peer rather than sharing while free pieces remain', () => {
+    const picker = new PiecePicker(4, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const b = all();
+    const pa = pieces(a.pick(picker, 1));
+    const pb = pieces(b.pick(picker, 1));
+    expect(pa).toHaveLength(1);
+    expect(pb).toHaveLength(1);
+    expect(pb[0]).not.toBe(pa[0]);
+  });
+
+  it("shares another peer's free blocks once no new piece is left for this peer", () => {
+    // Piece 2 stays free (neither peer has it), so this is not endgame yet.
+    const picker = new PiecePicker(3, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = having(0);
+    const b = having(0, 1);
+    expect(keys(a.pick(picker, 1))).toEqual(['0/0']);
+    const picks = b.pick(picker, 10);
+    // Piece 1 whole (new piece), then the free blocks of piece 0 — not block 0/0.
+    expect(keys(picks)).toEqual(['1/0', '1/1', '1/2', '1/3', '0/1', '0/2', '0/3']);
+    expect(b.owned.size).toBe(1);
+  });
+
+  it('does not hand out blocks of a piece being verified', () => {
+    const picker = new PiecePicker(1, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 1);
+    picks[0]!.piece.verifying = true;
+    expect(a.pick(picker, 5)).toEqual([]);
+    expect(all().pick(picker, 5)).toEqual([]);
+  });
+
+  it('spreads one large max over several new pieces', () => {
+    const picker = new PiecePicker(10, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 7);
+    expect(picks).toHaveLength(7);
+    expect(pieces(picks)).toHaveLength(4);
+    expect(a.owned.size).toBe(4);
+    expect(new Set(keys(picks)).size).toBe(7);
+  });
+});
+
+describe('PiecePicker: wanted pieces', () => {
+  it('never picks a skipped piece', () => {
+    const picker = new PiecePicker(6, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    for (const i of [0, 2, 4]) picker.setWanted(i, false);
+    const peer = all();
+    const picks = peer.pick(picker, 100);
+    expect(pieces(picks).sort()).toEqual([1, 3, 5]);
+    expect(peer.pick(picker, 100)).toEqual([]);
+    expect(all().pick(picker, 100).filter((p) => [0, 2, 4].includes(p.piece.index))).toEqual([]);
+  });
+
+  it('makes a piece pickable again when it is wanted again', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.setWanted(1, false);
+    expect(pieces(having(1).pick(picker, 5))).toEqual([]);
+    picker.setWanted(1, true);
+    expect(pieces(having(1).pick(picker, 5))).toEqual([1]);
+  });
+
+  it('is finished when every wanted piece is had, ignoring skipped ones', () => {
+    const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    expect(picker.finished).toBe(false);
+    picker.setWanted(3, false);
+    picker.setWanted(3, false); // idempotent
+    for (const i of [0, 1]) complete(picker, i);
+    expect(picker.finished).toBe(false);
+    complete(picker, 2);
+    expect(picker.finished).toBe(true);
+    picker.setWanted(3, true);
+    expect(picker.finished).toBe(false);
+    complete(picker, 3);
+    expect(picker.finished).toBe(true);
+  });
+
+  it('counts a skipped piece that was already had correctly when it is wanted again', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    complete(picker, 0);
+    picker.setWanted(0, false);
+    picker.setWanted(0, true);
+    complete(picker, 1);
+    expect(picker.finished).toBe(true);
+  });
+
+  it('counts a piece had while skipped (shared with a wanted file) without breaking finished', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.setWanted(0, false);
+    expect(picker.markHave(0)).toBe(true);
+    expect(picker.finished).toBe(false);
+    complete(picker, 1);
+    expect(picker.finished).toBe(true);
+    picker.setWanted(0, true);
+    expect(picker.finished).toBe(true);
+  });
+
+  it('markHave of a piece already had returns false and changes nothing', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    complete(picker, 0);
+    expect(picker.markHave(0)).toBe(false);
+    expect(picker.have.count).toBe(1);
+    expect(picker.finished).toBe(false);
+  });
+
+  it('a torrent with every piece skipped is finished', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.setWanted(0, false);
+    picker.setWanted(1, false);
+    expect(picker.finished).toBe(true);
+    expect(all().pick(picker, 10)).toEqual([]);
+  });
+
+  it('stops requesting a piece that is skipped while in flight', () => {
+    const picker = new PiecePicker(2, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = having(0);
+    expect(pieces(a.pick(picker, 1))).toEqual([0]);
+    picker.setWanted(0, false);
+    // DESIGN §2: "skip = never requested" — also for the rest of a piece already started.
+    expect(keys(a.pick(picker, 10))).toEqual([]);
+    expect(keys(having(0).pick(picker, 10))).toEqual([]);
+    // Wanted again: the same download resumes where it stopped.
+    picker.setWanted(0, true);
+    expect(keys(a.pick(picker, 10))).toEqual(['0/1', '0/2', '0/3']);
+  });
+
+  it('does not duplicate blocks of a piece skipped while in flight (endgame)', () => {
+    const picker = new PiecePicker(1, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    expect(all().pick(picker, 10)).toHaveLength(2);
+    picker.setWanted(0, false);
+    expect(all().pick(picker, 10)).toEqual([]);
+  });
+
+  it('peerIsInteresting: only pieces we lack and want count', () => {
+    const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    complete(picker, 0);
+    picker.setWanted(1, false);
+    expect(picker.peerIsInteresting(having(0, 1), false)).toBe(false);
+    expect(picker.peerIsInteresting(having(0, 2), false)).toBe(true);
+    expect(picker.peerIsInteresting(having(), true)).toBe(true);
+    picker.setWanted(2, false);
+    picker.setWanted(3, false);
+    expect(picker.finished).toBe(true);
+    expect(picker.peerIsInteresting(all(), true)).toBe(false);
+  });
+});
+
+describe('PiecePicker: sequential mode', () => {
+  it('picks pieces in index order, regardless of rarity', () => {
+    const picker = new PiecePicker(6, BLOCK_SIZE, BLOCK_SIZE, () => 0.99);
+    for (let k = 0; k < 5; k++) picker.peerHas(0);
+    picker.peerHas(5);
+    picker.sequential = true;
+    expect(picker.sequential).toBe(true);
+    const peer = all();
+    expect(peer.pick(picker, 6).map((p) => p.piece.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('skips pieces we have, pieces in flight, skipped pieces and pieces the peer lacks', () => {
+    const picker = new PiecePicker(8, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.sequential = true;
+    complete(picker, 0);
+    complete(picker, 2);
+    picker.setWanted(4, false);
+    expect(having(1).pick(picker, 1).map((p) => p.piece.index)).toEqual([1]);
+    expect(having(1, 3, 4, 5, 6, 7).pick(picker, 2).map((p) => p.piece.index)).toEqual([3, 5]);
+    expect(having(6, 7).pick(picker, 5).map((p) => p.piece.index)).toEqual([6, 7]);
+  });
+
+  it('goes back to a failed earlier piece', () => {
+    const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.sequential = true;
+    const peer = all();
+    expect(peer.pick(picker, 2).map((p) => p.piece.index)).toEqual([0, 1]);
+    complete(picker, 1);
+    picker.pieceFailed(0);
+    expect(all().pick(picker, 1).map((p) => p.piece.index)).toEqual([0]);
+  });
+
+  it('turning it off goes back to rarest first', () => {
+    const picker = pastRandomPhase(4);
+    picker.peerHas(0);
+    picker.peerHas(1);
+    picker.peerHas(2);
+    picker.sequential = true;
+    picker.sequential = false;
+    expect(pieces(all().pick(picker, 1))).toEqual([3]);
+  });
+});
+
+describe('PiecePicker: endgame', () => {
+  it('duplicates outstanding blocks once no free piece is left, at most twice per block', () => {
+    const picker = new PiecePicker(2, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const b = all();
+    const c = all();
+    expect(a.pick(picker, 10)).toHaveLength(4);
+    const dup = b.pick(picker, 10);
+    expect(keys(dup).sort()).toEqual(['0/0', '0/1', '1/0', '1/1']);
+    for (const p of dup) expect(p.piece.requests[p.block]).toBe(2);
+    expect(c.pick(picker, 10)).toEqual([]);
+  });
+
+  it('never sends the same block twice to the same peer', () => {
+    const picker = new PiecePicker(1, 3 * BLOCK_SIZE, 3 * BLOCK_SIZE, () => 0);
+    const a = all();
+    expect(a.pick(picker, 10)).toHaveLength(3);
+    expect(a.pick(picker, 10)).toEqual([]);
+  });
+
+  it('never picks the same block twice within one pick call', () => {
+    const picker = new PiecePicker(1, 3 * BLOCK_SIZE, 3 * BLOCK_SIZE, () => 0);
+    const a = all();
+    expect(keys(a.pick(picker, 1))).toEqual(['0/0']);
+    const b = all();
+    const picks = b.pick(picker, 10);
+    // Free blocks 1 and 2 first, then the duplicate of 0; never 1 or 2 a second time.
+    expect(keys(picks)).toEqual(['0/1', '0/2', '0/0']);
+    expect(picks[0]!.piece.requests[1]).toBe(1);
+    expect(picks[0]!.piece.requests[2]).toBe(1);
+    expect(picks[0]!.piece.requests[0]).toBe(2);
+  });
+
+  it('never picks the same block twice within one call even when the peer owns the piece', () => {
+    const picker = new PiecePicker(2, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const b = all();
+    expect(keys(a.pick(picker, 1))).toEqual(['0/0']);
+    expect(keys(b.pick(picker, 1))).toEqual(['1/0']);
+    const picks = a.pick(picker, 10);
+    expect(new Set(keys(picks)).size).toBe(picks.length);
+    expect(keys(picks).sort()).toEqual(['0/1', '1/0', '1/1']);
+  });
+
+  it('does not duplicate blocks that already arrived or pieces being verified', () => {
+    const picker = new PiecePicker(2, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 10);
+    const piece0 = picks.find((p) => p.piece.index === 0)!.piece;
+    const piece1 = picks.find((p) => p.piece.index === 1)!.piece;
+    expect(piece0.markArrived(0)).toBe(true);
+    piece1.markArrived(0);
+    piece1.markArrived(1);
+    piece1.verifying = true;
+    expect(keys(all().pick(picker, 10))).toEqual(['0/1']);
+  });
+
+  it('does not duplicate blocks of pieces the peer lacks', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    all().pick(picker, 10);
+    expect(keys(having(1).pick(picker, 10))).toEqual(['1/0']);
+  });
+
+  it('does not start while some free piece remains, even one this peer lacks', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    having(0).pick(picker, 10);
+    expect(having(0).pick(picker, 10)).toEqual([]);
+  });
+
+  it('a duplicate arriving second is reported as already arrived', () => {
+    const picker = new PiecePicker(1, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    const a = all();
+    const b = all();
+    const [pa] = a.pick(picker, 1);
+    const [pb] = b.pick(picker, 1);
+    expect(pb!.piece).toBe(pa!.piece);
+    expect(pa!.piece.requests[0]).toBe(2);
+    expect(pa!.piece.markArrived(0)).toBe(true);
+    expect(pa!.piece.requests[0]).toBe(1);
+    expect(pa!.piece.markArrived(0)).toBe(false);
+    expect(pa!.piece.requests[0]).toBe(0);
+    expect(pa!.piece.complete).toBe(true);
+  });
+});
+
+describe('PiecePicker: outcomes', () => {
+  it('pieceFailed makes the piece pickable again with fresh state', () => {
+    const picker = new PiecePicker(1, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 2);
+    const old = picks[0]!.piece;
+    old.markArrived(0);
+    old.markArrived(1);
+    picker.pieceFailed(0);
+    expect(picker.inFlight.has(0)).toBe(false);
+    expect(a.owned.size).toBe(0);
+    const again = all().pick(picker, 2);
+    expect(keys(again)).toEqual(['0/0', '0/1']);
+    expect(again[0]!.piece).not.toBe(old);
+    expect(again[0]!.piece.received).toBe(0);
+  });
+
+  it('pieceFailed for a piece not in flight is harmless', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.pieceFailed(1);
+    picker.pieceFailed(1);
+    expect(keys(all().pick(picker, 5)).sort()).toEqual(['0/0', '1/0']);
+  });
+
+  it('markHave drops the piece from flight and from its owner', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    const a = all();
+    const index = a.pick(picker, 1)[0]!.piece.index;
+    complete(picker, index);
+    expect(picker.inFlight.has(index)).toBe(false);
+    expect(a.owned.size).toBe(0);
+    expect(pieces(all().pick(picker, 5))).toEqual([1 - index]);
+  });
+
+  it('markHave of a free piece takes it out of the free buckets', () => {
+    const picker = new PiecePicker(3, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    complete(picker, 1);
+    expect(pieces(all().pick(picker, 5)).sort()).toEqual([0, 2]);
+  });
+
+  it('release makes a block pickable again', () => {
+    const picker = new PiecePicker(1, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 4);
+    const piece = picks[0]!.piece;
+    piece.release(1);
+    a.asked.delete(1);
+    expect(piece.firstFree).toBe(1);
+    expect(keys(a.pick(picker, 4))).toEqual(['0/1']);
+  });
+
+  it('disown turns a peer’s pieces into shared work', () => {
+    const picker = new PiecePicker(1, 4 * BLOCK_SIZE, 4 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 2);
+    for (const p of picks) p.piece.release(p.block);
+    picker.disown(a);
+    expect(a.owned.size).toBe(0);
+    expect(picks[0]!.piece.owner).toBeNull();
+    expect(keys(all().pick(picker, 4))).toEqual(['0/0', '0/1', '0/2', '0/3']);
+  });
+
+  it('abandonIfUntouched returns an untouched piece to the free pieces and its buffer to the pool', () => {
+    const picker = new PiecePicker(2, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 2);
+    const piece = picks[0]!.piece;
+    for (const p of picks) p.piece.release(p.block);
+    picker.abandonIfUntouched(piece);
+    expect(picker.inFlight.has(piece.index)).toBe(false);
+    expect(a.owned.size).toBe(0);
+    expect(piece.owner).toBeNull();
+    const again = all().pick(picker, 4);
+    expect(pieces(again).sort()).toEqual([0, 1]);
+    // The pooled buffer is reused for the next piece of that size.
+    expect(again.some((p) => p.piece.buffer === piece.buffer)).toBe(true);
+  });
+
+  it('abandonIfUntouched keeps pieces with data, outstanding requests or under verification', () => {
+    const picker = new PiecePicker(3, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    const picks = a.pick(picker, 6);
+    const [p0, p1, p2] = pieces(picks).map((i) => picker.inFlight.get(i)!);
+    // p0: a request still out.
+    p0!.release(0);
+    picker.abandonIfUntouched(p0!);
+    // p1: a block arrived.
+    p1!.markArrived(0);
+    p1!.release(1);
+    picker.abandonIfUntouched(p1!);
+    // p2: verifying.
+    p2!.release(0);
+    p2!.release(1);
+    p2!.verifying = true;
+    picker.abandonIfUntouched(p2!);
+    expect(picker.inFlight.size).toBe(3);
+  });
+});
+
+describe('PiecePicker: randomized consistency', () => {
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  class ModelPeer extends FakePeer {
+    readonly sent = new Map<number, BlockPick>();
+    constructor(readonly set: Set<number>) {
+      super(set);
+    }
+  }
+
+  it('keeps its invariants under random peers, picks, arrivals, failures and skips', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const rnd = prng(seed);
+      const n = 1 + Math.floor(rnd() * 24);
+      const picker = new PiecePicker(n, 2 * BLOCK_SIZE, 1 + Math.floor(rnd() * 2 * BLOCK_SIZE), prng(seed + 1000));
+      const peers = Array.from({ length: 4 }, () => new ModelPeer(new Set()));
+      const sentBy = (index: number): ModelPeer[] => peers.filter((p) => [...p.sent.values()].some((s) => s.piece.index === index));
+      const forget = (index: number): void => {
+        for (const p of peers) {
+          for (const [k, s] of p.sent) {
+            if (s.piece.index !== index) continue;
+            p.sent.delete(k);
+            p.asked.delete(k);
+          }
+        }
+      };
+      const fail = (what: string): never => {
+        throw new Error(`seed ${seed}: ${what}`);
+      };
+
+      for (let step = 0; step < 150; step++) {
+        const peer = peers[Math.floor(rnd() * peers.length)]!;
+        const op = rnd();
+        if (op < 0.25) {
+          const index = Math.floor(rnd() * n);
+          if (!peer.set.has(index)) {
+            peer.set.add(index);
+            picker.peerHas(index);
+          }
+        } else if (op < 0.6) {
+          const out: BlockPick[] = [];
+          picker.pick(peer, 1 + Math.floor(rnd() * 6), out);
+          const seen = new Set<number>();
+          for (const p of out) {
+            const key = p.piece.index * 32768 + p.block;
+            if (picker.have.has(p.piece.index)) fail(`picked piece ${p.piece.index} which we have`);
+            if (!picker.isWanted(p.piece.index)) fail(`picked skipped piece ${p.piece.index}`);
+            if (!peer.has(p.piece.index)) fail(`picked piece ${p.piece.index} the peer lacks`);
+            if (picker.inFlight.get(p.piece.index) !== p.piece) fail(`piece ${p.piece.index} is not the one in flight`);
+            if (peer.asked.has(key) || seen.has(key)) fail(`block ${p.piece.index}/${p.block} twice to one peer`);
+            if (p.piece.arrived[p.block]) fail(`block ${p.piece.index}/${p.block} already arrived`);
+            if (p.piece.requests[p.block]! > 2) fail(`block ${p.piece.index}/${p.block} requested ${p.piece.requests[p.block]} times`);
+            if (p.begin !== p.block * BLOCK_SIZE || p.length !== p.piece.blockLength(p.block)) fail('bad block geometry');
+            seen.add(key);
+            peer.asked.add(key);
+            peer.sent.set(key, p);
+          }
+        } else if (op < 0.85) {
+          const entries = [...peer.sent.entries()];
+          if (entries.length === 0) continue;
+          const [key, s] = entries[Math.floor(rnd() * entries.length)]!;
+          peer.sent.delete(key);
+          peer.asked.delete(key);
+          if (rnd() < 0.2) {
+            s.piece.release(s.block);
+            continue;
+          }
+          s.piece.markArrived(s.block);
+          if (s.piece.complete && !s.piece.verifying) {
+            s.piece.verifying = true;
+            const index = s.piece.index;
+            // Like the torrent: cancel the other peers' requests for the piece, then verify.
+            for (const other of sentBy(index)) {
+              for (const o of other.sent.values()) if (o.piece === s.piece) o.piece.release(o.block);
+            }
+            forget(index);
+            if (rnd() < 0.2) picker.pieceFailed(index);
+            else picker.markHave(index);
+          }
+        } else if (op < 0.92) {
+          const index = Math.floor(rnd() * n);
+          picker.setWanted(index, !picker.isWanted(index));
+        } else {
+          // The peer leaves.
+          for (const s of peer.sent.values()) s.piece.release(s.block);
+          peer.sent.clear();
+          peer.asked.clear();
+          for (const i of peer.set) picker.peerLost(i);
+          peer.set.clear();
+          picker.disown(peer);
+        }
+      }
+
+      // Drain with a seed: every wanted piece must still be reachable (nothing lost from the buckets).
+      for (const p of peers) {
+        for (const s of p.sent.values()) s.piece.release(s.block);
+        p.sent.clear();
+        p.asked.clear();
+        picker.disown(p);
+      }
+      const seedPeer = new ModelPeer(new Set());
+      const seedAll = { has: (): boolean => true, owned: seedPeer.owned, hasRequested: (i: number, b: number): boolean => seedPeer.asked.has(i * 32768 + b) };
+      picker.seedJoined();
+      for (let round = 0; round < 200 && !picker.finished; round++) {
+        const out: BlockPick[] = [];
+        picker.pick(seedAll, 16, out);
+        if (out.length === 0) fail(`stuck with ${n - picker.have.count} pieces missing`);
+        for (const p of out) {
+          p.piece.markArrived(p.block);
+          if (p.piece.complete) picker.markHave(p.piece.index);
+        }
+      }
+      if (!picker.finished) fail('never finished');
+      for (let i = 0; i < n; i++) if (picker.isWanted(i) && !picker.have.has(i)) fail(`wanted piece ${i} missing`);
+      // Only pieces skipped while in flight may stay in flight (never requested again).
+      for (const index of picker.inFlight.keys()) if (picker.isWanted(index)) fail(`wanted piece ${index} still in flight`);
+    }
+  });
+});
