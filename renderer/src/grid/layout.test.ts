@@ -35,13 +35,15 @@ describe('computeLayout', () => {
     expect(L.width).toBeLessThanOrEqual(800);
     expect(L.height).toBeLessThanOrEqual(300);
     // Largest pitch that fits: 1000 cells in 800x300 -> 15 (53*20=1060); 16 gives 50*18=900.
-    expect(L.cell).toBe(15);
+    expect(L.cellW).toBe(15);
+    expect(L.cellH).toBe(15);
     expect(L.gap).toBe(gapFor(15));
   });
 
   it('caps tiny torrents at maxCell', () => {
     const L = computeLayout(4, 1000, 1000, { maxCell: 24 });
-    expect(L.cell).toBe(24);
+    expect(L.cellW).toBe(24);
+    expect(L.cellH).toBe(24);
     expect(L.cols).toBe(4);
     expect(L.rows).toBe(1);
     expect(L.width).toBe(96);
@@ -60,9 +62,20 @@ describe('computeLayout', () => {
     // capacity 50*25 = 1250 cells -> run 8 -> 1250 cells
     expect(L.run).toBe(8);
     expect(L.cells).toBe(1250);
-    expect(L.cell).toBe(2);
+    expect(L.cellW).toBe(2);
     expect(L.width).toBeLessThanOrEqual(100);
     expect(L.height).toBeLessThanOrEqual(50);
+  });
+
+  it('lets tiny cells grow taller (by at most a third) to use the height', () => {
+    const L = computeLayout(20_000, 1410, 205);
+    expect(L.cellW).toBe(3); // 4 px would give 352*51 = 17952 < 20000 cells
+    expect(L.cols).toBe(470);
+    expect(L.rows).toBe(43);
+    expect(L.cellH).toBe(4);
+    expect(L.height).toBe(172);
+    const big = computeLayout(100, 1000, 1000, { maxCell: 10 });
+    expect(big.cellH).toBe(big.cellW); // large cells stay square
   });
 
   it('handles empty input', () => {
@@ -93,7 +106,7 @@ describe('index <-> cell mapping', () => {
     for (const c of [0, 1, L.cols - 1, L.cols, L.cells - 1]) {
       const { x, y } = cellOrigin(L, c);
       expect(cellAtPoint(L, x, y)).toBe(c);
-      expect(cellAtPoint(L, x + L.cell - 0.5, y + L.cell - 0.5)).toBe(c);
+      expect(cellAtPoint(L, x + L.cellW - 0.5, y + L.cellH - 0.5)).toBe(c);
     }
   });
   it('returns -1 outside the grid and past the last cell', () => {

@@ -2,8 +2,9 @@
  * Pure layout math for the piece grid. No DOM, no canvas: everything here is unit-tested.
  *
  * All sizes are in *device* pixels so that cells land on whole pixels and stay crisp at any
- * devicePixelRatio. A cell is `cell` device pixels square including its gap; the painted
- * square is `cell - gap`.
+ * devicePixelRatio. A cell is `cellW × cellH` device pixels including its gap; the painted
+ * rectangle is `(cellW - gap) × (cellH - gap)`. Cells are square except tiny ones, which may
+ * grow a little taller to use the height of the box.
  */
 
 /** Above this many pieces one cell stands for a run of consecutive pieces. */
@@ -26,8 +27,10 @@ export interface GridLayout {
   cells: number;
   cols: number;
   rows: number;
-  /** Cell pitch in device pixels, gap included. */
-  cell: number;
+  /** Horizontal cell pitch in device pixels, gap included. */
+  cellW: number;
+  /** Vertical cell pitch in device pixels, gap included (≥ cellW). */
+  cellH: number;
   /** Gap between cells in device pixels (0 for tiny cells). */
   gap: number;
   /** Size of the area actually used, in device pixels. */
@@ -36,7 +39,7 @@ export interface GridLayout {
 }
 
 export const EMPTY_LAYOUT: GridLayout = {
-  pieceCount: 0, run: 1, cells: 0, cols: 0, rows: 0, cell: 0, gap: 0, width: 0, height: 0,
+  pieceCount: 0, run: 1, cells: 0, cols: 0, rows: 0, cellW: 0, cellH: 0, gap: 0, width: 0, height: 0,
 };
 
 /** Gap for a given cell pitch: none for tiny cells, 1 px for small, 2 px for big ones. */
@@ -81,7 +84,9 @@ export function computeLayout(pieceCount: number, width: number, height: number,
   const cell = Math.max(minCell, largestPitch(cells, w, h, maxCell));
   const cols = Math.max(1, Math.min(cells, Math.floor(w / cell)));
   const rows = Math.ceil(cells / cols);
-  return { pieceCount, run, cells, cols, rows, cell, gap: gapFor(cell), width: cols * cell, height: rows * cell };
+  // Tiny cells may stretch vertically by up to a third to fill the box's height.
+  const cellH = cell >= 8 ? cell : Math.max(cell, Math.min(Math.floor(h / rows), cell + Math.ceil(cell / 3)));
+  return { pieceCount, run, cells, cols, rows, cellW: cell, cellH, gap: gapFor(cell), width: cols * cell, height: rows * cellH };
 }
 
 /** The cell that shows piece `index`. */
@@ -97,14 +102,14 @@ export function piecesOfCell(layout: GridLayout, c: number): { first: number; en
 
 /** Top-left corner of cell `c` in device pixels. */
 export function cellOrigin(layout: GridLayout, c: number): { x: number; y: number } {
-  return { x: (c % layout.cols) * layout.cell, y: Math.floor(c / layout.cols) * layout.cell };
+  return { x: (c % layout.cols) * layout.cellW, y: Math.floor(c / layout.cols) * layout.cellH };
 }
 
 /** The cell under the device-pixel point (x, y), or -1 outside the grid or past the last cell. */
 export function cellAtPoint(layout: GridLayout, x: number, y: number): number {
   if (layout.cells === 0 || x < 0 || y < 0 || x >= layout.width || y >= layout.height) return -1;
-  const col = Math.floor(x / layout.cell);
-  const row = Math.floor(y / layout.cell);
+  const col = Math.floor(x / layout.cellW);
+  const row = Math.floor(y / layout.cellH);
   const c = row * layout.cols + col;
   return c < layout.cells ? c : -1;
 }

@@ -8,6 +8,7 @@ import {
   type GridLayout, type RunSummary,
 } from './layout.js';
 import type { PieceField } from './pieceField.js';
+import { cssRgb, mix, parseColor, type Rgb } from './color.js';
 
 export interface GridPalette {
   /** Canvas background (shows in the gaps). */
@@ -30,6 +31,73 @@ export const DEFAULT_PALETTE: GridPalette = {
 /** How long a failed-hash flash lasts, ms. */
 export const FLASH_MS = 900;
 const FLASH_LEVELS = 8;
+/** Below this inner size (device px) a cell is one blended colour instead of stacked bars. */
+export const BLEND_BELOW = 6;
+/** Blend steps per availability shade. */
+const BLEND_STEPS = 8;
+
+/**
+ * Colours for tiny cells, where bars would be 1 px stripes: a cell is drawn in one colour
+ * mixed from its availability shade towards verified (by completed fraction) or towards the
+ * in-flight colour (when blocks are arriving). Index: (kind * levels + level) * (STEPS+1) + step.
+ */
+export function blendTable(p: GridPalette): string[] | null {
+  const v = parseColor(p.verified), f = parseColor(p.inFlight);
+  const bases = p.missing.map(parseColor);
+  if (!v || !f || bases.some((b) => b === null)) return null;
+  const out: string[] = [];
+  for (const target of [v, f]) {
+    for (const base of bases as Rgb[]) {
+      for (let q = 0; q <= BLEND_STEPS; q++) {
+        const t = target === f ? 0.45 + 0.55 * (q / BLEND_STEPS) : q / BLEND_STEPS;
+        out.push(cssRgb(mix(base, target, t)));
+      }
+    }
+  }
+  return out;
+}
+
+/** Palette colours packed as RGBA words for ImageData (null entries when unparseable). */
+export interface PackedPalette {
+  background: number;
+  missing: number[];
+  verified: number;
+  inFlight: number;
+  failedRgb: Rgb;
+  missingRgb: Rgb[];
+  blend: number[];
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export function packRgb(c: Rgb): number {
+  return LITTLE_ENDIAN
+    ? ((255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0
+    : ((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | 255) >>> 0;
+}
+
+export function packPalette(p: GridPalette, blend: readonly string[] | null): PackedPalette | null {
+  const bg = parseColor(p.background), v = parseColor(p.verified), f = parseColor(p.inFlight), x = parseColor(p.failed);
+  const miss = p.missing.map(parseColor);
+  const bl = (blend ?? []).map(parseColor);
+  if (!bg || !v || !f || !x || miss.some((m) => !m) || bl.some((m) => !m)) return null;
+  return {
+    background: packRgb(bg),
+    missing: (miss as Rgb[]).map(packRgb),
+    verified: packRgb(v),
+    inFlight: packRgb(f),
+    failedRgb: x,
+    missingRgb: miss as Rgb[],
+    blend: (bl as Rgb[]).map(packRgb),
+  };
+}
+
+/**
+ * Above this many changed cells a frame re-renders the whole grid into an ImageData buffer
+ * (one putImageData) instead of issuing a fillRect per cell: tens of thousands of fillRects
+ * cost tens of ms in software-rendered canvas, the pixel loop a couple.
+ */
+export const IMAGE_THRESHOLD = 1500;
 
 /** Map a peer count to a shade index 0..levels-1: 0 peers, 1, 2–3, 4–7, 8+ (log scale). */
 export function availabilityLevel(peers: number, levels: number): number {
@@ -51,6 +119,10 @@ export class GridPainter {
   private field: PieceField | null = null;
   private unsubscribe: (() => void) | null = null;
   private palette: GridPalette = DEFAULT_PALETTE;
+  private blend: string[] | null = blendTable(DEFAULT_PALETTE);
+  private packed: PackedPalette | null = packPalette(DEFAULT_PALETTE, this.blend);
+  private image: ImageData | null = null;
+  private pixels: Uint32Array | null = null;
   private dpr = 1;
   private cssWidth = 0;
   private cssHeight = 0;
@@ -72,6 +144,9 @@ export class GridPainter {
   private opF = new Uint16Array(0);
   private opFlash = new Uint8Array(0);
   private opFull = new Uint8Array(0);
+  private opColor = new Uint16Array(0);
+  private colorCount = new Int32Array((this.blend?.length ?? 0) + 2);
+  private colorOrder = new Int32Array(0);
 
   /** Hook for benchmarks and tests. */
   onFrame: ((stats: FrameStats) => void) | null = null;
@@ -91,12 +166,20 @@ export class GridPainter {
     this.unsubscribe = null;
     this.field = field;
     this.flashing.clear();
-    if (field) this.unsubscribe = field.subscribe(() => this.schedule());
+    if (field) {
+      // The notification comes a microtask after the change; skip it if a paint already ran.
+      this.unsubscribe = field.subscribe(() => {
+        if (field.pendingChanges > 0) this.schedule();
+      });
+    }
     this.relayout();
   }
 
   setPalette(palette: GridPalette): void {
     this.palette = palette;
+    this.blend = blendTable(palette);
+    this.packed = packPalette(palette, this.blend);
+    this.colorCount = new Int32Array(this.blend ? this.blend.length + 2 : 0);
     this.invalidateAll();
   }
 
@@ -149,17 +232,24 @@ export class GridPainter {
     // Running flashes repaint every frame.
     for (const c of this.flashing) this.markCell(c);
 
+    // Many changed cells: cheaper to re-render everything into pixels at once.
+    const imaging = this.packed !== null && typeof ctx.createImageData === 'function';
+    if (!full && imaging && this.cellCount > IMAGE_THRESHOLD) full = true;
+
     let count: number;
     if (full) {
-      ctx.fillStyle = this.palette.background;
-      ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
       this.clearCellMarks();
       count = field ? this.collectOps(now, null) : 0;
+      if (!imaging || !this.drawImage(ctx, count)) {
+        ctx.fillStyle = this.palette.background;
+        ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+        if (count > 0) this.drawOps(ctx, count);
+      }
     } else {
       count = this.collectOps(now, this.cellList.subarray(0, this.cellCount));
       this.clearCellMarks();
+      if (count > 0) this.drawOps(ctx, count);
     }
-    if (count > 0) this.drawOps(ctx, count);
     const stats = { cells: count, full, ms: this.now() - t0 };
     this.onFrame?.(stats);
     if (this.flashing.size > 0) this.schedule();
@@ -199,6 +289,8 @@ export class GridPainter {
       this.opF = new Uint16Array(cells);
       this.opFlash = new Uint8Array(cells);
       this.opFull = new Uint8Array(cells);
+      this.opColor = new Uint16Array(cells);
+      this.colorOrder = new Int32Array(cells);
     } else {
       this.clearCellMarks();
     }
@@ -217,13 +309,21 @@ export class GridPainter {
     this.cellCount = 0;
   }
 
+  /** True when cells are too small for bars and a blend table is available. */
+  private get blending(): boolean {
+    const L = this.layout;
+    return this.blend !== null && Math.min(L.cellW, L.cellH) - L.gap < BLEND_BELOW;
+  }
+
   /** Work out what each cell looks like; returns the number of ops. */
   private collectOps(now: number, cells: Int32Array | null): number {
     const f = this.field;
     if (!f) return 0;
     const L = this.layout;
-    const inner = L.cell - L.gap;
+    const innerH = L.cellH - L.gap;
     const levels = this.palette.missing.length;
+    const blending = this.blending;
+    const steps1 = BLEND_STEPS + 1;
     const total = cells ? cells.length : L.cells;
     const { state, fraction, availability, failedAt } = f;
     let n = 0;
@@ -231,41 +331,46 @@ export class GridPainter {
       const c = cells ? (cells[k] as number) : k;
       const first = c * L.run;
       const end = Math.min(f.pieceCount, first + L.run);
-      let verified = 0, inflight = 0, minA = 0xffff, lastFail = 0, failedNow = false;
+      let verified = 0, inflightPieces = 0, inflight = 0, minA = 0xffff, lastFail = 0, failedNow = false;
       for (let i = first; i < end; i++) {
         const s = state[i] as number;
         if (s === VERIFIED) { verified++; continue; }
         const a = availability[i] as number;
         if (a < minA) minA = a;
-        if (s === IN_FLIGHT) inflight += fraction[i] as number;
+        if (s === IN_FLIGHT) { inflight += fraction[i] as number; inflightPieces++; }
         else if (s === FAILED) failedNow = true;
         const fa = failedAt[i] as number;
         if (fa > lastFail) lastFail = fa;
       }
       const count = end - first;
       let flash = 0;
-      if (lastFail > 0) {
-        const age = now - lastFail;
-        if (age < FLASH_MS) flash = Math.max(1, Math.ceil((1 - age / FLASH_MS) * FLASH_LEVELS));
-      }
-      if (failedNow && flash === 0) flash = 1; // a failed piece not yet re-requested keeps a faint mark
-      if (flash > 0 && lastFail > 0 && now - lastFail < FLASH_MS) this.flashing.add(c);
+      const flashing = lastFail > 0 && now - lastFail < FLASH_MS;
+      if (flashing) flash = Math.max(1, Math.ceil((1 - (now - lastFail) / FLASH_MS) * FLASH_LEVELS));
+      else if (failedNow) flash = 1; // failed and not yet re-requested: a faint mark remains
+      if (flashing) this.flashing.add(c);
       else this.flashing.delete(c);
 
       this.opCell[n] = c;
       this.opFlash[n] = flash;
-      if (verified === count) {
-        this.opFull[n] = 1;
-        this.opBg[n] = 0;
+      const full = verified === count;
+      this.opFull[n] = full ? 1 : 0;
+      const lvl = full ? 0 : availabilityLevel(minA === 0xffff ? 0 : minA, levels);
+      this.opBg[n] = lvl;
+      if (blending) {
+        // One colour per cell (see blendTable).
+        const done = (verified + inflight) / count;
+        const kind = inflightPieces > 0 ? 1 : 0;
+        // Unfinished runs never reach the full verified colour.
+        const q = Math.min(BLEND_STEPS - (kind === 0 ? 1 : 0), Math.round(done * BLEND_STEPS));
+        this.opColor[n] = (kind * levels + lvl) * steps1 + q;
+      } else if (full) {
         this.opV[n] = 0;
         this.opF[n] = 0;
       } else {
-        this.opFull[n] = 0;
-        this.opBg[n] = availabilityLevel(minA === 0xffff ? 0 : minA, levels);
-        const vh = Math.round((verified / count) * inner);
-        let fh = Math.round((inflight / count) * inner);
+        const vh = Math.round((verified / count) * innerH);
+        let fh = Math.round((inflight / count) * innerH);
         if (inflight > 0 && fh === 0) fh = 1;
-        if (vh + fh > inner) fh = inner - vh;
+        if (vh + fh > innerH) fh = innerH - vh;
         this.opV[n] = vh;
         this.opF[n] = fh;
       }
@@ -274,9 +379,99 @@ export class GridPainter {
     return n;
   }
 
-  private drawOps(ctx: CanvasRenderingContext2D, n: number): void {
+  /** Renders all `n` ops (every cell) into an ImageData and puts it; false if unavailable. */
+  private drawImage(ctx: CanvasRenderingContext2D, n: number): boolean {
+    const P = this.packed;
+    const W = this.canvas.width, H = this.canvas.height;
+    if (!P) return false;
+    if (!this.image || this.image.width !== W || this.image.height !== H) {
+      this.image = ctx.createImageData(W, H);
+      this.pixels = new Uint32Array(this.image.data.buffer, this.image.data.byteOffset, W * H);
+    }
+    const px = this.pixels;
+    if (!px) return false;
+    px.fill(P.background);
     const L = this.layout;
-    const cols = L.cols, pitch = L.cell, inner = L.cell - L.gap;
+    const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
+    const blending = this.blending;
+    const rect = (x: number, y: number, w: number, h: number, color: number): void => {
+      let o = y * W + x;
+      if (w <= 16) {
+        // Tiny rects: a plain loop beats fill()'s call overhead.
+        for (let r = 0; r < h; r++, o += W) for (let i = 0; i < w; i++) px[o + i] = color;
+      } else {
+        for (let r = 0; r < h; r++, o += W) px.fill(color, o, o + w);
+      }
+    };
+    for (let k = 0; k < n; k++) {
+      const c = this.opCell[k] as number;
+      const x = (c % cols) * pw, y = Math.floor(c / cols) * ph;
+      if (x + iw > W || y + ih > H) continue;
+      const flash = this.opFlash[k] as number;
+      if (flash > 0) {
+        const base = P.missingRgb[this.opBg[k] as number] ?? P.missingRgb[0];
+        if (base) rect(x, y, iw, ih, packRgb(mix(base, P.failedRgb, flash / FLASH_LEVELS)));
+        continue;
+      }
+      if (this.opFull[k]) {
+        rect(x, y, iw, ih, P.verified);
+      } else if (blending) {
+        rect(x, y, iw, ih, P.blend[this.opColor[k] as number] ?? P.background);
+      } else {
+        rect(x, y, iw, ih, P.missing[this.opBg[k] as number] ?? P.background);
+        const vh = this.opV[k] as number, fh = this.opF[k] as number;
+        if (vh > 0) rect(x, y + ih - vh, iw, vh, P.verified);
+        if (fh > 0) rect(x, y + ih - vh - fh, iw, fh, P.inFlight);
+      }
+    }
+    ctx.putImageData(this.image, 0, 0);
+    return true;
+  }
+
+  private drawOps(ctx: CanvasRenderingContext2D, n: number): void {
+    if (this.blending) this.drawBlended(ctx, n);
+    else this.drawBars(ctx, n);
+    this.drawFlashes(ctx, n);
+  }
+
+  /** Tiny cells: one rect each, grouped by colour with a counting sort. */
+  private drawBlended(ctx: CanvasRenderingContext2D, n: number): void {
+    const table = this.blend;
+    if (!table) return;
+    const L = this.layout;
+    const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
+    const FULL = table.length; // slot of fully verified cells
+    const counts = this.colorCount; // table.length + 2 slots
+    const order = this.colorOrder;
+    counts.fill(0);
+    for (let k = 0; k < n; k++) {
+      const slot = this.opFull[k] ? FULL : (this.opColor[k] as number);
+      counts[slot + 1] = (counts[slot + 1] as number) + 1;
+    }
+    for (let i = 1; i < counts.length; i++) counts[i] = (counts[i] as number) + (counts[i - 1] as number);
+    for (let k = 0; k < n; k++) {
+      const slot = this.opFull[k] ? FULL : (this.opColor[k] as number);
+      const at = counts[slot] as number;
+      order[at] = k;
+      counts[slot] = at + 1;
+    }
+    let current = -1;
+    for (let j = 0; j < n; j++) {
+      const k = order[j] as number;
+      const slot = this.opFull[k] ? FULL : (this.opColor[k] as number);
+      if (slot !== current) {
+        ctx.fillStyle = slot === FULL ? this.palette.verified : (table[slot] ?? this.palette.background);
+        current = slot;
+      }
+      const c = this.opCell[k] as number;
+      ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph, iw, ih);
+    }
+  }
+
+  /** Larger cells: availability-shaded background, verified bar, in-flight bar on top. */
+  private drawBars(ctx: CanvasRenderingContext2D, n: number): void {
+    const L = this.layout;
+    const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
     const p = this.palette;
     const ops = this.opCell;
     // Pass 1: backgrounds of unfinished cells, one fillStyle per availability shade.
@@ -286,41 +481,46 @@ export class GridPainter {
         if (this.opFull[k] || this.opBg[k] !== lvl) continue;
         if (!set) { ctx.fillStyle = p.missing[lvl] ?? p.background; set = true; }
         const c = ops[k] as number;
-        ctx.fillRect((c % cols) * pitch, Math.floor(c / cols) * pitch, inner, inner);
+        ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph, iw, ih);
       }
     }
     // Pass 2: verified — whole cells, and the bottom bar of partly verified runs.
     ctx.fillStyle = p.verified;
     for (let k = 0; k < n; k++) {
       const c = ops[k] as number;
-      const x = (c % cols) * pitch, y = Math.floor(c / cols) * pitch;
-      if (this.opFull[k]) ctx.fillRect(x, y, inner, inner);
+      const x = (c % cols) * pw, y = Math.floor(c / cols) * ph;
+      if (this.opFull[k]) ctx.fillRect(x, y, iw, ih);
       else {
         const vh = this.opV[k] as number;
-        if (vh > 0) ctx.fillRect(x, y + inner - vh, inner, vh);
+        if (vh > 0) ctx.fillRect(x, y + ih - vh, iw, vh);
       }
     }
     // Pass 3: in-flight bars, stacked on top of the verified part.
     ctx.fillStyle = p.inFlight;
     for (let k = 0; k < n; k++) {
       const fh = this.opF[k] as number;
-      if (fh === 0) continue;
+      if (fh === 0 || this.opFull[k]) continue;
       const c = ops[k] as number;
       const vh = this.opV[k] as number;
-      ctx.fillRect((c % cols) * pitch, Math.floor(c / cols) * pitch + inner - vh - fh, inner, fh);
+      ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph + ih - vh - fh, iw, fh);
     }
-    // Pass 4: failed-hash flashes, fading out.
+  }
+
+  /** Failed-hash flashes, fading out over FLASH_MS. */
+  private drawFlashes(ctx: CanvasRenderingContext2D, n: number): void {
     let any = false;
     for (let k = 0; k < n; k++) if (this.opFlash[k]) { any = true; break; }
     if (!any) return;
-    ctx.fillStyle = p.failed;
+    const L = this.layout;
+    const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
+    ctx.fillStyle = this.palette.failed;
     for (let lvl = 1; lvl <= FLASH_LEVELS; lvl++) {
       let set = false;
       for (let k = 0; k < n; k++) {
         if (this.opFlash[k] !== lvl) continue;
         if (!set) { ctx.globalAlpha = lvl / FLASH_LEVELS; set = true; }
-        const c = ops[k] as number;
-        ctx.fillRect((c % cols) * pitch, Math.floor(c / cols) * pitch, inner, inner);
+        const c = this.opCell[k] as number;
+        ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph, iw, ih);
       }
     }
     ctx.globalAlpha = 1;

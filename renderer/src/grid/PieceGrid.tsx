@@ -1,0 +1,171 @@
+/**
+ * The piece grid: a canvas painted by GridPainter from the selected torrent's PieceField.
+ * React renders the frame around it once; piece updates never go through React.
+ */
+import { useEffect, useRef, useState, type PointerEvent } from 'react';
+import { FAILED, IN_FLIGHT, MISSING, VERIFIED, type RunSummary } from './layout.js';
+import { GridPainter } from './painter.js';
+import { readPalette } from './palette.js';
+import type { PieceField } from './pieceField.js';
+import { formatCount } from '../util/format.js';
+
+export interface PieceGridProps {
+  field: PieceField | null;
+  /** Re-read colours when this changes (theme switch). */
+  themeKey?: string;
+  /** Called after each painted frame (benchmarks). */
+  onFrame?: (stats: { cells: number; full: boolean; ms: number }) => void;
+  label?: string;
+}
+
+interface Hover {
+  x: number;
+  y: number;
+  cell: number;
+  summary: RunSummary;
+}
+
+export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const painterRef = useRef<GridPainter | null>(null);
+  const [hover, setHover] = useState<Hover | null>(null);
+  const [run, setRun] = useState(1);
+
+  // Create the painter and keep the canvas sized to its box (CSS px × devicePixelRatio).
+  useEffect(() => {
+    const box = boxRef.current;
+    const canvas = canvasRef.current;
+    if (!box || !canvas) return;
+    const painter = new GridPainter(canvas);
+    painterRef.current = painter;
+    painter.setPalette(readPalette(box));
+    const measure = () => {
+      const r = box.getBoundingClientRect();
+      painter.resize(r.width, r.height, window.devicePixelRatio || 1);
+      setRun(painter.layout.run);
+    };
+    measure();
+    const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(measure) : null;
+    ro?.observe(box);
+    // devicePixelRatio changes (zoom, moving to another monitor) do not resize the box.
+    let mq: MediaQueryList | null = null;
+    const watchDpr = () => {
+      mq?.removeEventListener('change', onDpr);
+      mq = typeof matchMedia === 'function' ? matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`) : null;
+      mq?.addEventListener('change', onDpr);
+    };
+    const onDpr = () => { measure(); watchDpr(); };
+    watchDpr();
+    return () => {
+      ro?.disconnect();
+      mq?.removeEventListener('change', onDpr);
+      painter.destroy();
+      painterRef.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const p = painterRef.current;
+    if (!p) return;
+    p.setField(field);
+    setRun(p.layout.run);
+    setHover(null);
+  }, [field]);
+
+  useEffect(() => {
+    const p = painterRef.current;
+    const box = boxRef.current;
+    if (p && box) p.setPalette(readPalette(box));
+  }, [themeKey]);
+
+  useEffect(() => {
+    const p = painterRef.current;
+    const canvas = canvasRef.current;
+    if (!p || !canvas) return;
+    p.onFrame = (stats) => {
+      if (field) {
+        canvas.dataset.verified = String(field.verified);
+      }
+      onFrame?.(stats);
+    };
+    return () => { p.onFrame = null; };
+  }, [field, onFrame]);
+
+  // Keep the tooltip's numbers live while the pointer rests on a cell.
+  const hoverCell = hover?.cell ?? -1;
+  useEffect(() => {
+    if (hoverCell < 0) return;
+    const id = setInterval(() => {
+      const s = painterRef.current?.describeCell(hoverCell);
+      if (s) setHover((h) => (h && h.cell === hoverCell ? { ...h, summary: s } : h));
+    }, 500);
+    return () => clearInterval(id);
+  }, [hoverCell]);
+
+  const onMove = (e: PointerEvent<HTMLCanvasElement>) => {
+    const p = painterRef.current;
+    if (!p) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - r.left, y = e.clientY - r.top;
+    const cell = p.cellAt(x, y);
+    const summary = cell >= 0 ? p.describeCell(cell) : null;
+    setHover(summary ? { x, y, cell, summary } : null);
+  };
+
+  const pieceCount = field?.pieceCount ?? 0;
+  return (
+    <div className="grid-box" ref={boxRef}>
+      <canvas
+        ref={canvasRef}
+        className="grid-canvas"
+        data-testid="piece-grid"
+        data-pieces={pieceCount}
+        data-run={run}
+        role="img"
+        aria-label={label ?? (pieceCount ? `Piece map of ${formatCount(pieceCount)} pieces` : 'Piece map')}
+        onPointerMove={onMove}
+        onPointerLeave={() => setHover(null)}
+      />
+      {hover && <Tooltip hover={hover} boxWidth={boxRef.current?.clientWidth ?? 0} />}
+    </div>
+  );
+}
+
+export function describeRun(s: RunSummary): { title: string; lines: string[] } {
+  const single = s.count === 1;
+  const title = single ? `Piece ${formatCount(s.first)}` : `Pieces ${formatCount(s.first)}–${formatCount(s.end - 1)}`;
+  const lines: string[] = [];
+  if (single) {
+    if (s.state === VERIFIED) lines.push('Verified');
+    else if (s.state === IN_FLIGHT) lines.push(`Downloading · ${Math.round(s.fraction * 100)}% of blocks`);
+    else if (s.state === FAILED) lines.push('Failed hash check — downloading again');
+    else if (s.state === MISSING) lines.push('Missing');
+  } else {
+    const parts = [`${s.verified} of ${s.count} verified`];
+    if (s.inFlight) parts.push(`${s.inFlight} downloading`);
+    if (s.failed) parts.push(`${s.failed} failed`);
+    lines.push(parts.join(' · '));
+    lines.push(`${Math.round(s.fraction * 100)}% complete`);
+  }
+  if (s.state !== VERIFIED) {
+    const a = s.minAvailability;
+    if (single) lines.push(a === 0 ? 'No connected peer has it' : `Available from ${a} peer${a === 1 ? '' : 's'}`);
+    else lines.push(s.minAvailability === s.maxAvailability
+      ? `Available from ${a} peer${a === 1 ? '' : 's'}`
+      : `Available from ${s.minAvailability}–${s.maxAvailability} peers`);
+  }
+  return { title, lines };
+}
+
+function Tooltip({ hover, boxWidth }: { hover: Hover; boxWidth: number }) {
+  const { title, lines } = describeRun(hover.summary);
+  const flip = hover.x > boxWidth - 220;
+  return (
+    <div className={flip ? 'grid-tip grid-tip--left' : 'grid-tip'} role="tooltip" data-testid="piece-tooltip"
+      style={{ left: `${hover.x}px`, top: `${hover.y}px` }}>
+      <div className="grid-tip__title">{title}</div>
+      {lines.map((l) => <div key={l} className="grid-tip__line">{l}</div>)}
+    </div>
+  );
+}
