@@ -1,0 +1,198 @@
+/**
+ * Glue between the TesseraClient (either transport) and the UI: feeds events into the store
+ * and the piece registry, and wraps every command so a failure becomes a readable notice
+ * instead of an exception.
+ */
+import { bytesToBase64, type TesseraClient, type FilePriority, type TesseraEvent, TesseraError } from '../../../shared/contract/index.js';
+import { PieceRegistry } from '../state/pieces.js';
+import type { DetailsTab, SortKey } from '../state/reducer.js';
+import { dispatch, type AppStore } from '../state/store.js';
+import { extractMagnets, magnetProblem, torrentBytesProblem, torrentFileProblem } from '../util/input.js';
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof TesseraError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export class Controller {
+  readonly pieces = new PieceRegistry();
+  private watching: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private expireTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    readonly client: TesseraClient,
+    readonly store: AppStore,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.client.subscribe((e) => this.onEvent(e));
+    // Info notices fade after a few seconds; errors stay until dismissed.
+    this.expireTimer = setInterval(() => dispatch(this.store, { type: 'ui/expire', before: Date.now() - 6000 }), 1000);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.expireTimer) clearInterval(this.expireTimer);
+    this.expireTimer = null;
+  }
+
+  onEvent(e: TesseraEvent): void {
+    switch (e.type) {
+      case 'piecesSnapshot':
+      case 'piecesDelta':
+        if (e.infoHash !== this.watching) return; // a late event for a torrent we stopped watching
+        if (this.pieces.apply(e, this.now()) === 'resync') void this.call(() => this.client.watchPieces({ infoHash: e.infoHash }), false);
+        return;
+      case 'torrentRemoved':
+        this.pieces.drop(e.infoHash);
+        if (this.watching === e.infoHash) this.watching = null;
+        break;
+      default:
+        break;
+    }
+    dispatch(this.store, e);
+    // Selection may have been cleared by the event (torrent removed / gone from the list).
+    this.syncWatch();
+  }
+
+  // ---- UI actions ----
+
+  select(infoHash: string | null): void {
+    dispatch(this.store, { type: 'ui/select', infoHash });
+    this.syncWatch();
+  }
+
+  setTab(tab: DetailsTab): void {
+    dispatch(this.store, { type: 'ui/tab', tab });
+  }
+
+  sortBy(key: SortKey): void {
+    dispatch(this.store, { type: 'ui/sort', key });
+  }
+
+  notify(level: 'info' | 'error', message: string): void {
+    dispatch(this.store, { type: 'ui/notice', level, message, at: Date.now() });
+  }
+
+  dismiss(id: number): void {
+    dispatch(this.store, { type: 'ui/dismiss', id });
+  }
+
+  // ---- Commands ----
+
+  /** Adds every magnet in `text`; returns true if at least one was sent. */
+  async addMagnetText(text: string): Promise<boolean> {
+    const magnets = extractMagnets(text);
+    if (magnets.length === 0) {
+      const shown = text.trim().slice(0, 80);
+      this.notify('error', shown ? `Not a magnet link: "${shown}${text.trim().length > 80 ? '…' : ''}"` : 'Nothing to add: the text is empty.');
+      return false;
+    }
+    let any = false;
+    for (const uri of magnets) {
+      const problem = magnetProblem(uri);
+      if (problem) {
+        this.notify('error', problem);
+        continue;
+      }
+      const r = await this.call(() => this.client.addMagnet({ uri }));
+      if (r) {
+        any = true;
+        this.afterAdd(r.infoHash, r.name, r.duplicate);
+      }
+    }
+    return any;
+  }
+
+  async addFiles(files: readonly File[]): Promise<void> {
+    for (const file of files) {
+      const problem = torrentFileProblem(file);
+      if (problem) {
+        this.notify('error', problem);
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await file.arrayBuffer());
+      } catch (err) {
+        this.notify('error', `Could not read ${file.name}: ${errorMessage(err)}`);
+        continue;
+      }
+      const bad = torrentBytesProblem(file.name, bytes);
+      if (bad) {
+        this.notify('error', bad);
+        continue;
+      }
+      const r = await this.call(() => this.client.addTorrentFile({ fileName: file.name, data: bytesToBase64(bytes) }));
+      if (r) this.afterAdd(r.infoHash, r.name, r.duplicate);
+    }
+  }
+
+  pause(infoHash: string): Promise<unknown> {
+    return this.call(() => this.client.pause({ infoHash }));
+  }
+
+  resume(infoHash: string): Promise<unknown> {
+    return this.call(() => this.client.resume({ infoHash }));
+  }
+
+  remove(infoHash: string, deleteData: boolean): Promise<unknown> {
+    return this.call(() => this.client.remove({ infoHash, deleteData }));
+  }
+
+  setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<unknown> {
+    return this.call(() => this.client.setFilePriorities({ infoHash, priorities }));
+  }
+
+  setSequential(infoHash: string, sequential: boolean): Promise<unknown> {
+    return this.call(() => this.client.setSequential({ infoHash, sequential }));
+  }
+
+  async openFolder(infoHash?: string): Promise<void> {
+    const r = await this.call(() => this.client.openFolder(infoHash ? { infoHash } : {}));
+    if (r && !r.opened) this.notify('info', `Saved in ${r.path}`);
+  }
+
+  /** Runs a command; on failure shows the error (if `report`) and resolves to null. */
+  async call<R>(fn: () => Promise<R>, report = true): Promise<R | null> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (report) this.notify('error', errorMessage(err));
+      return null;
+    }
+  }
+
+  private afterAdd(infoHash: string, name: string, duplicate: boolean): void {
+    if (duplicate) this.notify('info', `${name || 'This torrent'} is already in the list.`);
+    // Select the new torrent if nothing is selected, so its pieces show at once.
+    if (this.store.getState().selected === null && infoHash in this.store.getState().torrents) this.select(infoHash);
+    else if (this.store.getState().selected === null) this.pendingSelect = infoHash;
+  }
+
+  private pendingSelect: string | null = null;
+
+  /** Keeps exactly the selected torrent watched. */
+  private syncWatch(): void {
+    const s = this.store.getState();
+    if (s.selected === null && this.pendingSelect && this.pendingSelect in s.torrents) {
+      const h = this.pendingSelect;
+      this.pendingSelect = null;
+      dispatch(this.store, { type: 'ui/select', infoHash: h });
+    }
+    const want = this.store.getState().selected;
+    if (want === this.watching) return;
+    const prev = this.watching;
+    this.watching = want;
+    if (prev) {
+      this.pieces.drop(prev);
+      void this.call(() => this.client.unwatchPieces({ infoHash: prev }), false);
+    }
+    if (want) void this.call(() => this.client.watchPieces({ infoHash: want }), false);
+  }
+}

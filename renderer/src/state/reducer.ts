@@ -1,0 +1,186 @@
+/**
+ * The app state and its pure reducers. Events from the engine (TesseraEvent) and UI actions
+ * go through `reduce`, which never mutates its input: components select slices with zustand
+ * selectors and re-render only when their slice changes identity.
+ *
+ * Piece states are NOT here: they live in typed arrays (see pieces.ts / grid/pieceField.ts).
+ */
+import type { TesseraEvent, Capabilities, SessionSummary, Settings, TorrentSummary } from '../../../shared/contract/index.js';
+
+export type ConnectionStatus = 'connecting' | 'open' | 'closed';
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'error';
+  message: string;
+  /** ms since epoch, for auto-dismissal of info notices. */
+  at: number;
+}
+
+export type DetailsTab = 'files' | 'peers' | 'trackers' | 'info';
+
+export type SortKey = 'added' | 'name' | 'size' | 'progress' | 'state' | 'downloadRate' | 'uploadRate' | 'peers' | 'eta';
+
+export interface AppState {
+  connection: ConnectionStatus;
+  /** Have we received a snapshot since the last (re)connection? */
+  ready: boolean;
+  torrents: Readonly<Record<string, TorrentSummary>>;
+  /** Info-hashes in the order the engine lists them (added order). */
+  order: readonly string[];
+  session: SessionSummary;
+  settings: Settings | null;
+  capabilities: Capabilities | null;
+  selected: string | null;
+  tab: DetailsTab;
+  sort: { key: SortKey; descending: boolean };
+  notices: readonly Notice[];
+  nextNoticeId: number;
+}
+
+export const EMPTY_SESSION: SessionSummary = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 0 };
+
+export const initialState: AppState = {
+  connection: 'connecting',
+  ready: false,
+  torrents: {},
+  order: [],
+  session: EMPTY_SESSION,
+  settings: null,
+  capabilities: null,
+  selected: null,
+  tab: 'files',
+  sort: { key: 'added', descending: false },
+  notices: [],
+  nextNoticeId: 1,
+};
+
+/** At most this many notices are kept; older ones drop off. */
+export const MAX_NOTICES = 5;
+
+export type UiAction =
+  | { type: 'ui/select'; infoHash: string | null }
+  | { type: 'ui/tab'; tab: DetailsTab }
+  | { type: 'ui/sort'; key: SortKey }
+  | { type: 'ui/notice'; level: 'info' | 'error'; message: string; at: number }
+  | { type: 'ui/dismiss'; id: number }
+  | { type: 'ui/expire'; before: number };
+
+export type Action = TesseraEvent | UiAction;
+
+function addNotice(state: AppState, level: 'info' | 'error', message: string, at: number): AppState {
+  const text = message.trim() || 'Something went wrong';
+  // The same message twice in a row: refresh it instead of stacking duplicates.
+  const last = state.notices[state.notices.length - 1];
+  if (last && last.message === text && last.level === level) {
+    return { ...state, notices: [...state.notices.slice(0, -1), { ...last, at }] };
+  }
+  const notice: Notice = { id: state.nextNoticeId, level, message: text, at };
+  const notices = [...state.notices, notice].slice(-MAX_NOTICES);
+  return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
+}
+
+function replaceTorrents(state: AppState, list: readonly TorrentSummary[]): AppState {
+  const torrents: Record<string, TorrentSummary> = {};
+  const order: string[] = [];
+  for (const t of list) {
+    if (!(t.infoHash in torrents)) order.push(t.infoHash);
+    torrents[t.infoHash] = t;
+  }
+  // Keep the previous object for rows that did not change so memoized rows skip rendering.
+  for (const hash of order) {
+    const prev = state.torrents[hash];
+    const next = torrents[hash];
+    if (prev && next && shallowEqual(prev, next)) torrents[hash] = prev;
+  }
+  const sameOrder = order.length === state.order.length && order.every((h, i) => h === state.order[i]);
+  const selected = state.selected !== null && state.selected in torrents ? state.selected : null;
+  return { ...state, torrents, order: sameOrder ? state.order : order, selected };
+}
+
+function shallowEqual(a: object, b: object): boolean {
+  const ka = Object.keys(a) as Array<keyof typeof a>;
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Pure: the next state for an event or UI action. */
+export function reduce(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'connection':
+      if (action.status === state.connection) return state;
+      // A snapshot follows every (re)connection; until then the list may be stale.
+      return { ...state, connection: action.status, ready: false };
+    case 'snapshot': {
+      const next = replaceTorrents(state, action.torrents);
+      return { ...next, ready: true, session: action.session, settings: action.settings, capabilities: action.capabilities };
+    }
+    case 'summaries': {
+      // Summaries carry the same set of torrents as after the last added/removed; tolerate
+      // drift (an add we have not heard of yet) by taking the list as it is.
+      const next = replaceTorrents(state, action.torrents);
+      return { ...next, session: action.session };
+    }
+    case 'torrentAdded': {
+      const t = action.torrent;
+      const exists = t.infoHash in state.torrents;
+      return {
+        ...state,
+        torrents: { ...state.torrents, [t.infoHash]: t },
+        order: exists ? state.order : [...state.order, t.infoHash],
+      };
+    }
+    case 'torrentRemoved': {
+      if (!(action.infoHash in state.torrents)) return state;
+      const torrents = { ...state.torrents };
+      delete torrents[action.infoHash];
+      return {
+        ...state,
+        torrents,
+        order: state.order.filter((h) => h !== action.infoHash),
+        selected: state.selected === action.infoHash ? null : state.selected,
+      };
+    }
+    case 'completed':
+      return addNotice(state, 'info', `Download complete: ${action.name}`, Date.now());
+    case 'torrentError': {
+      const t = state.torrents[action.infoHash];
+      const name = t ? t.name : action.infoHash.slice(0, 8);
+      const next = addNotice(state, 'error', `${name}: ${action.message}`, Date.now());
+      return t ? { ...next, torrents: { ...next.torrents, [action.infoHash]: { ...t, error: action.message } } } : next;
+    }
+    case 'notice':
+      return addNotice(state, action.level, action.message, Date.now());
+    case 'settings':
+      return { ...state, settings: action.settings };
+    case 'piecesSnapshot':
+    case 'piecesDelta':
+      return state; // handled outside React state (typed arrays)
+    case 'ui/select':
+      if (action.infoHash === state.selected) return state;
+      if (action.infoHash !== null && !(action.infoHash in state.torrents)) return state;
+      return { ...state, selected: action.infoHash };
+    case 'ui/tab':
+      return action.tab === state.tab ? state : { ...state, tab: action.tab };
+    case 'ui/sort': {
+      const descending = state.sort.key === action.key ? !state.sort.descending : defaultDescending(action.key);
+      return { ...state, sort: { key: action.key, descending } };
+    }
+    case 'ui/notice':
+      return addNotice(state, action.level, action.message, action.at);
+    case 'ui/dismiss': {
+      const notices = state.notices.filter((n) => n.id !== action.id);
+      return notices.length === state.notices.length ? state : { ...state, notices };
+    }
+    case 'ui/expire': {
+      const notices = state.notices.filter((n) => n.level === 'error' || n.at >= action.before);
+      return notices.length === state.notices.length ? state : { ...state, notices };
+    }
+  }
+}
+
+/** Rates, sizes and progress sort biggest first on the first click; names and state A→Z. */
+export function defaultDescending(key: SortKey): boolean {
+  return key !== 'name' && key !== 'state' && key !== 'added' && key !== 'eta';
+}
