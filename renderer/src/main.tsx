@@ -1,0 +1,29 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectTessera } from '../../shared/contract/index.js';
+import { ControllerProvider } from './app/context.js';
+import { Controller, errorMessage } from './app/controller.js';
+import { createAppStore } from './state/store.js';
+import { App } from './ui/App.js';
+import './styles.css';
+
+const rootEl = document.getElementById('root');
+if (!rootEl) throw new Error('missing #root');
+
+try {
+  // Electron: the preload's `window.tessera`; otherwise the web host that served this page
+  // (WebSocket to the same origin, `?token=` carried over).
+  const client = connectTessera();
+  const controller = new Controller(client, createAppStore());
+  controller.start();
+  createRoot(rootEl).render(
+    <StrictMode>
+      <ControllerProvider controller={controller}>
+        <App />
+      </ControllerProvider>
+    </StrictMode>,
+  );
+} catch (err) {
+  rootEl.textContent = `Tessera could not start: ${errorMessage(err)}`;
+  rootEl.className = 'fatal';
+}

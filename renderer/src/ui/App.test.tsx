@@ -1,0 +1,154 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytesToBase64 } from '../../../shared/contract/index.js';
+import { FakeTransport } from '../../test/fakeTransport.js';
+import { hash, session, summary } from '../../test/fixtures.js';
+import { ControllerProvider } from '../app/context.js';
+import { Controller } from '../app/controller.js';
+import { createAppStore } from '../state/store.js';
+import { App } from './App.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
+
+let root: Root | null = null;
+let container: HTMLDivElement;
+let controller: Controller;
+let t: FakeTransport;
+
+const $ = (id: string) => container.querySelector(`[data-testid="${id}"]`);
+const $$ = (id: string) => Array.from(container.querySelectorAll(`[data-testid="${id}"]`));
+const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
+
+beforeEach(async () => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  t = new FakeTransport();
+  controller = new Controller(t.client(), createAppStore(), () => 0);
+  controller.start();
+  root = createRoot(container);
+  await act(async () => {
+    root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
+  });
+  await act(async () => {
+    t.open();
+    await new Promise((r) => setTimeout(r, 0));
+    t.emit({
+      type: 'snapshot', session, settings, capabilities,
+      torrents: [summary(1, { name: 'ubuntu.iso', progress: 0.5, downloadRate: 2048, peers: 4, seeds: 1, eta: 90 }), summary(2, { name: 'done.mkv', state: 'seeding', progress: 1 })],
+    });
+  });
+});
+
+afterEach(async () => {
+  await act(async () => root?.unmount());
+  controller.stop();
+  container.remove();
+});
+
+function dropEvent(data: { files?: File[]; uriList?: string; text?: string }): Event {
+  const e = new Event('drop', { bubbles: true, cancelable: true });
+  const store: Record<string, string> = {};
+  if (data.uriList !== undefined) store['text/uri-list'] = data.uriList;
+  if (data.text !== undefined) store['text/plain'] = data.text;
+  const types = [...(data.files?.length ? ['Files'] : []), ...Object.keys(store)];
+  Object.defineProperty(e, 'dataTransfer', { value: { files: data.files ?? [], types, getData: (k: string) => store[k] ?? '' } });
+  return e;
+}
+
+describe('App', () => {
+  it('lists torrents with stable test ids', () => {
+    const rows = $$('torrent-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.getAttribute('data-infohash')).toBe(hash(1));
+    expect($$('torrent-state').map((e) => e.getAttribute('data-state'))).toEqual(['downloading', 'seeding']);
+    expect($$('torrent-progress').map((e) => e.getAttribute('data-progress'))).toEqual(['0.5', '1']);
+    expect(rows[0]?.textContent).toContain('ubuntu.iso');
+    expect(rows[0]?.textContent).toContain('2.00 KiB/s');
+    expect(rows[0]?.textContent).toContain('1m 30s');
+    expect($('status-bar')?.textContent).toContain('10 B/s');
+    expect($('drop-zone')).not.toBeNull();
+  });
+
+  it('selecting a row watches its pieces and shows the grid', async () => {
+    await act(async () => { $$('torrent-row')[0]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    expect(t.commands('watchPieces')).toEqual([{ infoHash: hash(1) }]);
+    await act(async () => {
+      t.emit({ type: 'piecesSnapshot', infoHash: hash(1), seq: 0, pieceCount: 4, states: bytesToBase64(Uint8Array.from([2, 2, 1, 0])), inFlight: [[2, 0.5]], availability: bytesToBase64(Uint8Array.from([1, 1, 1, 1])) });
+    });
+    const grid = $('piece-grid');
+    expect(grid?.getAttribute('data-pieces')).toBe('4');
+    expect($$('torrent-row')[0]?.getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('dropping a file that is not a torrent shows an error banner and the app keeps working', async () => {
+    await act(async () => {
+      $('drop-zone')?.dispatchEvent(dropEvent({ files: [new File(['hello'], 'notes.txt')] }));
+    });
+    await flush();
+    expect($('error-banner')?.textContent).toContain('notes.txt is not a .torrent file.');
+    expect(t.commands('addTorrentFile')).toHaveLength(0);
+    expect($$('torrent-row')).toHaveLength(2);
+  });
+
+  it('dropping a .torrent sends its bytes', async () => {
+    t.replies.addTorrentFile = () => ({ ok: true, result: { infoHash: hash(3), name: 'x', duplicate: false } });
+    await act(async () => {
+      $('drop-zone')?.dispatchEvent(dropEvent({ files: [new File(['d4:infod4:name1:xee'], 'x.torrent')] }));
+    });
+    await flush();
+    expect(t.commands('addTorrentFile')).toEqual([{ fileName: 'x.torrent', data: bytesToBase64(new TextEncoder().encode('d4:infod4:name1:xee')) }]);
+  });
+
+  it('dropping a magnet link (text/uri-list) adds it', async () => {
+    const uri = `magnet:?xt=urn:btih:${hash(9)}&dn=nine`;
+    await act(async () => {
+      $('drop-zone')?.dispatchEvent(dropEvent({ uriList: `# comment\n${uri}`, text: uri }));
+    });
+    await flush();
+    expect(t.commands('addMagnet')).toEqual([{ uri }]);
+  });
+
+  it('pasting an invalid magnet shows a readable error', async () => {
+    await act(async () => {
+      const e = new Event('paste', { bubbles: true, cancelable: true });
+      Object.defineProperty(e, 'clipboardData', { value: { files: [], getData: (k: string) => (k === 'text/plain' ? 'magnet:?xt=urn:btih:xyz' : '') } });
+      document.body.dispatchEvent(e);
+    });
+    await flush();
+    expect($('error-banner')?.textContent).toMatch(/info-hash is not valid/);
+    expect(t.commands('addMagnet')).toHaveLength(0);
+  });
+
+  it('highlights the window while dragging', async () => {
+    const enter = new Event('dragenter', { bubbles: true, cancelable: true });
+    Object.defineProperty(enter, 'dataTransfer', { value: { types: ['Files'], files: [] } });
+    await act(async () => { $('drop-zone')?.dispatchEvent(enter); });
+    expect($('drop-zone')?.getAttribute('data-dragging')).toBe('true');
+    const leave = new Event('dragleave', { bubbles: true });
+    await act(async () => { $('drop-zone')?.dispatchEvent(leave); });
+    expect($('drop-zone')?.getAttribute('data-dragging')).toBe('false');
+  });
+
+  it('remove asks keep/delete and sends the choice', async () => {
+    await act(async () => { $$('torrent-row')[1]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    await act(async () => { ($('remove-button') as HTMLButtonElement).click(); });
+    expect($('remove-dialog')).not.toBeNull();
+    await act(async () => { ($('remove-delete-data') as HTMLInputElement).click(); });
+    await act(async () => { ($('remove-confirm') as HTMLButtonElement).click(); });
+    expect(t.commands('remove')).toEqual([{ infoHash: hash(2), deleteData: true }]);
+    expect($('remove-dialog')).toBeNull();
+  });
+
+  it('dismisses errors', async () => {
+    await act(async () => { controller.notify('error', 'boom'); });
+    const banner = $('error-banner');
+    expect(banner?.textContent).toContain('boom');
+    await act(async () => { (banner?.querySelector('button') as HTMLButtonElement).click(); });
+    expect($('error-banner')).toBeNull();
+  });
+});

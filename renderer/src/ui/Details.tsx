@@ -1,0 +1,282 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { FilePriority, FileView, PeerView, TorrentInfoView, TorrentSummary, TrackerView } from '../../../shared/contract/index.js';
+import { useApp, useController } from '../app/context.js';
+import { PieceGrid } from '../grid/PieceGrid.js';
+import type { PieceField } from '../grid/pieceField.js';
+import type { DetailsTab } from '../state/reducer.js';
+import { selectSelectedTorrent } from '../state/selectors.js';
+import { formatBytes, formatCount, formatDate, formatPercent, formatRateCell } from '../util/format.js';
+import { useThemeKey } from './theme.js';
+import { usePoll } from './usePoll.js';
+import { IconFolder } from './icons.js';
+
+const TABS: Array<{ id: DetailsTab; label: string }> = [
+  { id: 'files', label: 'Files' },
+  { id: 'peers', label: 'Peers' },
+  { id: 'trackers', label: 'Trackers' },
+  { id: 'info', label: 'Info' },
+];
+
+export function Details() {
+  const t = useApp(selectSelectedTorrent);
+  if (!t) {
+    return (
+      <section className="details details--empty" aria-label="Details">
+        <p>Select a torrent to see its pieces, files and peers.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="details" aria-label="Details">
+      <PiecesPanel torrent={t} />
+      <DetailTabs torrent={t} />
+    </section>
+  );
+}
+
+/** The PieceField of a torrent, updating when the registry replaces it. */
+function usePieceField(infoHash: string): PieceField | null {
+  const pieces = useController().pieces;
+  return useSyncExternalStore(
+    (cb) => pieces.subscribe((h) => { if (h === infoHash) cb(); }),
+    () => pieces.get(infoHash),
+  );
+}
+
+function PiecesPanel({ torrent: t }: { torrent: TorrentSummary }) {
+  const field = usePieceField(t.infoHash);
+  const themeKey = useThemeKey();
+  const pieceInfo = t.hasMetadata
+    ? `${formatCount(t.verifiedPieces)} of ${formatCount(t.pieceCount)} pieces · ${formatBytes(t.pieceLength)} each`
+    : 'Waiting for metadata…';
+  return (
+    <div className="pieces">
+      <div className="pieces__head">
+        <h3 className="pieces__title" title={t.name}>{t.name || t.infoHash}</h3>
+        <span className="pieces__meta">{pieceInfo}{t.hashFailures > 0 ? ` · ${t.hashFailures} hash failure${t.hashFailures === 1 ? '' : 's'}` : ''}</span>
+        <div className="legend" aria-hidden="true">
+          <span className="legend__item"><i className="sw sw--verified" />Verified</span>
+          <span className="legend__item"><i className="sw sw--inflight" />Downloading</span>
+          <span className="legend__item"><i className="sw sw--missing" />Missing <i className="sw sw--ramp" /> more peers</span>
+          <span className="legend__item"><i className="sw sw--unavail" />No peer</span>
+          <span className="legend__item"><i className="sw sw--failed" />Hash failed</span>
+        </div>
+      </div>
+      <PieceGrid field={field} themeKey={themeKey} />
+    </div>
+  );
+}
+
+function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
+  const controller = useController();
+  const tab = useApp((s) => s.tab);
+  return (
+    <div className="tabs">
+      <div className="tabs__bar" role="tablist" aria-label="Torrent details">
+        {TABS.map((x) => (
+          <button key={x.id} type="button" role="tab" id={`tab-${x.id}`} aria-selected={tab === x.id} aria-controls={`panel-${x.id}`}
+            className={tab === x.id ? 'tab tab--active' : 'tab'} data-testid={`tab-${x.id}`} onClick={() => controller.setTab(x.id)}>
+            {x.label}
+          </button>
+        ))}
+      </div>
+      <div className="tabs__panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'files' && <FilesTab torrent={t} />}
+        {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
+        {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
+        {tab === 'info' && <InfoTab torrent={t} />}
+      </div>
+    </div>
+  );
+}
+
+function useConnected(): boolean {
+  return useApp((s) => s.connection === 'open');
+}
+
+const PRIORITY_LABEL: Record<FilePriority, string> = { 0: 'Skip', 1: 'Normal', 2: 'High' };
+
+function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
+  const controller = useController();
+  const connected = useConnected();
+  const { value: files, refresh } = usePoll<FileView[]>(t.infoHash, connected && t.hasMetadata, 2000,
+    (h) => controller.call(() => controller.client.getFiles({ infoHash: h }), false));
+  // Optimistic priorities so checkboxes respond at once.
+  const [local, setLocal] = useState<Record<number, FilePriority>>({});
+  useEffect(() => setLocal({}), [files]);
+
+  if (!t.hasMetadata) return <p className="muted pad">The file list appears once the metadata has arrived.</p>;
+  if (!files) return <p className="muted pad">Loading files…</p>;
+  const visible = files.filter((f) => !f.pad);
+  const setPriority = async (changes: Array<{ index: number; priority: FilePriority }>) => {
+    setLocal((l) => ({ ...l, ...Object.fromEntries(changes.map((c) => [c.index, c.priority])) }));
+    await controller.setFilePriorities(t.infoHash, changes);
+    refresh();
+  };
+  const prio = (f: FileView): FilePriority => local[f.index] ?? f.priority;
+  const allOn = visible.every((f) => prio(f) > 0);
+  const someOn = visible.some((f) => prio(f) > 0);
+  return (
+    <table className="table table--compact" data-testid="files-table">
+      <thead>
+        <tr>
+          <th className="col-check">
+            <input type="checkbox" aria-label="Download all files" checked={allOn}
+              ref={(el) => { if (el) el.indeterminate = someOn && !allOn; }}
+              onChange={() => void setPriority(visible.map((f) => ({ index: f.index, priority: allOn ? 0 : 1 })))} />
+          </th>
+          <th className="col-name">Name</th>
+          <th className="col-num">Size</th>
+          <th className="col-progress">Progress</th>
+          <th className="col-prio">Priority</th>
+        </tr>
+      </thead>
+      <tbody>
+        {visible.map((f) => {
+          const p = prio(f);
+          return (
+            <tr key={f.index} className={p === 0 ? 'row row--skipped' : 'row'} data-testid="file-row">
+              <td className="col-check">
+                <input type="checkbox" checked={p > 0} aria-label={`Download ${f.path}`}
+                  onChange={(e) => void setPriority([{ index: f.index, priority: e.target.checked ? 1 : 0 }])} />
+              </td>
+              <td className="col-name" title={f.path}><span className="name__text">{f.path}</span></td>
+              <td className="col-num">{formatBytes(f.size)}</td>
+              <td className="col-progress"><MiniBar value={f.progress} /></td>
+              <td className="col-prio">
+                <select className="select" value={p} aria-label={`Priority of ${f.path}`}
+                  onChange={(e) => void setPriority([{ index: f.index, priority: Number(e.target.value) as FilePriority }])}>
+                  {([2, 1, 0] as const).map((v) => <option key={v} value={v}>{PRIORITY_LABEL[v]}</option>)}
+                </select>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function MiniBar({ value }: { value: number }) {
+  return (
+    <div className={value >= 1 ? 'bar bar--mini bar--done' : 'bar bar--mini'}>
+      <div className="bar__fill" style={{ width: `${(value * 100).toFixed(1)}%` }} />
+      <span className="bar__text">{formatPercent(value)}</span>
+    </div>
+  );
+}
+
+function PeersTab({ infoHash }: { infoHash: string }) {
+  const controller = useController();
+  const connected = useConnected();
+  const { value: peers } = usePoll<PeerView[]>(infoHash, connected, 1500,
+    (h) => controller.call(() => controller.client.getPeers({ infoHash: h }), false));
+  if (!peers) return <p className="muted pad">Loading peers…</p>;
+  if (peers.length === 0) return <p className="muted pad">Not connected to any peers.</p>;
+  const sorted = [...peers].sort((a, b) => b.downloadRate - a.downloadRate || b.uploadRate - a.uploadRate || a.address.localeCompare(b.address));
+  return (
+    <table className="table table--compact" data-testid="peers-table">
+      <thead>
+        <tr>
+          <th>Address</th><th>Client</th><th title="D: downloading from · U: uploading to · I: incoming · E: encrypted · X: from PEX · H: from DHT">Flags</th>
+          <th className="col-progress">Progress</th><th className="col-num">Down</th><th className="col-num">Up</th>
+          <th className="col-num">Downloaded</th><th className="col-num">Uploaded</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((p) => (
+          <tr key={p.id} className="row" data-testid="peer-row">
+            <td className="mono">{p.address}</td>
+            <td className="ellipsis" title={p.client}>{p.client || '–'}</td>
+            <td className="mono">{p.flags}</td>
+            <td className="col-progress"><MiniBar value={p.progress} /></td>
+            <td className="col-num">{formatRateCell(p.downloadRate)}</td>
+            <td className="col-num">{formatRateCell(p.uploadRate)}</td>
+            <td className="col-num">{formatBytes(p.downloaded)}</td>
+            <td className="col-num">{formatBytes(p.uploaded)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const TRACKER_STATUS: Record<TrackerView['status'], string> = { idle: 'Not contacted yet', announcing: 'Updating…', working: 'Working', error: 'Not working' };
+
+function TrackersTab({ infoHash }: { infoHash: string }) {
+  const controller = useController();
+  const connected = useConnected();
+  const { value: trackers } = usePoll<TrackerView[]>(infoHash, connected, 3000,
+    (h) => controller.call(() => controller.client.getTrackers({ infoHash: h }), false));
+  if (!trackers) return <p className="muted pad">Loading trackers…</p>;
+  if (trackers.length === 0) return <p className="muted pad">This torrent has no trackers (peers come from DHT, PEX or the magnet link).</p>;
+  return (
+    <table className="table table--compact" data-testid="trackers-table">
+      <thead>
+        <tr>
+          <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
+          <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
+        </tr>
+      </thead>
+      <tbody>
+        {trackers.map((tr) => (
+          <tr key={`${tr.tier} ${tr.url}`} className="row" data-testid="tracker-row">
+            <td className="col-num">{tr.tier + 1}</td>
+            <td className="mono ellipsis" title={tr.url}>{tr.url}</td>
+            <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
+            <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
+            <td>{formatDate(tr.lastAnnounce)}</td>
+            <td className="col-num">{tr.peers}</td>
+            <td className="col-num">{tr.seeders ?? '–'}</td>
+            <td className="col-num">{tr.leechers ?? '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {
+  const controller = useController();
+  const connected = useConnected();
+  const capabilities = useApp((s) => s.capabilities);
+  // Static facts: fetched once per torrent, and again when a magnet's metadata arrives.
+  const { value: i } = usePoll<TorrentInfoView>(`${t.infoHash}|${t.hasMetadata ? 1 : 0}`, connected, 0,
+    () => controller.call(() => controller.client.getInfo({ infoHash: t.infoHash }), false));
+  const rows: Array<[string, string]> = [
+    ['Name', t.name || '–'],
+    ['Info-hash', t.infoHash],
+    ['Size', t.hasMetadata ? `${formatBytes(t.size)} (${formatCount(t.size)} bytes)` : '–'],
+    ['Pieces', t.hasMetadata ? `${formatCount(t.pieceCount)} × ${formatBytes(t.pieceLength)}${i ? ` (last ${formatBytes(i.lastPieceLength)})` : ''}` : '–'],
+    ['Comment', i?.comment ?? '–'],
+    ['Created by', i?.createdBy ?? '–'],
+    ['Created on', i?.creationDate ? formatDate(i.creationDate * 1000) : '–'],
+    ['Private', i ? (i.private ? 'Yes (no DHT or PEX)' : 'No') : '–'],
+    ['Save path', t.savePath],
+    ['Added', formatDate(t.addedAt)],
+    ['Completed', formatDate(t.completedAt)],
+    ['Downloaded', `${formatBytes(t.downloaded)} this session`],
+    ['Uploaded', `${formatBytes(t.uploaded)} this session`],
+  ];
+  return (
+    <div className="info pad" data-testid="info-panel">
+      <dl className="info__list">
+        {rows.map(([k, v]) => (
+          <div key={k} className="info__row">
+            <dt>{k}</dt>
+            <dd className={k === 'Info-hash' || k === 'Save path' ? 'mono selectable' : 'selectable'}>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="info__actions">
+        <label className="choice">
+          <input type="checkbox" checked={t.sequential} onChange={(e) => void controller.setSequential(t.infoHash, e.target.checked)} />
+          <span>Download in sequential order</span>
+        </label>
+        {capabilities?.openFolder !== false && (
+          <button type="button" className="btn" onClick={() => void controller.openFolder(t.infoHash)}><IconFolder /> Open folder</button>
+        )}
+      </div>
+    </div>
+  );
+}

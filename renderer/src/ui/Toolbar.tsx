@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useApp, useController } from '../app/context.js';
+import { selectSelectedTorrent } from '../state/selectors.js';
+import { Dialog } from './Dialog.js';
+import { IconMagnet, IconOpen, IconPause, IconPlay, IconTrash, Logo } from './icons.js';
+
+export function Toolbar() {
+  const controller = useController();
+  const selected = useApp(selectSelectedTorrent);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [magnetOpen, setMagnetOpen] = useState(false);
+  const [removeOpen, setRemoveOpen] = useState(false);
+
+  const paused = selected?.state === 'paused';
+  const canPause = selected !== null && !paused && selected.state !== 'error';
+  const canResume = selected !== null && (paused || selected.state === 'error');
+
+  const closeMagnet = useCallback(() => setMagnetOpen(false), []);
+  const closeRemove = useCallback(() => setRemoveOpen(false), []);
+
+  return (
+    <header className="toolbar" role="toolbar" aria-label="Torrents">
+      <div className="brand"><Logo /><span>Tessera</span></div>
+      <div className="toolbar__group">
+        <button type="button" className="btn btn--primary" data-testid="open-button" onClick={() => fileInput.current?.click()} title="Open .torrent files (Ctrl+O)">
+          <IconOpen /> Open
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".torrent,application/x-bittorrent"
+          multiple
+          hidden
+          data-testid="open-input"
+          onChange={(e) => {
+            const files = Array.from(e.currentTarget.files ?? []);
+            e.currentTarget.value = '';
+            if (files.length) void controller.addFiles(files);
+          }}
+        />
+        <button type="button" className="btn" data-testid="add-magnet-button" onClick={() => setMagnetOpen(true)} title="Add a magnet link">
+          <IconMagnet /> Add magnet
+        </button>
+      </div>
+      <div className="toolbar__sep" />
+      <div className="toolbar__group">
+        <button type="button" className="btn btn--icon" data-testid="resume-button" disabled={!canResume}
+          onClick={() => selected && void controller.resume(selected.infoHash)} title="Resume" aria-label="Resume">
+          <IconPlay />
+        </button>
+        <button type="button" className="btn btn--icon" data-testid="pause-button" disabled={!canPause}
+          onClick={() => selected && void controller.pause(selected.infoHash)} title="Pause" aria-label="Pause">
+          <IconPause />
+        </button>
+        <button type="button" className="btn btn--icon" data-testid="remove-button" disabled={!selected}
+          onClick={() => setRemoveOpen(true)} title="Remove (Delete)" aria-label="Remove">
+          <IconTrash />
+        </button>
+      </div>
+      <div className="toolbar__spacer" />
+      <span className="toolbar__hint">Drop .torrent files or magnet links anywhere · Ctrl+V pastes a magnet</span>
+      {magnetOpen && <MagnetDialog onClose={closeMagnet} />}
+      {removeOpen && selected && (
+        <RemoveDialog name={selected.name} infoHash={selected.infoHash} onClose={closeRemove} />
+      )}
+      <KeyboardShortcuts onOpen={() => fileInput.current?.click()} onRemove={() => selected && setRemoveOpen(true)} />
+    </header>
+  );
+}
+
+function MagnetDialog({ onClose }: { onClose: () => void }) {
+  const controller = useController();
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    const ok = await controller.addMagnetText(text);
+    setBusy(false);
+    if (ok) onClose();
+  };
+  return (
+    <Dialog title="Add magnet link" onCancel={onClose} testId="magnet-dialog">
+      <form onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <label className="field">
+          <span className="field__label">Magnet link (one per line)</span>
+          <textarea className="input" rows={4} value={text} spellCheck={false} placeholder="magnet:?xt=urn:btih:…"
+            data-testid="magnet-input" onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void submit(); } }} />
+        </label>
+        <div className="dialog__actions">
+          <button type="button" className="btn" onClick={onClose}>Cancel</button>
+          <button type="submit" className="btn btn--primary" disabled={busy || text.trim() === ''} data-testid="magnet-submit">Add</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RemoveDialog({ name, infoHash, onClose }: { name: string; infoHash: string; onClose: () => void }) {
+  const controller = useController();
+  const [deleteData, setDeleteData] = useState(false);
+  return (
+    <Dialog title="Remove torrent" onCancel={onClose} testId="remove-dialog">
+      <p className="dialog__text">Remove <strong>{name || infoHash}</strong> from the list?</p>
+      <fieldset className="choices">
+        <label className="choice">
+          <input type="radio" name="remove-data" checked={!deleteData} onChange={() => setDeleteData(false)} data-testid="remove-keep-data" />
+          <span>Keep the downloaded files</span>
+        </label>
+        <label className="choice choice--danger">
+          <input type="radio" name="remove-data" checked={deleteData} onChange={() => setDeleteData(true)} data-testid="remove-delete-data" />
+          <span>Also delete the downloaded files</span>
+        </label>
+      </fieldset>
+      <div className="dialog__actions">
+        <button type="button" className="btn" onClick={onClose}>Cancel</button>
+        <button type="button" className={deleteData ? 'btn btn--danger' : 'btn btn--primary'} data-autofocus data-testid="remove-confirm"
+          onClick={() => { onClose(); void controller.remove(infoHash, deleteData); }}>
+          {deleteData ? 'Remove and delete files' : 'Remove'}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Ctrl/Cmd+O opens, Delete removes (outside text fields and dialogs). */
+function KeyboardShortcuts({ onOpen, onRemove }: { onOpen: () => void; onRemove: () => void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isEditable(e.target) || document.querySelector('[role="dialog"]')) return;
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        onOpen();
+      } else if (e.key === 'Delete' && !e.ctrlKey && !e.metaKey) {
+        onRemove();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onOpen, onRemove]);
+  return null;
+}
+
+export function isEditable(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+}

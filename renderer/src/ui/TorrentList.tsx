@@ -1,0 +1,129 @@
+import { memo, useMemo, type KeyboardEvent } from 'react';
+import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
+import { useApp, useController } from '../app/context.js';
+import type { SortKey } from '../state/reducer.js';
+import { createRowOrderSelector } from '../state/selectors.js';
+import { formatBytes, formatEta, formatPercent, formatRateCell } from '../util/format.js';
+import { IconAlert } from './icons.js';
+
+export const STATE_LABEL: Record<TorrentState, string> = {
+  metadata: 'Fetching metadata',
+  checking: 'Checking',
+  downloading: 'Downloading',
+  seeding: 'Seeding',
+  paused: 'Paused',
+  error: 'Error',
+};
+
+/** What the state column says: a paused torrent that is complete reads "Completed", like qBittorrent. */
+export function stateLabel(t: Pick<TorrentSummary, 'state' | 'progress' | 'downloadRate'>): string {
+  if (t.state === 'paused' && t.progress >= 1) return 'Completed';
+  if (t.state === 'downloading' && t.downloadRate === 0) return 'Stalled';
+  return STATE_LABEL[t.state];
+}
+
+const COLUMNS: Array<{ key: SortKey; label: string; className: string }> = [
+  { key: 'name', label: 'Name', className: 'col-name' },
+  { key: 'size', label: 'Size', className: 'col-num col-size' },
+  { key: 'progress', label: 'Progress', className: 'col-progress' },
+  { key: 'state', label: 'Status', className: 'col-state' },
+  { key: 'downloadRate', label: 'Down', className: 'col-num col-rate' },
+  { key: 'uploadRate', label: 'Up', className: 'col-num col-rate' },
+  { key: 'peers', label: 'Peers', className: 'col-num col-peers' },
+  { key: 'eta', label: 'ETA', className: 'col-num col-eta' },
+];
+
+export function TorrentList() {
+  const controller = useController();
+  const selectRowOrder = useMemo(() => createRowOrderSelector(), []);
+  const rows = useApp(selectRowOrder);
+  const selected = useApp((s) => s.selected);
+  const sort = useApp((s) => s.sort);
+  const ready = useApp((s) => s.ready);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+    e.preventDefault();
+    if (rows.length === 0) return;
+    const i = selected ? rows.indexOf(selected) : -1;
+    let next = i;
+    if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, i + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, i === -1 ? 0 : i - 1);
+    else if (e.key === 'Home') next = 0;
+    else next = rows.length - 1;
+    const h = rows[next];
+    if (h) {
+      controller.select(h);
+      document.querySelector(`[data-infohash="${h}"]`)?.scrollIntoView({ block: 'nearest' });
+    }
+  };
+
+  return (
+    <div className="list" tabIndex={0} onKeyDown={onKeyDown} role="grid" aria-label="Torrents" aria-rowcount={rows.length + 1} data-testid="torrent-list">
+      <table className="table">
+        <thead>
+          <tr>
+            {COLUMNS.map((c) => (
+              <th key={c.key} className={c.className} scope="col"
+                aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                <button type="button" className="th-button" onClick={() => controller.sortBy(c.key)}>
+                  {c.label}
+                  {sort.key === c.key && <span className="sort-arrow">{sort.descending ? '▾' : '▴'}</span>}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((h) => <Row key={h} infoHash={h} selected={h === selected} />)}
+        </tbody>
+      </table>
+      {rows.length === 0 && (
+        <div className="list__empty">
+          {ready ? (
+            <>
+              <p className="list__empty-title">No torrents yet</p>
+              <p>Drop a <code>.torrent</code> file or a magnet link anywhere in this window,<br />paste a magnet link with <kbd>Ctrl</kbd>+<kbd>V</kbd>, or use <strong>Open</strong>.</p>
+            </>
+          ) : (
+            <p>Connecting to Tessera…</p>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const Row = memo(function Row({ infoHash, selected }: { infoHash: string; selected: boolean }) {
+  const controller = useController();
+  const t = useApp((s) => s.torrents[infoHash]);
+  if (!t) return null;
+  const done = t.progress >= 1;
+  const progressClass = t.state === 'error' ? 'bar--error' : done ? 'bar--done' : t.state === 'paused' ? 'bar--paused' : '';
+  return (
+    <tr className={selected ? 'row row--selected' : 'row'} data-testid="torrent-row" data-infohash={t.infoHash}
+      aria-selected={selected} onMouseDown={() => controller.select(t.infoHash)}>
+      <td className="col-name" title={t.error ? `${t.name}\n${t.error}` : t.name}>
+        <span className="name">
+          {t.error && <span className="name__error" aria-label="Error"><IconAlert /></span>}
+          <span className="name__text">{t.name || t.infoHash}</span>
+        </span>
+      </td>
+      <td className="col-num col-size">{t.hasMetadata ? formatBytes(t.size) : '–'}</td>
+      <td className="col-progress">
+        <div className={`bar ${progressClass}`} data-testid="torrent-progress" data-progress={t.progress}
+          role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(t.progress * 1000) / 10}>
+          <div className="bar__fill" style={{ width: `${(t.progress * 100).toFixed(2)}%` }} />
+          <span className="bar__text">{formatPercent(t.progress)}</span>
+        </div>
+      </td>
+      <td className="col-state">
+        <span className={`state state--${t.state}`} data-testid="torrent-state" data-state={t.state}>{stateLabel(t)}</span>
+      </td>
+      <td className="col-num col-rate">{formatRateCell(t.downloadRate)}</td>
+      <td className="col-num col-rate">{formatRateCell(t.uploadRate)}</td>
+      <td className="col-num col-peers">{t.peers > 0 ? `${t.peers} (${t.seeds})` : ''}</td>
+      <td className="col-num col-eta">{t.state === 'downloading' && !done ? formatEta(t.eta) : ''}</td>
+    </tr>
+  );
+});
