@@ -291,6 +291,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
       case MessageId.HaveNone:
         if (!this.supportsFast) return this.close('fast-extension message without the fast extension');
         if (payload.length !== 0) return this.close('malformed have-all/none');
+        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.close('second bitfield');
         if (id === MessageId.HaveAll) this.haveAll = true;
         else this.bitfield = new Bitfield(Math.max(n, 0));
         if (n > 0) h.peerBitfield(this);
