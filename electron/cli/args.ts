@@ -36,7 +36,7 @@ export function parseArgs(argv: readonly string[], spec: { options: readonly str
 
 /** Parses "host:port", "[v6]:port" or "v4:port". */
 export function parsePeerAddress(text: string): PeerAddress {
-  const match = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text) ?? /^([^:\s]+):(\d+)$/.exec(text);
+  const match = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text) ?? /^([^:\s[\]]+):(\d+)$/.exec(text);
   const port = match ? Number(match[2]) : NaN;
   if (!match || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`bad peer address "${text}" (want host:port)`);
   return { host: match[1]!, port };
@@ -45,6 +45,6 @@ export function parsePeerAddress(text: string): PeerAddress {
 export function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`bad port "${text}"`);
   return port;
 }
