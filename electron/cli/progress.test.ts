@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { TorrentStats } from '../engine/index.js';
+import { formatBytes, formatDuration, progressLine } from './progress.js';
+
+function stats(over: Partial<TorrentStats>): TorrentStats {
+  return {
+    infoHash: '0'.repeat(40),
+    name: 'walkthrough',
+    state: 'downloading',
+    error: null,
+    size: 1_799_542,
+    pieceLength: 16384,
+    pieceCount: 110,
+    verifiedPieces: 0,
+    completedBytes: 0,
+    downloaded: 0,
+    uploaded: 0,
+    downloadRate: 0,
+    uploadRate: 0,
+    peers: 0,
+    seeds: 0,
+    hashFailures: 0,
+    savePath: '/tmp',
+    addedAt: 0,
+    completedAt: null,
+    sequential: false,
+    ...over,
+  };
+}
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1, '1 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [1_799_542, '1.7 MiB'],
+    [1024 ** 3, '1.0 GiB'],
+    [5 * 1024 ** 4, '5.0 TiB'],
+    [3 * 1024 ** 5, '3072.0 TiB'],
+  ])('%d bytes → %s', (n, text) => {
+    expect(formatBytes(n)).toBe(text);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [0.4, '0s'],
+    [59, '59s'],
+    [59.6, '1m00s'],
+    [61, '1m01s'],
+    [3599, '59m59s'],
+    [3599.6, '1h00m'],
+    [3600, '1h00m'],
+    [3 * 3600 + 5 * 60 + 59, '3h05m'],
+    [100 * 3600, '100h00m'],
+  ])('%d s → %s', (s, text) => {
+    expect(formatDuration(s)).toBe(text);
+  });
+
+  it('shows ∞ for infinite or unknown durations', () => {
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('∞');
+    expect(formatDuration(Number.NaN)).toBe('∞');
+  });
+});
+
+describe('progressLine', () => {
+  it('shows bar, percent, rate, peers, ETA and state', () => {
+    const line = progressLine(stats({ completedBytes: 899_771, downloadRate: 100_000, peers: 3 }), 10);
+    expect(line).toBe('[#####-----]  50.0%  97.7 KiB/s  3 peers  ETA 9s  downloading');
+  });
+
+  it('starts empty with an infinite ETA', () => {
+    expect(progressLine(stats({}), 4)).toBe('[----]   0.0%  0 B/s  0 peers  ETA ∞  downloading');
+  });
+
+  it('is full at the end', () => {
+    const line = progressLine(stats({ completedBytes: 1_799_542, state: 'seeding' }), 8);
+    expect(line.startsWith('[########] 100.0%')).toBe(true);
+    expect(line.endsWith('seeding')).toBe(true);
+  });
+
+  it('treats an empty torrent as complete', () => {
+    expect(progressLine(stats({ size: 0, completedBytes: 0 }), 3).startsWith('[###] 100.0%')).toBe(true);
+  });
+
+  it('keeps the bar width constant', () => {
+    for (const completed of [0, 1, 17_995, 899_771, 1_799_541, 1_799_542]) {
+      const line = progressLine(stats({ completedBytes: completed }), 30);
+      expect(line.indexOf(']')).toBe(31);
+    }
+  });
+
+  it('uses the default width of 30', () => {
+    expect(progressLine(stats({})).indexOf(']')).toBe(31);
+  });
+});
