@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PeerCandidates } from './peer-candidates.js';
+
+const T0 = 1_700_000_000_000;
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const ready = (c: PeerCandidates, now = Date.now()): string[] => [...c.ready(now)].map((a) => PeerCandidates.key(a));
+
+describe('PeerCandidates', () => {
+  it('formats keys as host:port, brackets around IPv6', () => {
+    expect(PeerCandidates.key({ host: '10.0.0.1', port: 6881 })).toBe('10.0.0.1:6881');
+    expect(PeerCandidates.key({ host: '::1', port: 6881 })).toBe('[::1]:6881');
+    expect(PeerCandidates.key({ host: 'example.org', port: 1 })).toBe('example.org:1');
+  });
+
+  it('de-duplicates by address and port', () => {
+    const c = new PeerCandidates();
+    expect(c.add({ host: '10.0.0.1', port: 6881 })).toBe(true);
+    expect(c.add({ host: '10.0.0.1', port: 6881 })).toBe(false);
+    expect(c.add({ host: '10.0.0.1', port: 6882 })).toBe(true);
+    expect(c.add({ host: '10.0.0.2', port: 6881 })).toBe(true);
+    expect(c.add({ host: '::1', port: 6881 })).toBe(true);
+    expect(c.add({ host: '::1', port: 6881 })).toBe(false);
+    expect(c.size).toBe(4);
+  });
+
+  it.each([0, -1, 65536, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses port %d', (port) => {
+    const c = new PeerCandidates();
+    expect(c.add({ host: '10.0.0.1', port })).toBe(false);
+    expect(c.size).toBe(0);
+  });
+
+  it('accepts ports 1 and 65535', () => {
+    const c = new PeerCandidates();
+    expect(c.add({ host: 'a', port: 1 })).toBe(true);
+    expect(c.add({ host: 'a', port: 65535 })).toBe(true);
+  });
+
+  it('lists candidates ready to dial, oldest first, not the ones being dialled', () => {
+    const c = new PeerCandidates();
+    for (const port of [3, 1, 2]) c.add({ host: 'h', port });
+    expect(ready(c)).toEqual(['h:3', 'h:1', 'h:2']);
+    c.markConnecting({ host: 'h', port: 1 });
+    expect(ready(c)).toEqual(['h:3', 'h:2']);
+  });
+
+  it('backs off exponentially after failed dials and gives up after 5 failures', () => {
+    const c = new PeerCandidates();
+    const a = { host: '10.0.0.9', port: 51413 };
+    c.add(a);
+    const waits: number[] = [];
+    for (let failure = 1; failure <= 4; failure++) {
+      c.markConnecting(a);
+      c.markDisconnected(a, true);
+      const start = Date.now();
+      // Find when it becomes ready again (to the second).
+      let t = start;
+      while (ready(c, t).length === 0) t += 1000;
+      waits.push(t - start);
+      vi.setSystemTime(t);
+    }
+    expect(waits).toEqual([10_000, 20_000, 40_000, 80_000]);
+    c.markConnecting(a);
+    c.markDisconnected(a, true);
+    expect(ready(c, Date.now() + 365 * 86_400_000)).toEqual([]);
+    expect(c.size).toBe(1);
+  });
+
+  it('retries a peer that worked after 10 s and forgets its earlier failures', () => {
+    const c = new PeerCandidates();
+    const a = { host: 'h', port: 1 };
+    c.add(a);
+    for (let i = 0; i < 4; i++) {
+      c.markConnecting(a);
+      c.markDisconnected(a, true);
+    }
+    c.markConnecting(a);
+    c.markDisconnected(a, false);
+    expect(ready(c, T0 + 9_999)).toEqual([]);
+    expect(ready(c, T0 + 10_000)).toEqual(['h:1']);
+    // Its failure count was reset: one more failure is a short back-off, not the end.
+    c.markConnecting(a);
+    c.markDisconnected(a, true);
+    expect(ready(c, T0 + 10_000)).toEqual(['h:1']);
+  });
+
+  it('ignores state changes for unknown addresses', () => {
+    const c = new PeerCandidates();
+    c.markConnecting({ host: 'x', port: 1 });
+    c.markDisconnected({ host: 'x', port: 1 }, true);
+    expect(c.size).toBe(0);
+  });
+
+  it('bans by address and port: never listed or re-added, other ports of that IP unaffected', () => {
+    const c = new PeerCandidates();
+    const bad = { host: '127.0.0.1', port: 7000 };
+    const honest = { host: '127.0.0.1', port: 7001 };
+    c.add(bad);
+    c.add(honest);
+    c.ban(bad);
+    expect(c.isBanned(bad)).toBe(true);
+    expect(c.isBanned(honest)).toBe(false);
+    expect(ready(c)).toEqual(['127.0.0.1:7001']);
+    expect(c.add(bad)).toBe(false);
+    expect(c.add({ host: '127.0.0.1', port: 7000 })).toBe(false);
+    expect(c.size).toBe(1);
+  });
+
+  it('bans an address it never knew', () => {
+    const c = new PeerCandidates();
+    c.ban({ host: '::1', port: 9 });
+    expect(c.add({ host: '::1', port: 9 })).toBe(false);
+    expect(c.isBanned({ host: '::1', port: 9 })).toBe(true);
+  });
+
+  it('remembers at most 2000 candidates', () => {
+    const c = new PeerCandidates();
+    let added = 0;
+    for (let i = 0; i < 2100; i++) if (c.add({ host: `10.0.${i >> 8}.${i & 255}`, port: 6881 })) added++;
+    expect(added).toBe(2000);
+    expect(c.size).toBe(2000);
+  });
+});
