@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '../bencode/index.js';
@@ -721,5 +721,50 @@ describe('PeerConnection: lifecycle', () => {
     vi.advanceTimersByTime(30_000);
     expect(peer.isOpen).toBe(false);
     expect(handler.closedReason()).toMatch(/inactivity/);
+  });
+});
+
+describe('PeerConnection over a real loopback socket', () => {
+  it('exchanges handshakes and messages, and reports the remote closing', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const remote = net.connect(port, '127.0.0.1');
+    const local = await accepted;
+    try {
+      const handler = new RecordingHandler(8);
+      const peer = new PeerConnection(local, handler, {
+        infoHash: INFO_HASH,
+        ourPeerId: OUR_ID,
+        incoming: true,
+        address: `127.0.0.1:${remote.localPort}`,
+        opening: (p) => p.send(msg.haveNone()),
+      });
+      live.push(peer);
+      local.on('data', (chunk: Buffer) => peer.receive(chunk));
+      const received: Buffer[] = [];
+      remote.on('data', (chunk: Buffer) => received.push(chunk));
+
+      peer.start();
+      remote.write(Buffer.concat([theirHandshake(), msg.bitfield(Uint8Array.from([0xa0])), msg.unchoke()]));
+      await vi.waitFor(() => expect(handler.names()).toContain('peerUnchoked'), { timeout: 5000, interval: 5 });
+      expect(handler.names()).toEqual(['peerReady', 'peerBitfield', 'peerUnchoked']);
+      expect(peer.has(0)).toBe(true);
+      expect(peer.has(1)).toBe(false);
+      await vi.waitFor(() => expect(Buffer.concat(received).length).toBe(68 + 5), { timeout: 5000, interval: 5 });
+      const bytes = Buffer.concat(received);
+      expect(bytes.subarray(0, 68).equals(encodeHandshake(INFO_HASH, OUR_ID))).toBe(true);
+      expect(bytes.subarray(68).equals(msg.haveNone())).toBe(true);
+
+      remote.end();
+      await vi.waitFor(() => expect(peer.isOpen).toBe(false), { timeout: 5000, interval: 5 });
+      expect(handler.closedReason()).toMatch(/closed by peer/);
+      expect(handler.names().filter((n) => n === 'peerClosed')).toHaveLength(1);
+    } finally {
+      remote.destroy();
+      local.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
