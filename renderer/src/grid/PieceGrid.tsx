@@ -83,9 +83,12 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
     const p = painterRef.current;
     const canvas = canvasRef.current;
     if (!p || !canvas) return;
+    let shown = -1;
     p.onFrame = (stats) => {
-      if (field) {
-        canvas.dataset.verified = String(field.verified);
+      // Verified count for tests and assistive tech; written only when it changes.
+      if (field && field.verified !== shown) {
+        shown = field.verified;
+        canvas.dataset.verified = String(shown);
       }
       onFrame?.(stats);
     };

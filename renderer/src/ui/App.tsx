@@ -2,6 +2,7 @@ import { Details } from './Details.js';
 import { DropZone } from './DropZone.js';
 import { Notices } from './Notices.js';
 import { StatusBar } from './StatusBar.js';
+import { VerticalSplit } from './Splitter.js';
 import { Toolbar } from './Toolbar.js';
 import { TorrentList } from './TorrentList.js';
 
@@ -11,8 +12,7 @@ export function App() {
       <Toolbar />
       <Notices />
       <main className="main">
-        <TorrentList />
-        <Details />
+        <VerticalSplit top={<TorrentList />} bottom={<Details />} />
       </main>
       <StatusBar />
     </DropZone>

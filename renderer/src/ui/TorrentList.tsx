@@ -59,8 +59,8 @@ export function TorrentList() {
   };
 
   return (
-    <div className="list" tabIndex={0} onKeyDown={onKeyDown} role="grid" aria-label="Torrents" aria-rowcount={rows.length + 1} data-testid="torrent-list">
-      <table className="table">
+    <div className="list" tabIndex={0} onKeyDown={onKeyDown} data-testid="torrent-list">
+      <table className="table" role="grid" aria-label="Torrents" aria-multiselectable="false">
         <thead>
           <tr>
             {COLUMNS.map((c) => (
