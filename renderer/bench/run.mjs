@@ -38,7 +38,8 @@ try {
   else {
     const r = result;
     const f = (x) => x.toFixed(2);
-    console.log(`frames: ${r.frames} in ${r.seconds}s · frame time p50 ${f(r.frameMs.p50)} ms · p95 ${f(r.frameMs.p95)} ms · p99 ${f(r.frameMs.p99)} ms · max ${f(r.frameMs.max)} ms · frames that missed a vsync (> 25 ms): ${r.missedFrames}`);
+    console.log(`frames: ${r.frames} in ${r.seconds}s · frame interval (rAF) p50 ${f(r.frameMs.p50)} ms · p95 ${f(r.frameMs.p95)} ms · p99 ${f(r.frameMs.p99)} ms · max ${f(r.frameMs.max)} ms · frames that missed a vsync (> 25 ms): ${r.missedFrames}`);
+    console.log(`main-thread work per frame: p50 ${f(r.frameWorkMs.p50)} ms · p95 ${f(r.frameWorkMs.p95)} ms · p99 ${f(r.frameWorkMs.p99)} ms · max ${f(r.frameWorkMs.max)} ms · over 16.7 ms: ${r.frameWorkMs.over16_7}`);
     console.log(`grid paint: p50 ${f(r.paintMs.p50)} ms · p95 ${f(r.paintMs.p95)} ms · max ${f(r.paintMs.max)} ms over ${r.paintMs.paints} paints · cells/paint p50 ${r.cellsPerPaint.p50} max ${r.cellsPerPaint.max}`);
     console.log(`full repaints (ms): during the run ${JSON.stringify(r.fullPaintMs)} · forced afterwards ${JSON.stringify(r.forcedFullPaintMs)}`);
     console.log(`canvas ${r.canvas} · ${r.gridRun} pieces per cell · long tasks ${r.longTasks} · verified ${r.verifiedPieces}/${r.pieces} · events ${JSON.stringify(r.events)}`);
