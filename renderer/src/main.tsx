@@ -5,6 +5,7 @@ import { ControllerProvider } from './app/context.js';
 import { Controller, errorMessage } from './app/controller.js';
 import { createAppStore } from './state/store.js';
 import { App } from './ui/App.js';
+import { ErrorBoundary } from './ui/ErrorBoundary.js';
 import './styles.css';
 
 const rootEl = document.getElementById('root');
@@ -18,9 +19,11 @@ try {
   controller.start();
   createRoot(rootEl).render(
     <StrictMode>
-      <ControllerProvider controller={controller}>
-        <App />
-      </ControllerProvider>
+      <ErrorBoundary>
+        <ControllerProvider controller={controller}>
+          <App />
+        </ControllerProvider>
+      </ErrorBoundary>
     </StrictMode>,
   );
 } catch (err) {

@@ -152,3 +152,20 @@ describe('App', () => {
     expect($('error-banner')).toBeNull();
   });
 });
+
+describe('Add magnet dialog', () => {
+  it('shows why a magnet was refused, inside the dialog', async () => {
+    await act(async () => { ($('add-magnet-button') as HTMLButtonElement).click(); });
+    const input = $('magnet-input') as HTMLTextAreaElement;
+    await act(async () => {
+      const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')?.set;
+      setter?.call(input, 'magnet:?dn=nothing');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => { ($('magnet-submit') as HTMLButtonElement).click(); });
+    await flush();
+    expect($('magnet-error')?.textContent).toMatch(/no info-hash/);
+    expect($('magnet-dialog')).not.toBeNull();
+    expect(t.commands('addMagnet')).toHaveLength(0);
+  });
+});

@@ -72,11 +72,20 @@ function MagnetDialog({ onClose }: { onClose: () => void }) {
   const controller = useController();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   const submit = async () => {
     setBusy(true);
+    setProblem(null);
+    const before = controller.store.getState().nextNoticeId;
     const ok = await controller.addMagnetText(text);
     setBusy(false);
-    if (ok) onClose();
+    if (ok) {
+      onClose();
+      return;
+    }
+    // Repeat the reason inside the dialog (the banner behind it is dimmed).
+    const latest = controller.store.getState().notices.filter((n) => n.level === 'error' && n.id >= before).pop();
+    setProblem(latest?.message ?? 'The magnet link could not be added.');
   };
   return (
     <Dialog title="Add magnet link" onCancel={onClose} testId="magnet-dialog">
@@ -84,9 +93,10 @@ function MagnetDialog({ onClose }: { onClose: () => void }) {
         <label className="field">
           <span className="field__label">Magnet link (one per line)</span>
           <textarea className="input" rows={4} value={text} spellCheck={false} placeholder="magnet:?xt=urn:btih:…"
-            data-testid="magnet-input" onChange={(e) => setText(e.target.value)}
+            data-testid="magnet-input" aria-invalid={problem !== null} onChange={(e) => { setText(e.target.value); setProblem(null); }}
             onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void submit(); } }} />
         </label>
+        {problem && <p className="field__error" role="alert" data-testid="magnet-error">{problem}</p>}
         <div className="dialog__actions">
           <button type="button" className="btn" onClick={onClose}>Cancel</button>
           <button type="submit" className="btn btn--primary" disabled={busy || text.trim() === ''} data-testid="magnet-submit">Add</button>
