@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 //   renderer imports shared only · only electron/app and the preload may import 'electron'.
 const noElectron = { name: 'electron', message: "Only electron/app and electron/preload.ts may import 'electron' (requiring it downloads the binary)." };
 const restrict = (patterns, message) => ({
-  'no-restricted-imports': ['error', { paths: [noElectron], patterns: patterns.map((group) => ({ group, message })) }],
+  'no-restricted-imports': ['error', { paths: [noElectron], patterns: patterns.map((group) => ({ group: [group], message })) }],
 });
 
 export default tseslint.config(

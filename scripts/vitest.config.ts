@@ -18,6 +18,8 @@ export default defineConfig({
           root,
           include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
           environment: 'node',
+          // Never let a test's session contact the public DHT routers (see dhtSettings).
+          env: { TESSERA_DHT_BOOTSTRAP: '' },
           testTimeout: 20_000,
         },
       },
@@ -27,6 +29,7 @@ export default defineConfig({
           root,
           include: ['e2e/interop/**/*.test.ts'],
           environment: 'node',
+          env: { TESSERA_DHT_BOOTSTRAP: '' },
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,39 +1,45 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, TorrentInputError, type EngineTorrent } from '../engine/index.js';
+import { createSession, dhtSettings, TorrentInputError, type EngineTorrent, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
 import { progressLine } from './progress.js';
 
-const USAGE = 'usage: tessera download <file.torrent> --dir <dir> [--peer host:port]... [--port P] [--json] [--verbose]';
+const USAGE =
+  'usage: tessera download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--json] [--verbose]';
 
 /**
  * `tessera download`: fetches a torrent into --dir and exits 0 only once every piece is
  * verified on disk. Progress on a terminal; `--json` prints one summary object at the end.
  */
 export async function runDownload(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['dir', 'peer', 'port'], flags: ['json', 'verbose'] });
+  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap'], flags: ['json', 'verbose', 'no-dht'] });
   const [torrentPath, ...extra] = args.positionals;
   if (!torrentPath || extra.length > 0) throw new UsageError(USAGE);
+  const dht = dhtSettings({ noDht: args.flags.has('no-dht'), bootstrap: args.options.get('dht-bootstrap') ?? [] });
   const dir = path.resolve(args.options.get('dir')?.[0] ?? '.');
   const peers = (args.options.get('peer') ?? []).map(parsePeerAddress);
   const port = parsePort(args.options.get('port')?.[0]);
   const json = args.flags.has('json');
   const verbose = args.flags.has('verbose');
 
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(torrentPath);
-  } catch (err) {
-    process.stderr.write(`tessera: cannot read ${torrentPath}: ${(err as Error).message}\n`);
-    return 2;
+  let source: TorrentSource;
+  if (torrentPath.startsWith('magnet:')) {
+    source = { kind: 'magnet', uri: torrentPath };
+  } else {
+    try {
+      source = { kind: 'torrent', bytes: await fs.readFile(torrentPath) };
+    } catch (err) {
+      process.stderr.write(`tessera: cannot read ${torrentPath}: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
 
   const started = process.hrtime.bigint();
-  const session = await createSession({ downloadDir: dir, ...(port === undefined ? {} : { port }) });
+  const session = await createSession({ downloadDir: dir, ...dht, ...(port === undefined ? {} : { port }) });
   if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   let torrent: EngineTorrent;
   try {
-    torrent = await session.add({ kind: 'torrent', bytes }, { savePath: dir, peers });
+    torrent = await session.add(source, { savePath: dir, peers });
   } catch (err) {
     await session.close();
     if (err instanceof TorrentInputError) {

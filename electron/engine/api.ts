@@ -134,6 +134,14 @@ export interface SessionOptions {
   listenHost?: string;
   /** Max connected peers per torrent. */
   maxPeersPerTorrent?: number;
+  /** Run a DHT node (default true). */
+  dht?: boolean;
+  /** DHT bootstrap nodes as host:port (default: the well-known public routers). */
+  dhtBootstrap?: string[];
+  /** UDP port of the DHT node (default: the listening port, or any free one if taken). */
+  dhtPort?: number;
+  /** Where the session keeps its DHT node list and other state; none = nothing persisted. */
+  stateDir?: string;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`. */

@@ -1,3 +1,4 @@
 /** Engine entry point: the only module the shell, host and CLI need to import. */
 export * from './api.js';
 export { createSession, Session, TorrentInputError } from './session/session.js';
+export { dhtSettings } from './session/dht-settings.js';

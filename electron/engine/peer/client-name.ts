@@ -15,7 +15,7 @@ const CLIENTS: Record<string, string> = {
 
 /** A readable client name: the extension handshake's `v` if given, else decoded from the peer id. */
 export function clientName(peerId: Uint8Array | null, advertised: string | null): string {
-  if (advertised) return advertised.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64);
+  if (advertised) return [...advertised].filter((ch) => ch >= ' ' && ch !== '\x7f').join('').slice(0, 64);
   if (!peerId || peerId.length < 8) return 'unknown';
   const id = Buffer.from(peerId).toString('latin1');
   if (id[0] === '-' && id[7] === '-') {

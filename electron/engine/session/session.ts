@@ -1,9 +1,12 @@
 import path from 'node:path';
 import type net from 'node:net';
-import type { AddTorrentOptions, EngineSession, EngineTorrent, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
+import type { AddTorrentOptions, EngineSession, EngineTorrent, PeerAddress, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
 import { MetainfoError, parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
-import { Torrent, type TorrentContext } from '../torrent/torrent.js';
+import { MagnetError, parseMagnet } from '../magnet/magnet.js';
+import { TrackerClient } from '../tracker/index.js';
+import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
+import { SessionDht } from './session-dht.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { Handshake } from '../wire/handshake.js';
 import { Listener } from './listener.js';
@@ -26,6 +29,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly listener: Listener;
   private readonly peerId = generatePeerId();
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private readonly trackerClient = new TrackerClient();
+  private dht: SessionDht | null = null;
   private listenPort = 0;
   private closed = false;
 
@@ -40,6 +45,9 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   async listen(): Promise<void> {
     this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost);
+    if (this.options.dht !== false) {
+      this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
+    }
   }
 
   private context(): TorrentContext {
@@ -49,25 +57,27 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       clientName: CLIENT_NAME,
       readBuffer: this.readBuffer,
       maxPeers: this.options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS,
+      dht: this.dht,
+      trackerClient: this.trackerClient,
       warn: (m) => this.warn(m),
     };
   }
 
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
     if (this.closed) throw new Error('session is closed');
-    if (source.kind === 'magnet') throw new TorrentInputError('magnet links are not supported yet');
-    const meta = parseTorrentInput(source.bytes);
-    const existing = this.torrents.get(meta.infoHashHex);
+    const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
+    const init = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : initFromTorrent(source.bytes, savePath);
+    const peers = [...init.peers, ...(options.peers ?? [])];
+    const existing = this.torrents.get(init.infoHash.toString('hex'));
     if (existing) {
-      if (options.peers) existing.addPeers(options.peers);
+      existing.addPeers(peers);
       return existing;
     }
-    const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
-    const torrent = new Torrent(meta, savePath, this.context());
-    this.torrents.set(meta.infoHashHex, torrent);
-    this.emit('added', meta.infoHashHex);
+    const torrent = new Torrent(init, this.context());
+    this.torrents.set(torrent.infoHash, torrent);
+    this.emit('added', torrent.infoHash);
     await torrent.start(options.paused ?? false);
-    if (options.peers) torrent.addPeers(options.peers);
+    torrent.addPeers(peers);
     return torrent;
   }
 
@@ -84,7 +94,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (!torrent) return;
     this.torrents.delete(torrent.infoHash);
     await torrent.stop();
-    if (options.deleteData) await torrent.storage.deleteFiles();
+    if (options.deleteData) await torrent.transfer?.storage.deleteFiles();
     this.emit('removed', torrent.infoHash);
   }
 
@@ -93,6 +103,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.closed = true;
     await this.listener.close();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
+    this.trackerClient.close();
+    await this.dht?.close();
   }
 
   private routeIncoming(socket: net.Socket, handshake: Handshake, leftover: Buffer): void {
@@ -107,6 +119,31 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private warn(message: string): void {
     this.emit('warning', message);
   }
+}
+
+function initFromTorrent(bytes: Uint8Array, savePath: string): TorrentInit & { peers: [] } {
+  const meta = parseTorrentInput(bytes);
+  return { infoHash: meta.infoHash, meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
+}
+
+function initFromMagnet(uri: string, savePath: string): TorrentInit & { peers: PeerAddress[] } {
+  let magnet;
+  try {
+    magnet = parseMagnet(uri);
+  } catch (err) {
+    if (err instanceof MagnetError) throw new TorrentInputError(err.message);
+    throw err;
+  }
+  return {
+    infoHash: magnet.infoHash,
+    meta: null,
+    name: magnet.name,
+    // Each magnet `tr` is its own tier, as libtorrent and qBittorrent treat them.
+    trackers: magnet.trackers.map((url) => [url]),
+    savePath,
+    selectOnly: magnet.selectOnly,
+    peers: magnet.peers,
+  };
 }
 
 /** Parses .torrent bytes, turning every parse failure into a one-line TorrentInputError. */

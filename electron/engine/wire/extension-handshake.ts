@@ -27,11 +27,13 @@ export interface OurExtensionHandshake {
   reqq: number;
   metadataSize?: number;
   uploadOnly?: boolean;
+  /** Advertise ut_pex (not for private torrents, BEP 27). */
+  pex?: boolean;
 }
 
 export function encodeExtensionHandshake(ours: OurExtensionHandshake): Buffer {
   return encode({
-    m: { ut_metadata: LOCAL_EXTENSIONS.ut_metadata, ut_pex: LOCAL_EXTENSIONS.ut_pex },
+    m: { ut_metadata: LOCAL_EXTENSIONS.ut_metadata, ut_pex: ours.pex === false ? undefined : LOCAL_EXTENSIONS.ut_pex },
     p: ours.listenPort,
     v: ours.client,
     reqq: ours.reqq,

@@ -1,0 +1,58 @@
+import type { PeerAddress } from '../api.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import * as msg from '../wire/encode.js';
+import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED } from '../wire/ut-pex.js';
+import { PeerCandidates } from './peer-candidates.js';
+
+/** libtorrent sends PEX every 60 s and drops peers that send more than 6 a minute. */
+export const PEX_INTERVAL_MS = 60_000;
+const MAX_RECEIVED_PER_MINUTE = 6;
+
+/**
+ * Peer exchange (BEP 11) for one torrent: tells each ut_pex peer which peers joined and
+ * left since the last message to it, and feeds peers it hears about to the candidates.
+ */
+export class PeerExchange {
+  private readonly sent = new WeakMap<PeerConnection, Map<string, PeerAddress>>();
+  private readonly received = new WeakMap<PeerConnection, number[]>();
+
+  constructor(private readonly reachable: (peer: PeerConnection) => PeerAddress | null) {}
+
+  /** Sends every ut_pex peer its delta. Called right after a peer's extension handshake and every minute. */
+  sendTo(peer: PeerConnection, connected: Iterable<PeerConnection>): void {
+    const remoteId = peer.extensions?.ids.get('ut_pex');
+    if (!remoteId || !peer.isOpen) return;
+    const current = new Map<string, PeerAddress & { flags: number }>();
+    for (const other of connected) {
+      if (other === peer) continue;
+      const address = this.reachable(other);
+      if (!address) continue;
+      const flags = (other.incoming ? 0 : PEX_FLAG_REACHABLE) | (other.isSeed ? PEX_FLAG_SEED : 0);
+      current.set(PeerCandidates.key(address), { ...address, flags });
+    }
+    const previous = this.sent.get(peer) ?? new Map<string, PeerAddress>();
+    const added = [...current].filter(([k]) => !previous.has(k)).map(([, v]) => v);
+    const dropped = [...previous].filter(([k]) => !current.has(k)).map(([, v]) => v);
+    if (added.length === 0 && dropped.length === 0) return;
+    this.sent.set(peer, new Map(current));
+    peer.send(msg.extended(remoteId, encodePex(added, dropped)));
+  }
+
+  /** Handles a received ut_pex payload; returns the peers worth dialling. */
+  receive(peer: PeerConnection, payload: Buffer): PeerAddress[] {
+    const now = Date.now();
+    const times = (this.received.get(peer) ?? []).filter((t) => now - t < 60_000);
+    times.push(now);
+    this.received.set(peer, times);
+    if (times.length > MAX_RECEIVED_PER_MINUTE) {
+      peer.close('too many peer exchange messages');
+      return [];
+    }
+    const parsed = decodePex(payload);
+    if (typeof parsed === 'string') {
+      peer.close(`bad peer exchange message: ${parsed}`);
+      return [];
+    }
+    return parsed.added;
+  }
+}

@@ -1,0 +1,549 @@
+import { webcrypto } from 'node:crypto';
+import type { FilePriority, FileStats } from '../api.js';
+import type { Metainfo } from '../metainfo/index.js';
+import { resolveInSaveDir } from '../metainfo/index.js';
+import { requestKey, type OutstandingRequest, type PeerConnection } from '../peer/peer-connection.js';
+import type { PieceDownload } from '../picker/piece-download.js';
+import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
+import { Storage } from '../storage/storage.js';
+import { Bitfield } from '../util/bitfield.js';
+import { RateMeter } from '../util/rate-meter.js';
+import * as msg from '../wire/encode.js';
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { chooseUnchoked, nextOptimistic } from './choker.js';
+
+/** What a transfer needs from the torrent that owns it. */
+export interface TransferHost {
+  /** Connected peers (handshake done). */
+  connectedPeers(): Iterable<PeerConnection>;
+  blockArrived(index: number, received: number, total: number): void;
+  pieceChecked(index: number, ok: boolean): void;
+  /** Every wanted piece is verified and on disk. */
+  finished(): void;
+  /** A fatal storage problem: the torrent goes to the error state. */
+  fatal(message: string): void;
+  ban(peer: PeerConnection): void;
+  warn(message: string): void;
+}
+
+/** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
+const MAX_PIPELINE = 500;
+/** Seconds of transfer the request pipeline should cover (issue: rate × 3 s / 16 KiB). */
+const PIPELINE_SECONDS = 3;
+/** A peer that sends nothing for this long while we wait on it is snubbed; its requests go elsewhere. */
+const REQUEST_TIMEOUT_MS = 20_000;
+/** Stop requesting while this many verified bytes wait to be hashed or written: the disk sets the pace. */
+const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
+/** Hash failures after which a peer is banned. */
+const BAN_AFTER_FAILURES = 2;
+const UPLOAD_SLOTS = 8;
+export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
+
+/**
+ * The data side of a torrent whose metadata we have: which blocks to request from whom,
+ * verifying and writing pieces, serving uploads, choking. The owning Torrent handles
+ * connections and forwards each peer's piece-related messages here.
+ */
+export class Transfer {
+  readonly picker: PiecePicker;
+  readonly storage: Storage;
+  readonly downloadMeter = new RateMeter();
+  readonly uploadMeter = new RateMeter();
+  downloadedBytes = 0;
+  uploadedBytes = 0;
+  hashFailures = 0;
+  readonly peersThatSentData = new Set<string>();
+  private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
+  private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
+  private readonly failedPieces = new Set<number>();
+  private readonly filePriorities: FilePriority[];
+  private pendingDiskBytes = 0;
+  private optimistic: string | null = null;
+  private tickCount = 0;
+  private active = false;
+
+  constructor(
+    readonly meta: Metainfo,
+    readonly savePath: string,
+    private readonly host: TransferHost,
+  ) {
+    this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
+    this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir);
+    this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
+    this.markPadOnlyPiecesUnwanted();
+  }
+
+  get pieceCount(): number {
+    return this.meta.pieceCount;
+  }
+
+  get finished(): boolean {
+    return this.picker.finished;
+  }
+
+  /** Requests flow only while active (not paused, not in error). */
+  setActive(active: boolean): void {
+    this.active = active;
+  }
+
+  // --- disk: preparing and checking -----------------------------------------------------
+
+  /** Creates the save folder and empty files, then re-checks data already on disk. */
+  async prepare(onChecking: () => void): Promise<void> {
+    await this.storage.prepare();
+    const sizes = await this.storage.existingSizes();
+    if (!sizes.some((s) => s !== null && s > 0)) return;
+    onChecking();
+    for (let index = 0; index < this.meta.pieceCount; index++) {
+      if (!this.pieceFilesPresent(index, sizes)) continue;
+      let data: Buffer;
+      try {
+        data = await this.storage.read(index, 0, this.picker.pieceSize(index));
+      } catch {
+        continue;
+      }
+      if (await this.hashMatches(index, data)) {
+        this.picker.markHave(index);
+        this.host.pieceChecked(index, true);
+      }
+    }
+  }
+
+  private pieceFilesPresent(index: number, sizes: Array<number | null>): boolean {
+    return this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index)).every((seg) => {
+      const file = this.meta.files[seg.fileIndex]!;
+      const size = sizes[seg.fileIndex];
+      return file.pad || (size !== null && size !== undefined && size >= seg.fileOffset + seg.length);
+    });
+  }
+
+  /** Pieces made only of pad files are never requested (nobody needs to send zeros). */
+  private markPadOnlyPiecesUnwanted(): void {
+    if (!this.meta.files.some((f) => f.pad)) return;
+    for (let index = 0; index < this.meta.pieceCount; index++) {
+      const segs = this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index));
+      if (segs.length > 0 && segs.every((s) => this.meta.files[s.fileIndex]!.pad)) this.picker.setWanted(index, false);
+    }
+  }
+
+  // --- peers joining and leaving ----------------------------------------------------------
+
+  /** Our half of the opening: what we have. */
+  sendHave(peer: PeerConnection): void {
+    const have = this.picker.have;
+    if (peer.supportsFast && have.count === 0) peer.send(msg.haveNone());
+    else if (peer.supportsFast && have.complete) peer.send(msg.haveAll());
+    else if (have.count > 0) peer.send(msg.bitfield(have.bytes));
+  }
+
+  /** A peer that connected before the metadata arrived: apply what it told us meanwhile. */
+  adoptPeer(peer: PeerConnection): void {
+    const n = this.meta.pieceCount;
+    if (peer.pendingBitfield) {
+      const pending = peer.pendingBitfield;
+      peer.pendingBitfield = null;
+      peer.applyBitfield(pending, n);
+      if (!peer.isOpen) return;
+    } else if (peer.haveAll) {
+      this.peerBitfield(peer);
+    } else if (peer.bitfield) {
+      // Only "have none" makes a bitfield before we know the piece count.
+      peer.bitfield = new Bitfield(n);
+      this.peerBitfield(peer);
+    }
+    for (const index of peer.pendingHaves.splice(0)) {
+      if (index >= n) return peer.close(`have for piece ${index} of ${n}`);
+      peer.bitfield ??= new Bitfield(n);
+      if (!peer.haveAll && peer.bitfield.set(index)) this.peerHave(peer, index);
+    }
+    this.updateInterest(peer);
+  }
+
+  peerGone(peer: PeerConnection): void {
+    if (peer.haveAll) this.picker.seedLeft();
+    else if (peer.bitfield) this.picker.peerBitfield(peer.bitfield, -1);
+    this.releaseRequests(peer, false);
+    this.picker.disown(peer);
+    this.pumpAll();
+  }
+
+  // --- availability and interest ----------------------------------------------------------
+
+  peerBitfield(peer: PeerConnection): void {
+    if (peer.bitfield?.complete) {
+      peer.haveAll = true;
+      peer.bitfield = null;
+    }
+    if (peer.haveAll) this.picker.seedJoined();
+    else if (peer.bitfield) this.picker.peerBitfield(peer.bitfield, 1);
+    this.updateInterest(peer);
+  }
+
+  peerHave(peer: PeerConnection, index: number): void {
+    if (peer.bitfield?.complete) {
+      // It just became a seed: count it as one (O(1) from now on).
+      peer.bitfield.clear(index);
+      this.picker.peerBitfield(peer.bitfield, -1);
+      peer.bitfield = null;
+      peer.haveAll = true;
+      this.picker.seedJoined();
+    } else {
+      this.picker.peerHas(index);
+    }
+    if (!peer.amInterested && !this.picker.have.has(index) && this.picker.isWanted(index)) peer.setInterested(true);
+    this.pump(peer);
+  }
+
+  private updateInterest(peer: PeerConnection): void {
+    const interesting = this.picker.peerIsInteresting(peer, peer.isSeed);
+    peer.setInterested(interesting);
+    if (interesting) this.pump(peer);
+  }
+
+  peerChoked(peer: PeerConnection): void {
+    // Without the fast extension a choke silently drops every request we had queued there.
+    if (!peer.supportsFast) this.releaseRequests(peer, false);
+  }
+
+  peerUnchoked(peer: PeerConnection): void {
+    this.pump(peer);
+  }
+
+  peerInterest(peer: PeerConnection, interested: boolean): void {
+    if (interested && peer.amChoking && this.unchokedCount() < UPLOAD_SLOTS) peer.setChoking(false);
+    if (!interested && !peer.amChoking) peer.setChoking(true);
+  }
+
+  // --- receiving blocks -------------------------------------------------------------------
+
+  blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
+    const block = begin / BLOCK_SIZE;
+    const key = Number.isInteger(block) ? requestKey(index, block) : -1;
+    const req = key >= 0 ? peer.outstanding.get(key) : undefined;
+    if (req && req.length === length) {
+      // A piece that was reset (hash failure) or is being verified must not be written into:
+      // its buffer may already belong to another piece.
+      const live = this.picker.inFlight.get(index) === req.piece && !req.piece.verifying;
+      this.currentBlock.set(peer, live ? req : null);
+      if (!live) peer.outstanding.delete(key);
+      return true;
+    }
+    // Blocks we cancelled (endgame, snub) may still be on the wire; blocks of pieces we already
+    // have are harmless. Both are discarded quietly.
+    const cancelled = key >= 0 && (this.recentlyCancelled.get(peer)?.delete(key) ?? false);
+    if (cancelled || (index < this.meta.pieceCount && this.picker.have.has(index) && length <= BLOCK_SIZE)) {
+      this.currentBlock.set(peer, null);
+      return true;
+    }
+    peer.close(`sent piece ${index} offset ${begin} length ${length}, which was never requested`);
+    return false;
+  }
+
+  blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
+    const req = this.currentBlock.get(peer);
+    if (req) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
+  }
+
+  blockEnd(peer: PeerConnection): void {
+    const req = this.currentBlock.get(peer);
+    this.currentBlock.delete(peer);
+    if (!req) return;
+    const { piece, block, length } = req;
+    this.downloadedBytes += length;
+    peer.outstanding.delete(requestKey(piece.index, block));
+    peer.downloadMeter.add(length);
+    this.downloadMeter.add(length);
+    peer.lastBlockAt = Date.now();
+    peer.snubbed = false;
+    if (peer.blocksReceived++ === 0) this.peersThatSentData.add(peer.address);
+    this.growPipeline(peer);
+    if (piece.markArrived(block)) {
+      piece.contributors.add(peer);
+      this.host.blockArrived(piece.index, piece.received, piece.blockCount);
+      if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
+      if (piece.complete) void this.verifyPiece(piece);
+    }
+    // Refill in batches, not one request per block: fewer, larger socket writes.
+    const free = peer.requestLimit - peer.outstanding.size;
+    if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
+  }
+
+  peerReject(peer: PeerConnection, index: number, begin: number): void {
+    const key = requestKey(index, begin / BLOCK_SIZE);
+    const req = peer.outstanding.get(key);
+    if (!req) return;
+    peer.outstanding.delete(key);
+    req.piece.release(req.block);
+    this.picker.abandonIfUntouched(req.piece);
+    this.pumpAll();
+  }
+
+  // --- requesting -------------------------------------------------------------------------
+
+  /** Fills the peer's request pipeline. */
+  pump(peer: PeerConnection): void {
+    if (!this.active || !peer.isOpen || !peer.amInterested || peer.peerChoking) return;
+    if (this.pendingDiskBytes > MAX_PENDING_DISK_BYTES) return;
+    const free = peer.requestLimit - peer.outstanding.size;
+    if (free <= 0) return;
+    const picks: BlockPick[] = [];
+    this.picker.pick(peer, free, picks);
+    peer.sendRequests(picks);
+  }
+
+  pumpAll(): void {
+    for (const peer of this.host.connectedPeers()) this.pump(peer);
+  }
+
+  /** Slow start (one more slot per block received), then rate × PIPELINE_SECONDS worth of blocks. */
+  private growPipeline(peer: PeerConnection): void {
+    if (peer.pipelineDepth >= MAX_PIPELINE) return;
+    const byRate = Math.ceil((peer.downloadMeter.rate() * PIPELINE_SECONDS) / BLOCK_SIZE);
+    peer.pipelineDepth = Math.max(2, Math.min(MAX_PIPELINE, Math.max(peer.pipelineDepth + 1, byRate)));
+  }
+
+  /** Gives back a peer's outstanding requests so other peers can take them. */
+  private releaseRequests(peer: PeerConnection, sendCancel: boolean): void {
+    const pieces = new Set<PieceDownload>();
+    for (const req of peer.outstanding.values()) {
+      req.piece.release(req.block);
+      pieces.add(req.piece);
+      if (sendCancel) {
+        peer.send(msg.cancel(req.piece.index, req.begin, req.length));
+        this.rememberCancel(peer, requestKey(req.piece.index, req.block));
+      }
+    }
+    peer.outstanding.clear();
+    for (const piece of pieces) this.picker.abandonIfUntouched(piece);
+  }
+
+  private cancelDuplicates(receivedFrom: PeerConnection, piece: PieceDownload, block: number): void {
+    const key = requestKey(piece.index, block);
+    for (const other of this.host.connectedPeers()) {
+      if (other === receivedFrom) continue;
+      const req = other.outstanding.get(key);
+      if (!req) continue;
+      other.sendCancel(req);
+      this.rememberCancel(other, key);
+      piece.release(block);
+    }
+  }
+
+  private rememberCancel(peer: PeerConnection, key: number): void {
+    let set = this.recentlyCancelled.get(peer);
+    if (!set) this.recentlyCancelled.set(peer, (set = new Set()));
+    if (set.size > 4096) set.clear();
+    set.add(key);
+  }
+
+  // --- pieces -----------------------------------------------------------------------------
+
+  private async hashMatches(index: number, data: Buffer): Promise<boolean> {
+    // WebCrypto hashes on the libuv thread pool: the event loop keeps serving sockets meanwhile.
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
+    return digest.equals(this.meta.pieceHashes.subarray(index * 20, index * 20 + 20));
+  }
+
+  private async verifyPiece(piece: PieceDownload): Promise<void> {
+    piece.verifying = true;
+    this.pendingDiskBytes += piece.length;
+    try {
+      if (!(await this.hashMatches(piece.index, piece.buffer))) return this.pieceFailed(piece);
+      await this.storage.writePiece(piece.index, piece.buffer);
+      this.pieceVerified(piece.index);
+    } catch (err) {
+      this.picker.pieceFailed(piece.index);
+      this.host.fatal(`disk write failed: ${errorText(err)}`);
+    } finally {
+      this.picker.buffers.give(piece.buffer);
+      this.pendingDiskBytes -= piece.length;
+      if (this.pendingDiskBytes <= MAX_PENDING_DISK_BYTES) this.pumpAll();
+    }
+  }
+
+  private pieceVerified(index: number): void {
+    if (!this.picker.markHave(index)) return;
+    this.failedPieces.delete(index);
+    const have = msg.have(index);
+    for (const peer of this.host.connectedPeers()) peer.send(have);
+    this.host.pieceChecked(index, true);
+    if (this.picker.finished) this.onFinished();
+  }
+
+  private pieceFailed(piece: PieceDownload): void {
+    this.hashFailures++;
+    this.failedPieces.add(piece.index);
+    this.picker.pieceFailed(piece.index);
+    this.host.pieceChecked(piece.index, false);
+    for (const contributor of piece.contributors) {
+      const peer = contributor as PeerConnection;
+      peer.hashFailures++;
+      if (peer.hashFailures >= BAN_AFTER_FAILURES) this.host.ban(peer);
+    }
+  }
+
+  private onFinished(): void {
+    for (const peer of [...this.host.connectedPeers()]) {
+      peer.setInterested(false);
+      if (peer.isSeed) peer.close('both are seeds');
+    }
+    this.host.finished();
+  }
+
+  // --- upload -----------------------------------------------------------------------------
+
+  peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void {
+    const valid =
+      length > 0 && length <= BLOCK_SIZE && index < this.meta.pieceCount && begin + length <= this.picker.pieceSize(index) && this.picker.have.has(index);
+    const allowed = !peer.amChoking && peer.incomingRequests.size < MAX_QUEUED_UPLOAD_REQUESTS;
+    if (!valid || !allowed) {
+      if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
+      return;
+    }
+    const key = uploadKey(index, begin);
+    peer.incomingRequests.set(key, [index, begin, length]);
+    void this.serveRequest(peer, key, index, begin, length);
+  }
+
+  peerCancel(peer: PeerConnection, index: number, begin: number): void {
+    peer.incomingRequests.delete(uploadKey(index, begin));
+  }
+
+  private async serveRequest(peer: PeerConnection, key: number, index: number, begin: number, length: number): Promise<void> {
+    let data: Buffer;
+    try {
+      data = await this.storage.read(index, begin, length);
+    } catch (err) {
+      this.host.warn(`read for upload failed: ${errorText(err)}`);
+      if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
+      return;
+    }
+    if (!peer.incomingRequests.delete(key)) return; // cancelled or choked meanwhile
+    peer.sendBlock(index, begin, data);
+    this.uploadedBytes += length;
+    this.uploadMeter.add(length);
+  }
+
+  private unchokedCount(): number {
+    let n = 0;
+    for (const p of this.host.connectedPeers()) if (!p.amChoking) n++;
+    return n;
+  }
+
+  private rechoke(): void {
+    const peers = [...this.host.connectedPeers()];
+    const candidates = peers.map((p) => ({
+      id: p.id,
+      peerInterested: p.peerInterested,
+      downloadRate: p.downloadMeter.rate(),
+      uploadRate: p.uploadMeter.rate(),
+      isSeed: p.isSeed,
+    }));
+    if (this.tickCount % 30 === 0) this.optimistic = nextOptimistic(candidates, new Set());
+    const chosen = chooseUnchoked(candidates, this.picker.finished, UPLOAD_SLOTS, this.optimistic);
+    for (const p of peers) p.setChoking(!chosen.has(p.id));
+  }
+
+  // --- periodic ---------------------------------------------------------------------------
+
+  /** Once a second: snub silent peers, rechoke every 10 s, refresh interest, refill pipelines. */
+  tick(): void {
+    this.tickCount++;
+    const now = Date.now();
+    for (const peer of this.host.connectedPeers()) {
+      if (peer.outstanding.size === 0) continue;
+      const oldest = peer.outstanding.values().next().value as OutstandingRequest;
+      if (now - Math.max(peer.lastBlockAt, oldest.sentAt) > REQUEST_TIMEOUT_MS) {
+        peer.snubbed = true;
+        peer.pipelineDepth = 2;
+        this.releaseRequests(peer, true);
+      }
+    }
+    if (this.tickCount % 10 === 0) this.rechoke();
+    if (this.tickCount % 5 === 0 && !this.picker.finished) {
+      for (const peer of this.host.connectedPeers()) if (!peer.isSeed) this.updateInterest(peer);
+    }
+    this.pumpAll();
+  }
+
+  // --- snapshots --------------------------------------------------------------------------
+
+  /** Verified payload bytes: whole pieces, minus pad bytes. */
+  completedBytes(): number {
+    const have = this.picker.have;
+    if (have.complete) return this.meta.payloadLength;
+    let total = 0;
+    for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.picker.pieceSize(i);
+    return Math.min(total, this.meta.payloadLength);
+  }
+
+  /** Bytes still wanted (for tracker `left`). */
+  leftBytes(): number {
+    return Math.max(0, this.meta.payloadLength - this.completedBytes());
+  }
+
+  pieceStatus(): Uint8Array {
+    const out = new Uint8Array(this.meta.pieceCount);
+    const have = this.picker.have;
+    for (let i = 0; i < out.length; i++) if (have.has(i)) out[i] = 2;
+    for (const index of this.failedPieces) if (!have.has(index)) out[index] = 3;
+    for (const index of this.picker.inFlight.keys()) out[index] = 1;
+    return out;
+  }
+
+  inFlight(): Array<[number, number, number]> {
+    return [...this.picker.inFlight.values()].map((p) => [p.index, p.received, p.blockCount]);
+  }
+
+  availability(): Uint16Array {
+    const out = new Uint16Array(this.meta.pieceCount);
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(0xffff, this.picker.availability(i));
+    return out;
+  }
+
+  files(): FileStats[] {
+    const have = this.picker.have;
+    return this.meta.files.map((f, index) => {
+      let completed = 0;
+      const range = this.storage.map.filePieces(index);
+      if (range) {
+        for (let p = range[0]; p <= range[1]; p++) {
+          if (!have.has(p)) continue;
+          const start = Math.max(f.offset, p * this.meta.pieceLength);
+          const end = Math.min(f.offset + f.length, p * this.meta.pieceLength + this.picker.pieceSize(p));
+          completed += Math.max(0, end - start);
+        }
+      }
+      return { index, path: f.path, size: f.length, completedBytes: completed, priority: this.filePriorities[index]!, pad: f.pad };
+    });
+  }
+
+  /** Returns true when the change made a finished torrent unfinished or vice versa. */
+  setFilePriority(fileIndex: number, priority: FilePriority): void {
+    const file = this.meta.files[fileIndex];
+    if (!file || file.pad) return;
+    this.filePriorities[fileIndex] = priority;
+    this.storage.setSkipped(fileIndex, priority === 0);
+    const range = this.storage.map.filePieces(fileIndex);
+    if (!range) return;
+    for (let p = range[0]; p <= range[1]; p++) {
+      // A piece stays wanted while any wanted file has bytes in it.
+      const wanted = this.storage.map.pieceSegments(p, 0, this.picker.pieceSize(p)).some((s) => this.filePriorities[s.fileIndex]! > 0);
+      this.picker.setWanted(p, wanted);
+    }
+    for (const peer of this.host.connectedPeers()) this.updateInterest(peer);
+  }
+
+  filePriority(fileIndex: number): FilePriority {
+    return this.filePriorities[fileIndex] ?? 0;
+  }
+}
+
+/** Key for a peer's request to us: pieces < 2^21 and offsets < 2^29, so the product stays exact. */
+function uploadKey(index: number, begin: number): number {
+  return index * 2 ** 29 + begin;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
