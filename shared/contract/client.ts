@@ -11,7 +11,7 @@ import {
   type CommandPayload,
   type CommandResult,
 } from './commands.js';
-import { parseServerEvent, type TesseraEvent } from './events.js';
+import { parseServerEvent, type ServerEvent, type SnapshotEvent, type TesseraEvent } from './events.js';
 import { parseErrorInfo, TesseraError, type ErrorInfo } from './protocol.js';
 import { isPlainObject, ValidationError } from './validate.js';
 
@@ -90,8 +90,40 @@ export function createClient(transport: ClientTransport): TesseraClient {
     }
   }
 
+  /**
+   * The latest snapshot, kept current from summaries / added / removed / settings events, so a
+   * listener added later gets a snapshot of its own without the engine re-sending one to all.
+   */
+  let mirror: SnapshotEvent | null = null;
+  let subscribeSent = false;
+  const updateMirror = (event: ServerEvent): void => {
+    if (event.type === 'snapshot') {
+      mirror = event;
+      return;
+    }
+    if (!mirror) return;
+    switch (event.type) {
+      case 'summaries':
+        mirror = { ...mirror, torrents: event.torrents, session: event.session };
+        break;
+      case 'torrentAdded':
+        mirror = { ...mirror, torrents: [...mirror.torrents.filter((t) => t.infoHash !== event.torrent.infoHash), event.torrent] };
+        break;
+      case 'torrentRemoved':
+        mirror = { ...mirror, torrents: mirror.torrents.filter((t) => t.infoHash !== event.infoHash) };
+        break;
+      case 'settings':
+        mirror = { ...mirror, settings: event.settings };
+        break;
+      default:
+        break;
+    }
+  };
+
   const resync = (): void => {
     if (listeners.size === 0) return;
+    mirror = null;
+    subscribeSent = true;
     call('subscribe', {}).catch(() => undefined);
     for (const infoHash of watched) call('watchPieces', { infoHash }).catch(() => undefined);
   };
@@ -107,11 +139,13 @@ export function createClient(transport: ClientTransport): TesseraClient {
         return;
       }
       if (event.type === 'torrentRemoved') watched.delete(event.infoHash);
+      updateMirror(event);
       emit(event);
     },
     (next) => {
       const wasOpen = status === 'open';
       status = next;
+      if (next !== 'open') subscribeSent = false;
       emit({ type: 'connection', status: next });
       if (next === 'open' && !wasOpen) resync();
     },
@@ -138,8 +172,18 @@ export function createClient(transport: ClientTransport): TesseraClient {
     ...methods,
     subscribe(listener: (event: TesseraEvent) => void): () => void {
       listeners.add(listener);
-      if (status === 'open') call('subscribe', {}).catch(() => undefined);
-      else listener({ type: 'connection', status });
+      if (status !== 'open') {
+        listener({ type: 'connection', status });
+      } else if (!subscribeSent) {
+        // First listener: start the stream; the engine answers with a snapshot.
+        listener({ type: 'connection', status: 'open' });
+        subscribeSent = true;
+        call('subscribe', {}).catch(() => undefined);
+      } else {
+        // Already streaming: this listener gets the current state, the others nothing new.
+        listener({ type: 'connection', status: 'open' });
+        if (mirror) listener(mirror);
+      }
       return () => {
         listeners.delete(listener);
       };

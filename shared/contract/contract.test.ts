@@ -207,6 +207,44 @@ describe('createClient', () => {
   });
 });
 
+describe('createClient subscriptions', () => {
+  it('sends subscribe once; later listeners get the mirrored current snapshot', async () => {
+    const sent: string[] = [];
+    let push: (raw: unknown) => void = () => undefined;
+    const client = createClient({
+      invoke: async (command) => {
+        sent.push(command);
+        return { ok: true, result: null };
+      },
+      listen(onEvent, onStatus) {
+        push = onEvent;
+        onStatus('open');
+      },
+      close() {},
+    });
+    const first: TesseraEvent[] = [];
+    client.subscribe((e) => first.push(e));
+    expect(first).toEqual([{ type: 'connection', status: 'open' }]);
+    const settings = { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 5, notifyOnComplete: true };
+    const session = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 1 };
+    push({ type: 'snapshot', torrents: [], session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } });
+    push({ type: 'torrentAdded', torrent: summary });
+    push({ type: 'summaries', torrents: [{ ...summary, progress: 0.75, completedBytes: 7 }], session: { ...session, peers: 3 } });
+    push({ type: 'settings', settings: { ...settings, listenPort: 2 } });
+
+    const second: TesseraEvent[] = [];
+    client.subscribe((e) => second.push(e));
+    expect(sent).toEqual(['subscribe']);
+    expect(first.filter((e) => e.type === 'snapshot')).toHaveLength(1);
+    expect(second[0]).toEqual({ type: 'connection', status: 'open' });
+    expect(second[1]).toMatchObject({ type: 'snapshot', torrents: [{ progress: 0.75 }], session: { peers: 3 }, settings: { listenPort: 2 } });
+    push({ type: 'torrentRemoved', infoHash: HASH });
+    const third: TesseraEvent[] = [];
+    client.subscribe((e) => third.push(e));
+    expect(third[1]).toMatchObject({ type: 'snapshot', torrents: [] });
+  });
+});
+
 describe('webSocketUrl', () => {
   it('carries the token and switches scheme', () => {
     expect(webSocketUrl('http://127.0.0.1:8080/?token=abc#x')).toBe('ws://127.0.0.1:8080/ws?token=abc');

@@ -14,6 +14,7 @@ import {
   nullable,
   number,
   object,
+  optional,
   string,
   timestamp,
   tuple,
@@ -113,7 +114,13 @@ export interface PeerView {
   address: string;
   client: string;
   incoming: boolean;
-  /** qBittorrent-style flags, e.g. "D U I E X". */
+  /**
+   * qBittorrent-style flag letters separated by spaces. Emitted today:
+   * D downloading from it · d we are interested but it chokes us · U uploading to it ·
+   * u it is interested but we choke it · I incoming connection · E extension protocol (BEP 10) ·
+   * S snubbed (sent nothing for a while). Reserved, as in qBittorrent, for when the engine
+   * tags peer sources: X from PEX · H from DHT · P µTP.
+   */
   flags: string;
   downloadRate: number;
   uploadRate: number;
@@ -148,6 +155,8 @@ export interface TrackerView {
   message: string | null;
   /** ms since epoch. */
   lastAnnounce: number | null;
+  /** ms since epoch of the next scheduled announce; absent/null when unknown or idle. */
+  nextAnnounce?: number | null;
   peers: number;
   seeders: number | null;
   leechers: number | null;
@@ -275,6 +284,7 @@ export const trackerView: Validator<TrackerView> = object<TrackerView>({
   status: literal('idle', 'announcing', 'working', 'error'),
   message: nullable(string({ max: TEXT_MAX })),
   lastAnnounce: nullable(timestamp),
+  nextAnnounce: optional(nullable(timestamp)),
   peers: nonNegativeInt,
   seeders: nullable(nonNegativeInt),
   leechers: nullable(nonNegativeInt),

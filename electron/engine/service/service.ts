@@ -775,12 +775,15 @@ function fileView(f: ReturnType<EngineTorrent['files']>[number]): FileView {
 }
 
 function trackerView(t: ReturnType<EngineTorrent['trackers']>[number]): TrackerView {
+  // `nextAnnounce` is not in the engine's TrackerStats yet; read it when the engine provides it.
+  const next = (t as { nextAnnounce?: unknown }).nextAnnounce;
   return {
     url: t.url,
     tier: t.tier,
     status: t.status,
     message: t.message,
     lastAnnounce: t.lastAnnounce === null ? null : Math.floor(t.lastAnnounce),
+    nextAnnounce: typeof next === 'number' && Number.isFinite(next) && next >= 0 ? Math.floor(next) : null,
     peers: t.peers,
     seeders: t.seeders,
     leechers: t.leechers,
