@@ -171,9 +171,8 @@ test('screenshot of the piece grid mid-download is saved to e2e/artifacts/', asy
   expect((await stat(file)).size).toBeGreaterThan(1000);
 });
 
-test.fixme('drop a magnet link: metadata arrives from the seeder, the download completes byte-identical', async ({ page }) => {
-  // FIXME(issue 4): the engine rejects magnet links today ("magnet links are not supported yet").
-  // Enable this test when magnets (BEP 9 ut_metadata) land; it is written to pass then.
+test('drop a magnet link: metadata arrives from the seeder, the download completes byte-identical', async ({ page }) => {
+  // The magnet names the seeder with x.pe (no tracker or DHT needed); ut_metadata fetches the info dict.
   const fx = await makeFixture('magnet', 2 * 1024 * 1024, 16 * 1024);
   const host = await startWebHost(cleanup);
   await openApp(page, host);

@@ -23,7 +23,7 @@ import {
   type WebContents,
 } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent } from '../../shared/contract/index.js';
-import { createSession, type EngineSession } from '../engine/index.js';
+import { createSession, dhtSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
 import { OpenRequestQueue, parseArgv, parseOpenTarget, type OpenRequest } from './open-requests.js';
@@ -120,7 +120,13 @@ async function start(): Promise<void> {
     // keep the XDG default
   }
 
-  engine = await createSession({ downloadDir: settings.downloadDir, port: settings.listenPort, maxPeersPerTorrent: settings.maxPeersPerTorrent });
+  engine = await createSession({
+    downloadDir: settings.downloadDir,
+    port: settings.listenPort,
+    maxPeersPerTorrent: settings.maxPeersPerTorrent,
+    stateDir,
+    ...dhtSettings({}),
+  });
   service = new TesseraService({
     session: engine,
     settings,

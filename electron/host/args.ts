@@ -15,6 +15,10 @@ export interface HostArgs {
   staticDir: string | null;
   /** Run against a simulated engine (renderer development, demos). */
   fakeEngine: boolean;
+  /** No DHT node. */
+  noDht: boolean;
+  /** DHT bootstrap nodes (host:port), instead of the public routers. */
+  dhtBootstrap: string[];
   help: boolean;
 }
 
@@ -31,6 +35,9 @@ Serves Tessera's UI on http://127.0.0.1:PORT/?token=… and runs the engine.
   --listen-port P    BitTorrent listening port for this run
   --listen-host H    BitTorrent listening address for this run
   --static DIR       folder of the built renderer (default dist/renderer)
+  --no-dht           do not run a DHT node
+  --dht-bootstrap N  DHT bootstrap node host:port (repeatable; default: the public routers,
+                     or $TESSERA_DHT_BOOTSTRAP — empty turns the DHT off)
   --fake-engine      simulated torrents instead of the real engine (UI development)
   -h, --help         this text
 `;
@@ -59,6 +66,8 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
     listenHost: null,
     staticDir: null,
     fakeEngine: false,
+    noDht: false,
+    dhtBootstrap: [],
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -92,6 +101,15 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       case '--fake-engine':
         out.fakeEngine = true;
         break;
+      case '--no-dht':
+        out.noDht = true;
+        break;
+      case '--dht-bootstrap': {
+        const node = text(name, value());
+        if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(node)) throw new ArgsError(`${name} needs host:port, got ${JSON.stringify(node)}`);
+        out.dhtBootstrap.push(node);
+        break;
+      }
       case '-h':
       case '--help':
         out.help = true;

@@ -64,6 +64,8 @@ describe('host args', () => {
     expect(() => parseHostArgs(['--port'])).toThrow(/port/);
     expect(() => parseHostArgs(['--dir'])).toThrow(/value/);
     expect(() => parseHostArgs(['--bogus'])).toThrow(/unknown/);
+    expect(parseHostArgs(['--no-dht', '--dht-bootstrap', '127.0.0.1:6881', '--dht-bootstrap=[::1]:7'])).toMatchObject({ noDht: true, dhtBootstrap: ['127.0.0.1:6881', '[::1]:7'] });
+    expect(() => parseHostArgs(['--dht-bootstrap', 'nope'])).toThrow(/host:port/);
   });
 });
 

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSession, type EngineSession } from '../engine/index.js';
+import { createSession, dhtSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, HOST_USAGE, parseHostArgs } from './args.js';
@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       downloadDir: settings.downloadDir,
       port: args.listenPort ?? settings.listenPort,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
+      stateDir,
+      ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
     });
   }
