@@ -1,8 +1,9 @@
 /**
- * `tessera info <file.torrent> [--json]`: what a torrent contains.
+ * `tessera info <file.torrent | magnet-uri> [--json]`: what a torrent (or a magnet link) contains.
  * Exit 0 when it loads; 2 with a one-line reason on stderr when it cannot be read or is invalid.
  */
 import { promises as fsp } from 'node:fs';
+import { formatPeerAddress, formatSelectOnly, type Magnet, MagnetError, parseMagnet } from '../engine/magnet/magnet.js';
 import { type Metainfo, MetainfoError, parseTorrent } from '../engine/metainfo/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatBytes } from './format.js';
@@ -89,10 +90,63 @@ export function formatMetainfo(m: Metainfo): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The JSON shape of `tessera info --json '<magnet>'`. */
+export function magnetToJson(m: Magnet): Record<string, unknown> {
+  return {
+    infoHash: m.infoHashHex,
+    name: m.name,
+    trackers: m.trackers,
+    peers: m.peers.map(formatPeerAddress),
+    webSeeds: m.webSeeds,
+    selectOnly: m.selectOnly,
+  };
+}
+
+/** Control characters (a `dn` may carry any byte) would garble the terminal: shown as spaces. */
+function printable(text: string): string {
+  return [...text].map((ch) => (ch.charCodeAt(0) < 0x20 || ch === '\u007f' ? ' ' : ch)).join('');
+}
+
+/** What a magnet link says (nothing more is known until the metadata is fetched). */
+export function formatMagnetInfo(m: Magnet): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string): void => {
+    lines.push(`${`${label}:`.padEnd(15)}${value}`);
+  };
+  const list = (label: string, items: string[]): void => {
+    if (items.length === 0) return row(label, 'none');
+    lines.push(`${label}:`);
+    for (const item of items) lines.push(`  ${item}`);
+  };
+  row('Name', m.name === null ? '(none: known once the metadata arrives)' : printable(m.name));
+  row('Info-hash', m.infoHashHex);
+  list('Trackers', m.trackers);
+  list('Peers', m.peers.map(formatPeerAddress));
+  if (m.webSeeds.length > 0) list('Web seeds', m.webSeeds);
+  row('Files', m.selectOnly === null ? 'all' : `only ${formatSelectOnly(m.selectOnly)} (BEP 53 so)`);
+  return `${lines.join('\n')}\n`;
+}
+
+function runMagnetInfo(uri: string, json: boolean): number {
+  let magnet: Magnet;
+  try {
+    magnet = parseMagnet(uri);
+  } catch (e) {
+    if (e instanceof MagnetError) {
+      process.stderr.write(`tessera info: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  process.stdout.write(json ? `${JSON.stringify(magnetToJson(magnet), null, 2)}\n` : formatMagnetInfo(magnet));
+  return 0;
+}
+
 export async function runInfo(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { options: [], flags: ['json'] });
   const [file, ...extra] = args.positionals;
-  if (file === undefined || extra.length > 0) throw new UsageError('usage: tessera info <file.torrent> [--json]');
+  if (file === undefined || extra.length > 0) throw new UsageError('usage: tessera info <file.torrent | magnet-uri> [--json]');
+  if (/^magnet:/i.test(file.trim())) return runMagnetInfo(file, args.flags.has('json'));
 
   let bytes: Buffer;
   try {

@@ -7,8 +7,9 @@ import { UsageError } from './args.js';
 const USAGE = `usage: tessera <command> [options]
 
 commands:
-  info <file.torrent> [--json]                     show what a torrent contains
-  download <file.torrent> --dir <dir> [--peer host:port]... [--port P] [--json]
+  info <file.torrent | magnet-uri> [--json]        show what a torrent or magnet link contains
+  download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht]
+           [--dht-bootstrap host:port]... [--json] [--verbose]
   create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]
 `;
 
