@@ -296,10 +296,12 @@ describe('PiecePicker: which blocks go to which peer', () => {
     const a = having(0);
     const b = having(0, 1);
     expect(keys(a.pick(picker, 1))).toEqual(['0/0']);
-    const picks = b.pick(picker, 10);
+    const picks = b.pick(picker, 7);
     // Piece 1 whole (new piece), then the free blocks of piece 0 — not block 0/0.
     expect(keys(picks)).toEqual(['1/0', '1/1', '1/2', '1/3', '0/1', '0/2', '0/3']);
     expect(b.owned.size).toBe(1);
+    // With room to spare, b has nothing new left: it duplicates a's outstanding block (its own endgame).
+    expect(keys(b.pick(picker, 10))).toEqual(['0/0']);
   });
 
   it('does not hand out blocks of a piece being verified', () => {
@@ -532,9 +534,14 @@ describe('PiecePicker: endgame', () => {
     expect(keys(having(1).pick(picker, 10))).toEqual(['1/0']);
   });
 
-  it('does not start while some free piece remains, even one this peer lacks', () => {
+  it('starts per peer once that peer has nothing new, even while a piece nobody has stays free', () => {
+    // Waiting for every piece to be requested would stall the swarm on a piece no peer has.
     const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
     having(0).pick(picker, 10);
+    const second = having(0).pick(picker, 10);
+    expect(keys(second)).toEqual(['0/0']);
+    expect(second[0]!.piece.requests[0]).toBe(2);
+    // A third peer finds the block already at its duplicate cap.
     expect(having(0).pick(picker, 10)).toEqual([]);
   });
 

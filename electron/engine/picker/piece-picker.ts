@@ -155,7 +155,9 @@ export class PiecePicker {
       if (piece.verifying || piece.firstFree >= piece.blockCount || !peer.has(piece.index)) continue;
       left = this.takeFreeBlocks(piece, left, out);
     }
-    if (left > 0 && this.buckets.every((b) => b.length === 0)) this.pickEndgame(peer, left, out);
+    // Endgame per peer: nothing new this peer could give us, so help finish what others are
+    // fetching. Waiting for *no* free piece at all would stall on a piece nobody has.
+    if (left > 0) this.pickEndgame(peer, left, out);
   }
 
   private takeFreeBlocks(piece: PieceDownload, max: number, out: BlockPick[]): number {

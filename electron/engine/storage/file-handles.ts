@@ -6,28 +6,44 @@ import path from 'node:path';
  * never created) and closed least-recently-used beyond `maxOpen`, like libtorrent's
  * file pool. Positional I/O only: one descriptor serves concurrent reads and writes.
  */
+interface Handle {
+  fd: Promise<number>;
+  /** Operations using the descriptor right now: it is never closed under them. */
+  users: number;
+}
+
 export class FileHandles {
-  private readonly open = new Map<string, Promise<number>>();
+  private readonly open = new Map<string, Handle>();
   private readonly madeDirs = new Set<string>();
 
   constructor(private readonly maxOpen = 128) {}
 
-  /** Opens (creating it and its folders if needed) and sizes a file to `length` when it is shorter. */
-  get(filePath: string, length: number, create: boolean): Promise<number> {
+  /**
+   * Runs `operation` with a descriptor for the file, opening it first if needed (creating it,
+   * its folders, and sizing it to `length` when `create`). The descriptor stays open while
+   * the operation runs, however many other files are opened meanwhile.
+   */
+  async use<T>(filePath: string, length: number, create: boolean, operation: (fd: number) => Promise<T>): Promise<T> {
     // Read-only and read-write descriptors are cached apart: reading never creates a file.
     const key = (create ? 'w:' : 'r:') + filePath;
-    const cached = this.open.get(key);
-    if (cached) {
+    let handle = this.open.get(key);
+    if (handle) {
       // Refresh its place in the LRU order.
       this.open.delete(key);
-      this.open.set(key, cached);
-      return cached;
+      this.open.set(key, handle);
+    } else {
+      handle = { fd: this.openFile(filePath, length, create), users: 0 };
+      this.open.set(key, handle);
+      const opened = handle;
+      opened.fd.catch(() => this.open.get(key) === opened && this.open.delete(key));
     }
-    const opening = this.openFile(filePath, length, create);
-    this.open.set(key, opening);
-    opening.catch(() => this.open.delete(key));
-    this.evict();
-    return opening;
+    handle.users++;
+    try {
+      return await operation(await handle.fd);
+    } finally {
+      handle.users--;
+      this.evict();
+    }
   }
 
   private async openFile(filePath: string, length: number, create: boolean): Promise<number> {
@@ -51,26 +67,20 @@ export class FileHandles {
   }
 
   /** Forgets a cached descriptor (after an error, or before deleting the file). */
-  async release(filePath: string): Promise<void> {
-    for (const key of ['r:' + filePath, 'w:' + filePath]) {
-      const handle = this.open.get(key);
-      if (!handle) continue;
-      this.open.delete(key);
-      await closeQuietly(handle);
-    }
-  }
-
   async closeAll(): Promise<void> {
     const handles = [...this.open.values()];
     this.open.clear();
-    await Promise.all(handles.map(closeQuietly));
+    await Promise.all(handles.map((h) => closeQuietly(h.fd)));
   }
 
+  /** Closes least-recently-used idle descriptors beyond the limit; busy ones wait their turn. */
   private evict(): void {
-    while (this.open.size > this.maxOpen) {
-      const [oldest, handle] = this.open.entries().next().value as [string, Promise<number>];
-      this.open.delete(oldest);
-      void closeQuietly(handle);
+    if (this.open.size <= this.maxOpen) return;
+    for (const [key, handle] of this.open) {
+      if (this.open.size <= this.maxOpen) return;
+      if (handle.users > 0) continue;
+      this.open.delete(key);
+      void closeQuietly(handle.fd);
     }
   }
 }

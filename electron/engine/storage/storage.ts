@@ -69,8 +69,9 @@ export class Storage {
       this.map.pieceSegments(index, begin, length).map(async (seg) => {
         const file = this.files[seg.fileIndex]!;
         if (file.pad) return;
-        const fd = await this.handles.get(this.absolutePaths[seg.fileIndex]!, file.length, false);
-        await readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset);
+        await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, false, (fd) =>
+          readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset),
+        );
       }),
     );
     return out;
@@ -114,15 +115,16 @@ export class Storage {
 
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
     const file = this.files[seg.fileIndex]!;
-    const fd = await this.handles.get(this.absolutePaths[seg.fileIndex]!, file.length, true);
-    let done = 0;
-    while (done < seg.length) {
-      done += await new Promise<number>((resolve, reject) =>
-        fs.write(fd, data, seg.bufferOffset + done, seg.length - done, seg.fileOffset + done, (err, written) =>
-          err ? reject(err) : resolve(written),
-        ),
-      );
-    }
+    await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, true, async (fd) => {
+      let done = 0;
+      while (done < seg.length) {
+        done += await new Promise<number>((resolve, reject) =>
+          fs.write(fd, data, seg.bufferOffset + done, seg.length - done, seg.fileOffset + done, (err, written) =>
+            err ? reject(err) : resolve(written),
+          ),
+        );
+      }
+    });
   }
 }
 

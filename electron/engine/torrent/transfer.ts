@@ -61,6 +61,7 @@ export class Transfer {
   private optimistic: string | null = null;
   private tickCount = 0;
   private active = false;
+  private readonly hasPadFiles: boolean;
 
   constructor(
     readonly meta: Metainfo,
@@ -70,6 +71,7 @@ export class Transfer {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir);
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
+    this.hasPadFiles = meta.files.some((f) => f.pad);
     this.markPadOnlyPiecesUnwanted();
   }
 
@@ -468,13 +470,22 @@ export class Transfer {
 
   // --- snapshots --------------------------------------------------------------------------
 
-  /** Verified payload bytes: whole pieces, minus pad bytes. */
+  /** Verified payload bytes (pad bytes never count). */
   completedBytes(): number {
     const have = this.picker.have;
     if (have.complete) return this.meta.payloadLength;
     let total = 0;
-    for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.picker.pieceSize(i);
-    return Math.min(total, this.meta.payloadLength);
+    for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.piecePayload(i);
+    return total;
+  }
+
+  /** Bytes of piece `index` that belong to real (non-pad) files. */
+  private piecePayload(index: number): number {
+    const size = this.picker.pieceSize(index);
+    if (!this.hasPadFiles) return size;
+    let payload = 0;
+    for (const seg of this.storage.map.pieceSegments(index, 0, size)) if (!this.meta.files[seg.fileIndex]!.pad) payload += seg.length;
+    return payload;
   }
 
   /** Bytes still wanted (for tracker `left`). */
