@@ -211,6 +211,26 @@ test('an invalid magnet paste and a non-torrent drop show an error, and the app 
   await expect(row(page, fx.info.infoHash)).toBeVisible();
 });
 
+test('torrents survive a restart of the web host (same state folder)', async ({ page }) => {
+  const fx = await makeFixture('restart', 512 * 1024, 16 * 1024);
+  const first = await startWebHost(cleanup);
+  await openApp(page, first);
+  await dropFile(page, 'restart.torrent', fx.bytes);
+  const r = row(page, fx.info.infoHash);
+  const seeder = await startLtSeeder(cleanup, { torrents: [fx.info.torrentPath], save: fx.dataDir, peers: [`127.0.0.1:${first.listenPort}`] });
+  await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });
+  await seeder.stop();
+  await first.stop();
+
+  const second = await startWebHost(cleanup, { stateDir: first.stateDir });
+  await openApp(page, second);
+  const again = row(page, fx.info.infoHash);
+  await expect(again).toBeVisible();
+  // The data is re-checked from disk, not downloaded again: no peer is around this time.
+  await expect(again.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 });
+  await assertSameFile(fx.payload, join(second.downloadDir, 'restart.bin'));
+});
+
 interface RawResult {
   status: number;
   body: string;

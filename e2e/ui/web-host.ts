@@ -26,11 +26,11 @@ export interface WebHost {
   stop(): Promise<void>;
 }
 
-export async function startWebHost(cleanup: Cleanup, opts: { extraArgs?: string[] } = {}): Promise<WebHost> {
+export async function startWebHost(cleanup: Cleanup, opts: { extraArgs?: string[]; stateDir?: string } = {}): Promise<WebHost> {
   for (const f of [HOST_MAIN, RENDERER_INDEX]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does).`);
   }
-  const stateDir = await cleanup.tempDir('web-state');
+  const stateDir = opts.stateDir ?? (await cleanup.tempDir('web-state'));
   const downloadDir = join(stateDir, 'downloads');
   const args = [HOST_MAIN, '--port', '0', '--dir', stateDir, '--download-dir', downloadDir, '--listen-port', '0', '--listen-host', '127.0.0.1', ...(opts.extraArgs ?? [])];
   // TESSERA_DHT_BOOTSTRAP='' keeps the DHT off: no test contacts the public bootstrap routers.
