@@ -1,9 +1,9 @@
 /**
  * The list of torrents the user added, kept in the state folder so the desktop app and the web
  * host come back with the same torrents after a restart (like qBittorrent's BT_backup):
- *   <stateDir>/torrents/<infohash>.torrent   the original .torrent bytes, or
- *   <stateDir>/torrents/<infohash>.magnet    the magnet URI (metadata not kept yet)
- *   <stateDir>/torrents/<infohash>.json      { savePath, paused, addedAt }
+ *   <stateDir>/added-torrents/<infohash>.torrent   the original .torrent bytes, or
+ *   <stateDir>/added-torrents/<infohash>.magnet    the magnet URI (metadata not kept yet)
+ *   <stateDir>/added-torrents/<infohash>.json      { savePath, paused, addedAt }
  * Every file is written atomically (temp file, fsync, rename). Piece-level resume data is the
  * engine's business; on restore the engine re-checks what is on disk.
  */
@@ -50,7 +50,8 @@ export class TorrentStore {
   private chain = new Map<string, Promise<void>>();
 
   constructor(stateDir: string) {
-    this.dir = join(stateDir, 'torrents');
+    // Not `torrents/`: that folder belongs to the engine's own resume store (engine/resume).
+    this.dir = join(stateDir, 'added-torrents');
   }
 
   private file(infoHash: string, ext: 'torrent' | 'magnet' | 'json'): string {
