@@ -9,7 +9,7 @@
  *   oversize-frame     after the first request: a frame whose length prefix is > 1 MiB
  *   wrong-bitfield     a bitfield of the wrong length, or with spare bits set
  *   corrupt-data       answers every request with wrong bytes of the right length
- *   unrequested-piece  sends a piece message for a block that was never requested
+ *   unrequested-piece  sends a piece message for a block that was never requested (unaligned)
  *   garbage-handshake  answers the handshake with random bytes
  *
  *   const bad = await HostilePeer.listen({ mode: 'corrupt-data', torrent: info });
@@ -341,20 +341,21 @@ export class HostilePeer {
     };
 
     const sendUnrequestedPiece = (): void => {
-      // A block that was not among the requests received: scan from the end of the torrent.
+      // A block no client ever requests: it starts half-way into a 16 KiB block (requests are
+      // block-aligned), so it was requested neither from us nor from any other peer. Taken
+      // from the last piece with room for it that we were not asked for.
       for (let index = torrent.pieces - 1; index >= 0; index--) {
         const size = pieceSize(torrent, index);
-        for (let begin = 0; begin < size; begin += BLOCK) {
-          if (requested.has(`${index}:${begin}`)) continue;
-          const len = Math.min(BLOCK, size - begin);
-          const payload = Buffer.alloc(8 + len);
-          payload.writeUInt32BE(index, 0);
-          payload.writeUInt32BE(begin, 4);
-          randomBytes(len).copy(payload, 8);
-          send(frame(7, payload));
-          misbehave();
-          return;
-        }
+        const begin = Math.min(BLOCK, size) >> 1;
+        if (begin === 0 || requested.has(`${index}:0`)) continue;
+        const len = Math.min(BLOCK >> 1, size - begin);
+        const payload = Buffer.alloc(8 + len);
+        payload.writeUInt32BE(index, 0);
+        payload.writeUInt32BE(begin, 4);
+        randomBytes(len).copy(payload, 8);
+        send(frame(7, payload));
+        misbehave();
+        return;
       }
     };
 
