@@ -17,6 +17,7 @@ import {
   type FileView,
   type PeerView,
   type ServerEvent,
+  type Settings,
   type TesseraClient,
   type TorrentState,
   type TorrentSummary,
@@ -383,6 +384,7 @@ export class SimEngine implements ClientTransport {
   private subscribed = false;
   private last = 0;
   private summariesDirty = true;
+  private settings: Settings = { downloadDir: '/home/user/Downloads', listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true };
   /** Events sent, by type (benchmark report). */
   readonly sent: Record<string, number> = {};
 
@@ -489,7 +491,7 @@ export class SimEngine implements ClientTransport {
           type: 'snapshot',
           torrents: this.list(),
           session: this.session(),
-          settings: { downloadDir: '/home/user/Downloads', listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true },
+          settings: this.settings,
           capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false },
         }), 0);
         return { ok: true, result: null };
@@ -559,9 +561,13 @@ export class SimEngine implements ClientTransport {
       case 'openFolder':
         return { ok: true, result: { path: '/home/user/Downloads', opened: false } };
       case 'getSettings':
+        return { ok: true, result: this.settings };
       case 'setSettings':
+        this.settings = { ...this.settings, ...(p as Partial<Settings>) };
+        this.send({ type: 'settings', settings: this.settings });
+        return { ok: true, result: this.settings };
       case 'chooseDownloadDir':
-        return { ok: false, error: { code: 'unsupported', message: 'Not available in the simulator' } };
+        return { ok: false, error: { code: 'unsupported', message: 'The web UI cannot open folder dialogs' } };
     }
   }
 }

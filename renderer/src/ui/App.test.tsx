@@ -169,3 +169,25 @@ describe('Add magnet dialog', () => {
     expect(t.commands('addMagnet')).toHaveLength(0);
   });
 });
+
+describe('Settings dialog', () => {
+  it('validates and saves', async () => {
+    t.replies.setSettings = (p) => ({ ok: true, result: { ...settings, ...(p as object) } });
+    await act(async () => { ($('settings-button') as HTMLButtonElement).click(); });
+    expect($('settings-download-dir')?.textContent).toBe('/d');
+    const input = $('settings-port') as HTMLInputElement;
+    const type = async (v: string) => act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, v);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await type('99999');
+    await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
+    expect($('settings-dialog')?.textContent).toMatch(/0 to 65535/);
+    expect(t.commands('setSettings')).toHaveLength(0);
+    await type('51413');
+    await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
+    await flush();
+    expect(t.commands('setSettings')).toEqual([{ listenPort: 51413, maxPeersPerTorrent: 50, notifyOnComplete: true }]);
+    expect($('settings-dialog')).toBeNull();
+  });
+});

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApp, useController } from '../app/context.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
 import { Dialog } from './Dialog.js';
-import { IconMagnet, IconOpen, IconPause, IconPlay, IconTrash, Logo } from './icons.js';
+import { IconMagnet, IconOpen, IconPause, IconPlay, IconSettings, IconTrash, Logo } from './icons.js';
+import { SettingsDialog } from './SettingsDialog.js';
 
 export function Toolbar() {
   const controller = useController();
@@ -10,6 +11,8 @@ export function Toolbar() {
   const fileInput = useRef<HTMLInputElement>(null);
   const [magnetOpen, setMagnetOpen] = useState(false);
   const [removeOpen, setRemoveOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
   const paused = selected?.state === 'paused';
   const canPause = selected !== null && !paused && selected.state !== 'error';
@@ -59,6 +62,10 @@ export function Toolbar() {
       </div>
       <div className="toolbar__spacer" />
       <span className="toolbar__hint">Drop .torrent files or magnet links anywhere · Ctrl+V pastes a magnet</span>
+      <button type="button" className="btn btn--icon" data-testid="settings-button" onClick={() => setSettingsOpen(true)} title="Settings" aria-label="Settings">
+        <IconSettings />
+      </button>
+      {settingsOpen && <SettingsDialog onClose={closeSettings} />}
       {magnetOpen && <MagnetDialog onClose={closeMagnet} />}
       {removeOpen && selected && (
         <RemoveDialog name={selected.name} infoHash={selected.infoHash} onClose={closeRemove} />
