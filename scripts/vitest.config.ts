@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Tests never touch public DHT routers (dhtSettings) nor the user's real state folder.
+const testEnv = { TESSERA_DHT_BOOTSTRAP: '', TESSERA_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-test-state-')) };
 
 // Two projects: fast unit tests (pure logic, no network) and interop tests that drive
 // real peers (libtorrent, aria2, opentracker) on 127.0.0.1. Interop runs one file at a
@@ -18,8 +23,7 @@ export default defineConfig({
           root,
           include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
           environment: 'node',
-          // Never let a test's session contact the public DHT routers (see dhtSettings).
-          env: { TESSERA_DHT_BOOTSTRAP: '' },
+          env: testEnv,
           testTimeout: 20_000,
         },
       },
@@ -29,7 +33,7 @@ export default defineConfig({
           root,
           include: ['e2e/interop/**/*.test.ts'],
           environment: 'node',
-          env: { TESSERA_DHT_BOOTSTRAP: '' },
+          env: testEnv,
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,18 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, dhtSettings, TorrentInputError, type EngineTorrent, type TorrentSource } from '../engine/index.js';
+import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
 import { progressLine } from './progress.js';
 
 const USAGE =
-  'usage: tessera download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--json] [--verbose]';
+  'usage: tessera download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--json] [--verbose]';
 
 /**
  * `tessera download`: fetches a torrent into --dir and exits 0 only once every piece is
  * verified on disk. Progress on a terminal; `--json` prints one summary object at the end.
  */
 export async function runDownload(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap'], flags: ['json', 'verbose', 'no-dht'] });
+  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir'], flags: ['json', 'verbose', 'no-dht'] });
   const [torrentPath, ...extra] = args.positionals;
   if (!torrentPath || extra.length > 0) throw new UsageError(USAGE);
   const dht = dhtSettings({ noDht: args.flags.has('no-dht'), bootstrap: args.options.get('dht-bootstrap') ?? [] });
@@ -35,7 +35,9 @@ export async function runDownload(argv: string[]): Promise<number> {
   }
 
   const started = process.hrtime.bigint();
-  const session = await createSession({ downloadDir: dir, ...dht, ...(port === undefined ? {} : { port }) });
+  // The state folder gives fast resume: the same command after Ctrl-C or kill -9 continues.
+  const stateDir = path.resolve(args.options.get('state-dir')?.[0] ?? defaultStateDir());
+  const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
   if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   let torrent: EngineTorrent;
   try {
@@ -79,6 +81,8 @@ export async function runDownload(argv: string[]): Promise<number> {
       seconds: Number(seconds.toFixed(3)),
       peers: dataPeers,
       hashFailures: stats.hashFailures,
+      checkedPieces: stats.checkedPieces ?? 0,
+      resumedPieces: stats.resumedPieces ?? 0,
       state: stats.state,
       ...(stats.error ? { error: stats.error } : {}),
     };

@@ -2,6 +2,7 @@
 import { runCreate } from './create.js';
 import { runDownload } from './download.js';
 import { runInfo } from './info.js';
+import { runSeed } from './seed.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage: tessera <command> [options]
@@ -16,6 +17,7 @@ commands:
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   info: runInfo,
   download: runDownload,
+  seed: runSeed,
   create: runCreate,
 };
 

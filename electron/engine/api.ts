@@ -60,6 +60,9 @@ export interface TorrentStats {
   peers: number;
   seeds: number;
   hashFailures: number;
+  /** Pieces hashed from disk at start (re-check), and pieces trusted from resume data without hashing. */
+  checkedPieces?: number;
+  resumedPieces?: number;
   savePath: string;
   addedAt: number; // ms since epoch
   completedAt: number | null;
@@ -140,8 +143,10 @@ export interface SessionOptions {
   dhtBootstrap?: string[];
   /** UDP port of the DHT node (default: the listening port, or any free one if taken). */
   dhtPort?: number;
-  /** Where the session keeps its DHT node list and other state; none = nothing persisted. */
+  /** State folder: torrents, fast-resume records, the DHT node list. None = nothing persisted. */
   stateDir?: string;
+  /** Start the torrents recorded in the state folder (default true; the CLI starts only its own). */
+  restore?: boolean;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`. */

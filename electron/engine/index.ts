@@ -2,3 +2,4 @@
 export * from './api.js';
 export { createSession, Session, TorrentInputError } from './session/session.js';
 export { dhtSettings } from './session/dht-settings.js';
+export { defaultStateDir } from './session/state-dir.js';

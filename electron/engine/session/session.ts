@@ -7,6 +7,7 @@ import { MagnetError, parseMagnet } from '../magnet/magnet.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { SessionDht } from './session-dht.js';
+import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { Handshake } from '../wire/handshake.js';
 import { Listener } from './listener.js';
@@ -31,11 +32,13 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly trackerClient = new TrackerClient();
   private dht: SessionDht | null = null;
+  private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
 
   constructor(private readonly options: SessionOptions) {
     super();
+    this.store = options.stateDir ? new StateStore(options.stateDir) : null;
     this.listener = new Listener((socket, hs, leftover) => this.routeIncoming(socket, hs, leftover), (m) => this.warn(m));
   }
 
@@ -66,19 +69,62 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
     if (this.closed) throw new Error('session is closed');
     const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
-    const init = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : initFromTorrent(source.bytes, savePath);
-    const peers = [...init.peers, ...(options.peers ?? [])];
-    const existing = this.torrents.get(init.infoHash.toString('hex'));
+    const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : initFromTorrent(source.bytes, savePath);
+    const peers = [...parsed.peers, ...(options.peers ?? [])];
+    const existing = this.torrents.get(parsed.infoHash.toString('hex'));
     if (existing) {
       existing.addPeers(peers);
       return existing;
     }
+    const infoHash = parsed.infoHash.toString('hex');
+    const stored = this.store ? await this.store.load(infoHash) : null;
+    // Resume data counts only for the same download folder; elsewhere it is a new download.
+    const resume = stored?.resume && stored.resume.savePath === savePath ? stored.resume : null;
+    if (this.store && source.kind === 'torrent') await this.store.saveTorrent(infoHash, source.bytes);
+    const torrent = await this.startTorrent(
+      { ...parsed, resume, store: this.store, magnetUri: source.kind === 'magnet' ? source.uri : null },
+      options.paused ?? false,
+    );
+    torrent.addPeers(peers);
+    if (!resume) void torrent.saveResume();
+    return torrent;
+  }
+
+  private async startTorrent(init: TorrentInit, paused: boolean): Promise<Torrent> {
     const torrent = new Torrent(init, this.context());
     this.torrents.set(torrent.infoHash, torrent);
     this.emit('added', torrent.infoHash);
-    await torrent.start(options.paused ?? false);
-    torrent.addPeers(peers);
+    await torrent.start(paused);
     return torrent;
+  }
+
+  /** Starts every torrent recorded in the state folder, as it was (paused ones stay paused). */
+  async restore(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    for (const infoHash of await store.list()) {
+      if (this.torrents.has(infoHash)) continue;
+      const stored = await store.load(infoHash);
+      try {
+        const savePath = stored.resume?.savePath ?? path.resolve(this.options.downloadDir);
+        const parsed = stored.torrent
+          ? initFromTorrent(stored.torrent, savePath)
+          : stored.resume?.magnet
+            ? initFromMagnet(stored.resume.magnet, savePath)
+            : null;
+        if (!parsed || parsed.infoHash.toString('hex') !== infoHash) {
+          this.warn(`state folder: ${infoHash} has no usable .torrent or magnet; skipped`);
+          continue;
+        }
+        const torrent = await this.startTorrent(
+          { ...parsed, resume: stored.resume, store, magnetUri: stored.resume?.magnet ?? null },
+          stored.resume?.paused ?? false,
+        );
+        torrent.addPeers(parsed.peers);
+      } catch (err) {
+        this.warn(`state folder: ${infoHash}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   get(infoHash: string): EngineTorrent | undefined {
@@ -94,6 +140,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (!torrent) return;
     this.torrents.delete(torrent.infoHash);
     await torrent.stop();
+    await this.store?.remove(torrent.infoHash);
     if (options.deleteData) await torrent.transfer?.storage.deleteFiles();
     this.emit('removed', torrent.infoHash);
   }
@@ -121,12 +168,14 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 }
 
-function initFromTorrent(bytes: Uint8Array, savePath: string): TorrentInit & { peers: [] } {
+type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri'> & { peers: PeerAddress[] };
+
+function initFromTorrent(bytes: Uint8Array, savePath: string): ParsedSource {
   const meta = parseTorrentInput(bytes);
   return { infoHash: meta.infoHash, meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
 }
 
-function initFromMagnet(uri: string, savePath: string): TorrentInit & { peers: PeerAddress[] } {
+function initFromMagnet(uri: string, savePath: string): ParsedSource {
   let magnet;
   try {
     magnet = parseMagnet(uri);
@@ -159,5 +208,6 @@ export function parseTorrentInput(bytes: Uint8Array): Metainfo {
 export async function createSession(options: SessionOptions): Promise<EngineSession & Session> {
   const session = new Session(options);
   await session.listen();
+  if (options.restore ?? true) await session.restore();
   return session;
 }

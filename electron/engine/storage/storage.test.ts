@@ -111,7 +111,7 @@ describe('Storage against a temp dir', () => {
     expect(fs.readFileSync(path.join(root, 't/b'))).toEqual(data.subarray(16, 36));
     expect(await s.read(0, 0, 16)).toEqual(data.subarray(0, 16));
     expect(await s.read(2, 0, 16)).toEqual(Buffer.concat([data.subarray(32, 36), Buffer.alloc(12)]));
-    expect((await s.existingSizes())[1]).toBeNull();
+    expect((await s.fileStamps())[1]).toBeNull();
   });
 
   it('creates empty files in prepare(), including nested ones and several at one offset', async () => {
@@ -128,7 +128,7 @@ describe('Storage against a temp dir', () => {
     }
     // Non-empty files wait for their first piece.
     expect(exists(path.join(root, 't/data'))).toBe(false);
-    expect(await s.existingSizes()).toEqual([0, null, 0, 0, 0]);
+    expect((await s.fileStamps()).map((st) => st?.size ?? null)).toEqual([0, null, 0, 0, 0]);
   });
 
   it('creates the save folder in prepare() even for a torrent of only empty files', async () => {
@@ -182,13 +182,14 @@ describe('Storage against a temp dir', () => {
     await expect(s.read(0, 0, 16)).rejects.toThrow(/shorter/);
   });
 
-  it('reports existing file sizes, null where missing', async () => {
+  it('reports existing file sizes and mtimes, null where missing', async () => {
     const s = storage(root, 16, [
       ['a', 16],
       ['b', 16],
     ]);
     fs.writeFileSync(path.join(root, 'b'), 'abc');
-    expect(await s.existingSizes()).toEqual([null, 3]);
+    const mtime = Math.round(fs.statSync(path.join(root, 'b')).mtimeMs);
+    expect(await s.fileStamps()).toEqual([null, { size: 3, mtimeMs: mtime }]);
   });
 
   it('reopens files after close()', async () => {

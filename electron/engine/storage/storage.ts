@@ -77,13 +77,14 @@ export class Storage {
     return out;
   }
 
-  /** Sizes of the files on disk (null where missing), to decide whether a re-check is worth it. */
-  async existingSizes(): Promise<Array<number | null>> {
+  /** Size and modification time of each file on disk (null where missing or a pad file). */
+  async fileStamps(): Promise<Array<{ size: number; mtimeMs: number } | null>> {
     return Promise.all(
       this.absolutePaths.map(async (p, i) => {
         if (this.files[i]!.pad) return null;
         try {
-          return (await fs.promises.stat(p)).size;
+          const stat = await fs.promises.stat(p);
+          return { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) };
         } catch {
           return null;
         }

@@ -16,6 +16,9 @@ import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { encode } from '../bencode/index.js';
+import type { ResumeData } from '../resume/resume-data.js';
+import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import type { Handshake } from '../wire/handshake.js';
@@ -53,9 +56,17 @@ export interface TorrentInit {
   savePath: string;
   /** BEP 53 `so`: only these files are wanted (others skipped) once the metadata is known. */
   selectOnly: number[] | null;
+  /** Fast-resume record from the state folder, if any. */
+  resume: ResumeData | null;
+  /** Where to keep the resume record (and fetched metadata); null = nothing persisted. */
+  store: StateStore | null;
+  /** The magnet this torrent came from, kept until the metadata is saved. */
+  magnetUri: string | null;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
+const RESUME_SAVE_INTERVAL_MS = 30_000;
 const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 
 /**
@@ -85,8 +96,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private running = false;
   private sequentialWanted = false;
   private completedAtValue: number | null = null;
-  private readonly addedAt = Date.now();
+  private readonly addedAt: number;
   private readonly fallbackName: string;
+  private readonly store: StateStore | null;
+  private resumeInit: ResumeData | null;
+  private readonly magnetUri: string | null;
+  private previousUploaded: number;
+  private previousDownloaded: number;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -98,6 +115,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
     this.stateValue = init.meta ? 'checking' : 'metadata';
+    this.store = init.store;
+    this.resumeInit = init.resume;
+    this.magnetUri = init.magnetUri;
+    this.addedAt = init.resume?.addedAt ?? Date.now();
+    this.completedAtValue = init.resume?.completedAt ?? null;
+    this.sequentialWanted = init.resume?.sequential ?? false;
+    this.previousUploaded = init.resume?.uploaded ?? 0;
+    this.previousDownloaded = init.resume?.downloaded ?? 0;
   }
 
   get pieceCount(): number {
@@ -137,6 +162,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.transfer?.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
     this.timers.push(setInterval(() => this.tick(), 1000));
     this.timers.push(setInterval(() => this.sendPex(), PEX_INTERVAL_MS));
+    if (this.store) this.timers.push(setInterval(() => void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
     this.startAnnouncer();
     this.startDhtLookups();
     this.connectMore();
@@ -151,6 +177,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.stateValue === 'paused') return;
     await this.halt('paused');
     this.setState('paused');
+    await this.transfer?.drain();
+    await this.saveResume();
   }
 
   async resume(): Promise<void> {
@@ -165,8 +193,34 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /** Closes every connection, says goodbye to trackers and stops timers. Data stays. */
   async stop(): Promise<void> {
+    const wasPaused = this.stateValue === 'paused';
     await this.halt('torrent stopped');
+    await this.transfer?.drain();
     await this.transfer?.storage.close();
+    await this.saveResume(wasPaused);
+  }
+
+  /** Writes the fast-resume record (atomically) to the state folder, if there is one. */
+  saveResume(paused = this.stateValue === 'paused'): Promise<void> {
+    const store = this.store;
+    if (!store) return Promise.resolve();
+    // One save at a time, in order: a slow older save must never overwrite a newer one.
+    this.saving = this.saving.then(async () => {
+      const record = this.transfer ? await this.transfer.resumeRecord() : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
+      await store.saveResume({
+        ...record,
+        infoHash: this.infoHash,
+        savePath: this.savePath,
+        uploaded: this.previousUploaded + (this.transfer?.uploadedBytes ?? 0),
+        downloaded: this.previousDownloaded + (this.transfer?.downloadedBytes ?? 0),
+        addedAt: this.addedAt,
+        completedAt: this.completedAtValue,
+        paused,
+        sequential: this.sequentialWanted,
+        magnet: this.meta ? null : this.magnetUri,
+      });
+    }).catch((err: unknown) => this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`));
+    return this.saving;
   }
 
   private async halt(reason: string): Promise<void> {
@@ -209,7 +263,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     transfer.picker.sequential = this.sequentialWanted;
     try {
-      await transfer.prepare(() => this.setState('checking'));
+      await transfer.prepare(() => this.setState('checking'), this.resumeInit);
+      this.resumeInit = null;
     } catch (err) {
       this.fatal(`cannot use the save folder: ${errorText(err)}`);
       return false;
@@ -228,6 +283,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     this.fetcher = null;
     if (!(await this.attachMetadata(meta))) return;
+    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
+      this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
+    );
     this.emit('metadata');
     const transfer = this.transfer!;
     transfer.setActive(this.running);
@@ -505,7 +563,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.completedAtValue = Date.now();
     if (this.running) this.setState('seeding');
     this.announcer?.completed();
-    void this.transfer?.storage.close().finally(() => this.emit('done'));
+    void this.transfer?.storage
+      .close()
+      .then(() => this.saveResume())
+      .finally(() => this.emit('done'));
   }
 
   ban(peer: PeerConnection): void {
@@ -572,6 +633,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       peers: this.peersById.size,
       seeds,
       hashFailures: t?.hashFailures ?? 0,
+      checkedPieces: t?.checkedPieces ?? 0,
+      resumedPieces: t?.resumedPieces ?? 0,
       savePath: this.savePath,
       addedAt: this.addedAt,
       completedAt: this.completedAtValue,
@@ -631,6 +694,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.sequentialWanted = on;
     if (this.transfer) this.transfer.picker.sequential = on;
   }
+}
+
+/** A .torrent holding fetched metadata: announce-list plus the info dict's original bytes. */
+function torrentFileFromInfo(info: Buffer, tiers: string[][]): Buffer {
+  // Keys must be sorted: 'announce-list' < 'info'. The info dict is spliced in verbatim.
+  const head = tiers.length > 0 ? encode({ 'announce-list': tiers }).subarray(1, -1) : Buffer.alloc(0);
+  return Buffer.concat([Buffer.from('d'), head, Buffer.from('4:info'), info, Buffer.from('e')]);
 }
 
 /** Announce tiers from the .torrent first, then any extra (magnet `tr`) not already listed. */

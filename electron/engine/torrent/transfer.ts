@@ -10,6 +10,7 @@ import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import type { ResumeData } from '../resume/resume-data.js';
 import { chooseUnchoked, nextOptimistic } from './choker.js';
 
 /** What a transfer needs from the torrent that owns it. */
@@ -52,6 +53,9 @@ export class Transfer {
   downloadedBytes = 0;
   uploadedBytes = 0;
   hashFailures = 0;
+  /** Pieces hashed from disk at start (re-check) and pieces trusted from the resume record. */
+  checkedPieces = 0;
+  resumedPieces = 0;
   readonly peersThatSentData = new Set<string>();
   private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
@@ -90,25 +94,63 @@ export class Transfer {
 
   // --- disk: preparing and checking -----------------------------------------------------
 
-  /** Creates the save folder and empty files, then re-checks data already on disk. */
-  async prepare(onChecking: () => void): Promise<void> {
+  /**
+   * Creates the save folder and empty files, then learns what is already on disk: from the
+   * resume record where the files are as it recorded them (no hashing), by hashing where
+   * they are not (changed, missing, or no record at all).
+   */
+  async prepare(onChecking: () => void, resume: ResumeData | null): Promise<void> {
+    const usable = resume && resume.pieceCount === this.meta.pieceCount && resume.files.length === this.meta.files.length ? resume : null;
+    if (usable) usable.filePriorities.forEach((p, i) => this.setFilePriority(i, p));
     await this.storage.prepare();
-    const sizes = await this.storage.existingSizes();
-    if (!sizes.some((s) => s !== null && s > 0)) return;
-    onChecking();
+    const stamps = await this.storage.fileStamps();
+    const sizes = stamps.map((s) => s?.size ?? null);
+    const changed = this.meta.files.map((f, i) => {
+      if (f.pad || !usable) return true;
+      const now = stamps[i];
+      const then = usable.files[i]!;
+      return now ? now.size !== then.size || now.mtimeMs !== then.mtimeMs : then.mtimeMs !== -1;
+    });
+    const recorded = usable ? new Bitfield(this.meta.pieceCount, usable.have) : null;
+    const toCheck: number[] = [];
     for (let index = 0; index < this.meta.pieceCount; index++) {
-      if (!this.pieceFilesPresent(index, sizes)) continue;
+      const segments = this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index));
+      const touchesChanged = segments.some((seg) => !this.meta.files[seg.fileIndex]!.pad && changed[seg.fileIndex]);
+      if (!touchesChanged) {
+        if (recorded?.has(index)) {
+          this.picker.markHave(index);
+          this.resumedPieces++;
+        }
+      } else if (this.pieceFilesPresent(index, sizes)) {
+        toCheck.push(index);
+      }
+    }
+    if (toCheck.length === 0) return;
+    onChecking();
+    for (const index of toCheck) {
       let data: Buffer;
       try {
         data = await this.storage.read(index, 0, this.picker.pieceSize(index));
       } catch {
         continue;
       }
+      this.checkedPieces++;
       if (await this.hashMatches(index, data)) {
         this.picker.markHave(index);
         this.host.pieceChecked(index, true);
       }
     }
+  }
+
+  /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
+  async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files'>> {
+    const stamps = await this.storage.fileStamps();
+    return {
+      have: Buffer.from(this.picker.have.bytes),
+      pieceCount: this.meta.pieceCount,
+      filePriorities: [...this.filePriorities],
+      files: stamps.map((s) => s ?? { size: 0, mtimeMs: -1 }),
+    };
   }
 
   private pieceFilesPresent(index: number, sizes: Array<number | null>): boolean {
@@ -263,7 +305,7 @@ export class Transfer {
       piece.contributors.add(peer);
       this.host.blockArrived(piece.index, piece.received, piece.blockCount);
       if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
-      if (piece.complete) void this.verifyPiece(piece);
+      if (piece.complete) this.trackDisk(this.verifyPiece(piece));
     }
     // Refill in batches, not one request per block: fewer, larger socket writes.
     const free = peer.requestLimit - peer.outstanding.size;
@@ -344,6 +386,18 @@ export class Transfer {
     // WebCrypto hashes on the libuv thread pool: the event loop keeps serving sockets meanwhile.
     const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
     return digest.equals(this.meta.pieceHashes.subarray(index * 20, index * 20 + 20));
+  }
+
+  private readonly diskWork = new Set<Promise<void>>();
+
+  private trackDisk(work: Promise<void>): void {
+    this.diskWork.add(work);
+    void work.finally(() => this.diskWork.delete(work));
+  }
+
+  /** Waits for pieces being hashed and written: after this, the resume record matches the disk. */
+  async drain(): Promise<void> {
+    while (this.diskWork.size > 0) await Promise.allSettled([...this.diskWork]);
   }
 
   private async verifyPiece(piece: PieceDownload): Promise<void> {

@@ -1,0 +1,91 @@
+import { BencodeError, decode, encode, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
+import type { FilePriority } from '../api.js';
+
+/** What we remember about a file so a restart can tell whether it changed behind our back. */
+export interface FileStamp {
+  size: number;
+  /** Modification time in ms, or -1 when the file did not exist. */
+  mtimeMs: number;
+}
+
+/**
+ * A torrent's fast-resume record, like qBittorrent's .fastresume or Transmission's .resume:
+ * enough to start again without re-hashing when the files on disk are as we left them.
+ */
+export interface ResumeData {
+  infoHash: string;
+  savePath: string;
+  /** Verified pieces as a wire-order bitfield (empty until the metadata is known). */
+  have: Buffer;
+  pieceCount: number;
+  filePriorities: FilePriority[];
+  /** Per file, as it was on disk when `have` was recorded. */
+  files: FileStamp[];
+  uploaded: number;
+  downloaded: number;
+  addedAt: number;
+  completedAt: number | null;
+  paused: boolean;
+  sequential: boolean;
+  /** For a magnet whose metadata has not arrived: the URI to start from again. */
+  magnet: string | null;
+}
+
+export function encodeResume(r: ResumeData): Buffer {
+  return encode({
+    'info-hash': r.infoHash,
+    'save-path': r.savePath,
+    have: r.have,
+    pieces: r.pieceCount,
+    'file-priorities': r.filePriorities,
+    'file-sizes': r.files.map((f) => [f.size, Math.round(f.mtimeMs)]),
+    uploaded: r.uploaded,
+    downloaded: r.downloaded,
+    'added-at': r.addedAt,
+    'completed-at': r.completedAt ?? -1,
+    paused: r.paused ? 1 : 0,
+    sequential: r.sequential ? 1 : 0,
+    magnet: r.magnet ?? undefined,
+  });
+}
+
+/** Parses a resume file; null (never a throw) when it is damaged — the torrent is then re-checked. */
+export function decodeResume(bytes: Uint8Array): ResumeData | null {
+  let root: BValue;
+  try {
+    root = decode(bytes, { maxSize: 64 * 1024 * 1024 });
+  } catch (err) {
+    if (err instanceof BencodeError) return null;
+    throw err;
+  }
+  if (!isDict(root)) return null;
+  const infoHash = getString(root, 'info-hash');
+  const savePath = getString(root, 'save-path');
+  const have = getBytes(root, 'have');
+  const pieceCount = getInt(root, 'pieces');
+  if (!infoHash || !/^[0-9a-f]{40}$/.test(infoHash) || !savePath || !have || pieceCount === undefined || pieceCount < 0) return null;
+  if (have.length !== Math.ceil(pieceCount / 8)) return null;
+  const priorities = (getList(root, 'file-priorities') ?? []).map((v) => (isInt(v) ? Number(v) : -1));
+  if (priorities.some((p) => p !== 0 && p !== 1 && p !== 2)) return null;
+  const files: FileStamp[] = [];
+  for (const entry of getList(root, 'file-sizes') ?? []) {
+    if (!isList(entry) || entry.length !== 2 || !isInt(entry[0]) || !isInt(entry[1])) return null;
+    files.push({ size: Number(entry[0]), mtimeMs: Number(entry[1]) });
+  }
+  const completedAt = getInt(root, 'completed-at') ?? -1;
+  return {
+    infoHash,
+    savePath,
+    have: Buffer.from(have),
+    pieceCount,
+    filePriorities: priorities as FilePriority[],
+    files,
+    uploaded: getInt(root, 'uploaded') ?? 0,
+    downloaded: getInt(root, 'downloaded') ?? 0,
+    addedAt: getInt(root, 'added-at') ?? Date.now(),
+    completedAt: completedAt >= 0 ? completedAt : null,
+    paused: getInt(root, 'paused') === 1,
+    sequential: getInt(root, 'sequential') === 1,
+    magnet: getString(root, 'magnet') ?? null,
+  };
+}
