@@ -15,7 +15,7 @@
  * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
  * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -84,6 +84,8 @@ interface Sample {
   seconds: number;
   mibPerSec: number;
   cpuSeconds: number;
+  userSeconds: number;
+  sysSeconds: number;
   cpuPerGiB: number;
   peakRssMiB: number;
   wallSeconds: number;
@@ -115,6 +117,8 @@ function sample(who: string, size: number, seconds: number, usage: Usage | undef
     seconds,
     mibPerSec: size / MiB / seconds,
     cpuSeconds: cpu,
+    userSeconds: usage?.userSeconds ?? NaN,
+    sysSeconds: usage?.sysSeconds ?? NaN,
     cpuPerGiB: cpu / (size / GiB),
     peakRssMiB: (usage?.peakRssBytes ?? NaN) / MiB,
     wallSeconds: usage?.wallSeconds ?? NaN,
@@ -122,7 +126,7 @@ function sample(who: string, size: number, seconds: number, usage: Usage | undef
 }
 
 function failed(who: string, error: string): Sample {
-  return { who, ok: false, error, seconds: NaN, mibPerSec: NaN, cpuSeconds: NaN, cpuPerGiB: NaN, peakRssMiB: NaN, wallSeconds: NaN };
+  return { who, ok: false, error, seconds: NaN, mibPerSec: NaN, cpuSeconds: NaN, userSeconds: NaN, sysSeconds: NaN, cpuPerGiB: NaN, peakRssMiB: NaN, wallSeconds: NaN };
 }
 
 function log(msg: string): void {
@@ -273,7 +277,7 @@ function report(results: CaseResult[], o: Options): Target[] {
   for (const r of results) {
     out.push('');
     out.push(`${r.name}: ${(r.sizeBytes / MiB).toFixed(0)} MiB, ${r.pieceLength / 1024} KiB pieces`);
-    out.push(`  ${pad('who', 16)}${pad('run', 5)}${pad('MiB/s', 10)}${pad('seconds', 10)}${pad('CPU-s', 9)}${pad('CPU-s/GiB', 11)}${pad('peak RSS MiB', 13)}`);
+    out.push(`  ${pad('who', 16)}${pad('run', 5)}${pad('MiB/s', 10)}${pad('seconds', 10)}${pad('CPU-s', 9)}${pad('user+sys', 12)}${pad('CPU-s/GiB', 11)}${pad('peak RSS MiB', 13)}`);
     const runs: Record<string, number> = {};
     for (const s of r.samples) {
       runs[s.who] = (runs[s.who] ?? 0) + 1;
@@ -282,7 +286,8 @@ function report(results: CaseResult[], o: Options): Target[] {
         continue;
       }
       out.push(
-        `  ${pad(s.who, 16)}${pad(String(runs[s.who]), 5)}${pad(fmt(s.mibPerSec), 10)}${pad(fmt(s.seconds, 2), 10)}${pad(fmt(s.cpuSeconds, 2), 9)}${pad(fmt(s.cpuPerGiB, 2), 11)}${pad(fmt(s.peakRssMiB, 0), 13)}`,
+        `  ${pad(s.who, 16)}${pad(String(runs[s.who]), 5)}${pad(fmt(s.mibPerSec), 10)}${pad(fmt(s.seconds, 2), 10)}${pad(fmt(s.cpuSeconds, 2), 9)}` +
+          `${pad(`${fmt(s.userSeconds, 1)}+${fmt(s.sysSeconds, 1)}`, 12)}${pad(fmt(s.cpuPerGiB, 2), 11)}${pad(fmt(s.peakRssMiB, 0), 13)}`,
       );
     }
     const names = Object.keys(r.median);
@@ -309,6 +314,10 @@ function report(results: CaseResult[], o: Options): Target[] {
   }
   if (seed) targets.push({ what: 'libtorrent leecher: from Tessera / from libtorrent', value: seed.ratio, limit: '≥ 0.9×', pass: seed.ratio === null ? null : seed.ratio >= 0.9 });
 
+  out.push('');
+  out.push('MiB/s uses each downloader\'s own timing (Tessera: --json seconds; libtorrent: add to finished).');
+  out.push('CPU and peak RSS are the kernel\'s figures for the whole child process. libtorrent 2.0 memory-maps');
+  out.push('its files, so its RSS counts file pages; Tessera\'s does not. Load average now: ' + loadavg().map((l) => l.toFixed(1)).join(' ') + ' (results are noisy on a busy machine).');
   out.push('');
   out.push('Targets:');
   for (const t of targets) {
