@@ -48,3 +48,10 @@ export function parsePort(text: string | undefined): number | undefined {
   if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`bad port "${text}"`);
   return port;
 }
+
+/** A rate limit in KiB/s (as Transmission's -d/-u take it); 0 = unlimited. Returns bytes per second. */
+export function parseRateLimit(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} takes KiB/s as a whole number (0 = unlimited), not "${text}"`);
+  return Number(text) * 1024;
+}

@@ -1,18 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent, type TorrentSource } from '../engine/index.js';
-import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
+import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError } from './args.js';
 import { progressLine } from './progress.js';
 
 const USAGE =
-  'usage: tessera download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--json] [--verbose]';
+  'usage: tessera download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--json] [--verbose]';
 
 /**
  * `tessera download`: fetches a torrent into --dir and exits 0 only once every piece is
  * verified on disk. Progress on a terminal; `--json` prints one summary object at the end.
  */
 export async function runDownload(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir'], flags: ['json', 'verbose', 'no-dht'] });
+  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit'], flags: ['json', 'verbose', 'no-dht'] });
   const [torrentPath, ...extra] = args.positionals;
   if (!torrentPath || extra.length > 0) throw new UsageError(USAGE);
   const dht = dhtSettings({ noDht: args.flags.has('no-dht'), bootstrap: args.options.get('dht-bootstrap') ?? [] });
@@ -38,6 +38,10 @@ export async function runDownload(argv: string[]): Promise<number> {
   // The state folder gives fast resume: the same command after Ctrl-C or kill -9 continues.
   const stateDir = path.resolve(args.options.get('state-dir')?.[0] ?? defaultStateDir());
   const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
+  session.setRateLimits({
+    download: parseRateLimit(args.options.get('download-limit')?.[0], 'download-limit') ?? 0,
+    upload: parseRateLimit(args.options.get('upload-limit')?.[0], 'upload-limit') ?? 0,
+  });
   if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   let torrent: EngineTorrent;
   try {

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent } from '../engine/index.js';
-import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
+import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError } from './args.js';
 import { formatBytes } from './progress.js';
 
 const USAGE =
-  'usage: tessera seed <file.torrent> --dir <dir> [--port P] [--peer host:port]... [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--json] [--verbose]';
+  'usage: tessera seed <file.torrent> --dir <dir> [--port P] [--peer host:port]... [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--json] [--verbose]';
 
 /**
  * `tessera seed`: checks the data in --dir, then uploads to whoever asks, printing peers
@@ -13,7 +13,7 @@ const USAGE =
  * With --json: one `ready` object once the check is done, then one `status` object a second.
  */
 export async function runSeed(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir'], flags: ['json', 'verbose', 'no-dht'] });
+  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit'], flags: ['json', 'verbose', 'no-dht'] });
   const [torrentPath, ...extra] = args.positionals;
   if (!torrentPath || extra.length > 0) throw new UsageError(USAGE);
   const dir = path.resolve(args.options.get('dir')?.[0] ?? '.');
@@ -31,6 +31,10 @@ export async function runSeed(argv: string[]): Promise<number> {
     return 2;
   }
   const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
+  session.setRateLimits({
+    download: parseRateLimit(args.options.get('download-limit')?.[0], 'download-limit') ?? 0,
+    upload: parseRateLimit(args.options.get('upload-limit')?.[0], 'upload-limit') ?? 0,
+  });
   if (args.flags.has('verbose')) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   let torrent: EngineTorrent;
   try {

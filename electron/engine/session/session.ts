@@ -9,6 +9,7 @@ import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torre
 import { SessionDht } from './session-dht.js';
 import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { Handshake } from '../wire/handshake.js';
 import { Listener } from './listener.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
@@ -32,6 +33,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly trackerClient = new TrackerClient();
   private dht: SessionDht | null = null;
+  private readonly downloadLimit = new TokenBucket();
+  private readonly uploadLimit = new TokenBucket();
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
@@ -40,6 +43,12 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     super();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
     this.listener = new Listener((socket, hs, leftover) => this.routeIncoming(socket, hs, leftover), (m) => this.warn(m));
+  }
+
+  /** Session-wide limits in bytes per second; 0 = unlimited (the default). */
+  setRateLimits(limits: { download?: number; upload?: number }): void {
+    if (limits.download !== undefined) this.downloadLimit.setRate(limits.download);
+    if (limits.upload !== undefined) this.uploadLimit.setRate(limits.upload);
   }
 
   get port(): number {
@@ -62,6 +71,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       maxPeers: this.options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS,
       dht: this.dht,
       trackerClient: this.trackerClient,
+      globalDownloadLimit: this.downloadLimit,
+      globalUploadLimit: this.uploadLimit,
       warn: (m) => this.warn(m),
     };
   }

@@ -16,6 +16,7 @@ import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { takeAll, TokenBucket } from '../util/token-bucket.js';
 import { encode } from '../bencode/index.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
@@ -44,6 +45,9 @@ export interface TorrentContext {
   readonly maxPeers: number;
   readonly dht: TorrentDht | null;
   readonly trackerClient: AnnounceClient | null;
+  /** Session-wide rate limits. */
+  readonly globalDownloadLimit: TokenBucket;
+  readonly globalUploadLimit: TokenBucket;
   warn(message: string): void;
 }
 
@@ -104,6 +108,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private previousUploaded: number;
   private previousDownloaded: number;
   private saving: Promise<void> = Promise.resolve();
+  private readonly ownDownloadLimit = new TokenBucket();
+  private readonly ownUploadLimit = new TokenBucket();
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -365,14 +371,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.candidates.markConnecting(address);
     this.connecting.add(key);
     let peer: PeerConnection | null = null;
-    const socket = net.connect({
+    const socket: net.Socket = net.connect({
       host: address.host,
       port: address.port,
       onread: {
         buffer: this.ctx.readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
+        callback: (n: number, buf: Uint8Array): boolean => {
           peer?.receive(Buffer.from(buf.buffer, buf.byteOffset, n));
-          return true;
+          return this.throttleDownload(socket, n);
         },
       },
     });
@@ -407,7 +413,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const host = socket.remoteAddress ?? '?';
     const address = host.includes(':') ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
     const peer = this.createPeer(socket, address, true);
-    socket.on('data', (chunk: Buffer) => peer.receive(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      peer.receive(chunk);
+      if (!this.throttleDownload(socket, chunk.length)) socket.pause();
+    });
     peer.start(handshake, leftover);
   }
 
@@ -444,6 +453,32 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const port = peer.extensions?.listenPort;
     const host = peer.address.startsWith('[') ? peer.address.slice(1, peer.address.lastIndexOf(']')) : peer.address.split(':')[0];
     return port && host ? { host, port } : null;
+  }
+
+  /**
+   * Download rate limit: after reading `bytes`, pause the socket for as long as the buckets
+   * say (TCP flow control then slows the sender). Returns false when the socket was paused.
+   */
+  private throttleDownload(socket: net.Socket, bytes: number): boolean {
+    const wait = takeAll(this.downloadLimits, bytes);
+    if (wait === 0) return true;
+    socket.pause();
+    setTimeout(() => socket.destroyed || socket.resume(), wait).unref();
+    return false;
+  }
+
+  private get downloadLimits(): TokenBucket[] {
+    return [this.ownDownloadLimit, this.ctx.globalDownloadLimit];
+  }
+
+  get uploadLimits(): TokenBucket[] {
+    return [this.ownUploadLimit, this.ctx.globalUploadLimit];
+  }
+
+  /** Per-torrent limits in bytes per second; 0 = unlimited. */
+  setRateLimits(limits: { download?: number; upload?: number }): void {
+    if (limits.download !== undefined) this.ownDownloadLimit.setRate(limits.download);
+    if (limits.upload !== undefined) this.ownUploadLimit.setRate(limits.upload);
   }
 
   connectedPeers(): Iterable<PeerConnection> {

@@ -8,6 +8,7 @@ import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
 import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
+import { takeAll, type TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import type { ResumeData } from '../resume/resume-data.js';
@@ -25,6 +26,8 @@ export interface TransferHost {
   fatal(message: string): void;
   ban(peer: PeerConnection): void;
   warn(message: string): void;
+  /** Upload rate limits that apply (the torrent's own and the session's). */
+  readonly uploadLimits: readonly TokenBucket[];
 }
 
 /** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
@@ -474,7 +477,10 @@ export class Transfer {
       if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       return;
     }
-    if (!peer.incomingRequests.delete(key)) return; // cancelled or choked meanwhile
+    if (!peer.incomingRequests.has(key)) return; // cancelled or choked meanwhile
+    const wait = takeAll(this.host.uploadLimits, length);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (!peer.incomingRequests.delete(key)) return;
     peer.sendBlock(index, begin, data);
     this.uploadedBytes += length;
     this.uploadMeter.add(length);
