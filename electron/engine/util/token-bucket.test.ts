@@ -33,7 +33,7 @@ describe('TokenBucket', () => {
   });
 
   it('setRate lowers the burst to the new rate', () => {
-    let now = 0;
+    const now = 0;
     const b = new TokenBucket(1000, 1, () => now);
     b.setRate(100);
     expect(b.take(100)).toBe(0);
@@ -42,7 +42,7 @@ describe('TokenBucket', () => {
   });
 
   it('takeAll waits for the slowest bucket', () => {
-    let now = 0;
+    const now = 0;
     const fast = new TokenBucket(1000, 1, () => now);
     const slow = new TokenBucket(100, 1, () => now);
     expect(takeAll([fast, slow], 300)).toBe(2000);
