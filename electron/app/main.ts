@@ -23,9 +23,9 @@ import {
   type WebContents,
 } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent } from '../../shared/contract/index.js';
-import { createSession, dhtSettings, type EngineSession } from '../engine/index.js';
-import { TesseraService, TorrentStore, type ServiceConnection } from '../engine/service/index.js';
-import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
+import { createSession, defaultStateDir, dhtSettings, type EngineSession } from '../engine/index.js';
+import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
+import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { OpenRequestQueue, parseArgv, parseOpenTarget, type OpenRequest } from './open-requests.js';
 import {
   APP_CSP,
@@ -124,6 +124,7 @@ async function start(): Promise<void> {
     downloadDir: settings.downloadDir,
     port: settings.listenPort,
     maxPeersPerTorrent: settings.maxPeersPerTorrent,
+    // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
     stateDir,
     ...dhtSettings({}),
   });
@@ -131,7 +132,6 @@ async function start(): Promise<void> {
     session: engine,
     settings,
     saveSettings: (next) => saveSettings(stateDir, next),
-    store: new TorrentStore(stateDir),
     platform: {
       capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true },
       openPath: async (path) => {
@@ -154,8 +154,6 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_INVOKE, handleInvoke);
   Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenu(menuTemplate(process.platform, DEV))));
   createWindow();
-  // Torrents from the last run first, then whatever the OS asked us to open.
-  await service.restore().catch((err: unknown) => console.error(`tessera: restore failed: ${String(err)}`));
   void queue.attach(openRequest);
 }
 

@@ -5,9 +5,9 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSession, dhtSettings, type EngineSession } from '../engine/index.js';
-import { TesseraService, TorrentStore } from '../engine/service/index.js';
-import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from '../engine/service/state.js';
+import { createSession, defaultStateDir, dhtSettings, type EngineSession } from '../engine/index.js';
+import { TesseraService } from '../engine/service/index.js';
+import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, HOST_USAGE, parseHostArgs } from './args.js';
 import { startHostServer } from './server.js';
 
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       downloadDir: settings.downloadDir,
       port: args.listenPort ?? settings.listenPort,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
+      // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
@@ -64,8 +65,6 @@ async function main(): Promise<void> {
     settings,
     saveSettings: (next) => saveSettings(stateDir, next),
     platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
-    // The simulator's torrents are not worth remembering.
-    ...(args.fakeEngine ? {} : { store: new TorrentStore(stateDir) }),
     log,
   });
 
@@ -75,10 +74,6 @@ async function main(): Promise<void> {
   process.stdout.write(`Tessera web UI: ${host.url}\n`);
   process.stdout.write(`BitTorrent listening port: ${session.port}\n`);
   process.stdout.write(`State folder: ${stateDir}\nDownload folder: ${settings.downloadDir}\n`);
-  // Torrents from the last run come back in the background (each one is re-checked on disk).
-  void service.restore().then((n) => {
-    if (n > 0) log(`restored ${n} torrent${n === 1 ? '' : 's'}`);
-  });
 
   let stopping = false;
   const stop = async (): Promise<void> => {

@@ -1,2 +1,1 @@
 export { TesseraService, type ServiceConnection, type ServiceOptions, type ServicePlatform } from './service.js';
-export { TorrentStore, type StoredTorrent } from './torrent-store.js';

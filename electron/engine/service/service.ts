@@ -31,8 +31,7 @@ import {
   type TorrentSummary,
   type TrackerView,
 } from '../../../shared/contract/index.js';
-import type { EngineSession, EngineTorrent, TorrentEvents, TorrentSource } from '../api.js';
-import type { TorrentStore } from './torrent-store.js';
+import type { EngineSession, EngineTorrent, TorrentEvents } from '../api.js';
 
 /** What the embedding process (Electron shell or web host) can do for the service. */
 export interface ServicePlatform {
@@ -53,8 +52,6 @@ export interface ServiceOptions {
   /** Persist settings (called after every successful change). */
   saveSettings?(settings: Settings): Promise<void> | void;
   platform: ServicePlatform;
-  /** Where the list of added torrents is kept across restarts (see restore()). */
-  store?: TorrentStore;
   summaryIntervalMs?: number;
   pieceIntervalMs?: number;
   availabilityIntervalMs?: number;
@@ -131,7 +128,6 @@ export class TesseraService {
   private readonly pieceIntervalMs: number;
   private readonly availabilityIntervalMs: number;
   private readonly log: (message: string) => void;
-  private readonly store: TorrentStore | undefined;
 
   private readonly conns = new Set<Conn>();
   private readonly attached = new Map<string, Attached>();
@@ -164,7 +160,6 @@ export class TesseraService {
     this.pieceIntervalMs = options.pieceIntervalMs ?? 250;
     this.availabilityIntervalMs = options.availabilityIntervalMs ?? 1000;
     this.log = options.log ?? (() => undefined);
-    this.store = options.store;
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
     for (const t of this.session.list()) this.attach(t);
@@ -211,26 +206,6 @@ export class TesseraService {
     }
   }
 
-  /**
-   * Re-adds the torrents kept in the store (at startup). Entries the engine refuses are
-   * reported as notices and left in the store. Resolves with the number restored.
-   */
-  async restore(): Promise<number> {
-    if (!this.store) return 0;
-    const entries = await this.store.load((name, reason) => this.log(`skipping damaged ${name}: ${reason}`));
-    let restored = 0;
-    for (const entry of entries) {
-      if (this.session.get(entry.infoHash)) continue;
-      try {
-        await this.session.add(entry.source, { savePath: entry.savePath, paused: entry.paused });
-        restored++;
-      } catch (err) {
-        this.notice('error', `Could not restore torrent ${entry.infoHash}: ${errorMessage(err)}`);
-      }
-    }
-    return restored;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -274,14 +249,13 @@ export class TesseraService {
         return this.addMagnet(parseCommandPayload(command, raw));
       case 'pause':
       case 'resume': {
-        const { infoHash } = parseCommandPayload(command, raw);
-        const t = this.torrent(infoHash);
-        return (command === 'pause' ? t.pause() : t.resume()).then(() => this.persist(this.store?.setPaused(infoHash, command === 'pause')));
+        const t = this.torrent(parseCommandPayload(command, raw).infoHash);
+        return (command === 'pause' ? t.pause() : t.resume()).then(() => null);
       }
       case 'remove': {
         const p = parseCommandPayload(command, raw);
         this.torrent(p.infoHash);
-        return this.session.remove(p.infoHash, { deleteData: p.deleteData }).then(() => this.persist(this.store?.remove(p.infoHash)));
+        return this.session.remove(p.infoHash, { deleteData: p.deleteData }).then(() => null);
       }
       case 'setFilePriorities':
         return this.setFilePriorities(parseCommandPayload(command, raw));
@@ -372,21 +346,7 @@ export class TesseraService {
     }
     const duplicate = before.has(t.infoHash);
     if (!this.attached.has(t.infoHash)) this.onAdded(t.infoHash);
-    if (!duplicate && this.store) {
-      const stored: TorrentSource = source.kind === 'torrent' ? { kind: 'torrent', bytes: source.bytes } : { kind: 'magnet', uri: source.uri };
-      await this.persist(this.store.save({ infoHash: t.infoHash, source: stored, savePath: this.settings.downloadDir, paused, addedAt: Date.now() }));
-    }
     return { infoHash: t.infoHash, name: t.stats().name, duplicate };
-  }
-
-  /** Waits for a store write; a failure is logged, never the command's failure. Resolves null. */
-  private async persist(write: Promise<void> | undefined): Promise<null> {
-    try {
-      await write;
-    } catch (err) {
-      this.log(`could not save the torrent list: ${errorMessage(err)}`);
-    }
-    return null;
   }
 
   private setFilePriorities(p: CommandPayload<'setFilePriorities'>): null {

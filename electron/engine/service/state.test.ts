@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultDownloadDir, defaultSettings, defaultStateDir, loadSettings, saveSettings } from './state.js';
+import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from './state.js';
 
 let dir = '';
 afterEach(async () => {
@@ -10,12 +10,9 @@ afterEach(async () => {
 });
 
 describe('state folder', () => {
-  it('follows XDG, with ~/.config/tessera as the default and APPDATA on Windows', () => {
-    expect(defaultStateDir({ XDG_CONFIG_HOME: '/x/cfg' }, '/home/u', 'linux')).toBe('/x/cfg/tessera');
-    expect(defaultStateDir({}, '/home/u', 'linux')).toBe('/home/u/.config/tessera');
-    expect(defaultStateDir({ XDG_CONFIG_HOME: 'relative' }, '/home/u', 'linux')).toBe('/home/u/.config/tessera');
-    expect(defaultStateDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'C:\\Users\\u', 'win32')).toContain('tessera');
+  it('downloads go to $XDG_DOWNLOAD_DIR or ~/Downloads', () => {
     expect(defaultDownloadDir({}, '/home/u')).toBe('/home/u/Downloads');
+    expect(defaultDownloadDir({ XDG_DOWNLOAD_DIR: '/data/dl' }, '/home/u')).toBe('/data/dl');
   });
 
   it('round-trips settings atomically and keeps valid fields of a damaged file', async () => {

@@ -1,7 +1,8 @@
 /**
- * The state folder shared by the web host, the Electron shell and the CLI
- * (`$XDG_CONFIG_HOME/tessera`, default `~/.config/tessera`; `%APPDATA%\tessera` on Windows)
- * and the settings file inside it (`settings.json`, written atomically).
+ * The UI settings file in the state folder shared by the web host, the Electron shell and the
+ * CLI (`settings.json`, written atomically). The folder itself is the engine's
+ * `defaultStateDir()` (TESSERA_STATE_DIR, else $XDG_CONFIG_HOME/tessera, else ~/.config/tessera);
+ * the engine keeps its torrents and resume data in `torrents/` there.
  */
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -9,13 +10,6 @@ import { join } from 'node:path';
 import { settings as settingsValidator, type Settings } from '../../../shared/contract/index.js';
 
 export const SETTINGS_FILE = 'settings.json';
-
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir(), platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32' && env.APPDATA) return join(env.APPDATA, 'tessera');
-  const xdg = env.XDG_CONFIG_HOME;
-  if (xdg && xdg.startsWith('/')) return join(xdg, 'tessera');
-  return join(home, '.config', 'tessera');
-}
 
 export function defaultDownloadDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
   const xdg = env.XDG_DOWNLOAD_DIR;
