@@ -10,6 +10,7 @@ import { SessionDht } from './session-dht.js';
 import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import { DiskWorkers } from '../storage/disk-workers.js';
 import type { Handshake } from '../wire/handshake.js';
 import { Listener } from './listener.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
@@ -35,6 +36,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private dht: SessionDht | null = null;
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
+  private readonly disk = new DiskWorkers(2);
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
@@ -73,6 +75,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       trackerClient: this.trackerClient,
       globalDownloadLimit: this.downloadLimit,
       globalUploadLimit: this.uploadLimit,
+      disk: this.disk,
       warn: (m) => this.warn(m),
     };
   }
@@ -163,6 +166,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     this.trackerClient.close();
     await this.dht?.close();
+    await this.disk.close();
   }
 
   private routeIncoming(socket: net.Socket, handshake: Handshake, leftover: Buffer): void {

@@ -24,6 +24,16 @@ export class FileHandles {
    * the operation runs, however many other files are opened meanwhile.
    */
   async use<T>(filePath: string, length: number, create: boolean, operation: (fd: number) => Promise<T>): Promise<T> {
+    const lease = await this.acquire(filePath, length, create);
+    try {
+      return await operation(lease.fd);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Like `use`, for callers that hold several descriptors at once: call `release()` exactly once. */
+  async acquire(filePath: string, length: number, create: boolean): Promise<{ fd: number; release: () => void }> {
     // Read-only and read-write descriptors are cached apart: reading never creates a file.
     const key = (create ? 'w:' : 'r:') + filePath;
     let handle = this.open.get(key);
@@ -37,13 +47,25 @@ export class FileHandles {
       const opened = handle;
       opened.fd.catch(() => this.open.get(key) === opened && this.open.delete(key));
     }
-    handle.users++;
+    const held = handle;
+    held.users++;
+    let fd: number;
     try {
-      return await operation(await handle.fd);
-    } finally {
-      handle.users--;
-      this.evict();
+      fd = await held.fd;
+    } catch (err) {
+      held.users--;
+      throw err;
     }
+    let released = false;
+    return {
+      fd,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.users--;
+        this.evict();
+      },
+    };
   }
 
   private async openFile(filePath: string, length: number, create: boolean): Promise<number> {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
+import type { DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
@@ -60,6 +61,27 @@ export class Storage {
       writes.push(this.writeSegment(seg, data));
     }
     await Promise.all(writes);
+  }
+
+  /**
+   * Hands a completed piece to a disk worker: it is hashed against `expected` and, when it
+   * matches, written there. The buffer comes back in the result (it was transferred).
+   */
+  async hashAndWrite(index: number, data: Buffer, expected: Uint8Array, workers: DiskWorkers): Promise<HashResult> {
+    const leases: Array<{ release: () => void }> = [];
+    try {
+      const writes: WorkerWrite[] = [];
+      for (const seg of this.map.pieceSegments(index, 0, data.length)) {
+        const file = this.files[seg.fileIndex]!;
+        if (file.pad || this.skipped.has(seg.fileIndex)) continue;
+        const lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true);
+        leases.push(lease);
+        writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
+      }
+      return await workers.run(data, expected, writes);
+    } finally {
+      for (const lease of leases) lease.release();
+    }
   }
 
   /** Reads `length` bytes at `begin` of piece `index`. Pad bytes read as zeros. Throws if a file is missing. */

@@ -17,6 +17,7 @@ import type { PeerHandler } from '../peer/peer-handler.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
+import type { DiskWorkers } from '../storage/disk-workers.js';
 import { encode } from '../bencode/index.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
@@ -48,6 +49,7 @@ export interface TorrentContext {
   /** Session-wide rate limits. */
   readonly globalDownloadLimit: TokenBucket;
   readonly globalUploadLimit: TokenBucket;
+  readonly disk: DiskWorkers;
   warn(message: string): void;
 }
 
@@ -469,6 +471,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   private get downloadLimits(): TokenBucket[] {
     return [this.ownDownloadLimit, this.ctx.globalDownloadLimit];
+  }
+
+  get disk(): DiskWorkers {
+    return this.ctx.disk;
   }
 
   get uploadLimits(): TokenBucket[] {

@@ -1,4 +1,5 @@
-import { webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
 import type { Metainfo } from '../metainfo/index.js';
 import { resolveInSaveDir } from '../metainfo/index.js';
@@ -28,7 +29,12 @@ export interface TransferHost {
   warn(message: string): void;
   /** Upload rate limits that apply (the torrent's own and the session's). */
   readonly uploadLimits: readonly TokenBucket[];
+  /** The session's disk threads (hash + write of completed pieces). */
+  readonly disk: DiskWorkers;
 }
+
+/** Pieces at least this large are hashed and written on a disk thread. */
+const WORKER_MIN_PIECE = 128 * 1024;
 
 /** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
 const MAX_PIPELINE = 500;
@@ -288,7 +294,9 @@ export class Transfer {
 
   blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
     const req = this.currentBlock.get(peer);
-    if (req) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
+    // An endgame duplicate may still be streaming when the piece completes from another peer:
+    // from then on the buffer belongs to the verifier (possibly on a disk thread).
+    if (req && !req.piece.verifying) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
   }
 
   blockEnd(peer: PeerConnection): void {
@@ -385,10 +393,14 @@ export class Transfer {
 
   // --- pieces -----------------------------------------------------------------------------
 
+  private expectedHash(index: number): Buffer {
+    return this.meta.pieceHashes.subarray(index * 20, index * 20 + 20);
+  }
+
+  /** Hash check for data read back from disk (re-check): large pieces on a disk worker. */
   private async hashMatches(index: number, data: Buffer): Promise<boolean> {
-    // WebCrypto hashes on the libuv thread pool: the event loop keeps serving sockets meanwhile.
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
-    return digest.equals(this.meta.pieceHashes.subarray(index * 20, index * 20 + 20));
+    if (data.length < WORKER_MIN_PIECE) return createHash('sha1').update(data).digest().equals(this.expectedHash(index));
+    return (await this.host.disk.run(data, this.expectedHash(index), [])).ok;
   }
 
   private readonly diskWork = new Set<Promise<void>>();
@@ -406,15 +418,27 @@ export class Transfer {
   private async verifyPiece(piece: PieceDownload): Promise<void> {
     piece.verifying = true;
     this.pendingDiskBytes += piece.length;
+    let buffer = piece.buffer;
     try {
-      if (!(await this.hashMatches(piece.index, piece.buffer))) return this.pieceFailed(piece);
-      await this.storage.writePiece(piece.index, piece.buffer);
+      let ok: boolean;
+      if (piece.length >= WORKER_MIN_PIECE) {
+        // Hash and write on a disk thread; the buffer travels there and back without a copy.
+        const result = await this.storage.hashAndWrite(piece.index, piece.buffer, this.expectedHash(piece.index), this.host.disk);
+        buffer = result.buffer;
+        ok = result.ok;
+      } else {
+        // Small pieces: a worker round trip costs more than hashing 16 KiB here.
+        ok = createHash('sha1').update(piece.buffer).digest().equals(this.expectedHash(piece.index));
+        if (ok) await this.storage.writePiece(piece.index, piece.buffer);
+      }
+      if (!ok) return this.pieceFailed(piece);
       this.pieceVerified(piece.index);
     } catch (err) {
       this.picker.pieceFailed(piece.index);
       this.host.fatal(`disk write failed: ${errorText(err)}`);
     } finally {
-      this.picker.buffers.give(piece.buffer);
+      // A buffer lost to a failed worker call is detached (length 0): nothing to recycle.
+      if (buffer.length > 0) this.picker.buffers.give(buffer);
       this.pendingDiskBytes -= piece.length;
       if (this.pendingDiskBytes <= MAX_PENDING_DISK_BYTES) this.pumpAll();
     }
