@@ -52,6 +52,10 @@ const DEV = !app.isPackaged;
 const queue = new OpenRequestQueue();
 let mainWindow: BrowserWindow | null = null;
 let service: TesseraService | null = null;
+let resolveServiceReady: (s: TesseraService) => void = () => undefined;
+const serviceReady = new Promise<TesseraService>((resolve) => {
+  resolveServiceReady = resolve;
+});
 let engine: EngineSession | null = null;
 const connections = new Map<number, ServiceConnection>();
 
@@ -112,6 +116,11 @@ async function start(): Promise<void> {
   ses.setPermissionCheckHandler(() => false);
   ses.on('will-download', (event) => event.preventDefault());
 
+  // The window and IPC come up first; commands wait for the engine (restoring torrents can take a moment).
+  ipcMain.handle(IPC_INVOKE, handleInvoke);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenu(menuTemplate(process.platform, DEV))));
+  createWindow();
+
   const stateDir = defaultStateDir();
   let settings = await loadSettings(stateDir, defaultSettings(defaultDownloadDir(process.env, app.getPath('home'))));
   try {
@@ -151,9 +160,7 @@ async function start(): Promise<void> {
     log: (message) => console.error(`tessera: ${message}`),
   });
 
-  ipcMain.handle(IPC_INVOKE, handleInvoke);
-  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenu(menuTemplate(process.platform, DEV))));
-  createWindow();
+  resolveServiceReady(service);
   void queue.attach(openRequest);
 }
 
@@ -200,7 +207,7 @@ function createWindow(): void {
 function showWindow(): void {
   if (!app.isReady()) return;
   if (!mainWindow) {
-    if (service) createWindow();
+    createWindow();
     return;
   }
   if (mainWindow.isMinimized()) mainWindow.restore();
@@ -243,13 +250,15 @@ async function handleInvoke(event: IpcMainInvokeEvent, command: unknown, payload
     isMainFrame: frame !== null && frame.parent === null && frame.processId === event.sender.mainFrame.processId && frame.routingId === event.sender.mainFrame.routingId,
     isOurWindow: mainWindow !== null && event.sender === mainWindow.webContents,
   });
-  if (!trusted || !service) {
+  if (!trusted) {
     return { ok: false, error: { code: 'unsupported', message: 'IPC refused: unknown sender' } };
   }
+  const ready = await serviceReady;
   const contents = event.sender;
+  if (contents.isDestroyed()) return { ok: false, error: { code: 'disconnected', message: 'window closed' } };
   let conn = connections.get(contents.id);
   if (!conn) {
-    conn = service.connect((serverEvent: ServerEvent) => {
+    conn = ready.connect((serverEvent: ServerEvent) => {
       if (!contents.isDestroyed()) contents.send(IPC_EVENT, serverEvent);
     });
     connections.set(contents.id, conn);
