@@ -23,12 +23,15 @@ export function requireBuiltCli(): string {
 }
 
 /**
- * Environment for a Tessera child: no colours, and with `configHome` every XDG base directory
- * under that folder, so a test's resume/state files never leak into another test or $HOME.
+ * Environment for a Tessera child: no colours; the DHT off unless TESSERA_DHT_BOOTSTRAP is set
+ * (an empty value turns it off: no test or benchmark may contact the public bootstrap routers);
+ * and with `configHome`, the state folder (TESSERA_STATE_DIR) and every XDG base directory under
+ * that folder, so a test's resume/state files never leak into another test or $HOME.
  */
 export function tesseraEnv(configHome?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TESSERA_DHT_BOOTSTRAP: process.env.TESSERA_DHT_BOOTSTRAP ?? '', ...extra };
   if (configHome) {
+    env.TESSERA_STATE_DIR = join(configHome, 'state-dir');
     env.XDG_CONFIG_HOME = join(configHome, 'config');
     env.XDG_DATA_HOME = join(configHome, 'data');
     env.XDG_STATE_HOME = join(configHome, 'state');
