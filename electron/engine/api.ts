@@ -184,6 +184,10 @@ export interface EngineTorrent {
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;
   setSequential(on: boolean): void;
+  /** Fetch each file's first and last piece first (media previews). */
+  setFirstLastPiecesFirst?(on: boolean): void;
+  /** Forget verified pieces and hash the data on disk again. */
+  recheck?(): Promise<void>;
   addPeers(peers: PeerAddress[]): void;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;

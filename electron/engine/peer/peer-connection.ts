@@ -65,6 +65,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
+  /** Pieces we let this peer request while we choke it (our BEP 6 allowed-fast set). */
+  readonly grantedFast = new Set<number>();
   /** Requests the peer sent us that we have not answered yet (key → [index, begin, length]). */
   readonly incomingRequests = new Map<number, [number, number, number]>();
 
@@ -147,6 +149,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** The remote IP, without port or brackets. */
+  get ip(): string {
+    return this.address.startsWith('[') ? this.address.slice(1, this.address.lastIndexOf(']')) : this.address.slice(0, this.address.lastIndexOf(':'));
   }
 
   get supportsFast(): boolean {

@@ -189,7 +189,14 @@ export class PiecePicker {
     }
   }
 
+  /** Pieces to fetch before anything else (first and last pieces of media files, for previews). */
+  readonly urgent = new Set<number>();
+
   private pickNewPiece(peer: PickerPeer): number {
+    for (const index of this.urgent) {
+      if (this.have.has(index)) this.urgent.delete(index);
+      else if (this.bucketPos[index]! >= 0 && peer.has(index)) return index;
+    }
     if (this.sequentialMode) return this.pickSequential(peer);
     const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
     if (randomPhase) {
@@ -244,6 +251,18 @@ export class PiecePicker {
     this.removeFree(index);
     if (!this.have.set(index)) return false;
     if (this.wanted[index]) this.wantedRemaining--;
+    return true;
+  }
+
+  /**
+   * Forgets a verified piece whose data on disk is not whole after all (bytes of a file that
+   * was skipped were never written): it is wanted and pickable again. False if it was not had.
+   */
+  unmarkHave(index: number): boolean {
+    if (!this.have.clear(index)) return false;
+    if (this.wanted[index]) this.wantedRemaining++;
+    if (this.isFree(index)) this.addFree(index);
+    if (index < this.sequentialCursor) this.sequentialCursor = index;
     return true;
   }
 

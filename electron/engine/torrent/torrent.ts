@@ -101,6 +101,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private timers: NodeJS.Timeout[] = [];
   private running = false;
   private sequentialWanted = false;
+  private firstLastFirst = false;
   private completedAtValue: number | null = null;
   private readonly addedAt: number;
   private readonly fallbackName: string;
@@ -270,6 +271,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
     }
     transfer.picker.sequential = this.sequentialWanted;
+    transfer.setFirstLastPiecesFirst(this.firstLastFirst);
     try {
       await transfer.prepare(() => this.setState('checking'), this.resumeInit);
       this.resumeInit = null;
@@ -729,6 +731,32 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     t.setFilePriority(fileIndex, priority);
     if (!wasFinished && t.finished) this.finished();
     else if (wasFinished && !t.finished && this.stateValue === 'seeding') this.setState('downloading');
+  }
+
+  /** Forgets what is verified and hashes the data on disk again (the user's "Force recheck"). */
+  async recheck(): Promise<void> {
+    const meta = this.meta;
+    if (!meta) return;
+    const wasRunning = this.running;
+    const priorities = this.transfer ? meta.files.map((_, i) => this.transfer!.filePriority(i)) : null;
+    await this.halt('re-checking');
+    await this.transfer?.drain();
+    await this.transfer?.storage.close();
+    this.transfer = null;
+    this.resumeInit = null;
+    if (!(await this.attachMetadata(meta))) return;
+    priorities?.forEach((p, i) => this.transfer!.setFilePriority(i, p));
+    this.transfer!.setFirstLastPiecesFirst(this.firstLastFirst);
+    if (wasRunning) this.run();
+    else this.setState('paused');
+    if (this.transfer!.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
+    await this.saveResume();
+  }
+
+  /** Fetch the first and last piece of each file first, so media players can start. */
+  setFirstLastPiecesFirst(on: boolean): void {
+    this.firstLastFirst = on;
+    this.transfer?.setFirstLastPiecesFirst(on);
   }
 
   setSequential(on: boolean): void {

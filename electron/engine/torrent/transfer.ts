@@ -12,6 +12,7 @@ import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import { chooseUnchoked, nextOptimistic } from './choker.js';
 
@@ -47,6 +48,8 @@ const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
 /** Hash failures after which a peer is banned. */
 const BAN_AFTER_FAILURES = 2;
 const UPLOAD_SLOTS = 8;
+/** libtorrent's allowed_fast_set_size. */
+const ALLOWED_FAST_SET_SIZE = 5;
 export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
 
 /**
@@ -187,6 +190,13 @@ export class Transfer {
     if (peer.supportsFast && have.count === 0) peer.send(msg.haveNone());
     else if (peer.supportsFast && have.complete) peer.send(msg.haveAll());
     else if (have.count > 0) peer.send(msg.bitfield(have.bytes));
+    if (peer.supportsFast) {
+      // BEP 6: a few pieces a newcomer may fetch while still choked, to get it started.
+      for (const index of allowedFastSet(peer.ip, this.meta.infoHash, this.meta.pieceCount, ALLOWED_FAST_SET_SIZE)) {
+        peer.grantedFast.add(index);
+        peer.send(msg.allowedFast(index));
+      }
+    }
   }
 
   /** A peer that connected before the metadata arrived: apply what it told us meanwhile. */
@@ -418,6 +428,8 @@ export class Transfer {
   private async verifyPiece(piece: PieceDownload): Promise<void> {
     piece.verifying = true;
     this.pendingDiskBytes += piece.length;
+    // Files skipped now have their bytes of this piece left out of the write (see setFilePriority).
+    const skippedFiles = this.skippedFilesIn(piece.index);
     let buffer = piece.buffer;
     try {
       let ok: boolean;
@@ -432,6 +444,8 @@ export class Transfer {
         if (ok) await this.storage.writePiece(piece.index, piece.buffer);
       }
       if (!ok) return this.pieceFailed(piece);
+      // A file un-skipped while this piece was written: its bytes are missing, so fetch it again.
+      if (skippedFiles.some((i) => this.filePriorities[i]! > 0)) return this.picker.pieceFailed(piece.index);
       this.pieceVerified(piece.index);
     } catch (err) {
       this.picker.pieceFailed(piece.index);
@@ -478,7 +492,7 @@ export class Transfer {
   peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void {
     const valid =
       length > 0 && length <= BLOCK_SIZE && index < this.meta.pieceCount && begin + length <= this.picker.pieceSize(index) && this.picker.have.has(index);
-    const allowed = !peer.amChoking && peer.incomingRequests.size < MAX_QUEUED_UPLOAD_REQUESTS;
+    const allowed = (!peer.amChoking || peer.grantedFast.has(index)) && peer.incomingRequests.size < MAX_QUEUED_UPLOAD_REQUESTS;
     if (!valid || !allowed) {
       if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       return;
@@ -613,20 +627,46 @@ export class Transfer {
     });
   }
 
-  /** Returns true when the change made a finished torrent unfinished or vice versa. */
+  /** Wants or skips a file; the torrent may become finished or unfinished (the caller checks). */
   setFilePriority(fileIndex: number, priority: FilePriority): void {
     const file = this.meta.files[fileIndex];
     if (!file || file.pad) return;
+    const wasSkipped = this.filePriorities[fileIndex] === 0;
     this.filePriorities[fileIndex] = priority;
     this.storage.setSkipped(fileIndex, priority === 0);
     const range = this.storage.map.filePieces(fileIndex);
     if (!range) return;
     for (let p = range[0]; p <= range[1]; p++) {
+      const segments = this.storage.map.pieceSegments(p, 0, this.picker.pieceSize(p));
       // A piece stays wanted while any wanted file has bytes in it.
-      const wanted = this.storage.map.pieceSegments(p, 0, this.picker.pieceSize(p)).some((s) => this.filePriorities[s.fileIndex]! > 0);
-      this.picker.setWanted(p, wanted);
+      this.picker.setWanted(p, segments.some((s) => this.filePriorities[s.fileIndex]! > 0));
+      // A piece shared with other files may have been verified while this one was skipped, and
+      // then its bytes of this file were never written: fetch it again rather than trust it.
+      if (wasSkipped && priority > 0 && segments.some((s) => s.fileIndex !== fileIndex && !this.meta.files[s.fileIndex]!.pad)) {
+        this.picker.unmarkHave(p);
+      }
     }
     for (const peer of this.host.connectedPeers()) this.updateInterest(peer);
+  }
+
+  /** Non-pad files with bytes in piece `index` that are skipped right now. */
+  private skippedFilesIn(index: number): number[] {
+    const out: number[] = [];
+    for (const s of this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index))) {
+      if (this.filePriorities[s.fileIndex] === 0 && !this.meta.files[s.fileIndex]!.pad) out.push(s.fileIndex);
+    }
+    return out;
+  }
+
+  /** First and last piece of every wanted file before anything else (media previews), or not. */
+  setFirstLastPiecesFirst(on: boolean): void {
+    this.picker.urgent.clear();
+    if (!on) return;
+    this.meta.files.forEach((f, i) => {
+      const range = this.storage.map.filePieces(i);
+      if (!range || f.pad || this.filePriorities[i] === 0) return;
+      for (const index of [range[0], range[1]]) if (!this.picker.have.has(index)) this.picker.urgent.add(index);
+    });
   }
 
   filePriority(fileIndex: number): FilePriority {
