@@ -378,6 +378,31 @@ describe('PiecePicker: wanted pieces', () => {
     expect(picker.finished).toBe(true);
   });
 
+  it('unmarkHave makes a verified piece wanted and pickable again (also in sequential mode)', () => {
+    const picker = new PiecePicker(3, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.sequential = true;
+    for (const i of [0, 1, 2]) complete(picker, i);
+    expect(picker.finished).toBe(true);
+    expect(having(0).pick(picker, 5)).toEqual([]);
+    expect(picker.unmarkHave(0)).toBe(true);
+    expect(picker.unmarkHave(0)).toBe(false);
+    expect(picker.have.count).toBe(2);
+    expect(picker.finished).toBe(false);
+    expect(pieces(having(0, 1, 2).pick(picker, 5))).toEqual([0]);
+    complete(picker, 0);
+    expect(picker.finished).toBe(true);
+  });
+
+  it('unmarkHave of a skipped piece keeps the torrent finished', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    picker.setWanted(0, false);
+    complete(picker, 0);
+    complete(picker, 1);
+    expect(picker.unmarkHave(0)).toBe(true);
+    expect(picker.finished).toBe(true);
+    expect(all().pick(picker, 5)).toEqual([]);
+  });
+
   it('markHave of a piece already had returns false and changes nothing', () => {
     const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
     complete(picker, 0);

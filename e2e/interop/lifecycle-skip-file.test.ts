@@ -1,0 +1,146 @@
+/**
+ * Issue 5, file priorities: skip one file of a multi-file torrent. Driven through the
+ * engine API in this process (the CLI has no file-selection flag): `setFilePriority(i, 0)`
+ * before the torrent starts, a libtorrent seeder as the only peer.
+ *  - pieces made only of the skipped file's bytes are never requested: no block of them
+ *    ever arrives (`block` events), they never show as in flight or verified, and both
+ *    Tessera's and the seeder's byte counts equal exactly the wanted pieces;
+ *  - pieces it shares with wanted files are still fetched, and the wanted files are
+ *    byte-identical; the skipped file (and its folder) is never created;
+ *  - after a restart (same state folder) the skip and the verified pieces are restored from
+ *    the resume record, nothing hashed; un-skipping the file then completes the whole tree
+ *    byte-identical (the shared pieces, verified while it was skipped, lack its bytes on
+ *    disk and must be fetched again).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
+import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtSeeder, writeTree, type FileSpec, type LtSeeder, type TorrentInfo } from '../support/index.js';
+
+const PIECE = 64 * 1024;
+const FILES: FileSpec[] = [
+  { path: 'a.bin', size: 100_000 },
+  { path: 'b/skipped.bin', size: 1_000_000 },
+  { path: 'c.bin', size: 150_000 },
+];
+const MISSING = 0;
+const IN_FLIGHT = 1;
+const VERIFIED = 2;
+
+const cleanup = new Cleanup();
+let root = '';
+let torrent: TorrentInfo;
+let seeder: LtSeeder;
+let session: EngineSession;
+let t: EngineTorrent;
+let skipIndex = -1;
+/** Pieces holding only the skipped file's bytes, and pieces it shares with wanted files. */
+const exclusive: number[] = [];
+const shared: number[] = [];
+const blocksSeen = new Set<number>();
+const statusSeen = new Set<number>();
+
+function uploadedBy(s: LtSeeder): number {
+  const last = s.proc.jsonLines().filter((l) => l.event === 'status').at(-1);
+  return typeof last?.uploaded === 'number' ? last.uploaded : 0;
+}
+
+function waitForDone(torrent: EngineTorrent, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not done within ${timeoutMs} ms: ${JSON.stringify(torrent.stats())}`)), timeoutMs);
+    torrent.on('done', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    torrent.on('error', (m) => {
+      clearTimeout(timer);
+      reject(new Error(m));
+    });
+  });
+}
+
+beforeAll(async () => {
+  root = await cleanup.tempDir('lifecycle-skip');
+  await writeTree(join(root, 'src', 'skiptree'), FILES, 'lifecycle-skip');
+  torrent = await createTorrent({ path: join(root, 'src', 'skiptree'), out: join(root, 'skiptree.torrent'), pieceLength: PIECE });
+  seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), statusInterval: 0.1 });
+
+  skipIndex = torrent.files.findIndex((f) => f.path === 'skiptree/b/skipped.bin');
+  expect(skipIndex).toBeGreaterThanOrEqual(0);
+  let offset = 0;
+  const owners: Array<Set<number>> = Array.from({ length: torrent.pieces }, () => new Set<number>());
+  torrent.files.forEach((f, i) => {
+    for (let p = Math.floor(offset / PIECE); f.size > 0 && p <= Math.floor((offset + f.size - 1) / PIECE); p++) owners[p]!.add(i);
+    offset += f.size;
+  });
+  owners.forEach((o, p) => {
+    if (o.has(skipIndex) && o.size === 1) exclusive.push(p);
+    else if (o.has(skipIndex)) shared.push(p);
+  });
+  // The fixture must be worth testing: many pieces only the skipped file has, and shared ones.
+  expect(exclusive.length).toBeGreaterThanOrEqual(10);
+  expect(shared.length).toBeGreaterThanOrEqual(1);
+
+  session = await createSession({ downloadDir: join(root, 'dl'), port: 0, listenHost: '127.0.0.1', dht: false, stateDir: join(root, 'state'), restore: false });
+  cleanup.add(() => session.close());  // the latest session (reassigned on restart)
+});
+afterAll(() => cleanup.run());
+
+describe('skipping a file of a multi-file torrent', () => {
+  it('never requests its own pieces, still fetches shared ones, and never creates it', async () => {
+    const dir = join(root, 'dl');
+    t = await session.add({ kind: 'torrent', bytes: await readFile(torrent.torrentPath) }, { savePath: dir, paused: true });
+    expect(t.files()[skipIndex]!.path).toBe('skiptree/b/skipped.bin');
+    t.setFilePriority(skipIndex, 0);
+    expect(t.files()[skipIndex]!.priority).toBe(0);
+    t.on('block', (index) => blocksSeen.add(index));
+    const poll = setInterval(() => t.pieceStatus().forEach((s, i) => (s === IN_FLIGHT || s === VERIFIED) && statusSeen.add(i)), 10);
+    const done = waitForDone(t, 60_000);
+    t.addPeers([{ host: '127.0.0.1', port: seeder.port }]);
+    await t.resume();
+    await done.finally(() => clearInterval(poll));
+
+    const requested = exclusive.filter((p) => blocksSeen.has(p) || statusSeen.has(p));
+    expect(requested, `pieces only the skipped file has that were fetched anyway (of ${exclusive.join(',')})`).toEqual([]);
+    const status = t.pieceStatus();
+    expect(exclusive.filter((p) => status[p] !== MISSING)).toEqual([]);
+    expect(shared.filter((p) => status[p] !== VERIFIED)).toEqual([]);
+    expect([...status].filter((s) => s === VERIFIED)).toHaveLength(torrent.pieces - exclusive.length);
+
+    // Byte counts on both sides: exactly the wanted pieces, nothing of the skipped file's own.
+    const wantedBytes = torrent.totalSize - exclusive.length * PIECE + (exclusive.includes(torrent.pieces - 1) ? PIECE - torrent.lastPieceLength : 0);
+    expect(t.stats().downloaded).toBe(wantedBytes);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(uploadedBy(seeder)).toBe(wantedBytes);
+
+    for (const f of FILES.filter((f) => f.path !== 'b/skipped.bin')) {
+      await assertSameFile(join(root, 'src', 'skiptree', f.path), join(dir, 'skiptree', f.path));
+    }
+    expect(existsSync(join(dir, 'skiptree', 'b', 'skipped.bin')), 'the skipped file was created').toBe(false);
+    expect(existsSync(join(dir, 'skiptree', 'b')), 'the skipped file\'s folder was created').toBe(false);
+    expect(t.stats().state).toBe('seeding');
+  });
+
+  it('after a restart the skip and the verified pieces come back from the resume record', async () => {
+    const dir = join(root, 'dl');
+    await session.close();
+    session = await createSession({ downloadDir: dir, port: 0, listenHost: '127.0.0.1', dht: false, stateDir: join(root, 'state'), restore: false });
+    t = await session.add({ kind: 'torrent', bytes: await readFile(torrent.torrentPath) }, { savePath: dir });
+    expect(t.files()[skipIndex]!.priority).toBe(0);
+    expect(t.stats()).toMatchObject({ state: 'seeding', checkedPieces: 0, resumedPieces: torrent.pieces - exclusive.length });
+    expect(existsSync(join(dir, 'skiptree', 'b'))).toBe(false);
+  });
+
+  it('un-skipping it then completes the whole tree byte-identical', async () => {
+    const dir = join(root, 'dl');
+    const done = waitForDone(t, 60_000);
+    t.setFilePriority(skipIndex, 1);
+    expect(t.stats().state).toBe('downloading');
+    t.addPeers([{ host: '127.0.0.1', port: seeder.port }]);
+    await done;
+    await assertSameTree(join(root, 'src', 'skiptree'), join(dir, 'skiptree'));
+    expect(t.stats().hashFailures).toBe(0);
+  });
+});
