@@ -21,12 +21,15 @@ export {
   tesseraDownload,
   tesseraEnv,
   startTessera,
+  startTesseraSeed,
   describeRun,
   downloadArgs,
   type CliResult,
   type DownloadJson,
   type DownloadOptions,
   type DownloadResult,
+  type TesseraSeeder,
+  type TesseraSeedOptions,
 } from './tessera.js';
 export { HostilePeer, HOSTILE_MODES, type HostileMode, type HostileConnection, type HostilePeerOptions, type BitfieldVariant } from './hostile-peer.js';
 export { assertDownloadOk, payloadSize, type ExpectedDownload } from './checks.js';

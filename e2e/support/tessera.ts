@@ -174,3 +174,55 @@ export function startTessera(
   cleanup.add(() => proc.stop());
   return proc;
 }
+
+export interface TesseraSeedOptions {
+  torrent: string;
+  /** Folder holding the data (the torrent's name is resolved inside it). */
+  dir: string;
+  /** State folder (--state-dir); give each test its own so resume records never mix. */
+  stateDir: string;
+  /** --port (default 0: any free port, reported in the `ready` line). */
+  port?: number;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+  echo?: boolean;
+}
+
+/** A running `tessera seed --json` (issue 5). */
+export interface TesseraSeeder {
+  port: number;
+  /** "127.0.0.1:port", ready for a libtorrent `--peer`. */
+  address: string;
+  /** The `ready` object. */
+  ready: Record<string, unknown>;
+  proc: ManagedProcess;
+  /** The latest `status` object printed (null before the first one). */
+  lastStatus(): Record<string, unknown> | null;
+  /** Ctrl-C (SIGINT), as a user stops it; resolves with the exit. */
+  interrupt(timeoutMs?: number): Promise<ExitInfo>;
+}
+
+/** `tessera seed <torrent> --dir D --state-dir S --port P --json --no-dht`; resolves once `ready` is printed. */
+export async function startTesseraSeed(cleanup: Cleanup, opts: TesseraSeedOptions): Promise<TesseraSeeder> {
+  const args = ['seed', opts.torrent, '--dir', opts.dir, '--state-dir', opts.stateDir, '--port', String(opts.port ?? 0), '--json', '--no-dht', ...(opts.extraArgs ?? [])];
+  const proc = startTessera(cleanup, args, { echo: opts.echo });
+  const line = await proc.waitForLine(/^\{"event":"ready"/, opts.readyTimeoutMs ?? 120_000);
+  const ready = JSON.parse(line) as Record<string, unknown>;
+  const port = typeof ready.port === 'number' ? ready.port : 0;
+  if (!port) throw new Error(`tessera seed printed no port: ${line}\n${proc.describe()}`);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    ready,
+    proc,
+    lastStatus: () => proc.jsonLines().filter((l) => l.event === 'status').at(-1) ?? null,
+    interrupt: async (timeoutMs = 10_000) => {
+      if (proc.exitInfo) return proc.exitInfo;
+      proc.child.kill('SIGINT');
+      const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
+      const info = await proc.exited;
+      clearTimeout(timer);
+      return info;
+    },
+  };
+}
