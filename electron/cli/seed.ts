@@ -1,11 +1,8 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent } from '../engine/index.js';
-import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError } from './args.js';
+import { openTorrent, SESSION_USAGE } from './session-setup.js';
+import type { EngineTorrent } from '../engine/index.js';
 import { formatBytes } from './progress.js';
 
-const USAGE =
-  'usage: tessera seed <file.torrent> --dir <dir> [--port P] [--peer host:port]... [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--json] [--verbose]';
+const USAGE = `usage: tessera seed <file.torrent> ${SESSION_USAGE}`;
 
 /**
  * `tessera seed`: checks the data in --dir, then uploads to whoever asks, printing peers
@@ -13,40 +10,9 @@ const USAGE =
  * With --json: one `ready` object once the check is done, then one `status` object a second.
  */
 export async function runSeed(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit'], flags: ['json', 'verbose', 'no-dht'] });
-  const [torrentPath, ...extra] = args.positionals;
-  if (!torrentPath || extra.length > 0) throw new UsageError(USAGE);
-  const dir = path.resolve(args.options.get('dir')?.[0] ?? '.');
-  const port = parsePort(args.options.get('port')?.[0]);
-  const peers = (args.options.get('peer') ?? []).map(parsePeerAddress);
-  const json = args.flags.has('json');
-  const dht = dhtSettings({ noDht: args.flags.has('no-dht'), bootstrap: args.options.get('dht-bootstrap') ?? [] });
-  const stateDir = path.resolve(args.options.get('state-dir')?.[0] ?? defaultStateDir());
-
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(torrentPath);
-  } catch (err) {
-    process.stderr.write(`tessera: cannot read ${torrentPath}: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
-  session.setRateLimits({
-    download: parseRateLimit(args.options.get('download-limit')?.[0], 'download-limit') ?? 0,
-    upload: parseRateLimit(args.options.get('upload-limit')?.[0], 'upload-limit') ?? 0,
-  });
-  if (args.flags.has('verbose')) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
-  let torrent: EngineTorrent;
-  try {
-    torrent = await session.add({ kind: 'torrent', bytes }, { savePath: dir, peers });
-  } catch (err) {
-    await session.close();
-    if (err instanceof TorrentInputError) {
-      process.stderr.write(`tessera: ${torrentPath}: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const opened = await openTorrent(argv, USAGE, { allowMagnet: false });
+  if (typeof opened === 'number') return opened;
+  const { session, torrent, json, dir } = opened;
   const first = torrent.stats();
   if (first.state === 'error') {
     process.stderr.write(`tessera: ${first.error ?? 'cannot seed'}\n`);

@@ -1,0 +1,74 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
+import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
+
+/** Options every transfer command (download, seed) takes, in the usage line's words. */
+export const SESSION_USAGE =
+  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--json] [--verbose]';
+
+const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit'];
+const SESSION_FLAGS = ['json', 'verbose', 'no-dht'];
+
+export interface OpenedTorrent {
+  session: Session;
+  torrent: EngineTorrent;
+  args: ParsedArgs;
+  dir: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+/**
+ * Parses a transfer command's arguments, reads the torrent (file or magnet), starts a
+ * session on the shared state folder and adds the torrent. Returns an exit code instead
+ * when the input is unusable (2: unreadable or invalid torrent), after printing why.
+ */
+export async function openTorrent(
+  argv: string[],
+  usage: string,
+  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean },
+): Promise<OpenedTorrent | number> {
+  const args = parseArgs(argv, { options: [...SESSION_OPTIONS, ...(extra.options ?? [])], flags: [...SESSION_FLAGS, ...(extra.flags ?? [])] });
+  const [input, ...rest] = args.positionals;
+  if (!input || rest.length > 0) throw new UsageError(usage);
+  const dir = path.resolve(args.options.get('dir')?.[0] ?? '.');
+  const peers = (args.options.get('peer') ?? []).map(parsePeerAddress);
+  const port = parsePort(args.options.get('port')?.[0]);
+  const limits = {
+    download: parseRateLimit(args.options.get('download-limit')?.[0], 'download-limit') ?? 0,
+    upload: parseRateLimit(args.options.get('upload-limit')?.[0], 'upload-limit') ?? 0,
+  };
+  const dht = dhtSettings({ noDht: args.flags.has('no-dht'), bootstrap: args.options.get('dht-bootstrap') ?? [] });
+  // The state folder gives fast resume: the same command after Ctrl-C or kill -9 continues.
+  const stateDir = path.resolve(args.options.get('state-dir')?.[0] ?? defaultStateDir());
+  const verbose = args.flags.has('verbose');
+
+  let source: TorrentSource;
+  if (extra.allowMagnet && input.startsWith('magnet:')) {
+    source = { kind: 'magnet', uri: input };
+  } else {
+    try {
+      source = { kind: 'torrent', bytes: await fs.readFile(input) };
+    } catch (err) {
+      process.stderr.write(`tessera: cannot read ${input}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
+  session.setRateLimits(limits);
+  if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
+  try {
+    const torrent = await session.add(source, { savePath: dir, peers });
+    if (verbose) process.stderr.write(`tessera: listening on port ${session.port}\n`);
+    return { session, torrent, args, dir, json: args.flags.has('json'), verbose };
+  } catch (err) {
+    await session.close();
+    if (err instanceof TorrentInputError) {
+      process.stderr.write(`tessera: ${input}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
