@@ -60,6 +60,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   pendingHaves: number[] = [];
   haveAll = false;
   snubbed = false;
+  /** Closed because it broke the protocol (malformed or out-of-range messages). */
+  violated = false;
 
   readonly outstanding = new Map<number, OutstandingRequest>();
   readonly owned = new Set<PieceDownload>();
@@ -128,8 +130,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
       }
       this.handshakeBuffer = null;
       const parsed = decodeHandshake(joined.subarray(0, HANDSHAKE_LENGTH));
-      if (typeof parsed === 'string') return this.close(parsed);
-      if (!parsed.infoHash.equals(this.infoHash)) return this.close('handshake for a different torrent');
+      if (typeof parsed === 'string') return this.violation(parsed);
+      if (!parsed.infoHash.equals(this.infoHash)) return this.violation('handshake for a different torrent');
       this.acceptHandshake(parsed);
       if (!this.closed && joined.length > HANDSHAKE_LENGTH) this.reader?.push(joined.subarray(HANDSHAKE_LENGTH));
       return;
@@ -262,7 +264,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
       case MessageId.Unchoke:
       case MessageId.Interested:
       case MessageId.NotInterested:
-        if (payload.length !== 0) return this.close(`message ${id} with a ${payload.length}-byte payload`);
+        if (payload.length !== 0) return this.violation(`message ${id} with a ${payload.length}-byte payload`);
         if (id === MessageId.Choke) {
           this.peerChoking = true;
           h.peerChoked(this);
@@ -275,19 +277,19 @@ export class PeerConnection implements FrameSink, PickerPeer {
         }
         return;
       case MessageId.Have: {
-        if (payload.length !== 4) return this.close('malformed have');
+        if (payload.length !== 4) return this.violation('malformed have');
         const index = payload.readUInt32BE(0);
         if (n === 0) {
           if (this.pendingHaves.length < 100_000) this.pendingHaves.push(index);
           return;
         }
-        if (index >= n) return this.close(`have for piece ${index} of ${n}`);
+        if (index >= n) return this.violation(`have for piece ${index} of ${n}`);
         this.bitfield ??= new Bitfield(n);
         if (!this.haveAll && this.bitfield.set(index)) h.peerHave(this, index);
         return;
       }
       case MessageId.Bitfield: {
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.close('second bitfield');
+        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
         if (n === 0) {
           this.pendingBitfield = Buffer.from(payload);
           return;
@@ -296,9 +298,9 @@ export class PeerConnection implements FrameSink, PickerPeer {
       }
       case MessageId.HaveAll:
       case MessageId.HaveNone:
-        if (!this.supportsFast) return this.close('fast-extension message without the fast extension');
-        if (payload.length !== 0) return this.close('malformed have-all/none');
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.close('second bitfield');
+        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
+        if (payload.length !== 0) return this.violation('malformed have-all/none');
+        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
         if (id === MessageId.HaveAll) this.haveAll = true;
         else this.bitfield = new Bitfield(Math.max(n, 0));
         if (n > 0) h.peerBitfield(this);
@@ -306,23 +308,23 @@ export class PeerConnection implements FrameSink, PickerPeer {
       case MessageId.Request:
       case MessageId.Cancel:
       case MessageId.RejectRequest: {
-        if (payload.length !== 12) return this.close(`malformed message ${id}`);
+        if (payload.length !== 12) return this.violation(`malformed message ${id}`);
         const index = payload.readUInt32BE(0);
         const begin = payload.readUInt32BE(4);
         const length = payload.readUInt32BE(8);
-        if (n > 0 && index >= n) return this.close(`message ${id} for piece ${index} of ${n}`);
+        if (n > 0 && index >= n) return this.violation(`message ${id} for piece ${index} of ${n}`);
         if (id === MessageId.Request) h.peerRequest(this, index, begin, length);
         else if (id === MessageId.Cancel) h.peerCancel(this, index, begin, length);
         else {
-          if (!this.supportsFast) return this.close('reject without the fast extension');
+          if (!this.supportsFast) return this.violation('reject without the fast extension');
           h.peerReject(this, index, begin, length);
         }
         return;
       }
       case MessageId.AllowedFast:
       case MessageId.Suggest: {
-        if (!this.supportsFast) return this.close('fast-extension message without the fast extension');
-        if (payload.length !== 4) return this.close(`malformed message ${id}`);
+        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
+        if (payload.length !== 4) return this.violation(`malformed message ${id}`);
         const index = payload.readUInt32BE(0);
         if (n > 0 && index >= n) return;
         if (id === MessageId.AllowedFast) {
@@ -334,15 +336,15 @@ export class PeerConnection implements FrameSink, PickerPeer {
         return;
       }
       case MessageId.Port:
-        if (payload.length !== 2) return this.close('malformed port message');
+        if (payload.length !== 2) return this.violation('malformed port message');
         return;
       case MessageId.Extended: {
-        if (!this.supportsExtensions) return this.close('extended message without the extension protocol');
-        if (payload.length < 1) return this.close('empty extended message');
+        if (!this.supportsExtensions) return this.violation('extended message without the extension protocol');
+        if (payload.length < 1) return this.violation('empty extended message');
         const extId = payload[0]!;
         if (extId === 0) {
           const parsed = decodeExtensionHandshake(payload.subarray(1));
-          if (typeof parsed === 'string') return this.close(`bad extension handshake: ${parsed}`);
+          if (typeof parsed === 'string') return this.violation(`bad extension handshake: ${parsed}`);
           this.extensions = parsed;
           h.peerExtensionHandshake(this);
           return;
@@ -358,8 +360,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   /** Applies a bitfield; also used when a magnet's metadata arrives and a pending one can be checked. */
   applyBitfield(payload: Uint8Array, n: number): void {
-    if (payload.length !== Math.ceil(n / 8)) return this.close(`bitfield of ${payload.length} bytes for ${n} pieces`);
-    if (!spareBitsClear(payload, n)) return this.close('bitfield has spare bits set');
+    if (payload.length !== Math.ceil(n / 8)) return this.violation(`bitfield of ${payload.length} bytes for ${n} pieces`);
+    if (!spareBitsClear(payload, n)) return this.violation('bitfield has spare bits set');
     this.bitfield = new Bitfield(n, payload);
     this.handler?.peerBitfield(this);
   }
@@ -378,7 +380,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   protocolError(reason: string): void {
-    this.close(reason);
+    this.violation(reason);
   }
 
   // --- lifecycle -------------------------------------------------------------------------
@@ -387,6 +389,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
     const now = Date.now();
     if (now - this.lastReceived > INACTIVITY_TIMEOUT_MS) return this.close('inactivity timeout');
     if (now - this.lastSent > KEEPALIVE_INTERVAL_MS) this.sendRaw(msg.keepAlive());
+  }
+
+  /** Closes for a protocol violation: the torrent will not dial this peer again. */
+  violation(reason: string): void {
+    this.violated = true;
+    this.close(reason);
   }
 
   close(reason: string): void {

@@ -23,12 +23,18 @@ export class PeerExchange {
     const remoteId = peer.extensions?.ids.get('ut_pex');
     if (!remoteId || !peer.isOpen) return;
     const current = new Map<string, PeerAddress & { flags: number }>();
+    // With two connections to one peer (it dialled us and we dialled it), the other one's
+    // address is its own: never tell a peer about itself (it would dial itself).
+    const own = this.reachable(peer);
+    const ownKey = own ? PeerCandidates.key(own) : null;
     for (const other of connected) {
       if (other === peer) continue;
       const address = this.reachable(other);
       if (!address) continue;
+      const key = PeerCandidates.key(address);
+      if (key === ownKey) continue;
       const flags = (other.incoming ? 0 : PEX_FLAG_REACHABLE) | (other.isSeed ? PEX_FLAG_SEED : 0);
-      current.set(PeerCandidates.key(address), { ...address, flags });
+      current.set(key, { ...address, flags });
     }
     const previous = this.sent.get(peer) ?? new Map<string, PeerAddress>();
     const added = [...current].filter(([k]) => !previous.has(k)).map(([, v]) => v);

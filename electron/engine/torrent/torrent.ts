@@ -362,10 +362,16 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private connectMore(): void {
     if (!this.running) return;
     if (this.transfer?.finished && this.stateValue === 'seeding' && this.peersById.size > 0) return;
+    // Peers connected already (e.g. they dialled us and told their listen port): not again.
+    const connected = new Set<string>();
+    for (const peer of this.peersById.values()) {
+      const address = this.reachableAddress(peer);
+      if (address) connected.add(PeerCandidates.key(address));
+    }
     const toDial: PeerAddress[] = [];
     for (const address of this.candidates.ready(Date.now())) {
       if (this.connectionCount + toDial.length >= this.ctx.maxPeers) break;
-      toDial.push(address);
+      if (!connected.has(PeerCandidates.key(address))) toDial.push(address);
     }
     for (const address of toDial) this.dial(address);
   }
@@ -527,7 +533,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
     if (this.transfer) return this.transfer.blockStart(peer, index, begin, length);
-    peer.close('sent a piece before we could have requested one');
+    peer.violation('sent a piece before we could have requested one');
     return false;
   }
 
@@ -587,7 +593,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (known) this.transfer?.peerGone(peer);
     this.fetcher?.peerGone(peer);
     const address = this.dialledAddress.get(peer);
-    if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
+    if (address && peer.violated) this.candidates.ban(address);
+    else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
     if (known && !/stopped|paused|seeds|banned/.test(reason)) this.ctx.warn(`${peer.address}: ${reason}`);
     if (this.running) setTimeout(() => this.connectMore(), 100).unref();
   }

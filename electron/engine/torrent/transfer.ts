@@ -7,6 +7,7 @@ import { requestKey, type OutstandingRequest, type PeerConnection } from '../pee
 import type { PieceDownload } from '../picker/piece-download.js';
 import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
+import { ReadCache } from '../storage/read-cache.js';
 import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
@@ -69,6 +70,7 @@ export class Transfer {
   checkedPieces = 0;
   resumedPieces = 0;
   readonly peersThatSentData = new Set<string>();
+  private readonly readCache = new ReadCache();
   private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
   private readonly failedPieces = new Set<number>();
@@ -298,7 +300,7 @@ export class Transfer {
       this.currentBlock.set(peer, null);
       return true;
     }
-    peer.close(`sent piece ${index} offset ${begin} length ${length}, which was never requested`);
+    peer.violation(`sent piece ${index} offset ${begin} length ${length}, which was never requested`);
     return false;
   }
 
@@ -509,7 +511,9 @@ export class Transfer {
   private async serveRequest(peer: PeerConnection, key: number, index: number, begin: number, length: number): Promise<void> {
     let data: Buffer;
     try {
-      data = await this.storage.read(index, begin, length);
+      const size = this.picker.pieceSize(index);
+      const piece = await this.readCache.get(index, size, () => this.storage.read(index, 0, size));
+      data = piece.subarray(begin, begin + length);
     } catch (err) {
       this.host.warn(`read for upload failed: ${errorText(err)}`);
       if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
