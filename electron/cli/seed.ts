@@ -27,7 +27,16 @@ export async function runSeed(argv: string[]): Promise<number> {
   const complete = first.verifiedPieces === first.pieceCount;
   if (json) {
     process.stdout.write(
-      JSON.stringify({ event: 'ready', port: session.port, infoHash: first.infoHash, pieces: first.pieceCount, verified: first.verifiedPieces }) + '\n',
+      JSON.stringify({
+        event: 'ready',
+        port: session.port,
+        infoHash: first.infoHash,
+        pieces: first.pieceCount,
+        verified: first.verifiedPieces,
+        // As in `download --json`: pieces hashed from disk at start, and trusted from the resume record.
+        checkedPieces: first.checkedPieces ?? 0,
+        resumedPieces: first.resumedPieces ?? 0,
+      }) + '\n',
     );
   } else {
     process.stdout.write(`seeding ${first.name} (${first.verifiedPieces}/${first.pieceCount} pieces) on port ${session.port}\n`);
