@@ -115,6 +115,8 @@ export interface Commands {
   remove: { payload: RemovePayload; result: null };
   setFilePriorities: { payload: SetFilePrioritiesPayload; result: null };
   setSequential: { payload: SetSequentialPayload; result: null };
+  /** Forget verified pieces and hash the data on disk again ("Force recheck"). */
+  recheck: { payload: TorrentRef; result: null };
   openFolder: { payload: OpenFolderPayload; result: OpenFolderResult };
   getSettings: { payload: Empty; result: Settings };
   setSettings: { payload: SettingsPatch; result: Settings };
@@ -142,6 +144,7 @@ export const COMMAND_NAMES = [
   'remove',
   'setFilePriorities',
   'setSequential',
+  'recheck',
   'openFolder',
   'getSettings',
   'setSettings',
@@ -189,6 +192,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     }),
   }),
   setSequential: object<SetSequentialPayload>({ infoHash, sequential: boolean }),
+  recheck: torrentRef,
   openFolder: object<OpenFolderPayload>({ infoHash: optional(infoHash) }),
   getSettings: empty,
   setSettings: object<SettingsPatch>({
@@ -214,6 +218,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   remove: nullValue,
   setFilePriorities: nullValue,
   setSequential: nullValue,
+  recheck: nullValue,
   openFolder: object<OpenFolderResult>({ path: string({ max: 16 * 1024 }), opened: boolean }),
   getSettings: settings,
   setSettings: settings,

@@ -82,6 +82,8 @@ export class FakeTorrent implements EngineTorrent {
   completedAt: number | null = null;
   readonly addedAt = Date.now();
   readonly peerList: PeerStats[] = [];
+  /** Absent by default (an engine without re-check); tests may install one. */
+  recheck?: () => Promise<void>;
 
   constructor(
     readonly infoHash: string,

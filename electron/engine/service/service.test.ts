@@ -103,6 +103,13 @@ describe('TesseraService commands', () => {
     expect(t.state).toBe('paused');
     expect((await conn.handle('resume', { infoHash: h })).ok).toBe(true);
     expect(t.state).toBe('downloading');
+    expect(await conn.handle('recheck', { infoHash: h })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    let rechecked = 0;
+    t.recheck = async () => {
+      rechecked++;
+    };
+    expect(await conn.handle('recheck', { infoHash: h })).toEqual({ ok: true, result: null });
+    expect(rechecked).toBe(1);
     expect((await conn.handle('setSequential', { infoHash: h, sequential: true })).ok).toBe(true);
     expect(t.sequential).toBe(true);
     expect((await conn.handle('setFilePriorities', { infoHash: h, priorities: [{ index: 1, priority: 0 }] })).ok).toBe(true);

@@ -264,6 +264,11 @@ export class TesseraService {
         this.torrent(p.infoHash).setSequential(p.sequential);
         return null;
       }
+      case 'recheck': {
+        const t = this.torrent(parseCommandPayload(command, raw).infoHash);
+        if (!t.recheck) throw new CommandFailure('unsupported', 'This engine cannot re-check torrents');
+        return t.recheck().then(() => null);
+      }
       case 'openFolder':
         return this.openFolder(parseCommandPayload(command, raw));
       case 'getSettings':
