@@ -86,11 +86,18 @@ export class Storage {
 
   /** Reads `length` bytes at `begin` of piece `index`. Pad bytes read as zeros. Throws if a file is missing. */
   async read(index: number, begin: number, length: number): Promise<Buffer> {
-    const out = Buffer.alloc(length);
+    // Not zero-filled up front: every byte is either read from a file or a pad byte zeroed below.
+    const out = Buffer.allocUnsafeSlow(length);
+    const segments = this.map.pieceSegments(index, begin, length);
+    const covered = segments.reduce((n, seg) => n + seg.length, 0);
+    if (covered < length) out.fill(0, covered);
     await Promise.all(
-      this.map.pieceSegments(index, begin, length).map(async (seg) => {
+      segments.map(async (seg) => {
         const file = this.files[seg.fileIndex]!;
-        if (file.pad) return;
+        if (file.pad) {
+          out.fill(0, seg.bufferOffset, seg.bufferOffset + seg.length);
+          return;
+        }
         await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, false, (fd) =>
           readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset),
         );
