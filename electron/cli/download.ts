@@ -1,4 +1,4 @@
-import { openTorrent, SESSION_USAGE } from './session-setup.js';
+import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
 import type { EngineTorrent } from '../engine/index.js';
 import { progressLine } from './progress.js';
 
@@ -10,6 +10,8 @@ const USAGE = `usage: tessera download <file.torrent | magnet-uri> ${SESSION_USA
  */
 export async function runDownload(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
+  // Ctrl-C at any moment, the initial check included, stops cleanly (the resume record is saved).
+  const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: true });
   if (typeof opened === 'number') return opened;
   const { session, torrent, json } = opened;
@@ -22,9 +24,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     if (torrent.stats().state === 'error') return resolve('error');
     torrent.on('done', () => resolve('done'));
     torrent.on('error', () => resolve('error'));
-    const interrupt = (): void => resolve('interrupted');
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    void interrupted.then(() => resolve('interrupted'));
   });
   if (progress) {
     clearInterval(progress);

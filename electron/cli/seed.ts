@@ -1,4 +1,4 @@
-import { openTorrent, SESSION_USAGE } from './session-setup.js';
+import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
 import type { EngineTorrent } from '../engine/index.js';
 import { formatBytes } from './progress.js';
 
@@ -10,6 +10,7 @@ const USAGE = `usage: tessera seed <file.torrent> ${SESSION_USAGE}`;
  * With --json: one `ready` object once the check is done, then one `status` object a second.
  */
 export async function runSeed(argv: string[]): Promise<number> {
+  const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: false });
   if (typeof opened === 'number') return opened;
   const { session, torrent, json, dir } = opened;
@@ -43,10 +44,7 @@ export async function runSeed(argv: string[]): Promise<number> {
     if (!complete) process.stdout.write('  data is incomplete: the missing pieces will be downloaded from peers\n');
   }
   const status = setInterval(() => printStatus(torrent, json), 1000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await interrupted;
   clearInterval(status);
   await session.close();
   if (!json) process.stdout.write(`\nstopped; uploaded ${formatBytes(torrent.stats().uploaded)}\n`);

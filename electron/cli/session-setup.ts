@@ -72,3 +72,15 @@ export async function openTorrent(
     throw err;
   }
 }
+
+/**
+ * Resolves on the first Ctrl-C (SIGINT) or SIGTERM. Call it first thing: until a listener
+ * exists those signals kill the process outright (no resume record saved, no `stopped`
+ * announce) — e.g. while the data is being checked, or just after `ready` was printed.
+ */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
