@@ -68,7 +68,8 @@ describe('restart after Ctrl-C', () => {
 
     // Run 1: stop it with Ctrl-C past the half-way mark.
     const first = startTessera(cleanup, downloadArgs(opts));
-    await until('half the torrent to be uploaded', () => uploadedBy(seeder) >= SIZE / 2, 60_000, () => first.exitInfo === null);
+    // The seeder's count runs ahead of what Tessera verified (socket buffers): stop at ~40% sent.
+    await until('about half the torrent to be uploaded', () => uploadedBy(seeder) >= SIZE * 0.4, 60_000, () => first.exitInfo === null);
     first.child.kill('SIGINT');
     const exit1 = await first.exited;
     expect(exit1.code, first.describe()).toBe(130);
