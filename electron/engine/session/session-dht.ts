@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PeerAddress, SessionOptions } from '../api.js';
 import { DhtNode } from '../dht/index.js';
 import type { TorrentDht } from '../torrent/torrent.js';
+import { writeFileAtomic } from '../resume/atomic-write.js';
 
 const STATE_FILE = 'dht.dat';
 
@@ -27,6 +28,7 @@ export class SessionDht implements TorrentDht {
         ...(options.dhtBootstrap ? { bootstrap: options.dhtBootstrap } : {}),
       });
       try {
+        node.on('warning', (message) => warn(`DHT: ${message}`));
         await node.start();
         void node.bootstrap().catch((err: unknown) => warn(`DHT bootstrap: ${String(err)}`));
         return new SessionDht(node, stateFile);
@@ -42,14 +44,13 @@ export class SessionDht implements TorrentDht {
     return this.node.getPeers(infoHash);
   }
 
-  announce(infoHash: Uint8Array, port: number): Promise<unknown> {
+  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }> {
     return this.node.announce(infoHash, port);
   }
 
   async close(): Promise<void> {
     if (this.stateFile) {
-      await fs.mkdir(path.dirname(this.stateFile), { recursive: true }).catch(() => undefined);
-      await fs.writeFile(this.stateFile, this.node.saveState()).catch(() => undefined);
+      await writeFileAtomic(this.stateFile, this.node.saveState()).catch(() => undefined);
     }
     await this.node.close();
   }

@@ -27,13 +27,13 @@ import type { Handshake } from '../wire/handshake.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
 import { PeerCandidates } from './peer-candidates.js';
-import { PeerExchange, PEX_INTERVAL_MS } from './pex.js';
+import { PeerExchange } from './pex.js';
 import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 
 /** The DHT as a torrent uses it (the session owns the node). */
 export interface TorrentDht {
   getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
-  announce(infoHash: Uint8Array, port: number): Promise<unknown>;
+  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
 }
 
 /** What a torrent needs from its session. */
@@ -51,6 +51,8 @@ export interface TorrentContext {
   readonly globalUploadLimit: TokenBucket;
   readonly disk: DiskWorkers;
   warn(message: string): void;
+  /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
+  isOwnAddress?(address: PeerAddress): boolean;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -170,7 +172,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.setState(this.currentActiveState());
     if (this.transfer?.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
     this.timers.push(setInterval(() => this.tick(), 1000));
-    this.timers.push(setInterval(() => this.sendPex(), PEX_INTERVAL_MS));
     if (this.store) this.timers.push(setInterval(() => void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
     this.startAnnouncer();
     this.startDhtLookups();
@@ -332,26 +333,31 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private startDhtLookups(): void {
     const dht = this.ctx.dht;
     if (!dht || this.isPrivate) return;
-    const lookup = async (): Promise<void> => {
-      try {
-        for await (const peer of dht.getPeers(this.infoHashBytes)) {
-          if (!this.running) return;
-          this.addPeers([peer]);
-        }
-        if (this.running) await dht.announce(this.infoHashBytes, this.ctx.listenPort);
-      } catch (err) {
-        this.ctx.warn(`DHT lookup: ${errorText(err)}`);
+    // First: stream peers as the lookup finds them (a magnet wants its first peer soon), then
+    // announce. Later rounds only announce: announce runs the same get_peers lookup itself.
+    const first = async (): Promise<void> => {
+      for await (const peer of dht.getPeers(this.infoHashBytes)) {
+        if (!this.running) return;
+        this.addPeers([peer]);
       }
+      await announce();
     };
-    void lookup();
-    this.timers.push(setInterval(() => void lookup(), DHT_LOOKUP_INTERVAL_MS));
+    const announce = async (): Promise<void> => {
+      if (!this.running) return;
+      const result = await dht.announce(this.infoHashBytes, this.ctx.listenPort);
+      if (this.running) this.addPeers(result.peers);
+    };
+    const report = (err: unknown): void => this.ctx.warn(`DHT lookup: ${errorText(err)}`);
+    first().catch(report);
+    this.timers.push(setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS));
   }
 
   // --- peers: connecting ------------------------------------------------------------------
 
   addPeers(peers: PeerAddress[]): void {
     let added = false;
-    for (const p of peers) added = this.candidates.add(p) || added;
+    // libtorrent's PEX lists the recipient too, and trackers or the DHT may: never dial ourselves.
+    for (const p of peers) if (!this.ctx.isOwnAddress?.(p)) added = this.candidates.add(p) || added;
     if (added) this.connectMore();
   }
 
@@ -593,7 +599,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (known) this.transfer?.peerGone(peer);
     this.fetcher?.peerGone(peer);
     const address = this.dialledAddress.get(peer);
-    if (address && peer.violated) this.candidates.ban(address);
+    // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
+    if (address && (peer.violated || reason === 'connected to ourselves')) this.candidates.ban(address);
     else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
     if (known && !/stopped|paused|seeds|banned/.test(reason)) this.ctx.warn(`${peer.address}: ${reason}`);
     if (this.running) setTimeout(() => this.connectMore(), 100).unref();
@@ -635,12 +642,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private tick(): void {
     this.transfer?.tick();
     this.fetcher?.tick();
+    this.sendPex();
     this.connectMore();
   }
 
   private sendPex(): void {
     if (this.isPrivate) return;
-    for (const peer of this.peersById.values()) this.pex.sendTo(peer, this.peersById.values());
+    const now = Date.now();
+    for (const peer of this.peersById.values()) if (this.pex.due(peer, now)) this.pex.sendTo(peer, this.peersById.values());
   }
 
   // --- snapshots (EngineTorrent) ------------------------------------------------------------
