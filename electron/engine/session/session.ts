@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
 import type { AddTorrentOptions, EngineSession, EngineTorrent, PeerAddress, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
@@ -77,7 +78,16 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
       warn: (m) => this.warn(m),
+      isOwnAddress: (address) => this.isOwnAddress(address),
     };
+  }
+
+  /** Our listening socket's address: the listen port on the listen host, or on any local address when listening on all. */
+  private isOwnAddress(address: PeerAddress): boolean {
+    if (address.port !== this.listenPort) return false;
+    const host = this.options.listenHost;
+    if (host && host !== '0.0.0.0' && host !== '::') return address.host === host;
+    return isLocalAddress(address.host);
   }
 
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
@@ -225,4 +235,19 @@ export async function createSession(options: SessionOptions): Promise<EngineSess
   await session.listen();
   if (options.restore ?? true) await session.restore();
   return session;
+}
+
+let localAddresses: { at: number; set: Set<string> } | null = null;
+
+/** Loopback, unspecified, or an address of one of this machine's interfaces (cached for a minute). */
+export function isLocalAddress(host: string): boolean {
+  const h = host.toLowerCase().replace(/^::ffff:/, '');
+  if (/^127\./.test(h) || h === '::1' || h === '0.0.0.0' || h === '::') return true;
+  const now = Date.now();
+  if (!localAddresses || now - localAddresses.at > 60_000) {
+    const set = new Set<string>();
+    for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) set.add(a.address.toLowerCase());
+    localAddresses = { at: now, set };
+  }
+  return localAddresses.set.has(h);
 }

@@ -4,7 +4,10 @@ import * as msg from '../wire/encode.js';
 import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED } from '../wire/ut-pex.js';
 import { PeerCandidates } from './peer-candidates.js';
 
-/** libtorrent sends PEX every 60 s and drops peers that send more than 6 a minute. */
+/**
+ * libtorrent sends its first PEX message as soon as it has something to say, then one every
+ * 60 s, and drops peers that send more than 6 a minute. We do the same, per peer.
+ */
 export const PEX_INTERVAL_MS = 60_000;
 const MAX_RECEIVED_PER_MINUTE = 6;
 
@@ -15,10 +18,21 @@ const MAX_RECEIVED_PER_MINUTE = 6;
 export class PeerExchange {
   private readonly sent = new WeakMap<PeerConnection, Map<string, PeerAddress>>();
   private readonly received = new WeakMap<PeerConnection, number[]>();
+  private readonly lastSentAt = new WeakMap<PeerConnection, number>();
 
   constructor(private readonly reachable: (peer: PeerConnection) => PeerAddress | null) {}
 
-  /** Sends every ut_pex peer its delta. Called right after a peer's extension handshake and every minute. */
+  /**
+   * May `peer` get a message now? Until its first message it may (checked every second, so a
+   * peer that connected when we knew nobody hears of the next peer within a second, not a
+   * minute later); after that, once a minute.
+   */
+  due(peer: PeerConnection, now: number): boolean {
+    const last = this.lastSentAt.get(peer);
+    return last === undefined || now - last >= PEX_INTERVAL_MS;
+  }
+
+  /** Sends a ut_pex peer its delta, if there is one. Called right after a peer's extension handshake and whenever due(). */
   sendTo(peer: PeerConnection, connected: Iterable<PeerConnection>): void {
     const remoteId = peer.extensions?.ids.get('ut_pex');
     if (!remoteId || !peer.isOpen) return;
@@ -41,6 +55,7 @@ export class PeerExchange {
     const dropped = [...previous].filter(([k]) => !current.has(k)).map(([, v]) => v);
     if (added.length === 0 && dropped.length === 0) return;
     this.sent.set(peer, new Map(current));
+    this.lastSentAt.set(peer, Date.now());
     peer.send(msg.extended(remoteId, encodePex(added, dropped)));
   }
 
