@@ -25,6 +25,9 @@ export class TypedEmitter<Events extends { [K in keyof Events]: (...args: never[
   }
 
   protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    // Node's EventEmitter throws on an 'error' event nobody listens to. Ours are reports (a
+    // torrent went into the error state), not exceptions: one nobody watches is simply dropped.
+    if (event === 'error' && this.emitter.listenerCount('error') === 0) return;
     this.emitter.emit(event as string, ...args);
   }
 
