@@ -62,6 +62,8 @@ export interface LtSeederOptions extends LtSessionOptions {
   seedMode?: boolean;
   /** Seed what is there even if incomplete. */
   allowPartial?: boolean;
+  /** Never download (libtorrent's upload_mode): with allowPartial, a peer that stays partial. */
+  uploadMode?: boolean;
   /** Seconds between {"event":"status"} lines (0 = none). */
   statusInterval?: number;
   readyTimeoutMs?: number;
@@ -84,6 +86,7 @@ export async function startLtSeeder(cleanup: Cleanup, opts: LtSeederOptions): Pr
   for (const t of opts.torrents) args.push('--torrent', t);
   if (opts.seedMode) args.push('--seed-mode');
   if (opts.allowPartial) args.push('--allow-partial');
+  if (opts.uploadMode) args.push('--upload-mode');
   if (opts.statusInterval) args.push('--status-interval', String(opts.statusInterval));
   const host = opts.host ?? '127.0.0.1';
   const proc = new ManagedProcess(PYTHON, args, { label: `lt_seed@${host}`, echo: opts.echo });

@@ -27,6 +27,8 @@ def main():
     p.add_argument("--seed-mode", action="store_true",
                    help="trust the data instead of hashing it first (libtorrent verifies lazily)")
     p.add_argument("--allow-partial", action="store_true", help="do not require complete data")
+    p.add_argument("--upload-mode", action="store_true",
+                   help="never download (libtorrent's upload_mode): a partial peer stays partial")
     p.add_argument("--status-interval", type=float, default=0.0, help="seconds between status lines (0 = none)")
     p.add_argument("--check-timeout", type=float, default=600.0)
     c.add_session_args(p)
@@ -66,6 +68,8 @@ def main():
             sys.stderr.write("lt_seed: data for %s in %s is incomplete or wrong (%d of %d pieces verified)\n"
                              % (s.name, args.save, s.num_pieces, h.torrent_file().num_pieces()))
             sys.exit(5)
+        if args.upload_mode:
+            h.set_flags(lt.torrent_flags.upload_mode)
         c.connect_peers(h, args.peer)
 
     info_hashes = [str(h.info_hash()) for h in handles]
