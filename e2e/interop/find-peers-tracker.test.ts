@@ -13,6 +13,7 @@
  * O counted T's `completed` (scrape `downloaded`), and T's `stopped` on exit leaves S alone
  * in O's swarm. (The Announcer aborts an in-flight `completed` when stop() comes first; the
  * CLI's resume save makes that unlikely on loopback, but a slow tracker can lose it.)
+ * Then the same with a magnet whose only source is `tr=` (UDP): metadata, then content.
  * A missing opentracker or python3-libtorrent fails with the install command (never skips).
  */
 import { join } from 'node:path';
@@ -116,4 +117,15 @@ describe('a libtorrent seeder found through opentracker', () => {
       expect(await scrape(url, torrent.infoHash)).toMatchObject({ complete: 1, incomplete: 0, downloaded: before.downloaded + 1 });
     });
   }
+
+  it('a magnet whose only source is tr= (opentracker over UDP) fetches metadata then content', async () => {
+    const torrent = torrents.udp;
+    const magnet = `magnet:?xt=urn:btih:${torrent.infoHash}&tr=${encodeURIComponent(tracker.udpUrl)}`;
+    const before = await scrape(tracker.udpUrl, torrent.infoHash);
+    const dir = join(root, 'dl-magnet');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-magnet'), timeoutMs: 90_000 });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0, exactDownloaded: true });
+    await assertSameFile(join(root, 'src', 'tracked.bin'), join(dir, 'tracked.bin'));
+    expect(await scrape(tracker.udpUrl, torrent.infoHash)).toMatchObject({ complete: 1, incomplete: 0, downloaded: before.downloaded + 1 });
+  });
 });
