@@ -9,7 +9,7 @@ describe('clientName', () => {
     ['-lt0D80-', 'libTorrent (rakshasa) 0.D.8.0'],
     ['-qB4650-', 'qBittorrent 4.6.5.0'],
     ['-TR4000-', 'Transmission 4.0.0.0'],
-    ['-TS0100-', 'Tessera 0.1.0.0'],
+    ['-TE0100-', 'Tessera 0.1.0.0'],
     ['-ZZ1234-', 'ZZ 1.2.3.4'],
   ])('decodes the Azureus-style id %s', (prefix, name) => {
     expect(clientName(id(prefix), null)).toBe(name);

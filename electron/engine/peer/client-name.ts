@@ -10,7 +10,7 @@ const CLIENTS: Record<string, string> = {
   DE: 'Deluge',
   BI: 'BiglyBT',
   AZ: 'Vuze',
-  TS: 'Tessera',
+  TE: 'Tessera', // TS is TorrentStorm in libtorrent's table
 };
 
 /** A readable client name: the extension handshake's `v` if given, else decoded from the peer id. */

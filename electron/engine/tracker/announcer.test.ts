@@ -227,6 +227,20 @@ describe('Announcer', () => {
     expect(c.calls.slice(n).every((x) => x.event === 'started')).toBe(true);
   });
 
+  it('stop() right after completed() still delivers completed, before stopped', async () => {
+    // A slow tracker: the scheduled `completed` is still on the wire when stop() aborts it.
+    const c = new FakeClient().on('http://a/1', (n, p) => (p.event === 'completed' && n === 1 ? 'hang' : { interval: 60 }));
+    const torrent = new FakeTorrent();
+    const a = make(c, [['http://a/1']], {}, torrent);
+    a.start();
+    await waitFor(() => status(a, 'http://a/1')?.status === 'working', 'started');
+    a.completed();
+    await waitFor(() => c.calls.some((x) => x.event === 'completed'), 'completed in flight');
+    await a.stop();
+    // The aborted `completed` is sent again, answered, and only then `stopped`.
+    expect(c.calls.map((x) => x.event)).toEqual(['started', 'completed', 'completed', 'stopped']);
+  });
+
   it('stop() also covers an announce that was still in flight', async () => {
     const c = new FakeClient().on('http://a/1', (_n, p) => (p.event === 'stopped' ? {} : 'hang'));
     const a = make(c, [['http://a/1']]);

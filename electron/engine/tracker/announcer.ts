@@ -256,6 +256,14 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
         e.message = null;
         this.update();
         try {
+          // A `completed` still owed (the download finished just before we stopped) goes first,
+          // or the tracker would never count the completion — as Transmission keeps it queued.
+          if (this.completedPending && e.startedSent && !e.completedSent) {
+            await this.client
+              .announce(e.url, this.params(e, 'completed', stats, 0), { deadlineMs: this.opts.stopTimeoutMs, maxRetransmits: 0 })
+              .then(() => (e.completedSent = true))
+              .catch(() => undefined); // `stopped` still follows
+          }
           await this.client.announce(e.url, this.params(e, 'stopped', stats, 0), {
             deadlineMs: this.opts.stopTimeoutMs,
             maxRetransmits: 0,
