@@ -10,14 +10,16 @@
  *  - after a restart (same state folder) the skip and the verified pieces are restored from
  *    the resume record, nothing hashed; un-skipping the file then completes the whole tree
  *    byte-identical (the shared pieces, verified while it was skipped, lack its bytes on
- *    disk and must be fetched again).
+ *    disk and must be fetched again);
+ *  - skipped while it downloads (its file exists by then): every piece Tessera then announces
+ *    passes a libtorrent leecher's hash check, and un-skipping completes it byte-identical.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
-import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtSeeder, writeTree, type FileSpec, type LtSeeder, type TorrentInfo } from '../support/index.js';
+import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtLeecher, startLtSeeder, writeTree, type FileSpec, type LtSeeder, type TorrentInfo } from '../support/index.js';
 
 const PIECE = 64 * 1024;
 const FILES: FileSpec[] = [
@@ -142,5 +144,59 @@ describe('skipping a file of a multi-file torrent', () => {
     await done;
     await assertSameTree(join(root, 'src', 'skiptree'), join(dir, 'skiptree'));
     expect(t.stats().hashFailures).toBe(0);
+  });
+});
+
+describe('skipping a file while it downloads', () => {
+  it('pieces it shares with wanted files are still served correctly (a libtorrent leecher verifies them)', async () => {
+    const dir = join(root, 'dl-mid');
+    const s = await createSession({ downloadDir: dir, port: 0, listenHost: '127.0.0.1', dht: false, stateDir: join(root, 'state-mid'), restore: false });
+    cleanup.add(() => s.close());
+    // A slow seeder of its own: when the file is skipped, the next pieces are still on the way.
+    const slow = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), uploadLimit: 1024 * 1024 });
+    const tm = await s.add({ kind: 'torrent', bytes: await readFile(torrent.torrentPath) }, { savePath: dir, paused: true });
+    // In order, so the skipped file's own pieces come first and its file exists when it is skipped.
+    tm.setSequential(true);
+    let skippedAfter = -1;
+    tm.on('piece', (index, ok) => {
+      if (ok && skippedAfter < 0 && exclusive.includes(index)) {
+        skippedAfter = index;
+        tm.setFilePriority(skipIndex, 0);
+      }
+    });
+    const done = waitForDone(tm, 60_000);
+    tm.addPeers([{ host: '127.0.0.1', port: slow.port }]);
+    await tm.resume();
+    await done;
+    expect(skippedAfter).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(dir, 'skiptree', 'b', 'skipped.bin')), 'the file existed before it was skipped').toBe(true);
+    const status = tm.pieceStatus();
+    expect(shared.filter((p) => status[p] !== VERIFIED)).toEqual([]);
+
+    // A libtorrent leecher whose only peer is Tessera takes everything Tessera has: every piece it
+    // announces, the shared ones included, must pass libtorrent's hash check.
+    const peerPort = s.port;
+    const l = await startLtLeecher(cleanup, {
+      torrent: torrent.torrentPath,
+      save: join(root, 'lt-mid'),
+      peers: [`127.0.0.1:${peerPort}`],
+      timeoutSeconds: 6,
+      progressInterval: 0.5,
+      logAlerts: true,
+    });
+    await l.proc.exited;
+    const failures = l.proc.lines.filter((line) => line.includes('hash_failed_alert'));
+    expect(failures, failures.join('\n')).toEqual([]);
+    const had = [...status].filter((x) => x === VERIFIED).length;
+    const last = l.proc.jsonLines().filter((j) => j.event === 'progress' || j.event === 'timeout').at(-1);
+    // It got every verified piece Tessera announced (progress is by bytes: at least the shared ones' worth).
+    expect(Number(last?.bytes ?? 0), JSON.stringify(last)).toBeGreaterThanOrEqual((had - 1) * PIECE);
+
+    // Wanted again: whatever was verified while it was skipped was really stored, so it completes right.
+    const again = waitForDone(tm, 60_000);
+    tm.setFilePriority(skipIndex, 1);
+    tm.addPeers([{ host: '127.0.0.1', port: seeder.port }]);
+    await again;
+    await assertSameTree(join(root, 'src', 'skiptree'), join(dir, 'skiptree'));
   });
 });

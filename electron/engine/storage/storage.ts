@@ -39,6 +39,17 @@ export class Storage {
     else this.skipped.delete(fileIndex);
   }
 
+  /**
+   * Whether writing a piece stores this file's bytes: never for pad files, always for wanted
+   * files, and for a skipped file only if it exists already (skipped while downloading): it is
+   * never created, but one that exists gets correct bytes, so what we announce we can serve.
+   */
+  storesFile(fileIndex: number): boolean {
+    const file = this.files[fileIndex]!;
+    if (file.pad) return false;
+    return !this.skipped.has(fileIndex) || fs.existsSync(this.absolutePaths[fileIndex]!);
+  }
+
   /** Creates the save folder and the empty files (they have no piece that would create them). */
   async prepare(): Promise<void> {
     await this.handles.ensureDir(this.saveDir);
@@ -56,8 +67,7 @@ export class Storage {
   async writePiece(index: number, data: Buffer): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const seg of this.map.pieceSegments(index, 0, data.length)) {
-      const file = this.files[seg.fileIndex]!;
-      if (file.pad || this.skipped.has(seg.fileIndex)) continue;
+      if (!this.storesFile(seg.fileIndex)) continue;
       writes.push(this.writeSegment(seg, data));
     }
     await Promise.all(writes);
@@ -73,7 +83,7 @@ export class Storage {
       const writes: WorkerWrite[] = [];
       for (const seg of this.map.pieceSegments(index, 0, data.length)) {
         const file = this.files[seg.fileIndex]!;
-        if (file.pad || this.skipped.has(seg.fileIndex)) continue;
+        if (!this.storesFile(seg.fileIndex)) continue;
         const lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true);
         leases.push(lease);
         writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });

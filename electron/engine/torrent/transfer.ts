@@ -75,6 +75,8 @@ export class Transfer {
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
   private readonly failedPieces = new Set<number>();
   private readonly filePriorities: FilePriority[];
+  /** Counts file priority changes: a piece written across one is fetched again (see verifyPiece). */
+  private priorityEpoch = 0;
   private pendingDiskBytes = 0;
   private optimistic: string | null = null;
   private tickCount = 0;
@@ -430,8 +432,11 @@ export class Transfer {
   private async verifyPiece(piece: PieceDownload): Promise<void> {
     piece.verifying = true;
     this.pendingDiskBytes += piece.length;
-    // Files skipped now have their bytes of this piece left out of the write (see setFilePriority).
-    const skippedFiles = this.skippedFilesIn(piece.index);
+    // Skipped files that do not exist get none of this piece's bytes (see Storage.storesFile). A
+    // piece none of whose bytes are stored (in flight when its only file was skipped) is not ours.
+    const epoch = this.priorityEpoch;
+    const skippedAtStart = this.skippedFilesIn(piece.index).length > 0;
+    const stored = this.storage.map.pieceSegments(piece.index, 0, piece.length).some((s) => this.storage.storesFile(s.fileIndex));
     let buffer = piece.buffer;
     try {
       let ok: boolean;
@@ -446,8 +451,9 @@ export class Transfer {
         if (ok) await this.storage.writePiece(piece.index, piece.buffer);
       }
       if (!ok) return this.pieceFailed(piece);
-      // A file un-skipped while this piece was written: its bytes are missing, so fetch it again.
-      if (skippedFiles.some((i) => this.filePriorities[i]! > 0)) return this.picker.pieceFailed(piece.index);
+      // A file of this piece skipped or un-skipped meanwhile: what was written is uncertain, fetch it again.
+      const changed = this.priorityEpoch !== epoch && (skippedAtStart || this.skippedFilesIn(piece.index).length > 0);
+      if (changed || !stored) return this.picker.pieceFailed(piece.index);
       this.pieceVerified(piece.index);
     } catch (err) {
       this.picker.pieceFailed(piece.index);
@@ -637,6 +643,7 @@ export class Transfer {
     if (!file || file.pad) return;
     const wasSkipped = this.filePriorities[fileIndex] === 0;
     this.filePriorities[fileIndex] = priority;
+    this.priorityEpoch++;
     this.storage.setSkipped(fileIndex, priority === 0);
     const range = this.storage.map.filePieces(fileIndex);
     if (!range) return;
