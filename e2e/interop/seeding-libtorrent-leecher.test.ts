@@ -33,7 +33,7 @@ describe('tessera seed → libtorrent leecher', () => {
     const fromTessera = r.peers.find((p) => p.endpoint === seeder.address);
     expect(fromTessera, `leecher peers: ${JSON.stringify(r.peers)}`).toBeDefined();
     expect(fromTessera!.downloaded).toBeGreaterThanOrEqual(SIZE);
-    expect(fromTessera!.client).toMatch(/tessera/i);
+    expect(fromTessera!.client).toMatch(/^Tessera /);
     expect(r.peers).toHaveLength(1);
 
     // Tessera's account: the status lines (one a second) reach the full size.
