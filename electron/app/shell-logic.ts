@@ -5,6 +5,7 @@
  */
 import { extname, resolve, sep } from 'node:path';
 import type { TorrentSummary } from '../../shared/contract/index.js';
+import { contentTypeFor } from '../../shared/content-type.js';
 
 /** The renderer is served from `tessera://app/…` (a privileged standard scheme), never file://. */
 export const APP_SCHEME = 'tessera';
@@ -27,21 +28,8 @@ export const APP_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
-
 export function mimeType(path: string): string {
-  return MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
+  return contentTypeFor(extname(path));
 }
 
 /**

@@ -14,6 +14,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_TORRENT_FILE_BYTES, TOKEN_COOKIE, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
 import { checkRequest } from './security.js';
+import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
   service: TesseraService;
@@ -37,20 +38,6 @@ export interface HostServer {
   readonly url: string;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Content-Security-Policy of every page the host serves. */
 export const HOST_CSP = [
@@ -170,7 +157,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     const isIndex = rel === '/index.html';
     res.writeHead(200, {
-      'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': contentTypeFor(extname(file)),
       'content-length': String(info.size),
       'cache-control': isIndex ? 'no-store' : 'no-cache',
       'x-content-type-options': 'nosniff',
