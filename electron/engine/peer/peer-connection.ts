@@ -229,12 +229,19 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.send(msg.cancel(req.piece.index, req.begin, req.length));
   }
 
-  /** Sends a block we were asked for: header and data as two writes, no copy of the data. */
-  sendBlock(index: number, begin: number, data: Buffer): void {
-    if (this.closed) return;
+  /**
+   * Sends a block we were asked for: header and data as two writes, no copy of the data.
+   * `written` runs once the socket no longer needs `data` (sent, or the connection is gone).
+   */
+  sendBlock(index: number, begin: number, data: Buffer, written?: () => void): void {
+    if (this.closed) {
+      written?.();
+      return;
+    }
     this.socket.cork();
     this.sendRaw(msg.pieceHeader(index, begin, data.length));
-    this.sendRaw(data);
+    this.lastSent = Date.now();
+    this.socket.write(data, written && (() => written()));
     process.nextTick(() => this.socket.uncork());
     this.uploadMeter.add(data.length);
   }

@@ -2,39 +2,101 @@
  * Whole pieces read for upload, least-recently-used, bounded in bytes. Peers ask for
  * 16 KiB blocks; reading the whole piece once serves all of its blocks from memory
  * (64 requests per read for 1 MiB pieces) instead of one disk read per request.
+ *
+ * The piece buffers are recycled: a fresh 1 MiB buffer per read costs page faults and a
+ * munmap on every piece (measured: 3× the system time of reading into a reused buffer, and
+ * most of the seeding process's garbage collection). A buffer goes back to the spare list
+ * only once it has left the cache and every borrower has released it — a block handed to a
+ * socket is released by the write's callback, after the kernel has copied it.
  */
+export interface CachedPiece {
+  readonly data: Buffer;
+  /** Idempotent. Until it is called, the buffer is never reused. */
+  release(): void;
+}
+
+interface Entry {
+  readonly data: Promise<Buffer>;
+  readonly size: number;
+  /** The recyclable buffer the piece was read into (null when it failed or is not poolable). */
+  slab: Buffer | null;
+  pins: number;
+  evicted: boolean;
+}
+
 export class ReadCache {
-  private readonly entries = new Map<number, { data: Promise<Buffer>; size: number }>();
+  private readonly entries = new Map<number, Entry>();
+  private readonly spare: Buffer[] = [];
   private bytes = 0;
 
-  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
+  /**
+   * @param maxBytes  budget for cached pieces
+   * @param slabSize  size of the recycled buffers (the torrent's piece length); 0 = no recycling
+   */
+  constructor(
+    private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly slabSize = 0,
+  ) {}
 
-  get(index: number, size: number, load: () => Promise<Buffer>): Promise<Buffer> {
-    const hit = this.entries.get(index);
-    if (hit) {
-      this.entries.delete(index);
-      this.entries.set(index, hit);
-      return hit.data;
+  /** The piece's bytes, read with `load` into the buffer it is given when not cached. */
+  async borrow(index: number, size: number, load: (into: Buffer) => Promise<Buffer>): Promise<CachedPiece> {
+    const entry = this.lookup(index, size, load);
+    entry.pins++;
+    let data: Buffer;
+    try {
+      data = await entry.data;
+    } catch (err) {
+      entry.pins--;
+      throw err;
     }
-    const data = load();
-    const entry = { data, size };
-    this.entries.set(index, entry);
-    this.bytes += size;
-    // A failed read is not cached: the next request tries the disk again.
-    data.catch(() => this.drop(index, entry));
-    this.evict();
-    return data;
+    let released = false;
+    return {
+      data,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.pins--;
+        this.recycle(entry);
+      },
+    };
   }
 
+  /** Forgets every cached piece (their buffers are recycled once released). */
   clear(): void {
+    for (const entry of this.entries.values()) this.retire(entry);
     this.entries.clear();
     this.bytes = 0;
   }
 
-  private drop(index: number, entry: { size: number }): void {
-    if (this.entries.get(index) !== entry) return;
-    this.entries.delete(index);
-    this.bytes -= entry.size;
+  /** Buffers waiting for reuse (for tests and diagnostics). */
+  get spareCount(): number {
+    return this.spare.length;
+  }
+
+  private lookup(index: number, size: number, load: (into: Buffer) => Promise<Buffer>): Entry {
+    const hit = this.entries.get(index);
+    if (hit) {
+      this.entries.delete(index);
+      this.entries.set(index, hit);
+      return hit;
+    }
+    const slab = size <= this.slabSize ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(this.slabSize)) : null;
+    const into = slab ? slab.subarray(0, size) : Buffer.allocUnsafeSlow(size);
+    const entry: Entry = { data: load(into), size, slab, pins: 0, evicted: false };
+    this.entries.set(index, entry);
+    this.bytes += size;
+    // A failed read is not cached: the next request tries the disk again. Its buffer is not
+    // reused either — a read of another segment may still be writing into it.
+    entry.data.catch(() => {
+      entry.slab = null;
+      if (this.entries.get(index) === entry) {
+        this.entries.delete(index);
+        this.bytes -= entry.size;
+      }
+      entry.evicted = true;
+    });
+    this.evict();
+    return entry;
   }
 
   private evict(): void {
@@ -42,6 +104,24 @@ export class ReadCache {
       if (this.bytes <= this.maxBytes || this.entries.size <= 1) return;
       this.entries.delete(index);
       this.bytes -= entry.size;
+      this.retire(entry);
     }
+  }
+
+  private retire(entry: Entry): void {
+    entry.evicted = true;
+    // A piece still being read cannot be recycled yet: its read settles first.
+    void entry.data.then(
+      () => this.recycle(entry),
+      () => undefined,
+    );
+  }
+
+  private recycle(entry: Entry): void {
+    if (!entry.evicted || entry.pins > 0 || !entry.slab) return;
+    const slab = entry.slab;
+    entry.slab = null;
+    // Keep no more spares than the cache could ever hold at once.
+    if (this.spare.length * this.slabSize < this.maxBytes + this.slabSize) this.spare.push(slab);
   }
 }

@@ -94,10 +94,14 @@ export class Storage {
     }
   }
 
-  /** Reads `length` bytes at `begin` of piece `index`. Pad bytes read as zeros. Throws if a file is missing. */
-  async read(index: number, begin: number, length: number): Promise<Buffer> {
+  /**
+   * Reads `length` bytes at `begin` of piece `index` (into `into` when given, which must hold
+   * at least `length` bytes). Pad bytes read as zeros. Throws if a file is missing.
+   */
+  async read(index: number, begin: number, length: number, into?: Buffer): Promise<Buffer> {
+    if (into && into.length < length) throw new RangeError(`read buffer of ${into.length} bytes is too small for ${length}`);
     // Not zero-filled up front: every byte is either read from a file or a pad byte zeroed below.
-    const out = Buffer.allocUnsafeSlow(length);
+    const out = into ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     const segments = this.map.pieceSegments(index, begin, length);
     const covered = segments.reduce((n, seg) => n + seg.length, 0);
     if (covered < length) out.fill(0, covered);

@@ -7,7 +7,7 @@ import { requestKey, type OutstandingRequest, type PeerConnection } from '../pee
 import type { PieceDownload } from '../picker/piece-download.js';
 import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
-import { ReadCache } from '../storage/read-cache.js';
+import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
 import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
@@ -40,6 +40,9 @@ const WORKER_MIN_PIECE = 128 * 1024;
 
 /** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
 const MAX_PIPELINE = 500;
+/** Memory for whole pieces read to serve uploads (see ReadCache). */
+const READ_CACHE_BYTES = 16 * 1024 * 1024;
+
 /** Seconds of transfer the request pipeline should cover (issue: rate × 3 s / 16 KiB). */
 const PIPELINE_SECONDS = 3;
 /** A peer that sends nothing for this long while we wait on it is snubbed; its requests go elsewhere. */
@@ -70,7 +73,7 @@ export class Transfer {
   checkedPieces = 0;
   resumedPieces = 0;
   readonly peersThatSentData = new Set<string>();
-  private readonly readCache = new ReadCache();
+  private readonly readCache: ReadCache;
   private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
   private readonly failedPieces = new Set<number>();
@@ -90,6 +93,7 @@ export class Transfer {
   ) {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir);
+    this.readCache = new ReadCache(READ_CACHE_BYTES, meta.pieceLength);
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
     this.hasPadFiles = meta.files.some((f) => f.pad);
     this.markPadOnlyPiecesUnwanted();
@@ -515,21 +519,21 @@ export class Transfer {
   }
 
   private async serveRequest(peer: PeerConnection, key: number, index: number, begin: number, length: number): Promise<void> {
-    let data: Buffer;
+    let piece: CachedPiece;
     try {
       const size = this.picker.pieceSize(index);
-      const piece = await this.readCache.get(index, size, () => this.storage.read(index, 0, size));
-      data = piece.subarray(begin, begin + length);
+      piece = await this.readCache.borrow(index, size, (into) => this.storage.read(index, 0, size, into));
     } catch (err) {
       this.host.warn(`read for upload failed: ${errorText(err)}`);
       if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       return;
     }
-    if (!peer.incomingRequests.has(key)) return; // cancelled or choked meanwhile
+    if (!peer.incomingRequests.has(key)) return piece.release(); // cancelled or choked meanwhile
     const wait = takeAll(this.host.uploadLimits, length);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (!peer.incomingRequests.delete(key)) return;
-    peer.sendBlock(index, begin, data);
+    if (!peer.incomingRequests.delete(key)) return piece.release();
+    // The cache may reuse the piece's buffer once the socket has handed this block to the kernel.
+    peer.sendBlock(index, begin, piece.data.subarray(begin, begin + length), piece.release);
     this.uploadedBytes += length;
     this.uploadMeter.add(length);
   }
