@@ -11,6 +11,7 @@ import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
+import type { PeerCipher } from '../wire/mse/mse-common.js';
 
 /** A request we sent and have not had answered. */
 export interface OutstandingRequest {
@@ -28,6 +29,10 @@ export interface PeerConnectionOptions {
   address: string;
   /** Our opening messages after the handshake (extension handshake, bitfield...). */
   opening: (peer: PeerConnection) => void;
+  /** The stream cipher MSE negotiated (RC4), if any. */
+  cipher?: PeerCipher | null;
+  /** The connection began with an MSE handshake (whatever cipher it chose). */
+  encrypted?: boolean;
 }
 
 const KEEPALIVE_INTERVAL_MS = 90_000;
@@ -93,6 +98,10 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private readonly ourPeerId: Buffer;
   private readonly opening: (peer: PeerConnection) => void;
   private handler: PeerHandler | null;
+  /** The connection began with an MSE handshake (the peer list shows it, like qBittorrent's "E"). */
+  readonly encrypted: boolean;
+  /** RC4 both ways when MSE chose it; null for plaintext (after an MSE handshake or without one). */
+  private readonly cipher: PeerCipher | null;
 
   constructor(private readonly socket: Socket, handler: PeerHandler, options: PeerConnectionOptions) {
     this.handler = handler;
@@ -101,6 +110,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.infoHash = options.infoHash;
     this.ourPeerId = options.ourPeerId;
     this.opening = options.opening;
+    this.cipher = options.cipher ?? null;
+    this.encrypted = options.encrypted ?? false;
     socket.setNoDelay(true);
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('close', () => this.close('connection closed by peer'));
@@ -118,8 +129,18 @@ export class PeerConnection implements FrameSink, PickerPeer {
     }
   }
 
-  /** Feeds received bytes (from 'data' events or a socket `onread` callback; not retained). */
+  /**
+   * Feeds received bytes (from 'data' events or a socket `onread` callback; not retained).
+   * Under MSE's RC4 they are decrypted in place first.
+   */
   receive(chunk: Buffer): void {
+    if (this.closed) return;
+    this.cipher?.decrypt(chunk);
+    this.receiveDecrypted(chunk);
+  }
+
+  /** Feeds bytes already decrypted (those that arrived with the end of an MSE handshake). */
+  receiveDecrypted(chunk: Buffer): void {
     if (this.closed) return;
     this.lastReceived = Date.now();
     if (this.handshakeBuffer !== null) {
@@ -241,7 +262,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.socket.cork();
     this.sendRaw(msg.pieceHeader(index, begin, data.length));
     this.lastSent = Date.now();
-    this.socket.write(data, written && (() => written()));
+    if (this.cipher) {
+      this.socket.write(this.cipher.encrypt(data)); // a copy: `data` is free at once
+      written?.();
+    } else {
+      this.socket.write(data, written && (() => written()));
+    }
     process.nextTick(() => this.socket.uncork());
     this.uploadMeter.add(data.length);
   }
@@ -254,7 +280,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private sendRaw(frame: Buffer): void {
     if (this.closed) return;
     this.lastSent = Date.now();
-    this.socket.write(frame);
+    this.socket.write(this.cipher ? this.cipher.encrypt(frame) : frame);
   }
 
   // --- receiving (FrameSink) ------------------------------------------------------------

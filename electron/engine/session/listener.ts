@@ -1,8 +1,9 @@
 import net from 'node:net';
-import { decodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
+import type { IncomingHello } from '../wire/handshake.js';
+import { IncomingHandshake } from './incoming-handshake.js';
 
-/** Called with a connection whose handshake has been read; `leftover` = bytes after it. */
-export type IncomingRoute = (socket: net.Socket, handshake: Handshake, leftover: Buffer) => void;
+/** Called with a connection whose handshake has been read. */
+export type IncomingRoute = (socket: net.Socket, hello: IncomingHello) => void;
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Ports tried when the default is taken, like qBittorrent's "use next free port". */
@@ -10,14 +11,19 @@ const DEFAULT_PORT = 6881;
 const DEFAULT_PORT_TRIES = 10;
 
 /**
- * The session's listening socket. Incoming peers are held until their 68-byte handshake
- * arrives, then handed to `route`, which finds the torrent by info-hash.
+ * The session's listening socket. Incoming peers are held until their handshake (plain, or
+ * after MSE) arrives, then handed to `route`, which finds the torrent by info-hash.
  */
 export class Listener {
   private server: net.Server | null = null;
   private readonly pending = new Set<net.Socket>();
 
-  constructor(private readonly route: IncomingRoute, private readonly warn: (message: string) => void) {}
+  constructor(
+    private readonly route: IncomingRoute,
+    private readonly warn: (message: string) => void,
+    /** Info-hashes of the torrents served, for MSE handshakes (which name them obfuscated). */
+    private readonly infoHashes: () => Iterable<Buffer>,
+  ) {}
 
   /** Listens on `port` (0 = any free port; undefined = 6881 or the next free one). */
   async listen(port: number | undefined, host = '0.0.0.0'): Promise<number> {
@@ -50,7 +56,7 @@ export class Listener {
 
   private onConnection(socket: net.Socket): void {
     this.pending.add(socket);
-    let received = Buffer.alloc(0);
+    const opening = new IncomingHandshake(this.infoHashes);
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -58,18 +64,19 @@ export class Listener {
       socket.off('data', onData);
     };
     const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length < HANDSHAKE_LENGTH) return;
-      cleanup();
-      const handshake = decodeHandshake(received.subarray(0, HANDSHAKE_LENGTH));
-      if (typeof handshake === 'string') {
-        this.warn(`incoming ${socket.remoteAddress}: ${handshake}`);
+      const step = opening.push(chunk);
+      if (step.kind === 'failed') {
+        cleanup();
+        this.warn(`incoming ${socket.remoteAddress}: ${step.reason}`);
         socket.destroy();
         return;
       }
+      if (step.send) socket.write(step.send);
+      if (step.kind === 'wait') return;
+      cleanup();
       // Stop the flow until the torrent attaches its own reader.
       socket.pause();
-      this.route(socket, handshake, received.subarray(HANDSHAKE_LENGTH));
+      this.route(socket, step);
       socket.resume();
     };
     socket.on('data', onData);

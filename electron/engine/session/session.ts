@@ -12,7 +12,7 @@ import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
-import type { Handshake } from '../wire/handshake.js';
+import type { IncomingHello } from '../wire/handshake.js';
 import { Listener } from './listener.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 
@@ -45,7 +45,11 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   constructor(private readonly options: SessionOptions) {
     super();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
-    this.listener = new Listener((socket, hs, leftover) => this.routeIncoming(socket, hs, leftover), (m) => this.warn(m));
+    this.listener = new Listener(
+      (socket, hello) => this.routeIncoming(socket, hello),
+      (m) => this.warn(m),
+      () => [...this.torrents.values()].map((t) => t.infoHashBytes),
+    );
   }
 
   /** Session-wide limits in bytes per second; 0 = unlimited (the default). */
@@ -179,13 +183,13 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     await this.disk.close();
   }
 
-  private routeIncoming(socket: net.Socket, handshake: Handshake, leftover: Buffer): void {
-    const torrent = this.torrents.get(handshake.infoHash.toString('hex'));
+  private routeIncoming(socket: net.Socket, hello: IncomingHello): void {
+    const torrent = this.torrents.get(hello.handshake.infoHash.toString('hex'));
     if (!torrent) {
       socket.destroy();
       return;
     }
-    torrent.acceptIncoming(socket, handshake, leftover);
+    torrent.acceptIncoming(socket, hello);
   }
 
   private warn(message: string): void {

@@ -23,7 +23,8 @@ import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
-import type { Handshake } from '../wire/handshake.js';
+import type { IncomingHello } from '../wire/handshake.js';
+import type { PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
 import { PeerCandidates } from './peer-candidates.js';
@@ -421,28 +422,30 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   /** A peer dialled us and its handshake named this torrent (the session routed it here). */
-  acceptIncoming(socket: net.Socket, handshake: Handshake, leftover: Buffer): void {
+  acceptIncoming(socket: net.Socket, hello: IncomingHello): void {
     if (!this.running || this.peersById.size >= this.ctx.maxPeers) {
       socket.destroy();
       return;
     }
     const host = socket.remoteAddress ?? '?';
     const address = host.includes(':') ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
-    const peer = this.createPeer(socket, address, true);
+    const peer = this.createPeer(socket, address, true, hello);
     socket.on('data', (chunk: Buffer) => {
       peer.receive(chunk);
       if (!this.throttleDownload(socket, chunk.length)) socket.pause();
     });
-    peer.start(handshake, leftover);
+    peer.start(hello.handshake, hello.leftover);
   }
 
-  private createPeer(socket: net.Socket, address: string, incoming: boolean): PeerConnection {
+  private createPeer(socket: net.Socket, address: string, incoming: boolean, mse?: { cipher: PeerCipher | null; encrypted: boolean }): PeerConnection {
     return new PeerConnection(socket, this, {
       infoHash: this.infoHashBytes,
       ourPeerId: this.ctx.peerId,
       incoming,
       address,
       opening: (p) => this.sendOpening(p),
+      cipher: mse?.cipher ?? null,
+      encrypted: mse?.encrypted ?? false,
     });
   }
 

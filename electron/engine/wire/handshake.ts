@@ -1,3 +1,5 @@
+import type { PeerCipher } from './mse/mse-common.js';
+
 /** BEP 3 handshake: <19>"BitTorrent protocol"<8 reserved><20 info-hash><20 peer id>. */
 export const HANDSHAKE_LENGTH = 68;
 const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1');
@@ -11,6 +13,17 @@ export interface Handshake {
   fast: boolean;
   /** BEP 5 DHT (reserved[7] & 0x01). */
   dht: boolean;
+}
+
+/** What an incoming peer's opening bytes established, once its BitTorrent handshake is read. */
+export interface IncomingHello {
+  readonly handshake: Handshake;
+  /** Bytes after the handshake, decrypted. */
+  readonly leftover: Buffer;
+  /** RC4 both ways when MSE chose it. */
+  readonly cipher: PeerCipher | null;
+  /** It began with an MSE handshake. */
+  readonly encrypted: boolean;
 }
 
 export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Buffer {
