@@ -203,6 +203,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.outstanding.has(requestKey(index, block));
   }
 
+  /** The traffic is RC4-encrypted (MSE chose it). */
+  get rc4(): boolean {
+    return this.cipher !== null;
+  }
+
   /** Upper bound on requests in flight: our pipeline target, capped by the peer's `reqq`. */
   get requestLimit(): number {
     const reqq = this.extensions?.reqq ?? 250;

@@ -128,3 +128,21 @@ describe('PeerCandidates', () => {
     expect(c.size).toBe(2000);
   });
 });
+
+describe('PeerCandidates encryption fallback', () => {
+  const peer = { host: '127.0.0.1', port: 7000 };
+
+  it('redials at once with MSE after a plain handshake is refused, then backs off when MSE is refused too', () => {
+    const c = new PeerCandidates();
+    c.add(peer);
+    c.markConnecting(peer);
+    expect(c.wantsEncryption(peer)).toBe(false);
+    c.handshakeRefused(peer);
+    expect(c.wantsEncryption(peer)).toBe(true);
+    expect([...c.ready(Date.now())]).toEqual([peer]);
+    c.markConnecting(peer);
+    c.handshakeRefused(peer);
+    expect(c.wantsEncryption(peer)).toBe(false);
+    expect([...c.ready(Date.now())]).toEqual([]);
+  });
+});

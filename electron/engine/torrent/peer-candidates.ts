@@ -7,6 +7,8 @@ interface Candidate {
   /** Earliest time (ms) we may dial it again. */
   retryAt: number;
   connected: boolean;
+  /** Dial it with an MSE handshake (it hung up on a plain one). */
+  encrypted: boolean;
 }
 
 const MAX_CANDIDATES = 2000;
@@ -29,7 +31,7 @@ export class PeerCandidates {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
     if (this.byKey.has(key) || this.banned.has(key) || this.byKey.size >= MAX_CANDIDATES) return false;
-    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false });
+    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false, encrypted: false });
     return true;
   }
 
@@ -52,6 +54,29 @@ export class PeerCandidates {
     c.connected = false;
     c.failures = failed ? c.failures + 1 : 0;
     c.retryAt = Date.now() + (failed ? 5_000 * 2 ** Math.min(c.failures, 6) : 10_000);
+  }
+
+  /** Whether the next dial should begin with an MSE handshake. */
+  wantsEncryption(address: PeerAddress): boolean {
+    return this.byKey.get(PeerCandidates.key(address))?.encrypted ?? false;
+  }
+
+  /**
+   * The peer hung up before answering our handshake. Peers that require encryption do
+   * that to a plain handshake, so the first time it is dialled again at once with MSE;
+   * when MSE was refused too it counts as a failed dial and the next try is plain again.
+   */
+  handshakeRefused(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (!c) return;
+    if (c.encrypted) {
+      c.encrypted = false;
+      this.markDisconnected(address, true);
+      return;
+    }
+    c.encrypted = true;
+    c.connected = false;
+    c.retryAt = 0;
   }
 
   /**

@@ -24,7 +24,8 @@ import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import type { IncomingHello } from '../wire/handshake.js';
-import type { PeerCipher } from '../wire/mse/mse-common.js';
+import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
+import { MseInitiator } from '../wire/mse/mse-initiator.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
 import { PeerCandidates } from './peer-candidates.js';
@@ -388,37 +389,79 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.candidates.markConnecting(address);
     this.connecting.add(key);
     let peer: PeerConnection | null = null;
+    // Peers that refused a plain handshake are dialled with MSE first (see PeerCandidates).
+    let mse: MseInitiator | null = this.candidates.wantsEncryption(address) ? new MseInitiator(this.infoHashBytes) : null;
     const socket: net.Socket = net.connect({
       host: address.host,
       port: address.port,
       onread: {
         buffer: this.ctx.readBuffer,
         callback: (n: number, buf: Uint8Array): boolean => {
-          peer?.receive(Buffer.from(buf.buffer, buf.byteOffset, n));
+          const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+          if (mse) {
+            this.continueMse(socket, mse, chunk, (result) => {
+              mse = null;
+              handOver(result);
+            });
+          } else peer?.receive(chunk);
           return this.throttleDownload(socket, n);
         },
       },
     });
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
+    // Until a PeerConnection owns the socket, a failure is accounted for here, once.
+    let settled = false;
     const onEarlyError = (err: Error): void => {
+      if (settled) return;
+      settled = true;
       this.connecting.delete(key);
-      this.candidates.markDisconnected(address, true);
+      if (mse) this.candidates.handshakeRefused(address);
+      else this.candidates.markDisconnected(address, true);
       this.ctx.warn(`${key}: ${err.message}`);
     };
-    socket.once('error', onEarlyError);
-    socket.once('connect', () => {
-      socket.off('error', onEarlyError);
-      socket.setTimeout(0);
+    const onEarlyClose = (): void => onEarlyError(new Error(mse ? 'closed during the MSE handshake' : 'closed before connecting'));
+    const handOver = (result: MseResult | null): void => {
+      settled = true;
       this.connecting.delete(key);
+      socket.off('error', onEarlyError);
+      socket.off('close', onEarlyClose);
+      socket.setTimeout(0);
+      peer = this.openDialled(socket, key, address, result);
+    };
+    socket.on('error', onEarlyError);
+    socket.on('close', onEarlyClose);
+    socket.once('connect', () => {
       if (!this.running) {
+        settled = true;
+        this.connecting.delete(key);
         socket.destroy();
         this.candidates.markDisconnected(address, false);
         return;
       }
-      peer = this.createPeer(socket, key, false);
-      this.dialledAddress.set(peer, address);
-      peer.start();
+      // The MSE handshake must finish within the connect timeout, which keeps running.
+      if (mse) socket.write(mse.hello());
+      else handOver(null);
     });
+  }
+
+  /** Feeds an outgoing MSE handshake; on success `opened` gets its result, on failure the socket closes. */
+  private continueMse(socket: net.Socket, mse: MseInitiator, chunk: Buffer, opened: (result: MseResult) => void): void {
+    const step = mse.push(chunk);
+    if (step.kind === 'failed') {
+      socket.destroy(new Error(step.reason));
+      return;
+    }
+    if (step.send) socket.write(step.send);
+    if (step.kind === 'done') opened(step.result);
+  }
+
+  /** The TCP connection (and MSE handshake, if any) to a dialled peer is up: start BitTorrent. */
+  private openDialled(socket: net.Socket, key: string, address: PeerAddress, mse: MseResult | null): PeerConnection {
+    const peer = this.createPeer(socket, key, false, mse ? { cipher: mse.cipher, encrypted: true } : undefined);
+    this.dialledAddress.set(peer, address);
+    peer.start();
+    if (mse && mse.payload.length > 0) peer.receiveDecrypted(mse.payload);
+    return peer;
   }
 
   /** A peer dialled us and its handshake named this torrent (the session routed it here). */
@@ -604,6 +647,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const address = this.dialledAddress.get(peer);
     // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
     if (address && (peer.violated || reason === 'connected to ourselves')) this.candidates.ban(address);
+    // Hung up on our plain handshake without answering: it may require encryption.
+    else if (address && !peer.remote && !peer.encrypted && /closed by peer/.test(reason)) this.candidates.handshakeRefused(address);
     else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
     if (known && !/stopped|paused|seeds|banned/.test(reason)) this.ctx.warn(`${peer.address}: ${reason}`);
     if (this.running) setTimeout(() => this.connectMore(), 100).unref();
@@ -805,7 +850,9 @@ function peerFlags(p: PeerConnection): string {
   if (p.peerInterested && !p.amChoking) flags.push('U');
   else if (p.peerInterested) flags.push('u');
   if (p.incoming) flags.push('I');
-  if (p.supportsExtensions) flags.push('E');
+  // qBittorrent's letters: E = RC4-encrypted traffic, e = encrypted (MSE) handshake only.
+  if (p.rc4) flags.push('E');
+  else if (p.encrypted) flags.push('e');
   if (p.snubbed) flags.push('S');
   return flags.join(' ');
 }
