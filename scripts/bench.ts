@@ -10,7 +10,7 @@
  *        (kernel rusage at reaping: e2e/support/rusage.py).
  * small: the same with 256 MiB in 16 KiB pieces (per-piece overhead dominates).
  * seed:  a libtorrent leecher downloading from a Tessera seeder vs from a libtorrent seeder
- *        (issue 5); reported as "not available" until `tessera seed` works.
+ *        (issue 5), alternating, with libtorrent's default settings (it dials encrypted first).
  *
  * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
  * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
