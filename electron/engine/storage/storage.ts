@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
 import type { DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
+import { PartFile } from './part-file.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
@@ -11,12 +12,21 @@ export type PathResolver = (saveDir: string, relativePath: string) => string;
  * Maps pieces onto the files of one torrent and does the disk I/O: positional writes of
  * verified pieces, reads for upload and re-checks. Every path is resolved through the
  * resolver, which asserts it stays inside the save directory.
+ *
+ * A skipped file is never created. The bytes a verified piece has in such a file go to the
+ * part file (see PartFile), so pieces shared with wanted files can be served and re-checked;
+ * when the file is wanted again they move into it. Everything touching the part file runs
+ * one operation at a time (`serial`), and decides file or part file when it runs.
  */
 export class Storage {
   readonly map: FileMap;
   private readonly handles = new FileHandles();
   private readonly absolutePaths: string[];
   private readonly skipped = new Set<number>();
+  /** Files whose bytes go to and come from the part file: skipped while not on disk, until moved out. */
+  private readonly viaPartFile = new Set<number>();
+  private readonly parts: PartFile;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly saveDir: string,
@@ -24,34 +34,77 @@ export class Storage {
     pieceLength: number,
     totalLength: number,
     resolve: PathResolver,
+    /** The part file's name in the save directory (`.<info-hash>.parts`). */
+    partFileName: string,
   ) {
     this.map = new FileMap(files, pieceLength, totalLength);
     this.absolutePaths = files.map((f) => resolve(saveDir, f.path));
+    const pieceCount = totalLength === 0 ? 0 : Math.ceil(totalLength / pieceLength);
+    this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, pieceCount);
+  }
+
+  get partFilePath(): string {
+    return this.parts.filePath;
   }
 
   filePath(fileIndex: number): string {
     return this.absolutePaths[fileIndex]!;
   }
 
-  /** A skipped file is not created; pieces it shares with wanted files still write their wanted part. */
-  setSkipped(fileIndex: number, skipped: boolean): void {
-    if (skipped) this.skipped.add(fileIndex);
-    else this.skipped.delete(fileIndex);
+  /**
+   * A skipped file is not created: if it is not on disk, the bytes pieces have in it go to the
+   * part file (one that exists, skipped while downloading, keeps getting its bytes). Wanted
+   * again, its bytes move from the part file into it: the promise returned then resolves with
+   * the pieces whose copy could not be read back (no longer ours), and rejects if the file
+   * cannot be written. `close()` waits for it.
+   */
+  setSkipped(fileIndex: number, skipped: boolean): Promise<number[]> | null {
+    if (skipped === this.skipped.has(fileIndex)) return null;
+    if (skipped) {
+      this.skipped.add(fileIndex);
+      if (!this.files[fileIndex]!.pad && !fs.existsSync(this.absolutePaths[fileIndex]!)) this.viaPartFile.add(fileIndex);
+      return null;
+    }
+    this.skipped.delete(fileIndex);
+    return this.viaPartFile.has(fileIndex) ? this.serial(() => this.moveOutOfPartFile(fileIndex)) : null;
   }
 
   /**
-   * Whether writing a piece stores this file's bytes: never for pad files, always for wanted
-   * files, and for a skipped file only if it exists already (skipped while downloading): it is
-   * never created, but one that exists gets correct bytes, so what we announce we can serve.
+   * Whether every byte of the piece is stored somewhere we read it from: false when some of
+   * it belongs in the part file but the part file does not hold the piece.
    */
-  storesFile(fileIndex: number): boolean {
-    const file = this.files[fileIndex]!;
-    if (file.pad) return false;
-    return !this.skipped.has(fileIndex) || fs.existsSync(this.absolutePaths[fileIndex]!);
+  holdsPiece(index: number): boolean {
+    return this.map.pieceSegments(index).every((seg) => !this.viaPartFile.has(seg.fileIndex) || this.parts.has(index));
   }
 
-  /** Creates the save folder and the empty files (they have no piece that would create them). */
-  async prepare(): Promise<void> {
+  /** Whether the file's bytes live in the part file (skipped, not on disk). */
+  fileInPartFile(fileIndex: number): boolean {
+    return this.viaPartFile.has(fileIndex);
+  }
+
+  /** Whether some of the piece's bytes live in the part file. */
+  usesPartFile(index: number): boolean {
+    return this.map.pieceSegments(index).some((seg) => this.viaPartFile.has(seg.fileIndex));
+  }
+
+  /** Pieces the part file holds (known once `prepare()` ran). */
+  partFilePieces(): number[] {
+    return this.parts.pieces();
+  }
+
+  /** Drops the part file's copy of a piece (one that is not ours after all). */
+  async discard(index: number): Promise<void> {
+    if (!this.parts.has(index)) return;
+    await this.serial(() => this.parts.free(index));
+  }
+
+  /**
+   * Creates the save folder and the empty files (they have no piece that would create them),
+   * and reads the part file's table. Returns the pieces the part file held for files that no
+   * longer use it (a move into the real file may have been cut short): their copies are
+   * dropped, and the caller should hash them from the files.
+   */
+  async prepare(): Promise<number[]> {
     await this.handles.ensureDir(this.saveDir);
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
@@ -61,37 +114,55 @@ export class Storage {
       const fd = await fs.promises.open(target, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
       await fd.close();
     }
+    return this.serial(async () => {
+      await this.parts.load();
+      const stale = this.parts.pieces().filter((index) => !this.usesPartFile(index));
+      for (const index of stale) await this.parts.free(index);
+      return stale;
+    });
   }
 
   /** Writes a whole verified piece. */
   async writePiece(index: number, data: Buffer): Promise<void> {
     const writes: Promise<void>[] = [];
+    const toPartFile: Segment[] = [];
     for (const seg of this.map.pieceSegments(index, 0, data.length)) {
-      if (!this.storesFile(seg.fileIndex)) continue;
-      writes.push(this.writeSegment(seg, data));
+      if (this.files[seg.fileIndex]!.pad) continue;
+      if (this.viaPartFile.has(seg.fileIndex)) toPartFile.push(seg);
+      else writes.push(this.writeSegment(seg, data));
     }
+    if (toPartFile.length > 0) writes.push(this.writeToPartFile(index, data, toPartFile));
     await Promise.all(writes);
   }
 
   /**
    * Hands a completed piece to a disk worker: it is hashed against `expected` and, when it
-   * matches, written there. The buffer comes back in the result (it was transferred).
+   * matches, written there (the part file's share after it comes back). The buffer comes
+   * back in the result (it was transferred).
    */
   async hashAndWrite(index: number, data: Buffer, expected: Uint8Array, workers: DiskWorkers): Promise<HashResult> {
     const leases: Array<{ release: () => void }> = [];
+    const toPartFile: Segment[] = [];
+    let result: HashResult;
     try {
       const writes: WorkerWrite[] = [];
       for (const seg of this.map.pieceSegments(index, 0, data.length)) {
         const file = this.files[seg.fileIndex]!;
-        if (!this.storesFile(seg.fileIndex)) continue;
+        if (file.pad) continue;
+        if (this.viaPartFile.has(seg.fileIndex)) {
+          toPartFile.push(seg);
+          continue;
+        }
         const lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true);
         leases.push(lease);
         writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
       }
-      return await workers.run(data, expected, writes);
+      result = await workers.run(data, expected, writes);
     } finally {
       for (const lease of leases) lease.release();
     }
+    if (result.ok && toPartFile.length > 0) await this.writeToPartFile(index, result.buffer, toPartFile);
+    return result;
   }
 
   /**
@@ -105,18 +176,11 @@ export class Storage {
     const segments = this.map.pieceSegments(index, begin, length);
     const covered = segments.reduce((n, seg) => n + seg.length, 0);
     if (covered < length) out.fill(0, covered);
-    await Promise.all(
-      segments.map(async (seg) => {
-        const file = this.files[seg.fileIndex]!;
-        if (file.pad) {
-          out.fill(0, seg.bufferOffset, seg.bufferOffset + seg.length);
-          return;
-        }
-        await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, false, (fd) =>
-          readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset),
-        );
-      }),
-    );
+    const fromPartFile = segments.filter((seg) => this.viaPartFile.has(seg.fileIndex));
+    await Promise.all([
+      ...segments.filter((seg) => !this.viaPartFile.has(seg.fileIndex)).map((seg) => this.readSegment(seg, out)),
+      ...(fromPartFile.length > 0 ? [this.serial(() => this.readFromPartFile(index, begin, fromPartFile, out))] : []),
+    ]);
     return out;
   }
 
@@ -135,12 +199,15 @@ export class Storage {
     );
   }
 
+  /** Closes every file (after the part file's pending work); they reopen on next use. */
   async close(): Promise<void> {
+    await this.serial(() => this.parts.close());
     await this.handles.closeAll();
   }
 
-  /** Deletes the torrent's files (and folders it leaves empty). */
+  /** Deletes the torrent's files, its part file, and the folders it leaves empty. */
   async deleteFiles(): Promise<void> {
+    await this.serial(() => this.parts.remove());
     await this.handles.closeAll();
     const dirs = new Set<string>();
     for (let i = 0; i < this.files.length; i++) {
@@ -155,6 +222,74 @@ export class Storage {
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
       await fs.promises.rmdir(dir).catch(() => undefined);
     }
+  }
+
+  /** Runs part-file work one task at a time, in order; a failed task does not stop later ones. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The part file's share of a verified piece: `segments` were bound for it when the piece was
+   * written. When its turn comes, those whose file moved out meanwhile go to the file, and the
+   * whole piece goes to the part file if some of it still belongs there.
+   */
+  private writeToPartFile(index: number, data: Buffer, segments: readonly Segment[]): Promise<void> {
+    return this.serial(async () => {
+      await Promise.all(segments.filter((seg) => !this.viaPartFile.has(seg.fileIndex)).map((seg) => this.writeSegment(seg, data)));
+      if (this.usesPartFile(index)) await this.parts.write(index, data.subarray(0, this.pieceSize(index)));
+    });
+  }
+
+  private pieceSize(index: number): number {
+    return Math.min(this.map.pieceLength, this.map.totalLength - index * this.map.pieceLength);
+  }
+
+  private async readFromPartFile(index: number, begin: number, segments: readonly Segment[], out: Buffer): Promise<void> {
+    for (const seg of segments) {
+      // Moved into its file while this read waited its turn: read it there.
+      if (!this.viaPartFile.has(seg.fileIndex)) await this.readSegment(seg, out);
+      else await this.parts.read(index, out, seg.bufferOffset, begin + seg.bufferOffset, seg.length);
+    }
+  }
+
+  /**
+   * A file wanted again: copies its bytes of every piece the part file holds into it, then
+   * drops the copies no longer needed. Returns the pieces whose copy could not be read.
+   */
+  private async moveOutOfPartFile(fileIndex: number): Promise<number[]> {
+    // Skipped again before its turn came: it stays in the part file.
+    if (this.skipped.has(fileIndex) || !this.viaPartFile.has(fileIndex)) return [];
+    await this.parts.load();
+    const lost: number[] = [];
+    const buffer = Buffer.allocUnsafe(this.map.pieceLength);
+    for (const index of this.parts.pieces()) {
+      const segments = this.map.pieceSegments(index).filter((seg) => seg.fileIndex === fileIndex);
+      for (const seg of segments) {
+        try {
+          await this.parts.read(index, buffer, seg.bufferOffset, seg.bufferOffset, seg.length);
+        } catch {
+          lost.push(index);
+          break;
+        }
+        await this.writeSegment(seg, buffer);
+      }
+    }
+    this.viaPartFile.delete(fileIndex);
+    for (const index of lost) await this.parts.free(index);
+    for (const index of this.parts.pieces()) if (!this.usesPartFile(index)) await this.parts.free(index);
+    return lost;
+  }
+
+  private async readSegment(seg: Segment, out: Buffer): Promise<void> {
+    const file = this.files[seg.fileIndex]!;
+    if (file.pad) {
+      out.fill(0, seg.bufferOffset, seg.bufferOffset + seg.length);
+      return;
+    }
+    await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, false, (fd) => readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset));
   }
 
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {

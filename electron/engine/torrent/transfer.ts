@@ -92,7 +92,7 @@ export class Transfer {
     private readonly host: TransferHost,
   ) {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
-    this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir);
+    this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.readCache = new ReadCache(READ_CACHE_BYTES, meta.pieceLength);
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
     this.hasPadFiles = meta.files.some((f) => f.pad);
@@ -122,7 +122,8 @@ export class Transfer {
   async prepare(onChecking: () => void, resume: ResumeData | null): Promise<void> {
     const usable = resume && resume.pieceCount === this.meta.pieceCount && resume.files.length === this.meta.files.length ? resume : null;
     if (usable) usable.filePriorities.forEach((p, i) => this.setFilePriority(i, p));
-    await this.storage.prepare();
+    // Pieces whose part-file copy was dropped (their files no longer use it) are hashed from the files.
+    const unsettled = new Set(await this.storage.prepare());
     const stamps = await this.storage.fileStamps();
     const sizes = stamps.map((s) => s?.size ?? null);
     const changed = this.meta.files.map((f, i) => {
@@ -135,9 +136,10 @@ export class Transfer {
     const toCheck: number[] = [];
     for (let index = 0; index < this.meta.pieceCount; index++) {
       const segments = this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index));
-      const touchesChanged = segments.some((seg) => !this.meta.files[seg.fileIndex]!.pad && changed[seg.fileIndex]);
+      const touchesChanged = unsettled.has(index) || segments.some((seg) => !this.meta.files[seg.fileIndex]!.pad && changed[seg.fileIndex]);
       if (!touchesChanged) {
-        if (recorded?.has(index)) {
+        // Bytes that belong in the part file must be there (it may have been deleted).
+        if (recorded?.has(index) && this.storage.holdsPiece(index)) {
           this.picker.markHave(index);
           this.resumedPieces++;
         }
@@ -145,8 +147,7 @@ export class Transfer {
         toCheck.push(index);
       }
     }
-    if (toCheck.length === 0) return;
-    onChecking();
+    if (toCheck.length > 0) onChecking();
     for (const index of toCheck) {
       let data: Buffer;
       try {
@@ -160,6 +161,8 @@ export class Transfer {
         this.host.pieceChecked(index, true);
       }
     }
+    // Part-file copies of pieces that are not ours (never recorded, or failed the check) go.
+    for (const index of this.storage.partFilePieces()) if (!this.picker.have.has(index)) await this.storage.discard(index);
   }
 
   /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
@@ -173,11 +176,13 @@ export class Transfer {
     };
   }
 
+  /** Whether every byte of the piece is on disk to hash: in its files, or in the part file. */
   private pieceFilesPresent(index: number, sizes: Array<number | null>): boolean {
+    if (!this.storage.holdsPiece(index)) return false;
     return this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index)).every((seg) => {
       const file = this.meta.files[seg.fileIndex]!;
       const size = sizes[seg.fileIndex];
-      return file.pad || (size !== null && size !== undefined && size >= seg.fileOffset + seg.length);
+      return file.pad || this.storage.fileInPartFile(seg.fileIndex) || (size !== null && size !== undefined && size >= seg.fileOffset + seg.length);
     });
   }
 
@@ -436,11 +441,9 @@ export class Transfer {
   private async verifyPiece(piece: PieceDownload): Promise<void> {
     piece.verifying = true;
     this.pendingDiskBytes += piece.length;
-    // Skipped files that do not exist get none of this piece's bytes (see Storage.storesFile). A
-    // piece none of whose bytes are stored (in flight when its only file was skipped) is not ours.
+    // Bytes in skipped files that are not on disk go to the part file (see Storage.setSkipped).
     const epoch = this.priorityEpoch;
     const skippedAtStart = this.skippedFilesIn(piece.index).length > 0;
-    const stored = this.storage.map.pieceSegments(piece.index, 0, piece.length).some((s) => this.storage.storesFile(s.fileIndex));
     let buffer = piece.buffer;
     try {
       let ok: boolean;
@@ -457,7 +460,10 @@ export class Transfer {
       if (!ok) return this.pieceFailed(piece);
       // A file of this piece skipped or un-skipped meanwhile: what was written is uncertain, fetch it again.
       const changed = this.priorityEpoch !== epoch && (skippedAtStart || this.skippedFilesIn(piece.index).length > 0);
-      if (changed || !stored) return this.picker.pieceFailed(piece.index);
+      if (changed) {
+        this.picker.pieceFailed(piece.index);
+        return await this.storage.discard(piece.index);
+      }
       this.pieceVerified(piece.index);
     } catch (err) {
       this.picker.pieceFailed(piece.index);
@@ -641,27 +647,41 @@ export class Transfer {
     });
   }
 
-  /** Wants or skips a file; the torrent may become finished or unfinished (the caller checks). */
+  /**
+   * Wants or skips a file; the torrent may become finished or unfinished (the caller checks).
+   * A skipped file's bytes of shared pieces are kept in the part file, and moved into the file
+   * when it is wanted again (in the background; pieces whose bytes turn out lost are fetched again).
+   */
   setFilePriority(fileIndex: number, priority: FilePriority): void {
     const file = this.meta.files[fileIndex];
     if (!file || file.pad) return;
-    const wasSkipped = this.filePriorities[fileIndex] === 0;
     this.filePriorities[fileIndex] = priority;
     this.priorityEpoch++;
-    this.storage.setSkipped(fileIndex, priority === 0);
+    const move = this.storage.setSkipped(fileIndex, priority === 0);
+    if (move) {
+      this.trackDisk(
+        move.then(
+          (lost) => lost.forEach((index) => this.forgetPiece(index)),
+          (err: unknown) => this.host.fatal(`moving data out of the part file failed: ${errorText(err)}`),
+        ),
+      );
+    }
     const range = this.storage.map.filePieces(fileIndex);
     if (!range) return;
     for (let p = range[0]; p <= range[1]; p++) {
       const segments = this.storage.map.pieceSegments(p, 0, this.picker.pieceSize(p));
       // A piece stays wanted while any wanted file has bytes in it.
       this.picker.setWanted(p, segments.some((s) => this.filePriorities[s.fileIndex]! > 0));
-      // A piece shared with other files may have been verified while this one was skipped, and
-      // then its bytes of this file were never written: fetch it again rather than trust it.
-      if (wasSkipped && priority > 0 && segments.some((s) => s.fileIndex !== fileIndex && !this.meta.files[s.fileIndex]!.pad)) {
-        this.picker.unmarkHave(p);
-      }
+      // Verified, but some of its bytes are nowhere we can read them from (a file deleted behind
+      // our back, then skipped; a record from before the part file): fetch it again.
+      if (this.picker.have.has(p) && !this.storage.holdsPiece(p)) this.forgetPiece(p);
     }
     for (const peer of this.host.connectedPeers()) this.updateInterest(peer);
+  }
+
+  /** A verified piece whose bytes are gone: wanted again (peers were told we have it; requests for it are rejected now). */
+  private forgetPiece(index: number): void {
+    this.picker.unmarkHave(index);
   }
 
   /** Non-pad files with bytes in piece `index` that are skipped right now. */
