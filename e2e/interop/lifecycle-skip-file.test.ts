@@ -6,16 +6,20 @@
  *    ever arrives (`block` events), they never show as in flight or verified, and both
  *    Tessera's and the seeder's byte counts equal exactly the wanted pieces;
  *  - pieces it shares with wanted files are still fetched, and the wanted files are
- *    byte-identical; the skipped file (and its folder) is never created;
+ *    byte-identical; the skipped file (and its folder) is never created: its bytes of the
+ *    shared pieces are kept in the part file `<save>/.<info-hash>.parts`, like libtorrent's;
  *  - after a restart (same state folder) the skip and the verified pieces are restored from
- *    the resume record, nothing hashed; un-skipping the file then completes the whole tree
- *    byte-identical (the shared pieces, verified while it was skipped, lack its bytes on
- *    disk and must be fetched again);
+ *    the resume record, nothing hashed; a libtorrent leecher whose only peer is Tessera then
+ *    gets every piece Tessera has, the shared ones included, and its copies of the wanted
+ *    files are byte-identical (the shared pieces are served from the part file);
+ *  - un-skipping the file moves its bytes out of the part file (the shared pieces are not
+ *    fetched again, the part file goes) and completes the whole tree byte-identical;
+ *  - removing the torrent with its data deletes the part file too;
  *  - skipped while it downloads (its file exists by then): every piece Tessera then announces
  *    passes a libtorrent leecher's hash check, and un-skipping completes it byte-identical.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
@@ -47,6 +51,11 @@ const statusSeen = new Set<number>();
 function uploadedBy(s: LtSeeder): number {
   const last = s.proc.jsonLines().filter((l) => l.event === 'status').at(-1);
   return typeof last?.uploaded === 'number' ? last.uploaded : 0;
+}
+
+/** Where Tessera keeps the skipped file's bytes of shared pieces (libtorrent's naming). */
+function partFile(dir: string): string {
+  return join(dir, `.${torrent.infoHash}.parts`);
 }
 
 function waitForDone(torrent: EngineTorrent, timeoutMs: number): Promise<void> {
@@ -122,6 +131,7 @@ describe('skipping a file of a multi-file torrent', () => {
     }
     expect(existsSync(join(dir, 'skiptree', 'b', 'skipped.bin')), 'the skipped file was created').toBe(false);
     expect(existsSync(join(dir, 'skiptree', 'b')), 'the skipped file\'s folder was created').toBe(false);
+    expect(existsSync(partFile(dir)), 'no part file for the shared pieces').toBe(true);
     expect(t.stats().state).toBe('seeding');
   });
 
@@ -135,8 +145,38 @@ describe('skipping a file of a multi-file torrent', () => {
     expect(existsSync(join(dir, 'skiptree', 'b'))).toBe(false);
   });
 
-  it('un-skipping it then completes the whole tree byte-identical', async () => {
+  it('serves the pieces it shares with wanted files to a libtorrent leecher, byte-identical, from the part file', async () => {
     const dir = join(root, 'dl');
+    const verified = [...t.pieceStatus()].flatMap((s, i) => (s === VERIFIED ? [i] : []));
+    const l = await startLtLeecher(cleanup, {
+      torrent: torrent.torrentPath,
+      save: join(root, 'lt-shared'),
+      peers: [`127.0.0.1:${session.port}`],
+      // It can never finish (the skipped file's own pieces are nowhere): it stops on the timeout.
+      timeoutSeconds: 8,
+      progressInterval: 0,
+      logAlerts: true,
+      reportPieces: true,
+    });
+    await l.proc.exited;
+    const failures = l.proc.lines.filter((line) => line.includes('hash_failed_alert'));
+    expect(failures, failures.join('\n')).toEqual([]);
+    const end = l.proc.jsonLines().find((j) => j.event === 'timeout');
+    // libtorrent verified exactly what Tessera has: every shared piece, none of the skipped file's own.
+    expect(end?.pieces, JSON.stringify(end)).toEqual(verified);
+    expect(shared.every((p) => verified.includes(p))).toBe(true);
+    // The wanted files need the shared piece(s): a wanted file shares a piece with the skipped one.
+    for (const f of FILES.filter((f) => f.path !== 'b/skipped.bin')) {
+      await assertSameFile(join(root, 'src', 'skiptree', f.path), join(root, 'lt-shared', 'skiptree', f.path));
+    }
+    expect(t.stats().uploaded).toBeGreaterThanOrEqual(verified.length * PIECE - PIECE);
+    expect(existsSync(join(dir, 'skiptree', 'b')), 'serving created the skipped file').toBe(false);
+  });
+
+  it('un-skipping it moves its bytes out of the part file and completes the whole tree byte-identical', async () => {
+    const dir = join(root, 'dl');
+    const fetched = new Set<number>();
+    t.on('block', (index) => fetched.add(index));
     const done = waitForDone(t, 60_000);
     t.setFilePriority(skipIndex, 1);
     expect(t.stats().state).toBe('downloading');
@@ -144,6 +184,27 @@ describe('skipping a file of a multi-file torrent', () => {
     await done;
     await assertSameTree(join(root, 'src', 'skiptree'), join(dir, 'skiptree'));
     expect(t.stats().hashFailures).toBe(0);
+    // The shared pieces stayed verified: their skipped bytes came from the part file, not the network.
+    expect(shared.filter((p) => fetched.has(p)), 'shared pieces fetched again').toEqual([]);
+    expect(exclusive.filter((p) => !fetched.has(p)), 'the skipped file\'s own pieces not fetched').toEqual([]);
+    expect(existsSync(partFile(dir)), 'the part file outlived its last piece').toBe(false);
+  });
+});
+
+describe('removing a torrent with its data', () => {
+  it('deletes the part file with the files', async () => {
+    const dir = join(root, 'dl-remove');
+    const s = await createSession({ downloadDir: dir, port: 0, listenHost: '127.0.0.1', dht: false, stateDir: join(root, 'state-remove'), restore: false });
+    cleanup.add(() => s.close());
+    const tr = await s.add({ kind: 'torrent', bytes: await readFile(torrent.torrentPath) }, { savePath: dir, paused: true });
+    tr.setFilePriority(skipIndex, 0);
+    const done = waitForDone(tr, 60_000);
+    tr.addPeers([{ host: '127.0.0.1', port: seeder.port }]);
+    await tr.resume();
+    await done;
+    expect(existsSync(partFile(dir))).toBe(true);
+    await s.remove(tr.infoHash, { deleteData: true });
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 
@@ -191,6 +252,9 @@ describe('skipping a file while it downloads', () => {
     const last = l.proc.jsonLines().filter((j) => j.event === 'progress' || j.event === 'timeout').at(-1);
     // It got every verified piece Tessera announced (progress is by bytes: at least the shared ones' worth).
     expect(Number(last?.bytes ?? 0), JSON.stringify(last)).toBeGreaterThanOrEqual((had - 1) * PIECE);
+
+    // It existed when it was skipped: its bytes went on into it, no part file.
+    expect(existsSync(partFile(dir))).toBe(false);
 
     // Wanted again: whatever was verified while it was skipped was really stored, so it completes right.
     const again = waitForDone(tm, 60_000);

@@ -115,6 +115,8 @@ export interface LtLeecherOptions extends LtSessionOptions {
   /** Keep seeding after completion until stopped. */
   seedAfter?: boolean;
   sequential?: boolean;
+  /** Add `pieces` (indices of the pieces it verified) to the `timeout` and `done` lines. */
+  reportPieces?: boolean;
   /** Run under rusage.py and report the kernel's CPU/RSS figures for the process. */
   measureTo?: string;
 }
@@ -153,6 +155,7 @@ export async function startLtLeecher(cleanup: Cleanup, opts: LtLeecherOptions): 
   args.push('--progress-interval', String(opts.progressInterval ?? 0.5));
   if (opts.seedAfter) args.push('--seed-after');
   if (opts.sequential) args.push('--sequential');
+  if (opts.reportPieces) args.push('--report-pieces');
   const [cmd, argv] = opts.measureTo ? measured(PYTHON, args, opts.measureTo) : [PYTHON, args];
   const host = opts.host ?? '127.0.0.1';
   const proc = new ManagedProcess(cmd, argv, { label: `lt_leech@${host}`, echo: opts.echo });

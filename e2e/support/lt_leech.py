@@ -2,7 +2,7 @@
 """A libtorrent leecher for Tessera's interop tests and benchmark.
 
   /usr/bin/python3 lt_leech.py (--torrent T | --magnet URI) --save DIR [--peer 127.0.0.1:P ...]
-      [--listen 127.0.0.3:0] [--timeout 300] [--progress-interval 0.5] [--seed-after]
+      [--listen 127.0.0.3:0] [--timeout 300] [--progress-interval 0.5] [--seed-after] [--report-pieces]
 
 Prints a line "LISTEN {"port": P}" once its socket is open (others may dial it), then JSON
 lines {"event":"progress",...} and finally
@@ -11,7 +11,8 @@ lines {"event":"progress",...} and finally
 where `seconds` runs from the first connection attempt to the last piece verified, `bytes`
 is the payload received and `peers` lists every peer that sent payload (polled, so the
 figure is a lower bound). Exits 0 when complete, 1 on timeout or error. --seed-after keeps
-it running as a seed until killed / stdin closes.
+it running as a seed until killed / stdin closes. --report-pieces adds "pieces" (the indices
+of the pieces it verified) to the timeout and done lines.
 """
 
 import argparse
@@ -36,6 +37,7 @@ def main():
     p.add_argument("--progress-interval", type=float, default=0.5, help="0 = no progress lines")
     p.add_argument("--seed-after", action="store_true")
     p.add_argument("--sequential", action="store_true")
+    p.add_argument("--report-pieces", action="store_true")
     c.add_session_args(p)
     args = p.parse_args()
     if bool(args.torrent) == bool(args.magnet):
@@ -99,9 +101,12 @@ def main():
             break
         if now - t0 > args.timeout:
             st = h.status()
-            c.emit({"event": "timeout", "seconds": round(now - t0, 3), "progress": st.progress,
-                    "bytes": st.total_payload_download,
-                    "peers": [{"endpoint": k, "downloaded": v} for k, v in per_peer.items()]})
+            out = {"event": "timeout", "seconds": round(now - t0, 3), "progress": st.progress,
+                   "bytes": st.total_payload_download,
+                   "peers": [{"endpoint": k, "downloaded": v} for k, v in per_peer.items()]}
+            if args.report_pieces:
+                out["pieces"] = [i for i, have in enumerate(st.pieces) if have]
+            c.emit(out)
             sys.exit(1)
 
     # Connections to seeds stay open (close_redundant_connections=false): final per-peer totals.
@@ -115,6 +120,8 @@ def main():
            "peers": [{"endpoint": k, "downloaded": v, "client": clients.get(k, "")}
                      for k, v in sorted(per_peer.items()) if v > 0]}
     out.update(c.self_usage())
+    if args.report_pieces:
+        out["pieces"] = [i for i, have in enumerate(st.pieces) if have]
     c.emit(out)
 
     if args.seed_after:
