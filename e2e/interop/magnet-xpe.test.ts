@@ -119,7 +119,9 @@ describe('magnet with only x.pe', () => {
 
   it('serves the metadata it fetched: a libtorrent magnet leecher that knows only Tessera gets it', async () => {
     // A slow copy of the seeder keeps Tessera downloading (and so running) for a few seconds.
-    const slow = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), uploadLimit: 2 * 1024 * 1024 });
+    // No PEX on it: told of the leecher by Tessera, it would feed the leecher, which would then
+    // (rightly) send Tessera pieces too, and Tessera's data would no longer come from one peer.
+    const slow = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), uploadLimit: 2 * 1024 * 1024, noPex: true });
     const port = await freePort('127.0.0.1');
     const dir = join(root, 'dl-relay');
     const magnetSlow = `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=${slow.address}`;
