@@ -128,6 +128,15 @@ export interface SessionEvents {
   warning: (message: string) => void;
 }
 
+/**
+ * Peer connection encryption (MSE/PE), as in qBittorrent's preferences.
+ * allow: accept encrypted and plain peers; dial plain, then MSE if the peer hangs up (default).
+ * require: MSE with RC4 both ways; plain handshakes are refused.
+ * disable: plain BitTorrent only; MSE handshakes are refused.
+ */
+export type EncryptionMode = 'allow' | 'require' | 'disable';
+export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['allow', 'require', 'disable'];
+
 export interface SessionOptions {
   /** Default save directory for new torrents. */
   downloadDir: string;
@@ -147,6 +156,8 @@ export interface SessionOptions {
   stateDir?: string;
   /** Start the torrents recorded in the state folder (default true; the CLI starts only its own). */
   restore?: boolean;
+  /** Default 'allow'. */
+  encryption?: EncryptionMode;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`. */
@@ -188,6 +199,9 @@ export interface EngineTorrent {
   setFirstLastPiecesFirst?(on: boolean): void;
   /** Forget verified pieces and hash the data on disk again. */
   recheck?(): Promise<void>;
+  /** This torrent's own limits in bytes per second; 0 = unlimited. */
+  setRateLimits?(limits: { download?: number; upload?: number }): void;
+  rateLimits?(): { download: number; upload: number };
   addPeers(peers: PeerAddress[]): void;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
@@ -202,6 +216,14 @@ export interface EngineSession {
   get(infoHash: string): EngineTorrent | undefined;
   list(): EngineTorrent[];
   remove(infoHash: string, options: { deleteData: boolean }): Promise<void>;
+  /** Session-wide limits in bytes per second; 0 = unlimited (the default). */
+  setRateLimits?(limits: { download?: number; upload?: number }): void;
+  rateLimits?(): { download: number; upload: number };
+  /** Applies to connections made from now on. */
+  setMaxPeersPerTorrent?(max: number): void;
+  /** Applies to connections made from now on. */
+  setEncryption?(mode: EncryptionMode): void;
+  readonly encryption?: EncryptionMode;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

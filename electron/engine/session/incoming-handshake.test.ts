@@ -82,4 +82,20 @@ describe('IncomingHandshake', () => {
     expect(step.kind).toBe('failed');
     expect(sent).toBeLessThanOrEqual(96 + 512 + 20 + 100);
   });
+
+  it("refuses a plain handshake when encryption is required, and picks RC4 even if plaintext is offered", () => {
+    expect(new IncomingHandshake(() => [infoHash], 'require').push(hello)).toEqual({
+      kind: 'failed',
+      reason: 'plain handshake refused: encryption is required',
+    });
+    const reader = new IncomingHandshake(() => [infoHash], 'require');
+    const { initiatorDone } = throughMse(reader, 0x03);
+    expect(initiatorDone.result.cipher).not.toBeNull();
+  });
+
+  it('refuses an MSE handshake when encryption is disabled', () => {
+    const step = new IncomingHandshake(() => [infoHash], 'disable').push(new MseInitiator(infoHash).hello());
+    expect(step).toEqual({ kind: 'failed', reason: 'not a BitTorrent handshake (encryption is disabled)' });
+    expect(new IncomingHandshake(() => [infoHash], 'disable').push(hello).kind).toBe('done');
+  });
 });

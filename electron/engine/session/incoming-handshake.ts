@@ -1,3 +1,4 @@
+import type { EncryptionMode } from '../api.js';
 import { decodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 import { MseResponder } from '../wire/mse/mse-responder.js';
@@ -31,7 +32,10 @@ export class IncomingHandshake {
   /** The torrent the MSE handshake named; the BitTorrent handshake must agree. */
   private mseInfoHash: Buffer | null = null;
 
-  constructor(private readonly infoHashes: () => Iterable<Buffer>) {}
+  constructor(
+    private readonly infoHashes: () => Iterable<Buffer>,
+    private readonly mode: EncryptionMode = 'allow',
+  ) {}
 
   push(chunk: Buffer): IncomingStep {
     let send: Buffer | null = null;
@@ -53,12 +57,16 @@ export class IncomingHandshake {
       const compared = Math.min(this.received.length, PROTOCOL_PREFIX.length);
       if (!this.received.subarray(0, compared).equals(PROTOCOL_PREFIX.subarray(0, compared))) {
         // Not a plain handshake: the bytes so far begin an MSE handshake.
+        if (this.mode === 'disable') return { kind: 'failed', reason: 'not a BitTorrent handshake (encryption is disabled)' };
         this.encrypted = true;
-        this.mse = new MseResponder(this.infoHashes);
+        this.mse = new MseResponder(this.infoHashes, this.mode === 'require');
         const bytes = this.received;
         this.received = Buffer.alloc(0);
         return this.push(bytes);
       }
+    }
+    if (!this.encrypted && this.mode === 'require' && this.received.length >= PROTOCOL_PREFIX.length) {
+      return { kind: 'failed', reason: 'plain handshake refused: encryption is required' };
     }
     if (this.received.length < HANDSHAKE_LENGTH) return { kind: 'wait', send };
     const handshake = decodeHandshake(this.received.subarray(0, HANDSHAKE_LENGTH));

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { EncryptionMode } from '../api.js';
 import type { IncomingHello } from '../wire/handshake.js';
 import { IncomingHandshake } from './incoming-handshake.js';
 
@@ -23,6 +24,7 @@ export class Listener {
     private readonly warn: (message: string) => void,
     /** Info-hashes of the torrents served, for MSE handshakes (which name them obfuscated). */
     private readonly infoHashes: () => Iterable<Buffer>,
+    private readonly encryption: () => EncryptionMode = () => 'allow',
   ) {}
 
   /** Listens on `port` (0 = any free port; undefined = 6881 or the next free one). */
@@ -56,7 +58,7 @@ export class Listener {
 
   private onConnection(socket: net.Socket): void {
     this.pending.add(socket);
-    const opening = new IncomingHandshake(this.infoHashes);
+    const opening = new IncomingHandshake(this.infoHashes, this.encryption());
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
     const cleanup = (): void => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
-import type { AddTorrentOptions, EngineSession, EngineTorrent, PeerAddress, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
+import type { AddTorrentOptions, EncryptionMode, EngineSession, EngineTorrent, PeerAddress, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
 import { MetainfoError, parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
@@ -41,14 +41,19 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
+  private maxPeers: number;
+  private encryptionMode: EncryptionMode;
 
   constructor(private readonly options: SessionOptions) {
     super();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
+    this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
+    this.encryptionMode = options.encryption ?? 'allow';
     this.listener = new Listener(
       (socket, hello) => this.routeIncoming(socket, hello),
       (m) => this.warn(m),
       () => [...this.torrents.values()].map((t) => t.infoHashBytes),
+      () => this.encryptionMode,
     );
   }
 
@@ -56,6 +61,22 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   setRateLimits(limits: { download?: number; upload?: number }): void {
     if (limits.download !== undefined) this.downloadLimit.setRate(limits.download);
     if (limits.upload !== undefined) this.uploadLimit.setRate(limits.upload);
+  }
+
+  rateLimits(): { download: number; upload: number } {
+    return { download: this.downloadLimit.limit, upload: this.uploadLimit.limit };
+  }
+
+  setMaxPeersPerTorrent(max: number): void {
+    this.maxPeers = Math.max(1, Math.floor(max));
+  }
+
+  setEncryption(mode: EncryptionMode): void {
+    this.encryptionMode = mode;
+  }
+
+  get encryption(): EncryptionMode {
+    return this.encryptionMode;
   }
 
   get port(): number {
@@ -70,12 +91,19 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   private context(): TorrentContext {
+    // Getters: a settings change reaches torrents already running.
+    const session = this;
     return {
+      get maxPeers() {
+        return session.maxPeers;
+      },
+      get encryption() {
+        return session.encryptionMode;
+      },
       peerId: this.peerId,
       listenPort: this.listenPort,
       clientName: CLIENT_NAME,
       readBuffer: this.readBuffer,
-      maxPeers: this.options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS,
       dht: this.dht,
       trackerClient: this.trackerClient,
       globalDownloadLimit: this.downloadLimit,

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type {
+  EncryptionMode,
   EngineTorrent,
   FilePriority,
   FileStats,
@@ -24,7 +25,7 @@ import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import type { IncomingHello } from '../wire/handshake.js';
-import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
+import { CRYPTO_RC4, type MseResult, type PeerCipher } from '../wire/mse/mse-common.js';
 import { MseInitiator } from '../wire/mse/mse-initiator.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
@@ -46,6 +47,8 @@ export interface TorrentContext {
   /** One read buffer shared by all outgoing sockets (reads are synchronous: never held across calls). */
   readonly readBuffer: Buffer;
   readonly maxPeers: number;
+  /** How peers are dialled: see EncryptionMode. */
+  readonly encryption: EncryptionMode;
   readonly dht: TorrentDht | null;
   readonly trackerClient: AnnounceClient | null;
   /** Session-wide rate limits. */
@@ -389,8 +392,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.candidates.markConnecting(address);
     this.connecting.add(key);
     let peer: PeerConnection | null = null;
-    // Peers that refused a plain handshake are dialled with MSE first (see PeerCandidates).
-    let mse: MseInitiator | null = this.candidates.wantsEncryption(address) ? new MseInitiator(this.infoHashBytes) : null;
+    let mse = this.mseFor(address);
     const socket: net.Socket = net.connect({
       host: address.host,
       port: address.port,
@@ -415,7 +417,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       if (settled) return;
       settled = true;
       this.connecting.delete(key);
-      if (mse) this.candidates.handshakeRefused(address);
+      // An MSE dial that fails under 'allow' goes back to plain (PeerCandidates counts the failure).
+      if (mse && this.ctx.encryption === 'allow') this.candidates.handshakeRefused(address);
       else this.candidates.markDisconnected(address, true);
       this.ctx.warn(`${key}: ${err.message}`);
     };
@@ -442,6 +445,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       if (mse) socket.write(mse.hello());
       else handOver(null);
     });
+  }
+
+  /** The MSE handshake to open a dial with, if any (see EncryptionMode and PeerCandidates). */
+  private mseFor(address: PeerAddress): MseInitiator | null {
+    const mode = this.ctx.encryption;
+    if (mode === 'require') return new MseInitiator(this.infoHashBytes, CRYPTO_RC4);
+    // 'allow': peers that hung up on a plain handshake are dialled with MSE.
+    if (mode === 'allow' && this.candidates.wantsEncryption(address)) return new MseInitiator(this.infoHashBytes);
+    return null;
   }
 
   /** Feeds an outgoing MSE handshake; on success `opened` gets its result, on failure the socket closes. */
@@ -547,6 +559,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (limits.upload !== undefined) this.ownUploadLimit.setRate(limits.upload);
   }
 
+  rateLimits(): { download: number; upload: number } {
+    return { download: this.ownDownloadLimit.limit, upload: this.ownUploadLimit.limit };
+  }
+
   connectedPeers(): Iterable<PeerConnection> {
     return this.peersById.values();
   }
@@ -648,7 +664,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
     if (address && (peer.violated || reason === 'connected to ourselves')) this.candidates.ban(address);
     // Hung up on our plain handshake without answering: it may require encryption.
-    else if (address && !peer.remote && !peer.encrypted && /closed by peer/.test(reason)) this.candidates.handshakeRefused(address);
+    else if (address && !peer.remote && !peer.encrypted && this.ctx.encryption === 'allow' && /closed by peer/.test(reason)) {
+      this.candidates.handshakeRefused(address);
+    }
     else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
     if (known && !/stopped|paused|seeds|banned/.test(reason)) this.ctx.warn(`${peer.address}: ${reason}`);
     if (this.running) setTimeout(() => this.connectMore(), 100).unref();

@@ -25,8 +25,14 @@ export class MseResponder {
   private padLength = 0;
   private payloadLength = 0;
 
-  /** @param infoHashes the torrents this session serves */
-  constructor(private readonly infoHashes: () => Iterable<Buffer>) {}
+  /**
+   * @param infoHashes the torrents this session serves
+   * @param rc4Only    refuse plaintext after the handshake (encryption required)
+   */
+  constructor(
+    private readonly infoHashes: () => Iterable<Buffer>,
+    private readonly rc4Only = false,
+  ) {}
 
   push(chunk: Uint8Array): MseStep {
     this.queue.push(chunk);
@@ -86,7 +92,8 @@ export class MseResponder {
       case 'initialPayload': {
         if (q.length < this.payloadLength) return WAIT;
         const initial = this.inbound!.apply(q.take(this.payloadLength));
-        const select = this.provide & CRYPTO_PLAINTEXT ? CRYPTO_PLAINTEXT : this.provide & CRYPTO_RC4 ? CRYPTO_RC4 : 0;
+        const plaintext = !this.rc4Only && (this.provide & CRYPTO_PLAINTEXT) !== 0;
+        const select = plaintext ? CRYPTO_PLAINTEXT : this.provide & CRYPTO_RC4 ? CRYPTO_RC4 : 0;
         if (select === 0) return fail('MSE peer offers no method we support');
         const pad = randomPad();
         const reply = Buffer.alloc(8 + 4 + 2 + pad.length);
