@@ -289,7 +289,8 @@ export class Storage {
       out.fill(0, seg.bufferOffset, seg.bufferOffset + seg.length);
       return;
     }
-    await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, false, (fd) => readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset));
+    const filePath = this.absolutePaths[seg.fileIndex]!;
+    await this.handles.use(filePath, file.length, false, (fd) => readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset, filePath));
   }
 
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
@@ -307,13 +308,13 @@ export class Storage {
   }
 }
 
-async function readFully(fd: number, into: Buffer, offset: number, length: number, position: number): Promise<void> {
+async function readFully(fd: number, into: Buffer, offset: number, length: number, position: number, filePath: string): Promise<void> {
   let done = 0;
   while (done < length) {
     const got = await new Promise<number>((resolve, reject) =>
       fs.read(fd, into, offset + done, length - done, position + done, (err, n) => (err ? reject(err) : resolve(n))),
     );
-    if (got === 0) throw new Error('file is shorter than the torrent says');
+    if (got === 0) throw new Error(`${filePath} is shorter than the torrent says`);
     done += got;
   }
 }

@@ -530,8 +530,11 @@ export class Transfer {
       const size = this.picker.pieceSize(index);
       piece = await this.readCache.borrow(index, size, (into) => this.storage.read(index, 0, size, into));
     } catch (err) {
-      this.host.warn(`read for upload failed: ${errorText(err)}`);
       if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
+      // Data we announced is gone or damaged (a file deleted, truncated, unreadable): like
+      // libtorrent, the torrent stops in the error state rather than go on promising it.
+      if (this.active) this.host.fatal(`cannot read the data to upload: ${errorText(err)}`);
+      else this.host.warn(`read for upload failed: ${errorText(err)}`);
       return;
     }
     if (!peer.incomingRequests.has(key)) return piece.release(); // cancelled or choked meanwhile
