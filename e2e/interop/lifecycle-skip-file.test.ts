@@ -12,6 +12,7 @@
  *    the resume record, nothing hashed; a libtorrent leecher whose only peer is Tessera then
  *    gets every piece Tessera has, the shared ones included, and its copies of the wanted
  *    files are byte-identical (the shared pieces are served from the part file);
+ *  - a forced recheck keeps those shared pieces (hashed with their part-file bytes);
  *  - un-skipping the file moves its bytes out of the part file (the shared pieces are not
  *    fetched again, the part file goes) and completes the whole tree byte-identical;
  *  - removing the torrent with its data deletes the part file too;
@@ -171,6 +172,18 @@ describe('skipping a file of a multi-file torrent', () => {
     }
     expect(t.stats().uploaded).toBeGreaterThanOrEqual(verified.length * PIECE - PIECE);
     expect(existsSync(join(dir, 'skiptree', 'b')), 'serving created the skipped file').toBe(false);
+  });
+
+  it('a forced recheck keeps the shared pieces: their skipped bytes are hashed from the part file', async () => {
+    const dir = join(root, 'dl');
+    const before = [...t.pieceStatus()];
+    expect(shared.every((p) => before[p] === VERIFIED)).toBe(true);
+    await t.recheck!();
+    expect([...t.pieceStatus()]).toEqual(before);
+    expect(t.files()[skipIndex]!.priority).toBe(0);
+    expect(t.stats().state).toBe('seeding');
+    expect(existsSync(partFile(dir)), 'the recheck dropped the part file').toBe(true);
+    expect(existsSync(join(dir, 'skiptree', 'b')), 'the recheck created the skipped file').toBe(false);
   });
 
   it('un-skipping it moves its bytes out of the part file and completes the whole tree byte-identical', async () => {

@@ -1,31 +1,34 @@
 import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
-import type { EngineTorrent } from '../engine/index.js';
+import type { EngineTorrent, TorrentStats } from '../engine/index.js';
 import { formatBytes } from './progress.js';
 
 const USAGE = `usage: tessera seed <file.torrent> ${SESSION_USAGE}`;
 
 /**
  * `tessera seed`: checks the data in --dir, then uploads to whoever asks, printing peers
- * and the upload rate, until Ctrl-C (which announces `stopped` to the trackers).
+ * and the upload rate, until Ctrl-C (which announces `stopped` to the trackers; exit 0).
  * With --json: one `ready` object once the check is done, then one `status` object a second.
+ *
+ * It only seeds complete data: when the check finds pieces missing or damaged it says how
+ * many in one line and exits 1 before any tracker or peer hears of the torrent (`tessera
+ * download` completes it). When the torrent goes to the error state while seeding (its data
+ * deleted, truncated or unreadable), it stops (trackers are told `stopped`), prints the
+ * reason in one line — and with --json an `error` object — and exits 1.
  */
 export async function runSeed(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
-  const opened = await openTorrent(argv, USAGE, { allowMagnet: false });
+  const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true });
   if (typeof opened === 'number') return opened;
   const { session, torrent, json, dir } = opened;
   const first = torrent.stats();
-  if (first.state === 'error') {
-    process.stderr.write(`tessera: ${first.error ?? 'cannot seed'}\n`);
+  const refusal = cannotSeed(first, dir);
+  if (refusal) {
+    process.stderr.write(`tessera: ${refusal}\n`);
     await session.close();
     return 1;
   }
-  if (first.verifiedPieces === 0) {
-    process.stderr.write(`tessera: no verified data for ${first.name} in ${dir}: nothing to seed\n`);
-    await session.close();
-    return 1;
-  }
-  const complete = first.verifiedPieces === first.pieceCount;
+  const failed = new Promise<string>((resolve) => torrent.on('error', (message) => resolve(message)));
+  await torrent.resume();
   if (json) {
     process.stdout.write(
       JSON.stringify({
@@ -40,15 +43,33 @@ export async function runSeed(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    process.stdout.write(`seeding ${first.name} (${first.verifiedPieces}/${first.pieceCount} pieces) on port ${session.port}\n`);
-    if (!complete) process.stdout.write('  data is incomplete: the missing pieces will be downloaded from peers\n');
+    process.stdout.write(`seeding ${first.name} (${first.pieceCount} pieces) on port ${session.port}\n`);
   }
   const status = setInterval(() => printStatus(torrent, json), 1000);
-  await interrupted;
+  const outcome = await Promise.race([interrupted.then(() => null), failed]);
   clearInterval(status);
+  if (outcome !== null) {
+    // The torrent already stopped talking to peers and trackers; close() waits for the rest.
+    if (!json && process.stdout.isTTY) process.stdout.write('\n');
+    if (json) process.stdout.write(JSON.stringify({ event: 'error', message: outcome, uploaded: torrent.stats().uploaded }) + '\n');
+    await session.close();
+    process.stderr.write(`tessera: ${first.name}: ${outcome}\n`);
+    return 1;
+  }
   await session.close();
   if (!json) process.stdout.write(`\nstopped; uploaded ${formatBytes(torrent.stats().uploaded)}\n`);
   return 0;
+}
+
+/** Why the checked data cannot be seeded (null when it can). */
+function cannotSeed(s: TorrentStats, dir: string): string | null {
+  if (s.state === 'error') return s.error ?? 'cannot seed';
+  if (s.verifiedPieces === 0) return `no verified data for ${s.name} in ${dir}: nothing to seed`;
+  if (s.verifiedPieces < s.pieceCount) {
+    const missing = s.pieceCount - s.verifiedPieces;
+    return `the data for ${s.name} in ${dir} is incomplete (${missing} of ${s.pieceCount} pieces missing or damaged): cannot seed it; \`tessera download\` completes it`;
+  }
+  return null;
 }
 
 function printStatus(torrent: EngineTorrent, json: boolean): void {

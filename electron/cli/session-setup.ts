@@ -27,7 +27,7 @@ export interface OpenedTorrent {
 export async function openTorrent(
   argv: string[],
   usage: string,
-  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean },
+  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean; paused?: boolean },
 ): Promise<OpenedTorrent | number> {
   const args = parseArgs(argv, { options: [...SESSION_OPTIONS, ...(extra.options ?? [])], flags: [...SESSION_FLAGS, ...(extra.flags ?? [])] });
   const [input, ...rest] = args.positionals;
@@ -60,7 +60,8 @@ export async function openTorrent(
   session.setRateLimits(limits);
   if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   try {
-    const torrent = await session.add(source, { savePath: dir, peers });
+    // Paused: the data is checked, but no tracker or peer hears of it until the caller resumes it.
+    const torrent = await session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
     if (verbose) process.stderr.write(`tessera: listening on port ${session.port}\n`);
     return { session, torrent, args, dir, json: args.flags.has('json'), verbose };
   } catch (err) {

@@ -269,10 +269,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- metadata ---------------------------------------------------------------------------
 
   /** Creates the transfer for known metadata and checks existing data. False on a storage error. */
-  private async attachMetadata(meta: Metainfo): Promise<boolean> {
+  /** @param priorities file priorities to keep (a recheck): set before the check, which reads skipped files' shares from the part file. */
+  private async attachMetadata(meta: Metainfo, priorities: readonly FilePriority[] | null = null): Promise<boolean> {
     this.meta = meta;
     const transfer = new Transfer(meta, this.savePath, this);
-    if (this.selectOnly) {
+    if (priorities) {
+      priorities.forEach((p, i) => transfer.setFilePriority(i, p));
+    } else if (this.selectOnly) {
       const wanted = new Set(this.selectOnly);
       meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
     }
@@ -826,9 +829,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.transfer?.storage.close();
     this.transfer = null;
     this.resumeInit = null;
-    if (!(await this.attachMetadata(meta))) return;
-    priorities?.forEach((p, i) => this.transfer!.setFilePriority(i, p));
-    this.transfer!.setFirstLastPiecesFirst(this.firstLastFirst);
+    if (!(await this.attachMetadata(meta, priorities))) return;
     if (wasRunning) this.run();
     else this.setState('paused');
     if (this.transfer!.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
