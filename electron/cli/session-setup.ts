@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, defaultStateDir, dhtSettings, TorrentInputError, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
+import { createSession, defaultStateDir, dhtSettings, ENCRYPTION_MODES, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
 
 /** Options every transfer command (download, seed) takes, in the usage line's words. */
 export const SESSION_USAGE =
-  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--json] [--verbose]';
+  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--json] [--verbose]';
 
-const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit'];
+const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
 const SESSION_FLAGS = ['json', 'verbose', 'no-dht'];
 
 export interface OpenedTorrent {
@@ -17,6 +17,13 @@ export interface OpenedTorrent {
   dir: string;
   json: boolean;
   verbose: boolean;
+}
+
+function parseEncryption(value: string | undefined): EncryptionMode {
+  if (value === undefined) return 'allow';
+  const mode = ENCRYPTION_MODES.find((m) => m === value);
+  if (!mode) throw new UsageError(`--encryption must be one of ${ENCRYPTION_MODES.join(', ')}`);
+  return mode;
 }
 
 /**
@@ -43,6 +50,7 @@ export async function openTorrent(
   // The state folder gives fast resume: the same command after Ctrl-C or kill -9 continues.
   const stateDir = path.resolve(args.options.get('state-dir')?.[0] ?? defaultStateDir());
   const verbose = args.flags.has('verbose');
+  const encryption = parseEncryption(args.options.get('encryption')?.[0]);
 
   let source: TorrentSource;
   if (extra.allowMagnet && input.startsWith('magnet:')) {
@@ -56,7 +64,7 @@ export async function openTorrent(
     }
   }
 
-  const session = await createSession({ downloadDir: dir, stateDir, restore: false, ...dht, ...(port === undefined ? {} : { port }) });
+  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...(port === undefined ? {} : { port }) });
   session.setRateLimits(limits);
   if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
   try {
