@@ -8,13 +8,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  assertDownloadOk, assertSameFile, Cleanup, createTorrent, requireBuiltCli, runLtLeecher, startLtSeeder, startTesseraSeed,
-  tesseraDownload, writeRandomFile, type TorrentInfo,
+  assertDownloadOk, assertSameFile, Cleanup, createTorrent, requireBuiltCli, runLtLeecher, startLtLeecher, startLtSeeder, startTesseraSeed,
+  tesseraDownload, writeRandomFile, type TesseraSeeder, type TorrentInfo,
 } from '../support/index.js';
 
 const SIZE = 12 * 1024 * 1024 + 12_345;
-/** libtorrent's enums: out/in_enc_policy forced = 0; allowed_enc_level plaintext = 1, rc4 = 2, both = 3. */
+/** libtorrent's enums: out/in_enc_policy forced = 0, disabled = 2; allowed_enc_level plaintext = 1, rc4 = 2, both = 3. */
 const FORCED = 0;
+const DISABLED = 2;
 const PLAINTEXT = 1;
 const RC4 = 2;
 const BOTH = 3;
@@ -70,4 +71,55 @@ describe('MSE: Tessera dials libtorrent', () => {
       await seeder.stop();
     });
   }
+});
+
+/** A libtorrent leecher with `settings` that must get nothing from `seeder` within a few seconds. */
+async function expectNothingFrom(seeder: TesseraSeeder, name: string, settings: Record<string, number | boolean>): Promise<void> {
+  const l = await startLtLeecher(cleanup, { torrent: torrent.torrentPath, save: join(root, `refused-${name}`), peers: [seeder.address], timeoutSeconds: 5, progressInterval: 0, settings });
+  await l.proc.exited;
+  const end = l.proc.jsonLines().find((j) => j.event === 'timeout' || j.event === 'done');
+  expect(end, l.proc.describe()).toMatchObject({ event: 'timeout', bytes: 0 });
+}
+
+describe('encryption modes (tessera --encryption)', () => {
+  it('require: only RC4 connections — plain and MSE-then-plaintext leechers get nothing, a default libtorrent gets all', async () => {
+    const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: join(root, 'src'), stateDir: join(root, 'state-require'), extraArgs: ['--encryption', 'require'] });
+    await expectNothingFrom(seeder, 'plain', { out_enc_policy: DISABLED, in_enc_policy: DISABLED });
+    await expectNothingFrom(seeder, 'mse-plaintext', { out_enc_policy: FORCED, allowed_enc_level: PLAINTEXT });
+    const dl = join(root, 'lt-dl-require');
+    const r = await runLtLeecher(cleanup, { torrent: torrent.torrentPath, save: dl, peers: [seeder.address], timeoutSeconds: 60, progressInterval: 0 });
+    expect(r.hashFailures).toBe(0);
+    await assertSameFile(source, join(dl, 'secret.bin'));
+    expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
+  });
+
+  it('disable: an MSE-only leecher gets nothing, a default libtorrent (falling back to plain) gets all', async () => {
+    const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: join(root, 'src'), stateDir: join(root, 'state-disable'), extraArgs: ['--encryption', 'disable'] });
+    await expectNothingFrom(seeder, 'forced', { out_enc_policy: FORCED, allowed_enc_level: BOTH });
+    const dl = join(root, 'lt-dl-disable');
+    const r = await runLtLeecher(cleanup, { torrent: torrent.torrentPath, save: dl, peers: [seeder.address], timeoutSeconds: 60, progressInterval: 0 });
+    expect(r.hashFailures).toBe(0);
+    await assertSameFile(source, join(dl, 'secret.bin'));
+    expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
+  });
+
+  it('require: Tessera dials with RC4 at once, and gets nothing from a libtorrent seeder that only speaks plain', async () => {
+    const rc4Only = await startLtSeeder(cleanup, {
+      torrents: [torrent.torrentPath], save: join(root, 'src'), host: '127.0.0.2',
+      settings: { in_enc_policy: FORCED, allowed_enc_level: RC4, prefer_rc4: true },
+    });
+    const dir = join(root, 'tessera-dl-require');
+    const ok = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [rc4Only.address], configHome: join(root, 'home-require'), timeoutMs: 60_000, extraArgs: ['--encryption', 'require'] });
+    assertDownloadOk(ok, { torrent, peers: 1, hashFailures: 0, exactDownloaded: true });
+    await assertSameFile(source, join(dir, 'secret.bin'));
+    await rc4Only.stop();
+
+    const plainOnly = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), host: '127.0.0.3', settings: { in_enc_policy: DISABLED } });
+    const refused = await tesseraDownload({
+      torrent: torrent.torrentPath, dir: join(root, 'tessera-dl-refused'), peers: [plainOnly.address], configHome: join(root, 'home-refused'),
+      timeoutMs: 5_000, extraArgs: ['--encryption', 'require'],
+    });
+    expect(refused.timedOut, `tessera finished against a plain-only peer: ${refused.stdout}`).toBe(true);
+    await plainOnly.stop();
+  });
 });
