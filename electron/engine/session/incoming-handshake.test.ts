@@ -98,4 +98,20 @@ describe('IncomingHandshake', () => {
     expect(step).toEqual({ kind: 'failed', reason: 'not a BitTorrent handshake (encryption is disabled)' });
     expect(new IncomingHandshake(() => [infoHash], 'disable').push(hello).kind).toBe('done');
   });
+
+  it('never throws on hostile input: random bytes in random chunks end in wait or failed', () => {
+    for (let round = 0; round < 300; round++) {
+      const reader = new IncomingHandshake(() => [infoHash], round % 3 === 0 ? 'require' : 'allow');
+      // Half the rounds start like an MSE handshake that then goes wrong after the key.
+      const data = Buffer.concat([round % 2 ? new MseInitiator(infoHash).hello() : Buffer.alloc(0), randomBytes(1 + (round * 37) % 1500)]);
+      let step: IncomingStep = { kind: 'wait', send: null };
+      for (let at = 0; at < data.length && step.kind === 'wait'; ) {
+        const n = 1 + ((round * 13 + at) % 97);
+        step = reader.push(data.subarray(at, at + n));
+        at += n;
+      }
+      expect(['wait', 'failed']).toContain(step.kind);
+    }
+  });
 });
+
