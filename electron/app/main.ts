@@ -133,6 +133,8 @@ async function start(): Promise<void> {
     downloadDir: settings.downloadDir,
     port: settings.listenPort,
     maxPeersPerTorrent: settings.maxPeersPerTorrent,
+    // From the first connection on; the service applies the rate limits as it starts.
+    encryption: settings.encryption,
     // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
     stateDir,
     ...dhtSettings({}),

@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       downloadDir: settings.downloadDir,
       port: args.listenPort ?? settings.listenPort,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
+    // From the first connection on; the service applies the rate limits as it starts.
+    encryption: settings.encryption,
       // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),

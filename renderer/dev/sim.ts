@@ -105,6 +105,8 @@ class SimTorrent {
   readonly addedAt: number;
   completedAt: number | null = null;
   sequential = false;
+  firstLastPiecesFirst = false;
+  limits = { download: 0, upload: 0 };
   priorities: FilePriority[];
   // Piece events for the watched stream.
   watched = false;
@@ -274,6 +276,9 @@ class SimTorrent {
       addedAt: this.addedAt,
       completedAt: this.completedAt,
       sequential: this.sequential,
+      firstLastPiecesFirst: this.firstLastPiecesFirst,
+      downloadLimit: this.limits.download,
+      uploadLimit: this.limits.upload,
       savePath: '/home/user/Downloads',
       hasMetadata,
     };
@@ -384,7 +389,15 @@ export class SimEngine implements ClientTransport {
   private subscribed = false;
   private last = 0;
   private summariesDirty = true;
-  private settings: Settings = { downloadDir: '/home/user/Downloads', listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true };
+  private settings: Settings = {
+    downloadDir: '/home/user/Downloads',
+    listenPort: 6881,
+    maxPeersPerTorrent: 80,
+    notifyOnComplete: true,
+    downloadLimit: 0,
+    uploadLimit: 0,
+    encryption: 'allow',
+  };
   /** Events sent, by type (benchmark report). */
   readonly sent: Record<string, number> = {};
 
@@ -465,7 +478,7 @@ export class SimEngine implements ClientTransport {
       uploadRate += s.uploadRate;
       peers += s.peers;
     }
-    return { downloadRate, uploadRate, peers, listenPort: 6881 };
+    return { downloadRate, uploadRate, peers, listenPort: 6881, downloadLimit: this.settings.downloadLimit, uploadLimit: this.settings.uploadLimit };
   }
 
   private add(spec: SimTorrentSpec): Reply {
@@ -533,6 +546,16 @@ export class SimEngine implements ClientTransport {
         t.sequential = p.sequential === true;
         this.summariesDirty = true;
         return { ok: true, result: null };
+      case 'setTorrentLimits':
+        if (!t) return notFound;
+        t.limits = { download: Number(p.download) || 0, upload: Number(p.upload) || 0 };
+        this.summariesDirty = true;
+        return { ok: true, result: null };
+      case 'setFirstLastPiecesFirst':
+        if (!t) return notFound;
+        t.firstLastPiecesFirst = p.firstLastPiecesFirst === true;
+        this.summariesDirty = true;
+        return { ok: true, result: null };
       case 'watchPieces':
         if (!t) return notFound;
         t.watched = true;
@@ -564,6 +587,7 @@ export class SimEngine implements ClientTransport {
         return { ok: true, result: this.settings };
       case 'setSettings':
         this.settings = { ...this.settings, ...(p as Partial<Settings>) };
+        this.summariesDirty = true;
         this.send({ type: 'settings', settings: this.settings });
         return { ok: true, result: this.settings };
       case 'chooseDownloadDir':

@@ -28,10 +28,13 @@ export function summary(n: number, over: Partial<TorrentSummary> = {}): TorrentS
     addedAt: 1_700_000_000_000 + n,
     completedAt: null,
     sequential: false,
+    firstLastPiecesFirst: false,
+    downloadLimit: 0,
+    uploadLimit: 0,
     savePath: '/tmp',
     hasMetadata: true,
     ...over,
   };
 }
 
-export const session: SessionSummary = { downloadRate: 10, uploadRate: 5, peers: 3, listenPort: 6881 };
+export const session: SessionSummary = { downloadRate: 10, uploadRate: 5, peers: 3, listenPort: 6881, downloadLimit: 0, uploadLimit: 0 };

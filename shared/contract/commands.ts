@@ -10,7 +10,6 @@ import {
   infoHash,
   nonNegativeInt,
   nullValue,
-  number,
   object,
   optional,
   string,
@@ -18,10 +17,13 @@ import {
 } from './validate.js';
 import {
   LIMITS,
+  encryptionMode,
   fileView,
   filePriority,
+  maxPeersPerTorrent,
   peerView,
   portNumber,
+  rateLimit,
   settings,
   torrentInfoView,
   trackerView,
@@ -82,6 +84,19 @@ export interface SetSequentialPayload {
   sequential: boolean;
 }
 
+export interface SetTorrentLimitsPayload {
+  infoHash: string;
+  /** This torrent's own limits in bytes per second (0 = unlimited); the global limits apply as well. */
+  download: number;
+  upload: number;
+}
+
+export interface SetFirstLastPiecesFirstPayload {
+  infoHash: string;
+  /** Fetch the first and last piece of each file before the rest. */
+  firstLastPiecesFirst: boolean;
+}
+
 export interface OpenFolderPayload {
   /** The torrent whose save folder to open; omitted = the download folder. */
   infoHash?: string;
@@ -115,6 +130,10 @@ export interface Commands {
   remove: { payload: RemovePayload; result: null };
   setFilePriorities: { payload: SetFilePrioritiesPayload; result: null };
   setSequential: { payload: SetSequentialPayload; result: null };
+  /** Per-torrent rate limits ('unsupported' if the engine has none). */
+  setTorrentLimits: { payload: SetTorrentLimitsPayload; result: null };
+  /** "Download first and last pieces first" ('unsupported' if the engine cannot). */
+  setFirstLastPiecesFirst: { payload: SetFirstLastPiecesFirstPayload; result: null };
   /** Forget verified pieces and hash the data on disk again ("Force recheck"). */
   recheck: { payload: TorrentRef; result: null };
   openFolder: { payload: OpenFolderPayload; result: OpenFolderResult };
@@ -144,6 +163,8 @@ export const COMMAND_NAMES = [
   'remove',
   'setFilePriorities',
   'setSequential',
+  'setTorrentLimits',
+  'setFirstLastPiecesFirst',
   'recheck',
   'openFolder',
   'getSettings',
@@ -192,13 +213,18 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     }),
   }),
   setSequential: object<SetSequentialPayload>({ infoHash, sequential: boolean }),
+  setTorrentLimits: object<SetTorrentLimitsPayload>({ infoHash, download: rateLimit, upload: rateLimit }),
+  setFirstLastPiecesFirst: object<SetFirstLastPiecesFirstPayload>({ infoHash, firstLastPiecesFirst: boolean }),
   recheck: torrentRef,
   openFolder: object<OpenFolderPayload>({ infoHash: optional(infoHash) }),
   getSettings: empty,
   setSettings: object<SettingsPatch>({
     listenPort: optional(portNumber),
-    maxPeersPerTorrent: optional(number({ integer: true, min: 1, max: 10_000 })),
+    maxPeersPerTorrent: optional(maxPeersPerTorrent),
     notifyOnComplete: optional(boolean),
+    downloadLimit: optional(rateLimit),
+    uploadLimit: optional(rateLimit),
+    encryption: optional(encryptionMode),
   }),
   chooseDownloadDir: empty,
   watchPieces: torrentRef,
@@ -218,6 +244,8 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   remove: nullValue,
   setFilePriorities: nullValue,
   setSequential: nullValue,
+  setTorrentLimits: nullValue,
+  setFirstLastPiecesFirst: nullValue,
   recheck: nullValue,
   openFolder: object<OpenFolderResult>({ path: string({ max: 16 * 1024 }), opened: boolean }),
   getSettings: settings,

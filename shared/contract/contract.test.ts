@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   COMMAND_NAMES,
+  ENCRYPTION_MODES,
+  MAX_RATE_LIMIT,
   ValidationError,
   base64ToBytes,
   bytesToBase64,
@@ -41,6 +43,9 @@ const summary: TorrentSummary = {
   addedAt: 1,
   completedAt: null,
   sequential: false,
+  firstLastPiecesFirst: false,
+  downloadLimit: 0,
+  uploadLimit: 0,
   savePath: '/tmp',
   hasMetadata: true,
 };
@@ -95,6 +100,45 @@ describe('command payload validators', () => {
     rejects('getSettings', { a: 1 }, 'unknown field');
   });
 
+  it('accept speed limits, max peers and encryption settings; reject bad ones with a clear message', () => {
+    expect(parseCommandPayload('setSettings', { downloadLimit: 512 * 1024, uploadLimit: 0, encryption: 'require', maxPeersPerTorrent: 80 })).toEqual({
+      downloadLimit: 512 * 1024,
+      uploadLimit: 0,
+      encryption: 'require',
+      maxPeersPerTorrent: 80,
+    });
+    for (const mode of ENCRYPTION_MODES) expect(parseCommandPayload('setSettings', { encryption: mode })).toEqual({ encryption: mode });
+    expect(parseCommandPayload('setSettings', { uploadLimit: MAX_RATE_LIMIT })).toEqual({ uploadLimit: MAX_RATE_LIMIT });
+    rejects('setSettings', { downloadLimit: -1 }, 'setSettings.downloadLimit: expected an integer >= 0');
+    rejects('setSettings', { downloadLimit: 1.5 }, 'setSettings.downloadLimit');
+    rejects('setSettings', { uploadLimit: Number.POSITIVE_INFINITY }, 'setSettings.uploadLimit');
+    rejects('setSettings', { uploadLimit: Number.NaN }, 'setSettings.uploadLimit');
+    rejects('setSettings', { uploadLimit: MAX_RATE_LIMIT + 1 }, `<= ${MAX_RATE_LIMIT}`);
+    rejects('setSettings', { downloadLimit: '100' }, 'setSettings.downloadLimit');
+    rejects('setSettings', { downloadLimit: null }, 'setSettings.downloadLimit');
+    rejects('setSettings', { encryption: 'force' }, 'setSettings.encryption: expected one of "allow" | "require" | "disable"');
+    rejects('setSettings', { encryption: true }, 'setSettings.encryption');
+    rejects('setSettings', { maxPeersPerTorrent: 0 }, 'setSettings.maxPeersPerTorrent: expected an integer >= 1 <= 10000');
+    rejects('setSettings', { maxPeersPerTorrent: 10_001 }, 'setSettings.maxPeersPerTorrent');
+  });
+
+  it('accept per-torrent limits and the first/last flag; reject bad payloads with the field named', () => {
+    expect(parseCommandPayload('setTorrentLimits', { infoHash: HASH, download: 0, upload: 100 * 1024 })).toEqual({ infoHash: HASH, download: 0, upload: 102400 });
+    expect(parseCommandPayload('setFirstLastPiecesFirst', { infoHash: HASH, firstLastPiecesFirst: true })).toEqual({ infoHash: HASH, firstLastPiecesFirst: true });
+    rejects('setTorrentLimits', { infoHash: HASH, download: 1 }, 'setTorrentLimits.upload: expected an integer >= 0');
+    rejects('setTorrentLimits', { infoHash: HASH, upload: 1 }, 'setTorrentLimits.download');
+    rejects('setTorrentLimits', { infoHash: HASH, download: -5, upload: 0 }, 'setTorrentLimits.download');
+    rejects('setTorrentLimits', { infoHash: HASH, download: 0, upload: 0.25 }, 'setTorrentLimits.upload');
+    rejects('setTorrentLimits', { infoHash: HASH, download: MAX_RATE_LIMIT * 2, upload: 0 }, 'setTorrentLimits.download');
+    rejects('setTorrentLimits', { infoHash: HASH, download: 0, upload: 0, savePath: '/x' }, 'setTorrentLimits.savePath: unknown field');
+    rejects('setTorrentLimits', { download: 0, upload: 0 }, 'setTorrentLimits.infoHash');
+    rejects('setFirstLastPiecesFirst', { infoHash: HASH, firstLastPiecesFirst: 'on' }, 'setFirstLastPiecesFirst.firstLastPiecesFirst: expected a boolean');
+    rejects('setFirstLastPiecesFirst', { infoHash: HASH }, 'setFirstLastPiecesFirst.firstLastPiecesFirst');
+    rejects('setFirstLastPiecesFirst', { infoHash: 'x', firstLastPiecesFirst: true }, 'info-hash');
+    expect(parseCommandResult('setTorrentLimits', null)).toBeNull();
+    expect(() => parseCommandResult('setFirstLastPiecesFirst', {})).toThrow(ValidationError);
+  });
+
   it('ignore prototype tricks', () => {
     const payload = JSON.parse('{"infoHash":"' + HASH + '","__proto__":{"deleteData":true}}') as unknown;
     rejects('remove', payload, '__proto__');
@@ -125,6 +169,10 @@ describe('results, events and envelopes', () => {
     expect(() => parseServerEvent({ type: 'piecesDelta', infoHash: HASH, seq: 1, changes: [[0, 1, 1.5]] })).toThrow(/changes\[0\]\[2\]/);
     expect(() => parseServerEvent({ type: 'nope' })).toThrow(/event.type/);
     expect(() => parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, progress: 2 } })).toThrow(/torrent.progress/);
+    expect(parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, firstLastPiecesFirst: true, uploadLimit: 1024 } }).type).toBe('torrentAdded');
+    expect(() => parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, downloadLimit: -1 } })).toThrow(/torrent.downloadLimit/);
+    const { firstLastPiecesFirst: _omitted, ...withoutFlag } = summary;
+    expect(() => parseServerEvent({ type: 'torrentAdded', torrent: withoutFlag })).toThrow(/torrent.firstLastPiecesFirst/);
     expect(() => parseServerEvent({ type: 'torrentAdded', torrent: { ...summary, state: 'zombie' } })).toThrow(/torrent.state/);
     expect(() => parseServerEvent({ type: 'connection', status: 'open' })).toThrow();
   });
@@ -178,7 +226,7 @@ describe('createClient', () => {
   it('maps errors to TesseraError, validates results and events, re-subscribes and re-watches on reconnect', async () => {
     const t = fakeTransport({
       addMagnet: { ok: false, error: { code: 'invalid-torrent', message: 'bad magnet' } },
-      getSettings: { ok: true, result: { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 50, notifyOnComplete: true } },
+      getSettings: { ok: true, result: { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' } },
       getPeers: { ok: true, result: [{ nope: 1 }] },
     });
     const client = createClient(t);
@@ -225,8 +273,8 @@ describe('createClient subscriptions', () => {
     const first: TesseraEvent[] = [];
     client.subscribe((e) => first.push(e));
     expect(first).toEqual([{ type: 'connection', status: 'open' }]);
-    const settings = { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 5, notifyOnComplete: true };
-    const session = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 1 };
+    const settings = { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 5, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' };
+    const session = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 1, downloadLimit: 0, uploadLimit: 0 };
     push({ type: 'snapshot', torrents: [], session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } });
     push({ type: 'torrentAdded', torrent: summary });
     push({ type: 'summaries', torrents: [{ ...summary, progress: 0.75, completedBytes: 7 }], session: { ...session, peers: 3 } });

@@ -77,6 +77,11 @@ export interface TorrentSummary {
   addedAt: number;
   completedAt: number | null;
   sequential: boolean;
+  /** First and last piece of each file are fetched before the rest (media previews). */
+  firstLastPiecesFirst: boolean;
+  /** This torrent's own limits in bytes per second, 0 = unlimited (the global limits apply as well). */
+  downloadLimit: number;
+  uploadLimit: number;
   /** Where the data lives on the machine running the engine (display only). */
   savePath: string;
   hasMetadata: boolean;
@@ -89,6 +94,9 @@ export interface SessionSummary {
   peers: number;
   /** The engine's listening port (actual, not the configured one). */
   listenPort: number;
+  /** The global limits in effect in the engine, bytes per second; 0 = unlimited. */
+  downloadLimit: number;
+  uploadLimit: number;
 }
 
 /** Static facts for the Info tab. */
@@ -166,14 +174,37 @@ export interface TrackerView {
 // Settings
 // ---------------------------------------------------------------------------------------
 
+/**
+ * Peer connection encryption (MSE/PE), qBittorrent's three choices:
+ * allow — encrypted and plain peers (the default); require — encrypted peers only;
+ * disable — plain peers only.
+ */
+export type EncryptionMode = 'allow' | 'require' | 'disable';
+export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['allow', 'require', 'disable'];
+
+/**
+ * Rate limits cross the contract in bytes per second (like every rate here, and like
+ * qBittorrent's Web API); 0 = unlimited. The UI shows and edits them in KiB/s.
+ * The largest accepted value, 100 GiB/s, is above any real link.
+ */
+export const MAX_RATE_LIMIT = 100 * 1024 * 1024 * 1024;
+export const MAX_PEERS_PER_TORRENT = 10_000;
+
 export interface Settings {
   /** Default save folder (display only: change it with the `chooseDownloadDir` command). */
   downloadDir: string;
   /** Configured listening port (0 = any free port). Applies on next start. */
   listenPort: number;
+  /** Max connected peers per torrent (1..MAX_PEERS_PER_TORRENT). Applies at once, to running torrents too. */
   maxPeersPerTorrent: number;
   /** Native notification when a torrent completes (Electron). */
   notifyOnComplete: boolean;
+  /** Global download limit, bytes per second; 0 = unlimited. Applies at once. */
+  downloadLimit: number;
+  /** Global upload limit, bytes per second; 0 = unlimited. Applies at once. */
+  uploadLimit: number;
+  /** Applies to peer connections made from now on. */
+  encryption: EncryptionMode;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -181,6 +212,9 @@ export interface SettingsPatch {
   listenPort?: number;
   maxPeersPerTorrent?: number;
   notifyOnComplete?: boolean;
+  downloadLimit?: number;
+  uploadLimit?: number;
+  encryption?: EncryptionMode;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -204,6 +238,10 @@ export const torrentState: Validator<TorrentState> = literal(...TORRENT_STATES);
 export const pieceStateCode: Validator<PieceStateCode> = literal(0, 1, 2, 3);
 export const filePriority: Validator<FilePriority> = literal(0, 1, 2);
 export const portNumber: Validator<number> = number({ integer: true, min: 0, max: 65535 });
+/** A rate limit in bytes per second: an integer from 0 (unlimited) to MAX_RATE_LIMIT. */
+export const rateLimit: Validator<number> = number({ integer: true, min: 0, max: MAX_RATE_LIMIT });
+export const maxPeersPerTorrent: Validator<number> = number({ integer: true, min: 1, max: MAX_PEERS_PER_TORRENT });
+export const encryptionMode: Validator<EncryptionMode> = literal(...ENCRYPTION_MODES);
 
 export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
 
@@ -229,6 +267,9 @@ export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(
   addedAt: timestamp,
   completedAt: nullable(timestamp),
   sequential: boolean,
+  firstLastPiecesFirst: boolean,
+  downloadLimit: rateLimit,
+  uploadLimit: rateLimit,
   savePath: string({ max: PATH_MAX }),
   hasMetadata: boolean,
 });
@@ -238,6 +279,8 @@ export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>(
   uploadRate: nonNegative,
   peers: nonNegativeInt,
   listenPort: portNumber,
+  downloadLimit: rateLimit,
+  uploadLimit: rateLimit,
 });
 
 export const torrentInfoView: Validator<TorrentInfoView> = object<TorrentInfoView>({
@@ -293,8 +336,11 @@ export const trackerView: Validator<TrackerView> = object<TrackerView>({
 export const settings: Validator<Settings> = object<Settings>({
   downloadDir: string({ max: PATH_MAX }),
   listenPort: portNumber,
-  maxPeersPerTorrent: number({ integer: true, min: 1, max: 10_000 }),
+  maxPeersPerTorrent,
   notifyOnComplete: boolean,
+  downloadLimit: rateLimit,
+  uploadLimit: rateLimit,
+  encryption: encryptionMode,
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

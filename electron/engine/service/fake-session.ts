@@ -6,6 +6,7 @@
  */
 import type {
   AddTorrentOptions,
+  EncryptionMode,
   EngineSession,
   EngineTorrent,
   FilePriority,
@@ -82,6 +83,9 @@ export class FakeTorrent implements EngineTorrent {
   completedAt: number | null = null;
   readonly addedAt = Date.now();
   readonly peerList: PeerStats[] = [];
+  /** Per-torrent limits (bytes/s, 0 = unlimited) and "first and last pieces first", as set. */
+  limits = { download: 0, upload: 0 };
+  firstLastPiecesFirst = false;
   /** Absent by default (an engine without re-check); tests may install one. */
   recheck?: () => Promise<void>;
 
@@ -194,6 +198,19 @@ export class FakeTorrent implements EngineTorrent {
     this.sequential = on;
   }
 
+  setRateLimits(limits: { download?: number; upload?: number }): void {
+    if (limits.download !== undefined) this.limits.download = Math.max(0, limits.download);
+    if (limits.upload !== undefined) this.limits.upload = Math.max(0, limits.upload);
+  }
+
+  rateLimits(): { download: number; upload: number } {
+    return { ...this.limits };
+  }
+
+  setFirstLastPiecesFirst(on: boolean): void {
+    this.firstLastPiecesFirst = on;
+  }
+
   addPeers(_peers: PeerAddress[]): void {}
 
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this {
@@ -249,6 +266,10 @@ export class FakeSession implements EngineSession {
   readonly torrents = new Map<string, FakeTorrent>();
   readonly events = new Emitter<SessionEvents>();
   readonly spec: Required<FakeTorrentSpec>;
+  /** Global limits (bytes/s, 0 = unlimited), max peers and encryption, as set (the simulator ignores them). */
+  limits = { download: 0, upload: 0 };
+  maxPeersPerTorrent = 60;
+  encryption: EncryptionMode = 'allow';
   private simTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: { port?: number; spec?: FakeTorrentSpec } = {}) {
@@ -291,6 +312,23 @@ export class FakeSession implements EngineSession {
 
   async close(): Promise<void> {
     this.stopSimulation();
+  }
+
+  setRateLimits(limits: { download?: number; upload?: number }): void {
+    if (limits.download !== undefined) this.limits.download = Math.max(0, limits.download);
+    if (limits.upload !== undefined) this.limits.upload = Math.max(0, limits.upload);
+  }
+
+  rateLimits(): { download: number; upload: number } {
+    return { ...this.limits };
+  }
+
+  setMaxPeersPerTorrent(max: number): void {
+    this.maxPeersPerTorrent = Math.max(1, Math.floor(max));
+  }
+
+  setEncryption(mode: EncryptionMode): void {
+    this.encryption = mode;
   }
 
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this {

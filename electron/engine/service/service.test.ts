@@ -1,9 +1,21 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { base64ToBytes, bytesToBase64, parseServerEvent, PieceState, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
 import { FakeSession, type FakeTorrent } from './fake-session.js';
 import { TesseraService, type ServicePlatform } from './service.js';
+import { defaultSettings, loadSettings, saveSettings } from './state.js';
 
-const settings: Settings = { downloadDir: '/downloads', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+const settings: Settings = {
+  downloadDir: '/downloads',
+  listenPort: 6881,
+  maxPeersPerTorrent: 50,
+  notifyOnComplete: true,
+  downloadLimit: 0,
+  uploadLimit: 0,
+  encryption: 'allow',
+};
 const webPlatform: ServicePlatform = { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } };
 const torrentBytes = (seed: string): string => bytesToBase64(new TextEncoder().encode(`d4:name${seed.length}:${seed}e`));
 
@@ -151,6 +163,157 @@ describe('TesseraService commands', () => {
     expect(await conn.handle('chooseDownloadDir', {})).toMatchObject({ ok: true, result: { changed: true, settings: { downloadDir: '/chosen' } } });
     expect(await conn.handle('openFolder', {})).toEqual({ ok: true, result: { path: '/chosen', opened: true } });
     expect(opened).toEqual(['/chosen']);
+  });
+});
+
+describe('TesseraService speed limits, peers and encryption', () => {
+  it('setSettings reaches the session at once: limits in bytes/s, max peers, encryption', async () => {
+    const { conn, session, events, saved } = setup();
+    await conn.handle('subscribe', {});
+    const reply = await conn.handle('setSettings', { downloadLimit: 500 * 1024, uploadLimit: 64 * 1024, maxPeersPerTorrent: 12, encryption: 'require' });
+    expect(reply).toMatchObject({ ok: true, result: { downloadLimit: 512000, uploadLimit: 65536, maxPeersPerTorrent: 12, encryption: 'require' } });
+    expect(session.rateLimits()).toEqual({ download: 512000, upload: 65536 });
+    expect(session.maxPeersPerTorrent).toBe(12);
+    expect(session.encryption).toBe('require');
+    expect(saved.at(-1)).toMatchObject({ downloadLimit: 512000, uploadLimit: 65536, maxPeersPerTorrent: 12, encryption: 'require' });
+    expect(events.at(-1)).toMatchObject({ type: 'settings', settings: { downloadLimit: 512000, encryption: 'require' } });
+
+    // Back to unlimited; only the field sent changes.
+    expect((await conn.handle('setSettings', { downloadLimit: 0 })).ok).toBe(true);
+    expect(session.rateLimits()).toEqual({ download: 0, upload: 65536 });
+    expect(session.encryption).toBe('require');
+  });
+
+  it('the session summary shows the limits in effect in the engine', async () => {
+    vi.useFakeTimers();
+    try {
+      const { conn, session, events } = setup();
+      await conn.handle('subscribe', {});
+      expect(events[0]).toMatchObject({ type: 'snapshot', session: { downloadLimit: 0, uploadLimit: 0 } });
+      session.setRateLimits({ download: 2048 }); // changed behind the service's back: the summary follows the engine
+      vi.advanceTimersByTime(300);
+      expect(events.filter((e) => e.type === 'summaries').at(-1)).toMatchObject({ session: { downloadLimit: 2048, uploadLimit: 0 } });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('applies the stored settings to the session when it starts', () => {
+    const session = new FakeSession();
+    new TesseraService({
+      session,
+      settings: { ...settings, downloadLimit: 1024 * 1024, uploadLimit: 10 * 1024, maxPeersPerTorrent: 7, encryption: 'disable' },
+      platform: webPlatform,
+    });
+    expect(session.rateLimits()).toEqual({ download: 1048576, upload: 10240 });
+    expect(session.maxPeersPerTorrent).toBe(7);
+    expect(session.encryption).toBe('disable');
+  });
+
+  it('settings survive a restart through settings.json and reach the new session', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-service-'));
+    try {
+      const defaults = defaultSettings('/downloads');
+      const first = new TesseraService({
+        session: new FakeSession(),
+        settings: await loadSettings(dir, defaults),
+        saveSettings: (s) => saveSettings(dir, s),
+        platform: webPlatform,
+      });
+      const conn = first.connect(() => undefined);
+      expect((await conn.handle('setSettings', { downloadLimit: 300 * 1024, uploadLimit: 20 * 1024, encryption: 'require', maxPeersPerTorrent: 33 })).ok).toBe(true);
+      await first.close();
+
+      const again = new FakeSession();
+      const second = new TesseraService({ session: again, settings: await loadSettings(dir, defaults), platform: webPlatform });
+      expect(second.getSettings()).toMatchObject({ downloadLimit: 307200, uploadLimit: 20480, encryption: 'require', maxPeersPerTorrent: 33 });
+      expect(again.rateLimits()).toEqual({ download: 307200, upload: 20480 });
+      expect(again.encryption).toBe('require');
+      expect(again.maxPeersPerTorrent).toBe(33);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad settings are refused before anything changes', async () => {
+    const { conn, session, saved } = setup();
+    for (const payload of [{ downloadLimit: -1 }, { uploadLimit: 2.5 }, { downloadLimit: '10' }, { encryption: 'maybe' }, { maxPeersPerTorrent: 0 }]) {
+      expect(await conn.handle('setSettings', payload)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+    expect(saved).toEqual([]);
+    expect(session.rateLimits()).toEqual({ download: 0, upload: 0 });
+  });
+
+  it('an engine without global limits says so instead of saving a limit it cannot apply', async () => {
+    const { conn, session, saved } = setup();
+    const bare = session as { setRateLimits?: unknown };
+    bare.setRateLimits = undefined;
+    expect(await conn.handle('setSettings', { downloadLimit: 1024 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    expect(saved).toEqual([]);
+    expect(await conn.handle('setSettings', { downloadLimit: 0, listenPort: 7001 })).toMatchObject({ ok: true, result: { listenPort: 7001 } });
+  });
+
+  it('per-torrent limits and first/last pieces first reach the torrent and show in its summary', async () => {
+    const { conn, session, events } = setup();
+    await conn.handle('subscribe', {});
+    const t = await addOne(conn, session);
+    const h = t.infoHash;
+    expect(events.find((e) => e.type === 'torrentAdded')).toMatchObject({ torrent: { firstLastPiecesFirst: false, downloadLimit: 0, uploadLimit: 0 } });
+
+    expect(await conn.handle('setTorrentLimits', { infoHash: h, download: 100 * 1024, upload: 0 })).toEqual({ ok: true, result: null });
+    expect(t.rateLimits()).toEqual({ download: 102400, upload: 0 });
+    expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: true })).toEqual({ ok: true, result: null });
+    expect(t.firstLastPiecesFirst).toBe(true);
+
+    events.length = 0;
+    await conn.handle('subscribe', {});
+    expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [{ infoHash: h, firstLastPiecesFirst: true, downloadLimit: 102400, uploadLimit: 0 }] });
+
+    expect((await conn.handle('setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: false })).ok).toBe(true);
+    expect(t.firstLastPiecesFirst).toBe(false);
+    expect((await conn.handle('setSequential', { infoHash: h, sequential: true })).ok).toBe(true);
+    events.length = 0;
+    await conn.handle('subscribe', {});
+    expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [{ firstLastPiecesFirst: false, sequential: true }] });
+  });
+
+  it('per-torrent commands: bad payloads, unknown torrents and engines without the feature', async () => {
+    const { conn, session } = setup();
+    const t = await addOne(conn, session);
+    const h = t.infoHash;
+    const bad: Array<[string, unknown]> = [
+      ['setTorrentLimits', { infoHash: h, download: -1, upload: 0 }],
+      ['setTorrentLimits', { infoHash: h, download: 1 }],
+      ['setTorrentLimits', { infoHash: h, download: 0, upload: Number.NaN }],
+      ['setTorrentLimits', { infoHash: h, download: 0, upload: 0, extra: 1 }],
+      ['setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: 1 }],
+      ['setFirstLastPiecesFirst', { infoHash: h }],
+    ];
+    for (const [command, payload] of bad) {
+      expect(await conn.handle(command, payload), JSON.stringify(payload)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+    expect(t.rateLimits()).toEqual({ download: 0, upload: 0 });
+    const other = 'c'.repeat(40);
+    expect(await conn.handle('setTorrentLimits', { infoHash: other, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: other, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+
+    const bare = t as { setRateLimits?: unknown; setFirstLastPiecesFirst?: unknown };
+    bare.setRateLimits = undefined;
+    bare.setFirstLastPiecesFirst = undefined;
+    expect(await conn.handle('setTorrentLimits', { infoHash: h, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+
+  it('a removed and re-added torrent starts with first/last off again (as in the engine)', async () => {
+    const { conn, session, service } = setup();
+    const t = await addOne(conn, session);
+    await conn.handle('setFirstLastPiecesFirst', { infoHash: t.infoHash, firstLastPiecesFirst: true });
+    await conn.handle('remove', { infoHash: t.infoHash, deleteData: false });
+    await addOne(conn, session);
+    const events: ServerEvent[] = [];
+    const probe = service.connect((e) => events.push(e));
+    await probe.handle('subscribe', {});
+    expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [{ infoHash: t.infoHash, firstLastPiecesFirst: false }] });
   });
 });
 

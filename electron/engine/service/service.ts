@@ -8,6 +8,7 @@
  * `handle`: every outcome is a Reply.
  */
 import {
+  MAX_RATE_LIMIT,
   PieceState,
   ValidationError,
   base64ToBytes,
@@ -135,6 +136,12 @@ export class TesseraService {
   private lastSummariesJson = '';
   private pendingNotices: ServerEvent[] = [];
   private closed = false;
+  /**
+   * Torrents set to "first and last pieces first" through this service. The engine has a
+   * setter but no getter, so the flag shown is the one last set here (it starts off, as in
+   * the engine, and is not kept across restarts).
+   */
+  private readonly firstLast = new Set<string>();
 
   private readonly onAdded = (infoHash: string): void => {
     const t = this.session.get(infoHash);
@@ -145,6 +152,7 @@ export class TesseraService {
   };
 
   private readonly onRemoved = (infoHash: string): void => {
+    this.firstLast.delete(infoHash);
     if (!this.attached.has(infoHash)) return;
     this.detach(infoHash);
     for (const c of this.conns) this.dropWatch(c, infoHash);
@@ -160,6 +168,12 @@ export class TesseraService {
     this.pieceIntervalMs = options.pieceIntervalMs ?? 250;
     this.availabilityIntervalMs = options.availabilityIntervalMs ?? 1000;
     this.log = options.log ?? (() => undefined);
+    // The stored settings reach the engine at startup (Electron shell and web host alike).
+    try {
+      this.applyToSession(this.settings, null);
+    } catch (err) {
+      this.log(`applying settings to the engine failed: ${errorMessage(err)}`);
+    }
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
     for (const t of this.session.list()) this.attach(t);
@@ -262,6 +276,22 @@ export class TesseraService {
       case 'setSequential': {
         const p = parseCommandPayload(command, raw);
         this.torrent(p.infoHash).setSequential(p.sequential);
+        return null;
+      }
+      case 'setTorrentLimits': {
+        const p = parseCommandPayload(command, raw);
+        const t = this.torrent(p.infoHash);
+        if (!t.setRateLimits) throw new CommandFailure('unsupported', 'This engine has no per-torrent speed limits');
+        t.setRateLimits({ download: p.download, upload: p.upload });
+        return null;
+      }
+      case 'setFirstLastPiecesFirst': {
+        const p = parseCommandPayload(command, raw);
+        const t = this.torrent(p.infoHash);
+        if (!t.setFirstLastPiecesFirst) throw new CommandFailure('unsupported', 'This engine cannot fetch first and last pieces first');
+        t.setFirstLastPiecesFirst(p.firstLastPiecesFirst);
+        if (p.firstLastPiecesFirst) this.firstLast.add(t.infoHash);
+        else this.firstLast.delete(t.infoHash);
         return null;
       }
       case 'recheck': {
@@ -376,8 +406,29 @@ export class TesseraService {
     if (patch.listenPort !== undefined) next.listenPort = patch.listenPort;
     if (patch.maxPeersPerTorrent !== undefined) next.maxPeersPerTorrent = patch.maxPeersPerTorrent;
     if (patch.notifyOnComplete !== undefined) next.notifyOnComplete = patch.notifyOnComplete;
+    if (patch.downloadLimit !== undefined) next.downloadLimit = patch.downloadLimit;
+    if (patch.uploadLimit !== undefined) next.uploadLimit = patch.uploadLimit;
+    if (patch.encryption !== undefined) next.encryption = patch.encryption;
+    const limitsChange = next.downloadLimit !== this.settings.downloadLimit || next.uploadLimit !== this.settings.uploadLimit;
+    if (limitsChange && !this.session.setRateLimits) throw new CommandFailure('unsupported', 'This engine has no global speed limits');
+    const previous = this.settings;
     await this.commitSettings(next);
+    this.applyToSession(next, previous);
     return this.getSettings();
+  }
+
+  /**
+   * Pushes the settings the engine can take while running: global rate limits, peers per
+   * torrent, encryption (`previous` null = all of them, at startup). An engine without a
+   * setter gets max peers and encryption when it is next created (from the saved settings).
+   */
+  private applyToSession(next: Settings, previous: Settings | null): void {
+    const s = this.session;
+    if (!previous || next.downloadLimit !== previous.downloadLimit || next.uploadLimit !== previous.uploadLimit) {
+      s.setRateLimits?.({ download: next.downloadLimit, upload: next.uploadLimit });
+    }
+    if (!previous || next.maxPeersPerTorrent !== previous.maxPeersPerTorrent) s.setMaxPeersPerTorrent?.(next.maxPeersPerTorrent);
+    if (!previous || next.encryption !== previous.encryption) s.setEncryption?.(next.encryption);
   }
 
   private async chooseDownloadDir(): Promise<CommandResult<'chooseDownloadDir'>> {
@@ -430,6 +481,8 @@ export class TesseraService {
       addedAt: Math.floor(s.addedAt),
       completedAt: s.completedAt === null ? null : Math.floor(s.completedAt),
       sequential: s.sequential,
+      firstLastPiecesFirst: this.firstLast.has(s.infoHash),
+      ...limitsView(t.rateLimits?.()),
       savePath: s.savePath,
       hasMetadata: info.hasMetadata,
     };
@@ -445,7 +498,7 @@ export class TesseraService {
       uploadRate += Math.max(0, s.uploadRate);
       peers += s.peers;
     }
-    return { downloadRate, uploadRate, peers, listenPort: this.session.port };
+    return { downloadRate, uploadRate, peers, listenPort: this.session.port, ...limitsView(this.session.rateLimits?.()) };
   }
 
   private infoView(t: EngineTorrent): TorrentInfoView {
@@ -737,6 +790,13 @@ export class TesseraService {
     }
     if (again || w.dirty) this.touch(conn, w);
   }
+}
+
+/** An engine's limits as the contract carries them (0 = unlimited, or when the engine has none). */
+function limitsView(limits: { download: number; upload: number } | undefined): { downloadLimit: number; uploadLimit: number } {
+  const clamp = (n: number | undefined): number =>
+    typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(MAX_RATE_LIMIT, Math.floor(n)) : 0;
+  return { downloadLimit: clamp(limits?.download), uploadLimit: clamp(limits?.upload) };
 }
 
 function normalizeState(value: number | undefined): PieceStateCode {

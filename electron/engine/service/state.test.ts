@@ -27,4 +27,17 @@ describe('state folder', () => {
     await writeFile(join(dir, 'settings.json'), '{not json');
     expect(await loadSettings(dir, defaults)).toEqual(defaults);
   });
+
+  it('keeps speed limits and encryption; a file from before they existed gets the defaults for them', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-state-'));
+    const defaults = defaultSettings('/dl');
+    expect(defaults).toMatchObject({ downloadLimit: 0, uploadLimit: 0, encryption: 'allow' });
+    const changed = { ...defaults, downloadLimit: 1024 * 1024, uploadLimit: 50 * 1024, encryption: 'require' as const, maxPeersPerTorrent: 20 };
+    await saveSettings(dir, changed);
+    expect(await loadSettings(dir, defaults)).toEqual(changed);
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ downloadDir: '/old', listenPort: 7000, maxPeersPerTorrent: 40, notifyOnComplete: false }));
+    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, downloadDir: '/old', listenPort: 7000, maxPeersPerTorrent: 40, notifyOnComplete: false });
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ downloadLimit: -5, uploadLimit: 2048, encryption: 'sometimes' }));
+    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, uploadLimit: 2048 });
+  });
 });

@@ -18,7 +18,15 @@ export function defaultDownloadDir(env: NodeJS.ProcessEnv = process.env, home: s
 }
 
 export function defaultSettings(downloadDir: string): Settings {
-  return { downloadDir, listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+  return {
+    downloadDir,
+    listenPort: 6881,
+    maxPeersPerTorrent: 50,
+    notifyOnComplete: true,
+    downloadLimit: 0,
+    uploadLimit: 0,
+    encryption: 'allow',
+  };
 }
 
 /**

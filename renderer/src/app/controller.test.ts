@@ -5,7 +5,7 @@ import { hash, session, summary } from '../../test/fixtures.js';
 import { createAppStore } from '../state/store.js';
 import { Controller } from './controller.js';
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
 const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

@@ -3,7 +3,7 @@ import { MAX_NOTICES, initialState, reduce, type Action, type AppState } from '.
 import { computeTotals, createRowOrderSelector, sortedHashes } from './selectors.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
 const capabilities = { transport: 'web', chooseDownloadDir: false, openFolder: false } as const;
 
 function run(actions: Action[], from: AppState = initialState): AppState {

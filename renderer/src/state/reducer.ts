@@ -38,7 +38,7 @@ export interface AppState {
   nextNoticeId: number;
 }
 
-export const EMPTY_SESSION: SessionSummary = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 0 };
+export const EMPTY_SESSION: SessionSummary = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 0, downloadLimit: 0, uploadLimit: 0 };
 
 export const initialState: AppState = {
   connection: 'connecting',
