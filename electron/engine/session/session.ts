@@ -92,13 +92,14 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   private context(): TorrentContext {
     // Getters: a settings change reaches torrents already running.
-    const session = this;
+    const maxPeers = (): number => this.maxPeers;
+    const encryption = (): EncryptionMode => this.encryptionMode;
     return {
       get maxPeers() {
-        return session.maxPeers;
+        return maxPeers();
       },
       get encryption() {
-        return session.encryptionMode;
+        return encryption();
       },
       peerId: this.peerId,
       listenPort: this.listenPort,
