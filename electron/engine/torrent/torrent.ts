@@ -109,6 +109,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private running = false;
   private sequentialWanted = false;
   private firstLastFirst = false;
+  private halting: Promise<void> = Promise.resolve();
   private completedAtValue: number | null = null;
   private readonly addedAt: number;
   private readonly fallbackName: string;
@@ -200,8 +201,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.running) return;
     if (this.stateValue === 'error') {
       this.errorMessage = null;
-      // The cause may be fixed (disk space freed, folder back): prepare storage again.
-      if (this.meta && !this.transfer && !(await this.attachMetadata(this.meta))) return;
+      // The cause may be fixed (disk space freed, folder back): prepare storage again. When the
+      // data failed under a working transfer (a file truncated or deleted while seeding), what
+      // is on disk is checked again rather than trusted.
+      if (this.meta && !(await (this.transfer ? this.rebuildTransfer() : this.attachMetadata(this.meta)))) return;
     }
     this.run();
   }
@@ -238,7 +241,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.saving;
   }
 
-  private async halt(reason: string): Promise<void> {
+  /** Resolves once every halt so far has told the trackers (so stop() after fatal() waits too). */
+  private halt(reason: string): Promise<void> {
     this.running = false;
     this.transfer?.setActive(false);
     for (const t of this.timers) clearInterval(t);
@@ -247,9 +251,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const announcer = this.announcer;
     this.announcer = null;
     if (announcer) {
-      await announcer.stop().catch(() => undefined);
-      announcer.destroy();
+      const stopped = announcer
+        .stop()
+        .catch(() => undefined)
+        .then(() => announcer.destroy());
+      this.halting = Promise.all([this.halting, stopped]).then(() => undefined);
     }
+    return this.halting;
   }
 
   fatal(message: string): void {
@@ -268,8 +276,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   // --- metadata ---------------------------------------------------------------------------
 
-  /** Creates the transfer for known metadata and checks existing data. False on a storage error. */
-  /** @param priorities file priorities to keep (a recheck): set before the check, which reads skipped files' shares from the part file. */
+  /**
+   * Creates the transfer for known metadata and checks existing data. False on a storage error.
+   * @param priorities file priorities to keep (a recheck): set before the check, which reads
+   *                   skipped files' shares from the part file.
+   */
   private async attachMetadata(meta: Metainfo, priorities: readonly FilePriority[] | null = null): Promise<boolean> {
     this.meta = meta;
     const transfer = new Transfer(meta, this.savePath, this);
@@ -820,20 +831,26 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /** Forgets what is verified and hashes the data on disk again (the user's "Force recheck"). */
   async recheck(): Promise<void> {
-    const meta = this.meta;
-    if (!meta) return;
+    if (!this.meta) return;
     const wasRunning = this.running;
+    if (!(await this.rebuildTransfer())) return;
+    if (wasRunning) this.run();
+    else this.setState('paused');
+    if (this.transfer!.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
+    await this.saveResume();
+  }
+
+  /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
+  private async rebuildTransfer(): Promise<boolean> {
+    const meta = this.meta;
+    if (!meta) return false;
     const priorities = this.transfer ? meta.files.map((_, i) => this.transfer!.filePriority(i)) : null;
     await this.halt('re-checking');
     await this.transfer?.drain();
     await this.transfer?.storage.close();
     this.transfer = null;
     this.resumeInit = null;
-    if (!(await this.attachMetadata(meta, priorities))) return;
-    if (wasRunning) this.run();
-    else this.setState('paused');
-    if (this.transfer!.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
-    await this.saveResume();
+    return this.attachMetadata(meta, priorities);
   }
 
   /** Fetch the first and last piece of each file first, so media players can start. */
