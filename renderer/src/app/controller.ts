@@ -149,13 +149,31 @@ export class Controller {
     return this.call(() => this.client.setFilePriorities({ infoHash, priorities }));
   }
 
-  setSequential(infoHash: string, sequential: boolean): Promise<unknown> {
-    return this.call(() => this.client.setSequential({ infoHash, sequential }));
+  /** The per-torrent switches resolve to true when the engine took the change. */
+  setSequential(infoHash: string, sequential: boolean): Promise<boolean> {
+    return this.succeeds(() => this.client.setSequential({ infoHash, sequential }));
+  }
+
+  setFirstLastPiecesFirst(infoHash: string, firstLastPiecesFirst: boolean): Promise<boolean> {
+    return this.succeeds(() => this.client.setFirstLastPiecesFirst({ infoHash, firstLastPiecesFirst }));
+  }
+
+  /** Limits in bytes per second, 0 = unlimited. */
+  setTorrentLimits(infoHash: string, download: number, upload: number): Promise<boolean> {
+    return this.succeeds(() => this.client.setTorrentLimits({ infoHash, download, upload }));
   }
 
   async openFolder(infoHash?: string): Promise<void> {
     const r = await this.call(() => this.client.openFolder(infoHash ? { infoHash } : {}));
     if (r && !r.opened) this.notify('info', `Saved in ${r.path}`);
+  }
+
+  /** Runs a command whose result is `null`; on failure shows the error. Resolves to whether it worked. */
+  private async succeeds(fn: () => Promise<unknown>): Promise<boolean> {
+    return (await this.call(async () => {
+      await fn();
+      return true;
+    })) === true;
   }
 
   /** Runs a command; on failure shows the error (if `report`) and resolves to null. */

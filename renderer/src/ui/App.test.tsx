@@ -187,7 +187,110 @@ describe('Settings dialog', () => {
     await type('51413');
     await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
     await flush();
-    expect(t.commands('setSettings')).toEqual([{ listenPort: 51413, maxPeersPerTorrent: 50, notifyOnComplete: true }]);
+    expect(t.commands('setSettings')).toEqual([
+      { listenPort: 51413, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+    ]);
     expect($('settings-dialog')).toBeNull();
   });
+
+  it('sets global speed limits (KiB/s → bytes/s), peers per torrent and encryption', async () => {
+    t.replies.setSettings = (p) => ({ ok: true, result: { ...settings, ...(p as object) } });
+    await act(async () => { ($('settings-button') as HTMLButtonElement).click(); });
+    expect(($('settings-download-limit') as HTMLInputElement).value).toBe('0');
+    await typeInto('settings-download-limit', '1.5');
+    await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
+    expect($('settings-error')?.textContent).toMatch(/download limit must be a whole number/);
+    expect(t.commands('setSettings')).toHaveLength(0);
+    await typeInto('settings-download-limit', '500');
+    await typeInto('settings-upload-limit', '64');
+    await typeInto('settings-max-peers', '80');
+    await act(async () => {
+      const select = $('settings-encryption') as HTMLSelectElement;
+      Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')?.set?.call(select, 'require');
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect($('settings-dialog')?.textContent).toMatch(/Only encrypted/);
+    await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
+    await flush();
+    expect(t.commands('setSettings')).toEqual([
+      { listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 65_536, encryption: 'require' },
+    ]);
+    expect($('settings-dialog')).toBeNull();
+  });
+
+  it('the status bar shows the global limits the engine reports', async () => {
+    expect($('status-down-limit')).toBeNull();
+    await act(async () => {
+      t.emit({ type: 'summaries', torrents: [summary(1), summary(2)], session: { ...session, downloadLimit: 512_000, uploadLimit: 0 } });
+    });
+    expect($('status-down-limit')?.textContent).toBe('[500 KiB/s]');
+    expect($('status-down')?.getAttribute('data-limit')).toBe('512000');
+    expect($('status-up-limit')).toBeNull();
+  });
 });
+
+describe('Torrent options (Info tab)', () => {
+  async function openInfo(): Promise<void> {
+    await act(async () => { $$('torrent-row')[0]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    await act(async () => { ($('tab-info') as HTMLButtonElement).click(); });
+  }
+
+  it('first/last pieces first: the click shows at once, reaches the engine, and follows the summary', async () => {
+    await openInfo();
+    const box = () => $('torrent-first-last') as HTMLInputElement;
+    expect(box().checked).toBe(false);
+    await act(async () => { box().click(); });
+    await flush();
+    expect(t.commands('setFirstLastPiecesFirst')).toEqual([{ infoHash: hash(1), firstLastPiecesFirst: true }]);
+    expect(box().checked).toBe(true);
+    await act(async () => {
+      t.emit({ type: 'summaries', torrents: [summary(1, { firstLastPiecesFirst: true }), summary(2)], session });
+    });
+    expect(box().checked).toBe(true);
+  });
+
+  it('a refused switch springs back and says why', async () => {
+    t.replies.setFirstLastPiecesFirst = () => ({ ok: false, error: { code: 'unsupported', message: 'This engine cannot fetch first and last pieces first' } });
+    await openInfo();
+    await act(async () => { ($('torrent-first-last') as HTMLInputElement).click(); });
+    await flush();
+    expect(($('torrent-first-last') as HTMLInputElement).checked).toBe(false);
+    expect($('error-banner')?.textContent).toContain('cannot fetch first and last pieces first');
+  });
+
+  it('sequential order uses the same switch', async () => {
+    await openInfo();
+    await act(async () => { ($('torrent-sequential') as HTMLInputElement).click(); });
+    await flush();
+    expect(t.commands('setSequential')).toEqual([{ infoHash: hash(1), sequential: true }]);
+  });
+
+  it('per-torrent limits: shown, validated, sent in bytes/s', async () => {
+    await act(async () => {
+      t.emit({ type: 'summaries', torrents: [summary(1, { uploadLimit: 10_240 }), summary(2)], session });
+    });
+    await openInfo();
+    expect($('torrent-limits')?.textContent).toContain('∞');
+    expect($('torrent-limits')?.textContent).toContain('10.0 KiB/s');
+    await act(async () => { ($('torrent-limits-button') as HTMLButtonElement).click(); });
+    expect(($('torrent-upload-limit') as HTMLInputElement).value).toBe('10');
+    await typeInto('torrent-download-limit', 'fast');
+    await act(async () => { ($('torrent-limits-save') as HTMLButtonElement).click(); });
+    expect($('torrent-limits-error')?.textContent).toMatch(/download limit must be a whole number/);
+    expect(t.commands('setTorrentLimits')).toHaveLength(0);
+    await typeInto('torrent-download-limit', '100');
+    await typeInto('torrent-upload-limit', '0');
+    await act(async () => { ($('torrent-limits-save') as HTMLButtonElement).click(); });
+    await flush();
+    expect(t.commands('setTorrentLimits')).toEqual([{ infoHash: hash(1), download: 102_400, upload: 0 }]);
+    expect($('torrent-limits-dialog')).toBeNull();
+  });
+});
+
+async function typeInto(testId: string, value: string): Promise<void> {
+  await act(async () => {
+    const input = $(testId) as HTMLInputElement;
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}

@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatDate, formatPercent, formatRateCell } f
 import { useThemeKey } from './theme.js';
 import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
+import { TorrentOptions } from './TorrentOptions.js';
 
 const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
@@ -269,10 +270,7 @@ function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {
         ))}
       </dl>
       <div className="info__actions">
-        <label className="choice">
-          <input type="checkbox" checked={t.sequential} onChange={(e) => void controller.setSequential(t.infoHash, e.target.checked)} />
-          <span>Download in sequential order</span>
-        </label>
+        <TorrentOptions torrent={t} />
         {capabilities?.openFolder !== false && (
           <button type="button" className="btn" onClick={() => void controller.openFolder(t.infoHash)}><IconFolder /> Open folder</button>
         )}

@@ -1,10 +1,13 @@
 import { useApp } from '../app/context.js';
 import { formatRate } from '../util/format.js';
+import { formatLimit } from '../util/limits.js';
 import { IconDown, IconPeers, IconUp } from './icons.js';
 
 export function StatusBar() {
   const down = useApp((s) => s.session.downloadRate);
   const up = useApp((s) => s.session.uploadRate);
+  const downLimit = useApp((s) => s.session.downloadLimit);
+  const upLimit = useApp((s) => s.session.uploadLimit);
   const peers = useApp((s) => s.session.peers);
   const port = useApp((s) => s.session.listenPort);
   const count = useApp((s) => s.order.length);
@@ -20,8 +23,12 @@ export function StatusBar() {
       {port > 0 && <span className="statusbar__item muted">Port {port}</span>}
       <span className="statusbar__spacer" />
       <span className="statusbar__item" title="Connected peers" data-testid="status-peers"><IconPeers /> {peers}</span>
-      <span className="statusbar__item rate rate--down" title="Total download rate" data-testid="status-down"><IconDown /> {formatRate(down)}</span>
-      <span className="statusbar__item rate rate--up" title="Total upload rate" data-testid="status-up"><IconUp /> {formatRate(up)}</span>
+      <span className="statusbar__item rate rate--down" title={`Total download rate (limit: ${formatLimit(downLimit)})`} data-testid="status-down" data-limit={downLimit}>
+        <IconDown /> {formatRate(down)}{downLimit > 0 && <span className="rate__limit" data-testid="status-down-limit">[{formatLimit(downLimit)}]</span>}
+      </span>
+      <span className="statusbar__item rate rate--up" title={`Total upload rate (limit: ${formatLimit(upLimit)})`} data-testid="status-up" data-limit={upLimit}>
+        <IconUp /> {formatRate(up)}{upLimit > 0 && <span className="rate__limit" data-testid="status-up-limit">[{formatLimit(upLimit)}]</span>}
+      </span>
     </footer>
   );
 }

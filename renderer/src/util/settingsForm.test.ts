@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { Settings } from '../../../shared/contract/index.js';
+import { settingsForm, settingsPatch } from './settingsForm.js';
+
+const settings: Settings = {
+  downloadDir: '/d',
+  listenPort: 6881,
+  maxPeersPerTorrent: 50,
+  notifyOnComplete: true,
+  downloadLimit: 512_000,
+  uploadLimit: 0,
+  encryption: 'require',
+};
+
+describe('settings form', () => {
+  it('shows the settings (limits in KiB/s) and turns them back into the same patch', () => {
+    const form = settingsForm(settings);
+    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true });
+    expect(settingsPatch(form)).toEqual({
+      ok: true,
+      patch: { listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require' },
+    });
+  });
+
+  it('an empty limit means unlimited', () => {
+    const r = settingsPatch({ ...settingsForm(settings), downloadLimit: ' ' });
+    expect(r.ok && r.patch.downloadLimit).toBe(0);
+  });
+
+  it('reports the first bad field', () => {
+    const form = settingsForm(settings);
+    const problem = (over: Partial<typeof form>) => {
+      const r = settingsPatch({ ...form, ...over });
+      return r.ok ? null : r.problem;
+    };
+    expect(problem({ listenPort: '70000' })).toMatch(/0 to 65535/);
+    expect(problem({ maxPeersPerTorrent: '0' })).toMatch(/1 to 10000/);
+    expect(problem({ maxPeersPerTorrent: 'lots' })).toMatch(/Peers per torrent/);
+    expect(problem({ downloadLimit: '-3' })).toMatch(/^The download limit must be a whole number/);
+    expect(problem({ uploadLimit: '2.5' })).toMatch(/^The upload limit/);
+    expect(problem({ uploadLimit: '999999999999' })).toMatch(/at most/);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The Settings dialog's form: what the inputs hold (text, as typed) and the checked patch
+ * sent with `setSettings`. Pure, so the rules are tested without a DOM.
+ */
+import { MAX_PEERS_PER_TORRENT, type EncryptionMode, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
+import { limitToKiBText, parseKiBLimit } from './limits.js';
+
+export interface SettingsForm {
+  listenPort: string;
+  maxPeersPerTorrent: string;
+  /** KiB/s, "0" = unlimited. */
+  downloadLimit: string;
+  uploadLimit: string;
+  encryption: EncryptionMode;
+  notifyOnComplete: boolean;
+}
+
+export function settingsForm(s: Settings | null): SettingsForm {
+  return {
+    listenPort: s ? String(s.listenPort) : '',
+    maxPeersPerTorrent: s ? String(s.maxPeersPerTorrent) : '',
+    downloadLimit: limitToKiBText(s?.downloadLimit ?? 0),
+    uploadLimit: limitToKiBText(s?.uploadLimit ?? 0),
+    encryption: s?.encryption ?? 'allow',
+    notifyOnComplete: s?.notifyOnComplete ?? true,
+  };
+}
+
+export type SettingsFormResult = { ok: true; patch: Required<SettingsPatch> } | { ok: false; problem: string };
+
+/** Checks every field; the first problem is reported in words a user can act on. */
+export function settingsPatch(form: SettingsForm): SettingsFormResult {
+  const port = form.listenPort.trim();
+  if (!/^\d+$/.test(port) || Number(port) > 65535) return { ok: false, problem: 'The listening port must be a number from 0 to 65535 (0 = any free port).' };
+  const peers = form.maxPeersPerTorrent.trim();
+  if (!/^\d+$/.test(peers) || Number(peers) < 1 || Number(peers) > MAX_PEERS_PER_TORRENT) {
+    return { ok: false, problem: `Peers per torrent must be a number from 1 to ${MAX_PEERS_PER_TORRENT}.` };
+  }
+  const down = parseKiBLimit(form.downloadLimit, 'The download limit');
+  if (!down.ok) return down;
+  const up = parseKiBLimit(form.uploadLimit, 'The upload limit');
+  if (!up.ok) return up;
+  return {
+    ok: true,
+    patch: {
+      listenPort: Number(port),
+      maxPeersPerTorrent: Number(peers),
+      notifyOnComplete: form.notifyOnComplete,
+      downloadLimit: down.bytesPerSecond,
+      uploadLimit: up.bytesPerSecond,
+      encryption: form.encryption,
+    },
+  };
+}
