@@ -3,18 +3,18 @@
  * host (`npm run web`) with a temporary state folder, downloading from a real libtorrent
  * seeder on 127.0.0.1 that dials Tessera's listening port.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { Cleanup } from '../support/cleanup.js';
-import { assertSameFile, writeRandomFile } from '../support/data.js';
+import { assertSameFile } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
 import { REPO_ROOT } from '../support/tools.js';
-import { createTorrent, type TorrentInfo } from '../support/torrent.js';
-import { startWebHost, type WebHost } from './web-host.js';
+import { dropFile, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
+import { startWebHost } from './web-host.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
 
@@ -26,51 +26,7 @@ test.afterEach(async () => {
   await cleanup.run();
 });
 
-interface Fixture {
-  info: TorrentInfo;
-  /** Folder holding the payload (the seeder's save dir). */
-  dataDir: string;
-  payload: string;
-  bytes: Buffer;
-}
-
-async function makeFixture(label: string, size: number, pieceLength: number): Promise<Fixture> {
-  const dataDir = await cleanup.tempDir(`${label}-data`);
-  const payload = join(dataDir, `${label}.bin`);
-  await writeRandomFile(payload, size, label);
-  const out = join(await cleanup.tempDir(`${label}-torrent`), `${label}.torrent`);
-  const info = await createTorrent({ path: payload, out, pieceLength });
-  return { info, dataDir, payload, bytes: await readFile(out) };
-}
-
-async function openApp(page: Page, host: WebHost): Promise<void> {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(host.url);
-  // The token was traded for a cookie and removed from the address bar.
-  expect(new URL(page.url()).searchParams.get('token')).toBeNull();
-  await expect(page.getByTestId('drop-zone')).toBeVisible();
-  await expect(page.getByTestId('status-bar')).toBeVisible();
-  await expect(page.getByTestId('torrent-list')).toBeVisible();
-  expect(errors, 'uncaught page errors').toEqual([]);
-}
-
-/** A synthetic drop of one file, as the OS would deliver it (DataTransfer + DragEvent). */
-async function dropFile(page: Page, name: string, bytes: Uint8Array, type = 'application/x-bittorrent'): Promise<void> {
-  await page.evaluate(
-    ({ name, data, type }) => {
-      const file = new File([new Uint8Array(data)], name, { type });
-      const dt = new DataTransfer();
-      dt.items.add(file);
-      const target = document.querySelector('[data-testid="drop-zone"]');
-      if (!target) throw new Error('no drop zone');
-      for (const kind of ['dragenter', 'dragover', 'drop']) {
-        target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
-      }
-    },
-    { name, data: Array.from(bytes), type },
-  );
-}
+const makeFixture = (label: string, size: number, pieceLength: number) => makeFixtureIn(cleanup, label, size, pieceLength);
 
 /** A synthetic drop of a link (text/uri-list + text/plain), as when dragging a magnet link from a browser. */
 async function dropLink(page: Page, uri: string): Promise<void> {
@@ -93,10 +49,6 @@ async function pasteText(page: Page, text: string): Promise<void> {
     dt.setData('text/plain', text);
     document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   }, text);
-}
-
-function row(page: Page, infoHash: string) {
-  return page.locator(`[data-testid="torrent-row"][data-infohash="${infoHash}"]`);
 }
 
 async function verifiedCount(page: Page): Promise<number> {

@@ -1,0 +1,58 @@
+/** What the UI specs share: a seeded fixture, opening the app, a synthetic file drop, a row. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import type { Cleanup } from '../support/cleanup.js';
+import { writeRandomFile } from '../support/data.js';
+import { createTorrent, type TorrentInfo } from '../support/torrent.js';
+import type { WebHost } from './web-host.js';
+
+export interface Fixture {
+  info: TorrentInfo;
+  /** Folder holding the payload (the seeder's save dir). */
+  dataDir: string;
+  payload: string;
+  bytes: Buffer;
+}
+
+export async function makeFixture(cleanup: Cleanup, label: string, size: number, pieceLength: number): Promise<Fixture> {
+  const dataDir = await cleanup.tempDir(`${label}-data`);
+  const payload = join(dataDir, `${label}.bin`);
+  await writeRandomFile(payload, size, label);
+  const out = join(await cleanup.tempDir(`${label}-torrent`), `${label}.torrent`);
+  const info = await createTorrent({ path: payload, out, pieceLength });
+  return { info, dataDir, payload, bytes: await readFile(out) };
+}
+
+export async function openApp(page: Page, host: WebHost): Promise<void> {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(host.url);
+  // The token was traded for a cookie and removed from the address bar.
+  expect(new URL(page.url()).searchParams.get('token')).toBeNull();
+  await expect(page.getByTestId('drop-zone')).toBeVisible();
+  await expect(page.getByTestId('status-bar')).toBeVisible();
+  await expect(page.getByTestId('torrent-list')).toBeVisible();
+  expect(errors, 'uncaught page errors').toEqual([]);
+}
+
+/** A synthetic drop of one file, as the OS would deliver it (DataTransfer + DragEvent). */
+export async function dropFile(page: Page, name: string, bytes: Uint8Array, type = 'application/x-bittorrent'): Promise<void> {
+  await page.evaluate(
+    ({ name, data, type }) => {
+      const file = new File([new Uint8Array(data)], name, { type });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      const target = document.querySelector('[data-testid="drop-zone"]');
+      if (!target) throw new Error('no drop zone');
+      for (const kind of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+    },
+    { name, data: Array.from(bytes), type },
+  );
+}
+
+export function row(page: Page, infoHash: string) {
+  return page.locator(`[data-testid="torrent-row"][data-infohash="${infoHash}"]`);
+}
