@@ -2,7 +2,8 @@
  * Issue 5, control of each torrent, driven through the engine API (as the app and the web
  * host do) against a libtorrent seeder that is rate-limited so there is time to act:
  *  - pause stops the transfer (nothing more arrives) while another torrent carries on;
- *    the paused flag survives a restart of the session; resume finishes byte-identical;
+ *    the paused flag, the torrent's own speed limits, sequential and first/last-pieces-first
+ *    survive a restart of the session; resume finishes byte-identical;
  *  - a save folder that cannot be made puts only that torrent into the error state, with
  *    the reason; once the cause is gone, resume() works;
  *  - remove keeps the data or deletes it (files and the folders they leave empty), and
@@ -67,6 +68,10 @@ describe('pause, resume, error state, remove', () => {
     let ta = await session.add({ kind: 'torrent', bytes: await readFile(a.torrentPath) }, { savePath: dir, peers: [seederPeer()] });
     const tb = await session.add({ kind: 'torrent', bytes: await readFile(b.torrentPath) }, { savePath: dir, peers: [seederPeer()] });
     await waitFor(ta, 'a quarter of A', () => ta.stats().completedBytes >= SIZE / 4);
+    // Per-torrent settings the user made must come back with it.
+    ta.setRateLimits!({ download: 3_000_000, upload: 70_000 });
+    ta.setFirstLastPiecesFirst!(true);
+    ta.setSequential(true);
     await ta.pause();
     expect(ta.stats().state).toBe('paused');
     expect(ta.stats().peers).toBe(0);
@@ -84,7 +89,8 @@ describe('pause, resume, error state, remove', () => {
     const restored = session.get(a.infoHash);
     expect(restored, 'A restored from the state folder').toBeDefined();
     ta = restored!;
-    expect(ta.stats()).toMatchObject({ state: 'paused', completedBytes: frozen.completedBytes, checkedPieces: 0 });
+    expect(ta.stats()).toMatchObject({ state: 'paused', completedBytes: frozen.completedBytes, checkedPieces: 0, sequential: true, firstLastPiecesFirst: true });
+    expect(ta.rateLimits!()).toEqual({ download: 3_000_000, upload: 70_000 });
     expect(session.get(b.infoHash)?.stats().state).toBe('seeding');
 
     await ta.resume();

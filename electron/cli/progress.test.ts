@@ -24,6 +24,7 @@ function stats(over: Partial<TorrentStats>): TorrentStats {
     addedAt: 0,
     completedAt: null,
     sequential: false,
+    firstLastPiecesFirst: false,
     ...over,
   };
 }

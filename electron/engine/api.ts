@@ -67,6 +67,8 @@ export interface TorrentStats {
   addedAt: number; // ms since epoch
   completedAt: number | null;
   sequential: boolean;
+  /** Each file's first and last piece are fetched first. */
+  firstLastPiecesFirst: boolean;
 }
 
 export interface PeerStats {
@@ -158,6 +160,9 @@ export interface SessionOptions {
   restore?: boolean;
   /** Default 'allow'. */
   encryption?: EncryptionMode;
+  /** Session-wide limits in bytes per second from the start (before restored torrents run); 0 = unlimited. */
+  downloadLimit?: number;
+  uploadLimit?: number;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`. */

@@ -48,8 +48,10 @@ async function main(): Promise<void> {
       downloadDir: settings.downloadDir,
       port: args.listenPort ?? settings.listenPort,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
-    // From the first connection on; the service applies the rate limits as it starts.
-    encryption: settings.encryption,
+      // From the first connection on, before restored torrents start.
+      encryption: settings.encryption,
+      downloadLimit: settings.downloadLimit,
+      uploadLimit: settings.uploadLimit,
       // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),

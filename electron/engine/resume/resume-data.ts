@@ -27,6 +27,11 @@ export interface ResumeData {
   completedAt: number | null;
   paused: boolean;
   sequential: boolean;
+  /** Each file's first and last piece first (media). */
+  firstLastPiecesFirst: boolean;
+  /** This torrent's own limits in bytes per second; 0 = unlimited. */
+  downloadLimit: number;
+  uploadLimit: number;
   /** For a magnet whose metadata has not arrived: the URI to start from again. */
   magnet: string | null;
 }
@@ -45,6 +50,9 @@ export function encodeResume(r: ResumeData): Buffer {
     'completed-at': r.completedAt ?? -1,
     paused: r.paused ? 1 : 0,
     sequential: r.sequential ? 1 : 0,
+    'first-last-pieces': r.firstLastPiecesFirst ? 1 : 0,
+    'download-limit': r.downloadLimit,
+    'upload-limit': r.uploadLimit,
     magnet: r.magnet ?? undefined,
   });
 }
@@ -86,6 +94,10 @@ export function decodeResume(bytes: Uint8Array): ResumeData | null {
     completedAt: completedAt >= 0 ? completedAt : null,
     paused: getInt(root, 'paused') === 1,
     sequential: getInt(root, 'sequential') === 1,
+    // Records from before these fields existed read as "off" / unlimited.
+    firstLastPiecesFirst: getInt(root, 'first-last-pieces') === 1,
+    downloadLimit: Math.max(0, getInt(root, 'download-limit') ?? 0),
+    uploadLimit: Math.max(0, getInt(root, 'upload-limit') ?? 0),
     magnet: getString(root, 'magnet') ?? null,
   };
 }

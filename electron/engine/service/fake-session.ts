@@ -149,6 +149,7 @@ export class FakeTorrent implements EngineTorrent {
       addedAt: this.addedAt,
       completedAt: this.completedAt,
       sequential: this.sequential,
+      firstLastPiecesFirst: this.firstLastPiecesFirst,
     };
   }
 

@@ -136,13 +136,6 @@ export class TesseraService {
   private lastSummariesJson = '';
   private pendingNotices: ServerEvent[] = [];
   private closed = false;
-  /**
-   * Torrents set to "first and last pieces first" through this service. The engine has a
-   * setter but no getter, so the flag shown is the one last set here (it starts off, as in
-   * the engine, and is not kept across restarts).
-   */
-  private readonly firstLast = new Set<string>();
-
   private readonly onAdded = (infoHash: string): void => {
     const t = this.session.get(infoHash);
     if (!t) return;
@@ -152,7 +145,6 @@ export class TesseraService {
   };
 
   private readonly onRemoved = (infoHash: string): void => {
-    this.firstLast.delete(infoHash);
     if (!this.attached.has(infoHash)) return;
     this.detach(infoHash);
     for (const c of this.conns) this.dropWatch(c, infoHash);
@@ -290,8 +282,6 @@ export class TesseraService {
         const t = this.torrent(p.infoHash);
         if (!t.setFirstLastPiecesFirst) throw new CommandFailure('unsupported', 'This engine cannot fetch first and last pieces first');
         t.setFirstLastPiecesFirst(p.firstLastPiecesFirst);
-        if (p.firstLastPiecesFirst) this.firstLast.add(t.infoHash);
-        else this.firstLast.delete(t.infoHash);
         return null;
       }
       case 'recheck': {
@@ -481,7 +471,7 @@ export class TesseraService {
       addedAt: Math.floor(s.addedAt),
       completedAt: s.completedAt === null ? null : Math.floor(s.completedAt),
       sequential: s.sequential,
-      firstLastPiecesFirst: this.firstLast.has(s.infoHash),
+      firstLastPiecesFirst: s.firstLastPiecesFirst,
       ...limitsView(t.rateLimits?.()),
       savePath: s.savePath,
       hasMetadata: info.hasMetadata,

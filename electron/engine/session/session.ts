@@ -49,6 +49,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
     this.encryptionMode = options.encryption ?? 'allow';
+    this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
     this.listener = new Listener(
       (socket, hello) => this.routeIncoming(socket, hello),
       (m) => this.warn(m),

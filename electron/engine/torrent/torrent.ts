@@ -138,6 +138,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.addedAt = init.resume?.addedAt ?? Date.now();
     this.completedAtValue = init.resume?.completedAt ?? null;
     this.sequentialWanted = init.resume?.sequential ?? false;
+    this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? false;
+    this.ownDownloadLimit.setRate(init.resume?.downloadLimit ?? 0);
+    this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
     this.previousDownloaded = init.resume?.downloaded ?? 0;
   }
@@ -235,6 +238,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         completedAt: this.completedAtValue,
         paused,
         sequential: this.sequentialWanted,
+        firstLastPiecesFirst: this.firstLastFirst,
+        downloadLimit: this.ownDownloadLimit.limit,
+        uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
       });
     }).catch((err: unknown) => this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`));
@@ -571,6 +577,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   setRateLimits(limits: { download?: number; upload?: number }): void {
     if (limits.download !== undefined) this.ownDownloadLimit.setRate(limits.download);
     if (limits.upload !== undefined) this.ownUploadLimit.setRate(limits.upload);
+    void this.saveResume();
   }
 
   rateLimits(): { download: number; upload: number } {
@@ -778,6 +785,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       addedAt: this.addedAt,
       completedAt: this.completedAtValue,
       sequential: this.sequentialWanted,
+      firstLastPiecesFirst: this.firstLastFirst,
     };
   }
 
@@ -857,11 +865,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   setFirstLastPiecesFirst(on: boolean): void {
     this.firstLastFirst = on;
     this.transfer?.setFirstLastPiecesFirst(on);
+    void this.saveResume();
   }
 
   setSequential(on: boolean): void {
     this.sequentialWanted = on;
     if (this.transfer) this.transfer.picker.sequential = on;
+    void this.saveResume();
   }
 }
 

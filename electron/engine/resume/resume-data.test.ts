@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { encode } from '../bencode/index.js';
+import { decodeResume, encodeResume, type ResumeData } from './resume-data.js';
+
+const record: ResumeData = {
+  infoHash: 'ab'.repeat(20),
+  savePath: '/downloads',
+  have: Buffer.from([0b1010_0000]),
+  pieceCount: 3,
+  filePriorities: [1, 0, 2],
+  files: [{ size: 10, mtimeMs: 1_700_000_000_123 }, { size: 0, mtimeMs: -1 }, { size: 5, mtimeMs: 42 }],
+  uploaded: 123,
+  downloaded: 456,
+  addedAt: 1_700_000_000_000,
+  completedAt: null,
+  paused: true,
+  sequential: true,
+  firstLastPiecesFirst: true,
+  downloadLimit: 1_048_576,
+  uploadLimit: 65_536,
+  magnet: null,
+};
+
+describe('resume records', () => {
+  it('round-trip every field', () => {
+    expect(decodeResume(encodeResume(record))).toEqual(record);
+    expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20) }))).toMatchObject({
+      completedAt: 5,
+      paused: false,
+      magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20),
+    });
+  });
+
+  it('read a record from before the limits and first/last flag existed as off and unlimited', () => {
+    const old = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3 });
+    expect(decodeResume(old)).toMatchObject({ firstLastPiecesFirst: false, downloadLimit: 0, uploadLimit: 0, sequential: false, paused: false });
+  });
+
+  it('refuse damaged records instead of trusting them', () => {
+    expect(decodeResume(Buffer.from('garbage'))).toBeNull();
+    expect(decodeResume(encode({ ...JSON.parse('{}'), pieces: 3 }))).toBeNull();
+    const wrongBitfield = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(2), pieces: 3 });
+    expect(decodeResume(wrongBitfield)).toBeNull();
+    const badPriority = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3, 'file-priorities': [7] });
+    expect(decodeResume(badPriority)).toBeNull();
+    const negativeLimit = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3, 'download-limit': -5 });
+    expect(decodeResume(negativeLimit)?.downloadLimit).toBe(0);
+  });
+});
