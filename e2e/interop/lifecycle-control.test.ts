@@ -13,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
-import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtSeeder, writeRandomFile, writeTree, type LtSeeder, type TorrentInfo } from '../support/index.js';
+import { createSession, type EngineSession } from '../../electron/engine/index.js';
+import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtSeeder, writeRandomFile, writeTree, type LtSeeder, type TorrentInfo, waitForTorrent } from '../support/index.js';
 
 const SIZE = 8 * 1024 * 1024;
 const cleanup = new Cleanup();
@@ -28,21 +28,6 @@ const stateDir = (): string => join(root, 'state');
 
 function newSession(): Promise<EngineSession> {
   return createSession({ downloadDir: join(root, 'dl'), port: 0, listenHost: '127.0.0.1', dht: false, stateDir: stateDir(), restore: true });
-}
-
-function waitFor(t: EngineTorrent, what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (cond()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(t.stats())}`));
-      }
-    }, 20);
-  });
 }
 
 const seederPeer = (): { host: string; port: number } => ({ host: '127.0.0.1', port: seeder.port });
@@ -67,7 +52,7 @@ describe('pause, resume, error state, remove', () => {
     const dir = join(root, 'dl');
     let ta = await session.add({ kind: 'torrent', bytes: await readFile(a.torrentPath) }, { savePath: dir, peers: [seederPeer()] });
     const tb = await session.add({ kind: 'torrent', bytes: await readFile(b.torrentPath) }, { savePath: dir, peers: [seederPeer()] });
-    await waitFor(ta, 'a quarter of A', () => ta.stats().completedBytes >= SIZE / 4);
+    await waitForTorrent(ta, 'a quarter of A', () => ta.stats().completedBytes >= SIZE / 4);
     // Per-torrent settings the user made must come back with it.
     ta.setRateLimits!({ download: 3_000_000, upload: 70_000 });
     ta.setFirstLastPiecesFirst!(true);
@@ -79,7 +64,7 @@ describe('pause, resume, error state, remove', () => {
     expect(frozen.completedBytes).toBeLessThan(SIZE);
 
     // B keeps going and finishes; A does not move meanwhile.
-    await waitFor(tb, 'B to finish', () => tb.stats().state === 'seeding');
+    await waitForTorrent(tb, 'B to finish', () => tb.stats().state === 'seeding');
     await assertSameFile(join(root, 'src', 'b.bin'), join(dir, 'b.bin'));
     expect(ta.stats()).toMatchObject({ state: 'paused', downloaded: frozen.downloaded, completedBytes: frozen.completedBytes, peers: 0 });
 
@@ -95,7 +80,7 @@ describe('pause, resume, error state, remove', () => {
 
     await ta.resume();
     ta.addPeers([seederPeer()]);
-    await waitFor(ta, 'A to finish', () => ta.stats().state === 'seeding');
+    await waitForTorrent(ta, 'A to finish', () => ta.stats().state === 'seeding');
     await assertSameFile(join(root, 'src', 'a.bin'), join(dir, 'a.bin'));
     expect(ta.stats().hashFailures).toBe(0);
   });
@@ -113,7 +98,7 @@ describe('pause, resume, error state, remove', () => {
     await rm(blocked);
     await tc.resume();
     tc.addPeers([seederPeer()]);
-    await waitFor(tc, 'C to finish after the fix', () => tc.stats().state === 'seeding');
+    await waitForTorrent(tc, 'C to finish after the fix', () => tc.stats().state === 'seeding');
     await assertSameTree(join(root, 'src', 'c-tree'), join(blocked, 'c-tree'));
   });
 

@@ -8,8 +8,8 @@
 import { copyFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
-import { Cleanup, createTorrent, startLtLeecher, writeRandomFile, type TorrentInfo } from '../support/index.js';
+import { createSession, type EngineSession } from '../../electron/engine/index.js';
+import { Cleanup, createTorrent, startLtLeecher, writeRandomFile, type TorrentInfo, waitForTorrent } from '../support/index.js';
 
 const PIECE = 256 * 1024;
 const SIZE = 16 * PIECE;
@@ -18,21 +18,6 @@ const cleanup = new Cleanup();
 let root = '';
 let torrent: TorrentInfo;
 let session: EngineSession;
-
-function waitFor(t: EngineTorrent, what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (cond()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(t.stats())}`));
-      }
-    }, 20);
-  });
-}
 
 beforeAll(async () => {
   root = await cleanup.tempDir('lifecycle-read-error');
@@ -49,11 +34,11 @@ describe('a file cut short while seeding', () => {
     await mkdir(seedDir, { recursive: true });
     await copyFile(join(root, 'orig', 'data.bin'), join(seedDir, 'data.bin'));
     const t = await session.add({ kind: 'torrent', bytes: await readFile(torrent.torrentPath) }, { savePath: seedDir });
-    await waitFor(t, 'seeding', () => t.stats().state === 'seeding');
+    await waitForTorrent(t, 'seeding', () => t.stats().state === 'seeding');
 
     await truncate(join(seedDir, 'data.bin'), SIZE / 2);
     const first = await startLtLeecher(cleanup, { torrent: torrent.torrentPath, save: join(root, 'lt-1'), peers: [`127.0.0.1:${session.port}`], timeoutSeconds: 20, progressInterval: 0 });
-    await waitFor(t, 'the error state', () => t.stats().state === 'error');
+    await waitForTorrent(t, 'the error state', () => t.stats().state === 'error');
     expect(t.stats().error).toMatch(/data\.bin/);
     await first.stop();
 
@@ -62,7 +47,7 @@ describe('a file cut short while seeding', () => {
     await truncate(join(seedDir, 'data.bin'), SIZE / 2);
     await truncate(join(seedDir, 'data.bin'), SIZE);
     await t.resume();
-    await waitFor(t, 'the re-check', () => t.stats().state !== 'checking' && t.stats().state !== 'error');
+    await waitForTorrent(t, 'the re-check', () => t.stats().state !== 'checking' && t.stats().state !== 'error');
     const good = [...t.pieceStatus()].flatMap((s, i) => (s === VERIFIED ? [i] : []));
     expect(good).toEqual(Array.from({ length: torrent.pieces / 2 }, (_, i) => i));
     expect(t.stats().state).toBe('downloading');

@@ -38,3 +38,4 @@ export { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 export { measured, readUsage, type Usage } from './measure.js';
 export { freePort, canConnect, waitForListening } from './net.js';
 export { requireTool, PYTHON, REPO_ROOT, SUPPORT_DIR, supportScript, type Tool } from './tools.js';
+export { waitForTorrent } from './engine-wait.js';
