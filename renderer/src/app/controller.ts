@@ -141,6 +141,11 @@ export class Controller {
     return this.call(() => this.client.resume({ infoHash }));
   }
 
+  /** Hash the data on disk again ("Force recheck"). */
+  recheck(infoHash: string): Promise<unknown> {
+    return this.call(() => this.client.recheck({ infoHash }));
+  }
+
   remove(infoHash: string, deleteData: boolean): Promise<unknown> {
     return this.call(() => this.client.remove({ infoHash, deleteData }));
   }

@@ -1,0 +1,31 @@
+import { useState } from 'react';
+import { useController } from '../app/context.js';
+import { Dialog } from './Dialog.js';
+
+/** Remove one torrent, keeping or deleting its downloaded files (toolbar, Delete key, context menu). */
+export function RemoveDialog({ name, infoHash, onClose }: { name: string; infoHash: string; onClose: () => void }) {
+  const controller = useController();
+  const [deleteData, setDeleteData] = useState(false);
+  return (
+    <Dialog title="Remove torrent" onCancel={onClose} testId="remove-dialog">
+      <p className="dialog__text">Remove <strong>{name || infoHash}</strong> from the list?</p>
+      <fieldset className="choices">
+        <label className="choice">
+          <input type="radio" name="remove-data" checked={!deleteData} onChange={() => setDeleteData(false)} data-testid="remove-keep-data" />
+          <span>Keep the downloaded files</span>
+        </label>
+        <label className="choice choice--danger">
+          <input type="radio" name="remove-data" checked={deleteData} onChange={() => setDeleteData(true)} data-testid="remove-delete-data" />
+          <span>Also delete the downloaded files</span>
+        </label>
+      </fieldset>
+      <div className="dialog__actions">
+        <button type="button" className="btn" onClick={onClose}>Cancel</button>
+        <button type="button" className={deleteData ? 'btn btn--danger' : 'btn btn--primary'} data-autofocus data-testid="remove-confirm"
+          onClick={() => { onClose(); void controller.remove(infoHash, deleteData); }}>
+          {deleteData ? 'Remove and delete files' : 'Remove'}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
