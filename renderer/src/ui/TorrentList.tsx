@@ -1,10 +1,11 @@
-import { memo, useMemo, type KeyboardEvent } from 'react';
+import { memo, useCallback, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { SortKey } from '../state/reducer.js';
 import { createRowOrderSelector } from '../state/selectors.js';
 import { formatBytes, formatEta, formatPercent, formatRateCell } from '../util/format.js';
 import { IconAlert } from './icons.js';
+import { TorrentMenu, type TorrentMenuTarget } from './TorrentMenu.js';
 
 export const STATE_LABEL: Record<TorrentState, string> = {
   metadata: 'Fetching metadata',
@@ -40,8 +41,34 @@ export function TorrentList() {
   const selected = useApp((s) => s.selected);
   const sort = useApp((s) => s.sort);
   const ready = useApp((s) => s.ready);
+  const [menu, setMenu] = useState<TorrentMenuTarget | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+
+  /** The context-menu key or Shift+F10 opens the menu for the selected row, below its name. */
+  const openMenuForSelected = () => {
+    if (!selected) return;
+    const cell = document.querySelector(`[data-testid="torrent-row"][data-infohash="${selected}"] .col-name`);
+    const r = cell?.getBoundingClientRect();
+    setMenu({ infoHash: selected, x: r ? r.left + 16 : 0, y: r ? r.bottom : 0 });
+  };
+
+  /** A right click on a row selects it (mousedown did) and opens the menu at the pointer. */
+  const onContextMenu = (e: MouseEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    const rowEl = e.target instanceof Element ? e.target.closest('[data-testid="torrent-row"]') : null;
+    const h = rowEl?.getAttribute('data-infohash');
+    // A keyboard-made contextmenu event lands on the focused list itself: the keydown handled it.
+    if (!h) return;
+    controller.select(h);
+    setMenu({ infoHash: h, x: e.clientX, y: e.clientY });
+  };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      e.preventDefault();
+      openMenuForSelected();
+      return;
+    }
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
     e.preventDefault();
     if (rows.length === 0) return;
@@ -59,7 +86,7 @@ export function TorrentList() {
   };
 
   return (
-    <div className="list" tabIndex={0} onKeyDown={onKeyDown} data-testid="torrent-list">
+    <div className="list" tabIndex={0} onKeyDown={onKeyDown} onContextMenu={onContextMenu} data-testid="torrent-list">
       <table className="table" role="grid" aria-label="Torrents" aria-multiselectable="false">
         <thead>
           <tr>
@@ -90,6 +117,7 @@ export function TorrentList() {
           )}
         </div>
       )}
+      <TorrentMenu target={menu} onClose={closeMenu} />
     </div>
   );
 }

@@ -1,0 +1,207 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeTransport } from '../../test/fakeTransport.js';
+import { hash, session, summary } from '../../test/fixtures.js';
+import { ControllerProvider } from '../app/context.js';
+import { Controller } from '../app/controller.js';
+import { createAppStore } from '../state/store.js';
+import { App } from './App.js';
+import { fitInViewport } from './Menu.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
+
+let root: Root | null = null;
+let container: HTMLDivElement;
+let controller: Controller;
+let t: FakeTransport;
+
+// The menu is portalled to <body>, so look in the whole document.
+const $ = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+const rowEl = (n: number) => document.querySelector<HTMLElement>(`[data-testid="torrent-row"][data-infohash="${hash(n)}"]`);
+const menu = () => document.querySelector<HTMLElement>('[role="menu"]');
+const items = () => Array.from(menu()?.querySelectorAll<HTMLElement>('[role="menuitem"], [role="menuitemcheckbox"]') ?? []);
+const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
+
+async function mount(openFolder: boolean): Promise<void> {
+  await act(async () => {
+    root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
+  });
+  await act(async () => {
+    t.open();
+    await new Promise((r) => setTimeout(r, 0));
+    t.emit({
+      type: 'snapshot', session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder },
+      torrents: [summary(1, { name: 'ubuntu.iso' }), summary(2, { name: 'held.mkv', state: 'paused', sequential: true })],
+    });
+  });
+}
+
+async function rightClick(n: number, x = 40, y = 50): Promise<void> {
+  await act(async () => {
+    const el = rowEl(n)?.querySelector('.col-name');
+    el?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 2, clientX: x, clientY: y }));
+    el?.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, button: 2, clientX: x, clientY: y }));
+  });
+}
+
+async function key(target: Element | null, k: string, shiftKey = false): Promise<void> {
+  await act(async () => {
+    target?.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true, cancelable: true }));
+  });
+}
+
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  t = new FakeTransport();
+  controller = new Controller(t.client(), createAppStore(), () => 0);
+  controller.start();
+  root = createRoot(container);
+});
+
+afterEach(async () => {
+  await act(async () => root?.unmount());
+  controller.stop();
+  container.remove();
+});
+
+describe('torrent context menu', () => {
+  it('right-click on a running torrent selects it and offers Pause, recheck, remove, limits and the two switches', async () => {
+    await mount(false);
+    expect(menu()).toBeNull();
+    await rightClick(1);
+    expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
+    expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
+    expect(items().map((i) => i.textContent)).toEqual([
+      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Download in sequential order', 'Download first and last pieces first',
+    ]);
+    expect($('menu-resume')).toBeNull();
+    expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders
+    expect($('menu-sequential')?.getAttribute('role')).toBe('menuitemcheckbox');
+    expect($('menu-sequential')?.getAttribute('aria-checked')).toBe('false');
+    expect(document.activeElement).toBe($('menu-pause'));
+  });
+
+  it('a paused torrent offers Resume and shows its switches checked', async () => {
+    await mount(false);
+    await rightClick(2);
+    expect($('menu-pause')).toBeNull();
+    expect($('menu-resume')?.textContent).toBe('Resume');
+    expect($('menu-sequential')?.getAttribute('aria-checked')).toBe('true');
+    expect($('menu-first-last')?.getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('Pause, Force recheck and the switches send their commands and close the menu', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-pause')?.click());
+    await flush();
+    expect(t.commands('pause')).toEqual([{ infoHash: hash(1) }]);
+    expect(menu()).toBeNull();
+
+    await rightClick(1);
+    await act(async () => $('menu-recheck')?.click());
+    await flush();
+    expect(t.commands('recheck')).toEqual([{ infoHash: hash(1) }]);
+
+    await rightClick(1);
+    await act(async () => $('menu-sequential')?.click());
+    await flush();
+    expect(t.commands('setSequential')).toEqual([{ infoHash: hash(1), sequential: true }]);
+
+    await rightClick(2);
+    await act(async () => $('menu-sequential')?.click());
+    await act(async () => undefined);
+    await rightClick(2);
+    await act(async () => $('menu-first-last')?.click());
+    await flush();
+    expect(t.commands('setSequential')).toEqual([{ infoHash: hash(1), sequential: true }, { infoHash: hash(2), sequential: false }]);
+    expect(t.commands('setFirstLastPiecesFirst')).toEqual([{ infoHash: hash(2), firstLastPiecesFirst: true }]);
+    expect(menu()).toBeNull();
+  });
+
+  it('Remove… opens the keep/delete confirmation and Limit speed… the limits dialog', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-remove')?.click());
+    expect(menu()).toBeNull();
+    expect($('remove-dialog')?.textContent).toContain('ubuntu.iso');
+    expect(t.commands('remove')).toEqual([]);
+    await act(async () => $('remove-delete-data')?.click());
+    await act(async () => $('remove-confirm')?.click());
+    await flush();
+    expect(t.commands('remove')).toEqual([{ infoHash: hash(1), deleteData: true }]);
+
+    await rightClick(2);
+    await act(async () => $('menu-limits')?.click());
+    expect($('torrent-limits-dialog')?.textContent).toContain('held.mkv');
+  });
+
+  it('arrow keys move between items, Escape closes and gives focus back', async () => {
+    await mount(false);
+    const list = $('torrent-list');
+    list?.focus();
+    await rightClick(1);
+    await key(document.activeElement, 'ArrowDown');
+    expect(document.activeElement).toBe($('menu-recheck'));
+    await key(document.activeElement, 'ArrowDown');
+    expect(document.activeElement).toBe($('menu-remove'));
+    await key(document.activeElement, 'End');
+    expect(document.activeElement).toBe($('menu-first-last'));
+    await key(document.activeElement, 'ArrowDown'); // wraps
+    expect(document.activeElement).toBe($('menu-pause'));
+    await key(document.activeElement, 'ArrowUp');
+    expect(document.activeElement).toBe($('menu-first-last'));
+    await key(document.activeElement, 'Escape');
+    expect(menu()).toBeNull();
+    expect(document.activeElement).toBe(list);
+    expect(t.commands('setFirstLastPiecesFirst')).toEqual([]);
+  });
+
+  it('a click outside closes it without doing anything', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => { document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    expect(menu()).toBeNull();
+    const actions = new Set(['pause', 'resume', 'recheck', 'remove', 'setSequential', 'setFirstLastPiecesFirst', 'setTorrentLimits', 'openFolder']);
+    expect(t.calls.filter((c) => actions.has(c.command))).toEqual([]);
+  });
+
+  it('the context-menu key and Shift+F10 open it for the selected row', async () => {
+    await mount(false);
+    const list = $('torrent-list');
+    await key(list, 'ContextMenu');
+    expect(menu()).toBeNull(); // nothing selected
+    await key(list, 'ArrowDown'); // selects the first row
+    await key(list, 'ContextMenu');
+    expect($('menu-pause')).not.toBeNull();
+    await key(document.activeElement, 'Escape');
+    await key(list, 'ArrowDown');
+    await key(list, 'F10', true);
+    expect($('menu-resume')).not.toBeNull();
+  });
+
+  it('Open folder appears only when the capabilities allow it', async () => {
+    await mount(true);
+    await rightClick(1);
+    t.replies.openFolder = () => ({ ok: true, result: { path: '/tmp', opened: true } });
+    await act(async () => $('menu-open-folder')?.click());
+    await flush();
+    expect(t.commands('openFolder')).toEqual([{ infoHash: hash(1) }]);
+  });
+});
+
+describe('fitInViewport', () => {
+  it('keeps the menu inside the window', () => {
+    expect(fitInViewport(100, 100, 200, 300, 1280, 800)).toEqual({ left: 100, top: 100 });
+    // No room to the right / below: opens to the left / above the point.
+    expect(fitInViewport(1200, 700, 200, 300, 1280, 800)).toEqual({ left: 1000, top: 400 });
+    // Bigger than the space on either side: clamped to the margin.
+    expect(fitInViewport(50, 100, 200, 790, 1280, 800)).toEqual({ left: 50, top: 4 });
+    expect(fitInViewport(10, 10, 2000, 50, 1280, 800)).toEqual({ left: 4, top: 10 });
+  });
+});

@@ -1,0 +1,65 @@
+import { useCallback, useState } from 'react';
+import type { Capabilities, TorrentSummary } from '../../../shared/contract/index.js';
+import { useApp, useController } from '../app/context.js';
+import type { Controller } from '../app/controller.js';
+import { Menu, type MenuAnchor, type MenuEntry } from './Menu.js';
+import { RemoveDialog } from './RemoveDialog.js';
+import { TorrentLimitsDialog } from './TorrentLimitsDialog.js';
+
+export type TorrentDialog = 'remove' | 'limits';
+
+/** The torrent list's context menu entries for one torrent (qBittorrent's row menu, what the contract offers). */
+export function torrentMenuEntries(t: TorrentSummary, opts: {
+  controller: Controller;
+  capabilities: Capabilities | null;
+  connected: boolean;
+  openDialog: (d: TorrentDialog) => void;
+}): MenuEntry[] {
+  const { controller, capabilities, connected, openDialog } = opts;
+  const h = t.infoHash;
+  const off = !connected;
+  const resumable = t.state === 'paused' || t.state === 'error';
+  const entries: MenuEntry[] = [
+    resumable
+      ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.resume(h) }
+      : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.pause(h) },
+    { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.recheck(h) },
+    { kind: 'separator', id: 'sep-1' },
+    { kind: 'item', id: 'remove', label: 'Remove…', testId: 'menu-remove', disabled: off, onSelect: () => openDialog('remove') },
+    { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
+    { kind: 'separator', id: 'sep-2' },
+    { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
+      onSelect: () => void controller.setSequential(h, !t.sequential) },
+    { kind: 'check', id: 'first-last', label: 'Download first and last pieces first', testId: 'menu-first-last', checked: t.firstLastPiecesFirst, disabled: off,
+      onSelect: () => void controller.setFirstLastPiecesFirst(h, !t.firstLastPiecesFirst) },
+  ];
+  if (capabilities?.openFolder === true) {
+    entries.push({ kind: 'separator', id: 'sep-3' }, { kind: 'item', id: 'open-folder', label: 'Open folder', testId: 'menu-open-folder', disabled: off, onSelect: () => void controller.openFolder(h) });
+  }
+  return entries;
+}
+
+export interface TorrentMenuTarget extends MenuAnchor {
+  infoHash: string;
+}
+
+/** The open context menu (if any) and the dialogs its items lead to; stays mounted so a dialog outlives the menu. */
+export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | null; onClose: () => void }) {
+  const controller = useController();
+  const capabilities = useApp((s) => s.capabilities);
+  const connected = useApp((s) => s.connection === 'open');
+  const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string } | null>(null);
+  const closeDialog = useCallback(() => setDialog(null), []);
+  const t = useApp((s) => (target ? s.torrents[target.infoHash] : undefined));
+  const shown = useApp((s) => (dialog ? s.torrents[dialog.infoHash] : undefined));
+  return (
+    <>
+      {target && t && (
+        <Menu anchor={target} label={`${t.name || t.infoHash}`} testId="torrent-menu" onClose={onClose}
+          entries={torrentMenuEntries(t, { controller, capabilities, connected, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash }) })} />
+      )}
+      {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} onClose={closeDialog} />}
+      {dialog?.kind === 'limits' && shown && <TorrentLimitsDialog torrent={shown} onClose={closeDialog} />}
+    </>
+  );
+}
