@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 
 export type MenuEntry =
@@ -39,15 +39,17 @@ export function Menu({ anchor, entries, label, onClose, testId }: {
   testId?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
-  const [pos, setPos] = useState<{ left: number; top: number } | null>(null);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
+  // Measured and placed before the first paint (and before focus moves in, which needs it visible).
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     const r = el.getBoundingClientRect();
-    setPos(fitInViewport(anchor.x, anchor.y, r.width, r.height, window.innerWidth, window.innerHeight));
+    const { left, top } = fitInViewport(anchor.x, anchor.y, r.width, r.height, window.innerWidth, window.innerHeight);
+    el.style.left = `${left}px`;
+    el.style.top = `${top}px`;
   }, [anchor.x, anchor.y]);
 
   useEffect(() => {
@@ -58,11 +60,20 @@ export function Menu({ anchor, entries, label, onClose, testId }: {
       if (!(e.target instanceof Node) || !el?.contains(e.target)) closeRef.current();
     };
     const close = () => closeRef.current();
+    // Escape closes it wherever focus is (a click on a disabled item may have taken focus off the items).
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      e.stopPropagation();
+      closeRef.current();
+    };
+    window.addEventListener('keydown', onKey, true);
     window.addEventListener('mousedown', outside, true);
     window.addEventListener('scroll', outside, true);
     window.addEventListener('resize', close);
     window.addEventListener('blur', close);
     return () => {
+      window.removeEventListener('keydown', onKey, true);
       window.removeEventListener('mousedown', outside, true);
       window.removeEventListener('scroll', outside, true);
       window.removeEventListener('resize', close);
@@ -81,7 +92,6 @@ export function Menu({ anchor, entries, label, onClose, testId }: {
       case 'ArrowUp': next = items[(i - 1 + items.length) % items.length]; break;
       case 'Home': next = items[0]; break;
       case 'End': next = items[items.length - 1]; break;
-      case 'Escape':
       case 'Tab':
         e.preventDefault();
         e.stopPropagation();
@@ -104,7 +114,7 @@ export function Menu({ anchor, entries, label, onClose, testId }: {
   return createPortal(
     <div ref={ref} className="menu" role="menu" aria-label={label} data-testid={testId} onKeyDown={onKeyDown}
       onContextMenu={(e) => e.preventDefault()}
-      style={pos ? { left: pos.left, top: pos.top } : { left: anchor.x, top: anchor.y, visibility: 'hidden' }}>
+>
       {entries.map((entry) => {
         if (entry.kind === 'separator') return <div key={entry.id} className="menu__sep" role="separator" />;
         const check = entry.kind === 'check';
