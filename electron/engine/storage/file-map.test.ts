@@ -42,6 +42,8 @@ describe('FileMap', () => {
     expect(map.pieceSegments(109)).toEqual([seg(0, 109 * 16384, 0, 13_686)]);
     expect(map.pieceSegments(109, 0, 13_686)).toEqual([seg(0, 109 * 16384, 0, 13_686)]);
     expect(map.filePieces(0)).toEqual([0, 109]);
+    expect(map.pieceCount).toBe(110);
+    expect([map.pieceSize(0), map.pieceSize(108), map.pieceSize(109)]).toEqual([16384, 16384, 13_686]);
   });
 
   it('maps a block inside a piece', () => {

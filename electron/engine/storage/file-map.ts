@@ -50,6 +50,15 @@ export class FileMap {
     return out;
   }
 
+  get pieceCount(): number {
+    return Math.ceil(this.totalLength / this.pieceLength);
+  }
+
+  /** Bytes in piece `index`: the piece length, less for the last piece. */
+  pieceSize(index: number): number {
+    return Math.min(this.pieceLength, this.totalLength - index * this.pieceLength);
+  }
+
   pieceSegments(index: number, begin = 0, length = this.pieceLength): Segment[] {
     return this.segments(index * this.pieceLength + begin, length);
   }

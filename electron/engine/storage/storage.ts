@@ -39,8 +39,7 @@ export class Storage {
   ) {
     this.map = new FileMap(files, pieceLength, totalLength);
     this.absolutePaths = files.map((f) => resolve(saveDir, f.path));
-    const pieceCount = totalLength === 0 ? 0 : Math.ceil(totalLength / pieceLength);
-    this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, pieceCount);
+    this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, this.map.pieceCount);
   }
 
   get partFilePath(): string {
@@ -239,12 +238,8 @@ export class Storage {
   private writeToPartFile(index: number, data: Buffer, segments: readonly Segment[]): Promise<void> {
     return this.serial(async () => {
       await Promise.all(segments.filter((seg) => !this.viaPartFile.has(seg.fileIndex)).map((seg) => this.writeSegment(seg, data)));
-      if (this.usesPartFile(index)) await this.parts.write(index, data.subarray(0, this.pieceSize(index)));
+      if (this.usesPartFile(index)) await this.parts.write(index, data.subarray(0, this.map.pieceSize(index)));
     });
-  }
-
-  private pieceSize(index: number): number {
-    return Math.min(this.map.pieceLength, this.map.totalLength - index * this.map.pieceLength);
   }
 
   private async readFromPartFile(index: number, begin: number, segments: readonly Segment[], out: Buffer): Promise<void> {
