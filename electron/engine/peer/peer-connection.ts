@@ -266,12 +266,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     }
     this.socket.cork();
     this.sendRaw(msg.pieceHeader(index, begin, data.length));
-    this.lastSent = Date.now();
     if (this.cipher) {
       this.socket.write(this.cipher.encrypt(data)); // a copy: `data` is free at once
       written?.();
     } else {
-      this.socket.write(data, written && (() => written()));
+      this.socket.write(data, written);
     }
     process.nextTick(() => this.socket.uncork());
     this.uploadMeter.add(data.length);
