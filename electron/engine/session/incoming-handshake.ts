@@ -1,9 +1,7 @@
 import type { EncryptionMode } from '../api.js';
-import { decodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
+import { decodeHandshake, HANDSHAKE_LENGTH, PROTOCOL_PREFIX, type Handshake } from '../wire/handshake.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 import { MseResponder } from '../wire/mse/mse-responder.js';
-
-const PROTOCOL_PREFIX = Buffer.from('\x13BitTorrent protocol', 'latin1');
 
 export type IncomingStep =
   | { readonly kind: 'wait'; readonly send: Buffer | null }

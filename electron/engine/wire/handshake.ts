@@ -2,7 +2,8 @@ import type { PeerCipher } from './mse/mse-common.js';
 
 /** BEP 3 handshake: <19>"BitTorrent protocol"<8 reserved><20 info-hash><20 peer id>. */
 export const HANDSHAKE_LENGTH = 68;
-const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1');
+/** The first 20 bytes of every plain handshake: <19>"BitTorrent protocol". */
+export const PROTOCOL_PREFIX = Buffer.from('\x13BitTorrent protocol', 'latin1');
 
 export interface Handshake {
   infoHash: Buffer;
@@ -28,7 +29,7 @@ export interface IncomingHello {
 
 export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Buffer {
   const out = Buffer.alloc(HANDSHAKE_LENGTH);
-  PROTOCOL.copy(out, 0);
+  PROTOCOL_PREFIX.copy(out, 0);
   out[20 + 5] = 0x10; // extension protocol
   out[20 + 7] = 0x04 | 0x01; // fast extension + DHT
   out.set(infoHash, 28);
@@ -39,7 +40,7 @@ export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Buffe
 /** Parses the 68 handshake bytes; returns a reason string when they are not a BitTorrent handshake. */
 export function decodeHandshake(bytes: Buffer): Handshake | string {
   if (bytes.length < HANDSHAKE_LENGTH) return 'short handshake';
-  if (!bytes.subarray(0, 20).equals(PROTOCOL)) return 'not a BitTorrent handshake';
+  if (!bytes.subarray(0, 20).equals(PROTOCOL_PREFIX)) return 'not a BitTorrent handshake';
   const reserved = bytes.subarray(20, 28);
   return {
     infoHash: Buffer.from(bytes.subarray(28, 48)),
