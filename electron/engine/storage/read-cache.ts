@@ -61,13 +61,6 @@ export class ReadCache {
     };
   }
 
-  /** Forgets every cached piece (their buffers are recycled once released). */
-  clear(): void {
-    for (const entry of this.entries.values()) this.retire(entry);
-    this.entries.clear();
-    this.bytes = 0;
-  }
-
   /** Buffers waiting for reuse (for tests and diagnostics). */
   get spareCount(): number {
     return this.spare.length;
