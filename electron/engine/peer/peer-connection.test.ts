@@ -8,6 +8,7 @@ import { decodeHandshake, encodeHandshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
 import { PeerConnection, requestKey } from './peer-connection.js';
 import type { PeerHandler } from './peer-handler.js';
+import { describeClose, type CloseKind, type CloseReason } from './close-reason.js';
 
 const INFO_HASH = Buffer.alloc(20, 0xab);
 const OTHER_HASH = Buffer.alloc(20, 0xcd);
@@ -42,6 +43,7 @@ type Call = [string, ...unknown[]];
 class RecordingHandler implements PeerHandler {
   readonly calls: Call[] = [];
   acceptBlocks = true;
+  readonly closeKinds: CloseKind[] = [];
   constructor(public pieceCount: number) {}
 
   names(): string[] {
@@ -102,8 +104,9 @@ class RecordingHandler implements PeerHandler {
   peerExtended(_p: PeerConnection, localId: number, payload: Buffer): void {
     this.calls.push(['peerExtended', localId, payload.toString('hex')]);
   }
-  peerClosed(_p: PeerConnection, reason: string): void {
-    this.calls.push(['peerClosed', reason]);
+  peerClosed(_p: PeerConnection, reason: CloseReason): void {
+    this.calls.push(['peerClosed', describeClose(reason)]);
+    this.closeKinds.push(reason.kind);
   }
 }
 
@@ -116,7 +119,7 @@ interface Setup {
 const live: PeerConnection[] = [];
 
 afterEach(() => {
-  for (const p of live.splice(0)) p.close('test over');
+  for (const p of live.splice(0)) p.close({ kind: 'torrent-stopped', detail: 'test over' });
   vi.useRealTimers();
 });
 
@@ -667,9 +670,10 @@ describe('PeerConnection: lifecycle', () => {
   it('reports closing once, destroys the socket and sends nothing afterwards', () => {
     const { peer, socket, handler } = connected(10);
     socket.written.length = 0;
-    peer.close('first');
-    peer.close('second');
-    expect(handler.calls).toEqual([['peerClosed', 'first']]);
+    peer.close({ kind: 'duplicate' });
+    peer.close({ kind: 'torrent-stopped' });
+    expect(handler.calls).toEqual([['peerClosed', 'duplicate connection to the same peer']]);
+    expect(handler.closeKinds).toEqual(['duplicate']);
     expect(socket.destroyed).toBe(true);
     peer.send(msg.unchoke());
     peer.setInterested(true);
@@ -679,7 +683,7 @@ describe('PeerConnection: lifecycle', () => {
 
   it('ignores data after closing', () => {
     const { peer, handler } = connected(10);
-    peer.close('bye');
+    peer.close({ kind: 'torrent-stopped' });
     peer.receive(Buffer.concat([msg.unchoke(), msg.have(1)]));
     expect(handler.names()).toEqual(['peerClosed']);
   });
@@ -689,9 +693,11 @@ describe('PeerConnection: lifecycle', () => {
     a.socket.emit('end');
     expect(a.peer.isOpen).toBe(false);
     expect(a.handler.closedReason()).toMatch(/closed by peer/);
+    expect(a.handler.closeKinds).toEqual(['remote-closed']);
     const b = connected(10);
     b.socket.emit('error', new Error('ECONNRESET'));
     expect(b.handler.closedReason()).toMatch(/socket error: ECONNRESET/);
+    expect(b.handler.closeKinds).toEqual(['socket-error']);
     expect(b.handler.names().filter((n) => n === 'peerClosed')).toHaveLength(1);
   });
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Bitfield, spareBitsClear } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
+import type { CloseReason } from './close-reason.js';
 import * as msg from '../wire/encode.js';
 import { FrameReader, type FrameSink } from '../wire/frame-reader.js';
 import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
@@ -113,10 +114,10 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.cipher = options.cipher ?? null;
     this.encrypted = options.encrypted ?? false;
     socket.setNoDelay(true);
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('connection closed by peer'));
-    socket.on('end', () => this.close('connection closed by peer'));
-    this.timers.push(setTimeout(() => this.remote || this.close('handshake timeout'), HANDSHAKE_TIMEOUT_MS));
+    socket.on('error', (err) => this.close({ kind: 'socket-error', detail: err.message }));
+    socket.on('close', () => this.close({ kind: 'remote-closed' }));
+    socket.on('end', () => this.close({ kind: 'remote-closed' }));
+    this.timers.push(setTimeout(() => this.remote || this.close({ kind: 'handshake-timeout' }), HANDSHAKE_TIMEOUT_MS));
   }
 
   /** Outgoing: send our handshake now. Incoming: the session already read theirs; answer it. */
@@ -161,7 +162,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   private acceptHandshake(hs: Handshake): void {
-    if (hs.peerId.equals(this.ourPeerId)) return this.close('connected to ourselves');
+    if (hs.peerId.equals(this.ourPeerId)) return this.close({ kind: 'self' });
     this.remote = hs;
     this.remotePeerId = hs.peerId;
     this.reader = new FrameReader(this);
@@ -424,17 +425,17 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   private tick(): void {
     const now = Date.now();
-    if (now - this.lastReceived > INACTIVITY_TIMEOUT_MS) return this.close('inactivity timeout');
+    if (now - this.lastReceived > INACTIVITY_TIMEOUT_MS) return this.close({ kind: 'inactivity-timeout' });
     if (now - this.lastSent > KEEPALIVE_INTERVAL_MS) this.sendRaw(msg.keepAlive());
   }
 
   /** Closes for a protocol violation: the torrent will not dial this peer again. */
   violation(reason: string): void {
     this.violated = true;
-    this.close(reason);
+    this.close({ kind: 'protocol-violation', detail: reason });
   }
 
-  close(reason: string): void {
+  close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
     this.reader?.stop();

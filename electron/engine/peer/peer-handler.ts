@@ -1,3 +1,4 @@
+import type { CloseReason } from './close-reason.js';
 import type { PeerConnection } from './peer-connection.js';
 
 /**
@@ -27,7 +28,7 @@ export interface PeerHandler {
   peerExtensionHandshake(peer: PeerConnection): void;
   /** A BEP 10 message other than the handshake, by our local extension id. */
   peerExtended(peer: PeerConnection, localId: number, payload: Buffer): void;
-  peerClosed(peer: PeerConnection, reason: string): void;
+  peerClosed(peer: PeerConnection, reason: CloseReason): void;
   /** Number of pieces (0 while a magnet has no metadata yet). */
   readonly pieceCount: number;
 }

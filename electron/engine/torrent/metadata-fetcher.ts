@@ -40,7 +40,7 @@ export class MetadataFetcher {
     const ext = peer.extensions;
     const size = ext?.metadataSize ?? null;
     if (!ext?.ids.get('ut_metadata') || size === null) return;
-    if (size > MAX_METADATA_SIZE) return peer.close(`metadata_size ${size} is over the ${MAX_METADATA_SIZE}-byte cap`);
+    if (size > MAX_METADATA_SIZE) return peer.close({ kind: 'bad-metadata', detail: `metadata_size ${size} is over the ${MAX_METADATA_SIZE}-byte cap` });
     if (this.size === null) {
       this.size = size;
       this.slots = Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, () => ({ data: null, peer: null, requestedAt: 0 }));
@@ -69,7 +69,7 @@ export class MetadataFetcher {
     const slot = this.slots[message.piece];
     const expected = Math.min(METADATA_PIECE_SIZE, this.size - message.piece * METADATA_PIECE_SIZE);
     if (!slot || message.totalSize !== this.size || message.data.length !== expected) {
-      return peer.close('sent malformed metadata');
+      return peer.close({ kind: 'bad-metadata', detail: 'sent malformed metadata' });
     }
     if (slot.data) return;
     slot.data = Buffer.from(message.data);
@@ -111,7 +111,7 @@ export class MetadataFetcher {
       return;
     }
     // Somebody lied. We cannot tell who from the hash alone: drop every contributor and start over.
-    for (const peer of this.contributors) peer.close('sent metadata that does not match the info-hash');
+    for (const peer of this.contributors) peer.close({ kind: 'bad-metadata', detail: 'sent metadata that does not match the info-hash' });
     this.contributors.clear();
     for (const slot of this.slots) {
       slot.data = null;

@@ -66,12 +66,12 @@ export class PeerExchange {
     times.push(now);
     this.received.set(peer, times);
     if (times.length > MAX_RECEIVED_PER_MINUTE) {
-      peer.close('too many peer exchange messages');
+      peer.close({ kind: 'bad-pex', detail: 'too many peer exchange messages' });
       return [];
     }
     const parsed = decodePex(payload);
     if (typeof parsed === 'string') {
-      peer.close(`bad peer exchange message: ${parsed}`);
+      peer.close({ kind: 'bad-pex', detail: parsed });
       return [];
     }
     return parsed.added;

@@ -15,6 +15,7 @@ import type {
 import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
+import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
@@ -248,12 +249,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   /** Resolves once every halt so far has told the trackers (so stop() after fatal() waits too). */
-  private halt(reason: string): Promise<void> {
+  private halt(detail: string): Promise<void> {
     this.running = false;
     this.transfer?.setActive(false);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const peer of [...this.peersById.values()]) peer.close(reason);
+    for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
     const announcer = this.announcer;
     this.announcer = null;
     if (announcer) {
@@ -593,7 +594,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   peerReady(peer: PeerConnection): void {
     for (const other of this.peersById.values()) {
       if (other.remotePeerId && peer.remotePeerId && other.remotePeerId.equals(peer.remotePeerId)) {
-        peer.close('duplicate connection to the same peer');
+        peer.close({ kind: 'duplicate' });
         return;
       }
     }
@@ -666,7 +667,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   private onMetadataMessage(peer: PeerConnection, payload: Buffer): void {
     const message = decodeMetadataMessage(payload);
-    if (typeof message === 'string') return peer.close(`bad ut_metadata message: ${message}`);
+    if (typeof message === 'string') return peer.close({ kind: 'bad-metadata', detail: `bad ut_metadata message: ${message}` });
     if (message.type !== 'request') return this.fetcher?.onMessage(peer, message);
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId) return;
@@ -677,19 +678,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     peer.send(msg.extended(remoteId, encodeMetadataData(message.piece, info.length, data)));
   }
 
-  peerClosed(peer: PeerConnection, reason: string): void {
+  peerClosed(peer: PeerConnection, reason: CloseReason): void {
     const known = this.peersById.delete(peer.id);
     if (known) this.transfer?.peerGone(peer);
     this.fetcher?.peerGone(peer);
     const address = this.dialledAddress.get(peer);
+    const hungUp = reason.kind === 'remote-closed';
     // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
-    if (address && (peer.violated || reason === 'connected to ourselves')) this.candidates.ban(address);
+    if (address && (peer.violated || reason.kind === 'self')) this.candidates.ban(address);
     // Hung up on our plain handshake without answering: it may require encryption.
-    else if (address && !peer.remote && !peer.encrypted && this.ctx.encryption === 'allow' && /closed by peer/.test(reason)) {
+    else if (address && !peer.remote && !peer.encrypted && this.ctx.encryption === 'allow' && hungUp) {
       this.candidates.handshakeRefused(address);
     }
-    else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !/closed by peer/.test(reason)));
-    if (known && !/stopped|paused|seeds|banned/.test(reason)) this.ctx.warn(`${peer.address}: ${reason}`);
+    else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !hungUp));
+    if (known && !isRoutineClose(reason)) this.ctx.warn(`${peer.address}: ${describeClose(reason)}`);
     if (this.running) setTimeout(() => this.connectMore(), 100).unref();
   }
 
@@ -717,7 +719,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const address = this.reachableAddress(peer);
     if (address) this.candidates.ban(address);
     this.ctx.warn(`${peer.address}: banned after ${peer.hashFailures} pieces failed their hash check`);
-    peer.close('banned: sent data that failed the hash check');
+    peer.close({ kind: 'banned', detail: 'sent data that failed the hash check' });
   }
 
   warn(message: string): void {

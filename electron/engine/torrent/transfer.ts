@@ -228,7 +228,7 @@ export class Transfer {
       this.peerBitfield(peer);
     }
     for (const index of peer.pendingHaves.splice(0)) {
-      if (index >= n) return peer.close(`have for piece ${index} of ${n}`);
+      if (index >= n) return peer.violation(`have for piece ${index} of ${n}`);
       peer.bitfield ??= new Bitfield(n);
       if (!peer.haveAll && peer.bitfield.set(index)) this.peerHave(peer, index);
     }
@@ -500,7 +500,7 @@ export class Transfer {
   private onFinished(): void {
     for (const peer of [...this.host.connectedPeers()]) {
       peer.setInterested(false);
-      if (peer.isSeed) peer.close('both are seeds');
+      if (peer.isSeed) peer.close({ kind: 'both-seeds' });
     }
     this.host.finished();
   }
