@@ -57,7 +57,7 @@ const FLAGS: Record<OpenMode, number> = {
 /** The folders between `root` and `file`, outermost first (neither included). Throws if `file` is not below `root`. */
 function foldersBetween(root: string, file: string): string[] {
   const rel = path.relative(path.resolve(root), path.resolve(file));
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${file} is not inside ${root}`);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new Error(`${file} is not inside ${root}`);
   const parts = rel.split(path.sep).slice(0, -1);
   const out: string[] = [];
   let at = path.resolve(root);
@@ -84,10 +84,12 @@ async function lstatOrNull(p: string): Promise<fs.Stats | null> {
 /**
  * Checks the folders between `root` and `file` one at a time: a symbolic link (or something
  * that is not a folder) is refused. A missing folder is made when `create`, else the walk
- * stops and answers 'missing'.
+ * stops and answers 'missing'. Folders in `checked` are taken as checked (a caller walking
+ * many files at once), and those checked now are added.
  */
-export async function checkFolders(root: string, file: string, create: boolean): Promise<'ok' | 'missing'> {
+export async function checkFolders(root: string, file: string, create: boolean, checked?: Set<string>): Promise<'ok' | 'missing'> {
   for (const folder of foldersBetween(root, file)) {
+    if (checked?.has(folder)) continue;
     let stat = await lstatOrNull(folder);
     if (!stat) {
       if (!create) return 'missing';
@@ -100,6 +102,7 @@ export async function checkFolders(root: string, file: string, create: boolean):
     }
     if (stat.isSymbolicLink()) throw new SymlinkError(folder, file);
     if (!stat.isDirectory()) throw new Error(`cannot use ${file}: ${folder} is not a folder`);
+    checked?.add(folder);
   }
   return 'ok';
 }
@@ -108,8 +111,8 @@ export async function checkFolders(root: string, file: string, create: boolean):
  * Whether `file` (below `root`) can be used: not a symbolic link, nor behind one. Missing is
  * fine. Throws SymlinkError when it cannot.
  */
-export async function assertNoSymlink(root: string, file: string): Promise<void> {
-  if ((await checkFolders(root, file, false)) === 'missing') return;
+export async function assertNoSymlink(root: string, file: string, checked?: Set<string>): Promise<void> {
+  if ((await checkFolders(root, file, false, checked)) === 'missing') return;
   if ((await lstatOrNull(file))?.isSymbolicLink()) throw new SymlinkError(file, file);
 }
 

@@ -197,3 +197,12 @@ describe('a file replaced while we write to it', () => {
     await handles.closeAll();
   });
 });
+
+describe('names that only look like climbing out', () => {
+  it('a top folder named "..foo" is inside the save folder', async () => {
+    const s = storage([['..foo/a.bin', 16]]);
+    await s.prepare();
+    await s.writePiece(0, bytes(16, 0x44));
+    expect(fs.readFileSync(path.join(save, '..foo', 'a.bin'))).toEqual(bytes(16, 0x44));
+  });
+});

@@ -115,8 +115,9 @@ export class Storage {
   async prepare(): Promise<number[]> {
     await this.handles.ensureRoot();
     // A symbolic link where data goes is an error on the torrent now, before anything is read or written.
-    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad) await assertNoSymlink(this.saveDir, this.absolutePaths[i]!);
-    await assertNoSymlink(this.saveDir, this.parts.filePath);
+    const checked = new Set<string>();
+    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad) await assertNoSymlink(this.saveDir, this.absolutePaths[i]!, checked);
+    await assertNoSymlink(this.saveDir, this.parts.filePath, checked);
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
       if (file.pad || file.length > 0 || this.skipped.has(i)) continue;
