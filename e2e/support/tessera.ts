@@ -24,12 +24,19 @@ export function requireBuiltCli(): string {
 
 /**
  * Environment for a Tessera child: no colours; the DHT off unless TESSERA_DHT_BOOTSTRAP is set
- * (an empty value turns it off: no test or benchmark may contact the public bootstrap routers);
+ * (an empty value turns it off: no test or benchmark may contact the public bootstrap routers),
+ * and when on, its routing table takes several nodes per IP (every test node is on 127.0.0.1);
  * and with `configHome`, the state folder (TESSERA_STATE_DIR) and every XDG base directory under
  * that folder, so a test's resume/state files never leak into another test or $HOME.
  */
 export function tesseraEnv(configHome?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TESSERA_DHT_BOOTSTRAP: process.env.TESSERA_DHT_BOOTSTRAP ?? '', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    TESSERA_DHT_BOOTSTRAP: process.env.TESSERA_DHT_BOOTSTRAP ?? '',
+    TESSERA_DHT_RESTRICT_ROUTING_IPS: process.env.TESSERA_DHT_RESTRICT_ROUTING_IPS ?? '0',
+    ...extra,
+  };
   if (configHome) {
     env.TESSERA_STATE_DIR = join(configHome, 'state-dir');
     env.XDG_CONFIG_HOME = join(configHome, 'config');

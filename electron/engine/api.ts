@@ -154,6 +154,8 @@ export interface SessionOptions {
   dhtBootstrap?: string[];
   /** UDP port of the DHT node (default: the listening port, or any free one if taken). */
   dhtPort?: number;
+  /** One DHT routing-table node per IP and per /24 (/64) per bucket, as libtorrent (default true; tests on 127.0.0.1 turn it off). */
+  dhtRestrictRoutingIps?: boolean;
   /** State folder: torrents, fast-resume records, the DHT node list. None = nothing persisted. */
   stateDir?: string;
   /** Start the torrents recorded in the state folder (default true; the CLI starts only its own). */

@@ -55,6 +55,11 @@ export interface DhtNodeOptions {
   maintenanceIntervalMs?: number;
   /** BEP 43 read-only: query others, answer nobody, stay out of their tables. Default false. */
   readOnly?: boolean;
+  /**
+   * One routing-table node per IP, one per /24 (/64) per bucket, like libtorrent's
+   * `dht_restrict_routing_ips` (default true). Off only for test swarms that all live on 127.0.0.1.
+   */
+  restrictRoutingIps?: boolean;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -149,7 +154,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     this.readOnly = options.readOnly ?? false;
     this.maintenanceMs = options.maintenanceIntervalMs ?? 60_000;
     this.bootstrapNodes = options.bootstrap ?? DEFAULT_BOOTSTRAP_NODES;
-    this.table = new RoutingTable(this.id, { k: this.k, now: this.now });
+    this.table = new RoutingTable(this.id, { k: this.k, now: this.now, restrictIps: options.restrictRoutingIps ?? true });
     this.tokens = new TokenManager({ now: this.now });
     this.store = new PeerStore({ now: this.now });
     this.rpc = new KrpcSocket({
@@ -489,7 +494,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     if (!query.readOnly && !idEquals(query.id, this.id)) {
       const known = this.table.heardQuery(query.id, from.host, from.port);
       // A node we don't know queried us: ping it back; it joins the table if it answers.
-      if (!known && this.table.wouldAccept(query.id) && this.markPinged(`${from.host}|${from.port}`)) void this.ping(from);
+      if (!known && this.table.wouldAccept(query.id, from.host) && this.markPinged(`${from.host}|${from.port}`)) void this.ping(from);
     }
     switch (query.method) {
       case 'ping':

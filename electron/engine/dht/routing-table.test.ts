@@ -7,9 +7,11 @@ function clock(start = 1_000_000): { now: () => number; advance: (ms: number) =>
   return { now: () => time, advance: (ms) => (time += ms) };
 }
 
-let portCounter = 10_000;
+let counter = 10_000;
+/** A node at an address of its own, in a /24 of its own (the table takes one node per IP and per /24 in a bucket). */
 function node(id: Uint8Array): { id: Uint8Array; host: string; port: number } {
-  return { id, host: '127.0.0.1', port: portCounter++ };
+  const n = counter++;
+  return { id, host: `10.${(n >> 8) & 255}.${n & 255}.1`, port: n };
 }
 
 /** An id sharing exactly `bits` leading bits with `base`. */
@@ -187,5 +189,76 @@ describe('RoutingTable', () => {
     expect(table.wouldAccept(idAt(own, 0))).toBe(false);
     expect(table.wouldAccept(idAt(own, 10))).toBe(true);
     expect(table.wouldAccept(own)).toBe(false);
+  });
+});
+
+describe('RoutingTable: one node per IP, one per /24 or /64 in a bucket (libtorrent dht_restrict_routing_ips)', () => {
+  it('takes one of 256 ids that all answer from one IP', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    const results = Array.from({ length: 256 }, (_, i) => table.heardResponse({ id: randomId(), host: '203.0.113.7', port: 1000 + i }).status);
+    expect(results.filter((status) => status === 'added')).toHaveLength(1);
+    expect(table.size).toBe(1);
+    expect(table.closest(randomId(), 8)).toHaveLength(1);
+    expect(results.filter((status) => status === 'ignored')).toHaveLength(255);
+  });
+
+  it('takes one node per /24 in a bucket, more from the /24 in other buckets', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    expect(table.heardResponse({ id: idAt(own, 0), host: '198.51.100.1', port: 1 }).status).toBe('added');
+    expect(table.heardResponse({ id: idAt(own, 0), host: '198.51.100.2', port: 1 }).status).toBe('ignored');
+    expect(table.heardResponse({ id: idAt(own, 0), host: '198.51.101.2', port: 1 }).status).toBe('added');
+    // A node of that /24 in another bucket (closer to us) is fine.
+    for (let i = 0; i < 8; i++) table.heardResponse(node(idAt(own, 0)));
+    expect(table.heardResponse({ id: idAt(own, 9), host: '198.51.100.3', port: 1 }).status).toBe('added');
+    expect(table.bucketCount).toBeGreaterThan(1);
+  });
+
+  it('counts the replacement cache too', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { k: 1 });
+    table.heardResponse(node(idAt(own, 3)));
+    table.heardResponse(node(idAt(own, 0)));
+    // Bucket 0 is full: a newcomer waits as a replacement, and holds its IP and /24 there.
+    expect(table.heardResponse({ id: idAt(own, 0), host: '192.0.2.1', port: 1 }).status).toBe('full');
+    expect(table.heardResponse({ id: idAt(own, 0), host: '192.0.2.9', port: 1 }).status).toBe('ignored');
+    expect(table.heardResponse({ id: idAt(own, 5), host: '192.0.2.1', port: 2 }).status).toBe('ignored');
+  });
+
+  it('applies /64 to IPv6', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    expect(table.heardResponse({ id: idAt(own, 0), host: '2001:db8:1:2::1', port: 1 }).status).toBe('added');
+    expect(table.heardResponse({ id: idAt(own, 0), host: '2001:db8:1:2::2', port: 1 }).status).toBe('ignored');
+    expect(table.heardResponse({ id: idAt(own, 0), host: '2001:db8:1:3::1', port: 1 }).status).toBe('added');
+  });
+
+  it('frees the IP when its node leaves', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    const first = { id: idAt(own, 0), host: '203.0.113.7', port: 1 };
+    table.heardResponse(first);
+    expect(table.wouldAccept(idAt(own, 2), '203.0.113.7')).toBe(false);
+    table.remove(first.id);
+    expect(table.wouldAccept(idAt(own, 2), '203.0.113.7')).toBe(true);
+    expect(table.heardResponse({ id: idAt(own, 2), host: '203.0.113.7', port: 2 }).status).toBe('added');
+  });
+
+  it('lets a node that restarts with a new id at the same endpoint back in', () => {
+    const own = randomId();
+    const table = new RoutingTable(own);
+    const a = { id: randomId(), host: '203.0.113.7', port: 1 };
+    table.heardResponse(a);
+    const restarted = { ...a, id: randomId() };
+    expect(table.heardResponse(restarted).status).toBe('added');
+    expect(table.has(a.id)).toBe(false);
+  });
+
+  it('with restrictIps off (test swarms on 127.0.0.1), takes them all', () => {
+    const own = randomId();
+    const table = new RoutingTable(own, { restrictIps: false });
+    for (let i = 0; i < 8; i++) table.heardResponse({ id: idAt(own, 0), host: '127.0.0.1', port: 1000 + i });
+    expect(table.size).toBe(8);
   });
 });

@@ -9,9 +9,15 @@
  * bucket's replacement cache; a full bucket of good nodes parks newcomers in that cache.
  *
  * The table holds only nodes that answered us: the DHT node inserts after a response.
+ *
+ * Like libtorrent with `dht_restrict_routing_ips` (its default), the table takes one node per
+ * IP address, and a bucket one node per /24 (IPv4) or /64 (IPv6), replacement cache included:
+ * one host cannot fill the table with made-up ids (see routing-table-ips.ts). Tests whose
+ * nodes all live on 127.0.0.1 turn `restrictIps` off.
  */
 import type { NodeInfo } from './compact.js';
 import { ID_BITS, commonPrefixLength, compareDistance, idEquals, randomIdWithPrefix, toHex } from './ids.js';
+import { IpCounts, subnetKey } from './routing-table-ips.js';
 
 export const GOOD_NODE_MS = 15 * 60_000;
 export const BUCKET_REFRESH_MS = 15 * 60_000;
@@ -39,6 +45,8 @@ export interface RoutingTableOptions {
   k?: number;
   /** Consecutive timeouts after which a node is bad. Default 2. */
   maxFailures?: number;
+  /** One node per IP, one per /24 or /64 in a bucket (libtorrent's dht_restrict_routing_ips). Default true. */
+  restrictIps?: boolean;
   now?: () => number;
 }
 
@@ -56,6 +64,9 @@ export class RoutingTable {
   private readonly maxFailures: number;
   private readonly now: () => number;
   private readonly byId = new Map<string, RoutingNode>();
+  private readonly restrictIps: boolean;
+  /** IPs of the nodes in buckets and replacement caches. */
+  private readonly ips = new IpCounts();
 
   constructor(
     readonly ownId: Uint8Array,
@@ -63,6 +74,7 @@ export class RoutingTable {
   ) {
     this.k = options.k ?? 8;
     this.maxFailures = options.maxFailures ?? 2;
+    this.restrictIps = options.restrictIps ?? true;
     this.now = options.now ?? Date.now;
     this.buckets = [{ nodes: [], replacements: [], lastChanged: this.now() }];
   }
@@ -119,6 +131,12 @@ export class RoutingTable {
       if (existing.host !== info.host || existing.port !== info.port) {
         // Same id from another endpoint: keep the one we know unless it stopped answering.
         if (this.state(existing, now) !== 'bad') return { status: 'ignored', reason: 'id already known at another address' };
+        if (existing.host !== info.host) {
+          const refused = this.ipRefusal(info.host, this.bucketOf(info.id), existing);
+          if (refused) return { status: 'ignored', reason: refused };
+          this.ips.delete(existing.host);
+          this.ips.add(info.host);
+        }
         existing.host = info.host;
         existing.port = info.port;
       }
@@ -134,6 +152,8 @@ export class RoutingTable {
         break;
       }
     }
+    // Waiting in the replacement cache: it answered again, so it competes afresh.
+    this.unpark(this.bucketOf(info.id), key);
     const node: RoutingNode = { id: info.id, host: info.host, port: info.port, lastResponse: now, lastQuery: 0, failures: 0, addedAt: now };
     return this.insert(node, now);
   }
@@ -206,12 +226,13 @@ export class RoutingTable {
     return this.all().filter((node) => this.state(node, now) === 'questionable');
   }
 
-  /** Whether a node with this id could get in without displacing anyone good. */
-  wouldAccept(id: Uint8Array): boolean {
+  /** Whether a node with this id (at this address, when given) could get in without displacing anyone good. */
+  wouldAccept(id: Uint8Array, host?: string): boolean {
     if (idEquals(id, this.ownId) || this.byId.has(toHex(id))) return false;
     const index = this.bucketIndex(id);
     const bucket = this.buckets[index];
     if (!bucket) return false;
+    if (host !== undefined && this.ipRefusal(host, bucket)) return false;
     if (bucket.nodes.length < this.k) return true;
     if (index === this.buckets.length - 1 && this.buckets.length < ID_BITS) return true;
     const now = this.now();
@@ -240,6 +261,8 @@ export class RoutingTable {
       const index = this.bucketIndex(node.id);
       const bucket = this.buckets[index];
       if (!bucket) return { status: 'ignored', reason: 'no bucket' };
+      const refused = this.ipRefusal(node.host, bucket);
+      if (refused) return { status: 'ignored', reason: refused };
       if (bucket.nodes.length < this.k) {
         this.addToBucket(bucket, node, now);
         return { status: 'added' };
@@ -274,25 +297,50 @@ export class RoutingTable {
     this.buckets.push(next);
   }
 
+  /**
+   * Why a node at `host` may not join `bucket` (null when it may): another node of the table
+   * has that IP, or one in the bucket has an address in its /24 or /64. `moving` is an entry
+   * of the bucket that would take the new address itself (not counted against it).
+   */
+  private ipRefusal(host: string, bucket: Bucket, moving?: RoutingNode): string | null {
+    if (!this.restrictIps) return null;
+    if (this.ips.has(host) && moving?.host !== host) return `another node of the table is at ${host}`;
+    const subnet = subnetKey(host);
+    const near = [...bucket.nodes, ...bucket.replacements].find((node) => node !== moving && subnetKey(node.host) === subnet);
+    return near ? `the bucket has a node in the same subnet (${near.host})` : null;
+  }
+
   private park(bucket: Bucket, node: RoutingNode): void {
-    const key = toHex(node.id);
-    bucket.replacements = bucket.replacements.filter((candidate) => toHex(candidate.id) !== key);
+    this.unpark(bucket, toHex(node.id));
     bucket.replacements.push(node);
-    if (bucket.replacements.length > this.k) bucket.replacements.shift();
+    this.ips.add(node.host);
+    if (bucket.replacements.length > this.k) this.ips.delete(bucket.replacements.shift()!.host);
+  }
+
+  private unpark(bucket: Bucket, key: string): void {
+    bucket.replacements = bucket.replacements.filter((candidate) => {
+      if (toHex(candidate.id) !== key) return true;
+      this.ips.delete(candidate.host);
+      return false;
+    });
   }
 
   private takeReplacement(bucket: Bucket): RoutingNode | undefined {
-    return bucket.replacements.pop();
+    const node = bucket.replacements.pop();
+    if (node) this.ips.delete(node.host);
+    return node;
   }
 
   private addToBucket(bucket: Bucket, node: RoutingNode, now: number): void {
     bucket.nodes.push(node);
     bucket.lastChanged = now;
     this.byId.set(toHex(node.id), node);
+    this.ips.add(node.host);
   }
 
   private removeFromBucket(bucket: Bucket, node: RoutingNode): void {
     bucket.nodes = bucket.nodes.filter((candidate) => candidate !== node);
     this.byId.delete(toHex(node.id));
+    this.ips.delete(node.host);
   }
 }

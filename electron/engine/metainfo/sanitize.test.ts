@@ -9,9 +9,9 @@ describe('sanitizePathElement', () => {
   it('keeps ordinary names untouched', () => {
     expect(el('track 01.flac')).toBe('track 01.flac');
     expect(el('日本語.txt')).toBe('日本語.txt');
-    expect(el('...')).toBe('...');
     expect(el('.hidden')).toBe('.hidden');
-    expect(el('foobar ')).toBe('foobar ');
+    expect(el('a.b.c')).toBe('a.b.c');
+    expect(el(' leading space')).toBe(' leading space');
   });
 
   it('drops "." and ".." and elements that are only separators', () => {
@@ -32,7 +32,7 @@ describe('sanitizePathElement', () => {
     expect(el('abc/../../def')).toBe('abc....def');
     expect(el('/foobar')).toBe('foobar');
     expect(el('a\\b')).toBe('ab');
-    expect(el('C:\\Windows')).toBe('C:Windows');
+    expect(el('C:\\Windows')).toBe('C_Windows');
   });
 
   it('replaces control characters and invalid UTF-8 with "_"', () => {
@@ -64,6 +64,75 @@ describe('sanitizePathElement', () => {
     const multi = el('é'.repeat(200)) as string;
     expect(Buffer.byteLength(multi)).toBe(240);
     expect(multi).toBe('é'.repeat(120));
+  });
+});
+
+describe('sanitizePathElement: Windows names, on every platform (libtorrent on Windows)', () => {
+  it.each([
+    // Device names, with any extension and in any case, get "_" in front.
+    ['CON', '_CON'],
+    ['con', '_con'],
+    ['nul.txt', '_nul.txt'],
+    ['NUL.tar.gz', '_NUL.tar.gz'],
+    ['nul .txt', '_nul .txt'],
+    ['Aux.h', '_Aux.h'],
+    ['PRN', '_PRN'],
+    ['com1', '_com1'],
+    ['COM9.log', '_COM9.log'],
+    ['lpt1', '_lpt1'],
+    ['LPT9.dat', '_LPT9.dat'],
+    ['com\u00b9', '_com\u00b9'],
+    ['clock$', '_clock$'],
+    ['CON.', '_CON'],
+    // Not device names.
+    ['console', 'console'],
+    ['com10', 'com10'],
+    ['lpt', 'lpt'],
+    ['nul_.txt', 'nul_.txt'],
+    ['a.con', 'a.con'],
+    // Characters Windows forbids become "_".
+    ['a:b', 'a_b'],
+    ['a<b>c', 'a_b_c'],
+    ['"quoted"', '_quoted_'],
+    ['pipe|star*', 'pipe_star_'],
+    ['what?', 'what_'],
+    // Trailing dots and spaces are dropped.
+    ['foobar ', 'foobar'],
+    ['name.', 'name'],
+    ['name. . ', 'name'],
+    ['a..', 'a'],
+  ])('%j -> %j', (name, clean) => {
+    expect(el(name)).toBe(clean);
+  });
+
+  it('drops an element that is nothing but dots and spaces', () => {
+    expect(el('...')).toBeNull();
+    expect(el(' ')).toBeNull();
+    expect(el('. .')).toBeNull();
+    expect(el('.. ')).toBeNull();
+  });
+
+  it('gives the same names wherever it runs (a torrent names the same files everywhere)', () => {
+    const m = parseTorrent(
+      torrentBytes(
+        v1Info({
+          name: 'album.',
+          files: [
+            { path: ['CON'], length: 5 },
+            { path: ['disc 1 ', 'a:b?.flac'], length: 5 },
+            { path: ['nul.txt'], length: 5 },
+            { path: ['...', 'x'], length: 5 },
+          ],
+        }),
+      ),
+    );
+    expect(m.name).toBe('album');
+    expect(m.files.map((f) => f.path)).toEqual(['album/_CON', 'album/disc 1/a_b_.flac', 'album/_nul.txt', 'album/x']);
+  });
+
+  it('keeps names apart that Windows would merge: renamed like any duplicate', () => {
+    const m = parseTorrent(torrentBytes(v1Info({ name: 'd', files: [{ path: ['a.'], length: 5 }, { path: ['a'], length: 5 }] })));
+    expect(m.files.map((f) => f.path)).toEqual(['d/a', 'd/a.1']);
   });
 });
 

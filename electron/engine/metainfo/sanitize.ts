@@ -5,12 +5,19 @@
  * - an element that is only "." or ".." (or that becomes only dots/nothing once separators
  *   are removed) is dropped — it can never climb out of the torrent's directory;
  * - "/" and "\" (and NUL, and invisible bidi / zero-width characters) are removed;
- * - control characters (C0, DEL, C1) and invalid UTF-8 become "_";
+ * - control characters (C0, DEL, C1), the characters Windows forbids (< > : " | ? *) and
+ *   invalid UTF-8 become "_";
  * - an empty element becomes "_";
- * - an element longer than 240 bytes is cut, keeping a short extension if there is one.
+ * - an element longer than 240 bytes is cut, keeping a short extension if there is one;
+ * - trailing dots and spaces are dropped, and Windows device names (CON, nul.txt …) get a
+ *   "_" in front (see sanitize-windows.ts).
+ *
+ * The Windows rules are libtorrent's Windows build's, applied on every platform so that a
+ * torrent names the same files everywhere (and a folder downloaded on Linux copies to Windows).
  *
  * Works on raw bytes: names in .torrent files are not guaranteed to be valid UTF-8.
  */
+import { isWindowsInvalidChar, windowsSafeElement } from './sanitize-windows.js';
 
 const UNDERSCORE = 0x5f;
 const DOT = 0x2e;
@@ -53,18 +60,18 @@ function isFilteredChar(cp: number): boolean {
   );
 }
 
-/** Control characters (C0, DEL, C1) are replaced by "_". */
+/** Control characters (C0, DEL, C1) and characters Windows forbids in names are replaced by "_". */
 function isValidPathChar(cp: number): boolean {
   if (cp < 32 || cp === 0x7f) return false;
   if (cp >= 0x80 && cp <= 0x9f) return false;
-  return true;
+  return !isWindowsInvalidChar(cp);
 }
 
 const MAX_ELEMENT_BYTES = 240;
 
 /**
  * Sanitizes one path element. Returns the clean element as UTF-8 text, or null when the
- * element must be dropped (".", "..", or nothing but separators).
+ * element must be dropped (".", "..", nothing but separators, or nothing but dots and spaces).
  */
 export function sanitizePathElement(element: Uint8Array): string | null {
   if (element.length === 0) return '_';
@@ -111,7 +118,7 @@ export function sanitizePathElement(element: Uint8Array): string | null {
 
   // Nothing but one or two dots left (".", "..", "/..", "\\." …): drop the element.
   if (added === dots && added <= 2) return null;
-  return Buffer.from(out).toString('utf8');
+  return windowsSafeElement(Buffer.from(out).toString('utf8'));
 }
 
 /** Sanitizes a list of path elements; dropped elements vanish (the caller decides what an empty result means). */

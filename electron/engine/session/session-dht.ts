@@ -26,6 +26,7 @@ export class SessionDht implements TorrentDht {
         port,
         state,
         ...(options.dhtBootstrap ? { bootstrap: options.dhtBootstrap } : {}),
+        ...(options.dhtRestrictRoutingIps !== undefined ? { restrictRoutingIps: options.dhtRestrictRoutingIps } : {}),
       });
       try {
         node.on('warning', (message) => warn(`DHT: ${message}`));

@@ -1,22 +1,49 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { identityAt, identityAtSync, openInside, sameIdentity, type FileIdentity, type OpenedFile } from './safe-open.js';
 
 /**
  * Cached read/write file descriptors, opened on first use (files a user skipped are
  * never created) and closed least-recently-used beyond `maxOpen`, like libtorrent's
  * file pool. Positional I/O only: one descriptor serves concurrent reads and writes.
+ *
+ * Files are opened below `root` only, never through a symbolic link (see safe-open.ts).
+ *
+ * A descriptor keeps writing to its file after someone renames another file over the path or
+ * deletes it: the bytes then go nowhere anyone can read. So the file a descriptor was opened
+ * on is remembered, and compared with what the path names now: at most every
+ * REVALIDATE_MS while a descriptor is in use for writing, whenever the path is opened again,
+ * and on `replaced()`. A file found replaced is reported through `onReplaced` (its data so
+ * far is lost) and reopened.
  */
 interface Handle {
-  fd: Promise<number>;
+  file: Promise<OpenedFile>;
+  /** The file, once open. */
+  opened: OpenedFile | null;
   /** Operations using the descriptor right now: it is never closed under them. */
   users: number;
+  /** Last time the path was compared with the descriptor's file. */
+  checkedAt: number;
+  /** Dropped from the cache (replaced): closes once its last user is done. */
+  retired: boolean;
 }
+
+/** How often a descriptor in use for writing is checked against its path. */
+export const REVALIDATE_MS = 1000;
 
 export class FileHandles {
   private readonly open = new Map<string, Handle>();
-  private readonly madeDirs = new Set<string>();
+  /** What each path named when last opened (kept after closing: a reopen compares with it). */
+  private readonly identities = new Map<string, FileIdentity>();
+  private rootMade = false;
 
-  constructor(private readonly maxOpen = 128) {}
+  constructor(
+    /** The save folder: files are opened below it only. */
+    private readonly root: string,
+    /** A path found naming another file than the one written to (replaced, deleted). */
+    private readonly onReplaced: (filePath: string) => void = () => undefined,
+    private readonly maxOpen = 128,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Runs `operation` with a descriptor for the file, opening it first if needed (creating it,
@@ -36,22 +63,31 @@ export class FileHandles {
   async acquire(filePath: string, length: number, create: boolean): Promise<{ fd: number; release: () => void }> {
     // Read-only and read-write descriptors are cached apart: reading never creates a file.
     const key = (create ? 'w:' : 'r:') + filePath;
+    const cached = this.open.get(key);
+    if (cached && create && this.now() - cached.checkedAt >= REVALIDATE_MS) {
+      cached.checkedAt = this.now();
+      // Still the cached one after the check (a concurrent acquire may have replaced it): drop it.
+      if ((await this.isReplaced(filePath, cached)) && this.open.get(key) === cached) this.retire(key, cached, filePath);
+    }
     let handle = this.open.get(key);
     if (handle) {
       // Refresh its place in the LRU order.
       this.open.delete(key);
       this.open.set(key, handle);
     } else {
-      handle = { fd: this.openFile(filePath, length, create), users: 0 };
-      this.open.set(key, handle);
-      const opened = handle;
-      opened.fd.catch(() => this.open.get(key) === opened && this.open.delete(key));
+      const opening: Handle = { file: this.openFile(filePath, length, create), opened: null, users: 0, checkedAt: this.now(), retired: false };
+      handle = opening;
+      this.open.set(key, opening);
+      opening.file.then(
+        (file) => (opening.opened = file),
+        () => this.open.get(key) === opening && this.open.delete(key),
+      );
     }
     const held = handle;
     held.users++;
     let fd: number;
     try {
-      fd = await held.fd;
+      fd = (await held.file).fd;
     } catch (err) {
       held.users--;
       throw err;
@@ -63,36 +99,77 @@ export class FileHandles {
         if (released) return;
         released = true;
         held.users--;
+        if (held.retired && held.users === 0) void closeQuietly(held.file);
         this.evict();
       },
     };
   }
 
-  private async openFile(filePath: string, length: number, create: boolean): Promise<number> {
-    if (create) await this.ensureDir(path.dirname(filePath));
-    const flags = create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDONLY;
-    const fd = await new Promise<number>((resolve, reject) =>
-      fs.open(filePath, flags, 0o644, (err, handle) => (err ? reject(err) : resolve(handle))),
-    );
-    if (create) {
-      const stat = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, s) => (err ? reject(err) : resolve(s))));
-      // Sparse-extend to the final size so the file is the right size however pieces arrive.
-      if (stat.size < length) await new Promise<void>((resolve, reject) => fs.ftruncate(fd, length, (err) => (err ? reject(err) : resolve())));
+  /**
+   * Paths whose open descriptor is no longer on the file the path names (renamed over,
+   * deleted), checked now; their descriptors are dropped. `onReplaced` hears of them too.
+   * Synchronous (one lstat per open file) so that completion can be decided in one step.
+   */
+  replacedNow(): string[] {
+    const out = new Set<string>();
+    for (const [key, handle] of [...this.open]) {
+      if (!handle.opened) continue; // still opening: nothing written through it yet
+      const filePath = key.slice(2);
+      handle.checkedAt = this.now();
+      if (!sameIdentity(handle.opened, identityAtSync(filePath))) {
+        this.retire(key, handle, filePath);
+        out.add(filePath);
+      }
     }
-    return fd;
+    return [...out];
   }
 
-  async ensureDir(dir: string): Promise<void> {
-    if (this.madeDirs.has(dir)) return;
-    await fs.promises.mkdir(dir, { recursive: true });
-    this.madeDirs.add(dir);
+  private async isReplaced(filePath: string, handle: Handle): Promise<boolean> {
+    let opened: OpenedFile;
+    try {
+      opened = await handle.file;
+    } catch {
+      return false; // never opened: nothing was written through it
+    }
+    return !sameIdentity(opened, await identityAt(filePath).catch(() => null));
+  }
+
+  private retire(key: string, handle: Handle, filePath: string): void {
+    this.open.delete(key);
+    handle.retired = true;
+    if (handle.users === 0) void closeQuietly(handle.file);
+    // Reported here: opening the new file must not report it again.
+    this.identities.delete(filePath);
+    this.onReplaced(filePath);
+  }
+
+  private async openFile(filePath: string, length: number, create: boolean): Promise<OpenedFile> {
+    if (create) await this.ensureRoot();
+    const opened = await openInside(this.root, filePath, create ? 'write' : 'read');
+    const before = this.identities.get(filePath);
+    this.identities.set(filePath, { dev: opened.dev, ino: opened.ino });
+    // Another file than the one opened last time: what was written to that one is gone.
+    if (before && !sameIdentity(before, opened)) this.onReplaced(filePath);
+    if (create) {
+      const stat = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(opened.fd, (err, s) => (err ? reject(err) : resolve(s))));
+      // Sparse-extend to the final size so the file is the right size however pieces arrive.
+      if (stat.size < length) await new Promise<void>((resolve, reject) => fs.ftruncate(opened.fd, length, (err) => (err ? reject(err) : resolve())));
+    }
+    return opened;
+  }
+
+  /** Creates the save folder itself (the user chose it: it may be, or lie under, a link). */
+  async ensureRoot(): Promise<void> {
+    if (this.rootMade) return;
+    await fs.promises.mkdir(this.root, { recursive: true });
+    this.rootMade = true;
   }
 
   /** Forgets a cached descriptor (after an error, or before deleting the file). */
   async closeAll(): Promise<void> {
     const handles = [...this.open.values()];
     this.open.clear();
-    await Promise.all(handles.map((h) => closeQuietly(h.fd)));
+    await Promise.all(handles.map((h) => closeQuietly(h.file)));
   }
 
   /** Closes least-recently-used idle descriptors beyond the limit; busy ones wait their turn. */
@@ -102,14 +179,14 @@ export class FileHandles {
       if (this.open.size <= this.maxOpen) return;
       if (handle.users > 0) continue;
       this.open.delete(key);
-      void closeQuietly(handle.fd);
+      void closeQuietly(handle.file);
     }
   }
 }
 
-async function closeQuietly(handle: Promise<number>): Promise<void> {
+async function closeQuietly(handle: Promise<OpenedFile>): Promise<void> {
   try {
-    const fd = await handle;
+    const { fd } = await handle;
     await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
   } catch {
     // It never opened: nothing to close.

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { openInside } from './safe-open.js';
 
 const MAGIC = Buffer.from('TSPARTS1', 'latin1');
 /** Magic, piece length (u32 BE), piece count (u32 BE). */
@@ -24,6 +25,9 @@ const ALIGN = 4096;
  * positional write. A file whose header does not match this torrent is ignored (and started
  * afresh on the next write).
  *
+ * Never opened through a symbolic link (a planted `.<info-hash>.parts -> /elsewhere` would
+ * otherwise be truncated): see safe-open.ts.
+ *
  * Not safe for concurrent use: the caller runs one operation at a time (Storage does).
  */
 export class PartFile {
@@ -38,6 +42,8 @@ export class PartFile {
     readonly filePath: string,
     readonly pieceLength: number,
     readonly pieceCount: number,
+    /** The folder it lives under (the save folder): no link below it is followed. */
+    private readonly root: string = path.dirname(filePath),
   ) {
     this.dataStart = Math.ceil((HEADER_BYTES + ENTRY_BYTES * pieceCount) / ALIGN) * ALIGN;
   }
@@ -138,7 +144,7 @@ export class PartFile {
   private async openExisting(): Promise<boolean> {
     if (this.fd !== null) return true;
     try {
-      this.fd = await new Promise<number>((resolve, reject) => fs.open(this.filePath, fs.constants.O_RDWR, (err, fd) => (err ? reject(err) : resolve(fd))));
+      this.fd = (await openInside(this.root, this.filePath, 'update')).fd;
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -152,10 +158,8 @@ export class PartFile {
 
   private async openForWrite(): Promise<void> {
     if (this.fd === null) {
-      await fs.promises.mkdir(path.dirname(this.filePath), { recursive: true });
-      this.fd = await new Promise<number>((resolve, reject) =>
-        fs.open(this.filePath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644, (err, fd) => (err ? reject(err) : resolve(fd))),
-      );
+      await fs.promises.mkdir(this.root, { recursive: true });
+      this.fd = (await openInside(this.root, this.filePath, 'write')).fd;
     }
     if (this.initialised) return;
     // Not ours (or new): start afresh. Truncating first drops a foreign table, so no stale entry survives.

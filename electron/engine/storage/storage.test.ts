@@ -255,7 +255,7 @@ describe('Storage.deleteFiles', () => {
       ['t/b', 10],
     ]);
     await s.writePiece(0, payload(16));
-    await expect(s.deleteFiles()).resolves.toBeUndefined();
+    await expect(s.deleteFiles()).resolves.toEqual([]);
     expect(exists(path.join(root, 't'))).toBe(false);
   });
 

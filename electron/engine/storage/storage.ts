@@ -4,6 +4,7 @@ import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
 import type { DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
 import { PartFile } from './part-file.js';
+import { assertNoSymlink, checkFolders, openInside, SymlinkError } from './safe-open.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
@@ -17,10 +18,17 @@ export type PathResolver = (saveDir: string, relativePath: string) => string;
  * part file (see PartFile), so pieces shared with wanted files can be served and re-checked;
  * when the file is wanted again they move into it. Everything touching the part file runs
  * one operation at a time (`serial`), and decides file or part file when it runs.
+ *
+ * Nothing is ever written, created or deleted through a symbolic link below the save folder
+ * (safe-open.ts): one found is a SymlinkError naming the file. And a file replaced on disk
+ * while we write to it (another file renamed over it, or deleted) is noticed: see
+ * `replacedFiles()`.
  */
 export class Storage {
   readonly map: FileMap;
-  private readonly handles = new FileHandles();
+  private readonly handles: FileHandles;
+  /** Paths found naming another file than the one written to, not yet reported. */
+  private readonly replacedPaths = new Set<string>();
   private readonly absolutePaths: string[];
   private readonly skipped = new Set<number>();
   /** Files whose bytes go to and come from the part file: skipped while not on disk, until moved out. */
@@ -39,7 +47,8 @@ export class Storage {
   ) {
     this.map = new FileMap(files, pieceLength, totalLength);
     this.absolutePaths = files.map((f) => resolve(saveDir, f.path));
-    this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, this.map.pieceCount);
+    this.handles = new FileHandles(saveDir, (filePath) => this.replacedPaths.add(filePath));
+    this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, this.map.pieceCount, saveDir);
   }
 
   get partFilePath(): string {
@@ -104,14 +113,16 @@ export class Storage {
    * dropped, and the caller should hash them from the files.
    */
   async prepare(): Promise<number[]> {
-    await this.handles.ensureDir(this.saveDir);
+    await this.handles.ensureRoot();
+    // A symbolic link where data goes is an error on the torrent now, before anything is read or written.
+    const checked = new Set<string>();
+    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad) await assertNoSymlink(this.saveDir, this.absolutePaths[i]!, checked);
+    await assertNoSymlink(this.saveDir, this.parts.filePath, checked);
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
       if (file.pad || file.length > 0 || this.skipped.has(i)) continue;
-      const target = this.absolutePaths[i]!;
-      await this.handles.ensureDir(path.dirname(target));
-      const fd = await fs.promises.open(target, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-      await fd.close();
+      const { fd } = await openInside(this.saveDir, this.absolutePaths[i]!, 'write');
+      await new Promise<void>((done) => fs.close(fd, () => done()));
     }
     return this.serial(async () => {
       await this.parts.load();
@@ -183,13 +194,27 @@ export class Storage {
     return out;
   }
 
+  /**
+   * Files whose path names another file than the one we wrote to (another file renamed over
+   * it, or it was deleted), found while writing or now: what was verified in them is not on
+   * disk. Each is reported once. Call before declaring the torrent complete (synchronous: a
+   * few lstat calls, so completion is decided in the same step).
+   */
+  replacedFiles(): number[] {
+    for (const filePath of this.handles.replacedNow()) this.replacedPaths.add(filePath);
+    const out: number[] = [];
+    this.absolutePaths.forEach((p, i) => this.replacedPaths.has(p) && !this.files[i]!.pad && out.push(i));
+    this.replacedPaths.clear();
+    return out;
+  }
+
   /** Size and modification time of each file on disk (null where missing or a pad file). */
   async fileStamps(): Promise<Array<{ size: number; mtimeMs: number } | null>> {
     return Promise.all(
       this.absolutePaths.map(async (p, i) => {
         if (this.files[i]!.pad) return null;
         try {
-          const stat = await fs.promises.stat(p);
+          const stat = await fs.promises.lstat(p);
           return { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) };
         } catch {
           return null;
@@ -204,23 +229,39 @@ export class Storage {
     await this.handles.closeAll();
   }
 
-  /** Deletes the torrent's files, its part file, and the folders it leaves empty. */
-  async deleteFiles(): Promise<void> {
+  /**
+   * Deletes the torrent's files, its part file, and the folders it leaves empty. Never
+   * through a symbolic link: a file that is a link, or lies behind a linked folder, is left
+   * alone (as is the link). Resolves with the paths left for that reason.
+   */
+  async deleteFiles(): Promise<string[]> {
     await this.serial(() => this.parts.remove());
     await this.handles.closeAll();
+    const left: string[] = [];
     const dirs = new Set<string>();
     for (let i = 0; i < this.files.length; i++) {
       if (this.files[i]!.pad) continue;
-      await fs.promises.rm(this.absolutePaths[i]!, { force: true });
-      let dir = path.dirname(this.absolutePaths[i]!);
+      const file = this.absolutePaths[i]!;
+      try {
+        await assertNoSymlink(this.saveDir, file);
+      } catch (err) {
+        if (!(err instanceof SymlinkError)) throw err;
+        left.push(file);
+        continue;
+      }
+      await fs.promises.rm(file, { force: true });
+      let dir = path.dirname(file);
       while (dir.startsWith(path.join(path.resolve(this.saveDir), path.sep))) {
         dirs.add(dir);
         dir = path.dirname(dir);
       }
     }
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
-      await fs.promises.rmdir(dir).catch(() => undefined);
+      // rmdir removes only an empty folder, never a link's target; the check keeps the walk honest.
+      const usable = await checkFolders(this.saveDir, path.join(dir, '_'), false).catch(() => 'missing' as const);
+      if (usable === 'ok') await fs.promises.rmdir(dir).catch(() => undefined);
     }
+    return left;
   }
 
   /** Runs part-file work one task at a time, in order; a failed task does not stop later ones. */

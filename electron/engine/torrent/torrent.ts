@@ -706,6 +706,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   finished(): void {
+    // A file replaced on disk since it was written to lost what was verified in it: check again instead.
+    const replaced = this.transfer?.storage.replacedFiles() ?? [];
+    if (replaced.length > 0) return void this.recheckReplaced(replaced);
     this.completedAtValue = Date.now();
     if (this.running) this.setState('seeding');
     this.announcer?.completed();
@@ -713,6 +716,18 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       .close()
       .then(() => this.saveResume())
       .finally(() => this.emit('done'));
+  }
+
+  /** Files renamed over or deleted while downloading (Storage.replacedFiles): hash what is on disk, fetch what is missing. */
+  private async recheckReplaced(files: number[]): Promise<void> {
+    this.ctx.warn(`${this.name}: ${files.map((i) => this.meta?.files[i]?.path).join(', ')} changed on disk while downloading; checking the data again`);
+    await Promise.resolve(); // out of the transfer's call stack that declared it finished
+    await this.recheck();
+    if (!this.transfer?.finished || this.stateValue === 'error') return;
+    // The check just hashed what is on disk: all there. Not asked again (a file system whose
+    // inode numbers drift would otherwise recheck forever).
+    this.transfer.storage.replacedFiles();
+    this.finished();
   }
 
   ban(peer: PeerConnection): void {

@@ -1,0 +1,41 @@
+/**
+ * Keys for libtorrent's `dht_restrict_routing_ips`: one routing-table entry per IP address,
+ * and per bucket one per /24 (IPv4) or /64 (IPv6). Without it, one host answering from many
+ * ports (or a few neighbouring addresses) with made-up ids fills the table, and every lookup
+ * then goes through the attacker (a Sybil / eclipse attack).
+ */
+import { encodeIp } from './compact.js';
+
+/** The address as a key (its bytes: '::ffff:1.2.3.4' and '1.2.3.4' spelled differently are still told apart by family). */
+export function ipKey(host: string): string {
+  const bytes = encodeIp(host);
+  return bytes ? Buffer.from(bytes).toString('hex') : host;
+}
+
+/** The /24 (IPv4) or /64 (IPv6) the address is in, as a key. */
+export function subnetKey(host: string): string {
+  const bytes = encodeIp(host);
+  if (!bytes) return host;
+  return `${Buffer.from(bytes.subarray(0, bytes.length === 4 ? 3 : 8)).toString('hex')}/${bytes.length === 4 ? 24 : 64}`;
+}
+
+/** How many entries (live or waiting as replacements) each IP has. */
+export class IpCounts {
+  private readonly counts = new Map<string, number>();
+
+  has(host: string): boolean {
+    return this.counts.has(ipKey(host));
+  }
+
+  add(host: string): void {
+    const key = ipKey(host);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  delete(host: string): void {
+    const key = ipKey(host);
+    const count = this.counts.get(key) ?? 0;
+    if (count <= 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
+  }
+}
