@@ -200,6 +200,17 @@ describe('base64', () => {
     expect(() => base64ToBytes('abc')).toThrow(RangeError);
     expect(() => base64ToBytes('ab!=')).toThrow(RangeError);
   });
+  it('validates a 15 MiB .torrent payload (the documented limit is 16 MiB) and refuses bad ones of that size', () => {
+    const bytes = new Uint8Array(15 * 1024 * 1024 + 1).map((_, i) => (i * 131) & 255);
+    const data = bytesToBase64(bytes);
+    expect(parseCommandPayload('addTorrentFile', { fileName: 'big.torrent', data }).data.length).toBe(data.length);
+    for (const bad of [data.slice(0, -1), `${data.slice(0, 1000)}!${data.slice(1001)}`, `${data.slice(0, -4)}=AAA`, `${data.slice(0, -4)}A===`]) {
+      expect(() => parseCommandPayload('addTorrentFile', { fileName: 'big.torrent', data: bad })).toThrow(ValidationError);
+    }
+    for (const ok of ['', 'AA==', 'AAA=', 'AAAA']) expect(parseCommandPayload('addTorrentFile', { fileName: 'a', data: ok }).data).toBe(ok);
+    const over = bytesToBase64(new Uint8Array(16 * 1024 * 1024 + 3));
+    expect(() => parseCommandPayload('addTorrentFile', { fileName: 'huge.torrent', data: over })).toThrow(/at most/);
+  });
 });
 
 describe('createClient', () => {

@@ -14,6 +14,7 @@ import { TokenBucket } from '../util/token-bucket.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import type { IncomingHello } from '../wire/handshake.js';
 import { Listener } from './listener.js';
+import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 
 /** Invalid user input (a .torrent that does not parse, a malformed magnet): one-line message. */
@@ -257,7 +258,8 @@ function initFromMagnet(uri: string, savePath: string): ParsedSource {
 /** Parses .torrent bytes, turning every parse failure into a one-line TorrentInputError. */
 export function parseTorrentInput(bytes: Uint8Array): Metainfo {
   try {
-    return parseTorrent(bytes);
+    // The contract's documented limit (16 MiB), above libtorrent's 10 MB default.
+    return parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE_BYTES });
   } catch (err) {
     if (err instanceof MetainfoError || err instanceof BencodeError) throw new TorrentInputError(err.message);
     throw err;
