@@ -86,7 +86,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   async listen(): Promise<void> {
-    this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost);
+    this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost, this.options.portFallback ?? false);
     if (this.options.dht !== false) {
       this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
     }
