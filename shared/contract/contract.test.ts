@@ -13,6 +13,7 @@ import {
   parseRequestMessage,
   parseServerEvent,
   TesseraError,
+  takePageToken,
   webSocketUrl,
   type ClientTransport,
   type TesseraEvent,
@@ -301,6 +302,25 @@ describe('createClient subscriptions', () => {
     const third: TesseraEvent[] = [];
     client.subscribe((e) => third.push(e));
     expect(third[1]).toMatchObject({ type: 'snapshot', torrents: [] });
+  });
+});
+
+describe('takePageToken', () => {
+  function fakePage(href: string) {
+    const store = new Map<string, string>();
+    const g = {
+      location: { href },
+      sessionStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) },
+      history: { replaceState: (_d: unknown, _u: string, url?: string) => void (g.location.href = new URL(url ?? '', g.location.href).href) },
+    };
+    return g;
+  }
+  it('keeps the token in sessionStorage, drops it from the address bar, and finds it again after a reload', () => {
+    const g = fakePage('http://127.0.0.1:8780/?token=abc&x=1#h');
+    expect(takePageToken(g)).toBe('abc');
+    expect(g.location.href).toBe('http://127.0.0.1:8780/?x=1#h');
+    expect(takePageToken(g)).toBe('abc');
+    expect(takePageToken(fakePage('http://127.0.0.1:8780/'))).toBeNull();
   });
 });
 
