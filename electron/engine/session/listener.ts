@@ -39,9 +39,10 @@ export interface ListenerStats {
  * after MSE) arrives, then handed to `route`, which finds the torrent by info-hash.
  *
  * Bounds (a stranger opening connections must not take every file descriptor): half-open
- * connections are capped in all and per IP — when full, the oldest is dropped, so a silent
- * flood cannot lock out a peer that handshakes at once — and every incoming connection holds a
- * slot of the session-wide connection budget (half the open-file limit) until it closes.
+ * connections are capped per IP (the IP's oldest is dropped for its newest) and in all (the
+ * oldest of the IP holding the most is dropped: a flood evicts its own connections, not a
+ * peer's single one that is still handshaking), and every incoming connection holds a slot of
+ * the session-wide connection budget (half the open-file limit) until it closes.
  */
 export class Listener {
   private server: net.Server | null = null;
@@ -104,8 +105,8 @@ export class Listener {
   private onConnection(socket: net.Socket): void {
     const ip = socket.remoteAddress ?? '?';
     if ((this.pendingPerIp.get(ip) ?? 0) >= this.limits.maxPendingPerIp) this.dropOldestPending(ip);
-    if (this.pending.size >= this.limits.maxPending) this.dropOldestPending(null);
-    if (!this.budget.tryTake() && !(this.dropOldestPending(null) && this.budget.tryTake())) {
+    if (this.pending.size >= this.limits.maxPending) this.dropOldestPending(this.busiestPendingIp());
+    if (!this.budget.tryTake() && !(this.dropOldestPending(this.busiestPendingIp()) && this.budget.tryTake())) {
       // Every slot holds a connection that completed its handshake: refuse the newcomer.
       this.noteDropped();
       socket.on('error', () => undefined);
@@ -172,10 +173,24 @@ export class Listener {
     else this.pendingPerIp.delete(entry.ip);
   }
 
-  /** Drops the oldest half-open connection (of `ip`, or of anyone); false when there is none. */
+  /** The IP with the most half-open connections (null when there are none). */
+  private busiestPendingIp(): string | null {
+    let busiest: string | null = null;
+    let most = 0;
+    for (const [ip, count] of this.pendingPerIp) {
+      if (count > most) {
+        most = count;
+        busiest = ip;
+      }
+    }
+    return busiest;
+  }
+
+  /** Drops the oldest half-open connection of `ip`; false when there is none. */
   private dropOldestPending(ip: string | null): boolean {
+    if (ip === null) return false;
     for (const entry of this.pending.values()) {
-      if (ip !== null && entry.ip !== ip) continue;
+      if (entry.ip !== ip) continue;
       entry.release();
       entry.socket.destroy();
       this.noteDropped();
