@@ -15,6 +15,15 @@ export interface GateLimits {
 
 export const WEB_GATE_LIMITS: GateLimits = { maxConnections: 128, maxPerIp: 64 };
 
+/**
+ * The web host's share of the open-file limit: an eighth, at most WEB_GATE_LIMITS (128 at the
+ * usual 1024), beside the peers' half, leaving the rest to the disk, resume data and the DHT.
+ */
+export function webGateLimits(fdLimit: number): GateLimits {
+  const maxConnections = Math.max(16, Math.min(WEB_GATE_LIMITS.maxConnections, Math.floor(fdLimit / 8)));
+  return { maxConnections, maxPerIp: Math.min(WEB_GATE_LIMITS.maxPerIp, Math.max(8, Math.floor(maxConnections / 2))) };
+}
+
 interface Tracked {
   readonly ip: string;
   /** A request (or an upgraded WebSocket) is in progress on it. */

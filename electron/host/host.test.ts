@@ -9,6 +9,7 @@ import { bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocket
 import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
+import { webGateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
 import { HEADERS_TIMEOUT_MS, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
 
@@ -294,5 +295,13 @@ describe('web host under a connection flood', () => {
       for (const ws of open) ws.terminate();
       await roomy.close();
     }
+  });
+});
+
+describe('web connection limits from the open-file limit', () => {
+  it('take an eighth of it, at most 128 (64 per address)', () => {
+    expect(webGateLimits(1024)).toEqual({ maxConnections: 128, maxPerIp: 64 });
+    expect(webGateLimits(256)).toEqual({ maxConnections: 32, maxPerIp: 16 });
+    expect(webGateLimits(20)).toEqual({ maxConnections: 16, maxPerIp: 8 });
   });
 });

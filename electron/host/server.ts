@@ -18,7 +18,8 @@ import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_TORRENT_FILE_BYTES, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
-import { ConnectionGate, type GateLimits } from './connection-gate.js';
+import { connectionLimits } from '../engine/session/connection-limits.js';
+import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
 import { checkRequest } from './security.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
@@ -32,7 +33,7 @@ export interface HostServerOptions {
   port?: number;
   /** When `port` is taken, use one of the next nine or any free port (the default port, not one the user gave). */
   portFallback?: boolean;
-  /** TCP connection limits (default WEB_GATE_LIMITS). */
+  /** TCP connection limits (default: webGateLimits of the open-file limit). */
   connectionLimits?: GateLimits;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
@@ -84,7 +85,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const log = options.log ?? (() => undefined);
   const staticRoot = resolve(options.staticDir);
   let port = 0;
-  const gate = new ConnectionGate(options.connectionLimits);
+  const gate = new ConnectionGate(options.connectionLimits ?? webGateLimits(connectionLimits().fdLimit));
 
   const config = () => ({ boundHost: bindHost, port, token });
 
