@@ -1,12 +1,13 @@
 /**
  * Bounds the web host's TCP connections so a slowloris (many connections that never finish
  * their request headers) cannot take every file descriptor or lock the UI out: at most
- * `maxConnections` in all and `maxPerIp` from one address. When a limit is reached the oldest
+ * `maxConnections` in all and `maxPerIp` from one address (an IPv6 /64 counts as one). When a limit is reached the oldest
  * connection that is waiting (no request in progress: still sending headers, or idle between
  * keep-alive requests) is closed to make room; a connection serving a request or a WebSocket
  * is never dropped for a newcomer, which is refused instead when nothing is waiting.
  */
 import type { Socket } from 'node:net';
+import { addressGroup } from '../engine/session/connection-limits.js';
 
 export interface GateLimits {
   maxConnections: number;
@@ -49,7 +50,7 @@ export class ConnectionGate {
 
   /** A new connection: admitted (tracked until it closes) or destroyed. */
   admit(socket: Socket): boolean {
-    const ip = socket.remoteAddress ?? '?';
+    const ip = addressGroup(socket.remoteAddress ?? '?');
     if ((this.perIp.get(ip) ?? 0) >= this.limits.maxPerIp && !this.dropOldestWaiting(ip)) return this.refuse(socket);
     if (this.sockets.size >= this.limits.maxConnections && !this.dropOldestWaiting(null)) return this.refuse(socket);
     this.sockets.set(socket, { ip, busy: false });

@@ -45,6 +45,25 @@ export function connectionLimits(fdLimit: number | null = readFdLimit()): Connec
 }
 
 /**
+ * The "address" the per-address caps count: an IPv4 address (IPv4-mapped ones included), or an
+ * IPv6 /64 — one host is usually given a whole /64, so counting single IPv6 addresses would let
+ * one stranger look like millions.
+ */
+export function addressGroup(ip: string): string {
+  const v = ip.toLowerCase();
+  if (!v.includes(':')) return v;
+  if (v.startsWith('::ffff:') && v.includes('.')) return v.slice('::ffff:'.length);
+  const [head = '', tail] = v.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/**
  * The session-wide count of peer connections. Each connection takes a slot before it uses a
  * file descriptor's worth of work and gives it back when its socket closes.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeHandshake } from '../wire/handshake.js';
-import { connectionLimits, readFdLimit } from './connection-limits.js';
+import { addressGroup, connectionLimits, readFdLimit } from './connection-limits.js';
 import { Listener } from './listener.js';
 
 const infoHash = randomBytes(20);
@@ -49,6 +49,15 @@ describe('connection limits from the open-file limit', () => {
     expect(connectionLimits(1024)).toEqual({ fdLimit: 1024, maxConnections: 512, maxPending: 64, maxPendingPerIp: 8 });
     expect(connectionLimits(64)).toEqual({ fdLimit: 64, maxConnections: 32, maxPending: 8, maxPendingPerIp: 8 });
     expect(connectionLimits(null).fdLimit).toBe(1024);
+  });
+  it('counts IPv4 addresses one by one and IPv6 ones by /64', () => {
+    expect(addressGroup('127.0.0.2')).toBe('127.0.0.2');
+    expect(addressGroup('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(addressGroup('2001:db8:0:1::5')).toBe('2001:db8:0:1::/64');
+    expect(addressGroup('2001:DB8:0:1:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
+    expect(addressGroup('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
+    expect(addressGroup('fe80:0000:0000:0000:1::')).toBe('fe80:0:0:0::/64');
   });
 });
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { EncryptionMode } from '../api.js';
 import type { IncomingHello } from '../wire/handshake.js';
-import { ConnectionBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { addressGroup, ConnectionBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { IncomingHandshake } from './incoming-handshake.js';
 
 /** Called with a connection whose handshake has been read. */
@@ -103,7 +103,7 @@ export class Listener {
   }
 
   private onConnection(socket: net.Socket): void {
-    const ip = socket.remoteAddress ?? '?';
+    const ip = addressGroup(socket.remoteAddress ?? '?');
     if ((this.pendingPerIp.get(ip) ?? 0) >= this.limits.maxPendingPerIp) this.dropOldestPending(ip);
     if (this.pending.size >= this.limits.maxPending) this.dropOldestPending(this.busiestPendingIp());
     if (!this.budget.tryTake() && !(this.dropOldestPending(this.busiestPendingIp()) && this.budget.tryTake())) {
@@ -141,7 +141,7 @@ export class Listener {
       const step = opening.push(chunk);
       if (step.kind === 'failed') {
         stopReading();
-        this.warn(`incoming ${ip}: ${step.reason}`);
+        this.warn(`incoming ${socket.remoteAddress ?? '?'}: ${step.reason}`);
         socket.destroy();
         return;
       }
