@@ -1,10 +1,11 @@
 /**
  * Bounds the web host's TCP connections so a slowloris (many connections that never finish
  * their request headers) cannot take every file descriptor or lock the UI out: at most
- * `maxConnections` in all and `maxPerIp` from one address (an IPv6 /64 counts as one). When a limit is reached the oldest
- * connection that is waiting (no request in progress: still sending headers, or idle between
- * keep-alive requests) is closed to make room; a connection serving a request or a WebSocket
- * is never dropped for a newcomer, which is refused instead when nothing is waiting.
+ * `maxConnections` in all and `maxPerIp` from one address (an IPv6 /64 counts as one). When a
+ * limit is reached the oldest connection that is waiting (no request in progress: still sending
+ * headers, or idle between keep-alive requests) is closed to make room; a connection serving a
+ * request or a WebSocket is never dropped for a newcomer, which is refused instead when nothing
+ * is waiting.
  */
 import type { Socket } from 'node:net';
 import { addressGroup } from '../engine/session/connection-limits.js';
