@@ -44,6 +44,11 @@ export function connectionLimits(fdLimit: number | null = readFdLimit()): Connec
   return { fdLimit: fds, maxConnections, maxPending, maxPendingPerIp: Math.min(MAX_PENDING_PER_IP, maxPending) };
 }
 
+/** Each active torrent's share of the session-wide connection limit (at least 2). */
+export function fairSharePerTorrent(maxConnections: number, activeTorrents: number): number {
+  return Math.max(2, Math.floor(maxConnections / Math.max(1, activeTorrents)));
+}
+
 /**
  * The "address" the per-address caps count: an IPv4 address (IPv4-mapped ones included), or an
  * IPv6 /64 — one host is usually given a whole /64, so counting single IPv6 addresses would let

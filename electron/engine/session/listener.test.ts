@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeHandshake } from '../wire/handshake.js';
-import { addressGroup, connectionLimits, readFdLimit } from './connection-limits.js';
+import { addressGroup, connectionLimits, fairSharePerTorrent, readFdLimit } from './connection-limits.js';
 import { Listener } from './listener.js';
 
 const infoHash = randomBytes(20);
@@ -49,6 +49,13 @@ describe('connection limits from the open-file limit', () => {
     expect(connectionLimits(1024)).toEqual({ fdLimit: 1024, maxConnections: 512, maxPending: 64, maxPendingPerIp: 8 });
     expect(connectionLimits(64)).toEqual({ fdLimit: 64, maxConnections: 32, maxPending: 8, maxPendingPerIp: 8 });
     expect(connectionLimits(null).fdLimit).toBe(1024);
+  });
+  it('splits the session-wide limit among the torrents that hold connections', () => {
+    expect(fairSharePerTorrent(512, 0)).toBe(512);
+    expect(fairSharePerTorrent(512, 1)).toBe(512);
+    expect(fairSharePerTorrent(512, 20)).toBe(25);
+    expect(20 * fairSharePerTorrent(512, 20)).toBeLessThanOrEqual(512);
+    expect(fairSharePerTorrent(512, 1000)).toBe(2);
   });
   it('counts IPv4 addresses one by one and IPv6 ones by /64', () => {
     expect(addressGroup('127.0.0.2')).toBe('127.0.0.2');

@@ -13,6 +13,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import type { IncomingHello } from '../wire/handshake.js';
+import { fairSharePerTorrent } from './connection-limits.js';
 import { Listener } from './listener.js';
 import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
@@ -94,7 +95,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   private context(): TorrentContext {
     // Getters: a settings change reaches torrents already running.
-    const maxPeers = (): number => this.maxPeers;
+    const maxPeers = (): number => this.peersPerTorrent();
     const encryption = (): EncryptionMode => this.encryptionMode;
     return {
       get maxPeers() {
@@ -115,6 +116,23 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
     };
+  }
+
+  private fairShare = { at: -Infinity, value: 0 };
+
+  /**
+   * Peers one torrent may hold: the setting, but no more than its share of the session-wide
+   * connection limit (half the open-file limit) among the torrents that hold connections, so
+   * all torrents together stay within it. Recounted at most once a second.
+   */
+  private peersPerTorrent(): number {
+    const now = Date.now();
+    if (now - this.fairShare.at >= 1000) {
+      let active = 0;
+      for (const t of this.torrents.values()) if (t.state !== 'paused' && t.state !== 'error') active++;
+      this.fairShare = { at: now, value: fairSharePerTorrent(this.listener.limits.maxConnections, active) };
+    }
+    return Math.min(this.maxPeers, this.fairShare.value);
   }
 
   /** Our listening socket's address: the listen port on the listen host, or on any local address when listening on all. */
