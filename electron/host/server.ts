@@ -4,9 +4,9 @@
  * (page, asset, WebSocket upgrade) passes the Host and Origin checks in security.ts; the
  * WebSocket also needs the token (the static app shell is public code).
  *
- * Bounds: request headers within 10 s and the whole request within 30 s, at most 128 TCP
- * connections (64 per IP, the oldest waiting one dropped first: connection-gate.ts) and
- * 32 WebSocket clients.
+ * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
+ * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
+ * dropped first: connection-gate.ts), and 32 WebSocket clients.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
