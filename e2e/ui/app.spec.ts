@@ -220,12 +220,12 @@ test('requests without the token, with a foreign Host or from a foreign Origin a
   const host = await startWebHost(cleanup);
   const local = `127.0.0.1:${host.port}`;
 
-  // Plain HTTP: no token, wrong token, DNS-rebinding Host, foreign Origin.
-  expect((await rawGet(host.port, '/', { host: local })).status).toBe(401);
+  // Plain HTTP: the app shell is public; a wrong token, a DNS-rebinding Host or a foreign Origin is refused.
+  expect((await rawGet(host.port, '/', { host: local })).status).toBe(200);
   expect((await rawGet(host.port, '/?token=0000', { host: local })).status).toBe(401);
   expect((await rawGet(host.port, `/?token=${host.token}`, { host: `rebind.example:${host.port}` })).status).toBe(403);
   expect((await rawGet(host.port, `/?token=${host.token}`, { host: local, origin: 'http://evil.example' })).status).toBe(403);
-  expect((await rawGet(host.port, `/?token=${host.token}`, { host: local })).status).toBe(303);
+  expect((await rawGet(host.port, `/?token=${host.token}`, { host: local })).status).toBe(200);
 
   // WebSocket upgrades: same rules.
   const ws = `ws://127.0.0.1:${host.port}/ws`;
@@ -234,12 +234,12 @@ test('requests without the token, with a foreign Host or from a foreign Origin a
   expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
   expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: host.origin })).toBe('open');
 
-  // In the browser: a fresh profile without the token gets the refusal page, not the app.
+  // In the browser: a fresh profile without the token gets the shell saying so, not the app.
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();
-  const response = await strangerPage.goto(`${host.origin}/`);
-  expect(response?.status()).toBe(401);
-  await expect(strangerPage.locator('body')).toContainText('token');
+  await strangerPage.goto(`${host.origin}/`);
+  await expect(strangerPage.locator('body')).toContainText('access token');
+  await expect(strangerPage.getByTestId('torrent-list')).toHaveCount(0);
   await stranger.close();
 
   // A page on another origin that knows the token still cannot open the socket (Origin check).

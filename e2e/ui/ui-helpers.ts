@@ -28,7 +28,7 @@ export async function openApp(page: Page, host: WebHost): Promise<void> {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(host.url);
-  // The token was traded for a cookie and removed from the address bar.
+  // The page keeps the token in sessionStorage and removes it from the address bar.
   expect(new URL(page.url()).searchParams.get('token')).toBeNull();
   await expect(page.getByTestId('drop-zone')).toBeVisible();
   await expect(page.getByTestId('status-bar')).toBeVisible();

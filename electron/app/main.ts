@@ -132,6 +132,8 @@ async function start(): Promise<void> {
   engine = await createSession({
     downloadDir: settings.downloadDir,
     port: settings.listenPort,
+    // The saved port is a preference: when another client holds it, take the next free one.
+    portFallback: true,
     maxPeersPerTorrent: settings.maxPeersPerTorrent,
     // From the first connection on, before restored torrents start.
     encryption: settings.encryption,

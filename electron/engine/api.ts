@@ -144,6 +144,8 @@ export interface SessionOptions {
   downloadDir: string;
   /** Listening port: 0 = any free port; default 6881 or the next free one. */
   port?: number;
+  /** When `port` is taken, use one of the next nine or any free port (a saved preference, not a demand). */
+  portFallback?: boolean;
   /** Bind address for the listening socket (default 0.0.0.0). */
   listenHost?: string;
   /** Max connected peers per torrent. */

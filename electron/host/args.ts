@@ -1,13 +1,14 @@
 /** Command line of the web host: `node dist/electron/host/main.js [options]`. Pure. */
 
 export interface HostArgs {
-  port: number;
+  /** HTTP port; null = DEFAULT_WEB_PORT or, when taken, the next free one. */
+  port: number | null;
   host: string;
   /** State folder (settings, resume data); null = the default XDG folder. */
   dir: string | null;
   /** Overrides the download folder setting (and saves it). */
   downloadDir: string | null;
-  /** BitTorrent listening port for this run (overrides the setting). */
+  /** BitTorrent listening port for this run (overrides the setting); null = the setting's, or the next free one. */
   listenPort: number | null;
   /** BitTorrent listening address (default: the engine's, all interfaces). */
   listenHost: string | null;
@@ -28,11 +29,12 @@ export const HOST_USAGE = `Usage: npm run web -- [options]   (node dist/electron
 
 Serves Tessera's UI on http://127.0.0.1:PORT/?token=… and runs the engine.
 
-  --port P           HTTP port (default ${DEFAULT_WEB_PORT}; 0 = any free port)
+  --port P           HTTP port (default ${DEFAULT_WEB_PORT} or the next free one; 0 = any free port)
   --host H           bind address (default 127.0.0.1; use 0.0.0.0 to expose it — the token still applies)
   --dir DIR          state folder (default $XDG_CONFIG_HOME/tessera or ~/.config/tessera)
   --download-dir D   download folder (saved in the settings)
-  --listen-port P    BitTorrent listening port for this run
+  --listen-port P    BitTorrent listening port for this run (default: the saved one, 6881,
+                     or the next free one)
   --listen-host H    BitTorrent listening address for this run
   --static DIR       folder of the built renderer (default dist/renderer)
   --no-dht           do not run a DHT node
@@ -58,7 +60,7 @@ function text(name: string, value: string | undefined): string {
 
 export function parseHostArgs(argv: readonly string[]): HostArgs {
   const out: HostArgs = {
-    port: DEFAULT_WEB_PORT,
+    port: null,
     host: '127.0.0.1',
     dir: null,
     downloadDir: null,

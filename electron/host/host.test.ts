@@ -1,5 +1,6 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +9,9 @@ import { bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocket
 import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
+import { webGateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
-import { startHostServer, type HostServer } from './server.js';
+import { HEADERS_TIMEOUT_MS, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
 
 describe('security checks', () => {
   const loop = { boundHost: '127.0.0.1', port: 8000 };
@@ -44,11 +46,12 @@ describe('security checks', () => {
     expect(checkOrigin('file://', loop).ok).toBe(false);
     expect(checkOrigin('chrome-extension://abc', loop).ok).toBe(false);
   });
-  it('token from query or cookie, constant-time compared', () => {
-    expect(checkToken({ queryToken: 'abc', cookieHeader: undefined }, 'abc', 't')).toEqual({ ok: true, via: 'query' });
-    expect(checkToken({ queryToken: null, cookieHeader: 'x=1; t=abc' }, 'abc', 't')).toEqual({ ok: true, via: 'cookie' });
-    expect(checkToken({ queryToken: 'abd', cookieHeader: 't=abcd' }, 'abc', 't').ok).toBe(false);
-    expect(checkToken({ queryToken: null, cookieHeader: undefined }, 'abc', 't').ok).toBe(false);
+  it('token from the query only, constant-time compared; checked when present even where optional', () => {
+    expect(checkToken('abc', 'abc', true)).toEqual({ ok: true });
+    expect(checkToken('abd', 'abc', true).ok).toBe(false);
+    expect(checkToken('abcd', 'abc', false).ok).toBe(false);
+    expect(checkToken(null, 'abc', true).ok).toBe(false);
+    expect(checkToken(null, 'abc', false).ok).toBe(true);
   });
   it('splitHostHeader', () => {
     expect(splitHostHeader('[::1]:80')).toEqual({ hostname: '::1', port: 80 });
@@ -99,7 +102,7 @@ function wsStatus(url: string, headers: Record<string, string>): Promise<number 
       resolve(res.statusCode ?? 0);
       res.resume();
     });
-    ws.on('error', () => undefined);
+    ws.on('error', () => resolve(0));
   });
 }
 
@@ -135,39 +138,40 @@ describe('web host server', () => {
     expect(host.token).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('refuses requests without the token', async () => {
-    expect((await get(host.port, '/')).status).toBe(401);
-    expect((await get(host.port, '/assets/app.js')).status).toBe(401);
+  it('refuses a wrong token; the API needs the token', async () => {
     expect((await get(host.port, '/?token=wrong')).status).toBe(401);
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws`, {})).toBe(401);
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws?token=wrong`, {})).toBe(401);
   });
 
-  it('trades the query token for a cookie, then serves with CSP', async () => {
+  it('sets no cookie, and a cookie carrying the token authenticates nothing', async () => {
     const first = await get(host.port, `/?token=${host.token}`);
-    expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/');
-    const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
-    expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
-    const page = await get(host.port, '/', { cookie });
+    expect(first.status).toBe(200);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    const cookie = `tessera_token_${host.port}=${host.token}; tessera_token=${host.token}; token=${host.token}`;
+    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws`, { cookie })).toBe(401);
+  });
+
+  it('serves the public app shell with CSP', async () => {
+    const page = await get(host.port, '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>t</title>');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect((await get(host.port, '/assets/app.js', { cookie })).headers['content-type']).toMatch(/javascript/);
-    expect((await get(host.port, '/../tessera-secret.txt', { cookie })).status).not.toBe(200);
-    expect((await get(host.port, '/%2e%2e/tessera-secret.txt', { cookie })).status).toBe(404);
-    expect((await get(host.port, '/assets%2f..%2f..%2ftessera-secret.txt', { cookie })).status).toBe(403);
-    expect((await get(host.port, '/missing.js', { cookie })).status).toBe(404);
+    expect((await get(host.port, '/assets/app.js')).headers['content-type']).toMatch(/javascript/);
+    expect((await get(host.port, '/../tessera-secret.txt')).status).not.toBe(200);
+    expect((await get(host.port, '/%2e%2e/tessera-secret.txt')).status).toBe(404);
+    expect((await get(host.port, '/assets%2f..%2f..%2ftessera-secret.txt')).status).toBe(403);
+    expect((await get(host.port, '/missing.js')).status).toBe(404);
   });
 
   it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {
-    const cookie = `tessera_token_${host.port}=${host.token}`;
-    expect((await get(host.port, '/', { cookie, host: `evil.example:${host.port}` })).status).toBe(403);
-    expect((await get(host.port, '/', { cookie, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await get(host.port, `/?token=${host.token}`, { host: `evil.example:${host.port}` })).status).toBe(403);
+    expect((await get(host.port, `/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
     const ws = `ws://127.0.0.1:${host.port}/ws`;
     expect(await wsStatus(ws, {})).toBe(401);
     expect(await wsStatus(`${ws}?token=${host.token}`, { host: `evil.example:${host.port}` })).toBe(403);
     expect(await wsStatus(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
     expect(await wsStatus(`${ws}?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` })).toBe('open');
-    expect(await wsStatus(ws, { cookie })).toBe('open');
   });
 
   it('speaks the contract over WebSocket (client → service → fake engine)', async () => {
@@ -205,6 +209,99 @@ describe('web host server', () => {
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.send('{not json');
     expect(await closed).toBe(1007);
-    expect((await get(host.port, `/?token=${host.token}`)).status).toBe(303);
+    expect((await get(host.port, `/?token=${host.token}`)).status).toBe(200);
+  });
+});
+
+describe('web host under a connection flood', () => {
+  let dir: string;
+  let host: HostServer;
+  let service: TesseraService;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-host-flood-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    service = new TesseraService({
+      session: new FakeSession(),
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+      platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    });
+    host = await startHostServer({ service, staticDir: dir, port: 0, connectionLimits: { maxConnections: 6, maxPerIp: 3 } });
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await host.close();
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A slowloris connection: request headers begun and never finished. */
+  function slow(localAddress: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: host.port, localAddress }, () => {
+        s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nX-Slow: 1`);
+        resolve(s);
+      });
+      s.on('error', reject);
+      s.resume();
+      sockets.push(s);
+    });
+  }
+
+  it('times out slow request headers', () => {
+    expect(host.server.headersTimeout).toBe(HEADERS_TIMEOUT_MS);
+    expect(host.server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+  });
+
+  it('drops the oldest unfinished connections of an IP, and the UI still answers from it and from others', async () => {
+    const flood: Socket[] = [];
+    for (let i = 0; i < 10; i++) flood.push(await slow('127.0.0.2'));
+    await expect.poll(() => flood.filter((s) => s.closed).length).toBe(7);
+    expect((await get(host.port, '/')).status).toBe(200);
+    const fromSameIp = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: host.port, path: '/', localAddress: '127.0.0.2', headers: { host: `127.0.0.1:${host.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(fromSameIp).toBe(200);
+    const spread: Socket[] = [];
+    for (let i = 0; i < 12; i++) spread.push(await slow(`127.0.0.${3 + (i % 4)}`));
+    await expect.poll(() => [...flood, ...spread].filter((s) => !s.closed).length).toBeLessThanOrEqual(6);
+    expect((await get(host.port, '/')).status).toBe(200);
+  });
+
+  it(`caps WebSocket clients at ${MAX_WS_CLIENTS}`, async () => {
+    const roomy = await startHostServer({ service, staticDir: dir, port: 0 });
+    const url = `ws://127.0.0.1:${roomy.port}/ws?token=${roomy.token}`;
+    const open: WebSocket[] = [];
+    try {
+      for (let i = 0; i < MAX_WS_CLIENTS; i++) {
+        const ws = new WebSocket(url);
+        await new Promise((r) => ws.on('open', r));
+        open.push(ws);
+      }
+      expect(await wsStatus(url, {})).toBe(503);
+      const first = open.shift();
+      const closed = new Promise((r) => first?.on('close', r));
+      first?.close();
+      await closed;
+      await expect.poll(() => wsStatus(url, {})).toBe('open');
+    } finally {
+      for (const ws of open) ws.terminate();
+      await roomy.close();
+    }
+  });
+});
+
+describe('web connection limits from the open-file limit', () => {
+  it('take an eighth of it, at most 128 (64 per address)', () => {
+    expect(webGateLimits(1024)).toEqual({ maxConnections: 128, maxPerIp: 64 });
+    expect(webGateLimits(256)).toEqual({ maxConnections: 32, maxPerIp: 16 });
+    expect(webGateLimits(20)).toEqual({ maxConnections: 16, maxPerIp: 8 });
   });
 });

@@ -2,14 +2,34 @@
  * `npm run web`: the headless host (like qbittorrent-nox). Starts the engine, serves the
  * built renderer and the contract over WebSocket, prints the URL with its access token.
  */
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSession, defaultStateDir, dhtSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
-import { ArgsError, HOST_USAGE, parseHostArgs } from './args.js';
-import { startHostServer } from './server.js';
+import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.js';
+import { startHostServer, type HostServer } from './server.js';
+import { isListenError, listenFailure, reasonOf, StartupError, startupErrorLine, step } from './startup-error.js';
+
+const log = (message: string): void => {
+  process.stderr.write(`tessera web: ${message}\n`);
+};
+
+/** Creates the state folder and proves it writable (settings and resume data go there). */
+async function prepareStateDir(stateDir: string): Promise<void> {
+  await step(`cannot use the state folder ${stateDir}`, async () => {
+    await mkdir(stateDir, { recursive: true });
+    const probe = join(stateDir, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await writeFile(probe, '');
+    await unlink(probe);
+  });
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
 
 async function main(): Promise<void> {
   let args;
@@ -28,25 +48,30 @@ async function main(): Promise<void> {
   }
 
   const stateDir = resolve(args.dir ?? defaultStateDir());
-  await mkdir(stateDir, { recursive: true });
-  let settings = await loadSettings(stateDir, defaultSettings(defaultDownloadDir()));
+  await prepareStateDir(stateDir);
+  let settings = await step('cannot read the settings', () => loadSettings(stateDir, defaultSettings(defaultDownloadDir()), log));
   if (args.downloadDir !== null) {
     settings = { ...settings, downloadDir: resolve(args.downloadDir) };
-    await saveSettings(stateDir, settings);
+    const next = settings;
+    await step(`cannot save the settings in ${stateDir}`, () => saveSettings(stateDir, next));
   }
-  await mkdir(settings.downloadDir, { recursive: true });
+  const downloadDir = settings.downloadDir;
+  await step(`cannot create the download folder ${downloadDir}`, () => mkdir(downloadDir, { recursive: true }));
+  // A port given on the command line is a demand; the saved one (6881 by default) a preference.
+  const listenPort = args.listenPort ?? settings.listenPort;
 
   let session: EngineSession;
   if (args.fakeEngine) {
     // Loaded only on request: the simulator is not part of packaged builds.
     const { FakeSession } = await import('../engine/service/fake-session.js');
-    const fake = new FakeSession({ port: args.listenPort ?? settings.listenPort });
+    const fake = new FakeSession({ port: listenPort });
     fake.simulate();
     session = fake;
   } else {
-    session = await createSession({
+    const options = {
       downloadDir: settings.downloadDir,
-      port: args.listenPort ?? settings.listenPort,
+      port: listenPort,
+      portFallback: args.listenPort === null,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
       // From the first connection on, before restored torrents start.
       encryption: settings.encryption,
@@ -56,12 +81,15 @@ async function main(): Promise<void> {
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
-    });
+    };
+    try {
+      session = await createSession(options);
+    } catch (err) {
+      if (!isListenError(err)) throw new StartupError(`cannot start the engine: ${reasonOf(err)}`);
+      throw listenFailure(err, 'BitTorrent port', hostPort(args.listenHost ?? '0.0.0.0', listenPort), '--listen-port');
+    }
   }
 
-  const log = (message: string): void => {
-    process.stderr.write(`tessera web: ${message}\n`);
-  };
   session.on('warning', (message) => log(`warning: ${message}`));
 
   const service = new TesseraService({
@@ -73,7 +101,12 @@ async function main(): Promise<void> {
   });
 
   const staticDir = args.staticDir !== null ? resolve(args.staticDir) : fileURLToPath(new URL('../../renderer/', import.meta.url));
-  const host = await startHostServer({ service, staticDir, host: args.host, port: args.port, log });
+  let host: HostServer;
+  try {
+    host = await startHostServer({ service, staticDir, host: args.host, port: args.port ?? DEFAULT_WEB_PORT, portFallback: args.port === null, log });
+  } catch (err) {
+    throw listenFailure(err, 'web UI port', hostPort(args.host, args.port ?? DEFAULT_WEB_PORT), '--port');
+  }
 
   process.stdout.write(`Tessera web UI: ${host.url}\n`);
   process.stdout.write(`BitTorrent listening port: ${session.port}\n`);
@@ -93,6 +126,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`tessera web: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  log(startupErrorLine(err));
+  if (process.env.TESSERA_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 });

@@ -5,8 +5,11 @@
  *   wildcard address, any IP literal is accepted too — never a domain name other than localhost.
  * - Origin: absent (non-browser clients, same-origin navigations) or exactly an allowed
  *   http(s)://host:port. `null` and foreign origins are refused.
- * - Token: the random access token, from the `token` query parameter or the cookie set on
- *   the first load; compared in constant time.
+ * - Token: the random access token, only ever from the `token` query parameter (the page keeps
+ *   it in sessionStorage and puts it on the WebSocket URL), compared in constant time. Never a
+ *   cookie: cookies ignore ports, so the browser would hand it to every server on 127.0.0.1.
+ *   The WebSocket (the API) needs it; the static app shell does not (it is public code), but a
+ *   wrong token in a page URL is refused so a stale bookmark says so.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -101,38 +104,22 @@ export function tokensEqual(a: string, b: string): boolean {
   return timingSafeEqual(ab, bb);
 }
 
-/** Reads one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-export interface TokenSources {
-  queryToken: string | null;
-  cookieHeader: string | undefined;
-}
-
-/** Where the valid token came from, or a refusal. */
-export function checkToken(sources: TokenSources, token: string, cookieName: string): { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 401; reason: string } {
-  if (sources.queryToken !== null && tokensEqual(sources.queryToken, token)) return { ok: true, via: 'query' };
-  const cookie = readCookie(sources.cookieHeader, cookieName);
-  if (cookie !== undefined && tokensEqual(cookie, token)) return { ok: true, via: 'cookie' };
-  return { ok: false, status: 401, reason: 'missing or wrong access token' };
+/** Checks the `token` query parameter: required, or only checked when present. */
+export function checkToken(queryToken: string | null, token: string, required: boolean): { ok: true } | { ok: false; status: 401; reason: string } {
+  if (queryToken === null) return required ? { ok: false, status: 401, reason: 'missing access token' } : { ok: true };
+  if (tokensEqual(queryToken, token)) return { ok: true };
+  return { ok: false, status: 401, reason: 'wrong access token' };
 }
 
 /** Runs all three checks on a request. */
 export function checkRequest(
-  req: { host: string | undefined; origin: string | undefined; url: URL; cookie: string | undefined },
-  config: HostCheckConfig & { token: string; cookieName: string },
-): { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 400 | 401 | 403; reason: string } {
+  req: { host: string | undefined; origin: string | undefined; url: URL },
+  config: HostCheckConfig & { token: string },
+  tokenRequired: boolean,
+): Verdict {
   const host = checkHost(req.host, config);
   if (!host.ok) return host;
   const origin = checkOrigin(req.origin, config);
   if (!origin.ok) return origin;
-  return checkToken({ queryToken: req.url.searchParams.get('token'), cookieHeader: req.cookie }, config.token, config.cookieName);
+  return checkToken(req.url.searchParams.get('token'), config.token, tokenRequired);
 }

@@ -1,18 +1,25 @@
 /**
  * The web host's HTTP + WebSocket server: serves the built renderer and speaks the contract
  * over WebSocket through the same TesseraService the Electron shell uses. Every request
- * (page, asset, WebSocket upgrade) passes the Host, Origin and token checks in security.ts.
+ * (page, asset, WebSocket upgrade) passes the Host and Origin checks in security.ts; the
+ * WebSocket also needs the token (the static app shell is public code).
+ *
+ * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
+ * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
+ * dropped first: connection-gate.ts), and 32 WebSocket clients.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { MAX_TORRENT_FILE_BYTES, TOKEN_COOKIE, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
+import { MAX_TORRENT_FILE_BYTES, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
+import { connectionLimits } from '../engine/session/connection-limits.js';
+import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
 import { checkRequest } from './security.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
@@ -24,6 +31,10 @@ export interface HostServerOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /** When `port` is taken, use one of the next nine or any free port (the default port, not one the user gave). */
+  portFallback?: boolean;
+  /** TCP connection limits (default: webGateLimits of the open-file limit). */
+  connectionLimits?: GateLimits;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
   log?(message: string): void;
@@ -57,6 +68,12 @@ export const HOST_CSP = [
 const MAX_FRAME = Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4 + 64 * 1024;
 /** A client that stops reading is dropped rather than buffered forever. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
+/** Open UI tabs (WebSocket clients) at once. */
+export const MAX_WS_CLIENTS = 32;
+/** Slowloris bounds: all request headers within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+const PORT_TRIES = 10;
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -68,9 +85,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const log = options.log ?? (() => undefined);
   const staticRoot = resolve(options.staticDir);
   let port = 0;
-  let cookieName = TOKEN_COOKIE;
+  const gate = new ConnectionGate(options.connectionLimits ?? webGateLimits(connectionLimits().fdLimit));
 
-  const config = () => ({ boundHost: bindHost, port, token, cookieName });
+  const config = () => ({ boundHost: bindHost, port, token });
 
   const refuse = (res: ServerResponse, status: number, reason: string): void => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -81,7 +98,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     );
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    const socket = req.socket;
+    gate.busy(socket);
+    res.once('finish', () => gate.idle(socket));
     handleHttp(req, res).catch((err: unknown) => {
       log(`http error: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) refuse(res, 500, 'internal error');
@@ -91,26 +111,13 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const verdict = checkRequest({ host: req.headers.host, origin: req.headers.origin, url, cookie: req.headers.cookie }, config());
+    const verdict = checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), false);
     if (!verdict.ok) {
       refuse(res, verdict.status, verdict.reason);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
-      res.end();
-      return;
-    }
-    if (verdict.via === 'query') {
-      // Trade the token in the URL for an HttpOnly cookie and drop it from the address bar.
-      url.searchParams.delete(TOKEN_PARAM);
-      const location = url.pathname + (url.search.length > 1 ? url.search : '');
-      res.writeHead(303, {
-        location,
-        'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-      });
       res.end();
       return;
     }
@@ -176,15 +183,21 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
 
+  server.on('connection', (socket: Socket) => {
+    gate.admit(socket);
+  });
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
+    gate.busy(req.socket);
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const verdict =
+    const checked =
       url.pathname !== WS_PATH
         ? ({ ok: false, status: 400, reason: 'unknown endpoint' } as const)
-        : checkRequest({ host: req.headers.host, origin: req.headers.origin, url, cookie: req.headers.cookie }, config());
+        : checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), true);
+    const verdict = checked.ok && wss.clients.size >= MAX_WS_CLIENTS ? ({ ok: false, status: 503, reason: `too many open Tessera tabs (${MAX_WS_CLIENTS})` } as const) : checked;
     if (!verdict.ok) {
-      const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' }[verdict.status];
+      const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[verdict.status];
       socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${verdict.reason}\n`);
       return;
     }
@@ -230,16 +243,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     ws.on('error', () => conn.close());
   }
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
-  // Cookies are not port-specific: several hosts on one machine must not overwrite each other's.
-  cookieName = `${TOKEN_COOKIE}_${port}`;
+  port = await listenOn(server, bindHost, options.port ?? 0, options.portFallback ?? false);
   const shownHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
   const url = `http://${urlHost(shownHost)}:${port}/?${TOKEN_PARAM}=${token}`;
 
@@ -256,6 +260,28 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Listens on `first`, or with `fallback` on one of the next ports or any free one when it is taken. */
+async function listenOn(server: Server, host: string, first: number, fallback: boolean): Promise<number> {
+  const tries = fallback && first !== 0 ? [...Array.from({ length: PORT_TRIES }, (_, i) => first + i).filter((p) => p <= 65535), 0] : [first];
+  let lastError: unknown = null;
+  for (const candidate of tries) {
+    try {
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(candidate, host, () => {
+          server.off('error', reject);
+          resolveListen();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      lastError = err;
+      if ((err as { code?: unknown }).code !== 'EADDRINUSE') break;
+    }
+  }
+  throw lastError;
 }
 
 function rawToString(data: RawData): string {

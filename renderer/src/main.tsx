@@ -13,7 +13,7 @@ if (!rootEl) throw new Error('missing #root');
 
 try {
   // Electron: the preload's `window.tessera`; otherwise the web host that served this page
-  // (WebSocket to the same origin, `?token=` carried over).
+  // (WebSocket to the same origin with the access token from `?token=`, kept in sessionStorage).
   const client = connectTessera();
   const controller = new Controller(client, createAppStore());
   controller.start();

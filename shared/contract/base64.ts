@@ -31,6 +31,22 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return parts.join('');
 }
 
+/**
+ * Whether `text` is standard padded base64. A linear scan: a regular expression over a
+ * multi-megabyte string (a .torrent file) overflows V8's regexp stack.
+ */
+export function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 61) end--;
+  if (end > 0 && text.length - end === 1 && text.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || (LOOKUP[code] ?? -1) < 0) return false;
+  }
+  return true;
+}
+
 /** Decodes standard padded base64. Throws RangeError on malformed input. */
 export function base64ToBytes(text: string): Uint8Array {
   if (text.length % 4 !== 0) throw new RangeError('base64 length is not a multiple of 4');

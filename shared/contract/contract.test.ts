@@ -13,6 +13,7 @@ import {
   parseRequestMessage,
   parseServerEvent,
   TesseraError,
+  takePageToken,
   webSocketUrl,
   type ClientTransport,
   type TesseraEvent,
@@ -200,6 +201,17 @@ describe('base64', () => {
     expect(() => base64ToBytes('abc')).toThrow(RangeError);
     expect(() => base64ToBytes('ab!=')).toThrow(RangeError);
   });
+  it('validates a 15 MiB .torrent payload (the documented limit is 16 MiB) and refuses bad ones of that size', () => {
+    const bytes = new Uint8Array(15 * 1024 * 1024 + 1).map((_, i) => (i * 131) & 255);
+    const data = bytesToBase64(bytes);
+    expect(parseCommandPayload('addTorrentFile', { fileName: 'big.torrent', data }).data.length).toBe(data.length);
+    for (const bad of [data.slice(0, -1), `${data.slice(0, 1000)}!${data.slice(1001)}`, `${data.slice(0, -4)}=AAA`, `${data.slice(0, -4)}A===`]) {
+      expect(() => parseCommandPayload('addTorrentFile', { fileName: 'big.torrent', data: bad })).toThrow(ValidationError);
+    }
+    for (const ok of ['', 'AA==', 'AAA=', 'AAAA']) expect(parseCommandPayload('addTorrentFile', { fileName: 'a', data: ok }).data).toBe(ok);
+    const over = bytesToBase64(new Uint8Array(16 * 1024 * 1024 + 3));
+    expect(() => parseCommandPayload('addTorrentFile', { fileName: 'huge.torrent', data: over })).toThrow(/at most/);
+  });
 });
 
 describe('createClient', () => {
@@ -290,6 +302,25 @@ describe('createClient subscriptions', () => {
     const third: TesseraEvent[] = [];
     client.subscribe((e) => third.push(e));
     expect(third[1]).toMatchObject({ type: 'snapshot', torrents: [] });
+  });
+});
+
+describe('takePageToken', () => {
+  function fakePage(href: string) {
+    const store = new Map<string, string>();
+    const g = {
+      location: { href },
+      sessionStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) },
+      history: { replaceState: (_d: unknown, _u: string, url?: string) => void (g.location.href = new URL(url ?? '', g.location.href).href) },
+    };
+    return g;
+  }
+  it('keeps the token in sessionStorage, drops it from the address bar, and finds it again after a reload', () => {
+    const g = fakePage('http://127.0.0.1:8780/?token=abc&x=1#h');
+    expect(takePageToken(g)).toBe('abc');
+    expect(g.location.href).toBe('http://127.0.0.1:8780/?x=1#h');
+    expect(takePageToken(g)).toBe('abc');
+    expect(takePageToken(fakePage('http://127.0.0.1:8780/'))).toBeNull();
   });
 });
 

@@ -19,9 +19,8 @@ export const PRELOAD_GLOBAL = 'tessera';
 
 /** WebSocket endpoint path on the web host. */
 export const WS_PATH = '/ws';
-/** Query parameter / cookie name carrying the web host's access token. */
+/** Query parameter carrying the web host's access token (never a cookie: cookies ignore ports). */
 export const TOKEN_PARAM = 'token';
-export const TOKEN_COOKIE = 'tessera_token';
 
 export type ErrorCode =
   /** The payload did not match the contract. */

@@ -4,6 +4,7 @@
  * expected an integer >= 0, got -1"). Objects are strict: unknown keys are rejected.
  * No Node, no DOM: shared by both processes and both transports.
  */
+import { isBase64 } from './base64.js';
 
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
@@ -202,7 +203,12 @@ export const infoHash: Validator<string> = string({ pattern: /^[0-9a-f]{40}$/, w
 
 /** Standard base64 (RFC 4648 with padding); `max` is in characters. */
 export function base64(max: number): Validator<string> {
-  return string({ max, pattern: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, what: 'a base64 string' });
+  const bounded = string({ max, what: 'a base64 string' });
+  return (value, path) => {
+    const text = bounded(value, path);
+    if (!isBase64(text)) fail(path, 'a base64 string', text);
+    return text;
+  };
 }
 
 export const nonNegativeInt: Validator<number> = number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });

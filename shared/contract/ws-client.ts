@@ -32,13 +32,13 @@ const OPEN = 1;
 
 /**
  * The WebSocket URL for a page served by the web host: same host, path WS_PATH, and the
- * page's `?token=` carried over (the host also sets a cookie, so it is optional).
+ * access token (`token`, else the page's `?token=`).
  */
-export function webSocketUrl(pageHref: string): string {
+export function webSocketUrl(pageHref: string, token: string | null = null): string {
   const page = new URL(pageHref);
   const url = new URL(WS_PATH, page);
   url.protocol = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = page.searchParams.get(TOKEN_PARAM);
+  token ??= page.searchParams.get(TOKEN_PARAM);
   url.search = '';
   if (token) url.searchParams.set(TOKEN_PARAM, token);
   url.hash = '';
@@ -138,6 +138,38 @@ export function createWebSocketClient(options: WebSocketClientOptions): TesseraC
   });
 }
 
+const TOKEN_STORAGE_KEY = 'tessera.token';
+
+interface PageGlobals {
+  location?: { href: string };
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  history?: { replaceState(data: unknown, unused: string, url?: string): void };
+}
+
+/**
+ * The web host's access token for this page: taken from `?token=` when the printed address is
+ * opened, then kept in sessionStorage (per origin, so per port: a cookie would go to every
+ * server on 127.0.0.1) and removed from the address bar, so a reload still has it.
+ */
+export function takePageToken(g: PageGlobals): string | null {
+  if (!g.location) return null;
+  const page = new URL(g.location.href);
+  const fromUrl = page.searchParams.get(TOKEN_PARAM);
+  let stored: string | null = null;
+  try {
+    if (fromUrl) g.sessionStorage?.setItem(TOKEN_STORAGE_KEY, fromUrl);
+    stored = g.sessionStorage?.getItem(TOKEN_STORAGE_KEY) ?? null;
+  } catch {
+    // storage disabled: the token stays in the address bar
+    return fromUrl;
+  }
+  if (fromUrl && stored === fromUrl) {
+    page.searchParams.delete(TOKEN_PARAM);
+    g.history?.replaceState(null, '', page.pathname + page.search + page.hash);
+  }
+  return fromUrl ?? stored;
+}
+
 /**
  * Picks the transport: the Electron preload bridge when present (`window.tessera`), else a
  * WebSocket to the host that served this page.
@@ -147,5 +179,7 @@ export function connectTessera(): TesseraClient {
   const bridge = g[PRELOAD_GLOBAL];
   if (isPreloadBridge(bridge)) return createPreloadClient(bridge);
   if (!g.location) throw new Error('Tessera: neither the Electron preload nor a page location is available');
-  return createWebSocketClient({ url: webSocketUrl(g.location.href) });
+  const token = takePageToken(g as PageGlobals);
+  if (!token) throw new Error(`this page needs its access token: open the address printed by \`npm run web\` (it ends with ?${TOKEN_PARAM}=…)`);
+  return createWebSocketClient({ url: webSocketUrl(g.location.href, token) });
 }

@@ -391,7 +391,19 @@ export class TesseraService {
     return { path, opened: true };
   }
 
-  private async setSettings(patch: CommandPayload<'setSettings'>): Promise<Settings> {
+  /** Settings changes run one at a time, each from the settings the previous one left (memory = disk). */
+  private settingsTurn: Promise<unknown> = Promise.resolve();
+  private oneSettingsChangeAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.settingsTurn.then(change);
+    this.settingsTurn = run.catch(() => undefined);
+    return run;
+  }
+
+  private setSettings(patch: CommandPayload<'setSettings'>): Promise<Settings> {
+    return this.oneSettingsChangeAtATime(() => this.applySettingsPatch(patch));
+  }
+
+  private async applySettingsPatch(patch: CommandPayload<'setSettings'>): Promise<Settings> {
     const next: Settings = { ...this.settings };
     if (patch.listenPort !== undefined) next.listenPort = patch.listenPort;
     if (patch.maxPeersPerTorrent !== undefined) next.maxPeersPerTorrent = patch.maxPeersPerTorrent;
@@ -427,7 +439,7 @@ export class TesseraService {
     }
     const chosen = await this.platform.chooseDirectory(this.settings.downloadDir);
     if (chosen === null || chosen === this.settings.downloadDir) return { changed: false, settings: this.getSettings() };
-    await this.commitSettings({ ...this.settings, downloadDir: chosen });
+    await this.oneSettingsChangeAtATime(() => this.commitSettings({ ...this.settings, downloadDir: chosen }));
     return { changed: true, settings: this.getSettings() };
   }
 

@@ -23,9 +23,11 @@ describe('state folder', () => {
     expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, listenPort: 7000 });
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await writeFile(join(dir, 'settings.json'), JSON.stringify({ listenPort: 'x', maxPeersPerTorrent: 5, downloadDir: 42, extra: true, __proto__: { a: 1 } }));
-    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, maxPeersPerTorrent: 5 });
+    expect(await loadSettings(dir, defaults, () => undefined)).toEqual({ ...defaults, maxPeersPerTorrent: 5 });
     await writeFile(join(dir, 'settings.json'), '{not json');
-    expect(await loadSettings(dir, defaults)).toEqual(defaults);
+    const notices: string[] = [];
+    expect(await loadSettings(dir, defaults, (m) => notices.push(m))).toEqual(defaults);
+    expect(notices).toEqual([expect.stringMatching(/damaged/)]);
   });
 
   it('keeps speed limits and encryption; a file from before they existed gets the defaults for them', async () => {
@@ -38,6 +40,6 @@ describe('state folder', () => {
     await writeFile(join(dir, 'settings.json'), JSON.stringify({ downloadDir: '/old', listenPort: 7000, maxPeersPerTorrent: 40, notifyOnComplete: false }));
     expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, downloadDir: '/old', listenPort: 7000, maxPeersPerTorrent: 40, notifyOnComplete: false });
     await writeFile(join(dir, 'settings.json'), JSON.stringify({ downloadLimit: -5, uploadLimit: 2048, encryption: 'sometimes' }));
-    expect(await loadSettings(dir, defaults)).toEqual({ ...defaults, uploadLimit: 2048 });
+    expect(await loadSettings(dir, defaults, () => undefined)).toEqual({ ...defaults, uploadLimit: 2048 });
   });
 });

@@ -4,6 +4,7 @@
  * `defaultStateDir()` (TESSERA_STATE_DIR, else $XDG_CONFIG_HOME/tessera, else ~/.config/tessera);
  * the engine keeps its torrents and resume data in `torrents/` there.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -29,48 +30,110 @@ export function defaultSettings(downloadDir: string): Settings {
   };
 }
 
+export class SettingsFileError extends Error {
+  override readonly name = 'SettingsFileError';
+}
+
+/** Where a damaged settings file is reported (default: one line on stderr). */
+export type SettingsNotice = (message: string) => void;
+
+const stderrNotice: SettingsNotice = (message) => {
+  process.stderr.write(`tessera: ${message}\n`);
+};
+
 /**
- * Reads settings.json; every field that is missing or invalid falls back to `defaults`
- * (a hand-edited file with one typo does not lose the rest).
+ * Reads settings.json. A missing file gives `defaults`. A file that is not a JSON object is
+ * never silently replaced: it is renamed to settings.json.corrupt-<time>, `notice` says so, and
+ * the defaults are used. A field that is missing or invalid falls back to its default (a
+ * hand-edited file with one typo does not lose the rest); invalid ones are named in a notice.
+ * An unreadable file (not a file, I/O error) is a SettingsFileError.
  */
-export async function loadSettings(stateDir: string, defaults: Settings): Promise<Settings> {
-  let raw: unknown;
+export async function loadSettings(stateDir: string, defaults: Settings, notice: SettingsNotice = stderrNotice): Promise<Settings> {
+  const path = join(stateDir, SETTINGS_FILE);
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(join(stateDir, SETTINGS_FILE), 'utf8'));
-  } catch {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return { ...defaults };
+    throw new SettingsFileError(`cannot read ${path}: ${errorText(err)}`);
+  }
+  let raw: unknown;
+  let problem: string | null = null;
+  try {
+    raw = JSON.parse(text);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problem = 'not a JSON object';
+  } catch (err) {
+    problem = `not valid JSON: ${errorText(err)}`;
+  }
+  if (problem !== null) {
+    const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      throw new SettingsFileError(`${path} is damaged (${problem}) and could not be kept aside: ${errorText(err)}`);
+    }
+    notice(`${path} was damaged (${problem}); kept it as ${aside} and started with the default settings`);
     return { ...defaults };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ...defaults };
   const merged: Settings = { ...defaults };
   const record = raw as Record<string, unknown>;
+  const ignored: string[] = [];
   for (const key of Object.keys(defaults) as Array<keyof Settings>) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
     const candidate = { ...merged, [key]: record[key] };
     try {
       Object.assign(merged, settingsValidator(candidate, 'settings'));
     } catch {
-      // keep the default for this field
+      ignored.push(key);
     }
   }
+  if (ignored.length > 0) notice(`${path}: invalid ${ignored.join(', ')} ignored; using the default for ${ignored.length === 1 ? 'it' : 'them'}`);
   return merged;
 }
 
-/** Writes settings.json atomically: temp file, fsync, rename. */
-export async function saveSettings(stateDir: string, value: Settings): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
+/** Saves in flight per settings file: writes are serialised, never interleaved. */
+const writeQueues = new Map<string, Promise<void>>();
+let tempCounter = 0;
+
+/**
+ * Writes settings.json atomically (unique temp file, fsync, rename). Concurrent calls are
+ * serialised in call order, so the file ends up holding the value of the last call.
+ */
+export function saveSettings(stateDir: string, value: Settings): Promise<void> {
   const target = join(stateDir, SETTINGS_FILE);
-  const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
+  const text = JSON.stringify(value, null, 2) + '\n';
+  const previous = writeQueues.get(target) ?? Promise.resolve();
+  const write = previous.catch(() => undefined).then(() => writeAtomically(stateDir, target, text));
+  writeQueues.set(target, write);
+  const forget = (): void => {
+    if (writeQueues.get(target) === write) writeQueues.delete(target);
+  };
+  write.then(forget, forget);
+  return write;
+}
+
+async function writeAtomically(stateDir: string, target: string, text: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const temp = `${target}.${process.pid}.${++tempCounter}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
   try {
-    await handle.writeFile(JSON.stringify(value, null, 2) + '\n', 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, target);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;
   }
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

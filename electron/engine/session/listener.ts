@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { EncryptionMode } from '../api.js';
 import type { IncomingHello } from '../wire/handshake.js';
+import { addressGroup, ConnectionBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { IncomingHandshake } from './incoming-handshake.js';
 
 /** Called with a connection whose handshake has been read. */
@@ -9,15 +10,49 @@ export type IncomingRoute = (socket: net.Socket, hello: IncomingHello) => void;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Ports tried when the default is taken, like qBittorrent's "use next free port". */
 const DEFAULT_PORT = 6881;
-const DEFAULT_PORT_TRIES = 10;
+const PORT_TRIES = 10;
+/** A flood is reported at most this often (with counts), not once per dropped connection. */
+const DROP_REPORT_INTERVAL_MS = 60_000;
+
+/** One incoming connection, from accept until its socket closes. */
+interface Incoming {
+  readonly socket: net.Socket;
+  readonly ip: string;
+  /** Still reading the handshake. */
+  pending: boolean;
+  /** Gives back its budget slot and forgets it; safe to call more than once. */
+  release(): void;
+}
+
+export interface ListenerStats {
+  /** Incoming connections whose handshake is not read yet. */
+  pending: number;
+  /** Incoming connections held in all (pending + handed to a torrent). */
+  incoming: number;
+  /** Connections dropped or refused by the limits since the start. */
+  dropped: number;
+  limits: ConnectionLimits;
+}
 
 /**
  * The session's listening socket. Incoming peers are held until their handshake (plain, or
  * after MSE) arrives, then handed to `route`, which finds the torrent by info-hash.
+ *
+ * Bounds (a stranger opening connections must not take every file descriptor): half-open
+ * connections are capped per IP (the IP's oldest is dropped for its newest) and in all (the
+ * oldest of the IP holding the most is dropped: a flood evicts its own connections, not a
+ * peer's single one that is still handshaking), and every incoming connection holds a slot of
+ * the session-wide connection budget (half the open-file limit) until it closes.
  */
 export class Listener {
   private server: net.Server | null = null;
-  private readonly pending = new Set<net.Socket>();
+  private readonly held = new Set<Incoming>();
+  /** Pending connections, oldest first (Map keeps insertion order). */
+  private readonly pending = new Map<net.Socket, Incoming>();
+  private readonly pendingPerIp = new Map<string, number>();
+  private dropped = 0;
+  private droppedSinceReport = 0;
+  private lastReport = -Infinity;
 
   constructor(
     private readonly route: IncomingRoute,
@@ -25,21 +60,32 @@ export class Listener {
     /** Info-hashes of the torrents served, for MSE handshakes (which name them obfuscated). */
     private readonly infoHashes: () => Iterable<Buffer>,
     private readonly encryption: () => EncryptionMode = () => 'allow',
+    readonly limits: ConnectionLimits = connectionLimits(),
+    private readonly budget: ConnectionBudget = new ConnectionBudget(limits.maxConnections),
   ) {}
 
-  /** Listens on `port` (0 = any free port; undefined = 6881 or the next free one). */
-  async listen(port: number | undefined, host = '0.0.0.0'): Promise<number> {
-    const tries = port === undefined ? Array.from({ length: DEFAULT_PORT_TRIES }, (_, i) => DEFAULT_PORT + i) : [port];
+  /**
+   * Listens on `port` (0 = any free port; undefined = 6881 or the next free one). With
+   * `fallback`, a taken `port` is followed by the next nine, then any free port.
+   */
+  async listen(port: number | undefined, host = '0.0.0.0', fallback = false): Promise<number> {
+    const first = port ?? DEFAULT_PORT;
+    const tries = port === 0 ? [0] : port === undefined || fallback ? Array.from({ length: PORT_TRIES }, (_, i) => first + i).filter((p) => p <= 65535) : [first];
     let lastError: unknown = null;
     for (const candidate of tries) {
       try {
         return await this.tryListen(candidate, host);
       } catch (err) {
         lastError = err;
+        if (!isAddressInUse(err)) break;
       }
     }
-    if (port === undefined) return this.tryListen(0, host);
-    throw lastError instanceof Error ? lastError : new Error(`cannot listen on port ${port}`);
+    if ((port === undefined || fallback) && isAddressInUse(lastError)) return this.tryListen(0, host);
+    throw lastError instanceof Error ? lastError : new Error(`cannot listen on port ${first}`);
+  }
+
+  stats(): ListenerStats {
+    return { pending: this.pending.size, incoming: this.held.size, dropped: this.dropped, limits: this.limits };
   }
 
   private tryListen(port: number, host: string): Promise<number> {
@@ -57,25 +103,51 @@ export class Listener {
   }
 
   private onConnection(socket: net.Socket): void {
-    this.pending.add(socket);
+    const ip = addressGroup(socket.remoteAddress ?? '?');
+    if ((this.pendingPerIp.get(ip) ?? 0) >= this.limits.maxPendingPerIp) this.dropOldestPending(ip);
+    if (this.pending.size >= this.limits.maxPending) this.dropOldestPending(this.busiestPendingIp());
+    if (!this.budget.tryTake() && !(this.dropOldestPending(this.busiestPendingIp()) && this.budget.tryTake())) {
+      // Every slot holds a connection that completed its handshake: refuse the newcomer.
+      this.noteDropped();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     const opening = new IncomingHandshake(this.infoHashes, this.encryption());
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
-    const cleanup = (): void => {
+    let released = false;
+    const entry: Incoming = {
+      socket,
+      ip,
+      pending: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.endPending(entry);
+        this.held.delete(entry);
+        this.budget.give();
+      },
+    };
+    this.held.add(entry);
+    this.pending.set(socket, entry);
+    this.pendingPerIp.set(ip, (this.pendingPerIp.get(ip) ?? 0) + 1);
+
+    const stopReading = (): void => {
       clearTimeout(timer);
-      this.pending.delete(socket);
+      this.endPending(entry);
       socket.off('data', onData);
     };
     const onData = (chunk: Buffer): void => {
       const step = opening.push(chunk);
       if (step.kind === 'failed') {
-        cleanup();
-        this.warn(`incoming ${socket.remoteAddress}: ${step.reason}`);
+        stopReading();
+        this.warn(`incoming ${socket.remoteAddress ?? '?'}: ${step.reason}`);
         socket.destroy();
         return;
       }
       if (step.send) socket.write(step.send);
       if (step.kind === 'wait') return;
-      cleanup();
+      stopReading();
       // Stop the flow until the torrent attaches its own reader.
       socket.pause();
       this.route(socket, step);
@@ -83,17 +155,75 @@ export class Listener {
     };
     socket.on('data', onData);
     socket.on('error', () => {
-      cleanup();
+      stopReading();
       socket.destroy();
     });
-    socket.on('close', cleanup);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      entry.release();
+    });
+  }
+
+  private endPending(entry: Incoming): void {
+    if (!entry.pending) return;
+    entry.pending = false;
+    this.pending.delete(entry.socket);
+    const left = (this.pendingPerIp.get(entry.ip) ?? 1) - 1;
+    if (left > 0) this.pendingPerIp.set(entry.ip, left);
+    else this.pendingPerIp.delete(entry.ip);
+  }
+
+  /** The IP with the most half-open connections (null when there are none). */
+  private busiestPendingIp(): string | null {
+    let busiest: string | null = null;
+    let most = 0;
+    for (const [ip, count] of this.pendingPerIp) {
+      if (count > most) {
+        most = count;
+        busiest = ip;
+      }
+    }
+    return busiest;
+  }
+
+  /** Drops the oldest half-open connection of `ip`; false when there is none. */
+  private dropOldestPending(ip: string | null): boolean {
+    if (ip === null) return false;
+    for (const entry of this.pending.values()) {
+      if (entry.ip !== ip) continue;
+      entry.release();
+      entry.socket.destroy();
+      this.noteDropped();
+      return true;
+    }
+    return false;
+  }
+
+  private noteDropped(): void {
+    this.dropped++;
+    this.droppedSinceReport++;
+    const now = Date.now();
+    if (now - this.lastReport < DROP_REPORT_INTERVAL_MS) return;
+    this.lastReport = now;
+    const { maxPending, maxPendingPerIp, maxConnections } = this.limits;
+    this.warn(
+      `listener: dropped ${this.droppedSinceReport} incoming connection(s) over the limits ` +
+        `(${maxPending} half-open, ${maxPendingPerIp} half-open per IP, ${maxConnections} in all)`,
+    );
+    this.droppedSinceReport = 0;
   }
 
   async close(): Promise<void> {
-    for (const socket of this.pending) socket.destroy();
-    this.pending.clear();
+    for (const entry of [...this.pending.values()]) {
+      entry.release();
+      entry.socket.destroy();
+    }
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 'EADDRINUSE';
 }

@@ -13,7 +13,9 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import type { IncomingHello } from '../wire/handshake.js';
+import { fairSharePerTorrent } from './connection-limits.js';
 import { Listener } from './listener.js';
+import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 
 /** Invalid user input (a .torrent that does not parse, a malformed magnet): one-line message. */
@@ -85,7 +87,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   async listen(): Promise<void> {
-    this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost);
+    this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost, this.options.portFallback ?? false);
     if (this.options.dht !== false) {
       this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
     }
@@ -93,7 +95,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   private context(): TorrentContext {
     // Getters: a settings change reaches torrents already running.
-    const maxPeers = (): number => this.maxPeers;
+    const maxPeers = (): number => this.peersPerTorrent();
     const encryption = (): EncryptionMode => this.encryptionMode;
     return {
       get maxPeers() {
@@ -114,6 +116,23 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
     };
+  }
+
+  private fairShare = { at: -Infinity, value: 0 };
+
+  /**
+   * Peers one torrent may hold: the setting, but no more than its share of the session-wide
+   * connection limit (half the open-file limit) among the torrents that hold connections, so
+   * all torrents together stay within it. Recounted at most once a second.
+   */
+  private peersPerTorrent(): number {
+    const now = Date.now();
+    if (now - this.fairShare.at >= 1000) {
+      let active = 0;
+      for (const t of this.torrents.values()) if (t.state !== 'paused' && t.state !== 'error') active++;
+      this.fairShare = { at: now, value: fairSharePerTorrent(this.listener.limits.maxConnections, active) };
+    }
+    return Math.min(this.maxPeers, this.fairShare.value);
   }
 
   /** Our listening socket's address: the listen port on the listen host, or on any local address when listening on all. */
@@ -257,7 +276,8 @@ function initFromMagnet(uri: string, savePath: string): ParsedSource {
 /** Parses .torrent bytes, turning every parse failure into a one-line TorrentInputError. */
 export function parseTorrentInput(bytes: Uint8Array): Metainfo {
   try {
-    return parseTorrent(bytes);
+    // The contract's documented limit (16 MiB), above libtorrent's 10 MB default.
+    return parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE_BYTES });
   } catch (err) {
     if (err instanceof MetainfoError || err instanceof BencodeError) throw new TorrentInputError(err.message);
     throw err;
