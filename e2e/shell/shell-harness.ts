@@ -106,6 +106,13 @@ export class ElectronShell {
   exitCode: number | null | undefined = undefined;
 
   private readonly pending = new Map<number, Pending>();
+  private readonly cspProblems: string[] = [];
+  private cspProvoked = false;
+  private failWith: (error: Error) => void = () => undefined;
+  /** Rejects at the first problem, so a test waiting on the UI fails at once with the cause. */
+  private readonly failure = new Promise<never>((_resolve, reject) => {
+    this.failWith = reject;
+  });
   private nextId = 1;
   private webContentsId = 0;
   private windowReady: Promise<void> | null = null;
@@ -129,15 +136,39 @@ export class ElectronShell {
   static async launch(options: ShellLaunch): Promise<ElectronShell> {
     if (!existsSync(SHELL_MAIN)) throw new Error(`${SHELL_MAIN} is missing: run \`npm run build\` first (npm test does).`);
     const shell = new ElectronShell(await prepareDouble(options.cleanup), options);
+    shell.failure.catch(() => undefined); // observed through watch()
     await shell.wirePage();
     shell.child = spawnShell(shell.registerUrl, options.argv ?? [], shell.env(), (m) => shell.onMessage(m), 'shell');
     options.cleanup.add(() => shell.stop());
     void shell.child.exit.then((code) => {
       shell.exitCode = code;
       const asked = shell.quitting || shell.calls.some((c) => c.what === 'app.quit');
-      if (!asked) shell.fatals.push(`the main process exited unasked (code ${String(code)}):\n${shell.output()}`);
+      if (!asked) shell.flag(shell.fatals, `the main process exited unasked (code ${String(code)}):\n${shell.output()}`);
     });
     return shell;
+  }
+
+  /**
+   * `waiting`, unless a problem (see problems()) comes first: then the problems, with the main
+   * process's output. Wrap every wait of a test in it.
+   */
+  async watch<T>(waiting: Promise<T>): Promise<T> {
+    return Promise.race([waiting, this.failure]);
+  }
+
+  /** From now on CSP violations are what the test provokes, not problems. */
+  provokingCspViolations(): void {
+    this.cspProvoked = true;
+  }
+
+  private noteCsp(report: CspReport | string): void {
+    this.cspViolations.push(report);
+    if (!this.cspProvoked) this.flag(this.cspProblems, typeof report === 'string' ? report : JSON.stringify(report));
+  }
+
+  private flag(list: string[], text: string): void {
+    list.push(text);
+    this.failWith(new Error(`the Electron shell went wrong:\n${this.problems().join('\n')}\n--- main process output ---\n${this.output()}`));
   }
 
   /** Everything that must be empty for the shell to be healthy. */
@@ -148,6 +179,7 @@ export class ElectronShell {
       ...this.handlerErrors.map((h) => `handler threw: ${h}`),
       ...this.pageErrors.map((e) => `page error: ${e}`),
       ...this.foreignRequests.map((r) => `request outside the app protocol: ${r}`),
+      ...this.cspProblems.map((c) => `CSP violation: ${c}`),
     ];
   }
 
@@ -172,16 +204,16 @@ export class ElectronShell {
       { ...this.env(), ELECTRON_DOUBLE_LOCK: 'held' },
       (m) => {
         if (m.type === 'second-instance') this.send({ type: 'second-instance', argv: m.argv, cwd });
-        else if (m.type === 'violation') this.violations.push(`second instance: ${m.message}`);
-        else if (m.type === 'fatal') this.fatals.push(`second instance: ${m.message}`);
-        else if (m.type === 'window-created') this.violations.push('second instance: opened a window instead of quitting');
+        else if (m.type === 'violation') this.flag(this.violations, `second instance: ${m.message}`);
+        else if (m.type === 'fatal') this.flag(this.fatals, `second instance: ${m.message}`);
+        else if (m.type === 'window-created') this.flag(this.violations, 'second instance: opened a window instead of quitting');
         else if (m.type === 'call') this.calls.push({ what: `second-instance:${m.call.what}`, args: m.call.args });
       },
       'second-instance',
     );
     this.launchOptions.cleanup.add(() => (second.proc.exitCode === null ? second.proc.kill('SIGKILL') : undefined));
     const code = await second.exit;
-    if (code !== 0) this.fatals.push(`second instance exited ${String(code)}:\n${second.output.join('')}`);
+    if (code !== 0) this.flag(this.fatals, `second instance exited ${String(code)}:\n${second.output.join('')}`);
     return code;
   }
 
@@ -239,20 +271,20 @@ export class ElectronShell {
       return reply.ok ? { ok: true, value: reply.value } : { ok: false, message: reply.message };
     });
     await page.exposeBinding(BRIDGE.reportBinding, (_source, kind: ReportKind, detail: unknown) => {
-      if (kind === 'csp') this.cspViolations.push(detail as CspReport);
-      else this.violations.push(String(detail));
+      if (kind === 'csp') this.noteCsp(detail as CspReport);
+      else this.flag(this.violations, String(detail));
     });
     page.on('console', (msg) => {
-      if (/content security policy/i.test(msg.text())) this.cspViolations.push(msg.text());
+      if (/content security policy/i.test(msg.text())) this.noteCsp(msg.text());
     });
-    page.on('pageerror', (err) => this.pageErrors.push(err.stack ?? err.message));
+    page.on('pageerror', (err) => this.flag(this.pageErrors, err.stack ?? err.message));
     await page.route('**/*', (route) => this.routeRequest(route));
   }
 
   private async setUpWindow(options: WindowOptions): Promise<void> {
     const preload = options.webPreferences.preload;
     if (typeof preload !== 'string' || !existsSync(preload)) {
-      this.violations.push(`webPreferences.preload names no file: ${String(preload)}`);
+      this.flag(this.violations, `webPreferences.preload names no file: ${String(preload)}`);
       return;
     }
     const source = await readFile(preload, 'utf8');
@@ -312,7 +344,7 @@ export class ElectronShell {
       }
     }
     if (!shellUrl) {
-      this.foreignRequests.push(url);
+      this.flag(this.foreignRequests, url);
       await route.abort('blockedbyclient');
       return;
     }
@@ -336,7 +368,7 @@ export class ElectronShell {
       this.send({ type: 'load-result', id, ok: true });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.violations.push(`loadURL(${url}) failed: ${message}`);
+      this.flag(this.violations, `loadURL(${url}) failed: ${message}`);
       this.send({ type: 'load-result', id, ok: false, message });
     }
   }
@@ -359,7 +391,7 @@ export class ElectronShell {
           .catch(() => null); // the page is navigating or closed: Electron drops the message too
         for (const channel of new Set(unheard ?? [])) {
           const text = `main sent on '${channel}', on which the preload never listened`;
-          if (!this.violations.includes(text)) this.violations.push(text);
+          if (!this.violations.includes(text)) this.flag(this.violations, text);
         }
       }
     } finally {
@@ -388,19 +420,19 @@ export class ElectronShell {
   private onMessage(m: FromShell): void {
     switch (m.type) {
       case 'violation':
-        this.violations.push(m.stack ? `${m.message}\n${m.stack}` : m.message);
+        this.flag(this.violations, m.stack ? `${m.message}\n${m.stack}` : m.message);
         return;
       case 'fatal':
-        this.fatals.push(m.message);
+        this.flag(this.fatals, m.message);
         return;
       case 'handler-error':
-        this.handlerErrors.push(`${m.where}: ${m.message}`);
+        this.flag(this.handlerErrors, `${m.where}: ${m.message}`);
         return;
       case 'call':
         this.calls.push(m.call);
         return;
       case 'second-instance':
-        this.violations.push('the first instance did not get the single-instance lock');
+        this.flag(this.violations, 'the first instance did not get the single-instance lock');
         return;
       case 'ready':
         this.ready = true;
@@ -408,7 +440,7 @@ export class ElectronShell {
         return;
       case 'window-created':
         if (this.window) {
-          this.violations.push('a second BrowserWindow: the harness has one page');
+          this.flag(this.violations, 'a second BrowserWindow: the harness has one page');
           return;
         }
         this.window = m.options;
@@ -423,11 +455,11 @@ export class ElectronShell {
         void this.page
           .reload()
           .then(() => this.send({ type: 'ready-to-show', webContentsId: this.webContentsId }))
-          .catch((err: unknown) => this.violations.push(`reload failed: ${String(err)}`));
+          .catch((err: unknown) => this.flag(this.violations, `reload failed: ${String(err)}`));
         return;
       case 'send':
         if (m.webContentsId !== this.webContentsId) {
-          this.violations.push(`webContents.send to unknown contents ${m.webContentsId}`);
+          this.flag(this.violations, `webContents.send to unknown contents ${m.webContentsId}`);
           return;
         }
         this.deliveries.push({ channel: m.channel, args: m.args });

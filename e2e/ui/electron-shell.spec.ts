@@ -65,7 +65,7 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   const healthy = (): void => expect(shell.problems(), shell.output()).toEqual([]);
 
   // The window: the security preferences and the preload main names, shown once ready.
-  await expect(page.getByTestId('torrent-list')).toBeVisible();
+  await shell.watch(expect(page.getByTestId('torrent-list')).toBeVisible());
   expect(shell.window?.webPreferences).toMatchObject({
     preload: join(REPO_ROOT, 'dist', 'electron', 'preload.cjs'),
     contextIsolation: true,
@@ -73,13 +73,13 @@ test('argv, second-instance, open-file and open-url torrents complete through th
     nodeIntegration: false,
     webSecurity: true,
   });
-  await expect.poll(() => shell.calls.some((c) => c.what === 'window.show')).toBe(true);
+  await shell.watch(expect.poll(() => shell.calls.some((c) => c.what === 'window.show')).toBe(true));
   // The .torrent from argv reached the engine (and the renderer, through IPC).
-  await expect(row(page, argv.info.infoHash)).toBeVisible();
+  await shell.watch(expect(row(page, argv.info.infoHash)).toBeVisible());
 
   // macOS open-file, then the seeder dials Tessera for both .torrent-added torrents.
   shell.openFile(openFile.info.torrentPath);
-  await expect(row(page, openFile.info.infoHash)).toBeVisible();
+  await shell.watch(expect(row(page, openFile.info.infoHash)).toBeVisible());
   const seeder = await startLtSeeder(cleanup, {
     torrents: items.map((p) => p.info.torrentPath),
     save: dataDir,
@@ -88,20 +88,22 @@ test('argv, second-instance, open-file and open-url torrents complete through th
 
   // A second launch with a magnet: it quits, and its argv reaches this instance, which comes forward.
   const focusBefore = shell.calls.filter((c) => c.what === 'window.focus').length;
-  expect(await shell.launchSecondInstance(['--enable-logging', magnetOf(second, seeder.address)], home)).toBe(0);
-  await expect(row(page, second.info.infoHash)).toBeVisible();
+  expect(await shell.watch(shell.launchSecondInstance(['--enable-logging', magnetOf(second, seeder.address)], home))).toBe(0);
+  await shell.watch(expect(row(page, second.info.infoHash)).toBeVisible());
   expect(shell.calls.filter((c) => c.what === 'window.focus').length).toBeGreaterThan(focusBefore);
   // macOS open-url with another magnet.
   shell.openUrl(magnetOf(openUrl, seeder.address));
 
   for (const p of items) {
-    await expect(row(page, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });
+    await shell.watch(expect(row(page, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 }));
     await assertSameFile(p.path, join(downloadDir, `${p.name}.bin`));
   }
   // Completion notifications come from the shell's Notification.
-  await expect
-    .poll(() => shell.calls.filter((c) => c.what === 'Notification.show').map((c) => (c.args[0] as { body?: string }).body))
-    .toEqual(expect.arrayContaining(items.map((p) => `${p.name}.bin`)));
+  await shell.watch(
+    expect
+      .poll(() => shell.calls.filter((c) => c.what === 'Notification.show').map((c) => (c.args[0] as { body?: string }).body))
+      .toEqual(expect.arrayContaining(items.map((p) => `${p.name}.bin`))),
+  );
 
   // Every asset came from the shell's protocol handler with its CSP, and nothing violated it.
   expect(shell.served.length).toBeGreaterThan(1);
@@ -114,6 +116,7 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   healthy();
 
   // The CSP is really in force: an injected inline script is refused, and reported.
+  shell.provokingCspViolations();
   const ran = await page.evaluate(() => {
     const s = document.createElement('script');
     s.textContent = 'window.__injected = true';
@@ -121,18 +124,18 @@ test('argv, second-instance, open-file and open-url torrents complete through th
     return (window as unknown as { __injected?: boolean }).__injected === true;
   });
   expect(ran).toBe(false);
-  await expect.poll(() => shell.cspViolations.some((v) => typeof v !== 'string' && v.directive.startsWith('script-src'))).toBe(true);
+  await shell.watch(expect.poll(() => shell.cspViolations.some((v) => typeof v !== 'string' && v.directive.startsWith('script-src'))).toBe(true));
 
   // Navigation away and permissions are refused by the shell's own handlers.
   await page.evaluate(() => {
     window.location.href = 'https://example.invalid/phish';
   });
-  await expect.poll(() => shell.preventedNavigations).toEqual(['https://example.invalid/phish']);
+  await shell.watch(expect.poll(() => shell.preventedNavigations).toEqual(['https://example.invalid/phish']));
   expect(new URL(page.url()).hostname).toBe('app.tessera.invalid');
   expect(await shell.permission('notifications')).toBe(false);
 
   // Quit from the menu: Electron's quit sequence, exit code 0.
   shell.clickMenu('File', 'Quit');
-  await expect.poll(() => shell.exitCode).toBe(0);
+  await shell.watch(expect.poll(() => shell.exitCode).toBe(0));
   healthy();
 });
