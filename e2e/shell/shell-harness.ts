@@ -338,7 +338,8 @@ export class ElectronShell {
         const reply = await this.request((id) => ({ type: 'will-navigate', id, webContentsId: this.webContentsId, url: shellUrl ?? url }));
         if (reply.type === 'navigate-reply' && reply.prevented) {
           this.preventedNavigations.push(shellUrl ?? url);
-          await route.abort('blockedbyclient');
+          // ERR_ABORTED: Chromium keeps the current page (any other error commits an error page).
+          await route.abort('aborted');
           return;
         }
       }

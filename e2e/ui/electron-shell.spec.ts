@@ -131,6 +131,7 @@ test('argv, second-instance, open-file and open-url torrents complete through th
     window.location.href = 'https://example.invalid/phish';
   });
   await shell.watch(expect.poll(() => shell.preventedNavigations).toEqual(['https://example.invalid/phish']));
+  await shell.watch(expect(page.getByTestId('torrent-list')).toBeVisible());
   expect(new URL(page.url()).hostname).toBe('app.tessera.invalid');
   expect(await shell.permission('notifications')).toBe(false);
 
