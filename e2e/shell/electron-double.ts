@@ -181,7 +181,10 @@ class AppDouble extends StrictEmitter implements Pick<Electron.App, 'requestSing
     if (quitting) return;
     const before = preventable('Event', {});
     this.emit('before-quit', before);
-    if (before.defaultPrevented) return;
+    if (before.defaultPrevented) {
+      record('app.quit held by before-quit');
+      return;
+    }
     for (const win of [...windows.values()]) {
       const close = preventable('Event', {});
       win.emit('close', close);

@@ -135,8 +135,18 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   expect(new URL(page.url()).hostname).toBe('app.tessera.invalid');
   expect(await shell.permission('notifications')).toBe(false);
 
-  // Quit from the menu: Electron's quit sequence, exit code 0.
+  // Quit from the menu: the shell holds Electron's quit until its engine has stopped, then quits (exit 0).
   shell.clickMenu('File', 'Quit');
   await shell.watch(expect.poll(() => shell.exitCode).toBe(0));
+  expect(shell.calls.map((c) => c.what)).toContain('app.quit held by before-quit');
   healthy();
+
+  // Launched again on the same state folder, with the seeder gone: the four are back, complete.
+  await seeder.stop();
+  const page2 = await page.context().newPage();
+  const again = await ElectronShell.launch({ page: page2, cleanup, home, env: { TESSERA_STATE_DIR: stateDir } });
+  for (const p of items) {
+    await again.watch(expect(row(page2, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding'));
+  }
+  expect(again.problems(), again.output()).toEqual([]);
 });
