@@ -124,8 +124,6 @@ export class ElectronShell {
   private readonly registerUrl: string;
   private readonly page: Page;
   private readonly launchOptions: ShellLaunch;
-  private readonly readyWaiters: Array<() => void> = [];
-  private ready = false;
 
   private constructor(registerUrl: string, options: ShellLaunch) {
     this.registerUrl = registerUrl;
@@ -185,11 +183,6 @@ export class ElectronShell {
 
   output(): string {
     return this.child.output.join('');
-  }
-
-  whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   /**
@@ -436,8 +429,6 @@ export class ElectronShell {
         this.flag(this.violations, 'the first instance did not get the single-instance lock');
         return;
       case 'ready':
-        this.ready = true;
-        for (const w of this.readyWaiters.splice(0)) w();
         return;
       case 'window-created':
         if (this.window) {

@@ -146,7 +146,7 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   const page2 = await page.context().newPage();
   const again = await ElectronShell.launch({ page: page2, cleanup, home, env: { TESSERA_STATE_DIR: stateDir } });
   for (const p of items) {
-    await again.watch(expect(row(page2, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding'));
+    await again.watch(expect(row(page2, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 }));
   }
   expect(again.problems(), again.output()).toEqual([]);
 });
