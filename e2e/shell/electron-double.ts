@@ -586,6 +586,13 @@ process.on('message', (raw: ToShell) => {
       post({ type: 'navigate-reply', id: raw.id, prevented: event.defaultPrevented });
       return;
     }
+    case 'window-open': {
+      const handler = firstContents(raw.webContentsId).openHandler;
+      // Without a handler Electron opens the window.
+      const action = handler ? handler({ url: raw.url }).action : 'allow';
+      post({ type: 'window-open-reply', id: raw.id, action });
+      return;
+    }
     case 'permission': {
       const handler = permissionRequestHandler;
       if (!handler) {

@@ -37,6 +37,7 @@ export type FromShell =
   | { type: 'invoke-reply'; id: number; ok: true; value: unknown }
   | { type: 'invoke-reply'; id: number; ok: false; message: string }
   | { type: 'navigate-reply'; id: number; prevented: boolean }
+  | { type: 'window-open-reply'; id: number; action: 'allow' | 'deny' }
   | { type: 'permission-reply'; id: number; granted: boolean }
   | { type: 'send'; webContentsId: number; channel: string; args: unknown[] }
   | { type: 'dialog'; id: number; kind: 'open'; options: Record<string, unknown> };
@@ -48,6 +49,8 @@ export type ToShell =
   | { type: 'load-result'; id: number; ok: false; message: string }
   | { type: 'ready-to-show'; webContentsId: number }
   | { type: 'will-navigate'; id: number; webContentsId: number; url: string }
+  /** window.open in the page: Electron asks the handler set with setWindowOpenHandler. */
+  | { type: 'window-open'; id: number; webContentsId: number; url: string }
   | { type: 'permission'; id: number; permission: string }
   | { type: 'second-instance'; argv: string[]; cwd: string }
   | { type: 'open-file'; path: string }

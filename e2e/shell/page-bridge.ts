@@ -12,6 +12,7 @@
 
 export interface BridgeConfig {
   invokeBinding: string;
+  windowOpenBinding: string;
   reportBinding: string;
   /** Symbol.for(key) on window: the function the harness calls to deliver webContents.send. */
   deliverKey: string;
@@ -35,6 +36,13 @@ export function installRenderer(config: BridgeConfig, runPreload: PreloadModule)
   const w = window as unknown as Record<string, unknown>;
   const invokeBinding = w[config.invokeBinding] as (channel: string, args: unknown[]) => Promise<InvokeReply>;
   const report = w[config.reportBinding] as (kind: ReportKind, detail: unknown) => Promise<void>;
+  const windowOpen = w[config.windowOpenBinding] as (url: string) => Promise<void>;
+
+  // Electron asks main's window-open handler; the shell denies every window, so the page gets null.
+  window.open = (url?: string | URL): null => {
+    void windowOpen(url === undefined ? '' : String(url));
+    return null;
+  };
 
   document.addEventListener(
     'securitypolicyviolation',

@@ -24,7 +24,7 @@ import { installRenderer, type BridgeConfig, type CspReport, type ReportKind } f
 
 export const SHELL_MAIN = join(REPO_ROOT, 'dist', 'electron', 'app', 'main.js');
 const DOUBLE_SOURCE = fileURLToPath(new URL('./electron-double.ts', import.meta.url));
-const BRIDGE: BridgeConfig = { invokeBinding: '__electronDoubleInvoke', reportBinding: '__electronDoubleReport', deliverKey: 'tessera.e2e.electron-double.deliver' };
+const BRIDGE: BridgeConfig = { invokeBinding: '__electronDoubleInvoke', windowOpenBinding: '__electronDoubleWindowOpen', reportBinding: '__electronDoubleReport', deliverKey: 'tessera.e2e.electron-double.deliver' };
 const VERBOSE = Boolean(process.env.TESSERA_E2E_VERBOSE);
 
 export interface ShellLaunch {
@@ -99,6 +99,10 @@ export class ElectronShell {
   readonly foreignRequests: string[] = [];
   /** Every app-protocol response, as the shell's handler answered it. */
   readonly served: Array<{ url: string; status: number; headers: Record<string, string> }> = [];
+  /** Pages loaded in the window so far (loadURL and reloads, counted once loaded). */
+  loads = 0;
+  /** window.open calls the shell's handler denied. */
+  readonly windowOpens: string[] = [];
   /** Navigations the shell's will-navigate handler prevented. */
   readonly preventedNavigations: string[] = [];
   readonly calls: ShellCall[] = [];
@@ -263,6 +267,17 @@ export class ElectronShell {
       if (reply.type !== 'invoke-reply') throw new Error('invoke reply mixed up');
       return reply.ok ? { ok: true, value: reply.value } : { ok: false, message: reply.message };
     });
+    await page.exposeBinding(BRIDGE.windowOpenBinding, async (_source, url: string) => {
+      const reply = await this.request((id) => ({ type: 'window-open', id, webContentsId: this.webContentsId, url }));
+      if (reply.type === 'window-open-reply' && reply.action !== 'deny') this.flag(this.violations, `the shell allowed window.open(${url})`);
+      this.windowOpens.push(url);
+    });
+    // Nothing the page opens may reach the network: popups are closed, their requests aborted.
+    page.on('popup', (popup) => {
+      this.flag(this.violations, `a window opened past the shell's window-open handler: ${popup.url()}`);
+      void popup.close();
+    });
+    await page.context().route('**/*', (route) => route.abort('blockedbyclient'));
     await page.exposeBinding(BRIDGE.reportBinding, (_source, kind: ReportKind, detail: unknown) => {
       if (kind === 'csp') this.noteCsp(detail as CspReport);
       else this.flag(this.violations, String(detail));
@@ -358,6 +373,7 @@ export class ElectronShell {
       const target = this.toPageUrl(url);
       this.expectedNavigation = target;
       await this.page.goto(target, { waitUntil: 'load' });
+      this.loads++;
       this.send({ type: 'ready-to-show', webContentsId: this.webContentsId });
       this.send({ type: 'load-result', id, ok: true });
     } catch (err) {
@@ -446,7 +462,10 @@ export class ElectronShell {
         this.expectedNavigation = this.page.url();
         void this.page
           .reload()
-          .then(() => this.send({ type: 'ready-to-show', webContentsId: this.webContentsId }))
+          .then(() => {
+            this.loads++;
+            this.send({ type: 'ready-to-show', webContentsId: this.webContentsId });
+          })
           .catch((err: unknown) => this.flag(this.violations, `reload failed: ${String(err)}`));
         return;
       case 'send':
@@ -466,6 +485,7 @@ export class ElectronShell {
       case 'protocol-failure':
       case 'invoke-reply':
       case 'navigate-reply':
+      case 'window-open-reply':
       case 'permission-reply': {
         const resolve = this.pending.get(m.id);
         this.pending.delete(m.id);

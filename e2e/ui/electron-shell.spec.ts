@@ -134,6 +134,11 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   await shell.watch(expect(page.getByTestId('torrent-list')).toBeVisible());
   expect(new URL(page.url()).hostname).toBe('app.tessera.invalid');
   expect(await shell.permission('notifications')).toBe(false);
+  // window.open: denied; an http(s) link goes to the OS browser.
+  expect(await page.evaluate(() => window.open('https://example.invalid/docs'))).toBeNull();
+  await shell.watch(expect.poll(() => shell.calls.filter((c) => c.what === 'shell.openExternal').map((c) => c.args[0])).toEqual(['https://example.invalid/docs']));
+  // The page has no Node and a frozen bridge.
+  expect(await page.evaluate(() => ({ node: typeof (window as unknown as { require?: unknown }).require, frozen: Object.isFrozen((window as unknown as { tessera?: object }).tessera) }))).toEqual({ node: 'undefined', frozen: true });
 
   // Quit from the menu: the shell holds Electron's quit until its engine has stopped, then quits (exit 0).
   shell.clickMenu('File', 'Quit');
@@ -144,9 +149,17 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   // Launched again on the same state folder, with the seeder gone: the four are back, complete.
   await seeder.stop();
   const page2 = await page.context().newPage();
-  const again = await ElectronShell.launch({ page: page2, cleanup, home, env: { TESSERA_STATE_DIR: stateDir } });
+  // Unpackaged this time, for the developer menu's Reload.
+  const again = await ElectronShell.launch({ page: page2, cleanup, home, env: { TESSERA_STATE_DIR: stateDir, ELECTRON_DOUBLE_PACKAGED: '0' } });
   for (const p of items) {
     await again.watch(expect(row(page2, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 }));
+  }
+  // Reload: the shell drops the old page's connection (did-start-navigation) and the new page gets its own.
+  expect(again.loads).toBe(1);
+  again.clickMenu('View', 'Reload');
+  await again.watch(expect.poll(() => again.loads).toBe(2));
+  for (const p of items) {
+    await again.watch(expect(row(page2, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding'));
   }
   expect(again.problems(), again.output()).toEqual([]);
 });
