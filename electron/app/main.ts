@@ -98,10 +98,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on('before-quit', (event) => {
     // Electron ends the process right after `quit`, cutting off async work: hold the quit until
     // the engine has stopped (resume records, `stopped` announces), then quit for real.
-    if (engineStopped) return;
+    if (readyToQuit) return;
     event.preventDefault();
     void shutdown().finally(() => {
-      engineStopped = true;
+      readyToQuit = true;
       app.quit();
     });
   });
@@ -369,7 +369,8 @@ async function openRequest(request: OpenRequest): Promise<void> {
 
 /** Longest a quit waits for the engine to stop (a tracker that never answers must not keep the app alive). */
 const SHUTDOWN_GRACE_MS = 5000;
-let engineStopped = false;
+/** Set once the engine has stopped (or the grace ran out): the next quit goes through. */
+let readyToQuit = false;
 let stopping: Promise<void> | null = null;
 function shutdown(): Promise<void> {
   stopping ??= (async () => {
