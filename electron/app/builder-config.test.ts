@@ -10,6 +10,8 @@ interface BuilderConfig {
   win?: { target?: string[] };
   mac?: { target?: string[] };
   files?: string[];
+  asar?: boolean;
+  electronFuses?: Record<string, boolean>;
 }
 
 const root = new URL('../../', import.meta.url);
@@ -36,5 +38,15 @@ describe('electron-builder config (build/electron-builder.json)', () => {
     expect(config.files).toEqual(expect.arrayContaining(['package.json', 'dist/electron/**/*', 'dist/renderer/**/*', 'dist/shared/**/*']));
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { main?: string };
     expect(pkg.main).toBe('dist/electron/app/main.js');
+  });
+  it('sets the security fuses: no run-as-node, NODE_OPTIONS or --inspect; only a validated app.asar', () => {
+    expect(config.asar).toBe(true);
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
   });
 });

@@ -5,6 +5,7 @@
  * without Electron) and in the TesseraService shared with the web host.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -94,8 +95,15 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => showWindow());
-  app.on('before-quit', () => {
-    void shutdown();
+  app.on('before-quit', (event) => {
+    // Electron ends the process right after `quit`, cutting off async work: hold the quit until
+    // the engine has stopped (resume records, `stopped` announces), then quit for real.
+    if (readyToQuit) return;
+    event.preventDefault();
+    void shutdown().finally(() => {
+      readyToQuit = true;
+      app.quit();
+    });
   });
 
   app
@@ -361,11 +369,16 @@ async function openRequest(request: OpenRequest): Promise<void> {
   }
 }
 
-let shuttingDown = false;
-async function shutdown(): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  for (const id of [...connections.keys()]) closeConnection(id);
-  await service?.close().catch(() => undefined);
-  await engine?.close().catch(() => undefined);
+/** Longest a quit waits for the engine to stop (a tracker that never answers must not keep the app alive). */
+const SHUTDOWN_GRACE_MS = 5000;
+/** Set once the engine has stopped (or the grace ran out): the next quit goes through. */
+let readyToQuit = false;
+let stopping: Promise<void> | null = null;
+function shutdown(): Promise<void> {
+  stopping ??= (async () => {
+    for (const id of [...connections.keys()]) closeConnection(id);
+    await service?.close().catch(() => undefined);
+    await engine?.close().catch(() => undefined);
+  })();
+  return Promise.race([stopping, delay(SHUTDOWN_GRACE_MS, undefined, { ref: false })]);
 }

@@ -2,8 +2,9 @@
  * Packaging smoke test: `electron-builder --linux dir` with a stand-in Electron folder (the
  * real binary cannot be downloaded here) must complete offline, and the resulting app.asar
  * must hold the main process, the preload and the built renderer, with package.json `main`
- * resolving inside it and every relative import of the main process present. Needs `npm run
- * build` first (npm test does); a missing build fails with that message.
+ * resolving inside it and every relative import of the main process present; and the security
+ * fuses (build/electron-builder.json `electronFuses`) must really be flipped in the packed
+ * executable. Needs `npm run build` first (npm test does); a missing build fails with that message.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,29 @@ const asar = require('@electron/asar') as {
   listPackage(archive: string, options?: object): string[];
   extractFile(archive: string, filename: string): Buffer;
 };
+// What electron-builder itself flips the fuses with (a dependency of app-builder-lib).
+const fuses = require('@electron/fuses') as {
+  getCurrentFuseWire(pathToElectron: string): Promise<Record<string, string | number>>;
+  FuseV1Options: Record<string, number>;
+};
+/** A fuse's state byte: ASCII '0' off, '1' on (@electron/fuses' FuseState, which it does not export). */
+const OFF = '0'.charCodeAt(0);
+const ON = '1'.charCodeAt(0);
+
+/**
+ * The fuse wire as Electron binaries carry it: a sentinel, the wire version (1), its length,
+ * then one ASCII '0'/'1' per fuse. These are Electron's stock values for the eight fuses
+ * @electron/fuses knows (RunAsNode on, cookie encryption off, NODE_OPTIONS on, --inspect on,
+ * ASAR integrity off, only-app.asar off, browser V8 snapshot off, file:// privileges on), so
+ * every fuse the config sets must change from what a stock binary has.
+ */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const STOCK_WIRE = '10110001';
+function standInExecutable(): Buffer {
+  const script = Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary"\nexit 0\n# fuse wire: ');
+  const wire = Buffer.concat([Buffer.from(FUSE_SENTINEL, 'latin1'), Buffer.from([1, STOCK_WIRE.length]), Buffer.from(STOCK_WIRE, 'latin1'), Buffer.from('\n')]);
+  return Buffer.concat([script, wire]);
+}
 
 const BUILT = ['dist/electron/app/main.js', 'dist/electron/preload.cjs', 'dist/renderer/index.html'];
 
@@ -37,7 +61,7 @@ describe('packaging', () => {
     work = await mkdtemp(join(tmpdir(), 'tessera-pack-'));
     const electronDist = join(work, 'electron-dist');
     await mkdir(join(electronDist, 'resources'), { recursive: true });
-    await writeFile(join(electronDist, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary"\n');
+    await writeFile(join(electronDist, 'electron'), standInExecutable());
     await chmod(join(electronDist, 'electron'), 0o755);
     await writeFile(join(electronDist, 'version'), '45.5.0');
     await writeFile(join(electronDist, 'LICENSE'), 'stand-in');
@@ -53,7 +77,22 @@ describe('packaging', () => {
 
     const archive = join(out, 'linux-unpacked', 'resources', 'app.asar');
     expect(existsSync(archive), `no ${archive}`).toBe(true);
-    expect(existsSync(join(out, 'linux-unpacked', 'tessera')), 'the Electron executable renamed after the app').toBe(true);
+    const executable = join(out, 'linux-unpacked', 'tessera');
+    expect(existsSync(executable), 'the Electron executable renamed after the app').toBe(true);
+
+    // The fuses, read back from the packed executable's wire.
+    const wire = await fuses.getCurrentFuseWire(executable);
+    const option = fuses.FuseV1Options;
+    const fuse = (name: string): string | number | undefined => wire[String(option[name])];
+    expect(wire.version).toBe('1');
+    expect(fuse('RunAsNode'), 'ELECTRON_RUN_AS_NODE ignored').toBe(OFF);
+    expect(fuse('EnableNodeOptionsEnvironmentVariable'), 'NODE_OPTIONS ignored').toBe(OFF);
+    expect(fuse('EnableNodeCliInspectArguments'), '--inspect ignored').toBe(OFF);
+    expect(fuse('EnableEmbeddedAsarIntegrityValidation'), 'app.asar integrity checked').toBe(ON);
+    expect(fuse('OnlyLoadAppFromAsar'), 'only app.asar is loaded').toBe(ON);
+    // Fuses the config leaves alone keep the stock values.
+    expect(fuse('EnableCookieEncryption')).toBe(OFF);
+    expect(fuse('GrantFileProtocolExtraPrivileges')).toBe(ON);
     const files = new Set(asar.listPackage(archive).map((p) => p.replace(/\\/g, '/').replace(/^\//, '')));
 
     for (const f of BUILT) expect(files.has(f), `${f} in app.asar`).toBe(true);
