@@ -13,7 +13,7 @@ import { Cleanup } from '../support/cleanup.js';
 import { assertSameFile } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
 import { REPO_ROOT } from '../support/tools.js';
-import { dropFile, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
+import { acceptAdd, dropFile, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
@@ -62,6 +62,10 @@ test('drop a .torrent file: it appears, the piece grid fills, it completes, the 
   await openApp(page, host);
 
   await dropFile(page, 'drop.torrent', fx.bytes);
+  // Nothing is added before the add dialog is answered; it names what the file holds.
+  await expect(page.getByTestId('add-dialog')).toBeVisible();
+  await expect(page.locator('[data-testid="torrent-row"]')).toHaveCount(0);
+  await acceptAdd(page, { name: 'drop.bin', size: '4.00 MiB' });
   const r = row(page, fx.info.infoHash);
   await expect(r).toBeVisible();
   await expect(r).toContainText('drop.bin');
@@ -102,6 +106,7 @@ test('screenshot of the piece grid mid-download is saved to e2e/artifacts/', asy
   const host = await startWebHost(cleanup);
   await openApp(page, host);
   await dropFile(page, 'shot.torrent', fx.bytes);
+  await acceptAdd(page);
   const r = row(page, fx.info.infoHash);
   await r.click();
   const grid = page.getByTestId('piece-grid');
@@ -131,6 +136,7 @@ test('drop a magnet link: metadata arrives from the seeder, the download complet
   const seeder = await startLtSeeder(cleanup, { torrents: [fx.info.torrentPath], save: fx.dataDir });
   const magnet = `magnet:?xt=urn:btih:${fx.info.infoHash}&dn=magnet.bin&x.pe=${seeder.address}`;
   await dropLink(page, magnet);
+  await acceptAdd(page, { name: 'magnet.bin' });
   const r = row(page, fx.info.infoHash);
   await expect(r).toBeVisible();
   await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });
@@ -160,6 +166,7 @@ test('an invalid magnet paste and a non-torrent drop show an error, and the app 
 
   await expect(page.locator('[data-testid="torrent-row"]')).toHaveCount(0);
   await dropFile(page, 'after-errors.torrent', fx.bytes);
+  await acceptAdd(page);
   await expect(row(page, fx.info.infoHash)).toBeVisible();
 });
 
@@ -168,6 +175,7 @@ test('torrents survive a restart of the web host (same state folder)', async ({ 
   const first = await startWebHost(cleanup);
   await openApp(page, first);
   await dropFile(page, 'restart.torrent', fx.bytes);
+  await acceptAdd(page);
   const r = row(page, fx.info.infoHash);
   const seeder = await startLtSeeder(cleanup, { torrents: [fx.info.torrentPath], save: fx.dataDir, peers: [`127.0.0.1:${first.listenPort}`] });
   await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });

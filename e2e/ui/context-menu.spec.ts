@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { Cleanup } from '../support/cleanup.js';
 import { ContractProbe } from './contract-probe.js';
-import { dropFile, makeFixture, openApp, row } from './ui-helpers.js';
+import { acceptAdd, dropFile, makeFixture, openApp, row } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 
 let cleanup: Cleanup;
@@ -27,6 +27,7 @@ test('right-click menu pauses, resumes and toggles sequential download in the en
   const f = await makeFixture(cleanup, 'menu', 256 * 1024, 16 * 1024);
   const h = f.info.infoHash;
   await dropFile(page, 'menu.torrent', f.bytes);
+  await acceptAdd(page);
   const r = row(page, h);
   await expect(r).toBeVisible();
   await expect.poll(() => probe.torrent(h)?.state).toBe('downloading');

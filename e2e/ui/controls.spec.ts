@@ -9,7 +9,7 @@ import { Cleanup } from '../support/cleanup.js';
 import { assertSameFile } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
 import { ContractProbe } from './contract-probe.js';
-import { dropFile, makeFixture, openApp, row } from './ui-helpers.js';
+import { acceptAdd, dropFile, makeFixture, openApp, row } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 import { join } from 'node:path';
 
@@ -52,6 +52,7 @@ test('global limits, first/last pieces first and per-torrent limits set in the U
   const a = await makeFixture(cleanup, 'firstlast', 2 * 1024 * 1024, 16 * 1024); // 128 pieces
   const last = a.info.pieces - 1;
   await dropFile(page, 'firstlast.torrent', a.bytes);
+  await acceptAdd(page);
   const rowA = row(page, a.info.infoHash);
   await expect(rowA).toBeVisible();
   await rowA.click();
@@ -90,6 +91,7 @@ test('global limits, first/last pieces first and per-torrent limits set in the U
   expect(probe.session?.uploadLimit).toBe(0);
   const b = await makeFixture(cleanup, 'limited', 4 * 1024 * 1024, 16 * 1024);
   await dropFile(page, 'limited.torrent', b.bytes);
+  await acceptAdd(page);
   await expect(row(page, b.info.infoHash)).toBeVisible();
   await probe.watch(b.info.infoHash);
   await startLtSeeder(cleanup, { torrents: [b.info.torrentPath], save: b.dataDir, peers: [`127.0.0.1:${host.listenPort}`] });

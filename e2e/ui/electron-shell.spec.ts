@@ -16,7 +16,7 @@ import { freePort } from '../support/net.js';
 import { REPO_ROOT } from '../support/tools.js';
 import { createTorrent, type TorrentInfo } from '../support/torrent.js';
 import { ElectronShell } from '../shell/shell-harness.js';
-import { row } from './ui-helpers.js';
+import { acceptAdd, row } from './ui-helpers.js';
 
 let cleanup: Cleanup;
 test.beforeEach(() => {
@@ -74,11 +74,15 @@ test('argv, second-instance, open-file and open-url torrents complete through th
     webSecurity: true,
   });
   await shell.watch(expect.poll(() => shell.calls.some((c) => c.what === 'window.show')).toBe(true));
-  // The .torrent from argv reached the engine (and the renderer, through IPC).
+  // The .torrent from argv reached the engine, which asks first (the add dialog); once accepted it is in the list.
+  await shell.watch(expect(page.getByTestId('add-dialog')).toBeVisible());
+  await expect(row(page, argv.info.infoHash)).toHaveCount(0);
+  await shell.watch(acceptAdd(page, { name: `${argv.name}.bin` }));
   await shell.watch(expect(row(page, argv.info.infoHash)).toBeVisible());
 
   // macOS open-file, then the seeder dials Tessera for both .torrent-added torrents.
   shell.openFile(openFile.info.torrentPath);
+  await shell.watch(acceptAdd(page, { name: `${openFile.name}.bin` }));
   await shell.watch(expect(row(page, openFile.info.infoHash)).toBeVisible());
   const seeder = await startLtSeeder(cleanup, {
     torrents: items.map((p) => p.info.torrentPath),
@@ -89,10 +93,13 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   // A second launch with a magnet: it quits, and its argv reaches this instance, which comes forward.
   const focusBefore = shell.calls.filter((c) => c.what === 'window.focus').length;
   expect(await shell.watch(shell.launchSecondInstance(['--enable-logging', magnetOf(second, seeder.address)], home))).toBe(0);
+  // A magnet link (from any web page) is only added once the user says so.
+  await shell.watch(acceptAdd(page, { name: `${second.name}.bin` }));
   await shell.watch(expect(row(page, second.info.infoHash)).toBeVisible());
   expect(shell.calls.filter((c) => c.what === 'window.focus').length).toBeGreaterThan(focusBefore);
   // macOS open-url with another magnet.
   shell.openUrl(magnetOf(openUrl, seeder.address));
+  await shell.watch(acceptAdd(page, { name: `${openUrl.name}.bin` }));
 
   for (const p of items) {
     await shell.watch(expect(row(page, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 }));

@@ -53,6 +53,19 @@ export async function dropFile(page: Page, name: string, bytes: Uint8Array, type
   );
 }
 
+/**
+ * Answers the add dialog that every add shows first (Settings → "Show what is being added"):
+ * waits for it, checks what it names when `expect` is given, clicks Add and waits for it to close.
+ */
+export async function acceptAdd(page: Page, shows?: { name?: string | RegExp; size?: string | RegExp }): Promise<void> {
+  const dialog = page.getByTestId('add-dialog');
+  await expect(dialog).toBeVisible();
+  if (shows?.name !== undefined) await expect(page.getByTestId('add-name')).toHaveText(shows.name);
+  if (shows?.size !== undefined) await expect(page.getByTestId('add-size')).toHaveText(shows.size);
+  await page.getByTestId('add-confirm').click();
+  await expect(dialog).toBeHidden();
+}
+
 export function row(page: Page, infoHash: string) {
   return page.locator(`[data-testid="torrent-row"][data-infohash="${infoHash}"]`);
 }

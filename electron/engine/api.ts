@@ -11,6 +11,25 @@ export interface PeerAddress {
 }
 
 /** Where a torrent comes from when it is added. */
+/** Invalid user input (a .torrent that does not parse, a malformed magnet): one-line message. */
+export class TorrentInputError extends Error {
+  override readonly name = 'TorrentInputError';
+}
+
+/** What a .torrent or magnet would add (the add dialog's facts); see EngineSession.inspect. */
+export interface SourceFacts {
+  infoHash: string;
+  name: string | null;
+  /** Payload bytes (pad files left out); null for a magnet. */
+  size: number | null;
+  /** Files without pad files; null for a magnet. */
+  fileCount: number | null;
+  /** The first `maxFiles` files (pad files left out). */
+  files: Array<{ path: string; size: number }>;
+  trackerCount: number;
+  private: boolean;
+}
+
 export type TorrentSource =
   | { kind: 'torrent'; bytes: Uint8Array }
   | { kind: 'magnet'; uri: string };
@@ -222,6 +241,8 @@ export interface EngineSession {
   readonly port: number;
   /** Throws TorrentInputError (with a one-line message) for invalid .torrent bytes or magnets. */
   add(source: TorrentSource, options?: AddTorrentOptions): Promise<EngineTorrent>;
+  /** Parses `source` exactly as `add` would, adding nothing. Throws TorrentInputError. */
+  inspect(source: TorrentSource, maxFiles: number): SourceFacts;
   get(infoHash: string): EngineTorrent | undefined;
   list(): EngineTorrent[];
   remove(infoHash: string, options: { deleteData: boolean }): Promise<void>;

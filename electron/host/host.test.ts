@@ -121,7 +121,7 @@ describe('web host server', () => {
     session = new FakeSession();
     service = new TesseraService({
       session,
-      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
       platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
     });
     host = await startHostServer({ service, staticDir: dir, port: 0 });

@@ -397,6 +397,7 @@ export class SimEngine implements ClientTransport {
     downloadLimit: 0,
     uploadLimit: 0,
     encryption: 'allow',
+    confirmAdd: true,
   };
   /** Events sent, by type (benchmark report). */
   readonly sent: Record<string, number> = {};
@@ -506,6 +507,7 @@ export class SimEngine implements ClientTransport {
           session: this.session(),
           settings: this.settings,
           capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false },
+          offers: [],
         }), 0);
         return { ok: true, result: null };
       case 'addTorrentFile': {

@@ -10,6 +10,7 @@ import {
   infoHash,
   nonNegativeInt,
   nullValue,
+  nullable,
   object,
   optional,
   string,
@@ -35,6 +36,7 @@ import {
   type TorrentInfoView,
   type TrackerView,
 } from './types.js';
+import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -125,6 +127,12 @@ export interface Commands {
   subscribe: { payload: Empty; result: null };
   addTorrentFile: { payload: AddTorrentFilePayload; result: AddResult };
   addMagnet: { payload: AddMagnetPayload; result: AddResult };
+  /** Parse a .torrent into an offer to confirm (see add-offer.ts); nothing is added yet. `paused` is ignored. */
+  offerTorrentFile: { payload: AddTorrentFilePayload; result: AddOffer };
+  /** Parse a magnet into an offer to confirm; nothing is added (or contacted) yet. `paused` is ignored. */
+  offerMagnet: { payload: AddMagnetPayload; result: AddOffer };
+  /** Accept (adds the torrent: its AddResult) or decline (null) an offer. Unknown ids fail with 'not-found'. */
+  answerAddOffer: { payload: AnswerAddOfferPayload; result: AddResult | null };
   pause: { payload: TorrentRef; result: null };
   resume: { payload: TorrentRef; result: null };
   remove: { payload: RemovePayload; result: null };
@@ -158,6 +166,9 @@ export const COMMAND_NAMES = [
   'subscribe',
   'addTorrentFile',
   'addMagnet',
+  'offerTorrentFile',
+  'offerMagnet',
+  'answerAddOffer',
   'pause',
   'resume',
   'remove',
@@ -195,14 +206,20 @@ const addResult: Validator<AddResult> = object<AddResult>({ infoHash, name: stri
 
 const magnetUri: Validator<string> = string({ min: 1, max: MAX_MAGNET_LENGTH, what: 'a magnet URI' });
 
+const addTorrentFilePayload: Validator<AddTorrentFilePayload> = object<AddTorrentFilePayload>({
+  fileName: string({ max: 1024 }),
+  data: base64(Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4),
+  paused: optional(boolean),
+});
+const addMagnetPayload: Validator<AddMagnetPayload> = object<AddMagnetPayload>({ uri: magnetUri, paused: optional(boolean) });
+
 export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPayload<K>> } = {
   subscribe: empty,
-  addTorrentFile: object<AddTorrentFilePayload>({
-    fileName: string({ max: 1024 }),
-    data: base64(Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4),
-    paused: optional(boolean),
-  }),
-  addMagnet: object<AddMagnetPayload>({ uri: magnetUri, paused: optional(boolean) }),
+  addTorrentFile: addTorrentFilePayload,
+  addMagnet: addMagnetPayload,
+  offerTorrentFile: addTorrentFilePayload,
+  offerMagnet: addMagnetPayload,
+  answerAddOffer: answerAddOfferPayload,
   pause: torrentRef,
   resume: torrentRef,
   remove: object<RemovePayload>({ infoHash, deleteData: boolean }),
@@ -225,6 +242,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     downloadLimit: optional(rateLimit),
     uploadLimit: optional(rateLimit),
     encryption: optional(encryptionMode),
+    confirmAdd: optional(boolean),
   }),
   chooseDownloadDir: empty,
   watchPieces: torrentRef,
@@ -239,6 +257,9 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   subscribe: nullValue,
   addTorrentFile: addResult,
   addMagnet: addResult,
+  offerTorrentFile: addOffer,
+  offerMagnet: addOffer,
+  answerAddOffer: nullable(addResult),
   pause: nullValue,
   resume: nullValue,
   remove: nullValue,

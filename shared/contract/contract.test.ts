@@ -238,7 +238,7 @@ describe('createClient', () => {
   it('maps errors to TesseraError, validates results and events, re-subscribes and re-watches on reconnect', async () => {
     const t = fakeTransport({
       addMagnet: { ok: false, error: { code: 'invalid-torrent', message: 'bad magnet' } },
-      getSettings: { ok: true, result: { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' } },
+      getSettings: { ok: true, result: { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: true } },
       getPeers: { ok: true, result: [{ nope: 1 }] },
     });
     const client = createClient(t);
@@ -285,9 +285,9 @@ describe('createClient subscriptions', () => {
     const first: TesseraEvent[] = [];
     client.subscribe((e) => first.push(e));
     expect(first).toEqual([{ type: 'connection', status: 'open' }]);
-    const settings = { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 5, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' };
+    const settings = { downloadDir: '/d', listenPort: 1, maxPeersPerTorrent: 5, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: true };
     const session = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 1, downloadLimit: 0, uploadLimit: 0 };
-    push({ type: 'snapshot', torrents: [], session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } });
+    push({ type: 'snapshot', torrents: [], session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false }, offers: [] });
     push({ type: 'torrentAdded', torrent: summary });
     push({ type: 'summaries', torrents: [{ ...summary, progress: 0.75, completedBytes: 7 }], session: { ...session, peers: 3 } });
     push({ type: 'settings', settings: { ...settings, listenPort: 2 } });

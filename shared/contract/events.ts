@@ -35,6 +35,7 @@ import {
   type Settings,
   type TorrentSummary,
 } from './types.js';
+import { addOffer, addOffers, type AddOffer } from './add-offer.js';
 
 export interface SnapshotEvent {
   type: 'snapshot';
@@ -42,6 +43,8 @@ export interface SnapshotEvent {
   session: SessionSummary;
   settings: Settings;
   capabilities: Capabilities;
+  /** Offers from the OS (opened files, magnet links) still waiting for the user's answer. */
+  offers: AddOffer[];
 }
 
 /** Every torrent's current summary (replace the list's rows; the set of torrents is the same as after the last added/removed). */
@@ -118,6 +121,18 @@ export interface SettingsEvent {
   settings: Settings;
 }
 
+/** A .torrent or magnet from the OS waits for the user's confirmation (show the add dialog). */
+export interface AddOfferEvent {
+  type: 'addOffer';
+  offer: AddOffer;
+}
+
+/** An offer was answered (by any UI) or dropped: close its dialog. */
+export interface AddOfferClosedEvent {
+  type: 'addOfferClosed';
+  id: string;
+}
+
 /** Events sent by the main process / host. */
 export type ServerEvent =
   | SnapshotEvent
@@ -129,7 +144,9 @@ export type ServerEvent =
   | CompletedEvent
   | TorrentErrorEvent
   | NoticeEvent
-  | SettingsEvent;
+  | SettingsEvent
+  | AddOfferEvent
+  | AddOfferClosedEvent;
 
 /**
  * Emitted by the client itself (never sent over the wire): the transport's connection
@@ -155,6 +172,7 @@ export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerE
     session: sessionSummary,
     settings,
     capabilities,
+    offers: addOffers,
   }),
   summaries: object<SummariesEvent>({ type: literal('summaries'), torrents: torrentSummaries, session: sessionSummary }),
   torrentAdded: object<TorrentAddedEvent>({ type: literal('torrentAdded'), torrent: torrentSummary }),
@@ -179,6 +197,8 @@ export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerE
   torrentError: object<TorrentErrorEvent>({ type: literal('torrentError'), infoHash, message: string({ max: 64 * 1024 }) }),
   notice: object<NoticeEvent>({ type: literal('notice'), level: literal('info', 'error'), message: string({ max: 64 * 1024 }) }),
   settings: object<SettingsEvent>({ type: literal('settings'), settings }),
+  addOffer: object<AddOfferEvent>({ type: literal('addOffer'), offer: addOffer }),
+  addOfferClosed: object<AddOfferClosedEvent>({ type: literal('addOfferClosed'), id: string({ max: 64 }) }),
 });
 
 /** Validates an event received from the other side. Throws ValidationError. */

@@ -205,6 +205,8 @@ export interface Settings {
   uploadLimit: number;
   /** Applies to peer connections made from now on. */
   encryption: EncryptionMode;
+  /** Show the add dialog (an offer to confirm) before adding a .torrent or magnet; false = "don't ask again". */
+  confirmAdd: boolean;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -215,6 +217,7 @@ export interface SettingsPatch {
   downloadLimit?: number;
   uploadLimit?: number;
   encryption?: EncryptionMode;
+  confirmAdd?: boolean;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -341,6 +344,7 @@ export const settings: Validator<Settings> = object<Settings>({
   downloadLimit: rateLimit,
   uploadLimit: rateLimit,
   encryption: encryptionMode,
+  confirmAdd: boolean,
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

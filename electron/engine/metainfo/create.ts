@@ -1,12 +1,12 @@
 /**
- * Builds a v1 .torrent from a file or a folder. Files are hashed streaming, one piece
- * buffer at a time, so memory stays at one piece whatever the size of the data.
+ * Builds a v1 .torrent from a file or a folder. Pieces are hashed by worker threads
+ * (piece-hasher.ts) with bounded memory whatever the size of the data.
  */
-import { createHash } from 'node:crypto';
 import { type Dirent, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
+import { hashPieces } from './piece-hasher.js';
 
 export interface CreateTorrentOptions {
   /** A file (single-file torrent) or a folder (multi-file torrent named after the folder). */
@@ -57,45 +57,6 @@ async function walk(dir: string, prefix: string[], out: SourceFile[]): Promise<v
   }
 }
 
-/** SHA-1 of every piece of the concatenated files. */
-async function hashPieces(files: SourceFile[], pieceLength: number, total: number, onProgress?: (n: number, t: number) => void): Promise<Buffer> {
-  const pieceCount = Math.ceil(total / pieceLength);
-  const hashes = Buffer.alloc(pieceCount * 20);
-  const piece = Buffer.alloc(Math.min(pieceLength, total));
-  let fill = 0;
-  let done = 0;
-  let hashed = 0;
-
-  const flush = (): void => {
-    createHash('sha1').update(piece.subarray(0, fill)).digest().copy(hashes, done * 20);
-    done++;
-    hashed += fill;
-    fill = 0;
-    onProgress?.(hashed, total);
-  };
-
-  for (const f of files) {
-    if (f.length === 0) continue;
-    const fh = await fsp.open(f.absolute, 'r');
-    try {
-      let position = 0;
-      while (position < f.length) {
-        const want = Math.min(piece.length - fill, f.length - position);
-        const { bytesRead } = await fh.read(piece, fill, want, position);
-        if (bytesRead === 0) throw new Error(`${f.absolute} shrank while it was being hashed`);
-        fill += bytesRead;
-        position += bytesRead;
-        if (fill === piece.length) flush();
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-  if (fill > 0) flush();
-  if (done !== pieceCount) throw new Error('internal error: piece count mismatch while hashing');
-  return hashes;
-}
-
 export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
   const source = path.resolve(options.sourcePath);
   const stat = await fsp.stat(source);
@@ -125,7 +86,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     throw new Error(`${pieceCount} pieces is more than clients accept (${DEFAULT_MAX_PIECES}); use a larger piece length`);
   }
 
-  const pieces = await hashPieces(files, pieceLength, total, options.onProgress);
+  const pieces = await hashPieces(files, pieceLength, options.onProgress);
 
   const info: Record<string, Encodable | undefined> = {
     name,

@@ -4,27 +4,26 @@
  * any bytes starting with 'd' (bencode-ish) — the info-hash is a cheap hash of the bytes —
  * and `simulate()` makes them download by themselves.
  */
-import type {
-  AddTorrentOptions,
-  EncryptionMode,
-  EngineSession,
-  EngineTorrent,
-  FilePriority,
-  FileStats,
-  PeerAddress,
-  PeerStats,
-  SessionEvents,
-  TorrentEvents,
-  TorrentInfo,
-  TorrentSource,
-  TorrentState,
-  TorrentStats,
-  TrackerStats,
+import {
+  TorrentInputError,
+  type AddTorrentOptions,
+  type EncryptionMode,
+  type EngineSession,
+  type EngineTorrent,
+  type FilePriority,
+  type FileStats,
+  type PeerAddress,
+  type PeerStats,
+  type SessionEvents,
+  type SourceFacts,
+  type TorrentEvents,
+  type TorrentInfo,
+  type TorrentSource,
+  type TorrentState,
+  type TorrentStats,
+  type TrackerStats,
 } from '../api.js';
 
-export class FakeTorrentInputError extends Error {
-  override readonly name = 'TorrentInputError';
-}
 
 type Listener = (...args: never[]) => void;
 
@@ -278,19 +277,28 @@ export class FakeSession implements EngineSession {
     this.spec = { name: '', pieceCount: 64, pieceLength: 16384 * 4, blocksPerPiece: 4, ...options.spec };
   }
 
-  async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
-    let hash: string;
-    let name: string;
+  /** The fake's parse: any bytes starting with 'd'; magnets need a hex btih. Throws TorrentInputError. */
+  private identify(source: TorrentSource): { hash: string; name: string } {
     if (source.kind === 'torrent') {
-      if (source.bytes[0] !== 0x64 /* 'd' */) throw new FakeTorrentInputError('not a bencoded dictionary');
-      hash = fakeInfoHash(source.bytes);
-      name = this.spec.name || `fake-${hash.slice(0, 8)}`;
-    } else {
-      const m = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(source.uri);
-      if (!m?.[1]) throw new FakeTorrentInputError('magnet has no btih');
-      hash = m[1].toLowerCase();
-      name = /[?&]dn=([^&]*)/.exec(source.uri)?.[1] ?? hash;
+      if (source.bytes[0] !== 0x64 /* 'd' */) throw new TorrentInputError('not a bencoded dictionary');
+      const hash = fakeInfoHash(source.bytes);
+      return { hash, name: this.spec.name || `fake-${hash.slice(0, 8)}` };
     }
+    const m = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(source.uri);
+    if (!m?.[1]) throw new TorrentInputError('magnet has no btih');
+    const hash = m[1].toLowerCase();
+    return { hash, name: /[?&]dn=([^&]*)/.exec(source.uri)?.[1] ?? hash };
+  }
+
+  inspect(source: TorrentSource, maxFiles: number): SourceFacts {
+    const { hash, name } = this.identify(source);
+    if (source.kind === 'magnet') return { infoHash: hash, name, size: null, fileCount: null, files: [], trackerCount: 0, private: false };
+    const size = this.spec.pieceCount * this.spec.pieceLength;
+    return { infoHash: hash, name, size, fileCount: 1, files: [{ path: name, size }].slice(0, maxFiles), trackerCount: 0, private: false };
+  }
+
+  async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
+    const { hash, name } = this.identify(source);
     const existing = this.torrents.get(hash);
     if (existing) return existing;
     const t = new FakeTorrent(hash, name, this.spec.pieceLength, this.spec.pieceCount, this.spec.blocksPerPiece, options.savePath ?? '/tmp', options.paused ?? false);

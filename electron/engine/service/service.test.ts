@@ -15,6 +15,7 @@ const settings: Settings = {
   downloadLimit: 0,
   uploadLimit: 0,
   encryption: 'allow',
+  confirmAdd: false,
 };
 const webPlatform: ServicePlatform = { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } };
 const torrentBytes = (seed: string): string => bytesToBase64(new TextEncoder().encode(`d4:name${seed.length}:${seed}e`));

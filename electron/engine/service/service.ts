@@ -15,6 +15,8 @@ import {
   bytesToBase64,
   isCommandName,
   parseCommandPayload,
+  MAX_PREVIEW_FILES,
+  type AddPreview,
   type Capabilities,
   type CommandName,
   type CommandPayload,
@@ -32,7 +34,8 @@ import {
   type TorrentSummary,
   type TrackerView,
 } from '../../../shared/contract/index.js';
-import type { EngineSession, EngineTorrent, TorrentEvents } from '../api.js';
+import { TorrentInputError, type EngineSession, type EngineTorrent, type TorrentEvents, type TorrentSource } from '../api.js';
+import { AddOffers, type PendingOffer } from './add-offers.js';
 
 /** What the embedding process (Electron shell or web host) can do for the service. */
 export interface ServicePlatform {
@@ -131,6 +134,7 @@ export class TesseraService {
   private readonly log: (message: string) => void;
 
   private readonly conns = new Set<Conn>();
+  private readonly offers = new AddOffers();
   private readonly attached = new Map<string, Attached>();
   private summaryTimer: ReturnType<typeof setInterval> | null = null;
   private lastSummariesJson = '';
@@ -194,21 +198,19 @@ export class TesseraService {
   }
 
   /**
-   * Adds a torrent on behalf of the shell (file opened from the OS, magnet link followed):
-   * same rules as the addTorrentFile/addMagnet commands; failures become a `notice`.
+   * A torrent from the shell (file opened from the OS, magnet link followed — possibly on a web
+   * page): with `confirmAdd` on it becomes an offer every UI shows (the add dialog) and nothing
+   * is added until the user accepts; otherwise it is added as the addTorrentFile/addMagnet
+   * commands would. Failures become a `notice`.
    */
-  async addFromShell(source: { kind: 'torrent'; bytes: Uint8Array; fileName: string } | { kind: 'magnet'; uri: string }): Promise<Reply<CommandResult<'addMagnet'>>> {
+  async addFromShell(source: { kind: 'torrent'; bytes: Uint8Array; fileName: string } | { kind: 'magnet'; uri: string }): Promise<void> {
+    const what = source.kind === 'torrent' ? source.fileName : 'magnet link';
     try {
-      const result =
-        source.kind === 'torrent'
-          ? await this.addSource({ kind: 'torrent', bytes: source.bytes }, source.fileName, false)
-          : await this.addSource({ kind: 'magnet', uri: source.uri }, source.uri, false);
-      return { ok: true, result };
+      const input: TorrentSource = source.kind === 'torrent' ? { kind: 'torrent', bytes: source.bytes } : this.magnetSource({ uri: source.uri });
+      if (this.settings.confirmAdd) this.openOffer(input, true);
+      else await this.addSource(input, what, false);
     } catch (err) {
-      const failure = this.toFailure(err);
-      const what = source.kind === 'torrent' ? source.fileName : 'magnet link';
-      this.notice('error', `Could not add ${what}: ${failure.message}`);
-      return { ok: false, error: { code: failure.code, message: failure.message } };
+      this.notice('error', `Could not add ${what}: ${this.toFailure(err).message}`);
     }
   }
 
@@ -253,6 +255,12 @@ export class TesseraService {
         return this.addTorrentFile(parseCommandPayload(command, raw));
       case 'addMagnet':
         return this.addMagnet(parseCommandPayload(command, raw));
+      case 'offerTorrentFile':
+        return this.openOffer(this.torrentFileSource(parseCommandPayload(command, raw)), false).offer;
+      case 'offerMagnet':
+        return this.openOffer(this.magnetSource(parseCommandPayload(command, raw)), false).offer;
+      case 'answerAddOffer':
+        return this.answerOffer(parseCommandPayload(command, raw));
       case 'pause':
       case 'resume': {
         const t = this.torrent(parseCommandPayload(command, raw).infoHash);
@@ -329,6 +337,7 @@ export class TesseraService {
       session: this.sessionSummary(),
       settings: this.getSettings(),
       capabilities: { ...this.platform.capabilities },
+      offers: this.offers.shellOffers(),
     });
     const notices = this.pendingNotices;
     this.pendingNotices = [];
@@ -337,7 +346,8 @@ export class TesseraService {
     return null;
   }
 
-  private async addTorrentFile(p: CommandPayload<'addTorrentFile'>): Promise<CommandResult<'addTorrentFile'>> {
+  /** The .torrent bytes of an addTorrentFile / offerTorrentFile payload. */
+  private torrentFileSource(p: CommandPayload<'addTorrentFile'>): TorrentSource {
     let bytes: Uint8Array;
     try {
       bytes = base64ToBytes(p.data);
@@ -345,13 +355,54 @@ export class TesseraService {
       throw new CommandFailure('invalid-payload', `addTorrentFile.data: ${errorMessage(err)}`);
     }
     if (bytes.length === 0) throw new CommandFailure('invalid-torrent', `${p.fileName || 'The file'} is empty`);
-    return this.addSource({ kind: 'torrent', bytes }, p.fileName, p.paused ?? false);
+    return { kind: 'torrent', bytes };
   }
 
-  private async addMagnet(p: CommandPayload<'addMagnet'>): Promise<CommandResult<'addMagnet'>> {
+  /** The magnet of an addMagnet / offerMagnet payload. */
+  private magnetSource(p: CommandPayload<'addMagnet'>): TorrentSource {
     const uri = p.uri.trim();
     if (!/^magnet:\?/i.test(uri)) throw new CommandFailure('invalid-torrent', 'Not a magnet link (it must start with "magnet:?")');
-    return this.addSource({ kind: 'magnet', uri }, 'magnet link', p.paused ?? false);
+    return { kind: 'magnet', uri };
+  }
+
+  private addTorrentFile(p: CommandPayload<'addTorrentFile'>): Promise<CommandResult<'addTorrentFile'>> {
+    return this.addSource(this.torrentFileSource(p), p.fileName, p.paused ?? false);
+  }
+
+  private addMagnet(p: CommandPayload<'addMagnet'>): Promise<CommandResult<'addMagnet'>> {
+    return this.addSource(this.magnetSource(p), 'magnet link', p.paused ?? false);
+  }
+
+  // ---- add offers (the add dialog) ----
+
+  /** Parses `source` into a kept offer. Throws CommandFailure('invalid-torrent') for bad input. */
+  private openOffer(source: TorrentSource, fromShell: boolean): PendingOffer {
+    let facts;
+    try {
+      facts = this.session.inspect(source, MAX_PREVIEW_FILES);
+    } catch (err) {
+      if (err instanceof TorrentInputError) throw new CommandFailure('invalid-torrent', errorMessage(err));
+      throw err;
+    }
+    const preview: AddPreview = {
+      source: source.kind,
+      ...facts,
+      saveDir: this.settings.downloadDir,
+      duplicate: this.session.get(facts.infoHash) !== undefined,
+    };
+    const { offer, dropped, reused } = this.offers.open(source, preview, fromShell);
+    for (const d of dropped) if (d.fromShell) this.broadcast({ type: 'addOfferClosed', id: d.offer.id });
+    if (fromShell && !reused) this.broadcast({ type: 'addOffer', offer: offer.offer });
+    return offer;
+  }
+
+  private async answerOffer(p: CommandPayload<'answerAddOffer'>): Promise<CommandResult<'answerAddOffer'>> {
+    const pending = this.offers.take(p.id);
+    if (!pending) throw new CommandFailure('not-found', 'This add request is no longer waiting (answered elsewhere, or too many were waiting)');
+    if (pending.fromShell) this.broadcast({ type: 'addOfferClosed', id: p.id });
+    if (!p.accept) return null;
+    const what = pending.source.kind === 'magnet' ? 'magnet link' : (pending.offer.preview.name ?? 'torrent');
+    return this.addSource(pending.source, what, p.paused ?? false);
   }
 
   private async addSource(
@@ -365,7 +416,7 @@ export class TesseraService {
       t = await this.session.add(source, { savePath: this.settings.downloadDir, paused });
     } catch (err) {
       const message = errorMessage(err);
-      const isInput = err instanceof Error && (err.name === 'TorrentInputError' || err.constructor.name === 'TorrentInputError');
+      const isInput = err instanceof TorrentInputError;
       if (!isInput) this.log(`adding ${what} failed: ${message}`);
       throw new CommandFailure(isInput ? 'invalid-torrent' : 'internal', message);
     }
@@ -411,6 +462,7 @@ export class TesseraService {
     if (patch.downloadLimit !== undefined) next.downloadLimit = patch.downloadLimit;
     if (patch.uploadLimit !== undefined) next.uploadLimit = patch.uploadLimit;
     if (patch.encryption !== undefined) next.encryption = patch.encryption;
+    if (patch.confirmAdd !== undefined) next.confirmAdd = patch.confirmAdd;
     const limitsChange = next.downloadLimit !== this.settings.downloadLimit || next.uploadLimit !== this.settings.uploadLimit;
     if (limitsChange && !this.session.setRateLimits) throw new CommandFailure('unsupported', 'This engine has no global speed limits');
     const previous = this.settings;

@@ -27,6 +27,7 @@ export function defaultSettings(downloadDir: string): Settings {
     downloadLimit: 0,
     uploadLimit: 0,
     encryption: 'allow',
+    confirmAdd: true,
   };
 }
 

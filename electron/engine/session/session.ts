@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
-import type { AddTorrentOptions, EncryptionMode, EngineSession, EngineTorrent, PeerAddress, SessionEvents, SessionOptions, TorrentSource } from '../api.js';
+import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type EngineSession, type EngineTorrent, type PeerAddress, type SessionEvents, type SessionOptions, type SourceFacts, type TorrentSource } from '../api.js';
 import { MetainfoError, parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
@@ -14,14 +14,12 @@ import { TokenBucket } from '../util/token-bucket.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import type { IncomingHello } from '../wire/handshake.js';
 import { fairSharePerTorrent } from './connection-limits.js';
+import { inspectSource } from './inspect.js';
 import { Listener } from './listener.js';
 import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 
-/** Invalid user input (a .torrent that does not parse, a malformed magnet): one-line message. */
-export class TorrentInputError extends Error {
-  override readonly name = 'TorrentInputError';
-}
+export { TorrentInputError };
 
 const DEFAULT_MAX_PEERS = 60;
 /** Outgoing sockets read into this buffer (see TorrentContext.readBuffer). */
@@ -141,6 +139,10 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const host = this.options.listenHost;
     if (host && host !== '0.0.0.0' && host !== '::') return address.host === host;
     return isLocalAddress(address.host);
+  }
+
+  inspect(source: TorrentSource, maxFiles: number): SourceFacts {
+    return inspectSource(source, maxFiles);
   }
 
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {

@@ -5,7 +5,7 @@ import { hash, session, summary } from '../../test/fixtures.js';
 import { createAppStore } from '../state/store.js';
 import { Controller } from './controller.js';
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
 const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -19,7 +19,7 @@ async function setup(torrents = [summary(1), summary(2)]) {
   c.start();
   t.open();
   await tick();
-  t.emit({ type: 'snapshot', torrents, session, settings, capabilities });
+  t.emit({ type: 'snapshot', torrents, session, settings, capabilities, offers: [] });
   return { t, c };
 }
 

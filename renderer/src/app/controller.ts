@@ -100,6 +100,14 @@ export class Controller {
         this.notify('error', problem);
         continue;
       }
+      if (this.confirming()) {
+        const offer = await this.call(() => this.client.offerMagnet({ uri }));
+        if (offer) {
+          any = true;
+          dispatch(this.store, { type: 'ui/offer', offer });
+        }
+        continue;
+      }
       const r = await this.call(() => this.client.addMagnet({ uri }));
       if (r) {
         any = true;
@@ -128,9 +136,31 @@ export class Controller {
         this.notify('error', bad);
         continue;
       }
-      const r = await this.call(() => this.client.addTorrentFile({ fileName: file.name, data: bytesToBase64(bytes) }));
+      const payload = { fileName: file.name, data: bytesToBase64(bytes) };
+      if (this.confirming()) {
+        const offer = await this.call(() => this.client.offerTorrentFile(payload));
+        if (offer) dispatch(this.store, { type: 'ui/offer', offer });
+        continue;
+      }
+      const r = await this.call(() => this.client.addTorrentFile(payload));
       if (r) this.afterAdd(r.infoHash, r.name, r.duplicate);
     }
+  }
+
+  /**
+   * Answers the add dialog: accept adds the torrent (paused if asked), decline forgets it.
+   * `dontAskAgain` turns the dialog off in Settings (qBittorrent's "Do not show again").
+   */
+  async answerOffer(id: string, answer: { accept: boolean; paused?: boolean; dontAskAgain?: boolean }): Promise<void> {
+    dispatch(this.store, { type: 'ui/offerDone', id });
+    if (answer.dontAskAgain) await this.call(() => this.client.setSettings({ confirmAdd: false }));
+    const r = await this.call(() => this.client.answerAddOffer({ id, accept: answer.accept, paused: answer.paused ?? false }));
+    if (r) this.afterAdd(r.infoHash, r.name, r.duplicate);
+  }
+
+  /** Adds go through the add dialog unless the user turned it off. */
+  private confirming(): boolean {
+    return this.store.getState().settings?.confirmAdd ?? true;
   }
 
   pause(infoHash: string): Promise<unknown> {

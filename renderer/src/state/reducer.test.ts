@@ -3,14 +3,14 @@ import { MAX_NOTICES, initialState, reduce, type Action, type AppState } from '.
 import { computeTotals, createRowOrderSelector, sortedHashes } from './selectors.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
 const capabilities = { transport: 'web', chooseDownloadDir: false, openFolder: false } as const;
 
 function run(actions: Action[], from: AppState = initialState): AppState {
   return actions.reduce(reduce, from);
 }
 
-const snap = (n: number[]): Action => ({ type: 'snapshot', torrents: n.map((i) => summary(i)), session, settings, capabilities });
+const snap = (n: number[]): Action => ({ type: 'snapshot', torrents: n.map((i) => summary(i)), session, settings, capabilities, offers: [] });
 
 describe('reduce: engine events', () => {
   it('snapshot replaces everything and marks the state ready', () => {
@@ -126,7 +126,7 @@ describe('reduce: UI actions', () => {
 });
 
 describe('selectors', () => {
-  const s = run([{ type: 'snapshot', session, settings, capabilities, torrents: [
+  const s = run([{ type: 'snapshot', session, settings, capabilities, offers: [], torrents: [
     summary(1, { name: 'b', size: 5, downloadRate: 3, state: 'seeding', eta: null }),
     summary(2, { name: 'a10', size: 9, downloadRate: 1, eta: 50 }),
     summary(3, { name: 'a9', size: 5, downloadRate: 2, state: 'paused', eta: 10 }),

@@ -5,7 +5,7 @@
  *
  * Piece states are NOT here: they live in typed arrays (see pieces.ts / grid/pieceField.ts).
  */
-import type { TesseraEvent, Capabilities, SessionSummary, Settings, TorrentSummary } from '../../../shared/contract/index.js';
+import type { AddOffer, TesseraEvent, Capabilities, SessionSummary, Settings, TorrentSummary } from '../../../shared/contract/index.js';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
@@ -36,6 +36,8 @@ export interface AppState {
   sort: { key: SortKey; descending: boolean };
   notices: readonly Notice[];
   nextNoticeId: number;
+  /** Torrents waiting for the user's confirmation (the add dialog shows the first), oldest first. */
+  offers: readonly AddOffer[];
 }
 
 export const EMPTY_SESSION: SessionSummary = { downloadRate: 0, uploadRate: 0, peers: 0, listenPort: 0, downloadLimit: 0, uploadLimit: 0 };
@@ -53,6 +55,7 @@ export const initialState: AppState = {
   sort: { key: 'added', descending: false },
   notices: [],
   nextNoticeId: 1,
+  offers: [],
 };
 
 /** At most this many notices are kept; older ones drop off. */
@@ -64,7 +67,11 @@ export type UiAction =
   | { type: 'ui/sort'; key: SortKey }
   | { type: 'ui/notice'; level: 'info' | 'error'; message: string; at: number }
   | { type: 'ui/dismiss'; id: number }
-  | { type: 'ui/expire'; before: number };
+  | { type: 'ui/expire'; before: number }
+  /** An offer this UI asked for (drop, paste, Open). */
+  | { type: 'ui/offer'; offer: AddOffer }
+  /** This UI answered the offer (or it was gone). */
+  | { type: 'ui/offerDone'; id: string };
 
 export type Action = TesseraEvent | UiAction;
 
@@ -114,7 +121,9 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, connection: action.status, ready: false };
     case 'snapshot': {
       const next = replaceTorrents(state, action.torrents);
-      return { ...next, ready: true, session: action.session, settings: action.settings, capabilities: action.capabilities };
+      const known = new Set(action.offers.map((o) => o.id));
+      const offers = [...action.offers, ...state.offers.filter((o) => !known.has(o.id))];
+      return { ...next, ready: true, session: action.session, settings: action.settings, capabilities: action.capabilities, offers };
     }
     case 'summaries': {
       // Summaries carry the same set of torrents as after the last added/removed; tolerate
@@ -157,6 +166,14 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'piecesSnapshot':
     case 'piecesDelta':
       return state; // handled outside React state (typed arrays)
+    case 'addOffer':
+    case 'ui/offer':
+      return state.offers.some((o) => o.id === action.offer.id) ? state : { ...state, offers: [...state.offers, action.offer] };
+    case 'addOfferClosed':
+    case 'ui/offerDone': {
+      const offers = state.offers.filter((o) => o.id !== action.id);
+      return offers.length === state.offers.length ? state : { ...state, offers };
+    }
     case 'ui/select':
       if (action.infoHash === state.selected) return state;
       if (action.infoHash !== null && !(action.infoHash in state.torrents)) return state;

@@ -12,7 +12,7 @@ import { App } from './App.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
 const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
 
 let root: Root | null = null;
@@ -38,7 +38,7 @@ beforeEach(async () => {
     t.open();
     await new Promise((r) => setTimeout(r, 0));
     t.emit({
-      type: 'snapshot', session, settings, capabilities,
+      type: 'snapshot', session, settings, capabilities, offers: [],
       torrents: [summary(1, { name: 'ubuntu.iso', progress: 0.5, downloadRate: 2048, peers: 4, seeds: 1, eta: 90 }), summary(2, { name: 'done.mkv', state: 'seeding', progress: 1 })],
     });
   });
@@ -188,7 +188,7 @@ describe('Settings dialog', () => {
     await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
     await flush();
     expect(t.commands('setSettings')).toEqual([
-      { listenPort: 51413, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+      { listenPort: 51413, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
     ]);
     expect($('settings-dialog')).toBeNull();
   });
@@ -213,7 +213,7 @@ describe('Settings dialog', () => {
     await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
     await flush();
     expect(t.commands('setSettings')).toEqual([
-      { listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 65_536, encryption: 'require' },
+      { listenPort: 6881, maxPeersPerTorrent: 80, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 65_536, encryption: 'require', confirmAdd: false },
     ]);
     expect($('settings-dialog')).toBeNull();
   });

@@ -1,3 +1,4 @@
+import { AddDialog } from './AddDialog.js';
 import { Details } from './Details.js';
 import { DropZone } from './DropZone.js';
 import { Notices } from './Notices.js';
@@ -15,6 +16,7 @@ export function App() {
         <VerticalSplit top={<TorrentList />} bottom={<Details />} />
       </main>
       <StatusBar />
+      <AddDialog />
     </DropZone>
   );
 }

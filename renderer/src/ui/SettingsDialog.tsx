@@ -59,6 +59,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           <input type="checkbox" checked={form.notifyOnComplete} onChange={(e) => edit('notifyOnComplete')(e.target.checked)} />
           <span>Notify me when a download completes</span>
         </label>
+        <label className="choice">
+          <input type="checkbox" checked={form.confirmAdd} onChange={(e) => edit('confirmAdd')(e.target.checked)} data-testid="settings-confirm-add" />
+          <span>Show what is being added before adding a torrent or magnet link</span>
+        </label>
         {problem && <p className="field__error" role="alert" data-testid="settings-error">{problem}</p>}
         <div className="dialog__actions">
           <button type="button" className="btn" onClick={onClose}>Cancel</button>

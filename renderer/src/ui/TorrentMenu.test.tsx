@@ -12,7 +12,7 @@ import { fitInViewport } from './Menu.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const };
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
 
 let root: Root | null = null;
 let container: HTMLDivElement;
@@ -34,7 +34,7 @@ async function mount(openFolder: boolean): Promise<void> {
     t.open();
     await new Promise((r) => setTimeout(r, 0));
     t.emit({
-      type: 'snapshot', session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder },
+      type: 'snapshot', session, settings, capabilities: { transport: 'web', chooseDownloadDir: false, openFolder }, offers: [],
       torrents: [summary(1, { name: 'ubuntu.iso' }), summary(2, { name: 'held.mkv', state: 'paused', sequential: true })],
     });
   });

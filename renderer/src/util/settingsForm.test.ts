@@ -10,15 +10,16 @@ const settings: Settings = {
   downloadLimit: 512_000,
   uploadLimit: 0,
   encryption: 'require',
+  confirmAdd: false,
 };
 
 describe('settings form', () => {
   it('shows the settings (limits in KiB/s) and turns them back into the same patch', () => {
     const form = settingsForm(settings);
-    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true });
+    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false });
     expect(settingsPatch(form)).toEqual({
       ok: true,
-      patch: { listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require' },
+      patch: { listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false },
     });
   });
 

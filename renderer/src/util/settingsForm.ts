@@ -13,6 +13,8 @@ export interface SettingsForm {
   uploadLimit: string;
   encryption: EncryptionMode;
   notifyOnComplete: boolean;
+  /** Show the add dialog before adding (unchecked = "don't ask again"). */
+  confirmAdd: boolean;
 }
 
 export function settingsForm(s: Settings | null): SettingsForm {
@@ -23,6 +25,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
     uploadLimit: limitToKiBText(s?.uploadLimit ?? 0),
     encryption: s?.encryption ?? 'allow',
     notifyOnComplete: s?.notifyOnComplete ?? true,
+    confirmAdd: s?.confirmAdd ?? true,
   };
 }
 
@@ -49,6 +52,7 @@ export function settingsPatch(form: SettingsForm): SettingsFormResult {
       downloadLimit: down.bytesPerSecond,
       uploadLimit: up.bytesPerSecond,
       encryption: form.encryption,
+      confirmAdd: form.confirmAdd,
     },
   };
 }

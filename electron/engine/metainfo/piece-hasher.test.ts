@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashPieces, planRuns } from './piece-hasher.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function files(lengths: number[]): Promise<{ list: Array<{ absolute: string; length: number }>; all: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hasher-'));
+  dirs.push(dir);
+  const list = [];
+  const parts = [];
+  for (const [i, length] of lengths.entries()) {
+    const data = randomBytes(length);
+    const absolute = join(dir, `f${i}`);
+    await writeFile(absolute, data);
+    list.push({ absolute, length });
+    parts.push(data);
+  }
+  return { list, all: Buffer.concat(parts) };
+}
+
+function reference(all: Buffer, pieceLength: number): Buffer {
+  const out = [];
+  for (let at = 0; at < all.length; at += pieceLength) out.push(createHash('sha1').update(all.subarray(at, at + pieceLength)).digest());
+  return Buffer.concat(out);
+}
+
+describe('hashPieces', () => {
+  it('gives the SHA-1 of every piece across file boundaries, empty files and a short last piece, with any threads and run size', async () => {
+    const { list, all } = await files([0, 5000, 16384, 1, 0, 70000, 3]);
+    for (const [threads, runBytes] of [[1, 1 << 20], [2, 16384], [3, 32768], [4, 40000]] as const) {
+      expect((await hashPieces(list, 16384, undefined, { threads, runBytes })).equals(reference(all, 16384))).toBe(true);
+    }
+    expect((await hashPieces(list, 65536)).equals(reference(all, 65536))).toBe(true);
+  });
+
+  it('reports progress up to the total', async () => {
+    const { list, all } = await files([100_000, 50_000]);
+    const seen: number[] = [];
+    await hashPieces(list, 16384, (hashed, total) => {
+      expect(total).toBe(all.length);
+      seen.push(hashed);
+    }, { threads: 2, runBytes: 32768 });
+    expect(seen.at(-1)).toBe(all.length);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+  });
+
+  it('fails with the file named when a file shrinks while hashing', async () => {
+    const { list } = await files([40000, 40000]);
+    await truncate(list[1]!.absolute, 100);
+    await expect(hashPieces(list, 16384, undefined, { threads: 2, runBytes: 16384 })).rejects.toThrow(/f1 shrank/);
+  });
+});
+
+describe('planRuns', () => {
+  it('cuts whole pieces into runs that cover every byte once', () => {
+    const runs = planRuns([{ absolute: 'a', length: 10 }, { absolute: 'b', length: 0 }, { absolute: 'c', length: 25 }], 8, 16);
+    expect(runs.map((r) => [r.firstPiece, r.pieceCount, r.bytes])).toEqual([[0, 2, 16], [2, 2, 16], [4, 1, 3]]);
+    expect(runs.flatMap((r) => r.segments)).toEqual([
+      { path: 'a', position: 0, length: 10 },
+      { path: 'c', position: 0, length: 6 },
+      { path: 'c', position: 6, length: 16 },
+      { path: 'c', position: 22, length: 3 },
+    ]);
+  });
+});

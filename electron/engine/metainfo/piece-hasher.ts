@@ -1,0 +1,153 @@
+/**
+ * SHA-1 of every piece of a list of files, for `createTorrent`. The byte range is cut into
+ * runs of whole pieces (about 32 MiB each) that worker threads read with large positional
+ * reads and hash in parallel, so creating a torrent runs at disk/SHA-1 speed whatever the
+ * piece size (reading one 16 KiB piece at a time on the event loop was 6× slower than
+ * libtorrent). Memory: one read buffer per worker.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export interface HashSource {
+  absolute: string;
+  length: number;
+}
+
+/** A stretch of one file inside a run of pieces. */
+interface Segment {
+  path: string;
+  position: number;
+  length: number;
+}
+
+interface Run {
+  firstPiece: number;
+  pieceCount: number;
+  bytes: number;
+  segments: Segment[];
+}
+
+const RUN_BYTES = 32 * 1024 * 1024;
+const READ_BYTES = 4 * 1024 * 1024;
+
+// Plain CommonJS so it runs from source (tests) and from the build alike, without a loader.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const pieceLength = workerData.pieceLength;
+const buffer = Buffer.allocUnsafe(workerData.bufferBytes);
+parentPort.on('message', (run) => {
+  const hashes = Buffer.allocUnsafe(run.pieceCount * 20);
+  let fill = 0;
+  let done = 0;
+  const flush = () => {
+    let at = 0;
+    while (fill - at >= pieceLength || (done === run.pieceCount - 1 && at < fill)) {
+      const n = Math.min(pieceLength, fill - at);
+      createHash('sha1').update(buffer.subarray(at, at + n)).digest().copy(hashes, done * 20);
+      done++;
+      at += n;
+    }
+    buffer.copy(buffer, 0, at, fill);
+    fill -= at;
+  };
+  try {
+    for (const s of run.segments) {
+      const fd = fs.openSync(s.path, 'r');
+      try {
+        let read = 0;
+        while (read < s.length) {
+          const want = Math.min(buffer.length - fill, s.length - read);
+          const n = fs.readSync(fd, buffer, fill, want, s.position + read);
+          if (n === 0) throw new Error(s.path + ' shrank while it was being hashed');
+          fill += n;
+          read += n;
+          if (fill === buffer.length) flush();
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    flush();
+    if (done !== run.pieceCount) throw new Error('internal error: piece count mismatch while hashing');
+    parentPort.postMessage({ ok: true, firstPiece: run.firstPiece, hashes }, [hashes.buffer]);
+  } catch (err) {
+    parentPort.postMessage({ ok: false, message: err && err.message ? err.message : String(err) });
+  }
+});
+`;
+
+/** Cuts the concatenated files into runs of whole pieces, each listing the file stretches it covers. */
+export function planRuns(files: readonly HashSource[], pieceLength: number, runBytes = RUN_BYTES): Run[] {
+  const total = files.reduce((n, f) => n + f.length, 0);
+  const piecesPerRun = Math.max(1, Math.floor(runBytes / pieceLength));
+  const runs: Run[] = [];
+  let fileIndex = 0;
+  let inFile = 0;
+  for (let start = 0; start < total; ) {
+    const firstPiece = start / pieceLength;
+    const bytes = Math.min(piecesPerRun * pieceLength, total - start);
+    const segments: Segment[] = [];
+    let left = bytes;
+    while (left > 0) {
+      const f = files[fileIndex];
+      if (!f) throw new Error('internal error: ran out of files while planning');
+      const take = Math.min(left, f.length - inFile);
+      if (take > 0) segments.push({ path: f.absolute, position: inFile, length: take });
+      inFile += take;
+      left -= take;
+      if (inFile === f.length) {
+        fileIndex++;
+        inFile = 0;
+      }
+    }
+    runs.push({ firstPiece, pieceCount: Math.ceil(bytes / pieceLength), bytes, segments });
+    start += bytes;
+  }
+  return runs;
+}
+
+/** Hashes every piece; `onProgress` gets the bytes hashed so far (in run order of completion). */
+export async function hashPieces(
+  files: readonly HashSource[],
+  pieceLength: number,
+  onProgress?: (hashed: number, total: number) => void,
+  tuning: { threads?: number; runBytes?: number } = {},
+): Promise<Buffer> {
+  const threads = tuning.threads ?? Math.max(1, Math.min(4, availableParallelism()));
+  const total = files.reduce((n, f) => n + f.length, 0);
+  const pieceCount = Math.ceil(total / pieceLength);
+  const hashes = Buffer.alloc(pieceCount * 20);
+  const runs = planRuns(files, pieceLength, tuning.runBytes);
+  const bufferBytes = Math.max(pieceLength, Math.floor(READ_BYTES / pieceLength) * pieceLength);
+  const workers = Array.from({ length: Math.min(threads, runs.length) }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { pieceLength, bufferBytes } }));
+  let next = 0;
+  let hashed = 0;
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const give = (): void => {
+              const run = runs[next++];
+              if (!run) return resolve();
+              worker.once('message', (reply: { ok: true; firstPiece: number; hashes: Uint8Array } | { ok: false; message: string }) => {
+                if (!reply.ok) return reject(new Error(reply.message));
+                Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength).copy(hashes, reply.firstPiece * 20);
+                hashed += run.bytes;
+                onProgress?.(hashed, total);
+                give();
+              });
+              worker.postMessage(run);
+            };
+            worker.once('error', reject);
+            give();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return hashes;
+}

@@ -1,0 +1,38 @@
+/**
+ * What a .torrent or magnet would add, without adding it: the facts the add dialog shows.
+ * Parsing is the same as Session.add's (same errors), so an offer that previews fine adds fine.
+ */
+import { MagnetError, parseMagnet } from '../magnet/magnet.js';
+import { TorrentInputError, type SourceFacts, type TorrentSource } from '../api.js';
+import { parseTorrentInput } from './session.js';
+
+/** Parses `source` as Session.add would. Throws TorrentInputError with a one-line reason. */
+export function inspectSource(source: TorrentSource, maxFiles: number): SourceFacts {
+  if (source.kind === 'magnet') {
+    let magnet;
+    try {
+      magnet = parseMagnet(source.uri);
+    } catch (err) {
+      if (err instanceof MagnetError) throw new TorrentInputError(err.message);
+      throw err;
+    }
+    return { infoHash: magnet.infoHashHex, name: magnet.name, size: null, fileCount: null, files: [], trackerCount: magnet.trackers.length, private: false };
+  }
+  const meta = parseTorrentInput(source.bytes);
+  const files: SourceFacts['files'] = [];
+  let fileCount = 0;
+  for (const f of meta.files) {
+    if (f.pad) continue;
+    fileCount++;
+    if (files.length < maxFiles) files.push({ path: f.path, size: f.length });
+  }
+  return {
+    infoHash: meta.infoHashHex,
+    name: meta.name,
+    size: meta.payloadLength,
+    fileCount,
+    files,
+    trackerCount: meta.announce.reduce((n, tier) => n + tier.length, 0),
+    private: meta.private,
+  };
+}
