@@ -99,7 +99,7 @@ export class Dialer {
 
   /** Dials ready candidates while under the peer limit and the half-open caps. */
   connectMore(): void {
-    if (!this.host.wantsPeers()) return;
+    if (!this.host.wantsPeers()) return this.stop();
     // Peers connected already (e.g. they dialled us and told their listen port): not again.
     const connected = new Set<string>();
     for (const address of this.host.connectedAddresses()) connected.add(PeerCandidates.key(address));
@@ -110,12 +110,13 @@ export class Dialer {
       if (!connected.has(PeerCandidates.key(address))) toDial.push(address);
     }
     for (const address of toDial) {
-      if (!this.takeSlot()) return;
+      if (!this.takeSlot()) return; // in line for a slot: woken when one comes back
       this.dial(address);
     }
+    this.stop();
   }
 
-  /** Stops waiting for half-open slots (the torrent stopped). Attempts in progress end on their own. */
+  /** Leaves the line for half-open slots (nothing to dial now, or the torrent stopped). Attempts in progress end on their own. */
   stop(): void {
     this.sessionHalfOpen?.forget(this.wake);
     this.ownHalfOpen.forget(this.wake);
@@ -124,7 +125,6 @@ export class Dialer {
   private takeSlot(): boolean {
     if (!this.ownHalfOpen.tryTake(this.wake)) return false;
     if (this.sessionHalfOpen && !this.sessionHalfOpen.tryTake(this.wake)) {
-      this.ownHalfOpen.forget(this.wake);
       this.ownHalfOpen.give();
       return false;
     }

@@ -4,8 +4,10 @@
  * addresses would otherwise tie up hundreds of them at once. One per session (all torrents
  * share it) and one per torrent.
  *
- * A dialer refused a slot waits in line; when a slot comes back, the first in line is woken
- * (on a later tick, never inside the caller's stack).
+ * A dialer refused a slot waits in line, first come first served: while anyone waits, a free
+ * slot goes to the head of the line (woken on a later tick, never inside the caller's stack),
+ * so a torrent that keeps dialling cannot starve the others. A dialer that no longer wants a
+ * slot must leave the line (forget), or it would hold up everyone behind it.
  */
 export class HalfOpenLimit {
   private inUse = 0;
@@ -17,9 +19,11 @@ export class HalfOpenLimit {
     return this.inUse;
   }
 
-  /** Takes a slot if one is free; otherwise `wake` is called once a slot comes back. */
+  /** Takes a slot if one is free for this caller; otherwise `wake` joins the line and is called when its turn comes. */
   tryTake(wake?: () => void): boolean {
-    if (this.inUse < this.max) {
+    const head = this.head();
+    if (this.inUse < this.max && (head === undefined || head === wake)) {
+      if (wake) this.waiting.delete(wake);
       this.inUse++;
       return true;
     }
@@ -30,15 +34,24 @@ export class HalfOpenLimit {
   give(): void {
     if (this.inUse === 0) throw new Error('HalfOpenLimit: a slot given back twice');
     this.inUse--;
-    const next = this.waiting.values().next();
-    if (next.done) return;
-    this.waiting.delete(next.value);
-    setImmediate(next.value);
+    this.wakeHead();
   }
 
-  /** A dialer that no longer wants a slot (its torrent stopped). */
+  /** Leaves the line (the dialer has nothing more to dial, or its torrent stopped). */
   forget(wake: () => void): void {
+    const wasHead = this.head() === wake;
     this.waiting.delete(wake);
+    if (wasHead) this.wakeHead();
+  }
+
+  private head(): (() => void) | undefined {
+    const next = this.waiting.values().next();
+    return next.done ? undefined : next.value;
+  }
+
+  private wakeHead(): void {
+    const head = this.head();
+    if (head && this.inUse < this.max) setImmediate(head);
   }
 }
 

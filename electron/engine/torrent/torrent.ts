@@ -353,7 +353,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     // One save at a time, in order: a slow older save must never overwrite a newer one.
     this.saving = this.saving.then(async () => {
       const transfer = this.transfer;
-      const record = transfer ? await transfer.resumeRecord() : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
+      // While storage is prepared, the record it started from is still the truth about the disk.
+      const init = this.resumeInit;
+      const record = transfer
+        ? await transfer.resumeRecord()
+        : init
+          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files }
+          : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
       await store.saveResume({
         ...record,
         infoHash: this.infoHash,
