@@ -16,11 +16,10 @@ import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
-import { Announcer, type AnnounceClient } from '../tracker/index.js';
+import type { AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
-import { encode } from '../bencode/index.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
@@ -30,17 +29,16 @@ import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
 import { Dialer, type Connect } from './dialer.js';
+import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { MagnetPhase } from './magnet-phase.js';
+import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
+import { peerStats } from './peer-stats.js';
 import { PeerExchange } from './pex.js';
 import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 
-/** The DHT as a torrent uses it (the session owns the node). */
-export interface TorrentDht {
-  getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
-  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
-}
+export type { TorrentDht } from './discovery.js';
 
 /** What a torrent needs from its session. */
 export interface TorrentContext {
@@ -86,7 +84,6 @@ export interface TorrentInit {
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
-const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 
 /** What the torrent holds of its data; the handler is where the connections' piece messages go. */
 type Data =
@@ -120,10 +117,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private shownState: TorrentState;
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
-  /** Counts activations, so a DHT lookup of an earlier run stops feeding a later one. */
-  private activation = 0;
   private timers: NodeJS.Timeout[] = [];
-  private announcer: Announcer | null = null;
+  private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
   private readonly dialer: Dialer;
@@ -189,6 +184,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       },
       { ...(ctx.connect ? { connect: ctx.connect } : {}), ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}) },
     );
+    this.discovery = new Discovery({
+      infoHash: this.infoHashBytes,
+      peerId: ctx.peerId,
+      listenPort: ctx.listenPort,
+      trackerClient: ctx.trackerClient,
+      dht: ctx.dht,
+      announceStats: () => {
+        const transfer = this.transfer;
+        // Without metadata we do not know what is left; 0 would claim we are a seed.
+        return { uploaded: transfer?.uploadedBytes ?? 0, downloaded: transfer?.downloadedBytes ?? 0, left: transfer ? transfer.leftBytes() : METADATA_PIECE_SIZE };
+      },
+      found: (peers) => this.addPeers(peers),
+      warn: (m) => ctx.warn(m),
+    });
   }
 
   /** The metadata, once known (from the .torrent, or fetched for a magnet). */
@@ -317,12 +326,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   private activate(): void {
     this.active = true;
-    this.activation++;
     this.data.handler.setActive(true);
     this.timers.push(setInterval(() => this.tick(), 1000));
     if (this.store) this.timers.push(setInterval(() => void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
-    this.startAnnouncer();
-    this.startDhtLookups();
+    this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
     this.dialer.connectMore();
   }
 
@@ -334,15 +341,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.timers = [];
     this.dialer.stop();
     for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
-    const announcer = this.announcer;
-    this.announcer = null;
-    if (announcer) {
-      const stopped = announcer
-        .stop()
-        .catch(() => undefined)
-        .then(() => announcer.destroy());
-      this.halting = Promise.all([this.halting, stopped]).then(() => undefined);
-    }
+    this.halting = this.discovery.stop();
     return this.halting;
   }
 
@@ -456,55 +455,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     );
     this.emit('metadata');
     if (transfer.finished) this.finished();
-  }
-
-  // --- trackers and DHT --------------------------------------------------------------------
-
-  private startAnnouncer(): void {
-    if (this.announcer || this.trackerTiers.length === 0) return;
-    const announcer = new Announcer(
-      {
-        infoHash: this.infoHashBytes,
-        peerId: this.ctx.peerId,
-        port: this.ctx.listenPort,
-        getStats: () => ({
-          uploaded: this.transfer?.uploadedBytes ?? 0,
-          downloaded: this.transfer?.downloadedBytes ?? 0,
-          // Without metadata we do not know what is left; 0 would claim we are a seed.
-          left: this.transfer ? this.transfer.leftBytes() : METADATA_PIECE_SIZE,
-        }),
-      },
-      { tiers: this.trackerTiers, ...(this.ctx.trackerClient ? { client: this.ctx.trackerClient } : {}) },
-    );
-    announcer.on('peers', (peers) => this.addPeers(peers));
-    announcer.on('warning', (url, message) => this.ctx.warn(`tracker ${url}: ${message}`));
-    this.announcer = announcer;
-    announcer.start();
-    if (this.transfer?.finished) announcer.completed();
-  }
-
-  private startDhtLookups(): void {
-    const dht = this.ctx.dht;
-    if (!dht || this.isPrivate) return;
-    // First: stream peers as the lookup finds them (a magnet wants its first peer soon), then
-    // announce. Later rounds only announce: announce runs the same get_peers lookup itself.
-    const activation = this.activation;
-    const current = (): boolean => this.active && this.activation === activation;
-    const first = async (): Promise<void> => {
-      for await (const peer of dht.getPeers(this.infoHashBytes)) {
-        if (!current()) return;
-        this.addPeers([peer]);
-      }
-      await announce();
-    };
-    const announce = async (): Promise<void> => {
-      if (!current()) return;
-      const result = await dht.announce(this.infoHashBytes, this.ctx.listenPort);
-      if (current()) this.addPeers(result.peers);
-    };
-    const report = (err: unknown): void => this.ctx.warn(`DHT lookup: ${errorText(err)}`);
-    first().catch(report);
-    this.timers.push(setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS));
   }
 
   // --- peers: connecting ------------------------------------------------------------------
@@ -729,7 +679,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   finished(): void {
     this.completedAtValue = Date.now();
     this.update();
-    this.announcer?.completed();
+    this.discovery.completed();
     void this.transfer?.storage
       .close()
       .then(() => this.saveResume())
@@ -824,29 +774,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peers(): PeerStats[] {
-    const pieceCount = Math.max(1, this.pieceCount);
-    return [...this.peersById.values()].map((p) => ({
-      id: p.id,
-      address: p.address,
-      client: p.client,
-      incoming: p.incoming,
-      flags: peerFlags(p),
-      downloadRate: p.downloadMeter.rate(),
-      uploadRate: p.uploadMeter.rate(),
-      downloaded: p.downloadMeter.totalBytes,
-      uploaded: p.uploadMeter.totalBytes,
-      progress: p.isSeed ? 1 : p.bitfield ? p.bitfield.count / pieceCount : 0,
-    }));
+    return [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
   }
+
 
   files(): FileStats[] {
     return this.transfer?.files() ?? [];
   }
 
   trackers(): TrackerStats[] {
-    if (this.announcer) return this.announcer.trackers();
-    return this.trackerTiers.flatMap((tier, i) =>
-      tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })),
+    return (
+      this.discovery.trackers() ??
+      this.trackerTiers.flatMap((tier, i) =>
+        tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })),
+      )
     );
   }
 
@@ -882,32 +823,4 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.transfer) this.transfer.picker.sequential = on;
     void this.saveResume();
   }
-}
-
-/** A .torrent holding fetched metadata: announce-list plus the info dict's original bytes. */
-function torrentFileFromInfo(info: Buffer, tiers: string[][]): Buffer {
-  // Keys must be sorted: 'announce-list' < 'info'. The info dict is spliced in verbatim.
-  const head = tiers.length > 0 ? encode({ 'announce-list': tiers }).subarray(1, -1) : Buffer.alloc(0);
-  return Buffer.concat([Buffer.from('d'), head, Buffer.from('4:info'), info, Buffer.from('e')]);
-}
-
-/** Announce tiers from the .torrent first, then any extra (magnet `tr`) not already listed. */
-function mergeTiers(primary: string[][], extra: string[][]): string[][] {
-  const seen = new Set(primary.flat());
-  const rest = extra.map((tier) => tier.filter((url) => !seen.has(url))).filter((tier) => tier.length > 0);
-  return [...primary.map((t) => [...t]), ...rest];
-}
-
-function peerFlags(p: PeerConnection): string {
-  const flags: string[] = [];
-  if (p.amInterested && !p.peerChoking) flags.push('D');
-  else if (p.amInterested) flags.push('d');
-  if (p.peerInterested && !p.amChoking) flags.push('U');
-  else if (p.peerInterested) flags.push('u');
-  if (p.incoming) flags.push('I');
-  // qBittorrent's letters: E = RC4-encrypted traffic, e = encrypted (MSE) handshake only.
-  if (p.rc4) flags.push('E');
-  else if (p.encrypted) flags.push('e');
-  if (p.snubbed) flags.push('S');
-  return flags.join(' ');
 }
