@@ -4,10 +4,11 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PeerAddress, TorrentState } from '../api.js';
 import { parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
+import type { StateStore } from '../resume/state-store.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
@@ -63,6 +64,7 @@ beforeEach(async () => {
   disk = new DiskWorkers(1);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const t of torrents.splice(0)) await t.stop();
   await disk.close();
   await rm(dir, { recursive: true, force: true });
@@ -327,5 +329,36 @@ describe('Torrent: a magnet', () => {
     expect(states).toEqual(['error', 'metadata']);
     const again = connectPeer(torrent, infoHash);
     expect(again.destroyed).toBe(false);
+  });
+});
+
+describe('Torrent: resume records', () => {
+  it('the periodic save writes only what changed: an idle torrent is not rewritten', async () => {
+    const saved: number[] = [];
+    const store = { saveResume: async () => void saved.push(Date.now()), saveTorrent: async () => undefined } as unknown as StateStore;
+    const meta = metaFor(DATA);
+    const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const saves = vi.spyOn(torrent, 'saveResume');
+    await torrent.start();
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(1); // nothing was on disk for it yet
+    vi.advanceTimersByTime(5 * 30_000);
+    expect(saves).toHaveBeenCalledTimes(1); // idle: nothing to write
+    torrent.transfer!.uploadedBytes += 16_384; // a block went out
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(2);
+    torrent.pieceChecked(0, true); // a piece verified
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(3);
+    vi.advanceTimersByTime(3 * 30_000);
+    expect(saves).toHaveBeenCalledTimes(3);
+    await torrent.pause(); // a pause is saved at once, and only once
+    expect(saves).toHaveBeenCalledTimes(4);
+    await torrent.resume();
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(5); // the record said paused
+    await torrent.saveResume();
+    expect(saved.length).toBeGreaterThan(0);
   });
 });

@@ -136,6 +136,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private previousUploaded: number;
   private previousDownloaded: number;
   private saving: Promise<void> = Promise.resolve();
+  /**
+   * A fact the resume record holds changed since the last save (pieces, priorities, settings,
+   * pause, completion, metadata). Byte totals are compared instead (see resumeChanged): they
+   * move with every block. The periodic save skips a torrent where neither changed, so idle
+   * torrents cost no writes.
+   */
+  private resumeDirty: boolean;
+  private savedTotals = { uploaded: 0, downloaded: 0 };
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
 
@@ -159,6 +167,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
     this.previousDownloaded = init.resume?.downloaded ?? 0;
+    this.savedTotals = { uploaded: this.previousUploaded, downloaded: this.previousDownloaded };
+    // A record on disk is what this torrent starts from; without one there is nothing saved yet.
+    this.resumeDirty = init.resume === null;
     this.shownState = this.state;
     const peersById = this.peersById;
     this.dialer = new Dialer(
@@ -289,6 +300,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    */
   async resume(): Promise<void> {
     if (this.closed || (this.wanted && !this.fault)) return;
+    if (!this.wanted) this.resumeDirty = true;
     this.wanted = true;
     const retry = this.fault !== null;
     this.fault = null;
@@ -328,7 +340,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.active = true;
     this.data.handler.setActive(true);
     this.timers.push(setInterval(() => this.tick(), 1000));
-    if (this.store) this.timers.push(setInterval(() => void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
+    if (this.store) this.timers.push(setInterval(() => this.resumeChanged() && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
     this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
     this.dialer.connectMore();
   }
@@ -345,13 +357,29 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.halting;
   }
 
+  /** Whether the resume record on disk is out of date. */
+  private resumeChanged(): boolean {
+    const totals = this.totals();
+    return this.resumeDirty || totals.uploaded !== this.savedTotals.uploaded || totals.downloaded !== this.savedTotals.downloaded;
+  }
+
+  /** Bytes moved over the torrent's life (earlier sessions, earlier transfers before a re-check, this one). */
+  private totals(): { uploaded: number; downloaded: number } {
+    const transfer = this.transfer;
+    return { uploaded: this.previousUploaded + (transfer?.uploadedBytes ?? 0), downloaded: this.previousDownloaded + (transfer?.downloadedBytes ?? 0) };
+  }
+
   /** Writes the fast-resume record (atomically) to the state folder, if there is one. */
   saveResume(paused = !this.wanted): Promise<void> {
     const store = this.store;
     if (!store) return Promise.resolve();
+    // What changes from here on is for the next save (one taken later may hold it too: harmless).
+    this.resumeDirty = false;
+    this.savedTotals = this.totals();
     // One save at a time, in order: a slow older save must never overwrite a newer one.
     this.saving = this.saving.then(async () => {
       const transfer = this.transfer;
+      const totals = this.totals();
       // While storage is prepared, the record it started from is still the truth about the disk.
       const init = this.resumeInit;
       const record = transfer
@@ -363,8 +391,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         ...record,
         infoHash: this.infoHash,
         savePath: this.savePath,
-        uploaded: this.previousUploaded + (transfer?.uploadedBytes ?? 0),
-        downloaded: this.previousDownloaded + (transfer?.downloadedBytes ?? 0),
+        ...totals,
         addedAt: this.addedAt,
         completedAt: this.completedAtValue,
         paused,
@@ -374,7 +401,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
       });
-    }).catch((err: unknown) => this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`));
+    }).catch((err: unknown) => {
+      this.resumeDirty = true;
+      this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`);
+    });
     return this.saving;
   }
 
@@ -412,7 +442,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       transfer.setActive(this.active);
       // Peers that stayed connected while a magnet's storage was prepared.
       for (const peer of [...this.peersById.values()]) transfer.adoptPeer(peer);
-      if (transfer.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
+      if (transfer.finished && this.completedAtValue === null) {
+        this.completedAtValue = Date.now();
+        this.resumeDirty = true;
+      }
       this.update();
     };
     const preparing = run().finally(() => {
@@ -426,6 +459,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private async rebuild(meta: Metainfo): Promise<void> {
     const transfer = this.transfer;
     const priorities = transfer ? meta.files.map((_, i) => transfer.filePriority(i)) : null;
+    // The bytes this transfer moved stay in the totals.
+    this.previousUploaded += transfer?.uploadedBytes ?? 0;
+    this.previousDownloaded += transfer?.downloadedBytes ?? 0;
     // Unprepared first, so nothing restarts the activity while the old transfer drains.
     this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
     await this.halt('re-checking');
@@ -453,6 +489,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
+    this.resumeDirty = true; // the record holds the metadata's pieces now, not the magnet
     this.emit('metadata');
     if (transfer.finished) this.finished();
   }
@@ -673,11 +710,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   pieceChecked(index: number, ok: boolean): void {
+    if (ok) this.resumeDirty = true;
     this.emit('piece', index, ok);
   }
 
   finished(): void {
     this.completedAtValue = Date.now();
+    this.resumeDirty = true;
     this.update();
     this.discovery.completed();
     void this.transfer?.storage
@@ -796,6 +835,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (!t) return;
     const wasFinished = t.finished;
     t.setFilePriority(fileIndex, priority);
+    this.resumeDirty = true;
     if (!wasFinished && t.finished) this.finished();
     else if (wasFinished && !t.finished) this.update();
   }
