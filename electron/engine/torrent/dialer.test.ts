@@ -66,14 +66,15 @@ function setup(options: { encryption?: EncryptionMode; maxPeers?: number; sessio
   const sockets: FakeSocket[] = [];
   const peers: FakePeer[] = [];
   const warnings: string[] = [];
+  let active = true;
   const host: DialerHost = {
     infoHash: INFO_HASH,
     encryption: options.encryption ?? 'allow',
     maxPeers: options.maxPeers ?? 100,
     connectedCount: 0,
     readBuffer: Buffer.alloc(1024),
-    isActive: () => true,
-    wantsPeers: () => true,
+    isActive: () => active,
+    wantsPeers: () => active,
     connectedAddresses: () => [],
     opened: (_socket, _key, mse) => {
       const peer = fakePeer(mse !== null);
@@ -93,7 +94,10 @@ function setup(options: { encryption?: EncryptionMode; maxPeers?: number; sessio
     ...(options.halfOpen !== undefined ? { halfOpen: options.halfOpen } : {}),
   });
   const close = (peer: FakePeer, kind: CloseKind, known = false): void => dialer.peerClosed(peer as unknown as PeerConnection, { kind }, known);
-  return { dialer, sockets, peers, warnings, host, close };
+  const setActive = (on: boolean): void => {
+    active = on;
+  };
+  return { dialer, sockets, peers, warnings, host, close, setActive };
 }
 
 /** Lets a destroyed socket report its error and close (streams emit them on the next tick). */
@@ -212,6 +216,20 @@ describe('Dialer: half-open cap', () => {
     expect(first.sockets).toHaveLength(TORRENT_HALF_OPEN);
     expect(second.sockets).toHaveLength(12 - TORRENT_HALF_OPEN + 1);
     expect(session.used).toBe(12);
+  });
+
+  it('a torrent stopped while dials are in progress closes them when they connect, and gives the slots back', async () => {
+    const { dialer, sockets, peers, setActive } = setup({ encryption: 'require' });
+    dialer.add(many(2));
+    sockets[0]!.connected(); // MSE under way
+    setActive(false);
+    sockets[1]!.connected();
+    expect(sockets[1]!.destroyed).toBe(true);
+    expect(dialer.halfOpen).toBe(1);
+    sockets[0]!.destroy(new Error('reset during MSE'));
+    await settle();
+    expect(dialer.halfOpen).toBe(0);
+    expect(peers).toHaveLength(0);
   });
 
   it('never dials past the peer limit', () => {

@@ -201,6 +201,13 @@ export class Dialer {
     const handOver = (result: MseResult | null): void => {
       settle();
       socket.setTimeout(0);
+      if (!this.host.isActive()) {
+        // Stopped while the MSE handshake ran.
+        this.giveSlot();
+        socket.destroy();
+        this.candidates.markDisconnected(address, false);
+        return;
+      }
       peer = this.host.opened(socket, key, result);
       this.dialledAddress.set(peer, address);
       // Half-open until the BitTorrent handshake: handshakeDone or peerClosed gives the slot back.
