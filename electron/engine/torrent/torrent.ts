@@ -36,6 +36,7 @@ import { MagnetPhase } from './magnet-phase.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { peerStats } from './peer-stats.js';
 import { PeerExchange } from './pex.js';
+import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 
 export type { TorrentDht } from './discovery.js';
@@ -130,20 +131,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private completedAtValue: number | null = null;
   private readonly addedAt: number;
   private readonly fallbackName: string;
-  private readonly store: StateStore | null;
   private resumeInit: ResumeData | null;
   private readonly magnetUri: string | null;
   private previousUploaded: number;
   private previousDownloaded: number;
-  private saving: Promise<void> = Promise.resolve();
-  /**
-   * A fact the resume record holds changed since the last save (pieces, priorities, settings,
-   * pause, completion, metadata). Byte totals are compared instead (see resumeChanged): they
-   * move with every block. The periodic save skips a torrent where neither changed, so idle
-   * torrents cost no writes.
-   */
-  private resumeDirty: boolean;
-  private savedTotals = { uploaded: 0, downloaded: 0 };
+  private readonly resumeRecords: ResumeKeeper;
+  private readonly store: StateStore | null;
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
 
@@ -167,9 +160,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
     this.previousDownloaded = init.resume?.downloaded ?? 0;
-    this.savedTotals = { uploaded: this.previousUploaded, downloaded: this.previousDownloaded };
-    // A record on disk is what this torrent starts from; without one there is nothing saved yet.
-    this.resumeDirty = init.resume === null;
+    this.resumeRecords = new ResumeKeeper(init.store, init.resume !== null, this.totals(), (m) => ctx.warn(`${this.name}: ${m}`));
     this.shownState = this.state;
     const peersById = this.peersById;
     this.dialer = new Dialer(
@@ -300,7 +291,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    */
   async resume(): Promise<void> {
     if (this.closed || (this.wanted && !this.fault)) return;
-    if (!this.wanted) this.resumeDirty = true;
+    if (!this.wanted) this.resumeRecords.markChanged();
     this.wanted = true;
     const retry = this.fault !== null;
     this.fault = null;
@@ -340,7 +331,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.active = true;
     this.data.handler.setActive(true);
     this.timers.push(setInterval(() => this.tick(), 1000));
-    if (this.store) this.timers.push(setInterval(() => this.resumeChanged() && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
+    if (this.resumeRecords.enabled) this.timers.push(setInterval(() => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
     this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
     this.dialer.connectMore();
   }
@@ -357,29 +348,16 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.halting;
   }
 
-  /** Whether the resume record on disk is out of date. */
-  private resumeChanged(): boolean {
-    const totals = this.totals();
-    return this.resumeDirty || totals.uploaded !== this.savedTotals.uploaded || totals.downloaded !== this.savedTotals.downloaded;
-  }
-
   /** Bytes moved over the torrent's life (earlier sessions, earlier transfers before a re-check, this one). */
-  private totals(): { uploaded: number; downloaded: number } {
+  private totals(): Totals {
     const transfer = this.transfer;
     return { uploaded: this.previousUploaded + (transfer?.uploadedBytes ?? 0), downloaded: this.previousDownloaded + (transfer?.downloadedBytes ?? 0) };
   }
 
   /** Writes the fast-resume record (atomically) to the state folder, if there is one. */
   saveResume(paused = !this.wanted): Promise<void> {
-    const store = this.store;
-    if (!store) return Promise.resolve();
-    // What changes from here on is for the next save (one taken later may hold it too: harmless).
-    this.resumeDirty = false;
-    this.savedTotals = this.totals();
-    // One save at a time, in order: a slow older save must never overwrite a newer one.
-    this.saving = this.saving.then(async () => {
+    return this.resumeRecords.save(this.totals(), async () => {
       const transfer = this.transfer;
-      const totals = this.totals();
       // While storage is prepared, the record it started from is still the truth about the disk.
       const init = this.resumeInit;
       const record = transfer
@@ -387,11 +365,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         : init
           ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files }
           : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
-      await store.saveResume({
+      return {
         ...record,
+        ...this.totals(),
         infoHash: this.infoHash,
         savePath: this.savePath,
-        ...totals,
         addedAt: this.addedAt,
         completedAt: this.completedAtValue,
         paused,
@@ -400,12 +378,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         downloadLimit: this.ownDownloadLimit.limit,
         uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
-      });
-    }).catch((err: unknown) => {
-      this.resumeDirty = true;
-      this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`);
+      };
     });
-    return this.saving;
   }
 
   // --- storage and metadata ---------------------------------------------------------------
@@ -444,7 +418,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       for (const peer of [...this.peersById.values()]) transfer.adoptPeer(peer);
       if (transfer.finished && this.completedAtValue === null) {
         this.completedAtValue = Date.now();
-        this.resumeDirty = true;
+        this.resumeRecords.markChanged();
       }
       this.update();
     };
@@ -489,7 +463,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
-    this.resumeDirty = true; // the record holds the metadata's pieces now, not the magnet
+    this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
     this.emit('metadata');
     if (transfer.finished) this.finished();
   }
@@ -710,13 +684,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   pieceChecked(index: number, ok: boolean): void {
-    if (ok) this.resumeDirty = true;
+    if (ok) this.resumeRecords.markChanged();
     this.emit('piece', index, ok);
   }
 
   finished(): void {
     this.completedAtValue = Date.now();
-    this.resumeDirty = true;
+    this.resumeRecords.markChanged();
     this.update();
     this.discovery.completed();
     void this.transfer?.storage
@@ -835,7 +809,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (!t) return;
     const wasFinished = t.finished;
     t.setFilePriority(fileIndex, priority);
-    this.resumeDirty = true;
+    this.resumeRecords.markChanged();
     if (!wasFinished && t.finished) this.finished();
     else if (wasFinished && !t.finished) this.update();
   }
