@@ -118,10 +118,10 @@ function nextState(torrent: Torrent, want: TorrentState): Promise<void> {
 }
 
 /** A peer that dialled us: the handshake is done (extensions + fast), and the test speaks for it. */
-function connectPeer(torrent: Torrent, infoHash: Buffer): FakeSocket {
+function connectPeer(torrent: Torrent, infoHash: Buffer, peerId = THEIR_ID): FakeSocket {
   const socket = new FakeSocket();
   torrent.acceptIncoming(socket as unknown as net.Socket, {
-    handshake: { infoHash, peerId: THEIR_ID, extensions: true, fast: true, dht: false },
+    handshake: { infoHash, peerId, extensions: true, fast: true, dht: false },
     leftover: Buffer.alloc(0),
     cipher: null,
     encrypted: false,
@@ -265,6 +265,37 @@ describe('Torrent lifecycle', () => {
     expect(states).toEqual(['downloading', 'seeding']);
     torrent.setFilePriority(1, 1);
     expect(torrent.state).toBe('downloading');
+  });
+});
+
+describe('Torrent: peers closing', () => {
+  it('a second connection from the same peer id is closed as a duplicate; the first stays', async () => {
+    const meta = metaFor(DATA);
+    const warnings: string[] = [];
+    const { torrent } = create({ infoHash: meta.infoHash, meta }, warnings);
+    await torrent.start();
+    const first = connectPeer(torrent, meta.infoHash);
+    const second = connectPeer(torrent, meta.infoHash);
+    expect(second.destroyed).toBe(true);
+    expect(first.destroyed).toBe(false);
+    expect(torrent.stats().peers).toBe(1);
+    expect(warnings).toEqual([]); // it never joined: nothing to report
+  });
+
+  it('a protocol violation drops the peer with a warning; closes of our own choosing do not warn', async () => {
+    const meta = metaFor(DATA);
+    const warnings: string[] = [];
+    const { torrent } = create({ infoHash: meta.infoHash, meta }, warnings);
+    await torrent.start();
+    const rude = connectPeer(torrent, meta.infoHash);
+    rude.send(msg.have(meta.pieceCount + 5));
+    expect(rude.destroyed).toBe(true);
+    expect(torrent.stats().peers).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/^127\.0\.0\.9:51413: protocol violation: /)]);
+    const polite = connectPeer(torrent, meta.infoHash, Buffer.from('-LT2080-another-peer', 'latin1'));
+    await torrent.pause();
+    expect(polite.destroyed).toBe(true);
+    expect(warnings).toHaveLength(1);
   });
 });
 
