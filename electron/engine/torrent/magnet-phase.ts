@@ -9,7 +9,7 @@ import { MetadataFetcher } from './metadata-fetcher.js';
  * the torrent then replaces this handler.
  */
 export class MagnetPhase extends NoDataYet {
-  readonly fetcher: MetadataFetcher;
+  private readonly fetcher: MetadataFetcher;
 
   constructor(infoHash: Buffer, arrived: (info: Buffer) => void) {
     super();
