@@ -11,6 +11,9 @@
  *   corrupt-data       answers every request with wrong bytes of the right length
  *   unrequested-piece  sends a piece message for a block that was never requested (unaligned)
  *   garbage-handshake  answers the handshake with random bytes
+ *   lying-metadata     (for magnets; not in HOSTILE_MODES) speaks the extension protocol only to
+ *                      advertise a metadata_size of its own (`metadataSize`) and answers every
+ *                      ut_metadata request with junk of that size
  *
  *   const bad = await HostilePeer.listen({ mode: 'corrupt-data', torrent: info });
  *   ... tessera download --peer bad.address ...
@@ -27,7 +30,8 @@ export type HostileMode =
   | 'wrong-bitfield'
   | 'corrupt-data'
   | 'unrequested-piece'
-  | 'garbage-handshake';
+  | 'garbage-handshake'
+  | 'lying-metadata';
 
 export const HOSTILE_MODES: readonly HostileMode[] = [
   'oversize-frame',
@@ -62,6 +66,8 @@ export interface HostilePeerOptions {
    * request). Default 3000.
    */
   fallbackMs?: number;
+  /** For lying-metadata: the metadata_size it advertises (default 40000: three ut_metadata pieces). */
+  metadataSize?: number;
 }
 
 export interface HostileConnection {
@@ -78,6 +84,8 @@ export interface HostileConnection {
   /** Requests received after the hostile act. */
   requestsAfterMisbehaviour: number;
   blocksSent: number;
+  /** lying-metadata: junk ut_metadata pieces sent. */
+  metadataPiecesSent: number;
   closedAt: number | null;
   /** 'remote': the other side closed or reset it; 'local': we did (or close() was called). */
   closedBy: 'remote' | 'local' | null;
@@ -112,10 +120,16 @@ function frame(id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-function handshake(infoHash: Buffer, peerId: Buffer): Buffer {
-  // Reserved bytes all zero: no extension protocol, no fast extension, no DHT.
-  return Buffer.concat([Buffer.from([PROTOCOL.length]), PROTOCOL, Buffer.alloc(8), infoHash, peerId]);
+function handshake(infoHash: Buffer, peerId: Buffer, extensionProtocol = false): Buffer {
+  // Reserved bytes zero but for BEP 10 when asked: no fast extension, no DHT.
+  const reserved = Buffer.alloc(8);
+  if (extensionProtocol) reserved[5] = 0x10;
+  return Buffer.concat([Buffer.from([PROTOCOL.length]), PROTOCOL, reserved, infoHash, peerId]);
 }
+
+/** Our ut_metadata id in the extension handshake (what the other side addresses requests to). */
+const OUR_UT_METADATA = 3;
+const METADATA_PIECE = 16 * 1024;
 
 function pieceSize(t: HostileTorrent, index: number): number {
   return index === t.pieces - 1 ? t.totalSize - t.pieceLength * (t.pieces - 1) : t.pieceLength;
@@ -281,6 +295,7 @@ export class HostilePeer {
       received: {},
       requestsAfterMisbehaviour: 0,
       blocksSent: 0,
+      metadataPiecesSent: 0,
       closedAt: null,
       closedBy: null,
       closeReason: null,
@@ -294,6 +309,8 @@ export class HostilePeer {
     let localClose = false;
     let fallback: NodeJS.Timeout | null = null;
     const requested = new Set<string>();
+    /** The other side's ut_metadata id, from its extension handshake. */
+    let theirUtMetadata = 0;
     let firstRequestTimer: NodeJS.Timeout | null = null;
 
     const send = (b: Buffer): void => {
@@ -309,13 +326,19 @@ export class HostilePeer {
       }
     };
 
-    const sendHandshake = (): void => send(handshake(this.infoHash, this.peerId));
+    const sendHandshake = (): void => send(handshake(this.infoHash, this.peerId, mode === 'lying-metadata'));
+    const metadataSize = this.opts.metadataSize ?? 40_000;
 
     const startSession = (): void => {
       // What happens right after both handshakes, per mode.
       switch (mode) {
         case 'garbage-handshake':
           return; // handled at handshake time
+        case 'lying-metadata':
+          // Hand-written bencode: { m: { ut_metadata: 3 }, metadata_size: N }.
+          send(frame(20, Buffer.concat([Buffer.from([0]), Buffer.from(`d1:md11:ut_metadatai${OUR_UT_METADATA}ee13:metadata_sizei${metadataSize}ee`, 'latin1')])));
+          misbehave();
+          return;
         case 'wrong-bitfield': {
           const variant = this.opts.bitfieldVariant ?? (torrent.pieces % 8 !== 0 ? 'spare-bits' : 'too-long');
           send(frame(5, badBitfield(torrent.pieces, variant)));
@@ -412,6 +435,20 @@ export class HostilePeer {
       conn.received[name] = (conn.received[name] ?? 0) + 1;
       if (id === 6 && payload.length === 12) {
         onRequest(payload.readUInt32BE(0), payload.readUInt32BE(4), payload.readUInt32BE(8));
+      }
+      if (id === 20 && mode === 'lying-metadata' && payload[0] === OUR_UT_METADATA) {
+        const request = /^d8:msg_typei0e5:piecei(\d+)ee/.exec(payload.subarray(1).toString('latin1'));
+        if (!request) return;
+        const piece = Number(request[1]);
+        const length = Math.min(METADATA_PIECE, metadataSize - piece * METADATA_PIECE);
+        if (length <= 0) return;
+        const head = Buffer.from(`d8:msg_typei1e5:piecei${piece}e10:total_sizei${metadataSize}ee`, 'latin1');
+        send(frame(20, Buffer.concat([Buffer.from([theirUtMetadata]), head, randomBytes(length)])));
+        conn.metadataPiecesSent++;
+      }
+      if (id === 20 && payload[0] === 0) {
+        const m = /11:ut_metadatai(\d+)e/.exec(payload.toString('latin1'));
+        if (m) theirUtMetadata = Number(m[1]);
       }
     };
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PeerAddress, SessionOptions } from '../api.js';
 import { DhtNode } from '../dht/index.js';
-import type { TorrentDht } from '../torrent/torrent.js';
+import type { TorrentDht } from '../torrent/discovery.js';
 import { writeFileAtomic } from '../resume/atomic-write.js';
 
 const STATE_FILE = 'dht.dat';

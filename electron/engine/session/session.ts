@@ -7,6 +7,7 @@ import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
+import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SessionDht } from './session-dht.js';
 import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -38,6 +39,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
   private readonly disk = new DiskWorkers(2);
+  /** Outgoing connection attempts in progress, across all torrents. */
+  private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
@@ -111,6 +114,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalDownloadLimit: this.downloadLimit,
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
+      halfOpen: this.halfOpen,
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
     };

@@ -5,97 +5,156 @@ import { encodeMetadataRequest, METADATA_PIECE_SIZE, type MetadataMessage } from
 
 /** Largest info dictionary we accept (libtorrent's default cap is 4 MiB; large torrents need more). */
 export const MAX_METADATA_SIZE = 16 * 1024 * 1024;
+/**
+ * Different sizes fetched at once. Peers disagree only when some lie; each size costs up to
+ * MAX_METADATA_SIZE of memory, so a crowd of liars cannot make us hold more than this many.
+ */
+export const MAX_SIZES = 3;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Requests per peer in flight at once. */
 const PER_PEER = 4;
 
+/** What the fetcher uses of a connection. */
+export type MetadataPeer = Pick<PeerConnection, 'extensions' | 'isOpen' | 'send' | 'close'>;
+
 interface Slot {
   data: Buffer | null;
-  peer: PeerConnection | null;
+  peer: MetadataPeer | null;
   requestedAt: number;
+}
+
+/** One advertised metadata_size and the peers that advertised it. */
+interface Candidate {
+  readonly size: number;
+  readonly slots: Slot[];
+  readonly sources: Set<MetadataPeer>;
+  readonly contributors: Set<MetadataPeer>;
 }
 
 /**
  * Fetches a magnet's info dictionary with ut_metadata (BEP 9) from every peer that offers
  * it, several pieces at a time, and checks the SHA-1 against the info-hash before anyone
- * may use it. A peer whose size disagrees, or whose data fails the check, is dropped.
+ * may use it.
+ *
+ * Sizes are tracked per peer: peers advertising the same metadata_size fetch one copy
+ * together, and different sizes are fetched side by side, so a peer lying about the size
+ * cannot shut out the honest ones. A copy that fails the hash is thrown away and every peer
+ * that contributed to it is dropped; a size nobody offers any more is forgotten.
  */
 export class MetadataFetcher {
-  private size: number | null = null;
-  private slots: Slot[] = [];
-  private readonly sources = new Set<PeerConnection>();
-  private readonly contributors = new Set<PeerConnection>();
+  private readonly bySize = new Map<number, Candidate>();
+  private readonly sizeOf = new Map<MetadataPeer, number>();
+  /** Peers offering a size we had no room for (MAX_SIZES): offered again when a size is dropped. */
+  private readonly waiting = new Set<MetadataPeer>();
+  private done = false;
 
   constructor(private readonly infoHash: Buffer, private readonly onComplete: (info: Buffer) => void) {}
 
-  /** Bytes known so far / total, for the UI (0/0 until a peer tells the size). */
+  /** Bytes known so far / total of the most advanced copy, for the UI (0/0 until a peer tells a size). */
   progress(): [number, number] {
-    if (this.size === null) return [0, 0];
-    const have = this.slots.reduce((n, s) => n + (s.data?.length ?? 0), 0);
-    return [have, this.size];
+    let best: [number, number] = [0, 0];
+    for (const c of this.bySize.values()) {
+      const have = c.slots.reduce((n, s) => n + (s.data?.length ?? 0), 0);
+      if (best[1] === 0 || have / c.size > best[0] / best[1]) best = [have, c.size];
+    }
+    return best;
+  }
+
+  /** Sizes being fetched now (for tests and the log). */
+  sizes(): number[] {
+    return [...this.bySize.keys()];
   }
 
   /** A peer finished its extension handshake. */
-  peerReady(peer: PeerConnection): void {
+  peerReady(peer: MetadataPeer): void {
     const ext = peer.extensions;
     const size = ext?.metadataSize ?? null;
-    if (!ext?.ids.get('ut_metadata') || size === null) return;
+    if (this.done || !ext?.ids.get('ut_metadata') || size === null || this.sizeOf.has(peer)) return;
+    if (size <= 0) return;
     if (size > MAX_METADATA_SIZE) return peer.close({ kind: 'bad-metadata', detail: `metadata_size ${size} is over the ${MAX_METADATA_SIZE}-byte cap` });
-    if (this.size === null) {
-      this.size = size;
-      this.slots = Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, () => ({ data: null, peer: null, requestedAt: 0 }));
-    } else if (size !== this.size) {
-      return; // Disagrees with the others: not a source (it may still be a fine peer otherwise).
+    let candidate = this.bySize.get(size);
+    if (!candidate) {
+      if (this.bySize.size >= MAX_SIZES) return void this.waiting.add(peer); // Too many disagreeing sizes: wait for room.
+      candidate = { size, slots: Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, () => ({ data: null, peer: null, requestedAt: 0 })), sources: new Set(), contributors: new Set() };
+      this.bySize.set(size, candidate);
     }
-    this.sources.add(peer);
-    this.requestFrom(peer);
+    this.waiting.delete(peer);
+    candidate.sources.add(peer);
+    this.sizeOf.set(peer, size);
+    this.requestFrom(candidate, peer);
   }
 
-  peerGone(peer: PeerConnection): void {
-    this.sources.delete(peer);
-    for (const slot of this.slots) if (slot.peer === peer && !slot.data) slot.peer = null;
-    this.requestFromAll();
+  peerGone(peer: MetadataPeer): void {
+    this.waiting.delete(peer);
+    const candidate = this.candidateOf(peer);
+    this.sizeOf.delete(peer);
+    if (!candidate) return;
+    candidate.sources.delete(peer);
+    for (const slot of candidate.slots) if (slot.peer === peer && !slot.data) slot.peer = null;
+    if (candidate.sources.size === 0) this.drop(candidate);
+    else this.requestFromAll(candidate);
   }
 
-  onMessage(peer: PeerConnection, message: MetadataMessage): void {
+  onMessage(peer: MetadataPeer, message: MetadataMessage): void {
+    const candidate = this.candidateOf(peer);
+    if (!candidate || this.done) return;
     if (message.type === 'reject') {
-      const slot = this.slots[message.piece];
+      const slot = candidate.slots[message.piece];
       if (slot && slot.peer === peer && !slot.data) slot.peer = null;
-      this.sources.delete(peer);
-      this.requestFromAll();
+      // It will not send the metadata: no longer a source, though it may stay a fine peer.
+      candidate.sources.delete(peer);
+      this.sizeOf.delete(peer);
+      if (candidate.sources.size === 0) this.drop(candidate);
+      else this.requestFromAll(candidate);
       return;
     }
-    if (message.type !== 'data' || this.size === null) return;
-    const slot = this.slots[message.piece];
-    const expected = Math.min(METADATA_PIECE_SIZE, this.size - message.piece * METADATA_PIECE_SIZE);
-    if (!slot || message.totalSize !== this.size || message.data.length !== expected) {
+    if (message.type !== 'data') return;
+    const slot = candidate.slots[message.piece];
+    const expected = Math.min(METADATA_PIECE_SIZE, candidate.size - message.piece * METADATA_PIECE_SIZE);
+    if (!slot || message.totalSize !== candidate.size || message.data.length !== expected) {
       return peer.close({ kind: 'bad-metadata', detail: 'sent malformed metadata' });
     }
     if (slot.data) return;
     slot.data = Buffer.from(message.data);
-    this.contributors.add(peer);
-    if (this.slots.every((s) => s.data)) return this.finish();
-    this.requestFrom(peer);
+    candidate.contributors.add(peer);
+    if (candidate.slots.every((s) => s.data)) return this.finish(candidate);
+    this.requestFrom(candidate, peer);
   }
 
   /** Re-issues requests that timed out. */
   tick(): void {
     const now = Date.now();
-    for (const slot of this.slots) if (!slot.data && slot.peer && now - slot.requestedAt > REQUEST_TIMEOUT_MS) slot.peer = null;
-    this.requestFromAll();
+    for (const candidate of this.bySize.values()) {
+      for (const slot of candidate.slots) if (!slot.data && slot.peer && now - slot.requestedAt > REQUEST_TIMEOUT_MS) slot.peer = null;
+      this.requestFromAll(candidate);
+    }
   }
 
-  private requestFromAll(): void {
-    for (const peer of this.sources) this.requestFrom(peer);
+  /** Nobody offers this size any more: forget it, and make room for a peer that waited. */
+  private drop(candidate: Candidate): void {
+    this.bySize.delete(candidate.size);
+    for (const peer of [...this.waiting]) {
+      this.waiting.delete(peer);
+      this.peerReady(peer);
+    }
   }
 
-  private requestFrom(peer: PeerConnection): void {
+  private candidateOf(peer: MetadataPeer): Candidate | undefined {
+    const size = this.sizeOf.get(peer);
+    return size === undefined ? undefined : this.bySize.get(size);
+  }
+
+  private requestFromAll(candidate: Candidate): void {
+    for (const peer of candidate.sources) this.requestFrom(candidate, peer);
+  }
+
+  private requestFrom(candidate: Candidate, peer: MetadataPeer): void {
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId || !peer.isOpen) return;
-    let inFlight = this.slots.filter((s) => s.peer === peer && !s.data).length;
+    let inFlight = candidate.slots.filter((s) => s.peer === peer && !s.data).length;
     const now = Date.now();
-    for (let i = 0; i < this.slots.length && inFlight < PER_PEER; i++) {
-      const slot = this.slots[i]!;
+    for (let i = 0; i < candidate.slots.length && inFlight < PER_PEER; i++) {
+      const slot = candidate.slots[i]!;
       if (slot.data || slot.peer) continue;
       slot.peer = peer;
       slot.requestedAt = now;
@@ -104,19 +163,30 @@ export class MetadataFetcher {
     }
   }
 
-  private finish(): void {
-    const info = Buffer.concat(this.slots.map((s) => s.data!));
+  private finish(candidate: Candidate): void {
+    const info = Buffer.concat(candidate.slots.map((s) => s.data!));
     if (createHash('sha1').update(info).digest().equals(this.infoHash)) {
+      this.done = true;
+      this.bySize.clear();
+      this.waiting.clear();
+      this.sizeOf.clear();
       this.onComplete(info);
       return;
     }
-    // Somebody lied. We cannot tell who from the hash alone: drop every contributor and start over.
-    for (const peer of this.contributors) peer.close({ kind: 'bad-metadata', detail: 'sent metadata that does not match the info-hash' });
-    this.contributors.clear();
-    for (const slot of this.slots) {
+    // Somebody lied. We cannot tell who from the hash alone: drop every contributor and start this size over.
+    const liars = [...candidate.contributors];
+    candidate.contributors.clear();
+    for (const slot of candidate.slots) {
       slot.data = null;
       slot.peer = null;
     }
-    this.requestFromAll();
+    for (const peer of liars) {
+      candidate.sources.delete(peer);
+      this.sizeOf.delete(peer);
+    }
+    if (candidate.sources.size === 0) this.drop(candidate);
+    else this.requestFromAll(candidate);
+    // Closing reports peerGone back here: the peers are already forgotten above.
+    for (const peer of liars) peer.close({ kind: 'bad-metadata', detail: 'sent metadata that does not match the info-hash' });
   }
 }

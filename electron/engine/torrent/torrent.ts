@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import type {
   EncryptionMode,
   EngineTorrent,
@@ -16,29 +16,30 @@ import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
-import { Announcer, type AnnounceClient } from '../tracker/index.js';
+import type { AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
-import { encode } from '../bencode/index.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import type { IncomingHello } from '../wire/handshake.js';
-import { CRYPTO_RC4, type MseResult, type PeerCipher } from '../wire/mse/mse-common.js';
-import { MseInitiator } from '../wire/mse/mse-initiator.js';
+import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
-import { MetadataFetcher } from './metadata-fetcher.js';
-import { PeerCandidates } from './peer-candidates.js';
+import { NoDataYet } from './data-handler.js';
+import { Dialer, type Connect } from './dialer.js';
+import { Discovery, type TorrentDht } from './discovery.js';
+import type { HalfOpenLimit } from './half-open.js';
+import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
+import { MagnetPhase } from './magnet-phase.js';
+import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
+import { peerStats } from './peer-stats.js';
 import { PeerExchange } from './pex.js';
+import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 
-/** The DHT as a torrent uses it (the session owns the node). */
-export interface TorrentDht {
-  getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
-  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
-}
+export type { TorrentDht } from './discovery.js';
 
 /** What a torrent needs from its session. */
 export interface TorrentContext {
@@ -56,6 +57,10 @@ export interface TorrentContext {
   readonly globalDownloadLimit: TokenBucket;
   readonly globalUploadLimit: TokenBucket;
   readonly disk: DiskWorkers;
+  /** The session-wide cap on outgoing connection attempts in progress. */
+  readonly halfOpen?: HalfOpenLimit;
+  /** Opens outgoing TCP connections (tests substitute their own). */
+  readonly connect?: Connect;
   warn(message: string): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
@@ -78,48 +83,60 @@ export interface TorrentInit {
   magnetUri: string | null;
 }
 
-const CONNECT_TIMEOUT_MS = 10_000;
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
-const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
+
+/** What the torrent holds of its data; the handler is where the connections' piece messages go. */
+type Data =
+  | { readonly phase: 'magnet'; readonly handler: MagnetPhase }
+  | { readonly phase: 'unprepared'; readonly handler: NoDataYet; readonly meta: Metainfo }
+  | { readonly phase: 'transfer'; readonly handler: Transfer };
 
 /**
  * One torrent as the outside world sees it (EngineTorrent) and as its peers see it
- * (PeerHandler). It owns connections, trackers, DHT lookups, peer exchange and the
- * metadata phase of a magnet; everything about pieces happens in its Transfer, which
- * exists once the metadata is known.
+ * (PeerHandler). It owns the lifecycle (see lifecycle.ts), the connections, trackers, DHT
+ * lookups and peer exchange; piece messages go to its data handler: the magnet phase
+ * (MagnetPhase), nothing while storage is prepared (NoDataYet), then the Transfer.
+ * Outgoing connections are the Dialer's.
  */
 export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorrent, PeerHandler, TransferHost {
   readonly infoHash: string;
   readonly infoHashBytes: Buffer;
   readonly savePath: string;
-  meta: Metainfo | null;
-  transfer: Transfer | null = null;
+  // --- lifecycle facts (lifecycle.ts); the state is derived from them, never stored ---
+  /** The user's intent: run (true) or stay paused. */
+  private wanted = true;
+  private fault: TorrentFault | null = null;
+  private data: Data;
+  /** stop() was called (removed, or the session closes): nothing starts again. */
+  private closed = false;
+  /** start() was called: before it nothing runs. */
+  private launched = false;
+  /** Storage being prepared (a check), so a second retry waits for it instead of racing it. */
+  private preparing: Promise<void> | null = null;
+  /** The state last announced with a 'state' event. */
+  private shownState: TorrentState;
+  // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
+  private active = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly discovery: Discovery;
+  private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
-  private readonly connecting = new Set<string>();
-  private readonly candidates = new PeerCandidates();
-  private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
+  private readonly dialer: Dialer;
   private readonly pex = new PeerExchange((p) => this.reachableAddress(p));
-  private fetcher: MetadataFetcher | null = null;
-  private announcer: Announcer | null = null;
   private trackerTiers: string[][];
   private readonly selectOnly: number[] | null;
-  private stateValue: TorrentState;
-  private errorMessage: string | null = null;
-  private timers: NodeJS.Timeout[] = [];
-  private running = false;
   private sequentialWanted = false;
   private firstLastFirst = false;
-  private halting: Promise<void> = Promise.resolve();
   private completedAtValue: number | null = null;
   private readonly addedAt: number;
   private readonly fallbackName: string;
-  private readonly store: StateStore | null;
   private resumeInit: ResumeData | null;
   private readonly magnetUri: string | null;
   private previousUploaded: number;
   private previousDownloaded: number;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly resumeRecords: ResumeKeeper;
+  private readonly store: StateStore | null;
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
 
@@ -127,12 +144,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     super();
     this.infoHashBytes = init.infoHash;
     this.infoHash = init.infoHash.toString('hex');
-    this.meta = init.meta;
+    this.data = init.meta ? { phase: 'unprepared', handler: new NoDataYet(), meta: init.meta } : this.magnetPhase();
     this.savePath = init.savePath;
     this.trackerTiers = init.trackers;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
-    this.stateValue = init.meta ? 'checking' : 'metadata';
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
@@ -144,14 +160,72 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
     this.previousDownloaded = init.resume?.downloaded ?? 0;
+    this.resumeRecords = new ResumeKeeper(init.store, init.resume !== null, this.totals(), (m) => ctx.warn(`${this.name}: ${m}`));
+    this.shownState = this.state;
+    const peersById = this.peersById;
+    this.dialer = new Dialer(
+      {
+        infoHash: this.infoHashBytes,
+        get encryption() {
+          return ctx.encryption;
+        },
+        get maxPeers() {
+          return ctx.maxPeers;
+        },
+        get connectedCount() {
+          return peersById.size;
+        },
+        readBuffer: ctx.readBuffer,
+        isActive: () => this.active,
+        wantsPeers: () => this.wantsPeers(),
+        connectedAddresses: () => this.connectedAddresses(),
+        opened: (socket, key, mse) => this.openDialled(socket, key, mse),
+        throttleDownload: (socket, bytes) => this.throttleDownload(socket, bytes),
+        warn: (m) => ctx.warn(m),
+        ...(ctx.isOwnAddress ? { isOwnAddress: (a: PeerAddress) => ctx.isOwnAddress!(a) } : {}),
+      },
+      { ...(ctx.connect ? { connect: ctx.connect } : {}), ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}) },
+    );
+    this.discovery = new Discovery({
+      infoHash: this.infoHashBytes,
+      peerId: ctx.peerId,
+      listenPort: ctx.listenPort,
+      trackerClient: ctx.trackerClient,
+      dht: ctx.dht,
+      announceStats: () => {
+        const transfer = this.transfer;
+        // Without metadata we do not know what is left; 0 would claim we are a seed.
+        return { uploaded: transfer?.uploadedBytes ?? 0, downloaded: transfer?.downloadedBytes ?? 0, left: transfer ? transfer.leftBytes() : METADATA_PIECE_SIZE };
+      },
+      found: (peers) => this.addPeers(peers),
+      warn: (m) => ctx.warn(m),
+    });
+  }
+
+  /** The metadata, once known (from the .torrent, or fetched for a magnet). */
+  get meta(): Metainfo | null {
+    switch (this.data.phase) {
+      case 'magnet':
+        return null;
+      case 'unprepared':
+        return this.data.meta;
+      case 'transfer':
+        return this.data.handler.meta;
+    }
+  }
+
+  /** The piece side, once storage is ready. */
+  get transfer(): Transfer | null {
+    return this.data.phase === 'transfer' ? this.data.handler : null;
   }
 
   get pieceCount(): number {
     return this.transfer?.pieceCount ?? 0;
   }
 
+  /** Derived from the lifecycle facts (see lifecycle.ts). */
   get state(): TorrentState {
-    return this.stateValue;
+    return torrentState(this.facts());
   }
 
   get name(): string {
@@ -169,72 +243,133 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   // --- lifecycle ------------------------------------------------------------------------
 
-  /** Prepares storage (when the metadata is known), then starts finding and dialling peers. */
+  private facts(): LifecycleFacts {
+    return { wanted: this.wanted, fault: this.fault, phase: this.data.phase, finished: this.transfer?.finished ?? false };
+  }
+
+  /**
+   * Brings the activity in line with the facts and announces a changed state. Called after
+   * every change of a fact; the only place that starts or stops the activity (except a
+   * re-check, which stops it on purpose while the data is hashed again).
+   */
+  private update(): void {
+    const facts = this.facts();
+    if (this.active && (this.closed || mustStopActivity(facts))) {
+      void this.halt(this.closed ? 'torrent stopped' : (facts.fault?.message ?? 'paused'));
+    } else if (!this.active && this.launched && !this.closed && mayStartActivity(facts)) {
+      this.activate();
+    }
+    const state = torrentState(facts);
+    if (state !== this.shownState) {
+      this.shownState = state;
+      this.emit('state', state);
+    }
+  }
+
+  /** Prepares storage (when the metadata is known), then starts finding and dialling peers unless paused. */
   async start(paused = false): Promise<void> {
-    if (this.meta && !(await this.attachMetadata(this.meta))) return;
-    if (paused) return this.setState('paused');
-    this.run();
-  }
-
-  private run(): void {
-    this.running = true;
-    this.transfer?.setActive(true);
-    this.setState(this.currentActiveState());
-    if (this.transfer?.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
-    this.timers.push(setInterval(() => this.tick(), 1000));
-    if (this.store) this.timers.push(setInterval(() => void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
-    this.startAnnouncer();
-    this.startDhtLookups();
-    this.connectMore();
-  }
-
-  private currentActiveState(): TorrentState {
-    if (!this.transfer) return 'metadata';
-    return this.transfer.finished ? 'seeding' : 'downloading';
+    this.wanted = !paused;
+    this.launched = true;
+    const meta = this.meta;
+    if (meta && !this.transfer) await this.prepare(meta, null);
+    else this.update();
   }
 
   async pause(): Promise<void> {
-    if (this.stateValue === 'paused') return;
-    await this.halt('paused');
-    this.setState('paused');
+    if (!this.wanted) return;
+    this.wanted = false;
+    this.update();
+    await this.halting;
     await this.transfer?.drain();
     await this.saveResume();
   }
 
+  /**
+   * Runs again. After a fault this is the retry: the fault is cleared and what failed is
+   * done again — storage prepared (the folder may be back, disk space freed), the data
+   * re-checked when it failed under a working transfer, the metadata fetched again.
+   */
   async resume(): Promise<void> {
-    if (this.running) return;
-    if (this.stateValue === 'error') {
-      this.errorMessage = null;
-      // The cause may be fixed (disk space freed, folder back): prepare storage again. When the
-      // data failed under a working transfer (a file truncated or deleted while seeding), what
-      // is on disk is checked again rather than trusted.
-      if (this.meta && !(await (this.transfer ? this.rebuildTransfer() : this.attachMetadata(this.meta)))) return;
-    }
-    this.run();
+    if (this.closed || (this.wanted && !this.fault)) return;
+    if (!this.wanted) this.resumeRecords.markChanged();
+    this.wanted = true;
+    const retry = this.fault !== null;
+    this.fault = null;
+    if (!retry) return this.update();
+    if (this.preparing) return this.preparing;
+    const meta = this.meta;
+    if (this.data.phase === 'magnet') this.data = this.magnetPhase();
+    else if (meta && this.transfer) return this.rebuild(meta);
+    else if (meta) return this.prepare(meta, null);
+    this.update();
   }
 
   /** Closes every connection, says goodbye to trackers and stops timers. Data stays. */
   async stop(): Promise<void> {
-    const wasPaused = this.stateValue === 'paused';
-    await this.halt('torrent stopped');
+    const paused = !this.wanted;
+    this.closed = true;
+    this.update();
+    await this.halting;
+    await this.preparing;
     await this.transfer?.drain();
     await this.transfer?.storage.close();
-    await this.saveResume(wasPaused);
+    await this.saveResume(paused);
+  }
+
+  fatal(message: string): void {
+    this.setFault({ kind: 'storage', message });
+  }
+
+  private setFault(fault: TorrentFault): void {
+    this.fault = fault;
+    this.update();
+    this.emit('error', fault.message);
+    this.ctx.warn(`${this.name}: ${fault.message}`);
+  }
+
+  private activate(): void {
+    this.active = true;
+    this.data.handler.setActive(true);
+    this.timers.push(setInterval(() => this.tick(), 1000));
+    if (this.resumeRecords.enabled) this.timers.push(setInterval(() => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
+    this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
+    this.dialer.connectMore();
+  }
+
+  /** Stops the activity. Resolves once every halt so far has told the trackers (so stop() after a fault waits too). */
+  private halt(detail: string): Promise<void> {
+    this.active = false;
+    this.data.handler.setActive(false);
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.dialer.stop();
+    for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
+    this.halting = this.discovery.stop();
+    return this.halting;
+  }
+
+  /** Bytes moved over the torrent's life (earlier sessions, earlier transfers before a re-check, this one). */
+  private totals(): Totals {
+    const transfer = this.transfer;
+    return { uploaded: this.previousUploaded + (transfer?.uploadedBytes ?? 0), downloaded: this.previousDownloaded + (transfer?.downloadedBytes ?? 0) };
   }
 
   /** Writes the fast-resume record (atomically) to the state folder, if there is one. */
-  saveResume(paused = this.stateValue === 'paused'): Promise<void> {
-    const store = this.store;
-    if (!store) return Promise.resolve();
-    // One save at a time, in order: a slow older save must never overwrite a newer one.
-    this.saving = this.saving.then(async () => {
-      const record = this.transfer ? await this.transfer.resumeRecord() : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
-      await store.saveResume({
+  saveResume(paused = !this.wanted): Promise<void> {
+    return this.resumeRecords.save(this.totals(), async () => {
+      const transfer = this.transfer;
+      // While storage is prepared, the record it started from is still the truth about the disk.
+      const init = this.resumeInit;
+      const record = transfer
+        ? await transfer.resumeRecord()
+        : init
+          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files }
+          : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
+      return {
         ...record,
+        ...this.totals(),
         infoHash: this.infoHash,
         savePath: this.savePath,
-        uploaded: this.previousUploaded + (this.transfer?.uploadedBytes ?? 0),
-        downloaded: this.previousDownloaded + (this.transfer?.downloadedBytes ?? 0),
         addedAt: this.addedAt,
         completedAt: this.completedAtValue,
         paused,
@@ -243,263 +378,122 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         downloadLimit: this.ownDownloadLimit.limit,
         uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
-      });
-    }).catch((err: unknown) => this.ctx.warn(`${this.name}: saving resume data failed: ${errorText(err)}`));
-    return this.saving;
+      };
+    });
   }
 
-  /** Resolves once every halt so far has told the trackers (so stop() after fatal() waits too). */
-  private halt(detail: string): Promise<void> {
-    this.running = false;
-    this.transfer?.setActive(false);
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
-    const announcer = this.announcer;
-    this.announcer = null;
-    if (announcer) {
-      const stopped = announcer
-        .stop()
-        .catch(() => undefined)
-        .then(() => announcer.destroy());
-      this.halting = Promise.all([this.halting, stopped]).then(() => undefined);
-    }
-    return this.halting;
-  }
-
-  fatal(message: string): void {
-    this.errorMessage = message;
-    void this.halt(message);
-    this.setState('error');
-    this.emit('error', message);
-    this.ctx.warn(`${this.name}: ${message}`);
-  }
-
-  private setState(state: TorrentState): void {
-    if (this.stateValue === state) return;
-    this.stateValue = state;
-    this.emit('state', state);
-  }
-
-  // --- metadata ---------------------------------------------------------------------------
+  // --- storage and metadata ---------------------------------------------------------------
 
   /**
-   * Creates the transfer for known metadata and checks existing data. False on a storage error.
+   * Creates the transfer for known metadata and checks existing data; on success the
+   * transfer becomes the data handler, on a storage error the torrent faults.
    * @param priorities file priorities to keep (a recheck): set before the check, which reads
    *                   skipped files' shares from the part file.
    */
-  private async attachMetadata(meta: Metainfo, priorities: readonly FilePriority[] | null = null): Promise<boolean> {
-    this.meta = meta;
-    const transfer = new Transfer(meta, this.savePath, this);
-    if (priorities) {
-      priorities.forEach((p, i) => transfer.setFilePriority(i, p));
-    } else if (this.selectOnly) {
-      const wanted = new Set(this.selectOnly);
-      meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
-    }
-    transfer.picker.sequential = this.sequentialWanted;
-    transfer.setFirstLastPiecesFirst(this.firstLastFirst);
-    try {
-      await transfer.prepare(() => this.setState('checking'), this.resumeInit);
-      this.resumeInit = null;
-    } catch (err) {
-      this.fatal(`cannot use the save folder: ${errorText(err)}`);
-      return false;
-    }
-    this.transfer = transfer;
-    if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = mergeTiers(meta.announce, this.trackerTiers);
-    return true;
+  private prepare(meta: Metainfo, priorities: readonly FilePriority[] | null): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
+      this.update();
+      const transfer = new Transfer(meta, this.savePath, this);
+      if (priorities) {
+        priorities.forEach((p, i) => transfer.setFilePriority(i, p));
+      } else if (this.selectOnly) {
+        const wanted = new Set(this.selectOnly);
+        meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
+      }
+      transfer.picker.sequential = this.sequentialWanted;
+      transfer.setFirstLastPiecesFirst(this.firstLastFirst);
+      try {
+        await transfer.prepare(() => undefined, this.resumeInit);
+        this.resumeInit = null;
+      } catch (err) {
+        await transfer.storage.close().catch(() => undefined);
+        return this.setFault({ kind: 'storage', message: `cannot use the save folder: ${errorText(err)}` });
+      }
+      if (this.closed) return void (await transfer.storage.close());
+      if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = mergeTiers(meta.announce, this.trackerTiers);
+      this.data = { phase: 'transfer', handler: transfer };
+      transfer.setActive(this.active);
+      // Peers that stayed connected while a magnet's storage was prepared.
+      for (const peer of [...this.peersById.values()]) transfer.adoptPeer(peer);
+      if (transfer.finished && this.completedAtValue === null) {
+        this.completedAtValue = Date.now();
+        this.resumeRecords.markChanged();
+      }
+      this.update();
+    };
+    const preparing = run().finally(() => {
+      if (this.preparing === preparing) this.preparing = null;
+    });
+    this.preparing = preparing;
+    return preparing;
+  }
+
+  /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
+  private async rebuild(meta: Metainfo): Promise<void> {
+    const transfer = this.transfer;
+    const priorities = transfer ? meta.files.map((_, i) => transfer.filePriority(i)) : null;
+    // The bytes this transfer moved stay in the totals.
+    this.previousUploaded += transfer?.uploadedBytes ?? 0;
+    this.previousDownloaded += transfer?.downloadedBytes ?? 0;
+    // Unprepared first, so nothing restarts the activity while the old transfer drains.
+    this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
+    await this.halt('re-checking');
+    await transfer?.drain();
+    await transfer?.storage.close();
+    this.resumeInit = null;
+    await this.prepare(meta, priorities);
+  }
+
+  private magnetPhase(): Data {
+    return { phase: 'magnet', handler: new MagnetPhase(this.infoHashBytes, (info) => void this.metadataArrived(info)) };
   }
 
   private async metadataArrived(info: Buffer): Promise<void> {
+    if (this.data.phase !== 'magnet') return;
     let meta: Metainfo;
     try {
       meta = parseInfoDictionary(info);
     } catch (err) {
-      return this.fatal(`the metadata peers sent is not a valid torrent: ${errorText(err)}`);
+      return this.setFault({ kind: 'metadata', message: `the metadata peers sent is not a valid torrent: ${errorText(err)}` });
     }
-    this.fetcher = null;
-    if (!(await this.attachMetadata(meta))) return;
+    await this.prepare(meta, null);
+    const transfer = this.transfer;
+    if (!transfer) return;
     await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
+    this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
     this.emit('metadata');
-    const transfer = this.transfer!;
-    transfer.setActive(this.running);
-    for (const peer of [...this.peersById.values()]) transfer.adoptPeer(peer);
-    this.setState(this.running ? this.currentActiveState() : this.stateValue);
     if (transfer.finished) this.finished();
-  }
-
-  // --- trackers and DHT --------------------------------------------------------------------
-
-  private startAnnouncer(): void {
-    if (this.announcer || this.trackerTiers.length === 0) return;
-    const announcer = new Announcer(
-      {
-        infoHash: this.infoHashBytes,
-        peerId: this.ctx.peerId,
-        port: this.ctx.listenPort,
-        getStats: () => ({
-          uploaded: this.transfer?.uploadedBytes ?? 0,
-          downloaded: this.transfer?.downloadedBytes ?? 0,
-          // Without metadata we do not know what is left; 0 would claim we are a seed.
-          left: this.transfer ? this.transfer.leftBytes() : METADATA_PIECE_SIZE,
-        }),
-      },
-      { tiers: this.trackerTiers, ...(this.ctx.trackerClient ? { client: this.ctx.trackerClient } : {}) },
-    );
-    announcer.on('peers', (peers) => this.addPeers(peers));
-    announcer.on('warning', (url, message) => this.ctx.warn(`tracker ${url}: ${message}`));
-    this.announcer = announcer;
-    announcer.start();
-    if (this.transfer?.finished) announcer.completed();
-  }
-
-  private startDhtLookups(): void {
-    const dht = this.ctx.dht;
-    if (!dht || this.isPrivate) return;
-    // First: stream peers as the lookup finds them (a magnet wants its first peer soon), then
-    // announce. Later rounds only announce: announce runs the same get_peers lookup itself.
-    const first = async (): Promise<void> => {
-      for await (const peer of dht.getPeers(this.infoHashBytes)) {
-        if (!this.running) return;
-        this.addPeers([peer]);
-      }
-      await announce();
-    };
-    const announce = async (): Promise<void> => {
-      if (!this.running) return;
-      const result = await dht.announce(this.infoHashBytes, this.ctx.listenPort);
-      if (this.running) this.addPeers(result.peers);
-    };
-    const report = (err: unknown): void => this.ctx.warn(`DHT lookup: ${errorText(err)}`);
-    first().catch(report);
-    this.timers.push(setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS));
   }
 
   // --- peers: connecting ------------------------------------------------------------------
 
   addPeers(peers: PeerAddress[]): void {
-    let added = false;
-    // libtorrent's PEX lists the recipient too, and trackers or the DHT may: never dial ourselves.
-    for (const p of peers) if (!this.ctx.isOwnAddress?.(p)) added = this.candidates.add(p) || added;
-    if (added) this.connectMore();
+    this.dialer.add(peers);
   }
 
-  private get connectionCount(): number {
-    return this.peersById.size + this.connecting.size;
+  /** Whether to dial more: running, and not a seed that has peers already. */
+  private wantsPeers(): boolean {
+    return this.active && !(this.transfer?.finished && this.peersById.size > 0);
   }
 
-  private connectMore(): void {
-    if (!this.running) return;
-    if (this.transfer?.finished && this.stateValue === 'seeding' && this.peersById.size > 0) return;
-    // Peers connected already (e.g. they dialled us and told their listen port): not again.
-    const connected = new Set<string>();
+  private *connectedAddresses(): Generator<PeerAddress> {
     for (const peer of this.peersById.values()) {
       const address = this.reachableAddress(peer);
-      if (address) connected.add(PeerCandidates.key(address));
+      if (address) yield address;
     }
-    const toDial: PeerAddress[] = [];
-    for (const address of this.candidates.ready(Date.now())) {
-      if (this.connectionCount + toDial.length >= this.ctx.maxPeers) break;
-      if (!connected.has(PeerCandidates.key(address))) toDial.push(address);
-    }
-    for (const address of toDial) this.dial(address);
   }
 
-  private dial(address: PeerAddress): void {
-    const key = PeerCandidates.key(address);
-    this.candidates.markConnecting(address);
-    this.connecting.add(key);
-    let peer: PeerConnection | null = null;
-    let mse = this.mseFor(address);
-    const socket: net.Socket = net.connect({
-      host: address.host,
-      port: address.port,
-      onread: {
-        buffer: this.ctx.readBuffer,
-        callback: (n: number, buf: Uint8Array): boolean => {
-          const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
-          if (mse) {
-            this.continueMse(socket, mse, chunk, (result) => {
-              mse = null;
-              handOver(result);
-            });
-          } else peer?.receive(chunk);
-          return this.throttleDownload(socket, n);
-        },
-      },
-    });
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
-    // Until a PeerConnection owns the socket, a failure is accounted for here, once.
-    let settled = false;
-    const onEarlyError = (err: Error): void => {
-      if (settled) return;
-      settled = true;
-      this.connecting.delete(key);
-      // An MSE dial that fails under 'allow' goes back to plain (PeerCandidates counts the failure).
-      if (mse && this.ctx.encryption === 'allow') this.candidates.handshakeRefused(address);
-      else this.candidates.markDisconnected(address, true);
-      this.ctx.warn(`${key}: ${err.message}`);
-    };
-    const onEarlyClose = (): void => onEarlyError(new Error(mse ? 'closed during the MSE handshake' : 'closed before connecting'));
-    const handOver = (result: MseResult | null): void => {
-      settled = true;
-      this.connecting.delete(key);
-      socket.off('error', onEarlyError);
-      socket.off('close', onEarlyClose);
-      socket.setTimeout(0);
-      peer = this.openDialled(socket, key, address, result);
-    };
-    socket.on('error', onEarlyError);
-    socket.on('close', onEarlyClose);
-    socket.once('connect', () => {
-      if (!this.running) {
-        settled = true;
-        this.connecting.delete(key);
-        socket.destroy();
-        this.candidates.markDisconnected(address, false);
-        return;
-      }
-      // The MSE handshake must finish within the connect timeout, which keeps running.
-      if (mse) socket.write(mse.hello());
-      else handOver(null);
-    });
-  }
-
-  /** The MSE handshake to open a dial with, if any (see EncryptionMode and PeerCandidates). */
-  private mseFor(address: PeerAddress): MseInitiator | null {
-    const mode = this.ctx.encryption;
-    if (mode === 'require') return new MseInitiator(this.infoHashBytes, CRYPTO_RC4);
-    // 'allow': peers that hung up on a plain handshake are dialled with MSE.
-    if (mode === 'allow' && this.candidates.wantsEncryption(address)) return new MseInitiator(this.infoHashBytes);
-    return null;
-  }
-
-  /** Feeds an outgoing MSE handshake; on success `opened` gets its result, on failure the socket closes. */
-  private continueMse(socket: net.Socket, mse: MseInitiator, chunk: Buffer, opened: (result: MseResult) => void): void {
-    const step = mse.push(chunk);
-    if (step.kind === 'failed') {
-      socket.destroy(new Error(step.reason));
-      return;
-    }
-    if (step.send) socket.write(step.send);
-    if (step.kind === 'done') opened(step.result);
-  }
-
-  /** The TCP connection (and MSE handshake, if any) to a dialled peer is up: start BitTorrent. */
-  private openDialled(socket: net.Socket, key: string, address: PeerAddress, mse: MseResult | null): PeerConnection {
-    const peer = this.createPeer(socket, key, false, mse ? { cipher: mse.cipher, encrypted: true } : undefined);
-    this.dialledAddress.set(peer, address);
-    peer.start();
-    if (mse && mse.payload.length > 0) peer.receiveDecrypted(mse.payload);
-    return peer;
+  /** The TCP connection (and MSE handshake, if any) to a dialled peer is up: a connection for it (the dialer starts it). */
+  private openDialled(socket: net.Socket, key: string, mse: MseResult | null): PeerConnection {
+    return this.createPeer(socket, key, false, mse ? { cipher: mse.cipher, encrypted: true } : undefined);
   }
 
   /** A peer dialled us and its handshake named this torrent (the session routed it here). */
   acceptIncoming(socket: net.Socket, hello: IncomingHello): void {
-    if (!this.running || this.peersById.size >= this.ctx.maxPeers) {
+    if (!this.active || this.peersById.size >= this.ctx.maxPeers) {
       socket.destroy();
       return;
     }
@@ -537,13 +531,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       });
       peer.send(msg.extended(0, hs));
     }
-    if (this.transfer) this.transfer.sendHave(peer);
-    else if (peer.supportsFast) peer.send(msg.haveNone());
+    this.data.handler.sendHave(peer);
   }
 
   /** Where other peers can reach this one: the address we dialled, or its IP + advertised listen port. */
   private reachableAddress(peer: PeerConnection): PeerAddress | null {
-    const dialled = this.dialledAddress.get(peer);
+    const dialled = this.dialer.addressOf(peer);
     if (dialled) return dialled;
     const port = peer.extensions?.listenPort;
     const host = peer.address.startsWith('[') ? peer.address.slice(1, peer.address.lastIndexOf(']')) : peer.address.split(':')[0];
@@ -589,9 +582,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.peersById.values();
   }
 
-  // --- PeerHandler ------------------------------------------------------------------------
+  // --- PeerHandler: connection events here, piece messages to the data handler -------------
 
   peerReady(peer: PeerConnection): void {
+    this.dialer.handshakeDone(peer);
     for (const other of this.peersById.values()) {
       if (other.remotePeerId && peer.remotePeerId && other.remotePeerId.equals(peer.remotePeerId)) {
         peer.close({ kind: 'duplicate' });
@@ -602,50 +596,47 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peerBitfield(peer: PeerConnection): void {
-    this.transfer?.peerBitfield(peer);
+    this.data.handler.peerBitfield(peer);
   }
 
   peerHave(peer: PeerConnection, index: number): void {
-    this.transfer?.peerHave(peer, index);
+    this.data.handler.peerHave(peer, index);
   }
 
   peerChoked(peer: PeerConnection): void {
-    this.transfer?.peerChoked(peer);
+    this.data.handler.peerChoked(peer);
   }
 
   peerUnchoked(peer: PeerConnection): void {
-    this.transfer?.peerUnchoked(peer);
+    this.data.handler.peerUnchoked(peer);
   }
 
   peerInterest(peer: PeerConnection, interested: boolean): void {
-    this.transfer?.peerInterest(peer, interested);
+    this.data.handler.peerInterest(peer, interested);
   }
 
   blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
-    if (this.transfer) return this.transfer.blockStart(peer, index, begin, length);
-    peer.violation('sent a piece before we could have requested one');
-    return false;
+    return this.data.handler.blockStart(peer, index, begin, length);
   }
 
   blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
-    this.transfer?.blockData(peer, bytes, offsetInBlock);
+    this.data.handler.blockData(peer, bytes, offsetInBlock);
   }
 
   blockEnd(peer: PeerConnection): void {
-    this.transfer?.blockEnd(peer);
+    this.data.handler.blockEnd(peer);
   }
 
   peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void {
-    if (this.transfer) this.transfer.peerRequest(peer, index, begin, length);
-    else if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
+    this.data.handler.peerRequest(peer, index, begin, length);
   }
 
   peerCancel(peer: PeerConnection, index: number, begin: number, _length: number): void {
-    this.transfer?.peerCancel(peer, index, begin);
+    this.data.handler.peerCancel(peer, index, begin);
   }
 
   peerReject(peer: PeerConnection, index: number, begin: number, _length: number): void {
-    this.transfer?.peerReject(peer, index, begin);
+    this.data.handler.peerReject(peer, index, begin);
   }
 
   peerAllowedFast(_peer: PeerConnection, _index: number): void {}
@@ -653,10 +644,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   peerSuggest(_peer: PeerConnection, _index: number): void {}
 
   peerExtensionHandshake(peer: PeerConnection): void {
-    if (!this.meta) {
-      this.fetcher ??= new MetadataFetcher(this.infoHashBytes, (info) => void this.metadataArrived(info));
-      this.fetcher.peerReady(peer);
-    }
+    if (this.data.phase === 'magnet') this.data.handler.peerExtensionHandshake(peer);
     if (!this.isPrivate) this.pex.sendTo(peer, this.peersById.values());
   }
 
@@ -668,7 +656,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private onMetadataMessage(peer: PeerConnection, payload: Buffer): void {
     const message = decodeMetadataMessage(payload);
     if (typeof message === 'string') return peer.close({ kind: 'bad-metadata', detail: `bad ut_metadata message: ${message}` });
-    if (message.type !== 'request') return this.fetcher?.onMessage(peer, message);
+    if (message.type !== 'request') {
+      if (this.data.phase === 'magnet') this.data.handler.metadataMessage(peer, message);
+      return;
+    }
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId) return;
     const info = this.meta?.infoBytes;
@@ -680,19 +671,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   peerClosed(peer: PeerConnection, reason: CloseReason): void {
     const known = this.peersById.delete(peer.id);
-    if (known) this.transfer?.peerGone(peer);
-    this.fetcher?.peerGone(peer);
-    const address = this.dialledAddress.get(peer);
-    const hungUp = reason.kind === 'remote-closed';
-    // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
-    if (address && (peer.violated || reason.kind === 'self')) this.candidates.ban(address);
-    // Hung up on our plain handshake without answering: it may require encryption.
-    else if (address && !peer.remote && !peer.encrypted && this.ctx.encryption === 'allow' && hungUp) {
-      this.candidates.handshakeRefused(address);
-    }
-    else if (address) this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !hungUp));
+    if (known) this.data.handler.peerGone(peer);
+    this.dialer.peerClosed(peer, reason, known);
     if (known && !isRoutineClose(reason)) this.ctx.warn(`${peer.address}: ${describeClose(reason)}`);
-    if (this.running) setTimeout(() => this.connectMore(), 100).unref();
+    if (this.active) setTimeout(() => this.dialer.connectMore(), 100).unref();
   }
 
   // --- TransferHost -------------------------------------------------------------------------
@@ -702,6 +684,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   pieceChecked(index: number, ok: boolean): void {
+    if (ok) this.resumeRecords.markChanged();
     this.emit('piece', index, ok);
   }
 
@@ -710,8 +693,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const replaced = this.transfer?.storage.replacedFiles() ?? [];
     if (replaced.length > 0) return void this.recheckReplaced(replaced);
     this.completedAtValue = Date.now();
-    if (this.running) this.setState('seeding');
-    this.announcer?.completed();
+    this.resumeRecords.markChanged();
+    this.update();
+    this.discovery.completed();
     void this.transfer?.storage
       .close()
       .then(() => this.saveResume())
@@ -732,7 +716,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   ban(peer: PeerConnection): void {
     const address = this.reachableAddress(peer);
-    if (address) this.candidates.ban(address);
+    if (address) this.dialer.ban(address);
     this.ctx.warn(`${peer.address}: banned after ${peer.hashFailures} pieces failed their hash check`);
     peer.close({ kind: 'banned', detail: 'sent data that failed the hash check' });
   }
@@ -744,10 +728,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- periodic ---------------------------------------------------------------------------
 
   private tick(): void {
-    this.transfer?.tick();
-    this.fetcher?.tick();
+    this.data.handler.tick();
     this.sendPex();
-    this.connectMore();
+    this.dialer.connectMore();
   }
 
   private sendPex(): void {
@@ -782,8 +765,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return {
       infoHash: this.infoHash,
       name: this.name,
-      state: this.stateValue,
-      error: this.errorMessage,
+      state: this.state,
+      error: this.fault?.message ?? null,
       size: this.meta?.payloadLength ?? 0,
       pieceLength: this.meta?.pieceLength ?? 0,
       pieceCount: this.meta?.pieceCount ?? 0,
@@ -819,29 +802,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peers(): PeerStats[] {
-    const pieceCount = Math.max(1, this.pieceCount);
-    return [...this.peersById.values()].map((p) => ({
-      id: p.id,
-      address: p.address,
-      client: p.client,
-      incoming: p.incoming,
-      flags: peerFlags(p),
-      downloadRate: p.downloadMeter.rate(),
-      uploadRate: p.uploadMeter.rate(),
-      downloaded: p.downloadMeter.totalBytes,
-      uploaded: p.uploadMeter.totalBytes,
-      progress: p.isSeed ? 1 : p.bitfield ? p.bitfield.count / pieceCount : 0,
-    }));
+    return [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
   }
+
 
   files(): FileStats[] {
     return this.transfer?.files() ?? [];
   }
 
   trackers(): TrackerStats[] {
-    if (this.announcer) return this.announcer.trackers();
-    return this.trackerTiers.flatMap((tier, i) =>
-      tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })),
+    return (
+      this.discovery.trackers() ??
+      this.trackerTiers.flatMap((tier, i) =>
+        tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })),
+      )
     );
   }
 
@@ -850,32 +824,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (!t) return;
     const wasFinished = t.finished;
     t.setFilePriority(fileIndex, priority);
+    this.resumeRecords.markChanged();
     if (!wasFinished && t.finished) this.finished();
-    else if (wasFinished && !t.finished && this.stateValue === 'seeding') this.setState('downloading');
+    else if (wasFinished && !t.finished) this.update();
   }
 
   /** Forgets what is verified and hashes the data on disk again (the user's "Force recheck"). */
   async recheck(): Promise<void> {
-    if (!this.meta) return;
-    const wasRunning = this.running;
-    if (!(await this.rebuildTransfer())) return;
-    if (wasRunning) this.run();
-    else this.setState('paused');
-    if (this.transfer!.finished && this.completedAtValue === null) this.completedAtValue = Date.now();
-    await this.saveResume();
-  }
-
-  /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
-  private async rebuildTransfer(): Promise<boolean> {
     const meta = this.meta;
-    if (!meta) return false;
-    const priorities = this.transfer ? meta.files.map((_, i) => this.transfer!.filePriority(i)) : null;
-    await this.halt('re-checking');
-    await this.transfer?.drain();
-    await this.transfer?.storage.close();
-    this.transfer = null;
-    this.resumeInit = null;
-    return this.attachMetadata(meta, priorities);
+    if (!meta || this.closed) return;
+    if (this.preparing) await this.preparing;
+    // Hashing the data again is a retry too: a fault it fixes must not stay.
+    this.fault = null;
+    await this.rebuild(meta);
+    await this.saveResume();
   }
 
   /** Fetch the first and last piece of each file first, so media players can start. */
@@ -890,32 +852,4 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.transfer) this.transfer.picker.sequential = on;
     void this.saveResume();
   }
-}
-
-/** A .torrent holding fetched metadata: announce-list plus the info dict's original bytes. */
-function torrentFileFromInfo(info: Buffer, tiers: string[][]): Buffer {
-  // Keys must be sorted: 'announce-list' < 'info'. The info dict is spliced in verbatim.
-  const head = tiers.length > 0 ? encode({ 'announce-list': tiers }).subarray(1, -1) : Buffer.alloc(0);
-  return Buffer.concat([Buffer.from('d'), head, Buffer.from('4:info'), info, Buffer.from('e')]);
-}
-
-/** Announce tiers from the .torrent first, then any extra (magnet `tr`) not already listed. */
-function mergeTiers(primary: string[][], extra: string[][]): string[][] {
-  const seen = new Set(primary.flat());
-  const rest = extra.map((tier) => tier.filter((url) => !seen.has(url))).filter((tier) => tier.length > 0);
-  return [...primary.map((t) => [...t]), ...rest];
-}
-
-function peerFlags(p: PeerConnection): string {
-  const flags: string[] = [];
-  if (p.amInterested && !p.peerChoking) flags.push('D');
-  else if (p.amInterested) flags.push('d');
-  if (p.peerInterested && !p.amChoking) flags.push('U');
-  else if (p.peerInterested) flags.push('u');
-  if (p.incoming) flags.push('I');
-  // qBittorrent's letters: E = RC4-encrypted traffic, e = encrypted (MSE) handshake only.
-  if (p.rc4) flags.push('E');
-  else if (p.encrypted) flags.push('e');
-  if (p.snubbed) flags.push('S');
-  return flags.join(' ');
 }

@@ -1,0 +1,291 @@
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EncryptionMode, PeerAddress } from '../api.js';
+import type { CloseKind } from '../peer/close-reason.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import { PROTOCOL_PREFIX } from '../wire/handshake.js';
+import { Dialer, type DialerHost } from './dialer.js';
+import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
+
+const INFO_HASH = Buffer.alloc(20, 0x11);
+
+/** A socket that connects when the test says so, and records what is written before a connection owns it. */
+class FakeSocket extends Duplex {
+  readonly written: Buffer[] = [];
+  constructor(readonly address: PeerAddress) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.written.push(Buffer.from(chunk));
+    done();
+  }
+  override _read(): void {}
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  connected(): void {
+    this.emit('connect');
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.written);
+  }
+}
+
+/** What the dialer reads of a connection it handed over. */
+interface FakePeer {
+  remote: object | null;
+  encrypted: boolean;
+  violated: boolean;
+  blocksReceived: number;
+  started: boolean;
+  start(): void;
+  receive(): void;
+  receiveDecrypted(): void;
+}
+
+function fakePeer(encrypted: boolean): FakePeer {
+  return {
+    remote: null,
+    encrypted,
+    violated: false,
+    blocksReceived: 0,
+    started: false,
+    start() {
+      this.started = true;
+    },
+    receive() {},
+    receiveDecrypted() {},
+  };
+}
+
+function setup(options: { encryption?: EncryptionMode; maxPeers?: number; session?: HalfOpenLimit; halfOpen?: number } = {}) {
+  const sockets: FakeSocket[] = [];
+  const peers: FakePeer[] = [];
+  const warnings: string[] = [];
+  let active = true;
+  const host: DialerHost = {
+    infoHash: INFO_HASH,
+    encryption: options.encryption ?? 'allow',
+    maxPeers: options.maxPeers ?? 100,
+    connectedCount: 0,
+    readBuffer: Buffer.alloc(1024),
+    isActive: () => active,
+    wantsPeers: () => active,
+    connectedAddresses: () => [],
+    opened: (_socket, _key, mse) => {
+      const peer = fakePeer(mse !== null);
+      peers.push(peer);
+      return peer as unknown as PeerConnection;
+    },
+    throttleDownload: () => true,
+    warn: (m) => warnings.push(m),
+  };
+  const dialer = new Dialer(host, {
+    connect: (address) => {
+      const socket = new FakeSocket(address);
+      sockets.push(socket);
+      return socket as unknown as net.Socket;
+    },
+    ...(options.session ? { sessionHalfOpen: options.session } : {}),
+    ...(options.halfOpen !== undefined ? { halfOpen: options.halfOpen } : {}),
+  });
+  const close = (peer: FakePeer, kind: CloseKind, known = false): void => dialer.peerClosed(peer as unknown as PeerConnection, { kind }, known);
+  const setActive = (on: boolean): void => {
+    active = on;
+  };
+  return { dialer, sockets, peers, warnings, host, close, setActive };
+}
+
+/** Lets a destroyed socket report its error and close (streams emit them on the next tick). */
+const settle = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
+const A: PeerAddress = { host: '127.0.0.1', port: 7001 };
+const isPlainHandshake = (bytes: Buffer): boolean => bytes.subarray(0, PROTOCOL_PREFIX.length).equals(PROTOCOL_PREFIX);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Dialer: plain, then MSE', () => {
+  it("'allow' dials plain first; a peer that hangs up on the plain handshake is dialled again at once with MSE", () => {
+    const { dialer, sockets, peers, close } = setup({ encryption: 'allow' });
+    dialer.add([A]);
+    expect(sockets).toHaveLength(1);
+    sockets[0]!.connected();
+    expect(sockets[0]!.bytes().length).toBe(0); // the dialer wrote nothing: the connection sends the BitTorrent handshake
+    expect(peers).toHaveLength(1);
+    expect(peers[0]!.started).toBe(true);
+    expect(peers[0]!.encrypted).toBe(false);
+
+    close(peers[0]!, 'remote-closed');
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.connected();
+    const hello = sockets[1]!.bytes();
+    expect(hello.length).toBeGreaterThanOrEqual(96); // Diffie-Hellman public key, then padding
+    expect(isPlainHandshake(hello)).toBe(false);
+  });
+
+  it("'allow': an MSE dial that fails goes back to plain, and the address backs off", async () => {
+    vi.useFakeTimers();
+    const { dialer, sockets, peers, close } = setup({ encryption: 'allow' });
+    dialer.add([A]);
+    sockets[0]!.connected();
+    close(peers[0]!, 'remote-closed');
+    dialer.connectMore();
+    sockets[1]!.connected();
+    sockets[1]!.destroy(new Error('reset'));
+    await settle();
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2); // backing off
+    vi.advanceTimersByTime(60_000);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(3);
+    sockets[2]!.connected();
+    expect(sockets[2]!.bytes().length).toBe(0); // plain again
+  });
+
+  it("'require' opens every dial with MSE", () => {
+    const { dialer, sockets } = setup({ encryption: 'require' });
+    dialer.add([A]);
+    sockets[0]!.connected();
+    expect(sockets[0]!.bytes().length).toBeGreaterThanOrEqual(96);
+    expect(isPlainHandshake(sockets[0]!.bytes())).toBe(false);
+  });
+
+  it("'disable' never tries MSE: a hang-up is an ordinary failure with back-off", () => {
+    vi.useFakeTimers();
+    const { dialer, sockets, peers, close } = setup({ encryption: 'disable' });
+    dialer.add([A]);
+    sockets[0]!.connected();
+    close(peers[0]!, 'remote-closed');
+    dialer.connectMore();
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(60_000);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.connected();
+    expect(sockets[1]!.bytes().length).toBe(0);
+  });
+});
+
+describe('Dialer: half-open cap', () => {
+  const many = (n: number): PeerAddress[] => Array.from({ length: n }, (_, i) => ({ host: '127.0.0.1', port: 10_000 + i }));
+
+  it('has at most TORRENT_HALF_OPEN attempts in progress; a slot comes back when the BitTorrent handshake is done', () => {
+    const { dialer, sockets, peers } = setup();
+    dialer.add(many(50));
+    expect(sockets).toHaveLength(TORRENT_HALF_OPEN);
+    expect(dialer.halfOpen).toBe(TORRENT_HALF_OPEN);
+    sockets[0]!.connected(); // TCP is up, but the handshake is not done: still half-open
+    dialer.connectMore();
+    expect(sockets).toHaveLength(TORRENT_HALF_OPEN);
+    dialer.handshakeDone(peers[0]! as unknown as PeerConnection);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(TORRENT_HALF_OPEN + 1);
+  });
+
+  it('a failed attempt gives its slot back and the next candidate is dialled', async () => {
+    const { dialer, sockets, warnings } = setup({ halfOpen: 2 });
+    dialer.add(many(5));
+    expect(sockets).toHaveLength(2);
+    sockets[0]!.destroy(new Error('ECONNREFUSED'));
+    await settle();
+    expect(sockets).toHaveLength(3);
+    expect(dialer.halfOpen).toBe(2);
+    expect(warnings.some((w) => w.includes('ECONNREFUSED'))).toBe(true);
+  });
+
+  it('the session-wide cap is shared: a torrent waiting for a slot is woken when another gives one back', async () => {
+    const session = new HalfOpenLimit(12);
+    const first = setup({ session });
+    const second = setup({ session });
+    first.dialer.add(many(20));
+    second.dialer.add(many(20));
+    expect(first.sockets).toHaveLength(TORRENT_HALF_OPEN);
+    expect(second.sockets).toHaveLength(12 - TORRENT_HALF_OPEN);
+    expect(session.used).toBe(12);
+    first.sockets[0]!.destroy(new Error('ECONNREFUSED'));
+    await settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The slot went to the torrent that was waiting, not back to the one that gave it.
+    expect(first.sockets).toHaveLength(TORRENT_HALF_OPEN);
+    expect(second.sockets).toHaveLength(12 - TORRENT_HALF_OPEN + 1);
+    expect(session.used).toBe(12);
+  });
+
+  it('a torrent stopped while dials are in progress closes them when they connect, and gives the slots back', async () => {
+    const { dialer, sockets, peers, setActive } = setup({ encryption: 'require' });
+    dialer.add(many(2));
+    sockets[0]!.connected(); // MSE under way
+    setActive(false);
+    sockets[1]!.connected();
+    expect(sockets[1]!.destroyed).toBe(true);
+    expect(dialer.halfOpen).toBe(1);
+    sockets[0]!.destroy(new Error('reset during MSE'));
+    await settle();
+    expect(dialer.halfOpen).toBe(0);
+    expect(peers).toHaveLength(0);
+  });
+
+  it('never dials past the peer limit', () => {
+    const { dialer, sockets } = setup({ maxPeers: 3 });
+    dialer.add(many(20));
+    expect(sockets).toHaveLength(3);
+  });
+});
+
+describe('Dialer: what a close means for the address', () => {
+  it("'self' and protocol violations ban the address", () => {
+    const { dialer, sockets, peers, close } = setup();
+    const B: PeerAddress = { host: '127.0.0.1', port: 7002 };
+    dialer.add([A, B]);
+    sockets[0]!.connected();
+    sockets[1]!.connected();
+    close(peers[0]!, 'self');
+    peers[1]!.violated = true;
+    close(peers[1]!, 'protocol-violation', true);
+    expect(dialer.candidates.isBanned(A)).toBe(true);
+    expect(dialer.candidates.isBanned(B)).toBe(true);
+    expect(dialer.halfOpen).toBe(0);
+  });
+
+  it('a peer that sent data and hung up is retried later, without counting a failure', () => {
+    vi.useFakeTimers();
+    const { dialer, sockets, peers, close } = setup();
+    dialer.add([A]);
+    sockets[0]!.connected();
+    peers[0]!.remote = {};
+    peers[0]!.blocksReceived = 3;
+    close(peers[0]!, 'remote-closed', true);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(10_001);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('a socket error before the handshake counts as a failed dial (exponential back-off)', () => {
+    vi.useFakeTimers();
+    const { dialer, sockets, peers, close } = setup();
+    dialer.add([A]);
+    sockets[0]!.connected();
+    close(peers[0]!, 'socket-error');
+    vi.advanceTimersByTime(9_000);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(1); // first failure: 5 s doubled
+    vi.advanceTimersByTime(1_001);
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('incoming connections (never dialled) leave the candidates alone', () => {
+    const { dialer, close } = setup();
+    close(fakePeer(false), 'self');
+    expect(dialer.candidates.size).toBe(0);
+  });
+});

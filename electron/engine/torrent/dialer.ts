@@ -1,0 +1,242 @@
+import net from 'node:net';
+import type { EncryptionMode, PeerAddress } from '../api.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import type { CloseReason } from '../peer/close-reason.js';
+import { CRYPTO_RC4, type MseResult } from '../wire/mse/mse-common.js';
+import { MseInitiator } from '../wire/mse/mse-initiator.js';
+import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
+import { PeerCandidates } from './peer-candidates.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Opens a TCP connection; `onRead` gets each chunk and returns false when it paused the socket. */
+export type Connect = (address: PeerAddress, buffer: Buffer, onRead: (chunk: Buffer) => boolean) => net.Socket;
+
+export const tcpConnect: Connect = (address, buffer, onRead) =>
+  net.connect({
+    host: address.host,
+    port: address.port,
+    onread: { buffer, callback: (n: number, buf: Uint8Array): boolean => onRead(Buffer.from(buf.buffer, buf.byteOffset, n)) },
+  });
+
+/** What the dialer needs from its torrent. */
+export interface DialerHost {
+  readonly infoHash: Buffer;
+  /** Read at each dial: a settings change applies to the next one. */
+  readonly encryption: EncryptionMode;
+  readonly maxPeers: number;
+  /** Connections with a finished handshake. */
+  readonly connectedCount: number;
+  /** One read buffer for outgoing sockets (see TorrentContext.readBuffer). */
+  readonly readBuffer: Buffer;
+  /** Whether the torrent talks to peers at all now (running). */
+  isActive(): boolean;
+  /** Whether the torrent wants more peers now (it runs, and is not a seed with peers enough). */
+  wantsPeers(): boolean;
+  /** Where the connected peers can be reached (not dialled again). */
+  connectedAddresses(): Iterable<PeerAddress>;
+  /** The TCP connection (and MSE handshake, if any) is up: a connection for it, not started yet. */
+  opened(socket: net.Socket, key: string, mse: MseResult | null): PeerConnection;
+  /** Download rate limit after `bytes` were read; false when it paused the socket. */
+  throttleDownload(socket: net.Socket, bytes: number): boolean;
+  warn(message: string): void;
+  isOwnAddress?(address: PeerAddress): boolean;
+}
+
+export interface DialerOptions {
+  connect?: Connect;
+  /** The session's cap on attempts in progress (shared by every torrent). */
+  sessionHalfOpen?: HalfOpenLimit;
+  /** This torrent's cap on attempts in progress. */
+  halfOpen?: number;
+}
+
+/**
+ * Outgoing connections for one torrent (Transmission's swarm, libtorrent's peer list): which
+ * known addresses to dial and when (PeerCandidates: back-off, bans), the TCP connect and the
+ * MSE handshake, and at most a few attempts in progress at once, per torrent and per session.
+ * An attempt counts as half-open from the connect until the BitTorrent handshake is done.
+ */
+export class Dialer {
+  readonly candidates = new PeerCandidates();
+  /** Attempts before a PeerConnection owns the socket (TCP connect, MSE), by address key. */
+  private readonly connecting = new Set<string>();
+  /** Dialled connections whose BitTorrent handshake is not done yet: each holds half-open slots. */
+  private readonly halfOpenPeers = new Set<PeerConnection>();
+  private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
+  private readonly connect: Connect;
+  private readonly ownHalfOpen: HalfOpenLimit;
+  private readonly sessionHalfOpen: HalfOpenLimit | null;
+  private readonly wake = (): void => this.connectMore();
+
+  constructor(private readonly host: DialerHost, options: DialerOptions = {}) {
+    this.connect = options.connect ?? tcpConnect;
+    this.ownHalfOpen = new HalfOpenLimit(options.halfOpen ?? TORRENT_HALF_OPEN);
+    this.sessionHalfOpen = options.sessionHalfOpen ?? null;
+  }
+
+  /** Attempts in progress (sockets opened, BitTorrent handshake not yet done). */
+  get halfOpen(): number {
+    return this.ownHalfOpen.used;
+  }
+
+  /** Learns addresses (trackers, DHT, PEX, x.pe) and dials what it can. */
+  add(peers: Iterable<PeerAddress>): void {
+    let added = false;
+    // libtorrent's PEX lists the recipient too, and trackers or the DHT may: never dial ourselves.
+    for (const p of peers) if (!this.host.isOwnAddress?.(p)) added = this.candidates.add(p) || added;
+    if (added) this.connectMore();
+  }
+
+  /** The address a dialled connection went to (null for incoming connections). */
+  addressOf(peer: PeerConnection): PeerAddress | null {
+    return this.dialledAddress.get(peer) ?? null;
+  }
+
+  ban(address: PeerAddress): void {
+    this.candidates.ban(address);
+  }
+
+  /** Dials ready candidates while under the peer limit and the half-open caps. */
+  connectMore(): void {
+    if (!this.host.wantsPeers()) return this.stop();
+    // Peers connected already (e.g. they dialled us and told their listen port): not again.
+    const connected = new Set<string>();
+    for (const address of this.host.connectedAddresses()) connected.add(PeerCandidates.key(address));
+    const room = this.host.maxPeers - this.host.connectedCount - this.connecting.size - this.halfOpenPeers.size;
+    const toDial: PeerAddress[] = [];
+    for (const address of this.candidates.ready(Date.now())) {
+      if (toDial.length >= room) break;
+      if (!connected.has(PeerCandidates.key(address))) toDial.push(address);
+    }
+    for (const address of toDial) {
+      if (!this.takeSlot()) return; // in line for a slot: woken when one comes back
+      this.dial(address);
+    }
+    this.stop();
+  }
+
+  /** Leaves the line for half-open slots (nothing to dial now, or the torrent stopped). Attempts in progress end on their own. */
+  stop(): void {
+    this.sessionHalfOpen?.forget(this.wake);
+    this.ownHalfOpen.forget(this.wake);
+  }
+
+  private takeSlot(): boolean {
+    if (!this.ownHalfOpen.tryTake(this.wake)) return false;
+    if (this.sessionHalfOpen && !this.sessionHalfOpen.tryTake(this.wake)) {
+      this.ownHalfOpen.give();
+      return false;
+    }
+    return true;
+  }
+
+  private giveSlot(): void {
+    this.sessionHalfOpen?.give();
+    this.ownHalfOpen.give();
+  }
+
+  /** The connection's BitTorrent handshake is done: it no longer counts as half-open. */
+  handshakeDone(peer: PeerConnection): void {
+    if (this.halfOpenPeers.delete(peer)) this.giveSlot();
+  }
+
+  /**
+   * A connection (dialled or incoming) closed. `known`: it had finished its handshake and
+   * joined the torrent. Updates the candidate: banned, redialled with MSE, or backed off.
+   */
+  peerClosed(peer: PeerConnection, reason: CloseReason, known: boolean): void {
+    this.handshakeDone(peer);
+    const address = this.dialledAddress.get(peer);
+    if (!address) return;
+    const hungUp = reason.kind === 'remote-closed';
+    // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
+    if (peer.violated || reason.kind === 'self') this.candidates.ban(address);
+    // Hung up on our plain handshake without answering: it may require encryption.
+    else if (!peer.remote && !peer.encrypted && this.host.encryption === 'allow' && hungUp) this.candidates.handshakeRefused(address);
+    else this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !hungUp));
+  }
+
+  private dial(address: PeerAddress): void {
+    const key = PeerCandidates.key(address);
+    this.candidates.markConnecting(address);
+    this.connecting.add(key);
+    let peer: PeerConnection | null = null;
+    let mse = this.mseFor(address);
+    const socket = this.connect(address, this.host.readBuffer, (chunk) => {
+      if (mse) {
+        const step = mse.push(chunk);
+        if (step.kind === 'failed') socket.destroy(new Error(step.reason));
+        else {
+          if (step.send) socket.write(step.send);
+          if (step.kind === 'done') {
+            mse = null;
+            handOver(step.result);
+          }
+        }
+      } else peer?.receive(chunk);
+      return this.host.throttleDownload(socket, chunk.length);
+    });
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
+    // Until a PeerConnection owns the socket, a failure is accounted for here, once.
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+      this.connecting.delete(key);
+      socket.off('error', onEarlyError);
+      socket.off('close', onEarlyClose);
+    };
+    const onEarlyError = (err: Error): void => {
+      if (settled) return;
+      const wasMse = mse !== null;
+      settle();
+      this.giveSlot();
+      // An MSE dial that fails under 'allow' goes back to plain (PeerCandidates counts the failure).
+      if (wasMse && this.host.encryption === 'allow') this.candidates.handshakeRefused(address);
+      else this.candidates.markDisconnected(address, true);
+      this.host.warn(`${key}: ${err.message}`);
+      this.connectMore();
+    };
+    const onEarlyClose = (): void => onEarlyError(new Error(mse ? 'closed during the MSE handshake' : 'closed before connecting'));
+    const handOver = (result: MseResult | null): void => {
+      settle();
+      socket.setTimeout(0);
+      if (!this.host.isActive()) {
+        // Stopped while the MSE handshake ran.
+        this.giveSlot();
+        socket.destroy();
+        this.candidates.markDisconnected(address, false);
+        return;
+      }
+      peer = this.host.opened(socket, key, result);
+      this.dialledAddress.set(peer, address);
+      // Half-open until the BitTorrent handshake: handshakeDone or peerClosed gives the slot back.
+      this.halfOpenPeers.add(peer);
+      peer.start();
+      if (result && result.payload.length > 0) peer.receiveDecrypted(result.payload);
+    };
+    socket.on('error', onEarlyError);
+    socket.on('close', onEarlyClose);
+    socket.once('connect', () => {
+      if (!this.host.isActive()) {
+        settle();
+        this.giveSlot();
+        socket.destroy();
+        this.candidates.markDisconnected(address, false);
+        return;
+      }
+      // The MSE handshake must finish within the connect timeout, which keeps running.
+      if (mse) socket.write(mse.hello());
+      else handOver(null);
+    });
+  }
+
+  /** The MSE handshake to open a dial with, if any (see EncryptionMode and PeerCandidates). */
+  private mseFor(address: PeerAddress): MseInitiator | null {
+    const mode = this.host.encryption;
+    if (mode === 'require') return new MseInitiator(this.host.infoHash, CRYPTO_RC4);
+    // 'allow': peers that hung up on a plain handshake are dialled with MSE.
+    if (mode === 'allow' && this.candidates.wantsEncryption(address)) return new MseInitiator(this.host.infoHash);
+    return null;
+  }
+}

@@ -1,0 +1,112 @@
+import type { PeerAddress, TrackerStats } from '../api.js';
+import { Announcer, type AnnounceClient } from '../tracker/index.js';
+
+const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
+
+/** The DHT as a torrent uses it (the session owns the node). */
+export interface TorrentDht {
+  getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
+  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
+}
+
+/** What discovery needs from its torrent. */
+export interface DiscoveryHost {
+  readonly infoHash: Buffer;
+  readonly peerId: Buffer;
+  readonly listenPort: number;
+  readonly trackerClient: AnnounceClient | null;
+  readonly dht: TorrentDht | null;
+  /** Totals for announces; `left` must not be 0 before the metadata is known (that claims a seed). */
+  announceStats(): { uploaded: number; downloaded: number; left: number };
+  /** Addresses found (the dialer de-duplicates them). */
+  found(peers: PeerAddress[]): void;
+  warn(message: string): void;
+}
+
+/**
+ * Where a running torrent learns of peers: its trackers (an Announcer over the tiers) and
+ * DHT lookups. Runs between start() and stop(); a lookup from an earlier run stops feeding
+ * peers once stopped, even when it finishes later.
+ */
+export class Discovery {
+  private announcer: Announcer | null = null;
+  private dhtTimer: NodeJS.Timeout | null = null;
+  private run = 0;
+  private running = false;
+  private stopping: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: DiscoveryHost) {}
+
+  /** Starts announcing to `tiers` and, unless the torrent is private, looking it up in the DHT. */
+  start(tiers: string[][], options: { finished: boolean; dht: boolean }): void {
+    if (this.running) return;
+    this.running = true;
+    this.run++;
+    if (tiers.length > 0) this.startAnnouncer(tiers, options.finished);
+    if (options.dht) this.startDhtLookups();
+  }
+
+  /** Stops; resolves once every stop so far has told the trackers (best effort, bounded by the announcer). */
+  stop(): Promise<void> {
+    this.running = false;
+    if (this.dhtTimer) clearInterval(this.dhtTimer);
+    this.dhtTimer = null;
+    const announcer = this.announcer;
+    this.announcer = null;
+    if (announcer) {
+      const stopped = announcer
+        .stop()
+        .catch(() => undefined)
+        .then(() => announcer.destroy());
+      this.stopping = Promise.all([this.stopping, stopped]).then(() => undefined);
+    }
+    return this.stopping;
+  }
+
+  /** The download finished: trackers hear `completed`. */
+  completed(): void {
+    this.announcer?.completed();
+  }
+
+  /** Tracker status while running; null when stopped (the torrent lists its tiers as idle). */
+  trackers(): TrackerStats[] | null {
+    return this.announcer?.trackers() ?? null;
+  }
+
+  private startAnnouncer(tiers: string[][], finished: boolean): void {
+    const host = this.host;
+    const announcer = new Announcer(
+      { infoHash: host.infoHash, peerId: host.peerId, port: host.listenPort, getStats: () => host.announceStats() },
+      { tiers, ...(host.trackerClient ? { client: host.trackerClient } : {}) },
+    );
+    announcer.on('peers', (peers) => host.found(peers));
+    announcer.on('warning', (url, message) => host.warn(`tracker ${url}: ${message}`));
+    this.announcer = announcer;
+    announcer.start();
+    if (finished) announcer.completed();
+  }
+
+  private startDhtLookups(): void {
+    const dht = this.host.dht;
+    if (!dht) return;
+    const run = this.run;
+    const current = (): boolean => this.running && this.run === run;
+    // First: stream peers as the lookup finds them (a magnet wants its first peer soon), then
+    // announce. Later rounds only announce: announce runs the same get_peers lookup itself.
+    const first = async (): Promise<void> => {
+      for await (const peer of dht.getPeers(this.host.infoHash)) {
+        if (!current()) return;
+        this.host.found([peer]);
+      }
+      await announce();
+    };
+    const announce = async (): Promise<void> => {
+      if (!current()) return;
+      const result = await dht.announce(this.host.infoHash, this.host.listenPort);
+      if (current()) this.host.found(result.peers);
+    };
+    const report = (err: unknown): void => this.host.warn(`DHT lookup: ${err instanceof Error ? err.message : String(err)}`);
+    first().catch(report);
+    this.dhtTimer = setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { CloseReason } from '../peer/close-reason.js';
+import type { ExtensionHandshake } from '../wire/extension-handshake.js';
+import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
+import { MAX_METADATA_SIZE, MAX_SIZES, MetadataFetcher, type MetadataPeer } from './metadata-fetcher.js';
+
+const THEIR_UT_METADATA = 7;
+
+/** Deterministic bytes standing in for an info dictionary. */
+function infoBytes(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff;
+  return out;
+}
+
+/** A connection as the fetcher sees it: records requests, and reports its own close back like a real one. */
+class FakePeer implements MetadataPeer {
+  readonly requests: number[] = [];
+  closedWith: CloseReason | null = null;
+  extensions: ExtensionHandshake;
+  onClose: ((peer: FakePeer) => void) | null = null;
+
+  constructor(metadataSize: number | null, utMetadata = THEIR_UT_METADATA) {
+    this.extensions = { ids: new Map([['ut_metadata', utMetadata]]), client: null, reqq: null, listenPort: null, metadataSize, uploadOnly: false };
+  }
+
+  get isOpen(): boolean {
+    return this.closedWith === null;
+  }
+
+  send(frame: Buffer): void {
+    // <len><id=20><ext id><bencoded request>
+    expect(frame[4]).toBe(20);
+    expect(frame[5]).toBe(THEIR_UT_METADATA);
+    const m = decodeMetadataMessage(frame.subarray(6));
+    if (typeof m === 'string' || m.type !== 'request') throw new Error(`not a request: ${String(m)}`);
+    this.requests.push(m.piece);
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    this.onClose?.(this);
+  }
+
+  /** Takes the requests made so far. */
+  take(): number[] {
+    return this.requests.splice(0);
+  }
+}
+
+function setup(info: Buffer) {
+  const infoHash = createHash('sha1').update(info).digest();
+  const results: Buffer[] = [];
+  const fetcher = new MetadataFetcher(infoHash, (bytes) => results.push(bytes));
+  const join = (peer: FakePeer): FakePeer => {
+    peer.onClose = (p) => fetcher.peerGone(p);
+    fetcher.peerReady(peer);
+    return peer;
+  };
+  /** The peer answers each request it has with the matching piece of `bytes`. */
+  const serve = (peer: FakePeer, bytes: Buffer): void => {
+    for (const piece of peer.take()) {
+      const data = bytes.subarray(piece * METADATA_PIECE_SIZE, (piece + 1) * METADATA_PIECE_SIZE);
+      fetcher.onMessage(peer, { type: 'data', piece, totalSize: bytes.length, data });
+    }
+  };
+  return { fetcher, results, join, serve };
+}
+
+describe('MetadataFetcher', () => {
+  it('fetches every piece from an honest peer, at most four requests in flight, and hands over bytes that hash right', () => {
+    const info = infoBytes(5 * METADATA_PIECE_SIZE + 100, 1);
+    const { fetcher, results, join, serve } = setup(info);
+    const seed = join(new FakePeer(info.length));
+    expect(seed.requests).toEqual([0, 1, 2, 3]);
+    expect(fetcher.progress()).toEqual([0, info.length]);
+    while (results.length === 0 && seed.requests.length > 0) serve(seed, info);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.equals(info)).toBe(true);
+    expect(seed.closedWith).toBeNull();
+  });
+
+  it('an honest seed still delivers after a peer that lied about the size sent junk and left (issue 10)', () => {
+    const info = infoBytes(2 * METADATA_PIECE_SIZE + 10, 2);
+    const { fetcher, results, join, serve } = setup(info);
+    // The liar comes first and claims another size; its copy fails the hash.
+    const liar = join(new FakePeer(3 * METADATA_PIECE_SIZE));
+    const seed = join(new FakePeer(info.length));
+    expect(fetcher.sizes().sort()).toEqual([info.length, 3 * METADATA_PIECE_SIZE].sort());
+    expect(seed.requests.length).toBeGreaterThan(0); // fetched side by side, not after the liar
+    serve(liar, infoBytes(3 * METADATA_PIECE_SIZE, 9));
+    expect(liar.closedWith?.kind).toBe('bad-metadata');
+    expect(fetcher.sizes()).toEqual([info.length]);
+    serve(seed, info);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.equals(info)).toBe(true);
+  });
+
+  it('a size offered by a peer that left is forgotten; a later peer with another size is fetched from', () => {
+    const info = infoBytes(METADATA_PIECE_SIZE + 1, 3);
+    const { fetcher, results, join, serve } = setup(info);
+    const liar = join(new FakePeer(999_999));
+    fetcher.peerGone(liar);
+    expect(fetcher.sizes()).toEqual([]);
+    const seed = join(new FakePeer(info.length));
+    serve(seed, info);
+    expect(results).toHaveLength(1);
+  });
+
+  it('junk of the right size drops every contributor and starts that size over with the peers left', () => {
+    const info = infoBytes(2 * METADATA_PIECE_SIZE, 4);
+    const { fetcher, results, join, serve } = setup(info);
+    const liar = join(new FakePeer(info.length));
+    const bystander = join(new FakePeer(info.length)); // gets nothing to fetch: the liar took both pieces
+    expect(liar.requests).toEqual([0, 1]);
+    expect(bystander.requests).toEqual([]);
+    serve(liar, infoBytes(info.length, 5));
+    expect(liar.closedWith?.kind).toBe('bad-metadata');
+    expect(results).toHaveLength(0);
+    expect(fetcher.sizes()).toEqual([info.length]);
+    expect(bystander.requests).toEqual([0, 1]);
+    serve(bystander, info);
+    expect(results).toHaveLength(1);
+    expect(bystander.closedWith).toBeNull();
+  });
+
+  it('a reject moves the piece to another source of the same size', () => {
+    const info = infoBytes(METADATA_PIECE_SIZE, 6);
+    const { results, join, serve, fetcher } = setup(info);
+    const shy = join(new FakePeer(info.length));
+    const seed = join(new FakePeer(info.length));
+    expect(shy.take()).toEqual([0]);
+    fetcher.onMessage(shy, { type: 'reject', piece: 0 });
+    expect(seed.requests).toEqual([0]);
+    serve(seed, info);
+    expect(results).toHaveLength(1);
+    expect(shy.closedWith).toBeNull();
+  });
+
+  it('refuses sizes over the cap and keeps at most MAX_SIZES sizes, offering a waiting peer room when one goes', () => {
+    const info = infoBytes(METADATA_PIECE_SIZE, 7);
+    const { fetcher, join } = setup(info);
+    const huge = join(new FakePeer(MAX_METADATA_SIZE + 1));
+    expect(huge.closedWith?.kind).toBe('bad-metadata');
+    const liars = Array.from({ length: MAX_SIZES }, (_, i) => join(new FakePeer(100 + i)));
+    const late = join(new FakePeer(info.length));
+    expect(fetcher.sizes()).toHaveLength(MAX_SIZES);
+    expect(late.requests).toEqual([]);
+    fetcher.peerGone(liars[0]!);
+    expect(fetcher.sizes()).toContain(info.length);
+    expect(late.requests).toEqual([0]);
+  });
+
+  it('data with a size other than the one the peer advertised is malformed', () => {
+    const info = infoBytes(METADATA_PIECE_SIZE, 8);
+    const { fetcher, join } = setup(info);
+    const peer = join(new FakePeer(info.length));
+    fetcher.onMessage(peer, { type: 'data', piece: 0, totalSize: info.length + 1, data: info });
+    expect(peer.closedWith?.kind).toBe('bad-metadata');
+    expect(fetcher.sizes()).toEqual([]);
+  });
+
+  it('peers without ut_metadata or without a size are not sources', () => {
+    const info = infoBytes(METADATA_PIECE_SIZE, 9);
+    const { fetcher, join } = setup(info);
+    join(new FakePeer(null));
+    join(new FakePeer(info.length, 0));
+    expect(fetcher.sizes()).toEqual([]);
+  });
+});

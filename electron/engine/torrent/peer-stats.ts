@@ -1,0 +1,33 @@
+import type { PeerStats } from '../api.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+
+/** One connection as the peer list shows it. */
+export function peerStats(p: PeerConnection, pieceCount: number): PeerStats {
+  return {
+    id: p.id,
+    address: p.address,
+    client: p.client,
+    incoming: p.incoming,
+    flags: peerFlags(p),
+    downloadRate: p.downloadMeter.rate(),
+    uploadRate: p.uploadMeter.rate(),
+    downloaded: p.downloadMeter.totalBytes,
+    uploaded: p.uploadMeter.totalBytes,
+    progress: p.isSeed ? 1 : p.bitfield ? p.bitfield.count / Math.max(1, pieceCount) : 0,
+  };
+}
+
+/** qBittorrent's flag letters: D/d download (unchoked / choked), U/u upload, I incoming, E/e encryption, S snubbed. */
+export function peerFlags(p: PeerConnection): string {
+  const flags: string[] = [];
+  if (p.amInterested && !p.peerChoking) flags.push('D');
+  else if (p.amInterested) flags.push('d');
+  if (p.peerInterested && !p.amChoking) flags.push('U');
+  else if (p.peerInterested) flags.push('u');
+  if (p.incoming) flags.push('I');
+  // qBittorrent's letters: E = RC4-encrypted traffic, e = encrypted (MSE) handshake only.
+  if (p.rc4) flags.push('E');
+  else if (p.encrypted) flags.push('e');
+  if (p.snubbed) flags.push('S');
+  return flags.join(' ');
+}

@@ -1,0 +1,395 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PeerAddress, TorrentState } from '../api.js';
+import { parseTorrent, type Metainfo } from '../metainfo/index.js';
+import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
+import type { StateStore } from '../resume/state-store.js';
+import { DiskWorkers } from '../storage/disk-workers.js';
+import { TokenBucket } from '../util/token-bucket.js';
+import * as msg from '../wire/encode.js';
+import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
+import { HANDSHAKE_LENGTH } from '../wire/handshake.js';
+import { MessageId } from '../wire/message-ids.js';
+import { decodeMetadataMessage, encodeMetadataData } from '../wire/ut-metadata.js';
+import { Torrent, type TorrentContext, type TorrentInit } from './torrent.js';
+
+const PIECE = 16 * 1024;
+const DATA = fileData(3 * PIECE + 500, 1);
+const THEIR_ID = Buffer.from('-LT2080-theirpeer-id', 'latin1');
+
+function metaFor(data: Buffer, name = 'file.bin'): Metainfo {
+  return parseTorrent(torrentBytes(v1Info({ name, length: data.length, pieceLength: PIECE, pieces: sha1Pieces(data, PIECE) })));
+}
+
+/** An in-memory socket for an incoming peer: records what the torrent writes, and feeds it what the test sends. */
+class FakeSocket extends Duplex {
+  readonly written: Buffer[] = [];
+  readonly remoteAddress = '127.0.0.9';
+  readonly remotePort = 51413;
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.written.push(Buffer.from(chunk));
+    done();
+  }
+  override _read(): void {}
+  setNoDelay(): this {
+    return this;
+  }
+  /** Frames written after the handshake, as [id, payload]. */
+  frames(): Array<[number, Buffer]> {
+    const bytes = Buffer.concat(this.written).subarray(HANDSHAKE_LENGTH);
+    const out: Array<[number, Buffer]> = [];
+    for (let at = 0; at + 4 <= bytes.length; ) {
+      const length = bytes.readUInt32BE(at);
+      if (length > 0) out.push([bytes[at + 4]!, bytes.subarray(at + 5, at + 4 + length)]);
+      at += 4 + length;
+    }
+    return out;
+  }
+  send(frame: Buffer): void {
+    this.emit('data', frame);
+  }
+}
+
+let dir = '';
+let disk: DiskWorkers;
+const torrents: Torrent[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-torrent-'));
+  disk = new DiskWorkers(1);
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const t of torrents.splice(0)) await t.stop();
+  await disk.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function context(warnings: string[] = []): TorrentContext {
+  return {
+    peerId: Buffer.from('-TS0100-ourownpeerid', 'latin1'),
+    listenPort: 6881,
+    clientName: 'Tessera test',
+    readBuffer: Buffer.alloc(64 * 1024),
+    maxPeers: 50,
+    encryption: 'allow',
+    dht: null,
+    trackerClient: null,
+    globalDownloadLimit: new TokenBucket(),
+    globalUploadLimit: new TokenBucket(),
+    disk,
+    // No test dials out: a dial would be a bug in the test (no candidates are ever added).
+    connect: (address: PeerAddress) => {
+      throw new Error(`unexpected dial to ${address.host}:${address.port}`);
+    },
+    warn: (m) => warnings.push(m),
+  };
+}
+
+function create(init: Partial<TorrentInit> & { infoHash: Buffer }, warnings: string[] = []): { torrent: Torrent; states: TorrentState[] } {
+  const torrent = new Torrent(
+    { meta: null, name: null, trackers: [], savePath: dir, selectOnly: null, resume: null, store: null, magnetUri: null, ...init },
+    context(warnings),
+  );
+  torrents.push(torrent);
+  const states: TorrentState[] = [];
+  torrent.on('state', (s) => states.push(s));
+  return { torrent, states };
+}
+
+function fromMeta(meta: Metainfo, savePath = dir): { torrent: Torrent; states: TorrentState[] } {
+  return create({ infoHash: meta.infoHash, meta, savePath });
+}
+
+function nextState(torrent: Torrent, want: TorrentState): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (s: TorrentState): void => {
+      if (s !== want) return;
+      torrent.off('state', check);
+      resolve();
+    };
+    torrent.on('state', check);
+  });
+}
+
+/** A peer that dialled us: the handshake is done (extensions + fast), and the test speaks for it. */
+function connectPeer(torrent: Torrent, infoHash: Buffer, peerId = THEIR_ID): FakeSocket {
+  const socket = new FakeSocket();
+  torrent.acceptIncoming(socket as unknown as net.Socket, {
+    handshake: { infoHash, peerId, extensions: true, fast: true, dht: false },
+    leftover: Buffer.alloc(0),
+    cipher: null,
+    encrypted: false,
+  });
+  return socket;
+}
+
+describe('Torrent lifecycle', () => {
+  it('checking → seeding when the data is all there; pause and resume from seeding', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const { torrent, states } = fromMeta(metaFor(DATA));
+    expect(torrent.state).toBe('checking');
+    await torrent.start();
+    expect(states).toEqual(['seeding']);
+    expect(torrent.stats()).toMatchObject({ state: 'seeding', error: null, verifiedPieces: 4, checkedPieces: 4 });
+    await torrent.pause();
+    await torrent.pause(); // twice: nothing more happens
+    await torrent.resume();
+    expect(states).toEqual(['seeding', 'paused', 'seeding']);
+  });
+
+  it('checking → downloading on an empty folder; pause and resume from downloading', async () => {
+    const { torrent, states } = fromMeta(metaFor(DATA));
+    await torrent.start();
+    await torrent.resume(); // already running: nothing happens
+    await torrent.pause();
+    await torrent.resume();
+    expect(states).toEqual(['downloading', 'paused', 'downloading']);
+    expect(torrent.stats().verifiedPieces).toBe(0);
+  });
+
+  it('added paused: checks, stays paused, and accepts no peers until resumed', async () => {
+    const meta = metaFor(DATA);
+    const { torrent, states } = fromMeta(meta);
+    await torrent.start(true);
+    expect(states).toEqual(['paused']);
+    const refused = connectPeer(torrent, meta.infoHash);
+    expect(refused.destroyed).toBe(true);
+    await torrent.resume();
+    expect(torrent.state).toBe('downloading');
+    const accepted = connectPeer(torrent, meta.infoHash);
+    expect(accepted.destroyed).toBe(false);
+    expect(torrent.stats().peers).toBe(1);
+  });
+
+  it('a save folder that cannot be made: error; paused and resumed, storage is tried again and it runs (issue 9)', async () => {
+    const blocker = path.join(dir, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    const warnings: string[] = [];
+    const meta = metaFor(DATA);
+    const { torrent, states } = create({ infoHash: meta.infoHash, meta, savePath: path.join(blocker, 'downloads') }, warnings);
+    const errors: string[] = [];
+    torrent.on('error', (m) => errors.push(m));
+    await torrent.start();
+    expect(torrent.stats()).toMatchObject({ state: 'error', error: expect.stringContaining('cannot use the save folder') });
+    expect(errors).toHaveLength(1);
+    // Paused, the fault stays what is shown: pausing fixes nothing.
+    await torrent.pause();
+    expect(torrent.state).toBe('error');
+    await unlink(blocker);
+    await torrent.resume();
+    expect(torrent.stats()).toMatchObject({ state: 'downloading', error: null });
+    expect(torrent.transfer).not.toBeNull();
+    expect(states).toEqual(['error', 'checking', 'downloading']);
+  });
+
+  it('a resume while the cause remains faults again, with the new reason', async () => {
+    const blocker = path.join(dir, 'blocker');
+    await writeFile(blocker, 'x');
+    const meta = metaFor(DATA);
+    const { torrent, states } = create({ infoHash: meta.infoHash, meta, savePath: path.join(blocker, 'dl') });
+    await torrent.start();
+    await torrent.resume();
+    expect(torrent.stats()).toMatchObject({ state: 'error', error: expect.stringContaining('cannot use the save folder') });
+    expect(states).toEqual(['error', 'checking', 'error']);
+  });
+
+  it('a fault under a working transfer drops the peers; resume hashes the data again', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const meta = metaFor(DATA);
+    const { torrent, states } = fromMeta(meta);
+    await torrent.start();
+    const peer = connectPeer(torrent, meta.infoHash);
+    expect(torrent.stats().peers).toBe(1);
+    torrent.fatal('cannot read the data to upload: EIO');
+    expect(torrent.stats()).toMatchObject({ state: 'error', error: 'cannot read the data to upload: EIO', peers: 0 });
+    expect(peer.destroyed).toBe(true);
+    await torrent.resume();
+    expect(torrent.stats()).toMatchObject({ state: 'seeding', error: null, checkedPieces: 4 });
+    expect(states).toEqual(['seeding', 'error', 'checking', 'seeding']);
+  });
+
+  it('recheck: a damaged piece is found and fetched again; a paused torrent stays paused', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const { torrent, states } = fromMeta(metaFor(DATA));
+    await torrent.start();
+    const damaged = Buffer.from(DATA);
+    damaged[PIECE + 7] = damaged[PIECE + 7]! ^ 0xff;
+    await writeFile(path.join(dir, 'file.bin'), damaged);
+    await torrent.recheck();
+    expect(torrent.stats()).toMatchObject({ state: 'downloading', verifiedPieces: 3 });
+    await torrent.pause();
+    await torrent.recheck();
+    expect(torrent.state).toBe('paused');
+    expect(states).toEqual(['seeding', 'checking', 'downloading', 'paused', 'checking', 'paused']);
+  });
+
+  it('stop: connections close, and nothing starts again', async () => {
+    const meta = metaFor(DATA);
+    const { torrent } = fromMeta(meta);
+    await torrent.start();
+    const peer = connectPeer(torrent, meta.infoHash);
+    await torrent.stop();
+    expect(peer.destroyed).toBe(true);
+    await torrent.resume();
+    const late = connectPeer(torrent, meta.infoHash);
+    expect(late.destroyed).toBe(true);
+  });
+
+  it('finishing a download (skipping the missing file) turns downloading into seeding', async () => {
+    const first = fileData(PIECE, 2);
+    const second = fileData(PIECE, 3);
+    const info = v1Info({
+      name: 'two',
+      pieceLength: PIECE,
+      files: [
+        { path: ['a.bin'], length: PIECE },
+        { path: ['b.bin'], length: PIECE },
+      ],
+      pieces: sha1Pieces(Buffer.concat([first, second]), PIECE),
+    });
+    const meta = parseTorrent(torrentBytes(info));
+    await mkdir(path.join(dir, 'two'));
+    await writeFile(path.join(dir, 'two', 'a.bin'), first);
+    const { torrent, states } = fromMeta(meta);
+    await torrent.start();
+    expect(torrent.stats().verifiedPieces).toBe(1);
+    const done = new Promise<void>((resolve) => torrent.once('done', () => resolve()));
+    torrent.setFilePriority(1, 0);
+    await done;
+    expect(states).toEqual(['downloading', 'seeding']);
+    torrent.setFilePriority(1, 1);
+    expect(torrent.state).toBe('downloading');
+  });
+});
+
+describe('Torrent: peers closing', () => {
+  it('a second connection from the same peer id is closed as a duplicate; the first stays', async () => {
+    const meta = metaFor(DATA);
+    const warnings: string[] = [];
+    const { torrent } = create({ infoHash: meta.infoHash, meta }, warnings);
+    await torrent.start();
+    const first = connectPeer(torrent, meta.infoHash);
+    const second = connectPeer(torrent, meta.infoHash);
+    expect(second.destroyed).toBe(true);
+    expect(first.destroyed).toBe(false);
+    expect(torrent.stats().peers).toBe(1);
+    expect(warnings).toEqual([]); // it never joined: nothing to report
+  });
+
+  it('a protocol violation drops the peer with a warning; closes of our own choosing do not warn', async () => {
+    const meta = metaFor(DATA);
+    const warnings: string[] = [];
+    const { torrent } = create({ infoHash: meta.infoHash, meta }, warnings);
+    await torrent.start();
+    const rude = connectPeer(torrent, meta.infoHash);
+    rude.send(msg.have(meta.pieceCount + 5));
+    expect(rude.destroyed).toBe(true);
+    expect(torrent.stats().peers).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/^127\.0\.0\.9:51413: protocol violation: /)]);
+    const polite = connectPeer(torrent, meta.infoHash, Buffer.from('-LT2080-another-peer', 'latin1'));
+    await torrent.pause();
+    expect(polite.destroyed).toBe(true);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('Torrent: a magnet', () => {
+  /** Plays a peer with the metadata: extension handshake, have-all, and answers to ut_metadata requests. */
+  function serveMetadata(peer: FakeSocket, info: Buffer): void {
+    const served = new Set<number>();
+    const answer = (): void => {
+      for (const [id, payload] of peer.frames()) {
+        if (id !== MessageId.Extended || payload[0] !== LOCAL_EXTENSIONS.ut_metadata) continue;
+        const m = decodeMetadataMessage(payload.subarray(1));
+        if (typeof m === 'string' || m.type !== 'request' || served.has(m.piece)) continue;
+        served.add(m.piece);
+        const data = info.subarray(m.piece * PIECE, (m.piece + 1) * PIECE);
+        peer.send(msg.extended(LOCAL_EXTENSIONS.ut_metadata, encodeMetadataData(m.piece, info.length, data)));
+      }
+    };
+    peer.on('drain', answer);
+    const write = peer._write.bind(peer);
+    peer._write = (chunk, enc, done) => {
+      write(chunk, enc, done);
+      setImmediate(answer);
+    };
+    peer.send(msg.extended(0, encodeExtensionHandshake({ listenPort: 7000, client: 'fake', reqq: 50, metadataSize: info.length, uploadOnly: true, pex: false })));
+    peer.send(msg.haveAll());
+  }
+
+  it('metadata → checking → downloading: the fetching handler is swapped for the transfer, which adopts the peer', async () => {
+    const meta = metaFor(DATA, 'from-magnet.bin');
+    const { torrent, states } = create({ infoHash: meta.infoHash, name: 'dn name' });
+    expect(torrent.state).toBe('metadata');
+    expect(torrent.name).toBe('dn name');
+    await torrent.start();
+    expect(torrent.state).toBe('metadata');
+    const peer = connectPeer(torrent, meta.infoHash);
+    // Before the metadata: "have none", and requests are refused.
+    expect(peer.frames().map(([id]) => id)).toContain(MessageId.HaveNone);
+    const arrived = new Promise<void>((resolve) => torrent.once('metadata', () => resolve()));
+    serveMetadata(peer, meta.infoBytes);
+    await arrived;
+    expect(torrent.name).toBe('from-magnet.bin');
+    expect(torrent.transfer).not.toBeNull();
+    expect(states).toEqual(['checking', 'downloading']);
+    // The peer that sent the metadata stayed, and the transfer took it over: we want its pieces.
+    expect(peer.destroyed).toBe(false);
+    expect(torrent.stats().peers).toBe(1);
+    expect(peer.frames().map(([id]) => id)).toContain(MessageId.Interested);
+  });
+
+  it('metadata that hashes right but is no valid info dictionary: error; resume fetches it again', async () => {
+    const junk = Buffer.from('d3:fooi1ee');
+    const infoHash = createHash('sha1').update(junk).digest();
+    const { torrent, states } = create({ infoHash });
+    await torrent.start();
+    const peer = connectPeer(torrent, infoHash);
+    const failed = nextState(torrent, 'error');
+    serveMetadata(peer, junk);
+    await failed;
+    expect(torrent.stats().error).toMatch(/not a valid torrent/);
+    expect(peer.destroyed).toBe(true);
+    await torrent.resume();
+    expect(states).toEqual(['error', 'metadata']);
+    const again = connectPeer(torrent, infoHash);
+    expect(again.destroyed).toBe(false);
+  });
+});
+
+describe('Torrent: resume records', () => {
+  it('the periodic save writes only what changed: an idle torrent is not rewritten', async () => {
+    const saved: number[] = [];
+    const store = { saveResume: async () => void saved.push(Date.now()), saveTorrent: async () => undefined } as unknown as StateStore;
+    const meta = metaFor(DATA);
+    const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const saves = vi.spyOn(torrent, 'saveResume');
+    await torrent.start();
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(1); // nothing was on disk for it yet
+    vi.advanceTimersByTime(5 * 30_000);
+    expect(saves).toHaveBeenCalledTimes(1); // idle: nothing to write
+    torrent.transfer!.uploadedBytes += 16_384; // a block went out
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(2);
+    torrent.pieceChecked(0, true); // a piece verified
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(3);
+    vi.advanceTimersByTime(3 * 30_000);
+    expect(saves).toHaveBeenCalledTimes(3);
+    await torrent.pause(); // a pause is saved at once, and only once
+    expect(saves).toHaveBeenCalledTimes(4);
+    await torrent.resume();
+    vi.advanceTimersByTime(30_000);
+    expect(saves).toHaveBeenCalledTimes(5); // the record said paused
+    await torrent.saveResume();
+    expect(saved.length).toBeGreaterThan(0);
+  });
+});
