@@ -224,7 +224,7 @@ describe('web host under a connection flood', () => {
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
     service = new TesseraService({
       session: new FakeSession(),
-      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
       platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
     });
     host = await startHostServer({ service, staticDir: dir, port: 0, connectionLimits: { maxConnections: 6, maxPerIp: 3 } });

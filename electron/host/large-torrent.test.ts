@@ -39,7 +39,7 @@ describe('adding a large .torrent through the web host', () => {
     session = await createSession({ downloadDir: join(dir, 'dl'), port: 0, listenHost: '127.0.0.1', dht: false, restore: false });
     service = new TesseraService({
       session,
-      settings: { downloadDir: join(dir, 'dl'), listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' },
+      settings: { downloadDir: join(dir, 'dl'), listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
       platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
     });
     host = await startHostServer({ service, staticDir: join(dir, 'ui'), port: 0 });

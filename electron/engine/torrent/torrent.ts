@@ -707,7 +707,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ctx.warn(`${this.name}: ${files.map((i) => this.meta?.files[i]?.path).join(', ')} changed on disk while downloading; checking the data again`);
     await Promise.resolve(); // out of the transfer's call stack that declared it finished
     await this.recheck();
-    if (!this.transfer?.finished || this.stateValue === 'error') return;
+    if (!this.transfer?.finished || this.state === 'error') return;
     // The check just hashed what is on disk: all there. Not asked again (a file system whose
     // inode numbers drift would otherwise recheck forever).
     this.transfer.storage.replacedFiles();
