@@ -15,7 +15,7 @@ import type {
 import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
-import { Announcer, type AnnounceClient } from '../tracker/index.js';
+import { Announcer, ignoredTrackersMessage, limitTrackerTiers, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
@@ -128,9 +128,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.infoHash = init.infoHash.toString('hex');
     this.meta = init.meta;
     this.savePath = init.savePath;
-    this.trackerTiers = init.trackers;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
+    this.trackerTiers = this.limitTrackers(init.trackers);
     this.stateValue = init.meta ? 'checking' : 'metadata';
     this.store = init.store;
     this.resumeInit = init.resume;
@@ -306,7 +306,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       return false;
     }
     this.transfer = transfer;
-    if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = mergeTiers(meta.announce, this.trackerTiers);
+    if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
     return true;
   }
 
@@ -331,6 +331,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   // --- trackers and DHT --------------------------------------------------------------------
+
+  /** Keeps at most MAX_TRACKERS_PER_TORRENT trackers (a stranger's list can hold thousands); warns once if any were dropped. */
+  private limitTrackers(tiers: string[][]): string[][] {
+    const limited = limitTrackerTiers(tiers);
+    if (limited.ignored > 0) this.ctx.warn(`${this.name}: ${ignoredTrackersMessage(limited.ignored)}`);
+    return limited.tiers;
+  }
 
   private startAnnouncer(): void {
     if (this.announcer || this.trackerTiers.length === 0) return;

@@ -94,7 +94,7 @@ describe('Announcer', () => {
     const c = new FakeClient().on('http://a/announce', () => ({ interval: 0.05, peers: [{ host: '10.0.0.1', port: 1 }], complete: 2, incomplete: 3 }));
     const a = make(c, [['http://a/announce']]);
     const peers: Array<[PeerAddress[], string]> = [];
-    const updates: TrackerStats[][] = [];
+    const updates: TrackerStats[] = [];
     a.on('peers', (p, url) => peers.push([p, url]));
     a.on('update', (u) => updates.push(u));
     a.start();
@@ -103,10 +103,10 @@ describe('Announcer', () => {
     expect(c.calls[0]).toMatchObject({ left: 1000, numwant: 50 });
     expect(c.calls[1] && c.calls[0] ? c.calls[1].at - c.calls[0].at : 0).toBeGreaterThanOrEqual(40);
     expect(peers[0]).toEqual([[{ host: '10.0.0.1', port: 1 }], 'http://a/announce']);
-    const working = updates.map((u) => u[0]).find((t) => t?.status === 'working');
+    const working = updates.find((t) => t.status === 'working');
     expect(working).toMatchObject({ url: 'http://a/announce', tier: 0, peers: 1, seeders: 2, leechers: 3, message: null });
     expect(working?.lastAnnounce).toBeTypeOf('number');
-    expect(updates.some((u) => u[0]?.status === 'announcing')).toBe(true);
+    expect(updates.some((t) => t.status === 'announcing')).toBe(true);
   });
 
   it('never re-announces faster than minAnnounceIntervalSec, whatever the tracker says', async () => {
@@ -152,22 +152,22 @@ describe('Announcer', () => {
     expect(x).not.toEqual(y);
   });
 
-  it('announces every tier by default; strict BEP 12 (announceToAllTiers=false) stops at the first tier that answers', async () => {
+  it('strict BEP 12 by default stops at the first tier that answers; announceToAllTiers=true announces every tier', async () => {
     const c = new FakeClient();
-    const a = make(c, [['http://a/1'], ['http://b/1']]);
+    const a = make(c, [['http://a/1'], ['http://b/1']], { announceToAllTiers: true });
     a.start();
     await waitFor(() => c.calls.length >= 2, 'both tiers');
     expect(c.calls.map((x) => x.url).sort()).toEqual(['http://a/1', 'http://b/1']);
 
     const c2 = new FakeClient();
-    const b = make(c2, [['http://a/1'], ['http://b/1']], { announceToAllTiers: false });
+    const b = make(c2, [['http://a/1'], ['http://b/1']]);
     b.start();
     await waitFor(() => c2.calls.length >= 1, 'first tier');
     await new Promise((r) => setTimeout(r, 50));
     expect(c2.calls.map((x) => x.url)).toEqual(['http://a/1']);
 
     const c3 = new FakeClient().on('http://a/1', () => new TrackerError('timeout', 'no reply'));
-    const d = make(c3, [['http://a/1'], ['http://b/1']], { announceToAllTiers: false });
+    const d = make(c3, [['http://a/1'], ['http://b/1']]);
     d.start();
     await waitFor(() => c3.calls.length >= 2, 'fail-over to tier 2');
     expect(c3.calls.map((x) => x.url)).toEqual(['http://a/1', 'http://b/1']);
@@ -206,7 +206,7 @@ describe('Announcer', () => {
       .on('http://a/1', (_n, p) => (p.event === 'stopped' ? 'hang' : { interval: 60 }))
       .on('http://b/1', () => ({ interval: 60, trackerId: 'T1' }))
       .on('http://dead/1', () => new TrackerError('network', 'ECONNREFUSED'));
-    const a = make(c, [['http://a/1'], ['http://b/1'], ['http://dead/1']]);
+    const a = make(c, [['http://a/1'], ['http://b/1'], ['http://dead/1']], { announceToAllTiers: true });
     a.start();
     await waitFor(() => a.trackers().every((t) => t.status !== 'announcing' && t.status !== 'idle'), 'started to all');
     const t0 = Date.now();
@@ -364,8 +364,8 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
     a.on('peers', (p) => peers.push(...p));
     // The last settled (not 'announcing') status of each tracker, from the update events.
     const settled = new Map<string, TrackerStats>();
-    a.on('update', (list) => {
-      for (const t of list) if (t.status === 'error' || t.status === 'working') settled.set(t.url, t);
+    a.on('update', (t) => {
+      if (t.status === 'error' || t.status === 'working') settled.set(t.url, t);
     });
     try {
       a.start();
