@@ -27,6 +27,25 @@ class FakeClient implements AnnounceClient {
   readonly calls: Call[] = [];
   readonly replies = new Map<string, (n: number, p: AnnounceParams) => Reply>();
   closed = false;
+  inFlight = 0;
+  maxInFlight = 0;
+  private held: Array<() => void> | null = null;
+
+  /** From now on every announce waits until the test lets it through. */
+  gate(): { readonly waiting: number; releaseOne(): void; open(): void } {
+    const held: Array<() => void> = [];
+    this.held = held;
+    return {
+      get waiting() {
+        return held.length;
+      },
+      releaseOne: () => held.shift()?.(),
+      open: () => {
+        this.held = null;
+        for (const go of held.splice(0)) go();
+      },
+    };
+  }
 
   on(url: string, reply: (n: number, p: AnnounceParams) => Reply): this {
     this.replies.set(url, reply);
@@ -41,7 +60,15 @@ class FakeClient implements AnnounceClient {
     const n = this.callsTo(url).length;
     this.calls.push({ url, event: p.event, left: p.left, numwant: p.numwant, trackerId: p.trackerId, at: Date.now(), deadlineMs: call.deadlineMs });
     const r = (this.replies.get(url) ?? (() => ({})))(n, p);
-    await new Promise((res) => setTimeout(res, 1));
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((res) => setTimeout(res, 1));
+      const held = this.held;
+      if (held) await new Promise<void>((go) => held.push(go));
+    } finally {
+      this.inFlight--;
+    }
     if (r === 'hang') {
       return new Promise<AnnounceResult>((_, reject) => {
         const fail = (): void => reject(new TrackerError(call.signal?.aborted ? 'aborted' : 'timeout', 'hung'));
@@ -173,6 +200,77 @@ describe('Announcer', () => {
     expect(c3.calls.map((x) => x.url)).toEqual(['http://a/1', 'http://b/1']);
     await waitFor(() => status(d, 'http://b/1')?.status === 'working', 'tier 2 working');
     expect(status(d, 'http://b/1')?.tier).toBe(1);
+  });
+
+  it('BEP 12: tier 1 first, one tracker at a time, next tier only when the whole tier failed, the tracker that answers promoted', async () => {
+    const c = new FakeClient();
+    for (const u of ['http://a1/a', 'http://a2/a', 'http://b1/a']) c.on(u, () => new TrackerError('network', 'ECONNREFUSED'));
+    c.on('http://b2/a', () => ({ interval: 0.05 }));
+    // random() just under 1 leaves every tier in the order given (Fisher-Yates picks j = i).
+    const a = make(c, [['http://a1/a', 'http://a2/a'], ['http://b1/a', 'http://b2/a'], ['http://c1/a']], { random: () => 0.999 });
+    a.start();
+    await waitFor(() => c.calls.length >= 7, 'two rounds');
+    // Round 1 walks tier 1, then tier 2 until b2 answers; tier 3 is never needed. Round 2 starts
+    // at tier 1 again and, in tier 2, asks the promoted b2 first.
+    expect(c.calls.slice(0, 7).map((x) => x.url)).toEqual(['http://a1/a', 'http://a2/a', 'http://b1/a', 'http://b2/a', 'http://a1/a', 'http://a2/a', 'http://b2/a']);
+    expect(c.maxInFlight).toBe(1);
+    expect(c.callsTo('http://c1/a')).toHaveLength(0);
+    expect(status(a, 'http://c1/a')).toMatchObject({ status: 'idle', tier: 2 });
+  });
+
+  it('uses at most 200 trackers of a 2,000-tier list (duplicates dropped, not counted), warns once, announces them one at a time', async () => {
+    const urls = Array.from({ length: 2000 }, (_, i) => `http://t${i}/announce`);
+    const tiers = [...urls.map((u) => [u, ` ${u} `]), ...urls.slice(0, 50).map((u) => [u])];
+    const c = new FakeClient();
+    for (const u of urls) c.on(u, () => new TrackerError('network', 'ECONNREFUSED'));
+    const a = make(c, tiers, { retryBaseMs: 60_000 });
+    const warnings: string[] = [];
+    a.on('warning', (url, m) => url === '' && warnings.push(m));
+    a.start();
+    await waitFor(() => c.calls.length >= 200 && a.trackers().every((t) => t.status === 'error'), 'a round over every kept tracker', 10_000);
+    expect(a.trackers().map((t) => t.url)).toEqual(urls.slice(0, 200));
+    expect(c.calls.map((x) => x.url)).toEqual(urls.slice(0, 200));
+    expect(c.maxInFlight).toBe(1);
+    expect(warnings).toEqual(['1800 more trackers ignored: at most 200 per torrent are used']);
+    await a.stop();
+    a.start();
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('announceToAllTiers: at most maxConcurrentAnnounces on the wire (stopped included), the rest queued', async () => {
+    const urls = Array.from({ length: 10 }, (_, i) => `http://t${i}/announce`);
+    const c = new FakeClient();
+    const gate = c.gate();
+    const a = make(c, urls.map((u) => [u]), { announceToAllTiers: true, maxConcurrentAnnounces: 3 });
+    a.start();
+    // Let the announces through one by one as they arrive; every tracker gets its turn.
+    while (c.calls.length < urls.length) {
+      await waitFor(() => gate.waiting > 0, 'an announce on the wire');
+      gate.releaseOne();
+    }
+    gate.open();
+    await waitFor(() => a.trackers().every((t) => t.status === 'working'), 'all started');
+    expect(new Set(c.calls.map((x) => x.url))).toEqual(new Set(urls));
+    expect(c.maxInFlight).toBe(3);
+    c.maxInFlight = 0;
+    await a.stop();
+    expect(c.calls.filter((x) => x.event === 'stopped')).toHaveLength(10);
+    expect(c.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it("emits one tracker per 'update' event, so a status change costs the same with 2 or 200 trackers", async () => {
+    const urls = Array.from({ length: 200 }, (_, i) => `http://t${i}/announce`);
+    const c = new FakeClient();
+    for (const u of urls.slice(0, 199)) c.on(u, () => new TrackerError('network', 'down'));
+    const a = make(c, urls.map((u) => [u]), { random: () => 0.999 });
+    const updates: unknown[] = [];
+    a.on('update', (t) => updates.push(t));
+    a.start();
+    await waitFor(() => status(a, urls[199] ?? '')?.status === 'working', 'the last tier answers');
+    // Each tracker: announcing, then error or working — one small object per change.
+    expect(updates).toHaveLength(400);
+    expect(updates.every((u) => !Array.isArray(u) && typeof (u as TrackerStats).url === 'string')).toBe(true);
+    expect(updates.at(-1)).toMatchObject({ url: urls[199], status: 'working', tier: 199 });
   });
 
   it('sends completed once, only after a download finished while running', async () => {
