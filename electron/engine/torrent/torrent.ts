@@ -102,6 +102,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private fetcher: MetadataFetcher | null = null;
   private announcer: Announcer | null = null;
   private trackerTiers: string[][];
+  private trackersCutWarned = false;
   private readonly selectOnly: number[] | null;
   private stateValue: TorrentState;
   private errorMessage: string | null = null;
@@ -332,10 +333,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   // --- trackers and DHT --------------------------------------------------------------------
 
-  /** Keeps at most MAX_TRACKERS_PER_TORRENT trackers (a stranger's list can hold thousands); warns once if any were dropped. */
+  /** Keeps at most MAX_TRACKERS_PER_TORRENT trackers (a stranger's list can hold thousands); warns once per torrent if any were dropped. */
   private limitTrackers(tiers: string[][]): string[][] {
     const limited = limitTrackerTiers(tiers);
-    if (limited.ignored > 0) this.ctx.warn(`${this.name}: ${ignoredTrackersMessage(limited.ignored)}`);
+    if (limited.ignored > 0 && !this.trackersCutWarned) {
+      this.trackersCutWarned = true;
+      this.ctx.warn(`${this.name}: ${ignoredTrackersMessage(limited.ignored)}`);
+    }
     return limited.tiers;
   }
 
