@@ -18,6 +18,7 @@ interface Call {
   trackerId: string | null | undefined;
   at: number;
   deadlineMs: number | undefined;
+  timeoutMs: number | undefined;
 }
 
 type Reply = Partial<AnnounceResult> | Error | 'hang';
@@ -58,7 +59,7 @@ class FakeClient implements AnnounceClient {
 
   async announce(url: string, p: AnnounceParams, call: TrackerCallOptions = {}): Promise<AnnounceResult> {
     const n = this.callsTo(url).length;
-    this.calls.push({ url, event: p.event, left: p.left, numwant: p.numwant, trackerId: p.trackerId, at: Date.now(), deadlineMs: call.deadlineMs });
+    this.calls.push({ url, event: p.event, left: p.left, numwant: p.numwant, trackerId: p.trackerId, at: Date.now(), deadlineMs: call.deadlineMs, timeoutMs: call.timeoutMs });
     const r = (this.replies.get(url) ?? (() => ({})))(n, p);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -214,6 +215,8 @@ describe('Announcer', () => {
     // at tier 1 again and, in tier 2, asks the promoted b2 first.
     expect(c.calls.slice(0, 7).map((x) => x.url)).toEqual(['http://a1/a', 'http://a2/a', 'http://b1/a', 'http://b2/a', 'http://a1/a', 'http://a2/a', 'http://b2/a']);
     expect(c.maxInFlight).toBe(1);
+    // A dead tracker holds up its tier for at most libtorrent's tracker_completion_timeout.
+    expect(c.calls.every((x) => x.timeoutMs === 30_000 && x.deadlineMs === undefined)).toBe(true);
     expect(c.callsTo('http://c1/a')).toHaveLength(0);
     expect(status(a, 'http://c1/a')).toMatchObject({ status: 'idle', tier: 2 });
   });

@@ -68,12 +68,19 @@ export interface AnnouncerOptions {
   /** Back-off after a round where every tracker failed: base × 2^(failures-1), capped. Defaults 15 s, 30 min. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Time limit for one announce once it is on the wire (the wait for a slot not counted).
+   * Default 30 s, libtorrent's tracker_completion_timeout: with one tracker at a time, a dead
+   * one must not hold up the rest of its tier for long.
+   */
+  announceTimeoutMs?: number;
   /** Deadline for the best-effort `stopped` announces in stop(). Default 5 s. */
   stopTimeoutMs?: number;
   /**
    * UDP retransmissions per announce before moving on to the next tracker of the tier.
-   * Default 3 (packets after 0, 15, 45, 105 s; gives up at 225 s). BEP 15 allows 8 (over an
-   * hour), which would keep a dead tracker blocking its tier for that long.
+   * Default 3 (packets after 0, 15, 45, 105 s; gives up at 225 s), though announceTimeoutMs
+   * ends it sooner (30 s: packets at 0 and 15 s). BEP 15 allows 8 (over an hour), which
+   * would keep a dead tracker blocking its tier for that long.
    */
   udpMaxRetransmits?: number;
   /** The BEP 3 `key`. Default: random. */
@@ -152,6 +159,7 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
       maxAnnounceIntervalSec: options.maxAnnounceIntervalSec ?? 3 * 3600,
       retryBaseMs: options.retryBaseMs ?? 15_000,
       retryMaxMs: options.retryMaxMs ?? 30 * 60_000,
+      announceTimeoutMs: options.announceTimeoutMs ?? 30_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
       udpMaxRetransmits: options.udpMaxRetransmits ?? 3,
       key: options.key ?? randomInt(0, 0x1_0000_0000),
@@ -456,7 +464,7 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
         try {
           res = await this.slots.run({ signal }, () => {
             e.inFlight = true;
-            return this.client.announce(e.url, params, { signal, maxRetransmits: this.opts.udpMaxRetransmits });
+            return this.client.announce(e.url, params, { signal, timeoutMs: this.opts.announceTimeoutMs, maxRetransmits: this.opts.udpMaxRetransmits });
           });
         } catch (err) {
           e.inFlight = false;

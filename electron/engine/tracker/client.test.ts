@@ -114,6 +114,25 @@ describe('TrackerClient announce slots', () => {
     await first;
   });
 
+  it('timeoutMs counts from when the request has its slot, not while it waits', async () => {
+    const silent = dgram.createSocket('udp4');
+    let packets = 0;
+    silent.on('message', () => packets++);
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+    cleanup.push(() => void silent.close());
+    const client = new TrackerClient({ maxUdpAnnounces: 1, udp: { baseTimeoutMs: 60_000, bindAddress4: '127.0.0.1' } });
+    cleanup.push(() => client.close());
+    const url = `udp://127.0.0.1:${silent.address().port}/announce`;
+    const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: { message: string }) => e.message);
+    const first = outcome(client.announce(url, params, { timeoutMs: 60 }));
+    const second = outcome(client.announce(url, params, { timeoutMs: 60 }));
+    // Both reach the tracker and time out there; the second did not run out of time in the queue.
+    const noReply = /^no reply from 127\.0\.0\.1:\d+ after 1 packet$/;
+    expect(await first).toMatch(noReply);
+    expect(await second).toMatch(noReply);
+    expect(packets).toBe(2);
+  });
+
   it('keeps at most maxUdpAnnounces UDP transactions open', async () => {
     const sock = dgram.createSocket('udp4');
     const waiting: Array<() => void> = [];

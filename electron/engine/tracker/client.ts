@@ -28,6 +28,8 @@ export interface TrackerCallOptions {
   signal?: AbortSignal;
   /** Overall time limit for this call, waiting for a free slot included (HTTP deadline; UDP stops retransmitting). */
   deadlineMs?: number;
+  /** Time limit for the request once it has its slot (the wait in the queue does not count). */
+  timeoutMs?: number;
   /** UDP only: retransmissions for this call (0 = one packet each for connect and announce). */
   maxRetransmits?: number;
 }
@@ -127,13 +129,16 @@ export class TrackerClient {
     }
   }
 
-  /** Runs `task` in one of the protocol's slots; the time spent waiting comes off the call's deadline. */
+  /**
+   * Runs `task` in one of the protocol's slots. The time spent waiting comes off the call's
+   * deadline; `timeoutMs` starts when the slot is ours. The task sees one deadlineMs.
+   */
   private async withSlot<T>(protocol: TrackerProtocol, call: TrackerCallOptions, task: (left: TrackerCallOptions) => Promise<T>): Promise<T> {
     const queuedAt = Date.now();
     return this.slots[protocol].run({ signal: call.signal, deadlineMs: call.deadlineMs }, () => {
-      const left: TrackerCallOptions = { ...call };
-      if (call.deadlineMs !== undefined) left.deadlineMs = Math.max(1, call.deadlineMs - (Date.now() - queuedAt));
-      return task(left);
+      const remaining = call.deadlineMs === undefined ? Infinity : Math.max(1, call.deadlineMs - (Date.now() - queuedAt));
+      const limit = Math.min(remaining, call.timeoutMs ?? Infinity);
+      return task({ signal: call.signal, maxRetransmits: call.maxRetransmits, deadlineMs: Number.isFinite(limit) ? limit : undefined });
     });
   }
 
