@@ -16,7 +16,7 @@ import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
-import type { AnnounceClient } from '../tracker/index.js';
+import { ignoredTrackersMessage, limitTrackerTiers, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { takeAll, TokenBucket } from '../util/token-bucket.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
@@ -125,6 +125,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly dialer: Dialer;
   private readonly pex = new PeerExchange((p) => this.reachableAddress(p));
   private trackerTiers: string[][];
+  private trackersCutWarned = false;
   private readonly selectOnly: number[] | null;
   private sequentialWanted = false;
   private firstLastFirst = false;
@@ -146,9 +147,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.infoHash = init.infoHash.toString('hex');
     this.data = init.meta ? { phase: 'unprepared', handler: new NoDataYet(), meta: init.meta } : this.magnetPhase();
     this.savePath = init.savePath;
-    this.trackerTiers = init.trackers;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
+    this.trackerTiers = this.limitTrackers(init.trackers);
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
@@ -411,7 +412,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         return this.setFault({ kind: 'storage', message: `cannot use the save folder: ${errorText(err)}` });
       }
       if (this.closed) return void (await transfer.storage.close());
-      if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = mergeTiers(meta.announce, this.trackerTiers);
+      if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
       this.data = { phase: 'transfer', handler: transfer };
       transfer.setActive(this.active);
       // Peers that stayed connected while a magnet's storage was prepared.
@@ -466,6 +467,16 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
     this.emit('metadata');
     if (transfer.finished) this.finished();
+  }
+
+  /** Keeps at most MAX_TRACKERS_PER_TORRENT trackers (a stranger's list can hold thousands); warns once per torrent if any were dropped. */
+  private limitTrackers(tiers: string[][]): string[][] {
+    const limited = limitTrackerTiers(tiers);
+    if (limited.ignored > 0 && !this.trackersCutWarned) {
+      this.trackersCutWarned = true;
+      this.ctx.warn(`${this.name}: ${ignoredTrackersMessage(limited.ignored)}`);
+    }
+    return limited.tiers;
   }
 
   // --- peers: connecting ------------------------------------------------------------------

@@ -18,6 +18,7 @@ interface Call {
   trackerId: string | null | undefined;
   at: number;
   deadlineMs: number | undefined;
+  timeoutMs: number | undefined;
 }
 
 type Reply = Partial<AnnounceResult> | Error | 'hang';
@@ -27,6 +28,25 @@ class FakeClient implements AnnounceClient {
   readonly calls: Call[] = [];
   readonly replies = new Map<string, (n: number, p: AnnounceParams) => Reply>();
   closed = false;
+  inFlight = 0;
+  maxInFlight = 0;
+  private held: Array<() => void> | null = null;
+
+  /** From now on every announce waits until the test lets it through. */
+  gate(): { readonly waiting: number; releaseOne(): void; open(): void } {
+    const held: Array<() => void> = [];
+    this.held = held;
+    return {
+      get waiting() {
+        return held.length;
+      },
+      releaseOne: () => held.shift()?.(),
+      open: () => {
+        this.held = null;
+        for (const go of held.splice(0)) go();
+      },
+    };
+  }
 
   on(url: string, reply: (n: number, p: AnnounceParams) => Reply): this {
     this.replies.set(url, reply);
@@ -39,9 +59,17 @@ class FakeClient implements AnnounceClient {
 
   async announce(url: string, p: AnnounceParams, call: TrackerCallOptions = {}): Promise<AnnounceResult> {
     const n = this.callsTo(url).length;
-    this.calls.push({ url, event: p.event, left: p.left, numwant: p.numwant, trackerId: p.trackerId, at: Date.now(), deadlineMs: call.deadlineMs });
+    this.calls.push({ url, event: p.event, left: p.left, numwant: p.numwant, trackerId: p.trackerId, at: Date.now(), deadlineMs: call.deadlineMs, timeoutMs: call.timeoutMs });
     const r = (this.replies.get(url) ?? (() => ({})))(n, p);
-    await new Promise((res) => setTimeout(res, 1));
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((res) => setTimeout(res, 1));
+      const held = this.held;
+      if (held) await new Promise<void>((go) => held.push(go));
+    } finally {
+      this.inFlight--;
+    }
     if (r === 'hang') {
       return new Promise<AnnounceResult>((_, reject) => {
         const fail = (): void => reject(new TrackerError(call.signal?.aborted ? 'aborted' : 'timeout', 'hung'));
@@ -94,7 +122,7 @@ describe('Announcer', () => {
     const c = new FakeClient().on('http://a/announce', () => ({ interval: 0.05, peers: [{ host: '10.0.0.1', port: 1 }], complete: 2, incomplete: 3 }));
     const a = make(c, [['http://a/announce']]);
     const peers: Array<[PeerAddress[], string]> = [];
-    const updates: TrackerStats[][] = [];
+    const updates: TrackerStats[] = [];
     a.on('peers', (p, url) => peers.push([p, url]));
     a.on('update', (u) => updates.push(u));
     a.start();
@@ -103,10 +131,10 @@ describe('Announcer', () => {
     expect(c.calls[0]).toMatchObject({ left: 1000, numwant: 50 });
     expect(c.calls[1] && c.calls[0] ? c.calls[1].at - c.calls[0].at : 0).toBeGreaterThanOrEqual(40);
     expect(peers[0]).toEqual([[{ host: '10.0.0.1', port: 1 }], 'http://a/announce']);
-    const working = updates.map((u) => u[0]).find((t) => t?.status === 'working');
+    const working = updates.find((t) => t.status === 'working');
     expect(working).toMatchObject({ url: 'http://a/announce', tier: 0, peers: 1, seeders: 2, leechers: 3, message: null });
     expect(working?.lastAnnounce).toBeTypeOf('number');
-    expect(updates.some((u) => u[0]?.status === 'announcing')).toBe(true);
+    expect(updates.some((t) => t.status === 'announcing')).toBe(true);
   });
 
   it('never re-announces faster than minAnnounceIntervalSec, whatever the tracker says', async () => {
@@ -152,27 +180,100 @@ describe('Announcer', () => {
     expect(x).not.toEqual(y);
   });
 
-  it('announces every tier by default; strict BEP 12 (announceToAllTiers=false) stops at the first tier that answers', async () => {
+  it('strict BEP 12 by default stops at the first tier that answers; announceToAllTiers=true announces every tier', async () => {
     const c = new FakeClient();
-    const a = make(c, [['http://a/1'], ['http://b/1']]);
+    const a = make(c, [['http://a/1'], ['http://b/1']], { announceToAllTiers: true });
     a.start();
     await waitFor(() => c.calls.length >= 2, 'both tiers');
     expect(c.calls.map((x) => x.url).sort()).toEqual(['http://a/1', 'http://b/1']);
 
     const c2 = new FakeClient();
-    const b = make(c2, [['http://a/1'], ['http://b/1']], { announceToAllTiers: false });
+    const b = make(c2, [['http://a/1'], ['http://b/1']]);
     b.start();
     await waitFor(() => c2.calls.length >= 1, 'first tier');
     await new Promise((r) => setTimeout(r, 50));
     expect(c2.calls.map((x) => x.url)).toEqual(['http://a/1']);
 
     const c3 = new FakeClient().on('http://a/1', () => new TrackerError('timeout', 'no reply'));
-    const d = make(c3, [['http://a/1'], ['http://b/1']], { announceToAllTiers: false });
+    const d = make(c3, [['http://a/1'], ['http://b/1']]);
     d.start();
     await waitFor(() => c3.calls.length >= 2, 'fail-over to tier 2');
     expect(c3.calls.map((x) => x.url)).toEqual(['http://a/1', 'http://b/1']);
     await waitFor(() => status(d, 'http://b/1')?.status === 'working', 'tier 2 working');
     expect(status(d, 'http://b/1')?.tier).toBe(1);
+  });
+
+  it('BEP 12: tier 1 first, one tracker at a time, next tier only when the whole tier failed, the tracker that answers promoted', async () => {
+    const c = new FakeClient();
+    for (const u of ['http://a1/a', 'http://a2/a', 'http://b1/a']) c.on(u, () => new TrackerError('network', 'ECONNREFUSED'));
+    c.on('http://b2/a', () => ({ interval: 0.05 }));
+    // random() just under 1 leaves every tier in the order given (Fisher-Yates picks j = i).
+    const a = make(c, [['http://a1/a', 'http://a2/a'], ['http://b1/a', 'http://b2/a'], ['http://c1/a']], { random: () => 0.999 });
+    a.start();
+    await waitFor(() => c.calls.length >= 7, 'two rounds');
+    // Round 1 walks tier 1, then tier 2 until b2 answers; tier 3 is never needed. Round 2 starts
+    // at tier 1 again and, in tier 2, asks the promoted b2 first.
+    expect(c.calls.slice(0, 7).map((x) => x.url)).toEqual(['http://a1/a', 'http://a2/a', 'http://b1/a', 'http://b2/a', 'http://a1/a', 'http://a2/a', 'http://b2/a']);
+    expect(c.maxInFlight).toBe(1);
+    // A dead tracker holds up its tier for at most libtorrent's tracker_completion_timeout.
+    expect(c.calls.every((x) => x.timeoutMs === 30_000 && x.deadlineMs === undefined)).toBe(true);
+    expect(c.callsTo('http://c1/a')).toHaveLength(0);
+    expect(status(a, 'http://c1/a')).toMatchObject({ status: 'idle', tier: 2 });
+  });
+
+  it('uses at most 200 trackers of a 2,000-tier list (duplicates dropped, not counted), warns once, announces them one at a time', async () => {
+    const urls = Array.from({ length: 2000 }, (_, i) => `http://t${i}/announce`);
+    const tiers = [...urls.map((u) => [u, ` ${u} `]), ...urls.slice(0, 50).map((u) => [u])];
+    const c = new FakeClient();
+    for (const u of urls) c.on(u, () => new TrackerError('network', 'ECONNREFUSED'));
+    const a = make(c, tiers, { retryBaseMs: 60_000 });
+    const warnings: string[] = [];
+    a.on('warning', (url, m) => url === '' && warnings.push(m));
+    a.start();
+    await waitFor(() => c.calls.length >= 200 && a.trackers().every((t) => t.status === 'error'), 'a round over every kept tracker', 10_000);
+    expect(a.trackers().map((t) => t.url)).toEqual(urls.slice(0, 200));
+    expect(c.calls.map((x) => x.url)).toEqual(urls.slice(0, 200));
+    expect(c.maxInFlight).toBe(1);
+    expect(warnings).toEqual(['1800 more trackers ignored: at most 200 per torrent are used']);
+    await a.stop();
+    a.start();
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('announceToAllTiers: at most maxConcurrentAnnounces on the wire (stopped included), the rest queued', async () => {
+    const urls = Array.from({ length: 10 }, (_, i) => `http://t${i}/announce`);
+    const c = new FakeClient();
+    const gate = c.gate();
+    const a = make(c, urls.map((u) => [u]), { announceToAllTiers: true, maxConcurrentAnnounces: 3 });
+    a.start();
+    // Let the announces through one by one as they arrive; every tracker gets its turn.
+    while (c.calls.length < urls.length) {
+      await waitFor(() => gate.waiting > 0, 'an announce on the wire');
+      gate.releaseOne();
+    }
+    gate.open();
+    await waitFor(() => a.trackers().every((t) => t.status === 'working'), 'all started');
+    expect(new Set(c.calls.map((x) => x.url))).toEqual(new Set(urls));
+    expect(c.maxInFlight).toBe(3);
+    c.maxInFlight = 0;
+    await a.stop();
+    expect(c.calls.filter((x) => x.event === 'stopped')).toHaveLength(10);
+    expect(c.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it("emits one tracker per 'update' event, so a status change costs the same with 2 or 200 trackers", async () => {
+    const urls = Array.from({ length: 200 }, (_, i) => `http://t${i}/announce`);
+    const c = new FakeClient();
+    for (const u of urls.slice(0, 199)) c.on(u, () => new TrackerError('network', 'down'));
+    const a = make(c, urls.map((u) => [u]), { random: () => 0.999 });
+    const updates: unknown[] = [];
+    a.on('update', (t) => updates.push(t));
+    a.start();
+    await waitFor(() => status(a, urls[199] ?? '')?.status === 'working', 'the last tier answers');
+    // Each tracker: announcing, then error or working — one small object per change.
+    expect(updates).toHaveLength(400);
+    expect(updates.every((u) => !Array.isArray(u) && typeof (u as TrackerStats).url === 'string')).toBe(true);
+    expect(updates.at(-1)).toMatchObject({ url: urls[199], status: 'working', tier: 199 });
   });
 
   it('sends completed once, only after a download finished while running', async () => {
@@ -206,7 +307,7 @@ describe('Announcer', () => {
       .on('http://a/1', (_n, p) => (p.event === 'stopped' ? 'hang' : { interval: 60 }))
       .on('http://b/1', () => ({ interval: 60, trackerId: 'T1' }))
       .on('http://dead/1', () => new TrackerError('network', 'ECONNREFUSED'));
-    const a = make(c, [['http://a/1'], ['http://b/1'], ['http://dead/1']]);
+    const a = make(c, [['http://a/1'], ['http://b/1'], ['http://dead/1']], { announceToAllTiers: true });
     a.start();
     await waitFor(() => a.trackers().every((t) => t.status !== 'announcing' && t.status !== 'idle'), 'started to all');
     const t0 = Date.now();
@@ -364,8 +465,8 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
     a.on('peers', (p) => peers.push(...p));
     // The last settled (not 'announcing') status of each tracker, from the update events.
     const settled = new Map<string, TrackerStats>();
-    a.on('update', (list) => {
-      for (const t of list) if (t.status === 'error' || t.status === 'working') settled.set(t.url, t);
+    a.on('update', (t) => {
+      if (t.status === 'error' || t.status === 'working') settled.set(t.url, t);
     });
     try {
       a.start();

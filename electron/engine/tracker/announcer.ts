@@ -1,11 +1,16 @@
 /**
  * Per-torrent announcer: BEP 12 tiers over HTTP(S) and UDP trackers.
  *
+ * - At most MAX_TRACKERS_PER_TORRENT trackers (after dropping blanks and duplicates) are
+ *   used; the rest are ignored with one warning.
  * - Each tier is shuffled once; within a tier trackers are tried in order and the one that
  *   answers moves to the front (BEP 12).
- * - By default every tier announces independently (qBittorrent's "always announce to all
- *   tiers"); with `announceToAllTiers: false` tiers are tried strictly in order and the
- *   first tracker that answers ends the round (plain BEP 12).
+ * - By default (as libtorrent's announce_to_all_tiers=false) one tracker is asked at a time:
+ *   tiers are tried strictly in order, the next tier only once every tracker of the tier
+ *   before failed, and the first tracker that answers ends the round (plain BEP 12). With
+ *   `announceToAllTiers: true` every tier announces independently, at most
+ *   `maxConcurrentAnnounces` at once.
+ * - The shared TrackerClient bounds announces across the whole session on top of that.
  * - `started` goes first to each tracker, `completed` once (only when the download finished
  *   while we were running), `stopped` on stop() — best-effort, with a short deadline.
  * - Re-announce at the tracker's `interval` (clamped, never before `min interval`); a round
@@ -17,6 +22,8 @@ import { randomInt } from 'node:crypto';
 import type { PeerAddress, TrackerStats } from '../api.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { TrackerClient, asTrackerError, trackerProtocol, unsupportedReason } from './client.js';
+import { ignoredTrackersMessage, limitTrackerTiers, MAX_ANNOUNCES_PER_TORRENT, MAX_TRACKERS_PER_TORRENT } from './limits.js';
+import { Slots } from './slots.js';
 import { printable, type AnnounceEvent, type AnnounceParams, type AnnounceResult } from './types.js';
 
 /** Transfer totals for the announce, in bytes. */
@@ -48,8 +55,12 @@ export interface AnnouncerOptions {
   client?: AnnounceClient;
   /** Peers asked for per announce. Default 50. */
   numwant?: number;
-  /** Announce to every tier in parallel (default true) or try tiers in order (false). */
+  /** Announce to every tier in parallel (true) or try tiers in order, one tracker at a time (false, the default). */
   announceToAllTiers?: boolean;
+  /** Trackers used; the rest are ignored (one warning at start). Default MAX_TRACKERS_PER_TORRENT. */
+  maxTrackers?: number;
+  /** Announces of this torrent on the wire at once (`stopped` included). Default MAX_ANNOUNCES_PER_TORRENT. */
+  maxConcurrentAnnounces?: number;
   /** Smallest `interval` obeyed, in seconds (a tracker asking for less is ignored). Default 60. */
   minAnnounceIntervalSec?: number;
   /** Largest `interval` obeyed, in seconds. Default 3 h. */
@@ -57,12 +68,19 @@ export interface AnnouncerOptions {
   /** Back-off after a round where every tracker failed: base × 2^(failures-1), capped. Defaults 15 s, 30 min. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Time limit for one announce once it is on the wire (the wait for a slot not counted).
+   * Default 30 s, libtorrent's tracker_completion_timeout: with one tracker at a time, a dead
+   * one must not hold up the rest of its tier for long.
+   */
+  announceTimeoutMs?: number;
   /** Deadline for the best-effort `stopped` announces in stop(). Default 5 s. */
   stopTimeoutMs?: number;
   /**
    * UDP retransmissions per announce before moving on to the next tracker of the tier.
-   * Default 3 (packets after 0, 15, 45, 105 s; gives up at 225 s). BEP 15 allows 8 (over an
-   * hour), which would keep a dead tracker blocking its tier for that long.
+   * Default 3 (packets after 0, 15, 45, 105 s; gives up at 225 s), though announceTimeoutMs
+   * ends it sooner (30 s: packets at 0 and 15 s). BEP 15 allows 8 (over an hour), which
+   * would keep a dead tracker blocking its tier for that long.
    */
   udpMaxRetransmits?: number;
   /** The BEP 3 `key`. Default: random. */
@@ -74,8 +92,8 @@ export interface AnnouncerOptions {
 export interface AnnouncerEvents {
   /** Peers from one tracker reply (de-duplicated within the reply, port 0 dropped). */
   peers: (peers: PeerAddress[], trackerUrl: string) => void;
-  /** Tracker list status changed: a fresh snapshot for the UI. */
-  update: (trackers: TrackerStats[]) => void;
+  /** One tracker's status changed (trackers() gives the whole list). */
+  update: (tracker: TrackerStats) => void;
   /** A tracker problem worth logging: a failure, a garbage reply, a warning message. */
   warning: (trackerUrl: string, message: string) => void;
 }
@@ -117,7 +135,12 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
   /** Current try order of each tier (shuffled, then promotions). */
   private readonly tierOrder: Entry[][] = [];
   private readonly workers: Worker[] = [];
-  private readonly opts: Required<Omit<AnnouncerOptions, 'client' | 'tiers'>>;
+  private readonly opts: Required<Omit<AnnouncerOptions, 'client' | 'tiers' | 'maxTrackers' | 'maxConcurrentAnnounces'>>;
+  /** This torrent's announces on the wire. */
+  private readonly slots: Slots;
+  /** Trackers beyond maxTrackers, reported once at the first start(). */
+  private ignoredTrackers: number;
+  private readonly maxTrackers: number;
   private running = false;
   private destroyed = false;
   private startedIncomplete = false;
@@ -131,24 +154,25 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
     this.client = options.client ?? new TrackerClient();
     this.opts = {
       numwant: options.numwant ?? 50,
-      announceToAllTiers: options.announceToAllTiers ?? true,
+      announceToAllTiers: options.announceToAllTiers ?? false,
       minAnnounceIntervalSec: options.minAnnounceIntervalSec ?? 60,
       maxAnnounceIntervalSec: options.maxAnnounceIntervalSec ?? 3 * 3600,
       retryBaseMs: options.retryBaseMs ?? 15_000,
       retryMaxMs: options.retryMaxMs ?? 30 * 60_000,
+      announceTimeoutMs: options.announceTimeoutMs ?? 30_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
       udpMaxRetransmits: options.udpMaxRetransmits ?? 3,
       key: options.key ?? randomInt(0, 0x1_0000_0000),
       random: options.random ?? Math.random,
     };
 
-    const seen = new Set<string>();
-    for (const tierUrls of options.tiers) {
+    this.slots = new Slots(Math.max(1, Math.floor(options.maxConcurrentAnnounces ?? MAX_ANNOUNCES_PER_TORRENT)), 'tracker announce');
+    this.maxTrackers = Math.max(0, Math.floor(options.maxTrackers ?? MAX_TRACKERS_PER_TORRENT));
+    const limited = limitTrackerTiers(options.tiers, this.maxTrackers);
+    this.ignoredTrackers = limited.ignored;
+    for (const tierUrls of limited.tiers) {
       const tier: Entry[] = [];
-      for (const raw of tierUrls) {
-        const url = raw.trim();
-        if (url === '' || seen.has(url)) continue;
-        seen.add(url);
+      for (const url of tierUrls) {
         const supported = trackerProtocol(url) !== null;
         const e: Entry = {
           url,
@@ -168,7 +192,6 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
         this.entries.push(e);
         tier.push(e);
       }
-      if (tier.length === 0) continue;
       this.shuffle(tier);
       this.tierOrder.push(tier);
     }
@@ -196,6 +219,10 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
   start(): void {
     if (this.running || this.destroyed) return;
     this.running = true;
+    if (this.ignoredTrackers > 0) {
+      this.emitSafely('warning', '', ignoredTrackersMessage(this.ignoredTrackers, this.maxTrackers));
+      this.ignoredTrackers = 0;
+    }
     this.startedIncomplete = this.safeStats().left > 0;
     this.completedPending = false;
     for (const e of this.entries) {
@@ -247,47 +274,42 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
   stop(): Promise<void> {
     if (!this.running) return this.stopping ?? Promise.resolve();
     this.running = false;
-    const targets = this.entries.filter((e) => e.supported && (e.startedSent || e.inFlight));
+    const targets = new Set(this.entries.filter((e) => e.supported && (e.startedSent || e.inFlight)));
     this.halt();
     const stats = this.safeStats();
+    // One deadline for all: waiting for a slot (this torrent's or the session's) counts too.
+    const until = Date.now() + this.opts.stopTimeoutMs;
+    const call = (): { deadlineMs: number; maxRetransmits: number } => ({ deadlineMs: Math.max(1, until - Date.now()), maxRetransmits: 0 });
     const stopping = Promise.allSettled(
-      targets.map(async (e) => {
-        e.status = 'announcing';
-        e.message = null;
-        this.update();
+      [...targets].map(async (e) => {
+        this.setStatus(e, 'announcing', null);
         try {
-          // A `completed` still owed (the download finished just before we stopped) goes first,
-          // or the tracker would never count the completion — as Transmission keeps it queued.
-          if (this.completedPending && e.startedSent && !e.completedSent) {
-            await this.client
-              .announce(e.url, this.params(e, 'completed', stats, 0), { deadlineMs: this.opts.stopTimeoutMs, maxRetransmits: 0 })
-              .then(() => (e.completedSent = true))
-              .catch(() => undefined); // `stopped` still follows
-          }
-          await this.client.announce(e.url, this.params(e, 'stopped', stats, 0), {
-            deadlineMs: this.opts.stopTimeoutMs,
-            maxRetransmits: 0,
+          await this.slots.run({ deadlineMs: this.opts.stopTimeoutMs }, async () => {
+            // A `completed` still owed (the download finished just before we stopped) goes first,
+            // or the tracker would never count the completion — as Transmission keeps it queued.
+            if (this.completedPending && e.startedSent && !e.completedSent) {
+              await this.client
+                .announce(e.url, this.params(e, 'completed', stats, 0), call())
+                .then(() => (e.completedSent = true))
+                .catch(() => undefined); // `stopped` still follows
+            }
+            await this.client.announce(e.url, this.params(e, 'stopped', stats, 0), call());
           });
-          e.status = 'idle';
-          e.message = null;
+          this.setStatus(e, 'idle', null);
         } catch (err) {
-          const te = asTrackerError(err);
-          e.status = 'error';
-          e.message = `stopped: ${te.message}`;
+          this.setStatus(e, 'error', `stopped: ${asTrackerError(err).message}`);
         }
       }),
     ).then(() => {
       for (const e of this.entries) {
-        if (e.supported && e.status !== 'error') e.status = 'idle';
+        if (e.supported && e.status !== 'error') this.setStatus(e, 'idle', e.message);
         e.startedSent = false;
         e.completedSent = false;
       }
       if (this.stopping === stopping) this.stopping = null;
-      this.update();
     });
     this.stopping = stopping;
-    for (const e of this.entries) if (e.supported && !targets.includes(e)) e.status = 'idle';
-    this.update();
+    for (const e of this.entries) if (e.supported && !targets.has(e)) this.setStatus(e, 'idle', e.message);
     return stopping;
   }
 
@@ -302,16 +324,7 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
 
   /** Snapshot for the UI, in the order the trackers were given. */
   trackers(): TrackerStats[] {
-    return this.entries.map((e) => ({
-      url: e.url,
-      tier: e.tier,
-      status: e.status,
-      message: e.message,
-      lastAnnounce: e.lastAnnounce,
-      peers: e.peers,
-      seeders: e.seeders,
-      leechers: e.leechers,
-    }));
+    return this.entries.map(view);
   }
 
   // ---- internals ----
@@ -359,8 +372,16 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
     };
   }
 
-  private update(): void {
-    this.emitSafely('update', this.trackers());
+  /** Tells 'update' listeners about one tracker; costs nothing when nobody listens. */
+  private changed(e: Entry): void {
+    if (this.listenerCount('update') > 0) this.emitSafely('update', view(e));
+  }
+
+  private setStatus(e: Entry, status: TrackerStats['status'], message: string | null): void {
+    if (e.status === status && e.message === message) return;
+    e.status = status;
+    e.message = message;
+    this.changed(e);
   }
 
   private emitSafely<K extends keyof AnnouncerEvents>(event: K, ...args: Parameters<AnnouncerEvents[K]>): void {
@@ -438,12 +459,13 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
         const event = this.eventFor(e);
         const stats = this.safeStats();
         const params = this.params(e, event, stats, this.opts.numwant);
-        e.status = 'announcing';
-        e.inFlight = true;
-        this.update();
+        this.setStatus(e, 'announcing', e.message);
         let res: AnnounceResult;
         try {
-          res = await this.client.announce(e.url, params, { signal, maxRetransmits: this.opts.udpMaxRetransmits });
+          res = await this.slots.run({ signal }, () => {
+            e.inFlight = true;
+            return this.client.announce(e.url, params, { signal, timeoutMs: this.opts.announceTimeoutMs, maxRetransmits: this.opts.udpMaxRetransmits });
+          });
         } catch (err) {
           e.inFlight = false;
           const te = asTrackerError(err);
@@ -451,7 +473,7 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
           e.status = 'error';
           e.message = te.message;
           e.lastAnnounce = Date.now();
-          this.update();
+          this.changed(e);
           this.emitSafely('warning', e.url, te.message);
           continue;
         }
@@ -477,7 +499,7 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
         const minSec = Math.min(intervalSec, Math.max(0, res.minInterval ?? 0));
         w.lastSuccessAt = now;
         w.minIntervalMs = minSec * 1000;
-        this.update();
+        this.changed(e);
         if (res.warning) this.emitSafely('warning', e.url, `tracker warning: ${res.warning}`);
         if (res.peers.length > 0) this.emitSafely('peers', res.peers, e.url);
         return intervalSec * 1000;
@@ -485,4 +507,17 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
     }
     return null;
   }
+}
+
+function view(e: Entry): TrackerStats {
+  return {
+    url: e.url,
+    tier: e.tier,
+    status: e.status,
+    message: e.message,
+    lastAnnounce: e.lastAnnounce,
+    peers: e.peers,
+    seeders: e.seeders,
+    leechers: e.leechers,
+  };
 }

@@ -1,10 +1,14 @@
 /**
  * One object that announces to any tracker URL (http, https, udp). The session creates one
  * and shares it with every torrent's Announcer, so UDP connection ids and the UDP sockets
- * are shared too.
+ * are shared too, and so are the announce slots: however many torrents (or trackers) there
+ * are, at most MAX_HTTP_ANNOUNCES sockets and MAX_UDP_ANNOUNCES UDP transactions are open
+ * at once; the rest wait in a FIFO queue.
  */
 import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT, httpAnnounce, httpScrape } from './http.js';
 import { TrackerError, printable, type AnnounceParams, type AnnounceResult, type ScrapeResult } from './types.js';
+import { MAX_HTTP_ANNOUNCES, MAX_UDP_ANNOUNCES } from './limits.js';
+import { Slots } from './slots.js';
 import { UdpTrackerClient, type UdpTrackerOptions } from './udp.js';
 
 export interface TrackerClientOptions {
@@ -14,12 +18,18 @@ export interface TrackerClientOptions {
   maxBodyBytes?: number;
   userAgent?: string;
   udp?: UdpTrackerOptions;
+  /** HTTP(S) announces and scrapes on the wire at once; more wait their turn. Default MAX_HTTP_ANNOUNCES. */
+  maxHttpAnnounces?: number;
+  /** UDP announces and scrapes in flight at once; more wait their turn. Default MAX_UDP_ANNOUNCES. */
+  maxUdpAnnounces?: number;
 }
 
 export interface TrackerCallOptions {
   signal?: AbortSignal;
-  /** Overall time limit for this call (HTTP deadline; UDP stops retransmitting). */
+  /** Overall time limit for this call, waiting for a free slot included (HTTP deadline; UDP stops retransmitting). */
   deadlineMs?: number;
+  /** Time limit for the request once it has its slot (the wait in the queue does not count). */
+  timeoutMs?: number;
   /** UDP only: retransmissions for this call (0 = one packet each for connect and announce). */
   maxRetransmits?: number;
 }
@@ -55,27 +65,35 @@ export class TrackerClient {
   private readonly httpTimeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly userAgent: string;
+  /** Session-wide announce slots per protocol. */
+  readonly slots: Readonly<Record<TrackerProtocol, Slots>>;
 
   constructor(options: TrackerClientOptions = {}) {
     this.udp = new UdpTrackerClient(options.udp);
+    this.slots = {
+      http: new Slots(options.maxHttpAnnounces ?? MAX_HTTP_ANNOUNCES, 'HTTP announce'),
+      udp: new Slots(options.maxUdpAnnounces ?? MAX_UDP_ANNOUNCES, 'UDP announce'),
+    };
     this.httpTimeoutMs = options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
-  /** Announces once. Rejects with TrackerError only. */
+  /** Announces once (after waiting for a free slot). Rejects with TrackerError only. */
   async announce(url: string, params: AnnounceParams, call: TrackerCallOptions = {}): Promise<AnnounceResult> {
     try {
       switch (trackerProtocol(url)) {
         case 'http':
-          return await httpAnnounce(url, params, {
-            timeoutMs: Math.min(this.httpTimeoutMs, call.deadlineMs ?? Infinity),
-            maxBodyBytes: this.maxBodyBytes,
-            userAgent: this.userAgent,
-            signal: call.signal,
-          });
+          return await this.withSlot('http', call, (left) =>
+            httpAnnounce(url, params, {
+              timeoutMs: Math.min(this.httpTimeoutMs, left.deadlineMs ?? Infinity),
+              maxBodyBytes: this.maxBodyBytes,
+              userAgent: this.userAgent,
+              signal: left.signal,
+            }),
+          );
         case 'udp':
-          return await this.udp.announce(url, params, call);
+          return await this.withSlot('udp', call, (left) => this.udp.announce(url, params, left));
         default:
           throw new TrackerError('unsupported', unsupportedReason(url));
       }
@@ -89,14 +107,16 @@ export class TrackerClient {
     try {
       switch (trackerProtocol(url)) {
         case 'http':
-          return await httpScrape(url, infoHashes, {
-            timeoutMs: Math.min(this.httpTimeoutMs, call.deadlineMs ?? Infinity),
-            maxBodyBytes: this.maxBodyBytes,
-            userAgent: this.userAgent,
-            signal: call.signal,
-          });
+          return await this.withSlot('http', call, (left) =>
+            httpScrape(url, infoHashes, {
+              timeoutMs: Math.min(this.httpTimeoutMs, left.deadlineMs ?? Infinity),
+              maxBodyBytes: this.maxBodyBytes,
+              userAgent: this.userAgent,
+              signal: left.signal,
+            }),
+          );
         case 'udp': {
-          const list = await this.udp.scrape(url, infoHashes, call);
+          const list = await this.withSlot('udp', call, (left) => this.udp.scrape(url, infoHashes, left));
           const out = new Map<string, ScrapeResult>();
           list.forEach((r, i) => out.set(Buffer.from(infoHashes[i] ?? []).toString('hex'), r));
           return out;
@@ -107,6 +127,19 @@ export class TrackerClient {
     } catch (e) {
       throw asTrackerError(e);
     }
+  }
+
+  /**
+   * Runs `task` in one of the protocol's slots. The time spent waiting comes off the call's
+   * deadline; `timeoutMs` starts when the slot is ours. The task sees one deadlineMs.
+   */
+  private async withSlot<T>(protocol: TrackerProtocol, call: TrackerCallOptions, task: (left: TrackerCallOptions) => Promise<T>): Promise<T> {
+    const queuedAt = Date.now();
+    return this.slots[protocol].run({ signal: call.signal, deadlineMs: call.deadlineMs }, () => {
+      const remaining = call.deadlineMs === undefined ? Infinity : Math.max(1, call.deadlineMs - (Date.now() - queuedAt));
+      const limit = Math.min(remaining, call.timeoutMs ?? Infinity);
+      return task({ signal: call.signal, maxRetransmits: call.maxRetransmits, deadlineMs: Number.isFinite(limit) ? limit : undefined });
+    });
   }
 
   close(): void {
