@@ -404,11 +404,11 @@ describe('PeerConnection: bitfield and have', () => {
     peer.receive(Buffer.concat([msg.bitfield(Uint8Array.from([0xff, 0xff])), msg.have(5), msg.have(99_999)]));
     expect(peer.isOpen).toBe(true);
     expect(handler.calls).toEqual([]);
-    expect(peer.pendingBitfield?.toString('hex')).toBe('ffff');
-    expect(peer.pendingHaves).toEqual([5, 99_999]);
+    expect(peer.pieces.bitfield).toBeNull();
+    expect(peer.has(5)).toBe(false);
     // Metadata arrives: 10 pieces, so 0xffff has spare bits set.
     handler.pieceCount = 10;
-    peer.applyBitfield(peer.pendingBitfield!, 10);
+    expect(peer.learnPieceCount(10)).toBe(false);
     expect(peer.isOpen).toBe(false);
     expect(handler.closedReason()).toMatch(/spare bits/);
   });
@@ -570,22 +570,23 @@ describe('PeerConnection: requests', () => {
   it('with the fast extension, choking rejects the requests we had not answered', () => {
     const { peer, socket } = connected(10);
     peer.setChoking(false);
-    peer.incomingRequests.set(1, [1, 0, 16384]);
-    peer.incomingRequests.set(2, [2, 16384, 100]);
+    peer.uploads.add({ index: 1, begin: 0, length: 16384 });
+    peer.uploads.add({ index: 2, begin: 16384, length: 100 });
+    peer.uploads.next(); // one is being read: it is rejected too
     socket.written.length = 0;
     peer.setChoking(true);
-    expect(socket.bytes().equals(Buffer.concat([msg.choke(), msg.rejectRequest(1, 0, 16384), msg.rejectRequest(2, 16384, 100)]))).toBe(true);
-    expect(peer.incomingRequests.size).toBe(0);
+    expect(socket.bytes().equals(Buffer.concat([msg.choke(), msg.rejectRequest(2, 16384, 100), msg.rejectRequest(1, 0, 16384)]))).toBe(true);
+    expect(peer.uploads.size).toBe(0);
   });
 
   it('without the fast extension, choking drops the requests silently', () => {
     const { peer, socket } = connected(10, NO_FAST);
     peer.setChoking(false);
-    peer.incomingRequests.set(1, [1, 0, 16384]);
+    peer.uploads.add({ index: 1, begin: 0, length: 16384 });
     socket.written.length = 0;
     peer.setChoking(true);
     expect(socket.bytes().equals(msg.choke())).toBe(true);
-    expect(peer.incomingRequests.size).toBe(0);
+    expect(peer.uploads.size).toBe(0);
   });
 
   it('sends interest and choke changes only when they change', () => {
@@ -677,8 +678,10 @@ describe('PeerConnection: lifecycle', () => {
     expect(socket.destroyed).toBe(true);
     peer.send(msg.unchoke());
     peer.setInterested(true);
-    peer.sendBlock(0, 0, Buffer.alloc(10));
+    const done: boolean[] = [];
+    peer.sendBlock(0, 0, Buffer.alloc(10), (sent) => done.push(sent));
     expect(socket.written).toEqual([]);
+    expect(done).toEqual([false]);
   });
 
   it('ignores data after closing', () => {
@@ -705,11 +708,14 @@ describe('PeerConnection: lifecycle', () => {
     const { peer, socket } = connected(10);
     socket.written.length = 0;
     const data = Buffer.from('block!');
-    peer.sendBlock(4, 16384, data);
-    // Header and data are corked together and flushed on the next tick.
+    const done: boolean[] = [];
+    peer.sendBlock(4, 16384, data, (sent) => done.push(sent));
+    // Counted only once the socket took it: header and data are corked and flushed on the next tick.
+    expect(peer.uploadMeter.totalBytes).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(socket.bytes().equals(Buffer.concat([msg.pieceHeader(4, 16384, data.length), data]))).toBe(true);
     expect(peer.uploadMeter.totalBytes).toBe(6);
+    expect(done).toEqual([true]);
   });
 
   it('sends a keep-alive after 90 s of silence and closes after 240 s without data', () => {

@@ -1,17 +1,20 @@
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Bitfield, spareBitsClear } from '../util/bitfield.js';
+import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import type { CloseReason } from './close-reason.js';
 import * as msg from '../wire/encode.js';
 import { FrameReader, type FrameSink } from '../wire/frame-reader.js';
 import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
+import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
+import { RemotePieces, type RemotePiecesView } from './remote-pieces.js';
+import { UploadQueue } from './upload-queue.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 
 /** A request we sent and have not had answered. */
@@ -59,12 +62,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   amInterested = false;
   peerChoking = true;
   peerInterested = false;
-  /** The peer's pieces; null until its bitfield (or have-all/none) arrives, or while we lack metadata. */
-  bitfield: Bitfield | null = null;
-  /** Raw bitfield received before we knew the piece count (magnet): applied once metadata arrives. */
-  pendingBitfield: Buffer | null = null;
-  pendingHaves: number[] = [];
-  haveAll = false;
+  private readonly remotePieces = new RemotePieces();
   snubbed = false;
   /** Closed because it broke the protocol (malformed or out-of-range messages). */
   violated = false;
@@ -73,10 +71,9 @@ export class PeerConnection implements FrameSink, PickerPeer {
   readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
-  /** Pieces we let this peer request while we choke it (our BEP 6 allowed-fast set). */
-  readonly grantedFast = new Set<number>();
-  /** Requests the peer sent us that we have not answered yet (key → [index, begin, length]). */
-  readonly incomingRequests = new Map<number, [number, number, number]>();
+  private readonly granted = new Set<number>();
+  /** Requests the peer sent us that we have not answered yet. */
+  readonly uploads = new UploadQueue();
 
   readonly downloadMeter = new RateMeter();
   readonly uploadMeter = new RateMeter();
@@ -99,6 +96,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private readonly ourPeerId: Buffer;
   private readonly opening: (peer: PeerConnection) => void;
   private handler: PeerHandler | null;
+  /** Runs once the socket's backlog has drained (see whenWritable). */
+  private onDrain: (() => void) | null = null;
   /** The connection began with an MSE handshake (the peer list shows it, like qBittorrent's "E"). */
   readonly encrypted: boolean;
   /** RC4 both ways when MSE chose it; null for plaintext (after an MSE handshake or without one). */
@@ -117,6 +116,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     socket.on('error', (err) => this.close({ kind: 'socket-error', detail: err.message }));
     socket.on('close', () => this.close({ kind: 'remote-closed' }));
     socket.on('end', () => this.close({ kind: 'remote-closed' }));
+    socket.on('drain', () => {
+      const run = this.onDrain;
+      this.onDrain = null;
+      run?.();
+    });
     this.timers.push(setTimeout(() => this.remote || this.close({ kind: 'handshake-timeout' }), HANDSHAKE_TIMEOUT_MS));
   }
 
@@ -188,8 +192,18 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.remote?.extensions === true;
   }
 
+  /** What the remote has (from its bitfield, have-all/none and have messages). */
+  get pieces(): RemotePiecesView {
+    return this.remotePieces;
+  }
+
+  /** The remote's pieces as a bitfield; null while unknown or when it has every piece. */
+  get bitfield(): ReadonlyBitfield | null {
+    return this.remotePieces.bitfield;
+  }
+
   get isSeed(): boolean {
-    return this.haveAll || (this.bitfield?.complete ?? false);
+    return this.remotePieces.isSeed;
   }
 
   get client(): string {
@@ -197,7 +211,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   has(index: number): boolean {
-    return this.haveAll || (this.bitfield?.has(index) ?? false);
+    return this.remotePieces.has(index);
+  }
+
+  /** Pieces we let this peer request while we choke it (our BEP 6 allowed-fast set). */
+  get grantedFast(): ReadonlySet<number> {
+    return this.granted;
   }
 
   hasRequested(index: number, block: number): boolean {
@@ -231,12 +250,17 @@ export class PeerConnection implements FrameSink, PickerPeer {
     if (this.amChoking === choking) return;
     this.amChoking = choking;
     this.send(choking ? msg.choke() : msg.unchoke());
-    if (choking && !this.supportsFast) this.incomingRequests.clear();
-    if (choking && this.supportsFast) {
-      // BEP 6: requests dropped by a choke must be rejected explicitly.
-      for (const [index, begin, length] of this.incomingRequests.values()) this.send(msg.rejectRequest(index, begin, length));
-      this.incomingRequests.clear();
-    }
+    if (!choking) return;
+    const dropped = this.uploads.clear();
+    // BEP 6: requests dropped by a choke must be rejected explicitly; without it they just go.
+    if (this.supportsFast) for (const r of dropped) this.send(msg.rejectRequest(r.index, r.begin, r.length));
+  }
+
+  /** BEP 6: lets the peer request this piece while we choke it. */
+  grantAllowedFast(index: number): void {
+    if (this.granted.has(index)) return;
+    this.granted.add(index);
+    this.send(msg.allowedFast(index));
   }
 
   /** Sends a batch of requests in one write and records them as outstanding. */
@@ -257,29 +281,34 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   /**
-   * Sends a block we were asked for: header and data as two writes, no copy of the data.
-   * `written` runs once the socket no longer needs `data` (sent, or the connection is gone).
+   * Sends a block we were asked for: header and data as two writes, no copy of the data in
+   * plaintext (RC4 encrypts a copy). `done` runs once, when the socket no longer needs `data`:
+   * with true once the kernel has taken the block, with false when the connection died first.
+   * Only then does the block count as uploaded (the peer's upload meter included).
    */
-  sendBlock(index: number, begin: number, data: Buffer, written?: () => void): void {
-    if (this.closed) {
-      written?.();
-      return;
-    }
+  sendBlock(index: number, begin: number, data: Buffer, done: (sent: boolean) => void): void {
+    if (this.closed) return done(false);
+    const length = data.length;
     this.socket.cork();
-    this.sendRaw(msg.pieceHeader(index, begin, data.length));
-    if (this.cipher) {
-      this.socket.write(this.cipher.encrypt(data)); // a copy: `data` is free at once
-      written?.();
-    } else {
-      this.socket.write(data, written);
-    }
+    this.sendRaw(msg.pieceHeader(index, begin, length));
+    this.socket.write(this.cipher ? this.cipher.encrypt(data) : data, (err) => {
+      if (!err) this.uploadMeter.add(length);
+      done(!err);
+    });
     process.nextTick(() => this.socket.uncork());
-    this.uploadMeter.add(data.length);
   }
 
-  /** Bytes queued in the socket not yet handed to the kernel (upload backpressure). */
-  get writeBacklog(): number {
-    return this.socket.writableLength;
+  /**
+   * Bytes we hold for this peer and it has not taken yet: the socket's backlog (encrypted
+   * copies included) plus blocks being read or rate-limited for it. Uploads stop above a bound.
+   */
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.uploads.preparingBytes;
+  }
+
+  /** Runs `callback` once the socket's backlog has drained ('drain'); replaces an earlier one. */
+  whenWritable(callback: () => void): void {
+    this.onDrain = callback;
   }
 
   private sendRaw(frame: Buffer): void {
@@ -296,112 +325,87 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.messagesSeen++;
     const h = this.handler;
     if (!h) return;
-    const n = h.pieceCount;
+    if (FAST_EXTENSION_MESSAGES.has(id) && !this.supportsFast) return this.violation(`${MESSAGE_NAMES[id]}: a fast-extension message without the fast extension`);
+    if (id === MessageId.Extended && !this.supportsExtensions) return this.violation('extended message without the extension protocol');
+    const badLength = payloadLengthError(id, payload.length);
+    if (badLength) return this.violation(badLength);
     switch (id) {
-      case MessageId.Choke:
-      case MessageId.Unchoke:
-      case MessageId.Interested:
-      case MessageId.NotInterested:
-        if (payload.length !== 0) return this.violation(`message ${id} with a ${payload.length}-byte payload`);
-        if (id === MessageId.Choke) {
-          this.peerChoking = true;
-          h.peerChoked(this);
-        } else if (id === MessageId.Unchoke) {
-          this.peerChoking = false;
-          h.peerUnchoked(this);
-        } else {
-          this.peerInterested = id === MessageId.Interested;
-          h.peerInterest(this, this.peerInterested);
-        }
-        return;
-      case MessageId.Have: {
-        if (payload.length !== 4) return this.violation('malformed have');
-        const index = payload.readUInt32BE(0);
-        if (n === 0) {
-          if (this.pendingHaves.length < 100_000) this.pendingHaves.push(index);
-          return;
-        }
-        if (index >= n) return this.violation(`have for piece ${index} of ${n}`);
-        this.bitfield ??= new Bitfield(n);
-        if (!this.haveAll && this.bitfield.set(index)) h.peerHave(this, index);
-        return;
-      }
-      case MessageId.Bitfield: {
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
-        if (n === 0) {
-          this.pendingBitfield = Buffer.from(payload);
-          return;
-        }
-        return this.applyBitfield(payload, n);
-      }
-      case MessageId.HaveAll:
-      case MessageId.HaveNone:
-        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
-        if (payload.length !== 0) return this.violation('malformed have-all/none');
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
-        if (id === MessageId.HaveAll) this.haveAll = true;
-        else this.bitfield = new Bitfield(Math.max(n, 0));
-        if (n > 0) h.peerBitfield(this);
-        return;
-      case MessageId.Request:
-      case MessageId.Cancel:
-      case MessageId.RejectRequest: {
-        if (payload.length !== 12) return this.violation(`malformed message ${id}`);
-        const index = payload.readUInt32BE(0);
-        const begin = payload.readUInt32BE(4);
-        const length = payload.readUInt32BE(8);
-        if (n > 0 && index >= n) return this.violation(`message ${id} for piece ${index} of ${n}`);
-        if (id === MessageId.Request) h.peerRequest(this, index, begin, length);
-        else if (id === MessageId.Cancel) h.peerCancel(this, index, begin, length);
-        else {
-          if (!this.supportsFast) return this.violation('reject without the fast extension');
-          h.peerReject(this, index, begin, length);
-        }
-        return;
-      }
-      case MessageId.AllowedFast:
-      case MessageId.Suggest: {
-        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
-        if (payload.length !== 4) return this.violation(`malformed message ${id}`);
-        const index = payload.readUInt32BE(0);
-        if (n > 0 && index >= n) return;
-        if (id === MessageId.AllowedFast) {
-          if (this.allowedFast.size < 256) this.allowedFast.add(index);
-          h.peerAllowedFast(this, index);
-        } else {
-          h.peerSuggest(this, index);
-        }
-        return;
-      }
-      case MessageId.Port:
-        if (payload.length !== 2) return this.violation('malformed port message');
-        return;
-      case MessageId.Extended: {
-        if (!this.supportsExtensions) return this.violation('extended message without the extension protocol');
-        if (payload.length < 1) return this.violation('empty extended message');
-        const extId = payload[0]!;
-        if (extId === 0) {
-          const parsed = decodeExtensionHandshake(payload.subarray(1));
-          if (typeof parsed === 'string') return this.violation(`bad extension handshake: ${parsed}`);
-          this.extensions = parsed;
-          h.peerExtensionHandshake(this);
-          return;
-        }
-        h.peerExtended(this, extId, payload.subarray(1));
-        return;
-      }
-      default:
-        // Unknown message ids are ignored: newer extensions must not break old peers.
-        return;
+      case MessageId.Choke: return this.onChoke(h, true);
+      case MessageId.Unchoke: return this.onChoke(h, false);
+      case MessageId.Interested: return this.onInterest(h, true);
+      case MessageId.NotInterested: return this.onInterest(h, false);
+      case MessageId.Have: return this.onHave(h, payload.readUInt32BE(0));
+      case MessageId.Bitfield: return this.onPieceSet(h, this.remotePieces.bitfieldMessage(payload, h.pieceCount));
+      case MessageId.HaveAll: return this.onPieceSet(h, this.remotePieces.haveAll());
+      case MessageId.HaveNone: return this.onPieceSet(h, this.remotePieces.haveNone(h.pieceCount));
+      case MessageId.Request: return this.onBlockMessage(h, id, payload, h.peerRequest);
+      case MessageId.Cancel: return this.onBlockMessage(h, id, payload, h.peerCancel);
+      case MessageId.RejectRequest: return this.onBlockMessage(h, id, payload, h.peerReject);
+      case MessageId.AllowedFast: return this.onAllowedFast(h, payload.readUInt32BE(0));
+      case MessageId.Suggest: return this.onSuggest(h, payload.readUInt32BE(0));
+      case MessageId.Extended: return this.onExtended(h, payload[0]!, payload.subarray(1));
+      // Port (DHT) is read and ignored; unknown ids too: newer extensions must not break old peers.
+      default: return;
     }
   }
 
-  /** Applies a bitfield; also used when a magnet's metadata arrives and a pending one can be checked. */
-  applyBitfield(payload: Uint8Array, n: number): void {
-    if (payload.length !== Math.ceil(n / 8)) return this.violation(`bitfield of ${payload.length} bytes for ${n} pieces`);
-    if (!spareBitsClear(payload, n)) return this.violation('bitfield has spare bits set');
-    this.bitfield = new Bitfield(n, payload);
-    this.handler?.peerBitfield(this);
+  private onChoke(h: PeerHandler, choking: boolean): void {
+    this.peerChoking = choking;
+    if (choking) h.peerChoked(this);
+    else h.peerUnchoked(this);
+  }
+
+  private onInterest(h: PeerHandler, interested: boolean): void {
+    this.peerInterested = interested;
+    h.peerInterest(this, interested);
+  }
+
+  private onHave(h: PeerHandler, index: number): void {
+    const outcome = this.remotePieces.have(index, h.pieceCount);
+    if (typeof outcome === 'object') return this.violation(outcome.violation);
+    if (outcome === 'new' || outcome === 'now-seed') h.peerHave(this, index);
+  }
+
+  /** A bitfield, have-all or have-none was taken (or refused with a violation). */
+  private onPieceSet(h: PeerHandler, violation: string | null): void {
+    if (violation) return this.violation(violation);
+    if (h.pieceCount > 0) h.peerBitfield(this);
+  }
+
+  private onBlockMessage(h: PeerHandler, id: number, payload: Buffer, report: PeerHandler['peerRequest']): void {
+    const index = payload.readUInt32BE(0);
+    const n = h.pieceCount;
+    if (n > 0 && index >= n) return this.violation(`${MESSAGE_NAMES[id]} for piece ${index} of ${n}`);
+    report.call(h, this, index, payload.readUInt32BE(4), payload.readUInt32BE(8));
+  }
+
+  private onAllowedFast(h: PeerHandler, index: number): void {
+    if (h.pieceCount > 0 && index >= h.pieceCount) return;
+    if (this.allowedFast.size < 256) this.allowedFast.add(index);
+    h.peerAllowedFast(this, index);
+  }
+
+  private onSuggest(h: PeerHandler, index: number): void {
+    if (h.pieceCount > 0 && index >= h.pieceCount) return;
+    h.peerSuggest(this, index);
+  }
+
+  private onExtended(h: PeerHandler, extId: number, body: Buffer): void {
+    if (extId !== 0) return h.peerExtended(this, extId, body);
+    const parsed = decodeExtensionHandshake(body);
+    if (typeof parsed === 'string') return this.violation(`bad extension handshake: ${parsed}`);
+    this.extensions = parsed;
+    h.peerExtensionHandshake(this);
+  }
+
+  /**
+   * The piece count is known now (a magnet's metadata arrived): what the peer told us meanwhile
+   * is checked and applied. False when it broke the rules (the connection is closed then).
+   */
+  learnPieceCount(pieceCount: number): boolean {
+    const violation = this.remotePieces.learnPieceCount(pieceCount);
+    if (violation) this.violation(violation);
+    return !violation;
   }
 
   pieceStart(index: number, begin: number, length: number): boolean {

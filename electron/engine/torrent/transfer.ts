@@ -7,15 +7,18 @@ import { requestKey, type OutstandingRequest, type PeerConnection } from '../pee
 import type { PieceDownload } from '../picker/piece-download.js';
 import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
-import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
 import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
-import { takeAll, type TokenBucket } from '../util/token-bucket.js';
+import type { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import { chooseUnchoked, nextOptimistic } from './choker.js';
+import { PeerAvailability } from './availability.js';
+import { UploadServer } from './upload-server.js';
+
+export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 
 /** What a transfer needs from the torrent that owns it. */
 export interface TransferHost {
@@ -40,8 +43,6 @@ const WORKER_MIN_PIECE = 128 * 1024;
 
 /** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
 const MAX_PIPELINE = 500;
-/** Memory for whole pieces read to serve uploads (see ReadCache). */
-const READ_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** Seconds of transfer the request pipeline should cover (issue: rate × 3 s / 16 KiB). */
 const PIPELINE_SECONDS = 3;
@@ -54,7 +55,6 @@ const BAN_AFTER_FAILURES = 2;
 const UPLOAD_SLOTS = 8;
 /** libtorrent's allowed_fast_set_size. */
 const ALLOWED_FAST_SET_SIZE = 5;
-export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
 
 /**
  * The data side of a torrent whose metadata we have: which blocks to request from whom,
@@ -65,15 +65,14 @@ export class Transfer {
   readonly picker: PiecePicker;
   readonly storage: Storage;
   readonly downloadMeter = new RateMeter();
-  readonly uploadMeter = new RateMeter();
   downloadedBytes = 0;
-  uploadedBytes = 0;
   hashFailures = 0;
   /** Pieces hashed from disk at start (re-check) and pieces trusted from the resume record. */
   checkedPieces = 0;
   resumedPieces = 0;
   readonly peersThatSentData = new Set<string>();
-  private readonly readCache: ReadCache;
+  private readonly uploads: UploadServer;
+  private readonly peerPieces: PeerAvailability;
   private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
   private readonly failedPieces = new Set<number>();
@@ -93,7 +92,18 @@ export class Transfer {
   ) {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
-    this.readCache = new ReadCache(READ_CACHE_BYTES, meta.pieceLength);
+    this.peerPieces = new PeerAvailability(this.picker);
+    this.uploads = new UploadServer(
+      {
+        has: (index) => this.picker.have.has(index),
+        pieceSize: (index) => this.picker.pieceSize(index),
+        pieceCount: meta.pieceCount,
+        readPiece: (index, size, into) => this.storage.read(index, 0, size, into),
+        uploadLimits: host.uploadLimits,
+        readFailed: (err) => this.readFailed(err),
+      },
+      meta.pieceLength,
+    );
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
     this.hasPadFiles = meta.files.some((f) => f.pad);
     this.markPadOnlyPiecesUnwanted();
@@ -105,6 +115,15 @@ export class Transfer {
 
   get finished(): boolean {
     return this.picker.finished;
+  }
+
+  /** Block bytes the kernel has taken for peers (not merely queued). */
+  get uploadedBytes(): number {
+    return this.uploads.uploadedBytes;
+  }
+
+  get uploadMeter(): RateMeter {
+    return this.uploads.meter;
   }
 
   /** Requests flow only while active (not paused, not in error). */
@@ -205,39 +224,19 @@ export class Transfer {
     else if (have.count > 0) peer.send(msg.bitfield(have.bytes));
     if (peer.supportsFast) {
       // BEP 6: a few pieces a newcomer may fetch while still choked, to get it started.
-      for (const index of allowedFastSet(peer.ip, this.meta.infoHash, this.meta.pieceCount, ALLOWED_FAST_SET_SIZE)) {
-        peer.grantedFast.add(index);
-        peer.send(msg.allowedFast(index));
-      }
+      for (const index of allowedFastSet(peer.ip, this.meta.infoHash, this.meta.pieceCount, ALLOWED_FAST_SET_SIZE)) peer.grantAllowedFast(index);
     }
   }
 
   /** A peer that connected before the metadata arrived: apply what it told us meanwhile. */
   adoptPeer(peer: PeerConnection): void {
-    const n = this.meta.pieceCount;
-    if (peer.pendingBitfield) {
-      const pending = peer.pendingBitfield;
-      peer.pendingBitfield = null;
-      peer.applyBitfield(pending, n);
-      if (!peer.isOpen) return;
-    } else if (peer.haveAll) {
-      this.peerBitfield(peer);
-    } else if (peer.bitfield) {
-      // Only "have none" makes a bitfield before we know the piece count.
-      peer.bitfield = new Bitfield(n);
-      this.peerBitfield(peer);
-    }
-    for (const index of peer.pendingHaves.splice(0)) {
-      if (index >= n) return peer.violation(`have for piece ${index} of ${n}`);
-      peer.bitfield ??= new Bitfield(n);
-      if (!peer.haveAll && peer.bitfield.set(index)) this.peerHave(peer, index);
-    }
+    if (!peer.learnPieceCount(this.meta.pieceCount)) return;
+    this.peerPieces.add(peer);
     this.updateInterest(peer);
   }
 
   peerGone(peer: PeerConnection): void {
-    if (peer.haveAll) this.picker.seedLeft();
-    else if (peer.bitfield) this.picker.peerBitfield(peer.bitfield, -1);
+    this.peerPieces.remove(peer);
     this.releaseRequests(peer, false);
     this.picker.disown(peer);
     this.pumpAll();
@@ -246,26 +245,12 @@ export class Transfer {
   // --- availability and interest ----------------------------------------------------------
 
   peerBitfield(peer: PeerConnection): void {
-    if (peer.bitfield?.complete) {
-      peer.haveAll = true;
-      peer.bitfield = null;
-    }
-    if (peer.haveAll) this.picker.seedJoined();
-    else if (peer.bitfield) this.picker.peerBitfield(peer.bitfield, 1);
+    this.peerPieces.add(peer);
     this.updateInterest(peer);
   }
 
   peerHave(peer: PeerConnection, index: number): void {
-    if (peer.bitfield?.complete) {
-      // It just became a seed: count it as one (O(1) from now on).
-      peer.bitfield.clear(index);
-      this.picker.peerBitfield(peer.bitfield, -1);
-      peer.bitfield = null;
-      peer.haveAll = true;
-      this.picker.seedJoined();
-    } else {
-      this.picker.peerHas(index);
-    }
+    this.peerPieces.have(peer, index);
     if (!peer.amInterested && !this.picker.have.has(index) && this.picker.isWanted(index)) peer.setInterested(true);
     this.pump(peer);
   }
@@ -508,43 +493,18 @@ export class Transfer {
   // --- upload -----------------------------------------------------------------------------
 
   peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void {
-    const valid =
-      length > 0 && length <= BLOCK_SIZE && index < this.meta.pieceCount && begin + length <= this.picker.pieceSize(index) && this.picker.have.has(index);
-    const allowed = (!peer.amChoking || peer.grantedFast.has(index)) && peer.incomingRequests.size < MAX_QUEUED_UPLOAD_REQUESTS;
-    if (!valid || !allowed) {
-      if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
-      return;
-    }
-    const key = uploadKey(index, begin);
-    peer.incomingRequests.set(key, [index, begin, length]);
-    void this.serveRequest(peer, key, index, begin, length);
+    this.uploads.request(peer, index, begin, length);
   }
 
   peerCancel(peer: PeerConnection, index: number, begin: number): void {
-    peer.incomingRequests.delete(uploadKey(index, begin));
+    this.uploads.cancel(peer, index, begin);
   }
 
-  private async serveRequest(peer: PeerConnection, key: number, index: number, begin: number, length: number): Promise<void> {
-    let piece: CachedPiece;
-    try {
-      const size = this.picker.pieceSize(index);
-      piece = await this.readCache.borrow(index, size, (into) => this.storage.read(index, 0, size, into));
-    } catch (err) {
-      if (peer.incomingRequests.delete(key) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
-      // Data we announced is gone or damaged (a file deleted, truncated, unreadable): like
-      // libtorrent, the torrent stops in the error state rather than go on promising it.
-      if (this.active) this.host.fatal(`cannot read the data to upload: ${errorText(err)}`);
-      else this.host.warn(`read for upload failed: ${errorText(err)}`);
-      return;
-    }
-    if (!peer.incomingRequests.has(key)) return piece.release(); // cancelled or choked meanwhile
-    const wait = takeAll(this.host.uploadLimits, length);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (!peer.incomingRequests.delete(key)) return piece.release();
-    // The cache may reuse the piece's buffer once the socket has handed this block to the kernel.
-    peer.sendBlock(index, begin, piece.data.subarray(begin, begin + length), piece.release);
-    this.uploadedBytes += length;
-    this.uploadMeter.add(length);
+  /** Data we announced is gone or damaged (a file deleted, truncated, unreadable). */
+  private readFailed(err: unknown): void {
+    // Like libtorrent, the torrent stops in the error state rather than go on promising it.
+    if (this.active) this.host.fatal(`cannot read the data to upload: ${errorText(err)}`);
+    else this.host.warn(`read for upload failed: ${errorText(err)}`);
   }
 
   private unchokedCount(): number {
@@ -710,11 +670,6 @@ export class Transfer {
   filePriority(fileIndex: number): FilePriority {
     return this.filePriorities[fileIndex] ?? 0;
   }
-}
-
-/** Key for a peer's request to us: pieces < 2^21 and offsets < 2^29, so the product stays exact. */
-function uploadKey(index: number, begin: number): number {
-  return index * 2 ** 29 + begin;
 }
 
 export function errorText(err: unknown): string {
