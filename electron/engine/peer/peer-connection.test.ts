@@ -1,5 +1,4 @@
 import net, { type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '../bencode/index.js';
 import { PieceDownload } from '../picker/piece-download.js';
@@ -9,33 +8,12 @@ import { MessageId } from '../wire/message-ids.js';
 import { PeerConnection, requestKey } from './peer-connection.js';
 import type { PeerHandler } from './peer-handler.js';
 import { describeClose, type CloseKind, type CloseReason } from './close-reason.js';
+import { FakeSocket } from './test-peer.js';
 
 const INFO_HASH = Buffer.alloc(20, 0xab);
 const OTHER_HASH = Buffer.alloc(20, 0xcd);
 const OUR_ID = Buffer.from('-TS0100-ourownpeerid', 'latin1');
 const THEIR_ID = Buffer.from('-LT2080-theirpeer-id', 'latin1');
-
-/** An in-memory stand-in for net.Socket: records what the connection writes. */
-class FakeSocket extends Duplex {
-  readonly written: Buffer[] = [];
-  noDelay = false;
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.written.push(Buffer.from(chunk));
-    callback();
-  }
-
-  override _read(): void {}
-
-  setNoDelay(on = true): this {
-    this.noDelay = on;
-    return this;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.written);
-  }
-}
 
 type Call = [string, ...unknown[]];
 
