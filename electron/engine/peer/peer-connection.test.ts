@@ -535,13 +535,13 @@ describe('PeerConnection: requests', () => {
 
   it("caps the request pipeline by the peer's reqq", () => {
     const { peer } = connected(10);
-    peer.pipelineDepth = 300;
+    peer.requests.pipelineDepth = 300;
     expect(peer.requestLimit).toBe(250); // default when the peer gave no reqq
     peer.receive(msg.extended(0, encode({ reqq: 16 })));
     expect(peer.requestLimit).toBe(16);
-    peer.pipelineDepth = 4;
+    peer.requests.pipelineDepth = 4;
     expect(peer.requestLimit).toBe(4);
-    peer.pipelineDepth = 0;
+    peer.requests.pipelineDepth = 0;
     expect(peer.requestLimit).toBe(1);
   });
 

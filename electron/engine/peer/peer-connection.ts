@@ -15,16 +15,10 @@ import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
 import { RemotePieces, type RemotePiecesView } from './remote-pieces.js';
 import { UploadQueue } from './upload-queue.js';
+import { BlockRequests, type OutstandingRequest, type RequestPick } from './block-requests.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 
-/** A request we sent and have not had answered. */
-export interface OutstandingRequest {
-  piece: PieceDownload;
-  block: number;
-  begin: number;
-  length: number;
-  sentAt: number;
-}
+export { requestKey, type OutstandingRequest } from './block-requests.js';
 
 export interface PeerConnectionOptions {
   infoHash: Buffer;
@@ -63,11 +57,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
   peerChoking = true;
   peerInterested = false;
   private readonly remotePieces = new RemotePieces();
-  snubbed = false;
   /** Closed because it broke the protocol (malformed or out-of-range messages). */
   violated = false;
 
-  readonly outstanding = new Map<number, OutstandingRequest>();
+  /** Requests we have in flight at this peer, and its pipeline. */
+  readonly requests = new BlockRequests();
+  /** Pieces the picker handed to this peer first (the picker keeps it in sync). */
   readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
@@ -77,13 +72,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   readonly downloadMeter = new RateMeter();
   readonly uploadMeter = new RateMeter();
-  /** Good blocks received, for the JSON report's "peers that sent data". */
-  blocksReceived = 0;
-  hashFailures = 0;
-  lastBlockAt = 0;
-  connectedAt = Date.now();
-  /** Requests to keep in flight; grows like TCP slow start until the rate-based target takes over. */
-  pipelineDepth = 4;
+  private failedPieces = 0;
+  readonly connectedAt = Date.now();
 
   private reader: FrameReader | null = null;
   private handshakeBuffer: Buffer | null = Buffer.alloc(0);
@@ -220,7 +210,30 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   hasRequested(index: number, block: number): boolean {
-    return this.outstanding.has(requestKey(index, block));
+    return this.requests.has(index, block);
+  }
+
+  get outstanding(): ReadonlyMap<number, OutstandingRequest> {
+    return this.requests.outstanding;
+  }
+
+  get snubbed(): boolean {
+    return this.requests.snubbed;
+  }
+
+  /** Good blocks received, for the JSON report's "peers that sent data". */
+  get blocksReceived(): number {
+    return this.requests.blocksReceived;
+  }
+
+  /** Pieces this peer contributed to that failed their hash check. */
+  get hashFailures(): number {
+    return this.failedPieces;
+  }
+
+  /** A piece it contributed to failed its hash check; returns how many have so far. */
+  recordHashFailure(): number {
+    return ++this.failedPieces;
   }
 
   /** The traffic is RC4-encrypted (MSE chose it). */
@@ -231,7 +244,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   /** Upper bound on requests in flight: our pipeline target, capped by the peer's `reqq`. */
   get requestLimit(): number {
     const reqq = this.extensions?.reqq ?? 250;
-    return Math.max(1, Math.min(this.pipelineDepth, reqq));
+    return Math.max(1, Math.min(this.requests.pipelineDepth, reqq));
   }
 
   // --- sending -----------------------------------------------------------------------
@@ -264,19 +277,15 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   /** Sends a batch of requests in one write and records them as outstanding. */
-  sendRequests(picks: ReadonlyArray<{ piece: PieceDownload; block: number; begin: number; length: number }>): void {
+  sendRequests(picks: readonly RequestPick[]): void {
     if (picks.length === 0) return;
-    const now = Date.now();
-    const refs: Array<[number, number, number]> = [];
-    for (const p of picks) {
-      this.outstanding.set(requestKey(p.piece.index, p.block), { piece: p.piece, block: p.block, begin: p.begin, length: p.length, sentAt: now });
-      refs.push([p.piece.index, p.begin, p.length]);
-    }
-    this.send(msg.requestBatch(refs));
+    this.requests.sent(picks, Date.now());
+    this.send(msg.requestBatch(picks.map((p) => [p.piece.index, p.begin, p.length] as const)));
   }
 
+  /** Cancels a request in flight (endgame duplicate, snub). */
   sendCancel(req: OutstandingRequest): void {
-    this.outstanding.delete(requestKey(req.piece.index, req.block));
+    this.requests.remove(req.piece.index, req.block);
     this.send(msg.cancel(req.piece.index, req.begin, req.length));
   }
 
@@ -449,9 +458,4 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.handler = null;
     handler?.peerClosed(this, reason);
   }
-}
-
-/** Key for a block in per-peer request maps: piece index × 2^15 + block index (fits a double exactly). */
-export function requestKey(index: number, block: number): number {
-  return index * 32768 + block;
 }

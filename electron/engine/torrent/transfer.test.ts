@@ -294,7 +294,7 @@ describe('Transfer: requests and chokes', () => {
     vi.setSystemTime(1_000_000 + 21_000);
     transfer.tick();
     expect(slow.peer.snubbed).toBe(true);
-    expect(slow.peer.pipelineDepth).toBe(2);
+    expect(slow.peer.requests.pipelineDepth).toBe(2);
     expect(keys(blockRefs(slow.socket, MessageId.Cancel))).toEqual(keys(asked));
     const other = connect(RESERVED_FAST);
     other.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));

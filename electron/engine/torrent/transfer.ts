@@ -3,19 +3,19 @@ import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
 import type { Metainfo } from '../metainfo/index.js';
 import { resolveInSaveDir } from '../metainfo/index.js';
-import { requestKey, type OutstandingRequest, type PeerConnection } from '../peer/peer-connection.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
 import type { PieceDownload } from '../picker/piece-download.js';
-import { PiecePicker, type BlockPick } from '../picker/piece-picker.js';
+import { PiecePicker } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
 import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
-import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import { chooseUnchoked, nextOptimistic } from './choker.js';
 import { PeerAvailability } from './availability.js';
+import { BlockDownloader } from './block-downloader.js';
 import { UploadServer } from './upload-server.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
@@ -41,13 +41,6 @@ export interface TransferHost {
 /** Pieces at least this large are hashed and written on a disk thread. */
 const WORKER_MIN_PIECE = 128 * 1024;
 
-/** Requests we keep per peer at most; libtorrent's default queue is 500 too. */
-const MAX_PIPELINE = 500;
-
-/** Seconds of transfer the request pipeline should cover (issue: rate × 3 s / 16 KiB). */
-const PIPELINE_SECONDS = 3;
-/** A peer that sends nothing for this long while we wait on it is snubbed; its requests go elsewhere. */
-const REQUEST_TIMEOUT_MS = 20_000;
 /** Stop requesting while this many verified bytes wait to be hashed or written: the disk sets the pace. */
 const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
 /** Hash failures after which a peer is banned. */
@@ -64,17 +57,13 @@ const ALLOWED_FAST_SET_SIZE = 5;
 export class Transfer {
   readonly picker: PiecePicker;
   readonly storage: Storage;
-  readonly downloadMeter = new RateMeter();
-  downloadedBytes = 0;
   hashFailures = 0;
   /** Pieces hashed from disk at start (re-check) and pieces trusted from the resume record. */
   checkedPieces = 0;
   resumedPieces = 0;
-  readonly peersThatSentData = new Set<string>();
+  private readonly downloads: BlockDownloader;
   private readonly uploads: UploadServer;
   private readonly peerPieces: PeerAvailability;
-  private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
-  private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
   private readonly failedPieces = new Set<number>();
   private readonly filePriorities: FilePriority[];
   /** Counts file priority changes: a piece written across one is fetched again (see verifyPiece). */
@@ -93,6 +82,12 @@ export class Transfer {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
+    this.downloads = new BlockDownloader(this.picker, {
+      connectedPeers: () => host.connectedPeers(),
+      canRequest: () => this.active && this.pendingDiskBytes <= MAX_PENDING_DISK_BYTES,
+      blockArrived: (index, received, total) => host.blockArrived(index, received, total),
+      pieceComplete: (piece) => this.trackDisk(this.verifyPiece(piece)),
+    });
     this.uploads = new UploadServer(
       {
         has: (index) => this.picker.have.has(index),
@@ -115,6 +110,20 @@ export class Transfer {
 
   get finished(): boolean {
     return this.picker.finished;
+  }
+
+  /** Good block bytes received (endgame duplicates not counted). */
+  get downloadedBytes(): number {
+    return this.downloads.downloadedBytes;
+  }
+
+  get downloadMeter(): RateMeter {
+    return this.downloads.meter;
+  }
+
+  /** Addresses of peers that sent at least one good block. */
+  get peersThatSentData(): ReadonlySet<string> {
+    return this.downloads.peersThatSentData;
   }
 
   /** Block bytes the kernel has taken for peers (not merely queued). */
@@ -237,9 +246,7 @@ export class Transfer {
 
   peerGone(peer: PeerConnection): void {
     this.peerPieces.remove(peer);
-    this.releaseRequests(peer, false);
-    this.picker.disown(peer);
-    this.pumpAll();
+    this.downloads.peerGone(peer);
   }
 
   // --- availability and interest ----------------------------------------------------------
@@ -252,22 +259,21 @@ export class Transfer {
   peerHave(peer: PeerConnection, index: number): void {
     this.peerPieces.have(peer, index);
     if (!peer.amInterested && !this.picker.have.has(index) && this.picker.isWanted(index)) peer.setInterested(true);
-    this.pump(peer);
+    this.downloads.pump(peer);
   }
 
   private updateInterest(peer: PeerConnection): void {
     const interesting = this.picker.peerIsInteresting(peer, peer.isSeed);
     peer.setInterested(interesting);
-    if (interesting) this.pump(peer);
+    if (interesting) this.downloads.pump(peer);
   }
 
   peerChoked(peer: PeerConnection): void {
-    // Without the fast extension a choke silently drops every request we had queued there.
-    if (!peer.supportsFast) this.releaseRequests(peer, false);
+    this.downloads.peerChoked(peer);
   }
 
   peerUnchoked(peer: PeerConnection): void {
-    this.pump(peer);
+    this.downloads.pump(peer);
   }
 
   peerInterest(peer: PeerConnection, interested: boolean): void {
@@ -278,125 +284,24 @@ export class Transfer {
   // --- receiving blocks -------------------------------------------------------------------
 
   blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
-    const block = begin / BLOCK_SIZE;
-    const key = Number.isInteger(block) ? requestKey(index, block) : -1;
-    const req = key >= 0 ? peer.outstanding.get(key) : undefined;
-    if (req && req.length === length) {
-      // A piece that was reset (hash failure) or is being verified must not be written into:
-      // its buffer may already belong to another piece.
-      const live = this.picker.inFlight.get(index) === req.piece && !req.piece.verifying;
-      this.currentBlock.set(peer, live ? req : null);
-      if (!live) peer.outstanding.delete(key);
-      return true;
-    }
-    // Blocks we cancelled (endgame, snub) may still be on the wire; blocks of pieces we already
-    // have are harmless. Both are discarded quietly.
-    const cancelled = key >= 0 && (this.recentlyCancelled.get(peer)?.delete(key) ?? false);
-    if (cancelled || (index < this.meta.pieceCount && this.picker.have.has(index) && length <= BLOCK_SIZE)) {
-      this.currentBlock.set(peer, null);
-      return true;
-    }
-    peer.violation(`sent piece ${index} offset ${begin} length ${length}, which was never requested`);
-    return false;
+    return this.downloads.blockStart(peer, index, begin, length);
   }
 
   blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
-    const req = this.currentBlock.get(peer);
-    // An endgame duplicate may still be streaming when the piece completes from another peer:
-    // from then on the buffer belongs to the verifier (possibly on a disk thread).
-    if (req && !req.piece.verifying) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
+    this.downloads.blockData(peer, bytes, offsetInBlock);
   }
 
   blockEnd(peer: PeerConnection): void {
-    const req = this.currentBlock.get(peer);
-    this.currentBlock.delete(peer);
-    if (!req) return;
-    const { piece, block, length } = req;
-    this.downloadedBytes += length;
-    peer.outstanding.delete(requestKey(piece.index, block));
-    peer.downloadMeter.add(length);
-    this.downloadMeter.add(length);
-    peer.lastBlockAt = Date.now();
-    peer.snubbed = false;
-    if (peer.blocksReceived++ === 0) this.peersThatSentData.add(peer.address);
-    this.growPipeline(peer);
-    if (piece.markArrived(block)) {
-      piece.contributors.add(peer);
-      this.host.blockArrived(piece.index, piece.received, piece.blockCount);
-      if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
-      if (piece.complete) this.trackDisk(this.verifyPiece(piece));
-    }
-    // Refill in batches, not one request per block: fewer, larger socket writes.
-    const free = peer.requestLimit - peer.outstanding.size;
-    if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
+    this.downloads.blockEnd(peer);
   }
 
   peerReject(peer: PeerConnection, index: number, begin: number): void {
-    const key = requestKey(index, begin / BLOCK_SIZE);
-    const req = peer.outstanding.get(key);
-    if (!req) return;
-    peer.outstanding.delete(key);
-    req.piece.release(req.block);
-    this.picker.abandonIfUntouched(req.piece);
-    this.pumpAll();
+    this.downloads.peerReject(peer, index, begin);
   }
 
-  // --- requesting -------------------------------------------------------------------------
-
-  /** Fills the peer's request pipeline. */
-  pump(peer: PeerConnection): void {
-    if (!this.active || !peer.isOpen || !peer.amInterested || peer.peerChoking) return;
-    if (this.pendingDiskBytes > MAX_PENDING_DISK_BYTES) return;
-    const free = peer.requestLimit - peer.outstanding.size;
-    if (free <= 0) return;
-    const picks: BlockPick[] = [];
-    this.picker.pick(peer, free, picks);
-    peer.sendRequests(picks);
-  }
-
+  /** Fills every peer's request pipeline. */
   pumpAll(): void {
-    for (const peer of this.host.connectedPeers()) this.pump(peer);
-  }
-
-  /** Slow start (one more slot per block received), then rate × PIPELINE_SECONDS worth of blocks. */
-  private growPipeline(peer: PeerConnection): void {
-    if (peer.pipelineDepth >= MAX_PIPELINE) return;
-    const byRate = Math.ceil((peer.downloadMeter.rate() * PIPELINE_SECONDS) / BLOCK_SIZE);
-    peer.pipelineDepth = Math.max(2, Math.min(MAX_PIPELINE, Math.max(peer.pipelineDepth + 1, byRate)));
-  }
-
-  /** Gives back a peer's outstanding requests so other peers can take them. */
-  private releaseRequests(peer: PeerConnection, sendCancel: boolean): void {
-    const pieces = new Set<PieceDownload>();
-    for (const req of peer.outstanding.values()) {
-      req.piece.release(req.block);
-      pieces.add(req.piece);
-      if (sendCancel) {
-        peer.send(msg.cancel(req.piece.index, req.begin, req.length));
-        this.rememberCancel(peer, requestKey(req.piece.index, req.block));
-      }
-    }
-    peer.outstanding.clear();
-    for (const piece of pieces) this.picker.abandonIfUntouched(piece);
-  }
-
-  private cancelDuplicates(receivedFrom: PeerConnection, piece: PieceDownload, block: number): void {
-    const key = requestKey(piece.index, block);
-    for (const other of this.host.connectedPeers()) {
-      if (other === receivedFrom) continue;
-      const req = other.outstanding.get(key);
-      if (!req) continue;
-      other.sendCancel(req);
-      this.rememberCancel(other, key);
-      piece.release(block);
-    }
-  }
-
-  private rememberCancel(peer: PeerConnection, key: number): void {
-    let set = this.recentlyCancelled.get(peer);
-    if (!set) this.recentlyCancelled.set(peer, (set = new Set()));
-    if (set.size > 4096) set.clear();
-    set.add(key);
+    this.downloads.pumpAll();
   }
 
   // --- pieces -----------------------------------------------------------------------------
@@ -477,8 +382,7 @@ export class Transfer {
     this.host.pieceChecked(piece.index, false);
     for (const contributor of piece.contributors) {
       const peer = contributor as PeerConnection;
-      peer.hashFailures++;
-      if (peer.hashFailures >= BAN_AFTER_FAILURES) this.host.ban(peer);
+      if (peer.recordHashFailure() >= BAN_AFTER_FAILURES) this.host.ban(peer);
     }
   }
 
@@ -532,16 +436,7 @@ export class Transfer {
   /** Once a second: snub silent peers, rechoke every 10 s, refresh interest, refill pipelines. */
   tick(): void {
     this.tickCount++;
-    const now = Date.now();
-    for (const peer of this.host.connectedPeers()) {
-      if (peer.outstanding.size === 0) continue;
-      const oldest = peer.outstanding.values().next().value as OutstandingRequest;
-      if (now - Math.max(peer.lastBlockAt, oldest.sentAt) > REQUEST_TIMEOUT_MS) {
-        peer.snubbed = true;
-        peer.pipelineDepth = 2;
-        this.releaseRequests(peer, true);
-      }
-    }
+    this.downloads.snubStalled(Date.now());
     if (this.tickCount % 10 === 0) this.rechoke();
     if (this.tickCount % 5 === 0 && !this.picker.finished) {
       for (const peer of this.host.connectedPeers()) if (!peer.isSeed) this.updateInterest(peer);
