@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
 import type { Metainfo } from '../metainfo/index.js';
@@ -7,7 +6,6 @@ import type { PeerConnection } from '../peer/peer-connection.js';
 import type { PieceDownload } from '../picker/piece-download.js';
 import { PiecePicker } from '../picker/piece-picker.js';
 import { Storage } from '../storage/storage.js';
-import { Bitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
@@ -16,6 +14,8 @@ import type { ResumeData } from '../resume/resume-data.js';
 import { chooseUnchoked, nextOptimistic } from './choker.js';
 import { PeerAvailability } from './availability.js';
 import { BlockDownloader } from './block-downloader.js';
+import { PieceVerifier } from './piece-verifier.js';
+import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
@@ -38,11 +38,6 @@ export interface TransferHost {
   readonly disk: DiskWorkers;
 }
 
-/** Pieces at least this large are hashed and written on a disk thread. */
-const WORKER_MIN_PIECE = 128 * 1024;
-
-/** Stop requesting while this many verified bytes wait to be hashed or written: the disk sets the pace. */
-const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
 /** Hash failures after which a peer is banned. */
 const BAN_AFTER_FAILURES = 2;
 const UPLOAD_SLOTS = 8;
@@ -62,13 +57,13 @@ export class Transfer {
   checkedPieces = 0;
   resumedPieces = 0;
   private readonly downloads: BlockDownloader;
+  private readonly verifier: PieceVerifier;
   private readonly uploads: UploadServer;
   private readonly peerPieces: PeerAvailability;
   private readonly failedPieces = new Set<number>();
   private readonly filePriorities: FilePriority[];
   /** Counts file priority changes: a piece written across one is fetched again (see verifyPiece). */
   private priorityEpoch = 0;
-  private pendingDiskBytes = 0;
   private optimistic: string | null = null;
   private tickCount = 0;
   private active = false;
@@ -82,11 +77,20 @@ export class Transfer {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
+    this.verifier = new PieceVerifier(meta.pieceHashes, this.storage, this.picker, {
+      disk: host.disk,
+      priorityEpoch: () => this.priorityEpoch,
+      touchesSkippedFile: (index) => this.skippedFilesIn(index).length > 0,
+      verified: (index) => this.pieceVerified(index),
+      failed: (piece) => this.pieceFailed(piece),
+      writeFailed: (message) => host.fatal(message),
+      caughtUp: () => this.downloads.pumpAll(),
+    });
     this.downloads = new BlockDownloader(this.picker, {
       connectedPeers: () => host.connectedPeers(),
-      canRequest: () => this.active && this.pendingDiskBytes <= MAX_PENDING_DISK_BYTES,
+      canRequest: () => this.active && !this.verifier.backlogged,
       blockArrived: (index, received, total) => host.blockArrived(index, received, total),
-      pieceComplete: (piece) => this.trackDisk(this.verifyPiece(piece)),
+      pieceComplete: (piece) => this.verifier.verify(piece),
     });
     this.uploads = new UploadServer(
       {
@@ -143,54 +147,22 @@ export class Transfer {
   // --- disk: preparing and checking -----------------------------------------------------
 
   /**
-   * Creates the save folder and empty files, then learns what is already on disk: from the
-   * resume record where the files are as it recorded them (no hashing), by hashing where
-   * they are not (changed, missing, or no record at all).
+   * Creates the save folder and empty files, then learns what is already on disk (from the
+   * resume record where it still fits, by hashing elsewhere; see checkExistingData).
    */
   async prepare(onChecking: () => void, resume: ResumeData | null): Promise<void> {
     const usable = resume && resume.pieceCount === this.meta.pieceCount && resume.files.length === this.meta.files.length ? resume : null;
     if (usable) usable.filePriorities.forEach((p, i) => this.setFilePriority(i, p));
-    // Pieces whose part-file copy was dropped (their files no longer use it) are hashed from the files.
-    const unsettled = new Set(await this.storage.prepare());
-    const stamps = await this.storage.fileStamps();
-    const sizes = stamps.map((s) => s?.size ?? null);
-    const changed = this.meta.files.map((f, i) => {
-      if (f.pad || !usable) return true;
-      const now = stamps[i];
-      const then = usable.files[i]!;
-      return now ? now.size !== then.size || now.mtimeMs !== then.mtimeMs : then.mtimeMs !== -1;
-    });
-    const recorded = usable ? new Bitfield(this.meta.pieceCount, usable.have) : null;
-    const toCheck: number[] = [];
-    for (let index = 0; index < this.meta.pieceCount; index++) {
-      const segments = this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index));
-      const touchesChanged = unsettled.has(index) || segments.some((seg) => !this.meta.files[seg.fileIndex]!.pad && changed[seg.fileIndex]);
-      if (!touchesChanged) {
-        // Bytes that belong in the part file must be there (it may have been deleted).
-        if (recorded?.has(index) && this.storage.holdsPiece(index)) {
-          this.picker.markHave(index);
-          this.resumedPieces++;
-        }
-      } else if (this.pieceFilesPresent(index, sizes)) {
-        toCheck.push(index);
-      }
-    }
-    if (toCheck.length > 0) onChecking();
-    for (const index of toCheck) {
-      let data: Buffer;
-      try {
-        data = await this.storage.read(index, 0, this.picker.pieceSize(index));
-      } catch {
-        continue;
-      }
-      this.checkedPieces++;
-      if (await this.hashMatches(index, data)) {
-        this.picker.markHave(index);
-        this.host.pieceChecked(index, true);
-      }
-    }
-    // Part-file copies of pieces that are not ours (never recorded, or failed the check) go.
-    for (const index of this.storage.partFilePieces()) if (!this.picker.have.has(index)) await this.storage.discard(index);
+    const target = {
+      meta: this.meta,
+      storage: this.storage,
+      picker: this.picker,
+      hashMatches: (index: number, data: Buffer) => this.verifier.hashMatches(index, data),
+      pieceChecked: (index: number) => this.host.pieceChecked(index, true),
+    };
+    const { checked, resumed } = await checkExistingData(target, usable, onChecking);
+    this.checkedPieces += checked;
+    this.resumedPieces += resumed;
   }
 
   /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
@@ -202,16 +174,6 @@ export class Transfer {
       filePriorities: [...this.filePriorities],
       files: stamps.map((s) => s ?? { size: 0, mtimeMs: -1 }),
     };
-  }
-
-  /** Whether every byte of the piece is on disk to hash: in its files, or in the part file. */
-  private pieceFilesPresent(index: number, sizes: Array<number | null>): boolean {
-    if (!this.storage.holdsPiece(index)) return false;
-    return this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index)).every((seg) => {
-      const file = this.meta.files[seg.fileIndex]!;
-      const size = sizes[seg.fileIndex];
-      return file.pad || this.storage.fileInPartFile(seg.fileIndex) || (size !== null && size !== undefined && size >= seg.fileOffset + seg.length);
-    });
   }
 
   /** Pieces made only of pad files are never requested (nobody needs to send zeros). */
@@ -306,64 +268,9 @@ export class Transfer {
 
   // --- pieces -----------------------------------------------------------------------------
 
-  private expectedHash(index: number): Buffer {
-    return this.meta.pieceHashes.subarray(index * 20, index * 20 + 20);
-  }
-
-  /** Hash check for data read back from disk (re-check): large pieces on a disk worker. */
-  private async hashMatches(index: number, data: Buffer): Promise<boolean> {
-    if (data.length < WORKER_MIN_PIECE) return createHash('sha1').update(data).digest().equals(this.expectedHash(index));
-    return (await this.host.disk.run(data, this.expectedHash(index), [])).ok;
-  }
-
-  private readonly diskWork = new Set<Promise<void>>();
-
-  private trackDisk(work: Promise<void>): void {
-    this.diskWork.add(work);
-    void work.finally(() => this.diskWork.delete(work));
-  }
-
   /** Waits for pieces being hashed and written: after this, the resume record matches the disk. */
-  async drain(): Promise<void> {
-    while (this.diskWork.size > 0) await Promise.allSettled([...this.diskWork]);
-  }
-
-  private async verifyPiece(piece: PieceDownload): Promise<void> {
-    piece.verifying = true;
-    this.pendingDiskBytes += piece.length;
-    // Bytes in skipped files that are not on disk go to the part file (see Storage.setSkipped).
-    const epoch = this.priorityEpoch;
-    const skippedAtStart = this.skippedFilesIn(piece.index).length > 0;
-    let buffer = piece.buffer;
-    try {
-      let ok: boolean;
-      if (piece.length >= WORKER_MIN_PIECE) {
-        // Hash and write on a disk thread; the buffer travels there and back without a copy.
-        const result = await this.storage.hashAndWrite(piece.index, piece.buffer, this.expectedHash(piece.index), this.host.disk);
-        buffer = result.buffer;
-        ok = result.ok;
-      } else {
-        // Small pieces: a worker round trip costs more than hashing 16 KiB here.
-        ok = createHash('sha1').update(piece.buffer).digest().equals(this.expectedHash(piece.index));
-        if (ok) await this.storage.writePiece(piece.index, piece.buffer);
-      }
-      if (!ok) return this.pieceFailed(piece);
-      // A file of this piece skipped or un-skipped meanwhile: what was written is uncertain, fetch it again.
-      const changed = this.priorityEpoch !== epoch && (skippedAtStart || this.skippedFilesIn(piece.index).length > 0);
-      if (changed) {
-        this.picker.pieceFailed(piece.index);
-        return await this.storage.discard(piece.index);
-      }
-      this.pieceVerified(piece.index);
-    } catch (err) {
-      this.picker.pieceFailed(piece.index);
-      this.host.fatal(`disk write failed: ${errorText(err)}`);
-    } finally {
-      // A buffer lost to a failed worker call is detached (length 0): nothing to recycle.
-      if (buffer.length > 0) this.picker.buffers.give(buffer);
-      this.pendingDiskBytes -= piece.length;
-      if (this.pendingDiskBytes <= MAX_PENDING_DISK_BYTES) this.pumpAll();
-    }
+  drain(): Promise<void> {
+    return this.verifier.drain();
   }
 
   private pieceVerified(index: number): void {
@@ -517,7 +424,7 @@ export class Transfer {
     this.priorityEpoch++;
     const move = this.storage.setSkipped(fileIndex, priority === 0);
     if (move) {
-      this.trackDisk(
+      this.verifier.track(
         move.then(
           (lost) => lost.forEach((index) => this.forgetPiece(index)),
           (err: unknown) => this.host.fatal(`moving data out of the part file failed: ${errorText(err)}`),
