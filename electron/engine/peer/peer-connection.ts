@@ -34,6 +34,8 @@ export interface PeerConnectionOptions {
 }
 
 const KEEPALIVE_INTERVAL_MS = 90_000;
+/** What a block's write callback gets when the connection was closed before the write. */
+const CONNECTION_CLOSED = new Error('connection closed');
 const INACTIVITY_TIMEOUT_MS = 240_000;
 const HANDSHAKE_TIMEOUT_MS = 20_000;
 
@@ -291,19 +293,15 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   /**
    * Sends a block we were asked for: header and data as two writes, no copy of the data in
-   * plaintext (RC4 encrypts a copy). `done` runs once, when the socket no longer needs `data`:
-   * with true once the kernel has taken the block, with false when the connection died first.
-   * Only then does the block count as uploaded (the peer's upload meter included).
+   * plaintext (RC4 encrypts a copy). `done` is the socket's write callback: it runs once, when
+   * the socket no longer needs `data` — without an error once the kernel has taken the block,
+   * with one when the connection died first. Only the first counts as uploaded.
    */
-  sendBlock(index: number, begin: number, data: Buffer, done: (sent: boolean) => void): void {
-    if (this.closed) return done(false);
-    const length = data.length;
+  sendBlock(index: number, begin: number, data: Buffer, done: (err?: Error | null) => void): void {
+    if (this.closed) return done(CONNECTION_CLOSED);
     this.socket.cork();
-    this.sendRaw(msg.pieceHeader(index, begin, length));
-    this.socket.write(this.cipher ? this.cipher.encrypt(data) : data, (err) => {
-      if (!err) this.uploadMeter.add(length);
-      done(!err);
-    });
+    this.sendRaw(msg.pieceHeader(index, begin, data.length));
+    this.socket.write(this.cipher ? this.cipher.encrypt(data) : data, done);
     process.nextTick(() => this.socket.uncork());
   }
 

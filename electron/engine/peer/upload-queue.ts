@@ -18,7 +18,10 @@ export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
  * socket's own backlog it is what this peer makes us hold in memory.
  */
 export class UploadQueue {
-  private readonly waiting = new Map<number, UploadRequest>();
+  /** Waiting requests by key, and in arrival order as a doubly linked list (no allocation to take one). */
+  private readonly waiting = new Map<number, Waiting>();
+  private head: Waiting | null = null;
+  private tail: Waiting | null = null;
   private readonly started = new Map<number, UploadRequest>();
   private preparing = 0;
   private inProgress = 0;
@@ -49,34 +52,52 @@ export class UploadQueue {
     const key = uploadKey(req.index, req.begin);
     if (this.waiting.has(key) || this.started.has(key)) return true;
     if (this.size >= this.limit) return false;
-    this.waiting.set(key, req);
+    const node: Waiting = { index: req.index, begin: req.begin, length: req.length, key, prev: this.tail, next: null };
+    if (this.tail) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+    this.waiting.set(key, node);
     return true;
   }
 
   /** Removes a request (the peer cancelled it); true when it was held. */
   cancel(index: number, begin: number): boolean {
     const key = uploadKey(index, begin);
-    return this.waiting.delete(key) || this.started.delete(key);
+    const node = this.waiting.get(key);
+    if (node) {
+      this.unlink(node);
+      return true;
+    }
+    return this.started.delete(key);
   }
 
   /** Drops every request (we choked the peer); returns them, e.g. to reject each. */
   clear(): UploadRequest[] {
-    const dropped = [...this.waiting.values(), ...this.started.values()];
+    const dropped: UploadRequest[] = [...this.waiting.values(), ...this.started.values()];
     this.waiting.clear();
+    this.head = this.tail = null;
     this.started.clear();
     return dropped;
   }
 
   /** Takes the oldest waiting request and starts it; its bytes count as preparing until `finish`. */
   next(): UploadRequest | undefined {
-    const first = this.waiting.entries().next();
-    if (first.done) return undefined;
-    const [key, req] = first.value;
-    this.waiting.delete(key);
-    this.started.set(key, req);
-    this.preparing += req.length;
+    const node = this.head;
+    if (!node) return undefined;
+    this.unlink(node);
+    this.started.set(node.key, node);
+    this.preparing += node.length;
     this.inProgress++;
-    return req;
+    return node;
+  }
+
+  private unlink(node: Waiting): void {
+    this.waiting.delete(node.key);
+    if (node.prev) node.prev.next = node.next;
+    else this.head = node.next;
+    if (node.next) node.next.prev = node.prev;
+    else this.tail = node.prev;
+    node.prev = node.next = null;
   }
 
   /**
@@ -88,6 +109,12 @@ export class UploadQueue {
     this.preparing -= req.length;
     return this.started.delete(uploadKey(req.index, req.begin));
   }
+}
+
+interface Waiting extends UploadRequest {
+  readonly key: number;
+  prev: Waiting | null;
+  next: Waiting | null;
 }
 
 /** Key for a peer's request to us: pieces < 2^21 and offsets < 2^29, so the product stays exact. */

@@ -101,11 +101,12 @@ export class UploadServer {
       return;
     }
     // The cache may reuse the piece's buffer once the socket no longer needs the block.
-    peer.sendBlock(index, begin, piece.data.subarray(begin, begin + length), (sent) => {
+    peer.sendBlock(index, begin, piece.data.subarray(begin, begin + length), (err) => {
       piece.release();
-      if (!sent) return;
+      if (err) return;
       this.uploadedBytes += length;
       this.meter.add(length);
+      peer.uploadMeter.add(length);
       this.serve(peer);
     });
     this.serve(peer);
