@@ -11,12 +11,13 @@ import type { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
-import { chooseUnchoked, nextOptimistic } from './choker.js';
 import { PeerAvailability } from './availability.js';
 import { BlockDownloader } from './block-downloader.js';
 import { PieceVerifier } from './piece-verifier.js';
 import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
+import { UploadSlots } from './upload-slots.js';
+import { TransferView } from './transfer-view.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 
@@ -40,7 +41,6 @@ export interface TransferHost {
 
 /** Hash failures after which a peer is banned. */
 const BAN_AFTER_FAILURES = 2;
-const UPLOAD_SLOTS = 8;
 /** libtorrent's allowed_fast_set_size. */
 const ALLOWED_FAST_SET_SIZE = 5;
 
@@ -64,10 +64,10 @@ export class Transfer {
   private readonly filePriorities: FilePriority[];
   /** Counts file priority changes: a piece written across one is fetched again (see verifyPiece). */
   private priorityEpoch = 0;
-  private optimistic: string | null = null;
   private tickCount = 0;
   private active = false;
-  private readonly hasPadFiles: boolean;
+  private readonly slots: UploadSlots;
+  private readonly view: TransferView;
 
   constructor(
     readonly meta: Metainfo,
@@ -104,7 +104,8 @@ export class Transfer {
       meta.pieceLength,
     );
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
-    this.hasPadFiles = meta.files.some((f) => f.pad);
+    this.slots = new UploadSlots(() => host.connectedPeers(), () => this.picker.finished);
+    this.view = new TransferView(meta, this.picker, this.storage, this.filePriorities, this.failedPieces);
     this.markPadOnlyPiecesUnwanted();
   }
 
@@ -239,8 +240,7 @@ export class Transfer {
   }
 
   peerInterest(peer: PeerConnection, interested: boolean): void {
-    if (interested && peer.amChoking && this.unchokedCount() < UPLOAD_SLOTS) peer.setChoking(false);
-    if (!interested && !peer.amChoking) peer.setChoking(true);
+    this.slots.interest(peer, interested);
   }
 
   // --- receiving blocks -------------------------------------------------------------------
@@ -318,33 +318,13 @@ export class Transfer {
     else this.host.warn(`read for upload failed: ${errorText(err)}`);
   }
 
-  private unchokedCount(): number {
-    let n = 0;
-    for (const p of this.host.connectedPeers()) if (!p.amChoking) n++;
-    return n;
-  }
-
-  private rechoke(): void {
-    const peers = [...this.host.connectedPeers()];
-    const candidates = peers.map((p) => ({
-      id: p.id,
-      peerInterested: p.peerInterested,
-      downloadRate: p.downloadMeter.rate(),
-      uploadRate: p.uploadMeter.rate(),
-      isSeed: p.isSeed,
-    }));
-    if (this.tickCount % 30 === 0) this.optimistic = nextOptimistic(candidates, new Set());
-    const chosen = chooseUnchoked(candidates, this.picker.finished, UPLOAD_SLOTS, this.optimistic);
-    for (const p of peers) p.setChoking(!chosen.has(p.id));
-  }
-
   // --- periodic ---------------------------------------------------------------------------
 
   /** Once a second: snub silent peers, rechoke every 10 s, refresh interest, refill pipelines. */
   tick(): void {
     this.tickCount++;
     this.downloads.snubStalled(Date.now());
-    if (this.tickCount % 10 === 0) this.rechoke();
+    if (this.tickCount % 10 === 0) this.slots.rechoke();
     if (this.tickCount % 5 === 0 && !this.picker.finished) {
       for (const peer of this.host.connectedPeers()) if (!peer.isSeed) this.updateInterest(peer);
     }
@@ -353,63 +333,28 @@ export class Transfer {
 
   // --- snapshots --------------------------------------------------------------------------
 
-  /** Verified payload bytes (pad bytes never count). */
   completedBytes(): number {
-    const have = this.picker.have;
-    if (have.complete) return this.meta.payloadLength;
-    let total = 0;
-    for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.piecePayload(i);
-    return total;
+    return this.view.completedBytes();
   }
 
-  /** Bytes of piece `index` that belong to real (non-pad) files. */
-  private piecePayload(index: number): number {
-    const size = this.picker.pieceSize(index);
-    if (!this.hasPadFiles) return size;
-    let payload = 0;
-    for (const seg of this.storage.map.pieceSegments(index, 0, size)) if (!this.meta.files[seg.fileIndex]!.pad) payload += seg.length;
-    return payload;
-  }
-
-  /** Bytes still wanted (for tracker `left`). */
   leftBytes(): number {
-    return Math.max(0, this.meta.payloadLength - this.completedBytes());
+    return this.view.leftBytes();
   }
 
   pieceStatus(): Uint8Array {
-    const out = new Uint8Array(this.meta.pieceCount);
-    const have = this.picker.have;
-    for (let i = 0; i < out.length; i++) if (have.has(i)) out[i] = 2;
-    for (const index of this.failedPieces) if (!have.has(index)) out[index] = 3;
-    for (const index of this.picker.inFlight.keys()) out[index] = 1;
-    return out;
+    return this.view.pieceStatus();
   }
 
   inFlight(): Array<[number, number, number]> {
-    return [...this.picker.inFlight.values()].map((p) => [p.index, p.received, p.blockCount]);
+    return this.view.inFlight();
   }
 
   availability(): Uint16Array {
-    const out = new Uint16Array(this.meta.pieceCount);
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(0xffff, this.picker.availability(i));
-    return out;
+    return this.view.availability();
   }
 
   files(): FileStats[] {
-    const have = this.picker.have;
-    return this.meta.files.map((f, index) => {
-      let completed = 0;
-      const range = this.storage.map.filePieces(index);
-      if (range) {
-        for (let p = range[0]; p <= range[1]; p++) {
-          if (!have.has(p)) continue;
-          const start = Math.max(f.offset, p * this.meta.pieceLength);
-          const end = Math.min(f.offset + f.length, p * this.meta.pieceLength + this.picker.pieceSize(p));
-          completed += Math.max(0, end - start);
-        }
-      }
-      return { index, path: f.path, size: f.length, completedBytes: completed, priority: this.filePriorities[index]!, pad: f.pad };
-    });
+    return this.view.files();
   }
 
   /**
