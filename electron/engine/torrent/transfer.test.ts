@@ -390,6 +390,22 @@ describe('Transfer: uploads', () => {
     expect(leecher.peer.uploadMeter.totalBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
   });
 
+  it('a backlog of other messages holds uploads back too; they resume when the socket drains', async () => {
+    const { transfer, connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    // A large message that is no block (say metadata) fills the socket: no block write is pending.
+    leecher.peer.send(msg.extended(3, Buffer.alloc(sendBufferBound(0))));
+    requestAll(leecher.peer, 10);
+    await settle();
+    expect(leecher.peer.uploads.size).toBe(10);
+    expect(leecher.peer.uploads.startedCount).toBe(0);
+    await leecher.socket.releaseWrites(); // 'drain'
+    await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(10 * BLOCK), { timeout: 5000, interval: 1 });
+    expect(leecher.peer.uploads.size).toBe(0);
+  });
+
   it('counts encrypted copies against the bound (RC4 path)', async () => {
     const { transfer, connect } = await seedRig();
     const leecher = connect(RESERVED_FAST, flipCipher);
