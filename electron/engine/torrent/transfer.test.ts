@@ -442,10 +442,24 @@ describe('Transfer: uploads', () => {
   });
 
   it('refuses requests while choked (except allowed-fast pieces) and for pieces we lack or beyond them', async () => {
-    const { connect } = await seedRig();
+    const { transfer, connect } = await seedRig();
     const leecher = connect(RESERVED_FAST);
-    leecher.peer.receive(Buffer.concat([msg.request(0, 0, BLOCK), msg.request(1, 0, BLOCK * 2), msg.request(2, PIECE - 100, 200)]));
-    expect(keys(blockRefs(leecher.socket, MessageId.RejectRequest))).toEqual(['0:0', '1:0', `2:${PIECE - 100}`]);
-    expect(leecher.peer.uploads.size).toBe(0);
+    transfer.sendHave(leecher.peer); // have-all and our allowed-fast set
+    const sent = sentMessages(leecher.socket);
+    expect(sent[0]?.id).toBe(MessageId.HaveAll);
+    const granted = sent.filter((m) => m.id === MessageId.AllowedFast).map((m) => m.payload.readUInt32BE(0));
+    expect(granted.length).toBeGreaterThan(0);
+    expect(new Set(granted)).toEqual(leecher.peer.grantedFast);
+    const notGranted = [0, 1, 2, 3, 4, 5, 6].find((i) => !granted.includes(i))!;
+    leecher.peer.receive(
+      Buffer.concat([
+        msg.request(notGranted, 0, BLOCK), // choked
+        msg.request(granted[0]!, 0, BLOCK * 2), // too long
+        msg.request(granted[0]!, PIECE - 100, 200), // beyond the piece
+        msg.request(granted[0]!, BLOCK, BLOCK), // allowed fast: served though choked
+      ]),
+    );
+    expect(keys(blockRefs(leecher.socket, MessageId.RejectRequest))).toEqual([`${notGranted}:0`, `${granted[0]}:0`, `${granted[0]}:${PIECE - 100}`].sort());
+    await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(BLOCK), { timeout: 5000, interval: 1 });
   });
 });
