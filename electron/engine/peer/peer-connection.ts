@@ -34,10 +34,10 @@ export interface PeerConnectionOptions {
 }
 
 const KEEPALIVE_INTERVAL_MS = 90_000;
-/** What a block's write callback gets when the connection was closed before the write. */
-const CONNECTION_CLOSED = new Error('connection closed');
 const INACTIVITY_TIMEOUT_MS = 240_000;
 const HANDSHAKE_TIMEOUT_MS = 20_000;
+/** What a block's write callback gets when the connection was closed before the write. */
+const CONNECTION_CLOSED = new Error('connection closed');
 
 /**
  * One peer wire connection: handshake, framing, message validation and the four
@@ -45,6 +45,9 @@ const HANDSHAKE_TIMEOUT_MS = 20_000;
  * `PeerHandler`); this class makes sure only well-formed, in-range messages reach it.
  * Anything malformed closes the connection with a reason; nothing here throws at the
  * network.
+ *
+ * The per-peer state others read is kept in small values the connection owns: what the
+ * remote has (`pieces`), what we asked it for (`requests`), what it asked us for (`uploads`).
  */
 export class PeerConnection implements FrameSink, PickerPeer {
   readonly id = randomBytes(6).toString('hex');
@@ -58,9 +61,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
   amInterested = false;
   peerChoking = true;
   peerInterested = false;
-  private readonly remotePieces = new RemotePieces();
   /** Closed because it broke the protocol (malformed or out-of-range messages). */
   violated = false;
+
+  /** What the remote has; only its messages change it (read through `pieces`). */
+  private readonly remotePieces = new RemotePieces();
 
   /** Requests we have in flight at this peer, and its pipeline. */
   readonly requests = new BlockRequests();
@@ -68,6 +73,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
+  /** Our allowed-fast set for this peer (read through `grantedFast`). */
   private readonly granted = new Set<number>();
   /** Requests the peer sent us that we have not answered yet. */
   readonly uploads = new UploadQueue();
