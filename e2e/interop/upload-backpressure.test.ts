@@ -30,7 +30,7 @@ const ATTACK_MS = 6000;
 const REQUESTS_PER_BATCH = 64;
 const REQUEST_EVERY_MS = 20;
 /** Resident memory the seed may gain under attack: its read cache (16 MiB) and one peer's send bound, with room to spare. */
-const MAX_RSS_GROWTH = 64 * 1024 * 1024;
+const MAX_RSS_GROWTH = 32 * 1024 * 1024;
 
 const cleanup = new Cleanup();
 let root = '';

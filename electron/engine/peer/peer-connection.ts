@@ -95,7 +95,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private readonly opening: (peer: PeerConnection) => void;
   private handler: PeerHandler | null;
   /** Runs once the socket's backlog has drained (see whenWritable). */
-  private onDrain: (() => void) | null = null;
+  private onDrain: ((peer: PeerConnection) => void) | null = null;
   /** The connection began with an MSE handshake (the peer list shows it, like qBittorrent's "E"). */
   readonly encrypted: boolean;
   /** RC4 both ways when MSE chose it; null for plaintext (after an MSE handshake or without one). */
@@ -117,7 +117,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
     socket.on('drain', () => {
       const run = this.onDrain;
       this.onDrain = null;
-      run?.();
+      run?.(this);
     });
     this.timers.push(setTimeout(() => this.remote || this.close({ kind: 'handshake-timeout' }), HANDSHAKE_TIMEOUT_MS));
   }
@@ -319,8 +319,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.socket.writableLength + this.uploads.preparingBytes;
   }
 
-  /** Runs `callback` once the socket's backlog has drained ('drain'); replaces an earlier one. */
-  whenWritable(callback: () => void): void {
+  /**
+   * Runs `callback` once the socket's backlog has drained ('drain'); replaces an earlier one.
+   * It gets the connection, so one function can serve every peer (nothing allocated per call).
+   */
+  whenWritable(callback: (peer: PeerConnection) => void): void {
     this.onDrain = callback;
   }
 

@@ -43,6 +43,8 @@ export class UploadServer {
   readonly meter = new RateMeter();
   uploadedBytes = 0;
   private readonly cache: ReadCache;
+  /** Serving a peer again once its socket drained: one function for all peers. */
+  private readonly resume = (peer: PeerConnection): void => this.serve(peer);
 
   constructor(
     private readonly source: UploadSource,
@@ -75,7 +77,7 @@ export class UploadServer {
     while (queue.hasWaiting && queue.startedCount < MAX_READS_PER_PEER) {
       if (peer.unsentBytes >= bound) {
         // Resumed by a block's write completing, or else by the socket draining.
-        peer.whenWritable(() => this.serve(peer));
+        peer.whenWritable(this.resume);
         return;
       }
       void this.serveOne(peer, queue.next()!);
