@@ -548,8 +548,8 @@ describe('PeerConnection: requests', () => {
   it('with the fast extension, choking rejects the requests we had not answered', () => {
     const { peer, socket } = connected(10);
     peer.setChoking(false);
-    peer.uploads.add({ index: 1, begin: 0, length: 16384 });
-    peer.uploads.add({ index: 2, begin: 16384, length: 100 });
+    peer.uploads.add(1, 0, 16384);
+    peer.uploads.add(2, 16384, 100);
     peer.uploads.next(); // one is being read: it is rejected too
     socket.written.length = 0;
     peer.setChoking(true);
@@ -560,7 +560,7 @@ describe('PeerConnection: requests', () => {
   it('without the fast extension, choking drops the requests silently', () => {
     const { peer, socket } = connected(10, NO_FAST);
     peer.setChoking(false);
-    peer.uploads.add({ index: 1, begin: 0, length: 16384 });
+    peer.uploads.add(1, 0, 16384);
     socket.written.length = 0;
     peer.setChoking(true);
     expect(socket.bytes().equals(msg.choke())).toBe(true);

@@ -1,26 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { UploadQueue } from './upload-queue.js';
 
-const req = (index: number, begin = 0, length = 16384): { index: number; begin: number; length: number } => ({ index, begin, length });
-
 describe('UploadQueue', () => {
   it('serves first come first served and holds no more than its limit', () => {
     const q = new UploadQueue(3);
-    expect(q.add(req(1))).toBe(true);
-    expect(q.add(req(2))).toBe(true);
-    expect(q.add(req(2))).toBe(true); // a duplicate is kept once
-    expect(q.add(req(3))).toBe(true);
-    expect(q.add(req(4))).toBe(false);
+    expect(q.add(1, 0, 16384)).toBe(true);
+    expect(q.add(2, 0, 16384)).toBe(true);
+    expect(q.add(2, 0, 16384)).toBe(true); // a duplicate is kept once
+    expect(q.add(3, 0, 16384)).toBe(true);
+    expect(q.add(4, 0, 16384)).toBe(false);
     expect(q.size).toBe(3);
     expect(q.next()?.index).toBe(1);
     expect(q.size).toBe(3); // started requests still count against the limit
-    expect(q.add(req(4))).toBe(false);
+    expect(q.add(4, 0, 16384)).toBe(false);
   });
 
   it('counts the bytes of started requests until they finish, cancelled or not', () => {
     const q = new UploadQueue();
-    q.add(req(1, 0, 100));
-    q.add(req(2, 0, 200));
+    q.add(1, 0, 100);
+    q.add(2, 0, 200);
     const a = q.next()!;
     const b = q.next()!;
     expect(q.next()).toBeUndefined();
@@ -37,8 +35,8 @@ describe('UploadQueue', () => {
 
   it('clear drops waiting and started requests and returns them', () => {
     const q = new UploadQueue();
-    q.add(req(1));
-    q.add(req(2));
+    q.add(1, 0, 16384);
+    q.add(2, 0, 16384);
     const started = q.next()!;
     expect(q.clear().map((r) => r.index)).toEqual([2, 1]);
     expect(q.size).toBe(0);
@@ -48,7 +46,7 @@ describe('UploadQueue', () => {
 
   it('a cancel of a request it never had changes nothing', () => {
     const q = new UploadQueue();
-    q.add(req(1, 16384));
+    q.add(1, 16384, 0);
     expect(q.cancel(1, 0)).toBe(false);
     expect(q.size).toBe(1);
   });

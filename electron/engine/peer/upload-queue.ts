@@ -48,11 +48,11 @@ export class UploadQueue {
   }
 
   /** Queues a request; false when the queue is full. A duplicate is accepted and kept once. */
-  add(req: UploadRequest): boolean {
-    const key = uploadKey(req.index, req.begin);
+  add(index: number, begin: number, length: number): boolean {
+    const key = uploadKey(index, begin);
     if (this.waiting.has(key) || this.started.has(key)) return true;
     if (this.size >= this.limit) return false;
-    const node: Waiting = { index: req.index, begin: req.begin, length: req.length, key, prev: this.tail, next: null };
+    const node: Waiting = { index, begin, length, key, prev: this.tail, next: null };
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;

@@ -58,7 +58,7 @@ export class UploadServer {
     const src = this.source;
     const valid = length > 0 && length <= BLOCK_SIZE && index < src.pieceCount && begin + length <= src.pieceSize(index) && src.has(index);
     const allowed = !peer.amChoking || peer.grantedFast.has(index);
-    if (!valid || !allowed || !peer.uploads.add({ index, begin, length })) {
+    if (!valid || !allowed || !peer.uploads.add(index, begin, length)) {
       if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       return;
     }
@@ -93,6 +93,7 @@ export class UploadServer {
     } catch (err) {
       if (peer.uploads.finish(req) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       this.source.readFailed(err);
+      this.serve(peer);
       return;
     }
     const wait = takeAll(this.source.uploadLimits, length);
