@@ -1,5 +1,4 @@
 import net, { type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '../bencode/index.js';
 import { PieceDownload } from '../picker/piece-download.js';
@@ -9,33 +8,12 @@ import { MessageId } from '../wire/message-ids.js';
 import { PeerConnection, requestKey } from './peer-connection.js';
 import type { PeerHandler } from './peer-handler.js';
 import { describeClose, type CloseKind, type CloseReason } from './close-reason.js';
+import { FakeSocket } from './test-peer.js';
 
 const INFO_HASH = Buffer.alloc(20, 0xab);
 const OTHER_HASH = Buffer.alloc(20, 0xcd);
 const OUR_ID = Buffer.from('-TS0100-ourownpeerid', 'latin1');
 const THEIR_ID = Buffer.from('-LT2080-theirpeer-id', 'latin1');
-
-/** An in-memory stand-in for net.Socket: records what the connection writes. */
-class FakeSocket extends Duplex {
-  readonly written: Buffer[] = [];
-  noDelay = false;
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.written.push(Buffer.from(chunk));
-    callback();
-  }
-
-  override _read(): void {}
-
-  setNoDelay(on = true): this {
-    this.noDelay = on;
-    return this;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.written);
-  }
-}
 
 type Call = [string, ...unknown[]];
 
@@ -404,11 +382,11 @@ describe('PeerConnection: bitfield and have', () => {
     peer.receive(Buffer.concat([msg.bitfield(Uint8Array.from([0xff, 0xff])), msg.have(5), msg.have(99_999)]));
     expect(peer.isOpen).toBe(true);
     expect(handler.calls).toEqual([]);
-    expect(peer.pendingBitfield?.toString('hex')).toBe('ffff');
-    expect(peer.pendingHaves).toEqual([5, 99_999]);
+    expect(peer.pieces.bitfield).toBeNull();
+    expect(peer.has(5)).toBe(false);
     // Metadata arrives: 10 pieces, so 0xffff has spare bits set.
     handler.pieceCount = 10;
-    peer.applyBitfield(peer.pendingBitfield!, 10);
+    expect(peer.learnPieceCount(10)).toBe(false);
     expect(peer.isOpen).toBe(false);
     expect(handler.closedReason()).toMatch(/spare bits/);
   });
@@ -557,35 +535,36 @@ describe('PeerConnection: requests', () => {
 
   it("caps the request pipeline by the peer's reqq", () => {
     const { peer } = connected(10);
-    peer.pipelineDepth = 300;
+    peer.requests.pipelineDepth = 300;
     expect(peer.requestLimit).toBe(250); // default when the peer gave no reqq
     peer.receive(msg.extended(0, encode({ reqq: 16 })));
     expect(peer.requestLimit).toBe(16);
-    peer.pipelineDepth = 4;
+    peer.requests.pipelineDepth = 4;
     expect(peer.requestLimit).toBe(4);
-    peer.pipelineDepth = 0;
+    peer.requests.pipelineDepth = 0;
     expect(peer.requestLimit).toBe(1);
   });
 
   it('with the fast extension, choking rejects the requests we had not answered', () => {
     const { peer, socket } = connected(10);
     peer.setChoking(false);
-    peer.incomingRequests.set(1, [1, 0, 16384]);
-    peer.incomingRequests.set(2, [2, 16384, 100]);
+    peer.uploads.add(1, 0, 16384);
+    peer.uploads.add(2, 16384, 100);
+    peer.uploads.next(); // one is being read: it is rejected too
     socket.written.length = 0;
     peer.setChoking(true);
-    expect(socket.bytes().equals(Buffer.concat([msg.choke(), msg.rejectRequest(1, 0, 16384), msg.rejectRequest(2, 16384, 100)]))).toBe(true);
-    expect(peer.incomingRequests.size).toBe(0);
+    expect(socket.bytes().equals(Buffer.concat([msg.choke(), msg.rejectRequest(2, 16384, 100), msg.rejectRequest(1, 0, 16384)]))).toBe(true);
+    expect(peer.uploads.size).toBe(0);
   });
 
   it('without the fast extension, choking drops the requests silently', () => {
     const { peer, socket } = connected(10, NO_FAST);
     peer.setChoking(false);
-    peer.incomingRequests.set(1, [1, 0, 16384]);
+    peer.uploads.add(1, 0, 16384);
     socket.written.length = 0;
     peer.setChoking(true);
     expect(socket.bytes().equals(msg.choke())).toBe(true);
-    expect(peer.incomingRequests.size).toBe(0);
+    expect(peer.uploads.size).toBe(0);
   });
 
   it('sends interest and choke changes only when they change', () => {
@@ -677,8 +656,10 @@ describe('PeerConnection: lifecycle', () => {
     expect(socket.destroyed).toBe(true);
     peer.send(msg.unchoke());
     peer.setInterested(true);
-    peer.sendBlock(0, 0, Buffer.alloc(10));
+    const done: boolean[] = [];
+    peer.sendBlock(0, 0, Buffer.alloc(10), (err) => done.push(!err));
     expect(socket.written).toEqual([]);
+    expect(done).toEqual([false]);
   });
 
   it('ignores data after closing', () => {
@@ -705,11 +686,13 @@ describe('PeerConnection: lifecycle', () => {
     const { peer, socket } = connected(10);
     socket.written.length = 0;
     const data = Buffer.from('block!');
-    peer.sendBlock(4, 16384, data);
-    // Header and data are corked together and flushed on the next tick.
+    const done: boolean[] = [];
+    peer.sendBlock(4, 16384, data, (err) => done.push(!err));
+    // Header and data are corked together and flushed on the next tick; then the callback runs.
+    expect(done).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(socket.bytes().equals(Buffer.concat([msg.pieceHeader(4, 16384, data.length), data]))).toBe(true);
-    expect(peer.uploadMeter.totalBytes).toBe(6);
+    expect(done).toEqual([true]);
   });
 
   it('sends a keep-alive after 90 s of silence and closes after 240 s without data', () => {

@@ -1,27 +1,24 @@
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Bitfield, spareBitsClear } from '../util/bitfield.js';
+import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import type { CloseReason } from './close-reason.js';
 import * as msg from '../wire/encode.js';
 import { FrameReader, type FrameSink } from '../wire/frame-reader.js';
 import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
+import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
+import { RemotePieces, type RemotePiecesView } from './remote-pieces.js';
+import { UploadQueue } from './upload-queue.js';
+import { BlockRequests, type OutstandingRequest, type RequestPick } from './block-requests.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 
-/** A request we sent and have not had answered. */
-export interface OutstandingRequest {
-  piece: PieceDownload;
-  block: number;
-  begin: number;
-  length: number;
-  sentAt: number;
-}
+export { requestKey, type OutstandingRequest } from './block-requests.js';
 
 export interface PeerConnectionOptions {
   infoHash: Buffer;
@@ -39,6 +36,8 @@ export interface PeerConnectionOptions {
 const KEEPALIVE_INTERVAL_MS = 90_000;
 const INACTIVITY_TIMEOUT_MS = 240_000;
 const HANDSHAKE_TIMEOUT_MS = 20_000;
+/** What a block's write callback gets when the connection was closed before the write. */
+const CONNECTION_CLOSED = new Error('connection closed');
 
 /**
  * One peer wire connection: handshake, framing, message validation and the four
@@ -46,6 +45,9 @@ const HANDSHAKE_TIMEOUT_MS = 20_000;
  * `PeerHandler`); this class makes sure only well-formed, in-range messages reach it.
  * Anything malformed closes the connection with a reason; nothing here throws at the
  * network.
+ *
+ * The per-peer state others read is kept in small values the connection owns: what the
+ * remote has (`pieces`), what we asked it for (`requests`), what it asked us for (`uploads`).
  */
 export class PeerConnection implements FrameSink, PickerPeer {
   readonly id = randomBytes(6).toString('hex');
@@ -59,34 +61,27 @@ export class PeerConnection implements FrameSink, PickerPeer {
   amInterested = false;
   peerChoking = true;
   peerInterested = false;
-  /** The peer's pieces; null until its bitfield (or have-all/none) arrives, or while we lack metadata. */
-  bitfield: Bitfield | null = null;
-  /** Raw bitfield received before we knew the piece count (magnet): applied once metadata arrives. */
-  pendingBitfield: Buffer | null = null;
-  pendingHaves: number[] = [];
-  haveAll = false;
-  snubbed = false;
   /** Closed because it broke the protocol (malformed or out-of-range messages). */
   violated = false;
 
-  readonly outstanding = new Map<number, OutstandingRequest>();
+  /** What the remote has; only its messages change it (read through `pieces`). */
+  private readonly remotePieces = new RemotePieces();
+
+  /** Requests we have in flight at this peer, and its pipeline. */
+  readonly requests = new BlockRequests();
+  /** Pieces the picker handed to this peer first (the picker keeps it in sync). */
   readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
-  /** Pieces we let this peer request while we choke it (our BEP 6 allowed-fast set). */
-  readonly grantedFast = new Set<number>();
-  /** Requests the peer sent us that we have not answered yet (key → [index, begin, length]). */
-  readonly incomingRequests = new Map<number, [number, number, number]>();
+  /** Our allowed-fast set for this peer (read through `grantedFast`). */
+  private readonly granted = new Set<number>();
+  /** Requests the peer sent us that we have not answered yet. */
+  readonly uploads = new UploadQueue();
 
   readonly downloadMeter = new RateMeter();
   readonly uploadMeter = new RateMeter();
-  /** Good blocks received, for the JSON report's "peers that sent data". */
-  blocksReceived = 0;
-  hashFailures = 0;
-  lastBlockAt = 0;
-  connectedAt = Date.now();
-  /** Requests to keep in flight; grows like TCP slow start until the rate-based target takes over. */
-  pipelineDepth = 4;
+  private failedPieces = 0;
+  readonly connectedAt = Date.now();
 
   private reader: FrameReader | null = null;
   private handshakeBuffer: Buffer | null = Buffer.alloc(0);
@@ -99,6 +94,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private readonly ourPeerId: Buffer;
   private readonly opening: (peer: PeerConnection) => void;
   private handler: PeerHandler | null;
+  /** Runs once the socket's backlog has drained (see whenWritable). */
+  private onDrain: ((peer: PeerConnection) => void) | null = null;
   /** The connection began with an MSE handshake (the peer list shows it, like qBittorrent's "E"). */
   readonly encrypted: boolean;
   /** RC4 both ways when MSE chose it; null for plaintext (after an MSE handshake or without one). */
@@ -117,6 +114,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     socket.on('error', (err) => this.close({ kind: 'socket-error', detail: err.message }));
     socket.on('close', () => this.close({ kind: 'remote-closed' }));
     socket.on('end', () => this.close({ kind: 'remote-closed' }));
+    socket.on('drain', () => {
+      const run = this.onDrain;
+      this.onDrain = null;
+      run?.(this);
+    });
     this.timers.push(setTimeout(() => this.remote || this.close({ kind: 'handshake-timeout' }), HANDSHAKE_TIMEOUT_MS));
   }
 
@@ -188,8 +190,18 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.remote?.extensions === true;
   }
 
+  /** What the remote has (from its bitfield, have-all/none and have messages). */
+  get pieces(): RemotePiecesView {
+    return this.remotePieces;
+  }
+
+  /** The remote's pieces as a bitfield; null while unknown or when it has every piece. */
+  get bitfield(): ReadonlyBitfield | null {
+    return this.remotePieces.bitfield;
+  }
+
   get isSeed(): boolean {
-    return this.haveAll || (this.bitfield?.complete ?? false);
+    return this.remotePieces.isSeed;
   }
 
   get client(): string {
@@ -197,11 +209,39 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   has(index: number): boolean {
-    return this.haveAll || (this.bitfield?.has(index) ?? false);
+    return this.remotePieces.has(index);
+  }
+
+  /** Pieces we let this peer request while we choke it (our BEP 6 allowed-fast set). */
+  get grantedFast(): ReadonlySet<number> {
+    return this.granted;
   }
 
   hasRequested(index: number, block: number): boolean {
-    return this.outstanding.has(requestKey(index, block));
+    return this.requests.has(index, block);
+  }
+
+  get outstanding(): ReadonlyMap<number, OutstandingRequest> {
+    return this.requests.outstanding;
+  }
+
+  get snubbed(): boolean {
+    return this.requests.snubbed;
+  }
+
+  /** Good blocks received, for the JSON report's "peers that sent data". */
+  get blocksReceived(): number {
+    return this.requests.blocksReceived;
+  }
+
+  /** Pieces this peer contributed to that failed their hash check. */
+  get hashFailures(): number {
+    return this.failedPieces;
+  }
+
+  /** A piece it contributed to failed its hash check; returns how many have so far. */
+  recordHashFailure(): number {
+    return ++this.failedPieces;
   }
 
   /** The traffic is RC4-encrypted (MSE chose it). */
@@ -212,7 +252,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   /** Upper bound on requests in flight: our pipeline target, capped by the peer's `reqq`. */
   get requestLimit(): number {
     const reqq = this.extensions?.reqq ?? 250;
-    return Math.max(1, Math.min(this.pipelineDepth, reqq));
+    return Math.max(1, Math.min(this.requests.pipelineDepth, reqq));
   }
 
   // --- sending -----------------------------------------------------------------------
@@ -231,55 +271,60 @@ export class PeerConnection implements FrameSink, PickerPeer {
     if (this.amChoking === choking) return;
     this.amChoking = choking;
     this.send(choking ? msg.choke() : msg.unchoke());
-    if (choking && !this.supportsFast) this.incomingRequests.clear();
-    if (choking && this.supportsFast) {
-      // BEP 6: requests dropped by a choke must be rejected explicitly.
-      for (const [index, begin, length] of this.incomingRequests.values()) this.send(msg.rejectRequest(index, begin, length));
-      this.incomingRequests.clear();
-    }
+    if (!choking) return;
+    const dropped = this.uploads.clear();
+    // BEP 6: requests dropped by a choke must be rejected explicitly; without it they just go.
+    if (this.supportsFast) for (const r of dropped) this.send(msg.rejectRequest(r.index, r.begin, r.length));
+  }
+
+  /** BEP 6: lets the peer request this piece while we choke it. */
+  grantAllowedFast(index: number): void {
+    if (this.granted.has(index)) return;
+    this.granted.add(index);
+    this.send(msg.allowedFast(index));
   }
 
   /** Sends a batch of requests in one write and records them as outstanding. */
-  sendRequests(picks: ReadonlyArray<{ piece: PieceDownload; block: number; begin: number; length: number }>): void {
+  sendRequests(picks: readonly RequestPick[]): void {
     if (picks.length === 0) return;
-    const now = Date.now();
-    const refs: Array<[number, number, number]> = [];
-    for (const p of picks) {
-      this.outstanding.set(requestKey(p.piece.index, p.block), { piece: p.piece, block: p.block, begin: p.begin, length: p.length, sentAt: now });
-      refs.push([p.piece.index, p.begin, p.length]);
-    }
-    this.send(msg.requestBatch(refs));
+    this.requests.sent(picks, Date.now());
+    this.send(msg.requestBatch(picks.map((p) => [p.piece.index, p.begin, p.length] as const)));
   }
 
+  /** Cancels a request in flight (endgame duplicate, snub). */
   sendCancel(req: OutstandingRequest): void {
-    this.outstanding.delete(requestKey(req.piece.index, req.block));
+    this.requests.remove(req.piece.index, req.block);
     this.send(msg.cancel(req.piece.index, req.begin, req.length));
   }
 
   /**
-   * Sends a block we were asked for: header and data as two writes, no copy of the data.
-   * `written` runs once the socket no longer needs `data` (sent, or the connection is gone).
+   * Sends a block we were asked for: header and data as two writes, no copy of the data in
+   * plaintext (RC4 encrypts a copy). `done` is the socket's write callback: it runs once, when
+   * the socket no longer needs `data` — without an error once the kernel has taken the block,
+   * with one when the connection died first. Only the first counts as uploaded.
    */
-  sendBlock(index: number, begin: number, data: Buffer, written?: () => void): void {
-    if (this.closed) {
-      written?.();
-      return;
-    }
+  sendBlock(index: number, begin: number, data: Buffer, done: (err?: Error | null) => void): void {
+    if (this.closed) return done(CONNECTION_CLOSED);
     this.socket.cork();
     this.sendRaw(msg.pieceHeader(index, begin, data.length));
-    if (this.cipher) {
-      this.socket.write(this.cipher.encrypt(data)); // a copy: `data` is free at once
-      written?.();
-    } else {
-      this.socket.write(data, written);
-    }
+    this.socket.write(this.cipher ? this.cipher.encrypt(data) : data, done);
     process.nextTick(() => this.socket.uncork());
-    this.uploadMeter.add(data.length);
   }
 
-  /** Bytes queued in the socket not yet handed to the kernel (upload backpressure). */
-  get writeBacklog(): number {
-    return this.socket.writableLength;
+  /**
+   * Bytes we hold for this peer and it has not taken yet: the socket's backlog (encrypted
+   * copies included) plus blocks being read or rate-limited for it. Uploads stop above a bound.
+   */
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.uploads.preparingBytes;
+  }
+
+  /**
+   * Runs `callback` once the socket's backlog has drained ('drain'); replaces an earlier one.
+   * It gets the connection, so one function can serve every peer (nothing allocated per call).
+   */
+  whenWritable(callback: (peer: PeerConnection) => void): void {
+    this.onDrain = callback;
   }
 
   private sendRaw(frame: Buffer): void {
@@ -296,112 +341,87 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.messagesSeen++;
     const h = this.handler;
     if (!h) return;
-    const n = h.pieceCount;
+    if (FAST_EXTENSION_MESSAGES.has(id) && !this.supportsFast) return this.violation(`${MESSAGE_NAMES[id]}: a fast-extension message without the fast extension`);
+    if (id === MessageId.Extended && !this.supportsExtensions) return this.violation('extended message without the extension protocol');
+    const badLength = payloadLengthError(id, payload.length);
+    if (badLength) return this.violation(badLength);
     switch (id) {
-      case MessageId.Choke:
-      case MessageId.Unchoke:
-      case MessageId.Interested:
-      case MessageId.NotInterested:
-        if (payload.length !== 0) return this.violation(`message ${id} with a ${payload.length}-byte payload`);
-        if (id === MessageId.Choke) {
-          this.peerChoking = true;
-          h.peerChoked(this);
-        } else if (id === MessageId.Unchoke) {
-          this.peerChoking = false;
-          h.peerUnchoked(this);
-        } else {
-          this.peerInterested = id === MessageId.Interested;
-          h.peerInterest(this, this.peerInterested);
-        }
-        return;
-      case MessageId.Have: {
-        if (payload.length !== 4) return this.violation('malformed have');
-        const index = payload.readUInt32BE(0);
-        if (n === 0) {
-          if (this.pendingHaves.length < 100_000) this.pendingHaves.push(index);
-          return;
-        }
-        if (index >= n) return this.violation(`have for piece ${index} of ${n}`);
-        this.bitfield ??= new Bitfield(n);
-        if (!this.haveAll && this.bitfield.set(index)) h.peerHave(this, index);
-        return;
-      }
-      case MessageId.Bitfield: {
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
-        if (n === 0) {
-          this.pendingBitfield = Buffer.from(payload);
-          return;
-        }
-        return this.applyBitfield(payload, n);
-      }
-      case MessageId.HaveAll:
-      case MessageId.HaveNone:
-        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
-        if (payload.length !== 0) return this.violation('malformed have-all/none');
-        if (this.bitfield || this.haveAll || this.pendingBitfield) return this.violation('second bitfield');
-        if (id === MessageId.HaveAll) this.haveAll = true;
-        else this.bitfield = new Bitfield(Math.max(n, 0));
-        if (n > 0) h.peerBitfield(this);
-        return;
-      case MessageId.Request:
-      case MessageId.Cancel:
-      case MessageId.RejectRequest: {
-        if (payload.length !== 12) return this.violation(`malformed message ${id}`);
-        const index = payload.readUInt32BE(0);
-        const begin = payload.readUInt32BE(4);
-        const length = payload.readUInt32BE(8);
-        if (n > 0 && index >= n) return this.violation(`message ${id} for piece ${index} of ${n}`);
-        if (id === MessageId.Request) h.peerRequest(this, index, begin, length);
-        else if (id === MessageId.Cancel) h.peerCancel(this, index, begin, length);
-        else {
-          if (!this.supportsFast) return this.violation('reject without the fast extension');
-          h.peerReject(this, index, begin, length);
-        }
-        return;
-      }
-      case MessageId.AllowedFast:
-      case MessageId.Suggest: {
-        if (!this.supportsFast) return this.violation('fast-extension message without the fast extension');
-        if (payload.length !== 4) return this.violation(`malformed message ${id}`);
-        const index = payload.readUInt32BE(0);
-        if (n > 0 && index >= n) return;
-        if (id === MessageId.AllowedFast) {
-          if (this.allowedFast.size < 256) this.allowedFast.add(index);
-          h.peerAllowedFast(this, index);
-        } else {
-          h.peerSuggest(this, index);
-        }
-        return;
-      }
-      case MessageId.Port:
-        if (payload.length !== 2) return this.violation('malformed port message');
-        return;
-      case MessageId.Extended: {
-        if (!this.supportsExtensions) return this.violation('extended message without the extension protocol');
-        if (payload.length < 1) return this.violation('empty extended message');
-        const extId = payload[0]!;
-        if (extId === 0) {
-          const parsed = decodeExtensionHandshake(payload.subarray(1));
-          if (typeof parsed === 'string') return this.violation(`bad extension handshake: ${parsed}`);
-          this.extensions = parsed;
-          h.peerExtensionHandshake(this);
-          return;
-        }
-        h.peerExtended(this, extId, payload.subarray(1));
-        return;
-      }
-      default:
-        // Unknown message ids are ignored: newer extensions must not break old peers.
-        return;
+      case MessageId.Choke: return this.onChoke(h, true);
+      case MessageId.Unchoke: return this.onChoke(h, false);
+      case MessageId.Interested: return this.onInterest(h, true);
+      case MessageId.NotInterested: return this.onInterest(h, false);
+      case MessageId.Have: return this.onHave(h, payload.readUInt32BE(0));
+      case MessageId.Bitfield: return this.onPieceSet(h, this.remotePieces.bitfieldMessage(payload, h.pieceCount));
+      case MessageId.HaveAll: return this.onPieceSet(h, this.remotePieces.haveAll());
+      case MessageId.HaveNone: return this.onPieceSet(h, this.remotePieces.haveNone(h.pieceCount));
+      case MessageId.Request: return this.onBlockMessage(h, id, payload, h.peerRequest);
+      case MessageId.Cancel: return this.onBlockMessage(h, id, payload, h.peerCancel);
+      case MessageId.RejectRequest: return this.onBlockMessage(h, id, payload, h.peerReject);
+      case MessageId.AllowedFast: return this.onAllowedFast(h, payload.readUInt32BE(0));
+      case MessageId.Suggest: return this.onSuggest(h, payload.readUInt32BE(0));
+      case MessageId.Extended: return this.onExtended(h, payload[0]!, payload.subarray(1));
+      // Port (DHT) is read and ignored; unknown ids too: newer extensions must not break old peers.
+      default: return;
     }
   }
 
-  /** Applies a bitfield; also used when a magnet's metadata arrives and a pending one can be checked. */
-  applyBitfield(payload: Uint8Array, n: number): void {
-    if (payload.length !== Math.ceil(n / 8)) return this.violation(`bitfield of ${payload.length} bytes for ${n} pieces`);
-    if (!spareBitsClear(payload, n)) return this.violation('bitfield has spare bits set');
-    this.bitfield = new Bitfield(n, payload);
-    this.handler?.peerBitfield(this);
+  private onChoke(h: PeerHandler, choking: boolean): void {
+    this.peerChoking = choking;
+    if (choking) h.peerChoked(this);
+    else h.peerUnchoked(this);
+  }
+
+  private onInterest(h: PeerHandler, interested: boolean): void {
+    this.peerInterested = interested;
+    h.peerInterest(this, interested);
+  }
+
+  private onHave(h: PeerHandler, index: number): void {
+    const outcome = this.remotePieces.have(index, h.pieceCount);
+    if (typeof outcome === 'object') return this.violation(outcome.violation);
+    if (outcome === 'new' || outcome === 'now-seed') h.peerHave(this, index);
+  }
+
+  /** A bitfield, have-all or have-none was taken (or refused with a violation). */
+  private onPieceSet(h: PeerHandler, violation: string | null): void {
+    if (violation) return this.violation(violation);
+    if (h.pieceCount > 0) h.peerBitfield(this);
+  }
+
+  private onBlockMessage(h: PeerHandler, id: number, payload: Buffer, report: PeerHandler['peerRequest']): void {
+    const index = payload.readUInt32BE(0);
+    const n = h.pieceCount;
+    if (n > 0 && index >= n) return this.violation(`${MESSAGE_NAMES[id]} for piece ${index} of ${n}`);
+    report.call(h, this, index, payload.readUInt32BE(4), payload.readUInt32BE(8));
+  }
+
+  private onAllowedFast(h: PeerHandler, index: number): void {
+    if (h.pieceCount > 0 && index >= h.pieceCount) return;
+    if (this.allowedFast.size < 256) this.allowedFast.add(index);
+    h.peerAllowedFast(this, index);
+  }
+
+  private onSuggest(h: PeerHandler, index: number): void {
+    if (h.pieceCount > 0 && index >= h.pieceCount) return;
+    h.peerSuggest(this, index);
+  }
+
+  private onExtended(h: PeerHandler, extId: number, body: Buffer): void {
+    if (extId !== 0) return h.peerExtended(this, extId, body);
+    const parsed = decodeExtensionHandshake(body);
+    if (typeof parsed === 'string') return this.violation(`bad extension handshake: ${parsed}`);
+    this.extensions = parsed;
+    h.peerExtensionHandshake(this);
+  }
+
+  /**
+   * The piece count is known now (a magnet's metadata arrived): what the peer told us meanwhile
+   * is checked and applied. False when it broke the rules (the connection is closed then).
+   */
+  learnPieceCount(pieceCount: number): boolean {
+    const violation = this.remotePieces.learnPieceCount(pieceCount);
+    if (violation) this.violation(violation);
+    return !violation;
   }
 
   pieceStart(index: number, begin: number, length: number): boolean {
@@ -445,9 +465,4 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.handler = null;
     handler?.peerClosed(this, reason);
   }
-}
-
-/** Key for a block in per-peer request maps: piece index × 2^15 + block index (fits a double exactly). */
-export function requestKey(index: number, block: number): number {
-  return index * 32768 + block;
 }

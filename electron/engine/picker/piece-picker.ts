@@ -1,4 +1,4 @@
-import { Bitfield } from '../util/bitfield.js';
+import { Bitfield, type ReadonlyBitfield } from '../util/bitfield.js';
 import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload } from './piece-download.js';
@@ -116,8 +116,17 @@ export class PiecePicker {
     this.shiftAvailability(index, -1);
   }
 
-  peerBitfield(bits: Bitfield, delta: 1 | -1): void {
+  peerBitfield(bits: ReadonlyBitfield, delta: 1 | -1): void {
     for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.shiftAvailability(i, delta);
+  }
+
+  /**
+   * A peer counted piece by piece announced its last missing piece, `index`: from now on it
+   * counts as a seed (O(1) when it leaves). `bits` is its complete set, `index` included.
+   */
+  peerBecameSeed(bits: ReadonlyBitfield, index: number): void {
+    for (let i = 0; i < this.pieceCount; i++) if (i !== index && bits.has(i)) this.shiftAvailability(i, -1);
+    this.seedCount++;
   }
 
   // --- selection ----------------------------------------------------------------------

@@ -1,8 +1,16 @@
+/** What a reader of someone else's bit set may use. */
+export interface ReadonlyBitfield {
+  readonly length: number;
+  readonly count: number;
+  readonly complete: boolean;
+  has(index: number): boolean;
+}
+
 /**
  * A fixed-size bit set in BitTorrent's wire order: bit 0 is the high bit of byte 0.
  * Keeps a running count so "is this peer a seed?" is O(1).
  */
-export class Bitfield {
+export class Bitfield implements ReadonlyBitfield {
   readonly bytes: Uint8Array;
   private setCount = 0;
 

@@ -1,0 +1,175 @@
+import { requestKey, type OutstandingRequest } from '../peer/block-requests.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import type { PieceDownload } from '../picker/piece-download.js';
+import type { BlockPick, PiecePicker } from '../picker/piece-picker.js';
+import { RateMeter } from '../util/rate-meter.js';
+import * as msg from '../wire/encode.js';
+import { BLOCK_SIZE } from '../wire/message-ids.js';
+
+/** What requesting and receiving blocks needs from the transfer. */
+export interface DownloaderHost {
+  /** Connected peers (handshake done). */
+  connectedPeers(): Iterable<PeerConnection>;
+  /** Requests may go out: the torrent runs and the disk keeps up. */
+  canRequest(): boolean;
+  blockArrived(index: number, received: number, total: number): void;
+  /** Every block of the piece is in: hash and write it. */
+  pieceComplete(piece: PieceDownload): void;
+}
+
+/** A peer that sends nothing for this long while we wait on it is snubbed; its requests go elsewhere. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+/** Cancelled requests remembered per peer (their blocks may still be on the wire). */
+const MAX_REMEMBERED_CANCELS = 4096;
+
+/**
+ * Requesting blocks and taking them in: keeps every unchoked peer's pipeline full from the
+ * picker, copies arriving blocks into their pieces, cancels endgame duplicates, gives back
+ * what a choke, a reject, a snub or a disconnect leaves unanswered.
+ */
+export class BlockDownloader {
+  readonly meter = new RateMeter();
+  downloadedBytes = 0;
+  /** Addresses of peers that sent at least one good block. */
+  readonly peersThatSentData = new Set<string>();
+  /** The block each peer is streaming to us right now (null: one to discard). */
+  private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
+  private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
+
+  constructor(
+    private readonly picker: PiecePicker,
+    private readonly host: DownloaderHost,
+  ) {}
+
+  // --- requesting ------------------------------------------------------------------------
+
+  /** Fills the peer's request pipeline. */
+  pump(peer: PeerConnection): void {
+    if (!peer.isOpen || !peer.amInterested || peer.peerChoking || !this.host.canRequest()) return;
+    const free = peer.requestLimit - peer.requests.size;
+    if (free <= 0) return;
+    const picks: BlockPick[] = [];
+    this.picker.pick(peer, free, picks);
+    peer.sendRequests(picks);
+  }
+
+  pumpAll(): void {
+    for (const peer of this.host.connectedPeers()) this.pump(peer);
+  }
+
+  peerChoked(peer: PeerConnection): void {
+    // Without the fast extension a choke silently drops every request we had queued there;
+    // with it, each one is rejected explicitly (peerReject).
+    if (!peer.supportsFast) this.release(peer, false);
+  }
+
+  peerReject(peer: PeerConnection, index: number, begin: number): void {
+    const block = begin / BLOCK_SIZE;
+    const req = Number.isInteger(block) ? peer.requests.remove(index, block) : undefined;
+    if (!req) return;
+    req.piece.release(req.block);
+    this.picker.abandonIfUntouched(req.piece);
+    this.pumpAll();
+  }
+
+  peerGone(peer: PeerConnection): void {
+    this.release(peer, false);
+    this.picker.disown(peer);
+    this.pumpAll();
+  }
+
+  /** Peers that kept us waiting REQUEST_TIMEOUT_MS are snubbed: their requests are cancelled and go elsewhere. */
+  snubStalled(now: number): void {
+    for (const peer of this.host.connectedPeers()) {
+      if (!peer.requests.stalled(now, REQUEST_TIMEOUT_MS)) continue;
+      peer.requests.snub();
+      this.release(peer, true);
+    }
+  }
+
+  /** Gives back a peer's outstanding requests so other peers can take them. */
+  private release(peer: PeerConnection, sendCancel: boolean): void {
+    const pieces = new Set<PieceDownload>();
+    for (const req of peer.requests.removeAll()) {
+      req.piece.release(req.block);
+      pieces.add(req.piece);
+      if (sendCancel) {
+        peer.send(msg.cancel(req.piece.index, req.begin, req.length));
+        this.rememberCancel(peer, requestKey(req.piece.index, req.block));
+      }
+    }
+    for (const piece of pieces) this.picker.abandonIfUntouched(piece);
+  }
+
+  private cancelDuplicates(receivedFrom: PeerConnection, piece: PieceDownload, block: number): void {
+    for (const other of this.host.connectedPeers()) {
+      if (other === receivedFrom) continue;
+      const req = other.requests.get(piece.index, block);
+      if (!req) continue;
+      other.sendCancel(req);
+      this.rememberCancel(other, requestKey(piece.index, block));
+      piece.release(block);
+    }
+  }
+
+  private rememberCancel(peer: PeerConnection, key: number): void {
+    let set = this.recentlyCancelled.get(peer);
+    if (!set) this.recentlyCancelled.set(peer, (set = new Set()));
+    if (set.size > MAX_REMEMBERED_CANCELS) set.clear();
+    set.add(key);
+  }
+
+  // --- receiving -------------------------------------------------------------------------
+
+  /** A piece message starts: false (and the peer closed) when it is nothing we asked for. */
+  blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
+    const block = begin / BLOCK_SIZE;
+    const aligned = Number.isInteger(block);
+    const req = aligned ? peer.requests.get(index, block) : undefined;
+    if (req && req.length === length) {
+      // A piece that was reset (hash failure) or is being verified must not be written into:
+      // its buffer may already belong to another piece.
+      const live = this.picker.inFlight.get(index) === req.piece && !req.piece.verifying;
+      this.currentBlock.set(peer, live ? req : null);
+      if (!live) peer.requests.remove(index, block);
+      return true;
+    }
+    // Blocks we cancelled (endgame, snub) may still be on the wire; blocks of pieces we already
+    // have are harmless. Both are discarded quietly.
+    const cancelled = aligned && (this.recentlyCancelled.get(peer)?.delete(requestKey(index, block)) ?? false);
+    if (cancelled || (index < this.picker.pieceCount && this.picker.have.has(index) && length <= BLOCK_SIZE)) {
+      this.currentBlock.set(peer, null);
+      return true;
+    }
+    peer.violation(`sent piece ${index} offset ${begin} length ${length}, which was never requested`);
+    return false;
+  }
+
+  blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
+    const req = this.currentBlock.get(peer);
+    // An endgame duplicate may still be streaming when the piece completes from another peer:
+    // from then on the buffer belongs to the verifier (possibly on a disk thread).
+    if (req && !req.piece.verifying) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
+  }
+
+  blockEnd(peer: PeerConnection): void {
+    const req = this.currentBlock.get(peer);
+    this.currentBlock.delete(peer);
+    if (!req) return;
+    const { piece, block, length } = req;
+    this.downloadedBytes += length;
+    peer.requests.remove(piece.index, block);
+    peer.downloadMeter.add(length);
+    this.meter.add(length);
+    if (peer.requests.blockReceived(peer.downloadMeter, Date.now())) this.peersThatSentData.add(peer.address);
+    if (piece.markArrived(block)) {
+      piece.contributors.add(peer);
+      this.host.blockArrived(piece.index, piece.received, piece.blockCount);
+      if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
+      if (piece.complete) this.host.pieceComplete(piece);
+    }
+    // Refill in batches, not one request per block: fewer, larger socket writes.
+    const free = peer.requestLimit - peer.requests.size;
+    if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
+  }
+}

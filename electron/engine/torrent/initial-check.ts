@@ -1,0 +1,85 @@
+import type { Metainfo } from '../metainfo/index.js';
+import type { PiecePicker } from '../picker/piece-picker.js';
+import type { ResumeData } from '../resume/resume-data.js';
+import type { Storage } from '../storage/storage.js';
+import { Bitfield } from '../util/bitfield.js';
+
+/** What the start-up check works on. */
+export interface CheckTarget {
+  readonly meta: Metainfo;
+  readonly storage: Storage;
+  readonly picker: PiecePicker;
+  hashMatches(index: number, data: Buffer): Promise<boolean>;
+  /** A piece hashed from disk turned out good. */
+  pieceChecked(index: number): void;
+}
+
+export interface CheckResult {
+  /** Pieces hashed from disk. */
+  checked: number;
+  /** Pieces trusted from the resume record. */
+  resumed: number;
+}
+
+/**
+ * Creates the save folder and empty files, then learns what is already on disk: from the
+ * resume record where the files are as it recorded them (no hashing), by hashing where they
+ * are not (changed, missing, or no record at all). Pieces found are marked had in the picker.
+ * @param usable a resume record that fits this torrent, or null
+ */
+export async function checkExistingData(t: CheckTarget, usable: ResumeData | null, onChecking: () => void): Promise<CheckResult> {
+  const { meta, storage, picker } = t;
+  const result: CheckResult = { checked: 0, resumed: 0 };
+  // Pieces whose part-file copy was dropped (their files no longer use it) are hashed from the files.
+  const unsettled = new Set(await storage.prepare());
+  const stamps = await storage.fileStamps();
+  const sizes = stamps.map((s) => s?.size ?? null);
+  const changed = meta.files.map((f, i) => {
+    if (f.pad || !usable) return true;
+    const now = stamps[i];
+    const then = usable.files[i]!;
+    return now ? now.size !== then.size || now.mtimeMs !== then.mtimeMs : then.mtimeMs !== -1;
+  });
+  const recorded = usable ? new Bitfield(meta.pieceCount, usable.have) : null;
+  const toCheck: number[] = [];
+  for (let index = 0; index < meta.pieceCount; index++) {
+    const segments = storage.map.pieceSegments(index, 0, picker.pieceSize(index));
+    const touchesChanged = unsettled.has(index) || segments.some((seg) => !meta.files[seg.fileIndex]!.pad && changed[seg.fileIndex]);
+    if (!touchesChanged) {
+      // Bytes that belong in the part file must be there (it may have been deleted).
+      if (recorded?.has(index) && storage.holdsPiece(index)) {
+        picker.markHave(index);
+        result.resumed++;
+      }
+    } else if (pieceFilesPresent(t, index, sizes)) {
+      toCheck.push(index);
+    }
+  }
+  if (toCheck.length > 0) onChecking();
+  for (const index of toCheck) {
+    let data: Buffer;
+    try {
+      data = await storage.read(index, 0, picker.pieceSize(index));
+    } catch {
+      continue;
+    }
+    result.checked++;
+    if (await t.hashMatches(index, data)) {
+      picker.markHave(index);
+      t.pieceChecked(index);
+    }
+  }
+  // Part-file copies of pieces that are not ours (never recorded, or failed the check) go.
+  for (const index of storage.partFilePieces()) if (!picker.have.has(index)) await storage.discard(index);
+  return result;
+}
+
+/** Whether every byte of the piece is on disk to hash: in its files, or in the part file. */
+function pieceFilesPresent(t: CheckTarget, index: number, sizes: Array<number | null>): boolean {
+  if (!t.storage.holdsPiece(index)) return false;
+  return t.storage.map.pieceSegments(index, 0, t.picker.pieceSize(index)).every((seg) => {
+    const file = t.meta.files[seg.fileIndex]!;
+    const size = sizes[seg.fileIndex];
+    return file.pad || t.storage.fileInPartFile(seg.fileIndex) || (size !== null && size !== undefined && size >= seg.fileOffset + seg.length);
+  });
+}

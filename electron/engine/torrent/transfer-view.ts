@@ -1,0 +1,89 @@
+import type { FilePriority, FileStats } from '../api.js';
+import type { Metainfo } from '../metainfo/index.js';
+import type { PiecePicker } from '../picker/piece-picker.js';
+import type { Storage } from '../storage/storage.js';
+
+/** Piece states in `pieceStatus`: missing, in flight, verified, failed its hash (and still missing). */
+const MISSING = 0;
+const IN_FLIGHT = 1;
+const VERIFIED = 2;
+const FAILED = 3;
+
+/**
+ * Read-only figures of a transfer for snapshots and trackers: bytes done and left, piece
+ * states, availability, per-file progress. Computes from the picker and the file map; owns nothing.
+ */
+export class TransferView {
+  private readonly hasPadFiles: boolean;
+
+  constructor(
+    private readonly meta: Metainfo,
+    private readonly picker: PiecePicker,
+    private readonly storage: Storage,
+    private readonly filePriorities: readonly FilePriority[],
+    private readonly failedPieces: ReadonlySet<number>,
+  ) {
+    this.hasPadFiles = meta.files.some((f) => f.pad);
+  }
+
+  /** Verified payload bytes (pad bytes never count). */
+  completedBytes(): number {
+    const have = this.picker.have;
+    if (have.complete) return this.meta.payloadLength;
+    let total = 0;
+    for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.piecePayload(i);
+    return total;
+  }
+
+  /** Bytes still wanted (for tracker `left`). */
+  leftBytes(): number {
+    return Math.max(0, this.meta.payloadLength - this.completedBytes());
+  }
+
+  pieceStatus(): Uint8Array {
+    const out = new Uint8Array(this.meta.pieceCount).fill(MISSING);
+    const have = this.picker.have;
+    for (let i = 0; i < out.length; i++) if (have.has(i)) out[i] = VERIFIED;
+    for (const index of this.failedPieces) if (!have.has(index)) out[index] = FAILED;
+    for (const index of this.picker.inFlight.keys()) out[index] = IN_FLIGHT;
+    return out;
+  }
+
+  /** [index, blocks received, blocks] of each piece in flight. */
+  inFlight(): Array<[number, number, number]> {
+    return [...this.picker.inFlight.values()].map((p) => [p.index, p.received, p.blockCount]);
+  }
+
+  availability(): Uint16Array {
+    const out = new Uint16Array(this.meta.pieceCount);
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(0xffff, this.picker.availability(i));
+    return out;
+  }
+
+  files(): FileStats[] {
+    const have = this.picker.have;
+    const pieceLength = this.meta.pieceLength;
+    return this.meta.files.map((f, index) => {
+      let completed = 0;
+      const range = this.storage.map.filePieces(index);
+      if (range) {
+        for (let p = range[0]; p <= range[1]; p++) {
+          if (!have.has(p)) continue;
+          const start = Math.max(f.offset, p * pieceLength);
+          const end = Math.min(f.offset + f.length, p * pieceLength + this.picker.pieceSize(p));
+          completed += Math.max(0, end - start);
+        }
+      }
+      return { index, path: f.path, size: f.length, completedBytes: completed, priority: this.filePriorities[index]!, pad: f.pad };
+    });
+  }
+
+  /** Bytes of piece `index` that belong to real (non-pad) files. */
+  private piecePayload(index: number): number {
+    const size = this.picker.pieceSize(index);
+    if (!this.hasPadFiles) return size;
+    let payload = 0;
+    for (const seg of this.storage.map.pieceSegments(index, 0, size)) if (!this.meta.files[seg.fileIndex]!.pad) payload += seg.length;
+    return payload;
+  }
+}

@@ -1,0 +1,465 @@
+/**
+ * Transfer against a mock host (its TransferHost) and real PeerConnections on in-memory
+ * sockets: the remote side's messages are fed in, what we send is read back off the socket.
+ * Pieces are small (two 16 KiB blocks) so they are hashed inline; data goes to a temp folder.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { encode } from '../bencode/index.js';
+import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
+import { fileData, sha1Pieces, v1Info } from '../metainfo/test-torrents.js';
+import type { CloseReason } from '../peer/close-reason.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import type { PeerHandler } from '../peer/peer-handler.js';
+import { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
+import { blockRefs, connectTestPeer, RESERVED_FAST, RESERVED_NONE, sentMessages, type FakeSocket } from '../peer/test-peer.js';
+import { DiskWorkers } from '../storage/disk-workers.js';
+import type { TokenBucket } from '../util/token-bucket.js';
+import * as msg from '../wire/encode.js';
+import { MessageId } from '../wire/message-ids.js';
+import type { PeerCipher } from '../wire/mse/mse-common.js';
+import { Transfer, type TransferHost } from './transfer.js';
+import { sendBufferBound } from './upload-server.js';
+
+const PIECE = 32 * 1024;
+const BLOCK = 16 * 1024;
+
+/** The mediator: records what the transfer reports and forwards peer events like a Torrent. */
+class MockTorrent implements TransferHost, PeerHandler {
+  readonly peers = new Set<PeerConnection>();
+  readonly checked: Array<[number, boolean]> = [];
+  readonly banned: PeerConnection[] = [];
+  readonly fatals: string[] = [];
+  readonly uploadLimits: TokenBucket[] = [];
+  readonly disk = new DiskWorkers(1);
+  finishedCount = 0;
+  transfer!: Transfer;
+  pieceCount = 0;
+
+  // TransferHost
+  connectedPeers(): Iterable<PeerConnection> {
+    return this.peers;
+  }
+  blockArrived(): void {}
+  pieceChecked(index: number, ok: boolean): void {
+    this.checked.push([index, ok]);
+  }
+  finished(): void {
+    this.finishedCount++;
+  }
+  fatal(message: string): void {
+    this.fatals.push(message);
+  }
+  ban(peer: PeerConnection): void {
+    this.banned.push(peer);
+    peer.close({ kind: 'banned' });
+  }
+  warn(): void {}
+
+  // PeerHandler
+  peerReady(peer: PeerConnection): void {
+    this.peers.add(peer);
+  }
+  peerBitfield(peer: PeerConnection): void {
+    this.transfer.peerBitfield(peer);
+  }
+  peerHave(peer: PeerConnection, index: number): void {
+    this.transfer.peerHave(peer, index);
+  }
+  peerChoked(peer: PeerConnection): void {
+    this.transfer.peerChoked(peer);
+  }
+  peerUnchoked(peer: PeerConnection): void {
+    this.transfer.peerUnchoked(peer);
+  }
+  peerInterest(peer: PeerConnection, interested: boolean): void {
+    this.transfer.peerInterest(peer, interested);
+  }
+  blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {
+    return this.transfer.blockStart(peer, index, begin, length);
+  }
+  blockData(peer: PeerConnection, bytes: Buffer, offset: number): void {
+    this.transfer.blockData(peer, bytes, offset);
+  }
+  blockEnd(peer: PeerConnection): void {
+    this.transfer.blockEnd(peer);
+  }
+  peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void {
+    this.transfer.peerRequest(peer, index, begin, length);
+  }
+  peerCancel(peer: PeerConnection, index: number, begin: number): void {
+    this.transfer.peerCancel(peer, index, begin);
+  }
+  peerReject(peer: PeerConnection, index: number, begin: number): void {
+    this.transfer.peerReject(peer, index, begin);
+  }
+  peerAllowedFast(): void {}
+  peerSuggest(): void {}
+  peerExtensionHandshake(): void {}
+  peerExtended(): void {}
+  peerClosed(peer: PeerConnection, _reason: CloseReason): void {
+    if (this.peers.delete(peer)) this.transfer.peerGone(peer);
+  }
+}
+
+interface Rig {
+  meta: Metainfo;
+  data: Buffer;
+  transfer: Transfer;
+  host: MockTorrent;
+  connect(reserved?: number[], cipher?: PeerCipher): { peer: PeerConnection; socket: FakeSocket };
+}
+
+const dirs: string[] = [];
+const rigs: MockTorrent[] = [];
+
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const host of rigs.splice(0)) {
+    for (const p of [...host.peers]) p.close({ kind: 'torrent-stopped' });
+    await host.transfer.drain();
+    await host.transfer.storage.close();
+    await host.disk.close();
+  }
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+/** A torrent of `files` (byte lengths) in PIECE-sized pieces; `seed` puts the data on disk first. */
+async function rig(options: { files: number[]; seed?: boolean }): Promise<Rig> {
+  const total = options.files.reduce((a, b) => a + b, 0);
+  const data = fileData(total, 7);
+  const single = options.files.length === 1;
+  const info = single
+    ? v1Info({ name: 'data.bin', pieceLength: PIECE, length: total, pieces: sha1Pieces(data, PIECE) })
+    : v1Info({ name: 'tree', pieceLength: PIECE, files: options.files.map((length, i) => ({ path: [`f${i}.bin`], length })), pieces: sha1Pieces(data, PIECE) });
+  const meta = parseInfoDictionary(encode(info));
+  const dir = await mkdtemp(join(tmpdir(), 'transfer-test-'));
+  dirs.push(dir);
+  if (options.seed) {
+    let at = 0;
+    for (const [i, length] of options.files.entries()) {
+      const path = single ? join(dir, 'data.bin') : join(dir, 'tree', `f${i}.bin`);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, data.subarray(at, at + length));
+      at += length;
+    }
+  }
+  const host = new MockTorrent();
+  host.pieceCount = meta.pieceCount;
+  const transfer = new Transfer(meta, dir, host);
+  host.transfer = transfer;
+  rigs.push(host);
+  await transfer.prepare(() => undefined, null);
+  transfer.setActive(true);
+  const connect = (reserved = RESERVED_FAST, cipher?: PeerCipher): { peer: PeerConnection; socket: FakeSocket } =>
+    connectTestPeer(host, { infoHash: meta.infoHash, reserved, ...(cipher ? { cipher } : {}) });
+  return { meta, data, transfer, host, connect };
+}
+
+function bitfieldOf(pieceCount: number, indices: number[]): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(pieceCount / 8));
+  for (const i of indices) bytes[i >> 3]! |= 0x80 >> (i & 7);
+  return bytes;
+}
+
+function allPieces(pieceCount: number): Uint8Array {
+  return bitfieldOf(pieceCount, [...Array(pieceCount).keys()]);
+}
+
+/** The piece message for a block, with the right bytes or `corrupt` ones. */
+function block(data: Buffer, index: number, begin: number, length = BLOCK, corrupt = false): Buffer {
+  const at = index * PIECE + begin;
+  const bytes = corrupt ? Buffer.alloc(length, 0x5a) : data.subarray(at, at + length);
+  return Buffer.concat([msg.pieceHeader(index, begin, length), bytes]);
+}
+
+const key = (r: [number, number, number]): string => `${r[0]}:${r[1]}`;
+const keys = (refs: Array<[number, number, number]>): string[] => refs.map(key).sort();
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('Transfer: what peers have feeds availability', () => {
+  it('counts bitfields and haves, a peer whose haves complete it as a seed, and takes both out when they leave', async () => {
+    const { transfer, connect } = await rig({ files: [10 * PIECE] });
+    const a = connect();
+    a.peer.receive(msg.bitfield(bitfieldOf(10, [0, 1, 2])));
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.have(1), msg.have(9), msg.have(9)]));
+    expect([...transfer.availability()]).toEqual([1, 2, 1, 0, 0, 0, 0, 0, 0, 1]);
+    for (const i of [0, 2, 3, 4, 5, 6, 7, 8]) b.peer.receive(msg.have(i));
+    expect(b.peer.isSeed).toBe(true);
+    expect([...transfer.availability()]).toEqual([2, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
+    b.peer.close({ kind: 'remote-closed' });
+    expect([...transfer.availability()]).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    a.peer.close({ kind: 'remote-closed' });
+    expect([...transfer.availability()]).toEqual(Array(10).fill(0));
+  });
+
+  it('counts have-all as a seed and have-none as nothing', async () => {
+    const { transfer, connect } = await rig({ files: [4 * PIECE] });
+    const seed = connect();
+    seed.peer.receive(msg.haveAll());
+    const empty = connect();
+    empty.peer.receive(Buffer.concat([msg.haveNone(), msg.have(3)]));
+    expect([...transfer.availability()]).toEqual([1, 1, 1, 2]);
+    seed.peer.close({ kind: 'remote-closed' });
+    empty.peer.close({ kind: 'remote-closed' });
+    expect([...transfer.availability()]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('a magnet: what a peer sent before the metadata is checked and counted once it arrives', async () => {
+    const { transfer, host, connect } = await rig({ files: [10 * PIECE] });
+    host.pieceCount = 0; // no metadata yet: the torrent has no transfer to forward to
+    const early = connect();
+    early.peer.receive(Buffer.concat([msg.bitfield(bitfieldOf(10, [4])), msg.have(5)]));
+    const liar = connect();
+    liar.peer.receive(msg.have(10)); // out of range once the count is known
+    host.pieceCount = 10;
+    transfer.adoptPeer(early.peer);
+    transfer.adoptPeer(liar.peer);
+    expect([...transfer.availability()]).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
+    expect(early.peer.amInterested).toBe(true);
+    expect(liar.peer.isOpen).toBe(false);
+    // Counted once: another bitfield notice changes nothing, leaving takes exactly it out.
+    transfer.peerBitfield(early.peer);
+    expect([...transfer.availability()]).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
+    early.peer.close({ kind: 'remote-closed' });
+    expect([...transfer.availability()]).toEqual(Array(10).fill(0));
+  });
+});
+
+describe('Transfer: requests and chokes', () => {
+  it('without the fast extension a choke drops our requests; they go to the next peer', async () => {
+    const { connect } = await rig({ files: [2 * PIECE] });
+    const first = connect(RESERVED_NONE);
+    first.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    const asked = blockRefs(first.socket, MessageId.Request);
+    expect(keys(asked)).toEqual(['0:0', '0:16384', '1:0', '1:16384']);
+    first.peer.receive(msg.choke());
+    expect(first.peer.outstanding.size).toBe(0);
+    expect(blockRefs(first.socket, MessageId.Cancel)).toEqual([]); // nothing to cancel: the choke dropped them
+    const second = connect(RESERVED_NONE);
+    second.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    expect(keys(blockRefs(second.socket, MessageId.Request))).toEqual(keys(asked));
+  });
+
+  it('with the fast extension a choke keeps our requests until the peer rejects them', async () => {
+    const { connect } = await rig({ files: [2 * PIECE] });
+    const first = connect(RESERVED_FAST);
+    first.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    const asked = blockRefs(first.socket, MessageId.Request);
+    first.peer.receive(msg.choke());
+    expect(first.peer.outstanding.size).toBe(4);
+    for (const [index, begin, length] of asked) first.peer.receive(msg.rejectRequest(index, begin, length));
+    expect(first.peer.outstanding.size).toBe(0);
+    const second = connect(RESERVED_FAST);
+    second.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    expect(keys(blockRefs(second.socket, MessageId.Request))).toEqual(keys(asked));
+    expect(blockRefs(second.socket, MessageId.Request)).toHaveLength(4); // no endgame duplicates: none is outstanding
+  });
+
+  it('endgame: the last blocks are asked of a second peer, and cancelled there when they arrive', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [PIECE] });
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.bitfield(allPieces(1)), msg.unchoke()]));
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.bitfield(allPieces(1)), msg.unchoke()]));
+    expect(keys(blockRefs(a.socket, MessageId.Request))).toEqual(['0:0', '0:16384']);
+    expect(keys(blockRefs(b.socket, MessageId.Request))).toEqual(['0:0', '0:16384']);
+    a.peer.receive(block(data, 0, 0));
+    expect(keys(blockRefs(b.socket, MessageId.Cancel))).toEqual(['0:0']);
+    // The cancelled block was already on the wire: it is dropped quietly.
+    b.peer.receive(block(data, 0, 0));
+    expect(b.peer.isOpen).toBe(true);
+    b.peer.receive(block(data, 0, BLOCK));
+    expect(keys(blockRefs(a.socket, MessageId.Cancel))).toEqual(['0:16384']);
+    await transfer.drain();
+    expect(host.checked).toEqual([[0, true]]);
+    expect(transfer.finished).toBe(true);
+    expect(transfer.downloadedBytes).toBe(PIECE); // the duplicate is not counted
+  });
+
+  it('snubs a peer that sends nothing for 20 s: its requests are cancelled and go to another peer', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const { data, connect, transfer } = await rig({ files: [2 * PIECE] });
+    const slow = connect(RESERVED_FAST);
+    slow.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    const asked = blockRefs(slow.socket, MessageId.Request);
+    expect(asked).toHaveLength(4);
+    vi.setSystemTime(1_000_000 + 19_000);
+    transfer.tick();
+    expect(slow.peer.snubbed).toBe(false);
+    vi.setSystemTime(1_000_000 + 21_000);
+    transfer.tick();
+    expect(slow.peer.snubbed).toBe(true);
+    expect(slow.peer.requests.pipelineDepth).toBe(2);
+    expect(keys(blockRefs(slow.socket, MessageId.Cancel))).toEqual(keys(asked));
+    const other = connect(RESERVED_FAST);
+    other.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    expect(keys(blockRefs(other.socket, MessageId.Request))).toEqual(keys(asked));
+    // A block it sends late was cancelled: dropped without closing it; a good block unsnubs it.
+    slow.peer.receive(block(data, 0, 0));
+    expect(slow.peer.isOpen).toBe(true);
+  });
+});
+
+describe('Transfer: pieces', () => {
+  it('a file skipped while its piece is being verified: the piece is fetched again, not marked had', async () => {
+    // Piece 1 holds the end of f0 and all of f1.
+    const { transfer, host, data, connect } = await rig({ files: [PIECE + 5000, PIECE - 5000] });
+    const p = connect();
+    p.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    p.peer.receive(Buffer.concat([block(data, 1, 0), block(data, 1, BLOCK)]));
+    transfer.setFilePriority(1, 0); // while piece 1 is being written
+    await transfer.drain();
+    expect(host.checked).toEqual([]);
+    expect(transfer.picker.have.has(1)).toBe(false);
+    expect(transfer.picker.isWanted(1)).toBe(true); // f0 still wants it
+    // Asked for again once the disk work settled.
+    expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
+  });
+
+  it('bans a peer after its data failed the hash check twice', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [3 * PIECE] });
+    const bad = connect();
+    bad.peer.receive(Buffer.concat([msg.bitfield(allPieces(3)), msg.unchoke()]));
+    const asked = blockRefs(bad.socket, MessageId.Request);
+    const pieces = [...new Set(asked.map((r) => r[0]))].slice(0, 2);
+    bad.peer.receive(Buffer.concat([block(data, pieces[0]!, 0, BLOCK, true), block(data, pieces[0]!, BLOCK, BLOCK, true)]));
+    await transfer.drain();
+    expect(host.checked).toEqual([[pieces[0], false]]);
+    expect(host.banned).toEqual([]);
+    bad.peer.receive(Buffer.concat([block(data, pieces[1]!, 0), block(data, pieces[1]!, BLOCK, BLOCK, true)]));
+    await transfer.drain();
+    expect(host.checked).toEqual([[pieces[0], false], [pieces[1], false]]);
+    expect(host.banned).toEqual([bad.peer]);
+    expect(bad.peer.isOpen).toBe(false);
+    expect(transfer.hashFailures).toBe(2);
+  });
+});
+
+/** A cipher that flips every byte (a stand-in for RC4: encrypts a copy, as RC4 does). */
+const flipCipher: PeerCipher = {
+  encrypt: (data) => Buffer.from(data.map((b) => b ^ 0xff)),
+  decrypt: (data) => data.forEach((b, i) => (data[i] = b ^ 0xff)),
+};
+
+describe('Transfer: uploads', () => {
+  const PIECES = 320; // 640 blocks: more than the queue holds and the send bound allows
+  const seedRig = (): Promise<Rig> => rig({ files: [PIECES * PIECE], seed: true });
+
+  function requestAll(peer: PeerConnection, count: number): void {
+    const frames: Buffer[] = [];
+    for (let n = 0; n < count; n++) frames.push(msg.request(n >> 1, (n & 1) * BLOCK, BLOCK));
+    peer.receive(Buffer.concat(frames));
+  }
+
+  /** Lets reads and writes run until the connection is stuck on its held writes. */
+  async function untilStalled(peer: PeerConnection): Promise<void> {
+    await vi.waitFor(() => expect(peer.uploads.startedCount).toBe(0), { timeout: 5000, interval: 1 });
+    await settle();
+  }
+
+  it('serves a peer that does not read only up to the send bound, queues up to the limit, rejects beyond it', async () => {
+    const { transfer, connect } = await seedRig();
+    expect(transfer.finished).toBe(true);
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    expect(leecher.peer.amChoking).toBe(false);
+    requestAll(leecher.peer, MAX_QUEUED_UPLOAD_REQUESTS + 20);
+    expect(blockRefs(leecher.socket, MessageId.RejectRequest)).toHaveLength(20);
+    await untilStalled(leecher.peer);
+    const bound = sendBufferBound(0);
+    expect(leecher.peer.unsentBytes).toBeGreaterThanOrEqual(bound);
+    expect(leecher.peer.unsentBytes).toBeLessThan(bound + BLOCK + 13);
+    expect(leecher.peer.uploads.size).toBeGreaterThan(0);
+    // Nothing reached the peer: nothing counts as uploaded.
+    expect(transfer.uploadedBytes).toBe(0);
+    expect(leecher.peer.uploadMeter.totalBytes).toBe(0);
+
+    // It reads again: the rest is served, and every block counts once it is taken.
+    await leecher.socket.releaseWrites();
+    await vi.waitFor(() => expect(leecher.peer.uploads.size).toBe(0), { timeout: 5000, interval: 1 });
+    await leecher.socket.releaseWrites();
+    const blocks = sentMessages(leecher.socket).filter((m) => m.id === MessageId.Piece);
+    expect(blocks).toHaveLength(MAX_QUEUED_UPLOAD_REQUESTS);
+    expect(transfer.uploadedBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
+    expect(leecher.peer.uploadMeter.totalBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
+  });
+
+  it('a backlog of other messages holds uploads back too; they resume when the socket drains', async () => {
+    const { transfer, connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    // A large message that is no block (say metadata) fills the socket: no block write is pending.
+    leecher.peer.send(msg.extended(3, Buffer.alloc(sendBufferBound(0))));
+    requestAll(leecher.peer, 10);
+    await settle();
+    expect(leecher.peer.uploads.size).toBe(10);
+    expect(leecher.peer.uploads.startedCount).toBe(0);
+    await leecher.socket.releaseWrites(); // 'drain'
+    await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(10 * BLOCK), { timeout: 5000, interval: 1 });
+    expect(leecher.peer.uploads.size).toBe(0);
+  });
+
+  it('counts encrypted copies against the bound (RC4 path)', async () => {
+    const { transfer, connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST, flipCipher);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(flipCipher.encrypt(msg.interested()));
+    const frames: Buffer[] = [];
+    for (let n = 0; n < 300; n++) frames.push(msg.request(n >> 1, (n & 1) * BLOCK, BLOCK));
+    leecher.peer.receive(flipCipher.encrypt(Buffer.concat(frames)));
+    await untilStalled(leecher.peer);
+    const bound = sendBufferBound(0);
+    expect(leecher.peer.unsentBytes).toBeGreaterThanOrEqual(bound);
+    expect(leecher.peer.unsentBytes).toBeLessThan(bound + BLOCK + 13);
+    expect(transfer.uploadedBytes).toBe(0);
+    await leecher.socket.releaseWrites();
+    await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(300 * BLOCK), { timeout: 5000, interval: 1 });
+  });
+
+  it('a choke drops queued requests (rejected with the fast extension) and nothing more is sent', async () => {
+    const { transfer, connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    requestAll(leecher.peer, 200);
+    await untilStalled(leecher.peer);
+    const queued = leecher.peer.uploads.size;
+    expect(queued).toBeGreaterThan(0);
+    leecher.peer.setChoking(true);
+    expect(leecher.peer.uploads.size).toBe(0);
+    expect(blockRefs(leecher.socket, MessageId.RejectRequest)).toHaveLength(queued);
+    await leecher.socket.releaseWrites();
+    const served = sentMessages(leecher.socket).filter((m) => m.id === MessageId.Piece).length;
+    expect(served).toBe(200 - queued);
+    expect(transfer.uploadedBytes).toBe(served * BLOCK);
+  });
+
+  it('refuses requests while choked (except allowed-fast pieces) and for pieces we lack or beyond them', async () => {
+    const { transfer, connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    transfer.sendHave(leecher.peer); // have-all and our allowed-fast set
+    const sent = sentMessages(leecher.socket);
+    expect(sent[0]?.id).toBe(MessageId.HaveAll);
+    const granted = sent.filter((m) => m.id === MessageId.AllowedFast).map((m) => m.payload.readUInt32BE(0));
+    expect(granted.length).toBeGreaterThan(0);
+    expect(new Set(granted)).toEqual(leecher.peer.grantedFast);
+    const notGranted = [0, 1, 2, 3, 4, 5, 6].find((i) => !granted.includes(i))!;
+    leecher.peer.receive(
+      Buffer.concat([
+        msg.request(notGranted, 0, BLOCK), // choked
+        msg.request(granted[0]!, 0, BLOCK * 2), // too long
+        msg.request(granted[0]!, PIECE - 100, 200), // beyond the piece
+        msg.request(granted[0]!, BLOCK, BLOCK), // allowed fast: served though choked
+      ]),
+    );
+    expect(keys(blockRefs(leecher.socket, MessageId.RejectRequest))).toEqual([`${notGranted}:0`, `${granted[0]}:0`, `${granted[0]}:${PIECE - 100}`].sort());
+    await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(BLOCK), { timeout: 5000, interval: 1 });
+  });
+});

@@ -1,0 +1,56 @@
+import { MessageId } from './message-ids.js';
+
+const M = MessageId;
+
+/** Names for close reasons and logs. */
+export const MESSAGE_NAMES: Readonly<Record<number, string>> = {
+  [M.Choke]: 'choke',
+  [M.Unchoke]: 'unchoke',
+  [M.Interested]: 'interested',
+  [M.NotInterested]: 'not interested',
+  [M.Have]: 'have',
+  [M.Bitfield]: 'bitfield',
+  [M.Request]: 'request',
+  [M.Piece]: 'piece',
+  [M.Cancel]: 'cancel',
+  [M.Port]: 'port',
+  [M.Suggest]: 'suggest',
+  [M.HaveAll]: 'have all',
+  [M.HaveNone]: 'have none',
+  [M.RejectRequest]: 'reject',
+  [M.AllowedFast]: 'allowed fast',
+  [M.Extended]: 'extended',
+};
+
+/**
+ * The payload length each message must have (Transmission's is_message_length_correct()).
+ * Missing: no fixed length — a bitfield's depends on the piece count (checked where the
+ * count is known), a piece is framed apart, an extended message needs at least its id byte,
+ * unknown ids are ignored.
+ */
+const FIXED_PAYLOAD: ReadonlyMap<number, number> = new Map([
+  [M.Choke, 0],
+  [M.Unchoke, 0],
+  [M.Interested, 0],
+  [M.NotInterested, 0],
+  [M.Have, 4],
+  [M.Request, 12],
+  [M.Cancel, 12],
+  [M.Port, 2],
+  [M.Suggest, 4],
+  [M.HaveAll, 0],
+  [M.HaveNone, 0],
+  [M.RejectRequest, 12],
+  [M.AllowedFast, 4],
+]);
+
+/** Messages of BEP 6: only a peer that announced the fast extension may send them. */
+export const FAST_EXTENSION_MESSAGES: ReadonlySet<number> = new Set([M.Suggest, M.HaveAll, M.HaveNone, M.RejectRequest, M.AllowedFast]);
+
+/** Null when a message with this id may carry `length` bytes of payload, else why not. */
+export function payloadLengthError(id: number, length: number): string | null {
+  const fixed = FIXED_PAYLOAD.get(id);
+  if (fixed !== undefined && length !== fixed) return `malformed ${MESSAGE_NAMES[id]}: a ${length}-byte payload, not ${fixed}`;
+  if (id === M.Extended && length < 1) return 'empty extended message';
+  return null;
+}
