@@ -63,6 +63,8 @@ describe('add dialog', () => {
     expect($('add-size')?.textContent).toBe('3.00 MiB');
     expect($('add-save-dir')?.textContent).toBe('/home/me/Downloads');
     expect($('add-files')?.textContent).toContain('Album/cover.jpg');
+    // Enter adds: the Add button has the focus, not the first checkbox.
+    expect(document.activeElement).toBe($('add-confirm'));
     await click('add-paused');
     t.replies.answerAddOffer = () => ({ ok: true, result: { infoHash: hash(5), name: 'Album', duplicate: false } });
     await click('add-confirm');

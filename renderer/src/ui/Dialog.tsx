@@ -6,7 +6,8 @@ export function Dialog({ title, children, onCancel, testId }: { title: string; c
   const titleId = useId();
   useEffect(() => {
     const el = ref.current;
-    const first = el?.querySelector<HTMLElement>('[data-autofocus], textarea, input, button');
+    // The element marked data-autofocus wins over earlier fields (e.g. the add dialog's Add button).
+    const first = el?.querySelector<HTMLElement>('[data-autofocus]') ?? el?.querySelector<HTMLElement>('textarea, input, button');
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
