@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../../e2e/support/test-utils.js';
 import { commonPrefixLength, compareDistance, randomId, randomIdWithPrefix, toHex } from './ids.js';
 import { GOOD_NODE_MS, RoutingTable } from './routing-table.js';
-
-function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
-  let time = start;
-  return { now: () => time, advance: (ms) => (time += ms) };
-}
 
 let portCounter = 10_000;
 function node(id: Uint8Array): { id: Uint8Array; host: string; port: number } {
@@ -78,7 +74,7 @@ describe('RoutingTable', () => {
   });
 
   it('ages nodes: good, then questionable after 15 minutes, then bad after repeated failures', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { now: time.now });
     const info = node(idAt(own, 3));
@@ -102,7 +98,7 @@ describe('RoutingTable', () => {
   });
 
   it('replaces bad nodes and promotes the freshest replacement', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { k: 2, now: time.now });
     // Fill the far bucket (after one split so it can no longer split).
@@ -163,7 +159,7 @@ describe('RoutingTable', () => {
   });
 
   it('names stale buckets for refresh with targets inside each bucket', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { k: 2, now: time.now });
     for (let bits = 0; bits < 4; bits++) for (let i = 0; i < 2; i++) table.heardResponse(node(idAt(own, bits)));
