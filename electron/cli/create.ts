@@ -10,9 +10,8 @@ import { formatBytes, parseByteSize } from './format.js';
 const USAGE = 'usage: tessera create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
 
 export async function runCreate(argv: string[]): Promise<number> {
-  // The short form -o is the documented one; the shared parser only knows --long options.
-  const normalized = argv.map((a) => (a === '-o' ? '--output' : a));
-  const args = parseArgs(normalized, { options: ['output', 'piece-length', 'tracker', 'comment'], flags: ['private'] });
+  // -o is the documented spelling; --output works too.
+  const args = parseArgs(argv, { options: ['output', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } });
   const [source, ...extra] = args.positionals;
   const output = args.options.get('output')?.at(-1);
   if (source === undefined || extra.length > 0 || output === undefined) throw new UsageError(USAGE);
