@@ -115,13 +115,8 @@ describe('TesseraService commands', () => {
     expect(t.state).toBe('paused');
     expect((await conn.handle('resume', { infoHash: h })).ok).toBe(true);
     expect(t.state).toBe('downloading');
-    expect(await conn.handle('recheck', { infoHash: h })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    let rechecked = 0;
-    t.recheck = async () => {
-      rechecked++;
-    };
     expect(await conn.handle('recheck', { infoHash: h })).toEqual({ ok: true, result: null });
-    expect(rechecked).toBe(1);
+    expect(t.rechecks).toBe(1);
     expect((await conn.handle('setSequential', { infoHash: h, sequential: true })).ok).toBe(true);
     expect(t.sequential).toBe(true);
     expect((await conn.handle('setFilePriorities', { infoHash: h, priorities: [{ index: 1, priority: 0 }] })).ok).toBe(true);
@@ -244,15 +239,6 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(session.rateLimits()).toEqual({ download: 0, upload: 0 });
   });
 
-  it('an engine without global limits says so instead of saving a limit it cannot apply', async () => {
-    const { conn, session, saved } = setup();
-    const bare = session as { setRateLimits?: unknown };
-    bare.setRateLimits = undefined;
-    expect(await conn.handle('setSettings', { downloadLimit: 1024 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    expect(saved).toEqual([]);
-    expect(await conn.handle('setSettings', { downloadLimit: 0, listenPort: 7001 })).toMatchObject({ ok: true, result: { listenPort: 7001 } });
-  });
-
   it('per-torrent limits and first/last pieces first reach the torrent and show in its summary', async () => {
     const { conn, session, events } = setup();
     await conn.handle('subscribe', {});
@@ -277,7 +263,7 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [{ firstLastPiecesFirst: false, sequential: true }] });
   });
 
-  it('per-torrent commands: bad payloads, unknown torrents and engines without the feature', async () => {
+  it('per-torrent commands: bad payloads and unknown torrents', async () => {
     const { conn, session } = setup();
     const t = await addOne(conn, session);
     const h = t.infoHash;
@@ -297,11 +283,6 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(await conn.handle('setTorrentLimits', { infoHash: other, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: other, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'not-found' } });
 
-    const bare = t as { setRateLimits?: unknown; setFirstLastPiecesFirst?: unknown };
-    bare.setRateLimits = undefined;
-    bare.setFirstLastPiecesFirst = undefined;
-    expect(await conn.handle('setTorrentLimits', { infoHash: h, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
   });
 
   it('a removed and re-added torrent starts with first/last off again (as in the engine)', async () => {
