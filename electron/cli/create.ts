@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { createTorrent, MAX_PIECE_LENGTH, parseTorrent } from '../engine/metainfo/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
+import { errorText } from '../../shared/error-text.js';
 
 const USAGE = 'usage: tessera create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
 
@@ -37,7 +38,7 @@ export async function runCreate(argv: string[]): Promise<number> {
     });
     await fsp.writeFile(output, torrent);
   } catch (e) {
-    process.stderr.write(`tessera create: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tessera create: ${errorText(e)}\n`);
     return 2;
   }
 

@@ -116,19 +116,29 @@ export interface TorrentInfoView {
   savePath: string;
 }
 
+/**
+ * The letters a PeerView's `flags` may hold, as qBittorrent uses them, and what each means.
+ * The engine emits exactly these; the renderer's legend is made from this table.
+ */
+export const PEER_FLAGS = {
+  D: 'downloading from it',
+  d: 'we want its pieces but it chokes us',
+  U: 'uploading to it',
+  u: 'it wants our pieces but we choke it',
+  I: 'incoming connection',
+  E: 'encrypted traffic (MSE with RC4)',
+  e: 'encrypted handshake (MSE), plain traffic',
+  S: 'snubbed: sent nothing for a while',
+} as const;
+export type PeerFlag = keyof typeof PEER_FLAGS;
+
 export interface PeerView {
   id: string;
   /** "ip:port" or "[ipv6]:port". */
   address: string;
   client: string;
   incoming: boolean;
-  /**
-   * qBittorrent-style flag letters separated by spaces. Emitted today:
-   * D downloading from it · d we are interested but it chokes us · U uploading to it ·
-   * u it is interested but we choke it · I incoming connection · E extension protocol (BEP 10) ·
-   * S snubbed (sent nothing for a while). Reserved, as in qBittorrent, for when the engine
-   * tags peer sources: X from PEX · H from DHT · P µTP.
-   */
+  /** qBittorrent-style letters separated by spaces, each one of PEER_FLAGS (the one place they are explained). */
   flags: string;
   downloadRate: number;
   uploadRate: number;

@@ -31,7 +31,8 @@ import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADA
 import { MetadataFetcher } from './metadata-fetcher.js';
 import { PeerCandidates } from './peer-candidates.js';
 import { PeerExchange } from './pex.js';
-import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
+import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
+import { errorText } from '../../../shared/error-text.js';
 
 /** The DHT as a torrent uses it (the session owns the node). */
 export interface TorrentDht {

@@ -1,3 +1,4 @@
+import { errorText } from '../../../shared/error-text.js';
 import { createHash } from 'node:crypto';
 import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
@@ -717,6 +718,3 @@ function uploadKey(index: number, begin: number): number {
   return index * 2 ** 29 + begin;
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
