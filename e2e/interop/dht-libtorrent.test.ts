@@ -1,5 +1,5 @@
 /**
- * Issue 4, DHT against libtorrent on 127.0.0.1 (settings per DESIGN.md §5):
+ * Issue 4, DHT against libtorrent on 127.0.0.1 (settings per e2e/support/README.md, "libtorrent on loopback"):
  *
  *   B  libtorrent DHT bootstrap node (dht_bootstrap_nodes '')
  *   S  libtorrent seeder with DHT, bootstrapping from B, announces its torrent

@@ -1,6 +1,6 @@
 /**
  * Issue 4: peer exchange (BEP 11) with libtorrent, each peer on its own loopback address
- * (on one shared IP libtorrent confuses peers; DESIGN.md §5). No tracker, no DHT, no x.pe.
+ * (on one shared IP libtorrent confuses peers; e2e/support/README.md). No tracker, no DHT, no x.pe.
  *
  *   B  libtorrent seeder on 127.0.0.3 with all the data; it never dials anyone
  *      (seeding_outgoing_connections=false), so a connection between B and Tessera is Tessera's.

@@ -2,7 +2,7 @@
  * Issue 4: a magnet link with no tracker and no x.pe — the DHT is the only way to the seeder.
  *
  *   B  libtorrent DHT node on 127.0.0.1 used as the bootstrap (dht_bootstrap_nodes '';
- *      e2e/interop/lt_dht_node.py, settings per DESIGN.md §5)
+ *      e2e/interop/lt_dht_node.py, settings per e2e/support/README.md)
  *   S  libtorrent seeder with DHT, bootstrapping from B, announcing its torrent
  *   T  `tessera download 'magnet:?xt=urn:btih:H' --dir D --dht-bootstrap B --json`: no --peer,
  *      no tr, no x.pe
