@@ -18,6 +18,7 @@ import {
   string,
   timestamp,
   tuple,
+  type Shape,
   type Validator,
 } from './validate.js';
 
@@ -86,6 +87,12 @@ export interface TorrentSummary {
   savePath: string;
   hasMetadata: boolean;
 }
+
+/**
+ * What changed in one torrent's summary since the previous summary event: its info-hash and
+ * only the fields whose values differ (a whole summary is a change too).
+ */
+export type TorrentSummaryChange = Pick<TorrentSummary, 'infoHash'> & Partial<Omit<TorrentSummary, 'infoHash'>>;
 
 /** Totals for the status bar. */
 export interface SessionSummary {
@@ -255,7 +262,7 @@ export const encryptionMode: Validator<EncryptionMode> = literal(...ENCRYPTION_M
 
 export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
 
-export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>({
+const torrentSummaryShape: Shape<TorrentSummary> = {
   infoHash,
   name: string({ max: NAME_MAX }),
   state: torrentState,
@@ -282,7 +289,15 @@ export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(
   uploadLimit: rateLimit,
   savePath: string({ max: PATH_MAX }),
   hasMetadata: boolean,
-});
+};
+export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(torrentSummaryShape);
+
+/** A TorrentSummaryChange: the info-hash, and any of the other fields (each valid as in a summary). */
+export const torrentSummaryChange: Validator<TorrentSummaryChange> = object<TorrentSummaryChange>(
+  Object.fromEntries(
+    Object.entries(torrentSummaryShape).map(([key, validator]) => [key, key === 'infoHash' ? validator : optional(validator as Validator<unknown>)]),
+  ) as Shape<TorrentSummaryChange>,
+);
 
 export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>({
   downloadRate: nonNegative,
@@ -370,3 +385,4 @@ export const LIMITS = {
 } as const;
 
 export const torrentSummaries: Validator<TorrentSummary[]> = array(torrentSummary, { max: LIMITS.torrents });
+export const torrentSummaryChanges: Validator<TorrentSummaryChange[]> = array(torrentSummaryChange, { max: LIMITS.torrents });

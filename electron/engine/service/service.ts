@@ -2,7 +2,7 @@
  * TesseraService: the one handler object behind both transports (Electron IPC and the web
  * host's WebSocket). It validates every incoming command against shared/contract, calls the
  * engine, and turns the engine's (possibly very fast) events into contract events at a
- * bounded rate: summaries at most every `summaryIntervalMs` (summary-feed.ts), piece deltas
+ * bounded rate: summary changes at most every `summaryIntervalMs` (summary-feed.ts), piece deltas
  * per watched torrent at most every `pieceIntervalMs` and availability at most every
  * `availabilityIntervalMs` (piece-watch.ts). Nothing thrown by the engine or sent by a
  * client escapes `handle`: every outcome is a Reply. docs/ARCHITECTURE.md shows where it sits.
@@ -79,7 +79,10 @@ export class TesseraService implements CommandHost {
 
   private readonly onAdded = (infoHash: string): void => {
     const t = this.session.get(infoHash);
-    if (t && this.wiring.attach(t)) this.broadcast({ type: 'torrentAdded', torrent: torrentSummary(t) });
+    if (!t || !this.wiring.attach(t)) return;
+    const torrent = torrentSummary(t);
+    this.feed.announced(torrent);
+    this.broadcast({ type: 'torrentAdded', torrent });
   };
 
   private readonly onRemoved = (infoHash: string): void => {
@@ -106,7 +109,8 @@ export class TesseraService implements CommandHost {
     this.feed = new SummaryFeed({
       intervalMs: options.summaryIntervalMs ?? 250,
       collect: () => ({ torrents: this.session.list().map(torrentSummary), session: sessionSummary(this.session) }),
-      publish: ({ torrents, session }) => this.broadcast({ type: 'summaries', torrents, session }),
+      publish: ({ torrents, session }) =>
+        this.broadcast(session ? { type: 'summaryChanges', torrents, session } : { type: 'summaryChanges', torrents }),
       onSummaries: (torrents) => this.platform.onSummaries?.(torrents),
       afterTick: () => {
         for (const c of this.clients) for (const w of c.allWatches()) w.checkAvailability();
@@ -177,11 +181,15 @@ export class TesseraService implements CommandHost {
   // --- CommandHost: the commands that touch the service's own state -----------------------
 
   subscribe(client: Client): void {
+    // Subscribers so far get what changed up to now; the newcomer's snapshot is that same
+    // state (a client subscribing again gets the snapshot instead of the changes).
+    client.subscribed = false;
+    const current = this.feed.sync() ?? { torrents: this.session.list().map(torrentSummary), session: sessionSummary(this.session) };
     client.subscribed = true;
     client.send({
       type: 'snapshot',
-      torrents: this.session.list().map(torrentSummary),
-      session: sessionSummary(this.session),
+      torrents: current.torrents,
+      session: current.session,
       settings: this.getSettings(),
       capabilities: { ...this.platform.capabilities },
     });
