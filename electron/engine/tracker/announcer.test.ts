@@ -375,7 +375,9 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
       });
       await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
     }
-    const client = new TrackerClient({ udp: { baseTimeoutMs: 50, bindAddress4: '127.0.0.1' } });
+    // A generous retransmission timeout: on a busy machine a late (but sent) reply must still
+    // count as the reply, not turn into "no reply". Only the wrong-tid tracker waits it out.
+    const client = new TrackerClient({ udp: { baseTimeoutMs: 1000, bindAddress4: '127.0.0.1' } });
     const urls = {
       good: `http://127.0.0.1:${hp}/good/announce`,
       html: `http://127.0.0.1:${hp}/html/announce`,
