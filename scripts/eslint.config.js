@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Import rules from DESIGN.md §1, enforced per folder:
+// Import rules from docs/ARCHITECTURE.md §1, enforced per folder:
 //   shared imports nothing of ours · engine imports shared only ·
 //   renderer imports shared only · only electron/app and the preload may import 'electron'.
 const noElectron = { name: 'electron', message: "Only electron/app and electron/preload.ts may import 'electron' (requiring it downloads the binary)." };

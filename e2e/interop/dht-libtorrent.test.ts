@@ -1,5 +1,5 @@
 /**
- * Issue 4, DHT against libtorrent on 127.0.0.1 (settings per DESIGN.md §5):
+ * Issue 4, DHT against libtorrent on 127.0.0.1 (settings per e2e/support/README.md, "libtorrent on loopback"):
  *
  *   B  libtorrent DHT bootstrap node (dht_bootstrap_nodes '')
  *   S  libtorrent seeder with DHT, bootstrapping from B, announces its torrent
@@ -20,6 +20,7 @@ import { randomId, toHex } from '../../electron/engine/dht/ids.js';
 import { DhtNode } from '../../electron/engine/dht/node.js';
 import { Cleanup, createTorrent, ManagedProcess, PYTHON, requireTool, startLtSeeder, writeRandomFile, type LtSeeder, type TorrentInfo } from '../support/index.js';
 import { createSocket } from 'node:dgram';
+import { pollFor, sleep } from '../support/test-utils.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const LOOPBACK = '127.0.0.1';
@@ -82,22 +83,8 @@ class LtDhtNode {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Retries `attempt` until it returns a value, or throws with `what` after `timeoutMs`. */
-async function eventually<T>(what: string, timeoutMs: number, attempt: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let tries = 0;
-  for (;;) {
-    tries++;
-    const value = await attempt();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still not true after ${tries} tries in ${timeoutMs} ms`);
-    await sleep(1000);
-  }
-}
+/** Retries `attempt` every second until it returns a value, or throws with `what` after `timeoutMs`. */
+const eventually = <T,>(what: string, timeoutMs: number, attempt: () => Promise<T | null>): Promise<T> => pollFor(what, timeoutMs, attempt, 1000);
 
 /** get_peers then announce_peer to one node only, as a bare KRPC client (so only that node stores it). */
 async function announceToOneNode(node: PeerAddress, infoHash: Uint8Array, port: number): Promise<void> {

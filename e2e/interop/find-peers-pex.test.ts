@@ -1,6 +1,6 @@
 /**
  * Issue 4: peer exchange (BEP 11) with libtorrent, each peer on its own loopback address
- * (on one shared IP libtorrent confuses peers; DESIGN.md §5). No tracker, no DHT, no x.pe.
+ * (on one shared IP libtorrent confuses peers; e2e/support/README.md). No tracker, no DHT, no x.pe.
  *
  *   B  libtorrent seeder on 127.0.0.3 with all the data; it never dials anyone
  *      (seeding_outgoing_connections=false), so a connection between B and Tessera is Tessera's.
@@ -35,6 +35,7 @@ import {
   type LtSeeder,
   type TorrentInfo,
 } from '../support/index.js';
+import { escapeRegExp, sleep } from '../support/test-utils.js';
 
 const PIECE = 256 * 1024;
 const PIECES = 32;
@@ -50,14 +51,6 @@ interface StatusPeer {
   endpoint: string;
   /** Empty until the BitTorrent handshake is done. */
   client: string;
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms));
 }
 
 /** The peers in a libtorrent helper's latest status line. */
@@ -149,7 +142,7 @@ describe('three-peer swarm: the third peer comes from PEX only', () => {
       logAlerts: true,
       timeoutSeconds: 60,
     });
-    const connect = await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRe(seederB.address)}"`), 20_000);
+    const connect = await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRegExp(seederB.address)}"`), 20_000);
     expect(JSON.parse(connect)).toMatchObject({ type: 'peer_connect_alert', endpoint: seederB.address });
     await leecher.stop();
     assertDownloadOk(await run, { torrent, peers: { min: 1 }, hashFailures: 0 });
@@ -172,7 +165,7 @@ describe('three-peer swarm: the third peer comes from PEX only', () => {
       logAlerts: true,
       timeoutSeconds: 60,
     });
-    await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRe(`127.0.0.1:${port}`)}"`), 20_000);
+    await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRegExp(`127.0.0.1:${port}`)}"`), 20_000);
     await sleep(1500);
 
     // Then C (127.0.0.5, a seeder) dials Tessera. L can only hear of C from Tessera's PEX.
@@ -188,7 +181,7 @@ describe('three-peer swarm: the third peer comes from PEX only', () => {
       noPex: true,
     });
     const joinedAt = Date.now();
-    const connect = await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRe(lateSeeder.address)}"`), 20_000);
+    const connect = await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRegExp(lateSeeder.address)}"`), 20_000);
     expect(JSON.parse(connect)).toMatchObject({ type: 'peer_connect_alert', endpoint: lateSeeder.address });
     expect(Date.now() - joinedAt, 'libtorrent sends its first PEX within a second of having something to say; so should Tessera').toBeLessThan(10_000);
     await leecher.stop();

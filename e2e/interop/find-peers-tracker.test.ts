@@ -34,6 +34,7 @@ import {
   type Opentracker,
   type TorrentInfo,
 } from '../support/index.js';
+import { escapeRegExp } from '../support/test-utils.js';
 
 const SIZE = 6 * 1024 * 1024 + 4321;
 const cleanup = new Cleanup();
@@ -42,10 +43,6 @@ let tracker: Opentracker;
 let seeder: LtSeeder;
 const torrents: Record<'http' | 'udp', TorrentInfo> = {} as Record<'http' | 'udp', TorrentInfo>;
 let client: TrackerClient;
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 /** opentracker's scrape for the torrent: seeders, leechers and `completed` events counted. */
 async function scrape(url: string, infoHash: string): Promise<{ complete: number; incomplete: number; downloaded: number }> {
@@ -79,8 +76,8 @@ beforeAll(async () => {
     settings: { announce_to_all_trackers: true, announce_to_all_tiers: true },
   });
   // S must be in O's swarm before Tessera asks.
-  await seeder.proc.waitForLine(new RegExp(`"type":"tracker_reply_alert".*${escapeRe(tracker.httpUrl)}`), 60_000);
-  await seeder.proc.waitForLine(new RegExp(`"type":"tracker_reply_alert".*${escapeRe(tracker.udpUrl)}`), 60_000);
+  await seeder.proc.waitForLine(new RegExp(`"type":"tracker_reply_alert".*${escapeRegExp(tracker.httpUrl)}`), 60_000);
+  await seeder.proc.waitForLine(new RegExp(`"type":"tracker_reply_alert".*${escapeRegExp(tracker.udpUrl)}`), 60_000);
   client = new TrackerClient({ httpTimeoutMs: 10_000, udp: { baseTimeoutMs: 2_000 } });
   cleanup.add(() => client.close());
 });

@@ -3,7 +3,7 @@
 
   /usr/bin/python3 lt_dht_node.py [--listen 127.0.0.1:0] [--dht-bootstrap 127.0.0.1:P,...]
 
-Starts a libtorrent session with only the DHT running (settings per DESIGN.md §5, from
+Starts a libtorrent session with only the DHT running (settings per e2e/support/README.md, "libtorrent on loopback", from
 e2e/support/lt_common.py), prints
   READY {"port": P, "nodeId": "<40 hex>"}
 then reads one JSON command per stdin line; results come back as JSON lines on stdout:

@@ -2,7 +2,7 @@
  * Issue 4: a magnet link with no tracker and no x.pe — the DHT is the only way to the seeder.
  *
  *   B  libtorrent DHT node on 127.0.0.1 used as the bootstrap (dht_bootstrap_nodes '';
- *      e2e/interop/lt_dht_node.py, settings per DESIGN.md §5)
+ *      e2e/interop/lt_dht_node.py, settings per e2e/support/README.md)
  *   S  libtorrent seeder with DHT, bootstrapping from B, announcing its torrent
  *   T  `tessera download 'magnet:?xt=urn:btih:H' --dir D --dht-bootstrap B --json`: no --peer,
  *      no tr, no x.pe
@@ -30,6 +30,7 @@ import {
   type LtSeeder,
   type TorrentInfo,
 } from '../support/index.js';
+import { pollFor, sleep } from '../support/test-utils.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SIZE = 5 * 1024 * 1024 + 99;
@@ -39,10 +40,6 @@ let torrent: TorrentInfo;
 let bootstrap: ManagedProcess;
 let bootstrapAddress = '';
 let seeder: LtSeeder;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms));
-}
 
 /** Asks B (libtorrent) for the peers of `infoHash`; one dht_get_peers lookup. */
 async function dhtPeers(infoHash: string): Promise<string[]> {
@@ -59,16 +56,6 @@ async function dhtPeers(infoHash: string): Promise<string[]> {
     await sleep(50);
   }
   throw new Error(`the DHT bootstrap node did not answer get_peers in 30 s.\n${bootstrap.describe()}`);
-}
-
-async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await attempt();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not true within ${timeoutMs} ms`);
-    await sleep(500);
-  }
 }
 
 beforeAll(async () => {
@@ -94,7 +81,7 @@ beforeAll(async () => {
     uploadLimit: 2 * 1024 * 1024,
   });
   // S's announce reached B: the seeder is findable on the DHT.
-  await until(`B lists the seeder ${seeder.address} for ${torrent.infoHash}`, 90_000, async () =>
+  await pollFor(`B lists the seeder ${seeder.address} for ${torrent.infoHash}`, 90_000, async () =>
     (await dhtPeers(torrent.infoHash)).includes(seeder.address) ? true : null,
   );
 });

@@ -31,6 +31,7 @@ import {
   type LtSeeder,
   type TorrentInfo,
 } from '../support/index.js';
+import { waitUntil } from '../support/test-utils.js';
 
 const SIZE = 32 * 1024 * 1024;
 const PIECE = 256 * 1024;
@@ -46,15 +47,6 @@ let source: Buffer;
 function uploadedBy(s: LtSeeder): number {
   const last = s.proc.jsonLines().filter((l) => l.event === 'status').at(-1);
   return typeof last?.uploaded === 'number' ? last.uploaded : 0;
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs: number, alive: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (!alive()) throw new Error(`gave up waiting for ${what}: the process exited`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Indexes of the pieces whose bytes on disk equal the source's. */
@@ -88,7 +80,7 @@ describe('kill -9 mid-download, then the same command again', () => {
     let planted = -1;
     for (const [k, fraction] of KILL_AT.entries()) {
       const run = startTessera(cleanup, downloadArgs(opts));
-      await until(`${fraction * 100}% uploaded (kill ${k + 1})`, () => uploadedBy(seeder) >= SIZE * fraction, 60_000, () => run.exitInfo === null);
+      await waitUntil(`${fraction * 100}% uploaded (kill ${k + 1})`, () => uploadedBy(seeder) >= SIZE * fraction, { timeoutMs: 60_000, alive: () => run.exitInfo === null, pollMs: 20 });
       run.child.kill('SIGKILL');
       const exit = await run.exited;
       expect(exit.signal, run.describe()).toBe('SIGKILL');
@@ -141,7 +133,7 @@ describe('kill -9 mid-download, then the same command again', () => {
     // A clean stop at about a third: the record is current.
     const base = uploadedBy(seeder);
     const first = startTessera(cleanup, downloadArgs(opts));
-    await until('a third uploaded', () => uploadedBy(seeder) - base >= SIZE / 3, 60_000, () => first.exitInfo === null);
+    await waitUntil('a third uploaded', () => uploadedBy(seeder) - base >= SIZE / 3, { timeoutMs: 60_000, alive: () => first.exitInfo === null, pollMs: 20 });
     first.child.kill('SIGINT');
     expect((await first.exited).code, first.describe()).toBe(130);
     const before = await readFile(recordPath);

@@ -28,6 +28,7 @@ import {
   type LtSeeder,
   type TorrentInfo,
 } from '../support/index.js';
+import { waitUntil } from '../support/test-utils.js';
 
 const SIZE = 32 * 1024 * 1024;
 const PIECE = 256 * 1024;
@@ -40,15 +41,6 @@ let seeder: LtSeeder;
 function uploadedBy(s: LtSeeder): number {
   const last = s.proc.jsonLines().filter((l) => l.event === 'status').at(-1);
   return typeof last?.uploaded === 'number' ? last.uploaded : 0;
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (!alive()) throw new Error(`gave up waiting for ${what}: the process exited`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 beforeAll(async () => {
@@ -69,7 +61,7 @@ describe('restart after Ctrl-C', () => {
     // Run 1: stop it with Ctrl-C past the half-way mark.
     const first = startTessera(cleanup, downloadArgs(opts));
     // The seeder's count runs ahead of what Tessera verified (socket buffers): stop at ~40% sent.
-    await until('about half the torrent to be uploaded', () => uploadedBy(seeder) >= SIZE * 0.4, 60_000, () => first.exitInfo === null);
+    await waitUntil('about half the torrent to be uploaded', () => uploadedBy(seeder) >= SIZE * 0.4, { timeoutMs: 60_000, alive: () => first.exitInfo === null, pollMs: 50 });
     first.child.kill('SIGINT');
     const exit1 = await first.exited;
     expect(exit1.code, first.describe()).toBe(130);

@@ -26,6 +26,7 @@ import {
   type Opentracker,
   type TorrentInfo,
 } from '../support/index.js';
+import { waitUntil } from '../support/test-utils.js';
 
 const PIECE = 256 * 1024;
 const SIZE = 16 * PIECE;
@@ -38,14 +39,6 @@ const torrents: Record<'http' | 'udp', TorrentInfo> = {} as Record<'http' | 'udp
 async function scrape(url: string, infoHash: string): Promise<{ complete: number; incomplete: number }> {
   const r = (await client.scrape(url, [Buffer.from(infoHash, 'hex')])).get(infoHash);
   return { complete: r?.complete ?? 0, incomplete: r?.incomplete ?? 0 };
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A copy of the data in a folder of its own (the tests damage it). */
@@ -108,8 +101,8 @@ describe('tessera seed: the data goes while it seeds', () => {
     const dir = await dataCopy(`truncated-${kind}`);
     const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir, stateDir: join(root, `state-${kind}`) });
     expect(seeder.ready).toMatchObject({ verified: 16, pieces: 16 });
-    await until('the tracker to count the seed', async () => (await scrape(url, torrent.infoHash)).complete === 1);
-    await until('a status line', async () => seeder.lastStatus() !== null);
+    await waitUntil('the tracker to count the seed', async () => (await scrape(url, torrent.infoHash)).complete === 1, { timeoutMs: 10_000, pollMs: 100 });
+    await waitUntil('a status line', async () => seeder.lastStatus() !== null, { timeoutMs: 10_000, pollMs: 100 });
 
     // Behind its back, the file loses everything after its first piece; a leecher then asks for the rest.
     await truncate(join(dir, 'data.bin'), PIECE);

@@ -113,7 +113,7 @@ def make_session(args, role):
         "peer_connect_timeout": 5,
         "torrent_connect_boost": 50,
         "listen_queue_size": 200,
-        # Throughput on loopback (see DESIGN.md §5 figures).
+        # Throughput on loopback (figures in e2e/support/README.md).
         "send_buffer_watermark": 64 * 1024 * 1024,
         "send_buffer_low_watermark": 4 * 1024 * 1024,
         "send_buffer_watermark_factor": 150,
@@ -130,7 +130,7 @@ def make_session(args, role):
         "peer_timeout": 120,
         "inactivity_timeout": 600,
         "user_agent": "tessera-test-%s/libtorrent-%s" % (role, lt.__version__),
-        # DHT on loopback (DESIGN.md §5): several 127.0.0.1 nodes in one table, no IP blocking.
+        # DHT on loopback (e2e/support/README.md): several 127.0.0.1 nodes in one table, no IP blocking.
         "dht_restrict_routing_ips": False,
         "dht_restrict_search_ips": False,
         "dht_block_ratelimit": 100000,

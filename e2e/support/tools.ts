@@ -1,6 +1,6 @@
 /**
  * Real peers come from Debian packages. A missing tool is a failure with a message that
- * says how to install it, never a silent skip (DESIGN.md §5).
+ * says how to install it, never a silent skip (docs/ARCHITECTURE.md §5).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import {
   base64ToBytes,
+  applySummaryChange,
   createWebSocketClient,
   PieceState,
   type SessionSummary,
@@ -43,6 +44,13 @@ export class ContractProbe {
           this.session = e.session;
           this.torrents.clear();
           for (const t of e.torrents) this.torrents.set(t.infoHash, t);
+          break;
+        case 'summaryChanges':
+          if (e.session) this.session = e.session;
+          for (const change of e.torrents) {
+            const row = this.torrents.get(change.infoHash);
+            if (row) this.torrents.set(change.infoHash, applySummaryChange(row, change));
+          }
           break;
         case 'torrentAdded':
           this.torrents.set(e.torrent.infoHash, e.torrent);

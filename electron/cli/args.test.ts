@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
+import { packageVersion } from './version.js';
 
 const spec = { options: ['dir', 'peer', 'port'], flags: ['json', 'help'] };
 
@@ -38,6 +40,41 @@ describe('parseArgs', () => {
   it('throws a UsageError for an unknown option', () => {
     expect(() => parseArgs(['--nope'], spec)).toThrow('unknown option --nope');
     expect(() => parseArgs(['--nope=1'], spec)).toThrow('unknown option --nope');
+  });
+
+  it('keeps the next argument as the value even when it is an option or --', () => {
+    expect(parseArgs(['--dir', '--json'], spec).options.get('dir')).toEqual(['--json']);
+    expect(parseArgs(['--dir', '--'], spec).options.get('dir')).toEqual(['--']);
+    expect(parseArgs(['--dir', '-'], spec).options.get('dir')).toEqual(['-']);
+  });
+
+  it('takes a flag given a value as the flag', () => {
+    const out = parseArgs(['--json=1'], spec);
+    expect([...out.flags]).toEqual(['json']);
+    expect(out.options.size).toBe(0);
+  });
+
+  it('keeps grouped and numeric single-dash arguments whole, once', () => {
+    expect(parseArgs(['-xy', 'a', '-5'], spec).positionals).toEqual(['-xy', 'a', '-5']);
+  });
+
+  it('reads a declared one-letter alias with its value, in both spellings', () => {
+    const withShort = { ...spec, short: { p: 'peer' } };
+    const out = parseArgs(['-p', 'a:1', '-pb:2', '--peer', 'c:3', '-x'], withShort);
+    expect(out.options.get('peer')).toEqual(['a:1', 'b:2', 'c:3']);
+    expect(out.positionals).toEqual(['-x']);
+    expect(() => parseArgs(['-p'], withShort)).toThrow('--peer needs a value');
+  });
+
+  it('treats what follows a bare -- as positionals', () => {
+    const out = parseArgs(['a', '--', '--json', '--nope'], spec);
+    expect(out.positionals).toEqual(['a', '--', '--json', '--nope']);
+    expect(out.flags.size).toBe(0);
+  });
+
+  it('names an unknown option even with a value or three dashes', () => {
+    expect(() => parseArgs(['---x'], spec)).toThrow('unknown option ---x');
+    expect(() => parseArgs(['--nope', 'value'], spec)).toThrow(UsageError);
   });
 
   it('returns empty collections for no arguments', () => {
@@ -86,6 +123,22 @@ describe('parsePeerAddress', () => {
     '127.0.0.1:99999999999999999999',
   ])('rejects %j with a UsageError', (text) => {
     expect(() => parsePeerAddress(text)).toThrow(UsageError);
+  });
+});
+
+describe('parsePeerAddress messages', () => {
+  it('says what is wrong with the address', () => {
+    expect(() => parsePeerAddress('::1:6881')).toThrow(/brackets/);
+    expect(() => parsePeerAddress('10.0.0.1:0')).toThrow(/port out of range/);
+    expect(() => parsePeerAddress('10.0.0.1')).toThrow('bad peer address "10.0.0.1" (want host:port)');
+  });
+});
+
+describe('packageVersion', () => {
+  it('is the version in package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(packageVersion()).toBe(pkg.version);
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 

@@ -6,13 +6,13 @@ import { promises as fsp } from 'node:fs';
 import { createTorrent, MAX_PIECE_LENGTH, parseTorrent } from '../engine/metainfo/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
+import { errorText } from '../../shared/error-text.js';
 
 const USAGE = 'usage: tessera create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
 
 export async function runCreate(argv: string[]): Promise<number> {
-  // The short form -o is the documented one; the shared parser only knows --long options.
-  const normalized = argv.map((a) => (a === '-o' ? '--output' : a));
-  const args = parseArgs(normalized, { options: ['output', 'piece-length', 'tracker', 'comment'], flags: ['private'] });
+  // -o is the documented spelling; --output works too.
+  const args = parseArgs(argv, { options: ['output', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } });
   const [source, ...extra] = args.positionals;
   const output = args.options.get('output')?.at(-1);
   if (source === undefined || extra.length > 0 || output === undefined) throw new UsageError(USAGE);
@@ -38,7 +38,7 @@ export async function runCreate(argv: string[]): Promise<number> {
     });
     await fsp.writeFile(output, torrent);
   } catch (e) {
-    process.stderr.write(`tessera create: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tessera create: ${errorText(e)}\n`);
     return 2;
   }
 

@@ -7,6 +7,7 @@ import { formatPeerAddress, formatSelectOnly, type Magnet, MagnetError, parseMag
 import { type Metainfo, MetainfoError, parseTorrent } from '../engine/metainfo/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatBytes } from './format.js';
+import { errorText } from '../../shared/error-text.js';
 
 /** Larger .torrent files are refused before reading (libtorrent's max_buffer_size). */
 const MAX_TORRENT_FILE = 10_000_000;
@@ -155,7 +156,7 @@ export async function runInfo(argv: string[]): Promise<number> {
     if (stat.size > MAX_TORRENT_FILE) throw new Error(`${stat.size} bytes is too large for a .torrent file (limit ${MAX_TORRENT_FILE})`);
     bytes = await fsp.readFile(file);
   } catch (e) {
-    process.stderr.write(`tessera info: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tessera info: cannot read ${file}: ${errorText(e)}\n`);
     return 2;
   }
 

@@ -4,8 +4,10 @@ import { runDownload } from './download.js';
 import { runInfo } from './info.js';
 import { runSeed } from './seed.js';
 import { UsageError } from './args.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `usage: tessera <command> [options]
+       tessera --version
 
 commands:
   info <file.torrent | magnet-uri> [--json]        show what a torrent or magnet link contains
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

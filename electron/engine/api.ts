@@ -2,7 +2,24 @@
  * The engine's public surface: what the Electron shell, the web host and the CLI may use.
  * Everything observable is a typed event or a snapshot method; callers never reach into
  * peers, the picker or storage directly.
+ *
+ * Types the UI also sees (torrent states, file priorities, encryption modes, the shape of
+ * a peer, file, tracker and torrent-info row) are the contract's own (shared/contract/types.ts
+ * is the source; see docs/ARCHITECTURE.md): the engine produces them, the service only
+ * clamps and adds what the contract derives (progress, ETA).
  */
+import type {
+  EncryptionMode,
+  FilePriority,
+  FileView,
+  PeerView,
+  TorrentInfoView,
+  TorrentState,
+  TrackerView,
+} from '../../shared/contract/types.js';
+
+export type { EncryptionMode, FilePriority, TorrentState } from '../../shared/contract/types.js';
+export { ENCRYPTION_MODES } from '../../shared/contract/types.js';
 
 /** A peer endpoint. `host` is an IPv4 or IPv6 literal (or a hostname from a magnet/CLI). */
 export interface PeerAddress {
@@ -43,14 +60,6 @@ export interface AddTorrentOptions {
   paused?: boolean;
 }
 
-export type TorrentState =
-  | 'metadata' // magnet: fetching the info dictionary
-  | 'checking' // hashing existing data
-  | 'downloading'
-  | 'seeding'
-  | 'paused'
-  | 'error';
-
 /** Per-piece state as the UI draws it. `inFlight` carries blocks received / total. */
 export const enum PieceStatus {
   Missing = 0,
@@ -90,43 +99,14 @@ export interface TorrentStats {
   firstLastPiecesFirst: boolean;
 }
 
-export interface PeerStats {
-  id: string; // stable per connection
-  address: string; // "ip:port" or "[ipv6]:port"
-  client: string; // from peer id / extension handshake `v`
-  incoming: boolean;
-  /** qBittorrent-style flags, e.g. "D U I E X". */
-  flags: string;
-  downloadRate: number;
-  uploadRate: number;
-  downloaded: number;
-  uploaded: number;
-  /** Fraction of pieces the peer has, 0..1. */
-  progress: number;
-}
+/** One connected peer: the contract's PeerView (its `flags` letters are documented there). */
+export type PeerStats = PeerView;
 
-export interface FileStats {
-  index: number;
-  path: string; // relative, '/'-separated, sanitized
-  size: number;
-  completedBytes: number;
-  priority: FilePriority;
-  pad: boolean;
-}
+/** One file of the torrent: the contract's FileView without the derived `progress`. */
+export type FileStats = Omit<FileView, 'progress'>;
 
-/** 0 = skip (never requested), 1 = normal, 2 = high. */
-export type FilePriority = 0 | 1 | 2;
-
-export interface TrackerStats {
-  url: string;
-  tier: number;
-  status: 'idle' | 'announcing' | 'working' | 'error';
-  message: string | null;
-  lastAnnounce: number | null;
-  peers: number;
-  seeders: number | null;
-  leechers: number | null;
-}
+/** One tracker: the contract's TrackerView (`nextAnnounce` optional: null or absent when unknown). */
+export type TrackerStats = TrackerView;
 
 /** Events a Torrent emits. Rates of `block`/`piece` events can be very high: consumers throttle. */
 export interface TorrentEvents {
@@ -148,15 +128,6 @@ export interface SessionEvents {
   /** A non-fatal problem worth logging (bad peer, bad tracker reply...). */
   warning: (message: string) => void;
 }
-
-/**
- * Peer connection encryption (MSE/PE), as in qBittorrent's preferences.
- * allow: accept encrypted and plain peers; dial plain, then MSE if the peer hangs up (default).
- * require: MSE with RC4 both ways; plain handshakes are refused.
- * disable: plain BitTorrent only; MSE handshakes are refused.
- */
-export type EncryptionMode = 'allow' | 'require' | 'disable';
-export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['allow', 'require', 'disable'];
 
 export interface SessionOptions {
   /** Default save directory for new torrents. */
@@ -188,21 +159,8 @@ export interface SessionOptions {
   uploadLimit?: number;
 }
 
-/** Static facts about a torrent, for the Info tab and `tessera info`. */
-export interface TorrentInfo {
-  infoHash: string;
-  name: string;
-  size: number;
-  pieceLength: number;
-  pieceCount: number;
-  lastPieceLength: number;
-  comment: string | null;
-  createdBy: string | null;
-  creationDate: number | null; // seconds since epoch
-  private: boolean;
-  /** Magnet without metadata yet: false (pieces/files are empty). */
-  hasMetadata: boolean;
-}
+/** Static facts about a torrent, for the Info tab and `tessera info`: the contract's TorrentInfoView without `savePath` (in TorrentStats). */
+export type TorrentInfo = Omit<TorrentInfoView, 'savePath'>;
 
 
 /** One torrent inside a session. Snapshot methods are cheap and return fresh copies. */
@@ -224,12 +182,12 @@ export interface EngineTorrent {
   setFilePriority(fileIndex: number, priority: FilePriority): void;
   setSequential(on: boolean): void;
   /** Fetch each file's first and last piece first (media previews). */
-  setFirstLastPiecesFirst?(on: boolean): void;
+  setFirstLastPiecesFirst(on: boolean): void;
   /** Forget verified pieces and hash the data on disk again. */
-  recheck?(): Promise<void>;
-  /** This torrent's own limits in bytes per second; 0 = unlimited. */
-  setRateLimits?(limits: { download?: number; upload?: number }): void;
-  rateLimits?(): { download: number; upload: number };
+  recheck(): Promise<void>;
+  /** This torrent's own limits in bytes per second; 0 = unlimited. Kept in its resume record. */
+  setRateLimits(limits: { download?: number; upload?: number }): void;
+  rateLimits(): { download: number; upload: number };
   addPeers(peers: PeerAddress[]): void;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
@@ -247,13 +205,13 @@ export interface EngineSession {
   list(): EngineTorrent[];
   remove(infoHash: string, options: { deleteData: boolean }): Promise<void>;
   /** Session-wide limits in bytes per second; 0 = unlimited (the default). */
-  setRateLimits?(limits: { download?: number; upload?: number }): void;
-  rateLimits?(): { download: number; upload: number };
+  setRateLimits(limits: { download?: number; upload?: number }): void;
+  rateLimits(): { download: number; upload: number };
   /** Applies to connections made from now on. */
-  setMaxPeersPerTorrent?(max: number): void;
+  setMaxPeersPerTorrent(max: number): void;
   /** Applies to connections made from now on. */
-  setEncryption?(mode: EncryptionMode): void;
-  readonly encryption?: EncryptionMode;
+  setEncryption(mode: EncryptionMode): void;
+  readonly encryption: EncryptionMode;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

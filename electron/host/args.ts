@@ -1,4 +1,5 @@
 /** Command line of the web host: `node dist/electron/host/main.js [options]`. Pure. */
+import { tryParseHostPort } from '../engine/util/host-port.js';
 
 export interface HostArgs {
   /** HTTP port; null = DEFAULT_WEB_PORT or, when taken, the next free one. */
@@ -108,7 +109,7 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
         break;
       case '--dht-bootstrap': {
         const node = text(name, value());
-        if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(node)) throw new ArgsError(`${name} needs host:port, got ${JSON.stringify(node)}`);
+        if (!tryParseHostPort(node)) throw new ArgsError(`${name} needs host:port, got ${JSON.stringify(node)}`);
         out.dhtBootstrap.push(node);
         break;
       }

@@ -23,6 +23,7 @@ import {
   type TorrentSummary,
   type TrackerView,
 } from '../../shared/contract/index.js';
+import { mulberry32 as rng } from '../../shared/seeded-random.js';
 
 export interface SimTorrentSpec {
   name: string;
@@ -57,18 +58,6 @@ export interface SimOptions {
   seed?: number;
   /** Simulation tick in ms. */
   tickMs?: number;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hexHash(text: string): string {

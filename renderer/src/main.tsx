@@ -2,7 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectTessera } from '../../shared/contract/index.js';
 import { ControllerProvider } from './app/context.js';
-import { Controller, errorMessage } from './app/controller.js';
+import { Controller } from './app/controller.js';
+import { errorText } from '../../shared/error-text.js';
 import { createAppStore } from './state/store.js';
 import { App } from './ui/App.js';
 import { ErrorBoundary } from './ui/ErrorBoundary.js';
@@ -27,6 +28,6 @@ try {
     </StrictMode>,
   );
 } catch (err) {
-  rootEl.textContent = `Tessera could not start: ${errorMessage(err)}`;
+  rootEl.textContent = `Tessera could not start: ${errorText(err)}`;
   rootEl.className = 'fatal';
 }

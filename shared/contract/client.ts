@@ -11,6 +11,7 @@ import {
   type CommandPayload,
   type CommandResult,
 } from './commands.js';
+import { applySummaryChange } from './summary-changes.js';
 import { parseServerEvent, type ServerEvent, type SnapshotEvent, type TesseraEvent } from './events.js';
 import { parseErrorInfo, TesseraError, type ErrorInfo } from './protocol.js';
 import { isPlainObject, ValidationError } from './validate.js';
@@ -106,6 +107,15 @@ export function createClient(transport: ClientTransport): TesseraClient {
       case 'summaries':
         mirror = { ...mirror, torrents: event.torrents, session: event.session };
         break;
+      case 'summaryChanges': {
+        const changes = new Map(event.torrents.map((c) => [c.infoHash, c]));
+        const torrents = mirror.torrents.map((t) => {
+          const change = changes.get(t.infoHash);
+          return change ? applySummaryChange(t, change) : t;
+        });
+        mirror = { ...mirror, torrents, session: event.session ?? mirror.session };
+        break;
+      }
       case 'torrentAdded':
         mirror = { ...mirror, torrents: [...mirror.torrents.filter((t) => t.infoHash !== event.torrent.infoHash), event.torrent] };
         break;

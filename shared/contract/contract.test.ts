@@ -4,6 +4,7 @@ import {
   ENCRYPTION_MODES,
   MAX_RATE_LIMIT,
   ValidationError,
+  applySummaryChange,
   base64ToBytes,
   bytesToBase64,
   commandPayloadValidators,
@@ -12,6 +13,7 @@ import {
   parseCommandResult,
   parseRequestMessage,
   parseServerEvent,
+  summaryChange,
   TesseraError,
   takePageToken,
   webSocketUrl,
@@ -291,13 +293,14 @@ describe('createClient subscriptions', () => {
     push({ type: 'torrentAdded', torrent: summary });
     push({ type: 'summaries', torrents: [{ ...summary, progress: 0.75, completedBytes: 7 }], session: { ...session, peers: 3 } });
     push({ type: 'settings', settings: { ...settings, listenPort: 2 } });
+    push({ type: 'summaryChanges', torrents: [{ infoHash: HASH, downloadRate: 42 }] });
 
     const second: TesseraEvent[] = [];
     client.subscribe((e) => second.push(e));
     expect(sent).toEqual(['subscribe']);
     expect(first.filter((e) => e.type === 'snapshot')).toHaveLength(1);
     expect(second[0]).toEqual({ type: 'connection', status: 'open' });
-    expect(second[1]).toMatchObject({ type: 'snapshot', torrents: [{ progress: 0.75 }], session: { peers: 3 }, settings: { listenPort: 2 } });
+    expect(second[1]).toMatchObject({ type: 'snapshot', torrents: [{ progress: 0.75, downloadRate: 42 }], session: { peers: 3 }, settings: { listenPort: 2 } });
     push({ type: 'torrentRemoved', infoHash: HASH });
     const third: TesseraEvent[] = [];
     client.subscribe((e) => third.push(e));
@@ -321,6 +324,30 @@ describe('takePageToken', () => {
     expect(g.location.href).toBe('http://127.0.0.1:8780/?x=1#h');
     expect(takePageToken(g)).toBe('abc');
     expect(takePageToken(fakePage('http://127.0.0.1:8780/'))).toBeNull();
+  });
+});
+
+describe('summary changes', () => {
+  it('carry only the fields that differ, and applying them gives the new row', () => {
+    const next = { ...summary, downloadRate: 9, eta: null, progress: 0.75 };
+    const change = summaryChange(summary, next);
+    expect(change).toEqual({ infoHash: HASH, downloadRate: 9, eta: null, progress: 0.75 });
+    if (!change) throw new Error('no change');
+    expect(applySummaryChange(summary, change)).toEqual(next);
+    expect(summaryChange(summary, { ...summary })).toBeNull();
+  });
+
+  it('are validated like summaries: any field may be left out, none may be wrong or unknown', () => {
+    const ok = parseServerEvent({ type: 'summaryChanges', torrents: [{ infoHash: HASH, progress: 1, error: null }] });
+    expect(ok).toEqual({ type: 'summaryChanges', torrents: [{ infoHash: HASH, progress: 1, error: null }] });
+    const bad = [
+      { type: 'summaryChanges', torrents: [{ progress: 1 }] },
+      { type: 'summaryChanges', torrents: [{ infoHash: HASH, progress: 2 }] },
+      { type: 'summaryChanges', torrents: [{ infoHash: HASH, nope: 1 }] },
+      { type: 'summaryChanges', torrents: [], session: { peers: 1 } },
+      { type: 'summaryChanges' },
+    ];
+    for (const event of bad) expect(() => parseServerEvent(event), JSON.stringify(event)).toThrow(ValidationError);
   });
 });
 

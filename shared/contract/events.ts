@@ -1,6 +1,6 @@
 /**
  * Events: main → renderer. After `subscribe`, a connection receives one `snapshot`, then
- * `summaries` at most every ~250 ms (only when something changed), `torrentAdded` /
+ * `summaryChanges` at most every ~250 ms (only what changed), `torrentAdded` /
  * `torrentRemoved` as they happen, `completed` / `torrentError` / `notice` notifications,
  * `settings` when settings change, and piece events for the torrents it watches:
  * `piecesSnapshot` (full state, on watch and whenever the piece count changes, e.g. when a
@@ -29,11 +29,13 @@ import {
   settings,
   torrentSummaries,
   torrentSummary,
+  torrentSummaryChanges,
   type Capabilities,
   type PieceChange,
   type SessionSummary,
   type Settings,
   type TorrentSummary,
+  type TorrentSummaryChange,
 } from './types.js';
 import { addOffer, addOffers, type AddOffer } from './add-offer.js';
 
@@ -47,11 +49,27 @@ export interface SnapshotEvent {
   offers: AddOffer[];
 }
 
-/** Every torrent's current summary (replace the list's rows; the set of torrents is the same as after the last added/removed). */
+/**
+ * Every torrent's current summary (replace the list's rows; the set of torrents is the same
+ * as after the last added/removed). The service sends summaryChanges instead; a full list
+ * stays valid for other senders (the renderer's development simulator).
+ */
 export interface SummariesEvent {
   type: 'summaries';
   torrents: TorrentSummary[];
   session: SessionSummary;
+}
+
+/**
+ * What changed since the previous snapshot/summary event: the torrents whose summary
+ * changed, each with only its changed fields (apply with applySummaryChange), and the
+ * session totals when they changed. Torrents arrive and leave by torrentAdded/torrentRemoved;
+ * a change for a torrent the receiver does not know is ignored.
+ */
+export interface SummaryChangesEvent {
+  type: 'summaryChanges';
+  torrents: TorrentSummaryChange[];
+  session?: SessionSummary;
 }
 
 export interface TorrentAddedEvent {
@@ -137,6 +155,7 @@ export interface AddOfferClosedEvent {
 export type ServerEvent =
   | SnapshotEvent
   | SummariesEvent
+  | SummaryChangesEvent
   | TorrentAddedEvent
   | TorrentRemovedEvent
   | PiecesSnapshotEvent
@@ -175,6 +194,7 @@ export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerE
     offers: addOffers,
   }),
   summaries: object<SummariesEvent>({ type: literal('summaries'), torrents: torrentSummaries, session: sessionSummary }),
+  summaryChanges: object<SummaryChangesEvent>({ type: literal('summaryChanges'), torrents: torrentSummaryChanges, session: optional(sessionSummary) }),
   torrentAdded: object<TorrentAddedEvent>({ type: literal('torrentAdded'), torrent: torrentSummary }),
   torrentRemoved: object<TorrentRemovedEvent>({ type: literal('torrentRemoved'), infoHash }),
   piecesSnapshot: object<PiecesSnapshotEvent>({

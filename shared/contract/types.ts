@@ -18,6 +18,7 @@ import {
   string,
   timestamp,
   tuple,
+  type Shape,
   type Validator,
 } from './validate.js';
 
@@ -87,6 +88,12 @@ export interface TorrentSummary {
   hasMetadata: boolean;
 }
 
+/**
+ * What changed in one torrent's summary since the previous summary event: its info-hash and
+ * only the fields whose values differ (a whole summary is a change too).
+ */
+export type TorrentSummaryChange = Pick<TorrentSummary, 'infoHash'> & Partial<Omit<TorrentSummary, 'infoHash'>>;
+
 /** Totals for the status bar. */
 export interface SessionSummary {
   downloadRate: number;
@@ -116,19 +123,29 @@ export interface TorrentInfoView {
   savePath: string;
 }
 
+/**
+ * The letters a PeerView's `flags` may hold, as qBittorrent uses them, and what each means.
+ * The engine emits exactly these; the renderer's legend is made from this table.
+ */
+export const PEER_FLAGS = {
+  D: 'downloading from it',
+  d: 'we want its pieces but it chokes us',
+  U: 'uploading to it',
+  u: 'it wants our pieces but we choke it',
+  I: 'incoming connection',
+  E: 'encrypted traffic (MSE with RC4)',
+  e: 'encrypted handshake (MSE), plain traffic',
+  S: 'snubbed: sent nothing for a while',
+} as const;
+export type PeerFlag = keyof typeof PEER_FLAGS;
+
 export interface PeerView {
   id: string;
   /** "ip:port" or "[ipv6]:port". */
   address: string;
   client: string;
   incoming: boolean;
-  /**
-   * qBittorrent-style flag letters separated by spaces. Emitted today:
-   * D downloading from it · d we are interested but it chokes us · U uploading to it ·
-   * u it is interested but we choke it · I incoming connection · E extension protocol (BEP 10) ·
-   * S snubbed (sent nothing for a while). Reserved, as in qBittorrent, for when the engine
-   * tags peer sources: X from PEX · H from DHT · P µTP.
-   */
+  /** qBittorrent-style letters separated by spaces, each one of PEER_FLAGS (the one place they are explained). */
   flags: string;
   downloadRate: number;
   uploadRate: number;
@@ -248,7 +265,7 @@ export const encryptionMode: Validator<EncryptionMode> = literal(...ENCRYPTION_M
 
 export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
 
-export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>({
+const torrentSummaryShape: Shape<TorrentSummary> = {
   infoHash,
   name: string({ max: NAME_MAX }),
   state: torrentState,
@@ -275,7 +292,15 @@ export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(
   uploadLimit: rateLimit,
   savePath: string({ max: PATH_MAX }),
   hasMetadata: boolean,
-});
+};
+export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(torrentSummaryShape);
+
+/** A TorrentSummaryChange: the info-hash, and any of the other fields (each valid as in a summary). */
+export const torrentSummaryChange: Validator<TorrentSummaryChange> = object<TorrentSummaryChange>(
+  Object.fromEntries(
+    Object.entries(torrentSummaryShape).map(([key, validator]) => [key, key === 'infoHash' ? validator : optional(validator as Validator<unknown>)]),
+  ) as Shape<TorrentSummaryChange>,
+);
 
 export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>({
   downloadRate: nonNegative,
@@ -364,3 +389,4 @@ export const LIMITS = {
 } as const;
 
 export const torrentSummaries: Validator<TorrentSummary[]> = array(torrentSummary, { max: LIMITS.torrents });
+export const torrentSummaryChanges: Validator<TorrentSummaryChange[]> = array(torrentSummaryChange, { max: LIMITS.torrents });

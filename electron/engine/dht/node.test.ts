@@ -1,9 +1,18 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sleep, waitUntil } from '../../../e2e/support/test-utils.js';
 import type { PeerAddress } from '../api.js';
 import { compareDistance, randomId, toHex } from './ids.js';
 import { decodeMessage, encodeQuery, type KrpcMessage, type QueryArgs } from './krpc.js';
 import { DhtNode, parseHostPort, type DhtNodeOptions } from './node.js';
+
+/*
+ * These tests run real nodes on loopback but never race the wall clock: timers are fake
+ * (query timeouts, the lookups' "slow" timers, upkeep), sockets and Date are real. A live
+ * node therefore can never look dead, however busy the machine; a dead node's query times
+ * out only when `settle` moves the fake clock, which it does only once every query in flight
+ * is waiting on a silent endpoint.
+ */
 
 const LOOPBACK = '127.0.0.1';
 const running: DhtNode[] = [];
@@ -12,7 +21,62 @@ const sockets: Socket[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((node) => node.close()));
   for (const socket of sockets.splice(0)) socket.close();
+  vi.useRealTimers();
 });
+
+/** Fakes the timers only: UDP traffic and Date.now stay real. */
+function fakeTimers(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+}
+
+/** A UDP endpoint that receives and never answers: a dead node, as its peers see it. */
+interface Silent {
+  address: PeerAddress;
+  received(): number;
+}
+
+async function silentEndpoint(port = 0, host = LOOPBACK): Promise<Silent> {
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  sockets.push(socket);
+  let received = 0;
+  socket.on('message', () => received++);
+  await new Promise<void>((resolve) => socket.bind(port, host, resolve));
+  return { address: { host, port: socket.address().port }, received: () => received };
+}
+
+/**
+ * True when nothing the live nodes sent is still on its way or unanswered, except queries
+ * to silent endpoints (which time out only when the fake clock moves). Timeouts only ever
+ * fire at such a quiet moment, so each one belongs to a silent endpoint.
+ */
+function quiet(live: readonly DhtNode[], silent: readonly Silent[]): boolean {
+  let inFlight = 0;
+  let queued = 0;
+  let timeouts = 0;
+  for (const node of live) {
+    const stats = node.stats();
+    inFlight += stats.inFlight;
+    queued += stats.queued;
+    timeouts += stats.timeouts;
+  }
+  const silentPending = silent.reduce((sum, endpoint) => sum + endpoint.received(), 0) - timeouts;
+  return queued === 0 && inFlight === silentPending;
+}
+
+/** Runs `work` to its end: waits for the swarm to go quiet, then lets the next fake timer fire, again and again. */
+async function settle<T>(work: Promise<T>, live: readonly DhtNode[], silent: readonly Silent[] = []): Promise<T> {
+  let done = false;
+  const tracked = work.finally(() => {
+    done = true;
+  });
+  for (;;) {
+    // One turn of the event loop first: work that has just begun sends its queries from microtasks.
+    await sleep(1);
+    await waitUntil('the DHT nodes to go quiet', () => done || quiet(live, silent));
+    if (done) return tracked;
+    vi.advanceTimersToNextTimer();
+  }
+}
 
 async function startNode(options: DhtNodeOptions = {}): Promise<DhtNode> {
   const node = new DhtNode({
@@ -30,36 +94,34 @@ async function startNode(options: DhtNodeOptions = {}): Promise<DhtNode> {
   return node;
 }
 
-/** A small loopback DHT: node 0 is everyone's bootstrap node. */
-async function startSwarm(count: number): Promise<DhtNode[]> {
-  const first = await startNode();
-  const bootstrap = [`${LOOPBACK}:${first.address().port}`];
+/** A small loopback DHT (call fakeTimers() first): node 0 is everyone's bootstrap node. */
+async function startSwarm(count: number, options: DhtNodeOptions = {}): Promise<DhtNode[]> {
+  const first = await startNode(options);
+  const { host, port } = first.address();
+  const bootstrap = [host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`];
   const nodes = [first];
   for (let i = 1; i < count; i++) {
-    const node = await startNode({ bootstrap });
-    await node.bootstrap();
+    const node = await startNode({ ...options, bootstrap });
     nodes.push(node);
+    await settle(node.bootstrap(), nodes);
   }
   // A second round lets early nodes learn about later ones.
-  for (const node of nodes) await node.bootstrap();
+  for (const node of nodes) await settle(node.bootstrap(), nodes);
+  await settle(Promise.resolve(), nodes); // ping-backs answered
   return nodes;
 }
 
-async function rawClient(): Promise<{ ask: (to: PeerAddress, packet: Uint8Array, timeoutMs?: number) => Promise<KrpcMessage | null>; send: (to: PeerAddress, packet: Uint8Array) => void }> {
+async function rawClient(): Promise<{ ask: (to: PeerAddress, packet: Uint8Array) => Promise<KrpcMessage | null>; send: (to: PeerAddress, packet: Uint8Array) => void }> {
   const socket = createSocket('udp4');
   sockets.push(socket);
   await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
   const send = (to: PeerAddress, packet: Uint8Array): void => socket.send(packet, to.port, to.host);
-  const ask = (to: PeerAddress, packet: Uint8Array, timeoutMs = 500): Promise<KrpcMessage | null> =>
+  /** Sends `packet` and resolves with the next reply (not a query) that comes back: no timer, the node always answers. */
+  const ask = (to: PeerAddress, packet: Uint8Array): Promise<KrpcMessage | null> =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        socket.off('message', onMessage);
-        resolve(null);
-      }, timeoutMs);
       const onMessage = (data: Buffer): void => {
         const decoded = decodeMessage(data);
         if (decoded.ok && decoded.message.type === 'query') return; // the node pinging us back
-        clearTimeout(timer);
         socket.off('message', onMessage);
         resolve(decoded.ok ? decoded.message : null);
       };
@@ -82,12 +144,13 @@ describe('parseHostPort', () => {
 
 describe('DhtNode on 127.0.0.1', () => {
   it('finds the k closest nodes of a 16-node swarm with an iterative lookup', async () => {
+    fakeTimers();
     const nodes = await startSwarm(16);
     for (const node of nodes) expect(node.stats().nodes).toBeGreaterThan(0);
     const target = randomId();
     const searcher = nodes[7];
     if (!searcher) throw new Error('no node');
-    const found = await searcher.findNode(target);
+    const found = await settle(searcher.findNode(target), nodes);
     const expected = nodes
       .filter((node) => node !== searcher)
       .map((node) => node.id)
@@ -99,29 +162,37 @@ describe('DhtNode on 127.0.0.1', () => {
   });
 
   it('routes around dead nodes: the lookup still converges on live ones', async () => {
-    const nodes = await startSwarm(12);
+    fakeTimers();
+    // Buckets of 16 hold the whole swarm, so every node can name every other: the lookup must
+    // end with all 7 live ones. (With k = 8, fewer live nodes than k are left, and a far live
+    // node that no table closest to the target lists is legitimately never found.)
+    const k = 16;
+    const nodes = await startSwarm(12, { k });
     const dead = nodes.slice(2, 6);
+    const deadPorts = dead.map((node) => node.address().port);
     await Promise.all(dead.map((node) => node.close()));
+    // Their ports now swallow every query, as a vanished node's would.
+    const silent = await Promise.all(deadPorts.map((port) => silentEndpoint(port)));
     const searcher = nodes[9];
     if (!searcher) throw new Error('no node');
-    const target = randomId();
-    const started = Date.now();
-    const found = await searcher.findNode(target);
-    const elapsed = Date.now() - started;
     const deadIds = new Set(dead.map((node) => toHex(node.id)));
-    const live = nodes.filter((node) => node !== searcher && !deadIds.has(toHex(node.id)));
+    const live = nodes.filter((node) => !deadIds.has(toHex(node.id)));
+    const target = randomId();
+    const found = await settle(searcher.findNode(target), live, silent);
     const expected = live
+      .filter((node) => node !== searcher)
       .map((node) => node.id)
       .sort((a, b) => compareDistance(target, a, b))
-      .slice(0, 8)
       .map(toHex);
+    expect(expected).toHaveLength(7);
     expect(found.map((node) => toHex(node.id))).toEqual(expected);
-    // Dead nodes cost one timeout (800 ms here), not one each in sequence.
-    expect(elapsed).toBeLessThan(6000);
+    // Every dead node was a candidate: the lookup asked them and gave up on them.
     expect(searcher.stats().timeouts).toBeGreaterThan(0);
+    expect(silent.reduce((sum, endpoint) => sum + endpoint.received(), 0)).toBeGreaterThan(0);
   });
 
   it('announces an info-hash and finds it again from another node', async () => {
+    fakeTimers();
     const nodes = await startSwarm(12);
     const infoHash = toHex(randomId());
     const [, announcer, , , , , , , , , , seeker] = nodes;
@@ -129,28 +200,27 @@ describe('DhtNode on 127.0.0.1', () => {
     const announced: string[] = [];
     for (const node of nodes) node.on('announce', (hash, peer) => announced.push(`${hash} ${peer.host}:${peer.port}`));
 
-    const result = await announcer.announce(infoHash, 4242);
+    const result = await settle(announcer.announce(infoHash, 4242), nodes);
     expect(result.attempted).toBeGreaterThan(0);
     expect(result.announcedTo).toBe(result.attempted);
     expect(announced.length).toBe(result.announcedTo);
     expect(new Set(announced)).toEqual(new Set([`${infoHash} 127.0.0.1:4242`]));
 
-    const peers: PeerAddress[] = [];
-    for await (const peer of seeker.getPeers(infoHash)) peers.push(peer);
-    expect(peers).toEqual([{ host: LOOPBACK, port: 4242 }]);
+    expect(await settle(seeker.findPeers(infoHash), nodes)).toEqual([{ host: LOOPBACK, port: 4242 }]);
 
     // implied_port: the peer is stored under the announcer's UDP port.
     const other = toHex(randomId());
-    await announcer.announce(other, 1, { impliedPort: true });
-    expect(await seeker.findPeers(other)).toEqual([{ host: LOOPBACK, port: announcer.address().port }]);
+    await settle(announcer.announce(other, 1, { impliedPort: true }), nodes);
+    expect(await settle(seeker.findPeers(other), nodes)).toEqual([{ host: LOOPBACK, port: announcer.address().port }]);
 
     // Breaking out of the stream early stops the lookup cleanly.
-    for await (const peer of seeker.getPeers(infoHash)) {
-      expect(peer.port).toBe(4242);
-      break;
-    }
+    const firstPeer = async (): Promise<PeerAddress | null> => {
+      for await (const peer of seeker.getPeers(infoHash)) return peer;
+      return null;
+    };
+    expect(await settle(firstPeer(), nodes)).toEqual({ host: LOOPBACK, port: 4242 });
     // An unknown info-hash: the lookup converges with nothing.
-    expect(await seeker.findPeers(randomId())).toEqual([]);
+    expect(await settle(seeker.findPeers(randomId()), nodes)).toEqual([]);
   });
 
   it('answers raw queries, rejects bad tokens and unknown methods, and shrugs off garbage', async () => {
@@ -185,32 +255,36 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(node.stats().garbage).toBe(garbage.length + 1);
     // An unsolicited response is dropped as unmatched.
     client.send(address, Buffer.from('d1:rd2:id20:abcdefghij0123456789e1:t2:qq1:y1:re', 'latin1'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('the stray reply to be dropped', () => node.stats().unmatched === 1);
+    await client.ask(address, query({ method: 'ping' }));
     expect(node.stats().unmatched).toBe(1);
   });
 
   it('pings back nodes that query it and adds them when they answer', async () => {
+    fakeTimers();
     const a = await startNode();
     const b = await startNode();
-    expect(await b.addNode(a.address())).toBe(true);
+    expect(await settle(b.addNode(a.address()), [a, b])).toBe(true);
     expect(b.nodes().map((n) => toHex(n.id))).toEqual([toHex(a.id)]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil('a to ping b back', () => a.nodes().length > 0);
     expect(a.nodes().map((n) => toHex(n.id))).toEqual([toHex(b.id)]);
+    const nobody = await silentEndpoint();
     const c = await startNode({ queryTimeoutMs: 100 });
-    expect(await c.ping({ host: LOOPBACK, port: 1 })).toBeNull();
+    expect(await settle(c.ping(nobody.address), [c], [nobody])).toBeNull();
   });
 
   it('drops queries over the per-IP inbound rate limit', async () => {
-    const node = await startNode({ limits: { inboundPerIpPerSecond: 5 } });
+    const frozen = Date.now();
+    // The clock stands still: the bucket never refills, so exactly its burst (2 s at 5/s) gets through.
+    const node = await startNode({ limits: { inboundPerIpPerSecond: 5 }, now: () => frozen });
     const client = await rawClient();
     for (let i = 0; i < 40; i++) client.send(node.address(), query({ method: 'ping' }));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const stats = node.stats();
-    expect(stats.queriesReceived).toBeLessThanOrEqual(12);
-    expect(stats.rateLimited).toBeGreaterThanOrEqual(28);
+    await waitUntil('all 40 queries to be counted', () => node.stats().queriesReceived + node.stats().rateLimited === 40);
+    expect(node.stats()).toMatchObject({ queriesReceived: 10, rateLimited: 30 });
   });
 
   it('saves its id and nodes and comes back from them without bootstrap nodes', async () => {
+    fakeTimers();
     const nodes = await startSwarm(6);
     const first = nodes[3];
     if (!first) throw new Error('no node');
@@ -220,43 +294,38 @@ describe('DhtNode on 127.0.0.1', () => {
     await first.close();
     const revived = await startNode({ state: saved, port: 0 });
     expect(toHex(revived.id)).toBe(toHex(first.id));
-    await revived.bootstrap();
+    await settle(revived.bootstrap(), [...nodes.filter((node) => node !== first), revived]);
     expect(revived.ready).toBe(true);
     expect(revived.nodes().length).toBeGreaterThanOrEqual(known);
   });
 
   it('works over IPv6 on ::1 (nodes6, 18-byte values)', async () => {
-    const options = { host: '::1' };
-    const first = await startNode(options);
-    const bootstrap = [`[::1]:${first.address().port}`];
-    const nodes = [first];
-    for (let i = 0; i < 4; i++) {
-      const node = await startNode({ ...options, bootstrap });
-      await node.bootstrap();
-      nodes.push(node);
-    }
+    fakeTimers();
+    const nodes = await startSwarm(5, { host: '::1' });
     const [, announcer, , , seeker] = nodes;
     if (!announcer || !seeker) throw new Error('no node');
     expect(seeker.family).toBe(6);
     expect(seeker.nodes().length).toBeGreaterThan(0);
     const infoHash = randomId();
-    expect((await announcer.announce(infoHash, 6881)).announcedTo).toBeGreaterThan(0);
-    expect(await seeker.findPeers(infoHash)).toEqual([{ host: '::1', port: 6881 }]);
+    expect((await settle(announcer.announce(infoHash, 6881), nodes)).announcedTo).toBeGreaterThan(0);
+    expect(await settle(seeker.findPeers(infoHash), nodes)).toEqual([{ host: '::1', port: 6881 }]);
   });
 
   it('warns when bootstrap finds nobody and becomes ready once a node is added', async () => {
+    fakeTimers();
+    const router = await silentEndpoint(); // a bootstrap node that never answers
     const warnings: string[] = [];
-    const lonely = new DhtNode({ host: LOOPBACK, bootstrap: ['127.0.0.1:9', 'not-an-address'], queryTimeoutMs: 300 });
+    const lonely = new DhtNode({ host: LOOPBACK, bootstrap: [`${LOOPBACK}:${router.address.port}`, 'not-an-address'], queryTimeoutMs: 300 });
     running.push(lonely);
     lonely.on('warning', (message) => warnings.push(message));
     await lonely.start();
-    await lonely.bootstrap();
+    await settle(lonely.bootstrap(), [lonely], [router]);
     expect(lonely.ready).toBe(false);
     expect(warnings.some((w) => w.includes('not-an-address'))).toBe(true);
     expect(warnings.some((w) => w.includes('found no nodes'))).toBe(true);
     const other = await startNode();
-    expect(await lonely.addNode(other.address())).toBe(true);
-    await lonely.bootstrap();
+    expect(await settle(lonely.addNode(other.address()), [lonely, other], [router])).toBe(true);
+    await settle(lonely.bootstrap(), [lonely, other], [router]);
     expect(lonely.ready).toBe(true);
   });
 

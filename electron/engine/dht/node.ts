@@ -13,6 +13,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { PeerAddress } from '../api.js';
+import { tryParseHostPort } from '../util/host-port.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { familyOf, type AddressFamily, type NodeInfo } from './compact.js';
 import { idEquals, idFromHex, randomId, toHex, toInfoHash, type InfoHashLike } from './ids.js';
@@ -104,14 +105,8 @@ export interface AnnounceOptions {
   impliedPort?: boolean;
 }
 
-/** Parses 'host:port' or '[v6]:port'; null when malformed. */
-export function parseHostPort(text: string): PeerAddress | null {
-  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
-  if (!match?.[1] || !match[2]) return null;
-  const port = Number(match[2]);
-  if (port < 1 || port > 0xffff) return null;
-  return { host: match[1], port };
-}
+/** Parses 'host:port' or '[v6]:port'; null when malformed (util/host-port.ts). */
+export { tryParseHostPort as parseHostPort } from '../util/host-port.js';
 
 const BOOTSTRAP_RETRY_MS = 30_000;
 const MAX_PINGS_PER_TICK = 16;
@@ -233,7 +228,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   private async resolveBootstrapNodes(): Promise<PeerAddress[]> {
     const out: PeerAddress[] = [];
     for (const entry of this.bootstrapNodes) {
-      const address = typeof entry === 'string' ? parseHostPort(entry) : entry;
+      const address = typeof entry === 'string' ? tryParseHostPort(entry) : entry;
       if (!address) {
         this.emit('warning', `DHT bootstrap node '${String(entry)}' is not host:port`);
         continue;

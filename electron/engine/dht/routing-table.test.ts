@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../../e2e/support/test-utils.js';
 import { commonPrefixLength, compareDistance, randomId, randomIdWithPrefix, toHex } from './ids.js';
 import { GOOD_NODE_MS, RoutingTable } from './routing-table.js';
-
-function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
-  let time = start;
-  return { now: () => time, advance: (ms) => (time += ms) };
-}
 
 let counter = 10_000;
 /** A node at an address of its own, in a /24 of its own (the table takes one node per IP and per /24 in a bucket). */
@@ -80,7 +76,7 @@ describe('RoutingTable', () => {
   });
 
   it('ages nodes: good, then questionable after 15 minutes, then bad after repeated failures', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { now: time.now });
     const info = node(idAt(own, 3));
@@ -104,7 +100,7 @@ describe('RoutingTable', () => {
   });
 
   it('replaces bad nodes and promotes the freshest replacement', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { k: 2, now: time.now });
     // Fill the far bucket (after one split so it can no longer split).
@@ -165,7 +161,7 @@ describe('RoutingTable', () => {
   });
 
   it('names stale buckets for refresh with targets inside each bucket', () => {
-    const time = clock();
+    const time = manualClock();
     const own = randomId();
     const table = new RoutingTable(own, { k: 2, now: time.now });
     for (let bits = 0; bits < 4; bits++) for (let i = 0; i < 2; i++) table.heardResponse(node(idAt(own, bits)));

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../../e2e/support/test-utils.js';
 import { PeerStore } from './peer-store.js';
 import { parseDhtState, serializeDhtState } from './state.js';
 import { TOKEN_ROTATION_MS, TokenManager } from './tokens.js';
-
-function clock(): { now: () => number; advance: (ms: number) => void } {
-  let time = 5_000_000;
-  return { now: () => time, advance: (ms) => (time += ms) };
-}
 
 describe('TokenManager', () => {
   it('accepts a token only from the IP it was issued to', () => {
@@ -19,7 +15,7 @@ describe('TokenManager', () => {
   });
 
   it('rotates every 5 minutes and honours the previous secret once', () => {
-    const time = clock();
+    const time = manualClock(5_000_000);
     const tokens = new TokenManager({ now: time.now });
     const token = tokens.issue('127.0.0.1');
     time.advance(TOKEN_ROTATION_MS - 1);
@@ -32,7 +28,7 @@ describe('TokenManager', () => {
   });
 
   it('forgets both secrets after a long silence', () => {
-    const time = clock();
+    const time = manualClock(5_000_000);
     const tokens = new TokenManager({ now: time.now });
     const token = tokens.issue('127.0.0.1');
     time.advance(3 * TOKEN_ROTATION_MS);
@@ -42,7 +38,7 @@ describe('TokenManager', () => {
 
 describe('PeerStore', () => {
   it('stores peers per info-hash, refreshes them, and expires them', () => {
-    const time = clock();
+    const time = manualClock(5_000_000);
     const store = new PeerStore({ now: time.now, ttlMs: 1000 });
     store.add('aa', { host: '1.1.1.1', port: 1 });
     store.add('aa', { host: '1.1.1.1', port: 2 });

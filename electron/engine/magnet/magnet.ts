@@ -5,8 +5,8 @@
  * addresses, so ranges, tracker/web-seed URLs) and ignores parameters it does not know.
  * Every rejection is a MagnetError whose message is one line.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import type { PeerAddress } from '../api.js';
+import { formatHostPort, HostPortError, parseHostPort } from '../util/host-port.js';
 
 export interface Magnet {
   /** The v1 info-hash: 20 bytes. */
@@ -129,36 +129,15 @@ function decodeUrl(raw: string, field: string, schemes: readonly string[] | null
   return text;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-function parsePort(s: string, what: string): number {
-  if (!/^\d{1,5}$/.test(s)) throw new MagnetError(`bad port in ${what}`);
-  const port = Number(s);
-  if (port < 1 || port > 65535) throw new MagnetError(`port out of range in ${what}`);
-  return port;
-}
-
-/** Parses "a.b.c.d:p", "[v6]:p" or "hostname:p". Exported for the CLI's --peer. Throws MagnetError. */
+/** Parses "a.b.c.d:p", "[v6]:p" or "hostname:p" (util/host-port.ts), host lower-cased, the field named in the error. Throws MagnetError. */
 export function parsePeerAddress(text: string, field = 'x.pe'): PeerAddress {
-  const what = `${field} "${oneLine(text)}"`;
-  if (text.startsWith('[')) {
-    const end = text.indexOf(']');
-    if (end < 0 || text[end + 1] !== ':') throw new MagnetError(`${what} must be [ipv6]:port`);
-    const host = text.slice(1, end);
-    if (!isIPv6(host)) throw new MagnetError(`bad IPv6 address in ${what}`);
-    return { host: host.toLowerCase(), port: parsePort(text.slice(end + 2), what) };
+  try {
+    const { host, port } = parseHostPort(text);
+    return { host: host.toLowerCase(), port };
+  } catch (err) {
+    if (err instanceof HostPortError) throw new MagnetError(`${field} "${oneLine(text)}": ${err.message}`);
+    throw err;
   }
-  const colon = text.lastIndexOf(':');
-  if (colon <= 0) throw new MagnetError(`${what} must be host:port`);
-  const host = text.slice(0, colon);
-  const port = parsePort(text.slice(colon + 1), what);
-  if (host.includes(':')) throw new MagnetError(`${what}: IPv6 addresses need brackets, [ipv6]:port`);
-  if (/^[\d.]+$/.test(host)) {
-    if (!isIPv4(host)) throw new MagnetError(`bad IPv4 address in ${what}`);
-    return { host, port };
-  }
-  if (!HOSTNAME.test(host)) throw new MagnetError(`bad host name in ${what}`);
-  return { host: host.toLowerCase(), port };
 }
 
 /** Parses a BEP 53 index list such as "0,2,4-6" into sorted unique indices. */
@@ -305,9 +284,7 @@ export function formatSelectOnly(indices: readonly number[]): string {
   return parts.join(',');
 }
 
-export function formatPeerAddress(p: PeerAddress): string {
-  return p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
-}
+export { formatHostPort as formatPeerAddress };
 
 /** Builds a magnet URI (hex info-hash) that parseMagnet reads back to the same fields. */
 export function formatMagnet(m: MagnetInput): string {
@@ -317,7 +294,7 @@ export function formatMagnet(m: MagnetInput): string {
   if (m.name != null && m.name !== '') parts.push(`dn=${encodeValue(m.name)}`);
   for (const t of m.trackers ?? []) parts.push(`tr=${encodeValue(t)}`);
   for (const w of m.webSeeds ?? []) parts.push(`ws=${encodeValue(w)}`);
-  for (const p of m.peers ?? []) parts.push(`x.pe=${encodeValue(formatPeerAddress(p))}`);
+  for (const p of m.peers ?? []) parts.push(`x.pe=${encodeValue(formatHostPort(p))}`);
   if (m.selectOnly && m.selectOnly.length > 0) parts.push(`so=${formatSelectOnly(m.selectOnly)}`);
   return `magnet:?${parts.join('&')}`;
 }

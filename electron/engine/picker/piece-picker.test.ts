@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import { Bitfield } from '../util/bitfield.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload } from './piece-download.js';
@@ -686,17 +687,6 @@ describe('PiecePicker: outcomes', () => {
 });
 
 describe('PiecePicker: randomized consistency', () => {
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   class ModelPeer extends FakePeer {
     readonly sent = new Map<number, BlockPick>();
     constructor(readonly set: Set<number>) {

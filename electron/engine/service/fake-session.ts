@@ -85,8 +85,8 @@ export class FakeTorrent implements EngineTorrent {
   /** Per-torrent limits (bytes/s, 0 = unlimited) and "first and last pieces first", as set. */
   limits = { download: 0, upload: 0 };
   firstLastPiecesFirst = false;
-  /** Absent by default (an engine without re-check); tests may install one. */
-  recheck?: () => Promise<void>;
+  /** How many times recheck() ran. */
+  rechecks = 0;
 
   constructor(
     readonly infoHash: string,
@@ -209,6 +209,10 @@ export class FakeTorrent implements EngineTorrent {
 
   setFirstLastPiecesFirst(on: boolean): void {
     this.firstLastPiecesFirst = on;
+  }
+
+  async recheck(): Promise<void> {
+    this.rechecks++;
   }
 
   addPeers(_peers: PeerAddress[]): void {}

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { base64ToBytes, bytesToBase64, parseServerEvent, PieceState, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
+import { applySummaryChange, base64ToBytes, bytesToBase64, parseServerEvent, PieceState, type ServerEvent, type Settings, type TorrentSummary } from '../../../shared/contract/index.js';
 import { FakeSession, type FakeTorrent } from './fake-session.js';
 import { TesseraService, type ServicePlatform } from './service.js';
 import { defaultSettings, loadSettings, saveSettings } from './state.js';
+import { torrentSummary } from './views.js';
 
 const settings: Settings = {
   downloadDir: '/downloads',
@@ -116,13 +117,8 @@ describe('TesseraService commands', () => {
     expect(t.state).toBe('paused');
     expect((await conn.handle('resume', { infoHash: h })).ok).toBe(true);
     expect(t.state).toBe('downloading');
-    expect(await conn.handle('recheck', { infoHash: h })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    let rechecked = 0;
-    t.recheck = async () => {
-      rechecked++;
-    };
     expect(await conn.handle('recheck', { infoHash: h })).toEqual({ ok: true, result: null });
-    expect(rechecked).toBe(1);
+    expect(t.rechecks).toBe(1);
     expect((await conn.handle('setSequential', { infoHash: h, sequential: true })).ok).toBe(true);
     expect(t.sequential).toBe(true);
     expect((await conn.handle('setFilePriorities', { infoHash: h, priorities: [{ index: 1, priority: 0 }] })).ok).toBe(true);
@@ -193,7 +189,7 @@ describe('TesseraService speed limits, peers and encryption', () => {
       expect(events[0]).toMatchObject({ type: 'snapshot', session: { downloadLimit: 0, uploadLimit: 0 } });
       session.setRateLimits({ download: 2048 }); // changed behind the service's back: the summary follows the engine
       vi.advanceTimersByTime(300);
-      expect(events.filter((e) => e.type === 'summaries').at(-1)).toMatchObject({ session: { downloadLimit: 2048, uploadLimit: 0 } });
+      expect(events.filter((e) => e.type === 'summaryChanges').at(-1)).toMatchObject({ session: { downloadLimit: 2048, uploadLimit: 0 } });
     } finally {
       vi.useRealTimers();
     }
@@ -245,15 +241,6 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(session.rateLimits()).toEqual({ download: 0, upload: 0 });
   });
 
-  it('an engine without global limits says so instead of saving a limit it cannot apply', async () => {
-    const { conn, session, saved } = setup();
-    const bare = session as { setRateLimits?: unknown };
-    bare.setRateLimits = undefined;
-    expect(await conn.handle('setSettings', { downloadLimit: 1024 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    expect(saved).toEqual([]);
-    expect(await conn.handle('setSettings', { downloadLimit: 0, listenPort: 7001 })).toMatchObject({ ok: true, result: { listenPort: 7001 } });
-  });
-
   it('per-torrent limits and first/last pieces first reach the torrent and show in its summary', async () => {
     const { conn, session, events } = setup();
     await conn.handle('subscribe', {});
@@ -278,7 +265,7 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(events[0]).toMatchObject({ type: 'snapshot', torrents: [{ firstLastPiecesFirst: false, sequential: true }] });
   });
 
-  it('per-torrent commands: bad payloads, unknown torrents and engines without the feature', async () => {
+  it('per-torrent commands: bad payloads and unknown torrents', async () => {
     const { conn, session } = setup();
     const t = await addOne(conn, session);
     const h = t.infoHash;
@@ -298,11 +285,6 @@ describe('TesseraService speed limits, peers and encryption', () => {
     expect(await conn.handle('setTorrentLimits', { infoHash: other, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: other, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'not-found' } });
 
-    const bare = t as { setRateLimits?: unknown; setFirstLastPiecesFirst?: unknown };
-    bare.setRateLimits = undefined;
-    bare.setFirstLastPiecesFirst = undefined;
-    expect(await conn.handle('setTorrentLimits', { infoHash: h, download: 1, upload: 1 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    expect(await conn.handle('setFirstLastPiecesFirst', { infoHash: h, firstLastPiecesFirst: true })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
   });
 
   it('a removed and re-added torrent starts with first/last off again (as in the engine)', async () => {
@@ -371,12 +353,73 @@ describe('TesseraService events', () => {
       t.receiveBlock(Math.floor(ms / 20) % 64);
       vi.advanceTimersByTime(5);
     }
-    const summaries = events.filter((e) => e.type === 'summaries');
+    const summaries = events.filter((e) => e.type === 'summaryChanges');
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries.length).toBeLessThanOrEqual(4);
     const before = events.length;
     vi.advanceTimersByTime(2000); // nothing changes
-    expect(events.filter((e, i) => i >= before && e.type === 'summaries').length).toBeLessThanOrEqual(1);
+    expect(events.filter((e, i) => i >= before && e.type === 'summaryChanges').length).toBeLessThanOrEqual(1);
+  });
+
+  it('summary changes replayed on the snapshot give every subscriber the engine\'s rows', async () => {
+    const { conn, events, session, service } = setup();
+    await conn.handle('subscribe', {});
+    const a = await addOne(conn, session, 'a');
+    await addOne(conn, session, 'b');
+    const late: ServerEvent[] = [];
+    const replay = (list: readonly ServerEvent[]): Map<string, TorrentSummary> => {
+      const rows = new Map<string, TorrentSummary>();
+      for (const e of list) {
+        if (e.type === 'snapshot') {
+          rows.clear();
+          for (const t of e.torrents) rows.set(t.infoHash, t);
+        } else if (e.type === 'torrentAdded') rows.set(e.torrent.infoHash, e.torrent);
+        else if (e.type === 'summaryChanges') {
+          for (const c of e.torrents) {
+            const row = rows.get(c.infoHash);
+            if (row) rows.set(c.infoHash, applySummaryChange(row, c));
+          }
+        }
+      }
+      return rows;
+    };
+    for (let ms = 0; ms < 2000; ms += 10) {
+      if (ms < 1500) a.receiveBlock(Math.floor(ms / 40) % 64);
+      a.downloadRate = ms < 1500 ? 1000 + ms : 0;
+      if (ms === 700) await service.connect((e) => late.push(e)).handle('subscribe', {}); // joins midway
+      vi.advanceTimersByTime(10);
+    }
+    vi.advanceTimersByTime(500);
+    const truth = new Map(session.list().map((t) => [t.infoHash, torrentSummary(t)]));
+    expect(replay(events)).toEqual(truth);
+    expect(replay(late)).toEqual(truth);
+    expect(events.some((e) => e.type === 'summaryChanges' && e.torrents.some((c) => 'name' in c))).toBe(false); // only what changed travels
+  });
+
+  it('1,000 torrents with one downloading cost each UI under 10 KB/s of summaries', async () => {
+    const { conn, session, service } = setup({ pieceCount: 4096 });
+    for (let i = 0; i < 1000; i++) await session.add({ kind: 'torrent', bytes: new TextEncoder().encode(`d4:name${String(i).length + 1}:t${i}e`) });
+    expect(session.list()).toHaveLength(1000);
+    let bytes = 0;
+    const ui = service.connect((e) => {
+      bytes += JSON.stringify(e).length;
+    });
+    await ui.handle('subscribe', {});
+    const snapshotBytes = bytes;
+    bytes = 0;
+    const t = session.list()[500];
+    if (!t) throw new Error('no torrent');
+    const seconds = 10;
+    for (let ms = 0; ms < seconds * 1000; ms += 5) {
+      t.receiveBlock(Math.floor(ms / 20) % 4096);
+      t.downloadRate = 4_000_000 + (ms % 1000);
+      vi.advanceTimersByTime(5);
+    }
+    const perSecond = bytes / seconds;
+    expect(snapshotBytes).toBeGreaterThan(400_000); // the whole list, once
+    expect(perSecond).toBeGreaterThan(0);
+    expect(perSecond).toBeLessThanOrEqual(10 * 1024);
+    conn.close();
   });
 
   it('completion and errors are notified; the platform hook runs', async () => {

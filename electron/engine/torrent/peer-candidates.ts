@@ -1,4 +1,5 @@
 import type { PeerAddress } from '../api.js';
+import { formatHostPort } from '../util/host-port.js';
 
 interface Candidate {
   address: PeerAddress;
@@ -24,7 +25,7 @@ export class PeerCandidates {
   private readonly banned = new Set<string>();
 
   static key(address: PeerAddress): string {
-    return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+    return formatHostPort(address);
   }
 
   add(address: PeerAddress): boolean {

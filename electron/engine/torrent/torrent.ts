@@ -37,7 +37,8 @@ import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { peerStats } from './peer-stats.js';
 import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
-import { errorText, MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
+import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export type { TorrentDht } from './discovery.js';
 

@@ -1,3 +1,4 @@
+import { errorText } from '../../../shared/error-text.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
 import type { Metainfo } from '../metainfo/index.js';
@@ -419,6 +420,3 @@ export class Transfer {
   }
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

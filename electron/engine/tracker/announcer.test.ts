@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { waitUntil } from '../../../e2e/support/test-utils.js';
 import type { PeerAddress, TrackerStats } from '../api.js';
 import { encode } from '../bencode/index.js';
 import { Announcer, type AnnounceClient, type AnnouncerOptions, type AnnouncerTorrent } from './announcer.js';
@@ -107,17 +108,40 @@ function make(client: AnnounceClient, tiers: string[][], extra: Partial<Announce
   return a;
 }
 
+/**
+ * Moves the fake clock forward in 5 ms steps until `cond` holds. The deadline is fake time
+ * too: how busy the machine is cannot change what these tests see.
+ */
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.advanceTimersByTimeAsync(5);
   }
+}
+
+/** Moves the fake clock forward until `work` settles. */
+async function settle<T>(work: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = work.finally(() => {
+    done = true;
+  });
+  await waitFor(() => done, 'the call to finish', 60_000);
+  return tracked;
 }
 
 const status = (a: Announcer, url: string): TrackerStats | undefined => a.trackers().find((t) => t.url === url);
 
 describe('Announcer', () => {
+  // Fake timers and Date: intervals, back-off and deadlines run on a clock only the test moves.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    for (const a of live.splice(0)) a.destroy();
+    vi.useRealTimers();
+  });
+
   it('announces started first, then re-announces at the interval with event none', async () => {
     const c = new FakeClient().on('http://a/announce', () => ({ interval: 0.05, peers: [{ host: '10.0.0.1', port: 1 }], complete: 2, incomplete: 3 }));
     const a = make(c, [['http://a/announce']]);
@@ -141,7 +165,7 @@ describe('Announcer', () => {
     const c = new FakeClient().on('http://a/announce', () => ({ interval: 0 }));
     const a = make(c, [['http://a/announce']], { minAnnounceIntervalSec: 0.2 });
     a.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(300);
     expect(c.calls.length).toBe(2);
   });
 
@@ -191,7 +215,7 @@ describe('Announcer', () => {
     const b = make(c2, [['http://a/1'], ['http://b/1']]);
     b.start();
     await waitFor(() => c2.calls.length >= 1, 'first tier');
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.advanceTimersByTimeAsync(50);
     expect(c2.calls.map((x) => x.url)).toEqual(['http://a/1']);
 
     const c3 = new FakeClient().on('http://a/1', () => new TrackerError('timeout', 'no reply'));
@@ -256,7 +280,7 @@ describe('Announcer', () => {
     expect(new Set(c.calls.map((x) => x.url))).toEqual(new Set(urls));
     expect(c.maxInFlight).toBe(3);
     c.maxInFlight = 0;
-    await a.stop();
+    await settle(a.stop());
     expect(c.calls.filter((x) => x.event === 'stopped')).toHaveLength(10);
     expect(c.maxInFlight).toBeLessThanOrEqual(3);
   });
@@ -311,7 +335,7 @@ describe('Announcer', () => {
     a.start();
     await waitFor(() => a.trackers().every((t) => t.status !== 'announcing' && t.status !== 'idle'), 'started to all');
     const t0 = Date.now();
-    await a.stop();
+    await settle(a.stop());
     expect(Date.now() - t0).toBeLessThan(1000);
     const stopped = c.calls.filter((x) => x.event === 'stopped');
     expect(stopped.map((x) => x.url).sort()).toEqual(['http://a/1', 'http://b/1']);
@@ -321,7 +345,7 @@ describe('Announcer', () => {
     expect(status(a, 'http://a/1')).toMatchObject({ status: 'error', message: 'stopped: hung' });
     expect(a.isRunning).toBe(false);
     const n = c.calls.length;
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.advanceTimersByTimeAsync(60);
     expect(c.calls.length).toBe(n);
     a.start();
     await waitFor(() => c.calls.length >= n + 3, 'restart');
@@ -337,7 +361,7 @@ describe('Announcer', () => {
     await waitFor(() => status(a, 'http://a/1')?.status === 'working', 'started');
     a.completed();
     await waitFor(() => c.calls.some((x) => x.event === 'completed'), 'completed in flight');
-    await a.stop();
+    await settle(a.stop());
     // The aborted `completed` is sent again, answered, and only then `stopped`.
     expect(c.calls.map((x) => x.event)).toEqual(['started', 'completed', 'completed', 'stopped']);
   });
@@ -347,7 +371,7 @@ describe('Announcer', () => {
     const a = make(c, [['http://a/1']]);
     a.start();
     await waitFor(() => c.calls.length >= 1, 'started in flight');
-    await a.stop();
+    await settle(a.stop());
     expect(c.calls.map((x) => x.event)).toEqual(['started', 'stopped']);
   });
 
@@ -372,7 +396,7 @@ describe('Announcer', () => {
     a.start();
     await waitFor(() => c.calls.length >= 1, 'first');
     a.announceNow();
-    await new Promise((r) => setTimeout(r, 120));
+    await vi.advanceTimersByTimeAsync(120);
     expect(c.calls.length).toBe(1);
     await waitFor(() => c.calls.length >= 2, 'forced announce after min interval');
     expect((c.calls[1]?.at ?? 0) - (c.calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(230);
@@ -452,7 +476,9 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
       });
       await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
     }
-    const client = new TrackerClient({ udp: { baseTimeoutMs: 50, bindAddress4: '127.0.0.1' } });
+    // A generous retransmission timeout: on a busy machine a late (but sent) reply must still
+    // count as the reply, not turn into "no reply". Only the wrong-tid tracker waits it out.
+    const client = new TrackerClient({ udp: { baseTimeoutMs: 1000, bindAddress4: '127.0.0.1' } });
     const urls = {
       good: `http://127.0.0.1:${hp}/good/announce`,
       html: `http://127.0.0.1:${hp}/html/announce`,
@@ -470,18 +496,18 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
     });
     try {
       a.start();
-      await waitFor(() => settled.size === 5 && peers.length > 0, 'all trackers settled');
+      await waitUntil('all trackers settled', () => settled.size === 5 && peers.length > 0);
       const by = (u: string): TrackerStats | undefined => settled.get(u);
       expect(by(urls.good)).toMatchObject({ status: 'working', peers: 1 });
       expect(peers[0]).toEqual({ host: '127.0.0.9', port: 9999 });
       expect(by(urls.html)?.message).toMatch(/^announce reply is not bencode .*"<html>oops<\/html>"$/);
       expect(by(urls.types)?.message).toBe('announce reply: "interval" is not an integer');
       expect(by(urls.truncated)?.message).toBe('garbage reply: truncated announce response (10 bytes)');
-      await waitFor(() => /transaction id/.test(by(urls.tid)?.message ?? ''), 'wrong-tid tracker to time out');
+      await waitUntil('wrong-tid tracker to time out', () => /transaction id/.test(by(urls.tid)?.message ?? ''));
       expect(by(urls.tid)?.message).toMatch(/^no reply from 127\.0\.0\.1:\d+ after 2 packets \(ignored: 2 × reply with a wrong transaction id\)$/);
       // Still running: the bad trackers are retried (back-off), the good one re-announced.
       const before = by(urls.good)?.lastAnnounce ?? 0;
-      await waitFor(() => (by(urls.good)?.lastAnnounce ?? 0) > before, 're-announce', 5000);
+      await waitUntil('re-announce', () => (by(urls.good)?.lastAnnounce ?? 0) > before);
       await a.stop();
     } finally {
       a.destroy();

@@ -287,10 +287,9 @@ describe('httpAnnounce against a local tracker', () => {
   it('caps the body (declared and streamed) and times out', async () => {
     expect((await rejection(httpAnnounce(`${base}/huge`, params))).message).toMatch(/too large/);
     expect((await rejection(httpAnnounce(`${base}/stream`, params, { maxBodyBytes: 100_000 }))).message).toMatch(/larger than 100000/);
-    const t0 = Date.now();
+    // /slow never answers: only the 300 ms timeout can end this call.
     const slow = await rejection(httpAnnounce(`${base}/slow`, params, { timeoutMs: 300 }));
     expect(slow.kind).toBe('timeout');
-    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('aborts, refuses unknown schemes, reports connection errors', async () => {

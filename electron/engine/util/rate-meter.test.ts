@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../../e2e/support/test-utils.js';
 import { RateMeter } from './rate-meter.js';
-
-function clock(start = 1_000_000): { now: () => number; set: (ms: number) => void; advance: (ms: number) => void } {
-  let time = start;
-  return { now: () => time, set: (ms) => (time = ms), advance: (ms) => (time += ms) };
-}
 
 describe('RateMeter', () => {
   it('is zero before anything is added', () => {
-    const c = clock();
+    const c = manualClock();
     const meter = new RateMeter(5, c.now);
     expect(meter.rate()).toBe(0);
     expect(meter.totalBytes).toBe(0);
   });
 
   it('averages a steady rate over the window once it has been running that long', () => {
-    const c = clock(10_000_000);
+    const c = manualClock(10_000_000);
     const meter = new RateMeter(5, c.now);
     for (let s = 0; s < 10; s++) {
       meter.add(1000);
@@ -29,7 +25,7 @@ describe('RateMeter', () => {
   });
 
   it('counts the partial current second fractionally', () => {
-    const c = clock(20_000_000);
+    const c = manualClock(20_000_000);
     const meter = new RateMeter(5, c.now);
     c.advance(250);
     meter.add(1000);
@@ -39,7 +35,7 @@ describe('RateMeter', () => {
   });
 
   it('forgets bytes older than the window', () => {
-    const c = clock(30_000_000);
+    const c = manualClock(30_000_000);
     const meter = new RateMeter(5, c.now);
     meter.add(5000);
     c.advance(4000);
@@ -50,7 +46,7 @@ describe('RateMeter', () => {
   });
 
   it('clears every stale bucket after a long pause', () => {
-    const c = clock(40_000_000);
+    const c = manualClock(40_000_000);
     const meter = new RateMeter(5, c.now);
     for (let s = 0; s < 5; s++) {
       meter.add(100);
@@ -63,7 +59,7 @@ describe('RateMeter', () => {
   });
 
   it('clears only the skipped buckets after a short pause', () => {
-    const c = clock(50_000_000);
+    const c = manualClock(50_000_000);
     const meter = new RateMeter(5, c.now);
     meter.add(100); // second 0
     c.advance(1000);
@@ -79,7 +75,7 @@ describe('RateMeter', () => {
   });
 
   it('keeps a running total that never decays', () => {
-    const c = clock();
+    const c = manualClock();
     const meter = new RateMeter(3, c.now);
     meter.add(1);
     c.advance(100_000);
@@ -88,7 +84,7 @@ describe('RateMeter', () => {
   });
 
   it('supports a one-second window', () => {
-    const c = clock(60_000_000);
+    const c = manualClock(60_000_000);
     const meter = new RateMeter(1, c.now);
     c.advance(500);
     meter.add(1000);
@@ -98,7 +94,7 @@ describe('RateMeter', () => {
   });
 
   it('does not blow up when the clock is at an exact second (no division by zero)', () => {
-    const c = clock(70_000_000);
+    const c = manualClock(70_000_000);
     const meter = new RateMeter(1, c.now);
     meter.add(1);
     expect(Number.isFinite(meter.rate())).toBe(true);

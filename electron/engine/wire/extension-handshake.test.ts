@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import { encode, type Encodable } from '../bencode/index.js';
 import { decodeExtensionHandshake, encodeExtensionHandshake, type ExtensionHandshake, LOCAL_EXTENSIONS } from './extension-handshake.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ok(payload: Uint8Array): ExtensionHandshake {
   const out = decodeExtensionHandshake(payload);

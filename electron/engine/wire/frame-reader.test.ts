@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import * as msg from './encode.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { MAX_FRAME_LENGTH, MessageId } from './message-ids.js';
-
-/** Small deterministic PRNG (mulberry32) so random chunkings are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Event =
   | { kind: 'keepAlive' }

@@ -3,17 +3,13 @@
  * and the piece registry, and wraps every command so a failure becomes a readable notice
  * instead of an exception.
  */
-import { bytesToBase64, type TesseraClient, type FilePriority, type TesseraEvent, TesseraError } from '../../../shared/contract/index.js';
+import { bytesToBase64, type TesseraClient, type FilePriority, type TesseraEvent } from '../../../shared/contract/index.js';
+import { errorText } from '../../../shared/error-text.js';
 import { PieceRegistry } from '../state/pieces.js';
 import type { DetailsTab, SortKey } from '../state/reducer.js';
 import { dispatch, type AppStore } from '../state/store.js';
 import { extractMagnets, magnetProblem, torrentBytesProblem, torrentFileProblem } from '../util/input.js';
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof TesseraError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
 
 export class Controller {
   readonly pieces = new PieceRegistry();
@@ -128,7 +124,7 @@ export class Controller {
       try {
         bytes = new Uint8Array(await file.arrayBuffer());
       } catch (err) {
-        this.notify('error', `Could not read ${file.name}: ${errorMessage(err)}`);
+        this.notify('error', `Could not read ${file.name}: ${errorText(err)}`);
         continue;
       }
       const bad = torrentBytesProblem(file.name, bytes);
@@ -216,7 +212,7 @@ export class Controller {
     try {
       return await fn();
     } catch (err) {
-      if (report) this.notify('error', errorMessage(err));
+      if (report) this.notify('error', errorText(err));
       return null;
     }
   }

@@ -42,6 +42,19 @@ describe('reduce: engine events', () => {
     expect(next.order).toBe(s.order);
   });
 
+  it('summary changes update only the changed rows and fields; unknown torrents are ignored', () => {
+    const s = run([snap([1, 2])]);
+    const next = reduce(s, { type: 'summaryChanges', torrents: [{ infoHash: hash(2), progress: 0.5, downloadRate: 7 }, { infoHash: hash(9), progress: 1 }] });
+    expect(next.torrents[hash(1)]).toBe(s.torrents[hash(1)]);
+    expect(next.torrents[hash(2)]).toEqual({ ...s.torrents[hash(2)], progress: 0.5, downloadRate: 7 });
+    expect(next.torrents[hash(9)]).toBeUndefined();
+    expect(next.order).toBe(s.order);
+    expect(next.session).toBe(s.session);
+    const withTotals = reduce(next, { type: 'summaryChanges', torrents: [], session: { ...session, peers: 4 } });
+    expect(withTotals.session?.peers).toBe(4);
+    expect(reduce(s, { type: 'summaryChanges', torrents: [{ infoHash: hash(1), name: s.torrents[hash(1)]?.name ?? '' }] })).toBe(s); // same values: same state
+  });
+
   it('adds and removes torrents; removing the selected one clears the selection', () => {
     let s = run([snap([1])]);
     s = reduce(s, { type: 'torrentAdded', torrent: summary(2) });

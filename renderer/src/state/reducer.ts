@@ -5,7 +5,7 @@
  *
  * Piece states are NOT here: they live in typed arrays (see pieces.ts / grid/pieceField.ts).
  */
-import type { AddOffer, TesseraEvent, Capabilities, SessionSummary, Settings, TorrentSummary } from '../../../shared/contract/index.js';
+import { applySummaryChange, type AddOffer, type TesseraEvent, type Capabilities, type SessionSummary, type Settings, type TorrentSummary, type TorrentSummaryChange } from '../../../shared/contract/index.js';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
@@ -87,6 +87,20 @@ function addNotice(state: AppState, level: 'info' | 'error', message: string, at
   return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
 }
 
+/** Applies summary changes; rows that did not change keep their object (memoized rows skip rendering). */
+function applyChanges(state: AppState, changes: readonly TorrentSummaryChange[]): AppState {
+  let torrents: Record<string, TorrentSummary> | null = null;
+  for (const change of changes) {
+    const prev = state.torrents[change.infoHash];
+    if (!prev) continue; // not announced yet (torrentAdded brings it whole)
+    const next = applySummaryChange(prev, change);
+    if (shallowEqual(prev, next)) continue;
+    torrents ??= { ...state.torrents };
+    torrents[change.infoHash] = next;
+  }
+  return torrents ? { ...state, torrents } : state;
+}
+
 function replaceTorrents(state: AppState, list: readonly TorrentSummary[]): AppState {
   const torrents: Record<string, TorrentSummary> = {};
   const order: string[] = [];
@@ -130,6 +144,10 @@ export function reduce(state: AppState, action: Action): AppState {
       // drift (an add we have not heard of yet) by taking the list as it is.
       const next = replaceTorrents(state, action.torrents);
       return { ...next, session: action.session };
+    }
+    case 'summaryChanges': {
+      const next = applyChanges(state, action.torrents);
+      return action.session ? { ...next, session: action.session } : next;
     }
     case 'torrentAdded': {
       const t = action.torrent;

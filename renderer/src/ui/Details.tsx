@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { FilePriority, FileView, PeerView, TorrentInfoView, TorrentSummary, TrackerView } from '../../../shared/contract/index.js';
+import { PEER_FLAGS, type FilePriority, type FileView, type PeerView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { PieceGrid } from '../grid/PieceGrid.js';
 import type { PieceField } from '../grid/pieceField.js';
@@ -10,6 +10,11 @@ import { useThemeKey } from './theme.js';
 import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
+
+/** The peer list's Flags legend, from the contract's table of flag letters. */
+const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
+  .map(([letter, meaning]) => `${letter}: ${meaning}`)
+  .join(' · ');
 
 const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
@@ -179,7 +184,7 @@ function PeersTab({ infoHash }: { infoHash: string }) {
     <table className="table table--compact" data-testid="peers-table">
       <thead>
         <tr>
-          <th>Address</th><th>Client</th><th title="D: downloading from · U: uploading to · I: incoming · E: encrypted · X: from PEX · H: from DHT">Flags</th>
+          <th>Address</th><th>Client</th><th title={FLAGS_LEGEND}>Flags</th>
           <th className="col-progress">Progress</th><th className="col-num">Down</th><th className="col-num">Up</th>
           <th className="col-num">Downloaded</th><th className="col-num">Uploaded</th>
         </tr>

@@ -1,0 +1,130 @@
+/**
+ * Every command of the contract, validated and carried out: per-torrent commands go straight
+ * to the engine torrent; those that touch the service's own state (subscriptions, settings,
+ * watches, adding) go through the CommandHost. Throws CommandFailure (or a ValidationError)
+ * when a command cannot be done.
+ */
+import {
+  parseCommandPayload,
+  type AddOffer,
+  type AnswerAddOfferPayload,
+  type CommandName,
+  type CommandResult,
+  type Settings,
+  type SettingsPatch,
+} from '../../../shared/contract/index.js';
+import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
+import { magnetSource, torrentFileSource } from './add-torrent.js';
+import type { Client } from './client.js';
+import { CommandFailure } from './failure.js';
+import { fileView, infoView, peerView, trackerView } from './views.js';
+
+/** What commands need from the service. */
+export interface CommandHost {
+  readonly session: EngineSession;
+  subscribe(client: Client): void;
+  addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>>;
+  /** Keeps `source` as an offer the user confirms (the add dialog); nothing is added yet. */
+  offer(source: TorrentSource): AddOffer;
+  answerOffer(answer: AnswerAddOfferPayload): Promise<CommandResult<'answerAddOffer'>>;
+  openFolder(infoHash: string | undefined): Promise<CommandResult<'openFolder'>>;
+  getSettings(): Settings;
+  setSettings(patch: SettingsPatch): Promise<Settings>;
+  chooseDownloadDir(): Promise<CommandResult<'chooseDownloadDir'>>;
+  watch(client: Client, t: EngineTorrent): void;
+}
+
+/** The torrent with this info-hash, or a not-found failure. */
+export function findTorrent(session: EngineSession, infoHash: string): EngineTorrent {
+  const t = session.get(infoHash);
+  if (!t) throw new CommandFailure('not-found', `No torrent with info-hash ${infoHash}`);
+  return t;
+}
+
+export async function runCommand(host: CommandHost, client: Client, command: CommandName, raw: unknown): Promise<unknown> {
+  const torrent = (infoHash: string): EngineTorrent => findTorrent(host.session, infoHash);
+  switch (command) {
+    case 'subscribe':
+      parseCommandPayload(command, raw);
+      host.subscribe(client);
+      return null;
+    case 'addTorrentFile': {
+      const p = parseCommandPayload(command, raw);
+      return host.addTorrent(torrentFileSource(p), p.fileName, p.paused ?? false);
+    }
+    case 'addMagnet': {
+      const p = parseCommandPayload(command, raw);
+      return host.addTorrent(magnetSource(p), 'magnet link', p.paused ?? false);
+    }
+    case 'offerTorrentFile':
+      return host.offer(torrentFileSource(parseCommandPayload(command, raw)));
+    case 'offerMagnet':
+      return host.offer(magnetSource(parseCommandPayload(command, raw)));
+    case 'answerAddOffer':
+      return host.answerOffer(parseCommandPayload(command, raw));
+    case 'pause':
+      await torrent(parseCommandPayload(command, raw).infoHash).pause();
+      return null;
+    case 'resume':
+      await torrent(parseCommandPayload(command, raw).infoHash).resume();
+      return null;
+    case 'remove': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash);
+      await host.session.remove(p.infoHash, { deleteData: p.deleteData });
+      return null;
+    }
+    case 'setFilePriorities': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      const count = t.files().length;
+      for (const { index } of p.priorities) {
+        if (index >= count) throw new CommandFailure('invalid-payload', `setFilePriorities: file index ${index} out of range (torrent has ${count} files)`);
+      }
+      for (const { index, priority } of p.priorities) t.setFilePriority(index, priority);
+      return null;
+    }
+    case 'setSequential': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash).setSequential(p.sequential);
+      return null;
+    }
+    case 'setTorrentLimits': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash).setRateLimits({ download: p.download, upload: p.upload });
+      return null;
+    }
+    case 'setFirstLastPiecesFirst': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash).setFirstLastPiecesFirst(p.firstLastPiecesFirst);
+      return null;
+    }
+    case 'recheck':
+      await torrent(parseCommandPayload(command, raw).infoHash).recheck();
+      return null;
+    case 'openFolder':
+      return host.openFolder(parseCommandPayload(command, raw).infoHash);
+    case 'getSettings':
+      parseCommandPayload(command, raw);
+      return host.getSettings();
+    case 'setSettings':
+      return host.setSettings(parseCommandPayload(command, raw));
+    case 'chooseDownloadDir':
+      parseCommandPayload(command, raw);
+      return host.chooseDownloadDir();
+    case 'watchPieces':
+      host.watch(client, torrent(parseCommandPayload(command, raw).infoHash));
+      return null;
+    case 'unwatchPieces':
+      client.unwatch(parseCommandPayload(command, raw).infoHash);
+      return null;
+    case 'getInfo':
+      return infoView(torrent(parseCommandPayload(command, raw).infoHash));
+    case 'getPeers':
+      return torrent(parseCommandPayload(command, raw).infoHash).peers().map(peerView);
+    case 'getFiles':
+      return torrent(parseCommandPayload(command, raw).infoHash).files().map(fileView);
+    case 'getTrackers':
+      return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
+  }
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { Settings } from '../../../shared/contract/index.js';
+import { FakeSession } from './fake-session.js';
+import { applySettingsPatch, pushSettingsToSession } from './settings-apply.js';
+
+const base: Settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: true };
+
+describe('settings', () => {
+  it('a patch replaces only the fields it names', () => {
+    expect(applySettingsPatch(base, { uploadLimit: 1024, encryption: 'require' })).toEqual({ ...base, uploadLimit: 1024, encryption: 'require' });
+    expect(applySettingsPatch(base, { confirmAdd: false })).toEqual({ ...base, confirmAdd: false });
+    expect(applySettingsPatch(base, {})).toEqual(base);
+  });
+
+  it('pushes everything at startup and only what changed later', () => {
+    const session = new FakeSession();
+    let limitCalls = 0;
+    const setRateLimits = session.setRateLimits.bind(session);
+    session.setRateLimits = (l) => {
+      limitCalls++;
+      setRateLimits(l);
+    };
+    pushSettingsToSession(session, { ...base, maxPeersPerTorrent: 9, encryption: 'disable', downloadLimit: 100 }, null);
+    expect([limitCalls, session.maxPeersPerTorrent, session.encryption, session.rateLimits().download]).toEqual([1, 9, 'disable', 100]);
+    const previous = { ...base, maxPeersPerTorrent: 9, encryption: 'disable' as const, downloadLimit: 100 };
+    pushSettingsToSession(session, { ...previous, listenPort: 7000 }, previous);
+    expect(limitCalls).toBe(1);
+    pushSettingsToSession(session, { ...previous, uploadLimit: 5 }, previous);
+    expect([limitCalls, session.rateLimits()]).toEqual([2, { download: 100, upload: 5 }]);
+  });
+});

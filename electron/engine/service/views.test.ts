@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_RATE_LIMIT, fileView as validFile, peerView as validPeer, torrentSummary as validSummary, trackerView as validTracker } from '../../../shared/contract/index.js';
+import { FakeSession, FakeTorrent } from './fake-session.js';
+import { fileView, infoView, limitsView, peerView, sessionSummary, torrentSummary, trackerView } from './views.js';
+
+const torrent = (): FakeTorrent => new FakeTorrent('b'.repeat(40), 'name', 1000, 10, 4, '/data', false);
+
+describe('views', () => {
+  it('summarizes a torrent: progress, and an ETA only while downloading with a rate', () => {
+    const t = torrent();
+    t.status.fill(2, 0, 4);
+    t.downloadRate = 600;
+    const s = validSummary(torrentSummary(t), 'summary');
+    expect(s).toMatchObject({ size: 10_000, completedBytes: 4000, progress: 0.4, eta: 10, downloadLimit: 0, hasMetadata: true });
+    t.state = 'paused';
+    expect(torrentSummary(t).eta).toBeNull();
+  });
+
+  it('clamps limits to whole bytes per second within the contract range', () => {
+    expect(limitsView({ download: 1500.7, upload: -3 })).toEqual({ downloadLimit: 1500, uploadLimit: 0 });
+    expect(limitsView({ download: Number.NaN, upload: 2 * MAX_RATE_LIMIT })).toEqual({ downloadLimit: 0, uploadLimit: MAX_RATE_LIMIT });
+  });
+
+  it('sums the session: rates, peers, port and the global limits', async () => {
+    const session = new FakeSession({ port: 7000 });
+    const a = (await session.add({ kind: 'torrent', bytes: new TextEncoder().encode('d1:ae') })) as FakeTorrent;
+    const b = (await session.add({ kind: 'torrent', bytes: new TextEncoder().encode('d1:be') })) as FakeTorrent;
+    a.downloadRate = 10;
+    b.downloadRate = 5;
+    session.setRateLimits({ upload: 4096 });
+    expect(sessionSummary(session)).toEqual({ downloadRate: 15, uploadRate: 0, peers: 0, listenPort: 7000, downloadLimit: 0, uploadLimit: 4096 });
+  });
+
+  it('makes rows the contract validators accept from out-of-range engine numbers', () => {
+    expect(validPeer(peerView({ id: 'p', address: '[::1]:1', client: 'x', incoming: true, flags: 'I', downloadRate: -1, uploadRate: 2, downloaded: 1.5, uploaded: -4, progress: 1.2 }), 'peer')).toMatchObject({
+      downloadRate: 0,
+      downloaded: 1,
+      uploaded: 0,
+      progress: 1,
+    });
+    expect(validFile(fileView({ index: 0, path: 'a', size: 0, completedBytes: 0, priority: 1, pad: false }), 'file').progress).toBe(1);
+    expect(validFile(fileView({ index: 1, path: 'b', size: 10, completedBytes: 12, priority: 0, pad: false }), 'file')).toMatchObject({ completedBytes: 10, progress: 1 });
+    const tracker = { url: 'udp://t:1', tier: 0, status: 'working' as const, message: null, lastAnnounce: 1000.9, peers: 1, seeders: null, leechers: 2 };
+    expect(validTracker(trackerView({ ...tracker, nextAnnounce: -5 }), 'tracker')).toMatchObject({ lastAnnounce: 1000, nextAnnounce: null });
+    expect(trackerView({ ...tracker, nextAnnounce: 2000.5 }).nextAnnounce).toBe(2000);
+  });
+
+  it('gives the info view the save path from the stats', () => {
+    expect(infoView(torrent())).toMatchObject({ infoHash: 'b'.repeat(40), pieceCount: 10, savePath: '/data' });
+  });
+});
