@@ -127,6 +127,9 @@ describe('connection flood with the open-file limit at 1024', () => {
     client.subscribe((e: TesseraEvent) => {
       if (e.type === 'snapshot') connected = true;
       if (e.type === 'snapshot' || e.type === 'summaries') state = e.torrents.find((t) => t.infoHash === torrent.infoHash)?.state ?? state;
+      if (e.type === 'torrentAdded' && e.torrent.infoHash === torrent.infoHash) state = e.torrent.state;
+      // After the snapshot the service sends only what changed.
+      if (e.type === 'summaryChanges') state = e.torrents.find((t) => t.infoHash === torrent.infoHash)?.state ?? state;
     });
     await expect.poll(() => connected, { timeout: 30_000 }).toBe(true);
     await client.addTorrentFile({ fileName: 'flood.torrent', data: bytesToBase64(await readFile(torrent.torrentPath)) });

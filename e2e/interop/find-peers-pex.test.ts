@@ -141,6 +141,9 @@ describe('three-peer swarm: the third peer comes from PEX only', () => {
       save: join(root, 'lt-2'),
       logAlerts: true,
       timeoutSeconds: 60,
+      // Slow enough that L is still downloading when Tessera's PEX names B: Tessera may
+      // already hold most pieces (it had them from A and B), and a finished L dials nobody.
+      downloadLimit: 1024 * 1024,
     });
     const connect = await leecher.proc.waitForLine(new RegExp(`"type":"peer_connect_alert".*"endpoint":"${escapeRegExp(seederB.address)}"`), 20_000);
     expect(JSON.parse(connect)).toMatchObject({ type: 'peer_connect_alert', endpoint: seederB.address });
