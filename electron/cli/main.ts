@@ -4,6 +4,7 @@ import { runDownload } from './download.js';
 import { runInfo } from './info.js';
 import { runSeed } from './seed.js';
 import { UsageError } from './args.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 
 const USAGE = `usage: tessera <command> [options]
 
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+exitQuietlyOnBrokenPipe(process.stdout, (code) => process.exit(code), (m) => process.stderr.write(m));
 
 main(process.argv.slice(2)).then(
   (code) => {
