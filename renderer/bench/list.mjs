@@ -31,6 +31,7 @@ try {
   log(`loading ${o.n} torrents (${o.active} downloading, summaries at ${o.summaryHz} Hz), ${o.width}x${o.height}…`);
   await page.goto(`${server.url}/bench/list.html?n=${o.n}&active=${o.active}&summaryHz=${o.summaryHz}`);
   await page.waitForFunction(() => window.__listBench && window.__listBench.loadedAt > 0, undefined, { timeout: 180_000, polling: 200 });
+  log(`all ${o.n} torrents listed ${(await page.evaluate(() => window.__listBench.loadedAt)).toFixed(0)} ms after navigation; measuring…`);
   await sleep(1500);
   const loadEnd = await page.evaluate(() => performance.now());
 
