@@ -9,8 +9,10 @@
  *
  * Query: n (torrents), active (how many download), summaryHz.
  */
+import { parseServerEvent, type ServerEvent } from '../../shared/contract/index.js';
 import type { SimTorrentSpec } from '../dev/sim.js';
 import { mountSimulated } from '../dev/mount.js';
+import { dispatch } from '../src/state/store.js';
 
 const q = new URLSearchParams(location.search);
 const num = (k: string, d: number): number => {
@@ -50,6 +52,8 @@ declare global {
       rows(): number;
       torrentsInStore(): number;
       domElements(): number;
+      /** Cost of one `summaries` event carrying every torrent, by stage (ms). */
+      summariesCost(): Promise<{ bytes: number; parse: number; validate: number; reduceAndSelectors: number; toNextPaint: number }>;
     };
   }
 }
@@ -66,6 +70,28 @@ const bench: NonNullable<Window['__listBench']> = {
   rows: () => document.querySelectorAll('[data-testid="torrent-row"]').length,
   torrentsInStore: () => controller.store.getState().order.length,
   domElements: () => document.getElementsByTagName('*').length,
+  // The stages a summaries event goes through in the renderer, timed one by one on the
+  // current list (JSON text → JSON.parse → the contract's validator → reducer + store
+  // subscribers → React render and paint).
+  summariesCost: async () => {
+    const s = controller.store.getState();
+    const event: ServerEvent = { type: 'summaries', session: s.session, torrents: s.order.flatMap((h) => (s.torrents[h] ? [{ ...s.torrents[h], uploaded: s.torrents[h].uploaded + 1 }] : [])) };
+    const text = JSON.stringify(event);
+    const t0 = performance.now();
+    const raw: unknown = JSON.parse(text);
+    const t1 = performance.now();
+    const parsed = parseServerEvent(raw);
+    const t2 = performance.now();
+    if (parsed.type === 'summaries') dispatch(controller.store, parsed);
+    const t3 = performance.now();
+    await new Promise<void>((resolve) => requestAnimationFrame(() => {
+      const c = new MessageChannel();
+      c.port1.onmessage = () => resolve();
+      c.port2.postMessage(0);
+    }));
+    const t4 = performance.now();
+    return { bytes: text.length, parse: t1 - t0, validate: t2 - t1, reduceAndSelectors: t3 - t2, toNextPaint: t4 - t3 };
+  },
 };
 window.__listBench = bench;
 
