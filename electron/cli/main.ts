@@ -5,6 +5,7 @@ import { runInfo } from './info.js';
 import { runSeed } from './seed.js';
 import { UsageError } from './args.js';
 import { packageVersion } from './version.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 
 const USAGE = `usage: tessera <command> [options]
        tessera --version
@@ -50,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+exitQuietlyOnBrokenPipe(process.stdout, (code) => process.exit(code), (m) => process.stderr.write(m));
 
 main(process.argv.slice(2)).then(
   (code) => {

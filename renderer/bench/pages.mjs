@@ -1,8 +1,8 @@
 /* global process, console, URL */
 /**
- * Builds the renderer's development pages (bench/index.html, dev/demo.html) with Vite into
+ * Builds the renderer's development pages (bench/index.html, bench/list.html, dev/demo.html) with Vite into
  * dist/renderer-dev/ and serves them on 127.0.0.1; launches Debian's Chromium with Playwright.
- * Shared by bench/run.mjs and bench/screenshot.mjs. Node only (never bundled).
+ * Shared by bench/run.mjs, bench/list.mjs and bench/screenshot.mjs. Node only (never bundled).
  */
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ export async function buildPages() {
         input: {
           bench: join(rendererDir, 'bench', 'index.html'),
           demo: join(rendererDir, 'dev', 'demo.html'),
+          list: join(rendererDir, 'bench', 'list.html'),
         },
       },
     },

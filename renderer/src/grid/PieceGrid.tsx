@@ -79,21 +79,33 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
     if (p && box) p.setPalette(readPalette(box));
   }, [themeKey]);
 
+  // data-verified: the field's verified-piece count (for tests and assistive tech), written
+  // outside React because it changes far more often than the grid re-renders. Set at once for
+  // a new field, kept current on the field's change notifications (so it is right even when no
+  // frame is painted: a zero-size or hidden canvas), removed when no torrent is shown.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    if (!field) {
+      delete canvas.dataset.verified;
+      return;
+    }
+    let shown = -1;
+    const write = () => {
+      if (field.verified === shown) return;
+      shown = field.verified;
+      canvas.dataset.verified = String(shown);
+    };
+    write();
+    return field.subscribe(write);
+  }, [field]);
+
   useEffect(() => {
     const p = painterRef.current;
-    const canvas = canvasRef.current;
-    if (!p || !canvas) return;
-    let shown = -1;
-    p.onFrame = (stats) => {
-      // Verified count for tests and assistive tech; written only when it changes.
-      if (field && field.verified !== shown) {
-        shown = field.verified;
-        canvas.dataset.verified = String(shown);
-      }
-      onFrame?.(stats);
-    };
+    if (!p || !onFrame) return;
+    p.onFrame = onFrame;
     return () => { p.onFrame = null; };
-  }, [field, onFrame]);
+  }, [onFrame]);
 
   // Keep the tooltip's numbers live while the pointer rests on a cell.
   const hoverCell = hover?.cell ?? -1;

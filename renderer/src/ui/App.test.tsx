@@ -85,6 +85,22 @@ describe('App', () => {
     expect($$('torrent-row')[0]?.getAttribute('aria-selected')).toBe('true');
   });
 
+  it("the grid's data-verified is the shown torrent's verified count (no painted frame needed) and never another torrent's", async () => {
+    await act(async () => { $$('torrent-row')[0]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    await act(async () => {
+      t.emit({ type: 'piecesSnapshot', infoHash: hash(1), seq: 0, pieceCount: 4, states: bytesToBase64(Uint8Array.from([2, 2, 1, 0])), inFlight: [[2, 0.5]], availability: bytesToBase64(Uint8Array.from([1, 1, 1, 1])) });
+    });
+    expect($('piece-grid')?.getAttribute('data-verified')).toBe('2');
+    await act(async () => {
+      t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: [[2, 2, 1]] });
+    });
+    expect($('piece-grid')?.getAttribute('data-verified')).toBe('3');
+    // Another torrent, whose pieces have not arrived yet: no count rather than the last one's.
+    await act(async () => { $$('torrent-row')[1]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    expect($('piece-grid')?.getAttribute('data-pieces')).toBe('0');
+    expect($('piece-grid')?.hasAttribute('data-verified')).toBe(false);
+  });
+
   it('dropping a file that is not a torrent shows an error banner and the app keeps working', async () => {
     await act(async () => {
       $('drop-zone')?.dispatchEvent(dropEvent({ files: [new File(['hello'], 'notes.txt')] }));

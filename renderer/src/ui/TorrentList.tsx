@@ -1,4 +1,4 @@
-import { memo, useCallback, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { SortKey } from '../state/reducer.js';
@@ -6,6 +6,13 @@ import { createRowOrderSelector } from '../state/selectors.js';
 import { formatBytes, formatEta, formatPercent, formatRateCell } from '../util/format.js';
 import { IconAlert } from './icons.js';
 import { TorrentMenu, type TorrentMenuTarget } from './TorrentMenu.js';
+import { useVirtualRows } from './useVirtualRows.js';
+import { isNavigationKey, navigate } from './virtualRows.js';
+
+/** Every row is this tall (styles.css `.table--virtual .row`): the list renders only rows in view. */
+export const ROW_HEIGHT = 31;
+/** Rows rendered beyond each edge of the view, so short scrolls show rows at once. */
+const OVERSCAN = 8;
 
 export const STATE_LABEL: Record<TorrentState, string> = {
   metadata: 'Fetching metadata',
@@ -43,13 +50,19 @@ export function TorrentList() {
   const ready = useApp((s) => s.ready);
   const [menu, setMenu] = useState<TorrentMenuTarget | null>(null);
   const closeMenu = useCallback(() => setMenu(null), []);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLTableSectionElement>(null);
+  const view = useVirtualRows(boxRef, headRef, rows.length, ROW_HEIGHT, OVERSCAN);
 
   /** The context-menu key or Shift+F10 opens the menu for the selected row, below its name. */
   const openMenuForSelected = () => {
     if (!selected) return;
-    const cell = document.querySelector(`[data-testid="torrent-row"][data-infohash="${selected}"] .col-name`);
-    const r = cell?.getBoundingClientRect();
-    setMenu({ infoHash: selected, x: r ? r.left + 16 : 0, y: r ? r.bottom : 0 });
+    const index = rows.indexOf(selected);
+    if (index < 0) return;
+    view.reveal(index);
+    const box = boxRef.current?.getBoundingClientRect();
+    const top = (box?.top ?? 0) + (headRef.current?.offsetHeight ?? 0) + index * ROW_HEIGHT - (boxRef.current?.scrollTop ?? 0);
+    setMenu({ infoHash: selected, x: (box?.left ?? 0) + 16, y: top + ROW_HEIGHT });
   };
 
   /** A right click on a row selects it (mousedown did) and opens the menu at the pointer. */
@@ -69,27 +82,21 @@ export function TorrentList() {
       openMenuForSelected();
       return;
     }
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+    if (!isNavigationKey(e.key)) return;
     e.preventDefault();
-    if (rows.length === 0) return;
-    const i = selected ? rows.indexOf(selected) : -1;
-    let next = i;
-    if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, i + 1);
-    else if (e.key === 'ArrowUp') next = Math.max(0, i === -1 ? 0 : i - 1);
-    else if (e.key === 'Home') next = 0;
-    else next = rows.length - 1;
+    const next = navigate(e.key, selected ? rows.indexOf(selected) : -1, rows.length, view.page);
     const h = rows[next];
-    if (h) {
-      controller.select(h);
-      document.querySelector(`[data-infohash="${h}"]`)?.scrollIntoView({ block: 'nearest' });
-    }
+    if (h === undefined) return;
+    controller.select(h);
+    view.reveal(next);
   };
 
   return (
-    <div className="list" tabIndex={0} onKeyDown={onKeyDown} onContextMenu={onContextMenu} data-testid="torrent-list">
-      <table className="table" role="grid" aria-label="Torrents" aria-multiselectable="false">
-        <thead>
-          <tr>
+    <div className="list" tabIndex={0} onKeyDown={onKeyDown} onContextMenu={onContextMenu} data-testid="torrent-list" ref={boxRef}>
+      <table className="table table--virtual" role="grid" aria-label="Torrents" aria-multiselectable="false"
+        aria-rowcount={rows.length + 1}>
+        <thead ref={headRef}>
+          <tr aria-rowindex={1}>
             {COLUMNS.map((c) => (
               <th key={c.key} className={c.className} scope="col"
                 aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
@@ -102,7 +109,11 @@ export function TorrentList() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((h) => <Row key={h} infoHash={h} selected={h === selected} />)}
+          {view.padTop > 0 && <Spacer height={view.padTop} />}
+          {rows.slice(view.start, view.end).map((h, i) => (
+            <Row key={h} infoHash={h} selected={h === selected} rowIndex={view.start + i + 2} />
+          ))}
+          {view.padBottom > 0 && <Spacer height={view.padBottom} />}
         </tbody>
       </table>
       {rows.length === 0 && (
@@ -122,7 +133,17 @@ export function TorrentList() {
   );
 }
 
-const Row = memo(function Row({ infoHash, selected }: { infoHash: string; selected: boolean }) {
+/** Stands in for the rows not rendered, so the scroll extent is that of the whole list. */
+function Spacer({ height }: { height: number }) {
+  return (
+    <tr className="list__spacer" aria-hidden="true" role="presentation">
+      <td colSpan={COLUMNS.length} style={{ height: `${height}px` }} />
+    </tr>
+  );
+}
+
+/** `rowIndex`: 1-based position in the grid for aria-rowindex (the header is row 1). */
+const Row = memo(function Row({ infoHash, selected, rowIndex }: { infoHash: string; selected: boolean; rowIndex: number }) {
   const controller = useController();
   const t = useApp((s) => s.torrents[infoHash]);
   if (!t) return null;
@@ -130,7 +151,7 @@ const Row = memo(function Row({ infoHash, selected }: { infoHash: string; select
   const progressClass = t.state === 'error' ? 'bar--error' : done ? 'bar--done' : t.state === 'paused' ? 'bar--paused' : '';
   return (
     <tr className={selected ? 'row row--selected' : 'row'} data-testid="torrent-row" data-infohash={t.infoHash}
-      aria-selected={selected} onMouseDown={() => controller.select(t.infoHash)}>
+      aria-selected={selected} aria-rowindex={rowIndex} onMouseDown={() => controller.select(t.infoHash)}>
       <td className="col-name" title={t.error ? `${t.name}\n${t.error}` : t.name}>
         <span className="name">
           {t.error && <span className="name__error" aria-label="Error"><IconAlert /></span>}

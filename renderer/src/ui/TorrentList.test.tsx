@@ -1,0 +1,157 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeTransport } from '../../test/fakeTransport.js';
+import { hash, session, summary } from '../../test/fixtures.js';
+import { ControllerProvider } from '../app/context.js';
+import { Controller } from '../app/controller.js';
+import { createAppStore } from '../state/store.js';
+import { ROW_HEIGHT, TorrentList } from './TorrentList.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
+const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
+const COUNT = 1000;
+/** happy-dom has no layout: the list box reports this height (10 rows; the header measures 0). */
+const VIEWPORT = 10 * ROW_HEIGHT;
+const OVERSCAN = 8;
+
+let root: Root | null = null;
+let container: HTMLDivElement;
+let controller: Controller;
+let t: FakeTransport;
+let restoreClientHeight: () => void;
+
+const list = () => container.querySelector<HTMLElement>('[data-testid="torrent-list"]') as HTMLElement;
+const rows = () => Array.from(container.querySelectorAll<HTMLElement>('[data-testid="torrent-row"]'));
+const rowHashes = () => rows().map((r) => r.getAttribute('data-infohash'));
+const selectedRow = () => container.querySelector<HTMLElement>('[data-testid="torrent-row"][aria-selected="true"]');
+const key = (k: string) => act(async () => {
+  list().dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+});
+const scrollTo = (top: number) => act(async () => {
+  list().scrollTop = top;
+  list().dispatchEvent(new Event('scroll'));
+});
+
+beforeEach(async () => {
+  const desc = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight') ?? Object.getOwnPropertyDescriptor(Element.prototype, 'clientHeight');
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+    configurable: true,
+    get(this: HTMLElement) { return this.dataset.testid === 'torrent-list' ? VIEWPORT : 0; },
+  });
+  restoreClientHeight = () => {
+    if (desc) Object.defineProperty(HTMLElement.prototype, 'clientHeight', desc);
+    else delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
+  };
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  t = new FakeTransport();
+  controller = new Controller(t.client(), createAppStore(), () => 0);
+  controller.start();
+  root = createRoot(container);
+  await act(async () => {
+    root?.render(<ControllerProvider controller={controller}><TorrentList /></ControllerProvider>);
+  });
+  await act(async () => {
+    t.open();
+    await new Promise((r) => setTimeout(r, 0));
+    const torrents = Array.from({ length: COUNT }, (_, i) => summary(i + 1));
+    t.emit({ type: 'snapshot', session, settings, capabilities, offers: [], torrents });
+  });
+});
+
+afterEach(async () => {
+  await act(async () => root?.unmount());
+  controller.stop();
+  container.remove();
+  restoreClientHeight();
+});
+
+function expectSpacers(start: number, end: number): void {
+  const spacers = Array.from(container.querySelectorAll<HTMLElement>('.list__spacer td'));
+  const heights = spacers.map((s) => s.style.height);
+  const expected = [...(start > 0 ? [`${start * ROW_HEIGHT}px`] : []), ...(end < COUNT ? [`${(COUNT - end) * ROW_HEIGHT}px`] : [])];
+  expect(heights).toEqual(expected);
+}
+
+describe('TorrentList (virtualised)', () => {
+  it('renders only the rows in view plus the overscan, with spacers for the rest', () => {
+    expect(rowHashes()).toEqual(Array.from({ length: 10 + OVERSCAN }, (_, i) => hash(i + 1)));
+    expectSpacers(0, 10 + OVERSCAN);
+    const grid = container.querySelector('[role="grid"]');
+    expect(grid?.getAttribute('aria-rowcount')).toBe(String(COUNT + 1));
+    expect(rows()[0]?.getAttribute('aria-rowindex')).toBe('2');
+    expect(rows()[0]?.querySelector('[data-testid="torrent-state"]')?.getAttribute('data-state')).toBe('downloading');
+    expect(rows()[0]?.querySelector('[data-testid="torrent-progress"]')).not.toBeNull();
+  });
+
+  it('renders the rows at the scroll position', async () => {
+    await scrollTo(500 * ROW_HEIGHT);
+    const expected = Array.from({ length: 10 + 2 * OVERSCAN }, (_, i) => hash(500 - OVERSCAN + i + 1));
+    expect(rowHashes()).toEqual(expected);
+    expect(rows()[0]?.getAttribute('aria-rowindex')).toBe(String(500 - OVERSCAN + 2));
+    expectSpacers(500 - OVERSCAN, 510 + OVERSCAN);
+  });
+
+  it('End selects the last row, scrolls it into view and renders it; Home goes back', async () => {
+    await key('End');
+    expect(controller.store.getState().selected).toBe(hash(COUNT));
+    expect(list().scrollTop).toBe(COUNT * ROW_HEIGHT - VIEWPORT);
+    expect(selectedRow()?.getAttribute('data-infohash')).toBe(hash(COUNT));
+    expect(selectedRow()?.getAttribute('aria-rowindex')).toBe(String(COUNT + 1));
+    await key('Home');
+    expect(list().scrollTop).toBe(0);
+    expect(selectedRow()?.getAttribute('data-infohash')).toBe(hash(1));
+  });
+
+  it('ArrowDown scrolls only when the selection leaves the view; PageDown/PageUp move a page', async () => {
+    await key('ArrowDown');
+    expect(controller.store.getState().selected).toBe(hash(1));
+    for (let i = 0; i < 9; i++) await key('ArrowDown');
+    expect(controller.store.getState().selected).toBe(hash(10));
+    expect(list().scrollTop).toBe(0);
+    await key('ArrowDown');
+    expect(controller.store.getState().selected).toBe(hash(11));
+    expect(list().scrollTop).toBe(ROW_HEIGHT);
+    await key('PageDown');
+    expect(controller.store.getState().selected).toBe(hash(21));
+    expect(list().scrollTop).toBe(11 * ROW_HEIGHT);
+    expect(selectedRow()?.getAttribute('data-infohash')).toBe(hash(21));
+    await key('PageUp');
+    await key('PageUp');
+    expect(controller.store.getState().selected).toBe(hash(1));
+    expect(list().scrollTop).toBe(0);
+    await key('ArrowUp');
+    expect(controller.store.getState().selected).toBe(hash(1));
+  });
+
+  it('keeps sorting correct: a descending sort by size puts the biggest first and End reaches the smallest', async () => {
+    await act(async () => {
+      controller.sortBy('size');
+    });
+    await act(async () => {
+      if (controller.store.getState().sort.descending === false) controller.sortBy('size');
+    });
+    expect(controller.store.getState().sort).toEqual({ key: 'size', descending: true });
+    expect(rowHashes().slice(0, 3)).toEqual([hash(COUNT), hash(COUNT - 1), hash(COUNT - 2)]);
+    await key('End');
+    expect(selectedRow()?.getAttribute('data-infohash')).toBe(hash(1));
+  });
+
+  it('updates a row in view from summaries and drops rows of removed torrents', async () => {
+    await act(async () => {
+      t.emit({ type: 'summaries', session, torrents: Array.from({ length: COUNT }, (_, i) => summary(i + 1, i === 0 ? { state: 'seeding', progress: 1 } : {})) });
+    });
+    const first = rows()[0];
+    expect(first?.querySelector('[data-testid="torrent-state"]')?.getAttribute('data-state')).toBe('seeding');
+    expect(first?.querySelector('[data-testid="torrent-progress"]')?.getAttribute('data-progress')).toBe('1');
+    await act(async () => {
+      t.emit({ type: 'torrentRemoved', infoHash: hash(1) });
+    });
+    expect(rowHashes()[0]).toBe(hash(2));
+    expect(container.querySelector('[role="grid"]')?.getAttribute('aria-rowcount')).toBe(String(COUNT));
+  });
+});
