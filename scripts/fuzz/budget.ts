@@ -1,0 +1,35 @@
+/**
+ * How hard the fuzz targets (`*.fuzz.test.ts`) work, from the environment:
+ *
+ * - TESSERA_FUZZ_RUNS: inputs per target. `npm test` leaves it unset and gets a short budget
+ *   (DEFAULT_RUNS); `npm run fuzz` sets 1,000,000.
+ * - TESSERA_FUZZ_SEED: replay one run (fast-check prints the seed of a failing run). Unset, a
+ *   short run uses a fixed seed (so `npm test` is reproducible) and a long run a fresh one.
+ */
+export const DEFAULT_RUNS = 1500;
+const FIXED_SEED = 0x7e55e4a;
+
+function readInt(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+/** Inputs per target. */
+export const FUZZ_RUNS = readInt('TESSERA_FUZZ_RUNS') ?? DEFAULT_RUNS;
+
+/** A long run (npm run fuzz) rather than the short one inside npm test. */
+export const LONG_RUN = FUZZ_RUNS > DEFAULT_RUNS;
+
+export const FUZZ_SEED = readInt('TESSERA_FUZZ_SEED') ?? (LONG_RUN ? (Date.now() ^ (Math.random() * 0x100000000)) >>> 0 : FIXED_SEED);
+
+/**
+ * Inputs for a target that is much slower per input than the rest (a Diffie-Hellman key
+ * exchange per input, say): the short budget is divided by `divisor` so `npm test` stays
+ * quick; a long run always does the full TESSERA_FUZZ_RUNS.
+ */
+export function runsFor(divisor: number): number {
+  return LONG_RUN ? FUZZ_RUNS : Math.max(50, Math.ceil(FUZZ_RUNS / divisor));
+}
