@@ -33,3 +33,9 @@ export const FUZZ_SEED = readInt('TESSERA_FUZZ_SEED') ?? (LONG_RUN ? (Date.now()
 export function runsFor(divisor: number): number {
   return LONG_RUN ? FUZZ_RUNS : Math.max(50, Math.ceil(FUZZ_RUNS / divisor));
 }
+
+/**
+ * Inputs for a secondary property of a target (a round trip through our own encoder, whose
+ * generators are costly): the full count in a short run, a tenth of it in a long one.
+ */
+export const SECONDARY_RUNS = LONG_RUN ? Math.ceil(FUZZ_RUNS / 10) : FUZZ_RUNS;
