@@ -8,13 +8,15 @@ import { LONG_RUN } from './budget.js';
  */
 export function tally(target: string): () => void {
   let inputs = 0;
-  const started = Date.now();
+  let first = 0;
+  let last = 0;
   afterAll(() => {
     if (!LONG_RUN) return;
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (last - first) / 1000;
     console.log(`fuzz target "${target}": ${inputs} inputs in ${seconds.toFixed(0)} s (${Math.round(inputs / Math.max(seconds, 0.001))}/s)`);
   });
   return () => {
-    inputs++;
+    last = Date.now();
+    if (inputs++ === 0) first = last;
   };
 }
