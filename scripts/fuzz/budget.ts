@@ -5,6 +5,8 @@
  *   (DEFAULT_RUNS); `npm run fuzz` sets 1,000,000.
  * - TESSERA_FUZZ_SEED: replay one run (fast-check prints the seed of a failing run). Unset, a
  *   short run uses a fixed seed (so `npm test` is reproducible) and a long run a fresh one.
+ * - TESSERA_FUZZ_TIME_LIMIT: seconds after which a property stops early (passing, with the
+ *   count it reached printed), so a long run on a busy machine ends when planned.
  */
 export const DEFAULT_RUNS = 1500;
 const FIXED_SEED = 0x7e55e4a;
@@ -22,6 +24,9 @@ export const FUZZ_RUNS = readInt('TESSERA_FUZZ_RUNS') ?? DEFAULT_RUNS;
 
 /** A long run (npm run fuzz) rather than the short one inside npm test. */
 export const LONG_RUN = FUZZ_RUNS > DEFAULT_RUNS;
+
+/** Per-property time limit in milliseconds, or undefined for none. */
+export const FUZZ_TIME_LIMIT_MS = ((s) => (s === undefined ? undefined : s * 1000))(readInt('TESSERA_FUZZ_TIME_LIMIT'));
 
 export const FUZZ_SEED = readInt('TESSERA_FUZZ_SEED') ?? (LONG_RUN ? (Date.now() ^ (Math.random() * 0x100000000)) >>> 0 : FIXED_SEED);
 

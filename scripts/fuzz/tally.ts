@@ -18,5 +18,6 @@ export function tally(target: string): () => void {
   return () => {
     last = Date.now();
     if (inputs++ === 0) first = last;
+    if (LONG_RUN && inputs % 100_000 === 0) console.log(`fuzz target "${target}": ${inputs} inputs so far`);
   };
 }
