@@ -217,10 +217,11 @@ export function parseMagnet(uri: string): Magnet {
   let infoHash: Buffer | null = null;
   let sawBtmh = false;
   let name: string | null = null;
-  const trackers: string[] = [];
+  // Sets keep first-seen order and de-duplicate in O(1): a 256 KiB magnet holds ~15,000 URLs.
+  const trackers = new Set<string>();
   const peers: PeerAddress[] = [];
   const peerKeys = new Set<string>();
-  const webSeeds: string[] = [];
+  const webSeeds = new Set<string>();
   let selectOnly: Set<number> | null = null;
   const selectBudget = { left: MAX_SELECT_ONLY };
 
@@ -251,13 +252,13 @@ export function parseMagnet(uri: string): Magnet {
       case 'tr': {
         if (raw === '') break;
         const url = decodeUrl(raw, 'tr', null);
-        if (!trackers.includes(url)) trackers.push(url);
+        trackers.add(url);
         break;
       }
       case 'ws': {
         if (raw === '') break;
         const url = decodeUrl(raw, 'ws', ['http:', 'https:']);
-        if (!webSeeds.includes(url)) webSeeds.push(url);
+        webSeeds.add(url);
         break;
       }
       case 'x.pe': {
@@ -284,7 +285,7 @@ export function parseMagnet(uri: string): Magnet {
     throw new MagnetError('missing xt=urn:btih:<info-hash>');
   }
   const selected = selectOnly === null ? null : [...selectOnly].sort((a, b) => a - b);
-  return { infoHash, infoHashHex: infoHash.toString('hex'), name, trackers, peers, webSeeds, selectOnly: selected };
+  return { infoHash, infoHashHex: infoHash.toString('hex'), name, trackers: [...trackers], peers, webSeeds: [...webSeeds], selectOnly: selected };
 }
 
 /** Percent-encodes everything except unreserved characters and the URL punctuation that is safe inside a query value. */
