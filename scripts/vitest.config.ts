@@ -22,9 +22,23 @@ export default defineConfig({
           name: 'unit',
           root,
           include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.fuzz.test.ts', '**/node_modules/**'],
           environment: 'node',
           env: testEnv,
           testTimeout: 20_000,
+        },
+      },
+      {
+        // Fuzz targets of every parser of untrusted bytes: a short budget here (npm test),
+        // TESSERA_FUZZ_RUNS=1000000 in `npm run fuzz` (scripts/fuzz/budget.ts).
+        test: {
+          name: 'fuzz',
+          root,
+          include: ['electron/**/*.fuzz.test.ts', 'shared/**/*.fuzz.test.ts'],
+          setupFiles: ['scripts/fuzz/setup.ts'],
+          environment: 'node',
+          env: testEnv,
+          testTimeout: process.env.TESSERA_FUZZ_RUNS ? 24 * 3600_000 : 120_000,
         },
       },
       {

@@ -99,6 +99,16 @@ describe('parseMagnet', () => {
     expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=${'a'.repeat(300_000)}`)).toMatch(/longer than/);
   });
 
+  it('bounds the work of so: repeated ranges and repeated so parameters count (found while writing its fuzz target)', () => {
+    // Each range alone is allowed; together they name more than 1,000,000 indices. Before,
+    // repeats cost time without growing the set (a 256 KiB magnet of them: hours of CPU) and
+    // separate so parameters grew the selection without bound.
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000,0-700000`)).toMatch(/more than 1000000/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000&so=0-700000`)).toMatch(/more than 1000000/);
+    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000&so=400001-1100000`)).toMatch(/more than 1000000/);
+    expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}&so=3,1&so=1-2&so=0`).selectOnly).toEqual([0, 1, 2, 3]);
+  });
+
   it('x.pe / so helpers', () => {
     expect(parsePeerAddress('[::ffff:127.0.0.1]:1')).toEqual({ host: '::ffff:127.0.0.1', port: 1 });
     expect(parseSelectOnly('3,1,1-2')).toEqual([1, 2, 3]);
