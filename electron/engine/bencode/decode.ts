@@ -5,6 +5,7 @@
  * the JS stack; limits default to libtorrent's load_torrent_limits.
  */
 import { BDict, BencodeError, type BValue } from './types.js';
+import type { Steps } from '../util/yield.js';
 
 export interface DecodeOptions {
   /** Largest accepted input, in bytes. Default 10,000,000 (libtorrent max_buffer_size). */
@@ -74,20 +75,72 @@ export function decode(input: Uint8Array, options: DecodeOptions = {}): BValue {
  * following bytes alone (a ut_metadata message is a dictionary followed by raw data).
  */
 export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): DecodePrefixResult {
+  return resumeDecode(startDecode(input, options), Infinity) as DecodePrefixResult;
+}
+
+/** Tokens decoded between two yields of {@link decodePrefixSteps}: a few milliseconds of work. */
+export const DECODE_CHUNK_TOKENS = 32_768;
+
+/**
+ * {@link decodePrefix} as steps (see util/yield.ts): yields after every `chunkTokens` tokens, so
+ * a large .torrent can be decoded without holding the event loop. Same result, same errors.
+ */
+export function* decodePrefixSteps(input: Uint8Array, options: DecodeOptions = {}, chunkTokens = DECODE_CHUNK_TOKENS): Steps<DecodePrefixResult> {
+  const state = startDecode(input, options);
+  for (;;) {
+    const result = resumeDecode(state, chunkTokens);
+    if (result !== null) return result;
+    yield;
+  }
+}
+
+/** {@link decode} as steps. */
+export function* decodeSteps(input: Uint8Array, options: DecodeOptions = {}, chunkTokens = DECODE_CHUNK_TOKENS): Steps<BValue> {
+  const { value, end } = yield* decodePrefixSteps(input, options, chunkTokens);
+  if (end !== input.byteLength) throw new BencodeError('trailing data after the value', end);
+  return value;
+}
+
+/** A decode in progress: where it is, and the containers still open. */
+interface DecodeState {
+  readonly buf: Buffer;
+  readonly maxDepth: number;
+  readonly maxTokens: number;
+  readonly rejectUnsorted: boolean;
+  readonly stack: Frame[];
+  pos: number;
+  tokens: number;
+}
+
+function startDecode(input: Uint8Array, options: DecodeOptions): DecodeState {
   const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
-  const maxDepth = options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth;
-  const maxTokens = options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens;
-  const rejectUnsorted = options.rejectUnsortedKeys ?? false;
-
   const buf = asBuffer(input);
-  const len = buf.length;
-  if (len > maxSize) throw new BencodeError(`input of ${len} bytes exceeds the limit of ${maxSize}`, 0);
+  if (buf.length > maxSize) throw new BencodeError(`input of ${buf.length} bytes exceeds the limit of ${maxSize}`, 0);
+  return {
+    buf,
+    maxDepth: options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth,
+    maxTokens: options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens,
+    rejectUnsorted: options.rejectUnsortedKeys ?? false,
+    stack: [],
+    pos: 0,
+    tokens: 0,
+  };
+}
 
-  const stack: Frame[] = [];
-  let pos = 0;
-  let tokens = 0;
+/** Decodes up to `budget` more tokens: the result when the value is complete, null when there is more. */
+function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | null {
+  const { buf, maxDepth, maxTokens, rejectUnsorted, stack } = state;
+  const len = buf.length;
+  let pos = state.pos;
+  let tokens = state.tokens;
+  const pauseAt = tokens + budget;
 
   for (;;) {
+    if (tokens >= pauseAt) {
+      state.pos = pos;
+      state.tokens = tokens;
+      return null;
+    }
     if (pos >= len) throw new BencodeError('unexpected end of input', pos);
     if (++tokens > maxTokens) throw new BencodeError(`more than ${maxTokens} tokens`, pos);
 

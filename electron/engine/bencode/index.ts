@@ -1,6 +1,15 @@
 /** Strict bencode: an iterative decoder with libtorrent's limits, and a canonical encoder. */
 export { BDict, BencodeError, type BValue, type KeyOrder, type Span } from './types.js';
-export { decode, decodePrefix, DEFAULT_DECODE_LIMITS, type DecodeOptions, type DecodePrefixResult } from './decode.js';
+export {
+  decode,
+  decodePrefix,
+  decodePrefixSteps,
+  decodeSteps,
+  DECODE_CHUNK_TOKENS,
+  DEFAULT_DECODE_LIMITS,
+  type DecodeOptions,
+  type DecodePrefixResult,
+} from './decode.js';
 export { encode, type Encodable } from './encode.js';
 export {
   findKeyOrderProblem,

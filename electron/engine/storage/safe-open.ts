@@ -95,6 +95,14 @@ export async function checkFolders(
   checked?: Set<string>,
   missing?: Set<string>,
 ): Promise<'ok' | 'missing'> {
+  // Walking many files: when the file's own folder is known, so are those above it.
+  const slash = file.lastIndexOf(path.sep);
+  const parent = file.slice(0, slash);
+  const name = file.slice(slash + 1);
+  if (slash > 0 && name !== '' && name !== '.' && name !== '..') {
+    if (checked?.has(parent)) return 'ok';
+    if (!create && missing?.has(parent)) return 'missing';
+  }
   for (const folder of foldersBetween(root, file)) {
     if (checked?.has(folder)) continue;
     if (!create && missing?.has(folder)) return 'missing';
@@ -102,6 +110,7 @@ export async function checkFolders(
     if (!stat) {
       if (!create) {
         missing?.add(folder);
+        missing?.add(parent);
         return 'missing';
       }
       try {

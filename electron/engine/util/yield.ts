@@ -61,3 +61,25 @@ export async function forEachBounded(
   await Promise.all(lanes);
   if (failure !== null) throw (failure as { error: unknown }).error;
 }
+
+/**
+ * Work written as a generator that yields between chunks: run to the end at once
+ * ({@link runSteps}) or with a turn of the event loop at every yield ({@link runStepsAsync}).
+ * One body of code serves callers that need the answer now and callers that must stay responsive.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export async function runStepsAsync<T>(steps: Steps<T>): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await nextTurn();
+  }
+}
