@@ -211,8 +211,7 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
       const key = parent.key as string;
       // First occurrence wins, like libtorrent's dict_find.
       if (!parent.dict.has(key)) {
-        parent.dict.set(key, value);
-        parent.dict.valueSpans.set(key, { start: valueStart, end: pos });
+        parent.dict.setWithSpan(key, value, valueStart, pos);
       }
       parent.key = null;
     } else {

@@ -34,7 +34,9 @@ export function resolveInSaveDir(saveDir: string, relPath: string): string {
  * strictly inside `base`. Anything else takes the full path above.
  */
 function isPlainRelative(p: string): boolean {
-  if (p === '' || path.win32.isAbsolute(p)) return false;
+  // Absolute in POSIX or Windows terms ('/x', '\\x', 'C:…'): the full path decides.
+  const c0 = p.charCodeAt(0);
+  if (p === '' || c0 === 0x2f || c0 === 0x5c || p.charCodeAt(1) === 0x3a) return false;
   let start = 0;
   for (;;) {
     const slash = p.indexOf('/', start);

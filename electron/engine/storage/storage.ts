@@ -68,13 +68,6 @@ export class Storage {
     return this.absolutePaths[fileIndex]!;
   }
 
-  /** The absolute paths of the files that go to disk (not pad files). */
-  private diskPaths(): Array<{ index: number; path: string }> {
-    const out: Array<{ index: number; path: string }> = [];
-    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad) out.push({ index: i, path: this.filePath(i) });
-    return out;
-  }
-
   /**
    * A skipped file is not created: if it is not on disk, the bytes pieces have in it go to the
    * part file (one that exists, skipped while downloading, keeps getting its bytes). Wanted
@@ -131,12 +124,12 @@ export class Storage {
   async prepare(): Promise<number[]> {
     await this.handles.ensureRoot();
     // A symbolic link where data goes is an error on the torrent now, before anything is read or written.
-    const files = this.diskPaths();
     const checked = new Set<string>();
     const missing = new Set<string>();
-    const listings = new FolderListings(files.map((f) => f.path));
-    await forEachBounded(files.length, WALK_CONCURRENCY, async (n) => {
-      const file = files[n]!.path;
+    const listings = new FolderListings();
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
       if ((await checkFolders(this.saveDir, file, false, checked, missing)) === 'missing') return;
       if ((await listings.lookup(file)) === 'link') throw new SymlinkError(file, file);
     });
@@ -237,12 +230,12 @@ export class Storage {
   /** Size and modification time of each file on disk (null where missing or a pad file). */
   async fileStamps(): Promise<Array<{ size: number; mtimeMs: number } | null>> {
     const stamps = new Array<{ size: number; mtimeMs: number } | null>(this.files.length).fill(null);
-    const files = this.diskPaths();
-    const listings = new FolderListings(files.map((f) => f.path));
-    await forEachBounded(files.length, WALK_CONCURRENCY, async (n) => {
-      const { index, path: file } = files[n]!;
+    const listings = new FolderListings();
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
       if ((await listings.lookup(file)) === 'missing') return;
-      stamps[index] = await new Promise((resolve) =>
+      stamps[i] = await new Promise((resolve) =>
         fs.lstat(file, (err, stat) => resolve(err ? null : { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) })),
       );
     });
@@ -265,16 +258,17 @@ export class Storage {
   async deleteFiles(onProgress?: (done: number, total: number) => void): Promise<string[]> {
     await this.serial(() => this.parts.remove());
     await this.handles.closeAll();
-    const files = this.diskPaths();
+    const total = this.files.reduce((n, f) => (f.pad ? n : n + 1), 0);
     const leftAt = new Set<number>();
     const dirs = new Set<string>();
     const inside = path.join(path.resolve(this.saveDir), path.sep);
     const checked = new Set<string>();
     const missing = new Set<string>();
-    const listings = new FolderListings(files.map((f) => f.path));
+    const listings = new FolderListings();
     let done = 0;
-    await forEachBounded(files.length, WALK_CONCURRENCY, async (n) => {
-      const file = files[n]!.path;
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
       try {
         if ((await checkFolders(this.saveDir, file, false, checked, missing)) === 'ok') {
           const kind = await listings.lookup(file);
@@ -283,15 +277,15 @@ export class Storage {
         }
       } catch (err) {
         if (!(err instanceof SymlinkError)) throw err;
-        leftAt.add(n);
+        leftAt.add(i);
         return;
       } finally {
-        if (++done % 512 === 0) onProgress?.(done, files.length);
+        if (++done % 512 === 0) onProgress?.(done, total);
       }
       for (let dir = path.dirname(file); dir.startsWith(inside) && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
     });
-    onProgress?.(files.length, files.length);
-    const left = files.filter((_, n) => leftAt.has(n)).map((f) => f.path);
+    onProgress?.(total, total);
+    const left = [...leftAt].sort((a, b) => a - b).map((i) => this.filePath(i));
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
       // rmdir removes only an empty folder, never a link's target; the check keeps the walk honest.
       const usable = await checkFolders(this.saveDir, path.join(dir, '_'), false).catch(() => 'missing' as const);
