@@ -95,6 +95,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   readonly savePath: string;
   meta: Metainfo | null;
   transfer: Transfer | null = null;
+  /** The transfer whose data is being checked at start, so stats() shows the check advancing. */
+  private checking: Transfer | null = null;
   private readonly peersById = new Map<string, PeerConnection>();
   private readonly connecting = new Set<string>();
   private readonly candidates = new PeerCandidates();
@@ -300,11 +302,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     transfer.picker.sequential = this.sequentialWanted;
     transfer.setFirstLastPiecesFirst(this.firstLastFirst);
     try {
+      this.checking = transfer;
       await transfer.prepare(() => this.setState('checking'), this.resumeInit);
       this.resumeInit = null;
     } catch (err) {
       this.fatal(`cannot use the save folder: ${errorText(err)}`);
       return false;
+    } finally {
+      this.checking = null;
     }
     this.transfer = transfer;
     if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = mergeTiers(meta.announce, this.trackerTiers);
@@ -778,7 +783,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   stats(): TorrentStats {
     let seeds = 0;
     for (const p of this.peersById.values()) if (p.isSeed) seeds++;
-    const t = this.transfer;
+    const t = this.transfer ?? this.checking;
     return {
       infoHash: this.infoHash,
       name: this.name,

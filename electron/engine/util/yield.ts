@@ -18,20 +18,27 @@ export const DEFAULT_CHUNK = 512;
  */
 export class Chunker {
   private steps = 0;
+  /** The turn a full chunk waits for: every loop sharing this chunker waits for it too. */
+  private turn: Promise<void> | null = null;
 
   constructor(private readonly chunk = DEFAULT_CHUNK) {}
 
-  /** Call after each step; awaits a turn of the event loop when a chunk is full. */
+  /** Call after each step; awaits a turn of the event loop when a chunk is full (or one is awaited). */
   step(): Promise<void> | undefined {
+    if (this.turn) return this.turn;
     if (++this.steps < this.chunk) return undefined;
     this.steps = 0;
-    return nextTurn();
+    const turn = nextTurn().then(() => {
+      this.turn = null;
+    });
+    this.turn = turn;
+    return turn;
   }
 }
 
 /**
  * Runs `task(i)` for every i in [0, count), at most `limit` at a time, in order of i (tasks
- * finish in any order), with a turn of the event loop at least every `chunk` tasks however fast
+ * finish in any order), with a turn of the event loop at least every `chunk` (+ `limit`) tasks however fast
  * they complete. After an error no new task starts; once the running ones are done, it rejects
  * with the first error.
  */
