@@ -30,6 +30,10 @@ export function encode(value: Encodable): Buffer {
 const CH_D = 0x64;
 const CH_L = 0x6c;
 const CH_E = 0x65;
+const CH_I = 0x69;
+const CH_COLON = 0x3a;
+const CH_MINUS = 0x2d;
+const CH_0 = 0x30;
 
 /**
  * One growing buffer written in place: a buffer per token made encoding a resume record of
@@ -44,24 +48,47 @@ class Output {
     this.buf[this.len++] = c;
   }
 
-  /** Text known to be ASCII (digits, 'i', 'e', ':'). */
+  /** Text known to be ASCII (a bigint's digits). */
   ascii(text: string): void {
     this.reserve(text.length);
     this.len += this.buf.write(text, this.len, 'latin1');
   }
 
+  /** A safe integer in decimal, digit by digit (Buffer.write per number is most of the cost). */
+  decimal(value: number): void {
+    this.reserve(17);
+    let v = value;
+    if (v < 0) {
+      this.buf[this.len++] = CH_MINUS;
+      v = -v;
+    }
+    let digits = 1;
+    for (let rest = Math.floor(v / 10); rest > 0; rest = Math.floor(rest / 10)) digits++;
+    for (let i = this.len + digits - 1; i >= this.len; i--) {
+      this.buf[i] = CH_0 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    this.len += digits;
+  }
+
   utf8(text: string): void {
     const n = Buffer.byteLength(text, 'utf8');
-    this.ascii(`${n}:`);
+    this.length(n);
     this.reserve(n);
     this.len += this.buf.write(text, this.len, 'utf8');
   }
 
   bytes(bytes: Uint8Array): void {
-    this.ascii(`${bytes.byteLength}:`);
+    this.length(bytes.byteLength);
     this.reserve(bytes.byteLength);
     this.buf.set(bytes, this.len);
     this.len += bytes.byteLength;
+  }
+
+  /** A string's `<length>:` prefix. */
+  private length(n: number): void {
+    this.decimal(n);
+    this.byte(CH_COLON);
   }
 
   /** A copy of exactly what was written (no spare capacity kept alive). */
@@ -88,7 +115,9 @@ function write(value: Encodable, out: Output, depth: number): void {
   if (depth > 1000) throw new BencodeError('value nested too deeply to encode', 0);
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new BencodeError(`cannot encode non-integer number ${value}`, 0);
-    out.ascii(`i${value}e`);
+    out.byte(CH_I);
+    out.decimal(value);
+    out.byte(CH_E);
   } else if (typeof value === 'bigint') {
     if (value < INT64_MIN || value > INT64_MAX) throw new BencodeError('integer outside the 64-bit range', 0);
     out.ascii(`i${value}e`);
