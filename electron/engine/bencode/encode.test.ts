@@ -36,6 +36,16 @@ describe('encode', () => {
     expect(encode(decode(input)).equals(input)).toBe(true);
   });
 
+  it('writes every integer in shortest decimal form, and string lengths likewise', () => {
+    const values = [0, -0, 1, -1, 9, 10, -10, 99, 100, 1e9, -1e9 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let v = 1; v < Number.MAX_SAFE_INTEGER / 7; v = v * 7 + 3) values.push(v, -v);
+    for (const v of values) expect(s(encode(v))).toBe(`i${v}e`);
+    for (const n of [0, 1, 9, 10, 99, 100, 1000, 65536]) expect(s(encode(Buffer.alloc(n, 0x61)))).toBe(`${n}:${'a'.repeat(n)}`);
+    // Many values in one buffer that has to grow.
+    const list = Array.from({ length: 10_000 }, (_, i) => [i * 12345, `f${i}`]);
+    expect(decode(encode(list))).toEqual(list.map(([n, t]) => [n, Buffer.from(t as string)]));
+  });
+
   it('canonicalises unsorted input', () => {
     const input = Buffer.from('d1:bi1e1:ai2ee', 'latin1');
     expect(s(encode(decode(input)))).toBe('d1:ai2e1:bi1ee');
