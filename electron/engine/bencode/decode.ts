@@ -42,7 +42,9 @@ interface DictFrame {
   start: number;
   /** Key waiting for its value, or null when the next token must be a key (or 'e'). */
   key: string | null;
-  lastKey: Buffer | null;
+  /** Where the previous key's bytes are in the input (start -1: none yet), to check the order. */
+  lastKeyStart: number;
+  lastKeyEnd: number;
 }
 
 type Frame = ListFrame | DictFrame;
@@ -158,7 +160,7 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
       if (stack.length + 1 > maxDepth) throw new BencodeError(`nesting deeper than ${maxDepth}`, pos);
       if (c === CH_D) {
         const dict = new BDict();
-        stack.push({ list: null, dict, start: pos, key: null, lastKey: null });
+        stack.push({ list: null, dict, start: pos, key: null, lastKeyStart: -1, lastKeyEnd: -1 });
       } else {
         stack.push({ list: [], dict: null, start: pos });
       }
@@ -181,13 +183,14 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
       value = r.value;
       pos = r.end;
     } else if (c >= CH_0 && c <= CH_9) {
-      const r = readString(buf, pos);
-      pos = r.end;
+      const end = stringEnd(buf, pos);
+      const start = lastStringStart;
+      pos = end;
       if (wantKey) {
+        // Compared and read in place: a Buffer per key would be two more objects per dictionary entry.
         const frame = top as DictFrame;
-        const keyBytes = r.value;
-        if (frame.lastKey !== null) {
-          const cmp = Buffer.compare(frame.lastKey, keyBytes);
+        if (frame.lastKeyStart >= 0) {
+          const cmp = buf.compare(buf, start, end, frame.lastKeyStart, frame.lastKeyEnd);
           if (cmp >= 0) {
             if (rejectUnsorted) {
               throw new BencodeError(cmp === 0 ? 'duplicate dictionary key' : 'unsorted dictionary key', valueStart);
@@ -195,11 +198,12 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
             if (frame.dict.keyOrder === 'sorted') frame.dict.keyOrder = cmp === 0 ? 'duplicate' : 'unsorted';
           }
         }
-        frame.lastKey = keyBytes;
-        frame.key = keyBytes.toString('latin1');
+        frame.lastKeyStart = start;
+        frame.lastKeyEnd = end;
+        frame.key = buf.toString('latin1', start, end);
         continue;
       }
-      value = r.value;
+      value = buf.subarray(start, end);
     } else {
       throw new BencodeError(`unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos);
     }
@@ -250,8 +254,11 @@ function readInteger(buf: Buffer, pos: number): { value: number | bigint; end: n
   return { value: Number.isSafeInteger(asNumber) ? asNumber : big, end };
 }
 
-/** Reads `<length>:<bytes>` at `pos`; returns a view into `buf`. */
-function readString(buf: Buffer, pos: number): { value: Buffer; end: number } {
+/** Where the bytes of the string {@link stringEnd} read last start (set by it: no result object per string). */
+let lastStringStart = 0;
+
+/** Reads the `<length>:` of a string at `pos`; returns where the string ends and sets {@link lastStringStart}. */
+function stringEnd(buf: Buffer, pos: number): number {
   let p = pos;
   let length = 0;
   while (p < buf.length) {
@@ -267,5 +274,6 @@ function readString(buf: Buffer, pos: number): { value: Buffer; end: number } {
   const start = p + 1;
   const end = start + length;
   if (end > buf.length) throw new BencodeError('string length exceeds the input', pos);
-  return { value: buf.subarray(start, end), end };
+  lastStringStart = start;
+  return end;
 }
