@@ -30,7 +30,7 @@ describe(`a torrent of ${FILES} files`, () => {
     const bytes = torrentBytes(v1Info({ name: 'many', files }), { announce: 'http://127.0.0.1:9/announce' });
     const session = await createSession({ downloadDir: path.join(dir, 'dl'), stateDir: path.join(dir, 'state'), port: 0, listenHost: '127.0.0.1', dht: false });
     let lstats = 0;
-    for (const target of [fs, fs.promises] as Array<Record<string, (...args: unknown[]) => unknown>>) {
+    for (const target of [fs, fs.promises] as unknown as Array<Record<string, (...args: unknown[]) => unknown>>) {
       const original = target.lstat!;
       vi.spyOn(target, 'lstat').mockImplementation(function (this: unknown, ...args: unknown[]) {
         lstats++;
