@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BencodeError, decode, encode } from './index.js';
+import { BencodeError, decode, encode, encodeListSteps } from './index.js';
+import { runSteps } from '../util/yield.js';
 
 const s = (buf: Buffer): string => buf.toString('latin1');
 
@@ -44,6 +45,14 @@ describe('encode', () => {
     // Many values in one buffer that has to grow.
     const list = Array.from({ length: 10_000 }, (_, i) => [i * 12345, `f${i}`]);
     expect(decode(encode(list))).toEqual(list.map(([n, t]) => [n, Buffer.from(t as string)]));
+  });
+
+  it('encodes a list in chunks to the same bytes, and writes the result where it is put', () => {
+    for (const n of [0, 1, 4096, 4097, 10_000]) {
+      const list = Array.from({ length: n }, (_, i) => [i, `x${i}`]);
+      const chunked = runSteps(encodeListSteps(list, 4096));
+      expect(s(encode({ a: chunked, b: 1 }))).toBe(s(encode({ a: list, b: 1 })));
+    }
   });
 
   it('canonicalises unsorted input', () => {

@@ -8,8 +8,18 @@
  * - plain-object keys are UTF-8 text; properties whose value is `undefined` are skipped.
  */
 import { BencodeError } from './types.js';
+import type { Steps } from '../util/yield.js';
+
+/**
+ * One value already bencoded, written as it is: lets a caller encode a huge part (a list of
+ * 100,000 entries) in chunks, see {@link encodeListSteps}. The bytes are trusted to be valid.
+ */
+export class EncodedValue {
+  constructor(readonly bytes: Uint8Array) {}
+}
 
 export type Encodable =
+  | EncodedValue
   | number
   | bigint
   | string
@@ -25,6 +35,19 @@ export function encode(value: Encodable): Buffer {
   const out = new Output();
   write(value, out, 0);
   return out.result();
+}
+
+/** Encodes a list `chunk` items at a time, yielding between chunks (see util/yield.ts). */
+export function* encodeListSteps(items: readonly Encodable[], chunk = 4096): Steps<EncodedValue> {
+  const parts: Buffer[] = [Buffer.from('l')];
+  for (let i = 0; i < items.length; i += chunk) {
+    const part = encode(items.slice(i, i + chunk));
+    // Without its own 'l' … 'e'.
+    parts.push(part.subarray(1, part.length - 1));
+    yield;
+  }
+  parts.push(Buffer.from('e'));
+  return new EncodedValue(Buffer.concat(parts));
 }
 
 const CH_D = 0x64;
@@ -78,6 +101,13 @@ class Output {
     this.len += this.buf.write(text, this.len, 'utf8');
   }
 
+  /** Bytes as they are (an EncodedValue). */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.byteLength);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.byteLength;
+  }
+
   bytes(bytes: Uint8Array): void {
     this.length(bytes.byteLength);
     this.reserve(bytes.byteLength);
@@ -125,6 +155,8 @@ function write(value: Encodable, out: Output, depth: number): void {
     out.utf8(value);
   } else if (value instanceof Uint8Array) {
     out.bytes(value);
+  } else if (value instanceof EncodedValue) {
+    out.raw(value.bytes);
   } else if (Array.isArray(value)) {
     out.byte(CH_L);
     for (const item of value as readonly Encodable[]) write(item, out, depth + 1);

@@ -10,7 +10,7 @@ export {
   type DecodeOptions,
   type DecodePrefixResult,
 } from './decode.js';
-export { encode, type Encodable } from './encode.js';
+export { encode, type Encodable, EncodedValue, encodeListSteps } from './encode.js';
 export {
   findKeyOrderProblem,
   getBytes,

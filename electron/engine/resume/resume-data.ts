@@ -1,6 +1,6 @@
-import { BencodeError, decode, decodeSteps, encode, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
+import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
-import { runStepsAsync } from '../util/yield.js';
+import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
 
 const MAX_RESUME_BYTES = 64 * 1024 * 1024;
 
@@ -40,13 +40,24 @@ export interface ResumeData {
 }
 
 export function encodeResume(r: ResumeData): Buffer {
+  return runSteps(encodeResumeSteps(r));
+}
+
+/** {@link encodeResume} in chunks: a 100,000-file torrent's record lists 300,000 numbers. */
+export function encodeResumeAsync(r: ResumeData): Promise<Buffer> {
+  return runStepsAsync(encodeResumeSteps(r));
+}
+
+function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
+  const priorities = yield* encodeListSteps(r.filePriorities);
+  const sizes = yield* encodeListSteps(r.files.map((f) => [f.size, Math.round(f.mtimeMs)]));
   return encode({
     'info-hash': r.infoHash,
     'save-path': r.savePath,
     have: r.have,
     pieces: r.pieceCount,
-    'file-priorities': r.filePriorities,
-    'file-sizes': r.files.map((f) => [f.size, Math.round(f.mtimeMs)]),
+    'file-priorities': priorities,
+    'file-sizes': sizes,
     uploaded: r.uploaded,
     downloaded: r.downloaded,
     'added-at': r.addedAt,
