@@ -200,7 +200,7 @@ export interface EngineSession {
   /** Throws TorrentInputError (with a one-line message) for invalid .torrent bytes or magnets. */
   add(source: TorrentSource, options?: AddTorrentOptions): Promise<EngineTorrent>;
   /** Parses `source` exactly as `add` would, adding nothing. Throws TorrentInputError. */
-  inspect(source: TorrentSource, maxFiles: number): SourceFacts;
+  inspect(source: TorrentSource, maxFiles: number): Promise<SourceFacts>;
   get(infoHash: string): EngineTorrent | undefined;
   list(): EngineTorrent[];
   remove(infoHash: string, options: { deleteData: boolean }): Promise<void>;

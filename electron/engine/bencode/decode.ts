@@ -5,6 +5,7 @@
  * the JS stack; limits default to libtorrent's load_torrent_limits.
  */
 import { BDict, BencodeError, type BValue } from './types.js';
+import type { Steps } from '../util/yield.js';
 
 export interface DecodeOptions {
   /** Largest accepted input, in bytes. Default 10,000,000 (libtorrent max_buffer_size). */
@@ -41,7 +42,9 @@ interface DictFrame {
   start: number;
   /** Key waiting for its value, or null when the next token must be a key (or 'e'). */
   key: string | null;
-  lastKey: Buffer | null;
+  /** Where the previous key's bytes are in the input (start -1: none yet), to check the order. */
+  lastKeyStart: number;
+  lastKeyEnd: number;
 }
 
 type Frame = ListFrame | DictFrame;
@@ -74,20 +77,72 @@ export function decode(input: Uint8Array, options: DecodeOptions = {}): BValue {
  * following bytes alone (a ut_metadata message is a dictionary followed by raw data).
  */
 export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): DecodePrefixResult {
+  return resumeDecode(startDecode(input, options), Infinity) as DecodePrefixResult;
+}
+
+/** Tokens decoded between two yields of {@link decodePrefixSteps}: a few milliseconds of work. */
+export const DECODE_CHUNK_TOKENS = 32_768;
+
+/**
+ * {@link decodePrefix} as steps (see util/yield.ts): yields after every `chunkTokens` tokens, so
+ * a large .torrent can be decoded without holding the event loop. Same result, same errors.
+ */
+export function* decodePrefixSteps(input: Uint8Array, options: DecodeOptions = {}, chunkTokens = DECODE_CHUNK_TOKENS): Steps<DecodePrefixResult> {
+  const state = startDecode(input, options);
+  for (;;) {
+    const result = resumeDecode(state, chunkTokens);
+    if (result !== null) return result;
+    yield;
+  }
+}
+
+/** {@link decode} as steps. */
+export function* decodeSteps(input: Uint8Array, options: DecodeOptions = {}, chunkTokens = DECODE_CHUNK_TOKENS): Steps<BValue> {
+  const { value, end } = yield* decodePrefixSteps(input, options, chunkTokens);
+  if (end !== input.byteLength) throw new BencodeError('trailing data after the value', end);
+  return value;
+}
+
+/** A decode in progress: where it is, and the containers still open. */
+interface DecodeState {
+  readonly buf: Buffer;
+  readonly maxDepth: number;
+  readonly maxTokens: number;
+  readonly rejectUnsorted: boolean;
+  readonly stack: Frame[];
+  pos: number;
+  tokens: number;
+}
+
+function startDecode(input: Uint8Array, options: DecodeOptions): DecodeState {
   const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
-  const maxDepth = options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth;
-  const maxTokens = options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens;
-  const rejectUnsorted = options.rejectUnsortedKeys ?? false;
-
   const buf = asBuffer(input);
-  const len = buf.length;
-  if (len > maxSize) throw new BencodeError(`input of ${len} bytes exceeds the limit of ${maxSize}`, 0);
+  if (buf.length > maxSize) throw new BencodeError(`input of ${buf.length} bytes exceeds the limit of ${maxSize}`, 0);
+  return {
+    buf,
+    maxDepth: options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth,
+    maxTokens: options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens,
+    rejectUnsorted: options.rejectUnsortedKeys ?? false,
+    stack: [],
+    pos: 0,
+    tokens: 0,
+  };
+}
 
-  const stack: Frame[] = [];
-  let pos = 0;
-  let tokens = 0;
+/** Decodes up to `budget` more tokens: the result when the value is complete, null when there is more. */
+function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | null {
+  const { buf, maxDepth, maxTokens, rejectUnsorted, stack } = state;
+  const len = buf.length;
+  let pos = state.pos;
+  let tokens = state.tokens;
+  const pauseAt = tokens + budget;
 
   for (;;) {
+    if (tokens >= pauseAt) {
+      state.pos = pos;
+      state.tokens = tokens;
+      return null;
+    }
     if (pos >= len) throw new BencodeError('unexpected end of input', pos);
     if (++tokens > maxTokens) throw new BencodeError(`more than ${maxTokens} tokens`, pos);
 
@@ -105,7 +160,7 @@ export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): De
       if (stack.length + 1 > maxDepth) throw new BencodeError(`nesting deeper than ${maxDepth}`, pos);
       if (c === CH_D) {
         const dict = new BDict();
-        stack.push({ list: null, dict, start: pos, key: null, lastKey: null });
+        stack.push({ list: null, dict, start: pos, key: null, lastKeyStart: -1, lastKeyEnd: -1 });
       } else {
         stack.push({ list: [], dict: null, start: pos });
       }
@@ -128,13 +183,14 @@ export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): De
       value = r.value;
       pos = r.end;
     } else if (c >= CH_0 && c <= CH_9) {
-      const r = readString(buf, pos);
-      pos = r.end;
+      const end = stringEnd(buf, pos);
+      const start = lastStringStart;
+      pos = end;
       if (wantKey) {
+        // Compared and read in place: a Buffer per key would be two more objects per dictionary entry.
         const frame = top as DictFrame;
-        const keyBytes = r.value;
-        if (frame.lastKey !== null) {
-          const cmp = Buffer.compare(frame.lastKey, keyBytes);
+        if (frame.lastKeyStart >= 0) {
+          const cmp = buf.compare(buf, start, end, frame.lastKeyStart, frame.lastKeyEnd);
           if (cmp >= 0) {
             if (rejectUnsorted) {
               throw new BencodeError(cmp === 0 ? 'duplicate dictionary key' : 'unsorted dictionary key', valueStart);
@@ -142,11 +198,12 @@ export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): De
             if (frame.dict.keyOrder === 'sorted') frame.dict.keyOrder = cmp === 0 ? 'duplicate' : 'unsorted';
           }
         }
-        frame.lastKey = keyBytes;
-        frame.key = keyBytes.toString('latin1');
+        frame.lastKeyStart = start;
+        frame.lastKeyEnd = end;
+        frame.key = buf.toString('latin1', start, end);
         continue;
       }
-      value = r.value;
+      value = buf.subarray(start, end);
     } else {
       throw new BencodeError(`unexpected byte 0x${c.toString(16).padStart(2, '0')}`, pos);
     }
@@ -158,8 +215,7 @@ export function decodePrefix(input: Uint8Array, options: DecodeOptions = {}): De
       const key = parent.key as string;
       // First occurrence wins, like libtorrent's dict_find.
       if (!parent.dict.has(key)) {
-        parent.dict.set(key, value);
-        parent.dict.valueSpans.set(key, { start: valueStart, end: pos });
+        parent.dict.setWithSpan(key, value, valueStart, pos);
       }
       parent.key = null;
     } else {
@@ -198,8 +254,11 @@ function readInteger(buf: Buffer, pos: number): { value: number | bigint; end: n
   return { value: Number.isSafeInteger(asNumber) ? asNumber : big, end };
 }
 
-/** Reads `<length>:<bytes>` at `pos`; returns a view into `buf`. */
-function readString(buf: Buffer, pos: number): { value: Buffer; end: number } {
+/** Where the bytes of the string {@link stringEnd} read last start (set by it: no result object per string). */
+let lastStringStart = 0;
+
+/** Reads the `<length>:` of a string at `pos`; returns where the string ends and sets {@link lastStringStart}. */
+function stringEnd(buf: Buffer, pos: number): number {
   let p = pos;
   let length = 0;
   while (p < buf.length) {
@@ -215,5 +274,6 @@ function readString(buf: Buffer, pos: number): { value: Buffer; end: number } {
   const start = p + 1;
   const end = start + length;
   if (end > buf.length) throw new BencodeError('string length exceeds the input', pos);
-  return { value: buf.subarray(start, end), end };
+  lastStringStart = start;
+  return end;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BencodeError, decode, encode } from './index.js';
+import { BencodeError, decode, encode, encodeListSteps } from './index.js';
+import { runSteps } from '../util/yield.js';
 
 const s = (buf: Buffer): string => buf.toString('latin1');
 
@@ -34,6 +35,24 @@ describe('encode', () => {
   it('round-trips canonical input byte for byte, including __proto__ keys', () => {
     const input = Buffer.from('d9:__proto__i1e4:infod6:lengthi5e4:name1:xe4:listl0:i-1eee', 'latin1');
     expect(encode(decode(input)).equals(input)).toBe(true);
+  });
+
+  it('writes every integer in shortest decimal form, and string lengths likewise', () => {
+    const values = [0, -0, 1, -1, 9, 10, -10, 99, 100, 1e9, -1e9 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let v = 1; v < Number.MAX_SAFE_INTEGER / 7; v = v * 7 + 3) values.push(v, -v);
+    for (const v of values) expect(s(encode(v))).toBe(`i${v}e`);
+    for (const n of [0, 1, 9, 10, 99, 100, 1000, 65536]) expect(s(encode(Buffer.alloc(n, 0x61)))).toBe(`${n}:${'a'.repeat(n)}`);
+    // Many values in one buffer that has to grow.
+    const list = Array.from({ length: 10_000 }, (_, i) => [i * 12345, `f${i}`]);
+    expect(decode(encode(list))).toEqual(list.map(([n, t]) => [n, Buffer.from(t as string)]));
+  });
+
+  it('encodes a list in chunks to the same bytes, and writes the result where it is put', () => {
+    for (const n of [0, 1, 4096, 4097, 10_000]) {
+      const list = Array.from({ length: n }, (_, i) => [i, `x${i}`]);
+      const chunked = runSteps(encodeListSteps(list, 4096));
+      expect(s(encode({ a: chunked, b: 1 }))).toBe(s(encode({ a: list, b: 1 })));
+    }
   });
 
   it('canonicalises unsorted input', () => {

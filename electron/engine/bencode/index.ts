@@ -1,7 +1,16 @@
 /** Strict bencode: an iterative decoder with libtorrent's limits, and a canonical encoder. */
 export { BDict, BencodeError, type BValue, type KeyOrder, type Span } from './types.js';
-export { decode, decodePrefix, DEFAULT_DECODE_LIMITS, type DecodeOptions, type DecodePrefixResult } from './decode.js';
-export { encode, type Encodable } from './encode.js';
+export {
+  decode,
+  decodePrefix,
+  decodePrefixSteps,
+  decodeSteps,
+  DECODE_CHUNK_TOKENS,
+  DEFAULT_DECODE_LIMITS,
+  type DecodeOptions,
+  type DecodePrefixResult,
+} from './decode.js';
+export { encode, type Encodable, EncodedValue, encodeListSteps } from './encode.js';
 export {
   findKeyOrderProblem,
   getBytes,

@@ -7,6 +7,10 @@
  */
 import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
+import type { Steps } from '../util/yield.js';
+
+/** Files handled between two yields of {@link resolveDuplicateFilenames}. */
+const FILES_PER_STEP = 2048;
 
 export const MAX_DUPLICATE_FILENAMES = 500;
 
@@ -28,22 +32,53 @@ function removeExtension(path: string): string {
   return path.slice(0, dot);
 }
 
-export function resolveDuplicateFilenames(files: FileEntry[], maxCollisions = MAX_DUPLICATE_FILENAMES): void {
-  // ASCII-only case folding, like libtorrent's to_lower.
-  const key = (p: string): string => p.replace(/[A-Z]/g, (c) => c.toLowerCase());
+/** ASCII-only case folding, like libtorrent's to_lower (strings without A-Z come back as they are). */
+function key(p: string): string {
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return p.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+  }
+  return p;
+}
+
+/** Whether the first `n` elements of `a` and `b` are the same. */
+function samePrefix(a: readonly string[], b: readonly string[], n: number): boolean {
+  if (a.length < n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Yields every few thousand files (see util/yield.ts). */
+export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = MAX_DUPLICATE_FILENAMES): Steps<void> {
   const taken = new Set<string>();
-  for (const f of files) {
+  // The folders of every file are taken: a file may not take a folder's path.
+  let previous: readonly string[] = [];
+  for (let n = 0; n < files.length; n++) {
+    const f = files[n] as FileEntry;
     if (f.pad) continue;
-    for (let i = 1; i < f.elements.length; i++) taken.add(key(f.elements.slice(0, i).join('/')));
+    const e = f.elements;
+    // Files of one folder come together: their folders are in already.
+    if (e.length > 1 && !(previous.length === e.length && samePrefix(previous, e, e.length - 1))) {
+      let folder = '';
+      for (let i = 0; i < e.length - 1; i++) {
+        folder = i === 0 ? (e[0] as string) : `${folder}/${e[i] as string}`;
+        taken.add(key(folder));
+      }
+    }
+    previous = e;
+    if ((n + 1) % FILES_PER_STEP === 0) yield;
   }
 
   let collisions = 0;
-  for (const f of files) {
+  for (let n = 0; n < files.length; n++) {
+    if ((n + 1) % FILES_PER_STEP === 0) yield;
+    const f = files[n] as FileEntry;
     // Pad files never touch the disk: they may collide with anything.
     if (f.pad) continue;
     const path = f.elements.join('/');
-    if (!taken.has(key(path))) {
-      taken.add(key(path));
+    const pathKey = key(path);
+    if (!taken.has(pathKey)) {
+      taken.add(pathKey);
       continue;
     }
     const base = removeExtension(path);

@@ -59,7 +59,20 @@ export class FileListBuilder {
       throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
     }
     if (file.length > 0 && file.root !== null) this.v2 = true;
-    this.files.push({ ...file, offset: this.total, symlinkResolved: null });
+    // Spelled out rather than spread: this runs for every file of the torrent.
+    this.files.push({
+      elements: file.elements,
+      length: file.length,
+      offset: this.total,
+      pad: file.pad,
+      attr: file.attr,
+      symlink: file.symlink,
+      symlinkElements: file.symlinkElements,
+      symlinkResolved: null,
+      executable: file.executable,
+      hidden: file.hidden,
+      root: file.root,
+    });
     this.total += file.length;
 
     if (this.v2 && !file.symlink && this.total % this.pieceLength !== 0) {

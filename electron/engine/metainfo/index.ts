@@ -1,7 +1,7 @@
 /** .torrent parsing and creation. */
 export type { DhtNode, Metainfo, TorrentFile } from './types.js';
 export { MetainfoError, type MetainfoErrorCode, V2_NOT_SUPPORTED_MESSAGE } from './errors.js';
-export { parseInfoDictionary, parseTorrent, type ParseOptions } from './parse.js';
+export { parseInfoDictionary, parseInfoDictionaryAsync, parseTorrent, parseTorrentAsync, type ParseOptions } from './parse.js';
 export { resolveInSaveDir } from './save-path.js';
 export { sanitizePathElement } from './sanitize.js';
 export { MAX_PIECE_LENGTH } from './info-dict.js';

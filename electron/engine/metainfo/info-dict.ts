@@ -11,6 +11,7 @@ import { sanitizePathElement } from './sanitize.js';
 import { resolveSymlinks } from './symlinks.js';
 import { extractFileList, extractSingleFile } from './v1-files.js';
 import { extractFileTree } from './v2-files.js';
+import type { Steps } from '../util/yield.js';
 
 /** libtorrent file_storage::max_piece_size: the piece picker handles at most 32767 blocks of 16 KiB. */
 export const MAX_PIECE_LENGTH = 32767 * 16 * 1024;
@@ -45,7 +46,8 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
-export function parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = {}): ParsedInfo {
+/** Yields while reading a long file list (see util/yield.ts). */
+export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = {}): Steps<ParsedInfo> {
   const maxPieces = limits.maxPieces ?? DEFAULT_MAX_PIECES;
   const infoHash = createHash('sha1').update(infoBytes).digest();
 
@@ -91,7 +93,7 @@ export function parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = {
   if (filesNode === undefined) {
     if (hasV1) extractSingleFile(info, v1);
   } else {
-    extractFileList(filesNode, name, v1);
+    yield* extractFileList(filesNode, name, v1);
     multiFile = true;
   }
 

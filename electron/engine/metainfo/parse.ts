@@ -7,8 +7,8 @@ import {
   type BDict,
   BencodeError,
   type BValue,
-  decode,
-  decodePrefix,
+  decodePrefixSteps,
+  decodeSteps,
   DEFAULT_DECODE_LIMITS,
   type DecodeOptions,
   getBytes,
@@ -25,13 +25,17 @@ import { type InfoLimits, type ParsedInfo, parseInfo } from './info-dict.js';
 import { verifyPieceLayers } from './piece-layers.js';
 import { sanitizeText } from './sanitize.js';
 import type { DhtNode, Metainfo, TorrentFile } from './types.js';
+import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
+
+/** Files turned into TorrentFiles between two yields. */
+const FILES_PER_STEP = 2048;
 
 export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUnsortedKeys'> {
   /** libtorrent max_duplicate_filenames (default 500). */
   maxDuplicateFilenames?: number;
 }
 
-function decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean): BValue {
+function* decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean): Steps<BValue> {
   const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
   if (bytes.byteLength > maxSize) {
     throw new MetainfoError('metadata_too_large', `torrent data is ${bytes.byteLength} bytes; the limit is ${maxSize}`);
@@ -40,7 +44,7 @@ function decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean)
     const { maxSize: _s, maxDepth, maxTokens } = options;
     const opts: DecodeOptions = { maxSize, maxDepth, maxTokens };
     // Like libtorrent, bytes after the top-level dictionary of a .torrent file are ignored.
-    return whole ? decode(bytes, opts) : decodePrefix(bytes, opts).value;
+    return whole ? yield* decodeSteps(bytes, opts) : (yield* decodePrefixSteps(bytes, opts)).value;
   } catch (e) {
     if (e instanceof BencodeError) throw new MetainfoError('invalid_bencoding', e.message);
     throw e;
@@ -103,7 +107,8 @@ function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): Torrent
   const target = f.symlink && f.symlinkResolved !== null ? (hasRootDir ? `${name}/${f.symlinkResolved}` : f.symlinkResolved) : null;
   return {
     path: f.elements.join('/'),
-    pathElements: f.elements.slice(),
+    // The FileEntry is dropped after parsing: its array can be handed on.
+    pathElements: f.elements,
     length: f.length,
     offset: f.offset,
     pad: f.pad,
@@ -115,16 +120,22 @@ function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): Torrent
 }
 
 /** Everything common to .torrent files and bare info dictionaries. */
-function finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, options: ParseOptions): Metainfo {
+function* finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, options: ParseOptions): Steps<Metainfo> {
   if (parsed.v2Only) {
     // Fully validated above (so a broken v2 torrent still gets its real error); not downloadable yet.
     throw new MetainfoError('v2_not_supported', V2_NOT_SUPPORTED_MESSAGE);
   }
   const files = parsed.v1Files;
-  resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
+  yield* resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
 
-  const torrentFiles = files.map((f) => toTorrentFile(f, parsed.name, parsed.hasRootDir));
-  const payloadLength = files.reduce((n, f) => (f.pad ? n : n + f.length), 0);
+  const torrentFiles: TorrentFile[] = [];
+  let payloadLength = 0;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i] as FileEntry;
+    torrentFiles.push(toTorrentFile(f, parsed.name, parsed.hasRootDir));
+    if (!f.pad) payloadLength += f.length;
+    if ((i + 1) % FILES_PER_STEP === 0) yield;
+  }
   const creation = root?.get('creation date');
 
   return {
@@ -154,7 +165,20 @@ function finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, optio
 
 /** Parses and validates the bytes of a .torrent file. Throws {@link MetainfoError}. */
 export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Metainfo {
-  const root = decodeOrThrow(bytes, options, false);
+  return runSteps(parseTorrentSteps(bytes, options));
+}
+
+/**
+ * {@link parseTorrent} in chunks with turns of the event loop between them: a .torrent of
+ * 100,000 files takes seconds to parse, and the process must keep serving meanwhile.
+ */
+export function parseTorrentAsync(bytes: Uint8Array, options: ParseOptions = {}): Promise<Metainfo> {
+  // A copy: the caller may reuse its buffer while the parse waits for its turns.
+  return runStepsAsync(parseTorrentSteps(Buffer.from(bytes), options));
+}
+
+function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+  const root = yield* decodeOrThrow(bytes, options, false);
   if (!isDict(root)) throw new MetainfoError('torrent_is_no_dict', 'the torrent file is not a bencoded dictionary');
   const info = getDict(root, 'info');
   const span = root.valueSpans.get('info');
@@ -163,12 +187,12 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   // A copy: the info-hash is over these original bytes, and callers may reuse their buffer.
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const infoBytes = Buffer.from(input.subarray(span.start, span.end));
-  const parsed = parseInfo(info, infoBytes, options);
+  const parsed = yield* parseInfo(info, infoBytes, options);
 
   const layers = getDict(root, 'piece layers');
   if (layers !== undefined && parsed.v2Files.length > 0) verifyPieceLayers(layers, parsed.v2Files, parsed.pieceLength);
 
-  return finish(parsed, infoBytes, root, options);
+  return yield* finish(parsed, infoBytes, root, options);
 }
 
 /**
@@ -176,8 +200,17 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
  * Trackers, web seeds and comments are not part of it and come back empty.
  */
 export function parseInfoDictionary(infoBytes: Uint8Array, options: ParseOptions = {}): Metainfo {
-  const info = decodeOrThrow(infoBytes, options, true);
+  return runSteps(parseInfoDictionarySteps(infoBytes, options));
+}
+
+/** {@link parseInfoDictionary} in chunks (see {@link parseTorrentAsync}). */
+export function parseInfoDictionaryAsync(infoBytes: Uint8Array, options: ParseOptions = {}): Promise<Metainfo> {
+  return runStepsAsync(parseInfoDictionarySteps(Buffer.from(infoBytes), options));
+}
+
+function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+  const info = yield* decodeOrThrow(infoBytes, options, true);
   if (!isDict(info)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
   const bytes = Buffer.from(Buffer.from(infoBytes.buffer, infoBytes.byteOffset, infoBytes.byteLength));
-  return finish(parseInfo(info, bytes, options), bytes, null, options);
+  return yield* finish(yield* parseInfo(info, bytes, options), bytes, null, options);
 }

@@ -31,6 +31,13 @@ describe('resolveInSaveDir', () => {
     expect(() => resolveInSaveDir(SAVE, rel)).toThrow(MetainfoError);
   });
 
+  it('gives what path.resolve gives for ordinary names (the shortcut it takes for them)', () => {
+    const names = ['a', 'a/b/c.txt', '..foo/bar', 'x/.hidden', 'x/...', 'dir\\name/f', ' sp ace/ü.bin', '.../a'];
+    for (const base of [SAVE, `${SAVE}/`, '/', 'relative/dir']) {
+      for (const rel of names) expect(resolveInSaveDir(base, rel), `${base} + ${rel}`).toBe(path.resolve(base, rel));
+    }
+  });
+
   it('reports the error code', () => {
     try {
       resolveInSaveDir(SAVE, '../x');

@@ -7,6 +7,10 @@ import { MetainfoError } from './errors.js';
 import { type FileListBuilder, checkFileLength } from './file-list.js';
 import { readAttrs, readSymlinkTarget } from './file-attrs.js';
 import { sanitizePathElement, sanitizePathElements } from './sanitize.js';
+import type { Steps } from '../util/yield.js';
+
+/** Files read between two yields of {@link extractFileList}. */
+export const FILES_PER_STEP = 1024;
 
 /** libtorrent keeps each path element under 4 KiB (it stores their length in 12 bits). */
 const MAX_ELEMENT_LENGTH = 4096;
@@ -84,7 +88,10 @@ export function extractSingleFile(info: BDict, out: FileListBuilder): void {
   addFile(out, info, '', true);
 }
 
-/** A multi-file torrent's 'files' list; every path is prefixed with `rootName`. */
-export function extractFileList(files: BValue[], rootName: string, out: FileListBuilder): void {
-  for (const f of files) addFile(out, f, rootName, false);
+/** A multi-file torrent's 'files' list; every path is prefixed with `rootName`. Yields every FILES_PER_STEP files. */
+export function* extractFileList(files: BValue[], rootName: string, out: FileListBuilder): Steps<void> {
+  for (let i = 0; i < files.length; i++) {
+    addFile(out, files[i] as BValue, rootName, false);
+    if ((i + 1) % FILES_PER_STEP === 0) yield;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
-import { decodeResume, encodeResume, type ResumeData } from './resume-data.js';
+import { decodeResume, decodeResumeAsync, encodeResume, encodeResumeAsync, type ResumeData } from './resume-data.js';
 
 const record: ResumeData = {
   infoHash: 'ab'.repeat(20),
@@ -22,6 +22,16 @@ const record: ResumeData = {
 };
 
 describe('resume records', () => {
+  it('encode and decode the same in chunks, a 100,000-file record included, and a damaged one is null either way', async () => {
+    const files = 100_000;
+    const big: ResumeData = { ...record, filePriorities: Array.from({ length: files }, (_, i) => (i % 3) as 0 | 1 | 2), files: Array.from({ length: files }, (_, i) => ({ size: i, mtimeMs: 1_700_000_000_000 + i })) };
+    const bytes = encodeResume(big);
+    expect((await encodeResumeAsync(big)).equals(bytes)).toBe(true);
+    expect(await decodeResumeAsync(bytes)).toEqual(big);
+    expect(await decodeResumeAsync(bytes.subarray(0, bytes.length - 1))).toBeNull();
+    expect(decodeResume(bytes.subarray(0, bytes.length - 1))).toBeNull();
+  });
+
   it('round-trip every field', () => {
     expect(decodeResume(encodeResume(record))).toEqual(record);
     expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20) }))).toMatchObject({

@@ -1,5 +1,8 @@
-import { BencodeError, decode, encode, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
+import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
+import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
+
+const MAX_RESUME_BYTES = 64 * 1024 * 1024;
 
 /** What we remember about a file so a restart can tell whether it changed behind our back. */
 export interface FileStamp {
@@ -37,13 +40,24 @@ export interface ResumeData {
 }
 
 export function encodeResume(r: ResumeData): Buffer {
+  return runSteps(encodeResumeSteps(r));
+}
+
+/** {@link encodeResume} in chunks: a 100,000-file torrent's record lists 300,000 numbers. */
+export function encodeResumeAsync(r: ResumeData): Promise<Buffer> {
+  return runStepsAsync(encodeResumeSteps(r));
+}
+
+function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
+  const priorities = yield* encodeListSteps(r.filePriorities);
+  const sizes = yield* encodeListSteps(r.files.map((f) => [f.size, Math.round(f.mtimeMs)]));
   return encode({
     'info-hash': r.infoHash,
     'save-path': r.savePath,
     have: r.have,
     pieces: r.pieceCount,
-    'file-priorities': r.filePriorities,
-    'file-sizes': r.files.map((f) => [f.size, Math.round(f.mtimeMs)]),
+    'file-priorities': priorities,
+    'file-sizes': sizes,
     uploaded: r.uploaded,
     downloaded: r.downloaded,
     'added-at': r.addedAt,
@@ -61,11 +75,27 @@ export function encodeResume(r: ResumeData): Buffer {
 export function decodeResume(bytes: Uint8Array): ResumeData | null {
   let root: BValue;
   try {
-    root = decode(bytes, { maxSize: 64 * 1024 * 1024 });
+    root = decode(bytes, { maxSize: MAX_RESUME_BYTES });
   } catch (err) {
     if (err instanceof BencodeError) return null;
     throw err;
   }
+  return resumeFrom(root);
+}
+
+/** {@link decodeResume} in chunks: the record of a 100,000-file torrent is megabytes of bencode. */
+export async function decodeResumeAsync(bytes: Uint8Array): Promise<ResumeData | null> {
+  let root: BValue;
+  try {
+    root = await runStepsAsync(decodeSteps(bytes, { maxSize: MAX_RESUME_BYTES }));
+  } catch (err) {
+    if (err instanceof BencodeError) return null;
+    throw err;
+  }
+  return resumeFrom(root);
+}
+
+function resumeFrom(root: BValue): ResumeData | null {
   if (!isDict(root)) return null;
   const infoHash = getString(root, 'info-hash');
   const savePath = getString(root, 'save-path');

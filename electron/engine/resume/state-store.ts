@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeResume, encodeResume, type ResumeData } from './resume-data.js';
+import { decodeResumeAsync, encodeResumeAsync, type ResumeData } from './resume-data.js';
 
 /** A torrent as stored in the state folder. */
 export interface StoredTorrent {
@@ -29,7 +29,7 @@ export class StateStore {
   }
 
   async saveResume(resume: ResumeData): Promise<void> {
-    await writeFileAtomic(path.join(this.torrentsDir, `${resume.infoHash}.resume`), encodeResume(resume));
+    await writeFileAtomic(path.join(this.torrentsDir, `${resume.infoHash}.resume`), await encodeResumeAsync(resume));
   }
 
   async load(infoHash: string): Promise<StoredTorrent> {
@@ -37,7 +37,7 @@ export class StateStore {
       fs.readFile(path.join(this.torrentsDir, `${infoHash}.torrent`)).catch(() => null),
       fs.readFile(path.join(this.torrentsDir, `${infoHash}.resume`)).catch(() => null),
     ]);
-    const resume = resumeBytes ? decodeResume(resumeBytes) : null;
+    const resume = resumeBytes ? await decodeResumeAsync(resumeBytes) : null;
     return { infoHash, torrent, resume: resume && resume.infoHash === infoHash ? resume : null };
   }
 

@@ -25,7 +25,7 @@ export interface CommandHost {
   subscribe(client: Client): void;
   addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>>;
   /** Keeps `source` as an offer the user confirms (the add dialog); nothing is added yet. */
-  offer(source: TorrentSource): AddOffer;
+  offer(source: TorrentSource): Promise<AddOffer>;
   answerOffer(answer: AnswerAddOfferPayload): Promise<CommandResult<'answerAddOffer'>>;
   openFolder(infoHash: string | undefined): Promise<CommandResult<'openFolder'>>;
   getSettings(): Settings;

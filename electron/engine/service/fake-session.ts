@@ -294,7 +294,7 @@ export class FakeSession implements EngineSession {
     return { hash, name: /[?&]dn=([^&]*)/.exec(source.uri)?.[1] ?? hash };
   }
 
-  inspect(source: TorrentSource, maxFiles: number): SourceFacts {
+  async inspect(source: TorrentSource, maxFiles: number): Promise<SourceFacts> {
     const { hash, name } = this.identify(source);
     if (source.kind === 'magnet') return { infoHash: hash, name, size: null, fileCount: null, files: [], trackerCount: 0, private: false };
     const size = this.spec.pieceCount * this.spec.pieceLength;

@@ -168,7 +168,7 @@ export class TesseraService implements CommandHost {
     const what = source.kind === 'torrent' ? source.fileName : 'magnet link';
     try {
       const input: TorrentSource = source.kind === 'torrent' ? { kind: 'torrent', bytes: source.bytes } : magnetSource({ uri: source.uri });
-      if (this.settings.confirmAdd) this.openOffer(input, true);
+      if (this.settings.confirmAdd) await this.openOffer(input, true);
       else await this.addTorrent(input, what, false);
     } catch (err) {
       this.notice('error', `Could not add ${what}: ${toFailure(err).message}`);
@@ -212,7 +212,7 @@ export class TesseraService implements CommandHost {
     return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
   }
 
-  offer(source: TorrentSource): AddOffer {
+  offer(source: TorrentSource): Promise<AddOffer> {
     return this.openOffer(source, false);
   }
 
@@ -271,10 +271,10 @@ export class TesseraService implements CommandHost {
   }
 
   /** Parses `source` into a kept offer; a shell offer is shown by every UI. Throws CommandFailure('invalid-torrent') for bad input. */
-  private openOffer(source: TorrentSource, fromShell: boolean): AddOffer {
+  private async openOffer(source: TorrentSource, fromShell: boolean): Promise<AddOffer> {
     let facts;
     try {
-      facts = this.session.inspect(source, MAX_PREVIEW_FILES);
+      facts = await this.session.inspect(source, MAX_PREVIEW_FILES);
     } catch (err) {
       if (isTorrentInputError(err)) throw new CommandFailure('invalid-torrent', errorLine(err));
       throw err;

@@ -15,13 +15,13 @@ function torrent(files: Array<{ path: string[]; length: number; attr?: string }>
 }
 
 describe('inspectSource', () => {
-  it('gives name, size, files (without pad files) and tracker count of a .torrent', () => {
+  it('gives name, size, files (without pad files) and tracker count of a .torrent', async () => {
     const bytes = torrent([
       { path: ['a.flac'], length: 1000 },
       { path: ['.pad', '15384'], length: 15384, attr: 'p' },
       { path: ['b.flac'], length: 2000 },
     ]);
-    const facts = inspectSource({ kind: 'torrent', bytes }, 10);
+    const facts = await inspectSource({ kind: 'torrent', bytes }, 10);
     expect(facts).toMatchObject({ name: 'album', size: 3000, fileCount: 2, trackerCount: 3, private: false });
     expect(facts.files).toEqual([
       { path: 'album/a.flac', size: 1000 },
@@ -30,16 +30,16 @@ describe('inspectSource', () => {
     expect(facts.infoHash).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it('lists at most maxFiles files but counts them all', () => {
+  it('lists at most maxFiles files but counts them all', async () => {
     const bytes = torrent(Array.from({ length: 50 }, (_, i) => ({ path: [`f${i}`], length: 10 })));
-    const facts = inspectSource({ kind: 'torrent', bytes }, 7);
+    const facts = await inspectSource({ kind: 'torrent', bytes }, 7);
     expect(facts.files).toHaveLength(7);
     expect(facts.fileCount).toBe(50);
   });
 
-  it('gives what a magnet knows: hash, display name and trackers, no size', () => {
+  it('gives what a magnet knows: hash, display name and trackers, no size', async () => {
     const uri = 'magnet:?xt=urn:btih:' + 'ab'.repeat(20) + '&dn=Film&tr=http%3A%2F%2F127.0.0.1%3A1%2Fa&tr=udp%3A%2F%2F127.0.0.1%3A2';
-    expect(inspectSource({ kind: 'magnet', uri }, 10)).toEqual({
+    expect(await inspectSource({ kind: 'magnet', uri }, 10)).toEqual({
       infoHash: 'ab'.repeat(20),
       name: 'Film',
       size: null,
@@ -50,8 +50,8 @@ describe('inspectSource', () => {
     });
   });
 
-  it('rejects bad input with the same one-line TorrentInputError as adding', () => {
-    expect(() => inspectSource({ kind: 'magnet', uri: 'magnet:?dn=x' }, 10)).toThrow(TorrentInputError);
-    expect(() => inspectSource({ kind: 'torrent', bytes: new Uint8Array([1, 2, 3]) }, 10)).toThrow(TorrentInputError);
+  it('rejects bad input with the same one-line TorrentInputError as adding', async () => {
+    await expect(inspectSource({ kind: 'magnet', uri: 'magnet:?dn=x' }, 10)).rejects.toThrow(TorrentInputError);
+    await expect(inspectSource({ kind: 'torrent', bytes: new Uint8Array([1, 2, 3]) }, 10)).rejects.toThrow(TorrentInputError);
   });
 });

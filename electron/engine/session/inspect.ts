@@ -4,10 +4,10 @@
  */
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
 import { TorrentInputError, type SourceFacts, type TorrentSource } from '../api.js';
-import { parseTorrentInput } from './session.js';
+import { parseTorrentInputAsync } from './session.js';
 
 /** Parses `source` as Session.add would. Throws TorrentInputError with a one-line reason. */
-export function inspectSource(source: TorrentSource, maxFiles: number): SourceFacts {
+export async function inspectSource(source: TorrentSource, maxFiles: number): Promise<SourceFacts> {
   if (source.kind === 'magnet') {
     let magnet;
     try {
@@ -18,7 +18,8 @@ export function inspectSource(source: TorrentSource, maxFiles: number): SourceFa
     }
     return { infoHash: magnet.infoHashHex, name: magnet.name, size: null, fileCount: null, files: [], trackerCount: magnet.trackers.length, private: false };
   }
-  const meta = parseTorrentInput(source.bytes);
+  // In chunks: a .torrent with 100,000 files must not stall the UI while its dialog is prepared.
+  const meta = await parseTorrentInputAsync(source.bytes);
   const files: SourceFacts['files'] = [];
   let fileCount = 0;
   for (const f of meta.files) {

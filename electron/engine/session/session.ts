@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
 import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type EngineSession, type EngineTorrent, type PeerAddress, type SessionEvents, type SessionOptions, type SourceFacts, type TorrentSource } from '../api.js';
-import { MetainfoError, parseTorrent, type Metainfo } from '../metainfo/index.js';
+import { MetainfoError, parseTorrent, parseTorrentAsync, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
 import { TrackerClient } from '../tracker/index.js';
@@ -145,14 +145,15 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     return isLocalAddress(address.host);
   }
 
-  inspect(source: TorrentSource, maxFiles: number): SourceFacts {
+  inspect(source: TorrentSource, maxFiles: number): Promise<SourceFacts> {
     return inspectSource(source, maxFiles);
   }
 
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
     if (this.closed) throw new Error('session is closed');
     const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
-    const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : initFromTorrent(source.bytes, savePath);
+    const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath);
+    if (this.closed) throw new Error('session is closed');
     const peers = [...parsed.peers, ...(options.peers ?? [])];
     const existing = this.torrents.get(parsed.infoHash.toString('hex'));
     if (existing) {
@@ -191,7 +192,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       try {
         const savePath = stored.resume?.savePath ?? path.resolve(this.options.downloadDir);
         const parsed = stored.torrent
-          ? initFromTorrent(stored.torrent, savePath)
+          ? await initFromTorrent(stored.torrent, savePath)
           : stored.resume?.magnet
             ? initFromMagnet(stored.resume.magnet, savePath)
             : null;
@@ -254,8 +255,9 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
 type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri'> & { peers: PeerAddress[] };
 
-function initFromTorrent(bytes: Uint8Array, savePath: string): ParsedSource {
-  const meta = parseTorrentInput(bytes);
+/** Parsed in chunks: a .torrent of 100,000 files must not hold the event loop for seconds. */
+async function initFromTorrent(bytes: Uint8Array, savePath: string): Promise<ParsedSource> {
+  const meta = await parseTorrentInputAsync(bytes);
   return { infoHash: meta.infoHash, meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
 }
 
@@ -285,9 +287,21 @@ export function parseTorrentInput(bytes: Uint8Array): Metainfo {
     // The contract's documented limit (16 MiB), above libtorrent's 10 MB default.
     return parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE_BYTES });
   } catch (err) {
-    if (err instanceof MetainfoError || err instanceof BencodeError) throw new TorrentInputError(err.message);
-    throw err;
+    throw asInputError(err);
   }
+}
+
+/** {@link parseTorrentInput} in chunks, with turns of the event loop between them. */
+export async function parseTorrentInputAsync(bytes: Uint8Array): Promise<Metainfo> {
+  try {
+    return await parseTorrentAsync(bytes, { maxSize: MAX_TORRENT_FILE_BYTES });
+  } catch (err) {
+    throw asInputError(err);
+  }
+}
+
+function asInputError(err: unknown): unknown {
+  return err instanceof MetainfoError || err instanceof BencodeError ? new TorrentInputError(err.message) : err;
 }
 
 export async function createSession(options: SessionOptions): Promise<EngineSession & Session> {

@@ -85,14 +85,34 @@ async function lstatOrNull(p: string): Promise<fs.Stats | null> {
  * Checks the folders between `root` and `file` one at a time: a symbolic link (or something
  * that is not a folder) is refused. A missing folder is made when `create`, else the walk
  * stops and answers 'missing'. Folders in `checked` are taken as checked (a caller walking
- * many files at once), and those checked now are added.
+ * many files at once), and those checked now are added; likewise folders in `missing` (when
+ * not creating) are taken as missing, and those found missing now are added.
  */
-export async function checkFolders(root: string, file: string, create: boolean, checked?: Set<string>): Promise<'ok' | 'missing'> {
+export async function checkFolders(
+  root: string,
+  file: string,
+  create: boolean,
+  checked?: Set<string>,
+  missing?: Set<string>,
+): Promise<'ok' | 'missing'> {
+  // Walking many files: when the file's own folder is known, so are those above it.
+  const slash = file.lastIndexOf(path.sep);
+  const parent = file.slice(0, slash);
+  const name = file.slice(slash + 1);
+  if (slash > 0 && name !== '' && name !== '.' && name !== '..') {
+    if (checked?.has(parent)) return 'ok';
+    if (!create && missing?.has(parent)) return 'missing';
+  }
   for (const folder of foldersBetween(root, file)) {
     if (checked?.has(folder)) continue;
+    if (!create && missing?.has(folder)) return 'missing';
     let stat = await lstatOrNull(folder);
     if (!stat) {
-      if (!create) return 'missing';
+      if (!create) {
+        missing?.add(folder);
+        missing?.add(parent);
+        return 'missing';
+      }
       try {
         await fs.promises.mkdir(folder);
       } catch (err) {

@@ -4,10 +4,15 @@ import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
 import type { DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
 import { PartFile } from './part-file.js';
+import { FolderListings } from './folder-listings.js';
 import { assertNoSymlink, checkFolders, openInside, SymlinkError } from './safe-open.js';
+import { Chunker, forEachBounded } from '../util/yield.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
+
+/** File system calls in flight at once while walking every file (checks, stamps, deletion). */
+const WALK_CONCURRENCY = 16;
 
 /**
  * Maps pieces onto the files of one torrent and does the disk I/O: positional writes of
@@ -23,6 +28,10 @@ export type PathResolver = (saveDir: string, relativePath: string) => string;
  * (safe-open.ts): one found is a SymlinkError naming the file. And a file replaced on disk
  * while we write to it (another file renamed over it, or deleted) is noticed: see
  * `replacedFiles()`.
+ *
+ * Torrents may have 100,000 files: walks over all of them run in chunks with turns of the event
+ * loop between, a bounded number of system calls at a time, and learn which files are missing
+ * from folder listings (FolderListings) instead of a failing call per file.
  */
 export class Storage {
   readonly map: FileMap;
@@ -70,7 +79,7 @@ export class Storage {
     if (skipped === this.skipped.has(fileIndex)) return null;
     if (skipped) {
       this.skipped.add(fileIndex);
-      if (!this.files[fileIndex]!.pad && !fs.existsSync(this.absolutePaths[fileIndex]!)) this.viaPartFile.add(fileIndex);
+      if (!this.files[fileIndex]!.pad && !fs.existsSync(this.filePath(fileIndex))) this.viaPartFile.add(fileIndex);
       return null;
     }
     this.skipped.delete(fileIndex);
@@ -116,13 +125,22 @@ export class Storage {
     await this.handles.ensureRoot();
     // A symbolic link where data goes is an error on the torrent now, before anything is read or written.
     const checked = new Set<string>();
-    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad) await assertNoSymlink(this.saveDir, this.absolutePaths[i]!, checked);
+    const missing = new Set<string>();
+    const listings = new FolderListings();
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
+      if ((await checkFolders(this.saveDir, file, false, checked, missing)) === 'missing') return;
+      if ((await listings.lookup(file)) === 'link') throw new SymlinkError(file, file);
+    });
     await assertNoSymlink(this.saveDir, this.parts.filePath, checked);
+    const chunker = new Chunker();
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
       if (file.pad || file.length > 0 || this.skipped.has(i)) continue;
-      const { fd } = await openInside(this.saveDir, this.absolutePaths[i]!, 'write');
+      const { fd } = await openInside(this.saveDir, this.filePath(i), 'write');
       await new Promise<void>((done) => fs.close(fd, () => done()));
+      await chunker.step();
     }
     return this.serial(async () => {
       await this.parts.load();
@@ -163,7 +181,7 @@ export class Storage {
           toPartFile.push(seg);
           continue;
         }
-        const lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true);
+        const lease = await this.handles.acquire(this.filePath(seg.fileIndex), file.length, true);
         leases.push(lease);
         writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
       }
@@ -203,24 +221,25 @@ export class Storage {
   replacedFiles(): number[] {
     for (const filePath of this.handles.replacedNow()) this.replacedPaths.add(filePath);
     const out: number[] = [];
-    this.absolutePaths.forEach((p, i) => this.replacedPaths.has(p) && !this.files[i]!.pad && out.push(i));
+    if (this.replacedPaths.size === 0) return out;
+    for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad && this.replacedPaths.has(this.filePath(i))) out.push(i);
     this.replacedPaths.clear();
     return out;
   }
 
   /** Size and modification time of each file on disk (null where missing or a pad file). */
   async fileStamps(): Promise<Array<{ size: number; mtimeMs: number } | null>> {
-    return Promise.all(
-      this.absolutePaths.map(async (p, i) => {
-        if (this.files[i]!.pad) return null;
-        try {
-          const stat = await fs.promises.lstat(p);
-          return { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) };
-        } catch {
-          return null;
-        }
-      }),
-    );
+    const stamps = new Array<{ size: number; mtimeMs: number } | null>(this.files.length).fill(null);
+    const listings = new FolderListings();
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
+      if ((await listings.lookup(file)) === 'missing') return;
+      stamps[i] = await new Promise((resolve) =>
+        fs.lstat(file, (err, stat) => resolve(err ? null : { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) })),
+      );
+    });
+    return stamps;
   }
 
   /** Closes every file (after the part file's pending work); they reopen on next use. */
@@ -233,29 +252,40 @@ export class Storage {
    * Deletes the torrent's files, its part file, and the folders it leaves empty. Never
    * through a symbolic link: a file that is a link, or lies behind a linked folder, is left
    * alone (as is the link). Resolves with the paths left for that reason.
+   *
+   * `onProgress` hears how many of the files (pad files aside) are dealt with, after each chunk.
    */
-  async deleteFiles(): Promise<string[]> {
+  async deleteFiles(onProgress?: (done: number, total: number) => void): Promise<string[]> {
     await this.serial(() => this.parts.remove());
     await this.handles.closeAll();
-    const left: string[] = [];
+    const total = this.files.reduce((n, f) => (f.pad ? n : n + 1), 0);
+    const leftAt = new Set<number>();
     const dirs = new Set<string>();
-    for (let i = 0; i < this.files.length; i++) {
-      if (this.files[i]!.pad) continue;
-      const file = this.absolutePaths[i]!;
+    const inside = path.join(path.resolve(this.saveDir), path.sep);
+    const checked = new Set<string>();
+    const missing = new Set<string>();
+    const listings = new FolderListings();
+    let done = 0;
+    await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
+      if (this.files[i]!.pad) return;
+      const file = this.filePath(i);
       try {
-        await assertNoSymlink(this.saveDir, file);
+        if ((await checkFolders(this.saveDir, file, false, checked, missing)) === 'ok') {
+          const kind = await listings.lookup(file);
+          if (kind === 'link') throw new SymlinkError(file, file);
+          if (kind === 'present') await unlinkIfThere(file);
+        }
       } catch (err) {
         if (!(err instanceof SymlinkError)) throw err;
-        left.push(file);
-        continue;
+        leftAt.add(i);
+        return;
+      } finally {
+        if (++done % 512 === 0) onProgress?.(done, total);
       }
-      await fs.promises.rm(file, { force: true });
-      let dir = path.dirname(file);
-      while (dir.startsWith(path.join(path.resolve(this.saveDir), path.sep))) {
-        dirs.add(dir);
-        dir = path.dirname(dir);
-      }
-    }
+      for (let dir = path.dirname(file); dir.startsWith(inside) && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
+    });
+    onProgress?.(total, total);
+    const left = [...leftAt].sort((a, b) => a - b).map((i) => this.filePath(i));
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
       // rmdir removes only an empty folder, never a link's target; the check keeps the walk honest.
       const usable = await checkFolders(this.saveDir, path.join(dir, '_'), false).catch(() => 'missing' as const);
@@ -325,13 +355,13 @@ export class Storage {
       out.fill(0, seg.bufferOffset, seg.bufferOffset + seg.length);
       return;
     }
-    const filePath = this.absolutePaths[seg.fileIndex]!;
+    const filePath = this.filePath(seg.fileIndex);
     await this.handles.use(filePath, file.length, false, (fd) => readFully(fd, out, seg.bufferOffset, seg.length, seg.fileOffset, filePath));
   }
 
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
     const file = this.files[seg.fileIndex]!;
-    await this.handles.use(this.absolutePaths[seg.fileIndex]!, file.length, true, async (fd) => {
+    await this.handles.use(this.filePath(seg.fileIndex), file.length, true, async (fd) => {
       let done = 0;
       while (done < seg.length) {
         done += await new Promise<number>((resolve, reject) =>
@@ -342,6 +372,11 @@ export class Storage {
       }
     });
   }
+}
+
+/** Deletes a file (never a folder); nothing there is fine. */
+function unlinkIfThere(file: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())));
 }
 
 async function readFully(fd: number, into: Buffer, offset: number, length: number, position: number, filePath: string): Promise<void> {

@@ -12,7 +12,7 @@ import type {
   TorrentStats,
   TrackerStats,
 } from '../api.js';
-import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
+import { parseInfoDictionaryAsync, type Metainfo } from '../metainfo/index.js';
 import { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
@@ -117,6 +117,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private preparing: Promise<void> | null = null;
   /** The state last announced with a 'state' event. */
   private shownState: TorrentState;
+  /** The transfer whose data is being checked, so stats() shows the check advancing. */
+  private checking: Transfer | null = null;
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
   private timers: NodeJS.Timeout[] = [];
@@ -406,11 +408,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
       try {
+        this.checking = transfer;
         await transfer.prepare(() => undefined, this.resumeInit);
         this.resumeInit = null;
       } catch (err) {
         await transfer.storage.close().catch(() => undefined);
         return this.setFault({ kind: 'storage', message: `cannot use the save folder: ${errorText(err)}` });
+      } finally {
+        this.checking = null;
       }
       if (this.closed) return void (await transfer.storage.close());
       if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
@@ -455,10 +460,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (this.data.phase !== 'magnet') return;
     let meta: Metainfo;
     try {
-      meta = parseInfoDictionary(info);
+      // In chunks: metadata of 100,000 files must not stall every other torrent and the UI.
+      meta = await parseInfoDictionaryAsync(info);
     } catch (err) {
       return this.setFault({ kind: 'metadata', message: `the metadata peers sent is not a valid torrent: ${errorText(err)}` });
     }
+    // Stopped, or already handled, while the parse waited for its turns.
+    if (this.data.phase !== 'magnet' || this.closed) return;
     await this.prepare(meta, null);
     const transfer = this.transfer;
     if (!transfer) return;
@@ -773,7 +781,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   stats(): TorrentStats {
     let seeds = 0;
     for (const p of this.peersById.values()) if (p.isSeed) seeds++;
-    const t = this.transfer;
+    const t = this.transfer ?? this.checking;
     return {
       infoHash: this.infoHash,
       name: this.name,
