@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
 import { assertSameFile, Cleanup, createTorrent, startLtSeeder, waitForTorrent, writeRandomFile, writeTree, type LtSeeder, type TorrentInfo } from '../support/index.js';
+import { escapeRegExp } from '../support/test-utils.js';
 
 const PIECE = 32 * 1024;
 const cleanup = new Cleanup();
@@ -112,7 +113,9 @@ describe('a symbolic link in the download folder', () => {
     await t.resume();
     await settled(t);
     expect(planted).toBe(true);
-    expect(oneLine(t)).toContain(`${target}: it is a symbolic link`);
+    // Which check sees it first depends on timing: the link found when the file is (re)opened, or
+    // the open descriptor no longer being the file at that path. Both refuse, naming the file.
+    expect(oneLine(t)).toMatch(new RegExp(`${escapeRegExp(target)}: (it is a symbolic link|it resolves to .*outside the save folder)`));
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
     await session.remove(t.infoHash, { deleteData: true });
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
