@@ -46,7 +46,8 @@ export class PiecePicker {
   private sequentialMode = false;
   private sequentialCursor = 0;
   private wantedRemaining = 0;
-  readonly buffers = new BufferPool();
+  /** Piece buffers, shared with the disk threads (see BufferPool). */
+  readonly buffers = new BufferPool(64 * 1024 * 1024, true);
 
   constructor(
     readonly pieceCount: number,
