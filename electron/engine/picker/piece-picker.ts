@@ -48,8 +48,7 @@ export class PiecePicker {
   private sequentialMode = false;
   private sequentialCursor = 0;
   private wantedRemaining = 0;
-  /** Piece buffers, shared with the disk threads (see BufferPool). */
-  readonly buffers = new BufferPool(64 * 1024 * 1024, true);
+  readonly buffers = new BufferPool();
 
   constructor(
     readonly pieceCount: number,

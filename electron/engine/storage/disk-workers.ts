@@ -35,7 +35,11 @@ export interface BatchResult extends HashResult {
 // Shared memory is read in place; other buffers were transferred and go back in `owned`.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
+// One-shot hashing where the runtime has it (no Hash object per piece).
+const sha1 = typeof crypto.hash === 'function'
+  ? (bytes) => crypto.hash('sha1', bytes, 'buffer')
+  : (bytes) => crypto.createHash('sha1').update(bytes).digest();
 const fs = require('node:fs');
 const MAX_IOV = 1024;
 function errorOf(err) {
@@ -68,7 +72,7 @@ parentPort.on('message', (job) => {
     const t = i * 5;
     const bytes = new Uint8Array(memory[table[t]], table[t + 1], table[t + 2]);
     try {
-      if (!createHash('sha1').update(bytes).digest().equals(expected.subarray(i * 20, i * 20 + 20))) continue;
+      if (!sha1(bytes).equals(expected.subarray(i * 20, i * 20 + 20))) continue;
     } catch (err) {
       errors.push([i, errorOf(err)]);
       continue;
@@ -115,9 +119,11 @@ interface Pending {
  * Disk threads, like libtorrent's: completed pieces are hashed and, when they match, written
  * by a worker thread, so the event loop only moves bytes between sockets and piece buffers.
  * Small pieces travel in batches (one message, one writev for adjacent ones), so the cost per
- * message is shared. Buffers are never copied: piece buffers cut from SharedArrayBuffers (the
- * picker's BufferPool) are read in place; others must own their ArrayBuffer
- * (Buffer.allocUnsafeSlow) and are transferred there and back.
+ * message is shared. Buffers are never copied: a piece buffer that owns its ArrayBuffer
+ * (Buffer.allocUnsafeSlow, as the BufferPool's do) is transferred there and back; one cut from
+ * a SharedArrayBuffer is read in place. (Piece buffers are not shared: V8 copies received
+ * blocks into shared memory several times slower than into plain memory, which costs more
+ * than the transfers save.)
  */
 export class DiskWorkers {
   private readonly workers: Worker[] = [];

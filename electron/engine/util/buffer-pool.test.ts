@@ -70,25 +70,3 @@ describe('BufferPool', () => {
     expect(pool.take(1)).not.toBe(a);
   });
 });
-
-describe('BufferPool (shared)', () => {
-  it('cuts buffers of one length from shared slabs, without overlap', () => {
-    const pool = new BufferPool(64 * 1024 * 1024, true);
-    const bufs = Array.from({ length: 100 }, () => pool.take(16 * 1024));
-    for (const b of bufs) expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
-    bufs.forEach((b, i) => b.fill(i));
-    bufs.forEach((b, i) => expect(b.every((x) => x === i)).toBe(true));
-    // 64 buffers of 16 KiB to a 1 MiB slab.
-    expect(new Set(bufs.map((b) => b.buffer)).size).toBe(2);
-  });
-
-  it('still reuses returned buffers, and gives a piece larger than a slab its own', () => {
-    const pool = new BufferPool(64 * 1024 * 1024, true);
-    const a = pool.take(3000);
-    pool.give(a);
-    expect(pool.take(3000)).toBe(a);
-    const big = pool.take(4 * 1024 * 1024);
-    expect(big.length).toBe(4 * 1024 * 1024);
-    expect(big.buffer.byteLength).toBe(4 * 1024 * 1024);
-  });
-});
