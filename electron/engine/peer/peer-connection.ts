@@ -327,6 +327,13 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.onDrain = callback;
   }
 
+  /** The socket is corked until the end of this event-loop turn (see sendRaw). */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
   private sendRaw(frame: Buffer): void {
     if (this.closed) return;
     this.lastSent = Date.now();
@@ -339,12 +346,6 @@ export class PeerConnection implements FrameSink, PickerPeer {
     }
     this.socket.write(this.cipher ? this.cipher.encrypt(frame) : frame);
   }
-
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   // --- receiving (FrameSink) ------------------------------------------------------------
 
