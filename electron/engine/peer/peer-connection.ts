@@ -327,9 +327,23 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.onDrain = callback;
   }
 
+  /** The socket is corked until the end of this event-loop turn (see sendRaw). */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
   private sendRaw(frame: Buffer): void {
     if (this.closed) return;
     this.lastSent = Date.now();
+    if (!this.corked) {
+      // Messages sent in one turn of the event loop (haves, request batches, block headers)
+      // leave in one system call when it ends, rather than one each.
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncork);
+    }
     this.socket.write(this.cipher ? this.cipher.encrypt(frame) : frame);
   }
 
@@ -460,6 +474,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.closed = true;
     this.reader?.stop();
     for (const t of this.timers) clearTimeout(t);
+    // What was sent this turn goes out first (as it did when every message was written at once).
+    if (this.corked) this.uncork();
     this.socket.destroy();
     const handler = this.handler;
     this.handler = null;

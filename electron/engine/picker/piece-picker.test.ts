@@ -803,3 +803,37 @@ describe('PiecePicker: randomized consistency', () => {
     }
   });
 });
+
+describe('PiecePicker: runs of adjacent pieces', () => {
+  it('hands a peer the piece after its last new one, while that is among the rarest', () => {
+    // "Random" start in the middle: then the same peer keeps going from there.
+    const picker = pastRandomPhase(16, () => 0.5);
+    const peer = all();
+    const first = pieces(peer.pick(picker, 1))[0]!;
+    expect(pieces(peer.pick(picker, 3))).toEqual([first + 1, first + 2, first + 3]);
+  });
+
+  it('leaves the run for a rarer piece, and jumps over pieces already taken', () => {
+    const picker = pastRandomPhase(16, () => 0);
+    const seed = all();
+    picker.seedJoined();
+    const first = pieces(seed.pick(picker, 1))[0]!;
+    // The next piece becomes common (another peer has it): a rarer one is preferred over it.
+    picker.peerHas(first + 1);
+    const second = pieces(seed.pick(picker, 1))[0]!;
+    expect(second).not.toBe(first + 1);
+    expect(picker.availability(second)).toBe(1);
+  });
+
+  it('never follows onto a piece another peer took', () => {
+    const picker = pastRandomPhase(16, () => 0.5);
+    const a = all();
+    const first = pieces(a.pick(picker, 1))[0]!;
+    expect(first + 1).toBeLessThan(16);
+    const b = having(first + 1);
+    expect(pieces(b.pick(picker, 1))).toEqual([first + 1]);
+    const next = pieces(a.pick(picker, 1))[0]!;
+    expect([first, first + 1]).not.toContain(next);
+    expect(next).toBeLessThan(16);
+  });
+});

@@ -43,6 +43,8 @@ export class PiecePicker {
   private readonly buckets: number[][] = [[]];
   private readonly bucketPos: Int32Array;
   readonly inFlight = new Map<number, PieceDownload>();
+  /** The piece each peer was handed last as a new piece (see pickNewPiece). */
+  private readonly lastStarted = new WeakMap<PickerPeer, number>();
   private sequentialMode = false;
   private sequentialCursor = 0;
   private wantedRemaining = 0;
@@ -154,6 +156,7 @@ export class PiecePicker {
       const index = this.pickNewPiece(peer);
       if (index < 0) break;
       const piece = this.startPiece(index);
+      this.lastStarted.set(peer, index);
       piece.owner = peer;
       peer.owned.add(piece);
       left = this.takeFreeBlocks(piece, left, out);
@@ -216,11 +219,24 @@ export class PiecePicker {
       }
       return -1;
     }
+    // Piece after the one this peer started last, when it is among the rarest free pieces:
+    // a peer then fetches runs of adjacent pieces, which reach the disk as few large writes
+    // (libtorrent's piece extent affinity, for the same reason).
+    const follow = (this.lastStarted.get(peer) ?? -2) + 1;
+    if (follow > 0 && follow < this.pieceCount && this.bucketPos[follow]! >= 0 && peer.has(follow) && this.peerAvailability[follow]! <= this.rarestLevel()) {
+      return follow;
+    }
     for (let b = 0; b < this.buckets.length; b++) {
       const found = this.scanBucket(b, peer);
       if (found >= 0) return found;
     }
     return -1;
+  }
+
+  /** The lowest availability any free piece has. */
+  private rarestLevel(): number {
+    for (let b = 0; b < this.buckets.length; b++) if (this.buckets[b]!.length > 0) return b;
+    return this.buckets.length;
   }
 
   private scanBucket(bucketIndex: number, peer: PickerPeer): number {

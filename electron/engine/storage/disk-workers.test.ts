@@ -55,3 +55,56 @@ describe('DiskWorkers', () => {
     await expect(workers.run(shared, Buffer.alloc(20), [])).rejects.toThrow(/own their memory/);
   });
 });
+
+describe('DiskWorkers batches', () => {
+  it('hashes each piece of a batch, writes the good ones (adjacent ones together) and hands every buffer back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
+    const file = path.join(dir, 'f');
+    const fd = fs.openSync(file, 'w+');
+    try {
+      const slab = new SharedArrayBuffer(4 * 1024);
+      const shared = [0, 1, 2, 3].map((i) => Buffer.from(slab, i * 1024, 1024).fill(10 + i));
+      const owned = pieceOf(1024, 20);
+      const hashes = [...shared, owned].map((b) => createHash('sha1').update(b).digest());
+      hashes[2] = Buffer.alloc(20); // piece 2 is corrupt: never written
+      // Pieces 3, 0, 1 land adjacently (one writev), out of order in the batch; 4 is transferred.
+      const at = [1024, 2048, 3072, 0, 4096];
+      const results = await workers.runBatch(
+        [...shared, owned].map((buffer, i) => ({ buffer, expected: hashes[i]!, writes: [{ fd, bufferOffset: 0, length: 1024, position: at[i]! }] })),
+      );
+      expect(results.map((r) => r.ok)).toEqual([true, true, false, true, true]);
+      expect(results.every((r) => r.error === null)).toBe(true);
+      expect(results.slice(0, 4).map((r) => r.buffer)).toEqual(shared); // shared memory stays where it is
+      expect(owned.length).toBe(0);
+      expect(results[4]!.buffer.every((b) => b === 20)).toBe(true);
+      const onDisk = fs.readFileSync(file);
+      expect(onDisk.length).toBe(5 * 1024);
+      const fillAt = (pos: number): number => onDisk[pos]!;
+      expect([0, 1024, 2048, 3072, 4096].map(fillAt)).toEqual([13, 10, 11, 0, 20]);
+      expect(onDisk.subarray(3072, 4096).every((b) => b === 0)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a failed write against the pieces it held, and only those', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
+    const fd = fs.openSync(path.join(dir, 'f'), 'w+');
+    try {
+      const slab = new SharedArrayBuffer(2 * 64);
+      const a = Buffer.from(slab, 0, 64).fill(1);
+      const b = Buffer.from(slab, 64, 64).fill(2);
+      const hash = (x: Buffer): Buffer => createHash('sha1').update(x).digest();
+      const results = await workers.runBatch([
+        { buffer: a, expected: hash(a), writes: [{ fd, bufferOffset: 0, length: 64, position: 0 }] },
+        { buffer: b, expected: hash(b), writes: [{ fd: 987654, bufferOffset: 0, length: 64, position: 0 }] },
+      ]);
+      expect(results[0]!.error).toBeNull();
+      expect(results[1]!.error).toMatchObject({ code: 'EBADF' });
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

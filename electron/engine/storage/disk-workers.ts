@@ -14,41 +14,116 @@ export interface HashResult {
   buffer: Buffer;
 }
 
+/** One piece of a batch: hashed against `expected` and, when it matches, written with `writes`. */
+export interface BatchPiece {
+  buffer: Buffer;
+  expected: Uint8Array;
+  writes: WorkerWrite[];
+}
+
+/** What became of one piece of a batch; `error` when a write of it failed (then `ok` says nothing). */
+export interface BatchResult extends HashResult {
+  error: NodeJS.ErrnoException | null;
+}
+
 // Plain CommonJS so it runs from source (tests) and from the build alike, without a loader.
+// A job names its pieces in flat tables (cheap to post): `table` holds, per piece, the index of
+// its memory in `memory`, offset, length, first write and write count; `writes` holds, per write,
+// fd, offset in the piece, length and file position. A batch is hashed piece by piece; the good
+// pieces' writes are then sorted by file and position, and runs that are adjacent on disk go out
+// as one writev (small pieces picked in order are mostly adjacent: one call for many pieces).
+// Shared memory is read in place; other buffers were transferred and go back in `owned`.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
+// One-shot hashing where the runtime has it (no Hash object per piece).
+const sha1 = typeof crypto.hash === 'function'
+  ? (bytes) => crypto.hash('sha1', bytes, 'buffer')
+  : (bytes) => crypto.createHash('sha1').update(bytes).digest();
 const fs = require('node:fs');
-parentPort.on('message', (job) => {
-  const bytes = new Uint8Array(job.buffer, 0, job.length);
-  let ok = false;
-  let error = null;
-  try {
-    ok = createHash('sha1').update(bytes).digest().equals(Buffer.from(job.expected));
-    if (ok) {
-      for (const w of job.writes) {
-        let done = 0;
-        while (done < w.length) done += fs.writeSync(w.fd, bytes, w.bufferOffset + done, w.length - done, w.position + done);
-      }
-    }
-  } catch (err) {
-    error = { message: err && err.message ? err.message : String(err), code: err && err.code ? err.code : null };
+const MAX_IOV = 1024;
+function errorOf(err) {
+  return { message: err && err.message ? err.message : String(err), code: err && err.code ? err.code : null };
+}
+function writeAll(fd, bytes, offset, length, position) {
+  let done = 0;
+  while (done < length) done += fs.writeSync(fd, bytes, offset + done, length - done, position + done);
+}
+function writeRun(run) {
+  const first = run[0];
+  if (run.length === 1) return writeAll(first.fd, first.bytes, first.offset, first.length, first.position);
+  const views = run.map((w) => w.bytes.subarray(w.offset, w.offset + w.length));
+  let written = fs.writevSync(first.fd, views, first.position);
+  // A short writev: the rest one write at a time.
+  for (const w of run) {
+    const skip = Math.min(w.length, Math.max(0, written));
+    written -= w.length;
+    if (skip < w.length) writeAll(w.fd, w.bytes, w.offset + skip, w.length - skip, w.position + skip);
   }
-  parentPort.postMessage({ id: job.id, ok, error, buffer: job.buffer }, [job.buffer]);
+}
+parentPort.on('message', (job) => {
+  const { table, writes: flat, expected, memory } = job;
+  const count = table.length / 5;
+  const status = new Uint8Array(count);
+  const errors = [];
+  const failed = new Set();
+  const writes = [];
+  for (let i = 0; i < count; i++) {
+    const t = i * 5;
+    const bytes = new Uint8Array(memory[table[t]], table[t + 1], table[t + 2]);
+    try {
+      if (!sha1(bytes).equals(expected.subarray(i * 20, i * 20 + 20))) continue;
+    } catch (err) {
+      errors.push([i, errorOf(err)]);
+      continue;
+    }
+    status[i] = 1;
+    for (let w = table[t + 3], end = w + table[t + 4]; w < end; w++) {
+      writes.push({ piece: i, fd: flat[w * 4], bytes, offset: flat[w * 4 + 1], length: flat[w * 4 + 2], position: flat[w * 4 + 3] });
+    }
+  }
+  writes.sort((a, b) => a.fd - b.fd || a.position - b.position);
+  for (let start = 0; start < writes.length; ) {
+    let end = start + 1;
+    while (end < writes.length && end - start < MAX_IOV && writes[end].fd === writes[start].fd && writes[end].position === writes[end - 1].position + writes[end - 1].length) end++;
+    const run = writes.slice(start, end);
+    try {
+      writeRun(run);
+    } catch (err) {
+      for (const w of run) if (!failed.has(w.piece)) failed.add(w.piece), errors.push([w.piece, errorOf(err)]);
+    }
+    start = end;
+  }
+  const owned = memory.filter((m) => !(m instanceof SharedArrayBuffer));
+  parentPort.postMessage({ id: job.id, status, errors, owned }, owned);
 });
 `;
 
+interface WorkerReply {
+  id: number;
+  /** Per piece: 1 when the hash matched. */
+  status: Uint8Array;
+  /** Pieces whose hashing or writing failed, with the error. */
+  errors: Array<[number, { message: string; code: string | null }]>;
+  /** The transferred (not shared) memory, back in the order it went. */
+  owned: ArrayBuffer[];
+}
+
 interface Pending {
   worker: number;
-  resolve: (result: HashResult) => void;
+  resolve: (reply: WorkerReply) => void;
   reject: (err: Error) => void;
 }
 
 /**
- * Disk threads, like libtorrent's: each completed piece is hashed and, when it matches,
- * written by a worker thread, so the event loop only moves bytes between sockets and
- * piece buffers. Buffers are transferred, never copied. Piece buffers must own their
- * ArrayBuffer (Buffer.allocUnsafeSlow), as the BufferPool's do.
+ * Disk threads, like libtorrent's: completed pieces are hashed and, when they match, written
+ * by a worker thread, so the event loop only moves bytes between sockets and piece buffers.
+ * Small pieces travel in batches (one message, one writev for adjacent ones), so the cost per
+ * message is shared. Buffers are never copied: a piece buffer that owns its ArrayBuffer
+ * (Buffer.allocUnsafeSlow, as the BufferPool's do) is transferred there and back; one cut from
+ * a SharedArrayBuffer is read in place. (Piece buffers are not shared: V8 copies received
+ * blocks into shared memory several times slower than into plain memory, which costs more
+ * than the transfers save.)
  */
 export class DiskWorkers {
   private readonly workers: Worker[] = [];
@@ -59,21 +134,71 @@ export class DiskWorkers {
   constructor(private readonly size = 2) {}
 
   /** Hashes `buffer` against `expected`; if equal, performs `writes`. Resolves with the buffer back. */
-  run(buffer: Buffer, expected: Uint8Array, writes: WorkerWrite[]): Promise<HashResult> {
-    if (buffer.byteOffset !== 0 || buffer.buffer.byteLength !== buffer.length) {
-      return Promise.reject(new Error('piece buffers given to disk workers must own their memory'));
+  async run(buffer: Buffer, expected: Uint8Array, writes: WorkerWrite[]): Promise<HashResult> {
+    const [result] = await this.runBatch([{ buffer, expected, writes }]);
+    if (result!.error) throw result!.error;
+    return result!;
+  }
+
+  /**
+   * Hashes and writes several pieces with one message to one worker. Resolves with a result
+   * per piece, in order (each with its buffer back); rejects only when the worker itself fails.
+   */
+  async runBatch(pieces: readonly BatchPiece[]): Promise<BatchResult[]> {
+    const memory: ArrayBufferLike[] = [];
+    const memoryIndex = new Map<ArrayBufferLike, number>();
+    const transfer: ArrayBuffer[] = [];
+    const table = new Float64Array(pieces.length * 5);
+    const writeCount = pieces.reduce((n, p) => n + p.writes.length, 0);
+    const writes = new Float64Array(writeCount * 4);
+    const expected = new Uint8Array(pieces.length * 20);
+    let w = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      const { buffer, writes: pieceWrites } = pieces[i]!;
+      const backing = buffer.buffer;
+      const shared = backing instanceof SharedArrayBuffer;
+      // Transferred memory must be the piece's alone (and given once): it leaves this thread.
+      if (!shared && (buffer.byteOffset !== 0 || backing.byteLength !== buffer.length || memoryIndex.has(backing))) {
+        throw new Error('piece buffers given to disk workers must own their memory or be shared');
+      }
+      let m = memoryIndex.get(backing);
+      if (m === undefined) {
+        memoryIndex.set(backing, (m = memory.length));
+        memory.push(backing);
+        if (!shared) transfer.push(backing as ArrayBuffer);
+      }
+      const t = i * 5;
+      table[t] = m;
+      table[t + 1] = buffer.byteOffset;
+      table[t + 2] = buffer.length;
+      table[t + 3] = w;
+      table[t + 4] = pieceWrites.length;
+      for (const write of pieceWrites) {
+        writes[4 * w] = write.fd;
+        writes[4 * w + 1] = write.bufferOffset;
+        writes[4 * w + 2] = write.length;
+        writes[4 * w + 3] = write.position;
+        w++;
+      }
+      expected.set(pieces[i]!.expected.subarray(0, 20), i * 20);
     }
     const slot = this.pickWorker();
     const id = this.nextId++;
-    return new Promise<HashResult>((resolve, reject) => {
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { worker: slot, resolve, reject });
       this.load[slot]!++;
-      const arrayBuffer = buffer.buffer as ArrayBuffer;
-      this.workers[slot]!.postMessage(
-        { id, buffer: arrayBuffer, length: buffer.length, expected: Uint8Array.from(expected), writes },
-        [arrayBuffer],
-      );
+      this.workers[slot]!.postMessage({ id, memory, table, writes, expected }, transfer);
     });
+    const results: BatchResult[] = [];
+    let owned = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      const buffer = pieces[i]!.buffer;
+      // Transferred memory comes back as a new ArrayBuffer; the piece's Buffer is now empty.
+      const back = buffer.buffer instanceof SharedArrayBuffer ? buffer : Buffer.from(reply.owned[owned++]!);
+      results.push({ ok: reply.status[i] === 1, buffer: back, error: null });
+    }
+    for (const [i, e] of reply.errors) results[i]!.error = toError(e);
+    return results;
   }
 
   async close(): Promise<void> {
@@ -88,18 +213,12 @@ export class DiskWorkers {
       const index = this.workers.length;
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.unref();
-      worker.on('message', (m: { id: number; ok: boolean; error: { message: string; code: string | null } | null; buffer: ArrayBuffer }) => {
+      worker.on('message', (m: WorkerReply) => {
         this.load[index]!--;
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (m.error) {
-          const err = new Error(m.error.message) as NodeJS.ErrnoException;
-          if (m.error.code) err.code = m.error.code;
-          p.reject(err);
-        } else {
-          p.resolve({ ok: m.ok, buffer: Buffer.from(m.buffer) });
-        }
+        p.resolve(m);
       });
       worker.on('error', (err) => {
         for (const [id, p] of this.pending) {
@@ -116,4 +235,10 @@ export class DiskWorkers {
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[best]!) best = i;
     return best;
   }
+}
+
+function toError(e: { message: string; code: string | null }): NodeJS.ErrnoException {
+  const err = new Error(e.message) as NodeJS.ErrnoException;
+  if (e.code) err.code = e.code;
+  return err;
 }

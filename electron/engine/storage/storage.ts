@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
-import type { DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
+import type { BatchPiece, BatchResult, DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
 import { PartFile } from './part-file.js';
 import { FolderListings } from './folder-listings.js';
 import { assertNoSymlink, checkFolders, openInside, SymlinkError } from './safe-open.js';
@@ -191,6 +191,50 @@ export class Storage {
     }
     if (result.ok && toPartFile.length > 0) await this.writeToPartFile(index, result.buffer, toPartFile);
     return result;
+  }
+
+  /**
+   * `hashAndWrite` for several pieces in one message to a disk worker (see DiskWorkers.runBatch):
+   * resolves with a result per piece, in order, each with its buffer back; a piece whose write
+   * failed has its `error` set. A descriptor is leased once per file for the whole batch.
+   */
+  async hashAndWriteBatch(pieces: ReadonlyArray<{ index: number; data: Buffer; expected: Uint8Array }>, workers: DiskWorkers): Promise<BatchResult[]> {
+    const leases = new Map<number, { fd: number; release: () => void }>();
+    const toPartFile: Segment[][] = [];
+    let results: BatchResult[];
+    try {
+      const jobs: BatchPiece[] = [];
+      for (const { index, data, expected } of pieces) {
+        const writes: WorkerWrite[] = [];
+        const parted: Segment[] = [];
+        for (const seg of this.map.pieceSegments(index, 0, data.length)) {
+          const file = this.files[seg.fileIndex]!;
+          if (file.pad) continue;
+          if (this.viaPartFile.has(seg.fileIndex)) {
+            parted.push(seg);
+            continue;
+          }
+          let lease = leases.get(seg.fileIndex);
+          if (!lease) leases.set(seg.fileIndex, (lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true)));
+          writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
+        }
+        jobs.push({ buffer: data, expected, writes });
+        toPartFile.push(parted);
+      }
+      results = await workers.runBatch(jobs);
+    } finally {
+      for (const lease of leases.values()) lease.release();
+    }
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      if (!result.ok || result.error || toPartFile[i]!.length === 0) continue;
+      try {
+        await this.writeToPartFile(pieces[i]!.index, result.buffer, toPartFile[i]!);
+      } catch (err) {
+        result.error = err as NodeJS.ErrnoException;
+      }
+    }
+    return results;
   }
 
   /**

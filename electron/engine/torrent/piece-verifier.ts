@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { PiecePicker } from '../picker/piece-picker.js';
-import type { DiskWorkers } from '../storage/disk-workers.js';
+import type { BatchResult, DiskWorkers } from '../storage/disk-workers.js';
 import type { Storage } from '../storage/storage.js';
 
 /** What checking and writing completed pieces needs from the transfer. */
@@ -21,19 +21,35 @@ export interface VerifierHost {
   caughtUp(): void;
 }
 
-/** Pieces at least this large are hashed and written on a disk thread. */
+/** Pieces at least this large are hashed on a disk thread when re-checked (smaller ones here). */
 const WORKER_MIN_PIECE = 128 * 1024;
 /** Stop requesting while this many completed bytes wait to be hashed or written: the disk sets the pace. */
 const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
+/** Completed pieces go to a disk thread in batches of up to this many bytes (one message, few writes). */
+const BATCH_BYTES = 1024 * 1024;
+/** Batches on the disk threads at once; more completed pieces wait to join the next batch. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
+interface Queued {
+  piece: PieceDownload;
+  /** The priority epoch when the piece completed (see `settle`). */
+  epoch: number;
+  skippedAtStart: boolean;
+}
 
 /**
- * Hashes completed pieces and writes the good ones (large pieces on a disk thread, small ones
- * here), keeps count of the bytes waiting for the disk (backpressure on requests) and of the
- * work in flight (so a resume record can wait for it).
+ * Hashes completed pieces and writes the good ones on disk threads, keeps count of the bytes
+ * waiting for the disk (backpressure on requests) and of the work in flight (so a resume
+ * record can wait for it). Completed pieces are gathered into batches: one message to a disk
+ * thread per batch, not per piece, which is what small pieces cost most in.
  */
 export class PieceVerifier {
   private readonly work = new Set<Promise<void>>();
   private pendingBytes = 0;
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private batchesInFlight = 0;
 
   constructor(
     private readonly pieceHashes: Buffer,
@@ -65,48 +81,80 @@ export class PieceVerifier {
 
   /** Waits for pieces being hashed and written: after this, the resume record matches the disk. */
   async drain(): Promise<void> {
+    this.flush();
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }
 
-  /** Every block of `piece` is in: hash it, write it, report. */
+  /** Every block of `piece` is in: hash it, write it, report (soon, with the next batch). */
   verify(piece: PieceDownload): void {
-    this.track(this.run(piece));
-  }
-
-  private async run(piece: PieceDownload): Promise<void> {
     piece.verifying = true;
     this.pendingBytes += piece.length;
     // Bytes in skipped files that are not on disk go to the part file (see Storage.setSkipped).
-    const epoch = this.host.priorityEpoch();
-    const skippedAtStart = this.host.touchesSkippedFile(piece.index);
-    let buffer = piece.buffer;
-    try {
-      let ok: boolean;
-      if (piece.length >= WORKER_MIN_PIECE) {
-        // Hash and write on a disk thread; the buffer travels there and back without a copy.
-        const result = await this.storage.hashAndWrite(piece.index, piece.buffer, this.expectedHash(piece.index), this.host.disk);
-        buffer = result.buffer;
-        ok = result.ok;
-      } else {
-        // Small pieces: a worker round trip costs more than hashing 16 KiB here.
-        ok = createHash('sha1').update(piece.buffer).digest().equals(this.expectedHash(piece.index));
-        if (ok) await this.storage.writePiece(piece.index, piece.buffer);
-      }
-      if (!ok) return this.host.failed(piece);
-      // A file of this piece skipped or un-skipped meanwhile: what was written is uncertain, fetch it again.
-      if (this.host.priorityEpoch() !== epoch && (skippedAtStart || this.host.touchesSkippedFile(piece.index))) {
-        this.picker.pieceFailed(piece.index);
-        return await this.storage.discard(piece.index);
-      }
-      this.host.verified(piece.index);
-    } catch (err) {
-      this.picker.pieceFailed(piece.index);
-      this.host.writeFailed(`disk write failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      // A buffer lost to a failed worker call is detached (length 0): nothing to recycle.
-      if (buffer.length > 0) this.picker.buffers.give(buffer);
-      this.pendingBytes -= piece.length;
-      if (!this.backlogged) this.host.caughtUp();
+    this.queue.push({ piece, epoch: this.host.priorityEpoch(), skippedAtStart: this.host.touchesSkippedFile(piece.index) });
+    this.queuedBytes += piece.length;
+    if (this.queuedBytes >= BATCH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      // After the socket reads of this turn of the event loop: they may complete more pieces.
+      this.flushScheduled = true;
+      setImmediate(this.scheduledFlush);
     }
   }
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    // While the disk threads are busy, pieces keep gathering; a returning batch sends them.
+    if (this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
+  };
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.batchesInFlight++;
+    this.track(this.runBatch(batch));
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    let results: BatchResult[] | null = null;
+    let failure: unknown = null;
+    try {
+      const pieces = batch.map(({ piece }) => ({ index: piece.index, data: piece.buffer, expected: this.expectedHash(piece.index) }));
+      results = await this.storage.hashAndWriteBatch(pieces, this.host.disk);
+    } catch (err) {
+      failure = err;
+    }
+    this.batchesInFlight--;
+    for (let i = 0; i < batch.length; i++) {
+      const result = results?.[i];
+      this.settle(batch[i]!, result ?? null, result ? result.error : failure);
+    }
+    if (!this.backlogged) this.host.caughtUp();
+    if (this.queue.length > 0 && !this.flushScheduled && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
+  }
+
+  /** One piece of a batch is back: report it, give its buffer back. */
+  private settle({ piece, epoch, skippedAtStart }: Queued, result: BatchResult | null, error: unknown): void {
+    // A buffer lost to a failed worker call is detached (length 0): nothing to recycle.
+    const buffer = result?.buffer ?? piece.buffer;
+    if (buffer.length > 0) this.picker.buffers.give(buffer);
+    this.pendingBytes -= piece.length;
+    if (error || !result) {
+      this.picker.pieceFailed(piece.index);
+      this.host.writeFailed(`disk write failed: ${errorText(error)}`);
+      return;
+    }
+    if (!result.ok) return this.host.failed(piece);
+    // A file of this piece skipped or un-skipped meanwhile: what was written is uncertain, fetch it again.
+    if (this.host.priorityEpoch() !== epoch && (skippedAtStart || this.host.touchesSkippedFile(piece.index))) {
+      this.picker.pieceFailed(piece.index);
+      this.track(this.storage.discard(piece.index).catch((err: unknown) => this.host.writeFailed(`disk write failed: ${errorText(err)}`)));
+      return;
+    }
+    this.host.verified(piece.index);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -331,6 +331,8 @@ describe('Torrent: a magnet', () => {
     await torrent.start();
     expect(torrent.state).toBe('metadata');
     const peer = connectPeer(torrent, meta.infoHash);
+    // Messages of one event-loop turn leave together at its end.
+    await new Promise((resolve) => setImmediate(resolve));
     // Before the metadata: "have none", and requests are refused.
     expect(peer.frames().map(([id]) => id)).toContain(MessageId.HaveNone);
     const arrived = new Promise<void>((resolve) => torrent.once('metadata', () => resolve()));
@@ -342,6 +344,7 @@ describe('Torrent: a magnet', () => {
     // The peer that sent the metadata stayed, and the transfer took it over: we want its pieces.
     expect(peer.destroyed).toBe(false);
     expect(torrent.stats().peers).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(peer.frames().map(([id]) => id)).toContain(MessageId.Interested);
   });
 
