@@ -84,8 +84,8 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
     super();
     this.port = options.port;
     this.transports = options.transports ?? ['tcp', 'udp'];
-    const gw = options.gateway === undefined ? defaultGatewayV4() : options.gateway?.host ?? null;
-    this.gateway = options.gateway ?? (gw ? { host: gw, port: NATPMP_PORT } : null);
+    const router = options.gateway === undefined ? defaultGatewayV4() : null;
+    this.gateway = options.gateway !== undefined ? options.gateway : router ? { host: router, port: NATPMP_PORT } : null;
     this.protocols = options.protocols ?? ['pcp', 'natpmp', 'upnp'];
     this.lifetime = options.lifetimeSeconds ?? 7200;
     this.retryMs = options.retryMs ?? 5 * 60_000;
