@@ -41,6 +41,7 @@ const DEFAULT_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_MIN_INTERVAL_MS = 60_000;
 /** Received datagrams handled per second; the rest are dropped (a LAN host cannot make us spin). */
 const MAX_RECEIVED_PER_SECOND = 50;
+const RESEND_DELAYS_MS = [2000, 4000];
 
 interface Channel {
   socket: dgram.Socket;
@@ -57,6 +58,7 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
   private readonly cookie = crypto.randomBytes(4).toString('hex');
   private readonly lastAnnounced = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly resends = new Set<NodeJS.Timeout>();
   private received = { second: 0, count: 0 };
   private closed = false;
   private readonly intervalMs: number;
@@ -94,13 +96,27 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
     for (const h of due) this.lastAnnounced.set(h, now);
     for (let i = 0; i < due.length; i += INFOHASHES_PER_SENT_MESSAGE) {
       const batch = due.slice(i, i + INFOHASHES_PER_SENT_MESSAGE);
-      for (const channel of this.channels) {
-        const message = formatLsdAnnounce(channel.group, this.options.port(), batch, this.cookie);
-        channel.socket.send(message, this.groupPort, channel.group, (err) => {
-          if (err) this.emit('warning', `LSD: announce to ${channel.group}: ${err.message}`);
-          else this.emit('announced', batch);
-        });
+      this.send(batch);
+      // Multicast is unacknowledged: like libtorrent, repeat the announce 2 and 4 s later.
+      for (const delay of RESEND_DELAYS_MS) {
+        const t = setTimeout(() => {
+          this.resends.delete(t);
+          this.send(batch);
+        }, delay);
+        t.unref();
+        this.resends.add(t);
       }
+    }
+  }
+
+  private send(batch: string[]): void {
+    if (this.closed) return;
+    for (const channel of this.channels) {
+      const message = formatLsdAnnounce(channel.group, this.options.port(), batch, this.cookie);
+      channel.socket.send(message, this.groupPort, channel.group, (err) => {
+        if (err) this.emit('warning', `LSD: announce to ${channel.group}: ${err.message}`);
+        else this.emit('announced', batch);
+      });
     }
   }
 
@@ -166,6 +182,7 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.resends) clearTimeout(t);
     await Promise.all(this.channels.map((c) => new Promise<void>((resolve) => c.socket.close(() => resolve()))));
     this.channels.length = 0;
   }

@@ -64,8 +64,16 @@ export class SessionReach {
     };
   }
 
+  /** Announces a torrent on the LAN as soon as it runs (now, or when resumed or its metadata arrives). */
   torrentStarted(torrent: Torrent): void {
-    if (this.lsd && lsdEligible(torrent)) this.lsd.announce([torrent.infoHash]);
+    const lsd = this.lsd;
+    if (!lsd) return;
+    const announce = (): void => {
+      if (lsdEligible(torrent)) lsd.announce([torrent.infoHash]);
+    };
+    torrent.on('state', announce);
+    torrent.on('metadata', announce);
+    announce();
   }
 
   incomingAccepted(): void {
