@@ -55,7 +55,8 @@ interface Channel {
  */
 export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
   private readonly channels: Channel[] = [];
-  private readonly cookie = crypto.randomBytes(4).toString('hex');
+  /** Sent in every announce; a datagram carrying it is our own, looped back. */
+  readonly cookie = crypto.randomBytes(4).toString('hex');
   private readonly lastAnnounced = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly resends = new Set<NodeJS.Timeout>();
@@ -87,12 +88,12 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
     return this.channels.length > 0;
   }
 
-  /** Announces these torrents now, except those announced within the minimum interval. */
-  announce(infoHashes: readonly string[]): void {
-    if (this.closed) return;
+  /** Announces these torrents now, except those announced within the minimum interval; returns those it announced. */
+  announce(infoHashes: readonly string[]): string[] {
+    if (this.closed) return [];
     const now = Date.now();
-    const due = infoHashes.filter((h) => now - (this.lastAnnounced.get(h) ?? -Infinity) >= this.minIntervalMs);
-    if (due.length === 0) return;
+    const due = [...new Set(infoHashes)].filter((h) => now - (this.lastAnnounced.get(h) ?? -Infinity) >= this.minIntervalMs);
+    if (due.length === 0) return [];
     for (const h of due) this.lastAnnounced.set(h, now);
     for (let i = 0; i < due.length; i += INFOHASHES_PER_SENT_MESSAGE) {
       const batch = due.slice(i, i + INFOHASHES_PER_SENT_MESSAGE);
@@ -107,6 +108,7 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
         this.resends.add(t);
       }
     }
+    return due;
   }
 
   private send(batch: string[]): void {
@@ -157,7 +159,8 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
     });
   }
 
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  /** One received datagram (public for tests: the sockets only call this). */
+  onMessage(msg: Buffer, rinfo: Pick<dgram.RemoteInfo, 'address'>): void {
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.received.second) this.received = { second, count: 0 };
     if (++this.received.count > MAX_RECEIVED_PER_SECOND) return;
