@@ -107,5 +107,7 @@ describe('private torrents and peer exchange', () => {
       }, 20);
     });
     expect(dialled).not.toContain(priv.infoHash);
+    // Both raw peers dialled in: the session counts them as incoming connections (reachability).
+    expect(session.reachability()).toMatchObject({ incomingConnections: 2, lsd: false, portMapping: { status: 'off' } });
   });
 });
