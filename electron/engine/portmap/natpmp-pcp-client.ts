@@ -40,7 +40,7 @@ export async function natPmpExternalAddress(gw: Gateway): Promise<string> {
   return udpExchange(gw.host, gw.port, encodeNatPmpExternalAddressRequest(), (reply) => {
     const r = parseLenient(reply);
     if (!r || r.op !== 0) return null;
-    if ('short' in r) throw new GatewayRefusal('natpmp', r.result, `NAT-PMP external address: ${natPmpResultText(r.result)}`);
+    if ('short' in r) throw new GatewayRefusal('natpmp', r.result, `external address: ${natPmpResultText(r.result)}`);
     return r.externalAddress;
   });
 }
@@ -51,7 +51,7 @@ export async function natPmpMap(gw: Gateway, transport: Transport, internalPort:
   return udpExchange(gw.host, gw.port, encodeNatPmpMapRequest(transport, internalPort, externalPort, lifetime), (reply) => {
     const r = parseLenient(reply);
     if (!r || r.op !== op) return null;
-    if ('short' in r) throw new GatewayRefusal('natpmp', r.result, `NAT-PMP ${transport} mapping: ${natPmpResultText(r.result)}`);
+    if ('short' in r) throw new GatewayRefusal('natpmp', r.result, `${transport} mapping: ${natPmpResultText(r.result)}`);
     if (!('internalPort' in r) || r.internalPort !== internalPort) return null;
     return { externalPort: r.externalPort, lifetime: r.lifetime, externalAddress: null };
   });
@@ -83,7 +83,7 @@ export async function pcpMap(
     }
     if (r.version === 0) throw new PcpUnsupported(`gateway answered with NAT-PMP (${natPmpResultText(r.result)})`);
     if (r.opcode !== 1) return null;
-    if (r.result !== 0) throw new GatewayRefusal('pcp', r.result, `PCP ${transport} mapping: ${pcpResultText(r.result)}`);
+    if (r.result !== 0) throw new GatewayRefusal('pcp', r.result, `${transport} mapping: ${pcpResultText(r.result)}`);
     if (!r.map || !r.map.nonce.equals(nonce)) return null;
     return { externalPort: r.map.externalPort, lifetime: r.lifetime, externalAddress: r.map.externalAddress };
   });

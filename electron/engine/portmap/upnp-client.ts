@@ -78,7 +78,7 @@ async function soap(device: UpnpDevice, action: string, args: Array<[string, str
     body,
   });
   const result = parseSoapResponse(reply.status, reply.text, outputs);
-  if (!result.ok) throw new GatewayRefusal('upnp', result.errorCode, `UPnP ${action}: ${result.errorCode ?? ''} ${result.errorDescription}`.replace(/\s+/g, ' '));
+  if (!result.ok) throw new GatewayRefusal('upnp', result.errorCode, `${action}: ${result.errorCode ?? ''} ${result.errorDescription}`.replace(/\s+/g, ' '));
   return result.values;
 }
 
