@@ -58,6 +58,7 @@ const UPNP_CONFLICT = 718;
 const UPNP_ONLY_PERMANENT = 725;
 const CONFLICT_RETRIES = 4;
 const CLOSE_BOUND_MS = 8000;
+const IN_FLIGHT_BOUND_MS = 1000;
 
 /**
  * Keeps the listening port mapped on the home router, like libtorrent and qBittorrent:
@@ -111,14 +112,16 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
     });
   }
 
+  /**
+   * Removes the mappings. An attempt still under way (a silent gateway costs seconds) is given
+   * a moment, not waited for: a mapping it makes after this is removed as soon as it lands.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.clearTimer();
-    const done = this.work.then(() => this.deleteActive());
-    let bound: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise<void>((resolve) => (bound = setTimeout(resolve, CLOSE_BOUND_MS)))]);
-    clearTimeout(bound);
+    await bounded(this.work, IN_FLIGHT_BOUND_MS);
+    await bounded(this.deleteActive(), CLOSE_BOUND_MS);
     this.setState({ status: 'off', protocol: null, externalAddress: null, externalPorts: {}, error: null });
   }
 
@@ -141,6 +144,7 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
       if (this.closed) return;
       try {
         const active = await this.map(protocol, null);
+        if (this.closed) return await this.deleteMappings(active.active);
         this.adopt(active.active, active.externalAddress);
         return;
       } catch (err) {
@@ -158,6 +162,11 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
     if (!previous) return this.attempt();
     try {
       const renewed = await this.map(previous.protocol, previous);
+      if (this.closed) {
+        // close() may not have waited for us: the mappings are ours to remove, once.
+        this.active = null;
+        return await this.deleteMappings(renewed.active);
+      }
       this.adopt(renewed.active, renewed.externalAddress ?? this.current.externalAddress);
     } catch (err) {
       this.emit('warning', `port mapping: renewing with ${protocolName(previous.protocol)}: ${message(err)}`);
@@ -259,6 +268,13 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
 
 export function protocolName(protocol: MappingProtocol): string {
   return protocol === 'pcp' ? 'PCP' : protocol === 'natpmp' ? 'NAT-PMP' : 'UPnP IGD';
+}
+
+/** Waits for `work`, but no longer than `ms`. */
+async function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function message(err: unknown): string {
