@@ -7,6 +7,7 @@
 #   aria2               a second BitTorrent implementation
 #   transmission-cli    a third one
 #   chromium            the browser Playwright drives (e2e)
+#   miniupnpd           a real UPnP IGD / NAT-PMP gateway (port-mapping interop, in a netns)
 #
 # Usage: scripts/ensure-deps.sh          (as root, or with passwordless sudo)
 #        scripts/ensure-deps.sh --check  (verify only, install nothing)
@@ -24,8 +25,9 @@ declare -A VERIFY=(
   [aria2]="aria2c --version | head -n 1"
   [transmission-cli]="transmission-cli --version 2>&1 | head -n 1"
   [chromium]="/usr/bin/chromium --version 2>/dev/null"
+  [miniupnpd]="test -x /usr/sbin/miniupnpd && echo /usr/sbin/miniupnpd"
 )
-ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium)
+ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium miniupnpd)
 
 log() { printf 'ensure-deps: %s\n' "$*" >&2; }
 die() { printf '\nensure-deps: ERROR: %s\n\n' "$*" >&2; exit 1; }

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Tests never touch public DHT routers (dhtSettings) nor the user's real state folder.
-const testEnv = { TESSERA_DHT_BOOTSTRAP: '', TESSERA_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-test-state-')) };
+// Tests never touch public DHT routers (dhtSettings) nor the user's real state folder, and send
+// no SSDP/NAT-PMP/PCP or LSD multicast to a real network (reachSettings).
+const testEnv = { TESSERA_DHT_BOOTSTRAP: '', TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0', TESSERA_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-test-state-')) };
 
 // Two projects: fast unit tests (pure logic, no network) and interop tests that drive
 // real peers (libtorrent, aria2, opentracker) on 127.0.0.1. Interop runs one file at a

@@ -23,7 +23,7 @@ export function requireBuiltCli(): string {
 }
 
 /**
- * Environment for a Tessera child: no colours; the DHT off unless TESSERA_DHT_BOOTSTRAP is set
+ * Environment for a Tessera child: no colours; port mapping and LSD off; the DHT off unless TESSERA_DHT_BOOTSTRAP is set
  * (an empty value turns it off: no test or benchmark may contact the public bootstrap routers),
  * and when on, its routing table takes several nodes per IP (every test node is on 127.0.0.1);
  * and with `configHome`, the state folder (TESSERA_STATE_DIR) and every XDG base directory under
@@ -35,6 +35,10 @@ export function tesseraEnv(configHome?: string, extra: NodeJS.ProcessEnv = {}): 
     NO_COLOR: '1',
     TESSERA_DHT_BOOTSTRAP: process.env.TESSERA_DHT_BOOTSTRAP ?? '',
     TESSERA_DHT_RESTRICT_ROUTING_IPS: process.env.TESSERA_DHT_RESTRICT_ROUTING_IPS ?? '0',
+    // No port mapping (SSDP, NAT-PMP, PCP) and no LSD multicast towards a real network; a test
+    // inside its own network namespaces turns them on through `extra`.
+    TESSERA_PORT_MAPPING: process.env.TESSERA_PORT_MAPPING ?? '0',
+    TESSERA_LSD: process.env.TESSERA_LSD ?? '0',
     ...extra,
   };
   if (configHome) {

@@ -24,7 +24,7 @@ import {
   type WebContents,
 } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent } from '../../shared/contract/index.js';
-import { createSession, defaultStateDir, dhtSettings, type EngineSession } from '../engine/index.js';
+import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { OpenRequestQueue, parseArgv, parseOpenTarget, type OpenRequest } from './open-requests.js';
@@ -150,6 +150,7 @@ async function start(): Promise<void> {
     // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
     stateDir,
     ...dhtSettings({}),
+    ...reachSettings({}),
   });
   service = new TesseraService({
     session: engine,

@@ -1,5 +1,5 @@
 import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
-import type { EngineTorrent } from '../engine/index.js';
+import { describeReachability, type EngineTorrent } from '../engine/index.js';
 import { progressLine } from './progress.js';
 
 const USAGE = `usage: tessera download <file.torrent | magnet-uri> ${SESSION_USAGE}`;
@@ -14,7 +14,7 @@ export async function runDownload(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: true });
   if (typeof opened === 'number') return opened;
-  const { session, torrent, json } = opened;
+  const { session, torrent, json, verbose } = opened;
 
   const tty = process.stderr.isTTY && !json;
   const progress = tty ? setInterval(() => process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K`), 500) : null;
@@ -33,6 +33,7 @@ export async function runDownload(argv: string[]): Promise<number> {
   const stats = torrent.stats();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const dataPeers = (torrent as EngineTorrent & { dataPeerCount?: number }).dataPeerCount ?? 0;
+  if (verbose) process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
   await session.close();
 
   if (json) {

@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, defaultStateDir, dhtSettings, ENCRYPTION_MODES, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
+import { createSession, defaultStateDir, describeReachability, dhtSettings, ENCRYPTION_MODES, reachSettings, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
 
 /** Options every transfer command (download, seed) takes, in the usage line's words. */
 export const SESSION_USAGE =
-  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--json] [--verbose]';
+  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--no-port-mapping] [--no-lsd] [--json] [--verbose]';
 
 const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
-const SESSION_FLAGS = ['json', 'verbose', 'no-dht'];
+const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'no-lsd'];
 
 export interface OpenedTorrent {
   session: Session;
@@ -64,13 +64,21 @@ export async function openTorrent(
     }
   }
 
-  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...(port === undefined ? {} : { port }) });
+  const reach = reachSettings({ noPortMapping: args.flags.has('no-port-mapping'), noLsd: args.flags.has('no-lsd') });
+  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...reach, ...(port === undefined ? {} : { port }) });
   session.setRateLimits(limits);
-  if (verbose) session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
+  if (verbose) {
+    session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
+    // Whether peers outside can reach us: port mapped (how, where), incoming seen, or only outgoing.
+    session.on('reachability', (r) => process.stderr.write(`tessera: ${describeReachability(r)}\n`));
+  }
   try {
     // Paused: the data is checked, but no tracker or peer hears of it until the caller resumes it.
     const torrent = await session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
-    if (verbose) process.stderr.write(`tessera: listening on port ${session.port}\n`);
+    if (verbose) {
+      process.stderr.write(`tessera: listening on port ${session.port}\n`);
+      process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
+    }
     return { session, torrent, args, dir, json: args.flags.has('json'), verbose };
   } catch (err) {
     await session.close();

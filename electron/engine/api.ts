@@ -1,3 +1,4 @@
+import type { Reachability } from './session/reachability.js';
 /**
  * The engine's public surface: what the Electron shell, the web host and the CLI may use.
  * Everything observable is a typed event or a snapshot method; callers never reach into
@@ -127,6 +128,8 @@ export interface SessionEvents {
   removed: (infoHash: string) => void;
   /** A non-fatal problem worth logging (bad peer, bad tracker reply...). */
   warning: (message: string) => void;
+  /** Port mapping or incoming connections changed (see Session.reachability()). */
+  reachability: (reachability: Reachability) => void;
 }
 
 export interface SessionOptions {
@@ -157,6 +160,10 @@ export interface SessionOptions {
   /** Session-wide limits in bytes per second from the start (before restored torrents run); 0 = unlimited. */
   downloadLimit?: number;
   uploadLimit?: number;
+  /** Map the listening port on the router with UPnP IGD, NAT-PMP or PCP (default false; the hosts turn it on, see reachSettings). */
+  portMapping?: boolean;
+  /** BEP 14 Local Service Discovery on the LAN multicast groups (default false; the hosts turn it on). Never for private torrents. */
+  lsd?: boolean;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`: the contract's TorrentInfoView without `savePath` (in TorrentStats). */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSession, defaultStateDir, dhtSettings, type EngineSession } from '../engine/index.js';
+import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.js';
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       // The engine keeps torrents + resume data here and restores them now (restore defaults to true).
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),
+      ...reachSettings({}),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
     };
     try {

@@ -19,6 +19,8 @@ import { inspectSource } from './inspect.js';
 import { Listener } from './listener.js';
 import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
+import { SessionReach } from './session-reach.js';
+import type { Reachability } from './reachability.js';
 
 export { TorrentInputError };
 
@@ -36,6 +38,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly trackerClient = new TrackerClient();
   private dht: SessionDht | null = null;
+  private reach: SessionReach | null = null;
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
   private readonly disk = new DiskWorkers(2);
@@ -92,6 +95,16 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (this.options.dht !== false) {
       this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
     }
+    this.reach = await SessionReach.start(this.options, this.listenPort, {
+      torrents: () => this.torrents.values(),
+      warn: (m) => this.warn(m),
+      changed: () => this.emit('reachability', this.reachability()),
+    });
+  }
+
+  /** Port mapping, incoming connections, LSD: whether peers outside can reach us. */
+  reachability(): Reachability {
+    return SessionReach.describe(this.reach, this.listenPort);
   }
 
   private context(): TorrentContext {
@@ -179,6 +192,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.torrents.set(torrent.infoHash, torrent);
     this.emit('added', torrent.infoHash);
     await torrent.start(paused);
+    this.reach?.torrentStarted(torrent);
     return torrent;
   }
 
@@ -233,6 +247,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (this.closed) return;
     this.closed = true;
     await this.listener.close();
+    await this.reach?.close();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     this.trackerClient.close();
     await this.dht?.close();
@@ -246,6 +261,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       return;
     }
     torrent.acceptIncoming(socket, hello);
+    this.reach?.incomingAccepted();
   }
 
   private warn(message: string): void {

@@ -1,0 +1,58 @@
+/**
+ * Network namespaces for tests that need a LAN (LSD multicast) or a router (port mapping):
+ * two namespaces joined by one veth pair, 10.77.0.1 (the "gateway" side) and 10.77.0.2
+ * (the host behind it, default route via .1). Everything lives inside namespaces this test
+ * creates; nothing touches the machine's own interfaces. Needs root; any failure is thrown
+ * with the command that failed (never a silent skip). Deleting a namespace removes its veth end.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Cleanup } from './cleanup.js';
+
+export interface Lan {
+  /** Namespace holding 10.77.0.1 (the gateway side). */
+  gateway: string;
+  /** Namespace holding 10.77.0.2, default route via 10.77.0.1. */
+  host: string;
+  gatewayAddress: string;
+  hostAddress: string;
+  gatewayIf: string;
+  hostIf: string;
+}
+
+function ip(args: string[]): void {
+  try {
+    execFileSync('ip', args, { stdio: 'pipe', timeout: 20_000 });
+  } catch (err) {
+    const detail = err instanceof Error && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : String(err);
+    throw new Error(`\`ip ${args.join(' ')}\` failed: ${detail}. Namespace tests need root and iproute2.`);
+  }
+}
+
+export function createLan(cleanup: Cleanup, label: string): Lan {
+  const id = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+  const gateway = `tsr-${label}-gw-${id}`;
+  const host = `tsr-${label}-h-${id}`;
+  // Interface names are at most 15 characters.
+  const gatewayIf = `vg${id}`.slice(0, 15);
+  const hostIf = `vh${id}`.slice(0, 15);
+  for (const ns of [gateway, host]) {
+    ip(['netns', 'add', ns]);
+    cleanup.add(() => ip(['netns', 'del', ns]));
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  ip(['link', 'add', gatewayIf, 'netns', gateway, 'type', 'veth', 'peer', 'name', hostIf, 'netns', host]);
+  ip(['-n', gateway, 'addr', 'add', '10.77.0.1/24', 'dev', gatewayIf]);
+  ip(['-n', host, 'addr', 'add', '10.77.0.2/24', 'dev', hostIf]);
+  ip(['-n', gateway, 'link', 'set', gatewayIf, 'up']);
+  ip(['-n', host, 'link', 'set', hostIf, 'up']);
+  ip(['-n', host, 'route', 'add', 'default', 'via', '10.77.0.1']);
+  // Multicast (LSD, SSDP) from the gateway side leaves through the veth too.
+  ip(['-n', gateway, 'route', 'add', '224.0.0.0/4', 'dev', gatewayIf]);
+  return { gateway, host, gatewayAddress: '10.77.0.1', hostAddress: '10.77.0.2', gatewayIf, hostIf };
+}
+
+/** `ip netns exec NS command args…` as a [command, args] pair for ManagedProcess/runToEnd. */
+export function inNamespace(ns: string, command: string, args: string[]): [string, string[]] {
+  return ['ip', ['netns', 'exec', ns, command, ...args]];
+}
