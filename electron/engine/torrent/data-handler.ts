@@ -1,4 +1,5 @@
 import type { PeerConnection } from '../peer/peer-connection.js';
+import type { PeerHandler } from '../peer/peer-handler.js';
 import * as msg from '../wire/encode.js';
 
 /**
@@ -6,21 +7,23 @@ import * as msg from '../wire/encode.js';
  * metadata phase, the wait while storage is prepared, and the Transfer each implement it;
  * the torrent swaps one for the next instead of asking "is there a transfer yet?" everywhere.
  */
-export interface DataHandler {
+export interface DataHandler
+  extends Pick<
+    PeerHandler,
+    | 'peerBitfield'
+    | 'peerHave'
+    | 'peerChoked'
+    | 'peerUnchoked'
+    | 'peerInterest'
+    | 'blockStart'
+    | 'blockData'
+    | 'blockEnd'
+    | 'peerRequest'
+    | 'peerCancel'
+    | 'peerReject'
+  > {
   /** Our half of the opening, after the handshake: what we have. */
   sendHave(peer: PeerConnection): void;
-  peerBitfield(peer: PeerConnection): void;
-  peerHave(peer: PeerConnection, index: number): void;
-  peerChoked(peer: PeerConnection): void;
-  peerUnchoked(peer: PeerConnection): void;
-  peerInterest(peer: PeerConnection, interested: boolean): void;
-  /** A piece message starts. False refuses it (the connection closes). */
-  blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean;
-  blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void;
-  blockEnd(peer: PeerConnection): void;
-  peerRequest(peer: PeerConnection, index: number, begin: number, length: number): void;
-  peerCancel(peer: PeerConnection, index: number, begin: number): void;
-  peerReject(peer: PeerConnection, index: number, begin: number): void;
   /** A peer that was connected (handshake done) is gone. */
   peerGone(peer: PeerConnection): void;
   /** Once a second while the torrent is active. */

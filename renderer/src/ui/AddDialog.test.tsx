@@ -1,19 +1,12 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AddOffer, AddPreview } from '../../../shared/contract/index.js';
-import { FakeTransport } from '../../test/fakeTransport.js';
-import { hash, session } from '../../test/fixtures.js';
-import { ControllerProvider } from '../app/context.js';
-import { Controller } from '../app/controller.js';
-import { createAppStore } from '../state/store.js';
+import type { FakeTransport } from '../../test/fakeTransport.js';
+import { hash } from '../../test/fixtures.js';
+import { mountWithSnapshot, testSettings, type Mounted } from '../../test/mount.js';
 import { App } from './App.js';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: true };
-const capabilities = { transport: 'electron' as const, chooseDownloadDir: true, openFolder: true };
 
 function preview(over: Partial<AddPreview> = {}): AddPreview {
   return {
@@ -23,36 +16,18 @@ function preview(over: Partial<AddPreview> = {}): AddPreview {
   };
 }
 
-let root: Root | null = null;
-let container: HTMLDivElement;
-let controller: Controller;
+let m: Mounted;
 let t: FakeTransport;
 const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`);
 const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
 const click = (id: string) => act(async () => { ($(id) as HTMLElement).click(); });
 
 beforeEach(async () => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  t = new FakeTransport();
-  controller = new Controller(t.client(), createAppStore(), () => 0);
-  controller.start();
-  root = createRoot(container);
-  await act(async () => {
-    root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
-  });
-  await act(async () => {
-    t.open();
-    await new Promise((r) => setTimeout(r, 0));
-    t.emit({ type: 'snapshot', session, settings, capabilities, offers: [], torrents: [] });
-  });
+  m = await mountWithSnapshot(<App />, { settings: { ...testSettings, confirmAdd: true }, capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true } });
+  t = m.transport;
 });
 
-afterEach(async () => {
-  await act(async () => root?.unmount());
-  controller.stop();
-  container.remove();
-});
+afterEach(() => m.unmount());
 
 describe('add dialog', () => {
   it('an offer from the OS shows name, size, files and folder; Add accepts it with the choices made', async () => {

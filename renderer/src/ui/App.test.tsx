@@ -1,21 +1,17 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../../shared/contract/index.js';
-import { FakeTransport } from '../../test/fakeTransport.js';
+import type { FakeTransport } from '../../test/fakeTransport.js';
+import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { hash, session, summary } from '../../test/fixtures.js';
-import { ControllerProvider } from '../app/context.js';
-import { Controller } from '../app/controller.js';
-import { createAppStore } from '../state/store.js';
+import type { Controller } from '../app/controller.js';
 import { App } from './App.js';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
 const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
 
-let root: Root | null = null;
+let m: Mounted;
 let container: HTMLDivElement;
 let controller: Controller;
 let t: FakeTransport;
@@ -25,30 +21,15 @@ const $$ = (id: string) => Array.from(container.querySelectorAll(`[data-testid="
 const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
 
 beforeEach(async () => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  t = new FakeTransport();
-  controller = new Controller(t.client(), createAppStore(), () => 0);
-  controller.start();
-  root = createRoot(container);
-  await act(async () => {
-    root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
+  m = await mountWithSnapshot(<App />, {
+    settings,
+    capabilities,
+    torrents: [summary(1, { name: 'ubuntu.iso', progress: 0.5, downloadRate: 2048, peers: 4, seeds: 1, eta: 90 }), summary(2, { name: 'done.mkv', state: 'seeding', progress: 1 })],
   });
-  await act(async () => {
-    t.open();
-    await new Promise((r) => setTimeout(r, 0));
-    t.emit({
-      type: 'snapshot', session, settings, capabilities, offers: [],
-      torrents: [summary(1, { name: 'ubuntu.iso', progress: 0.5, downloadRate: 2048, peers: 4, seeds: 1, eta: 90 }), summary(2, { name: 'done.mkv', state: 'seeding', progress: 1 })],
-    });
-  });
+  ({ container, controller, transport: t } = m);
 });
 
-afterEach(async () => {
-  await act(async () => root?.unmount());
-  controller.stop();
-  container.remove();
-});
+afterEach(() => m.unmount());
 
 function dropEvent(data: { files?: File[]; uriList?: string; text?: string }): Event {
   const e = new Event('drop', { bubbles: true, cancelable: true });

@@ -1,24 +1,18 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTransport } from '../../test/fakeTransport.js';
 import { hash, session, summary } from '../../test/fixtures.js';
-import { ControllerProvider } from '../app/context.js';
+import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { Controller } from '../app/controller.js';
-import { createAppStore } from '../state/store.js';
 import { ROW_HEIGHT, TorrentList } from './TorrentList.js';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow' as const, confirmAdd: false };
-const capabilities = { transport: 'web' as const, chooseDownloadDir: false, openFolder: false };
 const COUNT = 1000;
 /** happy-dom has no layout: the list box reports this height (10 rows; the header measures 0). */
 const VIEWPORT = 10 * ROW_HEIGHT;
 const OVERSCAN = 8;
 
-let root: Root | null = null;
+let m: Mounted;
 let container: HTMLDivElement;
 let controller: Controller;
 let t: FakeTransport;
@@ -46,27 +40,12 @@ beforeEach(async () => {
     if (desc) Object.defineProperty(HTMLElement.prototype, 'clientHeight', desc);
     else delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
   };
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  t = new FakeTransport();
-  controller = new Controller(t.client(), createAppStore(), () => 0);
-  controller.start();
-  root = createRoot(container);
-  await act(async () => {
-    root?.render(<ControllerProvider controller={controller}><TorrentList /></ControllerProvider>);
-  });
-  await act(async () => {
-    t.open();
-    await new Promise((r) => setTimeout(r, 0));
-    const torrents = Array.from({ length: COUNT }, (_, i) => summary(i + 1));
-    t.emit({ type: 'snapshot', session, settings, capabilities, offers: [], torrents });
-  });
+  m = await mountWithSnapshot(<TorrentList />, { torrents: Array.from({ length: COUNT }, (_, i) => summary(i + 1)) });
+  ({ container, controller, transport: t } = m);
 });
 
 afterEach(async () => {
-  await act(async () => root?.unmount());
-  controller.stop();
-  container.remove();
+  await m.unmount();
   restoreClientHeight();
 });
 
