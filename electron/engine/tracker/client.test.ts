@@ -127,10 +127,12 @@ describe('TrackerClient announce slots', () => {
     const first = outcome(client.announce(url, params, { timeoutMs: 60 }));
     const second = outcome(client.announce(url, params, { timeoutMs: 60 }));
     // Both reach the tracker and time out there; the second did not run out of time in the queue.
-    const noReply = /^no reply from 127\.0\.0\.1:\d+ after 1 packet$/;
+    // (A timer that fires a millisecond before the deadline leaves time for one more packet, so
+    // each may send 1 or 2. What matters is that both were sent from their slot.)
+    const noReply = /^no reply from 127\.0\.0\.1:\d+ after [12] packets?$/;
     expect(await first).toMatch(noReply);
     expect(await second).toMatch(noReply);
-    expect(packets).toBe(2);
+    expect(packets).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps at most maxUdpAnnounces UDP transactions open', async () => {
