@@ -32,7 +32,7 @@ export interface ShellLaunch {
   cleanup: Cleanup;
   /** Arguments after the main script, as the OS would pass them (a .torrent path, a magnet). */
   argv?: string[];
-  /** Extra environment (TESSERA_STATE_DIR …); DHT bootstrap is always off. */
+  /** Extra environment (TESSERA_STATE_DIR …); DHT bootstrap, port mapping and LSD are always off. */
   env?: Record<string, string>;
   /** The folder app.getPath('home') answers. */
   home: string;
@@ -64,7 +64,8 @@ function spawnShell(registerUrl: string, argv: string[], env: Record<string, str
   const proc = fork(SHELL_MAIN, argv, {
     cwd: REPO_ROOT,
     execArgv: ['--import', registerUrl],
-    env: { ...inherited, TESSERA_DHT_BOOTSTRAP: '', NO_COLOR: '1', ...env },
+    // No DHT bootstrap, port mapping (SSDP, NAT-PMP/PCP) or LSD multicast: nothing may leave loopback.
+    env: { ...inherited, TESSERA_DHT_BOOTSTRAP: '', TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0', NO_COLOR: '1', ...env },
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
