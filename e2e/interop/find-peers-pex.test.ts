@@ -125,8 +125,18 @@ describe('three-peer swarm: the third peer comes from PEX only', () => {
   it('libtorrent, given only Tessera, learns B from Tessera\'s PEX and dials it', async () => {
     const port = await freePort('127.0.0.1');
     const dir = join(root, 'dl-2');
-    // Tessera knows B (it dials it); B's upload cap keeps it downloading for a few seconds.
-    const run = tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seederB.address], port, configHome: join(root, 'home-2'), timeoutMs: 90_000 });
+    // Tessera knows B (it dials it). Its own download limit (8 MiB at 1 MiB/s) keeps it running
+    // for several seconds: it may also learn A from B and get three quarters from A at once, and
+    // a Tessera that has finished and exited cannot tell L about anyone.
+    const run = tesseraDownload({
+      torrent: torrent.torrentPath,
+      dir,
+      peers: [seederB.address],
+      port,
+      configHome: join(root, 'home-2'),
+      timeoutMs: 90_000,
+      extraArgs: ['--download-limit', '1024'],
+    });
     let finished = false;
     void run.finally(() => (finished = true));
     const bSawTessera = (): boolean => lastPeers(seederB).some((p) => p.endpoint.startsWith('127.0.0.1:'));
