@@ -1,5 +1,6 @@
 /** Ports and reachability on 127.0.0.1 (never any other address). */
 import { connect, createServer } from 'node:net';
+import WebSocket from 'ws';
 
 /** A port the OS says is free right now on `host` (small race until the caller binds it). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -39,4 +40,20 @@ export async function waitForListening(host: string, port: number, timeoutMs: nu
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${host}:${port} was not listening within ${timeoutMs} ms`);
+}
+
+/** Opens a WebSocket to `url` with these headers: 'open', or the HTTP status of the refusal (0 when the connection failed). */
+export function wsUpgrade(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.on('error', () => resolve(0));
+  });
 }

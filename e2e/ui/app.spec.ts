@@ -13,6 +13,7 @@ import { Cleanup } from '../support/cleanup.js';
 import { assertSameFile } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
 import { REPO_ROOT } from '../support/tools.js';
+import { wsUpgrade } from '../support/net.js';
 import { acceptAdd, dropFile, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 
@@ -206,21 +207,6 @@ function rawGet(port: number, path: string, headers: Record<string, string>): Pr
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-function wsUpgrade(url: string, headers: Record<string, string>): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    ws.on('error', () => resolve(0));
   });
 }
 

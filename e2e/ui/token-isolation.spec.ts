@@ -5,8 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
-import WebSocket from 'ws';
 import { Cleanup } from '../support/cleanup.js';
+import { wsUpgrade } from '../support/net.js';
 import { openApp } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 
@@ -17,22 +17,6 @@ test.beforeEach(() => {
 test.afterEach(async () => {
   await cleanup.run();
 });
-
-/** Opens Tessera's WebSocket with these headers; 'open' or the HTTP status of the refusal. */
-function wsUpgrade(url: string, headers: Record<string, string>): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    ws.on('error', () => resolve(0));
-  });
-}
 
 /** Every value a header or cookie carried, split the ways a token could hide in it. */
 function candidateValues(headers: IncomingHttpHeaders): string[] {

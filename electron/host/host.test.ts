@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocketConstructor } from '../../shared/contract/index.js';
+import { wsUpgrade } from '../../e2e/support/net.js';
 import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
@@ -91,21 +92,6 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-function wsStatus(url: string, headers: Record<string, string>): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.on('error', () => resolve(0));
-  });
-}
-
 describe('web host server', () => {
   let dir: string;
   let host: HostServer;
@@ -140,8 +126,8 @@ describe('web host server', () => {
 
   it('refuses a wrong token; the API needs the token', async () => {
     expect((await get(host.port, '/?token=wrong')).status).toBe(401);
-    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws`, {})).toBe(401);
-    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws?token=wrong`, {})).toBe(401);
+    expect(await wsUpgrade(`ws://127.0.0.1:${host.port}/ws`, {})).toBe(401);
+    expect(await wsUpgrade(`ws://127.0.0.1:${host.port}/ws?token=wrong`, {})).toBe(401);
   });
 
   it('sets no cookie, and a cookie carrying the token authenticates nothing', async () => {
@@ -149,7 +135,7 @@ describe('web host server', () => {
     expect(first.status).toBe(200);
     expect(first.headers['set-cookie']).toBeUndefined();
     const cookie = `tessera_token_${host.port}=${host.token}; tessera_token=${host.token}; token=${host.token}`;
-    expect(await wsStatus(`ws://127.0.0.1:${host.port}/ws`, { cookie })).toBe(401);
+    expect(await wsUpgrade(`ws://127.0.0.1:${host.port}/ws`, { cookie })).toBe(401);
   });
 
   it('serves the public app shell with CSP', async () => {
@@ -168,10 +154,10 @@ describe('web host server', () => {
     expect((await get(host.port, `/?token=${host.token}`, { host: `evil.example:${host.port}` })).status).toBe(403);
     expect((await get(host.port, `/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
     const ws = `ws://127.0.0.1:${host.port}/ws`;
-    expect(await wsStatus(ws, {})).toBe(401);
-    expect(await wsStatus(`${ws}?token=${host.token}`, { host: `evil.example:${host.port}` })).toBe(403);
-    expect(await wsStatus(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
-    expect(await wsStatus(`${ws}?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` })).toBe('open');
+    expect(await wsUpgrade(ws, {})).toBe(401);
+    expect(await wsUpgrade(`${ws}?token=${host.token}`, { host: `evil.example:${host.port}` })).toBe(403);
+    expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
+    expect(await wsUpgrade(`${ws}?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` })).toBe('open');
   });
 
   it('speaks the contract over WebSocket (client → service → fake engine)', async () => {
@@ -285,12 +271,12 @@ describe('web host under a connection flood', () => {
         await new Promise((r) => ws.on('open', r));
         open.push(ws);
       }
-      expect(await wsStatus(url, {})).toBe(503);
+      expect(await wsUpgrade(url, {})).toBe(503);
       const first = open.shift();
       const closed = new Promise((r) => first?.on('close', r));
       first?.close();
       await closed;
-      await expect.poll(() => wsStatus(url, {})).toBe('open');
+      await expect.poll(() => wsUpgrade(url, {})).toBe('open');
     } finally {
       for (const ws of open) ws.terminate();
       await roomy.close();
