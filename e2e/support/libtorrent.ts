@@ -29,6 +29,9 @@ export interface LtSessionOptions {
   /** host:port peers to dial. */
   peers?: string[];
   logAlerts?: boolean;
+  /** Allow uTP (off by default: TCP only). `utpOnly`: uTP on and TCP off, both directions. */
+  utp?: boolean;
+  utpOnly?: boolean;
   /** Extra libtorrent settings. */
   settings?: Record<string, string | number | boolean>;
   /** Echo the process output to stderr. */
@@ -49,6 +52,8 @@ function sessionArgs(o: LtSessionOptions): string[] {
   for (const t of o.trackers ?? []) args.push('--tracker', t);
   for (const p of o.peers ?? []) args.push('--peer', p);
   if (o.logAlerts) args.push('--log-alerts');
+  if (o.utp || o.utpOnly) args.push('--utp');
+  if (o.utpOnly) args.push('--setting', 'enable_outgoing_tcp=false', '--setting', 'enable_incoming_tcp=false');
   for (const [k, v] of Object.entries(o.settings ?? {})) args.push('--setting', `${k}=${String(v)}`);
   return args;
 }

@@ -164,6 +164,8 @@ export interface SessionOptions {
   portMapping?: boolean;
   /** BEP 14 Local Service Discovery on the LAN multicast groups (default false; the hosts turn it on). Never for private torrents. */
   lsd?: boolean;
+  /** uTP (BEP 29): dial it first and accept it, on the UDP port of the listening port number (default true, unless TESSERA_UTP=0). */
+  utp?: boolean;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`: the contract's TorrentInfoView without `savePath` (in TorrentStats). */

@@ -192,6 +192,15 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   }
 
   /**
+   * Shares the UDP socket with another protocol (uTP, on the same port as libtorrent does):
+   * `handler` sees each datagram first and keeps those it returns true for. Returns a sender.
+   */
+  shareSocket(handler: (packet: Buffer, from: { address: string; port: number }) => boolean): (packet: Uint8Array, port: number, host: string) => void {
+    this.rpc.otherProtocol = handler;
+    return (packet, port, host) => this.rpc.sendDatagram(packet, port, host);
+  }
+
+  /**
    * Bootstraps (or joins the bootstrap already running): asks the saved nodes and the
    * bootstrap nodes for nodes near our id, then looks up our own id. Never rejects.
    */

@@ -158,6 +158,11 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   private readonly perIpRate: number;
   private closed = false;
   private bound = false;
+  /**
+   * Datagrams of another protocol sharing the socket (uTP, as libtorrent shares one UDP port):
+   * offered first; returning true takes the datagram away from KRPC.
+   */
+  otherProtocol: ((packet: Buffer, from: RemoteInfo) => boolean) | null = null;
   private readonly counters = {
     queriesSent: 0,
     responsesReceived: 0,
@@ -277,8 +282,17 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     });
   }
 
+  /** Sends a datagram of the protocol sharing the socket (see otherProtocol). */
+  sendDatagram(packet: Uint8Array, port: number, host: string): void {
+    if (this.closed) return;
+    this.socket.send(packet, port, host, (error) => {
+      if (error) this.emit('warning', `UDP send to ${host}:${port} failed: ${error.message}`);
+    });
+  }
+
   private onMessage(packet: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
+    if (this.otherProtocol?.(packet, rinfo)) return;
     const from: PeerAddress = { host: rinfo.address, port: rinfo.port };
     if (packet.length > MAX_PACKET_BYTES) return this.drop('garbage', `oversized datagram (${packet.length} bytes)`, from);
     const decoded = decodeMessage(packet);

@@ -102,6 +102,11 @@ export class Listener {
     });
   }
 
+  /** An incoming connection that arrived another way (uTP): same limits, same handshake, same route. */
+  adopt(socket: net.Socket): void {
+    this.onConnection(socket);
+  }
+
   private onConnection(socket: net.Socket): void {
     const ip = addressGroup(socket.remoteAddress ?? '?');
     if ((this.pendingPerIp.get(ip) ?? 0) >= this.limits.maxPendingPerIp) this.dropOldestPending(ip);

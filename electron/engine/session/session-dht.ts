@@ -41,6 +41,16 @@ export class SessionDht implements TorrentDht {
     return null;
   }
 
+  /** The UDP port the node is bound to. */
+  get port(): number {
+    return this.node.address().port;
+  }
+
+  /** See DhtNode.shareSocket (uTP rides on the DHT's socket). */
+  shareSocket(handler: (packet: Buffer, from: { address: string; port: number }) => boolean): (packet: Uint8Array, port: number, host: string) => void {
+    return this.node.shareSocket(handler);
+  }
+
   getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined> {
     return this.node.getPeers(infoHash);
   }

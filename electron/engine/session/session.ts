@@ -9,6 +9,7 @@ import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SessionDht } from './session-dht.js';
+import { SessionUtp } from './session-utp.js';
 import { StateStore } from '../resume/state-store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
@@ -38,6 +39,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly trackerClient = new TrackerClient();
   private dht: SessionDht | null = null;
+  private utp: SessionUtp | null = null;
   private reach: SessionReach | null = null;
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
@@ -95,6 +97,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (this.options.dht !== false) {
       this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
     }
+    // Incoming uTP connections take the TCP path: the listener's limits, handshake and routing.
+    this.utp = await SessionUtp.start(this.options, this.listenPort, this.dht, (socket) => this.listener.adopt(socket as unknown as net.Socket), (m) => this.warn(m));
     this.reach = await SessionReach.start(this.options, this.listenPort, {
       torrents: () => this.torrents.values(),
       warn: (m) => this.warn(m),
@@ -128,6 +132,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
       halfOpen: this.halfOpen,
+      utpConnect: this.utp?.connect ?? null,
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
     };
@@ -247,6 +252,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     if (this.closed) return;
     this.closed = true;
     await this.listener.close();
+    await this.utp?.close();
     await this.reach?.close();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     this.trackerClient.close();

@@ -45,6 +45,8 @@ export interface DialerHost {
 
 export interface DialerOptions {
   connect?: Connect;
+  /** Opens uTP connections; tried first for peers not known to fail over uTP (null: TCP only). */
+  utpConnect?: Connect | null;
   /** The session's cap on attempts in progress (shared by every torrent). */
   sessionHalfOpen?: HalfOpenLimit;
   /** This torrent's cap on attempts in progress. */
@@ -65,12 +67,14 @@ export class Dialer {
   private readonly halfOpenPeers = new Set<PeerConnection>();
   private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
   private readonly connect: Connect;
+  private readonly utpConnect: Connect | null;
   private readonly ownHalfOpen: HalfOpenLimit;
   private readonly sessionHalfOpen: HalfOpenLimit | null;
   private readonly wake = (): void => this.connectMore();
 
   constructor(private readonly host: DialerHost, options: DialerOptions = {}) {
     this.connect = options.connect ?? tcpConnect;
+    this.utpConnect = options.utpConnect ?? null;
     this.ownHalfOpen = new HalfOpenLimit(options.halfOpen ?? TORRENT_HALF_OPEN);
     this.sessionHalfOpen = options.sessionHalfOpen ?? null;
   }
@@ -163,7 +167,10 @@ export class Dialer {
     this.connecting.add(key);
     let peer: PeerConnection | null = null;
     let mse = this.mseFor(address);
-    const socket = this.connect(address, this.host.readBuffer, (chunk) => {
+    // uTP first, as libtorrent's connect_to_peer; a uTP dial that gets no answer falls back to TCP.
+    const viaUtp = this.utpConnect !== null && this.candidates.wantsUtp(address);
+    let connected = false;
+    const socket = (viaUtp && this.utpConnect ? this.utpConnect : this.connect)(address, this.host.readBuffer, (chunk) => {
       if (mse) {
         const step = mse.push(chunk);
         if (step.kind === 'failed') socket.destroy(new Error(step.reason));
@@ -192,6 +199,8 @@ export class Dialer {
       settle();
       this.giveSlot();
       // An MSE dial that fails under 'allow' goes back to plain (PeerCandidates counts the failure).
+      if (viaUtp && !connected) return this.utpFailed(address, key, err);
+      if (!connected) this.candidates.tcpFailed(address);
       if (wasMse && this.host.encryption === 'allow') this.candidates.handshakeRefused(address);
       else this.candidates.markDisconnected(address, true);
       this.host.warn(`${key}: ${err.message}`);
@@ -218,6 +227,7 @@ export class Dialer {
     socket.on('error', onEarlyError);
     socket.on('close', onEarlyClose);
     socket.once('connect', () => {
+      connected = true;
       if (!this.host.isActive()) {
         settle();
         this.giveSlot();
@@ -229,6 +239,13 @@ export class Dialer {
       if (mse) socket.write(mse.hello());
       else handOver(null);
     });
+  }
+
+  /** A uTP dial got no answer (no uTP there, or UDP blocked): TCP at once. */
+  private utpFailed(address: PeerAddress, key: string, err: Error): void {
+    this.candidates.utpFailed(address);
+    this.host.warn(`${key}: ${err.message}; trying TCP`);
+    this.connectMore();
   }
 
   /** The MSE handshake to open a dial with, if any (see EncryptionMode and PeerCandidates). */

@@ -10,6 +10,8 @@ interface Candidate {
   connected: boolean;
   /** Dial it with an MSE handshake (it hung up on a plain one). */
   encrypted: boolean;
+  /** Dial it over uTP first (libtorrent's torrent_peer::supports_utp: assumed until a uTP dial fails). */
+  utp: boolean;
 }
 
 const MAX_CANDIDATES = 2000;
@@ -32,7 +34,7 @@ export class PeerCandidates {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
     if (this.byKey.has(key) || this.banned.has(key) || this.byKey.size >= MAX_CANDIDATES) return false;
-    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false, encrypted: false });
+    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false, encrypted: false, utp: true });
     return true;
   }
 
@@ -55,6 +57,26 @@ export class PeerCandidates {
     c.connected = false;
     c.failures = failed ? c.failures + 1 : 0;
     c.retryAt = Date.now() + (failed ? 5_000 * 2 ** Math.min(c.failures, 6) : 10_000);
+  }
+
+  /** Whether the next dial should try uTP (it has not failed over uTP yet). */
+  wantsUtp(address: PeerAddress): boolean {
+    return this.byKey.get(PeerCandidates.key(address))?.utp ?? true;
+  }
+
+  /** A uTP dial got no answer: remembered, and dialled again at once over TCP (as libtorrent does). */
+  utpFailed(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (!c) return;
+    c.utp = false;
+    c.connected = false;
+    c.retryAt = 0;
+  }
+
+  /** A TCP dial failed: the next attempt (after the back-off) tries uTP again, whatever failed before. */
+  tcpFailed(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (c) c.utp = true;
   }
 
   /** Whether the next dial should begin with an MSE handshake. */

@@ -62,6 +62,8 @@ export interface TorrentContext {
   readonly halfOpen?: HalfOpenLimit;
   /** Opens outgoing TCP connections (tests substitute their own). */
   readonly connect?: Connect;
+  /** Opens outgoing uTP connections (null or absent: TCP only). */
+  readonly utpConnect?: Connect | null;
   warn(message: string): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
@@ -188,7 +190,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         warn: (m) => ctx.warn(m),
         ...(ctx.isOwnAddress ? { isOwnAddress: (a: PeerAddress) => ctx.isOwnAddress!(a) } : {}),
       },
-      { ...(ctx.connect ? { connect: ctx.connect } : {}), ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}) },
+      { ...(ctx.connect ? { connect: ctx.connect } : {}), ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}), utpConnect: ctx.utpConnect ?? null },
     );
     this.discovery = new Discovery({
       infoHash: this.infoHashBytes,

@@ -589,8 +589,9 @@ export class UtpConnection {
         this.transmit(syn);
       }
     } else this.flush();
-    // Exponential back-off until something is acknowledged.
-    const backoff = Math.min(MAX_RTO_MS, this.rtt.rto * 2 ** this.timeouts);
+    // Exponential back-off until something is acknowledged. A SYN is resent every RTO (the
+    // dial fails in ~3 s, then TCP is tried: a peer without uTP must not cost much longer).
+    const backoff = this.state === 'syn-sent' ? this.rtt.rto : Math.min(MAX_RTO_MS, this.rtt.rto * 2 ** this.timeouts);
     if (this.inFlightCount > 0) this.rtoDeadline = now + backoff;
   }
 
