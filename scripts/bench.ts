@@ -1,7 +1,7 @@
 /**
  * Tessera vs libtorrent on loopback (issue 2 "Speed"; issue 5 "Speed" in benchSeeding()).
  *
- *   npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed]
+ *   npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed,utp] [--utp-mib 256]
  *                    [--big-mib 1024] [--small-mib 256] [--strict] [--libtorrent-only]
  *
  * big:   a 1 GiB random file in 1 MiB pieces, seeded by libtorrent; downloaded alternately by
@@ -11,6 +11,8 @@
  * small: the same with 256 MiB in 16 KiB pieces (per-piece overhead dominates).
  * seed:  a libtorrent leecher downloading from a Tessera seeder vs from a libtorrent seeder
  *        (issue 5), alternating, with libtorrent's default settings (it dials encrypted first).
+ * utp:   as big, but the seeder and the libtorrent leecher speak uTP only (TCP off), so both
+ *        contenders download over uTP (issue 12); --utp-mib sets the size (default 256).
  *
  * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
  * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
@@ -50,10 +52,11 @@ interface Options {
   smallMiB: number;
   strict: boolean;
   libtorrentOnly: boolean;
+  utpMiB: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, json: null, cases: new Set(['big', 'small', 'seed']), bigMiB: 1024, smallMiB: 256, strict: false, libtorrentOnly: false };
+  const o: Options = { runs: 3, json: null, cases: new Set(['big', 'small', 'seed', 'utp']), bigMiB: 1024, smallMiB: 256, strict: false, libtorrentOnly: false, utpMiB: 256 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -66,10 +69,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cases') o.cases = new Set(next().split(','));
     else if (a === '--big-mib') o.bigMiB = Number.parseInt(next(), 10);
     else if (a === '--small-mib') o.smallMiB = Number.parseInt(next(), 10);
+    else if (a === '--utp-mib') o.utpMiB = Number.parseInt(next(), 10);
     else if (a === '--strict') o.strict = true;
     else if (a === '--libtorrent-only') o.libtorrentOnly = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed] [--big-mib N] [--small-mib N] [--strict] [--libtorrent-only]\n`);
+      process.stdout.write(`usage: npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed,utp] [--big-mib N] [--small-mib N] [--utp-mib N] [--strict] [--libtorrent-only]\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -161,13 +165,13 @@ async function runTessera(work: string, t: TorrentInfo, seeder: LtSeeder, run: n
 }
 
 /** The libtorrent leecher downloads `t` from `seederAddress` once. */
-async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, seederAddress: string, run: number, who = 'libtorrent'): Promise<Sample> {
+async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, seederAddress: string, run: number, who = 'libtorrent', utpOnly = false): Promise<Sample> {
   const dir = join(work, `lt-${run}`);
   const usageFile = join(work, `lt-${run}.rusage.json`);
   try {
     // tick_interval 20 ms: libtorrent's 500 ms default delays its first connection and would
     // flatter Tessera's ratio on short transfers ("tuned libtorrent" = lt_common.py + this).
-    const r = await runLtLeecher(cleanup, { torrent: t.torrentPath, save: dir, peers: [seederAddress], measureTo: usageFile, progressInterval: 0, timeoutSeconds: 900, settings: { tick_interval: 20 } });
+    const r = await runLtLeecher(cleanup, { torrent: t.torrentPath, save: dir, peers: [seederAddress], measureTo: usageFile, progressInterval: 0, timeoutSeconds: 900, settings: { tick_interval: 20 }, utpOnly });
     return sample(who, t.totalSize, r.seconds, r.usage);
   } catch (err) {
     return failed(who, (err as Error).message.split('\n')[0] ?? 'failed');
@@ -177,7 +181,7 @@ async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, see
 }
 
 /** Make a file + torrent and a libtorrent seeder for it. */
-async function prepare(cleanup: Cleanup, work: string, name: string, size: number, pieceLength: number): Promise<{ t: TorrentInfo; seeder: LtSeeder; sha1: string }> {
+async function prepare(cleanup: Cleanup, work: string, name: string, size: number, pieceLength: number, utpOnly = false): Promise<{ t: TorrentInfo; seeder: LtSeeder; sha1: string }> {
   const src = join(work, `src-${name}`);
   log(`writing ${size / MiB} MiB of random data (${name})`);
   await writeRandomFile(join(src, `${name}.bin`), size, `bench-${name}`);
@@ -185,20 +189,20 @@ async function prepare(cleanup: Cleanup, work: string, name: string, size: numbe
   log(`creating the torrent (${pieceLength / 1024} KiB pieces)`);
   const t = await createTorrent({ path: join(src, `${name}.bin`), out: join(work, `${name}.torrent`), pieceLength });
   log('starting the libtorrent seeder (hash check)');
-  const seeder = await startLtSeeder(cleanup, { torrents: [t.torrentPath], save: src, readyTimeoutMs: 600_000 });
+  const seeder = await startLtSeeder(cleanup, { torrents: [t.torrentPath], save: src, readyTimeoutMs: 600_000, utpOnly });
   return { t, seeder, sha1 };
 }
 
 /** Issue 2: Tessera vs libtorrent leecher from one libtorrent seeder, alternating. */
-async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: string, size: number, pieceLength: number): Promise<CaseResult> {
-  const { t, seeder, sha1 } = await prepare(cleanup, work, name, size, pieceLength);
+async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: string, size: number, pieceLength: number, utpOnly = false): Promise<CaseResult> {
+  const { t, seeder, sha1 } = await prepare(cleanup, work, name, size, pieceLength, utpOnly);
   const samples: Sample[] = [];
   for (let run = 1; run <= o.runs; run++) {
     // Alternate who goes first, so neither always gets the warmer cache.
     const order = run % 2 === 1 ? ['tessera', 'libtorrent'] : ['libtorrent', 'tessera'];
     for (const who of order) {
       if (who === 'tessera' && o.libtorrentOnly) continue;
-      const s = who === 'tessera' ? await runTessera(work, t, seeder, run, sha1) : await runLibtorrent(cleanup, work, t, seeder.address, run);
+      const s = who === 'tessera' ? await runTessera(work, t, seeder, run, sha1) : await runLibtorrent(cleanup, work, t, seeder.address, run, 'libtorrent', utpOnly);
       samples.push(s);
       log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
     }
@@ -314,6 +318,8 @@ function report(results: CaseResult[], o: Options): Target[] {
     const peak = all.length ? Math.max(...all) : null;
     targets.push({ what: 'Tessera peak RSS, MiB (max over runs)', value: peak, limit: '≤ 200', pass: peak === null ? null : peak <= 200 });
   }
+  const utp = byName.get('utp');
+  if (utp && !o.libtorrentOnly) targets.push({ what: 'throughput over uTP (Tessera/libtorrent)', value: utp.ratio, limit: '≥ 1.0×', pass: utp.ratio === null ? null : utp.ratio >= 1.0 });
   if (seed) targets.push({ what: 'libtorrent leecher: from Tessera / from libtorrent', value: seed.ratio, limit: '≥ 0.9×', pass: seed.ratio === null ? null : seed.ratio >= 0.9 });
 
   out.push('');
@@ -349,6 +355,7 @@ async function main(): Promise<void> {
     log(`work dir ${work}`);
     if (o.cases.has('big')) results.push(await benchDownload(cleanup, work, o, 'big', o.bigMiB * MiB, MiB));
     if (o.cases.has('small')) results.push(await benchDownload(cleanup, work, o, 'small', o.smallMiB * MiB, 16 * 1024));
+    if (o.cases.has('utp')) results.push(await benchDownload(cleanup, work, o, 'utp', o.utpMiB * MiB, MiB, true));
     if (o.cases.has('seed') && !o.libtorrentOnly) results.push(await benchSeeding(cleanup, work, o, o.bigMiB * MiB));
   } finally {
     await cleanup.run();
