@@ -13,7 +13,7 @@ const USAGE = `usage: tessera <command> [options]
 commands:
   info <file.torrent | magnet-uri> [--json]        show what a torrent or magnet link contains
   download <file.torrent | magnet-uri> --dir <dir> [--peer host:port]... [--port P] [--no-dht]
-           [--dht-bootstrap host:port]... [--no-port-mapping] [--no-lsd] [--json] [--verbose]
+           [--dht-bootstrap host:port]... [--no-port-mapping] [--no-lsd] [--no-utp] [--json] [--verbose]
   seed <file.torrent> --dir <dir> [--port P] [--json]  upload complete data until Ctrl-C
   create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]
 `;

@@ -5,10 +5,10 @@ import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, typ
 
 /** Options every transfer command (download, seed) takes, in the usage line's words. */
 export const SESSION_USAGE =
-  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--no-port-mapping] [--no-lsd] [--json] [--verbose]';
+  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--no-port-mapping] [--no-lsd] [--no-utp] [--json] [--verbose]';
 
 const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
-const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'no-lsd'];
+const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'no-lsd', 'no-utp'];
 
 export interface OpenedTorrent {
   session: Session;
@@ -65,7 +65,7 @@ export async function openTorrent(
   }
 
   const reach = reachSettings({ noPortMapping: args.flags.has('no-port-mapping'), noLsd: args.flags.has('no-lsd') });
-  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...reach, ...(port === undefined ? {} : { port }) });
+  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...reach, ...(args.flags.has('no-utp') ? { utp: false } : {}), ...(port === undefined ? {} : { port }) });
   session.setRateLimits(limits);
   if (verbose) {
     session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
