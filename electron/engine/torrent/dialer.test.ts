@@ -289,3 +289,47 @@ describe('Dialer: what a close means for the address', () => {
     expect(dialer.candidates.size).toBe(0);
   });
 });
+
+describe('Dialer: uTP first, TCP on failure (libtorrent supports_utp)', () => {
+  function withUtp() {
+    const base = setup();
+    const utpSockets: FakeSocket[] = [];
+    const tcpSockets: FakeSocket[] = [];
+    const make = (list: FakeSocket[]) => (address: PeerAddress): net.Socket => {
+      const socket = new FakeSocket(address);
+      list.push(socket);
+      return socket as unknown as net.Socket;
+    };
+    const dialer = new Dialer(base.host, { connect: make(tcpSockets), utpConnect: make(utpSockets) });
+    return { dialer, utpSockets, tcpSockets, peers: base.peers };
+  }
+
+  it('dials uTP first; a uTP dial that gets no answer is followed at once by TCP, and TCP stays the choice', async () => {
+    const { dialer, utpSockets, tcpSockets, peers } = withUtp();
+    dialer.add([A]);
+    expect(utpSockets).toHaveLength(1);
+    expect(tcpSockets).toHaveLength(0);
+    utpSockets[0]!.destroy(new Error('uTP connect timed out'));
+    await settle();
+    await settle();
+    expect(tcpSockets).toHaveLength(1);
+    tcpSockets[0]!.connected();
+    expect(peers).toHaveLength(1);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    dialer.peerClosed(peers[0] as unknown as PeerConnection, { kind: 'remote-closed' }, true);
+    // Redialled once its back-off is over: TCP again, not uTP (remembered).
+    vi.setSystemTime(Date.now() + 60_000);
+    dialer.connectMore();
+    expect(utpSockets).toHaveLength(1);
+    expect(tcpSockets).toHaveLength(2);
+  });
+
+  it('a peer that answered over uTP is handed over on the uTP socket', () => {
+    const { dialer, utpSockets, tcpSockets, peers } = withUtp();
+    dialer.add([A]);
+    utpSockets[0]!.connected();
+    expect(peers).toHaveLength(1);
+    expect(peers[0]!.started).toBe(true);
+    expect(tcpSockets).toHaveLength(0);
+  });
+});
