@@ -35,6 +35,12 @@ const IDLE_TIMEOUT_MS = 120_000;
 /** A destroyed connection keeps delivering what was written and its FIN at most this long. */
 const LINGER_MS = 10_000;
 const ZERO_WINDOW_PROBE_MS = 1000;
+/**
+ * In-order data acknowledged at once from this many bytes on (libutp's delayed-ACK byte
+ * threshold is 2400); less waits for the owner's delayed-ACK timer. Each ACK is a UDP send,
+ * the largest per-packet cost of receiving.
+ */
+const DELAYED_ACK_BYTES = 4 * MAX_PAYLOAD;
 
 export interface UtpClock {
   /** Milliseconds, monotonic. */
@@ -136,6 +142,9 @@ export class UtpConnection {
   private zeroWindowProbeAt = 0;
   private theirDelay = 0;
   private ackPending = false;
+  /** An ACK that must not wait (duplicate data: our last ACK may have been lost). */
+  private ackNow = false;
+  private receivedSinceAck = 0;
   private dupAcks = 0;
   private lossRecoverySeq: number;
   private rtoDeadline = 0;
@@ -288,11 +297,19 @@ export class UtpConnection {
     if (now - this.lastSentAt >= KEEPALIVE_MS) this.sendState();
   }
 
-  /** Sends what was written this turn, and the ACK owed for the packets received (if no data carried it). */
-  flushPending(): void {
-    if (this.state !== 'connected') return;
+  /**
+   * Sends what was written this turn, and the ACK owed for the packets received (if no data
+   * carried it). A small ACK of in-order data may wait (`force` false): returns true when one
+   * is still owed, for the owner's delayed-ACK timer to force it a few milliseconds later.
+   */
+  flushPending(force = true): boolean {
+    if (this.state !== 'connected') return false;
     this.flush();
-    if (this.ackPending) this.sendState();
+    if (!this.ackPending) return false;
+    const urgent = force || this.ackNow || this.reorderCount > 0 || this.gotFin || this.receivedSinceAck >= DELAYED_ACK_BYTES || this.advertisedWindow() - this.lastAdvertised >= DELAYED_ACK_BYTES;
+    if (!urgent) return true;
+    this.sendState();
+    return false;
   }
 
   // --- receiving -----------------------------------------------------------------------
@@ -389,7 +406,11 @@ export class UtpConnection {
     this.ackPending = true;
     this.io.wantFlush();
     const distance = seqDiff(h.seqNr, this.ackNr);
-    if (distance <= 0 || distance > MAX_REORDER_DISTANCE) return; // old duplicate, or too far ahead
+    if (distance <= 0 || distance > MAX_REORDER_DISTANCE) {
+      this.ackNow = true; // old duplicate, or too far ahead: tell where we are
+      return;
+    }
+    this.receivedSinceAck += datagram.length - h.payloadOffset;
     if (this.gotFin && seqDiff(h.seqNr, this.remoteFinSeq) > 0) return; // nothing counts after FIN
     const payload = datagram.subarray(h.payloadOffset);
     if (h.type === ST_FIN && !this.gotFin) {
@@ -507,7 +528,7 @@ export class UtpConnection {
     p.transmissions++;
     this.lastSentAt = now;
     // The ACK rides along, unless out-of-order data needs a SACK that DATA does not carry.
-    if (this.reorderCount === 0) this.ackPending = false;
+    if (this.reorderCount === 0) this.ackSent();
     if (this.rtoDeadline === 0) this.rtoDeadline = now + this.rtt.rto;
     this.io.send(p.buf);
   }
@@ -544,10 +565,16 @@ export class UtpConnection {
         if (this.inRing[seqAdd(this.ackNr, 2 + i) & RING_MASK] !== undefined) mask[i >> 3] = (mask[i >> 3] ?? 0) | (1 << (i & 7));
       }
     }
-    this.ackPending = false;
+    this.ackSent();
     this.lastSentAt = this.clock.nowMs();
     stampHeader(buf, this.clock.micros(), this.theirDelay, this.advertise(), this.ackNr);
     this.io.send(buf);
+  }
+
+  private ackSent(): void {
+    this.ackPending = false;
+    this.ackNow = false;
+    this.receivedSinceAck = 0;
   }
 
   /** SACK bytes needed to cover the furthest out-of-order packet: a multiple of 4, at most MAX_SACK_BYTES. */

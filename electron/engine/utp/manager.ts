@@ -29,6 +29,8 @@ export interface UtpManagerOptions {
 }
 
 const TICK_MS = 100;
+/** Small ACKs of in-order data wait at most this long (libutp waits up to 100 ms). */
+const DELAYED_ACK_MS = 5;
 const RESETS_PER_SECOND = 100;
 export const DEFAULT_MAX_CONNECTIONS = 512;
 export const DEFAULT_MAX_PER_IP = 64;
@@ -43,6 +45,8 @@ export class UtpManager {
   private readonly entries = new Map<string, Entry>();
   private readonly perIp = new Map<string, number>();
   private readonly toFlush = new Set<UtpConnection>();
+  private readonly delayedAcks = new Set<UtpConnection>();
+  private delayedAckTimer: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly header = emptyHeader();
@@ -119,11 +123,23 @@ export class UtpManager {
     this.flushScheduled = false;
     const pending = [...this.toFlush];
     this.toFlush.clear();
-    for (const c of pending) c.flushPending();
+    for (const c of pending) if (c.flushPending(false)) this.delayedAcks.add(c);
+    if (this.delayedAcks.size > 0 && !this.delayedAckTimer && !this.options.manual) {
+      this.delayedAckTimer = setTimeout(() => this.flushDelayedAcks(), DELAYED_ACK_MS);
+    }
+  }
+
+  /** Sends the ACKs that waited (tests: tick() does it). */
+  private flushDelayedAcks(): void {
+    this.delayedAckTimer = null;
+    const owed = [...this.delayedAcks];
+    this.delayedAcks.clear();
+    for (const c of owed) c.flushPending(true);
   }
 
   /** Timeouts and keep-alives of every connection. */
   tick(): void {
+    this.flushDelayedAcks();
     for (const entry of [...this.entries.values()]) entry.connection.tick();
   }
 
@@ -182,6 +198,7 @@ export class UtpManager {
     if (!entry) return;
     this.entries.delete(k);
     this.toFlush.delete(entry.connection);
+    this.delayedAcks.delete(entry.connection);
     const left = (this.perIp.get(entry.ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(entry.ip, left);
     else this.perIp.delete(entry.ip);
@@ -204,6 +221,8 @@ export class UtpManager {
   private stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.delayedAckTimer) clearTimeout(this.delayedAckTimer);
+    this.delayedAckTimer = null;
   }
 
   /** Tells a peer that a connection does not exist (at most RESETS_PER_SECOND: no amplifier). */
