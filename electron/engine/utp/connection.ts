@@ -146,6 +146,12 @@ export class UtpConnection {
   private ackNow = false;
   private receivedSinceAck = 0;
   private dupAcks = 0;
+  /**
+   * Packets before this were fast-resent already (libtorrent's m_fast_resend_seq_nr): each is
+   * resent once on duplicate ACKs or SACK evidence; a second loss is left to the timeout, or
+   * every ACK repeating the same SACK would resend the same holes again.
+   */
+  private fastResendSeq: number;
   private lossRecoverySeq: number;
   private rtoDeadline = 0;
   private timeouts = 0;
@@ -171,6 +177,7 @@ export class UtpConnection {
     this.seqNr = initialSeq;
     this.sndUna = initialSeq;
     this.lossRecoverySeq = initialSeq;
+    this.fastResendSeq = initialSeq;
     this.peerWnd = limits.recvWindow;
     this.ledbat = new Ledbat({ packetSize: MAX_PAYLOAD, maxWindow: limits.maxWindow });
     const now = clock.nowMs();
@@ -332,7 +339,7 @@ export class UtpConnection {
       this.dupAcks = 0;
     } else if (newlyAcked === 0 && this.inFlightCount > 0 && h.type === ST_STATE && h.sack === null) {
       // Duplicate ACK: the packet after ack_nr is missing at the peer.
-      if (++this.dupAcks === 3) this.markLost(this.sndUna);
+      if (++this.dupAcks === 3) this.fastResend(this.sndUna);
     }
     if (h.sack) ackedBytes += this.processSack(h.ackNr, h.sack, now);
     while (this.sndUna !== this.seqNr && this.outRing[this.sndUna & RING_MASK] === undefined) this.sndUna = seqAdd(this.sndUna, 1);
@@ -352,17 +359,19 @@ export class UtpConnection {
   private processSack(ackNr: number, mask: Uint8Array, now: number): number {
     let acked = 0;
     const bits = Math.min(mask.length, MAX_SACK_BYTES * 4) * 8;
+    // From the top: acknowledge, and find the highest index with three received packets above it.
     let after = 0;
-    for (let i = bits - 1; i >= -1; i--) {
-      const seq = seqAdd(ackNr, 2 + i);
-      if (i >= 0 && sackBit(mask, i)) {
+    let lossLimit = -2;
+    for (let i = bits - 1; i >= 0; i--) {
+      if (sackBit(mask, i)) {
+        const seq = seqAdd(ackNr, 2 + i);
         if (this.isInFlight(seq)) acked += this.ackPacket(seq, now);
         after++;
-      } else if (after >= 3) {
-        const p = this.outRing[seq & RING_MASK];
-        if (p && p.seq === seq && !p.needResend) this.markLost(seq);
-      }
+      } else if (after >= 3 && lossLimit === -2) lossLimit = i;
     }
+    if (after >= 3 && lossLimit === -2) lossLimit = -1; // only ack_nr + 1 is missing below them
+    // From the bottom (fastResend remembers the highest packet resent): the holes are lost.
+    for (let i = -1; i <= lossLimit; i++) if (i < 0 || !sackBit(mask, i)) this.fastResend(seqAdd(ackNr, 2 + i));
     return acked;
   }
 
@@ -386,6 +395,14 @@ export class UtpConnection {
       this.io.finished();
     }
     return p.payload;
+  }
+
+  private fastResend(seq: number): void {
+    if (seqDiff(seq, this.fastResendSeq) < 0) return;
+    const p = this.outRing[seq & RING_MASK];
+    if (!p || p.seq !== seq || p.needResend) return;
+    this.fastResendSeq = seqAdd(seq, 1);
+    this.markLost(seq);
   }
 
   private markLost(seq: number): void {

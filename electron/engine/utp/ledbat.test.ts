@@ -25,10 +25,14 @@ describe('LEDBAT', () => {
     expect(l.cwnd).toBe(50_000 + GAIN_BYTES_PER_RTT * 0.5 * 0.5);
   });
 
-  it('shrinks above the target, by at most the gain per round trip', () => {
+  it('shrinks above the target, by the gain per round trip times the relative excess', () => {
     const l = steady();
-    l.onAck(50_000, 50_000, 3 * TARGET_DELAY_US, true);
+    l.onAck(50_000, 50_000, 2 * TARGET_DELAY_US, true);
     expect(l.cwnd).toBe(50_000 - GAIN_BYTES_PER_RTT);
+    // Far above the target it shrinks in proportion (libtorrent does not clamp the factor).
+    const far = steady();
+    far.onAck(50_000, 50_000, 4 * TARGET_DELAY_US, true);
+    expect(far.cwnd).toBe(50_000 - 3 * GAIN_BYTES_PER_RTT);
     const at = steady();
     at.onAck(50_000, 50_000, TARGET_DELAY_US, true);
     expect(at.cwnd).toBe(50_000);
@@ -47,8 +51,11 @@ describe('LEDBAT', () => {
     const start = l.cwnd;
     l.onAck(5_000, start, 0, true);
     expect(l.cwnd).toBe(start + 5_000);
+    const grown = l.cwnd;
     l.onAck(5_000, l.cwnd, TARGET_DELAY_US, true);
     expect(l.slowStart).toBe(false);
+    // The delay seen is a round trip old: the window overshot, and is halved.
+    expect(l.cwnd).toBe(grown / 2);
   });
 
   it('halves on loss, drops to one packet on timeout, never below one packet nor above the cap', () => {

@@ -90,15 +90,20 @@ export class Ledbat {
    */
   onAck(ackedBytes: number, inFlight: number, queuingDelayUs: number, saturated: boolean): void {
     if (ackedBytes <= 0) return;
-    const delayFactor = Math.max(-1, Math.min(1, (this.target - queuingDelayUs) / this.target));
+    // Not clamped below (as libtorrent): far above the target, the window shrinks faster.
+    const delayFactor = Math.min(1, (this.target - queuingDelayUs) / this.target);
     const windowFactor = ackedBytes / Math.max(inFlight, ackedBytes);
     const linear = GAIN_BYTES_PER_RTT * delayFactor * windowFactor;
     let gain = linear;
     if (this.slowStart) {
-      if (queuingDelayUs > this.target * 0.9) {
-        // The queue is building: slow start is over, grow linearly from here.
+      if (queuingDelayUs >= this.target) {
+        // The queue reached the target: slow start is over. The delay we see is a round trip
+        // old, so the window overshot by up to half: halve it (libtorrent halves ssthresh only
+        // and then drains the overshoot at the linear rate, which takes a minute on a deep queue).
         this.slowStart = false;
+        this.setWindow(this.cwnd / 2);
         this.ssthresh = this.cwnd;
+        return;
       } else if (this.ssthresh !== 0 && this.cwnd + ackedBytes > this.ssthresh) {
         this.slowStart = false;
       } else gain = Math.max(ackedBytes, linear);
