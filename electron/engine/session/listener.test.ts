@@ -194,3 +194,21 @@ describe('Listener on both address families', () => {
     expect(await handshakeVia('::1', port, routed)).toBe('::1');
   });
 });
+
+describe('Listener.close', () => {
+  it('returns while connections handed to torrents are still open, and frees the port at once', async () => {
+    const routed: net.Socket[] = [];
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    const port = await listener.listen(0, '127.0.0.1');
+    const peer = await dial(port);
+    peer.write(hello);
+    await expect.poll(() => routed.length).toBe(1);
+    // The torrent still holds its connection: closing the listener must not wait for it.
+    await listener.close();
+    expect(routed[0]?.destroyed).toBe(false);
+    const again = new Listener(() => undefined, () => undefined, () => []);
+    listeners.push(again);
+    expect(await again.listen(port, '127.0.0.1')).toBe(port);
+    routed[0]?.destroy();
+  });
+});

@@ -256,7 +256,10 @@ export class Listener {
     }
     const servers = this.servers;
     this.servers = [];
-    await Promise.all(servers.map(closeServer));
+    // Not awaited to the end: a server's 'close' waits for every connection it accepted, and
+    // those handed to torrents close only when the torrents stop (after this). The listening
+    // sockets themselves are closed at once.
+    for (const server of servers) server.close();
   }
 }
 
