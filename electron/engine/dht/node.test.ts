@@ -359,6 +359,25 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(lonely.ready).toBe(true);
   });
 
+  it('an IPv6 node given only IPv4 bootstrap nodes says so once and joins when contacted', async () => {
+    fakeTimers();
+    const warnings: string[] = [];
+    const lonely = new DhtNode({ host: '::1', bootstrap: [`${LOOPBACK}:6881`], queryTimeoutMs: 800, restrictRoutingIps: false });
+    running.push(lonely);
+    lonely.on('warning', (message) => warnings.push(message));
+    await lonely.start();
+    await settle(lonely.bootstrap(), [lonely]);
+    await settle(lonely.bootstrap(), [lonely]);
+    expect(warnings).toEqual(['no IPv6 bootstrap or saved node to ask; waiting to be contacted']);
+    const other = await startNode({ host: '::1', bootstrap: [`[::1]:${lonely.address().port}`] });
+    await settle(other.bootstrap(), [lonely, other]);
+    // Lonely pinged the newcomer back when it was queried: the answer puts it in the table.
+    await waitUntil('the ping-back answered', () => lonely.nodes().length > 0);
+    await settle(lonely.bootstrap(), [lonely, other]);
+    expect(lonely.ready).toBe(true);
+    expect(lonely.nodes().map((n) => n.port)).toContain(other.address().port);
+  });
+
   it('closes cleanly: running lookups end, later calls are harmless', async () => {
     const node = await startNode({ bootstrap: [`${LOOPBACK}:9`] }); // nobody there: bootstrap times out
     const stream = node.findPeers(randomId());

@@ -136,6 +136,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   private lookups = 0;
   /** The node of the other address family in this session (BEP 32), answering `want` for it. */
   private sibling: DhtNode | null = null;
+  private saidNoBootstrap = false;
 
   constructor(options: DhtNodeOptions = {}) {
     super();
@@ -219,6 +220,13 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     this.lastBootstrap = this.now();
     const seeds: NodeInfo[] = [...this.table.closest(this.id, this.k * 2), ...this.savedNodes];
     const routers = await this.resolveBootstrapNodes();
+    if (routers.length === 0 && seeds.length === 0) {
+      // Nobody of this address family to ask (e.g. IPv4-only bootstrap nodes for the IPv6
+      // node): said once; the node still joins when other nodes query it.
+      if (!this.saidNoBootstrap) this.emit('warning', `no IPv${this.family} bootstrap or saved node to ask; waiting to be contacted`);
+      this.saidNoBootstrap = true;
+      return;
+    }
     await Promise.allSettled(
       routers.map(async (router) => {
         const response = await this.rpc.query(router, { method: 'find_node', target: this.id });
