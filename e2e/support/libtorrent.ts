@@ -5,6 +5,7 @@
  */
 import type { Cleanup } from './cleanup.js';
 import { measured, readUsage, type Usage } from './measure.js';
+import { inNamespace } from './netns.js';
 import { ManagedProcess } from './process.js';
 import { PYTHON, requireTool, supportScript } from './tools.js';
 
@@ -36,11 +37,23 @@ export interface LtSessionOptions {
   settings?: Record<string, string | number | boolean>;
   /** Echo the process output to stderr. */
   echo?: boolean;
+  /** Run inside this network namespace (one the test created). */
+  netns?: string;
+}
+
+/** "host:port", with brackets around an IPv6 host. */
+export function ltEndpoint(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** [command, args] for a libtorrent helper, inside the namespace when one is given. */
+function ltCommand(o: LtSessionOptions, args: string[]): [string, string[]] {
+  return o.netns ? inNamespace(o.netns, PYTHON, args) : [PYTHON, args];
 }
 
 function sessionArgs(o: LtSessionOptions): string[] {
   const host = o.host ?? '127.0.0.1';
-  const args = ['--listen', `${host}:${o.port ?? 0}`];
+  const args = ['--listen', ltEndpoint(host, o.port ?? 0)];
   const outgoing = o.outgoing ?? (host !== '127.0.0.1' ? host : undefined);
   if (outgoing) args.push('--outgoing', outgoing);
   if (o.dht) args.push('--dht');
@@ -94,14 +107,15 @@ export async function startLtSeeder(cleanup: Cleanup, opts: LtSeederOptions): Pr
   if (opts.uploadMode) args.push('--upload-mode');
   if (opts.statusInterval) args.push('--status-interval', String(opts.statusInterval));
   const host = opts.host ?? '127.0.0.1';
-  const proc = new ManagedProcess(PYTHON, args, { label: `lt_seed@${host}`, echo: opts.echo });
+  const [seedCmd, seedArgs] = ltCommand(opts, args);
+  const proc = new ManagedProcess(seedCmd, seedArgs, { label: `lt_seed@${host}`, echo: opts.echo });
   cleanup.add(() => proc.stop());
   const line = await proc.waitForLine(/^READY /, opts.readyTimeoutMs ?? 300_000);
   const ready = JSON.parse(line.slice('READY '.length)) as { port: number; infoHashes: string[] };
   return {
     host,
     port: ready.port,
-    address: `${host}:${ready.port}`,
+    address: ltEndpoint(host, ready.port),
     infoHashes: ready.infoHashes,
     proc,
     stop: async () => {
@@ -161,7 +175,7 @@ export async function startLtLeecher(cleanup: Cleanup, opts: LtLeecherOptions): 
   if (opts.seedAfter) args.push('--seed-after');
   if (opts.sequential) args.push('--sequential');
   if (opts.reportPieces) args.push('--report-pieces');
-  const [cmd, argv] = opts.measureTo ? measured(PYTHON, args, opts.measureTo) : [PYTHON, args];
+  const [cmd, argv] = opts.measureTo ? measured(PYTHON, args, opts.measureTo) : ltCommand(opts, args);
   const host = opts.host ?? '127.0.0.1';
   const proc = new ManagedProcess(cmd, argv, { label: `lt_leech@${host}`, echo: opts.echo });
   cleanup.add(() => proc.stop());
@@ -181,7 +195,7 @@ export async function startLtLeecher(cleanup: Cleanup, opts: LtLeecherOptions): 
   done.catch(() => undefined);
   return {
     port,
-    address: `${host}:${port}`,
+    address: ltEndpoint(host, port),
     proc,
     done,
     stop: async () => {

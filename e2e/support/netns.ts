@@ -56,3 +56,35 @@ export function createLan(cleanup: Cleanup, label: string): Lan {
 export function inNamespace(ns: string, command: string, args: string[]): [string, string[]] {
   return ['ip', ['netns', 'exec', ns, command, ...args]];
 }
+
+/** Two namespaces joined by a veth pair carrying IPv6 only: one side for Tessera, one for the peers. */
+export interface V6Link {
+  tessera: string;
+  peers: string;
+}
+
+/**
+ * Two namespaces of the test's own joined by one veth pair, with `tesseraAddresses` on one end
+ * and `peerAddresses` on the other (IPv6 /64 addresses, no duplicate address detection). Peers
+ * that each need an address of their own (libtorrent tells peers apart by IP) share the peers'
+ * side; Tessera's connections to them leave from its own address on the other side (on a
+ * single loopback, the kernel would pick the destination's own address as the source).
+ */
+export function createV6Link(cleanup: Cleanup, label: string, tesseraAddresses: string[], peerAddresses: string[]): V6Link {
+  const id = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+  const tessera = `tsr-${label}-t-${id}`;
+  const peers = `tsr-${label}-p-${id}`;
+  const tesseraIf = `v6t${id}`.slice(0, 15);
+  const peersIf = `v6p${id}`.slice(0, 15);
+  for (const ns of [tessera, peers]) {
+    ip(['netns', 'add', ns]);
+    cleanup.add(() => ip(['netns', 'del', ns]));
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  ip(['link', 'add', tesseraIf, 'netns', tessera, 'type', 'veth', 'peer', 'name', peersIf, 'netns', peers]);
+  for (const address of tesseraAddresses) ip(['-n', tessera, 'addr', 'add', `${address}/64`, 'dev', tesseraIf, 'nodad']);
+  for (const address of peerAddresses) ip(['-n', peers, 'addr', 'add', `${address}/64`, 'dev', peersIf, 'nodad']);
+  ip(['-n', tessera, 'link', 'set', tesseraIf, 'up']);
+  ip(['-n', peers, 'link', 'set', peersIf, 'up']);
+  return { tessera, peers };
+}

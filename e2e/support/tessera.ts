@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cleanup } from './cleanup.js';
 import { measured, readUsage, type Usage } from './measure.js';
+import { inNamespace } from './netns.js';
 import { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 import { REPO_ROOT } from './tools.js';
 
@@ -101,6 +102,8 @@ export interface DownloadOptions {
   env?: NodeJS.ProcessEnv;
   /** Isolated XDG dirs for Tessera's state (see tesseraEnv). */
   configHome?: string;
+  /** Run inside this network namespace (one the test created). */
+  netns?: string;
 }
 
 export interface DownloadResult extends CliResult {
@@ -143,7 +146,7 @@ export function downloadArgs(opts: DownloadOptions): string[] {
 export async function tesseraDownload(opts: DownloadOptions): Promise<DownloadResult> {
   const cli = requireBuiltCli();
   const args = [cli, ...downloadArgs(opts)];
-  const [cmd, argv] = opts.measureTo ? measured(process.execPath, args, opts.measureTo) : [process.execPath, args];
+  const [cmd, argv] = opts.measureTo ? measured(process.execPath, args, opts.measureTo) : opts.netns ? inNamespace(opts.netns, process.execPath, args) : [process.execPath, args];
   const started = Date.now();
   const r = await runToEnd(cmd, argv, {
     timeoutMs: opts.timeoutMs ?? 240_000,

@@ -139,7 +139,7 @@ export interface SessionOptions {
   port?: number;
   /** When `port` is taken, use one of the next nine or any free port (a saved preference, not a demand). */
   portFallback?: boolean;
-  /** Bind address for the listening socket (default 0.0.0.0). */
+  /** Bind address for the listening socket (default: every address, IPv4 and IPv6 on one port; "0.0.0.0" = IPv4 only). */
   listenHost?: string;
   /** Max connected peers per torrent. */
   maxPeersPerTorrent?: number;

@@ -120,6 +120,21 @@ describe('KRPC responses and errors', () => {
     });
   });
 
+  it('round-trips nodes6 (38-byte entries) and 18-byte IPv6 values beside nodes, and a want list', () => {
+    const nodes6: NodeInfo[] = [
+      { id: id(4), host: '2001:db8::1', port: 6881 },
+      { id: id(5), host: '::1', port: 7005 },
+    ];
+    const packet = encodeResponse(t, { id: id(3), nodes: [{ id: id(1), host: '10.0.0.1', port: 1 }], nodes6, values: [{ host: '2001:db8::7', port: 51413 }] }, { host: '::1', port: 4000 });
+    const message = decodeOk(packet);
+    expect(message).toMatchObject({ type: 'response', nodes6, values: [{ host: '2001:db8::7', port: 51413 }], ip: { host: '::1', port: 4000 } });
+    expect(encodeCompactNodes(nodes6, 6)).toHaveLength(76);
+    expect(Buffer.from(encodeCompactNodes(nodes6, 6).subarray(20, 38)).toString('hex')).toBe('20010db80000000000000000000000011ae1');
+    expect(encodeCompactPeer({ host: '2001:db8::7', port: 51413 })).toHaveLength(18);
+    const query = decodeOk(encodeQuery(t, id(2), { method: 'get_peers', infoHash: id(9), want: ['n4', 'n6'] }));
+    expect(query).toMatchObject({ type: 'query', method: 'get_peers', want: ['n4', 'n6'] });
+  });
+
   it('decodes errors', () => {
     expect(decodeOk(encodeError(t, 203, 'bad token'))).toEqual({ type: 'error', t, code: 203, message: 'bad token' });
     expect(decodeOk(bytes('d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee'))).toMatchObject({ code: 201, message: 'A Generic Error Ocurred' });

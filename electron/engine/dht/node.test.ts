@@ -311,6 +311,36 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(await settle(seeker.findPeers(infoHash), nodes)).toEqual([{ host: '::1', port: 6881 }]);
   });
 
+  it("answers BEP 32 'want' n4/n6 from the paired node of the other family", async () => {
+    fakeTimers();
+    const v4 = await startSwarm(3);
+    const v6 = await startSwarm(3, { host: '::1' });
+    const [node4] = v4;
+    const [node6] = v6;
+    if (!node4 || !node6) throw new Error('no node');
+    node4.pairWith(node6);
+    expect(() => node4.pairWith(v4[1] as DhtNode)).toThrow(/other address family/);
+    const client = await rawClient();
+    const target = randomId();
+    const ask = async (want?: string[]) => {
+      const reply = await client.ask(node4.address(), query({ method: 'find_node', target, ...(want ? { want } : {}) }));
+      if (reply?.type !== 'response') throw new Error('no response');
+      return { nodes: reply.nodes.map((n) => n.host), nodes6: reply.nodes6.map((n) => n.host) };
+    };
+    const plain = await ask();
+    expect(plain.nodes.length).toBeGreaterThan(0);
+    expect(plain.nodes6).toEqual([]);
+    const both = await ask(['n4', 'n6']);
+    expect(both.nodes.length).toBeGreaterThan(0);
+    expect(both.nodes6.length).toBeGreaterThan(0);
+    expect(new Set(both.nodes6)).toEqual(new Set(['::1']));
+    const only6 = await ask(['n6']);
+    expect(only6.nodes).toEqual([]);
+    expect(only6.nodes6.length).toBeGreaterThan(0);
+    const peers = await client.ask(node4.address(), query({ method: 'get_peers', infoHash: target, want: ['n6'] }));
+    expect(peers?.type === 'response' && peers.nodes6.length > 0 && peers.token !== null).toBe(true);
+  });
+
   it('warns when bootstrap finds nobody and becomes ready once a node is added', async () => {
     fakeTimers();
     const router = await silentEndpoint(); // a bootstrap node that never answers
@@ -327,6 +357,25 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(await settle(lonely.addNode(other.address()), [lonely, other], [router])).toBe(true);
     await settle(lonely.bootstrap(), [lonely, other], [router]);
     expect(lonely.ready).toBe(true);
+  });
+
+  it('an IPv6 node given only IPv4 bootstrap nodes says so once and joins when contacted', async () => {
+    fakeTimers();
+    const warnings: string[] = [];
+    const lonely = new DhtNode({ host: '::1', bootstrap: [`${LOOPBACK}:6881`], queryTimeoutMs: 800, restrictRoutingIps: false });
+    running.push(lonely);
+    lonely.on('warning', (message) => warnings.push(message));
+    await lonely.start();
+    await settle(lonely.bootstrap(), [lonely]);
+    await settle(lonely.bootstrap(), [lonely]);
+    expect(warnings).toEqual(['no IPv6 bootstrap or saved node to ask; waiting to be contacted']);
+    const other = await startNode({ host: '::1', bootstrap: [`[::1]:${lonely.address().port}`] });
+    await settle(other.bootstrap(), [lonely, other]);
+    // Lonely pinged the newcomer back when it was queried: the answer puts it in the table.
+    await waitUntil('the ping-back answered', () => lonely.nodes().length > 0);
+    await settle(lonely.bootstrap(), [lonely, other]);
+    expect(lonely.ready).toBe(true);
+    expect(lonely.nodes().map((n) => n.port)).toContain(other.address().port);
   });
 
   it('closes cleanly: running lookups end, later calls are harmless', async () => {

@@ -134,6 +134,9 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   private closed = false;
   private isReady = false;
   private lookups = 0;
+  /** The node of the other address family in this session (BEP 32), answering `want` for it. */
+  private sibling: DhtNode | null = null;
+  private saidNoBootstrap = false;
 
   constructor(options: DhtNodeOptions = {}) {
     super();
@@ -168,6 +171,16 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
 
   get family(): AddressFamily {
     return this.rpc.family;
+  }
+
+  /**
+   * Pairs an IPv4 node with the IPv6 node of the same session (BEP 32): each answers a
+   * find_node/get_peers `want` of 'n4'/'n6' with the closest nodes of the other's table too.
+   */
+  pairWith(other: DhtNode): void {
+    if (other === this || other.family === this.family) throw new Error('a DHT node pairs only with a node of the other address family');
+    this.sibling = other;
+    other.sibling = this;
   }
 
   /** True once a bootstrap has put at least one node in the routing table. */
@@ -216,6 +229,13 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     this.lastBootstrap = this.now();
     const seeds: NodeInfo[] = [...this.table.closest(this.id, this.k * 2), ...this.savedNodes];
     const routers = await this.resolveBootstrapNodes();
+    if (routers.length === 0 && seeds.length === 0) {
+      // Nobody of this address family to ask (e.g. IPv4-only bootstrap nodes for the IPv6
+      // node): said once; the node still joins when other nodes query it.
+      if (!this.saidNoBootstrap) this.emit('warning', `no IPv${this.family} bootstrap or saved node to ask; waiting to be contacted`);
+      this.saidNoBootstrap = true;
+      return;
+    }
     await Promise.allSettled(
       routers.map(async (router) => {
         const response = await this.rpc.query(router, { method: 'find_node', target: this.id });
@@ -504,10 +524,10 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       case 'ping':
         return this.rpc.respond(from, query.t, { id: this.id });
       case 'find_node':
-        return this.rpc.respond(from, query.t, this.nodesBody(query.target));
+        return this.rpc.respond(from, query.t, this.nodesBody(query.target, query.want));
       case 'get_peers': {
         const values = this.store.get(toHex(query.infoHash), this.family === 4 ? 50 : 25, this.family);
-        return this.rpc.respond(from, query.t, { ...this.nodesBody(query.infoHash), token: this.tokens.issue(from.host), values });
+        return this.rpc.respond(from, query.t, { ...this.nodesBody(query.infoHash, query.want), token: this.tokens.issue(from.host), values });
       }
       case 'announce_peer': {
         if (!this.tokens.validate(from.host, query.token)) {
@@ -525,9 +545,26 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     }
   }
 
-  private nodesBody(target: Uint8Array): { id: Uint8Array; nodes?: NodeInfo[]; nodes6?: NodeInfo[] } {
-    const closest = this.table.closest(target, this.k);
-    return this.family === 4 ? { id: this.id, nodes: closest } : { id: this.id, nodes6: closest };
+  /**
+   * `nodes`/`nodes6` of a reply (BEP 32): by default those of the family the query came in on;
+   * a `want` of 'n4' and/or 'n6' asks for those families, served from the paired node's table
+   * for the other one (absent when there is no paired node).
+   */
+  private nodesBody(target: Uint8Array, want: readonly string[]): { id: Uint8Array; nodes?: NodeInfo[]; nodes6?: NodeInfo[] } {
+    const wants4 = want.includes('n4');
+    const wants6 = want.includes('n6');
+    const asked = wants4 || wants6;
+    const body: { id: Uint8Array; nodes?: NodeInfo[]; nodes6?: NodeInfo[] } = { id: this.id };
+    for (const family of [4, 6] as const) {
+      const wanted = asked ? (family === 4 ? wants4 : wants6) : family === this.family;
+      if (!wanted) continue;
+      const source = family === this.family ? this : this.sibling;
+      if (!source) continue;
+      const closest = source.table.closest(target, this.k);
+      if (family === 4) body.nodes = closest;
+      else body.nodes6 = closest;
+    }
+    return body;
   }
 
   /** Periodic upkeep: ping quiet nodes, refresh stale buckets, expire stored peers, re-bootstrap. */

@@ -19,6 +19,16 @@ export function subnetKey(host: string): string {
   return `${Buffer.from(bytes.subarray(0, bytes.length === 4 ? 3 : 8)).toString('hex')}/${bytes.length === 4 ? 24 : 64}`;
 }
 
+/**
+ * Who a datagram is from, for per-sender rate limits: the IPv4 address, or the IPv6 /64 (one
+ * host is usually given a whole /64; counting single IPv6 addresses would let one sender look
+ * like millions).
+ */
+export function senderKey(host: string): string {
+  const bytes = encodeIp(host);
+  return bytes && bytes.length === 16 ? subnetKey(host) : ipKey(host);
+}
+
 /** How many entries (live or waiting as replacements) each IP has. */
 export class IpCounts {
   private readonly counts = new Map<string, number>();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../../e2e/support/test-utils.js';
 import { commonPrefixLength, compareDistance, randomId, randomIdWithPrefix, toHex } from './ids.js';
 import { GOOD_NODE_MS, RoutingTable } from './routing-table.js';
+import { senderKey } from './routing-table-ips.js';
 
 let counter = 10_000;
 /** A node at an address of its own, in a /24 of its own (the table takes one node per IP and per /24 in a bucket). */
@@ -256,5 +257,14 @@ describe('RoutingTable: one node per IP, one per /24 or /64 in a bucket (libtorr
     const table = new RoutingTable(own, { restrictIps: false });
     for (let i = 0; i < 8; i++) table.heardResponse({ id: idAt(own, 0), host: '127.0.0.1', port: 1000 + i });
     expect(table.size).toBe(8);
+  });
+});
+
+describe('senderKey: per-sender rate limits count an IPv6 /64 as one sender', () => {
+  it('keeps IPv4 addresses apart and groups IPv6 addresses by /64', () => {
+    expect(senderKey('10.0.0.1')).not.toBe(senderKey('10.0.0.2'));
+    expect(senderKey('2001:db8:1:2::1')).toBe(senderKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    expect(senderKey('2001:db8:1:2::1')).not.toBe(senderKey('2001:db8:1:3::1'));
+    expect(senderKey('::1')).toBe(senderKey('::2'));
   });
 });

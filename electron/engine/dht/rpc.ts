@@ -8,6 +8,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { PeerAddress } from '../api.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { decodeIp, encodeIp, familyOf, type AddressFamily } from './compact.js';
+import { senderKey } from './routing-table-ips.js';
 import {
   decodeMessage,
   encodeError,
@@ -327,13 +328,14 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   }
 
   private inboundAllowed(ip: string): boolean {
-    let bucket = this.inboundPerIp.get(ip);
+    const key = senderKey(ip);
+    let bucket = this.inboundPerIp.get(key);
     if (!bucket) {
       if (this.inboundPerIp.size >= 4096) {
-        for (const [key, candidate] of this.inboundPerIp) if (candidate.full) this.inboundPerIp.delete(key);
+        for (const [old, candidate] of this.inboundPerIp) if (candidate.full) this.inboundPerIp.delete(old);
       }
       bucket = new TokenBucket(this.perIpRate, this.perIpRate * 2, this.options.now ?? Date.now);
-      this.inboundPerIp.set(ip, bucket);
+      this.inboundPerIp.set(key, bucket);
     }
     return bucket.tryTake() && this.inboundTotal.tryTake();
   }

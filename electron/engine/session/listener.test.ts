@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeHandshake } from '../wire/handshake.js';
 import { addressGroup, connectionLimits, fairSharePerTorrent, readFdLimit } from './connection-limits.js';
 import { Listener } from './listener.js';
@@ -133,5 +133,82 @@ describe('Listener under a connection flood', () => {
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));
     }
+  });
+});
+
+describe('Listener on both address families', () => {
+  /** Connects to host:port, sends a handshake and resolves once the listener routed it. */
+  async function handshakeVia(host: string, port: number, routed: net.Socket[]): Promise<string | undefined> {
+    const before = routed.length;
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host, port }, () => resolve(s));
+      opened.push(s);
+      s.on('error', reject);
+    });
+    socket.write(hello);
+    await expect.poll(() => routed.length).toBe(before + 1);
+    return routed[before]?.remoteAddress;
+  }
+
+  it('by default accepts IPv4 and IPv6 peers on one port, each seen with its own address', async () => {
+    const routed: net.Socket[] = [];
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    listeners.push(listener);
+    const port = await listener.listen(0);
+    expect(listener.families).toEqual([4, 6]);
+    expect(await handshakeVia('127.0.0.1', port, routed)).toBe('127.0.0.1');
+    expect(await handshakeVia('::1', port, routed)).toBe('::1');
+  });
+
+  it('listens on IPv4 only, and says so, where IPv6 cannot be bound', async () => {
+    const original = net.Server.prototype.listen;
+    const spy = vi.spyOn(net.Server.prototype, 'listen').mockImplementation(function (this: net.Server, ...args: unknown[]) {
+      const options = args[0] as net.ListenOptions;
+      if (options.host === '::') {
+        const err = Object.assign(new Error('address family not supported'), { code: 'EAFNOSUPPORT' });
+        process.nextTick(() => this.emit('error', err));
+        return this;
+      }
+      return (original as (...a: unknown[]) => net.Server).apply(this, args);
+    });
+    try {
+      const routed: net.Socket[] = [];
+      const warnings: string[] = [];
+      const listener = new Listener((socket) => routed.push(socket), (m) => warnings.push(m), () => [infoHash]);
+      listeners.push(listener);
+      const port = await listener.listen(0);
+      expect(listener.families).toEqual([4]);
+      expect(warnings).toEqual(['listener: no IPv6 (EAFNOSUPPORT); listening on IPv4 only']);
+      expect(await handshakeVia('127.0.0.1', port, routed)).toBe('127.0.0.1');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('an IPv6 literal host listens on that address only', async () => {
+    const routed: net.Socket[] = [];
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    listeners.push(listener);
+    const port = await listener.listen(0, '::1');
+    expect(listener.families).toEqual([6]);
+    expect(await handshakeVia('::1', port, routed)).toBe('::1');
+  });
+});
+
+describe('Listener.close', () => {
+  it('returns while connections handed to torrents are still open, and frees the port at once', async () => {
+    const routed: net.Socket[] = [];
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    const port = await listener.listen(0, '127.0.0.1');
+    const peer = await dial(port);
+    peer.write(hello);
+    await expect.poll(() => routed.length).toBe(1);
+    // The torrent still holds its connection: closing the listener must not wait for it.
+    await listener.close();
+    expect(routed[0]?.destroyed).toBe(false);
+    const again = new Listener(() => undefined, () => undefined, () => []);
+    listeners.push(again);
+    expect(await again.listen(port, '127.0.0.1')).toBe(port);
+    routed[0]?.destroy();
   });
 });

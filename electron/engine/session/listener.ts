@@ -35,7 +35,7 @@ export interface ListenerStats {
 }
 
 /**
- * The session's listening socket. Incoming peers are held until their handshake (plain, or
+ * The session's listening sockets (IPv4 and IPv6). Incoming peers are held until their handshake (plain, or
  * after MSE) arrives, then handed to `route`, which finds the torrent by info-hash.
  *
  * Bounds (a stranger opening connections must not take every file descriptor): half-open
@@ -45,7 +45,7 @@ export interface ListenerStats {
  * the session-wide connection budget (half the open-file limit) until it closes.
  */
 export class Listener {
-  private server: net.Server | null = null;
+  private servers: net.Server[] = [];
   private readonly held = new Set<Incoming>();
   /** Pending connections, oldest first (Map keeps insertion order). */
   private readonly pending = new Map<net.Socket, Incoming>();
@@ -67,37 +67,73 @@ export class Listener {
   /**
    * Listens on `port` (0 = any free port; undefined = 6881 or the next free one). With
    * `fallback`, a taken `port` is followed by the next nine, then any free port.
+   *
+   * `host` undefined or '::' means every address of both families: one IPv4 socket on
+   * 0.0.0.0 and one IPv6-only socket on [::] with the same port (two sockets rather than one
+   * dual-stack socket, so IPv4 peers never show up as ::ffff:a.b.c.d, and hosts whose
+   * bindv6only is set behave the same). A machine without IPv6 listens on IPv4 only and says
+   * so in a warning. Any other host is bound as given.
    */
-  async listen(port: number | undefined, host = '0.0.0.0', fallback = false): Promise<number> {
+  async listen(port: number | undefined, host?: string, fallback = false): Promise<number> {
     const first = port ?? DEFAULT_PORT;
     const tries = port === 0 ? [0] : port === undefined || fallback ? Array.from({ length: PORT_TRIES }, (_, i) => first + i).filter((p) => p <= 65535) : [first];
     let lastError: unknown = null;
     for (const candidate of tries) {
       try {
-        return await this.tryListen(candidate, host);
+        return await this.listenOn(candidate, host);
       } catch (err) {
         lastError = err;
         if (!isAddressInUse(err)) break;
       }
     }
-    if ((port === undefined || fallback) && isAddressInUse(lastError)) return this.tryListen(0, host);
+    if ((port === undefined || fallback) && isAddressInUse(lastError)) return this.listenOn(0, host);
     throw lastError instanceof Error ? lastError : new Error(`cannot listen on port ${first}`);
+  }
+
+  /** The families listened on: [4], [6] or [4, 6]. */
+  get families(): Array<4 | 6> {
+    return this.servers.map((s) => (s.address() as net.AddressInfo | null)?.family === 'IPv6' ? 6 : 4);
   }
 
   stats(): ListenerStats {
     return { pending: this.pending.size, incoming: this.held.size, dropped: this.dropped, limits: this.limits };
   }
 
-  private tryListen(port: number, host: string): Promise<number> {
+  private async listenOn(port: number, host: string | undefined, pairTries = 5): Promise<number> {
+    if (host !== undefined && host !== '::') {
+      const server = await this.tryListen(port, host, false);
+      this.servers.push(server);
+      return boundPort(server, port);
+    }
+    const v4 = await this.tryListen(port, '0.0.0.0', false);
+    const bound = boundPort(v4, port);
+    try {
+      const v6 = await this.tryListen(bound, '::', true);
+      this.servers.push(v4, v6);
+    } catch (err) {
+      if (isAddressInUse(err) && port !== bound && pairTries > 1) {
+        // Any free port was asked for and IPv6 has this one taken: try another pair.
+        await closeServer(v4);
+        return this.listenOn(port, host, pairTries - 1);
+      }
+      if (isAddressInUse(err)) {
+        await closeServer(v4);
+        throw err;
+      }
+      this.servers.push(v4);
+      this.warn(`listener: no IPv6 (${errorText(err)}); listening on IPv4 only`);
+    }
+    return bound;
+  }
+
+  private tryListen(port: number, host: string, ipv6Only: boolean): Promise<net.Server> {
     return new Promise((resolve, reject) => {
       const server = net.createServer((socket) => this.onConnection(socket));
       server.once('error', reject);
-      server.listen({ port, host, exclusive: true }, () => {
+      server.listen({ port, host, exclusive: true, ipv6Only }, () => {
         server.off('error', reject);
         server.on('error', (err) => this.warn(`listener: ${err.message}`));
-        this.server = server;
-        const address = server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
+        resolve(server);
       });
     });
   }
@@ -223,10 +259,27 @@ export class Listener {
       entry.release();
       entry.socket.destroy();
     }
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const servers = this.servers;
+    this.servers = [];
+    // Not awaited to the end: a server's 'close' waits for every connection it accepted, and
+    // those handed to torrents close only when the torrents stop (after this). The listening
+    // sockets themselves are closed at once.
+    for (const server of servers) server.close();
   }
+}
+
+function boundPort(server: net.Server, asked: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : asked;
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function errorText(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err) return String((err as { code: unknown }).code);
+  return err instanceof Error ? err.message : String(err);
 }
 
 function isAddressInUse(err: unknown): boolean {

@@ -4,65 +4,111 @@ import type { PeerAddress, SessionOptions } from '../api.js';
 import { DhtNode } from '../dht/index.js';
 import type { TorrentDht } from '../torrent/discovery.js';
 import { writeFileAtomic } from '../resume/atomic-write.js';
+import { mergeDhtStates } from './dht-state-merge.js';
+import { mergePeerStreams } from './merge-peer-streams.js';
 
 const STATE_FILE = 'dht.dat';
 
 /**
- * The session's DHT node: bound next to the TCP listening port when it can be, node list
- * loaded from and saved to the state folder so a restart does not need the bootstrap
- * routers again.
+ * The session's DHT: an IPv4 node and, where the machine has IPv6, an IPv6 node (BEP 32: its
+ * own socket and routing table), both bound next to the TCP listening port when they can be,
+ * sharing one node id, paired so each answers `want` n4/n6 for the other. Their node lists are
+ * loaded from and saved to one state file, so a restart does not need the bootstrap routers again.
  */
 export class SessionDht implements TorrentDht {
-  private constructor(private readonly node: DhtNode, private readonly stateFile: string | null) {}
+  private constructor(private readonly nodes: DhtNode[], private readonly stateFile: string | null) {}
 
   static async start(options: SessionOptions, listenPort: number, warn: (message: string) => void): Promise<SessionDht | null> {
     const stateFile = options.stateDir ? path.join(options.stateDir, STATE_FILE) : null;
     const state = stateFile ? await fs.readFile(stateFile).catch(() => null) : null;
-    const host = options.listenHost && options.listenHost !== '0.0.0.0' ? options.listenHost : '0.0.0.0';
-    const ports = options.dhtPort !== undefined ? [options.dhtPort] : [listenPort, 0];
-    for (const port of ports) {
-      const node = new DhtNode({
-        host,
-        port,
-        state,
-        ...(options.dhtBootstrap ? { bootstrap: options.dhtBootstrap } : {}),
-        ...(options.dhtRestrictRoutingIps !== undefined ? { restrictRoutingIps: options.dhtRestrictRoutingIps } : {}),
-      });
-      try {
-        node.on('warning', (message) => warn(`DHT: ${message}`));
-        await node.start();
-        void node.bootstrap().catch((err: unknown) => warn(`DHT bootstrap: ${String(err)}`));
-        return new SessionDht(node, stateFile);
-      } catch (err) {
-        await node.close().catch(() => undefined);
-        warn(`DHT on UDP port ${port}: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    const nodes: DhtNode[] = [];
+    for (const host of dhtHosts(options.listenHost)) {
+      const node = await startNode(options, host, listenPort, state, nodes[0]?.id, warn);
+      if (node) nodes.push(node);
     }
-    return null;
+    const [first, second] = nodes;
+    if (!first) return null;
+    if (second) first.pairWith(second);
+    return new SessionDht(nodes, stateFile);
   }
 
-  /** The UDP port the node is bound to. */
+  /** The UDP port the first (IPv4) node is bound to. */
   get port(): number {
-    return this.node.address().port;
+    return this.nodes[0]!.address().port;
   }
 
-  /** See DhtNode.shareSocket (uTP rides on the DHT's socket). */
+  /** See DhtNode.shareSocket (uTP rides on the first node's socket; uTP over IPv6 is not wired yet). */
   shareSocket(handler: (packet: Buffer, from: { address: string; port: number }) => boolean): (packet: Uint8Array, port: number, host: string) => void {
-    return this.node.shareSocket(handler);
+    return this.nodes[0]!.shareSocket(handler);
   }
 
+  /** The address families with a running node: [4, 6] on a dual-stack machine. */
+  get families(): Array<4 | 6> {
+    return this.nodes.map((node) => node.family);
+  }
+
+  /** Peers from both families' lookups, as they come. */
   getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined> {
-    return this.node.getPeers(infoHash);
+    return mergePeerStreams(this.nodes.map((node) => node.getPeers(infoHash)));
   }
 
-  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }> {
-    return this.node.announce(infoHash, port);
+  /** Announces on every node (IPv4 and IPv6); the peers their lookups found. */
+  async announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }> {
+    const results = await Promise.all(this.nodes.map((node) => node.announce(infoHash, port)));
+    return { peers: results.flatMap((r) => r.peers) };
   }
 
   async close(): Promise<void> {
     if (this.stateFile) {
-      await writeFileAtomic(this.stateFile, this.node.saveState()).catch(() => undefined);
+      await writeFileAtomic(this.stateFile, mergeDhtStates(this.nodes.map((node) => node.saveState()))).catch(() => undefined);
     }
-    await this.node.close();
+    await Promise.all(this.nodes.map((node) => node.close()));
   }
+}
+
+/**
+ * The addresses the DHT nodes bind: both families when the session listens on every address
+ * (no listen host, or '::'), IPv4 only for '0.0.0.0', else the one address given.
+ */
+export function dhtHosts(listenHost: string | undefined): string[] {
+  if (listenHost === undefined || listenHost === '::') return ['0.0.0.0', '::'];
+  return [listenHost];
+}
+
+/** One node on `host`: on the listening port when free, else any port; null (and a warning) when it cannot bind. */
+async function startNode(
+  options: SessionOptions,
+  host: string,
+  listenPort: number,
+  state: Buffer | null,
+  nodeId: Uint8Array | undefined,
+  warn: (message: string) => void,
+): Promise<DhtNode | null> {
+  const family = host.includes(':') ? 'IPv6' : 'IPv4';
+  const ports = options.dhtPort !== undefined ? [options.dhtPort] : [listenPort, 0];
+  for (const port of ports) {
+    const node = new DhtNode({
+      host,
+      port,
+      state,
+      ...(nodeId ? { nodeId } : {}),
+      ...(options.dhtBootstrap ? { bootstrap: options.dhtBootstrap } : {}),
+      ...(options.dhtRestrictRoutingIps !== undefined ? { restrictRoutingIps: options.dhtRestrictRoutingIps } : {}),
+    });
+    try {
+      node.on('warning', (message) => warn(`DHT (${family}): ${message}`));
+      await node.start();
+      void node.bootstrap().catch((err: unknown) => warn(`DHT (${family}) bootstrap: ${String(err)}`));
+      return node;
+    } catch (err) {
+      await node.close().catch(() => undefined);
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+      if (family === 'IPv6' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) {
+        warn(`DHT: no IPv6 (${code}); IPv4 only`);
+        return null;
+      }
+      warn(`DHT (${family}) on UDP port ${port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return null;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../api.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
-import { decodePex } from '../wire/ut-pex.js';
+import { decode, encode, getBytes, isDict } from '../bencode/index.js';
+import { decodePex, encodePex, MAX_PEX_ENTRIES, PEX_FLAG_REACHABLE, PEX_FLAG_SEED } from '../wire/ut-pex.js';
 import { isLocalAddress } from '../session/session.js';
 import { PeerExchange, PEX_INTERVAL_MS } from './pex.js';
 
@@ -58,6 +59,57 @@ describe('PeerExchange', () => {
     const pex = new PeerExchange((conn) => byConn.get(conn) ?? null);
     pex.sendTo(a.peer, [a.peer, aAgain.peer, c.peer]);
     expect(received(a)).toEqual([{ added: ['10.0.0.3:1003'], dropped: [] }]);
+  });
+});
+
+describe('PEX over IPv6 (added6, added6.f, dropped6)', () => {
+  it('encodes IPv6 peers in added6 with their flags and IPv4 ones in added, and decodes both', () => {
+    const payload = encodePex(
+      [
+        { host: '10.0.0.1', port: 1001, flags: PEX_FLAG_SEED },
+        { host: '2001:db8::7', port: 6881, flags: PEX_FLAG_REACHABLE | PEX_FLAG_SEED },
+        { host: '::1', port: 6882, flags: 0 },
+      ],
+      [{ host: '2001:db8::9', port: 7000 }],
+    );
+    const raw = decode(payload);
+    if (!isDict(raw)) throw new Error('not a dictionary');
+    expect(getBytes(raw, 'added6')?.toString('hex')).toBe('20010db8000000000000000000000007' + '1ae1' + '00000000000000000000000000000001' + '1ae2');
+    expect([...(getBytes(raw, 'added6.f') ?? [])]).toEqual([PEX_FLAG_REACHABLE | PEX_FLAG_SEED, 0]);
+    expect(getBytes(raw, 'added')?.length).toBe(6);
+    expect(getBytes(raw, 'dropped6')?.length).toBe(18);
+    const parsed = decodePex(payload);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    expect(parsed.added).toEqual([
+      { host: '10.0.0.1', port: 1001 },
+      { host: '2001:db8::7', port: 6881 },
+      { host: '::1', port: 6882 },
+    ]);
+    expect(parsed.dropped).toEqual([{ host: '2001:db8::9', port: 7000 }]);
+  });
+
+  it('drops a partial 18-byte entry and caps added6 like added', () => {
+    const entry = Buffer.concat([Buffer.from('20010db8000000000000000000000001', 'hex'), Buffer.from([0x1a, 0xe1])]);
+    const parsed = decodePex(encode({ added6: Buffer.concat([entry, entry.subarray(0, 10)]) }));
+    expect(parsed).toEqual({ added: [{ host: '2001:db8::1', port: 6881 }], dropped: [] });
+    const many = Array.from({ length: 300 }, (_, i) => ({ host: `2001:db8::${(i + 1).toString(16)}`, port: 6881, flags: 0 }));
+    const capped = decodePex(encodePex(many, []));
+    if (typeof capped === 'string') throw new Error(capped);
+    expect(capped.added).toHaveLength(MAX_PEX_ENTRIES);
+  });
+
+  it('tells a peer about IPv6 peers and hears IPv6 peers from it', () => {
+    const a = fakePeer('::1', 1001);
+    const b = fakePeer('2001:db8::2', 1002);
+    const byConn = new Map([a, b].map((p) => [p.peer, p.address]));
+    const pex = new PeerExchange((c) => byConn.get(c) ?? null);
+    pex.sendTo(a.peer, [a.peer, b.peer]);
+    expect(received(a)).toEqual([{ added: ['2001:db8::2:1002'], dropped: [] }]);
+    byConn.delete(b.peer);
+    pex.sendTo(a.peer, [a.peer]);
+    expect(received(a)[1]).toEqual({ added: [], dropped: ['2001:db8::2:1002'] });
+    const heard = pex.receive(a.peer, encodePex([{ host: '2001:db8::3', port: 1003, flags: PEX_FLAG_REACHABLE }], []));
+    expect(heard).toEqual([{ host: '2001:db8::3', port: 1003 }]);
   });
 });
 

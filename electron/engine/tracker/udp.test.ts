@@ -13,9 +13,12 @@ import { UdpTrackerClient } from './udp.js';
 
 type Behaviour = 'ok' | 'drop' | 'wrong-tid' | 'truncated' | 'error' | 'wrong-action' | 'short-garbage';
 
-/** A scriptable BEP 15 tracker on 127.0.0.1: each received packet consumes one behaviour (default 'ok'). */
+/** A scriptable BEP 15 tracker on 127.0.0.1 (or ::1): each received packet consumes one behaviour (default 'ok'). */
 class FakeUdpTracker {
-  readonly sock = dgram.createSocket('udp4');
+  readonly sock: dgram.Socket;
+  constructor(readonly host = '127.0.0.1') {
+    this.sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  }
   readonly requests: UdpRequest[] = [];
   script: Behaviour[] = [];
   readonly issued = new Set<bigint>();
@@ -24,13 +27,13 @@ class FakeUdpTracker {
 
   async start(): Promise<this> {
     this.sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-    await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.sock.bind(0, this.host, r));
     this.port = this.sock.address().port;
     return this;
   }
 
   get url(): string {
-    return `udp://127.0.0.1:${this.port}/announce`;
+    return `udp://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/announce`;
   }
 
   count(action: UdpRequest['action']): number {
@@ -57,7 +60,10 @@ class FakeUdpTracker {
       const b =
         how === 'wrong-action'
           ? encodeConnectResponse(tid, 1n)
-          : encodeAnnounceResponse(tid, { interval: 1800, leechers: 3, seeders: 4, peers: [{ host: '127.0.0.1', port: req.port }] });
+          : this.host.includes(':')
+            ? // BEP 15 over IPv6: 18-byte peers.
+              encodeAnnounceResponse(tid, { interval: 1800, leechers: 3, seeders: 4, peers: [{ host: '::1', port: req.port }, { host: '2001:db8::5', port: 6881 }] }, 6)
+            : encodeAnnounceResponse(tid, { interval: 1800, leechers: 3, seeders: 4, peers: [{ host: '127.0.0.1', port: req.port }] });
       return send(how === 'truncated' ? b.subarray(0, 17) : b);
     }
     if (req.action === 'scrape') {
@@ -115,6 +121,27 @@ describe('UdpTrackerClient', () => {
     expect(tracker.requests.map((q) => q.action)).toEqual(['connect', 'announce']);
     const ann = tracker.requests[1];
     expect(ann).toMatchObject({ action: 'announce', event: 'started', port: 7777, numwant: 10, key: 5, left: 3n, urlData: '/announce' });
+  });
+
+  it('announces to an IPv6 tracker (literal or a name resolving to IPv6) and reads its 18-byte peers', async () => {
+    const v6 = await new FakeUdpTracker('::1').start();
+    const v6client = new UdpTrackerClient({
+      baseTimeoutMs: 300,
+      bindAddress6: '::1',
+      lookup: (host) => (host === 'tracker6.test' ? Promise.resolve({ address: '::1', family: 6 }) : Promise.reject(new Error('unknown'))),
+    });
+    try {
+      const peers = [
+        { host: '::1', port: 7777 },
+        { host: '2001:db8::5', port: 6881 },
+      ];
+      expect((await v6client.announce(v6.url, params)).peers).toEqual(peers);
+      expect((await v6client.announce(`udp://tracker6.test:${v6.port}/announce`, params)).peers).toEqual(peers);
+      expect(v6.count('announce')).toBe(2);
+    } finally {
+      v6client.close();
+      v6.close();
+    }
   });
 
   it('reuses the connection id within its TTL and reconnects after it expires', async () => {

@@ -94,7 +94,7 @@ test.prop([fc.nat(), fc.integer({ min: 1, max: 2 ** 40 }), fc.uint8Array({ maxLe
 const pex = loadCorpus('pex');
 /** Peer lists of random bytes inside a real dictionary: every byte string is a compact list. */
 const pexDict = fc
-  .record({ added: fc.uint8Array({ maxLength: 80 }), added6: fc.uint8Array({ maxLength: 80 }), dropped: fc.uint8Array({ maxLength: 40 }), dropped6: fc.uint8Array({ maxLength: 60 }) }, { requiredKeys: [] })
+  .record({ added: fc.uint8Array({ maxLength: 80 }), added6: fc.uint8Array({ maxLength: 80 }), 'added6.f': fc.uint8Array({ maxLength: 6 }), dropped: fc.uint8Array({ maxLength: 40 }), dropped6: fc.uint8Array({ maxLength: 60 }) }, { requiredKeys: [] })
   .map((d) => encode(d));
 const pexInputs = tally('BEP 11 ut_pex');
 
