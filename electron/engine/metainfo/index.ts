@@ -1,6 +1,7 @@
 /** .torrent parsing and creation. */
 export type { DhtNode, Metainfo, TorrentFile } from './types.js';
-export { MetainfoError, type MetainfoErrorCode, V2_NOT_SUPPORTED_MESSAGE } from './errors.js';
+export { MetainfoError, type MetainfoErrorCode } from './errors.js';
+export { type V2Layout, type V2File, type V2PieceCheck, v2PieceCheck } from './v2-layout.js';
 export { parseInfoDictionary, parseInfoDictionaryAsync, parseTorrent, parseTorrentAsync, type ParseOptions } from './parse.js';
 export { resolveInSaveDir } from './save-path.js';
 export { sanitizePathElement } from './sanitize.js';
