@@ -1,0 +1,82 @@
+/**
+ * Issue 13, BEP 52: v2-only and hybrid multi-file torrents made by libtorrent 2.0, with a file
+ * smaller than a piece and an empty file. Tessera downloads both from a libtorrent seeder
+ * (pieces checked against the merkle piece layers; a hybrid's against SHA-1 too), and a
+ * libtorrent leecher downloads both from `tessera seed`.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertDownloadOk,
+  assertSameTree,
+  Cleanup,
+  createTorrent,
+  listFiles,
+  requireBuiltCli,
+  runLtLeecher,
+  startLtSeeder,
+  startTesseraSeed,
+  tesseraDownload,
+  writeTree,
+  type FileSpec,
+  type LtSeeder,
+  type TorrentInfo,
+} from '../support/index.js';
+
+const PIECE = 32 * 1024;
+const FILES: FileSpec[] = [
+  { path: 'big.bin', size: 5 * PIECE + 1234 },
+  { path: 'docs/empty.txt', size: 0 },
+  { path: 'docs/small.txt', size: 700 },
+  { path: 'media/two.bin', size: 2 * PIECE },
+  { path: 'media/odd.bin', size: PIECE + 1 },
+];
+
+const cleanup = new Cleanup();
+let root = '';
+let v2: TorrentInfo;
+let hybrid: TorrentInfo;
+let seeder: LtSeeder;
+
+beforeAll(async () => {
+  requireBuiltCli();
+  root = await cleanup.tempDir('v2-libtorrent');
+  await writeTree(join(root, 'src', 'tree'), FILES, 'v2-libtorrent');
+  v2 = await createTorrent({ path: join(root, 'src', 'tree'), out: join(root, 'v2.torrent'), pieceLength: PIECE, v2: true });
+  hybrid = await createTorrent({ path: join(root, 'src', 'tree'), out: join(root, 'hybrid.torrent'), pieceLength: PIECE, hybrid: true });
+  seeder = await startLtSeeder(cleanup, { torrents: [v2.torrentPath, hybrid.torrentPath], save: join(root, 'src') });
+});
+afterAll(() => cleanup.run());
+
+describe('BEP 52 torrents with libtorrent', () => {
+  it('libtorrent made a v2-only and a hybrid torrent of the same files', () => {
+    expect(v2.infoHashV2).toMatch(/^[0-9a-f]{64}$/);
+    expect(v2.infoHash).toBe(v2.infoHashV2!.slice(0, 40));
+    expect(hybrid.infoHashV2).toMatch(/^[0-9a-f]{64}$/);
+    expect(hybrid.infoHash).not.toBe(hybrid.infoHashV2!.slice(0, 40));
+  });
+
+  for (const kind of ['v2', 'hybrid'] as const) {
+    it(`Tessera downloads the ${kind} torrent from libtorrent, every file byte-identical`, async () => {
+      const torrent = kind === 'v2' ? v2 : hybrid;
+      const dir = join(root, `dl-${kind}`);
+      const r = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, `home-${kind}`), timeoutMs: 120_000 });
+      assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+      await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
+      expect(await listFiles(dir)).toContain('tree/docs/empty.txt');
+    });
+
+    it(`libtorrent downloads the ${kind} torrent from tessera seed`, async () => {
+      const torrent = kind === 'v2' ? v2 : hybrid;
+      const tessera = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: join(root, 'src'), stateDir: join(root, `seed-state-${kind}`) });
+      expect(tessera.ready).toMatchObject({ infoHash: torrent.infoHash, pieces: torrent.pieces, verified: torrent.pieces });
+      const dl = join(root, `lt-dl-${kind}`);
+      const r = await runLtLeecher(cleanup, { torrent: torrent.torrentPath, save: dl, peers: [tessera.address], timeoutSeconds: 120, progressInterval: 0 });
+      expect(r.hashFailures).toBe(0);
+      await assertSameTree(join(root, 'src', 'tree'), join(dl, 'tree'));
+      expect(r.peers.find((p) => p.endpoint === tessera.address)?.client).toMatch(/^Tessera /);
+      const exit = await tessera.interrupt();
+      expect(exit.code, tessera.proc.describe()).toBe(0);
+    });
+  }
+});
