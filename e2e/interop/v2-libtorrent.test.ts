@@ -2,7 +2,9 @@
  * Issue 13, BEP 52: v2-only and hybrid multi-file torrents made by libtorrent 2.0, with a file
  * smaller than a piece and an empty file. Tessera downloads both from a libtorrent seeder
  * (pieces checked against the merkle piece layers; a hybrid's against SHA-1 too), and a
- * libtorrent leecher downloads both from `tessera seed`.
+ * libtorrent leecher downloads both from `tessera seed`. `tessera create` makes v2 and hybrid
+ * torrents (hybrid by default) that libtorrent loads with the same info-hashes and checks
+ * against the original data.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,10 @@ import {
   Cleanup,
   createTorrent,
   listFiles,
+  PYTHON,
   requireBuiltCli,
+  runTessera,
+  runToEnd,
   runLtLeecher,
   startLtSeeder,
   startTesseraSeed,
@@ -79,4 +84,31 @@ describe('BEP 52 torrents with libtorrent', () => {
       expect(exit.code, tessera.proc.describe()).toBe(0);
     });
   }
+
+  for (const format of ['v2', 'hybrid', undefined] as const) {
+    it(`tessera create${format ? ` --format ${format}` : ' (hybrid by default)'}: libtorrent loads it with the same info-hashes and verifies the data`, async () => {
+      const out = join(root, `created-${format ?? 'default'}.torrent`);
+      const args = ['create', join(root, 'src', 'tree'), '-o', out, '--piece-length', String(PIECE), ...(format ? ['--format', format] : [])];
+      const r = await runTessera(args, { timeoutMs: 60_000 });
+      expect(r.exit.code, r.stderr).toBe(0);
+      const v1 = /^info-hash ([0-9a-f]{40})$/m.exec(r.stdout)?.[1];
+      const v2hash = /^v2 info-hash ([0-9a-f]{64})$/m.exec(r.stdout)?.[1];
+      expect(v2hash, r.stdout).toBeDefined();
+      const lt = await runToEnd(PYTHON, ['-c', LT_HASHES, out], { timeoutMs: 30_000, label: 'lt read' });
+      expect(lt.exit.code, lt.stderr).toBe(0);
+      const hashes = JSON.parse(lt.stdout.trim()) as { v1: string | null; v2: string | null };
+      expect(hashes.v2).toBe(v2hash);
+      if (format === 'v2') expect([hashes.v1, v1]).toEqual([null, v2hash!.slice(0, 40)]);
+      else expect(hashes.v1).toBe(v1);
+      // libtorrent checks the original files against Tessera's hashes: READY means all verified.
+      const check = await startLtSeeder(cleanup, { torrents: [out], save: join(root, 'src'), readyTimeoutMs: 60_000 });
+      await check.stop();
+    });
+  }
 });
+
+const LT_HASHES = `
+import json, sys, libtorrent as lt
+h = lt.torrent_info(sys.argv[1]).info_hashes()
+print(json.dumps({"v1": str(h.v1) if h.has_v1() else None, "v2": str(h.v2) if h.has_v2() else None}))
+`;
