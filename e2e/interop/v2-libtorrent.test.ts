@@ -6,6 +6,7 @@
  * torrents (hybrid by default) that libtorrent loads with the same info-hashes and checks
  * against the original data.
  */
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -80,6 +81,10 @@ describe('BEP 52 torrents with libtorrent', () => {
       expect(r.hashFailures).toBe(0);
       await assertSameTree(join(root, 'src', 'tree'), join(dl, 'tree'));
       expect(r.peers.find((p) => p.endpoint === tessera.address)?.client).toMatch(/^Tessera /);
+      if (kind === 'hybrid') {
+        // BEP 52: a hybrid answers a handshake with either of its hashes, echoing the one used.
+        for (const hash of [hybrid.infoHash, hybrid.infoHashV2!.slice(0, 40)]) expect(await handshakeHash(tessera.address, hash)).toBe(hash);
+      }
       const exit = await tessera.interrupt();
       expect(exit.code, tessera.proc.describe()).toBe(0);
     });
@@ -112,3 +117,22 @@ import json, sys, libtorrent as lt
 h = lt.torrent_info(sys.argv[1]).info_hashes()
 print(json.dumps({"v1": str(h.v1) if h.has_v1() else None, "v2": str(h.v2) if h.has_v2() else None}))
 `;
+
+/** Sends a plaintext BitTorrent handshake for `hashHex` and returns the info-hash of the reply. */
+function handshakeHash(address: string, hashHex: string): Promise<string> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const hello = Buffer.concat([Buffer.from([19]), Buffer.from('BitTorrent protocol'), Buffer.alloc(8), Buffer.from(hashHex, 'hex'), Buffer.from('-XX0000-v2handshake1')]);
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host, () => socket.write(hello));
+    let got = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 48) {
+        socket.destroy();
+        resolve(got.subarray(28, 48).toString('hex'));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`connection closed after ${got.length} bytes`)));
+  });
+}

@@ -519,7 +519,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const host = socket.remoteAddress ?? '?';
     const address = host.includes(':') ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
-    const peer = this.createPeer(socket, address, true, hello);
+    // A hybrid is reached by its v1 or its v2 hash: answer with the one the peer used.
+    const peer = this.createPeer(socket, address, true, hello, hello.handshake.infoHash);
     socket.on('data', (chunk: Buffer) => {
       peer.receive(chunk);
       if (!this.throttleDownload(socket, chunk.length)) socket.pause();
@@ -527,9 +528,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     peer.start(hello.handshake, hello.leftover);
   }
 
-  private createPeer(socket: net.Socket, address: string, incoming: boolean, mse?: { cipher: PeerCipher | null; encrypted: boolean }): PeerConnection {
+  private createPeer(
+    socket: net.Socket,
+    address: string,
+    incoming: boolean,
+    mse?: { cipher: PeerCipher | null; encrypted: boolean },
+    wireHash: Buffer = this.infoHashBytes,
+  ): PeerConnection {
     return new PeerConnection(socket, this, {
-      infoHash: this.infoHashBytes,
+      infoHash: wireHash,
       ourPeerId: this.ctx.peerId,
       incoming,
       address,
