@@ -90,6 +90,25 @@ describe('BEP 52 torrents with libtorrent', () => {
     });
   }
 
+  it('a v2 magnet (urn:btmh) with x.pe: metadata and piece layers from libtorrent, then every file', async () => {
+    const magnet = `magnet:?xt=urn:btmh:1220${v2.infoHashV2!}&dn=tree&x.pe=${seeder.address}`;
+    const dir = join(root, 'dl-magnet');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-magnet'), timeoutMs: 120_000 });
+    assertDownloadOk(r, { torrent: v2, peers: 1, hashFailures: 0 });
+    await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
+  });
+
+  it('libtorrent fetches a v2 magnet from tessera seed: metadata, then piece layers in hash messages', async () => {
+    const tessera = await startTesseraSeed(cleanup, { torrent: v2.torrentPath, dir: join(root, 'src'), stateDir: join(root, 'seed-state-magnet') });
+    const dl = join(root, 'lt-dl-magnet');
+    const magnet = `magnet:?xt=urn:btmh:1220${v2.infoHashV2!}&dn=tree`;
+    const r = await runLtLeecher(cleanup, { magnet, save: dl, peers: [tessera.address], timeoutSeconds: 120, progressInterval: 0 });
+    expect(r.hashFailures).toBe(0);
+    await assertSameTree(join(root, 'src', 'tree'), join(dl, 'tree'));
+    const exit = await tessera.interrupt();
+    expect(exit.code, tessera.proc.describe()).toBe(0);
+  });
+
   for (const format of ['v2', 'hybrid', undefined] as const) {
     it(`tessera create${format ? ` --format ${format}` : ' (hybrid by default)'}: libtorrent loads it with the same info-hashes and verifies the data`, async () => {
       const out = join(root, `created-${format ?? 'default'}.torrent`);
