@@ -19,6 +19,10 @@ const MAX_IN_FLIGHT_PER_PEER = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Rejections before a peer is no longer asked (it may not have the layers either). */
 const MAX_REJECTS_PER_PEER = 8;
+/** Hash requests answered per peer and tick (1 s): at most 8192 hashes each, 256 KiB. */
+const MAX_SERVED_PER_TICK = 16;
+/** A peer that has not taken this much of what we sent gets hash rejects instead. */
+const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
 
 interface Run {
   file: V2File;
@@ -26,6 +30,8 @@ interface Run {
   peer: PeerConnection | null;
   sentAt: number;
   done: boolean;
+  /** Peers that rejected this run: asked again only when no one else can be. */
+  rejectedBy: Set<PeerConnection>;
 }
 
 export interface V2HashesHost {
@@ -38,6 +44,8 @@ export class V2Hashes {
   private readonly served = new Map<string, Buffer[][]>();
   private fetch: { meta: Metainfo; runs: Run[]; layers: Map<V2File, Buffer>; done: () => void } | null = null;
   private readonly rejects = new Map<PeerConnection, number>();
+  /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
+  private readonly servedThisTick = new Map<PeerConnection, number>();
 
   constructor(private readonly host: V2HashesHost) {}
 
@@ -64,7 +72,7 @@ export class V2Hashes {
       // Proofs reach the root: uncles from the run's subtree up.
       const proofLayers = rootHeight(file.length) - pl - 1;
       for (let index = 0; index < file.pieceCount; index += length) {
-        runs.push({ file, request: { root: file.root, baseLayer: pl, index, length, proofLayers }, peer: null, sentAt: 0, done: false });
+        runs.push({ file, request: { root: file.root, baseLayer: pl, index, length, proofLayers }, peer: null, sentAt: 0, done: false, rejectedBy: new Set() });
       }
     }
     return new Promise((resolve) => {
@@ -79,6 +87,7 @@ export class V2Hashes {
   }
 
   tick(now = Date.now()): void {
+    this.servedThisTick.clear();
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (!run.done && run.peer !== null && now - run.sentAt > REQUEST_TIMEOUT_MS) run.peer = null;
@@ -89,8 +98,12 @@ export class V2Hashes {
   /** A peer joined or went: hand its runs to others. */
   peerGone(peer: PeerConnection): void {
     this.rejects.delete(peer);
+    this.servedThisTick.delete(peer);
     if (!this.fetch) return;
-    for (const run of this.fetch.runs) if (run.peer === peer) run.peer = null;
+    for (const run of this.fetch.runs) {
+      if (run.peer === peer) run.peer = null;
+      run.rejectedBy.delete(peer);
+    }
     this.ask();
   }
 
@@ -104,7 +117,9 @@ export class V2Hashes {
     const r = decodeHashRequest(payload);
     if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
     const meta = this.host.meta();
-    const file = meta?.v2?.files.find((f) => f.root.equals(r.root));
+    const served = this.servedThisTick.get(peer) ?? 0;
+    const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > MAX_BACKLOG_FOR_HASHES;
+    const file = busy ? undefined : meta?.v2?.files.find((f) => f.root.equals(r.root));
     if (!meta || !file || file.layer === null || requestProblem(r, file.length, meta.pieceLength) !== null) {
       peer.send(encodeHashReject(r));
       return;
@@ -112,6 +127,7 @@ export class V2Hashes {
     const key = file.root.toString('hex');
     let levels = this.served.get(key);
     if (!levels) this.served.set(key, (levels = layersAbovePieces(file.layer, file.length, meta.pieceLength)));
+    this.servedThisTick.set(peer, served + 1);
     peer.send(encodeHashes({ ...r, hashes: answerRequest(r, levels, meta.pieceLength) }));
   }
 
@@ -150,8 +166,13 @@ export class V2Hashes {
     const r = decodeHashRequest(payload);
     if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
     const run = this.findRun(peer, r);
-    if (run) run.peer = null;
+    if (run) {
+      run.peer = null;
+      run.rejectedBy.add(peer);
+    }
     this.rejects.set(peer, (this.rejects.get(peer) ?? 0) + 1);
+    // Asked again on the next tick (another peer first): not at once, which with one peer
+    // that cannot answer would be a request/reject ping-pong.
   }
 
   private ask(now = Date.now()): void {
@@ -159,19 +180,16 @@ export class V2Hashes {
     if (!fetch) return;
     const inFlight = new Map<PeerConnection, number>();
     for (const run of fetch.runs) if (!run.done && run.peer) inFlight.set(run.peer, (inFlight.get(run.peer) ?? 0) + 1);
-    const waiting = fetch.runs.filter((r) => !r.done && r.peer === null);
-    if (waiting.length === 0) return;
-    for (const peer of this.host.peers()) {
-      if ((this.rejects.get(peer) ?? 0) >= MAX_REJECTS_PER_PEER || peer.remote === null) continue;
-      let n = inFlight.get(peer) ?? 0;
-      while (n < MAX_IN_FLIGHT_PER_PEER && waiting.length > 0) {
-        const run = waiting.shift()!;
-        run.peer = peer;
-        run.sentAt = now;
-        peer.send(encodeHashRequest(run.request));
-        n++;
-      }
-      if (waiting.length === 0) return;
+    const peers = [...this.host.peers()].filter((p) => p.remote !== null && (this.rejects.get(p) ?? 0) < MAX_REJECTS_PER_PEER);
+    for (const run of fetch.runs) {
+      if (run.done || run.peer !== null) continue;
+      const free = (p: PeerConnection): boolean => (inFlight.get(p) ?? 0) < MAX_IN_FLIGHT_PER_PEER;
+      const peer = peers.find((p) => free(p) && !run.rejectedBy.has(p)) ?? peers.find(free);
+      if (peer === undefined) return;
+      run.peer = peer;
+      run.sentAt = now;
+      inFlight.set(peer, (inFlight.get(peer) ?? 0) + 1);
+      peer.send(encodeHashRequest(run.request));
     }
   }
 }
