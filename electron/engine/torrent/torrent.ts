@@ -206,6 +206,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       },
       found: (peers) => this.addPeers(peers),
       warn: (m) => ctx.warn(m),
+      secondHash: () => (this.meta?.hybrid && this.meta.infoHashV2 ? this.meta.infoHashV2.subarray(0, 20) : null),
     });
   }
 
