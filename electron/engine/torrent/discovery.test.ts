@@ -30,7 +30,7 @@ class FakeTracker implements AnnounceClient {
   announce(_url: string, params: AnnounceParams): Promise<AnnounceResult> {
     this.hashes.push(Buffer.from(params.infoHash).toString('hex'));
     const port = params.infoHash[0]!;
-    return Promise.resolve({ interval: 1800, minInterval: null, peers: [P(port)], complete: null, incomplete: null, warning: null });
+    return Promise.resolve({ interval: 1800, minInterval: null, peers: [P(port)], complete: null, incomplete: null, warning: null, trackerId: null });
   }
   close(): void {}
 }
