@@ -70,6 +70,10 @@ describe('BEP 52 torrents with libtorrent', () => {
       assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
       await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
       expect(await listFiles(dir)).toContain('tree/docs/empty.txt');
+      // Run again: the resume record keeps what was verified; nothing is hashed or fetched.
+      const again = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, `home-${kind}`), timeoutMs: 120_000 });
+      expect(again.exit.code, again.stderr).toBe(0);
+      expect(again.json).toMatchObject({ resumedPieces: torrent.pieces, checkedPieces: 0, downloaded: 0 });
     });
 
     it(`libtorrent downloads the ${kind} torrent from tessera seed`, async () => {
