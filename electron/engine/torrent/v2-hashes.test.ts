@@ -67,6 +67,14 @@ describe('V2Hashes', () => {
     expect(magnet.v2!.files[0]!.layer).toEqual(seed.v2!.files[0]!.layer);
   });
 
+  it('a hybrid magnet needs no layers from peers: its SHA-1 hashes check the pieces', () => {
+    const hybrid = hybridTorrent({ files: [{ path: ['a'], length: 600 * PIECE - 7 }], pieceLength: PIECE });
+    const magnet = parseInfoDictionary(encode(hybrid.info));
+    expect(magnet.hybrid).toBe(true);
+    expect(magnet.v2!.files[0]!.layer).toBeNull();
+    expect(V2Hashes.missingLayers(magnet)).toBe(false);
+  });
+
   it('rejects requests for roots it does not know, runs not aligned to their length, or beyond the per-tick bound', () => {
     const serving = new V2Hashes({ meta: () => seed, peers: () => [] });
     const p = fakePeer();

@@ -49,9 +49,13 @@ export class V2Hashes {
 
   constructor(private readonly host: V2HashesHost) {}
 
-  /** Whether `meta` has files of more than one piece whose layer is unknown. */
+  /**
+   * Whether `meta` is v2-only with files of more than one piece whose layer is unknown. A
+   * hybrid needs none (its SHA-1 hashes check every piece; the merkle check joins where a
+   * layer is known), and libtorrent drops a peer that sends hash requests over a v1 connection.
+   */
   static missingLayers(meta: Metainfo): boolean {
-    return meta.v2 !== null && meta.v2.files.some((f) => f.pieceCount > 1 && f.layer === null);
+    return meta.v2 !== null && !meta.hybrid && meta.v2.files.some((f) => f.pieceCount > 1 && f.layer === null);
   }
 
   /**
