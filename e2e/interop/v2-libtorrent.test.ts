@@ -102,6 +102,14 @@ describe('BEP 52 torrents with libtorrent', () => {
     await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
   });
 
+  it('a hybrid magnet (btih + btmh) with x.pe completes through its v1 hashes', async () => {
+    const magnet = `magnet:?xt=urn:btih:${hybrid.infoHash}&xt=urn:btmh:1220${hybrid.infoHashV2!}&x.pe=${seeder.address}`;
+    const dir = join(root, 'dl-hybrid-magnet');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-hybrid-magnet'), timeoutMs: 120_000 });
+    assertDownloadOk(r, { torrent: hybrid, peers: 1, hashFailures: 0 });
+    await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
+  });
+
   it('libtorrent fetches a v2 magnet from tessera seed: metadata, then piece layers in hash messages', async () => {
     const tessera = await startTesseraSeed(cleanup, { torrent: v2.torrentPath, dir: join(root, 'src'), stateDir: join(root, 'seed-state-magnet') });
     const dl = join(root, 'lt-dl-magnet');
