@@ -2,12 +2,13 @@
 """Create a .torrent with libtorrent (so test fixtures never depend on Tessera's own code).
 
   /usr/bin/python3 lt_create.py --path FILE_OR_DIR --out X.torrent --piece-length 16384 \
-      [--tracker URL ...] [--private] [--comment TEXT] [--pad] [--hybrid] [--creation-date N]
+      [--tracker URL ...] [--private] [--comment TEXT] [--pad] [--hybrid | --v2] [--creation-date N]
 
 v1-only by default with files in the order libtorrent walks them and no pad files, so files
 cross piece boundaries. --pad inserts BEP 47 pad files (canonical_files), --hybrid makes a
-v1+v2 hybrid. Prints one JSON line: infoHash, name, pieceLength, pieces, totalSize,
-lastPieceLength, files [{path, size, pad}].
+v1+v2 hybrid, --v2 a v2-only torrent (BEP 52). Prints one JSON line: infoHash (the 20-byte
+hash on the wire: v1 SHA-1, or the first 20 bytes of the SHA-256 for v2-only), infoHashV2
+(64 hex, or null), name, pieceLength, pieces, totalSize, lastPieceLength, files [{path, size, pad}].
 """
 
 import argparse
@@ -28,6 +29,7 @@ def main():
     p.add_argument("--comment", default=None)
     p.add_argument("--pad", action="store_true", help="BEP 47 pad files between files")
     p.add_argument("--hybrid", action="store_true", help="v1+v2 hybrid instead of v1 only")
+    p.add_argument("--v2", action="store_true", help="v2-only (BEP 52) instead of v1 only")
     p.add_argument("--creation-date", type=int, default=0, help="0 = omit (deterministic output)")
     args = p.parse_args()
 
@@ -42,7 +44,9 @@ def main():
         sys.exit(2)
 
     flags = 0
-    if not args.hybrid:
+    if args.v2:
+        flags |= lt.create_torrent.v2_only
+    elif not args.hybrid:
         flags |= lt.create_torrent.v1_only
     if args.pad:
         flags |= lt.create_torrent.canonical_files
@@ -66,8 +70,11 @@ def main():
 
     ti = lt.torrent_info(args.out)
     files = ti.files()
+    hashes = ti.info_hashes()
+    v2 = str(hashes.v2) if hashes.has_v2() else None
     out = {
-        "infoHash": str(ti.info_hashes().v1) if hasattr(ti, "info_hashes") else str(ti.info_hash()),
+        "infoHash": str(hashes.v1) if hashes.has_v1() else v2[:40],
+        "infoHashV2": v2,
         "name": ti.name(),
         "pieceLength": ti.piece_length(),
         "pieces": ti.num_pieces(),

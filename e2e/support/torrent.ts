@@ -12,8 +12,10 @@ export interface TorrentFileInfo {
 export interface TorrentInfo {
   /** The .torrent file written. */
   torrentPath: string;
-  /** 40 lower-case hex (v1 info-hash). */
+  /** 40 lower-case hex: the hash on the wire (v1 SHA-1; for v2-only, the SHA-256's first 20 bytes). */
   infoHash: string;
+  /** 64 lower-case hex SHA-256 (BEP 52) for v2 and hybrid torrents, else null. */
+  infoHashV2: string | null;
   name: string;
   pieceLength: number;
   pieces: number;
@@ -36,6 +38,8 @@ export interface CreateTorrentOptions {
   pad?: boolean;
   /** v1+v2 hybrid instead of v1 only. */
   hybrid?: boolean;
+  /** v2-only (BEP 52) instead of v1 only. */
+  v2?: boolean;
 }
 
 export async function createTorrent(opts: CreateTorrentOptions): Promise<TorrentInfo> {
@@ -46,6 +50,7 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Torrent
   if (opts.comment !== undefined) args.push('--comment', opts.comment);
   if (opts.pad) args.push('--pad');
   if (opts.hybrid) args.push('--hybrid');
+  if (opts.v2) args.push('--v2');
   const r = await runToEnd(PYTHON, args, { timeoutMs: 600_000, label: 'lt_create' });
   if (r.exit.code !== 0) throw new Error(`lt_create.py failed (exit ${r.exit.code}): ${r.stderr.trim()}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';

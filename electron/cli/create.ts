@@ -1,21 +1,27 @@
 /**
- * `tessera create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]`
- * Hashes a file or folder into a v1 .torrent and prints its info-hash.
+ * `tessera create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]`
+ * Hashes a file or folder into a .torrent (a v1+v2 hybrid unless told otherwise, as qBittorrent
+ * does) and prints its info-hash(es).
  */
 import { promises as fsp } from 'node:fs';
-import { createTorrent, MAX_PIECE_LENGTH, parseTorrent } from '../engine/metainfo/index.js';
+import { createTorrent, MAX_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
 import { errorText } from '../../shared/error-text.js';
 
-const USAGE = 'usage: tessera create <path> -o <file.torrent> [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
+const USAGE = 'usage: tessera create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
+const FORMATS: readonly TorrentFormat[] = ['v1', 'v2', 'hybrid'];
 
 export async function runCreate(argv: string[]): Promise<number> {
   // -o is the documented spelling; --output works too.
-  const args = parseArgs(argv, { options: ['output', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } });
+  const args = parseArgs(argv, { options: ['output', 'format', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } });
   const [source, ...extra] = args.positionals;
   const output = args.options.get('output')?.at(-1);
   if (source === undefined || extra.length > 0 || output === undefined) throw new UsageError(USAGE);
+
+  const formatArg = args.options.get('format')?.at(-1) ?? 'hybrid';
+  const format = FORMATS.find((f) => f === formatArg);
+  if (format === undefined) throw new UsageError(`--format must be v1, v2 or hybrid, not "${formatArg}"`);
 
   let pieceLength: number | undefined;
   const pl = args.options.get('piece-length')?.at(-1);
@@ -30,6 +36,7 @@ export async function runCreate(argv: string[]): Promise<number> {
   try {
     torrent = await createTorrent({
       sourcePath: source,
+      format,
       pieceLength,
       trackers: args.options.get('tracker') ?? [],
       private: args.flags.has('private'),
@@ -44,9 +51,10 @@ export async function runCreate(argv: string[]): Promise<number> {
 
   const meta = parseTorrent(torrent);
   process.stdout.write(
-    `${output}: ${meta.name}, ${formatBytes(meta.payloadLength)} in ${meta.files.length} file(s), ` +
+    `${output}: ${meta.name}, ${formatBytes(meta.payloadLength)} in ${meta.files.filter((f) => !f.pad).length} file(s), ` +
       `${meta.pieceCount} pieces of ${formatBytes(meta.pieceLength)}\n` +
-      `info-hash ${meta.infoHashHex}\n`,
+      `info-hash ${meta.infoHashHex}\n` +
+      (meta.infoHashV2 !== null ? `v2 info-hash ${meta.infoHashV2.toString('hex')}\n` : ''),
   );
   return 0;
 }

@@ -93,10 +93,10 @@ describe('tessera info', () => {
     expect(err).toMatch(/length/);
   });
 
-  it('refuses v2-only torrents with the v2 message', async () => {
+  it('shows a v2-only torrent with its SHA-256 info-hash', async () => {
     const info = { 'file tree': new Map([['f', new Map([['', { length: 5, 'pieces root': Buffer.alloc(32, 1) }]])]]), 'meta version': 2, name: 'v2', 'piece length': 16384 };
-    expect(await runInfo([write('v2.torrent', encode({ info }))])).toBe(2);
-    expect(err).toContain('BitTorrent v2 is not supported yet');
+    expect(await runInfo([write('v2.torrent', encode({ info }))])).toBe(0);
+    expect(out).toMatch(/v2 info-hash: +[0-9a-f]{64}/i);
   });
 
   it('exits 2 when the file cannot be read', async () => {

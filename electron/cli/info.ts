@@ -24,6 +24,7 @@ export function metainfoToJson(m: Metainfo): Record<string, unknown> {
     lastPieceLength: m.lastPieceLength,
     multiFile: m.multiFile,
     hybrid: m.hybrid,
+    ...(m.infoHashV2 !== null ? { infoHashV2: m.infoHashV2.toString('hex') } : {}),
     private: m.private,
     files: m.files.map((f) => ({
       path: f.path,
@@ -53,7 +54,9 @@ export function formatMetainfo(m: Metainfo): string {
     lines.push(`${`${label}:`.padEnd(15)}${value}`);
   };
   row('Name', m.name);
-  row('Info-hash', m.infoHashHex + (m.hybrid ? ' (v1 half of a v1+v2 hybrid)' : ''));
+  const version = m.hybrid ? ' (v1 hash of a v1+v2 hybrid)' : m.infoHashV2 !== null ? ' (v2: first 20 bytes of the SHA-256)' : '';
+  row('Info-hash', m.infoHashHex + version);
+  if (m.infoHashV2 !== null) row('v2 info-hash', m.infoHashV2.toString('hex'));
   const padBytes = m.totalLength - m.payloadLength;
   row(
     'Total size',

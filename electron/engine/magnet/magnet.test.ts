@@ -68,9 +68,19 @@ describe('parseMagnet', () => {
     expect(m).toMatchObject({ name: null, trackers: [], peers: [], webSeeds: [], selectOnly: null });
   });
 
-  it('uses btih from a hybrid (btih + btmh) magnet', () => {
+  it('uses btih from a hybrid (btih + btmh) magnet, and keeps the SHA-256 beside it', () => {
     const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${'ab'.repeat(32)}`);
     expect(m.infoHashHex).toBe(HEX);
+    expect(m.infoHashV2?.toString('hex')).toBe('ab'.repeat(32));
+  });
+
+  it('a v2-only magnet (btmh alone) is reached by the first 20 bytes of its SHA-256 (BEP 52)', () => {
+    const v2 = `${'12'.repeat(20)}${'cd'.repeat(12)}`;
+    const m = parseMagnet(`magnet:?xt=urn:btmh:1220${v2.toUpperCase()}&x.pe=127.0.0.1:6881`);
+    expect(m.infoHashV2?.toString('hex')).toBe(v2);
+    expect(m.infoHashHex).toBe('12'.repeat(20));
+    expect(m.peers).toHaveLength(1);
+    expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}`).infoHashV2).toBeNull();
   });
 
   it('rejects malformed magnets with a one-line reason', () => {
@@ -81,7 +91,9 @@ describe('parseMagnet', () => {
     expect(reason(`magnet:?xt=urn:btih:${HEX.slice(0, 39)}g`)).toMatch(/non-hex/);
     expect(reason(`magnet:?xt=urn:btih:${B32.slice(0, 31)}1`)).toMatch(/non-base32/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&xt=urn:btih:${'0'.repeat(40)}`)).toMatch(/more than one/);
-    expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`)).toMatch(/v2.*not supported yet/);
+    expect(reason(`magnet:?xt=urn:btmh:1114${'ab'.repeat(20)}`)).toMatch(/SHA-256 multihash/);
+    expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(31)}`)).toMatch(/SHA-256 multihash/);
+    expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}&xt=urn:btmh:1220${'cd'.repeat(32)}`)).toMatch(/more than one different btmh/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&dn=%zz`)).toMatch(/percent-encoding in dn/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=not%20a%20url`)).toMatch(/tr is not a URL/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&ws=ftp://x/`)).toMatch(/ws must be http: or https:/);

@@ -9,8 +9,13 @@ import type { PeerAddress } from '../api.js';
 import { formatHostPort, HostPortError, parseHostPort } from '../util/host-port.js';
 
 export interface Magnet {
-  /** The v1 info-hash: 20 bytes. */
+  /**
+   * The 20-byte info-hash used on the wire: the v1 one (btih), or for a v2-only magnet (btmh
+   * alone) the first 20 bytes of the SHA-256 (BEP 52).
+   */
   infoHash: Buffer;
+  /** `xt=urn:btmh:1220…`: the BEP 52 SHA-256 info-hash, 32 bytes; null when absent. */
+  infoHashV2: Buffer | null;
   /** The same, as 40 lower-case hex characters. */
   infoHashHex: string;
   /** `dn`: display name, or null. */
@@ -181,6 +186,14 @@ function parseInfoHash(value: string): Buffer {
   throw new MagnetError(`btih info-hash must be 40 hex or 32 base32 characters, got ${hash.length}`);
 }
 
+/** A BEP 52 btmh value: the multihash of a SHA-256 (code 0x12, length 0x20) in hex. */
+function parseMultihash(text: string): Buffer {
+  if (!/^1220[0-9a-fA-F]{64}$/.test(text)) {
+    throw new MagnetError(`btmh info-hash must be "1220" and 64 hex characters (a SHA-256 multihash), got ${JSON.stringify(oneLine(text, 20))}`);
+  }
+  return Buffer.from(text.slice(4), 'hex');
+}
+
 /** Parses a magnet URI. Throws MagnetError with a one-line reason. */
 export function parseMagnet(uri: string): Magnet {
   if (typeof uri !== 'string') throw new MagnetError('not a string');
@@ -194,7 +207,7 @@ export function parseMagnet(uri: string): Magnet {
   query = query.slice(1);
 
   let infoHash: Buffer | null = null;
-  let sawBtmh = false;
+  let infoHashV2: Buffer | null = null;
   let name: string | null = null;
   // Sets keep first-seen order and de-duplicate in O(1): a 256 KiB magnet holds ~15,000 URLs.
   const trackers = new Set<string>();
@@ -220,7 +233,9 @@ export function parseMagnet(uri: string): Magnet {
           if (infoHash && !infoHash.equals(h)) throw new MagnetError('more than one different btih info-hash');
           infoHash = h;
         } else if (lower.startsWith('urn:btmh:')) {
-          sawBtmh = true;
+          const h = parseMultihash(value.slice('urn:btmh:'.length));
+          if (infoHashV2 && !infoHashV2.equals(h)) throw new MagnetError('more than one different btmh info-hash');
+          infoHashV2 = h;
         }
         // Other URNs (sha1, ed2k, …) are not ours: ignored.
         break;
@@ -259,12 +274,11 @@ export function parseMagnet(uri: string): Magnet {
     }
   }
 
-  if (!infoHash) {
-    if (sawBtmh) throw new MagnetError('v2-only magnet (xt=urn:btmh): BitTorrent v2 is not supported yet');
-    throw new MagnetError('missing xt=urn:btih:<info-hash>');
-  }
+  // A hybrid magnet names both; the torrent is then reached by its v1 hash.
+  infoHash ??= infoHashV2 === null ? null : Buffer.from(infoHashV2.subarray(0, 20));
+  if (!infoHash) throw new MagnetError('missing xt=urn:btih:<info-hash> or xt=urn:btmh:1220<sha-256>');
   const selected = selectOnly === null ? null : [...selectOnly].sort((a, b) => a - b);
-  return { infoHash, infoHashHex: infoHash.toString('hex'), name, trackers: [...trackers], peers, webSeeds: [...webSeeds], selectOnly: selected };
+  return { infoHash, infoHashHex: infoHash.toString('hex'), infoHashV2, name, trackers: [...trackers], peers, webSeeds: [...webSeeds], selectOnly: selected };
 }
 
 /** Percent-encodes everything except unreserved characters and the URL punctuation that is safe inside a query value. */

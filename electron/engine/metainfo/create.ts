@@ -1,12 +1,17 @@
 /**
- * Builds a v1 .torrent from a file or a folder. Pieces are hashed by worker threads
- * (piece-hasher.ts) with bounded memory whatever the size of the data.
+ * Builds a .torrent from a file or a folder: v1 (BEP 3; pieces hashed by worker threads in
+ * piece-hasher.ts with bounded memory whatever the size of the data), v2 (BEP 52) or a hybrid
+ * of both (create-v2.ts).
  */
 import { type Dirent, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
+import { hashV2 } from './create-v2.js';
+
+/** v1 (BEP 3), v2 only (BEP 52), or both in one info dictionary (what qBittorrent makes by default). */
+export type TorrentFormat = 'v1' | 'v2' | 'hybrid';
 
 export interface CreateTorrentOptions {
   /** A file (single-file torrent) or a folder (multi-file torrent named after the folder). */
@@ -20,6 +25,8 @@ export interface CreateTorrentOptions {
   createdBy?: string;
   /** Seconds since the epoch; default now; null leaves the field out (reproducible output). */
   creationDate?: number | null;
+  /** Default 'v1' here; the CLI defaults to 'hybrid'. */
+  format?: TorrentFormat;
   /** Called after each piece with the bytes hashed so far and the total. */
   onProgress?: (hashed: number, total: number) => void;
 }
@@ -81,21 +88,34 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
   if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
     throw new Error(`piece length must be a power of two from 16 KiB to 256 MiB (got ${pieceLength})`);
   }
-  const pieceCount = Math.ceil(total / pieceLength);
+  const format = options.format ?? 'v1';
+  // v2 pieces never span two files: each file starts on a piece boundary.
+  const pieceCount = format === 'v1' ? Math.ceil(total / pieceLength) : files.reduce((n, f) => n + Math.ceil(f.length / pieceLength), 0);
   if (pieceCount > DEFAULT_MAX_PIECES) {
     throw new Error(`${pieceCount} pieces is more than clients accept (${DEFAULT_MAX_PIECES}); use a larger piece length`);
   }
 
-  const pieces = await hashPieces(files, pieceLength, options.onProgress);
-
   const info: Record<string, Encodable | undefined> = {
     name,
     'piece length': pieceLength,
-    pieces,
     private: options.private === true ? 1 : undefined,
   };
-  if (stat.isDirectory()) info['files'] = files.map((f) => ({ length: f.length, path: f.elements }));
-  else info['length'] = total;
+  let pieceLayers: Map<string, Encodable> | undefined;
+  if (format === 'v1') {
+    info['pieces'] = await hashPieces(files, pieceLength, options.onProgress);
+    if (stat.isDirectory()) info['files'] = files.map((f) => ({ length: f.length, path: f.elements }));
+    else info['length'] = total;
+  } else {
+    const v2 = await hashV2(name, files, pieceLength, format === 'hybrid', options.onProgress);
+    info['meta version'] = 2;
+    info['file tree'] = v2.fileTree;
+    pieceLayers = v2.pieceLayers.size > 0 ? v2.pieceLayers : undefined;
+    if (format === 'hybrid') {
+      info['pieces'] = v2.v1Pieces ?? undefined;
+      if (stat.isDirectory()) info['files'] = v2.v1Files ?? undefined;
+      else info['length'] = total;
+    }
+  }
 
   const trackers = (options.trackers ?? []).filter((t) => t !== '');
   const creationDate = options.creationDate === undefined ? Math.floor(Date.now() / 1000) : options.creationDate;
@@ -106,5 +126,6 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     'created by': options.createdBy,
     'creation date': creationDate ?? undefined,
     info,
+    'piece layers': pieceLayers,
   });
 }

@@ -27,7 +27,6 @@ export type MetainfoErrorCode =
   | 'torrent_invalid_piece_layer'
   | 'torrent_missing_piece_layer'
   | 'torrent_directory_too_deep'
-  | 'v2_not_supported'
   | 'path_outside_save_dir';
 
 export class MetainfoError extends Error {
@@ -39,6 +38,3 @@ export class MetainfoError extends Error {
     super(message);
   }
 }
-
-/** The one message v2-only torrents are rejected with (the conformance script matches it). */
-export const V2_NOT_SUPPORTED_MESSAGE = 'BitTorrent v2 is not supported yet';

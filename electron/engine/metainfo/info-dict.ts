@@ -23,7 +23,10 @@ export interface InfoLimits {
 }
 
 export interface ParsedInfo {
+  /** The hash used on the wire: SHA-1 for v1 and hybrid, the first 20 bytes of SHA-256 for v2-only. */
   infoHash: Buffer;
+  /** SHA-256 of the info dictionary (v2 and hybrid torrents). */
+  infoHashV2: Buffer | null;
   name: string;
   pieceLength: number;
   pieceCount: number;
@@ -135,8 +138,11 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
 
   if (main.total === 0) throw new MetainfoError('torrent_invalid_length', 'the torrent holds no data (total length 0)');
 
+  const infoHashV2 = version >= 2 ? createHash('sha256').update(infoBytes).digest() : null;
+  const v2Only = version >= 2 && !hasV1;
   return {
-    infoHash,
+    infoHash: v2Only && infoHashV2 !== null ? infoHashV2.subarray(0, 20) : infoHash,
+    infoHashV2,
     name,
     pieceLength,
     pieceCount,
@@ -148,6 +154,6 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     hasRootDir: version >= 2 && !hasV1 ? !v2SingleFile : multiFile,
     total: main.total,
     hybrid,
-    v2Only: version >= 2 && !hasV1,
+    v2Only,
   };
 }

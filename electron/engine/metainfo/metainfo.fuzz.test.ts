@@ -75,10 +75,21 @@ function check(m: Metainfo): void {
   const fail = (why: string): never => {
     throw new Error(`accepted torrent is inconsistent: ${why}`);
   };
-  if (!createHash('sha1').update(m.infoBytes).digest().equals(m.infoHash)) fail('info-hash is not SHA-1 of the info bytes');
+  const sha256 = createHash('sha256').update(m.infoBytes).digest();
+  const v2Only = m.v2 !== null && !m.hybrid;
+  const wireHash = v2Only ? sha256.subarray(0, 20) : createHash('sha1').update(m.infoBytes).digest();
+  if (!wireHash.equals(m.infoHash)) fail('info-hash is not SHA-1 (v2: truncated SHA-256) of the info bytes');
+  if (m.infoHashV2 !== null && !m.infoHashV2.equals(sha256)) fail('v2 info-hash is not SHA-256 of the info bytes');
+  if ((m.infoHashV2 === null) !== (m.v2 === null)) fail('v2 layout without a v2 info-hash, or the reverse');
   if (m.infoHashHex !== m.infoHash.toString('hex')) fail('infoHashHex');
   if (!Number.isSafeInteger(m.pieceLength) || m.pieceLength <= 0) fail(`piece length ${m.pieceLength}`);
-  if (m.pieceHashes.length !== m.pieceCount * 20) fail('piece hashes do not match the piece count');
+  if (m.pieceHashes.length !== (v2Only ? 0 : m.pieceCount * 20)) fail('piece hashes do not match the piece count');
+  for (const f of m.v2?.files ?? []) {
+    const file = m.files[f.fileIndex];
+    if (file === undefined || file.length !== f.length || file.offset !== f.firstPiece * m.pieceLength) fail('v2 file does not match its file entry');
+    if (f.firstPiece + f.pieceCount > m.pieceCount) fail('v2 file reaches past the last piece');
+    if (f.layer !== null && f.layer.length !== f.pieceCount * 32) fail('piece layer of the wrong size');
+  }
   if (m.pieceCount !== Math.ceil(m.totalLength / m.pieceLength)) fail('piece count does not cover the total length');
   let offset = 0;
   for (const f of m.files) {

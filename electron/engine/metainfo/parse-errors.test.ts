@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encode, type Encodable } from '../bencode/index.js';
-import { MetainfoError, type MetainfoErrorCode, parseTorrent, V2_NOT_SUPPORTED_MESSAGE } from './index.js';
+import { MetainfoError, type MetainfoErrorCode, parseTorrent } from './index.js';
 import { hybridTorrent, torrentBytes, v1Info } from './test-torrents.js';
 
 function codeOf(bytes: Uint8Array): MetainfoErrorCode | 'loaded' {
@@ -144,16 +144,8 @@ describe('rejected like libtorrent: v2 and hybrid', () => {
     expect(codeOf(hybridTorrent({ files: [{ path: ['only'], length: 100000 }] }).bytes)).toBe('loaded');
   });
 
-  it('v2-only torrents are validated, then refused with the v2 message', () => {
-    let err: unknown;
-    try {
-      parseTorrent(hybridTorrent({ files, v2Only: true }).bytes);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(MetainfoError);
-    expect((err as MetainfoError).code).toBe('v2_not_supported');
-    expect((err as MetainfoError).message).toBe(V2_NOT_SUPPORTED_MESSAGE);
+  it('loads v2-only torrents with their file tree', () => {
+    expect(codeOf(hybridTorrent({ files, v2Only: true }).bytes)).toBe('loaded');
   });
 
   it('torrent_inconsistent_files: v1 and v2 lists that disagree', () => {

@@ -1,7 +1,6 @@
 /**
  * `.torrent` bytes → validated {@link Metainfo}. Accepts and rejects what libtorrent does
- * (see info-dict.ts); v1 and hybrid torrents load, v2-only torrents are fully validated and
- * then refused with "BitTorrent v2 is not supported yet".
+ * (see info-dict.ts): v1, v2-only (BEP 52) and hybrid torrents.
  */
 import {
   type BDict,
@@ -19,12 +18,13 @@ import {
   isList,
 } from '../bencode/index.js';
 import { resolveDuplicateFilenames, MAX_DUPLICATE_FILENAMES } from './duplicates.js';
-import { MetainfoError, V2_NOT_SUPPORTED_MESSAGE } from './errors.js';
+import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
 import { type InfoLimits, type ParsedInfo, parseInfo } from './info-dict.js';
 import { verifyPieceLayers } from './piece-layers.js';
 import { sanitizeText } from './sanitize.js';
 import type { DhtNode, Metainfo, TorrentFile } from './types.js';
+import { buildV2Layout } from './v2-layout.js';
 import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
 
 /** Files turned into TorrentFiles between two yields. */
@@ -120,12 +120,16 @@ function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): Torrent
 }
 
 /** Everything common to .torrent files and bare info dictionaries. */
-function* finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, options: ParseOptions): Steps<Metainfo> {
-  if (parsed.v2Only) {
-    // Fully validated above (so a broken v2 torrent still gets its real error); not downloadable yet.
-    throw new MetainfoError('v2_not_supported', V2_NOT_SUPPORTED_MESSAGE);
-  }
-  const files = parsed.v1Files;
+function* finish(
+  parsed: ParsedInfo,
+  infoBytes: Buffer,
+  root: BDict | null,
+  options: ParseOptions,
+  layers: ReadonlyMap<string, Buffer>,
+): Steps<Metainfo> {
+  // v2-only: the file tree, with the pad files that align each file to a piece; a hybrid's
+  // v1 list describes the same files at the same offsets (checked in parseInfo).
+  const files = parsed.v2Only ? parsed.v2Files : parsed.v1Files;
   yield* resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
 
   const torrentFiles: TorrentFile[] = [];
@@ -160,6 +164,8 @@ function* finish(parsed: ParsedInfo, infoBytes: Buffer, root: BDict | null, opti
     creationDate: typeof creation === 'number' && creation >= 0 ? creation : null,
     infoBytes,
     hybrid: parsed.hybrid,
+    infoHashV2: parsed.infoHashV2,
+    v2: parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.pieceLength, layers) : null,
   };
 }
 
@@ -189,10 +195,10 @@ function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Met
   const infoBytes = Buffer.from(input.subarray(span.start, span.end));
   const parsed = yield* parseInfo(info, infoBytes, options);
 
-  const layers = getDict(root, 'piece layers');
-  if (layers !== undefined && parsed.v2Files.length > 0) verifyPieceLayers(layers, parsed.v2Files, parsed.pieceLength);
+  const layerDict = getDict(root, 'piece layers');
+  const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.pieceLength) : new Map<string, Buffer>();
 
-  return yield* finish(parsed, infoBytes, root, options);
+  return yield* finish(parsed, infoBytes, root, options, layers);
 }
 
 /**
@@ -212,5 +218,5 @@ function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions)
   const info = yield* decodeOrThrow(infoBytes, options, true);
   if (!isDict(info)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
   const bytes = Buffer.from(Buffer.from(infoBytes.buffer, infoBytes.byteOffset, infoBytes.byteLength));
-  return yield* finish(yield* parseInfo(info, bytes, options), bytes, null, options);
+  return yield* finish(yield* parseInfo(info, bytes, options), bytes, null, options, new Map());
 }

@@ -1,3 +1,4 @@
+import type { V2Layout } from './v2-layout.js';
 /** The parsed, validated form of a .torrent, as the rest of the engine uses it. */
 
 export interface TorrentFile {
@@ -32,7 +33,10 @@ export interface DhtNode {
 }
 
 export interface Metainfo {
-  /** SHA-1 of the original bytes of the info dictionary. */
+  /**
+   * The torrent's 20-byte wire hash: SHA-1 of the original bytes of the info dictionary (v1 and
+   * hybrid), or the first 20 bytes of its SHA-256 (v2-only, as BEP 52 says).
+   */
   infoHash: Buffer;
   infoHashHex: string;
   /** Sanitized name; the hex info-hash when the name sanitizes to nothing. */
@@ -63,6 +67,10 @@ export interface Metainfo {
   creationDate: number | null;
   /** The info dictionary exactly as it appeared in the input. */
   infoBytes: Buffer;
-  /** A v1+v2 hybrid, loaded through its v1 half. */
+  /** A v1+v2 hybrid: its pieces are checked against both the SHA-1 and the merkle hashes. */
   hybrid: boolean;
+  /** SHA-256 of the info dictionary (BEP 52), for v2-only and hybrid torrents. */
+  infoHashV2: Buffer | null;
+  /** v2 merkle data per file (v2-only and hybrid); null for v1. */
+  v2: V2Layout | null;
 }

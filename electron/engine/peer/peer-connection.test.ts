@@ -36,6 +36,9 @@ class RecordingHandler implements PeerHandler {
   peerReady(): void {
     this.calls.push(['peerReady']);
   }
+  peerHashMessage(_p: PeerConnection, id: number, payload: Buffer): void {
+    this.calls.push(['peerHashMessage', id, payload.length]);
+  }
   peerBitfield(): void {
     this.calls.push(['peerBitfield']);
   }
@@ -272,9 +275,25 @@ describe('PeerConnection: state messages', () => {
 
   it('ignores unknown message ids and keeps going', () => {
     const { peer, handler } = connected();
-    peer.receive(Buffer.concat([frame(99, [1, 2, 3]), frame(21), frame(0xff, Buffer.alloc(1000)), msg.unchoke()]));
+    peer.receive(Buffer.concat([frame(99, [1, 2, 3]), frame(30), frame(0xff, Buffer.alloc(1000)), msg.unchoke()]));
     expect(peer.isOpen).toBe(true);
     expect(handler.calls).toEqual([['peerUnchoked']]);
+  });
+
+  it('hands BEP 52 hash messages of the right size to the torrent, closes on the wrong size', () => {
+    const { peer, handler } = connected();
+    peer.receive(Buffer.concat([frame(21, Buffer.alloc(48)), frame(22, Buffer.alloc(48 + 64)), frame(23, Buffer.alloc(48))]));
+    expect(handler.calls).toEqual([
+      ['peerHashMessage', 21, 48],
+      ['peerHashMessage', 22, 112],
+      ['peerHashMessage', 23, 48],
+    ]);
+    peer.receive(frame(22, Buffer.alloc(48 + 31)));
+    expect(peer.isOpen).toBe(false);
+    expect(handler.closedReason()).toMatch(/malformed hashes/);
+    const other = connected();
+    other.peer.receive(frame(21, Buffer.alloc(47)));
+    expect(other.peer.isOpen).toBe(false);
   });
 
   it('closes on a frame over the 1 MiB limit', () => {

@@ -374,6 +374,9 @@ export class PeerConnection implements FrameSink, PickerPeer {
       case MessageId.AllowedFast: return this.onAllowedFast(h, payload.readUInt32BE(0));
       case MessageId.Suggest: return this.onSuggest(h, payload.readUInt32BE(0));
       case MessageId.Extended: return this.onExtended(h, payload[0]!, payload.subarray(1));
+      case MessageId.HashRequest:
+      case MessageId.Hashes:
+      case MessageId.HashReject: return h.peerHashMessage?.(this, id, payload);
       // Port (DHT) is read and ignored; unknown ids too: newer extensions must not break old peers.
       default: return;
     }

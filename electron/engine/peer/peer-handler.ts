@@ -29,6 +29,8 @@ export interface PeerHandler {
   /** A BEP 10 message other than the handshake, by our local extension id. */
   peerExtended(peer: PeerConnection, localId: number, payload: Buffer): void;
   peerClosed(peer: PeerConnection, reason: CloseReason): void;
+  /** BEP 52 hash request, hashes or hash reject (id 21–23), length already checked. */
+  peerHashMessage?(peer: PeerConnection, id: number, payload: Buffer): void;
   /** Number of pieces (0 while a magnet has no metadata yet). */
   readonly pieceCount: number;
 }

@@ -5,6 +5,7 @@ import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type En
 import { MetainfoError, parseTorrent, parseTorrentAsync, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
+import { findByV2Hash } from './v2-routing.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
@@ -261,7 +262,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   private routeIncoming(socket: net.Socket, hello: IncomingHello): void {
-    const torrent = this.torrents.get(hello.handshake.infoHash.toString('hex'));
+    const torrent = this.torrents.get(hello.handshake.infoHash.toString('hex')) ?? findByV2Hash(this.torrents.values(), hello.handshake.infoHash);
     if (!torrent) {
       socket.destroy();
       return;

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { type MerkleCheck, MERKLE_WORKER_SOURCE } from './merkle-check.js';
 
 /** One positional write a worker performs after the hash matched. */
 export interface WorkerWrite {
@@ -14,10 +15,14 @@ export interface HashResult {
   buffer: Buffer;
 }
 
-/** One piece of a batch: hashed against `expected` and, when it matches, written with `writes`. */
+/**
+ * One piece of a batch: hashed against `expected` (SHA-1; empty for none) and `merkle` (BEP 52)
+ * and, when every given hash matches, written with `writes`. A piece with neither fails.
+ */
 export interface BatchPiece {
   buffer: Buffer;
   expected: Uint8Array;
+  merkle?: MerkleCheck | null;
   writes: WorkerWrite[];
 }
 
@@ -42,6 +47,7 @@ const sha1 = typeof crypto.hash === 'function'
   : (bytes) => crypto.createHash('sha1').update(bytes).digest();
 const fs = require('node:fs');
 const MAX_IOV = 1024;
+${MERKLE_WORKER_SOURCE}
 function errorOf(err) {
   return { message: err && err.message ? err.message : String(err), code: err && err.code ? err.code : null };
 }
@@ -62,7 +68,7 @@ function writeRun(run) {
   }
 }
 parentPort.on('message', (job) => {
-  const { table, writes: flat, expected, memory } = job;
+  const { table, writes: flat, expected, memory, checks, merkle, merkleExpected } = job;
   const count = table.length / 5;
   const status = new Uint8Array(count);
   const errors = [];
@@ -72,7 +78,10 @@ parentPort.on('message', (job) => {
     const t = i * 5;
     const bytes = new Uint8Array(memory[table[t]], table[t + 1], table[t + 2]);
     try {
-      if (!sha1(bytes).equals(expected.subarray(i * 20, i * 20 + 20))) continue;
+      // checks: 1 = SHA-1, 2 = merkle (BEP 52); both must hold, and at least one is required.
+      if (checks[i] === 0) continue;
+      if ((checks[i] & 1) !== 0 && !sha1(bytes).equals(expected.subarray(i * 20, i * 20 + 20))) continue;
+      if ((checks[i] & 2) !== 0 && !merkleRoot(bytes, merkle[i * 2], merkle[i * 2 + 1]).equals(merkleExpected.subarray(i * 32, i * 32 + 32))) continue;
     } catch (err) {
       errors.push([i, errorOf(err)]);
       continue;
@@ -133,9 +142,9 @@ export class DiskWorkers {
 
   constructor(private readonly size = 2) {}
 
-  /** Hashes `buffer` against `expected`; if equal, performs `writes`. Resolves with the buffer back. */
-  async run(buffer: Buffer, expected: Uint8Array, writes: WorkerWrite[]): Promise<HashResult> {
-    const [result] = await this.runBatch([{ buffer, expected, writes }]);
+  /** Hashes `buffer` against `expected` (and `merkle`); if equal, performs `writes`. Resolves with the buffer back. */
+  async run(buffer: Buffer, expected: Uint8Array, writes: WorkerWrite[], merkle: MerkleCheck | null = null): Promise<HashResult> {
+    const [result] = await this.runBatch([{ buffer, expected, merkle, writes }]);
     if (result!.error) throw result!.error;
     return result!;
   }
@@ -152,6 +161,9 @@ export class DiskWorkers {
     const writeCount = pieces.reduce((n, p) => n + p.writes.length, 0);
     const writes = new Float64Array(writeCount * 4);
     const expected = new Uint8Array(pieces.length * 20);
+    const checks = new Uint8Array(pieces.length);
+    const merkle = new Float64Array(pieces.length * 2);
+    const merkleExpected = new Uint8Array(pieces.length * 32);
     let w = 0;
     for (let i = 0; i < pieces.length; i++) {
       const { buffer, writes: pieceWrites } = pieces[i]!;
@@ -180,14 +192,24 @@ export class DiskWorkers {
         writes[4 * w + 3] = write.position;
         w++;
       }
-      expected.set(pieces[i]!.expected.subarray(0, 20), i * 20);
+      const { expected: sha1, merkle: tree } = pieces[i]!;
+      if (sha1.length === 20) {
+        expected.set(sha1, i * 20);
+        checks[i]! |= 1;
+      }
+      if (tree) {
+        merkle[2 * i] = Math.min(tree.dataLength, buffer.length);
+        merkle[2 * i + 1] = tree.leaves;
+        merkleExpected.set(tree.expected.subarray(0, 32), i * 32);
+        checks[i]! |= 2;
+      }
     }
     const slot = this.pickWorker();
     const id = this.nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { worker: slot, resolve, reject });
       this.load[slot]!++;
-      this.workers[slot]!.postMessage({ id, memory, table, writes, expected }, transfer);
+      this.workers[slot]!.postMessage({ id, memory, table, writes, expected, checks, merkle, merkleExpected }, transfer);
     });
     const results: BatchResult[] = [];
     let owned = 0;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FileHandles } from './file-handles.js';
 import { FileMap, type Segment, type StorageFile } from './file-map.js';
 import type { BatchPiece, BatchResult, DiskWorkers, HashResult, WorkerWrite } from './disk-workers.js';
+import type { MerkleCheck } from './merkle-check.js';
 import { PartFile } from './part-file.js';
 import { FolderListings } from './folder-listings.js';
 import { assertNoSymlink, checkFolders, openInside, SymlinkError } from './safe-open.js';
@@ -198,13 +199,16 @@ export class Storage {
    * resolves with a result per piece, in order, each with its buffer back; a piece whose write
    * failed has its `error` set. A descriptor is leased once per file for the whole batch.
    */
-  async hashAndWriteBatch(pieces: ReadonlyArray<{ index: number; data: Buffer; expected: Uint8Array }>, workers: DiskWorkers): Promise<BatchResult[]> {
+  async hashAndWriteBatch(
+    pieces: ReadonlyArray<{ index: number; data: Buffer; expected: Uint8Array; merkle?: MerkleCheck | null }>,
+    workers: DiskWorkers,
+  ): Promise<BatchResult[]> {
     const leases = new Map<number, { fd: number; release: () => void }>();
     const toPartFile: Segment[][] = [];
     let results: BatchResult[];
     try {
       const jobs: BatchPiece[] = [];
-      for (const { index, data, expected } of pieces) {
+      for (const { index, data, expected, merkle } of pieces) {
         const writes: WorkerWrite[] = [];
         const parted: Segment[] = [];
         for (const seg of this.map.pieceSegments(index, 0, data.length)) {
@@ -218,7 +222,7 @@ export class Storage {
           if (!lease) leases.set(seg.fileIndex, (lease = await this.handles.acquire(this.absolutePaths[seg.fileIndex]!, file.length, true)));
           writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
         }
-        jobs.push({ buffer: data, expected, writes });
+        jobs.push({ buffer: data, expected, merkle: merkle ?? null, writes });
         toPartFile.push(parted);
       }
       results = await workers.runBatch(jobs);

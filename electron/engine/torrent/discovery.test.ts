@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../api.js';
+import type { AnnounceClient } from '../tracker/index.js';
+import type { AnnounceParams, AnnounceResult } from '../tracker/types.js';
 import { Discovery, type DiscoveryHost, type TorrentDht } from './discovery.js';
 
 /** A DHT whose lookups the test finishes by hand. */
@@ -12,25 +14,40 @@ class FakeDht implements TorrentDht {
     yield* peers;
   }
 
-  announce(): Promise<{ peers: PeerAddress[] }> {
+  readonly announced: Buffer[] = [];
+
+  announce(infoHash: Uint8Array): Promise<{ peers: PeerAddress[] }> {
+    this.announced.push(Buffer.from(infoHash));
     return new Promise((resolve) => this.announces.push((peers) => resolve({ peers })));
   }
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function setup() {
+/** A tracker that answers every announce at once, with one peer per info-hash. */
+class FakeTracker implements AnnounceClient {
+  readonly hashes: string[] = [];
+  announce(_url: string, params: AnnounceParams): Promise<AnnounceResult> {
+    this.hashes.push(Buffer.from(params.infoHash).toString('hex'));
+    const port = params.infoHash[0]!;
+    return Promise.resolve({ interval: 1800, minInterval: null, peers: [P(port)], complete: null, incomplete: null, warning: null, trackerId: null });
+  }
+  close(): void {}
+}
+
+function setup(secondHash: Buffer | null = null, trackerClient: AnnounceClient | null = null) {
   const dht = new FakeDht();
   const found: PeerAddress[] = [];
   const host: DiscoveryHost = {
     infoHash: Buffer.alloc(20, 7),
     peerId: Buffer.alloc(20, 8),
     listenPort: 6881,
-    trackerClient: null,
+    trackerClient,
     dht,
     announceStats: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
     found: (peers) => found.push(...peers),
     warn: () => undefined,
+    secondHash: () => secondHash,
   };
   return { dht, found, discovery: new Discovery(host) };
 }
@@ -71,6 +88,32 @@ describe('Discovery', () => {
     discovery.start([], { finished: false, dht: false });
     expect(dht.lookups).toHaveLength(0);
     expect(discovery.trackers()).toBeNull();
+    await discovery.stop();
+  });
+
+  it("a hybrid is announced on the DHT under both hashes (BEP 52), and both answers' peers count", async () => {
+    const v2 = Buffer.alloc(20, 9);
+    const { dht, found, discovery } = setup(v2);
+    discovery.start([], { finished: false, dht: true });
+    dht.lookups[0]!([]);
+    await settle();
+    expect(dht.announced).toEqual([Buffer.alloc(20, 7), v2]);
+    dht.announces[0]!([P(1)]);
+    dht.announces[1]!([P(2)]);
+    await settle();
+    expect(found).toEqual([P(1), P(2)]);
+    await discovery.stop();
+  });
+
+  it('a hybrid is announced to its trackers under both hashes; the tracker list shows one entry per tracker', async () => {
+    const tracker = new FakeTracker();
+    const { found, discovery } = setup(Buffer.alloc(20, 9), tracker);
+    discovery.start([['http://127.0.0.1:1/announce']], { finished: false, dht: false });
+    // The announcer schedules its first announce on a timer; wait for both answers.
+    while (found.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(tracker.hashes.sort()).toEqual(['07'.repeat(20), '09'.repeat(20)]);
+    expect(found.map((p) => p.port).sort()).toEqual([7, 9]);
+    expect(discovery.trackers()).toHaveLength(1);
     await discovery.stop();
   });
 });

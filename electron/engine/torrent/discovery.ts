@@ -18,6 +18,11 @@ export interface DiscoveryHost {
   readonly dht: TorrentDht | null;
   /** Totals for announces; `left` must not be 0 before the metadata is known (that claims a seed). */
   announceStats(): { uploaded: number; downloaded: number; left: number };
+  /**
+   * A hybrid's second wire hash (BEP 52: the first 20 bytes of its SHA-256), announced beside
+   * the first as libtorrent does, so v2-only peers find it too; null otherwise.
+   */
+  secondHash?(): Buffer | null;
   /** Addresses found (the dialer de-duplicates them). */
   found(peers: PeerAddress[]): void;
   warn(message: string): void;
@@ -30,6 +35,8 @@ export interface DiscoveryHost {
  */
 export class Discovery {
   private announcer: Announcer | null = null;
+  /** The announcer for a hybrid's v2 hash: its peers count, its status and warnings are the first one's. */
+  private announcerV2: Announcer | null = null;
   private dhtTimer: NodeJS.Timeout | null = null;
   private run = 0;
   private running = false;
@@ -51,21 +58,23 @@ export class Discovery {
     this.running = false;
     if (this.dhtTimer) clearInterval(this.dhtTimer);
     this.dhtTimer = null;
-    const announcer = this.announcer;
-    this.announcer = null;
-    if (announcer) {
+    for (const announcer of [this.announcer, this.announcerV2]) {
+      if (!announcer) continue;
       const stopped = announcer
         .stop()
         .catch(() => undefined)
         .then(() => announcer.destroy());
       this.stopping = Promise.all([this.stopping, stopped]).then(() => undefined);
     }
+    this.announcer = null;
+    this.announcerV2 = null;
     return this.stopping;
   }
 
   /** The download finished: trackers hear `completed`. */
   completed(): void {
     this.announcer?.completed();
+    this.announcerV2?.completed();
   }
 
   /** Tracker status while running; null when stopped (the torrent lists its tiers as idle). */
@@ -75,15 +84,22 @@ export class Discovery {
 
   private startAnnouncer(tiers: string[][], finished: boolean): void {
     const host = this.host;
-    const announcer = new Announcer(
-      { infoHash: host.infoHash, peerId: host.peerId, port: host.listenPort, getStats: () => host.announceStats() },
-      { tiers, ...(host.trackerClient ? { client: host.trackerClient } : {}) },
-    );
-    announcer.on('peers', (peers) => host.found(peers));
+    const make = (infoHash: Buffer): Announcer =>
+      new Announcer(
+        { infoHash, peerId: host.peerId, port: host.listenPort, getStats: () => host.announceStats() },
+        { tiers, ...(host.trackerClient ? { client: host.trackerClient } : {}) },
+      );
+    const announcer = make(host.infoHash);
     announcer.on('warning', (url, message) => host.warn(`tracker ${url}: ${message}`));
     this.announcer = announcer;
-    announcer.start();
-    if (finished) announcer.completed();
+    const second = host.secondHash?.() ?? null;
+    this.announcerV2 = second ? make(second) : null;
+    for (const a of [announcer, this.announcerV2]) {
+      if (!a) continue;
+      a.on('peers', (peers) => host.found(peers));
+      a.start();
+      if (finished) a.completed();
+    }
   }
 
   private startDhtLookups(): void {
@@ -102,8 +118,9 @@ export class Discovery {
     };
     const announce = async (): Promise<void> => {
       if (!current()) return;
-      const result = await dht.announce(this.host.infoHash, this.host.listenPort);
-      if (current()) this.host.found(result.peers);
+      const second = this.host.secondHash?.() ?? null;
+      const results = await Promise.all([this.host.infoHash, ...(second ? [second] : [])].map((h) => dht.announce(h, this.host.listenPort)));
+      if (current()) for (const result of results) this.host.found(result.peers);
     };
     const report = (err: unknown): void => this.host.warn(`DHT lookup: ${err instanceof Error ? err.message : String(err)}`);
     first().catch(report);

@@ -165,7 +165,10 @@ export class MetadataFetcher {
 
   private finish(candidate: Candidate): void {
     const info = Buffer.concat(candidate.slots.map((s) => s.data!));
-    if (createHash('sha1').update(info).digest().equals(this.infoHash)) {
+    // A v2 torrent (BEP 52) is named on the wire by the first 20 bytes of the SHA-256.
+    const matches =
+      createHash('sha1').update(info).digest().equals(this.infoHash) || createHash('sha256').update(info).digest().subarray(0, 20).equals(this.infoHash);
+    if (matches) {
       this.done = true;
       this.bySize.clear();
       this.waiting.clear();

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { PiecePicker } from '../picker/piece-picker.js';
 import type { BatchResult, DiskWorkers } from '../storage/disk-workers.js';
 import type { Storage } from '../storage/storage.js';
+import type { PieceChecks } from './piece-checks.js';
 
 /** What checking and writing completed pieces needs from the transfer. */
 export interface VerifierHost {
@@ -52,7 +52,7 @@ export class PieceVerifier {
   private batchesInFlight = 0;
 
   constructor(
-    private readonly pieceHashes: Buffer,
+    private readonly checks: PieceChecks,
     private readonly storage: Storage,
     private readonly picker: PiecePicker,
     private readonly host: VerifierHost,
@@ -63,14 +63,10 @@ export class PieceVerifier {
     return this.pendingBytes > MAX_PENDING_DISK_BYTES;
   }
 
-  expectedHash(index: number): Buffer {
-    return this.pieceHashes.subarray(index * 20, index * 20 + 20);
-  }
-
   /** Hash check for data read back from disk (re-check): large pieces on a disk worker. */
   async hashMatches(index: number, data: Buffer): Promise<boolean> {
-    if (data.length < WORKER_MIN_PIECE) return createHash('sha1').update(data).digest().equals(this.expectedHash(index));
-    return (await this.host.disk.run(data, this.expectedHash(index), [])).ok;
+    if (data.length < WORKER_MIN_PIECE) return this.checks.matches(index, data);
+    return (await this.host.disk.run(data, this.checks.sha1(index), [], this.checks.merkle(index))).ok;
   }
 
   /** Disk work to wait for before the resume record is taken (`drain`). */
@@ -119,7 +115,12 @@ export class PieceVerifier {
     let results: BatchResult[] | null = null;
     let failure: unknown = null;
     try {
-      const pieces = batch.map(({ piece }) => ({ index: piece.index, data: piece.buffer, expected: this.expectedHash(piece.index) }));
+      const pieces = batch.map(({ piece }) => ({
+        index: piece.index,
+        data: piece.buffer,
+        expected: this.checks.sha1(piece.index),
+        merkle: this.checks.merkle(piece.index),
+      }));
       results = await this.storage.hashAndWriteBatch(pieces, this.host.disk);
     } catch (err) {
       failure = err;

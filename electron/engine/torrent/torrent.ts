@@ -33,6 +33,7 @@ import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { MagnetPhase } from './magnet-phase.js';
+import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { peerStats } from './peer-stats.js';
 import { PeerExchange } from './pex.js';
@@ -127,6 +128,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
+  /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
+  private readonly v2Hashes = new V2Hashes({ meta: () => this.meta, peers: () => this.peersById.values() });
   private readonly dialer: Dialer;
   private readonly pex = new PeerExchange((p) => this.reachableAddress(p));
   private trackerTiers: string[][];
@@ -205,6 +208,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       },
       found: (peers) => this.addPeers(peers),
       warn: (m) => ctx.warn(m),
+      secondHash: () => (this.meta?.hybrid && this.meta.infoHashV2 ? this.meta.infoHashV2.subarray(0, 20) : null),
     });
   }
 
@@ -469,10 +473,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     // Stopped, or already handled, while the parse waited for its turns.
     if (this.data.phase !== 'magnet' || this.closed) return;
+    if (V2Hashes.missingLayers(meta)) {
+      // BEP 52: a v2 magnet's pieces can be checked only once the peers gave the piece layers.
+      await this.v2Hashes.fetchLayers(meta);
+      if (this.data.phase !== 'magnet' || this.closed) return;
+    }
     await this.prepare(meta, null);
     const transfer = this.transfer;
     if (!transfer) return;
-    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
+    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers, pieceLayersOf(meta))).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
     this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
@@ -521,7 +530,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const host = socket.remoteAddress ?? '?';
     const address = host.includes(':') ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
-    const peer = this.createPeer(socket, address, true, hello);
+    // A hybrid is reached by its v1 or its v2 hash: answer with the one the peer used.
+    const peer = this.createPeer(socket, address, true, hello, hello.handshake.infoHash);
     socket.on('data', (chunk: Buffer) => {
       peer.receive(chunk);
       if (!this.throttleDownload(socket, chunk.length)) socket.pause();
@@ -529,9 +539,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     peer.start(hello.handshake, hello.leftover);
   }
 
-  private createPeer(socket: net.Socket, address: string, incoming: boolean, mse?: { cipher: PeerCipher | null; encrypted: boolean }): PeerConnection {
+  private createPeer(
+    socket: net.Socket,
+    address: string,
+    incoming: boolean,
+    mse?: { cipher: PeerCipher | null; encrypted: boolean },
+    wireHash: Buffer = this.infoHashBytes,
+  ): PeerConnection {
     return new PeerConnection(socket, this, {
-      infoHash: this.infoHashBytes,
+      infoHash: wireHash,
       ourPeerId: this.ctx.peerId,
       incoming,
       address,
@@ -691,7 +707,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     peer.send(msg.extended(remoteId, encodeMetadataData(message.piece, info.length, data)));
   }
 
+  peerHashMessage(peer: PeerConnection, id: number, payload: Buffer): void {
+    this.v2Hashes.message(peer, id, payload);
+  }
+
   peerClosed(peer: PeerConnection, reason: CloseReason): void {
+    this.v2Hashes.peerGone(peer);
     const known = this.peersById.delete(peer.id);
     if (known) this.data.handler.peerGone(peer);
     this.dialer.peerClosed(peer, reason, known);
@@ -751,6 +772,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   private tick(): void {
     this.data.handler.tick();
+    this.v2Hashes.tick();
     this.sendPex();
     this.dialer.connectMore();
   }

@@ -14,6 +14,7 @@ import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import { PeerAvailability } from './availability.js';
 import { BlockDownloader } from './block-downloader.js';
+import { PieceChecks } from './piece-checks.js';
 import { PieceVerifier } from './piece-verifier.js';
 import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
@@ -78,7 +79,7 @@ export class Transfer {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
-    this.verifier = new PieceVerifier(meta.pieceHashes, this.storage, this.picker, {
+    this.verifier = new PieceVerifier(new PieceChecks(meta), this.storage, this.picker, {
       disk: host.disk,
       priorityEpoch: () => this.priorityEpoch,
       touchesSkippedFile: (index) => this.skippedFilesIn(index).length > 0,

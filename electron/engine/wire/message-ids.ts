@@ -1,4 +1,4 @@
-/** Peer wire message ids: BEP 3 core, BEP 5 port, BEP 6 fast extension, BEP 10 extended. */
+/** Peer wire message ids: BEP 3 core, BEP 5 port, BEP 6 fast extension, BEP 10 extended, BEP 52 hashes. */
 export const MessageId = {
   Choke: 0,
   Unchoke: 1,
@@ -16,6 +16,9 @@ export const MessageId = {
   RejectRequest: 0x10,
   AllowedFast: 0x11,
   Extended: 20,
+  HashRequest: 21,
+  Hashes: 22,
+  HashReject: 23,
 } as const;
 
 /** Largest frame we accept. A 16 KiB block is 16 KiB + 13; bitfields of 2^21 pieces are 256 KiB. */

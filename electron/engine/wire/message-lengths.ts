@@ -20,6 +20,9 @@ export const MESSAGE_NAMES: Readonly<Record<number, string>> = {
   [M.RejectRequest]: 'reject',
   [M.AllowedFast]: 'allowed fast',
   [M.Extended]: 'extended',
+  [M.HashRequest]: 'hash request',
+  [M.Hashes]: 'hashes',
+  [M.HashReject]: 'hash reject',
 };
 
 /**
@@ -42,6 +45,8 @@ const FIXED_PAYLOAD: ReadonlyMap<number, number> = new Map([
   [M.HaveNone, 0],
   [M.RejectRequest, 12],
   [M.AllowedFast, 4],
+  [M.HashRequest, 48],
+  [M.HashReject, 48],
 ]);
 
 /** Messages of BEP 6: only a peer that announced the fast extension may send them. */
@@ -52,5 +57,6 @@ export function payloadLengthError(id: number, length: number): string | null {
   const fixed = FIXED_PAYLOAD.get(id);
   if (fixed !== undefined && length !== fixed) return `malformed ${MESSAGE_NAMES[id]}: a ${length}-byte payload, not ${fixed}`;
   if (id === M.Extended && length < 1) return 'empty extended message';
+  if (id === M.Hashes && (length < 48 || (length - 48) % 32 !== 0)) return `malformed hashes: a ${length}-byte payload`;
   return null;
 }

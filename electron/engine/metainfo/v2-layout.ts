@@ -1,0 +1,82 @@
+/**
+ * Where a v2 (or hybrid) torrent's pieces come from in its merkle trees. In v2 every file
+ * starts on a piece boundary, so each piece belongs to one file: the piece's expected hash
+ * is that file's piece-layer entry, or, for a file of at most one piece, its 'pieces root'.
+ */
+import { MERKLE_BLOCK, nextPowerOfTwo } from '../merkle/merkle.js';
+import type { FileEntry } from './file-list.js';
+
+export interface V2File {
+  /** Index in Metainfo.files. */
+  fileIndex: number;
+  length: number;
+  /** BEP 52 'pieces root'. */
+  root: Buffer;
+  firstPiece: number;
+  pieceCount: number;
+  /**
+   * 32 bytes per piece for a file of more than one piece; null while not known (a torrent
+   * without 'piece layers', or a magnet: they come from peers in hash messages).
+   */
+  layer: Buffer | null;
+}
+
+export interface V2Layout {
+  /** Files with data, in piece order. */
+  files: V2File[];
+}
+
+/** What a piece's SHA-256 merkle check needs. */
+export interface V2PieceCheck {
+  /** Subtree root the piece's blocks must hash up to. */
+  expected: Buffer;
+  /** Bytes of the piece that are file data (the rest is padding, not hashed). */
+  dataLength: number;
+  /** Leaves of the subtree (a power of two). */
+  leaves: number;
+}
+
+export function buildV2Layout(files: readonly FileEntry[], pieceLength: number, layers: ReadonlyMap<string, Buffer>): V2Layout {
+  const out: V2File[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i] as FileEntry;
+    if (f.pad || f.root === null || f.length === 0) continue;
+    const pieceCount = Math.ceil(f.length / pieceLength);
+    out.push({
+      fileIndex: i,
+      length: f.length,
+      root: f.root,
+      firstPiece: f.offset / pieceLength,
+      pieceCount,
+      layer: pieceCount > 1 ? (layers.get(f.root.toString('hex')) ?? null) : null,
+    });
+  }
+  return { files: out };
+}
+
+/** The v2 file piece `index` lies in (binary search), or undefined. */
+export function v2FileOfPiece(layout: V2Layout, index: number): V2File | undefined {
+  let lo = 0;
+  let hi = layout.files.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = layout.files[mid] as V2File;
+    if (index < f.firstPiece) hi = mid - 1;
+    else if (index >= f.firstPiece + f.pieceCount) lo = mid + 1;
+    else return f;
+  }
+  return undefined;
+}
+
+/** The merkle check of piece `index`, or null when its hash is not known yet. */
+export function v2PieceCheck(layout: V2Layout, pieceLength: number, index: number): V2PieceCheck | null {
+  const f = v2FileOfPiece(layout, index);
+  if (f === undefined) return null;
+  const j = index - f.firstPiece;
+  const dataLength = Math.min(pieceLength, f.length - j * pieceLength);
+  if (f.pieceCount === 1) {
+    return { expected: f.root, dataLength, leaves: nextPowerOfTwo(Math.ceil(f.length / MERKLE_BLOCK)) };
+  }
+  if (f.layer === null) return null;
+  return { expected: f.layer.subarray(j * 32, j * 32 + 32), dataLength, leaves: pieceLength / MERKLE_BLOCK };
+}

@@ -1,0 +1,206 @@
+/**
+ * BEP 52 hash messages for one torrent. Serving: a peer's hash request for a file's piece
+ * layer (or a layer above it) is answered from the layers we hold, else rejected. Fetching: a
+ * v2 torrent added by magnet has no 'piece layers'; before its pieces can be checked, each
+ * file's layer is asked of the peers in runs of up to 512 hashes, with the uncle hashes that
+ * prove a run against the file's 'pieces root', and installed once every run is proven.
+ * Bounds: requests in flight per peer, a timeout per request, a peer whose hashes do not
+ * prove out is dropped; nothing a peer sends is kept unless it proves out.
+ */
+import type { Metainfo, V2File } from '../metainfo/index.js';
+import { answerRequest, layersAbovePieces, pieceLayerHeight, requestProblem, rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import type { PeerConnection } from '../peer/peer-connection.js';
+import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
+import { MessageId } from '../wire/message-ids.js';
+
+/** Hashes asked for at once (libtorrent asks 512 at a time too). */
+const RUN = 512;
+const MAX_IN_FLIGHT_PER_PEER = 4;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Rejections before a peer is no longer asked (it may not have the layers either). */
+const MAX_REJECTS_PER_PEER = 8;
+/** Hash requests answered per peer and tick (1 s): at most 8192 hashes each, 256 KiB. */
+const MAX_SERVED_PER_TICK = 16;
+/** A peer that has not taken this much of what we sent gets hash rejects instead. */
+const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
+
+interface Run {
+  file: V2File;
+  request: HashRequest;
+  peer: PeerConnection | null;
+  sentAt: number;
+  done: boolean;
+  /** Peers that rejected this run: asked again only when no one else can be. */
+  rejectedBy: Set<PeerConnection>;
+}
+
+export interface V2HashesHost {
+  meta(): Metainfo | null;
+  peers(): Iterable<PeerConnection>;
+}
+
+export class V2Hashes {
+  /** Layers from the piece layer up, per file root (hex), built on the first request. */
+  private readonly served = new Map<string, Buffer[][]>();
+  private fetch: { meta: Metainfo; runs: Run[]; layers: Map<V2File, Buffer>; done: () => void } | null = null;
+  private readonly rejects = new Map<PeerConnection, number>();
+  /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
+  private readonly servedThisTick = new Map<PeerConnection, number>();
+
+  constructor(private readonly host: V2HashesHost) {}
+
+  /**
+   * Whether `meta` is v2-only with files of more than one piece whose layer is unknown. A
+   * hybrid needs none (its SHA-1 hashes check every piece; the merkle check joins where a
+   * layer is known), and libtorrent drops a peer that sends hash requests over a v1 connection.
+   */
+  static missingLayers(meta: Metainfo): boolean {
+    return meta.v2 !== null && !meta.hybrid && meta.v2.files.some((f) => f.pieceCount > 1 && f.layer === null);
+  }
+
+  /**
+   * Fetches the missing piece layers of `meta` from the peers; resolves once all are proven
+   * and installed in `meta.v2`. Peers are asked on `tick` and as they answer.
+   */
+  fetchLayers(meta: Metainfo): Promise<void> {
+    const v2 = meta.v2;
+    if (v2 === null || !V2Hashes.missingLayers(meta)) return Promise.resolve();
+    const pl = pieceLayerHeight(meta.pieceLength);
+    const runs: Run[] = [];
+    const layers = new Map<V2File, Buffer>();
+    for (const file of v2.files) {
+      if (file.pieceCount <= 1 || file.layer !== null) continue;
+      layers.set(file, Buffer.alloc(file.pieceCount * 32));
+      const levelSize = 1 << (rootHeight(file.length) - pl);
+      const length = Math.min(levelSize, RUN);
+      // Proofs reach the root: uncles from the run's subtree up.
+      const proofLayers = rootHeight(file.length) - pl - 1;
+      for (let index = 0; index < file.pieceCount; index += length) {
+        runs.push({ file, request: { root: file.root, baseLayer: pl, index, length, proofLayers }, peer: null, sentAt: 0, done: false, rejectedBy: new Set() });
+      }
+    }
+    return new Promise((resolve) => {
+      this.fetch = { meta, runs, layers, done: resolve };
+      this.ask();
+    });
+  }
+
+  /** Stops fetching (the torrent stopped); the promise of fetchLayers stays pending. */
+  cancel(): void {
+    this.fetch = null;
+  }
+
+  tick(now = Date.now()): void {
+    this.servedThisTick.clear();
+    if (!this.fetch) return;
+    for (const run of this.fetch.runs) {
+      if (!run.done && run.peer !== null && now - run.sentAt > REQUEST_TIMEOUT_MS) run.peer = null;
+    }
+    this.ask(now);
+  }
+
+  /** A peer joined or went: hand its runs to others. */
+  peerGone(peer: PeerConnection): void {
+    this.rejects.delete(peer);
+    this.servedThisTick.delete(peer);
+    if (!this.fetch) return;
+    for (const run of this.fetch.runs) {
+      if (run.peer === peer) run.peer = null;
+      run.rejectedBy.delete(peer);
+    }
+    this.ask();
+  }
+
+  message(peer: PeerConnection, id: number, payload: Buffer): void {
+    if (id === MessageId.HashRequest) return this.serve(peer, payload);
+    if (id === MessageId.Hashes) return this.received(peer, payload);
+    return this.rejected(peer, payload);
+  }
+
+  private serve(peer: PeerConnection, payload: Buffer): void {
+    const r = decodeHashRequest(payload);
+    if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
+    const meta = this.host.meta();
+    const served = this.servedThisTick.get(peer) ?? 0;
+    const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > MAX_BACKLOG_FOR_HASHES;
+    const file = busy ? undefined : meta?.v2?.files.find((f) => f.root.equals(r.root));
+    if (!meta || !file || file.layer === null || requestProblem(r, file.length, meta.pieceLength) !== null) {
+      peer.send(encodeHashReject(r));
+      return;
+    }
+    const key = file.root.toString('hex');
+    let levels = this.served.get(key);
+    if (!levels) this.served.set(key, (levels = layersAbovePieces(file.layer, file.length, meta.pieceLength)));
+    this.servedThisTick.set(peer, served + 1);
+    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, levels, meta.pieceLength) }));
+  }
+
+  private findRun(peer: PeerConnection, r: HashRequest): Run | undefined {
+    return this.fetch?.runs.find(
+      (run) => run.peer === peer && !run.done && run.request.index === r.index && run.request.length === r.length && run.request.baseLayer === r.baseLayer && run.request.root.equals(r.root),
+    );
+  }
+
+  private received(peer: PeerConnection, payload: Buffer): void {
+    const h = decodeHashes(payload);
+    if (typeof h === 'string') return peer.close({ kind: 'protocol-violation', detail: h });
+    const run = this.findRun(peer, h);
+    // Unasked (or late after a timeout): ignored, as libtorrent ignores unrequested hashes.
+    if (!run || !this.fetch) return;
+    if (h.proofLayers !== run.request.proofLayers || !verifyHashes(run.request, h.hashes, run.file.root)) {
+      run.peer = null;
+      peer.close({ kind: 'protocol-violation', detail: 'hashes that do not prove out against the pieces root' });
+      return;
+    }
+    const layer = this.fetch.layers.get(run.file)!;
+    const count = Math.min(run.request.length, run.file.pieceCount - run.request.index);
+    h.hashes.copy(layer, run.request.index * 32, 0, count * 32);
+    run.done = true;
+    if (this.fetch.runs.every((r) => r.done)) {
+      const { layers, done } = this.fetch;
+      for (const [file, bytes] of layers) file.layer = bytes;
+      this.fetch = null;
+      done();
+      return;
+    }
+    this.ask();
+  }
+
+  private rejected(peer: PeerConnection, payload: Buffer): void {
+    const r = decodeHashRequest(payload);
+    if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
+    const run = this.findRun(peer, r);
+    if (run) {
+      run.peer = null;
+      run.rejectedBy.add(peer);
+    }
+    this.rejects.set(peer, (this.rejects.get(peer) ?? 0) + 1);
+    // Asked again on the next tick (another peer first): not at once, which with one peer
+    // that cannot answer would be a request/reject ping-pong.
+  }
+
+  private ask(now = Date.now()): void {
+    const fetch = this.fetch;
+    if (!fetch) return;
+    const inFlight = new Map<PeerConnection, number>();
+    for (const run of fetch.runs) if (!run.done && run.peer) inFlight.set(run.peer, (inFlight.get(run.peer) ?? 0) + 1);
+    const peers = [...this.host.peers()].filter((p) => p.remote !== null && (this.rejects.get(p) ?? 0) < MAX_REJECTS_PER_PEER);
+    for (const run of fetch.runs) {
+      if (run.done || run.peer !== null) continue;
+      const free = (p: PeerConnection): boolean => (inFlight.get(p) ?? 0) < MAX_IN_FLIGHT_PER_PEER;
+      const peer = peers.find((p) => free(p) && !run.rejectedBy.has(p)) ?? peers.find(free);
+      if (peer === undefined) return;
+      run.peer = peer;
+      run.sentAt = now;
+      inFlight.set(peer, (inFlight.get(peer) ?? 0) + 1);
+      peer.send(encodeHashRequest(run.request));
+    }
+  }
+}
+
+/** A torrent's known piece layers by root (latin1 keys, as bencode Maps take them). */
+export function pieceLayersOf(meta: Metainfo): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const f of meta.v2?.files ?? []) if (f.layer !== null) out.set(f.root.toString('latin1'), f.layer);
+  return out;
+}
