@@ -34,7 +34,8 @@ import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { MagnetPhase } from './magnet-phase.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
-import { peerStats } from './peer-stats.js';
+import { peerStats, webSeedStats } from './peer-stats.js';
+import { webSeedSources } from '../webseed/index.js';
 import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
@@ -82,6 +83,8 @@ export interface TorrentInit {
   store: StateStore | null;
   /** The magnet this torrent came from, kept until the metadata is saved. */
   magnetUri: string | null;
+  /** A magnet's `ws=` web seeds (used unless the torrent turns out private). */
+  webSeeds?: readonly string[];
 }
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
@@ -137,6 +140,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly fallbackName: string;
   private resumeInit: ResumeData | null;
   private readonly magnetUri: string | null;
+  private readonly magnetWebSeeds: readonly string[];
   private previousUploaded: number;
   private previousDownloaded: number;
   private readonly resumeRecords: ResumeKeeper;
@@ -156,6 +160,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
+    this.magnetWebSeeds = init.webSeeds ?? [];
     this.addedAt = init.resume?.addedAt ?? Date.now();
     this.completedAtValue = init.resume?.completedAt ?? null;
     this.sequentialWanted = init.resume?.sequential ?? false;
@@ -399,6 +404,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
       this.update();
       const transfer = new Transfer(meta, this.savePath, this);
+      transfer.addWebSeeds(webSeedSources(meta, this.magnetWebSeeds));
       if (priorities) {
         priorities.forEach((p, i) => transfer.setFilePriority(i, p));
       } else if (this.selectOnly) {
@@ -573,6 +579,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     socket.pause();
     setTimeout(() => socket.destroyed || socket.resume(), wait).unref();
     return false;
+  }
+
+  /** Download rate limits for web seed bytes: ms to pause reading after `bytes`. */
+  downloadWait(bytes: number): number {
+    return takeAll(this.downloadLimits, bytes);
   }
 
   private get downloadLimits(): TokenBucket[] {
@@ -822,7 +833,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peers(): PeerStats[] {
-    return [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
+    const peers = [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
+    return [...peers, ...(this.transfer?.webSeedList ?? []).map(webSeedStats)];
   }
 
 

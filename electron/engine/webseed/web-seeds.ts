@@ -2,8 +2,8 @@ import type { PieceDownload } from '../picker/piece-download.js';
 import type { BlockPick, PiecePicker } from '../picker/piece-picker.js';
 import { errorText } from '../../../shared/error-text.js';
 import { WebSeedError } from './errors.js';
-import { DEFAULT_LIMITS, fetchRange, type FetchLimits } from './http-fetch.js';
-import { contiguousRuns, planFileRanges, planPieceRanges, type PlanFile, type Run } from './range-plan.js';
+import { DEFAULT_LIMITS, fetchRange, type FetchContext, type FetchLimits, type RangeRequest } from './http-fetch.js';
+import { contiguousRuns, planFileRanges, planPieceRanges, type PlanFile, type RangePart, type Run } from './range-plan.js';
 import { RunWriter } from './run-writer.js';
 import { fileUrl, httpSeedUrl, type WebSeedSource } from './url-mapping.js';
 import { BAN_AFTER_HASH_FAILURES, WebSeed } from './web-seed.js';
@@ -27,8 +27,13 @@ export interface WebSeedHost {
 
 /** Requests (runs of pieces) in flight per web seed. */
 const PARALLEL_PER_SEED = 2;
-/** Bytes asked for per request: at least one piece, else this much (runs of adjacent pieces). */
-const JOB_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes asked for per job (one or more requests): about two seconds' worth at the seed's rate,
+ * between these bounds, and never less than a piece. A new seed starts small, so that it does
+ * not take the whole torrent from peers before its speed is known.
+ */
+const MIN_JOB_BYTES = 256 * 1024;
+const MAX_JOB_BYTES = 4 * 1024 * 1024;
 /** Web seeds per torrent (a stranger's url-list may name thousands). */
 export const MAX_WEB_SEEDS = 16;
 
@@ -123,12 +128,12 @@ export class WebSeeds {
   private startJob(seed: WebSeed): boolean {
     const { picker } = this.host;
     const picks: BlockPick[] = [];
-    const blocks = Math.ceil(Math.max(JOB_BYTES, this.host.pieceLength) / (16 * 1024));
-    picker.pick(seed, blocks, picks);
+    const jobBytes = Math.max(this.host.pieceLength, Math.min(MAX_JOB_BYTES, Math.max(MIN_JOB_BYTES, seed.meter.rate() * 2)));
+    picker.pick(seed, Math.ceil(jobBytes / (16 * 1024)), picks);
     if (picks.length === 0) return false;
     for (const p of picks) seed.requested(p.piece.index, p.block);
     seed.running++;
-    const runs = contiguousRuns(picks, (p) => p.piece.index * this.host.pieceLength + p.begin, (p) => p.length, Math.max(JOB_BYTES, this.host.pieceLength));
+    const runs = contiguousRuns(picks, (p) => p.piece.index * this.host.pieceLength + p.begin, (p) => p.length, jobBytes);
     void this.runJob(seed, runs).finally(() => {
       seed.running--;
       this.schedulePump();
@@ -138,22 +143,29 @@ export class WebSeeds {
 
   private async runJob(seed: WebSeed, runs: Run<BlockPick>[]): Promise<void> {
     const undelivered = new Set<BlockPick>(runs.flatMap((r) => r.items));
+    const progress: JobProgress = { bytes: 0, atLastFailure: 0 };
     try {
-      for (const run of runs) await this.fetchRun(seed, run, undelivered);
+      for (const run of runs) await this.fetchRun(seed, run, undelivered, progress);
       seed.backoff.succeeded();
       seed.lastError = null;
     } catch (err) {
       this.giveBack(seed, undelivered);
       if (err instanceof WebSeedError && err.kind === 'aborted') return;
-      const retryAfter = err instanceof WebSeedError ? err.retryAfterMs : null;
-      const delay = seed.backoff.failed(Date.now(), retryAfter);
-      const text = errorText(err);
-      if (text !== seed.lastError) this.host.warn(`web seed ${seed.url}: ${text}; retrying in ${Math.round(delay / 1000)} s`);
-      seed.lastError = text;
+      this.failed(seed, err);
     }
   }
 
-  private async fetchRun(seed: WebSeed, run: Run<BlockPick>, undelivered: Set<BlockPick>): Promise<void> {
+  /** Backs the seed off after a failed request; returns the delay. */
+  private failed(seed: WebSeed, err: unknown): number {
+    const retryAfter = err instanceof WebSeedError ? err.retryAfterMs : null;
+    const delay = seed.backoff.failed(Date.now(), retryAfter);
+    const text = errorText(err);
+    if (text !== seed.lastError) this.host.warn(`web seed ${seed.url}: ${text}; retrying in ${Math.round(delay / 1000)} s`);
+    seed.lastError = text;
+    return delay;
+  }
+
+  private async fetchRun(seed: WebSeed, run: Run<BlockPick>, undelivered: Set<BlockPick>, progress: JobProgress): Promise<void> {
     const { picker } = this.host;
     const live = (p: BlockPick): boolean => picker.inFlight.get(p.piece.index) === p.piece && !p.piece.verifying;
     const writer = new RunWriter(
@@ -177,25 +189,41 @@ export class WebSeeds {
         writer.zeros(part.length);
         continue;
       }
-      const file = this.host.files[part.target];
-      const request =
-        seed.kind === 'url'
-          ? { url: fileUrl(seed.url, this.host.multiFile, file!.pathElements), start: part.targetOffset, length: part.length, rangeInUrl: false, resourceLength: file!.length }
-          : {
-              url: httpSeedUrl(seed.url, this.host.infoHash, part.target, part.targetOffset, part.targetOffset + part.length),
-              start: part.targetOffset,
-              length: part.length,
-              rangeInUrl: true,
-              resourceLength: null,
-            };
-      await fetchRange(request, (chunk) => writer.push(chunk), {
-        agents: seed.agents,
-        limits: this.limits,
-        signal: seed.signal,
-        userAgent: this.userAgent,
-        throttle: (bytes) => this.host.throttle(bytes),
-      });
+      // A request that fails after this job made progress is resumed where its bytes stopped
+      // (after the back-off), so a server that fails now and then still gets every block out;
+      // one that fails without any progress gives its blocks back to the picker.
+      for (let done = 0; ; ) {
+        const before = writer.received;
+        try {
+          await fetchRange(this.request(seed, part, done), (chunk) => {
+            progress.bytes += chunk.length;
+            writer.push(chunk);
+          }, this.fetchContext(seed));
+          seed.backoff.succeeded();
+          break;
+        } catch (err) {
+          done += writer.received - before;
+          if ((err instanceof WebSeedError && err.kind === 'aborted') || progress.bytes === progress.atLastFailure) throw err;
+          progress.atLastFailure = progress.bytes;
+          await abortableSleep(this.failed(seed, err), seed.signal);
+        }
+      }
     }
+  }
+
+  /** The HTTP request for `part` of a run, from its byte `done` on. */
+  private request(seed: WebSeed, part: RangePart, done: number): RangeRequest {
+    const start = part.targetOffset + done;
+    const length = part.length - done;
+    if (seed.kind === 'http-seed') {
+      return { url: httpSeedUrl(seed.url, this.host.infoHash, part.target, start, start + length), start, length, rangeInUrl: true, resourceLength: null };
+    }
+    const file = this.host.files[part.target]!;
+    return { url: fileUrl(seed.url, this.host.multiFile, file.pathElements), start, length, rangeInUrl: false, resourceLength: file.length };
+  }
+
+  private fetchContext(seed: WebSeed): FetchContext {
+    return { agents: seed.agents, limits: this.limits, signal: seed.signal, userAgent: this.userAgent, throttle: (bytes) => this.host.throttle(bytes) };
   }
 
   /** Blocks a failed or stopped request did not deliver go back to the picker for anyone. */
@@ -211,4 +239,26 @@ export class WebSeeds {
     picker.disown(seed);
     for (const piece of pieces) picker.abandonIfUntouched(piece);
   }
+}
+
+/** Bytes a job received, and how many it had at its last failed request. */
+interface JobProgress {
+  bytes: number;
+  atLastFailure: number;
+}
+
+/** Resolves after `ms`, or rejects as aborted when the seed is stopped meanwhile. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(new WebSeedError('aborted', 'stopped'));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new WebSeedError('aborted', 'stopped'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,0 +1,78 @@
+/**
+ * A small HTTP server with Range support over a folder, for web seed tests that need a server
+ * to misbehave on purpose (every Nth request answered 503). Serves only below its root, on
+ * 127.0.0.1. nginx (e2e/support/nginx.ts) is the real server; this one is the flaky one.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve, sep } from 'node:path';
+import type { Cleanup } from './cleanup.js';
+
+export interface RangeServerOptions {
+  root: string;
+  /** Every Nth request (1-based count) gets a 503 (0 or absent: never). */
+  failEvery?: number;
+}
+
+export interface RangeServer {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  /** Requests received, and how many of them were failed on purpose. */
+  readonly requests: number;
+  readonly failed: number;
+  /** Bytes of file data sent. */
+  readonly bytesSent: number;
+}
+
+export async function startRangeServer(cleanup: Cleanup, options: RangeServerOptions): Promise<RangeServer> {
+  const root = resolve(options.root);
+  const counts = { requests: 0, failed: 0, bytesSent: 0 };
+  const server = http.createServer((req, res) => {
+    counts.requests++;
+    if (options.failEvery && counts.requests % options.failEvery === 0) {
+      counts.failed++;
+      res.writeHead(503, { 'retry-after': '0' });
+      return void res.end();
+    }
+    void serve(req, res);
+  });
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = resolve(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+    if (!path.startsWith(root + sep)) return void res.writeHead(403).end();
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : -1),
+      () => -1,
+    );
+    if (size < 0) return void res.writeHead(404).end();
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    const first = m ? Number(m[1]) : 0;
+    const last = m ? Math.min(Number(m[2]), size - 1) : size - 1;
+    if (first > last) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+    res.writeHead(m ? 206 : 200, { 'content-length': last - first + 1, ...(m ? { 'content-range': `bytes ${first}-${last}/${size}` } : {}) });
+    counts.bytesSent += last - first + 1;
+    createReadStream(path, { start: first, end: last }).pipe(res);
+  }
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.add(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    get requests() {
+      return counts.requests;
+    },
+    get failed() {
+      return counts.failed;
+    },
+    get bytesSent() {
+      return counts.bytesSent;
+    },
+  };
+}
