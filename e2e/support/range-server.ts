@@ -24,13 +24,17 @@ export interface RangeServer {
   readonly failed: number;
   /** Bytes of file data sent. */
   readonly bytesSent: number;
+  /** The path of every request, in order. */
+  readonly paths: readonly string[];
 }
 
 export async function startRangeServer(cleanup: Cleanup, options: RangeServerOptions): Promise<RangeServer> {
   const root = resolve(options.root);
   const counts = { requests: 0, failed: 0, bytesSent: 0 };
+  const paths: string[] = [];
   const server = http.createServer((req, res) => {
     counts.requests++;
+    paths.push((req.url ?? '').split('?')[0]!);
     if (options.failEvery && counts.requests % options.failEvery === 0) {
       counts.failed++;
       res.writeHead(503, { 'retry-after': '0' });
@@ -74,5 +78,6 @@ export async function startRangeServer(cleanup: Cleanup, options: RangeServerOpt
     get bytesSent() {
       return counts.bytesSent;
     },
+    paths,
   };
 }
