@@ -22,6 +22,8 @@ import {
   type FileSpec,
   type Nginx,
   freePort,
+  startTessera,
+  downloadArgs,
 } from '../support/index.js';
 import { waitUntil } from '../support/test-utils.js';
 
@@ -118,5 +120,32 @@ describe('web seed and a libtorrent seeder together', () => {
     const fromWeb = webSeedsOf(j)[0]?.downloaded ?? 0;
     expect(fromWeb).toBeGreaterThan(0);
     expect(j.downloaded - fromWeb).toBeGreaterThan(0);
+  });
+});
+
+describe('a web seed that sends bad data', () => {
+  it('is dropped after a few pieces fail their hash; a good web seed completes the download', async () => {
+    await writeRandomFile(join(root, 'www', 'bad.bin'), 512 * 1024, 'webseed-bad');
+    const liar = await startRangeServer(cleanup, { root: join(root, 'www'), corrupt: true });
+    const port = await freePort();
+    const t = await createTorrent({
+      path: join(root, 'www', 'bad.bin'),
+      out: join(root, 'bad.torrent'),
+      pieceLength: 16 * 1024,
+      webSeeds: [`${liar.url}bad.bin`, `http://127.0.0.1:${port}/bad.bin`],
+    });
+    const dir = join(root, 'dl-bad');
+    const proc = startTessera(cleanup, downloadArgs({ torrent: t.torrentPath, dir, peers: [], extraArgs: ['--verbose'] }), { configHome: join(root, 'home-bad') });
+    // The good server comes up only once the liar is dropped: every failed piece is the liar's.
+    await waitUntil('the lying web seed to be dropped', () => /web seed .* dropped after \d+ pieces failed/.test(proc.stderr), { alive: () => proc.exitInfo === null });
+    await startNginx(cleanup, { dir: await cleanup.tempDir('nginx-good'), root: join(root, 'www'), port });
+    const exit = await proc.exited;
+    expect(exit.code, proc.describe()).toBe(0);
+    await assertSameFile(join(root, 'www', 'bad.bin'), join(dir, 'bad.bin'));
+    const j = proc.jsonLines().at(-1)!;
+    expect(j.hashFailures).toBeGreaterThanOrEqual(3);
+    const seeds = j.webSeeds as WebSeedJson[];
+    expect(seeds.map((w) => w.url)).toEqual([`${liar.url}bad.bin`, `http://127.0.0.1:${port}/bad.bin`]);
+    expect(seeds[1]!.downloaded).toBeGreaterThanOrEqual(t.totalSize);
   });
 });

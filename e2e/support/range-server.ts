@@ -4,7 +4,7 @@
  * 127.0.0.1. nginx (e2e/support/nginx.ts) is the real server; this one is the flaky one.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
@@ -14,6 +14,8 @@ export interface RangeServerOptions {
   root: string;
   /** Every Nth request (1-based count) gets a 503 (0 or absent: never). */
   failEvery?: number;
+  /** Every body sent has one byte in every KiB flipped (right length, wrong data). */
+  corrupt?: boolean;
 }
 
 export interface RangeServer {
@@ -56,7 +58,12 @@ export async function startRangeServer(cleanup: Cleanup, options: RangeServerOpt
     if (first > last) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
     res.writeHead(m ? 206 : 200, { 'content-length': last - first + 1, ...(m ? { 'content-range': `bytes ${first}-${last}/${size}` } : {}) });
     counts.bytesSent += last - first + 1;
-    createReadStream(path, { start: first, end: last }).pipe(res);
+    if (!options.corrupt) return void createReadStream(path, { start: first, end: last }).pipe(res);
+    const body = Buffer.alloc(last - first + 1);
+    const file = await open(path, 'r');
+    await file.read(body, 0, body.length, first).finally(() => file.close());
+    for (let i = 0; i < body.length; i += 1024) body[i] = body[i]! ^ 0xff;
+    res.end(body);
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanup.add(
