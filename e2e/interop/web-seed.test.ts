@@ -88,6 +88,24 @@ describe('web seed only (nginx, no peers at all)', () => {
   });
 });
 
+describe('BEP 17 HTTP seed', () => {
+  it('a torrent whose only source is its httpseeds entry downloads by piece', async () => {
+    await writeRandomFile(join(root, 'www', 'bep17.bin'), 300_001, 'webseed-bep17');
+    const first = await createTorrent({ path: join(root, 'www', 'bep17.bin'), out: join(root, 'bep17-probe.torrent'), pieceLength: PIECE });
+    const server = await startRangeServer(cleanup, { root: join(root, 'www'), httpSeed: { file: 'bep17.bin', pieceLength: PIECE, infoHash: first.infoHash } });
+    // httpseeds sits outside the info dictionary: the info-hash is the same as the probe's.
+    const t = await createTorrent({ path: join(root, 'www', 'bep17.bin'), out: join(root, 'bep17.torrent'), pieceLength: PIECE, httpSeeds: [`${server.url}seed.php`] });
+    expect(t.infoHash).toBe(first.infoHash);
+    const dir = join(root, 'dl-bep17');
+    const r = await tesseraDownload({ torrent: t.torrentPath, dir, peers: [], configHome: join(root, 'home-bep17'), timeoutMs: 180_000 });
+    const j = assertDownloadOk(r, { torrent: t, peers: 0, hashFailures: 0 });
+    await assertSameFile(join(root, 'www', 'bep17.bin'), join(dir, 'bep17.bin'));
+    expect(webSeedsOf(j).map((w) => w.downloaded)).toEqual([t.totalSize]);
+    expect(server.paths.every((p) => p === '/seed.php')).toBe(true);
+    expect(server.bytesSent).toBe(t.totalSize);
+  });
+});
+
 describe('a flaky web seed', () => {
   it('every third request fails with 503: backed off, retried, completes', async () => {
     const server = await startRangeServer(cleanup, { root: join(root, 'www'), failEvery: 3 });

@@ -16,6 +16,11 @@ export interface RangeServerOptions {
   failEvery?: number;
   /** Every body sent has one byte in every KiB flipped (right length, wrong data). */
   corrupt?: boolean;
+  /**
+   * BEP 17: requests with `info_hash`, `piece` and `ranges` are answered from this single file
+   * (relative to root) with pieces of `pieceLength`; a wrong info_hash gets 404.
+   */
+  httpSeed?: { file: string; pieceLength: number; infoHash: string };
 }
 
 export interface RangeServer {
@@ -45,6 +50,7 @@ export async function startRangeServer(cleanup: Cleanup, options: RangeServerOpt
     void serve(req, res);
   });
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (options.httpSeed && (req.url ?? '').includes('?')) return serveHttpSeed(req, res, options.httpSeed);
     const path = resolve(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]!)));
     if (!path.startsWith(root + sep)) return void res.writeHead(403).end();
     const size = await stat(path).then(
@@ -63,6 +69,27 @@ export async function startRangeServer(cleanup: Cleanup, options: RangeServerOpt
     const file = await open(path, 'r');
     await file.read(body, 0, body.length, first).finally(() => file.close());
     for (let i = 0; i < body.length; i += 1024) body[i] = body[i]! ^ 0xff;
+    res.end(body);
+  }
+  async function serveHttpSeed(req: http.IncomingMessage, res: http.ServerResponse, seed: NonNullable<RangeServerOptions['httpSeed']>): Promise<void> {
+    const query = (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1);
+    const fields = new Map<string, string>();
+    for (const pair of query.split('&')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) fields.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    // info_hash is raw bytes percent-encoded: compare as bytes, not as text.
+    const hash = percentDecode(fields.get('info_hash') ?? '').toString('hex');
+    const ranges = /^(\d+)-(\d+)$/.exec(fields.get('ranges') ?? '');
+    const piece = Number(fields.get('piece'));
+    if (hash !== seed.infoHash || !ranges || !Number.isInteger(piece)) return void res.writeHead(404).end();
+    const first = piece * seed.pieceLength + Number(ranges[1]);
+    const body = Buffer.alloc(Number(ranges[2]) - Number(ranges[1]) + 1);
+    const file = await open(join(root, seed.file), 'r');
+    const { bytesRead } = await file.read(body, 0, body.length, first).finally(() => file.close());
+    if (bytesRead !== body.length) return void res.writeHead(416).end();
+    counts.bytesSent += body.length;
+    res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' });
     res.end(body);
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -87,4 +114,16 @@ export async function startRangeServer(cleanup: Cleanup, options: RangeServerOpt
     },
     paths,
   };
+}
+
+/** Percent-decoding to raw bytes (decodeURIComponent insists on UTF-8). */
+function percentDecode(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(text.charCodeAt(i) & 0xff);
+  }
+  return Buffer.from(bytes);
 }
