@@ -1,10 +1,11 @@
 import { encode } from '../bencode/index.js';
 
-/** A .torrent holding fetched metadata: announce-list plus the info dict's original bytes. */
-export function torrentFileFromInfo(info: Buffer, tiers: string[][]): Buffer {
-  // Keys must be sorted: 'announce-list' < 'info'. The info dict is spliced in verbatim.
+/** A .torrent holding fetched metadata: announce-list, the info dict's original bytes, and the magnet's web seeds as url-list. */
+export function torrentFileFromInfo(info: Buffer, tiers: string[][], webSeeds: readonly string[] = []): Buffer {
+  // Keys must be sorted: 'announce-list' < 'info' < 'url-list'. The info dict is spliced in verbatim.
   const head = tiers.length > 0 ? encode({ 'announce-list': tiers }).subarray(1, -1) : Buffer.alloc(0);
-  return Buffer.concat([Buffer.from('d'), head, Buffer.from('4:info'), info, Buffer.from('e')]);
+  const tail = webSeeds.length > 0 ? encode({ 'url-list': [...webSeeds] }).subarray(1, -1) : Buffer.alloc(0);
+  return Buffer.concat([Buffer.from('d'), head, Buffer.from('4:info'), info, tail, Buffer.from('e')]);
 }
 
 /** Announce tiers from the .torrent first, then any extra (magnet `tr`) not already listed. */

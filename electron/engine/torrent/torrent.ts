@@ -476,7 +476,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.prepare(meta, null);
     const transfer = this.transfer;
     if (!transfer) return;
-    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers)).catch((err: unknown) =>
+    // The magnet's ws= web seeds are kept as url-list (none for a private torrent: see webSeedSources).
+    const webSeeds = webSeedSources(transfer.meta, this.magnetWebSeeds).map((w) => w.url);
+    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers, webSeeds)).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
     this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet

@@ -34,6 +34,8 @@ const PARALLEL_PER_SEED = 2;
  */
 const MIN_JOB_BYTES = 256 * 1024;
 const MAX_JOB_BYTES = 4 * 1024 * 1024;
+/** Requests in flight over all of a torrent's web seeds: bounds the piece buffers they hold. */
+const MAX_JOBS_PER_TORRENT = 4;
 /** Web seeds per torrent (a stranger's url-list may name thousands). */
 export const MAX_WEB_SEEDS = 16;
 
@@ -97,14 +99,16 @@ export class WebSeeds {
     if (!this.active) return;
     const now = Date.now();
     let soonest = Infinity;
+    let jobs = this.seeds.reduce((n, s) => n + s.running, 0);
     for (const seed of this.seeds) {
       if (seed.banned) continue;
       if (!seed.backoff.ready(now)) {
         soonest = Math.min(soonest, seed.backoff.notBefore);
         continue;
       }
-      while (seed.running < PARALLEL_PER_SEED && this.host.canRequest() && !this.host.picker.finished) {
+      while (seed.running < PARALLEL_PER_SEED && jobs < MAX_JOBS_PER_TORRENT && this.host.canRequest() && !this.host.picker.finished) {
         if (!this.startJob(seed)) break;
+        jobs++;
       }
     }
     if (soonest < Infinity && !this.retryTimer) {
