@@ -8,6 +8,7 @@
 #   transmission-cli    a third one
 #   chromium            the browser Playwright drives (e2e)
 #   miniupnpd           a real UPnP IGD / NAT-PMP gateway (port-mapping interop, in a netns)
+#   nginx-light         a real HTTP server with range requests (web seed interop)
 #
 # Usage: scripts/ensure-deps.sh          (as root, or with passwordless sudo)
 #        scripts/ensure-deps.sh --check  (verify only, install nothing)
@@ -26,8 +27,9 @@ declare -A VERIFY=(
   [transmission-cli]="transmission-cli --version 2>&1 | head -n 1"
   [chromium]="/usr/bin/chromium --version 2>/dev/null"
   [miniupnpd]="test -x /usr/sbin/miniupnpd && echo /usr/sbin/miniupnpd"
+  [nginx-light]="/usr/sbin/nginx -v 2>&1"
 )
-ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium miniupnpd)
+ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium miniupnpd nginx-light)
 
 log() { printf 'ensure-deps: %s\n' "$*" >&2; }
 die() { printf '\nensure-deps: ERROR: %s\n\n' "$*" >&2; exit 1; }

@@ -39,3 +39,5 @@ export { measured, readUsage, type Usage } from './measure.js';
 export { freePort, canConnect, waitForListening } from './net.js';
 export { requireTool, PYTHON, REPO_ROOT, SUPPORT_DIR, supportScript, type Tool } from './tools.js';
 export { waitForTorrent } from './engine-wait.js';
+export { startNginx, type Nginx } from './nginx.js';
+export { startRangeServer, type RangeServer, type RangeServerOptions } from './range-server.js';

@@ -3,6 +3,7 @@
 
   /usr/bin/python3 lt_create.py --path FILE_OR_DIR --out X.torrent --piece-length 16384 \
       [--tracker URL ...] [--private] [--comment TEXT] [--pad] [--hybrid | --v2] [--creation-date N]
+      [--web-seed URL ...] [--http-seed URL ...]
 
 v1-only by default with files in the order libtorrent walks them and no pad files, so files
 cross piece boundaries. --pad inserts BEP 47 pad files (canonical_files), --hybrid makes a
@@ -30,6 +31,8 @@ def main():
     p.add_argument("--pad", action="store_true", help="BEP 47 pad files between files")
     p.add_argument("--hybrid", action="store_true", help="v1+v2 hybrid instead of v1 only")
     p.add_argument("--v2", action="store_true", help="v2-only (BEP 52) instead of v1 only")
+    p.add_argument("--web-seed", action="append", default=[], help="BEP 19 url-list entry")
+    p.add_argument("--http-seed", action="append", default=[], help="BEP 17 httpseeds entry")
     p.add_argument("--creation-date", type=int, default=0, help="0 = omit (deterministic output)")
     args = p.parse_args()
 
@@ -55,6 +58,10 @@ def main():
         ct.add_tracker(url, tier)
     if args.private:
         ct.set_priv(True)
+    for url in args.web_seed:
+        ct.add_url_seed(url)
+    for url in args.http_seed:
+        ct.add_http_seed(url)
     if args.comment is not None:
         ct.set_comment(args.comment)
     ct.set_creator("tessera-tests lt_create.py (libtorrent %s)" % lt.__version__)

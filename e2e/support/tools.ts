@@ -13,7 +13,7 @@ export const REPO_ROOT = resolve(SUPPORT_DIR, '..', '..');
 /** Debian's python: python3-libtorrent is installed for it only (a pyenv python3 on PATH lacks it). */
 export const PYTHON = process.env.TESSERA_PYTHON ?? '/usr/bin/python3';
 
-export type Tool = 'libtorrent' | 'aria2c' | 'opentracker' | 'transmission-cli' | 'chromium';
+export type Tool = 'libtorrent' | 'aria2c' | 'opentracker' | 'transmission-cli' | 'chromium' | 'nginx';
 
 const PACKAGE: Record<Tool, string> = {
   libtorrent: 'python3-libtorrent',
@@ -21,6 +21,7 @@ const PACKAGE: Record<Tool, string> = {
   opentracker: 'opentracker',
   'transmission-cli': 'transmission-cli',
   chromium: 'chromium',
+  nginx: 'nginx-light',
 };
 
 const checked = new Map<Tool, string>();
@@ -41,6 +42,9 @@ function probe(tool: Tool): void {
       return;
     case 'chromium':
       if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium not found');
+      return;
+    case 'nginx':
+      execFileSync('/usr/sbin/nginx', ['-v'], { stdio: 'pipe', timeout: 20_000 });
       return;
   }
 }

@@ -40,6 +40,9 @@ export interface CreateTorrentOptions {
   hybrid?: boolean;
   /** v2-only (BEP 52) instead of v1 only. */
   v2?: boolean;
+  /** BEP 19 `url-list` and BEP 17 `httpseeds` entries. */
+  webSeeds?: string[];
+  httpSeeds?: string[];
 }
 
 export async function createTorrent(opts: CreateTorrentOptions): Promise<TorrentInfo> {
@@ -51,6 +54,8 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Torrent
   if (opts.pad) args.push('--pad');
   if (opts.hybrid) args.push('--hybrid');
   if (opts.v2) args.push('--v2');
+  for (const url of opts.webSeeds ?? []) args.push('--web-seed', url);
+  for (const url of opts.httpSeeds ?? []) args.push('--http-seed', url);
   const r = await runToEnd(PYTHON, args, { timeoutMs: 600_000, label: 'lt_create' });
   if (r.exit.code !== 0) throw new Error(`lt_create.py failed (exit ${r.exit.code}): ${r.stderr.trim()}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';

@@ -33,6 +33,10 @@ export async function runDownload(argv: string[]): Promise<number> {
   const stats = torrent.stats();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const dataPeers = (torrent as EngineTorrent & { dataPeerCount?: number }).dataPeerCount ?? 0;
+  const webSeeds = torrent
+    .peers()
+    .filter((p) => p.id.startsWith('webseed:'))
+    .map((p) => ({ url: p.address, downloaded: p.downloaded }));
   if (verbose) process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
   await session.close();
 
@@ -43,6 +47,7 @@ export async function runDownload(argv: string[]): Promise<number> {
       downloaded: stats.downloaded,
       seconds: Number(seconds.toFixed(3)),
       peers: dataPeers,
+      webSeeds,
       hashFailures: stats.hashFailures,
       checkedPieces: stats.checkedPieces ?? 0,
       resumedPieces: stats.resumedPieces ?? 0,

@@ -301,6 +301,7 @@ function initFromMagnet(uri: string, savePath: string): ParsedSource {
     savePath,
     selectOnly: magnet.selectOnly,
     peers: magnet.peers,
+    webSeeds: magnet.webSeeds,
   };
 }
 

@@ -101,7 +101,7 @@ export class BlockDownloader {
     for (const piece of pieces) this.picker.abandonIfUntouched(piece);
   }
 
-  private cancelDuplicates(receivedFrom: PeerConnection, piece: PieceDownload, block: number): void {
+  private cancelDuplicates(receivedFrom: object, piece: PieceDownload, block: number): void {
     for (const other of this.host.connectedPeers()) {
       if (other === receivedFrom) continue;
       const req = other.requests.get(piece.index, block);
@@ -120,6 +120,17 @@ export class BlockDownloader {
   }
 
   // --- receiving -------------------------------------------------------------------------
+
+  /** A block whose bytes another source (a web seed) put in the piece buffer: counted like a peer's. */
+  blockFromSource(source: object, piece: PieceDownload, block: number, length: number): void {
+    this.downloadedBytes += length;
+    this.meter.add(length);
+    if (!piece.markArrived(block)) return;
+    piece.contributors.add(source);
+    this.host.blockArrived(piece.index, piece.received, piece.blockCount);
+    if (piece.requests[block]! > 0) this.cancelDuplicates(source, piece, block);
+    if (piece.complete) this.host.pieceComplete(piece);
+  }
 
   /** A piece message starts: false (and the peer closed) when it is nothing we asked for. */
   blockStart(peer: PeerConnection, index: number, begin: number, length: number): boolean {

@@ -1,5 +1,6 @@
 import type { PeerStats } from '../api.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
+import type { WebSeed } from '../webseed/index.js';
 
 /** One connection as the peer list shows it. */
 export function peerStats(p: PeerConnection, pieceCount: number): PeerStats {
@@ -30,4 +31,20 @@ export function peerFlags(p: PeerConnection): string {
   else if (p.encrypted) flags.push('e');
   if (p.snubbed) flags.push('S');
   return flags.join(' ');
+}
+
+/** A web seed as the peer list shows it: its URL, "Web seed" (BEP 19) or "HTTP seed" (BEP 17), its rate. */
+export function webSeedStats(seed: WebSeed): PeerStats {
+  return {
+    id: `webseed:${seed.kind}:${seed.url}`.slice(0, 256),
+    address: seed.url.length > 256 ? `${seed.url.slice(0, 255)}…` : seed.url,
+    client: seed.banned ? 'Web seed (dropped: bad data)' : seed.kind === 'url' ? 'Web seed' : 'HTTP seed',
+    incoming: false,
+    flags: seed.running > 0 ? 'D' : '',
+    downloadRate: seed.meter.rate(),
+    uploadRate: 0,
+    downloaded: seed.meter.totalBytes,
+    uploaded: 0,
+    progress: 1,
+  };
 }

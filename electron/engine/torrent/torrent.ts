@@ -35,7 +35,8 @@ import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, 
 import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
-import { peerStats } from './peer-stats.js';
+import { peerStats, webSeedStats } from './peer-stats.js';
+import { webSeedSources } from '../webseed/index.js';
 import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
@@ -85,6 +86,8 @@ export interface TorrentInit {
   store: StateStore | null;
   /** The magnet this torrent came from, kept until the metadata is saved. */
   magnetUri: string | null;
+  /** A magnet's `ws=` web seeds (used unless the torrent turns out private). */
+  webSeeds?: readonly string[];
 }
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
@@ -142,6 +145,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly fallbackName: string;
   private resumeInit: ResumeData | null;
   private readonly magnetUri: string | null;
+  private readonly magnetWebSeeds: readonly string[];
   private previousUploaded: number;
   private previousDownloaded: number;
   private readonly resumeRecords: ResumeKeeper;
@@ -161,6 +165,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
+    this.magnetWebSeeds = init.webSeeds ?? [];
     this.addedAt = init.resume?.addedAt ?? Date.now();
     this.completedAtValue = init.resume?.completedAt ?? null;
     this.sequentialWanted = init.resume?.sequential ?? false;
@@ -405,6 +410,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
       this.update();
       const transfer = new Transfer(meta, this.savePath, this);
+      transfer.addWebSeeds(webSeedSources(meta, this.magnetWebSeeds));
       if (priorities) {
         priorities.forEach((p, i) => transfer.setFilePriority(i, p));
       } else if (this.selectOnly) {
@@ -481,7 +487,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.prepare(meta, null);
     const transfer = this.transfer;
     if (!transfer) return;
-    await this.store?.saveTorrent(this.infoHash, torrentFileFromInfo(info, this.trackerTiers, pieceLayersOf(meta))).catch((err: unknown) =>
+    // The magnet's ws= web seeds are kept as url-list (none for a private torrent: see webSeedSources).
+    const webSeeds = webSeedSources(transfer.meta, this.magnetWebSeeds).map((w) => w.url);
+    const file = torrentFileFromInfo(info, this.trackerTiers, { pieceLayers: pieceLayersOf(meta), webSeeds });
+    await this.store?.saveTorrent(this.infoHash, file).catch((err: unknown) =>
       this.ctx.warn(`${this.name}: saving metadata failed: ${errorText(err)}`),
     );
     this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
@@ -591,6 +600,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     socket.pause();
     setTimeout(() => socket.destroyed || socket.resume(), wait).unref();
     return false;
+  }
+
+  /** Download rate limits for web seed bytes: ms to pause reading after `bytes`. */
+  downloadWait(bytes: number): number {
+    return takeAll(this.downloadLimits, bytes);
   }
 
   private get downloadLimits(): TokenBucket[] {
@@ -846,7 +860,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peers(): PeerStats[] {
-    return [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
+    const peers = [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
+    return [...peers, ...(this.transfer?.webSeedList ?? []).map(webSeedStats)];
   }
 
 

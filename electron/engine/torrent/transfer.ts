@@ -20,6 +20,7 @@ import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
 import { UploadSlots } from './upload-slots.js';
 import { TransferView } from './transfer-view.js';
+import { WebSeed, WebSeeds, type WebSeedSource } from '../webseed/index.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 
@@ -39,6 +40,8 @@ export interface TransferHost {
   readonly uploadLimits: readonly TokenBucket[];
   /** The session's disk threads (hash + write of completed pieces). */
   readonly disk: DiskWorkers;
+  /** Download rate limits for bytes read outside peer sockets (web seeds): ms to pause after `bytes`. */
+  downloadWait?(bytes: number): number;
 }
 
 /** Hash failures after which a peer is banned. */
@@ -70,6 +73,7 @@ export class Transfer {
   private active = false;
   private readonly slots: UploadSlots;
   private readonly view: TransferView;
+  private readonly webSeeds: WebSeeds;
 
   constructor(
     readonly meta: Metainfo,
@@ -86,13 +90,25 @@ export class Transfer {
       verified: (index) => this.pieceVerified(index),
       failed: (piece) => this.pieceFailed(piece),
       writeFailed: (message) => host.fatal(message),
-      caughtUp: () => this.downloads.pumpAll(),
+      caughtUp: () => this.pumpAll(),
     });
     this.downloads = new BlockDownloader(this.picker, {
       connectedPeers: () => host.connectedPeers(),
       canRequest: () => this.active && !this.verifier.backlogged,
       blockArrived: (index, received, total) => host.blockArrived(index, received, total),
       pieceComplete: (piece) => this.verifier.verify(piece),
+    });
+    this.webSeeds = new WebSeeds({
+      picker: this.picker,
+      infoHash: meta.infoHash,
+      pieceLength: meta.pieceLength,
+      totalLength: meta.totalLength,
+      multiFile: meta.multiFile,
+      files: meta.files,
+      canRequest: () => this.active && !this.verifier.backlogged,
+      blockDone: (seed, piece, block, length) => this.downloads.blockFromSource(seed, piece, block, length),
+      throttle: (bytes) => host.downloadWait?.(bytes) ?? 0,
+      warn: (m) => host.warn(m),
     });
     this.uploads = new UploadServer(
       {
@@ -145,6 +161,17 @@ export class Transfer {
   /** Requests flow only while active (not paused, not in error). */
   setActive(active: boolean): void {
     this.active = active;
+    this.webSeeds.setActive(active);
+  }
+
+  /** Web seeds (BEP 19/17) to fetch from alongside peers. */
+  addWebSeeds(sources: readonly WebSeedSource[]): void {
+    this.webSeeds.add(sources);
+  }
+
+  /** The web seeds, for the peer list. */
+  get webSeedList(): readonly WebSeed[] {
+    return this.webSeeds.list;
   }
 
   // --- disk: preparing and checking -----------------------------------------------------
@@ -263,9 +290,10 @@ export class Transfer {
     this.downloads.peerReject(peer, index, begin);
   }
 
-  /** Fills every peer's request pipeline. */
+  /** Fills every peer's request pipeline, and starts web seed requests. */
   pumpAll(): void {
     this.downloads.pumpAll();
+    this.webSeeds.pump();
   }
 
   // --- pieces -----------------------------------------------------------------------------
@@ -290,12 +318,17 @@ export class Transfer {
     this.picker.pieceFailed(piece.index);
     this.host.pieceChecked(piece.index, false);
     for (const contributor of piece.contributors) {
+      if (contributor instanceof WebSeed) {
+        this.webSeeds.hashFailed(contributor);
+        continue;
+      }
       const peer = contributor as PeerConnection;
       if (peer.recordHashFailure() >= BAN_AFTER_FAILURES) this.host.ban(peer);
     }
   }
 
   private onFinished(): void {
+    this.webSeeds.stopAll();
     for (const peer of [...this.host.connectedPeers()]) {
       peer.setInterested(false);
       if (peer.isSeed) peer.close({ kind: 'both-seeds' });

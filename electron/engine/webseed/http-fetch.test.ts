@@ -1,0 +1,188 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSeedError } from './errors.js';
+import { checkHeaders, fetchRange, type FetchLimits } from './http-fetch.js';
+
+const BODY = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff));
+
+/** One path per behaviour under test; ranges honoured where the path says so. */
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const path = (req.url ?? '').split('?')[0];
+  const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+  const slice = range ? BODY.subarray(Number(range[1]), Number(range[2]) + 1) : BODY;
+  const partial = (body: Buffer, first = Number(range?.[1] ?? 0)): void => {
+    res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes ${first}-${first + body.length - 1}/${BODY.length}` });
+    res.end(body);
+  };
+  switch (path) {
+    case '/good':
+      return partial(slice);
+    case '/ignores-range':
+      res.writeHead(200, { 'content-length': BODY.length });
+      return void res.end(BODY);
+    case '/short':
+      // Declares the right length, then closes early.
+      res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      res.write(slice.subarray(0, slice.length >> 1));
+      return void setTimeout(() => res.destroy(), 20);
+    case '/long':
+      // No length declared (chunked) and more bytes than asked.
+      res.writeHead(206, { 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      return void res.end(Buffer.concat([slice, Buffer.alloc(100)]));
+    case '/wrong-range':
+      return partial(slice, Number(range?.[1] ?? 0) + 1);
+    case '/busy':
+      res.writeHead(503, { 'retry-after': '42' });
+      return void res.end();
+    case '/missing':
+      res.writeHead(404);
+      return void res.end('not here');
+    case '/loop-a':
+      res.writeHead(302, { location: '/loop-b' });
+      return void res.end();
+    case '/loop-b':
+      res.writeHead(302, { location: '/loop-a' });
+      return void res.end();
+    case '/to-ftp':
+      res.writeHead(301, { location: 'ftp://127.0.0.1/x' });
+      return void res.end();
+    case '/hop':
+      res.writeHead(307, { location: '/good' });
+      return void res.end();
+    case '/drip': {
+      res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      let at = 0;
+      const t = setInterval(() => (at < slice.length && !res.destroyed ? res.write(slice.subarray(at, ++at)) : clearInterval(t)), 50);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
+    case '/bep17':
+      res.writeHead(200, { 'content-length': 100 });
+      return void res.end(BODY.subarray(0, 100));
+    case '/bep17-busy':
+      res.writeHead(503);
+      return void res.end('30');
+    default:
+      res.writeHead(500);
+      res.end();
+  }
+}
+
+let server: http.Server;
+let base = '';
+beforeAll(async () => {
+  server = http.createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const LIMITS: FetchLimits = { totalTimeoutMs: 60_000, windowMs: 300, minBytesPerWindow: 1000, maxRedirects: 3 };
+
+async function fetchBytes(path: string, start: number, length: number, extra: { rangeInUrl?: boolean; resourceLength?: number | null; limits?: FetchLimits; url?: string } = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  try {
+    await fetchRange(
+      { url: extra.url ?? base + path, start, length, rangeInUrl: extra.rangeInUrl ?? false, resourceLength: extra.resourceLength === undefined ? BODY.length : extra.resourceLength },
+      (c) => chunks.push(Buffer.from(c)),
+      { agents, limits: extra.limits ?? LIMITS, signal: new AbortController().signal, userAgent: 'test' },
+    );
+  } finally {
+    agents.http.destroy();
+    agents.https.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+async function failure(promise: Promise<unknown>): Promise<WebSeedError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WebSeedError);
+  return err as WebSeedError;
+}
+
+describe('fetchRange', () => {
+  it('streams exactly the range asked for', async () => {
+    expect((await fetchBytes('/good', 100, 1000)).equals(BODY.subarray(100, 1100))).toBe(true);
+  });
+
+  it('follows a redirect to the same range', async () => {
+    expect((await fetchBytes('/hop', 10, 20)).equals(BODY.subarray(10, 30))).toBe(true);
+  });
+
+  it('accepts a 200 only when the range was the whole file', async () => {
+    expect((await fetchBytes('/ignores-range', 0, BODY.length)).equals(BODY)).toBe(true);
+    expect((await failure(fetchBytes('/ignores-range', 0, 100))).kind).toBe('wrong-length');
+  });
+
+  it('fails a body shorter or longer than asked, or for another range', async () => {
+    expect((await failure(fetchBytes('/short', 0, 2000))).kind).toBe('wrong-length');
+    expect((await failure(fetchBytes('/long', 0, 2000))).kind).toBe('wrong-length');
+    expect((await failure(fetchBytes('/wrong-range', 0, 2000))).kind).toBe('wrong-length');
+  });
+
+  it('reports 503 with its Retry-After, and 404', async () => {
+    const busy = await failure(fetchBytes('/busy', 0, 10));
+    expect([busy.kind, busy.retryAfterMs]).toEqual(['unavailable', 42_000]);
+    expect((await failure(fetchBytes('/missing', 0, 10))).kind).toBe('http-status');
+  });
+
+  it('stops at a redirect loop and at a redirect to something other than http/https', async () => {
+    const loop = await failure(fetchBytes('/loop-a', 0, 10));
+    expect(loop.kind).toBe('redirect');
+    expect(loop.message).toMatch(/loop/);
+    expect((await failure(fetchBytes('/to-ftp', 0, 10))).kind).toBe('redirect');
+  });
+
+  it('gives up on a server that drips', async () => {
+    expect((await failure(fetchBytes('/drip', 0, 2000))).kind).toBe('drip');
+  });
+
+  it('fails on a refused connection', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    expect((await failure(fetchBytes('', 0, 10, { url: `http://127.0.0.1:${port}/x` }))).kind).toBe('network');
+  });
+
+  it('BEP 17: takes a 200 of the right length, and the seconds in a 503 body', async () => {
+    expect((await fetchBytes('/bep17', 0, 100, { rangeInUrl: true, resourceLength: null })).equals(BODY.subarray(0, 100))).toBe(true);
+    const busy = await failure(fetchBytes('/bep17-busy', 0, 100, { rangeInUrl: true, resourceLength: null }));
+    expect([busy.kind, busy.retryAfterMs]).toEqual(['unavailable', 30_000]);
+  });
+
+  it('stops when aborted', async () => {
+    const stopper = new AbortController();
+    stopper.abort();
+    const agents = { http: new http.Agent(), https: new https.Agent() };
+    const err = await failure(
+      fetchRange({ url: `${base}/drip`, start: 0, length: 100, rangeInUrl: false, resourceLength: BODY.length }, () => undefined, { agents, limits: LIMITS, signal: stopper.signal, userAgent: 't' }),
+    );
+    expect(err.kind).toBe('aborted');
+  });
+});
+
+describe('checkHeaders', () => {
+  const ask = { start: 10, length: 20, rangeInUrl: false, resourceLength: 100 };
+  it('accepts a 206 for exactly the asked range', () => {
+    expect(checkHeaders(ask, 206, { 'content-length': '20', 'content-range': 'bytes 10-29/100' })).toBeNull();
+    expect(checkHeaders(ask, 206, { 'content-range': 'bytes 10-29/*' })).toBeNull();
+  });
+  it('refuses other lengths, ranges, file sizes and encodings', () => {
+    expect(checkHeaders(ask, 206, { 'content-length': '21', 'content-range': 'bytes 10-29/100' })?.kind).toBe('wrong-length');
+    expect(checkHeaders(ask, 206, { 'content-range': 'bytes 10-30/100' })?.kind).toBe('wrong-length');
+    expect(checkHeaders(ask, 206, { 'content-range': 'bytes 10-29/101' })?.kind).toBe('wrong-length');
+    expect(checkHeaders(ask, 206, {})?.kind).toBe('wrong-length');
+    expect(checkHeaders(ask, 206, { 'content-range': 'bytes 10-29/100', 'content-encoding': 'gzip' })?.kind).toBe('wrong-length');
+    expect(checkHeaders(ask, 500, {})?.kind).toBe('http-status');
+  });
+});

@@ -1,0 +1,54 @@
+import type { BlockPick } from '../picker/piece-picker.js';
+
+/**
+ * Copies the bytes of one contiguous run, as they stream in, into the buffers of the blocks
+ * the run covers, and reports each block once all of its bytes are in. Nothing is buffered:
+ * a chunk goes straight to the piece buffers it belongs to.
+ */
+export class RunWriter {
+  private cursor = 0;
+  private next = 0;
+  private blockStart = 0;
+
+  constructor(
+    /** Blocks of the run, contiguous and in order. */
+    private readonly blocks: readonly BlockPick[],
+    /** Whether the block's buffer may still be written (its piece not reset, completed or verifying). */
+    private readonly writable: (pick: BlockPick) => boolean,
+    private readonly delivered: (pick: BlockPick) => void,
+  ) {}
+
+  /** Bytes of the run received so far. */
+  get received(): number {
+    return this.cursor;
+  }
+
+  /** Blocks delivered so far (the rest go back to the picker on failure). */
+  get deliveredCount(): number {
+    return this.next;
+  }
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const pick = this.blocks[this.next];
+      if (!pick) throw new RangeError('more bytes than the run holds');
+      const inBlock = this.cursor - this.blockStart;
+      const n = Math.min(chunk.length - at, pick.length - inBlock);
+      if (this.writable(pick)) chunk.copy(pick.piece.buffer, pick.begin + inBlock, at, at + n);
+      this.cursor += n;
+      at += n;
+      if (inBlock + n === pick.length) {
+        this.next++;
+        this.blockStart = this.cursor;
+        this.delivered(pick);
+      }
+    }
+  }
+
+  /** A stretch of zeros that nobody serves (a BEP 47 pad file). */
+  zeros(length: number): void {
+    const zero = Buffer.alloc(Math.min(length, 64 * 1024));
+    for (let left = length; left > 0; left -= zero.length) this.push(left >= zero.length ? zero : zero.subarray(0, left));
+  }
+}

@@ -1,0 +1,68 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { PieceDownload } from '../picker/piece-download.js';
+import type { PickerPeer } from '../picker/piece-picker.js';
+import { RateMeter } from '../util/rate-meter.js';
+import { Backoff } from './backoff.js';
+import type { WebSeedKind, WebSeedSource } from './url-mapping.js';
+
+/** Pieces from a web seed that fail their hash before it is dropped for good. */
+export const BAN_AFTER_HASH_FAILURES = 3;
+
+/**
+ * One web seed as the picker and the peer list see it: a "peer" that has every piece, with
+ * its own keep-alive connections, rate, back-off and hash-failure count.
+ */
+export class WebSeed implements PickerPeer {
+  readonly url: string;
+  readonly kind: WebSeedKind;
+  readonly meter = new RateMeter();
+  readonly backoff = new Backoff();
+  readonly owned = new Set<PieceDownload>();
+  readonly agents: { http: http.Agent; https: https.Agent };
+  hashFailures = 0;
+  banned = false;
+  /** Requests (runs of blocks) being fetched now. */
+  running = 0;
+  lastError: string | null = null;
+  /** Blocks this seed was asked for and has not delivered (piece * 32768 + block). */
+  private readonly outstanding = new Set<number>();
+  private stopper = new AbortController();
+
+  constructor(source: WebSeedSource, parallel: number) {
+    this.url = source.url;
+    this.kind = source.kind;
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: parallel }),
+      https: new https.Agent({ keepAlive: true, maxSockets: parallel }),
+    };
+  }
+
+  has(_index: number): boolean {
+    return true;
+  }
+
+  hasRequested(index: number, block: number): boolean {
+    return this.outstanding.has(index * 32768 + block);
+  }
+
+  requested(index: number, block: number): void {
+    this.outstanding.add(index * 32768 + block);
+  }
+
+  settled(index: number, block: number): void {
+    this.outstanding.delete(index * 32768 + block);
+  }
+
+  /** Aborts what is in flight (pause, stop, ban) and closes idle connections. */
+  stop(): void {
+    this.stopper.abort();
+    this.stopper = new AbortController();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+}
