@@ -39,6 +39,7 @@ import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
+import { ownInterval, type Every } from '../util/shared-intervals.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -65,6 +66,8 @@ export interface TorrentContext {
   warn(message: string): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
+  /** The session's shared interval timers (SharedIntervals); without it a torrent has its own. */
+  readonly every?: Every;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -121,7 +124,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private checking: Transfer | null = null;
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
-  private timers: NodeJS.Timeout[] = [];
+  /** Stops the periodic work started by `activate`. */
+  private timers: Array<() => void> = [];
   private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
@@ -334,8 +338,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private activate(): void {
     this.active = true;
     this.data.handler.setActive(true);
-    this.timers.push(setInterval(() => this.tick(), 1000));
-    if (this.resumeRecords.enabled) this.timers.push(setInterval(() => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
+    const every = this.ctx.every ?? ownInterval;
+    this.timers.push(every(1000, () => this.tick()));
+    if (this.resumeRecords.enabled) this.timers.push(every(RESUME_SAVE_INTERVAL_MS, () => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume()));
     this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
     this.dialer.connectMore();
   }
@@ -344,7 +349,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private halt(detail: string): Promise<void> {
     this.active = false;
     this.data.handler.setActive(false);
-    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.timers) stop();
     this.timers = [];
     this.dialer.stop();
     for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
@@ -748,6 +753,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- periodic ---------------------------------------------------------------------------
 
   private tick(): void {
+    // No peer and nobody to dial (an idle seed, most of 10,000 torrents): nothing to do.
+    if (this.peersById.size === 0 && this.dialer.halfOpen === 0 && this.dialer.candidates.size === 0) return;
     this.data.handler.tick();
     this.sendPex();
     this.dialer.connectMore();
