@@ -321,7 +321,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.preparing;
     await this.transfer?.drain();
     await this.transfer?.storage.close();
-    await this.saveResume(paused);
+    // Only when the record on disk is out of date: closing 10,000 idle torrents must not
+    // rewrite (and fsync) 10,000 records.
+    if (this.resumeRecords.outOfDate(this.totals())) await this.saveResume(paused);
+    else await this.resumeRecords.saved();
   }
 
   fatal(message: string): void {
