@@ -1,10 +1,11 @@
 import fs from 'node:fs';
+import { sharedFilePool, type FilePool } from './file-pool.js';
 import { identityAt, identityAtSync, openInside, sameIdentity, type FileIdentity, type OpenedFile } from './safe-open.js';
 
 /**
  * Cached read/write file descriptors, opened on first use (files a user skipped are
- * never created) and closed least-recently-used beyond `maxOpen`, like libtorrent's
- * file pool. Positional I/O only: one descriptor serves concurrent reads and writes.
+ * never created) and closed least-recently-used when the process-wide FilePool is over its
+ * budget (shared by every torrent), like libtorrent's file pool. Positional I/O only: one descriptor serves concurrent reads and writes.
  *
  * Files are opened below `root` only, never through a symbolic link (see safe-open.ts).
  *
@@ -41,7 +42,7 @@ export class FileHandles {
     private readonly root: string,
     /** A path found naming another file than the one written to (replaced, deleted). */
     private readonly onReplaced: (filePath: string) => void = () => undefined,
-    private readonly maxOpen = 128,
+    private readonly pool: FilePool = sharedFilePool,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -70,21 +71,24 @@ export class FileHandles {
       if ((await this.isReplaced(filePath, cached)) && this.open.get(key) === cached) this.retire(key, cached, filePath);
     }
     let handle = this.open.get(key);
-    if (handle) {
-      // Refresh its place in the LRU order.
-      this.open.delete(key);
-      this.open.set(key, handle);
-    } else {
+    const isNew = !handle;
+    if (!handle) {
       const opening: Handle = { file: this.openFile(filePath, length, create), opened: null, users: 0, checkedAt: this.now(), retired: false };
       handle = opening;
       this.open.set(key, opening);
       opening.file.then(
         (file) => (opening.opened = file),
-        () => this.open.get(key) === opening && this.open.delete(key),
+        () => {
+          if (this.open.get(key) === opening) this.open.delete(key);
+          this.pool.remove(opening);
+        },
       );
     }
     const held = handle;
     held.users++;
+    // In use before it joins the pool, so making room never closes it.
+    if (isNew) this.pool.add(held, () => this.dropIdle(key, held));
+    else this.pool.touch(held);
     let fd: number;
     try {
       fd = (await held.file).fd;
@@ -100,7 +104,7 @@ export class FileHandles {
         released = true;
         held.users--;
         if (held.retired && held.users === 0) void closeQuietly(held.file);
-        this.evict();
+        this.pool.evict();
       },
     };
   }
@@ -136,6 +140,7 @@ export class FileHandles {
 
   private retire(key: string, handle: Handle, filePath: string): void {
     this.open.delete(key);
+    this.pool.remove(handle);
     handle.retired = true;
     if (handle.users === 0) void closeQuietly(handle.file);
     // Reported here: opening the new file must not report it again.
@@ -169,18 +174,14 @@ export class FileHandles {
   async closeAll(): Promise<void> {
     const handles = [...this.open.values()];
     this.open.clear();
+    for (const handle of handles) this.pool.remove(handle);
     await Promise.all(handles.map((h) => closeQuietly(h.file)));
   }
 
-  /** Closes least-recently-used idle descriptors beyond the limit; busy ones wait their turn. */
-  private evict(): void {
-    if (this.open.size <= this.maxOpen) return;
-    for (const [key, handle] of this.open) {
-      if (this.open.size <= this.maxOpen) return;
-      if (handle.users > 0) continue;
-      this.open.delete(key);
-      void closeQuietly(handle.file);
-    }
+  /** The pool closes an idle descriptor of ours to make room (it reopens on next use). */
+  private dropIdle(key: string, handle: Handle): void {
+    if (this.open.get(key) === handle) this.open.delete(key);
+    void closeQuietly(handle.file);
   }
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveInSaveDir } from '../metainfo/index.js';
 import { FileHandles, REVALIDATE_MS } from './file-handles.js';
+import { FilePool } from './file-pool.js';
 import type { StorageFile } from './file-map.js';
 import { SymlinkError } from './safe-open.js';
 import { Storage } from './storage.js';
@@ -181,7 +182,7 @@ describe('a file replaced while we write to it', () => {
   it('is noticed while writing, at most every REVALIDATE_MS, and later writes go to the new file', async () => {
     let now = 0;
     const noticed: string[] = [];
-    const handles = new FileHandles(save, (p) => noticed.push(p), 128, () => now);
+    const handles = new FileHandles(save, (p) => noticed.push(p), new FilePool(128), () => now);
     const file = path.join(save, 'a.bin');
     await handles.use(file, 4, true, async (fd) => void fs.writeSync(fd, 'aaaa', 0));
     fs.writeFileSync(path.join(save, 'new'), 'zzzz');

@@ -34,6 +34,26 @@ describe('ResumeKeeper', () => {
     expect(keeper.outOfDate({ uploaded: 5, downloaded: 0 })).toBe(false);
   });
 
+  it('saved() waits for the saves already queued, without queuing one', async () => {
+    const { store, written } = fakeStore();
+    const keeper = new ResumeKeeper(store, true, { uploaded: 0, downloaded: 0 }, () => undefined);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    void keeper.save({ uploaded: 1, downloaded: 0 }, async () => {
+      await gate;
+      return record(1);
+    });
+    let done = false;
+    const waiting = keeper.saved().then(() => (done = true));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    release();
+    await waiting;
+    expect(written).toEqual([1]);
+    await keeper.saved();
+    expect(written).toEqual([1]); // nothing more was written
+  });
+
   it('saves run in order: a slow snapshot does not let a later save overtake it', async () => {
     const { store, written } = fakeStore();
     const keeper = new ResumeKeeper(store, true, { uploaded: 0, downloaded: 0 }, () => undefined);

@@ -46,6 +46,11 @@ export class ResumeKeeper {
     return this.changedSinceSave || totals.uploaded !== this.savedTotals.uploaded || totals.downloaded !== this.savedTotals.downloaded;
   }
 
+  /** Resolves once the saves queued so far are done (whether they succeeded or not). */
+  saved(): Promise<void> {
+    return this.saving;
+  }
+
   /** Queues a save of the record `snapshot` builds (when its turn comes, so it is current then). */
   save(totals: Totals, snapshot: () => Promise<ResumeData>): Promise<void> {
     const store = this.store;

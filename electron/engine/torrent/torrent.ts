@@ -41,6 +41,7 @@ import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
+import { ownInterval, type Every } from '../util/shared-intervals.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -69,6 +70,8 @@ export interface TorrentContext {
   warn(message: string): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
+  /** The session's shared interval timers (SharedIntervals); without it a torrent has its own. */
+  readonly every?: Every;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -127,7 +130,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private checking: Transfer | null = null;
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
-  private timers: NodeJS.Timeout[] = [];
+  /** Stops the periodic work started by `activate`. */
+  private timers: Array<() => void> = [];
   private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
@@ -328,7 +332,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await this.preparing;
     await this.transfer?.drain();
     await this.transfer?.storage.close();
-    await this.saveResume(paused);
+    // Only when the record on disk is out of date: closing 10,000 idle torrents must not
+    // rewrite (and fsync) 10,000 records.
+    if (this.resumeRecords.outOfDate(this.totals())) await this.saveResume(paused);
+    else await this.resumeRecords.saved();
   }
 
   fatal(message: string): void {
@@ -345,8 +352,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private activate(): void {
     this.active = true;
     this.data.handler.setActive(true);
-    this.timers.push(setInterval(() => this.tick(), 1000));
-    if (this.resumeRecords.enabled) this.timers.push(setInterval(() => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume(), RESUME_SAVE_INTERVAL_MS));
+    const every = this.ctx.every ?? ownInterval;
+    this.timers.push(every(1000, () => this.tick()));
+    if (this.resumeRecords.enabled) this.timers.push(every(RESUME_SAVE_INTERVAL_MS, () => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume()));
     this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
     this.dialer.connectMore();
   }
@@ -355,7 +363,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private halt(detail: string): Promise<void> {
     this.active = false;
     this.data.handler.setActive(false);
-    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.timers) stop();
     this.timers = [];
     this.dialer.stop();
     for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
@@ -785,6 +793,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- periodic ---------------------------------------------------------------------------
 
   private tick(): void {
+    // No peer and nobody to dial (an idle seed, most of 10,000 torrents): nothing to do.
+    if (this.peersById.size === 0 && this.dialer.halfOpen === 0 && this.dialer.candidates.size === 0) return;
     this.data.handler.tick();
     this.v2Hashes.tick();
     this.sendPex();
