@@ -141,7 +141,7 @@ export type PeerFlag = keyof typeof PEER_FLAGS;
 
 export interface PeerView {
   id: string;
-  /** "ip:port" or "[ipv6]:port". */
+  /** "ip:port" or "[ipv6]:port"; for a web seed (client "Web seed" or "HTTP seed"), its URL. */
   address: string;
   client: string;
   incoming: boolean;

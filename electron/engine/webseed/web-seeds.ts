@@ -135,6 +135,14 @@ export class WebSeeds {
     const jobBytes = Math.max(this.host.pieceLength, Math.min(MAX_JOB_BYTES, Math.max(MIN_JOB_BYTES, seed.meter.rate() * 2)));
     picker.pick(seed, Math.ceil(jobBytes / (16 * 1024)), picks);
     if (picks.length === 0) return false;
+    const mine = picks.filter((p) => p.piece.owner === seed);
+    if (mine.length > 0 && mine.length < picks.length) {
+      // Whole pieces of its own where there are any: blocks of pieces peers are fetching (and
+      // endgame duplicates) only once nothing else is left, to help finish.
+      for (const p of picks) if (p.piece.owner !== seed) p.piece.release(p.block);
+      picks.length = 0;
+      picks.push(...mine);
+    }
     for (const p of picks) seed.requested(p.piece.index, p.block);
     seed.running++;
     const runs = contiguousRuns(picks, (p) => p.piece.index * this.host.pieceLength + p.begin, (p) => p.length, jobBytes);

@@ -192,7 +192,7 @@ function PeersTab({ infoHash }: { infoHash: string }) {
       <tbody>
         {sorted.map((p) => (
           <tr key={p.id} className="row" data-testid="peer-row">
-            <td className="mono">{p.address}</td>
+            <td className="mono ellipsis" title={p.address}>{p.address}</td>
             <td className="ellipsis" title={p.client}>{p.client || '–'}</td>
             <td className="mono">{p.flags}</td>
             <td className="col-progress"><MiniBar value={p.progress} /></td>
