@@ -41,6 +41,11 @@ export class SessionDht implements TorrentDht {
     return null;
   }
 
+  /** Whether the node's socket is IPv6. */
+  get ipv6(): boolean {
+    return this.node.address().host.includes(':');
+  }
+
   /** The UDP port the node is bound to. */
   get port(): number {
     return this.node.address().port;
