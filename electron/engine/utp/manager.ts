@@ -55,6 +55,8 @@ export class UtpManager {
   private resetBudget = RESETS_PER_SECOND;
   private resetWindowStart = 0;
   private closed = false;
+  /** The connection of the last datagram: bulk transfers skip building a lookup key per packet. */
+  private last: { host: string; port: number; id: number; entry: Entry } | null = null;
   /** Datagrams that were uTP-shaped but not valid or not for us (for tests and stats). */
   dropped = 0;
 
@@ -89,12 +91,14 @@ export class UtpManager {
       else this.accept(host, port);
       return true;
     }
-    const entry = this.entries.get(key(host, port, h.connectionId));
+    const last = this.last;
+    const entry = last && last.id === h.connectionId && last.port === port && last.host === host ? last.entry : this.entries.get(key(host, port, h.connectionId));
     if (!entry) {
       this.dropped++;
       if (h.type !== ST_RESET) this.sendReset(host, port, h.connectionId, h.seqNr);
       return true;
     }
+    if (entry !== last?.entry) this.last = { host, port, id: h.connectionId, entry };
     entry.connection.receive(h, datagram);
     return true;
   }
@@ -197,6 +201,7 @@ export class UtpManager {
     const entry = this.entries.get(k);
     if (!entry) return;
     this.entries.delete(k);
+    if (this.last?.entry === entry) this.last = null;
     this.toFlush.delete(entry.connection);
     this.delayedAcks.delete(entry.connection);
     const left = (this.perIp.get(entry.ip) ?? 1) - 1;
