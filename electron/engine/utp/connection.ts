@@ -254,6 +254,12 @@ export class UtpConnection {
     if (this.state === 'closed' || this.detached) return;
     this.detached = true;
     if (this.state === 'syn-sent' || (this.unackedBytes === 0 && this.finAcked)) return this.close(null);
+    if (this.unackedBytes === 0 && !this.finQueued) {
+      // Nothing of ours left to deliver: one FIN, and the state is freed at once (a flood of
+      // connections the listener drops must not linger). The peer's later packets get a RESET.
+      this.sendBare(ST_FIN);
+      return this.close(null);
+    }
     this.lingerUntil = this.clock.nowMs() + LINGER_MS;
     this.end();
   }
@@ -617,8 +623,13 @@ export class UtpConnection {
   }
 
   private sendReset(): void {
+    this.sendBare(ST_RESET);
+  }
+
+  /** A RESET, or a FIN nobody will resend. */
+  private sendBare(type: typeof ST_RESET | typeof ST_FIN): void {
     const buf = Buffer.allocUnsafe(HEADER_BYTES);
-    writeHeader(buf, ST_RESET, this.sendId, this.seqNr, this.ackNr);
+    writeHeader(buf, type, this.sendId, this.seqNr, this.ackNr);
     stampHeader(buf, this.clock.micros(), this.theirDelay, this.advertisedWindow(), this.ackNr);
     this.io.send(buf);
   }
