@@ -51,6 +51,20 @@ describe('uTP with libtorrent (TCP off on its side)', () => {
     await seeder.stop();
   });
 
+  it('over the UDP socket it shares with its DHT node (datagrams demultiplexed), Tessera downloads from a uTP-only seeder', async () => {
+    const seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), host: '127.0.0.4', utpOnly: true });
+    const dir = join(root, 'dl-dht');
+    // A DHT node with a bootstrap address nobody answers: the DHT runs on the uTP port, finds nothing.
+    const r = await tesseraDownload({
+      torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, 'home-dht'), timeoutMs: 120_000,
+      extraArgs: ['--dht-bootstrap', '127.0.0.1:9', '--verbose'],
+    });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0, exactDownloaded: true });
+    await assertSameFile(source, join(dir, 'utp.bin'));
+    expect(r.stderr).not.toMatch(/uTP on UDP port/); // uTP did not need a socket of its own
+    await seeder.stop();
+  });
+
   it('a uTP-only libtorrent leecher downloads from tessera seed', async () => {
     const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: join(root, 'src'), stateDir: join(root, 'state-seed') });
     const dl = join(root, 'lt-dl');

@@ -32,6 +32,11 @@ export class SessionDht implements TorrentDht {
     return new SessionDht(nodes, stateFile);
   }
 
+  /** Whether the first node's socket (the one uTP may share) is IPv6. */
+  get ipv6(): boolean {
+    return this.nodes[0]!.address().host.includes(':');
+  }
+
   /** The UDP port the first (IPv4) node is bound to. */
   get port(): number {
     return this.nodes[0]!.address().port;

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
-import type net from 'node:net';
+import net from 'node:net';
 import type { SessionOptions } from '../api.js';
 import type { Connect } from '../torrent/dialer.js';
-import { UtpManager, type UtpSocket } from '../utp/index.js';
+import { UtpManager, UtpSocket } from '../utp/index.js';
 import type { SessionDht } from './session-dht.js';
 
 /** Whether the session runs uTP: the option, else on unless the environment says TESSERA_UTP=0. */
@@ -17,7 +17,12 @@ export function utpEnabled(options: Pick<SessionOptions, 'utp'>, env: Record<str
  * Incoming connections go to `accept`, the path incoming TCP connections take.
  */
 export class SessionUtp {
-  private constructor(private readonly manager: UtpManager, private readonly ownSocket: dgram.Socket | null) {}
+  private constructor(
+    private readonly manager: UtpManager,
+    private readonly ownSocket: dgram.Socket | null,
+    /** The UDP socket's family: peers of the other family are dialled over TCP at once. */
+    private readonly ipv6: boolean,
+  ) {}
 
   static async start(
     options: SessionOptions,
@@ -31,7 +36,7 @@ export class SessionUtp {
     const manager = new UtpManager((packet, port, host) => send(packet, port, host), { onIncoming: accept });
     if (dht && dht.port === listenPort) {
       send = dht.shareSocket((packet, from) => manager.handle(packet, from.address, from.port));
-      return new SessionUtp(manager, null);
+      return new SessionUtp(manager, null, dht.ipv6);
     }
     const host = options.listenHost && options.listenHost !== '0.0.0.0' ? options.listenHost : '0.0.0.0';
     const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
@@ -48,11 +53,16 @@ export class SessionUtp {
       socket.send(packet, port, to, (err) => {
         if (err) manager.dropped++;
       });
-    return new SessionUtp(manager, socket);
+    return new SessionUtp(manager, socket, host.includes(':'));
   }
 
   /** The dialer's uTP connect (same shape as its TCP one). */
   readonly connect: Connect = (address, _buffer, onRead) => {
+    if (net.isIPv6(address.host) !== this.ipv6) {
+      const socket = new UtpSocket(address.host, address.port, true);
+      process.nextTick(() => socket.destroy(new Error(`no uTP socket for IPv${this.ipv6 ? 4 : 6}`)));
+      return socket as unknown as net.Socket;
+    }
     const socket = this.manager.connect(address.host, address.port);
     socket.on('data', (chunk: Buffer) => void onRead(chunk));
     // The peer code uses the net.Socket methods UtpSocket provides (see UtpSocket).

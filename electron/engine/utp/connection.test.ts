@@ -176,6 +176,20 @@ describe('uTP manager against hostile datagrams', () => {
     expect(link.b.size).toBe(10);
   });
 
+  it('bounds out-of-order data across connections, and gives it back when they end', () => {
+    const link = new TestLink({ managerOptions: { maxReorderBytes: 20_000 } });
+    const b = link.b;
+    for (let c = 0; c < 5; c++) {
+      b.handle(packet(ST_SYN, 100 + 2 * c, 1000, 0), '1.2.3.4', 1000 + c);
+      for (let i = 2; i < 40; i++) b.handle(packet(ST_DATA, 101 + 2 * c, 1000 + i, 0, 1000), '1.2.3.4', 1000 + c);
+    }
+    for (const s of link.accepted) s.on('error', () => undefined);
+    expect(b.reorder.used).toBeGreaterThan(0);
+    expect(b.reorder.used).toBeLessThanOrEqual(20_000);
+    b.close();
+    expect(b.reorder.used).toBe(0);
+  });
+
   it('keeps at most the reorder distance of out-of-order data, within the window', () => {
     const link = new TestLink();
     const b = link.b;

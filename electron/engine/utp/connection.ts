@@ -80,6 +80,14 @@ export interface ConnectionLimits {
   sendBuffer: number;
   /** Congestion window cap. */
   maxWindow: number;
+  /** Out-of-order bytes held by all connections sharing this object, and their cap (the manager's). */
+  shared?: ReorderBudget;
+}
+
+/** Out-of-order bytes across connections: a stranger with many connections cannot make each fill its window. */
+export interface ReorderBudget {
+  used: number;
+  readonly max: number;
 }
 
 export const DEFAULT_LIMITS: ConnectionLimits = { recvWindow: 1024 * 1024, sendBuffer: 1024 * 1024, maxWindow: 2 * 1024 * 1024 };
@@ -246,6 +254,12 @@ export class UtpConnection {
     if (this.state === 'closed' || this.detached) return;
     this.detached = true;
     if (this.state === 'syn-sent' || (this.unackedBytes === 0 && this.finAcked)) return this.close(null);
+    if (this.unackedBytes === 0 && !this.finQueued) {
+      // Nothing of ours left to deliver: one FIN, and the state is freed at once (a flood of
+      // connections the listener drops must not linger). The peer's later packets get a RESET.
+      this.sendBare(ST_FIN);
+      return this.close(null);
+    }
     this.lingerUntil = this.clock.nowMs() + LINGER_MS;
     this.end();
   }
@@ -446,12 +460,18 @@ export class UtpConnection {
         this.inRing[slot] = undefined;
         this.reorderCount--;
         this.reorderBytes -= buffered.length;
+        if (this.limits.shared) this.limits.shared.used -= buffered.length;
         this.deliver(next, buffered);
       }
       return;
     }
     const slot = h.seqNr & RING_MASK;
-    if (this.inRing[slot] !== undefined) return;
+    if (this.inRing[slot] !== undefined || this.detached) return; // a detached connection only drains
+    const shared = this.limits.shared;
+    if (shared) {
+      if (shared.used + payload.length > shared.max) return; // resent later, when there is room
+      shared.used += payload.length;
+    }
     // Copied: the datagram's memory is not ours to keep for long.
     this.inRing[slot] = Buffer.from(payload);
     this.reorderCount++;
@@ -603,8 +623,13 @@ export class UtpConnection {
   }
 
   private sendReset(): void {
+    this.sendBare(ST_RESET);
+  }
+
+  /** A RESET, or a FIN nobody will resend. */
+  private sendBare(type: typeof ST_RESET | typeof ST_FIN): void {
     const buf = Buffer.allocUnsafe(HEADER_BYTES);
-    writeHeader(buf, ST_RESET, this.sendId, this.seqNr, this.ackNr);
+    writeHeader(buf, type, this.sendId, this.seqNr, this.ackNr);
     stampHeader(buf, this.clock.micros(), this.theirDelay, this.advertisedWindow(), this.ackNr);
     this.io.send(buf);
   }
@@ -642,6 +667,9 @@ export class UtpConnection {
   private close(error: Error | null): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.limits.shared) this.limits.shared.used -= this.reorderBytes;
+    this.reorderBytes = 0;
+    this.reorderCount = 0;
     this.outRing.fill(undefined);
     this.inRing.fill(undefined);
     this.sendQueue.length = 0;

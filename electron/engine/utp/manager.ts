@@ -8,7 +8,7 @@
  * Bounds: connections in all and per IP address; each connection bounds its own buffers
  * (see ConnectionLimits), so the memory a stranger can make us spend is bounded too.
  */
-import { DEFAULT_LIMITS, UtpConnection, systemClock, type ConnectionLimits, type UtpClock } from './connection.js';
+import { DEFAULT_LIMITS, UtpConnection, systemClock, type ConnectionLimits, type ReorderBudget, type UtpClock } from './connection.js';
 import { decodeHeader, emptyHeader, HEADER_BYTES, looksLikeUtp, ST_RESET, ST_SYN, stampHeader, writeHeader } from './packet.js';
 import { UtpSocket } from './utp-socket.js';
 
@@ -21,6 +21,8 @@ export interface UtpManagerOptions {
   maxConnections?: number;
   /** uTP connections with one IP address at once. */
   maxPerIp?: number;
+  /** Out-of-order bytes held by all connections together. */
+  maxReorderBytes?: number;
   /** Incoming connections go here; without it every SYN is refused. */
   onIncoming?: (socket: UtpSocket) => void;
   /** Tests: no timers; the test calls flush() and tick(). */
@@ -34,6 +36,7 @@ const DELAYED_ACK_MS = 5;
 const RESETS_PER_SECOND = 100;
 export const DEFAULT_MAX_CONNECTIONS = 512;
 export const DEFAULT_MAX_PER_IP = 64;
+export const DEFAULT_MAX_REORDER_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   readonly connection: UtpConnection;
@@ -55,12 +58,19 @@ export class UtpManager {
   private resetBudget = RESETS_PER_SECOND;
   private resetWindowStart = 0;
   private closed = false;
+  /** The connection of the last datagram: bulk transfers skip building a lookup key per packet. */
+  private last: { host: string; port: number; id: number; entry: Entry } | null = null;
+  /** Shared by every connection's limits (see ReorderBudget). */
+  readonly reorder: ReorderBudget;
+  private readonly limits: ConnectionLimits;
   /** Datagrams that were uTP-shaped but not valid or not for us (for tests and stats). */
   dropped = 0;
 
   constructor(private readonly sendDatagram: DatagramSend, private readonly options: UtpManagerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.reorder = { used: 0, max: options.maxReorderBytes ?? DEFAULT_MAX_REORDER_BYTES };
+    this.limits = { ...(options.connection ?? DEFAULT_LIMITS), shared: this.reorder };
   }
 
   get size(): number {
@@ -89,12 +99,14 @@ export class UtpManager {
       else this.accept(host, port);
       return true;
     }
-    const entry = this.entries.get(key(host, port, h.connectionId));
+    const last = this.last;
+    const entry = last && last.id === h.connectionId && last.port === port && last.host === host ? last.entry : this.entries.get(key(host, port, h.connectionId));
     if (!entry) {
       this.dropped++;
       if (h.type !== ST_RESET) this.sendReset(host, port, h.connectionId, h.seqNr);
       return true;
     }
+    if (entry !== last?.entry) this.last = { host, port, id: h.connectionId, entry };
     entry.connection.receive(h, datagram);
     return true;
   }
@@ -113,7 +125,7 @@ export class UtpManager {
       if (!this.entries.has(key(host, port, recvId))) break;
     }
     const k = key(host, port, recvId);
-    const connection = UtpConnection.connect(recvId, this.ioFor(socket, host, port, k), this.clock, this.options.connection ?? DEFAULT_LIMITS, this.initialSeq());
+    const connection = UtpConnection.connect(recvId, this.ioFor(socket, host, port, k), this.clock, this.limits, this.initialSeq());
     this.add(k, { connection, socket, ip });
     return socket;
   }
@@ -163,7 +175,7 @@ export class UtpManager {
     const h = this.header;
     const socket = new UtpSocket(host, port, false);
     const k = key(host, port, (h.connectionId + 1) & 0xffff);
-    const connection = UtpConnection.accept(h, this.ioFor(socket, host, port, k), this.clock, this.options.connection ?? DEFAULT_LIMITS, this.initialSeq());
+    const connection = UtpConnection.accept(h, this.ioFor(socket, host, port, k), this.clock, this.limits, this.initialSeq());
     this.add(k, { connection, socket, ip });
     onIncoming(socket);
   }
@@ -197,6 +209,7 @@ export class UtpManager {
     const entry = this.entries.get(k);
     if (!entry) return;
     this.entries.delete(k);
+    if (this.last?.entry === entry) this.last = null;
     this.toFlush.delete(entry.connection);
     this.delayedAcks.delete(entry.connection);
     const left = (this.perIp.get(entry.ip) ?? 1) - 1;

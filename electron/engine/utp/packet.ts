@@ -62,22 +62,23 @@ export function looksLikeUtp(datagram: Uint8Array): boolean {
  */
 export function decodeHeader(datagram: Uint8Array, out: PacketHeader): boolean {
   if (!looksLikeUtp(datagram)) return false;
-  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-  out.type = (view.getUint8(0) >> 4) as PacketType;
-  out.connectionId = view.getUint16(2);
-  out.timestamp = view.getUint32(4);
-  out.timestampDiff = view.getUint32(8);
-  out.wndSize = view.getUint32(12);
-  out.seqNr = view.getUint16(16);
-  out.ackNr = view.getUint16(18);
+  const d = datagram;
+  // Byte arithmetic, not a DataView: no allocation per packet.
+  out.type = ((d[0] ?? 0) >> 4) as PacketType;
+  out.connectionId = u16(d, 2);
+  out.timestamp = u32(d, 4);
+  out.timestampDiff = u32(d, 8);
+  out.wndSize = u32(d, 12);
+  out.seqNr = u16(d, 16);
+  out.ackNr = u16(d, 18);
   out.sack = null;
-  let next = view.getUint8(1);
+  let next = d[1] ?? 0;
   let offset = HEADER_BYTES;
   for (let count = 0; next !== EXT_NONE; count++) {
     if (count >= MAX_EXTENSIONS || offset + 2 > datagram.length) return false;
     const type = next;
-    next = view.getUint8(offset);
-    const length = view.getUint8(offset + 1);
+    next = d[offset] ?? 0;
+    const length = d[offset + 1] ?? 0;
     offset += 2;
     if (offset + length > datagram.length) return false;
     // A SACK of length 0 says nothing; other extensions (e.g. libtorrent's close reason) are skipped.
@@ -87,6 +88,14 @@ export function decodeHeader(datagram: Uint8Array, out: PacketHeader): boolean {
   // Only DATA and FIN carry a payload; SYN/STATE/RESET with trailing bytes are tolerated (ignored).
   out.payloadOffset = offset;
   return true;
+}
+
+function u16(d: Uint8Array, at: number): number {
+  return ((d[at] ?? 0) << 8) | (d[at + 1] ?? 0);
+}
+
+function u32(d: Uint8Array, at: number): number {
+  return (((d[at] ?? 0) << 24) | ((d[at + 1] ?? 0) << 16) | ((d[at + 2] ?? 0) << 8) | (d[at + 3] ?? 0)) >>> 0;
 }
 
 /** Writes a header (no extensions unless `sackBytes` > 0, then the SACK header follows). */
