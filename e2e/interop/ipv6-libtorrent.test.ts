@@ -256,6 +256,7 @@ describe('DHT over IPv6 (BEP 32) with libtorrent', () => {
       extraArgs: ['--dht-bootstrap', bootstrap.address, '--verbose'],
     });
     assertDownloadOk(r, { torrent: dhtTorrent, peers: 1, hashFailures: 0 });
+    expect(r.stderr).toMatch(/listening on port \d+ \(IPv4 and IPv6\)/);
     await assertSameFile(join(root, 'src', 'six.bin'), join(dir, 'six.bin'));
   });
 
