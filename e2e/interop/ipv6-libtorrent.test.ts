@@ -51,9 +51,20 @@ let root = '';
 let torrent: TorrentInfo;
 let seeder: LtSeeder;
 
+/** Fails loudly (never skips) on a machine whose loopback has no ::1. */
+async function requireIpv6Loopback(): Promise<void> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err) => reject(new Error(`IPv6 loopback ::1 is not usable here (${err.message}); these tests need it (\`ip -6 addr show lo\`)`)));
+    probe.listen(0, V6, resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
 beforeAll(async () => {
   requireBuiltCli();
   requireTool('libtorrent');
+  await requireIpv6Loopback();
   root = await cleanup.tempDir('ipv6');
   await writeRandomFile(join(root, 'src', 'six.bin'), SIZE, 'ipv6-libtorrent');
   torrent = await createTorrent({ path: join(root, 'src', 'six.bin'), out: join(root, 'six.torrent'), pieceLength: PIECE });
@@ -245,6 +256,7 @@ describe('DHT over IPv6 (BEP 32) with libtorrent', () => {
       extraArgs: ['--dht-bootstrap', bootstrap.address, '--verbose'],
     });
     assertDownloadOk(r, { torrent: dhtTorrent, peers: 1, hashFailures: 0 });
+    expect(r.stderr).toMatch(/listening on port \d+ \(IPv4 and IPv6\)/);
     await assertSameFile(join(root, 'src', 'six.bin'), join(dir, 'six.bin'));
   });
 

@@ -76,7 +76,7 @@ export async function openTorrent(
     // Paused: the data is checked, but no tracker or peer hears of it until the caller resumes it.
     const torrent = await session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
     if (verbose) {
-      process.stderr.write(`tessera: listening on port ${session.port}\n`);
+      process.stderr.write(`tessera: listening on port ${session.port} (${session.listenFamilies.map((f) => `IPv${f}`).join(' and ')})\n`);
       process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
     }
     return { session, torrent, args, dir, json: args.flags.has('json'), verbose };

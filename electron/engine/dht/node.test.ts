@@ -341,6 +341,28 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(peers?.type === 'response' && peers.nodes6.length > 0 && peers.token !== null).toBe(true);
   });
 
+  it('bootstraps the IPv6 node from IPv4 routers: want n6 in the replies, handed to the paired node', async () => {
+    fakeTimers();
+    const v4 = await startSwarm(3);
+    const v6 = await startSwarm(3, { host: '::1' });
+    const [router4] = v4;
+    const [router6] = v6;
+    if (!router4 || !router6) throw new Error('no node');
+    router4.pairWith(router6); // a dual-stack router, reached over IPv4
+    const routerAddress = `${LOOPBACK}:${router4.address().port}`;
+    const node4 = await startNode({ bootstrap: [routerAddress] });
+    const node6 = await startNode({ host: '::1', bootstrap: [routerAddress] });
+    const live = [...v4, ...v6, node4, node6];
+    await settle(node4.bootstrap(), live); // its routers named IPv6 nodes before the pairing: kept
+    expect(node6.nodes()).toEqual([]);
+    node4.pairWith(node6);
+    await waitUntil('the IPv6 node knows a node', () => node6.nodes().length > 0);
+    await settle(node6.bootstrap(), live);
+    expect(node6.ready).toBe(true);
+    const known = new Set(node6.nodes().map((n) => n.port));
+    expect(v6.some((n) => known.has(n.address().port))).toBe(true);
+  });
+
   it('warns when bootstrap finds nobody and becomes ready once a node is added', async () => {
     fakeTimers();
     const router = await silentEndpoint(); // a bootstrap node that never answers

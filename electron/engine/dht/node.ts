@@ -110,6 +110,8 @@ export { tryParseHostPort as parseHostPort } from '../util/host-port.js';
 
 const BOOTSTRAP_RETRY_MS = 30_000;
 const MAX_PINGS_PER_TICK = 16;
+/** Other-family nodes pinged per offer (and kept until pairing), at most. */
+const MAX_OFFERED_NODES = 16;
 
 export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   readonly id: Uint8Array;
@@ -137,6 +139,8 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   /** The node of the other address family in this session (BEP 32), answering `want` for it. */
   private sibling: DhtNode | null = null;
   private saidNoBootstrap = false;
+  /** Other-family nodes from bootstrap replies, kept (bounded) until a node is paired. */
+  private readonly otherFamilySeeds: NodeInfo[] = [];
 
   constructor(options: DhtNodeOptions = {}) {
     super();
@@ -181,6 +185,23 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     if (other === this || other.family === this.family) throw new Error('a DHT node pairs only with a node of the other address family');
     this.sibling = other;
     other.sibling = this;
+    // Nodes of the other family the bootstrap routers named before the pairing.
+    other.offerNodes(this.otherFamilySeeds.splice(0));
+    this.offerNodes(other.otherFamilySeeds.splice(0));
+  }
+
+  /**
+   * Nodes of this node's family learned by the paired node (BEP 32 `want`: a router reached
+   * over IPv4 names IPv6 nodes too): a few are pinged, those that answer join the table, and a
+   * node that had nobody then bootstraps from them.
+   */
+  offerNodes(nodes: readonly NodeInfo[]): void {
+    const fresh = nodes.filter((node) => familyOf(node.host) === this.family).slice(0, MAX_OFFERED_NODES);
+    if (fresh.length === 0 || !this.started || this.closed) return;
+    const hadNobody = this.table.size === 0;
+    void Promise.allSettled(fresh.map((node) => this.pingKnown(node))).then(() => {
+      if (hadNobody && this.table.size > 0 && !this.closed) void this.bootstrap();
+    });
   }
 
   /** True once a bootstrap has put at least one node in the routing table. */
@@ -238,9 +259,11 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     }
     await Promise.allSettled(
       routers.map(async (router) => {
-        const response = await this.rpc.query(router, { method: 'find_node', target: this.id });
+        // BEP 32: ask for both families; the other family's nodes bootstrap the paired node.
+        const response = await this.rpc.query(router, { method: 'find_node', target: this.id, want: ['n4', 'n6'] });
         this.heardFrom(response, router);
         seeds.push(...(this.family === 4 ? response.nodes : response.nodes6));
+        this.otherFamilyNodes(this.family === 4 ? response.nodes6 : response.nodes);
       }),
     );
     if (this.closed) return;
@@ -252,6 +275,14 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       this.isReady = true;
       this.emit('ready');
     }
+  }
+
+  /** Hands other-family nodes to the paired node, or keeps a few until there is one. */
+  private otherFamilyNodes(nodes: readonly NodeInfo[]): void {
+    if (nodes.length === 0) return;
+    if (this.sibling) return this.sibling.offerNodes(nodes);
+    const room = MAX_OFFERED_NODES - this.otherFamilySeeds.length;
+    if (room > 0) this.otherFamilySeeds.push(...nodes.slice(0, room));
   }
 
   private async resolveBootstrapNodes(): Promise<PeerAddress[]> {

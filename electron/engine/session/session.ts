@@ -97,6 +97,11 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     return this.listenPort;
   }
 
+  /** The address families the listening port is open on: [4, 6] unless IPv6 is missing or a listen host was given. */
+  get listenFamilies(): Array<4 | 6> {
+    return this.listener.families;
+  }
+
   async listen(): Promise<void> {
     this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost, this.options.portFallback ?? false);
     if (this.options.dht !== false) {

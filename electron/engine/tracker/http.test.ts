@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
 import { encodeCompactPeers4, encodeCompactPeers6 } from './compact.js';
@@ -261,6 +261,35 @@ async function rejection(p: Promise<unknown>): Promise<TrackerError> {
   }
   throw new Error('expected rejection');
 }
+
+describe('httpAnnounce to an IPv6 tracker', () => {
+  it('reaches a tracker on [::1] and one whose name resolves to ::1, and reads its peers6', async () => {
+    const peers6 = [{ host: '::1', port: 7001 }, { host: '2001:db8::2', port: 7002 }];
+    let from = '';
+    const v6 = createServer((req, res) => {
+      from = req.socket.remoteAddress ?? '';
+      res.end(encode({ interval: 900, peers: Buffer.alloc(0), peers6: encodeCompactPeers6(peers6) }));
+    });
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const port = (v6.address() as AddressInfo).port;
+    try {
+      expect((await httpAnnounce(`http://[::1]:${port}/announce`, params)).peers).toEqual(peers6);
+      expect(from).toBe('::1');
+      from = '';
+      // Node asks for every address (`all`) when it races the families (autoSelectFamily).
+      const lookup = ((host: string, options: { all?: boolean }, callback: (err: Error | null, address: unknown, family?: number) => void) => {
+        if (host !== 'tracker6.test') callback(new Error(`unknown host ${host}`), '', 0);
+        else if (options.all) callback(null, [{ address: '::1', family: 6 }]);
+        else callback(null, '::1', 6);
+      }) as unknown as LookupFunction;
+      expect((await httpAnnounce(`http://tracker6.test:${port}/announce`, params, { lookup })).peers).toEqual(peers6);
+      expect(from).toBe('::1');
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(r));
+    }
+  });
+});
 
 describe('httpAnnounce against a local tracker', () => {
   it('announces and parses the reply; the query reaches the tracker byte-exact', async () => {

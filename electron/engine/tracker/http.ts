@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import type { PeerAddress } from '../api.js';
 import { BencodeError, type BDict, decodePrefix, getBytes, isBytes, isDict, isInt, isList, type BValue } from '../bencode/index.js';
 import { decodeCompactPeers } from './compact.js';
@@ -20,6 +20,8 @@ export interface HttpRequestOptions {
   maxRedirects?: number;
   userAgent?: string;
   signal?: AbortSignal;
+  /** Name resolution (tests inject their own). Default: the OS resolver, either family. */
+  lookup?: LookupFunction;
 }
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -264,7 +266,7 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<Htt
       const onAbort = (): void => finish(new TrackerError('aborted', 'announce cancelled'));
       const req = mod.get(
         parsed,
-        { agent: false, headers: { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT, 'Accept-Encoding': 'identity', Connection: 'close' } },
+        { agent: false, ...(opts.lookup ? { lookup: opts.lookup } : {}), headers: { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT, 'Accept-Encoding': 'identity', Connection: 'close' } },
         (res) => {
           const status = res.statusCode ?? 0;
           const location = res.headers.location;

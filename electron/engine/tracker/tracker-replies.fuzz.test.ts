@@ -11,6 +11,7 @@ import { loadCorpus } from '../../../scripts/fuzz/corpus.js';
 import { tally } from '../../../scripts/fuzz/tally.js';
 import type { PeerAddress } from '../api.js';
 import { encode } from '../bencode/index.js';
+import { encodeCompactPeers6, parseIPv6 } from './compact.js';
 import { parseAnnounceResponse, parseScrapeResponse } from './http.js';
 import { TrackerError } from './types.js';
 import {
@@ -106,6 +107,10 @@ test.prop([untrustedBytes(udp, BINARY_TOKENS, 120), fc.constantFrom(4 as const, 
 
 const udpRoundTrips = tally('UDP tracker packets (round trip)');
 const v4peer = fc.record({ host: fc.ipV4(), port: fc.integer({ min: 1, max: 65535 }) });
+/** IPv6 peers as an IPv6 tracker sends them (18 bytes each); IPv4-mapped ones are reported as IPv4, so left out here. */
+const v6peer = fc
+  .record({ host: fc.ipV6(), port: fc.integer({ min: 1, max: 65535 }) })
+  .filter((p) => !(parseIPv6(p.host)?.subarray(0, 12).equals(Buffer.from('00000000000000000000ffff', 'hex')) ?? true));
 const scrape = fc.record({ complete: fc.nat(), downloaded: fc.nat(), incomplete: fc.nat() }).map((s) => ({ complete: s.complete >>> 0, downloaded: s.downloaded >>> 0, incomplete: s.incomplete >>> 0 }));
 
 test.prop(
@@ -113,6 +118,7 @@ test.prop(
     fc.oneof(
       fc.tuple(fc.constant('connect' as const), fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
       fc.tuple(fc.constant('announce' as const), fc.nat(), fc.uniqueArray(v4peer, { maxLength: 8, selector: (p) => `${p.host}|${p.port}` })),
+      fc.tuple(fc.constant('announce6' as const), fc.nat(), fc.uniqueArray(v6peer, { maxLength: 8, selector: (p) => `${parseIPv6(p.host)?.toString('hex') ?? ''}|${p.port}` })),
       fc.tuple(fc.constant('scrape' as const), fc.nat(), fc.array(scrape, { maxLength: 5 })),
       fc.tuple(fc.constant('error' as const), fc.nat(), fc.string({ maxLength: 40 })),
     ),
@@ -130,6 +136,10 @@ test.prop(
     case 'announce':
       r = decodeResponse(encodeAnnounceResponse(t, { interval: 1800, leechers: 1, seeders: 2, peers: body }));
       if (r.action !== 'announce' || r.peers.length !== body.length) fail('announce differs');
+      break;
+    case 'announce6':
+      r = decodeResponse(encodeAnnounceResponse(t, { interval: 1800, leechers: 1, seeders: 2, peers: body }, 6), 6);
+      if (r.action !== 'announce' || !encodeCompactPeers6(r.peers).equals(encodeCompactPeers6(body)) || r.peers.length !== body.length) fail('IPv6 announce differs');
       break;
     case 'scrape':
       r = decodeResponse(encodeScrapeResponse(t, body));
