@@ -36,6 +36,19 @@ import {
   type TorrentInfoView,
   type TrackerView,
 } from './types.js';
+import {
+  altSpeedSettings,
+  categories,
+  categoryName,
+  queueMove,
+  queueSettings,
+  seedingLimits,
+  statistics,
+  torrentSeedingLimitsShape,
+  type QueueMove,
+  type Statistics,
+  type TorrentSeedingLimits,
+} from './policies.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 
 /** Largest .torrent file accepted (bytes). */
@@ -117,6 +130,22 @@ export interface ChooseDownloadDirResult {
   settings: Settings;
 }
 
+export interface MoveInQueuePayload {
+  /** Moved together, keeping their order among themselves. */
+  infoHashes: string[];
+  to: QueueMove;
+}
+
+export interface SetTorrentSeedingLimitsPayload extends TorrentSeedingLimits {
+  infoHash: string;
+}
+
+export interface SetCategoryPayload {
+  infoHashes: string[];
+  /** One of the categories in Settings; null = none. */
+  category: string | null;
+}
+
 /** The command table. */
 export interface Commands {
   /**
@@ -156,6 +185,14 @@ export interface Commands {
   getPeers: { payload: TorrentRef; result: PeerView[] };
   getFiles: { payload: TorrentRef; result: FileView[] };
   getTrackers: { payload: TorrentRef; result: TrackerView[] };
+  /** Queue order (Settings.queueing): move torrents up, down, to the top or the bottom. */
+  moveInQueue: { payload: MoveInQueuePayload; result: null };
+  /** This torrent's own share-ratio and seeding-time limits (-2 = the global one, -1 = none). */
+  setTorrentSeedingLimits: { payload: SetTorrentSeedingLimitsPayload; result: null };
+  /** Assign a category (one of Settings.categories) or none. The data stays where it is. */
+  setCategory: { payload: SetCategoryPayload; result: null };
+  /** Bytes moved this session and all time. */
+  getStatistics: { payload: Empty; result: Statistics };
 }
 
 export type CommandName = keyof Commands;
@@ -187,6 +224,10 @@ export const COMMAND_NAMES = [
   'getPeers',
   'getFiles',
   'getTrackers',
+  'moveInQueue',
+  'setTorrentSeedingLimits',
+  'setCategory',
+  'getStatistics',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -243,6 +284,10 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     uploadLimit: optional(rateLimit),
     encryption: optional(encryptionMode),
     confirmAdd: optional(boolean),
+    queueing: optional(queueSettings),
+    seedingLimits: optional(seedingLimits),
+    categories: optional(categories),
+    altSpeed: optional(altSpeedSettings),
   }),
   chooseDownloadDir: empty,
   watchPieces: torrentRef,
@@ -251,6 +296,10 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPeers: torrentRef,
   getFiles: torrentRef,
   getTrackers: torrentRef,
+  moveInQueue: object<MoveInQueuePayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), to: queueMove }),
+  setTorrentSeedingLimits: object<SetTorrentSeedingLimitsPayload>({ infoHash, ...torrentSeedingLimitsShape }),
+  setCategory: object<SetCategoryPayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), category: nullable(categoryName) }),
+  getStatistics: empty,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -278,6 +327,10 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getPeers: array(peerView, { max: LIMITS.peers }),
   getFiles: array(fileView, { max: LIMITS.files }),
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
+  moveInQueue: nullValue,
+  setTorrentSeedingLimits: nullValue,
+  setCategory: nullValue,
+  getStatistics: statistics,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

@@ -14,7 +14,7 @@ import {
   type SettingsPatch,
 } from '../../../shared/contract/index.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
-import { magnetSource, torrentFileSource } from './add-torrent.js';
+import { magnetSource, torrentFileSource, type AddChoices } from './add-torrent.js';
 import type { Client } from './client.js';
 import { CommandFailure } from './failure.js';
 import { fileView, infoView, peerView, trackerView } from './views.js';
@@ -23,7 +23,9 @@ import { fileView, infoView, peerView, trackerView } from './views.js';
 export interface CommandHost {
   readonly session: EngineSession;
   subscribe(client: Client): void;
-  addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>>;
+  addTorrent(source: TorrentSource, what: string, paused: boolean, choices?: AddChoices): Promise<CommandResult<'addMagnet'>>;
+  /** Throws a not-found failure unless `category` is one of the settings' categories (null = none). */
+  checkCategory(category: string | null): void;
   /** Keeps `source` as an offer the user confirms (the add dialog); nothing is added yet. */
   offer(source: TorrentSource): Promise<AddOffer>;
   answerOffer(answer: AnswerAddOfferPayload): Promise<CommandResult<'answerAddOffer'>>;
@@ -126,5 +128,26 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return torrent(parseCommandPayload(command, raw).infoHash).files().map(fileView);
     case 'getTrackers':
       return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
+    case 'moveInQueue': {
+      const p = parseCommandPayload(command, raw);
+      for (const h of p.infoHashes) torrent(h);
+      host.session.moveInQueue(p.infoHashes, p.to);
+      return null;
+    }
+    case 'setTorrentSeedingLimits': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash).setSeedingLimits({ ratio: p.ratio, minutes: p.minutes });
+      return null;
+    }
+    case 'setCategory': {
+      const p = parseCommandPayload(command, raw);
+      host.checkCategory(p.category);
+      const torrents = p.infoHashes.map(torrent);
+      for (const t of torrents) t.setCategory(p.category);
+      return null;
+    }
+    case 'getStatistics':
+      parseCommandPayload(command, raw);
+      return host.session.statistics();
   }
 }

@@ -8,6 +8,7 @@
  * client escapes `handle`: every outcome is a Reply. docs/ARCHITECTURE.md shows where it sits.
  */
 import {
+  categoriesOf,
   isCommandName,
   MAX_PREVIEW_FILES,
   type AddOffer,
@@ -24,7 +25,8 @@ import {
 import { errorLine, firstLine } from '../../../shared/error-text.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
-import { addToSession, magnetSource } from './add-torrent.js';
+import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
+import { categorySavePath } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
 import { findTorrent, runCommand, type CommandHost } from './commands.js';
 import { CommandFailure, isTorrentInputError, toFailure } from './failure.js';
@@ -206,10 +208,19 @@ export class TesseraService implements CommandHost {
     if (!this.closed) this.feed.start();
   }
 
-  async addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>> {
-    const { torrent, duplicate } = await addToSession(this.session, source, { savePath: this.settings.downloadDir, paused, what, log: this.log });
+  async addTorrent(source: TorrentSource, what: string, paused: boolean, choices: AddChoices = {}): Promise<CommandResult<'addMagnet'>> {
+    const category = choices.category ?? null;
+    this.checkCategory(category);
+    const savePath = category === null ? this.settings.downloadDir : categorySavePath(this.settings, category);
+    const { torrent, duplicate } = await addToSession(this.session, source, { savePath, paused, what, log: this.log, choices });
     if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
     return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
+  }
+
+  checkCategory(category: string | null): void {
+    if (category !== null && !categoriesOf(this.settings).some((c) => c.name === category)) {
+      throw new CommandFailure('not-found', `No category named ${JSON.stringify(category)} (add it in Settings first)`);
+    }
   }
 
   offer(source: TorrentSource): Promise<AddOffer> {
@@ -222,7 +233,14 @@ export class TesseraService implements CommandHost {
     if (pending.fromShell) this.broadcast({ type: 'addOfferClosed', id: answer.id });
     if (!answer.accept) return null;
     const what = pending.source.kind === 'magnet' ? 'magnet link' : (pending.offer.preview.name ?? 'torrent');
-    return this.addTorrent(pending.source, what, answer.paused ?? false);
+    const { category, filePriorities, sequential, firstLastPiecesFirst } = answer;
+    const choices: AddChoices = {
+      ...(category !== undefined ? { category } : {}),
+      ...(filePriorities !== undefined ? { filePriorities } : {}),
+      ...(sequential !== undefined ? { sequential } : {}),
+      ...(firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst } : {}),
+    };
+    return this.addTorrent(pending.source, what, answer.paused ?? false, choices);
   }
 
   async openFolder(infoHash: string | undefined): Promise<CommandResult<'openFolder'>> {

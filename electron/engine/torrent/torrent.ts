@@ -39,6 +39,7 @@ import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
+import { DEFAULT_TORRENT_SEEDING_LIMITS, type TorrentSeedingLimits } from '../../../shared/contract/policies.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -82,6 +83,17 @@ export interface TorrentInit {
   store: StateStore | null;
   /** The magnet this torrent came from, kept until the metadata is saved. */
   magnetUri: string | null;
+  /** Choices made when it was added (the add dialog); a resume record's own values win. */
+  initial?: InitialChoices;
+}
+
+/** What the add dialog may choose for a new torrent. */
+export interface InitialChoices {
+  /** Per file without pad files, in metainfo order (as inspect lists them); files beyond stay normal. */
+  filePriorities?: FilePriority[];
+  sequential?: boolean;
+  firstLastPiecesFirst?: boolean;
+  category?: string | null;
 }
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
@@ -143,6 +155,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly store: StateStore | null;
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
+  /** Held back by the session's queue (a lifecycle fact, set only by the session). */
+  private queued = false;
+  /** Place in the session's queue, 1-based (kept in the resume record; the session owns the order). */
+  queuePosition: number;
+  private categoryName: string | null;
+  private ownSeedingLimits: TorrentSeedingLimits;
+  private readonly initialFilePriorities: FilePriority[] | null;
+  /** Seeding time of earlier sessions, plus the stretches of this one that ended. */
+  private seedingMsBefore: number;
+  /** When the current stretch of seeding began (state 'seeding'), else null. */
+  private seedingSince: number | null = null;
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -152,14 +175,19 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.savePath = init.savePath;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
-    this.trackerTiers = this.limitTrackers(init.trackers);
+    this.trackerTiers = this.limitTrackers(mergeTiers(init.trackers, init.resume?.trackers ?? []));
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
     this.addedAt = init.resume?.addedAt ?? Date.now();
     this.completedAtValue = init.resume?.completedAt ?? null;
-    this.sequentialWanted = init.resume?.sequential ?? false;
-    this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? false;
+    this.sequentialWanted = init.resume?.sequential ?? init.initial?.sequential ?? false;
+    this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? init.initial?.firstLastPiecesFirst ?? false;
+    this.categoryName = init.resume ? (init.resume.category ?? null) : (init.initial?.category ?? null);
+    this.ownSeedingLimits = init.resume?.seedingLimits ?? { ...DEFAULT_TORRENT_SEEDING_LIMITS };
+    this.seedingMsBefore = (init.resume?.seedingSeconds ?? 0) * 1000;
+    this.queuePosition = init.resume?.queuePosition ?? 0;
+    this.initialFilePriorities = init.resume ? null : (init.initial?.filePriorities ?? null);
     this.ownDownloadLimit.setRate(init.resume?.downloadLimit ?? 0);
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
@@ -248,7 +276,39 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- lifecycle ------------------------------------------------------------------------
 
   private facts(): LifecycleFacts {
-    return { wanted: this.wanted, fault: this.fault, phase: this.data.phase, finished: this.transfer?.finished ?? false };
+    return { wanted: this.wanted, fault: this.fault, phase: this.data.phase, finished: this.transfer?.finished ?? false, queued: this.queued };
+  }
+
+  /** The session's queue holds this torrent back (true) or lets it run. */
+  setQueued(queued: boolean): void {
+    if (this.queued === queued) return;
+    this.queued = queued;
+    this.update();
+  }
+
+  /** Whether the session's queue holds it back. */
+  get isQueued(): boolean {
+    return this.queued;
+  }
+
+  /** Wanted, without a fault, storage ready or a magnet: a candidate for a slot in the queue. */
+  get wantsToRun(): boolean {
+    return this.wanted && !this.fault && !this.closed && this.data.phase !== 'unprepared';
+  }
+
+  /** Payload rates now (bytes per second). */
+  rates(): { downloadRate: number; uploadRate: number } {
+    const t = this.transfer;
+    return { downloadRate: t?.downloadMeter.rate() ?? 0, uploadRate: t?.uploadMeter.rate() ?? 0 };
+  }
+
+  completedBytes(): number {
+    return this.transfer?.completedBytes() ?? 0;
+  }
+
+  /** Every wanted piece verified: it would seed (counted against the upload slots). */
+  get isFinished(): boolean {
+    return this.transfer?.finished ?? false;
   }
 
   /**
@@ -265,6 +325,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const state = torrentState(facts);
     if (state !== this.shownState) {
+      this.countSeedingTime(state);
       this.shownState = state;
       this.emit('state', state);
     }
@@ -352,6 +413,46 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.halting;
   }
 
+  /** Seeding time accrues while the shown state is 'seeding'. */
+  private countSeedingTime(next: TorrentState, now = Date.now()): void {
+    if (this.seedingSince !== null && next !== 'seeding') {
+      this.seedingMsBefore += now - this.seedingSince;
+      this.seedingSince = null;
+      this.resumeRecords.markChanged();
+    } else if (this.seedingSince === null && next === 'seeding') {
+      this.seedingSince = now;
+    }
+  }
+
+  /** Seconds spent seeding over the torrent's life. */
+  seedingSeconds(now = Date.now()): number {
+    return Math.floor((this.seedingMsBefore + (this.seedingSince === null ? 0 : now - this.seedingSince)) / 1000);
+  }
+
+  /** Bytes moved over the torrent's life (earlier sessions included). */
+  allTimeTotals(): Totals {
+    return this.totals();
+  }
+
+  get category(): string | null {
+    return this.categoryName;
+  }
+
+  setCategory(category: string | null): void {
+    if (this.categoryName === category) return;
+    this.categoryName = category;
+    void this.saveResume();
+  }
+
+  seedingLimits(): TorrentSeedingLimits {
+    return { ...this.ownSeedingLimits };
+  }
+
+  setSeedingLimits(limits: TorrentSeedingLimits): void {
+    this.ownSeedingLimits = { ...limits };
+    void this.saveResume();
+  }
+
   /** Bytes moved over the torrent's life (earlier sessions, earlier transfers before a re-check, this one). */
   private totals(): Totals {
     const transfer = this.transfer;
@@ -382,6 +483,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         downloadLimit: this.ownDownloadLimit.limit,
         uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
+        category: this.categoryName,
+        seedingLimits: this.ownSeedingLimits,
+        seedingSeconds: this.seedingSeconds(),
+        queuePosition: this.queuePosition,
+        trackers: this.trackerTiers,
       };
     });
   }
@@ -404,6 +510,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       } else if (this.selectOnly) {
         const wanted = new Set(this.selectOnly);
         meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
+      } else if (this.initialFilePriorities && !this.resumeInit) {
+        let listed = 0;
+        meta.files.forEach((f, i) => {
+          if (f.pad) return;
+          const p = this.initialFilePriorities?.[listed++];
+          if (p !== undefined && p !== 1) transfer.setFilePriority(i, p);
+        });
       }
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
@@ -492,6 +605,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   addPeers(peers: PeerAddress[]): void {
     this.dialer.add(peers);
+  }
+
+  /**
+   * Adds trackers not yet known (a duplicate add merges them, as qBittorrent does). A running
+   * torrent announces to the whole list from now on; the list is kept in the resume record.
+   */
+  addTrackers(tiers: string[][]): void {
+    const merged = this.limitTrackers(mergeTiers(this.trackerTiers, tiers));
+    if (merged.flat().length === this.trackerTiers.flat().length) return;
+    this.trackerTiers = merged;
+    if (this.active) {
+      void this.discovery.stop();
+      this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
+    }
+    void this.saveResume();
   }
 
   /** Whether to dial more: running, and not a seed that has peers already. */
@@ -806,6 +934,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       completedAt: this.completedAtValue,
       sequential: this.sequentialWanted,
       firstLastPiecesFirst: this.firstLastFirst,
+      category: this.categoryName,
+      queuePosition: this.queuePosition,
+      seedingSeconds: this.seedingSeconds(),
+      allTimeDownloaded: this.totals().downloaded,
+      allTimeUploaded: this.totals().uploaded,
+      seedingLimits: this.seedingLimits(),
     };
   }
 

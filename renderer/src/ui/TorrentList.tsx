@@ -20,6 +20,7 @@ export const STATE_LABEL: Record<TorrentState, string> = {
   downloading: 'Downloading',
   seeding: 'Seeding',
   paused: 'Paused',
+  queued: 'Queued',
   error: 'Error',
 };
 
