@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { bytesToBase64, parseServerEvent, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
+import { FakeSession } from './fake-session.js';
+import { TesseraService } from './service.js';
+import { defaultSettings } from './state.js';
+
+function setup(overrides: Partial<Settings> = {}) {
+  const session = new FakeSession();
+  const service = new TesseraService({
+    session,
+    settings: { ...defaultSettings('/downloads'), confirmAdd: true, categories: [{ name: 'Music', folder: 'music/lossless' }], ...overrides },
+    platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+  });
+  const events: ServerEvent[] = [];
+  const conn = service.connect((e) => events.push(parseServerEvent(JSON.parse(JSON.stringify(e)))));
+  return { session, service, conn, events };
+}
+
+const torrentBytes = (name: string) => bytesToBase64(new TextEncoder().encode(`d4:name${name.length}:${name}e`));
+
+describe('add dialog choices reach the engine', () => {
+  it("accepting an offer with a category saves in the category's folder with the chosen priorities and switches", async () => {
+    const { session, conn } = setup();
+    await conn.handle('subscribe', {});
+    const offer = await conn.handle('offerTorrentFile', { fileName: 'a.torrent', data: torrentBytes('a') });
+    if (!offer.ok) throw new Error('offer failed');
+    const id = (offer.result as { id: string }).id;
+    const reply = await conn.handle('answerAddOffer', { id, accept: true, category: 'Music', filePriorities: [0, 2], sequential: true, firstLastPiecesFirst: true });
+    expect(reply.ok).toBe(true);
+    expect(session.lastAddOptions).toMatchObject({ savePath: '/downloads/music/lossless', category: 'Music', filePriorities: [0, 2], sequential: true, firstLastPiecesFirst: true });
+    const t = session.list()[0]!;
+    expect(t.stats()).toMatchObject({ category: 'Music', sequential: true, firstLastPiecesFirst: true });
+  });
+
+  it('an unknown category is refused and nothing is added', async () => {
+    const { session, conn } = setup();
+    const offer = await conn.handle('offerTorrentFile', { fileName: 'a.torrent', data: torrentBytes('b') });
+    const id = (offer as { ok: true; result: { id: string } }).result.id;
+    expect(await conn.handle('answerAddOffer', { id, accept: true, category: 'Films' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(session.list()).toHaveLength(0);
+  });
+});
+
+describe('queue, categories, seeding limits and statistics commands', () => {
+  it('moveInQueue reorders, and the summaries carry the positions', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    for (const n of [1, 2, 3]) await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${String(n).repeat(40)}` });
+    const [a, b, c] = ['1', '2', '3'].map((d) => d.repeat(40));
+    expect(await conn.handle('moveInQueue', { infoHashes: [c], to: 'top' })).toEqual({ ok: true, result: null });
+    expect(session.order).toEqual([c, a, b]);
+    const s = session.get(c!)!.stats();
+    expect(s.queuePosition).toBe(1);
+    expect(await conn.handle('moveInQueue', { infoHashes: ['f'.repeat(40)], to: 'up' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await conn.handle('moveInQueue', { infoHashes: [a], to: 'sideways' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
+  it('setCategory takes a known category or none, and refuses others', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${'4'.repeat(40)}` });
+    const h = '4'.repeat(40);
+    expect(await conn.handle('setCategory', { infoHashes: [h], category: 'Music' })).toEqual({ ok: true, result: null });
+    expect(session.get(h)?.category).toBe('Music');
+    expect(await conn.handle('setCategory', { infoHashes: [h], category: 'Nope' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await conn.handle('setCategory', { infoHashes: [h], category: null })).toEqual({ ok: true, result: null });
+    expect(session.get(h)?.category).toBeNull();
+  });
+
+  it('per-torrent seeding limits are validated and kept; settings push queue and global limits to the engine', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${'5'.repeat(40)}` });
+    const h = '5'.repeat(40);
+    expect(await conn.handle('setTorrentSeedingLimits', { infoHash: h, ratio: 1.5, minutes: -1 })).toEqual({ ok: true, result: null });
+    expect(session.get(h)?.seedingLimits).toEqual({ ratio: 1.5, minutes: -1 });
+    expect(await conn.handle('setTorrentSeedingLimits', { infoHash: h, ratio: -3, minutes: -1 })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    const queueing = { enabled: true, maxActiveDownloads: 1, maxActiveUploads: 2, maxActiveTorrents: 3, ignoreSlowTorrents: false };
+    const reply = await conn.handle('setSettings', { queueing, seedingLimits: { ratio: 2, minutes: -1, action: 'remove' } });
+    expect(reply).toMatchObject({ ok: true, result: { queueing } });
+    expect(session.queueSettings).toEqual(queueing);
+    expect(session.seedingLimits).toEqual({ ratio: 2, minutes: -1, action: 'remove' });
+  });
+
+  it('categories must have distinct names and relative folders inside the download folder', async () => {
+    const { conn } = setup();
+    for (const folder of ['../out', '/etc', 'a/../../b', 'a\\b', '']) {
+      expect(await conn.handle('setSettings', { categories: [{ name: 'X', folder }] })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+    expect(await conn.handle('setSettings', { categories: [{ name: 'X', folder: 'x' }, { name: 'X', folder: 'y' }] })).toMatchObject({ ok: false });
+    expect(await conn.handle('setSettings', { categories: [{ name: 'TV shows', folder: 'video/tv' }] })).toMatchObject({ ok: true });
+  });
+
+  it('alternative speed limits replace the global ones while active', async () => {
+    const { session, conn } = setup({ downloadLimit: 1000, uploadLimit: 2000 });
+    expect(session.limits).toEqual({ download: 1000, upload: 2000 });
+    const altSpeed = { active: true, downloadLimit: 10, uploadLimit: 20, scheduled: false, days: [1], from: 60, to: 120 };
+    await conn.handle('setSettings', { altSpeed });
+    expect(session.limits).toEqual({ download: 10, upload: 20 });
+    await conn.handle('setSettings', { altSpeed: { ...altSpeed, active: false } });
+    expect(session.limits).toEqual({ download: 1000, upload: 2000 });
+  });
+
+  it('getStatistics answers with validated totals', async () => {
+    const { conn } = setup();
+    expect(await conn.handle('getStatistics', {})).toMatchObject({ ok: true, result: { allTimeRatio: 0 } });
+  });
+});
