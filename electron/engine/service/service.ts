@@ -8,6 +8,7 @@
  * client escapes `handle`: every outcome is a Reply. docs/ARCHITECTURE.md shows where it sits.
  */
 import {
+  altSpeedOf,
   categoriesOf,
   isCommandName,
   MAX_PREVIEW_FILES,
@@ -25,6 +26,7 @@ import {
 import { errorLine, firstLine } from '../../../shared/error-text.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
+import { AltSpeedScheduler } from './alt-speed-scheduler.js';
 import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
 import { categorySavePath } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
@@ -85,6 +87,7 @@ export class TesseraService implements CommandHost {
   private readonly wiring: TorrentWiring;
   private readonly feed: SummaryFeed;
   private pendingNotices: ServerEvent[] = [];
+  private readonly altSpeed: AltSpeedScheduler;
   private closed = false;
 
   private readonly onAdded = (infoHash: string): void => {
@@ -136,6 +139,13 @@ export class TesseraService implements CommandHost {
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
     for (const t of this.session.list()) this.wiring.attach(t);
+    this.altSpeed = new AltSpeedScheduler({
+      settings: () => this.settings,
+      setActive: (active) => {
+        this.setSettings({ altSpeed: { ...altSpeedOf(this.settings), active } }).catch((err: unknown) => this.log(`alternative speed schedule: ${errorLine(err)}`));
+      },
+    });
+    this.altSpeed.start();
   }
 
   /** Current settings (a copy). */
@@ -180,6 +190,7 @@ export class TesseraService implements CommandHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.altSpeed.stop();
     for (const c of [...this.clients]) this.disconnect(c);
     this.session.off('added', this.onAdded);
     this.session.off('removed', this.onRemoved);
