@@ -114,6 +114,8 @@ export interface TorrentStats {
   allTimeDownloaded?: number;
   allTimeUploaded?: number;
   seedingLimits?: TorrentSeedingLimits;
+  /** A move of the data in progress: fraction done; null or absent when not moving. */
+  moveProgress?: number | null;
 }
 
 /** One connected peer: the contract's PeerView (its `flags` letters are documented there). */
@@ -218,6 +220,8 @@ export interface EngineTorrent {
   setCategory(category: string | null): void;
   /** Own seeding limits (-2 = the session's, -1 = none); kept in the resume record. */
   setSeedingLimits(limits: TorrentSeedingLimits): void;
+  /** Moves the data to another folder (see storage/move-files.ts); on failure the data stays and this rejects. */
+  moveStorage(target: string): Promise<void>;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
 }

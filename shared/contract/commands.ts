@@ -7,6 +7,8 @@ import {
   array,
   base64,
   boolean,
+  discriminated,
+  literal,
   infoHash,
   nonNegativeInt,
   nullValue,
@@ -42,6 +44,7 @@ import {
   categoryName,
   queueMove,
   queueSettings,
+  relativeFolder,
   seedingLimits,
   statistics,
   torrentSeedingLimitsShape,
@@ -146,6 +149,25 @@ export interface SetCategoryPayload {
   category: string | null;
 }
 
+/**
+ * Where `moveStorage` moves a torrent's data: a folder inside the download folder (relative,
+ * null = the download folder itself), or one the user picks in main's folder dialog (Electron).
+ * The renderer never names an absolute path.
+ */
+export type MoveDestination = { kind: 'inside'; folder: string | null } | { kind: 'choose' };
+
+export interface MoveStoragePayload {
+  infoHash: string;
+  destination: MoveDestination;
+}
+
+export interface MoveStorageResult {
+  /** False when the user cancelled the folder dialog. */
+  moved: boolean;
+  /** Where the data is now (display only). */
+  savePath: string;
+}
+
 /** The command table. */
 export interface Commands {
   /**
@@ -193,6 +215,12 @@ export interface Commands {
   setCategory: { payload: SetCategoryPayload; result: null };
   /** Bytes moved this session and all time. */
   getStatistics: { payload: Empty; result: Statistics };
+  /**
+   * Moves the torrent's data to another folder (progress in the summary's `moveProgress`);
+   * cross-device moves copy then remove. A failure leaves the data where it was ('internal'
+   * with the reason). `choose` is 'unsupported' where main has no folder dialog (web host).
+   */
+  moveStorage: { payload: MoveStoragePayload; result: MoveStorageResult };
 }
 
 export type CommandName = keyof Commands;
@@ -228,6 +256,7 @@ export const COMMAND_NAMES = [
   'setTorrentSeedingLimits',
   'setCategory',
   'getStatistics',
+  'moveStorage',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -300,6 +329,13 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   setTorrentSeedingLimits: object<SetTorrentSeedingLimitsPayload>({ infoHash, ...torrentSeedingLimitsShape }),
   setCategory: object<SetCategoryPayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), category: nullable(categoryName) }),
   getStatistics: empty,
+  moveStorage: object<MoveStoragePayload>({
+    infoHash,
+    destination: discriminated<'kind', MoveDestination>('kind', {
+      inside: object<Extract<MoveDestination, { kind: 'inside' }>>({ kind: literal('inside'), folder: nullable(relativeFolder) }),
+      choose: object<Extract<MoveDestination, { kind: 'choose' }>>({ kind: literal('choose') }),
+    }),
+  }),
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -331,6 +367,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   setTorrentSeedingLimits: nullValue,
   setCategory: nullValue,
   getStatistics: statistics,
+  moveStorage: object<MoveStorageResult>({ moved: boolean, savePath: string({ max: 16 * 1024 }) }),
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

@@ -110,6 +110,8 @@ export interface TorrentSummary {
   /** This torrent's own seeding limits (TorrentSeedingLimits: -2 = the global one, -1 = none). */
   ratioLimit?: number;
   seedingTimeLimit?: number;
+  /** A move of the data in progress (moveStorage): fraction done 0..1; null or absent when not moving. */
+  moveProgress?: number | null;
 }
 
 /**
@@ -331,6 +333,7 @@ const torrentSummaryShape: Shape<TorrentSummary> = {
   seedingSeconds: optional(nonNegativeInt),
   ratioLimit: optional(torrentSeedingLimitsShape.ratio),
   seedingTimeLimit: optional(torrentSeedingLimitsShape.minutes),
+  moveProgress: optional(nullable(fraction)),
 };
 export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(torrentSummaryShape);
 

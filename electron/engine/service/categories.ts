@@ -11,10 +11,15 @@ import { CommandFailure } from './failure.js';
 export function categorySavePath(settings: Settings, name: string): string {
   const category = categoriesOf(settings).find((c) => c.name === name);
   if (!category) throw new CommandFailure('not-found', `No category named ${JSON.stringify(name)}`);
-  const root = path.resolve(settings.downloadDir);
-  const target = path.resolve(root, category.folder);
+  return insideDownloadDir(settings.downloadDir, category.folder);
+}
+
+/** `folder` (relative; null = the download folder) resolved inside the download folder, or an invalid-payload failure. */
+export function insideDownloadDir(downloadDir: string, folder: string | null): string {
+  const root = path.resolve(downloadDir);
+  const target = folder === null ? root : path.resolve(root, folder);
   if (target !== root && !target.startsWith(root + path.sep)) {
-    throw new CommandFailure('invalid-payload', `Category ${JSON.stringify(name)}: its folder must stay inside the download folder`);
+    throw new CommandFailure('invalid-payload', `${folder} must stay inside the download folder`);
   }
   return target;
 }

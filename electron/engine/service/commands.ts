@@ -10,12 +10,14 @@ import {
   type AnswerAddOfferPayload,
   type CommandName,
   type CommandResult,
+  type MoveDestination,
   type Settings,
   type SettingsPatch,
 } from '../../../shared/contract/index.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { magnetSource, torrentFileSource, type AddChoices } from './add-torrent.js';
 import type { Client } from './client.js';
+import { errorLine } from '../../../shared/error-text.js';
 import { CommandFailure } from './failure.js';
 import { fileView, infoView, peerView, trackerView } from './views.js';
 
@@ -24,6 +26,8 @@ export interface CommandHost {
   readonly session: EngineSession;
   subscribe(client: Client): void;
   addTorrent(source: TorrentSource, what: string, paused: boolean, choices?: AddChoices): Promise<CommandResult<'addMagnet'>>;
+  /** The absolute folder a move goes to; null when the user cancelled main's folder dialog. */
+  moveTarget(destination: MoveDestination, current: string): Promise<string | null>;
   /** Throws a not-found failure unless `category` is one of the settings' categories (null = none). */
   checkCategory(category: string | null): void;
   /** Keeps `source` as an offer the user confirms (the add dialog); nothing is added yet. */
@@ -149,5 +153,17 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
     case 'getStatistics':
       parseCommandPayload(command, raw);
       return host.session.statistics();
+    case 'moveStorage': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      const target = await host.moveTarget(p.destination, t.stats().savePath);
+      if (target === null) return { moved: false, savePath: t.stats().savePath };
+      try {
+        await t.moveStorage(target);
+      } catch (err) {
+        throw new CommandFailure('internal', `The data stays in ${t.stats().savePath}: ${errorLine(err)}`);
+      }
+      return { moved: true, savePath: t.stats().savePath };
+    }
   }
 }

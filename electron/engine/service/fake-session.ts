@@ -101,7 +101,7 @@ export class FakeTorrent implements EngineTorrent {
     readonly pieceLength: number,
     pieceCount: number,
     blocksPerPiece: number,
-    readonly savePath: string,
+    public savePath: string,
     paused: boolean,
   ) {
     this.status = new Uint8Array(pieceCount);
@@ -237,6 +237,14 @@ export class FakeTorrent implements EngineTorrent {
 
   setSeedingLimits(limits: TorrentSeedingLimits): void {
     this.seedingLimits = { ...limits };
+  }
+
+  /** Set to make the next move fail with this message. */
+  moveFailure: string | null = null;
+
+  async moveStorage(target: string): Promise<void> {
+    if (this.moveFailure) throw new Error(this.moveFailure);
+    this.savePath = target;
   }
 
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this {

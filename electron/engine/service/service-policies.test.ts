@@ -103,3 +103,29 @@ describe('queue, categories, seeding limits and statistics commands', () => {
     expect(await conn.handle('getStatistics', {})).toMatchObject({ ok: true, result: { allTimeRatio: 0 } });
   });
 });
+
+describe('moveStorage', () => {
+  it('moves into a folder inside the download folder; refuses paths outside it and the dialog on the web host', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${'6'.repeat(40)}` });
+    const h = '6'.repeat(40);
+    expect(await conn.handle('moveStorage', { infoHash: h, destination: { kind: 'inside', folder: 'films/new' } })).toEqual({
+      ok: true,
+      result: { moved: true, savePath: '/downloads/films/new' },
+    });
+    expect(session.get(h)?.savePath).toBe('/downloads/films/new');
+    for (const folder of ['../x', '/etc']) {
+      expect(await conn.handle('moveStorage', { infoHash: h, destination: { kind: 'inside', folder } })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+    expect(await conn.handle('moveStorage', { infoHash: h, destination: { kind: 'choose' } })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+
+  it('a failed move says where the data stays', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${'7'.repeat(40)}` });
+    const h = '7'.repeat(40);
+    session.get(h)!.moveFailure = 'no space left on device';
+    const reply = await conn.handle('moveStorage', { infoHash: h, destination: { kind: 'inside', folder: null } });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringMatching(/stays in .*no space left/) } });
+  });
+});

@@ -17,6 +17,7 @@ import {
   type AnswerAddOfferPayload,
   type Capabilities,
   type CommandResult,
+  type MoveDestination,
   type Reply,
   type ServerEvent,
   type Settings,
@@ -28,7 +29,7 @@ import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
 import { AltSpeedScheduler } from './alt-speed-scheduler.js';
 import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
-import { categorySavePath } from './categories.js';
+import { categorySavePath, insideDownloadDir } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
 import { findTorrent, runCommand, type CommandHost } from './commands.js';
 import { CommandFailure, isTorrentInputError, toFailure } from './failure.js';
@@ -226,6 +227,14 @@ export class TesseraService implements CommandHost {
     const { torrent, duplicate } = await addToSession(this.session, source, { savePath, paused, what, log: this.log, choices });
     if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
     return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
+  }
+
+  async moveTarget(destination: MoveDestination, current: string): Promise<string | null> {
+    if (destination.kind === 'inside') return insideDownloadDir(this.settings.downloadDir, destination.folder);
+    if (!this.platform.chooseDirectory || !this.platform.capabilities.chooseDownloadDir) {
+      throw new CommandFailure('unsupported', 'Choosing a folder is only possible in the desktop app; move into a folder inside the download folder instead');
+    }
+    return this.platform.chooseDirectory(current);
   }
 
   checkCategory(category: string | null): void {

@@ -66,6 +66,7 @@ function policyFields(s: TorrentStats, completedBytes: number): Partial<TorrentS
   const out: Partial<TorrentSummary> = {};
   if (s.category !== undefined) out.category = s.category;
   if (s.queuePosition !== undefined && s.queuePosition > 0) out.queuePosition = Math.floor(s.queuePosition);
+  if (s.moveProgress !== undefined) out.moveProgress = s.moveProgress === null ? null : Math.min(1, Math.max(0, s.moveProgress));
   if (s.seedingSeconds !== undefined) out.seedingSeconds = wholeBytes(s.seedingSeconds);
   if (s.seedingLimits !== undefined) {
     out.ratioLimit = s.seedingLimits.ratio;

@@ -28,6 +28,7 @@ import type { IncomingHello } from '../wire/handshake.js';
 import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
+import { moveFiles } from '../storage/move-files.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
@@ -115,7 +116,10 @@ type Data =
 export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorrent, PeerHandler, TransferHost {
   readonly infoHash: string;
   readonly infoHashBytes: Buffer;
-  readonly savePath: string;
+  /** Changed only by moveStorage(), once the data is in the new folder. */
+  savePath: string;
+  /** A move in progress: bytes moved and total. */
+  private moving: { done: number; total: number } | null = null;
   // --- lifecycle facts (lifecycle.ts); the state is derived from them, never stored ---
   /** The user's intent: run (true) or stay paused. */
   private wanted = true;
@@ -549,6 +553,55 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return preparing;
   }
 
+  /**
+   * Moves the data to `target` (qBittorrent's "Set location"): the activity stops, the files
+   * move (see storage/move-files.ts), the transfer is built again there from the resume record
+   * (no re-check when the files kept size and mtime), and the torrent runs again as before.
+   * A failure leaves the data and the torrent where they were, and rejects.
+   */
+  async moveStorage(target: string): Promise<void> {
+    if (this.closed || this.moving) throw new Error(this.moving ? 'a move is already in progress' : 'the torrent was removed');
+    if (this.preparing) await this.preparing;
+    const transfer = this.transfer;
+    const meta = this.meta;
+    if (!transfer || !meta) {
+      // Nothing on disk yet (a magnet, or storage that failed): only the folder changes.
+      this.savePath = target;
+      await this.saveResume();
+      return;
+    }
+    this.moving = { done: 0, total: 0 };
+    const priorities = meta.files.map((_, i) => transfer.filePriority(i));
+    this.previousUploaded += transfer.uploadedBytes;
+    this.previousDownloaded += transfer.downloadedBytes;
+    this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
+    await this.halt('moving the data');
+    await transfer.drain();
+    const record = await transfer.resumeRecord();
+    await transfer.storage.close();
+    const paths = [...meta.files.filter((f) => !f.pad).map((f) => f.path), `.${this.infoHash}.parts`];
+    let failure: unknown = null;
+    try {
+      await moveFiles({ from: this.savePath, to: target, paths, progress: (done, total) => (this.moving = { done, total }) });
+      this.savePath = target;
+    } catch (err) {
+      failure = err;
+    }
+    this.moving = null;
+    this.resumeInit = { ...record, ...this.totals(), infoHash: this.infoHash, savePath: this.savePath, addedAt: this.addedAt, completedAt: this.completedAtValue,
+      paused: !this.wanted, sequential: this.sequentialWanted, firstLastPiecesFirst: this.firstLastFirst, downloadLimit: this.ownDownloadLimit.limit,
+      uploadLimit: this.ownUploadLimit.limit, magnet: null };
+    await this.prepare(meta, priorities);
+    await this.saveResume();
+    if (failure) throw failure;
+  }
+
+  /** Fraction of a move done, or null when not moving. */
+  get moveProgress(): number | null {
+    if (!this.moving) return null;
+    return this.moving.total > 0 ? this.moving.done / this.moving.total : 0;
+  }
+
   /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
   private async rebuild(meta: Metainfo): Promise<void> {
     const transfer = this.transfer;
@@ -937,6 +990,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       category: this.categoryName,
       queuePosition: this.queuePosition,
       seedingSeconds: this.seedingSeconds(),
+      moveProgress: this.moveProgress,
       allTimeDownloaded: this.totals().downloaded,
       allTimeUploaded: this.totals().uploaded,
       seedingLimits: this.seedingLimits(),

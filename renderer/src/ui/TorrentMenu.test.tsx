@@ -77,7 +77,7 @@ describe('torrent context menu', () => {
     expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
     expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
     expect(items().map((i) => i.textContent)).toEqual([
-      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Download in sequential order', 'Download first and last pieces first',
+      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Download in sequential order', 'Download first and last pieces first',
     ]);
     expect($('menu-resume')).toBeNull();
     expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders
@@ -256,5 +256,27 @@ describe('queue, category and seeding limits from the menu', () => {
     await act(async () => $('seeding-save')?.click());
     await flush();
     expect(t.commands('setTorrentSeedingLimits')).toEqual([{ infoHash: hash(1), ratio: 2.5, minutes: -2 }]);
+  });
+
+  it('Move data… moves into a folder inside the download folder', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-move')?.click());
+    expect($('move-choose')).toBeNull(); // the web host has no folder dialog
+    const input = $('move-folder') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, '../outside');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => $('move-save')?.click());
+    expect(t.commands('moveStorage')).toEqual([]);
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'films/2024');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    t.replies.moveStorage = () => ({ ok: true, result: { moved: true, savePath: '/d/films/2024' } });
+    await act(async () => $('move-save')?.click());
+    await flush();
+    expect(t.commands('moveStorage')).toEqual([{ infoHash: hash(1), destination: { kind: 'inside', folder: 'films/2024' } }]);
   });
 });

@@ -4,11 +4,12 @@ import { useApp, useController } from '../app/context.js';
 import type { Controller } from '../app/controller.js';
 import { Menu, type MenuAnchor, type MenuEntry } from './Menu.js';
 import { CategoryDialog } from './CategoryDialog.js';
+import { MoveDialog } from './MoveDialog.js';
 import { RemoveDialog } from './RemoveDialog.js';
 import { SeedingLimitsDialog } from './SeedingLimitsDialog.js';
 import { TorrentLimitsDialog } from './TorrentLimitsDialog.js';
 
-export type TorrentDialog = 'remove' | 'limits' | 'category' | 'seeding';
+export type TorrentDialog = 'remove' | 'limits' | 'category' | 'seeding' | 'move';
 
 /** The torrent list's context menu entries for one torrent (qBittorrent's row menu, what the contract offers). */
 export function torrentMenuEntries(t: TorrentSummary, opts: {
@@ -33,6 +34,7 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
     { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
     { kind: 'item', id: 'seeding', label: 'Seeding limits…', testId: 'menu-seeding-limits', disabled: off, onSelect: () => openDialog('seeding') },
     { kind: 'item', id: 'category', label: 'Category…', testId: 'menu-category', disabled: off, onSelect: () => openDialog('category') },
+    { kind: 'item', id: 'move', label: 'Move data…', testId: 'menu-move', disabled: off || t.moveProgress != null, onSelect: () => openDialog('move') },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
@@ -81,6 +83,7 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
       {dialog?.kind === 'limits' && shown && <TorrentLimitsDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'category' && shown && <CategoryDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'seeding' && shown && <SeedingLimitsDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'move' && shown && <MoveDialog torrent={shown} onClose={closeDialog} />}
     </>
   );
 }
