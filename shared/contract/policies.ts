@@ -181,6 +181,23 @@ export const altSpeedSettings: Validator<AltSpeedSettings> = object<AltSpeedSett
 });
 
 // ---------------------------------------------------------------------------------------
+// Watch folder
+// ---------------------------------------------------------------------------------------
+
+/**
+ * .torrent files appearing in `folder` (relative, inside the download folder, as a category's)
+ * are added and renamed `.added` (or `.invalid`). Adding skips the add dialog, as qBittorrent's.
+ */
+export interface WatchFolderSettings {
+  enabled: boolean;
+  folder: string;
+}
+
+export const DEFAULT_WATCH_FOLDER: WatchFolderSettings = { enabled: false, folder: 'watch' };
+
+export const watchFolderSettings: Validator<WatchFolderSettings> = object<WatchFolderSettings>({ enabled: boolean, folder: relativeFolder });
+
+// ---------------------------------------------------------------------------------------
 // Statistics
 // ---------------------------------------------------------------------------------------
 
@@ -211,8 +228,10 @@ interface PolicySettings {
   seedingLimits?: SeedingLimits;
   categories?: Category[];
   altSpeed?: AltSpeedSettings;
+  watchFolder?: WatchFolderSettings;
 }
 
+export const watchFolderOf = (s: PolicySettings): WatchFolderSettings => s.watchFolder ?? DEFAULT_WATCH_FOLDER;
 export const queueOf = (s: PolicySettings): QueueSettings => s.queueing ?? DEFAULT_QUEUE_SETTINGS;
 export const seedingLimitsOf = (s: PolicySettings): SeedingLimits => s.seedingLimits ?? DEFAULT_SEEDING_LIMITS;
 export const categoriesOf = (s: PolicySettings): Category[] => s.categories ?? [];

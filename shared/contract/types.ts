@@ -28,10 +28,12 @@ import {
   queueSettings,
   seedingLimits,
   torrentSeedingLimitsShape,
+  watchFolderSettings,
   type AltSpeedSettings,
   type Category,
   type QueueSettings,
   type SeedingLimits,
+  type WatchFolderSettings,
 } from './policies.js';
 
 // ---------------------------------------------------------------------------------------
@@ -255,6 +257,7 @@ export interface Settings {
   seedingLimits?: SeedingLimits;
   categories?: Category[];
   altSpeed?: AltSpeedSettings;
+  watchFolder?: WatchFolderSettings;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -270,6 +273,7 @@ export interface SettingsPatch {
   seedingLimits?: SeedingLimits;
   categories?: Category[];
   altSpeed?: AltSpeedSettings;
+  watchFolder?: WatchFolderSettings;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -416,6 +420,7 @@ export const settings: Validator<Settings> = object<Settings>({
   seedingLimits: optional(seedingLimits),
   categories: optional(categories),
   altSpeed: optional(altSpeedSettings),
+  watchFolder: optional(watchFolderSettings),
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

@@ -1,4 +1,8 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../../../e2e/support/test-utils.js';
 import { bytesToBase64, parseServerEvent, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
 import { FakeSession } from './fake-session.js';
 import { TesseraService } from './service.js';
@@ -127,5 +131,23 @@ describe('moveStorage', () => {
     session.get(h)!.moveFailure = 'no space left on device';
     const reply = await conn.handle('moveStorage', { infoHash: h, destination: { kind: 'inside', folder: null } });
     expect(reply).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringMatching(/stays in .*no space left/) } });
+  });
+});
+
+describe('watch folder', () => {
+  it('a .torrent copied into the watch folder is added and renamed .added', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tessera-watch-service-'));
+    try {
+      const { session, service, conn } = setup({ downloadDir: root, watchFolder: { enabled: false, folder: 'incoming' } });
+      await mkdir(join(root, 'incoming'));
+      await writeFile(join(root, 'incoming', 'film.torrent'), 'd4:name4:filme');
+      expect(await conn.handle('setSettings', { watchFolder: { enabled: true, folder: 'incoming' } })).toMatchObject({ ok: true });
+      await waitUntil('the watched torrent is added', () => session.list().length === 1);
+      await waitUntil('and set aside', async () => (await readdir(join(root, 'incoming'))).includes('film.torrent.added'));
+      expect(session.list()[0]?.savePath).toBe(root);
+      await service.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   altSpeedOf,
   categoriesOf,
   isCommandName,
+  watchFolderOf,
   MAX_PREVIEW_FILES,
   type AddOffer,
   type AddPreview,
@@ -28,6 +29,7 @@ import { errorLine, firstLine } from '../../../shared/error-text.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
 import { AltSpeedScheduler } from './alt-speed-scheduler.js';
+import { WatchFolder } from './watch-folder.js';
 import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
 import { categorySavePath, insideDownloadDir } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
@@ -89,6 +91,7 @@ export class TesseraService implements CommandHost {
   private readonly feed: SummaryFeed;
   private pendingNotices: ServerEvent[] = [];
   private readonly altSpeed: AltSpeedScheduler;
+  private watcher: WatchFolder | null = null;
   private closed = false;
 
   private readonly onAdded = (infoHash: string): void => {
@@ -147,6 +150,29 @@ export class TesseraService implements CommandHost {
       },
     });
     this.altSpeed.start();
+    this.applyWatchFolder();
+  }
+
+  /** (Re)starts the watch folder when its setting or the download folder changed. */
+  private applyWatchFolder(): void {
+    const wanted = watchFolderOf(this.settings);
+    let folder: string | null = null;
+    try {
+      folder = wanted.enabled && !this.closed ? insideDownloadDir(this.settings.downloadDir, wanted.folder) : null;
+    } catch (err) {
+      this.log(`watch folder: ${errorLine(err)}`);
+    }
+    if (this.watcher?.folder === folder) return;
+    void this.watcher?.stop();
+    this.watcher = null;
+    if (folder === null) return;
+    this.watcher = new WatchFolder(folder, {
+      add: async (bytes, fileName) => {
+        await this.addTorrent({ kind: 'torrent', bytes }, fileName, false);
+      },
+      log: (m) => this.notice('error', m),
+    });
+    this.watcher.start();
   }
 
   /** Current settings (a copy). */
@@ -192,6 +218,8 @@ export class TesseraService implements CommandHost {
     if (this.closed) return;
     this.closed = true;
     this.altSpeed.stop();
+    await this.watcher?.stop();
+    this.watcher = null;
     for (const c of [...this.clients]) this.disconnect(c);
     this.session.off('added', this.onAdded);
     this.session.off('removed', this.onRemoved);
@@ -333,6 +361,7 @@ export class TesseraService implements CommandHost {
   private async commitSettings(next: Settings): Promise<void> {
     if (this.saveSettings) await this.saveSettings({ ...next });
     this.settings = next;
+    this.applyWatchFolder();
     this.broadcast({ type: 'settings', settings: this.getSettings() });
   }
 

@@ -16,6 +16,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.seedingLimits !== undefined) next.seedingLimits = { ...patch.seedingLimits };
   if (patch.categories !== undefined) next.categories = patch.categories.map((c) => ({ ...c }));
   if (patch.altSpeed !== undefined) next.altSpeed = { ...patch.altSpeed, days: [...patch.altSpeed.days] };
+  if (patch.watchFolder !== undefined) next.watchFolder = { ...patch.watchFolder };
   return next;
 }
 

@@ -12,6 +12,7 @@ import {
   DEFAULT_ALT_SPEED,
   DEFAULT_QUEUE_SETTINGS,
   DEFAULT_SEEDING_LIMITS,
+  DEFAULT_WATCH_FOLDER,
   settings as settingsValidator,
   type Settings,
 } from '../../../shared/contract/index.js';
@@ -38,6 +39,7 @@ export function defaultSettings(downloadDir: string): Settings {
     seedingLimits: { ...DEFAULT_SEEDING_LIMITS },
     categories: [],
     altSpeed: { ...DEFAULT_ALT_SPEED, days: [...DEFAULT_ALT_SPEED.days] },
+    watchFolder: { ...DEFAULT_WATCH_FOLDER },
   };
 }
 

@@ -56,6 +56,14 @@ export function PolicySettings({ form, edit }: { form: PolicyForm; edit: <K exte
         <span className="field__hint">Each category saves into its folder inside the download folder.</span>
       </fieldset>
       <fieldset className="settings__group">
+        <legend className="settings__legend">Watch folder</legend>
+        <label className="choice">
+          <input type="checkbox" checked={form.watchEnabled} onChange={(e) => edit('watchEnabled')(e.target.checked)} data-testid="settings-watch-enabled" />
+          <span>Add .torrent files that appear in this folder (inside the download folder); they are renamed .added</span>
+        </label>
+        <input className="input" aria-label="Watch folder" value={form.watchFolder} onChange={(e) => edit('watchFolder')(e.target.value)} data-testid="settings-watch-folder" />
+      </fieldset>
+      <fieldset className="settings__group">
         <legend className="settings__legend">Alternative speed limits</legend>
         <div className="settings__pair">
           <RateLimitField label="Download" value={form.altDownload} onChange={edit('altDownload')} testId="settings-alt-download" />

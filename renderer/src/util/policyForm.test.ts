@@ -16,6 +16,7 @@ describe('policy form', () => {
         seedingLimits: { ratio: -1, minutes: -1, action: 'pause' },
         categories: [],
         altSpeed: { active: false, downloadLimit: 10240, uploadLimit: 10240, scheduled: false, days: [0, 1, 2, 3, 4, 5, 6], from: 480, to: 1200 },
+        watchFolder: { enabled: false, folder: 'watch' },
       },
     });
   });
@@ -39,6 +40,7 @@ describe('policy form', () => {
     expect(policyPatch({ ...f, maxDownloads: 'many' })).toMatchObject({ ok: false, problem: expect.stringContaining('Active downloads') });
     expect(policyPatch({ ...f, altFrom: '25:00' })).toMatchObject({ ok: false, problem: expect.stringContaining('HH:MM') });
     expect(policyPatch({ ...f, categories: [{ name: 'a', folder: '../x' }] })).toMatchObject({ ok: false, problem: expect.stringContaining('Categories') });
+    expect(policyPatch({ ...f, watchFolder: '../up' })).toMatchObject({ ok: false, problem: expect.stringContaining('watch folder') });
     expect(policyPatch({ ...f, ratio: { choice: 'value', text: '-3' } })).toMatchObject({ ok: false, problem: expect.stringContaining('ratio') });
   });
 });

@@ -9,7 +9,9 @@ import {
   categories as categoriesValidator,
   MAX_ACTIVE,
   queueOf,
+  relativeFolder,
   seedingLimitsOf,
+  watchFolderOf,
   type AltSpeedSettings,
   type QueueSettings,
   type SeedingLimitAction,
@@ -40,6 +42,8 @@ export interface PolicyForm {
   /** "HH:MM". */
   altFrom: string;
   altTo: string;
+  watchEnabled: boolean;
+  watchFolder: string;
 }
 
 const hhmm = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
@@ -66,6 +70,8 @@ export function policyForm(s: Settings | null): PolicyForm {
     altDays: [0, 1, 2, 3, 4, 5, 6].map((d) => a.days.includes(d)),
     altFrom: hhmm(a.from),
     altTo: hhmm(a.to),
+    watchEnabled: watchFolderOf(s ?? {}).enabled,
+    watchFolder: watchFolderOf(s ?? {}).folder,
   };
 }
 
@@ -84,7 +90,7 @@ export function parseTime(text: string, label: string): Result<number> {
   return { ok: true, value: Number(m[1]) * 60 + Number(m[2]) };
 }
 
-export type PolicyPatch = Required<Pick<SettingsPatch, 'queueing' | 'seedingLimits' | 'categories' | 'altSpeed'>>;
+export type PolicyPatch = Required<Pick<SettingsPatch, 'queueing' | 'seedingLimits' | 'categories' | 'altSpeed' | 'watchFolder'>>;
 
 /** Checks every field; the first problem is reported in words a user can act on. */
 export function policyPatch(f: PolicyForm): { ok: true; patch: PolicyPatch } | { ok: false; problem: string } {
@@ -126,5 +132,7 @@ export function policyPatch(f: PolicyForm): { ok: true; patch: PolicyPatch } | {
     from: from.value,
     to: to.value,
   };
-  return { ok: true, patch: { queueing, seedingLimits, categories: checked.value, altSpeed } };
+  const watchFolder = { enabled: f.watchEnabled, folder: f.watchFolder.trim().replace(/^\/+|\/+$/g, '') };
+  if (!check(relativeFolder, watchFolder.folder).ok) return { ok: false, problem: 'The watch folder must be a folder inside the download folder, such as watch (no "..").' };
+  return { ok: true, patch: { queueing, seedingLimits, categories: checked.value, altSpeed, watchFolder } };
 }
