@@ -97,4 +97,12 @@ describe('moveFiles', () => {
     expect(read(to, 'Album/cover.jpg')).toBe('theirs');
     expect(read(from, 'Album/CD1/1.flac')).toBe('one');
   });
+
+  it('moves into a folder inside the current one (files move one by one)', async () => {
+    const inner = path.join(from, 'Album', 'moved');
+    await moveFiles({ from, to: inner, paths });
+    expect(read(inner, 'Album/cover.jpg')).toBe('cover!');
+    expect(read(inner, 'Album/CD1/1.flac')).toBe('one');
+    expect(fs.existsSync(path.join(from, 'Album', 'cover.jpg'))).toBe(false);
+  });
 });

@@ -52,7 +52,6 @@ export async function moveFiles(options: {
   const from = path.resolve(options.from);
   const to = path.resolve(options.to);
   if (from === to) return;
-  if (to.startsWith(from + path.sep)) throw new MoveError(`cannot move into a folder inside the current one (${to})`);
   const plan: Array<{ src: string; dst: string; size: number }> = [];
   for (const rel of options.paths) {
     const src = path.join(from, rel);
