@@ -222,6 +222,8 @@ export interface EngineTorrent {
   setSeedingLimits(limits: TorrentSeedingLimits): void;
   /** Moves the data to another folder (see storage/move-files.ts); on failure the data stays and this rejects. */
   moveStorage(target: string): Promise<void>;
+  /** Renames a file or folder (its path as files() lists it) to `newName` (no separators); on failure nothing changes and this rejects. */
+  renamePath(from: string, newName: string): Promise<void>;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
 }

@@ -169,6 +169,14 @@ export interface MoveStorageResult {
   savePath: string;
 }
 
+export interface RenamePathPayload {
+  infoHash: string;
+  /** A file's path as getFiles lists it, or a folder in it ('/'-separated). */
+  path: string;
+  /** The new last element: no slashes, not "." or "..". */
+  newName: string;
+}
+
 /** The command table. */
 export interface Commands {
   /**
@@ -222,6 +230,8 @@ export interface Commands {
    * with the reason). `choose` is 'unsupported' where main has no folder dialog (web host).
    */
   moveStorage: { payload: MoveStoragePayload; result: MoveStorageResult };
+  /** Renames a file or folder of the torrent, on disk too ('not-found' for an unknown path, 'invalid-payload' for a bad name). */
+  renamePath: { payload: RenamePathPayload; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -258,6 +268,7 @@ export const COMMAND_NAMES = [
   'setCategory',
   'getStatistics',
   'moveStorage',
+  'renamePath',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -338,6 +349,11 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
       choose: object<Extract<MoveDestination, { kind: 'choose' }>>({ kind: literal('choose') }),
     }),
   }),
+  renamePath: object<RenamePathPayload>({
+    infoHash,
+    path: string({ min: 1, max: 16 * 1024 }),
+    newName: string({ min: 1, max: 255, pattern: /^(?!\.{1,2}$)[^/\\\p{Cc}]+$/u, what: 'a file or folder name (no slashes, not "." or "..")' }),
+  }),
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -370,6 +386,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   setCategory: nullValue,
   getStatistics: statistics,
   moveStorage: object<MoveStorageResult>({ moved: boolean, savePath: string({ max: 16 * 1024 }) }),
+  renamePath: nullValue,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

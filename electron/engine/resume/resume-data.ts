@@ -48,6 +48,8 @@ export interface ResumeData {
   queuePosition?: number;
   /** Announce tiers as last used (trackers merged in by a duplicate add included). */
   trackers?: string[][];
+  /** Files the user renamed: [file index, new relative path]. */
+  renamedFiles?: Array<[number, string]>;
 }
 
 /** Ratios travel as integer thousandths (bencode has no fractions); -1 and -2 stay as they are. */
@@ -88,6 +90,7 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
     'seeding-time': r.seedingSeconds !== undefined ? Math.floor(r.seedingSeconds) : undefined,
     'queue-position': r.queuePosition,
     trackers: r.trackers,
+    'renamed-files': r.renamedFiles && r.renamedFiles.length > 0 ? r.renamedFiles : undefined,
   });
 }
 
@@ -154,7 +157,17 @@ function resumeFrom(root: BValue): ResumeData | null {
     seedingSeconds: Math.max(0, getInt(root, 'seeding-time') ?? 0),
     queuePosition: Math.max(0, getInt(root, 'queue-position') ?? 0),
     trackers: tiersFrom(getList(root, 'trackers')),
+    renamedFiles: renamedFrom(getList(root, 'renamed-files')),
   };
+}
+
+/** [index, path] pairs; malformed entries are dropped (the file keeps its name from the metadata). */
+function renamedFrom(list: BValue[] | undefined): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (const e of list ?? []) {
+    if (isList(e) && e.length === 2 && isInt(e[0]) && isBytes(e[1])) out.push([Number(e[0]), e[1].toString('utf8')]);
+  }
+  return out;
 }
 
 /** Tiers of URL strings; anything else in the list is dropped. */

@@ -165,5 +165,18 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       }
       return { moved: true, savePath: t.stats().savePath };
     }
+    case 'renamePath': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      if (!t.files().some((f) => f.path === p.path || f.path.startsWith(p.path + '/'))) {
+        throw new CommandFailure('not-found', `No file or folder ${p.path} in this torrent`);
+      }
+      try {
+        await t.renamePath(p.path, p.newName);
+      } catch (err) {
+        throw new CommandFailure('internal', `Not renamed: ${errorLine(err)}`);
+      }
+      return null;
+    }
   }
 }

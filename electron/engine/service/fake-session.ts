@@ -242,6 +242,14 @@ export class FakeTorrent implements EngineTorrent {
   /** Set to make the next move fail with this message. */
   moveFailure: string | null = null;
 
+  /** Renames as asked, [from, newName]. */
+  readonly renames: Array<[string, string]> = [];
+
+  async renamePath(from: string, newName: string): Promise<void> {
+    if (!this.files().some((f) => f.path === from || f.path.startsWith(from + '/'))) throw new Error(`No file or folder ${from} in this torrent`);
+    this.renames.push([from, newName]);
+  }
+
   async moveStorage(target: string): Promise<void> {
     if (this.moveFailure) throw new Error(this.moveFailure);
     this.savePath = target;

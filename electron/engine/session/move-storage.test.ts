@@ -94,4 +94,24 @@ describe('moving a torrent', () => {
     expect(await fs.readFile(path.join(target, 'album', 'sub', 'b.bin'), 'utf8')).toBe('someone else');
     await expect(fs.stat(path.join(target, 'album', 'a.bin'))).rejects.toThrow();
   });
+
+  it('renaming a folder and a file moves them on disk, keeps seeding without a re-check, and survives a restart', async () => {
+    const s = await open('rename');
+    const root = path.join(dir, 'rename', 'dl');
+    const t = await seedIn(s, root);
+    await t.renamePath('album/sub', 'disc 2');
+    await t.renamePath('album/a.bin', 'first.bin');
+    expect(t.files().map((f) => f.path)).toEqual(['album/first.bin', 'album/disc 2/b.bin']);
+    expect(t.stats()).toMatchObject({ state: 'seeding', verifiedPieces: 6, checkedPieces: 0 });
+    expect((await fs.readFile(path.join(root, 'album', 'disc 2', 'b.bin'))).equals(data.subarray(3 * PIECE))).toBe(true);
+    await expect(fs.stat(path.join(root, 'album', 'sub'))).rejects.toThrow();
+    await expect(t.renamePath('album/first.bin', '../escape')).rejects.toThrow(/not a usable name/);
+    await s.close();
+    sessions.length = 0;
+    const again = await open('rename');
+    const back = again.get(t.infoHash)!;
+    await waitUntil('seeding again', () => back.stats().state === 'seeding');
+    expect(back.files().map((f) => f.path)).toEqual(['album/first.bin', 'album/disc 2/b.bin']);
+    expect(back.stats().checkedPieces).toBe(0);
+  });
 });

@@ -48,20 +48,41 @@ export async function moveFiles(options: {
   fs?: MoveFs;
   progress?: (done: number, total: number) => void;
 }): Promise<void> {
-  const fs = options.fs ?? realMoveFs;
   const from = path.resolve(options.from);
   const to = path.resolve(options.to);
   if (from === to) return;
+  const pairs = options.paths.map((rel) => ({ src: path.join(from, rel), dst: path.join(to, rel) }));
+  await relocate({ pairs, root: from, ...(options.fs ? { fs: options.fs } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+}
+
+/**
+ * Renames files inside one save folder (qBittorrent's "Rename" of a file or folder): the
+ * same all-or-nothing steps as a move. `pairs` are relative paths, old → new.
+ */
+export async function renameFiles(options: { root: string; pairs: ReadonlyArray<{ from: string; to: string }>; fs?: MoveFs }): Promise<void> {
+  const root = path.resolve(options.root);
+  const pairs = options.pairs.map((p) => ({ src: path.join(root, p.from), dst: path.join(root, p.to) }));
+  await relocate({ pairs, root, ...(options.fs ? { fs: options.fs } : {}) });
+}
+
+async function relocate(options: {
+  pairs: ReadonlyArray<{ src: string; dst: string }>;
+  /** Folders below it that the files leave empty are removed. */
+  root: string;
+  fs?: MoveFs;
+  progress?: (done: number, total: number) => void;
+}): Promise<void> {
+  const fs = options.fs ?? realMoveFs;
+  const from = options.root;
   const plan: Array<{ src: string; dst: string; size: number }> = [];
-  for (const rel of options.paths) {
-    const src = path.join(from, rel);
+  for (const { src, dst } of options.pairs) {
     const stat = await fs.lstat(src).catch((err: unknown) => {
       if (code(err) === 'ENOENT') return null;
       throw err;
     });
     if (!stat) continue;
     if (!stat.isFile()) throw new MoveError(`${src} is not a regular file`);
-    plan.push({ src, dst: path.join(to, rel), size: stat.size });
+    plan.push({ src, dst, size: stat.size });
   }
   const total = plan.reduce((n, p) => n + p.size, 0);
   let moved = 0;
@@ -91,7 +112,7 @@ export async function moveFiles(options: {
     }
   } catch (err) {
     await undo(fs, done);
-    throw err instanceof MoveError ? err : new MoveError(`moving ${from} to ${to} failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw err instanceof MoveError ? err : new MoveError(err instanceof Error ? err.message : String(err));
   }
   // Everything arrived: now the originals of copies can go, then folders left empty.
   for (const d of done) if (d.copied) await fs.unlink(d.from).catch(() => undefined);

@@ -28,7 +28,8 @@ import type { IncomingHello } from '../wire/handshake.js';
 import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
-import { moveFiles } from '../storage/move-files.js';
+import { moveFiles, renameFiles } from '../storage/move-files.js';
+import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
@@ -120,6 +121,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   savePath: string;
   /** A move in progress: bytes moved and total. */
   private moving: { done: number; total: number } | null = null;
+  /** Files renamed by the user: file index → path (kept in the resume record). */
+  private readonly renamed = new Map<number, string>();
   // --- lifecycle facts (lifecycle.ts); the state is derived from them, never stored ---
   /** The user's intent: run (true) or stay paused. */
   private wanted = true;
@@ -191,6 +194,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ownSeedingLimits = init.resume?.seedingLimits ?? { ...DEFAULT_TORRENT_SEEDING_LIMITS };
     this.seedingMsBefore = (init.resume?.seedingSeconds ?? 0) * 1000;
     this.queuePosition = init.resume?.queuePosition ?? 0;
+    for (const [index, p] of init.resume?.renamedFiles ?? []) this.renamed.set(index, p);
     this.initialFilePriorities = init.resume ? null : (init.initial?.filePriorities ?? null);
     this.ownDownloadLimit.setRate(init.resume?.downloadLimit ?? 0);
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
@@ -492,6 +496,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         seedingSeconds: this.seedingSeconds(),
         queuePosition: this.queuePosition,
         trackers: this.trackerTiers,
+        renamedFiles: [...this.renamed],
       };
     });
   }
@@ -508,7 +513,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const run = async (): Promise<void> => {
       this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
       this.update();
-      const transfer = new Transfer(meta, this.savePath, this);
+      const transfer = new Transfer(this.withRenames(meta), this.savePath, this);
       if (priorities) {
         priorities.forEach((p, i) => transfer.setFilePriority(i, p));
       } else if (this.selectOnly) {
@@ -571,6 +576,47 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       return;
     }
     this.moving = { done: 0, total: 0 };
+    const paths = [...meta.files.filter((f) => !f.pad).map((f) => f.path), `.${this.infoHash}.parts`];
+    try {
+      await this.relocate(meta, transfer, async () => {
+        try {
+          await moveFiles({ from: this.savePath, to: target, paths, progress: (done, total) => (this.moving = { done, total }) });
+          this.savePath = target;
+        } finally {
+          this.moving = null;
+        }
+      });
+    } finally {
+      this.moving = null;
+    }
+  }
+
+  /**
+   * Renames a file or a folder (every file below it) on disk and in the torrent, as
+   * qBittorrent's "Rename…": the same stop, rename, rebuild-from-the-record steps as a move;
+   * a failure leaves every name as it was, and rejects.
+   */
+  async renamePath(from: string, newName: string): Promise<void> {
+    if (this.closed || this.moving) throw new Error(this.moving ? 'a move is in progress' : 'the torrent was removed');
+    if (this.preparing) await this.preparing;
+    const transfer = this.transfer;
+    const meta = this.meta;
+    if (!transfer || !meta) throw new RenameError('The files can be renamed once the metadata is known and the data is ready');
+    const plan = renamePlan(meta.files.map((f) => f.path), from, newName);
+    await this.relocate(meta, transfer, async () => {
+      const pairs = [...plan].filter(([i]) => !meta.files[i]!.pad).map(([i, to]) => ({ from: meta.files[i]!.path, to }));
+      await renameFiles({ root: this.savePath, pairs });
+      for (const [i, p] of plan) this.renamed.set(i, p);
+    });
+  }
+
+  private withRenames(meta: Metainfo): Metainfo {
+    if (this.renamed.size === 0) return meta;
+    return { ...meta, files: meta.files.map((f, i) => (this.renamed.has(i) ? { ...f, path: this.renamed.get(i)! } : f)) };
+  }
+
+  /** Stops the transfer, runs `change` on the files (which may reject), and rebuilds the transfer from the resume record either way. */
+  private async relocate(meta: Metainfo, transfer: Transfer, change: () => Promise<void>): Promise<void> {
     const priorities = meta.files.map((_, i) => transfer.filePriority(i));
     this.previousUploaded += transfer.uploadedBytes;
     this.previousDownloaded += transfer.downloadedBytes;
@@ -579,15 +625,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await transfer.drain();
     const record = await transfer.resumeRecord();
     await transfer.storage.close();
-    const paths = [...meta.files.filter((f) => !f.pad).map((f) => f.path), `.${this.infoHash}.parts`];
     let failure: unknown = null;
     try {
-      await moveFiles({ from: this.savePath, to: target, paths, progress: (done, total) => (this.moving = { done, total }) });
-      this.savePath = target;
+      await change();
     } catch (err) {
       failure = err;
     }
-    this.moving = null;
     this.resumeInit = { ...record, ...this.totals(), infoHash: this.infoHash, savePath: this.savePath, addedAt: this.addedAt, completedAt: this.completedAtValue,
       paused: !this.wanted, sequential: this.sequentialWanted, firstLastPiecesFirst: this.firstLastFirst, downloadLimit: this.ownDownloadLimit.limit,
       uploadLimit: this.ownUploadLimit.limit, magnet: null };
