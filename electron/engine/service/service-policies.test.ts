@@ -151,3 +151,18 @@ describe('watch folder', () => {
     }
   });
 });
+
+describe('renamePath', () => {
+  it('renames a known path, and refuses unknown paths and names with separators', async () => {
+    const { session, conn } = setup({ confirmAdd: false });
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${'8'.repeat(40)}&dn=show` });
+    const h = '8'.repeat(40);
+    const folder = session.get(h)!.files()[0]!.path.split('/')[0]!;
+    expect(await conn.handle('renamePath', { infoHash: h, path: folder, newName: 'Season 1' })).toEqual({ ok: true, result: null });
+    expect(session.get(h)?.renames).toEqual([[folder, 'Season 1']]);
+    expect(await conn.handle('renamePath', { infoHash: h, path: 'nope', newName: 'x' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    for (const newName of ['a/b', '..', 'a\\b', '']) {
+      expect(await conn.handle('renamePath', { infoHash: h, path: folder, newName })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    }
+  });
+});

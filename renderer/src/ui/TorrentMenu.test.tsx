@@ -77,7 +77,7 @@ describe('torrent context menu', () => {
     expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
     expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
     expect(items().map((i) => i.textContent)).toEqual([
-      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Download in sequential order', 'Download first and last pieces first',
+      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Download in sequential order', 'Download first and last pieces first',
     ]);
     expect($('menu-resume')).toBeNull();
     expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders
@@ -278,5 +278,31 @@ describe('queue, category and seeding limits from the menu', () => {
     await act(async () => $('move-save')?.click());
     await flush();
     expect(t.commands('moveStorage')).toEqual([{ infoHash: hash(1), destination: { kind: 'inside', folder: 'films/2024' } }]);
+  });
+
+  it('Rename files… lists files and their folders and renames the chosen one', async () => {
+    await mount(false);
+    t.replies.getFiles = () => ({
+      ok: true,
+      result: [{ index: 0, path: 'ubuntu/disc/a.iso', size: 1, completedBytes: 0, progress: 0, priority: 1, pad: false }],
+    });
+    await rightClick(1);
+    await act(async () => $('menu-rename')?.click());
+    await flush();
+    const select = $('rename-path') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['', 'ubuntu', 'ubuntu/disc', 'ubuntu/disc/a.iso']);
+    await act(async () => {
+      select.value = 'ubuntu/disc';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(($('rename-name') as HTMLInputElement).value).toBe('disc');
+    const input = $('rename-name') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'Disc 1');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => $('rename-save')?.click());
+    await flush();
+    expect(t.commands('renamePath')).toEqual([{ infoHash: hash(1), path: 'ubuntu/disc', newName: 'Disc 1' }]);
   });
 });

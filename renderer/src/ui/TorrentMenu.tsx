@@ -6,10 +6,11 @@ import { Menu, type MenuAnchor, type MenuEntry } from './Menu.js';
 import { CategoryDialog } from './CategoryDialog.js';
 import { MoveDialog } from './MoveDialog.js';
 import { RemoveDialog } from './RemoveDialog.js';
+import { RenameDialog } from './RenameDialog.js';
 import { SeedingLimitsDialog } from './SeedingLimitsDialog.js';
 import { TorrentLimitsDialog } from './TorrentLimitsDialog.js';
 
-export type TorrentDialog = 'remove' | 'limits' | 'category' | 'seeding' | 'move';
+export type TorrentDialog = 'remove' | 'limits' | 'category' | 'seeding' | 'move' | 'rename';
 
 /** The torrent list's context menu entries for one torrent (qBittorrent's row menu, what the contract offers). */
 export function torrentMenuEntries(t: TorrentSummary, opts: {
@@ -35,6 +36,7 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
     { kind: 'item', id: 'seeding', label: 'Seeding limits…', testId: 'menu-seeding-limits', disabled: off, onSelect: () => openDialog('seeding') },
     { kind: 'item', id: 'category', label: 'Category…', testId: 'menu-category', disabled: off, onSelect: () => openDialog('category') },
     { kind: 'item', id: 'move', label: 'Move data…', testId: 'menu-move', disabled: off || t.moveProgress != null, onSelect: () => openDialog('move') },
+    { kind: 'item', id: 'rename', label: 'Rename files…', testId: 'menu-rename', disabled: off || !t.hasMetadata, onSelect: () => openDialog('rename') },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
@@ -84,6 +86,7 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
       {dialog?.kind === 'category' && shown && <CategoryDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'seeding' && shown && <SeedingLimitsDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'move' && shown && <MoveDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'rename' && shown && <RenameDialog torrent={shown} onClose={closeDialog} />}
     </>
   );
 }
