@@ -18,6 +18,7 @@ import type {
   TorrentState,
   TrackerView,
 } from '../../shared/contract/types.js';
+import type { QueueMove, QueueSettings, SeedingLimits, Statistics, TorrentSeedingLimits } from '../../shared/contract/policies.js';
 
 export type { EncryptionMode, FilePriority, TorrentState } from '../../shared/contract/types.js';
 export { ENCRYPTION_MODES } from '../../shared/contract/types.js';
@@ -59,6 +60,12 @@ export interface AddTorrentOptions {
   peers?: PeerAddress[];
   /** Add in paused state. */
   paused?: boolean;
+  /** Per file without pad files, in metainfo order (as inspect lists them); files beyond stay normal. */
+  filePriorities?: FilePriority[];
+  sequential?: boolean;
+  firstLastPiecesFirst?: boolean;
+  /** A label kept with the torrent (the service's categories); null = none. */
+  category?: string | null;
 }
 
 /** Per-piece state as the UI draws it. `inFlight` carries blocks received / total. */
@@ -98,6 +105,17 @@ export interface TorrentStats {
   sequential: boolean;
   /** Each file's first and last piece are fetched first. */
   firstLastPiecesFirst: boolean;
+  /** Optional: engines without queueing, categories or seeding limits leave them out. */
+  category?: string | null;
+  /** 1-based place in the session's queue. */
+  queuePosition?: number;
+  seedingSeconds?: number;
+  /** Payload bytes over the torrent's life (earlier sessions included). */
+  allTimeDownloaded?: number;
+  allTimeUploaded?: number;
+  seedingLimits?: TorrentSeedingLimits;
+  /** A move of the data in progress: fraction done; null or absent when not moving. */
+  moveProgress?: number | null;
 }
 
 /** One connected peer: the contract's PeerView (its `flags` letters are documented there). */
@@ -198,6 +216,16 @@ export interface EngineTorrent {
   setRateLimits(limits: { download?: number; upload?: number }): void;
   rateLimits(): { download: number; upload: number };
   addPeers(peers: PeerAddress[]): void;
+  /** Trackers to add (a duplicate add merges its trackers, as qBittorrent does); known URLs are skipped. */
+  addTrackers(tiers: string[][]): void;
+  /** A label kept in the resume record. */
+  setCategory(category: string | null): void;
+  /** Own seeding limits (-2 = the session's, -1 = none); kept in the resume record. */
+  setSeedingLimits(limits: TorrentSeedingLimits): void;
+  /** Moves the data to another folder (see storage/move-files.ts); on failure the data stays and this rejects. */
+  moveStorage(target: string): Promise<void>;
+  /** Renames a file or folder (its path as files() lists it) to `newName` (no separators); on failure nothing changes and this rejects. */
+  renamePath(from: string, newName: string): Promise<void>;
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
   off<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this;
 }
@@ -221,6 +249,14 @@ export interface EngineSession {
   /** Applies to connections made from now on. */
   setEncryption(mode: EncryptionMode): void;
   readonly encryption: EncryptionMode;
+  /** Queueing limits (session/queue-policy.ts); applies at once. */
+  setQueueSettings(settings: QueueSettings): void;
+  /** Moves torrents in the queue (kept in their resume records). */
+  moveInQueue(infoHashes: string[], to: QueueMove): void;
+  /** Global seeding limits and what happens at them (session/seeding-limits.ts). */
+  setSeedingLimits(limits: SeedingLimits): void;
+  /** Bytes moved this session and all time (all time kept in the state folder). */
+  statistics(): Statistics;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

@@ -6,6 +6,8 @@
  * So a web page cannot start a download (or make Tessera contact trackers) by itself.
  * The setting `confirmAdd: false` ("don't ask again") skips offers for every path.
  */
+import { categoryName } from './policies.js';
+import type { FilePriority } from './types.js';
 import { array, boolean, infoHash, literal, nonNegativeInt, nullable, object, optional, string, type Validator } from './validate.js';
 
 /** Files listed in a preview; the rest are only counted (a torrent may have a million). */
@@ -49,6 +51,12 @@ export interface AnswerAddOfferPayload {
   accept: boolean;
   /** Add paused (only with accept). */
   paused?: boolean;
+  /** One of Settings.categories: the torrent gets it and is saved in its folder. */
+  category?: string | null;
+  /** Per file, in the preview's order (0 = skip); files beyond the list stay normal. */
+  filePriorities?: FilePriority[];
+  sequential?: boolean;
+  firstLastPiecesFirst?: boolean;
 }
 
 const PATH_MAX = 16 * 1024;
@@ -73,6 +81,10 @@ export const answerAddOfferPayload: Validator<AnswerAddOfferPayload> = object<An
   id: offerId,
   accept: boolean,
   paused: optional(boolean),
+  category: optional(nullable(categoryName)),
+  filePriorities: optional(array(literal(0, 1, 2), { max: MAX_PREVIEW_FILES })),
+  sequential: optional(boolean),
+  firstLastPiecesFirst: optional(boolean),
 });
 
 export const addOffers: Validator<AddOffer[]> = array(addOffer, { max: MAX_PENDING_OFFERS });

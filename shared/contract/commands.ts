@@ -7,6 +7,8 @@ import {
   array,
   base64,
   boolean,
+  discriminated,
+  literal,
   infoHash,
   nonNegativeInt,
   nullValue,
@@ -36,6 +38,21 @@ import {
   type TorrentInfoView,
   type TrackerView,
 } from './types.js';
+import {
+  altSpeedSettings,
+  categories,
+  categoryName,
+  queueMove,
+  queueSettings,
+  relativeFolder,
+  seedingLimits,
+  statistics,
+  torrentSeedingLimitsShape,
+  watchFolderSettings,
+  type QueueMove,
+  type Statistics,
+  type TorrentSeedingLimits,
+} from './policies.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 
 /** Largest .torrent file accepted (bytes). */
@@ -117,6 +134,49 @@ export interface ChooseDownloadDirResult {
   settings: Settings;
 }
 
+export interface MoveInQueuePayload {
+  /** Moved together, keeping their order among themselves. */
+  infoHashes: string[];
+  to: QueueMove;
+}
+
+export interface SetTorrentSeedingLimitsPayload extends TorrentSeedingLimits {
+  infoHash: string;
+}
+
+export interface SetCategoryPayload {
+  infoHashes: string[];
+  /** One of the categories in Settings; null = none. */
+  category: string | null;
+}
+
+/**
+ * Where `moveStorage` moves a torrent's data: a folder inside the download folder (relative,
+ * null = the download folder itself), or one the user picks in main's folder dialog (Electron).
+ * The renderer never names an absolute path.
+ */
+export type MoveDestination = { kind: 'inside'; folder: string | null } | { kind: 'choose' };
+
+export interface MoveStoragePayload {
+  infoHash: string;
+  destination: MoveDestination;
+}
+
+export interface MoveStorageResult {
+  /** False when the user cancelled the folder dialog. */
+  moved: boolean;
+  /** Where the data is now (display only). */
+  savePath: string;
+}
+
+export interface RenamePathPayload {
+  infoHash: string;
+  /** A file's path as getFiles lists it, or a folder in it ('/'-separated). */
+  path: string;
+  /** The new last element: no slashes, not "." or "..". */
+  newName: string;
+}
+
 /** The command table. */
 export interface Commands {
   /**
@@ -156,6 +216,22 @@ export interface Commands {
   getPeers: { payload: TorrentRef; result: PeerView[] };
   getFiles: { payload: TorrentRef; result: FileView[] };
   getTrackers: { payload: TorrentRef; result: TrackerView[] };
+  /** Queue order (Settings.queueing): move torrents up, down, to the top or the bottom. */
+  moveInQueue: { payload: MoveInQueuePayload; result: null };
+  /** This torrent's own share-ratio and seeding-time limits (-2 = the global one, -1 = none). */
+  setTorrentSeedingLimits: { payload: SetTorrentSeedingLimitsPayload; result: null };
+  /** Assign a category (one of Settings.categories) or none. The data stays where it is. */
+  setCategory: { payload: SetCategoryPayload; result: null };
+  /** Bytes moved this session and all time. */
+  getStatistics: { payload: Empty; result: Statistics };
+  /**
+   * Moves the torrent's data to another folder (progress in the summary's `moveProgress`);
+   * cross-device moves copy then remove. A failure leaves the data where it was ('internal'
+   * with the reason). `choose` is 'unsupported' where main has no folder dialog (web host).
+   */
+  moveStorage: { payload: MoveStoragePayload; result: MoveStorageResult };
+  /** Renames a file or folder of the torrent, on disk too ('not-found' for an unknown path, 'invalid-payload' for a bad name). */
+  renamePath: { payload: RenamePathPayload; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -187,6 +263,12 @@ export const COMMAND_NAMES = [
   'getPeers',
   'getFiles',
   'getTrackers',
+  'moveInQueue',
+  'setTorrentSeedingLimits',
+  'setCategory',
+  'getStatistics',
+  'moveStorage',
+  'renamePath',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -243,6 +325,11 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     uploadLimit: optional(rateLimit),
     encryption: optional(encryptionMode),
     confirmAdd: optional(boolean),
+    queueing: optional(queueSettings),
+    seedingLimits: optional(seedingLimits),
+    categories: optional(categories),
+    altSpeed: optional(altSpeedSettings),
+    watchFolder: optional(watchFolderSettings),
   }),
   chooseDownloadDir: empty,
   watchPieces: torrentRef,
@@ -251,6 +338,22 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPeers: torrentRef,
   getFiles: torrentRef,
   getTrackers: torrentRef,
+  moveInQueue: object<MoveInQueuePayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), to: queueMove }),
+  setTorrentSeedingLimits: object<SetTorrentSeedingLimitsPayload>({ infoHash, ...torrentSeedingLimitsShape }),
+  setCategory: object<SetCategoryPayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), category: nullable(categoryName) }),
+  getStatistics: empty,
+  moveStorage: object<MoveStoragePayload>({
+    infoHash,
+    destination: discriminated<'kind', MoveDestination>('kind', {
+      inside: object<Extract<MoveDestination, { kind: 'inside' }>>({ kind: literal('inside'), folder: nullable(relativeFolder) }),
+      choose: object<Extract<MoveDestination, { kind: 'choose' }>>({ kind: literal('choose') }),
+    }),
+  }),
+  renamePath: object<RenamePathPayload>({
+    infoHash,
+    path: string({ min: 1, max: 16 * 1024 }),
+    newName: string({ min: 1, max: 255, pattern: /^(?!\.{1,2}$)[^/\\\p{Cc}]+$/u, what: 'a file or folder name (no slashes, not "." or "..")' }),
+  }),
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -278,6 +381,12 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getPeers: array(peerView, { max: LIMITS.peers }),
   getFiles: array(fileView, { max: LIMITS.files }),
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
+  moveInQueue: nullValue,
+  setTorrentSeedingLimits: nullValue,
+  setCategory: nullValue,
+  getStatistics: statistics,
+  moveStorage: object<MoveStorageResult>({ moved: boolean, savePath: string({ max: 16 * 1024 }) }),
+  renamePath: nullValue,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

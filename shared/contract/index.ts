@@ -6,6 +6,7 @@
 export * from './validate.js';
 export * from './base64.js';
 export * from './types.js';
+export * from './policies.js';
 export * from './add-offer.js';
 export * from './summary-changes.js';
 export * from './commands.js';

@@ -21,6 +21,20 @@ import {
   type Shape,
   type Validator,
 } from './validate.js';
+import {
+  altSpeedSettings,
+  categories,
+  categoryName,
+  queueSettings,
+  seedingLimits,
+  torrentSeedingLimitsShape,
+  watchFolderSettings,
+  type AltSpeedSettings,
+  type Category,
+  type QueueSettings,
+  type SeedingLimits,
+  type WatchFolderSettings,
+} from './policies.js';
 
 // ---------------------------------------------------------------------------------------
 // Pieces
@@ -44,8 +58,9 @@ export type PieceChange = [index: number, state: PieceStateCode, fraction: numbe
 // Torrents
 // ---------------------------------------------------------------------------------------
 
-export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'error';
-export const TORRENT_STATES: readonly TorrentState[] = ['metadata', 'checking', 'downloading', 'seeding', 'paused', 'error'];
+/** `queued`: wanted, but waiting for a free slot under the queue's active limits (see QueueSettings). */
+export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'queued' | 'error';
+export const TORRENT_STATES: readonly TorrentState[] = ['metadata', 'checking', 'downloading', 'seeding', 'paused', 'queued', 'error'];
 
 /** One row of the torrent list. Sent in `snapshot`, `summaries` and `torrentAdded` events. */
 export interface TorrentSummary {
@@ -86,6 +101,19 @@ export interface TorrentSummary {
   /** Where the data lives on the machine running the engine (display only). */
   savePath: string;
   hasMetadata: boolean;
+  /** The torrent's category (absent or null: none). See policies.ts. */
+  category?: string | null;
+  /** 1-based place in the queue (policies.ts QueueSettings); absent when the engine keeps no queue. */
+  queuePosition?: number;
+  /** Share ratio over the torrent's life: uploaded / downloaded. */
+  ratio?: number;
+  /** Seconds spent seeding over the torrent's life. */
+  seedingSeconds?: number;
+  /** This torrent's own seeding limits (TorrentSeedingLimits: -2 = the global one, -1 = none). */
+  ratioLimit?: number;
+  seedingTimeLimit?: number;
+  /** A move of the data in progress (moveStorage): fraction done 0..1; null or absent when not moving. */
+  moveProgress?: number | null;
 }
 
 /**
@@ -224,6 +252,12 @@ export interface Settings {
   encryption: EncryptionMode;
   /** Show the add dialog (an offer to confirm) before adding a .torrent or magnet; false = "don't ask again". */
   confirmAdd: boolean;
+  /** Absent in a settings file from before it existed: the DEFAULT_… of policies.ts applies. */
+  queueing?: QueueSettings;
+  seedingLimits?: SeedingLimits;
+  categories?: Category[];
+  altSpeed?: AltSpeedSettings;
+  watchFolder?: WatchFolderSettings;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -235,6 +269,11 @@ export interface SettingsPatch {
   uploadLimit?: number;
   encryption?: EncryptionMode;
   confirmAdd?: boolean;
+  queueing?: QueueSettings;
+  seedingLimits?: SeedingLimits;
+  categories?: Category[];
+  altSpeed?: AltSpeedSettings;
+  watchFolder?: WatchFolderSettings;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -292,6 +331,13 @@ const torrentSummaryShape: Shape<TorrentSummary> = {
   uploadLimit: rateLimit,
   savePath: string({ max: PATH_MAX }),
   hasMetadata: boolean,
+  category: optional(nullable(categoryName)),
+  queuePosition: optional(nonNegativeInt),
+  ratio: optional(nonNegative),
+  seedingSeconds: optional(nonNegativeInt),
+  ratioLimit: optional(torrentSeedingLimitsShape.ratio),
+  seedingTimeLimit: optional(torrentSeedingLimitsShape.minutes),
+  moveProgress: optional(nullable(fraction)),
 };
 export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(torrentSummaryShape);
 
@@ -370,6 +416,11 @@ export const settings: Validator<Settings> = object<Settings>({
   uploadLimit: rateLimit,
   encryption: encryptionMode,
   confirmAdd: boolean,
+  queueing: optional(queueSettings),
+  seedingLimits: optional(seedingLimits),
+  categories: optional(categories),
+  altSpeed: optional(altSpeedSettings),
+  watchFolder: optional(watchFolderSettings),
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

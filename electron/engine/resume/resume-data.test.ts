@@ -19,9 +19,20 @@ const record: ResumeData = {
   downloadLimit: 1_048_576,
   uploadLimit: 65_536,
   magnet: null,
+  category: 'Linux ISOs',
+  seedingLimits: { ratio: 1.5, minutes: -2 },
+  seedingSeconds: 3600,
+  queuePosition: 7,
+  trackers: [['http://a.example/announce', 'udp://b.example:80'], ['http://c.example/announce']],
+  renamedFiles: [[2, 'Album/front.jpg']],
 };
 
 describe('resume records', () => {
+  it('read a record from before categories, seeding limits and the queue as none, the global limits and the end of the queue', () => {
+    const old = encodeResume({ ...record, category: null, seedingLimits: undefined, seedingSeconds: undefined, queuePosition: undefined, trackers: undefined, renamedFiles: undefined });
+    expect(decodeResume(old)).toMatchObject({ category: null, seedingLimits: { ratio: -2, minutes: -2 }, seedingSeconds: 0, queuePosition: 0, trackers: [], renamedFiles: [] });
+  });
+
   it('encode and decode the same in chunks, a 100,000-file record included, and a damaged one is null either way', async () => {
     const files = 100_000;
     const big: ResumeData = { ...record, filePriorities: Array.from({ length: files }, (_, i) => (i % 3) as 0 | 1 | 2), files: Array.from({ length: files }, (_, i) => ({ size: i, mtimeMs: 1_700_000_000_000 + i })) };

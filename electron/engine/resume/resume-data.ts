@@ -1,5 +1,6 @@
-import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isDict, isInt, isList, type BValue } from '../bencode/index.js';
+import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, type BValue } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
+import type { TorrentSeedingLimits } from '../../../shared/contract/policies.js';
 import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
 
 const MAX_RESUME_BYTES = 64 * 1024 * 1024;
@@ -37,7 +38,22 @@ export interface ResumeData {
   uploadLimit: number;
   /** For a magnet whose metadata has not arrived: the URI to start from again. */
   magnet: string | null;
+  /** The torrent's category label (absent in records from before categories: none). */
+  category?: string | null;
+  /** Own seeding limits: ratio and minutes, -2 = the global one, -1 = none. */
+  seedingLimits?: TorrentSeedingLimits;
+  /** Seconds spent seeding over the torrent's life. */
+  seedingSeconds?: number;
+  /** 1-based place in the session's queue (0 or absent: at the end). */
+  queuePosition?: number;
+  /** Announce tiers as last used (trackers merged in by a duplicate add included). */
+  trackers?: string[][];
+  /** Files the user renamed: [file index, new relative path]. */
+  renamedFiles?: Array<[number, string]>;
 }
+
+/** Ratios travel as integer thousandths (bencode has no fractions); -1 and -2 stay as they are. */
+const RATIO_SCALE = 1000;
 
 export function encodeResume(r: ResumeData): Buffer {
   return runSteps(encodeResumeSteps(r));
@@ -68,6 +84,13 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
     'download-limit': r.downloadLimit,
     'upload-limit': r.uploadLimit,
     magnet: r.magnet ?? undefined,
+    category: r.category ?? undefined,
+    'ratio-limit': r.seedingLimits ? (r.seedingLimits.ratio < 0 ? r.seedingLimits.ratio : Math.round(r.seedingLimits.ratio * RATIO_SCALE)) : undefined,
+    'seeding-time-limit': r.seedingLimits?.minutes,
+    'seeding-time': r.seedingSeconds !== undefined ? Math.floor(r.seedingSeconds) : undefined,
+    'queue-position': r.queuePosition,
+    trackers: r.trackers,
+    'renamed-files': r.renamedFiles && r.renamedFiles.length > 0 ? r.renamedFiles : undefined,
   });
 }
 
@@ -129,5 +152,38 @@ function resumeFrom(root: BValue): ResumeData | null {
     downloadLimit: Math.max(0, getInt(root, 'download-limit') ?? 0),
     uploadLimit: Math.max(0, getInt(root, 'upload-limit') ?? 0),
     magnet: getString(root, 'magnet') ?? null,
+    category: getString(root, 'category') ?? null,
+    seedingLimits: seedingLimitsFrom(getInt(root, 'ratio-limit'), getInt(root, 'seeding-time-limit')),
+    seedingSeconds: Math.max(0, getInt(root, 'seeding-time') ?? 0),
+    queuePosition: Math.max(0, getInt(root, 'queue-position') ?? 0),
+    trackers: tiersFrom(getList(root, 'trackers')),
+    renamedFiles: renamedFrom(getList(root, 'renamed-files')),
   };
+}
+
+/** [index, path] pairs; malformed entries are dropped (the file keeps its name from the metadata). */
+function renamedFrom(list: BValue[] | undefined): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (const e of list ?? []) {
+    if (isList(e) && e.length === 2 && isInt(e[0]) && isBytes(e[1])) out.push([Number(e[0]), e[1].toString('utf8')]);
+  }
+  return out;
+}
+
+/** Tiers of URL strings; anything else in the list is dropped. */
+function tiersFrom(list: BValue[] | undefined): string[][] {
+  const tiers: string[][] = [];
+  for (const tier of list ?? []) {
+    if (!isList(tier)) continue;
+    const urls = tier.filter(isBytes).map((u) => u.toString('utf8'));
+    if (urls.length > 0) tiers.push(urls);
+  }
+  return tiers;
+}
+
+/** A limit below -2 or a missing one reads as "use the global limit". */
+function seedingLimitsFrom(ratio: number | undefined, minutes: number | undefined): TorrentSeedingLimits {
+  const limit = (n: number | undefined): number => (n === undefined || n < -2 ? -2 : n);
+  const r = limit(ratio);
+  return { ratio: r < 0 ? r : r / RATIO_SCALE, minutes: limit(minutes) };
 }

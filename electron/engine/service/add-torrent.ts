@@ -5,7 +5,7 @@
  */
 import { base64ToBytes, type CommandPayload } from '../../../shared/contract/index.js';
 import { errorLine } from '../../../shared/error-text.js';
-import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
+import type { EngineSession, EngineTorrent, FilePriority, TorrentSource } from '../api.js';
 import { CommandFailure, isTorrentInputError } from './failure.js';
 
 export function torrentFileSource(p: CommandPayload<'addTorrentFile'>): TorrentSource {
@@ -25,6 +25,14 @@ export function magnetSource(p: CommandPayload<'addMagnet'>): TorrentSource {
   return { kind: 'magnet', uri };
 }
 
+/** What the add dialog chose beyond "paused" (see AnswerAddOfferPayload). */
+export interface AddChoices {
+  category?: string | null;
+  filePriorities?: FilePriority[];
+  sequential?: boolean;
+  firstLastPiecesFirst?: boolean;
+}
+
 export interface Added {
   torrent: EngineTorrent;
   /** The session had it already. */
@@ -35,11 +43,11 @@ export interface Added {
 export async function addToSession(
   session: EngineSession,
   source: TorrentSource,
-  options: { savePath: string; paused: boolean; what: string; log: (message: string) => void },
+  options: { savePath: string; paused: boolean; what: string; log: (message: string) => void; choices?: AddChoices },
 ): Promise<Added> {
   const before = new Set(session.list().map((t) => t.infoHash));
   try {
-    const torrent = await session.add(source, { savePath: options.savePath, paused: options.paused });
+    const torrent = await session.add(source, { savePath: options.savePath, paused: options.paused, ...options.choices });
     return { torrent, duplicate: before.has(torrent.infoHash) };
   } catch (err) {
     const message = errorLine(err);

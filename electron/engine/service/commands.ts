@@ -10,12 +10,14 @@ import {
   type AnswerAddOfferPayload,
   type CommandName,
   type CommandResult,
+  type MoveDestination,
   type Settings,
   type SettingsPatch,
 } from '../../../shared/contract/index.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
-import { magnetSource, torrentFileSource } from './add-torrent.js';
+import { magnetSource, torrentFileSource, type AddChoices } from './add-torrent.js';
 import type { Client } from './client.js';
+import { errorLine } from '../../../shared/error-text.js';
 import { CommandFailure } from './failure.js';
 import { fileView, infoView, peerView, trackerView } from './views.js';
 
@@ -23,7 +25,11 @@ import { fileView, infoView, peerView, trackerView } from './views.js';
 export interface CommandHost {
   readonly session: EngineSession;
   subscribe(client: Client): void;
-  addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>>;
+  addTorrent(source: TorrentSource, what: string, paused: boolean, choices?: AddChoices): Promise<CommandResult<'addMagnet'>>;
+  /** The absolute folder a move goes to; null when the user cancelled main's folder dialog. */
+  moveTarget(destination: MoveDestination, current: string): Promise<string | null>;
+  /** Throws a not-found failure unless `category` is one of the settings' categories (null = none). */
+  checkCategory(category: string | null): void;
   /** Keeps `source` as an offer the user confirms (the add dialog); nothing is added yet. */
   offer(source: TorrentSource): Promise<AddOffer>;
   answerOffer(answer: AnswerAddOfferPayload): Promise<CommandResult<'answerAddOffer'>>;
@@ -126,5 +132,51 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return torrent(parseCommandPayload(command, raw).infoHash).files().map(fileView);
     case 'getTrackers':
       return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
+    case 'moveInQueue': {
+      const p = parseCommandPayload(command, raw);
+      for (const h of p.infoHashes) torrent(h);
+      host.session.moveInQueue(p.infoHashes, p.to);
+      return null;
+    }
+    case 'setTorrentSeedingLimits': {
+      const p = parseCommandPayload(command, raw);
+      torrent(p.infoHash).setSeedingLimits({ ratio: p.ratio, minutes: p.minutes });
+      return null;
+    }
+    case 'setCategory': {
+      const p = parseCommandPayload(command, raw);
+      host.checkCategory(p.category);
+      const torrents = p.infoHashes.map(torrent);
+      for (const t of torrents) t.setCategory(p.category);
+      return null;
+    }
+    case 'getStatistics':
+      parseCommandPayload(command, raw);
+      return host.session.statistics();
+    case 'moveStorage': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      const target = await host.moveTarget(p.destination, t.stats().savePath);
+      if (target === null) return { moved: false, savePath: t.stats().savePath };
+      try {
+        await t.moveStorage(target);
+      } catch (err) {
+        throw new CommandFailure('internal', `The data stays in ${t.stats().savePath}: ${errorLine(err)}`);
+      }
+      return { moved: true, savePath: t.stats().savePath };
+    }
+    case 'renamePath': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      if (!t.files().some((f) => f.path === p.path || f.path.startsWith(p.path + '/'))) {
+        throw new CommandFailure('not-found', `No file or folder ${p.path} in this torrent`);
+      }
+      try {
+        await t.renamePath(p.path, p.newName);
+      } catch (err) {
+        throw new CommandFailure('internal', `Not renamed: ${errorLine(err)}`);
+      }
+      return null;
+    }
   }
 }

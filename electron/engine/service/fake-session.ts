@@ -23,6 +23,8 @@ import {
   type TorrentStats,
   type TrackerStats,
 } from '../api.js';
+import type { QueueMove, QueueSettings, SeedingLimits, Statistics, TorrentSeedingLimits } from '../../../shared/contract/policies.js';
+import { moveInQueue } from '../session/queue-policy.js';
 
 
 type Listener = (...args: never[]) => void;
@@ -87,6 +89,11 @@ export class FakeTorrent implements EngineTorrent {
   firstLastPiecesFirst = false;
   /** How many times recheck() ran. */
   rechecks = 0;
+  category: string | null = null;
+  seedingLimits: TorrentSeedingLimits = { ratio: -2, minutes: -2 };
+  queuePosition = 0;
+  /** Trackers merged in by duplicate adds. */
+  readonly extraTrackers: string[][] = [];
 
   constructor(
     readonly infoHash: string,
@@ -94,7 +101,7 @@ export class FakeTorrent implements EngineTorrent {
     readonly pieceLength: number,
     pieceCount: number,
     blocksPerPiece: number,
-    readonly savePath: string,
+    public savePath: string,
     paused: boolean,
   ) {
     this.status = new Uint8Array(pieceCount);
@@ -149,6 +156,9 @@ export class FakeTorrent implements EngineTorrent {
       completedAt: this.completedAt,
       sequential: this.sequential,
       firstLastPiecesFirst: this.firstLastPiecesFirst,
+      category: this.category,
+      queuePosition: this.queuePosition,
+      seedingLimits: { ...this.seedingLimits },
     };
   }
 
@@ -217,6 +227,34 @@ export class FakeTorrent implements EngineTorrent {
 
   addPeers(_peers: PeerAddress[]): void {}
 
+  addTrackers(tiers: string[][]): void {
+    this.extraTrackers.push(...tiers);
+  }
+
+  setCategory(category: string | null): void {
+    this.category = category;
+  }
+
+  setSeedingLimits(limits: TorrentSeedingLimits): void {
+    this.seedingLimits = { ...limits };
+  }
+
+  /** Set to make the next move fail with this message. */
+  moveFailure: string | null = null;
+
+  /** Renames as asked, [from, newName]. */
+  readonly renames: Array<[string, string]> = [];
+
+  async renamePath(from: string, newName: string): Promise<void> {
+    if (!this.files().some((f) => f.path === from || f.path.startsWith(from + '/'))) throw new Error(`No file or folder ${from} in this torrent`);
+    this.renames.push([from, newName]);
+  }
+
+  async moveStorage(target: string): Promise<void> {
+    if (this.moveFailure) throw new Error(this.moveFailure);
+    this.savePath = target;
+  }
+
   on<K extends keyof TorrentEvents>(event: K, listener: TorrentEvents[K]): this {
     this.events.on(event, listener);
     return this;
@@ -274,6 +312,13 @@ export class FakeSession implements EngineSession {
   limits = { download: 0, upload: 0 };
   maxPeersPerTorrent = 60;
   encryption: EncryptionMode = 'allow';
+  /** Queue and seeding settings as set (the simulator ignores them). */
+  queueSettings: QueueSettings | null = null;
+  seedingLimits: SeedingLimits | null = null;
+  /** Queue order: info-hashes. */
+  order: string[] = [];
+  /** The options of the last add, as given. */
+  lastAddOptions: AddTorrentOptions | null = null;
   private simTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: { port?: number; spec?: FakeTorrentSpec } = {}) {
@@ -303,10 +348,17 @@ export class FakeSession implements EngineSession {
 
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
     const { hash, name } = this.identify(source);
+    this.lastAddOptions = options;
     const existing = this.torrents.get(hash);
     if (existing) return existing;
     const t = new FakeTorrent(hash, name, this.spec.pieceLength, this.spec.pieceCount, this.spec.blocksPerPiece, options.savePath ?? '/tmp', options.paused ?? false);
+    if (options.category !== undefined) t.category = options.category;
+    if (options.sequential !== undefined) t.sequential = options.sequential;
+    if (options.firstLastPiecesFirst !== undefined) t.firstLastPiecesFirst = options.firstLastPiecesFirst;
+    options.filePriorities?.forEach((p, i) => (t.priorities[i] = p));
     this.torrents.set(hash, t);
+    this.order.push(hash);
+    t.queuePosition = this.order.length;
     this.events.emit('added', hash);
     return t;
   }
@@ -320,7 +372,42 @@ export class FakeSession implements EngineSession {
   }
 
   async remove(infoHash: string, _options: { deleteData: boolean }): Promise<void> {
-    if (this.torrents.delete(infoHash)) this.events.emit('removed', infoHash);
+    if (this.torrents.delete(infoHash)) {
+      this.order = this.order.filter((h) => h !== infoHash);
+      this.renumber();
+      this.events.emit('removed', infoHash);
+    }
+  }
+
+  setQueueSettings(settings: QueueSettings): void {
+    this.queueSettings = { ...settings };
+  }
+
+  moveInQueue(infoHashes: string[], to: QueueMove): void {
+    this.order = moveInQueue(this.order, infoHashes, to);
+    this.renumber();
+  }
+
+  setSeedingLimits(limits: SeedingLimits): void {
+    this.seedingLimits = { ...limits };
+  }
+
+  statistics(): Statistics {
+    let down = 0;
+    let up = 0;
+    for (const t of this.torrents.values()) {
+      const s = t.stats();
+      down += s.downloaded;
+      up += s.uploaded;
+    }
+    return { sessionDownloaded: down, sessionUploaded: up, allTimeDownloaded: down, allTimeUploaded: up, allTimeRatio: down > 0 ? up / down : 0 };
+  }
+
+  private renumber(): void {
+    this.order.forEach((h, i) => {
+      const t = this.torrents.get(h);
+      if (t) t.queuePosition = i + 1;
+    });
   }
 
   async close(): Promise<void> {

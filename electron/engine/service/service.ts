@@ -8,13 +8,17 @@
  * client escapes `handle`: every outcome is a Reply. docs/ARCHITECTURE.md shows where it sits.
  */
 import {
+  altSpeedOf,
+  categoriesOf,
   isCommandName,
+  watchFolderOf,
   MAX_PREVIEW_FILES,
   type AddOffer,
   type AddPreview,
   type AnswerAddOfferPayload,
   type Capabilities,
   type CommandResult,
+  type MoveDestination,
   type Reply,
   type ServerEvent,
   type Settings,
@@ -24,7 +28,10 @@ import {
 import { errorLine, firstLine } from '../../../shared/error-text.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
-import { addToSession, magnetSource } from './add-torrent.js';
+import { AltSpeedScheduler } from './alt-speed-scheduler.js';
+import { WatchFolder } from './watch-folder.js';
+import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
+import { categorySavePath, insideDownloadDir } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
 import { findTorrent, runCommand, type CommandHost } from './commands.js';
 import { CommandFailure, isTorrentInputError, toFailure } from './failure.js';
@@ -83,6 +90,8 @@ export class TesseraService implements CommandHost {
   private readonly wiring: TorrentWiring;
   private readonly feed: SummaryFeed;
   private pendingNotices: ServerEvent[] = [];
+  private readonly altSpeed: AltSpeedScheduler;
+  private watcher: WatchFolder | null = null;
   private closed = false;
 
   private readonly onAdded = (infoHash: string): void => {
@@ -134,6 +143,36 @@ export class TesseraService implements CommandHost {
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
     for (const t of this.session.list()) this.wiring.attach(t);
+    this.altSpeed = new AltSpeedScheduler({
+      settings: () => this.settings,
+      setActive: (active) => {
+        this.setSettings({ altSpeed: { ...altSpeedOf(this.settings), active } }).catch((err: unknown) => this.log(`alternative speed schedule: ${errorLine(err)}`));
+      },
+    });
+    this.altSpeed.start();
+    this.applyWatchFolder();
+  }
+
+  /** (Re)starts the watch folder when its setting or the download folder changed. */
+  private applyWatchFolder(): void {
+    const wanted = watchFolderOf(this.settings);
+    let folder: string | null = null;
+    try {
+      folder = wanted.enabled && !this.closed ? insideDownloadDir(this.settings.downloadDir, wanted.folder) : null;
+    } catch (err) {
+      this.log(`watch folder: ${errorLine(err)}`);
+    }
+    if (this.watcher?.folder === folder) return;
+    void this.watcher?.stop();
+    this.watcher = null;
+    if (folder === null) return;
+    this.watcher = new WatchFolder(folder, {
+      add: async (bytes, fileName) => {
+        await this.addTorrent({ kind: 'torrent', bytes }, fileName, false);
+      },
+      log: (m) => this.notice('error', m),
+    });
+    this.watcher.start();
   }
 
   /** Current settings (a copy). */
@@ -178,6 +217,9 @@ export class TesseraService implements CommandHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.altSpeed.stop();
+    await this.watcher?.stop();
+    this.watcher = null;
     for (const c of [...this.clients]) this.disconnect(c);
     this.session.off('added', this.onAdded);
     this.session.off('removed', this.onRemoved);
@@ -206,10 +248,27 @@ export class TesseraService implements CommandHost {
     if (!this.closed) this.feed.start();
   }
 
-  async addTorrent(source: TorrentSource, what: string, paused: boolean): Promise<CommandResult<'addMagnet'>> {
-    const { torrent, duplicate } = await addToSession(this.session, source, { savePath: this.settings.downloadDir, paused, what, log: this.log });
+  async addTorrent(source: TorrentSource, what: string, paused: boolean, choices: AddChoices = {}): Promise<CommandResult<'addMagnet'>> {
+    const category = choices.category ?? null;
+    this.checkCategory(category);
+    const savePath = category === null ? this.settings.downloadDir : categorySavePath(this.settings, category);
+    const { torrent, duplicate } = await addToSession(this.session, source, { savePath, paused, what, log: this.log, choices });
     if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
     return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
+  }
+
+  async moveTarget(destination: MoveDestination, current: string): Promise<string | null> {
+    if (destination.kind === 'inside') return insideDownloadDir(this.settings.downloadDir, destination.folder);
+    if (!this.platform.chooseDirectory || !this.platform.capabilities.chooseDownloadDir) {
+      throw new CommandFailure('unsupported', 'Choosing a folder is only possible in the desktop app; move into a folder inside the download folder instead');
+    }
+    return this.platform.chooseDirectory(current);
+  }
+
+  checkCategory(category: string | null): void {
+    if (category !== null && !categoriesOf(this.settings).some((c) => c.name === category)) {
+      throw new CommandFailure('not-found', `No category named ${JSON.stringify(category)} (add it in Settings first)`);
+    }
   }
 
   offer(source: TorrentSource): Promise<AddOffer> {
@@ -222,7 +281,14 @@ export class TesseraService implements CommandHost {
     if (pending.fromShell) this.broadcast({ type: 'addOfferClosed', id: answer.id });
     if (!answer.accept) return null;
     const what = pending.source.kind === 'magnet' ? 'magnet link' : (pending.offer.preview.name ?? 'torrent');
-    return this.addTorrent(pending.source, what, answer.paused ?? false);
+    const { category, filePriorities, sequential, firstLastPiecesFirst } = answer;
+    const choices: AddChoices = {
+      ...(category !== undefined ? { category } : {}),
+      ...(filePriorities !== undefined ? { filePriorities } : {}),
+      ...(sequential !== undefined ? { sequential } : {}),
+      ...(firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst } : {}),
+    };
+    return this.addTorrent(pending.source, what, answer.paused ?? false, choices);
   }
 
   async openFolder(infoHash: string | undefined): Promise<CommandResult<'openFolder'>> {
@@ -295,6 +361,7 @@ export class TesseraService implements CommandHost {
   private async commitSettings(next: Settings): Promise<void> {
     if (this.saveSettings) await this.saveSettings({ ...next });
     this.settings = next;
+    this.applyWatchFolder();
     this.broadcast({ type: 'settings', settings: this.getSettings() });
   }
 

@@ -1,5 +1,5 @@
 /** Settings changes: merging a validated patch, and pushing what the running engine can take. */
-import type { Settings, SettingsPatch } from '../../../shared/contract/index.js';
+import { effectiveRateLimits, queueOf, seedingLimitsOf, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
 import type { EngineSession } from '../api.js';
 
 /** `current` with every field the patch names replaced (the patch never names a path). */
@@ -12,18 +12,25 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.uploadLimit !== undefined) next.uploadLimit = patch.uploadLimit;
   if (patch.encryption !== undefined) next.encryption = patch.encryption;
   if (patch.confirmAdd !== undefined) next.confirmAdd = patch.confirmAdd;
+  if (patch.queueing !== undefined) next.queueing = { ...patch.queueing };
+  if (patch.seedingLimits !== undefined) next.seedingLimits = { ...patch.seedingLimits };
+  if (patch.categories !== undefined) next.categories = patch.categories.map((c) => ({ ...c }));
+  if (patch.altSpeed !== undefined) next.altSpeed = { ...patch.altSpeed, days: [...patch.altSpeed.days] };
+  if (patch.watchFolder !== undefined) next.watchFolder = { ...patch.watchFolder };
   return next;
 }
 
 /**
- * Pushes the settings the engine takes while running: global rate limits, peers per torrent,
- * encryption — those that differ from `previous`, or all of them when `previous` is null
+ * Pushes the settings the engine takes while running: global rate limits (the alternative ones
+ * while active), peers per torrent, encryption, queueing, seeding limits — those that differ from `previous`, or all of them when `previous` is null
  * (at startup). The listening port applies at the next start.
  */
 export function pushSettingsToSession(session: EngineSession, next: Settings, previous: Settings | null): void {
-  if (!previous || next.downloadLimit !== previous.downloadLimit || next.uploadLimit !== previous.uploadLimit) {
-    session.setRateLimits({ download: next.downloadLimit, upload: next.uploadLimit });
-  }
+  const limits = effectiveRateLimits(next);
+  const before = previous ? effectiveRateLimits(previous) : null;
+  if (!before || limits.download !== before.download || limits.upload !== before.upload) session.setRateLimits(limits);
+  if (!previous || JSON.stringify(queueOf(next)) !== JSON.stringify(queueOf(previous))) session.setQueueSettings(queueOf(next));
+  if (!previous || JSON.stringify(seedingLimitsOf(next)) !== JSON.stringify(seedingLimitsOf(previous))) session.setSeedingLimits(seedingLimitsOf(next));
   if (!previous || next.maxPeersPerTorrent !== previous.maxPeersPerTorrent) session.setMaxPeersPerTorrent(next.maxPeersPerTorrent);
   if (!previous || next.encryption !== previous.encryption) session.setEncryption(next.encryption);
 }

@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { settings as settingsValidator, type Settings } from '../../../shared/contract/index.js';
+import {
+  DEFAULT_ALT_SPEED,
+  DEFAULT_QUEUE_SETTINGS,
+  DEFAULT_SEEDING_LIMITS,
+  DEFAULT_WATCH_FOLDER,
+  settings as settingsValidator,
+  type Settings,
+} from '../../../shared/contract/index.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -28,6 +35,11 @@ export function defaultSettings(downloadDir: string): Settings {
     uploadLimit: 0,
     encryption: 'allow',
     confirmAdd: true,
+    queueing: { ...DEFAULT_QUEUE_SETTINGS },
+    seedingLimits: { ...DEFAULT_SEEDING_LIMITS },
+    categories: [],
+    altSpeed: { ...DEFAULT_ALT_SPEED, days: [...DEFAULT_ALT_SPEED.days] },
+    watchFolder: { ...DEFAULT_WATCH_FOLDER },
   };
 }
 

@@ -11,7 +11,8 @@ import {
   type TorrentSummary,
   type TrackerView,
 } from '../../../shared/contract/index.js';
-import type { EngineSession, EngineTorrent, FileStats, PeerStats, TrackerStats } from '../api.js';
+import type { EngineSession, EngineTorrent, FileStats, PeerStats, TorrentStats, TrackerStats } from '../api.js';
+import { shareRatio } from '../session/seeding-limits.js';
 
 const wholeBytes = (n: number): number => Math.max(0, Math.floor(n));
 const rate = (n: number): number => Math.max(0, n);
@@ -56,7 +57,25 @@ export function torrentSummary(t: EngineTorrent): TorrentSummary {
     ...limitsView(t.rateLimits()),
     savePath: s.savePath,
     hasMetadata: t.info().hasMetadata,
+    ...policyFields(s, completed),
   };
+}
+
+/** Queue place, category, ratio and seeding time: only what the engine reports (a fake may not). */
+function policyFields(s: TorrentStats, completedBytes: number): Partial<TorrentSummary> {
+  const out: Partial<TorrentSummary> = {};
+  if (s.category !== undefined) out.category = s.category;
+  if (s.queuePosition !== undefined && s.queuePosition > 0) out.queuePosition = Math.floor(s.queuePosition);
+  if (s.moveProgress !== undefined) out.moveProgress = s.moveProgress === null ? null : Math.min(1, Math.max(0, s.moveProgress));
+  if (s.seedingSeconds !== undefined) out.seedingSeconds = wholeBytes(s.seedingSeconds);
+  if (s.seedingLimits !== undefined) {
+    out.ratioLimit = s.seedingLimits.ratio;
+    out.seedingTimeLimit = s.seedingLimits.minutes;
+  }
+  if (s.allTimeDownloaded !== undefined && s.allTimeUploaded !== undefined) {
+    out.ratio = shareRatio({ downloaded: s.allTimeDownloaded, uploaded: s.allTimeUploaded, completedBytes });
+  }
+  return out;
 }
 
 /** Totals for the status bar. */

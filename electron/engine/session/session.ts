@@ -25,6 +25,10 @@ import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 import { SessionReach } from './session-reach.js';
 import type { Reachability } from './reachability.js';
+import type { QueueMove, QueueSettings, SeedingLimits, Statistics } from '../../../shared/contract/policies.js';
+import { moveInQueue } from './queue-policy.js';
+import { SessionPolicy } from './session-policy.js';
+import { StatisticsKeeper } from './statistics.js';
 
 export { TorrentInputError };
 
@@ -56,6 +60,9 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private encryptionMode: EncryptionMode;
   /** One timer per period for all torrents (their 1 s ticks, resume saves). */
   private readonly intervals = new SharedIntervals();
+  /** Info-hashes in queue order (the queue's positions; see session-policy.ts). */
+  private queueOrder: string[] = [];
+  private readonly policy: SessionPolicy;
 
   constructor(private readonly options: SessionOptions) {
     super();
@@ -63,6 +70,14 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
     this.encryptionMode = options.encryption ?? 'allow';
     this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
+    this.policy = new SessionPolicy(
+      {
+        ordered: () => this.queueOrder.map((h) => this.torrents.get(h)).filter((t): t is Torrent => t !== undefined),
+        remove: (infoHash) => this.remove(infoHash, { deleteData: false }),
+        warn: (m) => this.warn(m),
+      },
+      StatisticsKeeper.forStateDir(options.stateDir),
+    );
     this.listener = new Listener(
       (socket, hello) => this.routeIncoming(socket, hello),
       (m) => this.warn(m),
@@ -93,6 +108,37 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     return this.encryptionMode;
   }
 
+  setQueueSettings(settings: QueueSettings): void {
+    const wasEnabled = this.policy.queue.enabled;
+    // Turning the queue on holds every torrent back until the policy lets it in (no start-then-stop).
+    if (settings.enabled && !wasEnabled) for (const t of this.torrents.values()) t.setQueued(true);
+    this.policy.setQueueSettings(settings);
+  }
+
+  moveInQueue(infoHashes: string[], to: QueueMove): void {
+    this.queueOrder = moveInQueue(this.queueOrder, infoHashes.map((h) => h.toLowerCase()), to);
+    this.renumberQueue();
+    this.policy.applyQueue();
+  }
+
+  setSeedingLimits(limits: SeedingLimits): void {
+    this.policy.setSeedingLimits(limits);
+  }
+
+  statistics(): Statistics {
+    return this.policy.statistics.snapshot();
+  }
+
+  /** Positions follow the order; a torrent whose position changed keeps it in its resume record. */
+  private renumberQueue(): void {
+    this.queueOrder.forEach((h, i) => {
+      const t = this.torrents.get(h);
+      if (!t || t.queuePosition === i + 1) return;
+      t.queuePosition = i + 1;
+      void t.saveResume();
+    });
+  }
+
   get port(): number {
     return this.listenPort;
   }
@@ -109,6 +155,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     }
     // Incoming uTP connections take the TCP path: the listener's limits, handshake and routing.
     this.utp = await SessionUtp.start(this.options, this.listenPort, this.dht, (socket) => this.listener.adopt(socket as unknown as net.Socket), (m) => this.warn(m));
+    await this.policy.statistics.load();
+    this.policy.start();
     this.reach = await SessionReach.start(this.options, this.listenPort, {
       torrents: () => this.torrents.values(),
       warn: (m) => this.warn(m),
@@ -187,6 +235,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const existing = this.torrents.get(parsed.infoHash.toString('hex'));
     if (existing) {
       existing.addPeers(peers);
+      existing.addTrackers(parsed.trackers);
       return existing;
     }
     const infoHash = parsed.infoHash.toString('hex');
@@ -194,12 +243,19 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     // Resume data counts only for the same download folder; elsewhere it is a new download.
     const resume = stored?.resume && stored.resume.savePath === savePath ? stored.resume : null;
     if (this.store && source.kind === 'torrent') await this.store.saveTorrent(infoHash, source.bytes);
+    const initial = {
+      ...(options.filePriorities ? { filePriorities: options.filePriorities } : {}),
+      ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
+      ...(options.firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst: options.firstLastPiecesFirst } : {}),
+      ...(options.category !== undefined ? { category: options.category } : {}),
+    };
     const torrent = await this.startTorrent(
-      { ...parsed, resume, store: this.store, magnetUri: source.kind === 'magnet' ? source.uri : null },
+      { ...parsed, resume, store: this.store, magnetUri: source.kind === 'magnet' ? source.uri : null, initial },
       options.paused ?? false,
     );
     torrent.addPeers(peers);
     if (!resume) void torrent.saveResume();
+    else this.renumberQueue();
     return torrent;
   }
 
@@ -213,7 +269,14 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private registerTorrent(init: TorrentInit, paused: boolean): { torrent: Torrent; started: Promise<void> } {
     const torrent = new Torrent(init, this.context());
     this.torrents.set(torrent.infoHash, torrent);
+    this.queueOrder.push(torrent.infoHash);
+    // A restored torrent keeps its recorded position until restore() has sorted the queue.
+    if (!init.resume) torrent.queuePosition = this.queueOrder.length;
+    // With the queue on, a new torrent waits for the policy's verdict instead of starting and being stopped.
+    if (this.policy.queue.enabled) torrent.setQueued(true);
+    torrent.on('state', () => this.policy.schedule());
     this.emit('added', torrent.infoHash);
+    this.policy.schedule();
     const started = torrent.start(paused).then(() => this.reach?.torrentStarted(torrent));
     return { torrent, started };
   }
@@ -227,6 +290,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   async restore(): Promise<void> {
     const store = this.store;
     if (!store) return;
+    const recorded = new Map<string, number>();
     const infoHashes = await store.list();
     // registered[i] settles once torrent i is in the list (or skipped): torrent i + 1 waits for it.
     const registered: Array<Promise<void>> = [];
@@ -239,6 +303,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
         const init = this.torrents.has(infoHash) ? null : await this.restorable(store, infoHash);
         if (i > 0) await registered[i - 1];
         if (init && !this.closed && !this.torrents.has(infoHash)) {
+          recorded.set(infoHash, init.init.resume?.queuePosition || Number.MAX_SAFE_INTEGER);
           const { torrent, started } = this.registerTorrent(init.init, init.paused);
           torrent.addPeers(init.peers);
           starting = started;
@@ -254,6 +319,11 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
         this.warn(`state folder: ${infoHash}: ${err instanceof Error ? err.message : String(err)}`);
       }
     });
+    // The queue as it was: by recorded position (stable: torrents without one keep their place at the end).
+    const at = (h: string): number => recorded.get(h) ?? Number.MAX_SAFE_INTEGER;
+    this.queueOrder = this.queueOrder.map((h, i) => ({ h, i })).sort((a, b) => at(a.h) - at(b.h) || a.i - b.i).map((e) => e.h);
+    this.renumberQueue();
+    this.policy.applyQueue();
   }
 
   /** What restoring one torrent of the state folder needs, or null (and a warning) when it cannot be. */
@@ -288,6 +358,9 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const torrent = this.torrents.get(infoHash.toLowerCase());
     if (!torrent) return;
     this.torrents.delete(torrent.infoHash);
+    this.queueOrder = this.queueOrder.filter((h) => h !== torrent.infoHash);
+    this.policy.forget(torrent);
+    this.renumberQueue();
     await torrent.stop();
     await this.store?.remove(torrent.infoHash);
     if (options.deleteData) await torrent.transfer?.storage.deleteFiles();
@@ -299,6 +372,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.closed = true;
     await this.listener.close();
     await this.utp?.close();
+    await this.policy.stop();
     await this.reach?.close();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     this.trackerClient.close();

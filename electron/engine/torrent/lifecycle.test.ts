@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mayStartActivity, mustStopActivity, torrentState, type DataPhase, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 
 const fault: TorrentFault = { kind: 'storage', message: 'cannot use the save folder: ENOTDIR' };
-const facts = (f: Partial<LifecycleFacts>): LifecycleFacts => ({ wanted: true, fault: null, phase: 'transfer', finished: false, ...f });
+const facts = (f: Partial<LifecycleFacts>): LifecycleFacts => ({ wanted: true, fault: null, phase: 'transfer', finished: false, queued: false, ...f });
 
 describe('torrentState', () => {
   it('a fault outranks everything, paused or not, in every phase', () => {
@@ -22,6 +22,22 @@ describe('torrentState', () => {
     expect(torrentState(facts({ phase: 'magnet' }))).toBe('metadata');
     expect(torrentState(facts({}))).toBe('downloading');
     expect(torrentState(facts({ finished: true }))).toBe('seeding');
+  });
+});
+
+describe('queued', () => {
+  it('shows queued when wanted and held back by the queue; a pause, a check or a fault outranks it', () => {
+    expect(torrentState(facts({ queued: true }))).toBe('queued');
+    expect(torrentState(facts({ queued: true, finished: true }))).toBe('queued');
+    expect(torrentState(facts({ queued: true, phase: 'magnet' }))).toBe('queued');
+    expect(torrentState(facts({ queued: true, wanted: false }))).toBe('paused');
+    expect(torrentState(facts({ queued: true, phase: 'unprepared' }))).toBe('checking');
+    expect(torrentState(facts({ queued: true, fault }))).toBe('error');
+  });
+
+  it('a queued torrent may not start and must stop talking to peers', () => {
+    expect(mayStartActivity(facts({ queued: true }))).toBe(false);
+    expect(mustStopActivity(facts({ queued: true }))).toBe(true);
   });
 });
 

@@ -23,20 +23,24 @@ export type DataPhase = 'magnet' | 'unprepared' | 'transfer';
  * - `fault`: set by a storage or metadata failure, cleared only by resume (a retry);
  * - `phase`: advanced by metadata arriving and storage becoming ready; a re-check or a
  *   retry after a fault drops it back to `unprepared`;
- * - `finished`: every wanted piece is verified (only meaningful in `transfer`).
+ * - `finished`: every wanted piece is verified (only meaningful in `transfer`);
+ * - `queued`: the session's queue (session/queue-policy.ts) holds it back: more torrents want
+ *   to run than the active limits allow. Set only by the session, never by the torrent.
  */
 export interface LifecycleFacts {
   readonly wanted: boolean;
   readonly fault: TorrentFault | null;
   readonly phase: DataPhase;
   readonly finished: boolean;
+  readonly queued: boolean;
 }
 
-/** The one state shown for a set of facts. A fault outranks everything; preparing storage outranks a pause. */
+/** The one state shown for a set of facts. A fault outranks everything; preparing storage outranks a pause, a pause outranks the queue. */
 export function torrentState(f: LifecycleFacts): TorrentState {
   if (f.fault) return 'error';
   if (f.phase === 'unprepared') return 'checking';
   if (!f.wanted) return 'paused';
+  if (f.queued) return 'queued';
   if (f.phase === 'magnet') return 'metadata';
   return f.finished ? 'seeding' : 'downloading';
 }
@@ -48,9 +52,9 @@ export function torrentState(f: LifecycleFacts): TorrentState {
  * arrived, activity that runs already keeps running, so the peers that sent the metadata stay.
  */
 export function mayStartActivity(f: LifecycleFacts): boolean {
-  return f.wanted && !f.fault && f.phase !== 'unprepared';
+  return f.wanted && !f.fault && !f.queued && f.phase !== 'unprepared';
 }
 
 export function mustStopActivity(f: LifecycleFacts): boolean {
-  return !f.wanted || f.fault !== null;
+  return !f.wanted || f.fault !== null || f.queued;
 }

@@ -28,6 +28,8 @@ import type { IncomingHello } from '../wire/handshake.js';
 import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
+import { moveFiles, renameFiles } from '../storage/move-files.js';
+import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
@@ -42,6 +44,7 @@ import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
 import { ownInterval, type Every } from '../util/shared-intervals.js';
+import { DEFAULT_TORRENT_SEEDING_LIMITS, type TorrentSeedingLimits } from '../../../shared/contract/policies.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -91,6 +94,17 @@ export interface TorrentInit {
   magnetUri: string | null;
   /** A magnet's `ws=` web seeds (used unless the torrent turns out private). */
   webSeeds?: readonly string[];
+  /** Choices made when it was added (the add dialog); a resume record's own values win. */
+  initial?: InitialChoices;
+}
+
+/** What the add dialog may choose for a new torrent. */
+export interface InitialChoices {
+  /** Per file without pad files, in metainfo order (as inspect lists them); files beyond stay normal. */
+  filePriorities?: FilePriority[];
+  sequential?: boolean;
+  firstLastPiecesFirst?: boolean;
+  category?: string | null;
 }
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
@@ -112,7 +126,12 @@ type Data =
 export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorrent, PeerHandler, TransferHost {
   readonly infoHash: string;
   readonly infoHashBytes: Buffer;
-  readonly savePath: string;
+  /** Changed only by moveStorage(), once the data is in the new folder. */
+  savePath: string;
+  /** A move in progress: bytes moved and total. */
+  private moving: { done: number; total: number } | null = null;
+  /** Files renamed by the user: file index → path (kept in the resume record). */
+  private readonly renamed = new Map<number, string>();
   // --- lifecycle facts (lifecycle.ts); the state is derived from them, never stored ---
   /** The user's intent: run (true) or stay paused. */
   private wanted = true;
@@ -156,6 +175,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly store: StateStore | null;
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
+  /** Held back by the session's queue (a lifecycle fact, set only by the session). */
+  private queued = false;
+  /** Place in the session's queue, 1-based (kept in the resume record; the session owns the order). */
+  queuePosition: number;
+  private categoryName: string | null;
+  private ownSeedingLimits: TorrentSeedingLimits;
+  private readonly initialFilePriorities: FilePriority[] | null;
+  /** Seeding time of earlier sessions, plus the stretches of this one that ended. */
+  private seedingMsBefore: number;
+  /** When the current stretch of seeding began (state 'seeding'), else null. */
+  private seedingSince: number | null = null;
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -165,15 +195,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.savePath = init.savePath;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
-    this.trackerTiers = this.limitTrackers(init.trackers);
+    this.trackerTiers = this.limitTrackers(mergeTiers(init.trackers, init.resume?.trackers ?? []));
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
     this.magnetWebSeeds = init.webSeeds ?? [];
     this.addedAt = init.resume?.addedAt ?? Date.now();
     this.completedAtValue = init.resume?.completedAt ?? null;
-    this.sequentialWanted = init.resume?.sequential ?? false;
-    this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? false;
+    this.sequentialWanted = init.resume?.sequential ?? init.initial?.sequential ?? false;
+    this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? init.initial?.firstLastPiecesFirst ?? false;
+    this.categoryName = init.resume ? (init.resume.category ?? null) : (init.initial?.category ?? null);
+    this.ownSeedingLimits = init.resume?.seedingLimits ?? { ...DEFAULT_TORRENT_SEEDING_LIMITS };
+    this.seedingMsBefore = (init.resume?.seedingSeconds ?? 0) * 1000;
+    this.queuePosition = init.resume?.queuePosition ?? 0;
+    for (const [index, p] of init.resume?.renamedFiles ?? []) this.renamed.set(index, p);
+    this.initialFilePriorities = init.resume ? null : (init.initial?.filePriorities ?? null);
     this.ownDownloadLimit.setRate(init.resume?.downloadLimit ?? 0);
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
@@ -263,7 +299,39 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   // --- lifecycle ------------------------------------------------------------------------
 
   private facts(): LifecycleFacts {
-    return { wanted: this.wanted, fault: this.fault, phase: this.data.phase, finished: this.transfer?.finished ?? false };
+    return { wanted: this.wanted, fault: this.fault, phase: this.data.phase, finished: this.transfer?.finished ?? false, queued: this.queued };
+  }
+
+  /** The session's queue holds this torrent back (true) or lets it run. */
+  setQueued(queued: boolean): void {
+    if (this.queued === queued) return;
+    this.queued = queued;
+    this.update();
+  }
+
+  /** Whether the session's queue holds it back. */
+  get isQueued(): boolean {
+    return this.queued;
+  }
+
+  /** Wanted, without a fault, storage ready or a magnet: a candidate for a slot in the queue. */
+  get wantsToRun(): boolean {
+    return this.wanted && !this.fault && !this.closed && this.data.phase !== 'unprepared';
+  }
+
+  /** Payload rates now (bytes per second). */
+  rates(): { downloadRate: number; uploadRate: number } {
+    const t = this.transfer;
+    return { downloadRate: t?.downloadMeter.rate() ?? 0, uploadRate: t?.uploadMeter.rate() ?? 0 };
+  }
+
+  completedBytes(): number {
+    return this.transfer?.completedBytes() ?? 0;
+  }
+
+  /** Every wanted piece verified: it would seed (counted against the upload slots). */
+  get isFinished(): boolean {
+    return this.transfer?.finished ?? false;
   }
 
   /**
@@ -280,6 +348,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const state = torrentState(facts);
     if (state !== this.shownState) {
+      this.countSeedingTime(state);
       this.shownState = state;
       this.emit('state', state);
     }
@@ -371,6 +440,46 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.halting;
   }
 
+  /** Seeding time accrues while the shown state is 'seeding'. */
+  private countSeedingTime(next: TorrentState, now = Date.now()): void {
+    if (this.seedingSince !== null && next !== 'seeding') {
+      this.seedingMsBefore += now - this.seedingSince;
+      this.seedingSince = null;
+      this.resumeRecords.markChanged();
+    } else if (this.seedingSince === null && next === 'seeding') {
+      this.seedingSince = now;
+    }
+  }
+
+  /** Seconds spent seeding over the torrent's life. */
+  seedingSeconds(now = Date.now()): number {
+    return Math.floor((this.seedingMsBefore + (this.seedingSince === null ? 0 : now - this.seedingSince)) / 1000);
+  }
+
+  /** Bytes moved over the torrent's life (earlier sessions included). */
+  allTimeTotals(): Totals {
+    return this.totals();
+  }
+
+  get category(): string | null {
+    return this.categoryName;
+  }
+
+  setCategory(category: string | null): void {
+    if (this.categoryName === category) return;
+    this.categoryName = category;
+    void this.saveResume();
+  }
+
+  seedingLimits(): TorrentSeedingLimits {
+    return { ...this.ownSeedingLimits };
+  }
+
+  setSeedingLimits(limits: TorrentSeedingLimits): void {
+    this.ownSeedingLimits = { ...limits };
+    void this.saveResume();
+  }
+
   /** Bytes moved over the torrent's life (earlier sessions, earlier transfers before a re-check, this one). */
   private totals(): Totals {
     const transfer = this.transfer;
@@ -401,6 +510,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         downloadLimit: this.ownDownloadLimit.limit,
         uploadLimit: this.ownUploadLimit.limit,
         magnet: this.meta ? null : this.magnetUri,
+        category: this.categoryName,
+        seedingLimits: this.ownSeedingLimits,
+        seedingSeconds: this.seedingSeconds(),
+        queuePosition: this.queuePosition,
+        trackers: this.trackerTiers,
+        renamedFiles: [...this.renamed],
       };
     });
   }
@@ -417,13 +532,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const run = async (): Promise<void> => {
       this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
       this.update();
-      const transfer = new Transfer(meta, this.savePath, this);
+      const transfer = new Transfer(this.withRenames(meta), this.savePath, this);
       transfer.addWebSeeds(webSeedSources(meta, this.magnetWebSeeds));
       if (priorities) {
         priorities.forEach((p, i) => transfer.setFilePriority(i, p));
       } else if (this.selectOnly) {
         const wanted = new Set(this.selectOnly);
         meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
+      } else if (this.initialFilePriorities && !this.resumeInit) {
+        let listed = 0;
+        meta.files.forEach((f, i) => {
+          if (f.pad) return;
+          const p = this.initialFilePriorities?.[listed++];
+          if (p !== undefined && p !== 1) transfer.setFilePriority(i, p);
+        });
       }
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
@@ -454,6 +576,93 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     });
     this.preparing = preparing;
     return preparing;
+  }
+
+  /**
+   * Moves the data to `target` (qBittorrent's "Set location"): the activity stops, the files
+   * move (see storage/move-files.ts), the transfer is built again there from the resume record
+   * (no re-check when the files kept size and mtime), and the torrent runs again as before.
+   * A failure leaves the data and the torrent where they were, and rejects.
+   */
+  async moveStorage(target: string): Promise<void> {
+    if (this.closed || this.moving) throw new Error(this.moving ? 'a move is already in progress' : 'the torrent was removed');
+    if (this.preparing) await this.preparing;
+    const transfer = this.transfer;
+    const meta = this.meta;
+    if (!transfer || !meta) {
+      // Nothing on disk yet (a magnet, or storage that failed): only the folder changes.
+      this.savePath = target;
+      await this.saveResume();
+      return;
+    }
+    this.moving = { done: 0, total: 0 };
+    const paths = [...meta.files.filter((f) => !f.pad).map((f) => f.path), `.${this.infoHash}.parts`];
+    try {
+      await this.relocate(meta, transfer, async () => {
+        try {
+          await moveFiles({ from: this.savePath, to: target, paths, progress: (done, total) => (this.moving = { done, total }) });
+          this.savePath = target;
+        } finally {
+          this.moving = null;
+        }
+      });
+    } finally {
+      this.moving = null;
+    }
+  }
+
+  /**
+   * Renames a file or a folder (every file below it) on disk and in the torrent, as
+   * qBittorrent's "Rename…": the same stop, rename, rebuild-from-the-record steps as a move;
+   * a failure leaves every name as it was, and rejects.
+   */
+  async renamePath(from: string, newName: string): Promise<void> {
+    if (this.closed || this.moving) throw new Error(this.moving ? 'a move is in progress' : 'the torrent was removed');
+    if (this.preparing) await this.preparing;
+    const transfer = this.transfer;
+    const meta = this.meta;
+    if (!transfer || !meta) throw new RenameError('The files can be renamed once the metadata is known and the data is ready');
+    const plan = renamePlan(meta.files.map((f) => f.path), from, newName);
+    await this.relocate(meta, transfer, async () => {
+      const pairs = [...plan].filter(([i]) => !meta.files[i]!.pad).map(([i, to]) => ({ from: meta.files[i]!.path, to }));
+      await renameFiles({ root: this.savePath, pairs });
+      for (const [i, p] of plan) this.renamed.set(i, p);
+    });
+  }
+
+  private withRenames(meta: Metainfo): Metainfo {
+    if (this.renamed.size === 0) return meta;
+    return { ...meta, files: meta.files.map((f, i) => (this.renamed.has(i) ? { ...f, path: this.renamed.get(i)! } : f)) };
+  }
+
+  /** Stops the transfer, runs `change` on the files (which may reject), and rebuilds the transfer from the resume record either way. */
+  private async relocate(meta: Metainfo, transfer: Transfer, change: () => Promise<void>): Promise<void> {
+    const priorities = meta.files.map((_, i) => transfer.filePriority(i));
+    this.previousUploaded += transfer.uploadedBytes;
+    this.previousDownloaded += transfer.downloadedBytes;
+    this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
+    await this.halt('moving the data');
+    await transfer.drain();
+    const record = await transfer.resumeRecord();
+    await transfer.storage.close();
+    let failure: unknown = null;
+    try {
+      await change();
+    } catch (err) {
+      failure = err;
+    }
+    this.resumeInit = { ...record, ...this.totals(), infoHash: this.infoHash, savePath: this.savePath, addedAt: this.addedAt, completedAt: this.completedAtValue,
+      paused: !this.wanted, sequential: this.sequentialWanted, firstLastPiecesFirst: this.firstLastFirst, downloadLimit: this.ownDownloadLimit.limit,
+      uploadLimit: this.ownUploadLimit.limit, magnet: null };
+    await this.prepare(meta, priorities);
+    await this.saveResume();
+    if (failure) throw failure;
+  }
+
+  /** Fraction of a move done, or null when not moving. */
+  get moveProgress(): number | null {
+    if (!this.moving) return null;
+    return this.moving.total > 0 ? this.moving.done / this.moving.total : 0;
   }
 
   /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
@@ -520,6 +729,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   addPeers(peers: PeerAddress[]): void {
     this.dialer.add(peers);
+  }
+
+  /**
+   * Adds trackers not yet known (a duplicate add merges them, as qBittorrent does). A running
+   * torrent announces to the whole list from now on; the list is kept in the resume record.
+   */
+  addTrackers(tiers: string[][]): void {
+    const merged = this.limitTrackers(mergeTiers(this.trackerTiers, tiers));
+    if (merged.flat().length === this.trackerTiers.flat().length) return;
+    this.trackerTiers = merged;
+    if (this.active) {
+      void this.discovery.stop();
+      this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
+    }
+    void this.saveResume();
   }
 
   /** Whether to dial more: running, and not a seed that has peers already. */
@@ -854,6 +1078,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       completedAt: this.completedAtValue,
       sequential: this.sequentialWanted,
       firstLastPiecesFirst: this.firstLastFirst,
+      category: this.categoryName,
+      queuePosition: this.queuePosition,
+      seedingSeconds: this.seedingSeconds(),
+      moveProgress: this.moveProgress,
+      allTimeDownloaded: this.totals().downloaded,
+      allTimeUploaded: this.totals().uploaded,
+      seedingLimits: this.seedingLimits(),
     };
   }
 

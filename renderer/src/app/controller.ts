@@ -3,7 +3,18 @@
  * and the piece registry, and wraps every command so a failure becomes a readable notice
  * instead of an exception.
  */
-import { bytesToBase64, type TesseraClient, type FilePriority, type TesseraEvent } from '../../../shared/contract/index.js';
+import {
+  bytesToBase64,
+  type AnswerAddOfferPayload,
+  type FilePriority,
+  type QueueMove,
+  type TesseraClient,
+  type TesseraEvent,
+  type TorrentSeedingLimits,
+} from '../../../shared/contract/index.js';
+
+/** The add dialog's choices beyond "paused". */
+export type AddChoices = Pick<AnswerAddOfferPayload, 'category' | 'filePriorities' | 'sequential' | 'firstLastPiecesFirst'>;
 import { errorText } from '../../../shared/error-text.js';
 import { PieceRegistry } from '../state/pieces.js';
 import type { DetailsTab, SortKey } from '../state/reducer.js';
@@ -147,10 +158,10 @@ export class Controller {
    * Answers the add dialog: accept adds the torrent (paused if asked), decline forgets it.
    * `dontAskAgain` turns the dialog off in Settings (qBittorrent's "Do not show again").
    */
-  async answerOffer(id: string, answer: { accept: boolean; paused?: boolean; dontAskAgain?: boolean }): Promise<void> {
+  async answerOffer(id: string, answer: { accept: boolean; paused?: boolean; dontAskAgain?: boolean; choices?: AddChoices }): Promise<void> {
     dispatch(this.store, { type: 'ui/offerDone', id });
     if (answer.dontAskAgain) await this.call(() => this.client.setSettings({ confirmAdd: false }));
-    const r = await this.call(() => this.client.answerAddOffer({ id, accept: answer.accept, paused: answer.paused ?? false }));
+    const r = await this.call(() => this.client.answerAddOffer({ id, accept: answer.accept, paused: answer.paused ?? false, ...answer.choices }));
     if (r) this.afterAdd(r.infoHash, r.name, r.duplicate);
   }
 
@@ -192,6 +203,19 @@ export class Controller {
   /** Limits in bytes per second, 0 = unlimited. */
   setTorrentLimits(infoHash: string, download: number, upload: number): Promise<boolean> {
     return this.succeeds(() => this.client.setTorrentLimits({ infoHash, download, upload }));
+  }
+
+  /** Queue order: move these torrents up, down, to the top or the bottom. */
+  moveInQueue(infoHashes: string[], to: QueueMove): Promise<boolean> {
+    return this.succeeds(() => this.client.moveInQueue({ infoHashes, to }));
+  }
+
+  setCategory(infoHashes: string[], category: string | null): Promise<boolean> {
+    return this.succeeds(() => this.client.setCategory({ infoHashes, category }));
+  }
+
+  setSeedingLimits(infoHash: string, limits: TorrentSeedingLimits): Promise<boolean> {
+    return this.succeeds(() => this.client.setTorrentSeedingLimits({ infoHash, ...limits }));
   }
 
   async openFolder(infoHash?: string): Promise<void> {

@@ -2,7 +2,7 @@
 import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
 import type { AppState, SortKey } from './reducer.js';
 
-const STATE_RANK: Record<TorrentState, number> = { error: 0, metadata: 1, checking: 2, downloading: 3, seeding: 4, paused: 5 };
+const STATE_RANK: Record<TorrentState, number> = { error: 0, metadata: 1, checking: 2, downloading: 3, seeding: 4, queued: 5, paused: 6 };
 
 /**
  * One collator for every name comparison: String#localeCompare with options builds a collator

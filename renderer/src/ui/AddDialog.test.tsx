@@ -37,7 +37,7 @@ describe('add dialog', () => {
     expect($('add-name')?.textContent).toBe('Album');
     expect($('add-size')?.textContent).toBe('3.00 MiB');
     expect($('add-save-dir')?.textContent).toBe('/home/me/Downloads');
-    expect($('add-files')?.textContent).toContain('Album/cover.jpg');
+    expect($('add-files')?.textContent).toContain('cover.jpg');
     // Enter adds: the Add button has the focus, not the first checkbox.
     expect(document.activeElement).toBe($('add-confirm'));
     await click('add-paused');
@@ -82,5 +82,46 @@ describe('add dialog', () => {
     await flush();
     expect(t.commands('setSettings')).toEqual([{ confirmAdd: false }]);
     expect(t.commands('answerAddOffer')).toEqual([{ id: 'drop1', accept: true, paused: false }]);
+  });
+
+  it('the file tree skips unchecked files and folders, keeps priorities, and the category, sequential and first/last choices go with Add', async () => {
+    await act(async () => t.emit({ type: 'settings', settings: { ...testSettings, confirmAdd: true, categories: [{ name: 'Music', folder: 'music' }] } }));
+    const files = [{ path: 'Album/CD1/1.flac', size: 100 }, { path: 'Album/CD1/2.flac', size: 200 }, { path: 'Album/cover.jpg', size: 10 }];
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'tree', preview: preview({ files, fileCount: 3, size: 310 }) } }));
+    const rows = [...document.querySelectorAll('[data-testid="add-file"]')].map((r) => r.getAttribute('data-path'));
+    expect(rows).toEqual(['Album/CD1/1.flac', 'Album/CD1/2.flac', 'Album/cover.jpg']);
+    const folder = (path: string) => document.querySelector(`[data-testid="add-folder"][data-path="${path}"] [data-testid="add-folder-check"]`) as HTMLInputElement;
+    const file = (path: string) => document.querySelector(`[data-testid="add-file"][data-path="${path}"]`) as HTMLElement;
+    // Uncheck the CD1 folder: both its files are skipped; Album is then partly wanted.
+    await act(async () => { folder('Album/CD1').click(); });
+    expect(folder('Album').indeterminate).toBe(true);
+    expect($('add-wanted-size')?.textContent).toContain('10 B');
+    // Want 2.flac again, at High.
+    await act(async () => { (file('Album/CD1/2.flac').querySelector('[data-testid="add-file-check"]') as HTMLInputElement).click(); });
+    const select = file('Album/CD1/2.flac').querySelector('select') as HTMLSelectElement;
+    await act(async () => {
+      select.value = '2';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    const category = $('add-category') as HTMLSelectElement;
+    await act(async () => {
+      category.value = 'Music';
+      category.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect($('add-save-dir')?.textContent).toBe('/home/me/Downloads/music');
+    await click('add-sequential');
+    await click('add-first-last');
+    t.replies.answerAddOffer = () => ({ ok: true, result: { infoHash: hash(5), name: 'Album', duplicate: false } });
+    await click('add-confirm');
+    await flush();
+    expect(t.commands('answerAddOffer')).toEqual([
+      { id: 'tree', accept: true, paused: false, category: 'Music', filePriorities: [0, 2, 1], sequential: true, firstLastPiecesFirst: true },
+    ]);
+  });
+
+  it('with every file unchecked, Add is disabled', async () => {
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'none', preview: preview() } }));
+    await act(async () => { (document.querySelector('[data-testid="add-folder"][data-path="Album"] [data-testid="add-folder-check"]') as HTMLInputElement).click(); });
+    expect(($('add-confirm') as HTMLButtonElement).disabled).toBe(true);
   });
 });

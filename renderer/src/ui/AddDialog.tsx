@@ -1,16 +1,17 @@
-import { useCallback, useState } from 'react';
-import type { AddOffer } from '../../../shared/contract/index.js';
+import { useCallback, useMemo, useState } from 'react';
+import { categoriesOf, type AddOffer, type FilePriority } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
+import { buildFileTree, wantedSize } from '../util/fileTree.js';
 import { formatBytes, formatCount } from '../util/format.js';
+import { AddFileTree } from './AddFileTree.js';
 import { Dialog } from './Dialog.js';
 
-/** Files shown in the dialog's list; the offer carries up to MAX_PREVIEW_FILES. */
-const SHOWN_FILES = 200;
-
 /**
- * The add dialog (qBittorrent's): what a .torrent or magnet would add — name, size, files,
- * trackers, save folder — before anything is added. Shows the oldest waiting offer; the next
- * one follows when it is answered. Nothing is added on Cancel, Escape or a click outside.
+ * The add dialog (qBittorrent's): what a .torrent or magnet would add — name, size, the file
+ * tree with checkboxes and priorities, trackers, where it is saved (the download folder or a
+ * category's folder), start paused, sequential, first and last pieces first — before anything
+ * is added. Shows the oldest waiting offer; the next one follows when it is answered. Nothing
+ * is added on Cancel, Escape or a click outside.
  */
 export function AddDialog() {
   const offer = useApp((s) => s.offers[0]);
@@ -22,41 +23,86 @@ export function AddDialog() {
 
 function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }) {
   const controller = useController();
-  const [paused, setPaused] = useState(false);
-  const [dontAskAgain, setDontAskAgain] = useState(false);
+  const settings = useApp((s) => s.settings);
+  const categories = settings ? categoriesOf(settings) : [];
   const p = offer.preview;
+  const [paused, setPaused] = useState(false);
+  const [sequential, setSequential] = useState(false);
+  const [firstLast, setFirstLast] = useState(false);
+  const [category, setCategory] = useState<string>('');
+  const [dontAskAgain, setDontAskAgain] = useState(false);
+  const [priorities, setPriorities] = useState<FilePriority[]>(() => p.files.map(() => 1));
+  const tree = useMemo(() => buildFileTree(p.files), [p.files]);
   const cancel = useCallback(() => void controller.answerOffer(offer.id, { accept: false }), [controller, offer.id]);
   const name = p.name ?? `Magnet ${p.infoHash.slice(0, 8)}…`;
-  const more = (p.fileCount ?? 0) - Math.min(p.files.length, SHOWN_FILES);
+  const more = (p.fileCount ?? 0) - p.files.length;
+  const chosen = categories.find((c) => c.name === category);
+  const saveDir = chosen ? `${p.saveDir.replace(/[\\/]+$/, '')}/${chosen.folder}` : p.saveDir;
+  const nothingWanted = p.files.length > 0 && more <= 0 && priorities.every((x) => x === 0);
+  const accept = () =>
+    void controller.answerOffer(offer.id, {
+      accept: true,
+      paused,
+      dontAskAgain,
+      choices: {
+        ...(chosen ? { category: chosen.name } : {}),
+        ...(p.files.length > 0 && priorities.some((x) => x !== 1) ? { filePriorities: priorities } : {}),
+        ...(sequential ? { sequential } : {}),
+        ...(firstLast ? { firstLastPiecesFirst: firstLast } : {}),
+      },
+    });
   return (
     <Dialog title={p.duplicate ? 'Already in the list' : 'Add torrent'} onCancel={cancel} testId="add-dialog">
       <p className="dialog__text" data-testid="add-name"><strong>{name}</strong></p>
       <dl className="add__facts">
         <dt>Size</dt>
-        <dd data-testid="add-size">{p.size === null ? 'known once the metadata arrives' : formatBytes(p.size)}</dd>
+        <dd data-testid="add-size">
+          {p.size === null ? 'known once the metadata arrives' : formatBytes(p.size)}
+          {p.size !== null && priorities.some((x) => x === 0) && (
+            <span className="muted" data-testid="add-wanted-size"> ({formatBytes(wantedSize(p.files, priorities))} selected)</span>
+          )}
+        </dd>
         <dt>Files</dt>
         <dd>{p.fileCount === null ? 'known once the metadata arrives' : formatCount(p.fileCount)}</dd>
         <dt>Trackers</dt>
         <dd>{formatCount(p.trackerCount)}{p.private ? ' (private torrent)' : ''}</dd>
         <dt>Save in</dt>
-        <dd className="add__path" data-testid="add-save-dir">{p.saveDir}</dd>
+        <dd className="add__path" data-testid="add-save-dir">{saveDir}</dd>
         <dt>Info-hash</dt>
         <dd className="add__hash">{p.infoHash}</dd>
       </dl>
-      {p.files.length > 0 && (
-        <ul className="add__files" data-testid="add-files" aria-label="Files">
-          {p.files.slice(0, SHOWN_FILES).map((f, i) => (
-            <li key={i} className="add__file"><span className="add__file-path">{f.path}</span><span className="add__file-size">{formatBytes(f.size)}</span></li>
-          ))}
-          {more > 0 && <li className="add__file add__file--more">and {formatCount(more)} more</li>}
-        </ul>
+      {categories.length > 0 && !p.duplicate && (
+        <label className="field">
+          <span className="field__label">Category (saved in its folder)</span>
+          <select className="input" value={category} onChange={(e) => setCategory(e.target.value)} data-testid="add-category">
+            <option value="">None — the download folder</option>
+            {categories.map((c) => <option key={c.name} value={c.name}>{c.name} — {c.folder}</option>)}
+          </select>
+        </label>
       )}
-      {p.duplicate && <p className="field__hint">This torrent is already in the list; adding it again only adds its peers.</p>}
+      {p.files.length > 0 && !p.duplicate && <AddFileTree root={tree} priorities={priorities} onChange={setPriorities} />}
+      {more > 0 && !p.duplicate && <p className="field__hint">and {formatCount(more)} more files (downloaded at normal priority; change them in the Files tab)</p>}
+      {p.source === 'magnet' && !p.duplicate && (
+        <p className="field__hint" data-testid="add-magnet-hint">The file list arrives with the metadata from peers; choose files in the Files tab once it is there.</p>
+      )}
+      {p.duplicate && <p className="field__hint">This torrent is already in the list; adding it again merges its trackers and peers.</p>}
       <fieldset className="choices">
         <label className="choice">
           <input type="checkbox" checked={paused} onChange={(e) => setPaused(e.target.checked)} data-testid="add-paused" />
           <span>Start paused</span>
         </label>
+        {!p.duplicate && (
+          <>
+            <label className="choice">
+              <input type="checkbox" checked={sequential} onChange={(e) => setSequential(e.target.checked)} data-testid="add-sequential" />
+              <span>Download in sequential order</span>
+            </label>
+            <label className="choice">
+              <input type="checkbox" checked={firstLast} onChange={(e) => setFirstLast(e.target.checked)} data-testid="add-first-last" />
+              <span>Download first and last pieces first</span>
+            </label>
+          </>
+        )}
         <label className="choice">
           <input type="checkbox" checked={dontAskAgain} onChange={(e) => setDontAskAgain(e.target.checked)} data-testid="add-dont-ask" />
           <span>Don’t ask again (add at once; Settings can turn this back on)</span>
@@ -64,9 +110,9 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
       </fieldset>
       <div className="dialog__actions">
         {waiting > 1 && <span className="field__hint add__waiting">{waiting - 1} more waiting</span>}
+        {nothingWanted && <span className="field__error add__waiting">Choose at least one file</span>}
         <button type="button" className="btn" onClick={cancel} data-testid="add-cancel">Cancel</button>
-        <button type="button" className="btn btn--primary" data-autofocus data-testid="add-confirm"
-          onClick={() => void controller.answerOffer(offer.id, { accept: true, paused, dontAskAgain })}>
+        <button type="button" className="btn btn--primary" data-autofocus data-testid="add-confirm" disabled={nothingWanted} onClick={accept}>
           Add
         </button>
       </div>

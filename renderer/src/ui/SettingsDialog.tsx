@@ -1,10 +1,12 @@
 import { useState } from 'react';
 
 import { useApp, useController } from '../app/context.js';
+import { policyForm, policyPatch, type PolicyForm } from '../util/policyForm.js';
 import { settingsForm, settingsPatch, type SettingsForm } from '../util/settingsForm.js';
 import { Dialog } from './Dialog.js';
 import { EncryptionSelect } from './EncryptionSelect.js';
 import { IconFolder } from './icons.js';
+import { PolicySettings } from './PolicySettings.js';
 import { RateLimitField } from './RateLimitField.js';
 
 /**
@@ -15,7 +17,12 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const controller = useController();
   const settings = useApp((s) => s.settings);
   const [form, setForm] = useState<SettingsForm>(() => settingsForm(settings));
+  const [policy, setPolicy] = useState<PolicyForm>(() => policyForm(settings));
   const [problem, setProblem] = useState<string | null>(null);
+  const editPolicy = <K extends keyof PolicyForm>(key: K) => (value: PolicyForm[K]) => {
+    setPolicy((f) => ({ ...f, [key]: value }));
+    setProblem(null);
+  };
   const edit = <K extends keyof SettingsForm>(key: K) => (value: SettingsForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
     setProblem(null);
@@ -24,7 +31,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const save = async () => {
     const checked = settingsPatch(form);
     if (!checked.ok) return setProblem(checked.problem);
-    const r = await controller.call(() => controller.client.setSettings(checked.patch));
+    const policyChecked = policyPatch(policy);
+    if (!policyChecked.ok) return setProblem(policyChecked.problem);
+    const r = await controller.call(() => controller.client.setSettings({ ...checked.patch, ...policyChecked.patch }));
     if (r) onClose();
     else setProblem('The settings could not be saved (see the message above).');
   };
@@ -55,6 +64,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           </div>
           <EncryptionSelect value={form.encryption} onChange={edit('encryption')} testId="settings-encryption" />
         </fieldset>
+        <PolicySettings form={policy} edit={editPolicy} />
         <label className="choice">
           <input type="checkbox" checked={form.notifyOnComplete} onChange={(e) => edit('notifyOnComplete')(e.target.checked)} />
           <span>Notify me when a download completes</span>

@@ -1,7 +1,9 @@
 import { useApp } from '../app/context.js';
 import { formatRate } from '../util/format.js';
 import { formatLimit } from '../util/limits.js';
+import { AltSpeedToggle } from './AltSpeedToggle.js';
 import { IconDown, IconPeers, IconUp } from './icons.js';
+import { StatisticsButton } from './StatisticsButton.js';
 
 export function StatusBar() {
   const down = useApp((s) => s.session.downloadRate);
@@ -22,6 +24,8 @@ export function StatusBar() {
       <span className="statusbar__item">{count} torrent{count === 1 ? '' : 's'}</span>
       {port > 0 && <span className="statusbar__item muted">Port {port}</span>}
       <span className="statusbar__spacer" />
+      <StatisticsButton />
+      <AltSpeedToggle />
       <span className="statusbar__item" title="Connected peers" data-testid="status-peers"><IconPeers /> {peers}</span>
       <span className="statusbar__item rate rate--down" title={`Total download rate (limit: ${formatLimit(downLimit)})`} data-testid="status-down" data-limit={downLimit}>
         <IconDown /> {formatRate(down)}{downLimit > 0 && <span className="rate__limit" data-testid="status-down-limit">[{formatLimit(downLimit)}]</span>}

@@ -20,11 +20,13 @@ export const STATE_LABEL: Record<TorrentState, string> = {
   downloading: 'Downloading',
   seeding: 'Seeding',
   paused: 'Paused',
+  queued: 'Queued',
   error: 'Error',
 };
 
 /** What the state column says: a paused torrent that is complete reads "Completed", like qBittorrent. */
-export function stateLabel(t: Pick<TorrentSummary, 'state' | 'progress' | 'downloadRate'>): string {
+export function stateLabel(t: Pick<TorrentSummary, 'state' | 'progress' | 'downloadRate' | 'moveProgress'>): string {
+  if (t.moveProgress != null) return `Moving ${Math.floor(t.moveProgress * 100)}%`;
   if (t.state === 'paused' && t.progress >= 1) return 'Completed';
   if (t.state === 'downloading' && t.downloadRate === 0) return 'Stalled';
   return STATE_LABEL[t.state];

@@ -77,7 +77,7 @@ describe('torrent context menu', () => {
     expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
     expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
     expect(items().map((i) => i.textContent)).toEqual([
-      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Download in sequential order', 'Download first and last pieces first',
+      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Download in sequential order', 'Download first and last pieces first',
     ]);
     expect($('menu-resume')).toBeNull();
     expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders
@@ -203,5 +203,106 @@ describe('fitInViewport', () => {
     // Bigger than the space on either side: clamped to the margin.
     expect(fitInViewport(50, 100, 200, 790, 1280, 800)).toEqual({ left: 50, top: 4 });
     expect(fitInViewport(10, 10, 2000, 50, 1280, 800)).toEqual({ left: 4, top: 10 });
+  });
+});
+
+describe('queue, category and seeding limits from the menu', () => {
+  it('with queueing on, the menu moves a torrent in the queue', async () => {
+    await mount(false);
+    await act(async () => t.emit({ type: 'settings', settings: { ...settings, queueing: { enabled: true, maxActiveDownloads: 1, maxActiveUploads: 1, maxActiveTorrents: 2, ignoreSlowTorrents: true } } }));
+    await rightClick(2);
+    expect(items().map((i) => i.textContent)).toContain('Move to top of queue');
+    await act(async () => $('menu-queue-top')?.click());
+    await flush();
+    expect(t.commands('moveInQueue')).toEqual([{ infoHashes: [hash(2)], to: 'top' }]);
+  });
+
+  it('without queueing there are no queue moves', async () => {
+    await mount(false);
+    await rightClick(1);
+    expect($('menu-queue-top')).toBeNull();
+  });
+
+  it('Category… assigns one of the categories from Settings', async () => {
+    await mount(false);
+    await act(async () => t.emit({ type: 'settings', settings: { ...settings, categories: [{ name: 'Films', folder: 'films' }] } }));
+    await rightClick(1);
+    await act(async () => $('menu-category')?.click());
+    const select = $('category-select') as HTMLSelectElement;
+    await act(async () => {
+      select.value = 'Films';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await act(async () => $('category-save')?.click());
+    await flush();
+    expect(t.commands('setCategory')).toEqual([{ infoHashes: [hash(1)], category: 'Films' }]);
+    expect($('category-dialog')).toBeNull();
+  });
+
+  it('Seeding limits… sends a ratio and "use the global time limit"', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-seeding-limits')?.click());
+    const choice = $('seeding-ratio-choice') as HTMLSelectElement;
+    await act(async () => {
+      choice.value = 'value';
+      choice.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    const input = $('seeding-ratio') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, '2.5');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => $('seeding-save')?.click());
+    await flush();
+    expect(t.commands('setTorrentSeedingLimits')).toEqual([{ infoHash: hash(1), ratio: 2.5, minutes: -2 }]);
+  });
+
+  it('Move data… moves into a folder inside the download folder', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-move')?.click());
+    expect($('move-choose')).toBeNull(); // the web host has no folder dialog
+    const input = $('move-folder') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, '../outside');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => $('move-save')?.click());
+    expect(t.commands('moveStorage')).toEqual([]);
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'films/2024');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    t.replies.moveStorage = () => ({ ok: true, result: { moved: true, savePath: '/d/films/2024' } });
+    await act(async () => $('move-save')?.click());
+    await flush();
+    expect(t.commands('moveStorage')).toEqual([{ infoHash: hash(1), destination: { kind: 'inside', folder: 'films/2024' } }]);
+  });
+
+  it('Rename files… lists files and their folders and renames the chosen one', async () => {
+    await mount(false);
+    t.replies.getFiles = () => ({
+      ok: true,
+      result: [{ index: 0, path: 'ubuntu/disc/a.iso', size: 1, completedBytes: 0, progress: 0, priority: 1, pad: false }],
+    });
+    await rightClick(1);
+    await act(async () => $('menu-rename')?.click());
+    await flush();
+    const select = $('rename-path') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['', 'ubuntu', 'ubuntu/disc', 'ubuntu/disc/a.iso']);
+    await act(async () => {
+      select.value = 'ubuntu/disc';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(($('rename-name') as HTMLInputElement).value).toBe('disc');
+    const input = $('rename-name') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'Disc 1');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => $('rename-save')?.click());
+    await flush();
+    expect(t.commands('renamePath')).toEqual([{ infoHash: hash(1), path: 'ubuntu/disc', newName: 'Disc 1' }]);
   });
 });

@@ -1,12 +1,16 @@
 import { useCallback, useState } from 'react';
-import type { Capabilities, TorrentSummary } from '../../../shared/contract/index.js';
+import type { Capabilities, QueueMove, TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { Controller } from '../app/controller.js';
 import { Menu, type MenuAnchor, type MenuEntry } from './Menu.js';
+import { CategoryDialog } from './CategoryDialog.js';
+import { MoveDialog } from './MoveDialog.js';
 import { RemoveDialog } from './RemoveDialog.js';
+import { RenameDialog } from './RenameDialog.js';
+import { SeedingLimitsDialog } from './SeedingLimitsDialog.js';
 import { TorrentLimitsDialog } from './TorrentLimitsDialog.js';
 
-export type TorrentDialog = 'remove' | 'limits';
+export type TorrentDialog = 'remove' | 'limits' | 'category' | 'seeding' | 'move' | 'rename';
 
 /** The torrent list's context menu entries for one torrent (qBittorrent's row menu, what the contract offers). */
 export function torrentMenuEntries(t: TorrentSummary, opts: {
@@ -14,6 +18,8 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
   capabilities: Capabilities | null;
   connected: boolean;
   openDialog: (d: TorrentDialog) => void;
+  /** Settings.queueing is on: the queue moves are offered. */
+  queueing?: boolean;
 }): MenuEntry[] {
   const { controller, capabilities, connected, openDialog } = opts;
   const h = t.infoHash;
@@ -27,16 +33,32 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
     { kind: 'separator', id: 'sep-1' },
     { kind: 'item', id: 'remove', label: 'Remove…', testId: 'menu-remove', disabled: off, onSelect: () => openDialog('remove') },
     { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
+    { kind: 'item', id: 'seeding', label: 'Seeding limits…', testId: 'menu-seeding-limits', disabled: off, onSelect: () => openDialog('seeding') },
+    { kind: 'item', id: 'category', label: 'Category…', testId: 'menu-category', disabled: off, onSelect: () => openDialog('category') },
+    { kind: 'item', id: 'move', label: 'Move data…', testId: 'menu-move', disabled: off || t.moveProgress != null, onSelect: () => openDialog('move') },
+    { kind: 'item', id: 'rename', label: 'Rename files…', testId: 'menu-rename', disabled: off || !t.hasMetadata, onSelect: () => openDialog('rename') },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
     { kind: 'check', id: 'first-last', label: 'Download first and last pieces first', testId: 'menu-first-last', checked: t.firstLastPiecesFirst, disabled: off,
       onSelect: () => void controller.setFirstLastPiecesFirst(h, !t.firstLastPiecesFirst) },
   ];
+  if (opts.queueing) entries.push({ kind: 'separator', id: 'sep-queue' }, ...queueEntries(controller, h, off));
   if (capabilities?.openFolder === true) {
     entries.push({ kind: 'separator', id: 'sep-3' }, { kind: 'item', id: 'open-folder', label: 'Open folder', testId: 'menu-open-folder', disabled: off, onSelect: () => void controller.openFolder(h) });
   }
   return entries;
+}
+
+/** qBittorrent's Queue submenu, flattened: top, up, down, bottom. */
+function queueEntries(controller: Controller, h: string, off: boolean): MenuEntry[] {
+  const move = (to: QueueMove) => () => void controller.moveInQueue([h], to);
+  return [
+    { kind: 'item', id: 'queue-top', label: 'Move to top of queue', testId: 'menu-queue-top', disabled: off, onSelect: move('top') },
+    { kind: 'item', id: 'queue-up', label: 'Move up in queue', testId: 'menu-queue-up', disabled: off, onSelect: move('up') },
+    { kind: 'item', id: 'queue-down', label: 'Move down in queue', testId: 'menu-queue-down', disabled: off, onSelect: move('down') },
+    { kind: 'item', id: 'queue-bottom', label: 'Move to bottom of queue', testId: 'menu-queue-bottom', disabled: off, onSelect: move('bottom') },
+  ];
 }
 
 export interface TorrentMenuTarget extends MenuAnchor {
@@ -48,6 +70,7 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
   const controller = useController();
   const capabilities = useApp((s) => s.capabilities);
   const connected = useApp((s) => s.connection === 'open');
+  const queueing = useApp((s) => s.settings?.queueing?.enabled ?? false);
   const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string } | null>(null);
   const closeDialog = useCallback(() => setDialog(null), []);
   const t = useApp((s) => (target ? s.torrents[target.infoHash] : undefined));
@@ -56,10 +79,14 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
     <>
       {target && t && (
         <Menu anchor={target} label={`${t.name || t.infoHash}`} testId="torrent-menu" onClose={onClose}
-          entries={torrentMenuEntries(t, { controller, capabilities, connected, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash }) })} />
+          entries={torrentMenuEntries(t, { controller, capabilities, connected, queueing, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash }) })} />
       )}
       {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} onClose={closeDialog} />}
       {dialog?.kind === 'limits' && shown && <TorrentLimitsDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'category' && shown && <CategoryDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'seeding' && shown && <SeedingLimitsDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'move' && shown && <MoveDialog torrent={shown} onClose={closeDialog} />}
+      {dialog?.kind === 'rename' && shown && <RenameDialog torrent={shown} onClose={closeDialog} />}
     </>
   );
 }

@@ -29,7 +29,10 @@ export function settingsForm(s: Settings | null): SettingsForm {
   };
 }
 
-export type SettingsFormResult = { ok: true; patch: Required<SettingsPatch> } | { ok: false; problem: string };
+/** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own). */
+export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>>;
+
+export type SettingsFormResult = { ok: true; patch: BasicSettingsPatch } | { ok: false; problem: string };
 
 /** Checks every field; the first problem is reported in words a user can act on. */
 export function settingsPatch(form: SettingsForm): SettingsFormResult {

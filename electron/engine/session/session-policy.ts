@@ -1,0 +1,156 @@
+/**
+ * What the session decides for its torrents as a whole, once a second and after every state
+ * change: the all-time statistics, the seeding limits (pause or remove a finished torrent that
+ * reached them) and the queue (set each torrent's `queued` lifecycle fact). The decisions are
+ * the pure functions of queue-policy.ts, slow-watch.ts and seeding-limits.ts.
+ */
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  DEFAULT_SEEDING_LIMITS,
+  type QueueSettings,
+  type SeedingLimits,
+} from '../../../shared/contract/policies.js';
+import type { Torrent } from '../torrent/torrent.js';
+import { admitted, type QueueCandidate } from './queue-policy.js';
+import { effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
+import { SlowWatch } from './slow-watch.js';
+import type { StatisticsKeeper } from './statistics.js';
+
+export interface PolicyHost {
+  /** The torrents in queue order. */
+  ordered(): readonly Torrent[];
+  remove(infoHash: string): Promise<void>;
+  warn(message: string): void;
+}
+
+/** How often statistics, limits and slowness are looked at (state changes also trigger the queue at once). */
+export const POLICY_INTERVAL_MS = 1000;
+/** The all-time statistics are written at most this often (and on close). */
+const STATISTICS_SAVE_MS = 60_000;
+
+export class SessionPolicy {
+  private queueSettings: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS };
+  private seeding: SeedingLimits = { ...DEFAULT_SEEDING_LIMITS };
+  private readonly slowWatch = new SlowWatch();
+  private readonly slow = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+  private lastStatisticsSave: number;
+  /** Torrents a limit was acted on (so a remove in progress is not started twice). */
+  private readonly acting = new Set<string>();
+
+  constructor(
+    private readonly host: PolicyHost,
+    readonly statistics: StatisticsKeeper,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastStatisticsSave = now();
+  }
+
+  get queue(): QueueSettings {
+    return { ...this.queueSettings };
+  }
+
+  setQueueSettings(settings: QueueSettings): void {
+    this.queueSettings = { ...settings };
+    this.applyQueue();
+  }
+
+  setSeedingLimits(limits: SeedingLimits): void {
+    this.seeding = { ...limits };
+    this.applySeedingLimits();
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), POLICY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.observeStatistics();
+    await this.statistics.save();
+  }
+
+  /** A torrent left: its last bytes are counted, then it is forgotten. */
+  forget(t: Torrent): void {
+    this.statistics.observe(t.infoHash, t.allTimeTotals());
+    this.statistics.forget(t.infoHash);
+    this.slowWatch.forget(t.infoHash);
+    this.slow.delete(t.infoHash);
+    this.acting.delete(t.infoHash);
+    this.schedule();
+  }
+
+  /** Recomputes the queue soon (once for any number of calls in the same turn). */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.applyQueue();
+    }).unref();
+  }
+
+  tick(): void {
+    this.observeStatistics();
+    this.applySeedingLimits();
+    this.observeSlowness();
+    this.applyQueue();
+    const now = this.now();
+    if (now - this.lastStatisticsSave >= STATISTICS_SAVE_MS) {
+      this.lastStatisticsSave = now;
+      void this.statistics.save();
+    }
+  }
+
+  /** Sets every torrent's `queued` fact from the queue's answer. */
+  applyQueue(): void {
+    const torrents = this.host.ordered();
+    const candidates: QueueCandidate[] = torrents.map((t) => ({
+      id: t.infoHash,
+      wantsToRun: t.wantsToRun,
+      finished: t.isFinished,
+      slow: this.slow.has(t.infoHash),
+    }));
+    const allowed = admitted(candidates, this.queueSettings);
+    // Stop first, then start: a slot is given up before another takes it.
+    for (const t of torrents) if (t.wantsToRun && !allowed.has(t.infoHash)) t.setQueued(true);
+    for (const t of torrents) if (!t.wantsToRun || allowed.has(t.infoHash)) t.setQueued(false);
+  }
+
+  private observeStatistics(): void {
+    for (const t of this.host.ordered()) this.statistics.observe(t.infoHash, t.allTimeTotals());
+  }
+
+  private observeSlowness(): void {
+    const now = this.now();
+    for (const t of this.host.ordered()) {
+      const s = t.rates();
+      const running = t.wantsToRun && !t.isQueued;
+      if (this.slowWatch.observe(t.infoHash, now, { running, finished: t.isFinished, ...s })) this.slow.add(t.infoHash);
+      else this.slow.delete(t.infoHash);
+    }
+  }
+
+  private applySeedingLimits(): void {
+    for (const t of this.host.ordered()) {
+      if (t.state !== 'seeding' || this.acting.has(t.infoHash)) continue;
+      const totals = t.allTimeTotals();
+      const ratio = shareRatio({ ...totals, completedBytes: t.completedBytes() });
+      const reached = seedingLimitReached({ ratio, seedingSeconds: t.seedingSeconds(this.now()) }, effectiveLimits(t.seedingLimits(), this.seeding));
+      if (!reached) continue;
+      const what = reached === 'ratio' ? `share ratio ${ratio.toFixed(2)}` : 'its seeding time';
+      this.acting.add(t.infoHash);
+      if (this.seeding.action === 'remove') {
+        this.host.warn(`${t.name}: reached ${what}; removed (data kept)`);
+        void this.host.remove(t.infoHash).catch((err: unknown) => this.host.warn(`${t.name}: removing failed: ${String(err)}`));
+      } else {
+        this.host.warn(`${t.name}: reached ${what}; paused`);
+        void t.pause().finally(() => this.acting.delete(t.infoHash));
+      }
+    }
+  }
+}
