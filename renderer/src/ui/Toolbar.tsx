@@ -23,8 +23,8 @@ export function Toolbar() {
   const closeRemove = useCallback(() => setRemoveOpen(false), []);
 
   return (
-    <header className="toolbar" role="toolbar" aria-label="Torrents">
-      <div className="brand"><Logo /><span>Tessera</span></div>
+    <header className="toolbar">
+      <h1 className="brand"><Logo /><span>Tessera</span></h1>
       <div className="toolbar__group">
         <button type="button" className="btn btn--primary" data-testid="open-button" onClick={() => fileInput.current?.click()} title="Open .torrent files (Ctrl+O)">
           <IconOpen /> Open

@@ -161,7 +161,7 @@ const Row = memo(function Row({ infoHash, selected, rowIndex }: { infoHash: stri
       <td className="col-num col-size">{t.hasMetadata ? formatBytes(t.size) : '–'}</td>
       <td className="col-progress">
         <div className={`bar ${progressClass}`} data-testid="torrent-progress" data-progress={t.progress}
-          role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(t.progress * 1000) / 10}>
+          role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(t.progress * 1000) / 10}>
           <div className="bar__fill" style={{ width: `${(t.progress * 100).toFixed(2)}%` }} />
           <span className="bar__text">{formatPercent(t.progress)}</span>
         </div>
