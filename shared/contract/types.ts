@@ -86,6 +86,8 @@ export interface TorrentSummary {
   /** Where the data lives on the machine running the engine (display only). */
   savePath: string;
   hasMetadata: boolean;
+  /** The torrent's category; absent or '' = none. */
+  category?: string;
 }
 
 /**
@@ -292,6 +294,7 @@ const torrentSummaryShape: Shape<TorrentSummary> = {
   uploadLimit: rateLimit,
   savePath: string({ max: PATH_MAX }),
   hasMetadata: boolean,
+  category: optional(string({ max: NAME_MAX })),
 };
 export const torrentSummary: Validator<TorrentSummary> = object<TorrentSummary>(torrentSummaryShape);
 

@@ -14,19 +14,23 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
   capabilities: Capabilities | null;
   connected: boolean;
   openDialog: (d: TorrentDialog) => void;
+  /** Every torrent the menu acts on (a multi-selection holding `t`); default: `t` alone. */
+  targets?: readonly string[];
 }): MenuEntry[] {
   const { controller, capabilities, connected, openDialog } = opts;
   const h = t.infoHash;
+  const all = opts.targets && opts.targets.length > 0 ? opts.targets : [h];
   const off = !connected;
   const resumable = t.state === 'paused' || t.state === 'error';
   const entries: MenuEntry[] = [
     resumable
-      ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.resume(h) }
-      : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.pause(h) },
-    { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.recheck(h) },
+      ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.forEach(all, 'resume') }
+      : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.forEach(all, 'pause') },
+    { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.forEach(all, 'recheck') },
     { kind: 'separator', id: 'sep-1' },
     { kind: 'item', id: 'remove', label: 'Remove…', testId: 'menu-remove', disabled: off, onSelect: () => openDialog('remove') },
     { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
+    { kind: 'item', id: 'copy-magnet', label: 'Copy magnet link', testId: 'menu-copy-magnet', disabled: off, onSelect: () => void controller.copyMagnet(h) },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
@@ -48,17 +52,19 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
   const controller = useController();
   const capabilities = useApp((s) => s.capabilities);
   const connected = useApp((s) => s.connection === 'open');
-  const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string; others: readonly string[] } | null>(null);
   const closeDialog = useCallback(() => setDialog(null), []);
   const t = useApp((s) => (target ? s.torrents[target.infoHash] : undefined));
+  const selection = useApp((s) => s.selection);
+  const targets = target && selection.includes(target.infoHash) ? selection : undefined;
   const shown = useApp((s) => (dialog ? s.torrents[dialog.infoHash] : undefined));
   return (
     <>
       {target && t && (
         <Menu anchor={target} label={`${t.name || t.infoHash}`} testId="torrent-menu" onClose={onClose}
-          entries={torrentMenuEntries(t, { controller, capabilities, connected, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash }) })} />
+          entries={torrentMenuEntries(t, { controller, capabilities, connected, targets, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash, others: kind === 'remove' ? (targets ?? []).filter((x) => x !== t.infoHash) : [] }) })} />
       )}
-      {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} onClose={closeDialog} />}
+      {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} others={dialog.others} onClose={closeDialog} />}
       {dialog?.kind === 'limits' && shown && <TorrentLimitsDialog torrent={shown} onClose={closeDialog} />}
     </>
   );
