@@ -41,6 +41,9 @@ test('search, state filter, sorting, multi-select, shortcuts and copy magnet lin
     hashes.push(f.info.infoHash);
   }
   const [charlie, alpha, bravo] = hashes as [string, string, string];
+  // The status bar says whether peers can reach us (issue 12): no mapping here and nobody dialled in.
+  await expect(page.getByTestId('status-connectable')).toHaveAttribute('data-connectable', 'false');
+  await expect(page.getByTestId('status-connectable')).toHaveText('Not connectable');
   for (const h of hashes) await expect.poll(() => probe.torrent(h)?.state).toBe('downloading');
   expect(await shownRows(page)).toEqual([charlie, alpha, bravo]); // added order
 

@@ -219,6 +219,8 @@ export interface EngineSession {
   /** Applies to connections made from now on. */
   setEncryption(mode: EncryptionMode): void;
   readonly encryption: EncryptionMode;
+  /** Whether peers can reach us (port mapping, incoming connections); absent in sessions that cannot tell. */
+  reachability?(): Reachability;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

@@ -106,6 +106,10 @@ export interface SessionSummary {
   /** The global limits in effect in the engine, bytes per second; 0 = unlimited. */
   downloadLimit: number;
   uploadLimit: number;
+  /** Whether peers can reach us: the port is mapped on the router or incoming connections came (absent: unknown). */
+  connectable?: boolean;
+  /** The same in one line for a person (port mapping, incoming connections). */
+  reachability?: string;
 }
 
 /** Static facts for the Info tab. */
@@ -312,6 +316,8 @@ export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>(
   listenPort: portNumber,
   downloadLimit: rateLimit,
   uploadLimit: rateLimit,
+  connectable: optional(boolean),
+  reachability: optional(string({ max: 1024 })),
 });
 
 export const torrentInfoView: Validator<TorrentInfoView> = object<TorrentInfoView>({
