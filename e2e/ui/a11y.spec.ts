@@ -80,6 +80,18 @@ test('axe finds no violation in any view', async ({ page }) => {
   await expect(page.getByTestId('file-row').first()).toBeVisible();
   await expectNoViolations(page, 'the files tab');
 
+  // The piece grid from the keyboard: each tile announced with its index and state.
+  const grid = page.getByRole('group', { name: /^Pieces/ });
+  await grid.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('piece-announcement')).toHaveText(/^Piece 0: (Verified|Downloading|Missing|No connected peer|Available)/);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('piece-announcement')).toHaveText(/^Piece 1: /);
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('piece-announcement')).toHaveText(new RegExp(`^Piece ${f.info.pieces - 1}: `));
+  await expect(page.getByTestId('piece-focus')).toBeVisible();
+  await expectNoViolations(page, 'the piece grid with keyboard focus');
+
   // The row's context menu.
   await r.click({ button: 'right' });
   await expect(page.getByRole('menu')).toBeVisible();
