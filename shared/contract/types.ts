@@ -230,6 +230,12 @@ export interface Settings {
   encryption: EncryptionMode;
   /** Show the add dialog (an offer to confirm) before adding a .torrent or magnet; false = "don't ask again". */
   confirmAdd: boolean;
+  /** Desktop app: closing the window hides it in the tray (the engine keeps running); absent = false. */
+  closeToTray?: boolean;
+  /** Desktop app: minimising hides the window in the tray; absent = false. */
+  minimizeToTray?: boolean;
+  /** Desktop app: start Tessera when the user logs in; absent = false. */
+  startOnLogin?: boolean;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -241,6 +247,9 @@ export interface SettingsPatch {
   uploadLimit?: number;
   encryption?: EncryptionMode;
   confirmAdd?: boolean;
+  closeToTray?: boolean;
+  minimizeToTray?: boolean;
+  startOnLogin?: boolean;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -379,6 +388,9 @@ export const settings: Validator<Settings> = object<Settings>({
   uploadLimit: rateLimit,
   encryption: encryptionMode,
   confirmAdd: boolean,
+  closeToTray: optional(boolean),
+  minimizeToTray: optional(boolean),
+  startOnLogin: optional(boolean),
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

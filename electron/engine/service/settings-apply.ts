@@ -12,6 +12,9 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.uploadLimit !== undefined) next.uploadLimit = patch.uploadLimit;
   if (patch.encryption !== undefined) next.encryption = patch.encryption;
   if (patch.confirmAdd !== undefined) next.confirmAdd = patch.confirmAdd;
+  if (patch.closeToTray !== undefined) next.closeToTray = patch.closeToTray;
+  if (patch.minimizeToTray !== undefined) next.minimizeToTray = patch.minimizeToTray;
+  if (patch.startOnLogin !== undefined) next.startOnLogin = patch.startOnLogin;
   return next;
 }
 
