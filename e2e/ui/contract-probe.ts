@@ -55,6 +55,9 @@ export class ContractProbe {
         case 'torrentAdded':
           this.torrents.set(e.torrent.infoHash, e.torrent);
           break;
+        case 'torrentRemoved':
+          this.torrents.delete(e.infoHash);
+          break;
         case 'piecesSnapshot': {
           const states = base64ToBytes(e.states);
           const pieces: number[] = [];

@@ -26,7 +26,7 @@ export interface WebHost {
   stop(): Promise<void>;
 }
 
-export async function startWebHost(cleanup: Cleanup, opts: { extraArgs?: string[]; stateDir?: string } = {}): Promise<WebHost> {
+export async function startWebHost(cleanup: Cleanup, opts: { extraArgs?: string[]; stateDir?: string; env?: Record<string, string> } = {}): Promise<WebHost> {
   for (const f of [HOST_MAIN, RENDERER_INDEX]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does).`);
   }
@@ -35,7 +35,7 @@ export async function startWebHost(cleanup: Cleanup, opts: { extraArgs?: string[
   const args = [HOST_MAIN, '--port', '0', '--dir', stateDir, '--download-dir', downloadDir, '--listen-port', '0', '--listen-host', '127.0.0.1', ...(opts.extraArgs ?? [])];
   // TESSERA_DHT_BOOTSTRAP='' keeps the DHT off: no test contacts the public bootstrap routers;
   // TESSERA_PORT_MAPPING/TESSERA_LSD=0: no SSDP, NAT-PMP or LSD multicast to the real LAN.
-  const proc = new ManagedProcess(process.execPath, args, { label: 'tessera-web', env: { ...process.env, NO_COLOR: '1', TESSERA_DHT_BOOTSTRAP: '', TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0' } });
+  const proc = new ManagedProcess(process.execPath, args, { label: 'tessera-web', env: { ...process.env, ...opts.env, NO_COLOR: '1', TESSERA_DHT_BOOTSTRAP: '', TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0' } });
   cleanup.add(() => proc.stop());
   const urlLine = await proc.waitForLine(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/, 30_000);
   const portLine = await proc.waitForLine(/BitTorrent listening port: \d+/, 30_000);

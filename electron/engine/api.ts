@@ -257,6 +257,8 @@ export interface EngineSession {
   setSeedingLimits(limits: SeedingLimits): void;
   /** Bytes moved this session and all time (all time kept in the state folder). */
   statistics(): Statistics;
+  /** Whether peers can reach us (port mapping, incoming connections); absent in sessions that cannot tell. */
+  reachability?(): Reachability;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

@@ -21,6 +21,11 @@ export interface HostArgs {
   noDht: boolean;
   /** DHT bootstrap nodes (host:port), instead of the public routers. */
   dhtBootstrap: string[];
+  /** Web UI user name to save (its password comes from $TESSERA_WEB_PASSWORD); null = keep the saved one. */
+  username: string | null;
+  /** HTTPS certificate and key files (PEM) to save in the web UI settings; null = keep the saved ones. */
+  cert: string | null;
+  key: string | null;
   help: boolean;
 }
 
@@ -42,6 +47,9 @@ Serves Tessera's UI on http://127.0.0.1:PORT/?token=… and runs the engine.
   --dht-bootstrap N  DHT bootstrap node host:port (repeatable; default: the public routers,
                      or $TESSERA_DHT_BOOTSTRAP — empty turns the DHT off)
   --fake-engine      simulated torrents instead of the real engine (UI development)
+  --username U       web UI login (required to bind beyond loopback); the password is read
+                     from $TESSERA_WEB_PASSWORD; both are saved (the password as an scrypt hash)
+  --cert F --key F   serve HTTPS with this certificate and key (PEM files; saved)
   -h, --help         this text
 `;
 
@@ -71,6 +79,9 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
     fakeEngine: false,
     noDht: false,
     dhtBootstrap: [],
+    username: null,
+    cert: null,
+    key: null,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -113,6 +124,15 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
         out.dhtBootstrap.push(node);
         break;
       }
+      case '--username':
+        out.username = text(name, value());
+        break;
+      case '--cert':
+        out.cert = text(name, value());
+        break;
+      case '--key':
+        out.key = text(name, value());
+        break;
       case '-h':
       case '--help':
         out.help = true;

@@ -3,14 +3,16 @@
  * built renderer and the contract over WebSocket, prints the URL with its access token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.js';
+import { Auth, hashPassword, isLoopbackBind, MAX_PASSWORD_LENGTH } from './auth.js';
 import { startHostServer, type HostServer } from './server.js';
+import { loadWebUiConfig, saveWebUiConfig } from './web-ui-config.js';
 import { isListenError, listenFailure, reasonOf, StartupError, startupErrorLine, step } from './startup-error.js';
 
 const log = (message: string): void => {
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
 
   const stateDir = resolve(args.dir ?? defaultStateDir());
   await prepareStateDir(stateDir);
+  const remote = await remoteAccess(stateDir, args);
   let settings = await step('cannot read the settings', () => loadSettings(stateDir, defaultSettings(defaultDownloadDir()), log));
   if (args.downloadDir !== null) {
     settings = { ...settings, downloadDir: resolve(args.downloadDir) };
@@ -104,12 +107,14 @@ async function main(): Promise<void> {
   const staticDir = args.staticDir !== null ? resolve(args.staticDir) : fileURLToPath(new URL('../../renderer/', import.meta.url));
   let host: HostServer;
   try {
-    host = await startHostServer({ service, staticDir, host: args.host, port: args.port ?? DEFAULT_WEB_PORT, portFallback: args.port === null, log });
+    host = await startHostServer({ service, staticDir, host: args.host, port: args.port ?? DEFAULT_WEB_PORT, portFallback: args.port === null, log, ...remote });
   } catch (err) {
     throw listenFailure(err, 'web UI port', hostPort(args.host, args.port ?? DEFAULT_WEB_PORT), '--port');
   }
 
   process.stdout.write(`Tessera web UI: ${host.url}\n`);
+  if (remote.auth) process.stdout.write(`Remote login required (user ${JSON.stringify(remote.username)}) at ${host.url.replace(/\?.*$/, '')}login\n`);
+  if (remote.auth && !remote.tls) process.stdout.write(`Warning: serving plain HTTP on ${args.host}: passwords and data cross the network unencrypted (give --cert and --key for HTTPS)\n`);
   process.stdout.write(`BitTorrent listening port: ${session.port}\n`);
   process.stdout.write(`State folder: ${stateDir}\nDownload folder: ${settings.downloadDir}\n`);
 
@@ -124,6 +129,34 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/**
+ * Remote access (issue 15 item 9): saves a login or certificate given on the command line,
+ * then requires a login when binding beyond loopback and loads the certificate for HTTPS.
+ */
+async function remoteAccess(stateDir: string, args: ReturnType<typeof parseHostArgs>): Promise<{ auth?: Auth; username?: string; tls?: { cert: Buffer; key: Buffer } }> {
+  let config = await step('cannot read the web UI settings', () => loadWebUiConfig(stateDir));
+  if (args.username !== null) {
+    const password = process.env.TESSERA_WEB_PASSWORD ?? '';
+    if (password.length < 8 || password.length > MAX_PASSWORD_LENGTH) throw new StartupError(`--username needs a password of 8 to ${MAX_PASSWORD_LENGTH} characters in $TESSERA_WEB_PASSWORD`);
+    config = { ...config, credentials: { username: args.username, password: await hashPassword(password) } };
+  }
+  if ((args.cert === null) !== (args.key === null)) throw new StartupError('--cert and --key go together');
+  if (args.cert !== null && args.key !== null) config = { ...config, tls: { certFile: resolve(args.cert), keyFile: resolve(args.key) } };
+  if (args.username !== null || args.cert !== null) {
+    const next = config;
+    await step(`cannot save the web UI settings in ${stateDir}`, () => saveWebUiConfig(stateDir, next));
+  }
+  const tlsFiles = config.tls;
+  const tls = tlsFiles
+    ? await step(`cannot read the HTTPS certificate or key (${tlsFiles.certFile}, ${tlsFiles.keyFile})`, async () => ({ cert: await readFile(tlsFiles.certFile), key: await readFile(tlsFiles.keyFile) }))
+    : undefined;
+  if (isLoopbackBind(args.host)) return tls ? { tls } : {};
+  if (!config.credentials) {
+    throw new StartupError(`binding ${args.host} (beyond this machine) needs a login: give --username NAME with the password in $TESSERA_WEB_PASSWORD`);
+  }
+  return { auth: new Auth(config.credentials), username: config.credentials.username, ...(tls ? { tls } : {}) };
 }
 
 main().catch((err: unknown) => {

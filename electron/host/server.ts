@@ -2,7 +2,9 @@
  * The web host's HTTP + WebSocket server: serves the built renderer and speaks the contract
  * over WebSocket through the same TesseraService the Electron shell uses. Every request
  * (page, asset, WebSocket upgrade) passes the Host and Origin checks in security.ts; the
- * WebSocket also needs the token (the static app shell is public code).
+ * WebSocket also needs the token (the static app shell is public code). Bound beyond loopback
+ * (`auth`), the page and the WebSocket need a login session instead (auth.ts, /login), and the
+ * token only works from this machine; `tls` serves HTTPS.
  *
  * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
@@ -12,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
@@ -20,7 +23,8 @@ import { MAX_TORRENT_FILE_BYTES, TOKEN_PARAM, WS_PATH, parseRequestMessage, type
 import type { TesseraService } from '../engine/service/index.js';
 import { connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
-import { checkRequest } from './security.js';
+import { checkHost, checkOrigin, checkRequest, tokensEqual } from './security.js';
+import { loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -37,6 +41,13 @@ export interface HostServerOptions {
   connectionLimits?: GateLimits;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
+  /**
+   * Login required (a bind beyond loopback): every page and the WebSocket need a session from
+   * /login; the access token still works for clients on this machine (auth.ts).
+   */
+  auth?: Auth;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
   log?(message: string): void;
 }
 
@@ -98,7 +109,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     );
   };
 
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const socket = req.socket;
     gate.busy(socket);
     res.once('finish', () => gate.idle(socket));
@@ -107,14 +119,45 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       if (!res.headersSent) refuse(res, 500, 'internal error');
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls
+    ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server)
+    : createServer(serverOptions, onRequest);
+  const auth = options.auth ?? null;
+  const secure = options.tls !== undefined;
+
+  /** Auth mode: a live session (cookie or `token` = session id), or the access token from this machine. */
+  const authorized = (req: IncomingMessage, url: URL): boolean => {
+    if (!auth) return true;
+    const queryToken = url.searchParams.get(TOKEN_PARAM);
+    if (auth.touch(sessionFromCookie(req.headers.cookie)) || auth.touch(queryToken)) return true;
+    return queryToken !== null && isLoopbackAddress(req.socket.remoteAddress) && tokensEqual(queryToken, token);
+  };
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const verdict = checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), false);
+    const verdict = auth ? hostAndOrigin(req) : checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), false);
     if (!verdict.ok) {
       refuse(res, verdict.status, verdict.reason);
       return;
+    }
+    if (auth && url.pathname === '/login') {
+      await handleLogin(auth, req, res);
+      return;
+    }
+    // The page needs a login; its scripts and styles are the public app shell (as on loopback),
+    // and the API (the WebSocket) needs the session.
+    if (auth && (url.pathname === '/' || url.pathname === '/index.html') && !authorized(req, url)) {
+      redirect(res, '/login');
+      return;
+    }
+    if (auth && (url.pathname === '/' || url.pathname === '/index.html') && !url.searchParams.has(TOKEN_PARAM)) {
+      // The page's WebSocket presents its session id as the token (the renderer keeps it per tab).
+      const sid = sessionFromCookie(req.headers.cookie);
+      if (sid !== null) {
+        redirect(res, `/?${TOKEN_PARAM}=${sid}`);
+        return;
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
@@ -126,6 +169,59 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       return;
     }
     await serveStatic(url.pathname, req, res);
+  }
+
+  function hostAndOrigin(req: IncomingMessage): ReturnType<typeof checkHost> {
+    const host = checkHost(req.headers.host, config());
+    return host.ok ? checkOrigin(req.headers.origin, config()) : host;
+  }
+
+  function redirect(res: ServerResponse, location: string, cookie?: string): void {
+    res.writeHead(303, { location, 'cache-control': 'no-store', ...(cookie ? { 'set-cookie': cookie } : {}) });
+    res.end();
+  }
+
+  function sendLoginPage(res: ServerResponse, status: number, message: string | null): void {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      // With no-referrer Chromium posts the form with `Origin: null`, which the Origin check refuses.
+      'referrer-policy': 'same-origin',
+      // The login form posts to this origin; no script at all.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    });
+    res.end(loginPage(message, !secure));
+  }
+
+  async function handleLogin(a: Auth, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const address = req.socket.remoteAddress ?? '';
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const locked = a.lockedFor(address);
+      sendLoginPage(res, locked > 0 ? 429 : 200, locked > 0 ? lockedText(locked) : null);
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'GET, HEAD, POST' });
+      res.end();
+      return;
+    }
+    const body = await readBody(req, MAX_LOGIN_BODY);
+    if (body === null) {
+      refuse(res, 400, 'login form too large');
+      return;
+    }
+    const form = new URLSearchParams(body);
+    const result = await a.login(address, form.get('username') ?? '', form.get('password') ?? '');
+    if (result.ok) {
+      log(`login from ${address}`);
+      redirect(res, '/', sessionCookie(result.sessionId, secure));
+      return;
+    }
+    log(`failed login from ${address}${result.reason === 'locked' ? ' (locked out)' : ''}`);
+    if (result.reason === 'locked') sendLoginPage(res, 429, lockedText(result.retryAfterMs ?? 0));
+    else sendLoginPage(res, 401, 'Wrong user name or password.');
   }
 
   async function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -194,7 +290,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const checked =
       url.pathname !== WS_PATH
         ? ({ ok: false, status: 400, reason: 'unknown endpoint' } as const)
-        : checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), true);
+        : auth
+          ? authUpgrade(req, url)
+          : checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), true);
     const verdict = checked.ok && wss.clients.size >= MAX_WS_CLIENTS ? ({ ok: false, status: 503, reason: `too many open Tessera tabs (${MAX_WS_CLIENTS})` } as const) : checked;
     if (!verdict.ok) {
       const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[verdict.status];
@@ -203,6 +301,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
   });
+
+  function authUpgrade(req: IncomingMessage, url: URL): ReturnType<typeof checkHost> {
+    const verdict = hostAndOrigin(req);
+    if (!verdict.ok) return verdict;
+    return authorized(req, url) ? verdict : { ok: false, status: 401, reason: 'log in first' };
+  }
 
   function serveSocket(ws: WebSocket): void {
     const send = (message: HostMessage): void => {
@@ -245,7 +349,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   port = await listenOn(server, bindHost, options.port ?? 0, options.portFallback ?? false);
   const shownHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
-  const url = `http://${urlHost(shownHost)}:${port}/?${TOKEN_PARAM}=${token}`;
+  const url = `${secure ? 'https' : 'http'}://${urlHost(shownHost)}:${port}/?${TOKEN_PARAM}=${token}`;
 
   return {
     server,
@@ -282,6 +386,32 @@ async function listenOn(server: Server, host: string, first: number, fallback: b
     }
   }
   throw lastError;
+}
+
+/** The login form: user name and password, URL-encoded. */
+const MAX_LOGIN_BODY = 4096;
+
+function lockedText(ms: number): string {
+  return `Too many failed logins from this address: try again in ${Math.max(1, Math.ceil(ms / 60_000))} minute(s).`;
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || a.startsWith('127.');
+}
+
+/** The request body as text, or null when it is larger than `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) return null;
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function rawToString(data: RawData): string {

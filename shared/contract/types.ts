@@ -132,6 +132,10 @@ export interface SessionSummary {
   /** The global limits in effect in the engine, bytes per second; 0 = unlimited. */
   downloadLimit: number;
   uploadLimit: number;
+  /** Whether peers can reach us: the port is mapped on the router or incoming connections came (absent: unknown). */
+  connectable?: boolean;
+  /** The same in one line for a person (port mapping, incoming connections). */
+  reachability?: string;
 }
 
 /** Static facts for the Info tab. */
@@ -258,6 +262,12 @@ export interface Settings {
   categories?: Category[];
   altSpeed?: AltSpeedSettings;
   watchFolder?: WatchFolderSettings;
+  /** Desktop app: closing the window hides it in the tray (the engine keeps running); absent = false. */
+  closeToTray?: boolean;
+  /** Desktop app: minimising hides the window in the tray; absent = false. */
+  minimizeToTray?: boolean;
+  /** Desktop app: start Tessera when the user logs in; absent = false. */
+  startOnLogin?: boolean;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -274,6 +284,9 @@ export interface SettingsPatch {
   categories?: Category[];
   altSpeed?: AltSpeedSettings;
   watchFolder?: WatchFolderSettings;
+  closeToTray?: boolean;
+  minimizeToTray?: boolean;
+  startOnLogin?: boolean;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -355,6 +368,8 @@ export const sessionSummary: Validator<SessionSummary> = object<SessionSummary>(
   listenPort: portNumber,
   downloadLimit: rateLimit,
   uploadLimit: rateLimit,
+  connectable: optional(boolean),
+  reachability: optional(string({ max: 1024 })),
 });
 
 export const torrentInfoView: Validator<TorrentInfoView> = object<TorrentInfoView>({
@@ -421,6 +436,9 @@ export const settings: Validator<Settings> = object<Settings>({
   categories: optional(categories),
   altSpeed: optional(altSpeedSettings),
   watchFolder: optional(watchFolderSettings),
+  closeToTray: optional(boolean),
+  minimizeToTray: optional(boolean),
+  startOnLogin: optional(boolean),
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

@@ -49,6 +49,10 @@ export interface ServicePlatform {
   chooseDirectory?(current: string): Promise<string | null>;
   /** A torrent completed (Electron: native notification). */
   onCompleted?(summary: TorrentSummary): void;
+  /** A torrent failed (the desktop shell notifies, as it does on completion). */
+  onFailed?(summary: TorrentSummary, message: string): void;
+  /** The settings changed (the desktop shell applies start-on-login and the tray behaviour). */
+  onSettings?(settings: Settings): void;
   /** Summaries were recomputed (Electron: taskbar progress). */
   onSummaries?(torrents: readonly TorrentSummary[]): void;
 }
@@ -119,7 +123,14 @@ export class TesseraService implements CommandHost {
       piecesChanged: (t) => this.forEachWatch(t.infoHash, (w) => w.touch()),
       pieceFailed: (t, index) => this.forEachWatch(t.infoHash, (w) => w.pieceFailed(index)),
       completed: (t) => this.completed(t),
-      failed: (t, message) => this.broadcast({ type: 'torrentError', infoHash: t.infoHash, message: firstLine(message) }),
+      failed: (t, message) => {
+        this.broadcast({ type: 'torrentError', infoHash: t.infoHash, message: firstLine(message) });
+        try {
+          this.platform.onFailed?.(torrentSummary(t), firstLine(message));
+        } catch (err) {
+          this.log(`onFailed hook failed: ${errorLine(err)}`);
+        }
+      },
       // The piece count changed: every watcher gets a fresh snapshot.
       metadataArrived: (t) => this.forEachWatch(t.infoHash, (w) => w.snapshot()),
     });
@@ -363,6 +374,11 @@ export class TesseraService implements CommandHost {
     this.settings = next;
     this.applyWatchFolder();
     this.broadcast({ type: 'settings', settings: this.getSettings() });
+    try {
+      this.platform.onSettings?.(this.getSettings());
+    } catch (err) {
+      this.log(`onSettings hook failed: ${errorLine(err)}`);
+    }
   }
 
   private completed(t: EngineTorrent): void {

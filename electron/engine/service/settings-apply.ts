@@ -17,6 +17,9 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.categories !== undefined) next.categories = patch.categories.map((c) => ({ ...c }));
   if (patch.altSpeed !== undefined) next.altSpeed = { ...patch.altSpeed, days: [...patch.altSpeed.days] };
   if (patch.watchFolder !== undefined) next.watchFolder = { ...patch.watchFolder };
+  if (patch.closeToTray !== undefined) next.closeToTray = patch.closeToTray;
+  if (patch.minimizeToTray !== undefined) next.minimizeToTray = patch.minimizeToTray;
+  if (patch.startOnLogin !== undefined) next.startOnLogin = patch.startOnLogin;
   return next;
 }
 

@@ -107,5 +107,5 @@ export class SummaryFeed {
 }
 
 function sameSession(a: SessionSummary, b: SessionSummary): boolean {
-  return (Object.keys(a) as Array<keyof SessionSummary>).every((key) => a[key] === b[key]);
+  return ([...Object.keys(a), ...Object.keys(b)] as Array<keyof SessionSummary>).every((key) => a[key] === b[key]);
 }

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/contract/index.js';
 import type { EngineSession, EngineTorrent, FileStats, PeerStats, TorrentStats, TrackerStats } from '../api.js';
 import { shareRatio } from '../session/seeding-limits.js';
+import { describeReachability } from '../session/reachability.js';
 
 const wholeBytes = (n: number): number => Math.max(0, Math.floor(n));
 const rate = (n: number): number => Math.max(0, n);
@@ -89,7 +90,11 @@ export function sessionSummary(session: EngineSession): SessionSummary {
     uploadRate += rate(s.uploadRate);
     peers += s.peers;
   }
-  return { downloadRate, uploadRate, peers, listenPort: session.port, ...limitsView(session.rateLimits()) };
+  const reach = session.reachability?.();
+  return {
+    downloadRate, uploadRate, peers, listenPort: session.port, ...limitsView(session.rateLimits()),
+    ...(reach ? { connectable: reach.portMapping.status === 'mapped' || reach.incomingConnections > 0, reachability: describeReachability(reach).slice(0, 1024) } : {}),
+  };
 }
 
 /** Static facts for the Info tab (field by field: the contract's objects are strict). */

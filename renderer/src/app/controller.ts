@@ -17,7 +17,9 @@ import {
 export type AddChoices = Pick<AnswerAddOfferPayload, 'category' | 'filePriorities' | 'sequential' | 'firstLastPiecesFirst'>;
 import { errorText } from '../../../shared/error-text.js';
 import { PieceRegistry } from '../state/pieces.js';
+import type { ListFilter } from '../state/filters.js';
 import type { DetailsTab, SortKey } from '../state/reducer.js';
+import { magnetLink } from '../util/magnetLink.js';
 import { dispatch, type AppStore } from '../state/store.js';
 import { extractMagnets, magnetProblem, torrentBytesProblem, torrentFileProblem } from '../util/input.js';
 
@@ -72,6 +74,16 @@ export class Controller {
   select(infoHash: string | null): void {
     dispatch(this.store, { type: 'ui/select', infoHash });
     this.syncWatch();
+  }
+
+  /** Several rows at once (Ctrl/Shift+click, Ctrl+A); the details show `primary`. */
+  selectMany(infoHashes: readonly string[], primary: string | null): void {
+    dispatch(this.store, { type: 'ui/selectMany', infoHashes, primary });
+    this.syncWatch();
+  }
+
+  setFilter(filter: Partial<ListFilter>): void {
+    dispatch(this.store, { type: 'ui/filter', filter });
   }
 
   setTab(tab: DetailsTab): void {
@@ -185,6 +197,31 @@ export class Controller {
 
   remove(infoHash: string, deleteData: boolean): Promise<unknown> {
     return this.call(() => this.client.remove({ infoHash, deleteData }));
+  }
+
+  /** The same command for each of several torrents (multi-select); resolves when all answered. */
+  async forEach(infoHashes: readonly string[], command: 'pause' | 'resume' | 'recheck'): Promise<void> {
+    await Promise.all(infoHashes.map((h) => this[command](h)));
+  }
+
+  async removeMany(infoHashes: readonly string[], deleteData: boolean): Promise<void> {
+    await Promise.all(infoHashes.map((h) => this.remove(h, deleteData)));
+  }
+
+  /** Puts the torrent's magnet link (name and trackers included) on the clipboard. */
+  async copyMagnet(infoHash: string): Promise<boolean> {
+    const t = this.store.getState().torrents[infoHash];
+    if (!t) return false;
+    const trackers = await this.call(() => this.client.getTrackers({ infoHash }));
+    const link = magnetLink(infoHash, t.name, (trackers ?? []).map((x) => x.url));
+    try {
+      await navigator.clipboard.writeText(link);
+      this.notify('info', 'Magnet link copied');
+      return true;
+    } catch {
+      this.notify('error', `Could not use the clipboard. The magnet link: ${link}`);
+      return false;
+    }
   }
 
   setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<unknown> {

@@ -8,6 +8,7 @@ import { GridPainter } from './painter.js';
 import { readPalette } from './palette.js';
 import type { PieceField } from './pieceField.js';
 import { formatCount } from '../util/format.js';
+import { useGridKeyboard } from './useGridKeyboard.js';
 
 export interface PieceGridProps {
   field: PieceField | null;
@@ -128,9 +129,15 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
     setHover(summary ? { x, y, cell, summary } : null);
   };
 
+  const keyboard = useGridKeyboard({
+    layout: () => painterRef.current?.layout ?? null,
+    describe: (c) => painterRef.current?.describeCell(c) ?? null,
+    dpr: () => window.devicePixelRatio || 1,
+  }, field, announceRun);
+
   const pieceCount = field?.pieceCount ?? 0;
   return (
-    <div className="grid-box" ref={boxRef}>
+    <div className="grid-box" ref={boxRef} {...keyboard.boxProps}>
       <canvas
         ref={canvasRef}
         className="grid-canvas"
@@ -143,8 +150,15 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
         onPointerLeave={() => setHover(null)}
       />
       {hover && <Tooltip hover={hover} boxWidth={boxRef.current?.clientWidth ?? 0} />}
+      {keyboard.overlay}
     </div>
   );
+}
+
+/** What the keyboard's live region says for a cell: "Piece 12: Verified · …" (the tooltip's text in one line). */
+export function announceRun(s: RunSummary): string {
+  const { title, lines } = describeRun(s);
+  return lines.length > 0 ? `${title}: ${lines.join(', ')}` : title;
 }
 
 export function describeRun(s: RunSummary): { title: string; lines: string[] } {

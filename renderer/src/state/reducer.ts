@@ -5,6 +5,7 @@
  *
  * Piece states are NOT here: they live in typed arrays (see pieces.ts / grid/pieceField.ts).
  */
+import { NO_FILTER, type ListFilter } from './filters.js';
 import { applySummaryChange, type AddOffer, type TesseraEvent, type Capabilities, type SessionSummary, type Settings, type TorrentSummary, type TorrentSummaryChange } from '../../../shared/contract/index.js';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
@@ -31,7 +32,12 @@ export interface AppState {
   session: SessionSummary;
   settings: Settings | null;
   capabilities: Capabilities | null;
+  /** The torrent the details show (the last one clicked); null when nothing is selected. */
   selected: string | null;
+  /** Every selected torrent (multi-select), `selected` among them; empty when `selected` is null. */
+  selection: readonly string[];
+  /** Which rows the list shows (state filter, category, search box). */
+  filter: ListFilter;
   tab: DetailsTab;
   sort: { key: SortKey; descending: boolean };
   notices: readonly Notice[];
@@ -51,6 +57,8 @@ export const initialState: AppState = {
   settings: null,
   capabilities: null,
   selected: null,
+  selection: [],
+  filter: NO_FILTER,
   tab: 'files',
   sort: { key: 'added', descending: false },
   notices: [],
@@ -63,6 +71,9 @@ export const MAX_NOTICES = 5;
 
 export type UiAction =
   | { type: 'ui/select'; infoHash: string | null }
+  /** Several rows selected at once (Ctrl/Shift+click, Ctrl+A); `primary` is the one the details show. */
+  | { type: 'ui/selectMany'; infoHashes: readonly string[]; primary: string | null }
+  | { type: 'ui/filter'; filter: Partial<ListFilter> }
   | { type: 'ui/tab'; tab: DetailsTab }
   | { type: 'ui/sort'; key: SortKey }
   | { type: 'ui/notice'; level: 'info' | 'error'; message: string; at: number }
@@ -116,7 +127,9 @@ function replaceTorrents(state: AppState, list: readonly TorrentSummary[]): AppS
   }
   const sameOrder = order.length === state.order.length && order.every((h, i) => h === state.order[i]);
   const selected = state.selected !== null && state.selected in torrents ? state.selected : null;
-  return { ...state, torrents, order: sameOrder ? state.order : order, selected };
+  const kept = selected === null ? [] : state.selection.filter((h) => h in torrents);
+  const selection = kept.length === state.selection.length ? state.selection : kept;
+  return { ...state, torrents, order: sameOrder ? state.order : order, selected, selection };
 }
 
 function shallowEqual(a: object, b: object): boolean {
@@ -166,7 +179,7 @@ export function reduce(state: AppState, action: Action): AppState {
         ...state,
         torrents,
         order: state.order.filter((h) => h !== action.infoHash),
-        selected: state.selected === action.infoHash ? null : state.selected,
+        ...withoutSelected(state, action.infoHash),
       };
     }
     case 'completed':
@@ -193,9 +206,16 @@ export function reduce(state: AppState, action: Action): AppState {
       return offers.length === state.offers.length ? state : { ...state, offers };
     }
     case 'ui/select':
-      if (action.infoHash === state.selected) return state;
+      if (action.infoHash === state.selected && state.selection.length === (action.infoHash === null ? 0 : 1)) return state;
       if (action.infoHash !== null && !(action.infoHash in state.torrents)) return state;
-      return { ...state, selected: action.infoHash };
+      return { ...state, selected: action.infoHash, selection: action.infoHash === null ? [] : [action.infoHash] };
+    case 'ui/selectMany': {
+      const selection = [...new Set(action.infoHashes)].filter((h) => h in state.torrents);
+      const primary = action.primary !== null && selection.includes(action.primary) ? action.primary : (selection[selection.length - 1] ?? null);
+      return { ...state, selected: primary, selection };
+    }
+    case 'ui/filter':
+      return { ...state, filter: { ...state.filter, ...action.filter } };
     case 'ui/tab':
       return action.tab === state.tab ? state : { ...state, tab: action.tab };
     case 'ui/sort': {
@@ -213,6 +233,13 @@ export function reduce(state: AppState, action: Action): AppState {
       return notices.length === state.notices.length ? state : { ...state, notices };
     }
   }
+}
+
+/** A removed torrent leaves the selection; when it was the one shown, another selected one is shown. */
+function withoutSelected(state: AppState, infoHash: string): Pick<AppState, 'selected' | 'selection'> {
+  const selection = state.selection.filter((h) => h !== infoHash);
+  const selected = state.selected === infoHash ? (selection[selection.length - 1] ?? null) : state.selected;
+  return { selected, selection: selected === null ? [] : selection };
 }
 
 /** Rates, sizes and progress sort biggest first on the first click; names and state A→Z. */

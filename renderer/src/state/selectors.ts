@@ -1,5 +1,6 @@
 /** Derived views of AppState. Pure; memoized where the result is an array or object. */
 import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
+import { filterPredicate, NO_FILTER, type ListFilter } from './filters.js';
 import type { AppState, SortKey } from './reducer.js';
 
 const STATE_RANK: Record<TorrentState, number> = { error: 0, metadata: 1, checking: 2, downloading: 3, seeding: 4, queued: 5, paused: 6 };
@@ -24,9 +25,10 @@ function compare(a: TorrentSummary, b: TorrentSummary, key: SortKey): number {
   }
 }
 
-/** Info-hashes in display order. Stable: ties keep the engine's order. */
-export function sortedHashes(torrents: AppState['torrents'], order: readonly string[], sort: AppState['sort']): string[] {
-  const rows = order.map((h, i) => ({ h, i, t: torrents[h] })).filter((r): r is { h: string; i: number; t: TorrentSummary } => r.t !== undefined);
+/** Info-hashes in display order, only those the filter lets through. Stable: ties keep the engine's order. */
+export function sortedHashes(torrents: AppState['torrents'], order: readonly string[], sort: AppState['sort'], filter: ListFilter = NO_FILTER): string[] {
+  const shown = filterPredicate(filter);
+  const rows = order.map((h, i) => ({ h, i, t: torrents[h] })).filter((r): r is { h: string; i: number; t: TorrentSummary } => r.t !== undefined && shown(r.t));
   const dir = sort.descending ? -1 : 1;
   rows.sort((x, y) => {
     const c = compare(x.t, y.t, sort.key);
@@ -40,16 +42,26 @@ export function sortedHashes(torrents: AppState['torrents'], order: readonly str
  * change, so the list does not re-render on every summaries event (rows re-render themselves).
  */
 export function createRowOrderSelector(): (s: AppState) => string[] {
-  let input: { torrents: AppState['torrents']; order: readonly string[]; sort: AppState['sort'] } | null = null;
+  let input: { torrents: AppState['torrents']; order: readonly string[]; sort: AppState['sort']; filter: ListFilter } | null = null;
   let output: string[] = [];
   return (s) => {
-    if (input && input.torrents === s.torrents && input.order === s.order && input.sort === s.sort) return output;
-    const next = sortedHashes(s.torrents, s.order, s.sort);
+    if (input && input.torrents === s.torrents && input.order === s.order && input.sort === s.sort && input.filter === s.filter) return output;
+    const next = sortedHashes(s.torrents, s.order, s.sort, s.filter);
     const same = next.length === output.length && next.every((h, i) => h === output[i]);
-    input = { torrents: s.torrents, order: s.order, sort: s.sort };
+    input = { torrents: s.torrents, order: s.order, sort: s.sort, filter: s.filter };
     if (!same) output = next;
     return output;
   };
+}
+
+/** The rows the list shows now, in order (for Ctrl+A; the list keeps its own memoized copy). */
+export function visibleHashes(s: AppState): string[] {
+  return sortedHashes(s.torrents, s.order, s.sort, s.filter);
+}
+
+/** The selected torrents' summaries, in selection order. */
+export function selectedTorrents(s: AppState): TorrentSummary[] {
+  return s.selection.map((h) => s.torrents[h]).filter((t): t is TorrentSummary => t !== undefined);
 }
 
 export const selectSelectedTorrent = (s: AppState): TorrentSummary | null => (s.selected ? (s.torrents[s.selected] ?? null) : null);

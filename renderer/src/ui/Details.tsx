@@ -58,7 +58,7 @@ function PiecesPanel({ torrent: t }: { torrent: TorrentSummary }) {
   return (
     <div className="pieces">
       <div className="pieces__head">
-        <h3 className="pieces__title" title={t.name}>{t.name || t.infoHash}</h3>
+        <h2 className="pieces__title" title={t.name}>{t.name || t.infoHash}</h2>
         <span className="pieces__meta">{pieceInfo}{t.hashFailures > 0 ? ` · ${t.hashFailures} hash failure${t.hashFailures === 1 ? '' : 's'}` : ''}</span>
         <div className="legend" aria-hidden="true">
           <span className="legend__item"><i className="sw sw--verified" />Verified</span>

@@ -129,6 +129,8 @@ export function Menu({ anchor, entries, label, onClose, testId }: {
         );
       })}
     </div>,
-    document.body,
+    // Inside the page's <main> landmark (axe: all content in landmarks); fixed positioning still
+    // lifts it out of the list's scroll box.
+    document.querySelector('main') ?? document.body,
   );
 }

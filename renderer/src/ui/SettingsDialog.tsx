@@ -16,6 +16,7 @@ import { RateLimitField } from './RateLimitField.js';
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const controller = useController();
   const settings = useApp((s) => s.settings);
+  const desktop = useApp((s) => s.capabilities?.transport === 'electron');
   const [form, setForm] = useState<SettingsForm>(() => settingsForm(settings));
   const [policy, setPolicy] = useState<PolicyForm>(() => policyForm(settings));
   const [problem, setProblem] = useState<string | null>(null);
@@ -29,7 +30,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   };
 
   const save = async () => {
-    const checked = settingsPatch(form);
+    const checked = settingsPatch(form, desktop);
     if (!checked.ok) return setProblem(checked.problem);
     const policyChecked = policyPatch(policy);
     if (!policyChecked.ok) return setProblem(policyChecked.problem);
@@ -67,12 +68,29 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <PolicySettings form={policy} edit={editPolicy} />
         <label className="choice">
           <input type="checkbox" checked={form.notifyOnComplete} onChange={(e) => edit('notifyOnComplete')(e.target.checked)} />
-          <span>Notify me when a download completes</span>
+          <span>Notify me when a download completes or fails</span>
         </label>
         <label className="choice">
           <input type="checkbox" checked={form.confirmAdd} onChange={(e) => edit('confirmAdd')(e.target.checked)} data-testid="settings-confirm-add" />
           <span>Show what is being added before adding a torrent or magnet link</span>
         </label>
+        {desktop && (
+          <fieldset className="settings__group">
+            <legend className="settings__legend">Desktop</legend>
+            <label className="choice">
+              <input type="checkbox" checked={form.closeToTray} onChange={(e) => edit('closeToTray')(e.target.checked)} data-testid="settings-close-to-tray" />
+              <span>Closing the window keeps Tessera running in the tray</span>
+            </label>
+            <label className="choice">
+              <input type="checkbox" checked={form.minimizeToTray} onChange={(e) => edit('minimizeToTray')(e.target.checked)} data-testid="settings-minimize-to-tray" />
+              <span>Minimising hides the window in the tray</span>
+            </label>
+            <label className="choice">
+              <input type="checkbox" checked={form.startOnLogin} onChange={(e) => edit('startOnLogin')(e.target.checked)} data-testid="settings-start-on-login" />
+              <span>Start Tessera when I log in</span>
+            </label>
+          </fieldset>
+        )}
         {problem && <p className="field__error" role="alert" data-testid="settings-error">{problem}</p>}
         <div className="dialog__actions">
           <button type="button" className="btn" onClick={onClose}>Cancel</button>

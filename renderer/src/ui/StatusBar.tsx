@@ -12,6 +12,8 @@ export function StatusBar() {
   const upLimit = useApp((s) => s.session.uploadLimit);
   const peers = useApp((s) => s.session.peers);
   const port = useApp((s) => s.session.listenPort);
+  const connectable = useApp((s) => s.session.connectable);
+  const reachability = useApp((s) => s.session.reachability);
   const count = useApp((s) => s.order.length);
   const connection = useApp((s) => s.connection);
   const transport = useApp((s) => s.capabilities?.transport ?? null);
@@ -23,6 +25,12 @@ export function StatusBar() {
       </span>
       <span className="statusbar__item">{count} torrent{count === 1 ? '' : 's'}</span>
       {port > 0 && <span className="statusbar__item muted">Port {port}</span>}
+      {connectable !== undefined && (
+        <span className={`statusbar__item reach reach--${connectable ? 'yes' : 'no'}`} data-testid="status-connectable" data-connectable={connectable}
+          title={reachability ?? ''}>
+          {connectable ? 'Connectable' : 'Not connectable'}
+        </span>
+      )}
       <span className="statusbar__spacer" />
       <StatisticsButton />
       <AltSpeedToggle />

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApp, useController } from '../app/context.js';
-import { selectSelectedTorrent } from '../state/selectors.js';
+import type { TorrentSummary } from '../../../shared/contract/index.js';
+import { selectSelectedTorrent, visibleHashes } from '../state/selectors.js';
+import { FilterBar } from './FilterBar.js';
 import { Dialog } from './Dialog.js';
 import { IconMagnet, IconOpen, IconPause, IconPlay, IconSettings, IconTrash, Logo } from './icons.js';
 import { RemoveDialog } from './RemoveDialog.js';
@@ -9,22 +11,27 @@ import { SettingsDialog } from './SettingsDialog.js';
 export function Toolbar() {
   const controller = useController();
   const selected = useApp(selectSelectedTorrent);
+  const selection = useApp((s) => s.selection);
   const fileInput = useRef<HTMLInputElement>(null);
   const [magnetOpen, setMagnetOpen] = useState(false);
   const [removeOpen, setRemoveOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
-  const paused = selected?.state === 'paused';
-  const canPause = selected !== null && !paused && selected.state !== 'error';
-  const canResume = selected !== null && (paused || selected.state === 'error');
+  // The buttons act on every selected torrent: pause those running, resume those paused or failed.
+  const torrents = useApp((s) => s.torrents);
+  const targets = selection.map((h) => torrents[h]).filter((t): t is TorrentSummary => t !== undefined);
+  const pausable = targets.filter((t) => t.state !== 'paused' && t.state !== 'error').map((t) => t.infoHash);
+  const resumable = targets.filter((t) => t.state === 'paused' || t.state === 'error').map((t) => t.infoHash);
+  const canPause = selection.length > 0 && pausable.length > 0;
+  const canResume = selection.length > 0 && resumable.length > 0;
 
   const closeMagnet = useCallback(() => setMagnetOpen(false), []);
   const closeRemove = useCallback(() => setRemoveOpen(false), []);
 
   return (
-    <header className="toolbar" role="toolbar" aria-label="Torrents">
-      <div className="brand"><Logo /><span>Tessera</span></div>
+    <header className="toolbar">
+      <h1 className="brand"><Logo /><span>Tessera</span></h1>
       <div className="toolbar__group">
         <button type="button" className="btn btn--primary" data-testid="open-button" onClick={() => fileInput.current?.click()} title="Open .torrent files (Ctrl+O)">
           <IconOpen /> Open
@@ -49,11 +56,11 @@ export function Toolbar() {
       <div className="toolbar__sep" />
       <div className="toolbar__group">
         <button type="button" className="btn btn--icon" data-testid="resume-button" disabled={!canResume}
-          onClick={() => selected && void controller.resume(selected.infoHash)} title="Resume" aria-label="Resume">
+          onClick={() => void controller.forEach(resumable, 'resume')} title="Resume (Space)" aria-label="Resume">
           <IconPlay />
         </button>
         <button type="button" className="btn btn--icon" data-testid="pause-button" disabled={!canPause}
-          onClick={() => selected && void controller.pause(selected.infoHash)} title="Pause" aria-label="Pause">
+          onClick={() => void controller.forEach(pausable, 'pause')} title="Pause (Space)" aria-label="Pause">
           <IconPause />
         </button>
         <button type="button" className="btn btn--icon" data-testid="remove-button" disabled={!selected}
@@ -62,6 +69,7 @@ export function Toolbar() {
         </button>
       </div>
       <div className="toolbar__spacer" />
+      <FilterBar />
       <span className="toolbar__hint">Drop .torrent files or magnet links anywhere · Ctrl+V pastes a magnet</span>
       <button type="button" className="btn btn--icon" data-testid="settings-button" onClick={() => setSettingsOpen(true)} title="Settings" aria-label="Settings">
         <IconSettings />
@@ -69,9 +77,18 @@ export function Toolbar() {
       {settingsOpen && <SettingsDialog onClose={closeSettings} />}
       {magnetOpen && <MagnetDialog onClose={closeMagnet} />}
       {removeOpen && selected && (
-        <RemoveDialog name={selected.name} infoHash={selected.infoHash} onClose={closeRemove} />
+        <RemoveDialog name={selected.name} infoHash={selected.infoHash} others={selection.filter((h) => h !== selected.infoHash)} onClose={closeRemove} />
       )}
-      <KeyboardShortcuts onOpen={() => fileInput.current?.click()} onRemove={() => selected && setRemoveOpen(true)} />
+      <KeyboardShortcuts onOpen={() => fileInput.current?.click()} onRemove={() => selected && setRemoveOpen(true)}
+        onSelectAll={() => {
+          const rows = visibleHashes(controller.store.getState());
+          if (rows.length > 0) controller.selectMany(rows, selected !== null && rows.includes(selected.infoHash) ? selected.infoHash : (rows[0] ?? null));
+        }}
+        onPauseResume={() => {
+          // Space: pause the selection when any of it runs, else resume it (qBittorrent's toggle).
+          if (pausable.length > 0) void controller.forEach(pausable, 'pause');
+          else if (resumable.length > 0) void controller.forEach(resumable, 'resume');
+        }} />
     </header>
   );
 }
@@ -114,22 +131,42 @@ function MagnetDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** Ctrl/Cmd+O opens, Delete removes (outside text fields and dialogs). */
-function KeyboardShortcuts({ onOpen, onRemove }: { onOpen: () => void; onRemove: () => void }) {
+/**
+ * Ctrl/Cmd+O opens, Delete removes, Ctrl/Cmd+A selects every row shown, Space pauses or resumes
+ * the selection (outside text fields, buttons, menus and dialogs, where those keys mean something else).
+ */
+function KeyboardShortcuts({ onOpen, onRemove, onSelectAll, onPauseResume }: {
+  onOpen: () => void; onRemove: () => void; onSelectAll: () => void; onPauseResume: () => void;
+}) {
+  const handlers = useRef({ onOpen, onRemove, onSelectAll, onPauseResume });
+  handlers.current = { onOpen, onRemove, onSelectAll, onPauseResume };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isEditable(e.target) || document.querySelector('[role="dialog"]')) return;
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'o') {
+      if (e.defaultPrevented || isEditable(e.target) || document.querySelector('[role="dialog"], [role="menu"]')) return;
+      const h = handlers.current;
+      const mod = (e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey;
+      if (mod && e.key.toLowerCase() === 'o') {
         e.preventDefault();
-        onOpen();
+        h.onOpen();
+      } else if (mod && e.key.toLowerCase() === 'a') {
+        e.preventDefault();
+        h.onSelectAll();
       } else if (e.key === 'Delete' && !e.ctrlKey && !e.metaKey) {
-        onRemove();
+        h.onRemove();
+      } else if (e.key === ' ' && !e.ctrlKey && !e.metaKey && !e.altKey && !isActivatable(e.target)) {
+        e.preventDefault();
+        h.onPauseResume();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onOpen, onRemove]);
+  }, []);
   return null;
+}
+
+/** Space clicks a focused button, tab or checkbox: leave it to them. */
+function isActivatable(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && target.closest('button, a[href], [role="tab"], [role="checkbox"], [role="menuitem"], summary') !== null;
 }
 
 export function isEditable(target: EventTarget | null): boolean {

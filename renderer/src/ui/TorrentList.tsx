@@ -1,4 +1,5 @@
 import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { pickRows, type Pick as RowPick } from './rowSelection.js';
 import type { TorrentState, TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { SortKey } from '../state/reducer.js';
@@ -48,6 +49,17 @@ export function TorrentList() {
   const selectRowOrder = useMemo(() => createRowOrderSelector(), []);
   const rows = useApp(selectRowOrder);
   const selected = useApp((s) => s.selected);
+  const selection = useApp((s) => s.selection);
+  const chosen = useMemo(() => new Set(selection), [selection]);
+  // The latest rows and selection for the rows' (stable) mouse handler.
+  const latest = useRef({ rows, selection, selected });
+  latest.current = { rows, selection, selected };
+  const onPick = useCallback((infoHash: string, how: RowPick) => {
+    const { rows: r, selection: sel, selected: anchor } = latest.current;
+    const next = pickRows(r, sel, anchor, infoHash, how);
+    if (next.selection.length === 1 && next.selection[0] === next.primary) controller.select(next.primary);
+    else controller.selectMany(next.selection, next.primary);
+  }, [controller]);
   const sort = useApp((s) => s.sort);
   const ready = useApp((s) => s.ready);
   const [menu, setMenu] = useState<TorrentMenuTarget | null>(null);
@@ -74,7 +86,8 @@ export function TorrentList() {
     const h = rowEl?.getAttribute('data-infohash');
     // A keyboard-made contextmenu event lands on the focused list itself: the keydown handled it.
     if (!h) return;
-    controller.select(h);
+    // A right click inside a multi-selection keeps it (the menu acts on all of them), as in file managers.
+    if (!chosen.has(h)) controller.select(h);
     setMenu({ infoHash: h, x: e.clientX, y: e.clientY });
   };
 
@@ -82,6 +95,11 @@ export function TorrentList() {
     if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
       e.preventDefault();
       openMenuForSelected();
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      if (rows.length > 0) controller.selectMany(rows, selected !== null && rows.includes(selected) ? selected : (rows[0] ?? null));
       return;
     }
     if (!isNavigationKey(e.key)) return;
@@ -95,7 +113,7 @@ export function TorrentList() {
 
   return (
     <div className="list" tabIndex={0} onKeyDown={onKeyDown} onContextMenu={onContextMenu} data-testid="torrent-list" ref={boxRef}>
-      <table className="table table--virtual" role="grid" aria-label="Torrents" aria-multiselectable="false"
+      <table className="table table--virtual" role="grid" aria-label="Torrents" aria-multiselectable="true"
         aria-rowcount={rows.length + 1}>
         <thead ref={headRef}>
           <tr aria-rowindex={1}>
@@ -104,7 +122,7 @@ export function TorrentList() {
                 aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
                 <button type="button" className="th-button" onClick={() => controller.sortBy(c.key)}>
                   {c.label}
-                  {sort.key === c.key && <span className="sort-arrow">{sort.descending ? '▾' : '▴'}</span>}
+                  {sort.key === c.key && <span className="sort-arrow" aria-hidden="true">{sort.descending ? '▾' : '▴'}</span>}
                 </button>
               </th>
             ))}
@@ -113,7 +131,7 @@ export function TorrentList() {
         <tbody>
           {view.padTop > 0 && <Spacer height={view.padTop} />}
           {rows.slice(view.start, view.end).map((h, i) => (
-            <Row key={h} infoHash={h} selected={h === selected} rowIndex={view.start + i + 2} />
+            <Row key={h} infoHash={h} selected={chosen.has(h)} rowIndex={view.start + i + 2} onPick={onPick} />
           ))}
           {view.padBottom > 0 && <Spacer height={view.padBottom} />}
         </tbody>
@@ -145,15 +163,21 @@ function Spacer({ height }: { height: number }) {
 }
 
 /** `rowIndex`: 1-based position in the grid for aria-rowindex (the header is row 1). */
-const Row = memo(function Row({ infoHash, selected, rowIndex }: { infoHash: string; selected: boolean; rowIndex: number }) {
-  const controller = useController();
+const Row = memo(function Row({ infoHash, selected, rowIndex, onPick }: {
+  infoHash: string; selected: boolean; rowIndex: number; onPick: (infoHash: string, how: RowPick) => void;
+}) {
   const t = useApp((s) => s.torrents[infoHash]);
   if (!t) return null;
   const done = t.progress >= 1;
   const progressClass = t.state === 'error' ? 'bar--error' : done ? 'bar--done' : t.state === 'paused' ? 'bar--paused' : '';
   return (
     <tr className={selected ? 'row row--selected' : 'row'} data-testid="torrent-row" data-infohash={t.infoHash}
-      aria-selected={selected} aria-rowindex={rowIndex} onMouseDown={() => controller.select(t.infoHash)}>
+      aria-selected={selected} aria-rowindex={rowIndex}
+      onMouseDown={(e) => {
+        // A right click on a selected row keeps the selection (the menu acts on all of it).
+        if (e.button === 2 && selected) return;
+        onPick(t.infoHash, e.shiftKey ? 'range' : e.ctrlKey || e.metaKey ? 'toggle' : 'only');
+      }}>
       <td className="col-name" title={t.error ? `${t.name}\n${t.error}` : t.name}>
         <span className="name">
           {t.error && <span className="name__error" aria-label="Error"><IconAlert /></span>}
@@ -163,7 +187,7 @@ const Row = memo(function Row({ infoHash, selected, rowIndex }: { infoHash: stri
       <td className="col-num col-size">{t.hasMetadata ? formatBytes(t.size) : '–'}</td>
       <td className="col-progress">
         <div className={`bar ${progressClass}`} data-testid="torrent-progress" data-progress={t.progress}
-          role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(t.progress * 1000) / 10}>
+          role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(t.progress * 1000) / 10}>
           <div className="bar__fill" style={{ width: `${(t.progress * 100).toFixed(2)}%` }} />
           <span className="bar__text">{formatPercent(t.progress)}</span>
         </div>

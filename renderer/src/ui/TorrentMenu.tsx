@@ -20,16 +20,19 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
   openDialog: (d: TorrentDialog) => void;
   /** Settings.queueing is on: the queue moves are offered. */
   queueing?: boolean;
+  /** Every torrent the menu acts on (a multi-selection holding `t`); default: `t` alone. */
+  targets?: readonly string[];
 }): MenuEntry[] {
   const { controller, capabilities, connected, openDialog } = opts;
   const h = t.infoHash;
+  const all = opts.targets && opts.targets.length > 0 ? opts.targets : [h];
   const off = !connected;
   const resumable = t.state === 'paused' || t.state === 'error';
   const entries: MenuEntry[] = [
     resumable
-      ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.resume(h) }
-      : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.pause(h) },
-    { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.recheck(h) },
+      ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.forEach(all, 'resume') }
+      : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.forEach(all, 'pause') },
+    { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.forEach(all, 'recheck') },
     { kind: 'separator', id: 'sep-1' },
     { kind: 'item', id: 'remove', label: 'Remove…', testId: 'menu-remove', disabled: off, onSelect: () => openDialog('remove') },
     { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
@@ -37,6 +40,7 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
     { kind: 'item', id: 'category', label: 'Category…', testId: 'menu-category', disabled: off, onSelect: () => openDialog('category') },
     { kind: 'item', id: 'move', label: 'Move data…', testId: 'menu-move', disabled: off || t.moveProgress != null, onSelect: () => openDialog('move') },
     { kind: 'item', id: 'rename', label: 'Rename files…', testId: 'menu-rename', disabled: off || !t.hasMetadata, onSelect: () => openDialog('rename') },
+    { kind: 'item', id: 'copy-magnet', label: 'Copy magnet link', testId: 'menu-copy-magnet', disabled: off, onSelect: () => void controller.copyMagnet(h) },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
@@ -71,17 +75,19 @@ export function TorrentMenu({ target, onClose }: { target: TorrentMenuTarget | n
   const capabilities = useApp((s) => s.capabilities);
   const connected = useApp((s) => s.connection === 'open');
   const queueing = useApp((s) => s.settings?.queueing?.enabled ?? false);
-  const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: TorrentDialog; infoHash: string; others: readonly string[] } | null>(null);
   const closeDialog = useCallback(() => setDialog(null), []);
   const t = useApp((s) => (target ? s.torrents[target.infoHash] : undefined));
+  const selection = useApp((s) => s.selection);
+  const targets = target && selection.includes(target.infoHash) ? selection : undefined;
   const shown = useApp((s) => (dialog ? s.torrents[dialog.infoHash] : undefined));
   return (
     <>
       {target && t && (
         <Menu anchor={target} label={`${t.name || t.infoHash}`} testId="torrent-menu" onClose={onClose}
-          entries={torrentMenuEntries(t, { controller, capabilities, connected, queueing, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash }) })} />
+          entries={torrentMenuEntries(t, { controller, capabilities, connected, queueing, targets, openDialog: (kind) => setDialog({ kind, infoHash: t.infoHash, others: kind === 'remove' ? (targets ?? []).filter((x) => x !== t.infoHash) : [] }) })} />
       )}
-      {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} onClose={closeDialog} />}
+      {dialog?.kind === 'remove' && shown && <RemoveDialog name={shown.name} infoHash={shown.infoHash} others={dialog.others} onClose={closeDialog} />}
       {dialog?.kind === 'limits' && shown && <TorrentLimitsDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'category' && shown && <CategoryDialog torrent={shown} onClose={closeDialog} />}
       {dialog?.kind === 'seeding' && shown && <SeedingLimitsDialog torrent={shown} onClose={closeDialog} />}

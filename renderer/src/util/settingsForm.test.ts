@@ -16,7 +16,7 @@ const settings: Settings = {
 describe('settings form', () => {
   it('shows the settings (limits in KiB/s) and turns them back into the same patch', () => {
     const form = settingsForm(settings);
-    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false });
+    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false, closeToTray: false, minimizeToTray: false, startOnLogin: false });
     expect(settingsPatch(form)).toEqual({
       ok: true,
       patch: { listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false },
@@ -40,5 +40,15 @@ describe('settings form', () => {
     expect(problem({ downloadLimit: '-3' })).toMatch(/^The download limit must be a whole number/);
     expect(problem({ uploadLimit: '2.5' })).toMatch(/^The upload limit/);
     expect(problem({ uploadLimit: '999999999999' })).toMatch(/at most/);
+  });
+});
+
+describe('desktop settings', () => {
+  it('the tray and start-on-login choices are sent only by the desktop app', () => {
+    const form = { ...settingsForm(null), listenPort: '0', maxPeersPerTorrent: '5', closeToTray: true, startOnLogin: true };
+    const web = settingsPatch(form);
+    const desktop = settingsPatch(form, true);
+    expect(web.ok && 'closeToTray' in web.patch).toBe(false);
+    expect(desktop.ok && desktop.patch).toMatchObject({ closeToTray: true, minimizeToTray: false, startOnLogin: true });
   });
 });

@@ -15,6 +15,10 @@ export interface SettingsForm {
   notifyOnComplete: boolean;
   /** Show the add dialog before adding (unchecked = "don't ask again"). */
   confirmAdd: boolean;
+  /** Desktop app only: the tray and start on login. */
+  closeToTray: boolean;
+  minimizeToTray: boolean;
+  startOnLogin: boolean;
 }
 
 export function settingsForm(s: Settings | null): SettingsForm {
@@ -26,16 +30,21 @@ export function settingsForm(s: Settings | null): SettingsForm {
     encryption: s?.encryption ?? 'allow',
     notifyOnComplete: s?.notifyOnComplete ?? true,
     confirmAdd: s?.confirmAdd ?? true,
+    closeToTray: s?.closeToTray ?? false,
+    minimizeToTray: s?.minimizeToTray ?? false,
+    startOnLogin: s?.startOnLogin ?? false,
   };
 }
 
-/** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own). */
-export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>>;
+/** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own); the tray settings only on the desktop. */
+type DesktopSettings = 'closeToTray' | 'minimizeToTray' | 'startOnLogin';
+export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
+  Pick<SettingsPatch, DesktopSettings>;
 
 export type SettingsFormResult = { ok: true; patch: BasicSettingsPatch } | { ok: false; problem: string };
 
-/** Checks every field; the first problem is reported in words a user can act on. */
-export function settingsPatch(form: SettingsForm): SettingsFormResult {
+/** Checks every field; the first problem is reported in words a user can act on. `desktop`: the tray settings apply (Electron). */
+export function settingsPatch(form: SettingsForm, desktop = false): SettingsFormResult {
   const port = form.listenPort.trim();
   if (!/^\d+$/.test(port) || Number(port) > 65535) return { ok: false, problem: 'The listening port must be a number from 0 to 65535 (0 = any free port).' };
   const peers = form.maxPeersPerTorrent.trim();
@@ -56,6 +65,7 @@ export function settingsPatch(form: SettingsForm): SettingsFormResult {
       uploadLimit: up.bytesPerSecond,
       encryption: form.encryption,
       confirmAdd: form.confirmAdd,
+      ...(desktop ? { closeToTray: form.closeToTray, minimizeToTray: form.minimizeToTray, startOnLogin: form.startOnLogin } : {}),
     },
   };
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { Auth, hashPassword, isLoopbackBind, isPasswordRecord, LOCKOUT_MS, MAX_FAILURES, SESSION_IDLE_MS, sessionCookie, sessionFromCookie, verifyPassword } from './auth.js';
+
+// Low scrypt cost: these tests check the logic, not the hash's strength.
+const COST = { N: 1024, r: 8, p: 1 };
+
+async function makeAuth() {
+  let now = 1_000_000;
+  const auth = new Auth({ username: 'admin', password: await hashPassword('correct horse', COST) }, () => now);
+  return { auth, advance: (ms: number) => { now += ms; } };
+}
+
+describe('web UI login', () => {
+  it('keeps only a salted scrypt hash and verifies the password against it', async () => {
+    const a = await hashPassword('secret pass', COST);
+    const b = await hashPassword('secret pass', COST);
+    expect(isPasswordRecord(a)).toBe(true);
+    expect(JSON.stringify(a)).not.toContain('secret');
+    expect(a.salt).not.toBe(b.salt);
+    expect(a.hash).not.toBe(b.hash);
+    expect(await verifyPassword('secret pass', a)).toBe(true);
+    expect(await verifyPassword('secret pasS', a)).toBe(false);
+    expect(isPasswordRecord({ ...a, hash: 'zz' })).toBe(false);
+  });
+
+  it('a right login makes a session that lasts while used and ends after an idle hour', async () => {
+    const { auth, advance } = await makeAuth();
+    const r = await auth.login('10.0.0.2', 'admin', 'correct horse');
+    if (!r.ok) throw new Error('login refused');
+    expect(auth.touch(r.sessionId)).toBe(true);
+    advance(SESSION_IDLE_MS - 1);
+    expect(auth.touch(r.sessionId)).toBe(true);
+    advance(SESSION_IDLE_MS + 1);
+    expect(auth.touch(r.sessionId)).toBe(false);
+    expect(auth.touch('0'.repeat(64))).toBe(false);
+    expect(auth.touch(null)).toBe(false);
+  });
+
+  it(`locks an address out after ${MAX_FAILURES} wrong logins, even for the right password, until the lock-out ends`, async () => {
+    const { auth, advance } = await makeAuth();
+    for (let i = 1; i < MAX_FAILURES; i++) expect(await auth.login('10.0.0.3', 'admin', 'wrong')).toEqual({ ok: false, reason: 'wrong' });
+    expect(await auth.login('10.0.0.3', 'root', 'correct horse')).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await auth.login('10.0.0.3', 'admin', 'correct horse')).toMatchObject({ ok: false, reason: 'locked', retryAfterMs: LOCKOUT_MS });
+    // Another address is not affected.
+    expect((await auth.login('10.0.0.4', 'admin', 'correct horse')).ok).toBe(true);
+    advance(LOCKOUT_MS);
+    expect((await auth.login('10.0.0.3', 'admin', 'correct horse')).ok).toBe(true);
+  });
+
+  it('a right login resets the count of failures', async () => {
+    const { auth } = await makeAuth();
+    for (let i = 1; i < MAX_FAILURES; i++) await auth.login('10.0.0.5', 'admin', 'wrong');
+    expect((await auth.login('10.0.0.5', 'admin', 'correct horse')).ok).toBe(true);
+    expect(await auth.login('10.0.0.5', 'admin', 'wrong')).toEqual({ ok: false, reason: 'wrong' });
+  });
+
+  it('session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; read back from a Cookie header', () => {
+    expect(sessionCookie('ab', true)).toBe('tessera_sid=ab; Path=/; HttpOnly; SameSite=Strict; Secure');
+    expect(sessionCookie('ab', false)).not.toContain('Secure');
+    expect(sessionFromCookie('x=1; tessera_sid=abc; y=2')).toBe('abc');
+    expect(sessionFromCookie(undefined)).toBeNull();
+  });
+
+  it('loopback binds keep the token flow; others need a login', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost']) expect(isLoopbackBind(h)).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.5', 'nas.local']) expect(isLoopbackBind(h)).toBe(false);
+  });
+});

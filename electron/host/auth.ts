@@ -1,0 +1,198 @@
+/**
+ * Remote web UI login (like qbittorrent-nox): used when the host binds beyond loopback.
+ * - The password is kept only as an scrypt hash with a random salt (`hashPassword`).
+ * - A login makes a session: a random id in an HttpOnly, SameSite=Strict cookie (Secure over
+ *   HTTPS), forgotten after SESSION_IDLE_MS without use; at most MAX_SESSIONS (oldest dropped).
+ * - Lock-out: MAX_FAILURES wrong logins in a row from one address lock that address out for
+ *   LOCKOUT_MS, even with the right password; at most MAX_TRACKED_ADDRESSES are remembered.
+ * Clock injected so tests use a manual one.
+ */
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+export interface PasswordRecord {
+  algorithm: 'scrypt';
+  /** scrypt cost parameters. */
+  N: number;
+  r: number;
+  p: number;
+  /** hex */
+  salt: string;
+  /** hex, KEY_LENGTH bytes */
+  hash: string;
+}
+
+const KEY_LENGTH = 32;
+const DEFAULT_COST = { N: 16384, r: 8, p: 1 };
+/** Passwords longer than this are refused before hashing (scrypt's cost grows with them). */
+export const MAX_PASSWORD_LENGTH = 1024;
+export const MAX_USERNAME_LENGTH = 256;
+
+function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCb(password, salt, KEY_LENGTH, { ...options, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashPassword(password: string, cost: { N: number; r: number; p: number } = DEFAULT_COST): Promise<PasswordRecord> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, cost);
+  return { algorithm: 'scrypt', ...cost, salt: salt.toString('hex'), hash: key.toString('hex') };
+}
+
+export async function verifyPassword(password: string, record: PasswordRecord): Promise<boolean> {
+  if (password.length > MAX_PASSWORD_LENGTH) return false;
+  const key = await scrypt(password, Buffer.from(record.salt, 'hex'), { N: record.N, r: record.r, p: record.p });
+  const want = Buffer.from(record.hash, 'hex');
+  return want.length === key.length && timingSafeEqual(key, want);
+}
+
+/** A stored record read from disk: checked field by field (the file may be edited by hand). */
+export function isPasswordRecord(value: unknown): value is PasswordRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const int = (x: unknown, max: number) => Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= max;
+  return v.algorithm === 'scrypt' && int(v.N, 1 << 20) && int(v.r, 64) && int(v.p, 16)
+    && typeof v.salt === 'string' && /^[0-9a-f]{16,128}$/.test(v.salt)
+    && typeof v.hash === 'string' && /^[0-9a-f]{64}$/.test(v.hash);
+}
+
+export const MAX_FAILURES = 5;
+export const LOCKOUT_MS = 15 * 60_000;
+export const SESSION_IDLE_MS = 60 * 60_000;
+export const MAX_SESSIONS = 256;
+export const MAX_TRACKED_ADDRESSES = 4096;
+export const SESSION_COOKIE = 'tessera_sid';
+
+export type LoginResult = { ok: true; sessionId: string } | { ok: false; reason: 'wrong' | 'locked'; retryAfterMs?: number };
+
+export interface Credentials {
+  username: string;
+  password: PasswordRecord;
+}
+
+/** Logins, lock-outs and sessions of one host. */
+export class Auth {
+  /** Per address: consecutive failures and, once locked, until when. */
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+  /** Session id → last use; Map order = oldest first (refreshed on use). */
+  private readonly sessions = new Map<string, number>();
+
+  constructor(private readonly credentials: Credentials, private readonly now: () => number = Date.now) {}
+
+  /** Checks a login from `address`; a locked address is refused without looking at the password. */
+  async login(address: string, username: string, password: string): Promise<LoginResult> {
+    const locked = this.lockedFor(address);
+    if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
+    const userOk = username.length <= MAX_USERNAME_LENGTH && tokensEqualText(username, this.credentials.username);
+    // The hash runs for a wrong user name too, so the time taken does not tell which was wrong.
+    const passOk = await verifyPassword(password, this.credentials.password);
+    if (!userOk || !passOk) {
+      this.fail(address);
+      const after = this.lockedFor(address);
+      return after > 0 ? { ok: false, reason: 'locked', retryAfterMs: after } : { ok: false, reason: 'wrong' };
+    }
+    this.failures.delete(address);
+    const sessionId = randomBytes(32).toString('hex');
+    this.sessions.set(sessionId, this.now());
+    while (this.sessions.size > MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next().value;
+      if (oldest === undefined) break;
+      this.sessions.delete(oldest);
+    }
+    return { ok: true, sessionId };
+  }
+
+  /** Whether `sessionId` is a live session; using it keeps it alive. */
+  touch(sessionId: string | null): boolean {
+    if (sessionId === null || !/^[0-9a-f]{64}$/.test(sessionId)) return false;
+    const last = this.sessions.get(sessionId);
+    if (last === undefined) return false;
+    this.sessions.delete(sessionId);
+    if (this.now() - last > SESSION_IDLE_MS) return false;
+    this.sessions.set(sessionId, this.now());
+    return true;
+  }
+
+  logout(sessionId: string | null): void {
+    if (sessionId !== null) this.sessions.delete(sessionId);
+  }
+
+  /** Milliseconds until `address` may try again; 0 = not locked. */
+  lockedFor(address: string): number {
+    const f = this.failures.get(address);
+    if (!f || f.lockedUntil === 0) return 0;
+    const left = f.lockedUntil - this.now();
+    if (left > 0) return left;
+    this.failures.delete(address);
+    return 0;
+  }
+
+  private fail(address: string): void {
+    const f = this.failures.get(address) ?? { count: 0, lockedUntil: 0 };
+    this.failures.delete(address);
+    f.count++;
+    if (f.count >= MAX_FAILURES) f.lockedUntil = this.now() + LOCKOUT_MS;
+    this.failures.set(address, f);
+    while (this.failures.size > MAX_TRACKED_ADDRESSES) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.failures.delete(oldest);
+    }
+  }
+}
+
+function tokensEqualText(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** The session cookie's value from a Cookie header, or null. */
+export function sessionFromCookie(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) return v.join('=');
+  }
+  return null;
+}
+
+export function sessionCookie(sessionId: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+/** Whether a bind address keeps the web UI on this machine (the token flow suffices). */
+export function isLoopbackBind(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** The login page: plain HTML with a form (no script), so it works under the host's CSP. */
+export function loginPage(message: string | null, plainHttpWarning: boolean): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tessera — log in</title>
+<style>
+body{font:14px system-ui,sans-serif;background:#121419;color:#dde2ea;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center}
+main{background:#181b21;border:1px solid #39414d;border-radius:8px;padding:24px 28px;width:300px}
+h1{font-size:18px;margin:0 0 16px}label{display:block;margin:10px 0 4px;color:#9aa3b2}
+input{width:100%;box-sizing:border-box;font:inherit;padding:6px 8px;background:#1e222a;color:#dde2ea;border:1px solid #39414d;border-radius:4px}
+button{margin-top:16px;width:100%;font:inherit;padding:7px;background:#2f6fe4;color:#fff;border:0;border-radius:4px;cursor:pointer}
+p.error{color:#ff7a86}p.warn{color:#e8b34a}
+</style></head>
+<body><main>
+<h1>Tessera</h1>
+${plainHttpWarning ? '<p class="warn" data-testid="login-http-warning">This connection is not encrypted (plain HTTP): the password can be read on the network.</p>' : ''}
+${message ? `<p class="error" role="alert" data-testid="login-error">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/login">
+<label for="username">User name</label><input id="username" name="username" autocomplete="username" required data-testid="login-username">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required data-testid="login-password">
+<button type="submit" data-testid="login-submit">Log in</button>
+</form>
+</main></body></html>
+`;
+}
