@@ -9,6 +9,7 @@ import type { Reachability } from './session/reachability.js';
  * is the source; see docs/ARCHITECTURE.md): the engine produces them, the service only
  * clamps and adds what the contract derives (progress, ETA).
  */
+import type { TorrentHealth } from '../../shared/contract/health.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -184,6 +185,8 @@ export interface EngineTorrent {
   peers(): PeerStats[];
   files(): FileStats[];
   trackers(): TrackerStats[];
+  /** Why it is slow or stuck, ranked (torrent/health.ts); absent in engines that cannot say. */
+  health?(): TorrentHealth;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

@@ -15,6 +15,8 @@ import {
   type CommandName,
   type FilePriority,
   type FileView,
+  type HealthCause,
+  type TorrentHealth,
   type PeerView,
   type ServerEvent,
   type Settings,
@@ -354,6 +356,22 @@ class SimTorrent {
     return out;
   }
 
+  /** A plausible diagnosis from the simulated facts (the real one is the engine's health.ts). */
+  health(): TorrentHealth {
+    const causes: HealthCause[] = [];
+    if (this.state === 'paused') causes.push({ id: 'paused', severity: 'blocking', title: 'Paused', detail: 'Nothing is transferred while the torrent is paused.', action: 'Resume it.' });
+    else if (this.state === 'downloading' && (this.spec.peers ?? 12) === 0) {
+      causes.push({ id: 'no-peers', severity: 'blocking', title: 'No peers found', detail: 'The trackers have returned no peers yet.', action: 'Add a working tracker, wait for the DHT, or add a peer by address.' });
+    } else if (this.state === 'downloading') {
+      let nobody = 0;
+      for (let i = 0; i < this.pieceCount; i++) if (this.states[i] !== PieceState.Verified && this.avail[i] === 0) nobody++;
+      if (nobody > 0) causes.push({ id: 'pieces-nobody-has', severity: 'info', title: `${nobody} pieces nobody connected has`, detail: `${nobody} missing pieces are on none of the connected peers.`, action: 'Wait for a seed, or skip the files they belong to.' });
+      const failing = this.trackers().filter((t) => t.status === 'error');
+      if (failing.length > 0) causes.push({ id: 'trackers-failing', severity: 'info', title: `${failing.length} of ${this.trackers().length} trackers fail`, detail: failing.map((t) => `${t.url}: ${t.message ?? 'no reply'}`).join('; '), action: 'Check the tracker URLs.' });
+    }
+    return { infoHash: this.infoHash, causes };
+  }
+
   trackers(): TrackerView[] {
     return (this.spec.trackers ?? []).map((url, i) => ({
       url,
@@ -572,6 +590,8 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.files() } : notFound;
       case 'getTrackers':
         return t ? { ok: true, result: t.trackers() } : notFound;
+      case 'getHealth':
+        return t ? { ok: true, result: t.health() } : notFound;
       case 'openFolder':
         return { ok: true, result: { path: '/home/user/Downloads', opened: false } };
       case 'getSettings':

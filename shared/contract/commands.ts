@@ -37,6 +37,7 @@ import {
   type TrackerView,
 } from './types.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
+import { torrentHealth, type TorrentHealth } from './health.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -156,6 +157,8 @@ export interface Commands {
   getPeers: { payload: TorrentRef; result: PeerView[] };
   getFiles: { payload: TorrentRef; result: FileView[] };
   getTrackers: { payload: TorrentRef; result: TrackerView[] };
+  /** Why the torrent is slow or stuck, ranked (health.ts); 'unsupported' if the engine cannot say. */
+  getHealth: { payload: TorrentRef; result: TorrentHealth };
 }
 
 export type CommandName = keyof Commands;
@@ -187,6 +190,7 @@ export const COMMAND_NAMES = [
   'getPeers',
   'getFiles',
   'getTrackers',
+  'getHealth',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -251,6 +255,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPeers: torrentRef,
   getFiles: torrentRef,
   getTrackers: torrentRef,
+  getHealth: torrentRef,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -278,6 +283,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getPeers: array(peerView, { max: LIMITS.peers }),
   getFiles: array(fileView, { max: LIMITS.files }),
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
+  getHealth: torrentHealth,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

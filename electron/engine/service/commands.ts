@@ -126,5 +126,10 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return torrent(parseCommandPayload(command, raw).infoHash).files().map(fileView);
     case 'getTrackers':
       return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
+    case 'getHealth': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.health) throw new CommandFailure('unsupported', 'This engine cannot diagnose torrents');
+      return t.health();
+    }
   }
 }

@@ -49,6 +49,10 @@ export class SessionDht implements TorrentDht {
     return this.node.announce(infoHash, port);
   }
 
+  nodeCount(): number {
+    return this.node.nodes().length;
+  }
+
   async close(): Promise<void> {
     if (this.stateFile) {
       await writeFileAtomic(this.stateFile, this.node.saveState()).catch(() => undefined);

@@ -128,6 +128,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
       halfOpen: this.halfOpen,
+      reachability: () => this.reachability(),
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
     };

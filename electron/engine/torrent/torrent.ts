@@ -39,6 +39,10 @@ import { PeerExchange } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
+import type { TorrentHealth } from '../../../shared/contract/health.js';
+import type { Reachability } from '../session/reachability.js';
+import { diagnose, type BannedPeer } from './health.js';
+import { collectHealthFacts } from './health-facts.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -65,6 +69,8 @@ export interface TorrentContext {
   warn(message: string): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
+  /** Whether peers outside can reach the session (for the health diagnosis). */
+  reachability?(): Reachability;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -86,6 +92,8 @@ export interface TorrentInit {
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
+/** Banned peers remembered for the health diagnosis. */
+const MAX_BANNED_REMEMBERED = 32;
 
 /** What the torrent holds of its data; the handler is where the connections' piece messages go. */
 type Data =
@@ -143,6 +151,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly store: StateStore | null;
   private readonly ownDownloadLimit = new TokenBucket();
   private readonly ownUploadLimit = new TokenBucket();
+  /** Peers banned for bad data, newest last (bounded: the health panel names them). */
+  private readonly bannedPeers: BannedPeer[] = [];
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -737,6 +747,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   ban(peer: PeerConnection): void {
     const address = this.reachableAddress(peer);
     if (address) this.dialer.ban(address);
+    this.bannedPeers.push({ address: peer.address, failures: peer.hashFailures });
+    if (this.bannedPeers.length > MAX_BANNED_REMEMBERED) this.bannedPeers.shift();
     this.ctx.warn(`${peer.address}: banned after ${peer.hashFailures} pieces failed their hash check`);
     peer.close({ kind: 'banned', detail: 'sent data that failed the hash check' });
   }
@@ -828,6 +840,26 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   files(): FileStats[] {
     return this.transfer?.files() ?? [];
+  }
+
+  /** Why it is slow or stuck, ranked (health.ts). */
+  health(): TorrentHealth {
+    const facts = collectHealthFacts({
+      stats: this.stats(),
+      hasMetadata: this.meta !== null,
+      private: this.isPrivate,
+      transfer: this.transfer,
+      peers: this.peersById.values(),
+      trackers: this.trackers(),
+      knownPeers: this.dialer.candidates.size,
+      connecting: this.dialer.halfOpen,
+      dhtNodes: this.ctx.dht?.nodeCount?.() ?? null,
+      ownDownloadLimit: this.ownDownloadLimit.limit,
+      globalDownloadLimit: this.ctx.globalDownloadLimit.limit,
+      banned: this.bannedPeers,
+      reachability: this.ctx.reachability?.() ?? null,
+    });
+    return { infoHash: this.infoHash, causes: diagnose(facts) };
   }
 
   trackers(): TrackerStats[] {

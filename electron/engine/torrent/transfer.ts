@@ -141,6 +141,11 @@ export class Transfer {
     return this.uploads.meter;
   }
 
+  /** Completed pieces wait for the disk so long that requests are held back (a health fact). */
+  get diskBacklogged(): boolean {
+    return this.verifier.backlogged;
+  }
+
   /** Requests flow only while active (not paused, not in error). */
   setActive(active: boolean): void {
     this.active = active;

@@ -10,6 +10,8 @@ import { useThemeKey } from './theme.js';
 import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
+import { HealthTab } from '../mosaic/HealthTab.js';
+import '../mosaic/mosaic.css';
 
 /** The peer list's Flags legend, from the contract's table of flag letters. */
 const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
@@ -20,6 +22,7 @@ const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
   { id: 'peers', label: 'Peers' },
   { id: 'trackers', label: 'Trackers' },
+  { id: 'health', label: 'Health' },
   { id: 'info', label: 'Info' },
 ];
 
@@ -90,6 +93,7 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
         {tab === 'files' && <FilesTab torrent={t} />}
         {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
         {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
+        {tab === 'health' && <HealthTab infoHash={t.infoHash} />}
         {tab === 'info' && <InfoTab torrent={t} />}
       </div>
     </div>
