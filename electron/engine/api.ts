@@ -10,6 +10,7 @@ import type { Reachability } from './session/reachability.js';
  * clamps and adds what the contract derives (progress, ETA).
  */
 import type { TorrentHealth } from '../../shared/contract/health.js';
+import type { PieceSourcesView } from '../../shared/contract/piece-sources.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -187,6 +188,8 @@ export interface EngineTorrent {
   trackers(): TrackerStats[];
   /** Why it is slow or stuck, ranked (torrent/health.ts); absent in engines that cannot say. */
   health?(): TorrentHealth;
+  /** Who sent each verified piece and when, from a cursor (torrent/piece-sources.ts); absent in engines that do not log it. */
+  pieceSources?(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

@@ -26,6 +26,7 @@ import {
   type TrackerView,
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
+import { SimSources } from './simSources.js';
 
 export interface SimTorrentSpec {
   name: string;
@@ -108,9 +109,11 @@ class SimTorrent {
   private bytesThisSecond = 0;
   private rateClock = 0;
   private readonly failedQueue: number[] = [];
+  readonly pieceSources: SimSources;
 
   constructor(readonly spec: SimTorrentSpec, private readonly rand: () => number, now: number) {
     this.infoHash = hexHash(spec.name);
+    this.pieceSources = new SimSources(spec.peers ?? 12);
     this.pieceLength = spec.pieceLength ?? 262_144;
     this.blocksPerPiece = spec.blocksPerPiece ?? Math.max(1, Math.round(this.pieceLength / 16384));
     this.size = spec.pieceCount * this.pieceLength - Math.floor(this.pieceLength / 3);
@@ -195,11 +198,13 @@ class SimTorrent {
             this.blocks[i] = 0;
             this.hashFailures++;
             this.failedQueue.push(i);
+            this.pieceSources.failed(i);
             if (this.watched) this.failedNow.add(i);
             this.mark(i);
           } else {
             this.states[i] = PieceState.Verified;
             this.verified++;
+            this.pieceSources.verified(i, this.rand);
             this.mark(i);
           }
         } else {
@@ -592,6 +597,10 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.trackers() } : notFound;
       case 'getHealth':
         return t ? { ok: true, result: t.health() } : notFound;
+      case 'getPieceSources': {
+        const q = payload as { from: number; sourcesFrom: number; generation?: number };
+        return t ? { ok: true, result: t.pieceSources.query(q.from, q.sourcesFrom, q.generation) } : notFound;
+      }
       case 'openFolder':
         return { ok: true, result: { path: '/home/user/Downloads', opened: false } };
       case 'getSettings':

@@ -38,6 +38,7 @@ import {
 } from './types.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 import { torrentHealth, type TorrentHealth } from './health.js';
+import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -159,6 +160,8 @@ export interface Commands {
   getTrackers: { payload: TorrentRef; result: TrackerView[] };
   /** Why the torrent is slow or stuck, ranked (health.ts); 'unsupported' if the engine cannot say. */
   getHealth: { payload: TorrentRef; result: TorrentHealth };
+  /** Who sent each verified piece and when, from a cursor (piece-sources.ts); 'unsupported' if the engine does not log it. */
+  getPieceSources: { payload: PieceSourcesQuery; result: PieceSourcesView };
 }
 
 export type CommandName = keyof Commands;
@@ -191,6 +194,7 @@ export const COMMAND_NAMES = [
   'getFiles',
   'getTrackers',
   'getHealth',
+  'getPieceSources',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -256,6 +260,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getFiles: torrentRef,
   getTrackers: torrentRef,
   getHealth: torrentRef,
+  getPieceSources: pieceSourcesQuery,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -284,6 +289,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getFiles: array(fileView, { max: LIMITS.files }),
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
   getHealth: torrentHealth,
+  getPieceSources: pieceSourcesView,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

@@ -8,6 +8,7 @@ export * from './base64.js';
 export * from './types.js';
 export * from './add-offer.js';
 export * from './health.js';
+export * from './piece-sources.js';
 export * from './summary-changes.js';
 export * from './commands.js';
 export * from './events.js';

@@ -40,6 +40,7 @@ import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
 import type { TorrentHealth } from '../../../shared/contract/health.js';
+import type { PieceSourcesView } from '../../../shared/contract/piece-sources.js';
 import type { Reachability } from '../session/reachability.js';
 import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
@@ -840,6 +841,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   files(): FileStats[] {
     return this.transfer?.files() ?? [];
+  }
+
+  /** The piece-source log of the current transfer (null before the metadata and storage are ready). */
+  pieceSources(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null {
+    return this.transfer?.sources.query(from, sourcesFrom, generation) ?? null;
   }
 
   /** Why it is slow or stuck, ranked (health.ts). */

@@ -321,6 +321,27 @@ describe('Transfer: pieces', () => {
     expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
   });
 
+  it('logs who sent each verified piece (two peers, each with one piece) and names the senders of a failed piece', async () => {
+    const { transfer, data, connect } = await rig({ files: [3 * PIECE] });
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.bitfield(bitfieldOf(3, [0])), msg.unchoke()]));
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.bitfield(bitfieldOf(3, [1, 2])), msg.unchoke()]));
+    a.peer.receive(Buffer.concat([block(data, 0, 0), block(data, 0, BLOCK)]));
+    b.peer.receive(Buffer.concat([block(data, 1, 0), block(data, 1, BLOCK)]));
+    const piece2 = blockRefs(b.socket, MessageId.Request).filter((r) => r[0] === 2);
+    expect(piece2).toHaveLength(2);
+    b.peer.receive(Buffer.concat([block(data, 2, 0, BLOCK, true), block(data, 2, BLOCK, BLOCK, true)]));
+    await transfer.drain();
+    const view = transfer.sources.query(0, 0);
+    expect(view.sources.map((s) => s.label)).toEqual([a.peer.address, b.peer.address]);
+    const entries = Buffer.from(view.entries, 'base64');
+    const logged = [0, 1].map((k) => [entries.readUInt32LE(k * 10), entries.readUInt16LE(k * 10 + 4)]);
+    expect(logged.sort()).toEqual([[0, 0], [1, 1]]);
+    expect(view.count).toBe(2);
+    expect(view.failures).toEqual([{ piece: 2, at: expect.any(Number), peers: [b.peer.address] }]);
+  });
+
   it('bans a peer after its data failed the hash check twice', async () => {
     const { transfer, host, data, connect } = await rig({ files: [3 * PIECE] });
     const bad = connect();

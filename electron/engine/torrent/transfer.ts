@@ -15,6 +15,7 @@ import type { ResumeData } from '../resume/resume-data.js';
 import { PeerAvailability } from './availability.js';
 import { BlockDownloader } from './block-downloader.js';
 import { PieceVerifier } from './piece-verifier.js';
+import { PieceSourceLog } from './piece-sources.js';
 import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
 import { UploadSlots } from './upload-slots.js';
@@ -69,6 +70,8 @@ export class Transfer {
   private active = false;
   private readonly slots: UploadSlots;
   private readonly view: TransferView;
+  /** Who sent each verified piece, and when (the mosaic's colour by source, its replay). */
+  readonly sources: PieceSourceLog;
 
   constructor(
     readonly meta: Metainfo,
@@ -76,13 +79,14 @@ export class Transfer {
     private readonly host: TransferHost,
   ) {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
+    this.sources = new PieceSourceLog(meta.pieceCount);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
     this.verifier = new PieceVerifier(meta.pieceHashes, this.storage, this.picker, {
       disk: host.disk,
       priorityEpoch: () => this.priorityEpoch,
       touchesSkippedFile: (index) => this.skippedFilesIn(index).length > 0,
-      verified: (index) => this.pieceVerified(index),
+      verified: (index, piece) => this.pieceVerified(index, piece),
       failed: (piece) => this.pieceFailed(piece),
       writeFailed: (message) => host.fatal(message),
       caughtUp: () => this.downloads.pumpAll(),
@@ -279,8 +283,9 @@ export class Transfer {
     return this.verifier.drain();
   }
 
-  private pieceVerified(index: number): void {
+  private pieceVerified(index: number, piece: PieceDownload): void {
     if (!this.picker.markHave(index)) return;
+    this.sources.verified(index, piece.blocksFrom);
     this.failedPieces.delete(index);
     const have = msg.have(index);
     for (const peer of this.host.connectedPeers()) peer.send(have);
@@ -293,6 +298,7 @@ export class Transfer {
     this.failedPieces.add(piece.index);
     this.picker.pieceFailed(piece.index);
     this.host.pieceChecked(piece.index, false);
+    this.sources.failed(piece.index, piece.contributors);
     for (const contributor of piece.contributors) {
       const peer = contributor as PeerConnection;
       if (peer.recordHashFailure() >= BAN_AFTER_FAILURES) this.host.ban(peer);

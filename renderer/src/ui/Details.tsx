@@ -1,16 +1,14 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState } from 'react';
 import { PEER_FLAGS, type FilePriority, type FileView, type PeerView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
-import { PieceGrid } from '../grid/PieceGrid.js';
-import type { PieceField } from '../grid/pieceField.js';
 import type { DetailsTab } from '../state/reducer.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
 import { formatBytes, formatCount, formatDate, formatPercent, formatRateCell } from '../util/format.js';
-import { useThemeKey } from './theme.js';
 import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
+import { MosaicPanel } from '../mosaic/MosaicPanel.js';
 import '../mosaic/mosaic.css';
 
 /** The peer list's Flags legend, from the contract's table of flag letters. */
@@ -37,42 +35,9 @@ export function Details() {
   }
   return (
     <section className="details" aria-label="Details">
-      <PiecesPanel torrent={t} />
+      <MosaicPanel torrent={t} />
       <DetailTabs torrent={t} />
     </section>
-  );
-}
-
-/** The PieceField of a torrent, updating when the registry replaces it. */
-function usePieceField(infoHash: string): PieceField | null {
-  const pieces = useController().pieces;
-  return useSyncExternalStore(
-    (cb) => pieces.subscribe((h) => { if (h === infoHash) cb(); }),
-    () => pieces.get(infoHash),
-  );
-}
-
-function PiecesPanel({ torrent: t }: { torrent: TorrentSummary }) {
-  const field = usePieceField(t.infoHash);
-  const themeKey = useThemeKey();
-  const pieceInfo = t.hasMetadata
-    ? `${formatCount(t.verifiedPieces)} of ${formatCount(t.pieceCount)} pieces · ${formatBytes(t.pieceLength)} each`
-    : 'Waiting for metadata…';
-  return (
-    <div className="pieces">
-      <div className="pieces__head">
-        <h3 className="pieces__title" title={t.name}>{t.name || t.infoHash}</h3>
-        <span className="pieces__meta">{pieceInfo}{t.hashFailures > 0 ? ` · ${t.hashFailures} hash failure${t.hashFailures === 1 ? '' : 's'}` : ''}</span>
-        <div className="legend" aria-hidden="true">
-          <span className="legend__item"><i className="sw sw--verified" />Verified</span>
-          <span className="legend__item"><i className="sw sw--inflight" />Downloading</span>
-          <span className="legend__item"><i className="sw sw--missing" />Missing <i className="sw sw--ramp" /> more peers</span>
-          <span className="legend__item"><i className="sw sw--unavail" />No peer</span>
-          <span className="legend__item"><i className="sw sw--failed" />Hash failed</span>
-        </div>
-      </div>
-      <PieceGrid field={field} themeKey={themeKey} />
-    </div>
   );
 }
 
