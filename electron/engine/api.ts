@@ -11,6 +11,7 @@ import type { Reachability } from './session/reachability.js';
  */
 import type { TorrentHealth } from '../../shared/contract/health.js';
 import type { PieceSourcesView } from '../../shared/contract/piece-sources.js';
+import type { PeerPiecesResult } from '../../shared/contract/peer-pieces.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -190,6 +191,8 @@ export interface EngineTorrent {
   health?(): TorrentHealth;
   /** Who sent each verified piece and when, from a cursor (torrent/piece-sources.ts); absent in engines that do not log it. */
   pieceSources?(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null;
+  /** Each connected peer's pieces; bitfields only for peers whose count differs from `known` (torrent/peer-pieces.ts). */
+  peerPieces?(known: ReadonlyMap<string, number>): PeerPiecesResult | null;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

@@ -16,6 +16,7 @@ import {
   type FilePriority,
   type FileView,
   type HealthCause,
+  type PeerPiecesQuery,
   type TorrentHealth,
   type PeerView,
   type ServerEvent,
@@ -27,6 +28,7 @@ import {
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
 import { SimSources } from './simSources.js';
+import { simPeerPieces } from './simPeerPieces.js';
 
 export interface SimTorrentSpec {
   name: string;
@@ -597,6 +599,8 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.trackers() } : notFound;
       case 'getHealth':
         return t ? { ok: true, result: t.health() } : notFound;
+      case 'getPeerPieces':
+        return t ? { ok: true, result: simPeerPieces(t.peers(), t.states, payload as PeerPiecesQuery) } : notFound;
       case 'getPieceSources': {
         const q = payload as { from: number; sourcesFrom: number; generation?: number };
         return t ? { ok: true, result: t.pieceSources.query(q.from, q.sourcesFrom, q.generation) } : notFound;

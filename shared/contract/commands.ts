@@ -38,6 +38,7 @@ import {
 } from './types.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 import { torrentHealth, type TorrentHealth } from './health.js';
+import { peerPiecesQuery, peerPiecesResult, type PeerPiecesQuery, type PeerPiecesResult } from './peer-pieces.js';
 import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
 
 /** Largest .torrent file accepted (bytes). */
@@ -162,6 +163,8 @@ export interface Commands {
   getHealth: { payload: TorrentRef; result: TorrentHealth };
   /** Who sent each verified piece and when, from a cursor (piece-sources.ts); 'unsupported' if the engine does not log it. */
   getPieceSources: { payload: PieceSourcesQuery; result: PieceSourcesView };
+  /** Each connected peer's pieces, bitfields only where they changed (peer-pieces.ts); poll while the Peers tab is open. */
+  getPeerPieces: { payload: PeerPiecesQuery; result: PeerPiecesResult };
 }
 
 export type CommandName = keyof Commands;
@@ -195,6 +198,7 @@ export const COMMAND_NAMES = [
   'getTrackers',
   'getHealth',
   'getPieceSources',
+  'getPeerPieces',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -261,6 +265,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getTrackers: torrentRef,
   getHealth: torrentRef,
   getPieceSources: pieceSourcesQuery,
+  getPeerPieces: peerPiecesQuery,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -290,6 +295,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
   getHealth: torrentHealth,
   getPieceSources: pieceSourcesView,
+  getPeerPieces: peerPiecesResult,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

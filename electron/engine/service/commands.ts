@@ -139,5 +139,13 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
       return view;
     }
+    case 'getPeerPieces': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      if (!t.peerPieces) throw new CommandFailure('unsupported', "This engine cannot list its peers' pieces");
+      const view = t.peerPieces(new Map(p.known.map((k) => [k.id, k.count])));
+      if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
+      return view;
+    }
   }
 }

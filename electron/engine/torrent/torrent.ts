@@ -41,6 +41,8 @@ import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './trans
 import { errorText } from '../../../shared/error-text.js';
 import type { TorrentHealth } from '../../../shared/contract/health.js';
 import type { PieceSourcesView } from '../../../shared/contract/piece-sources.js';
+import type { PeerPiecesResult } from '../../../shared/contract/peer-pieces.js';
+import { peerPieces } from './peer-pieces.js';
 import type { Reachability } from '../session/reachability.js';
 import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
@@ -846,6 +848,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** The piece-source log of the current transfer (null before the metadata and storage are ready). */
   pieceSources(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null {
     return this.transfer?.sources.query(from, sourcesFrom, generation) ?? null;
+  }
+
+  /** Each connected peer's pieces (null before the metadata and storage are ready). */
+  peerPieces(known: ReadonlyMap<string, number>): PeerPiecesResult | null {
+    const t = this.transfer;
+    if (!t) return null;
+    const picker = t.picker;
+    return peerPieces(this.peersById.values(), { pieceCount: picker.pieceCount, has: (i) => picker.have.has(i), isWanted: (i) => picker.isWanted(i) }, known);
   }
 
   /** Why it is slow or stuck, ranked (health.ts). */

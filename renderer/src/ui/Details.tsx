@@ -9,6 +9,9 @@ import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
 import { MosaicPanel } from '../mosaic/MosaicPanel.js';
+import { setPeerHighlight } from '../mosaic/highlight.js';
+import { PeerStrip } from '../mosaic/PeerStrip.js';
+import { piecesOf, usePeerPieces } from '../mosaic/peerPieces.js';
 import '../mosaic/mosaic.css';
 
 /** The peer list's Flags legend, from the contract's table of flag letters. */
@@ -146,6 +149,8 @@ function PeersTab({ infoHash }: { infoHash: string }) {
   const connected = useConnected();
   const { value: peers } = usePoll<PeerView[]>(infoHash, connected, 1500,
     (h) => controller.call(() => controller.client.getPeers({ infoHash: h }), false));
+  const pieces = usePeerPieces(infoHash, connected);
+  useEffect(() => () => setPeerHighlight(null), [infoHash]);
   if (!peers) return <p className="muted pad">Loading peers…</p>;
   if (peers.length === 0) return <p className="muted pad">Not connected to any peers.</p>;
   const sorted = [...peers].sort((a, b) => b.downloadRate - a.downloadRate || b.uploadRate - a.uploadRate || a.address.localeCompare(b.address));
@@ -154,17 +159,24 @@ function PeersTab({ infoHash }: { infoHash: string }) {
       <thead>
         <tr>
           <th>Address</th><th>Client</th><th title={FLAGS_LEGEND}>Flags</th>
-          <th className="col-progress">Progress</th><th className="col-num">Down</th><th className="col-num">Up</th>
+          <th className="col-progress">Progress</th>
+          <th title="The peer's pieces on the grid's scale (hover a row to see them on the grid)">Pieces</th>
+          <th className="col-num" title="Pieces we still need that this peer has">We need</th>
+          <th className="col-num">Down</th><th className="col-num">Up</th>
           <th className="col-num">Downloaded</th><th className="col-num">Uploaded</th>
         </tr>
       </thead>
       <tbody>
         {sorted.map((p) => (
-          <tr key={p.id} className="row" data-testid="peer-row">
+          <tr key={p.id} className="row" data-testid="peer-row" data-peer={p.address}
+            onMouseEnter={() => { const has = pieces?.peers.get(p.id); if (has && pieces) setPeerHighlight({ infoHash, label: p.address, pieces: piecesOf(has, pieces.pieceCount) }); }}
+            onMouseLeave={() => setPeerHighlight(null)}>
             <td className="mono">{p.address}</td>
             <td className="ellipsis" title={p.client}>{p.client || '–'}</td>
             <td className="mono">{p.flags}</td>
             <td className="col-progress"><MiniBar value={p.progress} /></td>
+            <td><PeerStrip pieces={pieces?.peers.get(p.id)} pieceCount={pieces?.pieceCount ?? 0} /></td>
+            <td className="col-num" data-testid="peer-wanted">{pieces?.peers.has(p.id) ? `${formatCount(pieces.peers.get(p.id)!.wanted)} of ${formatCount(pieces.wantedMissing)}` : '–'}</td>
             <td className="col-num">{formatRateCell(p.downloadRate)}</td>
             <td className="col-num">{formatRateCell(p.uploadRate)}</td>
             <td className="col-num">{formatBytes(p.downloaded)}</td>
