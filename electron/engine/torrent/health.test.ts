@@ -111,10 +111,17 @@ describe('diagnose', () => {
     expect(ids(facts({ connected }))).toEqual([]);
   });
 
-  it('connected, but nobody has anything we need', () => {
+  it('connected, but nobody has anything we need: the pieces nobody has', () => {
     const connected = [peer('1.1.1.1:1', { hasWanted: false }), peer('2.2.2.2:2', { hasWanted: false })];
     const causes = diagnose(facts({ connected, progress: 0.993, wantedMissing: 12, wantedNobodyHas: 12 }));
-    expect(causes[0]).toMatchObject({ id: 'nobody-has-wanted', severity: 'blocking', title: 'Stuck at 99.3%: no connected peer has what we need' });
+    expect(causes).toHaveLength(1);
+    expect(causes[0]).toMatchObject({ id: 'pieces-nobody-has', severity: 'blocking', title: 'Stuck at 99.3%: 12 pieces nobody has', detail: '2 peers connected; none has any of the 12 missing pieces.' });
+  });
+
+  it('peers that have none of what we need while availability says someone does (seeds not counted yet): says the peers lack it', () => {
+    const connected = [peer('1.1.1.1:1', { hasWanted: false })];
+    const causes = diagnose(facts({ connected, progress: 0.5, wantedMissing: 12, wantedNobodyHas: 0 }));
+    expect(causes[0]).toMatchObject({ id: 'nobody-has-wanted', severity: 'blocking', title: 'Stuck at 50.0%: no connected peer has what we need' });
   });
 
   it('stuck at 99.3%: 12 pieces nobody has (the rest is done)', () => {

@@ -123,7 +123,8 @@ export function diagnose(f: HealthFacts): HealthCause[] {
 
   if (f.hasMetadata && connectedCount > 0 && f.wantedMissing > 0) {
     const useful = f.connected.filter((p) => p.hasWanted);
-    if (useful.length === 0) {
+    const allNobodyHas = f.wantedNobodyHas === f.wantedMissing;
+    if (useful.length === 0 && !allNobodyHas) {
       add(
         'nobody-has-wanted',
         'blocking',
@@ -132,14 +133,16 @@ export function diagnose(f: HealthFacts): HealthCause[] {
         'Wait for a seed to join, or ask for more peers (trackers, DHT).',
       );
     } else if (f.wantedNobodyHas > 0) {
-      const all = f.wantedNobodyHas === f.wantedMissing;
+      const all = allNobodyHas;
       add(
         'pieces-nobody-has',
         all ? 'blocking' : 'info',
         all
           ? `Stuck at ${percent(f.progress)}: ${f.wantedNobodyHas} piece${s(f.wantedNobodyHas)} nobody has`
           : `${f.wantedNobodyHas} piece${s(f.wantedNobodyHas)} nobody connected has`,
-        `Of the ${f.wantedMissing} missing piece${s(f.wantedMissing)}, ${f.wantedNobodyHas} ${f.wantedNobodyHas === 1 ? 'is' : 'are'} on none of the ${connectedCount} connected peer${s(connectedCount)}.`,
+        all
+          ? `${connectedCount} peer${s(connectedCount)} connected; none has any of the ${f.wantedMissing} missing piece${s(f.wantedMissing)}.`
+          : `Of the ${f.wantedMissing} missing pieces, ${f.wantedNobodyHas} ${f.wantedNobodyHas === 1 ? 'is' : 'are'} on none of the ${connectedCount} connected peer${s(connectedCount)}.`,
         'The download cannot finish until a peer with them connects: wait for a seed, or skip the files they belong to.',
       );
     }
