@@ -190,7 +190,7 @@ export interface EngineTorrent {
   /** Why it is slow or stuck, ranked (torrent/health.ts); absent in engines that cannot say. */
   health?(): TorrentHealth;
   /** Who sent each verified piece and when, from a cursor (torrent/piece-sources.ts); absent in engines that do not log it. */
-  pieceSources?(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null;
+  pieceSources?(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null;
   /** Each connected peer's pieces; bitfields only for peers whose count differs from `known` (torrent/peer-pieces.ts). */
   peerPieces?(known: ReadonlyMap<string, number>): PeerPiecesResult | null;
   pause(): Promise<void>;

@@ -602,8 +602,8 @@ export class SimEngine implements ClientTransport {
       case 'getPeerPieces':
         return t ? { ok: true, result: simPeerPieces(t.peers(), t.states, payload as PeerPiecesQuery) } : notFound;
       case 'getPieceSources': {
-        const q = payload as { from: number; sourcesFrom: number; generation?: number };
-        return t ? { ok: true, result: t.pieceSources.query(q.from, q.sourcesFrom, q.generation) } : notFound;
+        const q = payload as { from: number; sourcesFrom: number; generation?: number; limit?: number };
+        return t ? { ok: true, result: t.pieceSources.query(q.from, q.sourcesFrom, q.generation, q.limit) } : notFound;
       }
       case 'openFolder':
         return { ok: true, result: { path: '/home/user/Downloads', opened: false } };

@@ -1,5 +1,5 @@
 /** The simulator's piece-source log: the same byte format as the engine's (shared/contract/piece-sources.ts). */
-import { bytesToBase64, PIECE_SOURCE_ENTRY_BYTES, type HashFailureView, type PieceSource, type PieceSourcesView } from '../../shared/contract/index.js';
+import { bytesToBase64, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type HashFailureView, type PieceSource, type PieceSourcesView } from '../../shared/contract/index.js';
 
 const CLIENTS = ['libtorrent/2.0.11', 'qBittorrent 4.6.7', 'Transmission 4.0.6', 'Deluge 2.1.1'];
 
@@ -27,11 +27,7 @@ export class SimSources {
       bigger.set(this.bytes);
       this.bytes = bigger;
     }
-    const v = new DataView(this.bytes.buffer);
-    const o = this.count * PIECE_SOURCE_ENTRY_BYTES;
-    v.setUint32(o, piece, true);
-    v.setUint16(o + 4, source, true);
-    v.setUint32(o + 6, Math.round((Date.now() - this.base) / 100), true);
+    writeSourceEntry(this.bytes, this.count * PIECE_SOURCE_ENTRY_BYTES, piece, source, (Date.now() - this.base) / 100);
     this.count++;
   }
 
@@ -40,16 +36,17 @@ export class SimSources {
     if (this.failures.length > 16) this.failures.shift();
   }
 
-  query(from: number, sourcesFrom: number, generation?: number): PieceSourcesView {
+  query(from: number, sourcesFrom: number, generation?: number, limit = Infinity): PieceSourcesView {
     const fresh = generation !== this.generation;
     const start = fresh ? 0 : Math.min(from, this.count);
+    const end = Math.min(this.count, start + limit);
     const sFrom = fresh ? 0 : Math.min(sourcesFrom, this.sources.length);
     return {
       generation: this.generation,
       base: this.base,
       count: this.count,
       from: start,
-      entries: bytesToBase64(this.bytes.subarray(start * PIECE_SOURCE_ENTRY_BYTES, this.count * PIECE_SOURCE_ENTRY_BYTES)),
+      entries: bytesToBase64(this.bytes.subarray(start * PIECE_SOURCE_ENTRY_BYTES, end * PIECE_SOURCE_ENTRY_BYTES)),
       sourcesFrom: sFrom,
       sources: this.sources.slice(sFrom),
       failures: [...this.failures],

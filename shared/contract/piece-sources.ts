@@ -32,13 +32,39 @@ export interface PieceSourcesQuery {
   sourcesFrom: number;
   /** The generation the cursors belong to; another one (or none) returns everything from 0. */
   generation?: number;
+  /** Entries wanted at most (default MAX_SOURCE_ENTRIES_PER_REPLY; 0 = none: just the counts and failures). */
+  limit?: number;
 }
 
 /**
- * Bytes per entry in `entries`, little-endian: u32 piece index, u16 source index (into the
- * whole sources list; 0xffff = unknown), u32 completion time in tenths of a second after `base`.
+ * Bytes per entry in `entries`, little-endian: u24 piece index (LIMITS.pieces fits), u16 source
+ * index (into the whole sources list; 0xffff = unknown), u24 completion time in tenths of a
+ * second after `base` (clamped at MAX_SOURCE_TIME, 19 days). Use writeSourceEntry / readSourceEntry.
  */
-export const PIECE_SOURCE_ENTRY_BYTES = 10;
+export const PIECE_SOURCE_ENTRY_BYTES = 8;
+export const MAX_SOURCE_TIME = 0xff_ffff;
+export const SOURCE_TIME_UNIT_MS = 100;
+
+export function writeSourceEntry(bytes: Uint8Array, offset: number, piece: number, source: number, tenths: number): void {
+  const t = Math.max(0, Math.min(MAX_SOURCE_TIME, Math.round(tenths)));
+  bytes[offset] = piece & 0xff;
+  bytes[offset + 1] = (piece >>> 8) & 0xff;
+  bytes[offset + 2] = (piece >>> 16) & 0xff;
+  bytes[offset + 3] = source & 0xff;
+  bytes[offset + 4] = (source >>> 8) & 0xff;
+  bytes[offset + 5] = t & 0xff;
+  bytes[offset + 6] = (t >>> 8) & 0xff;
+  bytes[offset + 7] = (t >>> 16) & 0xff;
+}
+
+/** [piece, source, tenths of a second after base] of the entry at `offset`. */
+export function readSourceEntry(bytes: Uint8Array, offset: number): [piece: number, source: number, tenths: number] {
+  return [
+    bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16),
+    bytes[offset + 3]! | (bytes[offset + 4]! << 8),
+    bytes[offset + 5]! | (bytes[offset + 6]! << 8) | (bytes[offset + 7]! << 16),
+  ];
+}
 export const UNKNOWN_SOURCE = 0xffff;
 /** Entries in one reply at most; ask again from `from + returned` for the rest. */
 export const MAX_SOURCE_ENTRIES_PER_REPLY = 100_000;
@@ -75,6 +101,7 @@ export const pieceSourcesQuery: Validator<PieceSourcesQuery> = object<PieceSourc
   from: nonNegativeInt,
   sourcesFrom: nonNegativeInt,
   generation: optional(nonNegativeInt),
+  limit: optional(nonNegativeInt),
 });
 
 export const pieceSourcesView: Validator<PieceSourcesView> = object<PieceSourcesView>({

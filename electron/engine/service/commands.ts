@@ -135,7 +135,7 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       const p = parseCommandPayload(command, raw);
       const t = torrent(p.infoHash);
       if (!t.pieceSources) throw new CommandFailure('unsupported', 'This engine does not record piece sources');
-      const view = t.pieceSources(p.from, p.sourcesFrom, p.generation);
+      const view = t.pieceSources(p.from, p.sourcesFrom, p.generation, p.limit);
       if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
       return view;
     }

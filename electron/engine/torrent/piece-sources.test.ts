@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PIECE_SOURCES, PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, pieceSourcesView } from '../../../shared/contract/piece-sources.js';
+import { MAX_PIECE_SOURCES, PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, pieceSourcesView, readSourceEntry } from '../../../shared/contract/piece-sources.js';
 import { PieceDownload } from '../picker/piece-download.js';
 import { PieceSourceLog, describeSender, mainSender } from './piece-sources.js';
 
@@ -8,7 +8,7 @@ const peer = (address: string, client = 'libtorrent/2.0.11') => ({ address, clie
 function decode(entries: string): Array<[number, number, number]> {
   const bytes = Buffer.from(entries, 'base64');
   const out: Array<[number, number, number]> = [];
-  for (let o = 0; o < bytes.length; o += PIECE_SOURCE_ENTRY_BYTES) out.push([bytes.readUInt32LE(o), bytes.readUInt16LE(o + 4), bytes.readUInt32LE(o + 6)]);
+  for (let o = 0; o < bytes.length; o += PIECE_SOURCE_ENTRY_BYTES) out.push(readSourceEntry(bytes, o));
   return out;
 }
 
@@ -65,6 +65,7 @@ describe('PieceSourceLog', () => {
     expect(later).toMatchObject({ from: 1, count: 2, sourcesFrom: 1, sources: [{ label: 'b:1' }] });
     expect(decode(later.entries)).toEqual([[1, 1, 0]]);
     expect(log.query(2, 2, log.generation)).toMatchObject({ entries: '', sources: [] });
+    expect(log.query(0, 0, log.generation, 0)).toMatchObject({ from: 0, count: 2, entries: '' }); // limit 0: counts only
     expect(log.query(9, 9, log.generation)).toMatchObject({ from: 2, entries: '' }); // cursor past the end: clamped
     const other = new PieceSourceLog(4, () => 0);
     expect(other.generation).not.toBe(log.generation);

@@ -10,7 +10,10 @@ import {
   MAX_PIECE_SOURCES,
   MAX_SOURCE_ENTRIES_PER_REPLY,
   PIECE_SOURCE_ENTRY_BYTES,
+  SOURCE_TIME_UNIT_MS,
   UNKNOWN_SOURCE,
+  readSourceEntry,
+  writeSourceEntry,
   type HashFailureView,
   type PieceSource,
   type PieceSourcesView,
@@ -27,9 +30,6 @@ interface PeerLike {
   readonly client: string;
 }
 
-/** Tenths of a second: completion times fit a u32 for 13 years. */
-const TIME_UNIT_MS = 100;
-const MAX_TIME_UNITS = 0xffff_ffff;
 const MAX_FAILURE_PEERS = 64;
 
 let generations = 0;
@@ -59,7 +59,6 @@ export class PieceSourceLog {
   readonly generation = ++generations;
   readonly base: number;
   private bytes: Uint8Array;
-  private view: DataView;
   private entries = 0;
   private readonly maxEntries: number;
   private readonly sources: PieceSource[] = [];
@@ -70,7 +69,6 @@ export class PieceSourceLog {
     this.base = now();
     this.maxEntries = pieceCount * 2 + 1024;
     this.bytes = new Uint8Array(Math.min(this.maxEntries, 1024) * PIECE_SOURCE_ENTRY_BYTES);
-    this.view = new DataView(this.bytes.buffer);
   }
 
   get count(): number {
@@ -102,17 +100,17 @@ export class PieceSourceLog {
   }
 
   /** The entries from `from` and the sources from `sourcesFrom` (everything for another generation). */
-  query(from: number, sourcesFrom: number, generation?: number): PieceSourcesView {
+  query(from: number, sourcesFrom: number, generation?: number, limit = MAX_SOURCE_ENTRIES_PER_REPLY): PieceSourcesView {
     const fresh = generation !== this.generation;
     const start = fresh ? 0 : Math.min(from, this.entries);
-    const end = Math.min(this.entries, start + MAX_SOURCE_ENTRIES_PER_REPLY);
+    const end = Math.min(this.entries, start + Math.min(limit, MAX_SOURCE_ENTRIES_PER_REPLY));
     const sFrom = fresh ? 0 : Math.min(sourcesFrom, this.sources.length);
     return {
       generation: this.generation,
       base: Math.floor(this.base),
       count: this.entries,
       from: start,
-      entries: Buffer.from(this.bytes.buffer, start * PIECE_SOURCE_ENTRY_BYTES, (end - start) * PIECE_SOURCE_ENTRY_BYTES).toString('base64'),
+      entries: Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start * PIECE_SOURCE_ENTRY_BYTES, (end - start) * PIECE_SOURCE_ENTRY_BYTES).toString('base64'),
       sourcesFrom: sFrom,
       sources: this.sources.slice(sFrom).map((s) => ({ ...s })),
       failures: this.failures.map((f) => ({ ...f, peers: [...f.peers] })),
@@ -122,19 +120,14 @@ export class PieceSourceLog {
   /** Every entry, oldest first (for the resume record). */
   *all(): Generator<{ piece: number; source: PieceSource | null; at: number }> {
     for (let k = 0; k < this.entries; k++) {
-      const o = k * PIECE_SOURCE_ENTRY_BYTES;
-      const id = this.view.getUint16(o + 4, true);
-      yield { piece: this.view.getUint32(o, true), source: this.sources[id] ?? null, at: this.base + this.view.getUint32(o + 6, true) * TIME_UNIT_MS };
+      const [piece, id, tenths] = readSourceEntry(this.bytes, k * PIECE_SOURCE_ENTRY_BYTES);
+      yield { piece, source: this.sources[id] ?? null, at: this.base + tenths * SOURCE_TIME_UNIT_MS };
     }
   }
 
   private append(index: number, sourceId: number, at: number): void {
     if ((this.entries + 1) * PIECE_SOURCE_ENTRY_BYTES > this.bytes.length) this.grow();
-    const o = this.entries * PIECE_SOURCE_ENTRY_BYTES;
-    const units = Math.max(0, Math.min(MAX_TIME_UNITS, Math.round((at - this.base) / TIME_UNIT_MS)));
-    this.view.setUint32(o, index, true);
-    this.view.setUint16(o + 4, sourceId, true);
-    this.view.setUint32(o + 6, units, true);
+    writeSourceEntry(this.bytes, this.entries * PIECE_SOURCE_ENTRY_BYTES, index, sourceId, (at - this.base) / SOURCE_TIME_UNIT_MS);
     this.entries++;
   }
 
@@ -142,7 +135,6 @@ export class PieceSourceLog {
     const bigger = new Uint8Array(Math.min(this.maxEntries, Math.max(1024, this.entries * 2)) * PIECE_SOURCE_ENTRY_BYTES);
     bigger.set(this.bytes);
     this.bytes = bigger;
-    this.view = new DataView(bigger.buffer);
   }
 
   /** The source's index; past MAX_PIECE_SOURCES every new source shares the last slot. */

@@ -846,8 +846,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   /** The piece-source log of the current transfer (null before the metadata and storage are ready). */
-  pieceSources(from: number, sourcesFrom: number, generation?: number): PieceSourcesView | null {
-    return this.transfer?.sources.query(from, sourcesFrom, generation) ?? null;
+  pieceSources(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null {
+    return this.transfer?.sources.query(from, sourcesFrom, generation, limit) ?? null;
   }
 
   /** Each connected peer's pieces (null before the metadata and storage are ready). */

@@ -39,7 +39,7 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   const themeKey = useThemeKey();
   const connected = useApp((s) => s.connection === 'open');
   const [mode, setMode] = useState<GridMode>('state');
-  const { table, version } = useSourceTable(t.infoHash, t.hasMetadata ? t.pieceCount : 0, connected);
+  const { table, version } = useSourceTable(t.infoHash, t.hasMetadata ? t.pieceCount : 0, connected, mode === 'source');
   const highlight = usePeerHighlight(t.infoHash);
   const slotsRef = useRef(new Map<number, number>());
   const boxRef = useRef<HTMLDivElement>(null);

@@ -7,13 +7,13 @@
 import {
   base64ToBytes,
   PIECE_SOURCE_ENTRY_BYTES,
+  SOURCE_TIME_UNIT_MS,
   UNKNOWN_SOURCE,
+  readSourceEntry,
   type HashFailureView,
   type PieceSource,
   type PieceSourcesView,
 } from '../../../shared/contract/index.js';
-
-const TIME_UNIT_MS = 100;
 
 export class PieceSourceTable {
   generation: number | undefined = undefined;
@@ -65,14 +65,11 @@ export class PieceSourceTable {
     }
     if (v.from !== this.logCount) return changed; // a reply for an old cursor: ask again
     const bytes = base64ToBytes(v.entries);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = Math.floor(bytes.length / PIECE_SOURCE_ENTRY_BYTES);
     for (let k = 0; k < n; k++) {
-      const o = k * PIECE_SOURCE_ENTRY_BYTES;
-      const piece = view.getUint32(o, true);
-      const raw = view.getUint16(o + 4, true);
+      const [piece, raw, tenths] = readSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES);
       const source = raw === UNKNOWN_SOURCE || raw >= this.sources.length ? -1 : raw;
-      const at = this.base + view.getUint32(o + 6, true) * TIME_UNIT_MS;
+      const at = this.base + tenths * SOURCE_TIME_UNIT_MS;
       this.push(piece, source, at);
       if (piece >= this.pieceCount) continue;
       const previous = this.sourceOf[piece]!;

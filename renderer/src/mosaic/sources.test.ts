@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, bytesToBase64, type PieceSourcesView } from '../../../shared/contract/index.js';
+import { PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, bytesToBase64, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
 import { describeSources } from './MosaicPanel.js';
 import { OTHER_SOURCE_COLOR, SOURCE_COLORS, TINT_COLORS, assignSourceColors, sourceTint } from './sourceColors.js';
 import { PieceSourceTable } from './sourceTable.js';
 
 function entries(list: Array<[piece: number, source: number, tenths: number]>): string {
   const bytes = new Uint8Array(list.length * PIECE_SOURCE_ENTRY_BYTES);
-  const v = new DataView(bytes.buffer);
-  list.forEach(([p, s, t], k) => {
-    v.setUint32(k * 10, p, true);
-    v.setUint16(k * 10 + 4, s, true);
-    v.setUint32(k * 10 + 6, t, true);
-  });
+  list.forEach(([p, s, t], k) => writeSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES, p, s, t));
   return bytesToBase64(bytes);
 }
 
