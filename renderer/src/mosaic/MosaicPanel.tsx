@@ -3,12 +3,11 @@
  * tile, with a legend naming the top sources), a peer's pieces highlighted (hovering it in the
  * Peers tab), the latest hash failure with the peers that sent it, and Save as PNG.
  */
-import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { TorrentSummary } from '../../../shared/contract/index.js';
-import { useApp, useController } from '../app/context.js';
+import { useApp } from '../app/context.js';
 import { PieceGrid } from '../grid/PieceGrid.js';
 import type { GridTint } from '../grid/painter.js';
-import type { PieceField } from '../grid/pieceField.js';
 import { formatBytes, formatCount } from '../util/format.js';
 import { useThemeKey } from '../ui/theme.js';
 import { usePeerHighlight } from './highlight.js';
@@ -16,6 +15,7 @@ import { saveCanvasPng } from './savePng.js';
 import { assignSourceColors, sourceTint, TINT_COLORS } from './sourceColors.js';
 import type { PieceSourceTable } from './sourceTable.js';
 import { useSourceTable } from './useSourceTable.js';
+import { usePieceField } from './usePieceField.js';
 
 export type GridMode = 'state' | 'source';
 
@@ -24,15 +24,6 @@ const FAILURE_SHOWN_MS = 120_000;
 /** Legend entries at most (the top sources; the rest share "other"). */
 const LEGEND_MAX = 8;
 const HIGHLIGHT: readonly string[] = ['#4c8dff'];
-
-/** The PieceField of a torrent, updating when the registry replaces it. */
-function usePieceField(infoHash: string): PieceField | null {
-  const pieces = useController().pieces;
-  return useSyncExternalStore(
-    (cb) => pieces.subscribe((h) => { if (h === infoHash) cb(); }),
-    () => pieces.get(infoHash),
-  );
-}
 
 export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   const field = usePieceField(t.infoHash);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { PEER_FLAGS, type FilePriority, type FileView, type PeerView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { DetailsTab } from '../state/reducer.js';
@@ -12,6 +12,9 @@ import { MosaicPanel } from '../mosaic/MosaicPanel.js';
 import { setPeerHighlight } from '../mosaic/highlight.js';
 import { PeerStrip } from '../mosaic/PeerStrip.js';
 import { piecesOf, usePeerPieces } from '../mosaic/peerPieces.js';
+import { FileStrip } from '../mosaic/FileStrip.js';
+import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
+import { usePieceField } from '../mosaic/usePieceField.js';
 import '../mosaic/mosaic.css';
 
 /** The peer list's Flags legend, from the contract's table of flag letters. */
@@ -82,6 +85,8 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
   // Optimistic priorities so checkboxes respond at once.
   const [local, setLocal] = useState<Record<number, FilePriority>>({});
   useEffect(() => setLocal({}), [files]);
+  const field = usePieceField(t.infoHash);
+  const spans = useMemo(() => (files ? fileSpans(files, t.pieceLength) : null), [files, t.pieceLength]);
 
   if (!t.hasMetadata) return <p className="muted pad">The file list appears once the metadata has arrived.</p>;
   if (!files) return <p className="muted pad">Loading files…</p>;
@@ -106,12 +111,16 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
           <th className="col-name">Name</th>
           <th className="col-num">Size</th>
           <th className="col-progress">Progress</th>
+          <th title="The file's pieces; underlined: what plays from its start">Pieces</th>
+          <th className="col-num" title="Contiguous from the start of the file (media can be previewed up to here)">Playable</th>
           <th className="col-prio">Priority</th>
         </tr>
       </thead>
       <tbody>
         {visible.map((f) => {
           const p = prio(f);
+          const span = spans?.get(f.index);
+          const playable = span && field && f.size > 0 ? playableBytes(f, span, field.state, t.pieceLength) / f.size : 0;
           return (
             <tr key={f.index} className={p === 0 ? 'row row--skipped' : 'row'} data-testid="file-row">
               <td className="col-check">
@@ -121,6 +130,8 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
               <td className="col-name" title={f.path}><span className="name__text">{f.path}</span></td>
               <td className="col-num">{formatBytes(f.size)}</td>
               <td className="col-progress"><MiniBar value={f.progress} /></td>
+              <td>{span && field && <FileStrip span={span} state={field.state} playable={playable} firstLast={t.firstLastPiecesFirst} />}</td>
+              <td className="col-num" data-testid="file-playable" data-playable={playable.toFixed(4)}>{f.size > 0 ? `to ${formatPercent(playable)}` : '–'}</td>
               <td className="col-prio">
                 <select className="select" value={p} aria-label={`Priority of ${f.path}`}
                   onChange={(e) => void setPriority([{ index: f.index, priority: Number(e.target.value) as FilePriority }])}>
