@@ -96,4 +96,15 @@ test('two partial peers: health names the pieces nobody has; colour by source sh
   await expect(page.getByTestId('piece-tooltip')).toContainText(`From ${firstLabel}`);
   await page.getByTestId('tab-health').click();
   await expect(page.getByTestId('health-ok')).toBeVisible();
+
+  // Replay of the finished torrent: the end is the live picture, the start is empty.
+  await page.getByTestId('replay-button').click();
+  const grid = page.getByTestId('piece-grid');
+  await expect(grid).toHaveAttribute('data-verified', String(PIECES));
+  await page.getByTestId('replay-scrubber').fill('0');
+  await expect(grid).toHaveAttribute('data-verified', '0');
+  await page.getByTestId('replay-scrubber').fill('1000');
+  await expect(grid).toHaveAttribute('data-verified', String(PIECES));
+  await page.getByTestId('replay-close').click();
+  await expect(grid).toHaveAttribute('data-verified', String(PIECES));
 });

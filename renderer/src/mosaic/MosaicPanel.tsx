@@ -16,6 +16,7 @@ import { assignSourceColors, sourceTint, TINT_COLORS } from './sourceColors.js';
 import type { PieceSourceTable } from './sourceTable.js';
 import { useSourceTable } from './useSourceTable.js';
 import { usePieceField } from './usePieceField.js';
+import { ReplayBar, type ReplayFrame } from './ReplayBar.js';
 
 export type GridMode = 'state' | 'source';
 
@@ -30,7 +31,9 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   const themeKey = useThemeKey();
   const connected = useApp((s) => s.connection === 'open');
   const [mode, setMode] = useState<GridMode>('state');
-  const { table, version } = useSourceTable(t.infoHash, t.hasMetadata ? t.pieceCount : 0, connected, mode === 'source');
+  const [replaying, setReplaying] = useState(false);
+  const [frame, setFrame] = useState<ReplayFrame | null>(null);
+  const { table, version } = useSourceTable(t.infoHash, t.hasMetadata ? t.pieceCount : 0, connected, mode === 'source' || replaying);
   const highlight = usePeerHighlight(t.infoHash);
   const slotsRef = useRef(new Map<number, number>());
   const boxRef = useRef<HTMLDivElement>(null);
@@ -45,10 +48,12 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
 
   const tint = useMemo<GridTint | null>(() => {
     if (highlight && highlight.pieces.length >= t.pieceCount) return { colors: HIGHLIGHT, pieceColor: highlight.pieces, verifiedOnly: false };
-    if (mode === 'source' && table) return { colors: TINT_COLORS, pieceColor: sourceTint(table.sourceOf, slots, new Uint8Array(table.pieceCount)), verifiedOnly: true };
+    const sourceOf = replaying && frame ? frame.sources : table?.sourceOf;
+    if (mode === 'source' && table && sourceOf) return { colors: TINT_COLORS, pieceColor: sourceTint(sourceOf, slots, new Uint8Array(table.pieceCount)), verifiedOnly: true };
     return null;
     // `version` says the table changed in place.
-  }, [mode, table, version, slots, highlight, t.pieceCount]);
+  }, [mode, table, version, slots, highlight, t.pieceCount, replaying, frame]);
+  const closeReplay = useCallback(() => { setReplaying(false); setFrame(null); }, []);
 
   const describePieces = useCallback((first: number, end: number) => (table ? describeSources(table, first, end) : []), [table]);
 
@@ -65,6 +70,8 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
         <div className="mosaic-modes" role="group" aria-label="Colour the pieces by">
           <button type="button" className="mosaic-mode" aria-pressed={mode === 'state'} data-testid="grid-mode-state" onClick={() => setMode('state')}>State</button>
           <button type="button" className="mosaic-mode" aria-pressed={mode === 'source'} data-testid="grid-mode-source" onClick={() => setMode('source')}>Source</button>
+          <button type="button" className="mosaic-mode" aria-pressed={replaying} data-testid="replay-button" title="Replay the mosaic filling up"
+            onClick={() => (replaying ? closeReplay() : setReplaying(true))}>Replay</button>
           <button type="button" className="mosaic-mode" data-testid="grid-save-png" title="Save the piece map as a PNG image"
             onClick={() => { const c = boxRef.current?.querySelector('canvas'); if (c) void saveCanvasPng(c, `${t.name || t.infoHash}-pieces.png`); }}>PNG</button>
         </div>
@@ -75,7 +82,8 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
           Piece {formatCount(recentFailure.piece)} failed its hash check — sent by {recentFailure.peers.join(', ') || 'unknown peers'}
         </div>
       )}
-      <PieceGrid field={field} themeKey={themeKey} tint={tint} describePieces={describePieces} />
+      {replaying && table && field && <ReplayBar table={table} live={field.state} onFrame={setFrame} onClose={closeReplay} />}
+      <PieceGrid field={replaying && frame ? frame.field : field} themeKey={themeKey} tint={tint} describePieces={describePieces} />
     </div>
   );
 }
