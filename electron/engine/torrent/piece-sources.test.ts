@@ -112,3 +112,19 @@ describe('PieceSourceLog', () => {
     ]);
   });
 });
+
+describe('PieceSourceLog in the resume record', () => {
+  it('record() and adopt() carry entries and sources over, only for pieces still had, at their old times', () => {
+    const old = new PieceSourceLog(4, () => 50_000);
+    old.verified(0, new Map([[peer('a:1', 'A'), 2]]));
+    old.verified(3, new Map([[peer('b:2', 'B'), 1]]));
+    const rec = old.record();
+    expect(rec.entries.length).toBe(2 * PIECE_SOURCE_ENTRY_BYTES);
+    const next = new PieceSourceLog(4, () => 90_000);
+    next.adopt(rec, (i) => i !== 3);
+    expect([...next.all()]).toEqual([{ piece: 0, source: { kind: 'peer', label: 'a:1', client: 'A' }, at: 50_000 }]);
+    expect(next.base).toBe(50_000);
+    next.adopt(rec, () => true); // once something is logged, never again
+    expect(next.count).toBe(1);
+  });
+});

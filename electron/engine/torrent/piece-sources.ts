@@ -18,6 +18,7 @@ import {
   type PieceSource,
   type PieceSourcesView,
 } from '../../../shared/contract/piece-sources.js';
+import type { PieceLogRecord } from '../resume/resume-data.js';
 
 /** A block sender that is not a peer connection (a web seed) says what it is. */
 export interface DescribesSource {
@@ -57,7 +58,7 @@ export function mainSender(blocksFrom: ReadonlyMap<object, number>): object | nu
 export class PieceSourceLog {
   /** Unique per log in this process, and never 0 (a query without one gets everything). */
   readonly generation = ++generations;
-  readonly base: number;
+  private baseTime: number;
   private bytes: Uint8Array;
   private entries = 0;
   private readonly maxEntries: number;
@@ -66,9 +67,14 @@ export class PieceSourceLog {
   private readonly failures: HashFailureView[] = [];
 
   constructor(readonly pieceCount: number, private readonly now: () => number = Date.now) {
-    this.base = now();
+    this.baseTime = now();
     this.maxEntries = pieceCount * 2 + 1024;
     this.bytes = new Uint8Array(Math.min(this.maxEntries, 1024) * PIECE_SOURCE_ENTRY_BYTES);
+  }
+
+  /** ms since epoch: time 0 of the entries. */
+  get base(): number {
+    return this.baseTime;
   }
 
   get count(): number {
@@ -107,7 +113,7 @@ export class PieceSourceLog {
     const sFrom = fresh ? 0 : Math.min(sourcesFrom, this.sources.length);
     return {
       generation: this.generation,
-      base: Math.floor(this.base),
+      base: Math.floor(this.baseTime),
       count: this.entries,
       from: start,
       entries: Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start * PIECE_SOURCE_ENTRY_BYTES, (end - start) * PIECE_SOURCE_ENTRY_BYTES).toString('base64'),
@@ -117,17 +123,38 @@ export class PieceSourceLog {
     };
   }
 
+  /** The log as the resume record keeps it (8 bytes per entry). */
+  record(): PieceLogRecord {
+    return { base: Math.floor(this.baseTime), entries: Buffer.from(this.bytes.subarray(0, this.entries * PIECE_SOURCE_ENTRY_BYTES)), sources: this.sources.map((s) => ({ ...s })) };
+  }
+
+  /**
+   * Takes the log of an earlier session (the resume record), keeping only entries of pieces
+   * `stillHad` (verified now), before anything is logged in this one.
+   */
+  adopt(record: PieceLogRecord, stillHad: (piece: number) => boolean): void {
+    if (this.entries > 0) return;
+    this.baseTime = record.base;
+    const n = Math.floor(record.entries.length / PIECE_SOURCE_ENTRY_BYTES);
+    for (let k = 0; k < n && this.entries < this.maxEntries; k++) {
+      const [piece, id, tenths] = readSourceEntry(record.entries, k * PIECE_SOURCE_ENTRY_BYTES);
+      if (piece >= this.pieceCount || !stillHad(piece)) continue;
+      const source = record.sources[id];
+      this.append(piece, source ? this.sourceId(source) : UNKNOWN_SOURCE, record.base + tenths * SOURCE_TIME_UNIT_MS);
+    }
+  }
+
   /** Every entry, oldest first (for the resume record). */
   *all(): Generator<{ piece: number; source: PieceSource | null; at: number }> {
     for (let k = 0; k < this.entries; k++) {
       const [piece, id, tenths] = readSourceEntry(this.bytes, k * PIECE_SOURCE_ENTRY_BYTES);
-      yield { piece, source: this.sources[id] ?? null, at: this.base + tenths * SOURCE_TIME_UNIT_MS };
+      yield { piece, source: this.sources[id] ?? null, at: this.baseTime + tenths * SOURCE_TIME_UNIT_MS };
     }
   }
 
   private append(index: number, sourceId: number, at: number): void {
     if ((this.entries + 1) * PIECE_SOURCE_ENTRY_BYTES > this.bytes.length) this.grow();
-    writeSourceEntry(this.bytes, this.entries * PIECE_SOURCE_ENTRY_BYTES, index, sourceId, (at - this.base) / SOURCE_TIME_UNIT_MS);
+    writeSourceEntry(this.bytes, this.entries * PIECE_SOURCE_ENTRY_BYTES, index, sourceId, (at - this.baseTime) / SOURCE_TIME_UNIT_MS);
     this.entries++;
   }
 

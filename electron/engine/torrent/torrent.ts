@@ -380,7 +380,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       const record = transfer
         ? await transfer.resumeRecord()
         : init
-          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files }
+          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files, pieceLog: init.pieceLog ?? null }
           : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
       return {
         ...record,

@@ -172,14 +172,17 @@ export class Transfer {
       pieceChecked: (index: number) => this.host.pieceChecked(index, true),
     };
     const { checked, resumed } = await checkExistingData(target, usable, onChecking);
+    // Who sent the pieces still had (the replay), as the last session logged it.
+    if (usable?.pieceLog) this.sources.adopt(usable.pieceLog, (index) => this.picker.have.has(index));
     this.checkedPieces += checked;
     this.resumedPieces += resumed;
   }
 
   /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
-  async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files'>> {
+  async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files' | 'pieceLog'>> {
     const stamps = await this.storage.fileStamps();
     return {
+      pieceLog: this.sources.record(),
       have: Buffer.from(this.picker.have.bytes),
       pieceCount: this.meta.pieceCount,
       filePriorities: [...this.filePriorities],
