@@ -8,6 +8,7 @@ import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
+import { SpeedTab, useSpeedSampler } from '../mosaic/SpeedTab.js';
 import { MosaicPanel } from '../mosaic/MosaicPanel.js';
 import { setPeerHighlight } from '../mosaic/highlight.js';
 import { PeerStrip } from '../mosaic/PeerStrip.js';
@@ -27,11 +28,13 @@ const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'peers', label: 'Peers' },
   { id: 'trackers', label: 'Trackers' },
   { id: 'health', label: 'Health' },
+  { id: 'speed', label: 'Speed' },
   { id: 'info', label: 'Info' },
 ];
 
 export function Details() {
   const t = useApp(selectSelectedTorrent);
+  useSpeedSampler(); // history from the start, not from when the Speed tab opens
   if (!t) {
     return (
       <section className="details details--empty" aria-label="Details">
@@ -65,6 +68,7 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
         {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
         {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
         {tab === 'health' && <HealthTab infoHash={t.infoHash} />}
+        {tab === 'speed' && <SpeedTab infoHash={t.infoHash} />}
         {tab === 'info' && <InfoTab torrent={t} />}
       </div>
     </div>
