@@ -12,6 +12,7 @@ import type { Reachability } from './session/reachability.js';
 import type { TorrentHealth } from '../../shared/contract/health.js';
 import type { PieceSourcesView } from '../../shared/contract/piece-sources.js';
 import type { PeerPiecesResult } from '../../shared/contract/peer-pieces.js';
+import type { InFlightView } from '../../shared/contract/in-flight.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -193,6 +194,8 @@ export interface EngineTorrent {
   pieceSources?(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null;
   /** Each connected peer's pieces; bitfields only for peers whose count differs from `known` (torrent/peer-pieces.ts). */
   peerPieces?(known: ReadonlyMap<string, number>): PeerPiecesResult | null;
+  /** The pieces being downloaded now, block by block (torrent/in-flight.ts). */
+  inFlightPieces?(): InFlightView | null;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

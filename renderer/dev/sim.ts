@@ -599,6 +599,18 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.trackers() } : notFound;
       case 'getHealth':
         return t ? { ok: true, result: t.health() } : notFound;
+      case 'getInFlight': {
+        if (!t) return notFound;
+        const now = Date.now();
+        const pieces = t.inflight.slice(0, 256).map((index) => {
+          const got = t.blocks[index] ?? 0;
+          const blocks = 'R'.repeat(got) + 'r'.repeat(Math.min(4, t.blocksPerPiece - got)) + '.'.repeat(Math.max(0, t.blocksPerPiece - got - 4));
+          const peer = t.pieceSources.sources[index % t.pieceSources.sources.length]!.label;
+          const slow = index % 17 === 0;
+          return { index, blocks, from: got > 0 ? [{ peer, blocks: got }] : [], waitingOn: [{ peer, blocks: Math.min(4, t.blocksPerPiece - got) }], oldestRequest: now - (slow ? 14_000 : 800), slow, state: 'downloading' as const };
+        });
+        return { ok: true, result: { now, total: t.inflight.length, pieces } };
+      }
       case 'getPeerPieces':
         return t ? { ok: true, result: simPeerPieces(t.peers(), t.states, payload as PeerPiecesQuery) } : notFound;
       case 'getPieceSources': {

@@ -38,6 +38,7 @@ import {
 } from './types.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 import { torrentHealth, type TorrentHealth } from './health.js';
+import { inFlightView, type InFlightView } from './in-flight.js';
 import { peerPiecesQuery, peerPiecesResult, type PeerPiecesQuery, type PeerPiecesResult } from './peer-pieces.js';
 import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
 
@@ -165,6 +166,8 @@ export interface Commands {
   getPieceSources: { payload: PieceSourcesQuery; result: PieceSourcesView };
   /** Each connected peer's pieces, bitfields only where they changed (peer-pieces.ts); poll while the Peers tab is open. */
   getPeerPieces: { payload: PeerPiecesQuery; result: PeerPiecesResult };
+  /** The pieces being downloaded now, block by block (in-flight.ts); poll while the inspector is open. */
+  getInFlight: { payload: TorrentRef; result: InFlightView };
 }
 
 export type CommandName = keyof Commands;
@@ -199,6 +202,7 @@ export const COMMAND_NAMES = [
   'getHealth',
   'getPieceSources',
   'getPeerPieces',
+  'getInFlight',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -266,6 +270,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getHealth: torrentRef,
   getPieceSources: pieceSourcesQuery,
   getPeerPieces: peerPiecesQuery,
+  getInFlight: torrentRef,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -296,6 +301,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getHealth: torrentHealth,
   getPieceSources: pieceSourcesView,
   getPeerPieces: peerPiecesResult,
+  getInFlight: inFlightView,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

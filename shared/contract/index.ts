@@ -10,6 +10,7 @@ export * from './add-offer.js';
 export * from './health.js';
 export * from './piece-sources.js';
 export * from './peer-pieces.js';
+export * from './in-flight.js';
 export * from './summary-changes.js';
 export * from './commands.js';
 export * from './events.js';

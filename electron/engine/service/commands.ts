@@ -139,6 +139,11 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
       return view;
     }
+    case 'getInFlight': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.inFlightPieces) throw new CommandFailure('unsupported', 'This engine cannot show its pieces in flight');
+      return t.inFlightPieces() ?? { now: Date.now(), total: 0, pieces: [] };
+    }
     case 'getPeerPieces': {
       const p = parseCommandPayload(command, raw);
       const t = torrent(p.infoHash);

@@ -43,6 +43,8 @@ import type { TorrentHealth } from '../../../shared/contract/health.js';
 import type { PieceSourcesView } from '../../../shared/contract/piece-sources.js';
 import type { PeerPiecesResult } from '../../../shared/contract/peer-pieces.js';
 import { peerPieces } from './peer-pieces.js';
+import { inFlightView } from './in-flight.js';
+import type { InFlightView } from '../../../shared/contract/in-flight.js';
 import type { Reachability } from '../session/reachability.js';
 import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
@@ -856,6 +858,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (!t) return null;
     const picker = t.picker;
     return peerPieces(this.peersById.values(), { pieceCount: picker.pieceCount, has: (i) => picker.have.has(i), isWanted: (i) => picker.isWanted(i) }, known);
+  }
+
+  /** The pieces being downloaded now, block by block (null before storage is ready). */
+  inFlightPieces(): InFlightView | null {
+    const t = this.transfer;
+    return t ? inFlightView(t.picker.inFlight.values(), this.peersById.values(), Date.now()) : null;
   }
 
   /** Why it is slow or stuck, ranked (health.ts). */

@@ -8,6 +8,7 @@ import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
+import { InFlightTab } from '../mosaic/InFlightTab.js';
 import { SpeedTab, useSpeedSampler } from '../mosaic/SpeedTab.js';
 import { MosaicPanel } from '../mosaic/MosaicPanel.js';
 import { setPeerHighlight } from '../mosaic/highlight.js';
@@ -26,6 +27,7 @@ const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
 const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
   { id: 'peers', label: 'Peers' },
+  { id: 'inflight', label: 'In flight' },
   { id: 'trackers', label: 'Trackers' },
   { id: 'health', label: 'Health' },
   { id: 'speed', label: 'Speed' },
@@ -67,6 +69,7 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
         {tab === 'files' && <FilesTab torrent={t} />}
         {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
         {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
+        {tab === 'inflight' && <InFlightTab infoHash={t.infoHash} />}
         {tab === 'health' && <HealthTab infoHash={t.infoHash} />}
         {tab === 'speed' && <SpeedTab infoHash={t.infoHash} />}
         {tab === 'info' && <InfoTab torrent={t} />}
