@@ -602,7 +602,7 @@ export class SimEngine implements ClientTransport {
       case 'getInFlight': {
         if (!t) return notFound;
         const now = Date.now();
-        const pieces = t.inflight.slice(0, 256).map((index) => {
+        const pieces = t.inflight.slice(0, 64).map((index) => {
           const got = t.blocks[index] ?? 0;
           const blocks = 'R'.repeat(got) + 'r'.repeat(Math.min(4, t.blocksPerPiece - got)) + '.'.repeat(Math.max(0, t.blocksPerPiece - got - 4));
           const peer = t.pieceSources.sources[index % t.pieceSources.sources.length]!.label;

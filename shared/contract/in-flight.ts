@@ -38,7 +38,7 @@ export interface InFlightView {
 }
 
 export const SLOW_REQUEST_MS = 10_000;
-export const MAX_IN_FLIGHT_SHOWN = 256;
+export const MAX_IN_FLIGHT_SHOWN = 64;
 const MAX_BLOCKS = 8192;
 
 const inFlightPeer: Validator<InFlightPeer> = object<InFlightPeer>({ peer: string({ max: 8192 }), blocks: nonNegativeInt });
