@@ -1,6 +1,7 @@
 import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
-import { describeReachability, type EngineTorrent } from '../engine/index.js';
+import { describeHealth, describeReachability, type EngineTorrent } from '../engine/index.js';
 import { progressLine } from './progress.js';
+import { StallWatch, stallReport } from './stall-watch.js';
 
 const USAGE = `usage: tessera download <file.torrent | magnet-uri> ${SESSION_USAGE}`;
 
@@ -18,6 +19,7 @@ export async function runDownload(argv: string[]): Promise<number> {
 
   const tty = process.stderr.isTTY && !json;
   const progress = tty ? setInterval(() => process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K`), 500) : null;
+  const stalls = verbose ? watchStalls(torrent, tty) : null;
 
   const outcome = await new Promise<'done' | 'error' | 'interrupted'>((resolve) => {
     if (torrent.stats().state === 'seeding') return resolve('done');
@@ -26,6 +28,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     torrent.on('error', () => resolve('error'));
     void interrupted.then(() => resolve('interrupted'));
   });
+  if (stalls) clearInterval(stalls);
   if (progress) {
     clearInterval(progress);
     process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K\n`);
@@ -63,4 +66,15 @@ export async function runDownload(argv: string[]): Promise<number> {
   if (outcome === 'error') process.stderr.write(`tessera: ${stats.error ?? 'download failed'}\n`);
   else process.stderr.write('tessera: interrupted\n');
   return outcome === 'interrupted' ? 130 : 1;
+}
+
+/** --verbose: when nothing arrives for 30 s, print the engine's diagnosis (the UI's health panel). */
+function watchStalls(torrent: EngineTorrent, tty: boolean): NodeJS.Timeout {
+  const watch = new StallWatch(Date.now());
+  return setInterval(() => {
+    const now = Date.now();
+    if (!watch.check(now, torrent.stats())) return;
+    const causes = torrent.health?.().causes ?? [];
+    process.stderr.write((tty ? '\n' : '') + stallReport(watch.quietFor(now) / 1000, describeHealth(causes)));
+  }, 1000).unref();
 }

@@ -9,6 +9,10 @@ import type { Reachability } from './session/reachability.js';
  * is the source; see docs/ARCHITECTURE.md): the engine produces them, the service only
  * clamps and adds what the contract derives (progress, ETA).
  */
+import type { TorrentHealth } from '../../shared/contract/health.js';
+import type { PieceSourcesView } from '../../shared/contract/piece-sources.js';
+import type { PeerPiecesResult } from '../../shared/contract/peer-pieces.js';
+import type { InFlightView } from '../../shared/contract/in-flight.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -204,6 +208,14 @@ export interface EngineTorrent {
   peers(): PeerStats[];
   files(): FileStats[];
   trackers(): TrackerStats[];
+  /** Why it is slow or stuck, ranked (torrent/health.ts); absent in engines that cannot say. */
+  health?(): TorrentHealth;
+  /** Who sent each verified piece and when, from a cursor (torrent/piece-sources.ts); absent in engines that do not log it. */
+  pieceSources?(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null;
+  /** Each connected peer's pieces; bitfields only for peers whose count differs from `known` (torrent/peer-pieces.ts). */
+  peerPieces?(known: ReadonlyMap<string, number>): PeerPiecesResult | null;
+  /** The pieces being downloaded now, block by block (torrent/in-flight.ts). */
+  inFlightPieces?(): InFlightView | null;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

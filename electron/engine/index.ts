@@ -5,3 +5,4 @@ export { dhtSettings } from './session/dht-settings.js';
 export { defaultStateDir } from './session/state-dir.js';
 export { reachSettings } from './session/reach-settings.js';
 export { describeReachability, type Reachability } from './session/reachability.js';
+export { describeHealth } from './torrent/health.js';

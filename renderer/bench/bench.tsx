@@ -9,6 +9,7 @@
  */
 import { mountSimulated } from '../dev/mount.js';
 import { GridPainter } from '../src/grid/painter.js';
+import { workerTraffic } from '../dev/worker-transport.js';
 
 const q = new URLSearchParams(location.search);
 const num = (k: string, d: number): number => {
@@ -21,6 +22,23 @@ const deltaHz = num('deltaHz', 4);
 const seconds = num('seconds', 10);
 const warmup = num('warmup', 2);
 const name = `bench-${pieces}-pieces`;
+/** The mosaic's views to open: the grid coloured by source, and this details tab (peers: strips; health). */
+const views = q.get('views') === '1';
+const tab = q.get('tab') ?? 'peers';
+let bytesAtStart = 0;
+let kindsAtStart: Record<string, number> = {};
+let viewsOpened = false;
+
+/** Opens the mosaic's views once the grid is live (clicks, as a user would). */
+function openViews(): void {
+  if (!views || viewsOpened) return;
+  const source = document.querySelector<HTMLButtonElement>('[data-testid="grid-mode-source"]');
+  const tabButton = document.querySelector<HTMLButtonElement>(`[data-testid="tab-${tab}"]`);
+  if (!source || !tabButton) return;
+  source.click();
+  tabButton.click();
+  viewsOpened = true;
+}
 
 // Measure the painter's own cost per frame (wraps the method; production code is unchanged).
 const paintMs: number[] = [];
@@ -104,8 +122,13 @@ function loop(t: number): void {
     return;
   }
   if (start === 0) start = t;
+  openViews();
   const elapsed = (t - start) / 1000;
   if (elapsed >= warmup) {
+    if (!measuring) {
+      bytesAtStart = workerTraffic.received;
+      kindsAtStart = { ...workerTraffic.byKind };
+    }
     if (last !== 0) frames.push(t - last);
     last = t;
     measuring = true;
@@ -130,6 +153,7 @@ function loop(t: number): void {
     forcedFull.push(Math.round((performance.now() - t1) * 10) / 10);
   }
   measuring = false;
+  const bytesMeasured = workerTraffic.received - bytesAtStart;
   const f = [...frames].sort((a, b) => a - b);
   const w = [...frameWork].sort((a, b) => a - b);
   const p = [...paintMs].sort((a, b) => a - b);
@@ -152,6 +176,10 @@ function loop(t: number): void {
     cellsPerPaint: { p50: pct([...paintCells].sort((a, b) => a - b), 50), max: Math.max(0, ...paintCells) },
     longTasks,
     engineInWorker: inWorker,
+    views: views ? { source: viewsOpened, tab } : null,
+    /** Host → page traffic while measuring (JSON text from the engine's worker: events and replies). */
+    bytesPerSecond: inWorker ? Math.round(bytesMeasured / seconds) : null,
+    bytesPerSecondByKind: Object.fromEntries(Object.entries(workerTraffic.byKind).map(([k, v]) => [k, Math.round((v - (kindsAtStart[k] ?? 0)) / seconds)])),
     events: engine?.sent ?? received,
     verifiedPieces: t0?.verifiedPieces ?? null,
     gridRun: grid?.getAttribute('data-run') ?? null,

@@ -15,6 +15,9 @@ import {
   type CommandName,
   type FilePriority,
   type FileView,
+  type HealthCause,
+  type PeerPiecesQuery,
+  type TorrentHealth,
   type PeerView,
   type ServerEvent,
   type Settings,
@@ -24,6 +27,8 @@ import {
   type TrackerView,
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
+import { SimSources } from './simSources.js';
+import { simPeerPieces } from './simPeerPieces.js';
 
 export interface SimTorrentSpec {
   name: string;
@@ -106,9 +111,11 @@ class SimTorrent {
   private bytesThisSecond = 0;
   private rateClock = 0;
   private readonly failedQueue: number[] = [];
+  readonly pieceSources: SimSources;
 
   constructor(readonly spec: SimTorrentSpec, private readonly rand: () => number, now: number) {
     this.infoHash = hexHash(spec.name);
+    this.pieceSources = new SimSources(spec.peers ?? 12);
     this.pieceLength = spec.pieceLength ?? 262_144;
     this.blocksPerPiece = spec.blocksPerPiece ?? Math.max(1, Math.round(this.pieceLength / 16384));
     this.size = spec.pieceCount * this.pieceLength - Math.floor(this.pieceLength / 3);
@@ -193,11 +200,13 @@ class SimTorrent {
             this.blocks[i] = 0;
             this.hashFailures++;
             this.failedQueue.push(i);
+            this.pieceSources.failed(i);
             if (this.watched) this.failedNow.add(i);
             this.mark(i);
           } else {
             this.states[i] = PieceState.Verified;
             this.verified++;
+            this.pieceSources.verified(i, this.rand);
             this.mark(i);
           }
         } else {
@@ -352,6 +361,22 @@ class SimTorrent {
       });
     }
     return out;
+  }
+
+  /** A plausible diagnosis from the simulated facts (the real one is the engine's health.ts). */
+  health(): TorrentHealth {
+    const causes: HealthCause[] = [];
+    if (this.state === 'paused') causes.push({ id: 'paused', severity: 'blocking', title: 'Paused', detail: 'Nothing is transferred while the torrent is paused.', action: 'Resume it.' });
+    else if (this.state === 'downloading' && (this.spec.peers ?? 12) === 0) {
+      causes.push({ id: 'no-peers', severity: 'blocking', title: 'No peers found', detail: 'The trackers have returned no peers yet.', action: 'Add a working tracker, wait for the DHT, or add a peer by address.' });
+    } else if (this.state === 'downloading') {
+      let nobody = 0;
+      for (let i = 0; i < this.pieceCount; i++) if (this.states[i] !== PieceState.Verified && this.avail[i] === 0) nobody++;
+      if (nobody > 0) causes.push({ id: 'pieces-nobody-has', severity: 'info', title: `${nobody} pieces nobody connected has`, detail: `${nobody} missing pieces are on none of the connected peers.`, action: 'Wait for a seed, or skip the files they belong to.' });
+      const failing = this.trackers().filter((t) => t.status === 'error');
+      if (failing.length > 0) causes.push({ id: 'trackers-failing', severity: 'info', title: `${failing.length} of ${this.trackers().length} trackers fail`, detail: failing.map((t) => `${t.url}: ${t.message ?? 'no reply'}`).join('; '), action: 'Check the tracker URLs.' });
+    }
+    return { infoHash: this.infoHash, causes };
   }
 
   trackers(): TrackerView[] {
@@ -572,6 +597,26 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.files() } : notFound;
       case 'getTrackers':
         return t ? { ok: true, result: t.trackers() } : notFound;
+      case 'getHealth':
+        return t ? { ok: true, result: t.health() } : notFound;
+      case 'getInFlight': {
+        if (!t) return notFound;
+        const now = Date.now();
+        const pieces = t.inflight.slice(0, 64).map((index) => {
+          const got = t.blocks[index] ?? 0;
+          const blocks = 'R'.repeat(got) + 'r'.repeat(Math.min(4, t.blocksPerPiece - got)) + '.'.repeat(Math.max(0, t.blocksPerPiece - got - 4));
+          const peer = t.pieceSources.sources[index % t.pieceSources.sources.length]!.label;
+          const slow = index % 17 === 0;
+          return { index, blocks, from: got > 0 ? [{ peer, blocks: got }] : [], waitingOn: [{ peer, blocks: Math.min(4, t.blocksPerPiece - got) }], oldestRequest: now - (slow ? 14_000 : 800), slow, state: 'downloading' as const };
+        });
+        return { ok: true, result: { now, total: t.inflight.length, pieces } };
+      }
+      case 'getPeerPieces':
+        return t ? { ok: true, result: simPeerPieces(t.peers(), t.states, payload as PeerPiecesQuery) } : notFound;
+      case 'getPieceSources': {
+        const q = payload as { from: number; sourcesFrom: number; generation?: number; limit?: number };
+        return t ? { ok: true, result: t.pieceSources.query(q.from, q.sourcesFrom, q.generation, q.limit) } : notFound;
+      }
       case 'openFolder':
         return { ok: true, result: { path: '/home/user/Downloads', opened: false } };
       case 'getSettings':

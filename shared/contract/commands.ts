@@ -54,6 +54,10 @@ import {
   type TorrentSeedingLimits,
 } from './policies.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
+import { torrentHealth, type TorrentHealth } from './health.js';
+import { inFlightView, type InFlightView } from './in-flight.js';
+import { peerPiecesQuery, peerPiecesResult, type PeerPiecesQuery, type PeerPiecesResult } from './peer-pieces.js';
+import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -232,6 +236,14 @@ export interface Commands {
   moveStorage: { payload: MoveStoragePayload; result: MoveStorageResult };
   /** Renames a file or folder of the torrent, on disk too ('not-found' for an unknown path, 'invalid-payload' for a bad name). */
   renamePath: { payload: RenamePathPayload; result: null };
+  /** Why the torrent is slow or stuck, ranked (health.ts); 'unsupported' if the engine cannot say. */
+  getHealth: { payload: TorrentRef; result: TorrentHealth };
+  /** Who sent each verified piece and when, from a cursor (piece-sources.ts); 'unsupported' if the engine does not log it. */
+  getPieceSources: { payload: PieceSourcesQuery; result: PieceSourcesView };
+  /** Each connected peer's pieces, bitfields only where they changed (peer-pieces.ts); poll while the Peers tab is open. */
+  getPeerPieces: { payload: PeerPiecesQuery; result: PeerPiecesResult };
+  /** The pieces being downloaded now, block by block (in-flight.ts); poll while the inspector is open. */
+  getInFlight: { payload: TorrentRef; result: InFlightView };
 }
 
 export type CommandName = keyof Commands;
@@ -269,6 +281,10 @@ export const COMMAND_NAMES = [
   'getStatistics',
   'moveStorage',
   'renamePath',
+  'getHealth',
+  'getPieceSources',
+  'getPeerPieces',
+  'getInFlight',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -357,6 +373,10 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
     path: string({ min: 1, max: 16 * 1024 }),
     newName: string({ min: 1, max: 255, pattern: /^(?!\.{1,2}$)[^/\\\p{Cc}]+$/u, what: 'a file or folder name (no slashes, not "." or "..")' }),
   }),
+  getHealth: torrentRef,
+  getPieceSources: pieceSourcesQuery,
+  getPeerPieces: peerPiecesQuery,
+  getInFlight: torrentRef,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -390,6 +410,10 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getStatistics: statistics,
   moveStorage: object<MoveStorageResult>({ moved: boolean, savePath: string({ max: 16 * 1024 }) }),
   renamePath: nullValue,
+  getHealth: torrentHealth,
+  getPieceSources: pieceSourcesView,
+  getPeerPieces: peerPiecesResult,
+  getInFlight: inFlightView,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

@@ -19,6 +19,8 @@ export class PieceDownload {
   owner: object | null = null;
   /** Peers that delivered blocks: blamed together if the hash fails. */
   readonly contributors = new Set<object>();
+  /** Blocks each sender delivered: the main one is the piece's source in the mosaic. */
+  readonly blocksFrom = new Map<object, number>();
   /** Where blocks are copied; from a pool, returned once the piece is written or failed. */
   readonly buffer: Buffer;
 
@@ -27,6 +29,12 @@ export class PieceDownload {
     this.requests = new Uint8Array(this.blockCount);
     this.arrived = new Uint8Array(this.blockCount);
     this.buffer = buffer;
+  }
+
+  /** `sender` delivered one more (new) block of this piece. */
+  credit(sender: object): void {
+    this.contributors.add(sender);
+    this.blocksFrom.set(sender, (this.blocksFrom.get(sender) ?? 0) + 1);
   }
 
   blockLength(block: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encode } from '../bencode/index.js';
+import { decode as decodeBencode, encode } from '../bencode/index.js';
 import { decodeResume, decodeResumeAsync, encodeResume, encodeResumeAsync, type ResumeData } from './resume-data.js';
 
 const record: ResumeData = {
@@ -68,3 +68,24 @@ describe('resume records', () => {
     expect(decodeResume(negativeLimit)?.downloadLimit).toBe(0);
   });
 });
+
+describe('resume records: the piece-source log', () => {
+  const pieceLog = { base: 1_700_000_000_000, entries: Buffer.from([0, 0, 0, 0, 0, 5, 0, 0, 2, 0, 0, 1, 0, 9, 0, 0]), sources: [{ kind: 'peer' as const, label: '10.0.0.1:6881', client: 'lt' }, { kind: 'webseed' as const, label: 'https://m.example/f', client: '' }] };
+
+  it('round-trips; a record without one has none', () => {
+    expect(decodeResume(encodeResume({ ...record, pieceLog }))).toEqual({ ...record, pieceLog });
+    expect(decodeResume(encodeResume(record))).not.toHaveProperty('pieceLog');
+  });
+
+  it('a damaged log is dropped, the record kept', () => {
+    const damaged = encode({ ...Object.fromEntries([...(decodeRaw(encodeResume({ ...record, pieceLog })))]), 'piece-log': { base: 1, entries: Buffer.alloc(0), sources: [['alien', 'x', 'y']] } });
+    const decoded = decodeResume(damaged);
+    expect(decoded).toMatchObject({ infoHash: record.infoHash, pieceCount: 3 });
+    expect(decoded).not.toHaveProperty('pieceLog');
+  });
+});
+
+function decodeRaw(bytes: Buffer): Map<string, unknown> {
+  // The encoded record's fields (a dictionary), to rebuild it with one field replaced.
+  return decodeBencode(bytes) as Map<string, unknown>;
+}

@@ -1,4 +1,4 @@
-import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, type BValue } from '../bencode/index.js';
+import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, type BValue, type Encodable } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
 import type { TorrentSeedingLimits } from '../../../shared/contract/policies.js';
 import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
@@ -50,6 +50,36 @@ export interface ResumeData {
   trackers?: string[][];
   /** Files the user renamed: [file index, new relative path]. */
   renamedFiles?: Array<[number, string]>;
+  /** Who sent each piece and when (torrent/piece-sources.ts), for the mosaic's replay; absent in older records. */
+  pieceLog?: PieceLogRecord | null;
+}
+
+/** The piece-source log as kept: its time base, the 8-byte entries, and the sources they index. */
+export interface PieceLogRecord {
+  base: number;
+  entries: Buffer;
+  sources: Array<{ kind: 'peer' | 'webseed'; label: string; client: string }>;
+}
+
+function encodePieceLog(log: PieceLogRecord): Encodable {
+  return { base: Math.floor(log.base), entries: log.entries, sources: log.sources.map((s) => [s.kind, s.label, s.client]) };
+}
+
+/** A damaged log is dropped (null), never the whole record. */
+function decodePieceLog(value: BValue | undefined): PieceLogRecord | null {
+  if (value === undefined || !isDict(value)) return null;
+  const base = getInt(value, 'base');
+  const entries = getBytes(value, 'entries');
+  const list = getList(value, 'sources');
+  if (base === undefined || base < 0 || !entries || !list) return null;
+  const sources: PieceLogRecord['sources'] = [];
+  for (const s of list) {
+    if (!isList(s) || s.length !== 3 || !s.every((x) => x instanceof Uint8Array)) return null;
+    const [kind, label, client] = (s as Uint8Array[]).map((x) => Buffer.from(x).toString('utf8'));
+    if (kind !== 'peer' && kind !== 'webseed') return null;
+    sources.push({ kind, label: label!, client: client! });
+  }
+  return { base, entries: Buffer.from(entries), sources };
 }
 
 /** Ratios travel as integer thousandths (bencode has no fractions); -1 and -2 stay as they are. */
@@ -91,6 +121,7 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
     'queue-position': r.queuePosition,
     trackers: r.trackers,
     'renamed-files': r.renamedFiles && r.renamedFiles.length > 0 ? r.renamedFiles : undefined,
+    'piece-log': r.pieceLog ? encodePieceLog(r.pieceLog) : undefined,
   });
 }
 
@@ -119,6 +150,13 @@ export async function decodeResumeAsync(bytes: Uint8Array): Promise<ResumeData |
 }
 
 function resumeFrom(root: BValue): ResumeData | null {
+  if (!isDict(root)) return null;
+  const pieceLog = decodePieceLog(root.get('piece-log'));
+  const record = resumeFields(root);
+  return record && pieceLog ? { ...record, pieceLog } : record;
+}
+
+function resumeFields(root: BValue): ResumeData | null {
   if (!isDict(root)) return null;
   const infoHash = getString(root, 'info-hash');
   const savePath = getString(root, 'save-path');

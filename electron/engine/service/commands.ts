@@ -178,5 +178,31 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       }
       return null;
     }
+    case 'getHealth': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.health) throw new CommandFailure('unsupported', 'This engine cannot diagnose torrents');
+      return t.health();
+    }
+    case 'getPieceSources': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      if (!t.pieceSources) throw new CommandFailure('unsupported', 'This engine does not record piece sources');
+      const view = t.pieceSources(p.from, p.sourcesFrom, p.generation, p.limit);
+      if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
+      return view;
+    }
+    case 'getInFlight': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.inFlightPieces) throw new CommandFailure('unsupported', 'This engine cannot show its pieces in flight');
+      return t.inFlightPieces() ?? { now: Date.now(), total: 0, pieces: [] };
+    }
+    case 'getPeerPieces': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      if (!t.peerPieces) throw new CommandFailure('unsupported', "This engine cannot list its peers' pieces");
+      const view = t.peerPieces(new Map(p.known.map((k) => [k.id, k.count])));
+      if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
+      return view;
+    }
   }
 }

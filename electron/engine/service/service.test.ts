@@ -131,6 +131,8 @@ describe('TesseraService commands', () => {
     expect(files.ok && (files.result as unknown[]).length).toBe(2);
     expect((await conn.handle('getPeers', { infoHash: h })).ok).toBe(true);
     expect((await conn.handle('getTrackers', { infoHash: h })).ok).toBe(true);
+    // The fake engine cannot diagnose: a clear 'unsupported', not a crash.
+    expect(await conn.handle('getHealth', { infoHash: h })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
     expect(await conn.handle('getInfo', { infoHash: h })).toMatchObject({ ok: true, result: { infoHash: h, savePath: '/downloads' } });
     expect((await conn.handle('remove', { infoHash: h, deleteData: false })).ok).toBe(true);
     expect(session.list()).toHaveLength(0);

@@ -63,6 +63,11 @@ export class SessionDht implements TorrentDht {
     return { peers: results.flatMap((r) => r.peers) };
   }
 
+  /** Routing-table nodes of both families (the health panel: is the DHT bootstrapped?). */
+  nodeCount(): number {
+    return this.nodes.reduce((sum, node) => sum + node.nodes().length, 0);
+  }
+
   async close(): Promise<void> {
     if (this.stateFile) {
       await writeFileAtomic(this.stateFile, mergeDhtStates(this.nodes.map((node) => node.saveState()))).catch(() => undefined);

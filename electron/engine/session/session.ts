@@ -191,6 +191,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       disk: this.disk,
       halfOpen: this.halfOpen,
       utpConnect: this.utp?.connect ?? null,
+      reachability: () => this.reachability(),
       warn: (m) => this.warn(m),
       isOwnAddress: (address) => this.isOwnAddress(address),
       every: this.intervals.every,

@@ -127,6 +127,7 @@ export class BlockDownloader {
     this.meter.add(length);
     if (!piece.markArrived(block)) return;
     piece.contributors.add(source);
+    piece.credit(source);
     this.host.blockArrived(piece.index, piece.received, piece.blockCount);
     if (piece.requests[block]! > 0) this.cancelDuplicates(source, piece, block);
     if (piece.complete) this.host.pieceComplete(piece);
@@ -174,7 +175,7 @@ export class BlockDownloader {
     this.meter.add(length);
     if (peer.requests.blockReceived(peer.downloadMeter, Date.now())) this.peersThatSentData.add(peer.address);
     if (piece.markArrived(block)) {
-      piece.contributors.add(peer);
+      piece.credit(peer);
       this.host.blockArrived(piece.index, piece.received, piece.blockCount);
       if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
       if (piece.complete) this.host.pieceComplete(piece);

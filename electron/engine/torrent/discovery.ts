@@ -7,6 +7,8 @@ const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 export interface TorrentDht {
   getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
   announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
+  /** Nodes in the routing table (0: not bootstrapped), for the health diagnosis. */
+  nodeCount?(): number;
 }
 
 /** What discovery needs from its torrent. */

@@ -11,8 +11,8 @@ export interface VerifierHost {
   priorityEpoch(): number;
   /** Whether piece `index` has bytes in a file that is skipped right now. */
   touchesSkippedFile(index: number): boolean;
-  /** Hashed right and on disk. */
-  verified(index: number): void;
+  /** Hashed right and on disk (`piece`: who sent it, for the mosaic). */
+  verified(index: number, piece: PieceDownload): void;
   /** Failed the hash check: its blocks were thrown away. */
   failed(piece: PieceDownload): void;
   /** The disk refused the write: the torrent cannot go on. */
@@ -152,7 +152,7 @@ export class PieceVerifier {
       this.track(this.storage.discard(piece.index).catch((err: unknown) => this.host.writeFailed(`disk write failed: ${errorText(err)}`)));
       return;
     }
-    this.host.verified(piece.index);
+    this.host.verified(piece.index, piece);
   }
 }
 

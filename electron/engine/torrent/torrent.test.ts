@@ -396,3 +396,27 @@ describe('Torrent: resume records', () => {
     expect(saved.length).toBeGreaterThan(0);
   });
 });
+
+describe('Torrent health (why is it slow or stuck)', () => {
+  it('alone: no peers found; one choking peer with half the pieces: it chokes us, and 2 pieces nobody has', async () => {
+    const meta = metaFor(DATA);
+    const { torrent } = fromMeta(meta);
+    await torrent.start();
+    expect(torrent.health()).toEqual({ infoHash: meta.infoHash.toString('hex'), causes: [expect.objectContaining({ id: 'no-peers', severity: 'blocking' })] });
+    const peer = connectPeer(torrent, meta.infoHash);
+    peer.send(msg.bitfield(Uint8Array.of(0b1100_0000)));
+    const causes = torrent.health().causes;
+    expect(causes.map((c) => [c.id, c.severity])).toEqual([
+      ['all-choke', 'blocking'],
+      ['pieces-nobody-has', 'info'],
+    ]);
+    expect(causes[0]!.detail).toContain('127.0.0.9:51413');
+    expect(causes[1]!.title).toBe('2 pieces nobody connected has');
+    // The Peers tab's strip: its two pieces, both needed; not sent again once the renderer has them.
+    const pieces = torrent.peerPieces(new Map());
+    expect(pieces).toMatchObject({ pieceCount: 4, wantedMissing: 4, peers: [{ count: 2, seed: false, wanted: 2, have: Buffer.of(0b1100_0000).toString('base64') }] });
+    expect(torrent.peerPieces(new Map([[pieces!.peers[0]!.id, 2]]))!.peers[0]!.have).toBeUndefined();
+    await torrent.pause();
+    expect(torrent.health().causes.map((c) => c.id)).toEqual(['paused']);
+  });
+});

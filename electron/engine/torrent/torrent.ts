@@ -45,6 +45,15 @@ import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './trans
 import { errorText } from '../../../shared/error-text.js';
 import { ownInterval, type Every } from '../util/shared-intervals.js';
 import { DEFAULT_TORRENT_SEEDING_LIMITS, type TorrentSeedingLimits } from '../../../shared/contract/policies.js';
+import type { TorrentHealth } from '../../../shared/contract/health.js';
+import type { PieceSourcesView } from '../../../shared/contract/piece-sources.js';
+import type { PeerPiecesResult } from '../../../shared/contract/peer-pieces.js';
+import { peerPieces } from './peer-pieces.js';
+import { inFlightView } from './in-flight.js';
+import type { InFlightView } from '../../../shared/contract/in-flight.js';
+import type { Reachability } from '../session/reachability.js';
+import { diagnose, type BannedPeer } from './health.js';
+import { collectHealthFacts } from './health-facts.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -75,6 +84,8 @@ export interface TorrentContext {
   isOwnAddress?(address: PeerAddress): boolean;
   /** The session's shared interval timers (SharedIntervals); without it a torrent has its own. */
   readonly every?: Every;
+  /** Whether peers outside can reach the session (for the health diagnosis). */
+  reachability?(): Reachability;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -109,6 +120,8 @@ export interface InitialChoices {
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
+/** Banned peers remembered for the health diagnosis. */
+const MAX_BANNED_REMEMBERED = 32;
 
 /** What the torrent holds of its data; the handler is where the connections' piece messages go. */
 type Data =
@@ -186,6 +199,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private seedingMsBefore: number;
   /** When the current stretch of seeding began (state 'seeding'), else null. */
   private seedingSince: number | null = null;
+  /** Peers banned for bad data, newest last (bounded: the health panel names them). */
+  private readonly bannedPeers: BannedPeer[] = [];
 
   constructor(init: TorrentInit, private readonly ctx: TorrentContext) {
     super();
@@ -495,7 +510,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       const record = transfer
         ? await transfer.resumeRecord()
         : init
-          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files }
+          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files, pieceLog: init.pieceLog ?? null }
           : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
       return {
         ...record,
@@ -1006,6 +1021,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   ban(peer: PeerConnection): void {
     const address = this.reachableAddress(peer);
     if (address) this.dialer.ban(address);
+    this.bannedPeers.push({ address: peer.address, failures: peer.hashFailures });
+    if (this.bannedPeers.length > MAX_BANNED_REMEMBERED) this.bannedPeers.shift();
     this.ctx.warn(`${peer.address}: banned after ${peer.hashFailures} pieces failed their hash check`);
     peer.close({ kind: 'banned', detail: 'sent data that failed the hash check' });
   }
@@ -1108,6 +1125,45 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   files(): FileStats[] {
     return this.transfer?.files() ?? [];
+  }
+
+  /** The piece-source log of the current transfer (null before the metadata and storage are ready). */
+  pieceSources(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null {
+    return this.transfer?.sources.query(from, sourcesFrom, generation, limit) ?? null;
+  }
+
+  /** Each connected peer's pieces (null before the metadata and storage are ready). */
+  peerPieces(known: ReadonlyMap<string, number>): PeerPiecesResult | null {
+    const t = this.transfer;
+    if (!t) return null;
+    const picker = t.picker;
+    return peerPieces(this.peersById.values(), { pieceCount: picker.pieceCount, has: (i) => picker.have.has(i), isWanted: (i) => picker.isWanted(i) }, known);
+  }
+
+  /** The pieces being downloaded now, block by block (null before storage is ready). */
+  inFlightPieces(): InFlightView | null {
+    const t = this.transfer;
+    return t ? inFlightView(t.picker.inFlight.values(), this.peersById.values(), Date.now()) : null;
+  }
+
+  /** Why it is slow or stuck, ranked (health.ts). */
+  health(): TorrentHealth {
+    const facts = collectHealthFacts({
+      stats: this.stats(),
+      hasMetadata: this.meta !== null,
+      private: this.isPrivate,
+      transfer: this.transfer,
+      peers: this.peersById.values(),
+      trackers: this.trackers(),
+      knownPeers: this.dialer.candidates.size,
+      connecting: this.dialer.halfOpen,
+      dhtNodes: this.ctx.dht?.nodeCount?.() ?? null,
+      ownDownloadLimit: this.ownDownloadLimit.limit,
+      globalDownloadLimit: this.ctx.globalDownloadLimit.limit,
+      banned: this.bannedPeers,
+      reachability: this.ctx.reachability?.() ?? null,
+    });
+    return { infoHash: this.infoHash, causes: diagnose(facts) };
   }
 
   trackers(): TrackerStats[] {

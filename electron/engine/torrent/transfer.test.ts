@@ -3,6 +3,7 @@
  * sockets: the remote side's messages are fed in, what we send is read back off the socket.
  * Pieces are small (two 16 KiB blocks) so they are hashed inline; data goes to a temp folder.
  */
+import { PIECE_SOURCE_ENTRY_BYTES, readSourceEntry } from '../../../shared/contract/piece-sources.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -319,6 +320,27 @@ describe('Transfer: pieces', () => {
     expect(transfer.picker.isWanted(1)).toBe(true); // f0 still wants it
     // Asked for again once the disk work settled.
     expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
+  });
+
+  it('logs who sent each verified piece (two peers, each with one piece) and names the senders of a failed piece', async () => {
+    const { transfer, data, connect } = await rig({ files: [3 * PIECE] });
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.bitfield(bitfieldOf(3, [0])), msg.unchoke()]));
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.bitfield(bitfieldOf(3, [1, 2])), msg.unchoke()]));
+    a.peer.receive(Buffer.concat([block(data, 0, 0), block(data, 0, BLOCK)]));
+    b.peer.receive(Buffer.concat([block(data, 1, 0), block(data, 1, BLOCK)]));
+    const piece2 = blockRefs(b.socket, MessageId.Request).filter((r) => r[0] === 2);
+    expect(piece2).toHaveLength(2);
+    b.peer.receive(Buffer.concat([block(data, 2, 0, BLOCK, true), block(data, 2, BLOCK, BLOCK, true)]));
+    await transfer.drain();
+    const view = transfer.sources.query(0, 0);
+    expect(view.sources.map((s) => s.label)).toEqual([a.peer.address, b.peer.address]);
+    const entries = Buffer.from(view.entries, 'base64');
+    const logged = [0, 1].map((k) => readSourceEntry(entries, k * PIECE_SOURCE_ENTRY_BYTES).slice(0, 2));
+    expect(logged.sort()).toEqual([[0, 0], [1, 1]]);
+    expect(view.count).toBe(2);
+    expect(view.failures).toEqual([{ piece: 2, at: expect.any(Number), peers: [b.peer.address] }]);
   });
 
   it('bans a peer after its data failed the hash check twice', async () => {

@@ -16,6 +16,7 @@ import { PeerAvailability } from './availability.js';
 import { BlockDownloader } from './block-downloader.js';
 import { PieceChecks } from './piece-checks.js';
 import { PieceVerifier } from './piece-verifier.js';
+import { PieceSourceLog } from './piece-sources.js';
 import { checkExistingData } from './initial-check.js';
 import { UploadServer } from './upload-server.js';
 import { UploadSlots } from './upload-slots.js';
@@ -74,6 +75,8 @@ export class Transfer {
   private readonly slots: UploadSlots;
   private readonly view: TransferView;
   private readonly webSeeds: WebSeeds;
+  /** Who sent each verified piece, and when (the mosaic's colour by source, its replay). */
+  readonly sources: PieceSourceLog;
 
   constructor(
     readonly meta: Metainfo,
@@ -81,13 +84,14 @@ export class Transfer {
     private readonly host: TransferHost,
   ) {
     this.picker = new PiecePicker(meta.pieceCount, meta.pieceLength, meta.lastPieceLength);
+    this.sources = new PieceSourceLog(meta.pieceCount);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
     this.verifier = new PieceVerifier(new PieceChecks(meta), this.storage, this.picker, {
       disk: host.disk,
       priorityEpoch: () => this.priorityEpoch,
       touchesSkippedFile: (index) => this.skippedFilesIn(index).length > 0,
-      verified: (index) => this.pieceVerified(index),
+      verified: (index, piece) => this.pieceVerified(index, piece),
       failed: (piece) => this.pieceFailed(piece),
       writeFailed: (message) => host.fatal(message),
       caughtUp: () => this.pumpAll(),
@@ -158,6 +162,11 @@ export class Transfer {
     return this.uploads.meter;
   }
 
+  /** Completed pieces wait for the disk so long that requests are held back (a health fact). */
+  get diskBacklogged(): boolean {
+    return this.verifier.backlogged;
+  }
+
   /** Requests flow only while active (not paused, not in error). */
   setActive(active: boolean): void {
     this.active = active;
@@ -191,14 +200,17 @@ export class Transfer {
       pieceChecked: (index: number) => this.host.pieceChecked(index, true),
     };
     const { checked, resumed } = await checkExistingData(target, usable, onChecking);
+    // Who sent the pieces still had (the replay), as the last session logged it.
+    if (usable?.pieceLog) this.sources.adopt(usable.pieceLog, (index) => this.picker.have.has(index));
     this.checkedPieces += checked;
     this.resumedPieces += resumed;
   }
 
   /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
-  async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files'>> {
+  async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files' | 'pieceLog'>> {
     const stamps = await this.storage.fileStamps();
     return {
+      pieceLog: this.sources.record(),
       have: Buffer.from(this.picker.have.bytes),
       pieceCount: this.meta.pieceCount,
       filePriorities: [...this.filePriorities],
@@ -303,8 +315,9 @@ export class Transfer {
     return this.verifier.drain();
   }
 
-  private pieceVerified(index: number): void {
+  private pieceVerified(index: number, piece: PieceDownload): void {
     if (!this.picker.markHave(index)) return;
+    this.sources.verified(index, piece.blocksFrom);
     this.failedPieces.delete(index);
     const have = msg.have(index);
     for (const peer of this.host.connectedPeers()) peer.send(have);
@@ -317,6 +330,7 @@ export class Transfer {
     this.failedPieces.add(piece.index);
     this.picker.pieceFailed(piece.index);
     this.host.pieceChecked(piece.index, false);
+    this.sources.failed(piece.index, piece.contributors);
     for (const contributor of piece.contributors) {
       if (contributor instanceof WebSeed) {
         this.webSeeds.hashFailed(contributor);

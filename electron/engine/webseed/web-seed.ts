@@ -5,6 +5,7 @@ import type { PickerPeer } from '../picker/piece-picker.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { Backoff } from './backoff.js';
 import type { WebSeedKind, WebSeedSource } from './url-mapping.js';
+import type { PieceSource } from '../../../shared/contract/piece-sources.js';
 
 /** Pieces from a web seed that fail their hash before it is dropped for good. */
 export const BAN_AFTER_HASH_FAILURES = 3;
@@ -36,6 +37,11 @@ export class WebSeed implements PickerPeer {
       http: new http.Agent({ keepAlive: true, maxSockets: parallel }),
       https: new https.Agent({ keepAlive: true, maxSockets: parallel }),
     };
+  }
+
+  /** What the mosaic's colour-by-source names this sender (see torrent/piece-sources.ts). */
+  pieceSource(): PieceSource {
+    return { kind: 'webseed', label: this.url, client: this.kind === 'url' ? 'Web seed' : 'HTTP seed' };
   }
 
   has(_index: number): boolean {

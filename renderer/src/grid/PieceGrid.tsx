@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
 import { FAILED, IN_FLIGHT, MISSING, VERIFIED, type RunSummary } from './layout.js';
-import { GridPainter } from './painter.js';
+import { GridPainter, type GridTint } from './painter.js';
 import { readPalette } from './palette.js';
 import type { PieceField } from './pieceField.js';
 import { formatCount } from '../util/format.js';
@@ -17,6 +17,12 @@ export interface PieceGridProps {
   /** Called after each painted frame (benchmarks). */
   onFrame?: (stats: { cells: number; full: boolean; ms: number }) => void;
   label?: string;
+  /** Colours over the state colours (colour by source, a peer's pieces); null = state only. */
+  tint?: GridTint | null;
+  /** More tooltip lines for pieces first..end-1 (their sources, when they completed). */
+  describePieces?: (first: number, end: number) => string[];
+  /** The painter, once created (saving the grid as an image). */
+  onPainter?: (painter: GridPainter | null) => void;
 }
 
 interface Hover {
@@ -26,7 +32,7 @@ interface Hover {
   summary: RunSummary;
 }
 
-export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
+export function PieceGrid({ field, themeKey, onFrame, label, tint = null, describePieces, onPainter }: PieceGridProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const painterRef = useRef<GridPainter | null>(null);
@@ -79,6 +85,15 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
     const box = boxRef.current;
     if (p && box) p.setPalette(readPalette(box));
   }, [themeKey]);
+
+  useEffect(() => {
+    painterRef.current?.setTint(tint);
+  }, [tint]);
+
+  useEffect(() => {
+    onPainter?.(painterRef.current);
+    return () => onPainter?.(null);
+  }, [onPainter]);
 
   // data-verified: the field's verified-piece count (for tests and assistive tech), written
   // outside React because it changes far more often than the grid re-renders. Set at once for
@@ -149,7 +164,7 @@ export function PieceGrid({ field, themeKey, onFrame, label }: PieceGridProps) {
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
       />
-      {hover && <Tooltip hover={hover} boxWidth={boxRef.current?.clientWidth ?? 0} />}
+      {hover && <Tooltip hover={hover} boxWidth={boxRef.current?.clientWidth ?? 0} extra={describePieces?.(hover.summary.first, hover.summary.end) ?? []} />}
       {keyboard.overlay}
     </div>
   );
@@ -187,8 +202,9 @@ export function describeRun(s: RunSummary): { title: string; lines: string[] } {
   return { title, lines };
 }
 
-function Tooltip({ hover, boxWidth }: { hover: Hover; boxWidth: number }) {
-  const { title, lines } = describeRun(hover.summary);
+function Tooltip({ hover, boxWidth, extra }: { hover: Hover; boxWidth: number; extra: string[] }) {
+  const { title, lines: stateLines } = describeRun(hover.summary);
+  const lines = [...stateLines, ...extra];
   const flip = hover.x > boxWidth - 220;
   return (
     <div className={flip ? 'grid-tip grid-tip--left' : 'grid-tip'} role="tooltip" data-testid="piece-tooltip"

@@ -222,3 +222,46 @@ describe('GridPainter', () => {
     expect(painter.paint(0).full).toBe(true);
   });
 });
+
+describe('GridPainter tints (the mosaic modes)', () => {
+  it('colour by source: verified pieces in their source colour, others as before', () => {
+    const { fc, painter, field } = setup(4, 200, 100);
+    field.load([VERIFIED, VERIFIED, MISSING, VERIFIED]);
+    painter.setTint({ colors: ['#ff0000', '#00ff00'], pieceColor: Uint8Array.of(1, 2, 1, 0), verifiedOnly: true });
+    fc.reset();
+    painter.paint(0);
+    const styleOf = (style: string) => fc.rects.filter((r) => r.style === style).length;
+    expect(styleOf('#ff0000')).toBe(1); // piece 2 has a colour but is missing: not tinted
+    expect(styleOf('#00ff00')).toBe(1);
+    // Piece 3 has no source colour: drawn verified.
+    const tinted = fc.rects.filter((r) => r.style === '#ff0000' || r.style === '#00ff00').map((r) => r.x).sort((a, b) => a - b);
+    const verifiedXs = fc.rects.filter((r) => r.style === DEFAULT_PALETTE.verified).map((r) => r.x);
+    expect(tinted).toHaveLength(2);
+    expect(verifiedXs.length).toBeGreaterThanOrEqual(3); // bars first, tints over them
+  });
+
+  it('highlight: every piece with a colour is painted, missing ones too; null tint goes back to state colours', () => {
+    const { fc, painter, field } = setup(4, 200, 100);
+    field.load([VERIFIED, MISSING, MISSING, MISSING]);
+    painter.setTint({ colors: ['#123456'], pieceColor: Uint8Array.of(0, 1, 1, 0), verifiedOnly: false });
+    fc.reset();
+    painter.paint(0);
+    expect(fc.rects.filter((r) => r.style === '#123456')).toHaveLength(2);
+    painter.setTint(null);
+    fc.reset();
+    painter.paint(0);
+    expect(fc.rects.filter((r) => r.style === '#123456')).toHaveLength(0);
+  });
+
+  it('the image path paints tinted cells in their colour', () => {
+    const { fc, painter, field } = setup(2, 40, 20, 1, true);
+    field.load([VERIFIED, VERIFIED]);
+    painter.setTint({ colors: ['#ff0000'], pieceColor: Uint8Array.of(1, 0), verifiedOnly: true });
+    fc.puts.length = 0;
+    painter.paint(0);
+    const img = fc.puts.at(-1)!;
+    const px = (x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+    expect(px(1, 1)).toEqual([255, 0, 0]);
+    expect(px(img.width - 3, 1)).not.toEqual([255, 0, 0]);
+  });
+});

@@ -106,6 +106,17 @@ export function availabilityLevel(peers: number, levels: number): number {
   return l < levels ? l : levels - 1;
 }
 
+/**
+ * Colours laid over the state colours (the mosaic's modes): `pieceColor[i]` = k > 0 paints
+ * piece i in `colors[k - 1]`. `verifiedOnly`: only whole verified cells (colour by source);
+ * otherwise every cell with a colour (a peer's pieces highlighted).
+ */
+export interface GridTint {
+  colors: readonly string[];
+  pieceColor: Uint8Array;
+  verifiedOnly: boolean;
+}
+
 export interface FrameStats {
   /** Cells painted this frame. */
   cells: number;
@@ -147,6 +158,9 @@ export class GridPainter {
   private opColor = new Uint16Array(0);
   private colorCount = new Int32Array((this.blend?.length ?? 0) + 2);
   private colorOrder = new Int32Array(0);
+  private opTint = new Uint8Array(0);
+  private tint: GridTint | null = null;
+  private tintPacked: number[] = [];
 
   /** Hook for benchmarks and tests. */
   onFrame: ((stats: FrameStats) => void) | null = null;
@@ -180,6 +194,13 @@ export class GridPainter {
     this.blend = blendTable(palette);
     this.packed = packPalette(palette, this.blend);
     this.colorCount = new Int32Array(this.blend ? this.blend.length + 2 : 0);
+    this.invalidateAll();
+  }
+
+  /** Lays colours over the state colours (null: state only); repaints everything. */
+  setTint(tint: GridTint | null): void {
+    this.tint = tint;
+    this.tintPacked = (tint?.colors ?? []).map((c) => packRgb(parseColor(c) ?? [128, 128, 128]));
     this.invalidateAll();
   }
 
@@ -291,6 +312,7 @@ export class GridPainter {
       this.opFull = new Uint8Array(cells);
       this.opColor = new Uint16Array(cells);
       this.colorOrder = new Int32Array(cells);
+      this.opTint = new Uint8Array(cells);
     } else {
       this.clearCellMarks();
     }
@@ -326,6 +348,8 @@ export class GridPainter {
     const steps1 = BLEND_STEPS + 1;
     const total = cells ? cells.length : L.cells;
     const { state, fraction, availability, failedAt } = f;
+    const tint = this.tint;
+    const tintOf = tint && tint.pieceColor.length >= f.pieceCount ? tint.pieceColor : null;
     let n = 0;
     for (let k = 0; k < total; k++) {
       const c = cells ? (cells[k] as number) : k;
@@ -356,6 +380,11 @@ export class GridPainter {
       this.opFull[n] = full ? 1 : 0;
       const lvl = full ? 0 : availabilityLevel(minA === 0xffff ? 0 : minA, levels);
       this.opBg[n] = lvl;
+      let t = 0;
+      if (tintOf && (full || !tint!.verifiedOnly)) {
+        for (let i = first; i < end && t === 0; i++) t = tintOf[i] as number;
+      }
+      this.opTint[n] = t;
       if (blending) {
         // One colour per cell (see blendTable).
         const done = (verified + inflight) / count;
@@ -413,7 +442,10 @@ export class GridPainter {
         if (base) rect(x, y, iw, ih, packRgb(mix(base, P.failedRgb, flash / FLASH_LEVELS)));
         continue;
       }
-      if (this.opFull[k]) {
+      const t = this.opTint[k] as number;
+      if (t > 0) {
+        rect(x, y, iw, ih, this.tintPacked[t - 1] ?? P.verified);
+      } else if (this.opFull[k]) {
         rect(x, y, iw, ih, P.verified);
       } else if (blending) {
         rect(x, y, iw, ih, P.blend[this.opColor[k] as number] ?? P.background);
@@ -431,7 +463,24 @@ export class GridPainter {
   private drawOps(ctx: CanvasRenderingContext2D, n: number): void {
     if (this.blending) this.drawBlended(ctx, n);
     else this.drawBars(ctx, n);
+    if (this.tint) this.drawTints(ctx, n);
     this.drawFlashes(ctx, n);
+  }
+
+  /** Tinted cells over what the state drew, one fillStyle per colour. */
+  private drawTints(ctx: CanvasRenderingContext2D, n: number): void {
+    const colors = this.tint?.colors ?? [];
+    const L = this.layout;
+    const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
+    for (let t = 1; t <= colors.length; t++) {
+      let set = false;
+      for (let k = 0; k < n; k++) {
+        if (this.opTint[k] !== t) continue;
+        if (!set) { ctx.fillStyle = colors[t - 1]!; set = true; }
+        const c = this.opCell[k] as number;
+        ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph, iw, ih);
+      }
+    }
   }
 
   /** Tiny cells: one rect each, grouped by colour with a counting sort. */

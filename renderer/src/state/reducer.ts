@@ -18,7 +18,7 @@ export interface Notice {
   at: number;
 }
 
-export type DetailsTab = 'files' | 'peers' | 'trackers' | 'info';
+export type DetailsTab = 'files' | 'peers' | 'inflight' | 'trackers' | 'health' | 'speed' | 'info';
 
 export type SortKey = 'added' | 'name' | 'size' | 'progress' | 'state' | 'downloadRate' | 'uploadRate' | 'peers' | 'eta';
 

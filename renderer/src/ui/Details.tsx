@@ -1,15 +1,23 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { PEER_FLAGS, type FilePriority, type FileView, type PeerView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
-import { PieceGrid } from '../grid/PieceGrid.js';
-import type { PieceField } from '../grid/pieceField.js';
 import type { DetailsTab } from '../state/reducer.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
 import { formatBytes, formatCount, formatDate, formatPercent, formatRateCell } from '../util/format.js';
-import { useThemeKey } from './theme.js';
 import { usePoll } from './usePoll.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
+import { HealthTab } from '../mosaic/HealthTab.js';
+import { InFlightTab } from '../mosaic/InFlightTab.js';
+import { SpeedTab, useSpeedSampler } from '../mosaic/SpeedTab.js';
+import { MosaicPanel } from '../mosaic/MosaicPanel.js';
+import { setPeerHighlight } from '../mosaic/highlight.js';
+import { PeerStrip } from '../mosaic/PeerStrip.js';
+import { piecesOf, usePeerPieces } from '../mosaic/peerPieces.js';
+import { FileStrip } from '../mosaic/FileStrip.js';
+import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
+import { usePieceField } from '../mosaic/usePieceField.js';
+import '../mosaic/mosaic.css';
 
 /** The peer list's Flags legend, from the contract's table of flag letters. */
 const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
@@ -19,12 +27,16 @@ const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
 const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
   { id: 'peers', label: 'Peers' },
+  { id: 'inflight', label: 'In flight' },
   { id: 'trackers', label: 'Trackers' },
+  { id: 'health', label: 'Health' },
+  { id: 'speed', label: 'Speed' },
   { id: 'info', label: 'Info' },
 ];
 
 export function Details() {
   const t = useApp(selectSelectedTorrent);
+  useSpeedSampler(); // history from the start, not from when the Speed tab opens
   if (!t) {
     return (
       <section className="details details--empty" aria-label="Details">
@@ -34,42 +46,9 @@ export function Details() {
   }
   return (
     <section className="details" aria-label="Details">
-      <PiecesPanel torrent={t} />
+      <MosaicPanel torrent={t} />
       <DetailTabs torrent={t} />
     </section>
-  );
-}
-
-/** The PieceField of a torrent, updating when the registry replaces it. */
-function usePieceField(infoHash: string): PieceField | null {
-  const pieces = useController().pieces;
-  return useSyncExternalStore(
-    (cb) => pieces.subscribe((h) => { if (h === infoHash) cb(); }),
-    () => pieces.get(infoHash),
-  );
-}
-
-function PiecesPanel({ torrent: t }: { torrent: TorrentSummary }) {
-  const field = usePieceField(t.infoHash);
-  const themeKey = useThemeKey();
-  const pieceInfo = t.hasMetadata
-    ? `${formatCount(t.verifiedPieces)} of ${formatCount(t.pieceCount)} pieces · ${formatBytes(t.pieceLength)} each`
-    : 'Waiting for metadata…';
-  return (
-    <div className="pieces">
-      <div className="pieces__head">
-        <h2 className="pieces__title" title={t.name}>{t.name || t.infoHash}</h2>
-        <span className="pieces__meta">{pieceInfo}{t.hashFailures > 0 ? ` · ${t.hashFailures} hash failure${t.hashFailures === 1 ? '' : 's'}` : ''}</span>
-        <div className="legend" aria-hidden="true">
-          <span className="legend__item"><i className="sw sw--verified" />Verified</span>
-          <span className="legend__item"><i className="sw sw--inflight" />Downloading</span>
-          <span className="legend__item"><i className="sw sw--missing" />Missing <i className="sw sw--ramp" /> more peers</span>
-          <span className="legend__item"><i className="sw sw--unavail" />No peer</span>
-          <span className="legend__item"><i className="sw sw--failed" />Hash failed</span>
-        </div>
-      </div>
-      <PieceGrid field={field} themeKey={themeKey} />
-    </div>
   );
 }
 
@@ -90,6 +69,9 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
         {tab === 'files' && <FilesTab torrent={t} />}
         {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
         {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
+        {tab === 'inflight' && <InFlightTab infoHash={t.infoHash} />}
+        {tab === 'health' && <HealthTab infoHash={t.infoHash} />}
+        {tab === 'speed' && <SpeedTab infoHash={t.infoHash} />}
         {tab === 'info' && <InfoTab torrent={t} />}
       </div>
     </div>
@@ -110,6 +92,8 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
   // Optimistic priorities so checkboxes respond at once.
   const [local, setLocal] = useState<Record<number, FilePriority>>({});
   useEffect(() => setLocal({}), [files]);
+  const field = usePieceField(t.infoHash);
+  const spans = useMemo(() => (files ? fileSpans(files, t.pieceLength) : null), [files, t.pieceLength]);
 
   if (!t.hasMetadata) return <p className="muted pad">The file list appears once the metadata has arrived.</p>;
   if (!files) return <p className="muted pad">Loading files…</p>;
@@ -134,12 +118,16 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
           <th className="col-name">Name</th>
           <th className="col-num">Size</th>
           <th className="col-progress">Progress</th>
+          <th title="The file's pieces; underlined: what plays from its start">Pieces</th>
+          <th className="col-num" title="Contiguous from the start of the file (media can be previewed up to here)">Playable</th>
           <th className="col-prio">Priority</th>
         </tr>
       </thead>
       <tbody>
         {visible.map((f) => {
           const p = prio(f);
+          const span = spans?.get(f.index);
+          const playable = span && field && f.size > 0 ? playableBytes(f, span, field.state, t.pieceLength) / f.size : 0;
           return (
             <tr key={f.index} className={p === 0 ? 'row row--skipped' : 'row'} data-testid="file-row">
               <td className="col-check">
@@ -149,6 +137,8 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
               <td className="col-name" title={f.path}><span className="name__text">{f.path}</span></td>
               <td className="col-num">{formatBytes(f.size)}</td>
               <td className="col-progress"><MiniBar value={f.progress} /></td>
+              <td>{span && field && <FileStrip span={span} state={field.state} playable={playable} firstLast={t.firstLastPiecesFirst} />}</td>
+              <td className="col-num" data-testid="file-playable" data-playable={playable.toFixed(4)}>{f.size > 0 ? `to ${formatPercent(playable)}` : '–'}</td>
               <td className="col-prio">
                 <select className="select" value={p} aria-label={`Priority of ${f.path}`}
                   onChange={(e) => void setPriority([{ index: f.index, priority: Number(e.target.value) as FilePriority }])}>
@@ -177,6 +167,8 @@ function PeersTab({ infoHash }: { infoHash: string }) {
   const connected = useConnected();
   const { value: peers } = usePoll<PeerView[]>(infoHash, connected, 1500,
     (h) => controller.call(() => controller.client.getPeers({ infoHash: h }), false));
+  const pieces = usePeerPieces(infoHash, connected);
+  useEffect(() => () => setPeerHighlight(null), [infoHash]);
   if (!peers) return <p className="muted pad">Loading peers…</p>;
   if (peers.length === 0) return <p className="muted pad">Not connected to any peers.</p>;
   const sorted = [...peers].sort((a, b) => b.downloadRate - a.downloadRate || b.uploadRate - a.uploadRate || a.address.localeCompare(b.address));
@@ -185,17 +177,24 @@ function PeersTab({ infoHash }: { infoHash: string }) {
       <thead>
         <tr>
           <th>Address</th><th>Client</th><th title={FLAGS_LEGEND}>Flags</th>
-          <th className="col-progress">Progress</th><th className="col-num">Down</th><th className="col-num">Up</th>
+          <th className="col-progress">Progress</th>
+          <th title="The peer's pieces on the grid's scale (hover a row to see them on the grid)">Pieces</th>
+          <th className="col-num" title="Pieces we still need that this peer has">We need</th>
+          <th className="col-num">Down</th><th className="col-num">Up</th>
           <th className="col-num">Downloaded</th><th className="col-num">Uploaded</th>
         </tr>
       </thead>
       <tbody>
         {sorted.map((p) => (
-          <tr key={p.id} className="row" data-testid="peer-row">
+          <tr key={p.id} className="row" data-testid="peer-row" data-peer={p.address}
+            onMouseEnter={() => { const has = pieces?.peers.get(p.id); if (has && pieces) setPeerHighlight({ infoHash, label: p.address, pieces: piecesOf(has, pieces.pieceCount) }); }}
+            onMouseLeave={() => setPeerHighlight(null)}>
             <td className="mono ellipsis" title={p.address}>{p.address}</td>
             <td className="ellipsis" title={p.client}>{p.client || '–'}</td>
             <td className="mono">{p.flags}</td>
             <td className="col-progress"><MiniBar value={p.progress} /></td>
+            <td><PeerStrip pieces={pieces?.peers.get(p.id)} pieceCount={pieces?.pieceCount ?? 0} /></td>
+            <td className="col-num" data-testid="peer-wanted">{pieces?.peers.has(p.id) ? `${formatCount(pieces.peers.get(p.id)!.wanted)} of ${formatCount(pieces.wantedMissing)}` : '–'}</td>
             <td className="col-num">{formatRateCell(p.downloadRate)}</td>
             <td className="col-num">{formatRateCell(p.uploadRate)}</td>
             <td className="col-num">{formatBytes(p.downloaded)}</td>

@@ -1,0 +1,69 @@
+/**
+ * Gathers the facts health.ts diagnoses from a running torrent's parts: its transfer (pieces
+ * wanted and available, the disk queue), its connections, discovery and the session. O(pieces
+ * + peers) per call: the UI asks every couple of seconds while the health panel is open.
+ */
+import type { PeerConnection } from '../peer/peer-connection.js';
+import type { Reachability } from '../session/reachability.js';
+import type { TorrentStats, TrackerStats } from '../api.js';
+import type { BannedPeer, HealthFacts } from './health.js';
+import type { Transfer } from './transfer.js';
+
+export interface HealthSources {
+  stats: TorrentStats;
+  hasMetadata: boolean;
+  private: boolean;
+  transfer: Transfer | null;
+  peers: Iterable<PeerConnection>;
+  trackers: readonly TrackerStats[];
+  knownPeers: number;
+  connecting: number;
+  dhtNodes: number | null;
+  ownDownloadLimit: number;
+  globalDownloadLimit: number;
+  banned: readonly BannedPeer[];
+  reachability: Reachability | null;
+}
+
+export function collectHealthFacts(src: HealthSources): HealthFacts {
+  const { stats, transfer } = src;
+  let wantedMissing = 0;
+  let wantedNobodyHas = 0;
+  if (transfer) {
+    const picker = transfer.picker;
+    for (let i = 0; i < picker.pieceCount; i++) {
+      if (picker.have.has(i) || !picker.isWanted(i)) continue;
+      wantedMissing++;
+      if (picker.availability(i) === 0) wantedNobodyHas++;
+    }
+  }
+  const connected = [...src.peers].map((p) => ({
+    address: p.address,
+    hasWanted: transfer ? transfer.picker.peerIsInteresting(p, p.isSeed) : false,
+    chokesUs: p.peerChoking,
+  }));
+  const r = src.reachability;
+  return {
+    state: stats.state,
+    error: stats.error,
+    hasMetadata: src.hasMetadata,
+    private: src.private,
+    progress: stats.size > 0 ? stats.completedBytes / stats.size : 0,
+    wantedMissing,
+    wantedNobodyHas,
+    downloadRate: stats.downloadRate,
+    ownDownloadLimit: src.ownDownloadLimit,
+    globalDownloadLimit: src.globalDownloadLimit,
+    trackers: src.trackers.map((t) => ({ url: t.url, status: t.status, message: t.message })),
+    dhtNodes: src.dhtNodes,
+    knownPeers: src.knownPeers,
+    connecting: src.connecting,
+    connected,
+    diskBacklogged: transfer?.diskBacklogged ?? false,
+    hashFailures: stats.hashFailures,
+    banned: [...src.banned],
+    reachability: r
+      ? { incomingConnections: r.incomingConnections, portMapped: r.portMapping.status === 'mapped', mappingError: r.portMapping.status === 'failed' ? (r.portMapping.error ?? 'unknown reason') : null }
+      : null,
+  };
+}

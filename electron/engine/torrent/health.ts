@@ -1,0 +1,259 @@
+/**
+ * "Why is it slow, or stuck?": ranks the causes that hold a torrent back, from facts the
+ * engine already has (collected by health-facts.ts). Pure: same facts, same answer, so the
+ * UI's health panel and `tessera download --verbose` say the same thing.
+ */
+import type { HealthCause, HealthCauseId, HealthSeverity } from '../../../shared/contract/health.js';
+import type { TorrentState } from '../api.js';
+
+export interface HealthTracker {
+  url: string;
+  status: 'idle' | 'announcing' | 'working' | 'error';
+  message: string | null;
+}
+
+export interface HealthPeer {
+  address: string;
+  /** It has at least one piece we still want. */
+  hasWanted: boolean;
+  /** It chokes us (we cannot request). */
+  chokesUs: boolean;
+}
+
+export interface BannedPeer {
+  address: string;
+  /** Pieces it helped send that failed their hash check. */
+  failures: number;
+}
+
+/** Everything the diagnosis looks at; every field is a fact the engine holds, nothing derived by guess. */
+export interface HealthFacts {
+  state: TorrentState;
+  error: string | null;
+  hasMetadata: boolean;
+  private: boolean;
+  /** Verified payload fraction, 0..1. */
+  progress: number;
+  /** Wanted pieces not verified yet. */
+  wantedMissing: number;
+  /** Of those, pieces no connected peer has. */
+  wantedNobodyHas: number;
+  /** Payload bytes per second now. */
+  downloadRate: number;
+  /** This torrent's own and the session's download limit, bytes/s (0 = none). */
+  ownDownloadLimit: number;
+  globalDownloadLimit: number;
+  trackers: HealthTracker[];
+  /** Nodes in the DHT routing table; null when the session runs no DHT. */
+  dhtNodes: number | null;
+  /** Peer addresses known (from trackers, DHT, PEX, the user) that we may dial. */
+  knownPeers: number;
+  /** Connection attempts in progress. */
+  connecting: number;
+  connected: HealthPeer[];
+  /** Completed bytes are waiting for the disk so long that requests are held back. */
+  diskBacklogged: boolean;
+  hashFailures: number;
+  banned: BannedPeer[];
+  /** Incoming connections seen by the session and whether the port is mapped; null when unknown. */
+  reachability: { incomingConnections: number; portMapped: boolean; mappingError: string | null } | null;
+}
+
+/** A limit counts as binding when the rate is at least this share of it. */
+const LIMIT_BINDS_AT = 0.85;
+/** Peer addresses named in one line at most. */
+const NAMES_SHOWN = 5;
+
+const SEVERITY_RANK: Record<HealthSeverity, number> = { blocking: 0, slowing: 1, info: 2 };
+
+export function diagnose(f: HealthFacts): HealthCause[] {
+  const causes: HealthCause[] = [];
+  const add = (id: HealthCauseId, severity: HealthSeverity, title: string, detail: string, action: string): void => {
+    causes.push({ id, severity, title, detail, action });
+  };
+
+  if (f.state === 'error') {
+    add('error', 'blocking', 'Stopped by an error', f.error ?? 'The torrent stopped with an error.', 'Fix what the message says (disk space, folder permissions), then resume to retry.');
+    return causes;
+  }
+  if (f.state === 'paused') {
+    add('paused', 'blocking', 'Paused', 'Nothing is transferred while the torrent is paused.', 'Resume it.');
+    return causes;
+  }
+  if (f.state === 'seeding' || f.state === 'checking') return causes;
+
+  const downloading = f.state === 'downloading' || f.state === 'metadata';
+  const connectedCount = f.connected.length;
+  const trackersFailing = f.trackers.filter((t) => t.status === 'error');
+  const allTrackersFail = f.trackers.length > 0 && trackersFailing.length === f.trackers.length;
+  const dhtDown = !f.private && f.dhtNodes !== null && f.dhtNodes === 0;
+  const noSource = f.trackers.length === 0 || allTrackersFail;
+
+  if (!f.hasMetadata) {
+    add(
+      'metadata',
+      'blocking',
+      'Waiting for the metadata (magnet link)',
+      connectedCount > 0
+        ? `Asking ${connectedCount} connected peer${s(connectedCount)} for the file list and piece hashes.`
+        : 'No connected peer to ask for the file list and piece hashes yet.',
+      'Wait for peers that support the metadata extension, or add the .torrent file instead.',
+    );
+  }
+
+  if (connectedCount === 0 && downloading) {
+    if (f.knownPeers === 0) {
+      add(
+        'no-peers',
+        'blocking',
+        'No peers found',
+        [noSource ? (f.trackers.length === 0 ? 'The torrent has no trackers.' : 'Every tracker failed.') : 'The trackers have returned no peers yet.', dhtDown ? 'The DHT has no nodes.' : f.private ? 'Private torrent: no DHT or peer exchange.' : ''].filter(Boolean).join(' '),
+        'Add a working tracker, wait for the DHT, or add a peer by address.',
+      );
+    } else {
+      add(
+        'peers-unconnectable',
+        'blocking',
+        `${f.knownPeers} peer${s(f.knownPeers)} found, none connectable`,
+        f.connecting > 0 ? `${f.connecting} connection attempt${s(f.connecting)} in progress; the others refused or timed out.` : 'Every connection attempt was refused or timed out.',
+        'The peers may be behind firewalls; if encryption is set to "require" or "disable", try "allow".',
+      );
+    }
+  }
+
+  if (f.hasMetadata && connectedCount > 0 && f.wantedMissing > 0) {
+    const useful = f.connected.filter((p) => p.hasWanted);
+    const allNobodyHas = f.wantedNobodyHas === f.wantedMissing;
+    if (useful.length === 0 && !allNobodyHas) {
+      add(
+        'nobody-has-wanted',
+        'blocking',
+        `Stuck at ${percent(f.progress)}: no connected peer has what we need`,
+        `${connectedCount} peer${s(connectedCount)} connected; none has any of the ${f.wantedMissing} missing piece${s(f.wantedMissing)}.`,
+        'Wait for a seed to join, or ask for more peers (trackers, DHT).',
+      );
+    } else if (f.wantedNobodyHas > 0) {
+      const all = allNobodyHas;
+      add(
+        'pieces-nobody-has',
+        all ? 'blocking' : 'info',
+        all
+          ? `Stuck at ${percent(f.progress)}: ${f.wantedNobodyHas} piece${s(f.wantedNobodyHas)} nobody has`
+          : `${f.wantedNobodyHas} piece${s(f.wantedNobodyHas)} nobody connected has`,
+        all
+          ? `${connectedCount} peer${s(connectedCount)} connected; none has any of the ${f.wantedMissing} missing piece${s(f.wantedMissing)}.`
+          : `Of the ${f.wantedMissing} missing pieces, ${f.wantedNobodyHas} ${f.wantedNobodyHas === 1 ? 'is' : 'are'} on none of the ${connectedCount} connected peer${s(connectedCount)}.`,
+        'The download cannot finish until a peer with them connects: wait for a seed, or skip the files they belong to.',
+      );
+    }
+    if (useful.length > 0 && useful.every((p) => p.chokesUs)) {
+      add(
+        'all-choke',
+        'blocking',
+        `All ${useful.length} peer${s(useful.length)} with pieces we need choke us`,
+        `They are uploading to others; choked: ${names(useful.map((p) => p.address))}.`,
+        'Usually temporary: peers rotate whom they upload to every few seconds. Uploading more (a higher upload limit) earns unchokes.',
+      );
+    }
+  }
+
+  if (trackersFailing.length > 0 && downloading) {
+    const errors = trackersFailing.slice(0, NAMES_SHOWN).map((t) => `${t.url}: ${t.message ?? 'no reply'}`);
+    const more = trackersFailing.length > NAMES_SHOWN ? ` (and ${trackersFailing.length - NAMES_SHOWN} more)` : '';
+    add(
+      'trackers-failing',
+      allTrackersFail && connectedCount === 0 ? 'blocking' : allTrackersFail ? 'slowing' : 'info',
+      allTrackersFail ? `Every tracker fails (${trackersFailing.length})` : `${trackersFailing.length} of ${f.trackers.length} trackers fail`,
+      errors.join('; ') + more,
+      'Check the tracker URLs and your connection; add working trackers if these are gone.',
+    );
+  }
+
+  if (dhtDown && downloading) {
+    add(
+      'dht-not-bootstrapped',
+      noSource && connectedCount === 0 ? 'blocking' : 'info',
+      'DHT not bootstrapped',
+      'The DHT routing table has no nodes, so it cannot find peers.',
+      'Check that UDP traffic is allowed; it bootstraps from the well-known routers or nodes saved last time.',
+    );
+  }
+
+  if (f.state === 'downloading' && f.downloadRate > 0) {
+    const limits = [
+      { limit: f.ownDownloadLimit, which: "This torrent's download limit", where: "the torrent's speed limits" },
+      { limit: f.globalDownloadLimit, which: 'The global download limit', where: 'Settings' },
+    ].filter((l) => l.limit > 0);
+    const binding = limits.sort((a, b) => a.limit - b.limit)[0];
+    if (binding && f.downloadRate >= binding.limit * LIMIT_BINDS_AT) {
+      add(
+        'download-limit',
+        'slowing',
+        `${binding.which} binds (${rate(binding.limit)})`,
+        `Downloading at ${rate(f.downloadRate)} against a limit of ${rate(binding.limit)}.`,
+        `Raise or remove it in ${binding.where}.`,
+      );
+    }
+  }
+
+  if (f.diskBacklogged && downloading) {
+    add(
+      'disk-bottleneck',
+      'slowing',
+      'The disk is the bottleneck',
+      'Completed pieces wait to be written; requests are held back until the disk catches up.',
+      'Save to a faster disk, or close programs that use it heavily.',
+    );
+  }
+
+  if (f.hashFailures > 0 || f.banned.length > 0) {
+    const named = f.banned.length > 0 ? ` Banned: ${names(f.banned.map((b) => `${b.address} (${b.failures} bad piece${s(b.failures)})`))}.` : '';
+    add(
+      'hash-failures',
+      f.banned.length > 0 ? 'info' : 'slowing',
+      `${f.hashFailures} piece${s(f.hashFailures)} failed the hash check`,
+      `Their data was thrown away and is fetched again.${named}`,
+      f.banned.length > 0 ? 'Nothing to do: the peers that sent bad data were banned.' : 'Nothing to do unless it keeps happening; a peer is banned after repeated bad pieces.',
+    );
+  }
+
+  if (f.reachability && downloading && f.reachability.incomingConnections === 0 && !f.reachability.portMapped) {
+    add(
+      'not-reachable',
+      connectedCount === 0 && f.knownPeers > 0 ? 'slowing' : 'info',
+      'Not reachable from outside',
+      f.reachability.mappingError ? `Port mapping failed: ${f.reachability.mappingError}. No incoming connection seen.` : 'No incoming connection seen and the port is not mapped; only peers we dial can be used.',
+      'Forward the listening port on your router, or enable UPnP / NAT-PMP there.',
+    );
+  }
+
+  return causes
+    .map((c, order) => ({ c, order }))
+    .sort((a, b) => SEVERITY_RANK[a.c.severity] - SEVERITY_RANK[b.c.severity] || a.order - b.order)
+    .map(({ c }) => c);
+}
+
+/** One line per cause, for `tessera download --verbose`. */
+export function describeHealth(causes: readonly HealthCause[]): string[] {
+  if (causes.length === 0) return ['nothing known holds it back'];
+  return causes.map((c) => `[${c.severity}] ${c.title}: ${c.detail} → ${c.action}`);
+}
+
+function s(n: number): string {
+  return n === 1 ? '' : 's';
+}
+
+function names(list: readonly string[]): string {
+  const shown = list.slice(0, NAMES_SHOWN).join(', ');
+  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+}
+
+/** 99.3% — floor, so a torrent missing a few pieces never shows 100%. */
+function percent(fraction: number): string {
+  return `${(Math.floor(Math.max(0, Math.min(1, fraction)) * 1000) / 10).toFixed(1)}%`;
+}
+
+function rate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1024 * 1024) return `${(bytesPerSecond / 1024 / 1024).toFixed(1)} MiB/s`;
+  return `${Math.round(bytesPerSecond / 1024)} KiB/s`;
+}

@@ -1,0 +1,182 @@
+/**
+ * Who sent each tile: every verified piece is logged with its main source (the sender of
+ * most of its blocks) and when it completed, append-only, in a compact byte log (see
+ * PIECE_SOURCE_ENTRY_BYTES). Hash failures are kept too, naming every sender. Bounded: a
+ * piece that is fetched again (a failure, a recheck) adds an entry, so the log holds at most
+ * twice the pieces plus a margin; sources are de-duplicated and capped.
+ */
+import {
+  MAX_HASH_FAILURES_SHOWN,
+  MAX_PIECE_SOURCES,
+  MAX_SOURCE_ENTRIES_PER_REPLY,
+  PIECE_SOURCE_ENTRY_BYTES,
+  SOURCE_TIME_UNIT_MS,
+  UNKNOWN_SOURCE,
+  readSourceEntry,
+  writeSourceEntry,
+  type HashFailureView,
+  type PieceSource,
+  type PieceSourcesView,
+} from '../../../shared/contract/piece-sources.js';
+import type { PieceLogRecord } from '../resume/resume-data.js';
+
+/** A block sender that is not a peer connection (a web seed) says what it is. */
+export interface DescribesSource {
+  pieceSource(): PieceSource;
+}
+
+/** What a peer connection offers for a label. */
+interface PeerLike {
+  readonly address: string;
+  readonly client: string;
+}
+
+const MAX_FAILURE_PEERS = 64;
+
+let generations = 0;
+
+/** The source of a block sender: a web seed describes itself; anything else is a peer connection. */
+export function describeSender(sender: object): PieceSource {
+  const s = sender as Partial<DescribesSource> & Partial<PeerLike>;
+  if (typeof s.pieceSource === 'function') return s.pieceSource();
+  return { kind: 'peer', label: String(s.address ?? '?'), client: String(s.client ?? '') };
+}
+
+/** The sender of most blocks (the first one met on a tie), or null. */
+export function mainSender(blocksFrom: ReadonlyMap<object, number>): object | null {
+  let best: object | null = null;
+  let most = 0;
+  for (const [sender, blocks] of blocksFrom) {
+    if (blocks > most) {
+      most = blocks;
+      best = sender;
+    }
+  }
+  return best;
+}
+
+export class PieceSourceLog {
+  /** Unique per log in this process, and never 0 (a query without one gets everything). */
+  readonly generation = ++generations;
+  private baseTime: number;
+  private bytes: Uint8Array;
+  private entries = 0;
+  private readonly maxEntries: number;
+  private readonly sources: PieceSource[] = [];
+  private readonly sourceIds = new Map<string, number>();
+  private readonly failures: HashFailureView[] = [];
+
+  constructor(readonly pieceCount: number, private readonly now: () => number = Date.now) {
+    this.baseTime = now();
+    this.maxEntries = pieceCount * 2 + 1024;
+    this.bytes = new Uint8Array(Math.min(this.maxEntries, 1024) * PIECE_SOURCE_ENTRY_BYTES);
+  }
+
+  /** ms since epoch: time 0 of the entries. */
+  get base(): number {
+    return this.baseTime;
+  }
+
+  get count(): number {
+    return this.entries;
+  }
+
+  /** Piece `index` verified; `blocksFrom` counts the blocks each sender delivered. */
+  verified(index: number, blocksFrom: ReadonlyMap<object, number>): void {
+    if (this.entries >= this.maxEntries) return;
+    const sender = mainSender(blocksFrom);
+    this.append(index, sender ? this.sourceId(describeSender(sender)) : UNKNOWN_SOURCE, this.now());
+  }
+
+  /** Adds an entry as it was recorded before (the resume record). */
+  restore(index: number, source: PieceSource | null, at: number): void {
+    if (this.entries >= this.maxEntries || index < 0 || index >= this.pieceCount) return;
+    this.append(index, source ? this.sourceId(source) : UNKNOWN_SOURCE, at);
+  }
+
+  /** Piece `index` failed its hash check; every sender is named. */
+  failed(index: number, senders: Iterable<object>): void {
+    const peers: string[] = [];
+    for (const s of senders) {
+      if (peers.length >= MAX_FAILURE_PEERS) break;
+      peers.push(describeSender(s).label.slice(0, 256));
+    }
+    this.failures.push({ piece: index, at: Math.floor(this.now()), peers });
+    if (this.failures.length > MAX_HASH_FAILURES_SHOWN) this.failures.shift();
+  }
+
+  /** The entries from `from` and the sources from `sourcesFrom` (everything for another generation). */
+  query(from: number, sourcesFrom: number, generation?: number, limit = MAX_SOURCE_ENTRIES_PER_REPLY): PieceSourcesView {
+    const fresh = generation !== this.generation;
+    const start = fresh ? 0 : Math.min(from, this.entries);
+    const end = Math.min(this.entries, start + Math.min(limit, MAX_SOURCE_ENTRIES_PER_REPLY));
+    const sFrom = fresh ? 0 : Math.min(sourcesFrom, this.sources.length);
+    return {
+      generation: this.generation,
+      base: Math.floor(this.baseTime),
+      count: this.entries,
+      from: start,
+      entries: Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start * PIECE_SOURCE_ENTRY_BYTES, (end - start) * PIECE_SOURCE_ENTRY_BYTES).toString('base64'),
+      sourcesFrom: sFrom,
+      sources: this.sources.slice(sFrom).map((s) => ({ ...s })),
+      failures: this.failures.map((f) => ({ ...f, peers: [...f.peers] })),
+    };
+  }
+
+  /** The log as the resume record keeps it (8 bytes per entry). */
+  record(): PieceLogRecord {
+    return { base: Math.floor(this.baseTime), entries: Buffer.from(this.bytes.subarray(0, this.entries * PIECE_SOURCE_ENTRY_BYTES)), sources: this.sources.map((s) => ({ ...s })) };
+  }
+
+  /**
+   * Takes the log of an earlier session (the resume record), keeping only entries of pieces
+   * `stillHad` (verified now), before anything is logged in this one.
+   */
+  adopt(record: PieceLogRecord, stillHad: (piece: number) => boolean): void {
+    if (this.entries > 0) return;
+    this.baseTime = record.base;
+    const n = Math.floor(record.entries.length / PIECE_SOURCE_ENTRY_BYTES);
+    for (let k = 0; k < n && this.entries < this.maxEntries; k++) {
+      const [piece, id, tenths] = readSourceEntry(record.entries, k * PIECE_SOURCE_ENTRY_BYTES);
+      if (piece >= this.pieceCount || !stillHad(piece)) continue;
+      const source = record.sources[id];
+      this.append(piece, source ? this.sourceId(source) : UNKNOWN_SOURCE, record.base + tenths * SOURCE_TIME_UNIT_MS);
+    }
+  }
+
+  /** Every entry, oldest first (for the resume record). */
+  *all(): Generator<{ piece: number; source: PieceSource | null; at: number }> {
+    for (let k = 0; k < this.entries; k++) {
+      const [piece, id, tenths] = readSourceEntry(this.bytes, k * PIECE_SOURCE_ENTRY_BYTES);
+      yield { piece, source: this.sources[id] ?? null, at: this.baseTime + tenths * SOURCE_TIME_UNIT_MS };
+    }
+  }
+
+  private append(index: number, sourceId: number, at: number): void {
+    if ((this.entries + 1) * PIECE_SOURCE_ENTRY_BYTES > this.bytes.length) this.grow();
+    writeSourceEntry(this.bytes, this.entries * PIECE_SOURCE_ENTRY_BYTES, index, sourceId, (at - this.baseTime) / SOURCE_TIME_UNIT_MS);
+    this.entries++;
+  }
+
+  private grow(): void {
+    const bigger = new Uint8Array(Math.min(this.maxEntries, Math.max(1024, this.entries * 2)) * PIECE_SOURCE_ENTRY_BYTES);
+    bigger.set(this.bytes);
+    this.bytes = bigger;
+  }
+
+  /** The source's index; past MAX_PIECE_SOURCES every new source shares the last slot. */
+  private sourceId(source: PieceSource): number {
+    const key = `${source.kind} ${source.label}`;
+    const known = this.sourceIds.get(key);
+    if (known !== undefined) return known;
+    if (this.sources.length >= MAX_PIECE_SOURCES - 1) {
+      const other = MAX_PIECE_SOURCES - 1;
+      if (this.sources.length === other) this.sources.push({ kind: 'peer', label: 'other peers', client: '' });
+      return other;
+    }
+    const id = this.sources.length;
+    this.sources.push({ kind: source.kind, label: source.label.slice(0, 8192), client: source.client.slice(0, 1024) });
+    this.sourceIds.set(key, id);
+    return id;
+  }
+}

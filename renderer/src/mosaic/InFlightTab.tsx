@@ -1,0 +1,71 @@
+/** The in-flight inspector: pieces being downloaded now, block by block, from whom, how long waited; slow ones marked. */
+import { useEffect, useRef } from 'react';
+import type { InFlightPeer, InFlightView } from '../../../shared/contract/index.js';
+import { useApp, useController } from '../app/context.js';
+import { formatCount } from '../util/format.js';
+import { usePoll } from '../ui/usePoll.js';
+
+const BLOCK_COLOR: Record<string, [string, string]> = { '.': ['--grid-missing-1', '#262c36'], r: ['--grid-inflight', '#e8b34a'], R: ['--grid-verified', '#3fb97a'], w: ['--accent', '#4c8dff'] };
+/** Pixels per block in the strip (fewer when a piece has many blocks). */
+const STRIP_MAX = 256;
+
+/** One cell per block, drawn on a canvas: one element per row, however many blocks. */
+function BlockStrip({ blocks }: { blocks: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const cell = Math.max(1, Math.min(5, Math.floor(STRIP_MAX / Math.max(1, blocks.length))));
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const css = getComputedStyle(canvas);
+    const colors = new Map(Object.entries(BLOCK_COLOR).map(([k, [name, fallback]]) => [k, css.getPropertyValue(name).trim() || fallback]));
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    for (let k = 0; k < blocks.length; k++) {
+      ctx.fillStyle = colors.get(blocks[k]!) ?? '#888';
+      ctx.fillRect(k * cell, 0, Math.max(1, cell - (cell > 2 ? 1 : 0)), 9);
+    }
+  }, [blocks, cell]);
+  return <canvas ref={ref} className="blocks" width={Math.max(1, blocks.length * cell)} height={9} role="img" aria-label={summarize(blocks)} data-testid="inflight-blocks" />;
+}
+
+export function InFlightTab({ infoHash }: { infoHash: string }) {
+  const controller = useController();
+  const connected = useApp((s) => s.connection === 'open');
+  const { value } = usePoll<InFlightView>(infoHash, connected, 1000, (h) => controller.call(() => controller.client.getInFlight({ infoHash: h }), false));
+  if (!value) return <p className="muted pad">Loading pieces in flight…</p>;
+  if (value.pieces.length === 0) return <p className="muted pad" data-testid="inflight-empty">No piece is being downloaded right now.</p>;
+  return (
+    <table className="table table--compact" data-testid="inflight-table">
+      <thead>
+        <tr>
+          <th className="col-num">Piece</th>
+          <th title="One mark per block: grey not requested, amber requested, green received, blue being hashed and written">Blocks</th>
+          <th>From</th><th>Waiting on</th><th className="col-num">Waited</th>
+        </tr>
+      </thead>
+      <tbody>
+        {value.pieces.map((p) => (
+          <tr key={p.index} className={p.slow ? 'row row--slow' : 'row'} data-testid="inflight-row" data-piece={p.index} data-slow={p.slow} data-blocks={p.blocks}>
+            <td className="col-num">{formatCount(p.index)}{p.slow ? ' ⚠' : ''}</td>
+            <td><BlockStrip blocks={p.blocks} /></td>
+            <td className="ellipsis">{peers(p.from)}</td>
+            <td className="ellipsis">{peers(p.waitingOn)}</td>
+            <td className="col-num">{p.oldestRequest === null ? '–' : `${Math.max(0, Math.round((value.now - p.oldestRequest) / 1000))} s`}</td>
+          </tr>
+        ))}
+      </tbody>
+      {value.total > value.pieces.length && (
+        <tfoot><tr><td colSpan={5} className="muted">and {formatCount(value.total - value.pieces.length)} more</td></tr></tfoot>
+      )}
+    </table>
+  );
+}
+
+function peers(list: InFlightPeer[]): string {
+  return list.length === 0 ? '–' : list.map((p) => `${p.peer} ×${p.blocks}`).join(', ');
+}
+
+function summarize(blocks: string): string {
+  const count = (c: string) => [...blocks].filter((b) => b === c).length;
+  return `${count('R') + count('w')} of ${blocks.length} blocks received, ${count('r')} requested`;
+}

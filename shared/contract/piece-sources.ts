@@ -1,0 +1,119 @@
+/**
+ * Who sent each tile (the `getPieceSources` command): the engine logs every verified piece
+ * with its main source (the peer, or web seed, that delivered most of its blocks) and when it
+ * completed. The log is append-only, so the renderer asks for what it has not seen yet
+ * (`from`, `sourcesFrom`); `generation` changes when the log starts over (a recheck).
+ * The same log, kept in the resume record, replays the mosaic.
+ */
+import { array, base64, infoHash, literal, nonNegativeInt, object, optional, string, timestamp, type Validator } from './validate.js';
+
+export type PieceSourceKind = 'peer' | 'webseed';
+
+/** One source: a peer (label "ip:port", client from its handshake) or a web seed (label = URL, client ''). */
+export interface PieceSource {
+  kind: PieceSourceKind;
+  label: string;
+  client: string;
+}
+
+/** A piece that failed its hash check, and the peers that sent its blocks. */
+export interface HashFailureView {
+  piece: number;
+  /** ms since epoch. */
+  at: number;
+  peers: string[];
+}
+
+export interface PieceSourcesQuery {
+  infoHash: string;
+  /** First log entry wanted (0 = all). */
+  from: number;
+  /** First source wanted (0 = all). */
+  sourcesFrom: number;
+  /** The generation the cursors belong to; another one (or none) returns everything from 0. */
+  generation?: number;
+  /** Entries wanted at most (default MAX_SOURCE_ENTRIES_PER_REPLY; 0 = none: just the counts and failures). */
+  limit?: number;
+}
+
+/**
+ * Bytes per entry in `entries`, little-endian: u24 piece index (LIMITS.pieces fits), u16 source
+ * index (into the whole sources list; 0xffff = unknown), u24 completion time in tenths of a
+ * second after `base` (clamped at MAX_SOURCE_TIME, 19 days). Use writeSourceEntry / readSourceEntry.
+ */
+export const PIECE_SOURCE_ENTRY_BYTES = 8;
+export const MAX_SOURCE_TIME = 0xff_ffff;
+export const SOURCE_TIME_UNIT_MS = 100;
+
+export function writeSourceEntry(bytes: Uint8Array, offset: number, piece: number, source: number, tenths: number): void {
+  const t = Math.max(0, Math.min(MAX_SOURCE_TIME, Math.round(tenths)));
+  bytes[offset] = piece & 0xff;
+  bytes[offset + 1] = (piece >>> 8) & 0xff;
+  bytes[offset + 2] = (piece >>> 16) & 0xff;
+  bytes[offset + 3] = source & 0xff;
+  bytes[offset + 4] = (source >>> 8) & 0xff;
+  bytes[offset + 5] = t & 0xff;
+  bytes[offset + 6] = (t >>> 8) & 0xff;
+  bytes[offset + 7] = (t >>> 16) & 0xff;
+}
+
+/** [piece, source, tenths of a second after base] of the entry at `offset`. */
+export function readSourceEntry(bytes: Uint8Array, offset: number): [piece: number, source: number, tenths: number] {
+  return [
+    bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16),
+    bytes[offset + 3]! | (bytes[offset + 4]! << 8),
+    bytes[offset + 5]! | (bytes[offset + 6]! << 8) | (bytes[offset + 7]! << 16),
+  ];
+}
+export const UNKNOWN_SOURCE = 0xffff;
+/** Entries in one reply at most; ask again from `from + returned` for the rest. */
+export const MAX_SOURCE_ENTRIES_PER_REPLY = 100_000;
+/** Distinct sources one log keeps (more are folded into the last, "other peers"). */
+export const MAX_PIECE_SOURCES = 4096;
+/** Recent hash failures reported. */
+export const MAX_HASH_FAILURES_SHOWN = 16;
+
+export interface PieceSourcesView {
+  generation: number;
+  /** ms since epoch: time 0 of the entries. */
+  base: number;
+  /** Entries in the whole log. */
+  count: number;
+  /** Index of the first entry in `entries` (the query's `from`, or 0 for a new generation). */
+  from: number;
+  /** base64 of PIECE_SOURCE_ENTRY_BYTES-byte entries. */
+  entries: string;
+  /** Index of the first source in `sources`. */
+  sourcesFrom: number;
+  sources: PieceSource[];
+  /** The most recent hash failures, oldest first. */
+  failures: HashFailureView[];
+}
+
+export const pieceSource: Validator<PieceSource> = object<PieceSource>({
+  kind: literal('peer', 'webseed'),
+  label: string({ max: 8192 }),
+  client: string({ max: 1024 }),
+});
+
+export const pieceSourcesQuery: Validator<PieceSourcesQuery> = object<PieceSourcesQuery>({
+  infoHash,
+  from: nonNegativeInt,
+  sourcesFrom: nonNegativeInt,
+  generation: optional(nonNegativeInt),
+  limit: optional(nonNegativeInt),
+});
+
+export const pieceSourcesView: Validator<PieceSourcesView> = object<PieceSourcesView>({
+  generation: nonNegativeInt,
+  base: timestamp,
+  count: nonNegativeInt,
+  from: nonNegativeInt,
+  entries: base64(Math.ceil((MAX_SOURCE_ENTRIES_PER_REPLY * PIECE_SOURCE_ENTRY_BYTES) / 3) * 4),
+  sourcesFrom: nonNegativeInt,
+  sources: array(pieceSource, { max: MAX_PIECE_SOURCES }),
+  failures: array(
+    object<HashFailureView>({ piece: nonNegativeInt, at: timestamp, peers: array(string({ max: 256 }), { max: 64 }) }),
+    { max: MAX_HASH_FAILURES_SHOWN },
+  ),
+});
