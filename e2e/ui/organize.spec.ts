@@ -4,7 +4,7 @@
  * categories and moving data. What the engine did is read over the contract by a second
  * client (ContractProbe), not from the page.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { Cleanup } from '../support/cleanup.js';
@@ -109,4 +109,19 @@ test('queueing: one active download, the others Queued; moving one to the top of
   await page.getByTestId('move-folder').fill('video/films');
   await page.getByTestId('move-save').click();
   await expect.poll(() => probe.torrent(a.info.infoHash)?.savePath).toBe(join(host.downloadDir, 'video', 'films'));
+});
+
+test('the watch folder set in Settings picks up a .torrent copied into it and sets the file aside', async ({ page }) => {
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  await saveSettings(page, async () => {
+    await page.getByTestId('settings-watch-enabled').check();
+    await page.getByTestId('settings-watch-folder').fill('incoming');
+  });
+  const fixture = await makeFixture(cleanup, 'watched', 32 * 1024, 16 * 1024);
+  const watch = join(host.downloadDir, 'incoming');
+  await mkdir(watch, { recursive: true });
+  await copyFile(fixture.info.torrentPath, join(watch, 'watched.torrent'));
+  await expect(row(page, fixture.info.infoHash)).toBeVisible();
+  await expect.poll(async () => readdir(watch)).toEqual(['watched.torrent.added']);
 });

@@ -6,7 +6,7 @@
  * So a web page cannot start a download (or make Tessera contact trackers) by itself.
  * The setting `confirmAdd: false` ("don't ask again") skips offers for every path.
  */
-import { categoryName } from './policies.js';
+import { categoryName, relativeFolder } from './policies.js';
 import type { FilePriority } from './types.js';
 import { array, boolean, infoHash, literal, nonNegativeInt, nullable, object, optional, string, type Validator } from './validate.js';
 
@@ -53,6 +53,8 @@ export interface AnswerAddOfferPayload {
   paused?: boolean;
   /** One of Settings.categories: the torrent gets it and is saved in its folder. */
   category?: string | null;
+  /** Save in this folder inside the download folder instead (relative; wins over the category's folder). */
+  saveFolder?: string;
   /** Per file, in the preview's order (0 = skip); files beyond the list stay normal. */
   filePriorities?: FilePriority[];
   sequential?: boolean;
@@ -82,6 +84,7 @@ export const answerAddOfferPayload: Validator<AnswerAddOfferPayload> = object<An
   accept: boolean,
   paused: optional(boolean),
   category: optional(nullable(categoryName)),
+  saveFolder: optional(relativeFolder),
   filePriorities: optional(array(literal(0, 1, 2), { max: MAX_PREVIEW_FILES })),
   sequential: optional(boolean),
   firstLastPiecesFirst: optional(boolean),

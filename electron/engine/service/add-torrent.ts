@@ -28,6 +28,8 @@ export function magnetSource(p: CommandPayload<'addMagnet'>): TorrentSource {
 /** What the add dialog chose beyond "paused" (see AnswerAddOfferPayload). */
 export interface AddChoices {
   category?: string | null;
+  /** Relative folder inside the download folder (wins over the category's folder). */
+  saveFolder?: string;
   filePriorities?: FilePriority[];
   sequential?: boolean;
   firstLastPiecesFirst?: boolean;
@@ -47,7 +49,8 @@ export async function addToSession(
 ): Promise<Added> {
   const before = new Set(session.list().map((t) => t.infoHash));
   try {
-    const torrent = await session.add(source, { savePath: options.savePath, paused: options.paused, ...options.choices });
+    const { saveFolder: _folder, ...engineChoices } = options.choices ?? {};
+    const torrent = await session.add(source, { savePath: options.savePath, paused: options.paused, ...engineChoices });
     return { torrent, duplicate: before.has(torrent.infoHash) };
   } catch (err) {
     const message = errorLine(err);

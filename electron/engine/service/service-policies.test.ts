@@ -36,6 +36,17 @@ describe('add dialog choices reach the engine', () => {
     expect(t.stats()).toMatchObject({ category: 'Music', sequential: true, firstLastPiecesFirst: true });
   });
 
+  it('a save folder chosen in the dialog (inside the download folder) wins over the category folder; one outside is refused', async () => {
+    const { session, conn } = setup();
+    const offer = await conn.handle('offerTorrentFile', { fileName: 'c.torrent', data: torrentBytes('c') });
+    const id = (offer as { ok: true; result: { id: string } }).result.id;
+    expect(await conn.handle('answerAddOffer', { id, accept: true, category: 'Music', saveFolder: 'elsewhere/here' })).toMatchObject({ ok: true });
+    expect(session.lastAddOptions).toMatchObject({ savePath: '/downloads/elsewhere/here', category: 'Music' });
+    const again = await conn.handle('offerTorrentFile', { fileName: 'd.torrent', data: torrentBytes('d') });
+    const id2 = (again as { ok: true; result: { id: string } }).result.id;
+    expect(await conn.handle('answerAddOffer', { id: id2, accept: true, saveFolder: '../../etc' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
   it('an unknown category is refused and nothing is added', async () => {
     const { session, conn } = setup();
     const offer = await conn.handle('offerTorrentFile', { fileName: 'a.torrent', data: torrentBytes('b') });

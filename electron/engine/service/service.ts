@@ -262,7 +262,12 @@ export class TesseraService implements CommandHost {
   async addTorrent(source: TorrentSource, what: string, paused: boolean, choices: AddChoices = {}): Promise<CommandResult<'addMagnet'>> {
     const category = choices.category ?? null;
     this.checkCategory(category);
-    const savePath = category === null ? this.settings.downloadDir : categorySavePath(this.settings, category);
+    const savePath =
+      choices.saveFolder !== undefined
+        ? insideDownloadDir(this.settings.downloadDir, choices.saveFolder)
+        : category === null
+          ? this.settings.downloadDir
+          : categorySavePath(this.settings, category);
     const { torrent, duplicate } = await addToSession(this.session, source, { savePath, paused, what, log: this.log, choices });
     if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
     return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
@@ -292,9 +297,10 @@ export class TesseraService implements CommandHost {
     if (pending.fromShell) this.broadcast({ type: 'addOfferClosed', id: answer.id });
     if (!answer.accept) return null;
     const what = pending.source.kind === 'magnet' ? 'magnet link' : (pending.offer.preview.name ?? 'torrent');
-    const { category, filePriorities, sequential, firstLastPiecesFirst } = answer;
+    const { category, saveFolder, filePriorities, sequential, firstLastPiecesFirst } = answer;
     const choices: AddChoices = {
       ...(category !== undefined ? { category } : {}),
+      ...(saveFolder !== undefined ? { saveFolder } : {}),
       ...(filePriorities !== undefined ? { filePriorities } : {}),
       ...(sequential !== undefined ? { sequential } : {}),
       ...(firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst } : {}),

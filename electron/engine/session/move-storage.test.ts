@@ -114,4 +114,17 @@ describe('moving a torrent', () => {
     expect(back.files().map((f) => f.path)).toEqual(['album/first.bin', 'album/disc 2/b.bin']);
     expect(back.stats().checkedPieces).toBe(0);
   });
+
+  it('a ratio limit pauses the seed once a leecher has taken enough (data it had on disk counts as downloaded)', async () => {
+    const seeder = await open('ratio');
+    const t = await seedIn(seeder, path.join(dir, 'ratio', 'dl'));
+    seeder.setSeedingLimits({ ratio: 1, minutes: -1, action: 'pause' });
+    expect(t.stats().state).toBe('seeding');
+    const leecher = await open('ratio-leech');
+    const got = await leecher.add({ kind: 'torrent', bytes });
+    got.addPeers([{ host: '127.0.0.1', port: seeder.port }]);
+    await waitUntil('the leecher completes', () => got.stats().state === 'seeding');
+    await waitUntil('the seed reached ratio 1 and is paused', () => t.stats().state === 'paused');
+    expect(t.stats().uploaded).toBeGreaterThanOrEqual(data.length);
+  });
 });

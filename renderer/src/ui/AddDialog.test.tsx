@@ -109,13 +109,24 @@ describe('add dialog', () => {
       category.dispatchEvent(new Event('change', { bubbles: true }));
     });
     expect($('add-save-dir')?.textContent).toBe('/home/me/Downloads/music');
+    const saveFolder = $('add-save-folder') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(saveFolder, '../up');
+      saveFolder.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(($('add-confirm') as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(saveFolder, 'music/new');
+      saveFolder.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect($('add-save-dir')?.textContent).toBe('/home/me/Downloads/music/new');
     await click('add-sequential');
     await click('add-first-last');
     t.replies.answerAddOffer = () => ({ ok: true, result: { infoHash: hash(5), name: 'Album', duplicate: false } });
     await click('add-confirm');
     await flush();
     expect(t.commands('answerAddOffer')).toEqual([
-      { id: 'tree', accept: true, paused: false, category: 'Music', filePriorities: [0, 2, 1], sequential: true, firstLastPiecesFirst: true },
+      { id: 'tree', accept: true, paused: false, category: 'Music', saveFolder: 'music/new', filePriorities: [0, 2, 1], sequential: true, firstLastPiecesFirst: true },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
-import { categoriesOf, type AddOffer, type FilePriority } from '../../../shared/contract/index.js';
+import { categoriesOf, check, relativeFolder, type AddOffer, type FilePriority } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { buildFileTree, wantedSize } from '../util/fileTree.js';
 import { formatBytes, formatCount } from '../util/format.js';
@@ -36,8 +36,12 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
   const cancel = useCallback(() => void controller.answerOffer(offer.id, { accept: false }), [controller, offer.id]);
   const name = p.name ?? `Magnet ${p.infoHash.slice(0, 8)}…`;
   const more = (p.fileCount ?? 0) - p.files.length;
+  const [subfolder, setSubfolder] = useState('');
   const chosen = categories.find((c) => c.name === category);
-  const saveDir = chosen ? `${p.saveDir.replace(/[\\/]+$/, '')}/${chosen.folder}` : p.saveDir;
+  const folderText = subfolder.trim().replace(/^\/+|\/+$/g, '');
+  const folderOk = folderText === '' || check(relativeFolder, folderText).ok;
+  const inside = folderText !== '' ? folderText : chosen?.folder;
+  const saveDir = inside ? `${p.saveDir.replace(/[\\/]+$/, '')}/${inside}` : p.saveDir;
   const nothingWanted = p.files.length > 0 && more <= 0 && priorities.every((x) => x === 0);
   const accept = () =>
     void controller.answerOffer(offer.id, {
@@ -46,6 +50,7 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
       dontAskAgain,
       choices: {
         ...(chosen ? { category: chosen.name } : {}),
+        ...(folderText !== '' ? { saveFolder: folderText } : {}),
         ...(p.files.length > 0 && priorities.some((x) => x !== 1) ? { filePriorities: priorities } : {}),
         ...(sequential ? { sequential } : {}),
         ...(firstLast ? { firstLastPiecesFirst: firstLast } : {}),
@@ -80,6 +85,13 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
           </select>
         </label>
       )}
+      {!p.duplicate && (
+        <label className="field">
+          <span className="field__label">Save in a folder inside the download folder (optional)</span>
+          <input className="input" value={subfolder} onChange={(e) => setSubfolder(e.target.value)} placeholder={chosen?.folder ?? 'e.g. films/2024'} data-testid="add-save-folder" />
+          {!folderOk && <span className="field__error">A folder inside the download folder, such as films/2024 (no "..").</span>}
+        </label>
+      )}
       {p.files.length > 0 && !p.duplicate && <AddFileTree root={tree} priorities={priorities} onChange={setPriorities} />}
       {more > 0 && !p.duplicate && <p className="field__hint">and {formatCount(more)} more files (downloaded at normal priority; change them in the Files tab)</p>}
       {p.source === 'magnet' && !p.duplicate && (
@@ -112,7 +124,7 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
         {waiting > 1 && <span className="field__hint add__waiting">{waiting - 1} more waiting</span>}
         {nothingWanted && <span className="field__error add__waiting">Choose at least one file</span>}
         <button type="button" className="btn" onClick={cancel} data-testid="add-cancel">Cancel</button>
-        <button type="button" className="btn btn--primary" data-autofocus data-testid="add-confirm" disabled={nothingWanted} onClick={accept}>
+        <button type="button" className="btn btn--primary" data-autofocus data-testid="add-confirm" disabled={nothingWanted || !folderOk} onClick={accept}>
           Add
         </button>
       </div>
