@@ -3,9 +3,12 @@
 // v1, a v2-only and a hybrid torrent from one libtorrent seeder on loopback — the cost of
 // BEP 52 merkle hashing. Needs `npm run build` and python3-libtorrent.
 //
-//   node scripts/bench-v2.mjs [--size-mib 256] [--piece-kib 1024] [--runs 1]
+//   node scripts/bench-v2.mjs [--size-mib 256] [--piece-kib 1024] [--runs 1] [--with-libtorrent]
 //
-// Prints one line per format and run: seconds (Tessera's own JSON `seconds`) and MiB/s.
+// 'v1pad' is the v1 torrent with BEP 47 pad files (what v2 and hybrid layouts always have):
+// the control that separates the cost of pad files from the cost of merkle hashing.
+// Prints one line per format and run: seconds (Tessera's own JSON `seconds`) and MiB/s; with
+// --with-libtorrent, a libtorrent leecher's time for the same torrent beside it (the bar).
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ function arg(name, fallback) {
 const SIZE = arg('size-mib', 256) * 1024 * 1024;
 const PIECE = arg('piece-kib', 1024) * 1024;
 const RUNS = arg('runs', 1);
+const FORMATS = ['v1', 'v1pad', 'v2', 'hybrid'];
 
 function run(cmd, args, env = process.env) {
   return new Promise((resolve, reject) => {
@@ -50,9 +54,9 @@ try {
     closeSync(fd);
   }
   const torrents = {};
-  for (const format of ['v1', 'v2', 'hybrid']) {
+  for (const format of FORMATS) {
     const out = path.join(dir, `${format}.torrent`);
-    const flag = format === 'v1' ? [] : [`--${format}`];
+    const flag = format === 'v1' ? [] : format === 'v1pad' ? ['--pad'] : [`--${format}`];
     const info = JSON.parse((await run(PYTHON, [path.join(SUPPORT, 'lt_create.py'), '--path', src, '--out', out, '--piece-length', String(PIECE), ...flag])).trim().split('\n').pop());
     torrents[format] = { path: out, infoHash: info.infoHash };
   }
@@ -67,13 +71,23 @@ try {
   const env = { ...process.env, TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0', TESSERA_DHT_BOOTSTRAP: '' };
   process.stdout.write(`${SIZE / 1048576} MiB, ${PIECE / 1024} KiB pieces, libtorrent seeder at ${ready.listen}\n`);
   for (let r = 0; r < RUNS; r++) {
-    for (const format of ['v1', 'v2', 'hybrid']) {
+    // The order turns with each run, so that no format always goes first (or last) on a busy disk.
+    const turn = r % FORMATS.length;
+    for (const format of [...FORMATS.slice(turn), ...FORMATS.slice(0, turn)]) {
       const dl = path.join(dir, `dl-${format}-${r}`);
       const home = path.join(dir, `home-${format}-${r}`);
       const out = await run(process.execPath, [CLI, 'download', torrents[format].path, '--dir', dl, '--port', '0', '--json', '--no-dht', '--peer', ready.listen], { ...env, XDG_CONFIG_HOME: home, HOME: home });
       const json = JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
       if (json.hashFailures !== 0 || json.downloaded < SIZE) throw new Error(`${format}: ${JSON.stringify(json)}`);
-      process.stdout.write(`${format.padEnd(7)} ${json.seconds.toFixed(2)} s  ${(SIZE / 1048576 / json.seconds).toFixed(0)} MiB/s\n`);
+      let bar = '';
+      if (process.argv.includes('--with-libtorrent')) {
+        const ltDir = path.join(dir, `lt-${format}-${r}`);
+        const ltOut = await run(PYTHON, [path.join(SUPPORT, 'lt_leech.py'), '--torrent', torrents[format].path, '--save', ltDir, '--peer', ready.listen, '--progress-interval', '0']);
+        const done = JSON.parse(ltOut.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+        bar = `   libtorrent leecher ${done.seconds.toFixed(2)} s  ${(SIZE / 1048576 / done.seconds).toFixed(0)} MiB/s`;
+        rmSync(ltDir, { recursive: true, force: true });
+      }
+      process.stdout.write(`${format.padEnd(7)} ${json.seconds.toFixed(2)} s  ${(SIZE / 1048576 / json.seconds).toFixed(0)} MiB/s${bar}\n`);
       rmSync(dl, { recursive: true, force: true });
     }
   }

@@ -104,11 +104,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function create(pieceCount = 20, incoming = false): Setup {
+function create(pieceCount = 20, incoming = false, v2?: Buffer): Setup {
   const socket = new FakeSocket();
   const handler = new RecordingHandler(pieceCount);
   const peer = new PeerConnection(socket as unknown as Socket, handler, {
     infoHash: INFO_HASH,
+    ...(v2 ? { v2 } : {}),
     ourPeerId: OUR_ID,
     incoming,
     address: '127.0.0.1:6881',
@@ -278,6 +279,24 @@ describe('PeerConnection: state messages', () => {
     peer.receive(Buffer.concat([frame(99, [1, 2, 3]), frame(30), frame(0xff, Buffer.alloc(1000)), msg.unchoke()]));
     expect(peer.isOpen).toBe(true);
     expect(handler.calls).toEqual([['peerUnchoked']]);
+  });
+
+  it("a hybrid's connection sets the v2 bit and takes an answer under the v2 hash (BEP 52 upgrade), not any other", () => {
+    const V2 = Buffer.alloc(20, 0x5a);
+    const upgraded = create(20, false, V2);
+    upgraded.peer.start();
+    expect(upgraded.socket.written[0]![27]! & 0x10).toBe(0x10);
+    upgraded.peer.receive(theirHandshake({ infoHash: V2 }));
+    expect(upgraded.peer.isOpen).toBe(true);
+    const other = create(20, false, V2);
+    other.peer.start();
+    other.peer.receive(theirHandshake({ infoHash: Buffer.alloc(20, 0x33) }));
+    expect(other.peer.isOpen).toBe(false);
+    const plain = create(20, false);
+    plain.peer.start();
+    expect(plain.socket.written[0]![27]! & 0x10).toBe(0);
+    plain.peer.receive(theirHandshake({ infoHash: V2 }));
+    expect(plain.peer.isOpen).toBe(false);
   });
 
   it('hands BEP 52 hash messages of the right size to the torrent, closes on the wrong size', () => {

@@ -22,6 +22,11 @@ export { requestKey, type OutstandingRequest } from './block-requests.js';
 
 export interface PeerConnectionOptions {
   infoHash: Buffer;
+  /**
+   * A hybrid's v2 wire hash (first 20 bytes of its SHA-256) on a connection under its v1 hash:
+   * our handshake then has the BEP 52 v2 bit, and the peer may answer under this hash.
+   */
+  v2?: Buffer;
   ourPeerId: Buffer;
   incoming: boolean;
   address: string;
@@ -91,6 +96,10 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private messagesSeen = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly infoHash: Buffer;
+  /** BEP 52 reserved bit in our handshake (see encodeHandshake). */
+  private readonly v2Bit: boolean;
+  /** With the v2 bit: the hybrid's v2 wire hash, which the peer may answer with. */
+  private readonly upgradeHash: Buffer | null;
   private readonly ourPeerId: Buffer;
   private readonly opening: (peer: PeerConnection) => void;
   private handler: PeerHandler | null;
@@ -106,6 +115,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.incoming = options.incoming;
     this.address = options.address;
     this.infoHash = options.infoHash;
+    this.v2Bit = options.v2 !== undefined;
+    this.upgradeHash = options.v2 ?? null;
     this.ourPeerId = options.ourPeerId;
     this.opening = options.opening;
     this.cipher = options.cipher ?? null;
@@ -124,7 +135,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
 
   /** Outgoing: send our handshake now. Incoming: the session already read theirs; answer it. */
   start(theirHandshake?: Handshake, leftover?: Buffer): void {
-    this.sendRaw(encodeHandshake(this.infoHash, this.ourPeerId));
+    this.sendRaw(encodeHandshake(this.infoHash, this.ourPeerId, this.v2Bit));
     if (theirHandshake) {
       this.handshakeBuffer = null;
       this.acceptHandshake(theirHandshake);
@@ -155,7 +166,9 @@ export class PeerConnection implements FrameSink, PickerPeer {
       this.handshakeBuffer = null;
       const parsed = decodeHandshake(joined.subarray(0, HANDSHAKE_LENGTH));
       if (typeof parsed === 'string') return this.violation(parsed);
-      if (!parsed.infoHash.equals(this.infoHash)) return this.violation('handshake for a different torrent');
+      // A hybrid's peer may answer our v1 handshake (with the v2 bit) under the v2 hash: BEP 52's upgrade.
+      const upgraded = this.upgradeHash !== null && parsed.infoHash.equals(this.upgradeHash);
+      if (!parsed.infoHash.equals(this.infoHash) && !upgraded) return this.violation('handshake for a different torrent');
       this.acceptHandshake(parsed);
       if (!this.closed && joined.length > HANDSHAKE_LENGTH) this.reader?.push(joined.subarray(HANDSHAKE_LENGTH));
       return;

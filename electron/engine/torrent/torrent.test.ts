@@ -121,7 +121,7 @@ function nextState(torrent: Torrent, want: TorrentState): Promise<void> {
 function connectPeer(torrent: Torrent, infoHash: Buffer, peerId = THEIR_ID): FakeSocket {
   const socket = new FakeSocket();
   torrent.acceptIncoming(socket as unknown as net.Socket, {
-    handshake: { infoHash, peerId, extensions: true, fast: true, dht: false },
+    handshake: { infoHash, peerId, extensions: true, fast: true, dht: false, v2: false },
     leftover: Buffer.alloc(0),
     cipher: null,
     encrypted: false,

@@ -804,6 +804,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   ): PeerConnection {
     return new PeerConnection(socket, this, {
       infoHash: wireHash,
+      ...(this.meta?.hybrid && this.meta.infoHashV2 && wireHash.equals(this.infoHashBytes) ? { v2: this.meta.infoHashV2.subarray(0, 20) } : {}),
       ourPeerId: this.ctx.peerId,
       incoming,
       address,

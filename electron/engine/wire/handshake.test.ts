@@ -25,6 +25,13 @@ describe('handshake', () => {
     expect([...reserved]).toEqual([0, 0, 0, 0, 0, 0x10, 0, 0x05]);
   });
 
+  it('adds the BEP 52 v2 bit (reserved[7] & 0x10) when asked, and reads it back', () => {
+    const bytes = encodeHandshake(infoHash, peerId, true);
+    expect([...bytes.subarray(20, 28)]).toEqual([0, 0, 0, 0, 0, 0x10, 0, 0x15]);
+    expect(decoded(bytes)).toMatchObject({ extensions: true, fast: true, dht: true, v2: true });
+    expect(decoded(encodeHandshake(infoHash, peerId))).toMatchObject({ v2: false });
+  });
+
   it('round-trips info-hash, peer id and the flags', () => {
     const hs = decoded(encodeHandshake(infoHash, peerId));
     expect(hs.infoHash.equals(infoHash)).toBe(true);
@@ -38,7 +45,7 @@ describe('handshake', () => {
     [[0, 0, 0, 0, 0, 0, 0, 0x04], { extensions: false, fast: true, dht: false }],
     [[0, 0, 0, 0, 0, 0, 0, 0x01], { extensions: false, fast: false, dht: true }],
     // Other bits (Azureus messaging, LTEP neighbours, v2 upgrade) do not turn on ours.
-    [[0x80, 0xff, 0xff, 0xff, 0xff, 0xef, 0xff, 0xfa], { extensions: false, fast: false, dht: false }],
+    [[0x80, 0xff, 0xff, 0xff, 0xff, 0xef, 0xff, 0xea], { extensions: false, fast: false, dht: false, v2: false }],
     [[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], { extensions: true, fast: true, dht: true }],
   ])('reads reserved bytes %j as %j', (reserved, flags) => {
     const bytes = encodeHandshake(infoHash, peerId);

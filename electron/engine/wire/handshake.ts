@@ -14,6 +14,8 @@ export interface Handshake {
   fast: boolean;
   /** BEP 5 DHT (reserved[7] & 0x01). */
   dht: boolean;
+  /** BEP 52: the peer speaks v2 (reserved[7] & 0x10): a hybrid's v1 connection may be upgraded. */
+  v2: boolean;
 }
 
 /** What an incoming peer's opening bytes established, once its BitTorrent handshake is read. */
@@ -27,11 +29,15 @@ export interface IncomingHello {
   readonly encrypted: boolean;
 }
 
-export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array): Buffer {
+/**
+ * @param v2 set the BEP 52 bit: as libtorrent, only on a hybrid torrent's connection under its
+ *           v1 hash (it tells the peer it may use v2 hash messages there too)
+ */
+export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array, v2 = false): Buffer {
   const out = Buffer.alloc(HANDSHAKE_LENGTH);
   PROTOCOL_PREFIX.copy(out, 0);
   out[20 + 5] = 0x10; // extension protocol
-  out[20 + 7] = 0x04 | 0x01; // fast extension + DHT
+  out[20 + 7] = 0x04 | 0x01 | (v2 ? 0x10 : 0); // fast extension + DHT (+ BEP 52 v2)
   out.set(infoHash, 28);
   out.set(peerId, 48);
   return out;
@@ -48,5 +54,6 @@ export function decodeHandshake(bytes: Buffer): Handshake | string {
     extensions: (reserved[5]! & 0x10) !== 0,
     fast: (reserved[7]! & 0x04) !== 0,
     dht: (reserved[7]! & 0x01) !== 0,
+    v2: (reserved[7]! & 0x10) !== 0,
   };
 }
