@@ -174,7 +174,7 @@ class WebContentsDouble extends StrictEmitter {
   }
 }
 
-const WINDOW_EVENTS = ['ready-to-show', 'close', 'closed', 'show', 'focus'] as const;
+const WINDOW_EVENTS = ['ready-to-show', 'close', 'closed', 'show', 'focus', 'minimize'] as const;
 
 class BrowserWindowDouble extends StrictEmitter {
   readonly id = nextWindowId++;
@@ -209,6 +209,10 @@ class BrowserWindowDouble extends StrictEmitter {
   }
   focus(): void {
     record('window.focus', this.id);
+  }
+  hide(): void {
+    this.visible = false;
+    record('window.hide', this.id);
   }
   isVisible(): boolean {
     return this.visible;
@@ -450,6 +454,45 @@ const NotificationClass = new Proxy(NotificationDouble, {
   },
 });
 
+// ---- tray ----
+
+const TRAY_EVENTS = ['click'] as const;
+
+class TrayDouble extends StrictEmitter {
+  private tooltip = '';
+  constructor(image: unknown) {
+    super('Tray', TRAY_EVENTS);
+    requireReady('new Tray()');
+    if (typeof image !== 'object' || image === null) throw violation('new Tray(image): not a NativeImage');
+    record('Tray.new');
+  }
+  setToolTip(text: string): void {
+    if (typeof text !== 'string') throw violation('Tray.setToolTip: not a string');
+    if (text === this.tooltip) return;
+    this.tooltip = text;
+    record('Tray.setToolTip', text);
+  }
+  setContextMenu(menu: { items: MenuItemOptions[] } | null): void {
+    record('Tray.setContextMenu', menu?.items.map((i) => (i.type === 'separator' ? '-' : `${i.label ?? ''}${i.enabled === false ? ' (disabled)' : ''}`)) ?? null);
+  }
+}
+const TrayClass = new Proxy(TrayDouble, {
+  construct(target, args: [unknown]) {
+    return strict('Tray', new target(...args));
+  },
+  get(t, key, receiver) {
+    if (typeof key === 'symbol' || key in t) return Reflect.get(t, key, receiver) as unknown;
+    throw violation(`Tray.${key} (static) is not implemented by the double`);
+  },
+});
+
+const nativeImageDouble = {
+  createFromPath(path: string): object {
+    if (typeof path !== 'string' || path === '') throw violation('nativeImage.createFromPath: no path');
+    return strict('NativeImage', { isEmpty: () => false });
+  },
+};
+
 // ---- messages from the harness ----
 
 function firstContents(id: number): WebContentsDouble {
@@ -531,6 +574,8 @@ export const ipcMain = strict('ipcMain', ipcMainDouble);
 export const Menu = strict('Menu', menuDouble);
 export const net = strict('net', netDouble);
 export const Notification = NotificationClass;
+export const nativeImage = strict('nativeImage', nativeImageDouble);
+export const Tray = TrayClass;
 export const protocol = strict('protocol', protocolDouble);
 export const session = strict('session', sessionDouble);
 export const shell = strict('shell', shellDouble);

@@ -112,6 +112,16 @@ test('argv, second-instance, open-file and open-url torrents complete through th
       .toEqual(expect.arrayContaining(items.map((p) => `${p.name}.bin`))),
   );
 
+  // The tray icon shows the rates in its tooltip and offers Pause all / Resume all / Quit; with
+  // every torrent seeding, Pause all is enabled and Resume all not.
+  expect(shell.calls.some((c) => c.what === 'Tray.new')).toBe(true);
+  expect(shell.calls.filter((c) => c.what === 'Tray.setToolTip').map((c) => c.args[0])).toContainEqual(expect.stringMatching(/^Tessera — ↓ .+ ↑ .+$/));
+  await shell.watch(
+    expect
+      .poll(() => shell.calls.filter((c) => c.what === 'Tray.setContextMenu').map((c) => c.args[0]).pop())
+      .toEqual(['Show Tessera', '-', 'Pause all', 'Resume all (disabled)', '-', 'Quit']),
+  );
+
   // Every asset came from the shell's protocol handler with its CSP, and nothing violated it.
   expect(shell.served.length).toBeGreaterThan(1);
   for (const r of shell.served) {

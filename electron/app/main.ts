@@ -4,7 +4,7 @@
  * exposes only the contract. Logic lives in open-requests.ts and shell-logic.ts (tested
  * without Electron) and in the TesseraService shared with the web host.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,16 +14,18 @@ import {
   dialog,
   ipcMain,
   Menu,
+  nativeImage,
   net,
   Notification,
   protocol,
   session as electronSession,
   shell,
+  Tray,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
   type WebContents,
 } from 'electron';
-import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent } from '../../shared/contract/index.js';
+import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent, type Settings, type TorrentSummary } from '../../shared/contract/index.js';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
@@ -44,10 +46,12 @@ import {
   type MenuAction,
   type MenuSpec,
 } from './shell-logic.js';
+import { autostartEntry, onWindowClose, onWindowMinimize, pauseAllTargets, resumeAllTargets, torrentNotification, trayMenu, trayTooltip, type TrayAction } from './tray-logic.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/app/
 const RENDERER_DIR = join(here, '..', '..', 'renderer'); // dist/renderer
 const PRELOAD = join(here, '..', 'preload.cjs'); // dist/electron/preload.cjs
+const TRAY_ICON = join(here, '..', '..', '..', 'build', 'icon.png'); // build/icon.png
 const DEV = !app.isPackaged;
 
 const queue = new OpenRequestQueue();
@@ -96,6 +100,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('activate', () => showWindow());
   app.on('before-quit', (event) => {
+    quitting = true;
     // Electron ends the process right after `quit`, cutting off async work: hold the quit until
     // the engine has stopped (resume records, `stopped` announces), then quit for real.
     if (readyToQuit) return;
@@ -128,6 +133,7 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_INVOKE, handleInvoke);
   Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenu(menuTemplate(process.platform, DEV))));
   createWindow();
+  createTray();
 
   const stateDir = defaultStateDir();
   let settings = await loadSettings(stateDir, defaultSettings(defaultDownloadDir(process.env, app.getPath('home'))));
@@ -165,17 +171,25 @@ async function start(): Promise<void> {
       chooseDirectory: chooseDirectory,
       onCompleted: (summary) => {
         if (service?.getSettings().notifyOnComplete && Notification.isSupported()) {
-          new Notification({ title: 'Download complete', body: summary.name, silent: false }).show();
+          new Notification({ ...torrentNotification('completed', summary), silent: false }).show();
         }
       },
+      onFailed: (summary, message) => {
+        if (service?.getSettings().notifyOnComplete && Notification.isSupported()) {
+          new Notification({ ...torrentNotification('failed', summary, message), silent: false }).show();
+        }
+      },
+      onSettings: (next) => void applyStartOnLogin(next),
       onSummaries: (torrents) => {
         mainWindow?.setProgressBar(taskbarProgress(torrents));
+        updateTray(torrents);
       },
     },
     log: (message) => console.error(`tessera: ${message}`),
   });
 
   resolveServiceReady(service);
+  void applyStartOnLogin(settings);
   void queue.attach(openRequest);
 }
 
@@ -213,6 +227,15 @@ function createWindow(): void {
   });
   mainWindow = win;
   win.once('ready-to-show', () => win.show());
+  // Close / minimise to the tray when the settings say so (tray-logic.ts decides).
+  win.on('close', (event) => {
+    if (onWindowClose(service?.getSettings() ?? null, quitting, tray !== null) !== 'hide') return;
+    event.preventDefault();
+    win.hide();
+  });
+  win.on('minimize', () => {
+    if (onWindowMinimize(service?.getSettings() ?? null, tray !== null) === 'hide') win.hide();
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -367,6 +390,74 @@ async function openRequest(request: OpenRequest): Promise<void> {
     await service.addFromShell({ kind: 'torrent', bytes, fileName });
   } catch (err) {
     service.notice('error', `Could not open ${fileName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+// ---- tray and start on login ----
+
+let tray: Tray | null = null;
+let quitting = false;
+let trayTorrents: readonly TorrentSummary[] = [];
+let trayMenuKey = '';
+
+function createTray(): void {
+  tray = new Tray(nativeImage.createFromPath(TRAY_ICON));
+  tray.setToolTip(trayTooltip([]));
+  tray.on('click', () => showWindow());
+  updateTray([]);
+}
+
+/** The tooltip follows the rates; the menu is rebuilt only when what it enables changes. */
+function updateTray(torrents: readonly TorrentSummary[]): void {
+  trayTorrents = torrents;
+  if (!tray) return;
+  tray.setToolTip(trayTooltip(torrents));
+  const items = trayMenu(torrents);
+  const key = items.map((i) => `${i.action ?? '-'}:${String(i.enabled ?? true)}`).join(',');
+  if (key === trayMenuKey) return;
+  trayMenuKey = key;
+  tray.setContextMenu(Menu.buildFromTemplate(items.map((item): MenuItemConstructorOptions => {
+    if (item.type === 'separator') return { type: 'separator' };
+    const action = item.action;
+    return { label: item.label ?? '', enabled: item.enabled ?? true, ...(action ? { click: () => void runTrayAction(action) } : {}) };
+  })));
+}
+
+async function runTrayAction(action: TrayAction): Promise<void> {
+  if (action === 'show') return showWindow();
+  if (action === 'quit') return app.quit();
+  const ready = service;
+  if (!ready) return;
+  const command = action === 'pause-all' ? 'pause' : 'resume';
+  const targets = action === 'pause-all' ? pauseAllTargets(trayTorrents) : resumeAllTargets(trayTorrents);
+  const conn = ready.connect(() => undefined);
+  try {
+    await Promise.all(targets.map((infoHash) => conn.handle(command, { infoHash })));
+  } finally {
+    conn.close();
+  }
+}
+
+/** macOS and Windows: the OS login items; Linux: an XDG autostart entry. */
+async function applyStartOnLogin(settings: Settings): Promise<void> {
+  const on = settings.startOnLogin === true;
+  if (process.platform === 'darwin' || process.platform === 'win32') {
+    app.setLoginItemSettings({ openAtLogin: on });
+    return;
+  }
+  const dir = join(process.env.XDG_CONFIG_HOME || join(app.getPath('home'), '.config'), 'autostart');
+  const file = join(dir, 'tessera.desktop');
+  try {
+    if (on) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, autostartEntry(process.execPath, process.defaultApp && process.argv[1] ? [process.argv[1]] : []));
+    } else {
+      await unlink(file).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+      });
+    }
+  } catch (err) {
+    service?.notice('error', `Could not change "start on login": ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

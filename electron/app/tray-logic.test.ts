@@ -42,3 +42,13 @@ describe('tray', () => {
     expect(torrentNotification('failed', { name: 'a.iso', infoHash: 'h' }, 'disk full')).toEqual({ title: 'Torrent failed', body: 'a.iso: disk full' });
   });
 });
+
+describe('start on login (Linux)', () => {
+  it('an XDG autostart entry that runs this executable, quoted where needed', async () => {
+    const { autostartEntry } = await import('./tray-logic.js');
+    const entry = autostartEntry('/opt/Tessera/tessera', []);
+    expect(entry).toContain('[Desktop Entry]');
+    expect(entry).toContain('Exec=/opt/Tessera/tessera\n');
+    expect(autostartEntry('/usr/bin/electron', ['/home/a b/app'])).toContain('Exec=/usr/bin/electron "/home/a b/app"\n');
+  });
+});

@@ -70,3 +70,9 @@ export function torrentNotification(kind: 'completed' | 'failed', summary: Pick<
   const name = summary.name || summary.infoHash;
   return kind === 'completed' ? { title: 'Download complete', body: name } : { title: 'Torrent failed', body: message ? `${name}: ${message}` : name };
 }
+
+/** The XDG autostart entry (~/.config/autostart/tessera.desktop) that starts Tessera at login on Linux. */
+export function autostartEntry(execPath: string, args: readonly string[]): string {
+  const quote = (s: string) => (/[\s"'\\$`]/.test(s) ? `"${s.replace(/(["\\$`])/g, '\\$1')}"` : s);
+  return ['[Desktop Entry]', 'Type=Application', 'Name=Tessera', `Exec=${[execPath, ...args].map(quote).join(' ')}`, 'X-GNOME-Autostart-enabled=true', ''].join('\n');
+}
