@@ -88,6 +88,31 @@ describe('DiskWorkers batches', () => {
     }
   });
 
+  it('writes long runs and large pieces in several calls, every byte where it belongs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
+    const file = path.join(dir, 'f');
+    const fd = fs.openSync(file, 'w+');
+    try {
+      // 12 adjacent 16 KiB pieces (192 KiB: more than one call's worth), then a 300 KiB piece.
+      const small = Array.from({ length: 12 }, (_, i) => pieceOf(16 * 1024, 50 + i));
+      const large = Buffer.allocUnsafeSlow(300 * 1024);
+      for (let i = 0; i < large.length; i++) large[i] = (i * 7) & 0xff;
+      const expectedFile = Buffer.concat([...small, large]);
+      let position = 0;
+      const jobs = [...small, large].map((buffer) => {
+        const job = { buffer, expected: createHash('sha1').update(buffer).digest(), writes: [{ fd, bufferOffset: 0, length: buffer.length, position }] };
+        position += buffer.length;
+        return job;
+      });
+      const results = await workers.runBatch(jobs);
+      expect(results.every((r) => r.ok && r.error === null)).toBe(true);
+      expect(fs.readFileSync(file).equals(expectedFile)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a failed write against the pieces it held, and only those', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
     const fd = fs.openSync(path.join(dir, 'f'), 'w+');
