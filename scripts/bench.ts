@@ -3,6 +3,8 @@
  *
  *   npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed,utp] [--utp-mib 256]
  *                    [--big-mib 1024] [--small-mib 256] [--strict] [--libtorrent-only]
+ *                    [--many-mib 1024] [--many-seeders 20] [--huge-mib 4096] [--huge-flat-mib 1024]
+ *   opt-in (not in the default list, they take minutes): --cases many,huge
  *
  * big:   a 1 GiB random file in 1 MiB pieces, seeded by libtorrent; downloaded alternately by
  *        Tessera (`tessera download … --json`) and by a tuned libtorrent leecher from that
@@ -13,13 +15,19 @@
  *        (issue 5), alternating, with libtorrent's default settings (it dials encrypted first).
  * utp:   as big, but the seeder and the libtorrent leecher speak uTP only (TCP off), so both
  *        contenders download over uTP (issue 12); --utp-mib sets the size (default 256).
+ * many:  (opt-in) 1 GiB in 1 MiB pieces from 20 libtorrent seeders at once (each its own port
+ *        and hard link of the data): Tessera and libtorrent from all 20, and each from one
+ *        (issue 11 item 7: Tessera many ≥ Tessera one, ≤ 200 MiB RSS).
+ * huge:  (opt-in) 4 GiB in 16 KiB pieces (262,144) from one seeder, Tessera vs libtorrent,
+ *        and the same at --huge-flat-mib (1 GiB; 0 = skip) to see whether RSS is flat in size
+ *        (issue 11 item 6: ≤ 200 MiB).
  *
  * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
  * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
  */
 import { cpus, loadavg } from 'node:os';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import {
   Cleanup,
   createTorrent,
@@ -53,10 +61,15 @@ interface Options {
   strict: boolean;
   libtorrentOnly: boolean;
   utpMiB: number;
+  manyMiB: number;
+  manySeeders: number;
+  hugeMiB: number;
+  /** huge: also run this size (0 = no) to show whether peak RSS is flat in torrent size. */
+  hugeFlatMiB: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, json: null, cases: new Set(['big', 'small', 'seed', 'utp']), bigMiB: 1024, smallMiB: 256, strict: false, libtorrentOnly: false, utpMiB: 256 };
+  const o: Options = { runs: 3, json: null, cases: new Set(['big', 'small', 'seed', 'utp']), bigMiB: 1024, smallMiB: 256, strict: false, libtorrentOnly: false, utpMiB: 256, manyMiB: 1024, manySeeders: 20, hugeMiB: 4096, hugeFlatMiB: 1024 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -70,10 +83,14 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--big-mib') o.bigMiB = Number.parseInt(next(), 10);
     else if (a === '--small-mib') o.smallMiB = Number.parseInt(next(), 10);
     else if (a === '--utp-mib') o.utpMiB = Number.parseInt(next(), 10);
+    else if (a === '--many-mib') o.manyMiB = Number.parseInt(next(), 10);
+    else if (a === '--many-seeders') o.manySeeders = Math.max(2, Number.parseInt(next(), 10));
+    else if (a === '--huge-mib') o.hugeMiB = Number.parseInt(next(), 10);
+    else if (a === '--huge-flat-mib') o.hugeFlatMiB = Number.parseInt(next(), 10);
     else if (a === '--strict') o.strict = true;
     else if (a === '--libtorrent-only') o.libtorrentOnly = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed,utp] [--big-mib N] [--small-mib N] [--utp-mib N] [--strict] [--libtorrent-only]\n`);
+      process.stdout.write(`usage: npm run bench -- [--runs N] [--json FILE] [--cases big,small,seed,utp,many,huge] [--big-mib N] [--small-mib N] [--utp-mib N] [--many-mib N] [--many-seeders N] [--huge-mib N] [--huge-flat-mib N] [--strict] [--libtorrent-only]\n(many and huge are opt-in: --cases many,huge)\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -103,6 +120,8 @@ interface CaseResult {
   /** median MiB/s per contender */
   median: Record<string, number | null>;
   ratio: number | null;
+  /** many: Tessera from all seeders / Tessera from one. */
+  manyVsOne?: number | null;
   note?: string;
 }
 
@@ -137,41 +156,41 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-/** Tessera downloads `t` from `seeder` once. */
-async function runTessera(work: string, t: TorrentInfo, seeder: LtSeeder, run: number, expectedSha1: string): Promise<Sample> {
+/** Tessera downloads `t` from `peers` once. */
+async function runTessera(work: string, t: TorrentInfo, peers: string[], run: number | string, expectedSha1: string, who = 'tessera'): Promise<Sample> {
   const dir = join(work, `tessera-${run}`);
   const usageFile = join(work, `tessera-${run}.rusage.json`);
   try {
     const r = await tesseraDownload({
       torrent: t.torrentPath,
       dir,
-      peers: [seeder.address],
+      peers,
       measureTo: usageFile,
       configHome: join(work, `tessera-home-${run}`),
       timeoutMs: 900_000,
     });
     if (r.timedOut || r.exit.code !== 0 || !r.json) {
-      return failed('tessera', `exit ${r.exit.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      return failed(who, `exit ${r.exit.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
     const got = await sha1File(join(dir, t.name));
-    if (got !== expectedSha1) return failed('tessera', `downloaded file differs from the source (sha1 ${got})`);
-    return sample('tessera', t.totalSize, r.json.seconds, r.usage);
+    if (got !== expectedSha1) return failed(who, `downloaded file differs from the source (sha1 ${got})`);
+    return sample(who, t.totalSize, r.json.seconds, r.usage);
   } catch (err) {
-    return failed('tessera', (err as Error).message);
+    return failed(who, (err as Error).message);
   } finally {
     await rm(dir, { recursive: true, force: true });
     await rm(join(work, `tessera-home-${run}`), { recursive: true, force: true });
   }
 }
 
-/** The libtorrent leecher downloads `t` from `seederAddress` once. */
-async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, seederAddress: string, run: number, who = 'libtorrent', utpOnly = false): Promise<Sample> {
+/** The libtorrent leecher downloads `t` from `peers` once. */
+async function runLibtorrent(cleanup: Cleanup, work: string, t: TorrentInfo, peers: string[], run: number | string, who = 'libtorrent', utpOnly = false): Promise<Sample> {
   const dir = join(work, `lt-${run}`);
   const usageFile = join(work, `lt-${run}.rusage.json`);
   try {
     // tick_interval 20 ms: libtorrent's 500 ms default delays its first connection and would
     // flatter Tessera's ratio on short transfers ("tuned libtorrent" = lt_common.py + this).
-    const r = await runLtLeecher(cleanup, { torrent: t.torrentPath, save: dir, peers: [seederAddress], measureTo: usageFile, progressInterval: 0, timeoutSeconds: 900, settings: { tick_interval: 20 }, utpOnly });
+    const r = await runLtLeecher(cleanup, { torrent: t.torrentPath, save: dir, peers, measureTo: usageFile, progressInterval: 0, timeoutSeconds: 900, settings: { tick_interval: 20 }, utpOnly });
     return sample(who, t.totalSize, r.seconds, r.usage);
   } catch (err) {
     return failed(who, (err as Error).message.split('\n')[0] ?? 'failed');
@@ -202,7 +221,7 @@ async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: s
     const order = run % 2 === 1 ? ['tessera', 'libtorrent'] : ['libtorrent', 'tessera'];
     for (const who of order) {
       if (who === 'tessera' && o.libtorrentOnly) continue;
-      const s = who === 'tessera' ? await runTessera(work, t, seeder, run, sha1) : await runLibtorrent(cleanup, work, t, seeder.address, run, 'libtorrent', utpOnly);
+      const s = who === 'tessera' ? await runTessera(work, t, [seeder.address], run, sha1) : await runLibtorrent(cleanup, work, t, [seeder.address], run, 'libtorrent', utpOnly);
       samples.push(s);
       log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
     }
@@ -210,6 +229,86 @@ async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: s
   await seeder.stop();
   await rm(join(work, `src-${name}`), { recursive: true, force: true });
   return summarize(name, size, pieceLength, samples, 'tessera', 'libtorrent');
+}
+
+/** Link (or, across file systems, copy) `file` into `dir`: one data directory per seeder. */
+async function linkInto(file: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const to = join(dir, basename(file));
+  try {
+    await link(file, to);
+  } catch {
+    await copyFile(file, to);
+  }
+}
+
+/**
+ * Issue 11 item 7, many peers: one 1 GiB torrent (1 MiB pieces) seeded by `seeders` libtorrent
+ * processes on 127.0.0.1, each on its own port with its own hard link of the data. Per run:
+ * Tessera and the tuned libtorrent leecher from all of them, and each from the first one alone,
+ * order rotating. Targets: Tessera many ≥ Tessera one, Tessera peak RSS ≤ 200 MiB.
+ */
+async function benchMany(cleanup: Cleanup, work: string, o: Options): Promise<CaseResult> {
+  const name = 'many';
+  const size = o.manyMiB * MiB;
+  const { t, seeder, sha1 } = await prepare(cleanup, work, name, size, MiB);
+  const file = join(work, `src-${name}`, t.name);
+  const seeders: LtSeeder[] = [seeder];
+  log(`starting ${o.manySeeders - 1} more libtorrent seeders (each hash-checks its link)`);
+  // Full hash check rather than seed_mode: seed_mode hashes each piece on its first upload,
+  // which would land on whichever contender downloads first. All read the same cached pages.
+  const more = await Promise.all(
+    Array.from({ length: o.manySeeders - 1 }, async (_, i) => {
+      const dir = join(work, `src-${name}-${i + 2}`);
+      await linkInto(file, dir);
+      return startLtSeeder(cleanup, { torrents: [t.torrentPath], save: dir, readyTimeoutMs: 900_000 });
+    }),
+  );
+  seeders.push(...more);
+  const all = seeders.map((s) => s.address);
+  const one = [seeder.address];
+  const contenders = ['tessera-many', 'libtorrent-many', 'tessera-one', 'libtorrent-one'] as const;
+  const samples: Sample[] = [];
+  for (let run = 1; run <= o.runs; run++) {
+    const k = (run - 1) % contenders.length;
+    const order = [...contenders.slice(k), ...contenders.slice(0, k)];
+    for (const who of order) {
+      if (who.startsWith('tessera') && o.libtorrentOnly) continue;
+      const peers = who.endsWith('many') ? all : one;
+      const tag = `${name}-${who}-${run}`;
+      const s = who.startsWith('tessera') ? await runTessera(work, t, peers, tag, sha1, who) : await runLibtorrent(cleanup, work, t, peers, tag, who);
+      samples.push(s);
+      log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
+    }
+  }
+  await Promise.all(seeders.map((s) => s.stop()));
+  await rm(join(work, `src-${name}`), { recursive: true, force: true });
+  await Promise.all(more.map((_, i) => rm(join(work, `src-${name}-${i + 2}`), { recursive: true, force: true })));
+  const med = (who: string): number | null => median(samples.filter((s) => s.who === who && s.ok).map((s) => s.mibPerSec));
+  const m = Object.fromEntries(contenders.map((c) => [c, med(c)]));
+  const tm = m['tessera-many'] ?? null;
+  const lm = m['libtorrent-many'] ?? null;
+  const to = m['tessera-one'] ?? null;
+  return {
+    name,
+    sizeBytes: size,
+    pieceLength: MiB,
+    samples,
+    median: m,
+    ratio: tm !== null && lm !== null ? tm / lm : null,
+    manyVsOne: tm !== null && to !== null ? tm / to : null,
+    note: `${o.manySeeders} seeders; Tessera many/one = ${fmt(tm !== null && to !== null ? tm / to : null, 2)}×; libtorrent many/one = ${fmt(lm !== null && m['libtorrent-one'] ? lm / m['libtorrent-one'] : null, 2)}×`,
+  };
+}
+
+/**
+ * Issue 11 item 6, big torrents: `mib` MiB in 16 KiB pieces (4 GiB = 262,144 pieces) from one
+ * libtorrent seeder, Tessera vs the tuned libtorrent leecher; the figure that matters is peak
+ * RSS (≤ 200 MiB, flat in torrent size: run it at 1 GiB too with --huge-flat-mib).
+ */
+async function benchHuge(cleanup: Cleanup, work: string, o: Options, mib: number): Promise<CaseResult> {
+  const name = mib === o.hugeMiB ? 'huge' : `huge-${mib}`;
+  return benchDownload(cleanup, work, o, name, mib * MiB, 16 * 1024);
 }
 
 function summarize(name: string, size: number, pieceLength: number, samples: Sample[], a: string, b: string): CaseResult {
@@ -245,7 +344,7 @@ async function benchSeeding(cleanup: Cleanup, work: string, o: Options, size: nu
       const order = run % 2 === 1 ? ['from-tessera', 'from-libtorrent'] : ['from-libtorrent', 'from-tessera'];
       for (const who of order) {
         const addr = who === 'from-tessera' ? `127.0.0.1:${port}` : seeder.address;
-        const s = await runLibtorrent(cleanup, work, t, addr, run * 10 + (who === 'from-tessera' ? 1 : 2), who);
+        const s = await runLibtorrent(cleanup, work, t, [addr], run * 10 + (who === 'from-tessera' ? 1 : 2), who);
         samples.push(s);
         log(`seed run ${run}/${o.runs} libtorrent leecher ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s` : `FAILED ${s.error}`}`);
       }
@@ -320,6 +419,29 @@ function report(results: CaseResult[], o: Options): Target[] {
   }
   const utp = byName.get('utp');
   if (utp && !o.libtorrentOnly) targets.push({ what: 'throughput over uTP (Tessera/libtorrent)', value: utp.ratio, limit: '≥ 1.0×', pass: utp.ratio === null ? null : utp.ratio >= 1.0 });
+  const many = byName.get('many');
+  if (many && !o.libtorrentOnly) {
+    targets.push({ what: 'many seeders: Tessera from all / from one', value: many.manyVsOne ?? null, limit: '≥ 1.0×', pass: many.manyVsOne == null ? null : many.manyVsOne >= 1.0 });
+    targets.push({ what: 'many seeders: Tessera / libtorrent, both from all', value: many.ratio, limit: '≥ 1.0×', pass: many.ratio === null ? null : many.ratio >= 1.0 });
+    const rss = many.samples.filter((s) => s.who === 'tessera-many' && s.ok).map((s) => s.peakRssMiB);
+    const peak = rss.length ? Math.max(...rss) : null;
+    targets.push({ what: 'many seeders: Tessera peak RSS, MiB (max over runs)', value: peak, limit: '≤ 200', pass: peak === null ? null : peak <= 200 });
+  }
+  const huge = byName.get('huge');
+  if (huge && !o.libtorrentOnly) {
+    const peak = (name: string): number | null => {
+      const rss = tSamples(name).map((s) => s.peakRssMiB);
+      return rss.length ? Math.max(...rss) : null;
+    };
+    const big4 = peak('huge');
+    targets.push({ what: `${o.hugeMiB} MiB / 16 KiB pieces: Tessera peak RSS, MiB`, value: big4, limit: '≤ 200', pass: big4 === null ? null : big4 <= 200 });
+    targets.push({ what: `${o.hugeMiB} MiB / 16 KiB pieces: Tessera/libtorrent`, value: huge.ratio, limit: '≥ 1.0×', pass: huge.ratio === null ? null : huge.ratio >= 1.0 });
+    const flat = byName.get(`huge-${o.hugeFlatMiB}`) ? peak(`huge-${o.hugeFlatMiB}`) : null;
+    if (flat !== null && big4 !== null) {
+      const growth = big4 / flat;
+      targets.push({ what: `Tessera peak RSS ${o.hugeMiB} MiB / ${o.hugeFlatMiB} MiB (flat in size)`, value: growth, limit: '≤ 1.1×', pass: growth <= 1.1 });
+    }
+  }
   if (seed) targets.push({ what: 'libtorrent leecher: from Tessera / from libtorrent', value: seed.ratio, limit: '≥ 0.9×', pass: seed.ratio === null ? null : seed.ratio >= 0.9 });
 
   out.push('');
@@ -357,6 +479,9 @@ async function main(): Promise<void> {
     if (o.cases.has('small')) results.push(await benchDownload(cleanup, work, o, 'small', o.smallMiB * MiB, 16 * 1024));
     if (o.cases.has('utp')) results.push(await benchDownload(cleanup, work, o, 'utp', o.utpMiB * MiB, MiB, true));
     if (o.cases.has('seed') && !o.libtorrentOnly) results.push(await benchSeeding(cleanup, work, o, o.bigMiB * MiB));
+    if (o.cases.has('many')) results.push(await benchMany(cleanup, work, o));
+    if (o.cases.has('huge') && o.hugeFlatMiB > 0 && o.hugeFlatMiB !== o.hugeMiB) results.push(await benchHuge(cleanup, work, o, o.hugeFlatMiB));
+    if (o.cases.has('huge')) results.push(await benchHuge(cleanup, work, o, o.hugeMiB));
   } finally {
     await cleanup.run();
   }
