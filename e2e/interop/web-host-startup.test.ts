@@ -45,9 +45,9 @@ async function anyPortHeld(): Promise<{ port: number; server: Server }> {
 
 const env = { ...process.env, NO_COLOR: '1', TESSERA_DHT_BOOTSTRAP: '' };
 
-async function failedStart(args: string[]): Promise<{ code: number | null; stderr: string }> {
+async function failedStart(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   requireBuild();
-  const r = await runToEnd(process.execPath, [HOST_MAIN, ...args], { timeoutMs: 60_000, env, label: 'tessera-web' });
+  const r = await runToEnd(process.execPath, [HOST_MAIN, ...args], { timeoutMs: 60_000, env: { ...env, ...extraEnv }, label: 'tessera-web' });
   expect(r.timedOut).toBe(false);
   return { code: r.exit.code, stderr: r.stderr };
 }
@@ -106,9 +106,17 @@ describe('web host start-up', () => {
     expectOneReadableLine(r.stderr, new RegExp(`cannot use the state folder ${stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: part of the path is a file`));
   });
 
-  it('a bind address that is not this machine: one readable line, exit 1', async () => {
+  it('binding beyond loopback without a login: one readable line, exit 1', async () => {
     const stateDir = await cleanup.tempDir('web-startup');
     const r = await failedStart(['--port', '0', '--host', '192.0.2.1', '--dir', stateDir, '--download-dir', join(stateDir, 'dl'), '--listen-port', '0', '--listen-host', '127.0.0.1']);
+    expect(r.code).toBe(1);
+    expectOneReadableLine(r.stderr, /binding 192\.0\.2\.1 \(beyond this machine\) needs a login: give --username NAME/);
+  });
+
+  it('a bind address that is not this machine (with a login): one readable line, exit 1', async () => {
+    const stateDir = await cleanup.tempDir('web-startup');
+    const args = ['--port', '0', '--host', '192.0.2.1', '--username', 'admin', '--dir', stateDir, '--download-dir', join(stateDir, 'dl'), '--listen-port', '0', '--listen-host', '127.0.0.1'];
+    const r = await failedStart(args, { TESSERA_WEB_PASSWORD: 'correct-horse-battery' });
     expect(r.code).toBe(1);
     expectOneReadableLine(r.stderr, /web UI port 192\.0\.2\.1:\d+: not an address of this machine/);
   });
