@@ -13,7 +13,7 @@ export function AltSpeedToggle() {
   const what = `Alternative speed limits (${formatLimit(alt.downloadLimit)} down, ${formatLimit(alt.uploadLimit)} up)`;
   return (
     <button type="button" className={`statusbar__toggle${alt.active ? ' statusbar__toggle--on' : ''}`} aria-pressed={alt.active} disabled={!connected}
-      title={`${what}: ${alt.active ? 'on' : 'off'}${alt.scheduled ? ' — scheduled' : ''}`} aria-label="Alternative speed limits" onClick={toggle} data-testid="status-alt-speed">
+      title={`${what}: ${alt.active ? 'on' : 'off'}${alt.scheduled ? ' — scheduled' : ''}`} aria-label={`Alternative speed limits ${alt.active ? 'On' : 'Off'}`} onClick={toggle} data-testid="status-alt-speed">
       <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
         <path d="M4 15c0-4 3.5-7 8-7s8 3 8 7z" /><path d="M20 13h2M6 15l-1 3M18 15l1 3M9 8l1.5 7M15 8l-1.5 7" />
       </svg>
