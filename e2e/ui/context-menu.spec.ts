@@ -68,7 +68,7 @@ test('right-click menu pauses, resumes and toggles sequential download in the en
   // 2. Sequential download through the menu (keyboard this time: arrows + Enter on the check item).
   await expect(menu.getByRole('menuitem', { name: 'Resume' })).toBeFocused();
   const sequential = menu.getByRole('menuitemcheckbox', { name: 'Download in sequential order' });
-  for (let i = 0; i < 8 && !(await sequential.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('ArrowDown');
+  for (let i = 0; i < 16 && !(await sequential.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('ArrowDown');
   await expect(sequential).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(menu).toHaveCount(0);
