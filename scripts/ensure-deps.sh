@@ -9,6 +9,7 @@
 #   chromium            the browser Playwright drives (e2e)
 #   miniupnpd           a real UPnP IGD / NAT-PMP gateway (port-mapping interop, in a netns)
 #   nginx-light         a real HTTP server with range requests (web seed interop)
+#   openssl             a self-signed certificate (web host HTTPS test)
 #
 # Usage: scripts/ensure-deps.sh          (as root, or with passwordless sudo)
 #        scripts/ensure-deps.sh --check  (verify only, install nothing)
@@ -28,8 +29,9 @@ declare -A VERIFY=(
   [chromium]="/usr/bin/chromium --version 2>/dev/null"
   [miniupnpd]="test -x /usr/sbin/miniupnpd && echo /usr/sbin/miniupnpd"
   [nginx-light]="/usr/sbin/nginx -v 2>&1"
+  [openssl]="openssl version"
 )
-ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium miniupnpd nginx-light)
+ORDER=(python3-libtorrent opentracker aria2 transmission-cli chromium miniupnpd nginx-light openssl)
 
 log() { printf 'ensure-deps: %s\n' "$*" >&2; }
 die() { printf '\nensure-deps: ERROR: %s\n\n' "$*" >&2; exit 1; }

@@ -47,6 +47,7 @@ import {
   type MenuSpec,
 } from './shell-logic.js';
 import { autostartEntry, onWindowClose, onWindowMinimize, pauseAllTargets, resumeAllTargets, torrentNotification, trayMenu, trayTooltip, type TrayAction } from './tray-logic.js';
+import { exportSaveDialogOptions, isOwnExportDownload } from './download-policy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/app/
 const RENDERER_DIR = join(here, '..', '..', 'renderer'); // dist/renderer
@@ -127,7 +128,11 @@ async function start(): Promise<void> {
   const ses = electronSession.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
-  ses.on('will-download', (event) => event.preventDefault());
+  // Only the renderer's own Export .torrent downloads, behind the native save dialog; nothing else.
+  ses.on('will-download', (event, item) => {
+    if (!isOwnExportDownload(item.getURL())) return event.preventDefault();
+    item.setSaveDialogOptions(exportSaveDialogOptions(item.getFilename()));
+  });
 
   // The window and IPC come up first; commands wait for the engine (restoring torrents can take a moment).
   ipcMain.handle(IPC_INVOKE, handleInvoke);

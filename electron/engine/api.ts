@@ -216,6 +216,8 @@ export interface EngineTorrent {
   peerPieces?(known: ReadonlyMap<string, number>): PeerPiecesResult | null;
   /** The pieces being downloaded now, block by block (torrent/in-flight.ts). */
   inFlightPieces?(): InFlightView | null;
+  /** The torrent as a .torrent file (info dict verbatim, trackers, piece layers, web seeds); null while a magnet has no metadata. */
+  torrentFile?(): Buffer | null;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

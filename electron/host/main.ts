@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
@@ -152,6 +153,8 @@ async function remoteAccess(stateDir: string, args: ReturnType<typeof parseHostA
   const tls = tlsFiles
     ? await step(`cannot read the HTTPS certificate or key (${tlsFiles.certFile}, ${tlsFiles.keyFile})`, async () => ({ cert: await readFile(tlsFiles.certFile), key: await readFile(tlsFiles.keyFile) }))
     : undefined;
+  // Checked here so a file that is no PEM certificate/key (or a key that does not match) is reported as such, not as a port failure.
+  if (tls && tlsFiles) await step(`cannot use the HTTPS certificate and key (${tlsFiles.certFile}, ${tlsFiles.keyFile})`, async () => createSecureContext(tls));
   if (isLoopbackBind(args.host)) return tls ? { tls } : {};
   if (!config.credentials) {
     throw new StartupError(`binding ${args.host} (beyond this machine) needs a login: give --username NAME with the password in $TESSERA_WEB_PASSWORD`);

@@ -79,6 +79,14 @@ export interface AddTorrentFilePayload {
   paused?: boolean;
 }
 
+/** A torrent's metainfo as a .torrent file (the row menu's "Export .torrent"). */
+export interface ExportTorrentResult {
+  /** The torrent's name, for the file name (sanitise before use as a path). */
+  name: string;
+  /** The .torrent file's bytes, base64. */
+  data: string;
+}
+
 export interface AddMagnetPayload {
   uri: string;
   paused?: boolean;
@@ -244,6 +252,8 @@ export interface Commands {
   getPeerPieces: { payload: PeerPiecesQuery; result: PeerPiecesResult };
   /** The pieces being downloaded now, block by block (in-flight.ts); poll while the inspector is open. */
   getInFlight: { payload: TorrentRef; result: InFlightView };
+  /** The torrent's .torrent file; 'not-found' while a magnet has no metadata yet. */
+  exportTorrent: { payload: TorrentRef; result: ExportTorrentResult };
 }
 
 export type CommandName = keyof Commands;
@@ -285,6 +295,7 @@ export const COMMAND_NAMES = [
   'getPieceSources',
   'getPeerPieces',
   'getInFlight',
+  'exportTorrent',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -377,6 +388,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPieceSources: pieceSourcesQuery,
   getPeerPieces: peerPiecesQuery,
   getInFlight: torrentRef,
+  exportTorrent: torrentRef,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -414,6 +426,8 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getPieceSources: pieceSourcesView,
   getPeerPieces: peerPiecesResult,
   getInFlight: inFlightView,
+  // Twice the add limit: an export adds announce-list, piece layers and url-list around the info dict.
+  exportTorrent: object<ExportTorrentResult>({ name: string({ max: 4096 }), data: base64(Math.ceil((2 * MAX_TORRENT_FILE_BYTES) / 3) * 4) }),
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

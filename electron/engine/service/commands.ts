@@ -5,6 +5,7 @@
  * when a command cannot be done.
  */
 import {
+  bytesToBase64,
   parseCommandPayload,
   type AddOffer,
   type AnswerAddOfferPayload,
@@ -195,6 +196,13 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       const t = torrent(parseCommandPayload(command, raw).infoHash);
       if (!t.inFlightPieces) throw new CommandFailure('unsupported', 'This engine cannot show its pieces in flight');
       return t.inFlightPieces() ?? { now: Date.now(), total: 0, pieces: [] };
+    }
+    case 'exportTorrent': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.torrentFile) throw new CommandFailure('unsupported', 'This engine cannot export .torrent files');
+      const file = t.torrentFile();
+      if (!file) throw new CommandFailure('not-found', 'No .torrent yet: the metadata of this magnet has not arrived');
+      return { name: t.info().name, data: bytesToBase64(file) };
     }
     case 'getPeerPieces': {
       const p = parseCommandPayload(command, raw);

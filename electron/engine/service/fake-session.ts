@@ -250,6 +250,13 @@ export class FakeTorrent implements EngineTorrent {
     this.renames.push([from, newName]);
   }
 
+  /** What torrentFile() returns (null: a magnet without metadata). */
+  exportBytes: Buffer | null = Buffer.from('d4:infod4:name4:fakeee');
+
+  torrentFile(): Buffer | null {
+    return this.exportBytes;
+  }
+
   async moveStorage(target: string): Promise<void> {
     if (this.moveFailure) throw new Error(this.moveFailure);
     this.savePath = target;

@@ -1142,6 +1142,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   /** The pieces being downloaded now, block by block (null before storage is ready). */
+  torrentFile(): Buffer | null {
+    const meta = this.meta;
+    if (!meta) return null;
+    const webSeeds = webSeedSources(meta, this.magnetWebSeeds).map((w) => w.url);
+    return torrentFileFromInfo(meta.infoBytes, this.trackerTiers, { pieceLayers: pieceLayersOf(meta), webSeeds });
+  }
+
   inFlightPieces(): InFlightView | null {
     const t = this.transfer;
     return t ? inFlightView(t.picker.inFlight.values(), this.peersById.values(), Date.now()) : null;

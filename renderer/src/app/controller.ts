@@ -4,6 +4,7 @@
  * instead of an exception.
  */
 import {
+  base64ToBytes,
   bytesToBase64,
   type AnswerAddOfferPayload,
   type FilePriority,
@@ -20,6 +21,7 @@ import { PieceRegistry } from '../state/pieces.js';
 import type { ListFilter } from '../state/filters.js';
 import type { DetailsTab, SortKey } from '../state/reducer.js';
 import { magnetLink } from '../util/magnetLink.js';
+import { saveBytes, torrentFileName } from '../util/saveFile.js';
 import { dispatch, type AppStore } from '../state/store.js';
 import { extractMagnets, magnetProblem, torrentBytesProblem, torrentFileProblem } from '../util/input.js';
 
@@ -222,6 +224,22 @@ export class Controller {
       this.notify('error', `Could not use the clipboard. The magnet link: ${link}`);
       return false;
     }
+  }
+
+  /** "Export .torrent": saves each torrent's .torrent as a download; resolves to how many were saved. */
+  async exportTorrents(infoHashes: readonly string[], save: (bytes: Uint8Array, fileName: string) => void = saveBytes): Promise<number> {
+    let saved = 0;
+    for (const infoHash of infoHashes) {
+      const file = await this.call(() => this.client.exportTorrent({ infoHash }));
+      if (!file) continue;
+      try {
+        save(base64ToBytes(file.data), torrentFileName(file.name));
+        saved++;
+      } catch (err) {
+        this.notify('error', `Could not save ${torrentFileName(file.name)}: ${errorText(err)}`);
+      }
+    }
+    return saved;
   }
 
   setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<unknown> {

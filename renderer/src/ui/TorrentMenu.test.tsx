@@ -77,7 +77,7 @@ describe('torrent context menu', () => {
     expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
     expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
     expect(items().map((i) => i.textContent)).toEqual([
-      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Copy magnet link', 'Download in sequential order', 'Download first and last pieces first',
+      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Copy magnet link', 'Export .torrent', 'Download in sequential order', 'Download first and last pieces first',
     ]);
     expect($('menu-resume')).toBeNull();
     expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders

@@ -41,6 +41,7 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
     { kind: 'item', id: 'move', label: 'Move data…', testId: 'menu-move', disabled: off || t.moveProgress != null, onSelect: () => openDialog('move') },
     { kind: 'item', id: 'rename', label: 'Rename files…', testId: 'menu-rename', disabled: off || !t.hasMetadata, onSelect: () => openDialog('rename') },
     { kind: 'item', id: 'copy-magnet', label: 'Copy magnet link', testId: 'menu-copy-magnet', disabled: off, onSelect: () => void controller.copyMagnet(h) },
+    { kind: 'item', id: 'export-torrent', label: 'Export .torrent', testId: 'menu-export-torrent', disabled: off || !t.hasMetadata, onSelect: () => void controller.exportTorrents(all) },
     { kind: 'separator', id: 'sep-2' },
     { kind: 'check', id: 'sequential', label: 'Download in sequential order', testId: 'menu-sequential', checked: t.sequential, disabled: off,
       onSelect: () => void controller.setSequential(h, !t.sequential) },
