@@ -99,6 +99,8 @@ describe('uTP on the UDP socket of the DHT', () => {
       ['IPv6', '::1'],
     ]);
     for (const s of accepted) s.on('error', () => undefined);
+    // PeerConnection.overUtp (the PEX uTP flag) recognises a uTP socket by this property.
+    expect(accepted.every((s) => 'utp' in s)).toBe(true);
     expect(warnings).toEqual([]);
   });
 
