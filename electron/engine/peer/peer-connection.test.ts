@@ -247,6 +247,18 @@ describe('PeerConnection: handshake', () => {
   });
 });
 
+describe('PeerConnection: transport', () => {
+  it('knows a uTP socket (engine/utp UtpSocket has a `utp` property; net.Socket has none) for the PEX uTP flag', () => {
+    expect(create().peer.overUtp).toBe(false);
+    expect('utp' in new net.Socket()).toBe(false);
+    const overUtp = new PeerConnection(Object.assign(new FakeSocket(), { utp: null }) as unknown as Socket, new RecordingHandler(20), {
+      infoHash: INFO_HASH, ourPeerId: OUR_ID, incoming: false, address: '[::1]:6881', opening: () => undefined,
+    });
+    live.push(overUtp);
+    expect(overUtp.overUtp).toBe(true);
+  });
+});
+
 describe('PeerConnection: state messages', () => {
   it('tracks choke, unchoke, interested and not interested', () => {
     const { peer, handler } = connected();

@@ -110,6 +110,14 @@ export class PeerConnection implements FrameSink, PickerPeer {
   /** RC4 both ways when MSE chose it; null for plaintext (after an MSE handshake or without one). */
   private readonly cipher: PeerCipher | null;
 
+  /**
+   * Whether the connection runs over uTP (PEX tells other peers so). A uTP socket (engine/utp
+   * UtpSocket, which peer/ does not import) is recognised by its `utp` property.
+   */
+  get overUtp(): boolean {
+    return 'utp' in this.socket;
+  }
+
   constructor(private readonly socket: Socket, handler: PeerHandler, options: PeerConnectionOptions) {
     this.handler = handler;
     this.incoming = options.incoming;

@@ -32,19 +32,18 @@ export class SessionDht implements TorrentDht {
     return new SessionDht(nodes, stateFile);
   }
 
-  /** Whether the first node's socket (the one uTP may share) is IPv6. */
-  get ipv6(): boolean {
-    return this.nodes[0]!.address().host.includes(':');
-  }
-
   /** The UDP port the first (IPv4) node is bound to. */
   get port(): number {
     return this.nodes[0]!.address().port;
   }
 
-  /** See DhtNode.shareSocket (uTP rides on the first node's socket; uTP over IPv6 is not wired yet). */
-  shareSocket(handler: (packet: Buffer, from: { address: string; port: number }) => boolean): (packet: Uint8Array, port: number, host: string) => void {
-    return this.nodes[0]!.shareSocket(handler);
+  /**
+   * The socket of the node of `family` (null without one) for uTP to share: its port, and
+   * DhtNode.shareSocket (datagrams the handler claims are uTP's; the rest stay the DHT's).
+   */
+  udpFor(family: 4 | 6): { port: number; shareSocket: DhtNode['shareSocket'] } | null {
+    const node = this.nodes.find((n) => n.family === family);
+    return node ? { port: node.address().port, shareSocket: (handler) => node.shareSocket(handler) } : null;
   }
 
   /** The address families with a running node: [4, 6] on a dual-stack machine. */

@@ -23,6 +23,22 @@ function client(): { socket: dgram.Socket; next: () => Promise<Buffer> } {
   return { socket, next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift() as Buffer) : waiting.push(resolve))) };
 }
 
+/** A UDP port free on both families (uTP binds it on each). */
+async function freeUdpPort(): Promise<number> {
+  for (;;) {
+    const v4 = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve) => v4.bind(0, '0.0.0.0', () => resolve(v4.address().port)));
+    const v6 = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+    const free = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.bind(port, '::', () => resolve(true));
+    });
+    if (free) await new Promise<void>((resolve) => v6.close(() => resolve()));
+    await new Promise<void>((resolve) => v4.close(() => resolve()));
+    if (free) return port;
+  }
+}
+
 function syn(connectionId: number): Buffer {
   const buf = Buffer.alloc(HEADER_BYTES);
   writeHeader(buf, ST_SYN, connectionId, 1, 0);
@@ -56,6 +72,47 @@ describe('uTP on the UDP socket of the DHT', () => {
     for (let i = 0; i < 5 && !pong.toString('latin1').endsWith('1:y1:re'); i++) pong = await peer.next();
     expect(pong.toString('latin1')).toMatch(/^d.*1:t2:aa.*1:y1:re$/s);
     expect(warnings).toEqual([]);
+  });
+
+  it('dials each peer over the socket of its address family, and accepts on both', async () => {
+    const warnings: string[] = [];
+    const accepted: UtpSocket[] = [];
+    const port = await freeUdpPort();
+    const server = await SessionUtp.start({ downloadDir: '.', utp: true }, port, null, (s) => accepted.push(s), (m) => warnings.push(m));
+    if (!server) throw new Error(`uTP did not start: ${warnings.join('; ')}`);
+    closers.push(() => server.close());
+    expect(server.families).toEqual([4, 6]);
+    const client = await SessionUtp.start({ downloadDir: '.', utp: true }, await freeUdpPort(), null, () => undefined, (m) => warnings.push(m));
+    if (!client) throw new Error('client uTP did not start');
+    closers.push(() => client.close());
+
+    for (const host of ['127.0.0.1', '::1']) {
+      const socket = client.connect({ host, port }, Buffer.alloc(0), () => true);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+      socket.destroy();
+    }
+    expect(accepted.map((s) => [s.remoteFamily, s.remoteAddress])).toEqual([
+      ['IPv4', '127.0.0.1'],
+      ['IPv6', '::1'],
+    ]);
+    for (const s of accepted) s.on('error', () => undefined);
+    // PeerConnection.overUtp (the PEX uTP flag) recognises a uTP socket by this property.
+    expect(accepted.every((s) => 'utp' in s)).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a peer of a family uTP does not run on fails the uTP dial at once (the dialer then uses TCP)', async () => {
+    const warnings: string[] = [];
+    const utp = await SessionUtp.start({ downloadDir: '.', utp: true, listenHost: '127.0.0.1' }, await freeUdpPort(), null, () => undefined, (m) => warnings.push(m));
+    if (!utp) throw new Error('uTP did not start');
+    closers.push(() => utp.close());
+    expect(utp.families).toEqual([4]);
+    const socket = utp.connect({ host: '::1', port: 9 }, Buffer.alloc(0), () => true);
+    const error = await new Promise<Error>((resolve) => socket.once('error', resolve));
+    expect(error.message).toBe('no uTP socket for IPv6');
   });
 
   it('is on unless turned off by the option or TESSERA_UTP=0', () => {

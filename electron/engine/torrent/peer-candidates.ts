@@ -79,6 +79,14 @@ export class PeerCandidates {
     if (c) c.utp = true;
   }
 
+  /** Someone says these peers speak uTP (a PEX flag): their next dial tries uTP first again. */
+  supportsUtp(addresses: readonly PeerAddress[]): void {
+    for (const address of addresses) {
+      const c = this.byKey.get(PeerCandidates.key(address));
+      if (c) c.utp = true;
+    }
+  }
+
   /** Whether the next dial should begin with an MSE handshake. */
   wantsEncryption(address: PeerAddress): boolean {
     return this.byKey.get(PeerCandidates.key(address))?.encrypted ?? false;

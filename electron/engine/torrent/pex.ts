@@ -1,7 +1,7 @@
 import type { PeerAddress } from '../api.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import * as msg from '../wire/encode.js';
-import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED } from '../wire/ut-pex.js';
+import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED, PEX_FLAG_UTP } from '../wire/ut-pex.js';
 import { PeerCandidates } from './peer-candidates.js';
 
 /**
@@ -20,7 +20,15 @@ export class PeerExchange {
   private readonly received = new WeakMap<PeerConnection, number[]>();
   private readonly lastSentAt = new WeakMap<PeerConnection, number>();
 
-  constructor(private readonly reachable: (peer: PeerConnection) => PeerAddress | null) {}
+  constructor(
+    private readonly reachable: (peer: PeerConnection) => PeerAddress | null,
+    /**
+     * Peers a message flagged as speaking uTP. As libtorrent (peer_list::update_peer sets
+     * supports_utp on pex_utp): a known peer whose uTP dial failed is tried over uTP again; an
+     * unflagged peer changes nothing (uTP first is everyone's default).
+     */
+    private readonly heardUtp: (peers: PeerAddress[]) => void = () => undefined,
+  ) {}
 
   /**
    * May `peer` get a message now? Until its first message it may (checked every second, so a
@@ -47,7 +55,8 @@ export class PeerExchange {
       if (!address) continue;
       const key = PeerCandidates.key(address);
       if (key === ownKey) continue;
-      const flags = (other.incoming ? 0 : PEX_FLAG_REACHABLE) | (other.isSeed ? PEX_FLAG_SEED : 0);
+      // libtorrent's ut_pex sets pex_utp when its connection to that peer runs over uTP.
+      const flags = (other.incoming ? 0 : PEX_FLAG_REACHABLE) | (other.isSeed ? PEX_FLAG_SEED : 0) | (other.overUtp ? PEX_FLAG_UTP : 0);
       current.set(key, { ...address, flags });
     }
     const previous = this.sent.get(peer) ?? new Map<string, PeerAddress>();
@@ -74,6 +83,7 @@ export class PeerExchange {
       peer.close({ kind: 'bad-pex', detail: parsed });
       return [];
     }
+    if (parsed.utp.length > 0) this.heardUtp(parsed.utp);
     return parsed.added;
   }
 }

@@ -170,7 +170,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
   private readonly v2Hashes = new V2Hashes({ meta: () => this.meta, peers: () => this.peersById.values() });
   private readonly dialer: Dialer;
-  private readonly pex = new PeerExchange((p) => this.reachableAddress(p));
+  private readonly pex = new PeerExchange(
+    (p) => this.reachableAddress(p),
+    (peers) => this.dialer.candidates.supportsUtp(peers),
+  );
   private trackerTiers: string[][];
   private trackersCutWarned = false;
   private readonly selectOnly: number[] | null;

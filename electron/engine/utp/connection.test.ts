@@ -4,6 +4,7 @@ import { TestLink } from './test-link.js';
 import type { UtpSocket } from './utp-socket.js';
 import { decodeHeader, emptyHeader, HEADER_BYTES, ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, stampHeader, writeHeader } from './packet.js';
 import { MAX_REORDER_DISTANCE } from './connection.js';
+import { createUtpBudget } from './manager.js';
 
 /** Errors of every socket the tests made: a clean transfer has none. */
 const errors: Error[] = [];
@@ -174,6 +175,25 @@ describe('uTP manager against hostile datagrams', () => {
     expect(link.b.size).toBe(4);
     for (let ip = 0; ip < 50; ip++) link.b.handle(packet(ST_SYN, 7, 1, 0), `1.2.4.${ip}`, 1000);
     expect(link.b.size).toBe(10);
+  });
+
+  it('managers sharing a budget (one per address family) share its connection cap and out-of-order memory', () => {
+    const budget = createUtpBudget({ maxConnections: 6, maxReorderBytes: 20_000 });
+    const v4 = new TestLink({ managerOptions: { shared: budget, maxPerIp: 64 } });
+    const v6 = new TestLink({ managerOptions: { shared: budget, maxPerIp: 64 } });
+    expect(v6.b.reorder).toBe(v4.b.reorder);
+    for (let id = 0; id < 4; id++) v4.b.handle(packet(ST_SYN, id * 2, 1, 0), '1.2.3.4', 1000);
+    for (let id = 0; id < 4; id++) v6.b.handle(packet(ST_SYN, id * 2, 1, 0), '2001:db8::1', 1000);
+    expect([v4.b.size, v6.b.size]).toEqual([4, 2]);
+    expect(budget.connections.open).toBe(6);
+    const refused = v6.b.connect('2001:db8::2', 6881);
+    const refusal = new Promise<Error>((resolve) => refused.once('error', resolve));
+    for (const s of [...v4.accepted, ...v6.accepted]) s.on('error', () => undefined);
+    v4.b.close();
+    expect(budget.connections.open).toBe(2);
+    v6.b.handle(packet(ST_SYN, 50, 1, 0), '2001:db8::1', 1000);
+    expect(v6.b.size).toBe(3);
+    return expect(refusal).resolves.toMatchObject({ message: 'too many uTP connections' });
   });
 
   it('bounds out-of-order data across connections, and gives it back when they end', () => {

@@ -1,3 +1,3 @@
 export { looksLikeUtp } from './packet.js';
-export { UtpManager, type DatagramSend, type UtpManagerOptions } from './manager.js';
+export { createUtpBudget, UtpManager, type DatagramSend, type UtpManagerOptions, type UtpSharedBudget } from './manager.js';
 export { UtpSocket } from './utp-socket.js';

@@ -25,9 +25,27 @@ export interface UtpManagerOptions {
   maxReorderBytes?: number;
   /** Incoming connections go here; without it every SYN is refused. */
   onIncoming?: (socket: UtpSocket) => void;
+  /**
+   * Bounds shared with other managers (one per address family): the connection cap and the
+   * out-of-order memory are the session's, not each socket's. Without it the manager has its own.
+   */
+  shared?: UtpSharedBudget;
   /** Tests: no timers; the test calls flush() and tick(). */
   manual?: boolean;
   random?: () => number;
+}
+
+/** The session-wide uTP bounds several managers count against (see UtpManagerOptions.shared). */
+export interface UtpSharedBudget {
+  readonly reorder: ReorderBudget;
+  readonly connections: { open: number; readonly max: number };
+}
+
+export function createUtpBudget(options: Pick<UtpManagerOptions, 'maxConnections' | 'maxReorderBytes'> = {}): UtpSharedBudget {
+  return {
+    reorder: { used: 0, max: options.maxReorderBytes ?? DEFAULT_MAX_REORDER_BYTES },
+    connections: { open: 0, max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
+  };
 }
 
 const TICK_MS = 100;
@@ -60,8 +78,10 @@ export class UtpManager {
   private closed = false;
   /** The connection of the last datagram: bulk transfers skip building a lookup key per packet. */
   private last: { host: string; port: number; id: number; entry: Entry } | null = null;
-  /** Shared by every connection's limits (see ReorderBudget). */
+  /** Shared by every connection's limits (see ReorderBudget), and by other managers given the same budget. */
   readonly reorder: ReorderBudget;
+  /** Connections open on this manager and on the others sharing its budget. */
+  private readonly connections: UtpSharedBudget['connections'];
   private readonly limits: ConnectionLimits;
   /** Datagrams that were uTP-shaped but not valid or not for us (for tests and stats). */
   dropped = 0;
@@ -69,7 +89,9 @@ export class UtpManager {
   constructor(private readonly sendDatagram: DatagramSend, private readonly options: UtpManagerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.reorder = { used: 0, max: options.maxReorderBytes ?? DEFAULT_MAX_REORDER_BYTES };
+    const budget = options.shared ?? createUtpBudget(options);
+    this.reorder = budget.reorder;
+    this.connections = budget.connections;
     this.limits = { ...(options.connection ?? DEFAULT_LIMITS), shared: this.reorder };
   }
 
@@ -181,9 +203,8 @@ export class UtpManager {
   }
 
   private roomFor(ip: string): boolean {
-    const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     const maxPerIp = this.options.maxPerIp ?? DEFAULT_MAX_PER_IP;
-    return this.entries.size < max && (this.perIp.get(ip) ?? 0) < maxPerIp;
+    return this.connections.open < this.connections.max && (this.perIp.get(ip) ?? 0) < maxPerIp;
   }
 
   private initialSeq(): number {
@@ -201,6 +222,7 @@ export class UtpManager {
   private add(k: string, entry: Entry): void {
     entry.socket.attach(entry.connection);
     this.entries.set(k, entry);
+    this.connections.open++;
     this.perIp.set(entry.ip, (this.perIp.get(entry.ip) ?? 0) + 1);
     this.startTimer();
   }
@@ -209,6 +231,7 @@ export class UtpManager {
     const entry = this.entries.get(k);
     if (!entry) return;
     this.entries.delete(k);
+    this.connections.open--;
     if (this.last?.entry === entry) this.last = null;
     this.toFlush.delete(entry.connection);
     this.delayedAcks.delete(entry.connection);

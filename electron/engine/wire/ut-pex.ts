@@ -6,10 +6,13 @@ import { decodeCompactPeers, encodeCompactPeers4, encodeCompactPeers6 } from '..
 export interface PexMessage {
   added: PeerAddress[];
   dropped: PeerAddress[];
+  /** The added peers whose flag says they support uTP (PEX_FLAG_UTP). */
+  utp: PeerAddress[];
 }
 
-/** Per-peer flags in `added.f`: 0x02 seed, 0x10 reachable (we dialled it successfully). */
+/** Per-peer flags in `added.f`: 0x02 seed, 0x04 supports uTP (we are connected over uTP), 0x10 reachable (we dialled it successfully). */
 export const PEX_FLAG_SEED = 0x02;
+export const PEX_FLAG_UTP = 0x04;
 export const PEX_FLAG_REACHABLE = 0x10;
 /** Entries per list in one message, as libtorrent caps them. */
 export const MAX_PEX_ENTRIES = 50;
@@ -43,5 +46,16 @@ export function decodePex(payload: Uint8Array): PexMessage | string {
     const bytes = getBytes(root, key);
     return bytes ? decodeCompactPeers(bytes, family).peers.slice(0, MAX_PEX_ENTRIES * 4) : [];
   };
-  return { added: [...list('added', 4), ...list('added6', 6)], dropped: [...list('dropped', 4), ...list('dropped6', 6)] };
+  /** The added peers of one family whose flag byte (same index, in `flagsKey`) has PEX_FLAG_UTP. */
+  const flaggedUtp = (peers: PeerAddress[], flagsKey: string): PeerAddress[] => {
+    const flags = getBytes(root, flagsKey);
+    return flags ? peers.filter((_, i) => ((flags[i] ?? 0) & PEX_FLAG_UTP) !== 0) : [];
+  };
+  const added4 = list('added', 4);
+  const added6 = list('added6', 6);
+  return {
+    added: [...added4, ...added6],
+    dropped: [...list('dropped', 4), ...list('dropped6', 6)],
+    utp: [...flaggedUtp(added4, 'added.f'), ...flaggedUtp(added6, 'added6.f')],
+  };
 }
