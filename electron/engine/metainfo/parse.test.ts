@@ -5,6 +5,16 @@ import { parseInfoDictionary, parseTorrent } from './index.js';
 import { hybridTorrent, torrentBytes, v1Info } from './test-torrents.js';
 
 describe('parseTorrent: v1', () => {
+  it('keeps the piece hashes as a view of the info bytes, not of the torrent file and not a second copy', () => {
+    const info = v1Info({ name: 'a.bin', length: 500 * 16384, pieceLength: 16384 }); // past Node's small-buffer pool
+    const bytes = torrentBytes(info, { comment: 'x' });
+    const m = parseTorrent(bytes);
+    expect(m.pieceHashes.buffer).toBe(m.infoBytes.buffer);
+    expect(m.pieceHashes.buffer).not.toBe(bytes.buffer);
+    expect(m.pieceHashes.length).toBe(500 * 20);
+    expect(m.pieceHashes.equals(info.pieces as Buffer)).toBe(true);
+  });
+
   it('parses a single-file torrent (the walkthrough geometry)', () => {
     const bytes = torrentBytes(v1Info({ name: 'debian.iso', length: 1_799_542, pieceLength: 16384 }), {
       announce: 'http://tracker/announce',

@@ -837,3 +837,45 @@ describe('PiecePicker: runs of adjacent pieces', () => {
     expect(next).toBeLessThan(16);
   });
 });
+
+describe('PiecePicker memory budget for pieces in flight', () => {
+  const pieceLength = 4 * BLOCK_SIZE;
+  /** 100 pieces of 4 blocks; the budget holds 2 pieces' buffers. */
+  const budgeted = (): PiecePicker => new PiecePicker(100, pieceLength, pieceLength, () => 0, 2 * pieceLength);
+
+  it('gives a peer that already works on a piece no new one past the budget, and no endgame duplicates', () => {
+    const picker = budgeted();
+    const a = all();
+    const b = all();
+    expect(pieces(a.pick(picker, 8))).toHaveLength(2);
+    // b owns nothing: it may start one piece even though the budget is spent...
+    const first = b.pick(picker, 4);
+    expect(pieces(first)).toHaveLength(1);
+    expect(picker.inFlight.size).toBe(3);
+    // ...but no second one, and it is not handed duplicates of a's blocks either.
+    expect(b.pick(picker, 4)).toEqual([]);
+    expect(picker.inFlight.size).toBe(3);
+  });
+
+  it('lets peers start pieces again once verified ones free the budget', () => {
+    const picker = budgeted();
+    const a = all();
+    const started = pieces(a.pick(picker, 8));
+    expect(a.pick(picker, 4)).toEqual([]);
+    complete(picker, started[0]!);
+    const next = a.pick(picker, 4);
+    expect(pieces(next)).toHaveLength(1);
+    expect(started).not.toContain(next[0]!.piece.index);
+  });
+
+  it('still hands out free blocks of pieces already in flight when over the budget', () => {
+    const picker = budgeted();
+    const a = all();
+    const b = all();
+    const fromA = a.pick(picker, 6); // two pieces started, the second one half requested
+    const halfDone = fromA[5]!.piece.index;
+    expect(pieces(b.pick(picker, 4))).toHaveLength(1); // b starts its own piece (it had none), all of it
+    expect(keys(b.pick(picker, 4))).toEqual([`${halfDone}/2`, `${halfDone}/3`]);
+    expect(picker.inFlight.size).toBe(3);
+  });
+});

@@ -25,6 +25,15 @@ export interface BlockPick {
 const MAX_ENDGAME_DUPLICATES = 2;
 /** Before this many pieces are verified, pick at random rather than rarest-first (faster first upload). */
 const RANDOM_PIECES_FIRST = 4;
+/**
+ * Piece buffers (blocks arriving plus pieces waiting for the disk) past which a peer that
+ * already works on a piece gets no new one: it helps with the pieces in flight instead. Each
+ * piece's buffer is allocated when it starts, so without this, memory grows with the number
+ * of peers × their pipelines (20 fast seeders × 8 MiB pipelines ≈ 160 MiB). A peer with no
+ * piece of its own may always start one, so a budget filled by pieces nobody can finish never
+ * stalls the download: the bound is this plus one piece per connection.
+ */
+export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Chooses which blocks to request from which peer.
@@ -43,6 +52,8 @@ export class PiecePicker {
   private readonly buckets: number[][] = [[]];
   private readonly bucketPos: Int32Array;
   readonly inFlight = new Map<number, PieceDownload>();
+  /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
+  private inFlightBytes = 0;
   /** The piece each peer was handed last as a new piece (see pickNewPiece). */
   private readonly lastStarted = new WeakMap<PickerPeer, number>();
   private sequentialMode = false;
@@ -55,6 +66,7 @@ export class PiecePicker {
     readonly pieceLength: number,
     readonly lastPieceLength: number,
     private readonly random: () => number = Math.random,
+    private readonly maxInFlightBytes = MAX_IN_FLIGHT_BYTES,
   ) {
     this.have = new Bitfield(pieceCount);
     this.peerAvailability = new Uint16Array(pieceCount);
@@ -152,7 +164,12 @@ export class PiecePicker {
       if (left === 0) return;
       left = this.takeFreeBlocks(piece, left, out);
     }
+    let overBudget = false;
     while (left > 0) {
+      if (this.inFlightBytes >= this.maxInFlightBytes && peer.owned.size > 0) {
+        overBudget = true;
+        break;
+      }
       const index = this.pickNewPiece(peer);
       if (index < 0) break;
       const piece = this.startPiece(index);
@@ -169,7 +186,8 @@ export class PiecePicker {
     }
     // Endgame per peer: nothing new this peer could give us, so help finish what others are
     // fetching. Waiting for *no* free piece at all would stall on a piece nobody has.
-    if (left > 0) this.pickEndgame(peer, left, out);
+    // (Not when only the memory budget held it back: duplicates would waste the bandwidth.)
+    if (left > 0 && !overBudget) this.pickEndgame(peer, left, out);
   }
 
   private takeFreeBlocks(piece: PieceDownload, max: number, out: BlockPick[]): number {
@@ -264,6 +282,7 @@ export class PiecePicker {
     const size = this.pieceSize(index);
     const piece = new PieceDownload(index, size, this.buffers.take(size));
     this.inFlight.set(index, piece);
+    this.inFlightBytes += size;
     return piece;
   }
 
@@ -299,7 +318,7 @@ export class PiecePicker {
   }
 
   private dropInFlight(piece: PieceDownload): void {
-    this.inFlight.delete(piece.index);
+    if (this.inFlight.delete(piece.index)) this.inFlightBytes -= piece.length;
     if (piece.owner) (piece.owner as PickerPeer).owned.delete(piece);
     piece.owner = null;
   }
