@@ -170,12 +170,22 @@ export class FileHandles {
     this.rootMade = true;
   }
 
-  /** Forgets a cached descriptor (after an error, or before deleting the file). */
+  /**
+   * Forgets every cached descriptor (on stop, after an error, before deleting the files): idle
+   * ones close now; one an operation is using (an upload's read still in flight) closes when
+   * that operation releases it. Closing it under the operation would fail it with EBADF, or
+   * worse, let it use the descriptor number once the system has given it to another file.
+   */
   async closeAll(): Promise<void> {
     const handles = [...this.open.values()];
     this.open.clear();
-    for (const handle of handles) this.pool.remove(handle);
-    await Promise.all(handles.map((h) => closeQuietly(h.file)));
+    const closing: Array<Promise<void>> = [];
+    for (const handle of handles) {
+      this.pool.remove(handle);
+      handle.retired = true;
+      if (handle.users === 0) closing.push(closeQuietly(handle.file));
+    }
+    await Promise.all(closing);
   }
 
   /** The pool closes an idle descriptor of ours to make room (it reopens on next use). */

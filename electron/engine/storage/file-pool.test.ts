@@ -126,3 +126,31 @@ describe('FileHandles sharing one FilePool', () => {
     await b.closeAll();
   });
 });
+
+describe('FileHandles.closeAll', () => {
+  it('never closes a descriptor an operation is using: it closes when that operation releases it', async () => {
+    const handles = new FileHandles(dir, () => undefined, new FilePool(8));
+    await fs.promises.writeFile(path.join(dir, 'busy.bin'), Buffer.alloc(1024, 7));
+    await fs.promises.writeFile(path.join(dir, 'idle.bin'), Buffer.alloc(1024, 8));
+    const busy = await handles.acquire(path.join(dir, 'busy.bin'), 1024, false);
+    const idle = await handles.acquire(path.join(dir, 'idle.bin'), 1024, false);
+    idle.release();
+    expect(openInDir()).toBe(2);
+
+    await handles.closeAll();
+    await settle();
+    // The idle one is closed; the busy one still reads its file (an upload in flight at stop).
+    expect(openInDir()).toBe(1);
+    const out = Buffer.alloc(16);
+    expect(fs.readSync(busy.fd, out, 0, 16, 0)).toBe(16);
+    expect(out.every((b) => b === 7)).toBe(true);
+
+    busy.release();
+    await settle();
+    expect(openInDir()).toBe(0);
+    // The next use opens the file again.
+    await handles.use(path.join(dir, 'busy.bin'), 1024, false, async (fd) => {
+      expect(fs.readSync(fd, out, 0, 16, 0)).toBe(16);
+    });
+  });
+});
