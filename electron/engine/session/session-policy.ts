@@ -11,6 +11,7 @@ import {
   type SeedingLimits,
 } from '../../../shared/contract/policies.js';
 import type { Torrent } from '../torrent/torrent.js';
+import { PacedTask } from '../util/paced-task.js';
 import { admitted, type QueueCandidate } from './queue-policy.js';
 import { effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
 import { SlowWatch } from './slow-watch.js';
@@ -34,7 +35,8 @@ export class SessionPolicy {
   private readonly slowWatch = new SlowWatch();
   private readonly slow = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
-  private scheduled = false;
+  /** The queue pass state changes ask for: one pass over every torrent, paced by its cost. */
+  private readonly queuePass = new PacedTask(() => this.setQueuedFacts());
   private lastStatisticsSave: number;
   /** Torrents a limit was acted on (so a remove in progress is not started twice). */
   private readonly acting = new Set<string>();
@@ -70,6 +72,7 @@ export class SessionPolicy {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.queuePass.cancel();
     this.observeStatistics();
     await this.statistics.save();
   }
@@ -84,14 +87,13 @@ export class SessionPolicy {
     this.schedule();
   }
 
-  /** Recomputes the queue soon (once for any number of calls in the same turn). */
+  /**
+   * Recomputes the queue soon: once for any number of calls, on the next turn when passes are
+   * cheap, later when they are not (10,000 torrents restoring change state tens of thousands
+   * of times; a pass for each was quadratic).
+   */
   schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.applyQueue();
-    }).unref();
+    this.queuePass.request();
   }
 
   tick(): void {
@@ -106,8 +108,12 @@ export class SessionPolicy {
     }
   }
 
-  /** Sets every torrent's `queued` fact from the queue's answer. */
+  /** Sets every torrent's `queued` fact from the queue's answer, now. */
   applyQueue(): void {
+    this.queuePass.runNow();
+  }
+
+  private setQueuedFacts(): void {
     const torrents = this.host.ordered();
     const candidates: QueueCandidate[] = torrents.map((t) => ({
       id: t.infoHash,
