@@ -32,6 +32,8 @@ interface PeerLike {
 }
 
 const MAX_FAILURE_PEERS = 64;
+/** Entries the log first makes room for (it doubles from there, up to twice the piece count plus 1,024). */
+const INITIAL_ENTRIES = 16;
 
 let generations = 0;
 
@@ -69,7 +71,9 @@ export class PieceSourceLog {
   constructor(readonly pieceCount: number, private readonly now: () => number = Date.now) {
     this.baseTime = now();
     this.maxEntries = pieceCount * 2 + 1024;
-    this.bytes = new Uint8Array(Math.min(this.maxEntries, 1024) * PIECE_SOURCE_ENTRY_BYTES);
+    // Empty until the first piece: 10,000 seeding torrents restored from resume data with their
+    // logs would otherwise hold 8 KiB each before anything happens (80 MiB).
+    this.bytes = new Uint8Array(0);
   }
 
   /** ms since epoch: time 0 of the entries. */
@@ -159,7 +163,7 @@ export class PieceSourceLog {
   }
 
   private grow(): void {
-    const bigger = new Uint8Array(Math.min(this.maxEntries, Math.max(1024, this.entries * 2)) * PIECE_SOURCE_ENTRY_BYTES);
+    const bigger = new Uint8Array(Math.min(this.maxEntries, Math.max(INITIAL_ENTRIES, this.entries * 2)) * PIECE_SOURCE_ENTRY_BYTES);
     bigger.set(this.bytes);
     this.bytes = bigger;
   }
