@@ -401,6 +401,10 @@ describe('Torrent: a magnet', () => {
     expect(saved.at(-1)).toMatchObject({ magnet: uri, chooseFiles: true });
     // The peer that sent the metadata stays while the user chooses.
     expect(peer.destroyed).toBe(false);
+    // A recheck has nothing to check yet and must not skip the choice; the health panel says who holds it.
+    await torrent.recheck();
+    expect(torrent.transfer).toBeNull();
+    expect(torrent.health().causes.map((c) => c.title)).toEqual(['Waiting for your file choice']);
 
     await torrent.chooseFiles([1, 0]);
     expect(metadataEvents).toBe(1);

@@ -1241,7 +1241,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Forgets what is verified and hashes the data on disk again (the user's "Force recheck"). */
   async recheck(): Promise<void> {
     const meta = this.meta;
-    if (!meta || this.closed) return;
+    // Waiting for the file choice there is nothing on disk to check (and preparing now would skip the choice).
+    if (!meta || this.closed || this.data.phase === 'choosing') return;
     if (this.preparing) await this.preparing;
     // Hashing the data again is a retry too: a fault it fixes must not stay.
     this.fault = null;
