@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PeerAddress, TorrentState } from '../api.js';
 import { parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
+import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { TokenBucket } from '../util/token-bucket.js';
@@ -418,6 +419,23 @@ describe('Torrent: a magnet', () => {
     expect(new Set(requested)).toEqual(new Set([0, 1]));
     expect(existsSync(path.join(dir, 'album', 'b.bin'))).toBe(false);
     await expect(torrent.chooseFiles([1, 1])).rejects.toThrow(/chosen already/);
+  });
+  it('restarted before the choice (its record keeps the magnet and choose-files): it fetches the metadata and asks again', async () => {
+    const meta = metaFor(DATA, 'again.bin');
+    const uri = `magnet:?xt=urn:btih:${meta.infoHashHex}`;
+    const resume: ResumeData = {
+      infoHash: meta.infoHashHex, savePath: dir, have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [], uploaded: 0, downloaded: 0,
+      addedAt: 1, completedAt: null, paused: false, sequential: false, firstLastPiecesFirst: false, downloadLimit: 0, uploadLimit: 0, magnet: uri, chooseFiles: true,
+    };
+    const { torrent } = create({ infoHash: meta.infoHash, resume, magnetUri: uri });
+    await torrent.start();
+    const toChoose = new Promise<void>((resolve) => torrent.once('filesToChoose', () => resolve()));
+    serveMetadata(connectPeer(torrent, meta.infoHash), meta.infoBytes);
+    await toChoose;
+    expect(torrent.fileChoice(10)?.files).toEqual([{ path: 'again.bin', size: DATA.length }]);
+    // The record of the magnet (no pieces) does not stand in for the choice.
+    await torrent.chooseFiles([2]);
+    expect(torrent.files().map((f) => f.priority)).toEqual([2]);
   });
 });
 
