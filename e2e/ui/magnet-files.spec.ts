@@ -7,7 +7,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { Cleanup } from '../support/cleanup.js';
 import { assertSameFile, writeTree } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
@@ -23,6 +24,12 @@ test.beforeEach(() => {
 test.afterEach(async () => {
   await cleanup.run();
 });
+
+/** axe-core finds nothing in the page as it is (a11y.spec.ts checks every other view). */
+async function expectNoViolations(page: Page, view: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`), `axe violations in ${view}`).toEqual([]);
+}
 
 test('a magnet through the add dialog: the file list appears when the metadata arrives; an unchecked file is never created', async ({ page }) => {
   // Sizes that are no multiple of the piece length: the skipped file shares pieces with both neighbours.
@@ -49,6 +56,7 @@ test('a magnet through the add dialog: the file list appears when the metadata a
   await expect(page.getByTestId('add-name')).toHaveText('Album');
   await expect(page.getByTestId('add-magnet-hint')).toBeVisible();
   await expect(page.getByTestId('add-choose-files')).toBeChecked();
+  await expectNoViolations(page, "a magnet's add dialog");
   // Nothing is added (nor any peer contacted) before Add.
   await expect(page.locator('[data-testid="torrent-row"]')).toHaveCount(0);
   await page.getByTestId('add-confirm').click();
@@ -59,6 +67,7 @@ test('a magnet through the add dialog: the file list appears when the metadata a
   await expect(page.getByTestId('add-size')).toHaveText('605 KiB');
   const file = (p: string) => dialog.locator(`[data-testid="add-file"][data-path="Album/${p}"]`);
   for (const f of files) await expect(file(f.path)).toBeVisible();
+  await expectNoViolations(page, 'the file choice');
   // Waiting for the choice: still the metadata step, nothing on disk, no piece requested.
   await expect(row(page, info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'metadata');
   expect(probe.torrent(info.infoHash)?.progress ?? 0).toBe(0);
