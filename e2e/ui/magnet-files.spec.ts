@@ -70,6 +70,7 @@ test('a magnet through the add dialog: the file list appears when the metadata a
   await expectNoViolations(page, 'the file choice');
   // Waiting for the choice: still the metadata step, nothing on disk, no piece requested.
   await expect(row(page, info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'metadata');
+  await expect(row(page, info.infoHash).getByTestId('torrent-state')).toHaveText('Choose files');
   expect(probe.torrent(info.infoHash)?.progress ?? 0).toBe(0);
   await expect(stat(join(host.downloadDir, 'Album')).catch(() => null)).resolves.toBeNull();
 
