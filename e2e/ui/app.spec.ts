@@ -14,7 +14,7 @@ import { assertSameFile } from '../support/data.js';
 import { startLtSeeder } from '../support/libtorrent.js';
 import { REPO_ROOT } from '../support/tools.js';
 import { wsUpgrade } from '../support/net.js';
-import { acceptAdd, dropFile, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
+import { acceptAdd, acceptFileChoice, dropFile, dropLink, makeFixture as makeFixtureIn, openApp, row } from './ui-helpers.js';
 import { startWebHost } from './web-host.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
@@ -28,20 +28,6 @@ test.afterEach(async () => {
 });
 
 const makeFixture = (label: string, size: number, pieceLength: number) => makeFixtureIn(cleanup, label, size, pieceLength);
-
-/** A synthetic drop of a link (text/uri-list + text/plain), as when dragging a magnet link from a browser. */
-async function dropLink(page: Page, uri: string): Promise<void> {
-  await page.evaluate((uri) => {
-    const dt = new DataTransfer();
-    dt.setData('text/uri-list', uri);
-    dt.setData('text/plain', uri);
-    const target = document.querySelector('[data-testid="drop-zone"]');
-    if (!target) throw new Error('no drop zone');
-    for (const kind of ['dragenter', 'dragover', 'drop']) {
-      target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    }
-  }, uri);
-}
 
 /** Ctrl/Cmd+V of some text anywhere outside a text field. */
 async function pasteText(page: Page, text: string): Promise<void> {
@@ -140,6 +126,8 @@ test('drop a magnet link: metadata arrives from the seeder, the download complet
   await acceptAdd(page, { name: 'magnet.bin' });
   const r = row(page, fx.info.infoHash);
   await expect(r).toBeVisible();
+  // The dialog comes back with the file list once the metadata is in; Download starts it.
+  await acceptFileChoice(page, { name: 'magnet.bin' });
   await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 });
   await assertSameFile(fx.payload, join(host.downloadDir, 'magnet.bin'));
 });

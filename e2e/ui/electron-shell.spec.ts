@@ -16,7 +16,7 @@ import { freePort } from '../support/net.js';
 import { REPO_ROOT } from '../support/tools.js';
 import { createTorrent, type TorrentInfo } from '../support/torrent.js';
 import { ElectronShell } from '../shell/shell-harness.js';
-import { acceptAdd, row } from './ui-helpers.js';
+import { acceptAdd, acceptFileChoice, row } from './ui-helpers.js';
 
 let cleanup: Cleanup;
 test.beforeEach(() => {
@@ -96,10 +96,13 @@ test('argv, second-instance, open-file and open-url torrents complete through th
   // A magnet link (from any web page) is only added once the user says so.
   await shell.watch(acceptAdd(page, { name: `${second.name}.bin` }));
   await shell.watch(expect(row(page, second.info.infoHash)).toBeVisible());
+  // Its files are chosen once its metadata is in (the add dialog comes back with the list).
+  await shell.watch(acceptFileChoice(page, { name: `${second.name}.bin` }));
   expect(shell.calls.filter((c) => c.what === 'window.focus').length).toBeGreaterThan(focusBefore);
   // macOS open-url with another magnet.
   shell.openUrl(magnetOf(openUrl, seeder.address));
   await shell.watch(acceptAdd(page, { name: `${openUrl.name}.bin` }));
+  await shell.watch(acceptFileChoice(page, { name: `${openUrl.name}.bin` }));
 
   for (const p of items) {
     await shell.watch(expect(row(page, p.info.infoHash).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 120_000 }));

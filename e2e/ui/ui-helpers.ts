@@ -66,6 +66,38 @@ export async function acceptAdd(page: Page, shows?: { name?: string | RegExp; si
   await expect(dialog).toBeHidden();
 }
 
+/**
+ * Answers the file choice a magnet's add dialog comes back as once its metadata arrived
+ * ("Choose the files when the list arrives", on by default): waits for it, checks the name
+ * when given, unchecks `skip` (paths as the tree lists them), clicks Download and waits for
+ * the dialog to close.
+ */
+export async function acceptFileChoice(page: Page, shows?: { name?: string | RegExp; skip?: string[] }): Promise<void> {
+  const dialog = page.getByTestId('add-dialog');
+  // The metadata comes from a real peer: allow it the time a download gets.
+  await expect(page.getByTestId('add-file-choice-hint')).toBeVisible({ timeout: 120_000 });
+  if (shows?.name !== undefined) await expect(page.getByTestId('add-name')).toHaveText(shows.name);
+  for (const path of shows?.skip ?? []) {
+    await dialog.locator(`[data-testid="add-file"][data-path="${path}"] [data-testid="add-file-check"]`).uncheck();
+  }
+  await page.getByTestId('add-confirm').click();
+  await expect(dialog).toBeHidden();
+}
+
+/** A synthetic drop of a link (text/uri-list + text/plain), as when dragging a magnet link from a browser. */
+export async function dropLink(page: Page, uri: string): Promise<void> {
+  await page.evaluate((uri) => {
+    const dt = new DataTransfer();
+    dt.setData('text/uri-list', uri);
+    dt.setData('text/plain', uri);
+    const target = document.querySelector('[data-testid="drop-zone"]');
+    if (!target) throw new Error('no drop zone');
+    for (const kind of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, uri);
+}
+
 export function row(page: Page, infoHash: string) {
   return page.locator(`[data-testid="torrent-row"][data-infohash="${infoHash}"]`);
 }

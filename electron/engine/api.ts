@@ -70,6 +70,11 @@ export interface AddTorrentOptions {
   firstLastPiecesFirst?: boolean;
   /** A label kept with the torrent (the service's categories); null = none. */
   category?: string | null;
+  /**
+   * A magnet stops once its metadata is verified, before storage is prepared, and emits
+   * 'filesToChoose'; it goes on with EngineTorrent.chooseFiles (the add dialog's file tree).
+   */
+  chooseFilesFirst?: boolean;
 }
 
 /** Per-piece state as the UI draws it. `inFlight` carries blocks received / total. */
@@ -143,6 +148,8 @@ export interface TorrentEvents {
   error: (message: string) => void;
   /** Metadata arrived for a magnet; the torrent now has pieces and files. */
   metadata: () => void;
+  /** A magnet added with chooseFilesFirst has its metadata and waits for chooseFiles (see fileChoice). */
+  filesToChoose: () => void;
 }
 
 export interface SessionEvents {
@@ -218,6 +225,10 @@ export interface EngineTorrent {
   inFlightPieces?(): InFlightView | null;
   /** The torrent as a .torrent file (info dict verbatim, trackers, piece layers, web seeds); null while a magnet has no metadata. */
   torrentFile?(): Buffer | null;
+  /** While a magnet added with chooseFilesFirst waits for its file choice: the files to choose from; else null. */
+  fileChoice?(maxFiles: number): SourceFacts | null;
+  /** The file choice (per file without pad files, in fileChoice's order; files beyond stay normal); then storage is prepared and the download starts. */
+  chooseFiles?(priorities: readonly FilePriority[]): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   setFilePriority(fileIndex: number, priority: FilePriority): void;

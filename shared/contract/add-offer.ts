@@ -5,6 +5,13 @@
  * an id, the UI shows its preview, and only `answerAddOffer` with `accept: true` adds it.
  * So a web page cannot start a download (or make Tessera contact trackers) by itself.
  * The setting `confirmAdd: false` ("don't ask again") skips offers for every path.
+ *
+ * A magnet has no file list until peers send its metadata, and Tessera contacts nobody
+ * before the user accepts. So a magnet accepted with `chooseFiles` is added, fetches its
+ * metadata, and stops before any storage or piece request: the service then opens a second
+ * offer for it with `fileChoice: true` and the full file list (the same dialog, filled in).
+ * Accepting that one sets the file priorities and starts the download; declining removes
+ * the torrent (nothing was written).
  */
 import { categoryName, relativeFolder } from './policies.js';
 import type { FilePriority } from './types.js';
@@ -44,6 +51,12 @@ export interface AddOffer {
   /** Opaque id to answer with. */
   id: string;
   preview: AddPreview;
+  /**
+   * True: the torrent is in the list already (a magnet accepted with `chooseFiles` whose
+   * metadata arrived) and waits for its files to be chosen; only `filePriorities` counts in
+   * the answer, and declining removes the torrent. Absent: a torrent to add.
+   */
+  fileChoice?: boolean;
 }
 
 export interface AnswerAddOfferPayload {
@@ -59,6 +72,11 @@ export interface AnswerAddOfferPayload {
   filePriorities?: FilePriority[];
   sequential?: boolean;
   firstLastPiecesFirst?: boolean;
+  /**
+   * A magnet (its files unknown): once its metadata arrives, stop before anything is
+   * downloaded and offer its file list (an offer with `fileChoice`).
+   */
+  chooseFiles?: boolean;
 }
 
 const PATH_MAX = 16 * 1024;
@@ -77,7 +95,7 @@ export const addPreview: Validator<AddPreview> = object<AddPreview>({
   duplicate: boolean,
 });
 
-export const addOffer: Validator<AddOffer> = object<AddOffer>({ id: offerId, preview: addPreview });
+export const addOffer: Validator<AddOffer> = object<AddOffer>({ id: offerId, preview: addPreview, fileChoice: optional(boolean) });
 
 export const answerAddOfferPayload: Validator<AnswerAddOfferPayload> = object<AnswerAddOfferPayload>({
   id: offerId,
@@ -88,6 +106,7 @@ export const answerAddOfferPayload: Validator<AnswerAddOfferPayload> = object<An
   filePriorities: optional(array(literal(0, 1, 2), { max: MAX_PREVIEW_FILES })),
   sequential: optional(boolean),
   firstLastPiecesFirst: optional(boolean),
+  chooseFiles: optional(boolean),
 });
 
 export const addOffers: Validator<AddOffer[]> = array(addOffer, { max: MAX_PENDING_OFFERS });

@@ -19,6 +19,7 @@ const record: ResumeData = {
   downloadLimit: 1_048_576,
   uploadLimit: 65_536,
   magnet: null,
+  chooseFiles: false,
   category: 'Linux ISOs',
   seedingLimits: { ratio: 1.5, minutes: -2 },
   seedingSeconds: 3600,
@@ -45,9 +46,10 @@ describe('resume records', () => {
 
   it('round-trip every field', () => {
     expect(decodeResume(encodeResume(record))).toEqual(record);
-    expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20) }))).toMatchObject({
+    expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20), chooseFiles: true }))).toMatchObject({
       completedAt: 5,
       paused: false,
+      chooseFiles: true,
       magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20),
     });
   });

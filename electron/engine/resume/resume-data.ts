@@ -38,6 +38,8 @@ export interface ResumeData {
   uploadLimit: number;
   /** For a magnet whose metadata has not arrived: the URI to start from again. */
   magnet: string | null;
+  /** A magnet added with "choose files first" whose files are not chosen yet: it asks again after a restart. */
+  chooseFiles?: boolean;
   /** The torrent's category label (absent in records from before categories: none). */
   category?: string | null;
   /** Own seeding limits: ratio and minutes, -2 = the global one, -1 = none. */
@@ -114,6 +116,7 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
     'download-limit': r.downloadLimit,
     'upload-limit': r.uploadLimit,
     magnet: r.magnet ?? undefined,
+    'choose-files': r.chooseFiles ? 1 : undefined,
     category: r.category ?? undefined,
     'ratio-limit': r.seedingLimits ? (r.seedingLimits.ratio < 0 ? r.seedingLimits.ratio : Math.round(r.seedingLimits.ratio * RATIO_SCALE)) : undefined,
     'seeding-time-limit': r.seedingLimits?.minutes,
@@ -190,6 +193,7 @@ function resumeFields(root: BValue): ResumeData | null {
     downloadLimit: Math.max(0, getInt(root, 'download-limit') ?? 0),
     uploadLimit: Math.max(0, getInt(root, 'upload-limit') ?? 0),
     magnet: getString(root, 'magnet') ?? null,
+    chooseFiles: getInt(root, 'choose-files') === 1,
     category: getString(root, 'category') ?? null,
     seedingLimits: seedingLimitsFrom(getInt(root, 'ratio-limit'), getInt(root, 'seeding-time-limit')),
     seedingSeconds: Math.max(0, getInt(root, 'seeding-time') ?? 0),

@@ -33,6 +33,8 @@ export interface AddChoices {
   filePriorities?: FilePriority[];
   sequential?: boolean;
   firstLastPiecesFirst?: boolean;
+  /** A magnet stops when its metadata arrives and waits for the file choice (EngineTorrent.chooseFiles). */
+  chooseFilesFirst?: boolean;
 }
 
 export interface Added {

@@ -200,6 +200,29 @@ export class FakeTorrent implements EngineTorrent {
     this.setState(this.isDone() ? 'seeding' : 'downloading');
   }
 
+  /** Added with chooseFilesFirst: true until chooseFiles. */
+  chooseFilesFirst = false;
+  /** The files of a magnet waiting for its file choice (set by metadataForChoice), else null. */
+  choice: SourceFacts | null = null;
+
+  /** Plays a magnet added with chooseFilesFirst whose metadata arrived: it waits for chooseFiles. */
+  metadataForChoice(files: Array<{ path: string; size: number }>): void {
+    this.choice = { infoHash: this.infoHash, name: this.name, size: files.reduce((n, f) => n + f.size, 0), fileCount: files.length, files, trackerCount: 0, private: false };
+    this.events.emit('filesToChoose');
+  }
+
+  fileChoice(maxFiles: number): SourceFacts | null {
+    return this.choice ? { ...this.choice, files: this.choice.files.slice(0, maxFiles) } : null;
+  }
+
+  async chooseFiles(priorities: readonly FilePriority[]): Promise<void> {
+    if (!this.choice) throw new Error('the metadata has not arrived yet');
+    this.choice = null;
+    this.chooseFilesFirst = false;
+    priorities.forEach((p, i) => (this.priorities[i] = p));
+    this.events.emit('metadata');
+  }
+
   setFilePriority(fileIndex: number, priority: FilePriority): void {
     this.priorities[fileIndex] = priority;
   }
@@ -362,6 +385,7 @@ export class FakeSession implements EngineSession {
     if (options.category !== undefined) t.category = options.category;
     if (options.sequential !== undefined) t.sequential = options.sequential;
     if (options.firstLastPiecesFirst !== undefined) t.firstLastPiecesFirst = options.firstLastPiecesFirst;
+    if (options.chooseFilesFirst) t.chooseFilesFirst = true;
     options.filePriorities?.forEach((p, i) => (t.priorities[i] = p));
     this.torrents.set(hash, t);
     this.order.push(hash);

@@ -112,3 +112,71 @@ describe('add offers: nothing from outside is added without the user saying so',
     expect(await conn.handle('answerAddOffer', { id: 'abc', accept: 'yes' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
   });
 });
+
+describe('a magnet\'s files are chosen once its metadata arrives', () => {
+  const files = [{ path: 'album/a.flac', size: 1000 }, { path: 'album/b.flac', size: 2000 }];
+
+  async function addedWithChoice() {
+    const { session, service, connect } = setup();
+    const a = connect();
+    const b = connect();
+    await a.conn.handle('subscribe', {});
+    await b.conn.handle('subscribe', {});
+    const offered = await a.conn.handle('offerMagnet', { uri: magnet(7) });
+    const id = offered.ok ? (offered.result as AddOffer).id : '';
+    expect(await a.conn.handle('answerAddOffer', { id, accept: true, chooseFiles: true })).toMatchObject({ ok: true, result: { infoHash: hash(7) } });
+    const t = session.get(hash(7))!;
+    return { session, service, connect, a, b, t };
+  }
+
+  it('accepted with chooseFiles: the engine is told to wait; when the metadata arrives every UI gets the file list; accepting sets the priorities', async () => {
+    const { a, b, t } = await addedWithChoice();
+    expect(t.chooseFilesFirst).toBe(true);
+    expect(offersIn(a.events)).toHaveLength(0); // nothing to choose before the metadata
+    t.metadataForChoice(files);
+    const [choice] = offersIn(a.events);
+    expect(choice).toMatchObject({ fileChoice: true, preview: { source: 'magnet', infoHash: hash(7), size: 3000, fileCount: 2, files, duplicate: false } });
+    expect(offersIn(b.events).map((o) => o.id)).toEqual([choice?.id]);
+    const reply = await b.conn.handle('answerAddOffer', { id: choice?.id, accept: true, filePriorities: [0, 2] });
+    expect(reply).toMatchObject({ ok: true, result: { infoHash: hash(7), duplicate: false } });
+    expect(t.priorities).toEqual([0, 2]);
+    expect(t.choice).toBeNull();
+    expect(a.events.some((e) => e.type === 'addOfferClosed' && e.id === choice?.id)).toBe(true);
+    expect(await a.conn.handle('answerAddOffer', { id: choice?.id, accept: true })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('declining the file choice removes the torrent (nothing was written); removing the torrent closes its file choice', async () => {
+    const first = await addedWithChoice();
+    first.t.metadataForChoice(files);
+    const [choice] = offersIn(first.a.events);
+    expect(await first.a.conn.handle('answerAddOffer', { id: choice?.id, accept: false })).toEqual({ ok: true, result: null });
+    expect(first.session.get(hash(7))).toBeUndefined();
+
+    const second = await addedWithChoice();
+    second.t.metadataForChoice(files);
+    const [other] = offersIn(second.a.events);
+    await second.a.conn.handle('remove', { infoHash: hash(7), deleteData: false });
+    expect(second.b.events.some((e) => e.type === 'addOfferClosed' && e.id === other?.id)).toBe(true);
+  });
+
+  it('a UI that subscribes later finds the waiting file choice in its snapshot', async () => {
+    const { t, connect } = await addedWithChoice();
+    t.metadataForChoice(files);
+    const late = connect();
+    await late.conn.handle('subscribe', {});
+    const snap = late.events[0];
+    expect(snap?.type === 'snapshot' && snap.offers.map((o) => [o.preview.infoHash, o.fileChoice])).toEqual([[hash(7), true]]);
+  });
+
+  it('without chooseFiles, or for a .torrent, the engine is not told to wait', async () => {
+    const { session, connect } = setup();
+    const { conn } = connect();
+    await conn.handle('subscribe', {});
+    const m = await conn.handle('offerMagnet', { uri: magnet(8) });
+    await conn.handle('answerAddOffer', { id: m.ok ? (m.result as AddOffer).id : '', accept: true });
+    expect(session.lastAddOptions?.chooseFilesFirst).toBeUndefined();
+    const f = await conn.handle('offerTorrentFile', { fileName: 'z.torrent', data: bytesToBase64(new TextEncoder().encode('d4:name1:ze')) });
+    await conn.handle('answerAddOffer', { id: f.ok ? (f.result as AddOffer).id : '', accept: true, chooseFiles: true });
+    expect(session.lastAddOptions?.chooseFilesFirst).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@ import {
   categoriesOf,
   isCommandName,
   watchFolderOf,
+  MAX_PENDING_OFFERS,
   MAX_PREVIEW_FILES,
   type AddOffer,
   type AddPreview,
@@ -28,6 +29,7 @@ import {
 import { errorLine, firstLine } from '../../../shared/error-text.js';
 import type { EngineSession, EngineTorrent, TorrentSource } from '../api.js';
 import { AddOffers } from './add-offers.js';
+import { FileChoices } from './file-choices.js';
 import { AltSpeedScheduler } from './alt-speed-scheduler.js';
 import { WatchFolder } from './watch-folder.js';
 import { addToSession, magnetSource, type AddChoices } from './add-torrent.js';
@@ -89,6 +91,8 @@ export class TesseraService implements CommandHost {
   private readonly log: (message: string) => void;
   private readonly clients = new Set<Client>();
   private readonly offers = new AddOffers();
+  /** Magnets whose metadata arrived, waiting for the user's file choice. */
+  private readonly fileChoices = new FileChoices();
   /** Settings changes run one at a time, each from the settings the previous one left (memory = disk). */
   private settingsTurn: Promise<unknown> = Promise.resolve();
   private readonly wiring: TorrentWiring;
@@ -104,12 +108,15 @@ export class TesseraService implements CommandHost {
     const torrent = torrentSummary(t);
     this.feed.announced(torrent);
     this.broadcast({ type: 'torrentAdded', torrent });
+    this.offerFileChoice(t);
   };
 
   private readonly onRemoved = (infoHash: string): void => {
     if (!this.wiring.detach(infoHash)) return;
     for (const c of this.clients) c.unwatch(infoHash);
     this.broadcast({ type: 'torrentRemoved', infoHash });
+    const choice = this.fileChoices.closeFor(infoHash);
+    if (choice !== undefined) this.broadcast({ type: 'addOfferClosed', id: choice });
   };
 
   constructor(options: ServiceOptions) {
@@ -133,6 +140,7 @@ export class TesseraService implements CommandHost {
       },
       // The piece count changed: every watcher gets a fresh snapshot.
       metadataArrived: (t) => this.forEachWatch(t.infoHash, (w) => w.snapshot()),
+      filesToChoose: (t) => this.offerFileChoice(t),
     });
     this.feed = new SummaryFeed({
       intervalMs: options.summaryIntervalMs ?? 250,
@@ -153,7 +161,10 @@ export class TesseraService implements CommandHost {
     }
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
-    for (const t of this.session.list()) this.wiring.attach(t);
+    for (const t of this.session.list()) {
+      this.wiring.attach(t);
+      this.offerFileChoice(t);
+    }
     this.altSpeed = new AltSpeedScheduler({
       settings: () => this.settings,
       setActive: (active) => {
@@ -251,7 +262,8 @@ export class TesseraService implements CommandHost {
       session: current.session,
       settings: this.getSettings(),
       capabilities: { ...this.platform.capabilities },
-      offers: this.offers.shellOffers(),
+      // The contract carries at most MAX_PENDING_OFFERS; older file choices follow as they are answered.
+      offers: [...this.offers.shellOffers(), ...this.fileChoices.offers()].slice(0, MAX_PENDING_OFFERS),
     });
     const notices = this.pendingNotices;
     this.pendingNotices = [];
@@ -292,6 +304,8 @@ export class TesseraService implements CommandHost {
   }
 
   async answerOffer(answer: AnswerAddOfferPayload): Promise<CommandResult<'answerAddOffer'>> {
+    const chooser = this.fileChoices.take(answer.id);
+    if (chooser !== undefined) return this.answerFileChoice(answer, chooser);
     const pending = this.offers.take(answer.id);
     if (!pending) throw new CommandFailure('not-found', 'This add request is no longer waiting (answered elsewhere, or too many were waiting)');
     if (pending.fromShell) this.broadcast({ type: 'addOfferClosed', id: answer.id });
@@ -304,8 +318,37 @@ export class TesseraService implements CommandHost {
       ...(filePriorities !== undefined ? { filePriorities } : {}),
       ...(sequential !== undefined ? { sequential } : {}),
       ...(firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst } : {}),
+      // Only a magnet has files still to learn; a duplicate keeps the torrent it already is.
+      ...(answer.chooseFiles && pending.source.kind === 'magnet' && !pending.offer.preview.duplicate ? { chooseFilesFirst: true } : {}),
     };
     return this.addTorrent(pending.source, what, answer.paused ?? false, choices);
+  }
+
+  /**
+   * The answer to a file choice: accept applies the priorities before storage exists (so a
+   * skipped file is never created) and the download starts; decline removes the torrent,
+   * which has nothing on disk yet — as qBittorrent's Cancel adds nothing.
+   */
+  private async answerFileChoice(answer: AnswerAddOfferPayload, infoHash: string): Promise<CommandResult<'answerAddOffer'>> {
+    this.broadcast({ type: 'addOfferClosed', id: answer.id });
+    const t = findTorrent(this.session, infoHash);
+    if (!answer.accept) {
+      await this.session.remove(infoHash, { deleteData: false });
+      return null;
+    }
+    if (!t.chooseFiles) throw new CommandFailure('unsupported', 'This engine cannot choose files of a magnet');
+    try {
+      await t.chooseFiles(answer.filePriorities ?? []);
+    } catch (err) {
+      throw new CommandFailure('internal', errorLine(err));
+    }
+    return { infoHash, name: t.stats().name, duplicate: false };
+  }
+
+  /** Shows every UI the file choice of a magnet that waits for one (once per torrent). */
+  private offerFileChoice(t: EngineTorrent): void {
+    const offer = this.fileChoices.open(t, t.stats().savePath);
+    if (offer) this.broadcast({ type: 'addOffer', offer });
   }
 
   async openFolder(infoHash: string | undefined): Promise<CommandResult<'openFolder'>> {

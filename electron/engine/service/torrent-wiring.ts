@@ -13,6 +13,8 @@ export interface TorrentReactions {
   failed(t: EngineTorrent, message: string): void;
   /** A magnet's metadata arrived: the piece count changed. */
   metadataArrived(t: EngineTorrent): void;
+  /** A magnet added with "choose files first" has its metadata and waits for the choice. */
+  filesToChoose(t: EngineTorrent): void;
 }
 
 type Listeners = { [K in keyof TorrentEvents]: TorrentEvents[K] };
@@ -36,6 +38,7 @@ export class TorrentWiring {
       done: () => this.react.completed(t),
       error: (message) => this.react.failed(t, message),
       metadata: () => this.react.metadataArrived(t),
+      filesToChoose: () => this.react.filesToChoose(t),
     };
     for (const key of Object.keys(listeners) as Array<keyof TorrentEvents>) t.on(key, listeners[key] as never);
     this.attached.set(t.infoHash, { torrent: t, listeners });

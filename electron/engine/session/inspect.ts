@@ -4,6 +4,7 @@
  */
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
 import { TorrentInputError, type SourceFacts, type TorrentSource } from '../api.js';
+import { factsOfMetainfo } from '../torrent/file-choice.js';
 import { parseTorrentInputAsync } from './session.js';
 
 /** Parses `source` as Session.add would. Throws TorrentInputError with a one-line reason. */
@@ -19,21 +20,5 @@ export async function inspectSource(source: TorrentSource, maxFiles: number): Pr
     return { infoHash: magnet.infoHashHex, name: magnet.name, size: null, fileCount: null, files: [], trackerCount: magnet.trackers.length, private: false };
   }
   // In chunks: a .torrent with 100,000 files must not stall the UI while its dialog is prepared.
-  const meta = await parseTorrentInputAsync(source.bytes);
-  const files: SourceFacts['files'] = [];
-  let fileCount = 0;
-  for (const f of meta.files) {
-    if (f.pad) continue;
-    fileCount++;
-    if (files.length < maxFiles) files.push({ path: f.path, size: f.length });
-  }
-  return {
-    infoHash: meta.infoHashHex,
-    name: meta.name,
-    size: meta.payloadLength,
-    fileCount,
-    files,
-    trackerCount: meta.announce.reduce((n, tier) => n + tier.length, 0),
-    private: meta.private,
-  };
+  return factsOfMetainfo(await parseTorrentInputAsync(source.bytes), maxFiles);
 }

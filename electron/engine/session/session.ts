@@ -249,6 +249,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
       ...(options.firstLastPiecesFirst !== undefined ? { firstLastPiecesFirst: options.firstLastPiecesFirst } : {}),
       ...(options.category !== undefined ? { category: options.category } : {}),
+      ...(options.chooseFilesFirst ? { chooseFilesFirst: true } : {}),
     };
     const torrent = await this.startTorrent(
       { ...parsed, resume, store: this.store, magnetUri: source.kind === 'magnet' ? source.uri : null, initial },

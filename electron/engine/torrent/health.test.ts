@@ -187,6 +187,12 @@ describe('diagnose', () => {
     expect(causes[0]!.detail).toContain('Asking 2 connected peers');
   });
 
+  it('a magnet whose metadata arrived and waits for the file choice: only that, whatever the peers', () => {
+    expect(diagnose(facts({ state: 'metadata', hasMetadata: true, connected: [], knownPeers: 0, wantedMissing: 0 }))).toMatchObject([
+      { id: 'metadata', severity: 'blocking', title: 'Waiting for your file choice' },
+    ]);
+  });
+
   it('a magnet without peers: metadata and no peers, both blocking', () => {
     expect(ids(facts({ state: 'metadata', hasMetadata: false, connected: [], knownPeers: 0, wantedMissing: 0 }))).toEqual(['metadata', 'no-peers']);
   });

@@ -81,6 +81,11 @@ export function diagnose(f: HealthFacts): HealthCause[] {
     return causes;
   }
   if (f.state === 'seeding' || f.state === 'checking') return causes;
+  if (f.state === 'metadata' && f.hasMetadata) {
+    // A magnet added with "choose files first": the user, not the swarm, holds it.
+    add('metadata', 'blocking', 'Waiting for your file choice', 'The metadata arrived; nothing is downloaded until the files are chosen.', 'Choose the files in the add dialog.');
+    return causes;
+  }
 
   const downloading = f.state === 'downloading' || f.state === 'metadata';
   const connectedCount = f.connected.length;

@@ -6,7 +6,7 @@ const facts = (f: Partial<LifecycleFacts>): LifecycleFacts => ({ wanted: true, f
 
 describe('torrentState', () => {
   it('a fault outranks everything, paused or not, in every phase', () => {
-    for (const phase of ['magnet', 'unprepared', 'transfer'] as DataPhase[]) {
+    for (const phase of ['magnet', 'choosing', 'unprepared', 'transfer'] as DataPhase[]) {
       for (const wanted of [true, false]) expect(torrentState(facts({ phase, wanted, fault }))).toBe('error');
     }
   });
@@ -20,6 +20,8 @@ describe('torrentState', () => {
     expect(torrentState(facts({ wanted: false, finished: true }))).toBe('paused');
     expect(torrentState(facts({ wanted: false, phase: 'magnet' }))).toBe('paused');
     expect(torrentState(facts({ phase: 'magnet' }))).toBe('metadata');
+    expect(torrentState(facts({ phase: 'choosing' }))).toBe('metadata');
+    expect(torrentState(facts({ wanted: false, phase: 'choosing' }))).toBe('paused');
     expect(torrentState(facts({}))).toBe('downloading');
     expect(torrentState(facts({ finished: true }))).toBe('seeding');
   });
@@ -45,6 +47,9 @@ describe('activity', () => {
   it('starts only when wanted, without a fault, and not while storage is prepared', () => {
     expect(mayStartActivity(facts({}))).toBe(true);
     expect(mayStartActivity(facts({ phase: 'magnet' }))).toBe(true);
+    // Waiting for the file choice keeps the peers that sent the metadata (nothing is requested: no storage).
+    expect(mayStartActivity(facts({ phase: 'choosing' }))).toBe(true);
+    expect(mustStopActivity(facts({ phase: 'choosing' }))).toBe(false);
     expect(mayStartActivity(facts({ phase: 'unprepared' }))).toBe(false);
     expect(mayStartActivity(facts({ wanted: false }))).toBe(false);
     expect(mayStartActivity(facts({ fault }))).toBe(false);

@@ -10,11 +10,13 @@ export type TorrentFault =
 /**
  * What a torrent holds of its data:
  * - `magnet`: the info-hash only; the metadata is being fetched from peers;
+ * - `choosing`: a magnet added with "choose files first" has its verified metadata and waits
+ *   for the user's file choice; no storage yet, so no file exists and no piece is requested;
  * - `unprepared`: the metadata, but no usable storage yet (being prepared and checked, or
  *   preparing it failed);
  * - `transfer`: storage ready, pieces flowing (a Transfer exists).
  */
-export type DataPhase = 'magnet' | 'unprepared' | 'transfer';
+export type DataPhase = 'magnet' | 'choosing' | 'unprepared' | 'transfer';
 
 /**
  * The independent facts a torrent's state is derived from (as Transmission derives
@@ -41,7 +43,8 @@ export function torrentState(f: LifecycleFacts): TorrentState {
   if (f.phase === 'unprepared') return 'checking';
   if (!f.wanted) return 'paused';
   if (f.queued) return 'queued';
-  if (f.phase === 'magnet') return 'metadata';
+  // Waiting for the file choice is still the metadata step: nothing is downloaded yet.
+  if (f.phase === 'magnet' || f.phase === 'choosing') return 'metadata';
   return f.finished ? 'seeding' : 'downloading';
 }
 

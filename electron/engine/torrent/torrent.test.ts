@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PeerAddress, TorrentState } from '../api.js';
 import { parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
+import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { TokenBucket } from '../util/token-bucket.js';
@@ -16,6 +18,7 @@ import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-ha
 import { HANDSHAKE_LENGTH } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
 import { decodeMetadataMessage, encodeMetadataData } from '../wire/ut-metadata.js';
+import { waitUntil } from '../../../e2e/support/test-utils.js';
 import { Torrent, type TorrentContext, type TorrentInit } from './torrent.js';
 
 const PIECE = 16 * 1024;
@@ -363,6 +366,76 @@ describe('Torrent: a magnet', () => {
     expect(states).toEqual(['error', 'metadata']);
     const again = connectPeer(torrent, infoHash);
     expect(again.destroyed).toBe(false);
+  });
+  it('added with "choose files first": waits with the metadata, creates and requests nothing until the choice, then skips what was unchecked', async () => {
+    // Two files of two pieces each: no piece is shared, so a skipped file's pieces are never requested.
+    const data = fileData(4 * PIECE, 7);
+    const info = v1Info({ name: 'album', pieceLength: PIECE, files: [{ path: ['a.bin'], length: 2 * PIECE }, { path: ['b.bin'], length: 2 * PIECE }], pieces: sha1Pieces(data, PIECE) });
+    const meta = parseTorrent(torrentBytes(info));
+    const saved: Array<{ magnet: string | null; chooseFiles?: boolean }> = [];
+    const store = { saveResume: async (r: { magnet: string | null; chooseFiles?: boolean }) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+    const uri = `magnet:?xt=urn:btih:${meta.infoHashHex}`;
+    const { torrent, states } = create({ infoHash: meta.infoHash, initial: { chooseFilesFirst: true }, store, magnetUri: uri });
+    await torrent.start();
+    expect(torrent.fileChoice(10)).toBeNull(); // no metadata yet
+    const peer = connectPeer(torrent, meta.infoHash);
+    const toChoose = new Promise<void>((resolve) => torrent.once('filesToChoose', () => resolve()));
+    let metadataEvents = 0;
+    torrent.on('metadata', () => metadataEvents++);
+    serveMetadata(peer, meta.infoBytes);
+    peer.send(msg.unchoke());
+    await toChoose;
+    expect(torrent.fileChoice(10)).toEqual({
+      infoHash: meta.infoHashHex, name: 'album', size: 4 * PIECE, fileCount: 2, trackerCount: 0, private: false,
+      files: [{ path: 'album/a.bin', size: 2 * PIECE }, { path: 'album/b.bin', size: 2 * PIECE }],
+    });
+    expect(torrent.state).toBe('metadata');
+    expect(torrent.transfer).toBeNull();
+    expect(metadataEvents).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const ids = (): number[] => peer.frames().map(([id]) => id);
+    expect(ids()).not.toContain(MessageId.Request);
+    expect(ids()).not.toContain(MessageId.Interested);
+    await expect(readdir(dir)).resolves.toEqual([]);
+    // A restart now starts from the magnet again and asks again: the record says so.
+    await torrent.saveResume();
+    expect(saved.at(-1)).toMatchObject({ magnet: uri, chooseFiles: true });
+    // The peer that sent the metadata stays while the user chooses.
+    expect(peer.destroyed).toBe(false);
+    // A recheck has nothing to check yet and must not skip the choice; the health panel says who holds it.
+    await torrent.recheck();
+    expect(torrent.transfer).toBeNull();
+    expect(torrent.health().causes.map((c) => c.title)).toEqual(['Waiting for your file choice']);
+
+    await torrent.chooseFiles([1, 0]);
+    expect(metadataEvents).toBe(1);
+    expect(torrent.fileChoice(10)).toBeNull();
+    expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+    expect(states).toEqual(['checking', 'downloading']);
+    await torrent.saveResume();
+    expect(saved.at(-1)).toMatchObject({ magnet: null, chooseFiles: false });
+    await waitUntil('a request', () => peer.frames().some(([id]) => id === MessageId.Request));
+    const requested = peer.frames().filter(([id]) => id === MessageId.Request).map(([, payload]) => payload.readUInt32BE(0));
+    expect(new Set(requested)).toEqual(new Set([0, 1]));
+    expect(existsSync(path.join(dir, 'album', 'b.bin'))).toBe(false);
+    await expect(torrent.chooseFiles([1, 1])).rejects.toThrow(/chosen already/);
+  });
+  it('restarted before the choice (its record keeps the magnet and choose-files): it fetches the metadata and asks again', async () => {
+    const meta = metaFor(DATA, 'again.bin');
+    const uri = `magnet:?xt=urn:btih:${meta.infoHashHex}`;
+    const resume: ResumeData = {
+      infoHash: meta.infoHashHex, savePath: dir, have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [], uploaded: 0, downloaded: 0,
+      addedAt: 1, completedAt: null, paused: false, sequential: false, firstLastPiecesFirst: false, downloadLimit: 0, uploadLimit: 0, magnet: uri, chooseFiles: true,
+    };
+    const { torrent } = create({ infoHash: meta.infoHash, resume, magnetUri: uri });
+    await torrent.start();
+    const toChoose = new Promise<void>((resolve) => torrent.once('filesToChoose', () => resolve()));
+    serveMetadata(connectPeer(torrent, meta.infoHash), meta.infoBytes);
+    await toChoose;
+    expect(torrent.fileChoice(10)?.files).toEqual([{ path: 'again.bin', size: DATA.length }]);
+    // The record of the magnet (no pieces) does not stand in for the choice.
+    await torrent.chooseFiles([2]);
+    expect(torrent.files().map((f) => f.priority)).toEqual([2]);
   });
 });
 

@@ -5,6 +5,7 @@ import type {
   FilePriority,
   FileStats,
   PeerAddress,
+  SourceFacts,
   PeerStats,
   TorrentEvents,
   TorrentInfo,
@@ -34,6 +35,7 @@ import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
+import { choiceByFileIndex, factsOfMetainfo } from './file-choice.js';
 import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
@@ -116,6 +118,8 @@ export interface InitialChoices {
   sequential?: boolean;
   firstLastPiecesFirst?: boolean;
   category?: string | null;
+  /** A magnet waits for chooseFiles() once its metadata is verified (phase `choosing`). */
+  chooseFilesFirst?: boolean;
 }
 
 /** Resume data is saved at least this often while the torrent runs (and on pause, stop, completion). */
@@ -126,6 +130,7 @@ const MAX_BANNED_REMEMBERED = 32;
 /** What the torrent holds of its data; the handler is where the connections' piece messages go. */
 type Data =
   | { readonly phase: 'magnet'; readonly handler: MagnetPhase }
+  | { readonly phase: 'choosing'; readonly handler: NoDataYet; readonly meta: Metainfo }
   | { readonly phase: 'unprepared'; readonly handler: NoDataYet; readonly meta: Metainfo }
   | { readonly phase: 'transfer'; readonly handler: Transfer };
 
@@ -197,7 +202,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   queuePosition: number;
   private categoryName: string | null;
   private ownSeedingLimits: TorrentSeedingLimits;
-  private readonly initialFilePriorities: FilePriority[] | null;
+  /** The add dialog's file choice (list order, pad files left out), applied when storage is first prepared. */
+  private initialFilePriorities: readonly FilePriority[] | null;
+  /** Added with "choose files first" and not chosen yet: the metadata waits in phase `choosing`. */
+  private awaitingFileChoice: boolean;
   /** Seeding time of earlier sessions, plus the stretches of this one that ended. */
   private seedingMsBefore: number;
   /** When the current stretch of seeding began (state 'seeding'), else null. */
@@ -228,6 +236,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.queuePosition = init.resume?.queuePosition ?? 0;
     for (const [index, p] of init.resume?.renamedFiles ?? []) this.renamed.set(index, p);
     this.initialFilePriorities = init.resume ? null : (init.initial?.filePriorities ?? null);
+    this.awaitingFileChoice = !init.meta && (init.resume ? init.resume.chooseFiles === true : init.initial?.chooseFilesFirst === true);
     this.ownDownloadLimit.setRate(init.resume?.downloadLimit ?? 0);
     this.ownUploadLimit.setRate(init.resume?.uploadLimit ?? 0);
     this.previousUploaded = init.resume?.uploaded ?? 0;
@@ -280,6 +289,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     switch (this.data.phase) {
       case 'magnet':
         return null;
+      case 'choosing':
       case 'unprepared':
         return this.data.meta;
       case 'transfer':
@@ -377,7 +387,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.wanted = !paused;
     this.launched = true;
     const meta = this.meta;
-    if (meta && !this.transfer) await this.prepare(meta, null);
+    if (meta && !this.transfer && this.data.phase !== 'choosing') await this.prepare(meta, null);
     else this.update();
   }
 
@@ -406,7 +416,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const meta = this.meta;
     if (this.data.phase === 'magnet') this.data = this.magnetPhase();
     else if (meta && this.transfer) return this.rebuild(meta);
-    else if (meta) return this.prepare(meta, null);
+    else if (meta && this.data.phase !== 'choosing') return this.prepare(meta, null);
     this.update();
   }
 
@@ -527,7 +537,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         firstLastPiecesFirst: this.firstLastFirst,
         downloadLimit: this.ownDownloadLimit.limit,
         uploadLimit: this.ownUploadLimit.limit,
-        magnet: this.meta ? null : this.magnetUri,
+        // Until the files are chosen the .torrent is not kept: a restart starts from the magnet and asks again.
+        magnet: this.meta && this.data.phase !== 'choosing' ? null : this.magnetUri,
+        chooseFiles: this.awaitingFileChoice,
         category: this.categoryName,
         seedingLimits: this.ownSeedingLimits,
         seedingSeconds: this.seedingSeconds(),
@@ -558,12 +570,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         const wanted = new Set(this.selectOnly);
         meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
       } else if (this.initialFilePriorities && !this.resumeInit) {
-        let listed = 0;
-        meta.files.forEach((f, i) => {
-          if (f.pad) return;
-          const p = this.initialFilePriorities?.[listed++];
-          if (p !== undefined && p !== 1) transfer.setFilePriority(i, p);
-        });
+        for (const [i, p] of choiceByFileIndex(meta, this.initialFilePriorities)) transfer.setFilePriority(i, p);
       }
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
@@ -719,9 +726,44 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       await this.v2Hashes.fetchLayers(meta);
       if (this.data.phase !== 'magnet' || this.closed) return;
     }
+    if (this.awaitingFileChoice) {
+      // No storage before the choice: no file is created and no piece requested. The peers
+      // stay (activity goes on), so the download starts at once when the user has chosen.
+      this.data = { phase: 'choosing', handler: new NoDataYet(), meta };
+      this.update();
+      this.emit('filesToChoose');
+      return;
+    }
+    await this.metadataReady(meta);
+  }
+
+  /** The files this magnet waits to have chosen (the add dialog's list), or null when it waits for nothing. */
+  fileChoice(maxFiles: number): SourceFacts | null {
+    return this.data.phase === 'choosing' ? factsOfMetainfo(this.data.meta, maxFiles) : null;
+  }
+
+  /**
+   * The user's file choice for a magnet added with "choose files first" (list order, pad files
+   * left out; files beyond stay normal). The priorities are set on the transfer before storage
+   * is prepared, so a skipped file is never created and none of its pieces requested.
+   */
+  async chooseFiles(priorities: readonly FilePriority[]): Promise<void> {
+    if (this.data.phase !== 'choosing') throw new Error(this.meta ? 'the files were chosen already' : 'the metadata has not arrived yet');
+    if (this.closed) throw new Error('the torrent was removed');
+    const meta = this.data.meta;
+    this.initialFilePriorities = [...priorities];
+    this.awaitingFileChoice = false;
+    // A restarted magnet's record has no pieces; the choice, not that record, decides the priorities.
+    if (this.resumeInit && this.resumeInit.pieceCount !== meta.pieceCount) this.resumeInit = null;
+    await this.metadataReady(meta);
+  }
+
+  /** The verified metadata becomes the transfer: storage prepared, the .torrent kept, 'metadata' emitted. */
+  private async metadataReady(meta: Metainfo): Promise<void> {
     await this.prepare(meta, null);
     const transfer = this.transfer;
     if (!transfer) return;
+    const info = meta.infoBytes;
     // The magnet's ws= web seeds are kept as url-list (none for a private torrent: see webSeedSources).
     const webSeeds = webSeedSources(transfer.meta, this.magnetWebSeeds).map((w) => w.url);
     const file = torrentFileFromInfo(info, this.trackerTiers, { pieceLayers: pieceLayersOf(meta), webSeeds });
@@ -1199,7 +1241,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Forgets what is verified and hashes the data on disk again (the user's "Force recheck"). */
   async recheck(): Promise<void> {
     const meta = this.meta;
-    if (!meta || this.closed) return;
+    // Waiting for the file choice there is nothing on disk to check (and preparing now would skip the choice).
+    if (!meta || this.closed || this.data.phase === 'choosing') return;
     if (this.preparing) await this.preparing;
     // Hashing the data again is a retry too: a fault it fixes must not stay.
     this.fault = null;

@@ -15,7 +15,7 @@ import {
 } from '../../../shared/contract/index.js';
 
 /** The add dialog's choices beyond "paused". */
-export type AddChoices = Pick<AnswerAddOfferPayload, 'category' | 'saveFolder' | 'filePriorities' | 'sequential' | 'firstLastPiecesFirst'>;
+export type AddChoices = Pick<AnswerAddOfferPayload, 'category' | 'saveFolder' | 'filePriorities' | 'sequential' | 'firstLastPiecesFirst' | 'chooseFiles'>;
 import { errorText } from '../../../shared/error-text.js';
 import { PieceRegistry } from '../state/pieces.js';
 import type { ListFilter } from '../state/filters.js';

@@ -135,4 +135,38 @@ describe('add dialog', () => {
     await act(async () => { (document.querySelector('[data-testid="add-folder"][data-path="Album"] [data-testid="add-folder-check"]') as HTMLInputElement).click(); });
     expect(($('add-confirm') as HTMLButtonElement).disabled).toBe(true);
   });
+
+  it('a magnet: Add asks to choose the files once the list arrives (on by default, can be turned off)', async () => {
+    const magnet = preview({ source: 'magnet', size: null, fileCount: null, files: [] });
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'm1', preview: magnet } }));
+    expect($('add-files')).toBeNull();
+    expect(($('add-choose-files') as HTMLInputElement).checked).toBe(true);
+    await click('add-confirm');
+    await flush();
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'm2', preview: { ...magnet, infoHash: hash(6) } } }));
+    await click('add-choose-files');
+    await click('add-confirm');
+    await flush();
+    expect(t.commands('answerAddOffer')).toEqual([{ id: 'm1', accept: true, paused: false, chooseFiles: true }, { id: 'm2', accept: true, paused: false }]);
+    // A duplicate or a .torrent has nothing to choose later.
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'm3', preview: { ...magnet, duplicate: true } } }));
+    expect($('add-choose-files')).toBeNull();
+  });
+
+  it('the file choice of a magnet whose metadata arrived: the tree, Download with the priorities; Cancel removes it', async () => {
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'c1', fileChoice: true, preview: preview({ source: 'magnet' }) } }));
+    expect($('add-dialog')?.textContent).toContain('Choose files');
+    expect($('add-category')).toBeNull();
+    expect($('add-paused')).toBeNull();
+    const check = (path: string) => document.querySelector(`[data-testid="add-file"][data-path="${path}"] [data-testid="add-file-check"]`) as HTMLInputElement;
+    await act(async () => { check('Album/cover.jpg').click(); });
+    expect($('add-confirm')?.textContent).toBe('Download');
+    await click('add-confirm');
+    await flush();
+    expect(t.commands('answerAddOffer')).toEqual([{ id: 'c1', accept: true, paused: false, filePriorities: [1, 1, 0] }]);
+    await act(async () => t.emit({ type: 'addOffer', offer: { id: 'c2', fileChoice: true, preview: preview({ source: 'magnet' }) } }));
+    await click('add-cancel');
+    await flush();
+    expect(t.commands('answerAddOffer').at(-1)).toEqual({ id: 'c2', accept: false, paused: false });
+  });
 });

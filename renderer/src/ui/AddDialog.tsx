@@ -12,13 +12,61 @@ import { Dialog } from './Dialog.js';
  * category's folder), start paused, sequential, first and last pieces first — before anything
  * is added. Shows the oldest waiting offer; the next one follows when it is answered. Nothing
  * is added on Cancel, Escape or a click outside.
+ *
+ * A magnet's files are unknown until peers send its metadata, and no peer is contacted before
+ * Add. So with "Choose the files when the list arrives" (on by default) the magnet is added,
+ * fetches its metadata and waits; the dialog then comes back as a file choice (`fileChoice`)
+ * with the tree filled in. Its Download starts with the chosen files; its Cancel removes the
+ * torrent, which has nothing on disk yet.
  */
 export function AddDialog() {
   const offer = useApp((s) => s.offers[0]);
   const waiting = useApp((s) => s.offers.length);
   if (!offer) return null;
   // Keyed by id: each offer starts with fresh choices.
+  if (offer.fileChoice) return <FileChoiceDialog key={offer.id} offer={offer} waiting={waiting} />;
   return <AddOfferDialog key={offer.id} offer={offer} waiting={waiting} />;
+}
+
+/** A magnet in the list whose metadata arrived: which of its files to download. */
+function FileChoiceDialog({ offer, waiting }: { offer: AddOffer; waiting: number }) {
+  const controller = useController();
+  const p = offer.preview;
+  const [priorities, setPriorities] = useState<FilePriority[]>(() => p.files.map(() => 1));
+  const tree = useMemo(() => buildFileTree(p.files), [p.files]);
+  const more = (p.fileCount ?? 0) - p.files.length;
+  const nothingWanted = p.files.length > 0 && more <= 0 && priorities.every((x) => x === 0);
+  const cancel = useCallback(() => void controller.answerOffer(offer.id, { accept: false }), [controller, offer.id]);
+  const accept = () => void controller.answerOffer(offer.id, { accept: true, choices: { filePriorities: priorities } });
+  return (
+    <Dialog title="Choose files" onCancel={cancel} testId="add-dialog">
+      <p className="dialog__text" data-testid="add-name"><strong>{p.name ?? p.infoHash}</strong></p>
+      <dl className="add__facts">
+        <dt>Size</dt>
+        <dd data-testid="add-size">
+          {p.size === null ? '' : formatBytes(p.size)}
+          {p.size !== null && priorities.some((x) => x === 0) && (
+            <span className="muted" data-testid="add-wanted-size"> ({formatBytes(wantedSize(p.files, priorities))} selected)</span>
+          )}
+        </dd>
+        <dt>Files</dt>
+        <dd>{formatCount(p.fileCount ?? p.files.length)}</dd>
+        <dt>Save in</dt>
+        <dd className="add__path" data-testid="add-save-dir">{p.saveDir}</dd>
+      </dl>
+      <p className="field__hint" data-testid="add-file-choice-hint">The metadata arrived. Nothing is downloaded until you choose; Cancel removes the torrent (nothing was written).</p>
+      {p.files.length > 0 && <AddFileTree root={tree} priorities={priorities} onChange={setPriorities} />}
+      {more > 0 && <p className="field__hint">and {formatCount(more)} more files (downloaded at normal priority; change them in the Files tab)</p>}
+      <div className="dialog__actions">
+        {waiting > 1 && <span className="field__hint add__waiting">{waiting - 1} more waiting</span>}
+        {nothingWanted && <span className="field__error add__waiting">Choose at least one file</span>}
+        <button type="button" className="btn" onClick={cancel} data-testid="add-cancel">Cancel</button>
+        <button type="button" className="btn btn--primary" data-autofocus data-testid="add-confirm" disabled={nothingWanted} onClick={accept}>
+          Download
+        </button>
+      </div>
+    </Dialog>
+  );
 }
 
 function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }) {
@@ -32,6 +80,9 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
   const [category, setCategory] = useState<string>('');
   const [dontAskAgain, setDontAskAgain] = useState(false);
   const [priorities, setPriorities] = useState<FilePriority[]>(() => p.files.map(() => 1));
+  // A magnet whose files are unknown: choose them once its metadata arrives (qBittorrent's dialog fills in then).
+  const filesLater = p.source === 'magnet' && p.fileCount === null && !p.duplicate;
+  const [chooseFiles, setChooseFiles] = useState(true);
   const tree = useMemo(() => buildFileTree(p.files), [p.files]);
   const cancel = useCallback(() => void controller.answerOffer(offer.id, { accept: false }), [controller, offer.id]);
   const name = p.name ?? `Magnet ${p.infoHash.slice(0, 8)}…`;
@@ -54,6 +105,7 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
         ...(p.files.length > 0 && priorities.some((x) => x !== 1) ? { filePriorities: priorities } : {}),
         ...(sequential ? { sequential } : {}),
         ...(firstLast ? { firstLastPiecesFirst: firstLast } : {}),
+        ...(filesLater && chooseFiles ? { chooseFiles } : {}),
       },
     });
   return (
@@ -94,8 +146,16 @@ function AddOfferDialog({ offer, waiting }: { offer: AddOffer; waiting: number }
       )}
       {p.files.length > 0 && !p.duplicate && <AddFileTree root={tree} priorities={priorities} onChange={setPriorities} />}
       {more > 0 && !p.duplicate && <p className="field__hint">and {formatCount(more)} more files (downloaded at normal priority; change them in the Files tab)</p>}
-      {p.source === 'magnet' && !p.duplicate && (
-        <p className="field__hint" data-testid="add-magnet-hint">The file list arrives with the metadata from peers; choose files in the Files tab once it is there.</p>
+      {filesLater && (
+        <>
+          <p className="field__hint" data-testid="add-magnet-hint">
+            The file list arrives with the metadata from peers, which Tessera contacts only once you press Add.
+          </p>
+          <label className="choice">
+            <input type="checkbox" checked={chooseFiles} onChange={(e) => setChooseFiles(e.target.checked)} data-testid="add-choose-files" />
+            <span>Choose the files when the list arrives (nothing is downloaded before)</span>
+          </label>
+        </>
       )}
       {p.duplicate && <p className="field__hint">This torrent is already in the list; adding it again merges its trackers and peers.</p>}
       <fieldset className="choices">

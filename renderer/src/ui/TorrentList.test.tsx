@@ -5,7 +5,7 @@ import { FakeTransport } from '../../test/fakeTransport.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { Controller } from '../app/controller.js';
-import { ROW_HEIGHT, TorrentList } from './TorrentList.js';
+import { ROW_HEIGHT, stateLabel, TorrentList } from './TorrentList.js';
 
 const COUNT = 1000;
 /** happy-dom has no layout: the list box reports this height (10 rows; the header measures 0). */
@@ -132,5 +132,14 @@ describe('TorrentList (virtualised)', () => {
     });
     expect(rowHashes()[0]).toBe(hash(2));
     expect(container.querySelector('[role="grid"]')?.getAttribute('aria-rowcount')).toBe(String(COUNT));
+  });
+});
+
+describe('stateLabel', () => {
+  const row = { progress: 0, downloadRate: 0, moveProgress: null, hasMetadata: false };
+  it('the metadata step reads "Fetching metadata" until the metadata is there, then "Choose files" (a magnet waiting for its file choice)', () => {
+    expect(stateLabel({ ...row, state: 'metadata' })).toBe('Fetching metadata');
+    expect(stateLabel({ ...row, state: 'metadata', hasMetadata: true })).toBe('Choose files');
+    expect(stateLabel({ ...row, state: 'downloading', hasMetadata: true })).toBe('Stalled');
   });
 });

@@ -26,8 +26,10 @@ export const STATE_LABEL: Record<TorrentState, string> = {
 };
 
 /** What the state column says: a paused torrent that is complete reads "Completed", like qBittorrent. */
-export function stateLabel(t: Pick<TorrentSummary, 'state' | 'progress' | 'downloadRate' | 'moveProgress'>): string {
+export function stateLabel(t: Pick<TorrentSummary, 'state' | 'progress' | 'downloadRate' | 'moveProgress' | 'hasMetadata'>): string {
   if (t.moveProgress != null) return `Moving ${Math.floor(t.moveProgress * 100)}%`;
+  // The metadata step with the metadata there: a magnet waiting for the add dialog's file choice.
+  if (t.state === 'metadata' && t.hasMetadata) return 'Choose files';
   if (t.state === 'paused' && t.progress >= 1) return 'Completed';
   if (t.state === 'downloading' && t.downloadRate === 0) return 'Stalled';
   return STATE_LABEL[t.state];
