@@ -3,7 +3,7 @@
  * transfer takes the link alone and gives way to a competing TCP transfer.
  *
  *   sudo npx tsx scripts/utp-yield.ts [--rate-mbit 32] [--queue-ms 400] [--seconds 20]
- *                                     [--senders tessera,libtorrent]
+ *                                     [--senders tessera,libtorrent] [--tcp-cc cubic] [--timeline]
  *
  * Three network namespaces, sender ── router ── receiver (e2e/support/netns.ts
  * createRoutedPath). The router's interface towards the receiver is the bottleneck:
