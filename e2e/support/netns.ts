@@ -88,3 +88,48 @@ export function createV6Link(cleanup: Cleanup, label: string, tesseraAddresses: 
   ip(['-n', peers, 'link', 'set', peersIf, 'up']);
   return { tessera, peers };
 }
+
+/**
+ * Sender ── router ── receiver: three namespaces, two veth pairs, the router forwarding
+ * between 10.78.1.0/24 (sender 10.78.1.1) and 10.78.2.0/24 (receiver 10.78.2.2). A bottleneck
+ * shaped on the router's interface towards the receiver (`routerEgressIf`) queues the
+ * senders' packets on another host, as a home router does: a qdisc on the sender's own
+ * interface would not do, because TCP Small Queues keeps a local TCP socket's share of that
+ * queue to about a millisecond of data, so TCP could never build the queuing delay LEDBAT
+ * reacts to (and a UDP sender is held back by its socket buffer instead of by the network).
+ */
+export interface RoutedPath {
+  sender: string;
+  router: string;
+  receiver: string;
+  senderAddress: string;
+  receiverAddress: string;
+  routerEgressIf: string;
+}
+
+export function createRoutedPath(cleanup: Cleanup, label: string): RoutedPath {
+  const id = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+  const sender = `tsr-${label}-s-${id}`;
+  const router = `tsr-${label}-r-${id}`;
+  const receiver = `tsr-${label}-d-${id}`;
+  for (const ns of [sender, router, receiver]) {
+    ip(['netns', 'add', ns]);
+    cleanup.add(() => ip(['netns', 'del', ns]));
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  const senderIf = `vs${id}`.slice(0, 15);
+  const routerInIf = `vri${id}`.slice(0, 15);
+  const routerEgressIf = `vro${id}`.slice(0, 15);
+  const receiverIf = `vd${id}`.slice(0, 15);
+  ip(['link', 'add', senderIf, 'netns', sender, 'type', 'veth', 'peer', 'name', routerInIf, 'netns', router]);
+  ip(['link', 'add', routerEgressIf, 'netns', router, 'type', 'veth', 'peer', 'name', receiverIf, 'netns', receiver]);
+  ip(['-n', sender, 'addr', 'add', '10.78.1.1/24', 'dev', senderIf]);
+  ip(['-n', router, 'addr', 'add', '10.78.1.254/24', 'dev', routerInIf]);
+  ip(['-n', router, 'addr', 'add', '10.78.2.254/24', 'dev', routerEgressIf]);
+  ip(['-n', receiver, 'addr', 'add', '10.78.2.2/24', 'dev', receiverIf]);
+  for (const [ns, dev] of [[sender, senderIf], [router, routerInIf], [router, routerEgressIf], [receiver, receiverIf]] as const) ip(['-n', ns, 'link', 'set', dev, 'up']);
+  ip(['-n', sender, 'route', 'add', 'default', 'via', '10.78.1.254']);
+  ip(['-n', receiver, 'route', 'add', 'default', 'via', '10.78.2.254']);
+  ip(['netns', 'exec', router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  return { sender, router, receiver, senderAddress: '10.78.1.1', receiverAddress: '10.78.2.2', routerEgressIf };
+}

@@ -18,6 +18,20 @@ export interface LinkOptions {
   /** Drop datagram n (counting from 0, both directions) — for exact loss patterns. */
   dropIndex?: (n: number, to: 'a' | 'b', datagram: Buffer) => boolean;
   managerOptions?: UtpManagerOptions;
+  /** A FIFO bottleneck on the A → B direction (a home router's uplink); see `Bottleneck`. */
+  bottleneck?: Bottleneck;
+}
+
+/**
+ * A → B datagrams leave at `bytesPerMs`, one after another; one that finds more than `queueMs`
+ * queued ahead of it is dropped (tail drop). `standingMs` is the queue a competing flow keeps
+ * in front of ours (its delay, not its bytes): the one-way delay rises without loss.
+ * Arrivals keep their order (a FIFO never reorders), also while `standingMs` falls.
+ */
+export interface Bottleneck {
+  bytesPerMs: number;
+  queueMs: number;
+  standingMs?: () => number;
 }
 
 interface InFlight {
@@ -58,6 +72,11 @@ export class TestLink {
   private sent = 0;
   delivered = 0;
   lost = 0;
+  /** When the bottleneck has sent everything queued so far (ms). */
+  private busyUntil = 0;
+  private lastArrivalAtB = 0;
+  /** Bytes that left through the bottleneck. */
+  bottleneckBytes = 0;
 
   constructor(private readonly options: LinkOptions = {}) {
     this.random = prng(options.seed ?? 1);
@@ -74,6 +93,18 @@ export class TestLink {
       return;
     }
     let at = this.clock.ms + (this.options.delayMs ?? 1);
+    const neck = this.options.bottleneck;
+    if (neck && to === 'b') {
+      const start = Math.max(this.clock.ms, this.busyUntil);
+      if (start - this.clock.ms > neck.queueMs) {
+        this.lost++;
+        return;
+      }
+      this.busyUntil = start + datagram.length / neck.bytesPerMs;
+      this.bottleneckBytes += datagram.length;
+      at = Math.max(this.lastArrivalAtB, this.busyUntil + (neck.standingMs?.() ?? 0) + (this.options.delayMs ?? 1));
+      this.lastArrivalAtB = at;
+    }
     if (this.random() < (this.options.reorder ?? 0)) at += 3 * (this.options.stepMs ?? 1);
     this.queue.push({ at, to, datagram });
   }
@@ -91,6 +122,11 @@ export class TestLink {
     this.clock.ms += this.options.stepMs ?? 1;
     this.a.tick();
     this.b.tick();
+  }
+
+  /** How long a datagram entering the bottleneck now would wait (ms). */
+  get bottleneckQueueMs(): number {
+    return Math.max(0, this.busyUntil - this.clock.ms);
   }
 
   /** A dials B. */
