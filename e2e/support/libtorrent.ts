@@ -29,6 +29,8 @@ export interface LtSessionOptions {
   trackers?: string[];
   /** host:port peers to dial. */
   peers?: string[];
+  /** host:port peers to dial as BEP 52 peers (libtorrent's pex_lt_v2): a hybrid is dialled by its truncated v2 hash. */
+  peersV2?: string[];
   logAlerts?: boolean;
   /** Allow uTP (off by default: TCP only). `utpOnly`: uTP on and TCP off, both directions. */
   utp?: boolean;
@@ -64,6 +66,7 @@ function sessionArgs(o: LtSessionOptions): string[] {
   if (o.downloadLimit) args.push('--download-limit', String(o.downloadLimit));
   for (const t of o.trackers ?? []) args.push('--tracker', t);
   for (const p of o.peers ?? []) args.push('--peer', p);
+  for (const p of o.peersV2 ?? []) args.push('--peer-v2', p);
   if (o.logAlerts) args.push('--log-alerts');
   if (o.utp || o.utpOnly) args.push('--utp');
   if (o.utpOnly) args.push('--setting', 'enable_outgoing_tcp=false', '--setting', 'enable_incoming_tcp=false');

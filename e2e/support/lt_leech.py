@@ -55,7 +55,7 @@ def main():
         atp.flags |= lt.torrent_flags.sequential_download
     t0 = time.time()
     h = ses.add_torrent(atp)
-    c.connect_peers(h, args.peer)
+    c.connect_peers(h, args.peer, args.peer_v2)
 
     per_peer = {}
     clients = {}
