@@ -177,7 +177,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
   /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
-  private readonly v2Hashes = new V2Hashes({ meta: () => this.meta, peers: () => this.peersById.values() });
+  private readonly v2Hashes = new V2Hashes({
+    meta: () => this.meta,
+    peers: () => this.peersById.values(),
+    readPiece: async (index) => (await this.transfer?.readVerifiedPiece(index)) ?? null,
+  });
   private readonly dialer: Dialer;
   private readonly pex = new PeerExchange(
     (p) => this.reachableAddress(p),

@@ -1,6 +1,9 @@
 /**
  * BEP 52 hash messages for one torrent. Serving: a peer's hash request for a file's piece
- * layer (or a layer above it) is answered from the layers we hold, else rejected. Fetching: a
+ * layer (or a layer above it) is answered from the layers we hold; one below it (libtorrent
+ * asks for a piece's block hashes after the piece failed its check) from the data of pieces we
+ * have, read and hashed again and served only when they hash up to the layer we hold; anything
+ * else is rejected. Fetching: a
  * v2 torrent added by magnet has no 'piece layers'; before its pieces can be checked, each
  * file's layer is asked of the peers in runs of up to 512 hashes, with the uncle hashes that
  * prove a run against the file's 'pieces root', and installed once every run is proven.
@@ -8,7 +11,10 @@
  * prove out is dropped; nothing a peer sends is kept unless it proves out.
  */
 import type { Metainfo, V2File } from '../metainfo/index.js';
+import { answerBelowPieceLayer, piecesBelowPieceLayer } from '../merkle/block-proofs.js';
 import { answerRequest, layersAbovePieces, pieceLayerHeight, requestProblem, rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import { blockHashes, merkleRoot } from '../merkle/merkle.js';
+import { v2PieceCheck } from '../metainfo/v2-layout.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
 import { MessageId } from '../wire/message-ids.js';
@@ -23,6 +29,12 @@ const MAX_REJECTS_PER_PEER = 8;
 const MAX_SERVED_PER_TICK = 16;
 /** A peer that has not taken this much of what we sent gets hash rejects instead. */
 const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
+/**
+ * Data read for one request below the piece layer: one piece of up to 32 MiB (libtorrent asks
+ * one piece's blocks at a time); each peer has one such request at a time, and it counts as
+ * many served requests as the pieces it read.
+ */
+const MAX_DATA_PER_REQUEST = 32 * 1024 * 1024;
 
 interface Run {
   file: V2File;
@@ -37,6 +49,8 @@ interface Run {
 export interface V2HashesHost {
   meta(): Metainfo | null;
   peers(): Iterable<PeerConnection>;
+  /** A verified piece's bytes (by torrent piece index), or null when we do not have it. */
+  readPiece?(index: number): Promise<Buffer | null>;
 }
 
 export class V2Hashes {
@@ -46,6 +60,8 @@ export class V2Hashes {
   private readonly rejects = new Map<PeerConnection, number>();
   /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
   private readonly servedThisTick = new Map<PeerConnection, number>();
+  /** Peers whose request below the piece layer is being read from disk. */
+  private readonly readingFor = new Set<PeerConnection>();
 
   constructor(private readonly host: V2HashesHost) {}
 
@@ -103,6 +119,7 @@ export class V2Hashes {
   peerGone(peer: PeerConnection): void {
     this.rejects.delete(peer);
     this.servedThisTick.delete(peer);
+    this.readingFor.delete(peer);
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (run.peer === peer) run.peer = null;
@@ -124,15 +141,62 @@ export class V2Hashes {
     const served = this.servedThisTick.get(peer) ?? 0;
     const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > MAX_BACKLOG_FOR_HASHES;
     const file = busy ? undefined : meta?.v2?.files.find((f) => f.root.equals(r.root));
-    if (!meta || !file || file.layer === null || requestProblem(r, file.length, meta.pieceLength) !== null) {
+    // A file of more than one piece needs its piece layer (a magnet may still be fetching it).
+    if (!meta || !file || (file.pieceCount > 1 && file.layer === null) || requestProblem(r, file.length) !== null) {
       peer.send(encodeHashReject(r));
       return;
     }
+    if (r.baseLayer < pieceLayerHeight(meta.pieceLength) || file.pieceCount === 1) {
+      void this.serveFromData(peer, r, file, meta);
+      return;
+    }
+    this.servedThisTick.set(peer, served + 1);
+    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, this.levelsOf(file, meta)!, meta.pieceLength) }));
+  }
+
+  /** The layers from the piece layer up (built on the first request, kept); null for a file of one piece. */
+  private levelsOf(file: V2File, meta: Metainfo): Buffer[][] | null {
+    if (file.layer === null || file.pieceCount === 1) return null;
     const key = file.root.toString('hex');
     let levels = this.served.get(key);
     if (!levels) this.served.set(key, (levels = layersAbovePieces(file.layer, file.length, meta.pieceLength)));
-    this.servedThisTick.set(peer, served + 1);
-    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, levels, meta.pieceLength) }));
+    return levels;
+  }
+
+  /**
+   * A request below the piece layer: the pieces it covers are read and hashed; answered only
+   * when each hashes up to the piece layer entry (or root) we hold, so data changed on disk
+   * since it was verified is never vouched for.
+   */
+  private async serveFromData(peer: PeerConnection, r: HashRequest, file: V2File, meta: Metainfo): Promise<void> {
+    const { first, end } = piecesBelowPieceLayer(r, file.length, meta.pieceLength);
+    const read = this.host.readPiece;
+    if (!read || this.readingFor.has(peer) || (end - first) * meta.pieceLength > MAX_DATA_PER_REQUEST) {
+      peer.send(encodeHashReject(r));
+      return;
+    }
+    this.readingFor.add(peer);
+    this.servedThisTick.set(peer, (this.servedThisTick.get(peer) ?? 0) + Math.max(1, end - first));
+    let hashes: Buffer | null = null;
+    try {
+      const blocks = new Map<number, Buffer[]>();
+      for (let p = first; p < end; p++) {
+        const index = file.firstPiece + p;
+        const check = v2PieceCheck(meta.v2!, meta.pieceLength, index);
+        const data = check ? await read.call(this.host, index) : null;
+        if (!check || !data) break;
+        const leaves = blockHashes(data.subarray(0, check.dataLength));
+        if (!merkleRoot(leaves, check.leaves).equals(check.expected)) break;
+        blocks.set(p, leaves);
+      }
+      if (blocks.size === end - first) hashes = answerBelowPieceLayer(r, file.length, meta.pieceLength, blocks, this.levelsOf(file, meta));
+    } catch {
+      hashes = null;
+    } finally {
+      this.readingFor.delete(peer);
+    }
+    if (peer.isOpen === false) return;
+    peer.send(hashes ? encodeHashes({ ...r, hashes }) : encodeHashReject(r));
   }
 
   private findRun(peer: PeerConnection, r: HashRequest): Run | undefined {
