@@ -4,6 +4,7 @@
  *    libtorrent's set_metadata): it learns its v1 hash, so a v1-only libtorrent (a btih magnet)
  *    connects and downloads from it; the .torrent and the btih magnet added later are the same
  *    torrent; it is restored after a restart.
+ *  - A magnet waiting for its metadata takes it from its .torrent added again.
  *  - A btih magnet and a btmh magnet of one hybrid, both waiting for metadata, become one
  *    torrent once the metadata shows they are the same (the one without metadata goes).
  *  - libtorrent dialling a BEP 52 peer (pex_lt_v2) uses the truncated v2 hash, here under
@@ -97,13 +98,15 @@ describe('one hybrid torrent, whichever hash names it', () => {
     }
   });
 
-  it('a btih+btmh magnet is the same torrent as its .torrent and as its btmh-only magnet, before the metadata', async () => {
+  it('a btih+btmh magnet is the same torrent as its .torrent and as its btmh-only magnet, and takes its metadata from the .torrent', async () => {
     const session = await openSession('both');
     try {
       const t = await session.add({ kind: 'magnet', uri: `magnet:?xt=urn:btih:${hybrid.infoHash}&xt=${btmh()}` }, { savePath: join(root, 'both') });
       expect(await session.add({ kind: 'magnet', uri: `magnet:?xt=${btmh()}` })).toBe(t);
       expect(await session.add({ kind: 'torrent', bytes: await readFile(hybrid.torrentPath) })).toBe(t);
       expect(session.list()).toHaveLength(1);
+      // The magnet had no peer: its metadata came from the .torrent added again.
+      await waitForTorrent(t, 'metadata from the .torrent', () => t.stats().pieceCount === hybrid.pieces);
       t.addPeers([seederPeer()]);
       await waitSeeding(t);
       await assertSameTree(join(root, 'src', 'tree'), join(root, 'both', 'tree'));

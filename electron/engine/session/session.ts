@@ -238,6 +238,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     // The same torrent by another of its hashes (a v1 magnet, a v2 magnet, the .torrent) is a duplicate too.
     const existing = findSameTorrent(this.torrents, parsed.infoHash.toString('hex'), parsed.hashes);
     if (existing) {
+      // A magnet still waiting for its metadata takes it (and the piece layers) from the .torrent.
+      if (parsed.meta && !existing.meta) existing.adoptMetadata(parsed.meta);
       existing.addPeers(peers);
       existing.addTrackers(parsed.trackers);
       return existing;

@@ -36,7 +36,7 @@ import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
-import { hashesOfMeta, learnedMore, primaryWireHash, truncatedV2, type InfoHashes } from './info-hashes.js';
+import { hashesOfMeta, infoMatches, learnedMore, primaryWireHash, truncatedV2, type InfoHashes } from './info-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { peerStats, webSeedStats } from './peer-stats.js';
 import { webSeedSources } from '../webseed/index.js';
@@ -188,6 +188,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     (peers) => this.dialer.candidates.supportsUtp(peers),
   );
   private trackerTiers: string[][];
+  /** Metadata (from peers, or a .torrent added again) is being parsed and prepared. */
+  private handlingMetadata = false;
   private trackersCutWarned = false;
   private readonly selectOnly: number[] | null;
   private sequentialWanted = false;
@@ -742,12 +744,32 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return { phase: 'magnet', handler: new MagnetPhase(this.knownHashes, (info) => void this.metadataArrived(info)) };
   }
 
-  private async metadataArrived(info: Buffer): Promise<void> {
-    if (this.data.phase !== 'magnet') return;
+  /**
+   * The .torrent of this torrent was added while it waited for its metadata (a duplicate add):
+   * its info dict and piece layers are taken as if the peers had sent them. False when the
+   * metadata is known or being handled already, or the .torrent is another torrent.
+   */
+  adoptMetadata(meta: Metainfo): boolean {
+    if (this.data.phase !== 'magnet' || this.handlingMetadata || !infoMatches(this.knownHashes, meta.infoBytes)) return false;
+    void this.metadataArrived(meta.infoBytes, meta);
+    return true;
+  }
+
+  private async metadataArrived(info: Buffer, parsed?: Metainfo): Promise<void> {
+    if (this.data.phase !== 'magnet' || this.handlingMetadata) return;
+    this.handlingMetadata = true;
+    try {
+      await this.metadataKnown(info, parsed);
+    } finally {
+      this.handlingMetadata = false;
+    }
+  }
+
+  private async metadataKnown(info: Buffer, parsed?: Metainfo): Promise<void> {
     let meta: Metainfo;
     try {
       // In chunks: metadata of 100,000 files must not stall every other torrent and the UI.
-      meta = await parseInfoDictionaryAsync(info);
+      meta = parsed ?? (await parseInfoDictionaryAsync(info));
     } catch (err) {
       return this.setFault({ kind: 'metadata', message: `the metadata peers sent is not a valid torrent: ${errorText(err)}` });
     }
