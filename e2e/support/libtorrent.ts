@@ -139,6 +139,10 @@ export interface LtLeecherOptions extends LtSessionOptions {
   sequential?: boolean;
   /** Add `pieces` (indices of the pieces it verified) to the `timeout` and `done` lines. */
   reportPieces?: boolean;
+  /** host:port peers dialled only once a piece has failed its hash check. */
+  peersAfterHashFailure?: string[];
+  /** Print BEP 52 hash messages (libtorrent's peer log) as {"event":"hash-message"} lines. */
+  logHashMessages?: boolean;
   /** Run under rusage.py and report the kernel's CPU/RSS figures for the process. */
   measureTo?: string;
 }
@@ -178,6 +182,8 @@ export async function startLtLeecher(cleanup: Cleanup, opts: LtLeecherOptions): 
   if (opts.seedAfter) args.push('--seed-after');
   if (opts.sequential) args.push('--sequential');
   if (opts.reportPieces) args.push('--report-pieces');
+  for (const p of opts.peersAfterHashFailure ?? []) args.push('--peer-after-hash-failure', p);
+  if (opts.logHashMessages) args.push('--log-hash-messages');
   const [cmd, argv] = opts.measureTo ? measured(PYTHON, args, opts.measureTo) : ltCommand(opts, args);
   const host = opts.host ?? '127.0.0.1';
   const proc = new ManagedProcess(cmd, argv, { label: `lt_leech@${host}`, echo: opts.echo });
