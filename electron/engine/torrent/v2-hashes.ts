@@ -31,10 +31,12 @@ const MAX_SERVED_PER_TICK = 16;
 const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
 /**
  * Data read for one request below the piece layer: one piece of up to 32 MiB (libtorrent asks
- * one piece's blocks at a time); each peer has one such request at a time, and it counts as
- * many served requests as the pieces it read.
+ * one piece's blocks at a time). A peer's such requests are read one after another, at most
+ * this many waiting (libtorrent sends one per failed piece, back to back, and takes a reject
+ * of one as final), and each counts as many served requests as the pieces it read.
  */
 const MAX_DATA_PER_REQUEST = 32 * 1024 * 1024;
+const MAX_QUEUED_DATA_REQUESTS = 8;
 
 interface Run {
   file: V2File;
@@ -60,8 +62,8 @@ export class V2Hashes {
   private readonly rejects = new Map<PeerConnection, number>();
   /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
   private readonly servedThisTick = new Map<PeerConnection, number>();
-  /** Peers whose request below the piece layer is being read from disk. */
-  private readonly readingFor = new Set<PeerConnection>();
+  /** Per peer, its requests below the piece layer: the first is being read from disk. */
+  private readonly dataQueues = new Map<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
 
   constructor(private readonly host: V2HashesHost) {}
 
@@ -119,7 +121,7 @@ export class V2Hashes {
   peerGone(peer: PeerConnection): void {
     this.rejects.delete(peer);
     this.servedThisTick.delete(peer);
-    this.readingFor.delete(peer);
+    this.dataQueues.delete(peer);
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (run.peer === peer) run.peer = null;
@@ -147,7 +149,7 @@ export class V2Hashes {
       return;
     }
     if (r.baseLayer < pieceLayerHeight(meta.pieceLength) || file.pieceCount === 1) {
-      void this.serveFromData(peer, r, file, meta);
+      this.enqueueDataRequest(peer, r, file, meta);
       return;
     }
     this.servedThisTick.set(peer, served + 1);
@@ -168,14 +170,39 @@ export class V2Hashes {
    * when each hashes up to the piece layer entry (or root) we hold, so data changed on disk
    * since it was verified is never vouched for.
    */
+  private enqueueDataRequest(peer: PeerConnection, r: HashRequest, file: V2File, meta: Metainfo): void {
+    const queue = this.dataQueues.get(peer);
+    if (queue && queue.length >= MAX_QUEUED_DATA_REQUESTS) {
+      peer.send(encodeHashReject(r));
+    } else if (queue) {
+      queue.push({ r, file });
+    } else {
+      this.dataQueues.set(peer, [{ r, file }]);
+      void this.drainDataQueue(peer, meta);
+    }
+  }
+
+  private async drainDataQueue(peer: PeerConnection, meta: Metainfo): Promise<void> {
+    for (;;) {
+      // Gone when the peer went (peerGone).
+      const queue = this.dataQueues.get(peer);
+      const next = queue?.[0];
+      if (!queue || !next) {
+        this.dataQueues.delete(peer);
+        return;
+      }
+      await this.serveFromData(peer, next.r, next.file, meta);
+      queue.shift();
+    }
+  }
+
   private async serveFromData(peer: PeerConnection, r: HashRequest, file: V2File, meta: Metainfo): Promise<void> {
     const { first, end } = piecesBelowPieceLayer(r, file.length, meta.pieceLength);
     const read = this.host.readPiece;
-    if (!read || this.readingFor.has(peer) || (end - first) * meta.pieceLength > MAX_DATA_PER_REQUEST) {
+    if (!read || (end - first) * meta.pieceLength > MAX_DATA_PER_REQUEST) {
       peer.send(encodeHashReject(r));
       return;
     }
-    this.readingFor.add(peer);
     this.servedThisTick.set(peer, (this.servedThisTick.get(peer) ?? 0) + Math.max(1, end - first));
     let hashes: Buffer | null = null;
     try {
@@ -192,8 +219,6 @@ export class V2Hashes {
       if (blocks.size === end - first) hashes = answerBelowPieceLayer(r, file.length, meta.pieceLength, blocks, this.levelsOf(file, meta));
     } catch {
       hashes = null;
-    } finally {
-      this.readingFor.delete(peer);
     }
     if (peer.isOpen === false) return;
     peer.send(hashes ? encodeHashes({ ...r, hashes }) : encodeHashReject(r));
