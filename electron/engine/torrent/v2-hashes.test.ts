@@ -151,5 +151,22 @@ describe('V2Hashes', () => {
       for (let i = 0; i < 20 && p.sent.length < 10; i++) await new Promise((resolve) => setImmediate(resolve));
       expect(p.sent.map((f) => f[4])).toEqual([23, 23, 22, 22, 22, 22, 22, 22, 22, 22]);
     });
+
+    it('hashes at most a bound of data per peer and tick: the rest waits for the next tick', async () => {
+      const serving = new V2Hashes({ meta: () => v2, peers: () => [], readPiece: async (i) => piece(i) }, BIG);
+      const p = fakePeer();
+      for (const index of [0, 4, 8]) serving.message(p.peer, 21, encodeHashRequest({ ...lastPiece, index }).subarray(5));
+      const settle = async (): Promise<void> => {
+        for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+      };
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22]);
+      serving.tick();
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22, 22]);
+      serving.tick();
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22, 22, 22]);
+    });
   });
 });

@@ -37,6 +37,12 @@ const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
  */
 const MAX_DATA_PER_REQUEST = 32 * 1024 * 1024;
 const MAX_QUEUED_DATA_REQUESTS = 8;
+/**
+ * Bytes hashed per peer and tick for such requests (on the event loop: they are rare, after a
+ * failed piece, but a stranger must not make us hash without bound); one piece always passes,
+ * the rest wait for the next tick.
+ */
+const DATA_BYTES_PER_TICK = 8 * 1024 * 1024;
 
 interface Run {
   file: V2File;
@@ -65,7 +71,15 @@ export class V2Hashes {
   /** Per peer, its requests below the piece layer: the first is being read from disk. */
   private readonly dataQueues = new Map<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
 
-  constructor(private readonly host: V2HashesHost) {}
+  /** Bytes read and hashed for requests below the piece layer this tick, per peer. */
+  private readonly dataBytesThisTick = new Map<PeerConnection, number>();
+  /** Requests below the piece layer waiting for the next tick's budget. */
+  private tickWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly host: V2HashesHost,
+    private readonly dataBytesPerTick = DATA_BYTES_PER_TICK,
+  ) {}
 
   /**
    * Whether `meta` is v2-only with files of more than one piece whose layer is unknown. A
@@ -110,6 +124,10 @@ export class V2Hashes {
 
   tick(now = Date.now()): void {
     this.servedThisTick.clear();
+    this.dataBytesThisTick.clear();
+    const waiters = this.tickWaiters;
+    this.tickWaiters = [];
+    for (const wake of waiters) wake();
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (!run.done && run.peer !== null && now - run.sentAt > REQUEST_TIMEOUT_MS) run.peer = null;
@@ -122,6 +140,7 @@ export class V2Hashes {
     this.rejects.delete(peer);
     this.servedThisTick.delete(peer);
     this.dataQueues.delete(peer);
+    this.dataBytesThisTick.delete(peer);
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (run.peer === peer) run.peer = null;
@@ -203,6 +222,14 @@ export class V2Hashes {
       peer.send(encodeHashReject(r));
       return;
     }
+    const bytes = (end - first) * meta.pieceLength;
+    for (;;) {
+      const used = this.dataBytesThisTick.get(peer) ?? 0;
+      if (used === 0 || used + bytes <= this.dataBytesPerTick) break;
+      await new Promise<void>((wake) => this.tickWaiters.push(wake));
+      if (!this.dataQueues.has(peer)) return;
+    }
+    this.dataBytesThisTick.set(peer, (this.dataBytesThisTick.get(peer) ?? 0) + bytes);
     this.servedThisTick.set(peer, (this.servedThisTick.get(peer) ?? 0) + Math.max(1, end - first));
     let hashes: Buffer | null = null;
     try {
