@@ -29,6 +29,8 @@ export interface LtSessionOptions {
   trackers?: string[];
   /** host:port peers to dial. */
   peers?: string[];
+  /** host:port peers to dial as BEP 52 peers (libtorrent's pex_lt_v2): a hybrid is dialled by its truncated v2 hash. */
+  peersV2?: string[];
   logAlerts?: boolean;
   /** Allow uTP (off by default: TCP only). `utpOnly`: uTP on and TCP off, both directions. */
   utp?: boolean;
@@ -64,6 +66,7 @@ function sessionArgs(o: LtSessionOptions): string[] {
   if (o.downloadLimit) args.push('--download-limit', String(o.downloadLimit));
   for (const t of o.trackers ?? []) args.push('--tracker', t);
   for (const p of o.peers ?? []) args.push('--peer', p);
+  for (const p of o.peersV2 ?? []) args.push('--peer-v2', p);
   if (o.logAlerts) args.push('--log-alerts');
   if (o.utp || o.utpOnly) args.push('--utp');
   if (o.utpOnly) args.push('--setting', 'enable_outgoing_tcp=false', '--setting', 'enable_incoming_tcp=false');
@@ -136,6 +139,10 @@ export interface LtLeecherOptions extends LtSessionOptions {
   sequential?: boolean;
   /** Add `pieces` (indices of the pieces it verified) to the `timeout` and `done` lines. */
   reportPieces?: boolean;
+  /** host:port peers dialled only once a piece has failed its hash check. */
+  peersAfterHashFailure?: string[];
+  /** Print BEP 52 hash messages (libtorrent's peer log) as {"event":"hash-message"} lines. */
+  logHashMessages?: boolean;
   /** Run under rusage.py and report the kernel's CPU/RSS figures for the process. */
   measureTo?: string;
 }
@@ -175,6 +182,8 @@ export async function startLtLeecher(cleanup: Cleanup, opts: LtLeecherOptions): 
   if (opts.seedAfter) args.push('--seed-after');
   if (opts.sequential) args.push('--sequential');
   if (opts.reportPieces) args.push('--report-pieces');
+  for (const p of opts.peersAfterHashFailure ?? []) args.push('--peer-after-hash-failure', p);
+  if (opts.logHashMessages) args.push('--log-hash-messages');
   const [cmd, argv] = opts.measureTo ? measured(PYTHON, args, opts.measureTo) : ltCommand(opts, args);
   const host = opts.host ?? '127.0.0.1';
   const proc = new ManagedProcess(cmd, argv, { label: `lt_leech@${host}`, echo: opts.echo });

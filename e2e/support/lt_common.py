@@ -54,6 +54,8 @@ def add_session_args(p):
                    help="tracker URL added to every torrent (repeatable)")
     p.add_argument("--peer", action="append", default=[],
                    help="host:port to connect to for every torrent (repeatable)")
+    p.add_argument("--peer-v2", action="append", default=[],
+                   help="host:port to connect to as a BEP 52 peer (pex_lt_v2: a hybrid is dialled by its v2 hash)")
     p.add_argument("--log-alerts", action="store_true",
                    help="print peer/tracker/DHT alerts as JSON lines {\"event\":\"alert\",...}")
     p.add_argument("--setting", action="append", default=[],
@@ -190,9 +192,17 @@ def add_torrent_params(args, torrent_path=None, magnet=None, save=".", seed_mode
     return atp
 
 
-def connect_peers(handle, peers):
+# libtorrent's pex_flags: encryption (0x01) and lt_v2 (0x80, the peer speaks BEP 52, so a
+# hybrid torrent is dialled by its truncated v2 info-hash instead of its v1 one).
+PEX_ENCRYPTION = 0x01
+PEX_LT_V2 = 0x80
+
+
+def connect_peers(handle, peers, v2_peers=()):
     for p in peers:
         handle.connect_peer(split_hostport(p))
+    for p in v2_peers:
+        handle.connect_peer(split_hostport(p), 0, PEX_ENCRYPTION | PEX_LT_V2)
 
 
 def alert_json(a):

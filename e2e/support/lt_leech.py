@@ -38,12 +38,19 @@ def main():
     p.add_argument("--seed-after", action="store_true")
     p.add_argument("--sequential", action="store_true")
     p.add_argument("--report-pieces", action="store_true")
+    p.add_argument("--peer-after-hash-failure", action="append", default=[],
+                   help="host:port dialled only once a piece has failed its hash check (repeatable)")
+    p.add_argument("--log-hash-messages", action="store_true",
+                   help="print BEP 52 hash messages as JSON lines {\"event\":\"hash-message\",\"endpoint\":...,\"message\":...}")
     c.add_session_args(p)
     args = p.parse_args()
     if bool(args.torrent) == bool(args.magnet):
         p.error("give exactly one of --torrent or --magnet")
 
     ses = c.make_session(args, "leech")
+    if args.log_hash_messages:
+        # Hash requests, hashes and rejects are only in libtorrent's peer log.
+        ses.apply_settings({"alert_mask": ses.get_settings()["alert_mask"] | lt.alert.category_t.peer_log_notification})
     port = c.listen_port(ses)
     if args.dht:
         c.wait_for_dht(ses)
@@ -55,7 +62,7 @@ def main():
         atp.flags |= lt.torrent_flags.sequential_download
     t0 = time.time()
     h = ses.add_torrent(atp)
-    c.connect_peers(h, args.peer)
+    c.connect_peers(h, args.peer, args.peer_v2)
 
     per_peer = {}
     clients = {}
@@ -80,6 +87,10 @@ def main():
         for a in ses.pop_alerts():
             if isinstance(a, lt.hash_failed_alert):
                 hash_failures += 1
+                c.connect_peers(h, args.peer_after_hash_failure)
+                args.peer_after_hash_failure = []
+            if args.log_hash_messages and isinstance(a, lt.peer_log_alert) and "HASH" in a.message():
+                c.emit({"event": "hash-message", "endpoint": c.alert_json(a).get("endpoint"), "message": a.message()})
             if isinstance(a, lt.torrent_finished_alert) and not done:
                 done = True
                 finished_at = now

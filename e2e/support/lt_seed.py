@@ -70,7 +70,7 @@ def main():
             sys.exit(5)
         if args.upload_mode:
             h.set_flags(lt.torrent_flags.upload_mode)
-        c.connect_peers(h, args.peer)
+        c.connect_peers(h, args.peer, args.peer_v2)
 
     info_hashes = [str(h.info_hash()) for h in handles]
     ready = {"port": port, "listen": args.listen.rsplit(":", 1)[0] + ":%d" % port,

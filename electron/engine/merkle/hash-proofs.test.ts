@@ -32,7 +32,7 @@ describe('BEP 52 hash proofs', () => {
     [2, 2],
   ])('a run of %i+%i piece hashes with uncles up to the root proves out; tampered, it does not', (index, length) => {
     const r = request(index, length);
-    expect(requestProblem(r, data.length, PIECE)).toBeNull();
+    expect(requestProblem(r, data.length)).toBeNull();
     const hashes = answerRequest(r, levels, PIECE);
     expect(hashes.length).toBe((length + uncleCount(r)) * 32);
     expect(hashes.subarray(0, Math.min(length, 37 - index) * 32)).toEqual(layer.subarray(index * 32, Math.min(index + length, 37) * 32));
@@ -45,14 +45,17 @@ describe('BEP 52 hash proofs', () => {
     expect(verifyHashes(r, hashes.subarray(32), tree.root)).toBe(false);
   });
 
-  it('refuses requests it cannot or should not answer', () => {
-    expect(requestProblem(request(0, 1), data.length, PIECE)).toMatch(/power of two/);
-    expect(requestProblem(request(0, 3), data.length, PIECE)).toMatch(/power of two/);
-    expect(requestProblem(request(0, 16384), data.length, PIECE)).toMatch(/power of two from 2 to 8192/);
-    expect(requestProblem(request(4, 8), data.length, PIECE)).toMatch(/index/);
-    expect(requestProblem(request(64, 8), data.length, PIECE)).toMatch(/index/);
-    expect(requestProblem(request(0, 8, 6), data.length, PIECE)).toMatch(/proof layers/);
-    expect(requestProblem(request(0, 8, 0, 0), data.length, PIECE)).toMatch(/piece layer/);
+  it('refuses requests that are not valid for the tree (as libtorrent validates them)', () => {
+    expect(requestProblem(request(0, 3), data.length)).toMatch(/power of two/);
+    expect(requestProblem(request(0, 16384), data.length)).toMatch(/power of two from 1 to 8192/);
+    expect(requestProblem(request(4, 8), data.length)).toMatch(/index/);
+    expect(requestProblem(request(64, 8), data.length)).toMatch(/index/);
+    expect(requestProblem(request(0, 8, 6), data.length)).toMatch(/proof layers/);
+    expect(requestProblem(request(0, 8, 0, top), data.length)).toMatch(/no such layer/);
+    // Below the piece layer is valid (answered from the data), down to single blocks.
+    expect(requestProblem(request(0, 2, top - 1, 0), data.length)).toBeNull();
+    expect(requestProblem(request(5, 1, 0, 0), data.length)).toBeNull();
+    expect(requestProblem(request(0, 2, top, 0), data.length)).toMatch(/proof layers/);
   });
 
   it('codec: request, reject and hashes round-trip; malformed payloads are refused with a reason', () => {

@@ -4,7 +4,8 @@
  * (0) to the root (log2 of the leaf count, the tree padded to a power of two). A request for
  * `length` hashes of layer `base` from `index`, with `proofLayers`, is answered with those
  * hashes and then the uncles from the run's own subtree root up to height base+proofLayers.
- * Tessera keeps piece layers, not block hashes: it serves the piece layer and above.
+ * Tessera keeps piece layers, not block hashes: it serves the piece layer and above from them,
+ * and layers below from the data (block-proofs.ts).
  */
 import { createHash } from 'node:crypto';
 import type { HashRequest } from '../wire/hash-messages.js';
@@ -48,12 +49,15 @@ export function layersAbovePieces(layer: Buffer, fileLength: number, pieceLength
   return levels;
 }
 
-/** Why we will not answer a request (a hash reject), or null when we can. */
-export function requestProblem(r: HashRequest, fileLength: number, pieceLength: number): string | null {
+/**
+ * Why a request is not valid for the file's tree (a hash reject), or null: libtorrent's
+ * validate_hash_request, plus runs aligned to their own size (as every libtorrent request is).
+ * Layers below the piece layer are valid; they are answered from the data (block-proofs.ts).
+ */
+export function requestProblem(r: HashRequest, fileLength: number): string | null {
   const top = rootHeight(fileLength);
-  const pl = pieceLayerHeight(pieceLength);
-  if (r.length < 2 || r.length > MAX_HASHES_PER_REQUEST || (r.length & (r.length - 1)) !== 0) return 'length is not a power of two from 2 to 8192';
-  if (r.baseLayer < pl || r.baseLayer >= top) return 'only layers from the piece layer up are kept';
+  if (r.length < 1 || r.length > MAX_HASHES_PER_REQUEST || (r.length & (r.length - 1)) !== 0) return 'length is not a power of two from 1 to 8192';
+  if (r.baseLayer < 0 || r.baseLayer >= top) return 'no such layer in the file\'s tree';
   const levelSize = 1 << (top - r.baseLayer);
   if (r.index % r.length !== 0 || r.index + r.length > levelSize) return 'index outside the layer';
   if (r.proofLayers >= top - r.baseLayer) return 'too many proof layers';

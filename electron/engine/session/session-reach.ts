@@ -1,6 +1,7 @@
 import type { SessionOptions } from '../api.js';
 import { LocalServiceDiscovery } from '../lsd/lsd.js';
 import { PortMapper, type PortMappingState } from '../portmap/port-mapper.js';
+import { wireHashes } from '../torrent/info-hashes.js';
 import type { Torrent } from '../torrent/torrent.js';
 import type { Reachability } from './reachability.js';
 
@@ -35,7 +36,7 @@ export class SessionReach {
       const v4 = options.listenHost && /^\d+\.\d+\.\d+\.\d+$/.test(options.listenHost) && options.listenHost !== '0.0.0.0' ? options.listenHost : undefined;
       lsd = new LocalServiceDiscovery({
         port: () => listenPort,
-        eligible: () => [...hooks.torrents()].filter(lsdEligible).map((t) => t.infoHash),
+        eligible: () => [...hooks.torrents()].filter(lsdEligible).flatMap(lsdHashes),
         ...(v4 ? { interfaceV4: v4 } : {}),
       });
     }
@@ -48,7 +49,7 @@ export class SessionReach {
     if (lsd) {
       lsd.on('warning', hooks.warn);
       lsd.on('peer', (infoHash, peer) => {
-        for (const t of hooks.torrents()) if (t.infoHash === infoHash && lsdEligible(t)) t.addPeers([peer]);
+        for (const t of hooks.torrents()) if (lsdHashes(t).includes(infoHash) && lsdEligible(t)) t.addPeers([peer]);
       });
       await lsd.start();
     }
@@ -69,7 +70,7 @@ export class SessionReach {
     const lsd = this.lsd;
     if (!lsd) return;
     const announce = (): void => {
-      if (lsdEligible(torrent)) lsd.announce([torrent.infoHash]);
+      if (lsdEligible(torrent)) lsd.announce(lsdHashes(torrent));
     };
     torrent.on('state', announce);
     torrent.on('metadata', announce);
@@ -90,4 +91,9 @@ export class SessionReach {
 /** BEP 27: a private torrent gets peers only from its trackers — no LSD, as no DHT and no PEX. */
 function lsdEligible(torrent: Torrent): boolean {
   return torrent.state !== 'paused' && torrent.state !== 'error' && !torrent.info().private;
+}
+
+/** Every hash a torrent is announced by on the LAN: both of a hybrid's, as libtorrent's lsd_announce. */
+function lsdHashes(torrent: Torrent): string[] {
+  return wireHashes(torrent.infoHashes).map((h) => h.toString('hex'));
 }

@@ -5,7 +5,8 @@ import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type En
 import { MetainfoError, parseTorrent, parseTorrentAsync, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
-import { findByV2Hash } from './v2-routing.js';
+import { allWireHashes, findByWireHash, findSameTorrent } from './v2-routing.js';
+import { hashesOfMagnet, hashesOfMeta, wireHashes, type InfoHashes } from '../torrent/info-hashes.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
@@ -81,7 +82,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.listener = new Listener(
       (socket, hello) => this.routeIncoming(socket, hello),
       (m) => this.warn(m),
-      () => [...this.torrents.values()].map((t) => t.infoHashBytes),
+      () => allWireHashes(this.torrents.values()),
       () => this.encryptionMode,
     );
   }
@@ -193,6 +194,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       utpConnect: this.utp?.connect ?? null,
       reachability: () => this.reachability(),
       warn: (m) => this.warn(m),
+      hashesLearned: (t) => this.hashesLearned(t),
       isOwnAddress: (address) => this.isOwnAddress(address),
       every: this.intervals.every,
     };
@@ -233,8 +235,11 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath);
     if (this.closed) throw new Error('session is closed');
     const peers = [...parsed.peers, ...(options.peers ?? [])];
-    const existing = this.torrents.get(parsed.infoHash.toString('hex'));
+    // The same torrent by another of its hashes (a v1 magnet, a v2 magnet, the .torrent) is a duplicate too.
+    const existing = findSameTorrent(this.torrents, parsed.infoHash.toString('hex'), parsed.hashes);
     if (existing) {
+      // A magnet still waiting for its metadata takes it (and the piece layers) from the .torrent.
+      if (parsed.meta && !existing.meta) existing.adoptMetadata(parsed.meta);
       existing.addPeers(peers);
       existing.addTrackers(parsed.trackers);
       return existing;
@@ -337,19 +342,22 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       : stored.resume?.magnet
         ? initFromMagnet(stored.resume.magnet, savePath)
         : null;
-    if (!parsed || parsed.infoHash.toString('hex') !== infoHash) {
+    // Kept under the hash it was added with: a v2 magnet's metadata may have told a v1 hash since.
+    const key = Buffer.from(infoHash, 'hex');
+    if (!parsed || !(parsed.infoHash.equals(key) || wireHashes(parsed.hashes).some((h) => h.equals(key)))) {
       this.warn(`state folder: ${infoHash} has no usable .torrent or magnet; skipped`);
       return null;
     }
     return {
-      init: { ...parsed, resume: stored.resume, store, magnetUri: stored.resume?.magnet ?? null },
+      init: { ...parsed, infoHash: key, resume: stored.resume, store, magnetUri: stored.resume?.magnet ?? null },
       paused: stored.resume?.paused ?? false,
       peers: parsed.peers,
     };
   }
 
   get(infoHash: string): EngineTorrent | undefined {
-    return this.torrents.get(infoHash.toLowerCase());
+    const key = infoHash.toLowerCase();
+    return this.torrents.get(key) ?? (/^[0-9a-f]{40}$/.test(key) ? findByWireHash(this.torrents, Buffer.from(key, 'hex')) : undefined);
   }
 
   list(): EngineTorrent[] {
@@ -384,7 +392,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   private routeIncoming(socket: net.Socket, hello: IncomingHello): void {
-    const torrent = this.torrents.get(hello.handshake.infoHash.toString('hex')) ?? findByV2Hash(this.torrents.values(), hello.handshake.infoHash);
+    const torrent = findByWireHash(this.torrents, hello.handshake.infoHash);
     if (!torrent) {
       socket.destroy();
       return;
@@ -393,17 +401,31 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.reach?.incomingAccepted();
   }
 
+  /**
+   * A magnet's metadata told it its other hash: a second magnet of the same torrent, added by
+   * that hash, is now known to be a duplicate. libtorrent fails both (torrent_conflict_alert);
+   * here the one without metadata goes, its trackers merged into the one that has it.
+   */
+  private hashesLearned(torrent: Torrent): void {
+    const other = findSameTorrent(this.torrents, torrent.infoHash, torrent.infoHashes, torrent);
+    if (!other || this.torrents.get(torrent.infoHash) !== torrent) return;
+    const [keep, drop] = other.meta ? [other, torrent] : [torrent, other];
+    keep.addTrackers(drop.trackerTierList);
+    this.warn(`${keep.name}: the magnet ${drop.infoHash} is the same torrent; it was removed`);
+    void this.remove(drop.infoHash, { deleteData: false });
+  }
+
   private warn(message: string): void {
     this.emit('warning', message);
   }
 }
 
-type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri'> & { peers: PeerAddress[] };
+type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri' | 'hashes'> & { peers: PeerAddress[]; hashes: InfoHashes };
 
 /** Parsed in chunks: a .torrent of 100,000 files must not hold the event loop for seconds. */
 async function initFromTorrent(bytes: Uint8Array, savePath: string): Promise<ParsedSource> {
   const meta = await parseTorrentInputAsync(bytes);
-  return { infoHash: meta.infoHash, meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
+  return { infoHash: meta.infoHash, hashes: hashesOfMeta(meta), meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
 }
 
 function initFromMagnet(uri: string, savePath: string): ParsedSource {
@@ -416,6 +438,7 @@ function initFromMagnet(uri: string, savePath: string): ParsedSource {
   }
   return {
     infoHash: magnet.infoHash,
+    hashes: hashesOfMagnet(magnet.infoHash, magnet.infoHashV2),
     meta: null,
     name: magnet.name,
     // Each magnet `tr` is its own tier, as libtorrent and qBittorrent treat them.

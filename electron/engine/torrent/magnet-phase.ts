@@ -2,6 +2,7 @@ import type { PeerConnection } from '../peer/peer-connection.js';
 import type { MetadataMessage } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
+import type { InfoHashes } from './info-hashes.js';
 
 /**
  * A magnet before its metadata: no pieces (see NoDataYet), and a MetadataFetcher that asks
@@ -11,7 +12,7 @@ import { MetadataFetcher } from './metadata-fetcher.js';
 export class MagnetPhase extends NoDataYet {
   private readonly fetcher: MetadataFetcher;
 
-  constructor(infoHash: Buffer, arrived: (info: Buffer) => void) {
+  constructor(infoHash: Buffer | InfoHashes, arrived: (info: Buffer) => void) {
     super();
     this.fetcher = new MetadataFetcher(infoHash, arrived);
   }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import * as msg from '../wire/encode.js';
 import { encodeMetadataRequest, METADATA_PIECE_SIZE, type MetadataMessage } from '../wire/ut-metadata.js';
+import { infoMatches, type InfoHashes } from './info-hashes.js';
 
 /** Largest info dictionary we accept (libtorrent's default cap is 4 MiB; large torrents need more). */
 export const MAX_METADATA_SIZE = 16 * 1024 * 1024;
@@ -48,7 +48,12 @@ export class MetadataFetcher {
   private readonly waiting = new Set<MetadataPeer>();
   private done = false;
 
-  constructor(private readonly infoHash: Buffer, private readonly onComplete: (info: Buffer) => void) {}
+  /** @param infoHash the hashes the metadata must match (a 20-byte hash: its SHA-1 or truncated SHA-256) */
+  constructor(infoHash: Buffer | InfoHashes, private readonly onComplete: (info: Buffer) => void) {
+    this.hashes = Buffer.isBuffer(infoHash) ? { v1: infoHash, v2: null } : infoHash;
+  }
+
+  private readonly hashes: InfoHashes;
 
   /** Bytes known so far / total of the most advanced copy, for the UI (0/0 until a peer tells a size). */
   progress(): [number, number] {
@@ -165,10 +170,9 @@ export class MetadataFetcher {
 
   private finish(candidate: Candidate): void {
     const info = Buffer.concat(candidate.slots.map((s) => s.data!));
-    // A v2 torrent (BEP 52) is named on the wire by the first 20 bytes of the SHA-256.
-    const matches =
-      createHash('sha1').update(info).digest().equals(this.infoHash) || createHash('sha256').update(info).digest().subarray(0, 20).equals(this.infoHash);
-    if (matches) {
+    // A v2 torrent (BEP 52) is named on the wire by the first 20 bytes of the SHA-256; a known
+    // v2 hash must match whole.
+    if (infoMatches(this.hashes, info)) {
       this.done = true;
       this.bySize.clear();
       this.waiting.clear();

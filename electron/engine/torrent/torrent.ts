@@ -38,6 +38,7 @@ import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, 
 import { choiceByFileIndex, factsOfMetainfo } from './file-choice.js';
 import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
+import { hashesOfMeta, infoMatches, learnedMore, primaryWireHash, truncatedV2, type InfoHashes } from './info-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { peerStats, webSeedStats } from './peer-stats.js';
 import { webSeedSources } from '../webseed/index.js';
@@ -82,6 +83,8 @@ export interface TorrentContext {
   /** Opens outgoing uTP connections (null or absent: TCP only). */
   readonly utpConnect?: Connect | null;
   warn(message: string): void;
+  /** The metadata told this torrent hashes it did not know (the session indexes them). */
+  hashesLearned?(torrent: Torrent): void;
   /** True for an address that is this session's own listening socket (PEX and trackers may hand it back). */
   isOwnAddress?(address: PeerAddress): boolean;
   /** The session's shared interval timers (SharedIntervals); without it a torrent has its own. */
@@ -92,7 +95,10 @@ export interface TorrentContext {
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
 export interface TorrentInit {
+  /** The key it is known by in the session (and state folder): the hash it was added with. */
   infoHash: Buffer;
+  /** A magnet's btih/btmh hashes (from a .torrent they come from its metadata). */
+  hashes?: InfoHashes;
   meta: Metainfo | null;
   name: string | null;
   trackers: string[][];
@@ -142,8 +148,11 @@ type Data =
  * Outgoing connections are the Dialer's.
  */
 export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorrent, PeerHandler, TransferHost {
+  /** The session's key for it: the hash it was added with, kept when the metadata tells more (see wireHash). */
   readonly infoHash: string;
   readonly infoHashBytes: Buffer;
+  /** Its v1 and v2 hashes as far as known (a magnet learns the rest from the metadata). */
+  private knownHashes: InfoHashes;
   /** Changed only by moveStorage(), once the data is in the new folder. */
   savePath: string;
   /** A move in progress: bytes moved and total. */
@@ -173,13 +182,19 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new Map<string, PeerConnection>();
   /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
-  private readonly v2Hashes = new V2Hashes({ meta: () => this.meta, peers: () => this.peersById.values() });
+  private readonly v2Hashes = new V2Hashes({
+    meta: () => this.meta,
+    peers: () => this.peersById.values(),
+    readPiece: async (index) => (await this.transfer?.readVerifiedPiece(index)) ?? null,
+  });
   private readonly dialer: Dialer;
   private readonly pex = new PeerExchange(
     (p) => this.reachableAddress(p),
     (peers) => this.dialer.candidates.supportsUtp(peers),
   );
   private trackerTiers: string[][];
+  /** Metadata (from peers, or a .torrent added again) is being parsed and prepared. */
+  private handlingMetadata = false;
   private trackersCutWarned = false;
   private readonly selectOnly: number[] | null;
   private sequentialWanted = false;
@@ -217,6 +232,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     super();
     this.infoHashBytes = init.infoHash;
     this.infoHash = init.infoHash.toString('hex');
+    this.knownHashes = init.meta ? hashesOfMeta(init.meta) : (init.hashes ?? { v1: init.infoHash, v2: null });
     this.data = init.meta ? { phase: 'unprepared', handler: new NoDataYet(), meta: init.meta } : this.magnetPhase();
     this.savePath = init.savePath;
     this.selectOnly = init.selectOnly;
@@ -244,9 +260,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.resumeRecords = new ResumeKeeper(init.store, init.resume !== null, this.totals(), (m) => ctx.warn(`${this.name}: ${m}`));
     this.shownState = this.state;
     const peersById = this.peersById;
+    const wireHash = (): Buffer => this.wireHash;
     this.dialer = new Dialer(
       {
-        infoHash: this.infoHashBytes,
+        get infoHash() {
+          return wireHash();
+        },
         get encryption() {
           return ctx.encryption;
         },
@@ -268,7 +287,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       { ...(ctx.connect ? { connect: ctx.connect } : {}), ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}), utpConnect: ctx.utpConnect ?? null },
     );
     this.discovery = new Discovery({
-      infoHash: this.infoHashBytes,
+      get infoHash() {
+        return wireHash();
+      },
       peerId: ctx.peerId,
       listenPort: ctx.listenPort,
       trackerClient: ctx.trackerClient,
@@ -280,8 +301,28 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       },
       found: (peers) => this.addPeers(peers),
       warn: (m) => ctx.warn(m),
-      secondHash: () => (this.meta?.hybrid && this.meta.infoHashV2 ? this.meta.infoHashV2.subarray(0, 20) : null),
+      secondHash: () => this.secondWireHash,
     });
+  }
+
+  /** Its tracker tiers (a duplicate found late merges them into the torrent kept). */
+  get trackerTierList(): string[][] {
+    return this.trackerTiers.map((tier) => [...tier]);
+  }
+
+  /** Its v1 and v2 hashes as far as known. */
+  get infoHashes(): InfoHashes {
+    return this.knownHashes;
+  }
+
+  /** The hash we dial, announce and handshake with: v1 when known (v1-only peers know no other), else the truncated v2. */
+  get wireHash(): Buffer {
+    return primaryWireHash(this.knownHashes, this.infoHashBytes);
+  }
+
+  /** A hybrid's truncated v2 hash, announced beside the v1 one so v2-only peers find it too; else null. */
+  private get secondWireHash(): Buffer | null {
+    return this.knownHashes.v1 ? truncatedV2(this.knownHashes) : null;
   }
 
   /** The metadata, once known (from the .torrent, or fetched for a magnet). */
@@ -707,20 +748,42 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   private magnetPhase(): Data {
-    return { phase: 'magnet', handler: new MagnetPhase(this.infoHashBytes, (info) => void this.metadataArrived(info)) };
+    return { phase: 'magnet', handler: new MagnetPhase(this.knownHashes, (info) => void this.metadataArrived(info)) };
   }
 
-  private async metadataArrived(info: Buffer): Promise<void> {
-    if (this.data.phase !== 'magnet') return;
+  /**
+   * The .torrent of this torrent was added while it waited for its metadata (a duplicate add):
+   * its info dict and piece layers are taken as if the peers had sent them. False when the
+   * metadata is known or being handled already, or the .torrent is another torrent.
+   */
+  adoptMetadata(meta: Metainfo): boolean {
+    if (this.data.phase !== 'magnet' || this.handlingMetadata || !infoMatches(this.knownHashes, meta.infoBytes)) return false;
+    void this.metadataArrived(meta.infoBytes, meta);
+    return true;
+  }
+
+  private async metadataArrived(info: Buffer, parsed?: Metainfo): Promise<void> {
+    if (this.data.phase !== 'magnet' || this.handlingMetadata) return;
+    this.handlingMetadata = true;
+    try {
+      await this.metadataKnown(info, parsed);
+    } finally {
+      this.handlingMetadata = false;
+    }
+  }
+
+  private async metadataKnown(info: Buffer, parsed?: Metainfo): Promise<void> {
     let meta: Metainfo;
     try {
       // In chunks: metadata of 100,000 files must not stall every other torrent and the UI.
-      meta = await parseInfoDictionaryAsync(info);
+      meta = parsed ?? (await parseInfoDictionaryAsync(info));
     } catch (err) {
       return this.setFault({ kind: 'metadata', message: `the metadata peers sent is not a valid torrent: ${errorText(err)}` });
     }
     // Stopped, or already handled, while the parse waited for its turns.
     if (this.data.phase !== 'magnet' || this.closed) return;
+    this.learnHashes(hashesOfMeta(meta));
+    if (this.closed) return;
     if (V2Hashes.missingLayers(meta)) {
       // BEP 52: a v2 magnet's pieces can be checked only once the peers gave the piece layers.
       await this.v2Hashes.fetchLayers(meta);
@@ -773,6 +836,22 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.resumeRecords.markChanged(); // the record holds the metadata's pieces now, not the magnet
     this.emit('metadata');
     if (transfer.finished) this.finished();
+  }
+
+  /**
+   * The metadata told the hashes a magnet did not (a btmh-only magnet of a hybrid learns its
+   * v1 hash, a btih-only one its v2 hash), as libtorrent's set_metadata: the session indexes
+   * them (and drops a magnet it now knows is this torrent), and the trackers and the DHT hear
+   * of every hash from now on.
+   */
+  private learnHashes(hashes: InfoHashes): void {
+    if (!learnedMore(this.knownHashes, hashes)) return;
+    this.knownHashes = hashes;
+    this.ctx.hashesLearned?.(this);
+    if (this.active && !this.closed) {
+      void this.discovery.stop();
+      this.discovery.start(this.trackerTiers, { finished: false, dht: !this.isPrivate });
+    }
   }
 
   /** Keeps at most MAX_TRACKERS_PER_TORRENT trackers (a stranger's list can hold thousands); warns once per torrent if any were dropped. */
@@ -845,11 +924,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     address: string,
     incoming: boolean,
     mse?: { cipher: PeerCipher | null; encrypted: boolean },
-    wireHash: Buffer = this.infoHashBytes,
+    wireHash: Buffer = this.wireHash,
   ): PeerConnection {
+    const second = this.secondWireHash;
     return new PeerConnection(socket, this, {
       infoHash: wireHash,
-      ...(this.meta?.hybrid && this.meta.infoHashV2 && wireHash.equals(this.infoHashBytes) ? { v2: this.meta.infoHashV2.subarray(0, 20) } : {}),
+      // Under the v1 hash of a hybrid: the BEP 52 upgrade bit, and the peer may answer under the v2 hash.
+      ...(second && !wireHash.equals(second) ? { v2: second } : {}),
       ourPeerId: this.ctx.peerId,
       incoming,
       address,

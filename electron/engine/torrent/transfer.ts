@@ -131,6 +131,12 @@ export class Transfer {
     this.markPadOnlyPiecesUnwanted();
   }
 
+  /** A verified piece's bytes, or null when we do not have it (BEP 52 block hashes are computed from them). */
+  async readVerifiedPiece(index: number): Promise<Buffer | null> {
+    if (!this.picker.have.has(index)) return null;
+    return this.storage.read(index, 0, this.picker.pieceSize(index));
+  }
+
   get pieceCount(): number {
     return this.meta.pieceCount;
   }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
 import { parseInfoDictionary, parseTorrent } from '../metainfo/index.js';
-import { hybridTorrent } from '../metainfo/test-torrents.js';
+import { fileData, hybridTorrent } from '../metainfo/test-torrents.js';
+import { rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import { decodeHashes, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { V2Hashes } from './v2-hashes.js';
 
@@ -100,5 +102,71 @@ describe('V2Hashes', () => {
     serving.tick();
     serving.message(p.peer, 21, request(root, 9));
     expect(p.sent.at(-1)![4]).toBe(22);
+  });
+
+  describe('block hashes (layer 0), as libtorrent asks for them after a piece failed', () => {
+    const BIG = 64 * 1024;
+    const LENGTH = 5 * BIG + 1000;
+    const v2 = parseTorrent(hybridTorrent({ files: [{ path: ['a'], length: LENGTH }], pieceLength: BIG, v2Only: true }).bytes);
+    const data = fileData(LENGTH, 1);
+    const root = v2.v2!.files[0]!.root;
+    // libtorrent's request for piece 5's blocks: base 0, its first block, 4 blocks, proofs to the root.
+    const lastPiece: HashRequest = { root, baseLayer: 0, index: 20, length: 4, proofLayers: rootHeight(LENGTH) - 1 };
+    const piece = (i: number, bytes = data): Buffer => Buffer.from(bytes.subarray(i * BIG, (i + 1) * BIG));
+
+    async function ask(readPiece: (i: number) => Promise<Buffer | null>, ...requests: HashRequest[]): Promise<Buffer[]> {
+      const serving = new V2Hashes({ meta: () => v2, peers: () => [], readPiece });
+      const p = fakePeer();
+      // One after another: a peer has one request below the piece layer read at a time.
+      for (const r of requests) {
+        serving.message(p.peer, 21, encodeHashRequest(r).subarray(5));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return p.sent;
+    }
+
+    it('serves a piece\'s block hashes from its data, with proofs that reach the file root', async () => {
+      const sent = await ask(async (i) => piece(i), lastPiece, { ...lastPiece, index: 0, length: 8 });
+      expect(sent.map((f) => f[4])).toEqual([22, 22]);
+      for (const f of sent) {
+        const h = decodeHashes(f.subarray(5));
+        if (typeof h === 'string') throw new Error(h);
+        expect(verifyHashes(h, h.hashes, root)).toBe(true);
+      }
+    });
+
+    it('rejects what it cannot vouch for (a piece it does not have, data changed on disk) and requests past the queue', async () => {
+      expect((await ask(async () => null, lastPiece)).map((f) => f[4])).toEqual([23]);
+      const changed = Buffer.from(data);
+      changed[5 * BIG + 10]! ^= 1;
+      expect((await ask(async (i) => piece(i, changed), lastPiece)).map((f) => f[4])).toEqual([23]);
+      // libtorrent sends one request per failed piece, back to back: they wait their turn, up to a bound.
+      let release = (): void => undefined;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      const serving = new V2Hashes({ meta: () => v2, peers: () => [], readPiece: async (i) => (await slow, piece(i)) });
+      const p = fakePeer();
+      for (let i = 0; i < 10; i++) serving.message(p.peer, 21, encodeHashRequest({ ...lastPiece, index: 4 * (i % 6) }).subarray(5));
+      expect(p.sent.map((f) => f[4])).toEqual([23, 23]);
+      release();
+      for (let i = 0; i < 20 && p.sent.length < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(p.sent.map((f) => f[4])).toEqual([23, 23, 22, 22, 22, 22, 22, 22, 22, 22]);
+    });
+
+    it('hashes at most a bound of data per peer and tick: the rest waits for the next tick', async () => {
+      const serving = new V2Hashes({ meta: () => v2, peers: () => [], readPiece: async (i) => piece(i) }, BIG);
+      const p = fakePeer();
+      for (const index of [0, 4, 8]) serving.message(p.peer, 21, encodeHashRequest({ ...lastPiece, index }).subarray(5));
+      const settle = async (): Promise<void> => {
+        for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+      };
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22]);
+      serving.tick();
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22, 22]);
+      serving.tick();
+      await settle();
+      expect(p.sent.map((f) => f[4])).toEqual([22, 22, 22]);
+    });
   });
 });

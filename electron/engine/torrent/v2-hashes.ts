@@ -1,6 +1,9 @@
 /**
  * BEP 52 hash messages for one torrent. Serving: a peer's hash request for a file's piece
- * layer (or a layer above it) is answered from the layers we hold, else rejected. Fetching: a
+ * layer (or a layer above it) is answered from the layers we hold; one below it (libtorrent
+ * asks for a piece's block hashes after the piece failed its check) from the data of pieces we
+ * have, read and hashed again and served only when they hash up to the layer we hold; anything
+ * else is rejected. Fetching: a
  * v2 torrent added by magnet has no 'piece layers'; before its pieces can be checked, each
  * file's layer is asked of the peers in runs of up to 512 hashes, with the uncle hashes that
  * prove a run against the file's 'pieces root', and installed once every run is proven.
@@ -8,7 +11,10 @@
  * prove out is dropped; nothing a peer sends is kept unless it proves out.
  */
 import type { Metainfo, V2File } from '../metainfo/index.js';
+import { answerBelowPieceLayer, piecesBelowPieceLayer } from '../merkle/block-proofs.js';
 import { answerRequest, layersAbovePieces, pieceLayerHeight, requestProblem, rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import { blockHashes, merkleRoot } from '../merkle/merkle.js';
+import { v2PieceCheck } from '../metainfo/v2-layout.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
 import { MessageId } from '../wire/message-ids.js';
@@ -23,6 +29,20 @@ const MAX_REJECTS_PER_PEER = 8;
 const MAX_SERVED_PER_TICK = 16;
 /** A peer that has not taken this much of what we sent gets hash rejects instead. */
 const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
+/**
+ * Data read for one request below the piece layer: one piece of up to 32 MiB (libtorrent asks
+ * one piece's blocks at a time). A peer's such requests are read one after another, at most
+ * this many waiting (libtorrent sends one per failed piece, back to back, and takes a reject
+ * of one as final), and each counts as many served requests as the pieces it read.
+ */
+const MAX_DATA_PER_REQUEST = 32 * 1024 * 1024;
+const MAX_QUEUED_DATA_REQUESTS = 8;
+/**
+ * Bytes hashed per peer and tick for such requests (on the event loop: they are rare, after a
+ * failed piece, but a stranger must not make us hash without bound); one piece always passes,
+ * the rest wait for the next tick.
+ */
+const DATA_BYTES_PER_TICK = 8 * 1024 * 1024;
 
 interface Run {
   file: V2File;
@@ -37,6 +57,8 @@ interface Run {
 export interface V2HashesHost {
   meta(): Metainfo | null;
   peers(): Iterable<PeerConnection>;
+  /** A verified piece's bytes (by torrent piece index), or null when we do not have it. */
+  readPiece?(index: number): Promise<Buffer | null>;
 }
 
 export class V2Hashes {
@@ -46,8 +68,18 @@ export class V2Hashes {
   private readonly rejects = new Map<PeerConnection, number>();
   /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
   private readonly servedThisTick = new Map<PeerConnection, number>();
+  /** Per peer, its requests below the piece layer: the first is being read from disk. */
+  private readonly dataQueues = new Map<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
 
-  constructor(private readonly host: V2HashesHost) {}
+  /** Bytes read and hashed for requests below the piece layer this tick, per peer. */
+  private readonly dataBytesThisTick = new Map<PeerConnection, number>();
+  /** Requests below the piece layer waiting for the next tick's budget. */
+  private tickWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly host: V2HashesHost,
+    private readonly dataBytesPerTick = DATA_BYTES_PER_TICK,
+  ) {}
 
   /**
    * Whether `meta` is v2-only with files of more than one piece whose layer is unknown. A
@@ -92,6 +124,10 @@ export class V2Hashes {
 
   tick(now = Date.now()): void {
     this.servedThisTick.clear();
+    this.dataBytesThisTick.clear();
+    const waiters = this.tickWaiters;
+    this.tickWaiters = [];
+    for (const wake of waiters) wake();
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (!run.done && run.peer !== null && now - run.sentAt > REQUEST_TIMEOUT_MS) run.peer = null;
@@ -103,6 +139,8 @@ export class V2Hashes {
   peerGone(peer: PeerConnection): void {
     this.rejects.delete(peer);
     this.servedThisTick.delete(peer);
+    this.dataQueues.delete(peer);
+    this.dataBytesThisTick.delete(peer);
     if (!this.fetch) return;
     for (const run of this.fetch.runs) {
       if (run.peer === peer) run.peer = null;
@@ -124,15 +162,93 @@ export class V2Hashes {
     const served = this.servedThisTick.get(peer) ?? 0;
     const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > MAX_BACKLOG_FOR_HASHES;
     const file = busy ? undefined : meta?.v2?.files.find((f) => f.root.equals(r.root));
-    if (!meta || !file || file.layer === null || requestProblem(r, file.length, meta.pieceLength) !== null) {
+    // A file of more than one piece needs its piece layer (a magnet may still be fetching it).
+    if (!meta || !file || (file.pieceCount > 1 && file.layer === null) || requestProblem(r, file.length) !== null) {
       peer.send(encodeHashReject(r));
       return;
     }
+    if (r.baseLayer < pieceLayerHeight(meta.pieceLength) || file.pieceCount === 1) {
+      this.enqueueDataRequest(peer, r, file, meta);
+      return;
+    }
+    this.servedThisTick.set(peer, served + 1);
+    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, this.levelsOf(file, meta)!, meta.pieceLength) }));
+  }
+
+  /** The layers from the piece layer up (built on the first request, kept); null for a file of one piece. */
+  private levelsOf(file: V2File, meta: Metainfo): Buffer[][] | null {
+    if (file.layer === null || file.pieceCount === 1) return null;
     const key = file.root.toString('hex');
     let levels = this.served.get(key);
     if (!levels) this.served.set(key, (levels = layersAbovePieces(file.layer, file.length, meta.pieceLength)));
-    this.servedThisTick.set(peer, served + 1);
-    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, levels, meta.pieceLength) }));
+    return levels;
+  }
+
+  /**
+   * A request below the piece layer: the pieces it covers are read and hashed; answered only
+   * when each hashes up to the piece layer entry (or root) we hold, so data changed on disk
+   * since it was verified is never vouched for.
+   */
+  private enqueueDataRequest(peer: PeerConnection, r: HashRequest, file: V2File, meta: Metainfo): void {
+    const queue = this.dataQueues.get(peer);
+    if (queue && queue.length >= MAX_QUEUED_DATA_REQUESTS) {
+      peer.send(encodeHashReject(r));
+    } else if (queue) {
+      queue.push({ r, file });
+    } else {
+      this.dataQueues.set(peer, [{ r, file }]);
+      void this.drainDataQueue(peer, meta);
+    }
+  }
+
+  private async drainDataQueue(peer: PeerConnection, meta: Metainfo): Promise<void> {
+    for (;;) {
+      // Gone when the peer went (peerGone).
+      const queue = this.dataQueues.get(peer);
+      const next = queue?.[0];
+      if (!queue || !next) {
+        this.dataQueues.delete(peer);
+        return;
+      }
+      await this.serveFromData(peer, next.r, next.file, meta);
+      queue.shift();
+    }
+  }
+
+  private async serveFromData(peer: PeerConnection, r: HashRequest, file: V2File, meta: Metainfo): Promise<void> {
+    const { first, end } = piecesBelowPieceLayer(r, file.length, meta.pieceLength);
+    const read = this.host.readPiece;
+    if (!read || (end - first) * meta.pieceLength > MAX_DATA_PER_REQUEST) {
+      peer.send(encodeHashReject(r));
+      return;
+    }
+    const bytes = (end - first) * meta.pieceLength;
+    for (;;) {
+      const used = this.dataBytesThisTick.get(peer) ?? 0;
+      if (used === 0 || used + bytes <= this.dataBytesPerTick) break;
+      await new Promise<void>((wake) => this.tickWaiters.push(wake));
+      if (!this.dataQueues.has(peer)) return;
+    }
+    this.dataBytesThisTick.set(peer, (this.dataBytesThisTick.get(peer) ?? 0) + bytes);
+    this.servedThisTick.set(peer, (this.servedThisTick.get(peer) ?? 0) + Math.max(1, end - first));
+    let hashes: Buffer | null = null;
+    try {
+      const blocks = new Map<number, Buffer[]>();
+      for (let p = first; p < end; p++) {
+        const index = file.firstPiece + p;
+        const check = v2PieceCheck(meta.v2!, meta.pieceLength, index);
+        const data = check ? await read.call(this.host, index) : null;
+        if (!check || !data) break;
+        const leaves = blockHashes(data.subarray(0, check.dataLength));
+        if (!merkleRoot(leaves, check.leaves).equals(check.expected)) break;
+        blocks.set(p, leaves);
+      }
+      if (blocks.size === end - first) hashes = answerBelowPieceLayer(r, file.length, meta.pieceLength, blocks, this.levelsOf(file, meta));
+    } catch {
+      hashes = null;
+    }
+    if (peer.isOpen === false) return;
+    peer.send(hashes ? encodeHashes({ ...r, hashes }) : encodeHashReject(r));
   }
 
   private findRun(peer: PeerConnection, r: HashRequest): Run | undefined {
