@@ -25,14 +25,14 @@ afterAll(async () => {
 
 describe(`${TORRENTS} torrents under a limit of ${NOFILE} open files`, () => {
   it('are added, seed, and come back after a restart without re-hashing', async () => {
-    const added = await runStep('add', work, TORRENTS, 0, NOFILE);
+    const added = await runStep('add', work, TORRENTS, 0, 0, NOFILE);
     expect(added.fdLimit).toBe(String(NOFILE));
     expect(added.errors).toEqual([]);
     expect(added.seeding).toBe(TORRENTS);
     expect(added.checkedPieces).toBe(TORRENTS);
     expect(added.maxOpenFds).toBeLessThanOrEqual(NOFILE);
 
-    const restarted = await runStep('restart', work, TORRENTS, 0, NOFILE);
+    const restarted = await runStep('restart', work, TORRENTS, 0, 0, NOFILE);
     expect(restarted.errors).toEqual([]);
     expect(restarted.torrents).toBe(TORRENTS);
     expect(restarted.seeding).toBe(TORRENTS);
