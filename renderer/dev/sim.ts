@@ -25,6 +25,7 @@ import {
   type TorrentState,
   type TorrentSummary,
   type TrackerView,
+  encodePieceChanges,
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
 import { SimSources } from './simSources.js';
@@ -321,7 +322,7 @@ class SimTorrent {
       type: 'piecesDelta',
       infoHash: this.infoHash,
       seq: ++this.seq,
-      changes,
+      changes: encodePieceChanges(changes),
       ...(this.availChanged ? { availability: bytesToBase64(this.avail) } : {}),
     };
     this.availChanged = false;

@@ -5,7 +5,8 @@
  * (`from`, `sourcesFrom`); `generation` changes when the log starts over (a recheck).
  * The same log, kept in the resume record, replays the mosaic.
  */
-import { array, base64, infoHash, literal, nonNegativeInt, object, optional, string, timestamp, type Validator } from './validate.js';
+import { ByteReader, ByteWriter } from './varint.js';
+import { array, base64, infoHash, literal, nonNegativeInt, object, optional, string, timestamp, ValidationError, type Validator } from './validate.js';
 
 export type PieceSourceKind = 'peer' | 'webseed';
 
@@ -66,6 +67,47 @@ export function readSourceEntry(bytes: Uint8Array, offset: number): [piece: numb
   ];
 }
 export const UNKNOWN_SOURCE = 0xffff;
+
+/**
+ * The wire form of `entries` in a reply: each 8-byte entry as three zigzag varints of its
+ * difference from the entry before (piece, source, tenths; the first from 0, 0, 0). Sources
+ * and times barely change from one entry to the next (one byte each), so an entry takes about
+ * four bytes instead of eight: at full speed the log is the largest reply the grid polls.
+ */
+export function packSourceEntries(raw: Uint8Array): Uint8Array {
+  const n = Math.floor(raw.length / PIECE_SOURCE_ENTRY_BYTES);
+  const w = new ByteWriter(n * 4 + 8);
+  let piece = 0, source = 0, tenths = 0;
+  for (let k = 0; k < n; k++) {
+    const [p, s, t] = readSourceEntry(raw, k * PIECE_SOURCE_ENTRY_BYTES);
+    w.svarint(p - piece);
+    w.svarint(s - source);
+    w.svarint(t - tenths);
+    piece = p;
+    source = s;
+    tenths = t;
+  }
+  return w.finish();
+}
+
+/** Back to PIECE_SOURCE_ENTRY_BYTES-byte entries. Throws ValidationError on malformed input. */
+export function unpackSourceEntries(packed: Uint8Array, path = 'entries'): Uint8Array {
+  const out: number[][] = [];
+  const r = new ByteReader(packed, path);
+  let piece = 0, source = 0, tenths = 0;
+  while (!r.done) {
+    piece += r.svarint();
+    source += r.svarint();
+    tenths += r.svarint();
+    if (piece < 0 || piece > 0xff_ffff || source < 0 || source > 0xffff || tenths < 0 || tenths > MAX_SOURCE_TIME) {
+      throw new ValidationError(path, 'has an entry out of range');
+    }
+    out.push([piece, source, tenths]);
+  }
+  const bytes = new Uint8Array(out.length * PIECE_SOURCE_ENTRY_BYTES);
+  out.forEach(([p, s, t], k) => writeSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES, p!, s!, t!));
+  return bytes;
+}
 /** Entries in one reply at most; ask again from `from + returned` for the rest. */
 export const MAX_SOURCE_ENTRIES_PER_REPLY = 100_000;
 /** Distinct sources one log keeps (more are folded into the last, "other peers"). */
@@ -81,7 +123,7 @@ export interface PieceSourcesView {
   count: number;
   /** Index of the first entry in `entries` (the query's `from`, or 0 for a new generation). */
   from: number;
-  /** base64 of PIECE_SOURCE_ENTRY_BYTES-byte entries. */
+  /** base64 of the entries packed by packSourceEntries (unpackSourceEntries reads them). */
   entries: string;
   /** Index of the first source in `sources`. */
   sourcesFrom: number;
@@ -109,7 +151,7 @@ export const pieceSourcesView: Validator<PieceSourcesView> = object<PieceSources
   base: timestamp,
   count: nonNegativeInt,
   from: nonNegativeInt,
-  entries: base64(Math.ceil((MAX_SOURCE_ENTRIES_PER_REPLY * PIECE_SOURCE_ENTRY_BYTES) / 3) * 4),
+  entries: base64(Math.ceil((MAX_SOURCE_ENTRIES_PER_REPLY * 3 * 4) / 3) * 4),
   sourcesFrom: nonNegativeInt,
   sources: array(pieceSource, { max: MAX_PIECE_SOURCES }),
   failures: array(

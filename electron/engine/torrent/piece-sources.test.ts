@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PIECE_SOURCES, PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, pieceSourcesView, readSourceEntry } from '../../../shared/contract/piece-sources.js';
+import { MAX_PIECE_SOURCES, PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, pieceSourcesView, readSourceEntry, unpackSourceEntries } from '../../../shared/contract/piece-sources.js';
 import { PieceDownload } from '../picker/piece-download.js';
 import { PieceSourceLog, describeSender, mainSender } from './piece-sources.js';
 
 const peer = (address: string, client = 'libtorrent/2.0.11') => ({ address, client });
 
 function decode(entries: string): Array<[number, number, number]> {
-  const bytes = Buffer.from(entries, 'base64');
+  const bytes = unpackSourceEntries(Buffer.from(entries, 'base64'));
   const out: Array<[number, number, number]> = [];
   for (let o = 0; o < bytes.length; o += PIECE_SOURCE_ENTRY_BYTES) out.push(readSourceEntry(bytes, o));
   return out;
