@@ -1,6 +1,6 @@
 /** The in-flight inspector: pieces being downloaded now, block by block, from whom, how long waited; slow ones marked. */
 import { useEffect, useRef } from 'react';
-import type { InFlightPeer, InFlightView } from '../../../shared/contract/index.js';
+import { unpackInFlight, type InFlightPeer, type InFlightView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { formatCount } from '../util/format.js';
 import { usePoll } from '../ui/usePoll.js';
@@ -31,7 +31,10 @@ function BlockStrip({ blocks }: { blocks: string }) {
 export function InFlightTab({ infoHash }: { infoHash: string }) {
   const controller = useController();
   const connected = useApp((s) => s.connection === 'open');
-  const { value } = usePoll<InFlightView>(infoHash, connected, 1000, (h) => controller.call(() => controller.client.getInFlight({ infoHash: h }), false));
+  const { value } = usePoll<InFlightView>(infoHash, connected, 1000, async (h) => {
+    const reply = await controller.call(() => controller.client.getInFlight({ infoHash: h }), false);
+    return reply ? unpackInFlight(reply) : reply;
+  });
   if (!value) return <p className="muted pad">Loading pieces in flight…</p>;
   if (value.pieces.length === 0) return <p className="muted pad" data-testid="inflight-empty">No piece is being downloaded right now.</p>;
   return (
