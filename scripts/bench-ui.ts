@@ -6,7 +6,7 @@
  *                       [--seconds 20] [--warmup 3]
  *                       [--limit-kib 6144] [--modes throttled,full]
  *                       [--views state+info,source+peers,source+inflight,source+files,source+health,source+speed]
- *                       [--width 1440] [--height 900] [--no-build] [--json FILE]
+ *                       [--width 1440] [--height 900] [--no-build] [--json FILE] [--profile]
  *
  * The built web host downloads a 16,384-piece torrent (throttled: 256 MiB in 16 KiB pieces; at
  * full speed: 1 GiB in 64 KiB pieces, so the download lasts long enough to measure) from a
@@ -56,6 +56,8 @@ interface Options {
   height: number;
   build: boolean;
   json: string | null;
+  /** Print the page's top functions by self time in each window (DevTools CPU profile). */
+  profile: boolean;
 }
 
 interface View {
@@ -85,6 +87,7 @@ function parseArgs(argv: string[]): Options {
     height: 900,
     build: true,
     json: null,
+    profile: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -108,6 +111,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--width') o.width = num();
     else if (a === '--height') o.height = num();
     else if (a === '--no-build') o.build = false;
+    else if (a === '--profile') o.profile = true;
     else if (a === '--json') o.json = next();
     else if (a === '--modes') {
       o.modes = next().split(',').map((m) => {
@@ -193,6 +197,30 @@ async function stopFrames(page: Page): Promise<{ frames: number[]; longTasks: nu
   return (await page.evaluate('(() => { window.__framesOn = false; window.__longObserver?.disconnect(); return { frames: window.__frames, longTasks: window.__longTasks }; })()')) as { frames: number[]; longTasks: number[] };
 }
 
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Starts the page's CPU profiler; the returned function stops it and names the top functions by self time. */
+async function startProfile(page: Page): Promise<() => Promise<string>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+    await cdp.detach();
+    const byNode = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    profile.samples.forEach((id, k) => {
+      const f = byNode.get(id)?.callFrame;
+      const name = f ? `${f.functionName || '(anonymous)'}@${f.url.split('/').pop() ?? ''}:${f.lineNumber}` : '?';
+      self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[k] ?? 0) / 1000);
+    });
+    return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(' · ');
+  };
+}
+
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
@@ -260,6 +288,7 @@ async function oneRun(
     await sleep((mode === 'full' ? Math.min(1, o.warmup) : o.warmup) * 1000);
     const v0 = await verifiedOnPage(page);
     ctx.traffic.reset();
+    const profiler = o.profile ? await startProfile(page) : null;
     await startFrames(page);
     const t0 = Date.now();
     const end = t0 + o.seconds * 1000;
@@ -270,6 +299,7 @@ async function oneRun(
       if (v1 >= ctx.pieces) break;
     }
     const recorded = await stopFrames(page);
+    if (profiler) process.stderr.write(`  page CPU profile (${view.label}, ${mode}), self time: ${await profiler()}\n`);
     const frames = recorded.frames.sort((a, b) => a - b);
     const seconds = (Date.now() - t0) / 1000;
     const traffic = ctx.traffic.take();

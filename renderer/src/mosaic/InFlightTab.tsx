@@ -46,12 +46,12 @@ export function InFlightTab({ infoHash }: { infoHash: string }) {
   if (!value) return <p className="muted pad">Loading pieces in flight…</p>;
   if (value.pieces.length === 0) return <p className="muted pad" data-testid="inflight-empty">No piece is being downloaded right now.</p>;
   return (
-    <table className="table table--compact" data-testid="inflight-table">
+    <table className="table table--compact table--inflight" data-testid="inflight-table">
       <thead>
         <tr>
-          <th className="col-num">Piece</th>
-          <th title="One mark per block: grey not requested, amber requested, green received, blue being hashed and written">Blocks</th>
-          <th>From</th><th>Waiting on</th><th className="col-num">Waited</th>
+          <th className="col-num col-piece">Piece</th>
+          <th className="col-blocks" title="One mark per block: grey not requested, amber requested, green received, blue being hashed and written">Blocks</th>
+          <th>From</th><th>Waiting on</th><th className="col-num col-waited">Waited</th>
         </tr>
       </thead>
       <tbody>
