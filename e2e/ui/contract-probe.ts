@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import {
   base64ToBytes,
+  decodePieceChanges,
   applySummaryChange,
   createWebSocketClient,
   PieceState,
@@ -68,7 +69,7 @@ export class ContractProbe {
           break;
         }
         case 'piecesDelta': {
-          const pieces = e.changes.filter(([, state]) => state === PieceState.Verified).map(([index]) => index);
+          const pieces = decodePieceChanges(e.changes).filter(([, state]) => state === PieceState.Verified).map(([index]) => index);
           if (pieces.length > 0) this.verified.get(e.infoHash)?.push({ at, pieces });
           break;
         }

@@ -25,6 +25,8 @@ import {
   type TorrentState,
   type TorrentSummary,
   type TrackerView,
+  encodePieceChanges,
+  packInFlight,
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
 import { SimSources } from './simSources.js';
@@ -321,7 +323,7 @@ class SimTorrent {
       type: 'piecesDelta',
       infoHash: this.infoHash,
       seq: ++this.seq,
-      changes,
+      changes: encodePieceChanges(changes),
       ...(this.availChanged ? { availability: bytesToBase64(this.avail) } : {}),
     };
     this.availChanged = false;
@@ -609,7 +611,7 @@ export class SimEngine implements ClientTransport {
           const slow = index % 17 === 0;
           return { index, blocks, from: got > 0 ? [{ peer, blocks: got }] : [], waitingOn: [{ peer, blocks: Math.min(4, t.blocksPerPiece - got) }], oldestRequest: now - (slow ? 14_000 : 800), slow, state: 'downloading' as const };
         });
-        return { ok: true, result: { now, total: t.inflight.length, pieces } };
+        return { ok: true, result: packInFlight({ now, total: t.inflight.length, pieces }) };
       }
       case 'getPeerPieces':
         return t ? { ok: true, result: simPeerPieces(t.peers(), t.states, payload as PeerPiecesQuery) } : notFound;

@@ -1,5 +1,5 @@
 /** The simulator's piece-source log: the same byte format as the engine's (shared/contract/piece-sources.ts). */
-import { bytesToBase64, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type HashFailureView, type PieceSource, type PieceSourcesView } from '../../shared/contract/index.js';
+import { bytesToBase64, packSourceEntries, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type HashFailureView, type PieceSource, type PieceSourcesView } from '../../shared/contract/index.js';
 
 const CLIENTS = ['libtorrent/2.0.11', 'qBittorrent 4.6.7', 'Transmission 4.0.6', 'Deluge 2.1.1'];
 
@@ -46,7 +46,7 @@ export class SimSources {
       base: this.base,
       count: this.count,
       from: start,
-      entries: bytesToBase64(this.bytes.subarray(start * PIECE_SOURCE_ENTRY_BYTES, end * PIECE_SOURCE_ENTRY_BYTES)),
+      entries: bytesToBase64(packSourceEntries(this.bytes.subarray(start * PIECE_SOURCE_ENTRY_BYTES, end * PIECE_SOURCE_ENTRY_BYTES))),
       sourcesFrom: sFrom,
       sources: this.sources.slice(sFrom),
       failures: [...this.failures],

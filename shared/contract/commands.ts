@@ -55,7 +55,7 @@ import {
 } from './policies.js';
 import { addOffer, answerAddOfferPayload, type AddOffer, type AnswerAddOfferPayload } from './add-offer.js';
 import { torrentHealth, type TorrentHealth } from './health.js';
-import { inFlightView, type InFlightView } from './in-flight.js';
+import { inFlightReply, type InFlightReply } from './in-flight.js';
 import { peerPiecesQuery, peerPiecesResult, type PeerPiecesQuery, type PeerPiecesResult } from './peer-pieces.js';
 import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
 
@@ -251,7 +251,7 @@ export interface Commands {
   /** Each connected peer's pieces, bitfields only where they changed (peer-pieces.ts); poll while the Peers tab is open. */
   getPeerPieces: { payload: PeerPiecesQuery; result: PeerPiecesResult };
   /** The pieces being downloaded now, block by block (in-flight.ts); poll while the inspector is open. */
-  getInFlight: { payload: TorrentRef; result: InFlightView };
+  getInFlight: { payload: TorrentRef; result: InFlightReply };
   /** The torrent's .torrent file; 'not-found' while a magnet has no metadata yet. */
   exportTorrent: { payload: TorrentRef; result: ExportTorrentResult };
 }
@@ -425,7 +425,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getHealth: torrentHealth,
   getPieceSources: pieceSourcesView,
   getPeerPieces: peerPiecesResult,
-  getInFlight: inFlightView,
+  getInFlight: inFlightReply,
   // Twice the add limit: an export adds announce-list, piece layers and url-list around the info dict.
   exportTorrent: object<ExportTorrentResult>({ name: string({ max: 4096 }), data: base64(Math.ceil((2 * MAX_TORRENT_FILE_BYTES) / 3) * 4) }),
 };

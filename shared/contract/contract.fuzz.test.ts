@@ -20,6 +20,7 @@ import {
   parseResponseMessage,
   parseServerEvent,
   ValidationError,
+  encodePieceChanges,
 } from './index.js';
 
 const HASH = 'ab'.repeat(20);
@@ -39,7 +40,7 @@ const seeds: Json[] = [
   { kind: 'response', id: 2, ok: true, result: { infoHash: HASH, name: 'x', duplicate: false } },
   { kind: 'response', id: 3, ok: false, error: { code: 'not-found', message: 'no such torrent' } },
   { kind: 'event', event: { type: 'torrentRemoved', infoHash: HASH } },
-  { kind: 'event', event: { type: 'piecesDelta', infoHash: HASH, seq: 3, changes: [[0, 2, 1], [5, 1, 0.5]], availability: 'AAE=' } },
+  { kind: 'event', event: { type: 'piecesDelta', infoHash: HASH, seq: 3, changes: encodePieceChanges([[0, 2, 1], [5, 1, 0.5]]), availability: 'AAE=' } },
   { kind: 'event', event: { type: 'piecesSnapshot', infoHash: HASH, seq: 0, pieceCount: 2, states: 'AAI=', inFlight: [[1, 0.25]], availability: 'AQE=' } },
   { kind: 'event', event: { type: 'notice', level: 'error', message: 'bad torrent' } },
   { kind: 'event', event: { type: 'completed', infoHash: HASH, name: 'x' } },

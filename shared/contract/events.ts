@@ -24,14 +24,12 @@ import {
 import {
   LIMITS,
   capabilities,
-  pieceChange,
   sessionSummary,
   settings,
   torrentSummaries,
   torrentSummary,
   torrentSummaryChanges,
   type Capabilities,
-  type PieceChange,
   type SessionSummary,
   type Settings,
   type TorrentSummary,
@@ -108,7 +106,8 @@ export interface PiecesDeltaEvent {
   type: 'piecesDelta';
   infoHash: string;
   seq: number;
-  changes: PieceChange[];
+  /** The changes packed by encodePieceChanges (read them with forEachPieceChange). */
+  changes: string;
   availability?: string;
 }
 
@@ -183,6 +182,8 @@ export type TesseraEvent = ServerEvent | ConnectionEvent;
 // ---- validators ----
 
 const MAX_B64_PIECES = Math.ceil(LIMITS.pieces / 3) * 4;
+/** Packed changes: at most a state byte, a count and a gap (≤ 4 bytes) and a fraction per piece. */
+const MAX_B64_CHANGES = Math.ceil((LIMITS.pieces * 5 + 64) / 3) * 4;
 
 export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerEvent>('type', {
   snapshot: object<SnapshotEvent>({
@@ -210,7 +211,7 @@ export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerE
     type: literal('piecesDelta'),
     infoHash,
     seq: nonNegativeInt,
-    changes: array(pieceChange, { max: LIMITS.pieces }),
+    changes: base64(MAX_B64_CHANGES),
     availability: optional(base64(MAX_B64_PIECES)),
   }),
   completed: object<CompletedEvent>({ type: literal('completed'), infoHash, name: string({ max: 4096 }) }),

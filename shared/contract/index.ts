@@ -5,6 +5,8 @@
  */
 export * from './validate.js';
 export * from './base64.js';
+export * from './varint.js';
+export * from './piece-changes.js';
 export * from './types.js';
 export * from './policies.js';
 export * from './add-offer.js';

@@ -6,6 +6,7 @@
  */
 import {
   bytesToBase64,
+  packInFlight,
   parseCommandPayload,
   type AddOffer,
   type AnswerAddOfferPayload,
@@ -195,7 +196,7 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
     case 'getInFlight': {
       const t = torrent(parseCommandPayload(command, raw).infoHash);
       if (!t.inFlightPieces) throw new CommandFailure('unsupported', 'This engine cannot show its pieces in flight');
-      return t.inFlightPieces() ?? { now: Date.now(), total: 0, pieces: [] };
+      return packInFlight(t.inFlightPieces() ?? { now: Date.now(), total: 0, pieces: [] });
     }
     case 'exportTorrent': {
       const t = torrent(parseCommandPayload(command, raw).infoHash);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { base64ToBytes, PieceState, type ServerEvent } from '../../../shared/contract/index.js';
+import { base64ToBytes, decodePieceChanges, PieceState, type ServerEvent } from '../../../shared/contract/index.js';
 import { FakeTorrent } from './fake-session.js';
 import { PieceWatch } from './piece-watch.js';
 
@@ -50,13 +50,13 @@ describe('PieceWatch', () => {
     expect(deltas()).toHaveLength(1);
     vi.advanceTimersByTime(150);
     expect(deltas().map((d) => d.seq)).toEqual([1, 2]);
-    expect(deltas()[0]?.changes).toEqual([
+    expect(decodePieceChanges(deltas()[0]!.changes)).toEqual([
       [0, PieceState.Verified, 1],
       [1, PieceState.Verified, 1],
       [2, PieceState.Verified, 1],
       [3, PieceState.Verified, 1],
     ]);
-    expect(deltas()[1]?.changes).toEqual([[5, PieceState.InFlight, 0.25]]);
+    expect(decodePieceChanges(deltas()[1]!.changes)).toEqual([[5, PieceState.InFlight, 64 / 255]]);
   });
 
   it('shows a failed piece once as Failed, then what it became', () => {
@@ -64,9 +64,9 @@ describe('PieceWatch', () => {
     for (let k = 0; k < 4; k++) t.receiveBlock(2, true);
     watch.pieceFailed(2);
     vi.advanceTimersByTime(250);
-    expect(deltas()[0]?.changes).toEqual([[2, PieceState.Failed, 0]]);
+    expect(decodePieceChanges(deltas()[0]!.changes)).toEqual([[2, PieceState.Failed, 0]]);
     vi.advanceTimersByTime(250);
-    expect(deltas()[1]?.changes).toEqual([[2, PieceState.Missing, 0]]);
+    expect(decodePieceChanges(deltas()[1]!.changes)).toEqual([[2, PieceState.Missing, 0]]);
     vi.advanceTimersByTime(1000);
     expect(deltas()).toHaveLength(2);
   });

@@ -5,12 +5,12 @@
  * sent once as Failed (the UI flashes it) and what it became follows in the next delta.
  * Availability rides along at most every `availabilityIntervalMs`, when it changed.
  */
-import { PieceState, bytesToBase64, type PieceChange, type PieceStateCode, type ServerEvent } from '../../../shared/contract/index.js';
+import { PieceState, bytesToBase64, encodePieceChanges, FRACTION_STEPS, type PieceChange, type PieceStateCode, type ServerEvent } from '../../../shared/contract/index.js';
 import { errorLine } from '../../../shared/error-text.js';
 import type { EngineTorrent } from '../api.js';
 
-/** Fractions travel quantized to 1/1000: smaller changes are not worth a delta. */
-const FRACTION_SCALE = 1000;
+/** Fractions travel quantized to 1/255 (the packed changes' byte): smaller changes are not worth a delta. */
+const FRACTION_SCALE = FRACTION_STEPS;
 
 export interface PieceWatchOptions {
   intervalMs: number;
@@ -165,8 +165,8 @@ export class PieceWatch {
       this.seq += 1;
       this.options.send(
         availability === undefined
-          ? { type: 'piecesDelta', infoHash: this.infoHash, seq: this.seq, changes }
-          : { type: 'piecesDelta', infoHash: this.infoHash, seq: this.seq, changes, availability },
+          ? { type: 'piecesDelta', infoHash: this.infoHash, seq: this.seq, changes: encodePieceChanges(changes) }
+          : { type: 'piecesDelta', infoHash: this.infoHash, seq: this.seq, changes: encodePieceChanges(changes), availability },
       );
     }
     // A failed piece's real state goes out in the next delta.

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { applySummaryChange, base64ToBytes, bytesToBase64, parseServerEvent, PieceState, type ServerEvent, type Settings, type TorrentSummary } from '../../../shared/contract/index.js';
+import { applySummaryChange, base64ToBytes, bytesToBase64, decodePieceChanges, parseServerEvent, PieceState, type ServerEvent, type Settings, type TorrentSummary } from '../../../shared/contract/index.js';
 import { FakeSession, type FakeTorrent } from './fake-session.js';
 import { TesseraService, type ServicePlatform } from './service.js';
 import { defaultSettings, loadSettings, saveSettings } from './state.js';
@@ -338,7 +338,7 @@ describe('TesseraService events', () => {
     let sawFailed = 0;
     for (const d of deltas) {
       if (d.type !== 'piecesDelta') continue;
-      for (const [i, s] of d.changes) {
+      for (const [i, s] of decodePieceChanges(d.changes)) {
         states[i] = s;
         if (s === PieceState.Failed) sawFailed++;
       }

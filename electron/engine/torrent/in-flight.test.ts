@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inFlightView as inFlightValidator, SLOW_REQUEST_MS } from '../../../shared/contract/in-flight.js';
+import { inFlightReply, packInFlight, SLOW_REQUEST_MS, unpackInFlight } from '../../../shared/contract/in-flight.js';
 import type { OutstandingRequest } from '../peer/block-requests.js';
 import { PieceDownload } from '../picker/piece-download.js';
 import { inFlightView } from './in-flight.js';
@@ -31,6 +31,7 @@ describe('inFlightView', () => {
     expect(v.pieces[1]).toEqual({ index: 3, blocks: 'Rr..', from: [{ peer: '10.0.0.1:1', blocks: 1 }], waitingOn: [{ peer: '10.0.0.1:1', blocks: 1 }], oldestRequest: now - 1000, slow: false, state: 'downloading' });
     fast.verifying = true;
     expect(inFlightView([fast], [], now).pieces[0]).toMatchObject({ blocks: 'wr..', state: 'verifying', oldestRequest: null, slow: false });
-    expect(() => inFlightValidator(v, 'v')).not.toThrow();
+    expect(() => inFlightReply(packInFlight(v), 'v')).not.toThrow();
+    expect(unpackInFlight(packInFlight(v))).toEqual(v);
   });
 });

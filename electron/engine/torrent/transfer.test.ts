@@ -3,7 +3,7 @@
  * sockets: the remote side's messages are fed in, what we send is read back off the socket.
  * Pieces are small (two 16 KiB blocks) so they are hashed inline; data goes to a temp folder.
  */
-import { PIECE_SOURCE_ENTRY_BYTES, readSourceEntry } from '../../../shared/contract/piece-sources.js';
+import { PIECE_SOURCE_ENTRY_BYTES, readSourceEntry, unpackSourceEntries } from '../../../shared/contract/piece-sources.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -336,7 +336,7 @@ describe('Transfer: pieces', () => {
     await transfer.drain();
     const view = transfer.sources.query(0, 0);
     expect(view.sources.map((s) => s.label)).toEqual([a.peer.address, b.peer.address]);
-    const entries = Buffer.from(view.entries, 'base64');
+    const entries = unpackSourceEntries(Buffer.from(view.entries, 'base64'));
     const logged = [0, 1].map((k) => readSourceEntry(entries, k * PIECE_SOURCE_ENTRY_BYTES).slice(0, 2));
     expect(logged.sort()).toEqual([[0, 0], [1, 1]]);
     expect(view.count).toBe(2);

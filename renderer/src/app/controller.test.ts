@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PieceState, base64ToBytes, bytesToBase64 } from '../../../shared/contract/index.js';
+import { PieceState, base64ToBytes, bytesToBase64, encodePieceChanges } from '../../../shared/contract/index.js';
 import { FakeTransport } from '../../test/fakeTransport.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 import { createAppStore } from '../state/store.js';
@@ -40,7 +40,7 @@ describe('Controller', () => {
     c.select(hash(1));
     expect(t.commands('watchPieces')).toEqual([{ infoHash: hash(1) }]);
     t.emit({ type: 'piecesSnapshot', infoHash: hash(1), seq: 0, pieceCount: 3, states: bytesToBase64(Uint8Array.from([2, 0, 0])), inFlight: [], availability: bytesToBase64(Uint8Array.from([1, 1, 1])) });
-    t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: [[1, PieceState.InFlight, 0.5]] });
+    t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: encodePieceChanges([[1, PieceState.InFlight, 0.5]]) });
     const f = c.pieces.get(hash(1));
     expect(f?.verified).toBe(1);
     expect(f?.state[1]).toBe(PieceState.InFlight);
@@ -56,7 +56,7 @@ describe('Controller', () => {
     const { t, c } = await setup();
     c.select(hash(1));
     t.emit({ type: 'piecesSnapshot', infoHash: hash(1), seq: 0, pieceCount: 1, states: 'AA==', inFlight: [], availability: 'AA==' });
-    t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 5, changes: [] });
+    t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 5, changes: encodePieceChanges([]) });
     await tick();
     expect(t.commands('watchPieces')).toHaveLength(2);
   });

@@ -240,6 +240,26 @@ describe('GridPainter tints (the mosaic modes)', () => {
     expect(verifiedXs.length).toBeGreaterThanOrEqual(3); // bars first, tints over them
   });
 
+  it('a new source colouring with the same colours repaints only the cells whose colour changed', () => {
+    const { fc, painter, field } = setup(100, 400, 200);
+    field.load(new Array<number>(100).fill(VERIFIED));
+    const colors = ['#ff0000', '#00ff00'];
+    painter.setTint({ colors, pieceColor: new Uint8Array(100).fill(1), verifiedOnly: true });
+    painter.paint(0);
+    const next = new Uint8Array(100).fill(1);
+    next[7] = 2;
+    next[42] = 2;
+    painter.setTint({ colors: [...colors], pieceColor: next, verifiedOnly: true });
+    fc.reset();
+    const stats = painter.paint(0);
+    expect(stats.full).toBe(false);
+    expect(stats.cells).toBe(2);
+    expect(fc.rects.filter((r) => r.style === '#00ff00')).toHaveLength(2);
+    // Other colours: everything again.
+    painter.setTint({ colors: ['#0000ff', '#00ff00'], pieceColor: next.slice(), verifiedOnly: true });
+    expect(painter.paint(0).full).toBe(true);
+  });
+
   it('highlight: every piece with a colour is painted, missing ones too; null tint goes back to state colours', () => {
     const { fc, painter, field } = setup(4, 200, 100);
     field.load([VERIFIED, MISSING, MISSING, MISSING]);

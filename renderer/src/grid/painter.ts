@@ -117,6 +117,10 @@ export interface GridTint {
   verifiedOnly: boolean;
 }
 
+function sameColors(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((c, k) => c === b[k]));
+}
+
 export interface FrameStats {
   /** Cells painted this frame. */
   cells: number;
@@ -197,8 +201,26 @@ export class GridPainter {
     this.invalidateAll();
   }
 
-  /** Lays colours over the state colours (null: state only); repaints everything. */
+  /**
+   * Lays colours over the state colours (null: state only). A new pieceColor array with the
+   * same colours repaints only the cells whose pieces changed colour (colour by source gets a
+   * new array each time the log grows: a full repaint each time cost frames at full speed);
+   * anything else repaints everything.
+   */
   setTint(tint: GridTint | null): void {
+    const prev = this.tint;
+    if (prev && tint && prev.pieceColor !== tint.pieceColor && prev.pieceColor.length === tint.pieceColor.length && prev.verifiedOnly === tint.verifiedOnly && sameColors(prev.colors, tint.colors)) {
+      this.tint = tint;
+      const a = prev.pieceColor, b = tint.pieceColor, L = this.layout;
+      let changed = false;
+      for (let i = 0; i < b.length; i++) {
+        if (a[i] === b[i]) continue;
+        this.markCell(L.run === 1 ? i : cellOfPiece(L, i));
+        changed = true;
+      }
+      if (changed) this.schedule();
+      return;
+    }
     this.tint = tint;
     this.tintPacked = (tint?.colors ?? []).map((c) => packRgb(parseColor(c) ?? [128, 128, 128]));
     this.invalidateAll();

@@ -3,6 +3,7 @@ import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { hash, summary } from '../../test/fixtures.js';
+import { packInFlight } from '../../../shared/contract/index.js';
 import { App } from '../ui/App.js';
 
 let m: Mounted | null = null;
@@ -17,14 +18,14 @@ describe('In-flight inspector', () => {
     const { container, transport } = m;
     transport.replies.getInFlight = () => ({
       ok: true,
-      result: {
+      result: packInFlight({
         now: 100_000,
         total: 2,
         pieces: [
           { index: 7, blocks: 'rr', from: [], waitingOn: [{ peer: '10.0.0.2:2', blocks: 2 }], oldestRequest: 85_000, slow: true, state: 'downloading' },
           { index: 3, blocks: 'Rr..', from: [{ peer: '10.0.0.1:1', blocks: 1 }], waitingOn: [{ peer: '10.0.0.1:1', blocks: 1 }], oldestRequest: 99_000, slow: false, state: 'downloading' },
         ],
-      },
+      }),
     });
     await act(async () => { container.querySelector('[data-testid="torrent-row"]')!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
     await act(async () => { container.querySelector<HTMLButtonElement>('[data-testid="tab-inflight"]')!.click(); });

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesToBase64, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
+import { bytesToBase64, packSourceEntries, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { hash, summary } from '../../test/fixtures.js';
 import { App } from '../ui/App.js';
@@ -21,7 +21,7 @@ function sourcesReply(): PieceSourcesView {
     base: Date.now(),
     count: 3,
     from: 0,
-    entries: bytesToBase64(bytes),
+    entries: bytesToBase64(packSourceEntries(bytes)),
     sourcesFrom: 0,
     sources: [
       { kind: 'peer', label: '10.0.0.1:6881', client: 'libtorrent/2.0.11' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PIECE_SOURCE_ENTRY_BYTES, bytesToBase64, writeSourceEntry } from '../../../shared/contract/index.js';
+import { PIECE_SOURCE_ENTRY_BYTES, bytesToBase64, packSourceEntries, writeSourceEntry } from '../../../shared/contract/index.js';
 import { MISSING, VERIFIED } from '../grid/layout.js';
 import { replayAt, replaySpan } from './replay.js';
 import { PieceSourceTable } from './sourceTable.js';
@@ -8,7 +8,7 @@ function table(entries: Array<[piece: number, source: number, tenths: number]>, 
   const bytes = new Uint8Array(entries.length * PIECE_SOURCE_ENTRY_BYTES);
   entries.forEach(([p, s, t], k) => writeSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES, p, s, t));
   const t = new PieceSourceTable(pieceCount);
-  t.apply({ generation: 1, base: 10_000, count: entries.length, from: 0, entries: bytesToBase64(bytes), sourcesFrom: 0, sources: [{ kind: 'peer', label: 'a:1', client: '' }, { kind: 'peer', label: 'b:2', client: '' }], failures: [] });
+  t.apply({ generation: 1, base: 10_000, count: entries.length, from: 0, entries: bytesToBase64(packSourceEntries(bytes)), sourcesFrom: 0, sources: [{ kind: 'peer', label: 'a:1', client: '' }, { kind: 'peer', label: 'b:2', client: '' }], failures: [] });
   return t;
 }
 

@@ -10,6 +10,7 @@ import {
   SOURCE_TIME_UNIT_MS,
   UNKNOWN_SOURCE,
   readSourceEntry,
+  unpackSourceEntries,
   type HashFailureView,
   type PieceSource,
   type PieceSourcesView,
@@ -64,7 +65,12 @@ export class PieceSourceTable {
       changed = true;
     }
     if (v.from !== this.logCount) return changed; // a reply for an old cursor: ask again
-    const bytes = base64ToBytes(v.entries);
+    let bytes: Uint8Array;
+    try {
+      bytes = unpackSourceEntries(base64ToBytes(v.entries));
+    } catch {
+      return changed;
+    }
     const n = Math.floor(bytes.length / PIECE_SOURCE_ENTRY_BYTES);
     for (let k = 0; k < n; k++) {
       const [piece, raw, tenths] = readSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, bytesToBase64, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
+import { PIECE_SOURCE_ENTRY_BYTES, UNKNOWN_SOURCE, bytesToBase64, packSourceEntries, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
 import { describeSources } from './MosaicPanel.js';
 import { OTHER_SOURCE_COLOR, SOURCE_COLORS, TINT_COLORS, assignSourceColors, sourceTint } from './sourceColors.js';
 import { PieceSourceTable } from './sourceTable.js';
@@ -7,7 +7,7 @@ import { PieceSourceTable } from './sourceTable.js';
 function entries(list: Array<[piece: number, source: number, tenths: number]>): string {
   const bytes = new Uint8Array(list.length * PIECE_SOURCE_ENTRY_BYTES);
   list.forEach(([p, s, t], k) => writeSourceEntry(bytes, k * PIECE_SOURCE_ENTRY_BYTES, p, s, t));
-  return bytesToBase64(bytes);
+  return bytesToBase64(packSourceEntries(bytes));
 }
 
 function view(over: Partial<PieceSourcesView>): PieceSourcesView {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PieceState, bytesToBase64 } from '../../../shared/contract/index.js';
+import { PieceState, bytesToBase64, encodePieceChanges } from '../../../shared/contract/index.js';
 import { PieceRegistry } from './pieces.js';
 import { hash } from '../../test/fixtures.js';
 
@@ -42,11 +42,11 @@ describe('PieceRegistry', () => {
     const r = new PieceRegistry();
     r.apply(snapshot([0, 0, 0, 0], [1, 1, 1, 1]), 0);
     const f = r.get(H);
-    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: [[0, PieceState.InFlight, 0.5], [1, PieceState.Verified, 1]] }, 10)).toBe('ok');
+    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: encodePieceChanges([[0, PieceState.InFlight, 0.5], [1, PieceState.Verified, 1]]) }, 10)).toBe('ok');
     expect(f?.state[0]).toBe(PieceState.InFlight);
     expect(f?.fraction[0]).toBeCloseTo(0.5);
     expect(f?.verified).toBe(1);
-    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 2, changes: [[0, PieceState.Failed, 0]], availability: bytesToBase64(Uint8Array.from([5, 6, 7, 8])) }, 20)).toBe('ok');
+    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 2, changes: encodePieceChanges([[0, PieceState.Failed, 0]]), availability: bytesToBase64(Uint8Array.from([5, 6, 7, 8])) }, 20)).toBe('ok');
     expect(f?.failedAt[0]).toBe(20);
     expect(f?.state[0]).toBe(PieceState.Failed);
     expect(Array.from(f?.availability ?? [])).toEqual([5, 6, 7, 8]);
@@ -54,16 +54,16 @@ describe('PieceRegistry', () => {
 
   it('asks for a resync on a gap, an unknown torrent or bad base64', () => {
     const r = new PieceRegistry();
-    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: [] }, 0)).toBe('resync');
+    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: encodePieceChanges([]) }, 0)).toBe('resync');
     r.apply(snapshot([0], [0]), 0);
-    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 2, changes: [] }, 0)).toBe('resync');
+    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 2, changes: encodePieceChanges([]) }, 0)).toBe('resync');
     expect(r.apply({ ...snapshot([0], [0]), states: 'abc' }, 0)).toBe('resync');
   });
 
   it('ignores out-of-range indices in deltas and snapshots', () => {
     const r = new PieceRegistry();
     r.apply(snapshot([0, 0], [0, 0], [[9, 0.5]]), 0);
-    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: [[99, PieceState.Verified, 1]] }, 0)).toBe('ok');
+    expect(r.apply({ type: 'piecesDelta', infoHash: H, seq: 1, changes: encodePieceChanges([[99, PieceState.Verified, 1]]) }, 0)).toBe('ok');
     expect(r.get(H)?.verified).toBe(0);
   });
 

@@ -2,7 +2,7 @@
  * Piece events → typed arrays. The piece state of watched torrents lives in PieceFields
  * (one per torrent), never in React state; the grid's painter subscribes to the field.
  */
-import { base64ToBytes, type PiecesDeltaEvent, type PiecesSnapshotEvent, PieceState } from '../../../shared/contract/index.js';
+import { base64ToBytes, forEachPieceChange, type PiecesDeltaEvent, type PiecesSnapshotEvent, PieceState } from '../../../shared/contract/index.js';
 import { PieceField } from '../grid/pieceField.js';
 
 /** What applying a piece event asks of the caller. */
@@ -68,9 +68,13 @@ export class PieceRegistry {
     if (!entry || e.seq !== entry.seq + 1) return 'resync';
     entry.seq = e.seq;
     const f = entry.field;
-    for (const [index, state, fraction] of e.changes) {
-      if (state === PieceState.Failed) f.fail(index, now, PieceState.Failed);
-      else f.setPiece(index, state, fraction);
+    try {
+      forEachPieceChange(e.changes, (index, state, fraction) => {
+        if (state === PieceState.Failed) f.fail(index, now, PieceState.Failed);
+        else f.setPiece(index, state, fraction);
+      });
+    } catch {
+      return 'resync';
     }
     if (e.availability !== undefined) {
       let a: Uint8Array;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodePieceChanges } from '../../../shared/contract/index.js';
 import { MAX_NOTICES, initialState, reduce, type Action, type AppState } from './reducer.js';
 import { computeTotals, createRowOrderSelector, sortedHashes } from './selectors.js';
 import { hash, session, summary } from '../../test/fixtures.js';
@@ -97,7 +98,7 @@ describe('reduce: engine events', () => {
 
   it('ignores piece events (they live in typed arrays)', () => {
     const s = run([snap([1])]);
-    expect(reduce(s, { type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: [] })).toBe(s);
+    expect(reduce(s, { type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: encodePieceChanges([]) })).toBe(s);
   });
 });
 

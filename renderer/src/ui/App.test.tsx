@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytesToBase64 } from '../../../shared/contract/index.js';
+import { bytesToBase64, encodePieceChanges } from '../../../shared/contract/index.js';
 import type { FakeTransport } from '../../test/fakeTransport.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { hash, session, summary } from '../../test/fixtures.js';
@@ -73,7 +73,7 @@ describe('App', () => {
     });
     expect($('piece-grid')?.getAttribute('data-verified')).toBe('2');
     await act(async () => {
-      t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: [[2, 2, 1]] });
+      t.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: encodePieceChanges([[2, 2, 1]]) });
     });
     expect($('piece-grid')?.getAttribute('data-verified')).toBe('3');
     // Another torrent, whose pieces have not arrived yet: no count rather than the last one's.
