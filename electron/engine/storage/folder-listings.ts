@@ -19,22 +19,31 @@ export class FolderListings {
 
   /** What `file` is now, not following a link. Folders on the way are followed: check them first where that matters. */
   async lookup(file: string): Promise<EntryKind> {
+    return (await this.look(file)).kind;
+  }
+
+  /**
+   * The same, with the file's lstat when that is how it was looked at (the first file of a
+   * folder: for a single-file torrent, the caller that wants the size and time needs no
+   * second lstat of the same file).
+   */
+  async look(file: string): Promise<{ kind: EntryKind; stats: fs.Stats | null }> {
     const dir = path.dirname(file);
     let listing = this.listings.get(dir);
     if (listing === undefined) {
       this.listings.set(dir, null);
-      return lstatKind(file);
+      return lstatEntry(file);
     }
     if (listing === null) {
       listing = readListing(dir);
       this.listings.set(dir, listing);
     }
     const entries = await listing;
-    if (entries === 'missing') return 'missing';
+    if (entries === 'missing') return { kind: 'missing', stats: null };
     // Cannot tell from here: the caller's own system call reports the real problem.
-    if (entries === 'unreadable') return 'present';
+    if (entries === 'unreadable') return { kind: 'present', stats: null };
     const entry = entries.get(path.basename(file));
-    return entry === undefined ? 'missing' : entry.isSymbolicLink() ? 'link' : 'present';
+    return { kind: entry === undefined ? 'missing' : entry.isSymbolicLink() ? 'link' : 'present', stats: null };
   }
 }
 
@@ -47,11 +56,11 @@ function readListing(dir: string): Promise<Listing> {
   );
 }
 
-function lstatKind(file: string): Promise<EntryKind> {
+function lstatEntry(file: string): Promise<{ kind: EntryKind; stats: fs.Stats | null }> {
   return new Promise((resolve) =>
-    fs.lstat(file, (err, stat) => {
-      if (err) resolve(err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'missing' : 'present');
-      else resolve(stat.isSymbolicLink() ? 'link' : 'present');
+    fs.lstat(file, (err, stats) => {
+      if (err) resolve({ kind: err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'missing' : 'present', stats: null });
+      else resolve({ kind: stats.isSymbolicLink() ? 'link' : 'present', stats });
     }),
   );
 }

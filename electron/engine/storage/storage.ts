@@ -282,10 +282,10 @@ export class Storage {
     await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
       if (this.files[i]!.pad) return;
       const file = this.filePath(i);
-      if ((await listings.lookup(file)) === 'missing') return;
-      stamps[i] = await new Promise((resolve) =>
-        fs.lstat(file, (err, stat) => resolve(err ? null : { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) })),
-      );
+      const seen = await listings.look(file);
+      if (seen.kind === 'missing') return;
+      const stat = seen.stats ?? (await new Promise<fs.Stats | null>((resolve) => fs.lstat(file, (err, st) => resolve(err ? null : st))));
+      stamps[i] = stat ? { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) } : null;
     });
     return stamps;
   }
