@@ -157,7 +157,14 @@ function log(msg: string): void {
 }
 
 /** Tessera downloads `t` from `peers` once. */
-async function runTessera(work: string, t: TorrentInfo, peers: string[], run: number | string, expectedSha1: string, who = 'tessera'): Promise<Sample> {
+/**
+ * `tessera download` of `t` from `peers` once. Over TCP only unless `utp` (the libtorrent
+ * leecher it is compared with speaks TCP only in those cases): uTP is dialled first, as
+ * libtorrent does with uTP on, and a TCP-only seeder leaves that dial unanswered for the 3 s
+ * uTP connect timeout (libtorrent's `utp_connect_timeout` is 3 s as well) — on the same wire
+ * as the libtorrent leecher, neither pays it.
+ */
+async function runTessera(work: string, t: TorrentInfo, peers: string[], run: number | string, expectedSha1: string, who = 'tessera', utp = false): Promise<Sample> {
   const dir = join(work, `tessera-${run}`);
   const usageFile = join(work, `tessera-${run}.rusage.json`);
   try {
@@ -168,6 +175,7 @@ async function runTessera(work: string, t: TorrentInfo, peers: string[], run: nu
       measureTo: usageFile,
       configHome: join(work, `tessera-home-${run}`),
       timeoutMs: 900_000,
+      extraArgs: utp ? [] : ['--no-utp'],
     });
     if (r.timedOut || r.exit.code !== 0 || !r.json) {
       return failed(who, `exit ${r.exit.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -221,7 +229,7 @@ async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: s
     const order = run % 2 === 1 ? ['tessera', 'libtorrent'] : ['libtorrent', 'tessera'];
     for (const who of order) {
       if (who === 'tessera' && o.libtorrentOnly) continue;
-      const s = who === 'tessera' ? await runTessera(work, t, [seeder.address], run, sha1) : await runLibtorrent(cleanup, work, t, [seeder.address], run, 'libtorrent', utpOnly);
+      const s = who === 'tessera' ? await runTessera(work, t, [seeder.address], run, sha1, 'tessera', utpOnly) : await runLibtorrent(cleanup, work, t, [seeder.address], run, 'libtorrent', utpOnly);
       samples.push(s);
       log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
     }
