@@ -9,6 +9,8 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time; less than `dur` when the thread waited for a core. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: { name?: string; data?: Record<string, unknown> };
@@ -32,6 +34,8 @@ interface Span {
   name: string;
   start: number;
   end: number;
+  /** Thread time (µs), -1 when the event has none. */
+  cpu: number;
   detail: string;
 }
 
@@ -51,17 +55,21 @@ export function summariseTrace(json: string, top = 12): string {
     const key = `${e.pid}:${e.tid}`;
     if (!mains.has(key)) continue;
     const list = byThread.get(key) ?? byThread.set(key, []).get(key)!;
-    if (e.ph === 'X' && e.dur !== undefined) list.push({ name: e.name, start: e.ts, end: e.ts + e.dur, detail: detailOf(e) });
+    if (e.ph === 'X' && e.dur !== undefined) list.push({ name: e.name, start: e.ts, end: e.ts + e.dur, cpu: e.tdur ?? -1, detail: detailOf(e) });
     else if (e.ph === 'B') (open.get(key) ?? open.set(key, []).get(key)!).push(e);
     else if (e.ph === 'E') {
       const b = open.get(key)?.pop();
-      if (b) list.push({ name: b.name, start: b.ts, end: e.ts, detail: detailOf(b) });
+      if (b) list.push({ name: b.name, start: b.ts, end: e.ts, cpu: -1, detail: detailOf(b) });
     }
   }
   const totals = new Map<string, number>();
   const lines: string[] = [];
   let taskCount = 0;
   let taskMs = 0;
+  let taskCpuMs = 0;
+  let mainCpuMs = 0;
+  let first = Infinity;
+  let last = -Infinity;
   for (const spans of byThread.values()) {
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
     // Top-level tasks: spans not inside another.
@@ -71,19 +79,27 @@ export function summariseTrace(json: string, top = 12): string {
       let j = i + 1;
       while (j < spans.length && spans[j]!.start < task.end) j++;
       const ms = (task.end - task.start) / 1000;
+      const cpuMs = task.cpu >= 0 ? task.cpu / 1000 : ms;
+      mainCpuMs += cpuMs;
+      first = Math.min(first, task.start);
+      last = Math.max(last, task.end);
       if (ms > LONG_TASK_MS) {
         taskCount++;
         taskMs += ms;
+        taskCpuMs += cpuMs;
         const self = selfTimes(spans.slice(i, j));
         for (const [n, t] of self) totals.set(n, (totals.get(n) ?? 0) + t);
         const names = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(', ');
-        lines.push(`    task ${ms.toFixed(0)} ms: ${names}`);
+        lines.push(`    task ${ms.toFixed(0)} ms (${cpuMs.toFixed(0)} ms on a CPU): ${names}`);
       }
       i = j;
     }
   }
   const sum = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([n, t]) => `${n} ${t.toFixed(0)} ms`).join(' · ');
-  return `  trace: ${taskCount} main-thread tasks over ${LONG_TASK_MS} ms (${taskMs.toFixed(0)} ms); self time in them: ${sum || 'none'}\n${lines.join('\n')}`;
+  const seconds = last > first ? (last - first) / 1e6 : 0;
+  const load = seconds > 0 ? `main thread on a CPU ${(mainCpuMs / seconds).toFixed(0)} ms/s; ` : '';
+  // A long task mostly off the CPU waited for a core (the machine was busy), it did not work.
+  return `  trace: ${load}${taskCount} tasks over ${LONG_TASK_MS} ms (${taskMs.toFixed(0)} ms, ${taskCpuMs.toFixed(0)} ms of it on a CPU); self time in them (wall): ${sum || 'none'}\n${lines.join('\n')}`;
 }
 
 /** Names a function call by its function. */

@@ -32,6 +32,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import WebSocket from 'ws';
@@ -307,7 +308,12 @@ async function oneRun(
     }
     const recorded = await stopFrames(page);
     if (profiler) process.stderr.write(`  page CPU profile (${view.label}, ${mode}), self time: ${await profiler()}\n`);
-    if (o.trace && browser) process.stderr.write(`  ${view.label}, ${mode}:\n${summariseTrace((await browser.stopTracing()).toString('utf8'))}\n`);
+    if (o.trace && browser) {
+      const trace = (await browser.stopTracing()).toString('utf8');
+      const file = join(tmpdir(), `bench-ui-trace-${view.label}-${mode}-${Date.now()}.json`);
+      await writeFile(file, trace);
+      process.stderr.write(`  ${view.label}, ${mode} (trace: ${file}, opens in DevTools' Performance panel):\n${summariseTrace(trace)}\n`);
+    }
     const frames = recorded.frames.sort((a, b) => a - b);
     const seconds = (Date.now() - t0) / 1000;
     const traffic = ctx.traffic.take();
