@@ -6,7 +6,7 @@
  *                       [--seconds 20] [--warmup 3]
  *                       [--limit-kib 6144] [--modes throttled,full]
  *                       [--views state+info,source+peers,source+inflight,source+files,source+health,source+speed]
- *                       [--width 1440] [--height 900] [--no-build] [--json FILE] [--profile]
+ *                       [--width 1440] [--height 900] [--no-build] [--json FILE] [--profile] [--trace]
  *
  * The built web host downloads a 16,384-piece torrent (throttled: 256 MiB in 16 KiB pieces; at
  * full speed: 1 GiB in 64 KiB pieces, so the download lasts long enough to measure) from a
@@ -32,12 +32,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { createWebSocketClient, bytesToBase64, type TesseraClient, type WebSocketConstructor } from '../shared/contract/index.js';
 import { Cleanup, createTorrent, REPO_ROOT, startLtSeeder, writeRandomFile, type LtSeeder } from '../e2e/support/index.js';
 import { startWebHost, type WebHost } from '../e2e/ui/web-host.js';
+import { summariseTrace, TRACE_CATEGORIES } from './bench-ui-trace.js';
 
 const TARGET_KBPS = 50;
 const TARGET_FRAME_P95_MS = 16.7;
@@ -58,6 +60,8 @@ interface Options {
   json: string | null;
   /** Print the page's top functions by self time in each window (DevTools CPU profile). */
   profile: boolean;
+  /** Print what the page's main thread did in its long tasks (a Chromium performance trace). */
+  trace: boolean;
 }
 
 interface View {
@@ -88,6 +92,7 @@ function parseArgs(argv: string[]): Options {
     build: true,
     json: null,
     profile: false,
+    trace: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -112,6 +117,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--height') o.height = num();
     else if (a === '--no-build') o.build = false;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--trace') o.trace = true;
     else if (a === '--json') o.json = next();
     else if (a === '--modes') {
       o.modes = next().split(',').map((m) => {
@@ -289,6 +295,8 @@ async function oneRun(
     const v0 = await verifiedOnPage(page);
     ctx.traffic.reset();
     const profiler = o.profile ? await startProfile(page) : null;
+    const browser = page.context().browser();
+    if (o.trace && browser) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
     await startFrames(page);
     const t0 = Date.now();
     const end = t0 + o.seconds * 1000;
@@ -300,6 +308,12 @@ async function oneRun(
     }
     const recorded = await stopFrames(page);
     if (profiler) process.stderr.write(`  page CPU profile (${view.label}, ${mode}), self time: ${await profiler()}\n`);
+    if (o.trace && browser) {
+      const trace = (await browser.stopTracing()).toString('utf8');
+      const file = join(tmpdir(), `bench-ui-trace-${view.label}-${mode}-${Date.now()}.json`);
+      await writeFile(file, trace);
+      process.stderr.write(`  ${view.label}, ${mode} (trace: ${file}, opens in DevTools' Performance panel):\n${summariseTrace(trace)}\n`);
+    }
     const frames = recorded.frames.sort((a, b) => a - b);
     const seconds = (Date.now() - t0) / 1000;
     const traffic = ctx.traffic.take();

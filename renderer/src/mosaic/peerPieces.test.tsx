@@ -21,6 +21,25 @@ describe('peer pieces', () => {
     expect(odd.peers.get('a')!.bits).toBeNull();
   });
 
+  it('keeps an unchanged peer\'s object (the strip is drawn again only when it changes); a new count, want or bitfield makes a new one', () => {
+    const first = mergePeerPieces(null, half);
+    // The engine leaves out the bitfield it knows we hold: same count, same object.
+    const again = mergePeerPieces(first, { pieceCount: 8, wantedMissing: 6, peers: [{ id: 'a', count: 4, seed: false, wanted: 3 }, { id: 's', count: 8, seed: true, wanted: 6 }] });
+    expect(again.peers.get('a')).toBe(first.peers.get('a'));
+    expect(again.peers.get('s')).toBe(first.peers.get('s'));
+    // The same bits sent again (e.g. after a reconnect) still count as unchanged.
+    const resent = mergePeerPieces(again, half);
+    expect(resent.peers.get('a')).toBe(first.peers.get('a'));
+    const fewerWanted = mergePeerPieces(again, { pieceCount: 8, wantedMissing: 5, peers: [{ id: 'a', count: 4, seed: false, wanted: 2 }] });
+    expect(fewerWanted.peers.get('a')).not.toBe(first.peers.get('a'));
+    expect(fewerWanted.peers.get('a')!.wanted).toBe(2);
+    const more = mergePeerPieces(again, { pieceCount: 8, wantedMissing: 6, peers: [{ id: 'a', count: 5, seed: false, wanted: 3, have: bytesToBase64(Uint8Array.of(0b1111_1000)) }] });
+    expect(more.peers.get('a')).not.toBe(first.peers.get('a'));
+    expect(Array.from(piecesOf(more.peers.get('a')!, 8))).toEqual([1, 1, 1, 1, 1, 0, 0, 0]);
+    const otherBits = mergePeerPieces(again, { pieceCount: 8, wantedMissing: 6, peers: [{ id: 'a', count: 4, seed: false, wanted: 3, have: bytesToBase64(Uint8Array.of(0b0000_1111)) }] });
+    expect(otherBits.peers.get('a')).not.toBe(first.peers.get('a'));
+  });
+
   it('strip columns: the fraction had per column, pieces spread evenly', () => {
     const p = mergePeerPieces(null, half).peers.get('a')!;
     expect(Array.from(stripColumns(p, 8, 4))).toEqual([1, 1, 0, 0]);

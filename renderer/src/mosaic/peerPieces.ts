@@ -22,16 +22,27 @@ export interface PeerPiecesState {
   peers: ReadonlyMap<string, PeerPieces>;
 }
 
-/** Merges a reply into what was known: bitfields kept where the engine left them out, gone peers dropped. */
+/**
+ * Merges a reply into what was known: bitfields kept where the engine left them out, gone
+ * peers dropped. A peer whose pieces did not change keeps its object, so its row and strip
+ * are not drawn again (identity is the strip's change key).
+ */
 export function mergePeerPieces(previous: PeerPiecesState | null, reply: PeerPiecesResult): PeerPiecesState {
   const same = previous?.pieceCount === reply.pieceCount;
   const peers = new Map<string, PeerPieces>();
   for (const p of reply.peers) {
     const old = same ? previous.peers.get(p.id) : undefined;
     const bits = p.seed ? null : p.have !== undefined ? base64ToBytes(p.have) : old && old.count === p.count ? old.bits : null;
-    peers.set(p.id, { count: p.count, seed: p.seed, wanted: p.wanted, bits });
+    const unchanged = old && old.count === p.count && old.seed === p.seed && old.wanted === p.wanted && (old.bits === bits || (old.bits !== null && bits !== null && sameBytes(old.bits, bits)));
+    peers.set(p.id, unchanged ? old : { count: p.count, seed: p.seed, wanted: p.wanted, bits });
   }
   return { pieceCount: reply.pieceCount, wantedMissing: reply.wantedMissing, peers };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One byte per piece (1 = the peer has it), for the grid's highlight. */

@@ -1,28 +1,22 @@
 import { useEffect, useMemo, useState } from 'react';
-import { PEER_FLAGS, type FilePriority, type FileView, type PeerView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
+import { type FilePriority, type FileView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { DetailsTab } from '../state/reducer.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
-import { formatBytes, formatCount, formatDate, formatPercent, formatRateCell } from '../util/format.js';
+import { formatBytes, formatCount, formatDate, formatPercent } from '../util/format.js';
 import { usePoll } from './usePoll.js';
+import { MiniBar } from './MiniBar.js';
+import { PeersTab } from './PeersTab.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
 import { InFlightTab } from '../mosaic/InFlightTab.js';
 import { SpeedTab, useSpeedSampler } from '../mosaic/SpeedTab.js';
 import { MosaicPanel } from '../mosaic/MosaicPanel.js';
-import { setPeerHighlight } from '../mosaic/highlight.js';
-import { PeerStrip } from '../mosaic/PeerStrip.js';
-import { piecesOf, usePeerPieces } from '../mosaic/peerPieces.js';
 import { FileStrip } from '../mosaic/FileStrip.js';
 import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
 import { usePieceField } from '../mosaic/usePieceField.js';
 import '../mosaic/mosaic.css';
-
-/** The peer list's Flags legend, from the contract's table of flag letters. */
-const FLAGS_LEGEND = Object.entries(PEER_FLAGS)
-  .map(([letter, meaning]) => `${letter}: ${meaning}`)
-  .join(' · ');
 
 const TABS: Array<{ id: DetailsTab; label: string }> = [
   { id: 'files', label: 'Files' },
@@ -148,59 +142,6 @@ function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
             </tr>
           );
         })}
-      </tbody>
-    </table>
-  );
-}
-
-function MiniBar({ value }: { value: number }) {
-  return (
-    <div className={value >= 1 ? 'bar bar--mini bar--done' : 'bar bar--mini'}>
-      <div className="bar__fill" style={{ width: `${(value * 100).toFixed(1)}%` }} />
-      <span className="bar__text">{formatPercent(value)}</span>
-    </div>
-  );
-}
-
-function PeersTab({ infoHash }: { infoHash: string }) {
-  const controller = useController();
-  const connected = useConnected();
-  const { value: peers } = usePoll<PeerView[]>(infoHash, connected, 1500,
-    (h) => controller.call(() => controller.client.getPeers({ infoHash: h }), false));
-  const pieces = usePeerPieces(infoHash, connected);
-  useEffect(() => () => setPeerHighlight(null), [infoHash]);
-  if (!peers) return <p className="muted pad">Loading peers…</p>;
-  if (peers.length === 0) return <p className="muted pad">Not connected to any peers.</p>;
-  const sorted = [...peers].sort((a, b) => b.downloadRate - a.downloadRate || b.uploadRate - a.uploadRate || a.address.localeCompare(b.address));
-  return (
-    <table className="table table--compact" data-testid="peers-table">
-      <thead>
-        <tr>
-          <th>Address</th><th>Client</th><th title={FLAGS_LEGEND}>Flags</th>
-          <th className="col-progress">Progress</th>
-          <th title="The peer's pieces on the grid's scale (hover a row to see them on the grid)">Pieces</th>
-          <th className="col-num" title="Pieces we still need that this peer has">We need</th>
-          <th className="col-num">Down</th><th className="col-num">Up</th>
-          <th className="col-num">Downloaded</th><th className="col-num">Uploaded</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((p) => (
-          <tr key={p.id} className="row" data-testid="peer-row" data-peer={p.address}
-            onMouseEnter={() => { const has = pieces?.peers.get(p.id); if (has && pieces) setPeerHighlight({ infoHash, label: p.address, pieces: piecesOf(has, pieces.pieceCount) }); }}
-            onMouseLeave={() => setPeerHighlight(null)}>
-            <td className="mono ellipsis" title={p.address}>{p.address}</td>
-            <td className="ellipsis" title={p.client}>{p.client || '–'}</td>
-            <td className="mono">{p.flags}</td>
-            <td className="col-progress"><MiniBar value={p.progress} /></td>
-            <td><PeerStrip pieces={pieces?.peers.get(p.id)} pieceCount={pieces?.pieceCount ?? 0} /></td>
-            <td className="col-num" data-testid="peer-wanted">{pieces?.peers.has(p.id) ? `${formatCount(pieces.peers.get(p.id)!.wanted)} of ${formatCount(pieces.wantedMissing)}` : '–'}</td>
-            <td className="col-num">{formatRateCell(p.downloadRate)}</td>
-            <td className="col-num">{formatRateCell(p.uploadRate)}</td>
-            <td className="col-num">{formatBytes(p.downloaded)}</td>
-            <td className="col-num">{formatBytes(p.uploaded)}</td>
-          </tr>
-        ))}
       </tbody>
     </table>
   );
