@@ -31,6 +31,7 @@ import {
   ManagedProcess,
   PYTHON,
   requireBuiltCli,
+  requireIpv6Loopback,
   requireTool,
   runLtLeecher,
   startLtSeeder,
@@ -50,16 +51,6 @@ const cleanup = new Cleanup();
 let root = '';
 let torrent: TorrentInfo;
 let seeder: LtSeeder;
-
-/** Fails loudly (never skips) on a machine whose loopback has no ::1. */
-async function requireIpv6Loopback(): Promise<void> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err) => reject(new Error(`IPv6 loopback ::1 is not usable here (${err.message}); these tests need it (\`ip -6 addr show lo\`)`)));
-    probe.listen(0, V6, resolve);
-  });
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-}
 
 beforeAll(async () => {
   requireBuiltCli();

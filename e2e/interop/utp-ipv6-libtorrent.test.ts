@@ -4,11 +4,10 @@
  * completed, byte-identical download with no hash failure proves uTP runs on IPv6 — both on
  * the socket it shares with the IPv6 DHT node and on its own (DHT off), and for incoming uTP.
  */
-import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  assertDownloadOk, assertSameFile, Cleanup, createTorrent, requireBuiltCli, requireTool, runLtLeecher, startLtSeeder, startTesseraSeed,
+  assertDownloadOk, assertSameFile, Cleanup, createTorrent, requireBuiltCli, requireIpv6Loopback, requireTool, runLtLeecher, startLtSeeder, startTesseraSeed,
   tesseraDownload, writeRandomFile, type TorrentInfo,
 } from '../support/index.js';
 
@@ -18,16 +17,6 @@ const cleanup = new Cleanup();
 let root = '';
 let source = '';
 let torrent: TorrentInfo;
-
-/** Fails loudly (never skips) on a machine whose loopback has no ::1. */
-async function requireIpv6Loopback(): Promise<void> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err) => reject(new Error(`IPv6 loopback ::1 is not usable here (${err.message}); these tests need it (\`ip -6 addr show lo\`)`)));
-    probe.listen(0, V6, resolve);
-  });
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-}
 
 beforeAll(async () => {
   requireBuiltCli();

@@ -36,7 +36,7 @@ export { assertDownloadOk, payloadSize, type ExpectedDownload } from './checks.j
 export { startOpentracker, type Opentracker } from './opentracker.js';
 export { ManagedProcess, runToEnd, type ExitInfo } from './process.js';
 export { measured, readUsage, type Usage } from './measure.js';
-export { freePort, canConnect, waitForListening } from './net.js';
+export { freePort, canConnect, waitForListening, requireIpv6Loopback } from './net.js';
 export { requireTool, PYTHON, REPO_ROOT, SUPPORT_DIR, supportScript, type Tool } from './tools.js';
 export { waitForTorrent } from './engine-wait.js';
 export { startNginx, type Nginx } from './nginx.js';

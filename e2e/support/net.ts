@@ -1,4 +1,4 @@
-/** Ports and reachability on 127.0.0.1 (never any other address). */
+/** Ports and reachability on 127.0.0.1 and ::1 (never any other address). */
 import { connect, createServer } from 'node:net';
 import WebSocket from 'ws';
 
@@ -14,6 +14,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => (port ? resolve(port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Fails loudly (never skips) on a machine whose loopback has no ::1. */
+export async function requireIpv6Loopback(): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err) => reject(new Error(`IPv6 loopback ::1 is not usable here (${err.message}); these tests need it (\`ip -6 addr show lo\`)`)));
+    probe.listen(0, '::1', resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** True once a TCP connect to host:port succeeds. */
