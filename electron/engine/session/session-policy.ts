@@ -1,6 +1,7 @@
 /**
- * What the session decides for its torrents as a whole, once a second and after every state
- * change: the all-time statistics, the seeding limits (pause or remove a finished torrent that
+ * What the session decides for its torrents as a whole, once a second (up to
+ * POLICY_TORRENTS_PER_TICK torrents in turn) and, with the queue on, after state changes:
+ * the all-time statistics, the seeding limits (pause or remove a finished torrent that
  * reached them) and the queue (set each torrent's `queued` lifecycle fact). The decisions are
  * the pure functions of queue-policy.ts, slow-watch.ts and seeding-limits.ts.
  */
@@ -25,7 +26,7 @@ export interface PolicyHost {
   warn(message: string): void;
 }
 
-/** How often statistics, limits and slowness are looked at (state changes also trigger the queue at once). */
+/** How often statistics, limits and slowness are looked at (with the queue on, state changes also ask for a queue pass). */
 export const POLICY_INTERVAL_MS = 1000;
 /**
  * Torrents looked at per tick for statistics, limits and slowness, in turn: with 10,000
