@@ -28,6 +28,7 @@
 import { cpus, loadavg } from 'node:os';
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Cleanup,
   createTorrent,
@@ -156,7 +157,19 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-/** Tessera downloads `t` from `peers` once. */
+/**
+ * Wait before each timed run so that every contender starts with memory in the same state.
+ * These machines are VMs whose kernel hands freed pages back to the host within about a
+ * second (free page reporting, /sys/module/page_reporting); touching such a page again
+ * costs a host fault, which makes filling 1 GiB of fresh page cache take ~4 s of system
+ * time instead of ~0.5 s. The previous run's download was just deleted, so without this
+ * pause whoever starts fastest after a deletion writes into still-warm pages and the order
+ * of the contenders, not their code, decides the ratio.
+ */
+async function settleMemory(): Promise<void> {
+  await sleep(3000);
+}
+
 /**
  * `tessera download` of `t` from `peers` once. Over TCP only unless `utp` (the libtorrent
  * leecher it is compared with speaks TCP only in those cases): uTP is dialled first, as
@@ -229,6 +242,7 @@ async function benchDownload(cleanup: Cleanup, work: string, o: Options, name: s
     const order = run % 2 === 1 ? ['tessera', 'libtorrent'] : ['libtorrent', 'tessera'];
     for (const who of order) {
       if (who === 'tessera' && o.libtorrentOnly) continue;
+      await settleMemory();
       const s = who === 'tessera' ? await runTessera(work, t, [seeder.address], run, sha1, 'tessera', utpOnly) : await runLibtorrent(cleanup, work, t, [seeder.address], run, 'libtorrent', utpOnly);
       samples.push(s);
       log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
@@ -284,6 +298,7 @@ async function benchMany(cleanup: Cleanup, work: string, o: Options): Promise<Ca
       if (who.startsWith('tessera') && o.libtorrentOnly) continue;
       const peers = who.endsWith('many') ? all : one;
       const tag = `${name}-${who}-${run}`;
+      await settleMemory();
       const s = who.startsWith('tessera') ? await runTessera(work, t, peers, tag, sha1, who) : await runLibtorrent(cleanup, work, t, peers, tag, who);
       samples.push(s);
       log(`${name} run ${run}/${o.runs} ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s, ${s.cpuSeconds.toFixed(2)} CPU-s, ${s.peakRssMiB.toFixed(0)} MiB RSS` : `FAILED ${s.error}`}`);
