@@ -59,6 +59,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   readonly incoming: boolean;
   readonly address: string;
   remotePeerId: Buffer | null = null;
+  /** The client name last decoded, with what it was decoded from (see `client`). */
+  private clientCache: { peerId: Buffer | null; advertised: string | null; name: string } | null = null;
   remote: Handshake | null = null;
   extensions: ExtensionHandshake | null = null;
 
@@ -226,7 +228,13 @@ export class PeerConnection implements FrameSink, PickerPeer {
   }
 
   get client(): string {
-    return clientName(this.remotePeerId, this.extensions?.client ?? null);
+    // Asked for every verified piece and every stats poll: decoded again only when its inputs change.
+    const advertised = this.extensions?.client ?? null;
+    const cached = this.clientCache;
+    if (cached && cached.peerId === this.remotePeerId && cached.advertised === advertised) return cached.name;
+    const name = clientName(this.remotePeerId, advertised);
+    this.clientCache = { peerId: this.remotePeerId, advertised, name };
+    return name;
   }
 
   has(index: number): boolean {

@@ -51,7 +51,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private reach: SessionReach | null = null;
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
-  private readonly disk = new DiskWorkers(2);
+  private readonly disk = new DiskWorkers(2, process.env.TESSERA_DIRECT_IO !== "0");
   /** Outgoing connection attempts in progress, across all torrents. */
   private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
   private readonly store: StateStore | null;

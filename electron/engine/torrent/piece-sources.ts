@@ -68,6 +68,8 @@ export class PieceSourceLog {
   private readonly sources: PieceSource[] = [];
   private readonly sourceIds = new Map<string, number>();
   private readonly failures: HashFailureView[] = [];
+  /** Each sender's source id, found once: a source is keyed by its label, which a sender keeps. */
+  private readonly senderIds = new WeakMap<object, number>();
 
   constructor(readonly pieceCount: number, private readonly now: () => number = Date.now) {
     this.baseTime = now();
@@ -90,7 +92,10 @@ export class PieceSourceLog {
   verified(index: number, blocksFrom: ReadonlyMap<object, number>): void {
     if (this.entries >= this.maxEntries) return;
     const sender = mainSender(blocksFrom);
-    this.append(index, sender ? this.sourceId(describeSender(sender)) : UNKNOWN_SOURCE, this.now());
+    if (!sender) return this.append(index, UNKNOWN_SOURCE, this.now());
+    let id = this.senderIds.get(sender);
+    if (id === undefined) this.senderIds.set(sender, (id = this.sourceId(describeSender(sender))));
+    this.append(index, id, this.now());
   }
 
   /** Adds an entry as it was recorded before (the resume record). */
