@@ -83,6 +83,8 @@ export interface DownloadJson {
   size: number;
   downloaded: number;
   seconds: number;
+  /** From adding the torrent to the session (session start-up excluded) to complete. */
+  secondsFromAdd?: number;
   peers: number;
   hashFailures: number;
   [key: string]: unknown;

@@ -17,6 +17,8 @@ export interface OpenedTorrent {
   dir: string;
   json: boolean;
   verbose: boolean;
+  /** process.hrtime.bigint() when the torrent was handed to the session (start-up done). */
+  addedAt: bigint;
 }
 
 function parseEncryption(value: string | undefined): EncryptionMode {
@@ -74,12 +76,13 @@ export async function openTorrent(
   }
   try {
     // Paused: the data is checked, but no tracker or peer hears of it until the caller resumes it.
+    const addedAt = process.hrtime.bigint();
     const torrent = await session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
     if (verbose) {
       process.stderr.write(`tessera: listening on port ${session.port} (${session.listenFamilies.map((f) => `IPv${f}`).join(' and ')})\n`);
       process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
     }
-    return { session, torrent, args, dir, json: args.flags.has('json'), verbose };
+    return { session, torrent, args, dir, json: args.flags.has('json'), verbose, addedAt };
   } catch (err) {
     await session.close();
     if (err instanceof TorrentInputError) {
