@@ -96,4 +96,30 @@ describe('PieceDownload', () => {
     expect(p.buffer).toBe(buffer);
     expect(p.contributors.size).toBe(0);
   });
+
+  it('counts blocks per sender from one sender to several, and names the main one', () => {
+    const p = piece(4 * BLOCK_SIZE);
+    const a = { name: 'a' };
+    const b = { name: 'b' };
+    expect(p.mainSender()).toBeNull();
+    p.credit(a);
+    p.credit(a);
+    expect(p.mainSender()).toBe(a);
+    expect([...p.blocksFrom]).toEqual([[a, 2]]);
+    p.credit(b);
+    p.credit(b);
+    p.credit(b);
+    expect([...p.blocksFrom]).toEqual([[a, 2], [b, 3]]);
+    expect([...p.contributors]).toEqual([a, b]);
+    expect(p.mainSender()).toBe(b);
+  });
+
+  it('keeps the first sender on a tie', () => {
+    const p = piece(2 * BLOCK_SIZE);
+    const a = {};
+    const b = {};
+    p.credit(a);
+    p.credit(b);
+    expect(p.mainSender()).toBe(a);
+  });
 });

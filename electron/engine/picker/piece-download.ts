@@ -17,10 +17,14 @@ export class PieceDownload {
   verifying = false;
   /** The peer this piece was handed to first (keeps a piece on one peer where possible). */
   owner: object | null = null;
-  /** Peers that delivered blocks: blamed together if the hash fails. */
-  readonly contributors = new Set<object>();
-  /** Blocks each sender delivered: the main one is the piece's source in the mosaic. */
-  readonly blocksFrom = new Map<object, number>();
+  /**
+   * Who delivered blocks: most pieces have one sender (every small piece does), so it is kept
+   * in two fields and a Map is made only when a second sender appears — a Map and a Set per
+   * 16 KiB piece were a good part of what the garbage collector did while downloading.
+   */
+  private soleSender: object | null = null;
+  private soleBlocks = 0;
+  private senders: Map<object, number> | null = null;
   /** Where blocks are copied; from a pool, returned once the piece is written or failed. */
   readonly buffer: Buffer;
 
@@ -33,8 +37,38 @@ export class PieceDownload {
 
   /** `sender` delivered one more (new) block of this piece. */
   credit(sender: object): void {
-    this.contributors.add(sender);
-    this.blocksFrom.set(sender, (this.blocksFrom.get(sender) ?? 0) + 1);
+    if (this.senders) this.senders.set(sender, (this.senders.get(sender) ?? 0) + 1);
+    else if (this.soleSender === null || this.soleSender === sender) {
+      this.soleSender = sender;
+      this.soleBlocks++;
+    } else {
+      this.senders = new Map<object, number>([[this.soleSender, this.soleBlocks], [sender, 1]]);
+    }
+  }
+
+  /** Blocks each sender delivered, in the order they first did (a new Map: for inspection, not the hot path). */
+  get blocksFrom(): ReadonlyMap<object, number> {
+    if (this.senders) return new Map(this.senders);
+    return new Map(this.soleSender === null ? [] : [[this.soleSender, this.soleBlocks]]);
+  }
+
+  /** Peers that delivered blocks: blamed together if the hash fails. */
+  get contributors(): ReadonlySet<object> {
+    return new Set(this.blocksFrom.keys());
+  }
+
+  /** The sender of most blocks (the first one met on a tie), or null: the piece's source in the mosaic. */
+  mainSender(): object | null {
+    if (!this.senders) return this.soleSender;
+    let best: object | null = null;
+    let most = 0;
+    for (const [sender, blocks] of this.senders) {
+      if (blocks > most) {
+        most = blocks;
+        best = sender;
+      }
+    }
+    return best;
   }
 
   blockLength(block: number): number {

@@ -126,7 +126,6 @@ export class BlockDownloader {
     this.downloadedBytes += length;
     this.meter.add(length);
     if (!piece.markArrived(block)) return;
-    piece.contributors.add(source);
     piece.credit(source);
     this.host.blockArrived(piece.index, piece.received, piece.blockCount);
     if (piece.requests[block]! > 0) this.cancelDuplicates(source, piece, block);

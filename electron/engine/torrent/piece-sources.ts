@@ -90,8 +90,12 @@ export class PieceSourceLog {
 
   /** Piece `index` verified; `blocksFrom` counts the blocks each sender delivered. */
   verified(index: number, blocksFrom: ReadonlyMap<object, number>): void {
+    this.verifiedBy(index, mainSender(blocksFrom));
+  }
+
+  /** Piece `index` verified; `sender` delivered most of its blocks (null: unknown). */
+  verifiedBy(index: number, sender: object | null): void {
     if (this.entries >= this.maxEntries) return;
-    const sender = mainSender(blocksFrom);
     if (!sender) return this.append(index, UNKNOWN_SOURCE, this.now());
     let id = this.senderIds.get(sender);
     if (id === undefined) this.senderIds.set(sender, (id = this.sourceId(describeSender(sender))));

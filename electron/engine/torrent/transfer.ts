@@ -323,7 +323,7 @@ export class Transfer {
 
   private pieceVerified(index: number, piece: PieceDownload): void {
     if (!this.picker.markHave(index)) return;
-    this.sources.verified(index, piece.blocksFrom);
+    this.sources.verifiedBy(index, piece.mainSender());
     this.failedPieces.delete(index);
     const have = msg.have(index);
     for (const peer of this.host.connectedPeers()) peer.send(have);
