@@ -24,7 +24,7 @@ export interface VerifierHost {
 /** Pieces at least this large are hashed on a disk thread when re-checked (smaller ones here). */
 const WORKER_MIN_PIECE = 128 * 1024;
 /** Stop requesting while this many completed bytes wait to be hashed or written: the disk sets the pace. */
-const MAX_PENDING_DISK_BYTES = 32 * 1024 * 1024;
+const MAX_PENDING_DISK_BYTES = 16 * 1024 * 1024;
 /** Completed pieces go to a disk thread in batches of up to this many bytes (one message, few writes). */
 const BATCH_BYTES = 1024 * 1024;
 /**
