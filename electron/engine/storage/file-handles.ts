@@ -31,6 +31,13 @@ interface Handle {
 /** How often a descriptor in use for writing is checked against its path. */
 export const REVALIDATE_MS = 1000;
 
+/**
+ * Save folders this process has made (or found there): 10,000 torrents restored into one
+ * folder need one mkdir, not 10,000 (which were an eighth of a restart). A folder deleted
+ * since is made again when opening a file in it fails (see `openFile`).
+ */
+const madeRoots = new Set<string>();
+
 export class FileHandles {
   private readonly open = new Map<string, Handle>();
   /** What each path named when last opened (kept after closing: a reopen compares with it). */
@@ -150,7 +157,16 @@ export class FileHandles {
 
   private async openFile(filePath: string, length: number, create: boolean): Promise<OpenedFile> {
     if (create) await this.ensureRoot();
-    const opened = await openInside(this.root, filePath, create ? 'write' : 'read');
+    let opened: OpenedFile;
+    try {
+      opened = await openInside(this.root, filePath, create ? 'write' : 'read');
+    } catch (err) {
+      if (!create || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The save folder itself went away (deleted while we ran): make it again, once.
+      this.forgetRoot();
+      await this.ensureRoot();
+      opened = await openInside(this.root, filePath, 'write');
+    }
     const before = this.identities.get(filePath);
     this.identities.set(filePath, { dev: opened.dev, ino: opened.ino });
     // Another file than the one opened last time: what was written to that one is gone.
@@ -166,8 +182,16 @@ export class FileHandles {
   /** Creates the save folder itself (the user chose it: it may be, or lie under, a link). */
   async ensureRoot(): Promise<void> {
     if (this.rootMade) return;
-    await fs.promises.mkdir(this.root, { recursive: true });
+    if (!madeRoots.has(this.root)) {
+      await fs.promises.mkdir(this.root, { recursive: true });
+      madeRoots.add(this.root);
+    }
     this.rootMade = true;
+  }
+
+  private forgetRoot(): void {
+    madeRoots.delete(this.root);
+    this.rootMade = false;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { BatchPiece, BatchResult, DiskWorkers, HashResult, WorkerWrite } fr
 import type { MerkleCheck } from './merkle-check.js';
 import { PartFile } from './part-file.js';
 import { FolderListings } from './folder-listings.js';
-import { assertNoSymlink, checkFolders, openInside, SymlinkError } from './safe-open.js';
+import { checkFolders, openInside, SymlinkError } from './safe-open.js';
 import { Chunker, forEachBounded } from '../util/yield.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
@@ -39,6 +39,8 @@ export class Storage {
   private readonly handles: FileHandles;
   /** Paths found naming another file than the one written to, not yet reported. */
   private readonly replacedPaths = new Set<string>();
+  /** Each file's lstat as prepare() found it, for the fileStamps() that follows (taken once). */
+  private statsAtPrepare = new Map<number, fs.Stats>();
   private readonly absolutePaths: string[];
   private readonly skipped = new Set<number>();
   /** Files whose bytes go to and come from the part file: skipped while not on disk, until moved out. */
@@ -132,9 +134,11 @@ export class Storage {
       if (this.files[i]!.pad) return;
       const file = this.filePath(i);
       if ((await checkFolders(this.saveDir, file, false, checked, missing)) === 'missing') return;
-      if ((await listings.lookup(file)) === 'link') throw new SymlinkError(file, file);
+      const seen = await listings.look(file);
+      if (seen.kind === 'link') throw new SymlinkError(file, file);
+      if (seen.stats) this.statsAtPrepare.set(i, seen.stats);
     });
-    await assertNoSymlink(this.saveDir, this.parts.filePath, checked);
+    // (The part file is checked for links by opening it: parts.load() below, without following one.)
     const chunker = new Chunker();
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
@@ -279,8 +283,16 @@ export class Storage {
   async fileStamps(): Promise<Array<{ size: number; mtimeMs: number } | null>> {
     const stamps = new Array<{ size: number; mtimeMs: number } | null>(this.files.length).fill(null);
     const listings = new FolderListings();
+    // Right after prepare() (the start-up check): the files it looked at need no second lstat.
+    const known = this.statsAtPrepare;
+    this.statsAtPrepare = new Map();
     await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
       if (this.files[i]!.pad) return;
+      const atPrepare = known.get(i);
+      if (atPrepare) {
+        stamps[i] = { size: atPrepare.size, mtimeMs: Math.round(atPrepare.mtimeMs) };
+        return;
+      }
       const file = this.filePath(i);
       const seen = await listings.look(file);
       if (seen.kind === 'missing') return;
