@@ -195,6 +195,12 @@ export interface SessionOptions {
   lsd?: boolean;
   /** uTP (BEP 29): dial it first and accept it, on the UDP port of the listening port number (default true, unless TESSERA_UTP=0). */
   utp?: boolean;
+  /**
+   * Write aligned stretches of verified pieces past the OS page cache (O_DIRECT) where the file
+   * system allows, like qBittorrent's "disable OS cache" (default true, unless TESSERA_DIRECT_IO=0):
+   * cheaper than filling the page cache, and a download does not push other files out of memory.
+   */
+  directWrites?: boolean;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`: the contract's TorrentInfoView without `savePath` (in TorrentStats). */

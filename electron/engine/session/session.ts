@@ -51,7 +51,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private reach: SessionReach | null = null;
   private readonly downloadLimit = new TokenBucket();
   private readonly uploadLimit = new TokenBucket();
-  private readonly disk = new DiskWorkers(2, process.env.TESSERA_DIRECT_IO !== "0");
+  private readonly disk: DiskWorkers;
   /** Outgoing connection attempts in progress, across all torrents. */
   private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
   private readonly store: StateStore | null;
@@ -68,6 +68,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   constructor(private readonly options: SessionOptions) {
     super();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
+    this.disk = new DiskWorkers(2, options.directWrites ?? process.env.TESSERA_DIRECT_IO !== '0');
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
     this.encryptionMode = options.encryption ?? 'allow';
     this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
