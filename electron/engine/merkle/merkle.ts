@@ -6,11 +6,12 @@
  * then being only as wide as the file's block count rounded up to a power of two.
  */
 import crypto from 'node:crypto';
+import { sha256PairInto } from './sha256-pair.js';
 
 export const MERKLE_BLOCK = 16 * 1024;
 const ZERO_LEAF = Buffer.alloc(32);
 
-/** SHA-256 in one call (Node ≥ 20.12): no Hash object per 16 KiB block or 64-byte pair. */
+/** SHA-256 in one call (Node ≥ 20.12): no Hash object per 16 KiB block. */
 const sha256: (data: Uint8Array) => Buffer =
   typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
 
@@ -18,7 +19,9 @@ function sha256Pair(a: Uint8Array, b: Uint8Array): Buffer {
   const pair = Buffer.allocUnsafe(64);
   pair.set(a, 0);
   pair.set(b, 32);
-  return sha256(pair);
+  const out = Buffer.allocUnsafe(32);
+  sha256PairInto(pair, 0, out, 0);
+  return out;
 }
 
 /** Smallest power of two ≥ n (1 for n ≤ 1). */
@@ -39,7 +42,8 @@ export function zeroSubtree(leaves: number): Buffer {
  * Root over `nodes` (32 bytes each) padded to `width` nodes (a power of two ≥ nodes.length)
  * with `pad`, the hash of an empty subtree of the nodes' own height. The levels are hashed in
  * place in one buffer: a piece layer of 65,536 hashes (a 1 GiB file in 16 KiB pieces) is
- * checked each time a torrent is loaded, and a Buffer per node cost more than the hashing.
+ * checked each time a torrent is loaded, and a Buffer and a node:crypto call per node cost
+ * several times the hashing (sha256-pair.ts).
  */
 export function merkleRoot(nodes: readonly Uint8Array[], width: number, pad: Buffer = ZERO_LEAF): Buffer {
   if (nodes.length > width) throw new Error(`merkleRoot: ${nodes.length} nodes do not fit ${width}`);
@@ -56,7 +60,7 @@ export function merkleRoot(nodes: readonly Uint8Array[], width: number, pad: Buf
     // Pairs entirely in padding need not be hashed: they are the next padding.
     if (n % 2 === 1) level.set(padding, n * 32);
     n = (n + 1) >> 1;
-    for (let i = 0; i < n; i++) level.set(sha256(level.subarray(64 * i, 64 * i + 64)), 32 * i);
+    for (let i = 0; i < n; i++) sha256PairInto(level, 64 * i, level, 32 * i);
     padding = sha256Pair(padding, padding);
   }
   return n === 0 ? Buffer.from(padding) : Buffer.from(level.subarray(0, 32));

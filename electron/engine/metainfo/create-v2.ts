@@ -7,6 +7,7 @@
  * in v2-hasher.ts; this module lays out the file tree, piece layers and pad files.
  */
 import type { Encodable } from '../bencode/index.js';
+import { rememberLayer } from './piece-layers.js';
 import { hashV2Files } from './v2-hasher.js';
 
 export interface V2Source {
@@ -51,7 +52,11 @@ export async function hashV2(
     const h = hashes[i]!;
     const leaf: Record<string, Encodable> = { length: f.length };
     if (h.root !== null) leaf['pieces root'] = h.root;
-    if (h.layer !== null && h.root !== null) pieceLayers.set(h.root.toString('latin1'), h.layer);
+    if (h.layer !== null && h.root !== null) {
+      pieceLayers.set(h.root.toString('latin1'), h.layer);
+      // Built from the data, so parsing this torrent need not hash the layer up again.
+      rememberLayer(h.root, h.layer);
+    }
 
     // Insert under its path ([name] for a single-file torrent).
     const elements = single ? [name] : f.elements;

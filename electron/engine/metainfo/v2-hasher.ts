@@ -12,6 +12,7 @@
  * Memory: one READ_BYTES buffer per worker, whatever the piece length, plus the hashes.
  */
 import { merkleRoot, MERKLE_BLOCK, nextPowerOfTwo, zeroSubtree } from '../merkle/merkle.js';
+import { SHA256_PAIR_SOURCE } from '../merkle/sha256-pair.js';
 import { defaultHashThreads, runOnWorkers } from './hash-workers.js';
 
 export interface V2HashSource {
@@ -110,6 +111,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const BLOCK = ${MERKLE_BLOCK};
+${SHA256_PAIR_SOURCE}
 const { pieceLength, bufferBytes, sha1 } = workerData;
 // One-shot hashing (Node ≥ 20.12) saves a Hash object per 16 KiB block.
 const digest = typeof crypto.hash === 'function'
@@ -126,7 +128,9 @@ const pads = [Buffer.alloc(32)];
 const pad = (k) => {
   while (pads.length <= k) {
     const p = pads[pads.length - 1];
-    pads.push(digest('sha256', Buffer.concat([p, p])));
+    const next = Buffer.concat([p, p]);
+    sha256Pair(next, 0, next, 0);
+    pads.push(next.subarray(0, 32));
   }
   return pads[k];
 };
@@ -136,7 +140,7 @@ const reduce = (nodes, n, width, level) => {
   for (; width > 1; width /= 2, level++) {
     if (n % 2 === 1) pad(level).copy(nodes, n * 32);
     n = (n + 1) >> 1;
-    for (let i = 0; i < n; i++) digest('sha256', nodes.subarray(64 * i, 64 * i + 64)).copy(nodes, 32 * i);
+    for (let i = 0; i < n; i++) sha256Pair(nodes, 64 * i, nodes, 32 * i);
   }
 };
 const padSha1 = (h, bytes) => {
