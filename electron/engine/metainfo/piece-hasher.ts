@@ -32,7 +32,9 @@ const READ_BYTES = 4 * 1024 * 1024;
 // Plain CommonJS for hash-workers.ts.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
+// One-shot hashing (Node ≥ 20.12) saves a Hash object per piece.
+const sha1 = typeof crypto.hash === 'function' ? (data) => crypto.hash('sha1', data, 'buffer') : (data) => crypto.createHash('sha1').update(data).digest();
 const fs = require('node:fs');
 const pieceLength = workerData.pieceLength;
 const buffer = Buffer.allocUnsafe(workerData.bufferBytes);
@@ -44,7 +46,7 @@ parentPort.on('message', (run) => {
     let at = 0;
     while (fill - at >= pieceLength || (done === run.pieceCount - 1 && at < fill)) {
       const n = Math.min(pieceLength, fill - at);
-      createHash('sha1').update(buffer.subarray(at, at + n)).digest().copy(hashes, done * 20);
+      sha1(buffer.subarray(at, at + n)).copy(hashes, done * 20);
       done++;
       at += n;
     }
