@@ -103,9 +103,10 @@ export function planSlices(files: readonly V2HashSource[], pieceLength: number, 
   return jobs;
 }
 
-// Plain CommonJS for hash-workers.ts. A job's answer holds, for each slice in order, its piece
-// hashes, then its SHA-1s (hybrid), then its root. Blocks never straddle two reads: reads start on a piece
-// and are a whole number of blocks; pieces straddle reads only when longer than the buffer.
+// Plain CommonJS for hash-workers.ts. A job's answer holds, for each slice in order, its
+// piece hashes, then its SHA-1s (hybrid), then its root. Blocks never straddle two reads:
+// reads start on a piece and are a whole number of blocks; pieces straddle reads only when
+// longer than the buffer (their SHA-1 is then hashed incrementally).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
