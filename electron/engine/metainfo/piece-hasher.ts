@@ -33,8 +33,10 @@ const READ_BYTES = 4 * 1024 * 1024;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
-// One-shot hashing (Node ≥ 20.12) saves a Hash object per piece.
-const sha1 = typeof crypto.hash === 'function' ? (data) => crypto.hash('sha1', data, 'buffer') : (data) => crypto.createHash('sha1').update(data).digest();
+// One-shot hashing (Node ≥ 20.12) saves a Hash object per piece, and a latin1 digest a Buffer.
+const sha1Into = typeof crypto.hash === 'function'
+  ? (data, out, at) => out.write(crypto.hash('sha1', data, 'latin1'), at, 'latin1')
+  : (data, out, at) => out.write(crypto.createHash('sha1').update(data).digest('latin1'), at, 'latin1');
 const fs = require('node:fs');
 const pieceLength = workerData.pieceLength;
 const buffer = Buffer.allocUnsafe(workerData.bufferBytes);
@@ -46,7 +48,7 @@ parentPort.on('message', (run) => {
     let at = 0;
     while (fill - at >= pieceLength || (done === run.pieceCount - 1 && at < fill)) {
       const n = Math.min(pieceLength, fill - at);
-      sha1(buffer.subarray(at, at + n)).copy(hashes, done * 20);
+      sha1Into(buffer.subarray(at, at + n), hashes, done * 20);
       done++;
       at += n;
     }
