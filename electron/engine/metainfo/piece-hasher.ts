@@ -5,8 +5,7 @@
  * piece size (reading one 16 KiB piece at a time on the event loop was 6× slower than
  * libtorrent). Memory: one read buffer per worker.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { defaultHashThreads, runOnWorkers } from './hash-workers.js';
 
 export interface HashSource {
   absolute: string;
@@ -30,10 +29,14 @@ interface Run {
 const RUN_BYTES = 32 * 1024 * 1024;
 const READ_BYTES = 4 * 1024 * 1024;
 
-// Plain CommonJS so it runs from source (tests) and from the build alike, without a loader.
+// Plain CommonJS for hash-workers.ts.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
+// One-shot hashing (Node ≥ 20.12) saves a Hash object per piece, and a latin1 digest a Buffer.
+const sha1Into = typeof crypto.hash === 'function'
+  ? (data, out, at) => out.write(crypto.hash('sha1', data, 'latin1'), at, 'latin1')
+  : (data, out, at) => out.write(crypto.createHash('sha1').update(data).digest('latin1'), at, 'latin1');
 const fs = require('node:fs');
 const pieceLength = workerData.pieceLength;
 const buffer = Buffer.allocUnsafe(workerData.bufferBytes);
@@ -45,7 +48,7 @@ parentPort.on('message', (run) => {
     let at = 0;
     while (fill - at >= pieceLength || (done === run.pieceCount - 1 && at < fill)) {
       const n = Math.min(pieceLength, fill - at);
-      createHash('sha1').update(buffer.subarray(at, at + n)).digest().copy(hashes, done * 20);
+      sha1Into(buffer.subarray(at, at + n), hashes, done * 20);
       done++;
       at += n;
     }
@@ -115,39 +118,16 @@ export async function hashPieces(
   onProgress?: (hashed: number, total: number) => void,
   tuning: { threads?: number; runBytes?: number } = {},
 ): Promise<Buffer> {
-  const threads = tuning.threads ?? Math.max(1, Math.min(4, availableParallelism()));
   const total = files.reduce((n, f) => n + f.length, 0);
   const pieceCount = Math.ceil(total / pieceLength);
   const hashes = Buffer.alloc(pieceCount * 20);
   const runs = planRuns(files, pieceLength, tuning.runBytes);
   const bufferBytes = Math.max(pieceLength, Math.floor(READ_BYTES / pieceLength) * pieceLength);
-  const workers = Array.from({ length: Math.min(threads, runs.length) }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { pieceLength, bufferBytes } }));
-  let next = 0;
   let hashed = 0;
-  try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const give = (): void => {
-              const run = runs[next++];
-              if (!run) return resolve();
-              worker.once('message', (reply: { ok: true; firstPiece: number; hashes: Uint8Array } | { ok: false; message: string }) => {
-                if (!reply.ok) return reject(new Error(reply.message));
-                Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength).copy(hashes, reply.firstPiece * 20);
-                hashed += run.bytes;
-                onProgress?.(hashed, total);
-                give();
-              });
-              worker.postMessage(run);
-            };
-            worker.once('error', reject);
-            give();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runOnWorkers<Run, { firstPiece: number; hashes: Uint8Array }>(WORKER_SOURCE, { pieceLength, bufferBytes }, runs, tuning.threads ?? defaultHashThreads(), (run, reply) => {
+    Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength).copy(hashes, reply.firstPiece * 20);
+    hashed += run.bytes;
+    onProgress?.(hashed, total);
+  });
   return hashes;
 }

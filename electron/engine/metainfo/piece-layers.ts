@@ -4,10 +4,36 @@
  * power of two) to the file's 'pieces root', or that names a root no such file has. A file
  * whose layer is absent is fine (its hashes can come from peers, as for a magnet).
  */
+import { createHash } from 'node:crypto';
 import { type BDict, isBytes } from '../bencode/index.js';
 import { layerRoot } from '../merkle/merkle.js';
 import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
+
+/**
+ * Layers known to hash up to their root: root (hex) → SHA-256 of the layer, for the layers
+ * this process built (createTorrent) or checked last. A layer with the same digest is the
+ * same layer, so it is not hashed up again: `tessera create` parses the torrent it has just
+ * made, and the app the torrent it has just created when it adds it; hashing up the layer of a
+ * 1 GiB file in 16 KiB pieces takes 65,535 SHA-256 calls (~0.1 CPU-s), its digest ~1 ms.
+ * Only layers big enough for that to matter; the most recent KNOWN_MAX.
+ */
+const known = new Map<string, string>();
+const KNOWN_MAX = 64;
+const KNOWN_MIN_BYTES = 256 * 32;
+
+function layerDigest(layer: Buffer): string {
+  return createHash('sha256').update(layer).digest('hex');
+}
+
+/** Records that `layer` hashes up to `root` (the caller computed both from the data). */
+export function rememberLayer(root: Buffer, layer: Buffer): void {
+  if (layer.length < KNOWN_MIN_BYTES) return;
+  const hex = root.toString('hex');
+  known.delete(hex);
+  known.set(hex, layerDigest(layer));
+  if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+}
 
 function invalid(why: string): MetainfoError {
   return new MetainfoError('torrent_invalid_piece_layer', `invalid piece layer: ${why}`);
@@ -31,9 +57,13 @@ export function verifyPieceLayers(layers: BDict, files: readonly FileEntry[], pi
     if (file === undefined) throw invalid('it does not belong to any file');
     const pieces = Math.ceil(file.length / pieceLength);
     if (value.length !== pieces * 32) throw invalid('wrong number of hashes');
-    const leaves: Buffer[] = [];
-    for (let i = 0; i < value.length; i += 32) leaves.push(value.subarray(i, i + 32));
-    if (!layerRoot(leaves, pieceLength).equals(file.root as Buffer)) throw invalid("hashes do not match the file's pieces root");
+    const digest = value.length >= KNOWN_MIN_BYTES ? layerDigest(value) : null;
+    if (digest === null || known.get(hex) !== digest) {
+      const leaves: Buffer[] = [];
+      for (let i = 0; i < value.length; i += 32) leaves.push(value.subarray(i, i + 32));
+      if (!layerRoot(leaves, pieceLength).equals(file.root as Buffer)) throw invalid("hashes do not match the file's pieces root");
+      rememberLayer(file.root as Buffer, value);
+    }
     byRoot.delete(hex);
     out.set(hex, Buffer.from(value));
   }

@@ -1,0 +1,66 @@
+/**
+ * A small pool of worker threads for hashing a torrent's data when creating it (piece-hasher.ts
+ * for v1, v2-hasher.ts for v2 and hybrids). Each worker is started from plain CommonJS source
+ * (so it runs from source in tests and from the build alike, without a loader) and answers one
+ * job at a time with `{ ok: true, ... }` or `{ ok: false, message }`; jobs are handed out in
+ * order as workers come free, so at most `threads` jobs' buffers exist at once.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export type WorkerReply<R> = ({ ok: true } & R) | { ok: false; message: string };
+
+/** Hashing threads by default: one per core, at most 4 (beyond that the disk is the limit). */
+export function defaultHashThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/**
+ * Runs every job on up to `threads` workers; `onReply` gets each job with its reply as it
+ * completes (not necessarily in job order). Rejects with the first worker's error.
+ */
+export async function runOnWorkers<J, R>(
+  source: string,
+  workerData: unknown,
+  jobs: readonly J[],
+  threads: number,
+  onReply: (job: J, reply: R) => void,
+): Promise<void> {
+  const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(source, { eval: true, workerData }));
+  let next = 0;
+  let failed = false;
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const give = (): void => {
+              const job = jobs[next++];
+              if (job === undefined || failed) return resolve();
+              worker.once('message', (reply: WorkerReply<R>) => {
+                if (!reply.ok) {
+                  failed = true;
+                  return reject(new Error(reply.message));
+                }
+                try {
+                  onReply(job, reply);
+                } catch (err) {
+                  failed = true;
+                  return reject(err as Error);
+                }
+                give();
+              });
+              worker.postMessage(job);
+            };
+            worker.once('error', (err) => {
+              failed = true;
+              reject(err);
+            });
+            give();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { encode, type Encodable } from '../bencode/index.js';
+import { MetainfoError } from './errors.js';
+import { parseTorrent } from './index.js';
+import { rememberLayer } from './piece-layers.js';
+import { hybridTorrent } from './test-torrents.js';
+
+const PIECE = 16384;
+// 300 pieces: a layer big enough to be remembered.
+const t = hybridTorrent({ name: 'layers', files: [{ path: ['a.bin'], length: 300 * PIECE - 100 }], pieceLength: PIECE, v2Only: true });
+const [rootKey, layer] = [...t.layers][0]!;
+const root = Buffer.from(rootKey, 'latin1');
+
+function withLayer(l: Buffer): Buffer {
+  return encode({ info: t.info as Encodable, 'piece layers': new Map([[rootKey, l]]) });
+}
+
+function codeOf(bytes: Buffer): string | null {
+  try {
+    parseTorrent(bytes);
+    return null;
+  } catch (e) {
+    return e instanceof MetainfoError ? e.code : String(e);
+  }
+}
+
+describe('piece layer checks', () => {
+  it('still rejects a changed layer after the right one was checked and remembered', () => {
+    expect(codeOf(withLayer(layer))).toBeNull();
+    expect(codeOf(withLayer(layer))).toBeNull();
+    const bad = Buffer.from(layer);
+    bad[bad.length - 1]! ^= 1;
+    expect(codeOf(withLayer(bad))).toBe('torrent_invalid_piece_layer');
+    rememberLayer(root, layer);
+    expect(codeOf(withLayer(bad))).toBe('torrent_invalid_piece_layer');
+  });
+
+  it('takes a layer remembered by its creator without hashing it up again', () => {
+    // rememberLayer is the caller's word that the layer hashes up to the root (createTorrent
+    // computed both); a layer that does not would otherwise be rejected.
+    const unchecked = Buffer.from(layer);
+    unchecked[0]! ^= 1;
+    expect(codeOf(withLayer(unchecked))).toBe('torrent_invalid_piece_layer');
+    rememberLayer(root, unchecked);
+    expect(codeOf(withLayer(unchecked))).toBeNull();
+  });
+});
