@@ -27,7 +27,7 @@ export interface CreateTorrentOptions {
   creationDate?: number | null;
   /** Default 'v1' here; the CLI defaults to 'hybrid'. */
   format?: TorrentFormat;
-  /** Called after each piece with the bytes hashed so far and the total. */
+  /** Called as hashing goes (after each run of pieces a worker hashed) with the bytes hashed so far and the total. */
   onProgress?: (hashed: number, total: number) => void;
 }
 
