@@ -443,6 +443,7 @@ async function benchSeeding(cleanup: Cleanup, work: string, o: Options, size: nu
       const order = run % 2 === 1 ? ['from-tessera', 'from-libtorrent'] : ['from-libtorrent', 'from-tessera'];
       for (const who of order) {
         const addr = who === 'from-tessera' ? `127.0.0.1:${port}` : seeder.address;
+        await settleMemory();
         const s = await runLibtorrent(cleanup, work, t, [addr], run * 10 + (who === 'from-tessera' ? 1 : 2), who);
         samples.push(s);
         log(`seed run ${run}/${o.runs} libtorrent leecher ${who}: ${s.ok ? `${s.mibPerSec.toFixed(1)} MiB/s` : `FAILED ${s.error}`}`);
