@@ -63,6 +63,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly intervals = new SharedIntervals();
   /** Info-hashes in queue order (the queue's positions; see session-policy.ts). */
   private queueOrder: string[] = [];
+  /** The torrents in queue order, made again only after the queue or the set of torrents changed (the policy asks every second). */
+  private orderedTorrents: readonly Torrent[] | null = null;
   private readonly policy: SessionPolicy;
 
   constructor(private readonly options: SessionOptions) {
@@ -74,7 +76,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
     this.policy = new SessionPolicy(
       {
-        ordered: () => this.queueOrder.map((h) => this.torrents.get(h)).filter((t): t is Torrent => t !== undefined),
+        ordered: () => (this.orderedTorrents ??= this.queueOrder.map((h) => this.torrents.get(h)).filter((t): t is Torrent => t !== undefined)),
         remove: (infoHash) => this.remove(infoHash, { deleteData: false }),
         warn: (m) => this.warn(m),
       },
@@ -118,6 +120,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   moveInQueue(infoHashes: string[], to: QueueMove): void {
+    this.orderedTorrents = null;
     this.queueOrder = moveInQueue(this.queueOrder, infoHashes.map((h) => h.toLowerCase()), to);
     this.renumberQueue();
     this.policy.applyQueue();
@@ -277,6 +280,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private registerTorrent(init: TorrentInit, paused: boolean): { torrent: Torrent; started: Promise<void> } {
     const torrent = new Torrent(init, this.context());
     this.torrents.set(torrent.infoHash, torrent);
+    this.orderedTorrents = null;
+    this.orderedTorrents = null;
     this.queueOrder.push(torrent.infoHash);
     // A restored torrent keeps its recorded position until restore() has sorted the queue.
     if (!init.resume) torrent.queuePosition = this.queueOrder.length;
@@ -329,6 +334,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     });
     // The queue as it was: by recorded position (stable: torrents without one keep their place at the end).
     const at = (h: string): number => recorded.get(h) ?? Number.MAX_SAFE_INTEGER;
+    this.orderedTorrents = null;
     this.queueOrder = this.queueOrder.map((h, i) => ({ h, i })).sort((a, b) => at(a.h) - at(b.h) || a.i - b.i).map((e) => e.h);
     this.renumberQueue();
     this.policy.applyQueue();
@@ -369,6 +375,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const torrent = this.torrents.get(infoHash.toLowerCase());
     if (!torrent) return;
     this.torrents.delete(torrent.infoHash);
+    this.orderedTorrents = null;
+    this.orderedTorrents = null;
     this.queueOrder = this.queueOrder.filter((h) => h !== torrent.infoHash);
     this.policy.forget(torrent);
     this.renumberQueue();
