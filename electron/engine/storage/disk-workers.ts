@@ -106,6 +106,7 @@ function writeBuffered(fd, views, position) {
       bytes += v.length;
     }
     let n = iov.length === 1 ? fs.writeSync(fd, iov[0], 0, iov[0].length, position) : fs.writevSync(fd, iov, position);
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
     position += n;
     while (n > 0) {
       const left = views[i].length - at;
@@ -129,8 +130,9 @@ function openDirect(fd, devs) {
     const dfd = fs.openSync('/proc/self/fd/' + fd, fs.constants.O_WRONLY | O_DIRECT);
     devs.set(dfd, dev);
     return dfd;
-  } catch {
-    noDirect.add(dev);
+  } catch (err) {
+    // Refused by the file system: never again on it. Anything else (out of descriptors): buffered this time.
+    if (err.code === 'EINVAL' || err.code === 'EOPNOTSUPP') noDirect.add(dev);
     return -1;
   }
 }
@@ -168,7 +170,7 @@ function writeDirect(dfd, run, from, to) {
     }
     directBytes += n;
     position += n;
-    // A short direct write (a full disk): the rest of this chunk goes through the page cache.
+    // A short direct write (a full disk): the rest goes through the page cache (which reports the error, if any).
     if (position < end) return writeBuffered(run[0].fd, slices(run, position, to), position), true;
   }
   return true;
