@@ -57,9 +57,13 @@ test('the add dialog shows the file tree; unchecked files are skipped and priori
   await expect(dialog).toBeHidden();
 
   await expect.poll(() => probe.torrent(info.infoHash)?.sequential).toBe(true);
-  const files = await probe.client.getFiles({ infoHash: info.infoHash });
-  const priority = (p: string) => files.find((f) => f.path === `Album/${p}`)?.priority;
-  expect([priority('CD1/01.flac'), priority('CD1/02.flac'), priority('cover.jpg')]).toEqual([0, 2, 1]);
+  // The file list is answered once the added torrent has its files set up: asked until then.
+  const priorities = async (): Promise<Array<number | undefined>> => {
+    const files = await probe.client.getFiles({ infoHash: info.infoHash });
+    const priority = (p: string) => files.find((f) => f.path === `Album/${p}`)?.priority;
+    return [priority('CD1/01.flac'), priority('CD1/02.flac'), priority('cover.jpg')];
+  };
+  await expect.poll(priorities).toEqual([0, 2, 1]);
 });
 
 test('queueing: one active download, the others Queued; moving one to the top of the queue runs it; categories and moving data', async ({ page }) => {
