@@ -59,16 +59,7 @@ export class PieceDownload {
 
   /** The sender of most blocks (the first one met on a tie), or null: the piece's source in the mosaic. */
   mainSender(): object | null {
-    if (!this.senders) return this.soleSender;
-    let best: object | null = null;
-    let most = 0;
-    for (const [sender, blocks] of this.senders) {
-      if (blocks > most) {
-        most = blocks;
-        best = sender;
-      }
-    }
-    return best;
+    return this.senders ? mainSender(this.senders) : this.soleSender;
   }
 
   blockLength(block: number): number {
@@ -109,4 +100,17 @@ export class PieceDownload {
     this.received++;
     return true;
   }
+}
+
+/** The sender of most blocks (the first one met on a tie), or null. */
+export function mainSender(blocksFrom: ReadonlyMap<object, number>): object | null {
+  let best: object | null = null;
+  let most = 0;
+  for (const [sender, blocks] of blocksFrom) {
+    if (blocks > most) {
+      most = blocks;
+      best = sender;
+    }
+  }
+  return best;
 }

@@ -19,7 +19,11 @@ import {
   type PieceSource,
   type PieceSourcesView,
 } from '../../../shared/contract/piece-sources.js';
+import { mainSender } from '../picker/piece-download.js';
 import type { PieceLogRecord } from '../resume/resume-data.js';
+
+/** Kept here too for the callers that know it from the log. */
+export { mainSender };
 
 /** A block sender that is not a peer connection (a web seed) says what it is. */
 export interface DescribesSource {
@@ -45,18 +49,6 @@ export function describeSender(sender: object): PieceSource {
   return { kind: 'peer', label: String(s.address ?? '?'), client: String(s.client ?? '') };
 }
 
-/** The sender of most blocks (the first one met on a tie), or null. */
-export function mainSender(blocksFrom: ReadonlyMap<object, number>): object | null {
-  let best: object | null = null;
-  let most = 0;
-  for (const [sender, blocks] of blocksFrom) {
-    if (blocks > most) {
-      most = blocks;
-      best = sender;
-    }
-  }
-  return best;
-}
 
 export class PieceSourceLog {
   /** Unique per log in this process, and never 0 (a query without one gets everything). */
