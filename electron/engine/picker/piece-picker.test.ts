@@ -825,6 +825,24 @@ describe('PiecePicker: runs of adjacent pieces', () => {
     expect(picker.availability(second)).toBe(1);
   });
 
+  it('steps over pieces other peers took instead of restarting at random', () => {
+    const picker = pastRandomPhase(64, () => 0.25);
+    const a = all();
+    const first = pieces(a.pick(picker, 1))[0]!;
+    const b = having(first + 1, first + 2, first + 3);
+    expect(pieces(b.pick(picker, 3))).toEqual([first + 1, first + 2, first + 3]);
+    expect(pieces(a.pick(picker, 2))).toEqual([first + 4, first + 5]);
+  });
+
+  it('keeps one run through the random phase: a whole first pipeline is adjacent pieces', () => {
+    // A fast peer asks for 500 pieces before any is verified (16 KiB pieces, an 8 MiB pipeline).
+    const picker = new PiecePicker(4096, BLOCK_SIZE, BLOCK_SIZE, () => 0.5);
+    picker.seedJoined();
+    const picked = pieces(all().pick(picker, 500));
+    expect(picked).toHaveLength(500);
+    for (let i = 1; i < picked.length; i++) expect(picked[i]).toBe(picked[0]! + i);
+  });
+
   it('never follows onto a piece another peer took', () => {
     const picker = pastRandomPhase(16, () => 0.5);
     const a = all();

@@ -25,6 +25,8 @@ export interface BlockPick {
 const MAX_ENDGAME_DUPLICATES = 2;
 /** Before this many pieces are verified, pick at random rather than rarest-first (faster first upload). */
 const RANDOM_PIECES_FIRST = 4;
+/** How far past its last new piece a peer's next one is looked for (see pickNear). */
+const FOLLOW_SCAN = 64;
 /**
  * Piece buffers (blocks arriving plus pieces waiting for the disk) past which a peer that
  * already works on a piece gets no new one: it helps with the pieces in flight instead. Each
@@ -229,6 +231,14 @@ export class PiecePicker {
     }
     if (this.sequentialMode) return this.pickSequential(peer);
     const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
+    // Near the piece this peer started last, when that is among the rarest free pieces (the most
+    // common in the random phase): a peer then fetches runs of adjacent pieces, which reach the
+    // disk as few large writes (libtorrent's piece extent affinity, for the same reason). The
+    // random phase follows runs too: it lasts until 4 pieces are verified, and a fast peer's first
+    // pipeline alone asks for over a thousand 16 KiB pieces; picked one by one at random, they
+    // would break every later run within a dozen pieces.
+    const near = this.pickNear(peer, randomPhase);
+    if (near >= 0) return near;
     if (randomPhase) {
       // Most common pieces first: with nothing to trade yet, completing a piece fast matters more than rarity.
       for (let b = this.buckets.length - 1; b >= 0; b--) {
@@ -237,17 +247,32 @@ export class PiecePicker {
       }
       return -1;
     }
-    // Piece after the one this peer started last, when it is among the rarest free pieces:
-    // a peer then fetches runs of adjacent pieces, which reach the disk as few large writes
-    // (libtorrent's piece extent affinity, for the same reason).
-    const follow = (this.lastStarted.get(peer) ?? -2) + 1;
-    if (follow > 0 && follow < this.pieceCount && this.bucketPos[follow]! >= 0 && peer.has(follow) && this.peerAvailability[follow]! <= this.rarestLevel()) {
-      return follow;
-    }
     for (let b = 0; b < this.buckets.length; b++) {
       const found = this.scanBucket(b, peer);
       if (found >= 0) return found;
     }
+    return -1;
+  }
+
+  /**
+   * The first free piece the peer has among the FOLLOW_SCAN after the one it started last, at
+   * the rarest level (the most common when `mostCommon`); -1 for none. Pieces taken by others
+   * are stepped over, so a run goes on past them rather than restarting at random.
+   */
+  private pickNear(peer: PickerPeer, mostCommon: boolean): number {
+    const last = this.lastStarted.get(peer);
+    if (last === undefined) return -1;
+    const level = mostCommon ? this.commonestLevel() : this.rarestLevel();
+    const end = Math.min(this.pieceCount, last + 1 + FOLLOW_SCAN);
+    for (let i = last + 1; i < end; i++) {
+      if (this.bucketPos[i]! >= 0 && this.peerAvailability[i] === level && peer.has(i)) return i;
+    }
+    return -1;
+  }
+
+  /** The highest availability any free piece has. */
+  private commonestLevel(): number {
+    for (let b = this.buckets.length - 1; b >= 0; b--) if (this.buckets[b]!.length > 0) return b;
     return -1;
   }
 
