@@ -50,9 +50,17 @@ describe('DiskWorkers', () => {
     await expect(workers.run(piece, expected, [{ fd: 987654, bufferOffset: 0, length: 64, position: 0 }])).rejects.toMatchObject({ code: 'EBADF' });
   });
 
-  it('refuses buffers that share memory with others (they cannot be transferred safely)', async () => {
-    const shared = Buffer.allocUnsafe(64);
+  it('refuses large buffers that share memory with others (they cannot be transferred safely)', async () => {
+    const shared = Buffer.allocUnsafeSlow(128 * 1024).subarray(0, 64 * 1024);
     await expect(workers.run(shared, Buffer.alloc(20), [])).rejects.toThrow(/own their memory/);
+  });
+
+  it('copies small pieces (their memory may be shared) and hands them back untouched', async () => {
+    const slab = Buffer.allocUnsafe(64).fill(5); // cut from Node's shared pool
+    const result = await workers.run(slab, createHash('sha1').update(slab).digest(), []);
+    expect(result.ok).toBe(true);
+    expect(result.buffer).toBe(slab);
+    expect(slab.every((b) => b === 5)).toBe(true);
   });
 });
 
@@ -67,7 +75,7 @@ describe('DiskWorkers batches', () => {
       const owned = pieceOf(1024, 20);
       const hashes = [...shared, owned].map((b) => createHash('sha1').update(b).digest());
       hashes[2] = Buffer.alloc(20); // piece 2 is corrupt: never written
-      // Pieces 3, 0, 1 land adjacently (one writev), out of order in the batch; 4 is transferred.
+      // Pieces 3, 0, 1 land adjacently (one writev), out of order in the batch; 4 is copied.
       const at = [1024, 2048, 3072, 0, 4096];
       const results = await workers.runBatch(
         [...shared, owned].map((buffer, i) => ({ buffer, expected: hashes[i]!, writes: [{ fd, bufferOffset: 0, length: 1024, position: at[i]! }] })),
@@ -75,13 +83,44 @@ describe('DiskWorkers batches', () => {
       expect(results.map((r) => r.ok)).toEqual([true, true, false, true, true]);
       expect(results.every((r) => r.error === null)).toBe(true);
       expect(results.slice(0, 4).map((r) => r.buffer)).toEqual(shared); // shared memory stays where it is
-      expect(owned.length).toBe(0);
-      expect(results[4]!.buffer.every((b) => b === 20)).toBe(true);
+      expect(results[4]!.buffer).toBe(owned);
+      expect(owned.every((b) => b === 20)).toBe(true);
       const onDisk = fs.readFileSync(file);
       expect(onDisk.length).toBe(5 * 1024);
       const fillAt = (pos: number): number => onDisk[pos]!;
       expect([0, 1024, 2048, 3072, 4096].map(fillAt)).toEqual([13, 10, 11, 0, 20]);
       expect(onDisk.subarray(3072, 4096).every((b) => b === 0)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends small pieces copied into one staging buffer and large ones transferred, in one batch', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
+    const file = path.join(dir, 'f');
+    const fd = fs.openSync(file, 'w+');
+    try {
+      // 16 KiB, 32 KiB (copied), 48 KiB (transferred), 16 KiB (copied), adjacent on disk in that order.
+      const sizes = [16, 32, 48, 16].map((k) => k * 1024);
+      const buffers = sizes.map((n, i) => pieceOf(n, 30 + i));
+      const at = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+      for (let round = 0; round < 3; round++) {
+        const pieces = buffers.map((b, i) => (b.length > 0 ? b : pieceOf(sizes[i]!, 30 + i)));
+        const results = await workers.runBatch(
+          pieces.map((buffer, i) => ({ buffer, expected: createHash('sha1').update(buffer).digest(), writes: [{ fd, bufferOffset: 0, length: buffer.length, position: at[i]! }] })),
+        );
+        expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
+        expect(results[0]!.buffer).toBe(pieces[0]);
+        expect(results[3]!.buffer).toBe(pieces[3]);
+        expect(pieces[2]!.length).toBe(0); // transferred
+        expect(results[2]!.buffer.length).toBe(48 * 1024);
+        results.forEach((r, i) => expect(r.buffer.every((b) => b === 30 + i)).toBe(true));
+        buffers[2] = results[2]!.buffer;
+      }
+      const onDisk = fs.readFileSync(file);
+      expect(onDisk.length).toBe(112 * 1024);
+      sizes.forEach((n, i) => expect(onDisk.subarray(at[i]!, at[i]! + n).every((b) => b === 30 + i)).toBe(true));
     } finally {
       fs.closeSync(fd);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -246,6 +246,23 @@ parentPort.on('message', (job) => {
 });
 `;
 
+/**
+ * Pieces up to this size travel to a disk thread copied into one staging buffer per batch
+ * instead of each transferred: handing over an ArrayBuffer and getting it back costs about
+ * 5 µs (measured here: 64 buffers of 16 KiB per message, 170 ms of CPU per 512 MiB; copying
+ * them into one buffer and sending that, 73 ms), more than copying 32 KiB.
+ */
+const COPY_PIECE_MAX = 32 * 1024;
+/** A staging buffer's size (a batch of small pieces is about 1 MiB); larger ones are not kept. */
+const STAGE_BYTES = 2 * 1024 * 1024;
+/** Staging buffers kept for reuse (one per batch in flight is enough). */
+const MAX_IDLE_STAGES = 4;
+
+/** Whether a piece's bytes go to the disk thread copied into the batch's staging buffer. */
+function copied(buffer: Buffer): boolean {
+  return buffer.length <= COPY_PIECE_MAX && !(buffer.buffer instanceof SharedArrayBuffer);
+}
+
 interface WorkerReply {
   id: number;
   /** Per piece: 1 when the hash matched. */
@@ -316,24 +333,41 @@ export class DiskWorkers {
     const checks = new Uint8Array(pieces.length);
     const merkle = new Float64Array(pieces.length * 2);
     const merkleExpected = new Uint8Array(pieces.length * 32);
+    // Small pieces are copied into one staging buffer, which alone travels (see COPY_PIECE_MAX).
+    const viaStage = pieces.map(({ buffer }) => copied(buffer));
+    let stageBytes = 0;
+    for (let i = 0; i < pieces.length; i++) if (viaStage[i]) stageBytes += pieces[i]!.buffer.length;
+    const stage = stageBytes > 0 ? this.takeStage(stageBytes) : null;
+    if (stage) {
+      memory.push(stage);
+      transfer.push(stage);
+    }
+    let staged = 0;
     let w = 0;
     for (let i = 0; i < pieces.length; i++) {
       const { buffer, writes: pieceWrites } = pieces[i]!;
-      const backing = buffer.buffer;
-      const shared = backing instanceof SharedArrayBuffer;
-      // Transferred memory must be the piece's alone (and given once): it leaves this thread.
-      if (!shared && (buffer.byteOffset !== 0 || backing.byteLength !== buffer.length || memoryIndex.has(backing))) {
-        throw new Error('piece buffers given to disk workers must own their memory or be shared');
-      }
-      let m = memoryIndex.get(backing);
-      if (m === undefined) {
-        memoryIndex.set(backing, (m = memory.length));
-        memory.push(backing);
-        if (!shared) transfer.push(backing as ArrayBuffer);
-      }
       const t = i * 5;
-      table[t] = m;
-      table[t + 1] = buffer.byteOffset;
+      if (viaStage[i]) {
+        new Uint8Array(stage, staged, buffer.length).set(buffer);
+        table[t] = 0;
+        table[t + 1] = staged;
+        staged += buffer.length;
+      } else {
+        const backing = buffer.buffer;
+        const shared = backing instanceof SharedArrayBuffer;
+        // Transferred memory must be the piece's alone (and given once): it leaves this thread.
+        if (!shared && (buffer.byteOffset !== 0 || backing.byteLength !== buffer.length || memoryIndex.has(backing))) {
+          throw new Error('piece buffers given to disk workers must own their memory or be shared');
+        }
+        let m = memoryIndex.get(backing);
+        if (m === undefined) {
+          memoryIndex.set(backing, (m = memory.length));
+          memory.push(backing);
+          if (!shared) transfer.push(backing as ArrayBuffer);
+        }
+        table[t] = m;
+        table[t + 1] = buffer.byteOffset;
+      }
       table[t + 2] = buffer.length;
       table[t + 3] = w;
       table[t + 4] = pieceWrites.length;
@@ -365,14 +399,28 @@ export class DiskWorkers {
     });
     const results: BatchResult[] = [];
     let owned = 0;
+    if (stage) this.giveStage(reply.owned[owned++]!);
     for (let i = 0; i < pieces.length; i++) {
       const buffer = pieces[i]!.buffer;
       // Transferred memory comes back as a new ArrayBuffer; the piece's Buffer is now empty.
-      const back = buffer.buffer instanceof SharedArrayBuffer ? buffer : Buffer.from(reply.owned[owned++]!);
+      const back = viaStage[i] || buffer.buffer instanceof SharedArrayBuffer ? buffer : Buffer.from(reply.owned[owned++]!);
       results.push({ ok: reply.status[i] === 1, buffer: back, error: null });
     }
     for (const [i, e] of reply.errors) results[i]!.error = toError(e);
     return results;
+  }
+
+  /** Staging buffers back from the workers, for the next batches of small pieces. */
+  private readonly stages: ArrayBuffer[] = [];
+
+  private takeStage(bytes: number): ArrayBuffer {
+    const i = this.stages.findIndex((s) => s.byteLength >= bytes);
+    if (i >= 0) return this.stages.splice(i, 1)[0]!;
+    return new ArrayBuffer(Math.max(bytes, STAGE_BYTES));
+  }
+
+  private giveStage(stage: ArrayBuffer): void {
+    if (stage.byteLength <= STAGE_BYTES && this.stages.length < MAX_IDLE_STAGES) this.stages.push(stage);
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,15 @@ function openInDir(): number {
   }).length;
 }
 
+/**
+ * Asserts that `count` descriptors point into `dir`, once pending closes have had time to run:
+ * fs.close completes on libuv's thread pool, after any number of event-loop turns on a busy machine.
+ */
+async function expectOpenInDir(count: number): Promise<void> {
+  for (const end = Date.now() + 2000; openInDir() !== count && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(openInDir()).toBe(count);
+}
+
 async function settle(): Promise<void> {
   // Closing is asynchronous (fs.close callbacks).
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -94,18 +103,18 @@ describe('FileHandles sharing one FilePool', () => {
     for (let i = 0; i < 4; i++) for (const f of ['a', 'b']) await write(i, f, `${i}${f}`);
     await settle();
     expect(pool.size).toBe(3);
-    expect(openInDir()).toBe(3);
+    await expectOpenInDir(3);
     // The first files were closed to make room; using one again reopens it, same file.
     await write(0, 'a', 'x');
     await settle();
     expect(pool.size).toBe(3);
-    expect(openInDir()).toBe(3);
+    await expectOpenInDir(3);
     expect(fs.readFileSync(path.join(dir, 't0', 'a'), 'utf8').slice(0, 2)).toBe('xa'); // "x" over "0a"
     expect(fs.readFileSync(path.join(dir, 't3', 'b'), 'utf8').slice(0, 2)).toBe('3b');
     for (const o of owners) await o.closeAll();
     await settle();
     expect(pool.size).toBe(0);
-    expect(openInDir()).toBe(0);
+    await expectOpenInDir(0);
   });
 
   it('never closes a descriptor while an operation uses it', async () => {
@@ -135,19 +144,19 @@ describe('FileHandles.closeAll', () => {
     const busy = await handles.acquire(path.join(dir, 'busy.bin'), 1024, false);
     const idle = await handles.acquire(path.join(dir, 'idle.bin'), 1024, false);
     idle.release();
-    expect(openInDir()).toBe(2);
+    await expectOpenInDir(2);
 
     await handles.closeAll();
     await settle();
     // The idle one is closed; the busy one still reads its file (an upload in flight at stop).
-    expect(openInDir()).toBe(1);
+    await expectOpenInDir(1);
     const out = Buffer.alloc(16);
     expect(fs.readSync(busy.fd, out, 0, 16, 0)).toBe(16);
     expect(out.every((b) => b === 7)).toBe(true);
 
     busy.release();
     await settle();
-    expect(openInDir()).toBe(0);
+    await expectOpenInDir(0);
     // The next use opens the file again.
     await handles.use(path.join(dir, 'busy.bin'), 1024, false, async (fd) => {
       expect(fs.readSync(fd, out, 0, 16, 0)).toBe(16);
