@@ -347,7 +347,7 @@ export class DiskWorkers {
     for (let i = 0; i < pieces.length; i++) {
       const { buffer, writes: pieceWrites } = pieces[i]!;
       const t = i * 5;
-      if (viaStage[i]) {
+      if (stage && viaStage[i]) {
         new Uint8Array(stage, staged, buffer.length).set(buffer);
         table[t] = 0;
         table[t + 1] = staged;
