@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const PYTHON = '/usr/bin/python3';
 const SUPPORT = path.join(ROOT, 'e2e', 'support');
-const CLI = path.join(ROOT, 'dist', 'electron', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const CLI = process.env.TESSERA_CLI || 'node dist/electron/cli/main.js';
+const CLI = process.env.TESSERA_CLI || 'node dist/cli/main.js';
 const CONCURRENCY = 2;
 const TIMEOUT_MS = 60_000;
 

@@ -14,7 +14,7 @@ import { REPO_ROOT } from './tools.js';
  * The built CLI. TESSERA_CLI in the environment points the harness at another build of it
  * (e.g. a packaged one, or a stand-in used to check the harness itself).
  */
-export const TESSERA_CLI = process.env.TESSERA_CLI ?? join(REPO_ROOT, 'dist', 'electron', 'cli', 'main.js');
+export const TESSERA_CLI = process.env.TESSERA_CLI ?? join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 export function requireBuiltCli(): string {
   if (!existsSync(TESSERA_CLI)) {

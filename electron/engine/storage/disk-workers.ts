@@ -416,7 +416,8 @@ export class DiskWorkers {
   private takeStage(bytes: number): ArrayBuffer {
     const i = this.stages.findIndex((s) => s.byteLength >= bytes);
     if (i >= 0) return this.stages.splice(i, 1)[0]!;
-    return new ArrayBuffer(Math.max(bytes, STAGE_BYTES));
+    // Not zero-filled: every byte the worker reads is copied in first.
+    return Buffer.allocUnsafeSlow(Math.max(bytes, STAGE_BYTES)).buffer as ArrayBuffer;
   }
 
   private giveStage(stage: ArrayBuffer): void {

@@ -25,8 +25,10 @@ export interface VerifierHost {
 const WORKER_MIN_PIECE = 128 * 1024;
 /** Stop requesting while this many completed bytes wait to be hashed or written: the disk sets the pace. */
 const MAX_PENDING_DISK_BYTES = 16 * 1024 * 1024;
-/** Completed pieces go to a disk thread in batches of up to this many bytes (one message, few writes). */
+/** Completed pieces go to a disk thread in batches of this many bytes (one message, few writes)... */
 const BATCH_BYTES = 1024 * 1024;
+/** ...and at most this many, whatever waits (small pieces are copied into a staging buffer of 2 MiB per batch). */
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 /**
  * Batches on the disk threads at once; more completed pieces wait to join the next batch. A
  * second batch goes out only once a full BATCH_BYTES waits: small pieces then gather while the
@@ -111,9 +113,12 @@ export class PieceVerifier {
 
   private flush(): void {
     if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count]!.piece.length <= MAX_BATCH_BYTES)) bytes += this.queue[count++]!.piece.length;
+    const batch = count === this.queue.length ? this.queue : this.queue.slice(0, count);
+    this.queue = count === this.queue.length ? [] : this.queue.slice(count);
+    this.queuedBytes -= bytes;
     this.batchesInFlight++;
     this.track(this.runBatch(batch));
   }
@@ -138,7 +143,7 @@ export class PieceVerifier {
       this.settle(batch[i]!, result ?? null, result ? result.error : failure);
     }
     if (!this.backlogged) this.host.caughtUp();
-    if (this.queue.length > 0 && (this.batchesInFlight === 0 || this.queuedBytes >= BATCH_BYTES)) this.flush();
+    while (this.queue.length > 0 && (this.batchesInFlight === 0 || (this.batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.queuedBytes >= BATCH_BYTES))) this.flush();
   }
 
   /** One piece of a batch is back: report it, give its buffer back. */
