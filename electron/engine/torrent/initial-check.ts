@@ -40,6 +40,7 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
     const then = usable.files[i]!;
     return now ? now.size !== then.size || now.mtimeMs !== then.mtimeMs : then.mtimeMs !== -1;
   });
+  if (!usable && unsettled.size === 0 && nothingOnDisk(t, sizes)) return result;
   const recorded = usable ? new Bitfield(meta.pieceCount, usable.have) : null;
   const toCheck: number[] = [];
   for (let index = 0; index < meta.pieceCount; index++) {
@@ -72,6 +73,15 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
   // Part-file copies of pieces that are not ours (never recorded, or failed the check) go.
   for (const index of storage.partFilePieces()) if (!picker.have.has(index)) await storage.discard(index);
   return result;
+}
+
+/**
+ * A new download: no file holds a byte and the part file holds no piece, so no piece can be
+ * whole on disk, and the walk over every piece below (262,144 of them in a 4 GiB torrent of
+ * 16 KiB pieces) would find nothing. (Pieces of pad bytes alone are never hashed there.)
+ */
+function nothingOnDisk(t: CheckTarget, sizes: Array<number | null>): boolean {
+  return t.storage.partFilePieces().length === 0 && t.meta.files.every((f, i) => f.pad || !sizes[i]);
 }
 
 /** Whether every byte of the piece is on disk to hash: in its files, or in the part file. */
