@@ -207,16 +207,29 @@ describe('PiecePicker: rarest first', () => {
 });
 
 describe('PiecePicker: the first pieces', () => {
-  it('picks the most common pieces first while fewer than 4 pieces are verified', () => {
-    const picker = new PiecePicker(10, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+  it('picks at random, whatever the availability, while fewer than 4 pieces are verified', () => {
+    // Availability i % 5: a most-common-first or rarest-first picker would not start at 7.
+    const picker = new PiecePicker(10, BLOCK_SIZE, BLOCK_SIZE, () => 0.75);
     for (let i = 0; i < 10; i++) for (let k = 0; k < i % 5; k++) picker.peerHas(i);
-    // Most common: pieces 4 and 9 (availability 4).
     const peer = all();
-    const first = peer.pick(picker, 1)[0]!.piece.index;
-    expect([4, 9]).toContain(first);
-    complete(picker, first);
-    const second = peer.pick(picker, 1)[0]!.piece.index;
-    expect([4, 9].filter((i) => i !== first)).toEqual([second]);
+    expect(pieces(peer.pick(picker, 1))).toEqual([7]);
+    // The run goes on from there over pieces of any availability, wrapping to the start.
+    expect(pieces(peer.pick(picker, 2))).toEqual([8, 9]);
+    expect(pieces(peer.pick(picker, 1))).toEqual([0]);
+  });
+
+  it('does not copy its neighbours: a newcomer starts apart from the pieces they already hold', () => {
+    // Pieces 0-31 are held by two peers, 32-63 by nobody but the seed: a most-common-first
+    // start would always land in 0-31; a random one lands in 32-63 half of the time.
+    const starts = new Set<number>();
+    for (const r of [0.1, 0.3, 0.6, 0.9]) {
+      const picker = new PiecePicker(64, BLOCK_SIZE, BLOCK_SIZE, () => r);
+      picker.seedJoined();
+      for (let i = 0; i < 32; i++) for (let k = 0; k < 2; k++) picker.peerHas(i);
+      starts.add(pieces(all().pick(picker, 1))[0]!);
+    }
+    expect([...starts].filter((i) => i >= 32).length).toBeGreaterThanOrEqual(2);
+    expect([...starts].filter((i) => i < 32).length).toBeGreaterThanOrEqual(1);
   });
 
   it('switches to rarest first once 4 pieces are verified', () => {
@@ -229,10 +242,15 @@ describe('PiecePicker: the first pieces', () => {
       order.push(index);
       complete(picker, index);
     }
-    expect(order).toEqual([9, 8, 7, 6, 0, 1]);
+    // Random phase from 0 (a run: 0, 1, 2, 3), then the rarest left (4), and its successor 5.
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    const later = new PiecePicker(10, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    for (let i = 0; i < 10; i++) for (let k = 0; k < 10 - i; k++) later.peerHas(i); // availability 10-i
+    for (const i of [0, 1, 2, 3]) complete(later, i);
+    expect(pieces(all().pick(later, 1))).toEqual([9]);
   });
 
-  it('uses random ties inside the most common bucket too', () => {
+  it('uses random starts in the random phase', () => {
     const seen = new Set<number>();
     for (const r of [0, 0.3, 0.6, 0.9]) {
       const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => r);
@@ -841,6 +859,24 @@ describe('PiecePicker: runs of adjacent pieces', () => {
     const picked = pieces(all().pick(picker, 500));
     expect(picked).toHaveLength(500);
     for (let i = 1; i < picked.length; i++) expect(picked[i]).toBe(picked[0]! + i);
+  });
+
+  it('ends a run where another peer already has the next free piece (it fetches this run ahead of us)', () => {
+    // A libtorrent leecher walking the same run from the same start (both fetched the seeder's
+    // allowed-fast pieces first) would otherwise stay one piece ahead to the end, and neither
+    // would ever have a piece the other lacks.
+    const picker = pastRandomPhase(64, () => 0.25);
+    picker.seedJoined();
+    const a = all();
+    const first = pieces(a.pick(picker, 1))[0]!;
+    picker.peerHas(first + 1);
+    picker.peerHas(first + 2);
+    const next = pieces(a.pick(picker, 1))[0]!;
+    expect(next).not.toBe(first + 1);
+    expect(next).not.toBe(first + 2);
+    expect(picker.availability(next)).toBe(1);
+    // Not the piece past the leader either: the new run starts at a random rarest piece.
+    expect(next).not.toBe(first + 3);
   });
 
   it('never follows onto a piece another peer took', () => {

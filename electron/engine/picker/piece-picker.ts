@@ -231,22 +231,14 @@ export class PiecePicker {
     }
     if (this.sequentialMode) return this.pickSequential(peer);
     const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
-    // Near the piece this peer started last, when that is among the rarest free pieces (the most
-    // common in the random phase): a peer then fetches runs of adjacent pieces, which reach the
-    // disk as few large writes (libtorrent's piece extent affinity, for the same reason). The
-    // random phase follows runs too: it lasts until 4 pieces are verified, and a fast peer's first
-    // pipeline alone asks for over a thousand 16 KiB pieces; picked one by one at random, they
-    // would break every later run within a dozen pieces.
+    // Near the piece this peer started last: a peer then fetches runs of adjacent pieces, which
+    // reach the disk as few large writes (libtorrent's piece extent affinity, for the same
+    // reason). The random phase follows runs too: it lasts until 4 pieces are verified, and a
+    // fast peer's first pipeline alone asks for over a thousand 16 KiB pieces; picked one by one
+    // at random, they would break every later run within a dozen pieces.
     const near = this.pickNear(peer, randomPhase);
     if (near >= 0) return near;
-    if (randomPhase) {
-      // Most common pieces first: with nothing to trade yet, completing a piece fast matters more than rarity.
-      for (let b = this.buckets.length - 1; b >= 0; b--) {
-        const found = this.scanBucket(b, peer);
-        if (found >= 0) return found;
-      }
-      return -1;
-    }
+    if (randomPhase) return this.pickAnyAtRandom(peer);
     for (let b = 0; b < this.buckets.length; b++) {
       const found = this.scanBucket(b, peer);
       if (found >= 0) return found;
@@ -255,24 +247,37 @@ export class PiecePicker {
   }
 
   /**
-   * The first free piece the peer has among the FOLLOW_SCAN after the one it started last, at
-   * the rarest level (the most common when `mostCommon`); -1 for none. Pieces taken by others
-   * are stepped over, so a run goes on past them rather than restarting at random.
+   * The first free piece the peer has among the FOLLOW_SCAN after the one it started last; -1
+   * for none. Pieces in flight, had or not wanted are stepped over, so a run goes on past the
+   * pieces our other peers took. Past the random phase the piece must be among the rarest: a
+   * free piece that other peers already have means one of them is fetching this run ahead of
+   * us, and following it would leave us with nothing it lacks, so the run ends there and the
+   * next one starts at a random rarest piece.
    */
-  private pickNear(peer: PickerPeer, mostCommon: boolean): number {
+  private pickNear(peer: PickerPeer, anyLevel: boolean): number {
     const last = this.lastStarted.get(peer);
     if (last === undefined) return -1;
-    const level = mostCommon ? this.commonestLevel() : this.rarestLevel();
+    const level = anyLevel ? -1 : this.rarestLevel();
     const end = Math.min(this.pieceCount, last + 1 + FOLLOW_SCAN);
     for (let i = last + 1; i < end; i++) {
-      if (this.bucketPos[i]! >= 0 && this.peerAvailability[i] === level && peer.has(i)) return i;
+      if (this.bucketPos[i]! < 0 || !peer.has(i)) continue;
+      return anyLevel || this.peerAvailability[i] === level ? i : -1;
     }
     return -1;
   }
 
-  /** The highest availability any free piece has. */
-  private commonestLevel(): number {
-    for (let b = this.buckets.length - 1; b >= 0; b--) if (this.buckets[b]!.length > 0) return b;
+  /**
+   * A free piece the peer has, from a random place on, whatever its availability (the random
+   * phase, as libtorrent's before `initial_picker_threshold`). Not the most common pieces: a
+   * newcomer that fetched what its neighbours already hold would have nothing to trade with them.
+   */
+  private pickAnyAtRandom(peer: PickerPeer): number {
+    const n = this.pieceCount;
+    const start = Math.floor(this.random() * n);
+    for (let j = 0; j < n; j++) {
+      const index = (start + j) % n;
+      if (this.bucketPos[index]! >= 0 && peer.has(index)) return index;
+    }
     return -1;
   }
 
