@@ -72,7 +72,7 @@ describe('libtorrent seeder + Tessera + libtorrent leecher', () => {
     const account = `leecher peers: ${JSON.stringify(l.peers)}; tessera listened on ${port}`;
     expect(fromTessera.length, account).toBeGreaterThanOrEqual(1);
     const bytes = fromTessera.reduce((n, p) => n + p.downloaded, 0);
-    process.stderr.write(`seeding-swarm: leecher got ${bytes} of ${SIZE} bytes from Tessera; ${account}\n`);
+    process.stderr.write(`seeding-swarm: leecher got ${bytes} of ${SIZE} bytes from Tessera (total ${l.bytes}); ${account}\n`);
     // More than a few blocks: whole pieces (256 KiB each) came from Tessera.
     expect(bytes, account).toBeGreaterThanOrEqual(2 * torrent.pieceLength);
     await seeder.stop();

@@ -5,7 +5,7 @@ import type { EncryptionMode, PeerAddress } from '../api.js';
 import type { CloseKind } from '../peer/close-reason.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { PROTOCOL_PREFIX } from '../wire/handshake.js';
-import { Dialer, type DialerHost } from './dialer.js';
+import { Dialer, UTP_HEAD_START_MS, type DialerHost } from './dialer.js';
 import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 
 const INFO_HASH = Buffer.alloc(20, 0x11);
@@ -301,7 +301,7 @@ describe('Dialer: uTP first, TCP on failure (libtorrent supports_utp)', () => {
       return socket as unknown as net.Socket;
     };
     const dialer = new Dialer(base.host, { connect: make(tcpSockets), utpConnect: make(utpSockets) });
-    return { dialer, utpSockets, tcpSockets, peers: base.peers };
+    return { dialer, utpSockets, tcpSockets, peers: base.peers, warnings: base.warnings };
   }
 
   it('dials uTP first; a uTP dial that gets no answer is followed at once by TCP, and TCP stays the choice', async () => {
@@ -331,5 +331,80 @@ describe('Dialer: uTP first, TCP on failure (libtorrent supports_utp)', () => {
     expect(peers).toHaveLength(1);
     expect(peers[0]!.started).toBe(true);
     expect(tcpSockets).toHaveLength(0);
+  });
+
+  it('dials TCP beside a uTP dial that has no answer after its head start; TCP connecting first is the connection', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { dialer, utpSockets, tcpSockets, peers } = withUtp();
+    dialer.add([A]);
+    vi.advanceTimersByTime(UTP_HEAD_START_MS - 1);
+    expect(tcpSockets).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(tcpSockets).toHaveLength(1);
+    expect(dialer.halfOpen).toBe(1); // one attempt, two sockets
+    tcpSockets[0]!.connected();
+    expect(peers).toHaveLength(1);
+    expect(utpSockets[0]!.destroyed).toBe(true);
+    await settle();
+    await settle();
+    expect(tcpSockets).toHaveLength(1); // the uTP socket's close is no failure: no redial
+    expect(utpSockets).toHaveLength(1);
+    // Later dials go straight to TCP.
+    dialer.peerClosed(peers[0] as unknown as PeerConnection, { kind: 'remote-closed' }, true);
+    vi.setSystemTime(Date.now() + 60_000);
+    dialer.connectMore();
+    expect(tcpSockets).toHaveLength(2);
+    expect(utpSockets).toHaveLength(1);
+  });
+
+  it('a uTP answer within the head start means no TCP dial at all', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { dialer, utpSockets, tcpSockets, peers } = withUtp();
+    dialer.add([A]);
+    vi.advanceTimersByTime(UTP_HEAD_START_MS / 2);
+    utpSockets[0]!.connected();
+    vi.advanceTimersByTime(10 * UTP_HEAD_START_MS);
+    expect(tcpSockets).toHaveLength(0);
+    expect(peers).toHaveLength(1);
+  });
+
+  it('uTP connecting before the TCP dial beside it wins, and the TCP socket is closed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { dialer, utpSockets, tcpSockets, peers } = withUtp();
+    dialer.add([A]);
+    vi.advanceTimersByTime(UTP_HEAD_START_MS);
+    utpSockets[0]!.connected();
+    expect(peers).toHaveLength(1);
+    expect(tcpSockets[0]!.destroyed).toBe(true);
+    await settle();
+    await settle();
+    expect(tcpSockets).toHaveLength(1);
+    expect(utpSockets).toHaveLength(1);
+    expect(dialer.halfOpen).toBe(1); // until the BitTorrent handshake on the uTP socket
+    dialer.handshakeDone(peers[0] as unknown as PeerConnection);
+    expect(dialer.halfOpen).toBe(0);
+  });
+
+  it('TCP refused while uTP still tries: uTP may still connect; both failing is one failed dial, no TCP retry at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { dialer, utpSockets, tcpSockets, peers, warnings } = withUtp();
+    dialer.add([A]);
+    vi.advanceTimersByTime(UTP_HEAD_START_MS);
+    tcpSockets[0]!.destroy(new Error('connect ECONNREFUSED'));
+    await settle();
+    await settle();
+    expect(dialer.halfOpen).toBe(1);
+    expect(warnings).toEqual([]);
+    utpSockets[0]!.destroy(new Error('uTP connect timed out'));
+    await settle();
+    await settle();
+    expect(dialer.halfOpen).toBe(0);
+    expect(peers).toHaveLength(0);
+    expect(tcpSockets).toHaveLength(1);
+    expect(warnings).toEqual(['127.0.0.1:7001: uTP connect timed out']);
+    // Backed off, then uTP first again (a TCP failure clears the TCP preference).
+    vi.setSystemTime(Date.now() + 60_000);
+    dialer.connectMore();
+    expect(utpSockets).toHaveLength(2);
   });
 });

@@ -8,6 +8,19 @@ import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 import { PeerCandidates } from './peer-candidates.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a uTP dial tries alone before TCP is dialled beside it (see Dialer.dial). */
+export const UTP_HEAD_START_MS = 500;
+
+/** The sockets of one dial still trying to connect (uTP, then TCP beside it), and whether one has connected. */
+interface DialRace {
+  readonly address: PeerAddress;
+  readonly key: string;
+  readonly trying: Set<net.Socket>;
+  won: boolean;
+  /** TCP failed while uTP was still trying: if uTP fails too, the dial failed (no TCP retry at once). */
+  tcpFailed: boolean;
+  headStart: NodeJS.Timeout | null;
+}
 
 /** Opens a TCP connection; `onRead` gets each chunk and returns false when it paused the socket. */
 export type Connect = (address: PeerAddress, buffer: Buffer, onRead: (chunk: Buffer) => boolean) => net.Socket;
@@ -165,12 +178,30 @@ export class Dialer {
     const key = PeerCandidates.key(address);
     this.candidates.markConnecting(address);
     this.connecting.add(key);
+    const race: DialRace = { address, key, trying: new Set(), won: false, tcpFailed: false, headStart: null };
+    // uTP first, as libtorrent's connect_to_peer. But TCP does not wait for the uTP dial to time
+    // out (3 s, libtorrent's utp_connect_timeout): a peer without uTP, or behind a firewall that
+    // drops UDP, would cost 3 s at every dial. TCP joins after a head start, as Happy Eyeballs
+    // (RFC 8305) races IPv6 and IPv4, and the first socket to connect is the connection.
+    if (this.utpConnect !== null && this.candidates.wantsUtp(address)) {
+      this.open(race, 'utp');
+      race.headStart = setTimeout(() => {
+        race.headStart = null;
+        if (!race.won && race.trying.size > 0 && this.host.isActive()) this.open(race, 'tcp');
+      }, UTP_HEAD_START_MS);
+      race.headStart.unref?.();
+    } else this.open(race, 'tcp');
+  }
+
+  /** One socket of a dial: connects, runs the MSE handshake if any, and hands over to a PeerConnection. */
+  private open(race: DialRace, transport: 'utp' | 'tcp'): void {
+    const { address, key } = race;
+    const viaUtp = transport === 'utp';
     let peer: PeerConnection | null = null;
     let mse = this.mseFor(address);
-    // uTP first, as libtorrent's connect_to_peer; a uTP dial that gets no answer falls back to TCP.
-    const viaUtp = this.utpConnect !== null && this.candidates.wantsUtp(address);
     let connected = false;
-    const socket = (viaUtp && this.utpConnect ? this.utpConnect : this.connect)(address, this.host.readBuffer, (chunk) => {
+    const connect = viaUtp && this.utpConnect ? this.utpConnect : this.connect;
+    const socket = connect(address, this.host.readBuffer, (chunk) => {
       if (mse) {
         const step = mse.push(chunk);
         if (step.kind === 'failed') socket.destroy(new Error(step.reason));
@@ -184,22 +215,38 @@ export class Dialer {
       } else peer?.receive(chunk);
       return this.host.throttleDownload(socket, chunk.length);
     });
+    race.trying.add(socket);
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
-    // Until a PeerConnection owns the socket, a failure is accounted for here, once.
+    // Until a PeerConnection owns the socket, its failure is accounted for here, once.
     let settled = false;
     const settle = (): void => {
       settled = true;
-      this.connecting.delete(key);
+      race.trying.delete(socket);
       socket.off('error', onEarlyError);
       socket.off('close', onEarlyClose);
+    };
+    /** The dial is over (handed over, or every socket failed): its half-open slot comes back with the caller's giveSlot. */
+    const endDial = (): void => {
+      if (race.headStart) clearTimeout(race.headStart);
+      race.headStart = null;
+      this.connecting.delete(key);
     };
     const onEarlyError = (err: Error): void => {
       if (settled) return;
       const wasMse = mse !== null;
       settle();
+      // Closed because the other socket connected first: nothing to account for.
+      if (race.won && !connected) return;
+      if (!connected && race.trying.size > 0) {
+        // The other transport is still trying: this one just drops out of the race.
+        if (viaUtp) this.candidates.preferTcp(address);
+        else race.tcpFailed = true;
+        return;
+      }
+      endDial();
       this.giveSlot();
+      if (viaUtp && !connected && !race.tcpFailed) return this.utpFailed(address, key, err);
       // An MSE dial that fails under 'allow' goes back to plain (PeerCandidates counts the failure).
-      if (viaUtp && !connected) return this.utpFailed(address, key, err);
       if (!connected) this.candidates.tcpFailed(address);
       if (wasMse && this.host.encryption === 'allow') this.candidates.handshakeRefused(address);
       else this.candidates.markDisconnected(address, true);
@@ -209,6 +256,7 @@ export class Dialer {
     const onEarlyClose = (): void => onEarlyError(new Error(mse ? 'closed during the MSE handshake' : 'closed before connecting'));
     const handOver = (result: MseResult | null): void => {
       settle();
+      endDial();
       socket.setTimeout(0);
       if (!this.host.isActive()) {
         // Stopped while the MSE handshake ran.
@@ -228,8 +276,22 @@ export class Dialer {
     socket.on('close', onEarlyClose);
     socket.once('connect', () => {
       connected = true;
+      if (race.won) {
+        // Connected just after the other socket: the connection is the other one.
+        settle();
+        socket.destroy();
+        return;
+      }
+      race.won = true;
+      race.trying.delete(socket);
+      // TCP answered while uTP had not within its head start: later dials go straight to TCP.
+      if (!viaUtp && race.trying.size > 0) this.candidates.preferTcp(address);
+      for (const other of race.trying) other.destroy();
+      if (race.headStart) clearTimeout(race.headStart);
+      race.headStart = null;
       if (!this.host.isActive()) {
         settle();
+        endDial();
         this.giveSlot();
         socket.destroy();
         this.candidates.markDisconnected(address, false);

@@ -73,6 +73,12 @@ export class PeerCandidates {
     c.retryAt = 0;
   }
 
+  /** TCP connected while a uTP dial beside it had no answer yet: later dials go straight to TCP. */
+  preferTcp(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (c) c.utp = false;
+  }
+
   /** A TCP dial failed: the next attempt (after the back-off) tries uTP again, whatever failed before. */
   tcpFailed(address: PeerAddress): void {
     const c = this.byKey.get(PeerCandidates.key(address));
