@@ -186,9 +186,9 @@ async function settleMemory(): Promise<void> {
 /**
  * `tessera download` of `t` from `peers` once. Over TCP only unless `utp` (the libtorrent
  * leecher it is compared with speaks TCP only in those cases): uTP is dialled first, as
- * libtorrent does with uTP on, and a TCP-only seeder leaves that dial unanswered for the 3 s
- * uTP connect timeout (libtorrent's `utp_connect_timeout` is 3 s as well) — on the same wire
- * as the libtorrent leecher, neither pays it.
+ * libtorrent does with uTP on, and a TCP-only seeder leaves that dial unanswered; TCP joins
+ * after 500 ms (libtorrent would wait out its 3 s `utp_connect_timeout`). On the same wire as
+ * the libtorrent leecher, neither pays it.
  */
 async function runTessera(work: string, t: TorrentInfo, peers: string[], run: number | string, expectedSha1: string, who = 'tessera', utp = false): Promise<Sample> {
   const dir = join(work, `tessera-${run}`);
