@@ -33,7 +33,7 @@ export interface CloseReason {
 }
 
 /** Closes we chose for ordinary reasons: not worth a warning in the log. */
-const ROUTINE: ReadonlySet<CloseKind> = new Set<CloseKind>(['torrent-stopped', 'both-seeds', 'banned']);
+const ROUTINE: ReadonlySet<CloseKind> = new Set<CloseKind>(['torrent-stopped', 'both-seeds', 'banned', 'duplicate']);
 
 export function isRoutineClose(reason: CloseReason): boolean {
   return ROUTINE.has(reason.kind);

@@ -285,6 +285,20 @@ describe('Torrent: peers closing', () => {
     expect(warnings).toEqual([]); // it never joined: nothing to report
   });
 
+  it("two connections from a peer id greater than ours: the older one is closed, as the peer's libtorrent would", async () => {
+    const meta = metaFor(DATA);
+    const warnings: string[] = [];
+    const { torrent } = create({ infoHash: meta.infoHash, meta }, warnings);
+    await torrent.start();
+    const greater = Buffer.from('-ZZ0100-greaterpeer1', 'latin1');
+    const first = connectPeer(torrent, meta.infoHash, greater);
+    const second = connectPeer(torrent, meta.infoHash, greater);
+    expect(first.destroyed).toBe(true);
+    expect(second.destroyed).toBe(false);
+    expect(torrent.stats().peers).toBe(1);
+    expect(warnings).toEqual([]); // a duplicate is routine: no warning
+  });
+
   it('a protocol violation drops the peer with a warning; closes of our own choosing do not warn', async () => {
     const meta = metaFor(DATA);
     const warnings: string[] = [];

@@ -33,6 +33,7 @@ import { moveFiles, renameFiles } from '../storage/move-files.js';
 import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
+import { duplicateToClose } from './duplicate-connection.js';
 import type { HalfOpenLimit } from './half-open.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { choiceByFileIndex, factsOfMetainfo } from './file-choice.js';
@@ -1014,8 +1015,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.dialer.handshakeDone(peer);
     for (const other of this.peersById.values()) {
       if (other.remotePeerId && peer.remotePeerId && other.remotePeerId.equals(peer.remotePeerId)) {
-        peer.close({ kind: 'duplicate' });
-        return;
+        // The peer closes one of the two as well: the same one, by libtorrent's rule.
+        if (duplicateToClose(this.ctx.peerId, peer.remotePeerId, !peer.incoming) === 'new') {
+          peer.close({ kind: 'duplicate' });
+          return;
+        }
+        other.close({ kind: 'duplicate' });
+        break;
       }
     }
     this.peersById.set(peer.id, peer);
