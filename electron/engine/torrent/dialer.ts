@@ -22,6 +22,12 @@ interface DialRace {
   headStart: NodeJS.Timeout | null;
 }
 
+/** No TCP dial joins this race any more (one socket connected, or the dial is over). */
+function stopHeadStart(race: DialRace): void {
+  if (race.headStart) clearTimeout(race.headStart);
+  race.headStart = null;
+}
+
 /** Opens a TCP connection; `onRead` gets each chunk and returns false when it paused the socket. */
 export type Connect = (address: PeerAddress, buffer: Buffer, onRead: (chunk: Buffer) => boolean) => net.Socket;
 
@@ -227,8 +233,7 @@ export class Dialer {
     };
     /** The dial is over (handed over, or every socket failed): its half-open slot comes back with the caller's giveSlot. */
     const endDial = (): void => {
-      if (race.headStart) clearTimeout(race.headStart);
-      race.headStart = null;
+      stopHeadStart(race);
       this.connecting.delete(key);
     };
     const onEarlyError = (err: Error): void => {
@@ -287,8 +292,7 @@ export class Dialer {
       // TCP answered while uTP had not within its head start: later dials go straight to TCP.
       if (!viaUtp && race.trying.size > 0) this.candidates.preferTcp(address);
       for (const other of race.trying) other.destroy();
-      if (race.headStart) clearTimeout(race.headStart);
-      race.headStart = null;
+      stopHeadStart(race);
       if (!this.host.isActive()) {
         settle();
         endDial();
