@@ -8,6 +8,7 @@ Tessera's own code.
 import json
 import os
 import resource
+import select
 import sys
 import threading
 import time
@@ -159,6 +160,32 @@ def listen_port(ses, timeout=10.0):
             return port
         time.sleep(0.02)
     raise SystemExit("libtorrent did not open its listen socket within %.0fs" % timeout)
+
+
+class AlertWaiter:
+    """Sleeps until the session has alerts to pop, or until `ms` have passed.
+
+    Not session.wait_for_alert(): its Python binding turns the pointer to the first queued
+    alert into a Python object after the alert queue's lock is released. When the network
+    thread grows the queue in between, that pointer is freed memory and the helper dies of
+    SIGSEGV (seen once in CI: a leecher gone 2 s into a test). libtorrent writes a byte to
+    this pipe instead whenever its queue stops being empty (set_alert_fd).
+    """
+
+    def __init__(self, ses):
+        self._read, write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(write, False)
+        self._write = write  # libtorrent writes here; kept open for the session's life
+        ses.set_alert_fd(write)
+
+    def wait(self, ms):
+        ready, _, _ = select.select([self._read], [], [], ms / 1000.0)
+        if ready:
+            try:
+                os.read(self._read, 4096)
+            except BlockingIOError:
+                pass
 
 
 def wait_for_dht(ses, timeout=20.0):

@@ -51,6 +51,7 @@ def main():
     if args.log_hash_messages:
         # Hash requests, hashes and rejects are only in libtorrent's peer log.
         ses.apply_settings({"alert_mask": ses.get_settings()["alert_mask"] | lt.alert.category_t.peer_log_notification})
+    alerts = c.AlertWaiter(ses)
     port = c.listen_port(ses)
     if args.dht:
         c.wait_for_dht(ses)
@@ -82,7 +83,7 @@ def main():
 
     while True:
         # Sleep until an alert arrives (at most 100 ms): the finish is seen the moment it happens.
-        ses.wait_for_alert(100)
+        alerts.wait(100)
         now = time.time()
         for a in ses.pop_alerts():
             if isinstance(a, lt.hash_failed_alert):
