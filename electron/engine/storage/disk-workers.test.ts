@@ -23,6 +23,20 @@ describe('DiskWorkers', () => {
     expect(result.buffer.every((b) => b === 7)).toBe(true);
   });
 
+  it('runs its threads with a small young generation (their JavaScript allocates little; the default would grow to 32 MiB each)', async () => {
+    const own = new DiskWorkers(1);
+    try {
+      const piece = pieceOf(16 * 1024, 1);
+      await own.run(piece, createHash('sha1').update(piece).digest(), []);
+      const limits = own.threadLimits();
+      expect(limits).toHaveLength(1);
+      expect(limits[0]!.maxYoungGenerationSizeMb).toBeGreaterThan(0);
+      expect(limits[0]!.maxYoungGenerationSizeMb).toBeLessThanOrEqual(4);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('writes only when the hash matches', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
     const file = path.join(dir, 'f');

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { type MerkleCheck, MERKLE_WORKER_SOURCE } from './merkle-check.js';
 
 /** One positional write a worker performs after the hash matched. */
@@ -282,6 +282,14 @@ interface Pending {
 }
 
 /**
+ * A disk thread's JavaScript only unpacks a message and loops over its pieces; the bytes live in
+ * transferred buffers, outside its heap. V8 would still grow each thread's young generation to
+ * its default 32 MiB as messages come in: measured on a 1 GiB download in 16 KiB pieces, this
+ * limit lowered peak RSS from 166 to 155 MiB at the same speed and CPU (`npm run bench`).
+ */
+const DISK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
+
+/**
  * Disk threads, like libtorrent's: completed pieces are hashed and, when they match, written
  * by a worker thread, so the event loop only moves bytes between sockets and piece buffers.
  * Small pieces travel in batches (one message, one writev for adjacent ones), so the cost per
@@ -309,6 +317,11 @@ export class DiskWorkers {
   /** Bytes written directly (O_DIRECT) so far, by all workers. */
   get directBytesWritten(): number {
     return this.direct.reduce((a, b) => a + b, 0);
+  }
+
+  /** The heap limits each started thread runs under, as that thread sees them (diagnostics). */
+  threadLimits(): ResourceLimits[] {
+    return this.workers.map((w) => w.resourceLimits ?? {});
   }
 
   /** Hashes `buffer` against `expected` (and `merkle`); if equal, performs `writes`. Resolves with the buffer back. */
@@ -434,7 +447,7 @@ export class DiskWorkers {
   private pickWorker(): number {
     if (this.workers.length < this.size) {
       const index = this.workers.length;
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites }, resourceLimits: DISK_WORKER_LIMITS });
       worker.unref();
       worker.on('message', (m: WorkerReply) => {
         this.load[index]!--;
