@@ -18,6 +18,7 @@ import { TokenBucket } from '../util/token-bucket.js';
 import { SharedIntervals } from '../util/shared-intervals.js';
 import { forEachBounded } from '../util/yield.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
+import { diskThreadsFor } from '../storage/disk-threads.js';
 import type { IncomingHello } from '../wire/handshake.js';
 import { fairSharePerTorrent } from './connection-limits.js';
 import { inspectSource } from './inspect.js';
@@ -70,7 +71,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   constructor(private readonly options: SessionOptions) {
     super();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
-    this.disk = new DiskWorkers(2, options.directWrites ?? process.env.TESSERA_DIRECT_IO !== '0');
+    this.disk = new DiskWorkers(diskThreadsFor(), options.directWrites ?? process.env.TESSERA_DIRECT_IO !== '0');
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
     this.encryptionMode = options.encryption ?? 'allow';
     this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
