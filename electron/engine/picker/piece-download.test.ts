@@ -18,6 +18,23 @@ describe('PieceDownload', () => {
     expect(Array.from({ length: p.blockCount }, (_, b) => p.blockLength(b))).toEqual(blocks);
   });
 
+  it("keeps each block's request count and arrival apart from every other block's", () => {
+    const p = piece(3 * BLOCK_SIZE);
+    p.markRequested(2);
+    p.markRequested(2);
+    p.markRequested(0);
+    expect([0, 1, 2].map((b) => p.requestsOf(b))).toEqual([1, 0, 2]);
+    expect([0, 1, 2].map((b) => p.hasArrived(b))).toEqual([false, false, false]);
+    expect(p.markArrived(2)).toBe(true);
+    expect([0, 1, 2].map((b) => p.requestsOf(b))).toEqual([1, 0, 1]);
+    expect([0, 1, 2].map((b) => p.hasArrived(b))).toEqual([false, false, true]);
+    expect(p.markArrived(0)).toBe(true);
+    expect(p.markArrived(0)).toBe(false);
+    expect([0, 1, 2].map((b) => p.hasArrived(b))).toEqual([true, false, true]);
+    expect(p.nextFreeBlock()).toBe(1);
+    expect(p.received).toBe(2);
+  });
+
   it('hands out free blocks in order, each once', () => {
     const p = piece(3 * BLOCK_SIZE);
     const got: number[] = [];
@@ -50,7 +67,7 @@ describe('PieceDownload', () => {
     p.markRequested(0);
     p.markRequested(0);
     p.release(0);
-    expect(p.requests[0]).toBe(1);
+    expect(p.requestsOf(0)).toBe(1);
     expect(p.nextFreeBlock()).toBe(-1);
     p.release(0);
     expect(p.nextFreeBlock()).toBe(0);
@@ -59,11 +76,11 @@ describe('PieceDownload', () => {
   it('release never goes below zero and never frees an arrived block', () => {
     const p = piece(2 * BLOCK_SIZE);
     p.release(0);
-    expect(p.requests[0]).toBe(0);
+    expect(p.requestsOf(0)).toBe(0);
     p.markRequested(1);
     expect(p.markArrived(1)).toBe(true);
     p.release(1);
-    expect(p.requests[1]).toBe(0);
+    expect(p.requestsOf(1)).toBe(0);
     p.markRequested(p.nextFreeBlock());
     expect(p.nextFreeBlock()).toBe(-1);
   });
@@ -73,7 +90,7 @@ describe('PieceDownload', () => {
     p.markRequested(0);
     p.markRequested(1);
     expect(p.markArrived(0)).toBe(true);
-    expect(p.requests[0]).toBe(0);
+    expect(p.requestsOf(0)).toBe(0);
     expect(p.complete).toBe(false);
     expect(p.markArrived(0)).toBe(false);
     expect(p.received).toBe(1);
@@ -84,7 +101,7 @@ describe('PieceDownload', () => {
   it('accepts an arrival that was never requested (requests stay at zero)', () => {
     const p = piece(BLOCK_SIZE);
     expect(p.markArrived(0)).toBe(true);
-    expect(p.requests[0]).toBe(0);
+    expect(p.requestsOf(0)).toBe(0);
     expect(p.nextFreeBlock()).toBe(-1);
   });
 

@@ -7,9 +7,13 @@ import { BLOCK_SIZE } from '../wire/message-ids.js';
  */
 export class PieceDownload {
   readonly blockCount: number;
-  /** How many outstanding requests each block has (more than 1 only in endgame). */
-  readonly requests: Uint8Array;
-  readonly arrived: Uint8Array;
+  /**
+   * Per block, in one array: [0, blockCount) how many outstanding requests it has (more than 1
+   * only in endgame), [blockCount, 2 × blockCount) 1 once it arrived. One typed array, not two:
+   * a 16 KiB piece lives long enough to be promoted, and each small typed array is three heap
+   * objects the old generation then has to collect.
+   */
+  private readonly blockState: Uint8Array;
   received = 0;
   /** Lowest block index that may still be free: a scan hint, never past a free block. */
   firstFree = 0;
@@ -30,8 +34,7 @@ export class PieceDownload {
 
   constructor(readonly index: number, readonly length: number, buffer: Buffer) {
     this.blockCount = Math.ceil(length / BLOCK_SIZE);
-    this.requests = new Uint8Array(this.blockCount);
-    this.arrived = new Uint8Array(this.blockCount);
+    this.blockState = new Uint8Array(this.blockCount * 2);
     this.buffer = buffer;
   }
 
@@ -62,6 +65,15 @@ export class PieceDownload {
     return this.senders ? mainSender(this.senders) : this.soleSender;
   }
 
+  /** Outstanding requests for `block`. */
+  requestsOf(block: number): number {
+    return this.blockState[block]!;
+  }
+
+  hasArrived(block: number): boolean {
+    return this.blockState[this.blockCount + block] === 1;
+  }
+
   blockLength(block: number): number {
     return block === this.blockCount - 1 ? this.length - block * BLOCK_SIZE : BLOCK_SIZE;
   }
@@ -72,8 +84,10 @@ export class PieceDownload {
 
   /** Next block nobody has requested and that has not arrived, from `firstFree` on; -1 if none. */
   nextFreeBlock(): number {
-    for (let b = this.firstFree; b < this.blockCount; b++) {
-      if (this.requests[b] === 0 && this.arrived[b] === 0) {
+    const state = this.blockState;
+    const n = this.blockCount;
+    for (let b = this.firstFree; b < n; b++) {
+      if (state[b] === 0 && state[n + b] === 0) {
         this.firstFree = b;
         return b;
       }
@@ -83,20 +97,22 @@ export class PieceDownload {
   }
 
   markRequested(block: number): void {
-    this.requests[block]!++;
+    this.blockState[block]!++;
   }
 
   /** A request for `block` went away unanswered (choke, reject, timeout, disconnect). */
   release(block: number): void {
-    if (this.requests[block]! > 0) this.requests[block]!--;
-    if (this.requests[block] === 0 && this.arrived[block] === 0 && block < this.firstFree) this.firstFree = block;
+    const state = this.blockState;
+    if (state[block]! > 0) state[block]!--;
+    if (state[block] === 0 && state[this.blockCount + block] === 0 && block < this.firstFree) this.firstFree = block;
   }
 
   /** Records an arrived block; false when it had already arrived (endgame duplicate). */
   markArrived(block: number): boolean {
-    if (this.requests[block]! > 0) this.requests[block]!--;
-    if (this.arrived[block]) return false;
-    this.arrived[block] = 1;
+    const state = this.blockState;
+    if (state[block]! > 0) state[block]!--;
+    if (state[this.blockCount + block] === 1) return false;
+    state[this.blockCount + block] = 1;
     this.received++;
     return true;
   }

@@ -524,7 +524,7 @@ describe('PiecePicker: endgame', () => {
     expect(a.pick(picker, 10)).toHaveLength(4);
     const dup = b.pick(picker, 10);
     expect(keys(dup).sort()).toEqual(['0/0', '0/1', '1/0', '1/1']);
-    for (const p of dup) expect(p.piece.requests[p.block]).toBe(2);
+    for (const p of dup) expect(p.piece.requestsOf(p.block)).toBe(2);
     expect(c.pick(picker, 10)).toEqual([]);
   });
 
@@ -543,9 +543,9 @@ describe('PiecePicker: endgame', () => {
     const picks = b.pick(picker, 10);
     // Free blocks 1 and 2 first, then the duplicate of 0; never 1 or 2 a second time.
     expect(keys(picks)).toEqual(['0/1', '0/2', '0/0']);
-    expect(picks[0]!.piece.requests[1]).toBe(1);
-    expect(picks[0]!.piece.requests[2]).toBe(1);
-    expect(picks[0]!.piece.requests[0]).toBe(2);
+    expect(picks[0]!.piece.requestsOf(1)).toBe(1);
+    expect(picks[0]!.piece.requestsOf(2)).toBe(1);
+    expect(picks[0]!.piece.requestsOf(0)).toBe(2);
   });
 
   it('never picks the same block twice within one call even when the peer owns the piece', () => {
@@ -584,7 +584,7 @@ describe('PiecePicker: endgame', () => {
     having(0).pick(picker, 10);
     const second = having(0).pick(picker, 10);
     expect(keys(second)).toEqual(['0/0']);
-    expect(second[0]!.piece.requests[0]).toBe(2);
+    expect(second[0]!.piece.requestsOf(0)).toBe(2);
     // A third peer finds the block already at its duplicate cap.
     expect(having(0).pick(picker, 10)).toEqual([]);
   });
@@ -596,11 +596,11 @@ describe('PiecePicker: endgame', () => {
     const [pa] = a.pick(picker, 1);
     const [pb] = b.pick(picker, 1);
     expect(pb!.piece).toBe(pa!.piece);
-    expect(pa!.piece.requests[0]).toBe(2);
+    expect(pa!.piece.requestsOf(0)).toBe(2);
     expect(pa!.piece.markArrived(0)).toBe(true);
-    expect(pa!.piece.requests[0]).toBe(1);
+    expect(pa!.piece.requestsOf(0)).toBe(1);
     expect(pa!.piece.markArrived(0)).toBe(false);
-    expect(pa!.piece.requests[0]).toBe(0);
+    expect(pa!.piece.requestsOf(0)).toBe(0);
     expect(pa!.piece.complete).toBe(true);
   });
 });
@@ -752,8 +752,8 @@ describe('PiecePicker: randomized consistency', () => {
             if (!peer.has(p.piece.index)) fail(`picked piece ${p.piece.index} the peer lacks`);
             if (picker.inFlight.get(p.piece.index) !== p.piece) fail(`piece ${p.piece.index} is not the one in flight`);
             if (peer.asked.has(key) || seen.has(key)) fail(`block ${p.piece.index}/${p.block} twice to one peer`);
-            if (p.piece.arrived[p.block]) fail(`block ${p.piece.index}/${p.block} already arrived`);
-            if (p.piece.requests[p.block]! > 2) fail(`block ${p.piece.index}/${p.block} requested ${p.piece.requests[p.block]} times`);
+            if (p.piece.hasArrived(p.block)) fail(`block ${p.piece.index}/${p.block} already arrived`);
+            if (p.piece.requestsOf(p.block) > 2) fail(`block ${p.piece.index}/${p.block} requested ${p.piece.requestsOf(p.block)} times`);
             if (p.begin !== p.block * BLOCK_SIZE || p.length !== p.piece.blockLength(p.block)) fail('bad block geometry');
             seen.add(key);
             peer.asked.add(key);

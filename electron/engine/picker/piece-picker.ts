@@ -211,7 +211,7 @@ export class PiecePicker {
     for (const piece of this.inFlight.values()) {
       if (piece.verifying || !peer.has(piece.index) || this.wanted[piece.index] !== 1) continue;
       for (let b = 0; b < piece.blockCount && left > 0; b++) {
-        if (piece.arrived[b] || piece.requests[b]! >= MAX_ENDGAME_DUPLICATES) continue;
+        if (piece.hasArrived(b) || piece.requestsOf(b) >= MAX_ENDGAME_DUPLICATES) continue;
         if (peer.hasRequested(piece.index, b) || pickedNow.has(piece.index * 32768 + b)) continue;
         piece.markRequested(b);
         out.push({ piece, block: b, begin: b * BLOCK_SIZE, length: piece.blockLength(b) });
@@ -362,7 +362,7 @@ export class PiecePicker {
   /** Gives an in-flight piece with no request and no data back to the free buckets. */
   abandonIfUntouched(piece: PieceDownload): void {
     if (piece.received > 0 || piece.verifying) return;
-    for (let b = 0; b < piece.blockCount; b++) if (piece.requests[b]) return;
+    for (let b = 0; b < piece.blockCount; b++) if (piece.requestsOf(b) > 0) return;
     this.dropInFlight(piece);
     this.buffers.give(piece.buffer);
     if (this.isFree(piece.index)) this.addFree(piece.index);

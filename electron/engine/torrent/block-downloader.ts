@@ -128,7 +128,7 @@ export class BlockDownloader {
     if (!piece.markArrived(block)) return;
     piece.credit(source);
     this.host.blockArrived(piece.index, piece.received, piece.blockCount);
-    if (piece.requests[block]! > 0) this.cancelDuplicates(source, piece, block);
+    if (piece.requestsOf(block) > 0) this.cancelDuplicates(source, piece, block);
     if (piece.complete) this.host.pieceComplete(piece);
   }
 
@@ -176,7 +176,7 @@ export class BlockDownloader {
     if (piece.markArrived(block)) {
       piece.credit(peer);
       this.host.blockArrived(piece.index, piece.received, piece.blockCount);
-      if (piece.requests[block]! > 0) this.cancelDuplicates(peer, piece, block);
+      if (piece.requestsOf(block) > 0) this.cancelDuplicates(peer, piece, block);
       if (piece.complete) this.host.pieceComplete(piece);
     }
     // Refill in batches, not one request per block: fewer, larger socket writes.

@@ -34,7 +34,7 @@ export function inFlightView(pieces: Iterable<PieceDownload>, peers: Iterable<Re
   for (const piece of pieces) {
     total++;
     let blocks = '';
-    for (let b = 0; b < piece.blockCount; b++) blocks += piece.arrived[b] ? (piece.verifying ? 'w' : 'R') : piece.requests[b]! > 0 ? 'r' : '.';
+    for (let b = 0; b < piece.blockCount; b++) blocks += piece.hasArrived(b) ? (piece.verifying ? 'w' : 'R') : piece.requestsOf(b) > 0 ? 'r' : '.';
     const from: InFlightPeer[] = [];
     for (const [sender, n] of piece.blocksFrom) {
       if (from.length >= MAX_PEERS_PER_PIECE) break;

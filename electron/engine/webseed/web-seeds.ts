@@ -182,7 +182,7 @@ export class WebSeeds {
     const live = (p: BlockPick): boolean => picker.inFlight.get(p.piece.index) === p.piece && !p.piece.verifying;
     const writer = new RunWriter(
       run.items,
-      (p) => live(p) && p.piece.arrived[p.block] === 0,
+      (p) => live(p) && !p.piece.hasArrived(p.block),
       (p) => {
         undelivered.delete(p);
         seed.settled(p.piece.index, p.block);
