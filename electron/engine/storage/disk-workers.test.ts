@@ -23,7 +23,7 @@ describe('DiskWorkers', () => {
     expect(result.buffer.every((b) => b === 7)).toBe(true);
   });
 
-  it('runs its threads with a small young generation (their JavaScript allocates little; the default would grow to 32 MiB each)', async () => {
+  it('runs its threads with a small young generation (their JavaScript allocates little; the default limit is 48 MiB each)', async () => {
     const own = new DiskWorkers(1);
     try {
       const piece = pieceOf(16 * 1024, 1);

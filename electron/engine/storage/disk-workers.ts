@@ -282,10 +282,11 @@ interface Pending {
 }
 
 /**
- * A disk thread's JavaScript only unpacks a message and loops over its pieces; the bytes live in
- * transferred buffers, outside its heap. V8 would still grow each thread's young generation to
- * its default 32 MiB as messages come in: measured on a 1 GiB download in 16 KiB pieces, this
- * limit lowered peak RSS from 166 to 155 MiB at the same speed and CPU (`npm run bench`).
+ * A disk thread's JavaScript only unpacks a message and loops over its pieces; the bytes live
+ * in transferred buffers, outside its heap. V8 would still grow each thread's young generation
+ * towards its default limit (48 MiB on Node 20) as messages come in. Measured on a 1 GiB
+ * download in 16 KiB pieces, this limit lowered peak RSS from 166 to 155 MiB at the same speed
+ * and CPU (`npm run bench`).
  */
 const DISK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
 
