@@ -249,6 +249,24 @@ describe('DiskWorkers direct writes', () => {
     }
   });
 
+  it('goes through the page cache once direct writes take most of the time (the device does not keep up)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
+    // Every window is judged, and any time spent writing directly is too much: after the first batch, paused.
+    const w = new DiskWorkers(1, true, { windowMs: 0, busyShare: 0, pauseMs: 3_600_000, minBytes: 0 });
+    try {
+      const first = await writeAdjacent(w, dir, 0, 1024 * 1024, 2);
+      expect(first.onDisk.equals(first.expected)).toBe(true);
+      const direct = directSupported(dir) ? 2 * 1024 * 1024 : 0;
+      expect(w.directBytesWritten).toBe(direct);
+      const second = await writeAdjacent(w, dir, 4 * 1024 * 1024, 1024 * 1024, 2);
+      expect(second.onDisk.equals(second.expected)).toBe(true);
+      expect(w.directBytesWritten).toBe(direct);
+    } finally {
+      await w.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes through the page cache when turned off; on tmpfs as that file system allows', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
     const off = new DiskWorkers(1, false);

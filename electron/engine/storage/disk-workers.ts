@@ -1,5 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { type MerkleCheck, MERKLE_WORKER_SOURCE } from './merkle-check.js';
+import { DIRECT_PACE, DIRECT_PACE_SOURCE, type DirectPaceSettings } from './direct-pace.js';
 
 /** One positional write a worker performs after the hash matched. */
 export interface WorkerWrite {
@@ -49,6 +50,9 @@ const MAX_WRITE_BYTES = 128 * 1024;
  * "disable OS cache"). Below 64 KiB a direct write waits on the device for too little data
  * (16 KiB calls: 5 s per GiB), so small pieces that are not adjacent stay buffered.
  *
+ * Direct writes wait for the device, so they are used only while it keeps up (direct-pace.ts):
+ * when they take most of a thread's time, writes go through the page cache for a while.
+ *
  * A 4 KiB block is only ever written one way: the direct stretch is cut at 64 KiB boundaries
  * (no page, whatever the page size, is shared with a buffered write), the rest of the write
  * goes through the page cache. Where O_DIRECT is refused (tmpfs, some FUSE file systems) or a
@@ -81,7 +85,10 @@ const DIRECT_ALIGN = ${DIRECT_ALIGN};
 const MIN_DIRECT = ${MIN_DIRECT_BYTES};
 const CHUNK = ${DIRECT_CHUNK_BYTES};
 const O_DIRECT = fs.constants.O_DIRECT;
+const { performance } = require('node:perf_hooks');
 ${MERKLE_WORKER_SOURCE}
+${DIRECT_PACE_SOURCE}
+const pace = new DirectPace(workerData.pace.windowMs, workerData.pace.busyShare, workerData.pace.pauseMs, workerData.pace.minBytes);
 function errorOf(err) {
   return { message: err && err.message ? err.message : String(err), code: err && err.code ? err.code : null };
 }
@@ -182,9 +189,11 @@ function writeRun(run, direct) {
   const to = last.position + last.length;
   const a = Math.ceil(from / DIRECT_ALIGN) * DIRECT_ALIGN;
   const b = Math.floor(to / DIRECT_ALIGN) * DIRECT_ALIGN;
-  if (b - a >= MIN_DIRECT) {
+  if (b - a >= MIN_DIRECT && pace.allowed(performance.now())) {
     const dfd = direct(fd);
+    const t0 = performance.now();
     if (dfd >= 0 && writeDirect(dfd, run, a, b)) {
+      pace.wrote(performance.now() - t0, b - a);
       if (from < a) writeBuffered(fd, slices(run, from, a), from);
       if (b < to) writeBuffered(fd, slices(run, b, to), b);
       return;
@@ -195,6 +204,7 @@ function writeRun(run, direct) {
 }
 parentPort.on('message', (job) => {
   const { table, writes: flat, expected, memory, checks, merkle, merkleExpected } = job;
+  pace.begin(performance.now());
   const count = table.length / 5;
   const status = new Uint8Array(count);
   const errors = [];
@@ -241,6 +251,7 @@ parentPort.on('message', (job) => {
     start = end;
   }
   for (const dfd of directFds.values()) if (dfd >= 0) try { fs.closeSync(dfd); } catch {}
+  pace.end(performance.now());
   const owned = memory.filter((m) => !(m instanceof SharedArrayBuffer));
   parentPort.postMessage({ id: job.id, status, errors, owned, directBytes }, owned);
 });
@@ -313,6 +324,8 @@ export class DiskWorkers {
     private readonly size = 2,
     /** Write aligned stretches past the page cache where the file system allows (see DIRECT_ALIGN). */
     private readonly directWrites = true,
+    /** When direct writes count as slowing the download (direct-pace.ts); tests tighten it. */
+    private readonly pace: DirectPaceSettings = DIRECT_PACE,
   ) {}
 
   /** Bytes written directly (O_DIRECT) so far, by all workers. */
@@ -448,7 +461,7 @@ export class DiskWorkers {
   private pickWorker(): number {
     if (this.workers.length < this.size) {
       const index = this.workers.length;
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites }, resourceLimits: DISK_WORKER_LIMITS });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites, pace: this.pace }, resourceLimits: DISK_WORKER_LIMITS });
       worker.unref();
       worker.on('message', (m: WorkerReply) => {
         this.load[index]!--;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { directPace } from './direct-pace.js';
+
+const settings = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024 };
+const MiB = 1024 * 1024;
+
+describe('DirectPace (the disk threads keep direct writes only while the device keeps up)', () => {
+  it('pauses direct writes after a window in which they took over half the time, and tries them again after the pause', () => {
+    const p = directPace(settings);
+    expect(p.allowed(0)).toBe(true);
+    p.begin(0);
+    p.wrote(150, 4 * MiB);
+    p.end(250);
+    expect(p.allowed(251)).toBe(false);
+    expect(p.allowed(5249)).toBe(false);
+    expect(p.allowed(5250)).toBe(true);
+  });
+
+  it('keeps them while the device takes a small share of the time', () => {
+    const p = directPace(settings);
+    for (let t = 0; t < 10_000; t += 100) {
+      p.begin(t);
+      p.wrote(20, MiB);
+      p.end(t + 90);
+      expect(p.allowed(t + 90)).toBe(true);
+    }
+  });
+
+  it('judges only a whole window, and not on too few bytes', () => {
+    const p = directPace(settings);
+    p.begin(0);
+    p.wrote(100, 4 * MiB);
+    p.end(110); // 110 ms: the window is still open
+    expect(p.allowed(110)).toBe(true);
+    p.begin(150);
+    p.end(210); // closes with 100 of 210 ms busy: under half
+    expect(p.allowed(210)).toBe(true);
+    p.begin(1000);
+    p.wrote(300, MiB); // one slow write of 1 MiB: too little to judge the device by
+    p.end(1300);
+    expect(p.allowed(1300)).toBe(true);
+  });
+
+  it('does not count idle time before a job as the device keeping up', () => {
+    const p = directPace(settings);
+    p.begin(0);
+    p.wrote(10, MiB);
+    p.end(300); // window judged and closed (fine)
+    // A long idle stretch, then a burst in which every write waits on the device.
+    p.begin(60_000);
+    p.wrote(190, 4 * MiB);
+    p.end(60_200);
+    expect(p.allowed(60_201)).toBe(false);
+  });
+});
