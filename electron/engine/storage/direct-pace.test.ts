@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { directPace } from './direct-pace.js';
 
-const settings = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024 };
+const settings = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024, maxPauseMs: 60_000 };
 const MiB = 1024 * 1024;
 
 describe('DirectPace (the disk threads keep direct writes only while the device keeps up)', () => {
@@ -14,6 +14,34 @@ describe('DirectPace (the disk threads keep direct writes only while the device 
     expect(p.allowed(251)).toBe(false);
     expect(p.allowed(5249)).toBe(false);
     expect(p.allowed(5250)).toBe(true);
+  });
+
+  it('pauses twice as long after each retry that finds the device still slow, up to the cap, and back to the start once a window passes', () => {
+    const p = directPace(settings);
+    const slowWindowAt = (t: number): number => {
+      expect(p.allowed(t)).toBe(true);
+      p.begin(t);
+      p.wrote(150, 4 * MiB);
+      p.end(t + 200);
+      expect(p.allowed(t + 200)).toBe(false);
+      let until = t + 200;
+      while (!p.allowed(until)) until += 100;
+      return until - (t + 200);
+    };
+    let t = 0;
+    const pauses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const pause = slowWindowAt(t);
+      pauses.push(pause);
+      t += 200 + pause;
+    }
+    expect(pauses).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000]);
+    // The device recovered: a good window, then the next slow one pauses for 5 s again.
+    p.begin(t);
+    p.wrote(20, 4 * MiB);
+    p.end(t + 200);
+    expect(p.allowed(t + 200)).toBe(true);
+    expect(slowWindowAt(t + 1000)).toBe(5000);
   });
 
   it('keeps them while the device takes a small share of the time', () => {

@@ -9,18 +9,23 @@
  *
  * The rule: a window of at least `windowMs` in which direct writes took more than `busyShare`
  * of the wall time (and moved at least `minBytes`, so one slow write does not decide) pauses
- * them for `pauseMs`; then they are tried again, so a device that recovers is used again.
+ * them for `pauseMs`; then they are tried again, so a device that recovers is used again. Each
+ * pause that follows a failed retry is twice as long, up to `maxPauseMs`: a device that stays
+ * slow costs one window of direct writes a minute, not one every few seconds. A window that
+ * passes brings the pause back to `pauseMs`.
  *
  * Plain JavaScript in a string: the disk threads run it (see disk-workers.ts), and the tests
  * build the same class from the same text.
  */
 export const DIRECT_PACE_SOURCE = `
 class DirectPace {
-  constructor(windowMs, busyShare, pauseMs, minBytes) {
+  constructor(windowMs, busyShare, pauseMs, minBytes, maxPauseMs) {
     this.windowMs = windowMs;
     this.busyShare = busyShare;
     this.pauseMs = pauseMs;
     this.minBytes = minBytes;
+    this.maxPauseMs = Math.max(pauseMs, maxPauseMs);
+    this.nextPauseMs = pauseMs;
     this.start = -1;
     this.busyMs = 0;
     this.bytes = 0;
@@ -44,7 +49,14 @@ class DirectPace {
   end(now) {
     const elapsed = now - this.start;
     if (this.start < 0 || elapsed < this.windowMs) return;
-    if (this.bytes >= this.minBytes && this.busyMs > elapsed * this.busyShare) this.pausedUntil = now + this.pauseMs;
+    if (this.bytes >= this.minBytes) {
+      if (this.busyMs > elapsed * this.busyShare) {
+        this.pausedUntil = now + this.nextPauseMs;
+        this.nextPauseMs = Math.min(this.maxPauseMs, this.nextPauseMs * 2);
+      } else {
+        this.nextPauseMs = this.pauseMs;
+      }
+    }
     this.start = -1;
     this.busyMs = 0;
     this.bytes = 0;
@@ -52,8 +64,11 @@ class DirectPace {
 }
 `;
 
-/** The disk threads' setting: a fifth of a second judged (short downloads matter too), direct writes off for 5 s when over half of it went to them. */
-export const DIRECT_PACE = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024 };
+/**
+ * The disk threads' setting: a fifth of a second judged (short downloads matter too); direct
+ * writes off for 5 s when over half of it went to them, then 10, 20, 40, 60 s while that lasts.
+ */
+export const DIRECT_PACE = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024, maxPauseMs: 60_000 };
 
 export type DirectPaceSettings = typeof DIRECT_PACE;
 
@@ -67,6 +82,6 @@ export interface DirectPace {
 
 /** Builds the disk threads' DirectPace from its source (tests exercise the very text the threads run). */
 export function directPace(s: DirectPaceSettings = DIRECT_PACE): DirectPace {
-  const make = new Function('s', `${DIRECT_PACE_SOURCE}; return new DirectPace(s.windowMs, s.busyShare, s.pauseMs, s.minBytes);`) as (s: DirectPaceSettings) => DirectPace;
+  const make = new Function('s', `${DIRECT_PACE_SOURCE}; return new DirectPace(s.windowMs, s.busyShare, s.pauseMs, s.minBytes, s.maxPauseMs);`) as (s: DirectPaceSettings) => DirectPace;
   return make(s);
 }

@@ -252,7 +252,7 @@ describe('DiskWorkers direct writes', () => {
   it('goes through the page cache once direct writes take most of the time (the device does not keep up)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
     // Every window is judged, and any time spent writing directly is too much: after the first batch, paused.
-    const w = new DiskWorkers(1, true, { windowMs: 0, busyShare: 0, pauseMs: 3_600_000, minBytes: 0 });
+    const w = new DiskWorkers(1, true, { windowMs: 0, busyShare: 0, pauseMs: 3_600_000, minBytes: 0, maxPauseMs: 3_600_000 });
     try {
       const first = await writeAdjacent(w, dir, 0, 1024 * 1024, 2);
       expect(first.onDisk.equals(first.expected)).toBe(true);
