@@ -2,6 +2,7 @@ import { Bitfield, type ReadonlyBitfield } from '../util/bitfield.js';
 import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload } from './piece-download.js';
+import { IndexStack } from './index-stack.js';
 
 /** What the picker needs to know about a peer. */
 export interface PickerPeer {
@@ -51,7 +52,8 @@ export class PiecePicker {
   private readonly peerAvailability: Uint16Array;
   private seedCount = 0;
   private readonly wanted: Uint8Array;
-  private readonly buckets: number[][] = [[]];
+  /** Free pieces by availability from non-seed peers (see IndexStack for why typed arrays). */
+  private readonly buckets: IndexStack[];
   private readonly bucketPos: Int32Array;
   readonly inFlight = new Map<number, PieceDownload>();
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
@@ -74,6 +76,8 @@ export class PiecePicker {
     this.peerAvailability = new Uint16Array(pieceCount);
     this.wanted = new Uint8Array(pieceCount).fill(1);
     this.bucketPos = new Int32Array(pieceCount).fill(-1);
+    // Every piece starts in the first bucket: sized for all of them, it never regrows.
+    this.buckets = [new IndexStack(pieceCount)];
     for (let i = 0; i < pieceCount; i++) this.addFree(i);
     this.wantedRemaining = pieceCount;
   }
@@ -293,7 +297,7 @@ export class PiecePicker {
     if (n === 0) return -1;
     const start = Math.floor(this.random() * n);
     for (let j = 0; j < n; j++) {
-      const index = bucket[(start + j) % n]!;
+      const index = bucket.at((start + j) % n);
       if (peer.has(index)) return index;
     }
     return -1;
@@ -385,19 +389,17 @@ export class PiecePicker {
   private addFree(index: number): void {
     if (this.bucketPos[index]! >= 0) return;
     const level = this.peerAvailability[index]!;
-    while (this.buckets.length <= level) this.buckets.push([]);
-    const bucket = this.buckets[level]!;
-    this.bucketPos[index] = bucket.length;
-    bucket.push(index);
+    while (this.buckets.length <= level) this.buckets.push(new IndexStack());
+    this.bucketPos[index] = this.buckets[level]!.push(index);
   }
 
   private removeFree(index: number): void {
     const pos = this.bucketPos[index]!;
     if (pos < 0) return;
     const bucket = this.buckets[this.peerAvailability[index]!]!;
-    const last = bucket.pop()!;
+    const last = bucket.pop();
     if (last !== index) {
-      bucket[pos] = last;
+      bucket.set(pos, last);
       this.bucketPos[last] = pos;
     }
     this.bucketPos[index] = -1;
