@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BencodeError, decode, encode, encodeListSteps } from './index.js';
 import { runSteps } from '../util/yield.js';
 
@@ -58,5 +58,36 @@ describe('encode', () => {
   it('canonicalises unsorted input', () => {
     const input = Buffer.from('d1:bi1e1:ai2ee', 'latin1');
     expect(s(encode(decode(input)))).toBe('d1:ai2e1:bi1ee');
+  });
+
+  it('encodes a record with a 2 MiB byte string in one allocation with little spare room (not doubled, not copied again)', () => {
+    const log = Buffer.alloc(2 * 1024 * 1024, 7);
+    const record = { a: 1, 'piece-log': { entries: log, sources: [['peer', '127.0.0.1:6881', 'lt']] }, 'save-path': '/tmp/x', z: 'end' };
+    const allocate = vi.spyOn(Buffer, 'allocUnsafe');
+    let out: Buffer;
+    let allocated: number;
+    try {
+      out = encode(record);
+      allocated = allocate.mock.calls.reduce((n, [size]) => n + size, 0);
+    } finally {
+      allocate.mockRestore();
+    }
+    // Everything the encoder allocated: the record's size and some room (doubling, then copying, took 4× it).
+    expect(allocated).toBeLessThanOrEqual(log.length + 128 * 1024);
+    const back = decode(out) as Map<string, unknown>;
+    const entries = (back.get('piece-log') as Map<string, unknown>).get('entries') as Uint8Array;
+    expect(Buffer.from(entries).equals(log)).toBe(true);
+    expect(s(out).endsWith('1:z3:ende')).toBe(true);
+    // One buffer of what was written plus at most 64 KiB (the old encoder doubled to 4 MiB, then copied).
+    expect(out.buffer.byteLength).toBeGreaterThanOrEqual(out.length);
+    expect(out.buffer.byteLength - out.length).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('copies a result that would otherwise carry much spare room', () => {
+    // 100 KiB written with 64 KiB of room after it: over a sixteenth spare, so the result is an exact copy.
+    const text = 'x'.repeat(100 * 1024);
+    const out = encode(text);
+    expect(s(out)).toBe(`${text.length}:${text}`);
+    expect(out.buffer.byteLength).toBe(out.length);
   });
 });
