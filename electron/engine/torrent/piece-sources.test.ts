@@ -128,4 +128,16 @@ describe('PieceSourceLog in the resume record', () => {
     next.adopt(rec, () => true); // once something is logged, never again
     expect(next.count).toBe(1);
   });
+
+  it('a record taken stays as it was while the log goes on and grows', () => {
+    const log = new PieceSourceLog(1000, () => 50_000);
+    for (let i = 0; i < 10; i++) log.verified(i, new Map([[peer('a:1', 'A'), 1]]));
+    const rec = log.record();
+    const taken = Buffer.from(rec.entries);
+    // Past the first allocation (16 entries) and several doublings.
+    for (let i = 10; i < 300; i++) log.verified(i, new Map([[peer(`p:${i % 7}`, 'B'), 1]]));
+    expect(rec.entries.equals(taken)).toBe(true);
+    expect(rec.entries.length).toBe(10 * PIECE_SOURCE_ENTRY_BYTES);
+    expect(log.record().entries.subarray(0, taken.length).equals(taken)).toBe(true);
+  });
 });
