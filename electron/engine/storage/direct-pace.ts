@@ -19,13 +19,14 @@
  */
 export const DIRECT_PACE_SOURCE = `
 class DirectPace {
-  constructor(windowMs, busyShare, pauseMs, minBytes, maxPauseMs) {
-    this.windowMs = windowMs;
-    this.busyShare = busyShare;
-    this.pauseMs = pauseMs;
-    this.minBytes = minBytes;
-    this.maxPauseMs = Math.max(pauseMs, maxPauseMs);
-    this.nextPauseMs = pauseMs;
+  // settings: { windowMs, busyShare, pauseMs, minBytes, maxPauseMs } (DIRECT_PACE).
+  constructor(settings) {
+    this.windowMs = settings.windowMs;
+    this.busyShare = settings.busyShare;
+    this.pauseMs = settings.pauseMs;
+    this.minBytes = settings.minBytes;
+    this.maxPauseMs = Math.max(settings.pauseMs, settings.maxPauseMs);
+    this.nextPauseMs = settings.pauseMs;
     this.start = -1;
     this.busyMs = 0;
     this.bytes = 0;
@@ -47,8 +48,9 @@ class DirectPace {
   }
   // A job ended: once the window is long enough, judge it and open the next with the next job.
   end(now) {
+    if (this.start < 0) return;
     const elapsed = now - this.start;
-    if (this.start < 0 || elapsed < this.windowMs) return;
+    if (elapsed < this.windowMs) return;
     if (this.bytes >= this.minBytes) {
       if (this.busyMs > elapsed * this.busyShare) {
         this.pausedUntil = now + this.nextPauseMs;
@@ -82,6 +84,6 @@ export interface DirectPace {
 
 /** Builds the disk threads' DirectPace from its source (tests exercise the very text the threads run). */
 export function directPace(s: DirectPaceSettings = DIRECT_PACE): DirectPace {
-  const make = new Function('s', `${DIRECT_PACE_SOURCE}; return new DirectPace(s.windowMs, s.busyShare, s.pauseMs, s.minBytes, s.maxPauseMs);`) as (s: DirectPaceSettings) => DirectPace;
+  const make = new Function('s', `${DIRECT_PACE_SOURCE}; return new DirectPace(s);`) as (s: DirectPaceSettings) => DirectPace;
   return make(s);
 }

@@ -88,7 +88,7 @@ const O_DIRECT = fs.constants.O_DIRECT;
 const { performance } = require('node:perf_hooks');
 ${MERKLE_WORKER_SOURCE}
 ${DIRECT_PACE_SOURCE}
-const pace = new DirectPace(workerData.pace.windowMs, workerData.pace.busyShare, workerData.pace.pauseMs, workerData.pace.minBytes, workerData.pace.maxPauseMs);
+const pace = new DirectPace(workerData.pace);
 function errorOf(err) {
   return { message: err && err.message ? err.message : String(err), code: err && err.code ? err.code : null };
 }
