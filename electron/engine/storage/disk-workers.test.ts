@@ -37,6 +37,20 @@ describe('DiskWorkers', () => {
     }
   });
 
+  it('starts its threads ahead of the first piece when warmed, and none once closed', async () => {
+    const own = new DiskWorkers(2);
+    expect(own.threadLimits()).toHaveLength(0);
+    own.warm();
+    own.warm();
+    expect(own.threadLimits()).toHaveLength(2);
+    const piece = pieceOf(16 * 1024, 3);
+    expect((await own.run(piece, createHash('sha1').update(piece).digest(), [])).ok).toBe(true);
+    expect(own.threadLimits()).toHaveLength(2);
+    await own.close();
+    own.warm();
+    expect(own.threadLimits()).toHaveLength(0);
+  });
+
   it('writes only when the hash matches', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-disk-'));
     const file = path.join(dir, 'f');

@@ -316,6 +316,7 @@ export class DiskWorkers {
   private readonly load: number[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private closed = false;
 
   /** Per worker, its last reported count of bytes written directly. */
   private readonly direct: number[] = [];
@@ -336,6 +337,16 @@ export class DiskWorkers {
   /** The heap limits each started thread runs under, as that thread sees them (diagnostics). */
   threadLimits(): ResourceLimits[] {
     return this.workers.map((w) => w.resourceLimits ?? {});
+  }
+
+  /**
+   * Starts the threads before the first piece needs one: a thread takes 75–100 ms to come up
+   * here (loading Node in it, with the seeder busy on the other core), which a download would
+   * otherwise spend with its first pieces waiting (measured on a 256 MiB download: nothing was
+   * verified until 230 ms after the add, with data arriving from 70 ms).
+   */
+  warm(): void {
+    while (!this.closed && this.workers.length < this.size) this.spawn();
   }
 
   /** Hashes `buffer` against `expected` (and `merkle`); if equal, performs `writes`. Resolves with the buffer back. */
@@ -452,6 +463,7 @@ export class DiskWorkers {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
     for (const p of this.pending.values()) p.reject(new Error('disk workers closed'));
@@ -459,32 +471,34 @@ export class DiskWorkers {
   }
 
   private pickWorker(): number {
-    if (this.workers.length < this.size) {
-      const index = this.workers.length;
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites, pace: this.pace }, resourceLimits: DISK_WORKER_LIMITS });
-      worker.unref();
-      worker.on('message', (m: WorkerReply) => {
-        this.load[index]!--;
-        this.direct[index] = m.directBytes;
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        p.resolve(m);
-      });
-      worker.on('error', (err) => {
-        for (const [id, p] of this.pending) {
-          if (p.worker !== index) continue;
-          this.pending.delete(id);
-          p.reject(err);
-        }
-      });
-      this.workers.push(worker);
-      this.load.push(0);
-      return index;
-    }
+    if (this.workers.length < this.size) return this.spawn();
     let best = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[best]!) best = i;
     return best;
+  }
+
+  private spawn(): number {
+    const index = this.workers.length;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { direct: this.directWrites, pace: this.pace }, resourceLimits: DISK_WORKER_LIMITS });
+    worker.unref();
+    worker.on('message', (m: WorkerReply) => {
+      this.load[index]!--;
+      this.direct[index] = m.directBytes;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      p.resolve(m);
+    });
+    worker.on('error', (err) => {
+      for (const [id, p] of this.pending) {
+        if (p.worker !== index) continue;
+        this.pending.delete(id);
+        p.reject(err);
+      }
+    });
+    this.workers.push(worker);
+    this.load.push(0);
+    return index;
   }
 }
 

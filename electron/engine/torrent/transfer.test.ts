@@ -307,6 +307,14 @@ describe('Transfer: requests and chokes', () => {
 });
 
 describe('Transfer: pieces', () => {
+  it('starts the disk threads when it becomes active with pieces to fetch, not when it has them all', async () => {
+    const { host } = await rig({ files: [2 * PIECE] });
+    expect(host.disk.threadLimits()).toHaveLength(1); // before any piece arrived
+    const seeding = await rig({ files: [2 * PIECE], seed: true });
+    expect(seeding.transfer.finished).toBe(true);
+    expect(seeding.host.disk.threadLimits()).toHaveLength(0);
+  });
+
   it('a file skipped while its piece is being verified: the piece is fetched again, not marked had', async () => {
     // Piece 1 holds the end of f0 and all of f1.
     const { transfer, host, data, connect } = await rig({ files: [PIECE + 5000, PIECE - 5000] });

@@ -176,6 +176,8 @@ export class Transfer {
   /** Requests flow only while active (not paused, not in error). */
   setActive(active: boolean): void {
     this.active = active;
+    // Pieces will need a disk thread within a round trip of the first request.
+    if (active && !this.picker.finished) this.host.disk.warm();
     this.webSeeds.setActive(active);
   }
 
