@@ -69,6 +69,24 @@ describe('DirectPace (the disk threads keep direct writes only while the device 
     expect(p.allowed(1300)).toBe(true);
   });
 
+  it('judges a window early once it is lost whatever follows (over half of a whole window already spent writing)', () => {
+    const p = directPace(settings);
+    p.begin(0);
+    p.wrote(60, 4 * MiB);
+    p.end(70); // 60 ms busy: the window could still pass
+    expect(p.allowed(70)).toBe(true);
+    p.wrote(50, 2 * MiB);
+    p.end(120); // 110 ms busy: over half of 200 ms, however the rest of the window goes
+    expect(p.allowed(121)).toBe(false);
+    expect(p.allowed(5120)).toBe(true);
+    // Not on too few bytes, even when they took long.
+    const q = directPace(settings);
+    q.begin(0);
+    q.wrote(150, MiB);
+    q.end(160);
+    expect(q.allowed(160)).toBe(true);
+  });
+
   it('does not count idle time before a job as the device keeping up', () => {
     const p = directPace(settings);
     p.begin(0);

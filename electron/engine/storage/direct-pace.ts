@@ -46,11 +46,13 @@ class DirectPace {
     this.busyMs += ms;
     this.bytes += bytes;
   }
-  // A job ended: once the window is long enough, judge it and open the next with the next job.
+  // A job ended: once the window is long enough, or already lost whatever follows (direct
+  // writes took over the share of a whole window), judge it and open the next with the next job.
   end(now) {
     if (this.start < 0) return;
     const elapsed = now - this.start;
-    if (elapsed < this.windowMs) return;
+    const lost = this.bytes >= this.minBytes && this.busyMs > this.windowMs * this.busyShare;
+    if (elapsed < this.windowMs && !lost) return;
     if (this.bytes >= this.minBytes) {
       if (this.busyMs > elapsed * this.busyShare) {
         this.pausedUntil = now + this.nextPauseMs;
