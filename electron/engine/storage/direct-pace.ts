@@ -69,10 +69,13 @@ class DirectPace {
 `;
 
 /**
- * The disk threads' setting: a fifth of a second judged (short downloads matter too); direct
- * writes off for 5 s when over half of it went to them, then 10, 20, 40, 60 s while that lasts.
+ * The disk threads' setting: a tenth of a second judged; direct writes off for 5 s when over
+ * half of it went to them, then 10, 20, 40, 60 s while that lasts. Each trial on a slow device
+ * costs about a window of slow writes (every download starts with one), while a window misjudged
+ * on a fast device only costs 5 s of page-cache writes, so the window is short: on this VM's
+ * slow volume, 200 ms windows held a 256 MiB download in 16 KiB pieces back by about 150 ms.
  */
-export const DIRECT_PACE = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024, maxPauseMs: 60_000 };
+export const DIRECT_PACE = { windowMs: 100, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024, maxPauseMs: 60_000 };
 
 export type DirectPaceSettings = typeof DIRECT_PACE;
 
