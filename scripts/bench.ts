@@ -554,7 +554,7 @@ function report(results: CaseResult[], o: Options): Target[] {
   if (seed) targets.push({ what: 'libtorrent leecher: from Tessera / from libtorrent', value: seed.ratio, limit: '≥ 0.9×', pass: seed.ratio === null ? null : seed.ratio >= 0.9 });
 
   out.push('');
-  out.push('MiB/s uses each downloader\'s own timing from adding the torrent to finished (Tessera: --json secondsFromAdd; libtorrent: add_torrent to torrent_finished).');
+  out.push('MiB/s uses each downloader\'s own timing from adding the torrent to finished (Tessera: --json secondsFromAdd, to the torrent turning complete; libtorrent: add_torrent to torrent_finished_alert; both close files and save resume data after).');
   out.push('CPU and peak RSS are the kernel\'s figures for the whole child process. libtorrent 2.0 memory-maps');
   out.push('its files, so its RSS counts file pages; Tessera\'s does not. Load average now: ' + loadavg().map((l) => l.toFixed(1)).join(' ') + ' (results are noisy on a busy machine).');
   out.push('');

@@ -42,6 +42,10 @@ export function assertDownloadOk(r: DownloadResult, exp: ExpectedDownload): Down
   else if (exp.exactDownloaded && j.downloaded !== size) problems.push(`downloaded ${j.downloaded} != size ${size} (one honest peer: nothing should be wasted)`);
   if (typeof j.seconds !== 'number' || !(j.seconds > 0) || !Number.isFinite(j.seconds)) problems.push(`seconds ${String(j.seconds)} is not a positive number`);
   else if (j.seconds * 1000 > r.wallMs + 1000) problems.push(`seconds ${j.seconds} exceeds the process wall time ${r.wallMs} ms`);
+  if (typeof j.secondsFromAdd !== 'number' || !(j.secondsFromAdd > 0) || !(j.secondsFromAdd < j.seconds)) {
+    // It ends when the torrent completed, before its files close and its resume record is saved.
+    problems.push(`secondsFromAdd ${String(j.secondsFromAdd)} is not a positive number under seconds ${String(j.seconds)}`);
+  }
   if (typeof j.peers !== 'number' || !matches(j.peers, exp.peers ?? { min: 1 })) problems.push(`peers ${String(j.peers)}, expected ${JSON.stringify(exp.peers ?? { min: 1 })}`);
   if (typeof j.hashFailures !== 'number' || !matches(j.hashFailures, exp.hashFailures ?? 0)) {
     problems.push(`hashFailures ${String(j.hashFailures)}, expected ${JSON.stringify(exp.hashFailures ?? 0)}`);

@@ -21,6 +21,12 @@ export async function runDownload(argv: string[]): Promise<number> {
   const progress = tty ? setInterval(() => process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K`), 500) : null;
   const stalls = verbose ? watchStalls(torrent, tty) : null;
 
+  // The moment every piece is verified and written: the torrent turns 'seeding' before it
+  // closes its files and saves its resume record ('done' follows those).
+  let completed: bigint | null = torrent.stats().state === 'seeding' ? process.hrtime.bigint() : null;
+  torrent.on('state', (state) => {
+    if (state === 'seeding' && completed === null) completed = process.hrtime.bigint();
+  });
   const outcome = await new Promise<'done' | 'error' | 'interrupted'>((resolve) => {
     if (torrent.stats().state === 'seeding') return resolve('done');
     if (torrent.stats().state === 'error') return resolve('error');
@@ -36,8 +42,9 @@ export async function runDownload(argv: string[]): Promise<number> {
   const stats = torrent.stats();
   const finished = process.hrtime.bigint();
   const seconds = Number(finished - started) / 1e9;
-  // From adding the torrent to the session, as libtorrent's add_torrent-to-finished is timed.
-  const secondsFromAdd = Number(finished - addedAt) / 1e9;
+  // From adding the torrent to the session until it completed, as libtorrent's add_torrent to
+  // torrent_finished_alert is timed (libtorrent too releases its files and saves resume data after).
+  const secondsFromAdd = Number((completed ?? finished) - addedAt) / 1e9;
   const dataPeers = (torrent as EngineTorrent & { dataPeerCount?: number }).dataPeerCount ?? 0;
   const webSeeds = torrent
     .peers()
