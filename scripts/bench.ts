@@ -32,6 +32,7 @@
  * Data lives in a temp dir under /tmp, deleted afterwards. Exit status is 0 unless the
  * harness itself failed (or --strict and a target was missed): this is a benchmark, not a test.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -180,6 +181,11 @@ function log(msg: string): void {
  * of the contenders, not their code, decides the ratio.
  */
 async function settleMemory(): Promise<void> {
+  // The device too: the runs before left up to 2 GiB dirty in the page cache (the source file,
+  // the last download, libtorrent's mmap), which the kernel writes back whenever it likes,
+  // during whichever run comes next. Flushed here, no contender shares the device with
+  // another's write-back.
+  spawnSync('sync', { stdio: 'ignore' });
   await sleep(3000);
 }
 
