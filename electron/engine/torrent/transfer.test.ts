@@ -312,7 +312,7 @@ describe('Transfer: pieces', () => {
     expect(host.disk.threadLimits()).toHaveLength(1); // before any piece arrived
     const seeding = await rig({ files: [2 * PIECE], seed: true });
     expect(seeding.transfer.finished).toBe(true);
-    expect(seeding.host.disk.threadLimits()).toHaveLength(0);
+    expect(seeding.host.disk.threadLimits()).toHaveLength(0); // (its check hashed 32 KiB pieces in this thread)
   });
 
   it('a file skipped while its piece is being verified: the piece is fetched again, not marked had', async () => {
