@@ -221,12 +221,24 @@ describe('Transfer: what peers have feeds availability', () => {
     transfer.adoptPeer(liar.peer);
     expect([...transfer.availability()]).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
     expect(early.peer.amInterested).toBe(true);
+    expect(sentMessages(early.socket).filter((m) => m.id === MessageId.Have)).toEqual([]); // nothing to announce
     expect(liar.peer.isOpen).toBe(false);
     // Counted once: another bitfield notice changes nothing, leaving takes exactly it out.
     transfer.peerBitfield(early.peer);
     expect([...transfer.availability()]).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
     early.peer.close({ kind: 'remote-closed' });
     expect([...transfer.availability()]).toEqual(Array(10).fill(0));
+  });
+
+  it('a magnet over data already on disk: a peer connected before the metadata is told each piece the check found', async () => {
+    const { transfer, host, connect } = await rig({ files: [3 * PIECE], seed: true });
+    expect(transfer.finished).toBe(true);
+    host.pieceCount = 0;
+    const early = connect();
+    host.pieceCount = 3;
+    transfer.adoptPeer(early.peer);
+    const haves = sentMessages(early.socket).filter((m) => m.id === MessageId.Have);
+    expect(haves.map((m) => m.payload.readUInt32BE(0))).toEqual([0, 1, 2]);
   });
 });
 

@@ -252,6 +252,9 @@ export class Transfer {
   /** A peer that connected before the metadata arrived: apply what it told us meanwhile. */
   adoptPeer(peer: PeerConnection): void {
     if (!peer.learnPieceCount(this.meta.pieceCount)) return;
+    // It was told we had nothing (NoDataYet): what the storage check found is announced now,
+    // or it would never ask us for those pieces (a magnet added over data already on disk).
+    if (this.picker.have.count > 0) peer.send(msg.haves(this.picker.have));
     this.peerPieces.add(peer);
     this.updateInterest(peer);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as msg from './encode.js';
+import { Bitfield } from '../util/bitfield.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { MessageId } from './message-ids.js';
 
@@ -78,6 +79,15 @@ describe('wire encoders', () => {
     expect(hex(batch)).toBe(refs.map(([i, b, l]) => hex(msg.request(i, b, l))).join(''));
     expect(msg.requestBatch([]).length).toBe(0);
     expect(decodeAll(batch).map(([id]) => id)).toEqual([6, 6, 6, 6]);
+  });
+
+  it('encodes a have for every piece set, back to back, and nothing for an empty set', () => {
+    const set = new Bitfield(20);
+    for (const i of [0, 7, 8, 19]) set.set(i);
+    const batch = msg.haves(set);
+    expect(hex(batch)).toBe([0, 7, 8, 19].map((i) => hex(msg.have(i))).join(''));
+    expect(decodeAll(batch).map(([id]) => id)).toEqual([4, 4, 4, 4]);
+    expect(msg.haves(new Bitfield(20)).length).toBe(0);
   });
 
   it('encodes a piece header whose length prefix counts the block that follows', () => {

@@ -1,3 +1,4 @@
+import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { MessageId } from './message-ids.js';
 
 /** Encoders for outgoing peer wire messages. Each returns one complete frame. */
@@ -32,6 +33,23 @@ function withIndex(id: number, index: number): Buffer {
 export const have = (index: number): Buffer => withIndex(MessageId.Have, index);
 export const suggest = (index: number): Buffer => withIndex(MessageId.Suggest, index);
 export const allowedFast = (index: number): Buffer => withIndex(MessageId.AllowedFast, index);
+
+/**
+ * A have frame for every piece set in `have`, back to back in one buffer: what we hold, told to
+ * a peer after the opening (a bitfield may only be its first message, BEP 3).
+ */
+export function haves(have: ReadonlyBitfield): Buffer {
+  const out = Buffer.allocUnsafe(9 * have.count);
+  let at = 0;
+  for (let index = 0; index < have.length && at < out.length; index++) {
+    if (!have.has(index)) continue;
+    out.writeUInt32BE(5, at);
+    out[at + 4] = MessageId.Have;
+    out.writeUInt32BE(index, at + 5);
+    at += 9;
+  }
+  return out;
+}
 
 export function bitfield(bits: Uint8Array): Buffer {
   const out = header(1 + bits.length, MessageId.Bitfield);
