@@ -3,9 +3,12 @@
  * their request headers) cannot take every file descriptor or lock the UI out: at most
  * `maxConnections` in all and `maxPerIp` from one address (an IPv6 /64 counts as one). When a
  * limit is reached the oldest connection that is waiting (no request in progress: still sending
- * headers, or idle between keep-alive requests) is closed to make room; a connection serving a
- * request or a WebSocket is never dropped for a newcomer, which is refused instead when nothing
- * is waiting.
+ * headers, or idle between keep-alive requests) is closed to make room: the newcomer's own at
+ * its address's limit, else one of the address that holds the most connections, so a flood from
+ * a few addresses turns over its own connections and never a user's from another address (whose
+ * request, sent at once, may not be parsed yet when a burst of newcomers arrives). A connection
+ * serving a request or a WebSocket is never dropped for a newcomer, which is refused instead
+ * when nothing is waiting.
  */
 import type { Socket } from 'node:net';
 import { addressGroup } from '../engine/session/connection-limits.js';
@@ -76,14 +79,30 @@ export class ConnectionGate {
   }
 
   private dropOldestWaiting(ip: string | null): boolean {
+    const from = ip ?? this.busiestWaitingAddress();
     for (const [socket, t] of this.sockets) {
-      if (t.busy || (ip !== null && t.ip !== ip)) continue;
+      if (t.busy || t.ip !== from) continue;
       this.forget(socket);
       this.refusedCount++;
       socket.destroy();
       return true;
     }
     return false;
+  }
+
+  /** The address with the most connections among those with one waiting (null: none waits). */
+  private busiestWaitingAddress(): string | null {
+    let busiest: string | null = null;
+    let most = 0;
+    for (const t of this.sockets.values()) {
+      if (t.busy) continue;
+      const count = this.perIp.get(t.ip) ?? 0;
+      if (count > most) {
+        most = count;
+        busiest = t.ip;
+      }
+    }
+    return busiest;
   }
 
   private refuse(socket: Socket): false {
