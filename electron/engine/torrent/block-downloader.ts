@@ -146,9 +146,10 @@ export class BlockDownloader {
       return true;
     }
     // Blocks we cancelled (endgame, snub) may still be on the wire; blocks of pieces we already
-    // have are harmless. Both are discarded quietly.
+    // have are harmless, if they are blocks we could have asked for (a late answer whose request
+    // is forgotten). Both are discarded quietly. Anything else was never requested by anyone.
     const cancelled = aligned && (this.recentlyCancelled.get(peer)?.delete(requestKey(index, block)) ?? false);
-    if (cancelled || (index < this.picker.pieceCount && this.picker.have.has(index) && length <= BLOCK_SIZE)) {
+    if (cancelled || (aligned && index < this.picker.pieceCount && this.picker.have.has(index) && length === blockLengthAt(this.picker.pieceSize(index), begin))) {
       this.currentBlock.set(peer, null);
       return true;
     }
@@ -183,4 +184,9 @@ export class BlockDownloader {
     const free = peer.requestLimit - peer.requests.size;
     if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
   }
+}
+
+/** The length of the block at `begin` (a multiple of BLOCK_SIZE) of a piece of `pieceSize` bytes; 0 past its end. */
+function blockLengthAt(pieceSize: number, begin: number): number {
+  return Math.max(0, Math.min(BLOCK_SIZE, pieceSize - begin));
 }

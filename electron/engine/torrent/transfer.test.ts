@@ -363,6 +363,24 @@ describe('Transfer: pieces', () => {
     expect(view.failures).toEqual([{ piece: 2, at: expect.any(Number), peers: [b.peer.address] }]);
   });
 
+  it('a block of a piece we have: a late answer we could have asked for is dropped quietly; any other ends the connection', async () => {
+    const { transfer, data, connect } = await rig({ files: [2 * PIECE] });
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    a.peer.receive(Buffer.concat([block(data, 0, 0), block(data, 0, BLOCK), block(data, 1, 0), block(data, 1, BLOCK)]));
+    await transfer.drain();
+    expect(transfer.finished).toBe(true);
+    const late = connect();
+    late.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), block(data, 1, BLOCK)]));
+    expect(late.peer.isOpen).toBe(true);
+    const unaligned = connect();
+    unaligned.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), block(data, 1, BLOCK / 2, BLOCK / 2)]));
+    expect(unaligned.peer.isOpen).toBe(false);
+    const oddLength = connect();
+    oddLength.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), block(data, 1, 0, 1000)]));
+    expect(oddLength.peer.isOpen).toBe(false);
+  });
+
   it('bans a peer after its data failed the hash check twice', async () => {
     const { transfer, host, data, connect } = await rig({ files: [3 * PIECE] });
     const bad = connect();
