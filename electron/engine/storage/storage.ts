@@ -204,28 +204,43 @@ export class Storage {
    * failed has its `error` set. A descriptor is leased once per file for the whole batch.
    */
   async hashAndWriteBatch(pieces: readonly BatchInput[], workers: DiskWorkers): Promise<BatchResult[]> {
-    // The segments are found and the jobs built in synchronous loops, with the awaits (one
-    // descriptor lease per file) between them: an await inside the loop made V8 compile this
-    // method twice at 75–100 ms each while a download warmed up.
+    // Each step is a function of its own, the loops synchronous: with the awaits inside its
+    // loops, V8 compiled this method twice at 75–100 ms each while a download warmed up.
     const plan = this.planBatch(pieces);
-    const leases = new Map<number, { fd: number; release: () => void }>();
+    const leases = await this.leaseFiles(plan.files);
     let results: BatchResult[];
     try {
-      for (const fileIndex of plan.files) leases.set(fileIndex, await this.handles.acquire(this.absolutePaths[fileIndex]!, this.files[fileIndex]!.length, true));
       results = await workers.runBatch(batchJobs(pieces, plan.direct, leases));
     } finally {
       for (const lease of leases.values()) lease.release();
     }
+    if (plan.parted.some((segments) => segments.length > 0)) await this.writePartedShares(pieces, results, plan.parted);
+    return results;
+  }
+
+  /** A write descriptor for each file, by file index (all released if one cannot be had). */
+  private async leaseFiles(files: Iterable<number>): Promise<Map<number, FileLease>> {
+    const leases = new Map<number, FileLease>();
+    try {
+      for (const fileIndex of files) leases.set(fileIndex, await this.handles.acquire(this.absolutePaths[fileIndex]!, this.files[fileIndex]!.length, true));
+    } catch (err) {
+      for (const lease of leases.values()) lease.release();
+      throw err;
+    }
+    return leases;
+  }
+
+  /** The part file's share of each piece that hashed right; a failed write sets that piece's `error`. */
+  private async writePartedShares(pieces: readonly BatchInput[], results: BatchResult[], parted: readonly Segment[][]): Promise<void> {
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
-      if (!result.ok || result.error || plan.parted[i]!.length === 0) continue;
+      if (!result.ok || result.error || parted[i]!.length === 0) continue;
       try {
-        await this.writeToPartFile(pieces[i]!.index, result.buffer, plan.parted[i]!);
+        await this.writeToPartFile(pieces[i]!.index, result.buffer, parted[i]!);
       } catch (err) {
         result.error = err as NodeJS.ErrnoException;
       }
     }
-    return results;
   }
 
   /** Per piece, the segments written in place and those that go to the part file; the files written in place. */
@@ -457,7 +472,10 @@ async function readFully(fd: number, into: Buffer, offset: number, length: numbe
 }
 
 /** A completed piece for `hashAndWriteBatch`. */
-type BatchInput = { index: number; data: Buffer; expected: Uint8Array; merkle?: MerkleCheck | null };
+export type BatchInput = { index: number; data: Buffer; expected: Uint8Array; merkle?: MerkleCheck | null };
+
+/** A descriptor held for writing; `release()` exactly once. */
+type FileLease = { fd: number; release: () => void };
 
 interface BatchPlan {
   /** Per piece, its segments in files written in place. */
