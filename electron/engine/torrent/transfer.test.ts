@@ -342,6 +342,21 @@ describe('Transfer: pieces', () => {
     expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
   });
 
+  it('a file skipped again after priority changes, while its piece is being verified: still fetched again', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [PIECE + 5000, PIECE - 5000] });
+    // Skipped, then wanted at two priorities: no file counts as skipped any more.
+    transfer.setFilePriority(1, 0);
+    transfer.setFilePriority(1, 2);
+    transfer.setFilePriority(1, 1);
+    const p = connect();
+    p.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    p.peer.receive(Buffer.concat([block(data, 1, 0), block(data, 1, BLOCK)]));
+    transfer.setFilePriority(1, 0);
+    await transfer.drain();
+    expect(host.checked).toEqual([]);
+    expect(transfer.picker.have.has(1)).toBe(false);
+  });
+
   it('logs who sent each verified piece (two peers, each with one piece) and names the senders of a failed piece', async () => {
     const { transfer, data, connect } = await rig({ files: [3 * PIECE] });
     const a = connect();

@@ -68,6 +68,8 @@ export class Transfer {
   private readonly peerPieces: PeerAvailability;
   private readonly failedPieces = new Set<number>();
   private readonly filePriorities: FilePriority[];
+  /** Non-pad files whose priority is 0 (skipped). */
+  private skippedFiles = 0;
   /** Counts file priority changes: a piece written across one is fetched again (see verifyPiece). */
   private priorityEpoch = 0;
   private tickCount = 0;
@@ -90,7 +92,7 @@ export class Transfer {
     this.verifier = new PieceVerifier(new PieceChecks(meta), this.storage, this.picker, {
       disk: host.disk,
       priorityEpoch: () => this.priorityEpoch,
-      touchesSkippedFile: (index) => this.skippedFilesIn(index).length > 0,
+      touchesSkippedFile: (index) => this.touchesSkippedFile(index),
       verified: (index, piece) => this.pieceVerified(index, piece),
       failed: (piece) => this.pieceFailed(piece),
       writeFailed: (message) => host.fatal(message),
@@ -425,6 +427,7 @@ export class Transfer {
   setFilePriority(fileIndex: number, priority: FilePriority): void {
     const file = this.meta.files[fileIndex];
     if (!file || file.pad) return;
+    if ((this.filePriorities[fileIndex] === 0) !== (priority === 0)) this.skippedFiles += priority === 0 ? 1 : -1;
     this.filePriorities[fileIndex] = priority;
     this.priorityEpoch++;
     const move = this.storage.setSkipped(fileIndex, priority === 0);
@@ -454,13 +457,16 @@ export class Transfer {
     this.picker.unmarkHave(index);
   }
 
-  /** Non-pad files with bytes in piece `index` that are skipped right now. */
-  private skippedFilesIn(index: number): number[] {
-    const out: number[] = [];
+  /**
+   * Whether a non-pad file with bytes in piece `index` is skipped right now. Asked for every
+   * completed piece: with no file skipped (most downloads) it finds no segments.
+   */
+  private touchesSkippedFile(index: number): boolean {
+    if (this.skippedFiles === 0) return false;
     for (const s of this.storage.map.pieceSegments(index, 0, this.picker.pieceSize(index))) {
-      if (this.filePriorities[s.fileIndex] === 0 && !this.meta.files[s.fileIndex]!.pad) out.push(s.fileIndex);
+      if (this.filePriorities[s.fileIndex] === 0 && !this.meta.files[s.fileIndex]!.pad) return true;
     }
-    return out;
+    return false;
   }
 
   /** First and last piece of every wanted file before anything else (media previews), or not. */
