@@ -317,7 +317,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
   sendRequests(picks: readonly RequestPick[]): void {
     if (picks.length === 0) return;
     this.requests.sent(picks, Date.now());
-    this.send(msg.requestBatch(picks.map((p) => [p.piece.index, p.begin, p.length] as const)));
+    const frames = Buffer.allocUnsafe(msg.REQUEST_FRAME_BYTES * picks.length);
+    for (let i = 0; i < picks.length; i++) {
+      const pick = picks[i]!;
+      msg.writeRequest(frames, i * msg.REQUEST_FRAME_BYTES, pick.piece.index, pick.begin, pick.length);
+    }
+    this.send(frames);
   }
 
   /** Cancels a request in flight (endgame duplicate, snub). */

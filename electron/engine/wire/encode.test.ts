@@ -90,6 +90,19 @@ describe('wire encoders', () => {
     expect(msg.haves(new Bitfield(20)).length).toBe(0);
   });
 
+  it('encodes a have for each listed index, in the order given, and nothing for an empty list', () => {
+    const batch = msg.haveList([19, 0, 0xffffffff, 7]);
+    expect(hex(batch)).toBe([19, 0, 0xffffffff, 7].map((i) => hex(msg.have(i))).join(''));
+    expect(msg.haveList([]).length).toBe(0);
+  });
+
+  it('writes a request frame in place, the same bytes as a single request', () => {
+    const out = Buffer.alloc(2 * msg.REQUEST_FRAME_BYTES, 0xee);
+    msg.writeRequest(out, msg.REQUEST_FRAME_BYTES, 109, 16384, 13686);
+    expect(hex(out.subarray(0, msg.REQUEST_FRAME_BYTES))).toBe('ee'.repeat(msg.REQUEST_FRAME_BYTES));
+    expect(hex(out.subarray(msg.REQUEST_FRAME_BYTES))).toBe(hex(msg.request(109, 16384, 13686)));
+  });
+
   it('encodes a piece header whose length prefix counts the block that follows', () => {
     const head = msg.pieceHeader(109, 0, 13686);
     expect(head.length).toBe(13);

@@ -34,20 +34,34 @@ export const have = (index: number): Buffer => withIndex(MessageId.Have, index);
 export const suggest = (index: number): Buffer => withIndex(MessageId.Suggest, index);
 export const allowedFast = (index: number): Buffer => withIndex(MessageId.AllowedFast, index);
 
+/** Bytes of one have frame. */
+const HAVE_FRAME_BYTES = 9;
+
+function writeHave(out: Buffer, at: number, index: number): void {
+  out.writeUInt32BE(5, at);
+  out[at + 4] = MessageId.Have;
+  out.writeUInt32BE(index, at + 5);
+}
+
 /**
  * A have frame for every piece set in `have`, back to back in one buffer: what we hold, told to
  * a peer after the opening (a bitfield may only be its first message, BEP 3).
  */
 export function haves(have: ReadonlyBitfield): Buffer {
-  const out = Buffer.allocUnsafe(9 * have.count);
+  const out = Buffer.allocUnsafe(HAVE_FRAME_BYTES * have.count);
   let at = 0;
   for (let index = 0; index < have.length && at < out.length; index++) {
     if (!have.has(index)) continue;
-    out.writeUInt32BE(5, at);
-    out[at + 4] = MessageId.Have;
-    out.writeUInt32BE(index, at + 5);
-    at += 9;
+    writeHave(out, at, index);
+    at += HAVE_FRAME_BYTES;
   }
+  return out;
+}
+
+/** A have frame for each of `indices`, in that order, back to back in one buffer (one write per peer). */
+export function haveList(indices: ArrayLike<number>): Buffer {
+  const out = Buffer.allocUnsafe(HAVE_FRAME_BYTES * indices.length);
+  for (let i = 0; i < indices.length; i++) writeHave(out, i * HAVE_FRAME_BYTES, indices[i]!);
   return out;
 }
 
@@ -70,17 +84,24 @@ export const cancel = (index: number, begin: number, length: number): Buffer => 
 export const rejectRequest = (index: number, begin: number, length: number): Buffer =>
   blockRef(MessageId.RejectRequest, index, begin, length);
 
-/** Writes `count` request frames back to back into one buffer (one socket write for a whole batch). */
+/** Bytes of one request frame. */
+export const REQUEST_FRAME_BYTES = 17;
+
+/** Writes one request frame at `at` of `out` (for callers that build a batch without an array of tuples). */
+export function writeRequest(out: Buffer, at: number, index: number, begin: number, length: number): void {
+  out.writeUInt32BE(13, at);
+  out[at + 4] = MessageId.Request;
+  out.writeUInt32BE(index, at + 5);
+  out.writeUInt32BE(begin, at + 9);
+  out.writeUInt32BE(length, at + 13);
+}
+
+/** Request frames back to back in one buffer (one socket write for a whole batch). */
 export function requestBatch(refs: ReadonlyArray<readonly [number, number, number]>): Buffer {
-  const out = Buffer.allocUnsafe(17 * refs.length);
-  let at = 0;
-  for (const [index, begin, length] of refs) {
-    out.writeUInt32BE(13, at);
-    out[at + 4] = MessageId.Request;
-    out.writeUInt32BE(index, at + 5);
-    out.writeUInt32BE(begin, at + 9);
-    out.writeUInt32BE(length, at + 13);
-    at += 17;
+  const out = Buffer.allocUnsafe(REQUEST_FRAME_BYTES * refs.length);
+  for (let i = 0; i < refs.length; i++) {
+    const [index, begin, length] = refs[i]!;
+    writeRequest(out, i * REQUEST_FRAME_BYTES, index, begin, length);
   }
   return out;
 }
