@@ -378,6 +378,24 @@ describe('Transfer: pieces', () => {
     expect(view.failures).toEqual([{ piece: 2, at: expect.any(Number), peers: [b.peer.address] }]);
   });
 
+  it('pieces verified in one disk batch are announced to each peer in one write, every index once', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [4 * PIECE] });
+    const watcher = connect();
+    watcher.peer.receive(msg.haveNone());
+    const seed = connect();
+    seed.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    // Every block asked for so far arrives in one read: those pieces complete in one step.
+    const requested = blockRefs(seed.socket, MessageId.Request);
+    const pieces = [...new Set(requested.map(([index]) => index))];
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+    seed.peer.receive(Buffer.concat(requested.map(([index, begin, length]) => block(data, index, begin, length))));
+    await transfer.drain();
+    expect(host.checked).toEqual(pieces.map((i) => [i, true]));
+    const haveWrites = watcher.socket.written.filter((w) => w.length >= 5 && w[4] === MessageId.Have);
+    expect(haveWrites).toHaveLength(1);
+    expect(haveWrites[0]!.equals(msg.haveList(pieces))).toBe(true);
+  });
+
   it('a block of a piece we have: a late answer we could have asked for is dropped quietly; any other ends the connection', async () => {
     const { transfer, data, connect } = await rig({ files: [2 * PIECE] });
     const a = connect();

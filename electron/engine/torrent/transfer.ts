@@ -332,11 +332,23 @@ export class Transfer {
     if (!this.picker.markHave(index)) return;
     this.sources.verifiedBy(index, piece.mainSender());
     this.failedPieces.delete(index);
-    const have = msg.have(index);
-    for (const peer of this.host.connectedPeers()) peer.send(have);
+    if (this.unsentHaves.length === 0) queueMicrotask(this.sendHaves);
+    this.unsentHaves.push(index);
     this.host.pieceChecked(index, true);
     if (this.picker.finished) this.onFinished();
   }
+
+  /**
+   * Pieces verified in the current step (a disk batch settles dozens of small pieces at once)
+   * whose `have` is not sent yet: they go out as one buffer per peer when the step ends, not
+   * as a write per piece and peer.
+   */
+  private unsentHaves: number[] = [];
+  private readonly sendHaves = (): void => {
+    const frames = msg.haveList(this.unsentHaves);
+    this.unsentHaves = [];
+    for (const peer of this.host.connectedPeers()) peer.send(frames);
+  };
 
   private pieceFailed(piece: PieceDownload): void {
     this.hashFailures++;
