@@ -270,10 +270,12 @@ parentPort.on('message', (job) => {
 `;
 
 /**
- * Pieces up to this size travel to a disk thread copied into one staging buffer per batch
- * instead of each transferred: handing over an ArrayBuffer and getting it back costs about
- * 5 µs (measured here: 64 buffers of 16 KiB per message, 170 ms of CPU per 512 MiB; copying
- * them into one buffer and sending that, 73 ms), more than copying 32 KiB.
+ * Pieces up to this size in memory of their own travel to a disk thread copied into one
+ * staging buffer per batch instead of each transferred: handing over an ArrayBuffer and getting
+ * it back costs about 5 µs (measured here: 64 buffers of 16 KiB per message, 170 ms of CPU per
+ * 512 MiB; copying them into one buffer and sending that, 73 ms), more than copying 32 KiB.
+ * The picker's pieces this small are shared (BufferPool) and need neither: only buffers from
+ * elsewhere (tests, callers of `run`) take this path.
  */
 const COPY_PIECE_MAX = 32 * 1024;
 /** A staging buffer's size (a batch of small pieces is about 1 MiB); larger ones are not kept. */
@@ -343,11 +345,10 @@ const DISK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
  * Disk threads, like libtorrent's: completed pieces are hashed and, when they match, written
  * by a worker thread, so the event loop only moves bytes between sockets and piece buffers.
  * Small pieces travel in batches (one message, one writev for adjacent ones), so the cost per
- * message is shared. Buffers are never copied: a piece buffer that owns its ArrayBuffer
- * (Buffer.allocUnsafeSlow, as the BufferPool's do) is transferred there and back; one cut from
- * a SharedArrayBuffer is read in place. (Piece buffers are not shared: V8 copies received
- * blocks into shared memory several times slower than into plain memory, which costs more
- * than the transfers save.)
+ * message is shared. A piece buffer cut from a SharedArrayBuffer (the BufferPool's small
+ * ones) is read in place; one that owns its ArrayBuffer (Buffer.allocUnsafeSlow, the pool's
+ * larger ones) is transferred there and back; a small one of its own memory is copied into the
+ * batch's staging buffer (see COPY_PIECE_MAX).
  */
 export class DiskWorkers {
   private readonly workers: Worker[] = [];

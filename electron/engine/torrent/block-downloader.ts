@@ -2,6 +2,7 @@ import { requestKey, type OutstandingRequest } from '../peer/block-requests.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { BlockPick, PiecePicker } from '../picker/piece-picker.js';
+import { copyInto } from '../util/buffer-pool.js';
 import { RateMeter } from '../util/rate-meter.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
@@ -161,7 +162,7 @@ export class BlockDownloader {
     const req = this.currentBlock.get(peer);
     // An endgame duplicate may still be streaming when the piece completes from another peer:
     // from then on the buffer belongs to the verifier (possibly on a disk thread).
-    if (req && !req.piece.verifying) bytes.copy(req.piece.buffer, req.begin + offsetInBlock);
+    if (req && !req.piece.verifying) copyInto(req.piece.buffer, req.begin + offsetInBlock, bytes);
   }
 
   blockEnd(peer: PeerConnection): void {

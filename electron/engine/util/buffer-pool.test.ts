@@ -1,15 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, copyInto, SHARED_SLICE_MAX } from './buffer-pool.js';
 
 describe('BufferPool', () => {
-  it('allocates a buffer of the requested length when the pool is empty', () => {
+  it('allocates a large buffer of the requested length in memory of its own (a disk thread can take it over)', () => {
     const pool = new BufferPool();
-    const a = pool.take(1000);
-    const b = pool.take(1000);
-    expect(a.length).toBe(1000);
-    expect(b.length).toBe(1000);
+    const a = pool.take(SHARED_SLICE_MAX + 1);
+    const b = pool.take(SHARED_SLICE_MAX + 1);
+    expect(a.length).toBe(SHARED_SLICE_MAX + 1);
     expect(a).not.toBe(b);
     expect(a.buffer).not.toBe(b.buffer);
+    for (const buffer of [a, b]) {
+      expect(buffer.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(buffer.byteOffset).toBe(0);
+      expect(buffer.buffer.byteLength).toBe(buffer.length);
+    }
+  });
+
+  it('cuts small buffers from shared slabs, none overlapping another, a new slab when one is full', () => {
+    const pool = new BufferPool();
+    const pieces = Array.from({ length: 130 }, (_, i) => pool.take(i === 64 ? 1000 : 16 * 1024));
+    const slabs = new Set(pieces.map((p) => p.buffer));
+    expect(slabs.size).toBe(3);
+    for (const slab of slabs) expect(slab).toBeInstanceOf(SharedArrayBuffer);
+    for (const slab of slabs) {
+      const inSlab = pieces.filter((p) => p.buffer === slab).sort((x, y) => x.byteOffset - y.byteOffset);
+      for (let i = 1; i < inSlab.length; i++) expect(inSlab[i]!.byteOffset).toBeGreaterThanOrEqual(inSlab[i - 1]!.byteOffset + inSlab[i - 1]!.length);
+      expect(inSlab.at(-1)!.byteOffset + inSlab.at(-1)!.length).toBeLessThanOrEqual(slab.byteLength);
+    }
+    expect(pieces[64]!.length).toBe(1000);
+    expect(pieces[65]!.byteOffset % 64).toBe(0);
+    pool.give(pieces[3]!);
+    expect(pool.take(16 * 1024)).toBe(pieces[3]);
+  });
+
+  it('copyInto copies into shared and plain buffers alike, truncated at the end like Buffer#copy', () => {
+    const source = Buffer.from([1, 2, 3, 4, 5]);
+    for (const target of [Buffer.from(new SharedArrayBuffer(8)), Buffer.alloc(8)]) {
+      copyInto(target, 1, source);
+      expect([...target]).toEqual([0, 1, 2, 3, 4, 5, 0, 0]);
+      copyInto(target, 6, source);
+      expect([...target]).toEqual([0, 1, 2, 3, 4, 5, 1, 2]);
+      copyInto(target, 8, source);
+      copyInto(target, 0, Buffer.alloc(0));
+      expect([...target]).toEqual([0, 1, 2, 3, 4, 5, 1, 2]);
+    }
   });
 
   it('reuses a returned buffer of the same length', () => {

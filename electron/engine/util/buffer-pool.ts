@@ -1,11 +1,26 @@
+/** Buffers of at most this many bytes (16 and 32 KiB pieces) are cut from shared slabs. */
+export const SHARED_SLICE_MAX = 32 * 1024;
+/** One slab's size: 64 pieces of 16 KiB. */
+const SLAB_BYTES = 1024 * 1024;
+/** Slices start on a cache line (only a torrent's shorter last piece leaves a gap). */
+const SLICE_ALIGN = 64;
+
 /**
  * Recycles piece-sized buffers. Without it a 1 GiB download allocates 1 GiB of
  * short-lived external memory, which is what makes V8 run full GCs and pushes the
  * resident set up; with it, memory stays at (pieces in flight × piece length).
+ *
+ * Small buffers are slices of SharedArrayBuffer slabs: a disk thread hashes and writes them in
+ * place, where a small piece of its own memory would have to be copied into a staging buffer
+ * (handing each over costs more than copying it; see DiskWorkers). Write into them with
+ * `copyInto`. Slices are carved in order and only ever reused through the free lists, so the
+ * slabs hold no more than the most buffers ever out at once, plus one slab being carved.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private retained = 0;
+  private slab: SharedArrayBuffer | null = null;
+  private slabUsed = 0;
 
   constructor(private readonly maxRetainedBytes = 64 * 1024 * 1024) {}
 
@@ -16,7 +31,7 @@ export class BufferPool {
       this.retained -= length;
       return reused;
     }
-    return Buffer.allocUnsafeSlow(length);
+    return length > 0 && length <= SHARED_SLICE_MAX ? this.cut(length) : Buffer.allocUnsafeSlow(length);
   }
 
   /** Returns a buffer; the caller must hold no other reference to it. */
@@ -27,4 +42,27 @@ export class BufferPool {
     list.push(buffer);
     this.retained += buffer.length;
   }
+
+  private cut(length: number): Buffer {
+    if (this.slab === null || this.slabUsed + length > SLAB_BYTES) {
+      this.slab = new SharedArrayBuffer(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const slice = Buffer.from(this.slab, this.slabUsed, length);
+    this.slabUsed += Math.ceil(length / SLICE_ALIGN) * SLICE_ALIGN;
+    return slice;
+  }
+}
+
+/**
+ * Copies `source` into `target` from `at` (truncated at the target's end, like Buffer#copy).
+ * Into shared memory through Buffer#fill, which is a plain memcpy: Buffer#copy and
+ * TypedArray#set copy into a SharedArrayBuffer word by word, as atomics, 2–3× slower
+ * (measured here: 1.24 µs per 16 KiB against 0.52 µs into a plain buffer or through fill).
+ */
+export function copyInto(target: Buffer, at: number, source: Uint8Array): void {
+  const length = Math.min(source.length, target.length - at);
+  if (length <= 0) return;
+  if (target.buffer instanceof SharedArrayBuffer) target.fill(length === source.length ? source : source.subarray(0, length), at, at + length);
+  else target.set(length === source.length ? source : source.subarray(0, length), at);
 }

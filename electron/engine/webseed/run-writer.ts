@@ -1,4 +1,5 @@
 import type { BlockPick } from '../picker/piece-picker.js';
+import { copyInto } from '../util/buffer-pool.js';
 
 /**
  * Copies the bytes of one contiguous run, as they stream in, into the buffers of the blocks
@@ -35,7 +36,7 @@ export class RunWriter {
       if (!pick) throw new RangeError('more bytes than the run holds');
       const inBlock = this.cursor - this.blockStart;
       const n = Math.min(chunk.length - at, pick.length - inBlock);
-      if (this.writable(pick)) chunk.copy(pick.piece.buffer, pick.begin + inBlock, at, at + n);
+      if (this.writable(pick)) copyInto(pick.piece.buffer, pick.begin + inBlock, chunk.subarray(at, at + n));
       this.cursor += n;
       at += n;
       if (inBlock + n === pick.length) {
