@@ -332,7 +332,7 @@ export class Transfer {
     if (!this.picker.markHave(index)) return;
     this.sources.verifiedBy(index, piece.mainSender());
     this.failedPieces.delete(index);
-    if (this.unsentHaves.length === 0) queueMicrotask(this.sendHaves);
+    if (this.unsentHaves.length === 0) queueMicrotask(this.announceUnsentHaves);
     this.unsentHaves.push(index);
     this.host.pieceChecked(index, true);
     if (this.picker.finished) this.onFinished();
@@ -344,7 +344,7 @@ export class Transfer {
    * as a write per piece and peer.
    */
   private unsentHaves: number[] = [];
-  private readonly sendHaves = (): void => {
+  private readonly announceUnsentHaves = (): void => {
     const frames = msg.haveList(this.unsentHaves);
     this.unsentHaves = [];
     for (const peer of this.host.connectedPeers()) peer.send(frames);
