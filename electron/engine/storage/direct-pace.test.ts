@@ -87,6 +87,53 @@ describe('DirectPace (the disk threads keep direct writes only while the device 
     expect(q.allowed(160)).toBe(true);
   });
 
+  it('resumes direct writes at once when the page cache costs as much per byte, and keeps them through busy windows that cost less than it', () => {
+    const p = directPace(settings);
+    // A disk thread that hashes and writes: direct writes take 60% of the window (30 ms per MiB).
+    p.begin(0);
+    p.wrote(120, 4 * MiB);
+    p.end(200);
+    expect(p.allowed(200)).toBe(false);
+    // Paused: the same work through the page cache costs 45 ms per MiB.
+    p.begin(200);
+    p.wroteCached(180, 4 * MiB);
+    p.end(400);
+    expect(p.allowed(400)).toBe(true);
+    // Direct writes as busy as before stay on: they cost less per byte than the page cache did.
+    for (let t = 400; t < 2400; t += 200) {
+      p.begin(t);
+      p.wrote(120, 4 * MiB);
+      p.end(t + 200);
+      expect(p.allowed(t + 200)).toBe(true);
+    }
+    // The device slows down (60 ms per MiB, above the page cache's 45): paused again.
+    p.begin(2400);
+    p.wrote(240, 4 * MiB);
+    p.end(2640);
+    expect(p.allowed(2640)).toBe(false);
+  });
+
+  it('keeps the pause when the page cache is cheaper per byte (a slow device)', () => {
+    const p = directPace(settings);
+    p.begin(0);
+    p.wrote(150, 4 * MiB);
+    p.end(200);
+    p.begin(200);
+    p.wroteCached(40, 4 * MiB);
+    p.end(400);
+    expect(p.allowed(400)).toBe(false);
+    expect(p.allowed(5200)).toBe(true);
+    // Too few bytes through the page cache to judge by: no verdict either way.
+    const q = directPace(settings);
+    q.begin(0);
+    q.wrote(150, 4 * MiB);
+    q.end(200);
+    q.begin(200);
+    q.wroteCached(300, MiB);
+    q.end(400);
+    expect(q.allowed(400)).toBe(false);
+  });
+
   it('does not count idle time before a job as the device keeping up', () => {
     const p = directPace(settings);
     p.begin(0);

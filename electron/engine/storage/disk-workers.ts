@@ -199,6 +199,12 @@ function writeRun(run, direct) {
       return;
     }
     if (dfd >= 0) noDirect.add(direct.devs.get(dfd));
+  } else if (b - a >= MIN_DIRECT && direct(fd) >= 0) {
+    // Direct writes are paused: time what the page cache costs instead (the pace compares).
+    const t0 = performance.now();
+    writeBuffered(fd, slices(run, from, to), from);
+    pace.wroteCached(performance.now() - t0, to - from);
+    return;
   }
   writeBuffered(fd, slices(run, from, to), from);
 }
