@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { directPace } from './direct-pace.js';
+import { directPace, type DirectPace } from './direct-pace.js';
 
 const settings = { windowMs: 200, busyShare: 0.5, pauseMs: 5000, minBytes: 2 * 1024 * 1024, maxPauseMs: 60_000 };
 const MiB = 1024 * 1024;
+
+/** One job from `from` to `to` that wrote `direct` and `cached` ([ms, bytes]) in that time. */
+function paceWindow(p: DirectPace, from: number, to: number, writes: { direct?: [number, number]; cached?: [number, number] }): void {
+  p.begin(from);
+  if (writes.direct) p.wrote(...writes.direct);
+  if (writes.cached) p.wroteCached(...writes.cached);
+  p.end(to);
+}
 
 describe('DirectPace (the disk threads keep direct writes only while the device keeps up)', () => {
   it('pauses direct writes after a window in which they took over half the time, and tries them again after the pause', () => {
@@ -90,47 +98,31 @@ describe('DirectPace (the disk threads keep direct writes only while the device 
   it('resumes direct writes at once when the page cache costs as much per byte, and keeps them through busy windows that cost less than it', () => {
     const p = directPace(settings);
     // A disk thread that hashes and writes: direct writes take 60% of the window (30 ms per MiB).
-    p.begin(0);
-    p.wrote(120, 4 * MiB);
-    p.end(200);
+    paceWindow(p, 0, 200, { direct: [120, 4 * MiB] });
     expect(p.allowed(200)).toBe(false);
     // Paused: the same work through the page cache costs 45 ms per MiB.
-    p.begin(200);
-    p.wroteCached(180, 4 * MiB);
-    p.end(400);
+    paceWindow(p, 200, 400, { cached: [180, 4 * MiB] });
     expect(p.allowed(400)).toBe(true);
     // Direct writes as busy as before stay on: they cost less per byte than the page cache did.
     for (let t = 400; t < 2400; t += 200) {
-      p.begin(t);
-      p.wrote(120, 4 * MiB);
-      p.end(t + 200);
+      paceWindow(p, t, t + 200, { direct: [120, 4 * MiB] });
       expect(p.allowed(t + 200)).toBe(true);
     }
     // The device slows down (60 ms per MiB, above the page cache's 45): paused again.
-    p.begin(2400);
-    p.wrote(240, 4 * MiB);
-    p.end(2640);
+    paceWindow(p, 2400, 2640, { direct: [240, 4 * MiB] });
     expect(p.allowed(2640)).toBe(false);
   });
 
   it('keeps the pause when the page cache is cheaper per byte (a slow device)', () => {
     const p = directPace(settings);
-    p.begin(0);
-    p.wrote(150, 4 * MiB);
-    p.end(200);
-    p.begin(200);
-    p.wroteCached(40, 4 * MiB);
-    p.end(400);
+    paceWindow(p, 0, 200, { direct: [150, 4 * MiB] });
+    paceWindow(p, 200, 400, { cached: [40, 4 * MiB] });
     expect(p.allowed(400)).toBe(false);
     expect(p.allowed(5200)).toBe(true);
     // Too few bytes through the page cache to judge by: no verdict either way.
     const q = directPace(settings);
-    q.begin(0);
-    q.wrote(150, 4 * MiB);
-    q.end(200);
-    q.begin(200);
-    q.wroteCached(300, MiB);
-    q.end(400);
+    paceWindow(q, 0, 200, { direct: [150, 4 * MiB] });
+    paceWindow(q, 200, 400, { cached: [300, MiB] });
     expect(q.allowed(400)).toBe(false);
   });
 
