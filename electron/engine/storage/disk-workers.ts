@@ -199,8 +199,9 @@ function writeRun(run, direct) {
       return;
     }
     if (dfd >= 0) noDirect.add(direct.devs.get(dfd));
-  } else if (b - a >= MIN_DIRECT && direct(fd) >= 0) {
+  } else if (b - a >= MIN_DIRECT && stage) {
     // Direct writes are paused: time what the page cache costs instead (the pace compares).
+    // No direct descriptor is opened for this: a pause only follows direct writes that went out.
     const t0 = performance.now();
     writeBuffered(fd, slices(run, from, to), from);
     pace.wroteCached(performance.now() - t0, to - from);
