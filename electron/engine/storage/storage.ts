@@ -174,28 +174,10 @@ export class Storage {
    * back in the result (it was transferred).
    */
   async hashAndWrite(index: number, data: Buffer, expected: Uint8Array, workers: DiskWorkers): Promise<HashResult> {
-    const leases: Array<{ release: () => void }> = [];
-    const toPartFile: Segment[] = [];
-    let result: HashResult;
-    try {
-      const writes: WorkerWrite[] = [];
-      for (const seg of this.map.pieceSegments(index, 0, data.length)) {
-        const file = this.files[seg.fileIndex]!;
-        if (file.pad) continue;
-        if (this.viaPartFile.has(seg.fileIndex)) {
-          toPartFile.push(seg);
-          continue;
-        }
-        const lease = await this.handles.acquire(this.filePath(seg.fileIndex), file.length, true);
-        leases.push(lease);
-        writes.push({ fd: lease.fd, bufferOffset: seg.bufferOffset, length: seg.length, position: seg.fileOffset });
-      }
-      result = await workers.run(data, expected, writes);
-    } finally {
-      for (const lease of leases) lease.release();
-    }
-    if (result.ok && toPartFile.length > 0) await this.writeToPartFile(index, result.buffer, toPartFile);
-    return result;
+    // A batch of one: the same planning, leases and part-file share as the download's batches.
+    const [result] = await this.hashAndWriteBatch([{ index, data, expected }], workers);
+    if (result!.error) throw result!.error;
+    return result!;
   }
 
   /**
