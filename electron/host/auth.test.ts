@@ -54,6 +54,18 @@ describe('web UI login', () => {
     expect(await auth.login('10.0.0.5', 'admin', 'wrong')).toEqual({ ok: false, reason: 'wrong' });
   });
 
+  it(`checks at most ${MAX_FAILURES} passwords from an address however many arrive at once`, async () => {
+    // All sent together, the right one at position `at`: only the first MAX_FAILURES are checked.
+    const attempt = async (at: number) => {
+      const { auth } = await makeAuth();
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => auth.login('10.0.0.6', 'admin', i === at ? 'correct horse' : `guess ${i}`)));
+      return results[at]!;
+    };
+    expect((await attempt(MAX_FAILURES - 1)).ok).toBe(true);
+    expect(await attempt(MAX_FAILURES)).toMatchObject({ ok: false, reason: 'locked', retryAfterMs: LOCKOUT_MS });
+    expect(await attempt(39)).toMatchObject({ ok: false, reason: 'locked' });
+  });
+
   it('session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; read back from a Cookie header', () => {
     expect(sessionCookie('ab', true)).toBe('tessera_sid=ab; Path=/; HttpOnly; SameSite=Strict; Secure');
     expect(sessionCookie('ab', false)).not.toContain('Secure');

@@ -3,7 +3,8 @@
  * - The password is kept only as an scrypt hash with a random salt (`hashPassword`).
  * - A login makes a session: a random id in an HttpOnly, SameSite=Strict cookie (Secure over
  *   HTTPS), forgotten after SESSION_IDLE_MS without use; at most MAX_SESSIONS (oldest dropped).
- * - Lock-out: MAX_FAILURES wrong logins in a row from one address lock that address out for
+ * - Lock-out: MAX_FAILURES wrong logins in a row from one address (the host passes its
+ *   addressGroup: an IPv6 /64 counts as one) lock that address out for
  *   LOCKOUT_MS, even with the right password; at most MAX_TRACKED_ADDRESSES are remembered.
  * Clock injected so tests use a manual one.
  */
@@ -83,11 +84,14 @@ export class Auth {
   async login(address: string, username: string, password: string): Promise<LoginResult> {
     const locked = this.lockedFor(address);
     if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
+    // Counted as a failure before the hash, undone when it matches: attempts sent all at once
+    // would otherwise each be checked before the first failure was recorded (MAX_FAILURES
+    // guesses at most, however many arrive together).
+    this.fail(address);
     const userOk = username.length <= MAX_USERNAME_LENGTH && tokensEqualText(username, this.credentials.username);
     // The hash runs for a wrong user name too, so the time taken does not tell which was wrong.
     const passOk = await verifyPassword(password, this.credentials.password);
     if (!userOk || !passOk) {
-      this.fail(address);
       const after = this.lockedFor(address);
       return after > 0 ? { ok: false, reason: 'locked', retryAfterMs: after } : { ok: false, reason: 'wrong' };
     }

@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,15 @@ describe('security checks', () => {
     expect(checkOrigin('null', loop).ok).toBe(false);
     expect(checkOrigin('file://', loop).ok).toBe(false);
     expect(checkOrigin('chrome-extension://abc', loop).ok).toBe(false);
+    // The Origin must name the host the request was sent to.
+    expect(checkOrigin('http://127.0.0.1:8000', loop, '127.0.0.1:8000').ok).toBe(true);
+    expect(checkOrigin('http://localhost:8000', loop, '127.0.0.1:8000').ok).toBe(false);
+  });
+  it('Origin: with a wildcard bind, a page from another IP address on the port is refused', () => {
+    const any = { boundHost: '0.0.0.0', port: 8000 };
+    expect(checkOrigin('http://192.168.1.2:8000', any, '192.168.1.2:8000').ok).toBe(true);
+    expect(checkOrigin('http://203.0.113.9:8000', any, '192.168.1.2:8000').ok).toBe(false);
+    expect(checkOrigin('http://[fe80::1]:8000', any, '[FE80::1]:8000').ok).toBe(true);
   });
   it('token from the query only, constant-time compared; checked when present even where optional', () => {
     expect(checkToken('abc', 'abc', true)).toEqual({ ok: true });
@@ -197,7 +207,34 @@ describe('web host server', () => {
     expect(await closed).toBe(1007);
     expect((await get(host.port, `/?token=${host.token}`)).status).toBe(200);
   });
+
+  it('answers a request target that is no URL with 400, before any check, and keeps serving', async () => {
+    for (const target of ['//[/ws', 'http://[x/ws']) {
+      for (const upgrade of [true, false]) {
+        const head = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n` + (upgrade ? 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' : 'Connection: close\r\n');
+        expect(await rawStatusLine(host.port, head + '\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+      }
+    }
+    expect((await get(host.port, `/?token=${host.token}`)).status).toBe(200);
+  });
 });
+
+/** Sends `request` as it is and resolves with the first line of the answer. */
+function rawStatusLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => s.write(request));
+    let got = '';
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n')) {
+        s.destroy();
+        resolve(got.slice(0, got.indexOf('\r\n')));
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve(got));
+  });
+}
 
 describe('web host under a connection flood', () => {
   let dir: string;
@@ -280,6 +317,49 @@ describe('web host under a connection flood', () => {
     } finally {
       for (const ws of open) ws.terminate();
       await roomy.close();
+    }
+  });
+});
+
+describe('web host over HTTPS under a connection flood', () => {
+  it('never drops a WebSocket for newcomers (the gate finds the TCP socket beneath the TLS one)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-host-tls-'));
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+    if (made.status !== 0) throw new Error(`openssl could not make a test certificate (scripts/ensure-deps.sh installs it): ${String(made.stderr)}`);
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    const service = new TesseraService({
+      session: new FakeSession(),
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
+      platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    });
+    const tls = { cert: await readFile(join(dir, 'cert.pem')), key: await readFile(join(dir, 'key.pem')) };
+    const host = await startHostServer({ service, staticDir: dir, port: 0, tls, connectionLimits: { maxConnections: 8, maxPerIp: 3 } });
+    const idle: Socket[] = [];
+    const ws = new WebSocket(`wss://127.0.0.1:${host.port}/ws?token=${host.token}`, { rejectUnauthorized: false });
+    try {
+      await new Promise((resolve, reject) => {
+        ws.on('open', resolve);
+        ws.on('error', reject);
+      });
+      let wsClosed = false;
+      ws.on('close', () => (wsClosed = true));
+      // Four idle connections from the same address, one over its limit of 3 with the WebSocket:
+      // two of them must go, and never the WebSocket.
+      for (let i = 0; i < 4; i++) {
+        const s = connect({ host: '127.0.0.1', port: host.port });
+        s.on('error', () => undefined);
+        idle.push(s);
+        await new Promise((r) => s.once('connect', r));
+      }
+      await expect.poll(() => idle.filter((s) => s.closed).length + (wsClosed ? 1 : 0)).toBeGreaterThanOrEqual(2);
+      expect(wsClosed).toBe(false);
+      expect(idle.filter((s) => s.closed)).toHaveLength(2);
+    } finally {
+      for (const s of idle) s.destroy();
+      ws.terminate();
+      await host.close();
+      await service.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,7 +4,9 @@
  *   (a DNS-rebinding page arrives with its own domain name in Host). When bound to a
  *   wildcard address, any IP literal is accepted too — never a domain name other than localhost.
  * - Origin: absent (non-browser clients, same-origin navigations) or exactly an allowed
- *   http(s)://host:port. `null` and foreign origins are refused.
+ *   http(s)://host:port naming the same host as the Host header (with a wildcard bind, any IP
+ *   literal is an allowed host: a page served from another address on this port must not pass).
+ *   `null` and foreign origins are refused.
  * - Token: the random access token, only ever from the `token` query parameter (the page keeps
  *   it in sessionStorage and puts it on the WebSocket URL), compared in constant time. Never a
  *   cookie: cookies ignore ports, so the browser would hand it to every server on 127.0.0.1.
@@ -79,7 +81,8 @@ export function checkHost(hostHeader: string | undefined, config: HostCheckConfi
   return { ok: true };
 }
 
-export function checkOrigin(origin: string | undefined, config: HostCheckConfig): Verdict {
+/** `hostHeader`, when given (already passed checkHost), is the host the Origin must name. */
+export function checkOrigin(origin: string | undefined, config: HostCheckConfig, hostHeader?: string): Verdict {
   if (origin === undefined) return { ok: true };
   let url: URL;
   try {
@@ -93,6 +96,10 @@ export function checkOrigin(origin: string | undefined, config: HostCheckConfig)
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (port !== config.port || !isAllowedHostname(url.hostname, config)) {
     return { ok: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin)}` };
+  }
+  const requested = hostHeader === undefined ? null : splitHostHeader(hostHeader);
+  if (requested && stripBrackets(requested.hostname) !== stripBrackets(url.hostname.toLowerCase())) {
+    return { ok: false, status: 403, reason: `Origin ${JSON.stringify(origin)} is not the host asked for` };
   }
   return { ok: true };
 }
@@ -119,7 +126,7 @@ export function checkRequest(
 ): Verdict {
   const host = checkHost(req.host, config);
   if (!host.ok) return host;
-  const origin = checkOrigin(req.origin, config);
+  const origin = checkOrigin(req.origin, config, req.host);
   if (!origin.ok) return origin;
   return checkToken(req.url.searchParams.get('token'), config.token, tokenRequired);
 }

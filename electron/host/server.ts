@@ -21,7 +21,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_TORRENT_FILE_BYTES, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
-import { connectionLimits } from '../engine/session/connection-limits.js';
+import { addressGroup, connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkRequest, tokensEqual } from './security.js';
 import { loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
@@ -111,7 +111,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const socket = req.socket;
+    const socket = gatedSocket(req.socket);
     gate.busy(socket);
     res.once('finish', () => gate.idle(socket));
     handleHttp(req, res).catch((err: unknown) => {
@@ -135,7 +135,11 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   };
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const url = requestUrl(req);
+    if (!url) {
+      refuse(res, 400, 'malformed request target');
+      return;
+    }
     const verdict = auth ? hostAndOrigin(req) : checkRequest({ host: req.headers.host, origin: req.headers.origin, url }, config(), false);
     if (!verdict.ok) {
       refuse(res, verdict.status, verdict.reason);
@@ -173,7 +177,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   function hostAndOrigin(req: IncomingMessage): ReturnType<typeof checkHost> {
     const host = checkHost(req.headers.host, config());
-    return host.ok ? checkOrigin(req.headers.origin, config()) : host;
+    return host.ok ? checkOrigin(req.headers.origin, config(), req.headers.host) : host;
   }
 
   function redirect(res: ServerResponse, location: string, cookie?: string): void {
@@ -196,7 +200,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   }
 
   async function handleLogin(a: Auth, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const address = req.socket.remoteAddress ?? '';
+    // Lock-outs count per address group (an IPv6 /64 is one), as the connection limits do:
+    // one host holds a whole /64 and would otherwise get a fresh count from each address.
+    const address = addressGroup(req.socket.remoteAddress ?? '');
     if (req.method === 'GET' || req.method === 'HEAD') {
       const locked = a.lockedFor(address);
       sendLoginPage(res, locked > 0 ? 429 : 200, locked > 0 ? lockedText(locked) : null);
@@ -280,15 +286,46 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
 
   server.on('connection', (socket: Socket) => {
-    gate.admit(socket);
+    if (!gate.admit(socket) || !secure) return;
+    const key = socketKey(socket);
+    tcpByKey.set(key, socket);
+    socket.once('close', () => {
+      if (tcpByKey.get(key) === socket) tcpByKey.delete(key);
+    });
   });
+
+  // Over HTTPS a request's socket is the TLS socket, while the gate admitted the TCP socket
+  // beneath it: find that one (same remote address and port), or marking the request busy
+  // would miss and a WebSocket could be dropped as waiting.
+  const tcpByKey = new Map<string, Socket>();
+  const tcpOfTls = new WeakMap<Socket, Socket>();
+  server.on('secureConnection', (tlsSocket: Socket) => {
+    const key = socketKey(tlsSocket);
+    const tcp = tcpByKey.get(key);
+    if (tcp) tcpOfTls.set(tlsSocket, tcp);
+    tcpByKey.delete(key);
+  });
+  function gatedSocket(socket: Socket): Socket {
+    return tcpOfTls.get(socket) ?? socket;
+  }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    gate.busy(req.socket);
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    const checked =
-      url.pathname !== WS_PATH
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      // Nothing a client sends may take the host down: this handler runs outside any promise.
+      log(`upgrade error: ${err instanceof Error ? err.message : String(err)}`);
+      socket.destroy();
+    }
+  });
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    gate.busy(gatedSocket(req.socket));
+    const url = requestUrl(req);
+    const checked = !url
+      ? ({ ok: false, status: 400, reason: 'malformed request target' } as const)
+      : url.pathname !== WS_PATH
         ? ({ ok: false, status: 400, reason: 'unknown endpoint' } as const)
         : auth
           ? authUpgrade(req, url)
@@ -300,7 +337,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
-  });
+  }
 
   function authUpgrade(req: IncomingMessage, url: URL): ReturnType<typeof checkHost> {
     const verdict = hostAndOrigin(req);
@@ -393,6 +430,19 @@ const MAX_LOGIN_BODY = 4096;
 
 function lockedText(ms: number): string {
   return `Too many failed logins from this address: try again in ${Math.max(1, Math.ceil(ms / 60_000))} minute(s).`;
+}
+
+/** The request's target as a URL; null when it is not one (`//[`, `http://[x`: new URL throws). */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder');
+  } catch {
+    return null;
+  }
+}
+
+function socketKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
 }
 
 function isLoopbackAddress(address: string | undefined): boolean {
