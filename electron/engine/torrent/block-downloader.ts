@@ -68,6 +68,7 @@ export class BlockDownloader {
     const block = begin / BLOCK_SIZE;
     const req = Number.isInteger(block) ? peer.requests.remove(index, block) : undefined;
     if (!req) return;
+    this.forgetCurrentBlock(peer, req);
     req.piece.release(req.block);
     this.picker.abandonIfUntouched(req.piece);
     this.pumpAll();
@@ -92,6 +93,7 @@ export class BlockDownloader {
   private release(peer: PeerConnection, sendCancel: boolean): void {
     const pieces = new Set<PieceDownload>();
     for (const req of peer.requests.removeAll()) {
+      this.forgetCurrentBlock(peer, req);
       req.piece.release(req.block);
       pieces.add(req.piece);
       if (sendCancel) {
@@ -100,6 +102,14 @@ export class BlockDownloader {
       }
     }
     for (const piece of pieces) this.picker.abandonIfUntouched(piece);
+  }
+
+  /**
+   * A released request's piece may be abandoned and its buffer handed to another piece: the
+   * rest of a block the peer is partway through sending for it must be dropped, not copied.
+   */
+  private forgetCurrentBlock(peer: PeerConnection, req: OutstandingRequest): void {
+    if (this.currentBlock.get(peer) === req) this.currentBlock.set(peer, null);
   }
 
   private cancelDuplicates(receivedFrom: object, piece: PieceDownload, block: number): void {
@@ -160,18 +170,22 @@ export class BlockDownloader {
 
   blockData(peer: PeerConnection, bytes: Buffer, offsetInBlock: number): void {
     const req = this.currentBlock.get(peer);
+    if (!req || !this.isOutstanding(peer, req) || !this.isInFlight(req.piece)) return;
     // An endgame duplicate may still be streaming when the piece completes from another peer:
     // from then on the buffer belongs to the verifier (possibly on a disk thread).
-    if (req && !req.piece.verifying) copyInto(req.piece.buffer, req.begin + offsetInBlock, bytes);
+    if (!req.piece.verifying) copyInto(req.piece.buffer, req.begin + offsetInBlock, bytes);
   }
 
   blockEnd(peer: PeerConnection): void {
     const req = this.currentBlock.get(peer);
     this.currentBlock.delete(peer);
-    if (!req) return;
+    // A request released mid-block may have been asked again under the same key: the end of
+    // the old block does not answer that new request.
+    if (!req || !this.isOutstanding(peer, req)) return;
+    peer.requests.remove(req.piece.index, req.block);
+    if (!this.isInFlight(req.piece)) return;
     const { piece, block, length } = req;
     this.downloadedBytes += length;
-    peer.requests.remove(piece.index, block);
     peer.downloadMeter.add(length);
     this.meter.add(length);
     if (peer.requests.blockReceived(peer.downloadMeter, Date.now())) this.peersThatSentData.add(peer.address);
@@ -184,6 +198,19 @@ export class BlockDownloader {
     // Refill in batches, not one request per block: fewer, larger socket writes.
     const free = peer.requestLimit - peer.requests.size;
     if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
+  }
+
+  /**
+   * `req` itself, not a later request for the same block, is still outstanding at the peer: once
+   * released, its piece may have been abandoned and its buffer handed to another piece.
+   */
+  private isOutstanding(peer: PeerConnection, req: OutstandingRequest): boolean {
+    return peer.requests.get(req.piece.index, req.block) === req;
+  }
+
+  /** The piece is still the one being downloaded at its index (not reset or dropped meanwhile). */
+  private isInFlight(piece: PieceDownload): boolean {
+    return this.picker.inFlight.get(piece.index) === piece;
   }
 }
 

@@ -103,11 +103,11 @@ export class Dialer {
     return this.ownHalfOpen.used;
   }
 
-  /** Learns addresses (trackers, DHT, PEX, x.pe) and dials what it can. */
-  add(peers: Iterable<PeerAddress>): void {
+  /** Learns addresses (trackers, DHT, PEX, x.pe) and dials what it can; `source` names a PEX peer, whose share is capped. */
+  add(peers: Iterable<PeerAddress>, source: string | null = null): void {
     let added = false;
     // libtorrent's PEX lists the recipient too, and trackers or the DHT may: never dial ourselves.
-    for (const p of peers) if (!this.host.isOwnAddress?.(p)) added = this.candidates.add(p) || added;
+    for (const p of peers) if (!this.host.isOwnAddress?.(p)) added = this.candidates.add(p, source) || added;
     if (added) this.connectMore();
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PeerCandidates } from './peer-candidates.js';
+import { MAX_CANDIDATES, MAX_CANDIDATES_PER_SOURCE, PeerCandidates } from './peer-candidates.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -126,6 +126,56 @@ describe('PeerCandidates', () => {
     for (let i = 0; i < 2100; i++) if (c.add({ host: `10.0.${i >> 8}.${i & 255}`, port: 6881 })) added++;
     expect(added).toBe(2000);
     expect(c.size).toBe(2000);
+  });
+});
+
+describe('PeerCandidates: a full list and PEX shares', () => {
+  const junk = (i: number): { host: string; port: number } => ({ host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: 6881 });
+  const fail = (c: PeerCandidates, address: { host: string; port: number }): void => {
+    c.markConnecting(address);
+    c.markDisconnected(address, true);
+  };
+
+  /** The list filled by ten PEX peers, each up to its share. */
+  function filledFromPex(): PeerCandidates {
+    const c = new PeerCandidates();
+    for (let i = 0; i < MAX_CANDIDATES; i++) expect(c.add(junk(i), `pex-${Math.floor(i / MAX_CANDIDATES_PER_SOURCE)}`)).toBe(true);
+    expect(c.size).toBe(MAX_CANDIDATES);
+    return c;
+  }
+
+  it('full of PEX addresses that then fail: a tracker peer still gets in, in place of the one that failed most, oldest failure first', () => {
+    const c = filledFromPex();
+    const tracker = { host: '203.0.113.7', port: 51413 };
+    expect(c.add(tracker)).toBe(false); // nothing has failed yet: nothing is forgotten
+    const [oldest, most, dialling] = [junk(7), junk(8), junk(9)];
+    fail(c, oldest);
+    vi.setSystemTime(T0 + 1000);
+    for (let i = 0; i < MAX_CANDIDATES; i++) if (i !== 7) fail(c, junk(i));
+    fail(c, most);
+    for (let n = 0; n < 3; n++) fail(c, dialling);
+    c.markConnecting(dialling); // failed most of all, but being dialled: kept
+    expect(c.add(tracker)).toBe(true);
+    expect(c.add({ ...tracker, port: 51414 })).toBe(true);
+    expect(c.size).toBe(MAX_CANDIDATES);
+    const listed = ready(c, T0 + 86_400_000);
+    expect(listed).toContain('203.0.113.7:51413');
+    expect(listed).not.toContain(PeerCandidates.key(most));
+    expect(listed).not.toContain(PeerCandidates.key(oldest));
+    expect(c.add(dialling)).toBe(false); // still known
+  });
+
+  it('one PEX peer may have at most its share in the list; a banned one frees room in it, other sources are not counted', () => {
+    const c = new PeerCandidates();
+    let added = 0;
+    for (let i = 0; i < 5 * 400; i++) if (c.add(junk(i), 'flooder')) added++;
+    expect(added).toBe(MAX_CANDIDATES_PER_SOURCE);
+    expect(c.add(junk(10_000), 'another')).toBe(true);
+    expect(c.add(junk(10_001))).toBe(true);
+    expect(c.add(junk(10_002), 'flooder')).toBe(false);
+    c.ban(junk(0));
+    expect(c.add(junk(10_002), 'flooder')).toBe(true);
+    expect(c.add(junk(10_003), 'flooder')).toBe(false);
   });
 });
 

@@ -5,6 +5,10 @@ interface Candidate {
   address: PeerAddress;
   key: string;
   failures: number;
+  /** When its last dial failed (ms): of two equally failed candidates the staler one goes first. */
+  failedAt: number;
+  /** Who told us of it, when that counts against a cap (a PEX peer's IP); null for trusted sources. */
+  source: string | null;
   /** Earliest time (ms) we may dial it again. */
   retryAt: number;
   connected: boolean;
@@ -14,28 +18,63 @@ interface Candidate {
   utp: boolean;
 }
 
-const MAX_CANDIDATES = 2000;
+export const MAX_CANDIDATES = 2000;
+/**
+ * Candidates one source (a PEX peer) may have in the list at a time: a tenth of it, so no single
+ * peer can fill the list with addresses that lead nowhere.
+ */
+export const MAX_CANDIDATES_PER_SOURCE = MAX_CANDIDATES / 10;
 const MAX_FAILURES = 5;
 
 /**
  * Peers we know of and may dial, from every source (CLI, trackers, DHT, PEX, magnet x.pe):
  * de-duplicated by address, with exponential back-off after failed dials and a cap on
- * how many are remembered.
+ * how many are remembered. As libtorrent's peer list, a full list makes room by forgetting a
+ * candidate whose dials failed, and one PEX peer may contribute only so many.
  */
 export class PeerCandidates {
   private readonly byKey = new Map<string, Candidate>();
   private readonly banned = new Set<string>();
+  /** Candidates in the list per capped source. */
+  private readonly perSource = new Map<string, number>();
 
   static key(address: PeerAddress): string {
     return formatHostPort(address);
   }
 
-  add(address: PeerAddress): boolean {
+  /** Learns an address; `source` names a PEX peer whose contributions are capped. False when not added. */
+  add(address: PeerAddress, source: string | null = null): boolean {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
-    if (this.byKey.has(key) || this.banned.has(key) || this.byKey.size >= MAX_CANDIDATES) return false;
-    this.byKey.set(key, { address, key, failures: 0, retryAt: 0, connected: false, encrypted: false, utp: true });
+    if (this.byKey.has(key) || this.banned.has(key)) return false;
+    if (source !== null && (this.perSource.get(source) ?? 0) >= MAX_CANDIDATES_PER_SOURCE) return false;
+    if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed()) return false;
+    this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, retryAt: 0, connected: false, encrypted: false, utp: true });
+    if (source !== null) this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     return true;
+  }
+
+  /**
+   * Forgets the candidate that failed most (of those, the one that failed longest ago) to make
+   * room; never one we are connected to or that never failed. False when there is none.
+   */
+  private evictFailed(): boolean {
+    let victim: Candidate | null = null;
+    for (const c of this.byKey.values()) {
+      if (c.connected || c.failures === 0) continue;
+      if (!victim || c.failures > victim.failures || (c.failures === victim.failures && c.failedAt < victim.failedAt)) victim = c;
+    }
+    if (!victim) return false;
+    this.forget(victim);
+    return true;
+  }
+
+  private forget(c: Candidate): void {
+    this.byKey.delete(c.key);
+    if (c.source === null) return;
+    const left = (this.perSource.get(c.source) ?? 1) - 1;
+    if (left > 0) this.perSource.set(c.source, left);
+    else this.perSource.delete(c.source);
   }
 
   /** Candidates ready to dial now, oldest first. */
@@ -56,6 +95,7 @@ export class PeerCandidates {
     if (!c) return;
     c.connected = false;
     c.failures = failed ? c.failures + 1 : 0;
+    if (failed) c.failedAt = Date.now();
     c.retryAt = Date.now() + (failed ? 5_000 * 2 ** Math.min(c.failures, 6) : 10_000);
   }
 
@@ -123,7 +163,8 @@ export class PeerCandidates {
   ban(address: PeerAddress): void {
     const key = PeerCandidates.key(address);
     this.banned.add(key);
-    this.byKey.delete(key);
+    const c = this.byKey.get(key);
+    if (c) this.forget(c);
   }
 
   isBanned(address: PeerAddress): boolean {

@@ -1,5 +1,6 @@
 import type { PeerAddress } from '../api.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
+import { tryParseHostPort } from '../util/host-port.js';
 import * as msg from '../wire/encode.js';
 import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED, PEX_FLAG_UTP } from '../wire/ut-pex.js';
 import { PeerCandidates } from './peer-candidates.js';
@@ -86,4 +87,12 @@ export class PeerExchange {
     if (parsed.utp.length > 0) this.heardUtp(parsed.utp);
     return parsed.added;
   }
+}
+
+/**
+ * What a PEX peer's contributions to the candidates are counted under: its IP, so that
+ * reconnecting from another port does not earn it a fresh share.
+ */
+export function pexSourceOf(peer: PeerConnection): string {
+  return tryParseHostPort(peer.address)?.host ?? peer.address;
 }

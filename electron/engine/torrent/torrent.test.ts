@@ -17,8 +17,9 @@ import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import { HANDSHAKE_LENGTH } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
-import { decodeMetadataMessage, encodeMetadataData } from '../wire/ut-metadata.js';
+import { decodeMetadataMessage, encodeMetadataData, encodeMetadataRequest, type MetadataMessage } from '../wire/ut-metadata.js';
 import { waitUntil } from '../../../e2e/support/test-utils.js';
+import { METADATA_REJECT_BOUND } from './metadata-server.js';
 import { Torrent, type TorrentContext, type TorrentInit } from './torrent.js';
 
 const PIECE = 16 * 1024;
@@ -121,8 +122,16 @@ function nextState(torrent: Torrent, want: TorrentState): Promise<void> {
 }
 
 /** A peer that dialled us: the handshake is done (extensions + fast), and the test speaks for it. */
-function connectPeer(torrent: Torrent, infoHash: Buffer, peerId = THEIR_ID): FakeSocket {
-  const socket = new FakeSocket();
+/** A peer that stopped reading: what the torrent writes is recorded but never leaves the socket's buffer. */
+class UnreadSocket extends FakeSocket {
+  override write(chunk: Uint8Array, ...rest: [((error: Error | null | undefined) => void)?] | [BufferEncoding, ((error: Error | null | undefined) => void)?]): boolean {
+    this.written.push(Buffer.from(chunk));
+    return super.write(chunk, ...(rest as [BufferEncoding]));
+  }
+  override _write(): void {}
+}
+
+function connectPeer(torrent: Torrent, infoHash: Buffer, peerId = THEIR_ID, socket = new FakeSocket()): FakeSocket {
   torrent.acceptIncoming(socket as unknown as net.Socket, {
     handshake: { infoHash, peerId, extensions: true, fast: true, dht: false, v2: false },
     leftover: Buffer.alloc(0),
@@ -313,6 +322,42 @@ describe('Torrent: peers closing', () => {
     await torrent.pause();
     expect(polite.destroyed).toBe(true);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('Torrent: serving the metadata (ut_metadata)', () => {
+  const request = (piece: number): Buffer => msg.extended(LOCAL_EXTENSIONS.ut_metadata, encodeMetadataRequest(piece));
+  const hello = msg.extended(0, encodeExtensionHandshake({ listenPort: 7000, client: 'fake', reqq: 50, pex: false }));
+
+  /** The ut_metadata messages the torrent wrote to `socket`. */
+  function metadataAnswers(socket: FakeSocket): MetadataMessage[] {
+    return socket
+      .frames()
+      .filter(([id, payload]) => id === MessageId.Extended && payload[0] === LOCAL_EXTENSIONS.ut_metadata)
+      .map(([, payload]) => decodeMetadataMessage(payload.subarray(1)))
+      .filter((m): m is MetadataMessage => typeof m !== 'string');
+  }
+
+  it('a peer that floods requests and reads nothing: what is queued for it stays under the bound, the excess is rejected or ignored', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const meta = metaFor(DATA);
+    const { torrent } = fromMeta(meta);
+    await torrent.start();
+    const flooder = connectPeer(torrent, meta.infoHash, THEIR_ID, new UnreadSocket());
+    flooder.send(hello);
+    const requests = 20_000;
+    flooder.send(Buffer.concat(Array.from({ length: requests }, () => request(0))));
+    expect(flooder.writableLength).toBeLessThan(METADATA_REJECT_BOUND + 1024);
+    const answers = metadataAnswers(flooder);
+    expect(answers.filter((m) => m.type === 'data').length).toBeGreaterThan(0);
+    expect(answers.filter((m) => m.type === 'reject').length).toBeGreaterThan(0);
+    expect(answers.length).toBeLessThan(requests);
+
+    const reader = connectPeer(torrent, meta.infoHash, Buffer.from('-LT2080-another-peer', 'latin1'));
+    reader.send(hello);
+    reader.send(request(0));
+    await new Promise((resolve) => setImmediate(resolve)); // (writes are flushed once per tick)
+    expect(metadataAnswers(reader)).toEqual([{ type: 'data', piece: 0, totalSize: meta.infoBytes.length, data: meta.infoBytes }]);
   });
 });
 

@@ -27,7 +27,7 @@ import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
 import type { IncomingHello } from '../wire/handshake.js';
 import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
-import { decodeMetadataMessage, encodeMetadataData, encodeMetadataReject, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
+import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
 import { moveFiles, renameFiles } from '../storage/move-files.js';
 import { renamePlan, RenameError } from './rename-plan.js';
@@ -41,9 +41,10 @@ import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
 import { hashesOfMeta, infoMatches, learnedMore, primaryWireHash, truncatedV2, type InfoHashes } from './info-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
+import { metadataReply } from './metadata-server.js';
 import { peerStats, webSeedStats } from './peer-stats.js';
 import { webSeedSources } from '../webseed/index.js';
-import { PeerExchange } from './pex.js';
+import { PeerExchange, pexSourceOf } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS, Transfer, type TransferHost } from './transfer.js';
 import { errorText } from '../../../shared/error-text.js';
@@ -867,8 +868,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   // --- peers: connecting ------------------------------------------------------------------
 
-  addPeers(peers: PeerAddress[]): void {
-    this.dialer.add(peers);
+  /** Learns peers to dial; `source` names a PEX peer, whose share of the candidates is capped. */
+  addPeers(peers: PeerAddress[], source: string | null = null): void {
+    this.dialer.add(peers, source);
   }
 
   /**
@@ -1082,7 +1084,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   peerExtended(peer: PeerConnection, localId: number, payload: Buffer): void {
     if (localId === LOCAL_EXTENSIONS.ut_metadata) return this.onMetadataMessage(peer, payload);
-    if (localId === LOCAL_EXTENSIONS.ut_pex && !this.isPrivate) this.addPeers(this.pex.receive(peer, payload));
+    if (localId === LOCAL_EXTENSIONS.ut_pex && !this.isPrivate) this.addPeers(this.pex.receive(peer, payload), pexSourceOf(peer));
   }
 
   private onMetadataMessage(peer: PeerConnection, payload: Buffer): void {
@@ -1094,11 +1096,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId) return;
-    const info = this.meta?.infoBytes;
-    const start = message.piece * METADATA_PIECE_SIZE;
-    if (!info || start >= info.length) return peer.send(msg.extended(remoteId, encodeMetadataReject(message.piece)));
-    const data = info.subarray(start, Math.min(info.length, start + METADATA_PIECE_SIZE));
-    peer.send(msg.extended(remoteId, encodeMetadataData(message.piece, info.length, data)));
+    const reply = metadataReply(this.meta?.infoBytes ?? null, message.piece, peer.unsentBytes);
+    if (reply) peer.send(msg.extended(remoteId, reply));
   }
 
   peerHashMessage(peer: PeerConnection, id: number, payload: Buffer): void {

@@ -316,6 +316,55 @@ describe('Transfer: requests and chokes', () => {
     slow.peer.receive(block(data, 0, 0));
     expect(slow.peer.isOpen).toBe(true);
   });
+
+  it('a peer snubbed partway through a block: the rest of that block is dropped, not written into a reused buffer', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const { data, connect, transfer, host } = await rig({ files: [2 * PIECE] });
+    const slow = connect();
+    slow.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    const [index, begin, length] = blockRefs(slow.socket, MessageId.Request)[0]!;
+    // Half a block, then nothing: no piece has data yet, so the snub gives their buffers back.
+    slow.peer.receive(Buffer.concat([msg.pieceHeader(index, begin, length), Buffer.alloc(BLOCK / 2, 0xee)]));
+    vi.setSystemTime(1_000_000 + 21_000);
+    transfer.tick();
+    expect(slow.peer.snubbed).toBe(true);
+    const honest = connect();
+    honest.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
+    const asked = blockRefs(honest.socket, MessageId.Request);
+    expect(keys(asked)).toEqual(['0:0', '0:16384', '1:0', '1:16384']);
+    for (const [i, b, l] of asked) {
+      honest.peer.receive(block(data, i, b, l));
+      slow.peer.receive(Buffer.alloc(BLOCK / 8, 0xee)); // the stale block trickles on between them
+    }
+    await transfer.drain();
+    expect(host.checked).toEqual([[0, true], [1, true]]);
+    expect(honest.peer.hashFailures).toBe(0);
+    expect(host.banned).toEqual([]);
+    expect(transfer.downloadedBytes).toBe(2 * PIECE); // the stale half block is not counted
+  });
+
+  it('the end of a block whose request a snub released does not answer the request asked again for it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const { data, connect, transfer, host } = await rig({ files: [PIECE] });
+    const slow = connect();
+    slow.peer.receive(Buffer.concat([msg.bitfield(allPieces(1)), msg.unchoke()]));
+    slow.peer.receive(Buffer.concat([msg.pieceHeader(0, 0, BLOCK), Buffer.alloc(BLOCK / 2, 0xee)]));
+    const stale = slow.peer.requests.get(0, 0);
+    vi.setSystemTime(1_000_000 + 21_000);
+    transfer.tick();
+    // Snubbed, the piece abandoned, then asked again of the same peer as a new piece download.
+    const again = slow.peer.requests.get(0, 0);
+    expect(again).toBeDefined();
+    expect(again!.piece).not.toBe(stale!.piece);
+    slow.peer.receive(Buffer.alloc(BLOCK / 2, 0xee));
+    expect(slow.peer.requests.get(0, 0)).toBe(again);
+    expect(again!.piece.hasArrived(0)).toBe(false);
+    slow.peer.receive(Buffer.concat([block(data, 0, 0), block(data, 0, BLOCK)]));
+    await transfer.drain();
+    expect(host.checked).toEqual([[0, true]]);
+  });
 });
 
 describe('Transfer: pieces', () => {
