@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { moveFiles, realMoveFs, type MoveFs } from './move-files.js';
+import { moveFiles, realMoveFs, renameFiles, type MoveFs } from './move-files.js';
 
 let dir: string;
 let from: string;
@@ -104,5 +104,54 @@ describe('moveFiles', () => {
     expect(read(inner, 'Album/cover.jpg')).toBe('cover!');
     expect(read(inner, 'Album/CD1/1.flac')).toBe('one');
     expect(fs.existsSync(path.join(from, 'Album', 'cover.jpg'))).toBe(false);
+  });
+});
+
+describe('moveFiles: never through a symbolic link below either folder', () => {
+  const outside = () => path.join(dir, 'outside');
+  beforeEach(() => fs.mkdirSync(outside()));
+
+  it('refuses a destination folder that is a link, and leaves the file where it was', async () => {
+    fs.mkdirSync(path.join(from, 'T'));
+    fs.writeFileSync(path.join(from, 'T', 'file.bin'), 'data');
+    fs.mkdirSync(to);
+    fs.symlinkSync('../outside', path.join(to, 'T'));
+    await expect(moveFiles({ from, to, paths: ['T/file.bin'] })).rejects.toThrow(/symbolic link/);
+    expect(fs.readdirSync(outside())).toEqual([]);
+    expect(read(from, 'T/file.bin')).toBe('data');
+  });
+
+  it('refuses a source folder that is a link, and leaves what it leads to alone', async () => {
+    fs.writeFileSync(path.join(outside(), 'file.bin'), "victim's");
+    fs.symlinkSync('../outside', path.join(from, 'T'));
+    await expect(moveFiles({ from, to, paths: ['T/file.bin'] })).rejects.toThrow(/symbolic link/);
+    expect(read(outside(), 'file.bin')).toBe("victim's");
+    expect(fs.existsSync(path.join(to, 'T'))).toBe(false);
+  });
+
+  it('a destination folder swapped for a link during the rename: caught, and the file renamed back', async () => {
+    fs.mkdirSync(path.join(from, 'T'));
+    fs.writeFileSync(path.join(from, 'T', 'file.bin'), 'data');
+    const racing: MoveFs = {
+      ...realMoveFs,
+      rename: async (a, b) => {
+        if (b.startsWith(to + path.sep)) {
+          fs.rmdirSync(path.join(to, 'T'));
+          fs.symlinkSync('../outside', path.join(to, 'T'));
+        }
+        await realMoveFs.rename(a, b);
+      },
+    };
+    await expect(moveFiles({ from, to, paths: ['T/file.bin'], fs: racing })).rejects.toThrow(/symbolic link/);
+    expect(fs.readdirSync(outside())).toEqual([]);
+    expect(read(from, 'T/file.bin')).toBe('data');
+  });
+
+  it('refuses paths whose text leads out of either folder', async () => {
+    fs.writeFileSync(path.join(dir, 'escape.bin'), 'x');
+    await expect(moveFiles({ from, to, paths: ['../escape.bin'] })).rejects.toThrow(/not inside/);
+    await expect(renameFiles({ root: from, pairs: [{ from: 'Album/cover.jpg', to: '../../cover.jpg' }] })).rejects.toThrow(/not inside/);
+    expect(read(from, 'Album/cover.jpg')).toBe('cover!');
+    expect(read(dir, 'escape.bin')).toBe('x');
   });
 });
