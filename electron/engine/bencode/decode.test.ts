@@ -64,7 +64,7 @@ describe('decode: values', () => {
   });
 });
 
-describe('decode: strictness', () => {
+describe('decode: strict by default', () => {
   it.each([
     ['i03e', 'leading zero'],
     ['i-0e', 'negative zero'],
@@ -105,6 +105,49 @@ describe('decode: strictness', () => {
     const e = errorOf(() => decode(b('li1ei01ee')));
     expect(e.offset).toBe(4);
     expect(e.message).toMatch(/leading zero.*byte 4/);
+  });
+});
+
+describe('decode: allowNonCanonicalNumbers reads numbers as libtorrent 2.0.8 does', () => {
+  const lenient = (text: string) => decode(b(text), { allowNonCanonicalNumbers: true });
+
+  it.each([
+    ['i05e', 5],
+    ['i00e', 0],
+    ['i-0e', 0],
+    ['i-00e', 0],
+    ['i-03e', -3],
+    ['i00000000000000000005e', 5], // 20 digits: libtorrent's limit
+    ['i-00000000000000000005e', -5],
+    ['i09223372036854775807e', 9223372036854775807n],
+  ])('accepts integer %s as %s', (text, value) => {
+    const v = lenient(text);
+    expect(v).toBe(value);
+    expect(Object.is(v, -0)).toBe(false);
+  });
+
+  it.each([
+    ['05:hello', 'hello'],
+    ['00:', ''],
+    ['0:', ''],
+    ['0000000000000001:a', 'a'], // 16 digits: libtorrent's limit
+  ])('accepts string %s', (text, value) => {
+    expect((lenient(text) as Buffer).toString('latin1')).toBe(value);
+  });
+
+  it('reads a leading-zero key length as the same key', () => {
+    expect([...(lenient('d04:namei1ee') as BDict).keys()]).toEqual(['name']);
+  });
+
+  it.each([
+    ['i000000000000000000005e', 'more than 20 digits'],
+    ['ie', 'empty'],
+    ['i-e', 'bare minus'],
+    ['i+5e', 'plus sign'],
+    ['i 5e', 'space'],
+    ['00000000000000001:a', 'string length of more than 16 digits'],
+  ])('still rejects %s (%s)', (text) => {
+    expect(() => lenient(text)).toThrow(BencodeError);
   });
 });
 

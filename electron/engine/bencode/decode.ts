@@ -16,6 +16,13 @@ export interface DecodeOptions {
   maxTokens?: number;
   /** Throw on unsorted or duplicate dictionary keys instead of only recording them. */
   rejectUnsortedKeys?: boolean;
+  /**
+   * Read numbers the way libtorrent's bdecode does: leading zeros in integers and string
+   * lengths (`i05e`, `05:hello`) and a negative zero (`i-0e`, read as 0). .torrent files
+   * written by other tools have them and libtorrent loads those files, so we must too.
+   * Off by default: canonical bencoding has exactly one spelling of each number.
+   */
+  allowNonCanonicalNumbers?: boolean;
 }
 
 export const DEFAULT_DECODE_LIMITS = {
@@ -109,6 +116,7 @@ interface DecodeState {
   readonly maxDepth: number;
   readonly maxTokens: number;
   readonly rejectUnsorted: boolean;
+  readonly lenientNumbers: boolean;
   readonly stack: Frame[];
   pos: number;
   tokens: number;
@@ -123,6 +131,7 @@ function startDecode(input: Uint8Array, options: DecodeOptions): DecodeState {
     maxDepth: options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth,
     maxTokens: options.maxTokens ?? DEFAULT_DECODE_LIMITS.maxTokens,
     rejectUnsorted: options.rejectUnsortedKeys ?? false,
+    lenientNumbers: options.allowNonCanonicalNumbers ?? false,
     stack: [],
     pos: 0,
     tokens: 0,
@@ -131,7 +140,7 @@ function startDecode(input: Uint8Array, options: DecodeOptions): DecodeState {
 
 /** Decodes up to `budget` more tokens: the result when the value is complete, null when there is more. */
 function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | null {
-  const { buf, maxDepth, maxTokens, rejectUnsorted, stack } = state;
+  const { buf, maxDepth, maxTokens, rejectUnsorted, lenientNumbers, stack } = state;
   const len = buf.length;
   let pos = state.pos;
   let tokens = state.tokens;
@@ -179,11 +188,11 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
         value = top.list;
       }
     } else if (c === CH_I) {
-      const r = readInteger(buf, pos);
+      const r = readInteger(buf, pos, lenientNumbers);
       value = r.value;
       pos = r.end;
     } else if (c >= CH_0 && c <= CH_9) {
-      const end = stringEnd(buf, pos);
+      const end = stringEnd(buf, pos, lenientNumbers);
       const start = lastStringStart;
       pos = end;
       if (wantKey) {
@@ -224,30 +233,33 @@ function resumeDecode(state: DecodeState, budget: number): DecodePrefixResult | 
   }
 }
 
-/** Reads `i<digits>e` at `pos` (which holds the 'i'). */
-function readInteger(buf: Buffer, pos: number): { value: number | bigint; end: number } {
+/** libtorrent's bdecode refuses an integer of more than 20 digits (leading zeros count). */
+const MAX_INTEGER_DIGITS = 20;
+
+/** Reads `i<digits>e` at `pos` (which holds the 'i'); `lenient`: see {@link DecodeOptions.allowNonCanonicalNumbers}. */
+function readInteger(buf: Buffer, pos: number, lenient: boolean): { value: number | bigint; end: number } {
   let p = pos + 1;
   const negative = buf[p] === CH_MINUS;
   if (negative) p++;
   const digitsStart = p;
-  // 19 digits hold any int64; allow one more so the range check (not this scan) reports it.
-  while (p < buf.length && p - digitsStart <= 20) {
+  // Scan one digit past the limit, so that too many digits is what gets reported.
+  while (p < buf.length && p - digitsStart <= MAX_INTEGER_DIGITS) {
     const d = buf[p] as number;
     if (d < CH_0 || d > CH_9) break;
     p++;
   }
   const nDigits = p - digitsStart;
   if (p >= buf.length) throw new BencodeError('unterminated integer', pos);
-  if (buf[p] !== CH_E) {
-    throw new BencodeError(nDigits > 20 ? 'integer too long' : 'invalid character in integer', p);
-  }
+  if (nDigits > MAX_INTEGER_DIGITS) throw new BencodeError('integer too long', p);
+  if (buf[p] !== CH_E) throw new BencodeError('invalid character in integer', p);
   if (nDigits === 0) throw new BencodeError('empty integer', pos);
-  if (buf[digitsStart] === CH_0 && (nDigits > 1 || negative)) {
+  if (!lenient && buf[digitsStart] === CH_0 && (nDigits > 1 || negative)) {
     throw new BencodeError(negative ? 'negative zero or leading zero in integer' : 'leading zero in integer', pos);
   }
   const text = buf.toString('latin1', negative ? digitsStart - 1 : digitsStart, p);
   const end = p + 1;
-  if (nDigits <= 15) return { value: Number(text), end };
+  // `+ 0` turns the -0 of "-0" (or "-00") into 0: libtorrent reads it as plain zero.
+  if (nDigits <= 15) return { value: Number(text) + 0, end };
   const big = BigInt(text);
   if (big < INT64_MIN || big > INT64_MAX) throw new BencodeError('integer outside the 64-bit range', pos);
   const asNumber = Number(big);
@@ -257,8 +269,17 @@ function readInteger(buf: Buffer, pos: number): { value: number | bigint; end: n
 /** Where the bytes of the string {@link stringEnd} read last start (set by it: no result object per string). */
 let lastStringStart = 0;
 
-/** Reads the `<length>:` of a string at `pos`; returns where the string ends and sets {@link lastStringStart}. */
-function stringEnd(buf: Buffer, pos: number): number {
+/**
+ * libtorrent's bdecode refuses a string whose `<length>:` has more than 16 digits (its token
+ * header is too small for more). Only leading zeros can make an in-bounds length that long.
+ */
+const MAX_STRING_LENGTH_DIGITS = 16;
+
+/**
+ * Reads the `<length>:` of a string at `pos`; returns where the string ends and sets {@link lastStringStart}.
+ * `lenient`: see {@link DecodeOptions.allowNonCanonicalNumbers}.
+ */
+function stringEnd(buf: Buffer, pos: number, lenient: boolean): number {
   let p = pos;
   let length = 0;
   while (p < buf.length) {
@@ -270,7 +291,8 @@ function stringEnd(buf: Buffer, pos: number): number {
   }
   if (p >= buf.length) throw new BencodeError('unterminated string length', pos);
   if (buf[p] !== CH_COLON) throw new BencodeError("expected ':' after string length", p);
-  if (buf[pos] === CH_0 && p - pos > 1) throw new BencodeError('leading zero in string length', pos);
+  if (p - pos > MAX_STRING_LENGTH_DIGITS) throw new BencodeError('string length has too many digits', pos);
+  if (!lenient && buf[pos] === CH_0 && p - pos > 1) throw new BencodeError('leading zero in string length', pos);
   const start = p + 1;
   const end = start + length;
   if (end > buf.length) throw new BencodeError('string length exceeds the input', pos);

@@ -10,6 +10,7 @@ export {
   type DecodeOptions,
   type DecodePrefixResult,
 } from './decode.js';
+export { findLeadingZero } from './leading-zeros.js';
 export { encode, type Encodable, EncodedValue, encodeListSteps } from './encode.js';
 export {
   findKeyOrderProblem,

@@ -3,7 +3,7 @@
  * check and in the same order, so Tessera accepts and rejects the same torrents.
  */
 import { createHash } from 'node:crypto';
-import { type BDict, findKeyOrderProblem, getBytes, getDict, getList, isInt } from '../bencode/index.js';
+import { type BDict, findKeyOrderProblem, findLeadingZero, getBytes, getDict, getList, isInt } from '../bencode/index.js';
 import { MetainfoError } from './errors.js';
 import { type FileEntry, FileListBuilder, MAX_NUM_PIECES } from './file-list.js';
 import { filesCompatible } from './hybrid.js';
@@ -60,6 +60,10 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     // v2 metadata must be canonical bencoding (libtorrent: has_soft_error -> invalid_bencoding).
     if (findKeyOrderProblem(info) !== null) {
       throw new MetainfoError('invalid_bencoding', 'invalid bencoding: unsorted or duplicate keys in a v2 info dictionary');
+    }
+    const leadingZero = findLeadingZero(infoBytes);
+    if (leadingZero !== null) {
+      throw new MetainfoError('invalid_bencoding', `invalid bencoding: a number with a leading zero at byte ${leadingZero} of a v2 info dictionary`);
     }
     if (version > 2) throw new MetainfoError('torrent_unknown_version', `unknown torrent 'meta version' ${version}`);
   }

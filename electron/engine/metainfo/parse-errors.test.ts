@@ -120,11 +120,20 @@ describe('rejected like libtorrent: v1', () => {
     expect(new Set(ok.files.map((f) => f.path)).size).toBe(30);
   });
 
-  it('invalid_bencoding: malformed input, leading zeros, nesting deeper than 100', () => {
+  it('invalid_bencoding: malformed input, nesting deeper than 100', () => {
     expect(codeOf(Buffer.from('d4:infod'))).toBe('invalid_bencoding');
-    expect(codeOf(Buffer.from('d4:infod6:lengthi07eee'))).toBe('invalid_bencoding');
     const deep = Buffer.from(`d4:infod5:filesl${'l'.repeat(120)}${'e'.repeat(120)}eee`);
     expect(codeOf(deep)).toBe('invalid_bencoding');
+  });
+
+  it('loads leading zeros and a negative zero in a v1 torrent, as libtorrent 2.0.8 does', () => {
+    const pieces = `6:pieces20:${'a'.repeat(20)}`;
+    const leadingZeroInt = Buffer.from(`d4:infod6:lengthi05e4:name1:a12:piece lengthi16384e${pieces}ee`);
+    const negativeZero = Buffer.from(`d4:infod6:lengthi5e4:name1:a12:piece lengthi16384e7:privatei-0e${pieces}ee`);
+    const leadingZeroLength = Buffer.from(`d4:infod6:lengthi5e4:name01:a12:piece lengthi16384e${pieces}ee`);
+    expect(parseTorrent(leadingZeroInt).totalLength).toBe(5);
+    expect(parseTorrent(negativeZero).private).toBe(false);
+    expect(parseTorrent(leadingZeroLength).name).toBe('a');
   });
 
   it('metadata_too_large: input over 10,000,000 bytes', () => {
@@ -206,6 +215,18 @@ describe('rejected like libtorrent: v2 and hybrid', () => {
     expect(codeOf(Buffer.from(swapped, 'latin1'))).toBe('invalid_bencoding');
     const v1Unsorted = Buffer.from('d4:infod4:name1:x12:piece lengthi16384e6:lengthi5e6:pieces20:aaaaaaaaaaaaaaaaaaaaee');
     expect(codeOf(v1Unsorted)).toBe('loaded');
+  });
+
+  it('invalid_bencoding: a leading zero in a number of a v2 info dictionary (libtorrent has_soft_error)', () => {
+    const canonical = hybridTorrent({ files, v2Only: true }).bytes.toString('latin1');
+    const withLeadingZero = (from: string, to: string): Buffer => {
+      expect(canonical).toContain(from);
+      return Buffer.from(canonical.replace(from, to), 'latin1');
+    };
+    expect(codeOf(withLeadingZero('12:meta versioni2e', '12:meta versioni02e'))).toBe('invalid_bencoding');
+    expect(codeOf(withLeadingZero('4:name', '04:name'))).toBe('invalid_bencoding');
+    // Outside the info dictionary it is no matter, as in libtorrent.
+    expect(codeOf(Buffer.from(canonical.replace(/^d/, 'd07:commenti0e'), 'latin1'))).toBe('loaded');
   });
 
   it('torrent_unknown_version: meta version above 2', () => {

@@ -81,3 +81,53 @@ describe('v2 and hybrid torrents', () => {
     expect(m.v2!.files.every((f) => f.layer === null)).toBe(true);
   });
 });
+
+describe("v2 'file tree' keys '.' and '..' are dropped from paths, as libtorrent 2.0.8 drops them", () => {
+  type Tree = Map<string, unknown>;
+  const leaf = (length = 100): Tree => new Map([['', { length, 'pieces root': Buffer.alloc(32, 0x22) }]]);
+  const tree = (entries: Array<[string, Tree]>): Tree => new Map(entries);
+  const v2Info = (fileTree: Tree) => ({ 'file tree': fileTree, 'meta version': 2, name: 'T', 'piece length': 16384 });
+  const paths = (m: Metainfo): string[] => m.files.filter((f) => !f.pad).map((f) => f.path);
+  const codeOf = (bytes: Buffer): string => {
+    try {
+      parseTorrent(bytes);
+      return 'loaded';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+
+  it('a folder named "." or ".." vanishes (v_dot, v_dotdot: T/x)', () => {
+    const dot = tree([['.', tree([['x', leaf()]])], ['y', leaf()]]);
+    const dotdot = tree([['..', tree([['..', tree([['x', leaf()]])]])], ['y', leaf()]]);
+    expect(paths(parseTorrent(encode({ info: v2Info(dot) })))).toEqual(['T/x', 'T/y']);
+    expect(paths(parseTorrent(encode({ info: v2Info(dotdot) })))).toEqual(['T/x', 'T/y']);
+  });
+
+  it('a file named ".." takes its folder\'s path (then renamed as a duplicate of the folder)', () => {
+    expect(paths(parseTorrent(encode({ info: v2Info(tree([['..', leaf()], ['y', leaf()]])) })))).toEqual(['T.1', 'T/y']);
+  });
+
+  it('a single-file torrent whose file is named ".." has no name (v_single_dotdot)', () => {
+    expect(codeOf(encode({ info: v2Info(tree([['..', leaf()]])) }))).toBe('torrent_missing_name');
+  });
+
+  it("a hybrid's v1 and v2 lists agree when both drop the same element, and not when only one does", () => {
+    const v2 = (dirKey: string) => tree([[dirKey, tree([['x', leaf()]])], ['y', leaf()]]);
+    const hybrid = (dirKey: string, v1Dir: string): Buffer =>
+      encode({
+        info: {
+          ...v2Info(v2(dirKey)),
+          files: [
+            { length: 100, path: [v1Dir, 'x'] },
+            { attr: 'p', length: 16384 - 100, path: ['.pad', String(16384 - 100)] },
+            { length: 100, path: ['y'] },
+          ],
+          pieces: Buffer.alloc(40, 1),
+        },
+      });
+    expect(paths(parseTorrent(hybrid('.', '.')))).toEqual(['T/x', 'T/y']);
+    expect(paths(parseTorrent(hybrid('..', '..')))).toEqual(['T/x', 'T/y']);
+    expect(codeOf(hybrid('..', '_'))).toBe('torrent_inconsistent_files');
+  });
+});

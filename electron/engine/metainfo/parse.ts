@@ -30,7 +30,7 @@ import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
 /** Files turned into TorrentFiles between two yields. */
 const FILES_PER_STEP = 2048;
 
-export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUnsortedKeys'> {
+export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUnsortedKeys' | 'allowNonCanonicalNumbers'> {
   /** libtorrent max_duplicate_filenames (default 500). */
   maxDuplicateFilenames?: number;
 }
@@ -42,7 +42,9 @@ function* decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean
   }
   try {
     const { maxSize: _s, maxDepth, maxTokens } = options;
-    const opts: DecodeOptions = { maxSize, maxDepth, maxTokens };
+    // libtorrent reads `i05e`, `i-0e` and `05:x` in .torrent files and metadata; so do we
+    // (a v2 info dictionary is then checked for leading zeros in info-dict.ts).
+    const opts: DecodeOptions = { maxSize, maxDepth, maxTokens, allowNonCanonicalNumbers: true };
     // Like libtorrent, bytes after the top-level dictionary of a .torrent file are ignored.
     return whole ? yield* decodeSteps(bytes, opts) : (yield* decodePrefixSteps(bytes, opts)).value;
   } catch (e) {

@@ -13,9 +13,27 @@ const MAX_ELEMENT_LENGTH = 4096;
 /** libtorrent load_torrent_limits::max_directory_depth. */
 const MAX_DIRECTORY_DEPTH = 100;
 
-/** A tree key as a path element; unlike v1, an element may not vanish (it becomes "_"). */
-function treeElement(key: string): string {
-  return sanitizePathElement(Buffer.from(key, 'latin1')) ?? '_';
+/**
+ * A tree key as a path element, or null when it is dropped: "." and ".." (and what sanitizes
+ * to them) vanish from the path, as in v1 and as libtorrent does, so `. / x` is just `x`
+ * (and a hybrid's two file lists still agree). Never "_": that made folders libtorrent has not.
+ */
+function treeElement(key: string): string | null {
+  return sanitizePathElement(Buffer.from(key, 'latin1'));
+}
+
+/** `dir` with `key` appended, unless the key is dropped (see {@link treeElement}). */
+function below(dir: readonly string[], key: string): string[] {
+  const element = treeElement(key);
+  return element === null ? [...dir] : [...dir, element];
+}
+
+/** The path of a single-file torrent's only file: its tree key, which must survive sanitizing. */
+function singleFilePath(key: string): string[] {
+  const element = treeElement(key);
+  // libtorrent: "missing name in torrent file" (the file's name is the torrent's).
+  if (element === null) throw new MetainfoError('torrent_missing_name', "the single file of the 'file tree' has no usable name");
+  return [element];
 }
 
 function parseFailed(what: string): MetainfoError {
@@ -92,14 +110,15 @@ export function extractFileTree(tree: BValue, rootName: string, hasFilesList: bo
     if (isLeaf) {
       const singleFile = isFirst && isLast && stack.length === 1;
       if (singleFile) singleFileTorrent = true;
-      const elements = singleFile ? [treeElement(key)] : [...frame.dir, treeElement(key)];
+      // A dropped leaf name leaves the folder's own path, as in libtorrent (duplicates are renamed later).
+      const elements = singleFile ? singleFilePath(key) : below(frame.dir, key);
       addLeaf((value as BDict).get('') as BValue, elements, out);
       continue;
     }
     if (stack.length > MAX_DIRECTORY_DEPTH) {
       throw new MetainfoError('torrent_directory_too_deep', 'the file tree is nested too deeply');
     }
-    if (value.size > 0) stack.push({ entries: [...value], next: 0, dir: [...frame.dir, treeElement(key)] });
+    if (value.size > 0) stack.push({ entries: [...value], next: 0, dir: below(frame.dir, key) });
   }
   return singleFileTorrent;
 }
