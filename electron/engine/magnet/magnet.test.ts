@@ -63,6 +63,17 @@ describe('parseMagnet', () => {
     expect(m.selectOnly).toEqual([0, 2, 4, 5, 6]);
   });
 
+  it("keeps a raw '#' in the value it is in, as libtorrent does (no fragment)", () => {
+    const tracker = 'udp://t.example:1337/announce';
+    const csharp = parseMagnet(`magnet:?xt=urn:btih:${HEX}&dn=C#+Programming&tr=${tracker}`);
+    expect(csharp).toMatchObject({ infoHashHex: HEX, name: 'C# Programming', trackers: [tracker] });
+    const nameFirst = parseMagnet(`magnet:?dn=Issue+#5&xt=urn:btih:${HEX}&tr=${tracker}`);
+    expect(nameFirst).toMatchObject({ infoHashHex: HEX, name: 'Issue #5', trackers: [tracker] });
+    expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}&tr=http://a.example/x#frag&dn=n`)).toMatchObject({ name: 'n', trackers: ['http://a.example/x#frag'] });
+    // libtorrent: "invalid info-hash" — the '#…' belongs to the hash.
+    expect(() => parseMagnet(`magnet:?xt=urn:btih:${HEX}#fragment`)).toThrow(MagnetError);
+  });
+
   it('defaults: no name, no trackers, no so', () => {
     const m = parseMagnet(`MAGNET:?xt=urn:btih:${HEX}`);
     expect(m).toMatchObject({ name: null, trackers: [], peers: [], webSeeds: [], selectOnly: null });

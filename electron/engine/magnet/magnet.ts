@@ -200,9 +200,9 @@ export function parseMagnet(uri: string): Magnet {
   const text = uri.trim();
   if (text.length > MAX_MAGNET_LENGTH) throw new MagnetError(`longer than ${MAX_MAGNET_LENGTH} characters`);
   if (!/^magnet:/i.test(text)) throw new MagnetError('does not start with "magnet:"');
+  // No fragment: like libtorrent, a raw '#' is part of the value it is in. Names such as
+  // "C# Programming" arrive unescaped, and cutting there lost the trackers after them.
   let query = text.slice('magnet:'.length);
-  const hashAt = query.indexOf('#');
-  if (hashAt >= 0) query = query.slice(0, hashAt);
   if (!query.startsWith('?')) throw new MagnetError('no parameters (expected "magnet:?xt=…")');
   query = query.slice(1);
 
