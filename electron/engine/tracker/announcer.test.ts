@@ -454,8 +454,8 @@ describe('Announcer', () => {
 describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', () => {
   it('marks each bad tracker as error with a reason, keeps announcing, and still gets peers from the good one', async () => {
     const http = createServer((req, res) => {
-      if (req.url?.startsWith('/good')) res.end(encode({ interval: 1, peers: encodeCompactPeers4([{ host: '127.0.0.9', port: 9999 }]) }));
-      else if (req.url?.startsWith('/types')) res.end(encode({ interval: 'x', peers: 1 }));
+      if (req.url?.startsWith('/announce/good')) res.end(encode({ interval: 1, peers: encodeCompactPeers4([{ host: '127.0.0.9', port: 9999 }]) }));
+      else if (req.url?.startsWith('/announce/types')) res.end(encode({ interval: 'x', peers: 1 }));
       else res.end('<html>oops</html>');
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -480,9 +480,9 @@ describe('Announcer with real HTTP/UDP trackers sending garbage (127.0.0.1)', ()
     // count as the reply, not turn into "no reply". Only the wrong-tid tracker waits it out.
     const client = new TrackerClient({ udp: { baseTimeoutMs: 1000, bindAddress4: '127.0.0.1' } });
     const urls = {
-      good: `http://127.0.0.1:${hp}/good/announce`,
-      html: `http://127.0.0.1:${hp}/html/announce`,
-      types: `http://127.0.0.1:${hp}/types/announce`,
+      good: `http://127.0.0.1:${hp}/announce/good`,
+      html: `http://127.0.0.1:${hp}/announce/html`,
+      types: `http://127.0.0.1:${hp}/announce/types`,
       truncated: `udp://127.0.0.1:${truncating.address().port}/announce`,
       tid: `udp://127.0.0.1:${wrongTid.address().port}/announce`,
     };

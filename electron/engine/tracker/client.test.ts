@@ -50,7 +50,7 @@ async function holdingHttpTracker(): Promise<{ url: (i: number) => string; held:
     await new Promise((r) => server.close(r));
   });
   const port = (server.address() as AddressInfo).port;
-  return { url: (i) => `http://127.0.0.1:${port}/t${i}/announce`, held, seen, maxHeld: () => maxHeld };
+  return { url: (i) => `http://127.0.0.1:${port}/announce/t${i}`, held, seen, maxHeld: () => maxHeld };
 }
 
 function forget(held: ServerResponse[], res: ServerResponse): void {
@@ -95,7 +95,7 @@ describe('TrackerClient announce slots', () => {
       if (res) answer(tracker.held, res);
     }
     expect(await Promise.all(results)).toEqual(['ok', 'ok', 'ok', 'aborted', 'ok']);
-    expect(tracker.seen).toEqual(['/t0/announce', '/t1/announce', '/t2/announce', '/t4/announce']);
+    expect(tracker.seen).toEqual(['/announce/t0', '/announce/t1', '/announce/t2', '/announce/t4']);
     expect(tracker.maxHeld()).toBe(2);
   });
 
@@ -109,7 +109,7 @@ describe('TrackerClient announce slots', () => {
       kind: 'timeout',
       message: 'no free HTTP announce slot within 20 ms (1 busy)',
     });
-    expect(tracker.seen).toEqual(['/t0/announce']);
+    expect(tracker.seen).toEqual(['/announce/t0']);
     answer(tracker.held, tracker.held[0] as ServerResponse);
     await first;
   });

@@ -214,24 +214,24 @@ beforeAll(async () => {
   };
   routes.set('/announce', send(encode({ interval: 900, complete: 1, incomplete: 0, peers: encodeCompactPeers4([{ host: '127.0.0.1', port: 7000 }]) })));
   routes.set('/scrape', send(encode({ files: new Map([[Buffer.alloc(20, 1).toString('latin1'), { complete: 4, downloaded: 5, incomplete: 6 }]]) })));
-  routes.set('/refuse', send(encode({ 'failure reason': 'passkey invalid' }), 403));
-  routes.set('/down', send(Buffer.from('<h1>Service Unavailable</h1>'), 503));
-  routes.set('/html', send(Buffer.from('<h1>hello</h1>')));
-  routes.set('/redirect', (_req, res) => {
+  routes.set('/announce/refuse', send(encode({ 'failure reason': 'passkey invalid' }), 403));
+  routes.set('/announce/down', send(Buffer.from('<h1>Service Unavailable</h1>'), 503));
+  routes.set('/announce/html', send(Buffer.from('<h1>hello</h1>')));
+  routes.set('/announce/redirect', (_req, res) => {
     res.statusCode = 302;
     res.setHeader('Location', '/announce');
     res.end();
   });
-  routes.set('/loop', (_req, res) => {
+  routes.set('/announce/loop', (_req, res) => {
     res.statusCode = 302;
-    res.setHeader('Location', '/loop');
+    res.setHeader('Location', '/announce/loop');
     res.end();
   });
-  routes.set('/huge', (_req, res) => {
+  routes.set('/announce/huge', (_req, res) => {
     res.setHeader('Content-Length', String(10 * 1024 * 1024));
     res.write(Buffer.alloc(1024));
   });
-  routes.set('/stream', (_req, res) => {
+  routes.set('/announce/stream', (_req, res) => {
     // No Content-Length: the cap must hit while reading.
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let n = 0;
@@ -242,7 +242,7 @@ beforeAll(async () => {
     };
     pump();
   });
-  routes.set('/slow', () => {
+  routes.set('/announce/slow', () => {
     /* never answers */
   });
 });
@@ -261,6 +261,61 @@ async function rejection(p: Promise<unknown>): Promise<TrackerError> {
   }
   throw new Error('expected rejection');
 }
+
+describe('httpAnnounce SSRF mitigation (loopback only)', () => {
+  /** A local service a tracker must not be able to reach: it records every request. */
+  async function victim(): Promise<{ port: number; seen: string[]; close(): Promise<void> }> {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end(encode({ interval: 60, peers: Buffer.alloc(0) }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      seen,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      },
+    };
+  }
+
+  it('refuses a tracker redirect to a loopback path that is not /announce; nothing reaches the victim', async () => {
+    const v = await victim();
+    try {
+      routes.set('/announce/to-victim', (_req, res) => {
+        res.statusCode = 302;
+        res.setHeader('Location', `http://127.0.0.1:${v.port}/api/torrents/delete?all=1`);
+        res.end();
+      });
+      const refused = await rejection(httpAnnounce(`${base}/announce/to-victim`, params));
+      expect([refused.kind, refused.message]).toEqual(['unsupported', expect.stringMatching(/\/api\/torrents\/delete on loopback 127\.0\.0\.1 is not a tracker path/)]);
+      expect(v.seen).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  });
+
+  it('refuses a first URL on loopback that is not /announce, also through a name that resolves to loopback', async () => {
+    const v = await victim();
+    const lookup = ((_host: string, options: { all?: boolean }, callback: (err: Error | null, address: unknown, family?: number) => void) => {
+      if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+      else callback(null, '127.0.0.1', 4);
+    }) as unknown as LookupFunction;
+    try {
+      expect((await rejection(httpAnnounce(`http://127.0.0.1:${v.port}/api/x`, params))).kind).toBe('unsupported');
+      expect((await rejection(httpAnnounce(`http://[::ffff:127.0.0.1]:${v.port}/api/x`, params))).kind).toBe('unsupported');
+      expect((await rejection(httpAnnounce(`http://tracker.test:${v.port}/api/x`, params, { lookup }))).kind).toBe('unsupported');
+      expect(v.seen).toEqual([]);
+      // The same service on an /announce path is a local tracker: allowed (our tests, a LAN tracker).
+      expect((await httpAnnounce(`http://tracker.test:${v.port}/announce`, params, { lookup })).interval).toBe(60);
+      expect(v.seen.map((u) => u.split('?')[0])).toEqual(['/announce']);
+    } finally {
+      await v.close();
+    }
+  });
+});
 
 describe('httpAnnounce to an IPv6 tracker', () => {
   it('reaches a tracker on [::1] and one whose name resolves to ::1, and reads its peers6', async () => {
@@ -301,29 +356,29 @@ describe('httpAnnounce against a local tracker', () => {
   });
 
   it('follows a redirect, but not forever', async () => {
-    expect((await httpAnnounce(`${base}/redirect`, params)).interval).toBe(900);
-    expect((await rejection(httpAnnounce(`${base}/loop`, params))).message).toMatch(/too many redirects/);
+    expect((await httpAnnounce(`${base}/announce/redirect`, params)).interval).toBe(900);
+    expect((await rejection(httpAnnounce(`${base}/announce/loop`, params))).message).toMatch(/too many redirects/);
   });
 
   it('prefers a failure reason sent with an error status; otherwise reports the status', async () => {
-    const refused = await rejection(httpAnnounce(`${base}/refuse`, params));
+    const refused = await rejection(httpAnnounce(`${base}/announce/refuse`, params));
     expect([refused.kind, refused.message]).toEqual(['failure', 'tracker: passkey invalid']);
-    const down = await rejection(httpAnnounce(`${base}/down`, params));
+    const down = await rejection(httpAnnounce(`${base}/announce/down`, params));
     expect([down.kind, down.message]).toEqual(['network', 'HTTP 503 Service Unavailable']);
-    expect((await rejection(httpAnnounce(`${base}/html`, params))).kind).toBe('protocol');
+    expect((await rejection(httpAnnounce(`${base}/announce/html`, params))).kind).toBe('protocol');
   });
 
   it('caps the body (declared and streamed) and times out', async () => {
-    expect((await rejection(httpAnnounce(`${base}/huge`, params))).message).toMatch(/too large/);
-    expect((await rejection(httpAnnounce(`${base}/stream`, params, { maxBodyBytes: 100_000 }))).message).toMatch(/larger than 100000/);
+    expect((await rejection(httpAnnounce(`${base}/announce/huge`, params))).message).toMatch(/too large/);
+    expect((await rejection(httpAnnounce(`${base}/announce/stream`, params, { maxBodyBytes: 100_000 }))).message).toMatch(/larger than 100000/);
     // /slow never answers: only the 300 ms timeout can end this call.
-    const slow = await rejection(httpAnnounce(`${base}/slow`, params, { timeoutMs: 300 }));
+    const slow = await rejection(httpAnnounce(`${base}/announce/slow`, params, { timeoutMs: 300 }));
     expect(slow.kind).toBe('timeout');
   });
 
   it('aborts, refuses unknown schemes, reports connection errors', async () => {
     const ac = new AbortController();
-    const p = httpAnnounce(`${base}/slow`, params, { signal: ac.signal });
+    const p = httpAnnounce(`${base}/announce/slow`, params, { signal: ac.signal });
     ac.abort();
     expect((await rejection(p)).kind).toBe('aborted');
     expect((await rejection(httpAnnounce('ftp://x/announce', params))).kind).toBe('unsupported');

@@ -9,6 +9,7 @@ import { isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import type { PeerAddress } from '../api.js';
 import { BencodeError, type BDict, decodePrefix, getBytes, isBytes, isDict, isInt, isList, type BValue } from '../bencode/index.js';
 import { decodeCompactPeers } from './compact.js';
+import { addressScope, guardedLookup, literalAddress, SsrfRefusal, trackerAddressCheck, type AddressScope } from '../util/ssrf.js';
 import { TrackerError, printable, type AnnounceParams, type AnnounceResult, type ScrapeResult } from './types.js';
 
 export interface HttpRequestOptions {
@@ -224,14 +225,21 @@ interface HttpReply {
   body: Buffer;
 }
 
-/** GET with a deadline, a body cap and a few redirects. Rejects with TrackerError only. */
-export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<HttpReply> {
+/** What a request is for: a scrape may also reach /scrape on loopback (see ssrf.ts). */
+export type TrackerRequestPurpose = 'announce' | 'scrape';
+
+/**
+ * GET with a deadline, a body cap and a few redirects, refusing requests to loopback and
+ * redirects into the LAN that are not tracker paths (ssrf.ts). Rejects with TrackerError only.
+ */
+export function httpGet(url: string, opts: HttpRequestOptions = {}, purpose: TrackerRequestPurpose = 'announce'): Promise<HttpReply> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxRedirects = opts.maxRedirects ?? 3;
   const deadline = Date.now() + timeoutMs;
 
-  const once = (target: string, redirectsLeft: number): Promise<HttpReply> =>
+  // `from`: the scope of the server that redirected us to `target` (null for the first URL).
+  const once = (target: string, redirectsLeft: number, from: AddressScope | null): Promise<HttpReply> =>
     new Promise<HttpReply>((resolve, reject) => {
       let parsed: URL;
       try {
@@ -247,6 +255,13 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<Htt
       }
       if (opts.signal?.aborted) {
         reject(new TrackerError('aborted', 'announce cancelled'));
+        return;
+      }
+      const check = trackerAddressCheck(parsed, from, purpose === 'scrape');
+      const literal = literalAddress(parsed);
+      const refusal = literal === null ? null : check(literal);
+      if (refusal) {
+        reject(new TrackerError('unsupported', refusal.message));
         return;
       }
       let settled = false;
@@ -266,7 +281,7 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<Htt
       const onAbort = (): void => finish(new TrackerError('aborted', 'announce cancelled'));
       const req = mod.get(
         parsed,
-        { agent: false, ...(opts.lookup ? { lookup: opts.lookup } : {}), headers: { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT, 'Accept-Encoding': 'identity', Connection: 'close' } },
+        { agent: false, lookup: guardedLookup(check, opts.lookup), headers: { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT, 'Accept-Encoding': 'identity', Connection: 'close' } },
         (res) => {
           const status = res.statusCode ?? 0;
           const location = res.headers.location;
@@ -286,7 +301,7 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<Htt
             settled = true;
             clearTimeout(h.timer);
             opts.signal?.removeEventListener('abort', onAbort);
-            once(next, redirectsLeft - 1).then(resolve, reject);
+            once(next, redirectsLeft - 1, addressScope(res.socket.remoteAddress ?? '')).then(resolve, reject);
             return;
           }
           const declared = Number(res.headers['content-length']);
@@ -310,14 +325,17 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}): Promise<Htt
           res.on('aborted', () => finish(new TrackerError('network', 'reply interrupted')));
         },
       );
-      req.on('error', (e: NodeJS.ErrnoException) => finish(new TrackerError('network', e.code ? `${e.code} ${printable(e.message, 120)}` : printable(e.message, 160))));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e instanceof SsrfRefusal) finish(new TrackerError('unsupported', e.message));
+        else finish(new TrackerError('network', e.code ? `${e.code} ${printable(e.message, 120)}` : printable(e.message, 160)));
+      });
       const left = Math.max(0, deadline - Date.now());
       h.req = req;
       h.timer = setTimeout(() => finish(new TrackerError('timeout', `no reply within ${Math.round(timeoutMs / 100) / 10} s`)), left);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
 
-  return once(url, maxRedirects);
+  return once(url, maxRedirects, null);
 }
 
 function checkStatus(reply: HttpReply, parse: () => unknown): void {
@@ -340,7 +358,7 @@ export async function httpAnnounce(announceUrl: string, params: AnnounceParams, 
 export async function httpScrape(announceUrl: string, infoHashes: readonly Uint8Array[], opts: HttpRequestOptions = {}): Promise<Map<string, ScrapeResult>> {
   const scrape = scrapeUrlFor(announceUrl);
   if (!scrape) throw new TrackerError('unsupported', 'tracker has no scrape URL (announce URL does not end in /announce)');
-  const reply = await httpGet(buildScrapeUrl(scrape, infoHashes), opts);
+  const reply = await httpGet(buildScrapeUrl(scrape, infoHashes), opts, 'scrape');
   checkStatus(reply, () => parseScrapeResponse(reply.body));
   return parseScrapeResponse(reply.body);
 }

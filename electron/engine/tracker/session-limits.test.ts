@@ -15,7 +15,7 @@ import { createSession } from '../index.js';
 import { MAX_HTTP_ANNOUNCES, MAX_TRACKERS_PER_TORRENT } from './limits.js';
 
 interface Announce {
-  /** The path: /<behaviour>/<torrent tag>/<tracker number>/announce. */
+  /** The path: /announce/<behaviour>/<torrent tag>/<tracker number> (loopback trackers must be on /announce: ssrf.ts). */
   path: string;
   event: string | null;
 }
@@ -34,11 +34,11 @@ class LocalTracker {
   private openTotal = 0;
   private readonly server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const tag = url.pathname.split('/')[2] ?? '';
+    const tag = url.pathname.split('/')[3] ?? '';
     this.announces.push({ path: url.pathname, event: url.searchParams.get('event') });
     this.count(tag, +1);
     res.on('close', () => this.count(tag, -1));
-    if (url.pathname.startsWith('/refuse/')) res.end(encode({ 'failure reason': 'not here' }));
+    if (url.pathname.startsWith('/announce/refuse/')) res.end(encode({ 'failure reason': 'not here' }));
     else if (url.searchParams.get('event') === 'stopped') res.end(encode({ interval: 60, peers: Buffer.alloc(0) }));
     else this.held.push(res);
   });
@@ -51,11 +51,11 @@ class LocalTracker {
   }
 
   url(behaviour: 'refuse' | 'hold', tag: string, n: number): string {
-    return `http://127.0.0.1:${this.port}/${behaviour}/${tag}/${n}/announce`;
+    return `http://127.0.0.1:${this.port}/announce/${behaviour}/${tag}/${n}`;
   }
 
   pathsOf(tag: string): string[] {
-    return this.announces.filter((a) => a.path.split('/')[2] === tag && a.event !== 'stopped').map((a) => a.path);
+    return this.announces.filter((a) => a.path.split('/')[3] === tag && a.event !== 'stopped').map((a) => a.path);
   }
 
   answerOne(): void {
@@ -122,7 +122,7 @@ describe('Tracker limits in a session', () => {
 
     // Every tracker refuses, so each torrent goes down its list (BEP 12: next tier only when
     // the tier failed) — as far as the cap, then waits for its retry back-off.
-    const firstRound = (tag: string): string[] => range(MAX_TRACKERS_PER_TORRENT).map((i) => `/refuse/${tag}/${i}/announce`);
+    const firstRound = (tag: string): string[] => range(MAX_TRACKERS_PER_TORRENT).map((i) => `/announce/refuse/${tag}/${i}`);
     const roundDone = (t: typeof big): boolean => t.trackers().every((s) => s.status === 'error');
     await waitFor(() => roundDone(big) && roundDone(fromMagnet), 'a round over the first 200 trackers of each');
     expect(tracker.pathsOf('a').slice(0, MAX_TRACKERS_PER_TORRENT)).toEqual(firstRound('a'));
@@ -153,7 +153,7 @@ describe('Tracker limits in a session', () => {
       tracker.answerOne();
     }
     expect(tracker.maxOpenTotal).toBe(MAX_HTTP_ANNOUNCES);
-    expect(new Set(tracker.announces.map((a) => a.path))).toEqual(new Set(range(60).map((k) => `/hold/t${k}/0/announce`)));
+    expect(new Set(tracker.announces.map((a) => a.path))).toEqual(new Set(range(60).map((k) => `/announce/hold/t${k}/0`)));
     expect(tracker.announces.every((a) => a.event === 'started')).toBe(true);
   });
 });

@@ -8,8 +8,12 @@ import { checkHeaders, fetchRange, type FetchLimits } from './http-fetch.js';
 const BODY = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff));
 
 /** One path per behaviour under test; ranges honoured where the path says so. */
+/** The query strings of the requests that carried one, as the server saw them. */
+const queriesSeen: string[] = [];
+
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const path = (req.url ?? '').split('?')[0];
+  const [path, query] = (req.url ?? '').split('?');
+  if (query !== undefined) queriesSeen.push(query);
   const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
   const slice = range ? BODY.subarray(Number(range[1]), Number(range[2]) + 1) : BODY;
   const partial = (body: Buffer, first = Number(range?.[1] ?? 0)): void => {
@@ -50,6 +54,14 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       return void res.end();
     case '/hop':
       res.writeHead(307, { location: '/good' });
+      return void res.end();
+    case '/hop-with-query':
+      // SSRF: a redirect carrying a query string to a loopback address (an IP literal)…
+      res.writeHead(302, { location: '/good?action=delete' });
+      return void res.end();
+    case '/hop-to-localhost-with-query':
+      // …and to a name that resolves to loopback.
+      res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/good?action=delete` });
       return void res.end();
     case '/drip': {
       res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
@@ -115,6 +127,20 @@ describe('fetchRange', () => {
   });
 
   it('follows a redirect to the same range', async () => {
+    expect((await fetchBytes('/hop', 10, 20)).equals(BODY.subarray(10, 30))).toBe(true);
+  });
+
+  it('refuses a redirect to a loopback address with a query string (SSRF), by IP or by name; nothing is sent', async () => {
+    const before = queriesSeen.length;
+    for (const hop of ['/hop-with-query', '/hop-to-localhost-with-query']) {
+      const refused = await failure(fetchBytes(hop, 10, 20));
+      expect([refused.kind, refused.message]).toEqual(['redirect', expect.stringMatching(/local address .* with a query string/)]);
+    }
+    expect(queriesSeen.slice(before)).toEqual([]);
+  });
+
+  it('still fetches a first URL with a query string on loopback, and follows a redirect there without one', async () => {
+    expect((await fetchBytes('/good?token=abc', 10, 20)).equals(BODY.subarray(10, 30))).toBe(true);
     expect((await fetchBytes('/hop', 10, 20)).equals(BODY.subarray(10, 30))).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { guardedLookup, literalAddress, SsrfRefusal, webSeedRedirectCheck, type AddressCheck } from '../util/ssrf.js';
 import { parseRetryAfter } from './backoff.js';
 import { WebSeedError } from './errors.js';
 
@@ -47,15 +48,17 @@ const MAX_ERROR_BODY = 64;
 /**
  * Fetches one byte range and hands the body to `sink` chunk by chunk, in order, as it arrives
  * (never buffered here). Resolves once exactly `length` bytes came; rejects with a
- * WebSeedError otherwise. Redirects are followed up to the limit, http/https only, no loops.
+ * WebSeedError otherwise. Redirects are followed up to the limit, http/https only, no loops,
+ * and not to a loopback or LAN address with a query string (SSRF mitigation, see ssrf.ts).
  */
 export async function fetchRange(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: FetchContext): Promise<void> {
   const deadline = Date.now() + ctx.limits.totalTimeoutMs;
   const seen = new Set<string>();
   let url = request.url;
+  let guard: AddressCheck | null = null;
   for (let redirects = 0; ; redirects++) {
     seen.add(url);
-    const next = await fetchOnce({ ...request, url }, sink, ctx, deadline);
+    const next = await fetchOnce({ ...request, url }, sink, ctx, deadline, guard);
     if (next === null) return;
     if (redirects >= ctx.limits.maxRedirects) throw new WebSeedError('redirect', `more than ${ctx.limits.maxRedirects} redirects from ${request.url}`);
     let target: URL;
@@ -68,14 +71,27 @@ export async function fetchRange(request: RangeRequest, sink: (chunk: Buffer) =>
     target.hash = '';
     if (seen.has(target.href)) throw new WebSeedError('redirect', `redirect loop at ${target.href}`);
     url = target.href;
+    guard = target.search === '' ? null : webSeedRedirectCheck(target);
   }
 }
 
+/**
+ * How to connect: through the shared agents, or, when the target's address must pass `guard`,
+ * on a fresh connection whose name lookup is checked (a pooled socket would skip the lookup).
+ */
+function connectOptions(secure: boolean, ctx: FetchContext, guard: AddressCheck | null): http.RequestOptions {
+  if (!guard) return { agent: secure ? ctx.agents.https : ctx.agents.http };
+  return { agent: false, lookup: guardedLookup(guard) };
+}
+
 /** One HTTP exchange: resolves null when the body was delivered, or the Location of a redirect. */
-function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: FetchContext, deadline: number): Promise<string | null> {
+function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: FetchContext, deadline: number, guard: AddressCheck | null): Promise<string | null> {
   return new Promise<string | null>((resolve, reject) => {
     const { limits } = ctx;
     const url = new URL(request.url);
+    const literal = literalAddress(url);
+    const refusal = guard && literal !== null ? guard(literal) : null;
+    if (refusal) return reject(new WebSeedError('redirect', refusal.message));
     const secure = url.protocol === 'https:';
     const headers: Record<string, string> = { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity' };
     if (!request.rangeInUrl) headers.range = `bytes=${request.start}-${request.start + request.length - 1}`;
@@ -105,7 +121,7 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
       if (progress < limits.minBytesPerWindow) finish(new WebSeedError('drip', `less than ${limits.minBytesPerWindow} bytes in ${limits.windowMs} ms`));
       progress = 0;
     }, limits.windowMs);
-    const req = (secure ? https : http).request(url, { method: 'GET', headers, agent: secure ? ctx.agents.https : ctx.agents.http }, (res) => {
+    const req = (secure ? https : http).request(url, { method: 'GET', headers, ...connectOptions(secure, ctx, guard) }, (res) => {
       progress += limits.minBytesPerWindow; // the headers arrived: the server is alive
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && status !== 304) {
@@ -140,7 +156,7 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
       res.on('aborted', () => finish(new WebSeedError('wrong-length', `connection closed after ${received} of ${request.length} bytes`)));
       res.on('error', (err) => finish(new WebSeedError('network', err.message)));
     });
-    req.on('error', (err) => finish(new WebSeedError('network', err.message)));
+    req.on('error', (err) => finish(new WebSeedError(err instanceof SsrfRefusal ? 'redirect' : 'network', err.message)));
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort);
     req.end();
