@@ -7,6 +7,7 @@ import { escapeXml, MAX_XML_BYTES, parseDeviceDescription, parseSoapResponse, pa
 export const SSDP_GROUP = { host: '239.255.255.250', port: 1900 };
 const SEARCH_TARGET = 'urn:schemas-upnp-org:device:InternetGatewayDevice:1';
 const HTTP_TIMEOUT_MS = 5000;
+const HTTP_DEADLINE_MS = 10_000;
 
 export interface UpnpDevice {
   controlUrl: string;
@@ -110,13 +111,30 @@ export async function upnpDeleteMapping(device: UpnpDevice, transport: Transport
   await soap(device, 'DeletePortMapping', [['NewRemoteHost', ''], ['NewExternalPort', externalPort], ['NewProtocol', transport.toUpperCase()]], []);
 }
 
-/** One HTTP request with a timeout and a body cap (the reply comes from a LAN host we do not trust). */
-function httpRequest(
+export interface DeviceRequestLimits {
+  /** Longest silence on the socket (Node's idle `timeout`). */
+  idleMs: number;
+  /**
+   * Whole-request deadline. The idle timeout alone restarts with every byte, so a device
+   * dripping a byte every few seconds would hold the request, and the PortMapper's serial
+   * job queue behind it, for hours.
+   */
+  deadlineMs: number;
+}
+
+const DEFAULT_REQUEST_LIMITS: DeviceRequestLimits = { idleMs: HTTP_TIMEOUT_MS, deadlineMs: HTTP_DEADLINE_MS };
+
+/**
+ * One HTTP request with an idle timeout, a total deadline and a body cap (the reply comes
+ * from a LAN host we do not trust). Exported for tests.
+ */
+export function httpRequest(
   url: string,
   options: { method: string; headers?: Record<string, string>; body?: string },
+  limits: DeviceRequestLimits = DEFAULT_REQUEST_LIMITS,
 ): Promise<{ body: { status: number; text: string }; localAddress: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method, headers: { ...options.headers, Connection: 'close' }, timeout: HTTP_TIMEOUT_MS }, (res) => {
+    const req = http.request(url, { method: options.method, headers: { ...options.headers, Connection: 'close' }, timeout: limits.idleMs }, (res) => {
       const localAddress = res.socket.localAddress ?? '';
       const chunks: Buffer[] = [];
       let size = 0;
@@ -133,7 +151,10 @@ function httpRequest(
       );
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`${url}: no reply within ${HTTP_TIMEOUT_MS} ms`)));
+    const deadline = setTimeout(() => req.destroy(new Error(`${url}: reply not complete within ${limits.deadlineMs} ms`)), limits.deadlineMs);
+    // Whatever ends the request (reply, error, deadline) ends the deadline timer too.
+    req.on('close', () => clearTimeout(deadline));
+    req.on('timeout', () => req.destroy(new Error(`${url}: no reply within ${limits.idleMs} ms`)));
     req.on('error', reject);
     req.end(options.body);
   });
