@@ -9,6 +9,7 @@ import type { PeerAddress } from '../api.js';
 import type { AddressFamily, NodeInfo } from './compact.js';
 import { compareDistance, idEquals, toHex } from './ids.js';
 import type { KrpcResponse } from './krpc.js';
+import { ipKey } from './routing-table-ips.js';
 
 export interface LookupOptions {
   target: Uint8Array;
@@ -27,6 +28,13 @@ export interface LookupOptions {
   slowMs?: number;
   /** Upper bound on queries sent by one lookup. Default 200. */
   maxQueries?: number;
+  /**
+   * At most one candidate per IP address (libtorrent's `dht_restrict_search_ips`): otherwise one
+   * host answering with made-up ids on many ports fills the closest set, and the lookup ends
+   * on nobody but the attacker (eclipse). Default true; off, with the routing table's
+   * restriction, only for test swarms that all live on 127.0.0.1.
+   */
+  restrictIps?: boolean;
 }
 
 export interface LookupNode {
@@ -60,15 +68,21 @@ export function iterativeLookup(options: LookupOptions): Promise<LookupResult> {
   const candidates: Candidate[] = [];
   const seenIds = new Set<string>();
   const seenEndpoints = new Set<string>();
+  const restrictIps = options.restrictIps ?? true;
   let queried = 0;
   let responded = 0;
   let finished = false;
   const timers = new Set<NodeJS.Timeout>();
 
+  /** The key that makes two candidates "the same endpoint": their IP, or (unrestricted) IP and port. */
+  const endpointKey = (node: NodeInfo): string => (restrictIps ? ipKey(node.host) : `${node.host}|${node.port}`);
+
   const addCandidate = (node: NodeInfo): void => {
     if (idEquals(node.id, options.ownId) || node.port === 0) return;
     const idKey = toHex(node.id);
-    const endpoint = `${node.host}|${node.port}`;
+    // The first node heard of at an IP keeps it (libtorrent does the same): later claims from
+    // that IP, on other ports, are the cheap ones to fake.
+    const endpoint = endpointKey(node);
     if (seenIds.has(idKey) || seenEndpoints.has(endpoint)) return;
     seenIds.add(idKey);
     seenEndpoints.add(endpoint);

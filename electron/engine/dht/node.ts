@@ -20,7 +20,7 @@ import { idEquals, idFromHex, randomId, toHex, toInfoHash, type InfoHashLike } f
 import { KrpcErrorCode, type KrpcQuery, type KrpcResponse, type QueryArgs } from './krpc.js';
 import { iterativeLookup, type LookupNode, type LookupResult } from './lookup.js';
 import { PeerStore } from './peer-store.js';
-import { DhtTimeoutError, KrpcSocket, canonicalHost, type KrpcSocketStats, type RateLimits } from './rpc.js';
+import { DhtSendError, DhtTimeoutError, KrpcSocket, TokenBucket, canonicalHost, type KrpcSocketStats, type RateLimits } from './rpc.js';
 import { RoutingTable } from './routing-table.js';
 import { parseDhtState, serializeDhtState, type DhtState } from './state.js';
 import { TokenManager } from './tokens.js';
@@ -32,6 +32,15 @@ export const DEFAULT_BOOTSTRAP_NODES: readonly string[] = [
   'dht.transmissionbt.com:6881',
   'dht.libtorrent.org:25401',
 ];
+
+/**
+ * Ping-backs to nodes that queried us and that we do not know: per second, and saved up at
+ * most. Strangers choose how often they query us; without a bound, 500 queries/s from
+ * different IPs became 500 pings/s, filled the outgoing queue and stalled our own lookups.
+ * 10/s is a tenth of the default outgoing rate; the table fills from lookups anyway.
+ */
+const PING_BACKS_PER_SECOND = 10;
+const PING_BACK_BURST = 10;
 
 export interface DhtNodeOptions {
   /** UDP bind address (an IP literal). Default '0.0.0.0'; an IPv6 literal makes an IPv6 node. */
@@ -58,7 +67,8 @@ export interface DhtNodeOptions {
   readOnly?: boolean;
   /**
    * One routing-table node per IP, one per /24 (/64) per bucket, like libtorrent's
-   * `dht_restrict_routing_ips` (default true). Off only for test swarms that all live on 127.0.0.1.
+   * `dht_restrict_routing_ips` (default true), and one lookup candidate per IP (its
+   * `dht_restrict_search_ips`). Off only for test swarms that all live on 127.0.0.1.
    */
   restrictRoutingIps?: boolean;
   /** Clock, for tests. */
@@ -84,6 +94,8 @@ export interface DhtStats extends KrpcSocketStats {
   storedInfoHashes: number;
   storedPeers: number;
   lookups: number;
+  /** Ping-backs to unknown queriers not sent: over their rate, or their queue was full. */
+  pingBacksDropped: number;
 }
 
 export interface DhtNodeEvents {
@@ -126,9 +138,13 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   private readonly savedNodes: NodeInfo[];
   private readonly now: () => number;
   private readonly readOnly: boolean;
+  /** One routing-table entry and one lookup candidate per IP (see DhtNodeOptions.restrictRoutingIps). */
+  private readonly restrictIps: boolean;
   private readonly maintenanceMs: number;
   private readonly closing = new AbortController();
   private readonly recentPings = new Map<string, number>();
+  private readonly pingBacks: TokenBucket;
+  private pingBacksDropped = 0;
   private bootstrapping: Promise<void> | null = null;
   private lastBootstrap = 0;
   private maintenanceTimer: NodeJS.Timeout | null = null;
@@ -156,7 +172,9 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     this.readOnly = options.readOnly ?? false;
     this.maintenanceMs = options.maintenanceIntervalMs ?? 60_000;
     this.bootstrapNodes = options.bootstrap ?? DEFAULT_BOOTSTRAP_NODES;
-    this.table = new RoutingTable(this.id, { k: this.k, now: this.now, restrictIps: options.restrictRoutingIps ?? true });
+    this.restrictIps = options.restrictRoutingIps ?? true;
+    this.table = new RoutingTable(this.id, { k: this.k, now: this.now, restrictIps: this.restrictIps });
+    this.pingBacks = new TokenBucket(PING_BACKS_PER_SECOND, PING_BACK_BURST, this.now);
     this.tokens = new TokenManager({ now: this.now });
     this.store = new PeerStore({ now: this.now });
     this.rpc = new KrpcSocket({
@@ -449,6 +467,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       storedInfoHashes: this.store.infoHashCount,
       storedPeers: this.store.peerCount,
       lookups: this.lookups,
+      pingBacksDropped: this.pingBacksDropped,
     };
   }
 
@@ -493,6 +512,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       k: this.k,
       alpha: this.alpha,
       slowMs: this.slowMs,
+      restrictIps: this.restrictIps,
       signal,
       query: (node) => this.queryNode(node, args),
       ...(onPeers ? { onPeers: (peers: PeerAddress[]) => onPeers(peers) } : {}),
@@ -532,11 +552,16 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     }
   }
 
+  /** True when this endpoint was pinged in the last minute. */
+  private pingedRecently(key: string): boolean {
+    const last = this.recentPings.get(key);
+    return last !== undefined && this.now() - last < 60_000;
+  }
+
   /** Rate-limits pings per endpoint: true when this endpoint was not pinged in the last minute. */
   private markPinged(key: string): boolean {
     const now = this.now();
-    const last = this.recentPings.get(key);
-    if (last !== undefined && now - last < 60_000) return false;
+    if (this.pingedRecently(key)) return false;
     if (this.recentPings.size > 4096) {
       for (const [candidate, time] of this.recentPings) if (now - time >= 60_000) this.recentPings.delete(candidate);
     }
@@ -544,12 +569,32 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     return true;
   }
 
+  /**
+   * A node we don't know queried us: ping it back, it joins the table if it answers. Within
+   * PING_BACKS_PER_SECOND and behind our own queries (background priority); the rest are
+   * dropped, not queued, since the querier may well ask again.
+   */
+  private pingBack(from: PeerAddress): void {
+    const key = `${from.host}|${from.port}`;
+    if (this.pingedRecently(key)) return;
+    if (!this.pingBacks.tryTake()) {
+      this.pingBacksDropped++;
+      return;
+    }
+    this.markPinged(key);
+    this.rpc.query(from, { method: 'ping' }, 'background').then(
+      (response) => this.heardFrom(response, from),
+      (error: unknown) => {
+        if (error instanceof DhtSendError && !this.closed) this.pingBacksDropped++;
+      },
+    );
+  }
+
   private onQuery(query: KrpcQuery, from: PeerAddress): void {
     if (this.readOnly || this.closed) return;
     if (!query.readOnly && !idEquals(query.id, this.id)) {
       const known = this.table.heardQuery(query.id, from.host, from.port);
-      // A node we don't know queried us: ping it back; it joins the table if it answers.
-      if (!known && this.table.wouldAccept(query.id, from.host) && this.markPinged(`${from.host}|${from.port}`)) void this.ping(from);
+      if (!known && this.table.wouldAccept(query.id, from.host)) this.pingBack(from);
     }
     switch (query.method) {
       case 'ping':

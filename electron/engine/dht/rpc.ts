@@ -121,6 +121,8 @@ export interface KrpcSocketStats {
   rateLimited: number;
   /** Outgoing queries waiting for the rate limit. */
   queued: number;
+  /** Background queries (ping-backs to strangers) waiting behind them. */
+  backgroundQueued: number;
   inFlight: number;
 }
 
@@ -139,6 +141,17 @@ interface Queued {
 }
 
 const MAX_QUEUED = 2000;
+/**
+ * Background queries waiting at most: a small share of the queue, so that strangers querying
+ * us (each one earns a ping-back) cannot fill it; more are dropped.
+ */
+const MAX_BACKGROUND_QUEUED = 32;
+
+/**
+ * 'normal': our own work (lookups, bootstrap, table upkeep). 'background': replies to what
+ * others did (ping-backs to unknown queriers): sent only when no normal query waits.
+ */
+export type QueryPriority = 'normal' | 'background';
 
 /** Canonical text form of an IP literal (so replies from "::1" match queries to "0::1"). */
 export function canonicalHost(host: string): string | null {
@@ -151,6 +164,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   private readonly socket: Socket;
   private readonly pending = new Map<number, Pending>();
   private readonly queue: Queued[] = [];
+  private readonly backgroundQueue: Queued[] = [];
   private queueTimer: NodeJS.Timeout | null = null;
   private nextTransaction = Math.floor(Math.random() * 0x10000);
   private readonly outgoing: TokenBucket;
@@ -210,33 +224,49 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   }
 
   stats(): KrpcSocketStats {
-    return { ...this.counters, queued: this.queue.length, inFlight: this.pending.size };
+    return { ...this.counters, queued: this.queue.length, backgroundQueued: this.backgroundQueue.length, inFlight: this.pending.size };
   }
 
-  /** Sends a query and resolves with the reply; rejects with DhtTimeoutError, KrpcRemoteError or DhtSendError. */
-  query(to: PeerAddress, args: QueryArgs): Promise<KrpcResponse> {
+  /**
+   * Sends a query and resolves with the reply; rejects with DhtTimeoutError, KrpcRemoteError or
+   * DhtSendError (also when its queue is full: a background query is then dropped).
+   */
+  query(to: PeerAddress, args: QueryArgs, priority: QueryPriority = 'normal'): Promise<KrpcResponse> {
     return new Promise((resolve, reject) => {
       if (this.closed || !this.bound) return reject(new DhtSendError('DHT socket is closed'));
       const host = canonicalHost(to.host);
       if (!host || familyOf(host) !== this.family) return reject(new DhtSendError(`cannot reach ${to.host} from an IPv${this.family} socket`));
       if (!Number.isInteger(to.port) || to.port < 1 || to.port > 0xffff) return reject(new DhtSendError(`bad port ${to.port}`));
       const item: Queued = { to: { host, port: to.port }, args, resolve, reject };
-      if (this.queue.length === 0 && this.outgoing.tryTake()) {
+      if (this.nothingWaitsBefore(priority) && this.outgoing.tryTake()) {
         this.send(item);
         return;
       }
-      if (this.queue.length >= MAX_QUEUED) return reject(new DhtSendError('outgoing DHT query queue is full'));
-      this.queue.push(item);
+      const queue = priority === 'normal' ? this.queue : this.backgroundQueue;
+      if (queue.length >= (priority === 'normal' ? MAX_QUEUED : MAX_BACKGROUND_QUEUED)) {
+        return reject(new DhtSendError(`outgoing DHT query queue is full (${priority})`));
+      }
+      queue.push(item);
       this.scheduleQueue();
     });
   }
 
+  /** True when no queued query goes before one of this priority (normal ones go before background ones). */
+  private nothingWaitsBefore(priority: QueryPriority): boolean {
+    return this.queue.length === 0 && (priority === 'normal' || this.backgroundQueue.length === 0);
+  }
+
+  /** The next queued query to send: normal ones first. */
+  private nextQueued(): Queued | undefined {
+    return this.queue.shift() ?? this.backgroundQueue.shift();
+  }
+
   private scheduleQueue(): void {
-    if (this.queueTimer || this.queue.length === 0 || this.closed) return;
+    if (this.queueTimer || (this.queue.length === 0 && this.backgroundQueue.length === 0) || this.closed) return;
     this.queueTimer = setTimeout(() => {
       this.queueTimer = null;
-      while (this.queue.length > 0 && this.outgoing.tryTake()) {
-        const item = this.queue.shift();
+      while ((this.queue.length > 0 || this.backgroundQueue.length > 0) && this.outgoing.tryTake()) {
+        const item = this.nextQueued();
         if (item) this.send(item);
       }
       this.scheduleQueue();
@@ -352,7 +382,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
       pending.reject(error);
     }
     this.pending.clear();
-    for (const item of this.queue.splice(0)) item.reject(error);
+    for (const item of [...this.queue.splice(0), ...this.backgroundQueue.splice(0)]) item.reject(error);
     await new Promise<void>((resolve) => {
       try {
         this.socket.close(() => resolve());
