@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PeerAddress } from '../api.js';
 import { LocalServiceDiscovery } from './lsd.js';
+import { SenderLimits } from './sender-limits.js';
 import { formatLsdAnnounce } from './lsd-message.js';
 
 // No sockets here (start() is never called): multicast is tested between network namespaces
@@ -46,6 +47,43 @@ describe('LocalServiceDiscovery', () => {
     probe.on('peer', (h) => own.push(h));
     probe.onMessage(formatLsdAnnounce('239.192.152.143', 1, [A], probe.cookie), { address: '10.77.0.1' });
     expect(own).toEqual([]);
+  });
+
+  it("limits each sender on its own: one host's garbage does not crowd out another's announce", () => {
+    const clock = { now: 5_000_500 };
+    const lsd = new LocalServiceDiscovery({ port: () => 6881, eligible: () => [], now: () => clock.now });
+    const peers: string[] = [];
+    lsd.on('peer', (_h, p) => peers.push(p.host));
+    lsd.on('warning', () => undefined);
+    for (let i = 0; i < 60; i++) lsd.onMessage(Buffer.from('junk'), { address: '192.168.1.66' });
+    lsd.onMessage(formatLsdAnnounce('239.192.152.143', 51413, [A], 'other'), { address: '192.168.1.20' });
+    expect(peers).toEqual(['192.168.1.20']);
+  });
+
+  it('warns about a sender of malformed datagrams at most once a minute', () => {
+    const clock = { now: 5_000_000 };
+    const lsd = new LocalServiceDiscovery({ port: () => 6881, eligible: () => [], now: () => clock.now });
+    const warnings: string[] = [];
+    lsd.on('warning', (w) => warnings.push(w));
+    const junk = (address: string): void => lsd.onMessage(Buffer.from('junk'), { address });
+    for (let i = 0; i < 10; i++) junk('192.168.1.66');
+    junk('192.168.1.67');
+    expect(warnings).toEqual(['LSD: from 192.168.1.66: not a BT-SEARCH request', 'LSD: from 192.168.1.67: not a BT-SEARCH request']);
+    clock.now += 59_000;
+    junk('192.168.1.66');
+    expect(warnings).toHaveLength(2);
+    clock.now += 1_000;
+    junk('192.168.1.66');
+    expect(warnings).toHaveLength(3);
+  });
+
+  it('remembers a bounded number of senders', () => {
+    const limits = new SenderLimits({ perSenderPerSecond: 1, totalPerSecond: 1e9, warnIntervalMs: 60_000, maxSenders: 4, now: () => 0 });
+    for (let i = 0; i < 100; i++) expect(limits.allow(`10.0.0.${i}`)).toBe(true);
+    expect(limits.trackedSenders).toBe(4);
+    // The most recent senders are still limited; a forgotten one starts afresh.
+    expect(limits.allow('10.0.0.99')).toBe(false);
+    expect(limits.allow('10.0.0.1')).toBe(true);
   });
 
   it('handles at most 50 datagrams a second', () => {

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import crypto from 'node:crypto';
 import type { PeerAddress } from '../api.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { SenderLimits } from './sender-limits.js';
 import {
   formatLsdAnnounce,
   INFOHASHES_PER_SENT_MESSAGE,
@@ -35,12 +36,20 @@ export interface LsdOptions {
   groupPort?: number;
   /** Only IPv4 (tests in namespaces without IPv6 multicast routes). */
   ipv6?: boolean;
+  /** Clock for the receive limits (tests). Default Date.now. */
+  now?: () => number;
 }
 
 const DEFAULT_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_MIN_INTERVAL_MS = 60_000;
-/** Received datagrams handled per second; the rest are dropped (a LAN host cannot make us spin). */
-const MAX_RECEIVED_PER_SECOND = 50;
+/** Received datagrams handled per second from one sender; the rest are dropped (a LAN host cannot make us spin). */
+const MAX_RECEIVED_PER_SENDER_PER_SECOND = 50;
+/** …and from all senders together. */
+const MAX_RECEIVED_PER_SECOND = 500;
+/** A sender's malformed datagrams become a warning at most this often. */
+const MALFORMED_WARNING_INTERVAL_MS = 60_000;
+/** Senders whose limits are remembered. */
+const MAX_TRACKED_SENDERS = 256;
 const RESEND_DELAYS_MS = [2000, 4000];
 
 interface Channel {
@@ -60,7 +69,7 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
   private readonly lastAnnounced = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly resends = new Set<NodeJS.Timeout>();
-  private received = { second: 0, count: 0 };
+  private readonly limits: SenderLimits;
   private closed = false;
   private readonly intervalMs: number;
   private readonly minIntervalMs: number;
@@ -71,6 +80,13 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
     this.groupPort = options.groupPort ?? LSD_PORT;
+    this.limits = new SenderLimits({
+      perSenderPerSecond: MAX_RECEIVED_PER_SENDER_PER_SECOND,
+      totalPerSecond: MAX_RECEIVED_PER_SECOND,
+      warnIntervalMs: MALFORMED_WARNING_INTERVAL_MS,
+      maxSenders: MAX_TRACKED_SENDERS,
+      now: options.now ?? Date.now,
+    });
   }
 
   async start(): Promise<void> {
@@ -161,15 +177,13 @@ export class LocalServiceDiscovery extends TypedEmitter<LsdEvents> {
 
   /** One received datagram (public for tests: the sockets only call this). */
   onMessage(msg: Buffer, rinfo: Pick<dgram.RemoteInfo, 'address'>): void {
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.received.second) this.received = { second, count: 0 };
-    if (++this.received.count > MAX_RECEIVED_PER_SECOND) return;
+    if (!this.limits.allow(rinfo.address)) return;
     let parsed;
     try {
       parsed = parseLsdAnnounce(msg);
     } catch (err) {
       if (err instanceof LsdMessageError) {
-        this.emit('warning', `LSD: from ${rinfo.address}: ${err.message}`);
+        if (this.limits.shouldWarn(rinfo.address)) this.emit('warning', `LSD: from ${rinfo.address}: ${err.message}`);
         return;
       }
       throw err;
