@@ -7,6 +7,7 @@ import type { MerkleCheck } from './merkle-check.js';
 import { PartFile } from './part-file.js';
 import { FolderListings } from './folder-listings.js';
 import { checkFolders, openInside, SymlinkError } from './safe-open.js';
+import { StampTrust, type FileStamp } from './stamp-trust.js';
 import { Chunker, forEachBounded } from '../util/yield.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
@@ -39,6 +40,8 @@ export class Storage {
   private readonly handles: FileHandles;
   /** Paths found naming another file than the one written to, not yet reported. */
   private readonly replacedPaths = new Set<string>();
+  /** Which stamps a resume record may show (see resumeStamps). */
+  private readonly trust: StampTrust;
   /** Each file's lstat as prepare() found it, for the fileStamps() that follows (taken once). */
   private statsAtPrepare = new Map<number, fs.Stats>();
   private readonly absolutePaths: string[];
@@ -59,7 +62,8 @@ export class Storage {
   ) {
     this.map = new FileMap(files, pieceLength, totalLength);
     this.absolutePaths = files.map((f) => resolve(saveDir, f.path));
-    this.handles = new FileHandles(saveDir, (filePath) => this.replacedPaths.add(filePath));
+    this.trust = new StampTrust(files.length);
+    this.handles = new FileHandles(saveDir, (filePath) => this.foundReplaced(filePath));
     this.parts = new PartFile(resolve(saveDir, partFileName), pieceLength, this.map.pieceCount, saveDir);
   }
 
@@ -192,9 +196,11 @@ export class Storage {
     const leases = await this.leaseFiles(plan.files);
     let results: BatchResult[];
     try {
+      for (const fileIndex of plan.files) this.trust.wrote(fileIndex);
       results = await workers.runBatch(batchJobs(pieces, plan.direct, leases));
     } finally {
       for (const lease of leases.values()) lease.release();
+      for (const fileIndex of plan.files) this.trust.wrote(fileIndex);
     }
     if (plan.parted.some((segments) => segments.length > 0)) await this.writePartedShares(pieces, results, plan.parted);
     return results;
@@ -274,12 +280,34 @@ export class Storage {
    * few lstat calls, so completion is decided in the same step).
    */
   replacedFiles(): number[] {
-    for (const filePath of this.handles.replacedNow()) this.replacedPaths.add(filePath);
+    this.handles.replacedNow();
     const out: number[] = [];
     if (this.replacedPaths.size === 0) return out;
     for (let i = 0; i < this.files.length; i++) if (!this.files[i]!.pad && this.replacedPaths.has(this.filePath(i))) out.push(i);
     this.replacedPaths.clear();
     return out;
+  }
+
+  /** A path now names another file than the one we wrote to (reported through FileHandles). */
+  private foundReplaced(filePath: string): void {
+    this.replacedPaths.add(filePath);
+    const index = this.absolutePaths.indexOf(filePath);
+    if (index >= 0) this.trust.lost(index);
+  }
+
+  /** The files as the start-up check (or a recheck) found them: a resume record may show these stamps. */
+  trustStamps(stamps: readonly FileStamp[]): void {
+    this.trust.checked(stamps);
+  }
+
+  /**
+   * The stamps for a resume record: each file's stamp now where our own writes moved it, else
+   * the one last trusted (see StampTrust), so a file changed behind our back is hashed at the
+   * next start instead of trusted.
+   */
+  async resumeStamps(): Promise<FileStamp[]> {
+    this.handles.replacedNow();
+    return this.trust.vouch(await this.fileStamps());
   }
 
   /** Size and modification time of each file on disk (null where missing or a pad file). */
@@ -425,6 +453,7 @@ export class Storage {
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
     const file = this.files[seg.fileIndex]!;
     await this.handles.use(this.filePath(seg.fileIndex), file.length, true, async (fd) => {
+      this.trust.wrote(seg.fileIndex);
       let done = 0;
       while (done < seg.length) {
         done += await new Promise<number>((resolve, reject) =>
@@ -433,6 +462,7 @@ export class Storage {
           ),
         );
       }
+      this.trust.wrote(seg.fileIndex);
     });
   }
 }

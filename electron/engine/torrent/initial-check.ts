@@ -40,7 +40,10 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
     const then = usable.files[i]!;
     return now ? now.size !== then.size || now.mtimeMs !== then.mtimeMs : then.mtimeMs !== -1;
   });
-  if (!usable && unsettled.size === 0 && nothingOnDisk(t, sizes)) return result;
+  if (!usable && unsettled.size === 0 && nothingOnDisk(t, sizes)) {
+    storage.trustStamps(stamps);
+    return result;
+  }
   const recorded = usable ? new Bitfield(meta.pieceCount, usable.have) : null;
   const toCheck: number[] = [];
   for (let index = 0; index < meta.pieceCount; index++) {
@@ -72,6 +75,8 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
   }
   // Part-file copies of pieces that are not ours (never recorded, or failed the check) go.
   for (const index of storage.partFilePieces()) if (!picker.have.has(index)) await storage.discard(index);
+  // What the have bits now say was read from the files as they were stamped above.
+  storage.trustStamps(stamps);
   return result;
 }
 

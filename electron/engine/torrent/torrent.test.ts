@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -239,6 +239,39 @@ describe('Torrent lifecycle', () => {
     await torrent.recheck();
     expect(torrent.state).toBe('paused');
     expect(states).toEqual(['seeding', 'checking', 'downloading', 'paused', 'checking', 'paused']);
+  });
+
+  it('a file changed or deleted while seeding is hashed after a restart, not trusted from the record saved meanwhile', async () => {
+    const saved: ResumeData[] = [];
+    const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+    const meta = metaFor(DATA);
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const first = create({ infoHash: meta.infoHash, meta, store }).torrent;
+    await first.start();
+    expect(first.stats()).toMatchObject({ state: 'seeding', verifiedPieces: 4 });
+    // Edited in place behind our back (a byte of piece 1, a later mtime), then a record is saved.
+    const damaged = Buffer.from(DATA);
+    damaged[PIECE + 7] = damaged[PIECE + 7]! ^ 0xff;
+    await writeFile(path.join(dir, 'file.bin'), damaged);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(path.join(dir, 'file.bin'), later, later);
+    await first.saveResume();
+    await first.stop();
+    const again = create({ infoHash: meta.infoHash, meta, store, resume: saved.at(-1)! }).torrent;
+    await again.start();
+    expect(again.stats()).toMatchObject({ state: 'downloading', verifiedPieces: 3, checkedPieces: 4, resumedPieces: 0 });
+    await again.saveResume();
+    await again.stop();
+
+    // Deleted behind our back: the next start finds nothing, and claims nothing.
+    await unlink(path.join(dir, 'file.bin'));
+    const third = create({ infoHash: meta.infoHash, meta, store, resume: saved.at(-1)! }).torrent;
+    await third.start();
+    await third.saveResume();
+    await third.stop();
+    const fourth = create({ infoHash: meta.infoHash, meta, store, resume: saved.at(-1)! }).torrent;
+    await fourth.start();
+    expect(fourth.stats()).toMatchObject({ state: 'downloading', verifiedPieces: 0, resumedPieces: 0 });
   });
 
   it('stop: connections close, and nothing starts again', async () => {

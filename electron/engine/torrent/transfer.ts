@@ -216,9 +216,12 @@ export class Transfer {
     this.resumedPieces += resumed;
   }
 
-  /** The resume record for what is verified now (stamps taken before the snapshot: see ResumeData). */
+  /**
+   * The resume record for what is verified now (stamps taken before the snapshot: see
+   * ResumeData). A file changed behind our back keeps the stamp last trusted (Storage.resumeStamps).
+   */
   async resumeRecord(): Promise<Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files' | 'pieceLog'>> {
-    const stamps = await this.storage.fileStamps();
+    const stamps = await this.storage.resumeStamps();
     return {
       pieceLog: this.sources.record(),
       have: Buffer.from(this.picker.have.bytes),
