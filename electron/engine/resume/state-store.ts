@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { ATOMIC_TEMP, writeFileAtomic } from './atomic-write.js';
 import { decodeResumeAsync, encodeResumeAsync, type ResumeData } from './resume-data.js';
 
 /** A torrent as stored in the state folder. */
@@ -13,6 +13,8 @@ export interface StoredTorrent {
 }
 
 const HASH = /^[0-9a-f]{40}$/;
+/** A temp file older than this was left by a process that died mid-write. */
+const STALE_TEMP_MS = 60_000;
 
 /**
  * The session's state folder, like qBittorrent's BT_backup: per torrent `<hash>.torrent`
@@ -42,15 +44,29 @@ export class StateStore {
     return { infoHash, torrent, resume: resume && resume.infoHash === infoHash ? resume : null };
   }
 
-  /** Every torrent in the folder (a damaged entry loads with what is readable). */
+  /**
+   * Every torrent in the folder (a damaged entry loads with what is readable). Temp files a
+   * crash left behind (see writeFileAtomic) are removed once they are a minute old: a younger
+   * one may be another process's write in progress.
+   */
   async list(): Promise<string[]> {
     const names = await fs.readdir(this.torrentsDir).catch(() => [] as string[]);
     const hashes = new Set<string>();
+    await this.removeStaleTemps(names.filter((name) => ATOMIC_TEMP.test(name)));
     for (const name of names) {
       const hash = name.replace(/\.(torrent|resume)$/, '');
       if (HASH.test(hash) && hash !== name) hashes.add(hash);
     }
     return [...hashes].sort();
+  }
+
+  private async removeStaleTemps(temps: readonly string[]): Promise<void> {
+    const before = Date.now() - STALE_TEMP_MS;
+    for (const name of temps) {
+      const file = path.join(this.torrentsDir, name);
+      const stat = await fs.lstat(file).catch(() => null);
+      if (stat?.isFile() && stat.mtimeMs < before) await fs.rm(file, { force: true }).catch(() => undefined);
+    }
   }
 
   async remove(infoHash: string): Promise<void> {

@@ -29,6 +29,7 @@ import { SessionReach } from './session-reach.js';
 import type { Reachability } from './reachability.js';
 import type { QueueMove, QueueSettings, SeedingLimits, Statistics } from '../../../shared/contract/policies.js';
 import { moveInQueue } from './queue-policy.js';
+import { errorText } from '../../../shared/error-text.js';
 import { SessionPolicy } from './session-policy.js';
 import { StatisticsKeeper } from './statistics.js';
 
@@ -253,7 +254,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const stored = this.store ? await this.store.load(infoHash) : null;
     // Resume data counts only for the same download folder; elsewhere it is a new download.
     const resume = stored?.resume && stored.resume.savePath === savePath ? stored.resume : null;
-    if (this.store && source.kind === 'torrent') await this.store.saveTorrent(infoHash, source.bytes);
+    if (this.store && source.kind === 'torrent') await this.keepTorrentFile(infoHash, source.bytes);
     const initial = {
       ...(options.filePriorities ? { filePriorities: options.filePriorities } : {}),
       ...(options.sequential !== undefined ? { sequential: options.sequential } : {}),
@@ -423,6 +424,19 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     keep.addTrackers(drop.trackerTierList);
     this.warn(`${keep.name}: the magnet ${drop.infoHash} is the same torrent; it was removed`);
     void this.remove(drop.infoHash, { deleteData: false });
+  }
+
+  /**
+   * Keeps a copy of the .torrent in the state folder, for restarts. A state folder that cannot
+   * take it (full, read-only) costs only that: the torrent is added and runs, with a warning,
+   * as qBittorrent does; it is not restored after a restart.
+   */
+  private async keepTorrentFile(infoHash: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.store?.saveTorrent(infoHash, bytes);
+    } catch (err) {
+      this.warn(`cannot keep a copy of torrent ${infoHash} in the state folder ${this.store?.root ?? ''} (${errorText(err)}): it will not be restored after a restart`);
+    }
   }
 
   private warn(message: string): void {
