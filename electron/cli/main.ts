@@ -46,9 +46,18 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tessera: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`tessera: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`tessera: ${failureText(err)}\n`);
     return 1;
   }
+}
+
+/**
+ * One line for what the system refused (a full disk, a missing folder: errors with a code);
+ * the stack for anything else, which is a bug worth reporting as it is.
+ */
+function failureText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return typeof (err as NodeJS.ErrnoException).code === 'string' ? err.message : (err.stack ?? err.message);
 }
 
 exitQuietlyOnBrokenPipe(process.stdout, (code) => process.exit(code), (m) => process.stderr.write(m));
