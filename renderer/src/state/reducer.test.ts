@@ -167,3 +167,21 @@ describe('selectors', () => {
     expect(computeTotals(s)).toEqual({ downloadRate: 10, uploadRate: 5, peers: 3, torrents: 3, downloading: 1, seeding: 1 });
   });
 });
+
+describe('reduce: a filter and the selection', () => {
+  it('deselects the rows a new filter hides, so commands never act on torrents out of sight', () => {
+    const s = run([
+      { type: 'snapshot', torrents: [summary(1, { name: 'alpha' }), summary(2, { name: 'bravo' }), summary(3, { name: 'alphabet' })], session, settings, capabilities, offers: [] },
+      { type: 'ui/selectMany', infoHashes: [hash(1), hash(2), hash(3)], primary: hash(2) },
+      { type: 'ui/filter', filter: { search: 'alpha' } },
+    ]);
+    expect(s.selection).toEqual([hash(1), hash(3)]);
+    // The one shown in the details was hidden: another selected one takes its place.
+    expect(s.selected).toBe(hash(3));
+    // Clearing the search shows the rows again, but does not select them again.
+    const cleared = reduce(s, { type: 'ui/filter', filter: { search: '' } });
+    expect(cleared.selection).toEqual([hash(1), hash(3)]);
+    const none = reduce(s, { type: 'ui/filter', filter: { search: 'zulu' } });
+    expect(none).toMatchObject({ selection: [], selected: null });
+  });
+});

@@ -5,7 +5,7 @@
  *
  * Piece states are NOT here: they live in typed arrays (see pieces.ts / grid/pieceField.ts).
  */
-import { NO_FILTER, type ListFilter } from './filters.js';
+import { filterPredicate, NO_FILTER, type ListFilter } from './filters.js';
 import { applySummaryChange, type AddOffer, type TesseraEvent, type Capabilities, type SessionSummary, type Settings, type TorrentSummary, type TorrentSummaryChange } from '../../../shared/contract/index.js';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
@@ -214,8 +214,10 @@ export function reduce(state: AppState, action: Action): AppState {
       const primary = action.primary !== null && selection.includes(action.primary) ? action.primary : (selection[selection.length - 1] ?? null);
       return { ...state, selected: primary, selection };
     }
-    case 'ui/filter':
-      return { ...state, filter: { ...state.filter, ...action.filter } };
+    case 'ui/filter': {
+      const filter = { ...state.filter, ...action.filter };
+      return { ...state, filter, ...selectionWithin(state, filter) };
+    }
     case 'ui/tab':
       return action.tab === state.tab ? state : { ...state, tab: action.tab };
     case 'ui/sort': {
@@ -233,6 +235,21 @@ export function reduce(state: AppState, action: Action): AppState {
       return notices.length === state.notices.length ? state : { ...state, notices };
     }
   }
+}
+
+/**
+ * The selection a new filter leaves: rows it hides are deselected, as in qBittorrent, so that
+ * Pause, Remove (with its data) or Space never act on torrents the user cannot see.
+ */
+function selectionWithin(state: AppState, filter: ListFilter): Pick<AppState, 'selected' | 'selection'> {
+  const shown = filterPredicate(filter);
+  const selection = state.selection.filter((h) => {
+    const t = state.torrents[h];
+    return t !== undefined && shown(t);
+  });
+  if (selection.length === state.selection.length) return { selected: state.selected, selection: state.selection };
+  const selected = state.selected !== null && selection.includes(state.selected) ? state.selected : (selection[selection.length - 1] ?? null);
+  return { selected, selection };
 }
 
 /** A removed torrent leaves the selection; when it was the one shown, another selected one is shown. */
