@@ -14,6 +14,7 @@ import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.j
 import { Auth, hashPassword, isLoopbackBind, MAX_PASSWORD_LENGTH } from './auth.js';
 import { startHostServer, type HostServer } from './server.js';
 import { loadWebUiConfig, saveWebUiConfig } from './web-ui-config.js';
+import { loadOrCreateToken } from './access-token.js';
 import { isListenError, listenFailure, reasonOf, StartupError, startupErrorLine, step } from './startup-error.js';
 
 const log = (message: string): void => {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   const stateDir = resolve(args.dir ?? defaultStateDir());
   await prepareStateDir(stateDir);
   const remote = await remoteAccess(stateDir, args);
+  const token = await step(`cannot keep the web UI's access token in ${stateDir}`, () => loadOrCreateToken(stateDir));
   let settings = await step('cannot read the settings', () => loadSettings(stateDir, defaultSettings(defaultDownloadDir()), log));
   if (args.downloadDir !== null) {
     settings = { ...settings, downloadDir: resolve(args.downloadDir) };
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
   const staticDir = args.staticDir !== null ? resolve(args.staticDir) : fileURLToPath(new URL('../../renderer/', import.meta.url));
   let host: HostServer;
   try {
-    host = await startHostServer({ service, staticDir, host: args.host, port: args.port ?? DEFAULT_WEB_PORT, portFallback: args.port === null, log, ...remote });
+    host = await startHostServer({ service, staticDir, host: args.host, port: args.port ?? DEFAULT_WEB_PORT, portFallback: args.port === null, log, token, ...remote });
   } catch (err) {
     throw listenFailure(err, 'web UI port', hostPort(args.host, args.port ?? DEFAULT_WEB_PORT), '--port');
   }
