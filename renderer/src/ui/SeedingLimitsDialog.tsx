@@ -4,8 +4,20 @@ import { useController } from '../app/context.js';
 import { limitField, parseLimitField, type LimitField } from '../util/seedingForm.js';
 import { Dialog } from './Dialog.js';
 
-/** One torrent's share-ratio and seeding-time limits (qBittorrent's "Limit share ratio…"). */
-export function SeedingLimitsDialog({ torrent: t, onClose }: { torrent: TorrentSummary; onClose: () => void }) {
+/**
+ * What a torrent dialog acts on: the torrent's name or, for several (a multi-selection), how many
+ * and the one the dialog was opened for.
+ */
+export function appliesTo(t: TorrentSummary, count: number): string {
+  const name = t.name || t.infoHash;
+  return count > 1 ? `${count} torrents: ${name} and ${count - 1} more` : name;
+}
+
+/**
+ * A torrent's share-ratio and seeding-time limits (qBittorrent's "Limit share ratio…"), shown as
+ * `t`'s and saved for every torrent in `targets` (default: `t` alone).
+ */
+export function SeedingLimitsDialog({ torrent: t, targets = [t.infoHash], onClose }: { torrent: TorrentSummary; targets?: readonly string[]; onClose: () => void }) {
   const controller = useController();
   const [ratio, setRatio] = useState(() => limitField(t.ratioLimit ?? -2, true));
   const [minutes, setMinutes] = useState(() => limitField(t.seedingTimeLimit ?? -2, true));
@@ -15,12 +27,14 @@ export function SeedingLimitsDialog({ torrent: t, onClose }: { torrent: TorrentS
     if (!r.ok) return setProblem(r.problem);
     const m = parseLimitField(minutes, 'minutes');
     if (!m.ok) return setProblem(m.problem);
-    if (await controller.setSeedingLimits(t.infoHash, { ratio: r.value, minutes: m.value })) onClose();
+    const limits = { ratio: r.value, minutes: m.value };
+    const done = await Promise.all(targets.map((x) => controller.setSeedingLimits(x, limits)));
+    if (done.every(Boolean)) onClose();
   };
   return (
     <Dialog title="Seeding limits" onCancel={onClose} testId="seeding-limits-dialog">
       <form className="settings" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-        <p className="dialog__text">{t.name || t.infoHash}</p>
+        <p className="dialog__text" data-testid="dialog-targets">{appliesTo(t, targets.length)}</p>
         <LimitInput label="Share ratio" field={ratio} onChange={(f) => { setRatio(f); setProblem(null); }} testId="seeding-ratio" allowGlobal />
         <LimitInput label="Seeding time (minutes)" field={minutes} onChange={(f) => { setMinutes(f); setProblem(null); }} testId="seeding-minutes" allowGlobal />
         <span className="field__hint">At the limit the torrent is paused or removed, as Settings say.</span>

@@ -4,9 +4,13 @@ import { useController } from '../app/context.js';
 import { limitToKiBText, parseKiBLimit } from '../util/limits.js';
 import { Dialog } from './Dialog.js';
 import { RateLimitField } from './RateLimitField.js';
+import { appliesTo } from './SeedingLimitsDialog.js';
 
-/** One torrent's own download/upload limits (qBittorrent's "Limit download/upload rate…"). */
-export function TorrentLimitsDialog({ torrent: t, onClose }: { torrent: TorrentSummary; onClose: () => void }) {
+/**
+ * A torrent's own download/upload limits (qBittorrent's "Limit download/upload rate…"), shown as
+ * `t`'s and saved for every torrent in `targets` (default: `t` alone).
+ */
+export function TorrentLimitsDialog({ torrent: t, targets = [t.infoHash], onClose }: { torrent: TorrentSummary; targets?: readonly string[]; onClose: () => void }) {
   const controller = useController();
   const [down, setDown] = useState(() => limitToKiBText(t.downloadLimit));
   const [up, setUp] = useState(() => limitToKiBText(t.uploadLimit));
@@ -17,14 +21,15 @@ export function TorrentLimitsDialog({ torrent: t, onClose }: { torrent: TorrentS
     if (!d.ok) return setProblem(d.problem);
     const u = parseKiBLimit(up, 'The upload limit');
     if (!u.ok) return setProblem(u.problem);
-    if (await controller.setTorrentLimits(t.infoHash, d.bytesPerSecond, u.bytesPerSecond)) onClose();
+    const done = await Promise.all(targets.map((x) => controller.setTorrentLimits(x, d.bytesPerSecond, u.bytesPerSecond)));
+    if (done.every(Boolean)) onClose();
     else setProblem('The limits could not be set (see the message above).');
   };
 
   return (
     <Dialog title="Torrent speed limits" onCancel={onClose} testId="torrent-limits-dialog">
       <form className="settings" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-        <p className="dialog__text">{t.name || t.infoHash}</p>
+        <p className="dialog__text" data-testid="dialog-targets">{appliesTo(t, targets.length)}</p>
         <div className="settings__pair">
           <RateLimitField label="Download" value={down} onChange={(v) => { setDown(v); setProblem(null); }} testId="torrent-download-limit" />
           <RateLimitField label="Upload" value={up} onChange={(v) => { setUp(v); setProblem(null); }} testId="torrent-upload-limit" />

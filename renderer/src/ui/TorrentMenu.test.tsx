@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TorrentSummary } from '../../../shared/contract/index.js';
 import { FakeTransport } from '../../test/fakeTransport.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 import { ControllerProvider } from '../app/context.js';
@@ -304,5 +305,183 @@ describe('queue, category and seeding limits from the menu', () => {
     await act(async () => $('rename-save')?.click());
     await flush();
     expect(t.commands('renamePath')).toEqual([{ infoHash: hash(1), path: 'ubuntu/disc', newName: 'Disc 1' }]);
+  });
+});
+
+describe('a multi-selection: every item acts on every selected torrent', () => {
+  const queueing = { enabled: true, maxActiveDownloads: 1, maxActiveUploads: 1, maxActiveTorrents: 2, ignoreSlowTorrents: true };
+
+  /** Three torrents, queue order 2, 3, 1; torrent 3 has both switches on. */
+  const three = (first: Partial<TorrentSummary> = {}) => [
+    summary(1, { name: 'ubuntu.iso', queuePosition: 3, downloadLimit: 2048, ...first }),
+    summary(2, { name: 'other.bin', queuePosition: 1 }),
+    summary(3, { name: 'film.mkv', queuePosition: 2, sequential: true, firstLastPiecesFirst: true }),
+  ];
+
+  async function mountThree(): Promise<void> {
+    await act(async () => {
+      root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
+    });
+    await act(async () => {
+      t.open();
+      await new Promise((r) => setTimeout(r, 0));
+      t.emit({
+        type: 'snapshot', session, settings: { ...settings, queueing, categories: [{ name: 'Films', folder: 'films' }] },
+        capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: false }, offers: [],
+        torrents: three(),
+      });
+    });
+  }
+
+  /** Click torrent 3, Ctrl+click torrent 1, right-click `on` (1 by default). */
+  async function selectOneAndThree(on = 1): Promise<void> {
+    await act(async () => { rowEl(3)?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0 })); });
+    await act(async () => { rowEl(1)?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0, ctrlKey: true })); });
+    expect([1, 2, 3].map((n) => rowEl(n)?.getAttribute('aria-selected'))).toEqual(['true', 'false', 'true']);
+    await rightClick(on);
+    expect(rowEl(2)?.getAttribute('aria-selected')).toBe('false');
+  }
+
+  /** Commands sent for several torrents at once, in info-hash order (the order among them does not matter). */
+  const byHash = (payloads: unknown[]) => [...(payloads as Array<{ infoHash: string }>)].sort((x, y) => x.infoHash.localeCompare(y.infoHash));
+
+  async function typeInto(id: string, value: string): Promise<void> {
+    const input = $(id) as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, value);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  }
+
+  it('the switches show "all on" and set the same new value on all of them', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    // 1 is off, 3 is on: not all on, so unchecked, and choosing it turns it on for both.
+    expect($('menu-sequential')?.getAttribute('aria-checked')).toBe('false');
+    await act(async () => $('menu-sequential')?.click());
+    await flush();
+    expect(byHash(t.commands('setSequential'))).toEqual([{ infoHash: hash(1), sequential: true }, { infoHash: hash(3), sequential: true }]);
+    expect(menu()).toBeNull();
+
+    await act(async () => t.emit({ type: 'summaries', session, torrents: three({ firstLastPiecesFirst: true }) }));
+    await rightClick(3);
+    // Both on now: checked, and choosing it turns it off for both.
+    expect($('menu-first-last')?.getAttribute('aria-checked')).toBe('true');
+    await act(async () => $('menu-first-last')?.click());
+    await flush();
+    expect(byHash(t.commands('setFirstLastPiecesFirst'))).toEqual([{ infoHash: hash(1), firstLastPiecesFirst: false }, { infoHash: hash(3), firstLastPiecesFirst: false }]);
+  });
+
+  it('the queue moves move all of them together, in their queue order', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    await act(async () => $('menu-queue-top')?.click());
+    await flush();
+    await rightClick(3);
+    await act(async () => $('menu-queue-down')?.click());
+    await flush();
+    expect(t.commands('moveInQueue')).toEqual([{ infoHashes: [hash(3), hash(1)], to: 'top' }, { infoHashes: [hash(3), hash(1)], to: 'down' }]);
+  });
+
+  it('Copy magnet link copies one line per selected torrent', async () => {
+    await mountThree();
+    const writeText = vi.fn(async (_text: string) => undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    t.replies.getTrackers = (p) => ({
+      ok: true,
+      result: (p as { infoHash: string }).infoHash === hash(1)
+        ? [{ url: 'udp://tracker.example:80', tier: 0, status: 'idle', message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null }]
+        : [],
+    });
+    await selectOneAndThree(1);
+    await act(async () => $('menu-copy-magnet')?.click());
+    await flush();
+    expect(t.commands('getTrackers')).toHaveLength(2);
+    expect(writeText).toHaveBeenCalledTimes(1);
+    expect(writeText.mock.calls[0]?.[0].split('\n').sort()).toEqual([
+      `magnet:?xt=urn:btih:${hash(1)}&dn=ubuntu.iso&tr=${encodeURIComponent('udp://tracker.example:80')}`,
+      `magnet:?xt=urn:btih:${hash(3)}&dn=film.mkv`,
+    ]);
+  });
+
+  it('Limit speed… says how many torrents it sets and sets them all', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    await act(async () => $('menu-limits')?.click());
+    expect($('dialog-targets')?.textContent).toBe('2 torrents: ubuntu.iso and 1 more');
+    expect(($('torrent-download-limit') as HTMLInputElement).value).toBe('2'); // the right-clicked one's
+    await typeInto('torrent-upload-limit', '5');
+    await act(async () => $('torrent-limits-save')?.click());
+    await flush();
+    expect(t.commands('setTorrentLimits')).toEqual([
+      { infoHash: hash(1), download: 2048, upload: 5120 },
+      { infoHash: hash(3), download: 2048, upload: 5120 },
+    ]);
+    expect($('torrent-limits-dialog')).toBeNull();
+  });
+
+  it('Seeding limits… sets them for all of them', async () => {
+    await mountThree();
+    await selectOneAndThree(3);
+    await act(async () => $('menu-seeding-limits')?.click());
+    expect($('dialog-targets')?.textContent).toBe('2 torrents: film.mkv and 1 more');
+    const choice = $('seeding-ratio-choice') as HTMLSelectElement;
+    await act(async () => {
+      choice.value = 'none';
+      choice.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await act(async () => $('seeding-save')?.click());
+    await flush();
+    expect(t.commands('setTorrentSeedingLimits')).toEqual([
+      { infoHash: hash(3), ratio: -1, minutes: -2 },
+      { infoHash: hash(1), ratio: -1, minutes: -2 },
+    ]);
+    expect($('seeding-limits-dialog')).toBeNull();
+  });
+
+  it('Category… sets the category of all of them in one command', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    await act(async () => $('menu-category')?.click());
+    expect($('dialog-targets')?.textContent).toBe('2 torrents: ubuntu.iso and 1 more');
+    const select = $('category-select') as HTMLSelectElement;
+    await act(async () => {
+      select.value = 'Films';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await act(async () => $('category-save')?.click());
+    await flush();
+    expect(t.commands('setCategory')).toEqual([{ infoHashes: [hash(1), hash(3)], category: 'Films' }]);
+  });
+
+  it('Move data… moves all of them to the typed folder (the folder dialog is for one torrent)', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    await act(async () => $('menu-move')?.click());
+    expect($('dialog-targets')?.textContent).toBe('2 torrents: ubuntu.iso and 1 more');
+    expect($('move-choose')).toBeNull();
+    await typeInto('move-folder', 'films');
+    t.replies.moveStorage = () => ({ ok: true, result: { moved: true, savePath: '/d/films' } });
+    await act(async () => $('move-save')?.click());
+    await flush();
+    expect(t.commands('moveStorage')).toEqual([
+      { infoHash: hash(1), destination: { kind: 'inside', folder: 'films' } },
+      { infoHash: hash(3), destination: { kind: 'inside', folder: 'films' } },
+    ]);
+  });
+
+  it('a right click outside the selection acts on that torrent alone, and its dialogs name only it', async () => {
+    await mountThree();
+    await selectOneAndThree(1);
+    await key(document.activeElement, 'Escape');
+    await rightClick(2);
+    expect([1, 2, 3].map((n) => rowEl(n)?.getAttribute('aria-selected'))).toEqual(['false', 'true', 'false']);
+    await act(async () => $('menu-sequential')?.click());
+    await flush();
+    expect(t.commands('setSequential')).toEqual([{ infoHash: hash(2), sequential: true }]);
+    await rightClick(2);
+    await act(async () => $('menu-limits')?.click());
+    expect($('dialog-targets')?.textContent).toBe('other.bin');
+    expect($('move-choose')).toBeNull();
   });
 });
