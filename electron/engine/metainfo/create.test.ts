@@ -45,7 +45,7 @@ describe('createTorrent', () => {
     expectPiecesMatch(torrent, data);
   });
 
-  it('creates a folder torrent: sorted paths, empty files kept, symlinks skipped, pieces across files', async () => {
+  it('creates a folder torrent: sorted paths, empty files kept, pieces across files', async () => {
     const dir = path.join(root, 'album');
     mkdirSync(path.join(dir, 'b-dir'), { recursive: true });
     mkdirSync(path.join(dir, 'a-dir', 'deep'), { recursive: true });
@@ -57,7 +57,6 @@ describe('createTorrent', () => {
       [['A.txt'], fileData(7, 5)],
     ];
     for (const [p, d] of contents) writeFileSync(path.join(dir, ...p), d);
-    symlinkSync(path.join(dir, 'z.txt'), path.join(dir, 'link-to-z'));
 
     const torrent = await createTorrent({ sourcePath: dir, pieceLength: 16384, creationDate: null });
     const m = parseTorrent(torrent);
@@ -74,6 +73,48 @@ describe('createTorrent', () => {
 
     // Deterministic: the same input gives the same bytes.
     expect((await createTorrent({ sourcePath: dir, pieceLength: 16384, creationDate: null })).equals(torrent)).toBe(true);
+  });
+
+  it('follows symbolic links to files and folders; skips dangling links and loops with a warning', async () => {
+    const outside = path.join(root, 'outside');
+    mkdirSync(path.join(outside, 'sub'), { recursive: true });
+    writeFileSync(path.join(outside, 'sub', 'in-linked-dir.bin'), fileData(3_000, 7));
+    writeFileSync(path.join(outside, 'target.bin'), fileData(2_000, 8));
+    const dir = path.join(root, 'links');
+    mkdirSync(path.join(dir, 'real'), { recursive: true });
+    writeFileSync(path.join(dir, 'real', 'r.bin'), fileData(1_000, 9));
+    symlinkSync(path.join(outside, 'target.bin'), path.join(dir, 'file-link'));
+    symlinkSync(path.join(outside, 'sub'), path.join(dir, 'dir-link'));
+    symlinkSync(path.join(root, 'no-such-file'), path.join(dir, 'dangling'));
+    symlinkSync(dir, path.join(dir, 'real', 'loop')); // back to the torrent's own root
+
+    const warnings: string[] = [];
+    const torrent = await createTorrent({ sourcePath: dir, pieceLength: 16384, creationDate: null, onWarning: (m) => warnings.push(m) });
+    const m = parseTorrent(torrent);
+    expect(m.files.map((f) => [f.path, f.length])).toEqual([
+      ['links/dir-link/in-linked-dir.bin', 3_000],
+      ['links/file-link', 2_000],
+      ['links/real/r.bin', 1_000],
+    ]);
+    expect(m.files.every((f) => f.symlinkTarget === null)).toBe(true);
+    expectPiecesMatch(torrent, Buffer.concat([fileData(3_000, 7), fileData(2_000, 8), fileData(1_000, 9)]));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/dangling: a symbolic link that points nowhere/);
+    expect(warnings[1]).toMatch(/loop: it leads to .*links, a folder already included/);
+  });
+
+  it('includes a folder reached by two links once', async () => {
+    const shared = path.join(root, 'shared');
+    mkdirSync(shared, { recursive: true });
+    writeFileSync(path.join(shared, 's.bin'), fileData(500, 10));
+    const dir = path.join(root, 'twice');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(shared, path.join(dir, 'a'));
+    symlinkSync(shared, path.join(dir, 'b'));
+    const warnings: string[] = [];
+    const m = parseTorrent(await createTorrent({ sourcePath: dir, creationDate: null, onWarning: (w) => warnings.push(w) }));
+    expect(m.files.map((f) => f.path)).toEqual(['twice/a/s.bin']);
+    expect(warnings).toEqual([expect.stringMatching(/twice\/b: it leads to .*shared, a folder already included/)]);
   });
 
   it('writes trackers (one tier each), private flag, comment, creator and date', async () => {

@@ -142,8 +142,6 @@ function* finish(
     if (!f.pad) payloadLength += f.length;
     if ((i + 1) % FILES_PER_STEP === 0) yield;
   }
-  const creation = root?.get('creation date');
-
   return {
     infoHash: parsed.infoHash,
     infoHashHex: parsed.infoHash.toString('hex'),
@@ -163,12 +161,25 @@ function* finish(
     dhtNodes: root === null ? [] : readDhtNodes(root),
     comment: root === null ? null : readText(root, 'comment'),
     createdBy: root === null ? null : readText(root, 'created by'),
-    creationDate: typeof creation === 'number' && creation >= 0 ? creation : null,
+    creationDate: readCreationDate(root?.get('creation date')),
     infoBytes,
     hybrid: parsed.hybrid,
     infoHashV2: parsed.infoHashV2,
     v2: parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.pieceLength, layers) : null,
   };
+}
+
+/** Latest instant a JS Date holds: 8.64e15 ms after the epoch (ECMAScript's time value range). */
+const MAX_DATE_SECONDS = 8.64e12;
+
+/**
+ * `creation date` in seconds since the epoch, or null when it is absent, negative or beyond
+ * what a Date can represent: libtorrent loads such files, and the field is informational, so a
+ * nonsense date is dropped rather than failing the torrent (or crashing whoever formats it).
+ */
+function readCreationDate(value: unknown): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  return value >= 0 && value <= MAX_DATE_SECONDS ? value : null;
 }
 
 /** Parses and validates the bytes of a .torrent file. Throws {@link MetainfoError}. */
