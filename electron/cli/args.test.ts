@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
+import { HelpRequested, parseArgs, parsePeerAddress, parsePort, UsageError } from './args.js';
 import { packageVersion } from './version.js';
 
 const spec = { options: ['dir', 'peer', 'port'], flags: ['json', 'help'] };
@@ -35,6 +35,17 @@ describe('parseArgs', () => {
   it('throws a UsageError for a missing value', () => {
     expect(() => parseArgs(['--dir'], spec)).toThrow(UsageError);
     expect(() => parseArgs(['--dir'], spec)).toThrow('--dir needs a value');
+  });
+
+  it('throws HelpRequested for --help or -h as a whole argument, before any other complaint', () => {
+    const plain = { options: ['dir'], flags: ['json'] };
+    expect(() => parseArgs(['--help'], plain)).toThrow(HelpRequested);
+    expect(() => parseArgs(['a', '-h', 'b'], plain)).toThrow(HelpRequested);
+    expect(() => parseArgs(['--nope', '--help'], plain)).toThrow(HelpRequested);
+    // An option's value, a short group or what follows -- stays what it was.
+    expect(parseArgs(['--dir', '-h'], plain).options.get('dir')).toEqual(['-h']);
+    expect(parseArgs(['-xh'], plain).positionals).toEqual(['-xh']);
+    expect(parseArgs(['--', '--help'], plain).positionals).toEqual(['--', '--help']);
   });
 
   it('throws a UsageError for an unknown option', () => {

@@ -14,6 +14,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** `--help` or `-h` was given: main prints the command's usage and exits 0. */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested';
+}
+
 export interface ArgsSpec {
   /** Long options that take a value (`--opt value` or `--opt=value`); every one may repeat. */
   options: readonly string[];
@@ -29,10 +34,12 @@ export interface ArgsSpec {
  * whatever it looks like (`--dir -weird-`), a flag given a value (`--json=1`) is still the
  * flag, arguments with one dash (`-`, `-x`) are positionals unless they are a declared
  * short alias, and unknown or valueless options are UsageErrors naming the option.
- * A bare `--` stays a positional; what follows it is positional too.
+ * A bare `--` stays a positional; what follows it is positional too. `--help` or `-h`
+ * anywhere (but as an option's value or after `--`) throws {@link HelpRequested}, whatever
+ * else is wrong with the line: asking how to use a command must not fail.
  */
 export function parseArgs(argv: readonly string[], spec: ArgsSpec): ParsedArgs {
-  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const name of spec.options) config[name] = { type: 'string', multiple: true };
   for (const name of spec.flags) config[name] = { type: 'boolean' };
   for (const [letter, name] of Object.entries(spec.short ?? {})) {
@@ -40,6 +47,8 @@ export function parseArgs(argv: readonly string[], spec: ArgsSpec): ParsedArgs {
     if (entry) entry.short = letter;
   }
   const { tokens } = parseArgv({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
+  // Only `--help` or `-h` as a whole argument: `-xh` stays the positional it always was.
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help' && argv[t.index] === t.rawName)) throw new HelpRequested();
   const out: ParsedArgs = { positionals: [], options: new Map(), flags: new Set() };
   const shortAsPositional = new Set<number>();
   for (const token of tokens) {

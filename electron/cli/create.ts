@@ -5,16 +5,18 @@
  */
 import { promises as fsp } from 'node:fs';
 import { createTorrent, MAX_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
-import { parseArgs, UsageError } from './args.js';
+import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
 import { errorText } from '../../shared/error-text.js';
+import { commandUsage } from './usage.js';
 
-const USAGE = 'usage: tessera create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]';
+const USAGE = commandUsage('create');
+/** -o is the documented spelling; --output works too. */
+export const CREATE_ARGS: ArgsSpec = { options: ['output', 'format', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } };
 const FORMATS: readonly TorrentFormat[] = ['v1', 'v2', 'hybrid'];
 
 export async function runCreate(argv: string[]): Promise<number> {
-  // -o is the documented spelling; --output works too.
-  const args = parseArgs(argv, { options: ['output', 'format', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } });
+  const args = parseArgs(argv, CREATE_ARGS);
   const [source, ...extra] = args.positionals;
   const output = args.options.get('output')?.at(-1);
   if (source === undefined || extra.length > 0 || output === undefined) throw new UsageError(USAGE);
@@ -42,6 +44,7 @@ export async function runCreate(argv: string[]): Promise<number> {
       private: args.flags.has('private'),
       comment: args.options.get('comment')?.at(-1),
       createdBy: 'Tessera',
+      onWarning: (message) => process.stderr.write(`tessera create: ${message}\n`),
     });
     await fsp.writeFile(output, torrent);
   } catch (e) {

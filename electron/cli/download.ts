@@ -1,9 +1,10 @@
-import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
+import { openTorrent, signalExitCode, untilInterrupted } from './session-setup.js';
 import { describeHealth, describeReachability, type EngineTorrent } from '../engine/index.js';
 import { progressLine } from './progress.js';
 import { StallWatch, stallReport } from './stall-watch.js';
+import { commandUsage } from './usage.js';
 
-const USAGE = `usage: tessera download <file.torrent | magnet-uri> ${SESSION_USAGE}`;
+const USAGE = commandUsage('download');
 
 /**
  * `tessera download`: fetches a torrent into --dir and exits 0 only once every piece is
@@ -76,7 +77,7 @@ export async function runDownload(argv: string[]): Promise<number> {
   }
   if (outcome === 'error') process.stderr.write(`tessera: ${stats.error ?? 'download failed'}\n`);
   else process.stderr.write('tessera: interrupted\n');
-  return outcome === 'interrupted' ? 130 : 1;
+  return outcome === 'interrupted' ? signalExitCode(await interrupted) : 1;
 }
 
 /** --verbose: when nothing arrives for 30 s, print the engine's diagnosis (the UI's health panel). */

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '../engine/bencode/index.js';
 import { torrentBytes, v1Info } from '../engine/metainfo/test-torrents.js';
 import { runCreate } from './create.js';
-import { runInfo } from './info.js';
+import { formatCreationDate, runInfo } from './info.js';
 import { formatBytes, parseByteSize } from './format.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-'));
@@ -105,6 +105,39 @@ describe('tessera info', () => {
     expect(await runInfo([dir])).toBe(2);
   });
 
+  it('leaves out a creation date beyond what a Date holds instead of crashing', async () => {
+    const far = write('far-date.torrent', torrentBytes(v1Info({ name: 'far', length: 10 }), { 'creation date': 99_999_999_999_999 }));
+    expect(await runInfo([far])).toBe(0);
+    expect(out).toMatch(/^Name: +far$/m);
+    expect(out).not.toContain('Created on');
+    expect(err).toBe('');
+    out = '';
+    expect(await runInfo([far, '--json'])).toBe(0);
+    expect((JSON.parse(out) as Record<string, unknown>)['creationDate']).toBeNull();
+  });
+
+  it('formats a creation date only when a Date can hold it', () => {
+    expect(formatCreationDate(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(formatCreationDate(8.64e12)).toBe('+275760-09-13T00:00:00.000Z');
+    expect(formatCreationDate(99_999_999_999_999)).toBeNull();
+  });
+
+  it('shows no terminal escape codes from the torrent, and exact strings in JSON', async () => {
+    const esc = '\x1b]0;pwned\x07\x1b[2J';
+    const evil = torrentBytes(
+      v1Info({ name: `n${esc}`, files: [{ path: [`f${esc}.bin`], length: 10 }] }),
+      { announce: `http://t${esc}/a`, 'url-list': [`http://w${esc}/`], httpseeds: [`http://h${esc}/`], comment: `c${esc}\u009b31m`, 'created by': `me${esc}` },
+    );
+    const file = write('evil.torrent', evil);
+    expect(await runInfo([file])).toBe(0);
+    const controls = [...out].filter((ch) => ch !== '\n' && (ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f)));
+    expect(controls).toEqual([]);
+    for (const shown of ['Name: ', 'tier 1  http://t', '  http://w', '  http://h', 'Comment: ', 'Created by: ']) expect(out).toContain(shown);
+    out = '';
+    expect(await runInfo([file, '--json'])).toBe(0);
+    expect((JSON.parse(out) as Record<string, unknown>)['comment']).toBe(`c${esc}\u009b31m`);
+  });
+
   it('throws a usage error without a file', async () => {
     await expect(runInfo([])).rejects.toThrow(/usage/);
   });
@@ -128,6 +161,17 @@ describe('tessera create', () => {
       createdBy: 'Tessera',
       announce: [['http://t/a'], ['http://u/a']],
     });
+  });
+
+  it('follows symbolic links and warns on stderr about a dangling one', async () => {
+    const folder = path.join(dir, 'linked');
+    mkdirSync(folder);
+    writeFileSync(path.join(dir, 'real.bin'), Buffer.alloc(100, 1));
+    symlinkSync(path.join(dir, 'real.bin'), path.join(folder, 'link.bin'));
+    symlinkSync(path.join(dir, 'gone'), path.join(folder, 'dangling'));
+    expect(await runCreate([folder, '-o', path.join(dir, 'linked.torrent')])).toBe(0);
+    expect(out).toMatch(/100 B in 1 file/);
+    expect(err).toMatch(/^tessera create: skipped .*dangling: a symbolic link that points nowhere/m);
   });
 
   it('rejects bad arguments', async () => {

@@ -5,9 +5,29 @@
 import { promises as fsp } from 'node:fs';
 import { formatPeerAddress, formatSelectOnly, type Magnet, MagnetError, parseMagnet } from '../engine/magnet/magnet.js';
 import { type Metainfo, MetainfoError, parseTorrent } from '../engine/metainfo/index.js';
-import { parseArgs, UsageError } from './args.js';
+import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes } from './format.js';
 import { errorText } from '../../shared/error-text.js';
+import { printable } from '../engine/tracker/types.js';
+import { isMagnetUri } from './magnet-input.js';
+import { commandUsage } from './usage.js';
+
+export const INFO_ARGS: ArgsSpec = { options: [], flags: ['json'] };
+
+/**
+ * A string from the torrent or magnet as the terminal may show it: a comment, tracker or file
+ * name may carry escape sequences (ESC, CSI) that would rewrite the screen, so every control
+ * character becomes a space. Whole, not shortened: a file's path is shown in full.
+ */
+function shown(text: string): string {
+  return printable(text, Number.POSITIVE_INFINITY);
+}
+
+/** ISO 8601 of a creation date, or null when a Date cannot hold it (the parser drops those, but a Metainfo may come from elsewhere). */
+export function formatCreationDate(seconds: number): string | null {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
 
 /** Larger .torrent files are refused before reading (libtorrent's max_buffer_size). */
 const MAX_TORRENT_FILE = 10_000_000;
@@ -53,7 +73,7 @@ export function formatMetainfo(m: Metainfo): string {
   const row = (label: string, value: string): void => {
     lines.push(`${`${label}:`.padEnd(15)}${value}`);
   };
-  row('Name', m.name);
+  row('Name', shown(m.name));
   const version = m.hybrid ? ' (v1 hash of a v1+v2 hybrid)' : m.infoHashV2 !== null ? ' (v2: first 20 bytes of the SHA-256)' : '';
   row('Info-hash', m.infoHashHex + version);
   if (m.infoHashV2 !== null) row('v2 info-hash', m.infoHashV2.toString('hex'));
@@ -65,22 +85,23 @@ export function formatMetainfo(m: Metainfo): string {
   row('Piece length', `${formatBytes(m.pieceLength)} (${m.pieceLength} bytes)`);
   row('Pieces', `${m.pieceCount}, last piece ${m.lastPieceLength} bytes`);
   row('Private', m.private ? 'yes' : 'no');
-  if (m.createdBy !== null) row('Created by', m.createdBy);
-  if (m.creationDate !== null) row('Created on', new Date(m.creationDate * 1000).toISOString());
-  if (m.comment !== null) row('Comment', m.comment.replace(/[\r\n]+/g, ' '));
+  if (m.createdBy !== null) row('Created by', shown(m.createdBy));
+  const created = m.creationDate === null ? null : formatCreationDate(m.creationDate);
+  if (created !== null) row('Created on', created);
+  if (m.comment !== null) row('Comment', shown(m.comment));
 
   if (m.announce.length === 0) {
     row('Trackers', 'none');
   } else {
     lines.push('Trackers:');
     m.announce.forEach((tier, i) => {
-      for (const url of tier) lines.push(`  tier ${i + 1}  ${url}`);
+      for (const url of tier) lines.push(`  tier ${i + 1}  ${shown(url)}`);
     });
   }
   if (m.urlList.length > 0 || m.httpSeeds.length > 0) {
     lines.push('Web seeds:');
-    for (const url of m.urlList) lines.push(`  ${url}`);
-    for (const url of m.httpSeeds) lines.push(`  ${url} (BEP 17)`);
+    for (const url of m.urlList) lines.push(`  ${shown(url)}`);
+    for (const url of m.httpSeeds) lines.push(`  ${shown(url)} (BEP 17)`);
   }
 
   const real = m.files.filter((f) => !f.pad).length;
@@ -88,8 +109,8 @@ export function formatMetainfo(m: Metainfo): string {
   lines.push(`Files (${plural(real, 'file')}${pads > 0 ? `, ${plural(pads, 'pad file')}` : ''}):`);
   const width = Math.max(...m.files.map((f) => String(f.length).length));
   for (const f of m.files) {
-    const mark = f.pad ? ' [pad]' : f.symlinkTarget !== null ? ` -> ${f.symlinkTarget}` : '';
-    lines.push(`  ${String(f.length).padStart(width)}  ${f.path}${mark}`);
+    const mark = f.pad ? ' [pad]' : f.symlinkTarget !== null ? ` -> ${shown(f.symlinkTarget)}` : '';
+    lines.push(`  ${String(f.length).padStart(width)}  ${shown(f.path)}${mark}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -106,11 +127,6 @@ export function magnetToJson(m: Magnet): Record<string, unknown> {
   };
 }
 
-/** Control characters (a `dn` may carry any byte) would garble the terminal: shown as spaces. */
-function printable(text: string): string {
-  return [...text].map((ch) => (ch.charCodeAt(0) < 0x20 || ch === '\u007f' ? ' ' : ch)).join('');
-}
-
 /** What a magnet link says (nothing more is known until the metadata is fetched). */
 export function formatMagnetInfo(m: Magnet): string {
   const lines: string[] = [];
@@ -120,9 +136,9 @@ export function formatMagnetInfo(m: Magnet): string {
   const list = (label: string, items: string[]): void => {
     if (items.length === 0) return row(label, 'none');
     lines.push(`${label}:`);
-    for (const item of items) lines.push(`  ${item}`);
+    for (const item of items) lines.push(`  ${shown(item)}`);
   };
-  row('Name', m.name === null ? '(none: known once the metadata arrives)' : printable(m.name));
+  row('Name', m.name === null ? '(none: known once the metadata arrives)' : shown(m.name));
   row('Info-hash', m.infoHashHex);
   list('Trackers', m.trackers);
   list('Peers', m.peers.map(formatPeerAddress));
@@ -147,10 +163,10 @@ function runMagnetInfo(uri: string, json: boolean): number {
 }
 
 export async function runInfo(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: [], flags: ['json'] });
+  const args = parseArgs(argv, INFO_ARGS);
   const [file, ...extra] = args.positionals;
-  if (file === undefined || extra.length > 0) throw new UsageError('usage: tessera info <file.torrent | magnet-uri> [--json]');
-  if (/^magnet:/i.test(file.trim())) return runMagnetInfo(file, args.flags.has('json'));
+  if (file === undefined || extra.length > 0) throw new UsageError(commandUsage('info'));
+  if (isMagnetUri(file)) return runMagnetInfo(file, args.flags.has('json'));
 
   let bytes: Buffer;
   try {

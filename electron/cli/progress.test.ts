@@ -87,6 +87,13 @@ describe('progressLine', () => {
     expect(progressLine(stats({ size: 0, completedBytes: 0 }), 3).startsWith('[###] 100.0%')).toBe(true);
   });
 
+  it('shows an empty bar, not 100%, while a magnet fetches its metadata', () => {
+    const line = progressLine(stats({ state: 'metadata', size: 0, pieceCount: 0, pieceLength: 0, peers: 3 }), 8);
+    expect(line).toBe('[--------] fetching metadata  3 peers  metadata');
+    // Paused before its metadata arrived: still unknown.
+    expect(progressLine(stats({ state: 'paused', size: 0, pieceCount: 0 }), 8)).toMatch(/^\[--------\] fetching metadata/);
+  });
+
   it('keeps the bar width constant', () => {
     for (const completed of [0, 1, 17_995, 899_771, 1_799_541, 1_799_542]) {
       const line = progressLine(stats({ completedBytes: completed }), 30);

@@ -1,7 +1,16 @@
 import type { TorrentStats } from '../engine/index.js';
 
-/** One-line terminal progress: bar, percent, rate, peers, ETA. */
+/**
+ * Whether the torrent's size is known: a magnet has no pieces (size 0) until its metadata
+ * arrives, and 0 of 0 bytes must not read as 100%.
+ */
+function metadataKnown(s: TorrentStats): boolean {
+  return s.state !== 'metadata' && s.pieceCount > 0;
+}
+
+/** One-line terminal progress: bar, percent, rate, peers, ETA (an empty bar while a magnet fetches its metadata). */
 export function progressLine(s: TorrentStats, width = 30): string {
+  if (!metadataKnown(s)) return `[${'-'.repeat(width)}] fetching metadata  ${s.peers} peers  ${s.state}`;
   const fraction = s.size > 0 ? s.completedBytes / s.size : 1;
   const filled = Math.round(fraction * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);

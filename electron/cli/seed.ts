@@ -1,8 +1,9 @@
-import { openTorrent, SESSION_USAGE, untilInterrupted } from './session-setup.js';
+import { openTorrent, untilInterrupted } from './session-setup.js';
 import type { EngineTorrent, TorrentStats } from '../engine/index.js';
 import { formatBytes } from './progress.js';
+import { commandUsage } from './usage.js';
 
-const USAGE = `usage: tessera seed <file.torrent> ${SESSION_USAGE}`;
+const USAGE = commandUsage('seed');
 
 /**
  * `tessera seed`: checks the data in --dir, then uploads to whoever asks, printing peers
@@ -17,7 +18,7 @@ const USAGE = `usage: tessera seed <file.torrent> ${SESSION_USAGE}`;
  */
 export async function runSeed(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
-  const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true });
+  const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true, dirMustExist: true });
   if (typeof opened === 'number') return opened;
   const { session, torrent, json, dir } = opened;
   const first = torrent.stats();
@@ -57,8 +58,13 @@ export async function runSeed(argv: string[]): Promise<number> {
     return 1;
   }
   await session.close();
-  if (!json) process.stdout.write(`\nstopped; uploaded ${formatBytes(torrent.stats().uploaded)}\n`);
+  process.stdout.write(stoppedLine(torrent.stats().uploaded, json));
   return 0;
+}
+
+/** The last line after Ctrl-C or SIGTERM; with --json an object like the others, so a reader sees the end. */
+export function stoppedLine(uploaded: number, json: boolean): string {
+  return json ? `${JSON.stringify({ event: 'stopped', uploaded })}\n` : `\nstopped; uploaded ${formatBytes(uploaded)}\n`;
 }
 
 /** Why the checked data cannot be seeded (null when it can). */

@@ -1,14 +1,13 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createSession, defaultStateDir, describeReachability, dhtSettings, ENCRYPTION_MODES, reachSettings, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
+import { isMagnetUri } from './magnet-input.js';
 
-/** Options every transfer command (download, seed) takes, in the usage line's words. */
-export const SESSION_USAGE =
-  '--dir <dir> [--peer host:port]... [--port P] [--no-dht] [--dht-bootstrap host:port]... [--state-dir D] [--download-limit KiB/s] [--upload-limit KiB/s] [--encryption allow|require|disable] [--no-port-mapping] [--no-lsd] [--no-utp] [--json] [--verbose]';
-
-const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
-const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'no-lsd', 'no-utp'];
+/** What download and seed accept (usage.ts's SESSION_USAGE shows them; a test keeps the two in step). */
+export const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
+export const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'no-lsd', 'no-utp'];
 
 export interface OpenedTorrent {
   session: Session;
@@ -36,7 +35,7 @@ function parseEncryption(value: string | undefined): EncryptionMode {
 export async function openTorrent(
   argv: string[],
   usage: string,
-  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean; paused?: boolean },
+  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean; paused?: boolean; dirMustExist?: boolean },
 ): Promise<OpenedTorrent | number> {
   const args = parseArgs(argv, { options: [...SESSION_OPTIONS, ...(extra.options ?? [])], flags: [...SESSION_FLAGS, ...(extra.flags ?? [])] });
   const [input, ...rest] = args.positionals;
@@ -54,16 +53,13 @@ export async function openTorrent(
   const verbose = args.flags.has('verbose');
   const encryption = parseEncryption(args.options.get('encryption')?.[0]);
 
-  let source: TorrentSource;
-  if (extra.allowMagnet && input.startsWith('magnet:')) {
-    source = { kind: 'magnet', uri: input };
-  } else {
-    try {
-      source = { kind: 'torrent', bytes: await fs.readFile(input) };
-    } catch (err) {
-      process.stderr.write(`tessera: cannot read ${input}: ${(err as Error).message}\n`);
-      return 2;
-    }
+  const source = await readSource(input, extra.allowMagnet);
+  if (typeof source === 'number') return source;
+  // Seeding reads data that must already be there: creating a mistyped --dir would only
+  // leave an empty folder behind the refusal.
+  if (extra.dirMustExist && !(await isDirectory(dir))) {
+    process.stderr.write(`tessera: ${dir} is not a folder: no data to seed\n`);
+    return 1;
   }
 
   const reach = reachSettings({ noPortMapping: args.flags.has('no-port-mapping'), noLsd: args.flags.has('no-lsd') });
@@ -93,14 +89,45 @@ export async function openTorrent(
   }
 }
 
+/** The torrent named on the command line, or 2 after saying why it cannot be used. */
+async function readSource(input: string, allowMagnet: boolean): Promise<TorrentSource | number> {
+  if (isMagnetUri(input)) {
+    if (allowMagnet) return { kind: 'magnet', uri: input };
+    // Seeding checks the data against the pieces' hashes, which a magnet link does not carry.
+    process.stderr.write('tessera: seeding needs a .torrent file, not a magnet link (`tessera download` fetches the data and metadata)\n');
+    return 2;
+  }
+  try {
+    return { kind: 'torrent', bytes: await fs.readFile(input) };
+  } catch (err) {
+    process.stderr.write(`tessera: cannot read ${input}: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await fs.stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Resolves on the first Ctrl-C (SIGINT) or SIGTERM. Call it first thing: until a listener
+ * Resolves with the first Ctrl-C (SIGINT) or SIGTERM that arrives. Call it first thing: until a listener
  * exists those signals kill the process outright (no resume record saved, no `stopped`
  * announce) — e.g. while the data is being checked, or just after `ready` was printed.
  */
-export function untilInterrupted(): Promise<void> {
+export function untilInterrupted(): Promise<InterruptSignal> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+}
+
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** The shell's convention for a process stopped by a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: InterruptSignal): number {
+  return 128 + os.constants.signals[signal];
 }
