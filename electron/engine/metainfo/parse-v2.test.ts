@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encode } from '../bencode/index.js';
+import { encode, type Encodable } from '../bencode/index.js';
 import { dataRoot } from '../merkle/merkle.js';
 import { fileData, hybridTorrent } from './test-torrents.js';
 import { parseInfoDictionary, parseTorrent, v2PieceCheck, type Metainfo } from './index.js';
@@ -83,7 +83,7 @@ describe('v2 and hybrid torrents', () => {
 });
 
 describe("v2 'file tree' keys '.' and '..' are dropped from paths, as libtorrent 2.0.8 drops them", () => {
-  type Tree = Map<string, unknown>;
+  type Tree = Map<string, Encodable>;
   const leaf = (length = 100): Tree => new Map([['', { length, 'pieces root': Buffer.alloc(32, 0x22) }]]);
   const tree = (entries: Array<[string, Tree]>): Tree => new Map(entries);
   const v2Info = (fileTree: Tree) => ({ 'file tree': fileTree, 'meta version': 2, name: 'T', 'piece length': 16384 });
