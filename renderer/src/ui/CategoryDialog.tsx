@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { categoriesOf, type TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
+import { appliesTo } from '../util/dialogTargets.js';
 import { Dialog } from './Dialog.js';
-import { appliesTo } from './SeedingLimitsDialog.js';
 
 /**
  * Sets the category (one of Settings' categories, or none) of `t` and every other torrent in

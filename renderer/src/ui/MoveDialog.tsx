@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { categoriesOf, check, relativeFolder, type MoveDestination, type TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
+import { appliesTo } from '../util/dialogTargets.js';
 import { Dialog } from './Dialog.js';
-import { appliesTo } from './SeedingLimitsDialog.js';
 
 /**
  * "Move data…" (qBittorrent's Set location): to a folder inside the download folder — typed,

@@ -1,17 +1,9 @@
 import { useState } from 'react';
 import type { TorrentSummary } from '../../../shared/contract/index.js';
 import { useController } from '../app/context.js';
+import { appliesTo } from '../util/dialogTargets.js';
 import { limitField, parseLimitField, type LimitField } from '../util/seedingForm.js';
 import { Dialog } from './Dialog.js';
-
-/**
- * What a torrent dialog acts on: the torrent's name or, for several (a multi-selection), how many
- * and the one the dialog was opened for.
- */
-export function appliesTo(t: TorrentSummary, count: number): string {
-  const name = t.name || t.infoHash;
-  return count > 1 ? `${count} torrents: ${name} and ${count - 1} more` : name;
-}
 
 /**
  * A torrent's share-ratio and seeding-time limits (qBittorrent's "Limit share ratio…"), shown as

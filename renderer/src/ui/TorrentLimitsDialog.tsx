@@ -2,9 +2,9 @@ import { useState } from 'react';
 import type { TorrentSummary } from '../../../shared/contract/index.js';
 import { useController } from '../app/context.js';
 import { limitToKiBText, parseKiBLimit } from '../util/limits.js';
+import { appliesTo } from '../util/dialogTargets.js';
 import { Dialog } from './Dialog.js';
 import { RateLimitField } from './RateLimitField.js';
-import { appliesTo } from './SeedingLimitsDialog.js';
 
 /**
  * A torrent's own download/upload limits (qBittorrent's "Limit download/upload rate…"), shown as
