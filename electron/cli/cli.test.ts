@@ -1,26 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureOutput } from '../../e2e/support/captured-output.js';
 import { runCli } from './cli.js';
 import { CREATE_ARGS } from './create.js';
 import { INFO_ARGS } from './info.js';
 import { SESSION_FLAGS, SESSION_OPTIONS } from './session-setup.js';
 import { commandUsage, topLevelUsage } from './usage.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
+const output = captureOutput();
 afterEach(() => {
-  vi.restoreAllMocks();
   // download and seed listen for Ctrl-C before they parse their arguments.
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
@@ -34,30 +21,30 @@ describe('tessera <command> --help', () => {
     ['create', '-h'],
   ] as const)('%s %s prints its own usage on stdout and exits 0', async (command, flag) => {
     expect(await runCli([command, flag])).toBe(0);
-    expect(out).toBe(`${commandUsage(command)}\n`);
-    expect(err).toBe('');
+    expect(output.out).toBe(`${commandUsage(command)}\n`);
+    expect(output.err).toBe('');
   });
 
   it('wins over other mistakes on the line', async () => {
     expect(await runCli(['create', '--bogus', '--help'])).toBe(0);
-    expect(out).toBe(`${commandUsage('create')}\n`);
+    expect(output.out).toBe(`${commandUsage('create')}\n`);
   });
 
   it('tessera help <command> prints that command’s usage', async () => {
     expect(await runCli(['help', 'seed'])).toBe(0);
-    expect(out).toBe(`${commandUsage('seed')}\n`);
+    expect(output.out).toBe(`${commandUsage('seed')}\n`);
   });
 });
 
 describe('tessera --help', () => {
   it('lists every option each command accepts', async () => {
     expect(await runCli(['--help'])).toBe(0);
-    expect(out).toBe(topLevelUsage());
+    expect(output.out).toBe(topLevelUsage());
     const accepted = [...SESSION_OPTIONS, ...SESSION_FLAGS, ...INFO_ARGS.options, ...INFO_ARGS.flags, ...CREATE_ARGS.flags];
-    for (const name of accepted) expect(out).toContain(`--${name}`);
+    for (const name of accepted) expect(output.out).toContain(`--${name}`);
     // -o is create's documented spelling of --output.
-    for (const name of CREATE_ARGS.options.filter((o) => o !== 'output')) expect(out).toContain(`--${name}`);
-    expect(out).toContain('-o <file.torrent>');
+    for (const name of CREATE_ARGS.options.filter((o) => o !== 'output')) expect(output.out).toContain(`--${name}`);
+    expect(output.out).toContain('-o <file.torrent>');
   });
 
   it('keeps every line within 100 columns', () => {
@@ -66,6 +53,6 @@ describe('tessera --help', () => {
 
   it('prints it with exit 2 when no command is given', async () => {
     expect(await runCli([])).toBe(2);
-    expect(out).toBe(topLevelUsage());
+    expect(output.out).toBe(topLevelUsage());
   });
 });

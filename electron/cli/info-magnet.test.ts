@@ -1,23 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureOutput } from '../../e2e/support/captured-output.js';
 import { runInfo } from './info.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const output = captureOutput();
 
 const HASH = '0123456789abcdef0123456789abcdef01234567';
 const FULL =
@@ -27,29 +12,29 @@ const FULL =
 describe('tessera info <magnet>', () => {
   it('prints what the magnet says', async () => {
     expect(await runInfo([FULL])).toBe(0);
-    expect(err).toBe('');
-    expect(out).toContain(`Info-hash:     ${HASH}\n`);
-    expect(out).toContain('Name:          My File name\n');
-    expect(out).toContain('Trackers:\n  udp://127.0.0.1:6969/announce\n  http://127.0.0.1:8080/announce\n');
-    expect(out).toContain('Peers:\n  127.0.0.2:6881\n  [::1]:6882\n');
-    expect(out).toContain('Web seeds:\n  http://127.0.0.1/seed\n');
-    expect(out).toContain('Files:         only 0,2,4-6 (BEP 53 so)\n');
+    expect(output.err).toBe('');
+    expect(output.out).toContain(`Info-hash:     ${HASH}\n`);
+    expect(output.out).toContain('Name:          My File name\n');
+    expect(output.out).toContain('Trackers:\n  udp://127.0.0.1:6969/announce\n  http://127.0.0.1:8080/announce\n');
+    expect(output.out).toContain('Peers:\n  127.0.0.2:6881\n  [::1]:6882\n');
+    expect(output.out).toContain('Web seeds:\n  http://127.0.0.1/seed\n');
+    expect(output.out).toContain('Files:         only 0,2,4-6 (BEP 53 so)\n');
   });
 
   it('says none / all for what a bare magnet leaves out, base32 hashes included', async () => {
     const base32 = 'AERUKZ4JVPG66AJDIVTYTK6N54ASGRLH'; // 0123456789abcdef0123456789abcdef01234567
     expect(await runInfo([`magnet:?xt=urn:btih:${base32}`])).toBe(0);
-    expect(out).toContain(`Info-hash:     ${HASH}\n`);
-    expect(out).toMatch(/Name: +\(none/);
-    expect(out).toContain('Trackers:      none\n');
-    expect(out).toContain('Peers:         none\n');
-    expect(out).not.toContain('Web seeds');
-    expect(out).toContain('Files:         all\n');
+    expect(output.out).toContain(`Info-hash:     ${HASH}\n`);
+    expect(output.out).toMatch(/Name: +\(none/);
+    expect(output.out).toContain('Trackers:      none\n');
+    expect(output.out).toContain('Peers:         none\n');
+    expect(output.out).not.toContain('Web seeds');
+    expect(output.out).toContain('Files:         all\n');
   });
 
   it('prints JSON with --json', async () => {
     expect(await runInfo([FULL, '--json'])).toBe(0);
-    expect(JSON.parse(out)).toEqual({
+    expect(JSON.parse(output.out)).toEqual({
       infoHash: HASH,
       name: 'My File name',
       trackers: ['udp://127.0.0.1:6969/announce', 'http://127.0.0.1:8080/announce'],
@@ -66,9 +51,9 @@ describe('tessera info <magnet>', () => {
     [`magnet:?xt=urn:btih:${HASH}&so=3-1`, /backwards/],
   ])('refuses %s with exit 2 and a one-line reason', async (uri, reason) => {
     expect(await runInfo([uri])).toBe(2);
-    expect(out).toBe('');
-    expect(err).toMatch(/^tessera info: invalid magnet: .+\n$/);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(reason);
+    expect(output.out).toBe('');
+    expect(output.err).toMatch(/^tessera info: invalid magnet: .+\n$/);
+    expect(output.err.trim().split('\n')).toHaveLength(1);
+    expect(output.err).toMatch(reason);
   });
 });

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../../e2e/support/captured-output.js';
 import { encode } from '../engine/bencode/index.js';
 import { torrentBytes, v1Info } from '../engine/metainfo/test-torrents.js';
 import { runCreate } from './create.js';
@@ -11,23 +12,7 @@ import { formatBytes, parseByteSize } from './format.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const output = captureOutput();
 
 function write(name: string, bytes: Buffer): string {
   const file = path.join(dir, name);
@@ -51,23 +36,23 @@ describe('tessera info', () => {
 
   it('prints name, hash, sizes, pieces, files and trackers', async () => {
     expect(await runInfo([write('multi.torrent', multi)])).toBe(0);
-    expect(out).toMatch(/^Name: +album$/m);
-    expect(out).toMatch(/^Info-hash: +[0-9a-f]{40}$/m);
-    expect(out).toMatch(/^Total size: +19\.6 KiB \(20100 bytes \+ 12768 bytes of padding\)$/m);
-    expect(out).toMatch(/^Piece length: +16 KiB \(16384 bytes\)$/m);
-    expect(out).toMatch(/^Pieces: +3, last piece 100 bytes$/m);
-    expect(out).toMatch(/^Private: +yes$/m);
-    expect(out).toMatch(/^ +tier 1 +http:\/\/a\/announce$/m);
-    expect(out).toMatch(/^ +tier 2 +udp:\/\/b:80$/m);
-    expect(out).toMatch(/^ +12768 +album\/\.pad\/12768 \[pad\]$/m);
-    expect(out).toMatch(/^Files \(2 files, 1 pad file\):$/m);
-    expect(out).toMatch(/^Comment: +nice$/m);
-    expect(err).toBe('');
+    expect(output.out).toMatch(/^Name: +album$/m);
+    expect(output.out).toMatch(/^Info-hash: +[0-9a-f]{40}$/m);
+    expect(output.out).toMatch(/^Total size: +19\.6 KiB \(20100 bytes \+ 12768 bytes of padding\)$/m);
+    expect(output.out).toMatch(/^Piece length: +16 KiB \(16384 bytes\)$/m);
+    expect(output.out).toMatch(/^Pieces: +3, last piece 100 bytes$/m);
+    expect(output.out).toMatch(/^Private: +yes$/m);
+    expect(output.out).toMatch(/^ +tier 1 +http:\/\/a\/announce$/m);
+    expect(output.out).toMatch(/^ +tier 2 +udp:\/\/b:80$/m);
+    expect(output.out).toMatch(/^ +12768 +album\/\.pad\/12768 \[pad\]$/m);
+    expect(output.out).toMatch(/^Files \(2 files, 1 pad file\):$/m);
+    expect(output.out).toMatch(/^Comment: +nice$/m);
+    expect(output.err).toBe('');
   });
 
   it('prints JSON with --json', async () => {
     expect(await runInfo([write('multi2.torrent', multi), '--json'])).toBe(0);
-    const json = JSON.parse(out) as Record<string, unknown>;
+    const json = JSON.parse(output.out) as Record<string, unknown>;
     expect(json).toMatchObject({
       name: 'album',
       totalLength: 32868,
@@ -87,33 +72,33 @@ describe('tessera info', () => {
   it('rejects an invalid torrent with one line on stderr and exit code 2', async () => {
     const bad = write('bad.torrent', torrentBytes(v1Info({ name: 'x', length: -5 })));
     expect(await runInfo([bad])).toBe(2);
-    expect(out).toBe('');
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toContain('bad.torrent');
-    expect(err).toMatch(/length/);
+    expect(output.out).toBe('');
+    expect(output.err.trim().split('\n')).toHaveLength(1);
+    expect(output.err).toContain('bad.torrent');
+    expect(output.err).toMatch(/length/);
   });
 
   it('shows a v2-only torrent with its SHA-256 info-hash', async () => {
     const info = { 'file tree': new Map([['f', new Map([['', { length: 5, 'pieces root': Buffer.alloc(32, 1) }]])]]), 'meta version': 2, name: 'v2', 'piece length': 16384 };
     expect(await runInfo([write('v2.torrent', encode({ info }))])).toBe(0);
-    expect(out).toMatch(/v2 info-hash: +[0-9a-f]{64}/i);
+    expect(output.out).toMatch(/v2 info-hash: +[0-9a-f]{64}/i);
   });
 
   it('exits 2 when the file cannot be read', async () => {
     expect(await runInfo([path.join(dir, 'does-not-exist.torrent')])).toBe(2);
-    expect(err).toMatch(/cannot read .*does-not-exist\.torrent/);
+    expect(output.err).toMatch(/cannot read .*does-not-exist\.torrent/);
     expect(await runInfo([dir])).toBe(2);
   });
 
   it('leaves out a creation date beyond what a Date holds instead of crashing', async () => {
     const far = write('far-date.torrent', torrentBytes(v1Info({ name: 'far', length: 10 }), { 'creation date': 99_999_999_999_999 }));
     expect(await runInfo([far])).toBe(0);
-    expect(out).toMatch(/^Name: +far$/m);
-    expect(out).not.toContain('Created on');
-    expect(err).toBe('');
-    out = '';
+    expect(output.out).toMatch(/^Name: +far$/m);
+    expect(output.out).not.toContain('Created on');
+    expect(output.err).toBe('');
+    output.out = '';
     expect(await runInfo([far, '--json'])).toBe(0);
-    expect((JSON.parse(out) as Record<string, unknown>)['creationDate']).toBeNull();
+    expect((JSON.parse(output.out) as Record<string, unknown>)['creationDate']).toBeNull();
   });
 
   it('formats a creation date only when a Date can hold it', () => {
@@ -130,12 +115,12 @@ describe('tessera info', () => {
     );
     const file = write('evil.torrent', evil);
     expect(await runInfo([file])).toBe(0);
-    const controls = [...out].filter((ch) => ch !== '\n' && (ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f)));
+    const controls = [...output.out].filter((ch) => ch !== '\n' && (ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f)));
     expect(controls).toEqual([]);
-    for (const shown of ['Name: ', 'tier 1  http://t', '  http://w', '  http://h', 'Comment: ', 'Created by: ']) expect(out).toContain(shown);
-    out = '';
+    for (const shown of ['Name: ', 'tier 1  http://t', '  http://w', '  http://h', 'Comment: ', 'Created by: ']) expect(output.out).toContain(shown);
+    output.out = '';
     expect(await runInfo([file, '--json'])).toBe(0);
-    expect((JSON.parse(out) as Record<string, unknown>)['comment']).toBe(`c${esc}\u009b31m`);
+    expect((JSON.parse(output.out) as Record<string, unknown>)['comment']).toBe(`c${esc}\u009b31m`);
   });
 
   it('throws a usage error without a file', async () => {
@@ -149,10 +134,10 @@ describe('tessera create', () => {
     const target = path.join(dir, 'payload.torrent');
     const code = await runCreate([src, '-o', target, '--piece-length', '32K', '--tracker', 'http://t/a', '--tracker', 'http://u/a', '--private', '--comment', 'hi']);
     expect(code).toBe(0);
-    expect(out).toMatch(/info-hash [0-9a-f]{40}/);
-    out = '';
+    expect(output.out).toMatch(/info-hash [0-9a-f]{40}/);
+    output.out = '';
     expect(await runInfo([target, '--json'])).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({
+    expect(JSON.parse(output.out)).toMatchObject({
       name: 'payload.bin',
       pieceLength: 32768,
       pieceCount: 2,
@@ -170,8 +155,8 @@ describe('tessera create', () => {
     symlinkSync(path.join(dir, 'real.bin'), path.join(folder, 'link.bin'));
     symlinkSync(path.join(dir, 'gone'), path.join(folder, 'dangling'));
     expect(await runCreate([folder, '-o', path.join(dir, 'linked.torrent')])).toBe(0);
-    expect(out).toMatch(/100 B in 1 file/);
-    expect(err).toMatch(/^tessera create: skipped .*dangling: a symbolic link that points nowhere/m);
+    expect(output.out).toMatch(/100 B in 1 file/);
+    expect(output.err).toMatch(/^tessera create: skipped .*dangling: a symbolic link that points nowhere/m);
   });
 
   it('rejects bad arguments', async () => {
@@ -179,7 +164,7 @@ describe('tessera create', () => {
     await expect(runCreate([src])).rejects.toThrow(/usage/);
     await expect(runCreate([src, '-o', path.join(dir, 'x.torrent'), '--piece-length', '1000'])).rejects.toThrow(/power of two/);
     expect(await runCreate([path.join(dir, 'missing'), '-o', path.join(dir, 'y.torrent')])).toBe(2);
-    expect(err).toMatch(/ENOENT/);
+    expect(output.err).toMatch(/ENOENT/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { captureOutput } from '../../e2e/support/captured-output.js';
 import { torrentBytes, v1Info } from '../engine/metainfo/test-torrents.js';
 import { runSeed, stoppedLine } from './seed.js';
 import { signalExitCode } from './session-setup.js';
@@ -9,17 +10,8 @@ import { signalExitCode } from './session-setup.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-seed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let err = '';
-beforeEach(() => {
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
+const output = captureOutput();
 afterEach(() => {
-  vi.restoreAllMocks();
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
 });
@@ -29,8 +21,8 @@ const HASH = '0123456789abcdef0123456789abcdef01234567';
 describe('tessera seed', () => {
   it('refuses a magnet link, in any case, with exit 2', async () => {
     expect(await runSeed([`MAGNET:?xt=urn:btih:${HASH}`, '--dir', dir])).toBe(2);
-    expect(err).toMatch(/seeding needs a \.torrent file, not a magnet link/);
-    expect(err).not.toMatch(/ENOENT/);
+    expect(output.err).toMatch(/seeding needs a \.torrent file, not a magnet link/);
+    expect(output.err).not.toMatch(/ENOENT/);
   });
 
   it('does not create a missing --dir', async () => {
@@ -39,7 +31,7 @@ describe('tessera seed', () => {
     const missing = path.join(dir, 'typo', 'deeper');
     const state = path.join(dir, 'state');
     expect(await runSeed([torrent, '--dir', missing, '--state-dir', state, '--no-dht', '--no-lsd', '--no-port-mapping', '--port', '0'])).toBe(1);
-    expect(err).toMatch(/typo.deeper is not a folder: no data to seed/);
+    expect(output.err).toMatch(/typo.deeper is not a folder: no data to seed/);
     expect(existsSync(path.join(dir, 'typo'))).toBe(false);
   });
 
