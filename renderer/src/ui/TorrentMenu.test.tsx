@@ -27,6 +27,24 @@ const menu = () => document.querySelector<HTMLElement>('[role="menu"]');
 const items = () => Array.from(menu()?.querySelectorAll<HTMLElement>('[role="menuitem"], [role="menuitemcheckbox"]') ?? []);
 const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
 
+/** Types `value` into the input `id` the way React hears it (through the value setter, then an input event). */
+async function typeInto(id: string, value: string): Promise<void> {
+  const input = $(id) as HTMLInputElement;
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+/** Chooses the option `value` of the select `id`. */
+async function choose(id: string, value: string): Promise<void> {
+  const select = $(id) as HTMLSelectElement;
+  await act(async () => {
+    select.value = value;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+
 async function mount(openFolder: boolean): Promise<void> {
   await act(async () => {
     root?.render(<ControllerProvider controller={controller}><App /></ControllerProvider>);
@@ -229,11 +247,7 @@ describe('queue, category and seeding limits from the menu', () => {
     await act(async () => t.emit({ type: 'settings', settings: { ...settings, categories: [{ name: 'Films', folder: 'films' }] } }));
     await rightClick(1);
     await act(async () => $('menu-category')?.click());
-    const select = $('category-select') as HTMLSelectElement;
-    await act(async () => {
-      select.value = 'Films';
-      select.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await choose('category-select', 'Films');
     await act(async () => $('category-save')?.click());
     await flush();
     expect(t.commands('setCategory')).toEqual([{ infoHashes: [hash(1)], category: 'Films' }]);
@@ -244,16 +258,8 @@ describe('queue, category and seeding limits from the menu', () => {
     await mount(false);
     await rightClick(1);
     await act(async () => $('menu-seeding-limits')?.click());
-    const choice = $('seeding-ratio-choice') as HTMLSelectElement;
-    await act(async () => {
-      choice.value = 'value';
-      choice.dispatchEvent(new Event('change', { bubbles: true }));
-    });
-    const input = $('seeding-ratio') as HTMLInputElement;
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, '2.5');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await choose('seeding-ratio-choice', 'value');
+    await typeInto('seeding-ratio', '2.5');
     await act(async () => $('seeding-save')?.click());
     await flush();
     expect(t.commands('setTorrentSeedingLimits')).toEqual([{ infoHash: hash(1), ratio: 2.5, minutes: -2 }]);
@@ -264,17 +270,10 @@ describe('queue, category and seeding limits from the menu', () => {
     await rightClick(1);
     await act(async () => $('menu-move')?.click());
     expect($('move-choose')).toBeNull(); // the web host has no folder dialog
-    const input = $('move-folder') as HTMLInputElement;
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, '../outside');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await typeInto('move-folder', '../outside');
     await act(async () => $('move-save')?.click());
     expect(t.commands('moveStorage')).toEqual([]);
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'films/2024');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await typeInto('move-folder', 'films/2024');
     t.replies.moveStorage = () => ({ ok: true, result: { moved: true, savePath: '/d/films/2024' } });
     await act(async () => $('move-save')?.click());
     await flush();
@@ -292,16 +291,9 @@ describe('queue, category and seeding limits from the menu', () => {
     await flush();
     const select = $('rename-path') as HTMLSelectElement;
     expect([...select.options].map((o) => o.value)).toEqual(['', 'ubuntu', 'ubuntu/disc', 'ubuntu/disc/a.iso']);
-    await act(async () => {
-      select.value = 'ubuntu/disc';
-      select.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await choose('rename-path', 'ubuntu/disc');
     expect(($('rename-name') as HTMLInputElement).value).toBe('disc');
-    const input = $('rename-name') as HTMLInputElement;
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'Disc 1');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await typeInto('rename-name', 'Disc 1');
     await act(async () => $('rename-save')?.click());
     await flush();
     expect(t.commands('renamePath')).toEqual([{ infoHash: hash(1), path: 'ubuntu/disc', newName: 'Disc 1' }]);
@@ -344,14 +336,6 @@ describe('a multi-selection: every item acts on every selected torrent', () => {
 
   /** Commands sent for several torrents at once, in info-hash order (the order among them does not matter). */
   const byHash = (payloads: unknown[]) => [...(payloads as Array<{ infoHash: string }>)].sort((x, y) => x.infoHash.localeCompare(y.infoHash));
-
-  async function typeInto(id: string, value: string): Promise<void> {
-    const input = $(id) as HTMLInputElement;
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, value);
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-  }
 
   it('the switches show "all on" and set the same new value on all of them', async () => {
     await mountThree();
@@ -425,11 +409,7 @@ describe('a multi-selection: every item acts on every selected torrent', () => {
     await selectOneAndThree(3);
     await act(async () => $('menu-seeding-limits')?.click());
     expect($('dialog-targets')?.textContent).toBe('2 torrents: film.mkv and 1 more');
-    const choice = $('seeding-ratio-choice') as HTMLSelectElement;
-    await act(async () => {
-      choice.value = 'none';
-      choice.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await choose('seeding-ratio-choice', 'none');
     await act(async () => $('seeding-save')?.click());
     await flush();
     expect(t.commands('setTorrentSeedingLimits')).toEqual([
@@ -444,11 +424,7 @@ describe('a multi-selection: every item acts on every selected torrent', () => {
     await selectOneAndThree(1);
     await act(async () => $('menu-category')?.click());
     expect($('dialog-targets')?.textContent).toBe('2 torrents: ubuntu.iso and 1 more');
-    const select = $('category-select') as HTMLSelectElement;
-    await act(async () => {
-      select.value = 'Films';
-      select.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await choose('category-select', 'Films');
     await act(async () => $('category-save')?.click());
     await flush();
     expect(t.commands('setCategory')).toEqual([{ infoHashes: [hash(1), hash(3)], category: 'Films' }]);
