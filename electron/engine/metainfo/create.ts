@@ -76,18 +76,26 @@ interface Walk {
  * what it points to, under the link's name); a link that points nowhere, or to a folder
  * already listed, is left out with a warning. Sockets, FIFOs and devices are left out.
  */
-async function walk(dir: string, prefix: string[], state: Walk): Promise<void> {
+async function walk(dir: string, realDir: string, prefix: string[], state: Walk): Promise<void> {
   const entries: Dirent[] = await fsp.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => byBytes(a.name, b.name));
   for (const e of entries) {
     const absolute = path.join(dir, e.name);
     const elements = [...prefix, e.name];
-    const target = e.isSymbolicLink() ? await linkTarget(absolute, state.warn) : await fsp.stat(absolute);
-    if (target === null) continue;
-    if (target.isDirectory()) {
-      if (await firstVisit(absolute, state)) await walk(absolute, elements, state);
-    } else if (target.isFile()) {
-      state.files.push({ absolute, elements, length: target.size });
+    if (e.isSymbolicLink()) {
+      const target = await linkTarget(absolute, state.warn);
+      if (target?.isDirectory()) {
+        const real = await fsp.realpath(absolute);
+        if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
+      } else if (target?.isFile()) {
+        state.files.push({ absolute, elements, length: target.size });
+      }
+    } else if (e.isDirectory()) {
+      // No link on the way: its real path follows from its parent's, with no system call.
+      const real = path.join(realDir, e.name);
+      if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
+    } else if (e.isFile()) {
+      state.files.push({ absolute, elements, length: (await fsp.stat(absolute)).size });
     }
   }
 }
@@ -104,9 +112,8 @@ async function linkTarget(link: string, warn: (message: string) => void): Promis
   }
 }
 
-/** True the first time a folder is reached by its real path; after that it is skipped with a warning. */
-async function firstVisit(folder: string, state: Walk): Promise<boolean> {
-  const real = await fsp.realpath(folder);
+/** True the first time a folder is reached by its real path `real`; after that it is skipped with a warning. */
+function firstVisit(folder: string, real: string, state: Walk): boolean {
   if (!state.folders.has(real)) {
     state.folders.add(real);
     return true;
@@ -125,7 +132,8 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
   if (stat.isDirectory()) {
     files = [];
     const noWarning = (): void => {};
-    await walk(source, [], { files, folders: new Set([await fsp.realpath(source)]), warn: options.onWarning ?? noWarning });
+    const realSource = await fsp.realpath(source);
+    await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning });
     if (files.length === 0) throw new Error(`${source} contains no files`);
   } else if (stat.isFile()) {
     files = [{ absolute: source, elements: [], length: stat.size }];
