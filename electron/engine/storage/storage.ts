@@ -196,7 +196,6 @@ export class Storage {
     const leases = await this.leaseFiles(plan.files);
     let results: BatchResult[];
     try {
-      for (const fileIndex of plan.files) this.trust.wrote(fileIndex);
       results = await workers.runBatch(batchJobs(pieces, plan.direct, leases));
     } finally {
       for (const lease of leases.values()) lease.release();
@@ -210,7 +209,11 @@ export class Storage {
   private async leaseFiles(files: Iterable<number>): Promise<Map<number, FileLease>> {
     const leases = new Map<number, FileLease>();
     try {
-      for (const fileIndex of files) leases.set(fileIndex, await this.handles.acquire(this.absolutePaths[fileIndex]!, this.files[fileIndex]!.length, true));
+      for (const fileIndex of files) {
+        // Opening for writing may create and size the file: that changes its stamp too.
+        this.trust.wrote(fileIndex);
+        leases.set(fileIndex, await this.handles.acquire(this.absolutePaths[fileIndex]!, this.files[fileIndex]!.length, true));
+      }
     } catch (err) {
       for (const lease of leases.values()) lease.release();
       throw err;
@@ -452,8 +455,9 @@ export class Storage {
 
   private async writeSegment(seg: Segment, data: Buffer): Promise<void> {
     const file = this.files[seg.fileIndex]!;
+    // Opening for writing may create and size the file: that changes its stamp too.
+    this.trust.wrote(seg.fileIndex);
     await this.handles.use(this.filePath(seg.fileIndex), file.length, true, async (fd) => {
-      this.trust.wrote(seg.fileIndex);
       let done = 0;
       while (done < seg.length) {
         done += await new Promise<number>((resolve, reject) =>
