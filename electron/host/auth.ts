@@ -151,6 +151,11 @@ function tokensEqualText(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
+/** Set-Cookie that makes the browser forget its session cookie (logout). */
+export function expiredSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
 /** The session cookie's value from a Cookie header, or null. */
 export function sessionFromCookie(header: string | undefined): string | null {
   if (!header) return null;

@@ -24,7 +24,8 @@ import type { TesseraService } from '../engine/service/index.js';
 import { addressGroup, connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkRequest, tokensEqual } from './security.js';
-import { loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
+import { expiredSessionCookie, loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
+import { SessionSockets } from './session-sockets.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -85,6 +86,12 @@ export const MAX_WS_CLIENTS = 32;
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 const PORT_TRIES = 10;
+/** POST here ends the login session (auth mode) and closes its tabs. */
+export const LOGOUT_PATH = '/logout';
+/** GET: `{ login: boolean }`, whether this host asks for a login. */
+export const SESSION_PATH = '/session';
+/** How often open tabs' sessions are checked (and kept alive). */
+const SESSION_SWEEP_MS = 60_000;
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -126,13 +133,24 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const auth = options.auth ?? null;
   const secure = options.tls !== undefined;
 
-  /** Auth mode: a live session (cookie or `token` = session id), or the access token from this machine. */
-  const authorized = (req: IncomingMessage, url: URL): boolean => {
-    if (!auth) return true;
+  /** Auth mode: the live login session the request presents (cookie, or `token` = session id), or null. */
+  const liveSession = (req: IncomingMessage, url: URL): string | null => {
+    if (!auth) return null;
+    const cookie = sessionFromCookie(req.headers.cookie);
+    if (auth.touch(cookie)) return cookie;
     const queryToken = url.searchParams.get(TOKEN_PARAM);
-    if (auth.touch(sessionFromCookie(req.headers.cookie)) || auth.touch(queryToken)) return true;
+    return auth.touch(queryToken) ? queryToken : null;
+  };
+  /** Auth mode: a live session, or the access token from this machine. */
+  const authorized = (req: IncomingMessage, url: URL): boolean => {
+    if (!auth || liveSession(req, url) !== null) return true;
+    const queryToken = url.searchParams.get(TOKEN_PARAM);
     return queryToken !== null && isLoopbackAddress(req.socket.remoteAddress) && tokensEqual(queryToken, token);
   };
+  // Tabs opened with a login session end with it (logout, or dropped), and keep it alive while open.
+  const sessionSockets = new SessionSockets<WebSocket>();
+  const sweep = auth ? setInterval(() => sessionSockets.sweep((sid) => auth.touch(sid)), SESSION_SWEEP_MS) : null;
+  sweep?.unref();
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
@@ -147,6 +165,15 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     if (auth && url.pathname === '/login') {
       await handleLogin(auth, req, res);
+      return;
+    }
+    if (auth && url.pathname === LOGOUT_PATH) {
+      handleLogout(auth, req, res);
+      return;
+    }
+    if (url.pathname === SESSION_PATH) {
+      // Tells the page whether it runs behind a login (and so offers "Log out"); nothing secret.
+      sendJson(res, { login: auth !== null });
       return;
     }
     // The page needs a login; its scripts and styles are the public app shell (as on loopback),
@@ -228,6 +255,28 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     log(`failed login from ${address}${result.reason === 'locked' ? ' (locked out)' : ''}`);
     if (result.reason === 'locked') sendLoginPage(res, 429, lockedText(result.retryAfterMs ?? 0));
     else sendLoginPage(res, 401, 'Wrong user name or password.');
+  }
+
+  function handleLogout(a: Auth, req: IncomingMessage, res: ServerResponse): void {
+    // POST only: a link or an image must not log anyone out (the Origin check above already
+    // refused other sites' forms).
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' });
+      res.end();
+      return;
+    }
+    const sid = sessionFromCookie(req.headers.cookie);
+    if (sid !== null) {
+      a.logout(sid);
+      sessionSockets.endSession(sid, 'logged out');
+      log(`logout from ${addressGroup(req.socket.remoteAddress ?? '')}`);
+    }
+    redirect(res, '/login', expiredSessionCookie(secure));
+  }
+
+  function sendJson(res: ServerResponse, value: unknown): void {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(JSON.stringify(value));
   }
 
   async function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -336,7 +385,11 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${verdict.reason}\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
+    const session = auth && url ? liveSession(req, url) : null;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (session !== null) sessionSockets.add(ws, session);
+      serveSocket(ws);
+    });
   }
 
   function authUpgrade(req: IncomingMessage, url: URL): ReturnType<typeof checkHost> {
@@ -380,8 +433,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         send(reply.ok ? { kind: 'response', id: request.id, ok: true, result: reply.result } : { kind: 'response', id: request.id, ok: false, error: reply.error });
       });
     });
-    ws.on('close', () => conn.close());
-    ws.on('error', () => conn.close());
+    const closed = (): void => {
+      conn.close();
+      sessionSockets.remove(ws);
+    };
+    ws.on('close', closed);
+    ws.on('error', closed);
   }
 
   port = await listenOn(server, bindHost, options.port ?? 0, options.portFallback ?? false);
@@ -395,6 +452,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     token,
     url,
     close: async () => {
+      if (sweep) clearInterval(sweep);
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();
