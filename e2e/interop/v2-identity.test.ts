@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
+import { StateStore } from '../../electron/engine/resume/state-store.js';
 import {
   assertSameTree,
   Cleanup,
@@ -95,6 +96,43 @@ describe('one hybrid torrent, whichever hash names it', () => {
       expect(session.get(hybrid.infoHash)).toBe(again[0]);
     } finally {
       await session.close();
+    }
+  });
+
+  it('the .torrent added in a session that restores nothing (the CLI) finds the record its btmh magnet left: no re-hash, one record', async () => {
+    const dir = join(root, 'rekey');
+    const first = await openSession('rekey');
+    try {
+      const t = await first.add({ kind: 'magnet', uri: `magnet:?xt=${btmh()}&dn=tree` }, { savePath: dir, peers: [seederPeer()] });
+      await waitSeeding(t);
+    } finally {
+      await first.close();
+    }
+    const records = async (): Promise<string[]> => new StateStore(join(root, 'rekey-state')).list();
+    expect(await records()).toEqual([hybrid.infoHashV2!.slice(0, 40)]);
+
+    const cli = await createSession({ downloadDir: dir, port: 0, listenHost: '127.0.0.1', dht: false, stateDir: join(root, 'rekey-state'), restore: false });
+    try {
+      const t = await cli.add({ kind: 'torrent', bytes: await readFile(hybrid.torrentPath) }, { savePath: dir });
+      await waitSeeding(t);
+      expect(t.stats()).toMatchObject({ resumedPieces: hybrid.pieces, checkedPieces: 0 });
+      await expect.poll(records, { timeout: 10_000 }).toEqual([hybrid.infoHash]);
+    } finally {
+      await cli.close();
+    }
+
+    // Two records of the one torrent (as an older version left them): a restart runs one of them.
+    const store = new StateStore(join(root, 'rekey-state'));
+    const kept = await store.load(hybrid.infoHash);
+    const v2Key = hybrid.infoHashV2!.slice(0, 40);
+    await store.saveTorrent(v2Key, kept.torrent!);
+    await store.saveResume({ ...kept.resume!, infoHash: v2Key });
+    expect(await records()).toHaveLength(2);
+    const again = await openSession('rekey');
+    try {
+      expect(again.list()).toHaveLength(1);
+    } finally {
+      await again.close();
     }
   });
 

@@ -13,6 +13,7 @@ import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SessionDht } from './session-dht.js';
 import { SessionUtp } from './session-utp.js';
 import { StateStore } from '../resume/state-store.js';
+import type { ResumeData } from '../resume/resume-data.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { SharedIntervals } from '../util/shared-intervals.js';
@@ -251,9 +252,9 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       return existing;
     }
     const infoHash = parsed.infoHash.toString('hex');
-    const stored = this.store ? await this.store.load(infoHash) : null;
+    const stored = await this.storedResume(infoHash, parsed.hashes);
     // Resume data counts only for the same download folder; elsewhere it is a new download.
-    const resume = stored?.resume && stored.resume.savePath === savePath ? stored.resume : null;
+    const resume = stored.resume && stored.resume.savePath === savePath ? stored.resume : null;
     if (this.store && source.kind === 'torrent') await this.keepTorrentFile(infoHash, source.bytes);
     const initial = {
       ...(options.filePriorities ? { filePriorities: options.filePriorities } : {}),
@@ -269,7 +270,35 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     torrent.addPeers(peers);
     if (!resume) void torrent.saveResume();
     else this.renumberQueue();
+    if (resume && stored.formerKey !== null) void this.rekeyRecord(torrent, stored.formerKey);
     return torrent;
+  }
+
+  /**
+   * This torrent's resume record: under `infoHash`, or under another of its hashes. A hybrid
+   * added by its v2 magnet is kept under its truncated v2 hash, and the same torrent added
+   * later from its .torrent (say by `tessera download` with the same state folder) is keyed by
+   * its v1 hash: without this look-up it hashed everything again and left two records, which
+   * a restart then ran as two torrents on the same files.
+   */
+  private async storedResume(infoHash: string, hashes: InfoHashes): Promise<{ resume: ResumeData | null; formerKey: string | null }> {
+    if (!this.store) return { resume: null, formerKey: null };
+    const own = await this.store.load(infoHash);
+    if (own.resume) return { resume: own.resume, formerKey: null };
+    for (const key of wireHashes(hashes).map((h) => h.toString('hex'))) {
+      if (key === infoHash) continue;
+      const other = await this.store.load(key);
+      if (other.resume) return { resume: { ...other.resume, infoHash }, formerKey: key };
+    }
+    return { resume: null, formerKey: null };
+  }
+
+  /** Moves a record found under another hash to the torrent's own, removing the old one once the new one is written. */
+  private async rekeyRecord(torrent: Torrent, formerKey: string): Promise<void> {
+    const store = this.store;
+    if (!store || this.torrents.has(formerKey)) return;
+    await torrent.saveResume();
+    if ((await store.load(torrent.infoHash)).resume) await store.remove(formerKey).catch(() => undefined);
   }
 
   private async startTorrent(init: TorrentInit, paused: boolean): Promise<Torrent> {
@@ -317,7 +346,10 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       try {
         const init = this.torrents.has(infoHash) ? null : await this.restorable(store, infoHash);
         if (i > 0) await registered[i - 1];
-        if (init && !this.closed && !this.torrents.has(infoHash)) {
+        // Two records of one torrent (under two of its hashes, left by an older version): the first runs.
+        const twin = init && !this.torrents.has(infoHash) ? findSameTorrent(this.torrents, infoHash, init.hashes) : undefined;
+        if (twin) this.warn(`state folder: ${infoHash} is the same torrent as ${twin.infoHash}; skipped`);
+        if (init && !twin && !this.closed && !this.torrents.has(infoHash)) {
           recorded.set(infoHash, init.init.resume?.queuePosition || Number.MAX_SAFE_INTEGER);
           const { torrent, started } = this.registerTorrent(init.init, init.paused);
           torrent.addPeers(init.peers);
@@ -343,7 +375,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   /** What restoring one torrent of the state folder needs, or null (and a warning) when it cannot be. */
-  private async restorable(store: StateStore, infoHash: string): Promise<{ init: TorrentInit; paused: boolean; peers: PeerAddress[] } | null> {
+  private async restorable(store: StateStore, infoHash: string): Promise<{ init: TorrentInit; hashes: InfoHashes; paused: boolean; peers: PeerAddress[] } | null> {
     const stored = await store.load(infoHash);
     const savePath = stored.resume?.savePath ?? path.resolve(this.options.downloadDir);
     const parsed = stored.torrent
@@ -359,6 +391,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     }
     return {
       init: { ...parsed, infoHash: key, resume: stored.resume, store, magnetUri: stored.resume?.magnet ?? null },
+      hashes: parsed.hashes,
       paused: stored.resume?.paused ?? false,
       peers: parsed.peers,
     };
