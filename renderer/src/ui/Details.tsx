@@ -1,11 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
-import { type FilePriority, type FileView, type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
+import { type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { DetailsTab } from '../state/reducer.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
-import { formatBytes, formatCount, formatDate, formatPercent } from '../util/format.js';
+import { formatBytes, formatCount, formatDate } from '../util/format.js';
 import { usePoll } from './usePoll.js';
-import { MiniBar } from './MiniBar.js';
+import { FilesTab } from './FilesTab.js';
 import { PeersTab } from './PeersTab.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
@@ -13,9 +12,6 @@ import { HealthTab } from '../mosaic/HealthTab.js';
 import { InFlightTab } from '../mosaic/InFlightTab.js';
 import { SpeedTab, useSpeedSampler } from '../mosaic/SpeedTab.js';
 import { MosaicPanel } from '../mosaic/MosaicPanel.js';
-import { FileStrip } from '../mosaic/FileStrip.js';
-import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
-import { usePieceField } from '../mosaic/usePieceField.js';
 import '../mosaic/mosaic.css';
 
 const TABS: Array<{ id: DetailsTab; label: string }> = [
@@ -74,77 +70,6 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
 
 function useConnected(): boolean {
   return useApp((s) => s.connection === 'open');
-}
-
-const PRIORITY_LABEL: Record<FilePriority, string> = { 0: 'Skip', 1: 'Normal', 2: 'High' };
-
-function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
-  const controller = useController();
-  const connected = useConnected();
-  const { value: files, refresh } = usePoll<FileView[]>(t.infoHash, connected && t.hasMetadata, 2000,
-    (h) => controller.call(() => controller.client.getFiles({ infoHash: h }), false));
-  // Optimistic priorities so checkboxes respond at once.
-  const [local, setLocal] = useState<Record<number, FilePriority>>({});
-  useEffect(() => setLocal({}), [files]);
-  const field = usePieceField(t.infoHash);
-  const spans = useMemo(() => (files ? fileSpans(files, t.pieceLength) : null), [files, t.pieceLength]);
-
-  if (!t.hasMetadata) return <p className="muted pad">The file list appears once the metadata has arrived.</p>;
-  if (!files) return <p className="muted pad">Loading files…</p>;
-  const visible = files.filter((f) => !f.pad);
-  const setPriority = async (changes: Array<{ index: number; priority: FilePriority }>) => {
-    setLocal((l) => ({ ...l, ...Object.fromEntries(changes.map((c) => [c.index, c.priority])) }));
-    await controller.setFilePriorities(t.infoHash, changes);
-    refresh();
-  };
-  const prio = (f: FileView): FilePriority => local[f.index] ?? f.priority;
-  const allOn = visible.every((f) => prio(f) > 0);
-  const someOn = visible.some((f) => prio(f) > 0);
-  return (
-    <table className="table table--compact" data-testid="files-table">
-      <thead>
-        <tr>
-          <th className="col-check">
-            <input type="checkbox" aria-label="Download all files" checked={allOn}
-              ref={(el) => { if (el) el.indeterminate = someOn && !allOn; }}
-              onChange={() => void setPriority(visible.map((f) => ({ index: f.index, priority: allOn ? 0 : 1 })))} />
-          </th>
-          <th className="col-name">Name</th>
-          <th className="col-num">Size</th>
-          <th className="col-progress">Progress</th>
-          <th title="The file's pieces; underlined: what plays from its start">Pieces</th>
-          <th className="col-num" title="Contiguous from the start of the file (media can be previewed up to here)">Playable</th>
-          <th className="col-prio">Priority</th>
-        </tr>
-      </thead>
-      <tbody>
-        {visible.map((f) => {
-          const p = prio(f);
-          const span = spans?.get(f.index);
-          const playable = span && field && f.size > 0 ? playableBytes(f, span, field.state, t.pieceLength) / f.size : 0;
-          return (
-            <tr key={f.index} className={p === 0 ? 'row row--skipped' : 'row'} data-testid="file-row">
-              <td className="col-check">
-                <input type="checkbox" checked={p > 0} aria-label={`Download ${f.path}`}
-                  onChange={(e) => void setPriority([{ index: f.index, priority: e.target.checked ? 1 : 0 }])} />
-              </td>
-              <td className="col-name" title={f.path}><span className="name__text">{f.path}</span></td>
-              <td className="col-num">{formatBytes(f.size)}</td>
-              <td className="col-progress"><MiniBar value={f.progress} /></td>
-              <td>{span && field && <FileStrip span={span} state={field.state} playable={playable} firstLast={t.firstLastPiecesFirst} />}</td>
-              <td className="col-num" data-testid="file-playable" data-playable={playable.toFixed(4)}>{f.size > 0 ? `to ${formatPercent(playable)}` : '–'}</td>
-              <td className="col-prio">
-                <select className="select" value={p} aria-label={`Priority of ${f.path}`}
-                  onChange={(e) => void setPriority([{ index: f.index, priority: Number(e.target.value) as FilePriority }])}>
-                  {([2, 1, 0] as const).map((v) => <option key={v} value={v}>{PRIORITY_LABEL[v]}</option>)}
-                </select>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
 }
 
 const TRACKER_STATUS: Record<TrackerView['status'], string> = { idle: 'Not contacted yet', announcing: 'Updating…', working: 'Working', error: 'Not working' };
