@@ -116,6 +116,18 @@ describe('Controller', () => {
     expect(c.store.getState().notices.at(-1)?.message).toBe('Not connected to Tessera');
   });
 
+  it('drops "Not connected" notices once the connection is back, and keeps other errors', async () => {
+    const { t, c } = await setup();
+    t.replies.resume = () => ({ ok: false, error: { code: 'internal', message: 'disk full' } });
+    await c.resume(hash(1));
+    t.status('closed');
+    t.replies.pause = () => ({ ok: false, error: { code: 'disconnected', message: 'Not connected to Tessera' } });
+    await c.pause(hash(1));
+    expect(c.store.getState().notices.map((n) => n.message)).toEqual(['disk full', 'Not connected to Tessera']);
+    t.status('open');
+    expect(c.store.getState().notices.map((n) => n.message)).toEqual(['disk full']);
+  });
+
   it('survives invalid events from the engine', async () => {
     const { t, c } = await setup();
     t.emit({ type: 'summaries', torrents: 'nope' } as unknown as Record<string, unknown>);

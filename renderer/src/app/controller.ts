@@ -9,6 +9,7 @@ import {
   type AnswerAddOfferPayload,
   type FilePriority,
   type QueueMove,
+  TesseraError,
   type TesseraClient,
   type TesseraEvent,
   type TorrentSeedingLimits,
@@ -291,7 +292,9 @@ export class Controller {
     try {
       return await fn();
     } catch (err) {
-      if (report) this.notify('error', errorText(err));
+      // Refused while disconnected: marked, so the notice goes once the connection is back.
+      const offline = err instanceof TesseraError && err.code === 'disconnected' ? { offline: true as const } : {};
+      if (report) dispatch(this.store, { type: 'ui/notice', level: 'error', message: errorText(err), at: Date.now(), ...offline });
       return null;
     }
   }

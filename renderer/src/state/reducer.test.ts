@@ -185,3 +185,53 @@ describe('reduce: a filter and the selection', () => {
     expect(none).toMatchObject({ selection: [], selected: null });
   });
 });
+
+describe('reduce: rows that leave the filter', () => {
+  it('deselects a torrent that a state change moves out of the filter, so Delete never removes a hidden row', () => {
+    const s = run([
+      { type: 'snapshot', torrents: [summary(1), summary(2)], session, settings, capabilities, offers: [] },
+      { type: 'ui/filter', filter: { state: 'downloading' } },
+      { type: 'ui/selectMany', infoHashes: [hash(1), hash(2)], primary: hash(1) },
+      // Torrent 1 finishes: the "Downloading" filter no longer shows it.
+      { type: 'summaryChanges', torrents: [{ infoHash: hash(1), state: 'seeding', progress: 1 }] },
+    ]);
+    expect(s.selection).toEqual([hash(2)]);
+    expect(s.selected).toBe(hash(2));
+  });
+
+  it('keeps the selection when the changed rows are still shown', () => {
+    const before = run([
+      { type: 'snapshot', torrents: [summary(1), summary(2)], session, settings, capabilities, offers: [] },
+      { type: 'ui/filter', filter: { state: 'downloading' } },
+      { type: 'ui/selectMany', infoHashes: [hash(1), hash(2)], primary: hash(1) },
+    ]);
+    const after = reduce(before, { type: 'summaryChanges', torrents: [{ infoHash: hash(1), downloadRate: 500 }] });
+    expect(after.selection).toBe(before.selection);
+    expect(after.selected).toBe(hash(1));
+  });
+
+  it('deselects a torrent a full summaries list shows out of the filter', () => {
+    const s = run([
+      { type: 'snapshot', torrents: [summary(1), summary(2)], session, settings, capabilities, offers: [] },
+      { type: 'ui/filter', filter: { state: 'downloading' } },
+      { type: 'ui/select', infoHash: hash(2) },
+      { type: 'summaries', torrents: [summary(1), summary(2, { state: 'paused' })], session },
+    ]);
+    expect(s).toMatchObject({ selection: [], selected: null });
+  });
+});
+
+describe('sorting by Status', () => {
+  it('groups the rows as the column reads them: Stalled after Downloading, Completed after Paused', () => {
+    const rows = [
+      summary(1, { state: 'paused', progress: 1 }),
+      summary(2, { state: 'downloading', downloadRate: 0 }),
+      summary(3, { state: 'paused', progress: 0.5 }),
+      summary(4, { state: 'downloading', downloadRate: 100 }),
+      summary(5, { state: 'paused', progress: 1 }),
+      summary(6, { state: 'paused', progress: 0 }),
+    ];
+    const s = run([{ type: 'snapshot', torrents: rows, session, settings, capabilities, offers: [] }]);
+    expect(sortedHashes(s.torrents, s.order, { key: 'state', descending: false })).toEqual([hash(4), hash(2), hash(3), hash(6), hash(1), hash(5)]);
+  });
+});

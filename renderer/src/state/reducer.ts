@@ -16,6 +16,8 @@ export interface Notice {
   message: string;
   /** ms since epoch, for auto-dismissal of info notices. */
   at: number;
+  /** A command refused because the connection was down: moot once it is back, so it goes then. */
+  offline?: true;
 }
 
 export type DetailsTab = 'files' | 'peers' | 'inflight' | 'trackers' | 'health' | 'speed' | 'info';
@@ -76,7 +78,7 @@ export type UiAction =
   | { type: 'ui/filter'; filter: Partial<ListFilter> }
   | { type: 'ui/tab'; tab: DetailsTab }
   | { type: 'ui/sort'; key: SortKey }
-  | { type: 'ui/notice'; level: 'info' | 'error'; message: string; at: number }
+  | { type: 'ui/notice'; level: 'info' | 'error'; message: string; at: number; offline?: true }
   | { type: 'ui/dismiss'; id: number }
   | { type: 'ui/expire'; before: number }
   /** An offer this UI asked for (drop, paste, Open). */
@@ -86,14 +88,14 @@ export type UiAction =
 
 export type Action = TesseraEvent | UiAction;
 
-function addNotice(state: AppState, level: 'info' | 'error', message: string, at: number): AppState {
+function addNotice(state: AppState, level: 'info' | 'error', message: string, at: number, offline?: true): AppState {
   const text = message.trim() || 'Something went wrong';
   // The same message twice in a row: refresh it instead of stacking duplicates.
   const last = state.notices[state.notices.length - 1];
   if (last && last.message === text && last.level === level) {
     return { ...state, notices: [...state.notices.slice(0, -1), { ...last, at }] };
   }
-  const notice: Notice = { id: state.nextNoticeId, level, message: text, at };
+  const notice: Notice = { id: state.nextNoticeId, level, message: text, at, ...(offline ? { offline } : {}) };
   const notices = [...state.notices, notice].slice(-MAX_NOTICES);
   return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
 }
@@ -142,12 +144,15 @@ function shallowEqual(a: object, b: object): boolean {
 /** Pure: the next state for an event or UI action. */
 export function reduce(state: AppState, action: Action): AppState {
   switch (action.type) {
-    case 'connection':
+    case 'connection': {
       if (action.status === state.connection) return state;
+      // Back online: "Not connected to Tessera" from clicks made meanwhile no longer holds.
+      const notices = action.status === 'open' && state.notices.some((n) => n.offline) ? state.notices.filter((n) => !n.offline) : state.notices;
       // A snapshot follows every (re)connection; until then the list may be stale.
-      return { ...state, connection: action.status, ready: false };
+      return { ...state, connection: action.status, ready: false, notices };
+    }
     case 'snapshot': {
-      const next = replaceTorrents(state, action.torrents);
+      const next = stillShown(replaceTorrents(state, action.torrents));
       const known = new Set(action.offers.map((o) => o.id));
       const offers = [...action.offers, ...state.offers.filter((o) => !known.has(o.id))];
       return { ...next, ready: true, session: action.session, settings: action.settings, capabilities: action.capabilities, offers };
@@ -155,11 +160,11 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'summaries': {
       // Summaries carry the same set of torrents as after the last added/removed; tolerate
       // drift (an add we have not heard of yet) by taking the list as it is.
-      const next = replaceTorrents(state, action.torrents);
+      const next = stillShown(replaceTorrents(state, action.torrents));
       return { ...next, session: action.session };
     }
     case 'summaryChanges': {
-      const next = applyChanges(state, action.torrents);
+      const next = stillShown(applyChanges(state, action.torrents));
       return action.session ? { ...next, session: action.session } : next;
     }
     case 'torrentAdded': {
@@ -225,7 +230,7 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, sort: { key: action.key, descending } };
     }
     case 'ui/notice':
-      return addNotice(state, action.level, action.message, action.at);
+      return addNotice(state, action.level, action.message, action.at, action.offline);
     case 'ui/dismiss': {
       const notices = state.notices.filter((n) => n.id !== action.id);
       return notices.length === state.notices.length ? state : { ...state, notices };
@@ -250,6 +255,17 @@ function selectionWithin(state: AppState, filter: ListFilter): Pick<AppState, 's
   if (selection.length === state.selection.length) return { selected: state.selected, selection: state.selection };
   const selected = state.selected !== null && selection.includes(state.selected) ? state.selected : (selection[selection.length - 1] ?? null);
   return { selected, selection };
+}
+
+/**
+ * After rows changed: a selected torrent the filter now hides (a download that finished under
+ * "Downloading", a torrent paused under "Active") leaves the selection, as when the filter itself
+ * changes, so Delete or Space never act on a row that has gone out of sight.
+ */
+function stillShown(state: AppState): AppState {
+  if (state.selection.length === 0) return state;
+  const within = selectionWithin(state, state.filter);
+  return within.selection === state.selection ? state : { ...state, ...within };
 }
 
 /** A removed torrent leaves the selection; when it was the one shown, another selected one is shown. */

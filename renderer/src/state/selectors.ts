@@ -6,6 +6,18 @@ import type { AppState, SortKey } from './reducer.js';
 const STATE_RANK: Record<TorrentState, number> = { error: 0, metadata: 1, checking: 2, downloading: 3, seeding: 4, queued: 5, paused: 6 };
 
 /**
+ * The Status column's order follows what it shows (TorrentList's stateLabel), not only the
+ * engine's state: "Stalled" rows after "Downloading" ones and "Completed" after "Paused", so a
+ * sort by Status groups the rows as they read instead of interleaving them.
+ */
+function statusRank(t: TorrentSummary): number {
+  const rank = STATE_RANK[t.state] * 2;
+  if (t.state === 'downloading' && t.downloadRate === 0) return rank + 1;
+  if (t.state === 'paused' && t.progress >= 1) return rank + 1;
+  return rank;
+}
+
+/**
  * One collator for every name comparison: String#localeCompare with options builds a collator
  * per call, which made sorting 10,000 names take ~150 ms (this: ~15 ms). Same ordering.
  */
@@ -17,7 +29,7 @@ function compare(a: TorrentSummary, b: TorrentSummary, key: SortKey): number {
     case 'name': return NAME_ORDER.compare(a.name, b.name);
     case 'size': return a.size - b.size;
     case 'progress': return a.progress - b.progress;
-    case 'state': return STATE_RANK[a.state] - STATE_RANK[b.state];
+    case 'state': return statusRank(a) - statusRank(b);
     case 'downloadRate': return a.downloadRate - b.downloadRate;
     case 'uploadRate': return a.uploadRate - b.uploadRate;
     case 'peers': return a.peers - b.peers;

@@ -22,8 +22,8 @@ const list = () => container.querySelector<HTMLElement>('[data-testid="torrent-l
 const rows = () => Array.from(container.querySelectorAll<HTMLElement>('[data-testid="torrent-row"]'));
 const rowHashes = () => rows().map((r) => r.getAttribute('data-infohash'));
 const selectedRow = () => container.querySelector<HTMLElement>('[data-testid="torrent-row"][aria-selected="true"]');
-const key = (k: string) => act(async () => {
-  list().dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+const key = (k: string, shiftKey = false) => act(async () => {
+  list().dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true, cancelable: true }));
 });
 const scrollTo = (top: number) => act(async () => {
   list().scrollTop = top;
@@ -105,6 +105,28 @@ describe('TorrentList (virtualised)', () => {
     expect(list().scrollTop).toBe(0);
     await key('ArrowUp');
     expect(controller.store.getState().selected).toBe(hash(1));
+  });
+
+  it('Shift+ArrowDown/ArrowUp extend the selection from the anchor; a plain arrow selects one row again', async () => {
+    await key('ArrowDown');
+    await key('ArrowDown');
+    await key('ArrowDown', true);
+    await key('ArrowDown', true);
+    expect(controller.store.getState().selection).toEqual([hash(2), hash(3), hash(4)]);
+    // The anchor stays the row the details show.
+    expect(controller.store.getState().selected).toBe(hash(2));
+    await key('ArrowUp', true);
+    expect(controller.store.getState().selection).toEqual([hash(2), hash(3)]);
+    await key('ArrowUp', true);
+    await key('ArrowUp', true);
+    expect(controller.store.getState().selection).toEqual([hash(1), hash(2)]);
+    await key('End', true);
+    expect(controller.store.getState().selection).toHaveLength(COUNT - 1);
+    expect(list().scrollTop).toBe(COUNT * ROW_HEIGHT - VIEWPORT);
+    // A plain arrow moves on from the far end of the range, selecting that one row.
+    await key('ArrowUp');
+    expect(controller.store.getState().selection).toEqual([hash(COUNT - 1)]);
+    expect(controller.store.getState().selected).toBe(hash(COUNT - 1));
   });
 
   it('keeps sorting correct: a descending sort by size puts the biggest first and End reaches the smallest', async () => {

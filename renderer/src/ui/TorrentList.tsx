@@ -56,12 +56,19 @@ export function TorrentList() {
   // The latest rows and selection for the rows' (stable) mouse handler.
   const latest = useRef({ rows, selection, selected });
   latest.current = { rows, selection, selected };
+  /** The row Shift+arrows last moved to (the far end of the range; the anchor is `selected`). */
+  const cursor = useRef<string | null>(null);
   const onPick = useCallback((infoHash: string, how: RowPick) => {
     const { rows: r, selection: sel, selected: anchor } = latest.current;
     const next = pickRows(r, sel, anchor, infoHash, how);
     if (next.selection.length === 1 && next.selection[0] === next.primary) controller.select(next.primary);
     else controller.selectMany(next.selection, next.primary);
   }, [controller]);
+  /** A click starts over: the next arrow key moves from the clicked row. */
+  const onClickPick = useCallback((infoHash: string, how: RowPick) => {
+    cursor.current = null;
+    onPick(infoHash, how);
+  }, [onPick]);
   const sort = useApp((s) => s.sort);
   const ready = useApp((s) => s.ready);
   const [menu, setMenu] = useState<TorrentMenuTarget | null>(null);
@@ -106,10 +113,21 @@ export function TorrentList() {
     }
     if (!isNavigationKey(e.key)) return;
     e.preventDefault();
-    const next = navigate(e.key, selected ? rows.indexOf(selected) : -1, rows.length, view.page);
+    // Shift+arrows (Home, End, PageUp/Down) extend the selection from the anchor (the row the
+    // details show) to the row the keyboard moves to, as Shift+click does and as in qBittorrent.
+    // Every move starts from that far end when there is one (as in file managers).
+    const extending = e.shiftKey && selected !== null && rows.includes(selected);
+    const from = cursor.current !== null && rows.includes(cursor.current) && selection.includes(cursor.current) ? cursor.current : selected;
+    const next = navigate(e.key, from ? rows.indexOf(from) : -1, rows.length, view.page);
     const h = rows[next];
     if (h === undefined) return;
-    controller.select(h);
+    if (extending) {
+      cursor.current = h;
+      onPick(h, 'range');
+    } else {
+      cursor.current = null;
+      controller.select(h);
+    }
     view.reveal(next);
   };
 
@@ -133,7 +151,7 @@ export function TorrentList() {
         <tbody>
           {view.padTop > 0 && <Spacer height={view.padTop} />}
           {rows.slice(view.start, view.end).map((h, i) => (
-            <Row key={h} infoHash={h} selected={chosen.has(h)} rowIndex={view.start + i + 2} onPick={onPick} />
+            <Row key={h} infoHash={h} selected={chosen.has(h)} rowIndex={view.start + i + 2} onPick={onClickPick} />
           ))}
           {view.padBottom > 0 && <Spacer height={view.padBottom} />}
         </tbody>
