@@ -11,6 +11,14 @@ describe('format', () => {
     expect(formatBytes(150 * 1024 ** 2)).toBe('150 MiB');
     expect(formatBytes(-1)).toBe('–');
   });
+  it('bytes: the unit and digits follow the rounded value', () => {
+    expect(formatBytes(1023.6)).toBe('1.00 KiB');
+    expect(formatBytes(1023.7 * 1024)).toBe('1.00 MiB');
+    expect(formatBytes(99.999 * 1024 ** 2)).toBe('100 MiB');
+    expect(formatBytes(9.999 * 1024)).toBe('10.0 KiB');
+    expect(formatBytes(1023.4 * 1024)).toBe('1023 KiB');
+    expect(formatBytes(1024 ** 6)).toBe('1024 PiB');
+  });
   it('rates', () => {
     expect(formatRate(0)).toBe('0 B/s');
     expect(formatRate(2048)).toBe('2.00 KiB/s');

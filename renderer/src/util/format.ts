@@ -4,15 +4,27 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '–';
-  if (n < 1024) return `${Math.round(n)} B`;
   let v = n;
   let u = 0;
   while (v >= 1024 && u < UNITS.length - 1) {
     v /= 1024;
     u++;
   }
-  const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
-  return `${v.toFixed(digits)} ${UNITS[u]}`;
+  // Round first, then pick the unit and digits for the rounded value: 1023.7 KiB read
+  // "1024 KiB" and 99.999 MiB "100.00 MiB" when the digits followed the unrounded one.
+  let text = rounded(v, u);
+  if (Number(text) >= 1024 && u < UNITS.length - 1) text = rounded(v / 1024, ++u);
+  return `${text} ${UNITS[u]}`;
+}
+
+/** `v` with 2 digits below 10, 1 below 100, none above (bytes: always none), as rounded. */
+function rounded(v: number, unit: number): string {
+  if (unit === 0) return String(Math.round(v));
+  for (const digits of [2, 1]) {
+    const text = v.toFixed(digits);
+    if (Number(text) < 10 ** (3 - digits)) return text;
+  }
+  return v.toFixed(0);
 }
 
 export function formatRate(bytesPerSecond: number): string {
