@@ -116,7 +116,7 @@ function MagnetDialog({ onClose }: { onClose: () => void }) {
     <Dialog title="Add magnet link" onCancel={onClose} testId="magnet-dialog">
       <form onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <label className="field">
-          <span className="field__label">Magnet link (one per line)</span>
+          <span className="field__label">Magnet links or info-hashes (one per line)</span>
           <textarea className="input" rows={4} value={text} spellCheck={false} placeholder="magnet:?xt=urn:btih:…"
             data-testid="magnet-input" aria-invalid={problem !== null} onChange={(e) => { setText(e.target.value); setProblem(null); }}
             onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void submit(); } }} />

@@ -9,6 +9,15 @@ describe('extractMagnets', () => {
     expect(extractMagnets(text)).toEqual([`magnet:?xt=urn:btih:${HEX}&dn=a`, `MAGNET:?xt=urn:btih:${HEX}`]);
     expect(extractMagnets('hello')).toEqual([]);
   });
+  it('takes a bare info-hash (hex or base32) as its magnet link', () => {
+    expect(extractMagnets(`  ${HEX}\nZHQVOY7XELZD5GFCTXWN7LRUDOMNKMCW`)).toEqual([
+      `magnet:?xt=urn:btih:${HEX}`,
+      'magnet:?xt=urn:btih:ZHQVOY7XELZD5GFCTXWN7LRUDOMNKMCW',
+    ]);
+    // One character short, or not hex: plain text, not a hash.
+    expect(extractMagnets(HEX.slice(1))).toEqual([]);
+    expect(extractMagnets(`${HEX.slice(1)}g`)).toEqual([]);
+  });
 });
 
 describe('magnetProblem', () => {

@@ -4,13 +4,19 @@
  */
 import { MAX_MAGNET_LENGTH, MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 
-/** Magnet URIs found in text/uri-list or text/plain content (one per line; `#` lines are comments). */
+/**
+ * Magnet URIs found in text/uri-list or text/plain content (one per line; `#` lines are
+ * comments). A line that is a bare info-hash (40 hex or 32 base32 characters, as copied from
+ * a tracker page or another client's Info tab) becomes its magnet link, as qBittorrent's and
+ * Transmission's "add link" boxes accept.
+ */
 export function extractMagnets(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     if (/^magnet:/i.test(line)) out.push(line);
+    else if (/^([0-9a-f]{40}|[a-z2-7]{32})$/i.test(line)) out.push(`magnet:?xt=urn:btih:${line}`);
   }
   return out;
 }
