@@ -91,3 +91,38 @@ function decodeRaw(bytes: Buffer): Map<string, unknown> {
   // The encoded record's fields (a dictionary), to rebuild it with one field replaced.
   return decodeBencode(bytes) as Map<string, unknown>;
 }
+
+describe('resume records edited by hand or by something hostile', () => {
+  const base = { 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3 };
+
+  it('a save path that is not absolute makes the record damaged (a relative one would follow the working directory)', () => {
+    for (const savePath of ['downloads', './d', '../d', 'C']) expect(decodeResume(encode({ ...base, 'save-path': savePath }))).toBeNull();
+    expect(decodeResume(encode(base))?.savePath).toBe('/d');
+  });
+
+  it('renamed files that would leave the save folder, or are not plain relative paths, are dropped; the rest kept', () => {
+    const renamed = [[0, '../../escape.bin'], [1, '/etc/passwd'], [2, 'a//b'], [3, 'a/./b'], [4, 'a\\..\\b'], [5, ''], [6, 'a/..'], [-1, 'neg'], [2n ** 60n, 'huge'], [7, 'x\u0000y'], [8, 'Album/ok.jpg']];
+    expect(decodeResume(encode({ ...base, 'renamed-files': renamed }))?.renamedFiles).toEqual([[8, 'Album/ok.jpg']]);
+  });
+
+  it('numbers out of range read as unknown or are clamped, never passed on', () => {
+    const before = Date.now();
+    const decoded = decodeResume(
+      encode({
+        ...base,
+        'added-at': -5,
+        'completed-at': 2n ** 62n,
+        uploaded: -100,
+        downloaded: 2n ** 62n,
+        'download-limit': 2n ** 62n,
+        'ratio-limit': 99_999_999_999,
+        'seeding-time-limit': 5_000_000_000_000,
+        'seeding-time': 2n ** 62n,
+        'queue-position': 2n ** 62n,
+        category: 'a/b',
+      }),
+    );
+    expect(decoded).toMatchObject({ completedAt: null, uploaded: 0, downloaded: 0, downloadLimit: 100 * 1024 ** 3, seedingLimits: { ratio: -2, minutes: -2 }, seedingSeconds: 0, queuePosition: 0, category: null });
+    expect(decoded?.addedAt).toBeGreaterThanOrEqual(before);
+  });
+});

@@ -1,6 +1,9 @@
 import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, type BValue, type Encodable } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
-import type { TorrentSeedingLimits } from '../../../shared/contract/policies.js';
+import path from 'node:path';
+import { categoryName, MAX_RATIO_LIMIT, MAX_SEEDING_MINUTES, type TorrentSeedingLimits } from '../../../shared/contract/policies.js';
+import { MAX_RATE_LIMIT } from '../../../shared/contract/types.js';
+import { check } from '../../../shared/contract/validate.js';
 import { runSteps, runStepsAsync, type Steps } from '../util/yield.js';
 
 const MAX_RESUME_BYTES = 64 * 1024 * 1024;
@@ -166,6 +169,8 @@ function resumeFields(root: BValue): ResumeData | null {
   const have = getBytes(root, 'have');
   const pieceCount = getInt(root, 'pieces');
   if (!infoHash || !/^[0-9a-f]{40}$/.test(infoHash) || !savePath || !have || pieceCount === undefined || pieceCount < 0) return null;
+  // We only ever write absolute save paths; a relative one (hand-edited) would follow the working directory.
+  if (!path.isAbsolute(savePath)) return null;
   if (have.length !== Math.ceil(pieceCount / 8)) return null;
   const priorities = (getList(root, 'file-priorities') ?? []).map((v) => (isInt(v) ? Number(v) : -1));
   if (priorities.some((p) => p !== 0 && p !== 1 && p !== 2)) return null;
@@ -174,7 +179,9 @@ function resumeFields(root: BValue): ResumeData | null {
     if (!isList(entry) || entry.length !== 2 || !isInt(entry[0]) || !isInt(entry[1])) return null;
     files.push({ size: Number(entry[0]), mtimeMs: Number(entry[1]) });
   }
-  const completedAt = getInt(root, 'completed-at') ?? -1;
+  const completedAt = getInt(root, 'completed-at');
+  const addedAt = getInt(root, 'added-at');
+  const category = getString(root, 'category');
   return {
     infoHash,
     savePath,
@@ -182,32 +189,58 @@ function resumeFields(root: BValue): ResumeData | null {
     pieceCount,
     filePriorities: priorities as FilePriority[],
     files,
-    uploaded: getInt(root, 'uploaded') ?? 0,
-    downloaded: getInt(root, 'downloaded') ?? 0,
-    addedAt: getInt(root, 'added-at') ?? Date.now(),
-    completedAt: completedAt >= 0 ? completedAt : null,
+    uploaded: count(getInt(root, 'uploaded')),
+    downloaded: count(getInt(root, 'downloaded')),
+    addedAt: isCount(addedAt) ? addedAt : Date.now(),
+    completedAt: isCount(completedAt) ? completedAt : null,
     paused: getInt(root, 'paused') === 1,
     sequential: getInt(root, 'sequential') === 1,
     // Records from before these fields existed read as "off" / unlimited.
     firstLastPiecesFirst: getInt(root, 'first-last-pieces') === 1,
-    downloadLimit: Math.max(0, getInt(root, 'download-limit') ?? 0),
-    uploadLimit: Math.max(0, getInt(root, 'upload-limit') ?? 0),
+    downloadLimit: rateLimit(getInt(root, 'download-limit')),
+    uploadLimit: rateLimit(getInt(root, 'upload-limit')),
     magnet: getString(root, 'magnet') ?? null,
     chooseFiles: getInt(root, 'choose-files') === 1,
-    category: getString(root, 'category') ?? null,
+    // A name no category can have (slashes, too long) is no category.
+    category: category !== undefined && check(categoryName, category).ok ? category : null,
     seedingLimits: seedingLimitsFrom(getInt(root, 'ratio-limit'), getInt(root, 'seeding-time-limit')),
-    seedingSeconds: Math.max(0, getInt(root, 'seeding-time') ?? 0),
-    queuePosition: Math.max(0, getInt(root, 'queue-position') ?? 0),
+    seedingSeconds: count(getInt(root, 'seeding-time')),
+    queuePosition: count(getInt(root, 'queue-position')),
     trackers: tiersFrom(getList(root, 'trackers')),
     renamedFiles: renamedFrom(getList(root, 'renamed-files')),
   };
+}
+
+/*
+ * Numbers of a record are trusted no further than their range: a hand-edited or damaged one
+ * (negative bytes, a time beyond 2^53) reads as unknown, as a missing field does. Passed on,
+ * such values reached the UI, whose client refuses a whole event for one field out of range.
+ */
+function isCount(n: number | undefined): n is number {
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0;
+}
+const count = (n: number | undefined): number => (isCount(n) ? n : 0);
+/** Bytes per second, 0 = unlimited: a huge limit stays a limit (the largest), not unlimited. */
+const rateLimit = (n: number | undefined): number => (n !== undefined && n > 0 ? Math.min(MAX_RATE_LIMIT, n) : 0);
+
+/**
+ * A renamed file's path as renamePath makes it: relative, '/'-separated, every element a real
+ * name. Anything else (an absolute path, '..', a backslash) is not ours: storage refuses paths
+ * leaving the save folder, and the torrent then stalled instead of keeping the metadata's name.
+ */
+function isRenamedPath(p: string): boolean {
+  if (p.length === 0 || /[\\\p{Cc}]/u.test(p) || path.posix.isAbsolute(p) || path.win32.isAbsolute(p)) return false;
+  return p.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }
 
 /** [index, path] pairs; malformed entries are dropped (the file keeps its name from the metadata). */
 function renamedFrom(list: BValue[] | undefined): Array<[number, string]> {
   const out: Array<[number, string]> = [];
   for (const e of list ?? []) {
-    if (isList(e) && e.length === 2 && isInt(e[0]) && isBytes(e[1])) out.push([Number(e[0]), e[1].toString('utf8')]);
+    if (!isList(e) || e.length !== 2 || !isInt(e[0]) || !isBytes(e[1])) continue;
+    const index = Number(e[0]);
+    const renamed = e[1].toString('utf8');
+    if (isCount(index) && isRenamedPath(renamed)) out.push([index, renamed]);
   }
   return out;
 }
@@ -223,9 +256,9 @@ function tiersFrom(list: BValue[] | undefined): string[][] {
   return tiers;
 }
 
-/** A limit below -2 or a missing one reads as "use the global limit". */
+/** A limit outside what the contract accepts (below -2, above the largest limit) or a missing one reads as "use the global limit". */
 function seedingLimitsFrom(ratio: number | undefined, minutes: number | undefined): TorrentSeedingLimits {
-  const limit = (n: number | undefined): number => (n === undefined || n < -2 ? -2 : n);
-  const r = limit(ratio);
-  return { ratio: r < 0 ? r : r / RATIO_SCALE, minutes: limit(minutes) };
+  const limit = (n: number | undefined, max: number): number => (n === undefined || n < -2 || n > max ? -2 : n);
+  const r = limit(ratio, MAX_RATIO_LIMIT * RATIO_SCALE);
+  return { ratio: r < 0 ? r : r / RATIO_SCALE, minutes: limit(minutes, MAX_SEEDING_MINUTES) };
 }
