@@ -302,9 +302,17 @@ export interface Capabilities {
 // Validators
 // ---------------------------------------------------------------------------------------
 
-const NAME_MAX = 4096;
-const TEXT_MAX = 64 * 1024;
-const PATH_MAX = 16 * 1024;
+/** Longest names, free texts (errors, comments) and paths the views carry, in UTF-16 units (views.ts clips to them). */
+export const MAX_NAME_CHARS = 4096;
+export const MAX_TEXT_CHARS = 64 * 1024;
+export const MAX_PATH_CHARS = 16 * 1024;
+/** A tracker's URL; a peer's id and address; a peer's client name. */
+export const MAX_URL_CHARS = 8192;
+export const MAX_PEER_ID_CHARS = 256;
+export const MAX_CLIENT_CHARS = 1024;
+const NAME_MAX = MAX_NAME_CHARS;
+const TEXT_MAX = MAX_TEXT_CHARS;
+const PATH_MAX = MAX_PATH_CHARS;
 
 export const torrentState: Validator<TorrentState> = literal(...TORRENT_STATES);
 export const pieceStateCode: Validator<PieceStateCode> = literal(0, 1, 2, 3);
@@ -388,9 +396,9 @@ export const torrentInfoView: Validator<TorrentInfoView> = object<TorrentInfoVie
 });
 
 export const peerView: Validator<PeerView> = object<PeerView>({
-  id: string({ max: 256 }),
-  address: string({ max: 256 }),
-  client: string({ max: 1024 }),
+  id: string({ max: MAX_PEER_ID_CHARS }),
+  address: string({ max: MAX_PEER_ID_CHARS }),
+  client: string({ max: MAX_CLIENT_CHARS }),
   incoming: boolean,
   flags: string({ max: 64 }),
   downloadRate: nonNegative,
@@ -411,7 +419,7 @@ export const fileView: Validator<FileView> = object<FileView>({
 });
 
 export const trackerView: Validator<TrackerView> = object<TrackerView>({
-  url: string({ max: 8192 }),
+  url: string({ max: MAX_URL_CHARS }),
   tier: nonNegativeInt,
   status: literal('idle', 'announcing', 'working', 'error'),
   message: nullable(string({ max: TEXT_MAX })),

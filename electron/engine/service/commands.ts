@@ -5,6 +5,7 @@
  * when a command cannot be done.
  */
 import {
+  MAX_NAME_CHARS,
   bytesToBase64,
   packInFlight,
   parseCommandPayload,
@@ -21,7 +22,7 @@ import { magnetSource, torrentFileSource, type AddChoices } from './add-torrent.
 import type { Client } from './client.js';
 import { errorLine } from '../../../shared/error-text.js';
 import { CommandFailure } from './failure.js';
-import { fileView, infoView, peerView, trackerView } from './views.js';
+import { clipText, fileView, infoView, peerView, trackerView } from './views.js';
 
 /** What commands need from the service. */
 export interface CommandHost {
@@ -78,8 +79,9 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return null;
     case 'remove': {
       const p = parseCommandPayload(command, raw);
-      torrent(p.infoHash);
-      await host.session.remove(p.infoHash, { deleteData: p.deleteData });
+      // By the key the session holds it under: `get` also finds a torrent by its other hash
+      // (v2, hybrid), which `remove` does not know, and the reply said ok with nothing removed.
+      await host.session.remove(torrent(p.infoHash).infoHash, { deleteData: p.deleteData });
       return null;
     }
     case 'setFilePriorities': {
@@ -89,7 +91,10 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       for (const { index } of p.priorities) {
         if (index >= count) throw new CommandFailure('invalid-payload', `setFilePriorities: file index ${index} out of range (torrent has ${count} files)`);
       }
-      for (const { index, priority } of p.priorities) t.setFilePriority(index, priority);
+      // Each file once, the last priority named for it winning: every engine call walks the
+      // file's pieces, and a payload may name one file a million times.
+      const latest = new Map(p.priorities.map(({ index, priority }) => [index, priority] as const));
+      for (const [index, priority] of latest) t.setFilePriority(index, priority);
       return null;
     }
     case 'setSequential': {
@@ -123,9 +128,11 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
     case 'watchPieces':
       host.watch(client, torrent(parseCommandPayload(command, raw).infoHash));
       return null;
-    case 'unwatchPieces':
-      client.unwatch(parseCommandPayload(command, raw).infoHash);
+    case 'unwatchPieces': {
+      const infoHash = parseCommandPayload(command, raw).infoHash;
+      client.unwatch(host.session.get(infoHash)?.infoHash ?? infoHash);
       return null;
+    }
     case 'getInfo':
       return infoView(torrent(parseCommandPayload(command, raw).infoHash));
     case 'getPeers':
@@ -136,8 +143,11 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
     case 'moveInQueue': {
       const p = parseCommandPayload(command, raw);
-      for (const h of p.infoHashes) torrent(h);
-      host.session.moveInQueue(p.infoHashes, p.to);
+      // Each torrent once, by its key: the queue compares every id with every place (100,000
+      // copies of one hash among 10,000 torrents held the main process for 49 s), and knows
+      // torrents only by the key, not by their other hash.
+      const keys = new Set(p.infoHashes.map((h) => torrent(h).infoHash));
+      host.session.moveInQueue([...keys], p.to);
       return null;
     }
     case 'setTorrentSeedingLimits': {
@@ -203,7 +213,7 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!t.torrentFile) throw new CommandFailure('unsupported', 'This engine cannot export .torrent files');
       const file = t.torrentFile();
       if (!file) throw new CommandFailure('not-found', 'No .torrent yet: the metadata of this magnet has not arrived');
-      return { name: t.info().name, data: bytesToBase64(file) };
+      return { name: clipText(t.info().name, MAX_NAME_CHARS), data: bytesToBase64(file) };
     }
     case 'getPeerPieces': {
       const p = parseCommandPayload(command, raw);

@@ -39,4 +39,13 @@ describe('exportTorrent', () => {
     expect(await conn.handle('exportTorrent', { infoHash: '5'.repeat(40) })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await conn.handle('exportTorrent', { infoHash: 'nope' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
   });
+
+  it('cuts a name longer than the contract carries (a magnet dn) instead of failing the reply in the client', async () => {
+    const { session, conn } = setup();
+    const h = '8'.repeat(40);
+    await conn.handle('addMagnet', { uri: `magnet:?xt=urn:btih:${h}&dn=${'n'.repeat(6000)}` });
+    session.get(h)!.exportBytes = Buffer.from('d4:infod6:lengthi3e4:name1:nee');
+    const reply = await conn.handle('exportTorrent', { infoHash: h });
+    expect(parseCommandResult('exportTorrent', reply.ok ? reply.result : null).name).toHaveLength(4096);
+  });
 });

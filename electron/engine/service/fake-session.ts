@@ -394,8 +394,11 @@ export class FakeSession implements EngineSession {
     return t;
   }
 
+  /** A torrent's other hash (v2 or hybrid) → the key it was added under: `get` finds it by either, as Session's does; `remove` by the key only. */
+  readonly otherHashes = new Map<string, string>();
+
   get(infoHash: string): FakeTorrent | undefined {
-    return this.torrents.get(infoHash);
+    return this.torrents.get(infoHash) ?? this.torrents.get(this.otherHashes.get(infoHash) ?? '');
   }
 
   list(): FakeTorrent[] {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_PREVIEW_FILES, type AddOffer } from '../../../shared/contract/index.js';
 import type { EngineTorrent } from '../api.js';
+import { previewView } from './views.js';
 
 export class FileChoices {
   /** Offer id → offer; insertion order = age. */
@@ -23,7 +24,7 @@ export class FileChoices {
     if (!facts) return null;
     const offer: AddOffer = {
       id: randomBytes(12).toString('base64url'),
-      preview: { source: 'magnet', ...facts, saveDir, duplicate: false },
+      preview: previewView('magnet', facts, saveDir, false),
       fileChoice: true,
     };
     this.byId.set(offer.id, { offer, infoHash: t.infoHash });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToBase64, MAX_PENDING_OFFERS, parseServerEvent, type AddOffer, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
+import { bytesToBase64, MAX_PENDING_OFFERS, parseCommandResult, parseServerEvent, type AddOffer, type ServerEvent, type Settings } from '../../../shared/contract/index.js';
 import { FakeSession } from './fake-session.js';
 import { TesseraService } from './service.js';
 import { defaultSettings } from './state.js';
@@ -178,5 +178,27 @@ describe('a magnet\'s files are chosen once its metadata arrives', () => {
     const f = await conn.handle('offerTorrentFile', { fileName: 'z.torrent', data: bytesToBase64(new TextEncoder().encode('d4:name1:ze')) });
     await conn.handle('answerAddOffer', { id: f.ok ? (f.result as AddOffer).id : '', accept: true, chooseFiles: true });
     expect(session.lastAddOptions?.chooseFilesFirst).toBeUndefined();
+  });
+});
+
+describe('a magnet with a display name longer than the contract carries', () => {
+  it('is offered, added and listed with its name cut to fit, so no reply or event is refused by the client', async () => {
+    // A magnet may be 64 KiB; its dn alone can be 60,000 characters, the contract's names 4096.
+    const uri = `magnet:?xt=urn:btih:${hash(7)}&dn=${'n'.repeat(6000)}`;
+    const { service, connect } = setup();
+    const a = connect();
+    await a.conn.handle('subscribe', {});
+    const offered = await a.conn.handle('offerMagnet', { uri });
+    expect(offered.ok).toBe(true);
+    expect(parseCommandResult('offerMagnet', offered.ok ? offered.result : null).preview.name).toHaveLength(4096);
+    await service.addFromShell({ kind: 'magnet', uri });
+    expect(offersIn(a.events)).toHaveLength(1);
+    const added = await a.conn.handle('addMagnet', { uri, paused: true });
+    expect(added.ok).toBe(true);
+    expect(parseCommandResult('addMagnet', added.ok ? added.result : null).name).toHaveLength(4096);
+    const b = connect();
+    await b.conn.handle('subscribe', {});
+    const snapshot = b.events.find((e) => e.type === 'snapshot');
+    expect(snapshot?.type === 'snapshot' ? snapshot.torrents.map((t) => t.name.length) : []).toEqual([4096]);
   });
 });

@@ -12,6 +12,7 @@ import {
   categoriesOf,
   isCommandName,
   watchFolderOf,
+  MAX_NAME_CHARS,
   MAX_PENDING_OFFERS,
   MAX_PREVIEW_FILES,
   type AddOffer,
@@ -40,7 +41,7 @@ import { CommandFailure, isTorrentInputError, toFailure } from './failure.js';
 import { applySettingsPatch, pushSettingsToSession } from './settings-apply.js';
 import { SummaryFeed } from './summary-feed.js';
 import { TorrentWiring } from './torrent-wiring.js';
-import { sessionSummary, torrentSummary } from './views.js';
+import { clipText, previewView, sessionSummary, torrentSummary } from './views.js';
 
 /** What the embedding process (Electron shell or web host) can do for the service. */
 export interface ServicePlatform {
@@ -282,7 +283,7 @@ export class TesseraService implements CommandHost {
           : categorySavePath(this.settings, category);
     const { torrent, duplicate } = await addToSession(this.session, source, { savePath, paused, what, log: this.log, choices });
     if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
-    return { infoHash: torrent.infoHash, name: torrent.stats().name, duplicate };
+    return { infoHash: torrent.infoHash, name: clipText(torrent.stats().name, MAX_NAME_CHARS), duplicate };
   }
 
   async moveTarget(destination: MoveDestination, current: string): Promise<string | null> {
@@ -342,7 +343,7 @@ export class TesseraService implements CommandHost {
     } catch (err) {
       throw new CommandFailure('internal', errorLine(err));
     }
-    return { infoHash, name: t.stats().name, duplicate: false };
+    return { infoHash, name: clipText(t.stats().name, MAX_NAME_CHARS), duplicate: false };
   }
 
   /** Shows every UI the file choice of a magnet that waits for one (once per torrent). */
@@ -405,7 +406,7 @@ export class TesseraService implements CommandHost {
       if (isTorrentInputError(err)) throw new CommandFailure('invalid-torrent', errorLine(err));
       throw err;
     }
-    const preview: AddPreview = { source: source.kind, ...facts, saveDir: this.settings.downloadDir, duplicate: this.session.get(facts.infoHash) !== undefined };
+    const preview: AddPreview = previewView(source.kind, facts, this.settings.downloadDir, this.session.get(facts.infoHash) !== undefined);
     const { offer, dropped, reused } = this.offers.open(source, preview, fromShell);
     for (const d of dropped) if (d.fromShell) this.broadcast({ type: 'addOfferClosed', id: d.offer.id });
     if (fromShell && !reused) this.broadcast({ type: 'addOffer', offer: offer.offer });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RATE_LIMIT, fileView as validFile, peerView as validPeer, torrentSummary as validSummary, trackerView as validTracker } from '../../../shared/contract/index.js';
+import { MAX_RATE_LIMIT, torrentInfoView as validInfo, fileView as validFile, peerView as validPeer, torrentSummary as validSummary, trackerView as validTracker } from '../../../shared/contract/index.js';
 import { FakeSession, FakeTorrent } from './fake-session.js';
 import { fileView, infoView, limitsView, peerView, sessionSummary, torrentSummary, trackerView } from './views.js';
 
@@ -47,5 +47,37 @@ describe('views', () => {
 
   it('gives the info view the save path from the stats', () => {
     expect(infoView(torrent())).toMatchObject({ infoHash: 'b'.repeat(40), pieceCount: 10, savePath: '/data' });
+  });
+
+  it('keeps one hostile torrent from invalidating the whole list: out-of-range names, times, limits and categories are fitted', () => {
+    // A magnet's dn may be 60,000 characters; a hand-edited resume record may say anything.
+    const t = torrent();
+    const real = t.stats.bind(t);
+    t.stats = () => ({
+      ...real(),
+      name: 'n'.repeat(6000),
+      error: 'e'.repeat(70_000),
+      savePath: '/' + 'p'.repeat(20_000),
+      addedAt: -5,
+      completedAt: 2 ** 60,
+      category: 'a/b',
+      seedingLimits: { ratio: 99_999_999, minutes: 5e12 },
+    });
+    const s = validSummary(torrentSummary(t), 'summary');
+    expect(s.name).toHaveLength(4096);
+    expect(s).toMatchObject({ addedAt: 0, category: null, ratioLimit: 9998, seedingTimeLimit: 1_000_000_000 });
+    t.stats = () => ({ ...real(), addedAt: Number.NaN, completedAt: -1, seedingLimits: { ratio: Number.NaN, minutes: -7.5 } });
+    expect(validSummary(torrentSummary(t), 'summary')).toMatchObject({ addedAt: 0, completedAt: null, ratioLimit: -2, seedingTimeLimit: -2 });
+    const info = t.info.bind(t);
+    t.info = () => ({ ...info(), name: 'n'.repeat(6000), comment: 'c'.repeat(70_000), creationDate: 1.5 });
+    expect(validInfo(infoView(t), 'info').name).toHaveLength(4096);
+  });
+
+  it('fits the texts of tracker, peer and file rows (a magnet tr= of 10,000 characters broke the Trackers tab)', () => {
+    const tracker = { url: 'http://t.example/' + 'a'.repeat(10_000), tier: 0, status: 'error' as const, message: 'm'.repeat(70_000), lastAnnounce: null, peers: 0, seeders: null, leechers: null };
+    expect(validTracker(trackerView(tracker), 'tracker').url).toHaveLength(8192);
+    const peer = { id: 'i'.repeat(300), address: 'a'.repeat(300), client: 'c'.repeat(2000), incoming: false, flags: 'D', downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0, progress: 0 };
+    expect(validPeer(peerView(peer), 'peer').client).toHaveLength(1024);
+    expect(validFile(fileView({ index: 0, path: 'p'.repeat(20_000), size: 1, completedBytes: 0, priority: 1, pad: false }), 'file').path).toHaveLength(16 * 1024);
   });
 });
