@@ -85,3 +85,38 @@ describe('a damaged settings.json', () => {
     await rm(dir);
   });
 });
+
+describe('settings.json read back at start', () => {
+  it('keeps the desktop settings that have no default (tray, start on login)', async () => {
+    const saved: Settings = { ...defaults, closeToTray: true, minimizeToTray: true, startOnLogin: true };
+    await saveSettings(dir, saved);
+    expect(await loadSettings(dir, defaults, () => undefined)).toEqual(saved);
+  });
+
+  it('ignores a download folder that is empty or relative (it would follow the working directory)', async () => {
+    for (const downloadDir of ['', 'Downloads', './x', '../up']) {
+      await writeFile(join(dir, SETTINGS_FILE), JSON.stringify({ ...defaults, downloadDir, listenPort: 7001 }));
+      const notices: string[] = [];
+      expect(await loadSettings(dir, defaults, (m) => notices.push(m))).toEqual({ ...defaults, listenPort: 7001 });
+      expect(notices.join('\n')).toMatch(/invalid downloadDir ignored/);
+    }
+  });
+
+  it('a hand-edited file with __proto__ or constructor keys changes nothing else', async () => {
+    await writeFile(join(dir, SETTINGS_FILE), '{"__proto__": {"listenPort": 1}, "constructor": {"prototype": {"x": 1}}, "listenPort": 7002}');
+    const loaded = await loadSettings(dir, defaults, () => undefined);
+    expect(loaded).toEqual({ ...defaults, listenPort: 7002 });
+    expect(Object.getPrototypeOf(loaded)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
+
+describe('settings.json saved by an editor', () => {
+  it('with a byte order mark (Windows Notepad) is read, not set aside as damaged', async () => {
+    await writeFile(join(dir, SETTINGS_FILE), '\uFEFF' + JSON.stringify({ ...defaults, listenPort: 7003 }));
+    const notices: string[] = [];
+    expect(await loadSettings(dir, defaults, (m) => notices.push(m))).toEqual({ ...defaults, listenPort: 7003 });
+    expect(notices).toEqual([]);
+    expect(await readdir(dir)).toEqual([SETTINGS_FILE]);
+  });
+});

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   DEFAULT_ALT_SPEED,
   DEFAULT_QUEUE_SETTINGS,
@@ -18,6 +18,30 @@ import {
 } from '../../../shared/contract/index.js';
 
 export const SETTINGS_FILE = 'settings.json';
+
+/**
+ * Every field of Settings, read back from the file one by one. Listed here, not taken from the
+ * defaults: the desktop-only fields (tray, start on login) have no default, and reading only the
+ * defaults' keys lost them at every start. The Record type makes a new Settings field a compile error here.
+ */
+const SETTINGS_FIELDS: Record<keyof Settings, true> = {
+  downloadDir: true,
+  listenPort: true,
+  maxPeersPerTorrent: true,
+  notifyOnComplete: true,
+  downloadLimit: true,
+  uploadLimit: true,
+  encryption: true,
+  confirmAdd: true,
+  queueing: true,
+  seedingLimits: true,
+  categories: true,
+  altSpeed: true,
+  watchFolder: true,
+  closeToTray: true,
+  minimizeToTray: true,
+  startOnLogin: true,
+};
 
 export function defaultDownloadDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
   const xdg = env.XDG_DOWNLOAD_DIR;
@@ -73,7 +97,8 @@ export async function loadSettings(stateDir: string, defaults: Settings, notice:
   let raw: unknown;
   let problem: string | null = null;
   try {
-    raw = JSON.parse(text);
+    // An editor may save a byte order mark first (Windows Notepad); JSON.parse refuses it.
+    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problem = 'not a JSON object';
   } catch (err) {
     problem = `not valid JSON: ${errorText(err)}`;
@@ -91,8 +116,14 @@ export async function loadSettings(stateDir: string, defaults: Settings, notice:
   const merged: Settings = { ...defaults };
   const record = raw as Record<string, unknown>;
   const ignored: string[] = [];
-  for (const key of Object.keys(defaults) as Array<keyof Settings>) {
+  for (const key of Object.keys(SETTINGS_FIELDS) as Array<keyof Settings>) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    // A relative (or empty) download folder would follow the working directory, which differs
+    // between a desktop launch, a terminal and a service; the contract only checks it is a string.
+    if (key === 'downloadDir' && (typeof record[key] !== 'string' || !isAbsolute(record[key]))) {
+      ignored.push(key);
+      continue;
+    }
     const candidate = { ...merged, [key]: record[key] };
     try {
       Object.assign(merged, settingsValidator(candidate, 'settings'));
