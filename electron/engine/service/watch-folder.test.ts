@@ -84,4 +84,33 @@ describe('WatchFolder', () => {
     await missing.scan();
     expect(logs).toEqual([]);
   });
+
+  it('a file that cannot be set aside (read-only folder) is added and reported once, not again every scan until it changes', async () => {
+    const readOnly = new WatchFolder(
+      dir,
+      {
+        add: async (bytes, name) => {
+          added.push({ name, text: Buffer.from(bytes).toString('utf8') });
+        },
+        log: (m) => logs.push(m),
+      },
+      { readdir: (d) => fs.readdir(d), stat: (f) => fs.stat(f), readFile: (f) => fs.readFile(f), rename: () => Promise.reject(new Error('EROFS: read-only file system')) },
+      () => clock,
+      1500,
+    );
+    await write('c.torrent', 'd4:infoe');
+    for (let t = 1_000_000; t <= 1_020_000; t += 2000) {
+      clock = t;
+      await readOnly.scan();
+    }
+    expect(added).toHaveLength(1);
+    expect(logs.filter((m) => /cannot set c\.torrent aside/.test(m))).toHaveLength(1);
+    // Changed since: it is a new file to add.
+    await write('c.torrent', 'd5:info2e', 1_700_000_100);
+    for (let t = 1_030_000; t <= 1_040_000; t += 2000) {
+      clock = t;
+      await readOnly.scan();
+    }
+    expect(added.map((a) => a.text)).toEqual(['d4:infoe', 'd5:info2e']);
+  });
 });

@@ -38,6 +38,11 @@ interface Seen {
 
 export class WatchFolder {
   private readonly seen = new Map<string, Seen>();
+  /**
+   * Files taken but not renamed (a read-only folder or medium), as they were then: skipped until
+   * they change. Else each was added (or refused) again and reported again every other scan.
+   */
+  private readonly kept = new Map<string, { size: number; mtimeMs: number }>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private scanning: Promise<void> | null = null;
 
@@ -82,12 +87,16 @@ export class WatchFolder {
     const torrents = names.filter((n) => n.toLowerCase().endsWith('.torrent'));
     const present = new Set(torrents);
     for (const name of [...this.seen.keys()]) if (!present.has(name)) this.seen.delete(name);
+    for (const name of [...this.kept.keys()]) if (!present.has(name)) this.kept.delete(name);
     let added = 0;
     for (const name of torrents) {
       if (added >= MAX_PER_SCAN) break;
       const file = path.join(this.folder, name);
       const stat = await this.fs.stat(file).catch(() => null);
       if (!stat?.isFile()) continue;
+      const kept = this.kept.get(name);
+      if (kept?.size === stat.size && kept.mtimeMs === stat.mtimeMs) continue;
+      this.kept.delete(name);
       const now = this.now();
       const before = this.seen.get(name);
       if (!before || before.size !== stat.size || before.mtimeMs !== stat.mtimeMs) {
@@ -97,11 +106,12 @@ export class WatchFolder {
       if (now - before.since < this.settleMs) continue;
       this.seen.delete(name);
       added++;
-      await this.take(file, name, stat.size);
+      await this.take(file, name, stat);
     }
   }
 
-  private async take(file: string, name: string, size: number): Promise<void> {
+  private async take(file: string, name: string, stat: { size: number; mtimeMs: number }): Promise<void> {
+    const size = stat.size;
     let verdict: 'added' | 'invalid' = 'added';
     if (size > MAX_TORRENT_FILE_BYTES) {
       verdict = 'invalid';
@@ -114,6 +124,9 @@ export class WatchFolder {
         this.host.log(`watch folder: ${name}: ${errorLine(err)}`);
       }
     }
-    await this.fs.rename(file, `${file}.${verdict}`).catch((err: unknown) => this.host.log(`watch folder: cannot set ${name} aside: ${errorLine(err)}`));
+    await this.fs.rename(file, `${file}.${verdict}`).catch((err: unknown) => {
+      if (this.kept.size < MAX_TRACKED) this.kept.set(name, { size: stat.size, mtimeMs: stat.mtimeMs });
+      this.host.log(`watch folder: cannot set ${name} aside: ${errorLine(err)}`);
+    });
   }
 }
