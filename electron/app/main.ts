@@ -48,6 +48,7 @@ import {
 } from './shell-logic.js';
 import { autostartEntry, onWindowClose, onWindowMinimize, pauseAllTargets, resumeAllTargets, torrentNotification, trayMenu, trayTooltip, type TrayAction } from './tray-logic.js';
 import { exportSaveDialogOptions, isOwnExportDownload } from './download-policy.js';
+import { startOnSavedPort } from './engine-start.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/app/
 const RENDERER_DIR = join(here, '..', '..', 'renderer'); // dist/renderer
@@ -148,9 +149,8 @@ async function start(): Promise<void> {
     // keep the XDG default
   }
 
-  engine = await createSession({
+  const sessionOptions = {
     downloadDir: settings.downloadDir,
-    port: settings.listenPort,
     // The saved port is a preference: when another client holds it, take the next free one.
     portFallback: true,
     maxPeersPerTorrent: settings.maxPeersPerTorrent,
@@ -162,7 +162,10 @@ async function start(): Promise<void> {
     stateDir,
     ...dhtSettings({}),
     ...reachSettings({}),
-  });
+  };
+  // A port the process may not have (below 1024) must not keep the app from starting (engine-start.ts).
+  const started = await startOnSavedPort((port) => createSession({ ...sessionOptions, port }), settings.listenPort);
+  engine = started.session;
   service = new TesseraService({
     session: engine,
     settings,
@@ -193,6 +196,7 @@ async function start(): Promise<void> {
     log: (message) => console.error(`tessera: ${message}`),
   });
 
+  if (started.problem) service.notice('error', started.problem);
   resolveServiceReady(service);
   void applyStartOnLogin(settings);
   void queue.attach(openRequest);
