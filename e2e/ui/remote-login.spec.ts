@@ -74,8 +74,23 @@ test('binding beyond loopback needs a login; wrong passwords lock the address ou
   await alice.reload();
   await expect(alice.getByTestId('status-bar')).toContainText('Connected');
 
-  // On this machine, the printed address with its token still opens the app (the token flow).
+  // On this machine, the printed address with its token still opens the app (the token flow);
+  // it has no session, so no "Log out".
   const local = await (await browser.newContext()).newPage();
   await local.goto(host.url);
+  await expect(local.getByTestId('status-bar')).toContainText('Connected');
+  await expect(local.getByTestId('settings-button')).toBeVisible();
+  await expect(local.getByTestId('logout-button')).toHaveCount(0);
+
+  // Log out: this tab and every other tab of the session go to the login page, and the
+  // session opens nothing any more; the token flow on this machine is untouched.
+  const aliceTab2 = await alice.context().newPage();
+  await aliceTab2.goto(`${host.origin}/`);
+  await expect(aliceTab2.getByTestId('status-bar')).toContainText('Connected');
+  await alice.getByTestId('logout-button').click();
+  await alice.waitForURL(/\/login$/);
+  await aliceTab2.waitForURL(/\/login$/);
+  await alice.goto(`${host.origin}/`);
+  expect(new URL(alice.url()).pathname).toBe('/login');
   await expect(local.getByTestId('status-bar')).toContainText('Connected');
 });

@@ -13,7 +13,7 @@ import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { Auth, hashPassword, SESSION_COOKIE } from './auth.js';
 import { LOGOUT_PATH, SESSION_PATH, startHostServer, type HostServer } from './server.js';
-import { SESSION_ENDED_CODE } from './session-sockets.js';
+import { SESSION_ENDED_CLOSE_CODE } from '../../shared/contract/index.js';
 
 interface Reply {
   status: number;
@@ -76,9 +76,11 @@ describe('web UI logout', () => {
     return sid;
   }
 
-  it('tells the page that it runs behind a login', async () => {
-    const r = await send(host.port, 'GET', SESSION_PATH);
-    expect(JSON.parse(r.body)).toEqual({ login: true });
+  it('tells the page whether it holds a login session', async () => {
+    const sid = await logIn();
+    expect(JSON.parse((await send(host.port, 'GET', SESSION_PATH, { cookie: `${SESSION_COOKIE}=${sid}` })).body)).toEqual({ login: true });
+    expect(JSON.parse((await send(host.port, 'GET', SESSION_PATH)).body)).toEqual({ login: false });
+    expect(JSON.parse((await send(host.port, 'GET', `${SESSION_PATH}?token=${host.token}`)).body)).toEqual({ login: false });
   });
 
   it('ends the session, forgets the cookie and closes its tabs, and only its tabs', async () => {
@@ -93,7 +95,7 @@ describe('web UI logout', () => {
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe('/login');
     expect(String(out.headers['set-cookie'])).toMatch(new RegExp(`^${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly`));
-    expect(await Promise.all(closes)).toEqual([SESSION_ENDED_CODE, SESSION_ENDED_CODE]);
+    expect(await Promise.all(closes)).toEqual([SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_CODE]);
 
     // The ended session opens neither the page nor the API; the other session still does.
     const page = await send(host.port, 'GET', '/', { cookie: `${SESSION_COOKIE}=${sid}` });

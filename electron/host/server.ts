@@ -88,7 +88,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 const PORT_TRIES = 10;
 /** POST here ends the login session (auth mode) and closes its tabs. */
 export const LOGOUT_PATH = '/logout';
-/** GET: `{ login: boolean }`, whether this host asks for a login. */
+/** GET: `{ login: boolean }`, whether the request presents a live login session. */
 export const SESSION_PATH = '/session';
 /** How often open tabs' sessions are checked (and kept alive). */
 const SESSION_SWEEP_MS = 60_000;
@@ -172,8 +172,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       return;
     }
     if (url.pathname === SESSION_PATH) {
-      // Tells the page whether it runs behind a login (and so offers "Log out"); nothing secret.
-      sendJson(res, { login: auth !== null });
+      // Tells the page whether it holds a login session (and so offers "Log out"): not with the
+      // access token on this machine, nor on a host that asks for no login. Nothing secret.
+      sendJson(res, { login: liveSession(req, url) !== null });
       return;
     }
     // The page needs a login; its scripts and styles are the public app shell (as on loopback),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_ENDED_CODE, SessionSockets, type ClosableSocket } from './session-sockets.js';
+import { SESSION_ENDED_CLOSE_CODE } from '../../shared/contract/index.js';
+import { SessionSockets, type ClosableSocket } from './session-sockets.js';
 
 class Tab implements ClosableSocket {
   closedWith: number | null = null;
@@ -16,7 +17,7 @@ describe('tabs of a login session', () => {
     sockets.add(a2, 'a');
     sockets.add(b, 'b');
     sockets.endSession('a', 'logged out');
-    expect([a1.closedWith, a2.closedWith, b.closedWith]).toEqual([SESSION_ENDED_CODE, SESSION_ENDED_CODE, null]);
+    expect([a1.closedWith, a2.closedWith, b.closedWith]).toEqual([SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_CODE, null]);
     expect(sockets.size).toBe(1);
   });
 
@@ -34,7 +35,7 @@ describe('tabs of a login session', () => {
       return sid === 'a';
     });
     expect(touched).toEqual(['a', 'b']);
-    expect([a1.closedWith, a2.closedWith, b.closedWith, gone.closedWith]).toEqual([null, null, SESSION_ENDED_CODE, null]);
+    expect([a1.closedWith, a2.closedWith, b.closedWith, gone.closedWith]).toEqual([null, null, SESSION_ENDED_CLOSE_CODE, null]);
     expect(sockets.size).toBe(2);
   });
 });

@@ -4,9 +4,7 @@
  * was dropped (idle, or the oldest of too many), since a WebSocket is only checked when it opens.
  * A tab that stays open keeps its session alive, as qBittorrent's web UI does by polling.
  */
-
-/** Close code a tab gets when its session ends: the renderer goes to the login page instead of reconnecting. */
-export const SESSION_ENDED_CODE = 4001;
+import { SESSION_ENDED_CLOSE_CODE } from '../../shared/contract/index.js';
 
 export interface ClosableSocket {
   close(code: number, reason: string): void;
@@ -29,7 +27,7 @@ export class SessionSockets<S extends ClosableSocket = ClosableSocket> {
     for (const [socket, sid] of [...this.sessionOf]) {
       if (sid !== sessionId) continue;
       this.sessionOf.delete(socket);
-      socket.close(SESSION_ENDED_CODE, reason);
+      socket.close(SESSION_ENDED_CLOSE_CODE, reason);
     }
   }
 
@@ -47,7 +45,7 @@ export class SessionSockets<S extends ClosableSocket = ClosableSocket> {
       }
       if (ok) continue;
       this.sessionOf.delete(socket);
-      socket.close(SESSION_ENDED_CODE, 'session ended: log in again');
+      socket.close(SESSION_ENDED_CLOSE_CODE, 'session ended: log in again');
     }
   }
 

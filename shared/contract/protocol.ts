@@ -21,6 +21,13 @@ export const PRELOAD_GLOBAL = 'tessera';
 export const WS_PATH = '/ws';
 /** Query parameter carrying the web host's access token (never a cookie: cookies ignore ports). */
 export const TOKEN_PARAM = 'token';
+/**
+ * WebSocket close code of a tab whose login session ended (logout, or dropped by the host): the
+ * page shows LOGIN_PATH instead of reconnecting with a session that opens nothing.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4001;
+/** The web host's login page (remote web UI). */
+export const LOGIN_PATH = '/login';
 
 export type ErrorCode =
   /** The payload did not match the contract. */

@@ -5,14 +5,15 @@
  */
 import { createClient, createPreloadClient, isPreloadBridge, type TesseraClient } from './client.js';
 import type { CommandName } from './commands.js';
-import { PRELOAD_GLOBAL, TOKEN_PARAM, WS_PATH, parseHostMessage, type RequestMessage } from './protocol.js';
+import { LOGIN_PATH, PRELOAD_GLOBAL, SESSION_ENDED_CLOSE_CODE, TOKEN_PARAM, WS_PATH, parseHostMessage, type RequestMessage } from './protocol.js';
 
 /** The subset of the browser WebSocket API used here (the `ws` package's class fits too). */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number }) => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -26,6 +27,8 @@ export interface WebSocketClientOptions {
   timeoutMs?: number;
   /** Reconnect after the socket closes (default true). */
   reconnect?: boolean;
+  /** The host closed the socket because its login session ended: no reconnect; the page shows the login. */
+  onSessionEnded?: () => void;
 }
 
 const OPEN = 1;
@@ -94,11 +97,17 @@ export function createWebSocketClient(options: WebSocketClientOptions): TesseraC
       p.resolve(parsed.ok ? { ok: true, result: parsed.result } : { ok: false, error: parsed.error });
     });
     ws.addEventListener('error', () => undefined);
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       if (socket !== ws) return;
       socket = null;
       failAll('Lost the connection to Tessera');
       onStatus('closed');
+      if (event.code === SESSION_ENDED_CLOSE_CODE && options.onSessionEnded) {
+        // Reconnecting would present the ended session again, refused for ever.
+        closed = true;
+        options.onSessionEnded();
+        return;
+      }
       if (closed || !reconnect) return;
       const delay = Math.min(5_000, 250 * 2 ** attempt++);
       setTimeout(() => {
@@ -141,7 +150,7 @@ export function createWebSocketClient(options: WebSocketClientOptions): TesseraC
 const TOKEN_STORAGE_KEY = 'tessera.token';
 
 interface PageGlobals {
-  location?: { href: string };
+  location?: { href: string; assign?(url: string): void };
   sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   history?: { replaceState(data: unknown, unused: string, url?: string): void };
 }
@@ -175,11 +184,12 @@ export function takePageToken(g: PageGlobals): string | null {
  * WebSocket to the host that served this page.
  */
 export function connectTessera(): TesseraClient {
-  const g = globalThis as Record<string, unknown> & { location?: { href: string } };
+  const g = globalThis as Record<string, unknown> & PageGlobals;
   const bridge = g[PRELOAD_GLOBAL];
   if (isPreloadBridge(bridge)) return createPreloadClient(bridge);
   if (!g.location) throw new Error('Tessera: neither the Electron preload nor a page location is available');
   const token = takePageToken(g as PageGlobals);
   if (!token) throw new Error(`this page needs its access token: open the address printed by \`npm run web\` (it ends with ?${TOKEN_PARAM}=…)`);
-  return createWebSocketClient({ url: webSocketUrl(g.location.href, token) });
+  const location = g.location;
+  return createWebSocketClient({ url: webSocketUrl(location.href, token), onSessionEnded: () => location.assign?.(LOGIN_PATH) });
 }

@@ -5,6 +5,7 @@ import { selectSelectedTorrent, visibleHashes } from '../state/selectors.js';
 import { FilterBar } from './FilterBar.js';
 import { Dialog } from './Dialog.js';
 import { IconMagnet, IconOpen, IconPause, IconPlay, IconSettings, IconTrash, Logo } from './icons.js';
+import { LogoutButton } from './LogoutButton.js';
 import { RemoveDialog } from './RemoveDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
 
@@ -74,6 +75,7 @@ export function Toolbar() {
       <button type="button" className="btn btn--icon" data-testid="settings-button" onClick={() => setSettingsOpen(true)} title="Settings" aria-label="Settings">
         <IconSettings />
       </button>
+      <LogoutButton />
       {settingsOpen && <SettingsDialog onClose={closeSettings} />}
       {magnetOpen && <MagnetDialog onClose={closeMagnet} />}
       {removeOpen && selected && (
