@@ -50,7 +50,9 @@ export function admitted(candidates: readonly QueueCandidate[], settings: QueueS
 
 /** The queue order after moving `ids` (which keep their order among themselves). Unknown ids are ignored. */
 export function moveInQueue(order: readonly string[], ids: readonly string[], to: QueueMove): string[] {
-  const moving = new Set(ids.filter((id) => order.includes(id)));
+  // A set, not order.includes per id: "select all, move to top" of 10,000 torrents took 2.2 s.
+  const queued = new Set(order);
+  const moving = new Set(ids.filter((id) => queued.has(id)));
   if (moving.size === 0) return [...order];
   const rest = order.filter((id) => !moving.has(id));
   const moved = order.filter((id) => moving.has(id));
