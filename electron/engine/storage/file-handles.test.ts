@@ -36,6 +36,21 @@ describe('FileHandles save folder', () => {
     await a.closeAll();
   });
 
+  it('cuts a longer file to the torrent\'s length when opening it for writing (as libtorrent), never when reading', async () => {
+    const root = tempRoot();
+    fs.mkdirSync(root);
+    const file = path.join(root, 'movie.mkv');
+    fs.writeFileSync(file, Buffer.alloc(300, 7));
+    const h = new FileHandles(root, undefined, new FilePool(8));
+    await h.use(file, 100, false, async () => undefined);
+    expect(fs.statSync(file).size).toBe(300);
+    await h.use(file, 100, true, async () => undefined);
+    expect(fs.statSync(file).size).toBe(100);
+    // The torrent's bytes it had are kept.
+    expect(fs.readFileSync(file)).toEqual(Buffer.alloc(100, 7));
+    await h.closeAll();
+  });
+
   it('does not make the save folder for reading', async () => {
     const root = tempRoot();
     const h = new FileHandles(root, undefined, new FilePool(8));

@@ -173,8 +173,11 @@ export class FileHandles {
     if (before && !sameIdentity(before, opened)) this.onReplaced(filePath);
     if (create) {
       const stat = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(opened.fd, (err, s) => (err ? reject(err) : resolve(s))));
-      // Sparse-extend to the final size so the file is the right size however pieces arrive.
-      if (stat.size < length) await new Promise<void>((resolve, reject) => fs.ftruncate(opened.fd, length, (err) => (err ? reject(err) : resolve())));
+      // Sparse-extend to the final size so the file is the right size however pieces arrive. A
+      // longer file (one already there under the torrent's name) is cut to it, as libtorrent
+      // does: bytes past the torrent's end would otherwise stay in the finished file, which
+      // then no longer matches what was shared although every piece is verified.
+      if (stat.size !== length) await new Promise<void>((resolve, reject) => fs.ftruncate(opened.fd, length, (err) => (err ? reject(err) : resolve())));
     }
     return opened;
   }
