@@ -13,6 +13,12 @@
 
 export type FileStamp = { size: number; mtimeMs: number } | null;
 
+/**
+ * A stamp no file on disk has, and not the record's "missing" one (mtime -1): a record showing
+ * it has the next start hash whatever is there.
+ */
+export const UNKNOWN_STAMP: { readonly size: number; readonly mtimeMs: number } = { size: -1, mtimeMs: -2 };
+
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a === null || b === null ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
@@ -35,6 +41,11 @@ export class StampTrust {
     this.trusted = [...stamps];
     this.written.fill(0);
     this.replaced.fill(0);
+  }
+
+  /** Nothing on disk is known (a check stopped half-way): a record vouches for no file. */
+  unknown(): void {
+    this.checked(Array.from(this.written, () => UNKNOWN_STAMP));
   }
 
   /** A write to the file is starting or just ended (both: one ending after a record moves the stamp again). */

@@ -146,6 +146,26 @@ describe('Storage against a temp dir', () => {
     expect(fs.readFileSync(path.join(root, 'was-empty'), 'utf8')).toBe('keep me');
   });
 
+  it('an empty file skipped when added is made once it is wanted (no piece ever would), as libtorrent does', async () => {
+    const s = storage(root, 16, [
+      ['t/data', 20],
+      ['t/sub/empty', 0],
+    ]);
+    s.setSkipped(1, true);
+    await s.prepare();
+    expect(exists(path.join(root, 't/sub/empty'))).toBe(false);
+    await s.setSkipped(1, false);
+    expect(fs.statSync(path.join(root, 't/sub/empty')).size).toBe(0);
+    // Skipped again before its turn came: not made.
+    const again = storage(path.join(root, 'again'), 16, [['e', 0]]);
+    again.setSkipped(0, true);
+    await again.prepare();
+    const made = again.setSkipped(0, false);
+    again.setSkipped(0, true);
+    await made;
+    expect(exists(path.join(root, 'again', 'e'))).toBe(false);
+  });
+
   it('does not create skipped files, and writes only the wanted part of shared pieces to the files', async () => {
     const specs = [
       ['t/wanted-1', 10],

@@ -90,6 +90,16 @@ export class Storage {
       return null;
     }
     this.skipped.delete(fileIndex);
+    const file = this.files[fileIndex]!;
+    if (file.length === 0 && !file.pad) {
+      // No piece will ever make an empty file: made now, as prepare() makes the wanted ones (and
+      // as libtorrent does on un-skipping). Before, one skipped when added never appeared.
+      this.viaPartFile.delete(fileIndex);
+      return this.serial(async () => {
+        if (!this.skipped.has(fileIndex)) await this.createEmptyFile(fileIndex);
+        return [];
+      });
+    }
     return this.viaPartFile.has(fileIndex) ? this.serial(() => this.moveOutOfPartFile(fileIndex)) : null;
   }
 
@@ -147,8 +157,7 @@ export class Storage {
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files[i]!;
       if (file.pad || file.length > 0 || this.skipped.has(i)) continue;
-      const { fd } = await openInside(this.saveDir, this.filePath(i), 'write');
-      await new Promise<void>((done) => fs.close(fd, () => done()));
+      await this.createEmptyFile(i);
       await chunker.step();
     }
     return this.serial(async () => {
@@ -157,6 +166,13 @@ export class Storage {
       for (const index of stale) await this.parts.free(index);
       return stale;
     });
+  }
+
+  /** Creates an empty file of the torrent (with its folders) if it is not there; never through a link. */
+  private async createEmptyFile(fileIndex: number): Promise<void> {
+    await this.handles.ensureRoot();
+    const { fd } = await openInside(this.saveDir, this.filePath(fileIndex), 'write');
+    await new Promise<void>((done) => fs.close(fd, () => done()));
   }
 
   /** Writes a whole verified piece. */
@@ -301,6 +317,11 @@ export class Storage {
   /** The files as the start-up check (or a recheck) found them: a resume record may show these stamps. */
   trustStamps(stamps: readonly FileStamp[]): void {
     this.trust.checked(stamps);
+  }
+
+  /** A check stopped before it hashed everything: no stamp is vouched for, so the next start hashes every file. */
+  trustNoStamps(): void {
+    this.trust.unknown();
   }
 
   /**

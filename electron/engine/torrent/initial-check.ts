@@ -12,6 +12,8 @@ export interface CheckTarget {
   hashMatches(index: number, data: Buffer): Promise<boolean>;
   /** A piece hashed from disk turned out good. */
   pieceChecked(index: number): void;
+  /** The torrent was stopped (removed, or the app quits): the check ends at the next piece. */
+  stopped?(): boolean;
 }
 
 export interface CheckResult {
@@ -61,6 +63,13 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
   }
   if (toCheck.length > 0) onChecking();
   for (const index of toCheck) {
+    // Stopped: quitting or removing must not wait for the hashing of a whole torrent (hours for a
+    // large one on a slow disk), as libtorrent aborts its check. What the pieces hashed so far
+    // say stays, but the record vouches for no file: the next start hashes them all again.
+    if (t.stopped?.()) {
+      storage.trustNoStamps();
+      return result;
+    }
     let data: Buffer;
     try {
       data = await storage.read(index, 0, picker.pieceSize(index));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-tor
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
+import { UNKNOWN_STAMP } from '../storage/stamp-trust.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
@@ -224,6 +225,123 @@ describe('Torrent lifecycle', () => {
     await torrent.resume();
     expect(torrent.stats()).toMatchObject({ state: 'seeding', error: null, checkedPieces: 4 });
     expect(states).toEqual(['seeding', 'error', 'checking', 'seeding']);
+  });
+
+  it('a fault reported again while faulted (each batch in flight failing its write) is one error: the first cause', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const warnings: string[] = [];
+    const meta = metaFor(DATA);
+    const { torrent, states } = create({ infoHash: meta.infoHash, meta, savePath: dir }, warnings);
+    const errors: string[] = [];
+    torrent.on('error', (m) => errors.push(m));
+    await torrent.start();
+    torrent.fatal('disk write failed: EACCES (piece 1)');
+    torrent.fatal('disk write failed: EACCES (piece 2)');
+    torrent.fatal('disk write failed: EACCES (piece 3)');
+    expect(errors).toEqual(['disk write failed: EACCES (piece 1)']);
+    expect(warnings.filter((w) => w.includes('disk write failed'))).toHaveLength(1);
+    expect(torrent.stats()).toMatchObject({ state: 'error', error: 'disk write failed: EACCES (piece 1)' });
+    // The retry clears it: a later failure is heard again.
+    await torrent.resume();
+    torrent.fatal('disk write failed: ENOSPC');
+    expect(errors).toEqual(['disk write failed: EACCES (piece 1)', 'disk write failed: ENOSPC']);
+    expect(states).toEqual(['seeding', 'error', 'checking', 'seeding', 'error']);
+  });
+
+  describe('while it checks', () => {
+    const TWO = fileData(8 * PIECE, 3);
+    const twoMeta = (): Metainfo =>
+      parseTorrent(
+        torrentBytes(
+          v1Info({ name: 'two', pieceLength: PIECE, files: [{ path: ['a.bin'], length: 4 * PIECE }, { path: ['b.bin'], length: 4 * PIECE }], pieces: sha1Pieces(TWO, PIECE) }),
+        ),
+      );
+    async function writeTwo(): Promise<void> {
+      await mkdir(path.join(dir, 'two'));
+      await writeFile(path.join(dir, 'two', 'a.bin'), TWO.subarray(0, 4 * PIECE));
+      await writeFile(path.join(dir, 'two', 'b.bin'), TWO.subarray(4 * PIECE));
+    }
+    async function stoppedHalfWay(store: StateStore | null): Promise<{ torrent: Torrent; meta: Metainfo; hashed: number }> {
+      await writeTwo();
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      torrent.setFilePriority(1, 0);
+      let hashed = 0;
+      let stopping: Promise<void> | null = null;
+      torrent.on('piece', () => {
+        if (++hashed === 2) stopping = torrent.stop();
+      });
+      await torrent.recheck();
+      await stopping;
+      return { torrent, meta, hashed };
+    }
+
+    it('shows the files, and keeps the priorities set meanwhile for when the check ends', async () => {
+      await writeTwo();
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      let shown: number[] | null = null;
+      torrent.on('piece', () => {
+        if (shown) return;
+        torrent.setFilePriority(1, 0);
+        torrent.setFilePriority(0, 2);
+        shown = torrent.files().map((f) => f.priority);
+      });
+      await torrent.recheck();
+      expect(shown).toEqual([2, 0]);
+      expect(torrent.files().map((f) => f.priority)).toEqual([2, 0]);
+      expect(torrent.stats()).toMatchObject({ state: 'seeding', checkedPieces: 8 });
+    });
+
+    it('failing, it keeps the file priorities: in the record saved meanwhile, and for the retry', async () => {
+      await writeTwo();
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      torrent.setFilePriority(1, 0);
+      // The torrent's folder is not one any more: the recheck cannot use it.
+      await rename(path.join(dir, 'two'), path.join(dir, 'two.away'));
+      await writeFile(path.join(dir, 'two'), 'not a folder');
+      await torrent.recheck();
+      expect(torrent.stats()).toMatchObject({ state: 'error', error: expect.stringContaining('cannot use the save folder') });
+      await torrent.pause();
+      const record = saved.at(-1)!;
+      expect(record).toMatchObject({ pieceCount: 8, filePriorities: [1, 0] });
+      // Nothing vouched for: a restart from this record hashes the files.
+      expect(record.files).toEqual([UNKNOWN_STAMP, UNKNOWN_STAMP]);
+      await unlink(path.join(dir, 'two'));
+      await rename(path.join(dir, 'two.away'), path.join(dir, 'two'));
+      await torrent.resume();
+      expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+      expect(torrent.stats()).toMatchObject({ state: 'seeding', error: null, checkedPieces: 8 });
+    });
+
+    it('stopped, the check ends at the next piece; the record keeps the file priorities and vouches for no file, so the next start hashes again', async () => {
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const { meta, hashed } = await stoppedHalfWay(store);
+      // Quitting does not wait for the whole torrent to be hashed.
+      expect(hashed).toBe(2);
+      const record = saved.at(-1)!;
+      expect(record.filePriorities).toEqual([1, 0]);
+      expect(record.files).toEqual([UNKNOWN_STAMP, UNKNOWN_STAMP]);
+      const again = create({ infoHash: meta.infoHash, meta, store, resume: record }).torrent;
+      await again.start();
+      expect(again.files().map((f) => f.priority)).toEqual([1, 0]);
+      expect(again.stats()).toMatchObject({ state: 'seeding', checkedPieces: 8, resumedPieces: 0 });
+    });
+
+    it('stopped, its files can still be deleted (a removal with the data)', async () => {
+      const { torrent } = await stoppedHalfWay(null);
+      await writeFile(path.join(dir, 'two', 'mine.txt'), 'the user\'s own file');
+      expect(torrent.transfer).not.toBeNull();
+      await torrent.transfer!.storage.deleteFiles();
+      expect(await readdir(path.join(dir, 'two'))).toEqual(['mine.txt']);
+    });
   });
 
   it('recheck: a damaged piece is found and fetched again; a paused torrent stays paused', async () => {

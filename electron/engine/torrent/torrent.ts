@@ -30,6 +30,7 @@ import type { MseResult, PeerCipher } from '../wire/mse/mse-common.js';
 import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
 import { NoDataYet } from './data-handler.js';
 import { moveFiles, renameFiles } from '../storage/move-files.js';
+import { UNKNOWN_STAMP } from '../storage/stamp-trust.js';
 import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
@@ -176,6 +177,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private shownState: TorrentState;
   /** The transfer whose data is being checked, so stats() shows the check advancing. */
   private checking: Transfer | null = null;
+  /** File priorities the user set while the data was checked: applied when the check ends (see prepare). */
+  private readonly prioritiesWhileChecking = new Map<number, FilePriority>();
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
   /** Stops the periodic work started by `activate`. */
@@ -479,6 +482,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   fatal(message: string): void {
+    // A failing disk fails every batch in flight, each reporting it: one fault (the first
+    // cause), so the user hears of it once (one 'error' event, one notification), not per piece.
+    if (this.fault) return;
     this.setFault({ kind: 'storage', message });
   }
 
@@ -619,15 +625,25 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
       try {
         this.checking = transfer;
-        await transfer.prepare(() => undefined, this.resumeInit);
+        await transfer.prepare(() => undefined, this.resumeInit, () => this.closed);
         this.resumeInit = null;
+        if (this.prioritiesWhileChecking.size > 0) this.resumeRecords.markChanged();
+        for (const [i, p] of this.prioritiesWhileChecking) transfer.setFilePriority(i, p);
+        this.prioritiesWhileChecking.clear();
       } catch (err) {
         await transfer.storage.close().catch(() => undefined);
+        this.resumeInit ??= this.uncheckedRecord(meta, transfer);
         return this.setFault({ kind: 'storage', message: `cannot use the save folder: ${errorText(err)}` });
       } finally {
         this.checking = null;
       }
-      if (this.closed) return void (await transfer.storage.close());
+      if (this.closed) {
+        // Stopped while checking: the transfer stays (never active) so that stop() records what
+        // it knows (the file priorities above all: without it the record had none, and a
+        // restart downloaded every skipped file) and a removal with the data deletes its files.
+        this.data = { phase: 'transfer', handler: transfer };
+        return void (await transfer.storage.close());
+      }
       if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
       this.data = { phase: 'transfer', handler: transfer };
       transfer.setActive(this.active);
@@ -719,12 +735,28 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     } catch (err) {
       failure = err;
     }
-    this.resumeInit = { ...record, ...this.totals(), infoHash: this.infoHash, savePath: this.savePath, addedAt: this.addedAt, completedAt: this.completedAtValue,
-      paused: !this.wanted, sequential: this.sequentialWanted, firstLastPiecesFirst: this.firstLastFirst, downloadLimit: this.ownDownloadLimit.limit,
-      uploadLimit: this.ownUploadLimit.limit, magnet: null };
+    this.resumeInit = this.initFrom(record);
     await this.prepare(meta, priorities);
     await this.saveResume();
     if (failure) throw failure;
+  }
+
+  /** A record to prepare storage from (and to save while it is prepared), with this torrent's settings. */
+  private initFrom(record: Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files' | 'pieceLog'>): ResumeData {
+    return { ...record, ...this.totals(), infoHash: this.infoHash, savePath: this.savePath, addedAt: this.addedAt, completedAt: this.completedAtValue,
+      paused: !this.wanted, sequential: this.sequentialWanted, firstLastPiecesFirst: this.firstLastFirst, downloadLimit: this.ownDownloadLimit.limit,
+      uploadLimit: this.ownUploadLimit.limit, magnet: null };
+  }
+
+  /**
+   * The record a check that failed leaves when it did not start from one (a recheck): the file
+   * priorities (those set during the check too), nothing verified, no file vouched for. Without
+   * it the record had no priorities, and the retry or the next start wanted every skipped file.
+   */
+  private uncheckedRecord(meta: Metainfo, transfer: Transfer): ResumeData {
+    const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? transfer.filePriority(i));
+    this.prioritiesWhileChecking.clear();
+    return this.initFrom({ have: Buffer.alloc(Math.ceil(meta.pieceCount / 8)), pieceCount: meta.pieceCount, filePriorities, files: meta.files.map(() => ({ ...UNKNOWN_STAMP })) });
   }
 
   /** Fraction of a move done, or null when not moving. */
@@ -1256,7 +1288,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
 
   files(): FileStats[] {
-    return this.transfer?.files() ?? [];
+    if (this.transfer) return this.transfer.files();
+    // While checking (minutes, for a large torrent) the files are shown, with the priorities the
+    // user gave them meanwhile, as qBittorrent does.
+    const files = this.checking?.files() ?? [];
+    return files.map((f, i) => (this.prioritiesWhileChecking.has(i) ? { ...f, priority: this.prioritiesWhileChecking.get(i)! } : f));
   }
 
   /** The piece-source log of the current transfer (null before the metadata and storage are ready). */
@@ -1316,7 +1352,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   setFilePriority(fileIndex: number, priority: FilePriority): void {
     const t = this.transfer;
-    if (!t) return;
+    if (!t) {
+      // Checking: kept for when the check ends (it reads skipped files' bytes from the part
+      // file, which a change now would move under it). Dropped before, it was lost silently.
+      const file = this.checking?.meta.files[fileIndex];
+      if (file && !file.pad) this.prioritiesWhileChecking.set(fileIndex, priority);
+      return;
+    }
     const wasFinished = t.finished;
     t.setFilePriority(fileIndex, priority);
     this.resumeRecords.markChanged();

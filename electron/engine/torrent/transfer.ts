@@ -199,7 +199,7 @@ export class Transfer {
    * Creates the save folder and empty files, then learns what is already on disk (from the
    * resume record where it still fits, by hashing elsewhere; see checkExistingData).
    */
-  async prepare(onChecking: () => void, resume: ResumeData | null): Promise<void> {
+  async prepare(onChecking: () => void, resume: ResumeData | null, stopped?: () => boolean): Promise<void> {
     const usable = resume && resume.pieceCount === this.meta.pieceCount && resume.files.length === this.meta.files.length ? resume : null;
     if (usable) usable.filePriorities.forEach((p, i) => this.setFilePriority(i, p));
     const target = {
@@ -208,6 +208,7 @@ export class Transfer {
       picker: this.picker,
       hashMatches: (index: number, data: Buffer) => this.verifier.hashMatches(index, data),
       pieceChecked: (index: number) => this.host.pieceChecked(index, true),
+      stopped,
     };
     const { checked, resumed } = await checkExistingData(target, usable, onChecking);
     // Who sent the pieces still had (the replay), as the last session logged it.
@@ -450,7 +451,7 @@ export class Transfer {
       this.verifier.track(
         move.then(
           (lost) => lost.forEach((index) => this.forgetPiece(index)),
-          (err: unknown) => this.host.fatal(`moving data out of the part file failed: ${errorText(err)}`),
+          (err: unknown) => this.host.fatal(`cannot make ${file.path} wanted again: ${errorText(err)}`),
         ),
       );
     }
