@@ -312,7 +312,6 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const torrent = new Torrent(init, this.context());
     this.torrents.set(torrent.infoHash, torrent);
     this.orderedTorrents = null;
-    this.orderedTorrents = null;
     this.queueOrder.push(torrent.infoHash);
     // A restored torrent keeps its recorded position until restore() has sorted the queue.
     if (!init.resume) torrent.queuePosition = this.queueOrder.length;
@@ -410,7 +409,6 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const torrent = this.torrents.get(infoHash.toLowerCase());
     if (!torrent) return;
     this.torrents.delete(torrent.infoHash);
-    this.orderedTorrents = null;
     this.orderedTorrents = null;
     this.queueOrder = this.queueOrder.filter((h) => h !== torrent.infoHash);
     this.policy.forget(torrent);
