@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TestLink } from './test-link.js';
-import type { UtpSocket } from './utp-socket.js';
+import { MIN_CHUNK_CHARGE, type UtpSocket } from './utp-socket.js';
 import { decodeHeader, emptyHeader, HEADER_BYTES, ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, stampHeader, writeHeader } from './packet.js';
 import { MAX_REORDER_DISTANCE } from './connection.js';
 import { createUtpBudget } from './manager.js';
@@ -223,5 +223,45 @@ describe('uTP manager against hostile datagrams', () => {
     // A FIN far ahead does not end the stream before the data in between.
     b.handle(packet(ST_FIN, 11, 1100, 0), '1.2.3.4', 1);
     expect(socket.readableEnded).toBe(false);
+  });
+
+  it('never delivers data held beyond the FIN: the stream ends cleanly and the memory is given back', async () => {
+    const link = new TestLink();
+    const b = link.b;
+    b.handle(packet(ST_SYN, 10, 1000, 0), '1.2.3.4', 1);
+    const socket = link.accepted[0] as UtpSocket;
+    const got: Buffer[] = [];
+    const seen: string[] = [];
+    socket.on('data', (c: Buffer) => got.push(c));
+    socket.on('end', () => seen.push('end'));
+    socket.on('error', (e: Error) => seen.push(e.message));
+    // Data after the FIN arrives first (held out of order), then the FIN, then what fills the hole.
+    b.handle(packet(ST_DATA, 11, 1003, 0, 700), '1.2.3.4', 1);
+    b.handle(packet(ST_FIN, 11, 1002, 0), '1.2.3.4', 1);
+    expect(b.reorder.used).toBe(0);
+    b.handle(packet(ST_DATA, 11, 1001, 0, 5), '1.2.3.4', 1);
+    await new Promise<void>((r) => setImmediate(r));
+    expect(Buffer.concat(got).length).toBe(5);
+    expect(seen).toEqual(['end']);
+  });
+
+  it('charges each small packet a paused reader holds at MIN_CHUNK_CHARGE: 1-byte packets cannot fill the window by the million', () => {
+    const recvWindow = 64 * 1024;
+    const link = new TestLink({ managerOptions: { connection: { recvWindow, sendBuffer: recvWindow, maxWindow: 1 << 20 } } });
+    const b = link.b;
+    b.handle(packet(ST_SYN, 10, 1000, 0), '1.2.3.4', 1);
+    const socket = link.accepted[0] as UtpSocket;
+    socket.on('error', () => undefined);
+    socket.pause();
+    // Each held chunk costs ~230 bytes whatever its length; counted as 1 byte, a 64 KiB window would hold 65,536 of them.
+    for (let i = 1; i <= 4000; i++) b.handle(packet(ST_DATA, 11, 1000 + i, 0, 1), '1.2.3.4', 1);
+    const held = socket.readableLength;
+    expect(held).toBeGreaterThan(16);
+    expect(held).toBeLessThanOrEqual(recvWindow / MIN_CHUNK_CHARGE + 3);
+    // Reading reopens the window: the packets that follow are taken again.
+    while (socket.read() !== null);
+    for (let i = 1; i <= 10; i++) b.handle(packet(ST_DATA, 11, 1000 + held + i, 0, 1), '1.2.3.4', 1);
+    expect(socket.readableLength).toBe(10);
+    expect(socket.utp?.state).toBe('connected');
   });
 });

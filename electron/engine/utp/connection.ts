@@ -447,6 +447,7 @@ export class UtpConnection {
     if (h.type === ST_FIN && !this.gotFin) {
       this.gotFin = true;
       this.remoteFinSeq = h.seqNr;
+      this.dropBeyondFin(distance);
     }
     // A peer that ignores our window: its excess is not kept (nor acknowledged).
     if (payload.length > 0 && this.io.unread() + this.reorderBytes + payload.length > this.limits.recvWindow + PACKET_BYTES) return;
@@ -477,6 +478,23 @@ export class UtpConnection {
     this.reorderCount++;
     this.stats.reordered++;
     this.reorderBytes += payload.length;
+  }
+
+  /**
+   * Out-of-order packets that arrived before the FIN but lie after it (`finDistance` ahead of
+   * ack_nr) are the peer contradicting itself: never delivered (the stream has ended by then,
+   * and a push after its end destroys it with an error), and their memory is given back now.
+   */
+  private dropBeyondFin(finDistance: number): void {
+    for (let d = finDistance + 1; d <= MAX_REORDER_DISTANCE && this.reorderCount > 0; d++) {
+      const slot = seqAdd(this.ackNr, d) & RING_MASK;
+      const buffered = this.inRing[slot];
+      if (buffered === undefined) continue;
+      this.inRing[slot] = undefined;
+      this.reorderCount--;
+      this.reorderBytes -= buffered.length;
+      if (this.limits.shared) this.limits.shared.used -= buffered.length;
+    }
   }
 
   private deliver(seq: number, payload: Buffer): void {
