@@ -58,6 +58,14 @@ describe('BEP 52 hash proofs', () => {
     expect(requestProblem(request(0, 2, top, 0), data.length)).toMatch(/proof layers/);
   });
 
+  it('validates requests in trees of 2^31 leaves and more (no 32-bit wrap of the layer size)', () => {
+    const huge = 2 ** 33 * 16384; // 2^33 blocks: leaves at height 0, root at 33
+    const r: HashRequest = { root: tree.root, baseLayer: 0, index: 2 ** 31, length: 8192, proofLayers: 10 };
+    expect(requestProblem(r, huge)).toBeNull();
+    expect(requestProblem({ ...r, index: 2 ** 32 - 8192 }, huge)).toBeNull();
+    expect(requestProblem({ ...r, baseLayer: 2 }, huge)).toMatch(/index/); // that layer has 2^31 nodes
+  });
+
   it('codec: request, reject and hashes round-trip; malformed payloads are refused with a reason', () => {
     const r = request(8, 8);
     expect(decodeHashRequest(encodeHashRequest(r).subarray(5))).toEqual(r);

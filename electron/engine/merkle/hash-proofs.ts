@@ -58,7 +58,8 @@ export function requestProblem(r: HashRequest, fileLength: number): string | nul
   const top = rootHeight(fileLength);
   if (r.length < 1 || r.length > MAX_HASHES_PER_REQUEST || (r.length & (r.length - 1)) !== 0) return 'length is not a power of two from 1 to 8192';
   if (r.baseLayer < 0 || r.baseLayer >= top) return 'no such layer in the file\'s tree';
-  const levelSize = 1 << (top - r.baseLayer);
+  // Not 1 << n: a layer of 2^31 nodes or more (a file of 32 TiB) would wrap to a negative size.
+  const levelSize = 2 ** (top - r.baseLayer);
   if (r.index % r.length !== 0 || r.index + r.length > levelSize) return 'index outside the layer';
   if (r.proofLayers >= top - r.baseLayer) return 'too many proof layers';
   return null;
