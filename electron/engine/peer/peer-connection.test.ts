@@ -5,7 +5,8 @@ import { PieceDownload } from '../picker/piece-download.js';
 import * as msg from '../wire/encode.js';
 import { decodeHandshake, encodeHandshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
-import { HASH_REQUEST_DROP_BOUND, PeerConnection, requestKey } from './peer-connection.js';
+import { PeerConnection, requestKey } from './peer-connection.js';
+import { REPLY_DROP_BOUND } from './reply-bound.js';
 import type { PeerHandler } from './peer-handler.js';
 import { describeClose, type CloseKind, type CloseReason } from './close-reason.js';
 import { FakeSocket } from './test-peer.js';
@@ -333,7 +334,7 @@ describe('PeerConnection: state messages', () => {
     peer.receive(frame(21, Buffer.alloc(48)));
     expect(handler.calls).toEqual([['peerHashMessage', 21, 48]]);
     // Its backlog at the bound: requests are dropped unread; hashes and rejects still reach the torrent.
-    peer.send(Buffer.alloc(HASH_REQUEST_DROP_BOUND));
+    peer.send(Buffer.alloc(REPLY_DROP_BOUND));
     handler.calls.length = 0;
     const flood = Buffer.concat(Array.from({ length: 1000 }, () => frame(21, Buffer.alloc(48))));
     peer.receive(Buffer.concat([flood, frame(23, Buffer.alloc(48))]));

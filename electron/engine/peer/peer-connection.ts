@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { REPLY_DROP_BOUND } from './reply-bound.js';
 import { randomBytes } from 'node:crypto';
 import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
@@ -43,14 +44,6 @@ const INACTIVITY_TIMEOUT_MS = 240_000;
 const HANDSHAKE_TIMEOUT_MS = 20_000;
 /** What a block's write callback gets when the connection was closed before the write. */
 const CONNECTION_CLOSED = new Error('connection closed');
-/**
- * Unsent bytes from which a peer's hash requests (BEP 52) get no answer at all, not even a
- * hash reject (as ut_metadata's METADATA_REJECT_BOUND): a peer asking without reading would
- * otherwise make us queue a 53-byte reject per 53-byte request without end. Just above the
- * most an honest peer's backlog holds (the upload send buffer, at most 8 MiB; the torrent
- * answers hash requests with rejects from 4 MiB on), so asking costs no more than downloading.
- */
-export const HASH_REQUEST_DROP_BOUND = 8 * 1024 * 1024 + 64 * 1024;
 
 /**
  * One peer wire connection: handshake, framing, message validation and the four
@@ -417,7 +410,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
       case MessageId.Suggest: return this.onSuggest(h, payload.readUInt32BE(0));
       case MessageId.Extended: return this.onExtended(h, payload[0]!, payload.subarray(1));
       case MessageId.HashRequest:
-        if (this.unsentBytes >= HASH_REQUEST_DROP_BOUND) return;
+        if (this.unsentBytes >= REPLY_DROP_BOUND) return;
         return h.peerHashMessage?.(this, id, payload);
       case MessageId.Hashes:
       case MessageId.HashReject: return h.peerHashMessage?.(this, id, payload);

@@ -14,6 +14,7 @@ import { fileData, sha1Pieces, v1Info } from '../metainfo/test-torrents.js';
 import type { CloseReason } from '../peer/close-reason.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
+import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 import { blockRefs, connectTestPeer, RESERVED_FAST, RESERVED_NONE, sentMessages, type FakeSocket } from '../peer/test-peer.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
@@ -531,6 +532,20 @@ describe('Transfer: uploads', () => {
     expect(blocks).toHaveLength(MAX_QUEUED_UPLOAD_REQUESTS);
     expect(transfer.uploadedBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
     expect(leecher.peer.uploadMeter.totalBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
+  });
+
+  it('queues no reject for a bad request once a peer that reads nothing has REPLY_DROP_BOUND unsent', async () => {
+    const { connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.send(msg.extended(3, Buffer.alloc(REPLY_DROP_BOUND - 1000)));
+    // Requests while choked (it never said interested): each would be answered with a 17-byte reject.
+    const bad = msg.request(0, 0, BLOCK);
+    leecher.peer.receive(Buffer.concat(Array.from({ length: 2000 }, () => bad)));
+    const rejects = blockRefs(leecher.socket, MessageId.RejectRequest).length;
+    expect(rejects).toBeGreaterThan(0);
+    expect(rejects).toBeLessThanOrEqual(Math.ceil(1000 / 17));
+    expect(leecher.peer.unsentBytes).toBeLessThan(REPLY_DROP_BOUND + 17);
   });
 
   it('a backlog of other messages holds uploads back too; they resume when the socket drains', async () => {

@@ -1,4 +1,5 @@
 import type { PeerConnection } from '../peer/peer-connection.js';
+import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
 import type { UploadRequest } from '../peer/upload-queue.js';
 import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
 import { RateMeter } from '../util/rate-meter.js';
@@ -59,7 +60,9 @@ export class UploadServer {
     const valid = length > 0 && length <= BLOCK_SIZE && index < src.pieceCount && begin + length <= src.pieceSize(index) && src.has(index);
     const allowed = !peer.amChoking || peer.grantedFast.has(index);
     if (!valid || !allowed || !peer.uploads.add(index, begin, length)) {
-      if (peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
+      // Past REPLY_DROP_BOUND unsent, no reject is queued: a peer sending bad requests without
+      // reading would otherwise grow our memory by a 17-byte reject per 17-byte request.
+      if (peer.supportsFast && peer.unsentBytes < REPLY_DROP_BOUND) peer.send(msg.rejectRequest(index, begin, length));
       return;
     }
     this.serve(peer);
