@@ -7,7 +7,7 @@
  * answerRequest's (hash-proofs.ts): the run, then its uncles up to base + proofLayers.
  */
 import type { HashRequest } from '../wire/hash-messages.js';
-import { log2, pieceLayerHeight } from './hash-proofs.js';
+import { levelNode, log2, pieceLayerHeight, type MerkleLevels } from './hash-proofs.js';
 import { merkleRoot, MERKLE_BLOCK, zeroSubtree } from './merkle.js';
 
 /** File-relative pieces [first, end) whose blocks a request below the piece layer covers (none past the file's end). */
@@ -31,13 +31,13 @@ export function answerBelowPieceLayer(
   fileLength: number,
   pieceLength: number,
   blocks: ReadonlyMap<number, readonly Buffer[]>,
-  above: readonly Buffer[][] | null,
+  above: MerkleLevels | null,
 ): Buffer | null {
   const pl = pieceLayerHeight(pieceLength);
   const blocksPerPiece = pieceLength / MERKLE_BLOCK;
   const pieceCount = Math.ceil(fileLength / pieceLength);
   const node = (height: number, pos: number): Buffer | null => {
-    if (above !== null && height >= pl) return above[height - pl]?.[pos] ?? null;
+    if (above !== null && height >= pl) return levelNode(above, height - pl, pos);
     // Below the piece layer every node lies inside one piece.
     const span = 2 ** height;
     const leaf = pos * span;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileData } from '../metainfo/test-torrents.js';
 import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
-import { answerRequest, layersAbovePieces, pieceLayerHeight, requestProblem, rootHeight, uncleCount, verifyHashes } from './hash-proofs.js';
+import { answerRequest, layersAbovePieces, layersAbovePiecesAsync, levelNode, pieceLayerHeight, requestProblem, rootHeight, uncleCount, verifyHashes } from './hash-proofs.js';
 import { fileTree } from './merkle.js';
 
 const PIECE = 32768;
@@ -19,9 +19,26 @@ function request(index: number, length: number, proofLayers = top - pl - 1, base
 
 describe('BEP 52 hash proofs', () => {
   it('the layers above the pieces end in the file root', () => {
-    expect(levels[0]).toHaveLength(64);
-    expect(levels[levels.length - 1]).toEqual([tree.root]);
+    expect(levels[0]).toHaveLength(64 * 32);
+    expect(levels[levels.length - 1]).toEqual(tree.root);
     expect(top - pl).toBe(6);
+    expect(levelNode(levels, 0, 36)).toEqual(layer.subarray(36 * 32));
+    expect(levelNode(levels, 0, 64)).toBeNull();
+  });
+
+  it('built a few pairs at a time, the event loop turns in between and the layers are the same', async () => {
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    const built = await layersAbovePiecesAsync(layer, data.length, PIECE, 4);
+    done = true;
+    expect(built).toEqual(levels);
+    // 19 + 10 + 5 + 3 + 2 + 1 pairs hashed (padding is copied, not hashed): 40 pairs, 10 turns of 4.
+    expect(turns).toBeGreaterThanOrEqual(8);
   });
 
   it.each([

@@ -31,20 +31,68 @@ function pair(a: Uint8Array, b: Uint8Array): Buffer {
 }
 
 /**
- * Every layer from the piece layer (padded) up to the root, built once per file and kept:
- * about twice the piece layer's size.
+ * The layers of a file's tree from the piece layer (padded to a power of two) up to the root:
+ * one contiguous buffer per layer, 32 bytes a node (`levelNode`). About twice the padded piece
+ * layer in all; a Buffer per node, as before, cost nine times the layer (75 MiB for 262,144
+ * pieces).
  */
-export function layersAbovePieces(layer: Buffer, fileLength: number, pieceLength: number): Buffer[][] {
-  const width = 1 << (rootHeight(fileLength) - pieceLayerHeight(pieceLength));
-  const pad = zeroSubtree(pieceLength / MERKLE_BLOCK);
-  const level: Buffer[] = [];
-  for (let i = 0; i < width; i++) level.push(i * 32 < layer.length ? layer.subarray(i * 32, i * 32 + 32) : pad);
-  const levels = [level];
-  while (levels[levels.length - 1]!.length > 1) {
-    const below = levels[levels.length - 1]!;
-    const up: Buffer[] = [];
-    for (let i = 0; i < below.length; i += 2) up.push(pair(below[i]!, below[i + 1]!));
+export type MerkleLevels = readonly Buffer[];
+
+/** Node `pos` of layer `level` (0 = the piece layer), or null outside it. */
+export function levelNode(levels: MerkleLevels, level: number, pos: number): Buffer | null {
+  const layer = levels[level];
+  if (layer === undefined || pos < 0 || (pos + 1) * 32 > layer.length) return null;
+  return layer.subarray(pos * 32, pos * 32 + 32);
+}
+
+/** Pairs hashed between two turns of the event loop when built asynchronously (~10 ms). */
+export const PAIRS_PER_TURN = 4096;
+
+/** The layers above the pieces, at once (tests, small files). */
+export function layersAbovePieces(layer: Buffer, fileLength: number, pieceLength: number): MerkleLevels {
+  const build = buildLevels(layer, fileLength, pieceLength, Infinity);
+  for (;;) {
+    const step = build.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The layers above the pieces, hashed a few thousand pairs at a time with the event loop
+ * turning in between: a file of 262,144 pieces needs as many SHA-256 pairs (about a second),
+ * and any peer can ask for its hashes.
+ */
+export async function layersAbovePiecesAsync(layer: Buffer, fileLength: number, pieceLength: number, pairsPerTurn = PAIRS_PER_TURN): Promise<MerkleLevels> {
+  const build = buildLevels(layer, fileLength, pieceLength, pairsPerTurn);
+  for (;;) {
+    const step = build.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Builds the levels, yielding after every `pairsPerTurn` pairs hashed. Padding nodes are copied, not hashed. */
+function* buildLevels(layer: Buffer, fileLength: number, pieceLength: number, pairsPerTurn: number): Generator<void, MerkleLevels> {
+  let width = 2 ** (rootHeight(fileLength) - pieceLayerHeight(pieceLength));
+  let pad = zeroSubtree(pieceLength / MERKLE_BLOCK);
+  let real = Math.min(width, Math.floor(layer.length / 32));
+  let below = Buffer.alloc(width * 32);
+  layer.copy(below, 0, 0, real * 32);
+  for (let i = real; i < width; i++) pad.copy(below, i * 32);
+  const levels = [below];
+  let hashed = 0;
+  while (width > 1) {
+    width /= 2;
+    real = Math.ceil(real / 2);
+    pad = pair(pad, pad);
+    const up = Buffer.alloc(width * 32);
+    for (let i = 0; i < real; i++) {
+      pair(below.subarray(i * 64, i * 64 + 32), below.subarray(i * 64 + 32, i * 64 + 64)).copy(up, i * 32);
+      if (++hashed % pairsPerTurn === 0) yield;
+    }
+    for (let i = real; i < width; i++) pad.copy(up, i * 32);
     levels.push(up);
+    below = up;
   }
   return levels;
 }
@@ -66,12 +114,12 @@ export function requestProblem(r: HashRequest, fileLength: number): string | nul
 }
 
 /** The hashes answering a valid request (see requestProblem): the run, then its uncles. */
-export function answerRequest(r: HashRequest, levels: Buffer[][], pieceLength: number): Buffer {
+export function answerRequest(r: HashRequest, levels: MerkleLevels, pieceLength: number): Buffer {
   const pl = pieceLayerHeight(pieceLength);
-  const out: Buffer[] = levels[r.baseLayer - pl]!.slice(r.index, r.index + r.length);
+  const out: Buffer[] = [levels[r.baseLayer - pl]!.subarray(r.index * 32, (r.index + r.length) * 32)];
   for (let h = r.baseLayer + log2(r.length); h <= r.baseLayer + r.proofLayers; h++) {
     const pos = Math.floor(r.index / 2 ** (h - r.baseLayer));
-    out.push(levels[h - pl]![pos ^ 1]!);
+    out.push(levelNode(levels, h - pl, pos ^ 1)!);
   }
   return Buffer.concat(out);
 }

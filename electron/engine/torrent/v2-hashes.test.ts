@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
-import { parseInfoDictionary, parseTorrent } from '../metainfo/index.js';
+import { parseInfoDictionary, parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { fileData, hybridTorrent } from '../metainfo/test-torrents.js';
 import { rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import { layerRoot } from '../merkle/merkle.js';
 import { decodeHashes, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { V2Hashes } from './v2-hashes.js';
@@ -67,6 +69,29 @@ describe('V2Hashes', () => {
     for (const a of answer(serving, honest.sent)) fetcher.message(honest.peer, a[4]!, a.subarray(5));
     await done;
     expect(magnet.v2!.files[0]!.layer).toEqual(seed.v2!.files[0]!.layer);
+  });
+
+  it('builds the layers of a file of thousands of pieces between turns of the event loop: rejected meanwhile, then served', async () => {
+    const pieces = 5000;
+    const nodes = Array.from({ length: pieces }, (_, i) => createHash('sha256').update(`piece ${i}`).digest());
+    const file = { root: layerRoot(nodes, PIECE), layer: Buffer.concat(nodes), length: pieces * PIECE, pieceCount: pieces, firstPiece: 0 };
+    const meta = { pieceLength: PIECE, v2: { files: [file] } } as unknown as Metainfo;
+    const serving = new V2Hashes({ meta: () => meta, peers: () => [] });
+    const p = fakePeer();
+    const r: HashRequest = { root: file.root, baseLayer: 0, index: 4096, length: 512, proofLayers: rootHeight(file.length) - 1 };
+    const ask = (): number => {
+      serving.tick();
+      serving.message(p.peer, 21, encodeHashRequest(r).subarray(5));
+      return p.sent.at(-1)![4]!;
+    };
+    expect(ask()).toBe(23);
+    let turns = 0;
+    while (ask() !== 22 && turns++ < 1000) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(turns).toBeGreaterThan(0);
+    const hashes = decodeHashes(p.sent.at(-1)!.subarray(5));
+    if (typeof hashes === 'string') throw new Error(hashes);
+    expect(verifyHashes(r, hashes.hashes, file.root)).toBe(true);
+    expect(hashes.hashes.subarray(0, 32)).toEqual(nodes[4096]);
   });
 
   it('a hybrid magnet needs no layers from peers: its SHA-1 hashes check the pieces', () => {

@@ -12,7 +12,7 @@
  */
 import type { Metainfo, V2File } from '../metainfo/index.js';
 import { answerBelowPieceLayer, piecesBelowPieceLayer } from '../merkle/block-proofs.js';
-import { answerRequest, layersAbovePieces, pieceLayerHeight, requestProblem, rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
+import { answerRequest, layersAbovePieces, layersAbovePiecesAsync, PAIRS_PER_TURN, pieceLayerHeight, requestProblem, rootHeight, verifyHashes, type MerkleLevels } from '../merkle/hash-proofs.js';
 import { blockHashes, merkleRoot } from '../merkle/merkle.js';
 import { v2PieceCheck } from '../metainfo/v2-layout.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
@@ -63,7 +63,9 @@ export interface V2HashesHost {
 
 export class V2Hashes {
   /** Layers from the piece layer up, per file root (hex), built on the first request. */
-  private readonly served = new Map<string, Buffer[][]>();
+  private readonly served = new Map<string, MerkleLevels>();
+  /** Layers being built, by file root (hex): one build per file however many ask meanwhile. */
+  private readonly building = new Map<string, Promise<MerkleLevels>>();
   /** Files by merkle root (hex) of the metainfo they belong to (see fileWithRoot). */
   private filesByRoot: { meta: Metainfo; byRoot: Map<string, V2File> } | null = null;
   private fetch: { meta: Metainfo; runs: Run[]; layers: Map<V2File, Buffer>; done: () => void } | null = null;
@@ -176,7 +178,9 @@ export class V2Hashes {
       return;
     }
     this.servedThisTick.set(peer, served + 1);
-    peer.send(encodeHashes({ ...r, hashes: answerRequest(r, this.levelsOf(file, meta)!, meta.pieceLength) }));
+    const levels = this.levelsNow(file, meta);
+    // Still being built (the first request for this file): rejected, as when busy; asked again later.
+    peer.send(levels ? encodeHashes({ ...r, hashes: answerRequest(r, levels, meta.pieceLength) }) : encodeHashReject(r));
   }
 
   /**
@@ -196,13 +200,41 @@ export class V2Hashes {
     return this.filesByRoot.byRoot.get(root.toString('hex'));
   }
 
-  /** The layers from the piece layer up (built on the first request, kept); null for a file of one piece. */
-  private levelsOf(file: V2File, meta: Metainfo): Buffer[][] | null {
+  /**
+   * The layers from the piece layer up when built, else null (and the build started). They are
+   * built once per file, a few thousand hashes at a time between turns of the event loop
+   * (layersAbovePiecesAsync), and kept.
+   */
+  private levelsNow(file: V2File, meta: Metainfo): MerkleLevels | null {
+    const key = file.root.toString('hex');
+    const levels = this.served.get(key);
+    if (levels) return levels;
+    // A file of up to PAIRS_PER_TURN pieces costs at most one turn's hashing: built now.
+    if (file.layer !== null && file.pieceCount <= PAIRS_PER_TURN) {
+      const now = layersAbovePieces(file.layer, file.length, meta.pieceLength);
+      this.served.set(key, now);
+      return now;
+    }
+    void this.levelsOf(file, meta);
+    return null;
+  }
+
+  /** The layers from the piece layer up, once built; null for a file of one piece (its tree lies within the piece). */
+  private async levelsOf(file: V2File, meta: Metainfo): Promise<MerkleLevels | null> {
     if (file.layer === null || file.pieceCount === 1) return null;
     const key = file.root.toString('hex');
-    let levels = this.served.get(key);
-    if (!levels) this.served.set(key, (levels = layersAbovePieces(file.layer, file.length, meta.pieceLength)));
-    return levels;
+    const built = this.served.get(key);
+    if (built) return built;
+    let building = this.building.get(key);
+    if (!building) {
+      building = layersAbovePiecesAsync(file.layer, file.length, meta.pieceLength).then((levels) => {
+        this.served.set(key, levels);
+        this.building.delete(key);
+        return levels;
+      });
+      this.building.set(key, building);
+    }
+    return building;
   }
 
   /**
@@ -264,7 +296,7 @@ export class V2Hashes {
         if (!merkleRoot(leaves, check.leaves).equals(check.expected)) break;
         blocks.set(p, leaves);
       }
-      if (blocks.size === end - first) hashes = answerBelowPieceLayer(r, file.length, meta.pieceLength, blocks, this.levelsOf(file, meta));
+      if (blocks.size === end - first) hashes = answerBelowPieceLayer(r, file.length, meta.pieceLength, blocks, await this.levelsOf(file, meta));
     } catch {
       hashes = null;
     }
