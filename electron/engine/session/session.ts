@@ -415,7 +415,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.renumberQueue();
     await torrent.stop();
     await this.store?.remove(torrent.infoHash);
-    if (options.deleteData) await torrent.transfer?.storage.deleteFiles();
+    if (options.deleteData) await torrent.storageToDelete?.deleteFiles();
     this.emit('removed', torrent.infoHash);
   }
 

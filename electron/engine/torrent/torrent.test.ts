@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -333,6 +333,22 @@ describe('Torrent lifecycle', () => {
       await again.start();
       expect(again.files().map((f) => f.priority)).toEqual([1, 0]);
       expect(again.stats()).toMatchObject({ state: 'seeding', checkedPieces: 8, resumedPieces: 0 });
+    });
+
+    it('failed, its files can still be deleted (a removal with the data), never through a link', async () => {
+      await writeTwo();
+      const outside = path.join(dir, 'elsewhere.bin');
+      await writeFile(outside, 'not the torrent\'s');
+      await rm(path.join(dir, 'two', 'b.bin'));
+      await symlink(outside, path.join(dir, 'two', 'b.bin'));
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      expect(torrent.stats().state).toBe('error');
+      expect(torrent.transfer).toBeNull();
+      await torrent.storageToDelete!.deleteFiles().catch(() => undefined);
+      expect(await readdir(path.join(dir, 'two'))).toEqual(['b.bin']);
+      expect(await readFile(outside, 'utf8')).toBe('not the torrent\'s');
     });
 
     it('stopped, its files can still be deleted (a removal with the data)', async () => {

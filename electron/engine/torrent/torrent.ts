@@ -31,6 +31,7 @@ import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.
 import { NoDataYet } from './data-handler.js';
 import { moveFiles, renameFiles } from '../storage/move-files.js';
 import { UNKNOWN_STAMP } from '../storage/stamp-trust.js';
+import type { Storage } from '../storage/storage.js';
 import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
@@ -177,6 +178,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private shownState: TorrentState;
   /** The transfer whose data is being checked, so stats() shows the check advancing. */
   private checking: Transfer | null = null;
+  /** The storage of a preparation that failed (see storageToDelete); null once one succeeds. */
+  private unpreparedStorage: Storage | null = null;
   /** File priorities the user set while the data was checked: applied when the check ends (see prepare). */
   private readonly prioritiesWhileChecking = new Map<number, FilePriority>();
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
@@ -346,6 +349,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** The piece side, once storage is ready. */
   get transfer(): Transfer | null {
     return this.data.phase === 'transfer' ? this.data.handler : null;
+  }
+
+  /**
+   * The files a removal with the data deletes: the transfer's, or those of the last preparation
+   * when it failed (the torrent in error has no transfer, and its files were left behind).
+   */
+  get storageToDelete(): Storage | null {
+    return this.transfer?.storage ?? this.unpreparedStorage;
   }
 
   get pieceCount(): number {
@@ -626,12 +637,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       try {
         this.checking = transfer;
         await transfer.prepare(() => undefined, this.resumeInit, () => this.closed);
+        this.unpreparedStorage = null;
         this.resumeInit = null;
         if (this.prioritiesWhileChecking.size > 0) this.resumeRecords.markChanged();
         for (const [i, p] of this.prioritiesWhileChecking) transfer.setFilePriority(i, p);
         this.prioritiesWhileChecking.clear();
       } catch (err) {
         await transfer.storage.close().catch(() => undefined);
+        this.unpreparedStorage = transfer.storage;
         this.resumeInit ??= this.uncheckedRecord(meta, transfer);
         return this.setFault({ kind: 'storage', message: `cannot use the save folder: ${errorText(err)}` });
       } finally {
