@@ -3,7 +3,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
 import { encodeCompactPeers4, encodeCompactPeers6 } from './compact.js';
-import { buildAnnounceUrl, buildScrapeUrl, httpAnnounce, httpScrape, parseAnnounceResponse, parseScrapeResponse, scrapeUrlFor, urlEncodeBytes } from './http.js';
+import { buildAnnounceUrl, buildScrapeUrl, httpAnnounce, MAX_TRACKER_ID_BYTES, httpScrape, parseAnnounceResponse, parseScrapeResponse, scrapeUrlFor, urlEncodeBytes } from './http.js';
 import { TrackerError, type AnnounceParams } from './types.js';
 
 const params: AnnounceParams = {
@@ -95,6 +95,14 @@ describe('parseAnnounceResponse', () => {
         { host: '127.0.0.1', port: 51413 },
       ],
     });
+  });
+
+  it('ignores a tracker id too long to send back in every announce URL (1 MiB from a hostile tracker)', () => {
+    const body = encode({ interval: 1800, peers: Buffer.alloc(0), 'tracker id': Buffer.alloc(1024 * 1024 - 100, 0x41) });
+    const result = parseAnnounceResponse(body);
+    expect(result.trackerId).toBeNull();
+    expect(result.warning).toMatch(/ignored a tracker id of 1048476 bytes/);
+    expect(parseAnnounceResponse(encode({ interval: 1800, 'tracker id': 'x'.repeat(MAX_TRACKER_ID_BYTES) })).trackerId).toHaveLength(MAX_TRACKER_ID_BYTES);
   });
 
   it('dictionary peers (BEP 3), including IPv6 and host names; bad entries noted, not fatal', () => {

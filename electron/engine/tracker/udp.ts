@@ -189,17 +189,20 @@ export class UdpTrackerClient {
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo, family: 4 | 6): void {
     const from = endpointKey(rinfo.address, rinfo.port);
-    const r = decodeResponse(msg, family);
-    const p = r.transactionId === null ? undefined : this.pending.get(r.transactionId);
+    // Match on the header before decoding the body: a 64 KiB announce reply is ~10,000 peers
+    // to decode (~5 ms), and whoever knows our port could send them unasked without end.
+    const transactionId = msg.length >= 8 ? msg.readUInt32BE(4) : null;
+    const p = transactionId === null ? undefined : this.pending.get(transactionId);
     if (!p || p.endpoint.key !== from) {
       // Not an answer to anything we are waiting for from that address: note it against the
       // request(s) waiting on this tracker, so a persistent problem shows in the error.
-      const why = r.action === 'invalid' && r.transactionId === null ? r.reason : 'reply with a wrong transaction id';
+      const why = transactionId === null ? `truncated packet (${msg.length} bytes)` : 'reply with a wrong transaction id';
       const notes = new Set<Map<string, number>>();
       for (const q of this.pending.values()) if (q.endpoint.key === from) notes.add(q.notes);
       for (const n of notes) n.set(why, (n.get(why) ?? 0) + 1);
       return;
     }
+    const r = decodeResponse(msg, family);
     if (r.action === 'invalid') {
       p.done(new TrackerError('protocol', `garbage reply: ${r.reason}`));
     } else if (r.action === 'error') {
