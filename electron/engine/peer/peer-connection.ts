@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { REPLY_DROP_BOUND } from './reply-bound.js';
+import type { HashFailureCount } from '../torrent/hash-failure-ban.js';
 import { randomBytes } from 'node:crypto';
 import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
@@ -89,6 +90,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   readonly downloadMeter = new RateMeter();
   readonly uploadMeter = new RateMeter();
   private failedPieces = 0;
+  private failedAlone = 0;
   readonly connectedAt = Date.now();
 
   private reader: FrameReader | null = null;
@@ -269,9 +271,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.failedPieces;
   }
 
-  /** A piece it contributed to failed its hash check; returns how many have so far. */
-  recordHashFailure(): number {
-    return ++this.failedPieces;
+  /** A piece it contributed to (`alone`: it alone) failed its hash check; returns the counts so far. */
+  recordHashFailure(alone: boolean): HashFailureCount {
+    this.failedPieces++;
+    if (alone) this.failedAlone++;
+    return { total: this.failedPieces, alone: this.failedAlone };
   }
 
   /** The traffic is RC4-encrypted (MSE chose it). */

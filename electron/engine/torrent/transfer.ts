@@ -22,6 +22,7 @@ import { UploadServer } from './upload-server.js';
 import { UploadSlots } from './upload-slots.js';
 import { TransferView } from './transfer-view.js';
 import { WebSeed, WebSeeds, type WebSeedSource } from '../webseed/index.js';
+import { banForHashFailures } from './hash-failure-ban.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 
@@ -45,8 +46,6 @@ export interface TransferHost {
   downloadWait?(bytes: number): number;
 }
 
-/** Hash failures after which a peer is banned. */
-const BAN_AFTER_FAILURES = 2;
 /** libtorrent's allowed_fast_set_size. */
 const ALLOWED_FAST_SET_SIZE = 5;
 
@@ -360,13 +359,14 @@ export class Transfer {
     this.picker.pieceFailed(piece.index);
     this.host.pieceChecked(piece.index, false);
     this.sources.failed(piece.index, piece.contributors);
+    const alone = piece.contributors.size === 1;
     for (const contributor of piece.contributors) {
       if (contributor instanceof WebSeed) {
         this.webSeeds.hashFailed(contributor);
         continue;
       }
       const peer = contributor as PeerConnection;
-      if (peer.recordHashFailure() >= BAN_AFTER_FAILURES) this.host.ban(peer);
+      if (banForHashFailures(peer.recordHashFailure(alone))) this.host.ban(peer);
     }
   }
 
