@@ -21,6 +21,7 @@ export const HEALTH_CAUSE_IDS = [
   'disk-bottleneck',
   'hash-failures',
   'not-reachable',
+  'queued',
 ] as const;
 export type HealthCauseId = (typeof HEALTH_CAUSE_IDS)[number];
 

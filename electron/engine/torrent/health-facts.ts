@@ -41,6 +41,7 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     address: p.address,
     hasWanted: transfer ? transfer.picker.peerIsInteresting(p, p.isSeed) : false,
     chokesUs: p.peerChoking,
+    hashFailures: p.hashFailures,
   }));
   const r = src.reachability;
   return {

@@ -29,7 +29,7 @@ function facts(patch: Partial<HealthFacts> = {}): HealthFacts {
 }
 
 function peer(address: string, patch: Partial<HealthPeer> = {}): HealthPeer {
-  return { address, hasWanted: true, chokesUs: false, ...patch };
+  return { address, hasWanted: true, chokesUs: false, hashFailures: 0, ...patch };
 }
 
 const ids = (f: HealthFacts) => diagnose(f).map((c) => c.id);
@@ -178,7 +178,19 @@ describe('diagnose', () => {
     const causes = diagnose(facts({ hashFailures: 3, banned: [{ address: '6.6.6.6:666', failures: 2 }] }));
     expect(causes).toMatchObject([{ id: 'hash-failures', severity: 'info', title: '3 pieces failed the hash check' }]);
     expect(causes[0]!.detail).toContain('Banned: 6.6.6.6:666 (2 bad pieces)');
-    expect(diagnose(facts({ hashFailures: 1 }))).toMatchObject([{ id: 'hash-failures', severity: 'slowing', title: '1 piece failed the hash check' }]);
+    const sender = facts({ hashFailures: 1, connected: [peer('10.0.0.1:6881', { hashFailures: 1 }), peer('10.0.0.2:6881')] });
+    expect(diagnose(sender)).toMatchObject([{ id: 'hash-failures', severity: 'slowing', title: '1 piece failed the hash check' }]);
+  });
+
+  it('hash failures whose senders are gone are a note, not something that slows the download now', () => {
+    // The count is cumulative: an hour after the bad peer left it must not still say "Slows".
+    expect(diagnose(facts({ hashFailures: 1 }))).toMatchObject([{ id: 'hash-failures', severity: 'info', title: '1 piece failed the hash check' }]);
+  });
+
+  it('a queued torrent says so instead of "nothing holds it back"', () => {
+    const causes = diagnose(facts({ state: 'queued', connected: [], knownPeers: 0, downloadRate: 0 }));
+    expect(causes).toMatchObject([{ id: 'queued', severity: 'blocking', title: 'Queued' }]);
+    expect(() => torrentHealth({ infoHash: 'a'.repeat(40), causes }, 'health')).not.toThrow();
   });
 
   it('a magnet without metadata waits for it, asking the connected peers', () => {

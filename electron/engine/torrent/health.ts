@@ -18,6 +18,8 @@ export interface HealthPeer {
   hasWanted: boolean;
   /** It chokes us (we cannot request). */
   chokesUs: boolean;
+  /** Pieces it helped send that failed their hash check. */
+  hashFailures: number;
 }
 
 export interface BannedPeer {
@@ -78,6 +80,11 @@ export function diagnose(f: HealthFacts): HealthCause[] {
   }
   if (f.state === 'paused') {
     add('paused', 'blocking', 'Paused', 'Nothing is transferred while the torrent is paused.', 'Resume it.');
+    return causes;
+  }
+  if (f.state === 'queued') {
+    // The session's queue, not the swarm, holds it: without this the panel said "nothing holds it back".
+    add('queued', 'blocking', 'Queued', 'Other torrents use the active slots; this one waits its turn in the queue.', 'Move it up the queue ("Move to top of queue" in its menu), or raise the active torrent limits in Settings.');
     return causes;
   }
   if (f.state === 'seeding' || f.state === 'checking') return causes;
@@ -215,7 +222,9 @@ export function diagnose(f: HealthFacts): HealthCause[] {
     const named = f.banned.length > 0 ? ` Banned: ${names(f.banned.map((b) => `${b.address} (${b.failures} bad piece${s(b.failures)})`))}.` : '';
     add(
       'hash-failures',
-      f.banned.length > 0 ? 'info' : 'slowing',
+      // It slows us only while a peer that sent bad data is still connected; once those peers
+      // are gone (left or banned) the failures are history, not a cause.
+      f.connected.some((p) => p.hashFailures > 0) ? 'slowing' : 'info',
       `${f.hashFailures} piece${s(f.hashFailures)} failed the hash check`,
       `Their data was thrown away and is fetched again.${named}`,
       f.banned.length > 0 ? 'Nothing to do: the peers that sent bad data were banned.' : 'Nothing to do unless it keeps happening; a peer is banned after repeated bad pieces.',
