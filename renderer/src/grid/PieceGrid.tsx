@@ -99,11 +99,14 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
   // outside React because it changes far more often than the grid re-renders. Set at once for
   // a new field, kept current on the field's change notifications (so it is right even when no
   // frame is painted: a zero-size or hidden canvas), removed when no torrent is shown.
+  // The canvas's text alternative carries the same count: "Piece map of 256 pieces" told a
+  // screen-reader user nothing of what the mosaic shows (how much has landed).
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     if (!field) {
       delete canvas.dataset.verified;
+      if (!label) canvas.setAttribute('aria-label', 'Piece map');
       return;
     }
     let shown = -1;
@@ -111,10 +114,11 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
       if (field.verified === shown) return;
       shown = field.verified;
       canvas.dataset.verified = String(shown);
+      if (!label) canvas.setAttribute('aria-label', pieceMapLabel(field.pieceCount, shown));
     };
     write();
     return field.subscribe(write);
-  }, [field]);
+  }, [field, label]);
 
   useEffect(() => {
     const p = painterRef.current;
@@ -160,7 +164,7 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
         data-pieces={pieceCount}
         data-run={run}
         role="img"
-        aria-label={label ?? (pieceCount ? `Piece map of ${formatCount(pieceCount)} pieces` : 'Piece map')}
+        aria-label={label ?? (field ? pieceMapLabel(pieceCount, field.verified) : 'Piece map')}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
       />
@@ -168,6 +172,12 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
       {keyboard.overlay}
     </div>
   );
+}
+
+/** The mosaic's text alternative: what it shows, in words. */
+export function pieceMapLabel(pieceCount: number, verified: number): string {
+  if (pieceCount === 0) return 'Piece map';
+  return `Piece map: ${formatCount(verified)} of ${formatCount(pieceCount)} piece${pieceCount === 1 ? '' : 's'} verified`;
 }
 
 /** What the keyboard's live region says for a cell: "Piece 12: Verified · …" (the tooltip's text in one line). */
