@@ -28,8 +28,12 @@ function stopHeadStart(race: DialRace): void {
   race.headStart = null;
 }
 
-/** Opens a TCP connection; `onRead` gets each chunk and returns false when it paused the socket. */
-export type Connect = (address: PeerAddress, buffer: Buffer, onRead: (chunk: Buffer) => boolean) => net.Socket;
+/**
+ * Opens a TCP connection; `onRead` gets each chunk and returns false when it paused the socket.
+ * `buffer` is where reads land, or a function giving the buffer for each next read (its length
+ * caps the read: see Torrent.readBufferNow).
+ */
+export type Connect = (address: PeerAddress, buffer: Buffer | (() => Buffer), onRead: (chunk: Buffer) => boolean) => net.Socket;
 
 export const tcpConnect: Connect = (address, buffer, onRead) =>
   net.connect({
@@ -46,8 +50,8 @@ export interface DialerHost {
   readonly maxPeers: number;
   /** Connections with a finished handshake. */
   readonly connectedCount: number;
-  /** One read buffer for outgoing sockets (see TorrentContext.readBuffer). */
-  readonly readBuffer: Buffer;
+  /** Where outgoing sockets read (see TorrentContext.readBuffer), or a function giving it for each read. */
+  readonly readBuffer: Buffer | (() => Buffer);
   /** Whether the torrent talks to peers at all now (running). */
   isActive(): boolean;
   /** Whether the torrent wants more peers now (it runs, and is not a seed with peers enough). */

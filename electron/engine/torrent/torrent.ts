@@ -19,7 +19,8 @@ import type { PeerHandler } from '../peer/peer-handler.js';
 import { describeClose, isRoutineClose, type CloseReason } from '../peer/close-reason.js';
 import { ignoredTrackersMessage, limitTrackerTiers, type AnnounceClient } from '../tracker/index.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { takeAll, TokenBucket } from '../util/token-bucket.js';
+import { availableAll, takeAll, TokenBucket } from '../util/token-bucket.js';
+import { limitedReadBuffer } from './limited-read.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
@@ -283,7 +284,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         get connectedCount() {
           return peersById.size;
         },
-        readBuffer: ctx.readBuffer,
+        readBuffer: () => this.readBufferNow(),
         isActive: () => this.active,
         wantsPeers: () => this.wantsPeers(),
         connectedAddresses: () => this.connectedAddresses(),
@@ -1022,6 +1023,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     socket.pause();
     setTimeout(() => socket.destroyed || socket.resume(), wait).unref();
     return false;
+  }
+
+  /** The buffer an outgoing TCP socket reads into next (see limitedReadBuffer). */
+  private readBufferNow(): Buffer {
+    return limitedReadBuffer(this.ctx.readBuffer, availableAll(this.downloadLimits));
   }
 
   /** Download rate limits for web seed bytes: ms to pause reading after `bytes`. */

@@ -22,6 +22,13 @@ export class TokenBucket {
     return this.rate;
   }
 
+  /** Bytes that may be spent now without waiting (Infinity when unlimited). */
+  available(): number {
+    if (this.rate <= 0) return Infinity;
+    this.refill();
+    return Math.max(0, this.tokens);
+  }
+
   /** Spends `bytes`; returns milliseconds to wait before spending more (0 = go on). */
   take(bytes: number): number {
     if (this.rate <= 0) return 0;
@@ -36,6 +43,13 @@ export class TokenBucket {
     this.last = t;
     this.tokens = Math.min(this.rate * this.burstSeconds, this.tokens + elapsed * this.rate);
   }
+}
+
+/** Bytes all of the buckets let through now (Infinity when none limits). */
+export function availableAll(buckets: readonly TokenBucket[]): number {
+  let available = Infinity;
+  for (const b of buckets) available = Math.min(available, b.available());
+  return available;
 }
 
 /** The longest wait any of the buckets asks for (a torrent's own limit and the global one). */
