@@ -1,3 +1,4 @@
+import { PieceState } from '../../../shared/contract/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -276,6 +277,20 @@ describe('Torrent lifecycle', () => {
       await stopping;
       return { torrent, meta, hashed };
     }
+
+    it('shows the pieces found good so far (the mosaic fills as the check goes)', async () => {
+      await writeTwo();
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      const seen: number[] = [];
+      torrent.on('piece', () => {
+        const status = torrent.pieceStatus();
+        seen.push(status.length === 8 ? status.filter((s) => s === PieceState.Verified).length : -1);
+      });
+      await torrent.recheck();
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
 
     it('shows the files, and keeps the priorities set meanwhile for when the check ends', async () => {
       await writeTwo();

@@ -1289,7 +1289,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   pieceStatus(): Uint8Array {
-    return this.transfer?.pieceStatus() ?? new Uint8Array(0);
+    // While checking, the pieces found good so far: the mosaic fills as the check goes, where it
+    // went blank until the end of a recheck (minutes, on a large torrent).
+    return (this.transfer ?? this.checking)?.pieceStatus() ?? new Uint8Array(0);
   }
 
   inFlight(): Array<[number, number, number]> {
