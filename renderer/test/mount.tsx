@@ -11,6 +11,7 @@ import { Controller } from '../src/app/controller.js';
 import { createAppStore } from '../src/state/store.js';
 import { FakeTransport } from './fakeTransport.js';
 import { session } from './fixtures.js';
+import './no-host.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 

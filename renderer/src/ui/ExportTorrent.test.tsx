@@ -12,6 +12,7 @@ import { torrentFileName } from '../util/saveFile.js';
 import { App } from './App.js';
 import type { MenuEntry } from './Menu.js';
 import { torrentMenuEntries } from './TorrentMenu.js';
+import '../../test/no-host.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 

@@ -10,6 +10,7 @@ import { Controller } from '../app/controller.js';
 import { createAppStore } from '../state/store.js';
 import { App } from './App.js';
 import { fitInViewport } from './Menu.js';
+import '../../test/no-host.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
