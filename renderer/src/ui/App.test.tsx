@@ -131,6 +131,21 @@ describe('App', () => {
     expect($('drop-zone')?.getAttribute('data-dragging')).toBe('false');
   });
 
+  it('a drag that started in the page (a selected name) shows no drop overlay', async () => {
+    await act(async () => { $$('torrent-row')[0]?.dispatchEvent(new Event('dragstart', { bubbles: true })); });
+    const enter = new Event('dragenter', { bubbles: true, cancelable: true });
+    Object.defineProperty(enter, 'dataTransfer', { value: { types: ['text/plain'], files: [] } });
+    await act(async () => { $('drop-zone')?.dispatchEvent(enter); });
+    expect($('drop-zone')?.getAttribute('data-dragging')).toBe('false');
+    expect(enter.defaultPrevented).toBe(false);
+    // Once it ended, a drag from outside shows it again.
+    await act(async () => { document.dispatchEvent(new Event('dragend')); });
+    const outside = new Event('dragenter', { bubbles: true, cancelable: true });
+    Object.defineProperty(outside, 'dataTransfer', { value: { types: ['text/plain'], files: [] } });
+    await act(async () => { $('drop-zone')?.dispatchEvent(outside); });
+    expect($('drop-zone')?.getAttribute('data-dragging')).toBe('true');
+  });
+
   it('remove asks keep/delete and sends the choice', async () => {
     await act(async () => { $$('torrent-row')[1]?.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
     await act(async () => { ($('remove-button') as HTMLButtonElement).click(); });

@@ -13,17 +13,30 @@ export function DropZone({ children }: { children: ReactNode }) {
   const controller = useController();
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
+  // A drag that started in this page (selected text, a link) is no drop of something to add:
+  // without this, dragging a torrent's name showed "Drop to add" and dropping it failed.
+  const fromPage = useRef(false);
+  useEffect(() => {
+    const started = (): void => void (fromPage.current = true);
+    const ended = (): void => void (fromPage.current = false);
+    document.addEventListener('dragstart', started);
+    document.addEventListener('dragend', ended);
+    return () => {
+      document.removeEventListener('dragstart', started);
+      document.removeEventListener('dragend', ended);
+    };
+  }, []);
 
   const types = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []);
 
   const onDragEnter = (e: DragEvent<HTMLDivElement>) => {
-    if (!dragLooksAddable(types(e))) return;
+    if (fromPage.current || !dragLooksAddable(types(e))) return;
     e.preventDefault();
     depth.current++;
     setDragging(true);
   };
   const onDragOver = (e: DragEvent<HTMLDivElement>) => {
-    if (!dragLooksAddable(types(e))) return;
+    if (fromPage.current || !dragLooksAddable(types(e))) return;
     e.preventDefault();
     if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
     if (!dragging) setDragging(true);

@@ -201,7 +201,8 @@ const Row = memo(function Row({ infoHash, selected, rowIndex, onPick }: {
       <td className="col-name" title={t.error ? `${t.name}\n${t.error}` : t.name}>
         <span className="name">
           {t.error && <span className="name__error" aria-label="Error"><IconAlert /></span>}
-          <span className="name__text">{t.name || t.infoHash}</span>
+          {/* dir="auto": a Hebrew or Arabic name reads in its own direction, isolated from the row's. */}
+          <span className="name__text" dir="auto">{t.name || t.infoHash}</span>
         </span>
       </td>
       <td className="col-num col-size">{t.hasMetadata ? formatBytes(t.size) : '–'}</td>
