@@ -243,8 +243,9 @@ export class Controller {
     return saved;
   }
 
-  setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<unknown> {
-    return this.call(() => this.client.setFilePriorities({ infoHash, priorities }));
+  /** Resolves to true when the engine took the change. */
+  setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<boolean> {
+    return this.succeeds(() => this.client.setFilePriorities({ infoHash, priorities }));
   }
 
   /** The per-torrent switches resolve to true when the engine took the change. */

@@ -56,4 +56,33 @@ describe('FilesTab', () => {
     expect(rows).not.toContain('dir/file0.bin');
     expect(rows.length).toBeLessThanOrEqual(MAX_ROWS);
   });
+
+  it('"Download all files" wants the skipped files and leaves the priority of files already wanted (High stays High)', async () => {
+    const list = files(3);
+    list[0]!.priority = 2;
+    list[1]!.priority = 0;
+    m = await showFiles(list);
+    const all = m.container.querySelector<HTMLInputElement>('input[aria-label="Download all files"]')!;
+    expect(all.checked).toBe(false);
+    await act(async () => all.click());
+    expect(m.transport.commands('setFilePriorities')).toEqual([{ infoHash: hash(1), priorities: [{ index: 1, priority: 1 }] }]);
+  });
+
+  it('a file unchecked stays unchecked while a file list from before the change arrives', async () => {
+    const list = files(2);
+    m = await showFiles(list);
+    const mounted = m;
+    const box = () => mounted.container.querySelectorAll<HTMLInputElement>('[data-testid="file-row"] input[type="checkbox"]')[1]!;
+    // The engine takes the change, but the next list is one read before it (still priority 1).
+    mounted.transport.replies.getFiles = () => ({ ok: true, result: files(2) });
+    await act(async () => box().click());
+    await act(async () => { await new Promise((r) => setTimeout(r, 0)); });
+    expect(box().checked).toBe(false);
+    // Once a list shows the change, the box follows the engine again.
+    const after = files(2);
+    after[1]!.priority = 0;
+    mounted.transport.replies.getFiles = () => ({ ok: true, result: after });
+    await act(async () => { mounted.controller.select(hash(1)); await new Promise((r) => setTimeout(r, 0)); });
+    expect(box().checked).toBe(false);
+  });
 });

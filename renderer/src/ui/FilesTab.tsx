@@ -27,9 +27,10 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
   const connected = useApp((s) => s.connection === 'open');
   const { value: files, refresh } = usePoll<FileView[]>(t.infoHash, connected && t.hasMetadata, 2000,
     (h) => controller.call(() => controller.client.getFiles({ infoHash: h }), false));
-  // Optimistic priorities so checkboxes respond at once.
+  // Optimistic priorities so checkboxes respond at once. Each is kept until a file list shows
+  // the engine has it: a poll sent before the change would otherwise flip the box back.
   const [local, setLocal] = useState<Record<number, FilePriority>>({});
-  useEffect(() => setLocal({}), [files]);
+  useEffect(() => setLocal((l) => (files ? stillPending(l, files) : {})), [files]);
   const field = usePieceField(t.infoHash);
   const spans = useMemo(() => (files ? fileSpans(files, t.pieceLength) : null), [files, t.pieceLength]);
   const visible = useMemo(() => (files ? files.filter((f) => !f.pad) : []), [files]);
@@ -40,8 +41,10 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
   if (!t.hasMetadata) return <p className="muted pad">The file list appears once the metadata has arrived.</p>;
   if (!files) return <p className="muted pad">Loading files…</p>;
   const setPriority = async (changes: Array<{ index: number; priority: FilePriority }>) => {
+    if (changes.length === 0) return;
     setLocal((l) => ({ ...l, ...Object.fromEntries(changes.map((c) => [c.index, c.priority])) }));
-    await controller.setFilePriorities(t.infoHash, changes);
+    // Refused: show what the engine has again.
+    if (!(await controller.setFilePriorities(t.infoHash, changes))) setLocal((l) => withoutIndexes(l, changes));
     refresh();
   };
   const prio = (f: FileView): FilePriority => local[f.index] ?? f.priority;
@@ -55,7 +58,10 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
             <th className="col-check">
               <input type="checkbox" aria-label="Download all files" checked={allOn}
                 ref={(el) => { if (el) el.indeterminate = someOn && !allOn; }}
-                onChange={() => void setPriority(visible.map((f) => ({ index: f.index, priority: allOn ? 0 : 1 })))} />
+                onChange={() => void setPriority(allOn
+                  ? visible.map((f) => ({ index: f.index, priority: 0 as FilePriority }))
+                  // Turning all on wants the skipped files (Normal); files already wanted keep their priority (High stays High).
+                  : visible.filter((f) => prio(f) === 0).map((f) => ({ index: f.index, priority: 1 as FilePriority })))} />
             </th>
             <th className="col-name">Name</th>
             <th className="col-num">Size</th>
@@ -105,4 +111,23 @@ function Spacer({ height }: { height: number }) {
       <td colSpan={COLUMN_COUNT} style={{ height: `${height}px` }} />
     </tr>
   );
+}
+
+/** The optimistic priorities a new file list does not show yet (the engine's answer is still on its way). */
+function stillPending(local: Record<number, FilePriority>, files: readonly FileView[]): Record<number, FilePriority> {
+  const keys = Object.keys(local);
+  if (keys.length === 0) return local;
+  const byIndex = new Map(files.map((f) => [f.index, f.priority]));
+  const next: Record<number, FilePriority> = {};
+  for (const key of keys) {
+    const index = Number(key);
+    if (byIndex.has(index) && byIndex.get(index) !== local[index]) next[index] = local[index]!;
+  }
+  return next;
+}
+
+function withoutIndexes(local: Record<number, FilePriority>, changes: ReadonlyArray<{ index: number }>): Record<number, FilePriority> {
+  const next = { ...local };
+  for (const c of changes) delete next[c.index];
+  return next;
 }
