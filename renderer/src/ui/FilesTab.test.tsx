@@ -39,9 +39,10 @@ describe('FilesTab', () => {
   it('renders only the file rows in view for a torrent with thousands of files', async () => {
     m = await showFiles(files(COUNT));
     const rows = rowPaths(m.container);
-    expect(rows[0]).toBe('dir/file0.bin');
+    expect(rows[0]).toBe('file0.bin');
     expect(rows.length).toBeLessThanOrEqual(MAX_ROWS);
-    expect(m.container.querySelector('[data-testid="files-table"]')?.getAttribute('aria-rowcount')).toBe(String(COUNT + 1));
+    // The header, the folder "dir", its files.
+    expect(m.container.querySelector('[data-testid="files-table"]')?.getAttribute('aria-rowcount')).toBe(String(COUNT + 2));
   });
 
   it('shows the rows further down when the box is scrolled', async () => {
@@ -52,8 +53,8 @@ describe('FilesTab', () => {
       box.dispatchEvent(new Event('scroll'));
     });
     const rows = rowPaths(m.container);
-    expect(rows).toContain('dir/file3000.bin');
-    expect(rows).not.toContain('dir/file0.bin');
+    expect(rows).toContain('file3000.bin');
+    expect(rows).not.toContain('file0.bin');
     expect(rows.length).toBeLessThanOrEqual(MAX_ROWS);
   });
 
@@ -84,5 +85,29 @@ describe('FilesTab', () => {
     mounted.transport.replies.getFiles = () => ({ ok: true, result: after });
     await act(async () => { mounted.controller.select(hash(1)); await new Promise((r) => setTimeout(r, 0)); });
     expect(box().checked).toBe(false);
+  });
+
+  it('shows folders as a tree: a folder closes and opens, its checkbox and priority act on every file in it', async () => {
+    const list: FileView[] = ['show/s1/e1.mkv', 'show/s1/e2.mkv', 'show/s2/e1.mkv', 'show/notes.txt'].map((path, i) => ({ index: i, path, size: 1000, completedBytes: 0, progress: 0, priority: 1, pad: false }));
+    list[1]!.priority = 2;
+    m = await showFiles(list);
+    const mounted = m;
+    const folders = () => Array.from(mounted.container.querySelectorAll('[data-testid="folder-row"]'));
+    expect(folders().map((r) => r.textContent?.includes('s1'))).toEqual([false, true, false]);
+    expect(rowPaths(mounted.container)).toEqual(['e1.mkv', 'e2.mkv', 'e1.mkv', 'notes.txt']);
+    // The folder "show" has Normal and High files: Mixed.
+    expect(folders()[0]!.querySelector('select')?.value).toBe('mixed');
+    await act(async () => (folders()[1]!.querySelector('[data-testid="folder-toggle"]') as HTMLButtonElement).click());
+    expect(rowPaths(mounted.container)).toEqual(['e1.mkv', 'notes.txt']);
+    // Unchecking s1 (closed) skips both of its files.
+    await act(async () => (folders()[1]!.querySelector('input[type="checkbox"]') as HTMLInputElement).click());
+    expect(mounted.transport.commands('setFilePriorities').at(-1)).toEqual({ infoHash: hash(1), priorities: [{ index: 0, priority: 0 }, { index: 1, priority: 0 }] });
+    // High for all of "show": every file not High already (both of s1 are skipped now).
+    const select = folders()[0]!.querySelector('select') as HTMLSelectElement;
+    await act(async () => {
+      select.value = '2';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(mounted.transport.commands('setFilePriorities').at(-1)).toEqual({ infoHash: hash(1), priorities: [0, 1, 2, 3].map((index) => ({ index, priority: 2 })) });
   });
 });
