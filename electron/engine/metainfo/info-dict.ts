@@ -7,7 +7,7 @@ import { type BDict, findKeyOrderProblem, findLeadingZero, getBytes, getDict, ge
 import { MetainfoError } from './errors.js';
 import { type FileEntry, FileListBuilder, MAX_NUM_PIECES } from './file-list.js';
 import { filesCompatible } from './hybrid.js';
-import { sanitizePathElement } from './sanitize.js';
+import { sanitizeFileName } from './sanitize.js';
 import { resolveSymlinks } from './symlinks.js';
 import { extractFileList, extractSingleFile } from './v1-files.js';
 import { extractFileTree } from './v2-files.js';
@@ -83,7 +83,7 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
 
   const nameBytes = getBytes(info, 'name.utf-8') ?? getBytes(info, 'name');
   if (nameBytes === undefined) throw new MetainfoError('torrent_missing_name', "missing or invalid 'name'");
-  const name = sanitizePathElement(nameBytes) ?? infoHash.toString('hex');
+  const name = sanitizeFileName(nameBytes) ?? infoHash.toString('hex');
 
   const v1 = new FileListBuilder(pieceLength, name);
   const v2 = new FileListBuilder(pieceLength, name);
@@ -107,8 +107,8 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
   const main = version >= 2 ? v2 : v1;
   if (main.files.length === 0) throw new MetainfoError('no_files_in_torrent', 'the torrent has no files');
 
-  resolveSymlinks(v1.files, multiFile);
-  resolveSymlinks(v2.files, !v2SingleFile);
+  yield* resolveSymlinks(v1.files, multiFile);
+  yield* resolveSymlinks(v2.files, !v2SingleFile);
 
   const hybrid = version >= 2 && v1.files.length > 0;
   if (hybrid) {
