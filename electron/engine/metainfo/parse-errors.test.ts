@@ -60,6 +60,33 @@ describe('rejected like libtorrent: v1', () => {
     expect(codeOf(single({ name: Buffer.from([0, 0, 0, 0]) }))).toBe('torrent_missing_name');
   });
 
+  it('invalid_bencoding: nesting of 100 levels, where libtorrent stops (99 load)', () => {
+    const nested = (lists: number): Buffer => {
+      const info = encode(v1Info({ name: 'file.bin', length: 425 }) as Encodable);
+      return Buffer.concat([Buffer.from('d4:info'), info, Buffer.from(`1:z${'l'.repeat(lists)}${'e'.repeat(lists)}e`)]);
+    };
+    // The top-level dictionary is the first level.
+    expect(codeOf(nested(98))).toBe('loaded');
+    expect(codeOf(nested(99))).toBe('invalid_bencoding');
+  });
+
+  it('loads a single-file name of only dots and spaces, as "_" (libtorrent loads it; Windows trims it away)', () => {
+    for (const name of ['...', ' ', '. .', '....']) {
+      const m = parseTorrent(single({ name }));
+      expect(m.name).toBe('_');
+      expect(m.files.map((f) => f.path)).toEqual(['_']);
+    }
+    // A multi-file torrent's folder too: "_" rather than the info-hash, as libtorrent on Windows.
+    expect(parseTorrent(torrentBytes(v1Info({ name: '...', files: [{ path: ['a'], length: 45 }] }))).files[0]?.path).toBe('_/a');
+  });
+
+  it('loads path elements and names of 4 KiB and more (libtorrent has no limit; they are cut to 240 bytes)', () => {
+    const long = 'a'.repeat(5000);
+    const multi = parseTorrent(torrentBytes(v1Info({ name: 'dir', files: [{ path: [long, 'b'], length: 45 }, { path: ['b'.repeat(5000)], length: 5 }] })));
+    expect(multi.files.map((f) => f.pathElements.map((e) => e.length))).toEqual([[3, 240, 1], [3, 240]]);
+    expect(parseTorrent(single({ name: long })).name).toHaveLength(240);
+  });
+
   it('torrent_missing_name: a file entry without a path (unless it is a pad file)', () => {
     const noPath = torrentBytes(v1Info({ files: [{ length: 10 }] }));
     expect(codeOf(noPath)).toBe('torrent_missing_name');

@@ -41,7 +41,10 @@ function* decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean
     throw new MetainfoError('metadata_too_large', `torrent data is ${bytes.byteLength} bytes; the limit is ${maxSize}`);
   }
   try {
-    const { maxSize: _s, maxDepth, maxTokens } = options;
+    const { maxTokens } = options;
+    // libtorrent's bdecode fails once the nesting reaches max_decode_depth, so it loads at most
+    // 99 levels for its 100; our decoder's maxDepth is the deepest level it accepts.
+    const maxDepth = (options.maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth) - 1;
     // libtorrent reads `i05e`, `i-0e` and `05:x` in .torrent files and metadata; so do we
     // (a v2 info dictionary is then checked for leading zeros in info-dict.ts).
     const opts: DecodeOptions = { maxSize, maxDepth, maxTokens, allowNonCanonicalNumbers: true };

@@ -74,6 +74,25 @@ const MAX_ELEMENT_BYTES = 240;
  * element must be dropped (".", "..", nothing but separators, or nothing but dots and spaces).
  */
 export function sanitizePathElement(element: Uint8Array): string | null {
+  const clean = sanitizeBytes(element);
+  return clean === null ? null : windowsSafeElement(clean);
+}
+
+/**
+ * A name that stands alone, with no folder before it: a single-file torrent's file, the
+ * torrent's own name. As {@link sanitizePathElement}, but a name that only the Windows trim
+ * empties ("...", " ", ". .") becomes "_" rather than nothing: libtorrent keeps such a name
+ * (its Windows build ends up with "_", `if (path.empty()) path = "_"`), so refusing the
+ * torrent would refuse what libtorrent loads. Null only for what libtorrent drops too
+ * (".", "..", nothing but separators).
+ */
+export function sanitizeFileName(element: Uint8Array): string | null {
+  const clean = sanitizeBytes(element);
+  return clean === null ? null : (windowsSafeElement(clean) ?? '_');
+}
+
+/** libtorrent's (non-Windows) sanitizing of one element; null when it is dropped. */
+function sanitizeBytes(element: Uint8Array): string | null {
   if (element.length === 0) return '_';
   if (element.length === 1 && element[0] === DOT) return null;
 
@@ -118,7 +137,7 @@ export function sanitizePathElement(element: Uint8Array): string | null {
 
   // Nothing but one or two dots left (".", "..", "/..", "\\." …): drop the element.
   if (added === dots && added <= 2) return null;
-  return windowsSafeElement(Buffer.from(out).toString('utf8'));
+  return Buffer.from(out).toString('utf8');
 }
 
 /** Sanitizes a list of path elements; dropped elements vanish (the caller decides what an empty result means). */

@@ -6,14 +6,12 @@ import { type BDict, type BValue, getBytes, getList, isBytes, isDict } from '../
 import { MetainfoError } from './errors.js';
 import { type FileListBuilder, checkFileLength } from './file-list.js';
 import { readAttrs, readSymlinkTarget } from './file-attrs.js';
-import { sanitizePathElement, sanitizePathElements } from './sanitize.js';
+import { sanitizeFileName, sanitizePathElements } from './sanitize.js';
 import type { Steps } from '../util/yield.js';
 
 /** Files read between two yields of {@link extractFileList}. */
 export const FILES_PER_STEP = 1024;
 
-/** libtorrent keeps each path element under 4 KiB (it stores their length in 12 bits). */
-const MAX_ELEMENT_LENGTH = 4096;
 const LEGACY_PAD_NAME = '_____padding_file_';
 
 function readLength(file: BDict, symlink: boolean): number {
@@ -42,7 +40,7 @@ function addFile(
   if (topLevel) {
     const name = getBytes(file, 'name.utf-8') ?? getBytes(file, 'name');
     if (name === undefined || name.length === 0) throw new MetainfoError('torrent_missing_name', "missing or empty 'name'");
-    const clean = sanitizePathElement(name);
+    const clean = sanitizeFileName(name);
     if (clean === null) throw new MetainfoError('torrent_missing_name', "'name' is not a usable file name");
     elements = [clean];
   } else {
@@ -50,8 +48,8 @@ function addFile(
     if (path !== undefined && path.length > 0) {
       const raw: Buffer[] = [];
       for (const e of path) {
+        // No length limit: libtorrent loads elements of any length (sanitizing cuts them to 240 bytes).
         if (!isBytes(e)) throw new MetainfoError('torrent_invalid_name', "a 'path' element is not a string");
-        if (e.length >= MAX_ELEMENT_LENGTH) throw new MetainfoError('torrent_invalid_name', "a 'path' element is too long");
         raw.push(e);
       }
       const parts = sanitizePathElements(raw);

@@ -7,9 +7,8 @@ import { type BDict, type BValue, getBytes, isDict } from '../bencode/index.js';
 import { MetainfoError } from './errors.js';
 import { type FileListBuilder, checkFileLength } from './file-list.js';
 import { readAttrs, readSymlinkTarget } from './file-attrs.js';
-import { sanitizePathElement } from './sanitize.js';
+import { sanitizeFileName, sanitizePathElement } from './sanitize.js';
 
-const MAX_ELEMENT_LENGTH = 4096;
 /** libtorrent load_torrent_limits::max_directory_depth. */
 const MAX_DIRECTORY_DEPTH = 100;
 
@@ -30,7 +29,7 @@ function below(dir: readonly string[], key: string): string[] {
 
 /** The path of a single-file torrent's only file: its tree key, which must survive sanitizing. */
 function singleFilePath(key: string): string[] {
-  const element = treeElement(key);
+  const element = sanitizeFileName(Buffer.from(key, 'latin1'));
   // libtorrent: "missing name in torrent file" (the file's name is the torrent's).
   if (element === null) throw new MetainfoError('torrent_missing_name', "the single file of the 'file tree' has no usable name");
   return [element];
@@ -104,7 +103,7 @@ export function extractFileTree(tree: BValue, rootName: string, hasFilesList: bo
     const [key, value] = frame.entries[frame.next++] as [string, BValue];
 
     if (!isDict(value) || key.length === 0) throw parseFailed(key.length === 0 ? 'empty file name' : 'entry is not a dictionary');
-    if (key.length >= MAX_ELEMENT_LENGTH) throw new MetainfoError('torrent_invalid_name', 'a file tree name is too long');
+    // No length limit: libtorrent loads names of any length (sanitizing cuts them to 240 bytes).
 
     const isLeaf = value.size === 1 && value.has('');
     if (isLeaf) {
