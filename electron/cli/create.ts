@@ -4,6 +4,7 @@
  * does) and prints its info-hash(es).
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { createTorrent, MAX_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
 import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
@@ -34,6 +35,12 @@ export async function runCreate(argv: string[]): Promise<number> {
     }
   }
 
+  const inside = await outputInsideSource(source, output);
+  if (inside !== null) {
+    process.stderr.write(`tessera create: ${output} is inside ${inside}, the folder being hashed: it would become part of the torrent (and a second run would hash the old .torrent it then overwrites); write it elsewhere\n`);
+    return 2;
+  }
+
   let torrent: Buffer;
   try {
     torrent = await createTorrent({
@@ -60,4 +67,21 @@ export async function runCreate(argv: string[]): Promise<number> {
       (meta.infoHashV2 !== null ? `v2 info-hash ${meta.infoHashV2.toString('hex')}\n` : ''),
   );
   return 0;
+}
+
+/**
+ * The folder being hashed, when `output` lies inside it (through symbolic links too); else null.
+ * The .torrent is written after hashing, so the first run leaves it out, but every later run
+ * hashes the previous .torrent and then overwrites it: the torrent no longer matches its own
+ * folder. transmission-create does just that; refusing up front costs nothing.
+ */
+async function outputInsideSource(source: string, output: string): Promise<string | null> {
+  const realSource = await fsp.realpath(source).catch(() => null);
+  if (realSource === null || !(await fsp.stat(realSource)).isDirectory()) return null;
+  const outputAbsolute = path.resolve(output);
+  // The output need not exist yet; its folder must, or writing fails anyway (with its own message).
+  const outputDir = await fsp.realpath(path.dirname(outputAbsolute)).catch(() => null);
+  if (outputDir === null) return null;
+  const relative = path.relative(realSource, path.join(outputDir, path.basename(outputAbsolute)));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? realSource : null;
 }

@@ -11,6 +11,7 @@ import { errorText } from '../../shared/error-text.js';
 import { printable } from '../engine/tracker/types.js';
 import { isMagnetUri } from './magnet-input.js';
 import { commandUsage } from './usage.js';
+import { MAX_TORRENT_FILE_BYTES } from '../../shared/contract/commands.js';
 
 export const INFO_ARGS: ArgsSpec = { options: [], flags: ['json'] };
 
@@ -29,8 +30,12 @@ export function formatCreationDate(seconds: number): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-/** Larger .torrent files are refused before reading (libtorrent's max_buffer_size). */
-const MAX_TORRENT_FILE = 10_000_000;
+/**
+ * Larger .torrent files are refused before reading: the engine's limit, so that `info` reads
+ * every torrent that `download` and `seed` accept (libtorrent's max_buffer_size, 10 MB, refused
+ * ones between the two that the rest of Tessera loads).
+ */
+const MAX_TORRENT_FILE = MAX_TORRENT_FILE_BYTES;
 
 /** The JSON shape of `tessera info --json` (no Buffers, stable field names). */
 export function metainfoToJson(m: Metainfo): Record<string, unknown> {
@@ -119,6 +124,8 @@ export function formatMetainfo(m: Metainfo): string {
 export function magnetToJson(m: Magnet): Record<string, unknown> {
   return {
     infoHash: m.infoHashHex,
+    // A btmh (BEP 52) magnet's full SHA-256: infoHash is only its first 20 bytes when there is no btih.
+    ...(m.infoHashV2 !== null ? { infoHashV2: m.infoHashV2.toString('hex') } : {}),
     name: m.name,
     trackers: m.trackers,
     peers: m.peers.map(formatPeerAddress),
@@ -139,7 +146,10 @@ export function formatMagnetInfo(m: Magnet): string {
     for (const item of items) lines.push(`  ${shown(item)}`);
   };
   row('Name', m.name === null ? '(none: known once the metadata arrives)' : shown(m.name));
-  row('Info-hash', m.infoHashHex);
+  // As for a .torrent: a v2-only magnet's wire hash is its SHA-256 cut to 20 bytes, and the full one is shown too.
+  const v2Only = m.infoHashV2 !== null && m.infoHashV2.subarray(0, 20).equals(m.infoHash);
+  row('Info-hash', m.infoHashHex + (v2Only ? ' (v2: first 20 bytes of the SHA-256)' : ''));
+  if (m.infoHashV2 !== null) row('v2 info-hash', m.infoHashV2.toString('hex'));
   list('Trackers', m.trackers);
   list('Peers', m.peers.map(formatPeerAddress));
   if (m.webSeeds.length > 0) list('Web seeds', m.webSeeds);
@@ -181,7 +191,7 @@ export async function runInfo(argv: string[]): Promise<number> {
 
   let meta: Metainfo;
   try {
-    meta = parseTorrent(bytes);
+    meta = parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE });
   } catch (e) {
     if (e instanceof MetainfoError) {
       process.stderr.write(`tessera info: ${file}: ${e.message}\n`);

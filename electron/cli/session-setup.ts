@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createSession, defaultStateDir, describeReachability, dhtSettings, ENCRYPTION_MODES, reachSettings, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
 import { isMagnetUri } from './magnet-input.js';
+import { stateDirProblem } from './state-dir.js';
 
 /** What download and seed accept (usage.ts's SESSION_USAGE shows them; a test keeps the two in step). */
 export const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
@@ -62,8 +63,14 @@ export async function openTorrent(
     return 1;
   }
 
+  // Without a usable state folder the transfer still runs (its data is checked at start, as
+  // transmission-cli and qBittorrent do with lost resume data), but the user is told so.
+  const stateProblem = await stateDirProblem(stateDir);
+  if (stateProblem !== null) {
+    process.stderr.write(`tessera: cannot use the state folder ${stateDir} (${stateProblem}); continuing without it: a stopped download will check its data again instead of resuming\n`);
+  }
   const reach = reachSettings({ noPortMapping: args.flags.has('no-port-mapping'), noLsd: args.flags.has('no-lsd') });
-  const session = await createSession({ downloadDir: dir, stateDir, restore: false, encryption, ...dht, ...reach, ...(args.flags.has('no-utp') ? { utp: false } : {}), ...(port === undefined ? {} : { port }) });
+  const session = await createSession({ downloadDir: dir, ...(stateProblem === null ? { stateDir } : {}), restore: false, encryption, ...dht, ...reach, ...(args.flags.has('no-utp') ? { utp: false } : {}), ...(port === undefined ? {} : { port }) });
   session.setRateLimits(limits);
   if (verbose) {
     session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
