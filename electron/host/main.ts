@@ -15,6 +15,7 @@ import { Auth, hashPassword, isLoopbackBind, MAX_PASSWORD_LENGTH } from './auth.
 import { startHostServer, type HostServer } from './server.js';
 import { loadWebUiConfig, saveWebUiConfig } from './web-ui-config.js';
 import { loadOrCreateToken } from './access-token.js';
+import { lockStateDir } from './state-lock.js';
 import { isListenError, listenFailure, reasonOf, StartupError, startupErrorLine, step } from './startup-error.js';
 
 const log = (message: string): void => {
@@ -53,6 +54,9 @@ async function main(): Promise<void> {
 
   const stateDir = resolve(args.dir ?? defaultStateDir());
   await prepareStateDir(stateDir);
+  const unlock = await lockStateDir(stateDir);
+  // Whatever way the process ends (a start-up failure below included), the lock goes with it.
+  process.on('exit', unlock);
   const remote = await remoteAccess(stateDir, args);
   const token = await step(`cannot keep the web UI's access token in ${stateDir}`, () => loadOrCreateToken(stateDir));
   let settings = await step('cannot read the settings', () => loadSettings(stateDir, defaultSettings(defaultDownloadDir()), log));
