@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createTorrent, MAX_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
+import { MAX_TORRENT_FILE_BYTES } from '../../shared/contract/commands.js';
 import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
 import { errorText } from '../../shared/error-text.js';
@@ -59,7 +60,11 @@ export async function runCreate(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const meta = parseTorrent(torrent);
+  // Ours, just written: read back whatever its size (the 10 MB default would throw after writing it).
+  const meta = parseTorrent(torrent, { maxSize: torrent.byteLength });
+  if (torrent.byteLength > MAX_TORRENT_FILE_BYTES) {
+    process.stderr.write(`tessera create: warning: the .torrent is ${formatBytes(torrent.byteLength)}; clients refuse larger than about 10–16 MiB (choose larger pieces)\n`);
+  }
   process.stdout.write(
     `${output}: ${meta.name}, ${formatBytes(meta.payloadLength)} in ${meta.files.filter((f) => !f.pad).length} file(s), ` +
       `${meta.pieceCount} pieces of ${formatBytes(meta.pieceLength)}\n` +
