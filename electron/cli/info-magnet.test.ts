@@ -47,13 +47,21 @@ describe('tessera info <magnet>', () => {
   it.each([
     ['magnet:?dn=no-hash', /missing xt=urn:btih/],
     [`magnet:?xt=urn:btih:${HASH.slice(1)}`, /40 hex or 32 base32/],
-    [`magnet:?xt=urn:btih:${HASH}&x.pe=127.0.0.1`, /x\.pe/],
-    [`magnet:?xt=urn:btih:${HASH}&so=3-1`, /backwards/],
   ])('refuses %s with exit 2 and a one-line reason', async (uri, reason) => {
     expect(await runInfo([uri])).toBe(2);
     expect(output.out).toBe('');
     expect(output.err).toMatch(/^tessera info: invalid magnet: .+\n$/);
     expect(output.err.trim().split('\n')).toHaveLength(1);
+    expect(output.err).toMatch(reason);
+  });
+
+  it.each([
+    [`magnet:?xt=urn:btih:${HASH}&x.pe=127.0.0.1`, /x\.pe/],
+    [`magnet:?xt=urn:btih:${HASH}&so=3-1`, /backwards/],
+  ])('shows %s without its bad item, and says which on one line', async (uri, reason) => {
+    expect(await runInfo([uri])).toBe(0);
+    expect(output.out).toContain(HASH);
+    expect(output.err).toMatch(/^tessera info: warning: .+; that item is ignored\n$/);
     expect(output.err).toMatch(reason);
   });
 });

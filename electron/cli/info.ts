@@ -168,6 +168,8 @@ function runMagnetInfo(uri: string, json: boolean): number {
     }
     throw e;
   }
+  // Items skipped as libtorrent skips them (a bad tracker URL, peer or so range): said on stderr.
+  for (const why of magnet.ignored) process.stderr.write(`tessera info: warning: ${why}; that item is ignored\n`);
   process.stdout.write(json ? `${JSON.stringify(magnetToJson(magnet), null, 2)}\n` : formatMagnetInfo(magnet));
   return 0;
 }

@@ -106,29 +106,50 @@ describe('parseMagnet', () => {
     expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(31)}`)).toMatch(/SHA-256 multihash/);
     expect(reason(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}&xt=urn:btmh:1220${'cd'.repeat(32)}`)).toMatch(/more than one different btmh/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&dn=%zz`)).toMatch(/percent-encoding in dn/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=not%20a%20url`)).toMatch(/tr is not a URL/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&ws=ftp://x/`)).toMatch(/ws must be http: or https:/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1`)).toMatch(/host:port/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.256:1`)).toMatch(/bad IPv4/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1:0`)).toMatch(/port out of range/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=10.0.0.1:70000`)).toMatch(/port out of range/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=::1:80`)).toMatch(/brackets/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=[zz::1]:80`)).toMatch(/bad IPv6/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&x.pe=bad_host:80`)).toMatch(/bad host name/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=1,x`)).toMatch(/bad so item "x"/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=5-2`)).toMatch(/backwards/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-4294967295`)).toMatch(/too large/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-2000000`)).toMatch(/more than/);
     expect(reason(`magnet:?xt=urn:btih:${HEX}&tr=${'a'.repeat(300_000)}`)).toMatch(/longer than/);
+  });
+
+  it('skips a bad tr, ws, x.pe or so item and keeps the rest of the magnet, saying why (as libtorrent skips it)', () => {
+    const ignoredFor = (extra: string): string[] => {
+      const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&tr=udp://ok.example:1/announce&${extra}`);
+      expect(m.infoHashHex).toBe(HEX);
+      expect(m.trackers[0]).toBe('udp://ok.example:1/announce');
+      return m.ignored;
+    };
+    expect(ignoredFor('tr=not%20a%20url')).toEqual([expect.stringMatching(/tr is not a URL/)]);
+    expect(ignoredFor('tr=%zz')).toEqual([expect.stringMatching(/percent-encoding in tr/)]);
+    expect(ignoredFor('ws=ftp://x/')).toEqual([expect.stringMatching(/ws must be http: or https:/)]);
+    expect(ignoredFor('x.pe=10.0.0.1')).toEqual([expect.stringMatching(/host:port/)]);
+    expect(ignoredFor('x.pe=10.0.0.256:1')).toEqual([expect.stringMatching(/bad IPv4/)]);
+    expect(ignoredFor('x.pe=10.0.0.1:0')).toEqual([expect.stringMatching(/port out of range/)]);
+    expect(ignoredFor('x.pe=10.0.0.1:70000')).toEqual([expect.stringMatching(/port out of range/)]);
+    expect(ignoredFor('x.pe=::1:80')).toEqual([expect.stringMatching(/brackets/)]);
+    expect(ignoredFor('x.pe=[zz::1]:80')).toEqual([expect.stringMatching(/bad IPv6/)]);
+    expect(ignoredFor('x.pe=bad_host:80')).toEqual([expect.stringMatching(/bad host name/)]);
+    expect(ignoredFor('so=5-2')).toEqual([expect.stringMatching(/backwards/)]);
+    expect(ignoredFor('so=0-4294967295')).toEqual([expect.stringMatching(/too large/)]);
+    expect(ignoredFor('so=0-2000000')).toEqual([expect.stringMatching(/more than/)]);
+    // A bad item of an so list goes; the good ones stay.
+    const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&so=1,x,3&x.pe=10.0.0.1:7&x.pe=nope`);
+    expect(m.selectOnly).toEqual([1, 3]);
+    expect(m.peers).toEqual([{ host: '10.0.0.1', port: 7 }]);
+    expect(m.ignored).toEqual([expect.stringMatching(/bad so item "x"/), expect.stringMatching(/host:port/)]);
+    // Thousands of bad items: a few reasons kept, the magnet still parses.
+    expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}${'&tr=bad'.repeat(5000)}`).ignored.length).toBeLessThanOrEqual(16);
+    // Every item of an so bad: no selection, as if absent.
+    expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}&so=x`).selectOnly).toBeNull();
   });
 
   it('bounds the work of so: repeated ranges and repeated so parameters count (found while writing its fuzz target)', () => {
     // Each range alone is allowed; together they name more than 1,000,000 indices. Before,
     // repeats cost time without growing the set (a 256 KiB magnet of them: hours of CPU) and
     // separate so parameters grew the selection without bound.
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000,0-700000`)).toMatch(/more than 1000000/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000&so=0-700000`)).toMatch(/more than 1000000/);
-    expect(reason(`magnet:?xt=urn:btih:${HEX}&so=0-400000&so=400001-1100000`)).toMatch(/more than 1000000/);
+    // Past the budget the range is skipped (said in `ignored`), and what came before stays.
+    for (const so of ['so=0-400000,0-700000', 'so=0-400000&so=0-700000', 'so=0-400000&so=400001-1100000']) {
+      const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&${so}`);
+      expect(m.ignored).toEqual([expect.stringMatching(/more than 1000000/)]);
+      expect(m.selectOnly).toHaveLength(400001);
+    }
     expect(parseMagnet(`magnet:?xt=urn:btih:${HEX}&so=3,1&so=1-2&so=0`).selectOnly).toEqual([0, 1, 2, 3]);
   });
 

@@ -28,6 +28,12 @@ export interface Magnet {
   webSeeds: string[];
   /** `so` (BEP 53): file indices to download, sorted and unique; null when absent. */
   selectOnly: number[] | null;
+  /**
+   * Why items were left out: a `tr`, `ws`, `x.pe` or `so` item that is not valid is skipped,
+   * as libtorrent skips it, and the rest of the magnet is used (one bad tracker URL made the
+   * whole magnet fail). One line each.
+   */
+  ignored: string[];
 }
 
 /** What formatMagnet needs: the info-hash plus any optional fields. */
@@ -54,6 +60,8 @@ export class MagnetError extends Error {
 export const MAX_MAGNET_LENGTH = 256 * 1024;
 /** Most files an `so` parameter may select once ranges are expanded. */
 export const MAX_SELECT_ONLY = 1_000_000;
+/** Reasons kept in `Magnet.ignored` at most (a magnet may hold thousands of bad items). */
+const MAX_IGNORED = 16;
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -157,19 +165,22 @@ export function parseSelectOnly(text: string): number[] {
  * `budget`, repeats included ("0-999999,0-999999,…" or many `so` parameters would
  * otherwise cost minutes of CPU while the set stays small).
  */
-function addSelectOnly(text: string, into: Set<number>, budget: { left: number }): void {
+function addSelectOnly(text: string, into: Set<number>, budget: { left: number }, eachItem: (take: () => void) => void = (take) => take()): void {
   if (text === '') throw new MagnetError('empty so');
-  for (const item of text.split(',')) {
-    const m = /^(\d{1,10})(?:-(\d{1,10}))?$/.exec(item);
-    if (!m) throw new MagnetError(`bad so item "${oneLine(item)}" (expected N or N-M)`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (from > 0x7fffffff || to > 0x7fffffff) throw new MagnetError(`so index too large in "${oneLine(item)}"`);
-    if (to < from) throw new MagnetError(`so range "${oneLine(item)}" runs backwards`);
-    budget.left -= to - from + 1;
-    if (budget.left < 0) throw new MagnetError(`so selects more than ${MAX_SELECT_ONLY} files`);
-    for (let i = from; i <= to; i++) into.add(i);
-  }
+  for (const item of text.split(',')) eachItem(() => addSelectItem(item, into, budget));
+}
+
+function addSelectItem(item: string, into: Set<number>, budget: { left: number }): void {
+  const m = /^(\d{1,10})(?:-(\d{1,10}))?$/.exec(item);
+  if (!m) throw new MagnetError(`bad so item "${oneLine(item)}" (expected N or N-M)`);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from > 0x7fffffff || to > 0x7fffffff) throw new MagnetError(`so index too large in "${oneLine(item)}"`);
+  if (to < from) throw new MagnetError(`so range "${oneLine(item)}" runs backwards`);
+  // Counted before the indices are added: past the budget, an item costs nothing more.
+  budget.left -= to - from + 1;
+  if (budget.left < 0) throw new MagnetError(`so selects more than ${MAX_SELECT_ONLY} files`);
+  for (let i = from; i <= to; i++) into.add(i);
 }
 
 function parseInfoHash(value: string): Buffer {
@@ -216,6 +227,16 @@ export function parseMagnet(uri: string): Magnet {
   const webSeeds = new Set<string>();
   let selectOnly: Set<number> | null = null;
   const selectBudget = { left: MAX_SELECT_ONLY };
+  const ignored: string[] = [];
+  /** Runs `take`; a MagnetError skips that item (its reason kept, at most MAX_IGNORED of them). */
+  const skipBad = (take: () => void): void => {
+    try {
+      take();
+    } catch (err) {
+      if (!(err instanceof MagnetError)) throw err;
+      if (ignored.length < MAX_IGNORED) ignored.push(err.message);
+    }
+  };
 
   for (const param of query.split('&')) {
     if (param === '') continue;
@@ -243,30 +264,25 @@ export function parseMagnet(uri: string): Magnet {
       case 'dn':
         if (name === null) name = decodeText(raw, 'dn', true);
         break;
-      case 'tr': {
-        if (raw === '') break;
-        const url = decodeUrl(raw, 'tr', null);
-        trackers.add(url);
+      case 'tr':
+        if (raw !== '') skipBad(() => void trackers.add(decodeUrl(raw, 'tr', null)));
         break;
-      }
-      case 'ws': {
-        if (raw === '') break;
-        const url = decodeUrl(raw, 'ws', ['http:', 'https:']);
-        webSeeds.add(url);
+      case 'ws':
+        if (raw !== '') skipBad(() => void webSeeds.add(decodeUrl(raw, 'ws', ['http:', 'https:'])));
         break;
-      }
-      case 'x.pe': {
-        const peer = parsePeerAddress(decodeText(raw, 'x.pe', false).trim());
-        const k = `${peer.host}|${peer.port}`;
-        if (!peerKeys.has(k)) {
-          peerKeys.add(k);
-          peers.push(peer);
-        }
+      case 'x.pe':
+        skipBad(() => {
+          const peer = parsePeerAddress(decodeText(raw, 'x.pe', false).trim());
+          const k = `${peer.host}|${peer.port}`;
+          if (!peerKeys.has(k)) {
+            peerKeys.add(k);
+            peers.push(peer);
+          }
+        });
         break;
-      }
       case 'so': {
-        selectOnly ??= new Set<number>();
-        addSelectOnly(decodeText(raw, 'so', false).trim(), selectOnly, selectBudget);
+        const into = (selectOnly ??= new Set<number>());
+        skipBad(() => addSelectOnly(decodeText(raw, 'so', false).trim(), into, selectBudget, skipBad));
         break;
       }
       default:
@@ -277,8 +293,9 @@ export function parseMagnet(uri: string): Magnet {
   // A hybrid magnet names both; the torrent is then reached by its v1 hash.
   infoHash ??= infoHashV2 === null ? null : Buffer.from(infoHashV2.subarray(0, 20));
   if (!infoHash) throw new MagnetError('missing xt=urn:btih:<info-hash> or xt=urn:btmh:1220<sha-256>');
-  const selected = selectOnly === null ? null : [...selectOnly].sort((a, b) => a - b);
-  return { infoHash, infoHashHex: infoHash.toString('hex'), infoHashV2, name, trackers: [...trackers], peers, webSeeds: [...webSeeds], selectOnly: selected };
+  // An `so` whose every item was bad selects nothing: as if it were absent.
+  const selected = selectOnly === null || selectOnly.size === 0 ? null : [...selectOnly].sort((a, b) => a - b);
+  return { infoHash, infoHashHex: infoHash.toString('hex'), infoHashV2, name, trackers: [...trackers], peers, webSeeds: [...webSeeds], selectOnly: selected, ignored };
 }
 
 /** Percent-encodes everything except unreserved characters and the URL punctuation that is safe inside a query value. */

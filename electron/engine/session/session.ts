@@ -241,6 +241,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
     const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath);
     if (this.closed) throw new Error('session is closed');
+    for (const why of parsed.ignored ?? []) this.warn(`magnet ${parsed.infoHash.toString('hex')}: ${why}; that item was ignored`);
     const peers = [...parsed.peers, ...(options.peers ?? [])];
     // The same torrent by another of its hashes (a v1 magnet, a v2 magnet, the .torrent) is a duplicate too.
     const existing = findSameTorrent(this.torrents, parsed.infoHash.toString('hex'), parsed.hashes);
@@ -475,7 +476,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 }
 
-type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri' | 'hashes'> & { peers: PeerAddress[]; hashes: InfoHashes };
+type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri' | 'hashes'> & { peers: PeerAddress[]; hashes: InfoHashes; ignored?: string[] };
 
 /** Parsed in chunks: a .torrent of 100,000 files must not hold the event loop for seconds. */
 async function initFromTorrent(bytes: Uint8Array, savePath: string): Promise<ParsedSource> {
@@ -498,6 +499,7 @@ function initFromMagnet(uri: string, savePath: string): ParsedSource {
     name: magnet.name,
     // Each magnet `tr` is its own tier, as libtorrent and qBittorrent treat them.
     trackers: magnet.trackers.map((url) => [url]),
+    ignored: magnet.ignored,
     savePath,
     selectOnly: magnet.selectOnly,
     peers: magnet.peers,
