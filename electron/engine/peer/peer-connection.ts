@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import { REPLY_DROP_BOUND } from './reply-bound.js';
-import type { HashFailureCount } from '../torrent/hash-failure-ban.js';
 import { randomBytes } from 'node:crypto';
+import { REPLY_DROP_BOUND } from './reply-bound.js';
 import type { ReadonlyBitfield } from '../util/bitfield.js';
 import { RateMeter } from '../util/rate-meter.js';
 import type { CloseReason } from './close-reason.js';
@@ -38,6 +37,14 @@ export interface PeerConnectionOptions {
   cipher?: PeerCipher | null;
   /** The connection began with an MSE handshake (whatever cipher it chose). */
   encrypted?: boolean;
+}
+
+/** Pieces a peer contributed to that failed their hash check (the torrent decides on a ban: hash-failure-ban.ts). */
+export interface HashFailureCount {
+  /** Failed pieces the peer contributed to, alone or with others. */
+  readonly total: number;
+  /** Failed pieces only it contributed to. */
+  readonly alone: number;
 }
 
 const KEEPALIVE_INTERVAL_MS = 90_000;

@@ -7,15 +7,11 @@
  * contributor at the second failure, as before, let a hostile peer or web seed that shares
  * pieces with an honest peer get the honest one banned first.
  */
+import type { HashFailureCount } from '../peer/peer-connection.js';
+
 export const BAN_AFTER_FAILED_ALONE = 2;
 export const BAN_AFTER_FAILED_SHARED = 7;
 
-export interface HashFailureCount {
-  /** Failed pieces the peer contributed to, alone or with others. */
-  readonly total: number;
-  /** Failed pieces only it contributed to. */
-  readonly alone: number;
-}
 
 export function banForHashFailures(count: HashFailureCount): boolean {
   return count.alone >= BAN_AFTER_FAILED_ALONE || count.total >= BAN_AFTER_FAILED_SHARED;
