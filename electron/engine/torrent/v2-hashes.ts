@@ -201,40 +201,35 @@ export class V2Hashes {
   }
 
   /**
-   * The layers from the piece layer up when built, else null (and the build started). They are
-   * built once per file, a few thousand hashes at a time between turns of the event loop
-   * (layersAbovePiecesAsync), and kept.
+   * The layers from the piece layer up when built, else null with the build started. They are
+   * built once per file and kept: at once for a file of up to PAIRS_PER_TURN pieces (one turn's
+   * hashing), else a few thousand hashes at a time between turns of the event loop
+   * (layersAbovePiecesAsync, awaited through `building`). Null too for a file of one piece,
+   * whose tree lies within the piece, and for a layer not known yet.
    */
   private levelsNow(file: V2File, meta: Metainfo): MerkleLevels | null {
-    const key = file.root.toString('hex');
-    const levels = this.served.get(key);
-    if (levels) return levels;
-    // A file of up to PAIRS_PER_TURN pieces costs at most one turn's hashing: built now.
-    if (file.layer !== null && file.pieceCount <= PAIRS_PER_TURN) {
-      const now = layersAbovePieces(file.layer, file.length, meta.pieceLength);
-      this.served.set(key, now);
-      return now;
-    }
-    void this.levelsOf(file, meta);
-    return null;
-  }
-
-  /** The layers from the piece layer up, once built; null for a file of one piece (its tree lies within the piece). */
-  private async levelsOf(file: V2File, meta: Metainfo): Promise<MerkleLevels | null> {
     if (file.layer === null || file.pieceCount === 1) return null;
     const key = file.root.toString('hex');
     const built = this.served.get(key);
     if (built) return built;
-    let building = this.building.get(key);
-    if (!building) {
-      building = layersAbovePiecesAsync(file.layer, file.length, meta.pieceLength).then((levels) => {
+    if (file.pieceCount <= PAIRS_PER_TURN) {
+      const now = layersAbovePieces(file.layer, file.length, meta.pieceLength);
+      this.served.set(key, now);
+      return now;
+    }
+    if (!this.building.has(key)) {
+      this.building.set(key, layersAbovePiecesAsync(file.layer, file.length, meta.pieceLength).then((levels) => {
         this.served.set(key, levels);
         this.building.delete(key);
         return levels;
-      });
-      this.building.set(key, building);
+      }));
     }
-    return building;
+    return null;
+  }
+
+  /** The layers from the piece layer up, waiting for their build if need be (null as levelsNow says). */
+  private async levelsOf(file: V2File, meta: Metainfo): Promise<MerkleLevels | null> {
+    return this.levelsNow(file, meta) ?? this.building.get(file.root.toString('hex')) ?? null;
   }
 
   /**
