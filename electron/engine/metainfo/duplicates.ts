@@ -8,6 +8,7 @@
 import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
 import type { Steps } from '../util/yield.js';
+import { FolderIds } from './folder-ids.js';
 
 /** Files handled between two yields of {@link resolveDuplicateFilenames}. */
 const FILES_PER_STEP = 2048;
@@ -51,15 +52,12 @@ function samePrefix(a: readonly string[], b: readonly string[], n: number): bool
 /**
  * Yields every few thousand files (see util/yield.ts).
  *
- * Folders are numbered as they are met, and a name is taken within its folder (`<folder id>/<name>`,
- * case-folded), so each file costs the length of its path. Keying every folder by its whole
- * path, as before, cost the square of the depth: 50 files 4,000 folders deep (a 600 KB torrent)
- * held the event loop 5 s, and a peer's metadata can be 16 MiB.
+ * Folders are numbered as they are met (folder-ids.ts), and a name is taken within its folder
+ * (`<folder id>/<name>`, case-folded), so each file costs the length of its path.
  */
 export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = MAX_DUPLICATE_FILENAMES): Steps<void> {
-  /** `<parent id>/<name key>` of every folder → its id (the root is 0). A file may not take a folder's name either. */
-  const folders = new Map<string, number>();
-  /** `<parent id>/<name key>` of every file kept. */
+  const folders = new FolderIds(key);
+  /** `<folder id>/<name key>` of every file kept. A file may not take a folder's name either. */
   const taken = new Set<string>();
   /** Each file's folder id (non-pad files). */
   const parentOf = new Int32Array(files.length);
@@ -70,25 +68,14 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
     if (f.pad) continue;
     const e = f.elements;
     // Files of one folder come together: the same folder as the file before.
-    if (previous.length === e.length && samePrefix(previous, e, e.length - 1)) {
-      parentOf[n] = previousParent;
-    } else {
-      let parent = 0;
-      for (let i = 0; i < e.length - 1; i++) {
-        const k = `${parent}/${key(e[i] as string)}`;
-        let id = folders.get(k);
-        if (id === undefined) folders.set(k, (id = folders.size + 1));
-        parent = id;
-      }
-      parentOf[n] = parent;
-    }
+    parentOf[n] = previous.length === e.length && samePrefix(previous, e, e.length - 1) ? previousParent : folders.parentOf(e);
     previous = e;
     previousParent = parentOf[n] as number;
     if ((n + 1) % FILES_PER_STEP === 0) yield;
   }
 
   let collisions = 0;
-  const free = (k: string): boolean => !taken.has(k) && !folders.has(k);
+  const free = (parent: number, name: string): boolean => !taken.has(`${parent}/${key(name)}`) && folders.child(parent, name) < 0;
   for (let n = 0; n < files.length; n++) {
     if ((n + 1) % FILES_PER_STEP === 0) yield;
     const f = files[n] as FileEntry;
@@ -96,9 +83,8 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
     if (f.pad) continue;
     const parent = parentOf[n] as number;
     const last = f.elements[f.elements.length - 1] as string;
-    const nameKey = `${parent}/${key(last)}`;
-    if (free(nameKey)) {
-      taken.add(nameKey);
+    if (free(parent, last)) {
+      taken.add(`${parent}/${key(last)}`);
       continue;
     }
     // libtorrent renames the whole path ("name.1.ext"); only the last element ever changes.
@@ -109,7 +95,7 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
     for (let i = 1; ; i++) {
       const renamed = `${base}.${i}${ext}`;
       renamedLast = renamed.slice(renamed.lastIndexOf('/') + 1);
-      if (free(`${parent}/${key(renamedLast)}`)) break;
+      if (free(parent, renamedLast)) break;
       if (++collisions > maxCollisions) {
         throw new MetainfoError(
           'too_many_duplicate_filenames',

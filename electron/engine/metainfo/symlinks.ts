@@ -7,6 +7,7 @@
  */
 import type { FileEntry } from './file-list.js';
 import type { Steps } from '../util/yield.js';
+import { FolderIds } from './folder-ids.js';
 
 /** Links resolved through other links between two yields of {@link resolveSymlinks}. */
 const LINKS_PER_STEP = 1024;
@@ -24,44 +25,6 @@ function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-/**
- * The torrent's folders as numbered nodes (`<parent id>/<name>` → id; the root is 0), so that
- * adding a file's folders and testing a path cost its length. Keyed by whole paths, as before,
- * each cost the square of the depth: 50 files 4,000 folders deep held the event loop a second.
- */
-class FolderIds {
-  private readonly ids = new Map<string, number>();
-
-  /** Adds the folders of `elements` (all but the last). */
-  addParents(elements: readonly string[]): void {
-    let id = 0;
-    for (let i = 0; i < elements.length - 1; i++) {
-      const k = `${id}/${elements[i] as string}`;
-      let next = this.ids.get(k);
-      if (next === undefined) this.ids.set(k, (next = this.ids.size + 1));
-      id = next;
-    }
-  }
-
-  /** The id of folder `path` ('/'-joined), or -1 when it is none; `from` continues a walk from a folder id. */
-  idOf(path: string, from = 0): number {
-    let id = from;
-    let start = 0;
-    for (;;) {
-      const slash = path.indexOf('/', start);
-      const next = this.ids.get(`${id}/${slash < 0 ? path.slice(start) : path.slice(start, slash)}`);
-      if (next === undefined) return -1;
-      id = next;
-      if (slash < 0) return id;
-      start = slash + 1;
-    }
-  }
-
-  has(path: string): boolean {
-    return path !== '' && this.idOf(path) >= 0;
-  }
-}
-
 /** Yields while resolving many links through other links (see util/yield.ts). */
 export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps<void> {
   const links = files.filter((f) => f.symlink && f.symlinkElements !== null);
@@ -75,7 +38,7 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
     const elements = internalElements(f);
     const p = elements.join('/');
     if (!fileMap.has(p)) fileMap.set(p, f);
-    dirs.addParents(elements);
+    dirs.parentOf(elements);
   }
 
   // Links that name another link are treated as directories when resolving later hops.
@@ -120,7 +83,7 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
     // that is no folder (a link to follow, or a dead end) is cut out as a string.
     let folder = 0;
     for (let start = 0, slash = target.indexOf('/'); slash >= 0; slash = target.indexOf('/', start)) {
-      const next = dirs.idOf(target.slice(start, slash), folder);
+      const next = dirs.child(folder, target.slice(start, slash));
       if (next >= 0) {
         folder = next;
         start = slash + 1;
