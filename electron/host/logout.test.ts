@@ -12,7 +12,8 @@ import WebSocket from 'ws';
 import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
 import { Auth, hashPassword, SESSION_COOKIE } from './auth.js';
-import { LOGOUT_PATH, SESSION_PATH, startHostServer, type HostServer } from './server.js';
+import { LOGOUT_PATH, SESSION_PATH } from '../../shared/contract/index.js';
+import { startHostServer, type HostServer } from './server.js';
 import { SESSION_ENDED_CLOSE_CODE } from '../../shared/contract/index.js';
 
 interface Reply {

@@ -19,7 +19,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { MAX_TORRENT_FILE_BYTES, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
+import { LOGIN_PATH, LOGOUT_PATH, MAX_TORRENT_FILE_BYTES, SESSION_PATH, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
 import { addressGroup, connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
@@ -86,10 +86,6 @@ export const MAX_WS_CLIENTS = 32;
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 const PORT_TRIES = 10;
-/** POST here ends the login session (auth mode) and closes its tabs. */
-export const LOGOUT_PATH = '/logout';
-/** GET: `{ login: boolean }`, whether the request presents a live login session. */
-export const SESSION_PATH = '/session';
 /** How often open tabs' sessions are checked (and kept alive). */
 const SESSION_SWEEP_MS = 60_000;
 
@@ -163,7 +159,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       refuse(res, verdict.status, verdict.reason);
       return;
     }
-    if (auth && url.pathname === '/login') {
+    if (auth && url.pathname === LOGIN_PATH) {
       await handleLogin(auth, req, res);
       return;
     }
@@ -180,7 +176,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     // The page needs a login; its scripts and styles are the public app shell (as on loopback),
     // and the API (the WebSocket) needs the session.
     if (auth && (url.pathname === '/' || url.pathname === '/index.html') && !authorized(req, url)) {
-      redirect(res, '/login');
+      redirect(res, LOGIN_PATH);
       return;
     }
     if (auth && (url.pathname === '/' || url.pathname === '/index.html') && !url.searchParams.has(TOKEN_PARAM)) {
@@ -272,7 +268,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       sessionSockets.endSession(sid, 'logged out');
       log(`logout from ${addressGroup(req.socket.remoteAddress ?? '')}`);
     }
-    redirect(res, '/login', expiredSessionCookie(secure));
+    redirect(res, LOGIN_PATH, expiredSessionCookie(secure));
   }
 
   function sendJson(res: ServerResponse, value: unknown): void {

@@ -28,6 +28,10 @@ export const TOKEN_PARAM = 'token';
 export const SESSION_ENDED_CLOSE_CODE = 4001;
 /** The web host's login page (remote web UI). */
 export const LOGIN_PATH = '/login';
+/** POST here ends the page's login session (and closes its tabs). */
+export const LOGOUT_PATH = '/logout';
+/** GET: `{ login: boolean }`, whether the request presents a live login session. */
+export const SESSION_PATH = '/session';
 
 export type ErrorCode =
   /** The payload did not match the contract. */

@@ -1,9 +1,7 @@
 import { useEffect, useState } from 'react';
-import { useApp } from '../app/context.js';
-
-/** Where the web host answers whether it asks for a login, and where a session ends (electron/host/server.ts). */
-const SESSION_URL = '/session';
-const LOGOUT_URL = '/logout';
+import { LOGIN_PATH, LOGOUT_PATH, SESSION_PATH } from '../../../shared/contract/index.js';
+import { errorText } from '../../../shared/error-text.js';
+import { useApp, useController } from '../app/context.js';
 
 /**
  * "Log out" of a remote web UI (the host bound beyond loopback asks for a login, as
@@ -12,14 +10,14 @@ const LOGOUT_URL = '/logout';
  * tab of the session, then shows the login page.
  */
 export function LogoutButton() {
+  const controller = useController();
   const web = useApp((s) => s.capabilities?.transport === 'web');
   const [login, setLogin] = useState(false);
-  const [failed, setFailed] = useState<string | null>(null);
 
   useEffect(() => {
     if (!web) return;
     let live = true;
-    fetch(SESSION_URL, { credentials: 'same-origin', cache: 'no-store' })
+    fetch(SESSION_PATH, { credentials: 'same-origin', cache: 'no-store' })
       .then(async (r) => (r.ok ? ((await r.json()) as { login?: unknown }) : null))
       .then((body) => {
         if (live) setLogin(body?.login === true);
@@ -33,15 +31,15 @@ export function LogoutButton() {
   if (!web || !login) return null;
   const logOut = async (): Promise<void> => {
     try {
-      const r = await fetch(LOGOUT_URL, { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
+      const r = await fetch(LOGOUT_PATH, { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
       if (!r.ok && !r.redirected) throw new Error(`the host answered ${r.status}`);
-      window.location.assign('/login');
+      window.location.assign(LOGIN_PATH);
     } catch (err) {
-      setFailed(`Could not log out: ${err instanceof Error ? err.message : String(err)}`);
+      controller.notify('error', `Could not log out: ${errorText(err)}`);
     }
   };
   return (
-    <button type="button" className="btn" data-testid="logout-button" onClick={() => void logOut()} title={failed ?? 'End this web UI session'}>
+    <button type="button" className="btn" data-testid="logout-button" onClick={() => void logOut()} title="End this web UI session">
       Log out
     </button>
   );
