@@ -5,7 +5,7 @@ import { FileStrip } from '../mosaic/FileStrip.js';
 import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
 import { usePieceField } from '../mosaic/usePieceField.js';
 import { fileRows, folderPriority, type FileRow } from '../util/fileRows.js';
-import { buildFileTree, type TreeFolder } from '../util/fileTree.js';
+import { buildFileTree, wantedPriority, type TreeFolder } from '../util/fileTree.js';
 import { formatBytes, formatPercent } from '../util/format.js';
 import { MiniBar } from './MiniBar.js';
 import { usePoll } from './usePoll.js';
@@ -64,13 +64,12 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
     if (!next.delete(path)) next.add(path);
     return next;
   });
-  // Checking a folder wants its skipped files (Normal) and leaves the others; unchecking skips them all.
-  const setFolderWanted = (folder: TreeFolder, wanted: boolean) => void setPriority(folder.files
-    .filter((pos) => (wanted ? prioAt(pos) === 0 : prioAt(pos) > 0))
-    .map((pos) => ({ index: visible[pos]!.index, priority: (wanted ? 1 : 0) as FilePriority })));
-  const setFolderPriority = (folder: TreeFolder, priority: FilePriority) => void setPriority(folder.files
-    .filter((pos) => prioAt(pos) !== priority)
-    .map((pos) => ({ index: visible[pos]!.index, priority })));
+  // Every file of `folder` whose priority `next` changes, sent at once.
+  const setFolder = (folder: TreeFolder, next: (p: FilePriority) => FilePriority) => void setPriority(folder.files
+    .filter((pos) => next(prioAt(pos)) !== prioAt(pos))
+    .map((pos) => ({ index: visible[pos]!.index, priority: next(prioAt(pos)) })));
+  const wantFolder = (folder: TreeFolder, wanted: boolean) => setFolder(folder, (p) => wantedPriority(p, wanted));
+  const setFolderPriority = (folder: TreeFolder, priority: FilePriority) => setFolder(folder, () => priority);
   return (
     <div className="files-box" ref={boxRef} data-testid="files-box">
       <table className="table table--compact table--files" data-testid="files-table" aria-rowcount={rows.length + 1}>
@@ -79,10 +78,8 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
             <th className="col-check">
               <input type="checkbox" aria-label="Download all files" checked={allOn}
                 ref={(el) => { if (el) el.indeterminate = someOn && !allOn; }}
-                onChange={() => void setPriority(allOn
-                  ? visible.map((f) => ({ index: f.index, priority: 0 as FilePriority }))
-                  // Turning all on wants the skipped files (Normal); files already wanted keep their priority (High stays High).
-                  : visible.filter((f) => prio(f) === 0).map((f) => ({ index: f.index, priority: 1 as FilePriority })))} />
+                // The torrent's root folder: every file (High stays High when turning all on).
+                onChange={() => wantFolder(tree, !allOn)} />
             </th>
             <th className="col-name">Name</th>
             <th className="col-num">Size</th>
@@ -98,7 +95,7 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
             const rowIndex = view.start + i + 2;
             if (row.kind === 'folder') {
               return <FolderRow key={`d:${row.folder.path}`} row={row} rowIndex={rowIndex} files={visible} prioAt={prioAt}
-                onToggle={toggle} onWanted={setFolderWanted} onPriority={setFolderPriority} />;
+                onToggle={toggle} onWanted={wantFolder} onPriority={setFolderPriority} />;
             }
             const f = visible[row.position]!;
             const p = prio(f);

@@ -63,10 +63,15 @@ export function folderCheck(folder: TreeFolder, priorities: readonly FilePriorit
   return wanted === 0 ? 'none' : wanted === folder.files.length ? 'all' : 'some';
 }
 
+/** A file's priority once its folder is checked (a skipped file becomes Normal, a High one stays High) or unchecked (skipped). */
+export function wantedPriority(priority: FilePriority, wanted: boolean): FilePriority {
+  return wanted ? (priority === 2 ? 2 : 1) : 0;
+}
+
 /** Checking a folder wants every file in it (a file already High stays High); unchecking skips them all. */
 export function setFolderWanted(priorities: readonly FilePriority[], folder: TreeFolder, wanted: boolean): FilePriority[] {
   const next = [...priorities];
-  for (const i of folder.files) next[i] = wanted ? (next[i] === 2 ? 2 : 1) : 0;
+  for (const i of folder.files) next[i] = wantedPriority(next[i] ?? 1, wanted);
   return next;
 }
 
