@@ -15,6 +15,8 @@ export interface V2Source {
   /** Path inside the torrent; empty for a single-file torrent. */
   elements: string[];
   length: number;
+  /** Written as attr 'x' in the file tree and, for a hybrid, the v1 list. */
+  executable: boolean;
 }
 
 export interface V2Parts {
@@ -51,6 +53,7 @@ export async function hashV2(
     const f = files[i]!;
     const h = hashes[i]!;
     const leaf: Record<string, Encodable> = { length: f.length };
+    if (f.executable) leaf['attr'] = 'x';
     if (h.root !== null) leaf['pieces root'] = h.root;
     if (h.layer !== null && h.root !== null) {
       pieceLayers.set(h.root.toString('latin1'), h.layer);
@@ -70,7 +73,7 @@ export async function hashV2(
     node.set(treeKey(elements[elements.length - 1]!), new Map([['', leaf]]));
 
     if (hybrid) {
-      v1Files.push({ length: f.length, path: f.elements });
+      v1Files.push(f.executable ? { attr: 'x', length: f.length, path: f.elements } : { length: f.length, path: f.elements });
       const rem = f.length % pieceLength;
       if (rem !== 0 && !single) v1Files.push({ attr: 'p', length: pieceLength - rem, path: ['.pad', String(pieceLength - rem)] });
       sha1.push(h.sha1);

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type BDict, decode, getDict, getList, getString } from '../bencode/index.js';
 import { autoPieceLength, createTorrent, parseTorrent } from './index.js';
 import { fileData } from './test-torrents.js';
 
@@ -21,12 +22,24 @@ function expectPiecesMatch(torrent: Buffer, data: Buffer): void {
 }
 
 describe('autoPieceLength', () => {
-  it('picks the smallest power of two from 16 KiB giving at most ~1500 pieces, up to 16 MiB', () => {
-    expect(autoPieceLength(1)).toBe(16384);
-    expect(autoPieceLength(1500 * 16384)).toBe(16384);
-    expect(autoPieceLength(1500 * 16384 + 1)).toBe(32768);
-    expect(autoPieceLength(1024 ** 3)).toBe(1024 * 1024);
-    expect(autoPieceLength(1024 ** 4)).toBe(16 * 1024 * 1024);
+  it('picks what libtorrent 2.0 create_torrent picks (checked against it)', () => {
+    const KiB = 1024;
+    const MiB = 1024 * KiB;
+    // Sizes and piece lengths printed by lt.create_torrent(fs).piece_length() for one file of that size.
+    const fromLibtorrent: Array<[number, number]> = [
+      [1, 16 * KiB],
+      [2_684_355, 16 * KiB],
+      [2_684_356, 32 * KiB],
+      [5 * MiB, 32 * KiB],
+      [100 * MiB, 128 * KiB],
+      [1024 * MiB, 512 * KiB],
+      [8 * 1024 * MiB, 1 * MiB],
+      [64 * 1024 * MiB, 4 * MiB],
+      [703_687_441_777, 8 * MiB],
+      [703_687_441_778, 16 * MiB],
+      [1024 ** 5, 16 * MiB],
+    ];
+    for (const [size, piece] of fromLibtorrent) expect([size, autoPieceLength(size)]).toEqual([size, piece]);
   });
 });
 
@@ -117,20 +130,25 @@ describe('createTorrent', () => {
     expect(warnings).toEqual([expect.stringMatching(/twice\/b: it leads to .*shared, a folder already included/)]);
   });
 
-  it('writes trackers (one tier each), private flag, comment, creator and date', async () => {
+  it('writes tracker tiers, web seeds, private flag, source, comment, creator and date', async () => {
     const file = path.join(root, 'opts.bin');
     writeFileSync(file, fileData(1000, 6));
-    const m = parseTorrent(
-      await createTorrent({
-        sourcePath: file,
-        trackers: ['http://a/announce', 'udp://b:80'],
-        private: true,
-        comment: 'a comment',
-        createdBy: 'Tessera test',
-        creationDate: 1_700_000_000,
-      }),
-    );
-    expect(m.announce).toEqual([['http://a/announce'], ['udp://b:80']]);
+    const bytes = await createTorrent({
+      sourcePath: file,
+      trackerTiers: [['http://a/announce', 'https://a2/announce'], ['udp://b:80']],
+      webSeeds: ['http://mirror/opts.bin', 'https://other/files/'],
+      private: true,
+      source: 'TRK',
+      comment: 'a comment',
+      createdBy: 'Tessera test',
+      creationDate: 1_700_000_000,
+    });
+    const m = parseTorrent(bytes);
+    expect(m.announce).toEqual([['http://a/announce', 'https://a2/announce'], ['udp://b:80']]);
+    expect(m.urlList).toEqual(['http://mirror/opts.bin', 'https://other/files/']);
+    const raw = decode(bytes) as BDict;
+    expect(getString(raw, 'announce')).toBe('http://a/announce');
+    expect(getString(getDict(raw, 'info')!, 'source')).toBe('TRK');
     expect(m.private).toBe(true);
     expect(m.comment).toBe('a comment');
     expect(m.createdBy).toBe('Tessera test');
@@ -138,6 +156,59 @@ describe('createTorrent', () => {
     const now = Math.floor(Date.now() / 1000);
     const dated = parseTorrent(await createTorrent({ sourcePath: file }));
     expect(Math.abs((dated.creationDate ?? 0) - now)).toBeLessThan(60);
+  });
+
+  it('writes one tracker and one web seed as libtorrent does: no announce-list, url-list a string', async () => {
+    const file = path.join(root, 'one-of-each.bin');
+    writeFileSync(file, fileData(100, 11));
+    const raw = decode(await createTorrent({ sourcePath: file, trackerTiers: [['http://t/a', 'http://t/a'], []], webSeeds: ['http://w/f'] })) as BDict;
+    expect(getString(raw, 'announce')).toBe('http://t/a');
+    expect(raw.has('announce-list')).toBe(false);
+    expect(getString(raw, 'url-list')).toBe('http://w/f');
+    // Two trackers in one tier: announce-list with that tier.
+    const two = decode(await createTorrent({ sourcePath: file, trackerTiers: [['http://t/a', 'udp://u:1']] })) as BDict;
+    expect(getList(two, 'announce-list')?.map((tier) => (tier as Buffer[]).map((u) => u.toString()))).toEqual([['http://t/a', 'udp://u:1']]);
+  });
+
+  it('refuses a tracker or web seed that is no usable URL, before hashing anything', async () => {
+    const file = path.join(root, 'urls.bin');
+    writeFileSync(file, 'x');
+    await expect(createTorrent({ sourcePath: file, webSeeds: ['ftp://mirror/x'] })).rejects.toThrow(/web seed "ftp:\/\/mirror\/x" must start with http:\/\/, https:\/\//);
+    await expect(createTorrent({ sourcePath: file, webSeeds: ['udp://mirror:1/x'] })).rejects.toThrow(/web seed/);
+    await expect(createTorrent({ sourcePath: file, webSeeds: ['mirror/x'] })).rejects.toThrow(/web seed "mirror\/x" is not a URL/);
+    await expect(createTorrent({ sourcePath: file, trackerTiers: [['wss://t/a']] })).rejects.toThrow(/tracker "wss:\/\/t\/a" must start with http:\/\/, https:\/\/, udp:\/\//);
+    await expect(createTorrent({ sourcePath: file, trackerTiers: [['udp://t']] })).rejects.toThrow(/needs a port/);
+    // Checked first: a bad URL and a missing source report the URL.
+    await expect(createTorrent({ sourcePath: path.join(root, 'missing'), webSeeds: ['x'] })).rejects.toThrow(/not a URL/);
+  });
+
+  it("marks owner-executable files attr 'x', in every format, as libtorrent's add_files does", async () => {
+    const dir = path.join(root, 'exec');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'run.sh'), fileData(100, 12), { mode: 0o755 });
+    writeFileSync(path.join(dir, 'data.bin'), fileData(100, 13), { mode: 0o644 });
+    chmodSync(path.join(dir, 'run.sh'), 0o744);
+    for (const format of ['v1', 'v2', 'hybrid'] as const) {
+      const info = getDict(decode(await createTorrent({ sourcePath: dir, format, creationDate: null })) as BDict, 'info')!;
+      if (format !== 'v2') {
+        const files = getList(info, 'files')!.map((f) => [(getList(f as BDict, 'path') as Buffer[]).join('/'), getString(f as BDict, 'attr') ?? '']);
+        expect(files.filter(([, attr]) => attr !== 'p')).toEqual([
+          ['data.bin', ''],
+          ['run.sh', 'x'],
+        ]);
+      }
+      if (format !== 'v1') {
+        const tree = getDict(info, 'file tree')!;
+        expect(getString(getDict(getDict(tree, 'run.sh')!, '')!, 'attr')).toBe('x');
+        expect(getDict(getDict(tree, 'data.bin')!, '')!.has('attr')).toBe(false);
+      }
+    }
+    // A single executable file: 'attr' in the info dictionary too (v1, hybrid), as libtorrent writes it.
+    const single = getDict(decode(await createTorrent({ sourcePath: path.join(dir, 'run.sh'), format: 'hybrid' })) as BDict, 'info')!;
+    expect(getString(single, 'attr')).toBe('x');
+    const v2Single = getDict(decode(await createTorrent({ sourcePath: path.join(dir, 'run.sh'), format: 'v2' })) as BDict, 'info')!;
+    expect(v2Single.has('attr')).toBe(false);
+    expect(parseTorrent(await createTorrent({ sourcePath: dir })).files.map((f) => f.executable)).toEqual([false, true]);
   });
 
   it('refuses what cannot make a torrent', async () => {
@@ -166,7 +237,7 @@ describe('createTorrent', () => {
       [dir, 'lt-multi.torrent'],
       [single, 'lt-single.torrent'],
     ] as const) {
-      const torrent = await createTorrent({ sourcePath: source, trackers: ['http://t/announce', 'http://u/announce'], private: true });
+      const torrent = await createTorrent({ sourcePath: source, trackerTiers: [['http://t/announce'], ['http://u/announce']], private: true });
       const out = path.join(root, name);
       writeFileSync(out, torrent);
       // python3-libtorrent lives under Debian's /usr/bin/python3 (scripts/ensure-deps.sh installs it).

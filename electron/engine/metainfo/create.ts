@@ -9,6 +9,7 @@ import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
 import { hashV2 } from './create-v2.js';
+import { announceFields } from './create-announce.js';
 
 /** v1 (BEP 3), v2 only (BEP 52), or both in one info dictionary (what qBittorrent makes by default). */
 export type TorrentFormat = 'v1' | 'v2' | 'hybrid';
@@ -18,9 +19,19 @@ export interface CreateTorrentOptions {
   sourcePath: string;
   /** Bytes; a power of two from 16 KiB. Default: see {@link autoPieceLength}. */
   pieceLength?: number;
-  /** Tracker URLs, each in its own tier. */
-  trackers?: string[];
+  /**
+   * Trackers (http, https, udp) grouped into tiers, in order (BEP 12): a client announces to
+   * one tracker of the first tier that answers. Written as libtorrent writes them.
+   */
+  trackerTiers?: readonly (readonly string[])[];
+  /** Web seeds (BEP 19 'url-list'), http or https URLs. */
+  webSeeds?: readonly string[];
   private?: boolean;
+  /**
+   * info['source']: makes the info-hash differ from the same files' torrent elsewhere, which
+   * private trackers ask for so that cross-seeded copies stay separate.
+   */
+  source?: string;
   comment?: string;
   createdBy?: string;
   /** Seconds since the epoch; default now; null leaves the field out (reproducible output). */
@@ -38,24 +49,34 @@ interface SourceFile {
   /** Path inside the torrent (multi-file) — empty for a single-file torrent. */
   elements: string[];
   length: number;
+  /** Owner-executable: written as attr 'x' (BEP 47), as libtorrent's add_files does. */
+  executable: boolean;
 }
 
 const MIN_PIECE = 16 * 1024;
-const MAX_AUTO_PIECE = 16 * 1024 * 1024;
-const TARGET_PIECES = 1500;
 
 /**
- * The smallest power of two from 16 KiB (one request block) to 16 MiB giving at most ~1500
- * pieces. This is not libtorrent's rule and picks differently (5 MiB: 16 KiB here, 32 KiB in
- * libtorrent; 1 GiB: 1 MiB vs 512 KiB; 8 GiB: 8 MiB vs 1 MiB). A fixed piece count keeps the
- * .torrent near 30 KB of SHA-1 hashes whatever the size, with pieces as small as that allows
- * (a failed hash costs one piece); past 1500 × 16 MiB (~23 GiB) the count grows instead, as
- * larger pieces would make each failure and each first piece ever slower to complete.
+ * Totals up to which libtorrent's create_torrent picks 16 KiB, 32 KiB, … 8 MiB pieces (its
+ * own table: about 2·√total hashes). Beyond the last, 16 MiB.
+ */
+const LIBTORRENT_SIZE_TABLE = [
+  2_684_355, 10_737_418, 42_949_673, 171_798_692, 687_194_767, 2_748_779_069, 10_995_116_278, 43_980_465_111, 175_921_860_444, 703_687_441_777,
+];
+
+/**
+ * The piece length libtorrent (and so qBittorrent's "Auto") picks for `totalLength` bytes of
+ * files (pad files not counted): 5 MiB → 32 KiB, 1 GiB → 512 KiB, 8 GiB → 1 MiB, 64 GiB →
+ * 4 MiB. Picking the same keeps `tessera create` without --piece-length giving the same
+ * torrent as libtorrent for the same folder.
  */
 export function autoPieceLength(totalLength: number): number {
-  let p = MIN_PIECE;
-  while (p < MAX_AUTO_PIECE && totalLength / p > TARGET_PIECES) p *= 2;
-  return p;
+  let i = 0;
+  while (i < LIBTORRENT_SIZE_TABLE.length && LIBTORRENT_SIZE_TABLE[i]! < totalLength) i++;
+  return MIN_PIECE * 2 ** i;
+}
+
+function sourceFile(absolute: string, elements: string[], stats: Stats): SourceFile {
+  return { absolute, elements, length: stats.size, executable: (stats.mode & 0o100) !== 0 };
 }
 
 function byBytes(a: string, b: string): number {
@@ -88,14 +109,14 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
         const real = await fsp.realpath(absolute);
         if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
       } else if (target?.isFile()) {
-        state.files.push({ absolute, elements, length: target.size });
+        state.files.push(sourceFile(absolute, elements, target));
       }
     } else if (e.isDirectory()) {
       // No link on the way: its real path follows from its parent's, with no system call.
       const real = path.join(realDir, e.name);
       if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
     } else if (e.isFile()) {
-      state.files.push({ absolute, elements, length: (await fsp.stat(absolute)).size });
+      state.files.push(sourceFile(absolute, elements, await fsp.stat(absolute)));
     }
   }
 }
@@ -124,6 +145,8 @@ function firstVisit(folder: string, real: string, state: Walk): boolean {
 
 export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
   const source = path.resolve(options.sourcePath);
+  // Before hashing, so that a mistyped URL costs nothing.
+  const outside = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
   const stat = await fsp.stat(source);
   const name = path.basename(source);
   if (name === '' || name === '.' || name === '..') throw new Error(`cannot name a torrent after ${JSON.stringify(options.sourcePath)}`);
@@ -136,7 +159,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning });
     if (files.length === 0) throw new Error(`${source} contains no files`);
   } else if (stat.isFile()) {
-    files = [{ absolute: source, elements: [], length: stat.size }];
+    files = [sourceFile(source, [], stat)];
   } else {
     throw new Error(`${source} is neither a file nor a folder`);
   }
@@ -159,11 +182,14 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     name,
     'piece length': pieceLength,
     private: options.private === true ? 1 : undefined,
+    source: options.source === undefined || options.source === '' ? undefined : options.source,
+    // A single file's BEP 47 attributes sit in the info dictionary itself (v1 and hybrid), as libtorrent writes them.
+    attr: !stat.isDirectory() && format !== 'v2' && files[0]!.executable ? 'x' : undefined,
   };
   let pieceLayers: Map<string, Encodable> | undefined;
   if (format === 'v1') {
     info['pieces'] = await hashPieces(files, pieceLength, options.onProgress);
-    if (stat.isDirectory()) info['files'] = files.map((f) => ({ length: f.length, path: f.elements }));
+    if (stat.isDirectory()) info['files'] = files.map((f) => ({ attr: f.executable ? 'x' : undefined, length: f.length, path: f.elements }));
     else info['length'] = total;
   } else {
     const v2 = await hashV2(name, files, pieceLength, format === 'hybrid', options.onProgress);
@@ -177,11 +203,9 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     }
   }
 
-  const trackers = (options.trackers ?? []).filter((t) => t !== '');
   const creationDate = options.creationDate === undefined ? Math.floor(Date.now() / 1000) : options.creationDate;
   return encode({
-    announce: trackers[0],
-    'announce-list': trackers.length > 1 ? trackers.map((t) => [t]) : undefined,
+    ...outside,
     comment: options.comment,
     'created by': options.createdBy,
     'creation date': creationDate ?? undefined,
