@@ -4,7 +4,7 @@ import { runCli } from './cli.js';
 import { CREATE_ARGS } from './create.js';
 import { INFO_ARGS } from './info.js';
 import { SESSION_FLAGS, SESSION_OPTIONS } from './session-setup.js';
-import { commandUsage, topLevelUsage } from './usage.js';
+import { commandHelp, commandUsage, topLevelUsage } from './usage.js';
 
 const output = captureOutput();
 afterEach(() => {
@@ -21,18 +21,25 @@ describe('tessera <command> --help', () => {
     ['create', '-h'],
   ] as const)('%s %s prints its own usage on stdout and exits 0', async (command, flag) => {
     expect(await runCli([command, flag])).toBe(0);
-    expect(output.out).toBe(`${commandUsage(command)}\n`);
+    expect(output.out).toBe(`${commandHelp(command)}\n`);
+    expect(output.out.startsWith(`${commandUsage(command)}\n`)).toBe(true);
     expect(output.err).toBe('');
+  });
+
+  it('create --help explains tracker tiers under its usage line, within 100 columns', async () => {
+    expect(await runCli(['create', '--help'])).toBe(0);
+    expect(output.out).toContain('one tier per --tracker; commas separate the trackers of a tier');
+    for (const line of output.out.split('\n').slice(1)) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('wins over other mistakes on the line', async () => {
     expect(await runCli(['create', '--bogus', '--help'])).toBe(0);
-    expect(output.out).toBe(`${commandUsage('create')}\n`);
+    expect(output.out).toBe(`${commandHelp('create')}\n`);
   });
 
   it('tessera help <command> prints that command’s usage', async () => {
     expect(await runCli(['help', 'seed'])).toBe(0);
-    expect(output.out).toBe(`${commandUsage('seed')}\n`);
+    expect(output.out).toBe(`${commandHelp('seed')}\n`);
   });
 });
 

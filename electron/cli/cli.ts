@@ -1,6 +1,6 @@
 import { HelpRequested, UsageError } from './args.js';
 import { packageVersion } from './version.js';
-import { type CommandName, commandUsage, isCommandName, topLevelUsage } from './usage.js';
+import { type CommandName, commandHelp, isCommandName, topLevelUsage } from './usage.js';
 
 // Each command's code is loaded when it runs: `tessera create` or `info` does not load the
 // session, the DHT and the rest of the engine (about 0.1 s of CPU at every start).
@@ -28,7 +28,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return await run(rest);
   } catch (err) {
     if (err instanceof HelpRequested) {
-      process.stdout.write(`${commandUsage(command)}\n`);
+      process.stdout.write(`${commandHelp(command)}\n`);
       return 0;
     }
     if (err instanceof UsageError) {
@@ -43,7 +43,7 @@ export async function runCli(argv: string[]): Promise<number> {
 /** `tessera`, `tessera --help`, `tessera help [command]`. No command at all is a usage error (2). */
 function printHelp(command: string | undefined, topic: string | undefined): number {
   if (topic !== undefined && isCommandName(topic)) {
-    process.stdout.write(`${commandUsage(topic)}\n`);
+    process.stdout.write(`${commandHelp(topic)}\n`);
     return 0;
   }
   process.stdout.write(topLevelUsage());

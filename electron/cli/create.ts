@@ -1,5 +1,5 @@
 /**
- * `tessera create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]`
+ * `tessera create <path> -o <file.torrent> …` (options: usage.ts)
  * Hashes a file or folder into a .torrent (a v1+v2 hybrid unless told otherwise, as qBittorrent
  * does) and prints its info-hash(es).
  */
@@ -11,10 +11,15 @@ import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
 import { errorText } from '../../shared/error-text.js';
 import { commandUsage } from './usage.js';
+import { hashingProgress, writeTorrentFile } from './create-output.js';
 
 const USAGE = commandUsage('create');
 /** -o is the documented spelling; --output works too. */
-export const CREATE_ARGS: ArgsSpec = { options: ['output', 'format', 'piece-length', 'tracker', 'comment'], flags: ['private'], short: { o: 'output' } };
+export const CREATE_ARGS: ArgsSpec = {
+  options: ['output', 'format', 'piece-length', 'tracker', 'web-seed', 'source', 'comment', 'created-by'],
+  flags: ['private', 'no-date'],
+  short: { o: 'output' },
+};
 const FORMATS: readonly TorrentFormat[] = ['v1', 'v2', 'hybrid'];
 
 export async function runCreate(argv: string[]): Promise<number> {
@@ -48,13 +53,18 @@ export async function runCreate(argv: string[]): Promise<number> {
       sourcePath: source,
       format,
       pieceLength,
-      trackers: args.options.get('tracker') ?? [],
+      trackerTiers: trackerTiers(args.options.get('tracker') ?? []),
+      webSeeds: args.options.get('web-seed') ?? [],
       private: args.flags.has('private'),
+      source: args.options.get('source')?.at(-1),
       comment: args.options.get('comment')?.at(-1),
-      createdBy: 'Tessera',
+      // --created-by '' leaves the field out.
+      createdBy: (args.options.get('created-by')?.at(-1) ?? 'Tessera') || undefined,
+      creationDate: args.flags.has('no-date') ? null : undefined,
       onWarning: (message) => process.stderr.write(`tessera create: ${message}\n`),
+      onProgress: hashingProgress(process.stderr),
     });
-    await fsp.writeFile(output, torrent);
+    await writeTorrentFile(output, torrent);
   } catch (e) {
     process.stderr.write(`tessera create: ${errorText(e)}\n`);
     return 2;
@@ -72,6 +82,15 @@ export async function runCreate(argv: string[]): Promise<number> {
       (meta.infoHashV2 !== null ? `v2 info-hash ${meta.infoHashV2.toString('hex')}\n` : ''),
   );
   return 0;
+}
+
+/**
+ * One tier per --tracker; commas inside a value separate the trackers of that tier, as
+ * mktorrent's `-a` reads them (`--tracker a,b --tracker c`: tier 1 a and b, tier 2 c). A comma
+ * that belongs to a URL is written %2C.
+ */
+export function trackerTiers(values: readonly string[]): string[][] {
+  return values.map((v) => v.split(',').map((url) => url.trim()).filter((url) => url !== ''));
 }
 
 /**

@@ -13,6 +13,8 @@ interface CommandUsage {
   /** What follows `tessera `: the command, its arguments and its options. */
   synopsis: string;
   summary: string;
+  /** What the synopsis cannot say, shown under it by `tessera <command> --help`. */
+  notes?: readonly string[];
 }
 
 const COMMAND_USAGES: Readonly<Record<CommandName, CommandUsage>> = {
@@ -23,8 +25,17 @@ const COMMAND_USAGES: Readonly<Record<CommandName, CommandUsage>> = {
   },
   seed: { synopsis: `seed <file.torrent> ${SESSION_USAGE}`, summary: 'upload complete data from --dir until Ctrl-C' },
   create: {
-    synopsis: 'create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL]... [--private] [--comment TEXT]',
+    synopsis:
+      'create <path> -o <file.torrent> [--format v1|v2|hybrid] [--piece-length N] [--tracker URL,...]... [--web-seed URL]... [--private] [--source TEXT] [--comment TEXT] [--created-by TEXT] [--no-date]',
     summary: 'hash a file or folder into a .torrent (a v1+v2 hybrid by default)',
+    notes: [
+      '--tracker URL,...   one tier per --tracker; commas separate the trackers of a tier',
+      '                    (--tracker a,b --tracker c: a or b first, then c); a comma in a URL is %2C',
+      '--web-seed URL      an http(s) server with the same files (BEP 19)',
+      '--piece-length N    bytes, or 256K, 1M …; default: as libtorrent and qBittorrent pick it',
+      '--source TEXT       info "source", which private trackers ask for when cross-seeding',
+      '--no-date           leave out the creation date (the same folder then gives the same bytes)',
+    ],
   },
 };
 
@@ -35,6 +46,12 @@ export function isCommandName(name: string): name is CommandName {
 /** The one-line usage a command's UsageError and `--help` show. */
 export function commandUsage(name: CommandName): string {
   return `usage: tessera ${COMMAND_USAGES[name].synopsis}`;
+}
+
+/** `tessera <command> --help`: the usage line, then the notes on its options. */
+export function commandHelp(name: CommandName): string {
+  const notes = COMMAND_USAGES[name].notes ?? [];
+  return [commandUsage(name), ...(notes.length > 0 ? ['', ...notes.map((n) => `  ${n}`)] : [])].join('\n');
 }
 
 const WIDTH = 100;
