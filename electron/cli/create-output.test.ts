@@ -17,14 +17,14 @@ describe('hashingProgress', () => {
 
   it('says nothing for small inputs', () => {
     const r = recorder(false);
-    const progress = hashingProgress(r.stream);
+    const progress = hashingProgress(r.stream).update;
     for (let h = 0; h <= PROGRESS_MIN_BYTES - 1; h += 1024 * 1024) progress(h, PROGRESS_MIN_BYTES - 1);
     expect(r.text()).toBe('');
   });
 
   it('writes one line per 10 % to a log or pipe', () => {
     const r = recorder(false);
-    const progress = hashingProgress(r.stream);
+    const progress = hashingProgress(r.stream).update;
     for (let i = 1; i <= 100; i++) progress((total * i) / 100, total);
     const lines = r.text().trimEnd().split('\n');
     expect(lines).toHaveLength(10);
@@ -34,11 +34,21 @@ describe('hashingProgress', () => {
 
   it('rewrites one line on a terminal and clears it when done', () => {
     const r = recorder(true);
-    const progress = hashingProgress(r.stream);
-    progress(total / 2, total);
-    progress(total / 2 + 1, total); // same whole percent: nothing new
-    progress(total, total);
+    const { update, end } = hashingProgress(r.stream);
+    update(total / 2, total);
+    update(total / 2 + 1, total); // same whole percent: nothing new
+    update(total, total);
+    end(); // nothing left to clear
     expect(r.text()).toBe('\rhashing: 50% (128 MiB of 256 MiB)\x1b[K\r\x1b[K');
+  });
+
+  it('clears the line hashing left on a terminal when it failed midway', () => {
+    const r = recorder(true);
+    const { update, end } = hashingProgress(r.stream);
+    update(total / 4, total);
+    end();
+    end();
+    expect(r.text()).toBe('\rhashing: 25% (64 MiB of 256 MiB)\x1b[K\r\x1b[K');
   });
 });
 

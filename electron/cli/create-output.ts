@@ -19,10 +19,17 @@ interface ProgressStream {
  * terminal one line rewritten at each whole percent (and cleared at the end); elsewhere (a
  * log, a pipe) one line per 10 %, so that a log does not fill with carriage returns.
  */
-export function hashingProgress(stream: ProgressStream): (hashed: number, total: number) => void {
+export interface HashingProgress {
+  update(hashed: number, total: number): void;
+  /** Clears a terminal's progress line that hashing left (it failed midway), so the error starts a line. */
+  end(): void;
+}
+
+export function hashingProgress(stream: ProgressStream): HashingProgress {
   // 0 % is no news: the first line comes with the first step.
   let shown = 0;
-  return (hashed, total) => {
+  let lineOpen = false;
+  const update = (hashed: number, total: number): void => {
     if (total < PROGRESS_MIN_BYTES) return;
     const percent = Math.floor((hashed / total) * 100);
     const step = stream.isTTY === true ? percent : percent - (percent % 10);
@@ -30,8 +37,16 @@ export function hashingProgress(stream: ProgressStream): (hashed: number, total:
     shown = step;
     const text = `hashing: ${step}% (${formatBytes(hashed)} of ${formatBytes(total)})`;
     if (stream.isTTY !== true) stream.write(`tessera create: ${text}\n`);
-    else stream.write(hashed >= total ? '\r\x1b[K' : `\r${text}\x1b[K`);
+    else {
+      lineOpen = hashed < total;
+      stream.write(lineOpen ? `\r${text}\x1b[K` : '\r\x1b[K');
+    }
   };
+  const end = (): void => {
+    if (lineOpen) stream.write('\r\x1b[K');
+    lineOpen = false;
+  };
+  return { update, end };
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;

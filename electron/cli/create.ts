@@ -48,6 +48,7 @@ export async function runCreate(argv: string[]): Promise<number> {
   }
 
   let torrent: Buffer;
+  const progress = hashingProgress(process.stderr);
   try {
     torrent = await createTorrent({
       sourcePath: source,
@@ -62,10 +63,11 @@ export async function runCreate(argv: string[]): Promise<number> {
       createdBy: (args.options.get('created-by')?.at(-1) ?? 'Tessera') || undefined,
       creationDate: args.flags.has('no-date') ? null : undefined,
       onWarning: (message) => process.stderr.write(`tessera create: ${message}\n`),
-      onProgress: hashingProgress(process.stderr),
+      onProgress: progress.update,
     });
     await writeTorrentFile(output, torrent);
   } catch (e) {
+    progress.end();
     process.stderr.write(`tessera create: ${errorText(e)}\n`);
     return 2;
   }
