@@ -92,7 +92,11 @@ interface Walk {
 }
 
 /**
- * Regular files under `dir`, depth-first with entries sorted by their UTF-8 bytes. Symbolic
+ * Regular files under `dir`, depth-first with entries sorted by their UTF-8 bytes: the order
+ * libtorrent gives v2 and hybrid torrents (file_storage::canonicalize compares paths element by
+ * element, a file's name against a folder's at the same level), so those come out as
+ * libtorrent's. v1 uses it too: libtorrent's own v1 order is whatever order the file system
+ * lists a folder in, which another copy of the same folder does not reproduce. Symbolic
  * links are followed, as libtorrent, qBittorrent and transmission-create do (a link shares
  * what it points to, under the link's name); a link that points nowhere, or to a folder
  * already listed, is left out with a warning. Sockets, FIFOs and devices are left out.
@@ -146,7 +150,7 @@ function firstVisit(folder: string, real: string, state: Walk): boolean {
 export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
   const source = path.resolve(options.sourcePath);
   // Before hashing, so that a mistyped URL costs nothing.
-  const outside = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
+  const trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
   const stat = await fsp.stat(source);
   const name = path.basename(source);
   if (name === '' || name === '.' || name === '..') throw new Error(`cannot name a torrent after ${JSON.stringify(options.sourcePath)}`);
@@ -205,7 +209,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
 
   const creationDate = options.creationDate === undefined ? Math.floor(Date.now() / 1000) : options.creationDate;
   return encode({
-    ...outside,
+    ...trackersAndSeeds,
     comment: options.comment,
     'created by': options.createdBy,
     'creation date': creationDate ?? undefined,
