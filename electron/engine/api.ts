@@ -83,6 +83,8 @@ export const enum PieceStatus {
   InFlight = 1,
   Verified = 2,
   Failed = 3,
+  /** Missing and not wanted (only skipped files or padding in it): never requested. */
+  Skipped = 4,
 }
 
 export interface TorrentStats {

@@ -33,7 +33,7 @@ describe('varints', () => {
 
 describe('packed piece changes', () => {
   it('round-trip every state, failed first, fractions in 255ths', () => {
-    const changes: PieceChange[] = [[7, PieceState.Failed, 0], [3, PieceState.Verified, 1], [9, PieceState.InFlight, 0.5], [1, PieceState.Verified, 1], [4, PieceState.Missing, 0], [2, PieceState.InFlight, 1 / 3]];
+    const changes: PieceChange[] = [[7, PieceState.Failed, 0], [3, PieceState.Verified, 1], [9, PieceState.InFlight, 0.5], [1, PieceState.Verified, 1], [4, PieceState.Missing, 0], [2, PieceState.InFlight, 1 / 3], [5, PieceState.Skipped, 0]];
     expect(decodePieceChanges(encodePieceChanges(changes))).toEqual([
       [7, PieceState.Failed, 0],
       [1, PieceState.Verified, 1],
@@ -41,6 +41,7 @@ describe('packed piece changes', () => {
       [2, PieceState.InFlight, Math.round(FRACTION_STEPS / 3) / FRACTION_STEPS],
       [9, PieceState.InFlight, Math.round(FRACTION_STEPS / 2) / FRACTION_STEPS],
       [4, PieceState.Missing, 0],
+      [5, PieceState.Skipped, 0],
     ]);
     expect(encodePieceChanges([])).toBe('');
     expect(decodePieceChanges('')).toEqual([]);

@@ -53,7 +53,7 @@ export function forEachPieceChange(packed: string, fn: (index: number, state: Pi
   const indexes: number[] = [];
   while (!r.done) {
     const state = r.u8();
-    if (state !== PieceState.Missing && state !== PieceState.InFlight && state !== PieceState.Verified && state !== PieceState.Failed) {
+    if (state !== PieceState.Missing && state !== PieceState.InFlight && state !== PieceState.Verified && state !== PieceState.Failed && state !== PieceState.Skipped) {
       throw new ValidationError(path, `has an unknown piece state ${state}`);
     }
     const count = r.varint();

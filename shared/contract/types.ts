@@ -48,6 +48,12 @@ export const PieceState = {
   Verified: 2,
   /** Failed its hash check: the renderer flashes it. The next delta says what it became. */
   Failed: 3,
+  /**
+   * Not verified and not wanted: every file with bytes in it is set to "Do not download" (or it
+   * holds only BEP 47 padding). Never requested, so not "still to come" (a piece shared with a
+   * wanted file is wanted). Becomes Missing again when one of its files is wanted again.
+   */
+  Skipped: 4,
 } as const;
 export type PieceStateCode = (typeof PieceState)[keyof typeof PieceState];
 

@@ -71,6 +71,22 @@ describe('PieceWatch', () => {
     expect(deltas()).toHaveLength(2);
   });
 
+  it('passes Skipped pieces (all their files set to "Do not download") through, in the snapshot and in deltas', () => {
+    const t = new FakeTorrent('a'.repeat(40), 'fake', 16384, 4, 4, '/tmp', false);
+    t.status.set([2, 0, 4, 4]);
+    const events: ServerEvent[] = [];
+    const watch = new PieceWatch(t, { intervalMs: 250, availabilityIntervalMs: 1000, send: (e) => events.push(e), log: () => undefined });
+    const snap = events[0];
+    if (snap?.type !== 'piecesSnapshot') throw new Error('no snapshot');
+    expect([...base64ToBytes(snap.states)]).toEqual([2, 0, 4, 4]);
+    t.status.set([2, 4, 0, 4]); // file 0 skipped, file 1 wanted again
+    watch.touch();
+    vi.advanceTimersByTime(250);
+    const delta = events[1];
+    if (delta?.type !== 'piecesDelta') throw new Error('no delta');
+    expect(decodePieceChanges(delta.changes)).toEqual([[1, PieceState.Skipped, 0], [2, PieceState.Missing, 0]]);
+  });
+
   it('sends availability when due and changed, never more than once per availability interval', () => {
     const { t, watch, deltas } = setup(2);
     t.avail.set([5, 6]);

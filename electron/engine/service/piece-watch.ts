@@ -185,7 +185,7 @@ export class PieceWatch {
 }
 
 function normalizeState(value: number | undefined): PieceStateCode {
-  return value === 1 || value === 2 || value === 3 ? value : 0;
+  return value === 1 || value === 2 || value === 3 || value === 4 ? value : 0;
 }
 
 /** One byte per piece: how many connected peers have it, clamped to 255. */

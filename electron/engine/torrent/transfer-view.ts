@@ -3,11 +3,12 @@ import type { Metainfo } from '../metainfo/index.js';
 import type { PiecePicker } from '../picker/piece-picker.js';
 import type { Storage } from '../storage/storage.js';
 
-/** Piece states in `pieceStatus`: missing, in flight, verified, failed its hash (and still missing). */
+/** Piece states in `pieceStatus`: missing, in flight, verified, failed its hash (and still missing), not wanted. */
 const MISSING = 0;
 const IN_FLIGHT = 1;
 const VERIFIED = 2;
 const FAILED = 3;
+const SKIPPED = 4;
 
 /**
  * Read-only figures of a transfer for snapshots and trackers: bytes done and left, piece
@@ -43,7 +44,9 @@ export class TransferView {
   pieceStatus(): Uint8Array {
     const out = new Uint8Array(this.meta.pieceCount).fill(MISSING);
     const have = this.picker.have;
-    for (let i = 0; i < out.length; i++) if (have.has(i)) out[i] = VERIFIED;
+    // A missing piece nobody asked for (all its files skipped) is not "still to come": the
+    // mosaic of a torrent whose wanted files are done must not look unfinished.
+    for (let i = 0; i < out.length; i++) out[i] = have.has(i) ? VERIFIED : this.picker.isWanted(i) ? MISSING : SKIPPED;
     for (const index of this.failedPieces) if (!have.has(index)) out[index] = FAILED;
     for (const index of this.picker.inFlight.keys()) out[index] = IN_FLIGHT;
     return out;

@@ -393,6 +393,15 @@ describe('Transfer: pieces', () => {
     expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
   });
 
+  it('pieceStatus: pieces only skipped files hold are Skipped (4), one shared with a wanted file is Missing, and wanting the file again makes them Missing', async () => {
+    // f0: pieces 0–1 (ends 5000 bytes into piece 1); f1: the rest of piece 1 and pieces 2–3.
+    const { transfer } = await rig({ files: [PIECE + 5000, 3 * PIECE - 5000] });
+    transfer.setFilePriority(1, 0);
+    expect([...transfer.pieceStatus()]).toEqual([0, 0, 4, 4]);
+    transfer.setFilePriority(1, 1);
+    expect([...transfer.pieceStatus()]).toEqual([0, 0, 0, 0]);
+  });
+
   it('a file skipped again after priority changes, while its piece is being verified: still fetched again', async () => {
     const { transfer, host, data, connect } = await rig({ files: [PIECE + 5000, PIECE - 5000] });
     // Skipped, then wanted at two priorities: no file counts as skipped any more.

@@ -3,7 +3,7 @@
  * React renders the frame around it once; piece updates never go through React.
  */
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
-import { FAILED, IN_FLIGHT, MISSING, VERIFIED, type RunSummary } from './layout.js';
+import { FAILED, IN_FLIGHT, MISSING, SKIPPED, VERIFIED, type RunSummary } from './layout.js';
 import { GridPainter, type GridTint } from './painter.js';
 import { readPalette } from './palette.js';
 import type { PieceField } from './pieceField.js';
@@ -100,21 +100,26 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
   // a new field, kept current on the field's change notifications (so it is right even when no
   // frame is painted: a zero-size or hidden canvas), removed when no torrent is shown.
   // The canvas's text alternative carries the same count: "Piece map of 256 pieces" told a
-  // screen-reader user nothing of what the mosaic shows (how much has landed).
+  // screen-reader user nothing of what the mosaic shows (how much has landed). data-skipped and
+  // the label count the skipped pieces too: without them a torrent whose wanted files are done
+  // read as unfinished.
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     if (!field) {
       delete canvas.dataset.verified;
+      delete canvas.dataset.skipped;
       if (!label) canvas.setAttribute('aria-label', 'Piece map');
       return;
     }
-    let shown = -1;
+    let shown = -1, shownSkipped = -1;
     const write = () => {
-      if (field.verified === shown) return;
+      if (field.verified === shown && field.skipped === shownSkipped) return;
       shown = field.verified;
+      shownSkipped = field.skipped;
       canvas.dataset.verified = String(shown);
-      if (!label) canvas.setAttribute('aria-label', pieceMapLabel(field.pieceCount, shown));
+      canvas.dataset.skipped = String(shownSkipped);
+      if (!label) canvas.setAttribute('aria-label', pieceMapLabel(field.pieceCount, shown, shownSkipped));
     };
     write();
     return field.subscribe(write);
@@ -164,7 +169,7 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
         data-pieces={pieceCount}
         data-run={run}
         role="img"
-        aria-label={label ?? (field ? pieceMapLabel(pieceCount, field.verified) : 'Piece map')}
+        aria-label={label ?? (field ? pieceMapLabel(pieceCount, field.verified, field.skipped) : 'Piece map')}
         onPointerMove={onMove}
         onPointerLeave={() => setHover(null)}
       />
@@ -175,9 +180,10 @@ export function PieceGrid({ field, themeKey, onFrame, label, tint = null, descri
 }
 
 /** The mosaic's text alternative: what it shows, in words. */
-export function pieceMapLabel(pieceCount: number, verified: number): string {
+export function pieceMapLabel(pieceCount: number, verified: number, skipped = 0): string {
   if (pieceCount === 0) return 'Piece map';
-  return `Piece map: ${formatCount(verified)} of ${formatCount(pieceCount)} piece${pieceCount === 1 ? '' : 's'} verified`;
+  const base = `Piece map: ${formatCount(verified)} of ${formatCount(pieceCount)} piece${pieceCount === 1 ? '' : 's'} verified`;
+  return skipped > 0 ? `${base}, ${formatCount(skipped)} skipped (not downloaded)` : base;
 }
 
 /** What the keyboard's live region says for a cell: "Piece 12: Verified · …" (the tooltip's text in one line). */
@@ -195,14 +201,17 @@ export function describeRun(s: RunSummary): { title: string; lines: string[] } {
     else if (s.state === IN_FLIGHT) lines.push(`Downloading · ${Math.round(s.fraction * 100)}% of blocks`);
     else if (s.state === FAILED) lines.push('Failed hash check — downloading again');
     else if (s.state === MISSING) lines.push('Missing');
+    else if (s.state === SKIPPED) lines.push('Skipped — its files are set to "Do not download"');
   } else {
     const parts = [`${s.verified} of ${s.count} verified`];
     if (s.inFlight) parts.push(`${s.inFlight} downloading`);
     if (s.failed) parts.push(`${s.failed} failed`);
+    if (s.skipped) parts.push(`${s.skipped} skipped`);
     lines.push(parts.join(' · '));
     lines.push(`${Math.round(s.fraction * 100)}% complete`);
   }
-  if (s.state !== VERIFIED) {
+  // Availability says who could send what we still want; skipped pieces are wanted by nobody.
+  if (s.state !== VERIFIED && s.verified + s.skipped < s.count) {
     const a = s.minAvailability;
     if (single) lines.push(a === 0 ? 'No connected peer has it' : `Available from ${a} peer${a === 1 ? '' : 's'}`);
     else lines.push(s.minAvailability === s.maxAvailability

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FAILED, IN_FLIGHT, MAX_CELLS, MISSING, VERIFIED, cellAtPoint, cellOfPiece, cellOrigin, computeLayout,
+  FAILED, IN_FLIGHT, MAX_CELLS, MISSING, SKIPPED, VERIFIED, cellAtPoint, cellOfPiece, cellOrigin, computeLayout,
   gapFor, largestPitch, piecesOfCell, summarizeRun,
 } from './layout.js';
 
@@ -145,5 +145,14 @@ describe('summarizeRun', () => {
     const s = summarizeRun(state, fraction, avail, 1, 4);
     expect(s.state).toBe(IN_FLIGHT);
     expect(s.fraction).toBeCloseTo(1.5 / 3);
+  });
+  it('skipped pieces: counted apart, left out of the availability bottleneck; a run of only skipped pieces is Skipped, not Missing', () => {
+    const st = Uint8Array.from([SKIPPED, SKIPPED, MISSING, VERIFIED]);
+    const fr = new Float32Array(4);
+    const av = Uint16Array.from([0, 0, 5, 1]);
+    expect(summarizeRun(st, fr, av, 0, 2)).toMatchObject({ skipped: 2, verified: 0, state: SKIPPED });
+    expect(summarizeRun(st, fr, av, 0, 1).state).toBe(SKIPPED);
+    const mixed = summarizeRun(st, fr, av, 0, 3);
+    expect(mixed).toMatchObject({ skipped: 2, state: MISSING, minAvailability: 5 });
   });
 });

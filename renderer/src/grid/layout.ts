@@ -119,6 +119,8 @@ export const MISSING = 0;
 export const IN_FLIGHT = 1;
 export const VERIFIED = 2;
 export const FAILED = 3;
+/** Not verified and not wanted (its files are all skipped): never requested, not "still to come". */
+export const SKIPPED = 4;
 
 export interface RunSummary {
   first: number;
@@ -128,12 +130,15 @@ export interface RunSummary {
   verified: number;
   inFlight: number;
   failed: number;
+  /** Pieces not verified and not wanted (skipped files). */
+  skipped: number;
   /** Completion 0..1: verified pieces count 1, in-flight pieces their block fraction. */
   fraction: number;
-  /** Lowest availability among pieces not yet verified (the bottleneck), or of all if all verified. */
+  /** Lowest availability among wanted pieces not yet verified (the bottleneck), or of all if none is left. */
   minAvailability: number;
+  /** Highest availability of the pieces not skipped (of all if every piece is skipped). */
   maxAvailability: number;
-  /** Dominant state for colouring: failed > in flight > verified (all) > missing. */
+  /** Dominant state: failed > in flight > verified (all) > partly verified (as in flight) > missing > skipped (all left skipped). */
   state: number;
 }
 
@@ -149,13 +154,15 @@ export function summarizeRun(
   first: number,
   end: number,
 ): RunSummary {
-  let verified = 0, inFlight = 0, failed = 0, done = 0;
-  let minA = Infinity, maxA = 0, minAllA = Infinity;
+  let verified = 0, inFlight = 0, failed = 0, skipped = 0, done = 0;
+  let minA = Infinity, maxA = -1, minAllA = Infinity, maxAllA = 0;
   for (let i = first; i < end; i++) {
     const s = state[i] ?? MISSING;
     const a = availability[i] ?? 0;
-    if (a > maxA) maxA = a;
+    if (a > maxAllA) maxAllA = a;
     if (a < minAllA) minAllA = a;
+    if (s === SKIPPED) { skipped++; continue; }
+    if (a > maxA) maxA = a;
     if (s === VERIFIED) { verified++; done += 1; continue; }
     if (a < minA) minA = a;
     if (s === IN_FLIGHT) { inFlight++; done += fraction[i] ?? 0; }
@@ -167,11 +174,12 @@ export function summarizeRun(
   else if (inFlight > 0) st = IN_FLIGHT;
   else if (count > 0 && verified === count) st = VERIFIED;
   else if (verified > 0) st = IN_FLIGHT; // partly verified run: drawn as partly filled
+  else if (count > 0 && skipped === count) st = SKIPPED;
   return {
-    first, end, count, verified, inFlight, failed,
+    first, end, count, verified, inFlight, failed, skipped,
     fraction: count > 0 ? done / count : 0,
     minAvailability: minA === Infinity ? (minAllA === Infinity ? 0 : minAllA) : minA,
-    maxAvailability: maxA,
+    maxAvailability: maxA < 0 ? maxAllA : maxA,
     state: st,
   };
 }

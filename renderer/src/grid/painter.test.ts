@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FAILED, IN_FLIGHT, MISSING, VERIFIED } from './layout.js';
-import { DEFAULT_PALETTE, FLASH_MS, GridPainter, availabilityLevel, blendTable } from './painter.js';
+import { FAILED, IN_FLIGHT, MISSING, SKIPPED, VERIFIED } from './layout.js';
+import { DEFAULT_PALETTE, FLASH_MS, GridPainter, availabilityLevel, blendTable, packRgb } from './painter.js';
+import { parseColor } from './color.js';
 import { PieceField } from './pieceField.js';
 
 interface Rect { style: string; alpha: number; x: number; y: number; w: number; h: number }
@@ -62,8 +63,9 @@ describe('availabilityLevel', () => {
 });
 
 describe('blendTable', () => {
-  it('has (2 kinds × shades × 9 steps) colours, or null for unparseable palettes', () => {
-    expect(blendTable(DEFAULT_PALETTE)?.length).toBe(2 * DEFAULT_PALETTE.missing.length * 9);
+  it('has (2 kinds × (shades + skipped) × 9 steps) colours, or null for unparseable palettes', () => {
+    expect(blendTable(DEFAULT_PALETTE)?.length).toBe(2 * (DEFAULT_PALETTE.missing.length + 1) * 9);
+    expect(blendTable({ ...DEFAULT_PALETTE, skipped: 'nope' })).toBeNull();
     expect(blendTable({ ...DEFAULT_PALETTE, verified: 'hsl(1 2% 3%)' })).toBeNull();
   });
 });
@@ -211,6 +213,41 @@ describe('GridPainter', () => {
     expect(at(lx, ly)).not.toEqual([0x3f, 0xb9, 0x7a, 255]);
     // The gap between cells shows the background.
     if (L.gap > 0) expect(at(L.cellW - 1, 0)).toEqual([0x14, 0x17, 0x1c, 255]);
+  });
+
+  it('paints skipped pieces in the skipped colour, never in a missing shade, in bars, blended cells and the image path', () => {
+    // Big cells (bars): pieces 0–1 skipped, 2 missing with no peer, 3 verified.
+    const bars = setup(4, 200, 100);
+    bars.field.load([SKIPPED, SKIPPED, MISSING, VERIFIED]);
+    bars.fc.reset();
+    bars.painter.paint(0);
+    const styles = bars.fc.rects.slice(1).map((r) => r.style); // after the background
+    expect(styles.filter((c) => c === DEFAULT_PALETTE.skipped)).toHaveLength(2);
+    expect(styles.filter((c) => c === DEFAULT_PALETTE.missing[0])).toHaveLength(1);
+    // A run with its wanted pieces all verified and the rest skipped: skipped behind the verified part, not a missing shade.
+    const runs = setup(100_000, 600, 300);
+    const L = runs.painter.layout;
+    expect(L.run).toBeGreaterThan(1);
+    const states = new Uint8Array(100_000).fill(SKIPPED);
+    for (let i = 0; i < L.run; i += 2) states[i] = VERIFIED;
+    runs.field.load(states);
+    runs.fc.reset();
+    runs.painter.paint(0);
+    const blend = blendTable(DEFAULT_PALETTE)!;
+    const levels = DEFAULT_PALETTE.missing.length;
+    const skippedRow = blend.slice(levels * 9, (levels + 1) * 9);
+    const cellStyles = runs.fc.rects.slice(1).map((r) => r.style);
+    expect(cellStyles.every((c) => skippedRow.includes(c))).toBe(true);
+    expect(cellStyles[1]).toBe(blend[levels * 9]); // a run of only skipped pieces: the skipped colour itself
+    // Image path.
+    const img = setup(2, 40, 20, 1, true);
+    img.field.load([SKIPPED, MISSING]);
+    img.fc.puts.length = 0;
+    img.painter.paint(0);
+    const put = img.fc.puts.at(-1)!;
+    const word = new Uint32Array(put.data.buffer, put.data.byteOffset, put.width * put.height);
+    expect(word[put.width + 1]).toBe(packRgb(parseColor(DEFAULT_PALETTE.skipped)!));
+    expect(word[put.width + put.width - 3]).toBe(packRgb(parseColor(DEFAULT_PALETTE.missing[0]!)!));
   });
 
   it('relayouts on resize and repaints everything', () => {

@@ -4,7 +4,7 @@
  * cells it touches.
  */
 import {
-  EMPTY_LAYOUT, FAILED, IN_FLIGHT, VERIFIED, cellAtPoint, cellOfPiece, computeLayout, summarizeRun,
+  EMPTY_LAYOUT, FAILED, IN_FLIGHT, SKIPPED, VERIFIED, cellAtPoint, cellOfPiece, computeLayout, summarizeRun,
   type GridLayout, type RunSummary,
 } from './layout.js';
 import type { PieceField } from './pieceField.js';
@@ -18,6 +18,8 @@ export interface GridPalette {
   inFlight: string;
   verified: string;
   failed: string;
+  /** Pieces nobody downloads (all their files skipped): a hue of their own, apart from the missing shades. */
+  skipped: string;
 }
 
 export const DEFAULT_PALETTE: GridPalette = {
@@ -26,7 +28,16 @@ export const DEFAULT_PALETTE: GridPalette = {
   inFlight: '#e8b34a',
   verified: '#3fb97a',
   failed: '#ff4d5e',
+  skipped: '#2a2440',
 };
+
+/**
+ * The backgrounds of unfinished cells: the missing shades by availability, then the skipped
+ * colour at index `missing.length` (a cell whose unverified pieces are all skipped).
+ */
+export function cellBackgrounds(p: GridPalette): string[] {
+  return [...p.missing, p.skipped];
+}
 
 /** How long a failed-hash flash lasts, ms. */
 export const FLASH_MS = 900;
@@ -39,11 +50,12 @@ const BLEND_STEPS = 8;
 /**
  * Colours for tiny cells, where bars would be 1 px stripes: a cell is drawn in one colour
  * mixed from its availability shade towards verified (by completed fraction) or towards the
- * in-flight colour (when blocks are arriving). Index: (kind * levels + level) * (STEPS+1) + step.
+ * in-flight colour (when blocks are arriving). Index: (kind * backgrounds + background) * (STEPS+1) + step,
+ * backgrounds = the missing shades and the skipped colour (cellBackgrounds).
  */
 export function blendTable(p: GridPalette): string[] | null {
   const v = parseColor(p.verified), f = parseColor(p.inFlight);
-  const bases = p.missing.map(parseColor);
+  const bases = cellBackgrounds(p).map(parseColor);
   if (!v || !f || bases.some((b) => b === null)) return null;
   const out: string[] = [];
   for (const target of [v, f]) {
@@ -60,6 +72,7 @@ export function blendTable(p: GridPalette): string[] | null {
 /** Palette colours packed as RGBA words for ImageData (null entries when unparseable). */
 export interface PackedPalette {
   background: number;
+  /** cellBackgrounds, packed. */
   missing: number[];
   verified: number;
   inFlight: number;
@@ -78,7 +91,7 @@ export function packRgb(c: Rgb): number {
 
 export function packPalette(p: GridPalette, blend: readonly string[] | null): PackedPalette | null {
   const bg = parseColor(p.background), v = parseColor(p.verified), f = parseColor(p.inFlight), x = parseColor(p.failed);
-  const miss = p.missing.map(parseColor);
+  const miss = cellBackgrounds(p).map(parseColor);
   const bl = (blend ?? []).map(parseColor);
   if (!bg || !v || !f || !x || miss.some((m) => !m) || bl.some((m) => !m)) return null;
   return {
@@ -366,6 +379,9 @@ export class GridPainter {
     const L = this.layout;
     const innerH = L.cellH - L.gap;
     const levels = this.palette.missing.length;
+    // Background index of a cell with nothing wanted left but skipped pieces (cellBackgrounds).
+    const skippedBg = levels;
+    const backgrounds = levels + 1;
     const blending = this.blending;
     const steps1 = BLEND_STEPS + 1;
     const total = cells ? cells.length : L.cells;
@@ -377,10 +393,11 @@ export class GridPainter {
       const c = cells ? (cells[k] as number) : k;
       const first = c * L.run;
       const end = Math.min(f.pieceCount, first + L.run);
-      let verified = 0, inflightPieces = 0, inflight = 0, minA = 0xffff, lastFail = 0, failedNow = false;
+      let verified = 0, skipped = 0, inflightPieces = 0, inflight = 0, minA = 0xffff, lastFail = 0, failedNow = false;
       for (let i = first; i < end; i++) {
         const s = state[i] as number;
         if (s === VERIFIED) { verified++; continue; }
+        if (s === SKIPPED) { skipped++; continue; }
         const a = availability[i] as number;
         if (a < minA) minA = a;
         if (s === IN_FLIGHT) { inflight += fraction[i] as number; inflightPieces++; }
@@ -400,7 +417,9 @@ export class GridPainter {
       this.opFlash[n] = flash;
       const full = verified === count;
       this.opFull[n] = full ? 1 : 0;
-      const lvl = full ? 0 : availabilityLevel(minA === 0xffff ? 0 : minA, levels);
+      // Shaded by the availability of the wanted pieces left; a cell with none left but skipped ones is "skipped".
+      const wantedLeft = count - verified - skipped;
+      const lvl = full ? 0 : wantedLeft === 0 && skipped > 0 ? skippedBg : availabilityLevel(minA === 0xffff ? 0 : minA, levels);
       this.opBg[n] = lvl;
       let t = 0;
       if (tintOf && (full || !tint!.verifiedOnly)) {
@@ -413,7 +432,7 @@ export class GridPainter {
         const kind = inflightPieces > 0 ? 1 : 0;
         // Unfinished runs never reach the full verified colour.
         const q = Math.min(BLEND_STEPS - (kind === 0 ? 1 : 0), Math.round(done * BLEND_STEPS));
-        this.opColor[n] = (kind * levels + lvl) * steps1 + q;
+        this.opColor[n] = (kind * backgrounds + lvl) * steps1 + q;
       } else if (full) {
         this.opV[n] = 0;
         this.opF[n] = 0;
@@ -545,12 +564,13 @@ export class GridPainter {
     const cols = L.cols, pw = L.cellW, ph = L.cellH, iw = pw - L.gap, ih = ph - L.gap;
     const p = this.palette;
     const ops = this.opCell;
-    // Pass 1: backgrounds of unfinished cells, one fillStyle per availability shade.
-    for (let lvl = 0; lvl < p.missing.length; lvl++) {
+    // Pass 1: backgrounds of unfinished cells, one fillStyle per availability shade (and skipped).
+    const backgrounds = cellBackgrounds(p);
+    for (let lvl = 0; lvl < backgrounds.length; lvl++) {
       let set = false;
       for (let k = 0; k < n; k++) {
         if (this.opFull[k] || this.opBg[k] !== lvl) continue;
-        if (!set) { ctx.fillStyle = p.missing[lvl] ?? p.background; set = true; }
+        if (!set) { ctx.fillStyle = backgrounds[lvl] ?? p.background; set = true; }
         const c = ops[k] as number;
         ctx.fillRect((c % cols) * pw, Math.floor(c / cols) * ph, iw, ih);
       }

@@ -11,5 +11,6 @@ export function readPalette(el: Element): GridPalette {
     inFlight: v('--grid-inflight', DEFAULT_PALETTE.inFlight),
     verified: v('--grid-verified', DEFAULT_PALETTE.verified),
     failed: v('--grid-failed', DEFAULT_PALETTE.failed),
+    skipped: v('--grid-skipped', DEFAULT_PALETTE.skipped),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PieceField } from './pieceField.js';
-import { FAILED, IN_FLIGHT, MISSING, VERIFIED } from './layout.js';
+import { FAILED, IN_FLIGHT, MISSING, SKIPPED, VERIFIED } from './layout.js';
 
 function drainAll(f: PieceField): { full: boolean; pieces: number[] } {
   const pieces: number[] = [];
@@ -44,6 +44,19 @@ describe('PieceField', () => {
     f.load([2, 2, 2, 1, 0], [1, 1, 1, 0.5, 0]);
     expect(f.verified).toBe(3);
     expect(f.fraction[3]).toBeCloseTo(0.5);
+  });
+
+  it('keeps skipped pieces as Skipped (not Missing) and counts them through snapshots and changes', () => {
+    const f = new PieceField(4);
+    f.load([SKIPPED, SKIPPED, VERIFIED, MISSING]);
+    expect([...f.state]).toEqual([SKIPPED, SKIPPED, VERIFIED, MISSING]);
+    expect([f.verified, f.skipped]).toEqual([1, 2]);
+    f.setPiece(0, MISSING); // its file is wanted again
+    f.setPiece(3, SKIPPED);
+    f.setPiece(3, SKIPPED);
+    expect([f.verified, f.skipped]).toEqual([1, 2]);
+    f.setPiece(1, VERIFIED);
+    expect([f.verified, f.skipped]).toEqual([2, 1]);
   });
 
   it('clamps fractions and availability', () => {

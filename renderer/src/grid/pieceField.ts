@@ -5,13 +5,13 @@
  * changed; the canvas painter drains that list once per animation frame. Nothing here
  * allocates per update, so thousands of block updates per second cost next to nothing.
  */
-import { FAILED, IN_FLIGHT, MISSING, VERIFIED } from './layout.js';
+import { FAILED, IN_FLIGHT, MISSING, SKIPPED, VERIFIED } from './layout.js';
 
 export type FieldListener = () => void;
 
 export class PieceField {
   readonly pieceCount: number;
-  /** One state byte per piece: MISSING / IN_FLIGHT / VERIFIED / FAILED. */
+  /** One state byte per piece: MISSING / IN_FLIGHT / VERIFIED / FAILED / SKIPPED. */
   readonly state: Uint8Array;
   /** Fraction of blocks received per piece, 0..1 (meaningful while in flight). */
   readonly fraction: Float32Array;
@@ -21,6 +21,8 @@ export class PieceField {
   readonly failedAt: Float64Array;
   /** Count of verified pieces, kept current on every write. */
   verified = 0;
+  /** Count of skipped pieces (not verified, not wanted), kept current on every write. */
+  skipped = 0;
 
   private readonly dirtyFlag: Uint8Array;
   private dirtyList: Int32Array;
@@ -47,6 +49,8 @@ export class PieceField {
     if (prev === state && this.fraction[i] === Math.fround(f)) return;
     if (prev === VERIFIED) this.verified--;
     if (state === VERIFIED) this.verified++;
+    if (prev === SKIPPED) this.skipped--;
+    if (state === SKIPPED) this.skipped++;
     this.state[i] = state;
     this.fraction[i] = f;
     this.markDirty(i);
@@ -71,15 +75,17 @@ export class PieceField {
   /** Replace everything at once (a snapshot). Lengths shorter than pieceCount leave the rest untouched. */
   load(states: ArrayLike<number>, fractions?: ArrayLike<number>, availability?: ArrayLike<number>): void {
     const n = Math.min(this.pieceCount, states.length);
-    let verified = 0;
+    let verified = 0, skipped = 0;
     for (let i = 0; i < this.pieceCount; i++) {
       const s = i < n ? (states[i] ?? MISSING) : MISSING;
-      const st = s === IN_FLIGHT || s === VERIFIED || s === FAILED ? s : MISSING;
+      const st = s === IN_FLIGHT || s === VERIFIED || s === FAILED || s === SKIPPED ? s : MISSING;
       this.state[i] = st;
       this.fraction[i] = st === VERIFIED ? 1 : st === IN_FLIGHT ? clamp01(fractions?.[i] ?? 0) : 0;
       if (st === VERIFIED) verified++;
+      else if (st === SKIPPED) skipped++;
     }
     this.verified = verified;
+    this.skipped = skipped;
     if (availability) {
       const m = Math.min(this.pieceCount, availability.length);
       for (let i = 0; i < m; i++) this.availability[i] = Math.min(0xffff, Math.max(0, availability[i] ?? 0));

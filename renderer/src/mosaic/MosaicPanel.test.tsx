@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesToBase64, packSourceEntries, PIECE_SOURCE_ENTRY_BYTES, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
+import { bytesToBase64, encodePieceChanges, packSourceEntries, PIECE_SOURCE_ENTRY_BYTES, PieceState, writeSourceEntry, type PieceSourcesView } from '../../../shared/contract/index.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { hash, summary } from '../../test/fixtures.js';
 import { App } from '../ui/App.js';
@@ -54,5 +54,24 @@ describe('MosaicPanel', () => {
       ['10.0.0.1:6881', '1'],
     ]);
     expect(items[0]!.textContent).toContain('qBittorrent');
+  });
+
+  it('skipped pieces (files set to "Do not download") arrive as Skipped: the header, legend, data-skipped and label say so, data-verified counts only verified ones', async () => {
+    m = await mountWithSnapshot(<App />, { torrents: [summary(1, { name: 'part.iso', pieceCount: 6, verifiedPieces: 2, hasMetadata: true })] });
+    const { container, transport } = m;
+    await act(async () => { container.querySelector('[data-testid="torrent-row"]')!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
+    const { Verified: V, Missing: M, Skipped: S } = PieceState;
+    await act(async () => {
+      transport.emit({ type: 'piecesSnapshot', infoHash: hash(1), seq: 0, pieceCount: 6, states: bytesToBase64(Uint8Array.from([V, V, S, S, S, M])), inFlight: [], availability: bytesToBase64(new Uint8Array(6)) });
+    });
+    const grid = container.querySelector('[data-testid="piece-grid"]')!;
+    expect(grid.getAttribute('data-verified')).toBe('2');
+    expect(grid.getAttribute('data-skipped')).toBe('3');
+    expect(grid.getAttribute('aria-label')).toBe('Piece map: 2 of 6 pieces verified, 3 skipped (not downloaded)');
+    // The last file skipped too: nothing is left to come.
+    await act(async () => { transport.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: encodePieceChanges([[5, S, 0]]) }); });
+    expect(grid.getAttribute('data-skipped')).toBe('4');
+    expect(container.querySelector('.pieces__meta')?.textContent).toContain('2 of 6 pieces (4 skipped)');
+    expect(container.querySelector('[data-testid="legend-skipped"]')?.textContent).toBe('Skipped (not downloaded)');
   });
 });

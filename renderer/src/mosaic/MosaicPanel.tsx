@@ -16,6 +16,7 @@ import { assignSourceColors, sourceTint, TINT_COLORS } from './sourceColors.js';
 import type { PieceSourceTable } from './sourceTable.js';
 import { useSourceTable } from './useSourceTable.js';
 import { usePieceField } from './usePieceField.js';
+import { useSkippedCount } from './useSkippedCount.js';
 import { ReplayBar, type ReplayFrame } from './ReplayBar.js';
 
 export type GridMode = 'state' | 'source';
@@ -28,6 +29,7 @@ const HIGHLIGHT: readonly string[] = ['#4c8dff'];
 
 export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   const field = usePieceField(t.infoHash);
+  const skipped = useSkippedCount(field);
   const themeKey = useThemeKey();
   const connected = useApp((s) => s.connection === 'open');
   const [mode, setMode] = useState<GridMode>('state');
@@ -58,7 +60,7 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   const describePieces = useCallback((first: number, end: number) => (table ? describeSources(table, first, end) : []), [table]);
 
   const pieceInfo = t.hasMetadata
-    ? `${formatCount(t.verifiedPieces)} of ${formatCount(t.pieceCount)} pieces · ${formatBytes(t.pieceLength)} each`
+    ? `${formatCount(t.verifiedPieces)} of ${formatCount(t.pieceCount)} pieces${skipped > 0 ? ` (${formatCount(skipped)} skipped)` : ''} · ${formatBytes(t.pieceLength)} each`
     : 'Waiting for metadata…';
   const failure = table?.failures.at(-1);
   const recentFailure = failure && Date.now() - failure.at < FAILURE_SHOWN_MS ? failure : null;
@@ -75,7 +77,7 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
           <button type="button" className="mosaic-mode" data-testid="grid-save-png" title="Save the piece map as a PNG image"
             onClick={() => { const c = boxRef.current?.querySelector('canvas'); if (c) void saveCanvasPng(c, `${t.name || t.infoHash}-pieces.png`); }}>PNG</button>
         </div>
-        {mode === 'source' && !highlight ? <SourceLegend table={table} slots={slots} /> : <StateLegend highlight={highlight?.label ?? null} />}
+        {mode === 'source' && !highlight ? <SourceLegend table={table} slots={slots} /> : <StateLegend highlight={highlight?.label ?? null} skipped={skipped > 0} />}
       </div>
       {recentFailure && (
         <div className="mosaic-failure" data-testid="hash-failure-note" data-piece={recentFailure.piece}>
@@ -88,7 +90,8 @@ export function MosaicPanel({ torrent: t }: { torrent: TorrentSummary }) {
   );
 }
 
-function StateLegend({ highlight }: { highlight: string | null }) {
+/** `skipped`: the torrent has skipped pieces (named only then: the head row has little room). */
+function StateLegend({ highlight, skipped }: { highlight: string | null; skipped: boolean }) {
   return (
     <div className="legend" aria-hidden="true">
       {highlight && <span className="legend__item" data-testid="highlight-legend"><i className="sw" style={{ background: HIGHLIGHT[0] }} />Pieces of {highlight}</span>}
@@ -97,6 +100,7 @@ function StateLegend({ highlight }: { highlight: string | null }) {
       <span className="legend__item"><i className="sw sw--missing" />Missing <i className="sw sw--ramp" /> more peers</span>
       <span className="legend__item"><i className="sw sw--unavail" />No peer</span>
       <span className="legend__item"><i className="sw sw--failed" />Hash failed</span>
+      {skipped && <span className="legend__item" data-testid="legend-skipped"><i className="sw sw--skipped" />Skipped (not downloaded)</span>}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PIECE_SOURCE_ENTRY_BYTES, bytesToBase64, packSourceEntries, writeSourceEntry } from '../../../shared/contract/index.js';
-import { MISSING, VERIFIED } from '../grid/layout.js';
+import { MISSING, SKIPPED, VERIFIED } from '../grid/layout.js';
 import { replayAt, replaySpan } from './replay.js';
 import { PieceSourceTable } from './sourceTable.js';
 
@@ -30,6 +30,16 @@ describe('replay', () => {
     expect(replayAt(log, now, 12_000, states, sources)).toBe(3);
     expect(Array.from(states)).toEqual([VERIFIED, MISSING, VERIFIED, VERIFIED]);
     expect(Array.from(sources)).toEqual([0, -1, 1, -1]);
+  });
+
+  it('pieces skipped now are skipped all along (not missing pieces still to come)', () => {
+    const live = Uint8Array.of(VERIFIED, SKIPPED, VERIFIED, SKIPPED);
+    const few = table([[0, 0, 10], [2, 1, 20]], 4);
+    const states = new Uint8Array(4);
+    replayAt(few, live, 10_999, states, new Int32Array(4));
+    expect(Array.from(states)).toEqual([MISSING, SKIPPED, MISSING, SKIPPED]);
+    replayAt(few, live, 12_000, states, new Int32Array(4));
+    expect(Array.from(states)).toEqual(Array.from(live));
   });
 
   it('at the end it is the live picture', () => {

@@ -1,9 +1,10 @@
 /**
  * Replaying the mosaic from the piece-source log: the picture at time T is every piece the log
  * says completed by T, plus the pieces verified now that the log never saw (they were on disk
- * before it started: shown from the start). Pure.
+ * before it started: shown from the start). Pieces skipped now stay skipped throughout: the replay
+ * shows the wanted part filling, not skipped files as holes still to come. Pure.
  */
-import { MISSING, VERIFIED } from '../grid/layout.js';
+import { MISSING, SKIPPED, VERIFIED } from '../grid/layout.js';
 import type { PieceSourceTable } from './sourceTable.js';
 
 /** The span of the log: first and last completion time (ms since epoch); null when empty. */
@@ -31,7 +32,7 @@ export function replayAt(table: PieceSourceTable, now: Uint8Array, at: number, s
   let verified = 0;
   for (let i = 0; i < table.pieceCount; i++) {
     const before = !inLog[i] && now[i] === VERIFIED;
-    states[i] = before ? VERIFIED : MISSING;
+    states[i] = before ? VERIFIED : now[i] === SKIPPED ? SKIPPED : MISSING;
     sources[i] = -1;
     if (before) verified++;
   }
