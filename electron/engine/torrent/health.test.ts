@@ -166,6 +166,11 @@ describe('diagnose', () => {
     expect(global[0]!.action).toContain('Settings');
   });
 
+  it('the last peers just left: the rate still averages what they sent, but no limit is named (only what holds it back now)', () => {
+    const gone = diagnose(facts({ connected: [], downloadRate: 100 * 1024, ownDownloadLimit: 100 * 1024 }));
+    expect(gone.map((c) => c.id)).toEqual(['peers-unconnectable']);
+  });
+
   it('a limit far above the rate does not bind', () => {
     expect(ids(facts({ downloadRate: 100 * 1024, globalDownloadLimit: 1024 * 1024 }))).toEqual([]);
   });

@@ -191,7 +191,9 @@ export function diagnose(f: HealthFacts): HealthCause[] {
     );
   }
 
-  if (f.state === 'downloading' && f.downloadRate > 0) {
+  // The rate is averaged over the last seconds: with no peer left it still shows what the
+  // peers that just left sent, and a limit no longer holds anything back.
+  if (f.state === 'downloading' && f.downloadRate > 0 && connectedCount > 0) {
     const limits = [
       { limit: f.ownDownloadLimit, which: "This torrent's download limit", where: "the torrent's speed limits" },
       { limit: f.globalDownloadLimit, which: 'The global download limit', where: 'Settings' },

@@ -3,7 +3,7 @@ import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TorrentHealth } from '../../../shared/contract/index.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
-import { hash, summary } from '../../test/fixtures.js';
+import { hash, session, summary } from '../../test/fixtures.js';
 import { App } from '../ui/App.js';
 
 let m: Mounted | null = null;
@@ -15,7 +15,7 @@ afterEach(async () => {
 const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
 
 async function openHealth(health: TorrentHealth | { invalid: true }): Promise<Mounted> {
-  m = await mountWithSnapshot(<App />, { torrents: [summary(1, { name: 'stuck.iso', progress: 0.993 })] });
+  m = await mountWithSnapshot(<App />, { torrents: [summary(1, { name: 'stuck.iso', progress: 0.993, peers: 3, seeds: 1 })] });
   m.transport.replies.getHealth = () => ({ ok: true, result: health });
   const row = m.container.querySelector('[data-testid="torrent-row"]')!;
   await act(async () => { row.dispatchEvent(new MouseEvent('mousedown', { bubbles: true })); });
@@ -55,5 +55,31 @@ describe('Health tab', () => {
     expect(container.querySelector('[data-testid="health-panel"]')).toBeNull();
     expect(container.textContent).toContain('Diagnosing');
     expect(container.querySelector('[data-testid="fatal-error"]')).toBeNull();
+  });
+
+  it('asks again at once when the torrent\'s situation changes (peers gone, paused), not a poll later: no stale causes', async () => {
+    const { container, transport } = await openHealth({
+      infoHash: hash(1),
+      causes: [{ id: 'all-choke', severity: 'blocking', title: 'All 3 peers with pieces we need choke us', detail: 'choked: a, b, c', action: 'Wait.' }],
+    });
+    const shown = () => Array.from(container.querySelectorAll('[data-testid="health-cause"]')).map((c) => c.getAttribute('data-cause'));
+    expect(shown()).toEqual(['all-choke']);
+    const asked = transport.commands('getHealth').length;
+    // The peers disconnect: the next summary says so, and the panel follows without waiting for the poll.
+    transport.replies.getHealth = () => ({ ok: true, result: { infoHash: hash(1), causes: [{ id: 'peers-unconnectable', severity: 'blocking', title: '3 peers found, none connectable', detail: '', action: '' }] } });
+    await act(async () => { transport.emit({ type: 'summaries', torrents: [summary(1, { name: 'stuck.iso', progress: 0.993, peers: 0, seeds: 0 })], session }); });
+    await flush();
+    expect(transport.commands('getHealth').length).toBe(asked + 1);
+    expect(shown()).toEqual(['peers-unconnectable']);
+    // Paused.
+    transport.replies.getHealth = () => ({ ok: true, result: { infoHash: hash(1), causes: [{ id: 'paused', severity: 'blocking', title: 'Paused', detail: '', action: 'Resume it.' }] } });
+    await act(async () => { transport.emit({ type: 'summaries', torrents: [summary(1, { name: 'stuck.iso', progress: 0.993, peers: 0, seeds: 0, state: 'paused' })], session }); });
+    await flush();
+    expect(shown()).toEqual(['paused']);
+    // A summary that changes nothing the diagnosis looks at asks nothing.
+    const before = transport.commands('getHealth').length;
+    await act(async () => { transport.emit({ type: 'summaries', torrents: [summary(1, { name: 'stuck.iso', progress: 0.993, peers: 0, seeds: 0, state: 'paused', uploaded: 5 })], session }); });
+    await flush();
+    expect(transport.commands('getHealth').length).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
-import type { HealthSeverity, TorrentHealth } from '../../../shared/contract/index.js';
+import { useEffect, useRef } from 'react';
+import type { HealthSeverity, TorrentHealth, TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { usePoll } from '../ui/usePoll.js';
 
@@ -8,8 +9,18 @@ const SEVERITY_LABEL: Record<HealthSeverity, string> = { blocking: 'Stuck', slow
 export function HealthTab({ infoHash }: { infoHash: string }) {
   const controller = useController();
   const connected = useApp((s) => s.connection === 'open');
-  const { value: health } = usePoll<TorrentHealth>(infoHash, connected, 2000,
+  const { value: health, refresh } = usePoll<TorrentHealth>(infoHash, connected, 2000,
     (h) => controller.call(() => controller.client.getHealth({ infoHash: h }), false));
+  // The poll alone left the last causes up to a poll late when peers left or the torrent was
+  // paused or failed ("all peers choke us" with no peer connected): the summaries say at once
+  // when that changes, so ask again then.
+  const situation = useApp((s) => situationOf(s.torrents[infoHash]));
+  const seen = useRef(situation);
+  useEffect(() => {
+    if (seen.current === situation) return;
+    seen.current = situation;
+    refresh();
+  }, [situation, refresh]);
   if (!health) return <p className="muted pad">Diagnosing…</p>;
   return (
     <div className="health pad" data-testid="health-panel" data-causes={health.causes.map((c) => c.id).join(' ')}>
@@ -31,4 +42,10 @@ export function HealthTab({ infoHash }: { infoHash: string }) {
       )}
     </div>
   );
+}
+
+/** What the diagnosis depends on that a summary shows: a change means the last causes may be wrong. */
+function situationOf(t: TorrentSummary | undefined): string {
+  if (!t) return '';
+  return `${t.state}|${t.peers}|${t.seeds}|${t.hasMetadata ? 1 : 0}|${t.error ?? ''}|${t.downloadRate > 0 ? 'moving' : 'stalled'}`;
 }
