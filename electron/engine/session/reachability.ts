@@ -9,6 +9,8 @@ export interface Reachability {
   incomingConnections: number;
   /** Local Service Discovery is running (at least one multicast group joined). */
   lsd: boolean;
+  /** The address the listener is bound to, when one was set (absent: every address). */
+  listenHost?: string;
 }
 
 /** One line for a person: mapped (how, where), incoming seen, or only outgoing. */

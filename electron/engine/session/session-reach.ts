@@ -56,12 +56,13 @@ export class SessionReach {
     return reach;
   }
 
-  static describe(reach: SessionReach | null, listenPort: number): Reachability {
+  static describe(reach: SessionReach | null, listenPort: number, listenHost?: string): Reachability {
     return {
       listenPort,
       portMapping: reach?.mapper?.state() ?? { ...PORT_MAPPING_OFF, internalPort: listenPort },
       incomingConnections: reach?.incoming ?? 0,
       lsd: reach?.lsd?.active ?? false,
+      ...(listenHost ? { listenHost } : {}),
     };
   }
 

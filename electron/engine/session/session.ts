@@ -174,7 +174,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   /** Port mapping, incoming connections, LSD: whether peers outside can reach us. */
   reachability(): Reachability {
-    return SessionReach.describe(this.reach, this.listenPort);
+    return SessionReach.describe(this.reach, this.listenPort, this.options.listenHost);
   }
 
   private context(): TorrentContext {

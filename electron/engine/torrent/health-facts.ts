@@ -7,6 +7,7 @@ import type { PeerConnection } from '../peer/peer-connection.js';
 import type { Reachability } from '../session/reachability.js';
 import type { TorrentStats, TrackerStats } from '../api.js';
 import type { BannedPeer, HealthFacts } from './health.js';
+import { reachFacts } from './health-reach.js';
 import type { Transfer } from './transfer.js';
 
 export interface HealthSources {
@@ -23,6 +24,8 @@ export interface HealthSources {
   globalDownloadLimit: number;
   banned: readonly BannedPeer[];
   reachability: Reachability | null;
+  /** This machine's interface addresses (health-reach.ts interfaceAddresses), for a listener on every address. */
+  localAddresses: readonly string[];
 }
 
 export function collectHealthFacts(src: HealthSources): HealthFacts {
@@ -43,7 +46,6 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     chokesUs: p.peerChoking,
     hashFailures: p.hashFailures,
   }));
-  const r = src.reachability;
   return {
     state: stats.state,
     error: stats.error,
@@ -63,8 +65,6 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     diskBacklogged: transfer?.diskBacklogged ?? false,
     hashFailures: stats.hashFailures,
     banned: [...src.banned],
-    reachability: r
-      ? { incomingConnections: r.incomingConnections, portMapped: r.portMapping.status === 'mapped', mappingError: r.portMapping.status === 'failed' ? (r.portMapping.error ?? 'unknown reason') : null }
-      : null,
+    reachability: src.reachability ? reachFacts(src.reachability, src.localAddresses) : null,
   };
 }

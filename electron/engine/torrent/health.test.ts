@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HEALTH_CAUSE_IDS, torrentHealth } from '../../../shared/contract/health.js';
 import { describeHealth, diagnose, type HealthFacts, type HealthPeer } from './health.js';
+import type { ReachFacts } from './health-reach.js';
 
 /** A torrent downloading happily: 10 peers, all unchoking, nothing wrong. */
 function facts(patch: Partial<HealthFacts> = {}): HealthFacts {
@@ -23,9 +24,14 @@ function facts(patch: Partial<HealthFacts> = {}): HealthFacts {
     diskBacklogged: false,
     hashFailures: 0,
     banned: [],
-    reachability: { incomingConnections: 3, portMapped: false, mappingError: null },
+    reachability: reach({ incomingConnections: 3 }),
     ...patch,
   };
+}
+
+/** Behind a NAT router (private address only), nothing seen yet, mapping not answered yet. */
+function reach(patch: Partial<ReachFacts> = {}): ReachFacts {
+  return { incomingConnections: 0, portMapping: 'discovering', mappingError: null, loopbackOnly: false, publicIPv4: false, globalIPv6: false, ...patch };
 }
 
 function peer(address: string, patch: Partial<HealthPeer> = {}): HealthPeer {
@@ -85,17 +91,36 @@ describe('diagnose', () => {
     expect(diagnose(facts({ connected: [], knownPeers: 7, connecting: 3 }))[0]!.detail).toContain('3 connection attempts in progress');
   });
 
-  it('peers found but unreachable from outside: reachability slows, with the mapping error', () => {
-    const causes = diagnose(facts({ connected: [], knownPeers: 2, reachability: { incomingConnections: 0, portMapped: false, mappingError: 'no gateway' } }));
-    const reach = causes.find((c) => c.id === 'not-reachable');
-    expect(reach).toMatchObject({ severity: 'slowing' });
-    expect(reach!.detail).toContain('no gateway');
+  it('peers found but unreachable from outside, with evidence (mapping failed, no incoming, no public address): slows, with the mapping error', () => {
+    const causes = diagnose(facts({ connected: [], knownPeers: 2, reachability: reach({ portMapping: 'failed', mappingError: 'no gateway' }) }));
+    const found = causes.find((c) => c.id === 'not-reachable');
+    expect(found).toMatchObject({ severity: 'slowing', title: 'Probably not reachable from outside' });
+    expect(found!.detail).toContain('no gateway');
+    expect(found!.detail).not.toContain('IPv6');
+    const v6 = diagnose(facts({ reachability: reach({ portMapping: 'failed', mappingError: 'no gateway', globalIPv6: true }) }));
+    expect(v6).toMatchObject([{ id: 'not-reachable', severity: 'info' }]);
+    expect(v6[0]!.detail).toContain('IPv6 peers may still reach it');
   });
 
-  it('not reachable is only information while peers we dial work; absent once mapped or incoming seen', () => {
-    expect(diagnose(facts({ reachability: { incomingConnections: 0, portMapped: false, mappingError: null } }))).toMatchObject([{ id: 'not-reachable', severity: 'info' }]);
-    expect(ids(facts({ reachability: { incomingConnections: 0, portMapped: true, mappingError: null } }))).toEqual([]);
-    expect(ids(facts({ reachability: null }))).toEqual([]);
+  it('not reachable: never said without evidence — loopback-only listener, public address, router still asked, mapped or incoming seen', () => {
+    const stuck = { connected: [], knownPeers: 2 };
+    // A test set-up listening on 127.0.0.1 (mapping off, nothing incoming): nobody outside is meant to connect.
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'off', loopbackOnly: true }) }))).toEqual(['peers-unconnectable']);
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'failed', mappingError: 'x', loopbackOnly: true }) }))).toEqual(['peers-unconnectable']);
+    // A public IPv4 address: no NAT, a failed mapping shows nothing.
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'failed', mappingError: 'x', publicIPv4: true }) }))).toEqual(['peers-unconnectable']);
+    // The router has not answered yet.
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'discovering' }) }))).toEqual(['peers-unconnectable']);
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'mapped' }) }))).toEqual(['peers-unconnectable']);
+    expect(ids(facts({ ...stuck, reachability: reach({ portMapping: 'failed', mappingError: 'x', incomingConnections: 1 }) }))).toEqual(['peers-unconnectable']);
+    expect(ids(facts({ ...stuck, reachability: null }))).toEqual(['peers-unconnectable']);
+  });
+
+  it('mapping off and nothing incoming: a possibility, named only when no peer connects, never as a cause that slows', () => {
+    expect(ids(facts({ reachability: reach({ portMapping: 'off' }) }))).toEqual([]);
+    const maybe = diagnose(facts({ connected: [], knownPeers: 2, reachability: reach({ portMapping: 'off' }) })).find((c) => c.id === 'not-reachable');
+    expect(maybe).toMatchObject({ severity: 'info', title: 'Maybe not reachable from outside' });
+    expect(maybe!.detail).toContain('is not known');
   });
 
   it('every connected peer with pieces we need chokes us: names them', () => {
@@ -244,7 +269,7 @@ describe('diagnose', () => {
       hashFailures: 5,
       banned: Array.from({ length: 40 }, (_, i) => ({ address: `9.9.9.${i}:1`, failures: 2 })),
       trackers: [{ url: 'http://a/', status: 'error', message: 'e' }],
-      reachability: { incomingConnections: 0, portMapped: false, mappingError: 'x' },
+      reachability: reach({ portMapping: 'failed', mappingError: 'x' }),
     });
     const causes = diagnose(worst);
     expect(() => torrentHealth({ infoHash: 'a'.repeat(40), causes }, 'health')).not.toThrow();

@@ -5,6 +5,7 @@
  */
 import type { HealthCause, HealthCauseId, HealthSeverity } from '../../../shared/contract/health.js';
 import type { TorrentState } from '../api.js';
+import type { ReachFacts } from './health-reach.js';
 
 export interface HealthTracker {
   url: string;
@@ -57,8 +58,8 @@ export interface HealthFacts {
   diskBacklogged: boolean;
   hashFailures: number;
   banned: BannedPeer[];
-  /** Incoming connections seen by the session and whether the port is mapped; null when unknown. */
-  reachability: { incomingConnections: number; portMapped: boolean; mappingError: string | null } | null;
+  /** Whether peers outside can connect to us, as far as the session knows (health-reach.ts); null when unknown. */
+  reachability: ReachFacts | null;
 }
 
 /** A limit counts as binding when the rate is at least this share of it. */
@@ -233,14 +234,32 @@ export function diagnose(f: HealthFacts): HealthCause[] {
     );
   }
 
-  if (f.reachability && downloading && f.reachability.incomingConnections === 0 && !f.reachability.portMapped) {
-    add(
-      'not-reachable',
-      connectedCount === 0 && f.knownPeers > 0 ? 'slowing' : 'info',
-      'Not reachable from outside',
-      f.reachability.mappingError ? `Port mapping failed: ${f.reachability.mappingError}. No incoming connection seen.` : 'No incoming connection seen and the port is not mapped; only peers we dial can be used.',
-      'Forward the listening port on your router, or enable UPnP / NAT-PMP there.',
-    );
+  const reach = f.reachability;
+  // "No incoming connection yet" alone is no evidence: listening on loopback only (a test set-up),
+  // on a public address (no NAT in the way), or while the router is still being asked, it said
+  // "not reachable" where nothing showed it. It is said only with evidence — mapping failed, no
+  // incoming connection, no public address — and as a possibility when mapping is off and it may
+  // be why no peer connects.
+  if (reach && downloading && reach.incomingConnections === 0 && reach.portMapping !== 'mapped' && !reach.loopbackOnly && !reach.publicIPv4) {
+    const couldMatter = connectedCount === 0 && f.knownPeers > 0;
+    const ipv6 = reach.globalIPv6 ? ' IPv6 peers may still reach it (it has a global IPv6 address).' : '';
+    if (reach.portMapping === 'failed') {
+      add(
+        'not-reachable',
+        couldMatter ? 'slowing' : 'info',
+        'Probably not reachable from outside',
+        `Port mapping failed: ${reach.mappingError ?? 'unknown reason'}. No incoming connection seen, and this machine has no public IPv4 address (it is behind a router).${ipv6} Only peers we dial can be used.`,
+        'Forward the listening port on your router, or enable UPnP / NAT-PMP there.',
+      );
+    } else if (reach.portMapping === 'off' && couldMatter) {
+      add(
+        'not-reachable',
+        'info',
+        'Maybe not reachable from outside',
+        `No incoming connection seen yet and port mapping is off, so whether peers outside can connect is not known.${ipv6} If they cannot, only peers we dial can be used.`,
+        'If no peer connects, forward the listening port on your router or turn port mapping on in Settings.',
+      );
+    }
   }
 
   return causes

@@ -62,6 +62,7 @@ import type { InFlightView } from '../../../shared/contract/in-flight.js';
 import type { Reachability } from '../session/reachability.js';
 import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
+import { interfaceAddresses } from './health-reach.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -1358,6 +1359,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       globalDownloadLimit: this.ctx.globalDownloadLimit.limit,
       banned: this.bannedPeers,
       reachability: this.ctx.reachability?.() ?? null,
+      localAddresses: interfaceAddresses(),
     });
     return { infoHash: this.infoHash, causes: diagnose(facts) };
   }
