@@ -19,6 +19,8 @@ export const HEALTH_CAUSE_IDS = [
   'dht-not-bootstrapped',
   'download-limit',
   'disk-bottleneck',
+  /** The peers we have send slower than we ask (an upload limit on their side): more peers would help. */
+  'peers-slow',
   'hash-failures',
   'not-reachable',
   'queued',

@@ -197,7 +197,7 @@ export class BlockDownloader {
     }
     // Refill in batches, not one request per block: fewer, larger socket writes.
     const free = peer.requestLimit - peer.requests.size;
-    if (free >= Math.max(1, peer.requestLimit >> 3)) this.pump(peer);
+    if (free >= refillBatch(peer.requestLimit)) this.pump(peer);
   }
 
   /**
@@ -217,4 +217,12 @@ export class BlockDownloader {
 /** The length of the block at `begin` (a multiple of BLOCK_SIZE) of a piece of `pieceSize` bytes; 0 past its end. */
 function blockLengthAt(pieceSize: number, begin: number): number {
   return Math.max(0, Math.min(BLOCK_SIZE, pieceSize - begin));
+}
+
+/**
+ * Free request slots a peer's pipeline waits for before it is refilled (an eighth of it): up to
+ * one less than this may stand empty while we still ask a peer for all it may have (health.ts).
+ */
+export function refillBatch(requestLimit: number): number {
+  return Math.max(1, requestLimit >> 3);
 }

@@ -45,6 +45,9 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     hasWanted: transfer ? transfer.picker.peerIsInteresting(p, p.isSeed) : false,
     chokesUs: p.peerChoking,
     hashFailures: p.hashFailures,
+    downloadRate: p.downloadMeter.rate(),
+    requests: p.outstanding.size,
+    requestLimit: p.requestLimit,
   }));
   return {
     state: stats.state,

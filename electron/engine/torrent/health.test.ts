@@ -35,7 +35,8 @@ function reach(patch: Partial<ReachFacts> = {}): ReachFacts {
 }
 
 function peer(address: string, patch: Partial<HealthPeer> = {}): HealthPeer {
-  return { address, hasWanted: true, chokesUs: false, hashFailures: 0, ...patch };
+  // Sending 50 KB/s each with room for more requests: the picker or the swarm paces it, no peer is capped.
+  return { address, hasWanted: true, chokesUs: false, hashFailures: 0, downloadRate: 50_000, requests: 4, requestLimit: 16, ...patch };
 }
 
 const ids = (f: HealthFacts) => diagnose(f).map((c) => c.id);
@@ -200,6 +201,35 @@ describe('diagnose', () => {
     expect(ids(facts({ downloadRate: 100 * 1024, globalDownloadLimit: 1024 * 1024 }))).toEqual([]);
   });
 
+  it('peers that send slowly although we keep them asked for all they may have: the peers are the bottleneck, more would help', () => {
+    const capped = (address: string) => peer(address, { downloadRate: 50 * 1024, requests: 16, requestLimit: 16 });
+    const causes = diagnose(facts({ downloadRate: 100 * 1024, connected: [capped('a:1'), capped('b:2'), peer('c:3', { hasWanted: false, requests: 0 })] }));
+    expect(causes).toMatchObject([{ id: 'peers-slow', severity: 'slowing', title: 'Peers send slowly: 2 peers, 50 KiB/s each' }]);
+    expect(causes[0]!.detail).toContain('100 KiB/s in all');
+    expect(causes[0]!.action).toContain('More peers would help');
+    const one = diagnose(facts({ downloadRate: 20 * 1024, connected: [peer('a:1', { downloadRate: 20 * 1024, requests: 5, requestLimit: 5 })] }));
+    expect(one).toMatchObject([{ id: 'peers-slow', title: 'Peers send slowly: 1 peer, 20 KiB/s each' }]);
+    expect(diagnose(facts({ downloadRate: 1, connected: [peer('a:1', { downloadRate: 0, requests: 8, requestLimit: 8 })] }))[0]!.title).toBe('1 peer unchoke us but send nothing');
+    // A pipeline is refilled an eighth at a time: 57 of 64 waiting is all we ask, 56 of 64 is not.
+    expect(ids(facts({ connected: [peer('a:1', { requests: 57, requestLimit: 64 })] }))).toEqual(['peers-slow']);
+    expect(ids(facts({ connected: [peer('a:1', { requests: 56, requestLimit: 64 })] }))).toEqual([]);
+  });
+
+  it('peers are not blamed when something of ours holds them back: our limit, the disk, the picker leaving their pipelines short, or fast peers', () => {
+    const capped = (address: string, patch: Partial<HealthPeer> = {}) => peer(address, { downloadRate: 50 * 1024, requests: 16, requestLimit: 16, ...patch });
+    // Our own limit binds: the limiter, not the peers.
+    expect(ids(facts({ downloadRate: 100 * 1024, ownDownloadLimit: 100 * 1024, connected: [capped('a:1'), capped('b:2')] }))).toEqual(['download-limit']);
+    // The disk: requests are held back.
+    expect(ids(facts({ downloadRate: 100 * 1024, diskBacklogged: true, connected: [capped('a:1'), capped('b:2')] }))).toEqual(['disk-bottleneck']);
+    // The picker: one sending peer has room for requests we do not make.
+    expect(ids(facts({ connected: [capped('a:1'), capped('b:2', { requests: 3 })] }))).toEqual([]);
+    // Fast peers with full pipelines: nothing holds it back.
+    expect(ids(facts({ connected: [capped('a:1', { downloadRate: 4 * 1024 * 1024 })] }))).toEqual([]);
+    // Peers choking us are another cause, not slow senders.
+    expect(ids(facts({ connected: [capped('a:1', { chokesUs: true })] }))).toEqual(['all-choke']);
+    expect(ids(facts({ state: 'paused', connected: [capped('a:1')] }))).toEqual(['paused']);
+  });
+
   it('the disk is the bottleneck when writes are queued past the bound', () => {
     expect(diagnose(facts({ diskBacklogged: true }))).toMatchObject([{ id: 'disk-bottleneck', severity: 'slowing' }]);
   });
@@ -280,6 +310,6 @@ describe('diagnose', () => {
 
   it('describeHealth: one line per cause with severity, facts and what to do', () => {
     const lines = describeHealth(diagnose(facts({ diskBacklogged: true })));
-    expect(lines).toEqual(['[slowing] The disk is the bottleneck: Completed pieces wait to be written; requests are held back until the disk catches up. → Save to a faster disk, or close programs that use it heavily.']);
+    expect(lines).toEqual(['[slowing] The disk is the bottleneck: Completed pieces wait to be hashed and written; requests are held back until the disk catches up. → Save to a faster disk, or close programs that use it heavily.']);
   });
 });

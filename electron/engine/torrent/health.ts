@@ -6,6 +6,7 @@
 import type { HealthCause, HealthCauseId, HealthSeverity } from '../../../shared/contract/health.js';
 import type { TorrentState } from '../api.js';
 import type { ReachFacts } from './health-reach.js';
+import { refillBatch } from './block-downloader.js';
 
 export interface HealthTracker {
   url: string;
@@ -21,6 +22,11 @@ export interface HealthPeer {
   chokesUs: boolean;
   /** Pieces it helped send that failed their hash check. */
   hashFailures: number;
+  /** Payload bytes per second it sends us now. */
+  downloadRate: number;
+  /** Block requests we have waiting at it, and how many we may have (our pipeline target, its `reqq`). */
+  requests: number;
+  requestLimit: number;
 }
 
 export interface BannedPeer {
@@ -64,6 +70,11 @@ export interface HealthFacts {
 
 /** A limit counts as binding when the rate is at least this share of it. */
 const LIMIT_BINDS_AT = 0.85;
+/**
+ * Peers we keep asked for all they may have, sending less than this each, are what holds the
+ * download back (an upload limit on their side, a slow line). Faster, they are fine.
+ */
+const SLOW_PEER_RATE = 512 * 1024;
 /** Peer addresses named in one line at most. */
 const NAMES_SHOWN = 5;
 
@@ -216,9 +227,31 @@ export function diagnose(f: HealthFacts): HealthCause[] {
       'disk-bottleneck',
       'slowing',
       'The disk is the bottleneck',
-      'Completed pieces wait to be written; requests are held back until the disk catches up.',
+      'Completed pieces wait to be hashed and written; requests are held back until the disk catches up.',
       'Save to a faster disk, or close programs that use it heavily.',
     );
+  }
+
+  // The peers themselves: every one that sends to us has all the requests it may have waiting,
+  // and still sends little. Not our limit (named above: the limiter holds their data back), not
+  // the disk (requests held back), not the picker (it would leave their pipelines short).
+  const limitBinds = causes.some((c) => c.id === 'download-limit');
+  if (f.state === 'downloading' && f.hasMetadata && f.wantedMissing > 0 && !limitBinds && !f.diskBacklogged) {
+    const sending = f.connected.filter((p) => p.hasWanted && !p.chokesUs);
+    const total = sending.reduce((sum, p) => sum + p.downloadRate, 0);
+    const each = sending.length > 0 ? total / sending.length : 0;
+    // Asked enough: no more free slots than the downloader waits for before it refills a pipeline.
+    const askedEnough = (p: HealthPeer): boolean => p.requestLimit > 0 && p.requestLimit - p.requests < refillBatch(p.requestLimit);
+    if (sending.length > 0 && sending.every(askedEnough) && each < SLOW_PEER_RATE) {
+      const n = sending.length;
+      add(
+        'peers-slow',
+        'slowing',
+        total > 0 ? `Peers send slowly: ${n} peer${s(n)}, ${rate(each)} each` : `${n} peer${s(n)} unchoke us but send nothing`,
+        `We keep ${n === 1 ? 'it' : 'each'} asked for all the blocks ${n === 1 ? 'it' : 'a peer'} may have waiting; ${n === 1 ? 'it sends' : 'they send'} slower than that (an upload limit or a slow line on their side)${total > 0 ? `: ${rate(total)} in all` : ''}.`,
+        'More peers would help: add trackers, wait for the DHT and peer exchange to find more, or raise the peers per torrent in Settings.',
+      );
+    }
   }
 
   if (f.hashFailures > 0 || f.banned.length > 0) {

@@ -23,6 +23,10 @@ import * as msg from '../wire/encode.js';
 import { MessageId } from '../wire/message-ids.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 import { Transfer, type TransferHost } from './transfer.js';
+import type { TorrentStats } from '../api.js';
+import { collectHealthFacts } from './health-facts.js';
+import { diagnose } from './health.js';
+import { refillBatch } from './block-downloader.js';
 import { sendBufferBound } from './upload-server.js';
 
 const PIECE = 32 * 1024;
@@ -391,6 +395,24 @@ describe('Transfer: pieces', () => {
     expect(transfer.picker.isWanted(1)).toBe(true); // f0 still wants it
     // Asked for again once the disk work settled.
     expect(blockRefs(p.socket, MessageId.Request).filter((r) => key(r) === '1:0')).toHaveLength(2);
+  });
+
+  it('health: a peer that unchoked us and sends slowly has every request it may have waiting, so the diagnosis names the peers, not the picker', async () => {
+    const { transfer, data, connect } = await rig({ files: [64 * PIECE] });
+    const p = connect();
+    p.peer.receive(Buffer.concat([msg.bitfield(allPieces(64)), msg.unchoke()]));
+    const [asked] = blockRefs(p.socket, MessageId.Request);
+    p.peer.receive(block(data, asked![0], asked![1])); // one block in: it is asked for another at once
+    const stats = { state: 'downloading', error: null, size: data.length, completedBytes: 0, downloadRate: p.peer.downloadMeter.rate(), hashFailures: 0 } as TorrentStats;
+    const facts = collectHealthFacts({
+      stats, hasMetadata: true, private: false, transfer, peers: [p.peer], trackers: [], knownPeers: 1, connecting: 0, dhtNodes: null,
+      ownDownloadLimit: 0, globalDownloadLimit: 0, banned: [], reachability: null, localAddresses: [],
+    });
+    expect(facts.connected[0]).toMatchObject({ hasWanted: true, chokesUs: false });
+    expect(facts.connected[0]!.requests).toBeGreaterThan(0);
+    expect(facts.connected[0]!.requestLimit - facts.connected[0]!.requests).toBeLessThan(refillBatch(facts.connected[0]!.requestLimit));
+    expect(facts.connected[0]!.downloadRate).toBeGreaterThan(0);
+    expect(diagnose(facts).map((c) => c.id)).toEqual(['peers-slow']);
   });
 
   it('pieceStatus: pieces only skipped files hold are Skipped (4), one shared with a wanted file is Missing, and wanting the file again makes them Missing', async () => {
