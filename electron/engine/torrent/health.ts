@@ -242,13 +242,14 @@ export function diagnose(f: HealthFacts): HealthCause[] {
     const each = sending.length > 0 ? total / sending.length : 0;
     // Asked enough: no more free slots than the downloader waits for before it refills a pipeline.
     const askedEnough = (p: HealthPeer): boolean => p.requestLimit > 0 && p.requestLimit - p.requests < refillBatch(p.requestLimit);
-    if (sending.length > 0 && sending.every(askedEnough) && each < SLOW_PEER_RATE) {
+    // Nothing received yet is no rate: right after an unchoke the first blocks are still on their way.
+    if (sending.length > 0 && sending.every(askedEnough) && total > 0 && each < SLOW_PEER_RATE) {
       const n = sending.length;
       add(
         'peers-slow',
         'slowing',
-        total > 0 ? `Peers send slowly: ${n} peer${s(n)}, ${rate(each)} each` : `${n} peer${s(n)} unchoke us but send nothing`,
-        `We keep ${n === 1 ? 'it' : 'each'} asked for all the blocks ${n === 1 ? 'it' : 'a peer'} may have waiting; ${n === 1 ? 'it sends' : 'they send'} slower than that (an upload limit or a slow line on their side)${total > 0 ? `: ${rate(total)} in all` : ''}.`,
+        `Peers send slowly: ${n} peer${s(n)}, ${rate(each)} each`,
+        `We keep ${n === 1 ? 'it' : 'each'} asked for all the blocks ${n === 1 ? 'it' : 'a peer'} may have waiting; ${n === 1 ? 'it sends' : 'they send'} slower than that (an upload limit or a slow line on their side): ${rate(total)} in all.`,
         'More peers would help: add trackers, wait for the DHT and peer exchange to find more, or raise the peers per torrent in Settings.',
       );
     }

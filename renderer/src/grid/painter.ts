@@ -28,7 +28,7 @@ export const DEFAULT_PALETTE: GridPalette = {
   inFlight: '#e8b34a',
   verified: '#3fb97a',
   failed: '#ff4d5e',
-  skipped: '#2a2440',
+  skipped: '#3b2d63',
 };
 
 /**

@@ -72,6 +72,6 @@ describe('MosaicPanel', () => {
     await act(async () => { transport.emit({ type: 'piecesDelta', infoHash: hash(1), seq: 1, changes: encodePieceChanges([[5, S, 0]]) }); });
     expect(grid.getAttribute('data-skipped')).toBe('4');
     expect(container.querySelector('.pieces__meta')?.textContent).toContain('2 of 6 pieces (4 skipped)');
-    expect(container.querySelector('[data-testid="legend-skipped"]')?.textContent).toBe('Skipped (not downloaded)');
+    expect(container.querySelector('[data-testid="legend-skipped"]')?.textContent).toBe('Skipped');
   });
 });

@@ -100,7 +100,7 @@ function StateLegend({ highlight, skipped }: { highlight: string | null; skipped
       <span className="legend__item"><i className="sw sw--missing" />Missing <i className="sw sw--ramp" /> more peers</span>
       <span className="legend__item"><i className="sw sw--unavail" />No peer</span>
       <span className="legend__item"><i className="sw sw--failed" />Hash failed</span>
-      {skipped && <span className="legend__item" data-testid="legend-skipped"><i className="sw sw--skipped" />Skipped (not downloaded)</span>}
+      {skipped && <span className="legend__item" data-testid="legend-skipped" title='Not downloaded: every file in these pieces is set to "Do not download"'><i className="sw sw--skipped" />Skipped</span>}
     </div>
   );
 }
