@@ -82,4 +82,15 @@ describe('Health tab', () => {
     await flush();
     expect(transport.commands('getHealth').length).toBe(before);
   });
+
+  it('while the connection to the engine is down, the last causes are not shown as current', async () => {
+    const { container, transport } = await openHealth({
+      infoHash: hash(1),
+      causes: [{ id: 'all-choke', severity: 'blocking', title: 'All 3 peers with pieces we need choke us', detail: '', action: '' }],
+    });
+    expect(container.querySelector('[data-testid="health-cause"]')).not.toBeNull();
+    await act(async () => { transport.status('closed'); });
+    expect(container.querySelector('[data-testid="health-cause"]')).toBeNull();
+    expect(container.querySelector('[data-testid="health-offline"]')?.textContent).toContain('Not connected');
+  });
 });

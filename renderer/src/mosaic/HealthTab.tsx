@@ -21,6 +21,8 @@ export function HealthTab({ infoHash }: { infoHash: string }) {
     seen.current = situation;
     refresh();
   }, [situation, refresh]);
+  // Polling stops with the connection; what was diagnosed before is no longer known to hold.
+  if (!connected) return <p className="muted pad" data-testid="health-offline">Not connected to Tessera: the diagnosis comes back with the connection.</p>;
   if (!health) return <p className="muted pad">Diagnosing…</p>;
   return (
     <div className="health pad" data-testid="health-panel" data-causes={health.causes.map((c) => c.id).join(' ')}>
