@@ -13,8 +13,12 @@ import { extractFileList, extractSingleFile } from './v1-files.js';
 import { extractFileTree } from './v2-files.js';
 import type { Steps } from '../util/yield.js';
 
-/** libtorrent file_storage::max_piece_size: the piece picker handles at most 32767 blocks of 16 KiB. */
-export const MAX_PIECE_LENGTH = 32767 * 16 * 1024;
+/**
+ * The largest 'piece length' libtorrent 2.0.8 loads: any integer below 2^30 (2^30 itself is
+ * refused, checked against python3-libtorrent). v1 lengths need not be multiples of 16 KiB; a
+ * piece shorter than a block is one short block.
+ */
+export const MAX_PIECE_LENGTH = 2 ** 30 - 1;
 /** libtorrent load_torrent_limits::max_pieces. */
 export const DEFAULT_MAX_PIECES = 0x200000;
 

@@ -41,15 +41,38 @@ describe('rejected like libtorrent: v1', () => {
     ['a string', '16384'],
     ['negative', -16384],
     ['zero', 0],
-    ['above 32767 blocks', 32767 * 16384 + 1],
+    ['2^30, the first length libtorrent 2.0.8 refuses', 2 ** 30],
+    ['2^31 - 1', 2 ** 31 - 1],
     ['a huge bigint', 2n ** 62n],
   ])('torrent_missing_piece_length: piece length %s', (_what, value) => {
     expect(codeOf(single({ 'piece length': value }))).toBe('torrent_missing_piece_length');
   });
 
-  it('accepts the largest piece length (32767 * 16 KiB) and odd v1 piece lengths', () => {
-    expect(codeOf(single({ 'piece length': 32767 * 16384 }))).toBe('loaded');
-    expect(codeOf(single({ 'piece length': 1000, pieces: Buffer.alloc(20) }))).toBe('loaded');
+  // Each of these loads in libtorrent 2.0.8 (python3-libtorrent, checked by hand).
+  it.each<[string, number]>([
+    ['2^30 - 1, the largest', 2 ** 30 - 1],
+    ['512 MiB', 536870912],
+    ['512 MiB + 16 KiB', 536887296],
+    ['32767 blocks', 32767 * 16384],
+    ['one byte under a block', 16383],
+    ['not a multiple of 16 KiB', 100000],
+    ['1000', 1000],
+    ['5', 5],
+    ['1', 1],
+  ])('accepts a v1 piece length of %s', (_what, pieceLength) => {
+    // Small enough that 'pieces' keeps the file under the 10 MB .torrent limit at piece length 1.
+    const length = 400_000;
+    const bytes = torrentBytes(v1Info({ name: 'file.bin', length, pieceLength }));
+    expect(codeOf(bytes)).toBe('loaded');
+    expect(parseTorrent(bytes).pieceCount).toBe(Math.ceil(length / pieceLength));
+  });
+
+  it('loads piece length 1 up to the 2^21 piece limit, and refuses one piece more', () => {
+    // As libtorrent loads such an info dict from a buffer; a .torrent file this size is over the 10 MB limit.
+    const big = { maxSize: 50_000_000 };
+    expect(parseTorrent(torrentBytes(v1Info({ name: 'file.bin', length: 0x200000, pieceLength: 1 })), big).pieceCount).toBe(0x200000);
+    expect(() => parseTorrent(torrentBytes(v1Info({ name: 'file.bin', length: 0x200001, pieceLength: 1 })), big)).toThrow(/too many pieces/);
+    expect(codeOf(torrentBytes(v1Info({ name: 'file.bin', length: 600_000, pieceLength: 1 })))).toBe('metadata_too_large');
   });
 
   it('torrent_missing_name: no name, a non-string name, or a single-file name that sanitizes away', () => {
@@ -197,7 +220,17 @@ describe('rejected like libtorrent: v2 and hybrid', () => {
     const t = hybridTorrent({ files, v2Only: true });
     expect(codeOf(encode({ info: { ...t.info, 'piece length': 32767 } }))).toBe('torrent_missing_piece_length');
     expect(codeOf(encode({ info: { ...t.info, 'piece length': 8192 } }))).toBe('torrent_missing_piece_length');
+    expect(codeOf(encode({ info: { ...t.info, 'piece length': 49152 } }))).toBe('torrent_missing_piece_length');
+    expect(codeOf(encode({ info: { ...t.info, 'piece length': 2 ** 30 } }))).toBe('torrent_missing_piece_length');
     expect(codeOf(encode({ info: { ...t.info, 'piece length': 2147483647 } }))).toBe('torrent_missing_piece_length');
+  });
+
+  it('accepts v2 and hybrid piece lengths from 16 KiB up to 2^29, as libtorrent 2.0.8 does', () => {
+    for (const pieceLength of [16384, 2 ** 29]) {
+      const one = [{ path: ['a.bin'], length: 70000 }];
+      expect(codeOf(hybridTorrent({ files: one, pieceLength, v2Only: true }).bytes)).toBe('loaded');
+      expect(codeOf(hybridTorrent({ files: one, pieceLength }).bytes)).toBe('loaded');
+    }
   });
 
   it('torrent_file_parse_failed: a leaf without its "" key, or an empty name', () => {
