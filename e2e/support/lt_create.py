@@ -4,15 +4,21 @@
   /usr/bin/python3 lt_create.py --path FILE_OR_DIR --out X.torrent --piece-length 16384 \
       [--tracker URL ...] [--private] [--comment TEXT] [--pad] [--hybrid | --v2] [--creation-date N]
       [--web-seed URL ...] [--http-seed URL ...]
+  /usr/bin/python3 lt_create.py --path FILE --out X.torrent --piece-length 1000 --any-piece-length
 
 v1-only by default with files in the order libtorrent walks them and no pad files, so files
 cross piece boundaries. --pad inserts BEP 47 pad files (canonical_files), --hybrid makes a
 v1+v2 hybrid, --v2 a v2-only torrent (BEP 52). Prints one JSON line: infoHash (the 20-byte
 hash on the wire: v1 SHA-1, or the first 20 bytes of the SHA-256 for v2-only), infoHashV2
 (64 hex, or null), name, pieceLength, pieces, totalSize, lastPieceLength, files [{path, size, pad}].
+
+--any-piece-length builds a v1 single-file info dict by hand (hashlib), for the piece lengths
+libtorrent loads but its create_torrent refuses (anything not a multiple of 16 KiB, or 2^30-1);
+libtorrent then loads it, so the fixture is still one libtorrent accepts.
 """
 
 import argparse
+import hashlib
 import os
 import sys
 
@@ -34,12 +40,18 @@ def main():
     p.add_argument("--web-seed", action="append", default=[], help="BEP 19 url-list entry")
     p.add_argument("--http-seed", action="append", default=[], help="BEP 17 httpseeds entry")
     p.add_argument("--creation-date", type=int, default=0, help="0 = omit (deterministic output)")
+    p.add_argument("--any-piece-length", action="store_true", help="single file, v1, hashed here: any piece length libtorrent loads")
     args = p.parse_args()
 
     path = os.path.abspath(args.path)
     if not os.path.exists(path):
         sys.stderr.write("lt_create: %s does not exist\n" % path)
         sys.exit(2)
+    if args.any_piece_length:
+        with open(args.out, "wb") as f:
+            f.write(lt.bencode(hand_made_v1(path, args.piece_length, args.tracker)))
+        describe(args.out)
+        return
     fs = lt.file_storage()
     lt.add_files(fs, path)
     if fs.num_files() == 0:
@@ -74,8 +86,37 @@ def main():
     data = lt.bencode(entry)
     with open(args.out, "wb") as f:
         f.write(data)
+    describe(args.out)
 
-    ti = lt.torrent_info(args.out)
+
+def hand_made_v1(path, piece_length, trackers):
+    """A v1 single-file torrent with SHA-1 piece hashes computed here, read a piece at a time."""
+    hashes = []
+    with open(path, "rb") as f:
+        while True:
+            h = hashlib.sha1()
+            left = piece_length
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                h.update(chunk)
+                left -= len(chunk)
+            if left == piece_length:
+                break
+            hashes.append(h.digest())
+            if left > 0:
+                break
+    info = {b"name": os.path.basename(path).encode(), b"length": os.path.getsize(path),
+            b"piece length": piece_length, b"pieces": b"".join(hashes)}
+    out = {b"info": info}
+    if trackers:
+        out[b"announce"] = trackers[0].encode()
+    return out
+
+
+def describe(torrent_path):
+    ti = lt.torrent_info(torrent_path)
     files = ti.files()
     hashes = ti.info_hashes()
     v2 = str(hashes.v2) if hashes.has_v2() else None

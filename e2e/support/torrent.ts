@@ -43,6 +43,11 @@ export interface CreateTorrentOptions {
   /** BEP 19 `url-list` and BEP 17 `httpseeds` entries. */
   webSeeds?: string[];
   httpSeeds?: string[];
+  /**
+   * A single-file v1 torrent hashed by the script itself, for piece lengths libtorrent loads but
+   * its create_torrent refuses (not a multiple of 16 KiB, 1, 2^30 - 1). Trackers only besides.
+   */
+  anyPieceLength?: boolean;
 }
 
 export async function createTorrent(opts: CreateTorrentOptions): Promise<TorrentInfo> {
@@ -54,6 +59,7 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Torrent
   if (opts.pad) args.push('--pad');
   if (opts.hybrid) args.push('--hybrid');
   if (opts.v2) args.push('--v2');
+  if (opts.anyPieceLength) args.push('--any-piece-length');
   for (const url of opts.webSeeds ?? []) args.push('--web-seed', url);
   for (const url of opts.httpSeeds ?? []) args.push('--http-seed', url);
   const r = await runToEnd(PYTHON, args, { timeoutMs: 600_000, label: 'lt_create' });

@@ -1,0 +1,109 @@
+/**
+ * Piece lengths libtorrent 2.0.8 loads that Tessera once refused or never exercised: the largest
+ * libtorrent transfers (32767 blocks of 16 KiB, above 512 MiB), lengths that are not a multiple
+ * of 16 KiB (a piece ends in a short block, or is one short block), and tiny ones (5 bytes, many
+ * pieces). Each is downloaded by Tessera from a libtorrent seeder and by a libtorrent leecher
+ * from `tessera seed`, byte-identical.
+ *
+ * libtorrent loads any v1 piece length up to 2^30 - 1 but its session refuses to add one above
+ * 32767 × 16 KiB ("invalid piece size"), so 512 MiB + 16 KiB and 2^30 - 1 go Tessera to Tessera.
+ * The fixtures are hashed by lt_create.py itself (`anyPieceLength`): create_torrent only makes
+ * multiples of 16 KiB.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertDownloadOk,
+  assertSameFile,
+  Cleanup,
+  createTorrent,
+  requireBuiltCli,
+  runLtLeecher,
+  startLtSeeder,
+  startTesseraSeed,
+  tesseraDownload,
+  writeRandomFile,
+  type TorrentInfo,
+} from '../support/index.js';
+
+const FILE = 'data.bin';
+const SIZE = 1024 * 1024 + 123;
+/** The 5-byte case's own file: 13108 pieces (1 MiB would be 209716, which takes a libtorrent leecher 10-40 s here). */
+const TINY_FILE = 'tiny.bin';
+const TINY_SIZE = 64 * 1024 + 3;
+
+interface Case {
+  what: string;
+  pieceLength: number;
+  /** Whether a libtorrent session transfers it (see above). */
+  libtorrent: boolean;
+  file?: string;
+}
+
+const CASES: Case[] = [
+  { what: 'above 512 MiB, the largest libtorrent transfers (32767 blocks)', pieceLength: 32767 * 16384, libtorrent: true },
+  { what: 'one byte under a block', pieceLength: 16383, libtorrent: true },
+  { what: '100000, not a multiple of 16 KiB', pieceLength: 100_000, libtorrent: true },
+  { what: '1000', pieceLength: 1000, libtorrent: true },
+  { what: '5 (13108 pieces)', pieceLength: 5, libtorrent: true, file: TINY_FILE },
+  { what: '512 MiB + 16 KiB', pieceLength: 536_887_296, libtorrent: false },
+  { what: '2^30 - 1, the largest libtorrent loads', pieceLength: 2 ** 30 - 1, libtorrent: false },
+];
+
+const cleanup = new Cleanup();
+let root = '';
+const src = (): string => join(root, 'src');
+const torrents = new Map<number, TorrentInfo>();
+const fileOf = (c: Case): string => c.file ?? FILE;
+const sizeOf = (c: Case): number => (c.file === TINY_FILE ? TINY_SIZE : SIZE);
+
+beforeAll(async () => {
+  requireBuiltCli();
+  root = await cleanup.tempDir('piece-lengths');
+  await writeRandomFile(join(src(), FILE), SIZE, 'piece-lengths');
+  await writeRandomFile(join(src(), TINY_FILE), TINY_SIZE, 'piece-lengths-tiny');
+  for (const c of CASES) {
+    const t = await createTorrent({ path: join(src(), fileOf(c)), out: join(root, `${c.pieceLength}.torrent`), pieceLength: c.pieceLength, anyPieceLength: true });
+    torrents.set(c.pieceLength, t);
+  }
+}, 120_000);
+afterAll(() => cleanup.run());
+
+describe.each(CASES.filter((c) => c.libtorrent))('piece length $pieceLength ($what) with libtorrent', (c) => {
+  it('Tessera downloads it from a libtorrent seeder', async () => {
+    const torrent = torrents.get(c.pieceLength)!;
+    expect(torrent.pieceLength).toBe(c.pieceLength);
+    expect(torrent.pieces).toBe(Math.ceil(sizeOf(c) / c.pieceLength));
+    const seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: src() });
+    const dir = join(root, `dl-${c.pieceLength}`);
+    const r = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, `home-${c.pieceLength}`), timeoutMs: 120_000 });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+    await assertSameFile(join(src(), fileOf(c)), join(dir, fileOf(c)));
+  }, 150_000);
+
+  it('a libtorrent leecher downloads it from tessera seed', async () => {
+    const torrent = torrents.get(c.pieceLength)!;
+    const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: src(), stateDir: join(root, `seed-state-${c.pieceLength}`) });
+    expect(seeder.ready).toMatchObject({ infoHash: torrent.infoHash, pieces: torrent.pieces, verified: torrent.pieces });
+    const dl = join(root, `lt-dl-${c.pieceLength}`);
+    const r = await runLtLeecher(cleanup, { torrent: torrent.torrentPath, save: dl, peers: [seeder.address], timeoutSeconds: 120, progressInterval: 0 });
+    await assertSameFile(join(src(), fileOf(c)), join(dl, fileOf(c)));
+    expect(r.hashFailures).toBe(0);
+    expect(r.peers.find((p) => p.endpoint === seeder.address)?.downloaded).toBeGreaterThanOrEqual(sizeOf(c));
+    expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
+  }, 150_000);
+});
+
+describe.each(CASES.filter((c) => !c.libtorrent))('piece length $pieceLength ($what), Tessera to Tessera', (c) => {
+  it('Tessera downloads it from tessera seed', async () => {
+    const torrent = torrents.get(c.pieceLength)!;
+    expect(torrent.pieces).toBe(1);
+    const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: src(), stateDir: join(root, `seed-state-${c.pieceLength}`) });
+    expect(seeder.ready).toMatchObject({ infoHash: torrent.infoHash, pieces: 1, verified: 1 });
+    const dir = join(root, `tt-${c.pieceLength}`);
+    const r = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, `home-tt-${c.pieceLength}`), timeoutMs: 120_000 });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+    await assertSameFile(join(src(), fileOf(c)), join(dir, fileOf(c)));
+    expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
+  }, 150_000);
+});
