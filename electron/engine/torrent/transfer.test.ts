@@ -18,6 +18,7 @@ import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 import { blockRefs, connectTestPeer, RESERVED_FAST, RESERVED_NONE, sentMessages, type FakeSocket } from '../peer/test-peer.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
+import { Storage } from '../storage/storage.js';
 import type { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { MessageId } from '../wire/message-ids.js';
@@ -28,6 +29,7 @@ import { collectHealthFacts } from './health-facts.js';
 import { diagnose } from './health.js';
 import { refillBatch } from './block-downloader.js';
 import { sendBufferBound } from './upload-server.js';
+import { UPLOAD_WINDOW } from './upload-window.js';
 
 const PIECE = 32 * 1024;
 const BLOCK = 16 * 1024;
@@ -133,13 +135,14 @@ afterEach(async () => {
 });
 
 /** A torrent of `files` (byte lengths) in PIECE-sized pieces; `seed` puts the data on disk first. */
-async function rig(options: { files: number[]; seed?: boolean }): Promise<Rig> {
+async function rig(options: { files: number[]; seed?: boolean; pieceLength?: number }): Promise<Rig> {
   const total = options.files.reduce((a, b) => a + b, 0);
   const data = fileData(total, 7);
   const single = options.files.length === 1;
+  const pieceLength = options.pieceLength ?? PIECE;
   const info = single
-    ? v1Info({ name: 'data.bin', pieceLength: PIECE, length: total, pieces: sha1Pieces(data, PIECE) })
-    : v1Info({ name: 'tree', pieceLength: PIECE, files: options.files.map((length, i) => ({ path: [`f${i}.bin`], length })), pieces: sha1Pieces(data, PIECE) });
+    ? v1Info({ name: 'data.bin', pieceLength, length: total, pieces: sha1Pieces(data, pieceLength) })
+    : v1Info({ name: 'tree', pieceLength, files: options.files.map((length, i) => ({ path: [`f${i}.bin`], length })), pieces: sha1Pieces(data, pieceLength) });
   const meta = parseInfoDictionary(encode(info));
   const dir = await mkdtemp(join(tmpdir(), 'transfer-test-'));
   dirs.push(dir);
@@ -563,6 +566,27 @@ describe('Transfer: uploads', () => {
     expect(blocks).toHaveLength(MAX_QUEUED_UPLOAD_REQUESTS);
     expect(transfer.uploadedBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
     expect(leecher.peer.uploadMeter.totalBytes).toBe(MAX_QUEUED_UPLOAD_REQUESTS * BLOCK);
+  });
+
+  it('serves blocks of a piece far larger than a read window by reading windows, not the whole piece', async () => {
+    const pieceLength = 6 * UPLOAD_WINDOW + 5;
+    const { data, transfer, connect } = await rig({ files: [pieceLength + 1000], seed: true, pieceLength });
+    expect(transfer.finished).toBe(true);
+    const reads = vi.spyOn(Storage.prototype, 'read');
+    const leecher = connect(RESERVED_FAST);
+    leecher.peer.receive(msg.interested());
+    // Block-aligned, unaligned, straddling a window's end, the piece's last bytes, and the short last piece.
+    const asked: Array<[number, number, number]> = [[0, 0, BLOCK], [0, 3 * UPLOAD_WINDOW - 100, BLOCK], [0, 12345, BLOCK], [0, pieceLength - 7, 7], [1, 0, 1000]];
+    leecher.peer.receive(Buffer.concat(asked.map(([i, b, l]) => msg.request(i, b, l))));
+    await vi.waitFor(() => expect(sentMessages(leecher.socket).filter((m) => m.id === MessageId.Piece)).toHaveLength(asked.length), { timeout: 5000, interval: 1 });
+    const served = sentMessages(leecher.socket).filter((m) => m.id === MessageId.Piece);
+    for (const [i, b, l] of asked) {
+      const got = served.find((m) => m.payload.readUInt32BE(0) === i && m.payload.readUInt32BE(4) === b);
+      expect(got?.payload.subarray(8)).toEqual(data.subarray(i * pieceLength + b, i * pieceLength + b + l));
+    }
+    expect(reads).toHaveBeenCalled();
+    for (const call of reads.mock.calls) expect(call[2]).toBeLessThanOrEqual(UPLOAD_WINDOW + BLOCK);
+    reads.mockRestore();
   });
 
   it('queues no reject for a bad request once a peer that reads nothing has REPLY_DROP_BOUND unsent', async () => {

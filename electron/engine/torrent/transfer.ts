@@ -120,7 +120,7 @@ export class Transfer {
         has: (index) => this.picker.have.has(index),
         pieceSize: (index) => this.picker.pieceSize(index),
         pieceCount: meta.pieceCount,
-        readPiece: (index, size, into) => this.storage.read(index, 0, size, into),
+        readPiece: (index, offset, length, into) => this.storage.read(index, offset, length, into),
         uploadLimits: host.uploadLimits,
         readFailed: (err) => this.readFailed(err),
       },

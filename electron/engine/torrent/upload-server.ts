@@ -6,6 +6,7 @@ import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { largestWindow, readWindowOf } from './upload-window.js';
 
 /** What serving uploads needs from the transfer. */
 export interface UploadSource {
@@ -13,15 +14,15 @@ export interface UploadSource {
   has(index: number): boolean;
   pieceSize(index: number): number;
   readonly pieceCount: number;
-  /** Reads a whole piece into `into` (a recycled buffer of at least the piece's size). */
-  readPiece(index: number, size: number, into: Buffer): Promise<Buffer>;
+  /** Reads `length` bytes of piece `index` from `offset` into `into` (a recycled buffer of at least `length`). */
+  readPiece(index: number, offset: number, length: number, into: Buffer): Promise<Buffer>;
   /** Upload rate limits that apply (the torrent's own and the session's). */
   readonly uploadLimits: readonly TokenBucket[];
   /** Data we announced cannot be read. */
   readFailed(err: unknown): void;
 }
 
-/** Memory for whole pieces read to serve uploads (see ReadCache). */
+/** Memory for whole pieces (or windows of large ones: see upload-window.ts) read to serve uploads (see ReadCache). */
 const READ_CACHE_BYTES = 16 * 1024 * 1024;
 /**
  * Unsent bytes we hold per peer before we stop serving it (libtorrent's send_buffer_watermark):
@@ -49,9 +50,9 @@ export class UploadServer {
 
   constructor(
     private readonly source: UploadSource,
-    pieceLength: number,
+    private readonly pieceLength: number,
   ) {
-    this.cache = new ReadCache(READ_CACHE_BYTES, pieceLength);
+    this.cache = new ReadCache(READ_CACHE_BYTES, largestWindow(pieceLength));
   }
 
   /** A request from the peer: queued and served, or refused (rejected when the peer knows BEP 6). */
@@ -90,9 +91,9 @@ export class UploadServer {
   private async serveOne(peer: PeerConnection, req: UploadRequest): Promise<void> {
     const { index, begin, length } = req;
     let piece: CachedPiece;
+    const window = readWindowOf(index, this.pieceLength, this.source.pieceSize(index), begin);
     try {
-      const size = this.source.pieceSize(index);
-      piece = await this.cache.borrow(index, size, (into) => this.source.readPiece(index, size, into));
+      piece = await this.cache.borrow(window.key, window.length, (into) => this.source.readPiece(index, window.start, window.length, into));
     } catch (err) {
       if (peer.uploads.finish(req) && peer.supportsFast) peer.send(msg.rejectRequest(index, begin, length));
       this.source.readFailed(err);
@@ -107,7 +108,8 @@ export class UploadServer {
       return;
     }
     // The cache may reuse the piece's buffer once the socket no longer needs the block.
-    peer.sendBlock(index, begin, piece.data.subarray(begin, begin + length), (err) => {
+    const at = begin - window.start;
+    peer.sendBlock(index, begin, piece.data.subarray(at, at + length), (err) => {
       piece.release();
       if (err) return;
       this.uploadedBytes += length;
