@@ -3,6 +3,7 @@ import type { PiecePicker } from '../picker/piece-picker.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import type { Storage } from '../storage/storage.js';
 import { Bitfield } from '../util/bitfield.js';
+import { STREAMED_CHECK_CHUNK } from './piece-checks.js';
 
 /** What the start-up check works on. */
 export interface CheckTarget {
@@ -10,6 +11,8 @@ export interface CheckTarget {
   readonly storage: Storage;
   readonly picker: PiecePicker;
   hashMatches(index: number, data: Buffer): Promise<boolean>;
+  /** The check of a piece longer than STREAMED_CHECK_CHUNK, read from disk a chunk at a time (throws if it cannot be read). */
+  streamedMatches(index: number, size: number): Promise<boolean>;
   /** A piece hashed from disk turned out good. */
   pieceChecked(index: number): void;
   /** The torrent was stopped (removed, or the app quits): the check ends at the next piece. */
@@ -70,14 +73,14 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
       storage.trustNoStamps();
       return result;
     }
-    let data: Buffer;
+    let good: boolean;
     try {
-      data = await storage.read(index, 0, picker.pieceSize(index));
+      good = await pieceMatches(t, index);
     } catch {
       continue;
     }
     result.checked++;
-    if (await t.hashMatches(index, data)) {
+    if (good) {
       picker.markHave(index);
       t.pieceChecked(index);
     }
@@ -87,6 +90,13 @@ export async function checkExistingData(t: CheckTarget, usable: ResumeData | nul
   // What the have bits now say was read from the files as they were stamped above.
   storage.trustStamps(stamps);
   return result;
+}
+
+/** Reads and hashes one piece; a piece too long to hold whole is hashed as it is read. Throws when it cannot be read. */
+async function pieceMatches(t: CheckTarget, index: number): Promise<boolean> {
+  const size = t.picker.pieceSize(index);
+  if (size > STREAMED_CHECK_CHUNK) return t.streamedMatches(index, size);
+  return t.hashMatches(index, await t.storage.read(index, 0, size));
 }
 
 /**

@@ -63,6 +63,8 @@ export class Transfer {
   resumedPieces = 0;
   private readonly downloads: BlockDownloader;
   private readonly verifier: PieceVerifier;
+  /** What each piece must hash to (the verifier's, and the start-up check's for pieces too long to read whole). */
+  private readonly checks: PieceChecks;
   private readonly uploads: UploadServer;
   private readonly peerPieces: PeerAvailability;
   private readonly failedPieces = new Set<number>();
@@ -88,7 +90,8 @@ export class Transfer {
     this.sources = new PieceSourceLog(meta.pieceCount);
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
-    this.verifier = new PieceVerifier(new PieceChecks(meta), this.storage, this.picker, {
+    this.checks = new PieceChecks(meta);
+    this.verifier = new PieceVerifier(this.checks, this.storage, this.picker, {
       disk: host.disk,
       priorityEpoch: () => this.priorityEpoch,
       touchesSkippedFile: (index) => this.touchesSkippedFile(index),
@@ -206,6 +209,7 @@ export class Transfer {
       storage: this.storage,
       picker: this.picker,
       hashMatches: (index: number, data: Buffer) => this.verifier.hashMatches(index, data),
+      streamedMatches: (index: number, size: number) => this.checks.matchesStreamed(index, size, (offset, length, into) => this.storage.read(index, offset, length, into)),
       pieceChecked: (index: number) => this.host.pieceChecked(index, true),
       stopped,
     };
