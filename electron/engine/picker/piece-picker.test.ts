@@ -932,4 +932,22 @@ describe('PiecePicker memory budget for pieces in flight', () => {
     expect(keys(b.pick(picker, 4))).toEqual([`${halfDone}/2`, `${halfDone}/3`]);
     expect(picker.inFlight.size).toBe(3);
   });
+
+  it('with pieces larger than half the budget, a peer that owns none helps with pieces in flight before starting one', () => {
+    // 3 pieces of 64 blocks (1 MiB) against a 1.5 MiB budget: each piece's buffer is most of it.
+    const huge = 64 * BLOCK_SIZE;
+    const picker = new PiecePicker(3, huge, huge, () => 0, huge + huge / 2);
+    const a = all();
+    const b = all();
+    const c = all();
+    expect(pieces(a.pick(picker, 40))).toHaveLength(1);
+    expect(pieces(a.pick(picker, 40))).toHaveLength(2); // a's own piece is done asking; the budget is not spent yet
+    // Over the budget: b takes the free blocks of a's second piece instead of a third buffer...
+    const helped = b.pick(picker, 100);
+    expect(helped).toHaveLength(2 * 64 - 80);
+    expect(picker.inFlight.size).toBe(2);
+    // ...and c, with nothing left to help with, may start one (the download never stalls).
+    expect(pieces(c.pick(picker, 8))).toHaveLength(1);
+    expect(picker.inFlight.size).toBe(3);
+  });
 });

@@ -172,7 +172,7 @@ export class PiecePicker {
     }
     let overBudget = false;
     while (left > 0) {
-      if (this.inFlightBytes >= this.maxInFlightBytes && peer.owned.size > 0) {
+      if (this.inFlightBytes >= this.maxInFlightBytes && (peer.owned.size > 0 || (this.hugePieces && this.canHelp(peer)))) {
         overBudget = true;
         break;
       }
@@ -194,6 +194,24 @@ export class PiecePicker {
     // fetching. Waiting for *no* free piece at all would stall on a piece nobody has.
     // (Not when only the memory budget held it back: duplicates would waste the bandwidth.)
     if (left > 0 && !overBudget) this.pickEndgame(peer, left, out);
+  }
+
+  /**
+   * Pieces of more than half the budget (v1 pieces may be up to 2^30 - 1 bytes): a peer that
+   * owns none starting one of its own past the budget would put one such buffer per connection
+   * in memory, so it first helps with the free blocks of pieces in flight (`canHelp`), and
+   * starts a piece only when it can help with none. Smaller pieces keep one piece to a peer.
+   */
+  private get hugePieces(): boolean {
+    return this.pieceLength * 2 > this.maxInFlightBytes;
+  }
+
+  /** Whether a piece in flight that the peer has still has a block nobody asked for. */
+  private canHelp(peer: PickerPeer): boolean {
+    for (const piece of this.inFlight.values()) {
+      if (!piece.verifying && peer.has(piece.index) && piece.nextFreeBlock() >= 0) return true;
+    }
+    return false;
   }
 
   private takeFreeBlocks(piece: PieceDownload, max: number, out: BlockPick[]): number {
