@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MetainfoError, resolveInSaveDir } from '../metainfo/index.js';
 import { DiskWorkers } from './disk-workers.js';
 import type { StorageFile } from './file-map.js';
@@ -49,8 +49,8 @@ function files(): StorageFile[] {
   });
 }
 
-function storage(dir = root): Storage {
-  const s = new Storage(dir, files(), 16, TOTAL, resolveInSaveDir, PARTS);
+function storage(dir = root, pieceLength = 16): Storage {
+  const s = new Storage(dir, files(), pieceLength, TOTAL, resolveInSaveDir, PARTS);
   open.push(s);
   return s;
 }
@@ -155,6 +155,22 @@ describe('Storage: the part file for skipped files', () => {
     expect(fs.readFileSync(at('t/d'))).toEqual(DATA.subarray(52, 60));
     expect(fs.existsSync(partFile())).toBe(false);
     expect(await s.read(3, 0, 16)).toEqual(piece(3));
+  });
+
+  it('un-skipping allocates nothing the size of the declared piece length (2^30 - 1, one 64-byte piece)', async () => {
+    const s = storage(root, 2 ** 30 - 1);
+    s.setSkipped(B, true);
+    await s.prepare();
+    await s.writePiece(0, DATA);
+    const allocs = vi.spyOn(Buffer, 'allocUnsafe');
+    try {
+      await s.setSkipped(B, false);
+      for (const call of allocs.mock.calls) expect(call[0]).toBeLessThanOrEqual(1024 * 1024);
+    } finally {
+      allocs.mockRestore();
+    }
+    expect(fs.readFileSync(at('t/sub/b'))).toEqual(DATA.subarray(10, 40));
+    expect(await s.read(0, 0, TOTAL)).toEqual(DATA);
   });
 
   it('reads and writes racing an un-skip all see the right bytes', async () => {

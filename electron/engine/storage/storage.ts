@@ -15,6 +15,8 @@ export type PathResolver = (saveDir: string, relativePath: string) => string;
 
 /** File system calls in flight at once while walking every file (checks, stamps, deletion). */
 const WALK_CONCURRENCY = 16;
+/** Bytes copied at a time from the part file into a file wanted again. */
+const PART_COPY_CHUNK = 1024 * 1024;
 
 /**
  * Maps pieces onto the files of one torrent and does the disk I/O: positional writes of
@@ -445,17 +447,21 @@ export class Storage {
     if (this.skipped.has(fileIndex) || !this.viaPartFile.has(fileIndex)) return [];
     await this.parts.load();
     const lost: number[] = [];
-    const buffer = Buffer.allocUnsafe(this.map.pieceLength);
+    // Copied a chunk at a time: a piece may be declared 2^30 - 1 bytes long, whatever the file holds.
+    const buffer = Buffer.allocUnsafe(Math.min(this.map.pieceLength, PART_COPY_CHUNK));
     for (const index of this.parts.pieces()) {
       const segments = this.map.pieceSegments(index).filter((seg) => seg.fileIndex === fileIndex);
-      for (const seg of segments) {
-        try {
-          await this.parts.read(index, buffer, seg.bufferOffset, seg.bufferOffset, seg.length);
-        } catch {
-          lost.push(index);
-          break;
+      copy: for (const seg of segments) {
+        for (let done = 0; done < seg.length; done += buffer.length) {
+          const length = Math.min(buffer.length, seg.length - done);
+          try {
+            await this.parts.read(index, buffer, 0, seg.bufferOffset + done, length);
+          } catch {
+            lost.push(index);
+            break copy;
+          }
+          await this.writeSegment({ fileIndex, fileOffset: seg.fileOffset + done, bufferOffset: 0, length }, buffer);
         }
-        await this.writeSegment(seg, buffer);
       }
     }
     this.viaPartFile.delete(fileIndex);
