@@ -95,7 +95,7 @@ describe.each(CASES.filter((c) => c.libtorrent))('piece length $pieceLength ($wh
 });
 
 describe.each(CASES.filter((c) => !c.libtorrent))('piece length $pieceLength ($what), Tessera to Tessera', (c) => {
-  it('Tessera downloads it from tessera seed', async () => {
+  it('Tessera downloads it from tessera seed, from the .torrent and from a magnet', async () => {
     const torrent = torrents.get(c.pieceLength)!;
     expect(torrent.pieces).toBe(1);
     const seeder = await startTesseraSeed(cleanup, { torrent: torrent.torrentPath, dir: src(), stateDir: join(root, `seed-state-${c.pieceLength}`) });
@@ -104,6 +104,13 @@ describe.each(CASES.filter((c) => !c.libtorrent))('piece length $pieceLength ($w
     const r = await tesseraDownload({ torrent: torrent.torrentPath, dir, peers: [seeder.address], configHome: join(root, `home-tt-${c.pieceLength}`), timeoutMs: 120_000 });
     assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
     await assertSameFile(join(src(), fileOf(c)), join(dir, fileOf(c)));
+
+    // The same from a magnet: the metadata declares the huge piece length, nothing is sized by it.
+    const magnetDir = join(root, `tt-magnet-${c.pieceLength}`);
+    const magnet = `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=${seeder.address}`;
+    const m = await tesseraDownload({ torrent: magnet, dir: magnetDir, peers: [], configHome: join(root, `home-tt-magnet-${c.pieceLength}`), timeoutMs: 120_000 });
+    assertDownloadOk(m, { torrent, peers: 1, hashFailures: 0 });
+    await assertSameFile(join(src(), fileOf(c)), join(magnetDir, fileOf(c)));
     expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
   }, 150_000);
 });
