@@ -2,7 +2,7 @@
  * Piece lengths libtorrent 2.0.8 loads that Tessera once refused or never exercised: the largest
  * libtorrent transfers (32767 blocks of 16 KiB, above 512 MiB), lengths that are not a multiple
  * of 16 KiB (a piece ends in a short block, or is one short block), and tiny ones (5 bytes, many
- * pieces). Each is downloaded by Tessera from a libtorrent seeder and by a libtorrent leecher
+ * pieces; 1 byte). Each is downloaded by Tessera from a libtorrent seeder and by a libtorrent leecher
  * from `tessera seed`, byte-identical.
  *
  * libtorrent loads any v1 piece length up to 2^30 - 1 but its session refuses to add one above
@@ -28,9 +28,11 @@ import {
 
 const FILE = 'data.bin';
 const SIZE = 1024 * 1024 + 123;
-/** The 5-byte case's own file: 13108 pieces (1 MiB would be 209716, which takes a libtorrent leecher 10-40 s here). */
+/** The tiny cases' own files: 1 MiB in 5-byte pieces would be 209716, which takes a libtorrent leecher 10-40 s here. */
 const TINY_FILE = 'tiny.bin';
 const TINY_SIZE = 64 * 1024 + 3;
+const ONE_BYTE_FILE = 'bytes.bin';
+const ONE_BYTE_SIZE = 12_345;
 
 interface Case {
   what: string;
@@ -46,6 +48,7 @@ const CASES: Case[] = [
   { what: '100000, not a multiple of 16 KiB', pieceLength: 100_000, libtorrent: true },
   { what: '1000', pieceLength: 1000, libtorrent: true },
   { what: '5 (13108 pieces)', pieceLength: 5, libtorrent: true, file: TINY_FILE },
+  { what: '1 (12345 pieces)', pieceLength: 1, libtorrent: true, file: ONE_BYTE_FILE },
   { what: '512 MiB + 16 KiB', pieceLength: 536_887_296, libtorrent: false },
   { what: '2^30 - 1, the largest libtorrent loads', pieceLength: 2 ** 30 - 1, libtorrent: false },
 ];
@@ -55,13 +58,14 @@ let root = '';
 const src = (): string => join(root, 'src');
 const torrents = new Map<number, TorrentInfo>();
 const fileOf = (c: Case): string => c.file ?? FILE;
-const sizeOf = (c: Case): number => (c.file === TINY_FILE ? TINY_SIZE : SIZE);
+const sizeOf = (c: Case): number => (c.file === TINY_FILE ? TINY_SIZE : c.file === ONE_BYTE_FILE ? ONE_BYTE_SIZE : SIZE);
 
 beforeAll(async () => {
   requireBuiltCli();
   root = await cleanup.tempDir('piece-lengths');
   await writeRandomFile(join(src(), FILE), SIZE, 'piece-lengths');
   await writeRandomFile(join(src(), TINY_FILE), TINY_SIZE, 'piece-lengths-tiny');
+  await writeRandomFile(join(src(), ONE_BYTE_FILE), ONE_BYTE_SIZE, 'piece-lengths-one');
   for (const c of CASES) {
     const t = await createTorrent({ path: join(src(), fileOf(c)), out: join(root, `${c.pieceLength}.torrent`), pieceLength: c.pieceLength, anyPieceLength: true });
     torrents.set(c.pieceLength, t);
