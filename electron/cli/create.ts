@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createTorrent, MAX_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
+import { createTorrent, MAX_CREATED_PIECE_LENGTH, parseTorrent, type TorrentFormat } from '../engine/metainfo/index.js';
 import { MAX_TORRENT_FILE_BYTES } from '../../shared/contract/commands.js';
 import { type ArgsSpec, parseArgs, UsageError } from './args.js';
 import { formatBytes, parseByteSize } from './format.js';
@@ -36,7 +36,7 @@ export async function runCreate(argv: string[]): Promise<number> {
   const pl = args.options.get('piece-length')?.at(-1);
   if (pl !== undefined) {
     pieceLength = parseByteSize(pl);
-    if (!Number.isSafeInteger(pieceLength) || pieceLength < 16 * 1024 || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+    if (!Number.isSafeInteger(pieceLength) || pieceLength < 16 * 1024 || pieceLength > MAX_CREATED_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
       throw new UsageError(`--piece-length must be a power of two from 16 KiB to 256 MiB (e.g. 262144 or 256K), not "${pl}"`);
     }
   }

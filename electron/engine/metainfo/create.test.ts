@@ -222,6 +222,8 @@ describe('createTorrent', () => {
     writeFileSync(file, 'x');
     await expect(createTorrent({ sourcePath: file, pieceLength: 1000 })).rejects.toThrow(/power of two/);
     await expect(createTorrent({ sourcePath: file, pieceLength: 8192 })).rejects.toThrow(/power of two/);
+    // Loadable up to 2^30 - 1, but a libtorrent session transfers no more than 32767 blocks a piece.
+    await expect(createTorrent({ sourcePath: file, pieceLength: 2 ** 29 })).rejects.toThrow(/power of two/);
     await expect(createTorrent({ sourcePath: path.join(root, 'missing') })).rejects.toThrow(/ENOENT/);
   });
 

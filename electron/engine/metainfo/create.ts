@@ -6,7 +6,7 @@
 import { type Dirent, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { encode, type Encodable } from '../bencode/index.js';
-import { MAX_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
+import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
 import { hashV2 } from './create-v2.js';
 import { announceFields } from './create-announce.js';
@@ -172,7 +172,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
   if (total === 0) throw new Error('nothing to share: every file is empty');
 
   const pieceLength = options.pieceLength ?? autoPieceLength(total);
-  if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+  if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE || pieceLength > MAX_CREATED_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
     throw new Error(`piece length must be a power of two from 16 KiB to 256 MiB (got ${pieceLength})`);
   }
   const format = options.format ?? 'v1';

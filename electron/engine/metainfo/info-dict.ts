@@ -19,6 +19,12 @@ import type { Steps } from '../util/yield.js';
  * piece shorter than a block is one short block.
  */
 export const MAX_PIECE_LENGTH = 2 ** 30 - 1;
+/**
+ * The largest piece length Tessera creates: the largest power of two a libtorrent 2.0.8
+ * session transfers (it refuses to add a torrent of more than 32767 blocks a piece, "invalid
+ * piece size", though it loads one), so torrents made here stay usable by other clients.
+ */
+export const MAX_CREATED_PIECE_LENGTH = 256 * 1024 * 1024;
 /** libtorrent load_torrent_limits::max_pieces. */
 export const DEFAULT_MAX_PIECES = 0x200000;
 
