@@ -8,7 +8,7 @@ import * as msg from '../wire/encode.js';
 import { FrameReader, type FrameSink } from '../wire/frame-reader.js';
 import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
-import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError } from '../wire/message-lengths.js';
+import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError, payloadLimit } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
@@ -396,6 +396,10 @@ export class PeerConnection implements FrameSink, PickerPeer {
   // --- receiving (FrameSink) ------------------------------------------------------------
 
   keepAlive(): void {}
+
+  payloadLimit(id: number): number | 'skip' {
+    return payloadLimit(id, this.handler?.pieceCount ?? 0);
+  }
 
   message(id: number, payload: Buffer): void {
     this.messagesSeen++;

@@ -3,6 +3,7 @@ import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import * as msg from './encode.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { MAX_FRAME_LENGTH, MessageId } from './message-ids.js';
+import { payloadLimit } from './message-lengths.js';
 
 type Event =
   | { kind: 'keepAlive' }
@@ -337,5 +338,58 @@ describe('FrameReader: limits and malformed frames', () => {
     expect(rec.events).toEqual([]);
     reader.push(frame.subarray(30));
     expect(rec.events).toEqual([{ kind: 'message', id: MessageId.Bitfield, payload: 'aa'.repeat(50) }]);
+  });
+});
+
+describe('FrameReader: payload limits per message id', () => {
+  /** A recorder whose limits are those of a torrent of 100 pieces, counting what it was asked. */
+  class LimitedRecorder extends Recorder {
+    payloadLimit(id: number): number | 'skip' {
+      return payloadLimit(id, 100);
+    }
+  }
+
+  it('refuses a message whose length prefix is over its limit before any payload arrives', () => {
+    // A peer announcing a ~1 MiB extended message, then trickling it: refused at once.
+    const rec = new LimitedRecorder();
+    const reader = new FrameReader(rec);
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(MAX_FRAME_LENGTH, 0);
+    head[4] = MessageId.Extended;
+    reader.push(head);
+    expect(rec.events).toEqual([{ kind: 'error', reason: expect.stringMatching(/extended: a \d+-byte payload is over its \d+-byte limit/) }]);
+    reader.push(msg.choke());
+    expect(rec.events).toHaveLength(1);
+  });
+
+  it('refuses a bitfield longer than the torrent needs, and a have longer than 4 bytes', () => {
+    for (const frame of [msg.bitfield(new Uint8Array(14)), Buffer.from([0, 0, 0, 6, MessageId.Have, 0, 0, 0, 1, 0])]) {
+      const rec = new LimitedRecorder();
+      new FrameReader(rec).push(frame);
+      expect(rec.events).toEqual([{ kind: 'error', reason: expect.stringMatching(/limit/) }]);
+    }
+  });
+
+  it('skips an unknown message of any length without buffering it, under every chunking', () => {
+    const unknown = Buffer.alloc(5 + 200_000, 0x55);
+    unknown.writeUInt32BE(200_001, 0);
+    unknown[4] = 99;
+    const stream = Buffer.concat([msg.choke(), unknown, msg.have(3), msg.bitfield(new Uint8Array(13))]);
+    for (const cuts of [[], [7], [6, 100, 150_000], [stream.length - 20]]) {
+      const rec = new LimitedRecorder();
+      const reader = new FrameReader(rec);
+      let prev = 0;
+      for (const cut of [...cuts, stream.length]) {
+        reader.push(stream.subarray(prev, cut));
+        prev = cut;
+      }
+      expect(rec.events.map((e) => (e.kind === 'message' ? e.id : e.kind))).toEqual([MessageId.Choke, MessageId.Have, MessageId.Bitfield]);
+    }
+  });
+
+  it('delivers messages within their limits as before', () => {
+    const rec = new LimitedRecorder();
+    new FrameReader(rec).push(Buffer.concat([msg.have(1), msg.bitfield(new Uint8Array(13)), msg.extended(0, Buffer.alloc(60_000)), msg.request(1, 0, 16384)]));
+    expect(rec.events.map((e) => e.kind)).toEqual(['message', 'message', 'message', 'message']);
   });
 });

@@ -1,4 +1,5 @@
 import { MAX_FRAME_LENGTH, MessageId } from './message-ids.js';
+import { MESSAGE_NAMES } from './message-lengths.js';
 
 /**
  * Receives the frames of one peer connection.
@@ -17,6 +18,12 @@ export interface FrameSink {
   pieceData(bytes: Buffer, offsetInBlock: number): void;
   pieceEnd(): void;
   protocolError(reason: string): void;
+  /**
+   * The most payload a message with this id may have (checked before any of it is buffered),
+   * or 'skip' to discard the message's bytes as they arrive without buffering or delivering it.
+   * Without it, any message up to the frame limit is buffered and delivered.
+   */
+  payloadLimit?(id: number): number | 'skip';
 }
 
 const enum Phase {
@@ -25,6 +32,7 @@ const enum Phase {
   Payload,
   PieceHeader,
   PieceData,
+  Skip,
 }
 
 export class FrameReader {
@@ -37,6 +45,7 @@ export class FrameReader {
   private payloadFill = 0;
   private blockRemaining = 0;
   private blockOffset = 0;
+  private skipRemaining = 0;
   private dead = false;
 
   constructor(private readonly sink: FrameSink, private readonly maxFrameLength = MAX_FRAME_LENGTH) {}
@@ -79,6 +88,8 @@ export class FrameReader {
             this.phase = Phase.PieceHeader;
           } else if (payloadLength === 0) {
             this.deliver(Buffer.alloc(0));
+          } else if (this.notBuffered(payloadLength)) {
+            break;
           } else {
             this.phase = Phase.Payload;
             this.payload = null;
@@ -105,6 +116,13 @@ export class FrameReader {
             this.payload = null;
             this.deliver(whole);
           }
+          break;
+        }
+        case Phase.Skip: {
+          const take = Math.min(this.skipRemaining, end - at);
+          at += take;
+          this.skipRemaining -= take;
+          if (this.skipRemaining === 0) this.phase = Phase.Length;
           break;
         }
         case Phase.PieceHeader: {
@@ -149,6 +167,23 @@ export class FrameReader {
   /** Stops delivering anything further (the connection is being closed). */
   stop(): void {
     this.dead = true;
+  }
+
+  /**
+   * Applies the sink's payload limit to the message whose id was just read: true when its
+   * payload will not be buffered (it is skipped, or too long and the connection failed).
+   */
+  private notBuffered(payloadLength: number): boolean {
+    const limit = this.sink.payloadLimit?.(this.messageId);
+    if (limit === undefined) return false;
+    if (limit === 'skip') {
+      this.phase = Phase.Skip;
+      this.skipRemaining = payloadLength;
+      return true;
+    }
+    if (payloadLength <= limit) return false;
+    this.fail(`${MESSAGE_NAMES[this.messageId] ?? `message ${this.messageId}`}: a ${payloadLength}-byte payload is over its ${limit}-byte limit`);
+    return true;
   }
 
   private deliver(payload: Buffer): void {

@@ -24,7 +24,7 @@ export const HASH_REQUEST_PAYLOAD = 48;
 /** libtorrent refuses requests for more than 8192 hashes; so do we. */
 export const MAX_HASHES_PER_REQUEST = 8192;
 /** The most hashes a hashes message may carry: a full request plus uncles up a 2^48 tree. */
-const MAX_HASHES_IN_MESSAGE = MAX_HASHES_PER_REQUEST + 64;
+export const MAX_HASHES_IN_MESSAGE = MAX_HASHES_PER_REQUEST + 64;
 
 function frame(id: number, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + payload.length);

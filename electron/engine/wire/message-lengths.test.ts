@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageId } from './message-ids.js';
-import { payloadLengthError } from './message-lengths.js';
+import { payloadLengthError, payloadLimit } from './message-lengths.js';
 
 describe('payloadLengthError', () => {
   it.each([
@@ -29,5 +29,21 @@ describe('payloadLengthError', () => {
     [MessageId.Extended, 0, 'empty extended message'],
   ])('refuses message %i with %i bytes', (id, length, reason) => {
     expect(payloadLengthError(id, length)).toBe(reason);
+  });
+});
+
+describe('payloadLimit', () => {
+  it('allows each message no more than it can carry', () => {
+    expect(payloadLimit(MessageId.Have, 100)).toBe(4);
+    expect(payloadLimit(MessageId.Request, 100)).toBe(12);
+    expect(payloadLimit(MessageId.Bitfield, 100)).toBe(13);
+    expect(payloadLimit(MessageId.Bitfield, 0)).toBe(256 * 1024);
+    expect(payloadLimit(MessageId.Extended, 100)).toBeLessThan(128 * 1024);
+    expect(payloadLimit(MessageId.Extended, 100)).toBeGreaterThan(64 * 1024);
+    expect(payloadLimit(MessageId.Hashes, 100)).toBe(48 + 32 * (8192 + 64));
+  });
+
+  it('skips ids nobody reads', () => {
+    expect(payloadLimit(99, 100)).toBe('skip');
   });
 });

@@ -1,4 +1,5 @@
-import { MessageId } from './message-ids.js';
+import { MAX_FRAME_LENGTH, MessageId } from './message-ids.js';
+import { MAX_HASHES_IN_MESSAGE } from './hash-messages.js';
 
 const M = MessageId;
 
@@ -59,4 +60,32 @@ export function payloadLengthError(id: number, length: number): string | null {
   if (id === M.Extended && length < 1) return 'empty extended message';
   if (id === M.Hashes && (length < 48 || (length - 48) % 32 !== 0)) return `malformed hashes: a ${length}-byte payload`;
   return null;
+}
+
+/** Largest bitfield of a torrent whose piece count is not known yet (a magnet): 2^21 pieces. */
+const MAX_UNKNOWN_BITFIELD = 256 * 1024;
+/**
+ * Largest extended (BEP 10) payload we take: an extension handshake is parsed up to 64 KiB
+ * (extension-handshake.ts), a ut_metadata piece is 16 KiB plus a small dictionary, a PEX
+ * message a few KiB.
+ */
+const MAX_EXTENDED_PAYLOAD = 64 * 1024 + 1024;
+
+/**
+ * The most payload bytes a message with this id can legitimately carry, for a torrent of
+ * `pieceCount` pieces (0 = not known yet): a longer length prefix is refused before any byte of
+ * the payload is buffered, so a peer cannot make us reserve the largest frame (1 MiB) for a
+ * message it then trickles or never finishes. Unknown ids (newer extensions) are skipped as
+ * they arrive, whatever their length (`'skip'`).
+ */
+export function payloadLimit(id: number, pieceCount: number): number | 'skip' {
+  const fixed = FIXED_PAYLOAD.get(id);
+  if (fixed !== undefined) return fixed;
+  switch (id) {
+    case M.Bitfield: return pieceCount > 0 ? Math.ceil(pieceCount / 8) : MAX_UNKNOWN_BITFIELD;
+    case M.Extended: return MAX_EXTENDED_PAYLOAD;
+    case M.Hashes: return Math.min(MAX_FRAME_LENGTH - 1, 48 + 32 * MAX_HASHES_IN_MESSAGE);
+    case M.Piece: return MAX_FRAME_LENGTH - 1;
+    default: return 'skip';
+  }
 }
