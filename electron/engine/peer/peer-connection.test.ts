@@ -5,8 +5,9 @@ import { PieceDownload } from '../picker/piece-download.js';
 import * as msg from '../wire/encode.js';
 import { decodeHandshake, encodeHandshake } from '../wire/handshake.js';
 import { MessageId } from '../wire/message-ids.js';
-import { PeerConnection, requestKey } from './peer-connection.js';
+import { PeerConnection, QUEUED_MESSAGE_OVERHEAD, requestKey } from './peer-connection.js';
 import { REPLY_DROP_BOUND } from './reply-bound.js';
+import { SendShares } from './send-shares.js';
 import type { PeerHandler } from './peer-handler.js';
 import { describeClose, type CloseKind, type CloseReason } from './close-reason.js';
 import { FakeSocket } from './test-peer.js';
@@ -105,7 +106,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function create(pieceCount = 20, incoming = false, v2?: Buffer): Setup {
+function create(pieceCount = 20, incoming = false, v2?: Buffer, sendShares?: SendShares): Setup {
   const socket = new FakeSocket();
   const handler = new RecordingHandler(pieceCount);
   const peer = new PeerConnection(socket as unknown as Socket, handler, {
@@ -115,6 +116,7 @@ function create(pieceCount = 20, incoming = false, v2?: Buffer): Setup {
     incoming,
     address: '127.0.0.1:6881',
     opening: () => handler.calls.push(['opening']),
+    ...(sendShares ? { sendShares } : {}),
   });
   live.push(peer);
   return { peer, socket, handler };
@@ -339,6 +341,59 @@ describe('PeerConnection: state messages', () => {
     const flood = Buffer.concat(Array.from({ length: 1000 }, () => frame(21, Buffer.alloc(48))));
     peer.receive(Buffer.concat([flood, frame(23, Buffer.alloc(48))]));
     expect(handler.calls).toEqual([['peerHashMessage', 23, 48]]);
+    expect(peer.isOpen).toBe(true);
+  });
+
+  it('drops hash requests at its part of the session-wide send total, far below REPLY_DROP_BOUND when many peers share it', () => {
+    const shares = new SendShares(64 * 1024 * 1024, 64 * 1024);
+    const s = create(20, false, undefined, shares);
+    s.peer.start();
+    s.peer.receive(theirHandshake());
+    for (let i = 0; i < 199; i++) shares.join(); // 200 peers: 320 KiB each
+    expect(s.peer.sendShare).toBe(Math.floor((64 * 1024 * 1024) / 200));
+    expect(s.peer.replyBound).toBe(s.peer.sendShare + 64 * 1024);
+    s.socket.holdWrites = true;
+    s.peer.send(Buffer.alloc(s.peer.replyBound));
+    s.handler.calls.length = 0;
+    s.peer.receive(frame(21, Buffer.alloc(48)));
+    expect(s.handler.calls).toEqual([]);
+  });
+
+  it('takes its part of the session-wide send total while open, and gives it back when closed', () => {
+    const shares = new SendShares(1024 * 1024, 1024);
+    const a = create(20, false, undefined, shares);
+    create(20, false, undefined, shares);
+    expect(shares.count).toBe(2);
+    expect(a.peer.sendShare).toBe(512 * 1024);
+    a.peer.close({ kind: 'remote-closed' });
+    a.peer.close({ kind: 'remote-closed' });
+    expect(shares.count).toBe(1);
+  });
+
+  it('counts each message waiting in the socket at its overhead too, until the kernel takes it', async () => {
+    const { peer, socket } = connected();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(peer.unsentBytes).toBe(0);
+    socket.holdWrites = true;
+    for (let i = 0; i < 1000; i++) peer.send(msg.rejectRequest(0, 0, 16384));
+    expect(peer.unsentBytes).toBe(1000 * (17 + QUEUED_MESSAGE_OVERHEAD));
+    await socket.releaseWrites();
+    expect(peer.unsentBytes).toBe(0);
+  });
+
+  it('stops reading a peer that reads nothing once its replies reach the bound, and reads again when it drains', async () => {
+    const { peer, socket } = connected();
+    socket.resume(); // flowing, as a real socket with a 'data' listener
+    socket.holdWrites = true;
+    peer.send(Buffer.alloc(peer.replyBound - 1000));
+    peer.receive(msg.keepAlive());
+    expect(socket.isPaused()).toBe(false);
+    peer.send(Buffer.alloc(1000));
+    peer.receive(msg.keepAlive());
+    expect(socket.isPaused()).toBe(true);
+    await socket.releaseWrites();
+    expect(peer.unsentBytes).toBe(0);
+    expect(socket.isPaused()).toBe(false);
     expect(peer.isOpen).toBe(true);
   });
 

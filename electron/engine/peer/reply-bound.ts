@@ -7,3 +7,15 @@
  * on), so asking costs no more than downloading.
  */
 export const REPLY_DROP_BOUND = 8 * 1024 * 1024 + 64 * 1024;
+
+/** Replies may go this far past a peer's send share (its part of the session's; send-shares.ts). */
+const REPLY_SLACK = 64 * 1024;
+
+/**
+ * Unsent bytes from which such requests get no reply, for a peer whose send share is `share`:
+ * REPLY_DROP_BOUND, or less where the session's total is split among many peers — 8 MiB of
+ * rejects for each of 50 peers that read nothing was 400 MiB.
+ */
+export function replyDropBound(share: number): number {
+  return Math.min(REPLY_DROP_BOUND, share + REPLY_SLACK);
+}

@@ -8,6 +8,7 @@ import { encodeHandshake, HANDSHAKE_LENGTH } from '../wire/handshake.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 import { PeerConnection } from './peer-connection.js';
 import type { PeerHandler } from './peer-handler.js';
+import type { SendShares } from './send-shares.js';
 
 type WriteCallback = (error: Error | null | undefined) => void;
 
@@ -68,6 +69,7 @@ export interface TestPeerOptions {
   reserved?: number[];
   address?: string;
   cipher?: PeerCipher;
+  sendShares?: SendShares;
 }
 
 /** An outgoing connection on a FakeSocket that completed the handshake (the remote's bytes fed in). */
@@ -81,6 +83,7 @@ export function connectTestPeer(handler: PeerHandler, options: TestPeerOptions):
     address: options.address ?? `127.0.0.${n % 250}:${6000 + n}`,
     opening: () => undefined,
     cipher: options.cipher ?? null,
+    ...(options.sendShares ? { sendShares: options.sendShares } : {}),
   });
   peer.start();
   const theirs = encodeHandshake(options.infoHash, Buffer.from(`-XX0001-remote${String(n).padStart(6, '0')}`, 'latin1'));

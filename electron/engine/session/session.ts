@@ -10,6 +10,7 @@ import { hashesOfMagnet, hashesOfMeta, wireHashes, type InfoHashes } from '../to
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
+import { SendShares } from '../peer/send-shares.js';
 import { SessionDht } from './session-dht.js';
 import { SessionUtp } from './session-utp.js';
 import { StateStore } from '../resume/state-store.js';
@@ -57,6 +58,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly disk: DiskWorkers;
   /** Outgoing connection attempts in progress, across all torrents. */
   private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
+  /** All peers' unsent bytes, split among them. */
+  private readonly sendShares = new SendShares();
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
@@ -198,6 +201,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
       halfOpen: this.halfOpen,
+      sendShares: this.sendShares,
       utpConnect: this.utp?.connect ?? null,
       reachability: () => this.reachability(),
       warn: (m) => this.warn(m),

@@ -31,6 +31,23 @@ describe('ReadCache', () => {
     expect(calls).toEqual([1, 2, 3, 2]);
   });
 
+  it('counts pieces that left the cache while borrowed, until their last borrower releases them', async () => {
+    const cache = new ReadCache(20, 10);
+    const held = [];
+    // One block of each piece, never released (a peer that does not read): pieces 1..4 pinned.
+    for (let i = 1; i <= 4; i++) held.push(await cache.borrow(i, 10, filler(i, [])));
+    expect(cache.heldBeyondCache).toBe(20);
+    expect(cache.overHeld).toBe(true);
+    held[0]!.release();
+    held[0]!.release();
+    expect(cache.heldBeyondCache).toBe(10);
+    expect(cache.overHeld).toBe(false);
+    held[2]!.release(); // still cached: was never counted
+    expect(cache.heldBeyondCache).toBe(10);
+    held[1]!.release();
+    expect(cache.heldBeyondCache).toBe(0);
+  });
+
   it('does not keep failed reads', async () => {
     const cache = new ReadCache(100, 10);
     await expect(cache.borrow(1, 10, () => Promise.reject(new Error('gone')))).rejects.toThrow('gone');

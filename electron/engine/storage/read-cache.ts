@@ -22,12 +22,15 @@ interface Entry {
   slab: Buffer | null;
   pins: number;
   evicted: boolean;
+  /** Evicted while borrowed: its size counts in `held` until the last borrower releases it. */
+  held: boolean;
 }
 
 export class ReadCache {
   private readonly entries = new Map<number, Entry>();
   private readonly spare: Buffer[] = [];
   private bytes = 0;
+  private heldBytes = 0;
 
   /**
    * @param maxBytes  budget for cached pieces
@@ -47,6 +50,7 @@ export class ReadCache {
       data = await entry.data;
     } catch (err) {
       entry.pins--;
+      this.unhold(entry);
       throw err;
     }
     let released = false;
@@ -56,9 +60,25 @@ export class ReadCache {
         if (released) return;
         released = true;
         entry.pins--;
+        this.unhold(entry);
         this.recycle(entry);
       },
     };
+  }
+
+  /**
+   * Bytes of pieces that left the cache but are still borrowed — blocks of them wait in the
+   * sockets of peers that do not read. They are memory the cache's budget no longer bounds: a
+   * peer asking for one block of each piece and reading nothing would pin a whole piece per
+   * 16 KiB block. Past the budget a borrower should copy its block and release the piece.
+   */
+  get heldBeyondCache(): number {
+    return this.heldBytes;
+  }
+
+  /** Pieces held outside the cache come to more than its own budget (see heldBeyondCache). */
+  get overHeld(): boolean {
+    return this.heldBytes >= this.maxBytes;
   }
 
   /** Buffers waiting for reuse (for tests and diagnostics). */
@@ -75,7 +95,7 @@ export class ReadCache {
     }
     const slab = size <= this.slabSize ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(this.slabSize)) : null;
     const into = slab ? slab.subarray(0, size) : Buffer.allocUnsafeSlow(size);
-    const entry: Entry = { data: load(into), size, slab, pins: 0, evicted: false };
+    const entry: Entry = { data: load(into), size, slab, pins: 0, evicted: false, held: false };
     this.entries.set(index, entry);
     this.bytes += size;
     // A failed read is not cached: the next request tries the disk again. Its buffer is not
@@ -103,11 +123,21 @@ export class ReadCache {
 
   private retire(entry: Entry): void {
     entry.evicted = true;
+    if (entry.pins > 0) {
+      entry.held = true;
+      this.heldBytes += entry.size;
+    }
     // A piece still being read cannot be recycled yet: its read settles first.
     void entry.data.then(
       () => this.recycle(entry),
       () => undefined,
     );
+  }
+
+  private unhold(entry: Entry): void {
+    if (!entry.held || entry.pins > 0) return;
+    entry.held = false;
+    this.heldBytes -= entry.size;
   }
 
   private recycle(entry: Entry): void {

@@ -16,11 +16,13 @@ export const METADATA_REJECT_BOUND = METADATA_SEND_BOUND + 64 * 1024;
 /**
  * The ut_metadata payload answering a request for `piece` (BEP 9): the piece while the peer's
  * backlog allows, a reject when we lack it or the peer is behind, null when nothing should be
- * queued for it.
+ * queued for it. `sendShare` is the peer's part of the session's unsent bytes (send-shares.ts):
+ * the bounds above apply within it.
  */
-export function metadataReply(info: Buffer | null, piece: number, unsentBytes: number): Buffer | null {
-  if (unsentBytes >= METADATA_REJECT_BOUND) return null;
+export function metadataReply(info: Buffer | null, piece: number, unsentBytes: number, sendShare = Infinity): Buffer | null {
+  const sendBound = Math.min(METADATA_SEND_BOUND, sendShare);
+  if (unsentBytes >= sendBound + (METADATA_REJECT_BOUND - METADATA_SEND_BOUND)) return null;
   const start = piece * METADATA_PIECE_SIZE;
-  if (!info || start >= info.length || unsentBytes >= METADATA_SEND_BOUND) return encodeMetadataReject(piece);
+  if (!info || start >= info.length || unsentBytes >= sendBound) return encodeMetadataReject(piece);
   return encodeMetadataData(piece, info.length, info.subarray(start, start + METADATA_PIECE_SIZE));
 }

@@ -38,6 +38,7 @@ import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import { duplicateToClose } from './duplicate-connection.js';
 import type { HalfOpenLimit } from './half-open.js';
+import type { SendShares } from '../peer/send-shares.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { choiceByFileIndex, factsOfMetainfo } from './file-choice.js';
 import { MagnetPhase } from './magnet-phase.js';
@@ -84,6 +85,8 @@ export interface TorrentContext {
   readonly disk: DiskWorkers;
   /** The session-wide cap on outgoing connection attempts in progress. */
   readonly halfOpen?: HalfOpenLimit;
+  /** The session's bound on all peers' unsent bytes, split among them (peer/send-shares.ts). */
+  readonly sendShares?: SendShares;
   /** Opens outgoing TCP connections (tests substitute their own). */
   readonly connect?: Connect;
   /** Opens outgoing uTP connections (null or absent: TCP only). */
@@ -987,6 +990,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       opening: (p) => this.sendOpening(p),
       cipher: mse?.cipher ?? null,
       encrypted: mse?.encrypted ?? false,
+      ...(this.ctx.sendShares ? { sendShares: this.ctx.sendShares } : {}),
     });
   }
 
@@ -1148,7 +1152,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     }
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId) return;
-    const reply = metadataReply(this.meta?.infoBytes ?? null, message.piece, peer.unsentBytes);
+    const reply = metadataReply(this.meta?.infoBytes ?? null, message.piece, peer.unsentBytes, peer.sendShare);
     if (reply) peer.send(msg.extended(remoteId, reply));
   }
 

@@ -12,7 +12,7 @@ import { encode } from '../bencode/index.js';
 import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
 import { fileData, sha1Pieces, v1Info } from '../metainfo/test-torrents.js';
 import type { CloseReason } from '../peer/close-reason.js';
-import type { PeerConnection } from '../peer/peer-connection.js';
+import { QUEUED_MESSAGE_OVERHEAD, type PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
 import { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
@@ -30,6 +30,7 @@ import { diagnose } from './health.js';
 import { refillBatch } from './block-downloader.js';
 import { sendBufferBound } from './upload-server.js';
 import { UPLOAD_WINDOW } from './upload-window.js';
+import { SendShares } from '../peer/send-shares.js';
 
 const PIECE = 32 * 1024;
 const BLOCK = 16 * 1024;
@@ -117,7 +118,7 @@ interface Rig {
   data: Buffer;
   transfer: Transfer;
   host: MockTorrent;
-  connect(reserved?: number[], cipher?: PeerCipher): { peer: PeerConnection; socket: FakeSocket };
+  connect(reserved?: number[], cipher?: PeerCipher, sendShares?: SendShares): { peer: PeerConnection; socket: FakeSocket };
 }
 
 const dirs: string[] = [];
@@ -162,8 +163,8 @@ async function rig(options: { files: number[]; seed?: boolean; pieceLength?: num
   rigs.push(host);
   await transfer.prepare(() => undefined, null);
   transfer.setActive(true);
-  const connect = (reserved = RESERVED_FAST, cipher?: PeerCipher): { peer: PeerConnection; socket: FakeSocket } =>
-    connectTestPeer(host, { infoHash: meta.infoHash, reserved, ...(cipher ? { cipher } : {}) });
+  const connect = (reserved = RESERVED_FAST, cipher?: PeerCipher, sendShares?: SendShares): { peer: PeerConnection; socket: FakeSocket } =>
+    connectTestPeer(host, { infoHash: meta.infoHash, reserved, ...(cipher ? { cipher } : {}), ...(sendShares ? { sendShares } : {}) });
   return { meta, data, transfer, host, connect };
 }
 
@@ -600,7 +601,29 @@ describe('Transfer: uploads', () => {
     const rejects = blockRefs(leecher.socket, MessageId.RejectRequest).length;
     expect(rejects).toBeGreaterThan(0);
     expect(rejects).toBeLessThanOrEqual(Math.ceil(1000 / 17));
-    expect(leecher.peer.unsentBytes).toBeLessThan(REPLY_DROP_BOUND + 17);
+    expect(leecher.peer.unsentBytes).toBeLessThan(REPLY_DROP_BOUND + 17 + QUEUED_MESSAGE_OVERHEAD);
+  });
+
+  it('holds no more for a peer that reads nothing than its part of the session-wide send total, blocks and rejects alike', async () => {
+    const { connect } = await seedRig();
+    // 100 peers share 16 MiB: 160 KiB each, far below one peer's own bound (1 MiB when it reads nothing).
+    const shares = new SendShares(16 * 1024 * 1024, 64 * 1024);
+    for (let i = 0; i < 99; i++) shares.join();
+    const leecher = connect(RESERVED_FAST, undefined, shares);
+    const share = leecher.peer.sendShare;
+    expect(share).toBeLessThan(sendBufferBound(0) / 4);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    requestAll(leecher.peer, 300);
+    await untilStalled(leecher.peer);
+    expect(leecher.peer.unsentBytes).toBeGreaterThanOrEqual(share);
+    expect(leecher.peer.unsentBytes).toBeLessThan(share + BLOCK + 13);
+    // Requests it may not make (a piece past the end is a violation; a bad length is refused with a reject).
+    const bad = msg.request(0, 0, BLOCK + 1);
+    leecher.peer.receive(Buffer.concat(Array.from({ length: 20_000 }, () => bad)));
+    expect(leecher.peer.isOpen).toBe(true);
+    expect(leecher.peer.unsentBytes).toBeLessThan(leecher.peer.replyBound + 17 + QUEUED_MESSAGE_OVERHEAD);
+    expect(leecher.peer.replyBound).toBeLessThan(REPLY_DROP_BOUND / 8);
   });
 
   it('a backlog of other messages holds uploads back too; they resume when the socket drains', async () => {

@@ -1,5 +1,4 @@
 import type { PeerConnection } from '../peer/peer-connection.js';
-import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
 import type { UploadRequest } from '../peer/upload-queue.js';
 import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
 import { RateMeter } from '../util/rate-meter.js';
@@ -61,9 +60,9 @@ export class UploadServer {
     const valid = length > 0 && length <= BLOCK_SIZE && index < src.pieceCount && begin + length <= src.pieceSize(index) && src.has(index);
     const allowed = !peer.amChoking || peer.grantedFast.has(index);
     if (!valid || !allowed || !peer.uploads.add(index, begin, length)) {
-      // Past REPLY_DROP_BOUND unsent, no reject is queued: a peer sending bad requests without
+      // Past its reply bound unsent, no reject is queued: a peer sending bad requests without
       // reading would otherwise grow our memory by a 17-byte reject per 17-byte request.
-      if (peer.supportsFast && peer.unsentBytes < REPLY_DROP_BOUND) peer.send(msg.rejectRequest(index, begin, length));
+      if (peer.supportsFast && peer.unsentBytes < peer.replyBound) peer.send(msg.rejectRequest(index, begin, length));
       return;
     }
     this.serve(peer);
@@ -77,7 +76,8 @@ export class UploadServer {
   serve(peer: PeerConnection): void {
     const queue = peer.uploads;
     if (!queue.hasWaiting || !peer.isOpen) return;
-    const bound = sendBufferBound(peer.uploadMeter.rate());
+    // Within the peer's part of the session's total, however fast it reads.
+    const bound = Math.min(sendBufferBound(peer.uploadMeter.rate()), peer.sendShare);
     while (queue.hasWaiting && queue.startedCount < MAX_READS_PER_PEER) {
       if (peer.unsentBytes >= bound) {
         // Resumed by a block's write completing, or else by the socket draining.
@@ -107,9 +107,16 @@ export class UploadServer {
       this.serve(peer);
       return;
     }
-    // The cache may reuse the piece's buffer once the socket no longer needs the block.
+    // The cache may reuse the piece's buffer once the socket no longer needs the block. While
+    // pieces that left the cache are held that way beyond its budget (peers not reading), the
+    // block is copied instead, so a 16 KiB block waiting in a socket holds 16 KiB, not its piece.
     const at = begin - window.start;
-    peer.sendBlock(index, begin, piece.data.subarray(at, at + length), (err) => {
+    let data = piece.data.subarray(at, at + length);
+    if (this.cache.overHeld) {
+      data = Buffer.from(data);
+      piece.release();
+    }
+    peer.sendBlock(index, begin, data, (err) => {
       piece.release();
       if (err) return;
       this.uploadedBytes += length;

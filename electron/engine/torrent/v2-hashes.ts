@@ -164,7 +164,7 @@ export class V2Hashes {
     if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
     const meta = this.host.meta();
     const served = this.servedThisTick.get(peer) ?? 0;
-    const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > MAX_BACKLOG_FOR_HASHES;
+    const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > Math.min(MAX_BACKLOG_FOR_HASHES, peer.sendShare);
     const file = busy || !meta ? undefined : this.fileWithRoot(meta, r.root);
     // A file of more than one piece needs its piece layer (a magnet may still be fetching it).
     if (!meta || !file || (file.pieceCount > 1 && file.layer === null) || requestProblem(r, file.length) !== null) {
