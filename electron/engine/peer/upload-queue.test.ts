@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UploadQueue } from './upload-queue.js';
+import { MAX_REFUSED_UPLOAD_REQUESTS, UploadQueue } from './upload-queue.js';
 
 describe('UploadQueue', () => {
   it('serves first come first served and holds no more than its limit', () => {
@@ -49,5 +49,13 @@ describe('UploadQueue', () => {
     q.add(1, 16384, 0);
     expect(q.cancel(1, 0)).toBe(false);
     expect(q.size).toBe(1);
+  });
+
+  it('counts refused requests up to a limit, anew after each choke', () => {
+    const q = new UploadQueue();
+    for (let i = 0; i < MAX_REFUSED_UPLOAD_REQUESTS; i++) expect(q.refuse()).toBe(true);
+    expect(q.refuse()).toBe(false);
+    q.clear();
+    expect(q.refuse()).toBe(true);
   });
 });

@@ -7,6 +7,13 @@ export interface UploadRequest {
 
 /** Requests we hold per peer at most (advertised as our `reqq`); libtorrent's default is 500 too. */
 export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
+/**
+ * Requests we refused (choked, invalid, over `reqq`) since we last choked the peer, past which
+ * it is closed: an honest peer stops asking once choked or rejected, a flood of such requests
+ * only makes us parse and reject them at line rate (libtorrent closes such a peer too,
+ * "too many requests when choked").
+ */
+export const MAX_REFUSED_UPLOAD_REQUESTS = 2 * MAX_QUEUED_UPLOAD_REQUESTS;
 
 /**
  * The requests a peer sent us that we have not answered: bounded, first come first served.
@@ -25,6 +32,7 @@ export class UploadQueue {
   private readonly started = new Map<number, UploadRequest>();
   private preparing = 0;
   private inProgress = 0;
+  private refused = 0;
 
   constructor(private readonly limit = MAX_QUEUED_UPLOAD_REQUESTS) {}
 
@@ -71,8 +79,14 @@ export class UploadQueue {
     return this.started.delete(key);
   }
 
-  /** Drops every request (we choked the peer); returns them, e.g. to reject each. */
+  /** Counts a request we refused; true while the peer stays within MAX_REFUSED_UPLOAD_REQUESTS. */
+  refuse(): boolean {
+    return ++this.refused <= MAX_REFUSED_UPLOAD_REQUESTS;
+  }
+
+  /** Drops every request (we choked the peer); returns them, e.g. to reject each. The refusals count anew. */
   clear(): UploadRequest[] {
+    this.refused = 0;
     const dropped: UploadRequest[] = [...this.waiting.values(), ...this.started.values()];
     this.waiting.clear();
     this.head = this.tail = null;

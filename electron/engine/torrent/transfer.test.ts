@@ -15,7 +15,7 @@ import type { CloseReason } from '../peer/close-reason.js';
 import { QUEUED_MESSAGE_OVERHEAD, type PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
 import { REPLY_DROP_BOUND } from '../peer/reply-bound.js';
-import { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
+import { MAX_QUEUED_UPLOAD_REQUESTS, MAX_REFUSED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 import { blockRefs, connectTestPeer, RESERVED_FAST, RESERVED_NONE, sentMessages, type FakeSocket } from '../peer/test-peer.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { Storage } from '../storage/storage.js';
@@ -620,10 +620,23 @@ describe('Transfer: uploads', () => {
     expect(leecher.peer.unsentBytes).toBeLessThan(share + BLOCK + 13);
     // Requests it may not make (a piece past the end is a violation; a bad length is refused with a reject).
     const bad = msg.request(0, 0, BLOCK + 1);
-    leecher.peer.receive(Buffer.concat(Array.from({ length: 20_000 }, () => bad)));
+    leecher.peer.receive(Buffer.concat(Array.from({ length: MAX_REFUSED_UPLOAD_REQUESTS }, () => bad)));
     expect(leecher.peer.isOpen).toBe(true);
     expect(leecher.peer.unsentBytes).toBeLessThan(leecher.peer.replyBound + 17 + QUEUED_MESSAGE_OVERHEAD);
     expect(leecher.peer.replyBound).toBeLessThan(REPLY_DROP_BOUND / 8);
+  });
+
+  it('closes a peer once it made more requests than MAX_REFUSED_UPLOAD_REQUESTS that we refused', async () => {
+    const { connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    // Choked (it never said interested): every request is refused.
+    const bad = msg.request(0, 0, BLOCK);
+    leecher.peer.receive(Buffer.concat(Array.from({ length: MAX_REFUSED_UPLOAD_REQUESTS }, () => bad)));
+    expect(leecher.peer.isOpen).toBe(true);
+    expect(blockRefs(leecher.socket, MessageId.RejectRequest)).toHaveLength(MAX_REFUSED_UPLOAD_REQUESTS);
+    leecher.peer.receive(bad);
+    expect(leecher.peer.isOpen).toBe(false);
+    expect(leecher.peer.violated).toBe(true);
   });
 
   it('a backlog of other messages holds uploads back too; they resume when the socket drains', async () => {

@@ -1,5 +1,5 @@
 import type { PeerConnection } from '../peer/peer-connection.js';
-import type { UploadRequest } from '../peer/upload-queue.js';
+import { MAX_REFUSED_UPLOAD_REQUESTS, type UploadRequest } from '../peer/upload-queue.js';
 import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
@@ -60,6 +60,7 @@ export class UploadServer {
     const valid = length > 0 && length <= BLOCK_SIZE && index < src.pieceCount && begin + length <= src.pieceSize(index) && src.has(index);
     const allowed = !peer.amChoking || peer.grantedFast.has(index);
     if (!valid || !allowed || !peer.uploads.add(index, begin, length)) {
+      if (!peer.uploads.refuse()) return peer.violation(`more than ${MAX_REFUSED_UPLOAD_REQUESTS} requests refused (choked, invalid or over reqq)`);
       // Past its reply bound unsent, no reject is queued: a peer sending bad requests without
       // reading would otherwise grow our memory by a 17-byte reject per 17-byte request.
       if (peer.supportsFast && peer.unsentBytes < peer.replyBound) peer.send(msg.rejectRequest(index, begin, length));
