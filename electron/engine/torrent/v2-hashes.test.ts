@@ -7,7 +7,7 @@ import { rootHeight, verifyHashes } from '../merkle/hash-proofs.js';
 import { layerRoot } from '../merkle/merkle.js';
 import { decodeHashes, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
-import { V2Hashes } from './v2-hashes.js';
+import { MAX_HASH_REQUESTS_PER_TICK, V2Hashes } from './v2-hashes.js';
 
 const PIECE = 16384;
 // 600 pieces: two runs of 512, the second with uncle hashes; and a small file needing none.
@@ -17,7 +17,7 @@ const seed = parseTorrent(t.bytes);
 function fakePeer(): { sent: Buffer[]; closed: string[]; peer: PeerConnection } {
   const sent: Buffer[] = [];
   const closed: string[] = [];
-  const peer = { remote: {}, unsentBytes: 0, send: (f: Buffer) => sent.push(f), close: (r: { detail?: string }) => closed.push(r.detail ?? '') };
+  const peer = { remote: {}, unsentBytes: 0, sendShare: 128 * 1024 * 1024, send: (f: Buffer) => sent.push(f), close: (r: { detail?: string }) => closed.push(r.detail ?? '') };
   return { sent, closed, peer: peer as unknown as PeerConnection };
 }
 
@@ -194,5 +194,19 @@ describe('V2Hashes', () => {
       await settle();
       expect(p.sent.map((f) => f[4])).toEqual([22, 22, 22]);
     });
+  });
+
+  it('closes a peer that sends more than MAX_HASH_REQUESTS_PER_TICK hash requests in a tick, served or not', () => {
+    const serving = new V2Hashes({ meta: () => seed, peers: () => [] });
+    const file = seed.v2!.files[0]!;
+    const request = encodeHashRequest({ root: file.root, baseLayer: 0, index: 0, length: 2, proofLayers: 0 }).subarray(5);
+    const p = fakePeer();
+    for (let i = 0; i < MAX_HASH_REQUESTS_PER_TICK; i++) serving.message(p.peer, 21, request);
+    serving.tick();
+    for (let i = 0; i < MAX_HASH_REQUESTS_PER_TICK; i++) serving.message(p.peer, 21, request);
+    expect(p.closed).toEqual([]);
+    expect(p.sent).toHaveLength(2 * MAX_HASH_REQUESTS_PER_TICK);
+    serving.message(p.peer, 21, request);
+    expect(p.closed).toEqual([expect.stringMatching(/hash requests in a second/)]);
   });
 });

@@ -27,6 +27,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_REJECTS_PER_PEER = 8;
 /** Hash requests answered per peer and tick (1 s): at most 8192 hashes each, 256 KiB. */
 const MAX_SERVED_PER_TICK = 16;
+/**
+ * Hash requests one peer may send in a tick (1 s), served or not, before it is closed. Each
+ * costs a parse and an answer; past MAX_SERVED_PER_TICK they are rejected, and a peer that goes
+ * on regardless (50 flooding peers held the event loop for 4.7 s) is no downloader: libtorrent
+ * asks for 512 hashes a request, so 1024 requests cover half a million pieces.
+ */
+export const MAX_HASH_REQUESTS_PER_TICK = 1024;
 /** A peer that has not taken this much of what we sent gets hash rejects instead. */
 const MAX_BACKLOG_FOR_HASHES = 4 * 1024 * 1024;
 /**
@@ -72,6 +79,8 @@ export class V2Hashes {
   private readonly rejects = new Map<PeerConnection, number>();
   /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
   private readonly servedThisTick = new Map<PeerConnection, number>();
+  /** Hash requests received this tick, per peer, answered or not (MAX_HASH_REQUESTS_PER_TICK). */
+  private readonly askedThisTick = new Map<PeerConnection, number>();
   /** Per peer, its requests below the piece layer: the first is being read from disk. */
   private readonly dataQueues = new Map<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
 
@@ -128,6 +137,7 @@ export class V2Hashes {
 
   tick(now = Date.now()): void {
     this.servedThisTick.clear();
+    this.askedThisTick.clear();
     this.dataBytesThisTick.clear();
     const waiters = this.tickWaiters;
     this.tickWaiters = [];
@@ -143,6 +153,7 @@ export class V2Hashes {
   peerGone(peer: PeerConnection): void {
     this.rejects.delete(peer);
     this.servedThisTick.delete(peer);
+    this.askedThisTick.delete(peer);
     this.dataQueues.delete(peer);
     this.dataBytesThisTick.delete(peer);
     if (!this.fetch) return;
@@ -162,6 +173,9 @@ export class V2Hashes {
   private serve(peer: PeerConnection, payload: Buffer): void {
     const r = decodeHashRequest(payload);
     if (typeof r === 'string') return peer.close({ kind: 'protocol-violation', detail: r });
+    const asked = (this.askedThisTick.get(peer) ?? 0) + 1;
+    this.askedThisTick.set(peer, asked);
+    if (asked > MAX_HASH_REQUESTS_PER_TICK) return peer.close({ kind: 'protocol-violation', detail: `more than ${MAX_HASH_REQUESTS_PER_TICK} hash requests in a second` });
     const meta = this.host.meta();
     const served = this.servedThisTick.get(peer) ?? 0;
     const busy = served >= MAX_SERVED_PER_TICK || peer.unsentBytes > Math.min(MAX_BACKLOG_FOR_HASHES, peer.sendShare);
