@@ -8,10 +8,10 @@ export interface UploadRequest {
 /** Requests we hold per peer at most (advertised as our `reqq`); libtorrent's default is 500 too. */
 export const MAX_QUEUED_UPLOAD_REQUESTS = 500;
 /**
- * Requests we refused (choked, invalid, over `reqq`) since we last choked the peer, past which
- * it is closed: an honest peer stops asking once choked or rejected, a flood of such requests
- * only makes us parse and reject them at line rate (libtorrent closes such a peer too,
- * "too many requests when choked").
+ * Requests a peer may not make (while choked and not allowed fast, or invalid) that we refuse
+ * since we last choked it, past which it is closed: an honest peer stops asking once choked, a
+ * flood of such requests only makes us parse and reject them at line rate (libtorrent closes
+ * such a peer too, "too many requests when choked", past twice its request queue).
  */
 export const MAX_REFUSED_UPLOAD_REQUESTS = 2 * MAX_QUEUED_UPLOAD_REQUESTS;
 

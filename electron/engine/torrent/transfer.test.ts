@@ -626,6 +626,17 @@ describe('Transfer: uploads', () => {
     expect(leecher.peer.replyBound).toBeLessThan(REPLY_DROP_BOUND / 8);
   });
 
+  it('only rejects requests over our reqq from a peer we unchoked, however many (a race with its pipeline)', async () => {
+    const { connect } = await seedRig();
+    const leecher = connect(RESERVED_FAST);
+    leecher.socket.holdWrites = true;
+    leecher.peer.receive(msg.interested());
+    // 640 blocks, 500 held: 140 rejected a round, 1400 in all.
+    for (let i = 0; i < 10; i++) requestAll(leecher.peer, 2 * PIECES);
+    expect(blockRefs(leecher.socket, MessageId.RejectRequest).length).toBeGreaterThan(MAX_REFUSED_UPLOAD_REQUESTS);
+    expect(leecher.peer.isOpen).toBe(true);
+  });
+
   it('closes a peer once it made more requests than MAX_REFUSED_UPLOAD_REQUESTS that we refused', async () => {
     const { connect } = await seedRig();
     const leecher = connect(RESERVED_FAST);

@@ -59,8 +59,10 @@ export class UploadServer {
     const src = this.source;
     const valid = length > 0 && length <= BLOCK_SIZE && index < src.pieceCount && begin + length <= src.pieceSize(index) && src.has(index);
     const allowed = !peer.amChoking || peer.grantedFast.has(index);
+    // Requests it may not make at all count toward closing it; one over our reqq (a race with
+    // its pipeline) is only rejected, as libtorrent does.
+    if ((!valid || !allowed) && !peer.uploads.refuse()) return peer.violation(`more than ${MAX_REFUSED_UPLOAD_REQUESTS} requests while choked or invalid`);
     if (!valid || !allowed || !peer.uploads.add(index, begin, length)) {
-      if (!peer.uploads.refuse()) return peer.violation(`more than ${MAX_REFUSED_UPLOAD_REQUESTS} requests refused (choked, invalid or over reqq)`);
       // Past its reply bound unsent, no reject is queued: a peer sending bad requests without
       // reading would otherwise grow our memory by a 17-byte reject per 17-byte request.
       if (peer.supportsFast && peer.unsentBytes < peer.replyBound) peer.send(msg.rejectRequest(index, begin, length));
