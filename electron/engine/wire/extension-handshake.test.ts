@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import { encode, type Encodable } from '../bencode/index.js';
-import { decodeExtensionHandshake, encodeExtensionHandshake, type ExtensionHandshake, LOCAL_EXTENSIONS } from './extension-handshake.js';
+import { decodeExtensionHandshake, encodeExtensionHandshake, type ExtensionHandshake, LOCAL_EXTENSIONS, MAX_CLIENT_NAME_LENGTH, MAX_KEPT_EXTENSION_IDS } from './extension-handshake.js';
 
 function ok(payload: Uint8Array): ExtensionHandshake {
   const out = decodeExtensionHandshake(payload);
@@ -172,5 +172,17 @@ describe('extension handshake: malformed and hostile input returns a reason, nev
       const out = decodeExtensionHandshake(bytes);
       if (typeof out !== 'string' && !(out.ids instanceof Map)) throw new Error(`bad result for ${bytes.toString('hex')}`);
     }
+  });
+
+  it('keeps no more than MAX_KEPT_EXTENSION_IDS ids (ours always) and a bounded client name', () => {
+    const m: Record<string, number> = {};
+    for (let i = 0; i < 3000; i++) m[`a_${String(i).padStart(5, '0')}`] = 1 + (i % 200);
+    m.ut_pex = 9;
+    m.ut_metadata = 8;
+    const hs = ok(dict({ m, v: 'y'.repeat(20_000) }));
+    expect(hs.ids.size).toBeLessThanOrEqual(MAX_KEPT_EXTENSION_IDS + 2);
+    expect(hs.ids.get('ut_pex')).toBe(9);
+    expect(hs.ids.get('ut_metadata')).toBe(8);
+    expect(hs.client).toHaveLength(MAX_CLIENT_NAME_LENGTH);
   });
 });

@@ -20,6 +20,14 @@ export interface ExtensionHandshake {
 
 /** Largest extension handshake we parse: real ones are a few hundred bytes. */
 const MAX_HANDSHAKE_BYTES = 64 * 1024;
+/**
+ * What we keep of one, which lives as long as the connection: extension ids (besides the ones
+ * we speak, always kept) and client name characters. Real handshakes list a dozen extensions
+ * and a short name; a 64 KiB one listing thousands would otherwise hold ~350 KB per peer, for
+ * every peer of the swarm.
+ */
+export const MAX_KEPT_EXTENSION_IDS = 64;
+export const MAX_CLIENT_NAME_LENGTH = 128;
 
 export interface OurExtensionHandshake {
   listenPort: number;
@@ -56,7 +64,9 @@ export function decodeExtensionHandshake(payload: Uint8Array): ExtensionHandshak
   const m = getDict(root, 'm');
   if (m) {
     for (const [key, value] of m) {
-      if (isInt(value) && Number(value) > 0 && Number(value) < 256) ids.set(keyToUtf8(key), Number(value));
+      if (!isInt(value) || Number(value) <= 0 || Number(value) >= 256) continue;
+      const name = keyToUtf8(key);
+      if (ids.size < MAX_KEPT_EXTENSION_IDS || Object.hasOwn(LOCAL_EXTENSIONS, name)) ids.set(name, Number(value));
     }
   }
   const reqq = getInt(root, 'reqq');
@@ -65,7 +75,7 @@ export function decodeExtensionHandshake(payload: Uint8Array): ExtensionHandshak
   const v = getBytes(root, 'v');
   return {
     ids,
-    client: v ? v.toString('utf8') : null,
+    client: v ? v.subarray(0, 4 * MAX_CLIENT_NAME_LENGTH).toString('utf8').slice(0, MAX_CLIENT_NAME_LENGTH) : null,
     reqq: reqq !== undefined && reqq > 0 ? Math.min(reqq, 10_000) : null,
     listenPort: port !== undefined && port > 0 && port < 65536 ? port : null,
     metadataSize: size !== undefined && size > 0 ? size : null,
