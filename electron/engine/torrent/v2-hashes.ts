@@ -16,11 +16,11 @@ import { answerRequest, layersAbovePieces, layersAbovePiecesAsync, PAIRS_PER_TUR
 import { blockHashes, merkleRoot } from '../merkle/merkle.js';
 import { v2PieceCheck } from '../metainfo/v2-layout.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
-import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, type HashRequest } from '../wire/hash-messages.js';
+import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, HASHES_ASKED_AT_ONCE, type HashRequest } from '../wire/hash-messages.js';
 import { MessageId } from '../wire/message-ids.js';
 
-/** Hashes asked for at once (libtorrent asks 512 at a time too). */
-const RUN = 512;
+/** Hashes asked for at once. */
+const RUN = HASHES_ASKED_AT_ONCE;
 const MAX_IN_FLIGHT_PER_PEER = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Rejections before a peer is no longer asked (it may not have the layers either). */

@@ -25,6 +25,10 @@ export const HASH_REQUEST_PAYLOAD = 48;
 export const MAX_HASHES_PER_REQUEST = 8192;
 /** The most hashes a hashes message may carry: a full request plus uncles up a 2^48 tree. */
 export const MAX_HASHES_IN_MESSAGE = MAX_HASHES_PER_REQUEST + 64;
+/** Hashes we ask for in one request (libtorrent asks 512 at a time too). */
+export const HASHES_ASKED_AT_ONCE = 512;
+/** The longest hashes payload an answer to one of our requests can have: its hashes and uncles up a 2^48 tree. */
+export const MAX_HASHES_ANSWER_PAYLOAD = HASH_REQUEST_PAYLOAD + 32 * (HASHES_ASKED_AT_ONCE + 64);
 
 function frame(id: number, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + payload.length);

@@ -40,7 +40,7 @@ describe('payloadLimit', () => {
     expect(payloadLimit(MessageId.Bitfield, 0)).toBe(256 * 1024);
     expect(payloadLimit(MessageId.Extended, 100)).toBeLessThan(128 * 1024);
     expect(payloadLimit(MessageId.Extended, 100)).toBeGreaterThan(64 * 1024);
-    expect(payloadLimit(MessageId.Hashes, 100)).toBe(48 + 32 * (8192 + 64));
+    expect(payloadLimit(MessageId.Hashes, 100)).toBe(48 + 32 * (512 + 64));
   });
 
   it('skips ids nobody reads', () => {

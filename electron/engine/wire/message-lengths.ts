@@ -1,5 +1,5 @@
 import { MAX_FRAME_LENGTH, MessageId } from './message-ids.js';
-import { MAX_HASHES_IN_MESSAGE } from './hash-messages.js';
+import { MAX_HASHES_ANSWER_PAYLOAD } from './hash-messages.js';
 
 const M = MessageId;
 
@@ -84,7 +84,8 @@ export function payloadLimit(id: number, pieceCount: number): number | 'skip' {
   switch (id) {
     case M.Bitfield: return pieceCount > 0 ? Math.ceil(pieceCount / 8) : MAX_UNKNOWN_BITFIELD;
     case M.Extended: return MAX_EXTENDED_PAYLOAD;
-    case M.Hashes: return Math.min(MAX_FRAME_LENGTH - 1, 48 + 32 * MAX_HASHES_IN_MESSAGE);
+    // We never ask for more (v2-hashes.ts); a longer answer could only be refused once whole.
+    case M.Hashes: return MAX_HASHES_ANSWER_PAYLOAD;
     case M.Piece: return MAX_FRAME_LENGTH - 1;
     default: return 'skip';
   }
