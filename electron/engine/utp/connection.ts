@@ -12,6 +12,7 @@
 import { HEADER_BYTES, MAX_SACK_BYTES, ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, sackBit, stampHeader, writeHeader, type PacketHeader } from './packet.js';
 import { DelayHistory, Ledbat } from './ledbat.js';
 import { MAX_RTO_MS, RttEstimator } from './rtt.js';
+import { reorderCharge, type ReorderAccount } from './reorder-budget.js';
 import { seqAdd, seqDiff } from './seq.js';
 
 /**
@@ -80,14 +81,11 @@ export interface ConnectionLimits {
   sendBuffer: number;
   /** Congestion window cap. */
   maxWindow: number;
-  /** Out-of-order bytes held by all connections sharing this object, and their cap (the manager's). */
-  shared?: ReorderBudget;
-}
-
-/** Out-of-order bytes across connections: a stranger with many connections cannot make each fill its window. */
-export interface ReorderBudget {
-  used: number;
-  readonly max: number;
+  /**
+   * This connection's account with the out-of-order memory it shares with other connections
+   * (the manager's ReorderBudget): a stranger with many connections cannot make each fill its window.
+   */
+  reorder?: ReorderAccount;
 }
 
 export const DEFAULT_LIMITS: ConnectionLimits = { recvWindow: 1024 * 1024, sendBuffer: 1024 * 1024, maxWindow: 2 * 1024 * 1024 };
@@ -142,6 +140,7 @@ export class UtpConnection {
   private finAcked = false;
   private readonly inRing: (Buffer | undefined)[] = new Array<Buffer | undefined>(RING_SIZE);
   private reorderCount = 0;
+  /** What the out-of-order packets held cost (reorderCharge of each). */
   private reorderBytes = 0;
   private gotFin = false;
   private remoteFinSeq = 0;
@@ -214,7 +213,7 @@ export class UtpConnection {
     return this.state === 'closed';
   }
 
-  /** Bytes received out of order and held. */
+  /** What the packets received out of order and held cost (each at least MIN_CHUNK_CHARGE). */
   get reorderedBytes(): number {
     return this.reorderBytes;
   }
@@ -459,25 +458,30 @@ export class UtpConnection {
         const buffered = this.inRing[slot];
         if (buffered === undefined) break;
         this.inRing[slot] = undefined;
-        this.reorderCount--;
-        this.reorderBytes -= buffered.length;
-        if (this.limits.shared) this.limits.shared.used -= buffered.length;
+        this.forgetReordered(buffered);
         this.deliver(next, buffered);
       }
       return;
     }
     const slot = h.seqNr & RING_MASK;
     if (this.inRing[slot] !== undefined || this.detached) return; // a detached connection only drains
-    const shared = this.limits.shared;
-    if (shared) {
-      if (shared.used + payload.length > shared.max) return; // resent later, when there is room
-      shared.used += payload.length;
-    }
+    const charge = reorderCharge(payload.length);
+    // Not acknowledged, so resent later: past the window, or the address's or session's share.
+    if (this.io.unread() + this.reorderBytes + charge > this.limits.recvWindow + PACKET_BYTES) return;
+    if (this.limits.reorder && !this.limits.reorder.take(charge)) return;
     // Copied: the datagram's memory is not ours to keep for long.
     this.inRing[slot] = Buffer.from(payload);
     this.reorderCount++;
     this.stats.reordered++;
-    this.reorderBytes += payload.length;
+    this.reorderBytes += charge;
+  }
+
+  /** An out-of-order packet leaves the reorder ring (delivered or dropped): its charge is given back. */
+  private forgetReordered(buffered: Buffer): void {
+    const charge = reorderCharge(buffered.length);
+    this.reorderCount--;
+    this.reorderBytes -= charge;
+    this.limits.reorder?.give(charge);
   }
 
   /**
@@ -491,9 +495,7 @@ export class UtpConnection {
       const buffered = this.inRing[slot];
       if (buffered === undefined) continue;
       this.inRing[slot] = undefined;
-      this.reorderCount--;
-      this.reorderBytes -= buffered.length;
-      if (this.limits.shared) this.limits.shared.used -= buffered.length;
+      this.forgetReordered(buffered);
     }
   }
 
@@ -685,7 +687,7 @@ export class UtpConnection {
   private close(error: Error | null): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.limits.shared) this.limits.shared.used -= this.reorderBytes;
+    this.limits.reorder?.give(this.reorderBytes);
     this.reorderBytes = 0;
     this.reorderCount = 0;
     this.outRing.fill(undefined);

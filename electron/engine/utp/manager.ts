@@ -5,11 +5,15 @@
  * run only while connections exist; the ACKs and writes of one turn of the event loop are
  * sent together at its end (setImmediate), which is uTP's delayed ACK.
  *
- * Bounds: connections in all and per IP address; each connection bounds its own buffers
- * (see ConnectionLimits), so the memory a stranger can make us spend is bounded too.
+ * Bounds: connections in all and per remote address (an IPv4 address or an IPv6 /64, as the
+ * listener counts them); out-of-order memory in all and per remote address (ReorderBudget);
+ * each connection bounds its own buffers (see ConnectionLimits), so the memory a stranger can
+ * make us spend is bounded too, and one stranger cannot take what other peers need.
  */
-import { DEFAULT_LIMITS, UtpConnection, systemClock, type ConnectionLimits, type ReorderBudget, type UtpClock } from './connection.js';
+import { addressGroup } from '../session/connection-limits.js';
+import { DEFAULT_LIMITS, UtpConnection, systemClock, type ConnectionLimits, type UtpClock } from './connection.js';
 import { decodeHeader, emptyHeader, HEADER_BYTES, looksLikeUtp, ST_RESET, ST_SYN, stampHeader, writeHeader } from './packet.js';
+import { ReorderBudget } from './reorder-budget.js';
 import { UtpSocket } from './utp-socket.js';
 
 export type DatagramSend = (packet: Uint8Array, port: number, host: string) => void;
@@ -19,10 +23,12 @@ export interface UtpManagerOptions {
   connection?: ConnectionLimits;
   /** uTP connections at once (both directions). */
   maxConnections?: number;
-  /** uTP connections with one IP address at once. */
+  /** uTP connections with one remote address (IPv4 address, IPv6 /64) at once. */
   maxPerIp?: number;
   /** Out-of-order bytes held by all connections together. */
   maxReorderBytes?: number;
+  /** Out-of-order bytes held by the connections with one remote address (IPv4 address, IPv6 /64). */
+  maxReorderBytesPerIp?: number;
   /** Incoming connections go here; without it every SYN is refused. */
   onIncoming?: (socket: UtpSocket) => void;
   /**
@@ -41,9 +47,9 @@ export interface UtpSharedBudget {
   readonly connections: { open: number; readonly max: number };
 }
 
-export function createUtpBudget(options: Pick<UtpManagerOptions, 'maxConnections' | 'maxReorderBytes'> = {}): UtpSharedBudget {
+export function createUtpBudget(options: Pick<UtpManagerOptions, 'maxConnections' | 'maxReorderBytes' | 'maxReorderBytesPerIp'> = {}): UtpSharedBudget {
   return {
-    reorder: { used: 0, max: options.maxReorderBytes ?? DEFAULT_MAX_REORDER_BYTES },
+    reorder: new ReorderBudget(options.maxReorderBytes ?? DEFAULT_MAX_REORDER_BYTES, options.maxReorderBytesPerIp ?? DEFAULT_MAX_REORDER_BYTES_PER_IP),
     connections: { open: 0, max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
   };
 }
@@ -55,10 +61,16 @@ const RESETS_PER_SECOND = 100;
 export const DEFAULT_MAX_CONNECTIONS = 512;
 export const DEFAULT_MAX_PER_IP = 64;
 export const DEFAULT_MAX_REORDER_BYTES = 64 * 1024 * 1024;
+/**
+ * A sixteenth of the whole: four connections' full receive windows. One address filling it
+ * leaves the rest to the others; filling the whole takes sixteen addresses.
+ */
+export const DEFAULT_MAX_REORDER_BYTES_PER_IP = 4 * 1024 * 1024;
 
 interface Entry {
   readonly connection: UtpConnection;
   readonly socket: UtpSocket;
+  /** The remote address group (addressGroup): what the per-address caps count. */
   readonly ip: string;
 }
 
@@ -78,7 +90,7 @@ export class UtpManager {
   private closed = false;
   /** The connection of the last datagram: bulk transfers skip building a lookup key per packet. */
   private last: { host: string; port: number; id: number; entry: Entry } | null = null;
-  /** Shared by every connection's limits (see ReorderBudget), and by other managers given the same budget. */
+  /** Every connection has an account with it (see ReorderBudget), as have other managers given the same budget. */
   readonly reorder: ReorderBudget;
   /** Connections open on this manager and on the others sharing its budget. */
   private readonly connections: UtpSharedBudget['connections'];
@@ -92,7 +104,7 @@ export class UtpManager {
     const budget = options.shared ?? createUtpBudget(options);
     this.reorder = budget.reorder;
     this.connections = budget.connections;
-    this.limits = { ...(options.connection ?? DEFAULT_LIMITS), shared: this.reorder };
+    this.limits = options.connection ?? DEFAULT_LIMITS;
   }
 
   get size(): number {
@@ -136,7 +148,7 @@ export class UtpManager {
   /** Dials; the socket emits 'connect' or an error ('uTP connect timed out', refused). */
   connect(host: string, port: number): UtpSocket {
     const socket = new UtpSocket(host, port, true);
-    const ip = host.toLowerCase();
+    const ip = addressGroup(host);
     if (this.closed || !this.roomFor(ip)) {
       process.nextTick(() => socket.destroy(new Error('too many uTP connections')));
       return socket;
@@ -147,7 +159,7 @@ export class UtpManager {
       if (!this.entries.has(key(host, port, recvId))) break;
     }
     const k = key(host, port, recvId);
-    const connection = UtpConnection.connect(recvId, this.ioFor(socket, host, port, k), this.clock, this.limits, this.initialSeq());
+    const connection = UtpConnection.connect(recvId, this.ioFor(socket, host, port, k), this.clock, this.limitsFor(ip), this.initialSeq());
     this.add(k, { connection, socket, ip });
     return socket;
   }
@@ -189,7 +201,7 @@ export class UtpManager {
 
   private accept(host: string, port: number): void {
     const onIncoming = this.options.onIncoming;
-    const ip = host.toLowerCase();
+    const ip = addressGroup(host);
     if (!onIncoming || !this.roomFor(ip)) {
       this.dropped++;
       return;
@@ -197,9 +209,14 @@ export class UtpManager {
     const h = this.header;
     const socket = new UtpSocket(host, port, false);
     const k = key(host, port, (h.connectionId + 1) & 0xffff);
-    const connection = UtpConnection.accept(h, this.ioFor(socket, host, port, k), this.clock, this.limits, this.initialSeq());
+    const connection = UtpConnection.accept(h, this.ioFor(socket, host, port, k), this.clock, this.limitsFor(ip), this.initialSeq());
     this.add(k, { connection, socket, ip });
     onIncoming(socket);
+  }
+
+  /** A connection's limits: the manager's, and its account with the out-of-order budget. */
+  private limitsFor(ip: string): ConnectionLimits {
+    return { ...this.limits, reorder: this.reorder.account(ip) };
   }
 
   private roomFor(ip: string): boolean {
