@@ -34,7 +34,12 @@ const PARALLEL_PER_SEED = 2;
  */
 const MIN_JOB_BYTES = 256 * 1024;
 const MAX_JOB_BYTES = 4 * 1024 * 1024;
-/** Requests in flight over all of a torrent's web seeds: bounds the piece buffers they hold. */
+/**
+ * Requests in flight over all of a torrent's web seeds: bounds the piece buffers they hold.
+ * A seed with no request running may always start one (as a peer may always start a piece):
+ * otherwise two seeds that hold their connections open, or trickle just above the drip limit,
+ * took all four slots, and a good seed listed after them fetched nothing for minutes.
+ */
 const MAX_JOBS_PER_TORRENT = 4;
 /** Web seeds per torrent (a stranger's url-list may name thousands). */
 export const MAX_WEB_SEEDS = 16;
@@ -106,7 +111,7 @@ export class WebSeeds {
         soonest = Math.min(soonest, seed.backoff.notBefore);
         continue;
       }
-      while (seed.running < PARALLEL_PER_SEED && jobs < MAX_JOBS_PER_TORRENT && this.host.canRequest() && !this.host.picker.finished) {
+      while (seed.running < PARALLEL_PER_SEED && (jobs < MAX_JOBS_PER_TORRENT || seed.running === 0) && this.host.canRequest() && !this.host.picker.finished) {
         if (!this.startJob(seed)) break;
         jobs++;
       }

@@ -1,0 +1,76 @@
+/**
+ * Web seeds that hold their connections open do not stall a torrent's other web seeds: the
+ * torrent completes from a good seed while the hostile ones still hold their requests.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForTorrent } from '../../../e2e/support/engine-wait.js';
+import { createSession, type Session } from '../index.js';
+import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
+
+const DATA = fileData(2_000_000, 29);
+let hostile: http.Server;
+let good: http.Server;
+let dir = '';
+let session: Session;
+/** Responses the hostile server started (headers sent, body never) and which of them our side has closed. */
+const held: http.ServerResponse[] = [];
+const closedByUs = new Set<http.ServerResponse>();
+/** For each request the good server answered: how many hostile requests had been given up by then. */
+const givenUpAtGoodRequests: number[] = [];
+
+function rangeOf(req: http.IncomingMessage): { first: number; body: Buffer } {
+  const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+  const first = Number(m?.[1] ?? 0);
+  return { first, body: DATA.subarray(first, Number(m?.[2] ?? DATA.length - 1) + 1) };
+}
+
+beforeAll(async () => {
+  hostile = http.createServer((req, res) => {
+    const { first, body } = rangeOf(req);
+    // The right headers at once, then nothing: alive as far as the headers go, for 15-30 s.
+    res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes ${first}-${first + body.length - 1}/${DATA.length}` });
+    res.flushHeaders();
+    held.push(res);
+    res.on('close', () => closedByUs.add(res));
+  });
+  good = http.createServer((req, res) => {
+    givenUpAtGoodRequests.push(closedByUs.size);
+    const { first, body } = rangeOf(req);
+    res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes ${first}-${first + body.length - 1}/${DATA.length}` });
+    res.end(body);
+  });
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => good.listen(0, '127.0.0.1', r));
+  dir = await mkdtemp(path.join(tmpdir(), 'tessera-webseed-hostile-'));
+  session = await createSession({ downloadDir: dir, port: 0, listenHost: '127.0.0.1', dht: false, lsd: false, portMapping: false, restore: false });
+});
+afterAll(async () => {
+  await session?.close();
+  for (const s of [hostile, good]) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('web seeds that hold their connections open', () => {
+  it('do not keep a good web seed listed after them from completing the torrent', async () => {
+    const port = (s: http.Server): number => (s.address() as AddressInfo).port;
+    // Listed first: each takes its two requests before the good seed is looked at.
+    const urls = [`http://127.0.0.1:${port(hostile)}/a.bin`, `http://127.0.0.1:${port(hostile)}/a.bin?mirror=2`, `http://127.0.0.1:${port(good)}/a.bin`];
+    const bytes = torrentBytes(v1Info({ name: 'a.bin', length: DATA.length, pieceLength: 16384, pieces: sha1Pieces(DATA, 16384) }), { 'url-list': urls });
+    const t = await session.add({ kind: 'torrent', bytes });
+    await waitForTorrent(t, 'the download to complete', () => t.stats().state === 'seeding');
+    expect((await readFile(path.join(dir, 'a.bin'))).equals(DATA)).toBe(true);
+    expect(held.length).toBeGreaterThanOrEqual(4);
+    // Every request the good seed made, it made while the hostile ones were still held: it
+    // never waited for them to be dropped (15-30 s each, by the drip limit).
+    expect(givenUpAtGoodRequests.length).toBeGreaterThan(0);
+    expect(givenUpAtGoodRequests.every((n) => n === 0)).toBe(true);
+  }, 120_000);
+});
