@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSeedError } from './errors.js';
 import { checkHeaders, fetchRange, type FetchLimits } from './http-fetch.js';
@@ -10,6 +11,12 @@ const BODY = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff))
 /** One path per behaviour under test; ranges honoured where the path says so. */
 /** The query strings of the requests that carried one, as the server saw them. */
 const queriesSeen: string[] = [];
+/** '/pause' holds its body until the test calls this. */
+let sendPausedBody: (() => void) | null = null;
+/** 64 MiB of zeros in ~64 KiB. */
+const GZIP_BOMB = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+/** Bytes '/endless' wrote before the client went away. */
+let endlessWritten = 0;
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const [path, query] = (req.url ?? '').split('?');
@@ -70,6 +77,30 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       res.on('close', () => clearInterval(t));
       return;
     }
+    case '/pause': {
+      // Headers at once, the body only when the test says (after the client reported silence).
+      res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      res.flushHeaders();
+      sendPausedBody = () => res.end(slice);
+      return;
+    }
+    case '/huge-header':
+      // 1 MiB of headers: the parser's 16 KiB limit ends it, nothing is buffered beyond.
+      res.writeHead(206, { 'x-filler': 'a'.repeat(1024 * 1024) });
+      return void res.end(slice);
+    case '/gzip-bomb':
+      // Never decompressed: we ask for identity and refuse other encodings.
+      res.writeHead(206, { 'content-encoding': 'gzip', 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      return void res.end(GZIP_BOMB);
+    case '/endless': {
+      // Chunked, and it never ends.
+      res.writeHead(206, { 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      const more = (): void => {
+        while (!res.destroyed && res.write(Buffer.alloc(16 * 1024))) endlessWritten += 16 * 1024;
+        if (!res.destroyed) res.once('drain', more);
+      };
+      return more();
+    }
     case '/bep17':
       res.writeHead(200, { 'content-length': 100 });
       return void res.end(BODY.subarray(0, 100));
@@ -94,16 +125,24 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const LIMITS: FetchLimits = { totalTimeoutMs: 60_000, windowMs: 300, minBytesPerWindow: 1000, maxRedirects: 3 };
+const LIMITS: FetchLimits = { totalTimeoutMs: 60_000, windowMs: 300, minBytesPerWindow: 1000, maxRedirects: 3, silenceMs: 60_000 };
 
-async function fetchBytes(path: string, start: number, length: number, extra: { rangeInUrl?: boolean; resourceLength?: number | null; limits?: FetchLimits; url?: string } = {}): Promise<Buffer> {
+interface FetchExtra {
+  rangeInUrl?: boolean;
+  resourceLength?: number | null;
+  limits?: FetchLimits;
+  url?: string;
+  onSilence?: (silent: boolean) => void;
+}
+
+async function fetchBytes(path: string, start: number, length: number, extra: FetchExtra = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   try {
     await fetchRange(
       { url: extra.url ?? base + path, start, length, rangeInUrl: extra.rangeInUrl ?? false, resourceLength: extra.resourceLength === undefined ? BODY.length : extra.resourceLength },
       (c) => chunks.push(Buffer.from(c)),
-      { agents, limits: extra.limits ?? LIMITS, signal: new AbortController().signal, userAgent: 'test' },
+      { agents, limits: extra.limits ?? LIMITS, signal: new AbortController().signal, userAgent: 'test', ...(extra.onSilence ? { onSilence: extra.onSilence } : {}) },
     );
   } finally {
     agents.http.destroy();
@@ -170,6 +209,37 @@ describe('fetchRange', () => {
 
   it('gives up on a server that drips', async () => {
     expect((await failure(fetchBytes('/drip', 0, 2000))).kind).toBe('drip');
+  });
+
+  it('reports a server gone silent, and its bytes when they come after all (the request goes on)', async () => {
+    const reports: boolean[] = [];
+    const onSilence = (silent: boolean): void => {
+      reports.push(silent);
+      if (silent) sendPausedBody?.();
+    };
+    const got = await fetchBytes('/pause', 0, 1000, { limits: { ...LIMITS, windowMs: 60_000, silenceMs: 50 }, onSilence });
+    expect(got.equals(BODY.subarray(0, 1000))).toBe(true);
+    expect(reports).toEqual([true, false]);
+  });
+
+  it('a hostile server costs bounded memory: a huge header, a gzip bomb, an endless body', async () => {
+    expect((await failure(fetchBytes('/huge-header', 0, 100))).kind).toBe('network');
+    expect((await failure(fetchBytes('/gzip-bomb', 0, 100))).kind).toBe('wrong-length');
+    const chunks: Buffer[] = [];
+    const agents = { http: new http.Agent(), https: new https.Agent() };
+    const endless = await failure(
+      fetchRange({ url: `${base}/endless`, start: 0, length: 100_000, rangeInUrl: false, resourceLength: BODY.length }, (c) => chunks.push(c), {
+        agents,
+        limits: LIMITS,
+        signal: new AbortController().signal,
+        userAgent: 't',
+      }),
+    );
+    agents.http.destroy();
+    expect(endless.kind).toBe('wrong-length');
+    // Nothing past the range reached the sink, and the connection was closed soon after it.
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBeLessThanOrEqual(100_000);
+    expect(endlessWritten).toBeLessThan(100 * 1024 * 1024);
   });
 
   it('fails on a refused connection', async () => {

@@ -12,6 +12,8 @@ export interface FetchLimits {
   windowMs: number;
   minBytesPerWindow: number;
   maxRedirects: number;
+  /** No byte at all for this long (headers or body): `onSilence(true)` (the request goes on). */
+  silenceMs: number;
 }
 
 export const DEFAULT_LIMITS: FetchLimits = {
@@ -20,6 +22,7 @@ export const DEFAULT_LIMITS: FetchLimits = {
   // 1 KiB/s averaged over 15 s: slower than that is a server that drips, not a slow link.
   minBytesPerWindow: 15 * 1024,
   maxRedirects: 5,
+  silenceMs: 5_000,
 };
 
 export interface RangeRequest {
@@ -40,6 +43,8 @@ export interface FetchContext {
   userAgent: string;
   /** Download rate limits: after `bytes`, how long to pause reading (0 = go on). */
   throttle?: (bytes: number) => number;
+  /** The server went silent for `silenceMs` (true), or sent bytes again after that (false). */
+  onSilence?: (silent: boolean) => void;
 }
 
 /** The body bytes of a 503 from a BEP 17 seed say how many seconds to wait; read at most this many. */
@@ -99,10 +104,26 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
     let progress = 0;
     let received = 0;
     let throttledUntil = 0;
+    let silent = false;
+    let pausedByUs = false;
+    const silenceTimer = setTimeout(() => {
+      // Held back by our own rate limit: not the server's silence (the timer restarts on resume).
+      if (pausedByUs) return;
+      silent = true;
+      ctx.onSilence?.(true);
+    }, limits.silenceMs);
+    const heard = (): void => {
+      if (silent) {
+        silent = false;
+        ctx.onSilence?.(false);
+      }
+      silenceTimer.refresh();
+    };
     const finish = (error: WebSeedError | null, location: string | null = null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
+      clearTimeout(silenceTimer);
       clearInterval(dripTimer);
       ctx.signal.removeEventListener('abort', onAbort);
       if (error) {
@@ -123,6 +144,7 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
     }, limits.windowMs);
     const req = (secure ? https : http).request(url, { method: 'GET', headers, ...connectOptions(secure, ctx, guard) }, (res) => {
       progress += limits.minBytesPerWindow; // the headers arrived: the server is alive
+      heard();
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && status !== 304) {
         const location = res.headers.location;
@@ -141,12 +163,19 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
         received += chunk.length;
         progress += chunk.length;
         if (received > request.length) return finish(new WebSeedError('wrong-length', `more than the ${request.length} bytes asked for`));
+        heard();
         sink(chunk);
         const wait = ctx.throttle?.(chunk.length) ?? 0;
         if (wait > 0) {
           res.pause();
+          pausedByUs = true;
           throttledUntil = Date.now() + wait;
-          setTimeout(() => settled || res.resume(), wait).unref();
+          setTimeout(() => {
+            if (settled) return;
+            pausedByUs = false;
+            silenceTimer.refresh();
+            res.resume();
+          }, wait).unref();
         }
       });
       res.on('end', () => {

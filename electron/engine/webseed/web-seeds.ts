@@ -1,6 +1,7 @@
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { BlockPick, PiecePicker } from '../picker/piece-picker.js';
 import { errorText } from '../../../shared/error-text.js';
+import { BlockClaim } from './block-claim.js';
 import { WebSeedError } from './errors.js';
 import { DEFAULT_LIMITS, fetchRange, type FetchContext, type FetchLimits, type RangeRequest } from './http-fetch.js';
 import { contiguousRuns, planFileRanges, planPieceRanges, type PlanFile, type RangePart, type Run } from './range-plan.js';
@@ -160,13 +161,14 @@ export class WebSeeds {
 
   private async runJob(seed: WebSeed, runs: Run<BlockPick>[]): Promise<void> {
     const undelivered = new Set<BlockPick>(runs.flatMap((r) => r.items));
+    const claim = new BlockClaim(undelivered, (p) => this.live(p) && !p.piece.hasArrived(p.block));
     const progress: JobProgress = { bytes: 0, atLastFailure: 0 };
     try {
-      for (const run of runs) await this.fetchRun(seed, run, undelivered, progress);
+      for (const run of runs) await this.fetchRun(seed, run, undelivered, claim, progress);
       seed.backoff.succeeded();
       seed.lastError = null;
     } catch (err) {
-      this.giveBack(seed, undelivered);
+      this.giveBack(seed, undelivered, claim);
       if (err instanceof WebSeedError && err.kind === 'aborted') return;
       this.failed(seed, err);
     }
@@ -182,18 +184,21 @@ export class WebSeeds {
     return delay;
   }
 
-  private async fetchRun(seed: WebSeed, run: Run<BlockPick>, undelivered: Set<BlockPick>, progress: JobProgress): Promise<void> {
-    const { picker } = this.host;
-    const live = (p: BlockPick): boolean => picker.inFlight.get(p.piece.index) === p.piece && !p.piece.verifying;
+  /** Whether the block's piece is still being fetched (not done, dropped or being verified). */
+  private live(p: BlockPick): boolean {
+    return this.host.picker.inFlight.get(p.piece.index) === p.piece && !p.piece.verifying;
+  }
+
+  private async fetchRun(seed: WebSeed, run: Run<BlockPick>, undelivered: Set<BlockPick>, claim: BlockClaim, progress: JobProgress): Promise<void> {
     const writer = new RunWriter(
       run.items,
-      (p) => live(p) && !p.piece.hasArrived(p.block),
+      (p) => this.live(p) && !p.piece.hasArrived(p.block),
       (p) => {
         undelivered.delete(p);
         seed.settled(p.piece.index, p.block);
         seed.meter.add(p.length);
         this.downloadedBytes += p.length;
-        if (live(p)) this.host.blockDone(seed, p.piece, p.block, p.length);
+        if (this.live(p)) this.host.blockDone(seed, p.piece, p.block, p.length);
       },
     );
     const parts =
@@ -215,13 +220,15 @@ export class WebSeeds {
           await fetchRange(this.request(seed, part, done), (chunk) => {
             progress.bytes += chunk.length;
             writer.push(chunk);
-          }, this.fetchContext(seed));
+          }, this.fetchContext(seed, claim));
           seed.backoff.succeeded();
           break;
         } catch (err) {
           done += writer.received - before;
           if ((err instanceof WebSeedError && err.kind === 'aborted') || progress.bytes === progress.atLastFailure) throw err;
           progress.atLastFailure = progress.bytes;
+          // Nothing comes while we wait out the back-off: others may fetch these blocks meanwhile.
+          this.letGo(claim);
           await abortableSleep(this.failed(seed, err), seed.signal);
         }
       }
@@ -239,18 +246,31 @@ export class WebSeeds {
     return { url: fileUrl(seed.url, this.host.multiFile, file.pathElements), start, length, rangeInUrl: false, resourceLength: file.length };
   }
 
-  private fetchContext(seed: WebSeed): FetchContext {
-    return { agents: seed.agents, limits: this.limits, signal: seed.signal, userAgent: this.userAgent, throttle: (bytes) => this.host.throttle(bytes) };
+  private fetchContext(seed: WebSeed, claim: BlockClaim): FetchContext {
+    return {
+      agents: seed.agents,
+      limits: this.limits,
+      signal: seed.signal,
+      userAgent: this.userAgent,
+      throttle: (bytes) => this.host.throttle(bytes),
+      onSilence: (silent) => (silent ? this.letGo(claim) : claim.retake()),
+    };
+  }
+
+  /** A job's server is silent: its blocks are free for others, and an idle seed may take them now. */
+  private letGo(claim: BlockClaim): void {
+    claim.release();
+    this.schedulePump();
   }
 
   /** Blocks a failed or stopped request did not deliver go back to the picker for anyone. */
-  private giveBack(seed: WebSeed, undelivered: Set<BlockPick>): void {
+  private giveBack(seed: WebSeed, undelivered: Set<BlockPick>, claim: BlockClaim): void {
     const { picker } = this.host;
     const pieces = new Set<PieceDownload>();
     for (const p of undelivered) {
       seed.settled(p.piece.index, p.block);
-      if (picker.inFlight.get(p.piece.index) !== p.piece || p.piece.verifying) continue;
-      p.piece.release(p.block);
+      if (!this.live(p)) continue;
+      if (claim.holds(p)) p.piece.release(p.block);
       pieces.add(p.piece);
     }
     picker.disown(seed);
