@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedGateway, type SimulatedGatewayOptions } from '../../../e2e/support/simulated-gateway.js';
-import { PortMapper, type PortMapperOptions, type PortMappingState } from './port-mapper.js';
+import { PortMapper, renewalDelayMs, usableAddress, type PortMapperOptions, type PortMappingState } from './port-mapper.js';
 
 // Every exchange stays on 127.0.0.1: the gateway is simulated in this process, SSDP is sent
 // to it by unicast, and NAT-PMP/PCP go to its port instead of the default gateway's.
@@ -133,5 +133,30 @@ describe('PortMapper against a simulated gateway', () => {
     expect([...gw.mappings.keys()].sort()).toEqual(['tcp:7000', 'udp:7000']);
     await m.close();
     expect(gw.mappings.size).toBe(0);
+  });
+});
+
+describe('what a hostile gateway grants', () => {
+  it('renews within setTimeout\'s range and at most every 2 s, whatever the lifetime', () => {
+    // 0xffffffff s used to give a delay setTimeout cannot hold: it fired after 1 ms, ~1,100 renewals a second.
+    expect(renewalDelayMs([0xffffffff, 7200])).toBe(7200 * 500);
+    expect(renewalDelayMs([0xffffffff])).toBe(0x7fffffff);
+    expect(renewalDelayMs([1, 7200])).toBe(2000);
+    expect(renewalDelayMs([6])).toBe(3000);
+    expect(renewalDelayMs([0, 0])).toBeNull();
+  });
+
+  it('keeps an external address only when it is one', () => {
+    expect(usableAddress('203.0.113.7')).toBe('203.0.113.7');
+    expect(usableAddress('2001:db8::7')).toBe('2001:db8::7');
+    for (const junk of ['0.0.0.0', '::', '<b>router</b>', 'x'.repeat(60_000), '']) expect(usableAddress(junk)).toBeNull();
+  });
+
+  it('a UPnP device whose external address is not an address: mapped, address unknown', async () => {
+    const gw = await gateway({ speaks: { pcp: false, natpmp: false }, externalAddress: 'ask your ISP' });
+    const m = mapper(gw);
+    const state = settled(m);
+    m.start();
+    expect(await state).toMatchObject({ status: 'mapped', protocol: 'upnp', externalAddress: null, externalPorts: { tcp: 6881, udp: 6881 } });
   });
 });

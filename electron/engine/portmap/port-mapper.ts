@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { defaultGatewayV4 } from './default-gateway.js';
 import { NATPMP_PORT, type Transport } from './natpmp-packet.js';
@@ -58,6 +59,32 @@ const UPNP_CONFLICT = 718;
 const UPNP_ONLY_PERMANENT = 725;
 const CONFLICT_RETRIES = 4;
 const CLOSE_BOUND_MS = 8000;
+/** Renewals no more often than this, whatever lifetime the gateway grants (1 s: twice a second). */
+const MIN_RENEWAL_MS = 2000;
+/** setTimeout's longest delay (2^31 - 1 ms, ~24.8 days): a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * The gateway's external address, when it is one: a UPnP device's is free text (up to the
+ * 64 KiB reply), which went as it was into the reachability line; 0.0.0.0 (NAT-PMP's "none
+ * yet") or :: is no address either.
+ */
+export function usableAddress(text: string | null): string | null {
+  if (text === null || net.isIP(text) === 0) return null;
+  return text === '0.0.0.0' || text === '::' || text === '::ffff:0.0.0.0' ? null : text;
+}
+
+/**
+ * When to renew mappings granted for these lifetimes (seconds, 0 = until removed): at half the
+ * shortest, within [MIN_RENEWAL_MS, MAX_TIMER_MS]; null when none expires. The lifetime is the
+ * gateway's word: one granting 0xffffffff s (136 years) made the delay overflow setTimeout,
+ * which then fired after 1 ms, and we renewed ~1,100 times a second.
+ */
+export function renewalDelayMs(lifetimes: readonly number[]): number | null {
+  const expiring = lifetimes.filter((l) => l > 0);
+  if (expiring.length === 0) return null;
+  return Math.min(MAX_TIMER_MS, Math.max(MIN_RENEWAL_MS, (Math.min(...expiring) * 1000) / 2));
+}
 const IN_FLIGHT_BOUND_MS = 1000;
 
 /**
@@ -180,8 +207,8 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
     const externalPorts: Partial<Record<Transport, number>> = {};
     for (const m of active.mappings) externalPorts[m.transport] = m.externalPort;
     this.setState({ status: 'mapped', protocol: active.protocol, externalAddress, externalPorts, error: null });
-    const lifetimes = active.mappings.map((m) => m.lifetime).filter((l) => l > 0);
-    if (lifetimes.length > 0) this.schedule((Math.max(1, Math.min(...lifetimes)) * 1000) / 2, () => this.renew());
+    const renewIn = renewalDelayMs(active.mappings.map((m) => m.lifetime));
+    if (renewIn !== null) this.schedule(renewIn, () => this.renew());
   }
 
   /** Maps every transport with one protocol (or renews `previous`); on a partial failure, undoes what it mapped. */
@@ -210,7 +237,7 @@ export class PortMapper extends TypedEmitter<{ change: (state: PortMappingState)
       if (!previous) await this.deleteMappings(active);
       throw err;
     }
-    return { active, externalAddress };
+    return { active, externalAddress: usableAddress(externalAddress) };
   }
 
   /** AddPortMapping, answering 725 with a permanent lease and 718 with other external ports. */
