@@ -169,6 +169,22 @@ describe('uTP manager against hostile datagrams', () => {
     expect(decodeHeader(sentByB[1] as Buffer, h) && h.type).toBe(ST_RESET);
   });
 
+  it('allocates no rings for a connection that has sent no data nor held a packet out of order (a SYN flood costs no 64 KiB a SYN)', () => {
+    const link = new TestLink();
+    link.b.handle(packet(ST_SYN, 100, 5, 0), '1.2.3.4', 1);
+    const socket = link.accepted[0] as UtpSocket;
+    const rings = (): number[] => {
+      const c = socket.utp as unknown as { outRing: unknown[]; inRing: unknown[] };
+      return [c.outRing.length, c.inRing.length];
+    };
+    expect(rings()).toEqual([0, 0]);
+    link.b.handle(packet(ST_DATA, 101, 7, 5, 100), '1.2.3.4', 1); // out of order: the reorder ring is needed
+    expect(rings()).toEqual([0, 4096]);
+    socket.write(Buffer.alloc(10));
+    link.b.flush();
+    expect(rings()).toEqual([4096, 4096]);
+  });
+
   it('caps connections per IP and in all (a SYN flood)', () => {
     const link = new TestLink({ managerOptions: { maxPerIp: 4, maxConnections: 10 } });
     for (let id = 0; id < 50; id++) link.b.handle(packet(ST_SYN, id * 2, 1, 0), '1.2.3.4', 1000);

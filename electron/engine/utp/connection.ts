@@ -23,6 +23,13 @@ export const PACKET_BYTES = 1352;
 export const MAX_PAYLOAD = PACKET_BYTES - HEADER_BYTES;
 const RING_SIZE = 4096;
 const RING_MASK = RING_SIZE - 1;
+/**
+ * The rings of a connection that has not sent data or held a packet out of order yet: reads
+ * find nothing, nothing is written (see outRingToWrite / inRingToWrite). Two 4,096-slot
+ * rings are 64 KiB; allocated (and cleared) for every SYN, they held a SYN flood to about
+ * 3,000 SYNs a second on a core, most of it garbage collection.
+ */
+const NO_RING: readonly undefined[] = Object.freeze([]);
 export const MAX_IN_FLIGHT = 2048;
 /** Out-of-order packets kept ahead of ack_nr (the SACK bitmask we send covers 256 of them). */
 export const MAX_REORDER_DISTANCE = 1024;
@@ -125,7 +132,7 @@ export class UtpConnection {
   private sndUna: number;
   /** Last sequence number received in order. */
   private ackNr = 0;
-  private readonly outRing: (OutPacket | undefined)[] = new Array<OutPacket | undefined>(RING_SIZE);
+  private outRing: readonly (OutPacket | undefined)[] = NO_RING;
   private inFlightCount = 0;
   /** Payload bytes in flight, not counting packets marked for resend. */
   private curWindow = 0;
@@ -138,7 +145,7 @@ export class UtpConnection {
   private finQueued = false;
   private finSent = false;
   private finAcked = false;
-  private readonly inRing: (Buffer | undefined)[] = new Array<Buffer | undefined>(RING_SIZE);
+  private inRing: readonly (Buffer | undefined)[] = NO_RING;
   private reorderCount = 0;
   /** What the out-of-order packets held cost (reorderCharge of each). */
   private reorderBytes = 0;
@@ -397,7 +404,7 @@ export class UtpConnection {
     const slot = seq & RING_MASK;
     const p = this.outRing[slot];
     if (!p || p.seq !== seq) return 0;
-    this.outRing[slot] = undefined;
+    this.outRingToWrite()[slot] = undefined;
     this.inFlightCount--;
     if (p.transmissions === 1) this.rtt.sample(now - p.sentAt);
     if (p.needResend) this.resendCount--;
@@ -457,7 +464,7 @@ export class UtpConnection {
         const slot = next & RING_MASK;
         const buffered = this.inRing[slot];
         if (buffered === undefined) break;
-        this.inRing[slot] = undefined;
+        this.inRingToWrite()[slot] = undefined;
         this.forgetReordered(buffered);
         this.deliver(next, buffered);
       }
@@ -470,7 +477,7 @@ export class UtpConnection {
     if (this.io.unread() + this.reorderBytes + charge > this.limits.recvWindow + PACKET_BYTES) return;
     if (this.limits.reorder && !this.limits.reorder.take(charge)) return;
     // Copied: the datagram's memory is not ours to keep for long.
-    this.inRing[slot] = Buffer.from(payload);
+    this.inRingToWrite()[slot] = Buffer.from(payload);
     this.reorderCount++;
     this.stats.reordered++;
     this.reorderBytes += charge;
@@ -494,7 +501,7 @@ export class UtpConnection {
       const slot = seqAdd(this.ackNr, d) & RING_MASK;
       const buffered = this.inRing[slot];
       if (buffered === undefined) continue;
-      this.inRing[slot] = undefined;
+      this.inRingToWrite()[slot] = undefined;
       this.forgetReordered(buffered);
     }
   }
@@ -549,7 +556,7 @@ export class UtpConnection {
       if (size > 0) this.takeQueued(buf, HEADER_BYTES, size);
       const p: OutPacket = { seq: this.seqNr, buf, payload: size, sentAt: 0, transmissions: 0, needResend: false, fin };
       if (fin) this.finSent = true;
-      this.outRing[this.seqNr & RING_MASK] = p;
+      this.outRingToWrite()[this.seqNr & RING_MASK] = p;
       this.inFlightCount++;
       this.seqNr = seqAdd(this.seqNr, 1);
       this.curWindow += size;
@@ -604,7 +611,7 @@ export class UtpConnection {
     // A SYN carries the id we receive on; everything after it carries sendId.
     writeHeader(buf, ST_SYN, this.recvId, this.seqNr, 0);
     const p: OutPacket = { seq: this.seqNr, buf, payload: 0, sentAt: 0, transmissions: 0, needResend: false, fin: false };
-    this.outRing[this.seqNr & RING_MASK] = p;
+    this.outRingToWrite()[this.seqNr & RING_MASK] = p;
     this.inFlightCount++;
     this.seqNr = seqAdd(this.seqNr, 1);
     this.transmit(p);
@@ -684,14 +691,26 @@ export class UtpConnection {
     if (this.inFlightCount > 0) this.rtoDeadline = now + backoff;
   }
 
+  /** The ring of packets in flight, allocated on the first write. */
+  private outRingToWrite(): (OutPacket | undefined)[] {
+    if (this.outRing === NO_RING) this.outRing = new Array<OutPacket | undefined>(RING_SIZE);
+    return this.outRing as (OutPacket | undefined)[];
+  }
+
+  /** The reorder ring, allocated on the first packet held out of order. */
+  private inRingToWrite(): (Buffer | undefined)[] {
+    if (this.inRing === NO_RING) this.inRing = new Array<Buffer | undefined>(RING_SIZE);
+    return this.inRing as (Buffer | undefined)[];
+  }
+
   private close(error: Error | null): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.limits.reorder?.give(this.reorderBytes);
     this.reorderBytes = 0;
     this.reorderCount = 0;
-    this.outRing.fill(undefined);
-    this.inRing.fill(undefined);
+    this.outRing = NO_RING;
+    this.inRing = NO_RING;
     this.sendQueue.length = 0;
     this.io.closed(error);
   }
