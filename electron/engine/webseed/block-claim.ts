@@ -18,13 +18,12 @@ export class BlockClaim {
     private readonly wanted: (p: BlockPick) => boolean,
   ) {}
 
-  /** Whether the requests are let go now. */
-  get released(): boolean {
-    return this.letGo.size > 0;
-  }
+  /** Between release() and retake(): the job's server is silent. */
+  released = false;
 
   /** The server went silent: the picker may hand these blocks to others. */
   release(): void {
+    this.released = true;
     for (const p of this.undelivered) {
       if (this.letGo.has(p) || !this.wanted(p)) continue;
       p.piece.release(p.block);
@@ -34,6 +33,7 @@ export class BlockClaim {
 
   /** Bytes again: the blocks still wanted are ours again (possibly alongside another's request). */
   retake(): void {
+    this.released = false;
     for (const p of this.letGo) if (this.undelivered.has(p) && this.wanted(p)) p.piece.markRequested(p.block);
     this.letGo.clear();
   }

@@ -25,6 +25,8 @@ export class WebSeed implements PickerPeer {
   banned = false;
   /** Requests (runs of blocks) being fetched now. */
   running = 0;
+  /** Of those, the ones whose server is silent (their blocks let go): no new request starts meanwhile. */
+  silent = 0;
   lastError: string | null = null;
   /** Blocks this seed was asked for and has not delivered (piece * 32768 + block). */
   private readonly outstanding = new Set<number>();

@@ -112,7 +112,8 @@ export class WebSeeds {
         soonest = Math.min(soonest, seed.backoff.notBefore);
         continue;
       }
-      while (seed.running < PARALLEL_PER_SEED && (jobs < MAX_JOBS_PER_TORRENT || seed.running === 0) && this.host.canRequest() && !this.host.picker.finished) {
+      // A seed whose server is silent gets no new request: it would take back the blocks it let go.
+      while (seed.running < PARALLEL_PER_SEED && seed.silent === 0 && (jobs < MAX_JOBS_PER_TORRENT || seed.running === 0) && this.host.canRequest() && !this.host.picker.finished) {
         if (!this.startJob(seed)) break;
         jobs++;
       }
@@ -171,6 +172,8 @@ export class WebSeeds {
       this.giveBack(seed, undelivered, claim);
       if (err instanceof WebSeedError && err.kind === 'aborted') return;
       this.failed(seed, err);
+    } finally {
+      if (claim.released) seed.silent--;
     }
   }
 
@@ -218,6 +221,8 @@ export class WebSeeds {
         const before = writer.received;
         try {
           await fetchRange(this.request(seed, part, done), (chunk) => {
+            // Bytes again (also on the request after a back-off): the blocks are ours again first.
+            if (claim.released) this.retake(seed, claim);
             progress.bytes += chunk.length;
             writer.push(chunk);
           }, this.fetchContext(seed, claim));
@@ -228,7 +233,7 @@ export class WebSeeds {
           if ((err instanceof WebSeedError && err.kind === 'aborted') || progress.bytes === progress.atLastFailure) throw err;
           progress.atLastFailure = progress.bytes;
           // Nothing comes while we wait out the back-off: others may fetch these blocks meanwhile.
-          this.letGo(claim);
+          this.letGo(seed, claim);
           await abortableSleep(this.failed(seed, err), seed.signal);
         }
       }
@@ -253,14 +258,21 @@ export class WebSeeds {
       signal: seed.signal,
       userAgent: this.userAgent,
       throttle: (bytes) => this.host.throttle(bytes),
-      onSilence: (silent) => (silent ? this.letGo(claim) : claim.retake()),
+      onSilence: (silent) => (silent ? this.letGo(seed, claim) : this.retake(seed, claim)),
     };
   }
 
   /** A job's server is silent: its blocks are free for others, and an idle seed may take them now. */
-  private letGo(claim: BlockClaim): void {
+  private letGo(seed: WebSeed, claim: BlockClaim): void {
+    if (!claim.released) seed.silent++;
     claim.release();
     this.schedulePump();
+  }
+
+  /** Bytes again from a job's server: its blocks are its own again. */
+  private retake(seed: WebSeed, claim: BlockClaim): void {
+    if (claim.released) seed.silent--;
+    claim.retake();
   }
 
   /** Blocks a failed or stopped request did not deliver go back to the picker for anyone. */
