@@ -48,7 +48,7 @@ import {
 } from './shell-logic.js';
 import { autostartEntry, onWindowClose, onWindowMinimize, pauseAllTargets, resumeAllTargets, torrentNotification, trayMenu, trayTooltip, type TrayAction } from './tray-logic.js';
 import { exportSaveDialogOptions, isOwnExportDownload } from './download-policy.js';
-import { startOnSavedPort } from './engine-start.js';
+import { startOnSavedPort } from '../engine/service/engine-start.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/app/
 const RENDERER_DIR = join(here, '..', '..', 'renderer'); // dist/renderer

@@ -15,8 +15,9 @@ import { Auth, hashPassword, isLoopbackBind, MAX_PASSWORD_LENGTH } from './auth.
 import { startHostServer, type HostServer } from './server.js';
 import { loadWebUiConfig, saveWebUiConfig } from './web-ui-config.js';
 import { loadOrCreateToken } from './access-token.js';
+import { startOnListenPort } from './listen-port.js';
 import { lockStateDir } from './state-lock.js';
-import { isListenError, listenFailure, reasonOf, StartupError, startupErrorLine, step } from './startup-error.js';
+import { listenFailure, StartupError, startupErrorLine, step } from './startup-error.js';
 
 const log = (message: string): void => {
   process.stderr.write(`tessera web: ${message}\n`);
@@ -67,20 +68,17 @@ async function main(): Promise<void> {
   }
   const downloadDir = settings.downloadDir;
   await step(`cannot create the download folder ${downloadDir}`, () => mkdir(downloadDir, { recursive: true }));
-  // A port given on the command line is a demand; the saved one (6881 by default) a preference.
-  const listenPort = args.listenPort ?? settings.listenPort;
-
   let session: EngineSession;
+  let portProblem: string | null = null;
   if (args.fakeEngine) {
     // Loaded only on request: the simulator is not part of packaged builds.
     const { FakeSession } = await import('../engine/service/fake-session.js');
-    const fake = new FakeSession({ port: listenPort });
+    const fake = new FakeSession({ port: args.listenPort ?? settings.listenPort });
     fake.simulate();
     session = fake;
   } else {
     const options = {
       downloadDir: settings.downloadDir,
-      port: listenPort,
       portFallback: args.listenPort === null,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
       // From the first connection on, before restored torrents start.
@@ -93,15 +91,14 @@ async function main(): Promise<void> {
       ...reachSettings({}),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
     };
-    try {
-      session = await createSession(options);
-    } catch (err) {
-      if (!isListenError(err)) throw new StartupError(`cannot start the engine: ${reasonOf(err)}`);
-      throw listenFailure(err, 'BitTorrent port', hostPort(args.listenHost ?? '0.0.0.0', listenPort), '--listen-port');
-    }
+    // A port given on the command line is a demand; the saved one (6881 by default) a preference.
+    const started = await startOnListenPort((port) => createSession({ ...options, port }), { demanded: args.listenPort, saved: settings.listenPort, host: args.listenHost });
+    session = started.session;
+    portProblem = started.problem;
   }
 
   session.on('warning', (message) => log(`warning: ${message}`));
+  if (portProblem !== null) log(portProblem);
 
   const service = new TesseraService({
     session,
@@ -111,6 +108,8 @@ async function main(): Promise<void> {
     log,
   });
 
+  // Shown to the first browser that connects, as the desktop app shows it in its window.
+  if (portProblem !== null) service.notice('error', portProblem);
   const staticDir = args.staticDir !== null ? resolve(args.staticDir) : fileURLToPath(new URL('../../renderer/', import.meta.url));
   let host: HostServer;
   try {
