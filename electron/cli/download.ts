@@ -2,13 +2,15 @@ import { openTorrent, signalExitCode, untilInterrupted } from './session-setup.j
 import { describeHealth, describeReachability, type EngineTorrent } from '../engine/index.js';
 import { progressLine } from './progress.js';
 import { StallWatch, stallReport } from './stall-watch.js';
+import { downloadProgress, statusMode } from './status-output.js';
 import { commandUsage } from './usage.js';
 
 const USAGE = commandUsage('download');
 
 /**
  * `tessera download`: fetches a torrent into --dir and exits 0 only once every piece is
- * verified on disk. Progress on a terminal; `--json` prints one summary object at the end.
+ * verified on disk. Progress on stderr (redrawn on a terminal, paced lines into a file or pipe);
+ * `--json` prints one summary object at the end.
  */
 export async function runDownload(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
@@ -18,8 +20,16 @@ export async function runDownload(argv: string[]): Promise<number> {
   if (typeof opened === 'number') return opened;
   const { session, torrent, json, verbose, addedAt } = opened;
 
-  const tty = process.stderr.isTTY && !json;
-  const progress = tty ? setInterval(() => process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K`), 500) : null;
+  const mode = statusMode(json, process.stderr.isTTY);
+  const tty = mode === 'terminal';
+  const showProgress = downloadProgress(mode);
+  const progress =
+    mode === 'json'
+      ? null
+      : setInterval(() => {
+          const text = showProgress(torrent.stats(), Date.now());
+          if (text !== null) process.stderr.write(text);
+        }, 500);
   const stalls = verbose ? watchStalls(torrent, tty) : null;
 
   // The moment every piece is verified and written: the torrent turns 'seeding' before it
@@ -38,7 +48,8 @@ export async function runDownload(argv: string[]): Promise<number> {
   if (stalls) clearInterval(stalls);
   if (progress) {
     clearInterval(progress);
-    process.stderr.write(`\r${progressLine(torrent.stats())}\x1b[K\n`);
+    // The last state, always: on a terminal it ends the line redrawn in place.
+    process.stderr.write(tty ? `\r${progressLine(torrent.stats())}\x1b[K\n` : `${progressLine(torrent.stats())}\n`);
   }
   const stats = torrent.stats();
   const finished = process.hrtime.bigint();

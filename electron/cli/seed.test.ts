@@ -36,8 +36,9 @@ describe('tessera seed', () => {
   });
 
   it('ends --json output with a stopped object', () => {
-    expect(JSON.parse(stoppedLine(12345, true))).toEqual({ event: 'stopped', uploaded: 12345 });
-    expect(stoppedLine(2048, false)).toBe('\nstopped; uploaded 2.0 KiB\n');
+    expect(JSON.parse(stoppedLine(12345, 'json'))).toEqual({ event: 'stopped', uploaded: 12345 });
+    expect(stoppedLine(2048, 'terminal')).toBe('\nstopped; uploaded 2.0 KiB\n');
+    expect(stoppedLine(2048, 'lines')).toBe('stopped; uploaded 2.0 KiB\n');
   });
 });
 

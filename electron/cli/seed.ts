@@ -1,6 +1,7 @@
 import { openTorrent, untilInterrupted } from './session-setup.js';
 import type { EngineTorrent, TorrentStats } from '../engine/index.js';
 import { formatBytes } from './progress.js';
+import { seedStatus, statusMode, type StatusMode, type StatusWriter } from './status-output.js';
 import { commandUsage } from './usage.js';
 
 const USAGE = commandUsage('seed');
@@ -8,7 +9,8 @@ const USAGE = commandUsage('seed');
 /**
  * `tessera seed`: checks the data in --dir, then uploads to whoever asks, printing peers
  * and the upload rate, until Ctrl-C (which announces `stopped` to the trackers; exit 0).
- * With --json: one `ready` object once the check is done, then one `status` object a second.
+ * With --json: one `ready` object once the check is done, then a `status` object (sampled once a
+ * second) whenever one of its fields changed.
  *
  * It only seeds complete data: when the check finds pieces missing or damaged it says how
  * many in one line and exits 1 before any tracker or peer hears of the torrent (`tessera
@@ -46,25 +48,28 @@ export async function runSeed(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(`seeding ${first.name} (${first.pieceCount} pieces) on port ${session.port}\n`);
   }
-  const status = setInterval(() => printStatus(torrent, json), 1000);
+  const mode = statusMode(json, process.stdout.isTTY);
+  const status = startStatus(torrent, seedStatus(mode));
   const outcome = await Promise.race([interrupted.then(() => null), failed]);
   clearInterval(status);
   if (outcome !== null) {
     // The torrent already stopped talking to peers and trackers; close() waits for the rest.
-    if (!json && process.stdout.isTTY) process.stdout.write('\n');
+    if (mode === 'terminal') process.stdout.write('\n');
     if (json) process.stdout.write(JSON.stringify({ event: 'error', message: outcome, uploaded: torrent.stats().uploaded }) + '\n');
     await session.close();
     process.stderr.write(`tessera: ${first.name}: ${outcome}\n`);
     return 1;
   }
   await session.close();
-  process.stdout.write(stoppedLine(torrent.stats().uploaded, json));
+  process.stdout.write(stoppedLine(torrent.stats().uploaded, mode));
   return 0;
 }
 
 /** The last line after Ctrl-C or SIGTERM; with --json an object like the others, so a reader sees the end. */
-export function stoppedLine(uploaded: number, json: boolean): string {
-  return json ? `${JSON.stringify({ event: 'stopped', uploaded })}\n` : `\nstopped; uploaded ${formatBytes(uploaded)}\n`;
+export function stoppedLine(uploaded: number, mode: StatusMode): string {
+  if (mode === 'json') return `${JSON.stringify({ event: 'stopped', uploaded })}\n`;
+  // On a terminal the status line being redrawn is ended first.
+  return `${mode === 'terminal' ? '\n' : ''}stopped; uploaded ${formatBytes(uploaded)}\n`;
 }
 
 /** Why the checked data cannot be seeded (null when it can). */
@@ -78,13 +83,10 @@ function cannotSeed(s: TorrentStats, dir: string): string | null {
   return null;
 }
 
-function printStatus(torrent: EngineTorrent, json: boolean): void {
-  const s = torrent.stats();
-  if (json) {
-    process.stdout.write(JSON.stringify({ event: 'status', peers: s.peers, uploaded: s.uploaded, uploadRate: Math.round(s.uploadRate), state: s.state }) + '\n');
-    return;
-  }
-  const line = `${s.peers} peers  up ${formatBytes(s.uploadRate)}/s  total ${formatBytes(s.uploaded)}  ${s.state}`;
-  if (process.stdout.isTTY) process.stdout.write(`\r${line}\x1b[K`);
-  else process.stdout.write(line + '\n');
+/** Samples the torrent once a second and writes what `write` makes of it (status-output.ts). */
+function startStatus(torrent: EngineTorrent, write: StatusWriter): NodeJS.Timeout {
+  return setInterval(() => {
+    const text = write(torrent.stats(), Date.now());
+    if (text !== null) process.stdout.write(text);
+  }, 1000);
 }
