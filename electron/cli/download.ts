@@ -18,7 +18,7 @@ export async function runDownload(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: true });
   if (typeof opened === 'number') return opened;
-  const { session, torrent, json, verbose, addedAt } = opened;
+  const { session, close, torrent, json, verbose, addedAt } = opened;
 
   const mode = statusMode(json, process.stderr.isTTY);
   const tty = mode === 'terminal';
@@ -63,7 +63,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     .filter((p) => p.id.startsWith('webseed:'))
     .map((p) => ({ url: p.address, downloaded: p.downloaded }));
   if (verbose) process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
-  await session.close();
+  await close();
 
   if (json) {
     const summary = {

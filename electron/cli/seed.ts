@@ -22,12 +22,12 @@ export async function runSeed(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true, dirMustExist: true });
   if (typeof opened === 'number') return opened;
-  const { session, torrent, json, dir } = opened;
+  const { session, close, torrent, json, dir } = opened;
   const first = torrent.stats();
   const refusal = cannotSeed(first, dir);
   if (refusal) {
     process.stderr.write(`tessera: ${refusal}\n`);
-    await session.close();
+    await close();
     return 1;
   }
   const failed = new Promise<string>((resolve) => torrent.on('error', (message) => resolve(message)));
@@ -56,11 +56,11 @@ export async function runSeed(argv: string[]): Promise<number> {
     // The torrent already stopped talking to peers and trackers; close() waits for the rest.
     if (mode === 'terminal') process.stdout.write('\n');
     if (json) process.stdout.write(JSON.stringify({ event: 'error', message: outcome, uploaded: torrent.stats().uploaded }) + '\n');
-    await session.close();
+    await close();
     process.stderr.write(`tessera: ${first.name}: ${outcome}\n`);
     return 1;
   }
-  await session.close();
+  await close();
   process.stdout.write(stoppedLine(torrent.stats().uploaded, mode));
   return 0;
 }

@@ -5,6 +5,12 @@ import { createSession, defaultStateDir, describeReachability, dhtSettings, ENCR
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
 import { isMagnetUri } from './magnet-input.js';
 import { stateDirProblem } from './state-dir.js';
+import { readTorrentFile } from './torrent-file.js';
+import { lockTransfer } from './transfer-lock.js';
+import { parseMagnet } from '../engine/magnet/magnet.js';
+import { parseTorrentAsync } from '../engine/metainfo/index.js';
+import { MAX_TORRENT_FILE_BYTES } from '../../shared/contract/commands.js';
+import { errorText } from '../../shared/error-text.js';
 
 /** What download and seed accept (usage.ts's SESSION_USAGE shows them; a test keeps the two in step). */
 export const SESSION_OPTIONS = ['dir', 'peer', 'port', 'dht-bootstrap', 'state-dir', 'download-limit', 'upload-limit', 'encryption'];
@@ -12,6 +18,8 @@ export const SESSION_FLAGS = ['json', 'verbose', 'no-dht', 'no-port-mapping', 'n
 
 export interface OpenedTorrent {
   session: Session;
+  /** Closes the session and releases the torrent's folder lock (transfer-lock.ts). */
+  close(): Promise<void>;
   torrent: EngineTorrent;
   args: ParsedArgs;
   dir: string;
@@ -63,6 +71,10 @@ export async function openTorrent(
     return 1;
   }
 
+  // One command per torrent and folder (transfer-lock.ts): checked before anything is read or written.
+  const lock = await lockSource(source, dir);
+  if (lock === null) return 1;
+
   // Without a usable state folder the transfer still runs (its data is checked at start, as
   // transmission-cli and qBittorrent do with lost resume data), but the user is told so.
   const stateProblem = await stateDirProblem(stateDir);
@@ -70,8 +82,21 @@ export async function openTorrent(
     process.stderr.write(`tessera: cannot use the state folder ${stateDir} (${stateProblem}); continuing without it: a stopped download will check its data again instead of resuming\n`);
   }
   const reach = reachSettings({ noPortMapping: args.flags.has('no-port-mapping'), noLsd: args.flags.has('no-lsd') });
-  const session = await createSession({ downloadDir: dir, ...(stateProblem === null ? { stateDir } : {}), restore: false, encryption, ...dht, ...reach, ...(args.flags.has('no-utp') ? { utp: false } : {}), ...(port === undefined ? {} : { port }) });
+  let session: Session;
+  try {
+    session = await createSession({ downloadDir: dir, ...(stateProblem === null ? { stateDir } : {}), restore: false, encryption, ...dht, ...reach, ...(args.flags.has('no-utp') ? { utp: false } : {}), ...(port === undefined ? {} : { port }) });
+  } catch (err) {
+    lock();
+    throw err;
+  }
   session.setRateLimits(limits);
+  const close = async (): Promise<void> => {
+    try {
+      await session.close();
+    } finally {
+      lock();
+    }
+  };
   if (verbose) {
     session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
     // Whether peers outside can reach us: port mapped (how, where), incoming seen, or only outgoing.
@@ -85,9 +110,9 @@ export async function openTorrent(
       process.stderr.write(`tessera: listening on port ${session.port} (${session.listenFamilies.map((f) => `IPv${f}`).join(' and ')})\n`);
       process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
     }
-    return { session, torrent, args, dir, json: args.flags.has('json'), verbose, addedAt };
+    return { session, close, torrent, args, dir, json: args.flags.has('json'), verbose, addedAt };
   } catch (err) {
-    await session.close();
+    await close();
     if (err instanceof TorrentInputError) {
       process.stderr.write(`tessera: ${input}: ${err.message}\n`);
       return 2;
@@ -105,11 +130,40 @@ async function readSource(input: string, allowMagnet: boolean): Promise<TorrentS
     return 2;
   }
   try {
-    return { kind: 'torrent', bytes: await fs.readFile(input) };
+    return { kind: 'torrent', bytes: await readTorrentFile(input, MAX_TORRENT_FILE_BYTES) };
   } catch (err) {
-    process.stderr.write(`tessera: cannot read ${input}: ${(err as Error).message}\n`);
+    process.stderr.write(`tessera: cannot read ${input}: ${errorText(err)}\n`);
     return 2;
   }
+}
+
+/**
+ * Takes the lock for the torrent in `dir`; returns its release, or null after saying who holds it.
+ * A torrent or magnet that does not parse gets no lock: adding it fails with the engine's reason.
+ */
+async function lockSource(source: TorrentSource, dir: string): Promise<(() => void) | null> {
+  let infoHash: string;
+  try {
+    infoHash = source.kind === 'magnet' ? parseMagnet(source.uri).infoHashHex : (await parseTorrentAsync(source.bytes, { maxSize: MAX_TORRENT_FILE_BYTES })).infoHashHex;
+  } catch {
+    return () => undefined;
+  }
+  const lock = await lockTransfer(infoHash, dir);
+  if (lock.kind === 'held') {
+    process.stderr.write(`tessera: another tessera (pid ${lock.owner}) is already downloading or seeding this torrent in ${dir}; wait for it to end or stop it (two would write the same files)\n`);
+    return null;
+  }
+  if (lock.kind === 'unavailable') {
+    process.stderr.write(`tessera: warning: cannot lock this torrent's folder (${lock.problem}); another tessera on the same torrent and folder would not be noticed\n`);
+    return () => undefined;
+  }
+  const { release } = lock;
+  // kill, a crash: the pid in the file is then dead and the next command takes the lock over.
+  process.once('exit', release);
+  return () => {
+    process.off('exit', release);
+    release();
+  };
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
