@@ -1,7 +1,8 @@
 import { openTorrent, signalExitCode, untilInterrupted } from './session-setup.js';
-import { describeHealth, describeReachability, type EngineTorrent } from '../engine/index.js';
+import { describeHealth, describeReachability, type EngineTorrent, type TorrentStats } from '../engine/index.js';
+import { stateDirProblem } from './state-dir.js';
 import { progressLine } from './progress.js';
-import { StallWatch, stallReport } from './stall-watch.js';
+import { STALL_MS, StallWatch, stallReport } from './stall-watch.js';
 import { downloadProgress, statusMode } from './status-output.js';
 import { commandUsage } from './usage.js';
 
@@ -18,7 +19,15 @@ export async function runDownload(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
   const opened = await openTorrent(argv, USAGE, { allowMagnet: true });
   if (typeof opened === 'number') return opened;
-  const { session, close, torrent, json, verbose, addedAt } = opened;
+  const { session, close, torrent, json, verbose, addedAt, dir } = opened;
+  // A folder it cannot write into: the download waited forever at 0 % (nothing can be saved),
+  // unless the data is already complete, which only needs reading.
+  const unwritable = await cannotWrite(dir, torrent.stats());
+  if (unwritable !== null) {
+    process.stderr.write(`tessera: ${unwritable}\n`);
+    await close();
+    return 1;
+  }
 
   const mode = statusMode(json, process.stderr.isTTY);
   const tty = mode === 'terminal';
@@ -30,7 +39,7 @@ export async function runDownload(argv: string[]): Promise<number> {
           const text = showProgress(torrent.stats(), Date.now());
           if (text !== null) process.stderr.write(text);
         }, 500);
-  const stalls = verbose ? watchStalls(torrent, tty) : null;
+  const stalls = watchStalls(torrent, tty, verbose);
 
   // The moment every piece is verified and written: the torrent turns 'seeding' before it
   // closes its files and saves its resume record ('done' follows those).
@@ -45,7 +54,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     torrent.on('error', () => resolve('error'));
     void interrupted.then(() => resolve('interrupted'));
   });
-  if (stalls) clearInterval(stalls);
+  clearInterval(stalls);
   if (progress) {
     clearInterval(progress);
     // The last state, always: on a terminal it ends the line redrawn in place.
@@ -91,9 +100,16 @@ export async function runDownload(argv: string[]): Promise<number> {
   return outcome === 'interrupted' ? signalExitCode(await interrupted) : 1;
 }
 
-/** --verbose: when nothing arrives for 30 s, print the engine's diagnosis (the UI's health panel). */
-function watchStalls(torrent: EngineTorrent, tty: boolean): NodeJS.Timeout {
-  const watch = new StallWatch(Date.now());
+/** Why the download cannot go on in `dir` (null when it can, or has nothing left to write). */
+export async function cannotWrite(dir: string, s: TorrentStats): Promise<string | null> {
+  if (s.state === 'seeding' || s.state === 'error') return null;
+  const problem = await stateDirProblem(dir);
+  return problem === null ? null : `cannot write into ${dir} (${problem}): nothing can be downloaded there`;
+}
+
+/** When nothing arrives for 30 s, print the engine's diagnosis (the UI's health panel): once per stall, or every 30 s with --verbose. */
+function watchStalls(torrent: EngineTorrent, tty: boolean, verbose: boolean): NodeJS.Timeout {
+  const watch = new StallWatch(Date.now(), STALL_MS, verbose ? Number.POSITIVE_INFINITY : 1);
   return setInterval(() => {
     const now = Date.now();
     if (!watch.check(now, torrent.stats())) return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createSession, defaultStateDir, describeReachability, dhtSettings, ENCRYPTION_MODES, reachSettings, TorrentInputError, type EncryptionMode, type EngineTorrent, type Session, type TorrentSource } from '../engine/index.js';
 import { parseArgs, parsePeerAddress, parsePort, parseRateLimit, UsageError, type ParsedArgs } from './args.js';
 import { isMagnetUri } from './magnet-input.js';
-import { stateDirProblem } from './state-dir.js';
+import { makeFolders, stateDirProblem } from './state-dir.js';
 import { readTorrentFile } from './torrent-file.js';
 import { lockTransfer } from './transfer-lock.js';
 import { parseMagnet } from '../engine/magnet/magnet.js';
@@ -66,9 +66,24 @@ export async function openTorrent(
   if (typeof source === 'number') return source;
   // Seeding reads data that must already be there: creating a mistyped --dir would only
   // leave an empty folder behind the refusal.
+  if (await isNonFolder(dir)) {
+    process.stderr.write(`tessera: --dir ${dir} is a file, not a folder\n`);
+    return 1;
+  }
   if (extra.dirMustExist && !(await isDirectory(dir))) {
     process.stderr.write(`tessera: ${dir} is not a folder: no data to seed\n`);
     return 1;
+  }
+
+  // Created here, one level at a time: the engine's recursive mkdir spun for good on a path it
+  // cannot create under a folder that refuses with ENOENT (`--dir /proc/x`), deaf to Ctrl-C.
+  if (!extra.dirMustExist) {
+    try {
+      await makeFolders(dir);
+    } catch (err) {
+      process.stderr.write(`tessera: cannot create --dir ${dir}: ${errorText(err)}\n`);
+      return 1;
+    }
   }
 
   // One command per torrent and folder (transfer-lock.ts): checked before anything is read or written.
@@ -164,6 +179,15 @@ async function lockSource(source: TorrentSource, dir: string): Promise<(() => vo
     process.off('exit', release);
     release();
   };
+}
+
+/** Whether `dir` exists as something other than a folder (a file where the data should go). */
+async function isNonFolder(dir: string): Promise<boolean> {
+  try {
+    return !(await fs.stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -1,7 +1,9 @@
 /**
- * `tessera download --verbose`: notices a download that makes no progress (no payload byte
- * received, no piece verified) for STALL_MS and says why, with the engine's health diagnosis.
- * Says it again every STALL_MS while the stall lasts, so a long stall shows how causes change.
+ * `tessera download`: notices a download that makes no progress (no payload byte received, no
+ * piece verified) for STALL_MS and says why, with the engine's health diagnosis. With --verbose
+ * it says it again every STALL_MS while the stall lasts, so a long stall shows how causes
+ * change; without, once per stall (a magnet with no peers used to wait at "fetching metadata"
+ * without a word of why unless --verbose was given).
  */
 export const STALL_MS = 30_000;
 
@@ -16,8 +18,15 @@ export class StallWatch {
   /** When progress was last seen. */
   private progressAt: number;
   private nextReportAt: number;
+  /** Reports made in the current stall. */
+  private reports = 0;
 
-  constructor(now: number, private readonly stallMs = STALL_MS) {
+  constructor(
+    now: number,
+    private readonly stallMs = STALL_MS,
+    /** Reports per stall: Infinity with --verbose, else 1. */
+    private readonly reportsPerStall = Number.POSITIVE_INFINITY,
+  ) {
     this.progressAt = now;
     this.nextReportAt = now + stallMs;
   }
@@ -29,10 +38,12 @@ export class StallWatch {
       this.lastVerified = facts.verifiedPieces;
       this.progressAt = now;
       this.nextReportAt = now + this.stallMs;
+      this.reports = 0;
       return false;
     }
-    if (now < this.nextReportAt) return false;
+    if (now < this.nextReportAt || this.reports >= this.reportsPerStall) return false;
     this.nextReportAt = now + this.stallMs;
+    this.reports++;
     return true;
   }
 

@@ -26,7 +26,7 @@ export async function stateDirProblem(dir: string): Promise<string | null> {
 }
 
 /** mkdir -p without { recursive: true } (see above): each missing level, from the top down. */
-async function makeFolders(dir: string): Promise<void> {
+export async function makeFolders(dir: string): Promise<void> {
   const missing: string[] = [];
   for (let at = dir; !(await exists(at)); at = path.dirname(at)) {
     missing.unshift(at);
