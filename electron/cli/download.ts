@@ -17,7 +17,7 @@ export async function runDownload(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
   // Ctrl-C at any moment, the initial check included, stops cleanly (the resume record is saved).
   const interrupted = untilInterrupted();
-  const opened = await openTorrent(argv, USAGE, { allowMagnet: true });
+  const opened = await openTorrent(argv, USAGE, { allowMagnet: true, interrupted: { signal: interrupted, exitCode: signalExitCode } });
   if (typeof opened === 'number') return opened;
   const { session, close, torrent, json, verbose, addedAt, dir } = opened;
   // A folder it cannot write into: the download waited forever at 0 % (nothing can be saved),

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -46,5 +47,22 @@ describe('signalExitCode', () => {
   it('is 128 + the number of the signal that arrived', () => {
     expect(signalExitCode('SIGINT')).toBe(130);
     expect(signalExitCode('SIGTERM')).toBe(143);
+  });
+});
+
+describe('Ctrl-C while the data is being checked', () => {
+  it('stops there (exit 0 for seed) instead of finishing the check and starting to seed', async () => {
+    const data = path.join(dir, 'check');
+    mkdirSync(data);
+    const bytes = Buffer.alloc(100, 1);
+    writeFileSync(path.join(data, 'c'), bytes);
+    const torrent = path.join(dir, 'c.torrent');
+    writeFileSync(torrent, torrentBytes(v1Info({ name: 'c', length: 100, pieces: createHash('sha1').update(bytes).digest() })));
+    const running = runSeed([torrent, '--dir', data, '--state-dir', path.join(dir, 'state-check'), '--no-dht', '--no-lsd', '--no-port-mapping', '--port', '0']);
+    // Delivered before the check can finish (the command is still reading its arguments).
+    process.emit('SIGINT', 'SIGINT');
+    expect(await running).toBe(0);
+    expect(output.err).toMatch(/interrupted while checking the data/);
+    expect(output.out).not.toMatch(/seeding/);
   });
 });

@@ -20,7 +20,8 @@ const USAGE = commandUsage('seed');
  */
 export async function runSeed(argv: string[]): Promise<number> {
   const interrupted = untilInterrupted();
-  const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true, dirMustExist: true });
+  // Stopped by a signal, seed exits 0 (README), during the check too.
+  const opened = await openTorrent(argv, USAGE, { allowMagnet: false, paused: true, dirMustExist: true, interrupted: { signal: interrupted, exitCode: () => 0 } });
   if (typeof opened === 'number') return opened;
   const { session, close, torrent, json, dir } = opened;
   const first = torrent.stats();

@@ -44,7 +44,15 @@ function parseEncryption(value: string | undefined): EncryptionMode {
 export async function openTorrent(
   argv: string[],
   usage: string,
-  extra: { options?: string[]; flags?: string[]; allowMagnet: boolean; paused?: boolean; dirMustExist?: boolean },
+  extra: {
+    options?: string[];
+    flags?: string[];
+    allowMagnet: boolean;
+    paused?: boolean;
+    dirMustExist?: boolean;
+    /** Ctrl-C or SIGTERM (untilInterrupted), and the exit code it means for this command. */
+    interrupted?: { signal: Promise<InterruptSignal>; exitCode: (signal: InterruptSignal) => number };
+  },
 ): Promise<OpenedTorrent | number> {
   const args = parseArgs(argv, { options: [...SESSION_OPTIONS, ...(extra.options ?? [])], flags: [...SESSION_FLAGS, ...(extra.flags ?? [])] });
   const [input, ...rest] = args.positionals;
@@ -120,7 +128,18 @@ export async function openTorrent(
   try {
     // Paused: the data is checked, but no tracker or peer hears of it until the caller resumes it.
     const addedAt = process.hrtime.bigint();
-    const torrent = await session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
+    const adding = session.add(source, { savePath: dir, peers, paused: extra.paused ?? false });
+    // Adding checks the data already in --dir (minutes for a large torrent): Ctrl-C stops it
+    // there, as it does any other moment, instead of being heard only once the check is done.
+    const interrupt = extra.interrupted;
+    const first = interrupt ? await Promise.race([adding.then((t) => ({ torrent: t })), interrupt.signal.then((signal) => ({ signal }))]) : { torrent: await adding };
+    if ('signal' in first) {
+      adding.catch(() => undefined);
+      process.stderr.write('tessera: interrupted while checking the data\n');
+      await close();
+      return interrupt ? interrupt.exitCode(first.signal) : 1;
+    }
+    const torrent = first.torrent;
     if (verbose) {
       process.stderr.write(`tessera: listening on port ${session.port} (${session.listenFamilies.map((f) => `IPv${f}`).join(' and ')})\n`);
       process.stderr.write(`tessera: ${describeReachability(session.reachability())}\n`);
