@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errorText } from '../../shared/error-text.js';
+import { makeFolders } from '../engine/util/make-folders.js';
 
 /**
  * Creates the state folder and proves it writable; returns why it cannot be used, or null.
@@ -23,25 +24,4 @@ export async function stateDirProblem(dir: string): Promise<string | null> {
   } catch (err) {
     return errorText(err);
   }
-}
-
-/** mkdir -p without { recursive: true } (see above): each missing level, from the top down. */
-export async function makeFolders(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let at = dir; !(await exists(at)); at = path.dirname(at)) {
-    missing.unshift(at);
-    if (path.dirname(at) === at) break;
-  }
-  for (const folder of missing) {
-    await fs.mkdir(folder).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
 }

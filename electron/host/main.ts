@@ -3,21 +3,20 @@
  * built renderer and the contract over WebSocket, prints the URL with its access token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
+import { makeFolders } from '../engine/util/make-folders.js';
 import { join, resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.js';
-import { Auth, hashPassword, isLoopbackBind, MAX_PASSWORD_LENGTH } from './auth.js';
 import { startHostServer, type HostServer } from './server.js';
-import { loadWebUiConfig, saveWebUiConfig } from './web-ui-config.js';
+import { remoteAccess } from './remote-access.js';
 import { loadOrCreateToken } from './access-token.js';
 import { startOnListenPort } from './listen-port.js';
 import { lockStateDir } from './state-lock.js';
-import { listenFailure, StartupError, startupErrorLine, step } from './startup-error.js';
+import { listenFailure, startupErrorLine, step } from './startup-error.js';
 
 const log = (message: string): void => {
   process.stderr.write(`tessera web: ${message}\n`);
@@ -26,7 +25,7 @@ const log = (message: string): void => {
 /** Creates the state folder and proves it writable (settings and resume data go there). */
 async function prepareStateDir(stateDir: string): Promise<void> {
   await step(`cannot use the state folder ${stateDir}`, async () => {
-    await mkdir(stateDir, { recursive: true });
+    await makeFolders(stateDir);
     const probe = join(stateDir, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
     await writeFile(probe, '');
     await unlink(probe);
@@ -61,13 +60,16 @@ async function main(): Promise<void> {
   const remote = await remoteAccess(stateDir, args);
   const token = await step(`cannot keep the web UI's access token in ${stateDir}`, () => loadOrCreateToken(stateDir));
   let settings = await step('cannot read the settings', () => loadSettings(stateDir, defaultSettings(defaultDownloadDir()), log));
+  const downloadDir = args.downloadDir !== null ? resolve(args.downloadDir) : settings.downloadDir;
+  // Created before --download-dir is saved: a folder that cannot be made was saved first and
+  // then failed every later start until settings.json was edited by hand.
+  await step(`cannot create the download folder ${downloadDir}`, () => makeFolders(downloadDir));
   if (args.downloadDir !== null) {
-    settings = { ...settings, downloadDir: resolve(args.downloadDir) };
+    settings = { ...settings, downloadDir };
     const next = settings;
     await step(`cannot save the settings in ${stateDir}`, () => saveSettings(stateDir, next));
   }
-  const downloadDir = settings.downloadDir;
-  await step(`cannot create the download folder ${downloadDir}`, () => mkdir(downloadDir, { recursive: true }));
+
   let session: EngineSession;
   let portProblem: string | null = null;
   if (args.fakeEngine) {
@@ -135,36 +137,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-}
-
-/**
- * Remote access (issue 15 item 9): saves a login or certificate given on the command line,
- * then requires a login when binding beyond loopback and loads the certificate for HTTPS.
- */
-async function remoteAccess(stateDir: string, args: ReturnType<typeof parseHostArgs>): Promise<{ auth?: Auth; username?: string; tls?: { cert: Buffer; key: Buffer } }> {
-  let config = await step('cannot read the web UI settings', () => loadWebUiConfig(stateDir));
-  if (args.username !== null) {
-    const password = process.env.TESSERA_WEB_PASSWORD ?? '';
-    if (password.length < 8 || password.length > MAX_PASSWORD_LENGTH) throw new StartupError(`--username needs a password of 8 to ${MAX_PASSWORD_LENGTH} characters in $TESSERA_WEB_PASSWORD`);
-    config = { ...config, credentials: { username: args.username, password: await hashPassword(password) } };
-  }
-  if ((args.cert === null) !== (args.key === null)) throw new StartupError('--cert and --key go together');
-  if (args.cert !== null && args.key !== null) config = { ...config, tls: { certFile: resolve(args.cert), keyFile: resolve(args.key) } };
-  if (args.username !== null || args.cert !== null) {
-    const next = config;
-    await step(`cannot save the web UI settings in ${stateDir}`, () => saveWebUiConfig(stateDir, next));
-  }
-  const tlsFiles = config.tls;
-  const tls = tlsFiles
-    ? await step(`cannot read the HTTPS certificate or key (${tlsFiles.certFile}, ${tlsFiles.keyFile})`, async () => ({ cert: await readFile(tlsFiles.certFile), key: await readFile(tlsFiles.keyFile) }))
-    : undefined;
-  // Checked here so a file that is no PEM certificate/key (or a key that does not match) is reported as such, not as a port failure.
-  if (tls && tlsFiles) await step(`cannot use the HTTPS certificate and key (${tlsFiles.certFile}, ${tlsFiles.keyFile})`, async () => createSecureContext(tls));
-  if (isLoopbackBind(args.host)) return tls ? { tls } : {};
-  if (!config.credentials) {
-    throw new StartupError(`binding ${args.host} (beyond this machine) needs a login: give --username NAME with the password in $TESSERA_WEB_PASSWORD`);
-  }
-  return { auth: new Auth(config.credentials), username: config.credentials.username, ...(tls ? { tls } : {}) };
 }
 
 main().catch((err: unknown) => {
