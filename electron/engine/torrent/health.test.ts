@@ -85,6 +85,14 @@ describe('diagnose', () => {
     expect(causes[0]!.detail).toBe('The torrent has no trackers. Private torrent: no DHT or peer exchange.');
   });
 
+  it('no peers: the advice names only the discovery the torrent can use', () => {
+    const advice = (over: Parameters<typeof facts>[0]): string => diagnose(facts({ connected: [], knownPeers: 0, ...over }))[0]!.action;
+    expect(advice({ dhtNodes: 40 })).toBe('Add a working tracker, wait for the DHT and peer exchange to find more, or add a peer by address.');
+    // A session run without a DHT (tessera --no-dht): waiting for it would never help.
+    expect(advice({ dhtNodes: null })).toBe('Add a working tracker, turn the DHT on, or add a peer by address.');
+    expect(advice({ dhtNodes: 40, private: true })).toBe('Add a working tracker, or add a peer by address.');
+  });
+
   it('peers found but none connectable', () => {
     const causes = diagnose(facts({ connected: [], knownPeers: 7, connecting: 0 }));
     expect(causes[0]).toMatchObject({ id: 'peers-unconnectable', severity: 'blocking', title: '7 peers found, none connectable' });

@@ -132,7 +132,7 @@ export function diagnose(f: HealthFacts): HealthCause[] {
         'blocking',
         'No peers found',
         [noSource ? (f.trackers.length === 0 ? 'The torrent has no trackers.' : 'Every tracker failed.') : 'The trackers have returned no peers yet.', dhtDown ? 'The DHT has no nodes.' : f.private ? 'Private torrent: no DHT or peer exchange.' : ''].filter(Boolean).join(' '),
-        'Add a working tracker, wait for the DHT, or add a peer by address.',
+        `${findPeersAdvice(f, 'Add a working tracker', 'or add a peer by address')}.`,
       );
     } else {
       add(
@@ -250,7 +250,7 @@ export function diagnose(f: HealthFacts): HealthCause[] {
         'slowing',
         `Peers send slowly: ${n} peer${s(n)}, ${rate(each)} each`,
         `We keep ${n === 1 ? 'it' : 'each'} asked for all the blocks ${n === 1 ? 'it' : 'a peer'} may have waiting; ${n === 1 ? 'it sends' : 'they send'} slower than that (an upload limit or a slow line on their side): ${rate(total)} in all.`,
-        'More peers would help: add trackers, wait for the DHT and peer exchange to find more, or raise the peers per torrent in Settings.',
+        `More peers would help: ${findPeersAdvice(f, 'add trackers', 'or raise the peers per torrent in Settings')}.`,
       );
     }
   }
@@ -325,4 +325,13 @@ function percent(fraction: number): string {
 function rate(bytesPerSecond: number): string {
   if (bytesPerSecond >= 1024 * 1024) return `${(bytesPerSecond / 1024 / 1024).toFixed(1)} MiB/s`;
   return `${Math.round(bytesPerSecond / 1024)} KiB/s`;
+}
+
+/**
+ * What the user can do to find peers, naming only the discovery the torrent can use: "wait for
+ * the DHT" means nothing to a session run without one (`--no-dht`), or to a private torrent.
+ */
+function findPeersAdvice(f: HealthFacts, first: string, last: string): string {
+  const dht = f.private ? '' : f.dhtNodes === null ? 'turn the DHT on' : 'wait for the DHT and peer exchange to find more';
+  return dht === '' ? `${first}, ${last}` : `${first}, ${dht}, ${last}`;
 }
