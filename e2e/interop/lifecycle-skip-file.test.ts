@@ -24,6 +24,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type EngineSession, type EngineTorrent } from '../../electron/engine/index.js';
+import { torrentSummary } from '../../electron/engine/service/views.js';
 import { assertSameFile, assertSameTree, Cleanup, createTorrent, startLtLeecher, startLtSeeder, writeTree, type FileSpec, type LtSeeder, type TorrentInfo } from '../support/index.js';
 
 const PIECE = 64 * 1024;
@@ -135,6 +136,10 @@ describe('skipping a file of a multi-file torrent', () => {
     expect(existsSync(join(dir, 'skiptree', 'b')), 'the skipped file\'s folder was created').toBe(false);
     expect(existsSync(partFile(dir)), 'no part file for the shared pieces').toBe(true);
     expect(t.stats().state).toBe('seeding');
+    // As qBittorrent shows it: 100% of the wanted part (the shared pieces count as wanted), no
+    // ETA; the whole torrent stays as totalSize.
+    const wantedSize = torrent.totalSize - exclusive.length * PIECE + (exclusive.includes(torrent.pieces - 1) ? PIECE - torrent.lastPieceLength : 0);
+    expect(torrentSummary(t)).toMatchObject({ state: 'seeding', progress: 1, size: wantedSize, completedBytes: wantedSize, totalSize: torrent.totalSize, eta: null });
   });
 
   it('after a restart the skip and the verified pieces come back from the resume record', async () => {

@@ -46,7 +46,7 @@ describe('app protocol', () => {
 });
 
 const row = (state: TorrentSummary['state'], size: number, completedBytes: number): TorrentSummary => ({
-  infoHash: 'a'.repeat(40), name: 'n', state, error: null, size, completedBytes, progress: size ? completedBytes / size : 0, downloadRate: 0, uploadRate: 0,
+  infoHash: 'a'.repeat(40), name: 'n', state, error: null, size, totalSize: size, completedBytes, progress: size ? completedBytes / size : 0, downloadRate: 0, uploadRate: 0,
   downloaded: 0, uploaded: 0, peers: 0, seeds: 0, eta: null, pieceCount: 1, pieceLength: 1, verifiedPieces: 0, hashFailures: 0, addedAt: 0, completedAt: null,
   sequential: false, firstLastPiecesFirst: false, downloadLimit: 0, uploadLimit: 0, savePath: '/', hasMetadata: true,
 });

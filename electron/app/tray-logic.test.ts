@@ -4,7 +4,7 @@ import { onWindowClose, onWindowMinimize, pauseAllTargets, resumeAllTargets, tor
 
 function t(n: number, over: Partial<TorrentSummary>): TorrentSummary {
   return {
-    infoHash: String(n).padStart(40, '0'), name: `t${n}`, state: 'downloading', error: null, size: 10, completedBytes: 0, progress: 0,
+    infoHash: String(n).padStart(40, '0'), name: `t${n}`, state: 'downloading', error: null, size: 10, totalSize: 10, completedBytes: 0, progress: 0,
     downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0, peers: 0, seeds: 0, eta: null, pieceCount: 1, pieceLength: 16384,
     verifiedPieces: 0, hashFailures: 0, addedAt: 0, completedAt: null, sequential: false, firstLastPiecesFirst: false,
     downloadLimit: 0, uploadLimit: 0, savePath: '/d', hasMetadata: true, ...over,

@@ -1,7 +1,7 @@
 import { openTorrent, signalExitCode, untilInterrupted } from './session-setup.js';
 import { describeHealth, describeReachability, type EngineTorrent, type TorrentStats } from '../engine/index.js';
 import { stateDirProblem } from './state-dir.js';
-import { progressLine } from './progress.js';
+import { progressLine, wantedProgress } from './progress.js';
 import { STALL_MS, StallWatch, stallReport } from './stall-watch.js';
 import { downloadProgress, statusMode } from './status-output.js';
 import { commandUsage } from './usage.js';
@@ -61,6 +61,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     process.stderr.write(tty ? `\r${progressLine(torrent.stats())}\x1b[K\n` : `${progressLine(torrent.stats())}\n`);
   }
   const stats = torrent.stats();
+  const wanted = wantedProgress(stats);
   const finished = process.hrtime.bigint();
   const seconds = Number(finished - started) / 1e9;
   // From adding the torrent to the session until it completed, as libtorrent's add_torrent to
@@ -78,6 +79,10 @@ export async function runDownload(argv: string[]): Promise<number> {
     const summary = {
       infoHash: stats.infoHash,
       size: stats.size,
+      // Over the wanted part (files not set to "Do not download"), as qBittorrent's progress.
+      wantedSize: wanted.size,
+      completedBytes: wanted.done,
+      progress: Math.floor(wanted.fraction * 1e6) / 1e6,
       downloaded: stats.downloaded,
       seconds: Number(seconds.toFixed(3)),
       secondsFromAdd: Number(secondsFromAdd.toFixed(3)),
@@ -92,7 +97,7 @@ export async function runDownload(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(summary) + '\n');
   }
   if (outcome === 'done') {
-    if (!json) process.stdout.write(`${stats.name}: complete, ${stats.size} bytes verified in ${seconds.toFixed(1)} s\n`);
+    if (!json) process.stdout.write(`${stats.name}: complete, ${wanted.done} bytes verified in ${seconds.toFixed(1)} s\n`);
     return 0;
   }
   if (outcome === 'error') process.stderr.write(`tessera: ${stats.error ?? 'download failed'}\n`);

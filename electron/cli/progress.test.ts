@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TorrentStats } from '../engine/index.js';
-import { formatBytes, formatDuration, progressLine } from './progress.js';
+import { formatBytes, formatDuration, progressLine, wantedProgress } from './progress.js';
 
 function stats(over: Partial<TorrentStats>): TorrentStats {
   return {
@@ -28,6 +28,21 @@ function stats(over: Partial<TorrentStats>): TorrentStats {
     ...over,
   };
 }
+
+describe('progressLine over the wanted part', () => {
+  it('reads 100% and no ETA when every wanted byte is verified, however much is skipped', () => {
+    // Half the torrent set to "Do not download" (from a resume record), the wanted half done.
+    const line = progressLine(stats({ state: 'seeding', pieceCount: 110, completedBytes: 900_000, wantedSize: 900_000, wantedCompletedBytes: 900_000 }));
+    expect(line).toContain('100.0%');
+  });
+
+  it('counts remaining and ETA in wanted bytes', () => {
+    const s = stats({ completedBytes: 500_000, wantedSize: 1_000_000, wantedCompletedBytes: 500_000, downloadRate: 100_000 });
+    expect(progressLine(s)).toContain(' 50.0%');
+    expect(progressLine(s)).toContain('ETA 5s');
+    expect(wantedProgress(s)).toEqual({ size: 1_000_000, done: 500_000, fraction: 0.5 });
+  });
+});
 
 describe('formatBytes', () => {
   it.each([

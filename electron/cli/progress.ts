@@ -8,13 +8,25 @@ function metadataKnown(s: TorrentStats): boolean {
   return s.state !== 'metadata' && s.pieceCount > 0;
 }
 
+/**
+ * The wanted part's size, verified bytes and fraction done, as qBittorrent shows progress: files
+ * set to "Do not download" (a resume record can carry such choices) count neither way, so a
+ * torrent whose wanted files are done reads 100%.
+ */
+export function wantedProgress(s: TorrentStats): { size: number; done: number; fraction: number } {
+  const size = s.wantedSize ?? s.size;
+  const done = Math.min(size, s.wantedCompletedBytes ?? s.completedBytes);
+  return { size, done, fraction: size > 0 ? done / size : 1 };
+}
+
 /** One-line terminal progress: bar, percent, rate, peers, ETA (an empty bar while a magnet fetches its metadata). */
 export function progressLine(s: TorrentStats, width = 30): string {
   if (!metadataKnown(s)) return `[${'-'.repeat(width)}] fetching metadata  ${s.peers} peers  ${s.state}`;
-  const fraction = s.size > 0 ? s.completedBytes / s.size : 1;
+  const wanted = wantedProgress(s);
+  const fraction = wanted.fraction;
   const filled = Math.round(fraction * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const remaining = s.size - s.completedBytes;
+  const remaining = wanted.size - wanted.done;
   const eta = s.downloadRate > 0 ? formatDuration(remaining / s.downloadRate) : '∞';
   return `[${bar}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${formatBytes(s.downloadRate)}/s  ${s.peers} peers  ETA ${eta}  ${s.state}`;
 }

@@ -98,6 +98,13 @@ export interface TorrentStats {
   verifiedPieces: number;
   /** Verified payload bytes, 0..size. */
   completedBytes: number;
+  /**
+   * The wanted part (pieces of files not set to "Do not download"): its payload bytes and how
+   * many are verified. What the torrent list shows as Size and progress, as qBittorrent does.
+   * Absent (an engine without file selection): the whole torrent is wanted.
+   */
+  wantedSize?: number;
+  wantedCompletedBytes?: number;
   /** Payload bytes received from peers in this session (including later-discarded). */
   downloaded: number;
   uploaded: number;

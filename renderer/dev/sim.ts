@@ -260,6 +260,7 @@ class SimTorrent {
       state: this.state,
       error: this.error,
       size: hasMetadata ? this.size : 0,
+      totalSize: hasMetadata ? this.size : 0,
       completedBytes: hasMetadata ? completedBytes : 0,
       progress: hasMetadata && this.size > 0 ? completedBytes / this.size : 0,
       downloadRate: this.downloadRate,

@@ -12,6 +12,7 @@ export function summary(n: number, over: Partial<TorrentSummary> = {}): TorrentS
     state: 'downloading',
     error: null,
     size: 1000 * n,
+    totalSize: 1000 * n,
     completedBytes: 0,
     progress: 0,
     downloadRate: 0,

@@ -30,6 +30,7 @@ const summary: TorrentSummary = {
   state: 'downloading',
   error: null,
   size: 10,
+  totalSize: 10,
   completedBytes: 5,
   progress: 0.5,
   downloadRate: 1,

@@ -75,11 +75,16 @@ export interface TorrentSummary {
   state: TorrentState;
   /** Last error message when state is 'error' (or a non-fatal one), else null. */
   error: string | null;
-  /** Payload bytes (0 while a magnet fetches metadata). */
+  /**
+   * Payload bytes of the wanted part (pieces of files not set to "Do not download"; a piece shared
+   * with a wanted file is wanted whole): qBittorrent's "Size". 0 while a magnet fetches metadata.
+   */
   size: number;
-  /** Verified payload bytes. */
+  /** Payload bytes of the whole torrent, skipped files included: qBittorrent's "Total size". */
+  totalSize: number;
+  /** Verified payload bytes of the wanted part (0..size). */
   completedBytes: number;
-  /** completedBytes / size, 0..1 (0 when size is 0). */
+  /** completedBytes / size, 0..1 (0 when size is 0): progress over the wanted data, as qBittorrent shows it. */
   progress: number;
   /** Bytes per second. */
   downloadRate: number;
@@ -337,6 +342,7 @@ const torrentSummaryShape: Shape<TorrentSummary> = {
   state: torrentState,
   error: nullable(string({ max: TEXT_MAX })),
   size: nonNegativeInt,
+  totalSize: nonNegativeInt,
   completedBytes: nonNegativeInt,
   progress: fraction,
   downloadRate: nonNegative,

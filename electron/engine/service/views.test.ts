@@ -16,6 +16,19 @@ describe('views', () => {
     expect(torrentSummary(t).eta).toBeNull();
   });
 
+  it('shows size, progress, remaining and ETA over the wanted part (as qBittorrent), the whole torrent as totalSize', () => {
+    const t = torrent();
+    t.status.fill(2, 0, 5);
+    t.downloadRate = 1000;
+    const real = t.stats.bind(t);
+    // Half the torrent skipped, its wanted half done: 100% and no ETA, though 50% of the whole is there.
+    t.stats = () => ({ ...real(), state: 'seeding', completedBytes: 5000, wantedSize: 5000, wantedCompletedBytes: 5000 });
+    expect(validSummary(torrentSummary(t), 'summary')).toMatchObject({ size: 5000, totalSize: 10_000, completedBytes: 5000, progress: 1, eta: null });
+    // Still downloading the wanted part: remaining and ETA count wanted bytes only.
+    t.stats = () => ({ ...real(), completedBytes: 5000, wantedSize: 8000, wantedCompletedBytes: 4000 });
+    expect(torrentSummary(t)).toMatchObject({ size: 8000, totalSize: 10_000, completedBytes: 4000, progress: 0.5, eta: 4 });
+  });
+
   it('clamps limits to whole bytes per second within the contract range', () => {
     expect(limitsView({ download: 1500.7, upload: -3 })).toEqual({ downloadLimit: 1500, uploadLimit: 0 });
     expect(limitsView({ download: Number.NaN, upload: 2 * MAX_RATE_LIMIT })).toEqual({ downloadLimit: 0, uploadLimit: MAX_RATE_LIMIT });

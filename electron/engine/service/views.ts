@@ -62,8 +62,11 @@ export function limitsView(limits: { download: number; upload: number }): { down
 /** One row of the torrent list. */
 export function torrentSummary(t: EngineTorrent): TorrentSummary {
   const s = t.stats();
-  const size = wholeBytes(s.size);
-  const completed = Math.min(size, wholeBytes(s.completedBytes));
+  const totalSize = wholeBytes(s.size);
+  // Size, progress, remaining and ETA are over the wanted part, as qBittorrent shows them: a
+  // torrent whose wanted files are done reads 100%, however much of it is set to "Do not download".
+  const size = Math.min(totalSize, wholeBytes(s.wantedSize ?? s.size));
+  const completed = Math.min(size, wholeBytes(s.wantedCompletedBytes ?? s.completedBytes));
   const remaining = size - completed;
   const downloadRate = rate(s.downloadRate);
   const eta = remaining > 0 && downloadRate > 0 && s.state === 'downloading' ? Math.ceil(remaining / downloadRate) : null;
@@ -73,6 +76,7 @@ export function torrentSummary(t: EngineTorrent): TorrentSummary {
     state: s.state,
     error: s.error === null ? null : clipText(s.error, MAX_TEXT_CHARS),
     size,
+    totalSize,
     completedBytes: completed,
     progress: size > 0 ? completed / size : s.state === 'seeding' ? 1 : 0,
     downloadRate,
@@ -93,7 +97,7 @@ export function torrentSummary(t: EngineTorrent): TorrentSummary {
     ...limitsView(t.rateLimits()),
     savePath: clipText(s.savePath, MAX_PATH_CHARS),
     hasMetadata: t.info().hasMetadata,
-    ...policyFields(s, completed),
+    ...policyFields(s, Math.min(totalSize, wholeBytes(s.completedBytes))),
   };
 }
 

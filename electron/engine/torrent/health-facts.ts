@@ -54,7 +54,8 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     error: stats.error,
     hasMetadata: src.hasMetadata,
     private: src.private,
-    progress: stats.size > 0 ? stats.completedBytes / stats.size : 0,
+    // "Stuck at N%" reads as the torrent list's progress: over the wanted part.
+    progress: wantedFraction(stats),
     wantedMissing,
     wantedNobodyHas,
     downloadRate: stats.downloadRate,
@@ -70,4 +71,10 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     banned: [...src.banned],
     reachability: src.reachability ? reachFacts(src.reachability, src.localAddresses) : null,
   };
+}
+
+/** Verified share of the wanted part (TorrentStats.wantedSize), as the torrent list shows progress. */
+function wantedFraction(stats: TorrentStats): number {
+  const size = stats.wantedSize ?? stats.size;
+  return size > 0 ? Math.min(1, (stats.wantedCompletedBytes ?? stats.completedBytes) / size) : 0;
 }

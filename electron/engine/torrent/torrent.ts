@@ -1259,6 +1259,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     let seeds = 0;
     for (const p of this.peersById.values()) if (p.isSeed) seeds++;
     const t = this.transfer ?? this.checking;
+    const wanted = t?.wantedBytes() ?? { size: this.meta?.payloadLength ?? 0, done: 0 };
     return {
       infoHash: this.infoHash,
       name: this.name,
@@ -1269,6 +1270,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       pieceCount: this.meta?.pieceCount ?? 0,
       verifiedPieces: t?.picker.have.count ?? 0,
       completedBytes: t?.completedBytes() ?? 0,
+      wantedSize: wanted.size,
+      wantedCompletedBytes: wanted.done,
       downloaded: t?.downloadedBytes ?? 0,
       uploaded: t?.uploadedBytes ?? 0,
       downloadRate: t?.downloadMeter.rate() ?? 0,

@@ -36,6 +36,24 @@ export class TransferView {
     return total;
   }
 
+  /**
+   * Payload bytes of the wanted pieces, and how many of them are verified: what qBittorrent
+   * (libtorrent's total_wanted / total_wanted_done) shows as Size and progress. A piece shared
+   * by a wanted and a skipped file is wanted whole, as libtorrent counts it.
+   */
+  wantedBytes(): { size: number; done: number } {
+    const have = this.picker.have;
+    let size = 0;
+    let done = 0;
+    for (let i = 0; i < this.meta.pieceCount; i++) {
+      if (!this.picker.isWanted(i)) continue;
+      const payload = this.piecePayload(i);
+      size += payload;
+      if (have.has(i)) done += payload;
+    }
+    return { size, done };
+  }
+
   /** Bytes still wanted (for tracker `left`). */
   leftBytes(): number {
     return Math.max(0, this.meta.payloadLength - this.completedBytes());

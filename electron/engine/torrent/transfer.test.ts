@@ -428,6 +428,23 @@ describe('Transfer: pieces', () => {
     expect([...transfer.pieceStatus()]).toEqual([0, 0, 0, 0]);
   });
 
+  it('wantedBytes: the size and progress qBittorrent shows are over the wanted pieces; a piece shared with a wanted file counts whole', async () => {
+    // f0: pieces 0–1 (ends 5000 bytes into piece 1); f1: the rest of piece 1 and pieces 2–3.
+    const total = 4 * PIECE;
+    const { transfer, data, connect } = await rig({ files: [PIECE + 5000, 3 * PIECE - 5000] });
+    expect(transfer.wantedBytes()).toEqual({ size: total, done: 0 });
+    transfer.setFilePriority(1, 0);
+    expect(transfer.wantedBytes()).toEqual({ size: 2 * PIECE, done: 0 });
+    const p = connect();
+    p.peer.receive(Buffer.concat([msg.bitfield(allPieces(4)), msg.unchoke()]));
+    for (const i of [0, 1]) p.peer.receive(Buffer.concat([block(data, i, 0), block(data, i, BLOCK)]));
+    await transfer.drain();
+    // Every wanted piece is in: 100% of the wanted part, half of the whole torrent.
+    expect(transfer.wantedBytes()).toEqual({ size: 2 * PIECE, done: 2 * PIECE });
+    expect(transfer.completedBytes()).toBe(2 * PIECE);
+    expect(transfer.finished).toBe(true);
+  });
+
   it('a file skipped again after priority changes, while its piece is being verified: still fetched again', async () => {
     const { transfer, host, data, connect } = await rig({ files: [PIECE + 5000, PIECE - 5000] });
     // Skipped, then wanted at two priorities: no file counts as skipped any more.

@@ -419,6 +419,11 @@ export class Transfer {
     return this.view.completedBytes();
   }
 
+  /** Payload bytes of the wanted pieces, and of those verified (TransferView.wantedBytes). */
+  wantedBytes(): { size: number; done: number } {
+    return this.view.wantedBytes();
+  }
+
   leftBytes(): number {
     return this.view.leftBytes();
   }

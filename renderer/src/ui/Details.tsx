@@ -107,7 +107,7 @@ function TrackersTab({ infoHash }: { infoHash: string }) {
   );
 }
 
-function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {
+export function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {
   const controller = useController();
   const connected = useConnected();
   const capabilities = useApp((s) => s.capabilities);
@@ -117,7 +117,9 @@ function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {
   const rows: Array<[string, string]> = [
     ['Name', t.name || '–'],
     ['Info-hash', t.infoHash],
-    ['Size', t.hasMetadata ? `${formatBytes(t.size)} (${formatCount(t.size)} bytes)` : '–'],
+    // As qBittorrent's General tab: the whole torrent, and the selected part when files are skipped.
+    ['Total size', t.hasMetadata ? `${formatBytes(t.totalSize)} (${formatCount(t.totalSize)} bytes)` : '–'],
+    ...(t.hasMetadata && t.size !== t.totalSize ? [['Selected', `${formatBytes(t.size)} (${formatCount(t.size)} bytes)`] as [string, string]] : []),
     ['Pieces', t.hasMetadata ? `${formatCount(t.pieceCount)} × ${formatBytes(t.pieceLength)}${i ? ` (last ${formatBytes(i.lastPieceLength)})` : ''}` : '–'],
     ['Comment', i?.comment ?? '–'],
     ['Created by', i?.createdBy ?? '–'],
