@@ -123,7 +123,7 @@ export async function openTorrent(
   };
   if (verbose) {
     session.on('warning', (m) => process.stderr.write(`tessera: ${m}\n`));
-    // Whether peers outside can reach us: port mapped (how, where), incoming seen, or only outgoing.
+    // Whether peers outside can reach us: port mapped (how, where), incoming seen, or not known (health-reach.ts reachVerdict).
     session.on('reachability', (r) => process.stderr.write(`tessera: ${describeReachability(r)}\n`));
   }
   try {

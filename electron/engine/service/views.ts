@@ -25,7 +25,7 @@ import {
 } from '../../../shared/contract/index.js';
 import type { EngineSession, EngineTorrent, FileStats, PeerStats, SourceFacts, TorrentStats, TrackerStats } from '../api.js';
 import { shareRatio } from '../session/seeding-limits.js';
-import { describeReachability } from '../session/reachability.js';
+import { reachabilityView } from '../session/reachability.js';
 
 const wholeBytes = (n: number): number => Math.max(0, Math.floor(n));
 const rate = (n: number): number => Math.max(0, n);
@@ -120,7 +120,8 @@ function policyFields(s: TorrentStats, completedBytes: number): Partial<TorrentS
 }
 
 /** Totals for the status bar. */
-export function sessionSummary(session: EngineSession): SessionSummary {
+/** @param addresses this machine's addresses (for a listener on every address); the OS's when absent. */
+export function sessionSummary(session: EngineSession, addresses?: readonly string[]): SessionSummary {
   let downloadRate = 0;
   let uploadRate = 0;
   let peers = 0;
@@ -133,8 +134,19 @@ export function sessionSummary(session: EngineSession): SessionSummary {
   const reach = session.reachability?.();
   return {
     downloadRate, uploadRate, peers, listenPort: session.port, ...limitsView(session.rateLimits()),
-    ...(reach ? { connectable: reach.portMapping.status === 'mapped' || reach.incomingConnections > 0, reachability: describeReachability(reach).slice(0, 1024) } : {}),
+    ...(reach ? reachFields(reachabilityView(reach, addresses)) : {}),
   };
+}
+
+/**
+ * The status bar's say on reachability, by the rule the Health tab follows: connectable or not
+ * only on evidence, absent (shown as unknown) otherwise — it said "Not connectable" of a
+ * loopback-only listener and of every session nobody had dialled yet.
+ */
+function reachFields(view: ReturnType<typeof reachabilityView>): Pick<SessionSummary, 'connectable' | 'reachability'> {
+  const reachability = view.text.slice(0, 1024);
+  if (view.verdict.kind === 'unknown') return { reachability };
+  return { connectable: view.verdict.kind === 'reachable', reachability };
 }
 
 /** Static facts for the Info tab (field by field: the contract's objects are strict). */

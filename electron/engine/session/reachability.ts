@@ -1,5 +1,6 @@
 import type { PortMappingState } from '../portmap/port-mapper.js';
 import { protocolName } from '../portmap/port-mapper.js';
+import { describeVerdict, interfaceAddresses, reachFacts, reachVerdict, type ReachVerdict } from '../torrent/health-reach.js';
 
 /** Whether peers outside can reach us, as far as this session knows (for `--verbose` and the UI). */
 export interface Reachability {
@@ -13,8 +14,23 @@ export interface Reachability {
   listenHost?: string;
 }
 
-/** One line for a person: mapped (how, where), incoming seen, or only outgoing. */
-export function describeReachability(r: Reachability): string {
+/**
+ * What may be said about reachability (health-reach.ts's one rule, which the Health tab uses
+ * too), and that in one line for a person: how the port is mapped or why not, then the verdict.
+ * @param addresses this machine's addresses, for a listener on every address
+ */
+export function reachabilityView(r: Reachability, addresses: readonly string[] = interfaceAddresses()): { verdict: ReachVerdict; text: string } {
+  const facts = reachFacts(r, addresses);
+  const verdict = reachVerdict(facts);
+  return { verdict, text: reachabilityLine(r, verdict, describeVerdict(verdict, facts)) };
+}
+
+/** One line for a person: mapped (how, where), then the verdict (`--verbose`, the status bar's tooltip). */
+export function describeReachability(r: Reachability, addresses?: readonly string[]): string {
+  return reachabilityView(r, addresses).text;
+}
+
+function reachabilityLine(r: Reachability, verdict: ReachVerdict, verdictText: string): string {
   const m = r.portMapping;
   const parts: string[] = [];
   if (m.status === 'mapped' && m.protocol) {
@@ -27,7 +43,8 @@ export function describeReachability(r: Reachability): string {
   } else if (m.status === 'discovering') {
     parts.push('port mapping: looking for the router');
   }
-  if (r.incomingConnections > 0) parts.push(`reachable: ${r.incomingConnections} incoming connection${r.incomingConnections === 1 ? '' : 's'} seen`);
-  else if (!(m.status === 'mapped')) parts.push('not reachable: only outgoing connections');
+  // "Only outgoing connections" was said here of every listener nobody had dialled yet — on
+  // loopback, on a public address, before the router answered: only evidence says "not reachable".
+  if (verdict.why !== 'mapped') parts.push(verdictText);
   return parts.join('; ');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reachability } from '../session/reachability.js';
-import { interfaceAddresses, isGlobalIPv6, isLoopback, isPublicIPv4, reachFacts } from './health-reach.js';
+import { interfaceAddresses, isGlobalIPv6, isLoopback, isPublicIPv4, reachFacts, reachVerdict } from './health-reach.js';
 
 const off: Reachability = {
   listenPort: 6881,
@@ -50,5 +50,26 @@ describe('address classes', () => {
   it('loopback: 127/8, ::1 and IPv4-mapped 127/8', () => {
     expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(isLoopback)).toEqual([true, true, true, true]);
     expect(['10.0.0.1', '::', '2001:db8::1'].some(isLoopback)).toBe(false);
+  });
+});
+
+describe('reachVerdict (the one rule for the Health tab, the status bar and --verbose)', () => {
+  const failed: Reachability = { ...off, portMapping: { ...off.portMapping, status: 'failed', error: 'no router' } };
+  const verdict = (r: Reachability, addresses: readonly string[] = homeMachine) => reachVerdict(reachFacts(r, addresses));
+
+  it('reachable on evidence: an incoming connection, or a mapped port', () => {
+    expect(verdict({ ...failed, incomingConnections: 1 })).toEqual({ kind: 'reachable', why: 'incoming' });
+    expect(verdict({ ...off, portMapping: { ...off.portMapping, status: 'mapped' } })).toEqual({ kind: 'reachable', why: 'mapped' });
+  });
+
+  it('not reachable only with evidence: mapping failed, nobody came in, no public IPv4 address', () => {
+    expect(verdict(failed)).toEqual({ kind: 'not-reachable', why: 'mapping-failed' });
+  });
+
+  it('unknown otherwise: loopback only, a public address, or no evidence yet', () => {
+    expect(verdict({ ...failed, listenHost: '127.0.0.1' })).toEqual({ kind: 'unknown', why: 'loopback-only' });
+    expect(verdict(failed, ['203.0.113.9'])).toEqual({ kind: 'unknown', why: 'public-address' });
+    expect(verdict(off)).toEqual({ kind: 'unknown', why: 'no-evidence-yet' });
+    expect(verdict({ ...off, portMapping: { ...off.portMapping, status: 'discovering' } })).toEqual({ kind: 'unknown', why: 'no-evidence-yet' });
   });
 });

@@ -36,6 +36,41 @@ export function reachFacts(r: Reachability, addresses: readonly string[]): Reach
   };
 }
 
+/**
+ * The one rule for what may be said about reachability, wherever it is said (the Health tab,
+ * the status bar, `tessera --verbose`): reachable on evidence (an incoming connection, a port
+ * mapped on the router), not reachable on evidence (mapping failed, nobody came in, no public
+ * IPv4 address to be dialled on), and otherwise not known — a loopback-only listener (nobody
+ * outside is meant to connect), a public address (no NAT in the way, a firewall unknown), or no
+ * evidence yet (mapping off or still asking the router, nobody has dialled in so far).
+ */
+export type ReachVerdict =
+  | { kind: 'reachable'; why: 'incoming' | 'mapped' }
+  | { kind: 'not-reachable'; why: 'mapping-failed' }
+  | { kind: 'unknown'; why: 'loopback-only' | 'public-address' | 'no-evidence-yet' };
+
+export function reachVerdict(f: ReachFacts): ReachVerdict {
+  if (f.incomingConnections > 0) return { kind: 'reachable', why: 'incoming' };
+  if (f.portMapping === 'mapped') return { kind: 'reachable', why: 'mapped' };
+  if (f.loopbackOnly) return { kind: 'unknown', why: 'loopback-only' };
+  if (f.publicIPv4) return { kind: 'unknown', why: 'public-address' };
+  if (f.portMapping === 'failed') return { kind: 'not-reachable', why: 'mapping-failed' };
+  return { kind: 'unknown', why: 'no-evidence-yet' };
+}
+
+/** The verdict in a few words for a person (the status bar's tooltip, `--verbose`). */
+export function describeVerdict(v: ReachVerdict, f: ReachFacts): string {
+  const n = f.incomingConnections;
+  switch (v.why) {
+    case 'incoming': return `reachable: ${n} incoming connection${n === 1 ? '' : 's'} seen`;
+    case 'mapped': return 'reachable: the port is mapped on the router';
+    case 'mapping-failed': return 'probably not reachable from outside: port mapping failed, no incoming connection seen, no public IPv4 address';
+    case 'loopback-only': return 'listening on loopback only: reachable from this machine alone, as set';
+    case 'public-address': return 'no incoming connection yet; listening on a public IPv4 address (no router in the way)';
+    case 'no-evidence-yet': return 'no incoming connection yet; whether peers outside can connect is not known';
+  }
+}
+
 /** This machine's interface addresses (none when the OS will not say). */
 export function interfaceAddresses(): string[] {
   try {

@@ -5,7 +5,7 @@
  */
 import type { HealthCause, HealthCauseId, HealthSeverity } from '../../../shared/contract/health.js';
 import type { TorrentState } from '../api.js';
-import type { ReachFacts } from './health-reach.js';
+import { reachVerdict, type ReachFacts } from './health-reach.js';
 import { refillBatch } from './block-downloader.js';
 
 export interface HealthTracker {
@@ -274,10 +274,12 @@ export function diagnose(f: HealthFacts): HealthCause[] {
   // "not reachable" where nothing showed it. It is said only with evidence — mapping failed, no
   // incoming connection, no public address — and as a possibility when mapping is off and it may
   // be why no peer connects.
-  if (reach && downloading && reach.incomingConnections === 0 && reach.portMapping !== 'mapped' && !reach.loopbackOnly && !reach.publicIPv4) {
+  // The same rule (reachVerdict) decides what the status bar and `tessera --verbose` say.
+  const verdict = reach ? reachVerdict(reach) : null;
+  if (reach && verdict && downloading && (verdict.kind === 'not-reachable' || verdict.why === 'no-evidence-yet')) {
     const couldMatter = connectedCount === 0 && f.knownPeers > 0;
     const ipv6 = reach.globalIPv6 ? ' IPv6 peers may still reach it (it has a global IPv6 address).' : '';
-    if (reach.portMapping === 'failed') {
+    if (verdict.kind === 'not-reachable') {
       add(
         'not-reachable',
         couldMatter ? 'slowing' : 'info',

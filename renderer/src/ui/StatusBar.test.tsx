@@ -2,6 +2,7 @@
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ALT_SPEED } from '../../../shared/contract/index.js';
+import { session } from '../../test/fixtures.js';
 import { mountWithSnapshot, testSettings, type Mounted } from '../../test/mount.js';
 import { StatusBar } from './StatusBar.js';
 
@@ -12,6 +13,20 @@ const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0))
 afterEach(() => m.unmount());
 
 describe('status bar', () => {
+  it('says connectable or not only when the engine has evidence; otherwise unknown, with its reason as the tooltip', async () => {
+    const reachability = 'listening on loopback only: reachable from this machine alone, as set';
+    m = await mountWithSnapshot(<StatusBar />, { session: { ...session, reachability } });
+    expect($('status-connectable')?.textContent).toBe('Reachability unknown');
+    expect($('status-connectable')?.dataset.connectable).toBe('unknown');
+    expect($('status-connectable')?.title).toBe(reachability);
+    await m.unmount();
+    m = await mountWithSnapshot(<StatusBar />, { session: { ...session, connectable: false, reachability: 'probably not reachable from outside' } });
+    expect($('status-connectable')?.textContent).toBe('Not connectable');
+    await m.unmount();
+    m = await mountWithSnapshot(<StatusBar />, { session: { ...session, connectable: true, reachability: 'reachable: 1 incoming connection seen' } });
+    expect($('status-connectable')?.textContent).toBe('Connectable');
+  });
+
   it('the turtle switches the alternative speed limits, keeping their values and schedule', async () => {
     const altSpeed = { ...DEFAULT_ALT_SPEED, scheduled: true, days: [1, 2] };
     m = await mountWithSnapshot(<StatusBar />, { settings: { ...testSettings, altSpeed } });

@@ -25,10 +25,12 @@ export function StatusBar() {
       </span>
       <span className="statusbar__item">{count} torrent{count === 1 ? '' : 's'}</span>
       {port > 0 && <span className="statusbar__item muted">Port {port}</span>}
-      {connectable !== undefined && (
-        <span className={`statusbar__item reach reach--${connectable ? 'yes' : 'no'}`} data-testid="status-connectable" data-connectable={connectable}
-          title={reachability ?? ''}>
-          {connectable ? 'Connectable' : 'Not connectable'}
+      {(connectable !== undefined || reachability !== undefined) && (
+        // The engine says connectable or not only on evidence (the Health tab's rule); without it,
+        // "unknown" — a loopback-only listener or one nobody dialled yet is not "Not connectable".
+        <span className={`statusbar__item reach reach--${connectable === undefined ? 'unknown' : connectable ? 'yes' : 'no'}`} data-testid="status-connectable"
+          data-connectable={connectable === undefined ? 'unknown' : String(connectable)} title={reachability ?? ''}>
+          {connectable === undefined ? 'Reachability unknown' : connectable ? 'Connectable' : 'Not connectable'}
         </span>
       )}
       <span className="statusbar__spacer" />
