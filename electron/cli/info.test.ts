@@ -29,7 +29,7 @@ describe('tessera info', () => {
         { path: ['.pad', '12768'], length: 12768, attr: 'p' },
         { path: ['b.flac'], length: 100 },
       ],
-      extra: { private: 1 },
+      extra: { private: 1, source: 'TRK' },
     }),
     { 'announce-list': [['http://a/announce'], ['udp://b:80']], comment: 'nice', 'created by': 'me' },
   );
@@ -42,6 +42,7 @@ describe('tessera info', () => {
     expect(output.out).toMatch(/^Piece length: +16 KiB \(16384 bytes\)$/m);
     expect(output.out).toMatch(/^Pieces: +3, last piece 100 bytes$/m);
     expect(output.out).toMatch(/^Private: +yes$/m);
+    expect(output.out).toMatch(/^Source: +TRK$/m);
     expect(output.out).toMatch(/^ +tier 1 +http:\/\/a\/announce$/m);
     expect(output.out).toMatch(/^ +tier 2 +udp:\/\/b:80$/m);
     expect(output.out).toMatch(/^ +12768 +album\/\.pad\/12768 \[pad\]$/m);
@@ -64,8 +65,17 @@ describe('tessera info', () => {
       announce: [['http://a/announce'], ['udp://b:80']],
       comment: 'nice',
       createdBy: 'me',
+      source: 'TRK',
     });
     expect((json['files'] as unknown[]).length).toBe(3);
+    output.out = '';
+    // No source in the info dict: null in JSON, no line in the text.
+    const plain = torrentBytes(v1Info({ name: 'x', files: [{ path: ['x.bin'], length: 10 }] }), {});
+    expect(await runInfo([write('plain.torrent', plain), '--json'])).toBe(0);
+    expect((JSON.parse(output.out) as Record<string, unknown>)['source']).toBeNull();
+    output.out = '';
+    expect(await runInfo([write('plain2.torrent', plain)])).toBe(0);
+    expect(output.out).not.toMatch(/^Source:/m);
     expect(json['infoHash']).toMatch(/^[0-9a-f]{40}$/);
   });
 
@@ -110,14 +120,14 @@ describe('tessera info', () => {
   it('shows no terminal escape codes from the torrent, and exact strings in JSON', async () => {
     const esc = '\x1b]0;pwned\x07\x1b[2J';
     const evil = torrentBytes(
-      v1Info({ name: `n${esc}`, files: [{ path: [`f${esc}.bin`], length: 10 }] }),
+      v1Info({ name: `n${esc}`, files: [{ path: [`f${esc}.bin`], length: 10 }], extra: { source: `s${esc}` } }),
       { announce: `http://t${esc}/a`, 'url-list': [`http://w${esc}/`], httpseeds: [`http://h${esc}/`], comment: `c${esc}\u009b31m`, 'created by': `me${esc}` },
     );
     const file = write('evil.torrent', evil);
     expect(await runInfo([file])).toBe(0);
     const controls = [...output.out].filter((ch) => ch !== '\n' && (ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f)));
     expect(controls).toEqual([]);
-    for (const shown of ['Name: ', 'tier 1  http://t', '  http://w', '  http://h', 'Comment: ', 'Created by: ']) expect(output.out).toContain(shown);
+    for (const shown of ['Name: ', 'tier 1  http://t', '  http://w', '  http://h', 'Comment: ', 'Created by: ', 'Source: ']) expect(output.out).toContain(shown);
     output.out = '';
     expect(await runInfo([file, '--json'])).toBe(0);
     expect((JSON.parse(output.out) as Record<string, unknown>)['comment']).toBe(`c${esc}\u009b31m`);

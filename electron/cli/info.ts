@@ -66,6 +66,7 @@ export function metainfoToJson(m: Metainfo): Record<string, unknown> {
     comment: m.comment,
     createdBy: m.createdBy,
     creationDate: m.creationDate,
+    source: m.source,
   };
 }
 
@@ -90,6 +91,7 @@ export function formatMetainfo(m: Metainfo): string {
   row('Piece length', `${formatBytes(m.pieceLength)} (${m.pieceLength} bytes)`);
   row('Pieces', `${m.pieceCount}, last piece ${m.lastPieceLength} bytes`);
   row('Private', m.private ? 'yes' : 'no');
+  if (m.source !== null) row('Source', shown(m.source));
   if (m.createdBy !== null) row('Created by', shown(m.createdBy));
   const created = m.creationDate === null ? null : formatCreationDate(m.creationDate);
   if (created !== null) row('Created on', created);

@@ -7,7 +7,7 @@ import { type BDict, findKeyOrderProblem, findLeadingZero, getBytes, getDict, ge
 import { MetainfoError } from './errors.js';
 import { type FileEntry, FileListBuilder, MAX_NUM_PIECES } from './file-list.js';
 import { filesCompatible } from './hybrid.js';
-import { sanitizeFileName } from './sanitize.js';
+import { sanitizeFileName, sanitizeText } from './sanitize.js';
 import { resolveSymlinks } from './symlinks.js';
 import { extractFileList, extractSingleFile } from './v1-files.js';
 import { extractFileTree } from './v2-files.js';
@@ -52,6 +52,8 @@ export interface ParsedInfo {
   hasRootDir: boolean;
   total: number;
   hybrid: boolean;
+  /** info['source'] (a private tracker's tag that makes the info-hash its own), null when absent or empty. */
+  source: string | null;
   v2Only: boolean;
 }
 
@@ -147,6 +149,8 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     );
   }
 
+  const sourceBytes = getBytes(info, 'source');
+  const source = sourceBytes !== undefined && sourceBytes.length > 0 ? sanitizeText(sourceBytes) : null;
   const priv = info.get('private');
   const isPrivate = isInt(priv) && Number(priv) !== 0;
 
@@ -168,6 +172,7 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     hasRootDir: version >= 2 && !hasV1 ? !v2SingleFile : multiFile,
     total: main.total,
     hybrid,
+    source,
     v2Only,
   };
 }

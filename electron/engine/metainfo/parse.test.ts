@@ -194,6 +194,14 @@ describe('parseInfoDictionary', () => {
     expect(bare.comment).toBeNull();
   });
 
+  it("keeps the info dict's source (a private tracker's tag), from a .torrent and from bare metadata alike", () => {
+    const info = v1Info({ name: 'x', length: 100000, extra: { source: 'TRK' } });
+    expect(parseTorrent(torrentBytes(info, {})).source).toBe('TRK');
+    expect(parseInfoDictionary(encode(info)).source).toBe('TRK');
+    expect(parseTorrent(torrentBytes(v1Info({ name: 'x', length: 10 }), {})).source).toBeNull();
+    expect(parseTorrent(torrentBytes(v1Info({ name: 'x', length: 10, extra: { source: '' } }), {})).source).toBeNull();
+  });
+
   it('rejects trailing bytes and non-dictionaries', () => {
     const info = encode(v1Info({ length: 5 }));
     expect(() => parseInfoDictionary(Buffer.concat([info, Buffer.from('x')]))).toThrow(/trailing/);

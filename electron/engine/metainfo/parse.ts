@@ -164,6 +164,8 @@ function* finish(
     dhtNodes: root === null ? [] : readDhtNodes(root),
     comment: root === null ? null : readText(root, 'comment'),
     createdBy: root === null ? null : readText(root, 'created by'),
+    // In the info dict, so a magnet's fetched metadata carries it too.
+    source: parsed.source,
     creationDate: readCreationDate(root?.get('creation date')),
     infoBytes,
     hybrid: parsed.hybrid,

@@ -63,6 +63,8 @@ export interface Metainfo {
   dhtNodes: DhtNode[];
   comment: string | null;
   createdBy: string | null;
+  /** info['source'], as qBittorrent's creator and private trackers set it (part of the info-hash); null when absent. */
+  source: string | null;
   /** Seconds since the epoch. */
   creationDate: number | null;
   /** The info dictionary exactly as it appeared in the input. */
