@@ -184,7 +184,14 @@ describe('skipping a file of a multi-file torrent', () => {
     const dir = join(root, 'dl');
     const before = [...t.pieceStatus()];
     expect(shared.every((p) => before[p] === VERIFIED)).toBe(true);
+    // The mosaic while it checks: the skipped file's own pieces stay Skipped, never Missing.
+    const during: number[][] = [];
+    const sample = (): void => void during.push([...t.pieceStatus()]);
+    t.on('piece', sample);
     await t.recheck!();
+    t.off('piece', sample);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.filter((s) => s.length === torrent.pieces && exclusive.some((p) => s[p] !== SKIPPED))).toEqual([]);
     expect([...t.pieceStatus()]).toEqual(before);
     expect(t.files()[skipIndex]!.priority).toBe(0);
     expect(t.stats().state).toBe('seeding');

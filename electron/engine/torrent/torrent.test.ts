@@ -292,6 +292,46 @@ describe('Torrent lifecycle', () => {
       expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     });
 
+    it('shows the pieces of a skipped file as Skipped all through the check, not Missing until it ends', async () => {
+      await mkdir(path.join(dir, 'two'));
+      await writeFile(path.join(dir, 'two', 'a.bin'), TWO.subarray(0, 4 * PIECE));
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      torrent.setFilePriority(1, 0);
+      const seen: string[] = [];
+      const sample = (): void => void seen.push([...torrent.pieceStatus()].join(''));
+      torrent.on('piece', sample);
+      torrent.on('state', sample);
+      await torrent.recheck();
+      sample();
+      // Every view of the mosaic while checking: b.bin's pieces (4–7) Skipped, a.bin's filling in.
+      const shown = seen.filter((s) => s.length === 8);
+      expect(shown.length).toBeGreaterThanOrEqual(4);
+      expect(shown.filter((s) => s.slice(4) !== '4444')).toEqual([]);
+      expect(seen.at(-1)).toBe('22224444');
+    });
+
+    it('a file skipped while the check runs shows as Skipped at once, and wanted again as Missing', async () => {
+      await mkdir(path.join(dir, 'two'));
+      await writeFile(path.join(dir, 'two', 'a.bin'), TWO.subarray(0, 4 * PIECE));
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      const seen: string[] = [];
+      torrent.on('piece', (index) => {
+        if (index === 0) torrent.setFilePriority(1, 0);
+        seen.push([...torrent.pieceStatus()].slice(4).join(''));
+        if (index === 1) torrent.setFilePriority(1, 1);
+        if (index === 1) seen.push([...torrent.pieceStatus()].slice(4).join(''));
+        if (index === 2) torrent.setFilePriority(1, 0);
+      });
+      await torrent.recheck();
+      // It was Missing (0000) here until the check ended.
+      expect(seen).toEqual(['4444', '4444', '0000', '0000', '4444']);
+      expect([...torrent.pieceStatus()].join('')).toBe('22224444');
+    });
+
     it('shows the files, and keeps the priorities set meanwhile for when the check ends', async () => {
       await writeTwo();
       const meta = twoMeta();

@@ -1298,8 +1298,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   pieceStatus(): Uint8Array {
     // While checking, the pieces found good so far: the mosaic fills as the check goes, where it
-    // went blank until the end of a recheck (minutes, on a large torrent).
-    return (this.transfer ?? this.checking)?.pieceStatus() ?? new Uint8Array(0);
+    // went blank until the end of a recheck (minutes, on a large torrent). Files skipped meanwhile
+    // show as Skipped at once, not as Missing until the check ends and the picker learns of them.
+    if (this.transfer) return this.transfer.pieceStatus();
+    return this.checking?.pieceStatus(this.prioritiesWhileChecking) ?? new Uint8Array(0);
   }
 
   inFlight(): Array<[number, number, number]> {

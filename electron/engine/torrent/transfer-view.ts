@@ -59,15 +59,35 @@ export class TransferView {
     return Math.max(0, this.meta.payloadLength - this.completedBytes());
   }
 
-  pieceStatus(): Uint8Array {
+  /**
+   * @param pending file priorities set while the data is checked, which the picker learns only
+   *                when the check ends (Torrent.setFilePriority): the mosaic shows them already.
+   */
+  pieceStatus(pending?: ReadonlyMap<number, FilePriority>): Uint8Array {
     const out = new Uint8Array(this.meta.pieceCount).fill(MISSING);
     const have = this.picker.have;
     // A missing piece nobody asked for (all its files skipped) is not "still to come": the
     // mosaic of a torrent whose wanted files are done must not look unfinished.
     for (let i = 0; i < out.length; i++) out[i] = have.has(i) ? VERIFIED : this.picker.isWanted(i) ? MISSING : SKIPPED;
+    if (pending && pending.size > 0) this.applyPending(out, pending);
     for (const index of this.failedPieces) if (!have.has(index)) out[index] = FAILED;
     for (const index of this.picker.inFlight.keys()) out[index] = IN_FLIGHT;
     return out;
+  }
+
+  /** Missing pieces of the files in `pending` as those priorities make them: Skipped when no wanted file has bytes in them. */
+  private applyPending(out: Uint8Array, pending: ReadonlyMap<number, FilePriority>): void {
+    const priority = (fileIndex: number): FilePriority => pending.get(fileIndex) ?? this.filePriorities[fileIndex]!;
+    // Only the changed files' pieces: bounded by what the user changed, not by the torrent.
+    for (const fileIndex of pending.keys()) {
+      const range = this.storage.map.filePieces(fileIndex);
+      if (!range) continue;
+      for (let p = range[0]; p <= range[1]; p++) {
+        if (out[p] !== MISSING && out[p] !== SKIPPED) continue;
+        const segments = this.storage.map.pieceSegments(p, 0, this.picker.pieceSize(p));
+        out[p] = segments.some((s) => !this.meta.files[s.fileIndex]!.pad && priority(s.fileIndex) > 0) ? MISSING : SKIPPED;
+      }
+    }
   }
 
   /** [index, blocks received, blocks] of each piece in flight. */

@@ -428,8 +428,9 @@ export class Transfer {
     return this.view.leftBytes();
   }
 
-  pieceStatus(): Uint8Array {
-    return this.view.pieceStatus();
+  /** @param pending priorities set while checking, not yet applied (TransferView.pieceStatus). */
+  pieceStatus(pending?: ReadonlyMap<number, FilePriority>): Uint8Array {
+    return this.view.pieceStatus(pending);
   }
 
   inFlight(): Array<[number, number, number]> {
