@@ -69,6 +69,12 @@ test('a skipped file: its pieces are Skipped in the grid (pixels, label, data-sk
   await startLtSeeder(cleanup, { torrents: [info.torrentPath], save: dataDir, peers: [`127.0.0.1:${host.listenPort}`] });
   await expect(grid).toHaveAttribute('data-verified', '6', { timeout: 120_000 });
   await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding');
+  // Progress over the wanted part, as qBittorrent: 100% (it read 51.8%, 88,080 of 170,000 bytes);
+  // the Info tab keeps the whole torrent as Total size and the wanted part as Selected.
+  await expect(r.getByTestId('torrent-progress')).toHaveAttribute('data-progress', '1');
+  await page.getByTestId('tab-info').click();
+  await expect(page.getByTestId('info-panel')).toContainText('170,000 bytes');
+  await expect(page.getByTestId('info-panel')).toContainText('88,080 bytes');
   await expect(grid).toHaveAttribute('data-skipped', '5');
   await expect(grid).toHaveAttribute('aria-label', 'Piece map: 6 of 11 pieces verified, 5 skipped (not downloaded)');
   await expect(page.getByTestId('legend-skipped')).toBeVisible();
