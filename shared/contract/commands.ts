@@ -58,6 +58,18 @@ import { torrentHealth, type TorrentHealth } from './health.js';
 import { inFlightReply, type InFlightReply } from './in-flight.js';
 import { peerPiecesQuery, peerPiecesResult, type PeerPiecesQuery, type PeerPiecesResult } from './peer-pieces.js';
 import { pieceSourcesQuery, pieceSourcesView, type PieceSourcesQuery, type PieceSourcesView } from './piece-sources.js';
+import {
+  cancelCreateTorrentPayload,
+  chooseCreateSourcePayload,
+  chooseCreateSourceResult,
+  createTorrentPayload,
+  createTorrentStarted,
+  type CancelCreateTorrentPayload,
+  type ChooseCreateSourcePayload,
+  type ChooseCreateSourceResult,
+  type CreateTorrentPayload,
+  type CreateTorrentStarted,
+} from './create-torrent.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -254,6 +266,17 @@ export interface Commands {
   getInFlight: { payload: TorrentRef; result: InFlightReply };
   /** The torrent's .torrent file; 'not-found' while a magnet has no metadata yet. */
   exportTorrent: { payload: TorrentRef; result: ExportTorrentResult };
+  /**
+   * Starts hashing a file or folder on the engine's machine into a .torrent (create-torrent.ts);
+   * `torrentCreation` events for the returned id follow, to this connection only. One job per
+   * connection at a time ('unsupported' while one runs); a path that is missing, unreadable or
+   * empty ends in a `failed` event.
+   */
+  createTorrent: { payload: CreateTorrentPayload; result: CreateTorrentStarted };
+  /** Stops a creation job (a `cancelled` event follows); an id that is not running is ignored. */
+  cancelCreateTorrent: { payload: CancelCreateTorrentPayload; result: null };
+  /** Electron: main's file or folder dialog for the creator's source path. Web host: 'unsupported'. */
+  chooseCreateSource: { payload: ChooseCreateSourcePayload; result: ChooseCreateSourceResult };
 }
 
 export type CommandName = keyof Commands;
@@ -296,6 +319,9 @@ export const COMMAND_NAMES = [
   'getPeerPieces',
   'getInFlight',
   'exportTorrent',
+  'createTorrent',
+  'cancelCreateTorrent',
+  'chooseCreateSource',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -389,6 +415,9 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPeerPieces: peerPiecesQuery,
   getInFlight: torrentRef,
   exportTorrent: torrentRef,
+  createTorrent: createTorrentPayload,
+  cancelCreateTorrent: cancelCreateTorrentPayload,
+  chooseCreateSource: chooseCreateSourcePayload,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -428,6 +457,9 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getInFlight: inFlightReply,
   // Twice the add limit: an export adds announce-list, piece layers and url-list around the info dict.
   exportTorrent: object<ExportTorrentResult>({ name: string({ max: 4096 }), data: base64(Math.ceil((2 * MAX_TORRENT_FILE_BYTES) / 3) * 4) }),
+  createTorrent: createTorrentStarted,
+  cancelCreateTorrent: nullValue,
+  chooseCreateSource: chooseCreateSourceResult,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

@@ -36,6 +36,7 @@ import {
   type TorrentSummaryChange,
 } from './types.js';
 import { addOffer, addOffers, type AddOffer } from './add-offer.js';
+import { torrentCreationEvent, type TorrentCreationEvent } from './create-torrent.js';
 
 export interface SnapshotEvent {
   type: 'snapshot';
@@ -164,7 +165,8 @@ export type ServerEvent =
   | NoticeEvent
   | SettingsEvent
   | AddOfferEvent
-  | AddOfferClosedEvent;
+  | AddOfferClosedEvent
+  | TorrentCreationEvent;
 
 /**
  * Emitted by the client itself (never sent over the wire): the transport's connection
@@ -220,6 +222,7 @@ export const serverEvent: Validator<ServerEvent> = discriminated<'type', ServerE
   settings: object<SettingsEvent>({ type: literal('settings'), settings }),
   addOffer: object<AddOfferEvent>({ type: literal('addOffer'), offer: addOffer }),
   addOfferClosed: object<AddOfferClosedEvent>({ type: literal('addOfferClosed'), id: string({ max: 64 }) }),
+  torrentCreation: torrentCreationEvent,
 });
 
 /** Validates an event received from the other side. Throws ValidationError. */

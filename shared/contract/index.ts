@@ -15,6 +15,7 @@ export * from './piece-sources.js';
 export * from './peer-pieces.js';
 export * from './in-flight.js';
 export * from './summary-changes.js';
+export * from './create-torrent.js';
 export * from './commands.js';
 export * from './events.js';
 export * from './protocol.js';

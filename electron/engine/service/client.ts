@@ -6,11 +6,14 @@ import type { ServerEvent } from '../../../shared/contract/index.js';
 import { errorLine } from '../../../shared/error-text.js';
 import type { EngineTorrent } from '../api.js';
 import { PieceWatch, type PieceWatchOptions } from './piece-watch.js';
+import type { CreationJob } from './torrent-creation.js';
 
 export type WatchTiming = Omit<PieceWatchOptions, 'send' | 'log'>;
 
 export class Client {
   subscribed = false;
+  /** Its "Create torrent" job, running or the last one (one at a time per connection). */
+  creation: CreationJob | null = null;
   private isClosed = false;
   private readonly watches = new Map<string, PieceWatch>();
 
@@ -52,6 +55,8 @@ export class Client {
   }
 
   close(): void {
+    // Nobody is left to receive the .torrent: stop hashing.
+    this.creation?.cancel();
     for (const w of this.watches.values()) w.stop();
     this.watches.clear();
     this.isClosed = true;

@@ -12,6 +12,7 @@ import {
   type AddOffer,
   type AnswerAddOfferPayload,
   type CommandName,
+  type CommandPayload,
   type CommandResult,
   type MoveDestination,
   type Settings,
@@ -41,6 +42,9 @@ export interface CommandHost {
   setSettings(patch: SettingsPatch): Promise<Settings>;
   chooseDownloadDir(): Promise<CommandResult<'chooseDownloadDir'>>;
   watch(client: Client, t: EngineTorrent): void;
+  /** Starts the client's creation job (torrent-creation.ts). */
+  createTorrent(client: Client, payload: CommandPayload<'createTorrent'>): CommandResult<'createTorrent'>;
+  chooseCreateSource(kind: CommandPayload<'chooseCreateSource'>['kind']): Promise<CommandResult<'chooseCreateSource'>>;
 }
 
 /** The torrent with this info-hash, or a not-found failure. */
@@ -215,6 +219,15 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!file) throw new CommandFailure('not-found', 'No .torrent yet: the metadata of this magnet has not arrived');
       return { name: clipText(t.info().name, MAX_NAME_CHARS), data: bytesToBase64(file) };
     }
+    case 'createTorrent':
+      return host.createTorrent(client, parseCommandPayload(command, raw));
+    case 'cancelCreateTorrent': {
+      const { id } = parseCommandPayload(command, raw);
+      if (client.creation?.id === id) client.creation.cancel();
+      return null;
+    }
+    case 'chooseCreateSource':
+      return host.chooseCreateSource(parseCommandPayload(command, raw).kind);
     case 'getPeerPieces': {
       const p = parseCommandPayload(command, raw);
       const t = torrent(p.infoHash);

@@ -19,6 +19,7 @@ import {
   type AddPreview,
   type AnswerAddOfferPayload,
   type Capabilities,
+  type CommandPayload,
   type CommandResult,
   type MoveDestination,
   type Reply,
@@ -42,6 +43,9 @@ import { applySettingsPatch, pushSettingsToSession } from './settings-apply.js';
 import { SummaryFeed } from './summary-feed.js';
 import { TorrentWiring } from './torrent-wiring.js';
 import { clipText, previewView, sessionSummary, torrentSummary } from './views.js';
+import { CreationJob, type CreateFunction } from './torrent-creation.js';
+import { createTorrent as engineCreateTorrent } from '../metainfo/index.js';
+import { randomUUID } from 'node:crypto';
 
 /** What the embedding process (Electron shell or web host) can do for the service. */
 export interface ServicePlatform {
@@ -50,6 +54,8 @@ export interface ServicePlatform {
   openPath?(path: string): Promise<void>;
   /** Main-owned folder dialog; resolves null when cancelled. */
   chooseDirectory?(current: string): Promise<string | null>;
+  /** Main-owned file or folder dialog for the creator's source; resolves null when cancelled. */
+  chooseSourcePath?(kind: 'file' | 'folder'): Promise<string | null>;
   /** A torrent completed (Electron: native notification). */
   onCompleted?(summary: TorrentSummary): void;
   /** A torrent failed (the desktop shell notifies, as it does on completion). */
@@ -69,8 +75,18 @@ export interface ServiceOptions {
   summaryIntervalMs?: number;
   pieceIntervalMs?: number;
   availabilityIntervalMs?: number;
+  /** Least time between two progress events of a creation job (default 250 ms). */
+  creationProgressIntervalMs?: number;
+  /** Makes a .torrent (default: the engine's createTorrent; tests pass their own). */
+  createTorrent?: CreateFunction;
   log?(message: string): void;
 }
+
+/**
+ * Creation jobs running at once across all connections: each hashes on up to 4 threads with a
+ * few MiB of buffers, and 32 web tabs must not make that 128 threads.
+ */
+export const MAX_RUNNING_CREATIONS = 2;
 
 /** One client: an Electron webContents or one WebSocket. */
 export interface ServiceConnection {
@@ -102,6 +118,8 @@ export class TesseraService implements CommandHost {
   private readonly altSpeed: AltSpeedScheduler;
   private watcher: WatchFolder | null = null;
   private closed = false;
+  private readonly creationProgressIntervalMs: number;
+  private readonly createFunction: CreateFunction;
 
   private readonly onAdded = (infoHash: string): void => {
     const t = this.session.get(infoHash);
@@ -127,6 +145,8 @@ export class TesseraService implements CommandHost {
     this.saveSettings = options.saveSettings;
     this.watchTiming = { intervalMs: options.pieceIntervalMs ?? 250, availabilityIntervalMs: options.availabilityIntervalMs ?? 1000 };
     this.log = options.log ?? (() => undefined);
+    this.creationProgressIntervalMs = options.creationProgressIntervalMs ?? 250;
+    this.createFunction = options.createTorrent ?? engineCreateTorrent;
     this.wiring = new TorrentWiring({
       piecesChanged: (t) => this.forEachWatch(t.infoHash, (w) => w.touch()),
       pieceFailed: (t, index) => this.forEachWatch(t.infoHash, (w) => w.pieceFailed(index)),
@@ -381,6 +401,40 @@ export class TesseraService implements CommandHost {
 
   watch(client: Client, t: EngineTorrent): void {
     client.watch(t, this.watchTiming);
+  }
+
+  createTorrent(client: Client, payload: CommandPayload<'createTorrent'>): CommandResult<'createTorrent'> {
+    if (client.creation?.running) throw new CommandFailure('unsupported', 'A torrent is already being created here: wait for it or cancel it first');
+    let running = 0;
+    for (const c of this.clients) if (c.creation?.running) running++;
+    if (running >= MAX_RUNNING_CREATIONS) {
+      throw new CommandFailure('unsupported', `${running} torrents are being created already (in other windows); try again when one has finished`);
+    }
+    const job = new CreationJob({
+      id: randomUUID(),
+      payload,
+      create: this.createFunction,
+      send: (event) => client.send(event),
+      seed: (bytes, savePath) => this.seedCreated(bytes, savePath),
+      progressIntervalMs: this.creationProgressIntervalMs,
+      log: this.log,
+    });
+    client.creation = job;
+    return { id: job.id };
+  }
+
+  async chooseCreateSource(kind: 'file' | 'folder'): Promise<CommandResult<'chooseCreateSource'>> {
+    if (!this.platform.chooseSourcePath || !this.platform.capabilities.chooseDownloadDir) {
+      throw new CommandFailure('unsupported', 'Choosing a file is only possible in the desktop app; type the path on the server instead');
+    }
+    return { path: await this.platform.chooseSourcePath(kind) };
+  }
+
+  /** Adds a torrent just created, its data where it was made from: it checks the data and seeds. */
+  private async seedCreated(bytes: Uint8Array, savePath: string): Promise<CommandResult<'addTorrentFile'>> {
+    const { torrent, duplicate } = await addToSession(this.session, { kind: 'torrent', bytes }, { savePath, paused: false, what: 'created torrent', log: this.log });
+    if (!this.wiring.has(torrent.infoHash)) this.onAdded(torrent.infoHash);
+    return { infoHash: torrent.infoHash, name: clipText(torrent.stats().name, MAX_NAME_CHARS), duplicate };
   }
 
   // --- internals ---------------------------------------------------------------------------

@@ -202,6 +202,8 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'piecesSnapshot':
     case 'piecesDelta':
       return state; // handled outside React state (typed arrays)
+    case 'torrentCreation':
+      return state; // the Create torrent dialog follows its own job (Controller.onCreation)
     case 'addOffer':
     case 'ui/offer':
       return state.offers.some((o) => o.id === action.offer.id) ? state : { ...state, offers: [...state.offers, action.offer] };

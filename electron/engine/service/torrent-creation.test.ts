@@ -1,0 +1,199 @@
+import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { base64ToBytes, parseServerEvent, type CreateTorrentPayload, type ServerEvent, type TorrentCreationEvent } from '../../../shared/contract/index.js';
+import { createTorrent, parseTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
+import { FakeSession } from './fake-session.js';
+import { MAX_RUNNING_CREATIONS, TesseraService, type ServiceOptions } from './service.js';
+import { defaultSettings } from './state.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-create-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function setup(extra: Partial<ServiceOptions> = {}) {
+  const session = new FakeSession();
+  const service = new TesseraService({
+    session,
+    settings: { ...defaultSettings('/downloads'), confirmAdd: false },
+    platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    creationProgressIntervalMs: 0,
+    ...extra,
+  });
+  const events: ServerEvent[] = [];
+  // Every event must pass the contract's validator, as the renderer applies it.
+  const conn = service.connect((e) => events.push(parseServerEvent(JSON.parse(JSON.stringify(e)))));
+  const creation = () => events.filter((e): e is TorrentCreationEvent => e.type === 'torrentCreation');
+  return { session, service, conn, events, creation };
+}
+
+function payload(source: string, over: Partial<CreateTorrentPayload> = {}): CreateTorrentPayload {
+  return { source, format: 'hybrid', pieceLength: null, trackers: [], comment: '', private: false, startSeeding: false, ...over };
+}
+
+/** Resolves once `check` holds for the events (each event is delivered synchronously by the service). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setImmediate(r));
+}
+
+/** A create function the test steps through: it reports progress when told, and obeys onProgress's throw as the real one does. */
+function steppedCreate() {
+  let release: (() => void) | null = null;
+  const calls: CreateTorrentOptions[] = [];
+  const create = async (options: CreateTorrentOptions): Promise<Buffer> => {
+    calls.push(options);
+    for (let run = 1; run <= 3; run++) {
+      await new Promise<void>((r) => (release = r));
+      options.onProgress?.(run * 100, 300);
+    }
+    return createTorrent({ ...options, onProgress: undefined });
+  };
+  return { create, calls, step: () => release?.() };
+}
+
+describe('createTorrent command', () => {
+  it('hashes a folder with progress, then sends the .torrent (all options applied) and starts seeding it from the folder above', async () => {
+    const src = join(dir, 'album');
+    await mkdir(src);
+    await writeFile(join(src, 'a.flac'), Buffer.alloc(70_000, 1));
+    await writeFile(join(src, 'b.flac'), Buffer.alloc(30_000, 2));
+    const { conn, session, creation } = setup();
+    const reply = await conn.handle(
+      'createTorrent',
+      payload(src, { format: 'v1', pieceLength: 16 * 1024, trackers: ['http://t.example/announce', 'udp://u.example:80'], comment: 'mine', private: true, startSeeding: true }),
+    );
+    if (!reply.ok) throw new Error(reply.error.message);
+    const { id } = reply.result as { id: string };
+    await until(() => creation().some((e) => e.state !== 'hashing'));
+    const events = creation();
+    expect(events.every((e) => e.id === id)).toBe(true);
+    expect(events.filter((e) => e.state === 'hashing').at(-1)).toMatchObject({ hashedBytes: 100_000, totalBytes: 100_000 });
+    const done = events.at(-1);
+    if (done?.state !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+    const meta = parseTorrent(Buffer.from(base64ToBytes(done.torrent.data)));
+    expect(meta.name).toBe('album');
+    expect(meta.private).toBe(true);
+    expect(meta.pieceLength).toBe(16 * 1024);
+    expect(meta.announce).toEqual([['http://t.example/announce'], ['udp://u.example:80']]);
+    expect(meta.infoHashV2).toBeNull();
+    expect(done.torrent).toMatchObject({ name: 'album', infoHash: meta.infoHashHex, pieceCount: 7, pieceLength: 16 * 1024, totalBytes: 100_000, seedError: null });
+    const seeded = session.get(done.torrent.seeding!.infoHash);
+    expect(seeded?.stats().savePath).toBe(dir);
+    // Nothing written beside the data: the .torrent went back to the UI.
+    expect((await readdir(dir)).sort()).toEqual(['album']);
+  });
+
+  it('makes a hybrid by default, not added when seeding was not asked', async () => {
+    await writeFile(join(dir, 'one.bin'), Buffer.alloc(40_000, 7));
+    const { conn, session, creation } = setup();
+    await conn.handle('createTorrent', payload(join(dir, 'one.bin')));
+    await until(() => creation().some((e) => e.state === 'done'));
+    const done = creation().at(-1);
+    if (done?.state !== 'done') throw new Error('not done');
+    expect(done.torrent.infoHashV2).toMatch(/^[0-9a-f]{64}$/);
+    expect(done.torrent.seeding).toBeNull();
+    expect(session.list()).toHaveLength(0);
+  });
+
+  it('Cancel stops the hashing at the next run of pieces: a cancelled event, no .torrent, nothing added', async () => {
+    await writeFile(join(dir, 'big.bin'), Buffer.alloc(50_000, 3));
+    const stepped = steppedCreate();
+    const { conn, session, creation } = setup({ createTorrent: stepped.create });
+    const reply = await conn.handle('createTorrent', payload(join(dir, 'big.bin'), { startSeeding: true }));
+    const { id } = (reply as { ok: true; result: { id: string } }).result;
+    await until(() => stepped.calls.length === 1);
+    stepped.step();
+    await until(() => creation().length === 1);
+    expect(creation()[0]).toMatchObject({ state: 'hashing', hashedBytes: 100, totalBytes: 300 });
+    expect(await conn.handle('cancelCreateTorrent', { id })).toEqual({ ok: true, result: null });
+    stepped.step();
+    await until(() => creation().length === 2);
+    expect(creation()[1]).toEqual({ type: 'torrentCreation', id, state: 'cancelled' });
+    // The third run never came: onProgress threw, as it makes the real hasher terminate its threads.
+    stepped.step();
+    await new Promise((r) => setImmediate(r));
+    expect(creation()).toHaveLength(2);
+    expect(session.list()).toHaveLength(0);
+    // A new job may start once the old one ended.
+    expect(await conn.handle('createTorrent', payload(join(dir, 'big.bin')))).toMatchObject({ ok: true });
+  });
+
+  it("with the engine's own createTorrent, a cancel stops the hashing threads: no further run of pieces is handed out", async () => {
+    // 80 MiB (sparse, so quick to make and read): five 16 MiB jobs for at most 4 v2 hashing threads.
+    const big = join(dir, 'big.bin');
+    await writeFile(big, '');
+    await truncate(big, 80 * 1024 * 1024);
+    const runs: number[] = [];
+    const { conn, creation } = setup({ createTorrent: (o) => createTorrent({ ...o, onProgress: (h, t) => (runs.push(h), o.onProgress?.(h, t)) }) });
+    const reply = await conn.handle('createTorrent', payload(big));
+    const { id } = (reply as { ok: true; result: { id: string } }).result;
+    // No I/O has happened yet: the job is still looking at the path.
+    await conn.handle('cancelCreateTorrent', { id });
+    await until(() => creation().length > 0);
+    expect(creation()).toEqual([{ type: 'torrentCreation', id, state: 'cancelled' }]);
+    // Runs already on a thread may report; none after the first report is started.
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.length).toBeLessThan(5);
+  });
+
+  it('fails clearly for a missing path, an empty folder and empty files; refuses a relative path and a second job', async () => {
+    const { conn, creation } = setup();
+    const failure = async (source: string): Promise<string> => {
+      const before = creation().length;
+      const r = await conn.handle('createTorrent', payload(source));
+      if (!r.ok) throw new Error(r.error.message);
+      await until(() => creation().length > before && creation().at(-1)!.state !== 'hashing');
+      const last = creation().at(-1)!;
+      return last.state === 'failed' ? last.message : `not failed: ${last.state}`;
+    };
+    expect(await failure(join(dir, 'nope'))).toMatch(/^Nothing at .*nope: no such file or folder/);
+    await mkdir(join(dir, 'empty'));
+    expect(await failure(join(dir, 'empty'))).toMatch(/contains no files/);
+    await mkdir(join(dir, 'zeros'));
+    await writeFile(join(dir, 'zeros', 'z'), '');
+    expect(await failure(join(dir, 'zeros'))).toMatch(/every file is empty/);
+
+    expect(await conn.handle('createTorrent', payload('relative/path'))).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringMatching(/absolute path/) } });
+
+    const stepped = steppedCreate();
+    const busy = setup({ createTorrent: stepped.create });
+    await writeFile(join(dir, 'f'), 'x');
+    expect(await busy.conn.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: true });
+    expect(await busy.conn.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringMatching(/already being created/) } });
+  });
+
+  it(`runs at most ${MAX_RUNNING_CREATIONS} jobs across connections, and a closed connection's job is cancelled`, async () => {
+    await writeFile(join(dir, 'f'), 'x');
+    const stepped = steppedCreate();
+    const { service, conn } = setup({ createTorrent: stepped.create });
+    const others = Array.from({ length: MAX_RUNNING_CREATIONS }, () => service.connect(() => undefined));
+    expect(await conn.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: true });
+    for (const o of others.slice(1)) expect(await o.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: true });
+    expect(await others[0]!.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    conn.close();
+    // The closed connection's job is no longer counted: another may start.
+    expect(await others[0]!.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: true });
+  });
+
+  it("chooseCreateSource is main's dialog: unsupported on the web host, the chosen path on the desktop", async () => {
+    expect(await setup().conn.handle('chooseCreateSource', { kind: 'folder' })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    const asked: string[] = [];
+    const desktop = setup({
+      platform: {
+        capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true },
+        chooseSourcePath: async (kind) => {
+          asked.push(kind);
+          return kind === 'file' ? '/home/u/film.mkv' : null;
+        },
+      },
+    });
+    expect(await desktop.conn.handle('chooseCreateSource', { kind: 'file' })).toEqual({ ok: true, result: { path: '/home/u/film.mkv' } });
+    expect(await desktop.conn.handle('chooseCreateSource', { kind: 'folder' })).toEqual({ ok: true, result: { path: null } });
+    expect(asked).toEqual(['file', 'folder']);
+  });
+});

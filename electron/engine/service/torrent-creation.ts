@@ -1,0 +1,156 @@
+/**
+ * One "Create torrent" job of one connection (the `createTorrent` command): hashes the source
+ * with the engine's createTorrent (metainfo/create.ts), reports progress as `torrentCreation`
+ * events at a bounded rate, returns the .torrent as bytes (the engine writes no .torrent file)
+ * and, when asked, adds it with the source's folder as save path so it checks and seeds.
+ *
+ * Cancelling: createTorrent takes no abort signal, but it calls `onProgress` after every run of
+ * pieces a hashing thread finished (at most 32 MiB), and an exception thrown there makes it
+ * terminate its worker threads and reject. So a cancel stops the hashing at the next run that
+ * completes, and the job reports `cancelled` with nothing made.
+ */
+import { promises as fsp, constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import {
+  MAX_CREATED_TORRENT_BYTES,
+  MAX_NAME_CHARS,
+  bytesToBase64,
+  type AddResult,
+  type CreateTorrentPayload,
+  type CreatedTorrent,
+  type TorrentCreationEvent,
+} from '../../../shared/contract/index.js';
+import { errorLine } from '../../../shared/error-text.js';
+import { parseTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
+import { clipText } from './views.js';
+
+export type CreateFunction = (options: CreateTorrentOptions) => Promise<Buffer>;
+
+export interface CreationJobOptions {
+  id: string;
+  payload: CreateTorrentPayload;
+  create: CreateFunction;
+  send: (event: TorrentCreationEvent) => void;
+  /** Adds the made torrent, its data in `savePath` (the service's add, so every UI sees it). */
+  seed: (bytes: Uint8Array, savePath: string) => Promise<AddResult>;
+  /** Least time between two `hashing` events (ms). */
+  progressIntervalMs: number;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+/** Thrown from onProgress to make createTorrent stop its hashing threads. */
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+export class CreationJob {
+  readonly id: string;
+  private cancelled = false;
+  private finished = false;
+  /** Settles (never rejects) once the job sent its last event. */
+  readonly done: Promise<void>;
+
+  constructor(private readonly options: CreationJobOptions) {
+    this.id = options.id;
+    this.done = this.run();
+  }
+
+  get running(): boolean {
+    return !this.finished;
+  }
+
+  /** Stops the job at the next run of pieces hashed; its `cancelled` event follows. */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private async run(): Promise<void> {
+    const { id, send } = this.options;
+    let event: TorrentCreationEvent;
+    try {
+      const torrent = await this.make();
+      event = this.cancelled ? { type: 'torrentCreation', id, state: 'cancelled' } : { type: 'torrentCreation', id, state: 'done', torrent };
+    } catch (err) {
+      event = this.cancelled ? { type: 'torrentCreation', id, state: 'cancelled' } : { type: 'torrentCreation', id, state: 'failed', message: errorLine(err) };
+    }
+    this.finished = true;
+    send(event);
+  }
+
+  private async make(): Promise<CreatedTorrent> {
+    const { payload, id, send } = this.options;
+    const now = this.options.now ?? Date.now;
+    const source = path.resolve(payload.source);
+    await checkSource(source);
+    let lastSent = -Infinity;
+    const bytes = await this.options.create({
+      sourcePath: source,
+      format: payload.format,
+      ...(payload.pieceLength !== null ? { pieceLength: payload.pieceLength } : {}),
+      trackers: payload.trackers,
+      ...(payload.comment !== '' ? { comment: payload.comment } : {}),
+      private: payload.private,
+      createdBy: 'Tessera',
+      onWarning: (message) => this.options.log?.(`create torrent: ${message}`),
+      onProgress: (hashedBytes, totalBytes) => {
+        if (this.cancelled) throw new Cancelled();
+        const t = now();
+        if (hashedBytes < totalBytes && t - lastSent < this.options.progressIntervalMs) return;
+        lastSent = t;
+        send({ type: 'torrentCreation', id, state: 'hashing', hashedBytes, totalBytes });
+      },
+    });
+    if (this.cancelled) throw new Cancelled();
+    if (bytes.byteLength > MAX_CREATED_TORRENT_BYTES) {
+      throw new Error(`The .torrent would be ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MiB, more than clients accept: choose larger pieces`);
+    }
+    // Ours, just made: read back whatever its size.
+    const meta = parseTorrent(bytes, { maxSize: bytes.byteLength });
+    let seeding: AddResult | null = null;
+    let seedError: string | null = null;
+    if (payload.startSeeding) {
+      try {
+        seeding = await this.options.seed(bytes, path.dirname(source));
+      } catch (err) {
+        seedError = errorLine(err);
+      }
+    }
+    return {
+      name: clipText(meta.name, MAX_NAME_CHARS),
+      infoHash: meta.infoHashHex,
+      infoHashV2: meta.infoHashV2?.toString('hex') ?? null,
+      pieceCount: meta.pieceCount,
+      pieceLength: meta.pieceLength,
+      totalBytes: meta.payloadLength,
+      data: bytesToBase64(bytes),
+      seeding,
+      seedError,
+    };
+  }
+}
+
+/**
+ * A clear error for a source that is missing or unreadable, before any hashing (createTorrent
+ * would say "ENOENT: no such file or directory, stat '…'"). An empty folder or empty files are
+ * createTorrent's to refuse ("contains no files", "every file is empty").
+ */
+async function checkSource(source: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fsp.stat(source);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`Nothing at ${source}: no such file or folder on the machine running Tessera`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`Cannot read ${source}: permission denied`);
+    throw err;
+  }
+  if (!stat.isFile() && !stat.isDirectory()) throw new Error(`${source} is neither a file nor a folder`);
+  try {
+    await fsp.access(source, stat.isDirectory() ? fsConstants.R_OK | fsConstants.X_OK : fsConstants.R_OK);
+  } catch {
+    throw new Error(`Cannot read ${source}: permission denied`);
+  }
+}
