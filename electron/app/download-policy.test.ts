@@ -20,7 +20,7 @@ describe('download policy (Electron will-download)', () => {
 
   it('offers the chosen name in a .torrent save dialog, without path separators', () => {
     expect(exportSaveDialogOptions('ubuntu.iso.torrent')).toEqual({
-      title: 'Export .torrent',
+      title: 'Save .torrent',
       defaultPath: 'ubuntu.iso.torrent',
       filters: [{ name: 'Torrent files', extensions: ['torrent'] }],
     });

@@ -1,7 +1,8 @@
 /**
  * Which downloads the Electron shell lets through: only the .torrent files the renderer saves
- * itself (Export .torrent: a blob: URL our own page made), never a navigation or a link to
- * anywhere else. Those go behind the native save dialog (main.ts sets its options).
+ * itself (Export .torrent, and the .torrent Create torrent made: a blob: URL our own page made),
+ * never a navigation or a link to anywhere else. Those go behind the native save dialog
+ * (main.ts sets its options).
  */
 import { APP_ORIGIN } from './shell-logic.js';
 
@@ -15,5 +16,5 @@ export function isOwnExportDownload(url: string): boolean {
 export function exportSaveDialogOptions(fileName: string): { title: string; defaultPath: string; filters: Array<{ name: string; extensions: string[] }> } {
   // The page sanitised the name; a path separator here would still not leave the default folder.
   const safe = fileName.replace(/[/\\]/g, '_') || 'torrent.torrent';
-  return { title: 'Export .torrent', defaultPath: safe, filters: [{ name: 'Torrent files', extensions: ['torrent'] }] };
+  return { title: 'Save .torrent', defaultPath: safe, filters: [{ name: 'Torrent files', extensions: ['torrent'] }] };
 }

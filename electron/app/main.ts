@@ -177,6 +177,7 @@ async function start(): Promise<void> {
         if (error) throw new Error(error);
       },
       chooseDirectory: chooseDirectory,
+      chooseSourcePath: chooseSourcePath,
       onCompleted: (summary) => {
         if (service?.getSettings().notifyOnComplete && Notification.isSupported()) {
           new Notification({ ...torrentNotification('completed', summary), silent: false }).show();
@@ -317,6 +318,17 @@ async function handleInvoke(event: IpcMainInvokeEvent, command: unknown, payload
 
 async function chooseDirectory(current: string): Promise<string | null> {
   const options = { title: 'Download folder', defaultPath: current, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  if (result.canceled) return null;
+  return result.filePaths[0] ?? null;
+}
+
+/** The Create torrent dialog's source: a file or a folder (GTK's dialog cannot offer both at once). */
+async function chooseSourcePath(kind: 'file' | 'folder'): Promise<string | null> {
+  const options = {
+    title: kind === 'file' ? 'File to share' : 'Folder to share',
+    properties: [kind === 'file' ? 'openFile' : 'openDirectory'] as Array<'openFile' | 'openDirectory'>,
+  };
   const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
   if (result.canceled) return null;
   return result.filePaths[0] ?? null;
