@@ -12,6 +12,7 @@ import {
   TesseraError,
   type TesseraClient,
   type TesseraEvent,
+  type TorrentCreationEvent,
   type TorrentSeedingLimits,
 } from '../../../shared/contract/index.js';
 
@@ -32,6 +33,7 @@ export class Controller {
   private watching: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private expireTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly creationListeners = new Set<(event: TorrentCreationEvent) => void>();
 
   constructor(
     readonly client: TesseraClient,
@@ -60,6 +62,10 @@ export class Controller {
         if (e.infoHash !== this.watching) return; // a late event for a torrent we stopped watching
         if (this.pieces.apply(e, this.now()) === 'resync') void this.call(() => this.client.watchPieces({ infoHash: e.infoHash }), false);
         return;
+      case 'torrentCreation':
+        // Only the connection that started the job gets these: the Create torrent dialog.
+        for (const l of [...this.creationListeners]) l(e);
+        return;
       case 'torrentRemoved':
         this.pieces.drop(e.infoHash);
         if (this.watching === e.infoHash) this.watching = null;
@@ -70,6 +76,14 @@ export class Controller {
     dispatch(this.store, e);
     // Selection may have been cleared by the event (torrent removed / gone from the list).
     this.syncWatch();
+  }
+
+  /** Follows the progress of "Create torrent" jobs started from this window; returns the unsubscribe. */
+  onCreation(listener: (event: TorrentCreationEvent) => void): () => void {
+    this.creationListeners.add(listener);
+    return () => {
+      this.creationListeners.delete(listener);
+    };
   }
 
   // ---- UI actions ----

@@ -3,8 +3,9 @@ import { useApp, useController } from '../app/context.js';
 import type { TorrentSummary } from '../../../shared/contract/index.js';
 import { selectSelectedTorrent, visibleHashes } from '../state/selectors.js';
 import { FilterBar } from './FilterBar.js';
+import { CreateTorrentDialog } from './CreateTorrentDialog.js';
 import { Dialog } from './Dialog.js';
-import { IconMagnet, IconOpen, IconPause, IconPlay, IconSettings, IconTrash, Logo } from './icons.js';
+import { IconCreate, IconMagnet, IconOpen, IconPause, IconPlay, IconSettings, IconTrash, Logo } from './icons.js';
 import { LogoutButton } from './LogoutButton.js';
 import { RemoveDialog } from './RemoveDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
@@ -17,6 +18,8 @@ export function Toolbar() {
   const [magnetOpen, setMagnetOpen] = useState(false);
   const [removeOpen, setRemoveOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [createOpen, setCreateOpen] = useState(false);
+  const closeCreate = useCallback(() => setCreateOpen(false), []);
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
   // The buttons act on every selected torrent: pause those running, resume those paused or failed.
@@ -53,6 +56,9 @@ export function Toolbar() {
         <button type="button" className="btn" data-testid="add-magnet-button" onClick={() => setMagnetOpen(true)} title="Add a magnet link">
           <IconMagnet /> Add magnet
         </button>
+        <button type="button" className="btn" data-testid="create-torrent-button" onClick={() => setCreateOpen(true)} title="Make a .torrent from a file or folder (Torrent Creator)">
+          <IconCreate /> Create torrent
+        </button>
       </div>
       <div className="toolbar__sep" />
       <div className="toolbar__group">
@@ -78,6 +84,7 @@ export function Toolbar() {
       <LogoutButton />
       {settingsOpen && <SettingsDialog onClose={closeSettings} />}
       {magnetOpen && <MagnetDialog onClose={closeMagnet} />}
+      {createOpen && <CreateTorrentDialog onClose={closeCreate} />}
       {removeOpen && selected && (
         <RemoveDialog name={selected.name} infoHash={selected.infoHash} others={selection.filter((h) => h !== selected.infoHash)} onClose={closeRemove} />
       )}

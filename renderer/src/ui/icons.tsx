@@ -16,6 +16,7 @@ export const IconPause = () => <Icon><rect x="6" y="5" width="4" height="14" rx=
 export const IconPlay = () => <Icon><path d="M7 4.5v15l12-7.5z" /></Icon>;
 export const IconTrash = () => <Icon><path d="M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3" /></Icon>;
 export const IconSettings = () => <Icon><circle cx="12" cy="12" r="3" /><path d="M12 2v3M12 19v3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M2 12h3M19 12h3M4.9 19.1L7 17M17 7l2.1-2.1" /></Icon>;
+export const IconCreate = () => <Icon><path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" /><path d="M14 3v5h5M12 11v6M9 14h6" /></Icon>;
 export const IconFolder = () => <Icon><path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z" /></Icon>;
 export const IconDown = () => <Icon size={14}><path d="M12 5v14M6 13l6 6 6-6" /></Icon>;
 export const IconUp = () => <Icon size={14}><path d="M12 19V5M6 11l6-6 6 6" /></Icon>;

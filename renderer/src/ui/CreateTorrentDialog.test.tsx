@@ -1,0 +1,167 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bytesToBase64, type CreatedTorrent } from '../../../shared/contract/index.js';
+import { hash } from '../../test/fixtures.js';
+import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
+import { App } from './App.js';
+
+let m: Mounted;
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.querySelector<T>(`[data-testid="${id}"]`);
+const flush = () => act(async () => { await new Promise((r) => setTimeout(r, 0)); });
+const click = (id: string) => act(async () => { $(id)!.click(); });
+function type(id: string, value: string) {
+  return act(async () => {
+    const el = $<HTMLInputElement | HTMLTextAreaElement>(id)!;
+    const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(el, value);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+function choose(id: string, value: string) {
+  return act(async () => {
+    const el = $<HTMLSelectElement>(id)!;
+    Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')?.set?.call(el, value);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+const emit = (e: Record<string, unknown>) => act(async () => m.transport.emit({ type: 'torrentCreation', id: 'job1', ...e }));
+
+const BYTES = new TextEncoder().encode('d4:infod6:lengthi1e4:name5:albumee');
+const created: CreatedTorrent = {
+  name: 'album', infoHash: hash(7), infoHashV2: 'c'.repeat(64), pieceCount: 7, pieceLength: 16384, totalBytes: 100_000,
+  data: bytesToBase64(BYTES), seeding: { infoHash: hash(7), name: 'album', duplicate: false }, seedError: null,
+};
+
+async function open(capabilities?: { transport: 'electron' | 'web'; chooseDownloadDir: boolean; openFolder: boolean }): Promise<void> {
+  m = await mountWithSnapshot(<App />, capabilities ? { capabilities } : {});
+  m.transport.replies.createTorrent = () => ({ ok: true, result: { id: 'job1' } });
+  await click('create-torrent-button');
+}
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await m.unmount();
+});
+
+describe('Create torrent dialog', () => {
+  it('sends the form, shows the hashing progress, then saves <name>.torrent and says it seeds', async () => {
+    const saved: Array<{ download: string; blob: Blob }> = [];
+    let blob: Blob | null = null;
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => ((blob = b as Blob), 'blob:test/1'));
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push({ download: this.download, blob: blob! });
+    });
+    await open();
+    const dialog = $('create-dialog')!;
+    expect(dialog.getAttribute('role')).toBe('dialog');
+    // The web host has no file dialogs: the path on the server is typed, and the field says so.
+    expect($('create-choose-file')).toBeNull();
+    expect(document.activeElement).toBe($('create-source'));
+    expect(dialog.querySelector('label[for]')?.textContent).toMatch(/machine running Tessera/);
+
+    await type('create-source', ' /srv/media/album ');
+    await choose('create-format', 'v1');
+    await choose('create-piece-size', String(64 * 1024));
+    await type('create-trackers', 'http://t.example/announce\n\nudp://u.example:80\n');
+    await type('create-comment', 'mine');
+    await click('create-private');
+    await click('create-submit');
+    await flush();
+    expect(m.transport.commands('createTorrent')).toEqual([
+      { source: '/srv/media/album', format: 'v1', pieceLength: 65536, trackers: ['http://t.example/announce', 'udp://u.example:80'], comment: 'mine', private: true, startSeeding: true },
+    ]);
+    expect(document.activeElement).toBe($('create-cancel'));
+
+    await emit({ state: 'hashing', hashedBytes: 25_000, totalBytes: 100_000 });
+    const bar = $('create-progress')!;
+    expect(bar.getAttribute('role')).toBe('progressbar');
+    expect(bar.getAttribute('aria-valuenow')).toBe('25');
+    expect(bar.textContent).toMatch(/24\.4 KiB of 97\.7 KiB/);
+    expect($<HTMLButtonElement>('create-submit')!.disabled).toBe(true);
+
+    await emit({ state: 'done', torrent: created });
+    expect($('create-result')?.textContent).toContain(hash(7));
+    expect($('create-result')?.textContent).toContain('7 pieces of 16.0 KiB');
+    expect($('create-seeding')?.textContent).toMatch(/seeds/);
+    expect(saved.map((s) => s.download)).toEqual(['album.torrent']);
+    expect(new Uint8Array(await saved[0]!.blob.arrayBuffer())).toEqual(BYTES);
+    await click('create-done');
+    expect($('create-dialog')).toBeNull();
+  });
+
+  it('Cancel asks the engine to stop; the cancelled event brings the form back and nothing is saved', async () => {
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    await open();
+    await type('create-source', '/srv/big');
+    await click('create-submit');
+    await flush();
+    await emit({ state: 'hashing', hashedBytes: 1, totalBytes: 10 });
+    await click('create-cancel');
+    await flush();
+    expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
+    expect($('create-progress')?.textContent).toMatch(/Cancelling/);
+    await emit({ state: 'cancelled' });
+    expect($('create-progress')).toBeNull();
+    expect($('create-error')?.textContent).toMatch(/Cancelled/);
+    expect($<HTMLButtonElement>('create-submit')!.disabled).toBe(false);
+    expect(clicks).not.toHaveBeenCalled();
+  });
+
+  it("shows the engine's reason when the path is missing, and checks the form before sending", async () => {
+    await open();
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/Choose the file or folder/);
+    await type('create-source', 'relative/album');
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/absolute path/);
+    expect($('create-source')?.getAttribute('aria-invalid')).toBe('true');
+    await type('create-source', '/srv/nope');
+    await type('create-trackers', 'ftp://nope.example/');
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/Not a tracker URL.*ftp:\/\/nope/);
+    expect(m.transport.commands('createTorrent')).toEqual([]);
+
+    await type('create-trackers', '');
+    await click('create-submit');
+    await flush();
+    await emit({ state: 'failed', message: 'Nothing at /srv/nope: no such file or folder on the machine running Tessera' });
+    expect($('create-error')?.textContent).toMatch(/^Nothing at \/srv\/nope/);
+    expect($('create-error')?.getAttribute('role')).toBe('alert');
+    expect($('create-dialog')).not.toBeNull();
+  });
+
+  it('closing the dialog while hashing cancels the job; Escape closes it', async () => {
+    await open();
+    await type('create-source', '/srv/big');
+    await click('create-submit');
+    await flush();
+    await act(async () => { window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); });
+    await flush();
+    expect($('create-dialog')).toBeNull();
+    expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
+  });
+
+  it("the desktop app fills the path from main's file or folder dialog", async () => {
+    await open({ transport: 'electron', chooseDownloadDir: true, openFolder: true });
+    m.transport.replies.chooseCreateSource = (p) => ({ ok: true, result: { path: (p as { kind: string }).kind === 'folder' ? '/home/me/album' : null } });
+    await click('create-choose-folder');
+    await flush();
+    expect($<HTMLInputElement>('create-source')!.value).toBe('/home/me/album');
+    await click('create-choose-file');
+    await flush();
+    // Cancelled: the path stays.
+    expect($<HTMLInputElement>('create-source')!.value).toBe('/home/me/album');
+    expect(m.transport.commands('chooseCreateSource')).toEqual([{ kind: 'folder' }, { kind: 'file' }]);
+  });
+
+  it('Tab stays inside the dialog', async () => {
+    await open();
+    const dialog = $('create-dialog')!;
+    await act(async () => { $('create-submit')!.focus(); });
+    await act(async () => { dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })); });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement).toBe($('create-source'));
+  });
+});
