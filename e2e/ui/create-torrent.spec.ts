@@ -1,0 +1,78 @@
+/**
+ * "Create torrent" in the real UI (Chromium against the web host, as qbittorrent-nox's WebUI
+ * creator): a folder on the server, typed as a path, is hashed by the engine with progress; the
+ * browser downloads <folder>.torrent — which parses to a hybrid torrent of that folder's files —
+ * and with "Start seeding" the torrent appears in the list, checks the data and seeds. A path
+ * that does not exist is refused in the dialog with the engine's reason.
+ */
+import { readFile, readdir, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { parseTorrent } from '../../electron/engine/metainfo/index.js';
+import { Cleanup } from '../support/cleanup.js';
+import { writeRandomFile } from '../support/data.js';
+import { openApp, row } from './ui-helpers.js';
+import { startWebHost } from './web-host.js';
+
+let cleanup: Cleanup;
+test.beforeEach(() => {
+  cleanup = new Cleanup();
+});
+test.afterEach(async () => {
+  await cleanup.run();
+});
+
+/** axe (as a11y.spec.ts runs it) finds nothing in the dialog, in the light and the dark scheme. */
+async function expectAccessible(page: Page, view: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page }).include('[role="dialog"]').analyze();
+    expect(result.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`), `${view} (${colorScheme})`).toEqual([]);
+  }
+}
+
+test('creates a torrent from a folder on the server, downloads its .torrent and seeds it', async ({ page }) => {
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const parent = await cleanup.tempDir('create-src');
+  const folder = join(parent, 'holiday photos');
+  await mkdir(join(folder, 'day 1'), { recursive: true });
+  await writeRandomFile(join(folder, 'day 1', 'beach.jpg'), 700 * 1024, 'beach');
+  await writeRandomFile(join(folder, 'notes.txt'), 5 * 1024, 'notes');
+
+  await page.getByTestId('create-torrent-button').click();
+  const dialog = page.getByRole('dialog', { name: 'Create torrent' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel(/File or folder to share/).fill(join(parent, 'nothing here'));
+  await dialog.getByRole('button', { name: 'Create torrent' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText(/^Nothing at .*nothing here: no such file or folder/);
+  await expectAccessible(page, 'the create dialog with an error');
+
+  await dialog.getByLabel(/File or folder to share/).fill(folder);
+  await dialog.getByLabel('Trackers (one per line)').fill('http://127.0.0.1:1/announce');
+  await dialog.getByLabel('Comment').fill('made in the web UI');
+  await expect(dialog.getByLabel(/Start seeding/)).toBeChecked();
+  const downloading = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Create torrent' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('holiday photos.torrent');
+  const meta = parseTorrent(await readFile(await download.path()));
+  expect(meta.name).toBe('holiday photos');
+  expect(meta.infoHashV2).not.toBeNull();
+  expect(meta.comment).toBe('made in the web UI');
+  expect(meta.files.filter((f) => !f.pad).map((f) => f.path).sort()).toEqual(['holiday photos/day 1/beach.jpg', 'holiday photos/notes.txt']);
+
+  const done = page.getByRole('dialog', { name: 'Torrent created' });
+  await expect(done.getByTestId('create-result')).toContainText(meta.infoHashHex);
+  await expect(done.getByTestId('create-seeding')).toBeVisible();
+  await expectAccessible(page, 'the created torrent');
+  await done.getByRole('button', { name: 'Close' }).click();
+  await expect(done).toBeHidden();
+
+  const r = row(page, meta.infoHashHex);
+  await expect(r).toBeVisible();
+  await expect(r.getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 });
+  // The engine wrote no .torrent beside the data: the browser has it.
+  expect(await readdir(parent)).toEqual(['holiday photos']);
+});
