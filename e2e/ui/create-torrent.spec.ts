@@ -2,7 +2,8 @@
  * "Create torrent" in the real UI (Chromium against the web host, as qbittorrent-nox's WebUI
  * creator): a folder on the server, typed as a path, is hashed by the engine with progress; the
  * browser downloads <folder>.torrent — which parses to a hybrid torrent of that folder's files —
- * and with "Start seeding" the torrent appears in the list, checks the data and seeds. A path
+ * and with "Start seeding" the torrent appears in the list, checks the data and seeds (the web
+ * host seeds only from inside its download folder, so the folder is made there). A path
  * that does not exist is refused in the dialog with the engine's reason.
  */
 import { readFile, readdir, mkdir } from 'node:fs/promises';
@@ -35,7 +36,8 @@ async function expectAccessible(page: Page, view: string): Promise<void> {
 test('creates a torrent from a folder on the server, downloads its .torrent and seeds it', async ({ page }) => {
   const host = await startWebHost(cleanup);
   await openApp(page, host);
-  const parent = await cleanup.tempDir('create-src');
+  // Inside the download folder: the web host seeds created torrents only from there.
+  const parent = join(host.downloadDir, 'shared');
   const folder = join(parent, 'holiday photos');
   await mkdir(join(folder, 'day 1'), { recursive: true });
   await writeRandomFile(join(folder, 'day 1', 'beach.jpg'), 700 * 1024, 'beach');

@@ -178,6 +178,7 @@ async function start(): Promise<void> {
       },
       chooseDirectory: chooseDirectory,
       chooseSourcePath: chooseSourcePath,
+      seedCreatedAnywhere: true,
       onCompleted: (summary) => {
         if (service?.getSettings().notifyOnComplete && Notification.isSupported()) {
           new Notification({ ...torrentNotification('completed', summary), silent: false }).show();

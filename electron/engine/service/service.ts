@@ -56,6 +56,12 @@ export interface ServicePlatform {
   chooseDirectory?(current: string): Promise<string | null>;
   /** Main-owned file or folder dialog for the creator's source; resolves null when cancelled. */
   chooseSourcePath?(kind: 'file' | 'folder'): Promise<string | null>;
+  /**
+   * A created torrent may seed from any folder (the desktop app: the user's own machine).
+   * Without it (the web host) only from inside the download folder, the one place the web UI
+   * may rename or delete files.
+   */
+  seedCreatedAnywhere?: boolean;
   /** A torrent completed (Electron: native notification). */
   onCompleted?(summary: TorrentSummary): void;
   /** A torrent failed (the desktop shell notifies, as it does on completion). */
@@ -416,6 +422,7 @@ export class TesseraService implements CommandHost {
       create: this.createFunction,
       send: (event) => client.send(event),
       seed: (bytes, savePath) => this.seedCreated(bytes, savePath),
+      seedRoot: this.platform.seedCreatedAnywhere === true ? null : this.settings.downloadDir,
       progressIntervalMs: this.creationProgressIntervalMs,
       log: this.log,
     });

@@ -20,7 +20,8 @@ function setup(extra: Partial<ServiceOptions> = {}) {
   const session = new FakeSession();
   const service = new TesseraService({
     session,
-    settings: { ...defaultSettings('/downloads'), confirmAdd: false },
+    // The web host's rule: seeding only from inside the download folder, here the test's folder.
+    settings: { ...defaultSettings(dir), confirmAdd: false },
     platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
     creationProgressIntervalMs: 0,
     ...extra,
@@ -178,6 +179,33 @@ describe('createTorrent command', () => {
     conn.close();
     // The closed connection's job is no longer counted: another may start.
     expect(await others[0]!.handle('createTorrent', payload(join(dir, 'f')))).toMatchObject({ ok: true });
+  });
+
+  it('on the web host, Start seeding from outside the download folder fails before hashing; the desktop app seeds from anywhere', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'tessera-outside-'));
+    try {
+      await writeFile(join(outside, 'f.bin'), Buffer.alloc(20_000, 4));
+      const hashed: string[] = [];
+      const create = (o: CreateTorrentOptions) => (hashed.push(o.sourcePath), createTorrent(o));
+      const web = setup({ createTorrent: create });
+      await web.conn.handle('createTorrent', payload(join(outside, 'f.bin'), { startSeeding: true }));
+      await until(() => web.creation().length > 0);
+      expect(web.creation()[0]).toMatchObject({ state: 'failed', message: expect.stringMatching(/^Start seeding works here only for files inside the download folder/) });
+      expect(hashed).toEqual([]);
+      // Only the .torrent: fine from anywhere.
+      await web.conn.handle('createTorrent', payload(join(outside, 'f.bin')));
+      await until(() => web.creation().length > 1 && web.creation().at(-1)!.state !== 'hashing');
+      expect(web.creation().at(-1)).toMatchObject({ state: 'done' });
+
+      const desktop = setup({ platform: { capabilities: { transport: 'electron', chooseDownloadDir: true, openFolder: true }, seedCreatedAnywhere: true } });
+      await desktop.conn.handle('createTorrent', payload(join(outside, 'f.bin'), { startSeeding: true }));
+      await until(() => desktop.creation().some((e) => e.state !== 'hashing'));
+      const done = desktop.creation().at(-1);
+      if (done?.state !== 'done') throw new Error(`not done: ${JSON.stringify(done)}`);
+      expect(desktop.session.get(done.torrent.seeding!.infoHash)?.stats().savePath).toBe(outside);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it("chooseCreateSource is main's dialog: unsupported on the web host, the chosen path on the desktop", async () => {

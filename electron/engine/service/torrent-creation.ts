@@ -33,6 +33,12 @@ export interface CreationJobOptions {
   send: (event: TorrentCreationEvent) => void;
   /** Adds the made torrent, its data in `savePath` (the service's add, so every UI sees it). */
   seed: (bytes: Uint8Array, savePath: string) => Promise<AddResult>;
+  /**
+   * Start seeding only when the source's folder is inside this folder (the web host: its
+   * download folder), null = anywhere (the desktop app). Seeding lets the UI rename and delete
+   * the torrent's files; the web UI may otherwise change nothing outside the download folder.
+   */
+  seedRoot: string | null;
   /** Least time between two `hashing` events (ms). */
   progressIntervalMs: number;
   now?: () => number;
@@ -85,6 +91,7 @@ export class CreationJob {
     const now = this.options.now ?? Date.now;
     const source = path.resolve(payload.source);
     await checkSource(source);
+    if (payload.startSeeding && this.options.seedRoot !== null) await checkSeedable(source, this.options.seedRoot);
     let lastSent = -Infinity;
     const bytes = await this.options.create({
       sourcePath: source,
@@ -130,6 +137,15 @@ export class CreationJob {
       seedError,
     };
   }
+}
+
+/** Refuses (before any hashing) to seed from a folder outside `root`, links resolved. */
+async function checkSeedable(source: string, root: string): Promise<void> {
+  const folder = await fsp.realpath(path.dirname(source));
+  const realRoot = await fsp.realpath(root).catch(() => path.resolve(root));
+  const relative = path.relative(realRoot, folder);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) return;
+  throw new Error(`Start seeding works here only for files inside the download folder (${root}): untick it to only make the .torrent, or move the files there first`);
 }
 
 /**

@@ -23,6 +23,7 @@ type Phase =
 export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   const controller = useController();
   const hasDialogs = useApp((s) => s.capabilities?.chooseDownloadDir ?? false);
+  const downloadDir = useApp((s) => s.settings?.downloadDir ?? null);
   const [form, setForm] = useState<CreateForm>(EMPTY_CREATE_FORM);
   const [phase, setPhase] = useState<Phase>({ kind: 'form' });
   const [problem, setProblem] = useState<{ field: CreateFormField | null; text: string } | null>(null);
@@ -165,6 +166,9 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
             <input type="checkbox" checked={form.startSeeding} onChange={(e) => edit('startSeeding')(e.target.checked)} data-testid="create-seed" />
             <span>Start seeding (add it from the folder the source is in)</span>
           </label>
+          {!hasDialogs && downloadDir !== null && (
+            <span className="field__hint">On the server, seeding works for files inside the download folder, {downloadDir}.</span>
+          )}
         </fieldset>
         {phase.kind === 'hashing' && <Progress hashed={phase.hashedBytes} total={phase.totalBytes} cancelling={phase.cancelling} />}
         {problem && <p id={ids.problem} className="field__error" role="alert" data-testid="create-error">{problem.text}</p>}
