@@ -56,8 +56,10 @@ export function Toolbar() {
         <button type="button" className="btn" data-testid="add-magnet-button" onClick={() => setMagnetOpen(true)} title="Add a magnet link">
           <IconMagnet /> Add magnet
         </button>
-        <button type="button" className="btn" data-testid="create-torrent-button" onClick={() => setCreateOpen(true)} title="Make a .torrent from a file or folder (Torrent Creator)">
-          <IconCreate /> Create torrent
+        {/* Icon only: a third labelled button made the toolbar's labels wrap at 1280 px. */}
+        <button type="button" className="btn btn--icon" data-testid="create-torrent-button" onClick={() => setCreateOpen(true)}
+          title="Create torrent: make a .torrent from a file or folder" aria-label="Create torrent">
+          <IconCreate />
         </button>
       </div>
       <div className="toolbar__sep" />
