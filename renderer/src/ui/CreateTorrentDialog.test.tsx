@@ -143,6 +143,18 @@ describe('Create torrent dialog', () => {
     expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
   });
 
+  it('a lost connection ends the job in the dialog (the engine stops a closed connection\'s job)', async () => {
+    await open();
+    await type('create-source', '/srv/big');
+    await click('create-submit');
+    await flush();
+    await emit({ state: 'hashing', hashedBytes: 1, totalBytes: 10 });
+    await act(async () => m.transport.status('connecting'));
+    expect($('create-progress')).toBeNull();
+    expect($('create-error')?.textContent).toMatch(/connection to Tessera was lost/);
+    expect($<HTMLButtonElement>('create-submit')!.disabled).toBe(false);
+  });
+
   it("the desktop app fills the path from main's file or folder dialog", async () => {
     await open({ transport: 'electron', chooseDownloadDir: true, openFolder: true });
     m.transport.replies.chooseCreateSource = (p) => ({ ok: true, result: { path: (p as { kind: string }).kind === 'folder' ? '/home/me/album' : null } });

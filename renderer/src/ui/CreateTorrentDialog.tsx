@@ -108,6 +108,15 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   };
 
   const busy = phase.kind === 'starting' || phase.kind === 'hashing';
+  // The engine stops a job whose connection closed (nobody would get the .torrent): say so
+  // rather than wait for events that will not come.
+  const connected = useApp((s) => s.connection === 'open');
+  useEffect(() => {
+    if (connected || jobId.current === null) return;
+    jobId.current = null;
+    setPhase({ kind: 'form' });
+    setProblem({ field: null, text: 'The connection to Tessera was lost, which stopped the creation: try again.' });
+  }, [connected]);
   // The fields are disabled while hashing, the focused Create button with them: focus Cancel.
   const hashing = phase.kind === 'hashing';
   useEffect(() => {
