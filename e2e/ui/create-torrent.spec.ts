@@ -2,13 +2,15 @@
  * "Create torrent" in the real UI (Chromium against the web host, as qbittorrent-nox's WebUI
  * creator): a folder on the server, typed as a path, is hashed by the engine with progress; the
  * browser downloads <folder>.torrent — which parses to a hybrid torrent of that folder's files —
- * and with "Start seeding" the torrent appears in the list, checks the data and seeds (the web
+ * with the tracker tiers (a blank line between two), web seeds and source tag typed in the
+ * dialog, and with "Start seeding" the torrent appears in the list, checks the data and seeds (the web
  * host seeds only from inside its download folder, so the folder is made there). A path
  * that does not exist is refused in the dialog with the engine's reason.
  */
 import { readFile, readdir, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import bencode from 'bencode';
 import { expect, test, type Page } from '@playwright/test';
 import { parseTorrent } from '../../electron/engine/metainfo/index.js';
 import { Cleanup } from '../support/cleanup.js';
@@ -52,18 +54,27 @@ test('creates a torrent from a folder on the server, downloads its .torrent and 
   await expectAccessible(page, 'the create dialog with an error');
 
   await dialog.getByLabel(/File or folder to share/).fill(folder);
-  await dialog.getByLabel('Trackers (one per line)').fill('http://127.0.0.1:1/announce');
+  // qBittorrent's rule: a blank line between two tiers.
+  await dialog.getByLabel('Tracker URLs').fill('http://127.0.0.1:1/announce\nhttp://127.0.0.1:2/announce\n\nudp://127.0.0.1:3/announce');
+  await dialog.getByLabel('Web seed URLs').fill('http://127.0.0.1:4/files/\nhttps://127.0.0.1:5/files/');
+  await dialog.getByLabel('Source', { exact: true }).fill('TESSERA-E2E');
   await dialog.getByLabel('Comment').fill('made in the web UI');
   await expect(dialog.getByLabel(/Start seeding/)).toBeChecked();
   const downloading = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Create torrent' }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toBe('holiday photos.torrent');
-  const meta = parseTorrent(await readFile(await download.path()));
+  const bytes = await readFile(await download.path());
+  const meta = parseTorrent(bytes);
   expect(meta.name).toBe('holiday photos');
   expect(meta.infoHashV2).not.toBeNull();
   expect(meta.comment).toBe('made in the web UI');
   expect(meta.files.filter((f) => !f.pad).map((f) => f.path).sort()).toEqual(['holiday photos/day 1/beach.jpg', 'holiday photos/notes.txt']);
+  // Read by another decoder than ours: the tiers, the web seeds (BEP 19) and the source tag.
+  const raw = bencode.decode(bytes, 'utf8') as { 'announce-list': string[][]; 'url-list': string[]; info: { source: string } };
+  expect(raw['announce-list']).toEqual([['http://127.0.0.1:1/announce', 'http://127.0.0.1:2/announce'], ['udp://127.0.0.1:3/announce']]);
+  expect(raw['url-list']).toEqual(['http://127.0.0.1:4/files/', 'https://127.0.0.1:5/files/']);
+  expect(raw.info.source).toBe('TESSERA-E2E');
 
   const done = page.getByRole('dialog', { name: 'Torrent created' });
   await expect(done.getByTestId('create-result')).toContainText(meta.infoHashHex);

@@ -75,7 +75,7 @@ describe('createTorrent over the web host', () => {
     const sid = await logIn(host.port);
     const tab = await openTab(host.port, sid);
     const other = await openTab(host.port, sid);
-    const request = { source: join(dir, 'data.bin'), format: 'v1', pieceLength: null, trackers: [], comment: '', private: false, startSeeding: false };
+    const request = { sourcePath: join(dir, 'data.bin'), format: 'v1', pieceLength: null, trackerTiers: [], webSeeds: [], source: '', comment: '', private: false, startSeeding: false };
     tab.ws.send(JSON.stringify({ kind: 'request', id: 1, command: 'createTorrent', payload: request }));
     await until(() => tab.messages.some((m) => m.kind === 'event' && m.event.type === 'torrentCreation' && m.event.state === 'done'));
     const reply = tab.messages.find((m) => m.kind === 'response');

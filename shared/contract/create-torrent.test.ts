@@ -3,20 +3,26 @@ import {
   CREATE_PIECE_SIZES,
   MAX_CREATE_COMMENT,
   MAX_CREATE_PATH,
+  MAX_CREATE_SOURCE_TAG,
+  MAX_CREATE_TIER_TRACKERS,
   MAX_CREATE_TRACKERS,
-  MAX_TRACKER_URL,
+  MAX_CREATE_URL,
+  MAX_CREATE_WEB_SEEDS,
   parseCommandPayload,
   parseCommandResult,
   parseServerEvent,
-  trackerLines,
+  trackerTierLines,
+  urlLines,
   type CreateTorrentPayload,
 } from './index.js';
 
 const good: CreateTorrentPayload = {
-  source: '/srv/media/album',
+  sourcePath: '/srv/media/album',
   format: 'hybrid',
   pieceLength: null,
-  trackers: ['http://tracker.example/announce', 'udp://tracker.example:6969/announce'],
+  trackerTiers: [['http://tracker.example/announce', 'https://backup.example/announce'], ['udp://tracker.example:6969/announce']],
+  webSeeds: ['https://mirror.example/files/', 'http://[::1]:8080/x'],
+  source: 'PTP',
   comment: 'made here',
   private: false,
   startSeeding: true,
@@ -26,31 +32,65 @@ const payload = (over: Record<string, unknown>) => () => parseCommandPayload('cr
 describe('createTorrent payload', () => {
   it('accepts a full payload, Windows paths and every offered piece size', () => {
     expect(parseCommandPayload('createTorrent', good)).toEqual(good);
-    expect(payload({ source: 'C:\\Users\\u\\film.mkv' })).not.toThrow();
-    expect(payload({ source: '\\\\server\\share\\x' })).not.toThrow();
+    expect(payload({ sourcePath: 'C:\\Users\\u\\film.mkv' })).not.toThrow();
+    expect(payload({ sourcePath: '\\\\server\\share\\x' })).not.toThrow();
     for (const pieceLength of CREATE_PIECE_SIZES) expect(payload({ pieceLength })).not.toThrow();
     expect(CREATE_PIECE_SIZES[0]).toBe(16 * 1024);
     expect(CREATE_PIECE_SIZES.at(-1)).toBe(64 * 1024 * 1024);
   });
 
   it('refuses relative, empty, over-long and control-character paths', () => {
-    expect(payload({ source: 'album' })).toThrow(/createTorrent.source: expected an absolute path/);
-    expect(payload({ source: '../etc' })).toThrow(/absolute path/);
-    expect(payload({ source: '' })).toThrow(/at least 1/);
-    expect(payload({ source: '/' + 'a'.repeat(MAX_CREATE_PATH) })).toThrow(/at most 4096/);
-    expect(payload({ source: '/' + 'a'.repeat(MAX_CREATE_PATH - 1) })).not.toThrow();
-    expect(payload({ source: '/srv/a\u0000b' })).toThrow(/control characters/);
-    expect(payload({ source: '/srv/a\nb' })).toThrow(/control characters/);
+    expect(payload({ sourcePath: 'album' })).toThrow(/createTorrent.sourcePath: expected an absolute path/);
+    expect(payload({ sourcePath: '../etc' })).toThrow(/absolute path/);
+    expect(payload({ sourcePath: '' })).toThrow(/at least 1/);
+    expect(payload({ sourcePath: '/' + 'a'.repeat(MAX_CREATE_PATH) })).toThrow(/at most 4096/);
+    expect(payload({ sourcePath: '/' + 'a'.repeat(MAX_CREATE_PATH - 1) })).not.toThrow();
+    expect(payload({ sourcePath: '/srv/a\u0000b' })).toThrow(/control characters/);
+    expect(payload({ sourcePath: '/srv/a\nb' })).toThrow(/control characters/);
   });
 
-  it('bounds the trackers (count, length, scheme), the comment, and the piece size to the offered ones', () => {
-    const many = Array.from({ length: MAX_CREATE_TRACKERS + 1 }, (_, i) => `http://t${i}.example/announce`);
-    expect(payload({ trackers: many })).toThrow(/at most 100 items/);
-    expect(payload({ trackers: many.slice(1) })).not.toThrow();
-    expect(payload({ trackers: [`http://t.example/${'a'.repeat(MAX_TRACKER_URL)}`] })).toThrow(/at most 2048/);
-    expect(payload({ trackers: ['ftp://t.example/'] })).toThrow(/createTorrent.trackers\[0\]: expected a tracker URL/);
-    expect(payload({ trackers: ['http://t.example/a b'] })).toThrow(/tracker URL/);
-    expect(payload({ trackers: ['http:///announce'] })).toThrow(/tracker URL/);
+  it('bounds the tracker tiers: trackers in all, per tier, no empty tier; counts are checked before any URL', () => {
+    const urls = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `http://t${from + i}.example/announce`);
+    expect(payload({ trackerTiers: [urls(MAX_CREATE_TIER_TRACKERS), urls(MAX_CREATE_TRACKERS - MAX_CREATE_TIER_TRACKERS, 1000)] })).not.toThrow();
+    expect(payload({ trackerTiers: [urls(MAX_CREATE_TIER_TRACKERS), urls(MAX_CREATE_TRACKERS - MAX_CREATE_TIER_TRACKERS, 1000), urls(1, 2000)] })).toThrow(
+      /createTorrent.trackerTiers: expected at most 100 trackers in all \(got 101\)/,
+    );
+    expect(payload({ trackerTiers: [urls(MAX_CREATE_TIER_TRACKERS + 1)] })).toThrow(/trackerTiers\[0\]: expected a tier of at most 50 trackers/);
+    expect(payload({ trackerTiers: Array.from({ length: MAX_CREATE_TRACKERS + 1 }, (_, i) => urls(1, i)) })).toThrow(/at most 100 items/);
+    expect(payload({ trackerTiers: [urls(1), []] })).toThrow(/trackerTiers\[1\]: expected a tier of at least 1 tracker/);
+    expect(payload({ trackerTiers: ['http://t.example/announce'] })).toThrow(/trackerTiers\[0\]: expected a tier/);
+    // Too many, one of them not even a string: the count is what is refused.
+    expect(payload({ trackerTiers: [[...urls(MAX_CREATE_TIER_TRACKERS), 7]] })).toThrow(/at most 50 trackers/);
+    expect(payload({ trackerTiers: [] })).not.toThrow();
+  });
+
+  it('checks every tracker and web seed URL: length, scheme, host, udp port, no spaces', () => {
+    const tracker = (url: unknown) => payload({ trackerTiers: [['http://ok.example/a'], [url]] });
+    expect(tracker(`http://t.example/${'a'.repeat(MAX_CREATE_URL)}`)).toThrow(/at most 2048/);
+    expect(tracker(`http://t.example/${'a'.repeat(MAX_CREATE_URL - 'http://t.example/'.length)}`)).not.toThrow();
+    expect(tracker('ftp://t.example/')).toThrow(/createTorrent.trackerTiers\[1\]\[0\]: expected a tracker URL/);
+    expect(tracker('http://t.example/a b')).toThrow(/tracker URL/);
+    expect(tracker('http:///announce')).toThrow(/tracker URL/);
+    expect(tracker('udp://t.example/announce')).toThrow(/with a port for udp/);
+    expect(tracker('not a url')).toThrow(/tracker URL/);
+    expect(tracker(42)).toThrow(/tracker URL/);
+
+    const seed = (url: unknown) => payload({ webSeeds: [url] });
+    expect(seed('udp://m.example:80/')).toThrow(/createTorrent.webSeeds\[0\]: expected a web seed URL \(http:\/\/, https:\/\/, no spaces\)/);
+    expect(seed('ftp://m.example/')).toThrow(/web seed URL/);
+    expect(seed('https://m.example/a\tb')).toThrow(/web seed URL/);
+    expect(seed(`https://m.example/${'a'.repeat(MAX_CREATE_URL)}`)).toThrow(/at most 2048/);
+    const seeds = Array.from({ length: MAX_CREATE_WEB_SEEDS + 1 }, (_, i) => `https://m${i}.example/`);
+    expect(payload({ webSeeds: seeds })).toThrow(/createTorrent.webSeeds: expected an array of at most 50 items/);
+    expect(payload({ webSeeds: seeds.slice(1) })).not.toThrow();
+  });
+
+  it('bounds the source tag, the comment, and the piece size to the offered ones', () => {
+    expect(payload({ source: '' })).not.toThrow();
+    expect(payload({ source: 's'.repeat(MAX_CREATE_SOURCE_TAG) })).not.toThrow();
+    expect(payload({ source: 's'.repeat(MAX_CREATE_SOURCE_TAG + 1) })).toThrow(/createTorrent.source: expected a source tag of at most 256/);
+    expect(payload({ source: 'a\nb' })).toThrow(/source tag without control characters/);
+    expect(payload({ source: null })).toThrow(/createTorrent.source/);
     expect(payload({ comment: 'c'.repeat(MAX_CREATE_COMMENT + 1) })).toThrow(/at most 4096/);
     expect(payload({ pieceLength: 3 * 16 * 1024 })).toThrow(/pieceLength/);
     expect(payload({ pieceLength: 128 * 1024 * 1024 })).toThrow(/pieceLength/);
@@ -92,9 +132,18 @@ describe('torrentCreation event', () => {
   });
 });
 
-describe('trackerLines', () => {
-  it('one tracker per line: blanks and spaces dropped, duplicates once, order kept', () => {
-    expect(trackerLines(' http://a/ann \r\n\nudp://b:1\nhttp://a/ann\n  \n')).toEqual(['http://a/ann', 'udp://b:1']);
-    expect(trackerLines('')).toEqual([]);
+describe('trackerTierLines', () => {
+  it('one tracker per line, a blank line between tiers (several blank lines are one break), duplicates once', () => {
+    expect(trackerTierLines(' http://a/ann \r\nudp://b:1\n\n\n  \nhttp://c/ann\nhttp://a/ann\n\nhttp://a/ann\n  \n')).toEqual([['http://a/ann', 'udp://b:1'], ['http://c/ann']]);
+    expect(trackerTierLines('http://a/ann\nhttp://b/ann')).toEqual([['http://a/ann', 'http://b/ann']]);
+    expect(trackerTierLines('\n\n')).toEqual([]);
+    expect(trackerTierLines('')).toEqual([]);
+  });
+});
+
+describe('urlLines', () => {
+  it('one URL per line: blanks and spaces dropped, duplicates once, order kept', () => {
+    expect(urlLines(' http://a/ann \r\n\nudp://b:1\nhttp://a/ann\n  \n')).toEqual(['http://a/ann', 'udp://b:1']);
+    expect(urlLines('')).toEqual([]);
   });
 });

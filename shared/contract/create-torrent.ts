@@ -11,6 +11,7 @@ import {
   array,
   base64,
   boolean,
+  describe,
   discriminated,
   infoHash,
   literal,
@@ -25,10 +26,16 @@ import type { AddResult } from './commands.js';
 
 /** Longest source path accepted (characters; Linux's PATH_MAX is 4096 bytes). */
 export const MAX_CREATE_PATH = 4096;
-/** Most trackers one torrent gets (qBittorrent's creator has no bound; clients rarely use more than a few dozen). */
+/** Most trackers one torrent gets, all tiers together (qBittorrent's creator has no bound; clients rarely use more than a few dozen). */
 export const MAX_CREATE_TRACKERS = 100;
-/** Longest tracker URL accepted. */
-export const MAX_TRACKER_URL = 2048;
+/** Most trackers in one tier (a client tries a tier's trackers one by one before the next tier). */
+export const MAX_CREATE_TIER_TRACKERS = 50;
+/** Most web seeds (BEP 19 'url-list') one torrent gets. */
+export const MAX_CREATE_WEB_SEEDS = 50;
+/** Longest tracker or web seed URL accepted. */
+export const MAX_CREATE_URL = 2048;
+/** Longest `source` tag (private trackers use a short name such as the tracker's). */
+export const MAX_CREATE_SOURCE_TAG = 256;
 /** Longest comment accepted (characters). */
 export const MAX_CREATE_COMMENT = 4096;
 /**
@@ -43,12 +50,16 @@ export type CreateFormat = 'hybrid' | 'v1' | 'v2';
 
 export interface CreateTorrentPayload {
   /** An absolute path, on the machine running the engine, of a file or a folder. */
-  source: string;
+  sourcePath: string;
   format: CreateFormat;
   /** Bytes, one of CREATE_PIECE_SIZES; null = chosen from the size. */
   pieceLength: number | null;
-  /** Tracker URLs (http, https or udp), each in its own tier. */
-  trackers: string[];
+  /** Tracker URLs (http, https or udp) in tiers, tried in order (BEP 12); no tier is empty. */
+  trackerTiers: string[][];
+  /** Web seed URLs (http or https; BEP 19). */
+  webSeeds: string[];
+  /** info['source'], '' = none: private trackers ask for it so that a cross-seeded copy gets its own info-hash. */
+  source: string;
   comment: string;
   private: boolean;
   /** Add the new torrent with the source's folder as its save path, so it checks the data and seeds. */
@@ -115,19 +126,64 @@ export const createSourcePath: Validator<string> = (value, path) => {
   return text;
 };
 
-/** An http(s) or udp tracker URL without spaces. */
-export const trackerUrl: Validator<string> = string({
-  min: 1,
-  max: MAX_TRACKER_URL,
-  pattern: /^(https?|udp):\/\/[^\s/?#]+[^\s]*$/i,
-  what: 'a tracker URL (http://, https:// or udp://, no spaces)',
-});
+/**
+ * A URL of one of `schemes` ('http:', …), parsed as the engine parses it (metainfo/create-announce.ts),
+ * so that the dialog shows the engine's refusal next to the field: no spaces or control
+ * characters, a host, and a port for udp.
+ */
+function createUrl(what: string, schemes: readonly string[]): Validator<string> {
+  const expected = `${what} (${schemes.map((s) => `${s}//`).join(', ')}${schemes.includes('udp:') ? ' with a port for udp' : ''}, no spaces)`;
+  const text = string({ min: 1, max: MAX_CREATE_URL, what });
+  return (value, path) => {
+    const raw = text(value, path);
+    // A host right after '//': URL would read 'http:///a' as the host 'a', and the engine writes the URL as typed.
+    if (/\s/.test(raw) || CONTROL.test(raw) || !/^[a-z]+:\/\/[^/?#]/i.test(raw)) throw new ValidationError(path, `expected ${expected}`);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ValidationError(path, `expected ${expected}`);
+    }
+    if (!schemes.includes(url.protocol) || url.hostname === '' || (url.protocol === 'udp:' && url.port === '')) {
+      throw new ValidationError(path, `expected ${expected}`);
+    }
+    return raw;
+  };
+}
+
+export const trackerUrl: Validator<string> = createUrl('a tracker URL', ['http:', 'https:', 'udp:']);
+export const webSeedUrl: Validator<string> = createUrl('a web seed URL', ['http:', 'https:']);
+
+/**
+ * Tiers of tracker URLs: at most MAX_CREATE_TRACKERS in all, MAX_CREATE_TIER_TRACKERS per tier,
+ * no empty tier. The counts are checked before any URL is parsed.
+ */
+export const trackerTiers: Validator<string[][]> = (value, path) => {
+  const tiers = array((tier: unknown, at: string) => {
+    if (!Array.isArray(tier)) throw new ValidationError(at, `expected a tier (an array of tracker URLs), got ${describe(tier)}`);
+    if (tier.length === 0) throw new ValidationError(at, 'expected a tier of at least 1 tracker');
+    if (tier.length > MAX_CREATE_TIER_TRACKERS) throw new ValidationError(at, `expected a tier of at most ${MAX_CREATE_TIER_TRACKERS} trackers`);
+    return tier as unknown[];
+  }, { max: MAX_CREATE_TRACKERS })(value, path);
+  const total = tiers.reduce((n, t) => n + t.length, 0);
+  if (total > MAX_CREATE_TRACKERS) throw new ValidationError(path, `expected at most ${MAX_CREATE_TRACKERS} trackers in all (got ${total})`);
+  return tiers.map((tier, i) => tier.map((url, j) => trackerUrl(url, `${path}[${i}][${j}]`)));
+};
+
+/** The `source` tag: one line of text, '' for none. */
+export const sourceTag: Validator<string> = (value, path) => {
+  const text = string({ max: MAX_CREATE_SOURCE_TAG, what: 'a source tag' })(value, path);
+  if (CONTROL.test(text)) throw new ValidationError(path, 'expected a source tag without control characters');
+  return text;
+};
 
 export const createTorrentPayload: Validator<CreateTorrentPayload> = object<CreateTorrentPayload>({
-  source: createSourcePath,
+  sourcePath: createSourcePath,
   format: literal('hybrid', 'v1', 'v2'),
   pieceLength: nullable(literal(...CREATE_PIECE_SIZES)),
-  trackers: array(trackerUrl, { max: MAX_CREATE_TRACKERS }),
+  trackerTiers,
+  webSeeds: array(webSeedUrl, { max: MAX_CREATE_WEB_SEEDS }),
+  source: sourceTag,
   comment: string({ max: MAX_CREATE_COMMENT }),
   private: boolean,
   startSeeding: boolean,
@@ -161,8 +217,31 @@ export const torrentCreationEvent: Validator<TorrentCreationEvent> = discriminat
   cancelled: object({ type: literal('torrentCreation'), id: jobId, state: literal('cancelled') }),
 });
 
-/** Trackers typed one per line: blank lines and surrounding spaces dropped, duplicates once. */
-export function trackerLines(text: string): string[] {
+/**
+ * The trackers textarea, as qBittorrent's Torrent Creator reads it: one URL per line, a blank
+ * line between two tiers (several blank lines are one break). Surrounding spaces are dropped
+ * and a URL listed before is left out (the engine keeps one entry per URL too).
+ */
+export function trackerTierLines(text: string): string[][] {
+  const seen = new Set<string>();
+  const tiers: string[][] = [];
+  let tier: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const url = line.trim();
+    if (url === '') {
+      if (tier.length > 0) tiers.push(tier);
+      tier = [];
+    } else if (!seen.has(url)) {
+      seen.add(url);
+      tier.push(url);
+    }
+  }
+  if (tier.length > 0) tiers.push(tier);
+  return tiers;
+}
+
+/** URLs typed one per line (web seeds): blank lines and surrounding spaces dropped, duplicates once. */
+export function urlLines(text: string): string[] {
   const seen = new Set<string>();
   for (const line of text.split(/\r?\n/)) {
     const t = line.trim();

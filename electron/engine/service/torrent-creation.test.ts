@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, parseServerEvent, type CreateTorrentPayload, type ServerEvent, type TorrentCreationEvent } from '../../../shared/contract/index.js';
+import { type BDict, decode, getDict, getString } from '../bencode/index.js';
 import { createTorrent, parseTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { FakeSession } from './fake-session.js';
 import { MAX_RUNNING_CREATIONS, TesseraService, type ServiceOptions } from './service.js';
@@ -33,8 +34,8 @@ function setup(extra: Partial<ServiceOptions> = {}) {
   return { session, service, conn, events, creation };
 }
 
-function payload(source: string, over: Partial<CreateTorrentPayload> = {}): CreateTorrentPayload {
-  return { source, format: 'hybrid', pieceLength: null, trackers: [], comment: '', private: false, startSeeding: false, ...over };
+function payload(sourcePath: string, over: Partial<CreateTorrentPayload> = {}): CreateTorrentPayload {
+  return { sourcePath, format: 'hybrid', pieceLength: null, trackerTiers: [], webSeeds: [], source: '', comment: '', private: false, startSeeding: false, ...over };
 }
 
 /** Resolves once `check` holds for the events (each event is delivered synchronously by the service). */
@@ -66,7 +67,16 @@ describe('createTorrent command', () => {
     const { conn, session, creation } = setup();
     const reply = await conn.handle(
       'createTorrent',
-      payload(src, { format: 'v1', pieceLength: 16 * 1024, trackers: ['http://t.example/announce', 'udp://u.example:80'], comment: 'mine', private: true, startSeeding: true }),
+      payload(src, {
+        format: 'v1',
+        pieceLength: 16 * 1024,
+        trackerTiers: [['http://t.example/announce', 'http://t2.example/announce'], ['udp://u.example:80']],
+        webSeeds: ['https://m.example/files/', 'http://m2.example/'],
+        source: 'RED',
+        comment: 'mine',
+        private: true,
+        startSeeding: true,
+      }),
     );
     if (!reply.ok) throw new Error(reply.error.message);
     const { id } = reply.result as { id: string };
@@ -80,7 +90,9 @@ describe('createTorrent command', () => {
     expect(meta.name).toBe('album');
     expect(meta.private).toBe(true);
     expect(meta.pieceLength).toBe(16 * 1024);
-    expect(meta.announce).toEqual([['http://t.example/announce'], ['udp://u.example:80']]);
+    expect(meta.announce).toEqual([['http://t.example/announce', 'http://t2.example/announce'], ['udp://u.example:80']]);
+    expect(meta.urlList).toEqual(['https://m.example/files/', 'http://m2.example/']);
+    expect(getString(getDict(decode(Buffer.from(base64ToBytes(done.torrent.data))) as BDict, 'info')!, 'source')).toBe('RED');
     expect(meta.infoHashV2).toBeNull();
     expect(done.torrent).toMatchObject({ name: 'album', infoHash: meta.infoHashHex, pieceCount: 7, pieceLength: 16 * 1024, totalBytes: 100_000, seedError: null });
     const seeded = session.get(done.torrent.seeding!.infoHash);

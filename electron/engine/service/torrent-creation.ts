@@ -89,7 +89,7 @@ export class CreationJob {
   private async make(): Promise<CreatedTorrent> {
     const { payload, id, send } = this.options;
     const now = this.options.now ?? Date.now;
-    const source = path.resolve(payload.source);
+    const source = path.resolve(payload.sourcePath);
     await checkSource(source);
     if (payload.startSeeding && this.options.seedRoot !== null) await checkSeedable(source, this.options.seedRoot);
     let lastSent = -Infinity;
@@ -97,7 +97,9 @@ export class CreationJob {
       sourcePath: source,
       format: payload.format,
       ...(payload.pieceLength !== null ? { pieceLength: payload.pieceLength } : {}),
-      trackers: payload.trackers,
+      trackerTiers: payload.trackerTiers,
+      webSeeds: payload.webSeeds,
+      ...(payload.source !== '' ? { source: payload.source } : {}),
       ...(payload.comment !== '' ? { comment: payload.comment } : {}),
       private: payload.private,
       createdBy: 'Tessera',

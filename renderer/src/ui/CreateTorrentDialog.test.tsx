@@ -58,19 +58,32 @@ describe('Create torrent dialog', () => {
     expect(dialog.getAttribute('role')).toBe('dialog');
     // The web host has no file dialogs: the path on the server is typed, and the field says so.
     expect($('create-choose-file')).toBeNull();
-    expect(document.activeElement).toBe($('create-source'));
+    expect(document.activeElement).toBe($('create-path'));
     expect(dialog.querySelector('label[for]')?.textContent).toMatch(/machine running Tessera/);
 
-    await type('create-source', ' /srv/media/album ');
+    await type('create-path', ' /srv/media/album ');
     await choose('create-format', 'v1');
     await choose('create-piece-size', String(64 * 1024));
-    await type('create-trackers', 'http://t.example/announce\n\nudp://u.example:80\n');
+    // qBittorrent's rule: a blank line between two tiers.
+    await type('create-trackers', 'http://t.example/announce\nhttps://t2.example/announce\n\n\nudp://u.example:80\n');
+    await type('create-web-seeds', 'https://m.example/files/\n\nhttp://m2.example/\n');
+    await type('create-source-tag', ' RED ');
     await type('create-comment', 'mine');
     await click('create-private');
     await click('create-submit');
     await flush();
     expect(m.transport.commands('createTorrent')).toEqual([
-      { source: '/srv/media/album', format: 'v1', pieceLength: 65536, trackers: ['http://t.example/announce', 'udp://u.example:80'], comment: 'mine', private: true, startSeeding: true },
+      {
+        sourcePath: '/srv/media/album',
+        format: 'v1',
+        pieceLength: 65536,
+        trackerTiers: [['http://t.example/announce', 'https://t2.example/announce'], ['udp://u.example:80']],
+        webSeeds: ['https://m.example/files/', 'http://m2.example/'],
+        source: 'RED',
+        comment: 'mine',
+        private: true,
+        startSeeding: true,
+      },
     ]);
     expect(document.activeElement).toBe($('create-cancel'));
 
@@ -94,7 +107,7 @@ describe('Create torrent dialog', () => {
   it('Cancel asks the engine to stop; the cancelled event brings the form back and nothing is saved', async () => {
     const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     await open();
-    await type('create-source', '/srv/big');
+    await type('create-path', '/srv/big');
     await click('create-submit');
     await flush();
     await emit({ state: 'hashing', hashedBytes: 1, totalBytes: 10 });
@@ -113,17 +126,40 @@ describe('Create torrent dialog', () => {
     await open();
     await click('create-submit');
     expect($('create-error')?.textContent).toMatch(/Choose the file or folder/);
-    await type('create-source', 'relative/album');
+    await type('create-path', 'relative/album');
     await click('create-submit');
     expect($('create-error')?.textContent).toMatch(/absolute path/);
-    expect($('create-source')?.getAttribute('aria-invalid')).toBe('true');
-    await type('create-source', '/srv/nope');
+    expect($('create-path')?.getAttribute('aria-invalid')).toBe('true');
+    await type('create-path', '/srv/nope');
     await type('create-trackers', 'ftp://nope.example/');
     await click('create-submit');
     expect($('create-error')?.textContent).toMatch(/Not a tracker URL.*ftp:\/\/nope/);
+    expect($('create-trackers')?.getAttribute('aria-invalid')).toBe('true');
+    await type('create-trackers', 'udp://no-port.example/announce');
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/udp:\/\/host:port/);
+    const tier = Array.from({ length: 51 }, (_, i) => `http://t${i}.example/a`);
+    await type('create-trackers', tier.join('\n'));
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/At most 50 trackers in one tier \(tier 1 has 51\): separate tiers with a blank line/);
+    await type('create-trackers', [...tier, ...tier.map((u) => `${u}2`)].join('\n\n'));
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/At most 100 trackers \(102 listed\)/);
+    await type('create-trackers', '');
+    await type('create-web-seeds', 'udp://m.example:80/');
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/Not a web seed URL \(http:\/\/ or https:\/\/\): udp:/);
+    expect($('create-web-seeds')?.getAttribute('aria-invalid')).toBe('true');
+    await type('create-web-seeds', '');
+    await type('create-source-tag', 's'.repeat(257));
+    await click('create-submit');
+    expect($('create-error')?.textContent).toMatch(/source is longer than 256/);
+    expect($('create-source-tag')?.getAttribute('aria-invalid')).toBe('true');
+    // The hint stays a description of the field, with the problem.
+    expect($('create-source-tag')?.getAttribute('aria-describedby')?.split(' ')).toHaveLength(2);
     expect(m.transport.commands('createTorrent')).toEqual([]);
 
-    await type('create-trackers', '');
+    await type('create-source-tag', '');
     await click('create-submit');
     await flush();
     await emit({ state: 'failed', message: 'Nothing at /srv/nope: no such file or folder on the machine running Tessera' });
@@ -132,9 +168,23 @@ describe('Create torrent dialog', () => {
     expect($('create-dialog')).not.toBeNull();
   });
 
+  it("the engine's refusal of a payload marks the field it names", async () => {
+    await open();
+    m.transport.replies.createTorrent = () => ({
+      ok: false,
+      error: { code: 'invalid-payload', message: 'createTorrent.webSeeds[0]: expected a web seed URL (http://, https://, no spaces)' },
+    });
+    await type('create-path', '/srv/album');
+    await click('create-submit');
+    await flush();
+    expect($('create-error')?.textContent).toMatch(/web seed URL/);
+    expect($('create-web-seeds')?.getAttribute('aria-invalid')).toBe('true');
+    expect($('create-path')?.getAttribute('aria-invalid')).toBeNull();
+  });
+
   it('closing the dialog while hashing cancels the job; Escape closes it', async () => {
     await open();
-    await type('create-source', '/srv/big');
+    await type('create-path', '/srv/big');
     await click('create-submit');
     await flush();
     await act(async () => { window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); });
@@ -145,7 +195,7 @@ describe('Create torrent dialog', () => {
 
   it('a lost connection ends the job in the dialog (the engine stops a closed connection\'s job)', async () => {
     await open();
-    await type('create-source', '/srv/big');
+    await type('create-path', '/srv/big');
     await click('create-submit');
     await flush();
     await emit({ state: 'hashing', hashedBytes: 1, totalBytes: 10 });
@@ -160,12 +210,23 @@ describe('Create torrent dialog', () => {
     m.transport.replies.chooseCreateSource = (p) => ({ ok: true, result: { path: (p as { kind: string }).kind === 'folder' ? '/home/me/album' : null } });
     await click('create-choose-folder');
     await flush();
-    expect($<HTMLInputElement>('create-source')!.value).toBe('/home/me/album');
+    expect($<HTMLInputElement>('create-path')!.value).toBe('/home/me/album');
     await click('create-choose-file');
     await flush();
     // Cancelled: the path stays.
-    expect($<HTMLInputElement>('create-source')!.value).toBe('/home/me/album');
+    expect($<HTMLInputElement>('create-path')!.value).toBe('/home/me/album');
     expect(m.transport.commands('chooseCreateSource')).toEqual([{ kind: 'folder' }, { kind: 'file' }]);
+  });
+
+  it('the trackers field says a blank line separates tiers; each hint describes its field', async () => {
+    await open();
+    const hint = (id: string) => $(id)!.getAttribute('aria-describedby')!.split(' ').map((h) => document.getElementById(h)?.textContent).join(' ');
+    expect(hint('create-trackers')).toMatch(/One per line; a blank line starts a new tier/);
+    expect(hint('create-source-tag')).toMatch(/private tracker/);
+    const label = (id: string) => document.querySelector(`label[for="${$(id)!.id}"]`)?.textContent;
+    expect(label('create-trackers')).toBe('Tracker URLs');
+    expect(label('create-web-seeds')).toBe('Web seed URLs');
+    expect(label('create-source-tag')).toBe('Source');
   });
 
   it('Tab stays inside the dialog', async () => {
@@ -174,6 +235,6 @@ describe('Create torrent dialog', () => {
     await act(async () => { $('create-submit')!.focus(); });
     await act(async () => { dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })); });
     expect(dialog.contains(document.activeElement)).toBe(true);
-    expect(document.activeElement).toBe($('create-source'));
+    expect(document.activeElement).toBe($('create-path'));
   });
 });

@@ -31,7 +31,7 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   const cancelButton = useRef<HTMLButtonElement>(null);
   // Events of a job whose id the reply has not told us yet (the first may beat the reply).
   const early = useRef(new Map<string, TorrentCreationEvent>());
-  const ids = { source: useId(), trackers: useId(), comment: useId(), problem: useId() };
+  const ids = { sourcePath: useId(), trackers: useId(), trackersHint: useId(), webSeeds: useId(), webSeedsHint: useId(), source: useId(), sourceHint: useId(), comment: useId(), problem: useId() };
 
   const edit = <K extends keyof CreateForm>(key: K) => (value: CreateForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -92,7 +92,7 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
       if (first) apply(first);
     } catch (err) {
       setPhase({ kind: 'form' });
-      setProblem({ field: err instanceof TesseraError && err.code === 'invalid-payload' ? 'source' : null, text: errorText(err) });
+      setProblem({ field: err instanceof TesseraError && err.code === 'invalid-payload' ? payloadField(err.message) : null, text: errorText(err) });
     }
   };
 
@@ -104,7 +104,7 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
 
   const choose = async (kind: 'file' | 'folder'): Promise<void> => {
     const chosen = await controller.call(() => controller.client.chooseCreateSource({ kind }));
-    if (chosen?.path) edit('source')(chosen.path);
+    if (chosen?.path) edit('sourcePath')(chosen.path);
   };
 
   const busy = phase.kind === 'starting' || phase.kind === 'hashing';
@@ -122,7 +122,12 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     if (hashing) cancelButton.current?.focus();
   }, [hashing]);
-  const invalid = (field: CreateFormField) => (problem?.field === field ? { 'aria-invalid': true, 'aria-describedby': ids.problem } : {});
+  // A field's hint, and its problem when it has one, describe it.
+  const described = (field: CreateFormField, hint?: string) => {
+    const bad = problem?.field === field;
+    const by = [hint, bad ? ids.problem : undefined].filter((id) => id !== undefined).join(' ');
+    return { ...(bad ? { 'aria-invalid': true } : {}), ...(by !== '' ? { 'aria-describedby': by } : {}) };
+  };
 
   if (phase.kind === 'done') return <CreatedView torrent={phase.torrent} onClose={onClose} />;
 
@@ -130,11 +135,11 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
     <Dialog title="Create torrent" onCancel={onClose} testId="create-dialog">
       <form className="settings" onSubmit={(e) => { e.preventDefault(); void start(); }}>
         <fieldset className="settings__group" disabled={busy}>
-          <label className="field" htmlFor={ids.source}>
+          <label className="field" htmlFor={ids.sourcePath}>
             <span className="field__label">{hasDialogs ? 'File or folder to share' : 'File or folder to share: its path on the machine running Tessera (the server)'}</span>
           </label>
-          <input id={ids.source} className="input" value={form.source} spellCheck={false} data-autofocus data-testid="create-source"
-            placeholder={hasDialogs ? '/home/me/Videos/film.mkv' : '/srv/media/album'} onChange={(e) => edit('source')(e.target.value)} {...invalid('source')} />
+          <input id={ids.sourcePath} className="input" value={form.sourcePath} spellCheck={false} data-autofocus data-testid="create-path"
+            placeholder={hasDialogs ? '/home/me/Videos/film.mkv' : '/srv/media/album'} onChange={(e) => edit('sourcePath')(e.target.value)} {...described('sourcePath')} />
           {hasDialogs && (
             <div className="settings__row">
               <button type="button" className="btn" onClick={() => void choose('file')} data-testid="create-choose-file">Select file…</button>
@@ -158,15 +163,29 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
               </select>
             </label>
           </div>
-          <label className="field">
-            <span className="field__label">Trackers (one per line)</span>
-            <textarea id={ids.trackers} className="input" rows={3} value={form.trackers} spellCheck={false} data-testid="create-trackers"
-              placeholder="udp://tracker.example.org:6969/announce" onChange={(e) => edit('trackers')(e.target.value)} {...invalid('trackers')} />
-          </label>
+          <div className="field">
+            <label className="field__label" htmlFor={ids.trackers}>Tracker URLs</label>
+            <textarea id={ids.trackers} className="input" rows={4} value={form.trackers} spellCheck={false} data-testid="create-trackers"
+              placeholder={'udp://tracker.example.org:6969/announce\nhttp://backup.example.org/announce\n\nhttps://other.example.net/announce'}
+              onChange={(e) => edit('trackers')(e.target.value)} {...described('trackers', ids.trackersHint)} />
+            <span id={ids.trackersHint} className="field__hint">One per line; a blank line starts a new tier. Clients try the first tier&apos;s trackers before the next tier&apos;s.</span>
+          </div>
+          <div className="field">
+            <label className="field__label" htmlFor={ids.webSeeds}>Web seed URLs</label>
+            <textarea id={ids.webSeeds} className="input" rows={2} value={form.webSeeds} spellCheck={false} data-testid="create-web-seeds"
+              placeholder="https://mirror.example.org/files/" onChange={(e) => edit('webSeeds')(e.target.value)} {...described('webSeeds', ids.webSeedsHint)} />
+            <span id={ids.webSeedsHint} className="field__hint">One per line (http or https): servers that have the files, used by clients as extra peers.</span>
+          </div>
           <label className="field">
             <span className="field__label">Comment</span>
-            <input id={ids.comment} className="input" value={form.comment} data-testid="create-comment" onChange={(e) => edit('comment')(e.target.value)} {...invalid('comment')} />
+            <input id={ids.comment} className="input" value={form.comment} data-testid="create-comment" onChange={(e) => edit('comment')(e.target.value)} {...described('comment')} />
           </label>
+          <div className="field">
+            <label className="field__label" htmlFor={ids.source}>Source</label>
+            <input id={ids.source} className="input" value={form.source} spellCheck={false} data-testid="create-source-tag"
+              onChange={(e) => edit('source')(e.target.value)} {...described('source', ids.sourceHint)} />
+            <span id={ids.sourceHint} className="field__hint">Optional: the tag a private tracker asks for, so the torrent gets its own info-hash there.</span>
+          </div>
           <label className="choice">
             <input type="checkbox" checked={form.private} onChange={(e) => edit('private')(e.target.checked)} data-testid="create-private" />
             <span>Private torrent (trackers only: no DHT, PEX or local discovery)</span>
@@ -192,6 +211,22 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
       </form>
     </Dialog>
   );
+}
+
+/** The form field an engine's 'invalid-payload' reply names ("createTorrent.webSeeds[0]: …"), null for none of them. */
+function payloadField(message: string): CreateFormField | null {
+  const field = /createTorrent\.(\w+)/.exec(message)?.[1];
+  switch (field) {
+    case 'sourcePath':
+    case 'webSeeds':
+    case 'source':
+    case 'comment':
+      return field;
+    case 'trackerTiers':
+      return 'trackers';
+    default:
+      return null;
+  }
 }
 
 function Progress({ hashed, total, cancelling }: { hashed: number; total: number; cancelling: boolean }) {
