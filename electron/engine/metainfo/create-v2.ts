@@ -9,6 +9,7 @@
 import type { Encodable } from '../bencode/index.js';
 import { rememberLayer } from './piece-layers.js';
 import { hashV2Files } from './v2-hasher.js';
+import type { HashWatch } from './hash-workers.js';
 
 export interface V2Source {
   absolute: string;
@@ -39,11 +40,11 @@ export async function hashV2(
   files: readonly V2Source[],
   pieceLength: number,
   hybrid: boolean,
-  onProgress?: (hashed: number, total: number) => void,
+  watch: HashWatch = {},
 ): Promise<V2Parts> {
   const single = files.length === 1 && files[0]!.elements.length === 0;
   // A single-file hybrid has no pad file: its last v1 piece is short.
-  const hashes = await hashV2Files(files, pieceLength, { sha1: hybrid, padLastPiece: !single }, onProgress);
+  const hashes = await hashV2Files(files, pieceLength, { sha1: hybrid, padLastPiece: !single }, watch);
   const fileTree = new Map<string, Encodable>();
   const pieceLayers = new Map<string, Encodable>();
   const sha1: Buffer[] = [];

@@ -42,6 +42,12 @@ export interface CreateTorrentOptions {
   onProgress?: (hashed: number, total: number) => void;
   /** Told of each symbolic link left out (dangling, or leading to a folder already included). Default: ignored. */
   onWarning?: (message: string) => void;
+  /**
+   * Aborting it makes createTorrent reject with the signal's reason (an AbortError) at once:
+   * while it lists a folder (checked before each entry, so a huge tree or '/' stops too) and
+   * while it hashes (the hashing threads are terminated).
+   */
+  signal?: AbortSignal;
 }
 
 interface SourceFile {
@@ -89,6 +95,7 @@ interface Walk {
   /** Real paths of the folders already listed: a link back to one of them would loop, or list it twice. */
   folders: Set<string>;
   warn: (message: string) => void;
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -102,9 +109,12 @@ interface Walk {
  * already listed, is left out with a warning. Sockets, FIFOs and devices are left out.
  */
 async function walk(dir: string, realDir: string, prefix: string[], state: Walk): Promise<void> {
+  state.signal?.throwIfAborted();
   const entries: Dirent[] = await fsp.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => byBytes(a.name, b.name));
   for (const e of entries) {
+    // Each entry may cost a system call or a whole subtree: a cancel must not wait for the rest.
+    state.signal?.throwIfAborted();
     const absolute = path.join(dir, e.name);
     const elements = [...prefix, e.name];
     if (e.isSymbolicLink()) {
@@ -148,6 +158,8 @@ function firstVisit(folder: string, real: string, state: Walk): boolean {
 }
 
 export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const source = path.resolve(options.sourcePath);
   // Before hashing, so that a mistyped URL costs nothing.
   const trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
@@ -160,7 +172,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     files = [];
     const noWarning = (): void => {};
     const realSource = await fsp.realpath(source);
-    await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning });
+    await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning, signal });
     if (files.length === 0) throw new Error(`${source} contains no files`);
   } else if (stat.isFile()) {
     files = [sourceFile(source, [], stat)];
@@ -192,11 +204,11 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
   };
   let pieceLayers: Map<string, Encodable> | undefined;
   if (format === 'v1') {
-    info['pieces'] = await hashPieces(files, pieceLength, options.onProgress);
+    info['pieces'] = await hashPieces(files, pieceLength, { onProgress: options.onProgress, signal });
     if (stat.isDirectory()) info['files'] = files.map((f) => ({ attr: f.executable ? 'x' : undefined, length: f.length, path: f.elements }));
     else info['length'] = total;
   } else {
-    const v2 = await hashV2(name, files, pieceLength, format === 'hybrid', options.onProgress);
+    const v2 = await hashV2(name, files, pieceLength, format === 'hybrid', { onProgress: options.onProgress, signal });
     info['meta version'] = 2;
     info['file tree'] = v2.fileTree;
     pieceLayers = v2.pieceLayers.size > 0 ? v2.pieceLayers : undefined;

@@ -10,6 +10,14 @@ import { Worker } from 'node:worker_threads';
 
 export type WorkerReply<R> = ({ ok: true } & R) | { ok: false; message: string };
 
+/** What the caller of a hashing run watches it with. */
+export interface HashWatch {
+  /** Called after each job a worker finished with the bytes hashed so far and the total. */
+  onProgress?: (hashed: number, total: number) => void;
+  /** Aborting terminates the workers at once (a job in progress is dropped) and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** Hashing threads by default: one per core, at most 4 (beyond that the disk is the limit). */
 export function defaultHashThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -17,7 +25,9 @@ export function defaultHashThreads(): number {
 
 /**
  * Runs every job on up to `threads` workers; `onReply` gets each job with its reply as it
- * completes (not necessarily in job order). Rejects with the first worker's error.
+ * completes (not necessarily in job order). Rejects with the first worker's error, or with
+ * `signal`'s reason as soon as it is aborted: the workers are then terminated without waiting
+ * for the jobs they are on, and no reply after that reaches `onReply`.
  */
 export async function runOnWorkers<J, R>(
   source: string,
@@ -25,12 +35,21 @@ export async function runOnWorkers<J, R>(
   jobs: readonly J[],
   threads: number,
   onReply: (job: J, reply: R) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
+  signal?.throwIfAborted();
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(source, { eval: true, workerData }));
   let next = 0;
   let failed = false;
+  let rejectAborted: (reason: unknown) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
+  const onAbort = (): void => {
+    failed = true;
+    rejectAborted(signal?.reason);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await Promise.all(
+    const all = Promise.all(
       workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
@@ -38,6 +57,8 @@ export async function runOnWorkers<J, R>(
               const job = jobs[next++];
               if (job === undefined || failed) return resolve();
               worker.once('message', (reply: WorkerReply<R>) => {
+                // Aborted (or another worker failed): this reply is not wanted.
+                if (failed) return resolve();
                 if (!reply.ok) {
                   failed = true;
                   return reject(new Error(reply.message));
@@ -60,7 +81,9 @@ export async function runOnWorkers<J, R>(
           }),
       ),
     );
+    await (signal === undefined ? all : Promise.race([all, aborted]));
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -43,10 +43,10 @@ describe('hashPieces', () => {
   it('reports progress up to the total', async () => {
     const { list, all } = await files([100_000, 50_000]);
     const seen: number[] = [];
-    await hashPieces(list, 16384, (hashed, total) => {
+    await hashPieces(list, 16384, { onProgress: (hashed, total) => {
       expect(total).toBe(all.length);
       seen.push(hashed);
-    }, { threads: 2, runBytes: 32768 });
+    } }, { threads: 2, runBytes: 32768 });
     expect(seen.at(-1)).toBe(all.length);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });

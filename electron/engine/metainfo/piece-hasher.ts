@@ -5,7 +5,7 @@
  * piece size (reading one 16 KiB piece at a time on the event loop was 6× slower than
  * libtorrent). Memory: one read buffer per worker.
  */
-import { defaultHashThreads, runOnWorkers } from './hash-workers.js';
+import { defaultHashThreads, runOnWorkers, type HashWatch } from './hash-workers.js';
 
 export interface HashSource {
   absolute: string;
@@ -111,11 +111,11 @@ export function planRuns(files: readonly HashSource[], pieceLength: number, runB
   return runs;
 }
 
-/** Hashes every piece; `onProgress` gets the bytes hashed so far (in run order of completion). */
+/** Hashes every piece; `onProgress` gets the bytes hashed so far (in run order of completion); aborting `signal` stops at once. */
 export async function hashPieces(
   files: readonly HashSource[],
   pieceLength: number,
-  onProgress?: (hashed: number, total: number) => void,
+  { onProgress, signal }: HashWatch = {},
   tuning: { threads?: number; runBytes?: number } = {},
 ): Promise<Buffer> {
   const total = files.reduce((n, f) => n + f.length, 0);
@@ -128,6 +128,6 @@ export async function hashPieces(
     Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength).copy(hashes, reply.firstPiece * 20);
     hashed += run.bytes;
     onProgress?.(hashed, total);
-  });
+  }, signal);
   return hashes;
 }

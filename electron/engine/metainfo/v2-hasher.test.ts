@@ -82,10 +82,10 @@ describe('hashV2Files', () => {
   it('reports progress up to the total', async () => {
     const { list } = await files([10 * PIECE, 3 * PIECE + 7]);
     const seen: number[] = [];
-    await hashV2Files(list, PIECE, { sha1: true, padLastPiece: true }, (hashed, total) => {
+    await hashV2Files(list, PIECE, { sha1: true, padLastPiece: true }, { onProgress: (hashed, total) => {
       expect(total).toBe(13 * PIECE + 7);
       seen.push(hashed);
-    }, { threads: 2, runBytes: 2 * PIECE });
+    } }, { threads: 2, runBytes: 2 * PIECE });
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.at(-1)).toBe(13 * PIECE + 7);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);

@@ -12,7 +12,7 @@
  * Memory: one READ_BYTES buffer per worker, whatever the piece length, plus the hashes.
  */
 import { merkleRoot, MERKLE_BLOCK, nextPowerOfTwo, zeroSubtree } from '../merkle/merkle.js';
-import { defaultHashThreads, runOnWorkers } from './hash-workers.js';
+import { defaultHashThreads, runOnWorkers, type HashWatch } from './hash-workers.js';
 
 export interface V2HashSource {
   absolute: string;
@@ -231,14 +231,15 @@ parentPort.on('message', (job) => {
 `;
 
 /**
- * Hashes every file; `onProgress` gets the bytes hashed so far, after each job. `tuning` is for
+ * Hashes every file; `onProgress` gets the bytes hashed so far, after each job; aborting
+ * `signal` stops at once. `tuning` is for
  * tests: the number of threads, the bytes per job and per read (a whole number of blocks).
  */
 export async function hashV2Files(
   files: readonly V2HashSource[],
   pieceLength: number,
   options: V2HashOptions,
-  onProgress?: (hashed: number, total: number) => void,
+  { onProgress, signal }: HashWatch = {},
   tuning: { threads?: number; runBytes?: number; readBytes?: number } = {},
 ): Promise<V2FileHashes[]> {
   const total = files.reduce((n, f) => n + f.length, 0);
@@ -270,7 +271,7 @@ export async function hashV2Files(
     if (at !== out.length) throw new Error('internal error: worker answer size mismatch');
     hashed += job.bytes;
     onProgress?.(hashed, total);
-  });
+  }, signal);
   return files.map((_, i) => {
     const pieces = pieceCounts[i]!;
     const roots = sliceRoots[i]!;
