@@ -4,10 +4,9 @@
  * events at a bounded rate, returns the .torrent as bytes (the engine writes no .torrent file)
  * and, when asked, adds it with the source's folder as save path so it checks and seeds.
  *
- * Cancelling: createTorrent takes no abort signal, but it calls `onProgress` after every run of
- * pieces a hashing thread finished (at most 32 MiB), and an exception thrown there makes it
- * terminate its worker threads and reject. So a cancel stops the hashing at the next run that
- * completes, and the job reports `cancelled` with nothing made.
+ * Cancelling aborts the job's AbortSignal, which createTorrent checks before each entry of its
+ * folder walk (a huge tree, or '/', can take long to list before any hashing) and which
+ * terminates its hashing threads at once; the job then reports `cancelled` with nothing made.
  */
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
@@ -45,16 +44,9 @@ export interface CreationJobOptions {
   log?: (message: string) => void;
 }
 
-/** Thrown from onProgress to make createTorrent stop its hashing threads. */
-class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
 export class CreationJob {
   readonly id: string;
-  private cancelled = false;
+  private readonly abort = new AbortController();
   private finished = false;
   /** Settles (never rejects) once the job sent its last event. */
   readonly done: Promise<void>;
@@ -68,9 +60,13 @@ export class CreationJob {
     return !this.finished;
   }
 
-  /** Stops the job at the next run of pieces hashed; its `cancelled` event follows. */
+  /** Stops the job (the walk at its next entry, the hashing at once); its `cancelled` event follows. */
   cancel(): void {
-    this.cancelled = true;
+    this.abort.abort();
+  }
+
+  private get cancelled(): boolean {
+    return this.abort.signal.aborted;
   }
 
   private async run(): Promise<void> {
@@ -104,15 +100,15 @@ export class CreationJob {
       private: payload.private,
       createdBy: 'Tessera',
       onWarning: (message) => this.options.log?.(`create torrent: ${message}`),
+      signal: this.abort.signal,
       onProgress: (hashedBytes, totalBytes) => {
-        if (this.cancelled) throw new Cancelled();
         const t = now();
         if (hashedBytes < totalBytes && t - lastSent < this.options.progressIntervalMs) return;
         lastSent = t;
         send({ type: 'torrentCreation', id, state: 'hashing', hashedBytes, totalBytes });
       },
     });
-    if (this.cancelled) throw new Cancelled();
+    this.abort.signal.throwIfAborted();
     if (bytes.byteLength > MAX_CREATED_TORRENT_BYTES) {
       throw new Error(`The .torrent would be ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MiB, more than clients accept: choose larger pieces`);
     }
