@@ -71,10 +71,12 @@ test('creates a torrent from a folder on the server, downloads its .torrent and 
   expect(meta.comment).toBe('made in the web UI');
   expect(meta.files.filter((f) => !f.pad).map((f) => f.path).sort()).toEqual(['holiday photos/day 1/beach.jpg', 'holiday photos/notes.txt']);
   // Read by another decoder than ours: the tiers, the web seeds (BEP 19) and the source tag.
-  const raw = bencode.decode(bytes, 'utf8') as { 'announce-list': string[][]; 'url-list': string[]; info: { source: string } };
-  expect(raw['announce-list']).toEqual([['http://127.0.0.1:1/announce', 'http://127.0.0.1:2/announce'], ['udp://127.0.0.1:3/announce']]);
-  expect(raw['url-list']).toEqual(['http://127.0.0.1:4/files/', 'https://127.0.0.1:5/files/']);
-  expect(raw.info.source).toBe('TESSERA-E2E');
+  // (Byte strings come back as bytes: 'pieces' is no text.)
+  const raw = bencode.decode(bytes) as { 'announce-list': Uint8Array[][]; 'url-list': Uint8Array[]; info: { source: Uint8Array } };
+  const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+  expect(raw['announce-list'].map((tier) => tier.map(text))).toEqual([['http://127.0.0.1:1/announce', 'http://127.0.0.1:2/announce'], ['udp://127.0.0.1:3/announce']]);
+  expect(raw['url-list'].map(text)).toEqual(['http://127.0.0.1:4/files/', 'https://127.0.0.1:5/files/']);
+  expect(text(raw.info.source)).toBe('TESSERA-E2E');
 
   const done = page.getByRole('dialog', { name: 'Torrent created' });
   await expect(done.getByTestId('create-result')).toContainText(meta.infoHashHex);
