@@ -11,6 +11,7 @@ import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SendShares } from '../peer/send-shares.js';
+import { ReadCacheShares } from '../storage/read-cache-shares.js';
 import { SessionDht } from './session-dht.js';
 import { SessionUtp } from './session-utp.js';
 import { StateStore } from '../resume/state-store.js';
@@ -60,6 +61,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
   /** All peers' unsent bytes, split among them. */
   private readonly sendShares = new SendShares();
+  private readonly readCacheShares = new ReadCacheShares();
   private readonly store: StateStore | null;
   private listenPort = 0;
   private closed = false;
@@ -202,6 +204,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       disk: this.disk,
       halfOpen: this.halfOpen,
       sendShares: this.sendShares,
+      readCacheShares: this.readCacheShares,
       utpConnect: this.utp?.connect ?? null,
       reachability: () => this.reachability(),
       warn: (m) => this.warn(m),

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ReadCache } from './read-cache.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IDLE_MS, ReadCache } from './read-cache.js';
+import { ReadCacheShares } from './read-cache-shares.js';
 
 /** A loader that fills the buffer it is given with `fill` and counts its calls. */
 function filler(fill: number, calls: number[]): (into: Buffer) => Promise<Buffer> {
@@ -78,5 +79,57 @@ describe('ReadCache', () => {
     (await cache.borrow(1, 10, filler(1, []))).release();
     const last = await cache.borrow(2, 4, filler(9, []));
     expect(last.data).toEqual(Buffer.alloc(4, 9));
+  });
+
+  describe('sharing the session budget', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('caches no more than its part of the total while others upload', async () => {
+      const shares = new ReadCacheShares(40, 40, 10);
+      const a = new ReadCache(shares, 10);
+      const b = new ReadCache(shares, 10);
+      for (let i = 1; i <= 4; i++) (await a.borrow(i, 10, filler(i, []))).release();
+      expect(a.cachedBytes).toBe(40);
+      // b starts uploading: a's part is halved at once, without a's reading anything more.
+      (await b.borrow(1, 10, filler(1, []))).release();
+      expect(a.cachedBytes).toBe(20);
+      expect(a.spareCount * 10).toBeLessThanOrEqual(20 + 10);
+    });
+
+    it('copies blocks once held pieces pass its part, not the whole total', async () => {
+      const shares = new ReadCacheShares(40, 40, 10);
+      const a = new ReadCache(shares, 10);
+      (await new ReadCache(shares, 10).borrow(9, 10, filler(9, []))).release(); // another torrent uploads
+      const held = [];
+      for (let i = 1; i <= 4; i++) held.push(await a.borrow(i, 10, filler(i, [])));
+      expect(a.heldBeyondCache).toBe(20);
+      expect(a.overHeld).toBe(true);
+      for (const p of held) p.release();
+    });
+
+    it('gives everything back and leaves the shares when it served nothing for a while', async () => {
+      vi.useFakeTimers();
+      const shares = new ReadCacheShares(40, 40, 10);
+      const cache = new ReadCache(shares, 10);
+      for (let i = 1; i <= 3; i++) (await cache.borrow(i, 10, filler(i, []))).release();
+      const pinned = await cache.borrow(4, 10, filler(4, []));
+      expect(shares.count).toBe(1);
+      vi.advanceTimersByTime(IDLE_MS); // used during the first period: stays
+      expect(cache.active).toBe(true);
+      vi.advanceTimersByTime(IDLE_MS);
+      expect(cache.active).toBe(false);
+      expect(shares.count).toBe(0);
+      expect(cache.cachedBytes).toBe(0);
+      expect(cache.spareCount).toBe(0);
+      // A block still queued in a socket holds its piece until written, and only until then.
+      expect(cache.heldBeyondCache).toBe(10);
+      pinned.release();
+      expect(cache.heldBeyondCache).toBe(0);
+      expect(cache.spareCount).toBe(0);
+      // Serving again joins again.
+      (await cache.borrow(1, 10, filler(1, []))).release();
+      expect(shares.count).toBe(1);
+      cache.release();
+    });
   });
 });

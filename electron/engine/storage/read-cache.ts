@@ -8,7 +8,15 @@
  * most of the seeding process's garbage collection). A buffer goes back to the spare list
  * only once it has left the cache and every borrower has released it — a block handed to a
  * socket is released by the write's callback, after the kernel has copied it.
+ *
+ * Its budget is its torrent's part of a session-wide total (see ReadCacheShares): it joins
+ * when it reads a piece, and a cache that served nothing for IDLE_MS leaves and drops every
+ * piece and spare buffer, so an idle torrent holds nothing.
  */
+import { ReadCacheShares, unshared } from './read-cache-shares.js';
+
+/** A cache that served nothing for this long gives its memory back (and its part of the total). */
+export const IDLE_MS = 10_000;
 export interface CachedPiece {
   readonly data: Buffer;
   /** Idempotent. Until it is called, the buffer is never reused. */
@@ -31,18 +39,42 @@ export class ReadCache {
   private readonly spare: Buffer[] = [];
   private bytes = 0;
   private heldBytes = 0;
+  private readonly shares: ReadCacheShares;
+  /** Leaves the shares; null while not counted (idle). */
+  private leave: (() => void) | null = null;
+  private usedSinceCheck = false;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly shrink = (): void => this.fitBudget();
 
   /**
-   * @param maxBytes  budget for cached pieces
+   * @param budget    the session's shares, or a fixed budget for this cache alone
    * @param slabSize  size of the recycled buffers (the torrent's piece length); 0 = no recycling
    */
   constructor(
-    private readonly maxBytes = 16 * 1024 * 1024,
+    budget: ReadCacheShares | number = 16 * 1024 * 1024,
     private readonly slabSize = 0,
-  ) {}
+  ) {
+    this.shares = typeof budget === 'number' ? unshared(budget) : budget;
+  }
+
+  /** Bytes of pieces this cache may hold now (held beyond it, and spares, as much again each). */
+  get maxBytes(): number {
+    return this.shares.share;
+  }
+
+  /** Counted in the session's shares (it served something within IDLE_MS). */
+  get active(): boolean {
+    return this.leave !== null;
+  }
+
+  /** Bytes of pieces in the cache. */
+  get cachedBytes(): number {
+    return this.bytes;
+  }
 
   /** The piece's bytes, read with `load` into the buffer it is given when not cached. */
   async borrow(index: number, size: number, load: (into: Buffer) => Promise<Buffer>): Promise<CachedPiece> {
+    this.touch();
     const entry = this.lookup(index, size, load);
     entry.pins++;
     let data: Buffer;
@@ -84,6 +116,49 @@ export class ReadCache {
   /** Buffers waiting for reuse (for tests and diagnostics). */
   get spareCount(): number {
     return this.spare.length;
+  }
+
+  /** Leaves the shares and drops every piece and spare buffer; borrowed pieces go when released. */
+  release(): void {
+    this.leave?.();
+    this.leave = null;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    for (const entry of this.entries.values()) this.retire(entry);
+    this.entries.clear();
+    this.bytes = 0;
+    this.spare.length = 0;
+  }
+
+  private touch(): void {
+    this.usedSinceCheck = true;
+    if (!this.leave) this.leave = this.shares.join(this.shrink);
+    if (!this.idleTimer) this.scheduleIdleCheck();
+  }
+
+  private scheduleIdleCheck(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.usedSinceCheck) return this.release();
+      this.usedSinceCheck = false;
+      this.scheduleIdleCheck();
+    }, IDLE_MS);
+    this.idleTimer.unref?.();
+  }
+
+  /** Another torrent joined and this one's part got smaller: give back what is over it now. */
+  private fitBudget(): void {
+    this.evict();
+    this.trimSpares();
+  }
+
+  private trimSpares(): void {
+    while (this.spare.length > 0 && !this.roomForSpare(this.spare.length - 1)) this.spare.pop();
+  }
+
+  /** Keep no more spares than the cache could hold at once (none while idle). */
+  private roomForSpare(spares: number): boolean {
+    return this.leave !== null && spares * this.slabSize < this.maxBytes + this.slabSize;
   }
 
   private lookup(index: number, size: number, load: (into: Buffer) => Promise<Buffer>): Entry {
@@ -144,7 +219,6 @@ export class ReadCache {
     if (!entry.evicted || entry.pins > 0 || !entry.slab) return;
     const slab = entry.slab;
     entry.slab = null;
-    // Keep no more spares than the cache could ever hold at once.
-    if (this.spare.length * this.slabSize < this.maxBytes + this.slabSize) this.spare.push(slab);
+    if (this.roomForSpare(this.spare.length)) this.spare.push(slab);
   }
 }

@@ -39,6 +39,7 @@ import { Discovery, type TorrentDht } from './discovery.js';
 import { duplicateToClose } from './duplicate-connection.js';
 import type { HalfOpenLimit } from './half-open.js';
 import type { SendShares } from '../peer/send-shares.js';
+import type { ReadCacheShares } from '../storage/read-cache-shares.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
 import { choiceByFileIndex, factsOfMetainfo } from './file-choice.js';
 import { MagnetPhase } from './magnet-phase.js';
@@ -87,6 +88,8 @@ export interface TorrentContext {
   readonly halfOpen?: HalfOpenLimit;
   /** The session's bound on all peers' unsent bytes, split among them (peer/send-shares.ts). */
   readonly sendShares?: SendShares;
+  /** The session's read-cache budget, shared by the torrents uploading. */
+  readonly readCacheShares?: ReadCacheShares;
   /** Opens outgoing TCP connections (tests substitute their own). */
   readonly connect?: Connect;
   /** Opens outgoing uTP connections (null or absent: TCP only). */
@@ -1046,6 +1049,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   get disk(): DiskWorkers {
     return this.ctx.disk;
+  }
+
+  get readCacheShares(): ReadCacheShares | undefined {
+    return this.ctx.readCacheShares;
   }
 
   get uploadLimits(): TokenBucket[] {

@@ -1,4 +1,5 @@
 import { errorText } from '../../../shared/error-text.js';
+import type { ReadCacheShares } from '../storage/read-cache-shares.js';
 import type { DiskWorkers } from '../storage/disk-workers.js';
 import type { FilePriority, FileStats } from '../api.js';
 import type { Metainfo } from '../metainfo/index.js';
@@ -44,6 +45,8 @@ export interface TransferHost {
   readonly disk: DiskWorkers;
   /** Download rate limits for bytes read outside peer sockets (web seeds): ms to pause after `bytes`. */
   downloadWait?(bytes: number): number;
+  /** The session's read-cache budget for uploads (absent: the torrent's own). */
+  readonly readCacheShares?: ReadCacheShares;
 }
 
 /** libtorrent's allowed_fast_set_size. */
@@ -128,6 +131,7 @@ export class Transfer {
         readFailed: (err) => this.readFailed(err),
       },
       meta.pieceLength,
+      host.readCacheShares,
     );
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
     this.slots = new UploadSlots(() => host.connectedPeers(), () => this.picker.finished);

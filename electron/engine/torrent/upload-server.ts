@@ -1,6 +1,7 @@
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { MAX_REFUSED_UPLOAD_REQUESTS, type UploadRequest } from '../peer/upload-queue.js';
 import { ReadCache, type CachedPiece } from '../storage/read-cache.js';
+import type { ReadCacheShares } from '../storage/read-cache-shares.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { takeAll, type TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
@@ -21,7 +22,7 @@ export interface UploadSource {
   readFailed(err: unknown): void;
 }
 
-/** Memory for whole pieces (or windows of large ones: see upload-window.ts) read to serve uploads (see ReadCache). */
+/** Memory for whole pieces (or windows of large ones: see upload-window.ts) read to serve uploads, outside a session (see ReadCache). */
 const READ_CACHE_BYTES = 16 * 1024 * 1024;
 /**
  * Unsent bytes we hold per peer before we stop serving it (libtorrent's send_buffer_watermark):
@@ -50,8 +51,10 @@ export class UploadServer {
   constructor(
     private readonly source: UploadSource,
     private readonly pieceLength: number,
+    /** The session's read-cache budget, shared by its uploading torrents. */
+    readCacheShares?: ReadCacheShares,
   ) {
-    this.cache = new ReadCache(READ_CACHE_BYTES, largestWindow(pieceLength));
+    this.cache = new ReadCache(readCacheShares ?? READ_CACHE_BYTES, largestWindow(pieceLength));
   }
 
   /** A request from the peer: queued and served, or refused (rejected when the peer knows BEP 6). */
