@@ -181,6 +181,8 @@ export interface SessionOptions {
   listenHost?: string;
   /** Max connected peers per torrent. */
   maxPeersPerTorrent?: number;
+  /** Connections one address may hold in one torrent (loopback exempt); 0 = no cap; default DEFAULT_MAX_CONNECTIONS_PER_IP. */
+  maxConnectionsPerIp?: number;
   /** Run a DHT node (default true). */
   dht?: boolean;
   /** DHT bootstrap nodes as host:port (default: the well-known public routers). */
@@ -286,6 +288,8 @@ export interface EngineSession {
   rateLimits(): { download: number; upload: number };
   /** Applies to connections made from now on. */
   setMaxPeersPerTorrent(max: number): void;
+  /** Connections one address may hold in one torrent; 0 = no cap. Applies to connections made from now on. */
+  setMaxConnectionsPerIp(max: number): void;
   /** Applies to connections made from now on. */
   setEncryption(mode: EncryptionMode): void;
   readonly encryption: EncryptionMode;

@@ -23,6 +23,7 @@ import {
   encryptionMode,
   fileView,
   filePriority,
+  maxConnectionsPerIp,
   maxPeersPerTorrent,
   peerView,
   portNumber,
@@ -373,6 +374,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   setSettings: object<SettingsPatch>({
     listenPort: optional(portNumber),
     maxPeersPerTorrent: optional(maxPeersPerTorrent),
+    maxConnectionsPerIp: optional(maxConnectionsPerIp),
     notifyOnComplete: optional(boolean),
     downloadLimit: optional(rateLimit),
     uploadLimit: optional(rateLimit),

@@ -249,6 +249,10 @@ export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['allow', 'require', 
  */
 export const MAX_RATE_LIMIT = 100 * 1024 * 1024 * 1024;
 export const MAX_PEERS_PER_TORRENT = 10_000;
+/** Connections one address may hold in one torrent when the setting is absent (why 2: engine/torrent/connections-per-ip.ts). */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 2;
+/** The most `maxConnectionsPerIp` may be (0 = no cap). */
+export const MAX_CONNECTIONS_PER_IP = 1_000;
 
 export interface Settings {
   /** Default save folder (display only: change it with the `chooseDownloadDir` command). */
@@ -257,6 +261,11 @@ export interface Settings {
   listenPort: number;
   /** Max connected peers per torrent (1..MAX_PEERS_PER_TORRENT). Applies at once, to running torrents too. */
   maxPeersPerTorrent: number;
+  /**
+   * Connections one address (an IPv4 address, an IPv6 /64; loopback exempt) may hold in one
+   * torrent; 0 = no cap. Absent = 2 (see engine/torrent/connections-per-ip.ts). Applies to new connections.
+   */
+  maxConnectionsPerIp?: number;
   /** Native notification when a torrent completes (Electron). */
   notifyOnComplete: boolean;
   /** Global download limit, bytes per second; 0 = unlimited. Applies at once. */
@@ -285,6 +294,7 @@ export interface Settings {
 export interface SettingsPatch {
   listenPort?: number;
   maxPeersPerTorrent?: number;
+  maxConnectionsPerIp?: number;
   notifyOnComplete?: boolean;
   downloadLimit?: number;
   uploadLimit?: number;
@@ -332,6 +342,7 @@ export const portNumber: Validator<number> = number({ integer: true, min: 0, max
 /** A rate limit in bytes per second: an integer from 0 (unlimited) to MAX_RATE_LIMIT. */
 export const rateLimit: Validator<number> = number({ integer: true, min: 0, max: MAX_RATE_LIMIT });
 export const maxPeersPerTorrent: Validator<number> = number({ integer: true, min: 1, max: MAX_PEERS_PER_TORRENT });
+export const maxConnectionsPerIp: Validator<number> = number({ integer: true, min: 0, max: MAX_CONNECTIONS_PER_IP });
 export const encryptionMode: Validator<EncryptionMode> = literal(...ENCRYPTION_MODES);
 
 export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
@@ -446,6 +457,7 @@ export const settings: Validator<Settings> = object<Settings>({
   downloadDir: string({ max: PATH_MAX }),
   listenPort: portNumber,
   maxPeersPerTorrent,
+  maxConnectionsPerIp: optional(maxConnectionsPerIp),
   notifyOnComplete: boolean,
   downloadLimit: rateLimit,
   uploadLimit: rateLimit,

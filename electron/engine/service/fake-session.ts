@@ -341,6 +341,7 @@ export class FakeSession implements EngineSession {
   /** Global limits (bytes/s, 0 = unlimited), max peers and encryption, as set (the simulator ignores them). */
   limits = { download: 0, upload: 0 };
   maxPeersPerTorrent = 60;
+  maxConnectionsPerIp = 2;
   encryption: EncryptionMode = 'allow';
   /** Queue and seeding settings as set (the simulator ignores them). */
   queueSettings: QueueSettings | null = null;
@@ -459,6 +460,10 @@ export class FakeSession implements EngineSession {
 
   setMaxPeersPerTorrent(max: number): void {
     this.maxPeersPerTorrent = Math.max(1, Math.floor(max));
+  }
+
+  setMaxConnectionsPerIp(max: number): void {
+    this.maxConnectionsPerIp = Math.max(0, Math.floor(max));
   }
 
   setEncryption(mode: EncryptionMode): void {

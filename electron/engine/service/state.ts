@@ -28,6 +28,7 @@ const SETTINGS_FIELDS: Record<keyof Settings, true> = {
   downloadDir: true,
   listenPort: true,
   maxPeersPerTorrent: true,
+  maxConnectionsPerIp: true,
   notifyOnComplete: true,
   downloadLimit: true,
   uploadLimit: true,

@@ -12,6 +12,7 @@ import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torre
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SendShares } from '../peer/send-shares.js';
 import { ReadCacheShares } from '../storage/read-cache-shares.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_IP } from '../torrent/connections-per-ip.js';
 import { SessionDht } from './session-dht.js';
 import { SessionUtp } from './session-utp.js';
 import { StateStore } from '../resume/state-store.js';
@@ -66,6 +67,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private listenPort = 0;
   private closed = false;
   private maxPeers: number;
+  private maxPerIp: number;
   private encryptionMode: EncryptionMode;
   /** One timer per period for all torrents (their 1 s ticks, resume saves). */
   private readonly intervals = new SharedIntervals();
@@ -80,6 +82,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
     this.disk = new DiskWorkers(diskThreadsFor(), options.directWrites ?? process.env.TESSERA_DIRECT_IO !== '0');
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
+    this.maxPerIp = Math.max(0, Math.floor(options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP));
     this.encryptionMode = options.encryption ?? 'allow';
     this.setRateLimits({ download: options.downloadLimit, upload: options.uploadLimit });
     this.policy = new SessionPolicy(
@@ -110,6 +113,10 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   setMaxPeersPerTorrent(max: number): void {
     this.maxPeers = Math.max(1, Math.floor(max));
+  }
+
+  setMaxConnectionsPerIp(max: number): void {
+    this.maxPerIp = Math.max(0, Math.floor(max));
   }
 
   setEncryption(mode: EncryptionMode): void {
@@ -186,9 +193,13 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     // Getters: a settings change reaches torrents already running.
     const maxPeers = (): number => this.peersPerTorrent();
     const encryption = (): EncryptionMode => this.encryptionMode;
+    const maxPerIp = (): number => this.maxPerIp;
     return {
       get maxPeers() {
         return maxPeers();
+      },
+      get maxConnectionsPerIp() {
+        return maxPerIp();
       },
       get encryption() {
         return encryption();

@@ -237,6 +237,16 @@ describe('Dialer: half-open cap', () => {
     dialer.add(many(20));
     expect(sockets).toHaveLength(3);
   });
+
+  it('does not dial an address that holds as many connections as one address may', () => {
+    const { dialer, sockets, host } = setup();
+    host.addressFull = (ip) => ip === '203.0.113.7';
+    dialer.add([
+      { host: '203.0.113.7', port: 6881 },
+      { host: '198.51.100.1', port: 6881 },
+    ]);
+    expect(sockets.map((s) => s.address.host)).toEqual(['198.51.100.1']);
+  });
 });
 
 describe('Dialer: what a close means for the address', () => {

@@ -58,6 +58,8 @@ export interface DialerHost {
   wantsPeers(): boolean;
   /** Where the connected peers can be reached (not dialled again). */
   connectedAddresses(): Iterable<PeerAddress>;
+  /** The address holds as many connections as one address may (see connections-per-ip.ts): not dialled. */
+  addressFull?(host: string): boolean;
   /** The TCP connection (and MSE handshake, if any) is up: a connection for it, not started yet. */
   opened(socket: net.Socket, key: string, mse: MseResult | null): PeerConnection;
   /** Download rate limit after `bytes` were read; false when it paused the socket. */
@@ -134,7 +136,7 @@ export class Dialer {
     const toDial: PeerAddress[] = [];
     for (const address of this.candidates.ready(Date.now())) {
       if (toDial.length >= room) break;
-      if (!connected.has(PeerCandidates.key(address))) toDial.push(address);
+      if (!connected.has(PeerCandidates.key(address)) && !this.host.addressFull?.(address.host)) toDial.push(address);
     }
     for (const address of toDial) {
       if (!this.takeSlot()) return; // in line for a slot: woken when one comes back

@@ -35,7 +35,7 @@ function metaFor(data: Buffer, name = 'file.bin'): Metainfo {
 /** An in-memory socket for an incoming peer: records what the torrent writes, and feeds it what the test sends. */
 class FakeSocket extends Duplex {
   readonly written: Buffer[] = [];
-  readonly remoteAddress = '127.0.0.9';
+  readonly remoteAddress: string = '127.0.0.9';
   readonly remotePort = 51413;
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     this.written.push(Buffer.from(chunk));
@@ -528,6 +528,58 @@ describe('Torrent: peers closing', () => {
     expect(second.destroyed).toBe(false);
     expect(torrent.stats().peers).toBe(1);
     expect(warnings).toEqual([]); // a duplicate is routine: no warning
+  });
+
+  describe('connections per address', () => {
+    /** A socket from `ip` (FakeSocket's own address is loopback, which no cap applies to). */
+    class SocketFrom extends FakeSocket {
+      override readonly remoteAddress: string;
+      constructor(ip: string) {
+        super();
+        this.remoteAddress = ip;
+      }
+    }
+    const peerIdOf = (n: number): typeof THEIR_ID => Buffer.from(`-LT2080-peer${String(n).padStart(8, '0')}`, 'latin1');
+
+    async function started(maxConnectionsPerIp?: number): Promise<{ torrent: Torrent; meta: Metainfo; warnings: string[] }> {
+      const meta = metaFor(DATA);
+      const warnings: string[] = [];
+      const ctx = { ...context(warnings), ...(maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp }) };
+      const torrent = new Torrent({ meta, name: null, trackers: [], savePath: dir, selectOnly: null, resume: null, store: null, magnetUri: null, infoHash: meta.infoHash }, ctx);
+      torrents.push(torrent);
+      await torrent.start();
+      return { torrent, meta, warnings };
+    }
+
+    it('one address (an IPv6 /64 too) holds at most 2 by default: the newcomer over it is closed, quietly', async () => {
+      const { torrent, meta, warnings } = await started();
+      const v4 = [1, 2, 3].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom('203.0.113.7')));
+      expect(v4.map((s) => s.destroyed)).toEqual([false, false, true]);
+      const v6 = [4, 5, 6].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom(`2001:db8:1:2::${n}`)));
+      expect(v6.map((s) => s.destroyed)).toEqual([false, false, true]);
+      expect(connectPeer(torrent, meta.infoHash, peerIdOf(7), new SocketFrom('198.51.100.1')).destroyed).toBe(false);
+      expect(torrent.stats().peers).toBe(5);
+      expect(warnings).toEqual([]);
+    });
+
+    it('loopback is never capped, and 0 means no cap', async () => {
+      const local = await started(1);
+      const fromHere = [1, 2, 3, 4].map((n) => connectPeer(local.torrent, local.meta.infoHash, peerIdOf(n)));
+      expect(fromHere.some((s) => s.destroyed)).toBe(false);
+      const open = await started(0);
+      const fromOne = [1, 2, 3, 4].map((n) => connectPeer(open.torrent, open.meta.infoHash, peerIdOf(n), new SocketFrom('203.0.113.7')));
+      expect(fromOne.some((s) => s.destroyed)).toBe(false);
+    });
+
+    it('a duplicate that replaces the older connection of the same peer is not counted against it', async () => {
+      const { torrent, meta } = await started(1);
+      const greater = Buffer.from('-ZZ0100-greaterpeer1', 'latin1');
+      const first = connectPeer(torrent, meta.infoHash, greater, new SocketFrom('203.0.113.7'));
+      const second = connectPeer(torrent, meta.infoHash, greater, new SocketFrom('203.0.113.7'));
+      expect(first.destroyed).toBe(true);
+      expect(second.destroyed).toBe(false);
+      expect(torrent.stats().peers).toBe(1);
+    });
   });
 
   it('a protocol violation drops the peer with a warning; closes of our own choosing do not warn', async () => {

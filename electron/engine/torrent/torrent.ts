@@ -37,6 +37,7 @@ import { renamePlan, RenameError } from './rename-plan.js';
 import { Dialer, type Connect } from './dialer.js';
 import { Discovery, type TorrentDht } from './discovery.js';
 import { duplicateToClose } from './duplicate-connection.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_IP, overIpLimit } from './connections-per-ip.js';
 import type { HalfOpenLimit } from './half-open.js';
 import type { SendShares } from '../peer/send-shares.js';
 import type { ReadCacheShares } from '../storage/read-cache-shares.js';
@@ -76,6 +77,8 @@ export interface TorrentContext {
   /** One read buffer shared by all outgoing sockets (reads are synchronous: never held across calls). */
   readonly readBuffer: Buffer;
   readonly maxPeers: number;
+  /** Connections one address (IPv4, IPv6 /64; loopback exempt) may hold in this torrent; 0 = no cap (default 2). */
+  readonly maxConnectionsPerIp?: number;
   /** How peers are dialled: see EncryptionMode. */
   readonly encryption: EncryptionMode;
   readonly dht: TorrentDht | null;
@@ -295,6 +298,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         isActive: () => this.active,
         wantsPeers: () => this.wantsPeers(),
         connectedAddresses: () => this.connectedAddresses(),
+        addressFull: (host) => overIpLimit(host, this.connectedIps(), this.maxConnectionsPerIp),
         opened: (socket, key, mse) => this.openDialled(socket, key, mse),
         throttleDownload: (socket, bytes) => this.throttleDownload(socket, bytes),
         warn: (m) => ctx.warn(m),
@@ -1074,6 +1078,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.peersById.values();
   }
 
+  private get maxConnectionsPerIp(): number {
+    return this.ctx.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP;
+  }
+
+  private *connectedIps(): Iterable<string> {
+    for (const peer of this.peersById.values()) yield peer.ip;
+  }
+
   // --- PeerHandler: connection events here, piece messages to the data handler -------------
 
   peerReady(peer: PeerConnection): void {
@@ -1088,6 +1100,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         other.close({ kind: 'duplicate' });
         break;
       }
+    }
+    // One address may not take every slot: the newcomer over the limit goes (as libtorrent does).
+    if (overIpLimit(peer.ip, this.connectedIps(), this.maxConnectionsPerIp)) {
+      peer.close({ kind: 'duplicate', detail: `more than ${this.maxConnectionsPerIp} connections from one address` });
+      return;
     }
     this.peersById.set(peer.id, peer);
   }
