@@ -262,8 +262,8 @@ export interface Settings {
   /** Max connected peers per torrent (1..MAX_PEERS_PER_TORRENT). Applies at once, to running torrents too. */
   maxPeersPerTorrent: number;
   /**
-   * Connections one address (an IPv4 address, an IPv6 /64; loopback exempt) may hold in one
-   * torrent; 0 = no cap. Absent = 2 (see engine/torrent/connections-per-ip.ts). Applies to new connections.
+   * Connections one IP address may hold in one torrent (an IPv6 /64 four times as many;
+   * loopback exempt); 0 = no cap. Absent = 2 (see engine/torrent/connections-per-ip.ts). Applies to new connections.
    */
   maxConnectionsPerIp?: number;
   /** Native notification when a torrent completes (Electron). */

@@ -551,14 +551,16 @@ describe('Torrent: peers closing', () => {
       return { torrent, meta, warnings };
     }
 
-    it('one address (an IPv6 /64 too) holds at most 2 by default: the newcomer over it is closed, quietly', async () => {
+    it('one address holds at most 2 by default, an IPv6 /64 at most 8: the newcomer over it is closed, quietly', async () => {
       const { torrent, meta, warnings } = await started();
       const v4 = [1, 2, 3].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom('203.0.113.7')));
       expect(v4.map((s) => s.destroyed)).toEqual([false, false, true]);
-      const v6 = [4, 5, 6].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom(`2001:db8:1:2::${n}`)));
+      const v6 = [4, 5, 6].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom('2001:db8:1:2::4')));
       expect(v6.map((s) => s.destroyed)).toEqual([false, false, true]);
-      expect(connectPeer(torrent, meta.infoHash, peerIdOf(7), new SocketFrom('198.51.100.1')).destroyed).toBe(false);
-      expect(torrent.stats().peers).toBe(5);
+      const lan = [7, 8, 9, 10, 11, 12, 13].map((n) => connectPeer(torrent, meta.infoHash, peerIdOf(n), new SocketFrom(`2001:db8:1:2::${n}`)));
+      expect(lan.map((s) => s.destroyed)).toEqual([false, false, false, false, false, false, true]);
+      expect(connectPeer(torrent, meta.infoHash, peerIdOf(14), new SocketFrom('198.51.100.1')).destroyed).toBe(false);
+      expect(torrent.stats().peers).toBe(11);
       expect(warnings).toEqual([]);
     });
 

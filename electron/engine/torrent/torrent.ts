@@ -77,7 +77,7 @@ export interface TorrentContext {
   /** One read buffer shared by all outgoing sockets (reads are synchronous: never held across calls). */
   readonly readBuffer: Buffer;
   readonly maxPeers: number;
-  /** Connections one address (IPv4, IPv6 /64; loopback exempt) may hold in this torrent; 0 = no cap (default 2). */
+  /** Connections one IP address may hold in this torrent (an IPv6 /64 four times as many; loopback exempt); 0 = no cap (default 2). */
   readonly maxConnectionsPerIp?: number;
   /** How peers are dialled: see EncryptionMode. */
   readonly encryption: EncryptionMode;
