@@ -28,4 +28,14 @@ describe('settings', () => {
     pushSettingsToSession(session, { ...previous, uploadLimit: 5 }, previous);
     expect([limitCalls, session.rateLimits()]).toEqual([2, { download: 100, upload: 5 }]);
   });
+
+  it('the per-address connection cap: applied at startup (2 when absent), pushed when it changes', () => {
+    const session = new FakeSession();
+    session.maxConnectionsPerIp = 99;
+    pushSettingsToSession(session, base, null);
+    expect(session.maxConnectionsPerIp).toBe(2);
+    expect(applySettingsPatch(base, { maxConnectionsPerIp: 0 })).toEqual({ ...base, maxConnectionsPerIp: 0 });
+    pushSettingsToSession(session, { ...base, maxConnectionsPerIp: 0 }, base);
+    expect(session.maxConnectionsPerIp).toBe(0);
+  });
 });
