@@ -19,6 +19,7 @@ import {
   createTorrent,
   requireBuiltCli,
   runLtLeecher,
+  sha1File,
   startLtSeeder,
   startTesseraSeed,
   tesseraDownload,
@@ -117,4 +118,39 @@ describe.each(CASES.filter((c) => !c.libtorrent))('piece length $pieceLength ($w
     await assertSameFile(join(src(), fileOf(c)), join(magnetDir, fileOf(c)));
     expect((await seeder.interrupt()).code, seeder.proc.describe()).toBe(0);
   }, 150_000);
+});
+
+/**
+ * A piece above 8 MiB is not held in memory while it downloads: its blocks go to disk as they
+ * arrive and it is hashed by reading it back (StagedWrites). Before, each piece in flight was one
+ * buffer of its length: ~600 MiB in pieces of 512 MiB - 16 KiB peaked at 694 MB RSS.
+ */
+describe('a big-piece download from libtorrent', () => {
+  const BIG_FILE = 'big.bin';
+  const BIG_SIZE = 600 * 1024 * 1024 + 12_345;
+  const BIG_PIECE = 32767 * 16384;
+  /** Node, the engine and its buffers take ~120-170 MB downloading small pieces; a 512 MiB buffer would not fit. */
+  const MAX_PEAK_RSS = 250 * 1024 * 1024;
+
+  it('keeps peak RSS under 250 MB for ~600 MiB in 512 MiB - 16 KiB pieces, data intact', async () => {
+    const bigRoot = await cleanup.tempDir('big-pieces');
+    const source = join(bigRoot, 'src');
+    await writeRandomFile(join(source, BIG_FILE), BIG_SIZE, 'big-pieces');
+    const torrent = await createTorrent({ path: join(source, BIG_FILE), out: join(bigRoot, 'big.torrent'), pieceLength: BIG_PIECE, anyPieceLength: true });
+    expect(torrent.pieces).toBe(2);
+    const seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: source });
+    const dir = join(bigRoot, 'dl');
+    const r = await tesseraDownload({
+      torrent: torrent.torrentPath,
+      dir,
+      peers: [seeder.address],
+      configHome: join(bigRoot, 'home'),
+      timeoutMs: 300_000,
+      measureTo: join(bigRoot, 'usage.json'),
+    });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+    expect(await sha1File(join(dir, BIG_FILE))).toBe(await sha1File(join(source, BIG_FILE)));
+    expect(r.usage, 'rusage of the download').toBeDefined();
+    expect(r.usage!.peakRssBytes, `peak RSS ${Math.round(r.usage!.peakRssBytes / 1e6)} MB`).toBeLessThan(MAX_PEAK_RSS);
+  }, 360_000);
 });

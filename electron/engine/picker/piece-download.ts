@@ -1,9 +1,20 @@
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 
 /**
+ * Pieces longer than this are not held in memory while they download: each block is written
+ * to storage as it arrives and the piece is hashed by reading it back (StagedWrites), as
+ * libtorrent does for every piece. 8 MiB is where a piece buffer stops being cheap: it is the
+ * disk backlog bound (MAX_PENDING_DISK_BYTES) and an eighth of the in-flight budget, while the
+ * piece lengths tools make by default (16 KiB to a few MiB, what the benchmarks measure) stay
+ * on the one-buffer path, which costs one write and one hash per piece.
+ */
+export const STAGED_PIECE_ABOVE = 8 * 1024 * 1024;
+
+/**
  * A piece being downloaded: which blocks are requested (and how many times, in endgame),
  * which arrived, and the buffer they are copied into. The buffer is hashed and written
  * once every block is in; memory is therefore bounded by the number of pieces in flight.
+ * A piece above STAGED_PIECE_ABOVE has no buffer (`staged`): its blocks go to storage one by one.
  */
 export class PieceDownload {
   readonly blockCount: number;
@@ -29,13 +40,18 @@ export class PieceDownload {
   private soleSender: object | null = null;
   private soleBlocks = 0;
   private senders: Map<object, number> | null = null;
-  /** Where blocks are copied; from a pool, returned once the piece is written or failed. */
-  readonly buffer: Buffer;
+  /** Where blocks are copied; from a pool, returned once the piece is written or failed. Null for a staged piece. */
+  readonly buffer: Buffer | null;
 
-  constructor(readonly index: number, readonly length: number, buffer: Buffer) {
+  constructor(readonly index: number, readonly length: number, buffer: Buffer | null) {
     this.blockCount = Math.ceil(length / BLOCK_SIZE);
     this.blockState = new Uint8Array(this.blockCount * 2);
     this.buffer = buffer;
+  }
+
+  /** Whether blocks go to storage as they arrive rather than into a piece buffer. */
+  get staged(): boolean {
+    return this.buffer === null;
   }
 
   /** `sender` delivered one more (new) block of this piece. */

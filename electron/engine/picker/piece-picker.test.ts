@@ -73,7 +73,7 @@ describe('PiecePicker: geometry', () => {
     expect(picks).toHaveLength(1);
     expect(picks[0]).toMatchObject({ block: 0, begin: 0, length: 13_686 });
     expect(picks[0]!.piece.length).toBe(13_686);
-    expect(picks[0]!.piece.buffer.length).toBe(13_686);
+    expect(picks[0]!.piece.buffer!.length).toBe(13_686);
   });
 
   it('splits a large last piece into full blocks and one short block', () => {

@@ -1,7 +1,7 @@
 import { Bitfield, type ReadonlyBitfield } from '../util/bitfield.js';
 import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
-import { PieceDownload } from './piece-download.js';
+import { PieceDownload, STAGED_PIECE_ABOVE } from './piece-download.js';
 import { IndexStack } from './index-stack.js';
 
 /** What the picker needs to know about a peer. */
@@ -71,6 +71,8 @@ export class PiecePicker {
     readonly lastPieceLength: number,
     private readonly random: () => number = Math.random,
     private readonly maxInFlightBytes = MAX_IN_FLIGHT_BYTES,
+    /** Pieces longer than this get no buffer: their blocks are staged on disk (see PieceDownload). */
+    private readonly stagedAbove = STAGED_PIECE_ABOVE,
   ) {
     this.have = new Bitfield(pieceCount);
     this.peerAvailability = new Uint16Array(pieceCount);
@@ -332,7 +334,7 @@ export class PiecePicker {
   private startPiece(index: number): PieceDownload {
     this.removeFree(index);
     const size = this.pieceSize(index);
-    const piece = new PieceDownload(index, size, this.buffers.take(size));
+    const piece = new PieceDownload(index, size, size > this.stagedAbove ? null : this.buffers.take(size));
     this.inFlight.set(index, piece);
     this.inFlightBytes += size;
     return piece;
@@ -386,7 +388,7 @@ export class PiecePicker {
     if (piece.received > 0 || piece.verifying) return;
     for (let b = 0; b < piece.blockCount; b++) if (piece.requestsOf(b) > 0) return;
     this.dropInFlight(piece);
-    this.buffers.give(piece.buffer);
+    if (piece.buffer) this.buffers.give(piece.buffer);
     if (this.isFree(piece.index)) this.addFree(piece.index);
   }
 

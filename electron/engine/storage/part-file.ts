@@ -36,6 +36,12 @@ export class PartFile {
   private initialised = false;
   private loaded = false;
   private readonly slotOf = new Map<number, number>();
+  /**
+   * Slots of pieces still being downloaded block by block (pieces too big to hold in memory:
+   * see Storage.writeRange): their bytes go in as they arrive, and the table names them only
+   * once the piece verified (`commit`), so a kill mid-piece leaves a free slot, never a torn piece.
+   */
+  private readonly stagedSlotOf = new Map<number, number>();
   private readonly dataStart: number;
 
   constructor(
@@ -104,10 +110,48 @@ export class PartFile {
     this.slotOf.set(piece, slot);
   }
 
-  /** Reads `length` bytes at `pieceOffset` of a held piece into `into` at `intoOffset`. */
+  /**
+   * Writes `length` bytes of `data` from `dataOffset` at `pieceOffset` of a piece not verified
+   * yet, into a slot the table does not name (a copy held of the piece is unnamed first).
+   */
+  async stage(piece: number, pieceOffset: number, data: Buffer, dataOffset: number, length: number): Promise<void> {
+    this.checkPiece(piece, 0);
+    if (pieceOffset < 0 || length < 0 || pieceOffset + length > this.pieceLength) throw new RangeError(`write of ${length} bytes at ${pieceOffset} is outside a piece`);
+    await this.load();
+    await this.openForWrite();
+    let slot = this.stagedSlotOf.get(piece);
+    if (slot === undefined) {
+      slot = this.slotOf.get(piece);
+      if (slot !== undefined) {
+        await this.writeEntry(slot, 0);
+        this.slotOf.delete(piece);
+      } else {
+        slot = this.freeSlot();
+      }
+      this.stagedSlotOf.set(piece, slot);
+    }
+    await writeAt(this.fd!, data, dataOffset, length, this.dataStart + slot * this.pieceLength + pieceOffset);
+  }
+
+  /** The staged piece verified: the table names its slot from now on. */
+  async commit(piece: number): Promise<void> {
+    const slot = this.stagedSlotOf.get(piece);
+    if (slot === undefined) return;
+    await this.writeEntry(slot, piece + 1);
+    this.stagedSlotOf.delete(piece);
+    this.slotOf.set(piece, slot);
+  }
+
+  /** Forgets a staged piece's slot (it failed, or none of it belongs here any more). */
+  async unstage(piece: number): Promise<void> {
+    if (!this.stagedSlotOf.delete(piece)) return;
+    if (this.slotOf.size === 0 && this.stagedSlotOf.size === 0) await this.remove();
+  }
+
+  /** Reads `length` bytes at `pieceOffset` of a held (or staged) piece into `into` at `intoOffset`. */
   async read(piece: number, into: Buffer, intoOffset: number, pieceOffset: number, length: number): Promise<void> {
     await this.load();
-    const slot = this.slotOf.get(piece);
+    const slot = this.slotOf.get(piece) ?? this.stagedSlotOf.get(piece);
     if (slot === undefined || !(await this.openExisting())) throw new Error(`piece ${piece} is not in the part file`);
     if (pieceOffset < 0 || length < 0 || pieceOffset + length > this.pieceLength) throw new RangeError(`read of ${length} bytes at ${pieceOffset} is outside a piece`);
     const got = await readAt(this.fd!, into, intoOffset, length, this.dataStart + slot * this.pieceLength + pieceOffset);
@@ -121,7 +165,7 @@ export class PartFile {
     if (slot === undefined) return;
     await this.writeEntry(slot, 0);
     this.slotOf.delete(piece);
-    if (this.slotOf.size === 0) await this.remove();
+    if (this.slotOf.size === 0 && this.stagedSlotOf.size === 0) await this.remove();
   }
 
   /** Deletes the file (whatever it holds). */
@@ -129,6 +173,7 @@ export class PartFile {
     await this.close();
     await fs.promises.rm(this.filePath, { force: true });
     this.slotOf.clear();
+    this.stagedSlotOf.clear();
     this.initialised = false;
     this.loaded = true;
   }
@@ -174,7 +219,7 @@ export class PartFile {
   }
 
   private freeSlot(): number {
-    const used = new Set(this.slotOf.values());
+    const used = new Set([...this.slotOf.values(), ...this.stagedSlotOf.values()]);
     let slot = 0;
     while (used.has(slot)) slot++;
     return slot;

@@ -191,6 +191,44 @@ export class Storage {
   }
 
   /**
+   * Writes bytes of a piece that is not verified yet: a block of a piece too big to hold in
+   * memory (see StagedWrites), at `begin` in the piece. Bytes in files that live in the part file
+   * go to a slot there that is named only by `commitStaged` once the piece verified; which way a
+   * file's bytes go is decided when they are written, as for whole pieces (`writeToPartFile`).
+   */
+  async writeRange(index: number, begin: number, data: Buffer): Promise<void> {
+    const writes: Promise<void>[] = [];
+    const toPartFile: Segment[] = [];
+    for (const seg of this.map.pieceSegments(index, begin, data.length)) {
+      if (this.files[seg.fileIndex]!.pad) continue;
+      if (this.viaPartFile.has(seg.fileIndex)) toPartFile.push(seg);
+      else writes.push(this.writeSegment(seg, data));
+    }
+    if (toPartFile.length > 0) {
+      writes.push(
+        this.serial(async () => {
+          for (const seg of toPartFile) {
+            if (!this.viaPartFile.has(seg.fileIndex)) await this.writeSegment(seg, data);
+            else await this.parts.stage(index, begin + seg.bufferOffset, data, seg.bufferOffset, seg.length);
+          }
+        }),
+      );
+    }
+    await Promise.all(writes);
+  }
+
+  /**
+   * A piece written with `writeRange` verified: its part-file share (if any) is held from now on.
+   * `keep` false: it failed or is fetched again; the staged share is dropped.
+   */
+  async settleStaged(index: number, keep: boolean): Promise<void> {
+    await this.serial(async () => {
+      if (keep && this.usesPartFile(index)) await this.parts.commit(index);
+      else await this.parts.unstage(index);
+    });
+  }
+
+  /**
    * Hands a completed piece to a disk worker: it is hashed against `expected` and, when it
    * matches, written there (the part file's share after it comes back). The buffer comes
    * back in the result (it was transferred).

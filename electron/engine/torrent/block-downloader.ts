@@ -16,6 +16,8 @@ export interface DownloaderHost {
   blockArrived(index: number, received: number, total: number): void;
   /** Every block of the piece is in: hash and write it. */
   pieceComplete(piece: PieceDownload): void;
+  /** A block of a staged piece arrived in `data` (from `picker.buffers`): write it; the buffer is the host's now. */
+  stageBlock(piece: PieceDownload, begin: number, data: Buffer): void;
 }
 
 /** A peer that sends nothing for this long while we wait on it is snubbed; its requests go elsewhere. */
@@ -36,6 +38,12 @@ export class BlockDownloader {
   /** The block each peer is streaming to us right now (null: one to discard). */
   private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
   private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
+  /**
+   * The block of a staged piece (no piece buffer) each peer is streaming: a buffer of the block's
+   * length per peer, handed to the disk when the block ends. Per peer, so an endgame duplicate
+   * streaming at the same time never writes into a block another peer completed.
+   */
+  private readonly stagingBlock = new WeakMap<PeerConnection, Buffer>();
 
   constructor(
     private readonly picker: PiecePicker,
@@ -133,9 +141,14 @@ export class BlockDownloader {
   // --- receiving -------------------------------------------------------------------------
 
   /** A block whose bytes another source (a web seed) put in the piece buffer: counted like a peer's. */
-  blockFromSource(source: object, piece: PieceDownload, block: number, length: number): void {
+  blockFromSource(source: object, piece: PieceDownload, block: number, length: number, staged: Buffer | null = null): void {
     this.downloadedBytes += length;
     this.meter.add(length);
+    // A staged piece's block comes in its own buffer (see RunWriter), written before the piece can complete.
+    if (staged !== null) {
+      if (piece.hasArrived(block) || piece.verifying) this.picker.buffers.give(staged);
+      else this.host.stageBlock(piece, block * BLOCK_SIZE, staged);
+    }
     if (!piece.markArrived(block)) return;
     piece.credit(source);
     this.host.blockArrived(piece.index, piece.received, piece.blockCount);
@@ -154,6 +167,7 @@ export class BlockDownloader {
       const live = this.picker.inFlight.get(index) === req.piece && !req.piece.verifying;
       this.currentBlock.set(peer, live ? req : null);
       if (!live) peer.requests.remove(index, block);
+      else if (req.piece.staged) this.takeStagingBlock(peer, length);
       return true;
     }
     // Blocks we cancelled (endgame, snub) may still be on the wire; blocks of pieces we already
@@ -173,7 +187,20 @@ export class BlockDownloader {
     if (!req || !this.isOutstanding(peer, req) || !this.isInFlight(req.piece)) return;
     // An endgame duplicate may still be streaming when the piece completes from another peer:
     // from then on the buffer belongs to the verifier (possibly on a disk thread).
-    if (!req.piece.verifying) copyInto(req.piece.buffer, req.begin + offsetInBlock, bytes);
+    if (req.piece.verifying) return;
+    if (req.piece.buffer) copyInto(req.piece.buffer, req.begin + offsetInBlock, bytes);
+    else {
+      const staging = this.stagingBlock.get(peer);
+      if (staging) copyInto(staging, offsetInBlock, bytes);
+    }
+  }
+
+  /** A buffer for the staged block the peer starts to send (one left from a block dropped midway is reused). */
+  private takeStagingBlock(peer: PeerConnection, length: number): void {
+    const held = this.stagingBlock.get(peer);
+    if (held?.length === length) return;
+    if (held) this.picker.buffers.give(held);
+    this.stagingBlock.set(peer, this.picker.buffers.take(length));
   }
 
   blockEnd(peer: PeerConnection): void {
@@ -189,6 +216,17 @@ export class BlockDownloader {
     peer.downloadMeter.add(length);
     this.meter.add(length);
     if (peer.requests.blockReceived(peer.downloadMeter, Date.now())) this.peersThatSentData.add(peer.address);
+    if (piece.staged && !piece.hasArrived(block)) {
+      const staging = this.stagingBlock.get(peer);
+      // (Not expected: blockStart gave it one.) No bytes to write: the block is asked for again.
+      if (staging?.length !== length) {
+        piece.release(block);
+        return;
+      }
+      // Handed over before the piece can be reported complete: verifying waits for its blocks' writes.
+      this.stagingBlock.delete(peer);
+      this.host.stageBlock(piece, req.begin, staging);
+    }
     if (piece.markArrived(block)) {
       piece.credit(peer);
       this.host.blockArrived(piece.index, piece.received, piece.blockCount);

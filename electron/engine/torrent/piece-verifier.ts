@@ -3,6 +3,7 @@ import type { PiecePicker } from '../picker/piece-picker.js';
 import type { BatchResult, DiskWorkers } from '../storage/disk-workers.js';
 import type { BatchInput, Storage } from '../storage/storage.js';
 import type { PieceChecks } from './piece-checks.js';
+import { StagedWrites } from './staged-writes.js';
 
 /** What checking and writing completed pieces needs from the transfer. */
 export interface VerifierHost {
@@ -66,17 +67,42 @@ export class PieceVerifier {
   private queuedBytes = 0;
   private gatherTimer: NodeJS.Timeout | null = null;
   private batchesInFlight = 0;
+  /** Blocks of pieces too big to hold, written as they arrive (PieceDownload.staged). */
+  private readonly staged: StagedWrites;
+  /** Whether `backlogged` was true when staged blocks last came or went (a write finishing then resumes requests). */
+  private stagedBacklog = false;
 
   constructor(
     private readonly checks: PieceChecks,
     private readonly storage: Storage,
     private readonly picker: PiecePicker,
     private readonly host: VerifierHost,
-  ) {}
+  ) {
+    this.staged = new StagedWrites({
+      writeRange: (index, begin, data) => storage.writeRange(index, begin, data),
+      release: (data) => picker.buffers.give(data),
+      priorityEpoch: () => host.priorityEpoch(),
+      touchesSkippedFile: (index) => host.touchesSkippedFile(index),
+      track: (work) => this.track(work),
+      progressed: () => {
+        if (this.stagedBacklog && !this.backlogged) host.caughtUp();
+        this.stagedBacklog = this.backlogged;
+      },
+    });
+  }
 
-  /** More completed bytes wait for the disk than we allow: stop requesting. */
+  /** More completed bytes (or staged blocks) wait for the disk than we allow: stop requesting. */
   get backlogged(): boolean {
-    return this.pendingBytes > MAX_PENDING_DISK_BYTES;
+    return this.pendingBytes + this.staged.bytes > MAX_PENDING_DISK_BYTES;
+  }
+
+  /**
+   * A block of a staged piece arrived, in `data` (taken from `picker.buffers`, given back once
+   * written). Call before the piece is reported complete: `verify` waits for its write.
+   */
+  stageBlock(piece: PieceDownload, begin: number, data: Buffer): void {
+    this.staged.write(piece, begin, data);
+    this.stagedBacklog = this.backlogged;
   }
 
   /** Hash check for data read back from disk (re-check): large pieces on a disk worker. */
@@ -101,6 +127,7 @@ export class PieceVerifier {
 
   /** Every block of `piece` is in: hash it, write it, report (soon, with the next batch). */
   verify(piece: PieceDownload): void {
+    if (piece.staged) return this.verifyStaged(piece);
     piece.verifying = true;
     this.pendingBytes += piece.length;
     // Bytes in skipped files that are not on disk go to the part file (see Storage.setSkipped).
@@ -108,6 +135,38 @@ export class PieceVerifier {
     this.queuedBytes += piece.length;
     if (this.queuedBytes >= BATCH_BYTES && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
     else this.armGatherTimer();
+  }
+
+  /**
+   * A staged piece's blocks are all in: once they are on disk, it is read back and hashed a
+   * chunk at a time (SHA-1 and v2 block hashes), never held whole.
+   */
+  private verifyStaged(piece: PieceDownload): void {
+    piece.verifying = true;
+    this.track(this.checkStaged(piece));
+  }
+
+  private async checkStaged(piece: PieceDownload): Promise<void> {
+    const { index } = piece;
+    const outcome = await this.staged.settled(piece);
+    let ok = false;
+    try {
+      if (outcome.error) throw outcome.error;
+      ok = await this.checks.matchesStreamed(index, piece.length, (offset, length, into) => this.storage.read(index, offset, length, into));
+      // A file of this piece skipped or un-skipped while it was written: where its bytes went is uncertain, fetch it again.
+      const moved = this.host.priorityEpoch() !== outcome.epoch && (outcome.skippedAtStart || this.host.touchesSkippedFile(index));
+      await this.storage.settleStaged(index, ok && !moved);
+      if (ok && moved) {
+        this.picker.pieceFailed(index);
+        return;
+      }
+    } catch (err) {
+      this.picker.pieceFailed(index);
+      this.host.writeFailed(`disk write failed: ${errorText(err)}`);
+      return;
+    }
+    if (!ok) return this.host.failed(piece);
+    this.host.verified(index, piece);
   }
 
   /** Sends what gathered within GATHER_MS, if a disk thread is free (a returning batch re-arms it). */
@@ -149,7 +208,7 @@ export class PieceVerifier {
   private inputsOf(batch: readonly Queued[]): BatchInput[] {
     const inputs: BatchInput[] = [];
     for (const { piece } of batch) {
-      inputs.push({ index: piece.index, data: piece.buffer, expected: this.checks.sha1(piece.index), merkle: this.checks.merkle(piece.index) });
+      inputs.push({ index: piece.index, data: piece.buffer!, expected: this.checks.sha1(piece.index), merkle: this.checks.merkle(piece.index) });
     }
     return inputs;
   }
@@ -169,7 +228,7 @@ export class PieceVerifier {
   /** One piece of a batch is back: report it, give its buffer back. */
   private settle({ piece, epoch, skippedAtStart }: Queued, result: BatchResult | null, error: unknown): void {
     // A buffer lost to a failed worker call is detached (length 0): nothing to recycle.
-    const buffer = result?.buffer ?? piece.buffer;
+    const buffer = result?.buffer ?? piece.buffer!;
     if (buffer.length > 0) this.picker.buffers.give(buffer);
     this.pendingBytes -= piece.length;
     if (error || !result) {

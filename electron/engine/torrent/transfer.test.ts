@@ -4,7 +4,8 @@
  * Pieces are small (two 16 KiB blocks) so they are hashed inline; data goes to a temp folder.
  */
 import { PIECE_SOURCE_ENTRY_BYTES, readSourceEntry, unpackSourceEntries } from '../../../shared/contract/piece-sources.js';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -31,6 +32,7 @@ import { refillBatch } from './block-downloader.js';
 import { sendBufferBound } from './upload-server.js';
 import { UPLOAD_WINDOW } from './upload-window.js';
 import { SendShares } from '../peer/send-shares.js';
+import { STAGED_PIECE_ABOVE } from '../picker/piece-download.js';
 
 const PIECE = 32 * 1024;
 const BLOCK = 16 * 1024;
@@ -738,5 +740,96 @@ describe('Transfer: uploads', () => {
     );
     expect(keys(blockRefs(leecher.socket, MessageId.RejectRequest))).toEqual([`${notGranted}:0`, `${granted[0]}:0`, `${granted[0]}:${PIECE - 100}`].sort());
     await vi.waitFor(() => expect(transfer.uploadedBytes).toBe(BLOCK), { timeout: 5000, interval: 1 });
+  });
+});
+
+/**
+ * Pieces above STAGED_PIECE_ABOVE (8 MiB) have no piece buffer: each block is written as it
+ * arrives and the piece is hashed by reading it back. 8 MiB + 16 KiB: the smallest such length.
+ */
+describe('Transfer: big pieces staged block by block', () => {
+  const BIG = STAGED_PIECE_ABOVE + BLOCK;
+
+  /** The piece message for a block of a BIG-piece torrent, with the right bytes or `corrupt` ones. */
+  function bigBlock(data: Buffer, index: number, begin: number, length: number, corrupt = false): Buffer {
+    const at = index * BIG + begin;
+    const bytes = corrupt ? Buffer.alloc(length, 0x5a) : data.subarray(at, at + length);
+    return Buffer.concat([msg.pieceHeader(index, begin, length), bytes]);
+  }
+
+  /**
+   * Answers every request the peer sent that is not answered yet, `corrupt` deciding per block,
+   * until it asks for nothing more; each round in one read (many blocks per socket read).
+   */
+  const answeredOn = new WeakMap<FakeSocket, number>();
+  async function serve(transfer: Transfer, peer: PeerConnection, socket: FakeSocket, data: Buffer, corrupt: (index: number, begin: number) => boolean = () => false): Promise<number> {
+    let answered = answeredOn.get(socket) ?? 0;
+    for (;;) {
+      const asked = blockRefs(socket, MessageId.Request).slice(answered);
+      if (asked.length === 0) break;
+      answered += asked.length;
+      answeredOn.set(socket, answered);
+      peer.receive(Buffer.concat(asked.map(([index, begin, length]) => bigBlock(data, index, begin, length, corrupt(index, begin)))));
+      await transfer.drain();
+    }
+    return answered;
+  }
+
+  it('downloads a piece above the threshold without a piece buffer, writes it block by block, verifies it read back', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [BIG + 5000], pieceLength: BIG });
+    const seed = connect();
+    seed.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    const inFlight = [...transfer.picker.inFlight.values()].sort((a, b) => a.index - b.index);
+    // Piece 0 (big) has no buffer; the 5000-byte last piece, if started yet, has one.
+    expect(inFlight[0]).toMatchObject({ index: 0, staged: true, buffer: null });
+    for (const p of inFlight.slice(1)) expect(p).toMatchObject({ index: 1, staged: false, buffer: expect.any(Buffer) });
+    await serve(transfer, seed.peer, seed.socket, data);
+    expect(host.checked.sort()).toEqual([[0, true], [1, true]]);
+    expect(transfer.finished).toBe(true);
+    expect(host.fatals).toEqual([]);
+    expect((await readFile(join(transfer.savePath, 'data.bin'))).equals(data)).toBe(true);
+  });
+
+  it('a corrupted block of a big piece: the piece fails, every sender is named, its blocks are fetched again and the data ends right', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [BIG], pieceLength: BIG });
+    const good = connect();
+    good.peer.receive(msg.haveAll());
+    const bad = connect();
+    bad.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    // The bad peer is asked for the first blocks; its third one is wrong.
+    const first = blockRefs(bad.socket, MessageId.Request);
+    expect(first.length).toBeGreaterThan(3);
+    bad.peer.receive(Buffer.concat(first.map(([index, begin, length]) => bigBlock(data, index, begin, length, begin === 2 * BLOCK))));
+    answeredOn.set(bad.socket, first.length);
+    await transfer.drain();
+    bad.peer.close({ kind: 'torrent-stopped' });
+    good.peer.receive(msg.unchoke());
+    await serve(transfer, good.peer, good.socket, data);
+    expect(host.checked[0]).toEqual([0, false]);
+    expect(transfer.hashFailures).toBe(1);
+    expect(transfer.sources.query(0, 0).failures).toEqual([{ piece: 0, at: expect.any(Number), peers: expect.arrayContaining([bad.peer.address, good.peer.address]) }]);
+    // Fetched again, all of it, from the peer left (requests go out on the next tick).
+    transfer.tick();
+    await serve(transfer, good.peer, good.socket, data);
+    expect(host.checked).toEqual([[0, false], [0, true]]);
+    expect(transfer.finished).toBe(true);
+    expect((await readFile(join(transfer.savePath, 'data.bin'))).equals(data)).toBe(true);
+  });
+
+  it('a big piece spanning a skipped file: that file is not created, its bytes go to the part file once the piece verified', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [BLOCK + 100, BIG - BLOCK - 100], pieceLength: BIG });
+    transfer.setFilePriority(0, 0);
+    const seed = connect();
+    seed.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    await serve(transfer, seed.peer, seed.socket, data);
+    expect(host.checked).toEqual([[0, true]]);
+    expect(host.fatals).toEqual([]);
+    expect(existsSync(join(transfer.savePath, 'tree', 'f0.bin'))).toBe(false);
+    expect(transfer.storage.partFilePieces()).toEqual([0]);
+    expect((await transfer.storage.read(0, 0, BIG)).equals(data)).toBe(true);
+    // Wanted again: its bytes move out of the part file into the file.
+    transfer.setFilePriority(0, 1);
+    await transfer.drain();
+    expect((await readFile(join(transfer.savePath, 'tree', 'f0.bin'))).equals(data.subarray(0, BLOCK + 100))).toBe(true);
   });
 });

@@ -108,6 +108,7 @@ export class Transfer {
       canRequest: () => this.active && !this.verifier.backlogged,
       blockArrived: (index, received, total) => host.blockArrived(index, received, total),
       pieceComplete: (piece) => this.verifier.verify(piece),
+      stageBlock: (piece, begin, data) => this.verifier.stageBlock(piece, begin, data),
     });
     this.webSeeds = new WebSeeds({
       picker: this.picker,
@@ -117,7 +118,7 @@ export class Transfer {
       multiFile: meta.multiFile,
       files: meta.files,
       canRequest: () => this.active && !this.verifier.backlogged,
-      blockDone: (seed, piece, block, length) => this.downloads.blockFromSource(seed, piece, block, length),
+      blockDone: (seed, piece, block, length, staged) => this.downloads.blockFromSource(seed, piece, block, length, staged),
       throttle: (bytes) => host.downloadWait?.(bytes) ?? 0,
       warn: (m) => host.warn(m),
     });

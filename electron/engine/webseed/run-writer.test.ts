@@ -19,7 +19,7 @@ describe('RunWriter', () => {
     const data = Buffer.from(Array.from({ length: 3 * BLOCK + 100 }, (_, i) => (i * 13) & 0xff));
     for (let at = 0; at < data.length; at += 7000) w.push(data.subarray(at, Math.min(data.length, at + 7000)));
     expect(done).toEqual(['0/0', '0/1', '1/0', '1/1']);
-    expect(Buffer.concat([a.buffer, b.buffer]).equals(data)).toBe(true);
+    expect(Buffer.concat([a.buffer!, b.buffer!]).equals(data)).toBe(true);
     expect(w.received).toBe(data.length);
     expect(() => w.push(Buffer.alloc(1))).toThrow(RangeError);
   });
@@ -30,8 +30,8 @@ describe('RunWriter', () => {
     const w = new RunWriter(picks(a), (p) => p.block === 1, (p) => done.push(p.block));
     w.push(Buffer.alloc(2 * BLOCK, 1));
     expect(done).toEqual([0, 1]);
-    expect(a.buffer[0]).toBe(7);
-    expect(a.buffer[BLOCK]).toBe(1);
+    expect(a.buffer![0]).toBe(7);
+    expect(a.buffer![BLOCK]).toBe(1);
   });
 
   it('fills pad-file stretches with zeros', () => {
@@ -39,7 +39,20 @@ describe('RunWriter', () => {
     const w = new RunWriter(picks(a), () => true, () => undefined);
     w.push(Buffer.alloc(100, 1));
     w.zeros(BLOCK - 100);
-    expect(a.buffer.subarray(100).every((x) => x === 0)).toBe(true);
+    expect(a.buffer!.subarray(100).every((x) => x === 0)).toBe(true);
     expect(w.deliveredCount).toBe(1);
+  });
+
+  it('gathers each block of a staged piece (no buffer) in a buffer of its own, handed over with the block', () => {
+    const a = new PieceDownload(0, 2 * BLOCK + 100, null);
+    const done: Array<[number, Buffer | null]> = [];
+    const w = new RunWriter(picks(a), (p) => p.block !== 1, (p, staged) => done.push([p.block, staged]));
+    const data = Buffer.from(Array.from({ length: 2 * BLOCK + 100 }, (_, i) => (i * 7) & 0xff));
+    for (let at = 0; at < data.length; at += 5000) w.push(data.subarray(at, Math.min(data.length, at + 5000)));
+    expect(done.map(([block]) => block)).toEqual([0, 1, 2]);
+    expect(done[0]![1]!.equals(data.subarray(0, BLOCK))).toBe(true);
+    // Not writable (arrived from a peer meanwhile): nothing to hand over.
+    expect(done[1]![1]).toBeNull();
+    expect(done[2]![1]!.equals(data.subarray(2 * BLOCK))).toBe(true);
   });
 });

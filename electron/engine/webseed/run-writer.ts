@@ -16,8 +16,14 @@ export class RunWriter {
     private readonly blocks: readonly BlockPick[],
     /** Whether the block's buffer may still be written (its piece not reset, completed or verifying). */
     private readonly writable: (pick: BlockPick) => boolean,
-    private readonly delivered: (pick: BlockPick) => void,
+    /** `staged`: the block's bytes, for a piece without a buffer (PieceDownload.staged); null otherwise. */
+    private readonly delivered: (pick: BlockPick, staged: Buffer | null) => void,
+    /** Where a staged piece's block is gathered (a buffer of the block's length, handed over with it). */
+    private readonly takeBlock: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
   ) {}
+
+  /** The staged block being gathered (only for pieces without a buffer). */
+  private gathering: Buffer | null = null;
 
   /** Bytes of the run received so far. */
   get received(): number {
@@ -36,13 +42,22 @@ export class RunWriter {
       if (!pick) throw new RangeError('more bytes than the run holds');
       const inBlock = this.cursor - this.blockStart;
       const n = Math.min(chunk.length - at, pick.length - inBlock);
-      if (this.writable(pick)) copyInto(pick.piece.buffer, pick.begin + inBlock, chunk.subarray(at, at + n));
+      const buffer = pick.piece.buffer;
+      if (buffer !== null) {
+        if (this.writable(pick)) copyInto(buffer, pick.begin + inBlock, chunk.subarray(at, at + n));
+      } else if (this.writable(pick)) {
+        this.gathering ??= this.takeBlock(pick.length);
+        copyInto(this.gathering, inBlock, chunk.subarray(at, at + n));
+      }
       this.cursor += n;
       at += n;
       if (inBlock + n === pick.length) {
         this.next++;
         this.blockStart = this.cursor;
-        this.delivered(pick);
+        // A staged block is whole only if it was writable from its first byte on.
+        const staged = buffer === null && this.writable(pick) ? this.gathering : null;
+        this.gathering = null;
+        this.delivered(pick, staged);
       }
     }
   }

@@ -19,8 +19,11 @@ export interface WebSeedHost {
   readonly files: readonly (PlanFile & { pathElements: readonly string[] })[];
   /** Requests may go out: the torrent runs and the disk keeps up. */
   canRequest(): boolean;
-  /** A block's bytes are in its piece buffer: count it like a block from a peer (may complete the piece). */
-  blockDone(seed: WebSeed, piece: PieceDownload, block: number, length: number): void;
+  /**
+   * A block's bytes are in its piece buffer, or in `staged` for a piece without one (to be written;
+   * from `picker.buffers`, the host's from now on): count it like a block from a peer (may complete the piece).
+   */
+  blockDone(seed: WebSeed, piece: PieceDownload, block: number, length: number, staged: Buffer | null): void;
   /** Download rate limits: how long to pause after `bytes` (0 = go on). */
   throttle(bytes: number): number;
   warn(message: string): void;
@@ -196,13 +199,15 @@ export class WebSeeds {
     const writer = new RunWriter(
       run.items,
       (p) => this.live(p) && !p.piece.hasArrived(p.block),
-      (p) => {
+      (p, staged) => {
         undelivered.delete(p);
         seed.settled(p.piece.index, p.block);
         seed.meter.add(p.length);
         this.downloadedBytes += p.length;
-        if (this.live(p)) this.host.blockDone(seed, p.piece, p.block, p.length);
+        if (this.live(p)) this.host.blockDone(seed, p.piece, p.block, p.length, staged);
+        else if (staged) this.host.picker.buffers.give(staged);
       },
+      (length) => this.host.picker.buffers.take(length),
     );
     const parts =
       seed.kind === 'url'
