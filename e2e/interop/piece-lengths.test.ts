@@ -17,6 +17,7 @@ import {
   assertSameFile,
   Cleanup,
   createTorrent,
+  HostilePeer,
   requireBuiltCli,
   runLtLeecher,
   sha1File,
@@ -153,4 +154,32 @@ describe('a big-piece download from libtorrent', () => {
     expect(r.usage, 'rusage of the download').toBeDefined();
     expect(r.usage!.peakRssBytes, `peak RSS ${Math.round(r.usage!.peakRssBytes / 1e6)} MB`).toBeLessThan(MAX_PEAK_RSS);
   }, 360_000);
+});
+
+/**
+ * A peer that corrupts the blocks it sends, next to an honest libtorrent seeder, on pieces big
+ * enough to be staged (16 MiB + 16 KiB: written block by block, hashed read back): the pieces it
+ * touched fail the hash, are fetched again, and the file ends byte-identical.
+ */
+describe('a corrupted block of a big piece', () => {
+  const PIECE = 1025 * 16384;
+  const FILE_SIZE = 3 * PIECE - 777;
+
+  it('fails the hash, is fetched again, and the data ends right', async () => {
+    const dir = await cleanup.tempDir('big-corrupt');
+    const source = join(dir, 'src');
+    await writeRandomFile(join(source, 'c.bin'), FILE_SIZE, 'big-corrupt');
+    const torrent = await createTorrent({ path: join(source, 'c.bin'), out: join(dir, 'c.torrent'), pieceLength: PIECE });
+    // Rate-limited, so the hostile peer's blocks go into pieces before the honest seeder has sent them all.
+    const seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: source, uploadLimit: 8_000_000 });
+    const bad = await HostilePeer.listen({ mode: 'corrupt-data', torrent, fallbackMs: 1000 });
+    try {
+      const r = await tesseraDownload({ torrent: torrent.torrentPath, dir: join(dir, 'dl'), peers: [bad.address, seeder.address], configHome: join(dir, 'home'), timeoutMs: 120_000 });
+      assertDownloadOk(r, { torrent, peers: { min: 1 }, hashFailures: { min: 1 } });
+      expect(bad.connections.some((c) => c.blocksSent > 0), bad.describe()).toBe(true);
+      await assertSameFile(join(source, 'c.bin'), join(dir, 'dl', 'c.bin'));
+    } finally {
+      await bad.close();
+    }
+  }, 150_000);
 });

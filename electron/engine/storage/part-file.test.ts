@@ -176,4 +176,47 @@ describe('PartFile', () => {
     await expect(p.write(0, piece(0, 17))).rejects.toThrow(RangeError);
     expect(fs.existsSync(file)).toBe(false);
   });
+
+  it('stages a piece range by range in a slot the table does not name until commit; a restart meanwhile finds nothing', async () => {
+    const p = parts();
+    await p.write(1, piece(1));
+    const data = piece(2);
+    await p.stage(2, 8, data, 8, 8);
+    await p.stage(2, 0, data, 0, 8);
+    expect(p.has(2)).toBe(false);
+    expect(await readBack(p, 2)).toEqual(data);
+    await p.close();
+    const restarted = parts();
+    await restarted.load();
+    expect(restarted.pieces()).toEqual([1]);
+    await p.commit(2);
+    expect(p.has(2)).toBe(true);
+    expect(await readBack(p, 1)).toEqual(piece(1));
+    const again = parts();
+    await again.load();
+    expect(again.pieces().sort()).toEqual([1, 2]);
+    expect(await readBack(again, 2)).toEqual(data);
+  });
+
+  it('a staged slot is not handed to another piece; unstaging frees it, and the file goes once nothing is held or staged', async () => {
+    const p = parts();
+    await p.stage(0, 0, piece(0), 0, 16);
+    await p.write(1, piece(1));
+    expect(await readBack(p, 0)).toEqual(piece(0));
+    expect(await readBack(p, 1)).toEqual(piece(1));
+    await p.free(1);
+    expect(fs.existsSync(file)).toBe(true);
+    await p.unstage(0);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('staging a piece it holds unnames the old copy first (a kill meanwhile leaves no half-new piece named)', async () => {
+    const p = parts();
+    await p.write(3, piece(3));
+    await p.stage(3, 0, piece(4), 0, 4);
+    expect(p.has(3)).toBe(false);
+    const restarted = parts();
+    await restarted.load();
+    expect(restarted.pieces()).toEqual([]);
+  });
 });

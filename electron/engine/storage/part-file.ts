@@ -137,6 +137,8 @@ export class PartFile {
   async commit(piece: number): Promise<void> {
     const slot = this.stagedSlotOf.get(piece);
     if (slot === undefined) return;
+    // Closed meanwhile (closing keeps what the file holds, staged slots too): reopened.
+    await this.openForWrite();
     await this.writeEntry(slot, piece + 1);
     this.stagedSlotOf.delete(piece);
     this.slotOf.set(piece, slot);
