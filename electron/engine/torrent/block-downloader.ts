@@ -148,6 +148,10 @@ export class BlockDownloader {
     if (staged !== null) {
       if (piece.hasArrived(block) || piece.verifying) this.picker.buffers.give(staged);
       else this.host.stageBlock(piece, block * BLOCK_SIZE, staged);
+    } else if (piece.staged && !piece.hasArrived(block)) {
+      // (Not expected: RunWriter hands a staged block's bytes over.) Nothing to write: asked again.
+      piece.release(block);
+      return;
     }
     if (!piece.markArrived(block)) return;
     piece.credit(source);

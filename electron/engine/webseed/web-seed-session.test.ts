@@ -13,8 +13,12 @@ import { waitForTorrent } from '../../../e2e/support/engine-wait.js';
 import { createSession, type Session } from '../index.js';
 import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
 import { peerView } from '../service/views.js';
+import { STAGED_PIECE_ABOVE } from '../picker/piece-download.js';
 
 const DATA = fileData(300_000, 13);
+/** Pieces above STAGED_PIECE_ABOVE: the web seed's blocks are written one by one, the piece hashed read back. */
+const BIG_PIECE = STAGED_PIECE_ABOVE + 16384;
+const BIG_DATA = fileData(BIG_PIECE + 70_000, 17);
 let server: http.Server;
 let url = '';
 let dir = '';
@@ -27,9 +31,10 @@ beforeAll(async () => {
     // The first request is refused (503): the seed backs off and comes back.
     if (requests === 1) return void res.writeHead(503, { 'retry-after': '0' }).end();
     const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-    if (req.url !== '/a.bin' || !m) return void res.writeHead(404).end();
-    const body = DATA.subarray(Number(m[1]), Number(m[2]) + 1);
-    res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes ${m[1]}-${m[2]}/${DATA.length}` });
+    const data = req.url === '/a.bin' ? DATA : req.url === '/big.bin' ? BIG_DATA : null;
+    if (!data || !m) return void res.writeHead(404).end();
+    const body = data.subarray(Number(m[1]), Number(m[2]) + 1);
+    res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes ${m[1]}-${m[2]}/${data.length}` });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -61,5 +66,14 @@ describe('a torrent whose only source is a web seed', () => {
     await waitForTorrent(t, 'the download to complete', () => t.stats().state === 'seeding');
     expect((await readFile(path.join(dir, 'a.bin'))).equals(DATA)).toBe(true);
     expect(requests).toBeGreaterThan(1);
+  });
+
+  it('completes a torrent of pieces too big to hold (staged block by block), byte-identical', async () => {
+    const bigUrl = url.replace('/a.bin', '/big.bin');
+    const bytes = torrentBytes(v1Info({ name: 'big.bin', length: BIG_DATA.length, pieceLength: BIG_PIECE, pieces: sha1Pieces(BIG_DATA, BIG_PIECE) }), { 'url-list': bigUrl });
+    const t = await session.add({ kind: 'torrent', bytes });
+    await waitForTorrent(t, 'the download to complete', () => t.stats().state === 'seeding');
+    expect(t.stats().hashFailures ?? 0).toBe(0);
+    expect((await readFile(path.join(dir, 'big.bin'))).equals(BIG_DATA)).toBe(true);
   });
 });
