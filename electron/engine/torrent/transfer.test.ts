@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '../bencode/index.js';
-import { parseInfoDictionary, type Metainfo } from '../metainfo/index.js';
-import { fileData, sha1Pieces, v1Info } from '../metainfo/test-torrents.js';
+import { parseInfoDictionary, parseTorrent, type Metainfo } from '../metainfo/index.js';
+import { fileData, hybridTorrent, sha1Pieces, v1Info } from '../metainfo/test-torrents.js';
 import type { CloseReason } from '../peer/close-reason.js';
 import { QUEUED_MESSAGE_OVERHEAD, type PeerConnection } from '../peer/peer-connection.js';
 import type { PeerHandler } from '../peer/peer-handler.js';
@@ -138,15 +138,15 @@ afterEach(async () => {
 });
 
 /** A torrent of `files` (byte lengths) in PIECE-sized pieces; `seed` puts the data on disk first. */
-async function rig(options: { files: number[]; seed?: boolean; pieceLength?: number }): Promise<Rig> {
+async function rig(options: { files: number[]; seed?: boolean; pieceLength?: number; torrent?: { meta: Metainfo; data: Buffer } }): Promise<Rig> {
   const total = options.files.reduce((a, b) => a + b, 0);
-  const data = fileData(total, 7);
+  const data = options.torrent?.data ?? fileData(total, 7);
   const single = options.files.length === 1;
   const pieceLength = options.pieceLength ?? PIECE;
   const info = single
     ? v1Info({ name: 'data.bin', pieceLength, length: total, pieces: sha1Pieces(data, pieceLength) })
     : v1Info({ name: 'tree', pieceLength, files: options.files.map((length, i) => ({ path: [`f${i}.bin`], length })), pieces: sha1Pieces(data, pieceLength) });
-  const meta = parseInfoDictionary(encode(info));
+  const meta = options.torrent?.meta ?? parseInfoDictionary(encode(info));
   const dir = await mkdtemp(join(tmpdir(), 'transfer-test-'));
   dirs.push(dir);
   if (options.seed) {
@@ -831,5 +831,85 @@ describe('Transfer: big pieces staged block by block', () => {
     transfer.setFilePriority(0, 1);
     await transfer.drain();
     expect((await readFile(join(transfer.savePath, 'tree', 'f0.bin'))).equals(data.subarray(0, BLOCK + 100))).toBe(true);
+  });
+
+  it.each([
+    ['hybrid (SHA-1 and the piece layer)', false],
+    ['v2-only (the piece layer)', true],
+  ])('a %s torrent of 16 MiB pieces: staged pieces verify against their hashes, a corrupted one fails', async (_what, v2Only) => {
+    const V2_PIECE = 16 * 1024 * 1024;
+    const lengths = [V2_PIECE + 40_000, 5000];
+    const made = hybridTorrent({ name: 'h', pieceLength: V2_PIECE, files: lengths.map((length, i) => ({ path: [`f${i}.bin`], length })), tailPad: true, v2Only });
+    const meta = parseTorrent(made.bytes);
+    // The payload as the files lie in pieces: each file's data, then zeros to the piece's end.
+    const data = Buffer.concat(lengths.flatMap((length, i) => [fileData(length, i + 1), Buffer.alloc((V2_PIECE - (length % V2_PIECE)) % V2_PIECE)]));
+    expect(meta.pieceCount).toBe(3);
+    expect(meta.pieceHashes.length === 0).toBe(v2Only);
+    const { transfer, host, connect } = await rig({ files: [], pieceLength: V2_PIECE, torrent: { meta, data } });
+    const at = (index: number, begin: number): number => index * V2_PIECE + begin;
+    const seed = connect();
+    seed.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    let answered = 0;
+    for (let round = 0; round < 50 && !transfer.finished; round++) {
+      const asked = blockRefs(seed.socket, MessageId.Request).slice(answered);
+      if (asked.length === 0) {
+        transfer.tick();
+        continue;
+      }
+      answered += asked.length;
+      // Piece 0's first block is corrupt the first time it is sent.
+      const firstTime = (index: number, begin: number): boolean => index === 0 && begin === 0 && !host.checked.some(([i]) => i === 0);
+      seed.peer.receive(
+        Buffer.concat(
+          asked.map(([index, begin, length]) =>
+            Buffer.concat([msg.pieceHeader(index, begin, length), firstTime(index, begin) ? Buffer.alloc(length, 0x5a) : data.subarray(at(index, begin), at(index, begin) + length)]),
+          ),
+        ),
+      );
+      await transfer.drain();
+    }
+    expect(host.checked.filter(([i]) => i === 0)).toEqual([[0, false], [0, true]]);
+    expect(transfer.finished).toBe(true);
+    expect(host.fatals).toEqual([]);
+    for (const [i, length] of lengths.entries()) {
+      expect((await readFile(join(transfer.savePath, 'h', `f${i}.bin`))).equals(fileData(length, i + 1))).toBe(true);
+    }
+  });
+
+  it('a peer gone mid-piece: the blocks it sent stay written, another peer sends only the rest; a restart over the half-written piece fetches it again', async () => {
+    const { transfer, host, data, connect, meta } = await rig({ files: [BIG], pieceLength: BIG });
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    const first = blockRefs(a.socket, MessageId.Request);
+    const sent = first.slice(0, 10);
+    expect(sent.length).toBeGreaterThan(1);
+    a.peer.receive(Buffer.concat(sent.map(([index, begin, length]) => bigBlock(data, index, begin, length))));
+    await transfer.drain();
+    a.peer.close({ kind: 'torrent-stopped' });
+    expect(transfer.picker.inFlight.get(0)?.received).toBe(sent.length);
+
+    // A restart now (the first blocks are on disk, the piece is not had): checked from disk, missing.
+    await transfer.storage.close();
+    const again = new MockTorrent();
+    again.pieceCount = meta.pieceCount;
+    const restarted = new Transfer(meta, transfer.savePath, again);
+    again.transfer = restarted;
+    rigs.push(again);
+    await restarted.prepare(() => undefined, null);
+    expect(restarted.picker.have.has(0)).toBe(false);
+    restarted.setActive(true);
+    const c = connectTestPeer(again, { infoHash: meta.infoHash, reserved: RESERVED_FAST });
+    c.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    await serve(restarted, c.peer, c.socket, data);
+    expect(again.checked).toEqual([[0, true]]);
+    expect((await readFile(join(restarted.savePath, 'data.bin'))).equals(data)).toBe(true);
+
+    // Meanwhile the first transfer goes on: a second peer is asked only for the blocks not in yet.
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    const asked = new Set(blockRefs(b.socket, MessageId.Request).map(([, begin]) => begin));
+    for (const [, begin] of sent) expect(asked.has(begin)).toBe(false);
+    await serve(transfer, b.peer, b.socket, data);
+    expect(host.checked).toEqual([[0, true]]);
   });
 });
