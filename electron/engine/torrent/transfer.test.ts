@@ -912,4 +912,42 @@ describe('Transfer: big pieces staged block by block', () => {
     await serve(transfer, b.peer, b.socket, data);
     expect(host.checked).toEqual([[0, true]]);
   });
+
+  it('endgame: a duplicate of a staged block streaming while another peer completes it is dropped, not written', async () => {
+    const { transfer, host, data, connect } = await rig({ files: [BIG], pieceLength: BIG });
+    const blocks = BIG / BLOCK;
+    const a = connect();
+    a.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    // Everything asked of A is answered but its last two requests, once it has asked for every block.
+    let answered = 0;
+    let held: Array<[number, number, number]> = [];
+    for (let round = 0; round < 1000 && held.length === 0; round++) {
+      const all = blockRefs(a.socket, MessageId.Request);
+      const asked = all.slice(answered);
+      const last = all.length === blocks;
+      const now = last ? asked.slice(0, -2) : asked;
+      if (last) held = asked.slice(-2);
+      answered += asked.length;
+      a.peer.receive(Buffer.concat(now.map(([index, begin, length]) => bigBlock(data, index, begin, length))));
+      await transfer.drain();
+    }
+    expect(held).toHaveLength(2);
+    const [x, y] = held as [[number, number, number], [number, number, number]];
+    const b = connect();
+    b.peer.receive(Buffer.concat([msg.haveAll(), msg.unchoke()]));
+    expect(keys(blockRefs(b.socket, MessageId.Request))).toEqual(keys(held));
+    // A starts sending X (wrong bytes: they must go nowhere), B sends X and Y whole.
+    const wrongX = bigBlock(data, x[0], x[1], x[2], true);
+    a.peer.receive(wrongX.subarray(0, 13 + 5000));
+    b.peer.receive(Buffer.concat([bigBlock(data, ...x), bigBlock(data, ...y)]));
+    expect(keys(blockRefs(a.socket, MessageId.Cancel))).toEqual(keys(held));
+    a.peer.receive(wrongX.subarray(13 + 5000));
+    // Its end is dropped quietly (the block was cancelled while on the wire).
+    expect(a.peer.isOpen).toBe(true);
+    await transfer.drain();
+    expect(host.checked).toEqual([[0, true]]);
+    expect(transfer.hashFailures).toBe(0);
+    expect((await readFile(join(transfer.savePath, 'data.bin'))).equals(data)).toBe(true);
+  });
 });
+
