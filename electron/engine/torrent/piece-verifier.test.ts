@@ -86,3 +86,59 @@ describe('PieceVerifier batching', () => {
     expect(verifier.backlogged).toBe(false);
   });
 });
+
+describe('PieceVerifier: staged pieces (no piece buffer)', () => {
+  function stagedSetUp(writeRange: (index: number, begin: number, data: Buffer) => Promise<void>) {
+    const events: string[] = [];
+    const storage = {
+      writeRange,
+      read: async (_index: number, _offset: number, length: number, into: Buffer) => into.subarray(0, length),
+      settleStaged: async (index: number, keep: boolean) => void events.push(`settle ${index} ${keep}`),
+    } as unknown as Storage;
+    const checks = { matchesStreamed: async (index: number) => (events.push(`hash ${index}`), index !== 9) } as unknown as PieceChecks;
+    const picker = { buffers: { give: () => undefined }, pieceFailed: (index: number) => events.push(`pieceFailed ${index}`) } as unknown as PiecePicker;
+    const verifier = new PieceVerifier(checks, storage, picker, {
+      disk: {} as DiskWorkers,
+      priorityEpoch: () => 0,
+      touchesSkippedFile: () => false,
+      verified: (index) => events.push(`verified ${index}`),
+      failed: (piece) => events.push(`failed ${piece.index}`),
+      writeFailed: (message) => events.push(`fatal ${message}`),
+      caughtUp: () => undefined,
+    });
+    return { verifier, events };
+  }
+
+  it('hashes a staged piece only once its blocks are written, and reports it; a wrong one fails', async () => {
+    const writes: Array<() => void> = [];
+    const { verifier, events } = stagedSetUp((index, begin) => new Promise<void>((resolve) => writes.push(() => (events.push(`wrote ${index}@${begin}`), resolve()))));
+    for (const index of [3, 9]) {
+      const piece = new PieceDownload(index, 2 * 16 * KiB, null);
+      verifier.stageBlock(piece, 0, Buffer.alloc(16 * KiB));
+      verifier.stageBlock(piece, 16 * KiB, Buffer.alloc(16 * KiB));
+      verifier.verify(piece);
+    }
+    await turn();
+    expect(events).toEqual([]);
+    expect(verifier.backlogged).toBe(false);
+    while (writes.length > 0) {
+      writes.shift()!();
+      await turn();
+    }
+    await verifier.drain();
+    expect(events.filter((e) => !e.startsWith('wrote')).sort()).toEqual(['failed 9', 'hash 3', 'hash 9', 'settle 3 true', 'settle 9 false', 'verified 3']);
+    // Each piece was hashed after both of its writes.
+    for (const index of [3, 9]) expect(events.indexOf(`hash ${index}`)).toBeGreaterThan(events.indexOf(`wrote ${index}@${16 * KiB}`));
+  });
+
+  it('a failed block write stops the torrent (as a failed piece write does), the piece is not hashed', async () => {
+    const { verifier, events } = stagedSetUp(async () => {
+      throw new Error('ENOSPC: no space left on device');
+    });
+    const piece = new PieceDownload(4, 16 * KiB, null);
+    verifier.stageBlock(piece, 0, Buffer.alloc(16 * KiB));
+    verifier.verify(piece);
+    await verifier.drain();
+    expect(events).toEqual(['pieceFailed 4', 'fatal disk write failed: ENOSPC: no space left on device']);
+  });
+});

@@ -150,9 +150,12 @@ export class PieceVerifier {
     const { index } = piece;
     const outcome = await this.staged.settled(piece);
     let ok = false;
+    let doing = 'disk write failed';
     try {
       if (outcome.error) throw outcome.error;
+      doing = `cannot read piece ${index} back to check it`;
       ok = await this.checks.matchesStreamed(index, piece.length, (offset, length, into) => this.storage.read(index, offset, length, into));
+      doing = 'disk write failed';
       // A file of this piece skipped or un-skipped while it was written: where its bytes went is uncertain, fetch it again.
       const moved = this.host.priorityEpoch() !== outcome.epoch && (outcome.skippedAtStart || this.host.touchesSkippedFile(index));
       await this.storage.settleStaged(index, ok && !moved);
@@ -162,7 +165,7 @@ export class PieceVerifier {
       }
     } catch (err) {
       this.picker.pieceFailed(index);
-      this.host.writeFailed(`disk write failed: ${errorText(err)}`);
+      this.host.writeFailed(`${doing}: ${errorText(err)}`);
       return;
     }
     if (!ok) return this.host.failed(piece);
