@@ -136,3 +136,21 @@ test('bad limits typed in the UI are refused with a reason, and nothing reaches 
   await expect.poll(() => probe.session).not.toBeNull();
   expect(probe.session).toMatchObject({ downloadLimit: 0, uploadLimit: 0 });
 });
+
+test('connections per IP address: shown at the default, changed in the dialog, kept by the engine', async ({ page }) => {
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const probe = new ContractProbe(host);
+  cleanup.add(async () => probe.close());
+  await page.getByTestId('settings-button').click();
+  await expect(page.getByTestId('settings-max-per-ip')).toHaveValue('2');
+  await page.getByTestId('settings-max-per-ip').fill('1001');
+  await page.getByTestId('settings-save').click();
+  await expect(page.getByTestId('settings-error')).toContainText('Connections per IP address must be a number from 0 to 1000');
+  await page.getByTestId('settings-max-per-ip').fill('1');
+  await page.getByTestId('settings-save').click();
+  await expect(page.getByTestId('settings-dialog')).toBeHidden();
+  await expect.poll(async () => (await probe.client.getSettings()).maxConnectionsPerIp).toBe(1);
+  await page.getByTestId('settings-button').click();
+  await expect(page.getByTestId('settings-max-per-ip')).toHaveValue('1');
+});

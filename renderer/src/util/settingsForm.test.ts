@@ -16,11 +16,17 @@ const settings: Settings = {
 describe('settings form', () => {
   it('shows the settings (limits in KiB/s) and turns them back into the same patch', () => {
     const form = settingsForm(settings);
-    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false, closeToTray: false, minimizeToTray: false, startOnLogin: false });
+    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', maxConnectionsPerIp: '2', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false, closeToTray: false, minimizeToTray: false, startOnLogin: false });
     expect(settingsPatch(form)).toEqual({
       ok: true,
-      patch: { listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false },
+      patch: { listenPort: 6881, maxPeersPerTorrent: 50, maxConnectionsPerIp: 2, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false },
     });
+  });
+
+  it('connections per IP address: absent reads as the engine default (2), 0 is no limit', () => {
+    expect(settingsForm({ ...settings, maxConnectionsPerIp: 5 }).maxConnectionsPerIp).toBe('5');
+    const r = settingsPatch({ ...settingsForm(settings), maxConnectionsPerIp: ' 0 ' });
+    expect(r.ok && r.patch.maxConnectionsPerIp).toBe(0);
   });
 
   it('an empty limit means unlimited', () => {
@@ -37,6 +43,8 @@ describe('settings form', () => {
     expect(problem({ listenPort: '70000' })).toMatch(/0 to 65535/);
     expect(problem({ maxPeersPerTorrent: '0' })).toMatch(/1 to 10000/);
     expect(problem({ maxPeersPerTorrent: 'lots' })).toMatch(/Peers per torrent/);
+    expect(problem({ maxConnectionsPerIp: '1001' })).toMatch(/Connections per IP address must be a number from 0 to 1000/);
+    expect(problem({ maxConnectionsPerIp: '-1' })).toMatch(/Connections per IP address/);
     expect(problem({ downloadLimit: '-3' })).toMatch(/^The download limit must be a whole number/);
     expect(problem({ uploadLimit: '2.5' })).toMatch(/^The upload limit/);
     expect(problem({ uploadLimit: '999999999999' })).toMatch(/at most/);
@@ -45,7 +53,7 @@ describe('settings form', () => {
 
 describe('desktop settings', () => {
   it('the tray and start-on-login choices are sent only by the desktop app', () => {
-    const form = { ...settingsForm(null), listenPort: '0', maxPeersPerTorrent: '5', closeToTray: true, startOnLogin: true };
+    const form = { ...settingsForm(null), listenPort: '0', maxPeersPerTorrent: '5', maxConnectionsPerIp: '2', closeToTray: true, startOnLogin: true };
     const web = settingsPatch(form);
     const desktop = settingsPatch(form, true);
     expect(web.ok && 'closeToTray' in web.patch).toBe(false);

@@ -2,12 +2,14 @@
  * The Settings dialog's form: what the inputs hold (text, as typed) and the checked patch
  * sent with `setSettings`. Pure, so the rules are tested without a DOM.
  */
-import { MAX_PEERS_PER_TORRENT, type EncryptionMode, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_IP, MAX_CONNECTIONS_PER_IP, MAX_PEERS_PER_TORRENT, type EncryptionMode, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
 import { limitToKiBText, parseKiBLimit } from './limits.js';
 
 export interface SettingsForm {
   listenPort: string;
   maxPeersPerTorrent: string;
+  /** Connections one IP address may hold in one torrent; "0" = no cap. */
+  maxConnectionsPerIp: string;
   /** KiB/s, "0" = unlimited. */
   downloadLimit: string;
   uploadLimit: string;
@@ -25,6 +27,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
   return {
     listenPort: s ? String(s.listenPort) : '',
     maxPeersPerTorrent: s ? String(s.maxPeersPerTorrent) : '',
+    maxConnectionsPerIp: s ? String(s.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP) : '',
     downloadLimit: limitToKiBText(s?.downloadLimit ?? 0),
     uploadLimit: limitToKiBText(s?.uploadLimit ?? 0),
     encryption: s?.encryption ?? 'allow',
@@ -38,7 +41,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
 
 /** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own); the tray settings only on the desktop. */
 type DesktopSettings = 'closeToTray' | 'minimizeToTray' | 'startOnLogin';
-export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
+export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'maxConnectionsPerIp' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
   Pick<SettingsPatch, DesktopSettings>;
 
 export type SettingsFormResult = { ok: true; patch: BasicSettingsPatch } | { ok: false; problem: string };
@@ -51,6 +54,10 @@ export function settingsPatch(form: SettingsForm, desktop = false): SettingsForm
   if (!/^\d+$/.test(peers) || Number(peers) < 1 || Number(peers) > MAX_PEERS_PER_TORRENT) {
     return { ok: false, problem: `Peers per torrent must be a number from 1 to ${MAX_PEERS_PER_TORRENT}.` };
   }
+  const perIp = form.maxConnectionsPerIp.trim();
+  if (!/^\d+$/.test(perIp) || Number(perIp) > MAX_CONNECTIONS_PER_IP) {
+    return { ok: false, problem: `Connections per IP address must be a number from 0 to ${MAX_CONNECTIONS_PER_IP} (0 = no limit).` };
+  }
   const down = parseKiBLimit(form.downloadLimit, 'The download limit');
   if (!down.ok) return down;
   const up = parseKiBLimit(form.uploadLimit, 'The upload limit');
@@ -60,6 +67,7 @@ export function settingsPatch(form: SettingsForm, desktop = false): SettingsForm
     patch: {
       listenPort: Number(port),
       maxPeersPerTorrent: Number(peers),
+      maxConnectionsPerIp: Number(perIp),
       notifyOnComplete: form.notifyOnComplete,
       downloadLimit: down.bytesPerSecond,
       uploadLimit: up.bytesPerSecond,
