@@ -36,7 +36,10 @@ test('binding beyond loopback needs a login; wrong passwords lock the address ou
 
   // The page without a session leads to the login form, which warns about plain HTTP.
   const alice = await (await browser.newContext()).newPage();
-  await alice.goto(`${host.origin}/`);
+  // The page itself is redirected by the host (no session); only the commit is awaited, so a
+  // late client-side navigation cannot cut the goto short.
+  await alice.goto(`${host.origin}/`, { waitUntil: 'commit' });
+  await alice.waitForURL(/\/login$/);
   expect(new URL(alice.url()).pathname).toBe('/login');
   await expect(alice.getByTestId('login-http-warning')).toBeVisible();
   // The API refuses a WebSocket without a session.
@@ -90,7 +93,10 @@ test('binding beyond loopback needs a login; wrong passwords lock the address ou
   await alice.getByTestId('logout-button').click();
   await alice.waitForURL(/\/login$/);
   await aliceTab2.waitForURL(/\/login$/);
-  await alice.goto(`${host.origin}/`);
+  // The page itself is redirected by the host (no session); only the commit is awaited, so a
+  // late client-side navigation cannot cut the goto short.
+  await alice.goto(`${host.origin}/`, { waitUntil: 'commit' });
+  await alice.waitForURL(/\/login$/);
   expect(new URL(alice.url()).pathname).toBe('/login');
   await expect(local.getByTestId('status-bar')).toContainText('Connected');
 });

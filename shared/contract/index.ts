@@ -21,3 +21,4 @@ export * from './events.js';
 export * from './protocol.js';
 export * from './client.js';
 export * from './ws-client.js';
+export * from './login-navigation.js';

@@ -5,7 +5,8 @@
  */
 import { createClient, createPreloadClient, isPreloadBridge, type TesseraClient } from './client.js';
 import type { CommandName } from './commands.js';
-import { LOGIN_PATH, PRELOAD_GLOBAL, SESSION_ENDED_CLOSE_CODE, TOKEN_PARAM, WS_PATH, parseHostMessage, type RequestMessage } from './protocol.js';
+import { PRELOAD_GLOBAL, SESSION_ENDED_CLOSE_CODE, TOKEN_PARAM, WS_PATH, parseHostMessage, type RequestMessage } from './protocol.js';
+import { goToLogin } from './login-navigation.js';
 
 /** The subset of the browser WebSocket API used here (the `ws` package's class fits too). */
 export interface WebSocketLike {
@@ -191,5 +192,5 @@ export function connectTessera(): TesseraClient {
   const token = takePageToken(g as PageGlobals);
   if (!token) throw new Error(`this page needs its access token: open the address printed by \`npm run web\` (it ends with ?${TOKEN_PARAM}=…)`);
   const location = g.location;
-  return createWebSocketClient({ url: webSocketUrl(location.href, token), onSessionEnded: () => location.assign?.(LOGIN_PATH) });
+  return createWebSocketClient({ url: webSocketUrl(location.href, token), onSessionEnded: () => goToLogin(location) });
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { LOGIN_PATH, LOGOUT_PATH, SESSION_PATH } from '../../../shared/contract/index.js';
+import { goToLogin, LOGOUT_PATH, SESSION_PATH } from '../../../shared/contract/index.js';
 import { errorText } from '../../../shared/error-text.js';
 import { useApp, useController } from '../app/context.js';
 
@@ -33,7 +33,7 @@ export function LogoutButton() {
     try {
       const r = await fetch(LOGOUT_PATH, { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
       if (!r.ok && !r.redirected) throw new Error(`the host answered ${r.status}`);
-      window.location.assign(LOGIN_PATH);
+      goToLogin(window.location);
     } catch (err) {
       controller.notify('error', `Could not log out: ${errorText(err)}`);
     }
