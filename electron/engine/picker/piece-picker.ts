@@ -63,6 +63,8 @@ export class PiecePicker {
   private sequentialMode = false;
   private sequentialCursor = 0;
   private wantedRemaining = 0;
+  /** Pieces not wanted (all their files skipped): 0 lets whole-torrent figures skip a walk. */
+  private unwanted = 0;
   readonly buffers = new BufferPool();
 
   constructor(
@@ -111,6 +113,7 @@ export class PiecePicker {
     const was = this.wanted[index] === 1;
     if (was === wanted) return;
     this.wanted[index] = wanted ? 1 : 0;
+    this.unwanted += wanted ? -1 : 1;
     if (!this.have.has(index)) this.wantedRemaining += wanted ? 1 : -1;
     if (wanted && this.isFree(index)) this.addFree(index);
     if (!wanted) this.removeFree(index);
@@ -118,6 +121,11 @@ export class PiecePicker {
 
   isWanted(index: number): boolean {
     return this.wanted[index] === 1;
+  }
+
+  /** True when no piece is skipped: then "wanted" figures are the whole torrent's. */
+  get allWanted(): boolean {
+    return this.unwanted === 0;
   }
 
   // --- availability -------------------------------------------------------------------

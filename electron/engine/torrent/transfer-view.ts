@@ -27,10 +27,19 @@ export class TransferView {
     this.hasPadFiles = meta.files.some((f) => f.pad);
   }
 
-  /** Verified payload bytes (pad bytes never count). */
+  /**
+   * Verified payload bytes (pad bytes never count). Without pad files, from the count of
+   * verified pieces: snapshots ask several times a second, and a walk of 262,144 pieces each
+   * time was the CLI's largest cost after the transfer itself.
+   */
   completedBytes(): number {
     const have = this.picker.have;
     if (have.complete) return this.meta.payloadLength;
+    if (!this.hasPadFiles) {
+      const last = this.meta.pieceCount - 1;
+      const shortBy = have.has(last) ? this.picker.pieceLength - this.picker.pieceSize(last) : 0;
+      return have.count * this.picker.pieceLength - shortBy;
+    }
     let total = 0;
     for (let i = 0; i < this.meta.pieceCount; i++) if (have.has(i)) total += this.piecePayload(i);
     return total;
@@ -42,6 +51,7 @@ export class TransferView {
    * by a wanted and a skipped file is wanted whole, as libtorrent counts it.
    */
   wantedBytes(): { size: number; done: number } {
+    if (this.picker.allWanted) return { size: this.meta.payloadLength, done: this.completedBytes() };
     const have = this.picker.have;
     let size = 0;
     let done = 0;
