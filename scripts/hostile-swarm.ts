@@ -18,6 +18,10 @@ import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { extended, interested, requestBatch } from '../electron/engine/wire/encode.js';
+import { encodeHandshake, HANDSHAKE_LENGTH } from '../electron/engine/wire/handshake.js';
+import { encodeHashRequest } from '../electron/engine/wire/hash-messages.js';
+import { MessageId } from '../electron/engine/wire/message-ids.js';
 import { Cleanup, createTorrent, startTesseraSeed, writeRandomFile, type TorrentInfo } from '../e2e/support/index.js';
 
 type Mode = 'rejects' | 'partial' | 'blocks' | 'hashes' | 'silent';
@@ -32,39 +36,14 @@ const SIZE = 64 * 1024 * 1024;
 const PIECE = 1024 * 1024;
 const BLOCK = 16 * 1024;
 
+/** Our handshake as the engine writes it (BEP 10, BEP 6 and DHT bits set), under a peer id of its own. */
 function handshake(infoHash: Buffer, i: number): Buffer {
-  const pstr = Buffer.from('BitTorrent protocol', 'latin1');
-  const reserved = Buffer.alloc(8);
-  reserved[5] = 0x10; // BEP 10
-  reserved[7] = 0x04 | 0x01; // BEP 6, DHT
-  const peerId = Buffer.from(`-HS0001-${String(i).padStart(12, '0')}`, 'latin1');
-  return Buffer.concat([Buffer.from([pstr.length]), pstr, reserved, infoHash, peerId]);
+  return encodeHandshake(infoHash, Buffer.from(`-HS0001-${String(i).padStart(12, '0')}`, 'latin1'));
 }
 
-function frame(id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(payload.length + 1, 0);
-  head[4] = id;
-  return Buffer.concat([head, payload]);
-}
-
-function request(index: number, begin: number, length: number): Buffer {
-  const p = Buffer.alloc(12);
-  p.writeUInt32BE(index, 0);
-  p.writeUInt32BE(begin, 4);
-  p.writeUInt32BE(length, 8);
-  return frame(6, p);
-}
-
+/** A BEP 52 request for 2 hashes of the piece layer (layer 6 for 1 MiB pieces), no proof layers. */
 function hashRequest(root: Buffer, index: number): Buffer {
-  // pieces root, base layer (piece layer of 1 MiB pieces = 6), index, length, proof layers
-  const p = Buffer.alloc(48);
-  root.copy(p, 0);
-  p.writeUInt32BE(6, 32);
-  p.writeUInt32BE(index, 36);
-  p.writeUInt32BE(2, 40);
-  p.writeUInt32BE(0, 44);
-  return frame(21, p);
+  return encodeHashRequest({ root, baseLayer: 6, index, length: 2, proofLayers: 0 });
 }
 
 async function rss(pid: number): Promise<number> {
@@ -88,7 +67,7 @@ function probe(port: number, infoHash: Buffer): Promise<number | null> {
     s.on('connect', () => s.write(handshake(infoHash, 999_999)));
     s.on('data', (c: Buffer) => {
       got += c.length;
-      if (got >= 68) {
+      if (got >= HANDSHAKE_LENGTH) {
         clearTimeout(timer);
         done(performance.now() - started);
       }
@@ -102,14 +81,11 @@ function attack(sock: Socket, i: number, t: TorrentInfo, infoHash: Buffer, root:
   if (mode === 'silent') return () => undefined;
   sock.pause();
   if (mode === 'partial') {
-    const head = Buffer.alloc(5);
-    head.writeUInt32BE(1024 * 1024, 0);
-    head[4] = 20;
-    sock.write(head);
-    sock.write(Buffer.alloc(1024 * 1024 - 2));
+    // The attack is the truncation: a well-formed 1 MiB extended message, all of it but its last byte.
+    sock.write(extended(0, Buffer.alloc(1024 * 1024 - 2)).subarray(0, -1));
     return () => undefined;
   }
-  sock.write(frame(2)); // interested
+  sock.write(interested());
   if (mode === 'blocks') {
     // Within every limit an honest peer keeps (reqq 500, no request while choked): reads until
     // unchoked, then asks for 500 blocks spread over every piece and reads nothing more.
@@ -117,15 +93,13 @@ function attack(sock: Socket, i: number, t: TorrentInfo, infoHash: Buffer, root:
     sock.resume();
     const onData = (c: Buffer): void => {
       got = Buffer.concat([got, c]);
-      let at = 68;
+      let at = HANDSHAKE_LENGTH;
       while (got.length - at >= 5) {
         const len = got.readUInt32BE(at);
-        if (len > 0 && got[at + 4] === 1) {
+        if (len > 0 && got[at + 4] === MessageId.Unchoke) {
           sock.off('data', onData);
           sock.pause();
-          const frames: Buffer[] = [];
-          for (let n = 0; n < 500; n++) frames.push(request(n % t.pieces, Math.floor(n / t.pieces) * BLOCK, BLOCK));
-          sock.write(Buffer.concat(frames));
+          sock.write(requestBatch(Array.from({ length: 500 }, (_, n) => [n % t.pieces, Math.floor(n / t.pieces) * BLOCK, BLOCK] as const)));
           return;
         }
         if (got.length - at < 4 + len) return;
@@ -139,13 +113,18 @@ function attack(sock: Socket, i: number, t: TorrentInfo, infoHash: Buffer, root:
   const blocks = (t.pieceLength / BLOCK) * t.pieces;
   const batch = (): void => {
     if (sock.destroyed || sock.writableLength > 4 * 1024 * 1024) return;
-    const frames: Buffer[] = [];
-    for (let k = 0; k < 4096; k++) {
-      const n = next++;
-      if (mode === 'hashes' && root) frames.push(hashRequest(root, (n * 2) % t.pieces));
-      else frames.push(request(Math.floor((n % blocks) / (t.pieceLength / BLOCK)), (n % (t.pieceLength / BLOCK)) * BLOCK, BLOCK));
+    if (mode === 'hashes' && root) {
+      sock.write(Buffer.concat(Array.from({ length: 4096 }, () => hashRequest(root, (next++ * 2) % t.pieces))));
+      return;
     }
-    sock.write(Buffer.concat(frames));
+    sock.write(
+      requestBatch(
+        Array.from({ length: 4096 }, () => {
+          const n = next++;
+          return [Math.floor((n % blocks) / (t.pieceLength / BLOCK)), (n % (t.pieceLength / BLOCK)) * BLOCK, BLOCK] as const;
+        }),
+      ),
+    );
   };
   timers.push(setInterval(batch, 20));
   return () => timers.forEach(clearInterval);

@@ -15,6 +15,9 @@ import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { interested, requestBatch } from '../electron/engine/wire/encode.js';
+import { encodeHandshake, HANDSHAKE_LENGTH } from '../electron/engine/wire/handshake.js';
+import { MessageId } from '../electron/engine/wire/message-ids.js';
 import { Cleanup, createTorrent, writeRandomFile } from '../e2e/support/index.js';
 
 const SIZE = 32 * 1024 * 1024;
@@ -31,44 +34,25 @@ async function child(root: string, count: number): Promise<void> {
   process.stdout.write(`${JSON.stringify({ port: session.port })}\n`);
 }
 
-function frame(id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(payload.length + 1, 0);
-  head[4] = id;
-  return Buffer.concat([head, payload]);
-}
-
-function request(index: number, begin: number): Buffer {
-  const p = Buffer.alloc(12);
-  p.writeUInt32BE(index, 0);
-  p.writeUInt32BE(begin, 4);
-  p.writeUInt32BE(BLOCK, 8);
-  return frame(6, p);
-}
-
+/** Our handshake as the engine writes it (BEP 6 fast extension, BEP 10, DHT), under a peer id of its own. */
 function handshake(infoHash: Buffer, n: number): Buffer {
-  const pstr = Buffer.from('BitTorrent protocol', 'latin1');
-  const reserved = Buffer.alloc(8);
-  reserved[7] = 0x04; // BEP 6
-  return Buffer.concat([Buffer.from([pstr.length]), pstr, reserved, infoHash, Buffer.from(`-MM0001-${String(n).padStart(12, '0')}`, 'latin1')]);
+  return encodeHandshake(infoHash, Buffer.from(`-MM0001-${String(n).padStart(12, '0')}`, 'latin1'));
 }
 
 /** Interested; once unchoked, 500 requests over every piece, then it never reads again. */
 function nonReader(port: number, infoHash: Buffer, n: number): Socket {
   const sock = connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (n % 200)}` });
   sock.on('error', () => undefined);
-  sock.on('connect', () => sock.write(Buffer.concat([handshake(infoHash, n), frame(2)])));
+  sock.on('connect', () => sock.write(Buffer.concat([handshake(infoHash, n), interested()])));
   let got = Buffer.alloc(0);
   const onData = (c: Buffer): void => {
     got = Buffer.concat([got, c]);
-    for (let at = 68; got.length - at >= 5; ) {
+    for (let at = HANDSHAKE_LENGTH; got.length - at >= 5; ) {
       const len = got.readUInt32BE(at);
-      if (len > 0 && got[at + 4] === 1) {
+      if (len > 0 && got[at + 4] === MessageId.Unchoke) {
         sock.off('data', onData);
         sock.pause();
-        const frames: Buffer[] = [];
-        for (let k = 0; k < 500; k++) frames.push(request(k % PIECES, Math.floor(k / PIECES) * BLOCK));
-        sock.write(Buffer.concat(frames));
+        sock.write(requestBatch(Array.from({ length: 500 }, (_, k) => [k % PIECES, Math.floor(k / PIECES) * BLOCK, BLOCK] as const)));
         return;
       }
       if (got.length - at < 4 + len) return;
