@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TorrentStats } from '../engine/index.js';
 import { formatBytes, formatDuration, progressLine, wantedProgress } from './progress.js';
-
-function stats(over: Partial<TorrentStats>): TorrentStats {
-  return {
-    infoHash: '0'.repeat(40),
-    name: 'walkthrough',
-    state: 'downloading',
-    error: null,
-    size: 1_799_542,
-    pieceLength: 16384,
-    pieceCount: 110,
-    verifiedPieces: 0,
-    completedBytes: 0,
-    downloaded: 0,
-    uploaded: 0,
-    downloadRate: 0,
-    uploadRate: 0,
-    peers: 0,
-    seeds: 0,
-    hashFailures: 0,
-    savePath: '/tmp',
-    addedAt: 0,
-    completedAt: null,
-    sequential: false,
-    firstLastPiecesFirst: false,
-    ...over,
-  };
-}
+import { torrentStats as stats } from './test-stats.js';
 
 describe('progressLine over the wanted part', () => {
   it('reads 100% and no ETA when every wanted byte is verified, however much is skipped', () => {

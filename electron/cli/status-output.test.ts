@@ -1,32 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TorrentStats } from '../engine/index.js';
 import { downloadProgress, seedStatus, statusMode, type StatusWriter } from './status-output.js';
+import { torrentStats } from './test-stats.js';
 
+/** A seed of one 1000-byte piece, unless a sample says otherwise. */
 function stats(over: Partial<TorrentStats>): TorrentStats {
-  return {
-    infoHash: '0'.repeat(40),
-    name: 'x',
-    state: 'seeding',
-    error: null,
-    size: 1000,
-    pieceLength: 16384,
-    pieceCount: 1,
-    verifiedPieces: 1,
-    completedBytes: 1000,
-    downloaded: 0,
-    uploaded: 0,
-    downloadRate: 0,
-    uploadRate: 0,
-    peers: 0,
-    seeds: 0,
-    hashFailures: 0,
-    savePath: '/tmp',
-    addedAt: 0,
-    completedAt: null,
-    sequential: false,
-    firstLastPiecesFirst: false,
-    ...over,
-  };
+  return torrentStats({ state: 'seeding', size: 1000, pieceCount: 1, verifiedPieces: 1, completedBytes: 1000, ...over });
 }
 
 /** Samples once a second for `seconds`; returns everything written. */
