@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { extended, interested, requestBatch } from '../electron/engine/wire/encode.js';
 import { encodeHandshake, HANDSHAKE_LENGTH } from '../electron/engine/wire/handshake.js';
 import { encodeHashRequest } from '../electron/engine/wire/hash-messages.js';
-import { MessageId } from '../electron/engine/wire/message-ids.js';
+import { requestOnceUnchoked } from './non-reading-peer.js';
 import { Cleanup, createTorrent, startTesseraSeed, writeRandomFile, type TorrentInfo } from '../e2e/support/index.js';
 
 type Mode = 'rejects' | 'partial' | 'blocks' | 'hashes' | 'silent';
@@ -87,26 +87,7 @@ function attack(sock: Socket, i: number, t: TorrentInfo, infoHash: Buffer, root:
   }
   sock.write(interested());
   if (mode === 'blocks') {
-    // Within every limit an honest peer keeps (reqq 500, no request while choked): reads until
-    // unchoked, then asks for 500 blocks spread over every piece and reads nothing more.
-    let got = Buffer.alloc(0);
-    sock.resume();
-    const onData = (c: Buffer): void => {
-      got = Buffer.concat([got, c]);
-      let at = HANDSHAKE_LENGTH;
-      while (got.length - at >= 5) {
-        const len = got.readUInt32BE(at);
-        if (len > 0 && got[at + 4] === MessageId.Unchoke) {
-          sock.off('data', onData);
-          sock.pause();
-          sock.write(requestBatch(Array.from({ length: 500 }, (_, n) => [n % t.pieces, Math.floor(n / t.pieces) * BLOCK, BLOCK] as const)));
-          return;
-        }
-        if (got.length - at < 4 + len) return;
-        at += 4 + len;
-      }
-    };
-    sock.on('data', onData);
+    requestOnceUnchoked(sock, t.pieces);
     return () => undefined;
   }
   let next = 0;

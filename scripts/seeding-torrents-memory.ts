@@ -15,14 +15,13 @@ import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { interested, requestBatch } from '../electron/engine/wire/encode.js';
-import { encodeHandshake, HANDSHAKE_LENGTH } from '../electron/engine/wire/handshake.js';
-import { MessageId } from '../electron/engine/wire/message-ids.js';
+import { interested } from '../electron/engine/wire/encode.js';
+import { encodeHandshake } from '../electron/engine/wire/handshake.js';
+import { requestOnceUnchoked } from './non-reading-peer.js';
 import { Cleanup, createTorrent, writeRandomFile } from '../e2e/support/index.js';
 
 const SIZE = 32 * 1024 * 1024;
 const PIECE = 1024 * 1024;
-const BLOCK = 16 * 1024;
 const PIECES = SIZE / PIECE;
 
 async function child(root: string, count: number): Promise<void> {
@@ -44,22 +43,7 @@ function nonReader(port: number, infoHash: Buffer, n: number): Socket {
   const sock = connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (n % 200)}` });
   sock.on('error', () => undefined);
   sock.on('connect', () => sock.write(Buffer.concat([handshake(infoHash, n), interested()])));
-  let got = Buffer.alloc(0);
-  const onData = (c: Buffer): void => {
-    got = Buffer.concat([got, c]);
-    for (let at = HANDSHAKE_LENGTH; got.length - at >= 5; ) {
-      const len = got.readUInt32BE(at);
-      if (len > 0 && got[at + 4] === MessageId.Unchoke) {
-        sock.off('data', onData);
-        sock.pause();
-        sock.write(requestBatch(Array.from({ length: 500 }, (_, k) => [k % PIECES, Math.floor(k / PIECES) * BLOCK, BLOCK] as const)));
-        return;
-      }
-      if (got.length - at < 4 + len) return;
-      at += 4 + len;
-    }
-  };
-  sock.on('data', onData);
+  requestOnceUnchoked(sock, PIECES);
   return sock;
 }
 
