@@ -105,6 +105,8 @@ export interface CreatedTorrent {
 /**
  * A creation job, sent only to the connection that started it: `hashing` as the pieces are
  * hashed (a few per second at most), then exactly one of `done`, `failed` or `cancelled`.
+ * `cancelled` means nothing was made nor added: a Cancel that comes once the hashing is
+ * complete (while the torrent is added for seeding) is too late, and the job ends `done`.
  */
 export type TorrentCreationEvent =
   | { type: 'torrentCreation'; id: string; state: 'hashing'; hashedBytes: number; totalBytes: number }

@@ -140,6 +140,30 @@ describe('createTorrent command', () => {
     expect(await conn.handle('createTorrent', payload(join(dir, 'big.bin')))).toMatchObject({ ok: true });
   });
 
+  it('Cancel once the hashing is complete does not apply: the add for seeding completes and the job reports done with the torrent', async () => {
+    await writeFile(join(dir, 'made.bin'), Buffer.alloc(50_000, 4));
+    const { conn, session, creation } = setup();
+    // Hold the add for seeding, so that Cancel comes while the made torrent is being added.
+    let adding: (() => void) | null = null;
+    const add = session.add.bind(session);
+    session.add = async (...args: Parameters<FakeSession['add']>) => {
+      await new Promise<void>((resolve) => (adding = resolve));
+      return add(...args);
+    };
+    const reply = await conn.handle('createTorrent', payload(join(dir, 'made.bin'), { startSeeding: true }));
+    const { id } = (reply as { ok: true; result: { id: string } }).result;
+    await until(() => adding !== null);
+    expect(await conn.handle('cancelCreateTorrent', { id })).toEqual({ ok: true, result: null });
+    adding!();
+    await until(() => creation().some((e) => e.state !== 'hashing'));
+    const last = creation().at(-1);
+    if (last?.state !== 'done') throw new Error(`expected done, got ${JSON.stringify(last)}`);
+    expect(last.torrent.seeding).toMatchObject({ duplicate: false });
+    expect(last.torrent.seedError).toBeNull();
+    expect(session.list()).toHaveLength(1);
+    expect(session.get(last.torrent.seeding!.infoHash)?.stats().savePath).toBe(dir);
+  });
+
   it("with the engine's own createTorrent, a cancel before the hashing stops it before any run of pieces", async () => {
     // 80 MiB (sparse, so quick to make and read): five 16 MiB jobs for at most 4 v2 hashing threads.
     const big = join(dir, 'big.bin');

@@ -7,6 +7,11 @@
  * Cancelling aborts the job's AbortSignal, which createTorrent checks before each entry of its
  * folder walk (a huge tree, or '/', can take long to list before any hashing) and which
  * terminates its hashing threads at once; the job then reports `cancelled` with nothing made.
+ * Once the hashing is complete the .torrent exists and Cancel no longer applies, as in
+ * qBittorrent's Torrent Creator (its thread checks for interruption only until the .torrent is
+ * written; the add for seeding follows unconditionally): the add, when asked, completes and the
+ * job reports `done` with the torrent. Honouring a late cancel would report `cancelled` for a
+ * torrent that the session had already added (the add cannot be called back half-way).
  */
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +53,8 @@ export class CreationJob {
   readonly id: string;
   private readonly abort = new AbortController();
   private finished = false;
+  /** The hashing is complete: from here on the job runs to its end whatever Cancel says. */
+  private committed = false;
   /** Settles (never rejects) once the job sent its last event. */
   readonly done: Promise<void>;
 
@@ -60,8 +67,12 @@ export class CreationJob {
     return !this.finished;
   }
 
-  /** Stops the job (the walk at its next entry, the hashing at once); its `cancelled` event follows. */
+  /**
+   * Stops the job (the walk at its next entry, the hashing at once); its `cancelled` event
+   * follows. Once the hashing is complete it does nothing: the job then ends `done` (or `failed`).
+   */
   cancel(): void {
+    if (this.committed) return;
     this.abort.abort();
   }
 
@@ -109,6 +120,8 @@ export class CreationJob {
       },
     });
     this.abort.signal.throwIfAborted();
+    // The point of no return: the .torrent is made; what follows reports its true outcome.
+    this.committed = true;
     if (bytes.byteLength > MAX_CREATED_TORRENT_BYTES) {
       throw new Error(`The .torrent would be ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MiB, more than clients accept: choose larger pieces`);
     }

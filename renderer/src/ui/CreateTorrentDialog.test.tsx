@@ -122,6 +122,25 @@ describe('Create torrent dialog', () => {
     expect(clicks).not.toHaveBeenCalled();
   });
 
+  it('a Cancel that comes once the hashing is complete is too late: the done event shows the torrent and saves it', async () => {
+    vi.spyOn(URL, 'createObjectURL').mockImplementation(() => 'blob:test/1');
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    await open();
+    await type('create-path', '/srv/album');
+    await click('create-submit');
+    await flush();
+    await emit({ state: 'hashing', hashedBytes: 10, totalBytes: 10 });
+    await click('create-cancel');
+    await flush();
+    expect($('create-progress')?.textContent).toMatch(/Cancelling/);
+    // The engine was adding the made torrent for seeding: it finishes and says so.
+    await emit({ state: 'done', torrent: created });
+    expect($('create-result')?.textContent).toContain(hash(7));
+    expect($('create-seeding')?.textContent).toMatch(/seeds/);
+    expect(clicks).toHaveBeenCalledTimes(1);
+  });
+
   it("shows the engine's reason when the path is missing, and checks the form before sending", async () => {
     await open();
     await click('create-submit');
