@@ -350,6 +350,47 @@ describe('Torrent lifecycle', () => {
       expect(torrent.stats()).toMatchObject({ state: 'seeding', checkedPieces: 8 });
     });
 
+    it('a priority set between the recheck and the start of its hashing is kept: picker, files and record', async () => {
+      // b.bin is missing: skipped, the torrent is complete; wanted, it downloads.
+      await mkdir(path.join(dir, 'two'));
+      await writeFile(path.join(dir, 'two', 'a.bin'), TWO.subarray(0, 4 * PIECE));
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      expect(torrent.stats().state).toBe('downloading');
+      const hashedBefore: number[] = [];
+      torrent.on('piece', (index) => hashedBefore.length === 0 && hashedBefore.push(index));
+      // The recheck is draining the old transfer (no check has begun): the click lands now.
+      const rechecking = torrent.recheck();
+      expect(torrent.transfer).toBeNull();
+      torrent.setFilePriority(1, 0);
+      expect(hashedBefore).toEqual([]);
+      await rechecking;
+      expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+      expect([...torrent.pieceStatus()].join('')).toBe('22224444');
+      expect([4, 5, 6, 7].map((i) => torrent.transfer!.picker.isWanted(i))).toEqual([false, false, false, false]);
+      expect(torrent.transfer!.picker.isWanted(0)).toBe(true);
+      expect(torrent.stats().state).toBe('seeding');
+      await torrent.saveResume();
+      expect(saved.at(-1)!.filePriorities).toEqual([1, 0]);
+    });
+
+    it('a priority set while the data moves (before the new transfer exists) is kept too', async () => {
+      await writeTwo();
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta });
+      await torrent.start();
+      const moving = torrent.moveStorage(path.join(dir, 'moved'));
+      expect(torrent.transfer).toBeNull();
+      torrent.setFilePriority(0, 2);
+      torrent.setFilePriority(1, 0);
+      await moving;
+      expect(torrent.stats().savePath).toBe(path.join(dir, 'moved'));
+      expect(torrent.files().map((f) => f.priority)).toEqual([2, 0]);
+    });
+
     it('failing, it keeps the file priorities: in the record saved meanwhile, and for the retry', async () => {
       await writeTwo();
       const saved: ResumeData[] = [];

@@ -191,7 +191,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private checking: Transfer | null = null;
   /** The storage of a preparation that failed (see storageToDelete); null once one succeeds. */
   private unpreparedStorage: Storage | null = null;
-  /** File priorities the user set while the data was checked: applied when the check ends (see prepare). */
+  /**
+   * File priorities the user set while the data was checked (or about to be: phase 'unprepared'):
+   * applied when the check ends (see prepare).
+   */
   private readonly prioritiesWhileChecking = new Map<number, FilePriority>();
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
@@ -1411,7 +1414,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     if (!t) {
       // Checking: kept for when the check ends (it reads skipped files' bytes from the part
       // file, which a change now would move under it). Dropped before, it was lost silently.
-      const file = this.checking?.meta.files[fileIndex];
+      // 'unprepared' covers the check and the steps before it — a recheck or a move draining
+      // the old transfer, whose priorities it has already read, before the new one exists: a
+      // priority set then is kept the same way (prepare applies them all once it is checked).
+      const file = this.data.phase === 'unprepared' ? this.data.meta.files[fileIndex] : undefined;
       if (file && !file.pad) this.prioritiesWhileChecking.set(fileIndex, priority);
       return;
     }
