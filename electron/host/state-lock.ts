@@ -3,8 +3,9 @@
  * hosts on one folder each restored every torrent and ran it: two engines writing the same
  * files and the same resume records (the second one merely took the next free ports).
  *
- * The lock is a file, `host.lock`, holding the owner's pid (engine/util/pid-lock.ts): a lock
- * whose process is gone (kill -9, a crash) is stale and taken over.
+ * The lock is a file, `host.lock`, holding the owner's pid and start time (engine/util/pid-lock.ts):
+ * a lock whose process is gone (kill -9, a crash), or whose pid another process now has, is stale
+ * and taken over.
  */
 import { join } from 'node:path';
 import { LockHeld, takePidLock } from '../engine/util/pid-lock.js';
