@@ -54,6 +54,16 @@ describe('tessera create', () => {
     expect(readFileSync(out).equals(again)).toBe(true);
   });
 
+  it("a folder's --web-seed without its final '/' gets one, with a notice on stderr", async () => {
+    const folder = path.join(dir, 'album');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'a.bin'), Buffer.alloc(1000, 5));
+    const out = path.join(dir, 'album.torrent');
+    expect(await runCli(['create', folder, '-o', out, '--web-seed', 'http://mirror/pub'])).toBe(0);
+    expect(parseTorrent(readFileSync(out)).urlList).toEqual(['http://mirror/pub/']);
+    expect(output.err).toContain("tessera create: web seed http://mirror/pub written as http://mirror/pub/: for a folder, clients add the torrent's name only after a '/' (BEP 19); they will ask for http://mirror/pub/album/a.bin\n");
+  });
+
   it('refuses a bad web seed or tracker in one line (exit 2), writing nothing', async () => {
     const out = path.join(dir, 'bad.torrent');
     expect(await runCli(['create', source, '-o', out, '--web-seed', 'ftp://m/x'])).toBe(2);

@@ -62,3 +62,20 @@ export function announceFields(tiers: readonly (readonly string[])[], webSeeds: 
     'url-list': seeds.length === 0 ? undefined : seeds.length === 1 ? seeds[0] : seeds,
   };
 }
+
+/**
+ * A web seed of a multi-file torrent, as clients read it. BEP 19 has a client build a file's
+ * URL as `url + name/path` when the URL ends in '/'; libtorrent (create_torrent writes the URL
+ * as given), Transmission 3.00, aria2 and Tessera all add a missing '/' to a multi-file
+ * torrent's web seed when they read it (checked on loopback: each asked for `url/name/file`),
+ * so a folder's web seed without it means a folder. The '/' is written, so that the .torrent
+ * says so itself to a client that follows BEP 19 to the letter, and the notice shows the URL
+ * a file will be asked at (a URL that names the torrent's folder itself, `…/pub/album` for
+ * 'album', is a mistake it makes plain). A URL with a query or a fragment is left as written
+ * (the file's path would go inside it either way).
+ */
+export function folderWebSeed(url: string): { url: string; changed: boolean; query: boolean } {
+  if (url.endsWith('/')) return { url, changed: false, query: false };
+  if (/[?#]/.test(url)) return { url, changed: false, query: true };
+  return { url: `${url}/`, changed: true, query: false };
+}

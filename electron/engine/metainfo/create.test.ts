@@ -130,6 +130,28 @@ describe('createTorrent', () => {
     expect(warnings).toEqual([expect.stringMatching(/twice\/b: it leads to .*shared, a folder already included/)]);
   });
 
+  it("adds the '/' a folder's web seed needs (BEP 19 clients append the name only after one), saying so; a file's stays as given", async () => {
+    const dir = path.join(root, 'mirrored');
+    mkdirSync(path.join(dir, 'cd 1'), { recursive: true });
+    writeFileSync(path.join(dir, 'cd 1', 'a.flac'), fileData(700, 11));
+    const warnings: string[] = [];
+    const m = parseTorrent(
+      await createTorrent({ sourcePath: dir, webSeeds: ['http://m.example/pub', 'https://n.example/files/', 'http://q.example/get?id=7'], onWarning: (w) => warnings.push(w) }),
+    );
+    expect(m.urlList).toEqual(['http://m.example/pub/', 'https://n.example/files/', 'http://q.example/get?id=7']);
+    expect(warnings).toEqual([
+      "web seed http://m.example/pub written as http://m.example/pub/: for a folder, clients add the torrent's name only after a '/' (BEP 19); they will ask for http://m.example/pub/mirrored/cd%201/a.flac",
+      expect.stringMatching(/^web seed http:\/\/q\.example\/get\?id=7 has a query or fragment: .*\(http:\/\/q\.example\/get\?id=7\/mirrored\/cd%201\/a\.flac\); give the URL of the folder holding mirrored, ending in '\/'$/),
+    ]);
+    // Written with and without the '/': one web seed.
+    expect(parseTorrent(await createTorrent({ sourcePath: dir, webSeeds: ['http://m.example/pub', 'http://m.example/pub/'] })).urlList).toEqual(['http://m.example/pub/']);
+    // A single file's URL names the file itself.
+    const file = path.join(dir, 'cd 1', 'a.flac');
+    const quiet: string[] = [];
+    expect(parseTorrent(await createTorrent({ sourcePath: file, webSeeds: ['http://m.example/a.flac'], onWarning: (w) => quiet.push(w) })).urlList).toEqual(['http://m.example/a.flac']);
+    expect(quiet).toEqual([]);
+  });
+
   it('writes tracker tiers, web seeds, private flag, source, comment, creator and date', async () => {
     const file = path.join(root, 'opts.bin');
     writeFileSync(file, fileData(1000, 6));

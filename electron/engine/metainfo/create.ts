@@ -9,7 +9,8 @@ import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
 import { hashV2 } from './create-v2.js';
-import { announceFields } from './create-announce.js';
+import { announceFields, folderWebSeed } from './create-announce.js';
+import { fileUrl } from '../webseed/url-mapping.js';
 
 /** v1 (BEP 3), v2 only (BEP 52), or both in one info dictionary (what qBittorrent makes by default). */
 export type TorrentFormat = 'v1' | 'v2' | 'hybrid';
@@ -40,7 +41,10 @@ export interface CreateTorrentOptions {
   format?: TorrentFormat;
   /** Called as hashing goes (after each run of pieces a worker hashed) with the bytes hashed so far and the total. */
   onProgress?: (hashed: number, total: number) => void;
-  /** Told of each symbolic link left out (dangling, or leading to a folder already included). Default: ignored. */
+  /**
+   * Told of each symbolic link left out (dangling, or leading to a folder already included), and
+   * of a folder's web seed given without its final '/' (added) or with a query. Default: ignored.
+   */
   onWarning?: (message: string) => void;
   /**
    * Aborting it makes createTorrent reject with the signal's reason (an AbortError) at once:
@@ -157,12 +161,23 @@ function firstVisit(folder: string, real: string, state: Walk): boolean {
   return false;
 }
 
+/** Says what a folder's web seed without its final '/' became, or why one with a query will not work. */
+function warnOfWebSeed(given: string, firstFile: readonly string[], warn: (message: string) => void): void {
+  const seed = folderWebSeed(given);
+  const example = fileUrl(seed.url, true, firstFile);
+  if (seed.changed) {
+    warn(`web seed ${given} written as ${seed.url}: for a folder, clients add the torrent's name only after a '/' (BEP 19); they will ask for ${example}`);
+  } else if (seed.query) {
+    warn(`web seed ${given} has a query or fragment: clients add the torrent's name and the file's path at its end (${example}); give the URL of the folder holding ${firstFile[0]}, ending in '/'`);
+  }
+}
+
 export async function createTorrent(options: CreateTorrentOptions): Promise<Buffer> {
   const { signal } = options;
   signal?.throwIfAborted();
   const source = path.resolve(options.sourcePath);
   // Before hashing, so that a mistyped URL costs nothing.
-  const trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
+  let trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds ?? []);
   const stat = await fsp.stat(source);
   const name = path.basename(source);
   if (name === '' || name === '.' || name === '..') throw new Error(`cannot name a torrent after ${JSON.stringify(options.sourcePath)}`);
@@ -174,6 +189,10 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     const realSource = await fsp.realpath(source);
     await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning, signal });
     if (files.length === 0) throw new Error(`${source} contains no files`);
+    if (options.webSeeds?.some((url) => folderWebSeed(url).changed)) {
+      trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds.map((url) => folderWebSeed(url).url));
+    }
+    for (const url of options.webSeeds ?? []) warnOfWebSeed(url, [name, ...files[0]!.elements], options.onWarning ?? noWarning);
   } else if (stat.isFile()) {
     files = [sourceFile(source, [], stat)];
   } else {

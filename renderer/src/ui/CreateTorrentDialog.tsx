@@ -174,7 +174,7 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
             <label className="field__label" htmlFor={ids.webSeeds}>Web seed URLs</label>
             <textarea id={ids.webSeeds} className="input" rows={2} value={form.webSeeds} spellCheck={false} data-testid="create-web-seeds"
               placeholder="https://mirror.example.org/files/" onChange={(e) => edit('webSeeds')(e.target.value)} {...described('webSeeds', ids.webSeedsHint)} />
-            <span id={ids.webSeedsHint} className="field__hint">One per line (http or https): servers that have the files, used by clients as extra peers.</span>
+            <span id={ids.webSeedsHint} className="field__hint">One per line (http or https): servers that have the files, used by clients as extra peers. For a folder, the URL of the folder holding it, ending in / (added if missing).</span>
           </div>
           <label className="field">
             <span className="field__label">Comment</span>
