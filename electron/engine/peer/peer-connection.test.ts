@@ -381,6 +381,35 @@ describe('PeerConnection: state messages', () => {
     expect(peer.unsentBytes).toBe(0);
   });
 
+  it('behind a backlog, gathers small messages into a few writes, in order, so a flood of rejects holds its bytes, not an object each', async () => {
+    const { peer, socket } = connected();
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.holdWrites = true;
+    const backlog = msg.extended(1, Buffer.alloc(100 * 1024));
+    peer.send(backlog);
+    socket.written.length = 0;
+    for (let i = 0; i < 10_000; i++) peer.send(msg.rejectRequest(i, 0, 16384));
+    peer.send(msg.extended(1, Buffer.alloc(2000))); // larger: written after what was gathered
+    peer.send(msg.have(7));
+    // Counted as bytes plus one overhead per write: far under 10,000 × (17 + overhead).
+    expect(peer.unsentBytes).toBeLessThan(backlog.length + 10_000 * 17 + 2100 + 100 * QUEUED_MESSAGE_OVERHEAD);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.written.length).toBeLessThan(60);
+    const bytes = Buffer.concat(socket.written);
+    const ids: number[] = [];
+    const firsts: number[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const len = bytes.readUInt32BE(at);
+      ids.push(bytes[at + 4]!);
+      if (bytes[at + 4] === MessageId.RejectRequest) firsts.push(bytes.readUInt32BE(at + 5));
+      at += 4 + len;
+    }
+    expect(firsts).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    expect(ids.slice(-2)).toEqual([MessageId.Extended, MessageId.Have]);
+    await socket.releaseWrites();
+    expect(peer.unsentBytes).toBe(0);
+  });
+
   it('stops reading a peer that reads nothing once its replies reach the bound, and reads again when it drains', async () => {
     const { peer, socket } = connected();
     socket.resume(); // flowing, as a real socket with a 'data' listener

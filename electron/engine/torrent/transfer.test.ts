@@ -713,6 +713,7 @@ describe('Transfer: uploads', () => {
     expect(queued).toBeGreaterThan(0);
     leecher.peer.setChoking(true);
     expect(leecher.peer.uploads.size).toBe(0);
+    await settle(); // behind a backlog, the rejects leave together when the turn ends
     expect(blockRefs(leecher.socket, MessageId.RejectRequest)).toHaveLength(queued);
     await leecher.socket.releaseWrites();
     const served = sentMessages(leecher.socket).filter((m) => m.id === MessageId.Piece).length;
