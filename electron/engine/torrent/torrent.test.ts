@@ -377,6 +377,42 @@ describe('Torrent lifecycle', () => {
       expect(saved.at(-1)!.filePriorities).toEqual([1, 0]);
     });
 
+    it('a record saved during a recheck keeps the file priorities (a crash then must not want skipped files)', async () => {
+      await writeTwo();
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      torrent.setFilePriority(1, 0);
+      const rechecking = torrent.recheck();
+      expect(torrent.transfer).toBeNull();
+      await torrent.saveResume(); // while the old transfer drains
+      const draining = saved.at(-1)!;
+      await rechecking;
+      expect(draining.filePriorities).toEqual([1, 0]);
+      expect(draining.pieceCount).toBe(meta.pieceCount);
+      expect([...draining.have].every((b) => b === 0)).toBe(true);
+      expect(draining.files).toEqual(meta.files.map(() => UNKNOWN_STAMP));
+      expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+    });
+
+    it('a record saved while the data moves keeps the file priorities', async () => {
+      await writeTwo();
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      torrent.setFilePriority(0, 0);
+      const moving = torrent.moveStorage(path.join(dir, 'moved'));
+      await torrent.saveResume();
+      const during = saved.at(-1)!;
+      await moving;
+      expect(during.filePriorities).toEqual([0, 1]);
+      expect(during.pieceCount).toBe(meta.pieceCount);
+    });
+
     it('a priority set while the data moves (before the new transfer exists) is kept too', async () => {
       await writeTwo();
       const meta = twoMeta();

@@ -196,6 +196,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    * applied when the check ends (see prepare).
    */
   private readonly prioritiesWhileChecking = new Map<number, FilePriority>();
+  /**
+   * The file priorities a recheck or a move carries from the transfer it dropped to the one it
+   * builds: until that one exists, a record saved meanwhile takes them from here.
+   */
+  private carriedPriorities: readonly FilePriority[] | null = null;
   // --- activity: talking to trackers, the DHT and peers (follows the facts; see update()) ---
   private active = false;
   /** Stops the periodic work started by `activate`. */
@@ -595,11 +600,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       const transfer = this.transfer;
       // While storage is prepared, the record it started from is still the truth about the disk.
       const init = this.resumeInit;
+      const meta = this.meta;
       const record = transfer
         ? await transfer.resumeRecord()
         : init
           ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files, pieceLog: init.pieceLog ?? null }
-          : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
+          : meta && this.data.phase === 'unprepared'
+            ? this.recordWhileUnprepared(meta)
+            : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
       return {
         ...record,
         ...this.totals(),
@@ -750,6 +758,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Stops the transfer, runs `change` on the files (which may reject), and rebuilds the transfer from the resume record either way. */
   private async relocate(meta: Metainfo, transfer: Transfer, change: () => Promise<void>): Promise<void> {
     const priorities = meta.files.map((_, i) => transfer.filePriority(i));
+    this.carriedPriorities = priorities;
     this.previousUploaded += transfer.uploadedBytes;
     this.previousDownloaded += transfer.downloadedBytes;
     this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
@@ -764,7 +773,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       failure = err;
     }
     this.resumeInit = this.initFrom(record);
-    await this.prepare(meta, priorities);
+    try {
+      await this.prepare(meta, priorities);
+    } finally {
+      this.carriedPriorities = null;
+    }
     await this.saveResume();
     if (failure) throw failure;
   }
@@ -782,9 +795,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    * it the record had no priorities, and the retry or the next start wanted every skipped file.
    */
   private uncheckedRecord(meta: Metainfo, transfer: Transfer): ResumeData {
-    const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? transfer.filePriority(i));
+    const record = this.recordWhileUnprepared(meta, transfer);
     this.prioritiesWhileChecking.clear();
-    return this.initFrom({ have: Buffer.alloc(Math.ceil(meta.pieceCount / 8)), pieceCount: meta.pieceCount, filePriorities, files: meta.files.map(() => ({ ...UNKNOWN_STAMP })) });
+    return this.initFrom(record);
+  }
+
+  /**
+   * What a record saved during a recheck (or between a move's steps) says: the file priorities
+   * the torrent keeps, nothing verified, no file vouched for (a restart checks everything, as
+   * the recheck would have). It wrote no priorities at all: a crash then downloaded every
+   * skipped file.
+   */
+  private recordWhileUnprepared(meta: Metainfo, checking = this.checking): Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files'> {
+    const carried = this.carriedPriorities;
+    const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? checking?.filePriority(i) ?? carried?.[i] ?? 1);
+    return { have: Buffer.alloc(Math.ceil(meta.pieceCount / 8)), pieceCount: meta.pieceCount, filePriorities, files: meta.files.map(() => ({ ...UNKNOWN_STAMP })) };
   }
 
   /** Fraction of a move done, or null when not moving. */
@@ -797,6 +822,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private async rebuild(meta: Metainfo): Promise<void> {
     const transfer = this.transfer;
     const priorities = transfer ? meta.files.map((_, i) => transfer.filePriority(i)) : null;
+    this.carriedPriorities = priorities;
     // The bytes this transfer moved stay in the totals.
     this.previousUploaded += transfer?.uploadedBytes ?? 0;
     this.previousDownloaded += transfer?.downloadedBytes ?? 0;
@@ -806,7 +832,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await transfer?.drain();
     await transfer?.storage.close();
     this.resumeInit = null;
-    await this.prepare(meta, priorities);
+    try {
+      await this.prepare(meta, priorities);
+    } finally {
+      this.carriedPriorities = null;
+    }
   }
 
   private magnetPhase(): Data {
