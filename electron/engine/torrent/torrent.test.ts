@@ -452,6 +452,26 @@ describe('Torrent lifecycle', () => {
       expect(torrent.stats()).toMatchObject({ state: 'seeding', error: null, checkedPieces: 8 });
     });
 
+    it('failed, a priority set afterwards is in the record saved meanwhile (a restart in that state keeps it)', async () => {
+      await writeTwo();
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      await rename(path.join(dir, 'two'), path.join(dir, 'two.away'));
+      await writeFile(path.join(dir, 'two'), 'not a folder');
+      await torrent.recheck();
+      expect(torrent.stats().state).toBe('error');
+      torrent.setFilePriority(1, 0);
+      await torrent.saveResume();
+      expect(saved.at(-1)!.filePriorities).toEqual([1, 0]);
+      await unlink(path.join(dir, 'two'));
+      await rename(path.join(dir, 'two.away'), path.join(dir, 'two'));
+      await torrent.resume();
+      expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+    });
+
     it('stopped, the check ends at the next piece; the record keeps the file priorities and vouches for no file, so the next start hashes again', async () => {
       const saved: ResumeData[] = [];
       const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;

@@ -604,7 +604,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       const record = transfer
         ? await transfer.resumeRecord()
         : init
-          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: init.filePriorities, files: init.files, pieceLog: init.pieceLog ?? null }
+          ? { have: init.have, pieceCount: init.pieceCount, filePriorities: this.withPendingPriorities(init.filePriorities), files: init.files, pieceLog: init.pieceLog ?? null }
           : meta && this.data.phase === 'unprepared'
             ? this.recordWhileUnprepared(meta)
             : { have: Buffer.alloc(0), pieceCount: 0, filePriorities: [], files: [] };
@@ -810,6 +810,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const carried = this.carriedPriorities;
     const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? checking?.filePriority(i) ?? carried?.[i] ?? 1);
     return { have: Buffer.alloc(Math.ceil(meta.pieceCount / 8)), pieceCount: meta.pieceCount, filePriorities, files: meta.files.map(() => ({ ...UNKNOWN_STAMP })) };
+  }
+
+  /** `priorities` with those set while the data was checked (or its storage failed) over them. */
+  private withPendingPriorities(priorities: readonly FilePriority[]): FilePriority[] {
+    return priorities.map((p, i) => this.prioritiesWhileChecking.get(i) ?? p);
   }
 
   /** Fraction of a move done, or null when not moving. */
