@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   CREATE_PIECE_SIZES,
+  MAX_CREATE_NOTICE_CHARS,
+  MAX_CREATE_NOTICES,
   MAX_CREATE_COMMENT,
   MAX_CREATE_PATH,
   MAX_CREATE_SOURCE_TAG,
@@ -114,7 +116,7 @@ describe('torrentCreation event', () => {
     type: 'torrentCreation',
     id: 'j1',
     state: 'done',
-    torrent: { name: 'album', infoHash: 'a'.repeat(40), infoHashV2: 'b'.repeat(64), pieceCount: 7, pieceLength: 16384, totalBytes: 100_000, data: 'ZGU=', seeding: null, seedError: null },
+    torrent: { name: 'album', infoHash: 'a'.repeat(40), infoHashV2: 'b'.repeat(64), pieceCount: 7, pieceLength: 16384, totalBytes: 100_000, data: 'ZGU=', seeding: null, seedError: null, notices: [] },
   };
 
   it('carries each state with its own fields', () => {
@@ -128,6 +130,9 @@ describe('torrentCreation event', () => {
     expect(() => parseServerEvent({ type: 'torrentCreation', id: 'j1', state: 'paused' })).toThrow(/state/);
     expect(() => parseServerEvent({ type: 'torrentCreation', id: 'j1', state: 'cancelled', message: 'x' })).toThrow(/unknown field/);
     expect(() => parseServerEvent({ ...done, torrent: { ...done.torrent, infoHashV2: 'B'.repeat(64) } })).toThrow(/v2 info-hash/);
+    expect(() => parseServerEvent({ ...done, torrent: { ...done.torrent, notices: Array(MAX_CREATE_NOTICES + 1).fill('x') } })).toThrow(/notices/);
+    expect(() => parseServerEvent({ ...done, torrent: { ...done.torrent, notices: ['x'.repeat(MAX_CREATE_NOTICE_CHARS + 1)] } })).toThrow(/notices/);
+    expect(() => parseServerEvent({ ...done, torrent: { ...done.torrent, notices: [7] } })).toThrow(/notices/);
     expect(() => parseServerEvent({ type: 'torrentCreation', id: 'j1', state: 'hashing', hashedBytes: -1, totalBytes: 10 })).toThrow(/hashedBytes/);
   });
 });

@@ -100,7 +100,16 @@ export interface CreatedTorrent {
   /** The torrent as added when `startSeeding` was asked (null otherwise, or when adding failed: see seedError). */
   seeding: AddResult | null;
   seedError: string | null;
+  /**
+   * What the user should know about the torrent as made (at most MAX_CREATE_NOTICES): files
+   * left out (links that point nowhere, sockets), a folder's web seed given its final '/'.
+   */
+  notices: string[];
 }
+
+/** Notices a created torrent reports at most; each at most MAX_CREATE_NOTICE_CHARS. */
+export const MAX_CREATE_NOTICES = 20;
+export const MAX_CREATE_NOTICE_CHARS = 1000;
 
 /**
  * A creation job, sent only to the connection that started it: `hashing` as the pieces are
@@ -210,6 +219,7 @@ const createdTorrent: Validator<CreatedTorrent> = object<CreatedTorrent>({
   data: base64(Math.ceil(MAX_CREATED_TORRENT_BYTES / 3) * 4),
   seeding: nullable(addResult),
   seedError: nullable(string({ max: 64 * 1024 })),
+  notices: array(string({ max: MAX_CREATE_NOTICE_CHARS }), { max: MAX_CREATE_NOTICES }),
 });
 
 export const torrentCreationEvent: Validator<TorrentCreationEvent> = discriminated<'state', TorrentCreationEvent>('state', {

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { base64ToBytes, parseServerEvent, type CreateTorrentPayload, type ServerEvent, type TorrentCreationEvent } from '../../../shared/contract/index.js';
+import { base64ToBytes, MAX_CREATE_NOTICES, parseServerEvent, type CreateTorrentPayload, type ServerEvent, type TorrentCreationEvent } from '../../../shared/contract/index.js';
 import { type BDict, decode, getDict, getString } from '../bencode/index.js';
 import { createTorrent, parseTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { FakeSession } from './fake-session.js';
@@ -97,11 +97,40 @@ describe('createTorrent command', () => {
     expect(meta.urlList).toEqual(['https://m.example/files/', 'http://m2.example/']);
     expect(getString(getDict(decode(Buffer.from(base64ToBytes(done.torrent.data))) as BDict, 'info')!, 'source')).toBe('RED');
     expect(meta.infoHashV2).toBeNull();
-    expect(done.torrent).toMatchObject({ name: 'album', infoHash: meta.infoHashHex, pieceCount: 7, pieceLength: 16 * 1024, totalBytes: 100_000, seedError: null });
+    expect(done.torrent).toMatchObject({ name: 'album', infoHash: meta.infoHashHex, pieceCount: 7, pieceLength: 16 * 1024, totalBytes: 100_000, seedError: null, notices: [] });
     const seeded = session.get(done.torrent.seeding!.infoHash);
     expect(seeded?.stats().savePath).toBe(dir);
     // Nothing written beside the data: the .torrent went back to the UI.
     expect((await readdir(dir)).sort()).toEqual(['album']);
+  });
+
+  it('reports what the user should know about the torrent made: a link left out, a web seed given its final slash', async () => {
+    const src = join(dir, 'album');
+    await mkdir(src);
+    await writeFile(join(src, 'a.flac'), Buffer.alloc(20_000, 1));
+    await symlink(join(dir, 'nowhere'), join(src, 'gone.flac'));
+    const { conn, creation } = setup();
+    await conn.handle('createTorrent', payload(src, { webSeeds: ['https://m.example/pub'] }));
+    await until(() => creation().some((e) => e.state !== 'hashing'));
+    const done = creation().at(-1);
+    if (done?.state !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+    expect(done.torrent.notices).toHaveLength(2);
+    expect(done.torrent.notices.join('\n')).toMatch(/gone\.flac.*points nowhere/);
+    expect(done.torrent.notices.join('\n')).toContain('https://m.example/pub/');
+  });
+
+  it('keeps the first notices and counts the rest, so a folder of dangling links cannot fill the reply', async () => {
+    const src = join(dir, 'links');
+    await mkdir(src);
+    await writeFile(join(src, 'real.bin'), Buffer.alloc(1000, 1));
+    for (let i = 0; i < 40; i++) await symlink(join(dir, `nowhere-${i}`), join(src, `gone-${i}`));
+    const { conn, creation } = setup();
+    await conn.handle('createTorrent', payload(src));
+    await until(() => creation().some((e) => e.state !== 'hashing'));
+    const done = creation().at(-1);
+    if (done?.state !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+    expect(done.torrent.notices).toHaveLength(MAX_CREATE_NOTICES);
+    expect(done.torrent.notices.at(-1)).toBe(`and ${40 - (MAX_CREATE_NOTICES - 1)} more notices (see the log)`);
   });
 
   it('makes a hybrid by default, not added when seeding was not asked', async () => {

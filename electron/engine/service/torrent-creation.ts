@@ -17,6 +17,8 @@ import { promises as fsp, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import {
   MAX_CREATED_TORRENT_BYTES,
+  MAX_CREATE_NOTICE_CHARS,
+  MAX_CREATE_NOTICES,
   MAX_NAME_CHARS,
   bytesToBase64,
   type AddResult,
@@ -100,6 +102,15 @@ export class CreationJob {
     await checkSource(source);
     if (payload.startSeeding && this.options.seedRoot !== null) await checkSeedable(source, this.options.seedRoot);
     let lastSent = -Infinity;
+    // Shown in the dialog's result (the CLI prints them): a folder of ten thousand dangling
+    // links keeps its first notices and a count of the rest; all go to the log.
+    const notices: string[] = [];
+    let unshown = 0;
+    const notice = (message: string): void => {
+      this.options.log?.(`create torrent: ${message}`);
+      if (notices.length < MAX_CREATE_NOTICES - 1) notices.push(clipText(message, MAX_CREATE_NOTICE_CHARS));
+      else unshown++;
+    };
     const bytes = await this.options.create({
       sourcePath: source,
       format: payload.format,
@@ -110,7 +121,7 @@ export class CreationJob {
       ...(payload.comment !== '' ? { comment: payload.comment } : {}),
       private: payload.private,
       createdBy: 'Tessera',
-      onWarning: (message) => this.options.log?.(`create torrent: ${message}`),
+      onWarning: notice,
       signal: this.abort.signal,
       onProgress: (hashedBytes, totalBytes) => {
         const t = now();
@@ -146,6 +157,7 @@ export class CreationJob {
       data: bytesToBase64(bytes),
       seeding,
       seedError,
+      notices: unshown > 0 ? [...notices, `and ${unshown} more notice${unshown === 1 ? '' : 's'} (see the log)`] : notices,
     };
   }
 }

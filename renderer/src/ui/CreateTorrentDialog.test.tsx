@@ -30,7 +30,7 @@ const emit = (e: Record<string, unknown>) => act(async () => m.transport.emit({ 
 const BYTES = new TextEncoder().encode('d4:infod6:lengthi1e4:name5:albumee');
 const created: CreatedTorrent = {
   name: 'album', infoHash: hash(7), infoHashV2: 'c'.repeat(64), pieceCount: 7, pieceLength: 16384, totalBytes: 100_000,
-  data: bytesToBase64(BYTES), seeding: { infoHash: hash(7), name: 'album', duplicate: false }, seedError: null,
+  data: bytesToBase64(BYTES), seeding: { infoHash: hash(7), name: 'album', duplicate: false }, seedError: null, notices: [],
 };
 
 async function open(capabilities?: { transport: 'electron' | 'web'; chooseDownloadDir: boolean; openFolder: boolean }): Promise<void> {
@@ -98,6 +98,7 @@ describe('Create torrent dialog', () => {
     expect($('create-result')?.textContent).toContain(hash(7));
     expect($('create-result')?.textContent).toContain('7 pieces of 16.0 KiB');
     expect($('create-seeding')?.textContent).toMatch(/seeds/);
+    expect($('create-notices')).toBeNull();
     expect(saved.map((s) => s.download)).toEqual(['album.torrent']);
     expect(new Uint8Array(await saved[0]!.blob.arrayBuffer())).toEqual(BYTES);
     await click('create-done');
@@ -255,5 +256,14 @@ describe('Create torrent dialog', () => {
     await act(async () => { dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })); });
     expect(dialog.contains(document.activeElement)).toBe(true);
     expect(document.activeElement).toBe($('create-path'));
+  });
+
+  it('lists the notices of the torrent made (a web seed given its slash, files left out)', async () => {
+    await open();
+    await type('create-path', '/srv/media/album');
+    await click('create-submit');
+    await emit({ state: 'done', torrent: { ...created, notices: ['skipped /srv/media/album/x: a symbolic link that points nowhere (ENOENT)', 'web seed https://m.example/pub written as https://m.example/pub/'] } });
+    const items = [...$('create-notices')!.querySelectorAll('li')].map((li) => li.textContent);
+    expect(items).toEqual(['skipped /srv/media/album/x: a symbolic link that points nowhere (ENOENT)', 'web seed https://m.example/pub written as https://m.example/pub/']);
   });
 });

@@ -257,6 +257,13 @@ function CreatedView({ torrent, onClose }: { torrent: CreatedTorrent; onClose: (
       <p className="dialog__text">The .torrent file, {fileName}, was offered for saving.</p>
       {torrent.seeding && <p className="dialog__text" data-testid="create-seeding">{torrent.seeding.duplicate ? 'It was in the list already.' : 'Added: it checks the files and then seeds.'}</p>}
       {torrent.seedError && <p className="field__error" role="alert" data-testid="create-seed-error">Not added for seeding: {torrent.seedError}</p>}
+      {torrent.notices.length > 0 && (
+        <ul className="dialog__text" data-testid="create-notices">
+          {torrent.notices.map((n, i) => (
+            <li key={i} dir="auto">{n}</li>
+          ))}
+        </ul>
+      )}
       <div className="dialog__actions">
         <button type="button" className="btn" onClick={() => saveBytes(base64ToBytes(torrent.data), fileName)} data-testid="create-save-again">Save .torrent again</button>
         <button type="button" className="btn btn--primary" onClick={onClose} data-testid="create-done">Close</button>
