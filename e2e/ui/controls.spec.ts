@@ -137,7 +137,7 @@ test('bad limits typed in the UI are refused with a reason, and nothing reaches 
   expect(probe.session).toMatchObject({ downloadLimit: 0, uploadLimit: 0 });
 });
 
-test('connections per IP address: shown at the default, changed in the dialog, kept by the engine', async ({ page }) => {
+test('connections in all and per IP address: shown at their defaults, changed in the dialog, kept by the engine', async ({ page }) => {
   const host = await startWebHost(cleanup);
   await openApp(page, host);
   const probe = new ContractProbe(host);
@@ -148,9 +148,13 @@ test('connections per IP address: shown at the default, changed in the dialog, k
   await page.getByTestId('settings-save').click();
   await expect(page.getByTestId('settings-error')).toContainText('Connections per IP address must be a number from 0 to 1000');
   await page.getByTestId('settings-max-per-ip').fill('1');
+  await expect(page.getByTestId('settings-max-connections')).toHaveValue('500');
+  await page.getByTestId('settings-max-connections').fill('200');
   await page.getByTestId('settings-save').click();
   await expect(page.getByTestId('settings-dialog')).toBeHidden();
   await expect.poll(async () => (await probe.client.getSettings()).maxConnectionsPerIp).toBe(1);
+  expect((await probe.client.getSettings()).maxConnections).toBe(200);
   await page.getByTestId('settings-button').click();
   await expect(page.getByTestId('settings-max-per-ip')).toHaveValue('1');
+  await expect(page.getByTestId('settings-max-connections')).toHaveValue('200');
 });

@@ -25,7 +25,7 @@ import {
   type MenuItemConstructorOptions,
   type WebContents,
 } from 'electron';
-import { IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent, type Settings, type TorrentSummary } from '../../shared/contract/index.js';
+import { DEFAULT_MAX_CONNECTIONS, IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent, type Settings, type TorrentSummary } from '../../shared/contract/index.js';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
@@ -154,6 +154,7 @@ async function start(): Promise<void> {
     // The saved port is a preference: when another client holds it, take the next free one.
     portFallback: true,
     maxPeersPerTorrent: settings.maxPeersPerTorrent,
+    maxConnections: settings.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     // From the first connection on, before restored torrents start.
     encryption: settings.encryption,
     downloadLimit: settings.downloadLimit,

@@ -183,6 +183,8 @@ export interface SessionOptions {
   maxPeersPerTorrent?: number;
   /** Connections one address may hold in one torrent (loopback exempt); 0 = no cap; default DEFAULT_MAX_CONNECTIONS_PER_IP. */
   maxConnectionsPerIp?: number;
+  /** Peer connections of the whole session at most (default DEFAULT_MAX_CONNECTIONS, 500); half the open-file limit caps it. */
+  maxConnections?: number;
   /** Run a DHT node (default true). */
   dht?: boolean;
   /** DHT bootstrap nodes as host:port (default: the well-known public routers). */
@@ -290,6 +292,8 @@ export interface EngineSession {
   setMaxPeersPerTorrent(max: number): void;
   /** Connections one address may hold in one torrent; 0 = no cap. Applies to connections made from now on. */
   setMaxConnectionsPerIp(max: number): void;
+  /** The session's connections at most; applies to new connections (none is closed). */
+  setMaxConnections(max: number): void;
   /** Applies to connections made from now on. */
   setEncryption(mode: EncryptionMode): void;
   readonly encryption: EncryptionMode;

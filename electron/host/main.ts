@@ -7,6 +7,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { makeFolders } from '../engine/util/make-folders.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_CONNECTIONS } from '../../shared/contract/index.js';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       downloadDir: settings.downloadDir,
       portFallback: args.listenPort === null,
       maxPeersPerTorrent: settings.maxPeersPerTorrent,
+      maxConnections: settings.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       // From the first connection on, before restored torrents start.
       encryption: settings.encryption,
       downloadLimit: settings.downloadLimit,

@@ -124,6 +124,10 @@ describe('command payload validators', () => {
     rejects('setSettings', { encryption: true }, 'setSettings.encryption');
     rejects('setSettings', { maxPeersPerTorrent: 0 }, 'setSettings.maxPeersPerTorrent: expected an integer >= 1 <= 10000');
     rejects('setSettings', { maxPeersPerTorrent: 10_001 }, 'setSettings.maxPeersPerTorrent');
+    rejects('setSettings', { maxConnections: 0 }, 'setSettings.maxConnections');
+    rejects('setSettings', { maxConnections: 65_536 }, 'setSettings.maxConnections');
+    rejects('setSettings', { maxConnections: 2.5 }, 'setSettings.maxConnections');
+    expect(parseCommandPayload('setSettings', { maxConnections: 1200 })).toEqual({ maxConnections: 1200 });
   });
 
   it('accept per-torrent limits and the first/last flag; reject bad payloads with the field named', () => {

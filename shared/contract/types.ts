@@ -253,6 +253,10 @@ export const MAX_PEERS_PER_TORRENT = 10_000;
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 2;
 /** The most `maxConnectionsPerIp` may be (0 = no cap). */
 export const MAX_CONNECTIONS_PER_IP = 1_000;
+/** The session's connections when the setting is absent: qBittorrent's global maximum (why: engine/session/connection-limits.ts). */
+export const DEFAULT_MAX_CONNECTIONS = 500;
+/** The most `maxConnections` may be (the engine also stays under half the open-file limit). */
+export const MAX_CONNECTIONS = 65_535;
 
 export interface Settings {
   /** Default save folder (display only: change it with the `chooseDownloadDir` command). */
@@ -266,6 +270,11 @@ export interface Settings {
    * loopback exempt); 0 = no cap. Absent = 2 (see engine/torrent/connections-per-ip.ts). Applies to new connections.
    */
   maxConnectionsPerIp?: number;
+  /**
+   * Peer connections of all torrents together (1..MAX_CONNECTIONS; the engine also stays under
+   * half the open-file limit). Absent = DEFAULT_MAX_CONNECTIONS. Applies to new connections.
+   */
+  maxConnections?: number;
   /** Native notification when a torrent completes (Electron). */
   notifyOnComplete: boolean;
   /** Global download limit, bytes per second; 0 = unlimited. Applies at once. */
@@ -295,6 +304,7 @@ export interface SettingsPatch {
   listenPort?: number;
   maxPeersPerTorrent?: number;
   maxConnectionsPerIp?: number;
+  maxConnections?: number;
   notifyOnComplete?: boolean;
   downloadLimit?: number;
   uploadLimit?: number;
@@ -343,6 +353,7 @@ export const portNumber: Validator<number> = number({ integer: true, min: 0, max
 export const rateLimit: Validator<number> = number({ integer: true, min: 0, max: MAX_RATE_LIMIT });
 export const maxPeersPerTorrent: Validator<number> = number({ integer: true, min: 1, max: MAX_PEERS_PER_TORRENT });
 export const maxConnectionsPerIp: Validator<number> = number({ integer: true, min: 0, max: MAX_CONNECTIONS_PER_IP });
+export const maxConnections: Validator<number> = number({ integer: true, min: 1, max: MAX_CONNECTIONS });
 export const encryptionMode: Validator<EncryptionMode> = literal(...ENCRYPTION_MODES);
 
 export const pieceChange: Validator<PieceChange> = tuple<PieceChange>(nonNegativeInt, pieceStateCode, fraction);
@@ -458,6 +469,7 @@ export const settings: Validator<Settings> = object<Settings>({
   listenPort: portNumber,
   maxPeersPerTorrent,
   maxConnectionsPerIp: optional(maxConnectionsPerIp),
+  maxConnections: optional(maxConnections),
   notifyOnComplete: boolean,
   downloadLimit: rateLimit,
   uploadLimit: rateLimit,

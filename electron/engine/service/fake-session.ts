@@ -342,6 +342,7 @@ export class FakeSession implements EngineSession {
   limits = { download: 0, upload: 0 };
   maxPeersPerTorrent = 60;
   maxConnectionsPerIp = 2;
+  maxConnections = 500;
   encryption: EncryptionMode = 'allow';
   /** Queue and seeding settings as set (the simulator ignores them). */
   queueSettings: QueueSettings | null = null;
@@ -464,6 +465,10 @@ export class FakeSession implements EngineSession {
 
   setMaxConnectionsPerIp(max: number): void {
     this.maxConnectionsPerIp = Math.max(0, Math.floor(max));
+  }
+
+  setMaxConnections(max: number): void {
+    this.maxConnections = Math.max(1, Math.floor(max));
   }
 
   setEncryption(mode: EncryptionMode): void {

@@ -29,6 +29,16 @@ describe('settings', () => {
     expect([limitCalls, session.rateLimits()]).toEqual([2, { download: 100, upload: 5 }]);
   });
 
+  it('the global connection maximum: applied at startup (500 when absent), pushed when it changes', () => {
+    const session = new FakeSession();
+    session.maxConnections = 7;
+    pushSettingsToSession(session, base, null);
+    expect(session.maxConnections).toBe(500);
+    expect(applySettingsPatch(base, { maxConnections: 1200 })).toEqual({ ...base, maxConnections: 1200 });
+    pushSettingsToSession(session, { ...base, maxConnections: 1200 }, base);
+    expect(session.maxConnections).toBe(1200);
+  });
+
   it('the per-address connection cap: applied at startup (2 when absent), pushed when it changes', () => {
     const session = new FakeSession();
     session.maxConnectionsPerIp = 99;

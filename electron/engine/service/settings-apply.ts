@@ -1,5 +1,5 @@
 /** Settings changes: merging a validated patch, and pushing what the running engine can take. */
-import { DEFAULT_MAX_CONNECTIONS_PER_IP, effectiveRateLimits, queueOf, seedingLimitsOf, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, effectiveRateLimits, queueOf, seedingLimitsOf, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
 import type { EngineSession } from '../api.js';
 
 /** `current` with every field the patch names replaced (the patch never names a path). */
@@ -8,6 +8,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.listenPort !== undefined) next.listenPort = patch.listenPort;
   if (patch.maxPeersPerTorrent !== undefined) next.maxPeersPerTorrent = patch.maxPeersPerTorrent;
   if (patch.maxConnectionsPerIp !== undefined) next.maxConnectionsPerIp = patch.maxConnectionsPerIp;
+  if (patch.maxConnections !== undefined) next.maxConnections = patch.maxConnections;
   if (patch.notifyOnComplete !== undefined) next.notifyOnComplete = patch.notifyOnComplete;
   if (patch.downloadLimit !== undefined) next.downloadLimit = patch.downloadLimit;
   if (patch.uploadLimit !== undefined) next.uploadLimit = patch.uploadLimit;
@@ -38,4 +39,5 @@ export function pushSettingsToSession(session: EngineSession, next: Settings, pr
   if (!previous || next.maxPeersPerTorrent !== previous.maxPeersPerTorrent) session.setMaxPeersPerTorrent(next.maxPeersPerTorrent);
   if (!previous || next.encryption !== previous.encryption) session.setEncryption(next.encryption);
   if (!previous || next.maxConnectionsPerIp !== previous.maxConnectionsPerIp) session.setMaxConnectionsPerIp(next.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
+  if (!previous || next.maxConnections !== previous.maxConnections) session.setMaxConnections(next.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
 }

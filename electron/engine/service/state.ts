@@ -29,6 +29,7 @@ const SETTINGS_FIELDS: Record<keyof Settings, true> = {
   listenPort: true,
   maxPeersPerTorrent: true,
   maxConnectionsPerIp: true,
+  maxConnections: true,
   notifyOnComplete: true,
   downloadLimit: true,
   uploadLimit: true,

@@ -5,6 +5,7 @@
  * limit to the hard one at start-up); on Linux the effective value is in /proc/self/limits.
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_CONNECTIONS } from '../../../shared/contract/index.js';
 
 /** Assumed where the limit cannot be read (Linux's usual default soft limit). */
 export const ASSUMED_FD_LIMIT = 1024;
@@ -37,9 +38,17 @@ export function readFdLimit(limitsText?: string): number | null {
   return match[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(match[1]);
 }
 
-export function connectionLimits(fdLimit: number | null = readFdLimit()): ConnectionLimits {
+/**
+ * @param wanted the user's global connection limit (at least 1); the open-file limit caps it.
+ *   By default DEFAULT_MAX_CONNECTIONS, qBittorrent's "Global maximum number of connections":
+ *   every connection may hold its part of the session's send total (peer/send-shares.ts, at
+ *   least 128 KiB), so this also bounds what strangers can make us hold; the open-file limit
+ *   alone allowed 65,536 connections where it is high.
+ */
+export function connectionLimits(fdLimit: number | null = readFdLimit(), wanted: number = DEFAULT_MAX_CONNECTIONS): ConnectionLimits {
   const fds = fdLimit ?? ASSUMED_FD_LIMIT;
-  const maxConnections = Math.max(8, Math.min(Math.floor(fds / 2), 65_536));
+  const byFiles = Math.max(8, Math.min(Math.floor(fds / 2), 65_536));
+  const maxConnections = Math.min(byFiles, Math.max(1, Math.floor(wanted)));
   const maxPending = Math.max(2, Math.min(MAX_PENDING, Math.floor(maxConnections / 4)));
   return { fdLimit: fds, maxConnections, maxPending, maxPendingPerIp: Math.min(MAX_PENDING_PER_IP, maxPending) };
 }
@@ -75,7 +84,8 @@ export function addressGroup(ip: string): string {
 export class ConnectionBudget {
   private used = 0;
 
-  constructor(readonly limit: number) {}
+  /** Lowering it closes nothing: connections over it stay until they end, and none is taken meanwhile. */
+  constructor(public limit: number) {}
 
   get inUse(): number {
     return this.used;

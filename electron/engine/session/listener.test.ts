@@ -46,9 +46,16 @@ describe('connection limits from the open-file limit', () => {
     const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n';
     expect(readFdLimit(text)).toBe(1024);
     expect(readFdLimit('nothing here')).toBeNull();
-    expect(connectionLimits(1024)).toEqual({ fdLimit: 1024, maxConnections: 512, maxPending: 64, maxPendingPerIp: 8 });
+    expect(connectionLimits(1024, 65_535)).toEqual({ fdLimit: 1024, maxConnections: 512, maxPending: 64, maxPendingPerIp: 8 });
     expect(connectionLimits(64)).toEqual({ fdLimit: 64, maxConnections: 32, maxPending: 8, maxPendingPerIp: 8 });
     expect(connectionLimits(null).fdLimit).toBe(1024);
+  });
+  it('keeps to the global maximum the user set (500 by default, as qBittorrent), under half the open-file limit', () => {
+    // Node raises the soft limit to the hard one: 1,048,576 here allowed 65,536 connections.
+    expect(connectionLimits(1_048_576).maxConnections).toBe(500);
+    expect(connectionLimits(1_048_576, 2000).maxConnections).toBe(2000);
+    expect(connectionLimits(1024, 2000).maxConnections).toBe(512);
+    expect(connectionLimits(1024, 1)).toMatchObject({ maxConnections: 1, maxPending: 2, maxPendingPerIp: 2 });
   });
   it('splits the session-wide limit among the torrents that hold connections', () => {
     expect(fairSharePerTorrent(512, 0)).toBe(512);
@@ -116,6 +123,24 @@ describe('Listener under a connection flood', () => {
     const next = await dial(port, '127.0.2.10');
     next.write(hello);
     await expect.poll(() => routed.length).toBe(4);
+  });
+
+  it('a lower global maximum applies to the next connections; those held stay', async () => {
+    const { listener, port, routed } = await start({ maxConnections: 3, maxPending: 2, maxPendingPerIp: 2 });
+    for (let i = 0; i < 2; i++) {
+      const peer = await dial(port, `127.0.3.${i + 1}`);
+      peer.write(hello);
+      await expect.poll(() => routed.length).toBe(i + 1);
+    }
+    listener.setMaxConnections(1);
+    expect(listener.limits.maxConnections).toBe(1);
+    const refused = await dial(port, '127.0.3.9');
+    await expect.poll(() => refused.closed).toBe(true);
+    expect(listener.stats()).toMatchObject({ incoming: 2, dropped: 1 });
+    listener.setMaxConnections(10);
+    const next = await dial(port, '127.0.3.10');
+    next.write(hello);
+    await expect.poll(() => routed.length).toBe(3);
   });
 
   it('falls back to the next free port when asked to, and fails on a taken port otherwise', async () => {

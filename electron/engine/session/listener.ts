@@ -60,9 +60,23 @@ export class Listener {
     /** Info-hashes of the torrents served, for MSE handshakes (which name them obfuscated). */
     private readonly infoHashes: () => Iterable<Buffer>,
     private readonly encryption: () => EncryptionMode = () => 'allow',
-    readonly limits: ConnectionLimits = connectionLimits(),
+    limits: ConnectionLimits = connectionLimits(),
     private readonly budget: ConnectionBudget = new ConnectionBudget(limits.maxConnections),
-  ) {}
+  ) {
+    this.currentLimits = limits;
+  }
+
+  private currentLimits: ConnectionLimits;
+
+  get limits(): ConnectionLimits {
+    return this.currentLimits;
+  }
+
+  /** The user's global connection limit changed: it applies to connections from now on. */
+  setMaxConnections(wanted: number): void {
+    this.currentLimits = connectionLimits(this.currentLimits.fdLimit, wanted);
+    this.budget.limit = this.currentLimits.maxConnections;
+  }
 
   /**
    * Listens on `port` (0 = any free port; undefined = 6881 or the next free one). With

@@ -24,10 +24,10 @@ import { forEachBounded } from '../util/yield.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { diskThreadsFor } from '../storage/disk-threads.js';
 import type { IncomingHello } from '../wire/handshake.js';
-import { fairSharePerTorrent } from './connection-limits.js';
+import { connectionLimits, fairSharePerTorrent } from './connection-limits.js';
 import { inspectSource } from './inspect.js';
 import { Listener } from './listener.js';
-import { MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
+import { DEFAULT_MAX_CONNECTIONS, MAX_TORRENT_FILE_BYTES } from '../../../shared/contract/index.js';
 import { CLIENT_NAME, generatePeerId } from './peer-id.js';
 import { SessionReach } from './session-reach.js';
 import type { Reachability } from './reachability.js';
@@ -98,6 +98,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       (m) => this.warn(m),
       () => allWireHashes(this.torrents.values()),
       () => this.encryptionMode,
+      connectionLimits(undefined, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
     );
   }
 
@@ -117,6 +118,12 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   setMaxConnectionsPerIp(max: number): void {
     this.maxPerIp = Math.max(0, Math.floor(max));
+  }
+
+  /** The session's connections at most (qBittorrent's global maximum); the open-file limit caps it. */
+  setMaxConnections(max: number): void {
+    this.listener.setMaxConnections(max);
+    this.fairShare.at = -Infinity;
   }
 
   setEncryption(mode: EncryptionMode): void {

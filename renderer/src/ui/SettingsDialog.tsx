@@ -62,6 +62,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               <span className="field__label">Peers per torrent</span>
               <input className="input" inputMode="numeric" value={form.maxPeersPerTorrent} onChange={(e) => edit('maxPeersPerTorrent')(e.target.value)} data-testid="settings-max-peers" />
             </label>
+            <label className="field" title="For all torrents together (qBittorrent's global maximum, 500 by default). Tessera also stays under half this system's open-file limit.">
+              <span className="field__label">Connections in all</span>
+              <input className="input" inputMode="numeric" value={form.maxConnections} onChange={(e) => edit('maxConnections')(e.target.value)} data-testid="settings-max-connections" />
+            </label>
             <label className="field" title="libtorrent and qBittorrent allow one by default; two lets two clients behind one router both connect. Peers on this machine are not limited.">
               <span className="field__label">Connections per IP address (0 = no limit)</span>
               <input className="input" inputMode="numeric" value={form.maxConnectionsPerIp} onChange={(e) => edit('maxConnectionsPerIp')(e.target.value)} data-testid="settings-max-per-ip" />

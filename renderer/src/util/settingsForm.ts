@@ -2,12 +2,14 @@
  * The Settings dialog's form: what the inputs hold (text, as typed) and the checked patch
  * sent with `setSettings`. Pure, so the rules are tested without a DOM.
  */
-import { DEFAULT_MAX_CONNECTIONS_PER_IP, MAX_CONNECTIONS_PER_IP, MAX_PEERS_PER_TORRENT, type EncryptionMode, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_PEERS_PER_TORRENT, type EncryptionMode, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
 import { limitToKiBText, parseKiBLimit } from './limits.js';
 
 export interface SettingsForm {
   listenPort: string;
   maxPeersPerTorrent: string;
+  /** Peer connections of all torrents together. */
+  maxConnections: string;
   /** Connections one IP address may hold in one torrent; "0" = no cap. */
   maxConnectionsPerIp: string;
   /** KiB/s, "0" = unlimited. */
@@ -27,6 +29,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
   return {
     listenPort: s ? String(s.listenPort) : '',
     maxPeersPerTorrent: s ? String(s.maxPeersPerTorrent) : '',
+    maxConnections: s ? String(s.maxConnections ?? DEFAULT_MAX_CONNECTIONS) : '',
     maxConnectionsPerIp: s ? String(s.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP) : '',
     downloadLimit: limitToKiBText(s?.downloadLimit ?? 0),
     uploadLimit: limitToKiBText(s?.uploadLimit ?? 0),
@@ -41,7 +44,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
 
 /** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own); the tray settings only on the desktop. */
 type DesktopSettings = 'closeToTray' | 'minimizeToTray' | 'startOnLogin';
-export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'maxConnectionsPerIp' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
+export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'maxConnections' | 'maxConnectionsPerIp' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
   Pick<SettingsPatch, DesktopSettings>;
 
 export type SettingsFormResult = { ok: true; patch: BasicSettingsPatch } | { ok: false; problem: string };
@@ -53,6 +56,10 @@ export function settingsPatch(form: SettingsForm, desktop = false): SettingsForm
   const peers = form.maxPeersPerTorrent.trim();
   if (!/^\d+$/.test(peers) || Number(peers) < 1 || Number(peers) > MAX_PEERS_PER_TORRENT) {
     return { ok: false, problem: `Peers per torrent must be a number from 1 to ${MAX_PEERS_PER_TORRENT}.` };
+  }
+  const total = form.maxConnections.trim();
+  if (!/^\d+$/.test(total) || Number(total) < 1 || Number(total) > MAX_CONNECTIONS) {
+    return { ok: false, problem: `Connections in all must be a number from 1 to ${MAX_CONNECTIONS}.` };
   }
   const perIp = form.maxConnectionsPerIp.trim();
   if (!/^\d+$/.test(perIp) || Number(perIp) > MAX_CONNECTIONS_PER_IP) {
@@ -67,6 +74,7 @@ export function settingsPatch(form: SettingsForm, desktop = false): SettingsForm
     patch: {
       listenPort: Number(port),
       maxPeersPerTorrent: Number(peers),
+      maxConnections: Number(total),
       maxConnectionsPerIp: Number(perIp),
       notifyOnComplete: form.notifyOnComplete,
       downloadLimit: down.bytesPerSecond,
