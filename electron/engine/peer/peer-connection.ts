@@ -65,8 +65,8 @@ export const QUEUED_MESSAGE_OVERHEAD = 128;
  * they are.
  */
 const GATHER_MESSAGE_MAX = 1024;
-/** A gathering buffer's size: cut from Node's shared pool (under 4 KiB), so one per turn is cheap. */
-const GATHER_BYTES = 4000;
+/** A gathering buffer's size; full, it is written and filled again. */
+const GATHER_BYTES = 16 * 1024;
 /** Unsent bytes in the socket from which small messages are gathered (a peer not reading). */
 const GATHER_BACKLOG = 64 * 1024;
 /** What a block's write callback gets when the connection was closed before the write. */
@@ -399,8 +399,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   sendBlock(index: number, begin: number, data: Buffer, done: (err?: Error | null) => void): void {
     if (this.closed) return done(CONNECTION_CLOSED);
     this.socket.cork();
-    this.sendRaw(msg.pieceHeader(index, begin, data.length));
-    this.flushGathered();
+    this.sendRaw(msg.pieceHeader(index, begin, data.length), false);
     this.socket.write(this.cipher ? this.cipher.encrypt(data) : data, done);
     process.nextTick(() => this.socket.uncork());
   }
@@ -451,7 +450,8 @@ export class PeerConnection implements FrameSink, PickerPeer {
   private gathered: Buffer | null = null;
   private gatheredLength = 0;
 
-  private sendRaw(frame: Buffer): void {
+  /** @param gather whether the frame may be gathered with others (a block's header is not: its data follows at once). */
+  private sendRaw(frame: Buffer, gather = true): void {
     if (this.closed) return;
     this.lastSent = Date.now();
     if (!this.corked) {
@@ -466,22 +466,23 @@ export class PeerConnection implements FrameSink, PickerPeer {
     // object (~300 bytes of heap), so a peer that reads nothing and earns a 17-byte reject per
     // request held 14 times the bytes counted for it (10 such peers for 5 s: 230 MiB of heap).
     // Without a backlog each message is written at once, as the kernel takes it anyway.
-    if (frame.length > GATHER_MESSAGE_MAX || (this.gathered === null && this.socket.writableLength < GATHER_BACKLOG)) {
+    if (!gather || frame.length > GATHER_MESSAGE_MAX || (this.gatheredLength === 0 && this.socket.writableLength < GATHER_BACKLOG)) {
       this.flushGathered();
       this.writeChunk(frame);
       return;
     }
-    if (this.gathered !== null && this.gatheredLength + frame.length > this.gathered.length) this.flushGathered();
-    this.gathered ??= Buffer.allocUnsafe(GATHER_BYTES);
+    if (this.gatheredLength + frame.length > GATHER_BYTES) this.flushGathered();
+    // Kept while the connection lives: only a peer that once had a backlog has one.
+    this.gathered ??= Buffer.allocUnsafeSlow(GATHER_BYTES);
     frame.copy(this.gathered, this.gatheredLength);
     this.gatheredLength += frame.length;
   }
 
-  /** Writes the gathered small messages as one chunk; the next ones start a new buffer. */
+  /** Writes the gathered small messages as one chunk of their own size (the buffer is reused). */
   private flushGathered(): void {
     if (this.gathered === null || this.gatheredLength === 0) return;
-    const chunk = this.gathered.subarray(0, this.gatheredLength);
-    this.gathered = null;
+    const chunk = Buffer.allocUnsafe(this.gatheredLength);
+    this.gathered.copy(chunk, 0, 0, this.gatheredLength);
     this.gatheredLength = 0;
     this.writeChunk(chunk);
   }
@@ -632,6 +633,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
     this.leaveShares();
     // What was sent this turn goes out first (as it did when every message was written at once).
     if (this.corked) this.uncork();
+    this.gathered = null;
     this.socket.destroy();
     const handler = this.handler;
     this.handler = null;
