@@ -20,6 +20,8 @@ const SIZE = 16 * 1024 * 1024;
 const PIECE = 1024 * 1024;
 const PER_KIND = 16;
 const MAX_RSS_GROWTH = 64 * 1024 * 1024;
+/** The session's send total (128 MiB) and read cache (32 MiB): what any number of peers may make the seed hold. */
+const MAX_REJECT_FLOOD_GROWTH = 160 * 1024 * 1024;
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -126,6 +128,55 @@ describe('a swarm of hostile peers', () => {
       });
     });
     expect(answered).toBe(true);
+    expect(seed.proc.exitInfo).toBeNull();
+  });
+
+  it('interested peers that flood valid requests past our reqq and read nothing hold the seed to its send bound', async () => {
+    // Unchoked (ten fit in the upload slots), their requests are valid: beyond reqq each earns a
+    // 17-byte reject. Written one by one, each reject cost ~300 bytes of heap that the bound did
+    // not see: 10 such peers for 5 s grew the seed by 264 MiB. The bound is the session's send
+    // total (128 MiB) plus its read cache (32 MiB); gathered, the rejects stay far under it.
+    requireBuiltCli();
+    const root = await cleanup.tempDir('reject-flood');
+    await writeRandomFile(join(root, 'src', 'data.bin'), SIZE, 'reject-flood');
+    const t = await createTorrent({ path: join(root, 'src', 'data.bin'), out: join(root, 'data.torrent'), pieceLength: PIECE });
+    const seed = await startTesseraSeed(cleanup, { torrent: join(root, 'data.torrent'), dir: join(root, 'src'), stateDir: join(root, 'state'), extraArgs: ['--no-lsd', '--no-port-mapping', '--no-utp'] });
+    const pid = seed.proc.child.pid ?? 0;
+    const infoHash = Buffer.from(t.infoHash, 'hex');
+    const blocks = SIZE / 16384;
+    const round = Buffer.concat(
+      Array.from({ length: 4096 }, (_, k) => {
+        const payload = Buffer.alloc(12);
+        payload.writeUInt32BE(Math.floor((k % blocks) / (PIECE / 16384)), 0);
+        payload.writeUInt32BE((k % (PIECE / 16384)) * 16384, 4);
+        payload.writeUInt32BE(16384, 8);
+        return frame(6, payload);
+      }),
+    );
+    const before = await rss(pid);
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 10; i++) {
+      const socket = connect({ host: '127.0.0.1', port: seed.port, localAddress: `127.0.1.${2 + i}` });
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.on('connect', () => {
+        socket.write(Buffer.concat([handshake(infoHash, 500 + i), frame(2, Buffer.alloc(0))]));
+        socket.pause();
+        const timer = setInterval(() => {
+          if (socket.destroyed) return clearInterval(timer);
+          if (socket.writableLength < 4 * 1024 * 1024) socket.write(round);
+        }, 20);
+      });
+    }
+    cleanup.add(() => sockets.forEach((s) => s.destroy()));
+    let peak = before;
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      peak = Math.max(peak, await rss(pid));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`reject flood: seed RSS ${(before / 2 ** 20).toFixed(1)} MiB before, ${(peak / 2 ** 20).toFixed(1)} MiB at peak`);
+    expect(peak - before, seed.proc.describe()).toBeLessThan(MAX_REJECT_FLOOD_GROWTH);
     expect(seed.proc.exitInfo).toBeNull();
   });
 });
