@@ -179,7 +179,12 @@ async function readSource(input: string, allowMagnet: boolean): Promise<TorrentS
 async function lockSource(source: TorrentSource, dir: string): Promise<(() => void) | null> {
   let infoHash: string;
   try {
-    infoHash = source.kind === 'magnet' ? parseMagnet(source.uri).infoHashHex : (await parseTorrentAsync(source.bytes, { maxSize: MAX_TORRENT_FILE_BYTES })).infoHashHex;
+    if (source.kind === 'magnet') infoHash = parseMagnet(source.uri).infoHashHex;
+    else {
+      // Parsed once: the session takes this parse rather than parsing the bytes again.
+      source.parsed = await parseTorrentAsync(source.bytes, { maxSize: MAX_TORRENT_FILE_BYTES, unchanging: true });
+      infoHash = source.parsed.infoHashHex;
+    }
   } catch {
     return () => undefined;
   }

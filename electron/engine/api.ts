@@ -1,4 +1,5 @@
 import type { Reachability } from './session/reachability.js';
+import type { Metainfo } from './metainfo/index.js';
 /**
  * The engine's public surface: what the Electron shell, the web host and the CLI may use.
  * Everything observable is a typed event or a snapshot method; callers never reach into
@@ -54,7 +55,11 @@ export interface SourceFacts {
 }
 
 export type TorrentSource =
-  | { kind: 'torrent'; bytes: Uint8Array }
+  /**
+   * `parsed`: the caller's own parse of these same bytes (the CLI parses once to lock the
+   * torrent's folder), which spares a second parse — and two more copies of a 5 MiB .torrent.
+   */
+  | { kind: 'torrent'; bytes: Uint8Array; parsed?: Metainfo }
   | { kind: 'magnet'; uri: string };
 
 export interface AddTorrentOptions {

@@ -264,7 +264,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   async add(source: TorrentSource, options: AddTorrentOptions = {}): Promise<EngineTorrent> {
     if (this.closed) throw new Error('session is closed');
     const savePath = path.resolve(options.savePath ?? this.options.downloadDir);
-    const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath);
+    const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath, source.parsed);
     if (this.closed) throw new Error('session is closed');
     for (const why of parsed.ignored ?? []) this.warn(`magnet ${parsed.infoHash.toString('hex')}: ${why}; that item was ignored`);
     const peers = [...parsed.peers, ...(options.peers ?? [])];
@@ -504,8 +504,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri' | 'hashes'> & { peers: PeerAddress[]; hashes: InfoHashes; ignored?: string[] };
 
 /** Parsed in chunks: a .torrent of 100,000 files must not hold the event loop for seconds. */
-async function initFromTorrent(bytes: Uint8Array, savePath: string): Promise<ParsedSource> {
-  const meta = await parseTorrentInputAsync(bytes);
+async function initFromTorrent(bytes: Uint8Array, savePath: string, parsed?: Metainfo): Promise<ParsedSource> {
+  const meta = parsed ?? (await parseTorrentInputAsync(bytes));
   return { infoHash: meta.infoHash, hashes: hashesOfMeta(meta), meta, name: meta.name, trackers: meta.announce, savePath, selectOnly: null, peers: [] };
 }
 
