@@ -164,12 +164,17 @@ async function readSource(input: string, allowMagnet: boolean): Promise<TorrentS
     process.stderr.write('tessera: seeding needs a .torrent file, not a magnet link (`tessera download` fetches the data and metadata)\n');
     return 2;
   }
+  let bytes: Buffer;
   try {
-    return { kind: 'torrent', bytes: await readTorrentFile(input, MAX_TORRENT_FILE_BYTES) };
+    bytes = await readTorrentFile(input, MAX_TORRENT_FILE_BYTES);
   } catch (err) {
     process.stderr.write(`tessera: cannot read ${input}: ${errorText(err)}\n`);
     return 2;
   }
+  // Parsed once, here: the folder lock needs its info-hash and the session takes this parse. One
+  // that fails is left to the session, which says why in its own words.
+  const parsed = await parseTorrentAsync(bytes, { maxSize: MAX_TORRENT_FILE_BYTES, unchanging: true }).catch(() => undefined);
+  return parsed ? { kind: 'torrent', bytes, parsed } : { kind: 'torrent', bytes };
 }
 
 /**
@@ -180,11 +185,8 @@ async function lockSource(source: TorrentSource, dir: string): Promise<(() => vo
   let infoHash: string;
   try {
     if (source.kind === 'magnet') infoHash = parseMagnet(source.uri).infoHashHex;
-    else {
-      // Parsed once: the session takes this parse rather than parsing the bytes again.
-      source.parsed = await parseTorrentAsync(source.bytes, { maxSize: MAX_TORRENT_FILE_BYTES, unchanging: true });
-      infoHash = source.parsed.infoHashHex;
-    }
+    else if (source.parsed) infoHash = source.parsed.infoHashHex;
+    else return () => undefined;
   } catch {
     return () => undefined;
   }
