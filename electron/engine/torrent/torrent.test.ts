@@ -262,6 +262,16 @@ describe('Torrent lifecycle', () => {
       await writeFile(path.join(dir, 'two', 'a.bin'), TWO.subarray(0, 4 * PIECE));
       await writeFile(path.join(dir, 'two', 'b.bin'), TWO.subarray(4 * PIECE));
     }
+    /** "two" written and started, with the resume records it saves collected in `saved`. */
+    async function startedTwo(): Promise<{ torrent: Torrent; meta: Metainfo; saved: ResumeData[] }> {
+      await writeTwo();
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
+      await torrent.start();
+      return { torrent, meta, saved };
+    }
     async function stoppedHalfWay(store: StateStore | null): Promise<{ torrent: Torrent; meta: Metainfo; hashed: number }> {
       await writeTwo();
       const meta = twoMeta();
@@ -378,12 +388,7 @@ describe('Torrent lifecycle', () => {
     });
 
     it('a record saved during a recheck keeps the file priorities (a crash then must not want skipped files)', async () => {
-      await writeTwo();
-      const saved: ResumeData[] = [];
-      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
-      const meta = twoMeta();
-      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
-      await torrent.start();
+      const { torrent, meta, saved } = await startedTwo();
       torrent.setFilePriority(1, 0);
       const rechecking = torrent.recheck();
       expect(torrent.transfer).toBeNull();
@@ -398,12 +403,7 @@ describe('Torrent lifecycle', () => {
     });
 
     it('a record saved while the data moves keeps the file priorities', async () => {
-      await writeTwo();
-      const saved: ResumeData[] = [];
-      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
-      const meta = twoMeta();
-      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
-      await torrent.start();
+      const { torrent, meta, saved } = await startedTwo();
       torrent.setFilePriority(0, 0);
       const moving = torrent.moveStorage(path.join(dir, 'moved'));
       await torrent.saveResume();
@@ -428,12 +428,7 @@ describe('Torrent lifecycle', () => {
     });
 
     it('failing, it keeps the file priorities: in the record saved meanwhile, and for the retry', async () => {
-      await writeTwo();
-      const saved: ResumeData[] = [];
-      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
-      const meta = twoMeta();
-      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
-      await torrent.start();
+      const { torrent, saved } = await startedTwo();
       torrent.setFilePriority(1, 0);
       // The torrent's folder is not one any more: the recheck cannot use it.
       await rename(path.join(dir, 'two'), path.join(dir, 'two.away'));
@@ -453,12 +448,7 @@ describe('Torrent lifecycle', () => {
     });
 
     it('failed, a priority set afterwards is in the record saved meanwhile (a restart in that state keeps it)', async () => {
-      await writeTwo();
-      const saved: ResumeData[] = [];
-      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
-      const meta = twoMeta();
-      const { torrent } = create({ infoHash: meta.infoHash, meta, store });
-      await torrent.start();
+      const { torrent, saved } = await startedTwo();
       await rename(path.join(dir, 'two'), path.join(dir, 'two.away'));
       await writeFile(path.join(dir, 'two'), 'not a folder');
       await torrent.recheck();
