@@ -10,6 +10,7 @@ import { hashesOfMagnet, hashesOfMeta, wireHashes, type InfoHashes } from '../to
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
+import { SessionConnections } from '../torrent/session-connections.js';
 import { SendShares } from '../peer/send-shares.js';
 import { ReadCacheShares } from '../storage/read-cache-shares.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP } from '../torrent/connections-per-ip.js';
@@ -60,6 +61,15 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private readonly disk: DiskWorkers;
   /** Outgoing connection attempts in progress, across all torrents. */
   private readonly halfOpen = new HalfOpenLimit(SESSION_HALF_OPEN);
+  /** "Connections in all" for the torrents' dialers (incoming ones are capped at the listener). */
+  private readonly connections = new SessionConnections(
+    () => this.listener.limits.maxConnections,
+    () => {
+      let n = this.listener.stats().pending;
+      for (const t of this.torrents.values()) n += t.connectionCount;
+      return n;
+    },
+  );
   /** All peers' unsent bytes, split among them. */
   private readonly sendShares = new SendShares();
   private readonly readCacheShares = new ReadCacheShares();
@@ -124,6 +134,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   setMaxConnections(max: number): void {
     this.listener.setMaxConnections(max);
     this.fairShare.at = -Infinity;
+    this.connections.recount();
   }
 
   setEncryption(mode: EncryptionMode): void {
@@ -221,6 +232,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       globalUploadLimit: this.uploadLimit,
       disk: this.disk,
       halfOpen: this.halfOpen,
+      sessionConnections: this.connections,
       sendShares: this.sendShares,
       readCacheShares: this.readCacheShares,
       utpConnect: this.utp?.connect ?? null,

@@ -7,6 +7,7 @@ import type { PeerConnection } from '../peer/peer-connection.js';
 import { PROTOCOL_PREFIX } from '../wire/handshake.js';
 import { Dialer, UTP_HEAD_START_MS, type DialerHost } from './dialer.js';
 import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
+import { SessionConnections } from './session-connections.js';
 
 const INFO_HASH = Buffer.alloc(20, 0x11);
 
@@ -62,7 +63,7 @@ function fakePeer(encrypted: boolean): FakePeer {
   };
 }
 
-function setup(options: { encryption?: EncryptionMode; maxPeers?: number; session?: HalfOpenLimit; halfOpen?: number } = {}) {
+function setup(options: { encryption?: EncryptionMode; maxPeers?: number; session?: HalfOpenLimit; halfOpen?: number; connections?: SessionConnections } = {}) {
   const sockets: FakeSocket[] = [];
   const peers: FakePeer[] = [];
   const warnings: string[] = [];
@@ -83,6 +84,7 @@ function setup(options: { encryption?: EncryptionMode; maxPeers?: number; sessio
     },
     throttleDownload: () => true,
     warn: (m) => warnings.push(m),
+    ...(options.connections ? { sessionConnections: options.connections } : {}),
   };
   const dialer = new Dialer(host, {
     connect: (address) => {
@@ -236,6 +238,20 @@ describe('Dialer: half-open cap', () => {
     const { dialer, sockets } = setup({ maxPeers: 3 });
     dialer.add(many(20));
     expect(sockets).toHaveLength(3);
+  });
+
+  it("dials no more than the session's connection limit leaves room for, whatever its own peer limit", () => {
+    let held = 498;
+    const connections = new SessionConnections(() => 500, () => held);
+    const { dialer, sockets } = setup({ maxPeers: 50, connections });
+    dialer.add(Array.from({ length: 10 }, (_, i) => ({ host: `198.51.100.${i + 1}`, port: 6881 })));
+    expect(sockets).toHaveLength(2);
+    held = 400; // connections closed elsewhere: counted again at the next question, not at once
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+    connections.recount();
+    dialer.connectMore();
+    expect(sockets).toHaveLength(10);
   });
 
   it('does not dial an address that holds as many connections as one address may', () => {

@@ -6,6 +6,7 @@ import { CRYPTO_RC4, type MseResult } from '../wire/mse/mse-common.js';
 import { MseInitiator } from '../wire/mse/mse-initiator.js';
 import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 import { PeerCandidates } from './peer-candidates.js';
+import type { SessionConnections } from './session-connections.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long a uTP dial tries alone before TCP is dialled beside it (see Dialer.dial). */
@@ -60,6 +61,8 @@ export interface DialerHost {
   connectedAddresses(): Iterable<PeerAddress>;
   /** The address holds as many connections as one address may (see connections-per-ip.ts): not dialled. */
   addressFull?(host: string): boolean;
+  /** The session's connection limit, shared by every torrent: dials stop while it has no room. */
+  readonly sessionConnections?: SessionConnections;
   /** The TCP connection (and MSE handshake, if any) is up: a connection for it, not started yet. */
   opened(socket: net.Socket, key: string, mse: MseResult | null): PeerConnection;
   /** Download rate limit after `bytes` were read; false when it paused the socket. */
@@ -132,7 +135,8 @@ export class Dialer {
     // Peers connected already (e.g. they dialled us and told their listen port): not again.
     const connected = new Set<string>();
     for (const address of this.host.connectedAddresses()) connected.add(PeerCandidates.key(address));
-    const room = this.host.maxPeers - this.host.connectedCount - this.connecting.size - this.halfOpenPeers.size;
+    const own = this.host.maxPeers - this.host.connectedCount - this.connecting.size - this.halfOpenPeers.size;
+    const room = Math.min(own, this.host.sessionConnections?.room() ?? own);
     const toDial: PeerAddress[] = [];
     for (const address of this.candidates.ready(Date.now())) {
       if (toDial.length >= room) break;
@@ -140,6 +144,7 @@ export class Dialer {
     }
     for (const address of toDial) {
       if (!this.takeSlot()) return; // in line for a slot: woken when one comes back
+      this.host.sessionConnections?.dialling();
       this.dial(address);
     }
     this.stop();

@@ -39,6 +39,7 @@ import { Discovery, type TorrentDht } from './discovery.js';
 import { duplicateToClose } from './duplicate-connection.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, overIpLimit } from './connections-per-ip.js';
 import type { HalfOpenLimit } from './half-open.js';
+import type { SessionConnections } from './session-connections.js';
 import type { SendShares } from '../peer/send-shares.js';
 import type { ReadCacheShares } from '../storage/read-cache-shares.js';
 import { mayStartActivity, mustStopActivity, torrentState, type LifecycleFacts, type TorrentFault } from './lifecycle.js';
@@ -89,6 +90,8 @@ export interface TorrentContext {
   readonly disk: DiskWorkers;
   /** The session-wide cap on outgoing connection attempts in progress. */
   readonly halfOpen?: HalfOpenLimit;
+  /** The session-wide connection limit (see DialerHost.sessionRoom); absent: none beyond maxPeers. */
+  readonly sessionConnections?: SessionConnections;
   /** The session's bound on all peers' unsent bytes, split among them (peer/send-shares.ts). */
   readonly sendShares?: SendShares;
   /** The session's read-cache budget, shared by the torrents uploading. */
@@ -307,6 +310,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         wantsPeers: () => this.wantsPeers(),
         connectedAddresses: () => this.connectedAddresses(),
         addressFull: (host) => overIpLimit(host, this.connectedIps(), this.maxConnectionsPerIp),
+        ...(ctx.sessionConnections ? { sessionConnections: ctx.sessionConnections } : {}),
         opened: (socket, key, mse) => this.openDialled(socket, key, mse),
         throttleDownload: (socket, bytes) => this.throttleDownload(socket, bytes),
         warn: (m) => ctx.warn(m),
@@ -1114,6 +1118,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   connectedPeers(): Iterable<PeerConnection> {
     return this.peersById.values();
+  }
+
+  /** Connections this torrent holds or is opening: the session counts them against its limit. */
+  get connectionCount(): number {
+    return this.peersById.size + this.dialer.halfOpen;
   }
 
   private get maxConnectionsPerIp(): number {
