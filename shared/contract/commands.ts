@@ -72,6 +72,16 @@ import {
   type CreateTorrentPayload,
   type CreateTorrentStarted,
 } from './create-torrent.js';
+import {
+  addTrackersPayload,
+  editTrackerPayload,
+  reannouncePayload,
+  removeTrackersPayload,
+  type AddTrackersPayload,
+  type EditTrackerPayload,
+  type ReannouncePayload,
+  type RemoveTrackersPayload,
+} from './trackers.js';
 
 /** Largest .torrent file accepted (bytes). */
 export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
@@ -242,6 +252,17 @@ export interface Commands {
   getPeers: { payload: TorrentRef; result: PeerView[] };
   getFiles: { payload: TorrentRef; result: FileView[] };
   getTrackers: { payload: TorrentRef; result: TrackerView[] };
+  /**
+   * Adds tiers after the torrent's own (trackers.ts); URLs it has already are skipped.
+   * 'invalid-payload' when the torrent would have more than MAX_TRACKERS_PER_TORRENT.
+   */
+  addTrackers: { payload: AddTrackersPayload; result: null };
+  /** Replaces one tracker's URL in its tier: 'not-found' for a URL the torrent has not, 'invalid-payload' for one it has already. */
+  editTracker: { payload: EditTrackerPayload; result: null };
+  /** Removes trackers (every one may go: peers then come from the DHT and PEX, unless private); 'not-found' when it has none of them. */
+  removeTrackers: { payload: RemoveTrackersPayload; result: null };
+  /** "Force reannounce": running torrents announce to their trackers and the DHT now (each tracker's min interval is kept); paused ones are left alone. */
+  reannounce: { payload: ReannouncePayload; result: null };
   /** Queue order (Settings.queueing): move torrents up, down, to the top or the bottom. */
   moveInQueue: { payload: MoveInQueuePayload; result: null };
   /** This torrent's own share-ratio and seeding-time limits (-2 = the global one, -1 = none). */
@@ -310,6 +331,10 @@ export const COMMAND_NAMES = [
   'getPeers',
   'getFiles',
   'getTrackers',
+  'addTrackers',
+  'editTracker',
+  'removeTrackers',
+  'reannounce',
   'moveInQueue',
   'setTorrentSeedingLimits',
   'setCategory',
@@ -398,6 +423,10 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   getPeers: torrentRef,
   getFiles: torrentRef,
   getTrackers: torrentRef,
+  addTrackers: addTrackersPayload,
+  editTracker: editTrackerPayload,
+  removeTrackers: removeTrackersPayload,
+  reannounce: reannouncePayload,
   moveInQueue: object<MoveInQueuePayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), to: queueMove }),
   setTorrentSeedingLimits: object<SetTorrentSeedingLimitsPayload>({ infoHash, ...torrentSeedingLimitsShape }),
   setCategory: object<SetCategoryPayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }), category: nullable(categoryName) }),
@@ -449,6 +478,10 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   getPeers: array(peerView, { max: LIMITS.peers }),
   getFiles: array(fileView, { max: LIMITS.files }),
   getTrackers: array(trackerView, { max: LIMITS.trackers }),
+  addTrackers: nullValue,
+  editTracker: nullValue,
+  removeTrackers: nullValue,
+  reannounce: nullValue,
   moveInQueue: nullValue,
   setTorrentSeedingLimits: nullValue,
   setCategory: nullValue,

@@ -166,20 +166,25 @@ export const trackerUrl: Validator<string> = createUrl('a tracker URL', ['http:'
 export const webSeedUrl: Validator<string> = createUrl('a web seed URL', ['http:', 'https:']);
 
 /**
- * Tiers of tracker URLs: at most MAX_CREATE_TRACKERS in all, MAX_CREATE_TIER_TRACKERS per tier,
- * no empty tier. The counts are checked before any URL is parsed.
+ * Tiers of tracker URLs: at most `total` in all, `perTier` per tier, no empty tier. The counts
+ * are checked before any URL is parsed.
  */
-export const trackerTiers: Validator<string[][]> = (value, path) => {
-  const tiers = array((tier: unknown, at: string) => {
-    if (!Array.isArray(tier)) throw new ValidationError(at, `expected a tier (an array of tracker URLs), got ${describe(tier)}`);
-    if (tier.length === 0) throw new ValidationError(at, 'expected a tier of at least 1 tracker');
-    if (tier.length > MAX_CREATE_TIER_TRACKERS) throw new ValidationError(at, `expected a tier of at most ${MAX_CREATE_TIER_TRACKERS} trackers`);
-    return tier as unknown[];
-  }, { max: MAX_CREATE_TRACKERS })(value, path);
-  const total = tiers.reduce((n, t) => n + t.length, 0);
-  if (total > MAX_CREATE_TRACKERS) throw new ValidationError(path, `expected at most ${MAX_CREATE_TRACKERS} trackers in all (got ${total})`);
-  return tiers.map((tier, i) => tier.map((url, j) => trackerUrl(url, `${path}[${i}][${j}]`)));
-};
+export function trackerTierList(total: number, perTier: number): Validator<string[][]> {
+  return (value, path) => {
+    const tiers = array((tier: unknown, at: string) => {
+      if (!Array.isArray(tier)) throw new ValidationError(at, `expected a tier (an array of tracker URLs), got ${describe(tier)}`);
+      if (tier.length === 0) throw new ValidationError(at, 'expected a tier of at least 1 tracker');
+      if (tier.length > perTier) throw new ValidationError(at, `expected a tier of at most ${perTier} trackers`);
+      return tier as unknown[];
+    }, { max: total })(value, path);
+    const count = tiers.reduce((n, t) => n + t.length, 0);
+    if (count > total) throw new ValidationError(path, `expected at most ${total} trackers in all (got ${count})`);
+    return tiers.map((tier, i) => tier.map((url, j) => trackerUrl(url, `${path}[${i}][${j}]`)));
+  };
+}
+
+/** A new torrent's tiers: at most MAX_CREATE_TRACKERS in all, MAX_CREATE_TIER_TRACKERS per tier. */
+export const trackerTiers: Validator<string[][]> = trackerTierList(MAX_CREATE_TRACKERS, MAX_CREATE_TIER_TRACKERS);
 
 /** The `source` tag: one line of text, '' for none. */
 export const sourceTag: Validator<string> = (value, path) => {

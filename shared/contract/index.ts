@@ -16,6 +16,7 @@ export * from './peer-pieces.js';
 export * from './in-flight.js';
 export * from './summary-changes.js';
 export * from './create-torrent.js';
+export * from './trackers.js';
 export * from './commands.js';
 export * from './events.js';
 export * from './protocol.js';
