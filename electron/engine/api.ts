@@ -267,6 +267,12 @@ export interface EngineTorrent {
   addPeers(peers: PeerAddress[]): void;
   /** Trackers to add (a duplicate add merges its trackers, as qBittorrent does); known URLs are skipped. */
   addTrackers(tiers: string[][]): void;
+  /** Replaces a tracker's URL in its tier; 'not-found' when it has no such tracker, 'duplicate' when it has `newUrl` already. Kept in the resume record. */
+  editTracker(url: string, newUrl: string): 'edited' | 'not-found' | 'duplicate';
+  /** Removes the trackers listed that it has (every one may go); returns how many. Kept in the resume record. */
+  removeTrackers(urls: readonly string[]): number;
+  /** "Force reannounce": running, it announces to its trackers and the DHT now; paused, nothing. */
+  reannounce(): void;
   /** A label kept in the resume record. */
   setCategory(category: string | null): void;
   /** Own seeding limits (-2 = the session's, -1 = none); kept in the resume record. */

@@ -53,6 +53,11 @@ export interface ResumeData {
   queuePosition?: number;
   /** Announce tiers as last used (trackers merged in by a duplicate add included). */
   trackers?: string[][];
+  /**
+   * The user edited or removed trackers: `trackers` is the whole list, and the metadata's own
+   * announce-list is not merged back in (a removed tracker stays removed after a restart).
+   */
+  trackersEdited?: boolean;
   /** Files the user renamed: [file index, new relative path]. */
   renamedFiles?: Array<[number, string]>;
   /** Who sent each piece and when (torrent/piece-sources.ts), for the mosaic's replay; absent in older records. */
@@ -126,6 +131,7 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
     'seeding-time': r.seedingSeconds !== undefined ? Math.floor(r.seedingSeconds) : undefined,
     'queue-position': r.queuePosition,
     trackers: r.trackers,
+    'trackers-edited': r.trackersEdited ? 1 : undefined,
     'renamed-files': r.renamedFiles && r.renamedFiles.length > 0 ? r.renamedFiles : undefined,
     'piece-log': r.pieceLog ? encodePieceLog(r.pieceLog) : undefined,
   });
@@ -207,6 +213,7 @@ function resumeFields(root: BValue): ResumeData | null {
     seedingSeconds: count(getInt(root, 'seeding-time')),
     queuePosition: count(getInt(root, 'queue-position')),
     trackers: tiersFrom(getList(root, 'trackers')),
+    trackersEdited: getInt(root, 'trackers-edited') === 1,
     renamedFiles: renamedFrom(getList(root, 'renamed-files')),
   };
 }

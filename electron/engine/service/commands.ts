@@ -6,6 +6,7 @@
  */
 import {
   MAX_NAME_CHARS,
+  MAX_TRACKERS_PER_TORRENT,
   bytesToBase64,
   packInFlight,
   parseCommandPayload,
@@ -145,6 +146,37 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       return torrent(parseCommandPayload(command, raw).infoHash).files().map(fileView);
     case 'getTrackers':
       return torrent(parseCommandPayload(command, raw).infoHash).trackers().map(trackerView);
+    case 'addTrackers': {
+      const p = parseCommandPayload(command, raw);
+      const t = torrent(p.infoHash);
+      // Refused rather than cut: the engine keeps the first MAX_TRACKERS_PER_TORRENT and would drop the user's new ones silently.
+      const known = new Set(t.trackers().map((x) => x.url));
+      const added = new Set(p.tiers.flat().filter((url) => !known.has(url))).size;
+      if (known.size + added > MAX_TRACKERS_PER_TORRENT) {
+        throw new CommandFailure('invalid-payload', `A torrent keeps at most ${MAX_TRACKERS_PER_TORRENT} trackers: it has ${known.size}, ${added} more would be too many`);
+      }
+      t.addTrackers(p.tiers);
+      return null;
+    }
+    case 'editTracker': {
+      const p = parseCommandPayload(command, raw);
+      const edit = torrent(p.infoHash).editTracker(p.url, p.newUrl);
+      if (edit === 'not-found') throw new CommandFailure('not-found', `This torrent has no tracker ${p.url}`);
+      if (edit === 'duplicate') throw new CommandFailure('invalid-payload', `This torrent has the tracker ${p.newUrl} already`);
+      return null;
+    }
+    case 'removeTrackers': {
+      const p = parseCommandPayload(command, raw);
+      if (torrent(p.infoHash).removeTrackers(p.urls) === 0) throw new CommandFailure('not-found', 'This torrent has none of these trackers');
+      return null;
+    }
+    case 'reannounce': {
+      const p = parseCommandPayload(command, raw);
+      // Each torrent once (as moveInQueue): every info-hash is checked before any announces.
+      const torrents = new Set(p.infoHashes.map(torrent));
+      for (const t of torrents) t.reannounce();
+      return null;
+    }
     case 'moveInQueue': {
       const p = parseCommandPayload(command, raw);
       // Each torrent once, by its key: the queue compares every id with every place (100,000

@@ -25,6 +25,9 @@ import {
 } from '../api.js';
 import type { QueueMove, QueueSettings, SeedingLimits, Statistics, TorrentSeedingLimits } from '../../../shared/contract/policies.js';
 import { moveInQueue } from '../session/queue-policy.js';
+import { mergeTiers } from '../torrent/metadata-file.js';
+import { limitTrackerTiers } from '../tracker/limits.js';
+import { replaceTracker, withoutTrackers, type TrackerEdit } from '../tracker/tier-edits.js';
 
 
 type Listener = (...args: never[]) => void;
@@ -92,8 +95,10 @@ export class FakeTorrent implements EngineTorrent {
   category: string | null = null;
   seedingLimits: TorrentSeedingLimits = { ratio: -2, minutes: -2 };
   queuePosition = 0;
-  /** Trackers merged in by duplicate adds. */
-  readonly extraTrackers: string[][] = [];
+  /** Its announce-list (tiers), as the engine keeps it: duplicate adds and the Trackers tab change it. */
+  trackerTiers: string[][] = [['http://127.0.0.1:1/announce']];
+  /** How many times reannounce() ran while it was running. */
+  reannounces = 0;
 
   constructor(
     readonly infoHash: string,
@@ -189,7 +194,9 @@ export class FakeTorrent implements EngineTorrent {
   }
 
   trackers(): TrackerStats[] {
-    return [{ url: 'http://127.0.0.1:1/announce', tier: 0, status: 'idle', message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null }];
+    return this.trackerTiers.flatMap((tier, i) =>
+      tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })),
+    );
   }
 
   async pause(): Promise<void> {
@@ -251,7 +258,23 @@ export class FakeTorrent implements EngineTorrent {
   addPeers(_peers: PeerAddress[]): void {}
 
   addTrackers(tiers: string[][]): void {
-    this.extraTrackers.push(...tiers);
+    this.trackerTiers = limitTrackerTiers(mergeTiers(this.trackerTiers, tiers)).tiers;
+  }
+
+  editTracker(url: string, newUrl: string): TrackerEdit['kind'] {
+    const edit = replaceTracker(this.trackerTiers, url, newUrl);
+    if (edit.kind === 'edited') this.trackerTiers = edit.tiers;
+    return edit.kind;
+  }
+
+  removeTrackers(urls: readonly string[]): number {
+    const { tiers, removed } = withoutTrackers(this.trackerTiers, urls);
+    this.trackerTiers = tiers;
+    return removed;
+  }
+
+  reannounce(): void {
+    if (this.state !== 'paused') this.reannounces++;
   }
 
   setCategory(category: string | null): void {

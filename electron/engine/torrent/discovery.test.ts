@@ -27,8 +27,11 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 /** A tracker that answers every announce at once, with one peer per info-hash. */
 class FakeTracker implements AnnounceClient {
   readonly hashes: string[] = [];
-  announce(_url: string, params: AnnounceParams): Promise<AnnounceResult> {
+  /** Every announce as `url event`. */
+  readonly calls: string[] = [];
+  announce(url: string, params: AnnounceParams): Promise<AnnounceResult> {
     this.hashes.push(Buffer.from(params.infoHash).toString('hex'));
+    this.calls.push(`${url} ${params.event}`);
     const port = params.infoHash[0]!;
     return Promise.resolve({ interval: 1800, minInterval: null, peers: [P(port)], complete: null, incomplete: null, warning: null, trackerId: null });
   }
@@ -114,6 +117,39 @@ describe('Discovery', () => {
     expect(tracker.hashes.sort()).toEqual(['07'.repeat(20), '09'.repeat(20)]);
     expect(found.map((p) => p.port).sort()).toEqual([7, 9]);
     expect(discovery.trackers()).toHaveLength(1);
+    await discovery.stop();
+  });
+
+  it('reannounce asks every tracker and the DHT again now; stopped, it does nothing', async () => {
+    const tracker = new FakeTracker();
+    const { dht, discovery } = setup(null, tracker);
+    discovery.start([['http://127.0.0.1:1/announce']], { finished: false, dht: true });
+    while (tracker.calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    dht.lookups[0]!([]);
+    await settle();
+    expect(dht.announced).toHaveLength(1);
+    discovery.reannounce();
+    while (tracker.calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(tracker.calls).toEqual(['http://127.0.0.1:1/announce started', 'http://127.0.0.1:1/announce none']);
+    expect(dht.announced).toHaveLength(2);
+    await discovery.stop();
+    discovery.reannounce();
+    await settle();
+    expect(dht.announced).toHaveLength(2);
+  });
+
+  it('setTrackers says stopped to the old list and started to the new one, the DHT lookups going on', async () => {
+    const tracker = new FakeTracker();
+    const { dht, discovery } = setup(null, tracker);
+    discovery.start([['http://127.0.0.1:1/announce']], { finished: false, dht: true });
+    while (tracker.calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    discovery.setTrackers([['http://127.0.0.1:2/announce']], false);
+    while (tracker.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(tracker.calls.sort()).toEqual(['http://127.0.0.1:1/announce started', 'http://127.0.0.1:1/announce stopped', 'http://127.0.0.1:2/announce started']);
+    expect(discovery.trackers()?.map((t) => t.url)).toEqual(['http://127.0.0.1:2/announce']);
+    expect(dht.lookups).toHaveLength(1);
+    discovery.setTrackers([], false);
+    expect(discovery.trackers()).toBeNull();
     await discovery.stop();
   });
 });

@@ -40,6 +40,8 @@ export class Discovery {
   /** The announcer for a hybrid's v2 hash: its peers count, its status and warnings are the first one's. */
   private announcerV2: Announcer | null = null;
   private dhtTimer: NodeJS.Timeout | null = null;
+  /** Announces to the DHT now (this run's lookup); null when stopped or without the DHT. */
+  private dhtAnnounceNow: (() => void) | null = null;
   private run = 0;
   private running = false;
   private stopping: Promise<void> = Promise.resolve();
@@ -60,6 +62,30 @@ export class Discovery {
     this.running = false;
     if (this.dhtTimer) clearInterval(this.dhtTimer);
     this.dhtTimer = null;
+    this.dhtAnnounceNow = null;
+    this.stopAnnouncers();
+    return this.stopping;
+  }
+
+  /**
+   * The torrent's trackers changed (added, edited, removed): while running, the old announcers
+   * say `stopped` and new ones start over the new tiers. The DHT lookups go on undisturbed.
+   */
+  setTrackers(tiers: string[][], finished: boolean): void {
+    if (!this.running) return;
+    this.stopAnnouncers();
+    if (tiers.length > 0) this.startAnnouncer(tiers, finished);
+  }
+
+  /** "Force reannounce": every tracker (each after its min interval) and the DHT, now. Nothing while stopped. */
+  reannounce(): void {
+    if (!this.running) return;
+    this.announcer?.announceNow();
+    this.announcerV2?.announceNow();
+    this.dhtAnnounceNow?.();
+  }
+
+  private stopAnnouncers(): void {
     for (const announcer of [this.announcer, this.announcerV2]) {
       if (!announcer) continue;
       const stopped = announcer
@@ -70,7 +96,6 @@ export class Discovery {
     }
     this.announcer = null;
     this.announcerV2 = null;
-    return this.stopping;
   }
 
   /** The download finished: trackers hear `completed`. */
@@ -127,5 +152,6 @@ export class Discovery {
     const report = (err: unknown): void => this.host.warn(`DHT lookup: ${err instanceof Error ? err.message : String(err)}`);
     first().catch(report);
     this.dhtTimer = setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS);
+    this.dhtAnnounceNow = () => void announce().catch(report);
   }
 }

@@ -48,6 +48,7 @@ import { MagnetPhase } from './magnet-phase.js';
 import { pieceLayersOf, V2Hashes } from './v2-hashes.js';
 import { hashesOfMeta, infoMatches, learnedMore, primaryWireHash, truncatedV2, type InfoHashes } from './info-hashes.js';
 import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
+import { replaceTracker, withoutTrackers, type TrackerEdit } from '../tracker/tier-edits.js';
 import { metadataReply } from './metadata-server.js';
 import { peerStats, webSeedStats } from './peer-stats.js';
 import { webSeedSources } from '../webseed/index.js';
@@ -226,6 +227,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Metadata (from peers, or a .torrent added again) is being parsed and prepared. */
   private handlingMetadata = false;
   private trackersCutWarned = false;
+  /** The user edited or removed trackers: the list is theirs, the metadata's announce-list is not merged back in (resume record). */
+  private trackersEdited: boolean;
   private readonly selectOnly: number[] | null;
   private sequentialWanted = false;
   private firstLastFirst = false;
@@ -267,7 +270,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.savePath = init.savePath;
     this.selectOnly = init.selectOnly;
     this.fallbackName = init.name ?? this.infoHash;
-    this.trackerTiers = this.limitTrackers(mergeTiers(init.trackers, init.resume?.trackers ?? []));
+    this.trackersEdited = init.resume?.trackersEdited ?? false;
+    this.trackerTiers = this.limitTrackers(this.trackersEdited ? (init.resume?.trackers ?? []) : mergeTiers(init.trackers, init.resume?.trackers ?? []));
     this.store = init.store;
     this.resumeInit = init.resume;
     this.magnetUri = init.magnetUri;
@@ -632,6 +636,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         seedingSeconds: this.seedingSeconds(),
         queuePosition: this.queuePosition,
         trackers: this.trackerTiers,
+        trackersEdited: this.trackersEdited,
         renamedFiles: [...this.renamed],
       };
     });
@@ -684,7 +689,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         this.data = { phase: 'transfer', handler: transfer };
         return void (await transfer.storage.close());
       }
-      if (this.trackerTiers.length === 0 || meta.announce.length > 0) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
+      // A magnet learns the metadata's trackers; a list the user edited stays as they left it.
+      if (!this.trackersEdited && (this.trackerTiers.length === 0 || meta.announce.length > 0)) this.trackerTiers = this.limitTrackers(mergeTiers(meta.announce, this.trackerTiers));
       this.data = { phase: 'transfer', handler: transfer };
       transfer.setActive(this.active);
       // Peers that stayed connected while a magnet's storage was prepared.
@@ -979,11 +985,37 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   addTrackers(tiers: string[][]): void {
     const merged = this.limitTrackers(mergeTiers(this.trackerTiers, tiers));
     if (merged.flat().length === this.trackerTiers.flat().length) return;
-    this.trackerTiers = merged;
-    if (this.active) {
-      void this.discovery.stop();
-      this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
-    }
+    this.useTrackers(merged);
+  }
+
+  /** Replaces a tracker's URL in its tier (the Trackers tab's "Edit"); kept in the resume record. */
+  editTracker(url: string, newUrl: string): TrackerEdit['kind'] {
+    const edit = replaceTracker(this.trackerTiers, url, newUrl);
+    if (edit.kind !== 'edited') return edit.kind;
+    if (newUrl === url) return 'edited';
+    this.trackersEdited = true;
+    this.useTrackers(edit.tiers);
+    return 'edited';
+  }
+
+  /** Removes the trackers listed (all may go: peers then come from the DHT and PEX unless private); returns how many it had. */
+  removeTrackers(urls: readonly string[]): number {
+    const { tiers, removed } = withoutTrackers(this.trackerTiers, urls);
+    if (removed === 0) return 0;
+    this.trackersEdited = true;
+    this.useTrackers(tiers);
+    return removed;
+  }
+
+  /** "Force reannounce": a running torrent asks its trackers and the DHT for peers now; a paused one does nothing. */
+  reannounce(): void {
+    if (this.active) this.discovery.reannounce();
+  }
+
+  /** A running torrent announces to the new list from now on (the old one hears `stopped`); the list is kept in the resume record. */
+  private useTrackers(tiers: string[][]): void {
+    this.trackerTiers = tiers;
+    if (this.active) this.discovery.setTrackers(this.trackerTiers, this.transfer?.finished ?? false);
     void this.saveResume();
   }
 

@@ -4,8 +4,10 @@
  * (the big public lists have 100–200 entries); README.md "Limits" documents them.
  */
 
-/** Trackers kept per torrent, after dropping blanks and duplicates; the rest are ignored. */
-export const MAX_TRACKERS_PER_TORRENT = 200;
+import { MAX_TRACKERS_PER_TORRENT } from '../../../shared/contract/trackers.js';
+
+/** Trackers kept per torrent, after dropping blanks and duplicates; the rest are ignored (the contract's bound on adding too). */
+export { MAX_TRACKERS_PER_TORRENT };
 /** Announces one torrent has on the wire at once (only reachable with announceToAllTiers). */
 export const MAX_ANNOUNCES_PER_TORRENT = 4;
 /** HTTP(S) announces and scrapes on the wire at once in a session: each is a socket. */
