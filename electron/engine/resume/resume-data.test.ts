@@ -25,13 +25,14 @@ const record: ResumeData = {
   seedingSeconds: 3600,
   queuePosition: 7,
   trackers: [['http://a.example/announce', 'udp://b.example:80'], ['http://c.example/announce']],
+  trackersEdited: false,
   renamedFiles: [[2, 'Album/front.jpg']],
 };
 
 describe('resume records', () => {
   it('read a record from before categories, seeding limits and the queue as none, the global limits and the end of the queue', () => {
     const old = encodeResume({ ...record, category: null, seedingLimits: undefined, seedingSeconds: undefined, queuePosition: undefined, trackers: undefined, renamedFiles: undefined });
-    expect(decodeResume(old)).toMatchObject({ category: null, seedingLimits: { ratio: -2, minutes: -2 }, seedingSeconds: 0, queuePosition: 0, trackers: [], renamedFiles: [] });
+    expect(decodeResume(old)).toMatchObject({ category: null, seedingLimits: { ratio: -2, minutes: -2 }, seedingSeconds: 0, queuePosition: 0, trackers: [], trackersEdited: false, renamedFiles: [] });
   });
 
   it('encode and decode the same in chunks, a 100,000-file record included, and a damaged one is null either way', async () => {
@@ -46,7 +47,8 @@ describe('resume records', () => {
 
   it('round-trip every field', () => {
     expect(decodeResume(encodeResume(record))).toEqual(record);
-    expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20), chooseFiles: true }))).toMatchObject({
+    expect(decodeResume(encodeResume({ ...record, completedAt: 5, paused: false, magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20), chooseFiles: true, trackersEdited: true }))).toMatchObject({
+      trackersEdited: true,
       completedAt: 5,
       paused: false,
       chooseFiles: true,
