@@ -600,6 +600,21 @@ export class SimEngine implements ClientTransport {
         return t ? { ok: true, result: t.files() } : notFound;
       case 'getTrackers':
         return t ? { ok: true, result: t.trackers() } : notFound;
+      // The simulator keeps one tracker a tier: edits change the spec's list.
+      case 'addTrackers':
+        if (!t) return notFound;
+        t.spec.trackers = [...new Set([...(t.spec.trackers ?? []), ...(p.tiers as string[][]).flat()])];
+        return { ok: true, result: null };
+      case 'editTracker':
+        if (!t) return notFound;
+        t.spec.trackers = (t.spec.trackers ?? []).map((u) => (u === p.url ? String(p.newUrl) : u));
+        return { ok: true, result: null };
+      case 'removeTrackers':
+        if (!t) return notFound;
+        t.spec.trackers = (t.spec.trackers ?? []).filter((u) => !(p.urls as string[]).includes(u));
+        return { ok: true, result: null };
+      case 'reannounce':
+        return { ok: true, result: null };
       case 'getHealth':
         return t ? { ok: true, result: t.health() } : notFound;
       case 'getInFlight': {

@@ -34,11 +34,15 @@ export interface Mounted {
   unmount(): Promise<void>;
 }
 
-/** Renders `ui`, connects, and delivers a snapshot made of `snapshot` over the defaults. */
-export async function mountWithSnapshot(ui: ReactNode, snapshot: Partial<Omit<SnapshotEvent, 'type'>> = {}): Promise<Mounted> {
+/**
+ * Renders `ui`, connects, and delivers a snapshot made of `snapshot` over the defaults.
+ * `replies`: the transport's answers from the start (a component may ask as soon as it is connected).
+ */
+export async function mountWithSnapshot(ui: ReactNode, snapshot: Partial<Omit<SnapshotEvent, 'type'>> = {}, replies: FakeTransport['replies'] = {}): Promise<Mounted> {
   const container = document.createElement('div');
   document.body.appendChild(container);
   const transport = new FakeTransport();
+  transport.replies = { ...replies };
   const controller = new Controller(transport.client(), createAppStore(), () => 0);
   controller.start();
   const root: Root = createRoot(container);

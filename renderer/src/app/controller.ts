@@ -285,6 +285,24 @@ export class Controller {
     return this.succeeds(() => this.client.setCategory({ infoHashes, category }));
   }
 
+  /** New tiers after the torrent's own (the Trackers tab's "Add trackers…"). */
+  addTrackers(infoHash: string, tiers: string[][]): Promise<boolean> {
+    return this.succeeds(() => this.client.addTrackers({ infoHash, tiers }));
+  }
+
+  editTracker(infoHash: string, url: string, newUrl: string): Promise<boolean> {
+    return this.succeeds(() => this.client.editTracker({ infoHash, url, newUrl }));
+  }
+
+  removeTrackers(infoHash: string, urls: string[]): Promise<boolean> {
+    return this.succeeds(() => this.client.removeTrackers({ infoHash, urls }));
+  }
+
+  /** "Force reannounce": running torrents ask their trackers and the DHT for peers now. */
+  reannounce(infoHashes: string[]): Promise<boolean> {
+    return this.succeeds(() => this.client.reannounce({ infoHashes }));
+  }
+
   setSeedingLimits(infoHash: string, limits: TorrentSeedingLimits): Promise<boolean> {
     return this.succeeds(() => this.client.setTorrentSeedingLimits({ infoHash, ...limits }));
   }

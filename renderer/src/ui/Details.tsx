@@ -1,4 +1,4 @@
-import { type TorrentInfoView, type TorrentSummary, type TrackerView } from '../../../shared/contract/index.js';
+import { type TorrentInfoView, type TorrentSummary } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import type { DetailsTab } from '../state/reducer.js';
 import { selectSelectedTorrent } from '../state/selectors.js';
@@ -6,6 +6,7 @@ import { formatBytes, formatCount, formatDate } from '../util/format.js';
 import { usePoll } from './usePoll.js';
 import { FilesTab } from './FilesTab.js';
 import { PeersTab } from './PeersTab.js';
+import { TrackersTab } from './TrackersTab.js';
 import { IconFolder } from './icons.js';
 import { TorrentOptions } from './TorrentOptions.js';
 import { HealthTab } from '../mosaic/HealthTab.js';
@@ -58,7 +59,7 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
       <div className="tabs__panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'files' && <FilesTab torrent={t} />}
         {tab === 'peers' && <PeersTab infoHash={t.infoHash} />}
-        {tab === 'trackers' && <TrackersTab infoHash={t.infoHash} />}
+        {tab === 'trackers' && <TrackersTab key={t.infoHash} infoHash={t.infoHash} />}
         {tab === 'inflight' && <InFlightTab infoHash={t.infoHash} />}
         {tab === 'health' && <HealthTab infoHash={t.infoHash} />}
         {tab === 'speed' && <SpeedTab infoHash={t.infoHash} />}
@@ -70,41 +71,6 @@ function DetailTabs({ torrent: t }: { torrent: TorrentSummary }) {
 
 function useConnected(): boolean {
   return useApp((s) => s.connection === 'open');
-}
-
-const TRACKER_STATUS: Record<TrackerView['status'], string> = { idle: 'Not contacted yet', announcing: 'Updating…', working: 'Working', error: 'Not working' };
-
-function TrackersTab({ infoHash }: { infoHash: string }) {
-  const controller = useController();
-  const connected = useConnected();
-  const { value: trackers } = usePoll<TrackerView[]>(infoHash, connected, 3000,
-    (h) => controller.call(() => controller.client.getTrackers({ infoHash: h }), false));
-  if (!trackers) return <p className="muted pad">Loading trackers…</p>;
-  if (trackers.length === 0) return <p className="muted pad">This torrent has no trackers (peers come from DHT, PEX or the magnet link).</p>;
-  return (
-    <table className="table table--compact" data-testid="trackers-table">
-      <thead>
-        <tr>
-          <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
-          <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
-        </tr>
-      </thead>
-      <tbody>
-        {trackers.map((tr) => (
-          <tr key={`${tr.tier} ${tr.url}`} className="row" data-testid="tracker-row">
-            <td className="col-num">{tr.tier + 1}</td>
-            <td className="mono ellipsis" title={tr.url}>{tr.url}</td>
-            <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
-            <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
-            <td>{formatDate(tr.lastAnnounce)}</td>
-            <td className="col-num">{tr.peers}</td>
-            <td className="col-num">{tr.seeders ?? '–'}</td>
-            <td className="col-num">{tr.leechers ?? '–'}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 export function InfoTab({ torrent: t }: { torrent: TorrentSummary }) {

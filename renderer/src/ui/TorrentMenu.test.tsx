@@ -97,7 +97,7 @@ describe('torrent context menu', () => {
     expect(menu()?.getAttribute('data-testid')).toBe('torrent-menu');
     expect(rowEl(1)?.getAttribute('aria-selected')).toBe('true');
     expect(items().map((i) => i.textContent)).toEqual([
-      'Pause', 'Force recheck', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Copy magnet link', 'Export .torrent', 'Download in sequential order', 'Download first and last pieces first',
+      'Pause', 'Force recheck', 'Force reannounce', 'Remove…', 'Limit speed…', 'Seeding limits…', 'Category…', 'Move data…', 'Rename files…', 'Copy magnet link', 'Export .torrent', 'Download in sequential order', 'Download first and last pieces first',
     ]);
     expect($('menu-resume')).toBeNull();
     expect($('menu-open-folder')).toBeNull(); // the web host cannot open folders
@@ -144,6 +144,17 @@ describe('torrent context menu', () => {
     expect(menu()).toBeNull();
   });
 
+  it('Force reannounce asks the engine to announce the torrent now; a paused torrent has it disabled', async () => {
+    await mount(false);
+    await rightClick(1);
+    await act(async () => $('menu-reannounce')?.click());
+    await flush();
+    expect(t.commands('reannounce')).toEqual([{ infoHashes: [hash(1)] }]);
+    expect(menu()).toBeNull();
+    await rightClick(2);
+    expect($('menu-reannounce')?.getAttribute('aria-disabled')).toBe('true');
+  });
+
   it('Remove… opens the keep/delete confirmation and Limit speed… the limits dialog', async () => {
     await mount(false);
     await rightClick(1);
@@ -168,6 +179,8 @@ describe('torrent context menu', () => {
     await rightClick(1);
     await key(document.activeElement, 'ArrowDown');
     expect(document.activeElement).toBe($('menu-recheck'));
+    await key(document.activeElement, 'ArrowDown');
+    expect(document.activeElement).toBe($('menu-reannounce'));
     await key(document.activeElement, 'ArrowDown');
     expect(document.activeElement).toBe($('menu-remove'));
     await key(document.activeElement, 'End');

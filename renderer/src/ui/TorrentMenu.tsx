@@ -45,6 +45,8 @@ export function torrentMenuEntries(t: TorrentSummary, opts: {
       ? { kind: 'item', id: 'resume', label: 'Resume', testId: 'menu-resume', disabled: off, onSelect: () => void controller.forEach(all, 'resume') }
       : { kind: 'item', id: 'pause', label: 'Pause', testId: 'menu-pause', disabled: off, onSelect: () => void controller.forEach(all, 'pause') },
     { kind: 'item', id: 'recheck', label: 'Force recheck', testId: 'menu-recheck', disabled: off || !t.hasMetadata, onSelect: () => void controller.forEach(all, 'recheck') },
+    // Asks the trackers and the DHT for peers now; a paused torrent announces nothing.
+    { kind: 'item', id: 'reannounce', label: 'Force reannounce', testId: 'menu-reannounce', disabled: off || resumable, onSelect: () => void controller.reannounce([...all]) },
     { kind: 'separator', id: 'sep-1' },
     { kind: 'item', id: 'remove', label: 'Remove…', testId: 'menu-remove', disabled: off, onSelect: () => openDialog('remove') },
     { kind: 'item', id: 'limits', label: 'Limit speed…', testId: 'menu-limits', disabled: off, onSelect: () => openDialog('limits') },
