@@ -1,0 +1,117 @@
+/**
+ * Managing a torrent's trackers through the real UI against the web host and its engine (as
+ * qBittorrent's Trackers tab): add tiers in the dialog, edit a URL, remove trackers, Force
+ * reannounce. What the engine keeps is read over the contract by a second client, what its
+ * announcer does by a tracker on 127.0.0.1 that records every announce, and the list is
+ * checked again after a restart of the host.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { Cleanup } from '../support/cleanup.js';
+import { writeRandomFile } from '../support/data.js';
+import { createTorrent } from '../support/torrent.js';
+import { ContractProbe } from './contract-probe.js';
+import { acceptAdd, dropFile, openApp, row } from './ui-helpers.js';
+import { startWebHost } from './web-host.js';
+
+let cleanup: Cleanup;
+test.beforeEach(() => {
+  cleanup = new Cleanup();
+});
+test.afterEach(async () => {
+  await cleanup.run();
+});
+
+/** An HTTP tracker that answers every announce with no peers (no min interval) and records each one's `event` ('' for a regular announce). */
+async function startRecordingTracker(c: Cleanup): Promise<{ url: string; events: string[] }> {
+  const events: string[] = [];
+  const server = createServer((req, res) => {
+    events.push(new URL(req.url ?? '/', 'http://x').searchParams.get('event') ?? '');
+    res.end(Buffer.from('d8:intervali1800e5:peers0:e'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  c.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/announce`, events };
+}
+
+const urlsShown = (page: Page) => page.getByTestId('tracker-url');
+const trackerRow = (page: Page, url: string) => page.getByTestId('tracker-row').filter({ has: page.getByTestId('tracker-url').getByText(url, { exact: true }) });
+
+test('trackers added, edited and removed in the Trackers tab reach the engine and survive a restart; Force reannounce announces', async ({ page }) => {
+  const tracker = await startRecordingTracker(cleanup);
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const probe = new ContractProbe(host);
+  cleanup.add(async () => probe.close());
+  await expect.poll(() => probe.session).not.toBeNull();
+  const tiers = async (infoHash: string) => (await probe.client.getTrackers({ infoHash })).map((t) => [t.tier, t.url]);
+
+  const dataDir = await cleanup.tempDir('trackers-data');
+  await writeRandomFile(join(dataDir, 'tracked.bin'), 64 * 1024, 'tracked');
+  const out = join(await cleanup.tempDir('trackers-torrent'), 'tracked.torrent');
+  const info = await createTorrent({ path: join(dataDir, 'tracked.bin'), out, pieceLength: 16 * 1024, trackers: [tracker.url] });
+  await dropFile(page, 'tracked.torrent', await readFile(out));
+  await acceptAdd(page);
+  await row(page, info.infoHash).click();
+  await page.getByTestId('tab-trackers').click();
+  await expect(urlsShown(page)).toHaveText([tracker.url]);
+  await expect.poll(() => tracker.events.includes('started')).toBe(true);
+
+  // Add: two tiers; a bad line is refused in the dialog, nothing sent.
+  await page.getByTestId('trackers-add').click();
+  await page.getByTestId('add-trackers-text').fill('http://127.0.0.1:1/announce\n\nftp://127.0.0.1:2/announce');
+  await page.getByTestId('add-trackers-save').click();
+  await expect(page.getByTestId('add-trackers-error')).toContainText('ftp://127.0.0.1:2/announce');
+  expect(await tiers(info.infoHash)).toEqual([[0, tracker.url]]);
+  await page.getByTestId('add-trackers-text').fill(`http://127.0.0.1:1/announce\n${tracker.url}\n\nudp://127.0.0.1:2/announce`);
+  await page.getByTestId('add-trackers-save').click();
+  await expect(page.getByTestId('add-trackers-dialog')).toBeHidden();
+  await expect(urlsShown(page)).toHaveText([tracker.url, 'http://127.0.0.1:1/announce', 'udp://127.0.0.1:2/announce']);
+  expect(await tiers(info.infoHash)).toEqual([[0, tracker.url], [1, 'http://127.0.0.1:1/announce'], [2, 'udp://127.0.0.1:2/announce']]);
+
+  // Edit the udp tracker's URL, in its tier.
+  await trackerRow(page, 'udp://127.0.0.1:2/announce').getByTestId('tracker-check').check();
+  await page.getByTestId('trackers-edit').click();
+  await expect(page.getByTestId('edit-tracker-url')).toHaveValue('udp://127.0.0.1:2/announce');
+  await page.getByTestId('edit-tracker-url').fill('udp://127.0.0.1:3/announce');
+  await page.getByTestId('edit-tracker-save').click();
+  await expect(page.getByTestId('edit-tracker-dialog')).toBeHidden();
+  await expect(urlsShown(page)).toHaveText([tracker.url, 'http://127.0.0.1:1/announce', 'udp://127.0.0.1:3/announce']);
+
+  // Remove the http one: the tiers after it move up.
+  await trackerRow(page, 'http://127.0.0.1:1/announce').getByTestId('tracker-check').check();
+  await page.getByTestId('trackers-remove').click();
+  await expect(urlsShown(page)).toHaveText([tracker.url, 'udp://127.0.0.1:3/announce']);
+  expect(await tiers(info.infoHash)).toEqual([[0, tracker.url], [1, 'udp://127.0.0.1:3/announce']]);
+
+  // Force reannounce: the tracker hears a regular announce (no event) now, not in 30 minutes.
+  await expect.poll(() => tracker.events.filter((e) => e === 'started').length).toBeGreaterThanOrEqual(2); // the edits restarted the announcer
+  expect(tracker.events.filter((e) => e === '')).toEqual([]);
+  await page.getByTestId('trackers-reannounce').click();
+  await expect.poll(() => tracker.events.filter((e) => e === '').length).toBeGreaterThanOrEqual(1);
+
+  // The .torrent's own tracker may go too; after a restart it stays gone.
+  await trackerRow(page, tracker.url).getByTestId('tracker-check').check();
+  await page.getByTestId('trackers-remove').click();
+  await expect(urlsShown(page)).toHaveText(['udp://127.0.0.1:3/announce']);
+  await expect.poll(() => tracker.events.includes('stopped')).toBe(true);
+  probe.close();
+  await host.stop();
+  const again = await startWebHost(cleanup, { stateDir: host.stateDir });
+  await openApp(page, again);
+  const probe2 = new ContractProbe(again);
+  cleanup.add(async () => probe2.close());
+  await expect.poll(() => probe2.torrent(info.infoHash)).toBeTruthy();
+  expect((await probe2.client.getTrackers({ infoHash: info.infoHash })).map((t) => [t.tier, t.url])).toEqual([[0, 'udp://127.0.0.1:3/announce']]);
+  await row(page, info.infoHash).click();
+  await page.getByTestId('tab-trackers').click();
+  await expect(urlsShown(page)).toHaveText(['udp://127.0.0.1:3/announce']);
+
+  // What the dialog would never send, the host refuses too.
+  await expect(probe2.client.addTrackers({ infoHash: info.infoHash, tiers: [['ftp://x.example/']] })).rejects.toMatchObject({ code: 'invalid-payload' });
+  await expect(probe2.client.editTracker({ infoHash: info.infoHash, url: 'http://none.example/', newUrl: 'http://x.example/' })).rejects.toMatchObject({ code: 'not-found' });
+  await expect(probe2.client.removeTrackers({ infoHash: 'a'.repeat(40), urls: ['http://x.example/'] })).rejects.toMatchObject({ code: 'not-found' });
+});
