@@ -75,6 +75,13 @@ test('axe finds no violation in any view', async ({ page }) => {
     if (tab === 'peers') await expect(page.getByTestId('peer-row').first()).toBeVisible();
     if (tab === 'info') await expect(page.getByTestId('info-panel')).toBeVisible();
     await expectNoViolations(page, `the ${tab} tab`);
+    if (tab === 'trackers') {
+      await page.getByTestId('trackers-add').click();
+      await expect(page.getByTestId('add-trackers-dialog')).toBeVisible();
+      await expectNoViolations(page, 'the add trackers dialog');
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('add-trackers-dialog')).toBeHidden();
+    }
   }
   await page.getByTestId('tab-files').click();
   await expect(page.getByTestId('file-row').first()).toBeVisible();
