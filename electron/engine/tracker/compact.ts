@@ -34,15 +34,24 @@ function normalise(host: string): string {
 }
 
 /**
- * Decodes a compact peer list. Trailing bytes that do not fill a whole entry are ignored
- * (`trailing` says how many). Port-0 peers are dropped; duplicates are removed.
+ * Peers kept from one compact list (BEP 23 `peers`, BEP 7 `peers6`, a UDP announce reply).
+ * We ask for 50 and real trackers send at most a few hundred; a 1 MiB reply holds 174,000,
+ * which took ~1.2 s of the event loop to decode and offer to the peer list, per announce.
  */
-export function decodeCompactPeers(buf: Uint8Array, family: 4 | 6): { peers: PeerAddress[]; trailing: number } {
+export const MAX_PEERS_PER_LIST = 500;
+
+/**
+ * Decodes a compact peer list. Trailing bytes that do not fill a whole entry are ignored
+ * (`trailing` says how many). Port-0 peers are dropped; duplicates are removed. At most `max`
+ * peers are kept; the entries after them are not read (`skipped` counts them).
+ */
+export function decodeCompactPeers(buf: Uint8Array, family: 4 | 6, max = MAX_PEERS_PER_LIST): { peers: PeerAddress[]; trailing: number; skipped: number } {
   const size = family === 4 ? 6 : 18;
   const count = Math.floor(buf.length / size);
   const peers: PeerAddress[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  for (; i < count && peers.length < max; i++) {
     const o = i * size;
     const host =
       family === 4 ? `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}` : normalise(formatIPv6(buf, o));
@@ -53,7 +62,12 @@ export function decodeCompactPeers(buf: Uint8Array, family: 4 | 6): { peers: Pee
     seen.add(k);
     peers.push({ host, port });
   }
-  return { peers, trailing: buf.length - count * size };
+  return { peers, trailing: buf.length - count * size, skipped: count - i };
+}
+
+/** The note on a tracker reply whose list `where` had more than MAX_PEERS_PER_LIST peers. */
+export function ignoredPeersNote(skipped: number, where: string): string {
+  return `ignored ${skipped} more entr${skipped === 1 ? 'y' : 'ies'} in ${where} (at most ${MAX_PEERS_PER_LIST} are read)`;
 }
 
 /** Encodes IPv4 peers as BEP 23 compact bytes (non-IPv4 entries are skipped). For tests and fakes. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../bencode/index.js';
-import { encodeCompactPeers4, encodeCompactPeers6 } from './compact.js';
+import { encodeCompactPeers4, encodeCompactPeers6, MAX_PEERS_PER_LIST } from './compact.js';
 import { buildAnnounceUrl, buildScrapeUrl, httpAnnounce, MAX_TRACKER_ID_BYTES, httpScrape, parseAnnounceResponse, parseScrapeResponse, scrapeUrlFor, urlEncodeBytes } from './http.js';
 import { TrackerError, type AnnounceParams } from './types.js';
 
@@ -128,6 +128,17 @@ describe('parseAnnounceResponse', () => {
     expect(r.warning).toBe('ignored 5 malformed peer entries');
     expect(r.minInterval).toBeNull();
     expect(r.complete).toBeNull();
+  });
+
+  it('reads at most MAX_PEERS_PER_LIST peers from peers, peers6 and a dictionary list, and says how many it left', () => {
+    const v4 = Array.from({ length: MAX_PEERS_PER_LIST + 7 }, (_, i) => ({ host: `10.1.${i >> 8}.${i & 255}`, port: 1 }));
+    const v6 = Array.from({ length: MAX_PEERS_PER_LIST + 2 }, (_, i) => ({ host: `2001:db8::${(i + 1).toString(16)}`, port: 2 }));
+    const compact = parseAnnounceResponse(encode({ interval: 60, peers: encodeCompactPeers4(v4), peers6: encodeCompactPeers6(v6) }));
+    expect(compact.peers).toEqual([...v4.slice(0, MAX_PEERS_PER_LIST), ...v6.slice(0, MAX_PEERS_PER_LIST)]);
+    expect(compact.warning).toBe(`ignored 7 more entries in peers (at most ${MAX_PEERS_PER_LIST} are read); ignored 2 more entries in peers6 (at most ${MAX_PEERS_PER_LIST} are read)`);
+    const dicts = parseAnnounceResponse(encode({ interval: 60, peers: v4.map((p) => ({ ip: p.host, port: p.port })) }));
+    expect(dicts.peers).toEqual(v4.slice(0, MAX_PEERS_PER_LIST));
+    expect(dicts.warning).toBe(`ignored 7 more entries in peers (at most ${MAX_PEERS_PER_LIST} are read)`);
   });
 
   it('peers6 (BEP 7) next to peers; trailing partial entries noted', () => {

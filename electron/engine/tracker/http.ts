@@ -8,7 +8,7 @@ import https from 'node:https';
 import { isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import type { PeerAddress } from '../api.js';
 import { BencodeError, type BDict, decodePrefix, getBytes, isBytes, isDict, isInt, isList, type BValue } from '../bencode/index.js';
-import { decodeCompactPeers } from './compact.js';
+import { decodeCompactPeers, ignoredPeersNote, MAX_PEERS_PER_LIST } from './compact.js';
 import { addressScope, guardedLookup, literalAddress, SsrfRefusal, trackerAddressCheck, type AddressScope } from '../util/ssrf.js';
 import { TrackerError, printable, type AnnounceParams, type AnnounceResult, type ScrapeResult } from './types.js';
 
@@ -125,7 +125,9 @@ function optionalText(d: BDict, key: string): string | null {
 function dictPeers(list: BValue[], notes: string[]): PeerAddress[] {
   const peers: PeerAddress[] = [];
   let bad = 0;
-  for (const item of list) {
+  let read = 0;
+  for (; read < list.length && peers.length < MAX_PEERS_PER_LIST; read++) {
+    const item = list[read]!;
     if (!isDict(item)) {
       bad++;
       continue;
@@ -146,6 +148,7 @@ function dictPeers(list: BValue[], notes: string[]): PeerAddress[] {
     peers.push({ host, port: Number(port) });
   }
   if (bad > 0) notes.push(`ignored ${bad} malformed peer entr${bad === 1 ? 'y' : 'ies'}`);
+  if (read < list.length) notes.push(ignoredPeersNote(list.length - read, 'peers'));
   return peers;
 }
 
@@ -153,8 +156,9 @@ function peerField(d: BDict, key: 'peers' | 'peers6', notes: string[]): PeerAddr
   const v = d.get(key);
   if (v === undefined) return [];
   if (isBytes(v)) {
-    const { peers, trailing } = decodeCompactPeers(v, key === 'peers' ? 4 : 6);
+    const { peers, trailing, skipped } = decodeCompactPeers(v, key === 'peers' ? 4 : 6);
     if (trailing) notes.push(`ignored ${trailing} trailing bytes in ${key}`);
+    if (skipped) notes.push(ignoredPeersNote(skipped, key));
     return peers;
   }
   if (isList(v)) return dictPeers(v, notes);

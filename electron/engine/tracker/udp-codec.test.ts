@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCompactPeers, encodeCompactPeers4, encodeCompactPeers6, formatIPv6, parseIPv6 } from './compact.js';
+import { decodeCompactPeers, encodeCompactPeers4, encodeCompactPeers6, formatIPv6, MAX_PEERS_PER_LIST, parseIPv6 } from './compact.js';
 import {
   PROTOCOL_ID,
   decodeRequest,
@@ -29,7 +29,7 @@ const params: AnnounceParams = {
 describe('compact peers', () => {
   it('decodes IPv4 (6 bytes) and IPv6 (18 bytes) entries, ignoring port 0, duplicates and a partial tail', () => {
     const v4 = Buffer.from([127, 0, 0, 1, 0x1a, 0xe1, 10, 1, 2, 3, 0, 0, 127, 0, 0, 1, 0x1a, 0xe1, 1, 2, 3]);
-    expect(decodeCompactPeers(v4, 4)).toEqual({ peers: [{ host: '127.0.0.1', port: 6881 }], trailing: 3 });
+    expect(decodeCompactPeers(v4, 4)).toEqual({ peers: [{ host: '127.0.0.1', port: 6881 }], trailing: 3, skipped: 0 });
     const v6 = encodeCompactPeers6([
       { host: '2001:db8::1', port: 1 },
       { host: '::ffff:10.0.0.1', port: 2 },
@@ -41,6 +41,17 @@ describe('compact peers', () => {
       { host: '10.0.0.1', port: 2 },
       { host: '::', port: 3 },
     ]);
+  });
+
+  it('reads at most MAX_PEERS_PER_LIST peers of a list and counts the entries left unread (a 1 MiB list holds 174,000)', () => {
+    const many = Array.from({ length: 2 * MAX_PEERS_PER_LIST }, (_, i) => ({ host: `10.0.${i >> 8}.${i & 255}`, port: 6881 }));
+    const withDuplicate = encodeCompactPeers4([many[0]!, ...many]);
+    const r = decodeCompactPeers(withDuplicate, 4);
+    expect(r.peers).toEqual(many.slice(0, MAX_PEERS_PER_LIST));
+    expect(r.skipped).toBe(MAX_PEERS_PER_LIST);
+    expect(decodeCompactPeers(withDuplicate, 4, 3)).toMatchObject({ peers: many.slice(0, 3), skipped: 2 * MAX_PEERS_PER_LIST + 1 - 4 });
+    const reply = decodeResponse(encodeAnnounceResponse(9, { interval: 60, leechers: 0, seeders: 0, peers: many }));
+    expect(reply).toMatchObject({ action: 'announce', peers: many.slice(0, MAX_PEERS_PER_LIST), skipped: MAX_PEERS_PER_LIST });
   });
 
   it('formats IPv6 the RFC 5952 way', () => {
@@ -131,6 +142,7 @@ describe('UDP tracker codec (BEP 15)', () => {
       seeders: 3,
       peers,
       trailing: 0,
+      skipped: 0,
     });
     const peers6 = [{ host: '2001:db8::5', port: 6882 }];
     const r6 = decodeResponse(encodeAnnounceResponse(6, { interval: 60, leechers: 0, seeders: 1, peers: peers6 }, 6), 6);

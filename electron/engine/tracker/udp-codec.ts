@@ -95,6 +95,8 @@ export type UdpResponse =
       peers: PeerAddress[];
       /** Bytes after the last whole peer entry (ignored). */
       trailing: number;
+      /** Peer entries not read, beyond MAX_PEERS_PER_LIST. */
+      skipped: number;
     }
   | { action: 'scrape'; transactionId: number; results: ScrapeResult[] }
   | { action: 'error'; transactionId: number; message: string }
@@ -116,7 +118,7 @@ export function decodeResponse(buf: Uint8Array, family: 4 | 6 = 4): UdpResponse 
       return { action: 'connect', transactionId, connectionId: b.readBigUInt64BE(8) };
     case ACTION_ANNOUNCE: {
       if (b.length < 20) return { action: 'invalid', transactionId, reason: `truncated announce response (${b.length} bytes)` };
-      const { peers, trailing } = decodeCompactPeers(b.subarray(20), family);
+      const { peers, trailing, skipped } = decodeCompactPeers(b.subarray(20), family);
       return {
         action: 'announce',
         transactionId,
@@ -125,6 +127,7 @@ export function decodeResponse(buf: Uint8Array, family: 4 | 6 = 4): UdpResponse 
         seeders: b.readUInt32BE(16),
         peers,
         trailing,
+        skipped,
       };
     }
     case ACTION_SCRAPE: {

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { ignoredPeersNote } from './compact.js';
 import {
   decodeResponse,
   encodeAnnounceRequest,
@@ -88,6 +89,7 @@ export class UdpTrackerClient {
     if (r.action !== 'announce') throw new TrackerError('protocol', `unexpected ${r.action} reply to announce`);
     const notes: string[] = [];
     if (r.trailing) notes.push(`ignored ${r.trailing} trailing bytes in the peer list`);
+    if (r.skipped) notes.push(ignoredPeersNote(r.skipped, 'the peer list'));
     return {
       interval: r.interval,
       minInterval: null,

@@ -44,7 +44,7 @@ export function decodePex(payload: Uint8Array): PexMessage | string {
   if (!isDict(root)) return 'not a dictionary';
   const list = (key: string, family: 4 | 6): PeerAddress[] => {
     const bytes = getBytes(root, key);
-    return bytes ? decodeCompactPeers(bytes, family).peers.slice(0, MAX_PEX_ENTRIES * 4) : [];
+    return bytes ? decodeCompactPeers(bytes, family, MAX_PEX_ENTRIES * 4).peers : [];
   };
   /** The added peers of one family whose flag byte (same index, in `flagsKey`) has PEX_FLAG_UTP. */
   const flaggedUtp = (peers: PeerAddress[], flagsKey: string): PeerAddress[] => {
