@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloseReason } from '../peer/close-reason.js';
 import type { ExtensionHandshake } from '../wire/extension-handshake.js';
 import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
@@ -124,6 +124,73 @@ describe('MetadataFetcher', () => {
     serve(bystander, info);
     expect(results).toHaveLength(1);
     expect(bystander.closedWith).toBeNull();
+  });
+
+  it('a copy several peers sent that fails the hash closes none of them: one peer at a time from then on, so the liar alone is dropped', () => {
+    const info = infoBytes(6 * METADATA_PIECE_SIZE, 10);
+    const junk = infoBytes(info.length, 11);
+    const { results, join, serve } = setup(info);
+    const liar = join(new FakePeer(info.length));
+    const seeds = [join(new FakePeer(info.length)), join(new FakePeer(info.length))];
+    expect(liar.requests).toEqual([0, 1, 2, 3]);
+    expect(seeds[0]!.requests).toEqual([4, 5]);
+    serve(seeds[0]!, info);
+    serve(liar, junk); // completes the mixed copy, which fails the hash
+    expect(results).toHaveLength(0);
+    expect([liar, ...seeds].map((p) => p.closedWith)).toEqual([null, null, null]);
+    // The liar came first: the whole next copy is its own, and nobody else is asked meanwhile.
+    expect(liar.requests).toEqual([0, 1, 2, 3]);
+    expect(seeds.map((p) => p.requests)).toEqual([[], []]);
+    while (liar.requests.length > 0) serve(liar, junk);
+    expect(liar.closedWith?.kind).toBe('bad-metadata');
+    expect(seeds[0]!.requests).toEqual([0, 1, 2, 3]);
+    expect(seeds[1]!.requests).toEqual([]);
+    while (results.length === 0 && seeds[0]!.requests.length > 0) serve(seeds[0]!, info);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.equals(info)).toBe(true);
+    expect(seeds.map((p) => p.closedWith)).toEqual([null, null]);
+  });
+
+  describe('one peer at a time', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('a peer that stalls or leaves passes its turn, and its copy with it; a late answer from it does not mix in', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const info = infoBytes(3 * METADATA_PIECE_SIZE, 12);
+      const { fetcher, results, join, serve } = setup(info);
+      const a = join(new FakePeer(info.length));
+      const b = join(new FakePeer(info.length));
+      const c = join(new FakePeer(info.length));
+      serve(a, infoBytes(info.length, 13)); // a alone sent a bad copy: a liar
+      expect(a.closedWith?.kind).toBe('bad-metadata');
+      expect(b.take()).toEqual([0, 1, 2]);
+      // Make the next copies one peer at a time: a mixed copy that fails.
+      fetcher.onMessage(b, { type: 'data', piece: 0, totalSize: info.length, data: info.subarray(0, METADATA_PIECE_SIZE) });
+      fetcher.peerGone(b);
+      expect(c.take()).toEqual([1, 2]);
+      const d = join(new FakePeer(info.length));
+      serve(d, info); // nothing asked of d: the slots are c's
+      expect(results).toHaveLength(0);
+      fetcher.onMessage(c, { type: 'data', piece: 1, totalSize: info.length, data: Buffer.alloc(METADATA_PIECE_SIZE) });
+      fetcher.onMessage(c, { type: 'data', piece: 2, totalSize: info.length, data: info.subarray(2 * METADATA_PIECE_SIZE) });
+      expect(results).toHaveLength(0);
+      expect([c.closedWith, d.closedWith]).toEqual([null, null]);
+      // Now one at a time: c (first in line) owns the copy and stalls.
+      expect(c.take()).toEqual([0, 1, 2]);
+      expect(d.take()).toEqual([]);
+      fetcher.onMessage(c, { type: 'data', piece: 0, totalSize: info.length, data: info.subarray(0, METADATA_PIECE_SIZE) });
+      vi.advanceTimersByTime(10_001);
+      fetcher.tick();
+      expect(d.take()).toEqual([0, 1, 2]); // c's piece 0 went with its turn
+      fetcher.onMessage(c, { type: 'data', piece: 1, totalSize: info.length, data: Buffer.alloc(METADATA_PIECE_SIZE) }); // late, ignored
+      fetcher.onMessage(d, { type: 'data', piece: 0, totalSize: info.length, data: info.subarray(0, METADATA_PIECE_SIZE) });
+      fetcher.peerGone(d); // leaves with a partial copy: c's turn again, from scratch
+      expect(c.take()).toEqual([0, 1, 2]);
+      for (const piece of [0, 1, 2]) fetcher.onMessage(c, { type: 'data', piece, totalSize: info.length, data: info.subarray(piece * METADATA_PIECE_SIZE, (piece + 1) * METADATA_PIECE_SIZE) });
+      expect(results).toHaveLength(1);
+      expect(results[0]!.equals(info)).toBe(true);
+      expect(c.closedWith).toBeNull();
+    });
   });
 
   it('a reject moves the piece to another source of the same size', () => {

@@ -29,6 +29,12 @@ interface Candidate {
   readonly slots: Slot[];
   readonly sources: Set<MetadataPeer>;
   readonly contributors: Set<MetadataPeer>;
+  /**
+   * A copy that several peers sent failed the hash: which of them lied cannot be told, so from
+   * then on each copy of this size comes from one peer alone (`owner`), and a failure names it.
+   */
+  solo: boolean;
+  owner: MetadataPeer | null;
 }
 
 /**
@@ -38,8 +44,11 @@ interface Candidate {
  *
  * Sizes are tracked per peer: peers advertising the same metadata_size fetch one copy
  * together, and different sizes are fetched side by side, so a peer lying about the size
- * cannot shut out the honest ones. A copy that fails the hash is thrown away and every peer
- * that contributed to it is dropped; a size nobody offers any more is forgotten.
+ * cannot shut out the honest ones. A copy that fails the hash is thrown away. When one peer
+ * sent it all, that peer lied and is dropped. When several did, nobody is dropped (closing
+ * them all let one liar take every honest seeder with it, until their dials gave up): the
+ * size is fetched one peer at a time from then on, so the next failure names the liar. A size
+ * nobody offers any more is forgotten.
  */
 export class MetadataFetcher {
   private readonly bySize = new Map<number, Candidate>();
@@ -80,7 +89,8 @@ export class MetadataFetcher {
     let candidate = this.bySize.get(size);
     if (!candidate) {
       if (this.bySize.size >= MAX_SIZES) return void this.waiting.add(peer); // Too many disagreeing sizes: wait for room.
-      candidate = { size, slots: Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, () => ({ data: null, peer: null, requestedAt: 0 })), sources: new Set(), contributors: new Set() };
+      const slots = Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, (): Slot => ({ data: null, peer: null, requestedAt: 0 }));
+      candidate = { size, slots, sources: new Set(), contributors: new Set(), solo: false, owner: null };
       this.bySize.set(size, candidate);
     }
     this.waiting.delete(peer);
@@ -94,6 +104,7 @@ export class MetadataFetcher {
     const candidate = this.candidateOf(peer);
     this.sizeOf.delete(peer);
     if (!candidate) return;
+    this.release(candidate, peer);
     candidate.sources.delete(peer);
     for (const slot of candidate.slots) if (slot.peer === peer && !slot.data) slot.peer = null;
     if (candidate.sources.size === 0) this.drop(candidate);
@@ -107,6 +118,7 @@ export class MetadataFetcher {
       const slot = candidate.slots[message.piece];
       if (slot && slot.peer === peer && !slot.data) slot.peer = null;
       // It will not send the metadata: no longer a source, though it may stay a fine peer.
+      this.release(candidate, peer);
       candidate.sources.delete(peer);
       this.sizeOf.delete(peer);
       if (candidate.sources.size === 0) this.drop(candidate);
@@ -114,6 +126,8 @@ export class MetadataFetcher {
       return;
     }
     if (message.type !== 'data') return;
+    // One peer at a time: a late answer from the one before must not mix into this copy.
+    if (candidate.solo && candidate.owner !== peer) return;
     const slot = candidate.slots[message.piece];
     const expected = Math.min(METADATA_PIECE_SIZE, candidate.size - message.piece * METADATA_PIECE_SIZE);
     if (!slot || message.totalSize !== candidate.size || message.data.length !== expected) {
@@ -130,8 +144,32 @@ export class MetadataFetcher {
   tick(): void {
     const now = Date.now();
     for (const candidate of this.bySize.values()) {
-      for (const slot of candidate.slots) if (!slot.data && slot.peer && now - slot.requestedAt > REQUEST_TIMEOUT_MS) slot.peer = null;
+      const late = candidate.slots.filter((slot) => !slot.data && slot.peer && now - slot.requestedAt > REQUEST_TIMEOUT_MS);
+      const owner = candidate.owner;
+      if (candidate.solo && owner && late.length > 0) {
+        // The one peer fetching this size stalls: the next source gets its turn, it goes last.
+        this.release(candidate, owner);
+        candidate.sources.delete(owner);
+        candidate.sources.add(owner);
+      } else {
+        for (const slot of late) slot.peer = null;
+      }
       this.requestFromAll(candidate);
+    }
+  }
+
+  /** `peer` no longer fetches a size fetched one peer at a time: its partial copy goes, the next source may start. */
+  private release(candidate: Candidate, peer: MetadataPeer): void {
+    if (!candidate.solo || candidate.owner !== peer) return;
+    candidate.owner = null;
+    this.restart(candidate);
+  }
+
+  private restart(candidate: Candidate): void {
+    candidate.contributors.clear();
+    for (const slot of candidate.slots) {
+      slot.data = null;
+      slot.peer = null;
     }
   }
 
@@ -156,6 +194,10 @@ export class MetadataFetcher {
   private requestFrom(candidate: Candidate, peer: MetadataPeer): void {
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId || !peer.isOpen) return;
+    if (candidate.solo) {
+      if (candidate.owner === null) candidate.owner = peer;
+      else if (candidate.owner !== peer) return;
+    }
     let inFlight = candidate.slots.filter((s) => s.peer === peer && !s.data).length;
     const now = Date.now();
     for (let i = 0; i < candidate.slots.length && inFlight < PER_PEER; i++) {
@@ -180,20 +222,19 @@ export class MetadataFetcher {
       this.onComplete(info);
       return;
     }
-    // Somebody lied. We cannot tell who from the hash alone: drop every contributor and start this size over.
-    const liars = [...candidate.contributors];
-    candidate.contributors.clear();
-    for (const slot of candidate.slots) {
-      slot.data = null;
-      slot.peer = null;
-    }
-    for (const peer of liars) {
-      candidate.sources.delete(peer);
-      this.sizeOf.delete(peer);
+    // Somebody lied. Alone, the sender is the liar; among several, the hash cannot tell who.
+    const senders = [...candidate.contributors];
+    const liar = senders.length === 1 ? senders[0]! : null;
+    this.restart(candidate);
+    candidate.owner = null;
+    if (liar === null) candidate.solo = true;
+    else {
+      candidate.sources.delete(liar);
+      this.sizeOf.delete(liar);
     }
     if (candidate.sources.size === 0) this.drop(candidate);
     else this.requestFromAll(candidate);
-    // Closing reports peerGone back here: the peers are already forgotten above.
-    for (const peer of liars) peer.close({ kind: 'bad-metadata', detail: 'sent metadata that does not match the info-hash' });
+    // Closing reports peerGone back here: the liar is already forgotten above.
+    liar?.close({ kind: 'bad-metadata', detail: 'sent metadata that does not match the info-hash' });
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * A magnet whose `x.pe` names
+ *
+ *   L  a hostile peer (lying-metadata) that advertises the true metadata_size but answers every
+ *      ut_metadata request with junk, reached through a relay that delays its junk by DELAY_MS,
+ *      and
+ *   S  an honest libtorrent seeder, reached through a relay that holds each connection until L
+ *      has been asked for the first pieces (on as many connections): S is asked for the rest of
+ *      the same copy, every time.
+ *
+ * The copy that mixes L's junk with S's pieces fails the hash. Tessera used to close every peer
+ * that contributed to it: S as well as L, each time, so S's dials failed 5 times (10 s, 20 s,
+ * 40 s, 80 s apart) and it was never dialled again; the magnet stalled for good. Now a mixed
+ * copy closes nobody and the next copies come from one peer at a time: L's alone fails and L
+ * is closed; S delivers.
+ */
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePrefix } from '../../electron/engine/bencode/index.js';
+import {
+  assertDownloadOk,
+  assertSameTree,
+  Cleanup,
+  createTorrent,
+  HostilePeer,
+  requireBuiltCli,
+  requireTool,
+  startLtSeeder,
+  tesseraDownload,
+  writeTree,
+  type LtSeeder,
+  type TorrentInfo,
+} from '../support/index.js';
+
+const cleanup = new Cleanup();
+let root = '';
+let torrent: TorrentInfo;
+let seeder: LtSeeder;
+let liar: HostilePeer;
+let liarRelay: Relay;
+let seedRelay: Relay;
+let infoSize = 0;
+const DELAY_MS = 300;
+const RELAY_WAIT_MS = 10_000;
+
+interface Relay {
+  server: Server;
+  port: number;
+}
+
+/**
+ * A TCP relay to `target` on loopback. Its n-th connection (from 1) starts once `ready(n)`
+ * (polled), or after RELAY_WAIT_MS; each chunk from the target waits `delay()` ms.
+ */
+async function startRelay(target: string, ready: (n: number) => boolean, delay: () => number): Promise<Relay> {
+  const at = target.lastIndexOf(':');
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((client) => {
+    const n = ++connections;
+    const started = Date.now();
+    client.pause();
+    sockets.add(client);
+    client.on('error', () => undefined);
+    client.on('close', () => sockets.delete(client));
+    const wait = setInterval(() => {
+      if (!ready(n) && Date.now() - started < RELAY_WAIT_MS) return;
+      clearInterval(wait);
+      if (client.destroyed) return;
+      const upstream = connect({ host: target.slice(0, at), port: Number(target.slice(at + 1)) });
+      sockets.add(upstream);
+      upstream.on('error', () => client.destroy());
+      upstream.on('close', () => {
+        sockets.delete(upstream);
+        client.destroy();
+      });
+      client.on('close', () => upstream.destroy());
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        const ms = delay();
+        if (ms === 0) client.write(chunk);
+        else setTimeout(() => client.destroyed || client.write(chunk), ms);
+      });
+    }, 20);
+    client.on('close', () => clearInterval(wait));
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
+  cleanup.add(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+/** The bencoded length of the .torrent's info dictionary (its metadata_size). */
+async function infoDictSize(torrentPath: string): Promise<number> {
+  const bytes = await readFile(torrentPath);
+  const at = bytes.indexOf('4:info') + '4:info'.length;
+  return decodePrefix(bytes.subarray(at), { maxDepth: 64, maxSize: bytes.length }).end;
+}
+
+beforeAll(async () => {
+  requireBuiltCli();
+  requireTool('libtorrent');
+  root = await cleanup.tempDir('magnet-metadata-liar');
+  // Long file names make a large info dictionary (over 4 ut_metadata pieces: both peers are asked) of little data.
+  const files = Array.from({ length: 400 }, (_, i) => ({ path: `${String(i).padStart(4, '0')}-${'n'.repeat(180)}.bin`, size: 1000 + i }));
+  await writeTree(join(root, 'src', 'tree'), files, 'metadata-liar');
+  torrent = await createTorrent({ path: join(root, 'src', 'tree'), out: join(root, 'tree.torrent'), pieceLength: 16 * 1024 });
+  infoSize = await infoDictSize(torrent.torrentPath);
+  // S never dials Tessera itself, as when Tessera is behind a NAT: a closed connection stays closed.
+  seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), settings: { seeding_outgoing_connections: false } });
+  liar = await HostilePeer.listen({ mode: 'lying-metadata', torrent, metadataSize: infoSize });
+  cleanup.add(() => liar.close());
+  const liarAsked = (): number => liar.connections.filter((c) => c.metadataPiecesSent > 0).length;
+  liarRelay = await startRelay(liar.address, () => true, () => (liarAsked() > 0 ? DELAY_MS : 0));
+  seedRelay = await startRelay(seeder.address, (n) => liarAsked() >= n, () => 0);
+});
+afterAll(() => cleanup.run());
+
+describe('magnet with a peer sending junk metadata of the right size', () => {
+  it('keeps the honest seeder, drops the liar, and downloads', async () => {
+    expect(infoSize).toBeGreaterThan(4 * 16384);
+    const magnet = `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=127.0.0.1:${liarRelay.port}&x.pe=127.0.0.1:${seedRelay.port}`;
+    const dir = join(root, 'dl');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home'), timeoutMs: 60_000 });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+    await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
+    const lied = liar.connections.filter((c) => c.metadataPiecesSent > 0);
+    expect(lied.length, liar.describe()).toBeGreaterThan(0);
+    expect(lied.every((c) => c.closedBy === 'remote'), liar.describe()).toBe(true);
+  });
+});
