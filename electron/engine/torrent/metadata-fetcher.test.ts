@@ -151,6 +151,58 @@ describe('MetadataFetcher', () => {
     expect(seeds.map((p) => p.closedWith)).toEqual([null, null]);
   });
 
+  describe('a source that never answers', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('three of them with sizes of their own give their room to a waiting peer once their requests time out', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const info = infoBytes(METADATA_PIECE_SIZE, 16);
+      const { fetcher, results, join, serve } = setup(info);
+      const silent = Array.from({ length: MAX_SIZES }, (_, i) => join(new FakePeer(info.length + 1 + i)));
+      const seed = join(new FakePeer(info.length));
+      expect(seed.requests).toEqual([]);
+      vi.advanceTimersByTime(10_001);
+      fetcher.tick();
+      expect(fetcher.sizes()).toContain(info.length);
+      serve(seed, info);
+      expect(results).toHaveLength(1);
+      expect(silent.map((p) => p.closedWith)).toEqual([null, null, null]);
+    });
+
+    it('gets no piece again while another source answers: its requests time out and go to the others', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const info = infoBytes(6 * METADATA_PIECE_SIZE, 14);
+      const { fetcher, results, join, serve } = setup(info);
+      const silent = join(new FakePeer(info.length)); // came first: asked for four pieces, answers none
+      const seed = join(new FakePeer(info.length));
+      expect(silent.take()).toEqual([0, 1, 2, 3]);
+      serve(seed, info);
+      expect(results).toHaveLength(0);
+      vi.advanceTimersByTime(10_001);
+      fetcher.tick();
+      expect(silent.take()).toEqual([]);
+      while (results.length === 0 && seed.requests.length > 0) serve(seed, info);
+      expect(results).toHaveLength(1);
+      expect(results[0]!.equals(info)).toBe(true);
+    });
+
+    it('is asked again once it is the only source left, and counts as answering once it sends a piece', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const info = infoBytes(2 * METADATA_PIECE_SIZE, 15);
+      const { fetcher, results, join, serve } = setup(info);
+      const slow = join(new FakePeer(info.length));
+      const other = join(new FakePeer(info.length));
+      expect(slow.take()).toEqual([0, 1]);
+      vi.advanceTimersByTime(10_001);
+      fetcher.tick();
+      expect(other.take()).toEqual([0, 1]);
+      fetcher.peerGone(other);
+      expect(slow.requests).toEqual([0, 1]);
+      serve(slow, info);
+      expect(results).toHaveLength(1);
+    });
+  });
+
   describe('one peer at a time', () => {
     afterEach(() => vi.useRealTimers());
 

@@ -35,6 +35,12 @@ interface Candidate {
    */
   solo: boolean;
   owner: MetadataPeer | null;
+  /**
+   * Sources whose request timed out and that have sent nothing since. They are asked only when
+   * every source is stalled: a peer that advertises the metadata and never answers took the
+   * same pieces again at every timeout, ahead of the honest peers, for ever.
+   */
+  readonly stalled: Set<MetadataPeer>;
 }
 
 /**
@@ -90,7 +96,7 @@ export class MetadataFetcher {
     if (!candidate) {
       if (this.bySize.size >= MAX_SIZES) return void this.waiting.add(peer); // Too many disagreeing sizes: wait for room.
       const slots = Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, (): Slot => ({ data: null, peer: null, requestedAt: 0 }));
-      candidate = { size, slots, sources: new Set(), contributors: new Set(), solo: false, owner: null };
+      candidate = { size, slots, sources: new Set(), contributors: new Set(), solo: false, owner: null, stalled: new Set() };
       this.bySize.set(size, candidate);
     }
     this.waiting.delete(peer);
@@ -106,6 +112,7 @@ export class MetadataFetcher {
     if (!candidate) return;
     this.release(candidate, peer);
     candidate.sources.delete(peer);
+    candidate.stalled.delete(peer);
     for (const slot of candidate.slots) if (slot.peer === peer && !slot.data) slot.peer = null;
     if (candidate.sources.size === 0) this.drop(candidate);
     else this.requestFromAll(candidate);
@@ -120,6 +127,7 @@ export class MetadataFetcher {
       // It will not send the metadata: no longer a source, though it may stay a fine peer.
       this.release(candidate, peer);
       candidate.sources.delete(peer);
+      candidate.stalled.delete(peer);
       this.sizeOf.delete(peer);
       if (candidate.sources.size === 0) this.drop(candidate);
       else this.requestFromAll(candidate);
@@ -133,6 +141,7 @@ export class MetadataFetcher {
     if (!slot || message.totalSize !== candidate.size || message.data.length !== expected) {
       return peer.close({ kind: 'bad-metadata', detail: 'sent malformed metadata' });
     }
+    candidate.stalled.delete(peer);
     if (slot.data) return;
     slot.data = Buffer.from(message.data);
     candidate.contributors.add(peer);
@@ -145,6 +154,7 @@ export class MetadataFetcher {
     const now = Date.now();
     for (const candidate of this.bySize.values()) {
       const late = candidate.slots.filter((slot) => !slot.data && slot.peer && now - slot.requestedAt > REQUEST_TIMEOUT_MS);
+      for (const slot of late) candidate.stalled.add(slot.peer!);
       const owner = candidate.owner;
       if (candidate.solo && owner && late.length > 0) {
         // The one peer fetching this size stalls: the next source gets its turn, it goes last.
@@ -156,6 +166,26 @@ export class MetadataFetcher {
       }
       this.requestFromAll(candidate);
     }
+    this.evictStalledSizes();
+  }
+
+  /**
+   * Peers wait for room (MAX_SIZES) while a size has only stalled sources: that size goes, so
+   * three silent peers advertising sizes of their own cannot keep an honest one waiting for
+   * ever. Its sources wait in turn, after the peers already waiting.
+   */
+  private evictStalledSizes(): void {
+    if (this.waiting.size === 0) return;
+    const stuck = [...this.bySize.values()].filter((c) => c.stalled.size === c.sources.size);
+    const evicted: MetadataPeer[] = [];
+    for (const candidate of stuck) {
+      for (const peer of candidate.sources) {
+        this.sizeOf.delete(peer);
+        evicted.push(peer);
+      }
+      this.drop(candidate);
+    }
+    for (const peer of evicted) if (!this.sizeOf.has(peer)) this.waiting.add(peer);
   }
 
   /** `peer` no longer fetches a size fetched one peer at a time: its partial copy goes, the next source may start. */
@@ -194,6 +224,7 @@ export class MetadataFetcher {
   private requestFrom(candidate: Candidate, peer: MetadataPeer): void {
     const remoteId = peer.extensions?.ids.get('ut_metadata');
     if (!remoteId || !peer.isOpen) return;
+    if (candidate.stalled.has(peer) && [...candidate.sources].some((p) => !candidate.stalled.has(p))) return;
     if (candidate.solo) {
       if (candidate.owner === null) candidate.owner = peer;
       else if (candidate.owner !== peer) return;

@@ -1,18 +1,21 @@
 /**
  * A magnet whose `x.pe` names
  *
- *   L  a hostile peer (lying-metadata) that advertises the true metadata_size but answers every
- *      ut_metadata request with junk, reached through a relay that delays its junk by DELAY_MS,
- *      and
+ *   L  a hostile peer (lying-metadata) that advertises the true metadata_size, reached through a
+ *      relay that, once L has been asked for metadata, either delays its junk answers by
+ *      DELAY_MS or drops everything L sends (a peer that never answers), and
  *   S  an honest libtorrent seeder, reached through a relay that holds each connection until L
- *      has been asked for the first pieces (on as many connections): S is asked for the rest of
- *      the same copy, every time.
+ *      has been asked for the first pieces (on as many connections): L holds the first four
+ *      pieces of the copy and S is asked for the rest, every time.
  *
- * The copy that mixes L's junk with S's pieces fails the hash. Tessera used to close every peer
- * that contributed to it: S as well as L, each time, so S's dials failed 5 times (10 s, 20 s,
- * 40 s, 80 s apart) and it was never dialled again; the magnet stalled for good. Now a mixed
- * copy closes nobody and the next copies come from one peer at a time: L's alone fails and L
- * is closed; S delivers.
+ * Junk: the copy that mixes L's junk with S's pieces fails the hash. Tessera used to close every
+ * peer that contributed to it: S as well as L, each time, so S's dials failed 5 times (10 s,
+ * 20 s, 40 s, 80 s apart) and it was never dialled again; the magnet stalled for good. Now a
+ * mixed copy closes nobody and the next copies come from one peer at a time: L's alone fails
+ * and L is closed; S delivers.
+ *
+ * Silence: at each 10 s request timeout L was asked for the same four pieces again, ahead of S,
+ * for ever. Now a source whose request timed out is asked only when no other source answers.
  */
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -38,9 +41,6 @@ const cleanup = new Cleanup();
 let root = '';
 let torrent: TorrentInfo;
 let seeder: LtSeeder;
-let liar: HostilePeer;
-let liarRelay: Relay;
-let seedRelay: Relay;
 let infoSize = 0;
 const DELAY_MS = 300;
 const RELAY_WAIT_MS = 10_000;
@@ -52,9 +52,10 @@ interface Relay {
 
 /**
  * A TCP relay to `target` on loopback. Its n-th connection (from 1) starts once `ready(n)`
- * (polled), or after RELAY_WAIT_MS; each chunk from the target waits `delay()` ms.
+ * (polled), or after RELAY_WAIT_MS; each chunk from the target waits `delay()` ms, or is
+ * dropped.
  */
-async function startRelay(target: string, ready: (n: number) => boolean, delay: () => number): Promise<Relay> {
+async function startRelay(target: string, ready: (n: number) => boolean, delay: () => number | 'drop'): Promise<Relay> {
   const at = target.lastIndexOf(':');
   const sockets = new Set<Socket>();
   let connections = 0;
@@ -80,6 +81,7 @@ async function startRelay(target: string, ready: (n: number) => boolean, delay: 
       client.pipe(upstream);
       upstream.on('data', (chunk: Buffer) => {
         const ms = delay();
+        if (ms === 'drop') return;
         if (ms === 0) client.write(chunk);
         else setTimeout(() => client.destroyed || client.write(chunk), ms);
       });
@@ -113,24 +115,38 @@ beforeAll(async () => {
   infoSize = await infoDictSize(torrent.torrentPath);
   // S never dials Tessera itself, as when Tessera is behind a NAT: a closed connection stays closed.
   seeder = await startLtSeeder(cleanup, { torrents: [torrent.torrentPath], save: join(root, 'src'), settings: { seeding_outgoing_connections: false } });
-  liar = await HostilePeer.listen({ mode: 'lying-metadata', torrent, metadataSize: infoSize });
-  cleanup.add(() => liar.close());
-  const liarAsked = (): number => liar.connections.filter((c) => c.metadataPiecesSent > 0).length;
-  liarRelay = await startRelay(liar.address, () => true, () => (liarAsked() > 0 ? DELAY_MS : 0));
-  seedRelay = await startRelay(seeder.address, (n) => liarAsked() >= n, () => 0);
 });
 afterAll(() => cleanup.run());
 
-describe('magnet with a peer sending junk metadata of the right size', () => {
-  it('keeps the honest seeder, drops the liar, and downloads', async () => {
+/** L and the two relays; `answer`: what L's answers become once it has been asked. */
+async function liarAndRelays(answer: 'late junk' | 'nothing'): Promise<{ liar: HostilePeer; magnet: string }> {
+  const liar = await HostilePeer.listen({ mode: 'lying-metadata', torrent, metadataSize: infoSize });
+  cleanup.add(() => liar.close());
+  const liarAsked = (): number => liar.connections.filter((c) => c.metadataPiecesSent > 0).length;
+  const liarRelay = await startRelay(liar.address, () => true, () => (liarAsked() === 0 ? 0 : answer === 'nothing' ? 'drop' : DELAY_MS));
+  const seedRelay = await startRelay(seeder.address, (n) => liarAsked() >= n, () => 0);
+  return { liar, magnet: `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=127.0.0.1:${liarRelay.port}&x.pe=127.0.0.1:${seedRelay.port}` };
+}
+
+describe('magnet with a peer that advertises the right metadata size and lies', () => {
+  it('junk: keeps the honest seeder, drops the liar, and downloads', async () => {
     expect(infoSize).toBeGreaterThan(4 * 16384);
-    const magnet = `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=127.0.0.1:${liarRelay.port}&x.pe=127.0.0.1:${seedRelay.port}`;
-    const dir = join(root, 'dl');
-    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home'), timeoutMs: 60_000 });
+    const { liar, magnet } = await liarAndRelays('late junk');
+    const dir = join(root, 'dl-junk');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-junk'), timeoutMs: 60_000 });
     assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
     await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
     const lied = liar.connections.filter((c) => c.metadataPiecesSent > 0);
     expect(lied.length, liar.describe()).toBeGreaterThan(0);
     expect(lied.every((c) => c.closedBy === 'remote'), liar.describe()).toBe(true);
+  });
+
+  it('silence: asks the honest seeder for the pieces the liar never sends, and downloads', async () => {
+    const { liar, magnet } = await liarAndRelays('nothing');
+    const dir = join(root, 'dl-silent');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-silent'), timeoutMs: 60_000 });
+    assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
+    await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
+    expect(liar.connections.some((c) => c.metadataPiecesSent > 0), liar.describe()).toBe(true);
   });
 });
