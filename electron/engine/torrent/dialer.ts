@@ -112,7 +112,7 @@ export class Dialer {
     return this.ownHalfOpen.used;
   }
 
-  /** Learns addresses (trackers, DHT, PEX, x.pe) and dials what it can; `source` names a PEX peer, whose share is capped. */
+  /** Learns addresses (trackers, DHT, PEX, x.pe) and dials what it can; `source` names a PEX peer, a tracker or the DHT, whose share is capped. */
   add(peers: Iterable<PeerAddress>, source: string | null = null): void {
     let added = false;
     // libtorrent's PEX lists the recipient too, and trackers or the DHT may: never dial ourselves.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../api.js';
 import type { AnnounceClient } from '../tracker/index.js';
 import type { AnnounceParams, AnnounceResult } from '../tracker/types.js';
-import { Discovery, type DiscoveryHost, type TorrentDht } from './discovery.js';
+import { DHT_SOURCE, Discovery, trackerSource, type DiscoveryHost, type TorrentDht } from './discovery.js';
 
 /** A DHT whose lookups the test finishes by hand. */
 class FakeDht implements TorrentDht {
@@ -41,6 +41,7 @@ class FakeTracker implements AnnounceClient {
 function setup(secondHash: Buffer | null = null, trackerClient: AnnounceClient | null = null) {
   const dht = new FakeDht();
   const found: PeerAddress[] = [];
+  const sources = new Set<string>();
   const host: DiscoveryHost = {
     infoHash: Buffer.alloc(20, 7),
     peerId: Buffer.alloc(20, 8),
@@ -48,18 +49,21 @@ function setup(secondHash: Buffer | null = null, trackerClient: AnnounceClient |
     trackerClient,
     dht,
     announceStats: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
-    found: (peers) => found.push(...peers),
+    found: (peers, source) => {
+      found.push(...peers);
+      sources.add(source);
+    },
     warn: () => undefined,
     secondHash: () => secondHash,
   };
-  return { dht, found, discovery: new Discovery(host) };
+  return { dht, found, sources, discovery: new Discovery(host) };
 }
 
 const P = (port: number): PeerAddress => ({ host: '127.0.0.1', port });
 
 describe('Discovery', () => {
   it('streams the first DHT lookup, then announces', async () => {
-    const { dht, found, discovery } = setup();
+    const { dht, found, sources, discovery } = setup();
     discovery.start([], { finished: false, dht: true });
     expect(dht.lookups).toHaveLength(1);
     dht.lookups[0]!([P(1), P(2)]);
@@ -69,6 +73,7 @@ describe('Discovery', () => {
     dht.announces[0]!([P(3)]);
     await settle();
     expect(found).toEqual([P(1), P(2), P(3)]);
+    expect([...sources]).toEqual([DHT_SOURCE]); // one source for the candidate list's shares
     await discovery.stop();
   });
 
@@ -110,12 +115,13 @@ describe('Discovery', () => {
 
   it('a hybrid is announced to its trackers under both hashes; the tracker list shows one entry per tracker', async () => {
     const tracker = new FakeTracker();
-    const { found, discovery } = setup(Buffer.alloc(20, 9), tracker);
+    const { found, sources, discovery } = setup(Buffer.alloc(20, 9), tracker);
     discovery.start([['http://127.0.0.1:1/announce']], { finished: false, dht: false });
     // The announcer schedules its first announce on a timer; wait for both answers.
     while (found.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(tracker.hashes.sort()).toEqual(['07'.repeat(20), '09'.repeat(20)]);
     expect(found.map((p) => p.port).sort()).toEqual([7, 9]);
+    expect([...sources]).toEqual([trackerSource('http://127.0.0.1:1/announce')]);
     expect(discovery.trackers()).toHaveLength(1);
     await discovery.stop();
   });

@@ -3,6 +3,12 @@ import { Announcer, type AnnounceClient } from '../tracker/index.js';
 
 const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 
+/** The candidate-list source of DHT peers; a tracker's is its URL (a PEX peer's, its IP: never these). */
+export const DHT_SOURCE = 'dht';
+export function trackerSource(url: string): string {
+  return `tracker ${url}`;
+}
+
 /** The DHT as a torrent uses it (the session owns the node). */
 export interface TorrentDht {
   getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
@@ -25,8 +31,11 @@ export interface DiscoveryHost {
    * the first as libtorrent does, so v2-only peers find it too; null otherwise.
    */
   secondHash?(): Buffer | null;
-  /** Addresses found (the dialer de-duplicates them). */
-  found(peers: PeerAddress[]): void;
+  /**
+   * Addresses found (the dialer de-duplicates them). `source` names where from (a tracker's
+   * URL, the DHT), for the share of the candidate list one source may hold.
+   */
+  found(peers: PeerAddress[], source: string): void;
   warn(message: string): void;
 }
 
@@ -123,7 +132,7 @@ export class Discovery {
     this.announcerV2 = second ? make(second) : null;
     for (const a of [announcer, this.announcerV2]) {
       if (!a) continue;
-      a.on('peers', (peers) => host.found(peers));
+      a.on('peers', (peers, url) => host.found(peers, trackerSource(url)));
       a.start();
       if (finished) a.completed();
     }
@@ -139,7 +148,7 @@ export class Discovery {
     const first = async (): Promise<void> => {
       for await (const peer of dht.getPeers(this.host.infoHash)) {
         if (!current()) return;
-        this.host.found([peer]);
+        this.host.found([peer], DHT_SOURCE);
       }
       await announce();
     };
@@ -147,7 +156,7 @@ export class Discovery {
       if (!current()) return;
       const second = this.host.secondHash?.() ?? null;
       const results = await Promise.all([this.host.infoHash, ...(second ? [second] : [])].map((h) => dht.announce(h, this.host.listenPort)));
-      if (current()) for (const result of results) this.host.found(result.peers);
+      if (current()) for (const result of results) this.host.found(result.peers, DHT_SOURCE);
     };
     const report = (err: unknown): void => this.host.warn(`DHT lookup: ${err instanceof Error ? err.message : String(err)}`);
     first().catch(report);

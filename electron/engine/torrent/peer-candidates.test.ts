@@ -177,6 +177,48 @@ describe('PeerCandidates: a full list and PEX shares', () => {
     expect(c.add(junk(10_002), 'flooder')).toBe(true);
     expect(c.add(junk(10_003), 'flooder')).toBe(false);
   });
+
+  it('a source at its share forgets its own address that failed most to take a new one; other sources keep theirs', () => {
+    const c = new PeerCandidates();
+    for (let i = 0; i < MAX_CANDIDATES_PER_SOURCE; i++) expect(c.add(junk(i), 'tracker a')).toBe(true);
+    const other = { host: '198.51.100.1', port: 1 };
+    expect(c.add(other, 'tracker b')).toBe(true);
+    expect(c.add(junk(5000), 'tracker a')).toBe(false); // none of its own failed
+    fail(c, other);
+    expect(c.add(junk(5000), 'tracker a')).toBe(false); // another source's failure is not its room
+    fail(c, junk(3));
+    fail(c, junk(4));
+    fail(c, junk(4));
+    expect(c.add(junk(5000), 'tracker a')).toBe(true);
+    const listed = ready(c, T0 + 86_400_000);
+    expect(listed).toContain(PeerCandidates.key(junk(5000)));
+    expect(listed).toContain(PeerCandidates.key(junk(3)));
+    expect(listed).not.toContain(PeerCandidates.key(junk(4)));
+    expect(listed).toContain(PeerCandidates.key(other));
+  });
+
+  it('sources take turns to be dialled: one that sent 200 addresses first does not hold up the next ones', () => {
+    const c = new PeerCandidates();
+    for (let i = 0; i < MAX_CANDIDATES_PER_SOURCE; i++) c.add(junk(i), 'dht');
+    const later = [
+      { address: { host: '198.51.100.1', port: 1 }, source: 'tracker http://t.example/announce' },
+      { address: { host: '198.51.100.2', port: 2 }, source: '203.0.113.9' },
+      { address: { host: '198.51.100.3', port: 3 }, source: null },
+      { address: { host: '198.51.100.4', port: 4 }, source: null },
+    ];
+    for (const { address, source } of later) c.add(address, source);
+    expect(ready(c).slice(0, 8)).toEqual([
+      PeerCandidates.key(junk(0)),
+      '198.51.100.1:1',
+      '198.51.100.2:2',
+      '198.51.100.3:3',
+      PeerCandidates.key(junk(1)),
+      '198.51.100.4:4',
+      PeerCandidates.key(junk(2)),
+      PeerCandidates.key(junk(3)),
+    ]);
+    expect(ready(c)).toHaveLength(MAX_CANDIDATES_PER_SOURCE + later.length);
+  });
 });
 
 describe('PeerCandidates encryption fallback', () => {

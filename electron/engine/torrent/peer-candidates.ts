@@ -7,7 +7,7 @@ interface Candidate {
   failures: number;
   /** When its last dial failed (ms): of two equally failed candidates the staler one goes first. */
   failedAt: number;
-  /** Who told us of it, when that counts against a cap (a PEX peer's IP); null for trusted sources. */
+  /** Who told us of it, when that counts against a cap (a PEX peer's IP, a tracker, the DHT); null for trusted sources. */
   source: string | null;
   /** Earliest time (ms) we may dial it again. */
   retryAt: number;
@@ -20,8 +20,8 @@ interface Candidate {
 
 export const MAX_CANDIDATES = 2000;
 /**
- * Candidates one source (a PEX peer) may have in the list at a time: a tenth of it, so no single
- * peer can fill the list with addresses that lead nowhere.
+ * Candidates one source (a PEX peer, a tracker, the DHT) may have in the list at a time: a tenth
+ * of it, so no single source can fill the list with addresses that lead nowhere.
  */
 export const MAX_CANDIDATES_PER_SOURCE = MAX_CANDIDATES / 10;
 const MAX_FAILURES = 5;
@@ -30,7 +30,10 @@ const MAX_FAILURES = 5;
  * Peers we know of and may dial, from every source (CLI, trackers, DHT, PEX, magnet x.pe):
  * de-duplicated by address, with exponential back-off after failed dials and a cap on
  * how many are remembered. As libtorrent's peer list, a full list makes room by forgetting a
- * candidate whose dials failed, and one PEX peer may contribute only so many.
+ * candidate whose dials failed, and one source may contribute only so many (a source at its
+ * share makes room the same way among its own). Sources take turns to be dialled: 500 dead
+ * addresses from one tracker or DHT node were dialled, 10 at a time, before any peer heard of
+ * later (a silent one holds its attempt 20 s: 17 minutes).
  */
 export class PeerCandidates {
   private readonly byKey = new Map<string, Candidate>();
@@ -47,7 +50,7 @@ export class PeerCandidates {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
     if (this.byKey.has(key) || this.banned.has(key)) return false;
-    if (source !== null && (this.perSource.get(source) ?? 0) >= MAX_CANDIDATES_PER_SOURCE) return false;
+    if (source !== null && (this.perSource.get(source) ?? 0) >= MAX_CANDIDATES_PER_SOURCE && !this.evictFailed(source)) return false;
     if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed()) return false;
     this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, retryAt: 0, connected: false, encrypted: false, utp: true });
     if (source !== null) this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
@@ -56,12 +59,13 @@ export class PeerCandidates {
 
   /**
    * Forgets the candidate that failed most (of those, the one that failed longest ago) to make
-   * room; never one we are connected to or that never failed. False when there is none.
+   * room, among those of `source` when given; never one we are connected to or that never
+   * failed. False when there is none.
    */
-  private evictFailed(): boolean {
+  private evictFailed(source?: string): boolean {
     let victim: Candidate | null = null;
     for (const c of this.byKey.values()) {
-      if (c.connected || c.failures === 0) continue;
+      if (c.connected || c.failures === 0 || (source !== undefined && c.source !== source)) continue;
       if (!victim || c.failures > victim.failures || (c.failures === victim.failures && c.failedAt < victim.failedAt)) victim = c;
     }
     if (!victim) return false;
@@ -77,10 +81,26 @@ export class PeerCandidates {
     else this.perSource.delete(c.source);
   }
 
-  /** Candidates ready to dial now, oldest first. */
+  /** Candidates ready to dial now: the sources (trusted ones together) take turns, each oldest first. */
   *ready(now: number): Generator<PeerAddress> {
+    const bySource = new Map<string | null, PeerAddress[]>();
     for (const c of this.byKey.values()) {
-      if (!c.connected && c.retryAt <= now && c.failures < MAX_FAILURES) yield c.address;
+      if (c.connected || c.retryAt > now || c.failures >= MAX_FAILURES) continue;
+      const list = bySource.get(c.source);
+      if (list) list.push(c.address);
+      else bySource.set(c.source, [c.address]);
+    }
+    const lists = [...bySource.values()];
+    for (let i = 0; lists.length > 0; i++) {
+      for (let l = 0; l < lists.length; ) {
+        const address = lists[l]![i];
+        if (address === undefined) {
+          lists.splice(l, 1);
+          continue;
+        }
+        yield address;
+        l++;
+      }
     }
   }
 

@@ -335,7 +335,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         // Without metadata we do not know what is left; 0 would claim we are a seed.
         return { uploaded: transfer?.uploadedBytes ?? 0, downloaded: transfer?.downloadedBytes ?? 0, left: transfer ? transfer.leftBytes() : METADATA_PIECE_SIZE };
       },
-      found: (peers) => this.addPeers(peers),
+      found: (peers, source) => this.addPeers(peers, source),
       warn: (m) => ctx.warn(m),
       secondHash: () => this.secondWireHash,
     });
@@ -973,7 +973,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   // --- peers: connecting ------------------------------------------------------------------
 
-  /** Learns peers to dial; `source` names a PEX peer, whose share of the candidates is capped. */
+  /** Learns peers to dial; `source` names a PEX peer, a tracker or the DHT, whose share of the candidates is capped. */
   addPeers(peers: PeerAddress[], source: string | null = null): void {
     this.dialer.add(peers, source);
   }
