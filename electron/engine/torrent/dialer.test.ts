@@ -2,7 +2,7 @@ import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EncryptionMode, PeerAddress } from '../api.js';
-import type { CloseKind } from '../peer/close-reason.js';
+import type { CloseKind, CloseReason } from '../peer/close-reason.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { PROTOCOL_PREFIX } from '../wire/handshake.js';
 import { Dialer, UTP_HEAD_START_MS, type DialerHost } from './dialer.js';
@@ -46,6 +46,7 @@ interface FakePeer {
   start(): void;
   receive(): void;
   receiveDecrypted(): void;
+  close(reason: CloseReason): void;
 }
 
 function fakePeer(encrypted: boolean): FakePeer {
@@ -60,6 +61,7 @@ function fakePeer(encrypted: boolean): FakePeer {
     },
     receive() {},
     receiveDecrypted() {},
+    close() {},
   };
 }
 
@@ -307,6 +309,50 @@ describe('Dialer: what a close means for the address', () => {
     vi.advanceTimersByTime(1_001);
     dialer.connectMore();
     expect(sockets).toHaveLength(2);
+  });
+
+  it('the torrent stopping ends every dial in progress at once, none counted as failed: connecting, in its MSE handshake, or waiting for the BitTorrent handshake', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { dialer, sockets, peers, warnings, setActive } = setup({ encryption: 'require' });
+    const B: PeerAddress = { host: '127.0.0.1', port: 7002 };
+    const C: PeerAddress = { host: '127.0.0.1', port: 7003 };
+    for (let round = 0; round < 6; round++) {
+      const from = sockets.length;
+      dialer.add([A, B, C]);
+      dialer.connectMore();
+      expect(sockets).toHaveLength(from + 3);
+      sockets[from + 1]!.connected(); // B: its MSE handshake starts (A and C still connecting)
+      setActive(false);
+      dialer.abort();
+      await settle();
+      expect(sockets.slice(from).map((s) => s.destroyed)).toEqual([true, true, true]);
+      expect(dialer.halfOpen).toBe(0);
+      setActive(true);
+      vi.advanceTimersByTime(10_001); // a dial that did not fail is tried again after 10 s, every time
+    }
+    expect(warnings).toEqual([]);
+    expect(peers).toHaveLength(0);
+  });
+
+  it('a connection still waiting for its BitTorrent handshake is closed as torrent-stopped, and not counted as failed', () => {
+    vi.useFakeTimers();
+    const { dialer, sockets, peers, close } = setup();
+    for (let round = 0; round < 6; round++) {
+      dialer.add([A]);
+      dialer.connectMore();
+      expect(sockets).toHaveLength(round + 1);
+      sockets[round]!.connected();
+      const peer = peers[round]!;
+      const kinds: CloseKind[] = [];
+      peer.close = (reason: CloseReason) => {
+        kinds.push(reason.kind);
+        close(peer, reason.kind); // as a real connection reports its close
+      };
+      dialer.abort();
+      expect(kinds).toEqual(['torrent-stopped']);
+      expect(dialer.halfOpen).toBe(0);
+      vi.advanceTimersByTime(10_001);
+    }
   });
 
   it('incoming connections (never dialled) leave the candidates alone', () => {

@@ -21,6 +21,10 @@ interface DialRace {
   /** TCP failed while uTP was still trying: if uTP fails too, the dial failed (no TCP retry at once). */
   tcpFailed: boolean;
   headStart: NodeJS.Timeout | null;
+  /** The socket that connected first, while its MSE handshake runs (then a PeerConnection owns it). */
+  connected: net.Socket | null;
+  /** The torrent stopped (Dialer.abort): the sockets were destroyed by us, not failed. */
+  aborted: boolean;
 }
 
 /** No TCP dial joins this race any more (one socket connected, or the dial is over). */
@@ -91,6 +95,8 @@ export class Dialer {
   readonly candidates = new PeerCandidates();
   /** Attempts before a PeerConnection owns the socket (TCP connect, MSE), by address key. */
   private readonly connecting = new Set<string>();
+  /** Dials not over yet (sockets connecting, or an MSE handshake running), for abort(). */
+  private readonly races = new Set<DialRace>();
   /** Dialled connections whose BitTorrent handshake is not done yet: each holds half-open slots. */
   private readonly halfOpenPeers = new Set<PeerConnection>();
   private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
@@ -150,10 +156,27 @@ export class Dialer {
     this.stop();
   }
 
-  /** Leaves the line for half-open slots (nothing to dial now, or the torrent stopped). Attempts in progress end on their own. */
+  /** Leaves the line for half-open slots (nothing to dial now, or the torrent stopped). Attempts in progress go on. */
   stop(): void {
     this.sessionHalfOpen?.forget(this.wake);
     this.ownHalfOpen.forget(this.wake);
+  }
+
+  /**
+   * The torrent stopped: leaves the line, and ends every attempt in progress (sockets still
+   * connecting, connections whose BitTorrent handshake has not come) without counting it as a
+   * failed dial. Left to run out, an address that accepts and never answers kept its socket 20 s
+   * after the torrent stopped, and a finished `tessera download` that long before exiting.
+   */
+  abort(): void {
+    this.stop();
+    for (const race of [...this.races]) {
+      race.aborted = true;
+      stopHeadStart(race);
+      for (const socket of [...race.trying]) socket.destroy();
+      race.connected?.destroy();
+    }
+    for (const peer of [...this.halfOpenPeers]) peer.close({ kind: 'torrent-stopped', detail: 'stopped while connecting' });
   }
 
   private takeSlot(): boolean {
@@ -186,6 +209,8 @@ export class Dialer {
     const hungUp = reason.kind === 'remote-closed';
     // An address that turned out to be us (e.g. our public address, handed back by a peer) is never dialled again.
     if (peer.violated || reason.kind === 'self') this.candidates.ban(address);
+    // We stopped: says nothing about the peer.
+    else if (reason.kind === 'torrent-stopped') this.candidates.markDisconnected(address, false);
     // Hung up on our plain handshake without answering: it may require encryption.
     else if (!peer.remote && !peer.encrypted && this.host.encryption === 'allow' && hungUp) this.candidates.handshakeRefused(address);
     else this.candidates.markDisconnected(address, !known || (peer.blocksReceived === 0 && !hungUp));
@@ -195,7 +220,8 @@ export class Dialer {
     const key = PeerCandidates.key(address);
     this.candidates.markConnecting(address);
     this.connecting.add(key);
-    const race: DialRace = { address, key, trying: new Set(), won: false, tcpFailed: false, headStart: null };
+    const race: DialRace = { address, key, trying: new Set(), won: false, tcpFailed: false, headStart: null, connected: null, aborted: false };
+    this.races.add(race);
     // uTP first, as libtorrent's connect_to_peer. But TCP does not wait for the uTP dial to time
     // out (3 s, libtorrent's utp_connect_timeout): a peer without uTP, or behind a firewall that
     // drops UDP, would cost 3 s at every dial. TCP joins after a head start, as Happy Eyeballs
@@ -246,6 +272,7 @@ export class Dialer {
     const endDial = (): void => {
       stopHeadStart(race);
       this.connecting.delete(key);
+      this.races.delete(race);
     };
     const onEarlyError = (err: Error): void => {
       if (settled) return;
@@ -253,6 +280,13 @@ export class Dialer {
       settle();
       // Closed because the other socket connected first: nothing to account for.
       if (race.won && !connected) return;
+      if (race.aborted) {
+        if (race.trying.size > 0) return;
+        endDial();
+        this.giveSlot();
+        this.candidates.markDisconnected(address, false);
+        return;
+      }
       if (!connected && race.trying.size > 0) {
         // The other transport is still trying: this one just drops out of the race.
         if (viaUtp) this.candidates.preferTcp(address);
@@ -299,6 +333,7 @@ export class Dialer {
         return;
       }
       race.won = true;
+      race.connected = socket;
       race.trying.delete(socket);
       // TCP answered while uTP had not within its head start: later dials go straight to TCP.
       if (!viaUtp && race.trying.size > 0) this.candidates.preferTcp(address);

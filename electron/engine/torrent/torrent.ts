@@ -550,7 +550,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.data.handler.setActive(false);
     for (const stop of this.timers) stop();
     this.timers = [];
-    this.dialer.stop();
+    this.dialer.abort();
     for (const peer of [...this.peersById.values()]) peer.close({ kind: 'torrent-stopped', detail });
     this.halting = this.discovery.stop();
     return this.halting;
