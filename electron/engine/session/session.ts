@@ -9,6 +9,7 @@ import { allWireHashes, findByWireHash, findSameTorrent } from './v2-routing.js'
 import { hashesOfMagnet, hashesOfMeta, wireHashes, type InfoHashes } from '../torrent/info-hashes.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
+import { MAGNET_SOURCE } from '../torrent/peer-candidates.js';
 import { HalfOpenLimit, SESSION_HALF_OPEN } from '../torrent/half-open.js';
 import { SessionConnections } from '../torrent/session-connections.js';
 import { SendShares } from '../peer/send-shares.js';
@@ -279,13 +280,17 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const parsed = source.kind === 'magnet' ? initFromMagnet(source.uri, savePath) : await initFromTorrent(source.bytes, savePath, source.parsed);
     if (this.closed) throw new Error('session is closed');
     for (const why of parsed.ignored ?? []) this.warn(`magnet ${parsed.infoHash.toString('hex')}: ${why}; that item was ignored`);
-    const peers = [...parsed.peers, ...(options.peers ?? [])];
+    // The user's peers are trusted; a magnet's x.pe holds a share of the candidates like any other source.
+    const addPeers = (t: Torrent): void => {
+      t.addPeers(parsed.peers, MAGNET_SOURCE);
+      t.addPeers(options.peers ?? []);
+    };
     // The same torrent by another of its hashes (a v1 magnet, a v2 magnet, the .torrent) is a duplicate too.
     const existing = findSameTorrent(this.torrents, parsed.infoHash.toString('hex'), parsed.hashes);
     if (existing) {
       // A magnet still waiting for its metadata takes it (and the piece layers) from the .torrent.
       if (parsed.meta && !existing.meta) existing.adoptMetadata(parsed.meta);
-      existing.addPeers(peers);
+      addPeers(existing);
       existing.addTrackers(parsed.trackers);
       return existing;
     }
@@ -305,7 +310,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       { ...parsed, resume, store: this.store, magnetUri: source.kind === 'magnet' ? source.uri : null, initial },
       options.paused ?? false,
     );
-    torrent.addPeers(peers);
+    addPeers(torrent);
     if (!resume) void torrent.saveResume();
     else this.renumberQueue();
     if (resume && stored.formerKey !== null) void this.rekeyRecord(torrent, stored.formerKey);
@@ -389,7 +394,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
         if (init && !twin && !this.closed && !this.torrents.has(infoHash)) {
           recorded.set(infoHash, init.init.resume?.queuePosition || Number.MAX_SAFE_INTEGER);
           const { torrent, started } = this.registerTorrent(init.init, init.paused);
-          torrent.addPeers(init.peers);
+          torrent.addPeers(init.peers, MAGNET_SOURCE);
           starting = started;
         }
       } catch (err) {

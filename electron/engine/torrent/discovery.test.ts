@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../api.js';
 import type { AnnounceClient } from '../tracker/index.js';
 import type { AnnounceParams, AnnounceResult } from '../tracker/types.js';
-import { DHT_SOURCE, Discovery, trackerSource, type DiscoveryHost, type TorrentDht } from './discovery.js';
+import { Discovery, type DiscoveryHost, type TorrentDht } from './discovery.js';
+import { DHT_SOURCE, trackerSource } from './peer-candidates.js';
 
 /** A DHT whose lookups the test finishes by hand. */
 class FakeDht implements TorrentDht {

@@ -1,13 +1,8 @@
 import type { PeerAddress, TrackerStats } from '../api.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
+import { DHT_SOURCE, trackerSource } from './peer-candidates.js';
 
 const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
-
-/** The candidate-list source of DHT peers; a tracker's is its URL (a PEX peer's, its IP: never these). */
-export const DHT_SOURCE = 'dht';
-export function trackerSource(url: string): string {
-  return `tracker ${url}`;
-}
 
 /** The DHT as a torrent uses it (the session owns the node). */
 export interface TorrentDht {

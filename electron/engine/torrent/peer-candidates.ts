@@ -7,7 +7,7 @@ interface Candidate {
   failures: number;
   /** When its last dial failed (ms): of two equally failed candidates the staler one goes first. */
   failedAt: number;
-  /** Who told us of it, when that counts against a cap (a PEX peer's IP, a tracker, the DHT); null for trusted sources. */
+  /** Who told us of it, when that counts against a cap (a PEX peer's IP, a tracker, the DHT, a magnet's x.pe); null for the user's own peers. */
   source: string | null;
   /** Earliest time (ms) we may dial it again. */
   retryAt: number;
@@ -19,6 +19,13 @@ interface Candidate {
 }
 
 export const MAX_CANDIDATES = 2000;
+
+/** Candidate sources besides a PEX peer (its IP): the DHT, a magnet's x.pe, a tracker (its URL). */
+export const DHT_SOURCE = 'dht';
+export const MAGNET_SOURCE = 'magnet x.pe';
+export function trackerSource(url: string): string {
+  return `tracker ${url}`;
+}
 /**
  * Candidates one source (a PEX peer, a tracker, the DHT) may have in the list at a time: a tenth
  * of it, so no single source can fill the list with addresses that lead nowhere.
