@@ -1,7 +1,8 @@
-import type { SessionOptions } from '../api.js';
+import type { PeerAddress, SessionOptions } from '../api.js';
 import { LocalServiceDiscovery } from '../lsd/lsd.js';
 import { PortMapper, type PortMappingState } from '../portmap/port-mapper.js';
 import { wireHashes } from '../torrent/info-hashes.js';
+import { LSD_SOURCE } from '../torrent/peer-candidates.js';
 import type { Torrent } from '../torrent/torrent.js';
 import type { Reachability } from './reachability.js';
 
@@ -48,9 +49,7 @@ export class SessionReach {
     }
     if (lsd) {
       lsd.on('warning', hooks.warn);
-      lsd.on('peer', (infoHash, peer) => {
-        for (const t of hooks.torrents()) if (lsdHashes(t).includes(infoHash) && lsdEligible(t)) t.addPeers([peer]);
-      });
+      lsd.on('peer', (infoHash, peer) => lsdPeerHeard(hooks.torrents(), infoHash, peer));
       await lsd.start();
     }
     return reach;
@@ -90,11 +89,23 @@ export class SessionReach {
 }
 
 /** BEP 27: a private torrent gets peers only from its trackers — no LSD, as no DHT and no PEX. */
-function lsdEligible(torrent: Torrent): boolean {
+/**
+ * A LAN peer announced `infoHash`: each running public torrent it names may dial it. LSD peers
+ * are one source of the candidate list, with its share: senders are rate-limited (lsd.ts), but
+ * a host on the LAN inventing addresses could otherwise fill the list in seconds.
+ */
+export function lsdPeerHeard(torrents: Iterable<LsdTorrent>, infoHash: string, peer: PeerAddress): void {
+  for (const t of torrents) if (lsdHashes(t).includes(infoHash) && lsdEligible(t)) t.addPeers([peer], LSD_SOURCE);
+}
+
+/** What LSD reads of a torrent. */
+export type LsdTorrent = Pick<Torrent, 'state' | 'info' | 'infoHashes' | 'addPeers'>;
+
+function lsdEligible(torrent: LsdTorrent): boolean {
   return torrent.state !== 'paused' && torrent.state !== 'error' && !torrent.info().private;
 }
 
 /** Every hash a torrent is announced by on the LAN: both of a hybrid's, as libtorrent's lsd_announce. */
-function lsdHashes(torrent: Torrent): string[] {
+function lsdHashes(torrent: LsdTorrent): string[] {
   return wireHashes(torrent.infoHashes).map((h) => h.toString('hex'));
 }

@@ -20,9 +20,10 @@ interface Candidate {
 
 export const MAX_CANDIDATES = 2000;
 
-/** Candidate sources besides a PEX peer (its IP): the DHT, a magnet's x.pe, a tracker (its URL). */
+/** Candidate sources besides a PEX peer (its IP): the DHT, a magnet's x.pe, LSD, a tracker (its URL). */
 export const DHT_SOURCE = 'dht';
 export const MAGNET_SOURCE = 'magnet x.pe';
+export const LSD_SOURCE = 'lsd';
 export function trackerSource(url: string): string {
   return `tracker ${url}`;
 }
