@@ -147,7 +147,7 @@ describe('PeerCandidates: a full list and PEX shares', () => {
   it('full of PEX addresses that then fail: a tracker peer still gets in, in place of the one that failed most, oldest failure first', () => {
     const c = filledFromPex();
     const tracker = { host: '203.0.113.7', port: 51413 };
-    expect(c.add(tracker)).toBe(false); // nothing has failed yet: nothing is forgotten
+    expect(c.add(junk(MAX_CANDIDATES), 'pex-0')).toBe(false); // nothing has failed, and its source holds no fewer than any other
     const [oldest, most, dialling] = [junk(7), junk(8), junk(9)];
     fail(c, oldest);
     vi.setSystemTime(T0 + 1000);
@@ -176,6 +176,23 @@ describe('PeerCandidates: a full list and PEX shares', () => {
     c.ban(junk(0));
     expect(c.add(junk(10_002), 'flooder')).toBe(true);
     expect(c.add(junk(10_003), 'flooder')).toBe(false);
+  });
+
+  it('full of untried addresses: a newcomer from a source holding fewer takes the place of the last one the largest source sent', () => {
+    const c = filledFromPex();
+    const tracker = { host: '203.0.113.7', port: 51413 };
+    expect(c.add(tracker, 'tracker http://t.example/announce')).toBe(true);
+    expect(c.add({ ...tracker, port: 1 })).toBe(true); // the user's own peer too
+    expect(c.size).toBe(MAX_CANDIDATES);
+    const listed = ready(c);
+    expect(listed).toContain('203.0.113.7:51413');
+    expect(listed).toContain('203.0.113.7:1');
+    // Two of the PEX peers gave up the last address each had sent (junk(i) came from pex-⌊i/200⌋).
+    const lost = Array.from({ length: MAX_CANDIDATES }, (_, i) => i).filter((i) => !listed.includes(PeerCandidates.key(junk(i))));
+    expect(lost).toHaveLength(2);
+    for (const i of lost) expect(i % MAX_CANDIDATES_PER_SOURCE).toBe(MAX_CANDIDATES_PER_SOURCE - 1);
+    // One that now holds 199 may not push out another's 200.
+    expect(c.add(junk(MAX_CANDIDATES + 1), `pex-${Math.floor(lost[0]! / MAX_CANDIDATES_PER_SOURCE)}`)).toBe(false);
   });
 
   it('a source at its share forgets its own address that failed most to take a new one; other sources keep theirs', () => {

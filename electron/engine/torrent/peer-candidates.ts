@@ -59,7 +59,7 @@ export class PeerCandidates {
     const key = PeerCandidates.key(address);
     if (this.byKey.has(key) || this.banned.has(key)) return false;
     if (source !== null && (this.perSource.get(source) ?? 0) >= MAX_CANDIDATES_PER_SOURCE && !this.evictFailed(source)) return false;
-    if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed()) return false;
+    if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed() && !this.evictFromLargest(source)) return false;
     this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, retryAt: 0, connected: false, encrypted: false, utp: true });
     if (source !== null) this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     return true;
@@ -76,6 +76,29 @@ export class PeerCandidates {
       if (c.connected || c.failures === 0 || (source !== undefined && c.source !== source)) continue;
       if (!victim || c.failures > victim.failures || (c.failures === victim.failures && c.failedAt < victim.failedAt)) victim = c;
     }
+    if (!victim) return false;
+    this.forget(victim);
+    return true;
+  }
+
+  /**
+   * A full list where nothing has failed yet: the source holding the most candidates (more
+   * than the newcomer's own source plus one) gives up the last one it sent, not being dialled,
+   * as libtorrent's erase_peers forces room. Ten PEX peers naming 200 addresses each filled the
+   * list, and the peers a tracker named were refused until enough of those had failed.
+   */
+  private evictFromLargest(newcomer: string | null): boolean {
+    let largest: string | null = null;
+    let most = (newcomer === null ? 0 : (this.perSource.get(newcomer) ?? 0)) + 1;
+    for (const [source, count] of this.perSource) {
+      if (count > most) {
+        largest = source;
+        most = count;
+      }
+    }
+    if (largest === null) return false;
+    let victim: Candidate | null = null;
+    for (const c of this.byKey.values()) if (c.source === largest && !c.connected) victim = c;
     if (!victim) return false;
     this.forget(victim);
     return true;
