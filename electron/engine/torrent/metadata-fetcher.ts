@@ -176,7 +176,7 @@ export class MetadataFetcher {
    */
   private evictStalledSizes(): void {
     if (this.waiting.size === 0) return;
-    const stuck = [...this.bySize.values()].filter((c) => c.stalled.size === c.sources.size);
+    const stuck = [...this.bySize.values()].filter((c) => [...c.sources].every((p) => c.stalled.has(p)));
     const evicted: MetadataPeer[] = [];
     for (const candidate of stuck) {
       for (const peer of candidate.sources) {
@@ -261,6 +261,7 @@ export class MetadataFetcher {
     if (liar === null) candidate.solo = true;
     else {
       candidate.sources.delete(liar);
+      candidate.stalled.delete(liar);
       this.sizeOf.delete(liar);
     }
     if (candidate.sources.size === 0) this.drop(candidate);
