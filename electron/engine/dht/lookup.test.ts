@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeInfo } from './compact.js';
 import type { KrpcResponse } from './krpc.js';
-import { iterativeLookup } from './lookup.js';
+import { iterativeLookup, MAX_VALUES_PER_REPLY } from './lookup.js';
 
 const TARGET = new Uint8Array(20);
 const OWN_ID = new Uint8Array(20).fill(0xff);
@@ -39,6 +39,23 @@ describe('iterativeLookup', () => {
     expect(hosts.filter((h) => h === '6.6.6.6')).toHaveLength(1);
     expect(new Set(hosts).size).toBe(hosts.length);
     expect(result.closest).toHaveLength(8);
+  });
+
+  it('takes at most MAX_VALUES_PER_REPLY peers from one get_peers reply (a datagram holds 512)', async () => {
+    const seeds = [{ id: idAt(100), host: '10.0.0.1', port: 6881 }];
+    const values = Array.from({ length: 512 }, (_, i) => ({ host: `10.9.${i >> 8}.${i & 255}`, port: 6881 }));
+    const found: number[] = [];
+    await iterativeLookup({
+      target: TARGET,
+      ownId: OWN_ID,
+      family: 4,
+      seeds,
+      k: 8,
+      alpha: 3,
+      query: (node) => Promise.resolve({ ...reply(node, []), values }),
+      onPeers: (peers) => found.push(peers.length),
+    });
+    expect(found).toEqual([MAX_VALUES_PER_REPLY]);
   });
 
   it('with the restriction off (test swarms on 127.0.0.1) it takes every port of one IP', async () => {

@@ -60,6 +60,12 @@ interface Candidate {
 }
 
 const MAX_CANDIDATES = 1000;
+/**
+ * Peers taken from one get_peers reply: what libtorrent sends at most (max_peers_reply). A
+ * node may send 512 (a datagram's worth), all invented, to crowd the torrent's share of the
+ * candidate list out of the peers honest nodes name.
+ */
+export const MAX_VALUES_PER_REPLY = 100;
 
 export function iterativeLookup(options: LookupOptions): Promise<LookupResult> {
   const { target, k, alpha } = options;
@@ -148,7 +154,7 @@ export function iterativeLookup(options: LookupOptions): Promise<LookupResult> {
           responded++;
           const nodes = options.family === 4 ? response.nodes : response.nodes6;
           for (const node of nodes) addCandidate(node);
-          if (response.values.length > 0) options.onPeers?.(response.values, candidate.node);
+          if (response.values.length > 0) options.onPeers?.(response.values.slice(0, MAX_VALUES_PER_REPLY), candidate.node);
           step();
         },
         () => {
