@@ -284,7 +284,7 @@ export class Dialer {
         if (race.trying.size > 0) return;
         endDial();
         this.giveSlot();
-        this.candidates.markDisconnected(address, false);
+        this.candidates.released(address);
         return;
       }
       if (!connected && race.trying.size > 0) {

@@ -140,6 +140,12 @@ export class PeerCandidates {
     if (c) c.connected = true;
   }
 
+  /** A dial we gave up ourselves (the torrent stopped): ready again at once, nothing counted. */
+  released(address: PeerAddress): void {
+    const c = this.byKey.get(PeerCandidates.key(address));
+    if (c) c.connected = false;
+  }
+
   /** The connection ended. `failed`: it never got going (refused, timeout, bad handshake). */
   markDisconnected(address: PeerAddress, failed: boolean): void {
     const c = this.byKey.get(PeerCandidates.key(address));
