@@ -77,6 +77,17 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       res.on('close', () => clearInterval(t));
       return;
     }
+    case '/trickle': {
+      // 20 bytes every 20 ms: alive, above the drip limit, and slower than the slow limit.
+      res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
+      let at = 0;
+      const t = setInterval(() => {
+        if (at >= slice.length || res.destroyed) return clearInterval(t);
+        res.write(slice.subarray(at, (at += 20)));
+      }, 20);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
     case '/pause': {
       // Headers at once, the body only when the test says (after the client reported silence).
       res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${range?.[1]}-${range?.[2]}/${BODY.length}` });
@@ -125,7 +136,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const LIMITS: FetchLimits = { totalTimeoutMs: 60_000, windowMs: 300, minBytesPerWindow: 1000, maxRedirects: 3, silenceMs: 60_000 };
+const LIMITS: FetchLimits = { totalTimeoutMs: 60_000, windowMs: 300, minBytesPerWindow: 1000, maxRedirects: 3, silenceMs: 60_000, slowBytes: 1 };
 
 interface FetchExtra {
   rangeInUrl?: boolean;
@@ -220,6 +231,19 @@ describe('fetchRange', () => {
     const got = await fetchBytes('/pause', 0, 1000, { limits: { ...LIMITS, windowMs: 60_000, silenceMs: 50 }, onSilence });
     expect(got.equals(BODY.subarray(0, 1000))).toBe(true);
     expect(reports).toEqual([true, false]);
+  });
+
+  it('reports a server that trickles slower than the slow limit as silent, and takes its bytes all the same', async () => {
+    const reports: boolean[] = [];
+    // ~1,000 bytes a second: 250 a window of 250 ms, under the 400 due; the drip limit (200 per 300 ms) is met.
+    const limits = { ...LIMITS, minBytesPerWindow: 200, silenceMs: 250, slowBytes: 400 };
+    const got = await fetchBytes('/trickle', 0, 1500, { limits, onSilence: (silent) => reports.push(silent) });
+    expect(got.equals(BODY.subarray(0, 1500))).toBe(true);
+    expect(reports[0]).toBe(true);
+    // A fast server is never reported.
+    const fast: boolean[] = [];
+    await fetchBytes('/good', 0, 1500, { limits, onSilence: (silent) => fast.push(silent) });
+    expect(fast).toEqual([]);
   });
 
   it('a hostile server costs bounded memory: a huge header, a gzip bomb, an endless body', async () => {

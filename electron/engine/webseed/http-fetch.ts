@@ -14,6 +14,12 @@ export interface FetchLimits {
   maxRedirects: number;
   /** No byte at all for this long (headers or body): `onSilence(true)` (the request goes on). */
   silenceMs: number;
+  /**
+   * A body window of `silenceMs` bringing fewer bytes than this (while more are due) counts as
+   * silence too: a server trickling just above the drip limit holds the blocks it was asked for,
+   * in endgame both requests the picker allows for each, against every faster source.
+   */
+  slowBytes: number;
 }
 
 export const DEFAULT_LIMITS: FetchLimits = {
@@ -23,6 +29,8 @@ export const DEFAULT_LIMITS: FetchLimits = {
   minBytesPerWindow: 15 * 1024,
   maxRedirects: 5,
   silenceMs: 5_000,
+  // One block in 5 s (3.2 KiB/s): slower, a server delivers less than anyone else would.
+  slowBytes: 16 * 1024,
 };
 
 export interface RangeRequest {
@@ -119,11 +127,26 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
       }
       silenceTimer.refresh();
     };
+    // Body bytes of the current slow-check window (see FetchLimits.slowBytes).
+    let windowBody = 0;
+    let slowTimer: NodeJS.Timeout | null = null;
+    const checkSlow = (): void => {
+      const due = request.length - received;
+      // Windows in which we held the response back ourselves (rate limits) do not count.
+      const heldBack = pausedByUs || Date.now() < throttledUntil + limits.silenceMs;
+      const slow = !heldBack && !silent && windowBody < limits.slowBytes && due > limits.slowBytes;
+      windowBody = 0;
+      if (!slow) return;
+      // Reported as silence: the blocks go to others until bytes come again.
+      silent = true;
+      ctx.onSilence?.(true);
+    };
     const finish = (error: WebSeedError | null, location: string | null = null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
       clearTimeout(silenceTimer);
+      if (slowTimer) clearInterval(slowTimer);
       clearInterval(dripTimer);
       ctx.signal.removeEventListener('abort', onAbort);
       if (error) {
@@ -158,10 +181,12 @@ function fetchOnce(request: RangeRequest, sink: (chunk: Buffer) => void, ctx: Fe
         res.destroy();
         return finish(new WebSeedError(problem.kind, problem.message));
       }
+      slowTimer = setInterval(checkSlow, limits.silenceMs);
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         received += chunk.length;
         progress += chunk.length;
+        windowBody += chunk.length;
         if (received > request.length) return finish(new WebSeedError('wrong-length', `more than the ${request.length} bytes asked for`));
         heard();
         sink(chunk);

@@ -23,6 +23,8 @@ const held: http.ServerResponse[] = [];
 const closedByUs = new Set<http.ServerResponse>();
 /** For each request the good server answered: how many hostile requests had been given up by then. */
 const givenUpAtGoodRequests: number[] = [];
+/** The hostile server sends 1 KiB every 500 ms instead of nothing: above the drip limit, below the slow one. */
+let trickle = false;
 
 function rangeOf(req: http.IncomingMessage): { first: number; body: Buffer } {
   const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
@@ -38,6 +40,13 @@ beforeAll(async () => {
     res.flushHeaders();
     held.push(res);
     res.on('close', () => closedByUs.add(res));
+    if (!trickle) return;
+    let at = 0;
+    const t = setInterval(() => {
+      if (at >= body.length || res.destroyed) return clearInterval(t);
+      res.write(body.subarray(at, (at += 1024)));
+    }, 500);
+    res.on('close', () => clearInterval(t));
   });
   good = http.createServer((req, res) => {
     givenUpAtGoodRequests.push(closedByUs.size);
@@ -59,8 +68,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function downloadWithHostileSeedsFirst(data: Buffer, name: string): Promise<void> {
+async function downloadWithHostileSeedsFirst(data: Buffer, name: string, trickling = false): Promise<void> {
   DATA = data;
+  trickle = trickling;
   held.length = 0;
   closedByUs.clear();
   givenUpAtGoodRequests.length = 0;
@@ -88,6 +98,13 @@ describe('web seeds that hold their connections open', () => {
     // Four pieces: the first hostile seed asks for all of them, the second for each again
     // (endgame), and the picker allows no third request for a block.
     await downloadWithHostileSeedsFirst(fileData(4 * 16384, 31), 'b.bin');
+    expect(held.length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('let the blocks they hold go when they trickle (2 KiB/s, above the drip limit): a good seed finishes, endgame included', async () => {
+    // At 2 KiB/s each would take 32 s for these 64 KiB, holding both endgame requests meanwhile:
+    // the good seed was asked nothing until they had delivered it all.
+    await downloadWithHostileSeedsFirst(fileData(4 * 16384, 37), 'c.bin', true);
     expect(held.length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });
