@@ -13,7 +13,7 @@ import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
 import { webGateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
-import { HEADERS_TIMEOUT_MS, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
+import { HEADERS_TIMEOUT_MS, MAX_REQUESTS_IN_FLIGHT, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
 
 describe('security checks', () => {
   const loop = { boundHost: '127.0.0.1', port: 8000 };
@@ -369,5 +369,58 @@ describe('web connection limits from the open-file limit', () => {
     expect(webGateLimits(1024)).toEqual({ maxConnections: 128, maxPerIp: 64 });
     expect(webGateLimits(256)).toEqual({ maxConnections: 32, maxPerIp: 16 });
     expect(webGateLimits(20)).toEqual({ maxConnections: 16, maxPerIp: 8 });
+  });
+});
+
+describe('web host under a request flood from one tab', () => {
+  it(`reads at most ~${MAX_REQUESTS_IN_FLIGHT} requests ahead of their replies, and answers every one in the end`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-host-requests-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    // Every settings save waits until released: the flood's requests stay in flight.
+    let release = (): void => undefined;
+    const saved = new Promise<void>((r) => (release = r));
+    const service = new TesseraService({
+      session: new FakeSession(),
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
+      saveSettings: () => saved,
+      platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    });
+    let handled = 0;
+    const counting: Pick<TesseraService, 'connect'> = {
+      connect: (send) => {
+        const conn = service.connect(send);
+        return {
+          handle: (command, payload) => {
+            handled++;
+            return conn.handle(command, payload);
+          },
+          close: () => conn.close(),
+        };
+      },
+    };
+    const host = await startHostServer({ service: counting, staticDir: dir, port: 0 });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
+    try {
+      await new Promise((r) => ws.on('open', r));
+      const replied = new Set<number>();
+      ws.on('message', (d) => replied.add((JSON.parse(String(d)) as { id: number }).id));
+      const total = 2000;
+      // 2 KiB frames (JSON allows the padding): a socket read holds ~30 of them.
+      const padding = ' '.repeat(2048);
+      for (let id = 0; id < total; id++) ws.send(JSON.stringify({ kind: 'request', id, command: 'setSettings', payload: { notifyOnComplete: id % 2 === 0 } }) + padding);
+      await expect.poll(() => handled).toBeGreaterThanOrEqual(MAX_REQUESTS_IN_FLIGHT);
+      // Time for the host to read what it would: without the bound, all 4 MiB.
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(handled).toBeLessThanOrEqual(2 * MAX_REQUESTS_IN_FLIGHT);
+      expect(replied.size).toBe(0);
+      release();
+      await expect.poll(() => replied.size, { timeout: 20_000 }).toBe(total);
+      expect(handled).toBe(total);
+    } finally {
+      ws.terminate();
+      await host.close();
+      await service.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,8 @@
  *
  * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
- * dropped first: connection-gate.ts), and 32 WebSocket clients.
+ * dropped first: connection-gate.ts), 32 WebSocket clients, and 64 requests in flight per client
+ * (request-window.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -19,17 +20,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { LOGIN_PATH, LOGOUT_PATH, MAX_TORRENT_FILE_BYTES, SESSION_PATH, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage } from '../../shared/contract/index.js';
+import { LOGIN_PATH, LOGOUT_PATH, MAX_TORRENT_FILE_BYTES, SESSION_PATH, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage, type ResponseMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
 import { addressGroup, connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkRequest, tokensEqual } from './security.js';
 import { expiredSessionCookie, loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
 import { SessionSockets } from './session-sockets.js';
+import { RequestWindow } from './request-window.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
-  service: TesseraService;
+  /** Serves the contract; each WebSocket is one connection. */
+  service: Pick<TesseraService, 'connect'>;
   /** Folder holding the built renderer (index.html + assets). */
   staticDir: string;
   /** Bind address (default 127.0.0.1). */
@@ -80,6 +83,11 @@ export const HOST_CSP = [
 const MAX_FRAME = Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4 + 64 * 1024;
 /** A client that stops reading is dropped rather than buffered forever. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
+/**
+ * Requests one WebSocket client may have waiting for their reply before the host stops reading
+ * its frames (request-window.ts). The UI sends a handful at a time.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 64;
 /** Open UI tabs (WebSocket clients) at once. */
 export const MAX_WS_CLIENTS = 32;
 /** Slowloris bounds: all request headers within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
@@ -396,15 +404,22 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   }
 
   function serveSocket(ws: WebSocket): void {
-    const send = (message: HostMessage): void => {
-      if (ws.readyState !== ws.OPEN) return;
+    /** Sends `message`; `sent` runs once it has left (or could not be sent). */
+    const send = (message: HostMessage, sent?: () => void): void => {
+      if (ws.readyState !== ws.OPEN) {
+        sent?.();
+        return;
+      }
       if (ws.bufferedAmount > MAX_BUFFERED) {
         log('dropping a WebSocket client that stopped reading');
         ws.terminate();
+        sent?.();
         return;
       }
-      ws.send(JSON.stringify(message));
+      ws.send(JSON.stringify(message), sent && (() => sent()));
     };
+    const requests = new RequestWindow(MAX_REQUESTS_IN_FLIGHT, () => ws.pause(), () => ws.resume());
+    const reply = (message: ResponseMessage): void => send(message, () => requests.end());
     const conn = options.service.connect((event) => send({ kind: 'event', event }));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
@@ -418,16 +433,17 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         ws.close(1007, 'not JSON');
         return;
       }
+      requests.begin();
       let request;
       try {
         request = parseRequestMessage(parsed);
       } catch (err) {
         const id = typeof parsed === 'object' && parsed !== null && 'id' in parsed && Number.isSafeInteger((parsed as { id: unknown }).id) ? (parsed as { id: number }).id : -1;
-        send({ kind: 'response', id, ok: false, error: { code: 'invalid-payload', message: err instanceof Error ? err.message : 'bad request' } });
+        reply({ kind: 'response', id, ok: false, error: { code: 'invalid-payload', message: err instanceof Error ? err.message : 'bad request' } });
         return;
       }
-      void conn.handle(request.command, request.payload).then((reply) => {
-        send(reply.ok ? { kind: 'response', id: request.id, ok: true, result: reply.result } : { kind: 'response', id: request.id, ok: false, error: reply.error });
+      void conn.handle(request.command, request.payload).then((answer) => {
+        reply(answer.ok ? { kind: 'response', id: request.id, ok: true, result: answer.result } : { kind: 'response', id: request.id, ok: false, error: answer.error });
       });
     });
     const closed = (): void => {
