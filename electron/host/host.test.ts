@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -113,6 +113,8 @@ describe('web host server', () => {
     await mkdir(join(dir, 'assets'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
     await writeFile(join(dir, 'assets', 'app.js'), 'console.log(1)');
+    // A file whose read fails (EIO): stat calls it a regular file.
+    await symlink('/proc/self/mem', join(dir, 'assets', 'unreadable.js'));
     await writeFile(join(dir, '..', 'tessera-secret.txt'), 'secret').catch(() => undefined);
     session = new FakeSession();
     service = new TesseraService({
@@ -158,6 +160,11 @@ describe('web host server', () => {
     expect((await get(host.port, '/%2e%2e/tessera-secret.txt')).status).toBe(404);
     expect((await get(host.port, '/assets%2f..%2f..%2ftessera-secret.txt')).status).toBe(403);
     expect((await get(host.port, '/missing.js')).status).toBe(404);
+  });
+
+  it('a file that fails to read ends its response, not the host', async () => {
+    await get(host.port, '/assets/unreadable.js').catch(() => undefined);
+    expect((await get(host.port, '/assets/app.js')).status).toBe(200);
   });
 
   it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {

@@ -12,8 +12,8 @@
  * (request-window.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -318,6 +318,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       res.end('Not found\n');
       return;
     }
+    // Opened before the headers go: a file that cannot be opened now (out of file descriptors,
+    // gone since the stat) is a 503, not a 200 cut short.
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
+      refuse(res, 503, 'file unavailable, try again');
+      return;
+    }
     const isIndex = rel === '/index.html';
     res.writeHead(200, {
       'content-type': contentTypeFor(extname(file)),
@@ -332,9 +342,14 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     });
     if (req.method === 'HEAD') {
       res.end();
+      await handle.close();
       return;
     }
-    createReadStream(file).pipe(res);
+    // pipeline, not pipe: a read error (EIO) must end this response, not the process (an
+    // unhandled 'error' on the file stream), and a response closed early must close the file.
+    pipeline(handle.createReadStream(), res, (err) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log(`serving ${rel} failed: ${err.message}`);
+    });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
