@@ -13,7 +13,7 @@ import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
 import { webGateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
-import { HEADERS_TIMEOUT_MS, MAX_REQUESTS_IN_FLIGHT, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
+import { HEADERS_TIMEOUT_MS, MAX_PIPELINED_REQUESTS, MAX_REQUESTS_IN_FLIGHT, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
 
 describe('security checks', () => {
   const loop = { boundHost: '127.0.0.1', port: 8000 };
@@ -164,6 +164,28 @@ describe('web host server', () => {
 
   it('a file that fails to read ends its response, not the host', async () => {
     await get(host.port, '/assets/unreadable.js').catch(() => undefined);
+    expect((await get(host.port, '/assets/app.js')).status).toBe(200);
+  });
+
+  it(`answers ${MAX_PIPELINED_REQUESTS} pipelined requests, and closes a connection that pipelines more`, async () => {
+    const one = `GET /assets/app.js HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`;
+    const answers = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: host.port }, () => s.write(one.repeat(MAX_PIPELINED_REQUESTS)));
+      let got = '';
+      s.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.split('console.log(1)').length - 1 === MAX_PIPELINED_REQUESTS) {
+          s.destroy();
+          resolve(got);
+        }
+      });
+      s.on('error', reject);
+    });
+    expect(answers.match(/HTTP\/1\.1 200 /g)).toHaveLength(MAX_PIPELINED_REQUESTS);
+    const flood = connect({ host: '127.0.0.1', port: host.port }, () => flood.write(one.repeat(1000)));
+    flood.on('error', () => undefined);
+    flood.resume();
+    await expect.poll(() => flood.closed).toBe(true);
     expect((await get(host.port, '/assets/app.js')).status).toBe(200);
   });
 

@@ -8,7 +8,8 @@
  *
  * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
- * dropped first: connection-gate.ts), 32 WebSocket clients, and 64 requests in flight per client
+ * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
+ * (pipelined-requests.ts), 32 WebSocket clients, and 64 requests in flight per client
  * (request-window.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,7 @@ import { checkHost, checkOrigin, checkRequest, tokensEqual } from './security.js
 import { expiredSessionCookie, loginPage, sessionCookie, sessionFromCookie, type Auth } from './auth.js';
 import { SessionSockets } from './session-sockets.js';
 import { RequestWindow } from './request-window.js';
+import { PipelinedRequests } from './pipelined-requests.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -88,6 +90,8 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
  * its frames (request-window.ts). The UI sends a handful at a time.
  */
 export const MAX_REQUESTS_IN_FLIGHT = 64;
+/** HTTP requests one connection may send ahead of their responses (pipelined-requests.ts); browsers send one. */
+export const MAX_PIPELINED_REQUESTS = 4;
 /** Open UI tabs (WebSocket clients) at once. */
 export const MAX_WS_CLIENTS = 32;
 /** Slowloris bounds: all request headers within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
@@ -121,7 +125,13 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   };
 
   const serverOptions = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
+  const pipelined = new PipelinedRequests<Socket>(MAX_PIPELINED_REQUESTS);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!pipelined.arrive(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
+    res.once('close', () => pipelined.done(req.socket));
     const socket = gatedSocket(req.socket);
     gate.busy(socket);
     res.once('finish', () => gate.idle(socket));
