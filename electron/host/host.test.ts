@@ -162,9 +162,22 @@ describe('web host server', () => {
     expect((await get(host.port, '/missing.js')).status).toBe(404);
   });
 
-  it('a file that fails to read ends its response, not the host', async () => {
-    await get(host.port, '/assets/unreadable.js').catch(() => undefined);
+  it('a file that fails to read answers 503, not the end of the host', async () => {
+    expect((await get(host.port, '/assets/unreadable.js')).status).toBe(503);
     expect((await get(host.port, '/assets/app.js')).status).toBe(200);
+  });
+
+  it('streams the files it does not keep in memory, and a read error ends that response only', async () => {
+    // Nothing kept: every file is streamed from disk.
+    const streaming = await startHostServer({ service, staticDir: dir, port: 0, staticCacheLimits: { maxFileBytes: -1, maxTotalBytes: 0 } });
+    try {
+      const page = await get(streaming.port, '/assets/app.js');
+      expect([page.status, page.body]).toEqual([200, 'console.log(1)']);
+      await get(streaming.port, '/assets/unreadable.js').catch(() => undefined);
+      expect((await get(streaming.port, '/assets/app.js')).status).toBe(200);
+    } finally {
+      await streaming.close();
+    }
   });
 
   it(`answers ${MAX_PIPELINED_REQUESTS} pipelined requests, and closes a connection that pipelines more`, async () => {

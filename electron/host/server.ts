@@ -30,6 +30,7 @@ import { expiredSessionCookie, loginPage, sessionCookie, sessionFromCookie, type
 import { SessionSockets } from './session-sockets.js';
 import { RequestWindow } from './request-window.js';
 import { PipelinedRequests } from './pipelined-requests.js';
+import { StaticCache, type StaticCacheLimits } from './static-cache.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -45,6 +46,8 @@ export interface HostServerOptions {
   portFallback?: boolean;
   /** TCP connection limits (default: webGateLimits of the open-file limit). */
   connectionLimits?: GateLimits;
+  /** Which of the app's files are kept in memory (default STATIC_CACHE_LIMITS); larger ones are streamed. */
+  staticCacheLimits?: StaticCacheLimits;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
   /**
@@ -111,6 +114,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const log = options.log ?? (() => undefined);
   const staticRoot = resolve(options.staticDir);
   let port = 0;
+  const staticFiles = new StaticCache(options.staticCacheLimits);
   const gate = new ConnectionGate(options.connectionLimits ?? webGateLimits(connectionLimits().fdLimit));
 
   const config = () => ({ boundHost: bindHost, port, token });
@@ -328,20 +332,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       res.end('Not found\n');
       return;
     }
-    // Opened before the headers go: a file that cannot be opened now (out of file descriptors,
-    // gone since the stat) is a 503, not a 200 cut short.
-    let handle: FileHandle;
-    try {
-      handle = await open(file, 'r');
-    } catch (err) {
-      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
-      refuse(res, 503, 'file unavailable, try again');
-      return;
-    }
     const isIndex = rel === '/index.html';
-    res.writeHead(200, {
+    const headers = (size: number): Record<string, string> => ({
       'content-type': contentTypeFor(extname(file)),
-      'content-length': String(info.size),
+      'content-length': String(size),
       'cache-control': isIndex ? 'no-store' : 'no-cache',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
@@ -350,6 +344,31 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       'cross-origin-resource-policy': 'same-origin',
       'content-security-policy': HOST_CSP,
     });
+    let bytes: Buffer | null;
+    try {
+      bytes = await staticFiles.get(file, info);
+    } catch (err) {
+      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
+      refuse(res, 503, 'file unavailable, try again');
+      return;
+    }
+    if (bytes !== null) {
+      res.writeHead(200, headers(bytes.length));
+      res.end(req.method === 'HEAD' ? undefined : bytes);
+      return;
+    }
+    // Too large to keep in memory (only with --static): streamed. Opened before the headers go,
+    // so a file that cannot be opened now (out of file descriptors, gone since the stat) is a
+    // 503, not a 200 cut short.
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
+      refuse(res, 503, 'file unavailable, try again');
+      return;
+    }
+    res.writeHead(200, headers(info.size));
     if (req.method === 'HEAD') {
       res.end();
       await handle.close();
