@@ -13,7 +13,7 @@ import { TesseraService } from '../engine/service/index.js';
 import { parseHostArgs } from './args.js';
 import { webGateLimits } from './connection-gate.js';
 import { checkHost, checkOrigin, checkToken, splitHostHeader } from './security.js';
-import { HEADERS_TIMEOUT_MS, MAX_PIPELINED_REQUESTS, MAX_REQUESTS_IN_FLIGHT, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
+import { HEADERS_TIMEOUT_MS, HEARTBEAT_MISSES, MAX_PIPELINED_REQUESTS, MAX_REQUESTS_IN_FLIGHT, MAX_WS_CLIENTS, REQUEST_TIMEOUT_MS, startHostServer, type HostServer } from './server.js';
 
 describe('security checks', () => {
   const loop = { boundHost: '127.0.0.1', port: 8000 };
@@ -460,6 +460,39 @@ describe('web host under a request flood from one tab', () => {
       expect(handled).toBe(total);
     } finally {
       ws.terminate();
+      await host.close();
+      await service.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('web host heartbeat', () => {
+  it('drops a tab that answers no ping, and keeps one that does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-host-heartbeat-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    const service = new TesseraService({
+      session: new FakeSession(),
+      settings: { downloadDir: dir, listenPort: 0, maxPeersPerTorrent: 10, notifyOnComplete: false, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: false },
+      platform: { capabilities: { transport: 'web', chooseDownloadDir: false, openFolder: false } },
+    });
+    const host = await startHostServer({ service, staticDir: dir, port: 0, heartbeatMs: 150 });
+    const url = `ws://127.0.0.1:${host.port}/ws?token=${host.token}`;
+    // A client gone without a word: it never answers a ping.
+    const gone = new WebSocket(url, { autoPong: false });
+    const alive = new WebSocket(url);
+    try {
+      let pings = 0;
+      alive.on('ping', () => pings++);
+      let goneClosed = false;
+      gone.on('close', () => (goneClosed = true));
+      await Promise.all([gone, alive].map((ws) => new Promise((r) => ws.on('open', r))));
+      await expect.poll(() => goneClosed, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => pings, { timeout: 10_000 }).toBeGreaterThanOrEqual(2 * HEARTBEAT_MISSES + 1);
+      expect(alive.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      gone.terminate();
+      alive.terminate();
       await host.close();
       await service.close();
       await rm(dir, { recursive: true, force: true });

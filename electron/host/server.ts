@@ -9,8 +9,8 @@
  * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
  * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
- * (pipelined-requests.ts), 32 WebSocket clients, and 64 requests in flight per client
- * (request-window.ts).
+ * (pipelined-requests.ts), 32 WebSocket clients, 64 requests in flight per client
+ * (request-window.ts), and a client silent through two pings 30 s apart is dropped (heartbeat.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -31,6 +31,7 @@ import { SessionSockets } from './session-sockets.js';
 import { RequestWindow } from './request-window.js';
 import { PipelinedRequests } from './pipelined-requests.js';
 import { StaticCache, type StaticCacheLimits } from './static-cache.js';
+import { Heartbeat } from './heartbeat.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -48,6 +49,8 @@ export interface HostServerOptions {
   connectionLimits?: GateLimits;
   /** Which of the app's files are kept in memory (default STATIC_CACHE_LIMITS); larger ones are streamed. */
   staticCacheLimits?: StaticCacheLimits;
+  /** How often open tabs are pinged (default HEARTBEAT_MS); one silent for HEARTBEAT_MISSES pings is dropped (heartbeat.ts). */
+  heartbeatMs?: number;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
   /**
@@ -95,6 +98,9 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
 export const MAX_REQUESTS_IN_FLIGHT = 64;
 /** HTTP requests one connection may send ahead of their responses (pipelined-requests.ts); browsers send one. */
 export const MAX_PIPELINED_REQUESTS = 4;
+/** Tabs are pinged this often; one that answers nothing for HEARTBEAT_MISSES pings in a row is dropped. */
+export const HEARTBEAT_MS = 30_000;
+export const HEARTBEAT_MISSES = 2;
 /** Open UI tabs (WebSocket clients) at once. */
 export const MAX_WS_CLIENTS = 32;
 /** Slowloris bounds: all request headers within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
@@ -169,6 +175,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const sessionSockets = new SessionSockets<WebSocket>();
   const sweep = auth ? setInterval(() => sessionSockets.sweep((sid) => auth.touch(sid)), SESSION_SWEEP_MS) : null;
   sweep?.unref();
+  const heartbeat = new Heartbeat<WebSocket>(HEARTBEAT_MISSES);
+  const heartbeatTimer = setInterval(() => heartbeat.tick(), options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeatTimer.unref();
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
@@ -465,7 +474,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const requests = new RequestWindow(MAX_REQUESTS_IN_FLIGHT, () => ws.pause(), () => ws.resume());
     const reply = (message: ResponseMessage): void => send(message, () => requests.end());
     const conn = options.service.connect((event) => send({ kind: 'event', event }));
+    heartbeat.track(ws);
+    ws.on('pong', () => heartbeat.seen(ws));
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      heartbeat.seen(ws);
       if (isBinary) {
         ws.close(1003, 'text frames only');
         return;
@@ -491,6 +503,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       });
     });
     const closed = (): void => {
+      heartbeat.forget(ws);
       conn.close();
       sessionSockets.remove(ws);
     };
@@ -510,6 +523,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     url,
     close: async () => {
       if (sweep) clearInterval(sweep);
+      clearInterval(heartbeatTimer);
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();
