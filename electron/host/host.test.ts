@@ -202,6 +202,20 @@ describe('web host server', () => {
     expect((await get(host.port, '/assets/app.js')).status).toBe(200);
   });
 
+  it('answers a request with an unwanted body and closes its connection instead of reading the body', async () => {
+    const upload = connect({ host: '127.0.0.1', port: host.port }, () => {
+      // A body that never ends.
+      upload.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      upload.write(`10000\r\n${'a'.repeat(0x10000)}\r\n`);
+    });
+    let answer = '';
+    upload.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    upload.on('error', () => undefined);
+    await expect.poll(() => upload.closed).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+
   it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {
     expect((await get(host.port, `/?token=${host.token}`, { host: `evil.example:${host.port}` })).status).toBe(403);
     expect((await get(host.port, `/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);

@@ -181,6 +181,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
+    // Only the login form's body is read. Any other request that comes with one is answered and
+    // its connection closed: Node would otherwise read the body to throw it away, for as long as
+    // the sender keeps sending (up to REQUEST_TIMEOUT_MS: 18 GB in 30 s on loopback).
+    if (hasBody(req) && !(auth && req.method === 'POST' && url?.pathname === LOGIN_PATH)) res.setHeader('connection', 'close');
     if (!url) {
       refuse(res, 400, 'malformed request target');
       return;
@@ -578,6 +582,11 @@ function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const a = address.startsWith('::ffff:') ? address.slice(7) : address;
   return a === '::1' || a.startsWith('127.');
+}
+
+/** Whether the request announces a body (chunked, or a length above 0). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
 }
 
 /** The request body as text, or null when it is larger than `max` bytes. */
