@@ -354,6 +354,28 @@ describe('web host under a connection flood', () => {
     expect((await get(host.port, '/')).status).toBe(200);
   });
 
+  it('closes a refused WebSocket upgrade even when the client keeps its side open, so such refusals cannot fill the gate', async () => {
+    const small = await startHostServer({ service, staticDir: dir, port: 0, connectionLimits: { maxConnections: 4, maxPerIp: 2 } });
+    const held: Socket[] = [];
+    try {
+      for (const localAddress of ['127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.3']) {
+        const s = connect({ host: '127.0.0.1', port: small.port, localAddress, allowHalfOpen: true }, () =>
+          s.write(`GET /ws?token=wrong HTTP/1.1\r\nHost: 127.0.0.1:${small.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+        );
+        s.on('error', () => undefined);
+        held.push(s);
+      }
+      // Each refused (the clients read the answer but never end their side) …
+      await Promise.all(held.map((s) => new Promise((r) => s.once('data', r))));
+      // … and the server's side of each is gone all the same.
+      await expect.poll(() => new Promise<number>((r) => small.server.getConnections((_, n) => r(n)))).toBe(0);
+      expect((await get(small.port, '/')).status).toBe(200);
+    } finally {
+      for (const s of held) s.destroy();
+      await small.close();
+    }
+  });
+
   it(`caps WebSocket clients at ${MAX_WS_CLIENTS}`, async () => {
     const roomy = await startHostServer({ service, staticDir: dir, port: 0 });
     const url = `ws://127.0.0.1:${roomy.port}/ws?token=${roomy.token}`;

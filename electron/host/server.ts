@@ -444,7 +444,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const verdict = checked.ok && wss.clients.size >= MAX_WS_CLIENTS ? ({ ok: false, status: 503, reason: `too many open Tessera tabs (${MAX_WS_CLIENTS})` } as const) : checked;
     if (!verdict.ok) {
       const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[verdict.status];
-      socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${verdict.reason}\n`);
+      // Closed once the answer is written, whether or not the client closes its side: ended
+      // only, the connection stayed half-open (and busy to the gate) for as long as the client
+      // liked, and 128 refused upgrades from two addresses locked the UI out.
+      socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${verdict.reason}\n`, () => socket.destroy());
       return;
     }
     const session = auth && url ? liveSession(req, url) : null;
