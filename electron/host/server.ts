@@ -143,7 +143,11 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     res.once('close', () => pipelined.done(req.socket));
     const socket = gatedSocket(req.socket);
-    gate.busy(socket);
+    // A request still sending its body stays droppable, as one still sending its headers: a
+    // stranger's login forms trickling in a byte at a time (each cut at REQUEST_TIMEOUT_MS and
+    // sent again) otherwise held every place in the gate and kept the UI out. The login marks
+    // its connection busy once the form is in; other bodies are not read (see handleHttp).
+    if (!hasBody(req)) gate.busy(socket);
     res.once('finish', () => gate.idle(socket));
     handleHttp(req, res).catch((err: unknown) => {
       log(`http error: ${err instanceof Error ? err.message : String(err)}`);
@@ -277,6 +281,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       refuse(res, 400, 'login form too large');
       return;
     }
+    gate.busy(gatedSocket(req.socket));
     const form = new URLSearchParams(body);
     const result = await a.login(address, form.get('username') ?? '', form.get('password') ?? '');
     if (result.ok) {
