@@ -36,6 +36,17 @@ describe('web UI login', () => {
     expect(auth.touch(null)).toBe(false);
   });
 
+  it('a logout says whether it ended a session (a made-up id ends none)', async () => {
+    const { auth } = await makeAuth();
+    const r = await auth.login('10.0.0.2', 'admin', 'correct horse');
+    if (!r.ok) throw new Error('login refused');
+    expect(auth.logout('ab'.repeat(32))).toBe(false);
+    expect(auth.logout(null)).toBe(false);
+    expect(auth.logout(r.sessionId)).toBe(true);
+    expect(auth.logout(r.sessionId)).toBe(false);
+    expect(auth.touch(r.sessionId)).toBe(false);
+  });
+
   it(`locks an address out after ${MAX_FAILURES} wrong logins, even for the right password, until the lock-out ends`, async () => {
     const { auth, advance } = await makeAuth();
     for (let i = 1; i < MAX_FAILURES; i++) expect(await auth.login('10.0.0.3', 'admin', 'wrong')).toEqual({ ok: false, reason: 'wrong' });

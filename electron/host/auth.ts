@@ -117,8 +117,9 @@ export class Auth {
     return true;
   }
 
-  logout(sessionId: string | null): void {
-    if (sessionId !== null) this.sessions.delete(sessionId);
+  /** Ends the session; false when there was none by that id. */
+  logout(sessionId: string | null): boolean {
+    return sessionId !== null && this.sessions.delete(sessionId);
   }
 
   /** Milliseconds until `address` may try again; 0 = not locked. */

@@ -150,6 +150,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     if (!hasBody(req)) gate.busy(socket);
     res.once('finish', () => gate.idle(socket));
     handleHttp(req, res).catch((err: unknown) => {
+      // The client went away mid-request (its login form cut off, or dropped by the gate): not
+      // an error, and a stranger would otherwise write a log line per connection (52,000 in 30 s).
+      if (req.socket.destroyed) return;
       log(`http error: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) refuse(res, 500, 'internal error');
       else res.destroy();
@@ -283,13 +286,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     gate.busy(gatedSocket(req.socket));
     const form = new URLSearchParams(body);
+    // Attempts while locked out are refused unheard and not logged one by one: a stranger
+    // posting the form in a loop would write a line each (at most MAX_FAILURES per lock-out now).
+    const wasLocked = a.lockedFor(address) > 0;
     const result = await a.login(address, form.get('username') ?? '', form.get('password') ?? '');
     if (result.ok) {
       log(`login from ${address}`);
       redirect(res, '/', sessionCookie(result.sessionId, secure));
       return;
     }
-    log(`failed login from ${address}${result.reason === 'locked' ? ' (locked out)' : ''}`);
+    if (!wasLocked) log(`failed login from ${address}${result.reason === 'locked' ? ' (locked out)' : ''}`);
     if (result.reason === 'locked') sendLoginPage(res, 429, lockedText(result.retryAfterMs ?? 0));
     else sendLoginPage(res, 401, 'Wrong user name or password.');
   }
@@ -304,9 +310,9 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     }
     const sid = sessionFromCookie(req.headers.cookie);
     if (sid !== null) {
-      a.logout(sid);
+      // Logged only when a session ended: a made-up cookie posted in a loop writes nothing.
+      if (a.logout(sid)) log(`logout from ${addressGroup(req.socket.remoteAddress ?? '')}`);
       sessionSockets.endSession(sid, 'logged out');
-      log(`logout from ${addressGroup(req.socket.remoteAddress ?? '')}`);
     }
     redirect(res, LOGIN_PATH, expiredSessionCookie(secure));
   }
