@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, MAX_CREATE_NOTICES, parseServerEvent, type CreateTorrentPayload, type ServerEvent, type TorrentCreationEvent } from '../../../shared/contract/index.js';
-import { type BDict, decode, getDict, getString } from '../bencode/index.js';
+import { type BDict, decode, encode, getDict, getString } from '../bencode/index.js';
 import { createTorrent, parseTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { FakeSession } from './fake-session.js';
 import { MAX_RUNNING_CREATIONS, TesseraService, type ServiceOptions } from './service.js';
@@ -62,6 +62,34 @@ function steppedCreate() {
 }
 
 describe('createTorrent command', () => {
+  it('reads back a .torrent of many files with turns of the event loop: tabs and peers are served meanwhile', async () => {
+    // 20,000 files: the read-back takes many chunks.
+    const files = Array.from({ length: 20_000 }, (_, i) => ({ length: 1, path: [`file-${i}.txt`] }));
+    const made = encode({ info: { files, name: 'many', 'piece length': 16384, pieces: Buffer.alloc(40) } });
+    let turned = false;
+    let turnedBeforeDone: boolean | null = null;
+    const { service } = setup({
+      createTorrent: () => {
+        setImmediate(() => (turned = true));
+        return Promise.resolve(made);
+      },
+    });
+    const ended: TorrentCreationEvent[] = [];
+    // Seen the moment the job sends its outcome: had the event loop turned since the .torrent was made?
+    const conn = service.connect((e) => {
+      if (e.type !== 'torrentCreation' || e.state === 'hashing') return;
+      turnedBeforeDone ??= turned;
+      ended.push(e);
+    });
+    const source = join(dir, 'src');
+    await mkdir(source);
+    await writeFile(join(source, 'a.txt'), 'a');
+    expect((await conn.handle('createTorrent', payload(source))).ok).toBe(true);
+    await until(() => ended.length > 0);
+    expect(ended[0]).toMatchObject({ state: 'done', torrent: { name: 'many' } });
+    expect(turnedBeforeDone).toBe(true);
+  });
+
   it('hashes a folder with progress, then sends the .torrent (all options applied) and starts seeding it from the folder above', async () => {
     const src = join(dir, 'album');
     await mkdir(src);
