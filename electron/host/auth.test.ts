@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Auth, hashPassword, isLoopbackBind, isPasswordRecord, LOCKOUT_MS, MAX_FAILURES, SESSION_IDLE_MS, sessionCookie, sessionFromCookie, verifyPassword } from './auth.js';
+import { Auth, hashPassword, isLoopbackBind, isPasswordRecord, LOCKOUT_MS, MAX_CONCURRENT_CHECKS, MAX_FAILURES, SESSION_IDLE_MS, sessionCookie, sessionFromCookie, verifyPassword } from './auth.js';
 
 // Low scrypt cost: these tests check the logic, not the hash's strength.
 const COST = { N: 1024, r: 8, p: 1 };
@@ -34,6 +34,36 @@ describe('web UI login', () => {
     expect(auth.touch(r.sessionId)).toBe(false);
     expect(auth.touch('0'.repeat(64))).toBe(false);
     expect(auth.touch(null)).toBe(false);
+  });
+
+  it(`runs at most ${MAX_CONCURRENT_CHECKS} password checks at once; the others wait their turn and are all answered`, async () => {
+    const record = await hashPassword('correct horse', COST);
+    let running = 0;
+    let most = 0;
+    const held: Array<() => void> = [];
+    const verify = (password: string): Promise<boolean> => {
+      running++;
+      most = Math.max(most, running);
+      return new Promise((resolve) =>
+        held.push(() => {
+          running--;
+          resolve(password === 'correct horse');
+        }),
+      );
+    };
+    const auth = new Auth({ username: 'admin', password: record }, () => 1_000_000, verify);
+    const logins = Array.from({ length: 10 }, (_, i) => auth.login(`10.0.0.${i}`, 'admin', i === 9 ? 'correct horse' : 'wrong'));
+    let answered = 0;
+    while (answered < 10) {
+      await expect.poll(() => held.length).toBeGreaterThan(0);
+      expect(running).toBeLessThanOrEqual(MAX_CONCURRENT_CHECKS);
+      held.shift()?.();
+      answered++;
+    }
+    const results = await Promise.all(logins);
+    expect(most).toBe(MAX_CONCURRENT_CHECKS);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.slice(0, 9).every((r) => !r.ok && r.reason === 'wrong')).toBe(true);
   });
 
   it('a logout says whether it ended a session (a made-up id ends none)', async () => {

@@ -6,6 +6,7 @@
  * - Lock-out: MAX_FAILURES wrong logins in a row from one address (the host passes its
  *   addressGroup: an IPv6 /64 counts as one) lock that address out for
  *   LOCKOUT_MS, even with the right password; at most MAX_TRACKED_ADDRESSES are remembered.
+ * - At most MAX_CONCURRENT_CHECKS password hashes run at once (the rest wait their turn).
  * Clock injected so tests use a manual one.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
@@ -58,6 +59,8 @@ export function isPasswordRecord(value: unknown): value is PasswordRecord {
 }
 
 export const MAX_FAILURES = 5;
+/** Password checks (scrypt) at once: half of libuv's thread pool, the rest left to the disk. */
+export const MAX_CONCURRENT_CHECKS = 2;
 export const LOCKOUT_MS = 15 * 60_000;
 export const SESSION_IDLE_MS = 60 * 60_000;
 export const MAX_SESSIONS = 256;
@@ -78,7 +81,34 @@ export class Auth {
   /** Session id → last use; Map order = oldest first (refreshed on use). */
   private readonly sessions = new Map<string, number>();
 
-  constructor(private readonly credentials: Credentials, private readonly now: () => number = Date.now) {}
+  /** Password checks running, and those waiting for a place (in order). */
+  private checking = 0;
+  private readonly waitingChecks: Array<() => void> = [];
+
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly now: () => number = Date.now,
+    private readonly verify: (password: string, record: PasswordRecord) => Promise<boolean> = verifyPassword,
+  ) {}
+
+  /**
+   * Runs `check` when fewer than MAX_CONCURRENT_CHECKS run. scrypt runs on libuv's thread pool
+   * (4 threads), which also carries every file read and write of the engine: 128 wrong logins at
+   * once from 100 addresses (5 each before their lock-out) held the pool for 2.5 s, the disk
+   * waiting. The wait is bounded by the connections that may be open (connection-gate.ts).
+   */
+  private async limited<T>(check: () => Promise<T>): Promise<T> {
+    if (this.checking >= MAX_CONCURRENT_CHECKS) await new Promise<void>((resolve) => this.waitingChecks.push(resolve));
+    else this.checking++;
+    try {
+      return await check();
+    } finally {
+      // The place passes to the next waiting check, or is freed.
+      const next = this.waitingChecks.shift();
+      if (next) next();
+      else this.checking--;
+    }
+  }
 
   /** Checks a login from `address`; a locked address is refused without looking at the password. */
   async login(address: string, username: string, password: string): Promise<LoginResult> {
@@ -90,7 +120,7 @@ export class Auth {
     this.fail(address);
     const userOk = username.length <= MAX_USERNAME_LENGTH && tokensEqualText(username, this.credentials.username);
     // The hash runs for a wrong user name too, so the time taken does not tell which was wrong.
-    const passOk = await verifyPassword(password, this.credentials.password);
+    const passOk = await this.limited(() => this.verify(password, this.credentials.password));
     if (!userOk || !passOk) {
       const after = this.lockedFor(address);
       return after > 0 ? { ok: false, reason: 'locked', retryAfterMs: after } : { ok: false, reason: 'wrong' };
