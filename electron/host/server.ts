@@ -10,7 +10,7 @@
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
  * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
  * (pipelined-requests.ts), 32 WebSocket clients, 64 requests in flight per client
- * (request-window.ts), and a client silent through two pings 30 s apart is dropped (heartbeat.ts).
+ * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), and a client silent through two pings 30 s apart is dropped (heartbeat.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -32,6 +32,7 @@ import { RequestWindow } from './request-window.js';
 import { PipelinedRequests } from './pipelined-requests.js';
 import { StaticCache, type StaticCacheLimits } from './static-cache.js';
 import { Heartbeat } from './heartbeat.js';
+import { TabQueues } from './tab-queue.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -89,8 +90,6 @@ export const HOST_CSP = [
 
 /** Bytes of base64 JSON a request may carry: the largest .torrent plus envelope. */
 const MAX_FRAME = Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4 + 64 * 1024;
-/** A client that stops reading is dropped rather than buffered forever. */
-const MAX_BUFFERED = 64 * 1024 * 1024;
 /**
  * Requests one WebSocket client may have waiting for their reply before the host stops reading
  * its frames (request-window.ts). The UI sends a handful at a time.
@@ -183,6 +182,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const sweep = auth ? setInterval(() => sessionSockets.sweep((sid) => auth.touch(sid)), SESSION_SWEEP_MS) : null;
   sweep?.unref();
   const heartbeat = new Heartbeat<WebSocket>(HEARTBEAT_MISSES);
+  /** What tabs that do not read may make us hold, all together (tab-queue.ts). */
+  const tabQueues = new TabQueues();
   const heartbeatTimer = setInterval(() => heartbeat.tick(), options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeatTimer.unref();
 
@@ -475,19 +476,24 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   }
 
   function serveSocket(ws: WebSocket): void {
+    const queue = tabQueues.open();
     /** Sends `message`; `sent` runs once it has left (or could not be sent). */
     const send = (message: HostMessage, sent?: () => void): void => {
       if (ws.readyState !== ws.OPEN) {
         sent?.();
         return;
       }
-      if (ws.bufferedAmount > MAX_BUFFERED) {
+      if (queue.over(ws.bufferedAmount)) {
         log('dropping a WebSocket client that stopped reading');
         ws.terminate();
         sent?.();
         return;
       }
-      ws.send(JSON.stringify(message), sent && (() => sent()));
+      const text = JSON.stringify(message);
+      // A reply is counted apart so that one large answer being read is not taken for a tab
+      // that stopped reading (tab-queue.ts).
+      const left = message.kind === 'response' ? queue.reply(Buffer.byteLength(text)) : null;
+      ws.send(text, left || sent ? () => (left?.(), sent?.()) : undefined);
     };
     const requests = new RequestWindow(MAX_REQUESTS_IN_FLIGHT, () => ws.pause(), () => ws.resume());
     const reply = (message: ResponseMessage): void => send(message, () => requests.end());
@@ -521,6 +527,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       });
     });
     const closed = (): void => {
+      queue.close();
       heartbeat.forget(ws);
       conn.close();
       sessionSockets.remove(ws);
