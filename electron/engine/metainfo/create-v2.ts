@@ -8,7 +8,7 @@
  */
 import type { Encodable } from '../bencode/index.js';
 import { rememberLayer } from './piece-layers.js';
-import { hashV2Files } from './v2-hasher.js';
+import { hashV2Files, type V2FileHashes } from './v2-hasher.js';
 import type { HashWatch } from './hash-workers.js';
 
 export interface V2Source {
@@ -42,9 +42,34 @@ export async function hashV2(
   hybrid: boolean,
   watch: HashWatch = {},
 ): Promise<V2Parts> {
-  const single = files.length === 1 && files[0]!.elements.length === 0;
   // A single-file hybrid has no pad file: its last v1 piece is short.
-  const hashes = await hashV2Files(files, pieceLength, { sha1: hybrid, padLastPiece: !single }, watch);
+  const hashes = await hashV2Files(files, pieceLength, { sha1: hybrid, padLastPiece: !isSingle(files) }, watch);
+  return layOutV2(name, files, pieceLength, hybrid, hashes, true);
+}
+
+function isSingle(files: readonly V2Source[]): boolean {
+  return files.length === 1 && files[0]!.elements.length === 0;
+}
+
+/**
+ * The parts as they will be, every hash zeros of its length (roots numbered): sizes the torrent before the
+ * hashing (create-limits.ts). The zero buffers are not written, so they cost little memory.
+ */
+export function sizeV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean): V2Parts {
+  const hashes = files.map((f, i): V2FileHashes => {
+    const pieces = Math.ceil(f.length / pieceLength);
+    // Roots told apart (piece layers are keyed by root): the size is then an upper bound, as
+    // files of the same content share one layer in the real torrent.
+    const root = Buffer.alloc(32);
+    root.writeUInt32BE(i);
+    return { root: pieces > 0 ? root : null, layer: pieces > 1 ? Buffer.alloc(32 * pieces) : null, sha1: Buffer.alloc(hybrid ? 20 * pieces : 0) };
+  });
+  return layOutV2(name, files, pieceLength, hybrid, hashes, false);
+}
+
+/** Lays out the file tree, piece layers and (hybrid) v1 list from each file's hashes; `remember` keeps real layers for the parser. */
+function layOutV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean, hashes: readonly V2FileHashes[], remember: boolean): V2Parts {
+  const single = isSingle(files);
   const fileTree = new Map<string, Encodable>();
   const pieceLayers = new Map<string, Encodable>();
   const sha1: Buffer[] = [];
@@ -59,7 +84,7 @@ export async function hashV2(
     if (h.layer !== null && h.root !== null) {
       pieceLayers.set(h.root.toString('latin1'), h.layer);
       // Built from the data, so parsing this torrent need not hash the layer up again.
-      rememberLayer(h.root, h.layer);
+      if (remember) rememberLayer(h.root, h.layer);
     }
 
     // Insert under its path ([name] for a single-file torrent).

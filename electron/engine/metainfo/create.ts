@@ -8,7 +8,8 @@ import path from 'node:path';
 import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
-import { hashV2 } from './create-v2.js';
+import { hashV2, sizeV2, type V2Parts } from './create-v2.js';
+import { checkLoadable, MAX_CREATED_FILES, MAX_CREATED_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { announceFields, folderWebSeed } from './create-announce.js';
 import { fileUrl } from '../webseed/url-mapping.js';
 
@@ -95,7 +96,11 @@ function byBytes(a: string, b: string): number {
 
 /** What a folder walk shares between its levels. */
 interface Walk {
+  /** The folder shared, for messages. */
+  root: string;
   files: SourceFile[];
+  /** Bytes the files' names take bencoded: every format writes each name once at least. */
+  nameBytes: number;
   /** Real paths of the folders already listed: a link back to one of them would loop, or list it twice. */
   folders: Set<string>;
   warn: (message: string) => void;
@@ -121,6 +126,7 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
     state.signal?.throwIfAborted();
     const absolute = path.join(dir, e.name);
     const elements = [...prefix, e.name];
+    const before = state.files.length;
     if (e.isSymbolicLink()) {
       const target = await linkTarget(absolute, state.warn);
       if (target?.isDirectory()) {
@@ -136,7 +142,19 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
     } else if (e.isFile()) {
       state.files.push(sourceFile(absolute, elements, await fsp.stat(absolute)));
     }
+    if (state.files.length > before) counted(e.name, state);
   }
+}
+
+/**
+ * Stops the walk as soon as its files could not fit in a torrent clients load (create-limits.ts),
+ * before it lists (and holds) the rest of a huge tree, and long before any hashing.
+ */
+function counted(name: string, state: Walk): void {
+  const n = Buffer.byteLength(name, 'utf8');
+  state.nameBytes += String(n).length + 1 + n;
+  if (state.files.length > MAX_CREATED_FILES) throw new TooLargeToLoadError(`${state.root} holds more than ${MAX_CREATED_FILES} files`);
+  if (state.nameBytes > MAX_CREATED_TORRENT_BYTES) throw new TooLargeToLoadError(`the names of the files in ${state.root} alone take more than ${MAX_CREATED_TORRENT_BYTES} bytes`);
 }
 
 /** What a symbolic link points to, or null (with a warning) when it points nowhere or at itself. */
@@ -187,7 +205,7 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     files = [];
     const noWarning = (): void => {};
     const realSource = await fsp.realpath(source);
-    await walk(source, realSource, [], { files, folders: new Set([realSource]), warn: options.onWarning ?? noWarning, signal });
+    await walk(source, realSource, [], { root: source, files, nameBytes: 0, folders: new Set([realSource]), warn: options.onWarning ?? noWarning, signal });
     if (files.length === 0) throw new Error(`${source} contains no files`);
     if (options.webSeeds?.some((url) => folderWebSeed(url).changed)) {
       trackersAndSeeds = announceFields(options.trackerTiers ?? [], options.webSeeds.map((url) => folderWebSeed(url).url));
@@ -221,30 +239,38 @@ export async function createTorrent(options: CreateTorrentOptions): Promise<Buff
     // A single file's BEP 47 attributes sit in the info dictionary itself (v1 and hybrid), as libtorrent writes them.
     attr: !stat.isDirectory() && format !== 'v2' && files[0]!.executable ? 'x' : undefined,
   };
-  let pieceLayers: Map<string, Encodable> | undefined;
-  if (format === 'v1') {
-    info['pieces'] = await hashPieces(files, pieceLength, { onProgress: options.onProgress, signal });
-    if (stat.isDirectory()) info['files'] = files.map((f) => ({ attr: f.executable ? 'x' : undefined, length: f.length, path: f.elements }));
-    else info['length'] = total;
-  } else {
-    const v2 = await hashV2(name, files, pieceLength, format === 'hybrid', { onProgress: options.onProgress, signal });
-    info['meta version'] = 2;
-    info['file tree'] = v2.fileTree;
-    pieceLayers = v2.pieceLayers.size > 0 ? v2.pieceLayers : undefined;
-    if (format === 'hybrid') {
-      info['pieces'] = v2.v1Pieces ?? undefined;
-      if (stat.isDirectory()) info['files'] = v2.v1Files ?? undefined;
-      else info['length'] = total;
-    }
-  }
-
   const creationDate = options.creationDate === undefined ? Math.floor(Date.now() / 1000) : options.creationDate;
-  return encode({
-    ...trackersAndSeeds,
-    comment: options.comment,
-    'created by': options.createdBy,
-    'creation date': creationDate ?? undefined,
-    info,
-    'piece layers': pieceLayers,
-  });
+  /** The torrent around its hashes: v1 'pieces', or the BEP 52 parts. */
+  const torrent = (hashes: { v1: Buffer } | { v2: V2Parts }): Encodable => {
+    const fields: Record<string, Encodable | undefined> = { ...info };
+    let pieceLayers: Map<string, Encodable> | undefined;
+    if ('v1' in hashes) {
+      fields['pieces'] = hashes.v1;
+      if (stat.isDirectory()) fields['files'] = files.map((f) => ({ attr: f.executable ? 'x' : undefined, length: f.length, path: f.elements }));
+      else fields['length'] = total;
+    } else {
+      const v2 = hashes.v2;
+      fields['meta version'] = 2;
+      fields['file tree'] = v2.fileTree;
+      pieceLayers = v2.pieceLayers.size > 0 ? v2.pieceLayers : undefined;
+      if (format === 'hybrid') {
+        fields['pieces'] = v2.v1Pieces ?? undefined;
+        if (stat.isDirectory()) fields['files'] = v2.v1Files ?? undefined;
+        else fields['length'] = total;
+      }
+    }
+    return {
+      ...trackersAndSeeds,
+      comment: options.comment,
+      'created by': options.createdBy,
+      'creation date': creationDate ?? undefined,
+      info: fields,
+      'piece layers': pieceLayers,
+    };
+  };
+  // Sized with every hash as zeros first: files that make a torrent nobody loads fail now, not after the hashing.
+  checkLoadable(torrent(format === 'v1' ? { v1: Buffer.alloc(20 * pieceCount) } : { v2: sizeV2(name, files, pieceLength, format === 'hybrid') }));
+
+  const watch = { onProgress: options.onProgress, signal };
+  return encode(torrent(format === 'v1' ? { v1: await hashPieces(files, pieceLength, watch) } : { v2: await hashV2(name, files, pieceLength, format === 'hybrid', watch) }));
 }
