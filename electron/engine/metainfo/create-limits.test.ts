@@ -60,12 +60,14 @@ describe('creating a torrent clients could not load', () => {
   it('sizes the BEP 52 parts before hashing exactly as the hashed ones encode', async () => {
     const folder = join(dir, 'v2');
     mkdirSync(folder);
-    const files: V2Source[] = [0, 1, 16384, 40000, 100000].map((length, i) => {
-      const absolute = join(folder, `f${i}`);
-      writeFileSync(absolute, Buffer.alloc(length, i));
-      return { absolute, elements: ['sub', `f${i}`], length, executable: i === 2 };
-    });
-    for (const hybrid of [false, true]) {
+    const source = (lengths: number[], tag: string): V2Source[] =>
+      lengths.map((length, i) => {
+        const absolute = join(folder, `${tag}${i}`);
+        writeFileSync(absolute, Buffer.alloc(length, i));
+        return { absolute, elements: ['sub', `${tag}${i}`], length, executable: i === 2 };
+      });
+    // With files of several pieces, and with none (no piece layer at all).
+    for (const [files, hybrid] of [source([0, 1, 16384, 40000, 100000], 'a'), source([1, 100, 16384], 'b')].flatMap((f) => [[f, false], [f, true]] as const)) {
       const parts = (p: Awaited<ReturnType<typeof hashV2>>): Encodable => ({ tree: p.fileTree, layers: p.pieceLayers, pieces: p.v1Pieces ?? undefined, files: p.v1Files ?? undefined });
       expect(bencodeSize(parts(sizeV2('n', files, 16384, hybrid)))).toEqual(bencodeSize(parts(await hashV2('n', files, 16384, hybrid))));
     }

@@ -56,13 +56,17 @@ function isSingle(files: readonly V2Source[]): boolean {
  * hashing (create-limits.ts). The zero buffers are not written, so they cost little memory.
  */
 export function sizeV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean): V2Parts {
-  const hashes = files.map((f, i): V2FileHashes => {
-    const pieces = Math.ceil(f.length / pieceLength);
+  const pieceCounts = files.map((f) => Math.ceil(f.length / pieceLength));
+  // Views of a few shared buffers, not a buffer per hash: only their lengths are counted.
+  const roots = Buffer.alloc(32 * files.length);
+  const zeros = Buffer.alloc(32 * pieceCounts.reduce((most, n) => Math.max(most, n), 0));
+  const hashes = files.map((_, i): V2FileHashes => {
+    const pieces = pieceCounts[i]!;
     // Roots told apart (piece layers are keyed by root): the size is then an upper bound, as
     // files of the same content share one layer in the real torrent.
-    const root = Buffer.alloc(32);
+    const root = roots.subarray(32 * i, 32 * i + 32);
     root.writeUInt32BE(i);
-    return { root: pieces > 0 ? root : null, layer: pieces > 1 ? Buffer.alloc(32 * pieces) : null, sha1: Buffer.alloc(hybrid ? 20 * pieces : 0) };
+    return { root: pieces > 0 ? root : null, layer: pieces > 1 ? zeros.subarray(0, 32 * pieces) : null, sha1: zeros.subarray(0, hybrid ? 20 * pieces : 0) };
   });
   return layOutV2(name, files, pieceLength, hybrid, hashes, false);
 }
