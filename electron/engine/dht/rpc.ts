@@ -1,14 +1,15 @@
 /**
  * The KRPC transport: one UDP socket, outgoing queries matched to replies by transaction id
  * and source endpoint, per-query timeouts, an outgoing query rate limit (queries wait their
- * turn) and inbound rate limits (per source IP and overall; excess queries are dropped).
- * Garbage datagrams are counted and dropped, never thrown.
+ * turn) and inbound limits (per source and overall, checked before a datagram is decoded:
+ * see inbound-gate.ts; replies to our outstanding queries skip them so lookups work under a
+ * flood). Garbage datagrams are counted and dropped, never thrown.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { PeerAddress } from '../api.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { decodeIp, encodeIp, familyOf, type AddressFamily } from './compact.js';
-import { senderKey } from './routing-table-ips.js';
+import { InboundGate, sourceKey } from './inbound-gate.js';
 import {
   decodeMessage,
   encodeError,
@@ -84,11 +85,21 @@ export class TokenBucket {
 export interface RateLimits {
   /** Outgoing queries per second (queries beyond it wait). Default 100. */
   queriesPerSecond?: number;
-  /** Inbound queries per second accepted from one IP. Default 50 (burst 2×). */
+  /** Unsolicited datagrams per second processed from one IP (IPv6: /64). Default 50 (burst 2×). */
   inboundPerIpPerSecond?: number;
-  /** Inbound queries per second accepted overall. Default 500 (burst 2×). */
+  /** Unsolicited datagrams per second processed overall. Default 500 (burst 2×). */
   inboundPerSecond?: number;
+  /**
+   * A source sending more than this many datagrams per second (over 10 s) is ignored for
+   * blockSeconds. Default 4× inboundPerIpPerSecond.
+   */
+  blockAbovePerIpPerSecond?: number;
+  /** Default 300 (libtorrent's dht_block_timeout). */
+  blockSeconds?: number;
 }
+
+/** Sources the inbound limits track at most (least recently seen evicted). */
+export const MAX_TRACKED_SOURCES = 4096;
 
 export interface KrpcSocketOptions {
   host: string;
@@ -117,8 +128,10 @@ export interface KrpcSocketStats {
   garbage: number;
   /** Replies that matched no outstanding query. */
   unmatched: number;
-  /** Inbound queries dropped by the rate limits. */
+  /** Inbound datagrams dropped unread by the inbound limits (or queries over them). */
   rateLimited: number;
+  /** Times a source was blocked for flooding. */
+  sourcesBlocked: number;
   /** Outgoing queries waiting for the rate limit. */
   queued: number;
   /** Background queries (ping-backs to strangers) waiting behind them. */
@@ -168,9 +181,9 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   private queueTimer: NodeJS.Timeout | null = null;
   private nextTransaction = Math.floor(Math.random() * 0x10000);
   private readonly outgoing: TokenBucket;
-  private readonly inboundTotal: TokenBucket;
-  private readonly inboundPerIp = new Map<string, TokenBucket>();
-  private readonly perIpRate: number;
+  private readonly inbound: InboundGate;
+  /** Outstanding queries per endpoint ("host port"): datagrams from these skip the inbound limits. */
+  private readonly awaited = new Map<string, number>();
   private closed = false;
   private bound = false;
   /**
@@ -198,9 +211,15 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     const limits = options.limits ?? {};
     const qps = limits.queriesPerSecond ?? 100;
     this.outgoing = new TokenBucket(qps, Math.max(1, qps), now);
-    const inbound = limits.inboundPerSecond ?? 500;
-    this.inboundTotal = new TokenBucket(inbound, inbound * 2, now);
-    this.perIpRate = limits.inboundPerIpPerSecond ?? 50;
+    const perIp = limits.inboundPerIpPerSecond ?? 50;
+    this.inbound = new InboundGate({
+      perSourcePerSecond: perIp,
+      totalPerSecond: limits.inboundPerSecond ?? 500,
+      blockAbovePerSecond: limits.blockAbovePerIpPerSecond ?? perIp * 4,
+      blockMs: (limits.blockSeconds ?? 300) * 1000,
+      maxSources: MAX_TRACKED_SOURCES,
+      now,
+    });
     this.socket = createSocket({ type: family === 4 ? 'udp4' : 'udp6', ipv6Only: family === 6 });
     this.socket.on('message', (packet, rinfo) => this.onMessage(packet, rinfo));
     this.socket.on('error', (error) => this.emit('warning', `DHT socket error: ${error.message}`));
@@ -224,7 +243,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   }
 
   stats(): KrpcSocketStats {
-    return { ...this.counters, queued: this.queue.length, backgroundQueued: this.backgroundQueue.length, inFlight: this.pending.size };
+    return { ...this.counters, sourcesBlocked: this.inbound.blocks, queued: this.queue.length, backgroundQueued: this.backgroundQueue.length, inFlight: this.pending.size };
   }
 
   /**
@@ -282,18 +301,20 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     const packet = encodeQuery(t, this.options.ownId, item.args, this.options.readOnly ?? false);
     const timer = setTimeout(() => {
       if (this.pending.get(transaction)?.timer !== timer) return;
-      this.pending.delete(transaction);
+      this.forget(transaction);
       this.counters.timeouts++;
       item.reject(new DhtTimeoutError(`${item.args.method} to ${item.to.host}:${item.to.port} timed out`));
     }, this.options.timeoutMs);
     this.pending.set(transaction, { to: item.to, resolve: item.resolve, reject: item.reject, timer });
+    const endpoint = endpointKey(item.to.host, item.to.port);
+    this.awaited.set(endpoint, (this.awaited.get(endpoint) ?? 0) + 1);
     this.counters.queriesSent++;
     this.socket.send(packet, item.to.port, item.to.host, (error) => {
       if (!error) return;
       const entry = this.pending.get(transaction);
       if (entry?.timer !== timer) return;
       clearTimeout(timer);
-      this.pending.delete(transaction);
+      this.forget(transaction);
       item.reject(new DhtSendError(`send to ${item.to.host}:${item.to.port} failed: ${error.message}`));
     });
   }
@@ -325,13 +346,21 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     if (this.closed) return;
     if (this.otherProtocol?.(packet, rinfo)) return;
     const from: PeerAddress = { host: rinfo.address, port: rinfo.port };
+    // The cheap checks before any decoding: a flood must cost a map lookup per datagram, not a
+    // bencode parse. A node we are waiting on skips them, so our lookups still get answers.
+    const awaited = this.awaited.has(endpointKey(rinfo.address, rinfo.port));
+    if (!awaited) {
+      const verdict = this.inbound.admit(sourceKey(rinfo.address));
+      if (verdict !== 'pass') return this.drop('rateLimited', `inbound limit (${verdict})`, from);
+    }
     if (packet.length > MAX_PACKET_BYTES) return this.drop('garbage', `oversized datagram (${packet.length} bytes)`, from);
     const decoded = decodeMessage(packet);
     if (!decoded.ok) return this.drop('garbage', decoded.reason, from);
     const message = decoded.message;
     if (message.type === 'query') {
       if (rinfo.port === 0) return this.drop('garbage', 'query from port 0', from);
-      if (!this.inboundAllowed(rinfo.address)) return this.drop('rateLimited', 'inbound rate limit', from);
+      // A node we are waiting on may query us too: that query counts against its source.
+      if (awaited && this.inbound.admit(sourceKey(rinfo.address)) !== 'pass') return this.drop('rateLimited', 'inbound limit', from);
       this.counters.queriesReceived++;
       this.emit('query', message, from);
       return;
@@ -341,7 +370,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     if (!pending || pending.to.host !== rinfo.address || pending.to.port !== rinfo.port) {
       return this.drop('unmatched', `reply with unknown transaction from ${rinfo.address}:${rinfo.port}`, from);
     }
-    this.pending.delete(transaction);
+    this.forget(transaction);
     clearTimeout(pending.timer);
     if (message.type === 'response') {
       this.counters.responsesReceived++;
@@ -352,22 +381,20 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     }
   }
 
+  /** Removes an outstanding query (and its endpoint's claim to skip the inbound limits). */
+  private forget(transaction: number): void {
+    const pending = this.pending.get(transaction);
+    if (!pending) return;
+    this.pending.delete(transaction);
+    const endpoint = endpointKey(pending.to.host, pending.to.port);
+    const left = (this.awaited.get(endpoint) ?? 1) - 1;
+    if (left > 0) this.awaited.set(endpoint, left);
+    else this.awaited.delete(endpoint);
+  }
+
   private drop(counter: 'garbage' | 'unmatched' | 'rateLimited', reason: string, from: PeerAddress): void {
     this.counters[counter]++;
     this.emit('dropped', reason, from);
-  }
-
-  private inboundAllowed(ip: string): boolean {
-    const key = senderKey(ip);
-    let bucket = this.inboundPerIp.get(key);
-    if (!bucket) {
-      if (this.inboundPerIp.size >= 4096) {
-        for (const [old, candidate] of this.inboundPerIp) if (candidate.full) this.inboundPerIp.delete(old);
-      }
-      bucket = new TokenBucket(this.perIpRate, this.perIpRate * 2, this.options.now ?? Date.now);
-      this.inboundPerIp.set(key, bucket);
-    }
-    return bucket.tryTake() && this.inboundTotal.tryTake();
   }
 
   /** Rejects every outstanding and queued query and closes the socket. Idempotent. */
@@ -382,6 +409,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
       pending.reject(error);
     }
     this.pending.clear();
+    this.awaited.clear();
     for (const item of [...this.queue.splice(0), ...this.backgroundQueue.splice(0)]) item.reject(error);
     await new Promise<void>((resolve) => {
       try {
@@ -391,4 +419,8 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
       }
     });
   }
+}
+
+function endpointKey(host: string, port: number): string {
+  return `${host} ${port}`;
 }
