@@ -402,6 +402,18 @@ describe('Torrent lifecycle', () => {
       expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
     });
 
+    it("a record saved before a new torrent's first check has the add dialog's file choice", async () => {
+      const saved: ResumeData[] = [];
+      const store = { saveResume: async (r: ResumeData) => void saved.push(r), saveTorrent: async () => undefined } as unknown as StateStore;
+      const meta = twoMeta();
+      const { torrent } = create({ infoHash: meta.infoHash, meta, store, initial: { filePriorities: [1, 0] } });
+      await torrent.saveResume(); // added, not started: no transfer yet
+      expect(saved.at(-1)).toMatchObject({ pieceCount: meta.pieceCount, filePriorities: [1, 0] });
+      await writeTwo();
+      await torrent.start();
+      expect(torrent.files().map((f) => f.priority)).toEqual([1, 0]);
+    });
+
     it('a record saved while the data moves keeps the file priorities', async () => {
       const { torrent, meta, saved } = await startedTwo();
       torrent.setFilePriority(0, 0);

@@ -656,14 +656,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       this.update();
       const transfer = new Transfer(this.withRenames(meta), this.savePath, this);
       transfer.addWebSeeds(webSeedSources(meta, this.magnetWebSeeds));
-      if (priorities) {
-        priorities.forEach((p, i) => transfer.setFilePriority(i, p));
-      } else if (this.selectOnly) {
-        const wanted = new Set(this.selectOnly);
-        meta.files.forEach((_, i) => wanted.has(i) || transfer.setFilePriority(i, 0));
-      } else if (this.initialFilePriorities && !this.resumeInit) {
-        for (const [i, p] of choiceByFileIndex(meta, this.initialFilePriorities)) transfer.setFilePriority(i, p);
-      }
+      this.startingPriorities(meta, priorities).forEach((p, i) => p !== 1 && transfer.setFilePriority(i, p));
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
       try {
@@ -817,9 +810,26 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    * skipped file.
    */
   private recordWhileUnprepared(meta: Metainfo, checking = this.checking): Pick<ResumeData, 'have' | 'pieceCount' | 'filePriorities' | 'files'> {
-    const carried = this.carriedPriorities;
-    const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? checking?.filePriority(i) ?? carried?.[i] ?? 1);
+    // Before the check's transfer exists (a new torrent between its add and its check, a
+    // recheck draining the old one): what that transfer will start from.
+    const starting = checking ? null : this.startingPriorities(meta, this.carriedPriorities);
+    const filePriorities = meta.files.map((_, i) => this.prioritiesWhileChecking.get(i) ?? checking?.filePriority(i) ?? starting?.[i] ?? 1);
     return { have: Buffer.alloc(Math.ceil(meta.pieceCount / 8)), pieceCount: meta.pieceCount, filePriorities, files: meta.files.map(() => ({ ...UNKNOWN_STAMP })) };
+  }
+
+  /**
+   * The file priorities a new transfer starts from: those a recheck or a move carries, else the
+   * magnet's `so=` selection, else the add dialog's choice (a new torrent); 1 for the rest.
+   */
+  private startingPriorities(meta: Metainfo, carried: readonly FilePriority[] | null): FilePriority[] {
+    if (carried) return meta.files.map((_, i) => carried[i] ?? 1);
+    if (this.selectOnly) {
+      const wanted = new Set(this.selectOnly);
+      return meta.files.map((_, i) => (wanted.has(i) ? 1 : 0));
+    }
+    const out = meta.files.map((): FilePriority => 1);
+    if (this.initialFilePriorities && !this.resumeInit) for (const [i, p] of choiceByFileIndex(meta, this.initialFilePriorities)) out[i] = p;
+    return out;
   }
 
   /** `priorities` with those set while the data was checked (or its storage failed) over them. */
