@@ -472,7 +472,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.wanted = !paused;
     this.launched = true;
     const meta = this.meta;
-    if (meta && !this.transfer && this.data.phase !== 'choosing') await this.prepare(meta, null);
+    if (meta && !this.transfer && this.data.phase !== 'choosing') await this.prepare(meta);
     else this.update();
   }
 
@@ -501,7 +501,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const meta = this.meta;
     if (this.data.phase === 'magnet') this.data = this.magnetPhase();
     else if (meta && this.transfer) return this.rebuild(meta);
-    else if (meta && this.data.phase !== 'choosing') return this.prepare(meta, null);
+    else if (meta && this.data.phase !== 'choosing') return this.prepare(meta);
     this.update();
   }
 
@@ -646,17 +646,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /**
    * Creates the transfer for known metadata and checks existing data; on success the
-   * transfer becomes the data handler, on a storage error the torrent faults.
-   * @param priorities file priorities to keep (a recheck): set before the check, which reads
-   *                   skipped files' shares from the part file.
+   * transfer becomes the data handler, on a storage error the torrent faults. The file
+   * priorities a recheck or a move carries (`carriedPriorities`) are set before the check, which
+   * reads skipped files' shares from the part file; they are let go once it is prepared.
    */
-  private prepare(meta: Metainfo, priorities: readonly FilePriority[] | null): Promise<void> {
+  private prepare(meta: Metainfo): Promise<void> {
     const run = async (): Promise<void> => {
       this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
       this.update();
       const transfer = new Transfer(this.withRenames(meta), this.savePath, this);
       transfer.addWebSeeds(webSeedSources(meta, this.magnetWebSeeds));
-      this.startingPriorities(meta, priorities).forEach((p, i) => p !== 1 && transfer.setFilePriority(i, p));
+      this.startingPriorities(meta, this.carriedPriorities).forEach((p, i) => p !== 1 && transfer.setFilePriority(i, p));
       transfer.picker.sequential = this.sequentialWanted;
       transfer.setFirstLastPiecesFirst(this.firstLastFirst);
       try {
@@ -695,6 +695,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       this.update();
     };
     const preparing = run().finally(() => {
+      this.carriedPriorities = null;
       if (this.preparing === preparing) this.preparing = null;
     });
     this.preparing = preparing;
@@ -760,8 +761,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /** Stops the transfer, runs `change` on the files (which may reject), and rebuilds the transfer from the resume record either way. */
   private async relocate(meta: Metainfo, transfer: Transfer, change: () => Promise<void>): Promise<void> {
-    const priorities = meta.files.map((_, i) => transfer.filePriority(i));
-    this.carriedPriorities = priorities;
+    this.carriedPriorities = meta.files.map((_, i) => transfer.filePriority(i));
     this.previousUploaded += transfer.uploadedBytes;
     this.previousDownloaded += transfer.downloadedBytes;
     this.data = { phase: 'unprepared', handler: new NoDataYet(), meta };
@@ -776,11 +776,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       failure = err;
     }
     this.resumeInit = this.initFrom(record);
-    try {
-      await this.prepare(meta, priorities);
-    } finally {
-      this.carriedPriorities = null;
-    }
+    await this.prepare(meta);
     await this.saveResume();
     if (failure) throw failure;
   }
@@ -846,8 +842,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Stops, drops the transfer and builds it again from the data on disk, keeping file priorities. */
   private async rebuild(meta: Metainfo): Promise<void> {
     const transfer = this.transfer;
-    const priorities = transfer ? meta.files.map((_, i) => transfer.filePriority(i)) : null;
-    this.carriedPriorities = priorities;
+    this.carriedPriorities = transfer ? meta.files.map((_, i) => transfer.filePriority(i)) : null;
     // The bytes this transfer moved stay in the totals.
     this.previousUploaded += transfer?.uploadedBytes ?? 0;
     this.previousDownloaded += transfer?.downloadedBytes ?? 0;
@@ -857,11 +852,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     await transfer?.drain();
     await transfer?.storage.close();
     this.resumeInit = null;
-    try {
-      await this.prepare(meta, priorities);
-    } finally {
-      this.carriedPriorities = null;
-    }
+    await this.prepare(meta);
   }
 
   private magnetPhase(): Data {
@@ -940,7 +931,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /** The verified metadata becomes the transfer: storage prepared, the .torrent kept, 'metadata' emitted. */
   private async metadataReady(meta: Metainfo): Promise<void> {
-    await this.prepare(meta, null);
+    await this.prepare(meta);
     const transfer = this.transfer;
     if (!transfer) return;
     const info = meta.infoBytes;
