@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InboundGate, sourceKey, type InboundGateOptions } from './inbound-gate.js';
+import { addressGroup } from '../session/connection-limits.js';
+import { InboundGate, type InboundGateOptions } from './inbound-gate.js';
 
 function gate(overrides: Partial<InboundGateOptions> = {}): { gate: InboundGate; clock: { now: number } } {
   const clock = { now: 1_000_000 };
@@ -71,13 +72,13 @@ describe('InboundGate', () => {
   });
 });
 
-describe('sourceKey', () => {
+describe('the source a datagram counts against (addressGroup)', () => {
   it('is the IPv4 address, or the IPv6 /64', () => {
-    expect(sourceKey('192.0.2.7')).toBe('192.0.2.7');
-    expect(sourceKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
-    expect(sourceKey('2001:db8:0:1::5')).toBe(sourceKey('2001:0db8:0000:0001:ffff:1:2:3'));
-    expect(sourceKey('2001:db8:0:1::5')).not.toBe(sourceKey('2001:db8:0:2::5'));
-    expect(sourceKey('::1')).toBe('0:0:0:0');
-    expect(sourceKey('2001:DB8:1:2:3::')).toBe('2001:db8:1:2');
+    expect(addressGroup('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressGroup('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressGroup('2001:db8:0:1::5')).toBe(addressGroup('2001:0db8:0000:0001:ffff:1:2:3'));
+    expect(addressGroup('2001:db8:0:1::5')).not.toBe(addressGroup('2001:db8:0:2::5'));
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
+    expect(addressGroup('2001:DB8:1:2:3::')).toBe('2001:db8:1:2::/64');
   });
 });

@@ -9,6 +9,8 @@
  * full allowance, which the overall bound still caps.
  */
 
+import { TokenBucket } from '../util/token-bucket.js';
+
 export interface InboundGateOptions {
   /** Datagrams per second one source may have processed (burst 2×). */
   perSourcePerSecond: number;
@@ -31,8 +33,8 @@ export type GateVerdict = 'pass' | 'rateLimited' | 'blocked' | 'overloaded';
 export const BLOCK_WINDOW_MS = 10_000;
 
 interface Source {
-  tokens: number;
-  refilled: number;
+  /** Its allowance: perSourcePerSecond, burst 2×. */
+  allowance: TokenBucket;
   windowStart: number;
   windowCount: number;
   blockedUntil: number;
@@ -41,21 +43,19 @@ interface Source {
 export class InboundGate {
   /** Map order is recency order: a source seen again is moved to the end. */
   private readonly sources = new Map<string, Source>();
-  private totalTokens: number;
-  private totalRefilled: number;
+  private readonly total: TokenBucket;
   /** Sources blocked so far (a source blocked twice counts twice). */
   blocks = 0;
 
   constructor(private readonly options: InboundGateOptions) {
-    this.totalTokens = options.totalPerSecond * 2;
-    this.totalRefilled = options.now();
+    this.total = new TokenBucket(options.totalPerSecond, 2, options.now);
   }
 
   get trackedSources(): number {
     return this.sources.size;
   }
 
-  /** The verdict on one datagram from this source key (see sourceKey). */
+  /** The verdict on one datagram from this source key (an address group: session/connection-limits.ts addressGroup). */
   admit(key: string): GateVerdict {
     const now = this.options.now();
     const source = this.touch(key, now);
@@ -71,16 +71,10 @@ export class InboundGate {
       this.blocks++;
       return 'blocked';
     }
-    const rate = this.options.perSourcePerSecond;
-    source.tokens = Math.min(rate * 2, source.tokens + ((now - source.refilled) / 1000) * rate);
-    source.refilled = now;
-    if (source.tokens < 1) return 'rateLimited';
-    const total = this.options.totalPerSecond;
-    this.totalTokens = Math.min(total * 2, this.totalTokens + ((now - this.totalRefilled) / 1000) * total);
-    this.totalRefilled = now;
-    if (this.totalTokens < 1) return 'overloaded';
-    source.tokens -= 1;
-    this.totalTokens -= 1;
+    if (source.allowance.available() < 1) return 'rateLimited';
+    if (this.total.available() < 1) return 'overloaded';
+    source.allowance.take(1);
+    this.total.take(1);
     return 'pass';
   }
 
@@ -94,30 +88,9 @@ export class InboundGate {
         const oldest = this.sources.keys().next();
         if (!oldest.done) this.sources.delete(oldest.value);
       }
-      source = { tokens: this.options.perSourcePerSecond * 2, refilled: now, windowStart: now, windowCount: 0, blockedUntil: 0 };
+      source = { allowance: new TokenBucket(this.options.perSourcePerSecond, 2, this.options.now), windowStart: now, windowCount: 0, blockedUntil: 0 };
     }
     this.sources.set(key, source);
     return source;
   }
-}
-
-/**
- * The source a datagram is counted against: the IPv4 address, or the IPv6 /64 (one host is
- * usually given a whole /64), as session/connection-limits.ts `addressGroup` groups peers.
- * String work only: this runs on every datagram, before anything else.
- */
-export function sourceKey(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  const v = ip.toLowerCase();
-  if (v.startsWith('::ffff:') && v.includes('.')) return v.slice('::ffff:'.length);
-  const [head = '', tail] = v.split('::');
-  const left = head === '' ? [] : head.split(':');
-  if (tail === undefined || left.length >= 4) return left.slice(0, 4).map(stripZeros).join(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return groups.slice(0, 4).map(stripZeros).join(':');
-}
-
-function stripZeros(group: string): string {
-  return group.replace(/^0+(?=.)/, '');
 }

@@ -9,7 +9,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { PeerAddress } from '../api.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { decodeIp, encodeIp, familyOf, type AddressFamily } from './compact.js';
-import { InboundGate, sourceKey } from './inbound-gate.js';
+import { addressGroup } from '../session/connection-limits.js';
+import { InboundGate } from './inbound-gate.js';
 import {
   decodeMessage,
   encodeError,
@@ -350,7 +351,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     // bencode parse. A node we are waiting on skips them, so our lookups still get answers.
     const awaited = this.awaited.has(endpointKey(rinfo.address, rinfo.port));
     if (!awaited) {
-      const verdict = this.inbound.admit(sourceKey(rinfo.address));
+      const verdict = this.inbound.admit(addressGroup(rinfo.address));
       if (verdict !== 'pass') return this.drop('rateLimited', `inbound limit (${verdict})`, from);
     }
     if (packet.length > MAX_PACKET_BYTES) return this.drop('garbage', `oversized datagram (${packet.length} bytes)`, from);
@@ -360,7 +361,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     if (message.type === 'query') {
       if (rinfo.port === 0) return this.drop('garbage', 'query from port 0', from);
       // A node we are waiting on may query us too: that query counts against its source.
-      if (awaited && this.inbound.admit(sourceKey(rinfo.address)) !== 'pass') return this.drop('rateLimited', 'inbound limit', from);
+      if (awaited && this.inbound.admit(addressGroup(rinfo.address)) !== 'pass') return this.drop('rateLimited', 'inbound limit', from);
       this.counters.queriesReceived++;
       this.emit('query', message, from);
       return;

@@ -91,7 +91,7 @@ export interface TorrentContext {
   readonly disk: DiskWorkers;
   /** The session-wide cap on outgoing connection attempts in progress. */
   readonly halfOpen?: HalfOpenLimit;
-  /** The session-wide connection limit (see DialerHost.sessionRoom); absent: none beyond maxPeers. */
+  /** The session-wide connection limit (see DialerHost.sessionConnections); absent: none beyond maxPeers. */
   readonly sessionConnections?: SessionConnections;
   /** The session's bound on all peers' unsent bytes, split among them (peer/send-shares.ts). */
   readonly sendShares?: SendShares;
