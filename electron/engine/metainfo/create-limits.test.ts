@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, type Encodable } from '../bencode/index.js';
-import { bencodeSize, MAX_CREATED_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
+import { bencodeSize, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { createTorrent } from './create.js';
 import { hashV2, sizeV2, type V2Source } from './create-v2.js';
 import { parseTorrent } from './parse.js';
@@ -51,7 +51,7 @@ describe('creating a torrent clients could not load', () => {
     const folder = join(dir, 'many');
     mkdirSync(folder);
     // 255-byte names: about 38,600 of them fill the 10,000,000 bytes libtorrent loads.
-    const files = Math.ceil(MAX_CREATED_TORRENT_BYTES / 259) + 100;
+    const files = Math.ceil(MAX_LOADABLE_TORRENT_BYTES / 259) + 100;
     for (let i = 0; i < files; i++) closeSync(openSync(join(folder, String(i).padStart(6, '0') + 'n'.repeat(249)), 'w'));
     writeFileSync(join(folder, 'data'), 'x');
     await expect(createTorrent({ sourcePath: folder })).rejects.toThrow(/names of the files in .* alone take more than 10000000 bytes/);

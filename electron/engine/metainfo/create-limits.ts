@@ -8,18 +8,18 @@
  */
 import { DEFAULT_DECODE_LIMITS, EncodedValue, type Encodable } from '../bencode/index.js';
 
-export const MAX_CREATED_TORRENT_BYTES = DEFAULT_DECODE_LIMITS.maxSize;
-export const MAX_CREATED_TOKENS = DEFAULT_DECODE_LIMITS.maxTokens;
+export const MAX_LOADABLE_TORRENT_BYTES = DEFAULT_DECODE_LIMITS.maxSize;
+export const MAX_LOADABLE_TOKENS = DEFAULT_DECODE_LIMITS.maxTokens;
 /**
  * A v1 file entry takes at least 8 tokens (`d 6:length i…e 4:path l 1:a e e`), so no loadable
  * torrent lists more files than this: the walk stops here whatever their names.
  */
-export const MAX_CREATED_FILES = Math.floor(MAX_CREATED_TOKENS / 8);
+export const MAX_LOADABLE_FILES = Math.floor(MAX_LOADABLE_TOKENS / 8);
 
 /** Thrown when the files chosen would make a torrent clients refuse to load. */
 export class TooLargeToLoadError extends Error {
   constructor(what: string) {
-    super(`${what}: clients (libtorrent, Tessera) load torrents of at most ${MAX_CREATED_TORRENT_BYTES} bytes and ${MAX_CREATED_TOKENS} bencoded values; share a smaller folder or several torrents`);
+    super(`${what}: clients (libtorrent, Tessera) load torrents of at most ${MAX_LOADABLE_TORRENT_BYTES} bytes and ${MAX_LOADABLE_TOKENS} bencoded values; share a smaller folder or several torrents`);
     this.name = 'TooLargeToLoadError';
   }
 }
@@ -69,6 +69,6 @@ function measure(value: Encodable, size: { tokens: number; bytes: number }): voi
 /** Throws TooLargeToLoadError when `torrent` (its hashes may be zeros of the right length) would not load. */
 export function checkLoadable(torrent: Encodable): void {
   const { tokens, bytes } = bencodeSize(torrent);
-  if (bytes > MAX_CREATED_TORRENT_BYTES) throw new TooLargeToLoadError(`this torrent would be ${bytes} bytes`);
-  if (tokens > MAX_CREATED_TOKENS) throw new TooLargeToLoadError(`this torrent would hold ${tokens} bencoded values`);
+  if (bytes > MAX_LOADABLE_TORRENT_BYTES) throw new TooLargeToLoadError(`this torrent would be ${bytes} bytes`);
+  if (tokens > MAX_LOADABLE_TOKENS) throw new TooLargeToLoadError(`this torrent would hold ${tokens} bencoded values`);
 }

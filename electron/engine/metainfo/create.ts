@@ -9,7 +9,7 @@ import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
 import { hashV2, sizeV2, type V2Parts } from './create-v2.js';
-import { checkLoadable, MAX_CREATED_FILES, MAX_CREATED_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
+import { checkLoadable, MAX_LOADABLE_FILES, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { announceFields, folderWebSeed } from './create-announce.js';
 import { fileUrl } from '../webseed/url-mapping.js';
 
@@ -153,8 +153,8 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
 function counted(name: string, state: Walk): void {
   const n = Buffer.byteLength(name, 'utf8');
   state.nameBytes += String(n).length + 1 + n;
-  if (state.files.length > MAX_CREATED_FILES) throw new TooLargeToLoadError(`${state.root} holds more than ${MAX_CREATED_FILES} files`);
-  if (state.nameBytes > MAX_CREATED_TORRENT_BYTES) throw new TooLargeToLoadError(`the names of the files in ${state.root} alone take more than ${MAX_CREATED_TORRENT_BYTES} bytes`);
+  if (state.files.length > MAX_LOADABLE_FILES) throw new TooLargeToLoadError(`${state.root} holds more than ${MAX_LOADABLE_FILES} files`);
+  if (state.nameBytes > MAX_LOADABLE_TORRENT_BYTES) throw new TooLargeToLoadError(`the names of the files in ${state.root} alone take more than ${MAX_LOADABLE_TORRENT_BYTES} bytes`);
 }
 
 /** What a symbolic link points to, or null (with a warning) when it points nowhere or at itself. */
