@@ -369,13 +369,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       'cross-origin-resource-policy': 'same-origin',
       'content-security-policy': HOST_CSP,
     });
+    /** The file cannot be read now (out of file descriptors, gone since the stat, EIO): a 503. */
+    const unavailable = (err: unknown): void => {
+      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
+      refuse(res, 503, 'file unavailable, try again');
+    };
     let bytes: Buffer | null;
     try {
       bytes = await staticFiles.get(file, info);
     } catch (err) {
-      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
-      refuse(res, 503, 'file unavailable, try again');
-      return;
+      return unavailable(err);
     }
     if (bytes !== null) {
       res.writeHead(200, headers(bytes.length));
@@ -389,9 +392,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     try {
       handle = await open(file, 'r');
     } catch (err) {
-      log(`cannot serve ${rel}: ${err instanceof Error ? err.message : String(err)}`);
-      refuse(res, 503, 'file unavailable, try again');
-      return;
+      return unavailable(err);
     }
     res.writeHead(200, headers(info.size));
     if (req.method === 'HEAD') {
