@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeHandshake } from '../wire/handshake.js';
-import { CRYPTO_RC4, type MseStep } from '../wire/mse/mse-common.js';
+import { CRYPTO_RC4, torrentByReq2Among, type MseStep } from '../wire/mse/mse-common.js';
 import { MseInitiator } from '../wire/mse/mse-initiator.js';
 import { IncomingHandshake, type IncomingStep } from './incoming-handshake.js';
 
@@ -33,7 +33,7 @@ function throughMse(reader: IncomingHandshake, provide: number): { initiatorDone
 
 describe('IncomingHandshake', () => {
   it('reads a plain handshake, even a byte at a time, and keeps what follows', () => {
-    const step = bytewise(new IncomingHandshake(() => [infoHash]), Buffer.concat([hello, Buffer.from([0, 0, 0, 1, 2])]));
+    const step = bytewise(new IncomingHandshake(torrentByReq2Among(() => [infoHash])), Buffer.concat([hello, Buffer.from([0, 0, 0, 1, 2])]));
     if (step.kind !== 'done') throw new Error(JSON.stringify(step));
     expect(step.handshake.infoHash).toEqual(infoHash);
     expect(step.encrypted).toBe(false);
@@ -42,7 +42,7 @@ describe('IncomingHandshake', () => {
   });
 
   it('reads the BitTorrent handshake after MSE with RC4, decrypted', () => {
-    const reader = new IncomingHandshake(() => [randomBytes(20), infoHash]);
+    const reader = new IncomingHandshake(torrentByReq2Among(() => [randomBytes(20), infoHash]));
     const { initiatorDone } = throughMse(reader, CRYPTO_RC4);
     const cipher = initiatorDone.result.cipher!;
     const step = reader.push(cipher.encrypt(Buffer.concat([hello, Buffer.from('after')])));
@@ -54,7 +54,7 @@ describe('IncomingHandshake', () => {
   });
 
   it('reads a plain BitTorrent handshake after MSE chose plaintext', () => {
-    const reader = new IncomingHandshake(() => [infoHash]);
+    const reader = new IncomingHandshake(torrentByReq2Among(() => [infoHash]));
     throughMse(reader, 0x03);
     const step = reader.push(hello);
     if (step.kind !== 'done') throw new Error(JSON.stringify(step));
@@ -63,7 +63,7 @@ describe('IncomingHandshake', () => {
   });
 
   it('refuses a BitTorrent handshake for another torrent than MSE named', () => {
-    const reader = new IncomingHandshake(() => [infoHash]);
+    const reader = new IncomingHandshake(torrentByReq2Among(() => [infoHash]));
     throughMse(reader, 0x03);
     expect(reader.push(encodeHandshake(randomBytes(20), peerId))).toEqual({
       kind: 'failed',
@@ -72,7 +72,7 @@ describe('IncomingHandshake', () => {
   });
 
   it('refuses garbage within a bounded number of bytes', () => {
-    const reader = new IncomingHandshake(() => [infoHash]);
+    const reader = new IncomingHandshake(torrentByReq2Among(() => [infoHash]));
     let step: IncomingStep = { kind: 'wait', send: null };
     let sent = 0;
     while (step.kind === 'wait' && sent < 10_000) {
@@ -84,24 +84,24 @@ describe('IncomingHandshake', () => {
   });
 
   it("refuses a plain handshake when encryption is required, and picks RC4 even if plaintext is offered", () => {
-    expect(new IncomingHandshake(() => [infoHash], 'require').push(hello)).toEqual({
+    expect(new IncomingHandshake(torrentByReq2Among(() => [infoHash]), 'require').push(hello)).toEqual({
       kind: 'failed',
       reason: 'plain handshake refused: encryption is required',
     });
-    const reader = new IncomingHandshake(() => [infoHash], 'require');
+    const reader = new IncomingHandshake(torrentByReq2Among(() => [infoHash]), 'require');
     const { initiatorDone } = throughMse(reader, 0x03);
     expect(initiatorDone.result.cipher).not.toBeNull();
   });
 
   it('refuses an MSE handshake when encryption is disabled', () => {
-    const step = new IncomingHandshake(() => [infoHash], 'disable').push(new MseInitiator(infoHash).hello());
+    const step = new IncomingHandshake(torrentByReq2Among(() => [infoHash]), 'disable').push(new MseInitiator(infoHash).hello());
     expect(step).toEqual({ kind: 'failed', reason: 'not a BitTorrent handshake (encryption is disabled)' });
-    expect(new IncomingHandshake(() => [infoHash], 'disable').push(hello).kind).toBe('done');
+    expect(new IncomingHandshake(torrentByReq2Among(() => [infoHash]), 'disable').push(hello).kind).toBe('done');
   });
 
   it('never throws on hostile input: random bytes in random chunks end in wait or failed', () => {
     for (let round = 0; round < 300; round++) {
-      const reader = new IncomingHandshake(() => [infoHash], round % 3 === 0 ? 'require' : 'allow');
+      const reader = new IncomingHandshake(torrentByReq2Among(() => [infoHash]), round % 3 === 0 ? 'require' : 'allow');
       // Half the rounds start like an MSE handshake that then goes wrong after the key.
       const data = Buffer.concat([round % 2 ? new MseInitiator(infoHash).hello() : Buffer.alloc(0), randomBytes(1 + (round * 37) % 1500)]);
       let step: IncomingStep = { kind: 'wait', send: null };

@@ -1,6 +1,6 @@
 import type { EncryptionMode } from '../api.js';
 import { decodeHandshake, HANDSHAKE_LENGTH, PROTOCOL_PREFIX, type Handshake } from '../wire/handshake.js';
-import type { PeerCipher } from '../wire/mse/mse-common.js';
+import type { PeerCipher, TorrentByReq2 } from '../wire/mse/mse-common.js';
 import { MseResponder } from '../wire/mse/mse-responder.js';
 
 export type IncomingStep =
@@ -31,7 +31,8 @@ export class IncomingHandshake {
   private mseInfoHash: Buffer | null = null;
 
   constructor(
-    private readonly infoHashes: () => Iterable<Buffer>,
+    /** The session's torrents, for an MSE handshake to name one (see TorrentByReq2). */
+    private readonly torrentByReq2: TorrentByReq2,
     private readonly mode: EncryptionMode = 'allow',
   ) {}
 
@@ -57,7 +58,7 @@ export class IncomingHandshake {
         // Not a plain handshake: the bytes so far begin an MSE handshake.
         if (this.mode === 'disable') return { kind: 'failed', reason: 'not a BitTorrent handshake (encryption is disabled)' };
         this.encrypted = true;
-        this.mse = new MseResponder(this.infoHashes, this.mode === 'require');
+        this.mse = new MseResponder(this.torrentByReq2, this.mode === 'require');
         const bytes = this.received;
         this.received = Buffer.alloc(0);
         return this.push(bytes);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeHandshake } from '../wire/handshake.js';
+import { torrentByReq2Among } from '../wire/mse/mse-common.js';
 import { addressGroup, connectionLimits, fairSharePerTorrent, readFdLimit } from './connection-limits.js';
 import { Listener } from './listener.js';
 
@@ -32,7 +33,7 @@ async function start(limits: { maxConnections: number; maxPending: number; maxPe
   const listener = new Listener(
     (socket) => routed.push(socket),
     (m) => warnings.push(m),
-    () => [infoHash],
+    torrentByReq2Among(() => [infoHash]),
     () => 'allow',
     { fdLimit: 1024, ...limits },
   );
@@ -148,9 +149,9 @@ describe('Listener under a connection flood', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const busy = (taken.address() as net.AddressInfo).port;
     try {
-      const exact = new Listener(() => undefined, () => undefined, () => []);
+      const exact = new Listener(() => undefined, () => undefined, torrentByReq2Among(() => []));
       await expect(exact.listen(busy, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
-      const flexible = new Listener(() => undefined, () => undefined, () => []);
+      const flexible = new Listener(() => undefined, () => undefined, torrentByReq2Among(() => []));
       listeners.push(flexible);
       const got = await flexible.listen(busy, '127.0.0.1', true);
       expect(got).not.toBe(busy);
@@ -177,7 +178,7 @@ describe('Listener on both address families', () => {
 
   it('by default accepts IPv4 and IPv6 peers on one port, each seen with its own address', async () => {
     const routed: net.Socket[] = [];
-    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, torrentByReq2Among(() => [infoHash]));
     listeners.push(listener);
     const port = await listener.listen(0);
     expect(listener.families).toEqual([4, 6]);
@@ -199,7 +200,7 @@ describe('Listener on both address families', () => {
     try {
       const routed: net.Socket[] = [];
       const warnings: string[] = [];
-      const listener = new Listener((socket) => routed.push(socket), (m) => warnings.push(m), () => [infoHash]);
+      const listener = new Listener((socket) => routed.push(socket), (m) => warnings.push(m), torrentByReq2Among(() => [infoHash]));
       listeners.push(listener);
       const port = await listener.listen(0);
       expect(listener.families).toEqual([4]);
@@ -212,7 +213,7 @@ describe('Listener on both address families', () => {
 
   it('an IPv6 literal host listens on that address only', async () => {
     const routed: net.Socket[] = [];
-    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, torrentByReq2Among(() => [infoHash]));
     listeners.push(listener);
     const port = await listener.listen(0, '::1');
     expect(listener.families).toEqual([6]);
@@ -223,7 +224,7 @@ describe('Listener on both address families', () => {
 describe('Listener.close', () => {
   it('returns while connections handed to torrents are still open, and frees the port at once', async () => {
     const routed: net.Socket[] = [];
-    const listener = new Listener((socket) => routed.push(socket), () => undefined, () => [infoHash]);
+    const listener = new Listener((socket) => routed.push(socket), () => undefined, torrentByReq2Among(() => [infoHash]));
     const port = await listener.listen(0, '127.0.0.1');
     const peer = await dial(port);
     peer.write(hello);
@@ -231,7 +232,7 @@ describe('Listener.close', () => {
     // The torrent still holds its connection: closing the listener must not wait for it.
     await listener.close();
     expect(routed[0]?.destroyed).toBe(false);
-    const again = new Listener(() => undefined, () => undefined, () => []);
+    const again = new Listener(() => undefined, () => undefined, torrentByReq2Among(() => []));
     listeners.push(again);
     expect(await again.listen(port, '127.0.0.1')).toBe(port);
     routed[0]?.destroy();

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { EncryptionMode } from '../api.js';
 import type { IncomingHello } from '../wire/handshake.js';
+import type { TorrentByReq2 } from '../wire/mse/mse-common.js';
 import { addressGroup, ConnectionBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { IncomingHandshake } from './incoming-handshake.js';
 
@@ -57,8 +58,8 @@ export class Listener {
   constructor(
     private readonly route: IncomingRoute,
     private readonly warn: (message: string) => void,
-    /** Info-hashes of the torrents served, for MSE handshakes (which name them obfuscated). */
-    private readonly infoHashes: () => Iterable<Buffer>,
+    /** The torrents served, for MSE handshakes (which name them obfuscated). */
+    private readonly torrentByReq2: TorrentByReq2,
     private readonly encryption: () => EncryptionMode = () => 'allow',
     limits: ConnectionLimits = connectionLimits(),
     private readonly budget: ConnectionBudget = new ConnectionBudget(limits.maxConnections),
@@ -168,7 +169,7 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const opening = new IncomingHandshake(this.infoHashes, this.encryption());
+    const opening = new IncomingHandshake(this.torrentByReq2, this.encryption());
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
     let released = false;
     const entry: Incoming = {

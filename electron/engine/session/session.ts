@@ -5,7 +5,7 @@ import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type En
 import { MetainfoError, parseTorrent, parseTorrentAsync, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
-import { allWireHashes, findByWireHash, findSameTorrent } from './v2-routing.js';
+import { TorrentIndex } from './torrent-index.js';
 import { hashesOfMagnet, hashesOfMeta, wireHashes, type InfoHashes } from '../torrent/info-hashes.js';
 import { TrackerClient } from '../tracker/index.js';
 import { Torrent, type TorrentContext, type TorrentInit } from '../torrent/torrent.js';
@@ -49,7 +49,7 @@ const READ_BUFFER_BYTES = 1024 * 1024;
  * One per process: the listening socket, the torrents and the settings they share.
  */
 export class Session extends TypedEmitter<SessionEvents> implements EngineSession {
-  private readonly torrents = new Map<string, Torrent>();
+  private readonly torrents = new TorrentIndex<Torrent>();
   private readonly listener: Listener;
   private readonly peerId = generatePeerId();
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
@@ -107,7 +107,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     this.listener = new Listener(
       (socket, hello) => this.routeIncoming(socket, hello),
       (m) => this.warn(m),
-      () => allWireHashes(this.torrents.values()),
+      (req2) => this.torrents.wireHashByReq2(req2),
       () => this.encryptionMode,
       connectionLimits(undefined, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
     );
@@ -286,7 +286,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
       t.addPeers(options.peers ?? []);
     };
     // The same torrent by another of its hashes (a v1 magnet, a v2 magnet, the .torrent) is a duplicate too.
-    const existing = findSameTorrent(this.torrents, parsed.infoHash.toString('hex'), parsed.hashes);
+    const existing = this.torrents.same(parsed.infoHash.toString('hex'), parsed.hashes);
     if (existing) {
       // A magnet still waiting for its metadata takes it (and the piece layers) from the .torrent.
       if (parsed.meta && !existing.meta) existing.adoptMetadata(parsed.meta);
@@ -389,7 +389,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
         const init = this.torrents.has(infoHash) ? null : await this.restorable(store, infoHash);
         if (i > 0) await registered[i - 1];
         // Two records of one torrent (under two of its hashes, left by an older version): the first runs.
-        const twin = init && !this.torrents.has(infoHash) ? findSameTorrent(this.torrents, infoHash, init.hashes) : undefined;
+        const twin = init && !this.torrents.has(infoHash) ? this.torrents.same(infoHash, init.hashes) : undefined;
         if (twin) this.warn(`state folder: ${infoHash} is the same torrent as ${twin.infoHash}; skipped`);
         if (init && !twin && !this.closed && !this.torrents.has(infoHash)) {
           recorded.set(infoHash, init.init.resume?.queuePosition || Number.MAX_SAFE_INTEGER);
@@ -441,7 +441,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
 
   get(infoHash: string): EngineTorrent | undefined {
     const key = infoHash.toLowerCase();
-    return this.torrents.get(key) ?? (/^[0-9a-f]{40}$/.test(key) ? findByWireHash(this.torrents, Buffer.from(key, 'hex')) : undefined);
+    return this.torrents.get(key) ?? (/^[0-9a-f]{40}$/.test(key) ? this.torrents.byWireHash(Buffer.from(key, 'hex')) : undefined);
   }
 
   list(): EngineTorrent[] {
@@ -477,7 +477,7 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   }
 
   private routeIncoming(socket: net.Socket, hello: IncomingHello): void {
-    const torrent = findByWireHash(this.torrents, hello.handshake.infoHash);
+    const torrent = this.torrents.byWireHash(hello.handshake.infoHash);
     if (!torrent) {
       socket.destroy();
       return;
@@ -492,7 +492,8 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
    * here the one without metadata goes, its trackers merged into the one that has it.
    */
   private hashesLearned(torrent: Torrent): void {
-    const other = findSameTorrent(this.torrents, torrent.infoHash, torrent.infoHashes, torrent);
+    this.torrents.reindex(torrent);
+    const other = this.torrents.same(torrent.infoHash, torrent.infoHashes, torrent);
     if (!other || this.torrents.get(torrent.infoHash) !== torrent) return;
     const [keep, drop] = other.meta ? [other, torrent] : [torrent, other];
     keep.addTrackers(drop.trackerTierList);

@@ -64,12 +64,35 @@ const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 export const req1 = (secret: Buffer): Buffer => sha1(ascii('req1'), secret);
 
+/** HASH('req2', SKEY): a torrent's part of the name below, the same for every connection. */
+export function req2Hash(infoHash: Uint8Array): Buffer {
+  return sha1(ascii('req2'), infoHash);
+}
+
 /** HASH('req2', SKEY) xor HASH('req3', S): names the torrent without revealing it. */
 export function obfuscatedInfoHash(infoHash: Uint8Array, secret: Buffer): Buffer {
-  const a = sha1(ascii('req2'), infoHash);
+  return xorReq3(req2Hash(infoHash), secret);
+}
+
+/** `hash` xor HASH('req3', S), in place: the obfuscated name from HASH('req2', SKEY), and back. */
+export function xorReq3(hash: Buffer, secret: Buffer): Buffer {
   const b = sha1(ascii('req3'), secret);
-  for (let i = 0; i < a.length; i++) a[i] = a[i]! ^ b[i]!;
-  return a;
+  for (let i = 0; i < hash.length; i++) hash[i] = hash[i]! ^ b[i]!;
+  return hash;
+}
+
+/**
+ * Finds the torrent an MSE initiator names: the info hash whose HASH('req2', hash) this is. The
+ * session answers from an index (session/torrent-index.ts), one lookup whatever its size.
+ */
+export type TorrentByReq2 = (req2: Buffer) => Buffer | undefined;
+
+/** A TorrentByReq2 that hashes each of `hashes()` per question: for a handful of torrents (tests, tools). */
+export function torrentByReq2Among(hashes: () => Iterable<Buffer>): TorrentByReq2 {
+  return (req2) => {
+    for (const h of hashes()) if (req2Hash(h).equals(req2)) return h;
+    return undefined;
+  };
 }
 
 /** RC4 with MSE's key for one direction ('keyA': initiator → responder), first 1 KiB dropped. */

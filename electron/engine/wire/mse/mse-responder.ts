@@ -1,7 +1,7 @@
 import { dhKeyPair, DH_KEY_BYTES } from './dh.js';
 import {
-  ByteQueue, CRYPTO_PLAINTEXT, CRYPTO_RC4, directionCipher, MAX_INITIAL_PAYLOAD, MAX_PAD, obfuscatedInfoHash,
-  randomPad, req1, streamCipher, VC, type Advance, type MseStep, drive, fail, WAIT,
+  ByteQueue, CRYPTO_PLAINTEXT, CRYPTO_RC4, directionCipher, MAX_INITIAL_PAYLOAD, MAX_PAD, xorReq3,
+  randomPad, req1, streamCipher, VC, type Advance, type MseStep, type TorrentByReq2, drive, fail, WAIT,
 } from './mse-common.js';
 import type { Rc4 } from './rc4.js';
 
@@ -26,11 +26,11 @@ export class MseResponder {
   private payloadLength = 0;
 
   /**
-   * @param infoHashes the torrents this session serves
-   * @param rc4Only    refuse plaintext after the handshake (encryption required)
+   * @param torrentByReq2 the torrents this session serves, by HASH('req2', info hash)
+   * @param rc4Only       refuse plaintext after the handshake (encryption required)
    */
   constructor(
-    private readonly infoHashes: () => Iterable<Buffer>,
+    private readonly torrentByReq2: TorrentByReq2,
     private readonly rc4Only = false,
   ) {}
 
@@ -61,10 +61,8 @@ export class MseResponder {
       }
       case 'torrent': {
         if (q.length < 20) return WAIT;
-        const named = q.take(20);
-        for (const infoHash of this.infoHashes()) {
-          if (obfuscatedInfoHash(infoHash, this.secret!).equals(named)) this.infoHash = infoHash;
-        }
+        // HASH('req2', SKEY) xor HASH('req3', S), xor HASH('req3', S) again: the torrent's HASH('req2', SKEY).
+        this.infoHash = this.torrentByReq2(xorReq3(q.take(20), this.secret!)) ?? null;
         if (!this.infoHash) return fail('MSE handshake for a torrent we do not have');
         this.inbound = directionCipher('keyA', this.secret!, this.infoHash);
         this.outbound = directionCipher('keyB', this.secret!, this.infoHash);

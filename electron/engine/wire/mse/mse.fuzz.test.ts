@@ -22,7 +22,7 @@ import { tally } from '../../../../scripts/fuzz/tally.js';
 import type { EncryptionMode } from '../../api.js';
 import { IncomingHandshake, type IncomingStep } from '../../session/incoming-handshake.js';
 import { encodeHandshake } from '../handshake.js';
-import { CRYPTO_PLAINTEXT, CRYPTO_RC4, type MseStep, type PeerCipher } from './mse-common.js';
+import { CRYPTO_PLAINTEXT, CRYPTO_RC4, torrentByReq2Among, type MseStep, type PeerCipher } from './mse-common.js';
 import { MseInitiator } from './mse-initiator.js';
 import { MseResponder } from './mse-responder.js';
 
@@ -57,7 +57,7 @@ const fail = (why: string): never => {
 /** One real conversation: what the initiator sent (then its BitTorrent handshake) and what the responder answered. */
 function record(provide: number, torrent: Buffer): { toResponder: Buffer; toInitiator: Buffer } {
   const initiator = new MseInitiator(torrent, provide);
-  const responder = new MseResponder(infoHashes);
+  const responder = new MseResponder(torrentByReq2Among(infoHashes));
   const toResponder: Buffer[] = [initiator.hello()];
   const toInitiator: Buffer[] = [];
   const r1 = responder.push(toResponder[0] as Buffer);
@@ -110,7 +110,7 @@ test.prop([streamsFor(toResponder), fc.constantFrom<EncryptionMode>('allow', 're
   "an incoming connection's first bytes end in done, failed or waiting, never a throw",
   ({ chunks }, mode) => {
     responderInputs();
-    const incoming = new IncomingHandshake(infoHashes, mode);
+    const incoming = new IncomingHandshake(torrentByReq2Among(infoHashes), mode);
     let step: IncomingStep = { kind: 'wait', send: null };
     for (const chunk of chunks) {
       step = incoming.push(Buffer.from(chunk));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dhKeyPair } from './dh.js';
-import { CRYPTO_PLAINTEXT, CRYPTO_RC4, type MseResult, type MseStep } from './mse-common.js';
+import { CRYPTO_PLAINTEXT, CRYPTO_RC4, torrentByReq2Among, type MseResult, type MseStep } from './mse-common.js';
 import { MseInitiator } from './mse-initiator.js';
 import { MseResponder } from './mse-responder.js';
 import { Rc4 } from './rc4.js';
@@ -72,7 +72,7 @@ describe('MSE handshake', () => {
   const others = [randomBytes(20), infoHash, randomBytes(20)];
 
   it('picks plaintext when offered and names the torrent', () => {
-    const { i, r } = converse(new MseInitiator(infoHash), new MseResponder(() => others), 1 << 20);
+    const { i, r } = converse(new MseInitiator(infoHash), new MseResponder(torrentByReq2Among(() => others)), 1 << 20);
     expect(r.infoHash).toEqual(infoHash);
     expect(i.cipher).toBeNull();
     expect(r.cipher).toBeNull();
@@ -80,7 +80,7 @@ describe('MSE handshake', () => {
 
   it('agrees on RC4 when only RC4 is offered, whatever the chunking', () => {
     for (const chunk of [1, 7, 1000]) {
-      const { i, r } = converse(new MseInitiator(infoHash, CRYPTO_RC4), new MseResponder(() => others), chunk);
+      const { i, r } = converse(new MseInitiator(infoHash, CRYPTO_RC4), new MseResponder(torrentByReq2Among(() => others)), chunk);
       expect(i.cipher && r.cipher).toBeTruthy();
       const message = randomBytes(300);
       const wire = i.cipher!.encrypt(message);
@@ -95,7 +95,7 @@ describe('MSE handshake', () => {
 
   it('hands over bytes that arrive with the end of the handshake, decrypted', () => {
     const initiator = new MseInitiator(infoHash, CRYPTO_RC4);
-    const responder = new MseResponder(() => [infoHash]);
+    const responder = new MseResponder(torrentByReq2Among(() => [infoHash]));
     let step = responder.push(initiator.hello());
     if (step.kind !== 'continue' || !step.send) throw new Error('no key from the responder');
     const s2 = initiator.push(step.send);
@@ -110,13 +110,13 @@ describe('MSE handshake', () => {
 
   it('refuses an unknown torrent, garbage, and a plain BitTorrent handshake', () => {
     const initiator = new MseInitiator(randomBytes(20));
-    const responder = new MseResponder(() => others);
+    const responder = new MseResponder(torrentByReq2Among(() => others));
     const a = responder.push(initiator.hello());
     expect(a.kind).toBe('continue');
     const b = initiator.push((a as { send: Buffer }).send);
     expect(responder.push((b as { send: Buffer }).send)).toEqual({ kind: 'failed', reason: 'MSE handshake for a torrent we do not have' });
 
-    const lost = new MseResponder(() => others);
+    const lost = new MseResponder(torrentByReq2Among(() => others));
     let last: MseStep = { kind: 'continue', send: null };
     for (let n = 0; n < 8 && last.kind === 'continue'; n++) last = lost.push(randomBytes(200));
     expect(last).toEqual({ kind: 'failed', reason: 'no MSE synchronisation hash' });
@@ -129,11 +129,11 @@ describe('MSE handshake', () => {
 
   it('fails when the initiator offers no method it knows', () => {
     const initiator = new MseInitiator(infoHash, 0x08);
-    const responder = new MseResponder(() => others);
+    const responder = new MseResponder(torrentByReq2Among(() => others));
     expect(() => converse(initiator, responder, 50)).toThrow('MSE peer offers no method we support');
   });
 
   it('offering plaintext only still works against a responder that prefers it', () => {
-    expect(converse(new MseInitiator(infoHash, CRYPTO_PLAINTEXT), new MseResponder(() => others), 50).i.cipher).toBeNull();
+    expect(converse(new MseInitiator(infoHash, CRYPTO_PLAINTEXT), new MseResponder(torrentByReq2Among(() => others)), 50).i.cipher).toBeNull();
   });
 });
