@@ -128,6 +128,8 @@ function writeBuffered(fd, views, position) {
 const stage = workerData && workerData.direct && O_DIRECT ? Buffer.allocUnsafeSlow(CHUNK + 4096) : null;
 let stageAt = -1;
 let directBytes = 0;
+// Of those, written from the pieces' own memory (no staging copy; see inPlace).
+let inPlaceBytes = 0;
 const noDirect = new Set();
 function openDirect(fd, devs) {
   if (!stage) return -1;
@@ -149,6 +151,27 @@ function copyInto(views, target) {
   let n = 0;
   for (const v of views) { target.set(v, n); n += v.length; }
 }
+// Pieces in page-aligned shared memory (BufferPool's slabs, see AlignedSlabs) are written from
+// where they are, not copied into the staging buffer first: views that start and end on a page
+// of a SharedArrayBuffer not found misaligned in this batch. Whether its memory starts on a page
+// only the kernel can tell (EINVAL, nothing written): then the chunk is copied as before.
+const PAGE = 4096;
+const misaligned = new WeakSet();
+function inPlace(views) {
+  for (const v of views) {
+    if (v.byteOffset % PAGE !== 0 || v.length % PAGE !== 0 || !(v.buffer instanceof SharedArrayBuffer) || misaligned.has(v.buffer)) return false;
+  }
+  return true;
+}
+// Bytes written from the views themselves; -1 when the kernel refused their memory.
+function writeInPlace(dfd, views, position) {
+  try {
+    return views.length === 1 ? fs.writeSync(dfd, views[0], 0, views[0].length, position) : fs.writevSync(dfd, views, position);
+  } catch (err) {
+    if (err.code !== 'EINVAL') throw err;
+    return -1;
+  }
+}
 // Writes [from, to) of the run directly; false (nothing written) when direct I/O turns out refused.
 function writeDirect(dfd, run, from, to) {
   let position = from;
@@ -169,14 +192,21 @@ function writeDirect(dfd, run, from, to) {
   }
   while (position < to) {
     const end = Math.min(to, position + CHUNK);
-    copyInto(slices(run, position, end), stage.subarray(stageAt, stageAt + end - position));
-    let n;
-    try {
-      n = fs.writeSync(dfd, stage, stageAt, end - position, position);
-    } catch (err) {
-      if (err.code !== 'EINVAL' || position !== from) throw err;
-      return false;
-    }
+    const views = slices(run, position, end);
+    // Only once direct writes are known to work here (the staging probe above), so an EINVAL
+    // from the views means their memory, not the file system.
+    const tried = stageAt >= 0 && inPlace(views);
+    let n = tried ? writeInPlace(dfd, views, position) : -1;
+    if (n < 0) {
+      copyInto(views, stage.subarray(stageAt, stageAt + end - position));
+      try {
+        n = fs.writeSync(dfd, stage, stageAt, end - position, position);
+      } catch (err) {
+        if (err.code !== 'EINVAL' || position !== from) throw err;
+        return false;
+      }
+      if (tried) for (const v of views) misaligned.add(v.buffer);
+    } else inPlaceBytes += n;
     directBytes += n;
     position += n;
     // A short direct write (a full disk): the rest goes through the page cache (which reports the error, if any).
@@ -274,7 +304,7 @@ parentPort.on('message', (job) => {
   writeAll(verifyPieces(job, status, errors), errors);
   pace.end(performance.now());
   const owned = job.memory.filter((m) => !(m instanceof SharedArrayBuffer));
-  parentPort.postMessage({ id: job.id, status, errors, owned, directBytes }, owned);
+  parentPort.postMessage({ id: job.id, status, errors, owned, directBytes, inPlaceBytes }, owned);
 });
 `;
 
@@ -307,6 +337,8 @@ interface WorkerReply {
   owned: ArrayBuffer[];
   /** Bytes this worker has written directly (past the page cache) since it started. */
   directBytes: number;
+  /** Of those, bytes written from the pieces' memory itself, not copied into a staging buffer. */
+  inPlaceBytes: number;
 }
 
 /** What a disk thread is sent for a batch (the worker source above reads these fields). */
@@ -368,6 +400,7 @@ export class DiskWorkers {
 
   /** Per worker, its last reported count of bytes written directly. */
   private readonly direct: number[] = [];
+  private readonly inPlace: number[] = [];
 
   constructor(
     private readonly size = 2,
@@ -380,6 +413,11 @@ export class DiskWorkers {
   /** Bytes written directly (O_DIRECT) so far, by all workers. */
   get directBytesWritten(): number {
     return this.direct.reduce((a, b) => a + b, 0);
+  }
+
+  /** Of those, bytes written from the pieces' own (page-aligned) memory, with no staging copy. */
+  get inPlaceBytesWritten(): number {
+    return this.inPlace.reduce((a, b) => a + b, 0);
   }
 
   /** The heap limits each started thread runs under, as that thread sees them (diagnostics). */
@@ -559,6 +597,7 @@ export class DiskWorkers {
     worker.on('message', (m: WorkerReply) => {
       this.load[index]!--;
       this.direct[index] = m.directBytes;
+      this.inPlace[index] = m.inPlaceBytes;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);

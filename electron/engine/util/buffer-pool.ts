@@ -1,9 +1,19 @@
+import { AlignedSlabs, PAGE_BYTES, type Slab } from './aligned-slabs.js';
+
 /** Buffers of at most this many bytes (16 and 32 KiB pieces) are cut from shared slabs. */
 export const SHARED_SLICE_MAX = 32 * 1024;
 /** One slab's size: 64 pieces of 16 KiB. */
 const SLAB_BYTES = 1024 * 1024;
-/** Slices start on a cache line (only a torrent's shorter last piece leaves a gap). */
-const SLICE_ALIGN = 64;
+/**
+ * Page-aligned slab memory per pool, at most: the pieces in flight (64 MiB, see
+ * MAX_IN_FLIGHT_BYTES) and those waiting for the disk fit; past it, slabs are plain.
+ */
+const MAX_ALIGNED_BYTES = 128 * 1024 * 1024;
+/**
+ * Slices start on a page, so a disk thread writes them as they are (see AlignedSlabs); only a
+ * torrent's shorter last piece leaves a gap.
+ */
+const SLICE_ALIGN = PAGE_BYTES;
 
 /**
  * Recycles piece-sized buffers. Without it a 1 GiB download allocates 1 GiB of
@@ -19,7 +29,8 @@ const SLICE_ALIGN = 64;
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private retained = 0;
-  private slab: SharedArrayBuffer | null = null;
+  private readonly slabs = new AlignedSlabs(SLAB_BYTES, MAX_ALIGNED_BYTES);
+  private slab: Slab | null = null;
   private slabUsed = 0;
 
   constructor(private readonly maxRetainedBytes = 64 * 1024 * 1024) {}
@@ -45,10 +56,10 @@ export class BufferPool {
 
   private cut(length: number): Buffer {
     if (this.slab === null || this.slabUsed + length > SLAB_BYTES) {
-      this.slab = new SharedArrayBuffer(SLAB_BYTES);
+      this.slab = this.slabs.next();
       this.slabUsed = 0;
     }
-    const slice = Buffer.from(this.slab, this.slabUsed, length);
+    const slice = Buffer.from(this.slab.buffer, this.slab.offset + this.slabUsed, length);
     this.slabUsed += Math.ceil(length / SLICE_ALIGN) * SLICE_ALIGN;
     return slice;
   }
