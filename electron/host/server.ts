@@ -10,7 +10,9 @@
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
  * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
  * (pipelined-requests.ts), 32 WebSocket clients, 64 requests in flight per client
- * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), and a client silent through two pings 30 s apart is dropped (heartbeat.ts).
+ * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), messages being
+ * received 1 MiB a tab plus 43 MiB for all tabs together (incoming-frames.ts), and a client
+ * silent through two pings 30 s apart is dropped (heartbeat.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -21,7 +23,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { LOGIN_PATH, LOGOUT_PATH, MAX_TORRENT_FILE_BYTES, SESSION_PATH, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage, type ResponseMessage } from '../../shared/contract/index.js';
+import { LOGIN_PATH, LOGOUT_PATH, SESSION_PATH, TOKEN_PARAM, WS_PATH, parseRequestMessage, type HostMessage, type ResponseMessage } from '../../shared/contract/index.js';
 import type { TesseraService } from '../engine/service/index.js';
 import { addressGroup, connectionLimits } from '../engine/session/connection-limits.js';
 import { ConnectionGate, webGateLimits, type GateLimits } from './connection-gate.js';
@@ -33,6 +35,7 @@ import { PipelinedRequests } from './pipelined-requests.js';
 import { StaticCache, type StaticCacheLimits } from './static-cache.js';
 import { Heartbeat } from './heartbeat.js';
 import { TabQueues } from './tab-queue.js';
+import { IncomingBudget, MAX_FRAME } from './incoming-frames.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -88,8 +91,6 @@ export const HOST_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Bytes of base64 JSON a request may carry: the largest .torrent plus envelope. */
-const MAX_FRAME = Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4 + 64 * 1024;
 /**
  * Requests one WebSocket client may have waiting for their reply before the host stops reading
  * its frames (request-window.ts). The UI sends a handful at a time.
@@ -184,6 +185,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const heartbeat = new Heartbeat<WebSocket>(HEARTBEAT_MISSES);
   /** What tabs that do not read may make us hold, all together (tab-queue.ts). */
   const tabQueues = new TabQueues();
+  /** What tabs' messages in progress may make us hold, all together (incoming-frames.ts). */
+  const incoming = new IncomingBudget();
   const heartbeatTimer = setInterval(() => heartbeat.tick(), options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeatTimer.unref();
 
@@ -466,6 +469,15 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const session = auth && url ? liveSession(req, url) : null;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (session !== null) sessionSockets.add(ws, session);
+      // Added after the library's own 'data' listener: it sees each chunk once the library has
+      // read it (incoming-frames.ts).
+      const frames = incoming.open();
+      socket.on('data', (chunk: Buffer) => {
+        if (frames.feed(chunk)) return;
+        log('dropping a WebSocket client whose message does not fit what all tabs may send at once');
+        ws.terminate();
+      });
+      socket.once('close', () => frames.close());
       serveSocket(ws);
     });
   }
