@@ -9,7 +9,8 @@
  * Bounds: request headers within 10 s and the whole request within 30 s, TCP connections
  * capped from the open-file limit (128 and 64 per address at 1024; the oldest waiting one
  * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
- * (pipelined-requests.ts), 32 WebSocket clients, 64 requests in flight per client
+ * (pipelined-requests.ts), over HTTPS handshakes rationed per address and in all and each
+ * over within 10 s (tls-handshakes.ts), 32 WebSocket clients, 64 requests in flight per client
  * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), messages being
  * received 1 MiB a tab plus 43 MiB for all tabs together (incoming-frames.ts), and a client
  * silent through two pings 30 s apart is dropped (heartbeat.ts).
@@ -36,6 +37,7 @@ import { StaticCache, type StaticCacheLimits } from './static-cache.js';
 import { Heartbeat } from './heartbeat.js';
 import { TabQueues } from './tab-queue.js';
 import { IncomingBudget, MAX_FRAME } from './incoming-frames.js';
+import { HANDSHAKE_TIMEOUT_MS, HandshakeRate, type HandshakeLimits } from './tls-handshakes.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
 export interface HostServerOptions {
@@ -64,6 +66,10 @@ export interface HostServerOptions {
   auth?: Auth;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: Buffer; key: Buffer };
+  /** HTTPS: how many handshakes strangers may have (default TLS_HANDSHAKE_LIMITS, tls-handshakes.ts). */
+  tlsHandshakeLimits?: HandshakeLimits;
+  /** HTTPS: how long a handshake may take (default HANDSHAKE_TIMEOUT_MS). */
+  handshakeTimeoutMs?: number;
   log?(message: string): void;
 }
 
@@ -159,7 +165,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     });
   };
   const server: Server = options.tls
-    ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server)
+    ? (createHttpsServer({ ...serverOptions, handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server)
     : createServer(serverOptions, onRequest);
   const auth = options.auth ?? null;
   const secure = options.tls !== undefined;
@@ -412,7 +418,13 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
 
+  const handshakes = secure ? new HandshakeRate(options.tlsHandshakeLimits) : null;
   server.on('connection', (socket: Socket) => {
+    // Closed before its ClientHello is read: a handshake refused here costs nothing.
+    if (handshakes && !handshakes.admit(addressGroup(socket.remoteAddress ?? '?'))) {
+      socket.destroy();
+      return;
+    }
     if (!gate.admit(socket) || !secure) return;
     const key = socketKey(socket);
     tcpByKey.set(key, socket);
