@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Auth, hashPassword, isLoopbackBind, isPasswordRecord, LOCKOUT_MS, MAX_CONCURRENT_CHECKS, MAX_FAILURES, SESSION_IDLE_MS, sessionCookie, sessionFromCookie, verifyPassword } from './auth.js';
+import { Auth, hashPassword, isLoopbackBind, isPasswordRecord, LOCKOUT_MS, MAX_CONCURRENT_CHECKS, MAX_FAILURES, MAX_TRACKED_ADDRESSES, SESSION_IDLE_MS, sessionCookie, sessionFromCookie, verifyPassword } from './auth.js';
 
 // Low scrypt cost: these tests check the logic, not the hash's strength.
 const COST = { N: 1024, r: 8, p: 1 };
@@ -105,6 +105,44 @@ describe('web UI login', () => {
     expect((await attempt(MAX_FAILURES - 1)).ok).toBe(true);
     expect(await attempt(MAX_FAILURES)).toMatchObject({ ok: false, reason: 'locked', retryAfterMs: LOCKOUT_MS });
     expect(await attempt(39)).toMatchObject({ ok: false, reason: 'locked' });
+  });
+
+  it('counts the addresses of one IPv6 /64 as one: each new address there gets no fresh count', async () => {
+    const { auth } = await makeAuth();
+    for (let i = 1; i <= MAX_FAILURES; i++) await auth.login(`2001:db8:1:2::${i}`, 'admin', 'wrong');
+    expect(await auth.login('2001:db8:1:2:ffff::99', 'admin', 'correct horse')).toMatchObject({ ok: false, reason: 'locked' });
+    expect(auth.lockedFor('2001:db8:1:2::abcd')).toBe(LOCKOUT_MS);
+    expect((await auth.login('2001:db8:1:3::1', 'admin', 'correct horse')).ok).toBe(true);
+  });
+
+  it('keeps a lock-out however many other address groups fail after it (they cannot push it out)', async () => {
+    let now = 1_000_000;
+    const auth = new Auth({ username: 'admin', password: await hashPassword('correct horse', COST) }, () => now, (p) => Promise.resolve(p === 'correct horse'));
+    for (let i = 0; i < MAX_FAILURES; i++) await auth.login('2001:db8:1:2::1', 'admin', 'wrong');
+    // One failure from each of more /64s than the table counts (a /52 of them).
+    for (let i = 0; i <= MAX_TRACKED_ADDRESSES; i++) await auth.login(`2001:db8:1:${(0x1000 + i).toString(16)}::1`, 'admin', 'wrong');
+    now += 1000;
+    expect(auth.lockedFor('2001:db8:1:2::1')).toBe(LOCKOUT_MS - 1000);
+    expect(await auth.login('2001:db8:1:2::1', 'admin', 'correct horse')).toMatchObject({ ok: false, reason: 'locked' });
+  });
+
+  it('with its lock-out table full, refuses a group it does not hold until the soonest lock-out ends, and forgets none', async () => {
+    let now = 1_000_000;
+    const auth = new Auth({ username: 'admin', password: await hashPassword('correct horse', COST) }, () => now, (p) => Promise.resolve(p === 'correct horse'), {
+      maxTracked: 16,
+      maxLockouts: 3,
+    });
+    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
+      for (let i = 0; i < MAX_FAILURES; i++) await auth.login(ip, 'admin', 'wrong');
+      now += 1000;
+    }
+    expect(await auth.login('10.0.0.9', 'admin', 'correct horse')).toMatchObject({ ok: false, reason: 'locked', retryAfterMs: LOCKOUT_MS - 3000 });
+    expect(auth.lockedFor('10.0.0.1')).toBe(LOCKOUT_MS - 3000);
+    now += LOCKOUT_MS - 3000;
+    // The first lock-out ended: room for one again.
+    expect(auth.lockedFor('10.0.0.1')).toBe(0);
+    expect(auth.lockedFor('10.0.0.2')).toBe(1000);
+    expect((await auth.login('10.0.0.9', 'admin', 'correct horse')).ok).toBe(true);
   });
 
   it('session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; read back from a Cookie header', () => {

@@ -3,13 +3,20 @@
  * - The password is kept only as an scrypt hash with a random salt (`hashPassword`).
  * - A login makes a session: a random id in an HttpOnly, SameSite=Strict cookie (Secure over
  *   HTTPS), forgotten after SESSION_IDLE_MS without use; at most MAX_SESSIONS (oldest dropped).
- * - Lock-out: MAX_FAILURES wrong logins in a row from one address (the host passes its
- *   addressGroup: an IPv6 /64 counts as one) lock that address out for
- *   LOCKOUT_MS, even with the right password; at most MAX_TRACKED_ADDRESSES are remembered.
+ * - Lock-out: MAX_FAILURES wrong logins in a row from one address group (addressGroup: an IPv6
+ *   /64 counts as one, as one host holds a whole /64) lock that group out for LOCKOUT_MS, even
+ *   with the right password. Counts are kept for at most MAX_TRACKED_ADDRESSES groups (the
+ *   least recently failed forgotten first: that gives a stranger back at most MAX_FAILURES - 1
+ *   guesses, for a password check of its own per group it pushes out). Lock-outs are kept
+ *   apart and never forgotten for newcomers: they shared one table of 4,096 with the counts,
+ *   so one failed login from each of 4,096 other /64s (a /52, 93 s of checks) ended a
+ *   lock-out. At most MAX_LOCKOUTS are held; should that many be live at once, no group
+ *   without one may try until the soonest ends (see MAX_LOCKOUTS).
  * - At most MAX_CONCURRENT_CHECKS password hashes run at once (the rest wait their turn).
  * Clock injected so tests use a manual one.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { addressGroup } from '../engine/session/connection-limits.js';
 
 export interface PasswordRecord {
   algorithm: 'scrypt';
@@ -65,9 +72,25 @@ export const LOCKOUT_MS = 15 * 60_000;
 export const SESSION_IDLE_MS = 60 * 60_000;
 export const MAX_SESSIONS = 256;
 export const MAX_TRACKED_ADDRESSES = 4096;
+/**
+ * Lock-outs held at once. Each takes MAX_FAILURES password checks, and MAX_CONCURRENT_CHECKS
+ * at a time at the default cost (45 ms a check here) get through about 44 a second: some 8,000
+ * lock-outs in LOCKOUT_MS, far from this. A full table refuses groups it does not hold rather
+ * than forget a lock-out (that would let an attacker clear its own).
+ */
+export const MAX_LOCKOUTS = 65_536;
 export const SESSION_COOKIE = 'tessera_sid';
 
 export type LoginResult = { ok: true; sessionId: string } | { ok: false; reason: 'wrong' | 'locked'; retryAfterMs?: number };
+
+export interface AuthLimits {
+  /** Address groups whose failures (short of a lock-out) are counted at most. */
+  maxTracked: number;
+  /** Lock-outs held at most. */
+  maxLockouts: number;
+}
+
+export const AUTH_LIMITS: AuthLimits = { maxTracked: MAX_TRACKED_ADDRESSES, maxLockouts: MAX_LOCKOUTS };
 
 export interface Credentials {
   username: string;
@@ -76,8 +99,10 @@ export interface Credentials {
 
 /** Logins, lock-outs and sessions of one host. */
 export class Auth {
-  /** Per address: consecutive failures and, once locked, until when. */
-  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+  /** Per address group not locked out: failed logins in a row; Map order = least recently failed first. */
+  private readonly failures = new Map<string, number>();
+  /** Per address group locked out: until when; Map order = order locked, so the soonest to end first. */
+  private readonly lockouts = new Map<string, number>();
   /** Session id → last use; Map order = oldest first (refreshed on use). */
   private readonly sessions = new Map<string, number>();
 
@@ -89,6 +114,7 @@ export class Auth {
     private readonly credentials: Credentials,
     private readonly now: () => number = Date.now,
     private readonly verify: (password: string, record: PasswordRecord) => Promise<boolean> = verifyPassword,
+    private readonly limits: AuthLimits = AUTH_LIMITS,
   ) {}
 
   /**
@@ -112,20 +138,23 @@ export class Auth {
 
   /** Checks a login from `address`; a locked address is refused without looking at the password. */
   async login(address: string, username: string, password: string): Promise<LoginResult> {
-    const locked = this.lockedFor(address);
+    const group = addressGroup(address);
+    const locked = this.lockedFor(group);
     if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
     // Counted as a failure before the hash, undone when it matches: attempts sent all at once
     // would otherwise each be checked before the first failure was recorded (MAX_FAILURES
     // guesses at most, however many arrive together).
-    this.fail(address);
+    this.fail(group);
     const userOk = username.length <= MAX_USERNAME_LENGTH && tokensEqualText(username, this.credentials.username);
     // The hash runs for a wrong user name too, so the time taken does not tell which was wrong.
     const passOk = await this.limited(() => this.verify(password, this.credentials.password));
     if (!userOk || !passOk) {
-      const after = this.lockedFor(address);
+      const after = this.lockedFor(group);
       return after > 0 ? { ok: false, reason: 'locked', retryAfterMs: after } : { ok: false, reason: 'wrong' };
     }
-    this.failures.delete(address);
+    // The right password: its own count (and a lock-out that count made) is undone.
+    this.failures.delete(group);
+    this.lockouts.delete(group);
     const sessionId = randomBytes(32).toString('hex');
     this.sessions.set(sessionId, this.now());
     while (this.sessions.size > MAX_SESSIONS) {
@@ -152,26 +181,45 @@ export class Auth {
     return sessionId !== null && this.sessions.delete(sessionId);
   }
 
-  /** Milliseconds until `address` may try again; 0 = not locked. */
+  /** Milliseconds until `address` (or its group) may try again; 0 = not locked. */
   lockedFor(address: string): number {
-    const f = this.failures.get(address);
-    if (!f || f.lockedUntil === 0) return 0;
-    const left = f.lockedUntil - this.now();
-    if (left > 0) return left;
-    this.failures.delete(address);
-    return 0;
+    const group = addressGroup(address);
+    const now = this.now();
+    this.endLockouts(now);
+    const until = this.lockouts.get(group);
+    if (until !== undefined) {
+      if (until > now) return until - now;
+      this.lockouts.delete(group);
+      return 0;
+    }
+    if (this.lockouts.size < this.limits.maxLockouts) return 0;
+    // Full of live lock-outs: a newcomer waits for the soonest to end (MAX_LOCKOUTS).
+    const soonest = this.lockouts.values().next().value ?? now;
+    return Math.max(1, soonest - now);
   }
 
-  private fail(address: string): void {
-    const f = this.failures.get(address) ?? { count: 0, lockedUntil: 0 };
-    this.failures.delete(address);
-    f.count++;
-    if (f.count >= MAX_FAILURES) f.lockedUntil = this.now() + LOCKOUT_MS;
-    this.failures.set(address, f);
-    while (this.failures.size > MAX_TRACKED_ADDRESSES) {
+  private fail(group: string): void {
+    const count = (this.failures.get(group) ?? 0) + 1;
+    this.failures.delete(group);
+    if (count >= MAX_FAILURES) {
+      // Beyond maxLockouts only by the checks already running when it filled (a full table
+      // lets no one else try: lockedFor).
+      this.lockouts.set(group, this.now() + LOCKOUT_MS);
+      return;
+    }
+    this.failures.set(group, count);
+    while (this.failures.size > this.limits.maxTracked) {
       const oldest = this.failures.keys().next().value;
       if (oldest === undefined) break;
       this.failures.delete(oldest);
+    }
+  }
+
+  /** Forgets the lock-outs that are over, from the soonest to end. */
+  private endLockouts(now: number): void {
+    for (const [group, until] of this.lockouts) {
+      if (until > now) break;
+      this.lockouts.delete(group);
     }
   }
 }
