@@ -3,15 +3,15 @@
  * frames in memory until the last one has arrived, up to the largest message the host takes
  * (MAX_FRAME, 21 MiB: a 16 MiB .torrent in base64). Each of the 32 tabs could do so at once and
  * stop: 31 tabs that sent 20 MiB of one frame and stalled held the host at 692 MiB RSS. Now
- * every tab may hold TAB_INCOMING_BYTES of a message on its own (every command but adding a
- * large .torrent, or the priorities of thousands of files, fits), and the bytes beyond come
+ * every tab may hold TAB_INCOMING_BYTES of a message on its own (every command fits but adding
+ * a .torrent over ~750 KiB or the priorities of over ~30,000 files), and the bytes beyond come
  * from one pool for all tabs, SHARED_INCOMING_BYTES: two of the largest messages at once. A
- * tab whose message would not fit is closed (its client reconnects; the command is lost).
+ * tab whose message would not fit is closed (its client fails the request and reconnects).
  *
  * A message is charged its announced size when its frame header arrives, before its payload
  * is read: the library reads each socket chunk just before this meter sees it, so a tab refused
- * here holds at most one chunk (64 KiB) beyond its own part. The meter reads only headers and
- * counts payload bytes past; it keeps nothing of a frame.
+ * here is closed with at most one chunk (64 KiB) of the message read. The meter reads only
+ * headers and counts payload bytes past; it keeps nothing of a frame.
  */
 
 import { MAX_TORRENT_FILE_BYTES } from '../../shared/contract/index.js';
