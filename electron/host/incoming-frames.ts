@@ -7,6 +7,8 @@
  * a .torrent over ~750 KiB or the priorities of over ~30,000 files), and the bytes beyond come
  * from one pool for all tabs, SHARED_INCOMING_BYTES: two of the largest messages at once. A
  * tab whose message would not fit is closed (its client fails the request and reconnects).
+ * One that holds its part and stops is dropped by the heartbeat: no pong can come in the
+ * middle of a frame, and server.ts does not count one that comes between fragments.
  *
  * A message is charged its announced size when its frame header arrives, before its payload
  * is read: the library reads each socket chunk just before this meter sees it, so a tab refused

@@ -36,7 +36,7 @@ import { PipelinedRequests } from './pipelined-requests.js';
 import { StaticCache, type StaticCacheLimits } from './static-cache.js';
 import { Heartbeat } from './heartbeat.js';
 import { TabQueues } from './tab-queue.js';
-import { IncomingBudget, MAX_FRAME } from './incoming-frames.js';
+import { IncomingBudget, MAX_FRAME, type IncomingFrames } from './incoming-frames.js';
 import { HANDSHAKE_TIMEOUT_MS, HandshakeRate, type HandshakeLimits } from './tls-handshakes.js';
 import { contentTypeFor } from '../../shared/content-type.js';
 
@@ -490,7 +490,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         ws.terminate();
       });
       socket.once('close', () => frames.close());
-      serveSocket(ws);
+      serveSocket(ws, frames);
     });
   }
 
@@ -500,7 +500,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     return authorized(req, url) ? verdict : { ok: false, status: 401, reason: 'log in first' };
   }
 
-  function serveSocket(ws: WebSocket): void {
+  function serveSocket(ws: WebSocket, frames: IncomingFrames): void {
     const queue = tabQueues.open();
     /** Sends `message`; `sent` runs once it has left (or could not be sent). */
     const send = (message: HostMessage, sent?: () => void): void => {
@@ -524,7 +524,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const reply = (message: ResponseMessage): void => send(message, () => requests.end());
     const conn = options.service.connect((event) => send({ kind: 'event', event }));
     heartbeat.track(ws);
-    ws.on('pong', () => heartbeat.seen(ws));
+    // A pong in the middle of a message is no sign of life: a browser sends a message as one
+    // frame (no pong can come until it is in), and a client that sends fragments with pongs
+    // between would otherwise hold its part of what tabs may send at once for ever.
+    ws.on('pong', () => {
+      if (frames.holding === 0) heartbeat.seen(ws);
+    });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       heartbeat.seen(ws);
       if (isBinary) {

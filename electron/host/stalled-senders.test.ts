@@ -126,3 +126,36 @@ describe('tabs that stop in the middle of a message', () => {
     expect(raw.filter((s) => s.closed)).toEqual([]);
   });
 });
+
+describe('a tab that stops between the fragments of a message', () => {
+  it('is dropped by the heartbeat though it answers every ping (its pongs are no sign of life mid-message)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-stalled-fragments-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html>');
+    const service: Pick<TesseraService, 'connect'> = {
+      connect: () => ({ handle: () => Promise.resolve({ ok: true, result: null } as never), close: () => undefined }),
+    };
+    const host = await startHostServer({ service, staticDir: dir, port: 0, heartbeatMs: 200, log: () => undefined });
+    try {
+      const tab = await rawTab(host.port, host.token);
+      // Answers each ping (an unmasked server frame 0x89) with a masked pong carrying its payload.
+      let pongs = 0;
+      tab.on('data', (data: Buffer) => {
+        for (let at = 0; at + 2 <= data.length; at += 2 + (data[at + 1]! & 0x7f)) {
+          if (data[at] !== 0x89) continue;
+          const payload = data.subarray(at + 2, at + 2 + (data[at + 1]! & 0x7f));
+          tab.write(Buffer.concat([Buffer.from([0x8a, 0x80 | payload.length, 0, 0, 0, 0]), payload]));
+          pongs++;
+        }
+      });
+      // The first fragment of a message beyond the tab's own part, whole; the rest never comes.
+      const fragment = frameHeader(2 * TAB_INCOMING_BYTES);
+      fragment[0] = 0x01;
+      tab.write(Buffer.concat([fragment, Buffer.alloc(2 * TAB_INCOMING_BYTES, 0x20)]));
+      await new Promise((resolve) => tab.once('close', resolve));
+      expect(pongs).toBeGreaterThan(0);
+    } finally {
+      await host.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
