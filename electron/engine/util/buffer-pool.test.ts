@@ -2,18 +2,40 @@ import { describe, expect, it } from 'vitest';
 import { BufferPool, copyInto, SHARED_SLICE_MAX } from './buffer-pool.js';
 
 describe('BufferPool', () => {
-  it('allocates a large buffer of the requested length in memory of its own (a disk thread can take it over)', () => {
+  it('gives a piece-sized buffer a page-aligned slab of shared memory of its own, and a huge one memory of its own', () => {
     const pool = new BufferPool();
     const a = pool.take(SHARED_SLICE_MAX + 1);
-    const b = pool.take(SHARED_SLICE_MAX + 1);
-    expect(a.length).toBe(SHARED_SLICE_MAX + 1);
-    expect(a).not.toBe(b);
-    expect(a.buffer).not.toBe(b.buffer);
+    const b = pool.take(1024 * 1024);
+    expect([a.length, b.length]).toEqual([SHARED_SLICE_MAX + 1, 1024 * 1024]);
     for (const buffer of [a, b]) {
-      expect(buffer.buffer).not.toBeInstanceOf(SharedArrayBuffer);
-      expect(buffer.byteOffset).toBe(0);
-      expect(buffer.buffer.byteLength).toBe(buffer.length);
+      expect(buffer.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(buffer.byteOffset % 4096).toBe(0);
     }
+    // Apart: b starts past the end of a.
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.length);
+    const huge = pool.take(8 * 1024 * 1024 + 1);
+    expect(huge.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(huge.byteOffset).toBe(0);
+    expect(huge.buffer.byteLength).toBe(huge.length);
+  });
+
+  it('always takes an aligned piece buffer back (its memory is only ever reused), whatever its retention limit', () => {
+    // (Compared with ===: expect() would print megabytes of buffer on the way.)
+    const pool = new BufferPool(0);
+    const a = pool.take(1024 * 1024);
+    pool.give(a);
+    expect(pool.take(1024 * 1024) === a).toBe(true);
+    const huge = pool.take(9 * 1024 * 1024);
+    pool.give(huge);
+    expect(pool.take(9 * 1024 * 1024) === huge).toBe(false);
+  });
+
+  it('hands out buffers of memory of their own past its aligned memory', () => {
+    const pool = new BufferPool();
+    const pieces = Array.from({ length: 20 }, () => pool.take(8 * 1024 * 1024));
+    expect(pieces.filter((p) => p.buffer instanceof SharedArrayBuffer)).toHaveLength(16);
+    expect(pieces.at(-1)!.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    for (const p of pieces) expect(p.length).toBe(8 * 1024 * 1024);
   });
 
   it('cuts small buffers from shared slabs, none overlapping another, a new slab when one is full', () => {

@@ -1,12 +1,14 @@
-import { AlignedSlabs, PAGE_BYTES, type Slab } from './aligned-slabs.js';
+import { AlignedSlabs, PAGE_BYTES } from './aligned-slabs.js';
 
 /** Buffers of at most this many bytes (16 and 32 KiB pieces) are cut from shared slabs. */
 export const SHARED_SLICE_MAX = 32 * 1024;
 /** One slab's size: 64 pieces of 16 KiB. */
 const SLAB_BYTES = 1024 * 1024;
+/** Larger buffers up to this size (pieces kept in memory, see STAGED_PIECE_ABOVE) are page-aligned when they can be. */
+const ALIGNED_PIECE_MAX = 8 * 1024 * 1024;
 /**
- * Page-aligned slab memory per pool, at most: the pieces in flight (64 MiB, see
- * MAX_IN_FLIGHT_BYTES) and those waiting for the disk fit; past it, slabs are plain.
+ * Page-aligned memory per pool, at most: the pieces in flight (64 MiB, see MAX_IN_FLIGHT_BYTES)
+ * and those waiting for the disk fit; past it, buffers are plain.
  */
 const MAX_ALIGNED_BYTES = 128 * 1024 * 1024;
 /**
@@ -20,17 +22,20 @@ const SLICE_ALIGN = PAGE_BYTES;
  * short-lived external memory, which is what makes V8 run full GCs and pushes the
  * resident set up; with it, memory stays at (pieces in flight × piece length).
  *
- * Small buffers are slices of SharedArrayBuffer slabs: a disk thread hashes and writes them in
- * place, where a small piece of its own memory would have to be copied into a staging buffer
- * (handing each over costs more than copying it; see DiskWorkers). Write into them with
- * `copyInto`. Slices are carved in order and only ever reused through the free lists, so the
- * slabs hold no more than the most buffers ever out at once, plus one slab being carved.
+ * Buffers live in page-aligned shared memory (AlignedSlabs), which a disk thread hashes and
+ * writes where it is: small ones are cut from 1 MiB slabs, larger ones each have a slab of
+ * their own. Write into them with `copyInto`. That memory is never given back, only reused
+ * through the free lists (an aligned buffer is always taken back), so it holds no more than the
+ * most buffers ever out at once, plus one small slab being carved, up to MAX_ALIGNED_BYTES.
+ * Past that, or without WebAssembly: small buffers from plain SharedArrayBuffer slabs (a disk
+ * thread still uses them in place, through a staging copy), larger ones in memory of their own
+ * (handed over to a disk thread and back), kept up to `maxRetainedBytes`.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private retained = 0;
-  private readonly slabs = new AlignedSlabs(SLAB_BYTES, MAX_ALIGNED_BYTES);
-  private slab: Slab | null = null;
+  private readonly aligned = new AlignedSlabs(MAX_ALIGNED_BYTES);
+  private slab: { buffer: SharedArrayBuffer; offset: number } | null = null;
   private slabUsed = 0;
 
   constructor(private readonly maxRetainedBytes = 64 * 1024 * 1024) {}
@@ -39,30 +44,38 @@ export class BufferPool {
     const list = this.free.get(length);
     const reused = list?.pop();
     if (reused) {
-      this.retained -= length;
+      if (!isAlignedPiece(reused)) this.retained -= length;
       return reused;
     }
-    return length > 0 && length <= SHARED_SLICE_MAX ? this.cut(length) : Buffer.allocUnsafeSlow(length);
+    if (length > 0 && length <= SHARED_SLICE_MAX) return this.cut(length);
+    const slab = length <= ALIGNED_PIECE_MAX ? this.aligned.take(length) : null;
+    return slab ? Buffer.from(slab.buffer, slab.offset, length) : Buffer.allocUnsafeSlow(length);
   }
 
   /** Returns a buffer; the caller must hold no other reference to it. */
   give(buffer: Buffer): void {
-    if (this.retained + buffer.length > this.maxRetainedBytes) return;
+    const alignedPiece = isAlignedPiece(buffer);
+    if (!alignedPiece && this.retained + buffer.length > this.maxRetainedBytes) return;
     let list = this.free.get(buffer.length);
     if (!list) this.free.set(buffer.length, (list = []));
     list.push(buffer);
-    this.retained += buffer.length;
+    if (!alignedPiece) this.retained += buffer.length;
   }
 
   private cut(length: number): Buffer {
     if (this.slab === null || this.slabUsed + length > SLAB_BYTES) {
-      this.slab = this.slabs.next();
+      this.slab = this.aligned.take(SLAB_BYTES) ?? { buffer: new SharedArrayBuffer(SLAB_BYTES), offset: 0 };
       this.slabUsed = 0;
     }
     const slice = Buffer.from(this.slab.buffer, this.slab.offset + this.slabUsed, length);
     this.slabUsed += Math.ceil(length / SLICE_ALIGN) * SLICE_ALIGN;
     return slice;
   }
+}
+
+/** A larger buffer in shared memory: one of the aligned pool's, whose memory is only ever reused. */
+function isAlignedPiece(buffer: Buffer): boolean {
+  return buffer.length > SHARED_SLICE_MAX && buffer.buffer instanceof SharedArrayBuffer;
 }
 
 /**
