@@ -72,19 +72,23 @@ test('trackers added, edited and removed in the Trackers tab reach the engine an
   await expect(urlsShown(page)).toHaveText([tracker.url, 'http://127.0.0.1:1/announce', 'udp://127.0.0.1:2/announce']);
   expect(await tiers(info.infoHash)).toEqual([[0, tracker.url], [1, 'http://127.0.0.1:1/announce'], [2, 'udp://127.0.0.1:2/announce']]);
 
-  // Edit the udp tracker's URL, in its tier.
-  await trackerRow(page, 'udp://127.0.0.1:2/announce').getByTestId('tracker-check').check();
-  await page.getByTestId('trackers-edit').click();
+  // Edit the udp tracker's URL, in its tier: a double click on its row (which leaves that row
+  // selected, the one a click before it was on no longer).
+  await trackerRow(page, tracker.url).click();
+  await trackerRow(page, 'udp://127.0.0.1:2/announce').dblclick();
   await expect(page.getByTestId('edit-tracker-url')).toHaveValue('udp://127.0.0.1:2/announce');
+  expect(await page.getByTestId('tracker-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-selected')))).toEqual(['false', 'false', 'true']);
   await page.getByTestId('edit-tracker-url').fill('udp://127.0.0.1:3/announce');
   await page.getByTestId('edit-tracker-save').click();
   await expect(page.getByTestId('edit-tracker-dialog')).toBeHidden();
   await expect(urlsShown(page)).toHaveText([tracker.url, 'http://127.0.0.1:1/announce', 'udp://127.0.0.1:3/announce']);
 
-  // Remove the http one: the tiers after it move up.
-  await trackerRow(page, 'http://127.0.0.1:1/announce').getByTestId('tracker-check').check();
-  await page.getByTestId('trackers-remove').click();
+  // Remove the http one with the Delete key: the tiers after it move up, the torrent stays.
+  await trackerRow(page, 'http://127.0.0.1:1/announce').click();
+  await page.keyboard.press('Delete');
   await expect(urlsShown(page)).toHaveText([tracker.url, 'udp://127.0.0.1:3/announce']);
+  await expect(page.getByTestId('remove-dialog')).toHaveCount(0);
+  await expect(row(page, info.infoHash)).toBeVisible();
   expect(await tiers(info.infoHash)).toEqual([[0, tracker.url], [1, 'udp://127.0.0.1:3/announce']]);
 
   // Force reannounce: the tracker hears a regular announce (no event) now, not in 30 minutes.
@@ -94,7 +98,7 @@ test('trackers added, edited and removed in the Trackers tab reach the engine an
   await expect.poll(() => tracker.events.filter((e) => e === '').length).toBeGreaterThanOrEqual(1);
 
   // The .torrent's own tracker may go too; after a restart it stays gone.
-  await trackerRow(page, tracker.url).getByTestId('tracker-check').check();
+  await trackerRow(page, tracker.url).click();
   await page.getByTestId('trackers-remove').click();
   await expect(urlsShown(page)).toHaveText(['udp://127.0.0.1:3/announce']);
   await expect.poll(() => tracker.events.includes('stopped')).toBe(true);

@@ -43,7 +43,7 @@ export function AddTrackersDialog({ infoHash, known, onClose, onDone }: { infoHa
 }
 
 /** qBittorrent's "Edit tracker URL…": the new URL takes the old one's place in its tier. */
-export function EditTrackerDialog({ infoHash, url, onClose, onDone }: { infoHash: string; url: string; onClose: () => void; onDone: () => void }) {
+export function EditTrackerDialog({ infoHash, url, onClose, onDone }: { infoHash: string; url: string; onClose: () => void; onDone: (newUrl: string) => void }) {
   const controller = useController();
   const [value, setValue] = useState(url);
   const [problem, setProblem] = useState<string | null>(null);
@@ -55,7 +55,7 @@ export function EditTrackerDialog({ infoHash, url, onClose, onDone }: { infoHash
     if (bad) return setProblem(bad);
     setProblem(null);
     if (await controller.editTracker(infoHash, url, next)) {
-      onDone();
+      onDone(next);
       onClose();
     }
   };

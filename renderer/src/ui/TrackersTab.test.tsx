@@ -49,6 +49,32 @@ const click = async (el: HTMLElement | null) => {
   await flush();
 };
 
+/** A press of the primary button on `el` as a user makes it: mousedown, then click (and the modifiers). */
+async function press(el: HTMLElement, mods: { ctrlKey?: boolean; shiftKey?: boolean } = {}): Promise<void> {
+  await act(async () => {
+    el.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0, ...mods }));
+    el.dispatchEvent(new MouseEvent('mouseup', { bubbles: true, button: 0, ...mods }));
+    el.dispatchEvent(new MouseEvent('click', { bubbles: true, button: 0, ...mods }));
+  });
+  await flush();
+}
+async function doubleClick(el: HTMLElement): Promise<void> {
+  await press(el);
+  await press(el);
+  await act(async () => { el.dispatchEvent(new MouseEvent('dblclick', { bubbles: true, button: 0 })); });
+  await flush();
+}
+/** A key pressed in the focused tracker list; returns whether the list took it (preventDefault). */
+async function key(k: string, mods: { ctrlKey?: boolean; shiftKey?: boolean } = {}): Promise<boolean> {
+  const e = new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...mods });
+  await act(async () => { $('trackers-list')!.dispatchEvent(e); });
+  await flush();
+  return e.defaultPrevented;
+}
+/** Which rows show as selected. */
+const rowsSelected = () => $$('tracker-row').map((r) => r.classList.contains('row--selected'));
+const disabled = (id: string) => ($(id) as HTMLButtonElement).disabled;
+
 async function typeInto(id: string, value: string): Promise<void> {
   const el = $(id) as HTMLInputElement | HTMLTextAreaElement;
   const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
@@ -81,11 +107,11 @@ describe('Trackers tab: managing the trackers', () => {
     expect(urls()).toEqual([A, B, C]);
   });
 
-  it('edits the checked tracker and removes the checked ones', async () => {
+  it('edits the selected tracker and removes the selected ones', async () => {
     await mount([[A], [B, C]]);
-    expect(($('trackers-edit') as HTMLButtonElement).disabled).toBe(true);
-    expect(($('trackers-remove') as HTMLButtonElement).disabled).toBe(true);
-    await click($$('tracker-row')[1]!); // a click on the row checks it
+    expect(disabled('trackers-edit')).toBe(true);
+    expect(disabled('trackers-remove')).toBe(true);
+    await press($$('tracker-row')[1]!);
     await click($('trackers-edit'));
     expect(($('edit-tracker-url') as HTMLInputElement).value).toBe(B);
     await typeInto('edit-tracker-url', 'ftp://nope.example/');
@@ -95,14 +121,72 @@ describe('Trackers tab: managing the trackers', () => {
     await click($('edit-tracker-save'));
     expect(m!.transport.commands('editTracker')).toEqual([{ infoHash: hash(1), url: B, newUrl: 'udp://z.example:6969/announce' }]);
     expect(urls()).toEqual([A, 'udp://z.example:6969/announce', C]);
+    // The edited row stays selected under its new URL.
+    expect(rowsSelected()).toEqual([false, true, false]);
 
-    const boxes = $$('tracker-check') as HTMLInputElement[];
-    await click(boxes[0]!);
-    await click(boxes[2]!);
+    await press($$('tracker-row')[0]!);
+    await press($$('tracker-row')[2]!, { ctrlKey: true });
     expect($('trackers-remove')?.textContent).toBe('Remove 2');
     await click($('trackers-remove'));
     expect(m!.transport.commands('removeTrackers')).toEqual([{ infoHash: hash(1), urls: [A, C] }]);
     expect(urls()).toEqual(['udp://z.example:6969/announce']);
+    expect(rowsSelected()).toEqual([false]);
+  });
+
+  it('a click selects only its row: Remove removes that row, not every row clicked before', async () => {
+    await mount([[A], [B], [C]]);
+    await press($$('tracker-row')[0]!);
+    await press($$('tracker-row')[2]!);
+    expect(rowsSelected()).toEqual([false, false, true]);
+    expect($('trackers-remove')?.textContent).toBe('Remove');
+    await click($('trackers-remove'));
+    expect(m!.transport.commands('removeTrackers')).toEqual([{ infoHash: hash(1), urls: [C] }]);
+  });
+
+  it('a double click edits its row and leaves it selected (it does not select and unselect it)', async () => {
+    await mount([[A], [B], [C]]);
+    await press($$('tracker-row')[0]!);
+    await doubleClick($$('tracker-row')[1]!);
+    expect(($('edit-tracker-url') as HTMLInputElement).value).toBe(B);
+    expect(rowsSelected()).toEqual([false, true, false]);
+    await click($('edit-tracker-dialog')!.querySelector<HTMLElement>('button[type="button"]'));
+    expect($('edit-tracker-dialog')).toBeNull();
+    expect(rowsSelected()).toEqual([false, true, false]);
+    expect(disabled('trackers-edit')).toBe(false);
+  });
+
+  it('Ctrl+click adds or takes out a row, Shift+click selects a range from the last clicked row', async () => {
+    await mount([[A], [B], [C], ['http://d.example/']]);
+    const row = (i: number) => $$('tracker-row')[i]!;
+    await press(row(1));
+    await press(row(3), { shiftKey: true });
+    expect(rowsSelected()).toEqual([false, true, true, true]);
+    await press(row(2), { ctrlKey: true });
+    expect(rowsSelected()).toEqual([false, true, false, true]);
+    expect(disabled('trackers-edit')).toBe(true); // Edit is for one row
+    await press(row(0), { shiftKey: true });
+    expect(rowsSelected()).toEqual([true, true, false, false]);
+    expect($$('tracker-row').map((r) => r.getAttribute('aria-selected'))).toEqual(['true', 'true', 'false', 'false']);
+  });
+
+  it('keyboard: arrows move, Shift+arrows extend, Enter edits, Delete removes the selection (not the torrent)', async () => {
+    await mount([[A], [B], [C]]);
+    expect(await key('ArrowDown')).toBe(true);
+    expect(rowsSelected()).toEqual([true, false, false]);
+    await key('ArrowDown');
+    expect(rowsSelected()).toEqual([false, true, false]);
+    await key('Enter');
+    expect(($('edit-tracker-url') as HTMLInputElement).value).toBe(B);
+    await click($('edit-tracker-dialog')!.querySelector<HTMLElement>('button[type="button"]'));
+    await key('ArrowDown', { shiftKey: true });
+    expect(rowsSelected()).toEqual([false, true, true]);
+    // Taken here, so the window's Delete shortcut (remove the selected torrent) does not see it.
+    expect(await key('Delete')).toBe(true);
+    expect(m!.transport.commands('removeTrackers')).toEqual([{ infoHash: hash(1), urls: [B, C] }]);
+    expect(urls()).toEqual([A]);
+    expect(m!.transport.commands('remove')).toEqual([]);
+    expect(await key('a', { ctrlKey: true })).toBe(true);
+    expect(rowsSelected()).toEqual([true]);
   });
 
   it('Force reannounce asks for this torrent; with no trackers left it says so and still offers Add', async () => {

@@ -1,47 +1,96 @@
-import { useState } from 'react';
+import { useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { formatDate } from '../util/format.js';
+import { pickRows, type Pick as RowPick } from './rowSelection.js';
 import { AddTrackersDialog, EditTrackerDialog } from './TrackerDialogs.js';
 import { usePoll } from './usePoll.js';
+import { isNavigationKey, navigate } from './virtualRows.js';
 
 const TRACKER_STATUS: Record<TrackerView['status'], string> = { idle: 'Not contacted yet', announcing: 'Updating…', working: 'Working', error: 'Not working' };
+/** Rows PageUp/PageDown move by (the tab is short; the list is not virtualised). */
+const KEY_PAGE = 8;
+
+/** The rows selected (by URL) and the anchor Shift extends from, as in the torrent list. */
+interface Selection { urls: readonly string[]; anchor: string | null }
+const NONE: Selection = { urls: [], anchor: null };
 
 /**
  * The torrent's trackers, and qBittorrent's actions on them: add tiers, edit a URL, remove the
- * checked ones, and force a re-announce (to every tracker and the DHT). Mount it with
- * `key={infoHash}` so the checked rows belong to one torrent.
+ * selected ones, and force a re-announce (to every tracker and the DHT). Rows are selected as in
+ * qBittorrent's tracker list (and this app's torrent list): a click selects the row,
+ * Ctrl/Cmd+click and Shift+click extend, a double click edits it; in the focused list Delete
+ * removes the selection, Enter or F2 edits it, the arrows move. There are no checkboxes: a click
+ * that both selected and checked made a double click (to edit) check and uncheck the row, and a
+ * click meant to look at a row silently changed what Remove removed. Mount it with
+ * `key={infoHash}` so the selection belongs to one torrent.
  */
 export function TrackersTab({ infoHash }: { infoHash: string }) {
   const controller = useController();
   const connected = useApp((s) => s.connection === 'open');
   const { value: trackers, refresh } = usePoll<TrackerView[]>(infoHash, connected, 3000,
     (h) => controller.call(() => controller.client.getTrackers({ infoHash: h }), false));
-  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [selection, setSelection] = useState<Selection>(NONE);
   const [dialog, setDialog] = useState<{ kind: 'add' } | { kind: 'edit'; url: string } | null>(null);
+  /** The row Shift+arrows last moved to (the far end of the range; the anchor stays put). */
+  const cursor = useRef<string | null>(null);
   if (!trackers) return <p className="muted pad">Loading trackers…</p>;
-  // Only rows still listed count (a tracker may go while checked).
-  const selected = trackers.map((t) => t.url).filter((url) => checked.has(url));
-  const toggle = (url: string) => setChecked((old) => {
-    const next = new Set(old);
-    if (!next.delete(url)) next.add(url);
-    return next;
-  });
+  const rows = trackers.map((t) => t.url);
+  // Only rows still listed count (a tracker may go while selected), in the list's order.
+  const chosen = new Set(selection.urls);
+  const selected = rows.filter((url) => chosen.has(url));
+  const anchor = selection.anchor !== null && rows.includes(selection.anchor) ? selection.anchor : null;
+
+  const pick = (url: string, how: RowPick) => {
+    const next = pickRows(rows, selected, anchor, url, how);
+    setSelection({ urls: next.selection, anchor: next.primary });
+  };
+  const edit = () => {
+    if (connected && selected.length === 1) setDialog({ kind: 'edit', url: selected[0]! });
+  };
   const remove = async () => {
+    if (!connected || selected.length === 0) return;
     if (await controller.removeTrackers(infoHash, selected)) {
-      setChecked(new Set());
+      setSelection(NONE);
       refresh();
     }
   };
   const reannounce = async () => {
     if (await controller.reannounce([infoHash])) refresh();
   };
+  const onMouseDown = (url: string, e: MouseEvent) => {
+    if (e.button !== 0) return;
+    cursor.current = null;
+    pick(url, e.shiftKey ? 'range' : e.ctrlKey || e.metaKey ? 'toggle' : 'only');
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    // preventDefault also keeps the window's shortcuts (Delete removes the torrent, Ctrl+A
+    // selects every torrent) from acting on the torrent list behind this one.
+    if (e.key === 'Delete' && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      void remove();
+    } else if (e.key === 'Enter' || e.key === 'F2') {
+      e.preventDefault();
+      edit();
+    } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      setSelection({ urls: rows, anchor: anchor ?? rows[0] ?? null });
+    } else if (isNavigationKey(e.key)) {
+      e.preventDefault();
+      const from = cursor.current !== null && selected.includes(cursor.current) ? cursor.current : anchor;
+      const to = rows[navigate(e.key, from === null ? -1 : rows.indexOf(from), rows.length, KEY_PAGE)];
+      if (to === undefined) return;
+      const extending = e.shiftKey && anchor !== null;
+      cursor.current = extending ? to : null;
+      pick(to, extending ? 'range' : 'only');
+    }
+  };
   return (
     <div className="trackers">
       <div className="trackers__bar" role="toolbar" aria-label="Trackers">
         <button type="button" className="btn" disabled={!connected} onClick={() => setDialog({ kind: 'add' })} data-testid="trackers-add">Add trackers…</button>
-        <button type="button" className="btn" disabled={!connected || selected.length !== 1} onClick={() => setDialog({ kind: 'edit', url: selected[0]! })} data-testid="trackers-edit">Edit…</button>
-        <button type="button" className="btn" disabled={!connected || selected.length === 0} onClick={() => void remove()} data-testid="trackers-remove">
+        <button type="button" className="btn" disabled={!connected || selected.length !== 1} onClick={edit} data-testid="trackers-edit" title="Edit (Enter)">Edit…</button>
+        <button type="button" className="btn" disabled={!connected || selected.length === 0} onClick={() => void remove()} data-testid="trackers-remove" title="Remove (Delete)">
           Remove{selected.length > 1 ? ` ${selected.length}` : ''}
         </button>
         <button type="button" className="btn" disabled={!connected} onClick={() => void reannounce()} data-testid="trackers-reannounce">Force reannounce</button>
@@ -49,37 +98,43 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
       {trackers.length === 0 ? (
         <p className="muted pad" data-testid="trackers-empty">This torrent has no trackers (peers come from DHT, PEX or the magnet link).</p>
       ) : (
-        <table className="table table--compact" data-testid="trackers-table">
-          <thead>
-            <tr>
-              <th><span className="visually-hidden">Checked</span></th>
-              <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
-              <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {trackers.map((tr) => (
-              <tr key={`${tr.tier} ${tr.url}`} className={checked.has(tr.url) ? 'row row--selected' : 'row'} data-testid="tracker-row"
-                onClick={(e) => { if (!(e.target instanceof HTMLInputElement)) toggle(tr.url); }}
-                onDoubleClick={() => connected && setDialog({ kind: 'edit', url: tr.url })}>
-                <td><input type="checkbox" checked={checked.has(tr.url)} onChange={() => toggle(tr.url)} aria-label={`Select ${tr.url}`} data-testid="tracker-check" /></td>
-                <td className="col-num">{tr.tier + 1}</td>
-                <td className="mono ellipsis" title={tr.url} data-testid="tracker-url">{tr.url}</td>
-                <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
-                <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
-                <td>{formatDate(tr.lastAnnounce)}</td>
-                <td className="col-num">{tr.peers}</td>
-                <td className="col-num">{tr.seeders ?? '–'}</td>
-                <td className="col-num">{tr.leechers ?? '–'}</td>
+        <div className="trackers__list" tabIndex={0} onKeyDown={onKeyDown} data-testid="trackers-list">
+          <table className="table table--compact" role="grid" aria-label="Trackers" aria-multiselectable="true" data-testid="trackers-table">
+            <thead>
+              <tr>
+                <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
+                <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {trackers.map((tr) => (
+                <tr key={`${tr.tier} ${tr.url}`} className={chosen.has(tr.url) ? 'row row--selected' : 'row'} data-testid="tracker-row"
+                  aria-selected={chosen.has(tr.url)}
+                  onMouseDown={(e) => onMouseDown(tr.url, e)}
+                  onDoubleClick={(e) => { if (!e.shiftKey && !e.ctrlKey && !e.metaKey && connected) setDialog({ kind: 'edit', url: tr.url }); }}>
+                  <td className="col-num">{tr.tier + 1}</td>
+                  <td className="mono ellipsis" title={tr.url} data-testid="tracker-url">{tr.url}</td>
+                  <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
+                  <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
+                  <td>{formatDate(tr.lastAnnounce)}</td>
+                  <td className="col-num">{tr.peers}</td>
+                  <td className="col-num">{tr.seeders ?? '–'}</td>
+                  <td className="col-num">{tr.leechers ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
-      {dialog?.kind === 'add' && <AddTrackersDialog infoHash={infoHash} known={trackers.map((t) => t.url)} onClose={() => setDialog(null)} onDone={refresh} />}
+      {dialog?.kind === 'add' && <AddTrackersDialog infoHash={infoHash} known={rows} onClose={() => setDialog(null)} onDone={refresh} />}
       {dialog?.kind === 'edit' && (
         <EditTrackerDialog infoHash={infoHash} url={dialog.url} onClose={() => setDialog(null)}
-          onDone={() => { setChecked((old) => new Set([...old].filter((u) => u !== dialog.url))); refresh(); }} />
+          onDone={(newUrl) => {
+            // The edited row stays selected under its new URL, as in qBittorrent.
+            const renamed = (u: string) => (u === dialog.url ? newUrl : u);
+            setSelection((s) => ({ urls: s.urls.map(renamed), anchor: s.anchor === null ? null : renamed(s.anchor) }));
+            refresh();
+          }} />
       )}
     </div>
   );
