@@ -91,3 +91,51 @@ test('creates a torrent from a folder on the server, downloads its .torrent and 
   // The engine wrote no .torrent beside the data: the browser has it.
   expect(await readdir(parent)).toEqual(['holiday photos']);
 });
+
+test('closing the dialog once the hashing is done still gives the .torrent of the torrent it added', async ({ page }) => {
+  const host = await startWebHost(cleanup);
+  // The engine's `done` for the job is held back on its way to the page until the dialog has
+  // been closed: the moment between the end of the hashing (from which Cancel no longer stops
+  // the job) and the end of the add for seeding, made as long as the test needs.
+  let releaseDone: (() => void) | null = null;
+  let doneArrived: () => void = () => undefined;
+  const doneHeld = new Promise<void>((resolve) => { doneArrived = resolve; });
+  // Routed before the page opens its WebSocket (a route set later would miss it).
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage((m) => {
+      const msg = JSON.parse(String(m)) as { kind: string; event?: { type: string; state?: string } };
+      if (msg.kind === 'event' && msg.event?.type === 'torrentCreation' && msg.event.state === 'done') {
+        releaseDone = () => ws.send(m);
+        doneArrived();
+      } else {
+        ws.send(m);
+      }
+    });
+  });
+  await openApp(page, host);
+  const folder = join(host.downloadDir, 'late close');
+  await mkdir(folder, { recursive: true });
+  await writeRandomFile(join(folder, 'a.bin'), 300 * 1024, 'late-a');
+
+  await page.getByTestId('create-torrent-button').click();
+  const dialog = page.getByRole('dialog', { name: 'Create torrent' });
+  await dialog.getByLabel(/File or folder to share/).fill(folder);
+  await expect(dialog.getByLabel(/Start seeding/)).toBeChecked();
+  await dialog.getByRole('button', { name: 'Create torrent' }).click();
+  await doneHeld;
+  // Made and added: the engine ran the job to its end; the dialog still shows it hashing.
+  await expect(dialog.getByTestId('create-progress')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  // (Before the fix no download came at all: fail in a minute, not at the test's timeout.)
+  const downloading = page.waitForEvent('download', { timeout: 60_000 });
+  releaseDone!();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('late close.torrent');
+  const meta = parseTorrent(await readFile(await download.path()));
+  expect(meta.name).toBe('late close');
+  await expect(page.getByText(/^Created late close and added it for seeding/)).toBeVisible();
+  await expect(row(page, meta.infoHashHex).getByTestId('torrent-state')).toHaveAttribute('data-state', 'seeding', { timeout: 60_000 });
+});

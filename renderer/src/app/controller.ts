@@ -23,6 +23,7 @@ import { PieceRegistry } from '../state/pieces.js';
 import type { ListFilter } from '../state/filters.js';
 import type { DetailsTab, SortKey } from '../state/reducer.js';
 import { magnetLink } from '../util/magnetLink.js';
+import { ClosedCreations } from './closedCreations.js';
 import { saveBytes, torrentFileName } from '../util/saveFile.js';
 import { dispatch, type AppStore } from '../state/store.js';
 import { extractMagnets, magnetProblem, torrentBytesProblem, torrentFileProblem } from '../util/input.js';
@@ -34,6 +35,7 @@ export class Controller {
   private unsubscribe: (() => void) | null = null;
   private expireTimer: ReturnType<typeof setInterval> | null = null;
   private readonly creationListeners = new Set<(event: TorrentCreationEvent) => void>();
+  private readonly closedCreations = new ClosedCreations({ save: (bytes, fileName) => saveBytes(bytes, fileName), notify: (level, message) => this.notify(level, message) });
 
   constructor(
     readonly client: TesseraClient,
@@ -65,7 +67,11 @@ export class Controller {
       case 'torrentCreation':
         // Only the connection that started the job gets these: the Create torrent dialog.
         for (const l of [...this.creationListeners]) l(e);
+        this.closedCreations.onEvent(e);
         return;
+      case 'connection':
+        if (e.status !== 'open') this.closedCreations.clear();
+        break;
       case 'torrentRemoved':
         this.pieces.drop(e.infoHash);
         if (this.watching === e.infoHash) this.watching = null;
@@ -84,6 +90,14 @@ export class Controller {
     return () => {
       this.creationListeners.delete(listener);
     };
+  }
+
+  /**
+   * The Create torrent dialog closed while job `id` ran (it asked the engine to cancel): should
+   * the job end with its .torrent made after all, that is offered for saving here.
+   */
+  followClosedCreation(id: string): void {
+    this.closedCreations.follow(id);
   }
 
   // ---- UI actions ----

@@ -213,6 +213,49 @@ describe('Create torrent dialog', () => {
     expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
   });
 
+  it('closing the dialog after the hashing: the job still ends done (added for seeding) and its .torrent is offered', async () => {
+    const saved: string[] = [];
+    let blob: Blob | null = null;
+    const blobs: Blob[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => ((blob = b as Blob), 'blob:test/1'));
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+      blobs.push(blob!);
+    });
+    await open();
+    await type('create-path', '/srv/media/album');
+    await click('create-submit');
+    await flush();
+    await emit({ state: 'hashing', hashedBytes: 100_000, totalBytes: 100_000 });
+    await act(async () => { window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); });
+    await flush();
+    expect($('create-dialog')).toBeNull();
+    // The cancel comes too late for the engine (the .torrent is made): the job ends done.
+    expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
+    await emit({ state: 'done', torrent: created });
+    expect(saved).toEqual(['album.torrent']);
+    expect(new Uint8Array(await blobs[0]!.arrayBuffer())).toEqual(BYTES);
+    expect(m.controller.store.getState().notices.map((n) => n.message)).toEqual([expect.stringMatching(/^Created album and added it for seeding .*album\.torrent was offered for saving/)]);
+  });
+
+  it('closing the dialog while the create request is on its way cancels the job it started', async () => {
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    let reply: (v: unknown) => void = () => undefined;
+    await open();
+    m.transport.replies.createTorrent = () => new Promise((resolve) => { reply = resolve; });
+    await type('create-path', '/srv/big');
+    await click('create-submit');
+    await act(async () => { window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); });
+    expect($('create-dialog')).toBeNull();
+    await act(async () => reply({ ok: true, result: { id: 'job1' } }));
+    await flush();
+    expect(m.transport.commands('cancelCreateTorrent')).toEqual([{ id: 'job1' }]);
+    await emit({ state: 'cancelled' });
+    expect(clicks).not.toHaveBeenCalled();
+    expect(m.controller.store.getState().notices).toEqual([]);
+  });
+
   it('a lost connection ends the job in the dialog (the engine stops a closed connection\'s job)', async () => {
     await open();
     await type('create-path', '/srv/big');

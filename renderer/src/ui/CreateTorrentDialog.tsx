@@ -28,6 +28,8 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'form' });
   const [problem, setProblem] = useState<{ field: CreateFormField | null; text: string } | null>(null);
   const jobId = useRef<string | null>(null);
+  /** The dialog has gone: a job that starts or ends now is the controller's to see through. */
+  const closed = useRef(false);
   const cancelButton = useRef<HTMLButtonElement>(null);
   // Events of a job whose id the reply has not told us yet (the first may beat the reply).
   const early = useRef(new Map<string, TorrentCreationEvent>());
@@ -63,17 +65,28 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
   const applyRef = useRef(apply);
   applyRef.current = apply;
 
+  /**
+   * Closing the dialog stops a job still hashing (nobody would get its .torrent), as Cancel does.
+   * A job past its hashing runs to its end anyway (and with "Start seeding" adds the torrent):
+   * the controller then offers its .torrent, so closing does not lose it.
+   */
+  const letGo = (id: string): void => {
+    controller.followClosedCreation(id);
+    void controller.call(() => controller.client.cancelCreateTorrent({ id }), false);
+  };
+
   useEffect(() => {
     const early0 = early.current;
     const off = controller.onCreation((e) => {
       if (e.id === jobId.current) applyRef.current(e);
       else if (jobId.current === null && early0.size < 8) early0.set(e.id, e);
     });
+    closed.current = false;
     return () => {
       off();
-      // Closing the dialog stops a job still hashing: nobody would get its .torrent.
+      closed.current = true;
       const id = jobId.current;
-      if (id !== null) void controller.call(() => controller.client.cancelCreateTorrent({ id }), false);
+      if (id !== null) letGo(id);
     };
   }, [controller]);
 
@@ -85,6 +98,8 @@ export function CreateTorrentDialog({ onClose }: { onClose: () => void }) {
     early.current.clear();
     try {
       const { id } = await controller.client.createTorrent(checked.payload);
+      // Closed while the request was on its way: the job is let go like one closed while hashing.
+      if (closed.current) return letGo(id);
       jobId.current = id;
       setPhase({ kind: 'hashing', id, hashedBytes: 0, totalBytes: 0, cancelling: false });
       const first = early.current.get(id);
