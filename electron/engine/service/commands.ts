@@ -268,5 +268,14 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
       return view;
     }
+    default: {
+      // Every command of the contract has its case above: one added to the contract without a
+      // case leaves `command` a CommandName here, not never, and this does not compile (the
+      // return type, Promise<unknown>, let a missing case compile and answer `undefined`).
+      const unhandled: never = command;
+      // At run time the service lets only the contract's names through (isCommandName), but a
+      // name that reaches here anyway gets a clear refusal, not `{ ok: true, result: undefined }`.
+      throw new CommandFailure('invalid-payload', `unknown command ${JSON.stringify(unhandled)?.slice(0, 80) ?? String(unhandled)}`);
+    }
   }
 }

@@ -102,6 +102,17 @@ describe('TesseraService commands', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 
+  it('answers a command name that is not the contract\'s (a bad IPC or WebSocket payload) with invalid-payload, and carries on', async () => {
+    const { conn, session } = setup();
+    for (const name of ['frobnicate', '__proto__', 'toString', 'constructor', '', 42, null, undefined, { command: 'pause' }, ['pause'], 'x'.repeat(10_000)]) {
+      const reply = await conn.handle(name, {});
+      expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringMatching(/^unknown command/) } });
+      expect((reply as { error: { message: string } }).error.message.length).toBeLessThan(120);
+    }
+    const t = await addOne(conn, session);
+    expect(await conn.handle('pause', { infoHash: t.infoHash })).toEqual({ ok: true, result: null });
+  });
+
   it('wraps an engine that throws unexpectedly as internal', async () => {
     const { conn, session } = setup();
     const t = await addOne(conn, session);
