@@ -2,8 +2,10 @@
  * A small pool of worker threads for hashing a torrent's data when creating it (piece-hasher.ts
  * for v1, v2-hasher.ts for v2 and hybrids). Each worker is started from plain CommonJS source
  * (so it runs from source in tests and from the build alike, without a loader) and answers one
- * job at a time with `{ ok: true, ... }` or `{ ok: false, message }`; jobs are handed out in
- * order as workers come free, so at most `threads` jobs' buffers exist at once.
+ * job at a time with `{ ok: true, ... }` or `{ ok: false, message }`; jobs are taken from their
+ * iterator in order as workers come free, so at most `threads` jobs (and their buffers) exist
+ * at once: a plan of every job up front cost an object per piece for long pieces, and held a
+ * path per file of a folder for the whole run.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -32,14 +34,26 @@ export function defaultHashThreads(): number {
 export async function runOnWorkers<J, R>(
   source: string,
   workerData: unknown,
-  jobs: readonly J[],
+  jobs: Iterable<J>,
   threads: number,
   onReply: (job: J, reply: R) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   signal?.throwIfAborted();
-  const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(source, { eval: true, workerData }));
-  let next = 0;
+  const iterator = jobs[Symbol.iterator]();
+  // The first jobs are taken now, to start no more workers than there are jobs.
+  const first: J[] = [];
+  while (first.length < threads) {
+    const r = iterator.next();
+    if (r.done === true) break;
+    first.push(r.value);
+  }
+  const nextJob = (): J | undefined => {
+    if (first.length > 0) return first.shift();
+    const r = iterator.next();
+    return r.done === true ? undefined : r.value;
+  };
+  const workers = Array.from({ length: first.length }, () => new Worker(source, { eval: true, workerData }));
   let failed = false;
   let rejectAborted: (reason: unknown) => void = () => {};
   const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
@@ -54,8 +68,15 @@ export async function runOnWorkers<J, R>(
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const give = (): void => {
-              const job = jobs[next++];
-              if (job === undefined || failed) return resolve();
+              if (failed) return resolve();
+              let job: J | undefined;
+              try {
+                job = nextJob();
+              } catch (err) {
+                failed = true;
+                return reject(err as Error);
+              }
+              if (job === undefined) return resolve();
               worker.once('message', (reply: WorkerReply<R>) => {
                 // Aborted (or another worker failed): this reply is not wanted.
                 if (failed) return resolve();

@@ -3,7 +3,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashPieces, planRuns } from './piece-hasher.js';
+import { hashPieces, planRuns, readBufferBytes } from './piece-hasher.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -40,6 +40,21 @@ describe('hashPieces', () => {
     expect((await hashPieces(list, 65536)).equals(reference(all, 65536))).toBe(true);
   });
 
+  it('hashes pieces longer than its read buffer read by read, the last one short', async () => {
+    const { list, all } = await files([100_000, 1, 70_000]);
+    for (const [threads, runBytes] of [[1, 1 << 20], [2, 65536]] as const) {
+      expect((await hashPieces(list, 65536, undefined, { threads, runBytes, readBytes: 16384 })).equals(reference(all, 65536))).toBe(true);
+    }
+  });
+
+  it('reads into a buffer of at most its read size, whatever the piece length', () => {
+    const MiB = 1024 * 1024;
+    expect(readBufferBytes(256 * MiB)).toBeLessThanOrEqual(4 * MiB);
+    expect(readBufferBytes(256 * MiB, MiB)).toBe(MiB);
+    // Whole pieces when they fit.
+    expect(readBufferBytes(16384, 40000)).toBe(32768);
+  });
+
   it('reports progress up to the total', async () => {
     const { list, all } = await files([100_000, 50_000]);
     const seen: number[] = [];
@@ -60,7 +75,7 @@ describe('hashPieces', () => {
 
 describe('planRuns', () => {
   it('cuts whole pieces into runs that cover every byte once', () => {
-    const runs = planRuns([{ absolute: 'a', length: 10 }, { absolute: 'b', length: 0 }, { absolute: 'c', length: 25 }], 8, 16);
+    const runs = [...planRuns([{ absolute: 'a', length: 10 }, { absolute: 'b', length: 0 }, { absolute: 'c', length: 25 }], 8, 16)];
     expect(runs.map((r) => [r.firstPiece, r.pieceCount, r.bytes])).toEqual([[0, 2, 16], [2, 2, 16], [4, 1, 3]]);
     expect(runs.flatMap((r) => r.segments)).toEqual([
       { path: 'a', position: 0, length: 10 },
@@ -68,5 +83,11 @@ describe('planRuns', () => {
       { path: 'c', position: 6, length: 16 },
       { path: 'c', position: 22, length: 3 },
     ]);
+  });
+
+  it('plans runs one at a time, as they are taken', () => {
+    // 2^20 runs of one 256 MiB piece: only the first is made.
+    const runs = planRuns([{ absolute: 'big', length: 2 ** 48 }], 2 ** 28, 2 ** 25);
+    expect(runs.next().value).toEqual({ firstPiece: 0, pieceCount: 1, bytes: 2 ** 28, segments: [{ path: 'big', position: 0, length: 2 ** 28 }] });
   });
 });

@@ -3,7 +3,9 @@
  * runs of whole pieces (about 32 MiB each) that worker threads read with large positional
  * reads and hash in parallel, so creating a torrent runs at disk/SHA-1 speed whatever the
  * piece size (reading one 16 KiB piece at a time on the event loop was 6× slower than
- * libtorrent). Memory: one read buffer per worker.
+ * libtorrent). Memory: one read buffer of at most READ_BYTES per worker, whatever the piece
+ * length (a piece longer than that is hashed incrementally, read by read), and the runs
+ * being hashed: they are planned as workers ask for them, not all up front.
  */
 import { defaultHashThreads, runOnWorkers, type HashWatch } from './hash-workers.js';
 
@@ -40,11 +42,34 @@ const sha1Into = typeof crypto.hash === 'function'
 const fs = require('node:fs');
 const pieceLength = workerData.pieceLength;
 const buffer = Buffer.allocUnsafe(workerData.bufferBytes);
+// Pieces longer than the buffer are hashed incrementally, a buffer at a time.
+const incremental = pieceLength > buffer.length;
 parentPort.on('message', (run) => {
   const hashes = Buffer.allocUnsafe(run.pieceCount * 20);
   let fill = 0;
   let done = 0;
+  let inPiece = 0;
+  let h = null;
+  const lastPiece = run.bytes - (run.pieceCount - 1) * pieceLength;
+  const flushIncremental = () => {
+    for (let at = 0; at < fill; ) {
+      const pieceBytes = done === run.pieceCount - 1 ? lastPiece : pieceLength;
+      const take = Math.min(fill - at, pieceBytes - inPiece);
+      if (h === null) h = crypto.createHash('sha1');
+      h.update(buffer.subarray(at, at + take));
+      at += take;
+      inPiece += take;
+      if (inPiece === pieceBytes) {
+        h.digest().copy(hashes, done * 20);
+        h = null;
+        inPiece = 0;
+        done++;
+      }
+    }
+    fill = 0;
+  };
   const flush = () => {
+    if (incremental) return flushIncremental();
     let at = 0;
     while (fill - at >= pieceLength || (done === run.pieceCount - 1 && at < fill)) {
       const n = Math.min(pieceLength, fill - at);
@@ -81,11 +106,23 @@ parentPort.on('message', (run) => {
 });
 `;
 
-/** Cuts the concatenated files into runs of whole pieces, each listing the file stretches it covers. */
-export function planRuns(files: readonly HashSource[], pieceLength: number, runBytes = RUN_BYTES): Run[] {
+/**
+ * The worker's read buffer: whole pieces of about `readBytes`, or `readBytes` when a piece is
+ * longer (it is then hashed read by read). It was at least a piece: 256 MiB pieces took 256 MiB
+ * per hashing thread (537 MiB peak RSS for a 1 GiB file with 2 threads; libtorrent: 6 MiB).
+ */
+export function readBufferBytes(pieceLength: number, readBytes = READ_BYTES): number {
+  return pieceLength <= readBytes ? Math.floor(readBytes / pieceLength) * pieceLength : readBytes;
+}
+
+/**
+ * Cuts the concatenated files into runs of whole pieces, each listing the file stretches it
+ * covers; made one by one as the workers take them, so that only the runs in flight exist (a
+ * run per piece when pieces are over RUN_BYTES, and its file paths).
+ */
+export function* planRuns(files: readonly HashSource[], pieceLength: number, runBytes = RUN_BYTES): Generator<Run, void, undefined> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const piecesPerRun = Math.max(1, Math.floor(runBytes / pieceLength));
-  const runs: Run[] = [];
   let fileIndex = 0;
   let inFile = 0;
   for (let start = 0; start < total; ) {
@@ -105,10 +142,9 @@ export function planRuns(files: readonly HashSource[], pieceLength: number, runB
         inFile = 0;
       }
     }
-    runs.push({ firstPiece, pieceCount: Math.ceil(bytes / pieceLength), bytes, segments });
+    yield { firstPiece, pieceCount: Math.ceil(bytes / pieceLength), bytes, segments };
     start += bytes;
   }
-  return runs;
 }
 
 /** Hashes every piece; `onProgress` gets the bytes hashed so far (in run order of completion); aborting `signal` stops at once. */
@@ -116,13 +152,13 @@ export async function hashPieces(
   files: readonly HashSource[],
   pieceLength: number,
   { onProgress, signal }: HashWatch = {},
-  tuning: { threads?: number; runBytes?: number } = {},
+  tuning: { threads?: number; runBytes?: number; readBytes?: number } = {},
 ): Promise<Buffer> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const pieceCount = Math.ceil(total / pieceLength);
   const hashes = Buffer.alloc(pieceCount * 20);
   const runs = planRuns(files, pieceLength, tuning.runBytes);
-  const bufferBytes = Math.max(pieceLength, Math.floor(READ_BYTES / pieceLength) * pieceLength);
+  const bufferBytes = readBufferBytes(pieceLength, tuning.readBytes);
   let hashed = 0;
   await runOnWorkers<Run, { firstPiece: number; hashes: Uint8Array }>(WORKER_SOURCE, { pieceLength, bufferBytes }, runs, tuning.threads ?? defaultHashThreads(), (run, reply) => {
     Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength).copy(hashes, reply.firstPiece * 20);
