@@ -8,16 +8,16 @@
  */
 import type { Encodable } from '../bencode/index.js';
 import { rememberLayer } from './piece-layers.js';
-import { hashV2Files, type V2FileHashes } from './v2-hasher.js';
+import { allocV2Hashes, fileLayer, fileRoot, hashV2Files, type V2Hashes } from './v2-hasher.js';
 import type { HashWatch } from './hash-workers.js';
 
 export interface V2Source {
-  absolute: string;
+  readonly absolute: string;
   /** Path inside the torrent; empty for a single-file torrent. */
-  elements: string[];
-  length: number;
+  readonly elements: readonly string[];
+  readonly length: number;
   /** Written as attr 'x' in the file tree and, for a hybrid, the v1 list. */
-  executable: boolean;
+  readonly executable: boolean;
 }
 
 export interface V2Parts {
@@ -56,39 +56,31 @@ function isSingle(files: readonly V2Source[]): boolean {
  * hashing (create-limits.ts). The zero buffers are not written, so they cost little memory.
  */
 export function sizeV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean): V2Parts {
-  const pieceCounts = files.map((f) => Math.ceil(f.length / pieceLength));
-  // Views of a few shared buffers, not a buffer per hash: only their lengths are counted.
-  const roots = Buffer.alloc(32 * files.length);
-  const zeros = Buffer.alloc(32 * pieceCounts.reduce((most, n) => Math.max(most, n), 0));
-  const hashes = files.map((_, i): V2FileHashes => {
-    const pieces = pieceCounts[i]!;
-    // Roots told apart (piece layers are keyed by root): the size is then an upper bound, as
-    // files of the same content share one layer in the real torrent.
-    const root = roots.subarray(32 * i, 32 * i + 32);
-    root.writeUInt32BE(i);
-    return { root: pieces > 0 ? root : null, layer: pieces > 1 ? zeros.subarray(0, 32 * pieces) : null, sha1: zeros.subarray(0, hybrid ? 20 * pieces : 0) };
-  });
+  const hashes = allocV2Hashes(files, pieceLength, hybrid);
+  // Roots told apart (piece layers are keyed by root): the size is then an upper bound, as
+  // files of the same content share one layer in the real torrent.
+  for (let i = 0; i < files.length; i++) hashes.roots.writeUInt32BE(i, 32 * i);
   return layOutV2(name, files, pieceLength, hybrid, hashes, false);
 }
 
 /** Lays out the file tree, piece layers and (hybrid) v1 list from each file's hashes; `remember` keeps real layers for the parser. */
-function layOutV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean, hashes: readonly V2FileHashes[], remember: boolean): V2Parts {
+function layOutV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean, hashes: V2Hashes, remember: boolean): V2Parts {
   const single = isSingle(files);
   const fileTree = new Map<string, Encodable>();
   const pieceLayers = new Map<string, Encodable>();
-  const sha1: Buffer[] = [];
   const v1Files: Encodable[] = [];
 
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const h = hashes[i]!;
+    const root = fileRoot(hashes, i);
+    const layer = fileLayer(hashes, i);
     const leaf: Record<string, Encodable> = { length: f.length };
     if (f.executable) leaf['attr'] = 'x';
-    if (h.root !== null) leaf['pieces root'] = h.root;
-    if (h.layer !== null && h.root !== null) {
-      pieceLayers.set(h.root.toString('latin1'), h.layer);
+    if (root !== null) leaf['pieces root'] = root;
+    if (layer !== null && root !== null) {
+      pieceLayers.set(root.toString('latin1'), layer);
       // Built from the data, so parsing this torrent need not hash the layer up again.
-      if (remember) rememberLayer(h.root, h.layer);
+      if (remember) rememberLayer(root, layer);
     }
 
     // Insert under its path ([name] for a single-file torrent).
@@ -106,10 +98,9 @@ function layOutV2(name: string, files: readonly V2Source[], pieceLength: number,
       v1Files.push(f.executable ? { attr: 'x', length: f.length, path: f.elements } : { length: f.length, path: f.elements });
       const rem = f.length % pieceLength;
       if (rem !== 0 && !single) v1Files.push({ attr: 'p', length: pieceLength - rem, path: ['.pad', String(pieceLength - rem)] });
-      sha1.push(h.sha1);
     }
   }
-  const v1Pieces = hybrid ? Buffer.concat(sha1) : null;
-  return { fileTree, pieceLayers, v1Pieces, v1Files: hybrid && !single ? v1Files : null };
+  // Every file starts on a piece (pad files): the files' SHA-1s in order are the v1 pieces.
+  return { fileTree, pieceLayers, v1Pieces: hybrid ? hashes.sha1 : null, v1Files: hybrid && !single ? v1Files : null };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileData, v2Hashes } from './test-torrents.js';
-import { hashV2Files, planSlices } from './v2-hasher.js';
+import { allocV2Hashes, fileLayer, fileRoot, fileSha1, hashV2Files, planSlices } from './v2-hasher.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -57,26 +57,28 @@ describe('hashV2Files', () => {
     ] as const;
     for (const [threads, runBytes, readBytes] of tunings) {
       const got = await hashV2Files(list, PIECE, { sha1: true, padLastPiece: true }, undefined, { threads, runBytes, readBytes });
-      got.forEach((h, i) => {
-        const want = v2Hashes(data[i]!, PIECE);
+      data.forEach((bytes, i) => {
+        const want = v2Hashes(bytes, PIECE);
         const label = `file ${i} with ${threads}/${runBytes}/${readBytes}`;
-        if (data[i]!.length === 0) expect(h.root, label).toBeNull();
-        else expect(h.root?.toString('hex'), label).toBe(want.root.toString('hex'));
-        expect((h.layer ?? Buffer.alloc(0)).toString('hex'), label).toBe(want.layer.toString('hex'));
-        expect(h.sha1.toString('hex'), label).toBe(sha1Reference(data[i]!, PIECE, true).toString('hex'));
+        if (bytes.length === 0) expect(fileRoot(got, i), label).toBeNull();
+        else expect(fileRoot(got, i)?.toString('hex'), label).toBe(want.root.toString('hex'));
+        expect((fileLayer(got, i) ?? Buffer.alloc(0)).toString('hex'), label).toBe(want.layer.toString('hex'));
+        expect(fileSha1(got, i).toString('hex'), label).toBe(sha1Reference(bytes, PIECE, true).toString('hex'));
       });
+      // The SHA-1s of all the files in order: a hybrid's v1 'pieces'.
+      expect(got.sha1.equals(Buffer.concat(data.map((bytes) => sha1Reference(bytes, PIECE, true))))).toBe(true);
     }
   });
 
   it('leaves the last SHA-1 piece short without padLastPiece, and hashes no SHA-1 for v2 only', async () => {
     const { list, data } = await files([3 * PIECE + 100]);
     for (const readBytes of [16 * KiB, 4 * PIECE]) {
-      const [short] = await hashV2Files(list, PIECE, { sha1: true, padLastPiece: false }, undefined, { readBytes });
-      expect(short!.sha1.equals(sha1Reference(data[0]!, PIECE, false))).toBe(true);
+      const short = await hashV2Files(list, PIECE, { sha1: true, padLastPiece: false }, undefined, { readBytes });
+      expect(fileSha1(short, 0).equals(sha1Reference(data[0]!, PIECE, false))).toBe(true);
     }
-    const [v2] = await hashV2Files(list, PIECE, { sha1: false, padLastPiece: false });
-    expect(v2!.sha1.length).toBe(0);
-    expect(v2!.root!.equals(v2Hashes(data[0]!, PIECE).root)).toBe(true);
+    const v2 = await hashV2Files(list, PIECE, { sha1: false, padLastPiece: false });
+    expect(v2.sha1.length).toBe(0);
+    expect(fileRoot(v2, 0)!.equals(v2Hashes(data[0]!, PIECE).root)).toBe(true);
   });
 
   it('reports progress up to the total', async () => {
@@ -100,12 +102,12 @@ describe('hashV2Files', () => {
 
 describe('planSlices', () => {
   it('cuts each file into aligned power-of-two slices of whole pieces and packs small files together', () => {
-    const jobs = planSlices(
+    const jobs = [...planSlices(
       [{ absolute: 'a', length: 10 * PIECE + 1 }, { absolute: 'b', length: 0 }, { absolute: 'c', length: 100 }, { absolute: 'd', length: 2 * PIECE }],
       PIECE,
       { sha1: true, padLastPiece: true },
       5 * PIECE,
-    );
+    )];
     const slices = jobs.map((j) => j.slices.map((s) => [s.path, s.firstPiece, s.pieceCount, s.position, s.length, s.leaves, s.rootWidth, s.padLast]));
     expect(slices).toEqual([
       [['a', 0, 4, 0, 4 * PIECE, 2, 4, false]],
@@ -113,5 +115,24 @@ describe('planSlices', () => {
       [['a', 8, 3, 8 * PIECE, 2 * PIECE + 1, 2, 4, true], ['c', 0, 1, 0, 100, 1, 1, true], ['d', 0, 2, 0, 2 * PIECE, 2, 2, true]],
     ]);
     expect(jobs.map((j) => j.bytes)).toEqual([4 * PIECE, 4 * PIECE, 4 * PIECE + 101]);
+  });
+});
+
+describe('V2Hashes', () => {
+  it('holds every hash of a file of 600,000 pieces in three buffers, with views for one file', () => {
+    // A 9.2 GiB file in 16 KiB pieces, and two small files: no object per piece.
+    const h = allocV2Hashes([{ length: 600_000 * 16384 }, { length: 0 }, { length: 100 }], 16384, true);
+    expect([h.roots.length, h.layers.length, h.sha1.length]).toEqual([3 * 32, 600_001 * 32, 600_001 * 20]);
+    expect([...h.firstPiece]).toEqual([0, 600_000, 600_000, 600_001]);
+    expect(fileLayer(h, 0)!.length).toBe(600_000 * 32);
+    expect(fileLayer(h, 0)!.buffer).toBe(h.layers.buffer);
+    expect([fileRoot(h, 1), fileLayer(h, 1), fileLayer(h, 2)]).toEqual([null, null, null]);
+    expect(fileSha1(h, 2).length).toBe(20);
+  });
+
+  it('plans slices one at a time, as they are taken', () => {
+    // 2^20 slices of one 32 MiB piece: only the first is made.
+    const jobs = planSlices([{ absolute: 'big', length: 2 ** 45 }], 2 ** 25, { sha1: false, padLastPiece: false });
+    expect(jobs.next().value?.slices.map((s) => [s.firstPiece, s.pieceCount])).toEqual([[0, 1]]);
   });
 });

@@ -9,7 +9,8 @@
  * positional reads and returns its piece hashes, their SHA-1s and the root of the slice's
  * subtree; the main thread only joins the slice roots into the file's root (a few hashes per
  * file). Slices (small files several at a time) are batched into jobs of about RUN_BYTES.
- * Memory: one READ_BYTES buffer per worker, whatever the piece length, plus the hashes.
+ * Memory: one READ_BYTES buffer per worker, whatever the piece length, the jobs in flight, and
+ * the hashes: one buffer per kind (32 B per file and per piece, 20 B per piece for a hybrid).
  */
 import { merkleRoot, MERKLE_BLOCK, nextPowerOfTwo, zeroSubtree } from '../merkle/merkle.js';
 import { defaultHashThreads, runOnWorkers, type HashWatch } from './hash-workers.js';
@@ -29,13 +30,50 @@ export interface V2HashOptions {
   padLastPiece: boolean;
 }
 
-export interface V2FileHashes {
-  /** 'pieces root'; null for an empty file. */
-  root: Buffer | null;
-  /** The piece layer (32 bytes a piece), null for a file of at most one piece. */
-  layer: Buffer | null;
-  /** SHA-1 of each piece (20 bytes a piece); empty without `sha1`. */
+/**
+ * Every file's hashes, each kind in one buffer: a Buffer per file and kind (3 per file, each
+ * with its own ArrayBuffer) cost ~500 B per file of a folder, beside the 32 to 52 B per piece
+ * the torrent holds. {@link fileRoot} and {@link fileLayer} give one file's as views.
+ */
+export interface V2Hashes {
+  /** 32 bytes per file: its 'pieces root' (zeros for an empty file). */
+  roots: Buffer;
+  /** 32 bytes per piece, the files' pieces in order: file i's from piece firstPiece[i]. */
+  layers: Buffer;
+  /**
+   * 20 bytes per piece likewise, empty without `sha1`: as every file starts on a piece (pad
+   * files), this is a hybrid's v1 'pieces' as it is.
+   */
   sha1: Buffer;
+  /** Each file's first piece among all the files' pieces; one more entry at the end: the total. */
+  firstPiece: Float64Array;
+}
+
+/** Room for the hashes of `files` (zeros), and where each file's pieces start. */
+export function allocV2Hashes(files: readonly { length: number }[], pieceLength: number, sha1: boolean): V2Hashes {
+  const firstPiece = new Float64Array(files.length + 1);
+  for (let i = 0; i < files.length; i++) firstPiece[i + 1] = firstPiece[i]! + Math.ceil(files[i]!.length / pieceLength);
+  const pieces = firstPiece[files.length]!;
+  return { roots: Buffer.alloc(32 * files.length), layers: Buffer.alloc(32 * pieces), sha1: Buffer.alloc(sha1 ? 20 * pieces : 0), firstPiece };
+}
+
+function piecesOf(h: V2Hashes, file: number): number {
+  return h.firstPiece[file + 1]! - h.firstPiece[file]!;
+}
+
+/** File `file`'s 'pieces root' (a view), null for an empty file. */
+export function fileRoot(h: V2Hashes, file: number): Buffer | null {
+  return piecesOf(h, file) > 0 ? h.roots.subarray(32 * file, 32 * file + 32) : null;
+}
+
+/** File `file`'s piece layer (a view), null for a file of at most one piece (its root is its only piece's hash). */
+export function fileLayer(h: V2Hashes, file: number): Buffer | null {
+  return piecesOf(h, file) > 1 ? h.layers.subarray(32 * h.firstPiece[file]!, 32 * h.firstPiece[file + 1]!) : null;
+}
+
+/** File `file`'s SHA-1s (a view), empty without `sha1`. */
+export function fileSha1(h: V2Hashes, file: number): Buffer {
+  return h.sha1.length === 0 ? h.sha1 : h.sha1.subarray(20 * h.firstPiece[file]!, 20 * h.firstPiece[file + 1]!);
 }
 
 /** Whole pieces of one file: an aligned subtree of its piece layer. */
@@ -77,13 +115,17 @@ export function piecesPerSlice(pieceLength: number, runBytes = RUN_BYTES): numbe
   return powerOfTwoBelow(Math.floor(runBytes / pieceLength));
 }
 
-/** Cuts every file into slices and batches them into jobs of about `runBytes` (at least one slice each). */
-export function planSlices(files: readonly V2HashSource[], pieceLength: number, options: V2HashOptions, runBytes = RUN_BYTES): Job[] {
+/**
+ * Cuts every file into slices and batches them into jobs of about `runBytes` (at least one
+ * slice each); made one by one as the workers take them, so that only the jobs in flight exist
+ * (a slice per piece when pieces are over RUN_BYTES, and a path per file of a folder).
+ */
+export function* planSlices(files: readonly V2HashSource[], pieceLength: number, options: V2HashOptions, runBytes = RUN_BYTES): Generator<Job, void, undefined> {
   const perSlice = piecesPerSlice(pieceLength, runBytes);
   const blocksPerPiece = pieceLength / MERKLE_BLOCK;
-  const jobs: Job[] = [];
   let job: Job = { slices: [], bytes: 0 };
-  files.forEach((f, file) => {
+  for (let file = 0; file < files.length; file++) {
+    const f = files[file]!;
     const pieces = Math.ceil(f.length / pieceLength);
     const leaves = pieces === 1 ? nextPowerOfTwo(Math.ceil(f.length / MERKLE_BLOCK)) : blocksPerPiece;
     const rootWidth = Math.min(perSlice, nextPowerOfTwo(pieces));
@@ -92,15 +134,14 @@ export function planSlices(files: readonly V2HashSource[], pieceLength: number, 
       const length = Math.min(perSlice * pieceLength, f.length - position);
       const pieceCount = Math.ceil(length / pieceLength);
       if (job.slices.length > 0 && job.bytes + length > runBytes) {
-        jobs.push(job);
+        yield job;
         job = { slices: [], bytes: 0 };
       }
       job.slices.push({ file, path: f.absolute, firstPiece: first, pieceCount, position, length, leaves, rootWidth, padLast: options.padLastPiece && first + pieceCount === pieces });
       job.bytes += length;
     }
-  });
-  if (job.slices.length > 0) jobs.push(job);
-  return jobs;
+  }
+  if (job.slices.length > 0) yield job;
 }
 
 // Plain CommonJS for hash-workers.ts. A job's answer holds, for each slice in order, its
@@ -241,43 +282,51 @@ export async function hashV2Files(
   options: V2HashOptions,
   { onProgress, signal }: HashWatch = {},
   tuning: { threads?: number; runBytes?: number; readBytes?: number } = {},
-): Promise<V2FileHashes[]> {
+): Promise<V2Hashes> {
   const total = files.reduce((n, f) => n + f.length, 0);
-  const jobs = planSlices(files, pieceLength, options, tuning.runBytes);
   const perSlice = piecesPerSlice(pieceLength, tuning.runBytes);
-  const pieceCounts = files.map((f) => Math.ceil(f.length / pieceLength));
-  const layers = pieceCounts.map((n) => Buffer.alloc(n * 32));
-  const sha1s = pieceCounts.map((n) => Buffer.alloc(options.sha1 ? n * 20 : 0));
-  const sliceRoots = pieceCounts.map((n) => new Array<Buffer>(Math.ceil(n / perSlice)));
+  const hashes = allocV2Hashes(files, pieceLength, options.sha1);
+  // The roots of the slices of files of more than one slice (a file of one slice has its root
+  // written straight into place): 32 bytes per RUN_BYTES of those files.
+  const sliceRoots = new Map<number, Buffer>();
   const readBytes = tuning.readBytes ?? READ_BYTES;
   if (readBytes % MERKLE_BLOCK !== 0 || readBytes <= 0) throw new Error(`read size must be a whole number of blocks (got ${readBytes})`);
   // Whole pieces when they fit, so that a piece's SHA-1 is one call; else the pieces straddle reads.
   const bufferBytes = pieceLength <= readBytes ? Math.floor(readBytes / pieceLength) * pieceLength : readBytes;
   let hashed = 0;
+  const jobs = planSlices(files, pieceLength, options, tuning.runBytes);
   await runOnWorkers<Job, { out: Uint8Array }>(WORKER_SOURCE, { pieceLength, bufferBytes, sha1: options.sha1 }, jobs, tuning.threads ?? defaultHashThreads(), (job, reply) => {
     const out = Buffer.from(reply.out.buffer, reply.out.byteOffset, reply.out.byteLength);
     let at = 0;
     for (const s of job.slices) {
       const n = s.pieceCount;
-      out.copy(layers[s.file]!, s.firstPiece * 32, at, at + n * 32);
+      const first = hashes.firstPiece[s.file]! + s.firstPiece;
+      out.copy(hashes.layers, first * 32, at, at + n * 32);
       at += n * 32;
       if (options.sha1) {
-        out.copy(sha1s[s.file]!, s.firstPiece * 20, at, at + n * 20);
+        out.copy(hashes.sha1, first * 20, at, at + n * 20);
         at += n * 20;
       }
-      sliceRoots[s.file]![s.firstPiece / perSlice] = Buffer.from(out.subarray(at, at + 32));
+      const slices = Math.ceil((hashes.firstPiece[s.file + 1]! - hashes.firstPiece[s.file]!) / perSlice);
+      if (slices === 1) {
+        out.copy(hashes.roots, s.file * 32, at, at + 32);
+      } else {
+        let roots = sliceRoots.get(s.file);
+        if (roots === undefined) sliceRoots.set(s.file, (roots = Buffer.alloc(slices * 32)));
+        out.copy(roots, (s.firstPiece / perSlice) * 32, at, at + 32);
+      }
       at += 32;
     }
     if (at !== out.length) throw new Error('internal error: worker answer size mismatch');
     hashed += job.bytes;
     onProgress?.(hashed, total);
   }, signal);
-  return files.map((_, i) => {
-    const pieces = pieceCounts[i]!;
-    const roots = sliceRoots[i]!;
-    // Slices are aligned subtrees of the layer padded to a power of two: join them the same way.
-    const root = roots.length <= 1 ? (roots[0] ?? null) : merkleRoot(roots, nextPowerOfTwo(roots.length), zeroSubtree(perSlice * (pieceLength / MERKLE_BLOCK)));
-    return { root, layer: pieces > 1 ? layers[i]! : null, sha1: sha1s[i]! };
-  });
+  // Slices are aligned subtrees of the layer padded to a power of two: join them the same way.
+  const pad = sliceRoots.size > 0 ? zeroSubtree(perSlice * (pieceLength / MERKLE_BLOCK)) : null;
+  for (const [file, roots] of sliceRoots) {
+    const nodes: Buffer[] = [];
+    for (let i = 0; i < roots.length; i += 32) nodes.push(roots.subarray(i, i + 32));
+    merkleRoot(nodes, nextPowerOfTwo(nodes.length), pad!).copy(hashes.roots, file * 32);
+  }
+  return hashes;
 }
-
