@@ -55,13 +55,26 @@ export interface CreateTorrentOptions {
   signal?: AbortSignal;
 }
 
-interface SourceFile {
-  absolute: string;
-  /** Path inside the torrent (multi-file) — empty for a single-file torrent. */
-  elements: string[];
-  length: number;
-  /** Owner-executable: written as attr 'x' (BEP 47), as libtorrent's add_files does. */
-  executable: boolean;
+/**
+ * A file to share. Its path on disk is not kept beside its elements: it is the shared root
+ * joined with them, made only while the file is being hashed (the hashing plans its jobs as
+ * the workers take them). For a folder of 100,000 files the paths held ~4 MB for the whole
+ * run, and the elements arrays, made by spreading (with room for ~20 more), 19 MB.
+ */
+export class SourceFile {
+  constructor(
+    /** The file itself (single-file torrent) or the folder shared. */
+    private readonly root: string,
+    /** Path inside the torrent (multi-file) — empty for a single-file torrent. */
+    readonly elements: readonly string[],
+    readonly length: number,
+    /** Owner-executable: written as attr 'x' (BEP 47), as libtorrent's add_files does. */
+    readonly executable: boolean,
+  ) {}
+
+  get absolute(): string {
+    return this.elements.length === 0 ? this.root : path.join(this.root, ...this.elements);
+  }
 }
 
 const MIN_PIECE = 16 * 1024;
@@ -86,8 +99,8 @@ export function autoPieceLength(totalLength: number): number {
   return MIN_PIECE * 2 ** i;
 }
 
-function sourceFile(absolute: string, elements: string[], stats: Stats): SourceFile {
-  return { absolute, elements, length: stats.size, executable: (stats.mode & 0o100) !== 0 };
+function sourceFile(root: string, elements: readonly string[], stats: Stats): SourceFile {
+  return new SourceFile(root, elements, stats.size, (stats.mode & 0o100) !== 0);
 }
 
 function byBytes(a: string, b: string): number {
@@ -96,7 +109,7 @@ function byBytes(a: string, b: string): number {
 
 /** What a folder walk shares between its levels. */
 interface Walk {
-  /** The folder shared, for messages. */
+  /** The folder shared: for messages, and the files' paths start with it. */
   root: string;
   files: SourceFile[];
   /** Bytes the files' names take bencoded: every format writes each name once at least. */
@@ -117,7 +130,7 @@ interface Walk {
  * what it points to, under the link's name); a link that points nowhere, or to a folder
  * already listed, is left out with a warning. Sockets, FIFOs and devices are left out.
  */
-async function walk(dir: string, realDir: string, prefix: string[], state: Walk): Promise<void> {
+async function walk(dir: string, realDir: string, prefix: readonly string[], state: Walk): Promise<void> {
   state.signal?.throwIfAborted();
   const entries: Dirent[] = await fsp.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => byBytes(a.name, b.name));
@@ -125,7 +138,8 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
     // Each entry may cost a system call or a whole subtree: a cancel must not wait for the rest.
     state.signal?.throwIfAborted();
     const absolute = path.join(dir, e.name);
-    const elements = [...prefix, e.name];
+    // Exactly as long as it needs: a spread leaves room for ~20 more elements.
+    const elements = prefix.concat(e.name);
     const before = state.files.length;
     if (e.isSymbolicLink()) {
       const target = await linkTarget(absolute, state.warn);
@@ -133,14 +147,14 @@ async function walk(dir: string, realDir: string, prefix: string[], state: Walk)
         const real = await fsp.realpath(absolute);
         if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
       } else if (target?.isFile()) {
-        state.files.push(sourceFile(absolute, elements, target));
+        state.files.push(sourceFile(state.root, elements, target));
       }
     } else if (e.isDirectory()) {
       // No link on the way: its real path follows from its parent's, with no system call.
       const real = path.join(realDir, e.name);
       if (firstVisit(absolute, real, state)) await walk(absolute, real, elements, state);
     } else if (e.isFile()) {
-      state.files.push(sourceFile(absolute, elements, await fsp.stat(absolute)));
+      state.files.push(sourceFile(state.root, elements, await fsp.stat(absolute)));
     }
     if (state.files.length > before) counted(e.name, state);
   }
