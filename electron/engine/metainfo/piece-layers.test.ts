@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { encode, type Encodable } from '../bencode/index.js';
 import { MetainfoError } from './errors.js';
 import { parseTorrent } from './index.js';
-import { rememberLayer } from './piece-layers.js';
+import { layerRootOf, rememberLayer } from './piece-layers.js';
+import { layerRoot } from '../merkle/merkle.js';
+import { randomBytes } from 'node:crypto';
 import { hybridTorrent } from './test-torrents.js';
 
 const PIECE = 16384;
@@ -43,5 +45,25 @@ describe('piece layer checks', () => {
     expect(codeOf(withLayer(unchecked))).toBe('torrent_invalid_piece_layer');
     rememberLayer(root, unchecked);
     expect(codeOf(withLayer(unchecked))).toBeNull();
+  });
+});
+
+describe('layerRootOf', () => {
+  it('hashes a layer up as it sits in the torrent, to the root merkle.ts gives from a list of its pieces', () => {
+    for (const pieces of [1, 2, 3, 4, 5, 7, 8, 300, 1025]) {
+      for (const pieceLength of [PIECE, 4 * PIECE]) {
+        const l = randomBytes(32 * pieces);
+        const list: Buffer[] = [];
+        for (let i = 0; i < l.length; i += 32) list.push(l.subarray(i, i + 32));
+        expect(layerRootOf(l, pieceLength).toString('hex'), `${pieces} pieces of ${pieceLength}`).toBe(layerRoot(list, pieceLength).toString('hex'));
+      }
+    }
+  });
+
+  it('leaves the layer as it was', () => {
+    const l = randomBytes(32 * 5);
+    const copy = Buffer.from(l);
+    layerRootOf(l, PIECE);
+    expect(l.equals(copy)).toBe(true);
   });
 });
