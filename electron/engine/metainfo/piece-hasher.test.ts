@@ -34,8 +34,8 @@ function reference(all: Buffer, pieceLength: number): Buffer {
 describe('hashPieces', () => {
   it('gives the SHA-1 of every piece across file boundaries, empty files and a short last piece, with any threads and run size', async () => {
     const { list, all } = await files([0, 5000, 16384, 1, 0, 70000, 3]);
-    for (const [threads, runBytes] of [[1, 1 << 20], [2, 16384], [3, 32768], [4, 40000]] as const) {
-      expect((await hashPieces(list, 16384, undefined, { threads, runBytes })).equals(reference(all, 16384))).toBe(true);
+    for (const [threads, runBytes, maxFiles] of [[1, 1 << 20, 1024], [2, 16384, 1024], [3, 32768, 1024], [4, 40000, 1024], [2, 1 << 20, 2]] as const) {
+      expect((await hashPieces(list, 16384, undefined, { threads, runBytes, maxFiles })).equals(reference(all, 16384))).toBe(true);
     }
     expect((await hashPieces(list, 65536)).equals(reference(all, 65536))).toBe(true);
   });
@@ -83,6 +83,19 @@ describe('planRuns', () => {
       { path: 'c', position: 6, length: 16 },
       { path: 'c', position: 22, length: 3 },
     ]);
+  });
+
+  it('ends a run at the first piece boundary once it holds enough files', () => {
+    const files = Array.from({ length: 10 }, (_, i) => ({ absolute: `f${i}`, length: 3 }));
+    // Pieces of 4 bytes, runs of 16 bytes and 2 stretches: a run ends with the piece its second
+    // stretch ends in (which may take one more file), not after 16 bytes.
+    const runs = [...planRuns(files, 4, 16, 2)];
+    expect(runs.map((r) => [r.firstPiece, r.pieceCount, r.bytes])).toEqual([[0, 2, 8], [2, 1, 4], [3, 2, 8], [5, 1, 4], [6, 2, 6]]);
+    expect(runs.map((r) => r.segments.length)).toEqual([3, 2, 3, 2, 2]);
+    expect(runs.flatMap((r) => r.segments).reduce((n, s) => n + s.length, 0)).toBe(30);
+    // A stretch count reached mid-piece finishes the piece.
+    const mid = [...planRuns([{ absolute: 'a', length: 1 }, { absolute: 'b', length: 1 }, { absolute: 'c', length: 10 }], 8, 16, 2)];
+    expect(mid.map((r) => [r.firstPiece, r.bytes, r.segments.length])).toEqual([[0, 8, 3], [1, 4, 1]]);
   });
 
   it('plans runs one at a time, as they are taken', () => {

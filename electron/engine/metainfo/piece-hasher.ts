@@ -30,6 +30,8 @@ interface Run {
 
 const RUN_BYTES = 32 * 1024 * 1024;
 const READ_BYTES = 4 * 1024 * 1024;
+/** Files (stretches of files) in one job at most, beside its bytes: see {@link planRuns}. */
+const MAX_FILES_PER_JOB = 1024;
 
 // Plain CommonJS for hash-workers.ts.
 const WORKER_SOURCE = `
@@ -118,32 +120,37 @@ export function readBufferBytes(pieceLength: number, readBytes = READ_BYTES): nu
 /**
  * Cuts the concatenated files into runs of whole pieces, each listing the file stretches it
  * covers; made one by one as the workers take them, so that only the runs in flight exist (a
- * run per piece when pieces are over RUN_BYTES, and its file paths).
+ * run per piece when pieces are over RUN_BYTES, and its file paths). A run ends at the first
+ * piece boundary after `maxSegments` stretches: 32 MiB of small files was 50,000 of them, each
+ * with its file's path, held by the main thread and copied into the worker.
  */
-export function* planRuns(files: readonly HashSource[], pieceLength: number, runBytes = RUN_BYTES): Generator<Run, void, undefined> {
+export function* planRuns(files: readonly HashSource[], pieceLength: number, runBytes = RUN_BYTES, maxSegments = MAX_FILES_PER_JOB): Generator<Run, void, undefined> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const piecesPerRun = Math.max(1, Math.floor(runBytes / pieceLength));
   let fileIndex = 0;
   let inFile = 0;
   for (let start = 0; start < total; ) {
     const firstPiece = start / pieceLength;
-    const bytes = Math.min(piecesPerRun * pieceLength, total - start);
+    let end = Math.min(start + piecesPerRun * pieceLength, total);
     const segments: Segment[] = [];
-    let left = bytes;
-    while (left > 0) {
+    let at = start;
+    while (at < end) {
       const f = files[fileIndex];
       if (!f) throw new Error('internal error: ran out of files while planning');
-      const take = Math.min(left, f.length - inFile);
+      const take = Math.min(end - at, f.length - inFile);
       if (take > 0) segments.push({ path: f.absolute, position: inFile, length: take });
       inFile += take;
-      left -= take;
+      at += take;
       if (inFile === f.length) {
         fileIndex++;
         inFile = 0;
       }
+      // Enough files for one job: end with the piece being hashed.
+      if (segments.length >= maxSegments) end = Math.min(end, Math.ceil(at / pieceLength) * pieceLength, total);
     }
+    const bytes = end - start;
     yield { firstPiece, pieceCount: Math.ceil(bytes / pieceLength), bytes, segments };
-    start += bytes;
+    start = end;
   }
 }
 
@@ -152,12 +159,12 @@ export async function hashPieces(
   files: readonly HashSource[],
   pieceLength: number,
   { onProgress, signal }: HashWatch = {},
-  tuning: { threads?: number; runBytes?: number; readBytes?: number } = {},
+  tuning: { threads?: number; runBytes?: number; readBytes?: number; maxFiles?: number } = {},
 ): Promise<Buffer> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const pieceCount = Math.ceil(total / pieceLength);
   const hashes = Buffer.alloc(pieceCount * 20);
-  const runs = planRuns(files, pieceLength, tuning.runBytes);
+  const runs = planRuns(files, pieceLength, tuning.runBytes, tuning.maxFiles);
   const bufferBytes = readBufferBytes(pieceLength, tuning.readBytes);
   let hashed = 0;
   await runOnWorkers<Run, { firstPiece: number; hashes: Uint8Array }>(WORKER_SOURCE, { pieceLength, bufferBytes }, runs, tuning.threads ?? defaultHashThreads(), (run, reply) => {

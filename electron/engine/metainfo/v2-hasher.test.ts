@@ -55,8 +55,8 @@ describe('hashV2Files', () => {
       [3, 5 * PIECE, 16 * KiB],
       [2, PIECE, 48 * KiB],
     ] as const;
-    for (const [threads, runBytes, readBytes] of tunings) {
-      const got = await hashV2Files(list, PIECE, { sha1: true, padLastPiece: true }, undefined, { threads, runBytes, readBytes });
+    for (const [threads, runBytes, readBytes, maxFiles] of [...tunings.map((t) => [...t, 1024] as const), [2, 16 * 1024 * KiB, 4 * 1024 * KiB, 2] as const]) {
+      const got = await hashV2Files(list, PIECE, { sha1: true, padLastPiece: true }, undefined, { threads, runBytes, readBytes, maxFiles });
       data.forEach((bytes, i) => {
         const want = v2Hashes(bytes, PIECE);
         const label = `file ${i} with ${threads}/${runBytes}/${readBytes}`;
@@ -128,6 +128,12 @@ describe('V2Hashes', () => {
     expect(fileLayer(h, 0)!.buffer).toBe(h.layers.buffer);
     expect([fileRoot(h, 1), fileLayer(h, 1), fileLayer(h, 2)]).toEqual([null, null, null]);
     expect(fileSha1(h, 2).length).toBe(20);
+  });
+
+  it('puts at most maxSlices slices in a job', () => {
+    const small = Array.from({ length: 10 }, (_, i) => ({ absolute: `f${i}`, length: 100 }));
+    const jobs = [...planSlices(small, PIECE, { sha1: false, padLastPiece: true }, 16 * 1024 * KiB, 4)];
+    expect(jobs.map((j) => j.slices.length)).toEqual([4, 4, 2]);
   });
 
   it('plans slices one at a time, as they are taken', () => {

@@ -102,6 +102,8 @@ export interface Job {
 const RUN_BYTES = 16 * 1024 * 1024;
 // Small enough that a read stays in the L2 cache while both hashes go over it.
 const READ_BYTES = 1024 * 1024;
+/** Slices (so files) in one job at most, beside its bytes: see {@link planSlices}. */
+const MAX_FILES_PER_JOB = 1024;
 
 /** Largest power of two ≤ n (1 for n < 2). */
 function powerOfTwoBelow(n: number): number {
@@ -116,11 +118,19 @@ export function piecesPerSlice(pieceLength: number, runBytes = RUN_BYTES): numbe
 }
 
 /**
- * Cuts every file into slices and batches them into jobs of about `runBytes` (at least one
- * slice each); made one by one as the workers take them, so that only the jobs in flight exist
- * (a slice per piece when pieces are over RUN_BYTES, and a path per file of a folder).
+ * Cuts every file into slices and batches them into jobs of about `runBytes` and at most
+ * `maxSlices` slices (at least one slice each); made one by one as the workers take them, so
+ * that only the jobs in flight exist (a slice per piece when pieces are over RUN_BYTES, and a
+ * path per file of a folder). Without the slice cap, 16 MiB of small files was a job of 25,000
+ * slices, each with its file's path, held by the main thread and copied into the worker.
  */
-export function* planSlices(files: readonly V2HashSource[], pieceLength: number, options: V2HashOptions, runBytes = RUN_BYTES): Generator<Job, void, undefined> {
+export function* planSlices(
+  files: readonly V2HashSource[],
+  pieceLength: number,
+  options: V2HashOptions,
+  runBytes = RUN_BYTES,
+  maxSlices = MAX_FILES_PER_JOB,
+): Generator<Job, void, undefined> {
   const perSlice = piecesPerSlice(pieceLength, runBytes);
   const blocksPerPiece = pieceLength / MERKLE_BLOCK;
   let job: Job = { slices: [], bytes: 0 };
@@ -133,7 +143,7 @@ export function* planSlices(files: readonly V2HashSource[], pieceLength: number,
       const position = first * pieceLength;
       const length = Math.min(perSlice * pieceLength, f.length - position);
       const pieceCount = Math.ceil(length / pieceLength);
-      if (job.slices.length > 0 && job.bytes + length > runBytes) {
+      if (job.slices.length > 0 && (job.bytes + length > runBytes || job.slices.length >= maxSlices)) {
         yield job;
         job = { slices: [], bytes: 0 };
       }
@@ -273,15 +283,15 @@ parentPort.on('message', (job) => {
 
 /**
  * Hashes every file; `onProgress` gets the bytes hashed so far, after each job; aborting
- * `signal` stops at once. `tuning` is for
- * tests: the number of threads, the bytes per job and per read (a whole number of blocks).
+ * `signal` stops at once. `tuning` is for tests: the number of threads, the bytes per job and
+ * per read (a whole number of blocks), the files per job.
  */
 export async function hashV2Files(
   files: readonly V2HashSource[],
   pieceLength: number,
   options: V2HashOptions,
   { onProgress, signal }: HashWatch = {},
-  tuning: { threads?: number; runBytes?: number; readBytes?: number } = {},
+  tuning: { threads?: number; runBytes?: number; readBytes?: number; maxFiles?: number } = {},
 ): Promise<V2Hashes> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const perSlice = piecesPerSlice(pieceLength, tuning.runBytes);
@@ -294,7 +304,7 @@ export async function hashV2Files(
   // Whole pieces when they fit, so that a piece's SHA-1 is one call; else the pieces straddle reads.
   const bufferBytes = pieceLength <= readBytes ? Math.floor(readBytes / pieceLength) * pieceLength : readBytes;
   let hashed = 0;
-  const jobs = planSlices(files, pieceLength, options, tuning.runBytes);
+  const jobs = planSlices(files, pieceLength, options, tuning.runBytes, tuning.maxFiles);
   await runOnWorkers<Job, { out: Uint8Array }>(WORKER_SOURCE, { pieceLength, bufferBytes, sha1: options.sha1 }, jobs, tuning.threads ?? defaultHashThreads(), (job, reply) => {
     const out = Buffer.from(reply.out.buffer, reply.out.byteOffset, reply.out.byteLength);
     let at = 0;
