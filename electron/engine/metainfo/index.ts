@@ -6,4 +6,4 @@ export { parseInfoDictionary, parseInfoDictionaryAsync, parseTorrent, parseTorre
 export { resolveInSaveDir } from './save-path.js';
 export { sanitizePathElement } from './sanitize.js';
 export { MAX_CREATED_PIECE_LENGTH, MAX_PIECE_LENGTH } from './info-dict.js';
-export { autoPieceLength, createTorrent, type CreateTorrentOptions, type TorrentFormat } from './create.js';
+export { autoPieceLength, createTorrent, createTorrentWithSummary, type CreatedTorrent, type CreateTorrentOptions, type TorrentFormat } from './create.js';
