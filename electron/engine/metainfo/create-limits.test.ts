@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, type Encodable } from '../bencode/index.js';
 import { bencodeSize, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { createTorrent } from './create.js';
-import { hashV2, sizeV2, type V2Source } from './create-v2.js';
+import { hashV2, planV2, type V2Parts, type V2Source } from './create-v2.js';
 import { parseTorrent } from './parse.js';
 
 describe('bencodeSize', () => {
@@ -68,8 +68,10 @@ describe('creating a torrent clients could not load', () => {
       });
     // With files of several pieces, and with none (no piece layer at all).
     for (const [files, hybrid] of [source([0, 1, 16384, 40000, 100000], 'a'), source([1, 100, 16384], 'b')].flatMap((f) => [[f, false], [f, true]] as const)) {
-      const parts = (p: Awaited<ReturnType<typeof hashV2>>): Encodable => ({ tree: p.fileTree, layers: p.pieceLayers, pieces: p.v1Pieces ?? undefined, files: p.v1Files ?? undefined });
-      expect(bencodeSize(parts(sizeV2('n', files, 16384, hybrid)))).toEqual(bencodeSize(parts(await hashV2('n', files, 16384, hybrid))));
+      const parts = (p: V2Parts): Encodable => ({ tree: p.fileTree, layers: p.pieceLayers, pieces: p.v1Pieces ?? undefined, files: p.v1Files ?? undefined });
+      const plan = planV2('n', files, 16384, hybrid);
+      const sized = bencodeSize(parts(plan.parts));
+      expect(bencodeSize(parts(await hashV2(plan)))).toEqual(sized);
     }
   });
 

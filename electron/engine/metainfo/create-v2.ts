@@ -35,16 +35,14 @@ function treeKey(element: string): string {
   return Buffer.from(element, 'utf8').toString('latin1');
 }
 
-export async function hashV2(
-  name: string,
-  files: readonly V2Source[],
-  pieceLength: number,
-  hybrid: boolean,
-  watch: HashWatch = {},
-): Promise<V2Parts> {
-  // A single-file hybrid has no pad file: its last v1 piece is short.
-  const hashes = await hashV2Files(files, pieceLength, { sha1: hybrid, padLastPiece: !isSingle(files) }, watch);
-  return layOutV2(name, files, pieceLength, hybrid, hashes, true);
+/** A new torrent's BEP 52 parts, laid out once around the hashes they refer to. */
+export interface V2Plan {
+  /** Refer to views of `hashes`: hashing fills them in place. */
+  parts: V2Parts;
+  hashes: V2Hashes;
+  files: readonly V2Source[];
+  pieceLength: number;
+  hybrid: boolean;
 }
 
 function isSingle(files: readonly V2Source[]): boolean {
@@ -52,19 +50,44 @@ function isSingle(files: readonly V2Source[]): boolean {
 }
 
 /**
- * The parts as they will be, every hash zeros of its length (roots numbered): sizes the torrent before the
- * hashing (create-limits.ts). The zero buffers are not written, so they cost little memory.
+ * The parts as they will be, every hash zeros of its length and the roots numbered: sizes the
+ * torrent before the hashing (create-limits.ts), and {@link hashV2} then fills the same
+ * buffers in, so the file tree and v1 list are built once (twice, they were most of the
+ * memory the making of a torrent of 100,000 files took). The zero buffers are not written
+ * before the hashing, so they cost little memory if the torrent is refused.
  */
-export function sizeV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean): V2Parts {
+export function planV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean): V2Plan {
   const hashes = allocV2Hashes(files, pieceLength, hybrid);
   // Roots told apart (piece layers are keyed by root): the size is then an upper bound, as
   // files of the same content share one layer in the real torrent.
   for (let i = 0; i < files.length; i++) hashes.roots.writeUInt32BE(i, 32 * i);
-  return layOutV2(name, files, pieceLength, hybrid, hashes, false);
+  return { parts: layOutV2(name, files, pieceLength, hybrid, hashes), hashes, files, pieceLength, hybrid };
 }
 
-/** Lays out the file tree, piece layers and (hybrid) v1 list from each file's hashes; `remember` keeps real layers for the parser. */
-function layOutV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean, hashes: V2Hashes, remember: boolean): V2Parts {
+/** Hashes the files into the plan's buffers, and keys its piece layers by the real roots. */
+export async function hashV2(plan: V2Plan, watch: HashWatch = {}): Promise<V2Parts> {
+  const { files, pieceLength, hashes, parts } = plan;
+  // A single-file hybrid has no pad file: its last v1 piece is short.
+  await hashV2Files(files, pieceLength, { sha1: plan.hybrid, padLastPiece: !isSingle(files) }, watch, {}, hashes);
+  parts.pieceLayers.clear();
+  addPieceLayers(parts.pieceLayers, files.length, hashes, true);
+  return parts;
+}
+
+/** Each file's piece layer by its root (latin1); `remember` tells the parser they hash up (they were built from the data). */
+function addPieceLayers(into: Map<string, Encodable>, fileCount: number, hashes: V2Hashes, remember: boolean): void {
+  for (let i = 0; i < fileCount; i++) {
+    const root = fileRoot(hashes, i);
+    const layer = fileLayer(hashes, i);
+    if (root === null || layer === null) continue;
+    into.set(root.toString('latin1'), layer);
+    // Built from the data, so parsing this torrent need not hash the layer up again.
+    if (remember) rememberLayer(root, layer);
+  }
+}
+
+/** Lays out the file tree, piece layers and (hybrid) v1 list around views of each file's hashes. */
+function layOutV2(name: string, files: readonly V2Source[], pieceLength: number, hybrid: boolean, hashes: V2Hashes): V2Parts {
   const single = isSingle(files);
   const fileTree = new Map<string, Encodable>();
   const pieceLayers = new Map<string, Encodable>();
@@ -73,15 +96,9 @@ function layOutV2(name: string, files: readonly V2Source[], pieceLength: number,
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     const root = fileRoot(hashes, i);
-    const layer = fileLayer(hashes, i);
     const leaf: Record<string, Encodable> = { length: f.length };
     if (f.executable) leaf['attr'] = 'x';
     if (root !== null) leaf['pieces root'] = root;
-    if (layer !== null && root !== null) {
-      pieceLayers.set(root.toString('latin1'), layer);
-      // Built from the data, so parsing this torrent need not hash the layer up again.
-      if (remember) rememberLayer(root, layer);
-    }
 
     // Insert under its path ([name] for a single-file torrent).
     const elements = single ? [name] : f.elements;
@@ -100,6 +117,7 @@ function layOutV2(name: string, files: readonly V2Source[], pieceLength: number,
       if (rem !== 0 && !single) v1Files.push({ attr: 'p', length: pieceLength - rem, path: ['.pad', String(pieceLength - rem)] });
     }
   }
+  addPieceLayers(pieceLayers, files.length, hashes, false);
   // Every file starts on a piece (pad files): the files' SHA-1s in order are the v1 pieces.
   return { fileTree, pieceLayers, v1Pieces: hybrid ? hashes.sha1 : null, v1Files: hybrid && !single ? v1Files : null };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { encode, EncodedValue, type Encodable } from '../bencode/index.js';
 import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
-import { hashV2, sizeV2, type V2Parts } from './create-v2.js';
+import { hashV2, planV2, type V2Parts } from './create-v2.js';
 import { checkLoadable, MAX_LOADABLE_FILES, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { announceFields, folderWebSeed } from './create-announce.js';
 import { fileUrl } from '../webseed/url-mapping.js';
@@ -312,12 +312,16 @@ export async function createTorrentWithSummary(options: CreateTorrentOptions): P
     info: infoDict,
     'piece layers': pieceLayers,
   });
-  // Sized with every hash as zeros first: files that make a torrent nobody loads fail now, not after the hashing.
-  const sized = parts(format === 'v1' ? { v1: Buffer.alloc(20 * pieceCount) } : { v2: sizeV2(name, files, pieceLength, format === 'hybrid') });
-  checkLoadable(torrent(sized.info, sized.pieceLayers));
+  // Laid out once with every hash as zeros, and sized: files that make a torrent nobody loads
+  // fail now, not after the hashing. The hashing then fills in the same buffers.
+  const v2Plan = format === 'v1' ? null : planV2(name, files, pieceLength, format === 'hybrid');
+  const v1Pieces = Buffer.alloc(v2Plan === null ? 20 * pieceCount : 0);
+  const hashed = parts(v2Plan === null ? { v1: v1Pieces } : { v2: v2Plan.parts });
+  checkLoadable(torrent(hashed.info, hashed.pieceLayers));
 
   const watch = { onProgress: options.onProgress, signal };
-  const hashed = parts(format === 'v1' ? { v1: await hashPieces(files, pieceLength, watch) } : { v2: await hashV2(name, files, pieceLength, format === 'hybrid', watch) });
+  if (v2Plan === null) await hashPieces(files, pieceLength, watch, {}, v1Pieces);
+  else await hashV2(v2Plan, watch);
   // Encoded on its own for its hashes, then written into the torrent as it is.
   const infoBytes = encode(hashed.info);
   const infoHashV2 = format === 'v1' ? null : createHash('sha256').update(infoBytes).digest();

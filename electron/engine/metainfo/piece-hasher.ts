@@ -154,16 +154,16 @@ export function* planRuns(files: readonly HashSource[], pieceLength: number, run
   }
 }
 
-/** Hashes every piece; `onProgress` gets the bytes hashed so far (in run order of completion); aborting `signal` stops at once. */
+/** Hashes every piece into `hashes` (by default new); `onProgress` gets the bytes hashed so far (in run order of completion); aborting `signal` stops at once. */
 export async function hashPieces(
   files: readonly HashSource[],
   pieceLength: number,
   { onProgress, signal }: HashWatch = {},
   tuning: { threads?: number; runBytes?: number; readBytes?: number; maxFiles?: number } = {},
+  hashes: Buffer = Buffer.alloc(Math.ceil(files.reduce((n, f) => n + f.length, 0) / pieceLength) * 20),
 ): Promise<Buffer> {
   const total = files.reduce((n, f) => n + f.length, 0);
-  const pieceCount = Math.ceil(total / pieceLength);
-  const hashes = Buffer.alloc(pieceCount * 20);
+  if (hashes.length !== Math.ceil(total / pieceLength) * 20) throw new Error('internal error: room for the piece hashes of the wrong size');
   const runs = planRuns(files, pieceLength, tuning.runBytes, tuning.maxFiles);
   const bufferBytes = readBufferBytes(pieceLength, tuning.readBytes);
   let hashed = 0;

@@ -282,8 +282,8 @@ parentPort.on('message', (job) => {
 `;
 
 /**
- * Hashes every file; `onProgress` gets the bytes hashed so far, after each job; aborting
- * `signal` stops at once. `tuning` is for tests: the number of threads, the bytes per job and
+ * Hashes every file into `hashes` (made by allocV2Hashes for these files; by default new);
+ * `onProgress` gets the bytes hashed so far, after each job; aborting `signal` stops at once. `tuning` is for tests: the number of threads, the bytes per job and
  * per read (a whole number of blocks), the files per job.
  */
 export async function hashV2Files(
@@ -292,10 +292,10 @@ export async function hashV2Files(
   options: V2HashOptions,
   { onProgress, signal }: HashWatch = {},
   tuning: { threads?: number; runBytes?: number; readBytes?: number; maxFiles?: number } = {},
+  hashes: V2Hashes = allocV2Hashes(files, pieceLength, options.sha1),
 ): Promise<V2Hashes> {
   const total = files.reduce((n, f) => n + f.length, 0);
   const perSlice = piecesPerSlice(pieceLength, tuning.runBytes);
-  const hashes = allocV2Hashes(files, pieceLength, options.sha1);
   // The roots of the slices of files of more than one slice (a file of one slice has its root
   // written straight into place): 32 bytes per RUN_BYTES of those files.
   const sliceRoots = new Map<number, Buffer>();
