@@ -17,9 +17,11 @@ describe('createTorrentWithSummary', () => {
     writeFileSync(path.join(folder, 'sub', 'b.txt'), fileData(700, 2));
     const single = path.join(root, 'one.bin');
     writeFileSync(single, fileData(40_000, 3));
-    for (const sourcePath of [folder, single]) {
+    // Fields before and after 'info' in the torrent, one of them holding what starts it.
+    const around = { trackerTiers: [['http://t.example/announce']], webSeeds: ['http://w.example/'], comment: 'not 4:infod here', createdBy: 'me', source: 's', private: true };
+    for (const [sourcePath, extra] of [[folder, {}], [single, {}], [folder, around], [single, around]] as const) {
       for (const format of ['v1', 'v2', 'hybrid'] as const) {
-        const made = await createTorrentWithSummary({ sourcePath, format, pieceLength: 16384 });
+        const made = await createTorrentWithSummary({ sourcePath, format, pieceLength: 16384, ...extra });
         const meta = parseTorrent(made.torrent);
         const label = `${path.basename(sourcePath)} ${format}`;
         expect(

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
-import { encode, EncodedValue, type Encodable } from '../bencode/index.js';
+import { encode, type Encodable } from '../bencode/index.js';
 import { MAX_CREATED_PIECE_LENGTH, DEFAULT_MAX_PIECES } from './info-dict.js';
 import { hashPieces } from './piece-hasher.js';
 import { hashV2, planV2, type V2Parts } from './create-v2.js';
-import { checkLoadable, MAX_LOADABLE_FILES, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
+import { bencodeSize, checkLoadable, MAX_LOADABLE_FILES, MAX_LOADABLE_TORRENT_BYTES, TooLargeToLoadError } from './create-limits.js';
 import { announceFields, folderWebSeed } from './create-announce.js';
 import { fileUrl } from '../webseed/url-mapping.js';
 import { sanitizeFileName } from './sanitize.js';
@@ -322,12 +322,13 @@ export async function createTorrentWithSummary(options: CreateTorrentOptions): P
   const watch = { onProgress: options.onProgress, signal };
   if (v2Plan === null) await hashPieces(files, pieceLength, watch, {}, v1Pieces);
   else await hashV2(v2Plan, watch);
-  // Encoded on its own for its hashes, then written into the torrent as it is.
-  const infoBytes = encode(hashed.info);
+  const whole = torrent(hashed.info, hashed.pieceLayers);
+  const bytes = encode(whole);
+  const infoBytes = infoIn(bytes, whole, hashed.info);
   const infoHashV2 = format === 'v1' ? null : createHash('sha256').update(infoBytes).digest();
   const infoHash = infoHashV2 !== null && format === 'v2' ? infoHashV2.subarray(0, 20) : createHash('sha1').update(infoBytes).digest();
   return {
-    torrent: encode(torrent(new EncodedValue(infoBytes), hashed.pieceLayers)),
+    torrent: bytes,
     // As parseTorrent names it.
     name: sanitizeFileName(Buffer.from(name, 'utf8')) ?? infoHash.toString('hex'),
     infoHash,
@@ -337,4 +338,20 @@ export async function createTorrentWithSummary(options: CreateTorrentOptions): P
     pieceLength,
     pieceCount,
   };
+}
+
+/**
+ * The info dictionary's bytes within `bytes`, the encoding of `torrent` (whose 'info' is
+ * `info`): after the fields whose keys sort before 'info' (ASCII keys: JavaScript's order is the
+ * bytes' order) and the key itself. A view, for its hashes: encoding it on its own was a second
+ * copy of the biggest part of the torrent (all of it for a v1 torrent of one file).
+ */
+function infoIn(bytes: Buffer, torrent: Encodable, info: Encodable): Buffer {
+  const before: Record<string, Encodable | undefined> = {};
+  for (const [key, value] of Object.entries(torrent as Record<string, Encodable | undefined>)) if (key < 'info') before[key] = value;
+  // 'd' and those fields, then '4:info'.
+  const start = bencodeSize(before).bytes - 1 + '4:info'.length;
+  const view = bytes.subarray(start, start + bencodeSize(info).bytes);
+  if (bytes.toString('latin1', start - 6, start) !== '4:info' || view[0] !== 0x64 || view.at(-1) !== 0x65) throw new Error('internal error: the info dictionary is not where it was expected');
+  return view;
 }
