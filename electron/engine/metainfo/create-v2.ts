@@ -95,10 +95,9 @@ function layOutV2(name: string, files: readonly V2Source[], pieceLength: number,
 
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const root = fileRoot(hashes, i);
-    const leaf: Record<string, Encodable> = { length: f.length };
-    if (f.executable) leaf['attr'] = 'x';
-    if (root !== null) leaf['pieces root'] = root;
+    // Plain objects of one shape (absent fields undefined, which encode skips), not a Map
+    // around each leaf: ~150 B less per file of a folder.
+    const leaf = { attr: f.executable ? 'x' : undefined, length: f.length, 'pieces root': fileRoot(hashes, i) ?? undefined };
 
     // Insert under its path ([name] for a single-file torrent).
     const elements = single ? [name] : f.elements;
@@ -109,7 +108,7 @@ function layOutV2(name: string, files: readonly V2Source[], pieceLength: number,
       if (!(child instanceof Map)) node.set(key, (child = new Map<string, Encodable>()));
       node = child as Map<string, Encodable>;
     }
-    node.set(treeKey(elements[elements.length - 1]!), new Map([['', leaf]]));
+    node.set(treeKey(elements[elements.length - 1]!), { '': leaf });
 
     if (hybrid) {
       v1Files.push(f.executable ? { attr: 'x', length: f.length, path: f.elements } : { length: f.length, path: f.elements });
