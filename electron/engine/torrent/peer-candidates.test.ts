@@ -236,6 +236,25 @@ describe('PeerCandidates: a full list and PEX shares', () => {
     ]);
     expect(ready(c)).toHaveLength(MAX_CANDIDATES_PER_SOURCE + later.length);
   });
+
+  it('the turns go on from one dial to the next: dialled one at a time, the source with many addresses does not go first every time', () => {
+    // One half-open slot coming back at a time (a dead address timing out) asks for one candidate.
+    const c = new PeerCandidates();
+    for (let i = 0; i < 20; i++) c.add(junk(i), 'magnet x.pe');
+    const dialNext = (): string => {
+      const next = c.ready(Date.now()).next();
+      if (next.done) throw new Error('nothing ready');
+      c.markConnecting(next.value);
+      return PeerCandidates.key(next.value);
+    };
+    expect(dialNext()).toBe(PeerCandidates.key(junk(0)));
+    c.add({ host: '198.51.100.1', port: 1 }, 'tracker http://t.example/announce');
+    c.add({ host: '198.51.100.2', port: 2 }, 'dht');
+    expect([dialNext(), dialNext(), dialNext(), dialNext()]).toEqual(['198.51.100.1:1', '198.51.100.2:2', PeerCandidates.key(junk(1)), PeerCandidates.key(junk(2))]);
+    // A source heard of later still goes before the ones that had a turn.
+    c.add({ host: '198.51.100.3', port: 3 }, '203.0.113.9');
+    expect(dialNext()).toBe('198.51.100.3:3');
+  });
 });
 
 describe('PeerCandidates encryption fallback', () => {

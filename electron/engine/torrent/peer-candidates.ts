@@ -48,6 +48,16 @@ export class PeerCandidates {
   private readonly banned = new Set<string>();
   /** Candidates in the list per capped source. */
   private readonly perSource = new Map<string, number>();
+  /**
+   * When each source (null: the user's own peers) last had a candidate dialled, as a count of
+   * dials: ready() lists the sources that waited longest first, so the turns go on from one
+   * call to the next. Rebuilt from the first source at every call, the turns held only while
+   * several slots came back at once: a dial that failed gave back one slot, and the one
+   * candidate it left room for was the first source's every time (100 dead x.pe addresses kept
+   * a tracker's seeder waiting for minutes).
+   */
+  private readonly lastTurn = new Map<string | null, number>();
+  private dials = 0;
 
   static key(address: PeerAddress): string {
     return formatHostPort(address);
@@ -109,10 +119,16 @@ export class PeerCandidates {
     if (c.source === null) return;
     const left = (this.perSource.get(c.source) ?? 1) - 1;
     if (left > 0) this.perSource.set(c.source, left);
-    else this.perSource.delete(c.source);
+    else {
+      this.perSource.delete(c.source);
+      this.lastTurn.delete(c.source);
+    }
   }
 
-  /** Candidates ready to dial now: the sources (trusted ones together) take turns, each oldest first. */
+  /**
+   * Candidates ready to dial now: the sources (trusted ones together) take turns, each oldest
+   * first, beginning with the source whose last dial is the oldest (see lastTurn).
+   */
   *ready(now: number): Generator<PeerAddress> {
     const bySource = new Map<string | null, PeerAddress[]>();
     for (const c of this.byKey.values()) {
@@ -121,7 +137,8 @@ export class PeerCandidates {
       if (list) list.push(c.address);
       else bySource.set(c.source, [c.address]);
     }
-    const lists = [...bySource.values()];
+    // Stable: sources never dialled (0) keep the order they were learnt in.
+    const lists = [...bySource].sort(([a], [b]) => (this.lastTurn.get(a) ?? 0) - (this.lastTurn.get(b) ?? 0)).map(([, list]) => list);
     for (let i = 0; lists.length > 0; i++) {
       for (let l = 0; l < lists.length; ) {
         const address = lists[l]![i];
@@ -135,9 +152,12 @@ export class PeerCandidates {
     }
   }
 
+  /** A dial to it begins: not listed until it ends, and its source's turn is over (see lastTurn). */
   markConnecting(address: PeerAddress): void {
     const c = this.byKey.get(PeerCandidates.key(address));
-    if (c) c.connected = true;
+    if (!c) return;
+    c.connected = true;
+    this.lastTurn.set(c.source, ++this.dials);
   }
 
   /** A dial we gave up ourselves (the torrent stopped): ready again at once, nothing counted. */
