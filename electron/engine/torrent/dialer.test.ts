@@ -5,7 +5,7 @@ import type { EncryptionMode, PeerAddress } from '../api.js';
 import type { CloseKind, CloseReason } from '../peer/close-reason.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { PROTOCOL_PREFIX } from '../wire/handshake.js';
-import { Dialer, UTP_HEAD_START_MS, type DialerHost } from './dialer.js';
+import { CONNECT_TIMEOUT_MS, Dialer, HANDSHAKE_TIMEOUT_MS, UTP_HEAD_START_MS, type DialerHost } from './dialer.js';
 import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 import { SessionConnections } from './session-connections.js';
 
@@ -43,6 +43,7 @@ interface FakePeer {
   violated: boolean;
   blocksReceived: number;
   started: boolean;
+  closedWith: CloseReason[];
   start(): void;
   receive(): void;
   receiveDecrypted(): void;
@@ -56,17 +57,22 @@ function fakePeer(encrypted: boolean): FakePeer {
     violated: false,
     blocksReceived: 0,
     started: false,
+    closedWith: [],
     start() {
       this.started = true;
     },
     receive() {},
     receiveDecrypted() {},
-    close() {},
+    close(reason) {
+      this.closedWith.push(reason);
+    },
   };
 }
 
 function setup(options: { encryption?: EncryptionMode; maxPeers?: number; session?: HalfOpenLimit; halfOpen?: number; connections?: SessionConnections } = {}) {
   const sockets: FakeSocket[] = [];
+  /** Each socket's read callback (what the dialer does with bytes from the peer), by socket index. */
+  const reads: Array<(chunk: Buffer) => boolean> = [];
   const peers: FakePeer[] = [];
   const warnings: string[] = [];
   let active = true;
@@ -89,9 +95,10 @@ function setup(options: { encryption?: EncryptionMode; maxPeers?: number; sessio
     ...(options.connections ? { sessionConnections: options.connections } : {}),
   };
   const dialer = new Dialer(host, {
-    connect: (address) => {
+    connect: (address, _buffer, onRead) => {
       const socket = new FakeSocket(address);
       sockets.push(socket);
+      reads.push(onRead);
       return socket as unknown as net.Socket;
     },
     ...(options.session ? { sessionHalfOpen: options.session } : {}),
@@ -101,7 +108,7 @@ function setup(options: { encryption?: EncryptionMode; maxPeers?: number; sessio
   const setActive = (on: boolean): void => {
     active = on;
   };
-  return { dialer, sockets, peers, warnings, host, close, setActive };
+  return { dialer, sockets, reads, peers, warnings, host, close, setActive };
 }
 
 /** Lets a destroyed socket report its error and close (streams emit them on the next tick). */
@@ -234,6 +241,68 @@ describe('Dialer: half-open cap', () => {
     await settle();
     expect(dialer.halfOpen).toBe(0);
     expect(peers).toHaveLength(0);
+  });
+
+  it('a dial that has not connected CONNECT_TIMEOUT_MS after it began is given up, and its slot goes to the next candidate', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { dialer, sockets, warnings } = setup({ halfOpen: 1 });
+    dialer.add(many(2));
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 1);
+    expect(sockets[0]!.destroyed).toBe(false);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(sockets[0]!.destroyed).toBe(true);
+    expect(warnings.some((w) => w.includes('connect timeout'))).toBe(true);
+    expect(sockets).toHaveLength(2);
+    expect(dialer.halfOpen).toBe(1);
+  });
+
+  it('an address that accepts and never answers our handshake is closed HANDSHAKE_TIMEOUT_MS after connecting', () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { dialer, sockets, peers, close } = setup({ halfOpen: 1 });
+    dialer.add(many(2));
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 1); // the connect timeout stops at the connect
+    sockets[0]!.connected();
+    vi.advanceTimersByTime(HANDSHAKE_TIMEOUT_MS - 1);
+    expect(peers[0]!.closedWith).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(peers[0]!.closedWith.map((r) => r.kind)).toEqual(['handshake-timeout']);
+    close(peers[0]!, 'handshake-timeout'); // what the torrent does when its connection closes
+    dialer.connectMore();
+    expect(sockets).toHaveLength(2);
+    // A handshake that came in time stops the deadline.
+    sockets[1]!.connected();
+    dialer.handshakeDone(peers[1]! as unknown as PeerConnection);
+    vi.advanceTimersByTime(HANDSHAKE_TIMEOUT_MS);
+    expect(peers[1]!.closedWith).toEqual([]);
+  });
+
+  it('a peer dribbling its MSE handshake a byte at a time loses the dial HANDSHAKE_TIMEOUT_MS after connecting', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { dialer, sockets, reads, peers } = setup({ encryption: 'require', halfOpen: 1 });
+    dialer.add(many(2));
+    sockets[0]!.connected();
+    for (let t = 0; t < HANDSHAKE_TIMEOUT_MS - 1000; t += 1000) {
+      reads[0]!(Buffer.from([t & 0xff])); // part of a Diffie-Hellman key, never finished
+      vi.advanceTimersByTime(1000);
+    }
+    expect(sockets[0]!.destroyed).toBe(false);
+    vi.advanceTimersByTime(1000);
+    await settle();
+    expect(sockets[0]!.destroyed).toBe(true);
+    expect(peers).toHaveLength(0);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("one slot coming back at a time, the sources still take turns: a tracker's peer is not held up by a magnet's dead addresses", async () => {
+    const { dialer, sockets } = setup({ halfOpen: 1 });
+    const seeder: PeerAddress = { host: '127.0.0.2', port: 6881 };
+    dialer.add(many(5), 'magnet x.pe');
+    dialer.add([seeder], 'tracker http://t.example/announce');
+    sockets[0]!.destroy(new Error('connect timeout'));
+    await settle();
+    expect(sockets.map((s) => s.address)).toEqual([many(1)[0], seeder]);
   });
 
   it('never dials past the peer limit', () => {

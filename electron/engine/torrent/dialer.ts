@@ -8,7 +8,21 @@ import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 import { PeerCandidates } from './peer-candidates.js';
 import type { SessionConnections } from './session-connections.js';
 
-const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long a TCP or uTP dial may take to connect, counted from the dial (not from the last
+ * traffic, as a socket's own timeout is). libtorrent gives the connect a timeout of its own
+ * too (peer_connect_timeout, 15 s there), apart from the handshake's: a dead address (SYN
+ * dropped) holds a half-open slot until this runs out, and a torrent has ten. Linux sends the
+ * SYN at 0, 1 and 3 s within it; an answer to any of them arrives in time.
+ */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a connected dial may take to finish its handshakes (MSE, then the BitTorrent
+ * handshake), counted from the connect: libtorrent's handshake_timeout, and the listener's
+ * bound on an incoming handshake. An address that accepts and never answers held its slot
+ * 20 s (the connection's own timeout); a peer that sent an MSE byte every few seconds, for ever.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a uTP dial tries alone before TCP is dialled beside it (see Dialer.dial). */
 export const UTP_HEAD_START_MS = 500;
 
@@ -97,8 +111,8 @@ export class Dialer {
   private readonly connecting = new Set<string>();
   /** Dials not over yet (sockets connecting, or an MSE handshake running), for abort(). */
   private readonly races = new Set<DialRace>();
-  /** Dialled connections whose BitTorrent handshake is not done yet: each holds half-open slots. */
-  private readonly halfOpenPeers = new Set<PeerConnection>();
+  /** Dialled connections whose BitTorrent handshake is not done yet (each holds half-open slots), with their handshake deadline. */
+  private readonly halfOpenPeers = new Map<PeerConnection, NodeJS.Timeout | undefined>();
   private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
   private readonly connect: Connect;
   private readonly utpConnect: Connect | null;
@@ -176,7 +190,7 @@ export class Dialer {
       for (const socket of [...race.trying]) socket.destroy();
       race.connected?.destroy();
     }
-    for (const peer of [...this.halfOpenPeers]) peer.close({ kind: 'torrent-stopped', detail: 'stopped while connecting' });
+    for (const peer of [...this.halfOpenPeers.keys()]) peer.close({ kind: 'torrent-stopped', detail: 'stopped while connecting' });
   }
 
   private takeSlot(): boolean {
@@ -195,7 +209,11 @@ export class Dialer {
 
   /** The connection's BitTorrent handshake is done: it no longer counts as half-open. */
   handshakeDone(peer: PeerConnection): void {
-    if (this.halfOpenPeers.delete(peer)) this.giveSlot();
+    const deadline = this.halfOpenPeers.get(peer);
+    if (deadline === undefined) return;
+    clearTimeout(deadline);
+    this.halfOpenPeers.delete(peer);
+    this.giveSlot();
   }
 
   /**
@@ -259,11 +277,15 @@ export class Dialer {
       return this.host.throttleDownload(socket, chunk.length);
     });
     race.trying.add(socket);
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
+    const connectTimer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+    connectTimer.unref?.();
+    /** From the connect to the BitTorrent handshake (see HANDSHAKE_TIMEOUT_MS); a PeerConnection takes it over in halfOpenPeers. */
+    let handshakeTimer: NodeJS.Timeout | undefined;
     // Until a PeerConnection owns the socket, its failure is accounted for here, once.
     let settled = false;
     const settle = (): void => {
       settled = true;
+      clearTimeout(connectTimer);
       race.trying.delete(socket);
       socket.off('error', onEarlyError);
       socket.off('close', onEarlyClose);
@@ -278,6 +300,7 @@ export class Dialer {
       if (settled) return;
       const wasMse = mse !== null;
       settle();
+      clearTimeout(handshakeTimer);
       // Closed because the other socket connected first: nothing to account for.
       if (race.won && !connected) return;
       if (race.aborted) {
@@ -307,18 +330,20 @@ export class Dialer {
     const handOver = (result: MseResult | null): void => {
       settle();
       endDial();
-      socket.setTimeout(0);
       if (!this.host.isActive()) {
         // Stopped while the MSE handshake ran.
+        clearTimeout(handshakeTimer);
         this.giveSlot();
         socket.destroy();
         this.candidates.markDisconnected(address, false);
         return;
       }
-      peer = this.host.opened(socket, key, result);
-      this.dialledAddress.set(peer, address);
-      // Half-open until the BitTorrent handshake: handshakeDone or peerClosed gives the slot back.
-      this.halfOpenPeers.add(peer);
+      const opened = this.host.opened(socket, key, result);
+      peer = opened;
+      this.dialledAddress.set(opened, address);
+      // Half-open until the BitTorrent handshake: handshakeDone or peerClosed gives the slot
+      // back; the deadline that ran from the connect closes it if the handshake does not come.
+      this.halfOpenPeers.set(opened, handshakeTimer);
       peer.start();
       if (result && result.payload.length > 0) peer.receiveDecrypted(result.payload);
     };
@@ -334,6 +359,12 @@ export class Dialer {
       }
       race.won = true;
       race.connected = socket;
+      clearTimeout(connectTimer);
+      handshakeTimer = setTimeout(() => {
+        if (peer) peer.close({ kind: 'handshake-timeout', detail: `no BitTorrent handshake ${HANDSHAKE_TIMEOUT_MS / 1000} s after connecting` });
+        else socket.destroy(new Error('MSE handshake timeout'));
+      }, HANDSHAKE_TIMEOUT_MS);
+      handshakeTimer.unref?.();
       race.trying.delete(socket);
       // TCP answered while uTP had not within its head start: later dials go straight to TCP.
       if (!viaUtp && race.trying.size > 0) this.candidates.preferTcp(address);
@@ -341,13 +372,13 @@ export class Dialer {
       stopHeadStart(race);
       if (!this.host.isActive()) {
         settle();
+        clearTimeout(handshakeTimer);
         endDial();
         this.giveSlot();
         socket.destroy();
         this.candidates.markDisconnected(address, false);
         return;
       }
-      // The MSE handshake must finish within the connect timeout, which keeps running.
       if (mse) socket.write(mse.hello());
       else handOver(null);
     });
