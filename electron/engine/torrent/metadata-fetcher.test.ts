@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloseReason } from '../peer/close-reason.js';
 import type { ExtensionHandshake } from '../wire/extension-handshake.js';
 import { decodeMetadataMessage, METADATA_PIECE_SIZE } from '../wire/ut-metadata.js';
-import { MAX_METADATA_SIZE, MAX_SIZES, MetadataFetcher, type MetadataPeer } from './metadata-fetcher.js';
+import { MAX_METADATA_SIZE, MAX_SIZES, MetadataFetcher, TURN_MS, type MetadataPeer } from './metadata-fetcher.js';
 
 const THEIR_UT_METADATA = 7;
 
@@ -243,6 +243,67 @@ describe('MetadataFetcher', () => {
       expect(results[0]!.equals(info)).toBe(true);
       expect(c.closedWith).toBeNull();
     });
+
+    /** Each request answered just before it would time out, with `bytes`; the fetcher ticks each second, as the torrent does. */
+    const answerLate = (fetcher: MetadataFetcher, serve: (peer: FakePeer, bytes: Buffer) => void, peer: FakePeer, bytes: Buffer): void => {
+      for (let s = 0; s < 9; s++) {
+        vi.advanceTimersByTime(1000);
+        fetcher.tick();
+      }
+      vi.advanceTimersByTime(900);
+      serve(peer, bytes);
+      fetcher.tick();
+    };
+
+    it('a peer answering each request just in time keeps its turn no longer than TURN_MS: the honest peer behind it is asked, and delivers', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const pieces = 40; // ten rounds of four requests: 99 s at 9.9 s a round
+      const info = infoBytes(pieces * METADATA_PIECE_SIZE, 20);
+      const junk = infoBytes(info.length, 21);
+      const { fetcher, results, join, serve } = setup(info);
+      const liar = join(new FakePeer(info.length));
+      const seed = join(new FakePeer(info.length));
+      // A mixed copy fails the hash: one peer at a time from then on, the liar first.
+      while (seed.requests.length > 0) serve(seed, info);
+      serve(liar, junk);
+      expect(results).toHaveLength(0);
+      expect(liar.requests).toEqual([0, 1, 2, 3]);
+      const started = Date.now();
+      let rounds = 0;
+      while (seed.requests.length === 0 && liar.closedWith === null) {
+        answerLate(fetcher, serve, liar, junk);
+        rounds++;
+      }
+      expect(liar.closedWith).toBeNull(); // its copy was not finished: the turn ended first
+      expect(rounds).toBeLessThan(pieces / 4);
+      expect(Date.now() - started).toBeLessThanOrEqual(TURN_MS + 10_000);
+      while (results.length === 0 && seed.requests.length > 0) serve(seed, info);
+      expect(results).toHaveLength(1);
+      expect(results[0]!.equals(info)).toBe(true);
+    });
+
+    it('a slow honest peer alone still gets the copy: each turn it loses, its next one is twice as long', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const info = infoBytes(40 * METADATA_PIECE_SIZE, 22);
+      const { fetcher, results, join, serve } = setup(info);
+      const first = join(new FakePeer(info.length));
+      const slow = join(new FakePeer(info.length));
+      // One peer at a time: a mixed copy with junk from `first`, which then leaves.
+      while (slow.requests.length > 0) serve(slow, info);
+      serve(first, infoBytes(info.length, 23));
+      expect(results).toHaveLength(0);
+      first.close({ kind: 'remote-closed' });
+      expect(slow.requests).toEqual([0, 1, 2, 3]);
+      let rounds = 0;
+      while (results.length === 0 && rounds < 100) {
+        answerLate(fetcher, serve, slow, info);
+        rounds++;
+      }
+      expect(results).toHaveLength(1);
+      expect(results[0]!.equals(info)).toBe(true);
+      expect(slow.closedWith).toBeNull();
+    });
+
   });
 
   it('a reject moves the piece to another source of the same size', () => {

@@ -11,6 +11,16 @@ export const MAX_METADATA_SIZE = 16 * 1024 * 1024;
  */
 export const MAX_SIZES = 3;
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long a peer's first turn at a size fetched one peer at a time may last, whatever it
+ * answers; each turn it loses this way, its next one is twice as long (up to 2^MAX_TURN_DOUBLINGS
+ * times), so a slow honest peer still gets a turn long enough for the whole copy. Before, a
+ * turn lasted as long as each request was answered within REQUEST_TIMEOUT_MS: a liar answering
+ * just in time held it for (pieces / 4) x 10 s (43 minutes for a 16 MiB info dictionary) before
+ * its copy failed the hash, and the honest peers waited behind it.
+ */
+export const TURN_MS = 30_000;
+const MAX_TURN_DOUBLINGS = 5;
 /** Requests per peer in flight at once. */
 const PER_PEER = 4;
 
@@ -35,6 +45,10 @@ interface Candidate {
    */
   solo: boolean;
   owner: MetadataPeer | null;
+  /** When the owner's turn began (see TURN_MS). */
+  turnStartedAt: number;
+  /** Turns each source lost by running out of time (see TURN_MS). */
+  readonly turnsLost: Map<MetadataPeer, number>;
   /**
    * Sources whose request timed out and that have sent nothing since. They are asked only when
    * every source is stalled: a peer that advertises the metadata and never answers took the
@@ -96,7 +110,7 @@ export class MetadataFetcher {
     if (!candidate) {
       if (this.bySize.size >= MAX_SIZES) return void this.waiting.add(peer); // Too many disagreeing sizes: wait for room.
       const slots = Array.from({ length: Math.ceil(size / METADATA_PIECE_SIZE) }, (): Slot => ({ data: null, peer: null, requestedAt: 0 }));
-      candidate = { size, slots, sources: new Set(), contributors: new Set(), solo: false, owner: null, stalled: new Set() };
+      candidate = { size, slots, sources: new Set(), contributors: new Set(), solo: false, owner: null, turnStartedAt: 0, turnsLost: new Map(), stalled: new Set() };
       this.bySize.set(size, candidate);
     }
     this.waiting.delete(peer);
@@ -113,6 +127,7 @@ export class MetadataFetcher {
     this.release(candidate, peer);
     candidate.sources.delete(peer);
     candidate.stalled.delete(peer);
+    candidate.turnsLost.delete(peer);
     for (const slot of candidate.slots) if (slot.peer === peer && !slot.data) slot.peer = null;
     if (candidate.sources.size === 0) this.drop(candidate);
     else this.requestFromAll(candidate);
@@ -128,6 +143,7 @@ export class MetadataFetcher {
       this.release(candidate, peer);
       candidate.sources.delete(peer);
       candidate.stalled.delete(peer);
+      candidate.turnsLost.delete(peer);
       this.sizeOf.delete(peer);
       if (candidate.sources.size === 0) this.drop(candidate);
       else this.requestFromAll(candidate);
@@ -158,9 +174,11 @@ export class MetadataFetcher {
       const owner = candidate.owner;
       if (candidate.solo && owner && late.length > 0) {
         // The one peer fetching this size stalls: the next source gets its turn, it goes last.
-        this.release(candidate, owner);
-        candidate.sources.delete(owner);
-        candidate.sources.add(owner);
+        this.passTurn(candidate, owner);
+      } else if (candidate.solo && owner && now - candidate.turnStartedAt > this.turnBudget(candidate, owner)) {
+        // It answers, but too slowly for the whole copy: the same, and its next turn is longer.
+        candidate.turnsLost.set(owner, (candidate.turnsLost.get(owner) ?? 0) + 1);
+        this.passTurn(candidate, owner);
       } else {
         for (const slot of late) slot.peer = null;
       }
@@ -186,6 +204,18 @@ export class MetadataFetcher {
       this.drop(candidate);
     }
     for (const peer of evicted) if (!this.sizeOf.has(peer)) this.waiting.add(peer);
+  }
+
+  /** How long `peer`'s turn at this size may last (see TURN_MS). */
+  private turnBudget(candidate: Candidate, peer: MetadataPeer): number {
+    return TURN_MS * 2 ** Math.min(candidate.turnsLost.get(peer) ?? 0, MAX_TURN_DOUBLINGS);
+  }
+
+  /** The owner of a size fetched one peer at a time gives up its turn (and its copy) and goes to the back of the line. */
+  private passTurn(candidate: Candidate, owner: MetadataPeer): void {
+    this.release(candidate, owner);
+    candidate.sources.delete(owner);
+    candidate.sources.add(owner);
   }
 
   /** `peer` no longer fetches a size fetched one peer at a time: its partial copy goes, the next source may start. */
@@ -226,8 +256,10 @@ export class MetadataFetcher {
     if (!remoteId || !peer.isOpen) return;
     if (candidate.stalled.has(peer) && [...candidate.sources].some((p) => !candidate.stalled.has(p))) return;
     if (candidate.solo) {
-      if (candidate.owner === null) candidate.owner = peer;
-      else if (candidate.owner !== peer) return;
+      if (candidate.owner === null) {
+        candidate.owner = peer;
+        candidate.turnStartedAt = Date.now();
+      } else if (candidate.owner !== peer) return;
     }
     let inFlight = candidate.slots.filter((s) => s.peer === peer && !s.data).length;
     const now = Date.now();
@@ -262,6 +294,7 @@ export class MetadataFetcher {
     else {
       candidate.sources.delete(liar);
       candidate.stalled.delete(liar);
+      candidate.turnsLost.delete(liar);
       this.sizeOf.delete(liar);
     }
     if (candidate.sources.size === 0) this.drop(candidate);
