@@ -16,6 +16,11 @@
  *
  * Silence: at each 10 s request timeout L was asked for the same four pieces again, ahead of S,
  * for ever. Now a source whose request timed out is asked only when no other source answers.
+ *
+ * Slow: L answers each request just within the timeout (SLOW_MS) with junk, the info dictionary
+ * being ~35 pieces. Its turn at the copy fetched one peer at a time lasted until its copy was
+ * whole and failed the hash, 9 rounds of four pieces (and 43 minutes for a 16 MiB dictionary);
+ * now a turn ends after 30 s, and S's turn comes before L has sent a whole copy.
  */
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -43,6 +48,7 @@ let torrent: TorrentInfo;
 let seeder: LtSeeder;
 let infoSize = 0;
 const DELAY_MS = 300;
+const SLOW_MS = 8_000;
 const RELAY_WAIT_MS = 10_000;
 
 interface Relay {
@@ -119,13 +125,17 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 
 /** L and the two relays; `answer`: what L's answers become once it has been asked. */
-async function liarAndRelays(answer: 'late junk' | 'nothing'): Promise<{ liar: HostilePeer; magnet: string }> {
-  const liar = await HostilePeer.listen({ mode: 'lying-metadata', torrent, metadataSize: infoSize });
+async function liarAndRelays(
+  answer: 'late junk' | 'nothing' | 'slow junk',
+  of: { torrent: TorrentInfo; seeder: LtSeeder; infoSize: number } = { torrent, seeder, infoSize },
+): Promise<{ liar: HostilePeer; magnet: string }> {
+  const liar = await HostilePeer.listen({ mode: 'lying-metadata', torrent: of.torrent, metadataSize: of.infoSize });
   cleanup.add(() => liar.close());
   const liarAsked = (): number => liar.connections.filter((c) => c.metadataPiecesSent > 0).length;
-  const liarRelay = await startRelay(liar.address, () => true, () => (liarAsked() === 0 ? 0 : answer === 'nothing' ? 'drop' : DELAY_MS));
-  const seedRelay = await startRelay(seeder.address, (n) => liarAsked() >= n, () => 0);
-  return { liar, magnet: `magnet:?xt=urn:btih:${torrent.infoHash}&x.pe=127.0.0.1:${liarRelay.port}&x.pe=127.0.0.1:${seedRelay.port}` };
+  const delay = answer === 'nothing' ? 'drop' : answer === 'slow junk' ? SLOW_MS : DELAY_MS;
+  const liarRelay = await startRelay(liar.address, () => true, () => (liarAsked() === 0 ? 0 : delay));
+  const seedRelay = await startRelay(of.seeder.address, (n) => liarAsked() >= n, () => 0);
+  return { liar, magnet: `magnet:?xt=urn:btih:${of.torrent.infoHash}&x.pe=127.0.0.1:${liarRelay.port}&x.pe=127.0.0.1:${seedRelay.port}` };
 }
 
 describe('magnet with a peer that advertises the right metadata size and lies', () => {
@@ -148,5 +158,26 @@ describe('magnet with a peer that advertises the right metadata size and lies', 
     assertDownloadOk(r, { torrent, peers: 1, hashFailures: 0 });
     await assertSameTree(join(root, 'src', 'tree'), join(dir, 'tree'));
     expect(liar.connections.some((c) => c.metadataPiecesSent > 0), liar.describe()).toBe(true);
+  });
+
+  it('slow: a liar answering just within the timeout does not keep its turn until its copy is whole', async () => {
+    // 2,400 long names: an info dictionary of ~35 ut_metadata pieces.
+    const files = Array.from({ length: 2400 }, (_, i) => ({ path: `${String(i).padStart(4, '0')}-${'s'.repeat(180)}.bin`, size: 100 + i }));
+    await writeTree(join(root, 'src-slow', 'tree'), files, 'metadata-slow-liar');
+    const big = await createTorrent({ path: join(root, 'src-slow', 'tree'), out: join(root, 'slow.torrent'), pieceLength: 16 * 1024 });
+    const bigInfoSize = await infoDictSize(big.torrentPath);
+    const pieces = Math.ceil(bigInfoSize / 16384);
+    expect(pieces).toBeGreaterThanOrEqual(32);
+    const bigSeeder = await startLtSeeder(cleanup, { torrents: [big.torrentPath], save: join(root, 'src-slow'), settings: { seeding_outgoing_connections: false } });
+    const { liar, magnet } = await liarAndRelays('slow junk', { torrent: big, seeder: bigSeeder, infoSize: bigInfoSize });
+    const dir = join(root, 'dl-slow');
+    const r = await tesseraDownload({ torrent: magnet, dir, peers: [], configHome: join(root, 'home-slow'), timeoutMs: 150_000 });
+    assertDownloadOk(r, { torrent: big, peers: 1, hashFailures: 0 });
+    await assertSameTree(join(root, 'src-slow', 'tree'), join(dir, 'tree'));
+    // Four pieces of the first copy (shared with S, which failed the hash), then L's turn alone:
+    // it ended before L had sent a whole copy of its own.
+    const sent = liar.connections.reduce((n, c) => n + c.metadataPiecesSent, 0);
+    expect(sent, liar.describe()).toBeGreaterThan(4);
+    expect(sent, liar.describe()).toBeLessThan(pieces);
   });
 });
