@@ -209,9 +209,8 @@ export class Dialer {
 
   /** The connection's BitTorrent handshake is done: it no longer counts as half-open. */
   handshakeDone(peer: PeerConnection): void {
-    const deadline = this.halfOpenPeers.get(peer);
-    if (deadline === undefined) return;
-    clearTimeout(deadline);
+    if (!this.halfOpenPeers.has(peer)) return;
+    clearTimeout(this.halfOpenPeers.get(peer));
     this.halfOpenPeers.delete(peer);
     this.giveSlot();
   }
