@@ -51,6 +51,14 @@ describe('tessera info', () => {
     expect(output.err).toBe('');
   });
 
+  it('lists a torrent of 200,000 files', async () => {
+    const files = Array.from({ length: 200_000 }, (_, i) => ({ path: [`f${i}`], length: 1 + (i % 1000) }));
+    expect(await runInfo([write('many.torrent', torrentBytes(v1Info({ name: 'many', files })))])).toBe(0);
+    expect(output.out).toMatch(/^Files \(200000 files\):$/m);
+    expect(output.out).toMatch(/^ +1000 +many\/f199999$/m);
+    expect(output.out).toMatch(/^ +1 +many\/f0$/m);
+  });
+
   it('prints JSON with --json', async () => {
     expect(await runInfo([write('multi2.torrent', multi), '--json'])).toBe(0);
     const json = JSON.parse(output.out) as Record<string, unknown>;

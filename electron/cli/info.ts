@@ -114,7 +114,9 @@ export function formatMetainfo(m: Metainfo): string {
   const real = m.files.filter((f) => !f.pad).length;
   const pads = m.files.length - real;
   lines.push(`Files (${plural(real, 'file')}${pads > 0 ? `, ${plural(pads, 'pad file')}` : ''}):`);
-  const width = Math.max(...m.files.map((f) => String(f.length).length));
+  // A loop, not Math.max(...lengths): spread arguments overflow the stack past ~100,000 files.
+  let width = 0;
+  for (const f of m.files) width = Math.max(width, String(f.length).length);
   for (const f of m.files) {
     const mark = f.pad ? ' [pad]' : f.symlinkTarget !== null ? ` -> ${shown(f.symlinkTarget)}` : '';
     lines.push(`  ${String(f.length).padStart(width)}  ${shown(f.path)}${mark}`);

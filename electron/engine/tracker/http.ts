@@ -343,7 +343,8 @@ export function httpGet(url: string, opts: HttpRequestOptions = {}, purpose: Tra
       );
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e instanceof SsrfRefusal) finish(new TrackerError('unsupported', e.message));
-        else finish(new TrackerError('network', e.code ? `${e.code} ${printable(e.message, 120)}` : printable(e.message, 160)));
+        // Node's messages mostly name the code already ('connect ECONNREFUSED 127.0.0.1:1'): once is enough.
+        else finish(new TrackerError('network', e.code && !e.message.includes(e.code) ? `${e.code} ${printable(e.message, 120)}` : printable(e.message, 160)));
       });
       const left = Math.max(0, deadline - Date.now());
       h.req = req;
