@@ -25,7 +25,7 @@ const SLICE_ALIGN = PAGE_BYTES;
  * Buffers live in page-aligned shared memory (AlignedSlabs), which a disk thread hashes and
  * writes where it is: small ones are cut from 1 MiB slabs, larger ones each have a slab of
  * their own. Write into them with `copyInto`. That memory is never given back, only reused
- * through the free lists (an aligned buffer is always taken back), so it holds no more than the
+ * through the free lists (a buffer of it is always taken back), so it holds no more than the
  * most buffers ever out at once, plus one small slab being carved, up to MAX_ALIGNED_BYTES.
  * Past that, or without WebAssembly: small buffers from plain SharedArrayBuffer slabs (a disk
  * thread still uses them in place, through a staging copy), larger ones in memory of their own
@@ -35,6 +35,8 @@ export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private retained = 0;
   private readonly aligned = new AlignedSlabs(MAX_ALIGNED_BYTES);
+  /** The aligned memory's buffers (one per growth of it): what is cut from them is always taken back. */
+  private readonly alignedMemory = new WeakSet<SharedArrayBuffer>();
   private slab: { buffer: SharedArrayBuffer; offset: number } | null = null;
   private slabUsed = 0;
 
@@ -44,38 +46,45 @@ export class BufferPool {
     const list = this.free.get(length);
     const reused = list?.pop();
     if (reused) {
-      if (!isAlignedPiece(reused)) this.retained -= length;
+      if (!this.isAligned(reused)) this.retained -= length;
       return reused;
     }
     if (length > 0 && length <= SHARED_SLICE_MAX) return this.cut(length);
-    const slab = length <= ALIGNED_PIECE_MAX ? this.aligned.take(length) : null;
+    const slab = length <= ALIGNED_PIECE_MAX ? this.alignedSlab(length) : null;
     return slab ? Buffer.from(slab.buffer, slab.offset, length) : Buffer.allocUnsafeSlow(length);
   }
 
   /** Returns a buffer; the caller must hold no other reference to it. */
   give(buffer: Buffer): void {
-    const alignedPiece = isAlignedPiece(buffer);
-    if (!alignedPiece && this.retained + buffer.length > this.maxRetainedBytes) return;
+    // Aligned memory is never freed: a buffer of it dropped here would be lost until the pool
+    // goes, and the pool would carve more (a long download's memory growing towards the limit).
+    const aligned = this.isAligned(buffer);
+    if (!aligned && this.retained + buffer.length > this.maxRetainedBytes) return;
     let list = this.free.get(buffer.length);
     if (!list) this.free.set(buffer.length, (list = []));
     list.push(buffer);
-    if (!alignedPiece) this.retained += buffer.length;
+    if (!aligned) this.retained += buffer.length;
+  }
+
+  private isAligned(buffer: Buffer): boolean {
+    return buffer.buffer instanceof SharedArrayBuffer && this.alignedMemory.has(buffer.buffer);
+  }
+
+  private alignedSlab(bytes: number): { buffer: SharedArrayBuffer; offset: number } | null {
+    const slab = this.aligned.take(bytes);
+    if (slab) this.alignedMemory.add(slab.buffer);
+    return slab;
   }
 
   private cut(length: number): Buffer {
     if (this.slab === null || this.slabUsed + length > SLAB_BYTES) {
-      this.slab = this.aligned.take(SLAB_BYTES) ?? { buffer: new SharedArrayBuffer(SLAB_BYTES), offset: 0 };
+      this.slab = this.alignedSlab(SLAB_BYTES) ?? { buffer: new SharedArrayBuffer(SLAB_BYTES), offset: 0 };
       this.slabUsed = 0;
     }
     const slice = Buffer.from(this.slab.buffer, this.slab.offset + this.slabUsed, length);
     this.slabUsed += Math.ceil(length / SLICE_ALIGN) * SLICE_ALIGN;
     return slice;
   }
-}
-
-/** A larger buffer in shared memory: one of the aligned pool's, whose memory is only ever reused. */
-function isAlignedPiece(buffer: Buffer): boolean {
-  return buffer.length > SHARED_SLICE_MAX && buffer.buffer instanceof SharedArrayBuffer;
 }
 
 /**
