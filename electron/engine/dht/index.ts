@@ -5,6 +5,7 @@ export {
   parseHostPort,
   type AnnounceOptions,
   type DhtAnnounceResult,
+  type DhtPeer,
   type DhtNodeEvents,
   type DhtNodeOptions,
   type DhtStats,
@@ -12,5 +13,6 @@ export {
 } from './node.js';
 export { parseDhtState, serializeDhtState, type DhtState } from './state.js';
 export type { NodeInfo } from './compact.js';
+export { nodeGroup } from './routing-table-ips.js';
 export type { RateLimits } from './rpc.js';
 export type { InfoHashLike } from './ids.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sleep, waitUntil } from '../../../e2e/support/test-utils.js';
 import type { PeerAddress } from '../api.js';
 import { compareDistance, randomId, toHex } from './ids.js';
-import { decodeMessage, encodeQuery, type KrpcMessage, type QueryArgs } from './krpc.js';
+import { decodeMessage, encodeQuery, encodeResponse, type KrpcMessage, type KrpcQuery, type QueryArgs, type ResponseBody } from './krpc.js';
 import { DhtNode, parseHostPort, type DhtNodeOptions } from './node.js';
 
 /*
@@ -15,6 +15,8 @@ import { DhtNode, parseHostPort, type DhtNodeOptions } from './node.js';
  */
 
 const LOOPBACK = '127.0.0.1';
+/** Only the address of a peer the DHT found (not the node that named it). */
+const address = ({ host, port }: PeerAddress): PeerAddress => ({ host, port });
 const running: DhtNode[] = [];
 const sockets: Socket[] = [];
 
@@ -131,6 +133,20 @@ async function rawClient(): Promise<{ ask: (to: PeerAddress, packet: Uint8Array)
   return { ask, send };
 }
 
+/** A DHT node that answers every query at once with `answer(query)` and no nodes; its address. */
+async function scriptedNode(answer: (query: KrpcQuery) => Omit<ResponseBody, 'id'>): Promise<PeerAddress> {
+  const socket = createSocket('udp4');
+  sockets.push(socket);
+  const id = randomId();
+  socket.on('message', (data, rinfo) => {
+    const decoded = decodeMessage(data);
+    if (!decoded.ok || decoded.message.type !== 'query') return;
+    socket.send(encodeResponse(decoded.message.t, { ...answer(decoded.message), id }), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
+  return { host: LOOPBACK, port: socket.address().port };
+}
+
 const query = (args: QueryArgs, id = randomId()): Uint8Array => encodeQuery(new Uint8Array([1, 2]), id, args);
 
 describe('parseHostPort', () => {
@@ -198,7 +214,14 @@ describe('DhtNode on 127.0.0.1', () => {
     const [, announcer, , , , , , , , , , seeker] = nodes;
     if (!announcer || !seeker) throw new Error('no node');
     const announced: string[] = [];
-    for (const node of nodes) node.on('announce', (hash, peer) => announced.push(`${hash} ${peer.host}:${peer.port}`));
+    /** The nodes that stored the peer, as host:port. */
+    const holders = new Set<string>();
+    for (const node of nodes) {
+      node.on('announce', (hash, peer) => {
+        announced.push(`${hash} ${peer.host}:${peer.port}`);
+        holders.add(`${LOOPBACK}:${node.address().port}`);
+      });
+    }
 
     const result = await settle(announcer.announce(infoHash, 4242), nodes);
     expect(result.attempted).toBeGreaterThan(0);
@@ -206,21 +229,51 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(announced.length).toBe(result.announcedTo);
     expect(new Set(announced)).toEqual(new Set([`${infoHash} 127.0.0.1:4242`]));
 
-    expect(await settle(seeker.findPeers(infoHash), nodes)).toEqual([{ host: LOOPBACK, port: 4242 }]);
+    const found = await settle(seeker.findPeers(infoHash), nodes);
+    expect(found.map(address)).toEqual([{ host: LOOPBACK, port: 4242 }]);
+    // Each peer comes with the node that named it: one that stored it (none when the seeker holds it itself).
+    const from = found[0]!.from;
+    if (from) expect(holders).toContain(`${from.host}:${from.port}`);
+    else expect(holders).toContain(`${LOOPBACK}:${seeker.address().port}`);
 
     // implied_port: the peer is stored under the announcer's UDP port.
     const other = toHex(randomId());
     await settle(announcer.announce(other, 1, { impliedPort: true }), nodes);
-    expect(await settle(seeker.findPeers(other), nodes)).toEqual([{ host: LOOPBACK, port: announcer.address().port }]);
+    expect((await settle(seeker.findPeers(other), nodes)).map(address)).toEqual([{ host: LOOPBACK, port: announcer.address().port }]);
 
     // Breaking out of the stream early stops the lookup cleanly.
     const firstPeer = async (): Promise<PeerAddress | null> => {
-      for await (const peer of seeker.getPeers(infoHash)) return peer;
+      for await (const peer of seeker.getPeers(infoHash)) return address(peer);
       return null;
     };
     expect(await settle(firstPeer(), nodes)).toEqual({ host: LOOPBACK, port: 4242 });
     // An unknown info-hash: the lookup converges with nothing.
     expect(await settle(seeker.findPeers(randomId()), nodes)).toEqual([]);
+  });
+
+  it('each peer a get_peers lookup finds comes with the node whose reply named it', async () => {
+    fakeTimers();
+    const named = new Map<string, PeerAddress[]>();
+    const responders: PeerAddress[] = [];
+    for (const values of [
+      [
+        { host: '10.1.0.1', port: 1 },
+        { host: '10.1.0.2', port: 1 },
+      ],
+      [{ host: '10.2.0.1', port: 1 }],
+    ]) {
+      const responder = await scriptedNode((q) => (q.method === 'get_peers' ? { values, token: new Uint8Array([7]) } : {}));
+      responders.push(responder);
+      for (const v of values) named.set(`${v.host}:${v.port}`, [responder]);
+    }
+    const seeker = await startNode({ bootstrap: responders.map((r) => `${r.host}:${r.port}`) });
+    await settle(seeker.bootstrap(), [seeker]);
+    const found = await settle(seeker.findPeers(randomId()), [seeker]);
+    expect(found).toHaveLength(3);
+    for (const peer of found) expect([peer.from]).toEqual(named.get(`${peer.host}:${peer.port}`));
+    const announced = await settle(seeker.announce(randomId(), 6881), [seeker]);
+    expect(announced.peers).toHaveLength(3);
+    for (const peer of announced.peers) expect([peer.from]).toEqual(named.get(`${peer.host}:${peer.port}`));
   });
 
   it('answers raw queries, rejects bad tokens and unknown methods, and shrugs off garbage', async () => {
@@ -308,7 +361,7 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(seeker.nodes().length).toBeGreaterThan(0);
     const infoHash = randomId();
     expect((await settle(announcer.announce(infoHash, 6881), nodes)).announcedTo).toBeGreaterThan(0);
-    expect(await settle(seeker.findPeers(infoHash), nodes)).toEqual([{ host: '::1', port: 6881 }]);
+    expect((await settle(seeker.findPeers(infoHash), nodes)).map(address)).toEqual([{ host: '::1', port: 6881 }]);
   });
 
   it("answers BEP 32 'want' n4/n6 from the paired node of the other family", async () => {

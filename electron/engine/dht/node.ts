@@ -75,9 +75,19 @@ export interface DhtNodeOptions {
   now?: () => number;
 }
 
+/**
+ * A peer a lookup found, with the node that named it: the torrent counts the peers of each
+ * node's network (nodeGroup) apart, so one node answering with made-up addresses cannot crowd
+ * out the peers honest nodes name (torrent/peer-candidates.ts).
+ */
+export interface DhtPeer extends PeerAddress {
+  /** The node whose get_peers reply named it; null when it announced itself to our own node. */
+  from: PeerAddress | null;
+}
+
 export interface DhtAnnounceResult {
-  /** Peers found by the get_peers lookup that preceded the announce (de-duplicated). */
-  peers: PeerAddress[];
+  /** Peers found by the get_peers lookup that preceded the announce (de-duplicated; the first node to name one is its `from`). */
+  peers: DhtPeer[];
   /** Nodes that accepted our announce_peer. */
   announcedTo: number;
   /** Closest nodes with a token that we tried. */
@@ -119,6 +129,11 @@ export interface AnnounceOptions {
 
 /** Parses 'host:port' or '[v6]:port'; null when malformed (util/host-port.ts). */
 export { tryParseHostPort as parseHostPort } from '../util/host-port.js';
+
+/** A copy holding only what a peer is: the lookup's objects are not handed on. */
+function dhtPeer(peer: PeerAddress, from: PeerAddress | null): DhtPeer {
+  return { host: peer.host, port: peer.port, from: from ? { host: from.host, port: from.port } : null };
+}
 
 const BOOTSTRAP_RETRY_MS = 30_000;
 const MAX_PINGS_PER_TICK = 16;
@@ -326,30 +341,30 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   }
 
   /**
-   * Streams the peers of a torrent as a get_peers lookup finds them (de-duplicated; peers
-   * announced to this node first). Ends when the lookup converges; leaving the loop early
+   * Streams the peers of a torrent as a get_peers lookup finds them, each with the node that
+   * named it first (de-duplicated; peers announced to this node first). Ends when the lookup converges; leaving the loop early
    * (break/return) or aborting `signal` stops the lookup.
    */
-  async *getPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): AsyncGenerator<PeerAddress, void, undefined> {
+  async *getPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): AsyncGenerator<DhtPeer, void, undefined> {
     const target = toInfoHash(infoHash);
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     options.signal?.addEventListener('abort', stop);
     this.closing.signal.addEventListener('abort', stop);
-    const queue: PeerAddress[] = [];
+    const queue: DhtPeer[] = [];
     const seen = new Set<string>();
     let finished = false;
     let wake: (() => void) | null = null;
-    const push = (peers: readonly PeerAddress[]): void => {
+    const push = (peers: readonly PeerAddress[], from: PeerAddress | null): void => {
       for (const peer of peers) {
         const key = `${peer.host}|${peer.port}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        queue.push({ host: peer.host, port: peer.port });
+        queue.push(dhtPeer(peer, from));
       }
       if (queue.length > 0) wake?.();
     };
-    push(this.store.get(toHex(target), 200));
+    push(this.store.get(toHex(target), 200), null);
     const running = this.lookupPeers(target, push, controller.signal).finally(() => {
       finished = true;
       wake?.();
@@ -376,8 +391,8 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   }
 
   /** Runs a get_peers lookup and resolves with every peer it found. */
-  async findPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): Promise<PeerAddress[]> {
-    const out: PeerAddress[] = [];
+  async findPeers(infoHash: InfoHashLike, options: GetPeersOptions = {}): Promise<DhtPeer[]> {
+    const out: DhtPeer[] = [];
     for await (const peer of this.getPeers(infoHash, options)) out.push(peer);
     return out;
   }
@@ -389,12 +404,15 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   async announce(infoHash: InfoHashLike, port: number, options: AnnounceOptions = {}): Promise<DhtAnnounceResult> {
     const target = toInfoHash(infoHash);
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new RangeError(`announce port ${port} out of range`);
-    const peers = new Map<string, PeerAddress>();
+    const peers = new Map<string, DhtPeer>();
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     const result = await this.lookupPeers(
       target,
-      (found) => {
-        for (const peer of found) peers.set(`${peer.host}|${peer.port}`, { host: peer.host, port: peer.port });
+      (found, from) => {
+        for (const peer of found) {
+          const key = `${peer.host}|${peer.port}`;
+          if (!peers.has(key)) peers.set(key, dhtPeer(peer, from));
+        }
       },
       signal,
     );
@@ -489,7 +507,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     else if (this.started && this.now() - this.lastBootstrap > BOOTSTRAP_RETRY_MS) await this.bootstrap();
   }
 
-  private async lookupPeers(target: Uint8Array, onPeers: (peers: PeerAddress[]) => void, signal: AbortSignal): Promise<LookupResult> {
+  private async lookupPeers(target: Uint8Array, onPeers: (peers: PeerAddress[], from: PeerAddress) => void, signal: AbortSignal): Promise<LookupResult> {
     await this.waitForBootstrap();
     return this.runLookup('get_peers', target, this.table.closest(target, this.k * 2), signal, onPeers);
   }
@@ -499,7 +517,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     target: Uint8Array,
     seeds: readonly NodeInfo[],
     signal: AbortSignal = this.closing.signal,
-    onPeers?: (peers: PeerAddress[]) => void,
+    onPeers?: (peers: PeerAddress[], from: PeerAddress) => void,
   ): Promise<LookupResult> {
     if (!this.started || this.closed || signal.aborted) return { closest: [], queried: 0, responded: 0, aborted: true };
     this.lookups++;
@@ -515,7 +533,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
       restrictIps: this.restrictIps,
       signal,
       query: (node) => this.queryNode(node, args),
-      ...(onPeers ? { onPeers: (peers: PeerAddress[]) => onPeers(peers) } : {}),
+      ...(onPeers ? { onPeers: (peers: PeerAddress[], from: NodeInfo) => onPeers(peers, { host: from.host, port: from.port }) } : {}),
     });
   }
 

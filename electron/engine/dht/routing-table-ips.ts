@@ -29,6 +29,22 @@ export function senderKey(host: string): string {
   return bytes && bytes.length === 16 ? subnetKey(host) : ipKey(host);
 }
 
+/**
+ * The network a DHT node answers from, for the share of a torrent's candidate list the peers it
+ * names may hold (torrent/peer-candidates.ts): an IPv4 /24 (an IPv4-mapped address counts as
+ * IPv4) or an IPv6 /48, a site's usual allocation. Coarser than senderKey: what it guards is a
+ * node inventing peers, and an attacker holding many addresses in one network still counts once.
+ */
+export function nodeGroup(host: string): string {
+  const bytes = encodeIp(host);
+  if (!bytes) return host;
+  const mapped = bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  const v4 = bytes.length === 4 ? bytes : mapped ? bytes.subarray(12) : null;
+  if (v4) return `${v4[0]}.${v4[1]}.${v4[2]}.0/24`;
+  const groups = [0, 2, 4].map((i) => (((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return `${groups.join(':')}::/48`;
+}
+
 /** How many entries (live or waiting as replacements) each IP has. */
 export class IpCounts {
   private readonly counts = new Map<string, number>();

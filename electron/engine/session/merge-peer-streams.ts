@@ -5,8 +5,8 @@ import type { PeerAddress } from '../api.js';
  * peer as soon as any stream has one. Leaving the loop early returns every stream (which
  * stops their lookups as soon as they wake).
  */
-export async function* mergePeerStreams(streams: ReadonlyArray<AsyncGenerator<PeerAddress, void, undefined>>): AsyncGenerator<PeerAddress, void, undefined> {
-  type Step = { index: number; result: IteratorResult<PeerAddress, void> };
+export async function* mergePeerStreams<Peer extends PeerAddress>(streams: ReadonlyArray<AsyncGenerator<Peer, void, undefined>>): AsyncGenerator<Peer, void, undefined> {
+  type Step = { index: number; result: IteratorResult<Peer, void> };
   const next = (index: number): Promise<Step> => {
     const stream = streams[index];
     if (!stream) throw new Error(`no stream ${index}`);

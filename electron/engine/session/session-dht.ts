@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { PeerAddress, SessionOptions } from '../api.js';
-import { DhtNode } from '../dht/index.js';
+import type { SessionOptions } from '../api.js';
+import { DhtNode, type DhtPeer } from '../dht/index.js';
 import type { TorrentDht } from '../torrent/discovery.js';
 import { writeFileAtomic } from '../resume/atomic-write.js';
 import { mergeDhtStates } from './dht-state-merge.js';
@@ -51,13 +51,13 @@ export class SessionDht implements TorrentDht {
     return this.nodes.map((node) => node.family);
   }
 
-  /** Peers from both families' lookups, as they come. */
-  getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined> {
+  /** Peers from both families' lookups, as they come, each with the node that named it. */
+  getPeers(infoHash: Uint8Array): AsyncGenerator<DhtPeer, void, undefined> {
     return mergePeerStreams(this.nodes.map((node) => node.getPeers(infoHash)));
   }
 
-  /** Announces on every node (IPv4 and IPv6); the peers their lookups found. */
-  async announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }> {
+  /** Announces on every node (IPv4 and IPv6); the peers their lookups found, each with the node that named it. */
+  async announce(infoHash: Uint8Array, port: number): Promise<{ peers: DhtPeer[] }> {
     const results = await Promise.all(this.nodes.map((node) => node.announce(infoHash, port)));
     return { peers: results.flatMap((r) => r.peers) };
   }
