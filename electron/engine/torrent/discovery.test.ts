@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../api.js';
+import type { DhtPeer } from '../dht/index.js';
 import type { AnnounceClient } from '../tracker/index.js';
 import type { AnnounceParams, AnnounceResult } from '../tracker/types.js';
 import { Discovery, type DiscoveryHost, type TorrentDht } from './discovery.js';
@@ -7,17 +8,17 @@ import { DHT_SOURCE, trackerSource } from './peer-candidates.js';
 
 /** A DHT whose lookups the test finishes by hand. */
 class FakeDht implements TorrentDht {
-  readonly lookups: Array<(peers: PeerAddress[]) => void> = [];
-  readonly announces: Array<(peers: PeerAddress[]) => void> = [];
+  readonly lookups: Array<(peers: DhtPeer[]) => void> = [];
+  readonly announces: Array<(peers: DhtPeer[]) => void> = [];
 
-  async *getPeers(): AsyncGenerator<PeerAddress, void, undefined> {
-    const peers = await new Promise<PeerAddress[]>((resolve) => this.lookups.push(resolve));
+  async *getPeers(): AsyncGenerator<DhtPeer, void, undefined> {
+    const peers = await new Promise<DhtPeer[]>((resolve) => this.lookups.push(resolve));
     yield* peers;
   }
 
   readonly announced: Buffer[] = [];
 
-  announce(infoHash: Uint8Array): Promise<{ peers: PeerAddress[] }> {
+  announce(infoHash: Uint8Array): Promise<{ peers: DhtPeer[] }> {
     this.announced.push(Buffer.from(infoHash));
     return new Promise((resolve) => this.announces.push((peers) => resolve({ peers })));
   }
@@ -43,6 +44,8 @@ function setup(secondHash: Buffer | null = null, trackerClient: AnnounceClient |
   const dht = new FakeDht();
   const found: PeerAddress[] = [];
   const sources = new Set<string>();
+  /** Each peer found as `source address`. */
+  const named: string[] = [];
   const host: DiscoveryHost = {
     infoHash: Buffer.alloc(20, 7),
     peerId: Buffer.alloc(20, 8),
@@ -53,28 +56,51 @@ function setup(secondHash: Buffer | null = null, trackerClient: AnnounceClient |
     found: (peers, source) => {
       found.push(...peers);
       sources.add(source);
+      for (const p of peers) named.push(`${source} ${p.host}:${p.port}`);
     },
     warn: () => undefined,
     secondHash: () => secondHash,
   };
-  return { dht, found, sources, discovery: new Discovery(host) };
+  return { dht, found, sources, named, discovery: new Discovery(host) };
 }
 
 const P = (port: number): PeerAddress => ({ host: '127.0.0.1', port });
+/** Peer P(port) as the DHT found it: named by the node at `node` (null: announced to our own node). */
+const D = (port: number, node: string | null = '192.0.2.1'): DhtPeer => ({ ...P(port), from: node === null ? null : { host: node, port: 6881 } });
 
 describe('Discovery', () => {
   it('streams the first DHT lookup, then announces', async () => {
-    const { dht, found, sources, discovery } = setup();
+    const { dht, found, discovery } = setup();
     discovery.start([], { finished: false, dht: true });
     expect(dht.lookups).toHaveLength(1);
-    dht.lookups[0]!([P(1), P(2)]);
+    dht.lookups[0]!([D(1), D(2)]);
     await settle();
-    expect(found).toEqual([P(1), P(2)]);
+    expect(found).toEqual([P(1), P(2)]); // plain addresses: the node that named one is not handed on
     expect(dht.announces).toHaveLength(1);
-    dht.announces[0]!([P(3)]);
+    dht.announces[0]!([D(3)]);
     await settle();
     expect(found).toEqual([P(1), P(2), P(3)]);
-    expect([...sources]).toEqual([DHT_SOURCE]); // one source for the candidate list's shares
+    await discovery.stop();
+  });
+
+  it("names each DHT peer's source after the network of the node that named it (its own share and turn in the candidate list)", async () => {
+    const { dht, named, discovery } = setup();
+    discovery.start([], { finished: false, dht: true });
+    dht.lookups[0]!([D(1, '192.0.2.1'), D(2, '192.0.2.200'), D(3, '198.51.100.7'), D(4, null), D(5, '2001:db8:1:2::9'), D(6, '2001:db8:1:ffff::1')]);
+    await settle();
+    dht.announces[0]!([D(7, '203.0.113.1'), D(8, '192.0.2.9'), D(9, '::ffff:203.0.113.5')]);
+    await settle();
+    expect(named).toEqual([
+      'dht 192.0.2.0/24 127.0.0.1:1',
+      'dht 192.0.2.0/24 127.0.0.1:2',
+      'dht 198.51.100.0/24 127.0.0.1:3',
+      `${DHT_SOURCE} 127.0.0.1:4`,
+      'dht 2001:db8:1::/48 127.0.0.1:5',
+      'dht 2001:db8:1::/48 127.0.0.1:6',
+      'dht 203.0.113.0/24 127.0.0.1:7',
+      'dht 203.0.113.0/24 127.0.0.1:9',
+      'dht 192.0.2.0/24 127.0.0.1:8',
+    ]);
     await discovery.stop();
   });
 
@@ -83,10 +109,10 @@ describe('Discovery', () => {
     discovery.start([], { finished: false, dht: true });
     await discovery.stop();
     discovery.start([], { finished: false, dht: true });
-    dht.lookups[0]!([P(1)]);
+    dht.lookups[0]!([D(1)]);
     await settle();
     expect(found).toEqual([]);
-    dht.lookups[1]!([P(2)]);
+    dht.lookups[1]!([D(2)]);
     await settle();
     expect(found).toEqual([P(2)]);
     await discovery.stop();
@@ -107,8 +133,8 @@ describe('Discovery', () => {
     dht.lookups[0]!([]);
     await settle();
     expect(dht.announced).toEqual([Buffer.alloc(20, 7), v2]);
-    dht.announces[0]!([P(1)]);
-    dht.announces[1]!([P(2)]);
+    dht.announces[0]!([D(1)]);
+    dht.announces[1]!([D(2)]);
     await settle();
     expect(found).toEqual([P(1), P(2)]);
     await discovery.stop();

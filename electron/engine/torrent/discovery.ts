@@ -1,13 +1,14 @@
 import type { PeerAddress, TrackerStats } from '../api.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
-import { DHT_SOURCE, trackerSource } from './peer-candidates.js';
+import type { DhtPeer } from '../dht/index.js';
+import { dhtSource, trackerSource } from './peer-candidates.js';
 
 const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 
-/** The DHT as a torrent uses it (the session owns the node). */
+/** The DHT as a torrent uses it (the session owns the node); each peer comes with the node that named it. */
 export interface TorrentDht {
-  getPeers(infoHash: Uint8Array): AsyncGenerator<PeerAddress, void, undefined>;
-  announce(infoHash: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }>;
+  getPeers(infoHash: Uint8Array): AsyncGenerator<DhtPeer, void, undefined>;
+  announce(infoHash: Uint8Array, port: number): Promise<{ peers: DhtPeer[] }>;
   /** Nodes in the routing table (0: not bootstrapped), for the health diagnosis. */
   nodeCount?(): number;
 }
@@ -28,7 +29,7 @@ export interface DiscoveryHost {
   secondHash?(): Buffer | null;
   /**
    * Addresses found (the dialer de-duplicates them). `source` names where from (a tracker's
-   * URL, the DHT), for the share of the candidate list one source may hold.
+   * URL, the DHT node's network: dhtSource), for the share of the candidate list one source may hold.
    */
   found(peers: PeerAddress[], source: string): void;
   warn(message: string): void;
@@ -143,7 +144,7 @@ export class Discovery {
     const first = async (): Promise<void> => {
       for await (const peer of dht.getPeers(this.host.infoHash)) {
         if (!current()) return;
-        this.host.found([peer], DHT_SOURCE);
+        this.host.found([{ host: peer.host, port: peer.port }], dhtSource(peer.from));
       }
       await announce();
     };
@@ -151,11 +152,28 @@ export class Discovery {
       if (!current()) return;
       const second = this.host.secondHash?.() ?? null;
       const results = await Promise.all([this.host.infoHash, ...(second ? [second] : [])].map((h) => dht.announce(h, this.host.listenPort)));
-      if (current()) for (const result of results) this.host.found(result.peers, DHT_SOURCE);
+      if (current()) for (const [source, peers] of bySource(results.flatMap((r) => r.peers))) this.host.found(peers, source);
     };
     const report = (err: unknown): void => this.host.warn(`DHT lookup: ${err instanceof Error ? err.message : String(err)}`);
     first().catch(report);
     this.dhtTimer = setInterval(() => announce().catch(report), DHT_LOOKUP_INTERVAL_MS);
     this.dhtAnnounceNow = () => void announce().catch(report);
   }
+}
+
+/**
+ * DHT peers under the source their node's network names (dhtSource): each network of nodes has
+ * its own share of the candidate list and its own turn, so one node inventing hundreds of
+ * peers per lookup cannot keep out those an honest node names.
+ */
+function bySource(peers: readonly DhtPeer[]): Map<string, PeerAddress[]> {
+  const out = new Map<string, PeerAddress[]>();
+  for (const peer of peers) {
+    const source = dhtSource(peer.from);
+    const list = out.get(source);
+    const address = { host: peer.host, port: peer.port };
+    if (list) list.push(address);
+    else out.set(source, [address]);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_CANDIDATES, MAX_CANDIDATES_PER_SOURCE, PeerCandidates } from './peer-candidates.js';
+import { DHT_SOURCE, dhtSource, MAX_CANDIDATES, MAX_CANDIDATES_PER_DHT_SOURCE, MAX_CANDIDATES_PER_SOURCE, PeerCandidates } from './peer-candidates.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -216,7 +216,7 @@ describe('PeerCandidates: a full list and PEX shares', () => {
 
   it('sources take turns to be dialled: one that sent 200 addresses first does not hold up the next ones', () => {
     const c = new PeerCandidates();
-    for (let i = 0; i < MAX_CANDIDATES_PER_SOURCE; i++) c.add(junk(i), 'dht');
+    for (let i = 0; i < MAX_CANDIDATES_PER_SOURCE; i++) c.add(junk(i), 'tracker http://junk.example/announce');
     const later = [
       { address: { host: '198.51.100.1', port: 1 }, source: 'tracker http://t.example/announce' },
       { address: { host: '198.51.100.2', port: 2 }, source: '203.0.113.9' },
@@ -254,6 +254,105 @@ describe('PeerCandidates: a full list and PEX shares', () => {
     // A source heard of later still goes before the ones that had a turn.
     c.add({ host: '198.51.100.3', port: 3 }, '203.0.113.9');
     expect(dialNext()).toBe('198.51.100.3:3');
+  });
+});
+
+describe("PeerCandidates: the DHT's node networks", () => {
+  /** Address `i` of a made-up range (10.x.y.z). */
+  const peer = (i: number): { host: string; port: number } => ({ host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: 6881 });
+  /** The source of the DHT node number `n`'s peers: each node in its own /24. */
+  const node = (n: number): string => dhtSource({ host: `198.18.${n}.1`, port: 6881 });
+  const count = (listed: string[], from: number, to: number): number => listed.filter((k) => Array.from({ length: to - from }, (_, i) => PeerCandidates.key(peer(from + i))).includes(k)).length;
+
+  it("names a node's peers after its IPv4 /24 or IPv6 /48, the peers announced to us after the DHT alone", () => {
+    expect(dhtSource({ host: '192.0.2.7', port: 1 })).toBe(dhtSource({ host: '192.0.2.250', port: 2 }));
+    expect(dhtSource({ host: '192.0.2.7', port: 1 })).toBe('dht 192.0.2.0/24');
+    expect(dhtSource({ host: '::ffff:192.0.2.9', port: 1 })).toBe('dht 192.0.2.0/24');
+    expect(dhtSource({ host: '192.0.3.7', port: 1 })).not.toBe(dhtSource({ host: '192.0.2.7', port: 1 }));
+    expect(dhtSource({ host: '2001:db8:1:2::1', port: 1 })).toBe('dht 2001:db8:1::/48');
+    expect(dhtSource({ host: '2001:DB8:1:ffff:1:2:3:4', port: 1 })).toBe('dht 2001:db8:1::/48');
+    expect(dhtSource({ host: '2001:db8:2::1', port: 1 })).not.toBe(dhtSource({ host: '2001:db8:1::1', port: 1 }));
+    expect(dhtSource(null)).toBe(DHT_SOURCE);
+  });
+
+  it('one network holds at most its share; all of them together one source\'s share, made room for fairly', () => {
+    const c = new PeerCandidates();
+    let added = 0;
+    for (let i = 0; i < 300; i++) if (c.add(peer(i), node(1))) added++;
+    expect(added).toBe(MAX_CANDIDATES_PER_DHT_SOURCE);
+    for (let i = 0; i < 300; i++) c.add(peer(1000 + i), node(2));
+    // The DHT is full (node 1: 100, node 2: 100). A third network takes the places of the last
+    // peers the two largest sent, down to an even split.
+    for (let i = 0; i < 300; i++) c.add(peer(2000 + i), node(3));
+    expect(c.size).toBe(MAX_CANDIDATES_PER_SOURCE);
+    const listed = ready(c);
+    expect([count(listed, 0, 300), count(listed, 1000, 1300), count(listed, 2000, 2300)].sort()).toEqual([66, 67, 67]);
+    // The earliest each sent are the ones kept.
+    expect(listed).toContain(PeerCandidates.key(peer(0)));
+    expect(listed).not.toContain(PeerCandidates.key(peer(99)));
+    // Other sources are not counted: a tracker still has its own share.
+    for (let i = 0; i < MAX_CANDIDATES_PER_SOURCE; i++) expect(c.add(peer(5000 + i), 'tracker http://t.example/announce')).toBe(true);
+  });
+
+  it('a flood from many networks takes no more than the DHT may hold, and each network keeps its part', () => {
+    const c = new PeerCandidates();
+    const honest = { host: '203.0.113.5', port: 51413 };
+    expect(c.add(honest, dhtSource({ host: '203.0.113.1', port: 6881 }))).toBe(true);
+    for (let n = 0; n < 150; n++) for (let i = 0; i < 100; i++) c.add(peer(n * 100 + i), node(n));
+    expect(c.size).toBe(MAX_CANDIDATES_PER_SOURCE);
+    expect(ready(c)).toContain('203.0.113.5:51413');
+    // Every one of the 151 networks holds one place or two.
+    const listed = ready(c);
+    for (let n = 0; n < 150; n++) expect(count(listed, n * 100, n * 100 + 100)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a network's fresh peers replace its own failed ones, never another network's", () => {
+    const c = new PeerCandidates();
+    const honest = { host: '203.0.113.5', port: 51413 };
+    for (let i = 0; i < MAX_CANDIDATES_PER_DHT_SOURCE; i++) c.add(peer(i), node(1));
+    expect(c.add(honest, node(2))).toBe(true);
+    c.markConnecting(honest);
+    c.markDisconnected(honest, true); // it failed once: its place is still its network's
+    for (let round = 1; round <= 5; round++) {
+      for (let i = 0; i < 50; i++) {
+        const address = peer((round - 1) * 100 + i);
+        c.markConnecting(address);
+        c.markDisconnected(address, true);
+      }
+      let added = 0;
+      for (let i = 0; i < 100; i++) if (c.add(peer(round * 100 + i), node(1))) added++;
+      expect(added).toBe(50);
+    }
+    expect(ready(c, Date.now() + 86_400_000)).toContain('203.0.113.5:51413');
+  });
+
+  it("the DHT's networks share one source's turns and take turns within them", () => {
+    const c = new PeerCandidates();
+    for (let n = 1; n <= 3; n++) for (let i = 0; i < 3; i++) c.add(peer(n * 10 + i), node(n));
+    c.add({ host: '198.51.100.1', port: 1 }, 'tracker http://t.example/announce');
+    c.add({ host: '198.51.100.1', port: 2 }, 'tracker http://t.example/announce');
+    expect(ready(c).slice(0, 6)).toEqual([
+      PeerCandidates.key(peer(10)),
+      '198.51.100.1:1',
+      PeerCandidates.key(peer(20)),
+      '198.51.100.1:2',
+      PeerCandidates.key(peer(30)),
+      PeerCandidates.key(peer(11)),
+    ]);
+    // Dialled one at a time, the turns carry on: the DHT, the tracker, the DHT's next network.
+    const dialNext = (): string => {
+      const next = c.ready(Date.now()).next();
+      if (next.done) throw new Error('nothing ready');
+      c.markConnecting(next.value);
+      return PeerCandidates.key(next.value);
+    };
+    expect([dialNext(), dialNext(), dialNext(), dialNext(), dialNext()]).toEqual([
+      PeerCandidates.key(peer(10)),
+      '198.51.100.1:1',
+      PeerCandidates.key(peer(20)),
+      '198.51.100.1:2',
+      PeerCandidates.key(peer(30)),
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { PeerAddress } from '../api.js';
+import { nodeGroup } from '../dht/routing-table-ips.js';
 import { formatHostPort } from '../util/host-port.js';
 
 interface Candidate {
@@ -7,8 +8,10 @@ interface Candidate {
   failures: number;
   /** When its last dial failed (ms): of two equally failed candidates the staler one goes first. */
   failedAt: number;
-  /** Who told us of it, when that counts against a cap (a PEX peer's IP, a tracker, the DHT, a magnet's x.pe); null for the user's own peers. */
+  /** Who told us of it, when that counts against a cap (a PEX peer's IP, a tracker, a DHT node's network, a magnet's x.pe); null for the user's own peers. */
   source: string | null;
+  /** What its source counts against as a whole (familyOf): the DHT for a DHT node's network, else the source itself. */
+  family: string | null;
   /** Earliest time (ms) we may dial it again. */
   retryAt: number;
   connected: boolean;
@@ -19,8 +22,16 @@ interface Candidate {
 }
 
 export const MAX_CANDIDATES = 2000;
+/**
+ * Candidates one source (a PEX peer, a tracker, the DHT as a whole) may have in the list at a
+ * time: a tenth of it, so no single source can fill the list with addresses that lead nowhere.
+ */
+export const MAX_CANDIDATES_PER_SOURCE = MAX_CANDIDATES / 10;
 
-/** Candidate sources besides a PEX peer (its IP): the DHT, a magnet's x.pe, LSD, a tracker (its URL). */
+/**
+ * Candidate sources besides a PEX peer (its IP): the DHT (DHT_SOURCE: peers announced to our own
+ * node; dhtSource: those a node's get_peers reply named), a magnet's x.pe, LSD, a tracker (its URL).
+ */
 export const DHT_SOURCE = 'dht';
 export const MAGNET_SOURCE = 'magnet x.pe';
 export const LSD_SOURCE = 'lsd';
@@ -28,10 +39,32 @@ export function trackerSource(url: string): string {
   return `tracker ${url}`;
 }
 /**
- * Candidates one source (a PEX peer, a tracker, the DHT) may have in the list at a time: a tenth
- * of it, so no single source can fill the list with addresses that lead nowhere.
+ * The source of a peer the DHT found: the network (dht/routing-table-ips.ts nodeGroup, an IPv4
+ * /24 or IPv6 /48) of the node that named it, or DHT_SOURCE for one announced to our own node.
+ * As one source, a node that answers every lookup with hundreds of made-up peers filled the
+ * DHT's whole share and, with fresh ones each lookup, kept the peers honest nodes named out.
  */
-export const MAX_CANDIDATES_PER_SOURCE = MAX_CANDIDATES / 10;
+export function dhtSource(node: PeerAddress | null): string {
+  return node === null ? DHT_SOURCE : `${DHT_SOURCE} ${nodeGroup(node.host)}`;
+}
+/**
+ * The DHT's sources together hold at most one source's share (MAX_CANDIDATES_PER_SOURCE, what
+ * the DHT held as one source), so a flood from many networks crowds trackers and PEX out no more
+ * than one DHT node could. Within it, one network holds at most half (a get_peers reply's worth,
+ * dht/lookup.ts MAX_VALUES_PER_REPLY), and a full DHT share makes room fairly: the network
+ * holding the most gives up a place to one holding fewer (see evictWithin). So each of N networks
+ * keeps at least 1/N of it, and there are at most as many DHT sources as places (each holds one).
+ */
+export const MAX_CANDIDATES_PER_DHT_SOURCE = MAX_CANDIDATES_PER_SOURCE / 2;
+
+/** What a source's candidates count against as a whole: the DHT for each of its sources, else the source itself. */
+function familyOf(source: string): string {
+  return source === DHT_SOURCE || source.startsWith(`${DHT_SOURCE} `) ? DHT_SOURCE : source;
+}
+
+function shareOf(source: string): number {
+  return familyOf(source) === DHT_SOURCE ? MAX_CANDIDATES_PER_DHT_SOURCE : MAX_CANDIDATES_PER_SOURCE;
+}
 const MAX_FAILURES = 5;
 
 /**
@@ -41,22 +74,27 @@ const MAX_FAILURES = 5;
  * candidate whose dials failed, and one source may contribute only so many (a source at its
  * share makes room the same way among its own). Sources take turns to be dialled: 500 dead
  * addresses from one tracker or DHT node were dialled, 10 at a time, before any peer heard of
- * later (a silent one holds its attempt 20 s: 17 minutes).
+ * later (a silent one holds its attempt 20 s: 17 minutes). The DHT's sources (one per node
+ * network) share one source's places and one source's turns, and take turns within it.
  */
 export class PeerCandidates {
   private readonly byKey = new Map<string, Candidate>();
   private readonly banned = new Set<string>();
   /** Candidates in the list per capped source. */
   private readonly perSource = new Map<string, number>();
+  /** Candidates in the list per family (familyOf): the DHT's sources together, every other source alone. */
+  private readonly perFamily = new Map<string, number>();
   /**
-   * When each source (null: the user's own peers) last had a candidate dialled, as a count of
-   * dials: ready() lists the sources that waited longest first, so the turns go on from one
+   * When each family (null: the user's own peers) last had a candidate dialled, as a count of
+   * dials: ready() lists the families that waited longest first, so the turns go on from one
    * call to the next. Rebuilt from the first source at every call, the turns held only while
    * several slots came back at once: a dial that failed gave back one slot, and the one
    * candidate it left room for was the first source's every time (100 dead x.pe addresses kept
    * a tracker's seeder waiting for minutes).
    */
-  private readonly lastTurn = new Map<string | null, number>();
+  private readonly familyTurn = new Map<string | null, number>();
+  /** The same for each source, for the turns within a family (the DHT's node networks). */
+  private readonly sourceTurn = new Map<string | null, number>();
   private dials = 0;
 
   static key(address: PeerAddress): string {
@@ -68,10 +106,17 @@ export class PeerCandidates {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
     if (this.byKey.has(key) || this.banned.has(key)) return false;
-    if (source !== null && (this.perSource.get(source) ?? 0) >= MAX_CANDIDATES_PER_SOURCE && !this.evictFailed(source)) return false;
-    if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed() && !this.evictFromLargest(source)) return false;
-    this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, retryAt: 0, connected: false, encrypted: false, utp: true });
-    if (source !== null) this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
+    const family = source === null ? null : familyOf(source);
+    if (source !== null && family !== null) {
+      if (count(this.perSource, source) >= shareOf(source) && !this.evictFailed(source)) return false;
+      if (count(this.perFamily, family) >= MAX_CANDIDATES_PER_SOURCE && !this.evictWithin(family, source)) return false;
+    }
+    if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed() && !this.evictFromLargest(family)) return false;
+    this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, family, retryAt: 0, connected: false, encrypted: false, utp: true });
+    if (source !== null && family !== null) {
+      this.perSource.set(source, count(this.perSource, source) + 1);
+      this.perFamily.set(family, count(this.perFamily, family) + 1);
+    }
     return true;
   }
 
@@ -92,23 +137,52 @@ export class PeerCandidates {
   }
 
   /**
-   * A full list where nothing has failed yet: the source holding the most candidates (more
-   * than the newcomer's own source plus one) gives up the last one it sent, not being dialled,
-   * as libtorrent's erase_peers forces room. Ten PEX peers naming 200 addresses each filled the
-   * list, and the peers a tracker named were refused until enough of those had failed.
+   * A full list where nothing has failed yet: the family holding the most candidates (more
+   * than the newcomer's own family plus one) gives up the last one it sent, not being dialled,
+   * as libtorrent's erase_peers forces room (in the DHT, its network holding the most does).
+   * Ten PEX peers naming 200 addresses each filled the list, and the peers a tracker named were
+   * refused until enough of those had failed.
    */
   private evictFromLargest(newcomer: string | null): boolean {
+    const largest = largestOf(this.perFamily, (newcomer === null ? 0 : count(this.perFamily, newcomer)) + 1);
+    if (largest === null) return false;
+    const most = this.largestSourceIn(largest, 0);
+    return most !== null && this.evictOne(most);
+  }
+
+  /**
+   * The DHT's share is full: its network holding the most (more than the newcomer's plus one)
+   * gives up the candidate that failed most, else the last one it sent; when none holds that
+   * many, the newcomer's network makes room among its own failed ones or the peer is refused.
+   * Room is made fairly, not from whoever failed: a node answering every lookup with fresh
+   * made-up peers only ever replaces its own, and each network keeps its part of the share.
+   */
+  private evictWithin(family: string, newcomer: string): boolean {
+    const largest = this.largestSourceIn(family, count(this.perSource, newcomer) + 1);
+    return (largest !== null && this.evictOne(largest)) || this.evictFailed(newcomer);
+  }
+
+  /** The source of `family` holding the most candidates, if more than `above`. */
+  private largestSourceIn(family: string, above: number): string | null {
     let largest: string | null = null;
-    let most = (newcomer === null ? 0 : (this.perSource.get(newcomer) ?? 0)) + 1;
-    for (const [source, count] of this.perSource) {
-      if (count > most) {
+    let most = above;
+    for (const [source, n] of this.perSource) {
+      if (n > most && familyOf(source) === family) {
         largest = source;
-        most = count;
+        most = n;
       }
     }
-    if (largest === null) return false;
+    return largest;
+  }
+
+  /** Forgets one candidate of `source` not being dialled: the one that failed most (longest ago), else the last it sent. */
+  private evictOne(source: string): boolean {
     let victim: Candidate | null = null;
-    for (const c of this.byKey.values()) if (c.source === largest && !c.connected) victim = c;
+    for (const c of this.byKey.values()) {
+      if (c.source !== source || c.connected) continue;
+      const worse = !victim || c.failures > victim.failures || (c.failures === victim.failures && (c.failures === 0 || c.failedAt < victim.failedAt));
+      if (worse) victim = c;
+    }
     if (!victim) return false;
     this.forget(victim);
     return true;
@@ -116,48 +190,38 @@ export class PeerCandidates {
 
   private forget(c: Candidate): void {
     this.byKey.delete(c.key);
-    if (c.source === null) return;
-    const left = (this.perSource.get(c.source) ?? 1) - 1;
-    if (left > 0) this.perSource.set(c.source, left);
-    else {
-      this.perSource.delete(c.source);
-      this.lastTurn.delete(c.source);
-    }
+    if (c.source === null || c.family === null) return;
+    if (decrement(this.perSource, c.source)) this.sourceTurn.delete(c.source);
+    if (decrement(this.perFamily, c.family)) this.familyTurn.delete(c.family);
   }
 
   /**
-   * Candidates ready to dial now: the sources (trusted ones together) take turns, each oldest
-   * first, beginning with the source whose last dial is the oldest (see lastTurn).
+   * Candidates ready to dial now: the families (trusted ones together) take turns, each oldest
+   * first, beginning with the family whose last dial is the oldest (see familyTurn); within the
+   * DHT's turns its node networks take turns the same way.
    */
   *ready(now: number): Generator<PeerAddress> {
-    const bySource = new Map<string | null, PeerAddress[]>();
+    const byFamily = new Map<string | null, Map<string | null, PeerAddress[]>>();
     for (const c of this.byKey.values()) {
       if (c.connected || c.retryAt > now || c.failures >= MAX_FAILURES) continue;
-      const list = bySource.get(c.source);
+      let sources = byFamily.get(c.family);
+      if (!sources) byFamily.set(c.family, (sources = new Map()));
+      const list = sources.get(c.source);
       if (list) list.push(c.address);
-      else bySource.set(c.source, [c.address]);
+      else sources.set(c.source, [c.address]);
     }
-    // Stable: sources never dialled (0) keep the order they were learnt in.
-    const lists = [...bySource].sort(([a], [b]) => (this.lastTurn.get(a) ?? 0) - (this.lastTurn.get(b) ?? 0)).map(([, list]) => list);
-    for (let i = 0; lists.length > 0; i++) {
-      for (let l = 0; l < lists.length; ) {
-        const address = lists[l]![i];
-        if (address === undefined) {
-          lists.splice(l, 1);
-          continue;
-        }
-        yield address;
-        l++;
-      }
-    }
+    const families = inTurn(byFamily, this.familyTurn).map((sources) => (sources.size === 1 ? [...sources.values()][0]! : [...takeTurns(inTurn(sources, this.sourceTurn))]));
+    yield* takeTurns(families);
   }
 
-  /** A dial to it begins: not listed until it ends, and its source's turn is over (see lastTurn). */
+  /** A dial to it begins: not listed until it ends, and its source's and family's turn is over (see familyTurn). */
   markConnecting(address: PeerAddress): void {
     const c = this.byKey.get(PeerCandidates.key(address));
     if (!c) return;
     c.connected = true;
-    this.lastTurn.set(c.source, ++this.dials);
+    const turn = ++this.dials;
+    this.sourceTurn.set(c.source, turn);
+    this.familyTurn.set(c.family, turn);
   }
 
   /** A dial we gave up ourselves (the torrent stopped): ready again at once, nothing counted. */
@@ -250,5 +314,54 @@ export class PeerCandidates {
 
   get size(): number {
     return this.byKey.size;
+  }
+}
+
+function count(counts: ReadonlyMap<string, number>, key: string): number {
+  return counts.get(key) ?? 0;
+}
+
+/** One fewer of `key`; true when none are left (and the key is gone). */
+function decrement(counts: Map<string, number>, key: string): boolean {
+  const left = count(counts, key) - 1;
+  if (left > 0) {
+    counts.set(key, left);
+    return false;
+  }
+  counts.delete(key);
+  return true;
+}
+
+/** The key holding the most, if more than `above`; null otherwise. */
+function largestOf(counts: ReadonlyMap<string, number>, above: number): string | null {
+  let largest: string | null = null;
+  let most = above;
+  for (const [key, n] of counts) {
+    if (n > most) {
+      largest = key;
+      most = n;
+    }
+  }
+  return largest;
+}
+
+/** The values, the key whose last turn is oldest first. Stable: keys never dialled (0) keep the order they were learnt in. */
+function inTurn<K, V>(byKey: ReadonlyMap<K, V>, turns: ReadonlyMap<K, number>): V[] {
+  return [...byKey].sort(([a], [b]) => (turns.get(a) ?? 0) - (turns.get(b) ?? 0)).map(([, value]) => value);
+}
+
+/** One of each list in turn (the first of each, then the second of each, …) until all are used up. */
+function* takeTurns<T>(input: readonly T[][]): Generator<T> {
+  const lists = [...input];
+  for (let i = 0; lists.length > 0; i++) {
+    for (let l = 0; l < lists.length; ) {
+      const item = lists[l]![i];
+      if (item === undefined) {
+        lists.splice(l, 1);
+        continue;
+      }
+      yield item;
+      l++;
+    }
   }
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../e2e/support/test-utils.js';
 import type { PeerAddress } from '../api.js';
+import type { DhtPeer } from '../dht/index.js';
 import { parseTorrent, type Metainfo } from '../metainfo/index.js';
 import { fileData, sha1Pieces, torrentBytes, v1Info } from '../metainfo/test-torrents.js';
 import type { ResumeData } from '../resume/resume-data.js';
@@ -39,8 +40,8 @@ class RecordingTracker implements AnnounceClient {
 /** A DHT that finds nobody and counts announces. */
 class CountingDht implements TorrentDht {
   announces = 0;
-  async *getPeers(): AsyncGenerator<PeerAddress, void, undefined> {}
-  announce(): Promise<{ peers: PeerAddress[] }> {
+  async *getPeers(): AsyncGenerator<DhtPeer, void, undefined> {}
+  announce(): Promise<{ peers: DhtPeer[] }> {
     this.announces++;
     return Promise.resolve({ peers: [] });
   }
