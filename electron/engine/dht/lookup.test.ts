@@ -58,6 +58,22 @@ describe('iterativeLookup', () => {
     expect(found).toEqual([MAX_VALUES_PER_REPLY]);
   });
 
+  it("hands each reply's peers on with the node that sent them", async () => {
+    const seeds = [1, 2, 3].map((i) => ({ id: idAt(100 + i), host: `10.0.${i}.1`, port: 6881 }));
+    const found: string[] = [];
+    await iterativeLookup({
+      target: TARGET,
+      ownId: OWN_ID,
+      family: 4,
+      seeds,
+      k: 8,
+      alpha: 3,
+      query: (node) => Promise.resolve({ ...reply(node, []), values: [{ host: `192.0.2.${node.host.split('.')[2]}`, port: 1 }] }),
+      onPeers: (peers, from) => found.push(...peers.map((p) => `${from.host} ${p.host}`)),
+    });
+    expect(found.sort()).toEqual(['10.0.1.1 192.0.2.1', '10.0.2.1 192.0.2.2', '10.0.3.1 192.0.2.3']);
+  });
+
   it('with the restriction off (test swarms on 127.0.0.1) it takes every port of one IP', async () => {
     const { seeds, query } = eclipseSwarm();
     const result = await iterativeLookup({ target: TARGET, ownId: OWN_ID, family: 4, seeds, k: 8, alpha: 3, query, restrictIps: false });

@@ -101,7 +101,7 @@ export class PeerCandidates {
     return formatHostPort(address);
   }
 
-  /** Learns an address; `source` names a PEX peer whose contributions are capped. False when not added. */
+  /** Learns an address; `source` names who told us (a PEX peer, a tracker, a DHT node's network: see Candidate.source), whose share is capped. False when not added. */
   add(address: PeerAddress, source: string | null = null): boolean {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
