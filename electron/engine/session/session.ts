@@ -208,7 +208,22 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     return SessionReach.describe(this.reach, this.listenPort, this.options.listenHost);
   }
 
+  /**
+   * What every torrent is given: one object for all of them (as long as what it captured is
+   * still what the session has), not one of ~25 properties and 6 closures per torrent — V8
+   * keeps such an object in dictionary mode, ~2 KB each, 20 MB at 10,000 torrents.
+   */
   private context(): TorrentContext {
+    const shared = this.sharedContext;
+    if (shared && shared.listenPort === this.listenPort && shared.dht === this.dht && shared.utp === this.utp) return shared.ctx;
+    const ctx = this.makeContext();
+    this.sharedContext = { ctx, listenPort: this.listenPort, dht: this.dht, utp: this.utp };
+    return ctx;
+  }
+
+  private sharedContext: { ctx: TorrentContext; listenPort: number; dht: SessionDht | null; utp: SessionUtp | null } | null = null;
+
+  private makeContext(): TorrentContext {
     // Getters: a settings change reaches torrents already running.
     const maxPeers = (): number => this.peersPerTorrent();
     const encryption = (): EncryptionMode => this.encryptionMode;
