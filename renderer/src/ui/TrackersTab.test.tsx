@@ -189,6 +189,23 @@ describe('Trackers tab: managing the trackers', () => {
     expect(rowsSelected()).toEqual([true]);
   });
 
+  it('Space in the focused list stays there: the window-wide Space (pause or resume the torrent) never sees it', async () => {
+    await mount([[A], [B]]);
+    await key('ArrowDown');
+    const seen: string[] = [];
+    const onWindowKey = (e: KeyboardEvent) => { seen.push(e.key); };
+    window.addEventListener('keydown', onWindowKey);
+    try {
+      await key(' ');
+      await key('ArrowDown');
+    } finally {
+      window.removeEventListener('keydown', onWindowKey);
+    }
+    // The arrow still reaches the window (prevented, so its shortcuts ignore it); Space does not.
+    expect(seen).toEqual(['ArrowDown']);
+    expect(rowsSelected()).toEqual([false, true]);
+  });
+
   it('Force reannounce asks for this torrent; with no trackers left it says so and still offers Add', async () => {
     await mount([]);
     expect($('trackers-empty')).not.toBeNull();

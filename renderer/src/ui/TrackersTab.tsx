@@ -20,7 +20,7 @@ const NONE: Selection = { urls: [], anchor: null };
  * selected ones, and force a re-announce (to every tracker and the DHT). Rows are selected as in
  * qBittorrent's tracker list (and this app's torrent list): a click selects the row,
  * Ctrl/Cmd+click and Shift+click extend, a double click edits it; in the focused list Delete
- * removes the selection, Enter or F2 edits it, the arrows move. There are no checkboxes: a click
+ * removes the selection, Enter or F2 edits it, the arrows move, Space scrolls (never pausing the torrent). There are no checkboxes: a click
  * that both selected and checked made a double click (to edit) check and uncheck the row, and a
  * click meant to look at a row silently changed what Remove removed. Mount it with
  * `key={infoHash}` so the selection belongs to one torrent.
@@ -75,6 +75,11 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
     } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
       e.preventDefault();
       setSelection({ urls: rows, anchor: anchor ?? rows[0] ?? null });
+    } else if (e.key === ' ' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      // Space scrolls the focused list, as in any list: stopped here so that the window's
+      // shortcut (pause or resume the selected torrent) never sees it; not prevented, so it
+      // still scrolls.
+      e.stopPropagation();
     } else if (isNavigationKey(e.key)) {
       e.preventDefault();
       const from = cursor.current !== null && selected.includes(cursor.current) ? cursor.current : anchor;
