@@ -129,24 +129,61 @@ function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): Torrent
   };
 }
 
-/** Everything common to .torrent files and bare info dictionaries. */
-function* finish(
-  parsed: ParsedInfo,
-  infoBytes: Buffer,
-  root: BDict | null,
-  options: ParseOptions,
-  layers: ReadonlyMap<string, Buffer>,
-): Steps<Metainfo> {
+/** What a .torrent says outside its info dictionary (empty for a bare info dictionary). */
+interface OuterFields {
+  announce: string[][];
+  urlList: string[];
+  httpSeeds: string[];
+  dhtNodes: DhtNode[];
+  comment: string | null;
+  createdBy: string | null;
+  creationDate: number | null;
+}
+
+const NO_OUTER_FIELDS: OuterFields = {
+  announce: [],
+  urlList: [],
+  httpSeeds: [],
+  dhtNodes: [],
+  comment: null,
+  createdBy: null,
+  creationDate: null,
+};
+
+function readOuterFields(root: BDict): OuterFields {
+  return {
+    announce: readTrackers(root),
+    urlList: readSeeds(root.get('url-list')),
+    httpSeeds: readSeeds(root.get('httpseeds')),
+    dhtNodes: readDhtNodes(root),
+    comment: readText(root, 'comment'),
+    createdBy: readText(root, 'created by'),
+    creationDate: readCreationDate(root.get('creation date')),
+  };
+}
+
+/**
+ * Everything common to .torrent files and bare info dictionaries. Called once the decoded
+ * bencode tree is out of reach (it costs ~1 KB a file: a Map and Buffer views per entry), so
+ * that it can be collected while the file objects are built rather than sit beside them at
+ * the peak; and each FileEntry is let go as its TorrentFile is made.
+ */
+function* finish(parsed: ParsedInfo, infoBytes: Buffer, outer: OuterFields, options: ParseOptions, layers: ReadonlyMap<string, Buffer>): Steps<Metainfo> {
   // v2-only: the file tree, with the pad files that align each file to a piece; a hybrid's
   // v1 list describes the same files at the same offsets (checked in parseInfo).
-  const files = parsed.v2Only ? parsed.v2Files : parsed.v1Files;
-  yield* resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
+  const files: Array<FileEntry | undefined> = parsed.v2Only ? parsed.v2Files : parsed.v1Files;
+  yield* resolveDuplicateFilenames(parsed.v2Only ? parsed.v2Files : parsed.v1Files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
+  // Before the v2 list's entries are let go (v2-only) or the list dropped (hybrid).
+  const v2 = parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.pieceLength, layers) : null;
+  parsed.v2Files = [];
+  parsed.v1Files = [];
 
   const torrentFiles: TorrentFile[] = [];
   let payloadLength = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i] as FileEntry;
     torrentFiles.push(toTorrentFile(f, parsed.name, parsed.hasRootDir));
+    files[i] = undefined;
     if (!f.pad) payloadLength += f.length;
     if ((i + 1) % FILES_PER_STEP === 0) yield;
   }
@@ -163,19 +200,13 @@ function* finish(
     files: torrentFiles,
     multiFile: parsed.multiFile,
     private: parsed.private,
-    announce: root === null ? [] : readTrackers(root),
-    urlList: root === null ? [] : readSeeds(root.get('url-list')),
-    httpSeeds: root === null ? [] : readSeeds(root.get('httpseeds')),
-    dhtNodes: root === null ? [] : readDhtNodes(root),
-    comment: root === null ? null : readText(root, 'comment'),
-    createdBy: root === null ? null : readText(root, 'created by'),
+    ...outer,
     // In the info dict, so a magnet's fetched metadata carries it too.
     source: parsed.source,
-    creationDate: readCreationDate(root?.get('creation date')),
     infoBytes,
     hybrid: parsed.hybrid,
     infoHashV2: parsed.infoHashV2,
-    v2: parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.pieceLength, layers) : null,
+    v2,
   };
 }
 
@@ -207,6 +238,15 @@ export function parseTorrentAsync(bytes: Uint8Array, options: ParseOptions = {})
 }
 
 function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+  // In a frame of its own: the decoded tree is unreachable once it returns.
+  const { parsed, infoBytes, outer, layers } = yield* readTorrent(bytes, options);
+  return yield* finish(parsed, infoBytes, outer, options, layers);
+}
+
+function* readTorrent(
+  bytes: Uint8Array,
+  options: ParseOptions,
+): Steps<{ parsed: ParsedInfo; infoBytes: Buffer; outer: OuterFields; layers: ReadonlyMap<string, Buffer> }> {
   const root = yield* decodeOrThrow(bytes, options, false);
   if (!isDict(root)) throw new MetainfoError('torrent_is_no_dict', 'the torrent file is not a bencoded dictionary');
   const info = getDict(root, 'info');
@@ -221,7 +261,7 @@ function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Met
   const layerDict = getDict(root, 'piece layers');
   const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.pieceLength) : new Map<string, Buffer>();
 
-  return yield* finish(parsed, infoBytes, root, options, layers);
+  return { parsed, infoBytes, outer: readOuterFields(root), layers };
 }
 
 /**
@@ -238,8 +278,14 @@ export function parseInfoDictionaryAsync(infoBytes: Uint8Array, options: ParseOp
 }
 
 function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+  // In a frame of its own, as in parseTorrentSteps.
+  const parsed = yield* readInfoDictionary(infoBytes, options);
+  return yield* finish(parsed, parsed.infoBytes, NO_OUTER_FIELDS, options, new Map());
+}
+
+function* readInfoDictionary(infoBytes: Uint8Array, options: ParseOptions): Steps<ParsedInfo & { infoBytes: Buffer }> {
   const info = yield* decodeOrThrow(infoBytes, options, true);
   if (!isDict(info)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
   const bytes = Buffer.from(Buffer.from(infoBytes.buffer, infoBytes.byteOffset, infoBytes.byteLength));
-  return yield* finish(yield* parseInfo(info, bytes, options), bytes, null, options, new Map());
+  return { ...(yield* parseInfo(info, bytes, options)), infoBytes: bytes };
 }
