@@ -6,7 +6,8 @@ import { captureOutput } from '../../e2e/support/captured-output.js';
 import { encode } from '../engine/bencode/index.js';
 import { torrentBytes, v1Info } from '../engine/metainfo/test-torrents.js';
 import { runCreate } from './create.js';
-import { formatCreationDate, runInfo } from './info.js';
+import { formatCreationDate, metainfoToJson, runInfo, writeMetainfo, writeMetainfoJson } from './info.js';
+import { parseTorrent } from '../engine/metainfo/index.js';
 import { formatBytes, parseByteSize } from './format.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-'));
@@ -57,6 +58,23 @@ describe('tessera info', () => {
     expect(output.out).toMatch(/^Files \(200000 files\):$/m);
     expect(output.out).toMatch(/^ +1000 +many\/f199999$/m);
     expect(output.out).toMatch(/^ +1 +many\/f0$/m);
+  });
+
+  it('writes the text and the JSON of many files in pieces, each the same as one whole string', () => {
+    const files = Array.from({ length: 5000 }, (_, i) => ({ path: [`d${i % 7}`, `f${i}`], length: 1 + (i % 1000) }));
+    const meta = parseTorrent(torrentBytes(v1Info({ name: 'many', files }), { comment: 'x\n  "files": []' }));
+    const json: string[] = [];
+    writeMetainfoJson(meta, (t) => json.push(t));
+    // Written as formatted, not built first into one string of the whole list.
+    expect(json.length).toBeGreaterThan(1);
+    expect(json.join('')).toBe(`${JSON.stringify(metainfoToJson(meta), null, 2)}\n`);
+    const text: string[] = [];
+    writeMetainfo(meta, (t) => text.push(t));
+    expect(text.length).toBeGreaterThan(1);
+    const lines = text.join('').split('\n');
+    expect(lines).toContain('  1000  many/d1/f4999');
+    expect(lines.filter((l) => l.startsWith('  ')).length).toBe(5000);
+    expect(text.join('').endsWith('many/d1/f4999\n')).toBe(true);
   });
 
   it('prints JSON with --json', async () => {

@@ -37,8 +37,48 @@ export function formatCreationDate(seconds: number): string | null {
  */
 const MAX_TORRENT_FILE = MAX_TORRENT_FILE_BYTES;
 
-/** The JSON shape of `tessera info --json` (no Buffers, stable field names). */
-export function metainfoToJson(m: Metainfo): Record<string, unknown> {
+/** Text is handed to the output in pieces of about this many characters. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Where `info` writes: collects lines into pieces of {@link CHUNK_CHARS}, so that a torrent of
+ * 300,000 files is written as it is formatted, not first built into one array of lines and one
+ * string of tens of MB (and, for JSON, a second object per file and its whole text).
+ */
+class ChunkedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly write: (text: string) => void) {}
+
+  add(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= CHUNK_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+type FileJson = Record<string, unknown>;
+
+function fileToJson(f: Metainfo['files'][number]): FileJson {
+  return {
+    path: f.path,
+    length: f.length,
+    offset: f.offset,
+    pad: f.pad,
+    ...(f.attr !== '' ? { attr: f.attr } : {}),
+    ...(f.symlinkTarget !== null ? { symlinkTarget: f.symlinkTarget } : {}),
+  };
+}
+
+/** Everything of `tessera info --json` but the files, which {@link writeMetainfoJson} adds one by one. */
+function metainfoHeadJson(m: Metainfo, files: FileJson[]): Record<string, unknown> {
   return {
     name: m.name,
     infoHash: m.infoHashHex,
@@ -51,14 +91,7 @@ export function metainfoToJson(m: Metainfo): Record<string, unknown> {
     hybrid: m.hybrid,
     ...(m.infoHashV2 !== null ? { infoHashV2: m.infoHashV2.toString('hex') } : {}),
     private: m.private,
-    files: m.files.map((f) => ({
-      path: f.path,
-      length: f.length,
-      offset: f.offset,
-      pad: f.pad,
-      ...(f.attr !== '' ? { attr: f.attr } : {}),
-      ...(f.symlinkTarget !== null ? { symlinkTarget: f.symlinkTarget } : {}),
-    })),
+    files,
     announce: m.announce,
     urlList: m.urlList,
     httpSeeds: m.httpSeeds,
@@ -70,14 +103,52 @@ export function metainfoToJson(m: Metainfo): Record<string, unknown> {
   };
 }
 
+/** The JSON shape of `tessera info --json` (no Buffers, stable field names). */
+export function metainfoToJson(m: Metainfo): Record<string, unknown> {
+  return metainfoHeadJson(m, m.files.map(fileToJson));
+}
+
+/** Where the file list goes in the indented JSON: a raw newline or quote never occurs inside a JSON string. */
+const FILES_SLOT = '\n  "files": []';
+
+/**
+ * `JSON.stringify(metainfoToJson(m), null, 2)` and a newline, written in pieces: the files are
+ * stringified one at a time into the place the empty list holds in the rest.
+ */
+export function writeMetainfoJson(m: Metainfo, write: (text: string) => void): void {
+  const head = JSON.stringify(metainfoHeadJson(m, []), null, 2);
+  const at = head.indexOf(FILES_SLOT);
+  const out = new ChunkedWriter(write);
+  if (m.files.length === 0 || at < 0) {
+    out.add(`${JSON.stringify(metainfoToJson(m), null, 2)}\n`);
+  } else {
+    out.add(head.slice(0, at));
+    out.add('\n  "files": [');
+    m.files.forEach((f, i) => {
+      out.add(`${i === 0 ? '' : ','}\n    ${JSON.stringify(fileToJson(f), null, 2).replace(/\n/g, '\n    ')}`);
+    });
+    out.add('\n  ]');
+    out.add(`${head.slice(at + FILES_SLOT.length)}\n`);
+  }
+  out.flush();
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function formatMetainfo(m: Metainfo): string {
-  const lines: string[] = [];
+  const parts: string[] = [];
+  writeMetainfo(m, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** The text of `tessera info`, written in pieces (see {@link ChunkedWriter}). */
+export function writeMetainfo(m: Metainfo, write: (text: string) => void): void {
+  const out = new ChunkedWriter(write);
+  const line = (text: string): void => out.add(`${text}\n`);
   const row = (label: string, value: string): void => {
-    lines.push(`${`${label}:`.padEnd(15)}${value}`);
+    line(`${`${label}:`.padEnd(15)}${value}`);
   };
   row('Name', shown(m.name));
   const version = m.hybrid ? ' (v1 hash of a v1+v2 hybrid)' : m.infoHashV2 !== null ? ' (v2: first 20 bytes of the SHA-256)' : '';
@@ -100,28 +171,32 @@ export function formatMetainfo(m: Metainfo): string {
   if (m.announce.length === 0) {
     row('Trackers', 'none');
   } else {
-    lines.push('Trackers:');
+    line('Trackers:');
     m.announce.forEach((tier, i) => {
-      for (const url of tier) lines.push(`  tier ${i + 1}  ${shown(url)}`);
+      for (const url of tier) line(`  tier ${i + 1}  ${shown(url)}`);
     });
   }
   if (m.urlList.length > 0 || m.httpSeeds.length > 0) {
-    lines.push('Web seeds:');
-    for (const url of m.urlList) lines.push(`  ${shown(url)}`);
-    for (const url of m.httpSeeds) lines.push(`  ${shown(url)} (BEP 17)`);
+    line('Web seeds:');
+    for (const url of m.urlList) line(`  ${shown(url)}`);
+    for (const url of m.httpSeeds) line(`  ${shown(url)} (BEP 17)`);
   }
 
-  const real = m.files.filter((f) => !f.pad).length;
-  const pads = m.files.length - real;
-  lines.push(`Files (${plural(real, 'file')}${pads > 0 ? `, ${plural(pads, 'pad file')}` : ''}):`);
-  // A loop, not Math.max(...lengths): spread arguments overflow the stack past ~100,000 files.
+  // Loops, not filter() or Math.max(...lengths): no array per file (and spread arguments
+  // overflow the stack past ~100,000 files).
+  let pads = 0;
   let width = 0;
-  for (const f of m.files) width = Math.max(width, String(f.length).length);
+  for (const f of m.files) {
+    if (f.pad) pads++;
+    width = Math.max(width, String(f.length).length);
+  }
+  const real = m.files.length - pads;
+  line(`Files (${plural(real, 'file')}${pads > 0 ? `, ${plural(pads, 'pad file')}` : ''}):`);
   for (const f of m.files) {
     const mark = f.pad ? ' [pad]' : f.symlinkTarget !== null ? ` -> ${shown(f.symlinkTarget)}` : '';
-    lines.push(`  ${String(f.length).padStart(width)}  ${shown(f.path)}${mark}`);
+    line(`  ${String(f.length).padStart(width)}  ${shown(f.path)}${mark}`);
   }
-  return `${lines.join('\n')}\n`;
+  out.flush();
 }
 
 /** The JSON shape of `tessera info --json '<magnet>'`. */
@@ -206,6 +281,8 @@ export async function runInfo(argv: string[]): Promise<number> {
     throw e;
   }
 
-  process.stdout.write(args.flags.has('json') ? `${JSON.stringify(metainfoToJson(meta), null, 2)}\n` : formatMetainfo(meta));
+  const write = (text: string): void => void process.stdout.write(text);
+  if (args.flags.has('json')) writeMetainfoJson(meta, write);
+  else writeMetainfo(meta, write);
   return 0;
 }
