@@ -104,6 +104,6 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
       }
     }
     taken.add(`${parent}/${key(renamedLast)}`);
-    f.elements = [...f.elements.slice(0, -1), renamedLast];
+    f.elements = f.elements.slice(0, -1).concat(renamedLast);
   }
 }

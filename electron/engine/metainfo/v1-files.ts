@@ -55,7 +55,8 @@ function addFile(
       const parts = sanitizePathElements(raw);
       // Everything sanitized away ("..", "/"…): the file still needs a name.
       if (parts.length === 0) parts.push('_');
-      elements = [rootName, ...parts];
+      // concat, not a spread: see v2-files.ts below().
+      elements = [rootName].concat(parts);
     } else if (attrs.pad) {
       // BEP 47 pad files need no path.
       elements = [rootName, '.pad', String(length)];
