@@ -66,7 +66,7 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
   for (let n = 0; n < files.length; n++) {
     const f = files[n] as FileEntry;
     if (f.pad) continue;
-    const e = f.elements;
+    const e = f.pathElements;
     // Files of one folder come together: the same folder as the file before.
     parentOf[n] = previous.length === e.length && samePrefix(previous, e, e.length - 1) ? previousParent : folders.parentOf(e);
     previous = e;
@@ -82,13 +82,13 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
     // Pad files never touch the disk: they may collide with anything.
     if (f.pad) continue;
     const parent = parentOf[n] as number;
-    const last = f.elements[f.elements.length - 1] as string;
+    const last = f.pathElements[f.pathElements.length - 1] as string;
     if (free(parent, last)) {
       taken.add(`${parent}/${key(last)}`);
       continue;
     }
     // libtorrent renames the whole path ("name.1.ext"); only the last element ever changes.
-    const path = f.elements.join('/');
+    const path = f.pathElements.join('/');
     const base = removeExtension(path);
     const ext = extensionOf(path);
     let renamedLast = last;
@@ -104,6 +104,6 @@ export function* resolveDuplicateFilenames(files: FileEntry[], maxCollisions = M
       }
     }
     taken.add(`${parent}/${key(renamedLast)}`);
-    f.elements = f.elements.slice(0, -1).concat(renamedLast);
+    f.pathElements = f.pathElements.slice(0, -1).concat(renamedLast);
   }
 }

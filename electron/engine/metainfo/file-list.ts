@@ -4,26 +4,32 @@
  * piece boundary the way libtorrent's file_storage does for v2 torrents.
  */
 import { MetainfoError } from './errors.js';
+import type { TorrentFile } from './types.js';
 
-export interface FileEntry {
+/**
+ * A file as parsing builds it: the very object that becomes the Metainfo's TorrentFile, so a
+ * torrent of 300,000 files makes 300,000 objects, not twice as many. While parsing, `path` is
+ * '' (set by parse.ts once duplicates are renamed) and a symlink's `symlinkTarget` is relative
+ * to the torrent root: the sanitized target, then the resolved one (resolveSymlinks); parse.ts
+ * puts the torrent's name in front. Anything else parsing needs lives beside the list
+ * ({@link FileListBuilder.roots}), not in every file.
+ */
+export type FileEntry = TorrentFile;
+
+/** What the file-list readers know of a file. */
+export interface NewFile {
   /** Sanitized components relative to the save directory (torrent name first for multi-file). */
   elements: string[];
   length: number;
-  offset: number;
   pad: boolean;
   attr: string;
-  symlink: boolean;
-  /** Sanitized symlink target, relative to the torrent root (no name prefix), before resolution. */
+  /** Sanitized symlink target, relative to the torrent root; null when the file is no symlink. */
   symlinkElements: string[] | null;
-  /** Resolved target, relative to the torrent root; set by resolveSymlinks. */
-  symlinkResolved: string | null;
   executable: boolean;
   hidden: boolean;
   /** BEP 52 'pieces root' (v2 file tree only). */
   root: Buffer | null;
 }
-
-export type NewFile = Omit<FileEntry, 'offset' | 'symlinkResolved'>;
 
 export const BLOCK_SIZE = 16 * 1024;
 /** libtorrent file_storage::max_num_pieces: 2^30 - 1. */
@@ -45,6 +51,8 @@ export function checkFileLength(length: number): void {
 
 export class FileListBuilder {
   readonly files: FileEntry[] = [];
+  /** BEP 52 'pieces root' of each file (null for pad files, empty files, symlinks and v1 lists). */
+  readonly roots: Array<Buffer | null> = [];
   total = 0;
   /** True once a file with a v2 root was added: from then on files are padded to piece boundaries. */
   private v2 = false;
@@ -59,28 +67,29 @@ export class FileListBuilder {
       throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
     }
     if (file.length > 0 && file.root !== null) this.v2 = true;
-    // Spelled out rather than spread: this runs for every file of the torrent.
+    const symlink = file.symlinkElements !== null;
+    // Spelled out rather than spread, and always the same shape: this runs for every file.
     this.files.push({
-      elements: file.elements,
+      path: '',
+      pathElements: file.elements,
       length: file.length,
       offset: this.total,
       pad: file.pad,
       attr: file.attr,
-      symlink: file.symlink,
-      symlinkElements: file.symlinkElements,
-      symlinkResolved: null,
+      symlinkTarget: symlink ? (file.symlinkElements as string[]).join('/') : null,
       executable: file.executable,
       hidden: file.hidden,
-      root: file.root,
     });
+    this.roots.push(file.root);
     this.total += file.length;
 
-    if (this.v2 && !file.symlink && this.total % this.pieceLength !== 0) {
+    if (this.v2 && !symlink && this.total % this.pieceLength !== 0) {
       const padLength = this.pieceLength - (this.total % this.pieceLength);
       if (this.total > MAX_FILE_OFFSET - padLength) {
         throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
       }
       this.files.push(padFile(this.rootName, padLength, this.total));
+      this.roots.push(null);
       this.total += padLength;
     }
   }
@@ -95,6 +104,7 @@ export class FileListBuilder {
       if (f.length === 0) continue;
       if (f.pad) {
         this.files.splice(i, 1);
+        this.roots.splice(i, 1);
         this.total -= f.length;
         for (let j = i; j < this.files.length; j++) (this.files[j] as FileEntry).offset = this.total;
       }
@@ -105,16 +115,14 @@ export class FileListBuilder {
 
 export function padFile(rootName: string, length: number, offset: number): FileEntry {
   return {
-    elements: [rootName, '.pad', String(length)],
+    path: '',
+    pathElements: [rootName, '.pad', String(length)],
     length,
     offset,
     pad: true,
     attr: 'p',
-    symlink: false,
-    symlinkElements: null,
-    symlinkResolved: null,
+    symlinkTarget: null,
     executable: false,
     hidden: false,
-    root: null,
   };
 }

@@ -6,7 +6,7 @@
 import type { FileEntry } from './file-list.js';
 
 function relevant(f: FileEntry): boolean {
-  return !f.pad && (f.length > 0 || f.symlink);
+  return !f.pad && (f.length > 0 || f.symlinkTarget !== null);
 }
 
 export function filesCompatible(v2: readonly FileEntry[], v1: readonly FileEntry[]): boolean {
@@ -19,8 +19,9 @@ export function filesCompatible(v2: readonly FileEntry[], v1: readonly FileEntry
     if (relevant(a) !== relevant(b)) return false;
     if (!relevant(a)) continue;
     if (a.pad !== b.pad || a.length !== b.length || a.offset !== b.offset) return false;
-    if (a.elements.join('/') !== b.elements.join('/')) return false;
-    if (a.symlink && a.symlinkResolved !== b.symlinkResolved) return false;
+    if (a.pathElements.join('/') !== b.pathElements.join('/')) return false;
+    // Both resolved (relative to the torrent root) by now.
+    if (a.symlinkTarget !== b.symlinkTarget) return false;
   }
   return true;
 }

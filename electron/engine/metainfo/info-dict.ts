@@ -48,6 +48,8 @@ export interface ParsedInfo {
   v1Files: FileEntry[];
   /** The v2 file list (empty for v1 torrents). */
   v2Files: FileEntry[];
+  /** 'pieces root' of each of v2Files (null where there is none). */
+  v2Roots: Array<Buffer | null>;
   /** Whether paths start with the torrent name (multi-file layout). */
   hasRootDir: boolean;
   total: number;
@@ -169,6 +171,7 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     multiFile,
     v1Files: v1.files,
     v2Files: v2.files,
+    v2Roots: v2.roots,
     hasRootDir: version >= 2 && !hasV1 ? !v2SingleFile : multiFile,
     total: main.total,
     hybrid,

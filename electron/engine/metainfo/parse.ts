@@ -113,20 +113,10 @@ function readText(root: BDict, key: string): string | null {
   return sanitizeText(bytes);
 }
 
-function toTorrentFile(f: FileEntry, name: string, hasRootDir: boolean): TorrentFile {
-  const target = f.symlink && f.symlinkResolved !== null ? (hasRootDir ? `${name}/${f.symlinkResolved}` : f.symlinkResolved) : null;
-  return {
-    path: f.elements.join('/'),
-    // The FileEntry is dropped after parsing: its array can be handed on.
-    pathElements: f.elements,
-    length: f.length,
-    offset: f.offset,
-    pad: f.pad,
-    attr: f.attr,
-    symlinkTarget: target,
-    executable: f.executable,
-    hidden: f.hidden,
-  };
+/** A FileEntry made whole as a TorrentFile, in place (see file-list.ts). */
+function completeFile(f: FileEntry, name: string, hasRootDir: boolean): void {
+  f.path = f.pathElements.join('/');
+  if (f.symlinkTarget !== null && hasRootDir) f.symlinkTarget = `${name}/${f.symlinkTarget}`;
 }
 
 /** What a .torrent says outside its info dictionary (empty for a bare info dictionary). */
@@ -165,25 +155,22 @@ function readOuterFields(root: BDict): OuterFields {
 /**
  * Everything common to .torrent files and bare info dictionaries. Called once the decoded
  * bencode tree is out of reach (it costs ~1 KB a file: a Map and Buffer views per entry), so
- * that it can be collected while the file objects are built rather than sit beside them at
- * the peak; and each FileEntry is let go as its TorrentFile is made.
+ * that it can be collected rather than sit beside the file list at the peak.
  */
 function* finish(parsed: ParsedInfo, infoBytes: Buffer, outer: OuterFields, options: ParseOptions, layers: ReadonlyMap<string, Buffer>): Steps<Metainfo> {
   // v2-only: the file tree, with the pad files that align each file to a piece; a hybrid's
   // v1 list describes the same files at the same offsets (checked in parseInfo).
-  const files: Array<FileEntry | undefined> = parsed.v2Only ? parsed.v2Files : parsed.v1Files;
-  yield* resolveDuplicateFilenames(parsed.v2Only ? parsed.v2Files : parsed.v1Files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
-  // Before the v2 list's entries are let go (v2-only) or the list dropped (hybrid).
-  const v2 = parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.pieceLength, layers) : null;
+  const files: TorrentFile[] = parsed.v2Only ? parsed.v2Files : parsed.v1Files;
+  yield* resolveDuplicateFilenames(files, options.maxDuplicateFilenames ?? MAX_DUPLICATE_FILENAMES);
+  const v2 = parsed.v2Files.length > 0 ? buildV2Layout(parsed.v2Files, parsed.v2Roots, parsed.pieceLength, layers) : null;
+  // A hybrid's v2 list has served (the v1 one, the same files, is kept).
   parsed.v2Files = [];
-  parsed.v1Files = [];
+  parsed.v2Roots = [];
 
-  const torrentFiles: TorrentFile[] = [];
   let payloadLength = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i] as FileEntry;
-    torrentFiles.push(toTorrentFile(f, parsed.name, parsed.hasRootDir));
-    files[i] = undefined;
+    completeFile(f, parsed.name, parsed.hasRootDir);
     if (!f.pad) payloadLength += f.length;
     if ((i + 1) % FILES_PER_STEP === 0) yield;
   }
@@ -197,7 +184,7 @@ function* finish(parsed: ParsedInfo, infoBytes: Buffer, outer: OuterFields, opti
     pieceHashes: parsed.pieceHashes ?? Buffer.alloc(0),
     totalLength: parsed.total,
     payloadLength,
-    files: torrentFiles,
+    files,
     multiFile: parsed.multiFile,
     private: parsed.private,
     ...outer,
@@ -259,7 +246,7 @@ function* readTorrent(
   const parsed = yield* parseInfo(info, infoBytes, options);
 
   const layerDict = getDict(root, 'piece layers');
-  const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.pieceLength) : new Map<string, Buffer>();
+  const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.v2Roots, parsed.pieceLength) : new Map<string, Buffer>();
 
   return { parsed, infoBytes, outer: readOuterFields(root), layers };
 }

@@ -67,14 +67,21 @@ function invalid(why: string): MetainfoError {
   return new MetainfoError('torrent_invalid_piece_layer', `invalid piece layer: ${why}`);
 }
 
-/** Checks every layer against its file's root; returns the layers by root (hex). */
-export function verifyPieceLayers(layers: BDict, files: readonly FileEntry[], pieceLength: number): Map<string, Buffer> {
+/** Checks every layer against its file's root (`roots[i]` is file i's); returns the layers by root (hex). */
+export function verifyPieceLayers(
+  layers: BDict,
+  files: readonly FileEntry[],
+  roots: ReadonlyArray<Buffer | null>,
+  pieceLength: number,
+): Map<string, Buffer> {
   // Files of more than one piece, by root (hex). A layer may be used once.
-  const byRoot = new Map<string, FileEntry>();
-  for (const f of files) {
-    if (f.root !== null && f.length > pieceLength) {
-      const hex = f.root.toString('hex');
-      if (!byRoot.has(hex)) byRoot.set(hex, f);
+  const byRoot = new Map<string, { length: number; root: Buffer }>();
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i] as FileEntry;
+    const root = roots[i] ?? null;
+    if (root !== null && f.length > pieceLength) {
+      const hex = root.toString('hex');
+      if (!byRoot.has(hex)) byRoot.set(hex, { length: f.length, root });
     }
   }
   const out = new Map<string, Buffer>();
@@ -87,8 +94,8 @@ export function verifyPieceLayers(layers: BDict, files: readonly FileEntry[], pi
     if (value.length !== pieces * 32) throw invalid('wrong number of hashes');
     const digest = value.length >= KNOWN_MIN_BYTES ? layerDigest(value) : null;
     if (digest === null || known.get(hex) !== digest) {
-      if (!layerRootOf(value, pieceLength).equals(file.root as Buffer)) throw invalid("hashes do not match the file's pieces root");
-      rememberLayer(file.root as Buffer, value);
+      if (!layerRootOf(value, pieceLength).equals(file.root)) throw invalid("hashes do not match the file's pieces root");
+      rememberLayer(file.root, value);
     }
     byRoot.delete(hex);
     out.set(hex, Buffer.from(value));

@@ -25,12 +25,15 @@ function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-/** Yields while resolving many links through other links (see util/yield.ts). */
+/**
+ * Replaces each link's `symlinkTarget` (the sanitized target, relative to the torrent root) with
+ * what it resolves to. Yields while resolving many links through other links (see util/yield.ts).
+ */
 export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps<void> {
-  const links = files.filter((f) => f.symlink && f.symlinkElements !== null);
+  const links = files.filter((f) => f.symlinkTarget !== null);
   if (links.length === 0) return;
 
-  const internalElements = (f: FileEntry): readonly string[] => (hasRootDir ? f.elements.slice(1) : f.elements);
+  const internalElements = (f: FileEntry): readonly string[] => (hasRootDir ? f.pathElements.slice(1) : f.pathElements);
   const internal = (f: FileEntry): string => internalElements(f).join('/');
   const fileMap = new Map<string, FileEntry>();
   const dirs = new FolderIds();
@@ -48,12 +51,12 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
   const tryTarget = (own: string, f: FileEntry, target: string): boolean => {
     const hit = fileMap.get(target);
     if (hit !== undefined) {
-      f.symlinkResolved = target;
-      if (hit.symlink) dirLinks.set(own, target);
+      f.symlinkTarget = target;
+      if (hit.symlinkTarget !== null) dirLinks.set(own, target);
       return true;
     }
     if (dirs.has(target)) {
-      f.symlinkResolved = target;
+      f.symlinkTarget = target;
       dirLinks.set(own, target);
       return true;
     }
@@ -62,11 +65,11 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
 
   for (const f of links) {
     const own = internal(f);
-    const target = (f.symlinkElements as string[]).join('/');
+    const target = f.symlinkTarget as string;
     if (tryTarget(own, f, target)) continue;
     const linkDir = parentOf(own);
     if (linkDir !== '' && tryTarget(own, f, `${linkDir}/${target}`)) continue;
-    f.symlinkResolved = target;
+    f.symlinkTarget = target;
     dirLinks.set(own, target);
     pending.push(f);
   }
@@ -75,7 +78,7 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
   for (let n = 0; n < pending.length; n++) {
     if ((n + 1) % LINKS_PER_STEP === 0) yield;
     const f = pending[n] as FileEntry;
-    const original = f.symlinkResolved as string;
+    const original = f.symlinkTarget as string;
     let target = original;
     const traversed = new Set<string>();
     let ok = true;
@@ -102,6 +105,6 @@ export function* resolveSymlinks(files: FileEntry[], hasRootDir: boolean): Steps
       start = 0;
     }
     if (ok && !fileMap.has(target) && !dirs.has(target)) ok = false;
-    f.symlinkResolved = ok ? original : internal(f);
+    f.symlinkTarget = ok ? original : internal(f);
   }
 }

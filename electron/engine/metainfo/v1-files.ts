@@ -74,7 +74,6 @@ function addFile(
     length,
     pad,
     attr: attrs.attr,
-    symlink: symlinkElements !== null,
     symlinkElements,
     executable: attrs.executable,
     hidden: attrs.hidden,

@@ -70,7 +70,6 @@ function addLeaf(meta: BValue, elements: string[], out: FileListBuilder): void {
     length,
     pad: false,
     attr: attrs.attr,
-    symlink: symlinkElements !== null,
     symlinkElements,
     executable: attrs.executable,
     hidden: attrs.hidden,

@@ -36,19 +36,26 @@ export interface V2PieceCheck {
   leaves: number;
 }
 
-export function buildV2Layout(files: readonly FileEntry[], pieceLength: number, layers: ReadonlyMap<string, Buffer>): V2Layout {
+/** `roots[i]` is file i's 'pieces root' (see FileListBuilder.roots). */
+export function buildV2Layout(
+  files: readonly FileEntry[],
+  roots: ReadonlyArray<Buffer | null>,
+  pieceLength: number,
+  layers: ReadonlyMap<string, Buffer>,
+): V2Layout {
   const out: V2File[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i] as FileEntry;
-    if (f.pad || f.root === null || f.length === 0) continue;
+    const root = roots[i] ?? null;
+    if (f.pad || root === null || f.length === 0) continue;
     const pieceCount = Math.ceil(f.length / pieceLength);
     out.push({
       fileIndex: i,
       length: f.length,
-      root: f.root,
+      root,
       firstPiece: f.offset / pieceLength,
       pieceCount,
-      layer: pieceCount > 1 ? (layers.get(f.root.toString('hex')) ?? null) : null,
+      layer: pieceCount > 1 ? (layers.get(root.toString('hex')) ?? null) : null,
     });
   }
   return { files: out };
