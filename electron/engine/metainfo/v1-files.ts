@@ -98,10 +98,17 @@ export function extractSingleFile(info: BDict, out: FileListBuilder): void {
   addFile(out, info, '', true);
 }
 
-/** A multi-file torrent's 'files' list; every path is prefixed with `rootName`. Yields every FILES_PER_STEP files. */
+/**
+ * A multi-file torrent's 'files' list; every path is prefixed with `rootName`. Yields every
+ * FILES_PER_STEP files. The list is consumed: each entry is replaced by 0 once read, so that
+ * the decoded dictionaries (a Map, Buffer views and a list per file, ~850 bytes) can be
+ * collected as the file list grows rather than all sit beside it.
+ */
 export function* extractFileList(files: BValue[], rootName: string, out: FileListBuilder): Steps<void> {
   for (let i = 0; i < files.length; i++) {
-    addFile(out, files[i] as BValue, rootName, false);
+    const file = files[i] as BValue;
+    files[i] = 0;
+    addFile(out, file, rootName, false);
     if ((i + 1) % FILES_PER_STEP === 0) yield;
   }
 }
