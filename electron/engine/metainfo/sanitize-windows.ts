@@ -27,16 +27,24 @@ const RESERVED = new Set([
   ...['\u00b9', '\u00b2', '\u00b3'].flatMap((digit) => [`com${digit}`, `lpt${digit}`]),
 ]);
 
+/** The longest of {@link RESERVED} ('clock$'). */
+const MAX_DEVICE_NAME = 6;
+
 /**
  * The last step on a sanitized element: trailing dots and spaces go (Windows drops them, so
  * `a.` and `a` would be one file there), and a device name gets "_" in front, as libtorrent
  * does. Null when nothing is left (the element is dropped, or becomes "_" where it must exist).
  */
 export function windowsSafeElement(element: string): string | null {
-  const trimmed = element.replace(/[. ]+$/u, '');
+  const last = element.charCodeAt(element.length - 1);
+  const trimmed = last === 0x2e || last === 0x20 ? element.replace(/[. ]+$/u, '') : element;
   if (trimmed === '') return null;
   // Windows takes everything before the first dot as the device name, ignoring trailing spaces
   // ("nul .txt" and "NUL.tar.gz" are the NUL device).
-  const stem = trimmed.split('.', 1)[0]!.replace(/ +$/u, '').toLowerCase();
+  const dot = trimmed.indexOf('.');
+  const stemEnd = dot < 0 ? trimmed.length : dot;
+  // No device name is longer than MAX_DEVICE_NAME: a longer stem needs no lowercase copy (run for every element of every path).
+  if (stemEnd > MAX_DEVICE_NAME && trimmed.charCodeAt(stemEnd - 1) !== 0x20) return trimmed;
+  const stem = trimmed.slice(0, stemEnd).replace(/ +$/u, '').toLowerCase();
   return RESERVED.has(stem) ? `_${trimmed}` : trimmed;
 }

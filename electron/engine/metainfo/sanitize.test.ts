@@ -14,6 +14,18 @@ describe('sanitizePathElement', () => {
     expect(el(' leading space')).toBe(' leading space');
   });
 
+  it('a plain ASCII name (read as it is) comes out as the full decoding makes it', () => {
+    // A zero-width space is removed by the full, code-point-by-code-point path, and sends any
+    // element there: with one, each name must come out the same as without.
+    const printable = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
+    const names = [...printable, ...printable.flatMap((a) => printable.map((b) => a + b))];
+    for (const a of ['.', ' ', 'n', 'N', 'u', 'l', 'x', 'c', 'o', ':', '\\']) {
+      for (const b of ['.', ' ', 'u', 'l', 'o', 'n', 't']) for (const c of ['.', ' ', 'l', 'n', '1', 'x', 'k']) names.push(a + b + c, `${a + b + c}.txt`);
+    }
+    names.push('clock$', 'CLOCK$ .x', 'com1', 'lpt9.tar.gz', 'a'.repeat(239), `${'a'.repeat(230)}.ext`);
+    for (const name of names) expect([name, el(name)]).toEqual([name, el(`${name}\u200b`)]);
+  });
+
   it('drops "." and ".." and elements that are only separators', () => {
     expect(el('.')).toBeNull();
     expect(el('..')).toBeNull();

@@ -91,10 +91,29 @@ export function sanitizeFileName(element: Uint8Array): string | null {
   return clean === null ? null : (windowsSafeElement(clean) ?? '_');
 }
 
+/**
+ * Whether every byte of `element` is printable ASCII that sanitizing keeps as it is, and it is
+ * shorter than the length where sanitizing cuts: then the element is its own clean form.
+ */
+function isPlainAscii(element: Uint8Array): boolean {
+  if (element.length >= MAX_ELEMENT_BYTES) return false;
+  for (let i = 0; i < element.length; i++) {
+    const b = element[i] as number;
+    if (b < 0x20 || b >= 0x7f || b === 0x2f || b === 0x5c || isWindowsInvalidChar(b)) return false;
+  }
+  return true;
+}
+
 /** libtorrent's (non-Windows) sanitizing of one element; null when it is dropped. */
 function sanitizeBytes(element: Uint8Array): string | null {
   if (element.length === 0) return '_';
   if (element.length === 1 && element[0] === DOT) return null;
+  // Nearly every name: no code point to decode, nothing to replace, no array of bytes to build
+  // (a torrent of 300,000 files sanitizes ~700,000 elements).
+  if (isPlainAscii(element)) {
+    const text = Buffer.from(element.buffer, element.byteOffset, element.byteLength).toString('latin1');
+    return text === '..' ? null : text;
+  }
 
   const out: number[] = [];
   let added = 0;
