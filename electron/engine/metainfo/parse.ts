@@ -137,15 +137,10 @@ interface OuterFields {
   creationDate: number | null;
 }
 
-const NO_OUTER_FIELDS: OuterFields = {
-  announce: [],
-  urlList: [],
-  httpSeeds: [],
-  dhtNodes: [],
-  comment: null,
-  createdBy: null,
-  creationDate: null,
-};
+/** Fresh arrays every time: a Metainfo's lists may be changed by whoever holds it. */
+function noOuterFields(): OuterFields {
+  return { announce: [], urlList: [], httpSeeds: [], dhtNodes: [], comment: null, createdBy: null, creationDate: null };
+}
 
 function readOuterFields(root: BDict): OuterFields {
   return {
@@ -274,7 +269,7 @@ export function parseInfoDictionaryAsync(infoBytes: Uint8Array, options: ParseOp
 function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
   // In a frame of its own, as in parseTorrentSteps.
   const parsed = yield* readInfoDictionary(infoBytes, options);
-  return yield* finish(parsed, parsed.infoBytes, NO_OUTER_FIELDS, options, new Map());
+  return yield* finish(parsed, parsed.infoBytes, noOuterFields(), options, new Map());
 }
 
 function* readInfoDictionary(infoBytes: Uint8Array, options: ParseOptions): Steps<ParsedInfo & { infoBytes: Buffer }> {
