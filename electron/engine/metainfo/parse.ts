@@ -127,15 +127,7 @@ function completeFile(f: FileEntry, name: string, hasRootDir: boolean): void {
 }
 
 /** What a .torrent says outside its info dictionary (empty for a bare info dictionary). */
-interface OuterFields {
-  announce: string[][];
-  urlList: string[];
-  httpSeeds: string[];
-  dhtNodes: DhtNode[];
-  comment: string | null;
-  createdBy: string | null;
-  creationDate: number | null;
-}
+type OuterFields = Pick<Metainfo, 'announce' | 'urlList' | 'httpSeeds' | 'dhtNodes' | 'comment' | 'createdBy' | 'creationDate'>;
 
 /** Fresh arrays every time: a Metainfo's lists may be changed by whoever holds it. */
 function noOuterFields(): OuterFields {
