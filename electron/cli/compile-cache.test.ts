@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,18 @@ describe('runBundleWithCache', () => {
     expect(run.cacheUsed).toBe(false);
     run.save();
     expect((await readFile(cache)).toString()).not.toBe('not a V8 code cache at all');
+    expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(true);
+  });
+
+  it('loads no cache that others may write (bytecode runs as code)', async () => {
+    const cache = join(dir, 'b.v8');
+    runBundleWithCache(bundle, cache).save();
+    expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(true);
+    await chmod(cache, 0o666);
+    expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(false);
+    await chmod(cache, 0o620);
+    expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(false);
+    await chmod(cache, 0o600);
     expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(true);
   });
 

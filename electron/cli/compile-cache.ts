@@ -7,7 +7,7 @@
  *
  * Only Node built-ins here: this runs before the bundle, and is in the startup path it shortens.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,14 +52,7 @@ export interface CachedRun {
  */
 export function runBundleWithCache(bundlePath: string, cacheFile: string | null): CachedRun {
   const source = readFileSync(bundlePath, 'utf8').replace(/^#!.*/, '');
-  let cached: Buffer | undefined;
-  if (cacheFile !== null) {
-    try {
-      cached = readFileSync(cacheFile);
-    } catch {
-      cached = undefined;
-    }
-  }
+  const cached = cacheFile === null ? undefined : readOwnCache(cacheFile);
   // The same wrapper Node puts around a CommonJS module, so the bundle sees require, module, ….
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, { filename: bundlePath, cachedData: cached });
@@ -74,6 +67,29 @@ export function runBundleWithCache(bundlePath: string, cacheFile: string | null)
       writeCacheFile(cacheFile, script.createCachedData());
     },
   };
+}
+
+/**
+ * The cache file, if it is ours alone: bytecode runs as code, so a file someone else owns or
+ * may write (a cache folder pointed at /tmp) is not loaded. Else undefined.
+ */
+function readOwnCache(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Written beside and renamed into place, so a process starting meanwhile never reads half a file. */
