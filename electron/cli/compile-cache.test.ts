@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,13 @@ describe('runBundleWithCache', () => {
     expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(false);
     await chmod(cache, 0o600);
     expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(true);
+  });
+
+  it('starts at once when a FIFO sits where the cache file goes', () => {
+    const fifo = join(dir, 'fifo.v8');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const run = runBundleWithCache(bundle, fifo);
+    expect(run.cacheUsed).toBe(false);
   });
 
   it('refuses a cache made for another source', async () => {

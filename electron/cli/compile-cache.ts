@@ -7,7 +7,7 @@
  *
  * Only Node built-ins here: this runs before the bundle, and is in the startup path it shortens.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,7 +64,13 @@ export function runBundleWithCache(bundlePath: string, cacheFile: string | null)
     cacheUsed,
     save(): void {
       if (cacheFile === null || cacheUsed) return;
-      writeCacheFile(cacheFile, script.createCachedData());
+      let data: Buffer;
+      try {
+        data = script.createCachedData();
+      } catch {
+        return;
+      }
+      writeCacheFile(cacheFile, data);
     },
   };
 }
@@ -76,7 +82,8 @@ export function runBundleWithCache(bundlePath: string, cacheFile: string | null)
 function readOwnCache(file: string): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking: a FIFO put where the cache file goes must not hang the start.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
