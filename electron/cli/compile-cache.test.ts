@@ -90,6 +90,18 @@ describe('runBundleWithCache', () => {
     expect(runBundleWithCache(bundle, cache).cacheUsed).toBe(true);
   });
 
+  it("removes other builds' cache files when it writes its own, and nothing else", async () => {
+    const caches = join(dir, 'caches');
+    const old = compileCacheFile(caches, '0123456789abcdef', 'download', 'v20.1.0');
+    const mine = compileCacheFile(caches, 'fedcba9876543210', 'download', 'v20.1.0');
+    const sibling = compileCacheFile(caches, 'fedcba9876543210', 'seed', 'v20.1.0');
+    runBundleWithCache(bundle, old).save();
+    runBundleWithCache(bundle, sibling).save();
+    await writeFile(join(caches, 'notes.txt'), 'keep');
+    runBundleWithCache(bundle, mine).save();
+    expect([existsSync(old), existsSync(mine), existsSync(sibling), existsSync(join(caches, 'notes.txt'))]).toEqual([false, true, true, true]);
+  });
+
   it('starts at once when a FIFO sits where the cache file goes', () => {
     const fifo = join(dir, 'fifo.v8');
     execFileSync('mkfifo', ['-m', '600', fifo]);

@@ -7,10 +7,10 @@
  *
  * Only Node built-ins here: this runs before the bundle, and is in the startup path it shortens.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** The environment variable naming the cache folder; "off" runs without a cache. */
@@ -70,7 +70,7 @@ export function runBundleWithCache(bundlePath: string, cacheFile: string | null)
       } catch {
         return;
       }
-      writeCacheFile(cacheFile, data);
+      if (writeCacheFile(cacheFile, data)) pruneOtherBuilds(cacheFile);
     },
   };
 }
@@ -99,13 +99,34 @@ function readOwnCache(file: string): Buffer | undefined {
   }
 }
 
-/** Written beside and renamed into place, so a process starting meanwhile never reads half a file. */
-function writeCacheFile(file: string, data: Buffer): void {
+/** A cache file's name (see compileCacheFile): its build's hash first. */
+const CACHE_FILE = /^([0-9a-f]{16})-v\d+\.\d+\.\d+-[a-z]+\.v8$/;
+
+/**
+ * Removes the cache files of other builds from the folder: each upgrade would otherwise leave
+ * ~1 MB per command behind for good. Only files named as ours are touched.
+ */
+function pruneOtherBuilds(file: string): void {
+  const own = CACHE_FILE.exec(basename(file))?.[1];
+  if (own === undefined) return;
+  try {
+    for (const name of readdirSync(dirname(file))) {
+      const build = CACHE_FILE.exec(name)?.[1];
+      if (build !== undefined && build !== own) rmSync(join(dirname(file), name), { force: true });
+    }
+  } catch {
+    // A folder we cannot list or a file we cannot remove: left as it is.
+  }
+}
+
+/** Written beside and renamed into place, so a process starting meanwhile never reads half a file. True when written. */
+function writeCacheFile(file: string, data: Buffer): boolean {
   const partial = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(partial, data, { mode: 0o600 });
     renameSync(partial, file);
+    return true;
   } catch {
     // A read-only or full disk: the next run compiles again, nothing else is lost.
     try {
@@ -113,5 +134,6 @@ function writeCacheFile(file: string, data: Buffer): void {
     } catch {
       // not even that: a stray .tmp file in the cache folder
     }
+    return false;
   }
 }
