@@ -17,6 +17,7 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { addressGroup } from '../engine/session/connection-limits.js';
+import { dropOldest } from '../engine/util/recent-map.js';
 
 export interface PasswordRecord {
   algorithm: 'scrypt';
@@ -157,11 +158,7 @@ export class Auth {
     this.lockouts.delete(group);
     const sessionId = randomBytes(32).toString('hex');
     this.sessions.set(sessionId, this.now());
-    while (this.sessions.size > MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
-    }
+    dropOldest(this.sessions, MAX_SESSIONS);
     return { ok: true, sessionId };
   }
 
@@ -208,11 +205,7 @@ export class Auth {
       return;
     }
     this.failures.set(group, count);
-    while (this.failures.size > this.limits.maxTracked) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
-    }
+    dropOldest(this.failures, this.limits.maxTracked);
   }
 
   /** Forgets the lock-outs that are over, from the soonest to end. */

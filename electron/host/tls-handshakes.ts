@@ -17,6 +17,7 @@
  * Handshakes that never finish cost no CPU: the connection gate turns them over and the server
  * gives each HANDSHAKE_TIMEOUT_MS (Node's default was 120 s).
  */
+import { touchRecent } from '../engine/util/recent-map.js';
 import { TokenBucket } from '../engine/util/token-bucket.js';
 
 export interface HandshakeLimits {
@@ -54,15 +55,7 @@ export class HandshakeRate {
 
   /** Whether a new connection from this address group may have its handshake now. */
   admit(group: string): boolean {
-    let bucket = this.addresses.get(group);
-    if (bucket) this.addresses.delete(group);
-    else bucket = new TokenBucket(this.limits.perAddressPerSecond, this.limits.burstSeconds, this.now);
-    this.addresses.set(group, bucket);
-    while (this.addresses.size > this.limits.maxAddresses) {
-      const oldest = this.addresses.keys().next().value;
-      if (oldest === undefined) break;
-      this.addresses.delete(oldest);
-    }
+    const bucket = touchRecent(this.addresses, group, this.limits.maxAddresses, () => new TokenBucket(this.limits.perAddressPerSecond, this.limits.burstSeconds, this.now));
     if (bucket.available() < 1 || this.total.available() < 1) {
       this.refusedCount++;
       return false;

@@ -9,6 +9,7 @@
  * full allowance, which the overall bound still caps.
  */
 
+import { touchRecent } from '../util/recent-map.js';
 import { TokenBucket } from '../util/token-bucket.js';
 
 export interface InboundGateOptions {
@@ -80,17 +81,6 @@ export class InboundGate {
 
   /** The source's entry, created if new, moved to the most recently seen end of the table. */
   private touch(key: string, now: number): Source {
-    let source = this.sources.get(key);
-    if (source) {
-      this.sources.delete(key);
-    } else {
-      if (this.sources.size >= this.options.maxSources) {
-        const oldest = this.sources.keys().next();
-        if (!oldest.done) this.sources.delete(oldest.value);
-      }
-      source = { allowance: new TokenBucket(this.options.perSourcePerSecond, 2, this.options.now), windowStart: now, windowCount: 0, blockedUntil: 0 };
-    }
-    this.sources.set(key, source);
-    return source;
+    return touchRecent(this.sources, key, this.options.maxSources, () => ({ allowance: new TokenBucket(this.options.perSourcePerSecond, 2, this.options.now), windowStart: now, windowCount: 0, blockedUntil: 0 }));
   }
 }

@@ -3,6 +3,7 @@
  * must not use up the budget of the others (a global limit did, so its junk crowded out real
  * announces), nor turn each datagram into a session warning.
  */
+import { touchRecent } from '../util/recent-map.js';
 
 export interface SenderLimitOptions {
   /** Datagrams handled per sender per second; the rest are dropped. */
@@ -54,19 +55,7 @@ export class SenderLimits {
 
   /** The sender's entry, created (evicting the least recently seen when full) and marked as just seen. */
   private senderState(address: string, second: number): SenderState {
-    let state = this.senders.get(address);
-    if (state) {
-      // Re-insert: Map order is then least recently seen first.
-      this.senders.delete(address);
-    } else {
-      state = { second, count: 0, lastWarned: -Infinity };
-      if (this.senders.size >= this.options.maxSenders) {
-        const oldest = this.senders.keys().next().value;
-        if (oldest !== undefined) this.senders.delete(oldest);
-      }
-    }
-    this.senders.set(address, state);
-    return state;
+    return touchRecent(this.senders, address, this.options.maxSenders, () => ({ second, count: 0, lastWarned: -Infinity }));
   }
 
   get trackedSenders(): number {

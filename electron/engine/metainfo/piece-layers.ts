@@ -7,6 +7,7 @@
 import crypto, { createHash } from 'node:crypto';
 import { type BDict, isBytes } from '../bencode/index.js';
 import { MERKLE_BLOCK, nextPowerOfTwo, zeroSubtree } from '../merkle/merkle.js';
+import { dropOldest } from '../util/recent-map.js';
 import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
 
@@ -32,7 +33,7 @@ export function rememberLayer(root: Buffer, layer: Buffer): void {
   const hex = root.toString('hex');
   known.delete(hex);
   known.set(hex, layerDigest(layer));
-  if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+  dropOldest(known, KNOWN_MAX);
 }
 
 /** SHA-256 of 64 bytes, written in place (a latin1 digest: no Buffer per hash). */
