@@ -164,15 +164,7 @@ export class PeerCandidates {
 
   /** The source of `family` holding the most candidates, if more than `above`. */
   private largestSourceIn(family: string, above: number): string | null {
-    let largest: string | null = null;
-    let most = above;
-    for (const [source, n] of this.perSource) {
-      if (n > most && familyOf(source) === family) {
-        largest = source;
-        most = n;
-      }
-    }
-    return largest;
+    return largestOf(this.perSource, above, (source) => familyOf(source) === family);
   }
 
   /** Forgets one candidate of `source` not being dialled: the one that failed most (longest ago), else the last it sent. */
@@ -332,12 +324,12 @@ function decrement(counts: Map<string, number>, key: string): boolean {
   return true;
 }
 
-/** The key holding the most, if more than `above`; null otherwise. */
-function largestOf(counts: ReadonlyMap<string, number>, above: number): string | null {
+/** The key (of those `among` takes) holding the most, if more than `above`; null otherwise. */
+function largestOf(counts: ReadonlyMap<string, number>, above: number, among: (key: string) => boolean = () => true): string | null {
   let largest: string | null = null;
   let most = above;
   for (const [key, n] of counts) {
-    if (n > most) {
+    if (n > most && among(key)) {
       largest = key;
       most = n;
     }
