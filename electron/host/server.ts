@@ -13,7 +13,8 @@
  * over within 10 s (tls-handshakes.ts), 32 WebSocket clients, 64 requests in flight per client
  * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), messages being
  * received 1 MiB a tab plus 43 MiB for all tabs together (incoming-frames.ts), and a client
- * silent through two pings 30 s apart is dropped (heartbeat.ts).
+ * silent through two pings 30 s apart, or that takes nothing queued for it through as many, is
+ * dropped (heartbeat.ts, drain-progress.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -34,7 +35,8 @@ import { SessionSockets } from './session-sockets.js';
 import { RequestWindow } from './request-window.js';
 import { PipelinedRequests } from './pipelined-requests.js';
 import { StaticCache, type StaticCacheLimits } from './static-cache.js';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat, type HeartbeatSocket } from './heartbeat.js';
+import { DrainProgress, unsentOfWrite } from './drain-progress.js';
 import { TabQueues } from './tab-queue.js';
 import { IncomingBudget, MAX_FRAME, type IncomingFrames } from './incoming-frames.js';
 import { HANDSHAKE_TIMEOUT_MS, HandshakeRate, type HandshakeLimits } from './tls-handshakes.js';
@@ -55,8 +57,14 @@ export interface HostServerOptions {
   connectionLimits?: GateLimits;
   /** Which of the app's files are kept in memory (default STATIC_CACHE_LIMITS); larger ones are streamed. */
   staticCacheLimits?: StaticCacheLimits;
-  /** How often open tabs are pinged (default HEARTBEAT_MS); one silent for HEARTBEAT_MISSES pings is dropped (heartbeat.ts). */
+  /**
+   * How often open tabs are pinged and their queues looked at (default HEARTBEAT_MS); one silent
+   * for HEARTBEAT_MISSES pings, or that takes nothing queued for it for as many, is dropped
+   * (heartbeat.ts).
+   */
   heartbeatMs?: number;
+  /** Runs the heartbeat's tick (default: every heartbeatMs) and returns what stops it: tests tick by hand. */
+  heartbeatTicks?: (tick: () => void) => () => void;
   /** Access token (default: 32 random bytes, hex). */
   token?: string;
   /**
@@ -188,13 +196,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const sessionSockets = new SessionSockets<WebSocket>();
   const sweep = auth ? setInterval(() => sessionSockets.sweep((sid) => auth.touch(sid)), SESSION_SWEEP_MS) : null;
   sweep?.unref();
-  const heartbeat = new Heartbeat<WebSocket>(HEARTBEAT_MISSES);
+  const heartbeat = new Heartbeat<HeartbeatSocket>(HEARTBEAT_MISSES);
   /** What tabs that do not read may make us hold, all together (tab-queue.ts). */
   const tabQueues = new TabQueues();
   /** What tabs' messages in progress may make us hold, all together (incoming-frames.ts). */
   const incoming = new IncomingBudget();
-  const heartbeatTimer = setInterval(() => heartbeat.tick(), options.heartbeatMs ?? HEARTBEAT_MS);
-  heartbeatTimer.unref();
+  const stopHeartbeat = (options.heartbeatTicks ?? everyMs(options.heartbeatMs ?? HEARTBEAT_MS))(() => heartbeat.tick());
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
@@ -490,7 +497,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         ws.terminate();
       });
       socket.once('close', () => frames.close());
-      serveSocket(ws, frames);
+      serveSocket(ws, frames, gatedSocket(req.socket));
     });
   }
 
@@ -500,8 +507,11 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     return authorized(req, url) ? verdict : { ok: false, status: 401, reason: 'log in first' };
   }
 
-  function serveSocket(ws: WebSocket, frames: IncomingFrames): void {
+  /** `tcp`: the TCP socket beneath the WebSocket (beneath TLS over HTTPS), whose write queue shows progress. */
+  function serveSocket(ws: WebSocket, frames: IncomingFrames, tcp: Socket): void {
     const queue = tabQueues.open();
+    const drained = new DrainProgress();
+    const wrote = (): void => drained.wrote();
     /** Sends `message`; `sent` runs once it has left (or could not be sent). */
     const send = (message: HostMessage, sent?: () => void): void => {
       if (ws.readyState !== ws.OPEN) {
@@ -518,20 +528,31 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       // A reply is counted apart so that one large answer being read is not taken for a tab
       // that stopped reading (tab-queue.ts).
       const left = message.kind === 'response' ? queue.reply(Buffer.byteLength(text)) : null;
-      ws.send(text, left || sent ? () => (left?.(), sent?.()) : undefined);
+      ws.send(text, () => (wrote(), left?.(), sent?.()));
     };
     const requests = new RequestWindow(MAX_REQUESTS_IN_FLIGHT, () => ws.pause(), () => ws.resume());
     const reply = (message: ResponseMessage): void => send(message, () => requests.end());
     const conn = options.service.connect((event) => send({ kind: 'event', event }));
-    heartbeat.track(ws);
+    const tab: HeartbeatSocket = {
+      get isPaused() {
+        return ws.isPaused;
+      },
+      ping: () => ws.ping(undefined, undefined, wrote),
+      terminate: (reason) => {
+        if (reason === 'stuck') log('dropping a WebSocket client that took nothing it was sent through two heartbeats');
+        ws.terminate();
+      },
+      drain: () => drained.sample({ queued: ws.bufferedAmount, inWrite: unsentOfWrite(tcp) }),
+    };
+    heartbeat.track(tab);
     // A pong in the middle of a message is no sign of life: a browser sends a message as one
     // frame (no pong can come until it is in), and a client that sends fragments with pongs
     // between would otherwise hold its part of what tabs may send at once for ever.
     ws.on('pong', () => {
-      if (frames.holding === 0) heartbeat.seen(ws);
+      if (frames.holding === 0) heartbeat.seen(tab);
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      heartbeat.seen(ws);
+      heartbeat.seen(tab);
       if (isBinary) {
         ws.close(1003, 'text frames only');
         return;
@@ -558,7 +579,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     });
     const closed = (): void => {
       queue.close();
-      heartbeat.forget(ws);
+      heartbeat.forget(tab);
       conn.close();
       sessionSockets.remove(ws);
     };
@@ -578,12 +599,21 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     url,
     close: async () => {
       if (sweep) clearInterval(sweep);
-      clearInterval(heartbeatTimer);
+      stopHeartbeat();
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/** Runs `tick` every `ms` (not keeping the process alive); returns what stops it. */
+function everyMs(ms: number): (tick: () => void) => () => void {
+  return (tick) => {
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    return () => clearInterval(timer);
   };
 }
 
