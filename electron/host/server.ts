@@ -11,8 +11,8 @@
  * dropped first: connection-gate.ts), 4 HTTP requests pipelined per connection
  * (pipelined-requests.ts), over HTTPS handshakes rationed per address and in all and each
  * over within 10 s (tls-handshakes.ts), 32 WebSocket clients, 64 requests in flight per client
- * (request-window.ts), 256 MiB unsent for all tabs together (tab-queue.ts), messages being
- * received 1 MiB a tab plus 43 MiB for all tabs together (incoming-frames.ts), and a client
+ * (request-window.ts), 256 MiB unsent for all tabs together and 32 MiB a tab (tab-queue.ts),
+ * messages being received 1 MiB a tab plus 43 MiB for all tabs together (incoming-frames.ts), and a client
  * silent through two pings 30 s apart, or that takes nothing queued for it through as many, is
  * dropped (heartbeat.ts, drain-progress.ts).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_TABS_QUEUE_BYTES, MIN_TAB_QUEUE_BYTES, TabQueues } from './tab-queue.js';
+import { ALL_TABS_QUEUE_BYTES, MAX_TAB_QUEUE_BYTES, MIN_TAB_QUEUE_BYTES, TabQueues } from './tab-queue.js';
 import { MAX_WS_CLIENTS } from './server.js';
 
 const MiB = 1024 * 1024;
@@ -16,7 +16,7 @@ describe('TabQueues', () => {
   });
 
   it('gives a tab more when the others close, and never less than the floor', () => {
-    const queues = new TabQueues(100 * MiB, 10 * MiB);
+    const queues = new TabQueues(100 * MiB, 10 * MiB, 100 * MiB);
     const a = queues.open();
     expect(queues.part).toBe(100 * MiB);
     const others = Array.from({ length: 19 }, () => queues.open());
@@ -43,6 +43,20 @@ describe('TabQueues', () => {
     expect(tab.over(10 * MiB)).toBe(true);
     small();
     expect(tab.over(8 * MiB + 1)).toBe(true);
+  });
+
+  it('gives a tab alone a modest part, not the whole total a tab that stopped reading would hold', () => {
+    const queues = new TabQueues();
+    const tab = queues.open();
+    expect(queues.part).toBe(MAX_TAB_QUEUE_BYTES);
+    expect(MAX_TAB_QUEUE_BYTES).toBeLessThanOrEqual(32 * MiB);
+    expect(tab.over(MAX_TAB_QUEUE_BYTES + 1)).toBe(true);
+    // Its largest pending reply still comes on top (a getFiles answer on a huge torrent).
+    tab.reply(100 * MiB);
+    expect(tab.over(100 * MiB + MAX_TAB_QUEUE_BYTES)).toBe(false);
+    // With enough tabs open the equal split is below the ceiling, and rules.
+    for (let i = 0; i < 15; i++) queues.open();
+    expect(queues.part).toBe(ALL_TABS_QUEUE_BYTES / 16);
   });
 
   it('defaults to a floor no larger than the total shared by the host\'s tab limit', () => {

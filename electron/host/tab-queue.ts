@@ -4,7 +4,8 @@
  * tabs while the session pushed events took the host to 2.2 GiB RSS. Now all tabs share one
  * total, split equally among the open ones with a floor (as the engine does for peers,
  * engine/peer/send-shares.ts), and a tab over its part is dropped (it reconnects and reloads
- * its state when it reads again).
+ * its state when it reads again). A tab's part is at most MAX_TAB_QUEUE_BYTES however few tabs
+ * there are.
  *
  * Replies to a tab's own requests are counted apart from that part: one legitimate reply can
  * be far larger than any part (`getFiles` on a 1M-file torrent is over 64 MiB), and a tab
@@ -19,11 +20,22 @@ import { SendShares } from '../engine/peer/send-shares.js';
 export const ALL_TABS_QUEUE_BYTES = 256 * 1024 * 1024;
 /** A tab's part never falls below this: several seconds of a busy session's events. */
 export const MIN_TAB_QUEUE_BYTES = 8 * 1024 * 1024;
+/**
+ * Nor rises above this, however few tabs are open: a tab that reads keeps its queue of events
+ * near empty (they come at a bounded rate; the largest, a snapshot of 10,000 torrents, is a few
+ * MiB), so one alone had no use for the whole 256 MiB total, which a tab that stopped reading
+ * held until the heartbeat found it (drain-progress.ts).
+ */
+export const MAX_TAB_QUEUE_BYTES = 32 * 1024 * 1024;
 
 export class TabQueues {
   private readonly shares: SendShares;
 
-  constructor(total = ALL_TABS_QUEUE_BYTES, floor = MIN_TAB_QUEUE_BYTES) {
+  constructor(
+    total = ALL_TABS_QUEUE_BYTES,
+    floor = MIN_TAB_QUEUE_BYTES,
+    private readonly ceiling = MAX_TAB_QUEUE_BYTES,
+  ) {
     this.shares = new SendShares(total, floor);
   }
 
@@ -34,7 +46,7 @@ export class TabQueues {
 
   /** Bytes one tab may have queued now, beyond its largest pending reply. */
   get part(): number {
-    return this.shares.share;
+    return Math.min(this.ceiling, this.shares.share);
   }
 
   /** Counts a tab until its queue is closed. */
