@@ -10,14 +10,17 @@ import {
   discriminated,
   literal,
   infoHash,
+  isPlainObject,
   nonNegativeInt,
   nullValue,
   nullable,
   object,
   optional,
   string,
+  ValidationError,
   type Validator,
 } from './validate.js';
+import { filePriorityRuns } from './file-priority-runs.js';
 import {
   LIMITS,
   encryptionMode,
@@ -128,10 +131,23 @@ export interface RemovePayload {
   deleteData: boolean;
 }
 
-export interface SetFilePrioritiesPayload {
+/**
+ * New priorities for some files: either listed one by one (`priorities`, as older callers send
+ * it) or as packed runs of file indexes (`runs`, file-priority-runs.ts: what the UI sends; "all
+ * files" is one run). Only the files named change. Exactly one of the two.
+ */
+export type SetFilePrioritiesPayload = ListedFilePriorities | FilePriorityRunsPayload;
+
+export interface ListedFilePriorities {
   infoHash: string;
-  /** Only the files listed change. */
+  /** A file named more than once takes the last priority named for it. */
   priorities: Array<{ index: number; priority: FilePriority }>;
+}
+
+export interface FilePriorityRunsPayload {
+  infoHash: string;
+  /** encodeFilePriorityRuns / encodeFilePriorityChanges / allFilesRun. */
+  runs: string;
 }
 
 export interface SetSequentialPayload {
@@ -373,6 +389,21 @@ const addTorrentFilePayload: Validator<AddTorrentFilePayload> = object<AddTorren
   data: base64(Math.ceil(MAX_TORRENT_FILE_BYTES / 3) * 4),
   paused: optional(boolean),
 });
+const listedFilePriorities: Validator<ListedFilePriorities> = object<ListedFilePriorities>({
+  infoHash,
+  priorities: array(object<{ index: number; priority: FilePriority }>({ index: nonNegativeInt, priority: filePriority }), {
+    max: LIMITS.files,
+  }),
+});
+const filePriorityRunsPayload: Validator<FilePriorityRunsPayload> = object<FilePriorityRunsPayload>({ infoHash, runs: filePriorityRuns });
+/** One form or the other, said plainly when both or neither are there. */
+const setFilePrioritiesPayload: Validator<SetFilePrioritiesPayload> = (value, path) => {
+  const named = isPlainObject(value) ? [Object.hasOwn(value, 'priorities'), Object.hasOwn(value, 'runs')] : [false, false];
+  if (named[0] && named[1]) throw new ValidationError(path, 'has both priorities and runs: send one of them');
+  if (named[1]) return filePriorityRunsPayload(value, path);
+  if (named[0] || !isPlainObject(value)) return listedFilePriorities(value, path);
+  throw new ValidationError(path, 'names no files: send priorities or runs');
+};
 const addMagnetPayload: Validator<AddMagnetPayload> = object<AddMagnetPayload>({ uri: magnetUri, paused: optional(boolean) });
 
 export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPayload<K>> } = {
@@ -385,12 +416,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   pause: torrentRef,
   resume: torrentRef,
   remove: object<RemovePayload>({ infoHash, deleteData: boolean }),
-  setFilePriorities: object<SetFilePrioritiesPayload>({
-    infoHash,
-    priorities: array(object<{ index: number; priority: FilePriority }>({ index: nonNegativeInt, priority: filePriority }), {
-      max: LIMITS.files,
-    }),
-  }),
+  setFilePriorities: setFilePrioritiesPayload,
   setSequential: object<SetSequentialPayload>({ infoHash, sequential: boolean }),
   setTorrentLimits: object<SetTorrentLimitsPayload>({ infoHash, download: rateLimit, upload: rateLimit }),
   setFirstLastPiecesFirst: object<SetFirstLastPiecesFirstPayload>({ infoHash, firstLastPiecesFirst: boolean }),

@@ -20,6 +20,7 @@ import {
   parseResponseMessage,
   parseServerEvent,
   ValidationError,
+  encodeFilePriorityChanges,
   encodePieceChanges,
 } from './index.js';
 
@@ -32,6 +33,7 @@ const seeds: Json[] = [
   { kind: 'request', id: 2, command: 'addMagnet', payload: { uri: `magnet:?xt=urn:btih:${HASH}`, paused: true } },
   { kind: 'request', id: 3, command: 'addTorrentFile', payload: { fileName: 'a.torrent', data: 'ZGU=' } },
   { kind: 'request', id: 4, command: 'setFilePriorities', payload: { infoHash: HASH, priorities: [{ index: 0, priority: 2 }, { index: 3, priority: 0 }] } },
+  { kind: 'request', id: 4, command: 'setFilePriorities', payload: { infoHash: HASH, runs: encodeFilePriorityChanges([{ index: 0, priority: 2 }, { index: 3, priority: 0 }, { index: 4, priority: 0 }]) } },
   { kind: 'request', id: 5, command: 'setSettings', payload: { listenPort: 6881, maxPeersPerTorrent: 50, downloadLimit: 0, encryption: 'require' } },
   { kind: 'request', id: 6, command: 'setTorrentLimits', payload: { infoHash: HASH, download: 1024, upload: 0 } },
   { kind: 'request', id: 7, command: 'remove', payload: { infoHash: HASH, deleteData: false } },

@@ -4,6 +4,7 @@ import {
   ENCRYPTION_MODES,
   MAX_RATE_LIMIT,
   ValidationError,
+  allFilesRun,
   applySummaryChange,
   base64ToBytes,
   bytesToBase64,
@@ -73,7 +74,8 @@ describe('command payload validators', () => {
       fileName: 'a.torrent',
       data: 'ZGU=',
     });
-    expect(parseCommandPayload('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 0 }] }).priorities).toHaveLength(1);
+    expect(parseCommandPayload('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 0 }] })).toEqual({ infoHash: HASH, priorities: [{ index: 0, priority: 0 }] });
+    expect(parseCommandPayload('setFilePriorities', { infoHash: HASH, runs: allFilesRun(750_000, 2) })).toEqual({ infoHash: HASH, runs: allFilesRun(750_000, 2) });
     expect(parseCommandPayload('setSettings', { listenPort: 6881 })).toEqual({ listenPort: 6881 });
     expect(parseCommandPayload('openFolder', {})).toEqual({});
     expect(parseCommandPayload('getSettings', {})).toEqual({});
@@ -97,6 +99,13 @@ describe('command payload validators', () => {
     rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: -1, priority: 1 }] }, 'priorities[0].index');
     rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 3 }] }, 'priorities[0].priority');
     rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: 1.5, priority: 1 }] }, 'integer');
+    rejects('setFilePriorities', { infoHash: HASH, priorities: [{ index: 0, priority: 1 }], runs: allFilesRun(1, 1) }, 'setFilePriorities: has both priorities and runs');
+    rejects('setFilePriorities', { infoHash: HASH }, 'setFilePriorities: names no files');
+    rejects('setFilePriorities', { infoHash: HASH, runs: 'not base64!' }, 'setFilePriorities.runs: expected a base64 string');
+    rejects('setFilePriorities', { infoHash: HASH, runs: 42 }, 'setFilePriorities.runs');
+    rejects('setFilePriorities', { infoHash: HASH, runs: bytesToBase64(new Uint8Array([3, 1, 0, 0])) }, 'setFilePriorities.runs: has an unknown priority 3');
+    rejects('setFilePriorities', { infoHash: HASH, runs: '' }, 'setFilePriorities.runs: names no file');
+    rejects('setFilePriorities', { infoHash: HASH, runs: allFilesRun(1, 1), extra: 1 }, 'setFilePriorities.extra: unknown field');
     rejects('setSequential', { infoHash: HASH, sequential: 1 }, 'sequential');
     rejects('setSettings', { listenPort: 70000 }, 'listenPort');
     rejects('setSettings', { downloadDir: '/etc' }, 'setSettings.downloadDir: unknown field');

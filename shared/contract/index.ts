@@ -7,6 +7,7 @@ export * from './validate.js';
 export * from './base64.js';
 export * from './varint.js';
 export * from './piece-changes.js';
+export * from './file-priority-runs.js';
 export * from './types.js';
 export * from './policies.js';
 export * from './add-offer.js';

@@ -8,6 +8,7 @@ import {
   MAX_NAME_CHARS,
   MAX_TRACKERS_PER_TORRENT,
   bytesToBase64,
+  decodeFilePriorityRuns,
   packInFlight,
   parseCommandPayload,
   type AddOffer,
@@ -24,6 +25,7 @@ import { magnetSource, torrentFileSource, type AddChoices } from './add-torrent.
 import type { Client } from './client.js';
 import { errorLine } from '../../../shared/error-text.js';
 import { CommandFailure } from './failure.js';
+import { setFilePriorities } from './file-priorities.js';
 import { clipText, fileView, infoView, peerView, trackerView } from './views.js';
 
 /** What commands need from the service. */
@@ -92,14 +94,7 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
     case 'setFilePriorities': {
       const p = parseCommandPayload(command, raw);
       const t = torrent(p.infoHash);
-      const count = t.files().length;
-      for (const { index } of p.priorities) {
-        if (index >= count) throw new CommandFailure('invalid-payload', `setFilePriorities: file index ${index} out of range (torrent has ${count} files)`);
-      }
-      // Each file once, the last priority named for it winning: every engine call walks the
-      // file's pieces, and a payload may name one file a million times.
-      const latest = new Map(p.priorities.map(({ index, priority }) => [index, priority] as const));
-      for (const [index, priority] of latest) t.setFilePriority(index, priority);
+      setFilePriorities(t, 'runs' in p ? decodeFilePriorityRuns(p.runs) : p.priorities.map(({ index, priority }) => ({ first: index, count: 1, priority })));
       return null;
     }
     case 'setSequential': {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { applySummaryChange, base64ToBytes, bytesToBase64, decodePieceChanges, parseServerEvent, PieceState, type ServerEvent, type Settings, type TorrentSummary } from '../../../shared/contract/index.js';
+import { allFilesRun, applySummaryChange, base64ToBytes, bytesToBase64, decodePieceChanges, encodeFilePriorityChanges, parseServerEvent, PieceState, type ServerEvent, type Settings, type TorrentSummary } from '../../../shared/contract/index.js';
 import { FakeSession, type FakeTorrent } from './fake-session.js';
 import { TesseraService, type ServicePlatform } from './service.js';
 import { defaultSettings, loadSettings, saveSettings } from './state.js';
@@ -134,6 +134,26 @@ describe('TesseraService commands', () => {
     expect(await conn.handle('setFilePriorities', { infoHash: t.infoHash, priorities })).toEqual({ ok: true, result: null });
     expect(calls).toEqual([[0, 0], [1, 2]]);
     expect(t.priorities).toEqual([0, 2]);
+  });
+
+  it('setFilePriorities takes packed runs ("all files" is one), and refuses bad ones before changing anything', async () => {
+    const { conn, session } = setup();
+    const t = await addOne(conn, session);
+    const h = t.infoHash;
+    expect(await conn.handle('setFilePriorities', { infoHash: h, runs: allFilesRun(2, 2) })).toEqual({ ok: true, result: null });
+    expect(t.priorities).toEqual([2, 2]);
+    expect(await conn.handle('setFilePriorities', { infoHash: h, runs: encodeFilePriorityChanges([{ index: 1, priority: 0 }]) })).toEqual({ ok: true, result: null });
+    expect(t.priorities).toEqual([2, 0]);
+    expect(await conn.handle('setFilePriorities', { infoHash: h, runs: allFilesRun(3, 1) })).toEqual({
+      ok: false,
+      error: { code: 'invalid-payload', message: 'setFilePriorities: file index 2 out of range (torrent has 2 files)' },
+    });
+    expect(await conn.handle('setFilePriorities', { infoHash: h, runs: 'AQEAAA==', priorities: [] })).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringContaining('both priorities and runs') } });
+    expect(await conn.handle('setFilePriorities', { infoHash: h, runs: bytesToBase64(new Uint8Array([1, 1, 0, 9, 2, 1, 1, 0])) })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-payload', message: expect.stringContaining('gives file 1 two priorities') },
+    });
+    expect(t.priorities).toEqual([2, 0]);
   });
 
   it('pause/resume/sequential/priorities/remove reach the engine', async () => {
