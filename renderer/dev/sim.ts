@@ -26,6 +26,7 @@ import {
   type TorrentSummary,
   type TrackerView,
   encodePieceChanges,
+  forEachFilePriorityRun,
   packInFlight,
 } from '../../shared/contract/index.js';
 import { mulberry32 as rng } from '../../shared/seeded-random.js';
@@ -559,6 +560,7 @@ export class SimEngine implements ClientTransport {
       case 'setFilePriorities':
         if (!t) return notFound;
         for (const c of (p.priorities as Array<{ index: number; priority: FilePriority }>) ?? []) t.priorities[c.index] = c.priority;
+        if (typeof p.runs === 'string') forEachFilePriorityRun(p.runs, (first, count, priority) => t.priorities.fill(priority, first, first + count));
         return { ok: true, result: null };
       case 'setSequential':
         if (!t) return notFound;

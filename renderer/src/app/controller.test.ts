@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PieceState, base64ToBytes, bytesToBase64, encodePieceChanges } from '../../../shared/contract/index.js';
+import { PieceState, allFilesRun, base64ToBytes, bytesToBase64, decodeFilePriorityRuns, encodePieceChanges, parseCommandPayload } from '../../../shared/contract/index.js';
 import { FakeTransport } from '../../test/fakeTransport.js';
 import { hash, session, summary } from '../../test/fixtures.js';
 import { createAppStore } from '../state/store.js';
@@ -28,6 +28,23 @@ function fileOf(name: string, text: string): File {
 }
 
 describe('Controller', () => {
+  it('sends file priorities as packed runs the contract takes: all 750,000 files of a torrent in one small message', async () => {
+    const { t, c } = await setup();
+    const n = 750_000;
+    const all = Array.from({ length: n }, (_, index) => ({ index, priority: 0 as const }));
+    expect(await c.setFilePriorities(hash(1), all)).toBe(true);
+    const [payload] = t.commands('setFilePriorities');
+    expect(JSON.stringify(payload).length).toBeLessThan(200);
+    expect(parseCommandPayload('setFilePriorities', payload)).toEqual({ infoHash: hash(1), runs: allFilesRun(n, 0) });
+    // A scattered change: only the files named, each with its own priority.
+    expect(await c.setFilePriorities(hash(1), [{ index: 9, priority: 2 }, { index: 3, priority: 0 }, { index: 4, priority: 0 }])).toBe(true);
+    const scattered = parseCommandPayload('setFilePriorities', t.commands('setFilePriorities')[1]);
+    expect('runs' in scattered && decodeFilePriorityRuns(scattered.runs)).toEqual([{ first: 3, count: 2, priority: 0 }, { first: 9, count: 1, priority: 2 }]);
+    // Nothing to change sends nothing.
+    expect(await c.setFilePriorities(hash(1), [])).toBe(true);
+    expect(t.commands('setFilePriorities')).toHaveLength(2);
+  });
+
   it('subscribes on open and feeds the snapshot into the store', async () => {
     const { t, c } = await setup();
     expect(t.commands('subscribe')).toHaveLength(1);

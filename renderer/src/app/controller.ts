@@ -6,6 +6,7 @@
 import {
   base64ToBytes,
   bytesToBase64,
+  encodeFilePriorityChanges,
   type AnswerAddOfferPayload,
   type FilePriority,
   type QueueMove,
@@ -271,9 +272,14 @@ export class Controller {
     return saved;
   }
 
-  /** Resolves to true when the engine took the change. */
-  setFilePriorities(infoHash: string, priorities: Array<{ index: number; priority: FilePriority }>): Promise<boolean> {
-    return this.succeeds(() => this.client.setFilePriorities({ infoHash, priorities }));
+  /**
+   * Resolves to true when the engine took the change. Sent as packed runs of file indexes
+   * (file-priority-runs.ts): listed one by one, "all files" of a 750,000-file torrent was past
+   * the web host's largest message.
+   */
+  setFilePriorities(infoHash: string, priorities: ReadonlyArray<{ index: number; priority: FilePriority }>): Promise<boolean> {
+    if (priorities.length === 0) return Promise.resolve(true);
+    return this.succeeds(() => this.client.setFilePriorities({ infoHash, runs: encodeFilePriorityChanges(priorities) }));
   }
 
   /** The per-torrent switches resolve to true when the engine took the change. */

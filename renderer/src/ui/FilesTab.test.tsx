@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FileView } from '../../../shared/contract/index.js';
+import { decodeFilePriorityRuns, type FilePriorityRun, type FileView } from '../../../shared/contract/index.js';
 import { hash, summary } from '../../test/fixtures.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { Details } from './Details.js';
@@ -31,6 +31,11 @@ async function showFiles(list: FileView[]): Promise<Mounted> {
     await new Promise((r) => setTimeout(r, 0));
   });
   return mounted;
+}
+
+/** The setFilePriorities commands sent, their runs unpacked. */
+function prioritiesSent(mounted: Mounted): Array<{ infoHash: string; runs: FilePriorityRun[] }> {
+  return (mounted.transport.commands('setFilePriorities') as Array<{ infoHash: string; runs: string }>).map((p) => ({ infoHash: p.infoHash, runs: decodeFilePriorityRuns(p.runs) }));
 }
 
 const rowPaths = (c: HTMLElement) => Array.from(c.querySelectorAll('[data-testid="file-row"] .name__text')).map((e) => e.textContent);
@@ -66,7 +71,7 @@ describe('FilesTab', () => {
     const all = m.container.querySelector<HTMLInputElement>('input[aria-label="Download all files"]')!;
     expect(all.checked).toBe(false);
     await act(async () => all.click());
-    expect(m.transport.commands('setFilePriorities')).toEqual([{ infoHash: hash(1), priorities: [{ index: 1, priority: 1 }] }]);
+    expect(prioritiesSent(m)).toEqual([{ infoHash: hash(1), runs: [{ first: 1, count: 1, priority: 1 }] }]);
   });
 
   it('a file unchecked stays unchecked while a file list from before the change arrives', async () => {
@@ -101,13 +106,32 @@ describe('FilesTab', () => {
     expect(rowPaths(mounted.container)).toEqual(['e1.mkv', 'notes.txt']);
     // Unchecking s1 (closed) skips both of its files.
     await act(async () => (folders()[1]!.querySelector('input[type="checkbox"]') as HTMLInputElement).click());
-    expect(mounted.transport.commands('setFilePriorities').at(-1)).toEqual({ infoHash: hash(1), priorities: [{ index: 0, priority: 0 }, { index: 1, priority: 0 }] });
+    expect(prioritiesSent(mounted).at(-1)).toEqual({ infoHash: hash(1), runs: [{ first: 0, count: 2, priority: 0 }] });
     // High for all of "show": every file not High already (both of s1 are skipped now).
     const select = folders()[0]!.querySelector('select') as HTMLSelectElement;
     await act(async () => {
       select.value = '2';
       select.dispatchEvent(new Event('change', { bubbles: true }));
     });
-    expect(mounted.transport.commands('setFilePriorities').at(-1)).toEqual({ infoHash: hash(1), priorities: [0, 1, 2, 3].map((index) => ({ index, priority: 2 })) });
+    expect(prioritiesSent(mounted).at(-1)).toEqual({ infoHash: hash(1), runs: [{ first: 0, count: 4, priority: 2 }] });
+  });
+
+  it('sends "all files" of a torrent of 100,000 as one small packed run, and shows the change at once', async () => {
+    const n = 100_000;
+    const list = files(n);
+    list[7]!.priority = 0;
+    m = await showFiles(list);
+    const mounted = m;
+    const all = mounted.container.querySelector<HTMLInputElement>('input[aria-label="Download all files"]')!;
+    await act(async () => all.click());
+    const [sent] = mounted.transport.commands('setFilePriorities') as Array<{ runs: string }>;
+    expect(JSON.stringify(sent).length).toBeLessThan(200);
+    expect(decodeFilePriorityRuns(sent!.runs)).toEqual([{ first: 7, count: 1, priority: 1 }]);
+    // Unchecking all: every file, one run.
+    await act(async () => all.click());
+    expect(prioritiesSent(mounted).at(-1)?.runs).toEqual([{ first: 0, count: n, priority: 0 }]);
+    const boxes = Array.from(mounted.container.querySelectorAll<HTMLInputElement>('[data-testid="file-row"] input[type="checkbox"]'));
+    expect(boxes.length).toBeGreaterThan(0);
+    expect(boxes.every((b) => !b.checked)).toBe(true);
   });
 });

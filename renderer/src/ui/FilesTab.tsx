@@ -6,6 +6,7 @@ import { fileSpans, playableBytes } from '../mosaic/filePieces.js';
 import { usePieceField } from '../mosaic/usePieceField.js';
 import { fileRows, folderPriority, type FileRow } from '../util/fileRows.js';
 import { buildFileTree, wantedPriority, type TreeFolder } from '../util/fileTree.js';
+import { PendingPriorities } from '../util/pendingPriorities.js';
 import { formatBytes, formatPercent } from '../util/format.js';
 import { MiniBar } from './MiniBar.js';
 import { usePoll } from './usePoll.js';
@@ -33,8 +34,8 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
     (h) => controller.call(() => controller.client.getFiles({ infoHash: h }), false));
   // Optimistic priorities so checkboxes respond at once. Each is kept until a file list shows
   // the engine has it: a poll sent before the change would otherwise flip the box back.
-  const [local, setLocal] = useState<Record<number, FilePriority>>({});
-  useEffect(() => setLocal((l) => (files ? stillPending(l, files) : {})), [files]);
+  const [local, setLocal] = useState<PendingPriorities>(PendingPriorities.none);
+  useEffect(() => setLocal((l) => (files ? l.notShownIn(files) : PendingPriorities.none)), [files]);
   const field = usePieceField(t.infoHash);
   const spans = useMemo(() => (files ? fileSpans(files, t.pieceLength) : null), [files, t.pieceLength]);
   const visible = useMemo(() => (files ? files.filter((f) => !f.pad) : []), [files]);
@@ -50,12 +51,12 @@ export function FilesTab({ torrent: t }: { torrent: TorrentSummary }) {
   if (!files) return <p className="muted pad">Loading files…</p>;
   const setPriority = async (changes: Array<{ index: number; priority: FilePriority }>) => {
     if (changes.length === 0) return;
-    setLocal((l) => ({ ...l, ...Object.fromEntries(changes.map((c) => [c.index, c.priority])) }));
+    setLocal((l) => l.with(changes));
     // Refused: show what the engine has again.
-    if (!(await controller.setFilePriorities(t.infoHash, changes))) setLocal((l) => withoutIndexes(l, changes));
+    if (!(await controller.setFilePriorities(t.infoHash, changes))) setLocal((l) => l.without(changes));
     refresh();
   };
-  const prio = (f: FileView): FilePriority => local[f.index] ?? f.priority;
+  const prio = (f: FileView): FilePriority => local.get(f.index) ?? f.priority;
   const allOn = visible.every((f) => prio(f) > 0);
   const someOn = visible.some((f) => prio(f) > 0);
   const prioAt = (position: number): FilePriority => prio(visible[position]!);
@@ -203,23 +204,4 @@ function Spacer({ height }: { height: number }) {
       <td colSpan={COLUMN_COUNT} style={{ height: `${height}px` }} />
     </tr>
   );
-}
-
-/** The optimistic priorities a new file list does not show yet (the engine's answer is still on its way). */
-function stillPending(local: Record<number, FilePriority>, files: readonly FileView[]): Record<number, FilePriority> {
-  const keys = Object.keys(local);
-  if (keys.length === 0) return local;
-  const byIndex = new Map(files.map((f) => [f.index, f.priority]));
-  const next: Record<number, FilePriority> = {};
-  for (const key of keys) {
-    const index = Number(key);
-    if (byIndex.has(index) && byIndex.get(index) !== local[index]) next[index] = local[index]!;
-  }
-  return next;
-}
-
-function withoutIndexes(local: Record<number, FilePriority>, changes: ReadonlyArray<{ index: number }>): Record<number, FilePriority> {
-  const next = { ...local };
-  for (const c of changes) delete next[c.index];
-  return next;
 }
