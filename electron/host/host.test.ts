@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocketConstructor } from '../../shared/contract/index.js';
+import { allFilesRun, bytesToBase64, createWebSocketClient, type TesseraEvent, type WebSocketConstructor } from '../../shared/contract/index.js';
 import { wsUpgrade } from '../../e2e/support/net.js';
 import { FakeSession } from '../engine/service/fake-session.js';
 import { TesseraService } from '../engine/service/index.js';
@@ -248,6 +248,32 @@ describe('web host server', () => {
     expect(events.some((e) => e.type === 'torrentAdded')).toBe(true);
     expect((await client.getSettings()).downloadDir).toBe(dir);
     client.close();
+  });
+
+  it('takes file priorities over WebSocket as packed runs, and from older callers as a list', async () => {
+    const client = createWebSocketClient({
+      url: `ws://127.0.0.1:${host.port}/ws?token=${host.token}`,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      reconnect: false,
+    });
+    const events: TesseraEvent[] = [];
+    client.subscribe((e) => events.push(e));
+    try {
+      await expect.poll(() => events.some((e) => e.type === 'snapshot')).toBe(true);
+      const added = await client.addTorrentFile({ fileName: 'p.torrent', data: bytesToBase64(new TextEncoder().encode('d1:pi1ee')) });
+      const t = session.get(added.infoHash)!;
+      await client.setFilePriorities({ infoHash: added.infoHash, runs: allFilesRun(2, 2) });
+      expect(t.priorities).toEqual([2, 2]);
+      await client.setFilePriorities({ infoHash: added.infoHash, priorities: [{ index: 0, priority: 0 }] });
+      expect(t.priorities).toEqual([0, 2]);
+      // Malformed or past the torrent: refused with the reason, nothing changed, the tab still served.
+      await expect(client.setFilePriorities({ infoHash: added.infoHash, runs: 'AwEAAA==' })).rejects.toMatchObject({ code: 'invalid-payload', message: expect.stringContaining('unknown priority 3') });
+      await expect(client.setFilePriorities({ infoHash: added.infoHash, runs: allFilesRun(750_000, 1) })).rejects.toMatchObject({ code: 'invalid-payload', message: expect.stringContaining('out of range') });
+      expect(t.priorities).toEqual([0, 2]);
+      expect((await client.getSettings()).downloadDir).toBe(dir);
+    } finally {
+      client.close();
+    }
   });
 
   it('answers malformed frames without dying', async () => {
