@@ -4,7 +4,8 @@
  * (MAX_FRAME, 21 MiB: a 16 MiB .torrent in base64). Each of the 32 tabs could do so at once and
  * stop: 31 tabs that sent 20 MiB of one frame and stalled held the host at 692 MiB RSS. Now
  * every tab may hold TAB_INCOMING_BYTES of a message on its own (every command fits but adding
- * a .torrent over ~750 KiB or the priorities of over ~30,000 files), and the bytes beyond come
+ * a .torrent over ~750 KiB, file priorities scattered over ~400,000 files, or listed one by one
+ * as older callers do for over ~30,000), and the bytes beyond come
  * from one pool for all tabs, SHARED_INCOMING_BYTES: two of the largest messages at once. A
  * tab whose message would not fit is closed (its client fails the request and reconnects).
  * One that holds its part and stops is dropped by the heartbeat: no pong can come in the
