@@ -34,8 +34,10 @@ export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUns
   /** libtorrent max_duplicate_filenames (default 500). */
   maxDuplicateFilenames?: number;
   /**
-   * parseTorrentAsync: the caller will not change the bytes while the parse waits for its
-   * turns, so they need no copy (a 5 MiB .torrent read from a file for this parse alone).
+   * The caller never changes the bytes (a .torrent read from a file for this parse alone), so
+   * they need no copy: parseTorrentAsync takes them as they are while it waits for its turns,
+   * and the Metainfo's info dictionary (and its piece hashes) may be a view of them (see
+   * OUTSIDE_INFO_VIEW_BYTES).
    */
   unchanging?: boolean;
   /**
@@ -234,15 +236,35 @@ function* readTorrent(
   const span = root.valueSpans.get('info');
   if (info === undefined || span === undefined) throw new MetainfoError('torrent_missing_info', "missing or invalid 'info' dictionary");
 
-  // A copy: the info-hash is over these original bytes, and callers may reuse their buffer.
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const infoBytes = Buffer.from(input.subarray(span.start, span.end));
+  const infoBytes = infoBytesOf(input, span.start, span.end, options.unchanging === true);
   const parsed = yield* parseInfo(info, infoBytes, options);
 
   const layerDict = getDict(root, 'piece layers');
   const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.v2Roots, parsed.pieceLength, options.layersAsViews !== true) : new Map<string, Buffer>();
 
   return { parsed, infoBytes, outer: readOuterFields(root), layers };
+}
+
+/**
+ * Bytes of a .torrent outside its info dictionary up to which the Metainfo's info bytes are a
+ * view of the caller's unchanging bytes rather than a copy. The info dictionary is kept for the
+ * torrent's life (the piece hashes are a view of it, metadata is served from it) and is nearly
+ * all of a .torrent: 5 MiB for 262,144 pieces, and copying it had the file's buffer and its
+ * copy alive at once while the torrent was added. A view keeps the whole buffer alive, so only
+ * where little else is in it: not, say, v2 piece layers as large as the info dictionary.
+ */
+export const OUTSIDE_INFO_VIEW_BYTES = 64 * 1024;
+
+/**
+ * The info dictionary's bytes, [start, end) of `input`: the info-hash is over these original
+ * bytes, so they are a copy unless the caller promised never to change `input` (`unchanging`)
+ * and little else of it would be kept alive with them.
+ */
+function infoBytesOf(input: Buffer, start: number, end: number, unchanging: boolean): Buffer {
+  const view = input.subarray(start, end);
+  const outside = input.buffer.byteLength - view.length;
+  return unchanging && outside <= OUTSIDE_INFO_VIEW_BYTES ? view : Buffer.from(view);
 }
 
 /**
