@@ -25,6 +25,22 @@ describe('IndexStack (the picker buckets, outside the JS heap)', () => {
     expect(() => s.set(1, 0)).toThrow(RangeError);
   });
 
+  it('halves once a quarter of it is used, keeping what it holds, and never below 16', () => {
+    const s = new IndexStack(1024);
+    for (let i = 0; i < 1024; i++) s.push(i);
+    while (s.length > 257) s.pop();
+    expect(s.capacity).toBe(1024);
+    s.pop();
+    expect(s.capacity).toBe(512);
+    // Room for as many again: pushing back to half does not grow it.
+    for (let i = 256; i < 512; i++) s.push(i);
+    expect(s.capacity).toBe(512);
+    for (let i = 0; i < 512; i++) expect(s.at(i)).toBe(i);
+    while (s.length > 0) s.pop();
+    expect(s.capacity).toBe(16);
+    expect(s.pop()).toBe(-1);
+  });
+
   it('holds piece indices up to 2^31 - 1', () => {
     const s = new IndexStack(1);
     s.push(2 ** 31 - 1);

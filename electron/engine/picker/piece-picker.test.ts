@@ -951,3 +951,40 @@ describe('PiecePicker memory budget for pieces in flight', () => {
     expect(picker.inFlight.size).toBe(3);
   });
 });
+
+describe('PiecePicker: memory of the free buckets', () => {
+  const n = 4096;
+  /** Every piece but one (`missing`): a peer nearly complete, counted piece by piece (not a seed). */
+  function nearlyAll(missing: number): Bitfield {
+    const bits = new Bitfield(n);
+    for (let i = 0; i < n; i++) if (i !== missing) bits.set(i);
+    return bits;
+  }
+
+  it('stays about one index per free piece however many nearly complete peers move the pieces up and down', () => {
+    const picker = pastRandomPhase(n - 4);
+    const peers = Array.from({ length: 40 }, (_, k) => nearlyAll(k));
+    // Each peer moves every piece one bucket up: a bucket that never shrank kept room for all of
+    // them after they had moved on (40 × 4,096 indices here, 41 MiB for 262,144 pieces).
+    for (const bits of peers) picker.peerBitfield(bits, 1);
+    expect(picker.freeIndexCapacity).toBeLessThan(3 * n);
+    for (const bits of peers) picker.peerBitfield(bits, -1);
+    expect(picker.freeIndexCapacity).toBeLessThan(3 * n);
+    // Rarest first still holds: with peers 1–39 back, pieces 1–39 are the ones one of them lacks.
+    for (const bits of peers.slice(1)) picker.peerBitfield(bits, 1);
+    const [first] = pieces(all().pick(picker, 1));
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(first).toBeLessThanOrEqual(39);
+  });
+
+  it('gives back the room of pieces no longer free: a complete torrent keeps almost none', () => {
+    const picker = new PiecePicker(n, BLOCK_SIZE, BLOCK_SIZE);
+    expect(picker.freeIndexCapacity).toBe(n);
+    for (let i = 0; i < n; i++) picker.markHave(i);
+    expect(picker.finished).toBe(true);
+    expect(picker.freeIndexCapacity).toBeLessThanOrEqual(16);
+    // A piece found missing after all is free again and picked.
+    picker.unmarkHave(7);
+    expect(pieces(all().pick(picker, 1))).toEqual([7]);
+  });
+});

@@ -90,6 +90,13 @@ export class PiecePicker {
     return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength;
   }
 
+  /** Piece indices the free buckets have room for, 4 bytes each: what they hold in memory. */
+  get freeIndexCapacity(): number {
+    let total = 0;
+    for (const bucket of this.buckets) total += bucket.capacity;
+    return total;
+  }
+
   availability(index: number): number {
     return this.peerAvailability[index]! + this.seedCount;
   }
