@@ -952,7 +952,7 @@ describe('PiecePicker memory budget for pieces in flight', () => {
   });
 });
 
-describe('PiecePicker: memory of the free buckets', () => {
+describe('PiecePicker: memory of the free pieces\' bookkeeping', () => {
   const n = 4096;
   /** Every piece but one (`missing`): a peer nearly complete, counted piece by piece (not a seed). */
   function nearlyAll(missing: number): Bitfield {
@@ -961,15 +961,15 @@ describe('PiecePicker: memory of the free buckets', () => {
     return bits;
   }
 
-  it('stays about one index per free piece however many nearly complete peers move the pieces up and down', () => {
+  it('stays about 8 bytes per free piece however many nearly complete peers move the pieces up and down', () => {
     const picker = pastRandomPhase(n - 4);
     const peers = Array.from({ length: 40 }, (_, k) => nearlyAll(k));
     // Each peer moves every piece one bucket up: a bucket that never shrank kept room for all of
-    // them after they had moved on (40 × 4,096 indices here, 41 MiB for 262,144 pieces).
+    // them after they had moved on (40 × 4 bytes per piece here, 41 MiB for 262,144 pieces).
     for (const bits of peers) picker.peerBitfield(bits, 1);
-    expect(picker.freeIndexCapacity).toBeLessThan(3 * n);
+    expect(picker.freeListBytes / n).toBeLessThan(16);
     for (const bits of peers) picker.peerBitfield(bits, -1);
-    expect(picker.freeIndexCapacity).toBeLessThan(3 * n);
+    expect(picker.freeListBytes / n).toBeLessThan(16);
     // Rarest first still holds: with peers 1–39 back, pieces 1–39 are the ones one of them lacks.
     for (const bits of peers.slice(1)) picker.peerBitfield(bits, 1);
     const [first] = pieces(all().pick(picker, 1));
@@ -977,14 +977,27 @@ describe('PiecePicker: memory of the free buckets', () => {
     expect(first).toBeLessThanOrEqual(39);
   });
 
-  it('gives back the room of pieces no longer free: a complete torrent keeps almost none', () => {
+  it('keeps almost nothing once no piece is free: a complete torrent holds no 4 bytes per piece for it', () => {
     const picker = new PiecePicker(n, BLOCK_SIZE, BLOCK_SIZE);
-    expect(picker.freeIndexCapacity).toBe(n);
+    expect(picker.freeListBytes).toBe(8 * n);
     for (let i = 0; i < n; i++) picker.markHave(i);
     expect(picker.finished).toBe(true);
-    expect(picker.freeIndexCapacity).toBeLessThanOrEqual(16);
+    expect(picker.freeListBytes).toBeLessThanOrEqual(64);
     // A piece found missing after all is free again and picked.
     picker.unmarkHave(7);
+    expect(picker.freeListBytes).toBeGreaterThanOrEqual(4 * n);
     expect(pieces(all().pick(picker, 1))).toEqual([7]);
+  });
+
+  it('picks a piece again that failed after the last free one was taken', () => {
+    const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    const peer = all();
+    expect(pieces(peer.pick(picker, 2)).sort()).toEqual([0, 1]);
+    expect(picker.freeListBytes).toBeLessThanOrEqual(64);
+    picker.pieceFailed(1);
+    expect(pieces(all().pick(picker, 1))).toEqual([1]);
+    picker.markHave(0);
+    picker.markHave(1);
+    expect(picker.finished).toBe(true);
   });
 });

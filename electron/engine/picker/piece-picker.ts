@@ -54,7 +54,13 @@ export class PiecePicker {
   private readonly wanted: Uint8Array;
   /** Free pieces by availability from non-seed peers (see IndexStack for why typed arrays). */
   private readonly buckets: IndexStack[];
-  private readonly bucketPos: Int32Array;
+  /**
+   * Each free piece's position in its bucket (-1: not free). Null while no piece is free: a
+   * complete torrent (every seeding one) keeps no 4 bytes per piece for it.
+   */
+  private bucketPos: Int32Array | null = null;
+  /** Pieces in the buckets. */
+  private freeCount = 0;
   readonly inFlight = new Map<number, PieceDownload>();
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
@@ -79,8 +85,7 @@ export class PiecePicker {
     this.have = new Bitfield(pieceCount);
     this.peerAvailability = new Uint16Array(pieceCount);
     this.wanted = new Uint8Array(pieceCount).fill(1);
-    this.bucketPos = new Int32Array(pieceCount).fill(-1);
-    // Every piece starts in the first bucket: sized for all of them, it never regrows.
+    // Every piece starts in the first bucket, sized for all of them (it halves as they leave).
     this.buckets = [new IndexStack(pieceCount)];
     for (let i = 0; i < pieceCount; i++) this.addFree(i);
     this.wantedRemaining = pieceCount;
@@ -90,10 +95,10 @@ export class PiecePicker {
     return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength;
   }
 
-  /** Piece indices the free buckets have room for, 4 bytes each: what they hold in memory. */
-  get freeIndexCapacity(): number {
-    let total = 0;
-    for (const bucket of this.buckets) total += bucket.capacity;
+  /** Bytes the free pieces' bookkeeping holds: the buckets' room and the positions in them. */
+  get freeListBytes(): number {
+    let total = this.bucketPos === null ? 0 : this.bucketPos.byteLength;
+    for (const bucket of this.buckets) total += bucket.capacity * Int32Array.BYTES_PER_ELEMENT;
     return total;
   }
 
@@ -266,7 +271,7 @@ export class PiecePicker {
   private pickNewPiece(peer: PickerPeer): number {
     for (const index of this.urgent) {
       if (this.have.has(index)) this.urgent.delete(index);
-      else if (this.bucketPos[index]! >= 0 && peer.has(index)) return index;
+      else if (this.isFreeAt(index) && peer.has(index)) return index;
     }
     if (this.sequentialMode) return this.pickSequential(peer);
     const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
@@ -299,7 +304,7 @@ export class PiecePicker {
     const level = anyLevel ? -1 : this.rarestLevel();
     const end = Math.min(this.pieceCount, last + 1 + FOLLOW_SCAN);
     for (let i = last + 1; i < end; i++) {
-      if (this.bucketPos[i]! < 0 || !peer.has(i)) continue;
+      if (!this.isFreeAt(i) || !peer.has(i)) continue;
       return anyLevel || this.peerAvailability[i] === level ? i : -1;
     }
     return -1;
@@ -315,7 +320,7 @@ export class PiecePicker {
     const start = Math.floor(this.random() * n);
     for (let j = 0; j < n; j++) {
       const index = (start + j) % n;
-      if (this.bucketPos[index]! >= 0 && peer.has(index)) return index;
+      if (this.isFreeAt(index) && peer.has(index)) return index;
     }
     return -1;
   }
@@ -341,7 +346,7 @@ export class PiecePicker {
   private pickSequential(peer: PickerPeer): number {
     while (this.sequentialCursor < this.pieceCount && this.have.has(this.sequentialCursor)) this.sequentialCursor++;
     for (let i = this.sequentialCursor; i < this.pieceCount; i++) {
-      if (this.bucketPos[i]! >= 0 && peer.has(i)) return i;
+      if (this.isFreeAt(i) && peer.has(i)) return i;
     }
     return -1;
   }
@@ -409,12 +414,17 @@ export class PiecePicker {
 
   // --- buckets ------------------------------------------------------------------------
 
+  /** Whether `index` is in a bucket. */
+  private isFreeAt(index: number): boolean {
+    return this.bucketPos !== null && this.bucketPos[index]! >= 0;
+  }
+
   private isFree(index: number): boolean {
     return !this.have.has(index) && !this.inFlight.has(index) && this.wanted[index] === 1;
   }
 
   private shiftAvailability(index: number, delta: 1 | -1): void {
-    const inBucket = this.bucketPos[index]! >= 0;
+    const inBucket = this.isFreeAt(index);
     if (inBucket) this.removeFree(index);
     const next = this.peerAvailability[index]! + delta;
     this.peerAvailability[index] = next < 0 ? 0 : next > 0xffff ? 0xffff : next;
@@ -422,21 +432,27 @@ export class PiecePicker {
   }
 
   private addFree(index: number): void {
-    if (this.bucketPos[index]! >= 0) return;
+    if (this.isFreeAt(index)) return;
     const level = this.peerAvailability[index]!;
     while (this.buckets.length <= level) this.buckets.push(new IndexStack());
+    this.bucketPos ??= new Int32Array(this.pieceCount).fill(-1);
     this.bucketPos[index] = this.buckets[level]!.push(index);
+    this.freeCount++;
   }
 
   private removeFree(index: number): void {
-    const pos = this.bucketPos[index]!;
+    const positions = this.bucketPos;
+    if (positions === null) return;
+    const pos = positions[index]!;
     if (pos < 0) return;
     const bucket = this.buckets[this.peerAvailability[index]!]!;
     const last = bucket.pop();
     if (last !== index) {
       bucket.set(pos, last);
-      this.bucketPos[last] = pos;
+      positions[last] = pos;
     }
-    this.bucketPos[index] = -1;
+    positions[index] = -1;
+    // The last free piece gone (picked, verified, skipped): the positions go too, until one is free again.
+    if (--this.freeCount === 0) this.bucketPos = null;
   }
 }
