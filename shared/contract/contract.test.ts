@@ -131,6 +131,11 @@ describe('command payload validators', () => {
     rejects('setSettings', { downloadLimit: null }, 'setSettings.downloadLimit');
     rejects('setSettings', { encryption: 'force' }, 'setSettings.encryption: expected one of "allow" | "require" | "disable"');
     rejects('setSettings', { encryption: true }, 'setSettings.encryption');
+    // The privacy switches (DHT, PEX, LSD, port mapping): booleans only, absent = on.
+    expect(parseCommandPayload('setSettings', { dht: false, pex: true, lsd: false, portMapping: false })).toEqual({ dht: false, pex: true, lsd: false, portMapping: false });
+    for (const key of ['dht', 'pex', 'lsd', 'portMapping']) {
+      for (const bad of [0, 1, 'false', null]) rejects('setSettings', { [key]: bad }, `setSettings.${key}: expected a boolean`);
+    }
     rejects('setSettings', { maxPeersPerTorrent: 0 }, 'setSettings.maxPeersPerTorrent: expected an integer >= 1 <= 10000');
     rejects('setSettings', { maxPeersPerTorrent: 10_001 }, 'setSettings.maxPeersPerTorrent');
     rejects('setSettings', { maxConnections: 0 }, 'setSettings.maxConnections');

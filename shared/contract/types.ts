@@ -297,6 +297,19 @@ export interface Settings {
   minimizeToTray?: boolean;
   /** Desktop app: start Tessera when the user logs in; absent = false. */
   startOnLogin?: boolean;
+  /**
+   * Ways of finding peers (qBittorrent's Settings → BitTorrent → Privacy, and Connection's
+   * "Use UPnP / NAT-PMP port forwarding"); absent = on, as before they existed. Each applies at
+   * once to every torrent (private torrents never use DHT, PEX or LSD); the host's own switches
+   * (`--no-dht`, TESSERA_LSD=0, TESSERA_PORT_MAPPING=0, …) keep one off whatever these say.
+   */
+  dht?: boolean;
+  /** Peer exchange (BEP 11, ut_pex) with the peers of public torrents. */
+  pex?: boolean;
+  /** Local Service Discovery (BEP 14) on the LAN's multicast groups. */
+  lsd?: boolean;
+  /** Map the listening port on the router (UPnP IGD, NAT-PMP, PCP); off removes the mappings. */
+  portMapping?: boolean;
 }
 
 /** What `setSettings` may change. The renderer never names a path. */
@@ -318,6 +331,10 @@ export interface SettingsPatch {
   closeToTray?: boolean;
   minimizeToTray?: boolean;
   startOnLogin?: boolean;
+  dht?: boolean;
+  pex?: boolean;
+  lsd?: boolean;
+  portMapping?: boolean;
 }
 
 /** What the other end can do; sent in the snapshot so the UI can hide what does not apply. */
@@ -483,6 +500,10 @@ export const settings: Validator<Settings> = object<Settings>({
   closeToTray: optional(boolean),
   minimizeToTray: optional(boolean),
   startOnLogin: optional(boolean),
+  dht: optional(boolean),
+  pex: optional(boolean),
+  lsd: optional(boolean),
+  portMapping: optional(boolean),
 });
 
 export const capabilities: Validator<Capabilities> = object<Capabilities>({

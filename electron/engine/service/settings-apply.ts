@@ -22,6 +22,10 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   if (patch.closeToTray !== undefined) next.closeToTray = patch.closeToTray;
   if (patch.minimizeToTray !== undefined) next.minimizeToTray = patch.minimizeToTray;
   if (patch.startOnLogin !== undefined) next.startOnLogin = patch.startOnLogin;
+  if (patch.dht !== undefined) next.dht = patch.dht;
+  if (patch.pex !== undefined) next.pex = patch.pex;
+  if (patch.lsd !== undefined) next.lsd = patch.lsd;
+  if (patch.portMapping !== undefined) next.portMapping = patch.portMapping;
   return next;
 }
 

@@ -93,6 +93,19 @@ describe('settings.json read back at start', () => {
     expect(await loadSettings(dir, defaults, () => undefined)).toEqual(saved);
   });
 
+  it('the privacy switches: a file from before them leaves them absent (= on); saved ones come back; a wrong type is ignored', async () => {
+    await saveSettings(dir, defaults);
+    const old = await loadSettings(dir, defaults, () => undefined);
+    expect([old.dht, old.pex, old.lsd, old.portMapping]).toEqual([undefined, undefined, undefined, undefined]);
+    const saved: Settings = { ...defaults, dht: false, pex: false, lsd: true, portMapping: false };
+    await saveSettings(dir, saved);
+    expect(await loadSettings(dir, defaults, () => undefined)).toEqual(saved);
+    await writeFile(join(dir, SETTINGS_FILE), JSON.stringify({ ...defaults, dht: 'off', pex: 0, lsd: false }));
+    const notices: string[] = [];
+    expect(await loadSettings(dir, defaults, (m) => notices.push(m))).toEqual({ ...defaults, lsd: false });
+    expect(notices.join('\n')).toMatch(/invalid dht, pex ignored/);
+  });
+
   it('ignores a download folder that is empty or relative (it would follow the working directory)', async () => {
     for (const downloadDir of ['', 'Downloads', './x', '../up']) {
       await writeFile(join(dir, SETTINGS_FILE), JSON.stringify({ ...defaults, downloadDir, listenPort: 7001 }));

@@ -43,6 +43,10 @@ const SETTINGS_FIELDS: Record<keyof Settings, true> = {
   closeToTray: true,
   minimizeToTray: true,
   startOnLogin: true,
+  dht: true,
+  pex: true,
+  lsd: true,
+  portMapping: true,
 };
 
 export function defaultDownloadDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
