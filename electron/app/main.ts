@@ -28,6 +28,7 @@ import {
 import { DEFAULT_MAX_CONNECTIONS, IPC_EVENT, IPC_INVOKE, type Reply, type ServerEvent, type Settings, type TorrentSummary } from '../../shared/contract/index.js';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService, type ServiceConnection } from '../engine/service/index.js';
+import { peerSourcesOf } from '../engine/service/settings-apply.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { OpenRequestQueue, parseArgv, parseOpenTarget, type OpenRequest } from './open-requests.js';
 import {
@@ -163,6 +164,8 @@ async function start(): Promise<void> {
     stateDir,
     ...dhtSettings({}),
     ...reachSettings({}),
+    // The user's privacy switches from the first restored torrent on (the environment above still wins).
+    peerSources: peerSourcesOf(settings),
   };
   // A port the process may not have (below 1024) must not keep the app from starting (engine-start.ts).
   const started = await startOnSavedPort((port) => createSession({ ...sessionOptions, port }), settings.listenPort);

@@ -14,6 +14,7 @@ import type { TorrentHealth } from '../../shared/contract/health.js';
 import type { PieceSourcesView } from '../../shared/contract/piece-sources.js';
 import type { PeerPiecesResult } from '../../shared/contract/peer-pieces.js';
 import type { InFlightView } from '../../shared/contract/in-flight.js';
+import type { DiscoveryView } from '../../shared/contract/trackers.js';
 import type {
   EncryptionMode,
   FilePriority,
@@ -211,6 +212,12 @@ export interface SessionOptions {
   portMapping?: boolean;
   /** BEP 14 Local Service Discovery on the LAN multicast groups (default false; the hosts turn it on). Never for private torrents. */
   lsd?: boolean;
+  /**
+   * The user's switches at start (Settings: DHT, PEX, LSD, port mapping; absent = on), before
+   * any torrent is restored. `dht`, `lsd` and `portMapping` above say whether each may run at all
+   * (the host's flags and environment): a switch turns on only what they allow.
+   */
+  peerSources?: Partial<PeerSourceSwitches>;
   /** uTP (BEP 29): dial it first and accept it, on the UDP port of the listening port number (default true, unless TESSERA_UTP=0). */
   utp?: boolean;
   /**
@@ -219,6 +226,15 @@ export interface SessionOptions {
    * cheaper than filling the page cache, and a download does not push other files out of memory.
    */
   directWrites?: boolean;
+}
+
+/** The ways of finding peers and being found that the user switches on and off while running. */
+export interface PeerSourceSwitches {
+  dht: boolean;
+  /** Peer exchange (ut_pex) with the peers of public torrents. */
+  pex: boolean;
+  lsd: boolean;
+  portMapping: boolean;
 }
 
 /** Static facts about a torrent, for the Info tab and `tessera info`: the contract's TorrentInfoView without `savePath` (in TorrentStats). */
@@ -241,6 +257,8 @@ export interface EngineTorrent {
   trackers(): TrackerStats[];
   /** Why it is slow or stuck, ranked (torrent/health.ts); absent in engines that cannot say. */
   health?(): TorrentHealth;
+  /** The Trackers tab's DHT, PeX and LSD rows: each one's status and the connected peers it named. */
+  discoveryRows?(): DiscoveryView;
   /** Who sent each verified piece and when, from a cursor (torrent/piece-sources.ts); absent in engines that do not log it. */
   pieceSources?(from: number, sourcesFrom: number, generation?: number, limit?: number): PieceSourcesView | null;
   /** Each connected peer's pieces; bitfields only for peers whose count differs from `known` (torrent/peer-pieces.ts). */
@@ -318,6 +336,14 @@ export interface EngineSession {
   statistics(): Statistics;
   /** Whether peers can reach us (port mapping, incoming connections); absent in sessions that cannot tell. */
   reachability?(): Reachability;
+  /**
+   * Turns DHT, PEX, LSD and port mapping on or off now, for every torrent (fields left out
+   * keep their value). One the session options keep off (the host's flags, environment) stays
+   * off. Resolves once sockets are open or closed and mappings removed.
+   */
+  setPeerSources?(switches: Partial<PeerSourceSwitches>): Promise<void>;
+  /** Which of them run now: the user's switches and what the session options allow, together. */
+  peerSources?(): PeerSourceSwitches;
   close(): Promise<void>;
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;
   off<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): this;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_CONNECTIONS } from '../../shared/contract/index.js';
 import { createSession, defaultStateDir, dhtSettings, reachSettings, type EngineSession } from '../engine/index.js';
 import { TesseraService } from '../engine/service/index.js';
+import { peerSourcesOf } from '../engine/service/settings-apply.js';
 import { defaultDownloadDir, defaultSettings, loadSettings, saveSettings } from '../engine/service/state.js';
 import { ArgsError, DEFAULT_WEB_PORT, HOST_USAGE, parseHostArgs } from './args.js';
 import { startHostServer, type HostServer } from './server.js';
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
       stateDir,
       ...dhtSettings({ noDht: args.noDht, bootstrap: args.dhtBootstrap }),
       ...reachSettings({}),
+      // The user's privacy switches from the first restored torrent on (the flags above still win).
+      peerSources: peerSourcesOf(settings),
       ...(args.listenHost !== null ? { listenHost: args.listenHost } : {}),
     };
     // A port given on the command line is a demand; the saved one (6881 by default) a preference.

@@ -77,10 +77,12 @@ import {
 } from './create-torrent.js';
 import {
   addTrackersPayload,
+  discoveryView,
   editTrackerPayload,
   reannouncePayload,
   removeTrackersPayload,
   type AddTrackersPayload,
+  type DiscoveryView,
   type EditTrackerPayload,
   type ReannouncePayload,
   type RemoveTrackersPayload,
@@ -316,6 +318,8 @@ export interface Commands {
   cancelCreateTorrent: { payload: CancelCreateTorrentPayload; result: null };
   /** Electron: main's file or folder dialog for the creator's source path. Web host: 'unsupported'. */
   chooseCreateSource: { payload: ChooseCreateSourcePayload; result: ChooseCreateSourceResult };
+  /** The Trackers tab's DHT, PeX and LSD rows (trackers.ts DiscoveryView); 'unsupported' if the engine cannot say. */
+  getDiscovery: { payload: TorrentRef; result: DiscoveryView };
 }
 
 export type CommandName = keyof Commands;
@@ -365,6 +369,7 @@ export const COMMAND_NAMES = [
   'createTorrent',
   'cancelCreateTorrent',
   'chooseCreateSource',
+  'getDiscovery',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command.
@@ -481,6 +486,7 @@ export const commandPayloadValidators: { [K in CommandName]: Validator<CommandPa
   createTorrent: createTorrentPayload,
   cancelCreateTorrent: cancelCreateTorrentPayload,
   chooseCreateSource: chooseCreateSourcePayload,
+  getDiscovery: torrentRef,
 };
 
 export const commandResultValidators: { [K in CommandName]: Validator<CommandResult<K>> } = {
@@ -527,6 +533,7 @@ export const commandResultValidators: { [K in CommandName]: Validator<CommandRes
   createTorrent: createTorrentStarted,
   cancelCreateTorrent: nullValue,
   chooseCreateSource: chooseCreateSourceResult,
+  getDiscovery: discoveryView,
 };
 
 /** Validates a command payload (receiving side). Throws ValidationError. */

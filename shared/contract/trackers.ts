@@ -5,7 +5,7 @@
  * a URL that names a tracker the torrent has is only bounded, since a .torrent may carry
  * URLs of other schemes that we list but do not use.
  */
-import { array, infoHash, object, string, ValidationError, type Validator } from './validate.js';
+import { array, boolean, infoHash, literal, number, object, string, ValidationError, type Validator } from './validate.js';
 import { trackerTierList, trackerUrl } from './create-torrent.js';
 import { LIMITS, MAX_URL_CHARS } from './types.js';
 
@@ -63,3 +63,30 @@ export const removeTrackersPayload: Validator<RemoveTrackersPayload> = object<Re
 });
 
 export const reannouncePayload: Validator<ReannouncePayload> = object<ReannouncePayload>({ infoHashes: array(infoHash, { min: 1, max: LIMITS.torrents }) });
+
+/**
+ * The rows qBittorrent's Trackers tab keeps above the trackers ("** [DHT] **", "** [PeX] **",
+ * "** [LSD] **"): whether each way of finding peers works for this torrent, and how many of
+ * the connected peers it named. `disabled`: off in the settings (or by the host's flags);
+ * `disabled-for-torrent`: the torrent is private (BEP 27: peers from its trackers only).
+ */
+export type DiscoveryStatus = 'working' | 'disabled' | 'disabled-for-torrent';
+
+export interface DiscoveryRow {
+  status: DiscoveryStatus;
+  /** Connected peers (handshake done) this source named, seeds and the others. A peer several sources named counts in each. */
+  seeds: number;
+  leechers: number;
+}
+
+export interface DiscoveryView {
+  /** The torrent is private: its rows say "This torrent is private", as qBittorrent's do. */
+  private: boolean;
+  dht: DiscoveryRow;
+  pex: DiscoveryRow;
+  lsd: DiscoveryRow;
+}
+
+const peerCount: Validator<number> = number({ integer: true, min: 0, max: LIMITS.peers });
+const discoveryRow: Validator<DiscoveryRow> = object<DiscoveryRow>({ status: literal('working', 'disabled', 'disabled-for-torrent'), seeds: peerCount, leechers: peerCount });
+export const discoveryView: Validator<DiscoveryView> = object<DiscoveryView>({ private: boolean, dht: discoveryRow, pex: discoveryRow, lsd: discoveryRow });

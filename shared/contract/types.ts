@@ -176,9 +176,13 @@ export const PEER_FLAGS = {
   U: 'uploading to it',
   u: 'it wants our pieces but we choke it',
   I: 'incoming connection',
+  H: 'peer from DHT',
+  X: 'peer from PEX',
+  L: 'peer from LSD (local peer discovery)',
   E: 'encrypted traffic (MSE with RC4)',
   e: 'encrypted handshake (MSE), plain traffic',
   S: 'snubbed: sent nothing for a while',
+  P: 'µTP connection (uTP, BEP 29)',
 } as const;
 export type PeerFlag = keyof typeof PEER_FLAGS;
 

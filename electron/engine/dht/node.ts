@@ -156,7 +156,10 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   /** One routing-table entry and one lookup candidate per IP (see DhtNodeOptions.restrictRoutingIps). */
   private readonly restrictIps: boolean;
   private readonly maintenanceMs: number;
-  private readonly closing = new AbortController();
+  /** Aborted on close() and when switched off (setEnabled): ends the lookups running then. */
+  private halted = new AbortController();
+  /** Switched off by the user (setEnabled(false)): bound, but silent. */
+  private suspended = false;
   private readonly recentPings = new Map<string, number>();
   private readonly pingBacks: TokenBucket;
   private pingBacksDropped = 0;
@@ -230,7 +233,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
    */
   offerNodes(nodes: readonly NodeInfo[]): void {
     const fresh = nodes.filter((node) => familyOf(node.host) === this.family).slice(0, MAX_OFFERED_NODES);
-    if (fresh.length === 0 || !this.started || this.closed) return;
+    if (fresh.length === 0 || !this.started || this.closed || this.suspended) return;
     const hadNobody = this.table.size === 0;
     void Promise.allSettled(fresh.map((node) => this.pingKnown(node))).then(() => {
       if (hadNobody && this.table.size > 0 && !this.closed) void this.bootstrap();
@@ -248,10 +251,47 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     if (this.started) return this.address();
     this.started = true;
     const address = await this.rpc.bind();
-    this.maintenanceTimer = setInterval(() => this.maintain(), this.maintenanceMs);
-    this.maintenanceTimer.unref();
+    if (this.suspended) return address;
+    this.startMaintenance();
     void this.bootstrap();
     return address;
+  }
+
+  /**
+   * Switches the node off (the user turned the DHT off) or on again. Off, it sends and answers
+   * nothing: running lookups end, upkeep stops, queries in flight or waiting are rejected and
+   * KRPC datagrams are dropped unread. The socket stays bound — uTP shares it, as libtorrent
+   * keeps its UDP socket when the DHT stops — and the routing table is kept, as a saved state
+   * would be, so switching on again bootstraps from the nodes it knew. May come before start().
+   */
+  setEnabled(enabled: boolean): void {
+    if (this.closed || enabled === !this.suspended) return;
+    this.suspended = !enabled;
+    this.rpc.setMuted(!enabled);
+    if (!enabled) {
+      this.stopMaintenance();
+      this.halted.abort();
+      return;
+    }
+    this.halted = new AbortController();
+    if (!this.started) return;
+    this.startMaintenance();
+    void this.bootstrap();
+  }
+
+  /** False while switched off (setEnabled). */
+  get enabled(): boolean {
+    return !this.suspended;
+  }
+
+  private startMaintenance(): void {
+    this.maintenanceTimer = setInterval(() => this.maintain(), this.maintenanceMs);
+    this.maintenanceTimer.unref();
+  }
+
+  private stopMaintenance(): void {
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.maintenanceTimer = null;
   }
 
   address(): PeerAddress {
@@ -272,7 +312,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
    * bootstrap nodes for nodes near our id, then looks up our own id. Never rejects.
    */
   bootstrap(): Promise<void> {
-    if (!this.started || this.closed) return Promise.resolve();
+    if (!this.started || this.closed || this.suspended) return Promise.resolve();
     this.bootstrapping ??= this.runBootstrap().finally(() => {
       this.bootstrapping = null;
     });
@@ -299,9 +339,9 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
         this.otherFamilyNodes(this.family === 4 ? response.nodes6 : response.nodes);
       }),
     );
-    if (this.closed) return;
+    if (this.closed || this.suspended) return;
     await this.runLookup('find_node', this.id, seeds);
-    if (this.closed) return;
+    if (this.closed || this.suspended) return;
     if (this.table.size === 0) {
       this.emit('warning', `DHT bootstrap found no nodes (asked ${routers.length} bootstrap and ${this.savedNodes.length} saved nodes); retrying later`);
     } else if (!this.isReady) {
@@ -349,8 +389,9 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     const target = toInfoHash(infoHash);
     const controller = new AbortController();
     const stop = (): void => controller.abort();
+    const halted = this.halted.signal;
     options.signal?.addEventListener('abort', stop);
-    this.closing.signal.addEventListener('abort', stop);
+    halted.addEventListener('abort', stop);
     const queue: DhtPeer[] = [];
     const seen = new Set<string>();
     let finished = false;
@@ -385,7 +426,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     } finally {
       controller.abort();
       options.signal?.removeEventListener('abort', stop);
-      this.closing.signal.removeEventListener('abort', stop);
+      halted.removeEventListener('abort', stop);
       await running.catch(() => undefined);
     }
   }
@@ -405,7 +446,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     const target = toInfoHash(infoHash);
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new RangeError(`announce port ${port} out of range`);
     const peers = new Map<string, DhtPeer>();
-    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.halted.signal]) : this.halted.signal;
     const result = await this.lookupPeers(
       target,
       (found, from) => {
@@ -433,7 +474,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   /** Iterative find_node: the k closest nodes to `target` that answered. */
   async findNode(target: InfoHashLike, options: GetPeersOptions = {}): Promise<NodeInfo[]> {
     const id = toInfoHash(target);
-    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.halted.signal]) : this.halted.signal;
     await this.waitForBootstrap();
     const result = await this.runLookup('find_node', id, this.table.closest(id, this.k * 2), signal);
     return result.closest.map((entry) => entry.node);
@@ -446,7 +487,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
 
   /** Pings an endpoint; resolves with its id, or null when it does not answer. */
   async ping(address: PeerAddress): Promise<Uint8Array | null> {
-    if (!this.started || this.closed) return null;
+    if (!this.started || this.closed || this.suspended) return null;
     try {
       const response = await this.rpc.query(address, { method: 'ping' });
       this.heardFrom(response, address);
@@ -493,9 +534,8 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
-    this.maintenanceTimer = null;
-    this.closing.abort();
+    this.stopMaintenance();
+    this.halted.abort();
     await this.rpc.close();
   }
 
@@ -516,10 +556,10 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     method: 'find_node' | 'get_peers',
     target: Uint8Array,
     seeds: readonly NodeInfo[],
-    signal: AbortSignal = this.closing.signal,
+    signal: AbortSignal = this.halted.signal,
     onPeers?: (peers: PeerAddress[], from: PeerAddress) => void,
   ): Promise<LookupResult> {
-    if (!this.started || this.closed || signal.aborted) return { closest: [], queried: 0, responded: 0, aborted: true };
+    if (!this.started || this.closed || this.suspended || signal.aborted) return { closest: [], queried: 0, responded: 0, aborted: true };
     this.lookups++;
     const args: QueryArgs = method === 'find_node' ? { method, target } : { method, infoHash: target };
     return iterativeLookup({
@@ -609,7 +649,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
   }
 
   private onQuery(query: KrpcQuery, from: PeerAddress): void {
-    if (this.readOnly || this.closed) return;
+    if (this.readOnly || this.closed || this.suspended) return;
     if (!query.readOnly && !idEquals(query.id, this.id)) {
       const known = this.table.heardQuery(query.id, from.host, from.port);
       if (!known && this.table.wouldAccept(query.id, from.host)) this.pingBack(from);
@@ -663,7 +703,7 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
 
   /** Periodic upkeep: ping quiet nodes, refresh stale buckets, expire stored peers, re-bootstrap. */
   private maintain(): void {
-    if (this.closed) return;
+    if (this.closed || this.suspended) return;
     this.store.prune();
     if (this.table.size === 0) {
       if (this.now() - this.lastBootstrap >= BOOTSTRAP_RETRY_MS) void this.bootstrap();

@@ -187,6 +187,8 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   private readonly awaited = new Map<string, number>();
   private closed = false;
   private bound = false;
+  /** The DHT is switched off (setMuted): no KRPC goes out or comes in; the socket stays for `otherProtocol`. */
+  private muted = false;
   /**
    * Datagrams of another protocol sharing the socket (uTP, as libtorrent shares one UDP port):
    * offered first; returning true takes the datagram away from KRPC.
@@ -254,6 +256,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   query(to: PeerAddress, args: QueryArgs, priority: QueryPriority = 'normal'): Promise<KrpcResponse> {
     return new Promise((resolve, reject) => {
       if (this.closed || !this.bound) return reject(new DhtSendError('DHT socket is closed'));
+      if (this.muted) return reject(new DhtSendError('the DHT is switched off'));
       const host = canonicalHost(to.host);
       if (!host || familyOf(host) !== this.family) return reject(new DhtSendError(`cannot reach ${to.host} from an IPv${this.family} socket`));
       if (!Number.isInteger(to.port) || to.port < 1 || to.port > 0xffff) return reject(new DhtSendError(`bad port ${to.port}`));
@@ -329,7 +332,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   }
 
   private sendRaw(to: PeerAddress, packet: Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.muted) return;
     this.socket.send(packet, to.port, to.host, (error) => {
       if (error) this.emit('warning', `DHT reply to ${to.host}:${to.port} failed: ${error.message}`);
     });
@@ -346,6 +349,7 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
   private onMessage(packet: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
     if (this.otherProtocol?.(packet, rinfo)) return;
+    if (this.muted) return;
     const from: PeerAddress = { host: rinfo.address, port: rinfo.port };
     // The cheap checks before any decoding: a flood must cost a map lookup per datagram, not a
     // bencode parse. A node we are waiting on skips them, so our lookups still get answers.
@@ -398,13 +402,20 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     this.emit('dropped', reason, from);
   }
 
-  /** Rejects every outstanding and queued query and closes the socket. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * The DHT switched off (true) or on again: while muted no query, reply or error is sent and
+   * KRPC datagrams that arrive are dropped unread; outstanding and queued queries are rejected.
+   * The socket stays bound, for the protocol sharing it (uTP) and for switching on again.
+   */
+  setMuted(muted: boolean): void {
+    if (muted === this.muted) return;
+    this.muted = muted;
+    if (muted) this.rejectAll(new DhtSendError('the DHT is switched off'));
+  }
+
+  private rejectAll(error: DhtSendError): void {
     if (this.queueTimer) clearTimeout(this.queueTimer);
     this.queueTimer = null;
-    const error = new DhtSendError('DHT node closed');
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(error);
@@ -412,6 +423,13 @@ export class KrpcSocket extends TypedEmitter<KrpcSocketEvents> {
     this.pending.clear();
     this.awaited.clear();
     for (const item of [...this.queue.splice(0), ...this.backgroundQueue.splice(0)]) item.reject(error);
+  }
+
+  /** Rejects every outstanding and queued query and closes the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.rejectAll(new DhtSendError('DHT node closed'));
     await new Promise<void>((resolve) => {
       try {
         this.socket.close(() => resolve());

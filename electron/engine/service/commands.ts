@@ -263,6 +263,11 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
       if (!view) throw new CommandFailure('not-found', 'No pieces yet: the metadata has not arrived or the data is being checked');
       return view;
     }
+    case 'getDiscovery': {
+      const t = torrent(parseCommandPayload(command, raw).infoHash);
+      if (!t.discoveryRows) throw new CommandFailure('unsupported', 'This engine cannot tell where its peers came from');
+      return t.discoveryRows();
+    }
     default: {
       // Every command of the contract has its case above: one added to the contract without a
       // case leaves `command` a CommandName here, not never, and this does not compile (the

@@ -13,6 +13,7 @@ import {
   type FilePriority,
   type FileStats,
   type PeerAddress,
+  type PeerSourceSwitches,
   type PeerStats,
   type SessionEvents,
   type SourceFacts,
@@ -27,6 +28,8 @@ import type { QueueMove, QueueSettings, SeedingLimits, Statistics, TorrentSeedin
 import { moveInQueue } from '../session/queue-policy.js';
 import { mergeTiers } from '../torrent/metadata-file.js';
 import { limitTrackerTiers } from '../tracker/limits.js';
+import { discoveryRows } from '../torrent/discovery-rows.js';
+import type { DiscoveryView } from '../../../shared/contract/trackers.js';
 import { replaceTracker, withoutTrackers, type TrackerEdit } from '../tracker/tier-edits.js';
 
 
@@ -99,6 +102,11 @@ export class FakeTorrent implements EngineTorrent {
   trackerTiers: string[][] = [['http://127.0.0.1:1/announce']];
   /** How many times reannounce() ran while it was running. */
   reannounces = 0;
+  /** The session's DHT, PEX and LSD switches as its rows see them (FakeSession sets them), and whether it is private. */
+  peerSources = { dht: true, pex: true, lsd: true };
+  isPrivate = false;
+  /** Peers the rows count by where they came from (PeerOrigin bits). */
+  countedPeers: Array<{ isSeed: boolean; origins: number }> = [];
 
   constructor(
     readonly infoHash: string,
@@ -191,6 +199,10 @@ export class FakeTorrent implements EngineTorrent {
       { index: 0, path: `${this.name}/a.bin`, size: half, completedBytes: 0, priority: this.priorities[0] ?? 1, pad: false },
       { index: 1, path: `${this.name}/b.bin`, size: this.size - half, completedBytes: 0, priority: this.priorities[1] ?? 1, pad: false },
     ];
+  }
+
+  discoveryRows(): DiscoveryView {
+    return discoveryRows(this.isPrivate, this.peerSources, this.countedPeers);
   }
 
   trackers(): TrackerStats[] {
@@ -407,6 +419,7 @@ export class FakeSession implements EngineSession {
     const existing = this.torrents.get(hash);
     if (existing) return existing;
     const t = new FakeTorrent(hash, name, this.spec.pieceLength, this.spec.pieceCount, this.spec.blocksPerPiece, options.savePath ?? '/tmp', options.paused ?? false);
+    t.peerSources = { dht: this.switches.dht, pex: this.switches.pex, lsd: this.switches.lsd };
     if (options.category !== undefined) t.category = options.category;
     if (options.sequential !== undefined) t.sequential = options.sequential;
     if (options.firstLastPiecesFirst !== undefined) t.firstLastPiecesFirst = options.firstLastPiecesFirst;
@@ -492,6 +505,18 @@ export class FakeSession implements EngineSession {
 
   setMaxConnections(max: number): void {
     this.maxConnections = Math.max(1, Math.floor(max));
+  }
+
+  /** The switches as set (every one allowed: the fake has no host flags). */
+  switches: PeerSourceSwitches = { dht: true, pex: true, lsd: true, portMapping: true };
+
+  async setPeerSources(switches: Partial<PeerSourceSwitches>): Promise<void> {
+    this.switches = { ...this.switches, ...switches };
+    for (const t of this.torrents.values()) t.peerSources = { dht: this.switches.dht, pex: this.switches.pex, lsd: this.switches.lsd };
+  }
+
+  peerSources(): PeerSourceSwitches {
+    return { ...this.switches };
   }
 
   setEncryption(mode: EncryptionMode): void {

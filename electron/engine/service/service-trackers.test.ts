@@ -94,4 +94,22 @@ describe('tracker commands', () => {
       expect(await conn.handle(name, payload), name).toMatchObject({ ok: false, error: { code: 'not-found' } });
     }
   });
+
+  it('getDiscovery gives the DHT, PeX and LSD rows, which follow the privacy switches set with setSettings', async () => {
+    const { session, conn, t } = await setup();
+    t.countedPeers = [
+      { isSeed: true, origins: 2 | 4 },
+      { isSeed: false, origins: 2 },
+      { isSeed: false, origins: 0 },
+    ];
+    expect(await conn.handle('getDiscovery', { infoHash: t.infoHash })).toEqual({
+      ok: true,
+      result: { private: false, dht: { status: 'working', seeds: 1, leechers: 1 }, pex: { status: 'working', seeds: 1, leechers: 0 }, lsd: { status: 'working', seeds: 0, leechers: 0 } },
+    });
+    const reply = await conn.handle('setSettings', { dht: false, lsd: false, portMapping: false });
+    expect(reply).toMatchObject({ ok: true, result: { dht: false, lsd: false, portMapping: false } });
+    expect(session.switches).toEqual({ dht: false, pex: true, lsd: false, portMapping: false });
+    expect(await conn.handle('getDiscovery', { infoHash: t.infoHash })).toMatchObject({ ok: true, result: { dht: { status: 'disabled' }, pex: { status: 'working' }, lsd: { status: 'disabled' } } });
+    expect(await conn.handle('getDiscovery', { infoHash: unknownHash })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
 });

@@ -39,7 +39,7 @@ import { categorySavePath, insideDownloadDir } from './categories.js';
 import { Client, type WatchTiming } from './client.js';
 import { findTorrent, runCommand, type CommandHost } from './commands.js';
 import { CommandFailure, isTorrentInputError, toFailure } from './failure.js';
-import { applySettingsPatch, pushSettingsToSession } from './settings-apply.js';
+import { applySettingsPatch, pushPeerSources, pushSettingsToSession } from './settings-apply.js';
 import { SummaryFeed } from './summary-feed.js';
 import { TorrentWiring } from './torrent-wiring.js';
 import { clipText, previewView, sessionSummary, torrentSummary } from './views.js';
@@ -186,6 +186,7 @@ export class TesseraService implements CommandHost {
     } catch (err) {
       this.log(`applying settings to the engine failed: ${errorLine(err)}`);
     }
+    pushPeerSources(this.session, this.settings, null).catch((err: unknown) => this.log(`switching DHT, PEX, LSD or port mapping failed: ${errorLine(err)}`));
     this.session.on('added', this.onAdded);
     this.session.on('removed', this.onRemoved);
     for (const t of this.session.list()) {
@@ -391,6 +392,8 @@ export class TesseraService implements CommandHost {
       const next = applySettingsPatch(previous, patch);
       await this.commitSettings(next);
       pushSettingsToSession(this.session, next, previous);
+      // Replied once the switches are carried out, so the settings the UI gets back are in effect.
+      await pushPeerSources(this.session, next, previous).catch((err: unknown) => this.log(`switching DHT, PEX, LSD or port mapping failed: ${errorLine(err)}`));
       return this.getSettings();
     });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../../shared/contract/index.js';
 import { FakeSession } from './fake-session.js';
-import { applySettingsPatch, pushSettingsToSession } from './settings-apply.js';
+import { applySettingsPatch, peerSourcesOf, pushPeerSources, pushSettingsToSession } from './settings-apply.js';
 
 const base: Settings = { downloadDir: '/d', listenPort: 6881, maxPeersPerTorrent: 50, notifyOnComplete: true, downloadLimit: 0, uploadLimit: 0, encryption: 'allow', confirmAdd: true };
 
@@ -47,5 +47,20 @@ describe('settings', () => {
     expect(applySettingsPatch(base, { maxConnectionsPerIp: 0 })).toEqual({ ...base, maxConnectionsPerIp: 0 });
     pushSettingsToSession(session, { ...base, maxConnectionsPerIp: 0 }, base);
     expect(session.maxConnectionsPerIp).toBe(0);
+  });
+
+  it('the privacy switches: absent = on; all pushed at startup, later only when one changed', async () => {
+    expect(peerSourcesOf(base)).toEqual({ dht: true, pex: true, lsd: true, portMapping: true });
+    expect(applySettingsPatch(base, { dht: false, pex: false })).toEqual({ ...base, dht: false, pex: false });
+    const session = new FakeSession();
+    const pushed: unknown[] = [];
+    session.setPeerSources = async (s) => void pushed.push(s);
+    await pushPeerSources(session, { ...base, lsd: false }, null);
+    await pushPeerSources(session, { ...base, lsd: false, listenPort: 1 }, { ...base, lsd: false });
+    await pushPeerSources(session, { ...base, lsd: false, portMapping: false }, { ...base, lsd: false });
+    expect(pushed).toEqual([
+      { dht: true, pex: true, lsd: false, portMapping: true },
+      { dht: true, pex: true, lsd: false, portMapping: false },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /** Settings changes: merging a validated patch, and pushing what the running engine can take. */
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, effectiveRateLimits, queueOf, seedingLimitsOf, type Settings, type SettingsPatch } from '../../../shared/contract/index.js';
-import type { EngineSession } from '../api.js';
+import type { EngineSession, PeerSourceSwitches } from '../api.js';
 
 /** `current` with every field the patch names replaced (the patch never names a path). */
 export function applySettingsPatch(current: Settings, patch: SettingsPatch): Settings {
@@ -44,4 +44,21 @@ export function pushSettingsToSession(session: EngineSession, next: Settings, pr
   if (!previous || next.encryption !== previous.encryption) session.setEncryption(next.encryption);
   if (!previous || next.maxConnectionsPerIp !== previous.maxConnectionsPerIp) session.setMaxConnectionsPerIp(next.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
   if (!previous || next.maxConnections !== previous.maxConnections) session.setMaxConnections(next.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+}
+
+/** The privacy switches of `settings` (absent = on, as before they existed): SessionOptions.peerSources at start. */
+export function peerSourcesOf(settings: Settings): PeerSourceSwitches {
+  return { dht: settings.dht ?? true, pex: settings.pex ?? true, lsd: settings.lsd ?? true, portMapping: settings.portMapping ?? true };
+}
+
+/**
+ * Pushes the DHT, PEX, LSD and port-mapping switches when they differ from `previous` (all at
+ * startup): they apply at once (session.ts setPeerSources). Resolves once the engine has
+ * carried them out (sockets closed, mappings removed).
+ */
+export async function pushPeerSources(session: EngineSession, next: Settings, previous: Settings | null): Promise<void> {
+  const wanted = peerSourcesOf(next);
+  const before = previous ? peerSourcesOf(previous) : null;
+  if (before && JSON.stringify(before) === JSON.stringify(wanted)) return;
+  await session.setPeerSources?.(wanted);
 }

@@ -18,18 +18,29 @@ const STATE_FILE = 'dht.dat';
 export class SessionDht implements TorrentDht {
   private constructor(private readonly nodes: DhtNode[], private readonly stateFile: string | null) {}
 
-  static async start(options: SessionOptions, listenPort: number, warn: (message: string) => void): Promise<SessionDht | null> {
+  /** `enabled` false: the nodes bind their sockets (uTP may share them) but stay silent until setEnabled(true). */
+  static async start(options: SessionOptions, listenPort: number, warn: (message: string) => void, enabled = true): Promise<SessionDht | null> {
     const stateFile = options.stateDir ? path.join(options.stateDir, STATE_FILE) : null;
     const state = stateFile ? await fs.readFile(stateFile).catch(() => null) : null;
     const nodes: DhtNode[] = [];
     for (const host of dhtHosts(options.listenHost)) {
-      const node = await startNode(options, host, listenPort, state, nodes[0]?.id, warn);
+      const node = await startNode(options, host, listenPort, state, nodes[0]?.id, warn, enabled);
       if (node) nodes.push(node);
     }
     const [first, second] = nodes;
     if (!first) return null;
     if (second) first.pairWith(second);
     return new SessionDht(nodes, stateFile);
+  }
+
+  /** False while the user has the DHT switched off (the nodes are bound but silent: DhtNode.setEnabled). */
+  get enabled(): boolean {
+    return this.nodes[0]!.enabled;
+  }
+
+  /** Switches every node off or on again (see DhtNode.setEnabled); torrents ask `enabled` before they look up or announce. */
+  setEnabled(enabled: boolean): void {
+    for (const node of this.nodes) node.setEnabled(enabled);
   }
 
   /** The UDP port the first (IPv4) node is bound to. */
@@ -92,6 +103,7 @@ async function startNode(
   state: Buffer | null,
   nodeId: Uint8Array | undefined,
   warn: (message: string) => void,
+  enabled: boolean,
 ): Promise<DhtNode | null> {
   const family = host.includes(':') ? 'IPv6' : 'IPv4';
   const ports = options.dhtPort !== undefined ? [options.dhtPort] : [listenPort, 0];
@@ -104,6 +116,8 @@ async function startNode(
       ...(options.dhtBootstrap ? { bootstrap: options.dhtBootstrap } : {}),
       ...(options.dhtRestrictRoutingIps !== undefined ? { restrictRoutingIps: options.dhtRestrictRoutingIps } : {}),
     });
+    // Switched off before it starts: bound, but not a datagram sent (no bootstrap).
+    if (!enabled) node.setEnabled(false);
     try {
       node.on('warning', (message) => warn(`DHT (${family}): ${message}`));
       await node.start();

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
-import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type EngineSession, type EngineTorrent, type PeerAddress, type SessionEvents, type SessionOptions, type SourceFacts, type TorrentSource } from '../api.js';
+import { TorrentInputError, type AddTorrentOptions, type EncryptionMode, type EngineSession, type EngineTorrent, type PeerAddress, type PeerSourceSwitches, type SessionEvents, type SessionOptions, type SourceFacts, type TorrentSource } from '../api.js';
 import { MetainfoError, parseTorrent, parseTorrentAsync, type Metainfo } from '../metainfo/index.js';
 import { BencodeError } from '../bencode/index.js';
 import { MagnetError, parseMagnet } from '../magnet/magnet.js';
@@ -87,9 +87,15 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   /** The torrents in queue order, made again only after the queue or the set of torrents changed (the policy asks every second). */
   private orderedTorrents: readonly Torrent[] | null = null;
   private readonly policy: SessionPolicy;
+  /** The user's switches (Settings: DHT, PEX, LSD, port mapping), whatever the options allow. */
+  private readonly wanted: PeerSourceSwitches;
+  /** What runs: the switches as the options allow them (torrents read it through their context). */
+  private sources: PeerSourceSwitches;
 
   constructor(private readonly options: SessionOptions) {
     super();
+    this.wanted = { dht: true, pex: true, lsd: true, portMapping: true, ...pickSwitches(options.peerSources ?? {}) };
+    this.sources = this.runningSources();
     this.store = options.stateDir ? new StateStore(options.stateDir) : null;
     this.disk = new DiskWorkers(diskThreadsFor(), options.directWrites ?? process.env.TESSERA_DIRECT_IO !== '0');
     this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS;
@@ -190,17 +196,50 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   async listen(): Promise<void> {
     this.listenPort = await this.listener.listen(this.options.port, this.options.listenHost, this.options.portFallback ?? false);
     if (this.options.dht !== false) {
-      this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m));
+      // Bound even when switched off, so uTP shares its socket and switching on needs no new port.
+      this.dht = await SessionDht.start(this.options, this.listenPort, (m) => this.warn(m), this.wanted.dht);
     }
     // Incoming uTP connections take the TCP path: the listener's limits, handshake and routing.
     this.utp = await SessionUtp.start(this.options, this.listenPort, this.dht, (socket) => this.listener.adopt(socket as unknown as net.Socket), (m) => this.warn(m));
     await this.policy.statistics.load();
     this.policy.start();
-    this.reach = await SessionReach.start(this.options, this.listenPort, {
-      torrents: () => this.torrents.values(),
-      warn: (m) => this.warn(m),
-      changed: () => this.emit('reachability', this.reachability()),
-    });
+    this.sources = this.runningSources();
+    this.reach = await SessionReach.start(
+      this.options,
+      this.listenPort,
+      {
+        torrents: () => this.torrents.values(),
+        warn: (m) => this.warn(m),
+        changed: () => this.emit('reachability', this.reachability()),
+      },
+      this.sources,
+    );
+  }
+
+  /** The user's switches as the options (the host's flags, environment) allow them. */
+  private runningSources(): PeerSourceSwitches {
+    const w = this.wanted;
+    return { dht: w.dht && this.dht !== null, pex: w.pex, lsd: w.lsd && this.options.lsd === true, portMapping: w.portMapping && this.options.portMapping === true };
+  }
+
+  /**
+   * Settings → Privacy and Connection, at once: DHT off silences the nodes and ends every
+   * torrent's lookups and announces (on again: they bootstrap and announce), PEX off stops it
+   * for every torrent (torrent.ts pexOn), LSD off closes the multicast sockets, port mapping off
+   * removes the router's mappings. What the options keep off stays off.
+   */
+  async setPeerSources(switches: Partial<PeerSourceSwitches>): Promise<void> {
+    if (this.closed) return;
+    Object.assign(this.wanted, pickSwitches(switches));
+    const before = this.sources;
+    this.sources = this.runningSources();
+    this.dht?.setEnabled(this.wanted.dht);
+    if (before.dht !== this.sources.dht || before.pex !== this.sources.pex) for (const t of this.torrents.values()) t.peerSourcesChanged();
+    await this.reach?.set({ lsd: this.sources.lsd, portMapping: this.sources.portMapping });
+  }
+
+  peerSources(): PeerSourceSwitches {
+    return { ...this.sources };
   }
 
   /** Port mapping, incoming connections, LSD: whether peers outside can reach us. */
@@ -228,7 +267,11 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
     const maxPeers = (): number => this.peersPerTorrent();
     const encryption = (): EncryptionMode => this.encryptionMode;
     const maxPerIp = (): number => this.maxPerIp;
+    const sources = (): PeerSourceSwitches => this.sources;
     return {
+      get peerSources() {
+        return sources();
+      },
       get maxPeers() {
         return maxPeers();
       },
@@ -532,6 +575,13 @@ export class Session extends TypedEmitter<SessionEvents> implements EngineSessio
   private warn(message: string): void {
     this.emit('warning', message);
   }
+}
+
+/** Only the four switches, each a boolean (a caller's object may carry more). */
+function pickSwitches(switches: Partial<PeerSourceSwitches>): Partial<PeerSourceSwitches> {
+  const out: Partial<PeerSourceSwitches> = {};
+  for (const key of ['dht', 'pex', 'lsd', 'portMapping'] as const) if (typeof switches[key] === 'boolean') out[key] = switches[key];
+  return out;
 }
 
 type ParsedSource = Omit<TorrentInit, 'resume' | 'store' | 'magnetUri' | 'hashes'> & { peers: PeerAddress[]; hashes: InfoHashes; ignored?: string[] };

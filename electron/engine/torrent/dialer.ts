@@ -145,6 +145,12 @@ export class Dialer {
     return this.dialledAddress.get(peer) ?? null;
   }
 
+  /** The kinds of source that named the address a dialled connection went to (PeerOrigin bits; 0 for incoming ones). */
+  originsOf(peer: PeerConnection): number {
+    const address = this.dialledAddress.get(peer);
+    return address ? this.candidates.originsOf(address) : 0;
+  }
+
   ban(address: PeerAddress): void {
     this.candidates.ban(address);
   }

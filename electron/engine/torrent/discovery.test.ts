@@ -185,4 +185,29 @@ describe('Discovery', () => {
     expect(discovery.trackers()).toBeNull();
     await discovery.stop();
   });
+
+  it('the DHT switched off ends its lookup and announces at once; on again, it looks up anew', async () => {
+    const { dht, found, discovery } = setup();
+    discovery.start([], { finished: false, dht: true });
+    expect(dht.lookups).toHaveLength(1);
+    discovery.setDht(false);
+    // The lookup of the stretch that ended feeds no peer and leads to no announce.
+    dht.lookups[0]!([D(1)]);
+    await settle();
+    expect(found).toEqual([]);
+    expect(dht.announces).toHaveLength(0);
+    discovery.reannounce();
+    expect(dht.announced).toHaveLength(0);
+    discovery.setDht(true);
+    expect(dht.lookups).toHaveLength(2);
+    dht.lookups[1]!([D(2)]);
+    await settle();
+    expect(found).toEqual([P(2)]);
+    expect(dht.announces).toHaveLength(1);
+    // Stopped, the switch changes nothing (start() decides).
+    void discovery.stop();
+    discovery.setDht(false);
+    discovery.setDht(true);
+    expect(dht.lookups).toHaveLength(2);
+  });
 });

@@ -11,6 +11,8 @@ export interface TorrentDht {
   announce(infoHash: Uint8Array, port: number): Promise<{ peers: DhtPeer[] }>;
   /** Nodes in the routing table (0: not bootstrapped), for the health diagnosis. */
   nodeCount?(): number;
+  /** False while the user has the DHT switched off (absent: always on). */
+  readonly enabled?: boolean;
 }
 
 /** What discovery needs from its torrent. */
@@ -47,6 +49,9 @@ export class Discovery {
   private dhtTimer: NodeJS.Timeout | null = null;
   /** Announces to the DHT now (this run's lookup); null when stopped or without the DHT. */
   private dhtAnnounceNow: (() => void) | null = null;
+  /** DHT lookups run (setDht); a switch off ends the lookups of that stretch, as stop() ends a run's. */
+  private dhtOn = false;
+  private dhtStretch = 0;
   private run = 0;
   private running = false;
   private stopping: Promise<void> = Promise.resolve();
@@ -62,12 +67,28 @@ export class Discovery {
     if (options.dht) this.startDhtLookups();
   }
 
-  /** Stops; resolves once every stop so far has told the trackers (best effort, bounded by the announcer). */
-  stop(): Promise<void> {
-    this.running = false;
+  /**
+   * The DHT was switched on or off while running (Settings, or the torrent turned out private):
+   * off ends the lookups and announces to it at once; on starts them as start() does.
+   */
+  setDht(on: boolean): void {
+    if (!this.running || on === this.dhtOn) return;
+    if (on) this.startDhtLookups();
+    else this.stopDht();
+  }
+
+  private stopDht(): void {
+    this.dhtOn = false;
+    this.dhtStretch++;
     if (this.dhtTimer) clearInterval(this.dhtTimer);
     this.dhtTimer = null;
     this.dhtAnnounceNow = null;
+  }
+
+  /** Stops; resolves once every stop so far has told the trackers (best effort, bounded by the announcer). */
+  stop(): Promise<void> {
+    this.running = false;
+    this.stopDht();
     this.stopAnnouncers();
     return this.stopping;
   }
@@ -137,8 +158,10 @@ export class Discovery {
   private startDhtLookups(): void {
     const dht = this.host.dht;
     if (!dht) return;
+    this.dhtOn = true;
     const run = this.run;
-    const current = (): boolean => this.running && this.run === run;
+    const stretch = ++this.dhtStretch;
+    const current = (): boolean => this.running && this.run === run && this.dhtStretch === stretch;
     // First: stream peers as the lookup finds them (a magnet wants its first peer soon), then
     // announce. Later rounds only announce: announce runs the same get_peers lookup itself.
     const first = async (): Promise<void> => {

@@ -19,6 +19,8 @@ interface Candidate {
   encrypted: boolean;
   /** Dial it over uTP first (libtorrent's torrent_peer::supports_utp: assumed until a uTP dial fails). */
   utp: boolean;
+  /** Every kind of source that named it (PeerOrigin bits), not only the first: the peer list's H, X, L. */
+  origins: number;
 }
 
 export const MAX_CANDIDATES = 2000;
@@ -37,6 +39,26 @@ export const MAGNET_SOURCE = 'magnet x.pe';
 export const LSD_SOURCE = 'lsd';
 export function trackerSource(url: string): string {
   return `tracker ${url}`;
+}
+/** A PEX peer's contributions, counted under its IP (see pex.ts pexSourceOf). */
+export function pexSource(ip: string): string {
+  return `pex ${ip}`;
+}
+
+/**
+ * The kinds of source, as bits: a candidate keeps every kind that named it (libtorrent's
+ * torrent_peer::source is such a mask too), so a peer both the DHT and PEX named shows H and X.
+ */
+export const PeerOrigin = { Tracker: 1, Dht: 2, Pex: 4, Lsd: 8, Magnet: 16, User: 32 } as const;
+
+/** The kind of a source string (see the sources above). */
+export function originOf(source: string | null): number {
+  if (source === null) return PeerOrigin.User;
+  if (familyOf(source) === DHT_SOURCE) return PeerOrigin.Dht;
+  if (source === LSD_SOURCE) return PeerOrigin.Lsd;
+  if (source === MAGNET_SOURCE) return PeerOrigin.Magnet;
+  if (source.startsWith('pex ')) return PeerOrigin.Pex;
+  return source.startsWith('tracker ') ? PeerOrigin.Tracker : 0;
 }
 /**
  * The source of a peer the DHT found: the network (dht/routing-table-ips.ts nodeGroup, an IPv4
@@ -105,14 +127,19 @@ export class PeerCandidates {
   add(address: PeerAddress, source: string | null = null): boolean {
     if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return false;
     const key = PeerCandidates.key(address);
-    if (this.byKey.has(key) || this.banned.has(key)) return false;
+    const known = this.byKey.get(key);
+    if (known) {
+      known.origins |= originOf(source);
+      return false;
+    }
+    if (this.banned.has(key)) return false;
     const family = source === null ? null : familyOf(source);
     if (source !== null && family !== null) {
       if (count(this.perSource, source) >= shareOf(source) && !this.evictFailed(source)) return false;
       if (count(this.perFamily, family) >= MAX_CANDIDATES_PER_SOURCE && !this.evictWithin(family, source)) return false;
     }
     if (this.byKey.size >= MAX_CANDIDATES && !this.evictFailed() && !this.evictFromLargest(family)) return false;
-    this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, family, retryAt: 0, connected: false, encrypted: false, utp: true });
+    this.byKey.set(key, { address, key, failures: 0, failedAt: 0, source, family, retryAt: 0, connected: false, encrypted: false, utp: true, origins: originOf(source) });
     if (source !== null && family !== null) {
       this.perSource.set(source, count(this.perSource, source) + 1);
       this.perFamily.set(family, count(this.perFamily, family) + 1);
@@ -230,6 +257,11 @@ export class PeerCandidates {
     c.failures = failed ? c.failures + 1 : 0;
     if (failed) c.failedAt = Date.now();
     c.retryAt = Date.now() + (failed ? 5_000 * 2 ** Math.min(c.failures, 6) : 10_000);
+  }
+
+  /** The kinds of source that named this address (PeerOrigin bits; 0 for an address not in the list). */
+  originsOf(address: PeerAddress): number {
+    return this.byKey.get(PeerCandidates.key(address))?.origins ?? 0;
   }
 
   /** Whether the next dial should try uTP (it has not failed over uTP yet). */

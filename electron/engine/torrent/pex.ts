@@ -3,7 +3,7 @@ import type { PeerConnection } from '../peer/peer-connection.js';
 import { tryParseHostPort } from '../util/host-port.js';
 import * as msg from '../wire/encode.js';
 import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED, PEX_FLAG_UTP } from '../wire/ut-pex.js';
-import { PeerCandidates } from './peer-candidates.js';
+import { PeerCandidates, pexSource } from './peer-candidates.js';
 
 /**
  * libtorrent sends its first PEX message as soon as it has something to say, then one every
@@ -94,5 +94,5 @@ export class PeerExchange {
  * reconnecting from another port does not earn it a fresh share.
  */
 export function pexSourceOf(peer: PeerConnection): string {
-  return tryParseHostPort(peer.address)?.host ?? peer.address;
+  return pexSource(tryParseHostPort(peer.address)?.host ?? peer.address);
 }

@@ -5,6 +5,7 @@ import type {
   FilePriority,
   FileStats,
   PeerAddress,
+  PeerSourceSwitches,
   SourceFacts,
   PeerStats,
   TorrentEvents,
@@ -51,6 +52,8 @@ import { mergeTiers, torrentFileFromInfo } from './metadata-file.js';
 import { replaceTracker, withoutTrackers, type TrackerEdit } from '../tracker/tier-edits.js';
 import { metadataReply } from './metadata-server.js';
 import { peerStats, webSeedStats } from './peer-stats.js';
+import { discoveryRows } from './discovery-rows.js';
+import type { DiscoveryView } from '../../../shared/contract/trackers.js';
 import { webSeedSources } from '../webseed/index.js';
 import { PeerExchange, pexSourceOf } from './pex.js';
 import { ResumeKeeper, type Totals } from './resume-keeper.js';
@@ -110,6 +113,8 @@ export interface TorrentContext {
   readonly every?: Every;
   /** Whether peers outside can reach the session (for the health diagnosis). */
   reachability?(): Reachability;
+  /** Which ways of finding peers run now (the user's switches as the session allows them); absent: DHT and PEX on, LSD off. */
+  readonly peerSources?: Readonly<PeerSourceSwitches>;
 }
 
 /** How a torrent starts: from a .torrent (meta) or a magnet (hash, name, trackers, peers). */
@@ -409,6 +414,25 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.meta?.private ?? false;
   }
 
+  /** DHT lookups and announces: not for a private torrent (BEP 27), nor while the user has the DHT off. */
+  private get dhtOn(): boolean {
+    return !this.isPrivate && this.ctx.dht !== null && this.ctx.dht.enabled !== false;
+  }
+
+  /**
+   * Peer exchange: not for a private torrent, nor while the user has PEX off. Then, as libtorrent
+   * does with disable_pex, nothing is sent and what a peer sends is dropped unread; a connection
+   * made meanwhile is not offered ut_pex at all (its extension handshake leaves it out).
+   */
+  private get pexOn(): boolean {
+    return !this.isPrivate && (this.ctx.peerSources?.pex ?? true);
+  }
+
+  /** The session switched the DHT or PEX on or off (Settings): a running torrent follows at once. */
+  peerSourcesChanged(): void {
+    if (this.active) this.discovery.setDht(this.dhtOn);
+  }
+
   // --- lifecycle ------------------------------------------------------------------------
 
   private facts(): LifecycleFacts {
@@ -540,7 +564,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     const every = this.ctx.every ?? ownInterval;
     this.timers.push(every(1000, () => this.tick()));
     if (this.resumeRecords.enabled) this.timers.push(every(RESUME_SAVE_INTERVAL_MS, () => this.resumeRecords.outOfDate(this.totals()) && void this.saveResume()));
-    this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: !this.isPrivate });
+    this.discovery.start(this.trackerTiers, { finished: this.transfer?.finished ?? false, dht: this.dhtOn });
     this.dialer.connectMore();
   }
 
@@ -958,7 +982,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.ctx.hashesLearned?.(this);
     if (this.active && !this.closed) {
       void this.discovery.stop();
-      this.discovery.start(this.trackerTiers, { finished: false, dht: !this.isPrivate });
+      this.discovery.start(this.trackerTiers, { finished: false, dht: this.dhtOn });
     }
   }
 
@@ -1084,7 +1108,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         reqq: MAX_QUEUED_UPLOAD_REQUESTS,
         ...(this.meta ? { metadataSize: this.meta.infoBytes.length } : {}),
         uploadOnly: this.transfer?.finished ?? false,
-        pex: !this.isPrivate,
+        pex: this.pexOn,
       });
       peer.send(msg.extended(0, hs));
     }
@@ -1239,12 +1263,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   peerExtensionHandshake(peer: PeerConnection): void {
     if (this.data.phase === 'magnet') this.data.handler.peerExtensionHandshake(peer);
-    if (!this.isPrivate) this.pex.sendTo(peer, this.peersById.values());
+    if (this.pexOn) this.pex.sendTo(peer, this.peersById.values());
   }
 
   peerExtended(peer: PeerConnection, localId: number, payload: Buffer): void {
     if (localId === LOCAL_EXTENSIONS.ut_metadata) return this.onMetadataMessage(peer, payload);
-    if (localId === LOCAL_EXTENSIONS.ut_pex && !this.isPrivate) this.addPeers(this.pex.receive(peer, payload), pexSourceOf(peer));
+    if (localId === LOCAL_EXTENSIONS.ut_pex && this.pexOn) this.addPeers(this.pex.receive(peer, payload), pexSourceOf(peer));
   }
 
   private onMetadataMessage(peer: PeerConnection, payload: Buffer): void {
@@ -1335,7 +1359,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   private sendPex(): void {
-    if (this.isPrivate) return;
+    if (!this.pexOn) return;
     const now = Date.now();
     for (const peer of this.peersById.values()) if (this.pex.due(peer, now)) this.pex.sendTo(peer, this.peersById.values());
   }
@@ -1417,8 +1441,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   }
 
   peers(): PeerStats[] {
-    const peers = [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount));
+    const peers = [...this.peersById.values()].map((p) => peerStats(p, this.pieceCount, this.dialer.originsOf(p)));
     return [...peers, ...(this.transfer?.webSeedList ?? []).map(webSeedStats)];
+  }
+
+  /** The Trackers tab's DHT, PeX and LSD rows (discovery-rows.ts). */
+  discoveryRows(): DiscoveryView {
+    const on = this.ctx.peerSources ?? { dht: this.ctx.dht !== null, pex: true, lsd: false };
+    const peers = [...this.peersById.values()].map((p) => ({ isSeed: p.isSeed, origins: this.dialer.originsOf(p) }));
+    return discoveryRows(this.isPrivate, { dht: on.dht && this.ctx.dht?.enabled !== false, pex: on.pex, lsd: on.lsd }, peers);
   }
 
 
@@ -1467,7 +1498,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       trackers: this.trackers(),
       knownPeers: this.dialer.candidates.size,
       connecting: this.dialer.halfOpen,
-      dhtNodes: this.ctx.dht?.nodeCount?.() ?? null,
+      dhtNodes: this.ctx.dht && this.ctx.dht.enabled !== false ? (this.ctx.dht.nodeCount?.() ?? null) : null,
       ownDownloadLimit: this.ownDownloadLimit.limit,
       globalDownloadLimit: this.ctx.globalDownloadLimit.limit,
       banned: this.bannedPeers,
