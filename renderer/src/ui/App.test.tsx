@@ -230,6 +230,21 @@ describe('Settings dialog', () => {
     expect($('settings-dialog')).toBeNull();
   });
 
+  it("Privacy and Connection: qBittorrent's DHT, PeX, LSD and UPnP / NAT-PMP switches, shown as saved and sent as set", async () => {
+    t.replies.setSettings = (p) => ({ ok: true, result: { ...settings, ...(p as object) } });
+    await act(async () => { t.emit({ type: 'settings', settings: { ...settings, lsd: false } }); });
+    await act(async () => { ($('settings-button') as HTMLButtonElement).click(); });
+    const box = (id: string) => $(id) as HTMLInputElement;
+    expect(['settings-dht', 'settings-pex', 'settings-lsd', 'settings-port-mapping'].map((id) => box(id).checked)).toEqual([true, true, false, true]);
+    expect($('settings-dialog')?.textContent).toContain('Enable DHT (decentralized network) to find more peers');
+    expect($('settings-dialog')?.textContent).toContain('Use UPnP / NAT-PMP port forwarding from my router');
+    await act(async () => { box('settings-dht').click(); });
+    await act(async () => { box('settings-port-mapping').click(); });
+    await act(async () => { ($('settings-save') as HTMLButtonElement).click(); });
+    await flush();
+    expect(t.commands('setSettings')).toEqual([expect.objectContaining({ dht: false, pex: true, lsd: false, portMapping: false })]);
+  });
+
   it('the status bar shows the global limits the engine reports', async () => {
     expect($('status-down-limit')).toBeNull();
     await act(async () => {

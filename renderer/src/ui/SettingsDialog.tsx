@@ -72,6 +72,26 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             </label>
           </div>
           <EncryptionSelect value={form.encryption} onChange={edit('encryption')} testId="settings-encryption" />
+          <label className="choice" title="Asks the router (UPnP IGD, NAT-PMP or PCP) to forward the listening port, so peers outside can connect. Off removes the forwarding.">
+            <input type="checkbox" checked={form.portMapping} onChange={(e) => edit('portMapping')(e.target.checked)} data-testid="settings-port-mapping" />
+            <span>Use UPnP / NAT-PMP port forwarding from my router</span>
+          </label>
+        </fieldset>
+        <fieldset className="settings__group">
+          <legend className="settings__legend">Privacy</legend>
+          <label className="choice">
+            <input type="checkbox" checked={form.dht} onChange={(e) => edit('dht')(e.target.checked)} data-testid="settings-dht" />
+            <span>Enable DHT (decentralized network) to find more peers</span>
+          </label>
+          <label className="choice">
+            <input type="checkbox" checked={form.pex} onChange={(e) => edit('pex')(e.target.checked)} data-testid="settings-pex" />
+            <span>Enable Peer Exchange (PeX) to find more peers</span>
+          </label>
+          <label className="choice">
+            <input type="checkbox" checked={form.lsd} onChange={(e) => edit('lsd')(e.target.checked)} data-testid="settings-lsd" />
+            <span>Enable Local Peer Discovery to find more peers</span>
+          </label>
+          <span className="field__hint">Apply at once, to every torrent. Private torrents never use them.</span>
         </fieldset>
         <PolicySettings form={policy} edit={editPolicy} />
         <label className="choice">

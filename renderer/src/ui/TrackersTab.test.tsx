@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TrackerView } from '../../../shared/contract/index.js';
+import type { DiscoveryView, TrackerView } from '../../../shared/contract/index.js';
 import { hash, summary } from '../../test/fixtures.js';
 import { mountWithSnapshot, type Mounted } from '../../test/mount.js';
 import { TrackersTab } from './TrackersTab.js';
@@ -16,12 +16,20 @@ afterEach(async () => {
   m = null;
 });
 
-/** The engine's side, as the contract promises it: tiers kept in a list the commands change. */
-function engine(initial: string[][]) {
+const WORKING: DiscoveryView = {
+  private: false,
+  dht: { status: 'working', seeds: 2, leechers: 5 },
+  pex: { status: 'disabled', seeds: 0, leechers: 1 },
+  lsd: { status: 'working', seeds: 0, leechers: 0 },
+};
+
+/** The engine's side, as the contract promises it: tiers kept in a list the commands change; the DHT, PeX and LSD rows as given. */
+function engine(initial: string[][], discovery: DiscoveryView = WORKING) {
   let tiers = initial.map((t) => [...t]);
   const view = (): TrackerView[] => tiers.flatMap((tier, i) => tier.map((url) => ({ url, tier: i, status: 'idle' as const, message: null, lastAnnounce: null, peers: 0, seeders: null, leechers: null })));
   return {
     getTrackers: () => ({ ok: true, result: view() }),
+    getDiscovery: () => ({ ok: true, result: discovery }),
     addTrackers: (p: unknown) => {
       const known = new Set(tiers.flat());
       tiers = [...tiers, ...(p as { tiers: string[][] }).tiers.map((tier) => tier.filter((u) => !known.has(u))).filter((tier) => tier.length > 0)];
@@ -84,9 +92,9 @@ async function typeInto(id: string, value: string): Promise<void> {
   });
 }
 
-async function mount(tiers: string[][]): Promise<void> {
+async function mount(tiers: string[][], discovery?: DiscoveryView): Promise<void> {
   const t = summary(1);
-  m = await mountWithSnapshot(<TrackersTab infoHash={t.infoHash} />, { torrents: [t] }, engine(tiers));
+  m = await mountWithSnapshot(<TrackersTab infoHash={t.infoHash} />, { torrents: [t] }, engine(tiers, discovery));
   await flush();
 }
 
@@ -213,4 +221,55 @@ describe('Trackers tab: managing the trackers', () => {
     await click($('trackers-reannounce'));
     expect(m!.transport.commands('reannounce')).toEqual([{ infoHashes: [hash(1)] }]);
   });
+
+describe("Trackers tab: qBittorrent's DHT, PeX and LSD rows", () => {
+  const cells = (row: HTMLElement) => Array.from(row.querySelectorAll('td')).map((td) => td.textContent);
+
+  it('stand above the trackers with their status and the peers each source named; tiers count from 0', async () => {
+    await mount([[A], [B]]);
+    const rows = Array.from(document.querySelectorAll<HTMLElement>('tbody tr'));
+    expect(rows.map((r) => r.getAttribute('data-testid'))).toEqual(['discovery-row', 'discovery-row', 'discovery-row', 'tracker-row', 'tracker-row']);
+    expect(rows.slice(0, 3).map(cells)).toEqual([
+      ['', '** [DHT] **', 'Working', '', '', '–', '2', '5'],
+      ['', '** [PeX] **', 'Disabled', '', '', '–', '0', '1'],
+      ['', '** [LSD] **', 'Working', '', '', '–', '0', '0'],
+    ]);
+    // qBittorrent numbers tiers from 0.
+    expect(rows.slice(3).map((r) => cells(r)[0])).toEqual(['0', '1']);
+  });
+
+  it('a private torrent: Disabled for this torrent, and This torrent is private', async () => {
+    const off = { status: 'disabled-for-torrent', seeds: 0, leechers: 0 } as const;
+    await mount([[A]], { private: true, dht: off, pex: off, lsd: { status: 'disabled', seeds: 0, leechers: 0 } });
+    expect($$('discovery-row').map((r) => cells(r).slice(1, 4))).toEqual([
+      ['** [DHT] **', 'Disabled for this torrent', 'This torrent is private'],
+      ['** [PeX] **', 'Disabled for this torrent', 'This torrent is private'],
+      ['** [LSD] **', 'Disabled', 'This torrent is private'],
+    ]);
+  });
+
+  it('are not selectable: a click or double click on one selects and edits nothing; keys and Ctrl+A move among the trackers only', async () => {
+    await mount([[A], [B]]);
+    await press($$('tracker-row')[1]!);
+    await press($$('discovery-row')[0]!);
+    await doubleClick($$('discovery-row')[1]!);
+    expect($('edit-tracker-dialog')).toBeNull();
+    expect(rowsSelected()).toEqual([false, true]);
+    expect($$('discovery-row').some((r) => r.classList.contains('row--selected'))).toBe(false);
+    await key('ArrowUp');
+    expect(rowsSelected()).toEqual([true, false]);
+    await key('ArrowUp');
+    expect(rowsSelected()).toEqual([true, false]);
+    await key('Home');
+    expect(rowsSelected()).toEqual([true, false]);
+    await key('a', { ctrlKey: true });
+    expect(rowsSelected()).toEqual([true, true]);
+    expect($('trackers-remove')?.textContent).toBe('Remove 2');
+    await key('Delete');
+    expect(m!.transport.commands('removeTrackers')).toEqual([{ infoHash: hash(1), urls: [A, B] }]);
+    // With no trackers left the rows stay, and the note says where peers come from.
+    expect($$('discovery-row')).toHaveLength(3);
+    expect($('trackers-empty')).not.toBeNull();
+  });
+});
 });

@@ -1,5 +1,5 @@
 import { useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import type { TrackerView } from '../../../shared/contract/index.js';
+import type { DiscoveryRow, DiscoveryView, TrackerView } from '../../../shared/contract/index.js';
 import { useApp, useController } from '../app/context.js';
 import { formatDate } from '../util/format.js';
 import { pickRows, type Pick as RowPick } from './rowSelection.js';
@@ -8,6 +8,13 @@ import { usePoll } from './usePoll.js';
 import { isNavigationKey, navigate } from './virtualRows.js';
 
 const TRACKER_STATUS: Record<TrackerView['status'], string> = { idle: 'Not contacted yet', announcing: 'Updating…', working: 'Working', error: 'Not working' };
+/** The rows qBittorrent keeps above the trackers, in its order and words (trackerlistmodel.cpp). */
+const DISCOVERY_ROWS = [
+  ['dht', '** [DHT] **'],
+  ['pex', '** [PeX] **'],
+  ['lsd', '** [LSD] **'],
+] as const;
+const DISCOVERY_STATUS: Record<DiscoveryRow['status'], string> = { working: 'Working', disabled: 'Disabled', 'disabled-for-torrent': 'Disabled for this torrent' };
 /** Rows PageUp/PageDown move by (the tab is short; the list is not virtualised). */
 const KEY_PAGE = 8;
 
@@ -30,6 +37,9 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
   const connected = useApp((s) => s.connection === 'open');
   const { value: trackers, refresh } = usePoll<TrackerView[]>(infoHash, connected, 3000,
     (h) => controller.call(() => controller.client.getTrackers({ infoHash: h }), false));
+  // The DHT, PeX and LSD rows: left out by an engine that cannot tell where its peers came from.
+  const { value: discovery, refresh: refreshDiscovery } = usePoll<DiscoveryView>(infoHash, connected, 3000,
+    (h) => controller.call(() => controller.client.getDiscovery({ infoHash: h }), false));
   const [selection, setSelection] = useState<Selection>(NONE);
   const [dialog, setDialog] = useState<{ kind: 'add' } | { kind: 'edit'; url: string } | null>(null);
   /** The row Shift+arrows last moved to (the far end of the range; the anchor stays put). */
@@ -56,7 +66,10 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
     }
   };
   const reannounce = async () => {
-    if (await controller.reannounce([infoHash])) refresh();
+    if (await controller.reannounce([infoHash])) {
+      refresh();
+      refreshDiscovery();
+    }
   };
   const onMouseDown = (url: string, e: MouseEvent) => {
     if (e.button !== 0) return;
@@ -100,36 +113,52 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
         </button>
         <button type="button" className="btn" disabled={!connected} onClick={() => void reannounce()} data-testid="trackers-reannounce">Force reannounce</button>
       </div>
-      {trackers.length === 0 ? (
-        <p className="muted pad" data-testid="trackers-empty">This torrent has no trackers (peers come from DHT, PEX or the magnet link).</p>
-      ) : (
-        <div className="trackers__list" tabIndex={0} onKeyDown={onKeyDown} data-testid="trackers-list">
-          <table className="table table--compact" role="grid" aria-label="Trackers" aria-multiselectable="true" data-testid="trackers-table">
-            <thead>
-              <tr>
-                <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
-                <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
-              </tr>
-            </thead>
-            <tbody>
-              {trackers.map((tr) => (
-                <tr key={`${tr.tier} ${tr.url}`} className={chosen.has(tr.url) ? 'row row--selected' : 'row'} data-testid="tracker-row"
-                  aria-selected={chosen.has(tr.url)}
-                  onMouseDown={(e) => onMouseDown(tr.url, e)}
-                  onDoubleClick={(e) => { if (!e.shiftKey && !e.ctrlKey && !e.metaKey && connected) setDialog({ kind: 'edit', url: tr.url }); }}>
-                  <td className="col-num">{tr.tier + 1}</td>
-                  <td className="mono ellipsis" title={tr.url} data-testid="tracker-url">{tr.url}</td>
-                  <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
-                  <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
-                  <td>{formatDate(tr.lastAnnounce)}</td>
-                  <td className="col-num">{tr.peers}</td>
-                  <td className="col-num">{tr.seeders ?? '–'}</td>
-                  <td className="col-num">{tr.leechers ?? '–'}</td>
+      <div className="trackers__list" tabIndex={0} onKeyDown={onKeyDown} data-testid="trackers-list">
+        <table className="table table--compact" role="grid" aria-label="Trackers" aria-multiselectable="true" data-testid="trackers-table">
+          <thead>
+            <tr>
+              <th className="col-num">Tier</th><th>URL</th><th>Status</th><th>Message</th>
+              <th>Last announce</th><th className="col-num">Peers</th><th className="col-num">Seeds</th><th className="col-num">Leechers</th>
+            </tr>
+          </thead>
+          <tbody>
+            {discovery && DISCOVERY_ROWS.map(([source, label]) => {
+              const row = discovery[source];
+              // Not selectable (nothing to edit or remove), and not among the rows the keys move through.
+              return (
+                <tr key={source} className="row row--sticky" data-testid="discovery-row" aria-readonly="true">
+                  <td className="col-num" />
+                  <td className="mono">{label}</td>
+                  <td><span className={`tstatus tstatus--${row.status === 'working' ? 'working' : 'idle'}`}>{DISCOVERY_STATUS[row.status]}</span></td>
+                  <td>{discovery.private ? 'This torrent is private' : ''}</td>
+                  <td />
+                  <td className="col-num">–</td>
+                  <td className="col-num">{row.seeds}</td>
+                  <td className="col-num">{row.leechers}</td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              );
+            })}
+            {trackers.map((tr) => (
+              <tr key={`${tr.tier} ${tr.url}`} className={chosen.has(tr.url) ? 'row row--selected' : 'row'} data-testid="tracker-row"
+                aria-selected={chosen.has(tr.url)}
+                onMouseDown={(e) => onMouseDown(tr.url, e)}
+                onDoubleClick={(e) => { if (!e.shiftKey && !e.ctrlKey && !e.metaKey && connected) setDialog({ kind: 'edit', url: tr.url }); }}>
+                {/* Tiers counted from 0, as qBittorrent's Trackers tab shows them. */}
+                <td className="col-num">{tr.tier}</td>
+                <td className="mono ellipsis" title={tr.url} data-testid="tracker-url">{tr.url}</td>
+                <td><span className={`tstatus tstatus--${tr.status}`}>{TRACKER_STATUS[tr.status]}</span></td>
+                <td className="ellipsis" title={tr.message ?? ''}>{tr.message ?? ''}</td>
+                <td>{formatDate(tr.lastAnnounce)}</td>
+                <td className="col-num">{tr.peers}</td>
+                <td className="col-num">{tr.seeders ?? '–'}</td>
+                <td className="col-num">{tr.leechers ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {trackers.length === 0 && (
+        <p className="muted pad" data-testid="trackers-empty">This torrent has no trackers (peers come from DHT, PEX or the magnet link).</p>
       )}
       {dialog?.kind === 'add' && <AddTrackersDialog infoHash={infoHash} known={rows} onClose={() => setDialog(null)} onDone={refresh} />}
       {dialog?.kind === 'edit' && (

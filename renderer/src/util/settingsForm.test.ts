@@ -16,11 +16,18 @@ const settings: Settings = {
 describe('settings form', () => {
   it('shows the settings (limits in KiB/s) and turns them back into the same patch', () => {
     const form = settingsForm(settings);
-    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', maxConnections: '500', maxConnectionsPerIp: '2', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false, closeToTray: false, minimizeToTray: false, startOnLogin: false });
+    expect(form).toEqual({ listenPort: '6881', maxPeersPerTorrent: '50', maxConnections: '500', maxConnectionsPerIp: '2', downloadLimit: '500', uploadLimit: '0', encryption: 'require', notifyOnComplete: true, confirmAdd: false, dht: true, pex: true, lsd: true, portMapping: true, closeToTray: false, minimizeToTray: false, startOnLogin: false });
     expect(settingsPatch(form)).toEqual({
       ok: true,
-      patch: { listenPort: 6881, maxPeersPerTorrent: 50, maxConnections: 500, maxConnectionsPerIp: 2, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false },
+      patch: { listenPort: 6881, maxPeersPerTorrent: 50, maxConnections: 500, maxConnectionsPerIp: 2, notifyOnComplete: true, downloadLimit: 512_000, uploadLimit: 0, encryption: 'require', confirmAdd: false, dht: true, pex: true, lsd: true, portMapping: true },
     });
+  });
+
+  it('the privacy switches: absent (a settings file from before them) shows them on; saved ones show as saved and go back in the patch', () => {
+    const form = settingsForm({ ...settings, dht: false, lsd: false, portMapping: false });
+    expect([form.dht, form.pex, form.lsd, form.portMapping]).toEqual([false, true, false, false]);
+    const r = settingsPatch({ ...form, pex: false });
+    expect(r.ok && [r.patch.dht, r.patch.pex, r.patch.lsd, r.patch.portMapping]).toEqual([false, false, false, false]);
   });
 
   it('connections per IP address: absent reads as the engine default (2), 0 is no limit', () => {

@@ -19,6 +19,11 @@ export interface SettingsForm {
   notifyOnComplete: boolean;
   /** Show the add dialog before adding (unchecked = "don't ask again"). */
   confirmAdd: boolean;
+  /** Privacy (qBittorrent's Settings → BitTorrent): DHT, PeX and LSD; and UPnP / NAT-PMP port forwarding. Absent in the settings = on. */
+  dht: boolean;
+  pex: boolean;
+  lsd: boolean;
+  portMapping: boolean;
   /** Desktop app only: the tray and start on login. */
   closeToTray: boolean;
   minimizeToTray: boolean;
@@ -36,6 +41,10 @@ export function settingsForm(s: Settings | null): SettingsForm {
     encryption: s?.encryption ?? 'allow',
     notifyOnComplete: s?.notifyOnComplete ?? true,
     confirmAdd: s?.confirmAdd ?? true,
+    dht: s?.dht ?? true,
+    pex: s?.pex ?? true,
+    lsd: s?.lsd ?? true,
+    portMapping: s?.portMapping ?? true,
     closeToTray: s?.closeToTray ?? false,
     minimizeToTray: s?.minimizeToTray ?? false,
     startOnLogin: s?.startOnLogin ?? false,
@@ -44,7 +53,7 @@ export function settingsForm(s: Settings | null): SettingsForm {
 
 /** The fields this form edits (queue, seeding limits, categories and alternative speeds have their own); the tray settings only on the desktop. */
 type DesktopSettings = 'closeToTray' | 'minimizeToTray' | 'startOnLogin';
-export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'maxConnections' | 'maxConnectionsPerIp' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd'>> &
+export type BasicSettingsPatch = Required<Pick<SettingsPatch, 'listenPort' | 'maxPeersPerTorrent' | 'maxConnections' | 'maxConnectionsPerIp' | 'notifyOnComplete' | 'downloadLimit' | 'uploadLimit' | 'encryption' | 'confirmAdd' | 'dht' | 'pex' | 'lsd' | 'portMapping'>> &
   Pick<SettingsPatch, DesktopSettings>;
 
 export type SettingsFormResult = { ok: true; patch: BasicSettingsPatch } | { ok: false; problem: string };
@@ -81,6 +90,10 @@ export function settingsPatch(form: SettingsForm, desktop = false): SettingsForm
       uploadLimit: up.bytesPerSecond,
       encryption: form.encryption,
       confirmAdd: form.confirmAdd,
+      dht: form.dht,
+      pex: form.pex,
+      lsd: form.lsd,
+      portMapping: form.portMapping,
       ...(desktop ? { closeToTray: form.closeToTray, minimizeToTray: form.minimizeToTray, startOnLogin: form.startOnLogin } : {}),
     },
   };
