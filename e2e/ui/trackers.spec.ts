@@ -119,3 +119,34 @@ test('trackers added, edited and removed in the Trackers tab reach the engine an
   await expect(probe2.client.editTracker({ infoHash: info.infoHash, url: 'http://none.example/', newUrl: 'http://x.example/' })).rejects.toMatchObject({ code: 'not-found' });
   await expect(probe2.client.removeTrackers({ infoHash: 'a'.repeat(40), urls: ['http://x.example/'] })).rejects.toMatchObject({ code: 'not-found' });
 });
+
+test("the DHT, PeX and LSD rows above the trackers follow Settings → Privacy; the host's own switches (TESSERA_LSD=0, no DHT) win", async ({ page }) => {
+  const host = await startWebHost(cleanup);
+  await openApp(page, host);
+  const probe = new ContractProbe(host);
+  cleanup.add(async () => probe.close());
+  await expect.poll(() => probe.session).not.toBeNull();
+  const dataDir = await cleanup.tempDir('discovery-data');
+  await writeRandomFile(join(dataDir, 'found.bin'), 64 * 1024, 'found');
+  const out = join(await cleanup.tempDir('discovery-torrent'), 'found.torrent');
+  const info = await createTorrent({ path: join(dataDir, 'found.bin'), out, pieceLength: 16 * 1024, trackers: ['http://127.0.0.1:1/announce'] });
+  await dropFile(page, 'found.torrent', await readFile(out));
+  await acceptAdd(page);
+  await row(page, info.infoHash).click();
+  await page.getByTestId('tab-trackers').click();
+  const rows = page.getByTestId('discovery-row');
+  const statuses = () => rows.evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.textContent]));
+  // The web host runs here without a DHT and with LSD off (its environment): only PeX works.
+  await expect.poll(statuses).toEqual([['** [DHT] **', 'Disabled'], ['** [PeX] **', 'Working'], ['** [LSD] **', 'Disabled']]);
+  await expect(page.getByTestId('tracker-row').locator('td').first()).toHaveText('0');
+
+  // Settings → Privacy: PeX off applies at once; DHT on cannot beat the host's switch.
+  await page.getByTestId('settings-button').click();
+  await expect(page.getByTestId('settings-pex')).toBeChecked();
+  await page.getByTestId('settings-pex').uncheck();
+  await page.getByTestId('settings-save').click();
+  await expect(page.getByTestId('settings-dialog')).toBeHidden();
+  expect((await probe.client.getSettings()).pex).toBe(false);
+  await expect.poll(statuses).toEqual([['** [DHT] **', 'Disabled'], ['** [PeX] **', 'Disabled'], ['** [LSD] **', 'Disabled']]);
+  expect((await probe.client.getDiscovery({ infoHash: info.infoHash })).pex.status).toBe('disabled');
+});
