@@ -26,7 +26,7 @@ import type { Client } from './client.js';
 import { errorLine } from '../../../shared/error-text.js';
 import { CommandFailure } from './failure.js';
 import { setFilePriorities } from './file-priorities.js';
-import { clipText, fileView, infoView, peerView, trackerView } from './views.js';
+import { clipText, discoveryView, fileView, infoView, peerView, trackerView } from './views.js';
 
 /** What commands need from the service. */
 export interface CommandHost {
@@ -266,7 +266,7 @@ export async function runCommand(host: CommandHost, client: Client, command: Com
     case 'getDiscovery': {
       const t = torrent(parseCommandPayload(command, raw).infoHash);
       if (!t.discoveryRows) throw new CommandFailure('unsupported', 'This engine cannot tell where its peers came from');
-      return t.discoveryRows();
+      return discoveryView(t.discoveryRows());
     }
     default: {
       // Every command of the contract has its case above: one added to the contract without a

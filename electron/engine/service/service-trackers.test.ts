@@ -111,5 +111,8 @@ describe('tracker commands', () => {
     expect(session.switches).toEqual({ dht: false, pex: true, lsd: false, portMapping: false });
     expect(await conn.handle('getDiscovery', { infoHash: t.infoHash })).toMatchObject({ ok: true, result: { dht: { status: 'disabled' }, pex: { status: 'working' }, lsd: { status: 'disabled' } } });
     expect(await conn.handle('getDiscovery', { infoHash: unknownHash })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // Counts are bounded as the contract bounds them (the client would refuse the reply, losing the rows).
+    t.countedPeers = Array.from({ length: 10_005 }, () => ({ isSeed: true, origins: 4 }));
+    expect(await conn.handle('getDiscovery', { infoHash: t.infoHash })).toMatchObject({ ok: true, result: { pex: { seeds: 10_000 } } });
   });
 });

@@ -3,6 +3,7 @@
  * validators accept, and what the contract derives (progress, ETA) computed here, once.
  */
 import {
+  LIMITS,
   MAX_CLIENT_CHARS,
   MAX_NAME_CHARS,
   MAX_PATH_CHARS,
@@ -16,6 +17,7 @@ import {
   categoryName,
   check,
   type AddPreview,
+  type DiscoveryView,
   type FileView,
   type PeerView,
   type SessionSummary,
@@ -193,6 +195,13 @@ export function fileView(f: FileStats): FileView {
     priority: f.priority,
     pad: f.pad,
   };
+}
+
+/** The Trackers tab's DHT, PeX and LSD rows within the contract's bounds (a count past LIMITS.peers would fail the client's check, and lose the rows). */
+export function discoveryView(v: DiscoveryView): DiscoveryView {
+  const count = (n: number): number => Math.min(LIMITS.peers, Math.max(0, Math.floor(n)));
+  const row = (r: DiscoveryView['dht']): DiscoveryView['dht'] => ({ status: r.status, seeds: count(r.seeds), leechers: count(r.leechers) });
+  return { private: v.private, dht: row(v.dht), pex: row(v.pex), lsd: row(v.lsd) };
 }
 
 export function trackerView(t: TrackerStats): TrackerView {
