@@ -124,9 +124,9 @@ export function TrackersTab({ infoHash }: { infoHash: string }) {
           <tbody>
             {discovery && DISCOVERY_ROWS.map(([source, label]) => {
               const row = discovery[source];
-              // Not selectable (nothing to edit or remove), and not among the rows the keys move through.
+              // Not selectable (no aria-selected: nothing to edit or remove), and not among the rows the keys move through.
               return (
-                <tr key={source} className="row row--sticky" data-testid="discovery-row" aria-readonly="true">
+                <tr key={source} className="row row--sticky" data-testid="discovery-row">
                   <td className="col-num" />
                   <td className="mono">{label}</td>
                   <td><span className={`tstatus tstatus--${row.status === 'working' ? 'working' : 'idle'}`}>{DISCOVERY_STATUS[row.status]}</span></td>
