@@ -326,6 +326,23 @@ describe('DhtNode on 127.0.0.1', () => {
     expect(await settle(c.ping(nobody.address), [c], [nobody])).toBeNull();
   });
 
+  it("pings the node a peer's PORT message names, and keeps it when it answers; not another family's, nor while switched off", async () => {
+    fakeTimers();
+    const a = await startNode();
+    const b = await startNode();
+    b.nodeOffered({ host: '::1', port: a.address().port });
+    b.setEnabled(false);
+    b.nodeOffered(a.address());
+    expect(await settle(Promise.resolve(), [a, b])).toBeUndefined();
+    expect(b.nodes()).toEqual([]);
+    expect(a.stats().queriesReceived).toBe(0);
+    expect(b.stats().queriesSent).toBe(0);
+    b.setEnabled(true);
+    b.nodeOffered(a.address());
+    await waitUntil('b to add a', () => b.nodes().length > 0);
+    expect(b.nodes().map((n) => toHex(n.id))).toEqual([toHex(a.id)]);
+  });
+
   it('drops queries over the per-IP inbound rate limit', async () => {
     const frozen = Date.now();
     // The clock stands still: the bucket never refills, so exactly its burst (2 s at 5/s) gets through.

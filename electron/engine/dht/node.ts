@@ -480,9 +480,21 @@ export class DhtNode extends TypedEmitter<DhtNodeEvents> {
     return result.closest.map((entry) => entry.node);
   }
 
-  /** Pings a node (e.g. from a peer's BEP 5 PORT message); adds it to the table if it answers. */
+  /** Pings a node now, past the ping-back budget; adds it to the table if it answers. */
   async addNode(address: PeerAddress): Promise<boolean> {
     return (await this.ping(address)) !== null;
+  }
+
+  /**
+   * A peer's BEP 5 PORT message names its DHT node (the peer's IP, that port): ping it, and it
+   * joins the table if it answers, as libtorrent's add_dht_node. It shares the ping-backs' budget
+   * and their once a minute per endpoint, so peers naming nodes make us send no more than
+   * strangers querying us do. Not while switched off, nor for the other address family's node.
+   */
+  nodeOffered(address: PeerAddress): void {
+    if (!this.started || this.closed || this.suspended || this.readOnly) return;
+    if (familyOf(address.host) !== this.family || address.port === 0) return;
+    this.pingBack(address);
   }
 
   /** Pings an endpoint; resolves with its id, or null when it does not answer. */

@@ -81,6 +81,9 @@ class RecordingHandler implements PeerHandler {
   peerSuggest(_p: PeerConnection, index: number): void {
     this.calls.push(['peerSuggest', index]);
   }
+  peerDhtPort(_p: PeerConnection, port: number): void {
+    this.calls.push(['peerDhtPort', port]);
+  }
   peerExtensionHandshake(): void {
     this.calls.push(['peerExtensionHandshake']);
   }
@@ -612,6 +615,17 @@ describe('PeerConnection: fast extension (BEP 6)', () => {
       ['peerSuggest', 5],
     ]);
     expect([...peer.allowedFast]).toEqual([3]);
+  });
+
+  it("reports a BEP 5 PORT once per connection (one ping at most), never port 0, and closes on a malformed one", () => {
+    const { peer, handler } = connected(8);
+    expect(peer.supportsDht).toBe(true);
+    peer.receive(Buffer.concat([msg.port(0), msg.port(6881), msg.port(6882)]));
+    expect(peer.isOpen).toBe(true);
+    expect(handler.calls).toEqual([['peerDhtPort', 6881]]);
+    const bad = connected(8);
+    bad.peer.receive(frame(MessageId.Port, [1, 2, 3]));
+    expect(bad.peer.isOpen).toBe(false);
   });
 
   it('bounds the allowed-fast set', () => {

@@ -270,6 +270,14 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.remote?.extensions === true;
   }
 
+  /** Its handshake has the BEP 5 DHT bit: it runs a DHT node and takes a PORT message. */
+  get supportsDht(): boolean {
+    return this.remote?.dht === true;
+  }
+
+  /** Its PORT message was acted on: later ones are read and ignored (one ping per connection at most). */
+  private dhtPortSeen = false;
+
   /** What the remote has (from its bitfield, have-all/none and have messages). */
   get pieces(): RemotePiecesView {
     return this.remotePieces;
@@ -529,9 +537,16 @@ export class PeerConnection implements FrameSink, PickerPeer {
         return h.peerHashMessage?.(this, id, payload);
       case MessageId.Hashes:
       case MessageId.HashReject: return h.peerHashMessage?.(this, id, payload);
-      // Port (DHT) is read and ignored; unknown ids too: newer extensions must not break old peers.
+      case MessageId.Port: return this.onDhtPort(h, payload.readUInt16BE(0));
+      // Unknown ids are read and ignored: newer extensions must not break old peers.
       default: return;
     }
+  }
+
+  private onDhtPort(h: PeerHandler, port: number): void {
+    if (this.dhtPortSeen || port === 0) return;
+    this.dhtPortSeen = true;
+    h.peerDhtPort?.(this, port);
   }
 
   private onChoke(h: PeerHandler, choking: boolean): void {

@@ -31,6 +31,8 @@ export interface PeerHandler {
   peerClosed(peer: PeerConnection, reason: CloseReason): void;
   /** BEP 52 hash request, hashes or hash reject (id 21–23), length already checked. */
   peerHashMessage?(peer: PeerConnection, id: number, payload: Buffer): void;
+  /** BEP 5 PORT: the peer's DHT node listens on its IP at `port` (the first such message only, never 0). */
+  peerDhtPort?(peer: PeerConnection, port: number): void;
   /** Number of pieces (0 while a magnet has no metadata yet). */
   readonly pieceCount: number;
 }

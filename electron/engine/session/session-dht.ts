@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SessionOptions } from '../api.js';
+import type { PeerAddress, SessionOptions } from '../api.js';
 import { DhtNode, type DhtPeer } from '../dht/index.js';
 import type { TorrentDht } from '../torrent/discovery.js';
 import { writeFileAtomic } from '../resume/atomic-write.js';
@@ -55,6 +55,16 @@ export class SessionDht implements TorrentDht {
   udpFor(family: 4 | 6): { port: number; shareSocket: DhtNode['shareSocket'] } | null {
     const node = this.nodes.find((n) => n.family === family);
     return node ? { port: node.address().port, shareSocket: (handler) => node.shareSocket(handler) } : null;
+  }
+
+  /** The UDP port of the node of `family`, for a BEP 5 PORT message to a peer of that family; null without one. */
+  portFor(family: 4 | 6): number | null {
+    return this.udpFor(family)?.port ?? null;
+  }
+
+  /** A peer named its DHT node (BEP 5 PORT): the node of its family pings it (DhtNode.nodeOffered). */
+  nodeOffered(address: PeerAddress): void {
+    for (const node of this.nodes) node.nodeOffered(address);
   }
 
   /** The address families with a running node: [4, 6] on a dual-stack machine. */

@@ -13,6 +13,10 @@ export interface TorrentDht {
   nodeCount?(): number;
   /** False while the user has the DHT switched off (absent: always on). */
   readonly enabled?: boolean;
+  /** The DHT's UDP port for peers of `family` (BEP 5 PORT message); null: no node of that family. */
+  portFor?(family: 4 | 6): number | null;
+  /** A peer's BEP 5 PORT message named its DHT node: ping it, and keep it if it answers. */
+  nodeOffered?(address: PeerAddress): void;
 }
 
 /** What discovery needs from its torrent. */

@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { isIPv6 } from 'node:net';
 import type {
   EncryptionMode,
   EngineTorrent,
@@ -1113,6 +1114,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       peer.send(msg.extended(0, hs));
     }
     this.data.handler.sendHave(peer);
+    // BEP 5: a peer whose handshake has the DHT bit is told where our node listens, after the
+    // bitfield as libtorrent sends it, so it can add us to its routing table.
+    const dhtPort = peer.supportsDht && this.dhtOn ? this.ctx.dht?.portFor?.(isIPv6(peer.ip) ? 6 : 4) : null;
+    if (dhtPort) peer.send(msg.port(dhtPort));
+  }
+
+  /** BEP 5 PORT: the peer's DHT node, offered to ours (pinged, kept if it answers); not for a private torrent. */
+  peerDhtPort(peer: PeerConnection, port: number): void {
+    if (this.dhtOn) this.ctx.dht?.nodeOffered?.({ host: peer.ip, port });
   }
 
   /** Where other peers can reach this one: the address we dialled, or its IP + advertised listen port. */
