@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { sharedFilePool, type FilePool } from './file-pool.js';
 import { identityAt, identityAtSync, openInside, sameIdentity, type FileIdentity, type OpenedFile } from './safe-open.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 /**
  * Cached read/write file descriptors, opened on first use (files a user skipped are
@@ -39,9 +40,9 @@ export const REVALIDATE_MS = 1000;
 const madeRoots = new Set<string>();
 
 export class FileHandles {
-  private readonly open = new Map<string, Handle>();
+  private readonly open = new LazyMap<string, Handle>();
   /** What each path named when last opened (kept after closing: a reopen compares with it). */
-  private readonly identities = new Map<string, FileIdentity>();
+  private readonly identities = new LazyMap<string, FileIdentity>();
   private rootMade = false;
 
   constructor(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openInside } from './safe-open.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 const MAGIC = Buffer.from('TSPARTS1', 'latin1');
 /** Magic, piece length (u32 BE), piece count (u32 BE). */
@@ -35,13 +36,13 @@ export class PartFile {
   /** The header on disk is ours (the table is trustworthy). */
   private initialised = false;
   private loaded = false;
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new LazyMap<number, number>();
   /**
    * Slots of pieces still being downloaded block by block (pieces too big to hold in memory:
    * see Storage.writeRange): their bytes go in as they arrive, and the table names them only
    * once the piece verified (`commit`), so a kill mid-piece leaves a free slot, never a torn piece.
    */
-  private readonly stagedSlotOf = new Map<number, number>();
+  private readonly stagedSlotOf = new LazyMap<number, number>();
   private readonly dataStart: number;
 
   constructor(

@@ -14,6 +14,7 @@
  * piece and spare buffer, so an idle torrent holds nothing.
  */
 import { ReadCacheShares, unshared } from './read-cache-shares.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 /** A cache that served nothing for this long gives its memory back (and its part of the total). */
 export const IDLE_MS = 10_000;
@@ -35,7 +36,7 @@ interface Entry {
 }
 
 export class ReadCache {
-  private readonly entries = new Map<number, Entry>();
+  private readonly entries = new LazyMap<number, Entry>();
   private readonly spare: Buffer[] = [];
   private bytes = 0;
   private heldBytes = 0;

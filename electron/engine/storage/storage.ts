@@ -9,6 +9,7 @@ import { FolderListings } from './folder-listings.js';
 import { checkFolders, openInside, SymlinkError } from './safe-open.js';
 import { StampTrust, type FileStamp } from './stamp-trust.js';
 import { Chunker, forEachBounded } from '../util/yield.js';
+import { LazyMap, LazySet } from '../util/lazy-collections.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
@@ -41,15 +42,15 @@ export class Storage {
   readonly map: FileMap;
   private readonly handles: FileHandles;
   /** Paths found naming another file than the one written to, not yet reported. */
-  private readonly replacedPaths = new Set<string>();
+  private readonly replacedPaths = new LazySet<string>();
   /** Which stamps a resume record may show (see resumeStamps). */
   private readonly trust: StampTrust;
   /** Each file's lstat as prepare() found it, for the fileStamps() that follows (taken once). */
-  private statsAtPrepare = new Map<number, fs.Stats>();
+  private statsAtPrepare = new LazyMap<number, fs.Stats>();
   private readonly absolutePaths: string[];
-  private readonly skipped = new Set<number>();
+  private readonly skipped = new LazySet<number>();
   /** Files whose bytes go to and come from the part file: skipped while not on disk, until moved out. */
-  private readonly viaPartFile = new Set<number>();
+  private readonly viaPartFile = new LazySet<number>();
   private readonly parts: PartFile;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -380,7 +381,7 @@ export class Storage {
     const listings = new FolderListings();
     // Right after prepare() (the start-up check): the files it looked at need no second lstat.
     const known = this.statsAtPrepare;
-    this.statsAtPrepare = new Map();
+    this.statsAtPrepare = new LazyMap();
     await forEachBounded(this.files.length, WALK_CONCURRENCY, async (i) => {
       if (this.files[i]!.pad) return;
       const atPrepare = known.get(i);

@@ -1,5 +1,6 @@
 import type { RemotePiecesView } from '../peer/remote-pieces.js';
 import type { PiecePicker } from '../picker/piece-picker.js';
+import { LazyWeakMap } from '../util/lazy-collections.js';
 
 /** A peer as availability sees it: what it has. */
 export interface PiecesHolder {
@@ -13,7 +14,7 @@ export interface PiecesHolder {
  * whatever order its bitfield, haves and the torrent's metadata arrive.
  */
 export class PeerAvailability {
-  private readonly counted = new WeakMap<PiecesHolder, 'seed' | 'pieces'>();
+  private readonly counted = new LazyWeakMap<PiecesHolder, 'seed' | 'pieces'>();
 
   constructor(private readonly picker: PiecePicker) {}
 

@@ -6,6 +6,7 @@ import { copyInto } from '../util/buffer-pool.js';
 import { RateMeter } from '../util/rate-meter.js';
 import * as msg from '../wire/encode.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { LazySet, LazyWeakMap } from '../util/lazy-collections.js';
 
 /** What requesting and receiving blocks needs from the transfer. */
 export interface DownloaderHost {
@@ -34,16 +35,16 @@ export class BlockDownloader {
   readonly meter = new RateMeter();
   downloadedBytes = 0;
   /** Addresses of peers that sent at least one good block. */
-  readonly peersThatSentData = new Set<string>();
+  readonly peersThatSentData = new LazySet<string>();
   /** The block each peer is streaming to us right now (null: one to discard). */
-  private readonly currentBlock = new WeakMap<PeerConnection, OutstandingRequest | null>();
-  private readonly recentlyCancelled = new WeakMap<PeerConnection, Set<number>>();
+  private readonly currentBlock = new LazyWeakMap<PeerConnection, OutstandingRequest | null>();
+  private readonly recentlyCancelled = new LazyWeakMap<PeerConnection, Set<number>>();
   /**
    * The block of a staged piece (no piece buffer) each peer is streaming: a buffer of the block's
    * length per peer, handed to the disk when the block ends. Per peer, so an endgame duplicate
    * streaming at the same time never writes into a block another peer completed.
    */
-  private readonly stagingBlock = new WeakMap<PeerConnection, Buffer>();
+  private readonly stagingBlock = new LazyWeakMap<PeerConnection, Buffer>();
 
   constructor(
     private readonly picker: PiecePicker,

@@ -7,6 +7,7 @@ import { MseInitiator } from '../wire/mse/mse-initiator.js';
 import { HalfOpenLimit, TORRENT_HALF_OPEN } from './half-open.js';
 import { PeerCandidates } from './peer-candidates.js';
 import type { SessionConnections } from './session-connections.js';
+import { LazyMap, LazySet, LazyWeakMap } from '../util/lazy-collections.js';
 
 /**
  * How long a TCP or uTP dial may take to connect, counted from the dial (not from the last
@@ -108,12 +109,12 @@ export interface DialerOptions {
 export class Dialer {
   readonly candidates = new PeerCandidates();
   /** Attempts before a PeerConnection owns the socket (TCP connect, MSE), by address key. */
-  private readonly connecting = new Set<string>();
+  private readonly connecting = new LazySet<string>();
   /** Dials not over yet (sockets connecting, or an MSE handshake running), for abort(). */
-  private readonly races = new Set<DialRace>();
+  private readonly races = new LazySet<DialRace>();
   /** Dialled connections whose BitTorrent handshake is not done yet (each holds half-open slots), with their handshake deadline. */
-  private readonly halfOpenPeers = new Map<PeerConnection, NodeJS.Timeout | undefined>();
-  private readonly dialledAddress = new WeakMap<PeerConnection, PeerAddress>();
+  private readonly halfOpenPeers = new LazyMap<PeerConnection, NodeJS.Timeout | undefined>();
+  private readonly dialledAddress = new LazyWeakMap<PeerConnection, PeerAddress>();
   private readonly connect: Connect;
   private readonly utpConnect: Connect | null;
   private readonly ownHalfOpen: HalfOpenLimit;

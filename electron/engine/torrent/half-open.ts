@@ -1,3 +1,5 @@
+import { LazySet } from '../util/lazy-collections.js';
+
 /**
  * A cap on outgoing connection attempts in progress (TCP connect, MSE and BitTorrent
  * handshakes not yet done). Every attempt costs a socket and a timer, and a swarm of dead
@@ -11,7 +13,7 @@
  */
 export class HalfOpenLimit {
   private inUse = 0;
-  private readonly waiting = new Set<() => void>();
+  private readonly waiting = new LazySet<() => void>();
 
   constructor(readonly max: number) {}
 

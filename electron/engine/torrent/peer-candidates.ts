@@ -1,6 +1,7 @@
 import type { PeerAddress } from '../api.js';
 import { nodeGroup } from '../dht/routing-table-ips.js';
 import { formatHostPort } from '../util/host-port.js';
+import { LazyMap, LazySet } from '../util/lazy-collections.js';
 
 interface Candidate {
   address: PeerAddress;
@@ -100,12 +101,12 @@ const MAX_FAILURES = 5;
  * network) share one source's places and one source's turns, and take turns within it.
  */
 export class PeerCandidates {
-  private readonly byKey = new Map<string, Candidate>();
-  private readonly banned = new Set<string>();
+  private readonly byKey = new LazyMap<string, Candidate>();
+  private readonly banned = new LazySet<string>();
   /** Candidates in the list per capped source. */
-  private readonly perSource = new Map<string, number>();
+  private readonly perSource = new LazyMap<string, number>();
   /** Candidates in the list per family (familyOf): the DHT's sources together, every other source alone. */
-  private readonly perFamily = new Map<string, number>();
+  private readonly perFamily = new LazyMap<string, number>();
   /**
    * When each family (null: the user's own peers) last had a candidate dialled, as a count of
    * dials: ready() lists the families that waited longest first, so the turns go on from one
@@ -114,9 +115,9 @@ export class PeerCandidates {
    * candidate it left room for was the first source's every time (100 dead x.pe addresses kept
    * a tracker's seeder waiting for minutes).
    */
-  private readonly familyTurn = new Map<string | null, number>();
+  private readonly familyTurn = new LazyMap<string | null, number>();
   /** The same for each source, for the turns within a family (the DHT's node networks). */
-  private readonly sourceTurn = new Map<string | null, number>();
+  private readonly sourceTurn = new LazyMap<string | null, number>();
   private dials = 0;
 
   static key(address: PeerAddress): string {

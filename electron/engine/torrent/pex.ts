@@ -4,6 +4,7 @@ import { tryParseHostPort } from '../util/host-port.js';
 import * as msg from '../wire/encode.js';
 import { decodePex, encodePex, PEX_FLAG_REACHABLE, PEX_FLAG_SEED, PEX_FLAG_UTP } from '../wire/ut-pex.js';
 import { PeerCandidates, pexSource } from './peer-candidates.js';
+import { LazyWeakMap } from '../util/lazy-collections.js';
 
 /**
  * libtorrent sends its first PEX message as soon as it has something to say, then one every
@@ -17,9 +18,9 @@ const MAX_RECEIVED_PER_MINUTE = 6;
  * left since the last message to it, and feeds peers it hears about to the candidates.
  */
 export class PeerExchange {
-  private readonly sent = new WeakMap<PeerConnection, Map<string, PeerAddress>>();
-  private readonly received = new WeakMap<PeerConnection, number[]>();
-  private readonly lastSentAt = new WeakMap<PeerConnection, number>();
+  private readonly sent = new LazyWeakMap<PeerConnection, Map<string, PeerAddress>>();
+  private readonly received = new LazyWeakMap<PeerConnection, number[]>();
+  private readonly lastSentAt = new LazyWeakMap<PeerConnection, number>();
 
   constructor(
     private readonly reachable: (peer: PeerConnection) => PeerAddress | null,

@@ -21,6 +21,7 @@ import {
 } from '../../../shared/contract/piece-sources.js';
 import { mainSender } from '../picker/piece-download.js';
 import type { PieceLogRecord } from '../resume/resume-data.js';
+import { LazyMap, LazyWeakMap } from '../util/lazy-collections.js';
 
 /** Kept here too for the callers that know it from the log. */
 export { mainSender };
@@ -58,10 +59,10 @@ export class PieceSourceLog {
   private entries = 0;
   private readonly maxEntries: number;
   private readonly sources: PieceSource[] = [];
-  private readonly sourceIds = new Map<string, number>();
+  private readonly sourceIds = new LazyMap<string, number>();
   private readonly failures: HashFailureView[] = [];
   /** Each sender's source id, found once: a source is keyed by its label, which a sender keeps. */
-  private readonly senderIds = new WeakMap<object, number>();
+  private readonly senderIds = new LazyWeakMap<object, number>();
 
   constructor(readonly pieceCount: number, private readonly now: () => number = Date.now) {
     this.baseTime = now();

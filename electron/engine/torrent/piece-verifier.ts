@@ -4,6 +4,7 @@ import type { BatchResult, DiskWorkers } from '../storage/disk-workers.js';
 import type { BatchInput, Storage } from '../storage/storage.js';
 import type { PieceChecks } from './piece-checks.js';
 import { StagedWrites } from './staged-writes.js';
+import { LazySet } from '../util/lazy-collections.js';
 
 /** What checking and writing completed pieces needs from the transfer. */
 export interface VerifierHost {
@@ -61,7 +62,7 @@ interface Queued {
  * thread per batch, not per piece, which is what small pieces cost most in.
  */
 export class PieceVerifier {
-  private readonly work = new Set<Promise<void>>();
+  private readonly work = new LazySet<Promise<void>>();
   private pendingBytes = 0;
   private queue: Queued[] = [];
   private queuedBytes = 0;

@@ -1,4 +1,5 @@
 import type { PieceDownload } from '../picker/piece-download.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 /** What staging blocks needs: the storage write, and the state a piece's outcome depends on. */
 export interface StagedWritesHost {
@@ -51,7 +52,7 @@ interface Job {
  * so it can be read back and hashed.
  */
 export class StagedWrites {
-  private readonly pieces = new Map<PieceDownload, PieceState>();
+  private readonly pieces = new LazyMap<PieceDownload, PieceState>();
   private readonly waiting: Array<Job | undefined> = [];
   private head = 0;
   private writing = 0;

@@ -72,6 +72,7 @@ import type { Reachability } from '../session/reachability.js';
 import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
 import { interfaceAddresses } from './health-reach.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -183,7 +184,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** A move in progress: bytes moved and total. */
   private moving: { done: number; total: number } | null = null;
   /** Files renamed by the user: file index → path (kept in the resume record). */
-  private readonly renamed = new Map<number, string>();
+  private readonly renamed = new LazyMap<number, string>();
   // --- lifecycle facts (lifecycle.ts); the state is derived from them, never stored ---
   /** The user's intent: run (true) or stay paused. */
   private wanted = true;
@@ -205,7 +206,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
    * File priorities the user set while the data was checked (or about to be: phase 'unprepared'):
    * applied when the check ends (see prepare).
    */
-  private readonly prioritiesWhileChecking = new Map<number, FilePriority>();
+  private readonly prioritiesWhileChecking = new LazyMap<number, FilePriority>();
   /**
    * The file priorities a recheck or a move carries from the transfer it dropped to the one it
    * builds: until that one exists, a record saved meanwhile takes them from here.
@@ -217,7 +218,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private timers: Array<() => void> = [];
   private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
-  private readonly peersById = new Map<string, PeerConnection>();
+  private readonly peersById = new LazyMap<string, PeerConnection>();
   /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
   private readonly v2Hashes = new V2Hashes({
     meta: () => this.meta,

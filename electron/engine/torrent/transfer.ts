@@ -24,6 +24,7 @@ import { UploadSlots } from './upload-slots.js';
 import { TransferView } from './transfer-view.js';
 import { WebSeed, WebSeeds, type WebSeedSource } from '../webseed/index.js';
 import { banForHashFailures } from './hash-failure-ban.js';
+import { LazySet } from '../util/lazy-collections.js';
 
 export { MAX_QUEUED_UPLOAD_REQUESTS } from '../peer/upload-queue.js';
 
@@ -70,7 +71,7 @@ export class Transfer {
   private readonly checks: PieceChecks;
   private readonly uploads: UploadServer;
   private readonly peerPieces: PeerAvailability;
-  private readonly failedPieces = new Set<number>();
+  private readonly failedPieces = new LazySet<number>();
   private readonly filePriorities: FilePriority[];
   /** Non-pad files whose priority is 0 (skipped). */
   private skippedFiles = 0;

@@ -18,6 +18,7 @@ import { v2PieceCheck } from '../metainfo/v2-layout.js';
 import type { PeerConnection } from '../peer/peer-connection.js';
 import { decodeHashes, decodeHashRequest, encodeHashes, encodeHashReject, encodeHashRequest, HASHES_ASKED_AT_ONCE, type HashRequest } from '../wire/hash-messages.js';
 import { MessageId } from '../wire/message-ids.js';
+import { LazyMap } from '../util/lazy-collections.js';
 
 /** Hashes asked for at once. */
 const RUN = HASHES_ASKED_AT_ONCE;
@@ -70,22 +71,22 @@ export interface V2HashesHost {
 
 export class V2Hashes {
   /** Layers from the piece layer up, per file root (hex), built on the first request. */
-  private readonly served = new Map<string, MerkleLevels>();
+  private readonly served = new LazyMap<string, MerkleLevels>();
   /** Layers being built, by file root (hex): one build per file however many ask meanwhile. */
-  private readonly building = new Map<string, Promise<MerkleLevels>>();
+  private readonly building = new LazyMap<string, Promise<MerkleLevels>>();
   /** Files by merkle root (hex) of the metainfo they belong to (see fileWithRoot). */
   private filesByRoot: { meta: Metainfo; byRoot: Map<string, V2File> } | null = null;
   private fetch: { meta: Metainfo; runs: Run[]; layers: Map<V2File, Buffer>; done: () => void } | null = null;
-  private readonly rejects = new Map<PeerConnection, number>();
+  private readonly rejects = new LazyMap<PeerConnection, number>();
   /** Hash requests answered this tick, per peer (the bound on what a stranger makes us send). */
-  private readonly servedThisTick = new Map<PeerConnection, number>();
+  private readonly servedThisTick = new LazyMap<PeerConnection, number>();
   /** Hash requests received this tick, per peer, answered or not (MAX_HASH_REQUESTS_PER_TICK). */
-  private readonly askedThisTick = new Map<PeerConnection, number>();
+  private readonly askedThisTick = new LazyMap<PeerConnection, number>();
   /** Per peer, its requests below the piece layer: the first is being read from disk. */
-  private readonly dataQueues = new Map<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
+  private readonly dataQueues = new LazyMap<PeerConnection, Array<{ r: HashRequest; file: V2File }>>();
 
   /** Bytes read and hashed for requests below the piece layer this tick, per peer. */
-  private readonly dataBytesThisTick = new Map<PeerConnection, number>();
+  private readonly dataBytesThisTick = new LazyMap<PeerConnection, number>();
   /** Requests below the piece layer waiting for the next tick's budget. */
   private tickWaiters: Array<() => void> = [];
 

@@ -1,4 +1,5 @@
 import { AlignedSlabs, PAGE_BYTES } from './aligned-slabs.js';
+import { LazyMap } from './lazy-collections.js';
 
 /** Buffers of at most this many bytes (16 and 32 KiB pieces) are cut from shared slabs. */
 export const SHARED_SLICE_MAX = 32 * 1024;
@@ -32,7 +33,7 @@ const SLICE_ALIGN = PAGE_BYTES;
  * (handed over to a disk thread and back), kept up to `maxRetainedBytes`.
  */
 export class BufferPool {
-  private readonly free = new Map<number, Buffer[]>();
+  private readonly free = new LazyMap<number, Buffer[]>();
   private retained = 0;
   private readonly aligned = new AlignedSlabs(MAX_ALIGNED_BYTES);
   /** The aligned memory's buffers (one per growth of it): what is cut from them is always taken back. */
