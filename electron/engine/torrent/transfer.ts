@@ -14,15 +14,15 @@ import * as msg from '../wire/encode.js';
 import { allowedFastSet } from '../wire/allowed-fast.js';
 import type { ResumeData } from '../resume/resume-data.js';
 import { PeerAvailability } from './availability.js';
-import { BlockDownloader } from './block-downloader.js';
+import { BlockDownloader, type DownloaderHost } from './block-downloader.js';
 import { PieceChecks } from './piece-checks.js';
-import { PieceVerifier } from './piece-verifier.js';
+import { PieceVerifier, type VerifierHost } from './piece-verifier.js';
 import { PieceSourceLog } from './piece-sources.js';
 import { checkExistingData } from './initial-check.js';
-import { UploadServer } from './upload-server.js';
+import { UploadServer, type UploadSource } from './upload-server.js';
 import { UploadSlots } from './upload-slots.js';
 import { TransferView } from './transfer-view.js';
-import { WebSeed, WebSeeds, type WebSeedSource } from '../webseed/index.js';
+import { WebSeed, WebSeeds, type WebSeedHost, type WebSeedSource } from '../webseed/index.js';
 import { banForHashFailures } from './hash-failure-ban.js';
 import { LazySet } from '../util/lazy-collections.js';
 
@@ -95,50 +95,125 @@ export class Transfer {
     this.storage = new Storage(savePath, meta.files, meta.pieceLength, meta.totalLength, resolveInSaveDir, `.${meta.infoHashHex}.parts`);
     this.peerPieces = new PeerAvailability(this.picker);
     this.checks = new PieceChecks(meta);
-    this.verifier = new PieceVerifier(this.checks, this.storage, this.picker, {
-      disk: host.disk,
-      priorityEpoch: () => this.priorityEpoch,
-      touchesSkippedFile: (index) => this.touchesSkippedFile(index),
-      verified: (index, piece) => this.pieceVerified(index, piece),
-      failed: (piece) => this.pieceFailed(piece),
-      writeFailed: (message) => host.fatal(message),
-      caughtUp: () => this.pumpAll(),
-    });
-    this.downloads = new BlockDownloader(this.picker, {
-      connectedPeers: () => host.connectedPeers(),
-      canRequest: () => this.active && !this.verifier.backlogged,
-      blockArrived: (index, received, total) => host.blockArrived(index, received, total),
-      pieceComplete: (piece) => this.verifier.verify(piece),
-      stageBlock: (piece, begin, data) => this.verifier.stageBlock(piece, begin, data),
-    });
-    this.webSeeds = new WebSeeds({
-      picker: this.picker,
-      infoHash: meta.infoHash,
-      pieceLength: meta.pieceLength,
-      totalLength: meta.totalLength,
-      multiFile: meta.multiFile,
-      files: meta.files,
-      canRequest: () => this.active && !this.verifier.backlogged,
-      blockDone: (seed, piece, block, length, staged) => this.downloads.blockFromSource(seed, piece, block, length, staged),
-      throttle: (bytes) => host.downloadWait?.(bytes) ?? 0,
-      warn: (m) => host.warn(m),
-    });
-    this.uploads = new UploadServer(
-      {
-        has: (index) => this.picker.have.has(index),
-        pieceSize: (index) => this.picker.pieceSize(index),
-        pieceCount: meta.pieceCount,
-        readPiece: (index, offset, length, into) => this.storage.read(index, offset, length, into),
-        uploadLimits: host.uploadLimits,
-        readFailed: (err) => this.readFailed(err),
-      },
-      meta.pieceLength,
-      host.readCacheShares,
-    );
+    this.verifier = new PieceVerifier(this.checks, this.storage, this.picker, new Transfer.VerifierHost(this));
+    this.downloads = new BlockDownloader(this.picker, new Transfer.DownloaderHost(this));
+    this.webSeeds = new WebSeeds(new Transfer.WebSeedHost(this));
+    this.uploads = new UploadServer(new Transfer.UploadSource(this, host.uploadLimits), meta.pieceLength, host.readCacheShares);
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
     this.slots = new UploadSlots(() => host.connectedPeers(), () => this.picker.finished);
     this.view = new TransferView(meta, this.picker, this.storage, this.filePriorities, this.failedPieces);
     this.markPadOnlyPiecesUnwanted();
+  }
+
+  // The verifier's, downloader's, web seeds' and upload server's view of their transfer. Classes,
+  // not object literals of closures: a transfer then holds one small object per part (a
+  // reference to it; members on the prototype), where the literals cost ~1.5 KB per torrent.
+  // Declared in Transfer to reach its private members.
+
+  private static readonly VerifierHost = class implements VerifierHost {
+    constructor(private readonly transfer: Transfer) {}
+    get disk(): DiskWorkers {
+      return this.transfer.host.disk;
+    }
+    priorityEpoch(): number {
+      return this.transfer.priorityEpoch;
+    }
+    touchesSkippedFile(index: number): boolean {
+      return this.transfer.touchesSkippedFile(index);
+    }
+    verified(index: number, piece: PieceDownload): void {
+      this.transfer.pieceVerified(index, piece);
+    }
+    failed(piece: PieceDownload): void {
+      this.transfer.pieceFailed(piece);
+    }
+    writeFailed(message: string): void {
+      this.transfer.host.fatal(message);
+    }
+    caughtUp(): void {
+      this.transfer.pumpAll();
+    }
+  };
+
+  private static readonly DownloaderHost = class implements DownloaderHost {
+    constructor(private readonly transfer: Transfer) {}
+    connectedPeers(): Iterable<PeerConnection> {
+      return this.transfer.host.connectedPeers();
+    }
+    canRequest(): boolean {
+      return this.transfer.canRequest();
+    }
+    blockArrived(index: number, received: number, total: number): void {
+      this.transfer.host.blockArrived(index, received, total);
+    }
+    pieceComplete(piece: PieceDownload): void {
+      this.transfer.verifier.verify(piece);
+    }
+    stageBlock(piece: PieceDownload, begin: number, data: Buffer): void {
+      this.transfer.verifier.stageBlock(piece, begin, data);
+    }
+  };
+
+  private static readonly WebSeedHost = class implements WebSeedHost {
+    constructor(private readonly transfer: Transfer) {}
+    get picker(): PiecePicker {
+      return this.transfer.picker;
+    }
+    get infoHash(): Buffer {
+      return this.transfer.meta.infoHash;
+    }
+    get pieceLength(): number {
+      return this.transfer.meta.pieceLength;
+    }
+    get totalLength(): number {
+      return this.transfer.meta.totalLength;
+    }
+    get multiFile(): boolean {
+      return this.transfer.meta.multiFile;
+    }
+    get files(): Metainfo['files'] {
+      return this.transfer.meta.files;
+    }
+    canRequest(): boolean {
+      return this.transfer.canRequest();
+    }
+    blockDone(seed: WebSeed, piece: PieceDownload, block: number, length: number, staged: Buffer | null): void {
+      this.transfer.downloads.blockFromSource(seed, piece, block, length, staged);
+    }
+    throttle(bytes: number): number {
+      return this.transfer.host.downloadWait?.(bytes) ?? 0;
+    }
+    warn(message: string): void {
+      this.transfer.host.warn(message);
+    }
+  };
+
+  private static readonly UploadSource = class implements UploadSource {
+    constructor(
+      private readonly transfer: Transfer,
+      /** The host's, taken once (the host makes the list on each read). */
+      readonly uploadLimits: readonly TokenBucket[],
+    ) {}
+    get pieceCount(): number {
+      return this.transfer.meta.pieceCount;
+    }
+    has(index: number): boolean {
+      return this.transfer.picker.have.has(index);
+    }
+    pieceSize(index: number): number {
+      return this.transfer.picker.pieceSize(index);
+    }
+    readPiece(index: number, offset: number, length: number, into: Buffer): Promise<Buffer> {
+      return this.transfer.storage.read(index, offset, length, into);
+    }
+    readFailed(err: unknown): void {
+      this.transfer.readFailed(err);
+    }
+  };
+
+  /** Requests may go out: the transfer runs and the disk keeps up. */
+  private canRequest(): boolean {
+    return this.active && !this.verifier.backlogged;
   }
 
   /** A verified piece's bytes, or null when we do not have it (BEP 52 block hashes are computed from them). */
