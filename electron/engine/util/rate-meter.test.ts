@@ -10,6 +10,18 @@ describe('RateMeter', () => {
     expect(meter.totalBytes).toBe(0);
   });
 
+  it('holds no buckets until bytes are added (most meters of a big session never see any)', () => {
+    const c = manualClock(5_000_000);
+    const meter = new RateMeter(5, c.now);
+    c.advance(3000);
+    expect(meter.rate()).toBe(0);
+    expect(Reflect.get(meter, 'buckets')).toBeNull();
+    c.advance(250);
+    meter.add(1000);
+    expect(Reflect.get(meter, 'buckets')).toBeInstanceOf(Float64Array);
+    expect(meter.rate()).toBeCloseTo(1000 / 4.25, 6);
+  });
+
   it('averages a steady rate over the window once it has been running that long', () => {
     const c = manualClock(10_000_000);
     const meter = new RateMeter(5, c.now);
