@@ -23,39 +23,40 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a === null || b === null ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
+/** A file's flag in StampTrust.changes: we wrote to it since its trusted stamp was taken. */
+const WRITTEN = 1;
+/** A file's flag in StampTrust.changes: found replaced (renamed over, deleted) since its trusted stamp was taken. */
+const REPLACED = 2;
+
 export class StampTrust {
   /** Per file, the stamp a record may show; null before the first check. */
   private trusted: FileStamp[] | null = null;
-  /** Per file: we wrote to it since its trusted stamp was taken. */
-  private readonly written: Uint8Array;
-  /** Per file: found replaced (renamed over, deleted) since its trusted stamp was taken. */
-  private readonly replaced: Uint8Array;
+  /** Per file, WRITTEN and REPLACED (one array for both: a small typed array costs ~200 bytes of heap, a torrent has one). */
+  private readonly changes: Uint8Array;
 
   constructor(fileCount: number) {
-    this.written = new Uint8Array(fileCount);
-    this.replaced = new Uint8Array(fileCount);
+    this.changes = new Uint8Array(fileCount);
   }
 
   /** The files as a check just found them: from here on, what the record may show. */
   checked(stamps: readonly FileStamp[]): void {
     this.trusted = [...stamps];
-    this.written.fill(0);
-    this.replaced.fill(0);
+    this.changes.fill(0);
   }
 
   /** Nothing on disk is known (a check stopped half-way): a record vouches for no file. */
   unknown(): void {
-    this.checked(Array.from(this.written, () => UNKNOWN_STAMP));
+    this.checked(Array.from(this.changes, () => UNKNOWN_STAMP));
   }
 
   /** A write to the file is starting or just ended (both: one ending after a record moves the stamp again). */
   wrote(fileIndex: number): void {
-    this.written[fileIndex] = 1;
+    if (fileIndex < this.changes.length) this.changes[fileIndex]! |= WRITTEN;
   }
 
   /** The file was found replaced: what was verified in it is gone until it is checked again. */
   lost(fileIndex: number): void {
-    this.replaced[fileIndex] = 1;
+    if (fileIndex < this.changes.length) this.changes[fileIndex]! |= REPLACED;
   }
 
   /**
@@ -68,10 +69,10 @@ export class StampTrust {
     const trusted = this.trusted;
     for (let i = 0; i < trusted.length; i++) {
       if (sameStamp(now[i] ?? null, trusted[i] ?? null)) {
-        this.written[i] = 0;
-      } else if (this.written[i] === 1 && this.replaced[i] === 0) {
+        this.changes[i]! &= ~WRITTEN;
+      } else if (this.changes[i] === WRITTEN) {
         trusted[i] = now[i] ?? null;
-        this.written[i] = 0;
+        this.changes[i] = 0;
       }
     }
     return [...trusted];
