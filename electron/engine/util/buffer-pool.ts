@@ -1,5 +1,5 @@
 import { AlignedSlabs, PAGE_BYTES } from './aligned-slabs.js';
-import { LazyMap } from './lazy-collections.js';
+import { LazyMap, LazyWeakSet } from './lazy-collections.js';
 
 /** Buffers of at most this many bytes (16 and 32 KiB pieces) are cut from shared slabs. */
 export const SHARED_SLICE_MAX = 32 * 1024;
@@ -37,7 +37,7 @@ export class BufferPool {
   private retained = 0;
   private readonly aligned = new AlignedSlabs(MAX_ALIGNED_BYTES);
   /** The aligned memory's buffers (one per growth of it): what is cut from them is always taken back. */
-  private readonly alignedMemory = new WeakSet<SharedArrayBuffer>();
+  private readonly alignedMemory = new LazyWeakSet<SharedArrayBuffer>();
   private slab: { buffer: SharedArrayBuffer; offset: number } | null = null;
   private slabUsed = 0;
 

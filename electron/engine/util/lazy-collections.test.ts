@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LazyMap, LazySet, LazyWeakMap } from './lazy-collections.js';
+import { LazyMap, LazySet, LazyWeakMap, LazyWeakSet } from './lazy-collections.js';
 
 /** The built-in table behind a lazy collection (undefined until the first insertion). */
 function table(lazy: object): unknown {
@@ -11,6 +11,7 @@ describe('lazy collections', () => {
     const map = new LazyMap<string, number>();
     const set = new LazySet<string>();
     const weak = new LazyWeakMap<object, number>();
+    const weakSet = new LazyWeakSet<object>();
     expect(map.get('a')).toBeUndefined();
     expect(map.has('a')).toBe(false);
     expect(map.delete('a')).toBe(false);
@@ -30,12 +31,21 @@ describe('lazy collections', () => {
     expect(table(map)).toBeUndefined();
     expect(table(set)).toBeUndefined();
     expect(table(weak)).toBeUndefined();
+    expect(weakSet.has({})).toBe(false);
+    expect(weakSet.delete({})).toBe(false);
+    expect(table(weakSet)).toBeUndefined();
     map.set('a', 1);
     set.add('a');
     weak.set({}, 1);
     expect(table(map)).toBeInstanceOf(Map);
     expect(table(set)).toBeInstanceOf(Set);
     expect(table(weak)).toBeInstanceOf(WeakMap);
+    const key = {};
+    expect(weakSet.add(key)).toBe(weakSet);
+    expect(weakSet.has(key)).toBe(true);
+    expect(table(weakSet)).toBeInstanceOf(WeakSet);
+    expect(weakSet.delete(key)).toBe(true);
+    expect(weakSet.has(key)).toBe(false);
   });
 
   it('behave as a Map: insertion order, re-insertion after delete moves to the end, forEach gets the lazy map', () => {

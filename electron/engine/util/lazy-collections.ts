@@ -1,5 +1,5 @@
 /**
- * Map, Set and WeakMap that allocate their table on the first insertion.
+ * Map, Set, WeakMap and WeakSet that allocate their table on the first insertion.
  *
  * A torrent holds a few dozen collections (peers, requests in flight, staged pieces, PEX and
  * v2 hash state, …) that stay empty while it idles, and most torrents of a big session idle.
@@ -143,5 +143,26 @@ export class LazyWeakMap<K extends WeakKey, V> implements WeakMap<K, V> {
 
   get [Symbol.toStringTag](): string {
     return 'LazyWeakMap';
+  }
+}
+
+export class LazyWeakSet<T extends WeakKey> implements WeakSet<T> {
+  private set: WeakSet<T> | undefined = undefined;
+
+  has(value: T): boolean {
+    return this.set !== undefined && this.set.has(value);
+  }
+
+  add(value: T): this {
+    (this.set ??= new WeakSet()).add(value);
+    return this;
+  }
+
+  delete(value: T): boolean {
+    return this.set !== undefined && this.set.delete(value);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'LazyWeakSet';
   }
 }
