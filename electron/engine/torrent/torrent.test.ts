@@ -601,6 +601,28 @@ describe('Torrent lifecycle', () => {
   });
 });
 
+describe('Torrent: an idle torrent keeps little', () => {
+  it('a seed without peers makes no peer-exchange or BEP 52 hash state and fills none of its tables; its first peer makes them', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const meta = metaFor(DATA);
+    const { torrent } = fromMeta(meta);
+    await torrent.start();
+    expect(torrent.state).toBe('seeding');
+    expect(Reflect.get(torrent, 'v2HashesMade')).toBeNull();
+    expect(Reflect.get(torrent, 'pexMade')).toBeNull();
+    // The lazily made tables of the peers, the dialer and the candidates have no table behind them.
+    const dialer = Reflect.get(torrent, 'dialer') as object;
+    for (const table of [Reflect.get(torrent, 'peersById'), Reflect.get(dialer, 'halfOpenPeers'), Reflect.get(Reflect.get(dialer, 'candidates') as object, 'byKey')]) {
+      expect(Reflect.get(table as object, 'map')).toBeUndefined();
+    }
+    const peer = connectPeer(torrent, meta.infoHash);
+    peer.send(msg.extended(0, encodeExtensionHandshake({ listenPort: 7000, client: 'fake', reqq: 50, pex: true })));
+    await waitUntil('peer exchange made', () => Reflect.get(torrent, 'pexMade') !== null);
+    peer.destroy();
+    await waitUntil('v2 hash state made', () => Reflect.get(torrent, 'v2HashesMade') !== null);
+  });
+});
+
 describe('Torrent: peers closing', () => {
   it('a second connection from the same peer id is closed as a duplicate; the first stays', async () => {
     const meta = metaFor(DATA);

@@ -219,13 +219,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   private readonly discovery: Discovery;
   private halting: Promise<void> = Promise.resolve();
   private readonly peersById = new LazyMap<string, PeerConnection>();
-  /** BEP 52 hash requests served, and a v2 magnet's piece layers fetched. */
-  private readonly v2Hashes: V2Hashes;
+  /** Made on first use (see v2Hashes): a torrent without peers needs none. */
+  private v2HashesMade: V2Hashes | null = null;
   private readonly dialer: Dialer;
-  private readonly pex = new PeerExchange(
-    (p) => this.reachableAddress(p),
-    (peers) => this.dialer.candidates.supportsUtp(peers),
-  );
+  /** Made on first use (see pex). */
+  private pexMade: PeerExchange | null = null;
   private trackerTiers: string[][];
   /** Metadata (from peers, or a .torrent added again) is being parsed and prepared. */
   private handlingMetadata = false;
@@ -296,7 +294,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.previousDownloaded = init.resume?.downloaded ?? 0;
     this.resumeRecords = new ResumeKeeper(init.store, init.resume !== null, this.totals(), (m) => ctx.warn(`${this.name}: ${m}`));
     this.shownState = this.state;
-    this.v2Hashes = new V2Hashes(new Torrent.V2HashesHost(this));
     this.dialer = new Dialer(new Torrent.DialerHost(this), {
       ...(ctx.connect ? { connect: ctx.connect } : {}),
       ...(ctx.halfOpen ? { sessionHalfOpen: ctx.halfOpen } : {}),
@@ -402,6 +399,23 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       this.torrent.ctx.warn(message);
     }
   };
+
+  /**
+   * BEP 52 hash requests served, and a v2 magnet's piece layers fetched. Made when first needed
+   * (a peer, a v2 magnet's metadata): most torrents of a big session idle without peers, and
+   * its empty state was ~400 bytes each.
+   */
+  private get v2Hashes(): V2Hashes {
+    return (this.v2HashesMade ??= new V2Hashes(new Torrent.V2HashesHost(this)));
+  }
+
+  /** Peer exchange with the connected peers; made when first needed, as v2Hashes. */
+  private get pex(): PeerExchange {
+    return (this.pexMade ??= new PeerExchange(
+      (p) => this.reachableAddress(p),
+      (peers) => this.dialer.candidates.supportsUtp(peers),
+    ));
+  }
 
   /** Its tracker tiers (a duplicate found late merges them into the torrent kept). */
   get trackerTierList(): string[][] {
