@@ -45,7 +45,6 @@ export class ReadCache {
   private leave: (() => void) | null = null;
   private usedSinceCheck = false;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly shrink = (): void => this.fitBudget();
 
   /**
    * @param budget    the session's shares, or a fixed budget for this cache alone
@@ -133,7 +132,8 @@ export class ReadCache {
 
   private touch(): void {
     this.usedSinceCheck = true;
-    if (!this.leave) this.leave = this.shares.join(this.shrink);
+    // A function made at each join (it is the member, until leave): none kept while idle.
+    if (!this.leave) this.leave = this.shares.join(() => this.fitBudget());
     if (!this.idleTimer) this.scheduleIdleCheck();
   }
 

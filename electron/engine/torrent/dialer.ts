@@ -119,13 +119,22 @@ export class Dialer {
   private readonly utpConnect: Connect | null;
   private readonly ownHalfOpen: HalfOpenLimit;
   private readonly sessionHalfOpen: HalfOpenLimit | null;
-  private readonly wake = (): void => this.connectMore();
+  /** See wake. */
+  private wakeFn: (() => void) | null = null;
 
   constructor(private readonly host: DialerHost, options: DialerOptions = {}) {
     this.connect = options.connect ?? tcpConnect;
     this.utpConnect = options.utpConnect ?? null;
     this.ownHalfOpen = new HalfOpenLimit(options.halfOpen ?? TORRENT_HALF_OPEN);
     this.sessionHalfOpen = options.sessionHalfOpen ?? null;
+  }
+
+  /**
+   * Dials more when a half-open slot frees up: the same function each time (the limits' lines
+   * know a waiter by it), made when first needed (an idle torrent keeps none).
+   */
+  private get wake(): () => void {
+    return (this.wakeFn ??= () => this.connectMore());
   }
 
   /** Attempts in progress (sockets opened, BitTorrent handshake not yet done). */

@@ -420,7 +420,7 @@ export class Transfer {
     if (!this.picker.markHave(index)) return;
     this.sources.verifiedBy(index, piece.mainSender());
     this.failedPieces.delete(index);
-    if (this.unsentHaves.length === 0) queueMicrotask(this.announceUnsentHaves);
+    if (this.unsentHaves.length === 0) queueMicrotask(() => this.announceUnsentHaves());
     this.unsentHaves.push(index);
     this.host.pieceChecked(index, true);
     if (this.picker.finished) this.onFinished();
@@ -432,11 +432,11 @@ export class Transfer {
    * as a write per piece and peer.
    */
   private unsentHaves: number[] = [];
-  private readonly announceUnsentHaves = (): void => {
+  private announceUnsentHaves(): void {
     const frames = msg.haveList(this.unsentHaves);
     this.unsentHaves = [];
     for (const peer of this.host.connectedPeers()) peer.send(frames);
-  };
+  }
 
   private pieceFailed(piece: PieceDownload): void {
     this.hashFailures++;

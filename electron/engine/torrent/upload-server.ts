@@ -45,8 +45,8 @@ export class UploadServer {
   readonly meter = new RateMeter();
   uploadedBytes = 0;
   private readonly cache: ReadCache;
-  /** Serving a peer again once its socket drained: one function for all peers. */
-  private readonly resume = (peer: PeerConnection): void => this.serve(peer);
+  /** See resume. */
+  private resumeFn: ((peer: PeerConnection) => void) | null = null;
 
   constructor(
     private readonly source: UploadSource,
@@ -55,6 +55,14 @@ export class UploadServer {
     readCacheShares?: ReadCacheShares,
   ) {
     this.cache = new ReadCache(readCacheShares ?? READ_CACHE_BYTES, largestWindow(pieceLength));
+  }
+
+  /**
+   * Serving a peer again once its socket drained: one function for all peers, made when first
+   * needed (an idle torrent keeps none).
+   */
+  private get resume(): (peer: PeerConnection) => void {
+    return (this.resumeFn ??= (peer) => this.serve(peer));
   }
 
   /** A request from the peer: queued and served, or refused (rejected when the peer knows BEP 6). */
