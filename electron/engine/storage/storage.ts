@@ -10,6 +10,7 @@ import { checkFolders, openInside, SymlinkError } from './safe-open.js';
 import { StampTrust, type FileStamp } from './stamp-trust.js';
 import { Chunker, forEachBounded } from '../util/yield.js';
 import { LazyMap, LazySet } from '../util/lazy-collections.js';
+import { RESOLVED } from '../util/resolved.js';
 
 /** Resolves a torrent-relative path inside the save directory, throwing if it would escape. */
 export type PathResolver = (saveDir: string, relativePath: string) => string;
@@ -52,7 +53,7 @@ export class Storage {
   /** Files whose bytes go to and come from the part file: skipped while not on disk, until moved out. */
   private readonly viaPartFile = new LazySet<number>();
   private readonly parts: PartFile;
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = RESOLVED;
 
   constructor(
     readonly saveDir: string,

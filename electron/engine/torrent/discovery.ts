@@ -2,6 +2,7 @@ import type { PeerAddress, TrackerStats } from '../api.js';
 import { Announcer, type AnnounceClient } from '../tracker/index.js';
 import type { DhtPeer } from '../dht/index.js';
 import { dhtSource, trackerSource } from './peer-candidates.js';
+import { RESOLVED } from '../util/resolved.js';
 
 const DHT_LOOKUP_INTERVAL_MS = 5 * 60_000;
 
@@ -58,7 +59,7 @@ export class Discovery {
   private dhtStretch = 0;
   private run = 0;
   private running = false;
-  private stopping: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> = RESOLVED;
 
   constructor(private readonly host: DiscoveryHost) {}
 

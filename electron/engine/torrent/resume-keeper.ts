@@ -1,5 +1,6 @@
 import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
+import { RESOLVED } from '../util/resolved.js';
 
 /** Bytes moved over a torrent's life. */
 export interface Totals {
@@ -16,7 +17,7 @@ export interface Totals {
  * idle torrents cost no writes.
  */
 export class ResumeKeeper {
-  private saving: Promise<void> = Promise.resolve();
+  private saving: Promise<void> = RESOLVED;
   private changedSinceSave: boolean;
   private savedTotals: Totals;
 

@@ -73,6 +73,7 @@ import { diagnose, type BannedPeer } from './health.js';
 import { collectHealthFacts } from './health-facts.js';
 import { interfaceAddresses } from './health-reach.js';
 import { LazyMap } from '../util/lazy-collections.js';
+import { RESOLVED } from '../util/resolved.js';
 
 export type { TorrentDht } from './discovery.js';
 
@@ -217,7 +218,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Stops the periodic work started by `activate`. */
   private timers: Array<() => void> = [];
   private readonly discovery: Discovery;
-  private halting: Promise<void> = Promise.resolve();
+  private halting: Promise<void> = RESOLVED;
   private readonly peersById = new LazyMap<string, PeerConnection>();
   /** Made on first use (see v2Hashes): a torrent without peers needs none. */
   private v2HashesMade: V2Hashes | null = null;
