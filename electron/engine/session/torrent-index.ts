@@ -29,8 +29,12 @@ export class TorrentIndex<T extends Routable> {
   private readonly byIdentity = new Map<string, T[]>();
   /** MSE: HASH('req2', wire hash) → that wire hash. */
   private readonly byReq2 = new Map<string, { hash: Buffer; torrents: T[] }>();
-  /** What each torrent is indexed under, to take it out again after its hashes changed. */
-  private readonly indexed = new Map<T, { identities: string[]; req2: string[] }>();
+  /**
+   * The hashes each torrent was indexed by, to take it out again after its hashes changed: its
+   * own InfoHashes object (replaced, never changed, when it learns more), the keys derived from
+   * it again when it leaves rather than kept (two arrays and an object per torrent).
+   */
+  private readonly indexed = new Map<T, InfoHashes>();
 
   get size(): number {
     return this.keyed.size;
@@ -94,31 +98,35 @@ export class TorrentIndex<T extends Routable> {
   }
 
   private index(torrent: T): void {
-    const ids = identities(torrent.infoHashes);
-    for (const id of ids) push(this.byIdentity, id, torrent);
-    const req2: string[] = [];
-    for (const hash of wireHashes(torrent.infoHashes)) {
-      const k = req2Hash(hash).toString('hex');
-      req2.push(k);
+    const hashes = torrent.infoHashes;
+    for (const id of identities(hashes)) push(this.byIdentity, id, torrent);
+    for (const hash of wireHashes(hashes)) {
+      const k = req2Key(hash);
       const entry = this.byReq2.get(k);
       if (entry) entry.torrents.push(torrent);
       else this.byReq2.set(k, { hash, torrents: [torrent] });
     }
-    this.indexed.set(torrent, { identities: ids, req2 });
+    this.indexed.set(torrent, hashes);
   }
 
   private unindex(torrent: T): void {
     const was = this.indexed.get(torrent);
     if (!was) return;
     this.indexed.delete(torrent);
-    for (const id of was.identities) pull(this.byIdentity, id, torrent);
-    for (const k of was.req2) {
+    for (const id of identities(was)) pull(this.byIdentity, id, torrent);
+    for (const hash of wireHashes(was)) {
+      const k = req2Key(hash);
       const entry = this.byReq2.get(k);
       if (!entry) continue;
       entry.torrents = entry.torrents.filter((t) => t !== torrent);
       if (entry.torrents.length === 0) this.byReq2.delete(k);
     }
   }
+}
+
+/** The byReq2 key of a wire hash. */
+function req2Key(wireHash: Buffer): string {
+  return req2Hash(wireHash).toString('hex');
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
