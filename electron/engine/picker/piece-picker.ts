@@ -3,6 +3,7 @@ import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload, STAGED_PIECE_ABOVE } from './piece-download.js';
 import { IndexStack } from './index-stack.js';
+import { LazyMap, LazySet, LazyWeakMap } from '../util/lazy-collections.js';
 
 /** What the picker needs to know about a peer. */
 export interface PickerPeer {
@@ -61,11 +62,11 @@ export class PiecePicker {
   private bucketPos: Int32Array | null = null;
   /** Pieces in the buckets. */
   private freeCount = 0;
-  readonly inFlight = new Map<number, PieceDownload>();
+  readonly inFlight = new LazyMap<number, PieceDownload>();
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
   /** The piece each peer was handed last as a new piece (see pickNewPiece). */
-  private readonly lastStarted = new WeakMap<PickerPeer, number>();
+  private readonly lastStarted = new LazyWeakMap<PickerPeer, number>();
   private sequentialMode = false;
   private sequentialCursor = 0;
   private wantedRemaining = 0;
@@ -266,7 +267,7 @@ export class PiecePicker {
   }
 
   /** Pieces to fetch before anything else (first and last pieces of media files, for previews). */
-  readonly urgent = new Set<number>();
+  readonly urgent = new LazySet<number>();
 
   private pickNewPiece(peer: PickerPeer): number {
     for (const index of this.urgent) {
