@@ -79,7 +79,8 @@ export class Transfer {
   private priorityEpoch = 0;
   private tickCount = 0;
   private active = false;
-  private readonly slots: UploadSlots;
+  /** Made on first use (see slots). */
+  private slotsMade: UploadSlots | null = null;
   private readonly view: TransferView;
   private readonly webSeeds: WebSeeds;
   /** Who sent each verified piece, and when (the mosaic's colour by source, its replay). */
@@ -100,7 +101,6 @@ export class Transfer {
     this.webSeeds = new WebSeeds(new Transfer.WebSeedHost(this));
     this.uploads = new UploadServer(new Transfer.UploadSource(this, host.uploadLimits), meta.pieceLength, host.readCacheShares);
     this.filePriorities = meta.files.map((f) => (f.pad ? 0 : 1));
-    this.slots = new UploadSlots(() => host.connectedPeers(), () => this.picker.finished);
     this.view = new TransferView(meta, this.picker, this.storage, this.filePriorities, this.failedPieces);
     this.markPadOnlyPiecesUnwanted();
   }
@@ -210,6 +210,11 @@ export class Transfer {
       this.transfer.readFailed(err);
     }
   };
+
+  /** Who we upload to; made when a peer first shows interest or a rechoke comes with peers (an idle torrent has none). */
+  private get slots(): UploadSlots {
+    return (this.slotsMade ??= new UploadSlots(() => this.host.connectedPeers(), () => this.picker.finished));
+  }
 
   /** Requests may go out: the transfer runs and the disk keeps up. */
   private canRequest(): boolean {
