@@ -20,6 +20,9 @@ const WALK_CONCURRENCY = 16;
 /** Bytes copied at a time from the part file into a file wanted again. */
 const PART_COPY_CHUNK = 1024 * 1024;
 
+/** What the part-file queue settles with (see serial). */
+function nothing(): void {}
+
 /**
  * Maps pieces onto the files of one torrent and does the disk I/O: positional writes of
  * verified pieces, reads for upload and re-checks. Every path is resolved through the
@@ -454,7 +457,9 @@ export class Storage {
   /** Runs part-file work one task at a time, in order; a failed task does not stop later ones. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    // Settled with nothing: the queue would otherwise hold the last task's result for as long
+    // as the torrent lives.
+    this.queue = run.then(nothing, nothing);
     return run;
   }
 
