@@ -10,6 +10,8 @@ export {
   type DecodeOptions,
   type DecodePrefixResult,
 } from './decode.js';
+export { BTape, NONE } from './tape.js';
+export { scan, scanSteps } from './scan.js';
 export { findLeadingZero } from './leading-zeros.js';
 export { encode, type Encodable, EncodedValue, encodeListSteps } from './encode.js';
 export {
