@@ -3,7 +3,7 @@
  * check and in the same order, so Tessera accepts and rejects the same torrents.
  */
 import { createHash } from 'node:crypto';
-import { type BDict, findKeyOrderProblem, findLeadingZero, getBytes, getDict, getList, isInt } from '../bencode/index.js';
+import { type BTape, findLeadingZero, NONE } from '../bencode/index.js';
 import { MetainfoError } from './errors.js';
 import { type FileEntry, FileListBuilder, MAX_NUM_PIECES } from './file-list.js';
 import { filesCompatible } from './hybrid.js';
@@ -63,16 +63,19 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
-/** Yields while reading a long file list (see util/yield.ts). */
-export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = {}): Steps<ParsedInfo> {
+/**
+ * Validates info dictionary `info` (a token of `tape`) whose bytes are `infoBytes` (a copy the
+ * caller keeps). Yields while reading a long file list (see util/yield.ts).
+ */
+export function* parseInfo(tape: BTape, info: number, infoBytes: Buffer, limits: InfoLimits = {}): Steps<ParsedInfo> {
   const maxPieces = limits.maxPieces ?? DEFAULT_MAX_PIECES;
   const infoHash = createHash('sha1').update(infoBytes).digest();
+  const infoStart = tape.span(info).start;
 
-  const mv = info.get('meta version');
-  const version = isInt(mv) ? Number(mv) : -1;
+  const version = tape.intNumber(tape.find(info, 'meta version')) ?? -1;
   if (version > 0) {
     // v2 metadata must be canonical bencoding (libtorrent: has_soft_error -> invalid_bencoding).
-    if (findKeyOrderProblem(info) !== null) {
+    if (tape.keyOrderProblemIn(info) !== NONE) {
       throw new MetainfoError('invalid_bencoding', 'invalid bencoding: unsorted or duplicate keys in a v2 info dictionary');
     }
     const leadingZero = findLeadingZero(infoBytes);
@@ -82,11 +85,11 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     if (version > 2) throw new MetainfoError('torrent_unknown_version', `unknown torrent 'meta version' ${version}`);
   }
 
-  const filesNode = getList(info, 'files');
-  const hasLength = info.has('length');
-  const hasV1 = version < 2 || filesNode !== undefined || hasLength;
+  const filesNode = tape.findList(info, 'files');
+  const hasLength = tape.find(info, 'length') !== NONE;
+  const hasV1 = version < 2 || filesNode !== NONE || hasLength;
 
-  const pl = info.get('piece length');
+  const pl = tape.int(tape.find(info, 'piece length'));
   const pieceLength = typeof pl === 'number' ? pl : -1;
   if (pieceLength <= 0 || pieceLength > MAX_PIECE_LENGTH) {
     throw new MetainfoError('torrent_missing_piece_length', "missing or invalid 'piece length'");
@@ -95,26 +98,26 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     throw new MetainfoError('torrent_missing_piece_length', "a v2 'piece length' must be a power of two of at least 16 KiB");
   }
 
-  const nameBytes = getBytes(info, 'name.utf-8') ?? getBytes(info, 'name');
+  const nameBytes = tape.findBytes(info, 'name.utf-8') ?? tape.findBytes(info, 'name');
   if (nameBytes === undefined) throw new MetainfoError('torrent_missing_name', "missing or invalid 'name'");
   const name = sanitizeFileName(nameBytes) ?? infoHash.toString('hex');
 
   const v1 = new FileListBuilder(pieceLength, name);
   const v2 = new FileListBuilder(pieceLength, name);
   let v2SingleFile = false;
-  const fileTree = getDict(info, 'file tree');
+  const fileTree = tape.findDict(info, 'file tree');
   if (version >= 2) {
-    if (fileTree === undefined) throw new MetainfoError('torrent_missing_file_tree', "a v2 torrent has no 'file tree'");
-    v2SingleFile = extractFileTree(fileTree, name, filesNode !== undefined, v2);
-  } else if (fileTree !== undefined) {
+    if (fileTree === NONE) throw new MetainfoError('torrent_missing_file_tree', "a v2 torrent has no 'file tree'");
+    v2SingleFile = yield* extractFileTree(tape, fileTree, name, filesNode !== NONE, v2);
+  } else if (fileTree !== NONE) {
     throw new MetainfoError('torrent_missing_meta_version', "a 'file tree' without 'meta version'");
   }
 
   let multiFile = false;
-  if (filesNode === undefined) {
-    if (hasV1) extractSingleFile(info, v1);
+  if (filesNode === NONE) {
+    if (hasV1) extractSingleFile(tape, info, v1);
   } else {
-    yield* extractFileList(filesNode, name, v1);
+    yield* extractFileList(tape, filesNode, name, v1);
     multiFile = true;
   }
 
@@ -141,20 +144,19 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     throw new MetainfoError('too_many_pieces_in_torrent', `too many pieces in torrent (${pieceCount}; limit ${maxPieces})`);
   }
 
-  const pieces = getBytes(info, 'pieces');
-  if (pieces === undefined) {
+  const pieces = tape.stringSpan(tape.find(info, 'pieces'));
+  if (pieces === null) {
     if (hasV1) throw new MetainfoError('torrent_missing_pieces', "missing or invalid 'pieces'");
-  } else if (pieces.length !== pieceCount * 20) {
+  } else if (pieces.end - pieces.start !== pieceCount * 20) {
     throw new MetainfoError(
       'torrent_invalid_hashes',
-      `'pieces' holds ${pieces.length} bytes; ${pieceCount} pieces need ${pieceCount * 20}`,
+      `'pieces' holds ${pieces.end - pieces.start} bytes; ${pieceCount} pieces need ${pieceCount * 20}`,
     );
   }
 
-  const sourceBytes = getBytes(info, 'source');
+  const sourceBytes = tape.findBytes(info, 'source');
   const source = sourceBytes !== undefined && sourceBytes.length > 0 ? sanitizeText(sourceBytes) : null;
-  const priv = info.get('private');
-  const isPrivate = isInt(priv) && Number(priv) !== 0;
+  const isPrivate = (tape.intNumber(tape.find(info, 'private')) ?? 0) !== 0;
 
   if (main.total === 0) throw new MetainfoError('torrent_invalid_length', 'the torrent holds no data (total length 0)');
 
@@ -166,7 +168,9 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     name,
     pieceLength,
     pieceCount,
-    pieceHashes: hasV1 && pieces !== undefined ? hashesIn(infoBytes, pieces) : null,
+    // A view of infoBytes (kept for the torrent's life anyway, to serve metadata), not a second
+    // copy: 20 bytes a piece, 5 MiB for 262,144 pieces.
+    pieceHashes: hasV1 && pieces !== null ? infoBytes.subarray(pieces.start - infoStart, pieces.end - infoStart) : null,
     private: isPrivate,
     multiFile,
     v1Files: v1.files,
@@ -178,20 +182,4 @@ export function* parseInfo(info: BDict, infoBytes: Buffer, limits: InfoLimits = 
     source,
     v2Only,
   };
-}
-
-/**
- * The piece hashes as a view of `infoBytes` (kept for the torrent's life anyway, to serve
- * metadata) rather than a second copy: 20 bytes per piece, 5 MiB for 262,144 pieces. `pieces`
- * is a view of the bytes the dict was decoded from, which must not be retained; a copy is
- * made only if the value cannot be found where its key says (never expected).
- */
-function hashesIn(infoBytes: Buffer, pieces: Uint8Array): Buffer {
-  const key = Buffer.from(`6:pieces${pieces.length}:`, 'latin1');
-  for (let at = infoBytes.indexOf(key); at >= 0; at = infoBytes.indexOf(key, at + 1)) {
-    const start = at + key.length;
-    const view = infoBytes.subarray(start, start + pieces.length);
-    if (view.length === pieces.length && view.equals(pieces)) return view;
-  }
-  return Buffer.from(pieces);
 }

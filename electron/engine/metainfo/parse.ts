@@ -2,21 +2,7 @@
  * `.torrent` bytes → validated {@link Metainfo}. Accepts and rejects what libtorrent does
  * (see info-dict.ts): v1, v2-only (BEP 52) and hybrid torrents.
  */
-import {
-  type BDict,
-  BencodeError,
-  type BValue,
-  decodePrefixSteps,
-  decodeSteps,
-  DEFAULT_DECODE_LIMITS,
-  type DecodeOptions,
-  getBytes,
-  getDict,
-  getList,
-  isBytes,
-  isDict,
-  isList,
-} from '../bencode/index.js';
+import { BencodeError, type BTape, DEFAULT_DECODE_LIMITS, type DecodeOptions, NONE, scanSteps } from '../bencode/index.js';
 import { resolveDuplicateFilenames, MAX_DUPLICATE_FILENAMES } from './duplicates.js';
 import { MetainfoError } from './errors.js';
 import type { FileEntry } from './file-list.js';
@@ -49,7 +35,11 @@ export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUns
   layersAsViews?: boolean;
 }
 
-function* decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean): Steps<BValue> {
+/**
+ * The input scanned into a tape (bencode/tape.ts): read in place, 8 bytes a token, rather than
+ * decoded into a tree of ~1 KB a file. `whole`: bytes after the value are an error.
+ */
+function* scanOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean): Steps<BTape> {
   const maxSize = options.maxSize ?? DEFAULT_DECODE_LIMITS.maxSize;
   if (bytes.byteLength > maxSize) {
     throw new MetainfoError('metadata_too_large', `torrent data is ${bytes.byteLength} bytes; the limit is ${maxSize}`);
@@ -63,7 +53,7 @@ function* decodeOrThrow(bytes: Uint8Array, options: ParseOptions, whole: boolean
     // (a v2 info dictionary is then checked for leading zeros in info-dict.ts).
     const opts: DecodeOptions = { maxSize, maxDepth, maxTokens, allowNonCanonicalNumbers: true };
     // Like libtorrent, bytes after the top-level dictionary of a .torrent file are ignored.
-    return whole ? yield* decodeSteps(bytes, opts) : (yield* decodePrefixSteps(bytes, opts)).value;
+    return yield* scanSteps(bytes, opts, whole);
   } catch (e) {
     if (e instanceof BencodeError) throw new MetainfoError('invalid_bencoding', e.message);
     throw e;
@@ -75,27 +65,35 @@ function cleanUrl(bytes: Buffer): string {
   return bytes.toString('utf8').replace(/^[ \t\n\r\f\v]+/, '');
 }
 
-function readTrackers(root: BDict): string[][] {
+/** The strings of list `list`, other elements skipped. */
+function stringsIn(tape: BTape, list: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let e = tape.first(list); e >= 0; e = tape.after(e)) {
+    const bytes = tape.bytesOf(e);
+    if (bytes !== undefined) out.push(bytes);
+  }
+  return out;
+}
+
+function readTrackers(tape: BTape, root: number): string[][] {
   const tiers: string[][] = [];
-  const list = getList(root, 'announce-list');
-  if (list !== undefined) {
-    for (const tier of list) {
-      if (!isList(tier)) continue;
-      const urls = tier.filter(isBytes).map(cleanUrl).filter((u) => u !== '');
-      if (urls.length > 0) tiers.push(urls);
-    }
+  for (let tier = tape.first(tape.findList(root, 'announce-list')); tier >= 0; tier = tape.after(tier)) {
+    if (!tape.isList(tier)) continue;
+    const urls = stringsIn(tape, tier).map(cleanUrl).filter((u) => u !== '');
+    if (urls.length > 0) tiers.push(urls);
   }
   if (tiers.length === 0) {
-    const announce = getBytes(root, 'announce');
+    const announce = tape.findBytes(root, 'announce');
     const url = announce === undefined ? '' : cleanUrl(announce);
     if (url !== '') tiers.push([url]);
   }
   return tiers;
 }
 
-/** 'url-list' / 'httpseeds': a string or a list of strings; empty entries and repeats dropped. */
-function readSeeds(value: BValue | undefined): string[] {
-  const raw = isBytes(value) ? [value] : isList(value) ? value.filter(isBytes) : [];
+/** 'url-list' / 'httpseeds' (`value`): a string or a list of strings; empty entries and repeats dropped. */
+function readSeeds(tape: BTape, value: number): string[] {
+  const single = tape.bytesOf(value);
+  const raw = single !== undefined ? [single] : stringsIn(tape, value);
   const out: string[] = [];
   for (const b of raw) {
     const url = b.toString('utf8');
@@ -104,20 +102,21 @@ function readSeeds(value: BValue | undefined): string[] {
   return out;
 }
 
-function readDhtNodes(root: BDict): DhtNode[] {
+function readDhtNodes(tape: BTape, root: number): DhtNode[] {
   const nodes: DhtNode[] = [];
-  for (const n of getList(root, 'nodes') ?? []) {
-    if (!isList(n) || n.length < 2) continue;
-    const [host, port] = n;
-    if (!isBytes(host) || typeof port !== 'number') continue;
+  for (let n = tape.first(tape.findList(root, 'nodes')); n >= 0; n = tape.after(n)) {
+    const hostToken = tape.isList(n) ? tape.first(n) : NONE;
+    const host = tape.bytesOf(hostToken);
+    const port = tape.int(tape.after(hostToken));
+    if (host === undefined || typeof port !== 'number') continue;
     nodes.push({ host: host.toString('utf8'), port });
   }
   return nodes;
 }
 
-function readText(root: BDict, key: string): string | null {
-  const utf8 = getBytes(root, `${key}.utf-8`);
-  const bytes = utf8 !== undefined && utf8.length > 0 ? utf8 : getBytes(root, key);
+function readText(tape: BTape, root: number, key: string): string | null {
+  const utf8 = tape.findBytes(root, `${key}.utf-8`);
+  const bytes = utf8 !== undefined && utf8.length > 0 ? utf8 : tape.findBytes(root, key);
   if (bytes === undefined || bytes.length === 0) return null;
   return sanitizeText(bytes);
 }
@@ -136,15 +135,15 @@ function noOuterFields(): OuterFields {
   return { announce: [], urlList: [], httpSeeds: [], dhtNodes: [], comment: null, createdBy: null, creationDate: null };
 }
 
-function readOuterFields(root: BDict): OuterFields {
+function readOuterFields(tape: BTape, root: number): OuterFields {
   return {
-    announce: readTrackers(root),
-    urlList: readSeeds(root.get('url-list')),
-    httpSeeds: readSeeds(root.get('httpseeds')),
-    dhtNodes: readDhtNodes(root),
-    comment: readText(root, 'comment'),
-    createdBy: readText(root, 'created by'),
-    creationDate: readCreationDate(root.get('creation date')),
+    announce: readTrackers(tape, root),
+    urlList: readSeeds(tape, tape.find(root, 'url-list')),
+    httpSeeds: readSeeds(tape, tape.find(root, 'httpseeds')),
+    dhtNodes: readDhtNodes(tape, root),
+    comment: readText(tape, root, 'comment'),
+    createdBy: readText(tape, root, 'created by'),
+    creationDate: readCreationDate(tape.int(tape.find(root, 'creation date'))),
   };
 }
 
@@ -230,20 +229,23 @@ function* readTorrent(
   bytes: Uint8Array,
   options: ParseOptions,
 ): Steps<{ parsed: ParsedInfo; infoBytes: Buffer; outer: OuterFields; layers: ReadonlyMap<string, Buffer> }> {
-  const root = yield* decodeOrThrow(bytes, options, false);
-  if (!isDict(root)) throw new MetainfoError('torrent_is_no_dict', 'the torrent file is not a bencoded dictionary');
-  const info = getDict(root, 'info');
-  const span = root.valueSpans.get('info');
-  if (info === undefined || span === undefined) throw new MetainfoError('torrent_missing_info', "missing or invalid 'info' dictionary");
+  const tape = yield* scanOrThrow(bytes, options, false);
+  if (!tape.isDict(tape.root)) throw new MetainfoError('torrent_is_no_dict', 'the torrent file is not a bencoded dictionary');
+  const info = tape.findDict(tape.root, 'info');
+  if (info === NONE) throw new MetainfoError('torrent_missing_info', "missing or invalid 'info' dictionary");
 
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const span = tape.span(info);
   const infoBytes = infoBytesOf(input, span.start, span.end, options.unchanging === true);
-  const parsed = yield* parseInfo(info, infoBytes, options);
+  const parsed = yield* parseInfo(tape, info, infoBytes, options);
 
-  const layerDict = getDict(root, 'piece layers');
-  const layers = layerDict !== undefined && parsed.v2Files.length > 0 ? verifyPieceLayers(layerDict, parsed.v2Files, parsed.v2Roots, parsed.pieceLength, options.layersAsViews !== true) : new Map<string, Buffer>();
+  const layerDict = tape.findDict(tape.root, 'piece layers');
+  const layers =
+    layerDict !== NONE && parsed.v2Files.length > 0
+      ? verifyPieceLayers(tape, layerDict, parsed.v2Files, parsed.v2Roots, parsed.pieceLength, options.layersAsViews !== true)
+      : new Map<string, Buffer>();
 
-  return { parsed, infoBytes, outer: readOuterFields(root), layers };
+  return { parsed, infoBytes, outer: readOuterFields(tape, tape.root), layers };
 }
 
 /**
@@ -277,7 +279,8 @@ export function parseInfoDictionary(infoBytes: Uint8Array, options: ParseOptions
 
 /** {@link parseInfoDictionary} in chunks (see {@link parseTorrentAsync}). */
 export function parseInfoDictionaryAsync(infoBytes: Uint8Array, options: ParseOptions = {}): Promise<Metainfo> {
-  return runStepsAsync(parseInfoDictionarySteps(Buffer.from(infoBytes), options));
+  // The bytes are copied in the first step, which runs before any turn of the event loop (readInfoDictionary).
+  return runStepsAsync(parseInfoDictionarySteps(infoBytes, options));
 }
 
 function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
@@ -286,9 +289,10 @@ function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions)
   return yield* finish(parsed, parsed.infoBytes, noOuterFields(), options, new Map());
 }
 
-function* readInfoDictionary(infoBytes: Uint8Array, options: ParseOptions): Steps<ParsedInfo & { infoBytes: Buffer }> {
-  const info = yield* decodeOrThrow(infoBytes, options, true);
-  if (!isDict(info)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
-  const bytes = Buffer.from(Buffer.from(infoBytes.buffer, infoBytes.byteOffset, infoBytes.byteLength));
-  return { ...(yield* parseInfo(info, bytes, options)), infoBytes: bytes };
+function* readInfoDictionary(input: Uint8Array, options: ParseOptions): Steps<ParsedInfo & { infoBytes: Buffer }> {
+  // One copy, kept as the Metainfo's infoBytes and read in place: the caller may reuse its buffer.
+  const infoBytes = Buffer.from(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  const tape = yield* scanOrThrow(infoBytes, options, true);
+  if (!tape.isDict(tape.root)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
+  return { ...(yield* parseInfo(tape, tape.root, infoBytes, options)), infoBytes };
 }

@@ -5,7 +5,7 @@
  * whose layer is absent is fine (its hashes can come from peers, as for a magnet).
  */
 import crypto, { createHash } from 'node:crypto';
-import { type BDict, isBytes } from '../bencode/index.js';
+import type { BTape } from '../bencode/index.js';
 import { MERKLE_BLOCK, nextPowerOfTwo, zeroSubtree } from '../merkle/merkle.js';
 import { dropOldest } from '../util/recent-map.js';
 import { MetainfoError } from './errors.js';
@@ -78,11 +78,13 @@ function invalid(why: string): MetainfoError {
 }
 
 /**
- * Checks every layer against its file's root (`roots[i]` is file i's); returns the layers by
- * root (hex): copies, or with `copy` false views of the decoded bytes.
+ * Checks every layer of dictionary `layers` (a token of `tape`) against its file's root
+ * (`roots[i]` is file i's); returns the layers by root (hex): copies, or with `copy` false views
+ * of the input. Of a key given twice, the first is read (the rest are not looked at).
  */
 export function verifyPieceLayers(
-  layers: BDict,
+  tape: BTape,
+  layers: number,
   files: readonly FileEntry[],
   roots: ReadonlyArray<Buffer | null>,
   pieceLength: number,
@@ -99,9 +101,13 @@ export function verifyPieceLayers(
     }
   }
   const out = new Map<string, Buffer>();
-  for (const [key, value] of layers) {
-    if (key.length !== 32 || !isBytes(value) || value.length % 32 !== 0) throw invalid('malformed entry');
-    const hex = Buffer.from(key, 'latin1').toString('hex');
+  for (let k = tape.first(layers); k >= 0; k = tape.after(tape.after(k))) {
+    const key = tape.bytesOf(k) as Buffer;
+    if (key.length !== 32) throw invalid('malformed entry');
+    const hex = key.toString('hex');
+    if (out.has(hex)) continue;
+    const value = tape.bytesOf(tape.after(k));
+    if (value === undefined || value.length % 32 !== 0) throw invalid('malformed entry');
     const file = byRoot.get(hex);
     if (file === undefined) throw invalid('it does not belong to any file');
     const pieces = Math.ceil(file.length / pieceLength);

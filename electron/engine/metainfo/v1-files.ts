@@ -2,10 +2,10 @@
  * BEP 3 file lists: the single file described by the info dictionary itself, or the
  * 'files' list of a multi-file torrent. Mirrors libtorrent's extract_single_file.
  */
-import { type BDict, type BValue, getBytes, getList, isBytes, isDict } from '../bencode/index.js';
+import type { BTape } from '../bencode/index.js';
 import { MetainfoError } from './errors.js';
 import { type FileListBuilder, checkFileLength } from './file-list.js';
-import { readAttrs, readSymlinkTarget } from './file-attrs.js';
+import { readAttrs, readSymlinkTarget, stringsOf } from './file-attrs.js';
 import { sanitizeFileName, sanitizePathElements } from './sanitize.js';
 import type { Steps } from '../util/yield.js';
 
@@ -14,11 +14,10 @@ export const FILES_PER_STEP = 1024;
 
 const LEGACY_PAD_NAME = '_____padding_file_';
 
-function readLength(file: BDict, symlink: boolean): number {
+function readLength(tape: BTape, file: number, symlink: boolean): number {
   // Symlinks occupy no payload, whatever 'length' says.
   if (symlink) return 0;
-  const v = file.get('length');
-  const length = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : -1;
+  const length = tape.intNumber(tape.find(file, 'length')) ?? -1;
   checkFileLength(length);
   return length;
 }
@@ -34,36 +33,26 @@ function shareFolders(elements: string[], previous: readonly string[] | undefine
   for (let i = 0; i < folders && elements[i] === previous[i]; i++) elements[i] = previous[i] as string;
 }
 
-function addFile(
-  out: FileListBuilder,
-  file: BValue,
-  rootName: string,
-  topLevel: boolean,
-): void {
-  if (!isDict(file)) throw new MetainfoError('torrent_file_parse_failed', "an entry of 'files' is not a dictionary");
-  const attrs = readAttrs(file);
+function addFile(tape: BTape, file: number, rootName: string, topLevel: boolean, out: FileListBuilder): void {
+  if (!tape.isDict(file)) throw new MetainfoError('torrent_file_parse_failed', "an entry of 'files' is not a dictionary");
+  const attrs = readAttrs(tape, file);
   if (attrs.pad && attrs.symlink) {
     throw new MetainfoError('torrent_invalid_pad_file', 'a file is marked both as pad file and as symlink');
   }
-  const length = readLength(file, attrs.symlink);
+  const length = readLength(tape, file, attrs.symlink);
 
   let elements: string[];
   if (topLevel) {
-    const name = getBytes(file, 'name.utf-8') ?? getBytes(file, 'name');
+    const name = tape.findBytes(file, 'name.utf-8') ?? tape.findBytes(file, 'name');
     if (name === undefined || name.length === 0) throw new MetainfoError('torrent_missing_name', "missing or empty 'name'");
     const clean = sanitizeFileName(name);
     if (clean === null) throw new MetainfoError('torrent_missing_name', "'name' is not a usable file name");
     elements = [clean];
   } else {
-    const path = getList(file, 'path.utf-8') ?? getList(file, 'path');
-    if (path !== undefined && path.length > 0) {
-      const raw: Buffer[] = [];
-      for (const e of path) {
-        // No length limit: libtorrent loads elements of any length (sanitizing cuts them to 240 bytes).
-        if (!isBytes(e)) throw new MetainfoError('torrent_invalid_name', "a 'path' element is not a string");
-        raw.push(e);
-      }
-      const parts = sanitizePathElements(raw);
+    const utf8Path = tape.findList(file, 'path.utf-8');
+    const path = utf8Path >= 0 ? utf8Path : tape.findList(file, 'path');
+    if (tape.first(path) >= 0) {
+      const parts = sanitizePathElements(stringsOf(tape, path, "a 'path' element is not a string"));
       // Everything sanitized away ("..", "/"…): the file still needs a name.
       if (parts.length === 0) parts.push('_');
       // concat, not a spread: see v2-files.ts below().
@@ -79,7 +68,7 @@ function addFile(
 
   const leaf = elements[elements.length - 1] as string;
   const pad = attrs.pad || leaf.includes(LEGACY_PAD_NAME);
-  const symlinkElements = attrs.symlink ? readSymlinkTarget(file) : null;
+  const symlinkElements = attrs.symlink ? readSymlinkTarget(tape, file) : null;
 
   out.add({
     elements,
@@ -93,22 +82,20 @@ function addFile(
   });
 }
 
-/** A single-file torrent: the info dictionary is the file. */
-export function extractSingleFile(info: BDict, out: FileListBuilder): void {
-  addFile(out, info, '', true);
+/** A single-file torrent: the info dictionary (`info`, a token of `tape`) is the file. */
+export function extractSingleFile(tape: BTape, info: number, out: FileListBuilder): void {
+  addFile(tape, info, '', true, out);
 }
 
 /**
- * A multi-file torrent's 'files' list; every path is prefixed with `rootName`. Yields every
- * FILES_PER_STEP files. The list is consumed: each entry is replaced by 0 once read, so that
- * the decoded dictionaries (a Map, Buffer views and a list per file, ~850 bytes) can be
- * collected as the file list grows rather than all sit beside it.
+ * A multi-file torrent's 'files' list (`files`, a token of `tape`); every path is prefixed
+ * with `rootName`. Read in place: the only objects made per file are its path strings and the
+ * file itself. Yields every FILES_PER_STEP files.
  */
-export function* extractFileList(files: BValue[], rootName: string, out: FileListBuilder): Steps<void> {
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i] as BValue;
-    files[i] = 0;
-    addFile(out, file, rootName, false);
-    if ((i + 1) % FILES_PER_STEP === 0) yield;
+export function* extractFileList(tape: BTape, files: number, rootName: string, out: FileListBuilder): Steps<void> {
+  let i = 0;
+  for (let file = tape.first(files); file >= 0; file = tape.after(file)) {
+    addFile(tape, file, rootName, false, out);
+    if (++i % FILES_PER_STEP === 0) yield;
   }
 }
