@@ -6,7 +6,7 @@
  * the JS stack; limits default to libtorrent's load_torrent_limits. What it allocates is
  * bounded by the input: 8 bytes a token, and a token takes at least one byte of input.
  */
-import { BencodeError, type KeyOrder } from './types.js';
+import { BencodeError } from './types.js';
 import { BTape } from './tape.js';
 import type { Steps } from '../util/yield.js';
 
@@ -46,6 +46,8 @@ interface Frame {
   /** Where the previous key's bytes are in the input (start -1: none yet), to check the order. */
   lastKeyStart: number;
   lastKeyEnd: number;
+  /** Dictionary: a key-order problem was recorded (only the first is). */
+  misordered: boolean;
 }
 
 const CH_0 = 0x30;
@@ -113,7 +115,9 @@ class ScanState {
   private readonly rejectUnsorted: boolean;
   private readonly lenient: boolean;
   private readonly stack: Frame[] = [];
-  private readonly keyOrders = new Map<number, KeyOrder>();
+  /** Dictionaries with a key-order problem: token * 2, + 1 for a duplicate key (4 bytes each, not a Map entry). */
+  private keyOrders = new Int32Array(0);
+  private keyOrderCount = 0;
   private starts: Int32Array;
   private nexts: Int32Array;
   private pos = 0;
@@ -128,7 +132,7 @@ class ScanState {
     this.rejectUnsorted = options.rejectUnsortedKeys ?? false;
     this.lenient = options.allowNonCanonicalNumbers ?? false;
     // Large inputs (a .torrent) average more than 16 bytes a token: one growth or none.
-    const capacity = Math.min(this.buf.length + 1, Math.max(MIN_CAPACITY, this.buf.length >> 4));
+    const capacity = Math.min(this.buf.length + 1, this.maxTokens + 1, Math.max(MIN_CAPACITY, this.buf.length >> 4));
     const lent = borrow && capacity <= SCRATCH_TOKENS;
     this.starts = lent ? scratchStarts : new Int32Array(capacity);
     this.nexts = lent ? scratchNexts : new Int32Array(capacity);
@@ -144,7 +148,7 @@ class ScanState {
     if (t + 1 < this.starts.length) return;
     const len = this.buf.length;
     const estimate = Math.ceil((t / Math.max(pos, 1)) * len * 1.1) + MIN_CAPACITY;
-    const capacity = Math.min(len + 1, Math.max(Math.ceil(t * 1.25) + MIN_CAPACITY, estimate));
+    const capacity = Math.min(len + 1, this.maxTokens + 1, Math.max(Math.ceil(t * 1.25) + MIN_CAPACITY, estimate));
     const starts = new Int32Array(capacity);
     starts.set(this.starts);
     this.starts = starts;
@@ -181,7 +185,7 @@ class ScanState {
         if (stack.length + 1 > maxDepth) throw new BencodeError(`nesting deeper than ${maxDepth}`, pos);
         this.reserve(t, pos);
         this.starts[t] = pos;
-        stack.push({ token: t, dict: c === CH_D, wantKey: c === CH_D, lastKeyStart: -1, lastKeyEnd: -1 });
+        stack.push({ token: t, dict: c === CH_D, wantKey: c === CH_D, lastKeyStart: -1, lastKeyEnd: -1, misordered: false });
         t++;
         pos++;
         continue;
@@ -218,10 +222,21 @@ class ScanState {
         if (whole && pos !== len) throw new BencodeError('trailing data after the value', pos);
         this.reserve(t, pos);
         this.starts[t] = pos;
-        return new BTape(buf, this.starts, this.nexts, t, this.keyOrders);
+        // In token order, for the tape's binary searches (a dictionary's problem is found while it is open, after those of dictionaries opened later).
+        const keyOrders = this.keyOrders.slice(0, this.keyOrderCount).sort();
+        return new BTape(buf, this.starts, this.nexts, t, keyOrders);
       }
       if (parent.dict) parent.wantKey = true;
     }
+  }
+
+  private noteKeyOrder(entry: number): void {
+    if (this.keyOrderCount === this.keyOrders.length) {
+      const grown = new Int32Array(Math.max(16, this.keyOrders.length * 2));
+      grown.set(this.keyOrders);
+      this.keyOrders = grown;
+    }
+    this.keyOrders[this.keyOrderCount++] = entry;
   }
 
   /** Compares the key at [start, end) with the one before it in its dictionary, in place. */
@@ -233,7 +248,10 @@ class ScanState {
         if (this.rejectUnsorted) {
           throw new BencodeError(cmp === 0 ? 'duplicate dictionary key' : 'unsorted dictionary key', this.starts[keyToken] as number);
         }
-        if (!this.keyOrders.has(frame.token)) this.keyOrders.set(frame.token, cmp === 0 ? 'duplicate' : 'unsorted');
+        if (!frame.misordered) {
+          frame.misordered = true;
+          this.noteKeyOrder(frame.token * 2 + (cmp === 0 ? 1 : 0));
+        }
       }
     }
     frame.lastKeyStart = start;

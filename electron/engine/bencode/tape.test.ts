@@ -100,6 +100,21 @@ describe('tape: scanning in steps and at scale', () => {
     expect(t.size(inner)).toBe(n);
   });
 
+  it('takes 8 bytes a token, never more tokens than maxTokens allow, and 4 bytes a misordered dictionary', () => {
+    const n = 10_000;
+    const list = b(`l${'i1e'.repeat(n)}e`); // n + 2 tokens
+    expect(scan(list, { maxTokens: n + 2 }).tableBytes).toBeLessThanOrEqual(8 * (n + 3));
+    const t = scan(list);
+    expect(t.count).toBe(n + 2);
+    // Grown by the density seen so far, not doubled: little unused room.
+    expect(t.tableBytes).toBeLessThanOrEqual(8 * (n + 3) * 1.25);
+    // Every dictionary misordered: 4 bytes each on top of the tokens' 8 bytes.
+    const m = scan(b(`l${'d1:b0:1:a0:e'.repeat(1000)}e`));
+    expect(m.tableBytes).toBeLessThanOrEqual(8 * (m.count + 1) * 1.25 + 4 * 1024);
+    expect(m.keyOrderOf(m.first(m.root))).toBe('unsorted');
+    expect(m.keyOrderProblemIn(m.root)).toBe(m.first(m.root));
+  });
+
   it('decoded values stay whole across later decodes (small tapes share tables)', () => {
     const first = decode(b('d1:ali1ei2ee1:b3:xyze'));
     decode(b('d1:cli7ei8ei9eee'));

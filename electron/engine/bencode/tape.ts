@@ -34,12 +34,20 @@ export class BTape {
     private readonly nexts: Int32Array,
     /** Tokens, container ends included. */
     readonly count: number,
-    /** The first key-order problem of each dictionary (by token) that has one. */
-    private readonly keyOrders: ReadonlyMap<number, KeyOrder>,
+    /**
+     * The dictionaries whose keys were out of order, ascending: token * 2, + 1 when the first
+     * problem was a duplicate key (else the keys were unsorted).
+     */
+    private readonly keyOrders: Int32Array,
   ) {}
 
   /** The root value: always token 0. */
   readonly root = 0;
+
+  /** Bytes of memory the tape's own tables take (its input not counted). */
+  get tableBytes(): number {
+    return this.starts.byteLength + this.nexts.byteLength + this.keyOrders.byteLength;
+  }
 
   /** Offset of the first byte after the root value. */
   get end(): number {
@@ -179,16 +187,29 @@ export class BTape {
 
   /** How a dictionary's keys were ordered in the input. */
   keyOrderOf(dict: number): KeyOrder {
-    return this.keyOrders.get(dict) ?? 'sorted';
+    const i = this.firstKeyOrderFrom(dict);
+    const entry = i < this.keyOrders.length ? (this.keyOrders[i] as number) : -1;
+    return entry >> 1 !== dict ? 'sorted' : entry & 1 ? 'duplicate' : 'unsorted';
   }
 
   /** A dictionary at or inside `t` whose keys were unsorted or duplicated, or NONE. */
   keyOrderProblemIn(t: number): number {
     if (t < 0) return NONE;
-    const end = this.nexts[t] as number;
-    let found = NONE;
-    for (const dict of this.keyOrders.keys()) if (dict >= t && dict < end && (found === NONE || dict < found)) found = dict;
-    return found;
+    const i = this.firstKeyOrderFrom(t);
+    const dict = i < this.keyOrders.length ? (this.keyOrders[i] as number) >> 1 : NONE;
+    return dict >= 0 && dict < (this.nexts[t] as number) ? dict : NONE;
+  }
+
+  /** Index of the first entry of keyOrders for token `t` or a later one. */
+  private firstKeyOrderFrom(t: number): number {
+    let lo = 0;
+    let hi = this.keyOrders.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.keyOrders[mid] as number) >> 1 < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
