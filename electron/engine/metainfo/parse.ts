@@ -219,7 +219,8 @@ export function parseTorrentAsync(bytes: Uint8Array, options: ParseOptions = {})
   return runStepsAsync(parseTorrentSteps(options.unchanging ? bytes : Buffer.from(bytes), options));
 }
 
-function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+/** {@link parseTorrent} as steps (see util/yield.ts); `bytes` must not change meanwhile. */
+export function* parseTorrentSteps(bytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
   // In a frame of its own: the decoded tree is unreachable once it returns.
   const { parsed, infoBytes, outer, layers } = yield* readTorrent(bytes, options);
   return yield* finish(parsed, infoBytes, outer, options, layers);
@@ -283,7 +284,8 @@ export function parseInfoDictionaryAsync(infoBytes: Uint8Array, options: ParseOp
   return runStepsAsync(parseInfoDictionarySteps(infoBytes, options));
 }
 
-function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
+/** {@link parseInfoDictionary} as steps (see util/yield.ts). */
+export function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseOptions): Steps<Metainfo> {
   // In a frame of its own, as in parseTorrentSteps.
   const parsed = yield* readInfoDictionary(infoBytes, options);
   return yield* finish(parsed, parsed.infoBytes, noOuterFields(), options, new Map());
