@@ -9,7 +9,7 @@ import type { TorrentFile } from './types.js';
 /**
  * A file as parsing builds it: the very object that becomes the Metainfo's TorrentFile, so a
  * torrent of 300,000 files makes 300,000 objects, not twice as many. While parsing, `path` is
- * '' (set by parse.ts once duplicates are renamed) and a symlink's `symlinkTarget` is relative
+ * '' (set by parse.ts once duplicates are renamed; a pad file of the v2 layout has its own) and a symlink's `symlinkTarget` is relative
  * to the torrent root: the sanitized target, then the resolved one (resolveSymlinks); parse.ts
  * puts the torrent's name in front. Anything else parsing needs lives beside the list
  * ({@link FileListBuilder.roots}), not in every file.
@@ -56,6 +56,13 @@ export class FileListBuilder {
   total = 0;
   /** True once a file with a v2 root was added: from then on files are padded to piece boundaries. */
   private v2 = false;
+  /**
+   * Path elements and path of the pad files added so far, by length: the pad files of one
+   * length share them (a v2 torrent has a pad file after nearly every file; each kept its own
+   * array and two strings, ~130 bytes). Bounded: past MAX_SHARED_PAD_LENGTHS lengths, new ones
+   * are not remembered.
+   */
+  private readonly pads = new Map<number, { elements: string[]; path: string }>();
 
   constructor(
     private readonly pieceLength: number,
@@ -88,10 +95,23 @@ export class FileListBuilder {
       if (this.total > MAX_FILE_OFFSET - padLength) {
         throw new MetainfoError('torrent_invalid_length', 'files add up to more than 2^48 bytes');
       }
-      this.files.push(padFile(this.rootName, padLength, this.total));
+      this.files.push(this.padFile(padLength));
       this.roots.push(null);
       this.total += padLength;
     }
+  }
+
+  /** A pad file of `length` at the end of the list, its path set (no duplicates to rename: pad files never touch the disk). */
+  private padFile(length: number): FileEntry {
+    let shared = this.pads.get(length);
+    if (shared === undefined) {
+      const elements = [this.rootName, '.pad', String(length)];
+      shared = { elements, path: elements.join('/') };
+      if (this.pads.size < MAX_SHARED_PAD_LENGTHS) this.pads.set(length, shared);
+    }
+    const pad = padFile(this.rootName, length, this.total, shared.elements);
+    pad.path = shared.path;
+    return pad;
   }
 
   /**
@@ -113,10 +133,13 @@ export class FileListBuilder {
   }
 }
 
-export function padFile(rootName: string, length: number, offset: number): FileEntry {
+/** Pad-file lengths whose path a FileListBuilder shares (a map entry each). */
+const MAX_SHARED_PAD_LENGTHS = 4096;
+
+export function padFile(rootName: string, length: number, offset: number, elements = [rootName, '.pad', String(length)]): FileEntry {
   return {
     path: '',
-    pathElements: [rootName, '.pad', String(length)],
+    pathElements: elements,
     length,
     offset,
     pad: true,

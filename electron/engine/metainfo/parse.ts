@@ -123,7 +123,8 @@ function readText(tape: BTape, root: number, key: string): string | null {
 
 /** A FileEntry made whole as a TorrentFile, in place (see file-list.ts). */
 function completeFile(f: FileEntry, name: string, hasRootDir: boolean): void {
-  f.path = f.pathElements.join('/');
+  // A pad file of the v2 layout comes with the path it shares with the others of its length.
+  if (f.path === '') f.path = f.pathElements.join('/');
   if (f.symlinkTarget !== null && hasRootDir) f.symlinkTarget = `${name}/${f.symlinkTarget}`;
 }
 
