@@ -35,4 +35,18 @@ describe('FileListBuilder: v2 pad files', () => {
     expect(pads[2]?.pathElements).not.toBe(pads[0]?.pathElements);
     expect(list.total).toBe(3 * PIECE);
   });
+
+  it("shares a v1 list's pad files' paths too when they are named as the v2 layout names them (hybrids)", () => {
+    const list = new FileListBuilder(PIECE, 't');
+    const pad = (length: number, elements = ['t', '.pad', String(length)]): NewFile => ({ ...file('', length), elements, pad: true, attr: 'p', root: null });
+    list.add(pad(100));
+    list.add(pad(100));
+    list.add(pad(100, ['t', 'other', '100']));
+    const [a, b, c] = list.files;
+    expect(b?.pathElements).toBe(a?.pathElements);
+    expect([a?.path, b?.path]).toEqual(['t/.pad/100', 't/.pad/100']);
+    // Named otherwise: kept as named, its path made later like any file's.
+    expect(c?.pathElements).toEqual(['t', 'other', '100']);
+    expect(c?.path).toBe('');
+  });
 });

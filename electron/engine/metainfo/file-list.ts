@@ -75,10 +75,12 @@ export class FileListBuilder {
     }
     if (file.length > 0 && file.root !== null) this.v2 = true;
     const symlink = file.symlinkElements !== null;
+    // A hybrid's v1 list names its pad files as the v2 layout does: they share paths the same way.
+    const shared = file.pad && isPadPath(file.elements, this.rootName, file.length) ? this.sharedPad(file.length) : null;
     // Spelled out rather than spread, and always the same shape: this runs for every file.
     this.files.push({
-      path: '',
-      pathElements: file.elements,
+      path: shared?.path ?? '',
+      pathElements: shared?.elements ?? file.elements,
       length: file.length,
       offset: this.total,
       pad: file.pad,
@@ -103,15 +105,21 @@ export class FileListBuilder {
 
   /** A pad file of `length` at the end of the list, its path set (no duplicates to rename: pad files never touch the disk). */
   private padFile(length: number): FileEntry {
+    const shared = this.sharedPad(length);
+    const pad = padFile(this.rootName, length, this.total, shared.elements);
+    pad.path = shared.path;
+    return pad;
+  }
+
+  /** The path elements and path of a pad file of `length`, shared with the others of its length. */
+  private sharedPad(length: number): { elements: string[]; path: string } {
     let shared = this.pads.get(length);
     if (shared === undefined) {
       const elements = [this.rootName, '.pad', String(length)];
       shared = { elements, path: elements.join('/') };
       if (this.pads.size < MAX_SHARED_PAD_LENGTHS) this.pads.set(length, shared);
     }
-    const pad = padFile(this.rootName, length, this.total, shared.elements);
-    pad.path = shared.path;
-    return pad;
+    return shared;
   }
 
   /**
@@ -131,6 +139,11 @@ export class FileListBuilder {
       return;
     }
   }
+}
+
+/** Whether `elements` are `<root>/.pad/<length>`, the path libtorrent gives pad files. */
+function isPadPath(elements: readonly string[], rootName: string, length: number): boolean {
+  return elements.length === 3 && elements[0] === rootName && elements[1] === '.pad' && elements[2] === String(length);
 }
 
 /** Pad-file lengths whose path a FileListBuilder shares (a map entry each). */
