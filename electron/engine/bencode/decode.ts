@@ -45,6 +45,15 @@ export function* decodeSteps(input: Uint8Array, options: DecodeOptions = {}, chu
   return yield* materialize(tape, chunkTokens);
 }
 
+/**
+ * The value at token `t` of `tape` (a part of an input read in place) as values: for the small
+ * parts of a large input, whose big parts are read from the tape.
+ */
+export function decodeAt(tape: BTape, t: number): BValue {
+  if (t < 0 || t >= tape.count || tape.isEnd(t)) throw new RangeError(`no value at token ${t}`);
+  return runToEnd(materialize(tape, Infinity, t));
+}
+
 function runToEnd<T>(steps: Steps<T>): T {
   for (;;) {
     const r = steps.next();
@@ -61,11 +70,11 @@ interface Open {
   key: string | null;
 }
 
-/** The tape as a tree of values, yielding every `chunkTokens` tokens. Iterative: depth is harmless. */
-function* materialize(tape: BTape, chunkTokens: number): Steps<BValue> {
+/** The value at token `from` (the root by default) as values, yielding every `chunkTokens` tokens. Iterative: depth is harmless. */
+function* materialize(tape: BTape, chunkTokens: number, from = 0): Steps<BValue> {
   const stack: Open[] = [];
-  for (let t = 0; ; t++) {
-    if (t > 0 && t % chunkTokens === 0) yield;
+  for (let t = from; ; t++) {
+    if (t > from && (t - from) % chunkTokens === 0) yield;
     const top = stack.length > 0 ? (stack[stack.length - 1] as Open) : undefined;
     let value: BValue;
     let valueToken = t;

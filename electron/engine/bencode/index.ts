@@ -2,6 +2,7 @@
 export { BDict, BencodeError, type BValue, type KeyOrder, type Span } from './types.js';
 export {
   decode,
+  decodeAt,
   decodePrefix,
   decodePrefixSteps,
   decodeSteps,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BencodeError, decode, NONE, scan, scanSteps } from './index.js';
+import { BDict, BencodeError, decode, decodeAt, NONE, scan, scanSteps } from './index.js';
 import { runSteps } from '../util/yield.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -113,6 +113,17 @@ describe('tape: scanning in steps and at scale', () => {
     expect(m.tableBytes).toBeLessThanOrEqual(8 * (m.count + 1) * 1.25 + 4 * 1024);
     expect(m.keyOrderOf(m.first(m.root))).toBe('unsorted');
     expect(m.keyOrderProblemIn(m.root)).toBe(m.first(m.root));
+  });
+
+  it('decodes one part of a tape as values (decodeAt), spans as in the whole input', () => {
+    const input = b('d1:ad1:bli1e3:xyzee1:ci5ee');
+    const t = scan(input);
+    const a = decodeAt(t, t.find(t.root, 'a')) as BDict;
+    expect(a).toBeInstanceOf(BDict);
+    expect(input.toString('latin1', a.span.start, a.span.end)).toBe('d1:bli1e3:xyzee');
+    expect((a.get('b') as unknown[])[0]).toBe(1);
+    expect(decodeAt(t, t.find(t.root, 'c'))).toBe(5);
+    expect(() => decodeAt(t, NONE)).toThrow(RangeError);
   });
 
   it('decoded values stay whole across later decodes (small tapes share tables)', () => {
