@@ -71,6 +71,25 @@ describe('resume records', () => {
     const negativeLimit = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3, 'download-limit': -5 });
     expect(decodeResume(negativeLimit)?.downloadLimit).toBe(0);
   });
+
+  // The per-file lists are read in place from the scanned record (not decoded): the same verdicts as decoded.
+  it('refuse per-file lists with an entry of the wrong shape; a list of another type reads as empty', () => {
+    const base = { 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3 };
+    expect(decodeResume(encode({ ...base, 'file-priorities': [1, Buffer.from('x')] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-sizes': [[1, 2, 3]] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-sizes': [[1]] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-sizes': [{ a: 1, b: 2 }] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-sizes': [[1, Buffer.from('2')]] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-sizes': [5] }))).toBeNull();
+    expect(decodeResume(encode({ ...base, 'file-priorities': 5, 'file-sizes': { a: [1, 2] } }))).toMatchObject({ filePriorities: [], files: [] });
+    expect(decodeResume(encode({ ...base, 'file-priorities': [2, 0], 'file-sizes': [[7, -1]] }))).toMatchObject({ filePriorities: [2, 0], files: [{ size: 7, mtimeMs: -1 }] });
+  });
+
+  it('read the first of a key given twice, as decoding does', () => {
+    const head = encode({ 'info-hash': record.infoHash, 'save-path': '/d', have: Buffer.alloc(1), pieces: 3 });
+    const twice = Buffer.concat([head.subarray(0, head.length - 1), Buffer.from('15:file-prioritiesli1ee10:file-sizeslli5ei6eee15:file-prioritiesli7ee8:uploadedi9e8:uploadedi10ee')]);
+    expect(decodeResume(twice)).toMatchObject({ filePriorities: [1], files: [{ size: 5, mtimeMs: 6 }], uploaded: 9 });
+  });
 });
 
 describe('resume records: the piece-source log', () => {

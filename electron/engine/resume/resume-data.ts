@@ -1,4 +1,4 @@
-import { BencodeError, decode, decodeSteps, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, type BValue, type Encodable } from '../bencode/index.js';
+import { BDict, BencodeError, type BTape, decodeAt, encode, encodeListSteps, getBytes, getInt, getList, getString, isBytes, isDict, isInt, isList, scan, scanSteps, type BValue, type Encodable } from '../bencode/index.js';
 import type { FilePriority } from '../api.js';
 import path from 'node:path';
 import { categoryName, MAX_RATIO_LIMIT, MAX_SEEDING_MINUTES, type TorrentSeedingLimits } from '../../../shared/contract/policies.js';
@@ -139,37 +139,73 @@ function* encodeResumeSteps(r: ResumeData): Steps<Buffer> {
 
 /** Parses a resume file; null (never a throw) when it is damaged — the torrent is then re-checked. */
 export function decodeResume(bytes: Uint8Array): ResumeData | null {
-  let root: BValue;
+  let tape: BTape;
   try {
-    root = decode(bytes, { maxSize: MAX_RESUME_BYTES });
+    tape = scan(bytes, { maxSize: MAX_RESUME_BYTES });
   } catch (err) {
     if (err instanceof BencodeError) return null;
     throw err;
   }
-  return resumeFrom(root);
+  return resumeFrom(tape);
 }
 
 /** {@link decodeResume} in chunks: the record of a 100,000-file torrent is megabytes of bencode. */
 export async function decodeResumeAsync(bytes: Uint8Array): Promise<ResumeData | null> {
-  let root: BValue;
+  let tape: BTape;
   try {
-    root = await runStepsAsync(decodeSteps(bytes, { maxSize: MAX_RESUME_BYTES }));
+    tape = await runStepsAsync(scanSteps(bytes, { maxSize: MAX_RESUME_BYTES }));
   } catch (err) {
     if (err instanceof BencodeError) return null;
     throw err;
   }
-  return resumeFrom(root);
+  return resumeFrom(tape);
 }
 
-function resumeFrom(root: BValue): ResumeData | null {
-  if (!isDict(root)) return null;
+/** The record's lists with an entry per file: read from the tape in place, not decoded. */
+const PER_FILE_KEYS = new Set(['file-priorities', 'file-sizes']);
+
+/**
+ * The record read from its tape: the lists with an entry per file in place (decoded, the
+ * sizes of a 300,000-file torrent were a list and a number object per file, ~26 MB), the
+ * rest, a few fields, as values.
+ */
+function resumeFrom(tape: BTape): ResumeData | null {
+  if (!tape.isDict(tape.root)) return null;
+  const root = new BDict();
+  for (let k = tape.first(tape.root); k >= 0; k = tape.after(tape.after(k))) {
+    const key = tape.latin1(k) as string;
+    // The first of a duplicate key, as decode() keeps it.
+    if (!PER_FILE_KEYS.has(key) && !root.has(key)) root.set(key, decodeAt(tape, tape.after(k)));
+  }
   const pieceLog = decodePieceLog(root.get('piece-log'));
-  const record = resumeFields(root);
+  const record = resumeFields(root, tape);
   return record && pieceLog ? { ...record, pieceLog } : record;
 }
 
-function resumeFields(root: BValue): ResumeData | null {
-  if (!isDict(root)) return null;
+/** 'file-priorities': 0, 1 or 2 each; null if any is not. */
+function prioritiesFrom(tape: BTape): FilePriority[] | null {
+  const out: FilePriority[] = [];
+  for (let e = tape.first(tape.findList(tape.root, 'file-priorities')); e >= 0; e = tape.after(e)) {
+    const p = tape.intNumber(e) ?? -1;
+    if (p !== 0 && p !== 1 && p !== 2) return null;
+    out.push(p);
+  }
+  return out;
+}
+
+/** 'file-sizes': [size, mtime] each; null if any is not. */
+function stampsFrom(tape: BTape): FileStamp[] | null {
+  const files: FileStamp[] = [];
+  for (let e = tape.first(tape.findList(tape.root, 'file-sizes')); e >= 0; e = tape.after(e)) {
+    const size = tape.first(e);
+    const mtime = tape.after(size);
+    if (!tape.isList(e) || !tape.isInt(size) || !tape.isInt(mtime) || tape.after(mtime) >= 0) return null;
+    files.push({ size: tape.intNumber(size) as number, mtimeMs: tape.intNumber(mtime) as number });
+  }
+  return files;
+}
+
+function resumeFields(root: BDict, tape: BTape): ResumeData | null {
   const infoHash = getString(root, 'info-hash');
   const savePath = getString(root, 'save-path');
   const have = getBytes(root, 'have');
@@ -178,13 +214,10 @@ function resumeFields(root: BValue): ResumeData | null {
   // We only ever write absolute save paths; a relative one (hand-edited) would follow the working directory.
   if (!path.isAbsolute(savePath)) return null;
   if (have.length !== Math.ceil(pieceCount / 8)) return null;
-  const priorities = (getList(root, 'file-priorities') ?? []).map((v) => (isInt(v) ? Number(v) : -1));
-  if (priorities.some((p) => p !== 0 && p !== 1 && p !== 2)) return null;
-  const files: FileStamp[] = [];
-  for (const entry of getList(root, 'file-sizes') ?? []) {
-    if (!isList(entry) || entry.length !== 2 || !isInt(entry[0]) || !isInt(entry[1])) return null;
-    files.push({ size: Number(entry[0]), mtimeMs: Number(entry[1]) });
-  }
+  const priorities = prioritiesFrom(tape);
+  if (priorities === null) return null;
+  const files = stampsFrom(tape);
+  if (files === null) return null;
   const completedAt = getInt(root, 'completed-at');
   const addedAt = getInt(root, 'added-at');
   const category = getString(root, 'category');
@@ -193,7 +226,7 @@ function resumeFields(root: BValue): ResumeData | null {
     savePath,
     have: Buffer.from(have),
     pieceCount,
-    filePriorities: priorities as FilePriority[],
+    filePriorities: priorities,
     files,
     uploaded: count(getInt(root, 'uploaded')),
     downloaded: count(getInt(root, 'downloaded')),
