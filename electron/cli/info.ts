@@ -273,7 +273,7 @@ export async function runInfo(argv: string[]): Promise<number> {
   let meta: Metainfo;
   try {
     // The bytes are read for this and the process exits after printing: the layers need no copy.
-    meta = parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE, layersAsViews: true });
+    meta = parseTorrent(bytes, { maxSize: MAX_TORRENT_FILE, viewsOfInput: true });
   } catch (e) {
     if (e instanceof MetainfoError) {
       process.stderr.write(`tessera info: ${file}: ${e.message}\n`);

@@ -48,13 +48,18 @@ describe('piece layer checks', () => {
   });
 });
 
-describe('layersAsViews', () => {
-  it('keeps the layers as views of the bytes given, when asked; copies otherwise', () => {
+describe('viewsOfInput', () => {
+  it('keeps the info dictionary and the layers as views of the bytes given, when asked; copies otherwise', () => {
     const bytes = withLayer(layer);
     const layerOf = (m: ReturnType<typeof parseTorrent>): Buffer => m.v2!.files[0]!.layer!;
-    expect(layerOf(parseTorrent(bytes, { layersAsViews: true })).buffer).toBe(bytes.buffer);
-    const copied = layerOf(parseTorrent(bytes));
+    const viewed = parseTorrent(bytes, { viewsOfInput: true });
+    expect(layerOf(viewed).buffer).toBe(bytes.buffer);
+    expect(viewed.infoBytes.buffer).toBe(bytes.buffer);
+    const copiedMeta = parseTorrent(bytes);
+    const copied = layerOf(copiedMeta);
     expect(copied.buffer).not.toBe(bytes.buffer);
+    expect(copiedMeta.infoBytes.buffer).not.toBe(bytes.buffer);
+    expect(copiedMeta.infoBytes.equals(viewed.infoBytes)).toBe(true);
     expect(copied.equals(layer)).toBe(true);
   });
 });
