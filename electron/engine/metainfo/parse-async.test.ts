@@ -69,6 +69,14 @@ describe(`parseTorrentAsync (${FILES} files)`, () => {
     expectSame(await parseInfoDictionaryAsync(infoBytes), parseInfoDictionary(infoBytes));
   });
 
+  it('keeps an info dictionary the caller gives up (unchanging) as the infoBytes, and copies any other', async () => {
+    const infoBytes = encode(info);
+    expect((await parseInfoDictionaryAsync(infoBytes, { unchanging: true })).infoBytes).toBe(infoBytes);
+    const copied = (await parseInfoDictionaryAsync(infoBytes)).infoBytes;
+    expect(copied.buffer).not.toBe(infoBytes.buffer);
+    expect(copied.equals(infoBytes)).toBe(true);
+  });
+
   it('rejects a broken torrent with the error parseTorrent throws', async () => {
     const files: Array<V1File | Record<string, unknown>> = manyFiles(FILES);
     files[15_000] = { path: ['x'], length: -5 };

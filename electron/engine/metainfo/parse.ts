@@ -20,10 +20,11 @@ export interface ParseOptions extends InfoLimits, Omit<DecodeOptions, 'rejectUns
   /** libtorrent max_duplicate_filenames (default 500). */
   maxDuplicateFilenames?: number;
   /**
-   * The caller never changes the bytes (a .torrent read from a file for this parse alone), so
-   * they need no copy: parseTorrentAsync takes them as they are while it waits for its turns,
-   * and the Metainfo's info dictionary (and its piece hashes) may be a view of them (see
-   * OUTSIDE_INFO_VIEW_BYTES).
+   * The caller never changes the bytes. parseTorrentAsync takes them as they are while it waits
+   * for its turns (a 5 MiB .torrent read from a file for this parse alone), and the Metainfo's
+   * info dictionary (and its piece hashes) may be a view of them (see OUTSIDE_INFO_VIEW_BYTES).
+   * parseInfoDictionary(Async): the bytes become the Metainfo's infoBytes as they are (metadata
+   * assembled from peers for this parse alone, up to 16 MiB).
    */
   unchanging?: boolean;
   /**
@@ -295,8 +296,9 @@ export function* parseInfoDictionarySteps(infoBytes: Uint8Array, options: ParseO
 }
 
 function* readInfoDictionary(input: Uint8Array, options: ParseOptions): Steps<ParsedInfo & { infoBytes: Buffer }> {
-  // One copy, kept as the Metainfo's infoBytes and read in place: the caller may reuse its buffer.
-  const infoBytes = Buffer.from(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  // Kept as the Metainfo's infoBytes and read in place: a copy, unless the caller says the bytes are its to keep.
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const infoBytes = options.unchanging === true ? bytes : Buffer.from(bytes);
   const tape = yield* scanOrThrow(infoBytes, options, true);
   if (!tape.isDict(tape.root)) throw new MetainfoError('torrent_info_no_dict', 'the info dictionary is not a bencoded dictionary');
   return { ...(yield* parseInfo(tape, tape.root, infoBytes, options)), infoBytes };

@@ -984,7 +984,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     let meta: Metainfo;
     try {
       // In chunks: metadata of 100,000 files must not stall every other torrent and the UI.
-      meta = parsed ?? (await parseInfoDictionaryAsync(info));
+      // `info` was assembled for this alone (metadata-fetcher.ts): it becomes the Metainfo's infoBytes, not a copy.
+      meta = parsed ?? (await parseInfoDictionaryAsync(info, { unchanging: true }));
     } catch (err) {
       return this.setFault({ kind: 'metadata', message: `the metadata peers sent is not a valid torrent: ${errorText(err)}` });
     }
