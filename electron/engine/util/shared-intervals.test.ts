@@ -52,3 +52,22 @@ describe('SharedIntervals', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('SharedIntervals rounds', () => {
+  it('calls a listener added during a round from the next round on, and keeps the order', () => {
+    const intervals = new SharedIntervals();
+    const calls: string[] = [];
+    let added = false;
+    intervals.every(1000, () => {
+      calls.push('first');
+      if (added) return;
+      added = true;
+      intervals.every(1000, () => calls.push('late'));
+    });
+    intervals.every(1000, () => calls.push('second'));
+    vi.advanceTimersByTime(1000);
+    expect(calls).toEqual(['first', 'second']);
+    vi.advanceTimersByTime(1000);
+    expect(calls).toEqual(['first', 'second', 'first', 'second', 'late']);
+  });
+});

@@ -7,34 +7,49 @@ export const ownInterval: Every = (ms, listener) => {
   return () => clearInterval(timer);
 };
 
+/** One subscription; its own object, so the same listener added twice runs twice and is removed once. */
+interface Entry {
+  readonly listener: () => void;
+  /** The round that was last started when it was added: it first runs in the next one. */
+  readonly since: number;
+}
+
+interface Group {
+  readonly timer: NodeJS.Timeout;
+  readonly entries: Set<Entry>;
+  /** Rounds started so far. */
+  round: number;
+}
+
 /**
  * One timer per period for every listener of the session, instead of one per torrent: 10,000
  * torrents each ticking once a second on their own timer wake the process at up to 1,000
  * different instants a second (each wake-up a system call and a turn of the event loop, which
  * was most of the idle CPU); sharing the timer wakes it once. Listeners run in the order they
- * were added; one removed during a round is not called in it.
+ * were added; one removed during a round is not called in it, one added during a round first
+ * runs in the next. A round walks the live set (a Set's iterator skips entries deleted before
+ * it reaches them and visits those added meanwhile, which the round number skips): copying
+ * it each round allocated an array as long as the set, every second.
  */
 export class SharedIntervals {
-  private readonly groups = new Map<number, { timer: NodeJS.Timeout; listeners: Set<() => void> }>();
+  private readonly groups = new Map<number, Group>();
 
   readonly every: Every = (ms, listener) => {
     let group = this.groups.get(ms);
     if (!group) {
-      const listeners = new Set<() => void>();
-      const timer = setInterval(() => {
-        for (const l of [...listeners]) if (listeners.has(l)) l();
-      }, ms);
-      group = { timer, listeners };
+      const entries = new Set<Entry>();
+      const timer = setInterval(() => runRound(made), ms);
+      const made: Group = { timer, entries, round: 0 };
+      group = made;
       this.groups.set(ms, group);
     }
-    const { listeners } = group;
-    // A function object of its own, so the same listener added twice runs twice and is removed once.
-    const entry = (): void => listener();
-    listeners.add(entry);
+    const entry: Entry = { listener, since: group.round };
+    const { entries } = group;
+    entries.add(entry);
     return () => {
-      listeners.delete(entry);
+      entries.delete(entry);
       const current = this.groups.get(ms);
-      if (current && current.listeners.size === 0) {
+      if (current && current.entries.size === 0) {
         clearInterval(current.timer);
         this.groups.delete(ms);
       }
@@ -43,10 +58,15 @@ export class SharedIntervals {
 
   /** Stops every timer (the session is closing). */
   close(): void {
-    for (const { timer, listeners } of this.groups.values()) {
+    for (const { timer, entries } of this.groups.values()) {
       clearInterval(timer);
-      listeners.clear();
+      entries.clear();
     }
     this.groups.clear();
   }
+}
+
+function runRound(group: Group): void {
+  const round = ++group.round;
+  for (const entry of group.entries) if (entry.since < round) entry.listener();
 }
