@@ -84,4 +84,14 @@ describe('ResumeKeeper', () => {
     });
     expect(built).toBe(false);
   });
+
+  it('tells its torrent when the record goes out of date by a fact: a change, a failed save', async () => {
+    let told = 0;
+    const keeper = new ResumeKeeper(fakeStore(true).store, true, { uploaded: 0, downloaded: 0 }, () => undefined, () => told++);
+    keeper.markChanged();
+    expect(told).toBe(1);
+    await keeper.save({ uploaded: 0, downloaded: 0 }, async () => record(0));
+    expect(told).toBe(2); // failed: out of date again, for the next periodic save
+    expect(keeper.outOfDate({ uploaded: 0, downloaded: 0 })).toBe(true);
+  });
 });

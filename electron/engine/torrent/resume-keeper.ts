@@ -23,12 +23,15 @@ export class ResumeKeeper {
 
   /**
    * @param onDisk the record this torrent started from is on disk (nothing to write until something changes)
+   * @param changed called when the record becomes out of date by a fact (markChanged, a failed
+   *   save): a torrent out of its periodic round joins it again to save (Torrent.tickAgain)
    */
   constructor(
     private readonly store: StateStore | null,
     onDisk: boolean,
     totals: Totals,
     private readonly warn: (message: string) => void,
+    private readonly changed: () => void = () => undefined,
   ) {
     this.changedSinceSave = !onDisk;
     this.savedTotals = totals;
@@ -40,6 +43,7 @@ export class ResumeKeeper {
 
   markChanged(): void {
     this.changedSinceSave = true;
+    this.changed();
   }
 
   /** Whether the record on disk is out of date. */
@@ -63,6 +67,7 @@ export class ResumeKeeper {
       .then(async () => store.saveResume(await snapshot()))
       .catch((err: unknown) => {
         this.changedSinceSave = true;
+        this.changed();
         this.warn(`saving resume data failed: ${err instanceof Error ? err.message : String(err)}`);
       });
     return this.saving;

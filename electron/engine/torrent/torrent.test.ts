@@ -14,6 +14,7 @@ import type { ResumeData } from '../resume/resume-data.js';
 import type { StateStore } from '../resume/state-store.js';
 import { DiskWorkers } from '../storage/disk-workers.js';
 import { UNKNOWN_STAMP } from '../storage/stamp-trust.js';
+import type { Every } from '../util/shared-intervals.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import * as msg from '../wire/encode.js';
 import { encodeExtensionHandshake, LOCAL_EXTENSIONS } from '../wire/extension-handshake.js';
@@ -908,7 +909,8 @@ describe('Torrent: resume records', () => {
     expect(saves).toHaveBeenCalledTimes(1); // nothing was on disk for it yet
     vi.advanceTimersByTime(5 * 30_000);
     expect(saves).toHaveBeenCalledTimes(1); // idle: nothing to write
-    Object.defineProperty(torrent.transfer!, 'uploadedBytes', { get: () => 16_384 }); // a block went out
+    connectPeer(torrent, meta.infoHash); // a peer came (a torrent without one does not tick: see the round's tests)
+    Object.defineProperty(torrent.transfer!, 'uploadedBytes', { get: () => 16_384 }); // and a block went out to it
     vi.advanceTimersByTime(30_000);
     expect(saves).toHaveBeenCalledTimes(2);
     torrent.pieceChecked(0, true); // a piece verified
@@ -923,6 +925,94 @@ describe('Torrent: resume records', () => {
     expect(saves).toHaveBeenCalledTimes(5); // the record said paused
     await torrent.saveResume();
     expect(saved.length).toBeGreaterThan(0);
+  });
+});
+
+/** The session's once-a-second round, turned by hand, to see which torrents are in it. */
+class Round {
+  private readonly listeners = new Set<() => void>();
+  readonly every: Every = (_ms, listener) => {
+    const entry = (): void => listener();
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  };
+  get size(): number {
+    return this.listeners.size;
+  }
+  turn(times = 1): void {
+    for (let i = 0; i < times; i++) for (const l of [...this.listeners]) l();
+  }
+}
+
+describe('Torrent: the once-a-second round (issue 11: 10,000 idle torrents)', () => {
+  async function inRound(init: Partial<TorrentInit>, ctx: Partial<TorrentContext> = {}): Promise<{ torrent: Torrent; round: Round; meta: Metainfo }> {
+    const meta = metaFor(DATA);
+    const round = new Round();
+    const torrent = new Torrent(
+      { meta, name: null, trackers: [], savePath: dir, selectOnly: null, resume: null, store: null, magnetUri: null, infoHash: meta.infoHash, ...init },
+      { ...context(), every: round.every, ...ctx },
+    );
+    torrents.push(torrent);
+    await torrent.start();
+    return { torrent, round, meta };
+  }
+
+  it('an idle torrent leaves the round after one tick; a peer brings it back until the peer is gone', async () => {
+    await writeFile(path.join(dir, 'file.bin'), DATA);
+    const { torrent, round, meta } = await inRound({});
+    expect(torrent.state).toBe('seeding');
+    expect(round.size).toBe(1);
+    round.turn();
+    expect(round.size).toBe(0); // no peer, nothing to dial, no record to save: no tick every second
+    const socket = connectPeer(torrent, meta.infoHash);
+    expect(round.size).toBe(1);
+    round.turn(3);
+    expect(round.size).toBe(1); // with a peer it ticks (choking, interest, pipelines) as before
+    socket.destroy();
+    await waitUntil('the peer gone', () => torrent.stats().peers === 0);
+    round.turn();
+    expect(round.size).toBe(0);
+    await torrent.pause();
+    connectPeer(torrent, meta.infoHash); // refused while paused
+    expect(round.size).toBe(0);
+  });
+
+  it('addresses to dial bring an idle torrent back into the round', async () => {
+    const dials: PeerAddress[] = [];
+    const neverConnects = (address: PeerAddress): net.Socket => {
+      dials.push(address);
+      return new FakeSocket() as unknown as net.Socket;
+    };
+    const { torrent, round } = await inRound({}, { connect: neverConnects });
+    round.turn();
+    expect(round.size).toBe(0);
+    torrent.addPeers([{ host: '127.0.0.2', port: 6881 }]);
+    expect(dials).toHaveLength(1);
+    expect(round.size).toBe(1);
+    round.turn(5);
+    expect(round.size).toBe(1); // still connecting: the tick dials more and times out what hangs
+  });
+
+  it('a change its record must save keeps or brings an idle torrent in the round until the periodic save, then it leaves', async () => {
+    const store = { saveResume: async () => undefined, saveTorrent: async () => undefined } as unknown as StateStore;
+    const { torrent, round } = await inRound({ store });
+    const saves = vi.spyOn(torrent, 'saveResume');
+    round.turn(29);
+    expect(round.size).toBe(1); // no record on disk yet: it waits for the periodic save
+    expect(saves).toHaveBeenCalledTimes(0);
+    round.turn();
+    expect(saves).toHaveBeenCalledTimes(1);
+    expect(round.size).toBe(0);
+    torrent.pieceChecked(0, true); // (a web seed's piece, say)
+    expect(round.size).toBe(1);
+    round.turn(29);
+    expect(saves).toHaveBeenCalledTimes(1);
+    round.turn();
+    expect(saves).toHaveBeenCalledTimes(2);
+    expect(round.size).toBe(0);
+    await torrent.pause();
+    torrent.pieceChecked(1, true);
+    expect(round.size).toBe(0); // not running: nothing ticks
   });
 });
 
