@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
+import { anyLimit, effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
 
 describe('shareRatio', () => {
   it('is uploaded / downloaded', () => {
@@ -18,6 +18,17 @@ describe('effectiveLimits', () => {
     const global = { ratio: 2, minutes: 60, action: 'pause' as const };
     expect(effectiveLimits({ ratio: -2, minutes: -2 }, global)).toEqual({ ratio: 2, minutes: 60 });
     expect(effectiveLimits({ ratio: -1, minutes: 5 }, global)).toEqual({ ratio: -1, minutes: 5 });
+  });
+});
+
+describe('anyLimit', () => {
+  it('is whether effectiveLimits has a ratio or a time limit (0 is a limit)', () => {
+    const none = { ratio: -1, minutes: -1, action: 'pause' as const };
+    expect(anyLimit({ ratio: -2, minutes: -2 }, none)).toBe(false);
+    expect(anyLimit({ ratio: -1, minutes: -1 }, { ...none, ratio: 2 })).toBe(false);
+    expect(anyLimit({ ratio: -2, minutes: -1 }, { ...none, ratio: 0 })).toBe(true);
+    expect(anyLimit({ ratio: -1, minutes: -2 }, { ...none, minutes: 60 })).toBe(true);
+    expect(anyLimit({ ratio: -1, minutes: 0 }, none)).toBe(true);
   });
 });
 

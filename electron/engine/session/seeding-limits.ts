@@ -23,6 +23,14 @@ export function effectiveLimits(own: TorrentSeedingLimits, global: SeedingLimits
   };
 }
 
+/**
+ * Whether any limit applies to a torrent (effectiveLimits, without making the object): most
+ * torrents have none, and then their ratio and seeding time need not be computed at all.
+ */
+export function anyLimit(own: Readonly<TorrentSeedingLimits>, global: SeedingLimits): boolean {
+  return (own.ratio === USE_GLOBAL ? global.ratio : own.ratio) >= 0 || (own.minutes === USE_GLOBAL ? global.minutes : own.minutes) >= 0;
+}
+
 /** Which limit a seeding torrent reached, if any. */
 export function seedingLimitReached(
   t: { ratio: number; seedingSeconds: number },

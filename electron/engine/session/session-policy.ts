@@ -15,7 +15,7 @@ import type { Torrent } from '../torrent/torrent.js';
 import { PacedTask } from '../util/paced-task.js';
 import { roundRobinTurn } from '../util/round-robin.js';
 import { admitted, type QueueCandidate } from './queue-policy.js';
-import { effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
+import { anyLimit, effectiveLimits, seedingLimitReached, shareRatio } from './seeding-limits.js';
 import { SlowWatch } from './slow-watch.js';
 import type { StatisticsKeeper } from './statistics.js';
 
@@ -165,7 +165,11 @@ export class SessionPolicy {
 
   private applySeedingLimits(torrents: readonly Torrent[] = this.host.ordered()): void {
     for (const t of torrents) {
-      if (t.state !== 'seeding' || this.acting.has(t.infoHash)) continue;
+      // Looked at first, and cheap (no object made): with 10,000 torrents 1,000 are looked at
+      // every second, nearly always without a limit; their state, totals and ratio cost
+      // several objects each.
+      if (!anyLimit(t.ownSeedingLimits, this.seeding)) continue;
+      if (this.acting.has(t.infoHash) || t.state !== 'seeding') continue;
       const totals = t.allTimeTotals();
       const ratio = shareRatio({ ...totals, completedBytes: t.completedBytes() });
       const reached = seedingLimitReached({ ratio, seedingSeconds: t.seedingSeconds(this.now()) }, effectiveLimits(t.seedingLimits(), this.seeding));

@@ -259,7 +259,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
   /** Place in the session's queue, 1-based (kept in the resume record; the session owns the order). */
   queuePosition: number;
   private categoryName: string | null;
-  private ownSeedingLimits: TorrentSeedingLimits;
+  /** Replaced, never changed in place: ownSeedingLimits hands it out uncopied. */
+  private ownLimits: TorrentSeedingLimits;
   /** The add dialog's file choice (list order, pad files left out), applied when storage is first prepared. */
   private initialFilePriorities: readonly FilePriority[] | null;
   /** Added with "choose files first" and not chosen yet: the metadata waits in phase `choosing`. */
@@ -291,7 +292,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     this.sequentialWanted = init.resume?.sequential ?? init.initial?.sequential ?? false;
     this.firstLastFirst = init.resume?.firstLastPiecesFirst ?? init.initial?.firstLastPiecesFirst ?? false;
     this.categoryName = init.resume ? (init.resume.category ?? null) : (init.initial?.category ?? null);
-    this.ownSeedingLimits = init.resume?.seedingLimits ?? { ...DEFAULT_TORRENT_SEEDING_LIMITS };
+    this.ownLimits = init.resume?.seedingLimits ?? { ...DEFAULT_TORRENT_SEEDING_LIMITS };
     this.seedingMsBefore = (init.resume?.seedingSeconds ?? 0) * 1000;
     this.queuePosition = init.resume?.queuePosition ?? 0;
     for (const [index, p] of init.resume?.renamedFiles ?? []) this.renamed.set(index, p);
@@ -696,12 +697,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     void this.saveResume();
   }
 
+  /** Its own limits, not copied (the session's policy looks at 1,000 torrents a second). */
+  get ownSeedingLimits(): Readonly<TorrentSeedingLimits> {
+    return this.ownLimits;
+  }
+
   seedingLimits(): TorrentSeedingLimits {
-    return { ...this.ownSeedingLimits };
+    return { ...this.ownLimits };
   }
 
   setSeedingLimits(limits: TorrentSeedingLimits): void {
-    this.ownSeedingLimits = { ...limits };
+    this.ownLimits = { ...limits };
     void this.saveResume();
   }
 
@@ -741,7 +747,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
         magnet: this.meta && this.data.phase !== 'choosing' ? null : this.magnetUri,
         chooseFiles: this.awaitingFileChoice,
         category: this.categoryName,
-        seedingLimits: this.ownSeedingLimits,
+        seedingLimits: this.ownLimits,
         seedingSeconds: this.seedingSeconds(),
         queuePosition: this.queuePosition,
         trackers: this.trackerTiers,
