@@ -2,14 +2,19 @@
  * Many torrents in one session (issue 11, "Scale"): `npm run bench:scale`.
  *
  *   npm run bench:scale -- [--torrents 10000] [--idle-torrents 1000] [--idle-seconds 30]
- *                          [--settle-seconds 30] [--nofile 1024] [--json FILE] [--strict]
+ *                          [--settle-seconds 30] [--settle-max-seconds 120] [--nofile 1024]
+ *                          [--json FILE] [--strict]
  *
  * Makes N small single-file torrents whose data is on disk, then, each step in its own Node
  * process run under `prlimit --nofile=<nofile>` (the desktop default is 1,024) with the built
  * engine (dist/, as the app and the CLI run it):
- *   add:     one session adds all N (they are checked and seed); then waits --settle-seconds
- *            (CPU reported as "settle": V8 compacting the heap the burst grew) and idles
- *            --idle-seconds (the idle CPU);
+ *   add:     one session adds all N (they are checked and seed); then settles (CPU reported as
+ *            "settle") and idles --idle-seconds (the idle CPU). Settling is V8's memory reducer
+ *            compacting the heap the burst grew (a few major GCs, once): it waits at least
+ *            --settle-seconds and, beyond that, until a major GC came after ready and none for
+ *            5 s, at most --settle-max-seconds. (The reducer starts once the allocation rate it
+ *            samples is low, and the burst's samples weigh until GCs push them out: the quieter
+ *            the idle session, the later it comes, up to a minute after ready at 10,000.)
  *   restart: a new session restores them from the state folder; the time until every one is
  *            back seeding, with no piece hashed again (resumed from the resume records);
  *            then settles and idles as above;
@@ -24,6 +29,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const FILE_BYTES = 4096;
@@ -36,14 +42,15 @@ interface Options {
   idleTorrents: number;
   idleSeconds: number;
   settleSeconds: number;
+  settleMaxSeconds: number;
   nofile: number;
   json: string | null;
   strict: boolean;
-  child: null | { step: 'add' | 'restart'; work: string; count: number; idleSeconds: number; settleSeconds: number };
+  child: null | { step: 'add' | 'restart'; work: string; count: number; idleSeconds: number; settleSeconds: number; settleMaxSeconds: number };
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { torrents: 10_000, idleTorrents: 1000, idleSeconds: 30, settleSeconds: 30, nofile: 1024, json: null, strict: false, child: null };
+  const o: Options = { torrents: 10_000, idleTorrents: 1000, idleSeconds: 30, settleSeconds: 30, settleMaxSeconds: 120, nofile: 1024, json: null, strict: false, child: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => {
@@ -60,15 +67,17 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--idle-torrents') o.idleTorrents = int();
     else if (a === '--idle-seconds') o.idleSeconds = int();
     else if (a === '--settle-seconds') o.settleSeconds = int();
+    else if (a === '--settle-max-seconds') o.settleMaxSeconds = int();
     else if (a === '--nofile') o.nofile = Math.max(64, int());
     else if (a === '--json') o.json = next();
     else if (a === '--strict') o.strict = true;
     else if (a === '--child') {
       const step = next();
       if (step !== 'add' && step !== 'restart') throw new Error(`unknown step ${step}`);
-      o.child = { step, work: next(), count: Number.parseInt(next(), 10), idleSeconds: Number.parseInt(next(), 10), settleSeconds: Number.parseInt(next(), 10) };
+      const [work, count, idleSeconds, settleSeconds, settleMaxSeconds] = [next(), next(), next(), next(), next()];
+      o.child = { step, work, count: Number(count), idleSeconds: Number(idleSeconds), settleSeconds: Number(settleSeconds), settleMaxSeconds: Number(settleMaxSeconds) };
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench:scale -- [--torrents N] [--idle-torrents N] [--idle-seconds S] [--settle-seconds S] [--nofile N] [--json FILE] [--strict]\n');
+      process.stdout.write('usage: npm run bench:scale -- [--torrents N] [--idle-torrents N] [--idle-seconds S] [--settle-seconds S] [--settle-max-seconds S] [--nofile N] [--json FILE] [--strict]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -97,6 +106,10 @@ export interface StepResult {
    * 10,000 torrents), once; reported, not counted as idle.
    */
   settleCpuPercent: number;
+  /** How long it settled (see the header), and the major GCs (mark-compact) during it and during the idle period. */
+  settleSeconds: number;
+  settleMajorGcs: number;
+  idleMajorGcs: number;
   rssMiB: number;
   peakRssMiB: number;
   fdLimit: string;
@@ -182,16 +195,20 @@ async function runChild(c: NonNullable<Options['child']>): Promise<void> {
   const readySeconds = (performance.now() - started) / 1000;
   const readyCpu = process.cpuUsage(cpuAtStart);
   countFds();
+  const gcs = watchMajorGcs();
   const settleCpu0 = process.cpuUsage();
   const settle0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, c.settleSeconds * 1000));
+  await settle(c, settle0, gcs);
   const settleCpu = process.cpuUsage(settleCpu0);
   const settleWall = (performance.now() - settle0) / 1000;
+  const settleMajorGcs = gcs.count;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, c.idleSeconds * 1000));
+  await sleep(c.idleSeconds * 1000);
   const cpu = process.cpuUsage(cpu0);
   const idleWall = (performance.now() - t0) / 1000;
+  const idleMajorGcs = gcs.count - settleMajorGcs;
+  gcs.stop();
   const stats = session.list().map((t) => t.stats());
   const limits = fs.readFileSync('/proc/self/limits', 'utf8');
   const result: StepResult = {
@@ -206,6 +223,9 @@ async function runChild(c: NonNullable<Options['child']>): Promise<void> {
     idleSeconds: idleWall,
     idleCpuPercent: idleWall > 0 ? ((cpu.user + cpu.system) / 1e6 / idleWall) * 100 : NaN,
     settleCpuPercent: settleWall > 0 ? ((settleCpu.user + settleCpu.system) / 1e6 / settleWall) * 100 : NaN,
+    settleSeconds: settleWall,
+    settleMajorGcs,
+    idleMajorGcs,
     rssMiB: statusKiB('VmRSS') / 1024,
     peakRssMiB: statusKiB('VmHWM') / 1024,
     fdLimit: /^Max open files\s+(\S+)/m.exec(limits)?.[1] ?? '?',
@@ -214,6 +234,41 @@ async function runChild(c: NonNullable<Options['child']>): Promise<void> {
   clearInterval(fdTimer);
   await session.close();
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Quiet this long after the last major GC, the memory reducer is taken to be done. */
+const REDUCER_QUIET_MS = 5000;
+
+interface MajorGcs {
+  /** Major GCs (mark-compact) that ended since the watch began. */
+  readonly count: number;
+  /** performance.now() at the end of the last one. */
+  readonly lastAt: number;
+  stop(): void;
+}
+
+function watchMajorGcs(): MajorGcs {
+  const watch = { count: 0, lastAt: -Infinity, stop: () => observer.disconnect() };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e.detail as { kind?: number } | undefined)?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      watch.count++;
+      watch.lastAt = Math.max(watch.lastAt, e.startTime + e.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return watch;
+}
+
+/** At least settleSeconds; then until the memory reducer's GCs are over (see the header), at most settleMaxSeconds. */
+async function settle(c: { settleSeconds: number; settleMaxSeconds: number }, since: number, gcs: MajorGcs): Promise<void> {
+  await sleep(c.settleSeconds * 1000);
+  const until = since + Math.max(c.settleSeconds, c.settleMaxSeconds) * 1000;
+  while (performance.now() < until && !(gcs.count > 0 && performance.now() - gcs.lastAt >= REDUCER_QUIET_MS)) {
+    await sleep(Math.min(1000, until - performance.now()));
+  }
 }
 
 // --- the parent: data, steps, report ------------------------------------------------------
@@ -227,9 +282,17 @@ export async function makeData(work: string, count: number): Promise<void> {
 }
 
 /** Runs one step in a child process under the descriptor limit; resolves with its result. */
-export function runStep(step: 'add' | 'restart', work: string, count: number, idleSeconds: number, settleSeconds: number, nofile: number): Promise<StepResult> {
+export function runStep(
+  step: 'add' | 'restart',
+  work: string,
+  count: number,
+  idleSeconds: number,
+  settleSeconds: number,
+  nofile: number,
+  settleMaxSeconds = settleSeconds,
+): Promise<StepResult> {
   const script = fileURLToPath(import.meta.url);
-  const args = [`--nofile=${nofile}`, process.execPath, '--import', 'tsx', script, '--child', step, work, String(count), String(idleSeconds), String(settleSeconds)];
+  const args = [`--nofile=${nofile}`, process.execPath, '--import', 'tsx', script, '--child', step, work, String(count), String(idleSeconds), String(settleSeconds), String(settleMaxSeconds)];
   const env = { ...process.env, TESSERA_DHT_BOOTSTRAP: '', TESSERA_PORT_MAPPING: '0', TESSERA_LSD: '0' };
   return new Promise((resolve, reject) => {
     const child = spawn('prlimit', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -264,9 +327,9 @@ async function main(): Promise<void> {
     for (const count of sizes) {
       for (const step of ['add', 'restart'] as const) {
         log(`${step} ${count}…`);
-        const r = await runStep(step, work, count, o.idleSeconds, o.settleSeconds, o.nofile);
+        const r = await runStep(step, work, count, o.idleSeconds, o.settleSeconds, o.nofile, o.settleMaxSeconds);
         results.push(r);
-        log(`${step} ${count}: ready in ${fmt(r.readySeconds, 2)} s (${fmt(r.readyCpuSeconds, 2)} CPU-s), ${r.seeding} seeding, settle CPU ${fmt(r.settleCpuPercent, 2)} %, idle CPU ${fmt(r.idleCpuPercent, 2)} %, peak RSS ${fmt(r.peakRssMiB, 0)} MiB`);
+        log(`${step} ${count}: ready in ${fmt(r.readySeconds, 2)} s (${fmt(r.readyCpuSeconds, 2)} CPU-s), ${r.seeding} seeding, settle CPU ${fmt(r.settleCpuPercent, 2)} % over ${fmt(r.settleSeconds, 0)} s (${r.settleMajorGcs} major GCs), idle CPU ${fmt(r.idleCpuPercent, 2)} % (${r.idleMajorGcs} major GCs), peak RSS ${fmt(r.peakRssMiB, 0)} MiB`);
       }
     }
   } finally {
