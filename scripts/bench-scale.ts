@@ -253,7 +253,8 @@ function watchMajorGcs(): MajorGcs {
   const watch = { count: 0, lastAt: -Infinity, stop: () => observer.disconnect() };
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if ((e.detail as { kind?: number } | undefined)?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      // A 'gc' entry's detail says which kind (the DOM typing of PerformanceEntry does not know it).
+      if ((e as { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
       watch.count++;
       watch.lastAt = Math.max(watch.lastAt, e.startTime + e.duration);
     }
