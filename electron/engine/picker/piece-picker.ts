@@ -64,7 +64,6 @@ export class PiecePicker {
   private bucketPos: Int32Array | null = null;
   /** Pieces in the buckets. */
   private freeCount = 0;
-  /** A ChurnMap: every piece passes through it (see ChurnMap for why not a Map). */
   readonly inFlight = new ChurnMap<PieceDownload>();
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
