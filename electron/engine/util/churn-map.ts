@@ -110,47 +110,36 @@ export class ChurnMap<V> implements ReadonlyMap<number, V> {
     for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
   }
 
-  entries(): MapIterator<[number, V]> {
-    return new ChurnMapIterator(this, entryOf);
+  *entries(): MapIterator<[number, V]> {
+    for (let slot = this.nextLive(0); slot >= 0; ) {
+      const seen = this.order[slot]!;
+      const epoch = this.epoch;
+      yield [this.keys_[slot]!, this.values_[slot]!];
+      slot = this.nextLive(epoch === this.epoch ? slot + 1 : this.slotAfter(seen));
+    }
   }
 
-  keys(): MapIterator<number> {
-    return new ChurnMapIterator(this, keyOf);
+  // keys() and values() repeat the walk rather than map entries(): no pair array per entry.
+  *keys(): MapIterator<number> {
+    for (let slot = this.nextLive(0); slot >= 0; ) {
+      const seen = this.order[slot]!;
+      const epoch = this.epoch;
+      yield this.keys_[slot]!;
+      slot = this.nextLive(epoch === this.epoch ? slot + 1 : this.slotAfter(seen));
+    }
   }
 
-  values(): MapIterator<V> {
-    return new ChurnMapIterator(this, valueOf);
+  *values(): MapIterator<V> {
+    for (let slot = this.nextLive(0); slot >= 0; ) {
+      const seen = this.order[slot]!;
+      const epoch = this.epoch;
+      yield this.values_[slot]!;
+      slot = this.nextLive(epoch === this.epoch ? slot + 1 : this.slotAfter(seen));
+    }
   }
 
   [Symbol.iterator](): MapIterator<[number, V]> {
     return this.entries();
-  }
-
-  /**
-   * For ChurnMapIterator: the live slot after `slot` (-1 to start), which the iterator saw with
-   * insertion number `seen` in `epoch`; -1 at the end. After slots moved, the place is found
-   * again by insertion number.
-   */
-  followingSlot(slot: number, seen: number, epoch: number): number {
-    if (slot < 0) return this.nextLive(0);
-    return this.nextLive(epoch === this.epoch ? slot + 1 : this.slotAfter(seen));
-  }
-
-  /** Bumped whenever slots move (see followingSlot). */
-  get slotEpoch(): number {
-    return this.epoch;
-  }
-
-  keyAt(slot: number): number {
-    return this.keys_[slot]!;
-  }
-
-  valueAt(slot: number): V {
-    return this.values_[slot]!;
-  }
-
-  orderAt(slot: number): number {
-    return this.order[slot]!;
   }
 
   /** The first live slot from `slot` on, or -1. */
@@ -261,59 +250,6 @@ export class ChurnMap<V> implements ReadonlyMap<number, V> {
       }
     }
   }
-}
-
-/**
- * Iterates a ChurnMap: one object per iteration, which is also the result each next() returns
- * (for-of and spread read it before asking for the next), so walking the pieces in flight on
- * every pick allocates one small object rather than a generator and a result per entry.
- */
-class ChurnMapIterator<V, T> implements MapIterator<T> {
-  value: T | undefined = undefined;
-  done = false;
-  private slot = -1;
-  private seen = -1;
-  private epoch: number;
-
-  constructor(
-    private readonly map: ChurnMap<V>,
-    private readonly pick: (key: number, value: V) => T,
-  ) {
-    this.epoch = map.slotEpoch;
-  }
-
-  next(): IteratorResult<T, undefined> {
-    if (!this.done) {
-      const slot = this.map.followingSlot(this.slot, this.seen, this.epoch);
-      if (slot < 0) {
-        this.done = true;
-        this.value = undefined;
-      } else {
-        this.slot = slot;
-        this.seen = this.map.orderAt(slot);
-        this.epoch = this.map.slotEpoch;
-        this.value = this.pick(this.map.keyAt(slot), this.map.valueAt(slot));
-      }
-    }
-    // `value` and `done` agree by construction: a result the type system cannot see as one.
-    return this as unknown as IteratorResult<T, undefined>;
-  }
-
-  [Symbol.iterator](): MapIterator<T> {
-    return this;
-  }
-}
-
-function keyOf(key: number): number {
-  return key;
-}
-
-function valueOf<V>(_key: number, value: V): V {
-  return value;
-}
-
-function entryOf<V>(key: number, value: V): [number, V] {
-  return [key, value];
 }
 
 /** Slots of a map's first arrays. */
