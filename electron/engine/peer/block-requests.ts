@@ -1,7 +1,6 @@
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { RateMeter } from '../util/rate-meter.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
-import { ChurnMap } from '../util/churn-map.js';
 
 /** A request we sent and have not had answered. */
 export interface OutstandingRequest {
@@ -34,8 +33,7 @@ const SNUBBED_PIPELINE = 2;
  * PIPELINE_SECONDS worth of blocks) takes over; a snub cuts it to two.
  */
 export class BlockRequests {
-  /** A ChurnMap: every block requested passes through it (see ChurnMap for why not a Map). */
-  private readonly pending = new ChurnMap<OutstandingRequest>();
+  private readonly pending = new Map<number, OutstandingRequest>();
   private depth = INITIAL_PIPELINE;
   private snubbedFlag = false;
   private lastBlock = 0;

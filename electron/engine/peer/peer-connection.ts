@@ -11,8 +11,8 @@ import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } fr
 import { MessageId } from '../wire/message-ids.js';
 import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError, payloadLimit } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
+import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
-import { OwnedPieces } from '../picker/owned-pieces.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
 import { RemotePieces, type RemotePiecesView } from './remote-pieces.js';
@@ -105,7 +105,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   /** Requests we have in flight at this peer, and its pipeline. */
   readonly requests = new BlockRequests();
   /** Pieces the picker handed to this peer first (the picker keeps it in sync). */
-  readonly owned = new OwnedPieces();
+  readonly owned = new Set<PieceDownload>();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
   /** Our allowed-fast set for this peer (read through `grantedFast`). */

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import { Bitfield } from '../util/bitfield.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { PieceDownload } from './piece-download.js';
 import { type BlockPick, PiecePicker, type PickerPeer } from './piece-picker.js';
-import { OwnedPieces } from './owned-pieces.js';
 
 /** A peer as the picker sees it: which pieces it has and which blocks it has been asked for. */
 class FakePeer implements PickerPeer {
-  readonly owned = new OwnedPieces();
+  readonly owned = new Set<PieceDownload>();
   readonly asked = new Set<number>();
 
   constructor(private readonly pieces: ReadonlySet<number> | 'all') {}

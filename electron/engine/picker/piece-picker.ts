@@ -3,16 +3,14 @@ import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload, STAGED_PIECE_ABOVE } from './piece-download.js';
 import { IndexStack } from './index-stack.js';
-import { LazySet, LazyWeakMap } from '../util/lazy-collections.js';
-import { ChurnMap } from '../util/churn-map.js';
-import type { OwnedPieces } from './owned-pieces.js';
+import { LazyMap, LazySet, LazyWeakMap } from '../util/lazy-collections.js';
 
 /** What the picker needs to know about a peer. */
 export interface PickerPeer {
   /** Pieces the peer has. */
   has(index: number): boolean;
   /** Pieces this peer was handed first; the picker keeps it in sync. */
-  readonly owned: OwnedPieces;
+  readonly owned: Set<PieceDownload>;
   /** True when the peer already has an outstanding request for this block. */
   hasRequested(index: number, block: number): boolean;
 }
@@ -64,7 +62,7 @@ export class PiecePicker {
   private bucketPos: Int32Array | null = null;
   /** Pieces in the buckets. */
   private freeCount = 0;
-  readonly inFlight = new ChurnMap<PieceDownload>();
+  readonly inFlight = new LazyMap<number, PieceDownload>();
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
   /** The piece each peer was handed last as a new piece (see pickNewPiece). */

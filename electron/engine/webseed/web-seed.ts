@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
-import { OwnedPieces } from '../picker/owned-pieces.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { Backoff } from './backoff.js';
 import type { WebSeedKind, WebSeedSource } from './url-mapping.js';
@@ -19,7 +19,7 @@ export class WebSeed implements PickerPeer {
   readonly kind: WebSeedKind;
   readonly meter = new RateMeter();
   readonly backoff = new Backoff();
-  readonly owned = new OwnedPieces();
+  readonly owned = new Set<PieceDownload>();
   readonly agents: { http: http.Agent; https: https.Agent };
   hashFailures = 0;
   banned = false;
