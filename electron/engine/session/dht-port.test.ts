@@ -12,6 +12,7 @@ import { createTorrent } from '../metainfo/create.js';
 import { encodeHandshake } from '../wire/handshake.js';
 import { encodeExtensionHandshake } from '../wire/extension-handshake.js';
 import { encodeMetadataRequest } from '../wire/ut-metadata.js';
+import * as msg from '../wire/encode.js';
 
 /*
  * BEP 5's PORT message, both ways, with real sockets on 127.0.0.1: a peer whose handshake has
@@ -50,19 +51,6 @@ async function torrentBytes(isPrivate: boolean): Promise<Uint8Array> {
   return createTorrent({ sourcePath: file, pieceLength: 16 * 1024, private: isPrivate });
 }
 
-function frame(id: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(payload.length + 1, 0);
-  head[4] = id;
-  return Buffer.concat([head, payload]);
-}
-
-function portMessage(port: number): Buffer {
-  const body = Buffer.alloc(2);
-  body.writeUInt16BE(port, 0);
-  return frame(PORT_ID, body);
-}
-
 /** A raw peer (DHT bit set, offering ut_metadata as id 2): the ids of the messages Tessera sent it, and the ports of its PORT messages. */
 interface RawPeer {
   socket: net.Socket;
@@ -79,7 +67,7 @@ async function connectPeer(torrent: EngineTorrent, name: string): Promise<RawPee
   const handshake = encodeHandshake(Buffer.from(torrent.infoHash, 'hex'), Buffer.from(`-XX0000-${name}`.padEnd(20, 'x').slice(0, 20)));
   expect(handshake[27]! & 0x01).toBe(0x01);
   socket.write(handshake);
-  socket.write(frame(EXTENDED_ID, Buffer.concat([Buffer.from([0]), encodeExtensionHandshake({ listenPort: 1, client: 'test', reqq: 250 })])));
+  socket.write(msg.extended(0, encodeExtensionHandshake({ listenPort: 1, client: 'test', reqq: 250 })));
   const peer: RawPeer = { socket, ids: [], ports: [], answers: 0 };
   let buf = Buffer.alloc(0);
   let at = 68;
@@ -103,7 +91,7 @@ async function connectPeer(torrent: EngineTorrent, name: string): Promise<RawPee
 /** Asks for metadata piece 0 and waits for the answer: whatever Tessera sent before, and did with what we sent before, is done. */
 async function roundTrip(peer: RawPeer): Promise<void> {
   const before = peer.answers;
-  peer.socket.write(frame(EXTENDED_ID, Buffer.concat([Buffer.from([2]), encodeMetadataRequest(0)])));
+  peer.socket.write(msg.extended(2, encodeMetadataRequest(0)));
   await waitUntil('the ut_metadata answer', () => peer.answers > before);
 }
 
@@ -136,7 +124,7 @@ describe('BEP 5 PORT messages', () => {
     // Private first: no PORT to it, and its PORT is not acted on.
     const privNode = await dhtNode();
     const p = await connectPeer(priv, 'private');
-    p.socket.write(portMessage(privNode.port));
+    p.socket.write(msg.port(privNode.port));
     await roundTrip(p);
     expect(p.ids).not.toContain(PORT_ID);
 
@@ -151,7 +139,7 @@ describe('BEP 5 PORT messages', () => {
     expect(pieceSet).toBeGreaterThanOrEqual(0);
     expect(a.ids.indexOf(PORT_ID)).toBeGreaterThan(pieceSet);
 
-    a.socket.write(portMessage(pubNode.port));
+    a.socket.write(msg.port(pubNode.port));
     await waitUntil('our node to ping the node the peer named', () => pubNode.queries.some((q) => q.method === 'ping' && q.fromPort === ourPort));
     // The private torrent's PORT came first and pings go out in order: none went to its node.
     expect(privNode.queries).toEqual([]);
