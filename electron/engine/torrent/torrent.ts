@@ -501,9 +501,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
     return this.meta?.private ?? false;
   }
 
-  /** DHT lookups and announces: not for a private torrent (BEP 27), nor while the user has the DHT off. */
+  /** The session has a DHT and the user has it switched on (Settings → Privacy). */
+  private get dhtRunning(): boolean {
+    return this.ctx.dht !== null && this.ctx.dht.enabled !== false;
+  }
+
+  /** DHT lookups and announces: not for a private torrent (BEP 27), nor while the DHT is off. */
   private get dhtOn(): boolean {
-    return !this.isPrivate && this.ctx.dht !== null && this.ctx.dht.enabled !== false;
+    return !this.isPrivate && this.dhtRunning;
   }
 
   /**
@@ -1575,9 +1580,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
 
   /** The Trackers tab's DHT, PeX and LSD rows (discovery-rows.ts). */
   discoveryRows(): DiscoveryView {
-    const on = this.ctx.peerSources ?? { dht: this.ctx.dht !== null, pex: true, lsd: false };
+    const on = this.ctx.peerSources ?? { pex: true, lsd: false };
     const peers = [...this.peersById.values()].map((p) => ({ isSeed: p.isSeed, origins: this.dialer.originsOf(p) }));
-    return discoveryRows(this.isPrivate, { dht: on.dht && this.ctx.dht?.enabled !== false, pex: on.pex, lsd: on.lsd }, peers);
+    return discoveryRows(this.isPrivate, { dht: this.dhtRunning, pex: on.pex, lsd: on.lsd }, peers);
   }
 
 
@@ -1626,7 +1631,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> implements EngineTorren
       trackers: this.trackers(),
       knownPeers: this.dialer.candidates.size,
       connecting: this.dialer.halfOpen,
-      dhtNodes: this.ctx.dht && this.ctx.dht.enabled !== false ? (this.ctx.dht.nodeCount?.() ?? null) : null,
+      dhtNodes: this.dhtRunning ? (this.ctx.dht?.nodeCount?.() ?? null) : null,
       ownDownloadLimit: this.ownDownloadLimit.limit,
       globalDownloadLimit: this.ctx.globalDownloadLimit.limit,
       banned: this.bannedPeers,
