@@ -15,12 +15,14 @@ export function shareRatio(t: { uploaded: number; downloaded: number; completedB
   return t.uploaded / downloaded;
 }
 
+/** One of a torrent's limits as it applies: its own, or the global one where it says -2 (USE_GLOBAL). */
+function resolved(own: number, global: number): number {
+  return own === USE_GLOBAL ? global : own;
+}
+
 /** The limits that apply to one torrent: its own, or the global ones where it says -2. -1 = none. */
-export function effectiveLimits(own: TorrentSeedingLimits, global: SeedingLimits): { ratio: number; minutes: number } {
-  return {
-    ratio: own.ratio === USE_GLOBAL ? global.ratio : own.ratio,
-    minutes: own.minutes === USE_GLOBAL ? global.minutes : own.minutes,
-  };
+export function effectiveLimits(own: Readonly<TorrentSeedingLimits>, global: SeedingLimits): { ratio: number; minutes: number } {
+  return { ratio: resolved(own.ratio, global.ratio), minutes: resolved(own.minutes, global.minutes) };
 }
 
 /**
@@ -28,7 +30,7 @@ export function effectiveLimits(own: TorrentSeedingLimits, global: SeedingLimits
  * torrents have none, and then their ratio and seeding time need not be computed at all.
  */
 export function anyLimit(own: Readonly<TorrentSeedingLimits>, global: SeedingLimits): boolean {
-  return (own.ratio === USE_GLOBAL ? global.ratio : own.ratio) >= 0 || (own.minutes === USE_GLOBAL ? global.minutes : own.minutes) >= 0;
+  return resolved(own.ratio, global.ratio) >= 0 || resolved(own.minutes, global.minutes) >= 0;
 }
 
 /** Which limit a seeding torrent reached, if any. */

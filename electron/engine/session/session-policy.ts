@@ -172,7 +172,7 @@ export class SessionPolicy {
       if (this.acting.has(t.infoHash) || t.state !== 'seeding') continue;
       const totals = t.allTimeTotals();
       const ratio = shareRatio({ ...totals, completedBytes: t.completedBytes() });
-      const reached = seedingLimitReached({ ratio, seedingSeconds: t.seedingSeconds(this.now()) }, effectiveLimits(t.seedingLimits(), this.seeding));
+      const reached = seedingLimitReached({ ratio, seedingSeconds: t.seedingSeconds(this.now()) }, effectiveLimits(t.ownSeedingLimits, this.seeding));
       if (!reached) continue;
       const what = reached === 'ratio' ? `share ratio ${ratio.toFixed(2)}` : 'its seeding time';
       this.acting.add(t.infoHash);
