@@ -27,25 +27,48 @@ const INITIAL_PIPELINE = 4;
 /** What a snubbed peer is allowed in flight. */
 const SNUBBED_PIPELINE = 2;
 
+/** Ring slots a peer starts with; the ring doubles when full, as a pipeline deepens. */
+const INITIAL_SLOTS = 8;
+
 /**
  * The requests we have in flight at one peer and how deep its pipeline may be: it grows
  * like TCP slow start (one more per block received) until the rate-based target (rate ×
  * PIPELINE_SECONDS worth of blocks) takes over; a snub cuts it to two.
+ *
+ * The requests sit in a ring in the order sent, searched from the oldest, as libtorrent keeps
+ * its download queue: peers answer in order, so the block that arrives is nearly always the
+ * first one looked at. Not a Map: each of a Map's periodic rehashes abandons a table that
+ * still points at the requests in it, and once the Map is old, every abandoned table keeps its
+ * requests (and their pieces) alive through the young collections until a full one, so a long
+ * download at 16 KiB blocks promoted nearly every request it made into the old generation and
+ * peak memory grew with the torrent's size. The ring's one array is replaced only when it
+ * grows, and is emptied before it is dropped; an answered slot is cleared at once.
  */
 export class BlockRequests {
-  private readonly pending = new Map<number, OutstandingRequest>();
+  private slots: (OutstandingRequest | null)[] = new Array<OutstandingRequest | null>(INITIAL_SLOTS).fill(null);
+  /** Slot of the oldest request; it is never a cleared slot while `span` > 0. */
+  private head = 0;
+  /** Slots in use from `head`, cleared ones (answered out of order) included. */
+  private span = 0;
+  private live = 0;
   private depth = INITIAL_PIPELINE;
   private snubbedFlag = false;
   private lastBlock = 0;
   private blocks = 0;
 
   /** Requests in flight, oldest first. */
-  get outstanding(): ReadonlyMap<number, OutstandingRequest> {
-    return this.pending;
+  get outstanding(): OutstandingRequest[] {
+    const all: OutstandingRequest[] = [];
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < this.span; i++) {
+      const req = this.slots[(this.head + i) & mask]!;
+      if (req !== null) all.push(req);
+    }
+    return all;
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.live;
   }
 
   get pipelineDepth(): number {
@@ -71,30 +94,57 @@ export class BlockRequests {
   }
 
   has(index: number, block: number): boolean {
-    return this.pending.has(requestKey(index, block));
+    return this.find(index, block) >= 0;
   }
 
   get(index: number, block: number): OutstandingRequest | undefined {
-    return this.pending.get(requestKey(index, block));
+    const at = this.find(index, block);
+    return at < 0 ? undefined : this.slots[at]!;
+  }
+
+  /** Adds the request key (`requestKey`) of every request in flight to `keys`. */
+  addKeysTo(keys: Set<number>): void {
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < this.span; i++) {
+      const req = this.slots[(this.head + i) & mask]!;
+      if (req !== null) keys.add(requestKey(req.piece.index, req.block));
+    }
   }
 
   /** Records requests just sent. */
   sent(picks: readonly RequestPick[], now: number): void {
-    for (const p of picks) this.pending.set(requestKey(p.piece.index, p.block), { piece: p.piece, block: p.block, begin: p.begin, length: p.length, sentAt: now });
+    for (const p of picks) {
+      if (this.span === this.slots.length) this.grow();
+      this.slots[(this.head + this.span) & (this.slots.length - 1)] = { piece: p.piece, block: p.block, begin: p.begin, length: p.length, sentAt: now };
+      this.span++;
+      this.live++;
+    }
   }
 
   /** Forgets one request (answered, rejected, cancelled); returns it when it was in flight. */
   remove(index: number, block: number): OutstandingRequest | undefined {
-    const key = requestKey(index, block);
-    const req = this.pending.get(key);
-    if (req) this.pending.delete(key);
+    const at = this.find(index, block);
+    if (at < 0) return undefined;
+    const req = this.slots[at]!;
+    this.slots[at] = null;
+    this.live--;
+    const mask = this.slots.length - 1;
+    // Cleared slots at either end leave the span; inner ones wait until the ends reach them.
+    while (this.span > 0 && this.slots[this.head] === null) {
+      this.head = (this.head + 1) & mask;
+      this.span--;
+    }
+    while (this.span > 0 && this.slots[(this.head + this.span - 1) & mask] === null) this.span--;
     return req;
   }
 
   /** Forgets every request (choke without the fast extension, snub, disconnect) and returns them. */
   removeAll(): OutstandingRequest[] {
-    const all = [...this.pending.values()];
-    this.pending.clear();
+    const all = this.outstanding;
+    this.slots.fill(null);
+    this.head = 0;
+    this.span = 0;
+    this.live = 0;
     return all;
   }
 
@@ -111,9 +161,8 @@ export class BlockRequests {
 
   /** True when the peer answered nothing for `timeoutMs` while we waited on it. */
   stalled(now: number, timeoutMs: number): boolean {
-    const oldest = this.pending.values().next();
-    if (oldest.done) return false;
-    return now - Math.max(this.lastBlock, oldest.value.sentAt) > timeoutMs;
+    if (this.span === 0) return false;
+    return now - Math.max(this.lastBlock, this.slots[this.head]!.sentAt) > timeoutMs;
   }
 
   /** It kept us waiting: its requests go elsewhere (the caller releases them) and it gets few. */
@@ -121,9 +170,30 @@ export class BlockRequests {
     this.snubbedFlag = true;
     this.depth = SNUBBED_PIPELINE;
   }
+
+  /** The slot holding the request for this block, searched from the oldest; -1 when none. */
+  private find(index: number, block: number): number {
+    const mask = this.slots.length - 1;
+    for (let i = 0; i < this.span; i++) {
+      const at = (this.head + i) & mask;
+      const req = this.slots[at]!;
+      if (req !== null && req.block === block && req.piece.index === index) return at;
+    }
+    return -1;
+  }
+
+  /** Twice the slots, requests moved to the front; the old array is emptied so it holds no request. */
+  private grow(): void {
+    const old = this.slots;
+    const next = new Array<OutstandingRequest | null>(old.length * 2).fill(null);
+    for (let i = 0; i < this.span; i++) next[i] = old[(this.head + i) & (old.length - 1)]!;
+    old.fill(null);
+    this.slots = next;
+    this.head = 0;
+  }
 }
 
-/** Key for a block in per-peer request maps: piece index × 2^15 + block index (fits a double exactly). */
+/** Key for a block in request sets: piece index × 2^15 + block index (fits a double exactly). */
 export function requestKey(index: number, block: number): number {
   return index * 32768 + block;
 }

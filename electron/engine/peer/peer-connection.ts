@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { OwnedPieces } from '../picker/owned-pieces.js';
 import { randomBytes } from 'node:crypto';
 import { replyDropBound } from './reply-bound.js';
 import { UNSHARED, type SendShares } from './send-shares.js';
@@ -11,7 +12,6 @@ import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } fr
 import { MessageId } from '../wire/message-ids.js';
 import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError, payloadLimit } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
-import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
@@ -20,7 +20,6 @@ import { UploadQueue } from './upload-queue.js';
 import { BlockRequests, type OutstandingRequest, type RequestPick } from './block-requests.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
 
-export { requestKey, type OutstandingRequest } from './block-requests.js';
 
 export interface PeerConnectionOptions {
   infoHash: Buffer;
@@ -105,7 +104,7 @@ export class PeerConnection implements FrameSink, PickerPeer {
   /** Requests we have in flight at this peer, and its pipeline. */
   readonly requests = new BlockRequests();
   /** Pieces the picker handed to this peer first (the picker keeps it in sync). */
-  readonly owned = new Set<PieceDownload>();
+  readonly owned = new OwnedPieces();
   /** Pieces this peer lets us request while choked (BEP 6). */
   readonly allowedFast = new Set<number>();
   /** Our allowed-fast set for this peer (read through `grantedFast`). */
@@ -311,11 +310,12 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.granted;
   }
 
-  hasRequested(index: number, block: number): boolean {
-    return this.requests.has(index, block);
+  addRequestKeysTo(keys: Set<number>): void {
+    this.requests.addKeysTo(keys);
   }
 
-  get outstanding(): ReadonlyMap<number, OutstandingRequest> {
+  /** Requests in flight, oldest first (a copy). */
+  get outstanding(): OutstandingRequest[] {
     return this.requests.outstanding;
   }
 

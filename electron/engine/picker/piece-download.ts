@@ -32,6 +32,8 @@ export class PieceDownload {
   verifying = false;
   /** The peer this piece was handed to first (keeps a piece on one peer where possible). */
   owner: object | null = null;
+  /** This piece's slot in its owner's OwnedPieces (-1: none). */
+  ownedSlot = -1;
   /**
    * Who delivered blocks: most pieces have one sender (every small piece does), so it is kept
    * in two fields and a Map is made only when a second sender appears — a Map and a Set per

@@ -3,16 +3,18 @@ import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload, STAGED_PIECE_ABOVE } from './piece-download.js';
 import { IndexStack } from './index-stack.js';
-import { LazyMap, LazySet, LazyWeakMap } from '../util/lazy-collections.js';
+import { LazySet, LazyWeakMap } from '../util/lazy-collections.js';
+import { InFlightPieces } from './in-flight-pieces.js';
+import type { OwnedPieces } from './owned-pieces.js';
 
 /** What the picker needs to know about a peer. */
 export interface PickerPeer {
   /** Pieces the peer has. */
   has(index: number): boolean;
   /** Pieces this peer was handed first; the picker keeps it in sync. */
-  readonly owned: Set<PieceDownload>;
-  /** True when the peer already has an outstanding request for this block. */
-  hasRequested(index: number, block: number): boolean;
+  readonly owned: OwnedPieces;
+  /** Adds the key (piece index × 32768 + block) of each block the peer has an outstanding request for. */
+  addRequestKeysTo(keys: Set<number>): void;
 }
 
 /** A block chosen for request: piece, block index, byte offset, length. */
@@ -62,7 +64,7 @@ export class PiecePicker {
   private bucketPos: Int32Array | null = null;
   /** Pieces in the buckets. */
   private freeCount = 0;
-  readonly inFlight = new LazyMap<number, PieceDownload>();
+  readonly inFlight: InFlightPieces;
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
   /** The piece each peer was handed last as a new piece (see pickNewPiece). */
@@ -84,6 +86,7 @@ export class PiecePicker {
     private readonly stagedAbove = STAGED_PIECE_ABOVE,
   ) {
     this.have = new Bitfield(pieceCount);
+    this.inFlight = new InFlightPieces(pieceCount);
     this.peerAvailability = new Uint16Array(pieceCount);
     this.wanted = new Uint8Array(pieceCount).fill(1);
     // Every piece starts in the first bucket, sized for all of them (it halves as they leave).
@@ -189,9 +192,10 @@ export class PiecePicker {
    */
   pick(peer: PickerPeer, max: number, out: BlockPick[]): void {
     let left = max;
-    for (const piece of peer.owned) {
+    const owned = peer.owned;
+    for (let s = 0; s < owned.size; s++) {
       if (left === 0) return;
-      left = this.takeFreeBlocks(piece, left, out);
+      left = this.takeFreeBlocks(owned.at(s), left, out);
     }
     let overBudget = false;
     while (left > 0) {
@@ -208,7 +212,10 @@ export class PiecePicker {
       left = this.takeFreeBlocks(piece, left, out);
     }
     if (left === 0) return;
-    for (const piece of this.inFlight.values()) {
+    const inFlight = this.inFlight;
+    for (let s = 0; s < inFlight.span; s++) {
+      const piece = inFlight.at(s);
+      if (piece === null) continue;
       if (left === 0) return;
       if (piece.verifying || piece.firstFree >= piece.blockCount || !peer.has(piece.index)) continue;
       left = this.takeFreeBlocks(piece, left, out);
@@ -231,8 +238,10 @@ export class PiecePicker {
 
   /** Whether a piece in flight that the peer has still has a block nobody asked for. */
   private canHelp(peer: PickerPeer): boolean {
-    for (const piece of this.inFlight.values()) {
-      if (!piece.verifying && peer.has(piece.index) && piece.nextFreeBlock() >= 0) return true;
+    const inFlight = this.inFlight;
+    for (let s = 0; s < inFlight.span; s++) {
+      const piece = inFlight.at(s);
+      if (piece !== null && !piece.verifying && peer.has(piece.index) && piece.nextFreeBlock() >= 0) return true;
     }
     return false;
   }
@@ -251,13 +260,17 @@ export class PiecePicker {
 
   private pickEndgame(peer: PickerPeer, max: number, out: BlockPick[]): void {
     let left = max;
-    // Blocks picked earlier in this same call are not outstanding at the peer yet.
-    const pickedNow = new Set(out.map((p) => p.piece.index * 32768 + p.block));
-    for (const piece of this.inFlight.values()) {
-      if (piece.verifying || !peer.has(piece.index) || this.wanted[piece.index] !== 1) continue;
+    // Blocks the peer has asked for, and those picked earlier in this same call (not
+    // outstanding at the peer yet), in one set made once per call.
+    const asked = new Set(out.map((p) => p.piece.index * 32768 + p.block));
+    peer.addRequestKeysTo(asked);
+    const inFlight = this.inFlight;
+    for (let s = 0; s < inFlight.span; s++) {
+      const piece = inFlight.at(s);
+      if (piece === null || piece.verifying || !peer.has(piece.index) || this.wanted[piece.index] !== 1) continue;
       for (let b = 0; b < piece.blockCount && left > 0; b++) {
         if (piece.hasArrived(b) || piece.requestsOf(b) >= MAX_ENDGAME_DUPLICATES) continue;
-        if (peer.hasRequested(piece.index, b) || pickedNow.has(piece.index * 32768 + b)) continue;
+        if (asked.has(piece.index * 32768 + b)) continue;
         piece.markRequested(b);
         out.push({ piece, block: b, begin: b * BLOCK_SIZE, length: piece.blockLength(b) });
         left--;
@@ -356,7 +369,7 @@ export class PiecePicker {
     this.removeFree(index);
     const size = this.pieceSize(index);
     const piece = new PieceDownload(index, size, size > this.stagedAbove ? null : this.buffers.take(size));
-    this.inFlight.set(index, piece);
+    this.inFlight.add(piece);
     this.inFlightBytes += size;
     return piece;
   }

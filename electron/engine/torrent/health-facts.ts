@@ -46,7 +46,7 @@ export function collectHealthFacts(src: HealthSources): HealthFacts {
     chokesUs: p.peerChoking,
     hashFailures: p.hashFailures,
     downloadRate: p.downloadMeter.rate(),
-    requests: p.outstanding.size,
+    requests: p.requests.size,
     requestLimit: p.requestLimit,
   }));
   return {

@@ -21,8 +21,8 @@ describe('inFlightView', () => {
     fast.credit(a);
     const now = 100_000;
     const peers = [
-      { address: '10.0.0.1:1', outstanding: new Map([[1, request(fast, 1, now - 1000)]]) },
-      { address: '10.0.0.2:2', outstanding: new Map([[2, request(slow, 0, now - SLOW_REQUEST_MS - 1)], [3, request(slow, 1, now - 50)]]) },
+      { address: '10.0.0.1:1', outstanding: [request(fast, 1, now - 1000)] },
+      { address: '10.0.0.2:2', outstanding: [request(slow, 0, now - SLOW_REQUEST_MS - 1), request(slow, 1, now - 50)] },
     ];
     const v = inFlightView([fast, slow], peers, now);
     expect(v.total).toBe(2);

@@ -10,7 +10,7 @@ import { describeSender } from './piece-sources.js';
 
 export interface RequestingPeer {
   readonly address: string;
-  readonly outstanding: ReadonlyMap<number, OutstandingRequest>;
+  readonly outstanding: Iterable<OutstandingRequest>;
 }
 
 const MAX_PEERS_PER_PIECE = 64;
@@ -19,7 +19,7 @@ export function inFlightView(pieces: Iterable<PieceDownload>, peers: Iterable<Re
   // Outstanding requests by piece: peer → [blocks, oldest sentAt].
   const waiting = new Map<number, Map<string, [number, number]>>();
   for (const peer of peers) {
-    for (const req of peer.outstanding.values()) {
+    for (const req of peer.outstanding) {
       let byPeer = waiting.get(req.piece.index);
       if (!byPeer) waiting.set(req.piece.index, (byPeer = new Map()));
       const entry = byPeer.get(peer.address);

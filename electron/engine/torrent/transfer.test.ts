@@ -261,7 +261,7 @@ describe('Transfer: requests and chokes', () => {
     const asked = blockRefs(first.socket, MessageId.Request);
     expect(keys(asked)).toEqual(['0:0', '0:16384', '1:0', '1:16384']);
     first.peer.receive(msg.choke());
-    expect(first.peer.outstanding.size).toBe(0);
+    expect(first.peer.requests.size).toBe(0);
     expect(blockRefs(first.socket, MessageId.Cancel)).toEqual([]); // nothing to cancel: the choke dropped them
     const second = connect(RESERVED_NONE);
     second.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
@@ -274,9 +274,9 @@ describe('Transfer: requests and chokes', () => {
     first.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
     const asked = blockRefs(first.socket, MessageId.Request);
     first.peer.receive(msg.choke());
-    expect(first.peer.outstanding.size).toBe(4);
+    expect(first.peer.requests.size).toBe(4);
     for (const [index, begin, length] of asked) first.peer.receive(msg.rejectRequest(index, begin, length));
-    expect(first.peer.outstanding.size).toBe(0);
+    expect(first.peer.requests.size).toBe(0);
     const second = connect(RESERVED_FAST);
     second.peer.receive(Buffer.concat([msg.bitfield(allPieces(2)), msg.unchoke()]));
     expect(keys(blockRefs(second.socket, MessageId.Request))).toEqual(keys(asked));

@@ -1,6 +1,6 @@
 import http from 'node:http';
+import { OwnedPieces } from '../picker/owned-pieces.js';
 import https from 'node:https';
-import type { PieceDownload } from '../picker/piece-download.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { Backoff } from './backoff.js';
@@ -19,7 +19,7 @@ export class WebSeed implements PickerPeer {
   readonly kind: WebSeedKind;
   readonly meter = new RateMeter();
   readonly backoff = new Backoff();
-  readonly owned = new Set<PieceDownload>();
+  readonly owned = new OwnedPieces();
   readonly agents: { http: http.Agent; https: https.Agent };
   hashFailures = 0;
   banned = false;
@@ -50,8 +50,8 @@ export class WebSeed implements PickerPeer {
     return true;
   }
 
-  hasRequested(index: number, block: number): boolean {
-    return this.outstanding.has(index * 32768 + block);
+  addRequestKeysTo(keys: Set<number>): void {
+    for (const key of this.outstanding) keys.add(key);
   }
 
   requested(index: number, block: number): void {

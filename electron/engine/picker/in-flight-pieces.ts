@@ -1,0 +1,112 @@
+import type { PieceDownload } from './piece-download.js';
+
+/** Slots made with the first piece; they double (when compacting frees none) as needed. */
+const INITIAL_SLOTS = 16;
+
+/**
+ * The pieces being downloaded, by index and in the order they were started.
+ *
+ * Not a Map: a torrent of 16 KiB pieces puts one piece in and takes one out per 16 KiB, and
+ * each of a Map's periodic rehashes abandons a table that still points at the pieces in it.
+ * Once the Map is old, every abandoned table keeps its pieces (and their block arrays) alive
+ * through the young collections until a full one, so nearly every piece of a long download
+ * was promoted into the old generation, and peak memory grew with the torrent's size. Here
+ * the pieces sit in one array of fixed length, a slot cleared at once when its piece leaves;
+ * when the array is full its live pieces move down over the cleared slots, and only when
+ * none is cleared is it replaced by one twice as long (the old one emptied first: a dropped
+ * array that still pointed at pieces would keep them as the tables did). The index → slot
+ * table is a typed array made with the first piece and dropped with the last.
+ */
+export class InFlightPieces {
+  /** Pieces in start order in [0, end); null where one left, and from `end` on. */
+  private slots: (PieceDownload | null)[] = [];
+  private end = 0;
+  /** Piece index → slot + 1 (0: not in flight). Null while nothing is in flight. */
+  private slotOf: Int32Array | null = null;
+  private live = 0;
+
+  constructor(private readonly pieceCount: number) {}
+
+  get size(): number {
+    return this.live;
+  }
+
+  get(index: number): PieceDownload | undefined {
+    const slot = this.slotOf === null ? 0 : this.slotOf[index]!;
+    return slot === 0 ? undefined : this.slots[slot - 1]!;
+  }
+
+  has(index: number): boolean {
+    return this.slotOf !== null && this.slotOf[index]! !== 0;
+  }
+
+  /** Adds a piece that is not in flight (its index must be free here). */
+  add(piece: PieceDownload): void {
+    this.slotOf ??= new Int32Array(this.pieceCount);
+    if (this.slotOf[piece.index] !== 0) throw new Error(`piece ${piece.index} is already in flight`);
+    if (this.end === this.slots.length) this.makeRoom();
+    this.slots[this.end++] = piece;
+    this.slotOf[piece.index] = this.end;
+    this.live++;
+  }
+
+  /** Removes the piece at `index`; false when none is in flight there. */
+  delete(index: number): boolean {
+    const slotOf = this.slotOf;
+    const slot = slotOf === null ? 0 : slotOf[index]!;
+    if (slot === 0) return false;
+    this.slots[slot - 1] = null;
+    slotOf![index] = 0;
+    while (this.end > 0 && this.slots[this.end - 1] === null) this.end--;
+    if (--this.live === 0) {
+      this.slots = [];
+      this.end = 0;
+      this.slotOf = null;
+    }
+    return true;
+  }
+
+  /** How many slots `at` may be asked for: iterate `for (let s = 0; s < span; s++)`, skipping nulls. */
+  get span(): number {
+    return this.end;
+  }
+
+  /** The piece in a slot (null: one left it). Adding or deleting moves slots: not during a walk. */
+  at(slot: number): PieceDownload | null {
+    return this.slots[slot]!;
+  }
+
+  *values(): IterableIterator<PieceDownload> {
+    for (let s = 0; s < this.end; s++) {
+      const piece = this.slots[s]!;
+      if (piece !== null) yield piece;
+    }
+  }
+
+  *keys(): IterableIterator<number> {
+    for (const piece of this.values()) yield piece.index;
+  }
+
+  /** Room for one more at `end`: the live pieces moved down over cleared slots, or twice the slots. */
+  private makeRoom(): void {
+    const slots = this.slots;
+    const slotOf = this.slotOf!;
+    // Compacting when at most half is live makes each move pay for as many adds.
+    if (this.live * 2 <= slots.length) {
+      let to = 0;
+      for (let from = 0; from < this.end; from++) {
+        const piece = slots[from]!;
+        if (piece === null) continue;
+        slots[to] = piece;
+        slotOf[piece.index] = ++to;
+      }
+      slots.fill(null, to, this.end);
+      this.end = to;
+      return;
+    }
+    const grown = new Array<PieceDownload | null>(Math.max(INITIAL_SLOTS, slots.length * 2)).fill(null);
+    for (let s = 0; s < this.end; s++) grown[s] = slots[s]!;
+    slots.fill(null);
+    this.slots = grown;
+  }
+}
