@@ -368,7 +368,7 @@ interface PackedBatch {
 }
 
 interface Pending {
-  worker: number;
+  id: number;
   resolve: (reply: WorkerReply) => void;
   reject: (err: Error) => void;
 }
@@ -394,7 +394,13 @@ const DISK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
 export class DiskWorkers {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
-  private readonly pending = new Map<number, Pending>();
+  /**
+   * Each thread's batches awaiting its reply, oldest first: a thread answers its messages one
+   * at a time, in order. Not a Map by id: one gaining and losing an entry per batch rehashes
+   * often, and once a table is old, each one it abandons keeps its replies' callbacks (and the
+   * batches they hold) alive into the old generation until a full GC.
+   */
+  private readonly pending: Pending[][] = [];
   private nextId = 1;
   private closed = false;
 
@@ -539,7 +545,7 @@ export class DiskWorkers {
     const slot = this.pickWorker();
     const id = (message.id = this.nextId++);
     return new Promise<WorkerReply>((resolve, reject) => {
-      this.pending.set(id, { worker: slot, resolve, reject });
+      this.pending[slot]!.push({ id, resolve, reject });
       this.load[slot]!++;
       this.workers[slot]!.postMessage(message, transfer);
     });
@@ -579,8 +585,7 @@ export class DiskWorkers {
     this.closed = true;
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
-    for (const p of this.pending.values()) p.reject(new Error('disk workers closed'));
-    this.pending.clear();
+    for (const queue of this.pending) for (const p of queue.splice(0)) p.reject(new Error('disk workers closed'));
   }
 
   private pickWorker(): number {
@@ -598,20 +603,17 @@ export class DiskWorkers {
       this.load[index]!--;
       this.direct[index] = m.directBytes;
       this.inPlace[index] = m.inPlaceBytes;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      p.resolve(m);
+      const queue = this.pending[index]!;
+      const at = queue[0]?.id === m.id ? 0 : queue.findIndex((p) => p.id === m.id);
+      if (at < 0) return;
+      queue.splice(at, 1)[0]!.resolve(m);
     });
     worker.on('error', (err) => {
-      for (const [id, p] of this.pending) {
-        if (p.worker !== index) continue;
-        this.pending.delete(id);
-        p.reject(err);
-      }
+      for (const p of this.pending[index]!.splice(0)) p.reject(err);
     });
     this.workers.push(worker);
     this.load.push(0);
+    this.pending.push([]);
     return index;
   }
 }

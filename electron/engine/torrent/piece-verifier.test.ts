@@ -87,6 +87,42 @@ describe('PieceVerifier batching', () => {
   });
 });
 
+describe('PieceVerifier: tracked disk work', () => {
+  function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    return { promise, resolve, reject };
+  }
+
+  it('drain waits until all tracked work has settled, rejected work included, and every waiter wakes', async () => {
+    const { verifier } = setUp();
+    const [a, b] = [deferred(), deferred()];
+    verifier.track(a.promise);
+    verifier.track(b.promise);
+    const woke: string[] = [];
+    const first = verifier.drain().then(() => woke.push('first'));
+    const second = verifier.drain().then(() => woke.push('second'));
+    a.resolve();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(woke).toEqual([]);
+    b.reject(new Error('disk gone'));
+    await Promise.all([first, second]);
+    expect(woke.sort()).toEqual(['first', 'second']);
+    // Nothing in flight: drain returns at once, and new work is waited for again.
+    await verifier.drain();
+    const c = deferred();
+    verifier.track(c.promise);
+    let done = false;
+    const third = verifier.drain().then(() => (done = true));
+    await turn();
+    expect(done).toBe(false);
+    c.resolve();
+    await third;
+    expect(done).toBe(true);
+  });
+});
+
 describe('PieceVerifier: staged pieces (no piece buffer)', () => {
   function stagedSetUp(writeRange: (index: number, begin: number, data: Buffer) => Promise<void>) {
     const events: string[] = [];

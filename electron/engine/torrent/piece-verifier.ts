@@ -4,7 +4,6 @@ import type { BatchResult, DiskWorkers } from '../storage/disk-workers.js';
 import type { BatchInput, Storage } from '../storage/storage.js';
 import type { PieceChecks } from './piece-checks.js';
 import { StagedWrites, type StagedWritesHost } from './staged-writes.js';
-import { LazySet } from '../util/lazy-collections.js';
 
 /** What checking and writing completed pieces needs from the transfer. */
 export interface VerifierHost {
@@ -62,7 +61,15 @@ interface Queued {
  * thread per batch, not per piece, which is what small pieces cost most in.
  */
 export class PieceVerifier {
-  private readonly work = new LazySet<Promise<void>>();
+  /**
+   * Disk work in flight (batches, discards, staged writes): counted, not kept in a Set. A Set
+   * gaining and losing a promise per batch rehashes often, and once one of its tables is old,
+   * each table it abandons keeps its promises (and the batches they hold) alive into the old
+   * generation until a full GC.
+   */
+  private workInFlight = 0;
+  /** Wakes `drain` once `workInFlight` is back to 0; made by the first drain that waits. */
+  private workSettled: (() => void) | null = null;
   private pendingBytes = 0;
   private queue: Queued[] = [];
   private queuedBytes = 0;
@@ -132,16 +139,34 @@ export class PieceVerifier {
 
   /** Disk work to wait for before the resume record is taken (`drain`). */
   track(work: Promise<void>): void {
-    this.work.add(work);
-    void work.finally(() => this.work.delete(work));
+    this.workInFlight++;
+    const settled = (): void => {
+      if (--this.workInFlight > 0 || this.workSettled === null) return;
+      const wake = this.workSettled;
+      this.workSettled = null;
+      wake();
+    };
+    void work.then(settled, settled);
   }
 
   /** Waits for pieces being hashed and written: after this, the resume record matches the disk. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.work.size > 0) {
+    while (this.queue.length > 0 || this.workInFlight > 0) {
       while (this.queue.length > 0) this.flush();
-      await Promise.allSettled([...this.work]);
+      if (this.workInFlight > 0) await new Promise<void>((resolve) => this.waitForWork(resolve));
     }
+  }
+
+  /** Calls `wake` once no disk work is in flight (with every earlier waiter). */
+  private waitForWork(wake: () => void): void {
+    const before = this.workSettled;
+    this.workSettled =
+      before === null
+        ? wake
+        : (): void => {
+            before();
+            wake();
+          };
   }
 
   /** Every block of `piece` is in: hash it, write it, report (soon, with the next batch). */
