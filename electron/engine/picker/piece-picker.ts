@@ -96,7 +96,12 @@ export class PiecePicker {
   }
 
   pieceSize(index: number): number {
-    return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength;
+    // Both lengths are read on every call, then one is chosen. A read on the last piece's branch
+    // alone would first run when that piece starts, long after `pick` (which inlines this) was
+    // optimised; V8 drops optimised code that reaches a load it never saw run, and compiles
+    // `pick` again, for one piece.
+    const { pieceLength, lastPieceLength } = this;
+    return index === this.pieceCount - 1 ? lastPieceLength : pieceLength;
   }
 
   /** Bytes the free pieces' bookkeeping holds: the buckets' room and the positions in them. */
@@ -287,6 +292,10 @@ export class PiecePicker {
       if (this.have.has(index)) this.urgent.delete(index);
       else if (this.isFreeAt(index) && peer.has(index)) return index;
     }
+    // Nothing free: the end of every download, where each arriving block asks again. Returned
+    // here, not after the scans below came up empty, so that they are not first run there (code
+    // first run after `pick` was optimised throws that code away).
+    if (this.freeCount === 0) return -1;
     if (this.sequentialMode) return this.pickSequential(peer);
     const randomPhase = this.have.count < RANDOM_PIECES_FIRST;
     // Near the piece this peer started last: a peer then fetches runs of adjacent pieces, which
@@ -297,7 +306,9 @@ export class PiecePicker {
     const near = this.pickNear(peer, randomPhase);
     if (near >= 0) return near;
     if (randomPhase) return this.pickAnyAtRandom(peer);
-    for (let b = 0; b < this.buckets.length; b++) {
+    // Stepped at the top, as in pickNear: the first bucket nearly always has a piece for the peer.
+    let b = -1;
+    while (++b < this.buckets.length) {
       const found = this.scanBucket(b, peer);
       if (found >= 0) return found;
     }
@@ -317,7 +328,11 @@ export class PiecePicker {
     if (last === undefined) return -1;
     const level = anyLevel ? -1 : this.rarestLevel();
     const end = Math.min(this.pieceCount, last + 1 + FOLLOW_SCAN);
-    for (let i = last + 1; i < end; i++) {
+    // Stepped at the top, not in a for-loop's update: the piece right after `last` is nearly
+    // always the one, and an update first run long after `pick` was optimised throws that code
+    // away (see pieceSize).
+    let i = last;
+    while (++i < end) {
       if (!this.isFreeAt(i) || !peer.has(i)) continue;
       return anyLevel || this.peerAvailability[i] === level ? i : -1;
     }
@@ -341,8 +356,10 @@ export class PiecePicker {
 
   /** The lowest availability any free piece has. */
   private rarestLevel(): number {
-    for (let b = 0; b < this.buckets.length; b++) if (this.buckets[b]!.length > 0) return b;
-    return this.buckets.length;
+    // Stepped at the top, as in pickNear: the first bucket is nearly always the one.
+    let b = -1;
+    while (++b < this.buckets.length) if (this.buckets[b]!.length > 0) return b;
+    return b;
   }
 
   private scanBucket(bucketIndex: number, peer: PickerPeer): number {
@@ -467,6 +484,8 @@ export class PiecePicker {
     }
     positions[index] = -1;
     // The last free piece gone (picked, verified, skipped): the positions go too, until one is free again.
-    if (--this.freeCount === 0) this.bucketPos = null;
+    // Stored on every call, not only on the last one: that store would first run at the end of
+    // the download, and code that reaches a store V8 never saw run is thrown away (see pieceSize).
+    this.bucketPos = --this.freeCount === 0 ? null : positions;
   }
 }
