@@ -319,6 +319,11 @@ export class PeerConnection implements FrameSink, PickerPeer {
     return this.requests.outstanding;
   }
 
+  /** For the picker (PickerPeer): every request we have in flight here counts. */
+  get outstandingRequests(): number {
+    return this.requests.size;
+  }
+
   get snubbed(): boolean {
     return this.requests.snubbed;
   }

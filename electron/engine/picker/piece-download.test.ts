@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { BlockTally } from './block-tally.js';
 import { PieceDownload } from './piece-download.js';
 
 const piece = (length: number): PieceDownload => new PieceDownload(7, length, Buffer.alloc(length));
@@ -138,5 +139,35 @@ describe('PieceDownload', () => {
     p.credit(a);
     p.credit(b);
     expect(p.mainSender()).toBe(a);
+  });
+
+  it('counts its requested and free blocks in the tally it shares, until it leaves it', () => {
+    const tally = new BlockTally();
+    const p = new PieceDownload(1, 3 * BLOCK_SIZE, null, tally);
+    const q = new PieceDownload(2, BLOCK_SIZE, null, tally);
+    const counts = (): [number, number] => [tally.requested, tally.free];
+    expect(counts()).toEqual([0, 4]);
+    p.markRequested(0);
+    p.markRequested(0); // endgame duplicate
+    p.markRequested(1);
+    expect(counts()).toEqual([3, 2]);
+    p.release(1);
+    p.release(1); // nothing left to release
+    expect(counts()).toEqual([2, 3]);
+    expect(p.markArrived(0)).toBe(true);
+    expect(p.markArrived(0)).toBe(false);
+    expect(counts()).toEqual([0, 3]);
+    expect(p.markArrived(2)).toBe(true); // never requested (a web seed's run, say)
+    expect(counts()).toEqual([0, 2]);
+    q.markRequested(0);
+    p.markRequested(1);
+    expect(counts()).toEqual([2, 0]);
+    p.leaveTally();
+    expect(counts()).toEqual([1, 0]);
+    // Its later changes count nowhere.
+    p.release(1);
+    p.leaveTally();
+    expect(counts()).toEqual([1, 0]);
+    expect(p.requestsOf(1)).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { BlockTally } from './block-tally.js';
 
 /**
  * Pieces longer than this are not held in memory while they download: each block is written
@@ -44,11 +45,28 @@ export class PieceDownload {
   private senders: Map<object, number> | null = null;
   /** Where blocks are copied; from a pool, returned once the piece is written or failed. Null for a staged piece. */
   readonly buffer: Buffer | null;
+  /** The picker's count of requested and free blocks, which this piece's are part of; null once it left flight. */
+  private tally: BlockTally | null;
 
-  constructor(readonly index: number, readonly length: number, buffer: Buffer | null) {
+  constructor(readonly index: number, readonly length: number, buffer: Buffer | null, tally: BlockTally = new BlockTally()) {
     this.blockCount = Math.ceil(length / BLOCK_SIZE);
     this.blockState = new Uint8Array(this.blockCount * 2);
     this.buffer = buffer;
+    this.tally = tally;
+    tally.free += this.blockCount;
+  }
+
+  /** The piece left flight (verified, failed, abandoned): its blocks no longer count in the tally it was made with. */
+  leaveTally(): void {
+    const tally = this.tally;
+    if (tally === null) return;
+    const state = this.blockState;
+    const n = this.blockCount;
+    for (let b = 0; b < n; b++) {
+      tally.requested -= state[b]!;
+      if (state[b] === 0 && state[n + b] === 0) tally.free--;
+    }
+    this.tally = null;
   }
 
   /** Whether blocks go to storage as they arrive rather than into a piece buffer. */
@@ -115,21 +133,42 @@ export class PieceDownload {
   }
 
   markRequested(block: number): void {
-    this.blockState[block]!++;
+    const state = this.blockState;
+    const wasFree = state[block] === 0 && state[this.blockCount + block] === 0;
+    state[block]!++;
+    const tally = this.tally;
+    if (tally !== null) {
+      tally.requested++;
+      if (wasFree) tally.free--;
+    }
   }
 
   /** A request for `block` went away unanswered (choke, reject, timeout, disconnect). */
   release(block: number): void {
     const state = this.blockState;
-    if (state[block]! > 0) state[block]!--;
-    if (state[block] === 0 && state[this.blockCount + block] === 0 && block < this.firstFree) this.firstFree = block;
+    if (state[block] === 0) return;
+    state[block]!--;
+    const nowFree = state[block] === 0 && state[this.blockCount + block] === 0;
+    if (nowFree && block < this.firstFree) this.firstFree = block;
+    const tally = this.tally;
+    if (tally !== null) {
+      tally.requested--;
+      if (nowFree) tally.free++;
+    }
   }
 
   /** Records an arrived block; false when it had already arrived (endgame duplicate). */
   markArrived(block: number): boolean {
     const state = this.blockState;
-    if (state[block]! > 0) state[block]!--;
-    if (state[this.blockCount + block] === 1) return false;
+    const requests = state[block]!;
+    if (requests > 0) state[block] = requests - 1;
+    const arrived = state[this.blockCount + block] === 1;
+    const tally = this.tally;
+    if (tally !== null) {
+      if (requests > 0) tally.requested--;
+      else if (!arrived) tally.free--;
+    }
+    if (arrived) return false;
     state[this.blockCount + block] = 1;
     this.received++;
     return true;

@@ -20,6 +20,10 @@ class FakePeer implements PickerPeer {
     for (const key of this.asked) keys.add(key);
   }
 
+  get outstandingRequests(): number {
+    return this.asked.size;
+  }
+
   /** Picks like the torrent does and records the requests as sent. */
   pick(picker: PiecePicker, max: number): BlockPick[] {
     const out: BlockPick[] = [];
@@ -535,6 +539,29 @@ describe('PiecePicker: endgame', () => {
     expect(a.pick(picker, 10)).toEqual([]);
   });
 
+  it('skips the walks over the pieces in flight when every outstanding request is this peer\'s own', () => {
+    // One seeder, every block asked of it: each block that arrives must not walk all pieces in
+    // flight twice (free blocks, then duplicates) to find nothing.
+    const picker = new PiecePicker(3, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE, () => 0);
+    const a = all();
+    expect(a.pick(picker, 10)).toHaveLength(6);
+    let asked = 0;
+    const addRequestKeysTo = a.addRequestKeysTo.bind(a);
+    a.addRequestKeysTo = (keys): void => {
+      asked++;
+      addRequestKeysTo(keys);
+    };
+    expect(a.pick(picker, 10)).toEqual([]);
+    expect(asked).toBe(0);
+    // Another peer's request to duplicate: the walk runs again.
+    const b = having(2);
+    picker.inFlight.get(2)!.release(0);
+    a.asked.delete(2 * 32768);
+    expect(keys(b.pick(picker, 1))).toEqual(['2/0']);
+    expect(keys(a.pick(picker, 10))).toEqual(['2/0']);
+    expect(asked).toBeGreaterThan(0);
+  });
+
   it('never picks the same block twice within one pick call', () => {
     const picker = new PiecePicker(1, 3 * BLOCK_SIZE, 3 * BLOCK_SIZE, () => 0);
     const a = all();
@@ -731,6 +758,29 @@ describe('PiecePicker: randomized consistency', () => {
       const fail = (what: string): never => {
         throw new Error(`seed ${seed}: ${what}`);
       };
+      /** Blocks `peer` may still be asked for: free ones, or (endgame) ones requested once, not of it. */
+      const pickableFor = (peer: ModelPeer): string[] => {
+        const found: string[] = [];
+        for (const piece of picker.inFlight.values()) {
+          if (piece.verifying || !peer.has(piece.index) || !picker.isWanted(piece.index)) continue;
+          for (let b = 0; b < piece.blockCount; b++) {
+            if (!piece.hasArrived(b) && piece.requestsOf(b) < 2 && !peer.asked.has(piece.index * 32768 + b)) found.push(`${piece.index}/${b}`);
+          }
+        }
+        return found;
+      };
+      /** Requested and free blocks over the pieces in flight, counted afresh. */
+      const countBlocksInFlight = (): { requested: number; free: number } => {
+        let requested = 0;
+        let free = 0;
+        for (const piece of picker.inFlight.values()) {
+          for (let b = 0; b < piece.blockCount; b++) {
+            requested += piece.requestsOf(b);
+            if (piece.requestsOf(b) === 0 && !piece.hasArrived(b)) free++;
+          }
+        }
+        return { requested, free };
+      };
 
       for (let step = 0; step < 150; step++) {
         const peer = peers[Math.floor(rnd() * peers.length)]!;
@@ -743,7 +793,8 @@ describe('PiecePicker: randomized consistency', () => {
           }
         } else if (op < 0.6) {
           const out: BlockPick[] = [];
-          picker.pick(peer, 1 + Math.floor(rnd() * 6), out);
+          const max = 1 + Math.floor(rnd() * 6);
+          picker.pick(peer, max, out);
           const seen = new Set<number>();
           for (const p of out) {
             const key = p.piece.index * 32768 + p.block;
@@ -758,6 +809,12 @@ describe('PiecePicker: randomized consistency', () => {
             seen.add(key);
             peer.asked.add(key);
             peer.sent.set(key, p);
+          }
+          // Short of `max` only when nothing is left for this peer, not even an endgame duplicate
+          // (whatever walks pick skipped as fruitless).
+          if (out.length < max) {
+            const left = pickableFor(peer);
+            if (left.length > 0) fail(`picked ${out.length} of ${max} while ${left.join(', ')} could be picked`);
           }
         } else if (op < 0.85) {
           const entries = [...peer.sent.entries()];
@@ -785,13 +842,18 @@ describe('PiecePicker: randomized consistency', () => {
           const index = Math.floor(rnd() * n);
           picker.setWanted(index, !picker.isWanted(index));
         } else {
-          // The peer leaves.
+          // The peer leaves; like the torrent, pieces left with no request and no data go back.
           for (const s of peer.sent.values()) s.piece.release(s.block);
+          for (const s of peer.sent.values()) picker.abandonIfUntouched(s.piece);
           peer.sent.clear();
           peer.asked.clear();
           for (const i of peer.set) picker.peerLost(i);
           peer.set.clear();
           picker.disown(peer);
+        }
+        const tally = countBlocksInFlight();
+        if (tally.requested !== picker.blocksInFlight.requested || tally.free !== picker.blocksInFlight.free) {
+          fail(`blocks in flight counted ${JSON.stringify(picker.blocksInFlight)}, are ${JSON.stringify(tally)}`);
         }
       }
 
@@ -803,7 +865,7 @@ describe('PiecePicker: randomized consistency', () => {
         picker.disown(p);
       }
       const seedPeer = new ModelPeer(new Set());
-      const seedAll = { has: (): boolean => true, owned: seedPeer.owned, addRequestKeysTo: (keys: Set<number>): void => seedPeer.addRequestKeysTo(keys) };
+      const seedAll = { has: (): boolean => true, owned: seedPeer.owned, addRequestKeysTo: (keys: Set<number>): void => seedPeer.addRequestKeysTo(keys), outstandingRequests: 0 };
       picker.seedJoined();
       for (let round = 0; round < 200 && !picker.finished; round++) {
         const out: BlockPick[] = [];

@@ -3,6 +3,7 @@ import { BufferPool } from '../util/buffer-pool.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 import { PieceDownload, STAGED_PIECE_ABOVE } from './piece-download.js';
 import { IndexStack } from './index-stack.js';
+import { BlockTally } from './block-tally.js';
 import { LazySet, LazyWeakMap } from '../util/lazy-collections.js';
 import { InFlightPieces } from './in-flight-pieces.js';
 import type { OwnedPieces } from './owned-pieces.js';
@@ -15,6 +16,12 @@ export interface PickerPeer {
   readonly owned: OwnedPieces;
   /** Adds the key (piece index × 32768 + block) of each block the peer has an outstanding request for. */
   addRequestKeysTo(keys: Set<number>): void;
+  /**
+   * Requests outstanding at the peer: when they are all the requests the picker counts, the
+   * peer has no other peer's block to duplicate in endgame (see pick). 0 is always safe: the
+   * endgame walk is then never skipped.
+   */
+  readonly outstandingRequests: number;
 }
 
 /** A block chosen for request: piece, block index, byte offset, length. */
@@ -67,6 +74,8 @@ export class PiecePicker {
   readonly inFlight: InFlightPieces;
   /** Sum of the lengths of the pieces in `inFlight` (their buffers). */
   private inFlightBytes = 0;
+  /** Requested and free blocks over the pieces in `inFlight`. */
+  readonly blocksInFlight = new BlockTally();
   /** The piece each peer was handed last as a new piece (see pickNewPiece). */
   private readonly lastStarted = new LazyWeakMap<PickerPeer, number>();
   private sequentialMode = false;
@@ -216,19 +225,36 @@ export class PiecePicker {
       peer.owned.add(piece);
       left = this.takeFreeBlocks(piece, left, out);
     }
-    if (left === 0) return;
-    const inFlight = this.inFlight;
-    for (let s = 0; s < inFlight.span; s++) {
-      const piece = inFlight.at(s);
-      if (piece === null) continue;
-      if (left === 0) return;
-      if (piece.verifying || piece.firstFree >= piece.blockCount || !peer.has(piece.index)) continue;
-      left = this.takeFreeBlocks(piece, left, out);
-    }
+    // Whether the walks below can find anything at all. Both cover every piece in flight, for
+    // every block that arrives once no new piece is left; with one peer they find nothing (it was
+    // asked for every block already). Worked out before the common return, so that V8 has seen
+    // this code run by the time it optimises `pick` (code first run at the end of the download
+    // throws the optimised `pick` away).
+    const { free, requested } = this.blocksInFlight;
+    const mayHelp = free > 0;
+    // Requests of other peers (or sources) that endgame could duplicate: all requested blocks,
+    // less the peer's own and those this call picked (marked requested, not sent yet). Picks
+    // below change neither side. A request of the peer's that the picker no longer counts (its
+    // piece left flight) makes this too low until the peer answers it: no duplicates meanwhile.
     // Endgame per peer: nothing new this peer could give us, so help finish what others are
     // fetching. Waiting for *no* free piece at all would stall on a piece nobody has.
     // (Not when only the memory budget held it back: duplicates would waste the bandwidth.)
-    if (left > 0 && !overBudget) this.pickEndgame(peer, left, out);
+    const mayDuplicate = requested - peer.outstandingRequests - (max - left) > 0 && !overBudget;
+    if (left === 0) return;
+    if (mayHelp) left = this.helpWithFreeBlocks(peer, left, out);
+    if (mayDuplicate && left > 0) this.pickEndgame(peer, left, out);
+  }
+
+  /** Free blocks of pieces in flight that other peers started (or left): returns how many more may be picked. */
+  private helpWithFreeBlocks(peer: PickerPeer, max: number, out: BlockPick[]): number {
+    let left = max;
+    const inFlight = this.inFlight;
+    for (let s = 0; s < inFlight.span && left > 0; s++) {
+      const piece = inFlight.at(s);
+      if (piece === null || piece.verifying || piece.firstFree >= piece.blockCount || !peer.has(piece.index)) continue;
+      left = this.takeFreeBlocks(piece, left, out);
+    }
+    return left;
   }
 
   /**
@@ -385,7 +411,7 @@ export class PiecePicker {
   private startPiece(index: number): PieceDownload {
     this.removeFree(index);
     const size = this.pieceSize(index);
-    const piece = new PieceDownload(index, size, size > this.stagedAbove ? null : this.buffers.take(size));
+    const piece = new PieceDownload(index, size, size > this.stagedAbove ? null : this.buffers.take(size), this.blocksInFlight);
     this.inFlight.add(piece);
     this.inFlightBytes += size;
     return piece;
@@ -423,7 +449,10 @@ export class PiecePicker {
   }
 
   private dropInFlight(piece: PieceDownload): void {
-    if (this.inFlight.delete(piece.index)) this.inFlightBytes -= piece.length;
+    if (this.inFlight.delete(piece.index)) {
+      this.inFlightBytes -= piece.length;
+      piece.leaveTally();
+    }
     if (piece.owner) (piece.owner as PickerPeer).owned.delete(piece);
     piece.owner = null;
   }

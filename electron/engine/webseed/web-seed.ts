@@ -50,6 +50,13 @@ export class WebSeed implements PickerPeer {
     return true;
   }
 
+  /**
+   * None, for the picker (PickerPeer): then it never skips this seed's endgame walk. Blocks a
+   * silent server let go (see BlockClaim) stay in `outstanding` while the picker no longer counts
+   * them; and a seed picks once per job of many blocks, so the walk costs little here.
+   */
+  readonly outstandingRequests = 0;
+
   addRequestKeysTo(keys: Set<number>): void {
     for (const key of this.outstanding) keys.add(key);
   }
