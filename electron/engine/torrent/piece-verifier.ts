@@ -177,8 +177,18 @@ export class PieceVerifier {
     // Bytes in skipped files that are not on disk go to the part file (see Storage.setSkipped).
     this.queue.push({ piece, epoch: this.host.priorityEpoch(), skippedAtStart: this.host.touchesSkippedFile(piece.index) });
     this.queuedBytes += piece.length;
-    if (this.queuedBytes >= BATCH_BYTES && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
-    else this.armGatherTimer();
+    this.sendBatch(false);
+  }
+
+  /**
+   * Sends a batch if one is full, or has `gathered` for GATHER_MS, and a disk thread is free;
+   * otherwise a batch still gathering gets its timer. One decision for both callers: the first
+   * batches leave on their timers, so V8 has seen this send run by the time it optimises the
+   * per-block path that fills batches (a send first run there would throw that code away).
+   */
+  private sendBatch(gathered: boolean): void {
+    if ((gathered || this.queuedBytes >= BATCH_BYTES) && this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
+    else if (!gathered) this.armGatherTimer();
   }
 
   /**
@@ -221,7 +231,7 @@ export class PieceVerifier {
     if (this.gatherTimer !== null || this.queue.length === 0) return;
     this.gatherTimer = setTimeout(() => {
       this.gatherTimer = null;
-      if (this.batchesInFlight < MAX_BATCHES_IN_FLIGHT) this.flush();
+      this.sendBatch(true);
     }, GATHER_MS);
   }
 
