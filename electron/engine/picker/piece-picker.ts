@@ -19,7 +19,7 @@ export interface PickerPeer {
   /**
    * Requests outstanding at the peer: when they are all the requests the picker counts, the
    * peer has no other peer's block to duplicate in endgame (see pick). 0 is always safe: the
-   * endgame walk is then never skipped.
+   * endgame walk is then skipped only while no request is out at all.
    */
   readonly outstandingRequests: number;
 }

@@ -51,9 +51,10 @@ export class WebSeed implements PickerPeer {
   }
 
   /**
-   * None, for the picker (PickerPeer): then it never skips this seed's endgame walk. Blocks a
-   * silent server let go (see BlockClaim) stay in `outstanding` while the picker no longer counts
-   * them; and a seed picks once per job of many blocks, so the walk costs little here.
+   * None, for the picker (PickerPeer): then it skips this seed's endgame walk only while no
+   * request is out at all. Blocks a silent server let go (see BlockClaim) stay in `outstanding`
+   * while the picker no longer counts them; and a seed picks once per job of many blocks, so
+   * the walk costs little here.
    */
   readonly outstandingRequests = 0;
 
