@@ -56,12 +56,23 @@ describe('InFlightPieces', () => {
     expect(f.span).toBeLessThanOrEqual(1024);
   });
 
-  it('keeps no table once the last piece leaves', () => {
+  it('keeps its table while empty until told to drop it, and makes it again for the next piece', () => {
     const f = new InFlightPieces(1000);
+    const table = (): unknown => (f as unknown as { slotOf: unknown }).slotOf;
     f.add(piece(5));
+    f.add(piece(6));
+    f.dropIndex(); // not while anything is in flight
+    expect(f.get(6)?.index).toBe(6);
     f.delete(5);
-    expect((f as unknown as { slotOf: unknown }).slotOf).toBeNull();
-    expect(f.has(5)).toBe(false);
+    f.delete(6);
+    expect(table()).not.toBeNull();
     expect(f.span).toBe(0);
+    f.dropIndex();
+    expect(table()).toBeNull();
+    expect(f.has(5)).toBe(false);
+    expect(f.delete(5)).toBe(false);
+    f.add(piece(5));
+    expect(f.get(5)?.index).toBe(5);
+    expect([...f.keys()]).toEqual([5]);
   });
 });

@@ -15,13 +15,15 @@ const INITIAL_SLOTS = 16;
  * when the array is full its live pieces move down over the cleared slots, and only when
  * none is cleared is it replaced by one twice as long (the old one emptied first: a dropped
  * array that still pointed at pieces would keep them as the tables did). The index → slot
- * table is a typed array made with the first piece and dropped with the last.
+ * table is a typed array made with the first piece; the picker drops it (`dropIndex`) once
+ * nothing is left to fetch, not each time the set empties: a peer that has one new piece at a
+ * time would have it made again for each.
  */
 export class InFlightPieces {
   /** Pieces in start order in [0, end); null where one left, and from `end` on. */
   private slots: (PieceDownload | null)[] = [];
   private end = 0;
-  /** Piece index → slot + 1 (0: not in flight). Null while nothing is in flight. */
+  /** Piece index → slot + 1 (0: not in flight). Null until the first piece, and after dropIndex. */
   private slotOf: Int32Array | null = null;
   private live = 0;
 
@@ -29,6 +31,11 @@ export class InFlightPieces {
 
   get size(): number {
     return this.live;
+  }
+
+  /** Bytes of the index → slot table (4 a piece while it exists). */
+  get indexBytes(): number {
+    return this.slotOf === null ? 0 : this.slotOf.byteLength;
   }
 
   get(index: number): PieceDownload | undefined {
@@ -58,12 +65,13 @@ export class InFlightPieces {
     this.slots[slot - 1] = null;
     slotOf![index] = 0;
     while (this.end > 0 && this.slots[this.end - 1] === null) this.end--;
-    if (--this.live === 0) {
-      this.slots = [];
-      this.end = 0;
-      this.slotOf = null;
-    }
+    this.live--;
     return true;
+  }
+
+  /** Drops the index → slot table (4 bytes a piece) while nothing is in flight; the next add makes it again. */
+  dropIndex(): void {
+    if (this.live === 0) this.slotOf = null;
   }
 
   /** How many slots `at` may be asked for: iterate `for (let s = 0; s < span; s++)`, skipping nulls. */
@@ -92,7 +100,7 @@ export class InFlightPieces {
     const slots = this.slots;
     const slotOf = this.slotOf!;
     // Compacting when at most half is live makes each move pay for as many adds.
-    if (this.live * 2 <= slots.length) {
+    if (slots.length > 0 && this.live * 2 <= slots.length) {
       let to = 0;
       for (let from = 0; from < this.end; from++) {
         const piece = slots[from]!;

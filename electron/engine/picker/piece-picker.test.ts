@@ -1051,6 +1051,18 @@ describe('PiecePicker: memory of the free pieces\' bookkeeping', () => {
     expect(pieces(all().pick(picker, 1))).toEqual([7]);
   });
 
+  it('drops the in-flight index once the last piece is had, not while pieces are still to come', () => {
+    const picker = new PiecePicker(4, BLOCK_SIZE, BLOCK_SIZE, () => 0);
+    const peer = all();
+    const [a] = pieces(peer.pick(picker, 1));
+    picker.markHave(a!); // nothing in flight, three pieces still free: the index stays
+    expect(picker.inFlight.indexBytes).toBe(16);
+    const rest = pieces(peer.pick(picker, 3));
+    for (const i of rest) picker.markHave(i);
+    expect(picker.finished).toBe(true);
+    expect(picker.inFlight.indexBytes).toBe(0);
+  });
+
   it('picks a piece again that failed after the last free one was taken', () => {
     const picker = new PiecePicker(2, BLOCK_SIZE, BLOCK_SIZE, () => 0);
     const peer = all();

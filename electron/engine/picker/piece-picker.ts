@@ -452,6 +452,8 @@ export class PiecePicker {
     if (this.inFlight.delete(piece.index)) {
       this.inFlightBytes -= piece.length;
       piece.leaveTally();
+      // Nothing in flight and nothing free: the download is over (or all that is left is skipped).
+      if (this.inFlight.size === 0 && this.freeCount === 0) this.inFlight.dropIndex();
     }
     if (piece.owner) (piece.owner as PickerPeer).owned.delete(piece);
     piece.owner = null;
