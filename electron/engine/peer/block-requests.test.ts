@@ -64,6 +64,35 @@ describe('BlockRequests', () => {
     expect(r.stalled(200 + 4001, 4000)).toBe(true);
   });
 
+  it('stays compact when a peer answers everything but its oldest request', () => {
+    // Each search walks the span from the oldest request: it must not stretch with every block.
+    const r = new BlockRequests();
+    const pieces = Array.from({ length: 3000 }, (_, i) => new PieceDownload(i, BLOCK_SIZE, null));
+    // A pipeline of 50 kept full: each answer (in order, all but piece 0's) is followed by a new request.
+    for (let i = 0; i < 50; i++) r.sent(picks(pieces[i]!, [0]), i);
+    for (let i = 50; i < pieces.length; i++) {
+      expect(r.remove(i - 49, 0)?.piece).toBe(pieces[i - 49]);
+      r.sent(picks(pieces[i]!, [0]), i);
+      const span = (r as unknown as { span: number }).span;
+      expect(span).toBeLessThanOrEqual(2 * r.size + 33);
+    }
+    expect(r.size).toBe(50);
+    expect(r.get(0, 0)?.piece).toBe(pieces[0]);
+    expect((r as unknown as { slots: readonly unknown[] }).slots.length).toBeLessThanOrEqual(256);
+    expect(r.outstanding.map((q) => q.piece.index)).toEqual([0, ...Array.from({ length: 49 }, (_, k) => pieces.length - 49 + k)]);
+  });
+
+  it('keeps order and every request through compaction, answered in reverse', () => {
+    const r = new BlockRequests();
+    const piece = new PieceDownload(3, 500 * BLOCK_SIZE, null);
+    r.sent(picks(piece, Array.from({ length: 500 }, (_, b) => b)), 0);
+    for (let b = 499; b >= 100; b--) if (b % 3 !== 0) r.remove(3, b);
+    const left = Array.from({ length: 500 }, (_, b) => b).filter((b) => b < 100 || b % 3 === 0);
+    expect(r.outstanding.map((q) => q.block)).toEqual(left);
+    for (const b of left) expect(r.has(3, b)).toBe(true);
+    expect(heldSlots(r)).toBe(left.length);
+  });
+
   it('adds the key of every request in flight', () => {
     const r = new BlockRequests();
     r.sent(picks(piece, [1, 2, 3]), 0);

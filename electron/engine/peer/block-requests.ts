@@ -29,6 +29,8 @@ const SNUBBED_PIPELINE = 2;
 
 /** Ring slots a peer starts with; the ring doubles when full, as a pipeline deepens. */
 const INITIAL_SLOTS = 8;
+/** Cleared slots tolerated inside the span beyond as many as there are live requests. */
+const SPARE_CLEARED = 32;
 
 /**
  * The requests we have in flight at one peer and how deep its pipeline may be: it grows
@@ -43,6 +45,11 @@ const INITIAL_SLOTS = 8;
  * download at 16 KiB blocks promoted nearly every request it made into the old generation and
  * peak memory grew with the torrent's size. The ring's one array is replaced only when it
  * grows, and is emptied before it is dropped; an answered slot is cleared at once.
+ *
+ * A peer that answers all but its oldest request would stretch the span between the oldest
+ * and the newest without end, and every search with it. Once cleared slots outnumber the
+ * live ones (and a margin), the live requests move together, in order: the span stays under
+ * twice the pipeline, so a search costs at most that, whatever order the peer answers in.
  */
 export class BlockRequests {
   private slots: (OutstandingRequest | null)[] = new Array<OutstandingRequest | null>(INITIAL_SLOTS).fill(null);
@@ -135,6 +142,7 @@ export class BlockRequests {
       this.span--;
     }
     while (this.span > 0 && this.slots[(this.head + this.span - 1) & mask] === null) this.span--;
+    if (this.span - this.live > this.live + SPARE_CLEARED) this.compact();
     return req;
   }
 
@@ -180,6 +188,24 @@ export class BlockRequests {
       if (req !== null && req.block === block && req.piece.index === index) return at;
     }
     return -1;
+  }
+
+  /** Moves the live requests together from `head`, in order, clearing the slots they leave. */
+  private compact(): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let to = 0;
+    for (let i = 0; i < this.span; i++) {
+      const from = (this.head + i) & mask;
+      const req = slots[from]!;
+      if (req === null) continue;
+      if (to !== i) {
+        slots[(this.head + to) & mask] = req;
+        slots[from] = null;
+      }
+      to++;
+    }
+    this.span = to;
   }
 
   /** Twice the slots, requests moved to the front; the old array is emptied so it holds no request. */
