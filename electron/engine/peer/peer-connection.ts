@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { OwnedPieces } from '../picker/owned-pieces.js';
 import { randomBytes } from 'node:crypto';
 import { replyDropBound } from './reply-bound.js';
 import { UNSHARED, type SendShares } from './send-shares.js';
@@ -12,6 +11,7 @@ import { decodeHandshake, encodeHandshake, HANDSHAKE_LENGTH, type Handshake } fr
 import { MessageId } from '../wire/message-ids.js';
 import { FAST_EXTENSION_MESSAGES, MESSAGE_NAMES, payloadLengthError, payloadLimit } from '../wire/message-lengths.js';
 import { decodeExtensionHandshake, type ExtensionHandshake } from '../wire/extension-handshake.js';
+import { OwnedPieces } from '../picker/owned-pieces.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import type { PeerHandler } from './peer-handler.js';
 import { clientName } from './client-name.js';
@@ -19,7 +19,6 @@ import { RemotePieces, type RemotePiecesView } from './remote-pieces.js';
 import { UploadQueue } from './upload-queue.js';
 import { BlockRequests, type OutstandingRequest, type RequestPick } from './block-requests.js';
 import type { PeerCipher } from '../wire/mse/mse-common.js';
-
 
 export interface PeerConnectionOptions {
   infoHash: Buffer;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OwnedPieces } from './owned-pieces.js';
 import { mulberry32 as prng } from '../../../e2e/support/test-utils.js';
 import { Bitfield } from '../util/bitfield.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
+import { OwnedPieces } from './owned-pieces.js';
 import { type BlockPick, PiecePicker, type PickerPeer } from './piece-picker.js';
 
 /** A peer as the picker sees it: which pieces it has and which blocks it has been asked for. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { OwnedPieces } from '../picker/owned-pieces.js';
 import https from 'node:https';
+import { OwnedPieces } from '../picker/owned-pieces.js';
 import type { PickerPeer } from '../picker/piece-picker.js';
 import { RateMeter } from '../util/rate-meter.js';
 import { Backoff } from './backoff.js';
