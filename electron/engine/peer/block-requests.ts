@@ -1,5 +1,6 @@
 import type { PieceDownload } from '../picker/piece-download.js';
 import type { RateMeter } from '../util/rate-meter.js';
+import { doubledSlots, emptySlots } from '../util/slot-array.js';
 import { BLOCK_SIZE } from '../wire/message-ids.js';
 
 /** A request we sent and have not had answered. */
@@ -39,12 +40,9 @@ const SPARE_CLEARED = 32;
  *
  * The requests sit in a ring in the order sent, searched from the oldest, as libtorrent keeps
  * its download queue: peers answer in order, so the block that arrives is nearly always the
- * first one looked at. Not a Map: each of a Map's periodic rehashes abandons a table that
- * still points at the requests in it, and once the Map is old, every abandoned table keeps its
- * requests (and their pieces) alive through the young collections until a full one, so a long
- * download at 16 KiB blocks promoted nearly every request it made into the old generation and
- * peak memory grew with the torrent's size. The ring's one array is replaced only when it
- * grows, and is emptied before it is dropped; an answered slot is cleared at once.
+ * first one looked at. Not a Map (see util/slot-array.ts): with one in a Map, a long download
+ * at 16 KiB blocks promoted nearly every request it made into the old generation, and peak
+ * memory grew with the torrent's size. An answered slot is cleared at once.
  *
  * A peer that answers all but its oldest request would stretch the span between the oldest
  * and the newest without end, and every search with it. Once cleared slots outnumber the
@@ -52,7 +50,7 @@ const SPARE_CLEARED = 32;
  * twice the pipeline, so a search costs at most that, whatever order the peer answers in.
  */
 export class BlockRequests {
-  private slots: (OutstandingRequest | null)[] = new Array<OutstandingRequest | null>(INITIAL_SLOTS).fill(null);
+  private slots = emptySlots<OutstandingRequest>(INITIAL_SLOTS);
   /** Slot of the oldest request; it is never a cleared slot while `span` > 0. */
   private head = 0;
   /** Slots in use from `head`, cleared ones (answered out of order) included. */
@@ -121,7 +119,10 @@ export class BlockRequests {
   /** Records requests just sent. */
   sent(picks: readonly RequestPick[], now: number): void {
     for (const p of picks) {
-      if (this.span === this.slots.length) this.grow();
+      if (this.span === this.slots.length) {
+        this.slots = doubledSlots(this.slots, this.head, this.span, INITIAL_SLOTS);
+        this.head = 0;
+      }
       this.slots[(this.head + this.span) & (this.slots.length - 1)] = { piece: p.piece, block: p.block, begin: p.begin, length: p.length, sentAt: now };
       this.span++;
       this.live++;
@@ -208,15 +209,6 @@ export class BlockRequests {
     this.span = to;
   }
 
-  /** Twice the slots, requests moved to the front; the old array is emptied so it holds no request. */
-  private grow(): void {
-    const old = this.slots;
-    const next = new Array<OutstandingRequest | null>(old.length * 2).fill(null);
-    for (let i = 0; i < this.span; i++) next[i] = old[(this.head + i) & (old.length - 1)]!;
-    old.fill(null);
-    this.slots = next;
-    this.head = 0;
-  }
 }
 
 /** Key for a block in request sets: piece index × 2^15 + block index (fits a double exactly). */

@@ -1,23 +1,20 @@
+import { doubledSlots } from '../util/slot-array.js';
 import type { PieceDownload } from './piece-download.js';
 
-/** Slots made with the first piece; they double (when compacting frees none) as needed. */
+/** Slots made with the first piece; they double when full with more than half of them live. */
 const INITIAL_SLOTS = 16;
 
 /**
  * The pieces being downloaded, by index and in the order they were started.
  *
- * Not a Map: a torrent of 16 KiB pieces puts one piece in and takes one out per 16 KiB, and
- * each of a Map's periodic rehashes abandons a table that still points at the pieces in it.
- * Once the Map is old, every abandoned table keeps its pieces (and their block arrays) alive
- * through the young collections until a full one, so nearly every piece of a long download
- * was promoted into the old generation, and peak memory grew with the torrent's size. Here
- * the pieces sit in one array of fixed length, a slot cleared at once when its piece leaves;
- * when the array is full its live pieces move down over the cleared slots, and only when
- * none is cleared is it replaced by one twice as long (the old one emptied first: a dropped
- * array that still pointed at pieces would keep them as the tables did). The index → slot
- * table is a typed array made with the first piece; the picker drops it (`dropIndex`) once
- * nothing is left to fetch, not each time the set empties: a peer that has one new piece at a
- * time would have it made again for each.
+ * Not a Map (see util/slot-array.ts): a torrent of 16 KiB pieces puts one piece in and takes
+ * one out per 16 KiB, and with a Map nearly every piece of a long download (and its block
+ * array) was promoted into the old generation. A slot is cleared at once when its piece leaves;
+ * when the array is full its live pieces move down over the cleared slots, and only when more
+ * than half is live is it replaced by one twice as long. The index → slot table is a typed
+ * array made with the first piece; the picker drops it (`dropIndex`) once nothing is left to
+ * fetch, not each time the set empties: a peer that has one new piece at a time would have it
+ * made again for each.
  */
 export class InFlightPieces {
   /** Pieces in start order in [0, end); null where one left, and from `end` on. */
@@ -112,9 +109,6 @@ export class InFlightPieces {
       this.end = to;
       return;
     }
-    const grown = new Array<PieceDownload | null>(Math.max(INITIAL_SLOTS, slots.length * 2)).fill(null);
-    for (let s = 0; s < this.end; s++) grown[s] = slots[s]!;
-    slots.fill(null);
-    this.slots = grown;
+    this.slots = doubledSlots(slots, 0, this.end, INITIAL_SLOTS);
   }
 }

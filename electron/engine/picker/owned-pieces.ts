@@ -1,3 +1,4 @@
+import { doubledSlots } from '../util/slot-array.js';
 import type { PieceDownload } from './piece-download.js';
 
 const INITIAL_SLOTS = 8;
@@ -6,11 +7,9 @@ const INITIAL_SLOTS = 8;
  * The pieces one peer was handed first (PieceDownload.owner): added as the peer starts them,
  * removed as they complete, fail or are abandoned, in no particular order.
  *
- * Not a Set, for the reason InFlightPieces gives: with 16 KiB pieces a peer's set gains and
- * loses a piece per 16 KiB, and the tables a Set abandons as it rehashes kept those pieces alive
- * into the old generation. Here the pieces sit in one array of fixed length: a piece leaving
- * takes the last one's slot (each piece knows its slot), the freed slot is cleared at once, and
- * the array is replaced only to double, emptied before it is dropped.
+ * Not a Set (see util/slot-array.ts): with 16 KiB pieces a peer's set gains and loses a piece
+ * per 16 KiB. A piece leaving takes the last one's slot (each piece knows its slot), and the
+ * freed slot is cleared at once.
  */
 export class OwnedPieces {
   private slots: (PieceDownload | null)[] = [];
@@ -26,7 +25,7 @@ export class OwnedPieces {
 
   add(piece: PieceDownload): void {
     if (this.has(piece)) return;
-    if (this.count === this.slots.length) this.grow();
+    if (this.count === this.slots.length) this.slots = doubledSlots(this.slots, 0, this.count, INITIAL_SLOTS);
     piece.ownedSlot = this.count;
     this.slots[this.count++] = piece;
   }
@@ -57,11 +56,4 @@ export class OwnedPieces {
     for (let s = 0; s < this.count; s++) yield this.slots[s]!;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    const grown = new Array<PieceDownload | null>(Math.max(INITIAL_SLOTS, old.length * 2)).fill(null);
-    for (let s = 0; s < this.count; s++) grown[s] = old[s]!;
-    old.fill(null);
-    this.slots = grown;
-  }
 }
