@@ -68,8 +68,8 @@ export class PieceVerifier {
    * generation until a full GC.
    */
   private workInFlight = 0;
-  /** Wakes `drain` once `workInFlight` is back to 0; made by the first drain that waits. */
-  private workSettled: (() => void) | null = null;
+  /** Settles once `workInFlight` is back to 0: made by the first drain that waits, shared by the others. */
+  private workSettled: { promise: Promise<void>; resolve: () => void } | null = null;
   private pendingBytes = 0;
   private queue: Queued[] = [];
   private queuedBytes = 0;
@@ -142,9 +142,9 @@ export class PieceVerifier {
     this.workInFlight++;
     const settled = (): void => {
       if (--this.workInFlight > 0 || this.workSettled === null) return;
-      const wake = this.workSettled;
+      const { resolve } = this.workSettled;
       this.workSettled = null;
-      wake();
+      resolve();
     };
     void work.then(settled, settled);
   }
@@ -153,20 +153,18 @@ export class PieceVerifier {
   async drain(): Promise<void> {
     while (this.queue.length > 0 || this.workInFlight > 0) {
       while (this.queue.length > 0) this.flush();
-      if (this.workInFlight > 0) await new Promise<void>((resolve) => this.waitForWork(resolve));
+      if (this.workInFlight > 0) await this.workDone();
     }
   }
 
-  /** Calls `wake` once no disk work is in flight (with every earlier waiter). */
-  private waitForWork(wake: () => void): void {
-    const before = this.workSettled;
-    this.workSettled =
-      before === null
-        ? wake
-        : (): void => {
-            before();
-            wake();
-          };
+  /** Settles once no disk work is in flight. */
+  private workDone(): Promise<void> {
+    if (this.workSettled === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.workSettled = { promise, resolve };
+    }
+    return this.workSettled.promise;
   }
 
   /** Every block of `piece` is in: hash it, write it, report (soon, with the next batch). */
