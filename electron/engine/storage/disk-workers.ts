@@ -604,7 +604,7 @@ export class DiskWorkers {
       this.direct[index] = m.directBytes;
       this.inPlace[index] = m.inPlaceBytes;
       const queue = this.pending[index]!;
-      const at = queue[0]?.id === m.id ? 0 : queue.findIndex((p) => p.id === m.id);
+      const at = queue.findIndex((p) => p.id === m.id);
       if (at < 0) return;
       queue.splice(at, 1)[0]!.resolve(m);
     });
